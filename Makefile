@@ -1,0 +1,32 @@
+# Heurist — `make run` starts the app with the demo projects; `make test` runs every test.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run test lint bench services clean
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+run: setup
+	$(BIN)/heurist-server
+
+services:
+	./scripts/services.sh
+
+lint: setup
+	$(BIN)/ruff check .
+
+test: setup services lint
+	$(BIN)/pytest -q
+
+bench: setup services
+	$(BIN)/python bench/import_bench.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

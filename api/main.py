@@ -1,0 +1,52 @@
+"""The FastAPI application: ``create_app(settings)``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+
+from api.errors import install_error_handlers
+from api.routers import manual_labels, projects, records, tasks, users
+from store.db import create_db_engine, migrate, session_factory
+from store.settings import Settings, get_settings
+
+API_PREFIX = "/api/v1"
+FRONTEND = Path(__file__).resolve().parent.parent / "frontend"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The app on ``settings``' database, migrated to the latest schema."""
+    settings = settings or get_settings()
+    engine = create_db_engine(settings.resolved_database_url())
+    migrate(engine)
+    app = FastAPI(title="Heurist", version="0.1.0",
+                  description="Weak supervision with active learning.")
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = session_factory(engine)
+    install_error_handlers(app)
+
+    @app.get("/health", tags=["health"])
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    api = APIRouter(prefix=API_PREFIX)
+    for module in (users, projects, tasks, records, manual_labels):
+        api.include_router(module.router)
+    app.include_router(api)
+    _serve_frontend(app)
+    return app
+
+
+def _serve_frontend(app: FastAPI) -> None:
+    built = FRONTEND / "dist"
+    root = built if (built / "index.html").exists() else FRONTEND
+    if (root / "assets").is_dir():
+        app.mount("/assets", StaticFiles(directory=root / "assets"), name="assets")
+
+    @app.get("/", include_in_schema=False)
+    def index() -> FileResponse:
+        return FileResponse(root / "index.html")

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Response, status
+
+from api.deps import AnnotatableProject, CurrentUser, SessionDep
+from api.routers.records import manual_label_public
+from api.schemas.records import ManualLabelCreate, ManualLabelPublic, ManualLabelUpdate
+from store import manual_labels
+from store.auth import authorize_labelling, get_or_create_user
+from store.manual_labels import SpanInput
+from store.models import ManualLabel, Project
+from store.tasks import get_task
+
+router = APIRouter(prefix="/projects/{project_id}", tags=["manual labels"])
+
+
+def _public(manual_label: ManualLabel, project: Project, session) -> ManualLabelPublic:
+    task = get_task(session=session, project=project, task_id=manual_label.task_id)
+    text = None
+    if task.target_attribute is not None:
+        record = manual_labels.get_record(session=session, project=project,
+                                          record_id=manual_label.record_id)
+        text = str(record.data.get(task.target_attribute.name) or "")
+    return manual_label_public(manual_label, text)
+
+
+@router.post("/records/{record_id}/labels", response_model=ManualLabelPublic,
+             status_code=status.HTTP_201_CREATED)
+def create_manual_label(record_id: int, body: ManualLabelCreate, project: AnnotatableProject,
+                        session: SessionDep, user: CurrentUser) -> ManualLabelPublic:
+    """Label a record. In a classification task a new label replaces the annotator's old one."""
+    annotator = user
+    if body.annotator is not None and body.annotator != user.name:
+        authorize_labelling(session=session, user=user, project=project, annotator_id=-1,
+                            is_gold=body.is_gold)
+        annotator = get_or_create_user(session=session, name=body.annotator)
+    authorize_labelling(session=session, user=user, project=project,
+                        annotator_id=annotator.id, is_gold=body.is_gold)
+    record = manual_labels.get_record(session=session, project=project, record_id=record_id)
+    task = get_task(session=session, project=project, task_id=body.task_id)
+    span = SpanInput(token_start=body.token_start, token_end=body.token_end,
+                     char_start=body.char_start, char_end=body.char_end)
+    created = manual_labels.create_manual_label(
+        session=session, task=task, record=record, label_name=body.label, annotator=annotator,
+        is_gold=body.is_gold, span=span)
+    return _public(created, project, session)
+
+
+@router.patch("/manual-labels/{manual_label_id}", response_model=ManualLabelPublic)
+def update_manual_label(manual_label_id: int, body: ManualLabelUpdate,
+                        project: AnnotatableProject, session: SessionDep,
+                        user: CurrentUser) -> ManualLabelPublic:
+    manual_label = manual_labels.get_manual_label(session=session, project=project,
+                                                  manual_label_id=manual_label_id)
+    authorize_labelling(session=session, user=user, project=project,
+                        annotator_id=manual_label.annotator_id,
+                        is_gold=bool(body.is_gold or manual_label.is_gold))
+    span = SpanInput(token_start=body.token_start, token_end=body.token_end,
+                     char_start=body.char_start, char_end=body.char_end)
+    updated = manual_labels.update_manual_label(
+        session=session, manual_label=manual_label,
+        task=get_task(session=session, project=project, task_id=manual_label.task_id),
+        record=manual_labels.get_record(session=session, project=project,
+                                        record_id=manual_label.record_id),
+        label_name=body.label, is_gold=body.is_gold, span=span)
+    return _public(updated, project, session)
+
+
+@router.delete("/manual-labels/{manual_label_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_manual_label(manual_label_id: int, project: AnnotatableProject, session: SessionDep,
+                        user: CurrentUser) -> Response:
+    manual_label = manual_labels.get_manual_label(session=session, project=project,
+                                                  manual_label_id=manual_label_id)
+    authorize_labelling(session=session, user=user, project=project,
+                        annotator_id=manual_label.annotator_id, is_gold=manual_label.is_gold)
+    manual_labels.delete_manual_label(session=session, manual_label=manual_label)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

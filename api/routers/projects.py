@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Response, status
+
+from api.deps import CurrentUser, OwnedProject, SessionDep, ViewableProject
+from api.schemas.projects import (
+    AttributeCreate,
+    AttributePublic,
+    MemberPublic,
+    MemberSet,
+    ProjectCreate,
+    ProjectPublic,
+    ProjectsPublic,
+    ProjectUpdate,
+)
+from store import auth, projects
+
+router = APIRouter(prefix="/projects", tags=["projects"])
+
+
+@router.post("", response_model=ProjectPublic, status_code=status.HTTP_201_CREATED)
+def create_project(body: ProjectCreate, session: SessionDep, user: CurrentUser):
+    return projects.create_project(session=session, name=body.name,
+                                   description=body.description, owner=user)
+
+
+@router.get("", response_model=ProjectsPublic)
+def list_projects(session: SessionDep, user: CurrentUser, offset: int = Query(0, ge=0),
+                  limit: int = Query(100, ge=1, le=1000)) -> ProjectsPublic:
+    rows, count = projects.list_projects(session=session, user=user, offset=offset, limit=limit)
+    return ProjectsPublic(data=[ProjectPublic.model_validate(p) for p in rows], count=count)
+
+
+@router.get("/{project_id}", response_model=ProjectPublic)
+def read_project(project: ViewableProject):
+    return project
+
+
+@router.patch("/{project_id}", response_model=ProjectPublic)
+def update_project(body: ProjectUpdate, project: OwnedProject, session: SessionDep):
+    return projects.update_project(session=session, project=project, name=body.name,
+                                   description=body.description)
+
+
+@router.delete("/{project_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_project(project: OwnedProject, session: SessionDep) -> Response:
+    projects.delete_project(session=session, project=project)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/{project_id}/members", response_model=list[MemberPublic])
+def list_members(project: ViewableProject, session: SessionDep) -> list[MemberPublic]:
+    return [MemberPublic(user=m.user.name, role=m.role)
+            for m in auth.list_members(session=session, project=project)]
+
+
+@router.put("/{project_id}/members", response_model=MemberPublic)
+def set_member(body: MemberSet, project: OwnedProject, session: SessionDep) -> MemberPublic:
+    member = auth.set_member(session=session, project=project, user_name=body.user,
+                             role=body.role)
+    return MemberPublic(user=member.user.name, role=member.role)
+
+
+@router.delete("/{project_id}/members/{user_name}", status_code=status.HTTP_204_NO_CONTENT)
+def remove_member(user_name: str, project: OwnedProject, session: SessionDep) -> Response:
+    auth.remove_member(session=session, project=project, user_name=user_name)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/{project_id}/attributes", response_model=list[AttributePublic])
+def list_attributes(project: ViewableProject):
+    return project.attributes
+
+
+@router.post("/{project_id}/attributes", response_model=AttributePublic,
+             status_code=status.HTTP_201_CREATED)
+def create_attribute(body: AttributeCreate, project: OwnedProject, session: SessionDep):
+    return projects.create_attribute(session=session, project=project, name=body.name,
+                                     data_type=body.data_type)

@@ -1,0 +1,189 @@
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile, status
+from fastapi.responses import StreamingResponse
+
+from api.deps import OwnedProject, SessionDep, SettingsDep, ViewableProject
+from api.schemas.projects import ImportPublic
+from api.schemas.records import (
+    ManualLabelPublic,
+    RecordDetail,
+    RecordPublic,
+    RecordsPublic,
+    TaskLabelsPublic,
+    TokensPublic,
+)
+from heuristics.errors import InvalidInputError
+from store import exporting, importing
+from store.formats import writers
+from store.formats.types import AttributeType
+from store.manual_labels import get_record
+from store.models import ManualLabel, Record
+from store.record_detail import record_detail
+from store.records import RecordFilter, list_records
+
+router = APIRouter(prefix="/projects/{project_id}", tags=["records"])
+
+ImportFormat = Literal["csv", "jsonl", "parquet"]
+EXTENSIONS = {"csv": "csv", "tsv": "csv", "txt": "csv", "jsonl": "jsonl", "ndjson": "jsonl",
+              "json": "jsonl", "parquet": "parquet", "pq": "parquet"}
+MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson",
+               "parquet": "application/vnd.apache.parquet"}
+
+
+def record_public(record: Record) -> RecordPublic:
+    return RecordPublic(id=record.id, external_id=record.external_id, data=record.data)
+
+
+def manual_label_public(manual_label: ManualLabel, text: str | None = None) -> ManualLabelPublic:
+    span_text = None
+    if text is not None and manual_label.char_start is not None:
+        span_text = text[manual_label.char_start:manual_label.char_end]
+    return ManualLabelPublic(
+        id=manual_label.id, record_id=manual_label.record_id, task_id=manual_label.task_id,
+        label=manual_label.label.name, annotator=manual_label.annotator.name,
+        is_gold=manual_label.is_gold, token_start=manual_label.token_start,
+        token_end=manual_label.token_end, char_start=manual_label.char_start,
+        char_end=manual_label.char_end, text=span_text, updated_at=manual_label.updated_at)
+
+
+def reference_public(reference: object) -> object:
+    if isinstance(reference, frozenset):
+        return sorted(reference)
+    return reference
+
+
+@router.get("/records", response_model=RecordsPublic)
+def read_records(
+    project: ViewableProject, session: SessionDep,
+    offset: int = Query(0, ge=0), limit: int = Query(50, ge=1, le=1000),
+    sort: str = Query("id", description="id, external_id or an attribute; '-' for descending"),
+    task_id: int | None = None,
+    labelled: bool | None = Query(None, description="Has (or has no) manual label in task_id"),
+    label: str | None = Query(None, description="Has a manual label of this name in task_id"),
+    search: str | None = Query(None, description="Text contained (case-insensitive)"),
+    search_attribute: str | None = Query(None, description="Search only this attribute"),
+) -> RecordsPublic:
+    record_filter = RecordFilter(task_id=task_id, labelled=labelled, label=label, search=search,
+                                 search_attribute=search_attribute)
+    rows, count = list_records(session=session, project=project, record_filter=record_filter,
+                               sort=sort, offset=offset, limit=limit)
+    return RecordsPublic(data=[record_public(r) for r in rows], count=count)
+
+
+@router.get("/records/{record_id}", response_model=RecordDetail)
+def read_record(record_id: int, project: ViewableProject, session: SessionDep) -> RecordDetail:
+    record = get_record(session=session, project=project, record_id=record_id)
+    detail = record_detail(session=session, project=project, record=record)
+    tokens = []
+    for attribute, tokenization in detail.tokenizations:
+        text = str(record.data.get(attribute.name) or "")
+        tokens.append(TokensPublic(
+            attribute=attribute.name, starts=tokenization.starts, ends=tokenization.ends,
+            tokens=[text[s:e] for s, e in zip(tokenization.starts, tokenization.ends,
+                                              strict=True)]))
+    tasks = []
+    for entry in detail.tasks:
+        target = entry.task.target_attribute
+        text = str(record.data.get(target.name) or "") if target else None
+        tasks.append(TaskLabelsPublic(
+            task_id=entry.task.id, task=entry.task.name,
+            reference=reference_public(entry.reference),
+            manual_labels=[manual_label_public(ml, text) for ml in entry.manual_labels]))
+    return RecordDetail(**record_public(record).model_dump(), tokens=tokens, tasks=tasks)
+
+
+def _import_format(file: UploadFile, fmt: str | None) -> str:
+    if fmt:
+        return fmt
+    extension = (file.filename or "").rsplit(".", 1)[-1].lower()
+    if extension not in EXTENSIONS:
+        raise InvalidInputError("cannot tell the format from the file name; pass format="
+                                "csv, jsonl or parquet", field="format")
+    return EXTENSIONS[extension]
+
+
+def _parse_types(types: str | None) -> dict[str, AttributeType]:
+    if not types:
+        return {}
+    try:
+        given = json.loads(types)
+        return {str(name): AttributeType(value) for name, value in given.items()}
+    except (ValueError, AttributeError) as error:
+        allowed = ", ".join(t.value for t in AttributeType)
+        raise InvalidInputError(f'types must be a JSON object like {{"column": "text"}} with '
+                                f"types among {allowed}: {error}", field="types") from error
+
+
+def _check_size(file: UploadFile, settings: SettingsDep) -> None:
+    if file.size is not None and file.size > settings.max_upload_bytes:
+        raise InvalidInputError(f"the file has {file.size} bytes; the limit is "
+                                f"{settings.max_upload_bytes}", field="file")
+
+
+@router.post("/records/import", response_model=ImportPublic, status_code=status.HTTP_201_CREATED)
+def import_records(
+    project: OwnedProject, session: SessionDep, settings: SettingsDep,
+    file: Annotated[UploadFile, File(description="CSV, JSONL or Parquet")],
+    format: Annotated[ImportFormat | None, Form()] = None,
+    id_column: Annotated[str | None, Form(description="Column of stable record ids")] = None,
+    types: Annotated[str | None, Form(description='JSON: {"column": "category", ...}')] = None,
+) -> ImportPublic:
+    """Import records, all or nothing; attribute types are inferred unless given."""
+    _check_size(file, settings)
+
+    def open_stream():
+        file.file.seek(0)
+        return file.file
+
+    result = importing.import_records(
+        session=session, project=project, open_stream=open_stream,
+        fmt=_import_format(file, format), id_column=id_column or None,
+        types=_parse_types(types), batch_size=settings.import_batch_size)
+    return ImportPublic(records=result.records, attributes=result.attributes)
+
+
+@router.post("/records/import-conll", response_model=ImportPublic,
+             status_code=status.HTTP_201_CREATED)
+def import_conll(
+    project: OwnedProject, session: SessionDep, settings: SettingsDep,
+    file: Annotated[UploadFile, File(description="CoNLL/IOB: token ... tag per line")],
+    text_attribute: Annotated[str, Form()] = "text",
+    task: Annotated[str, Form(description="Extraction task (created if missing)")] = "ner",
+    annotator: Annotated[str, Form(description="User the tags are labelled by")] = "conll",
+    gold: Annotated[bool, Form()] = False,
+) -> ImportPublic:
+    """Import sentences as records; tokens become the stored tokenisation, tags manual spans."""
+    _check_size(file, settings)
+    result = importing.import_conll(session=session, project=project, stream=file.file,
+                                    text_attribute=text_attribute, task_name=task,
+                                    annotator=annotator, is_gold=gold)
+    return ImportPublic(records=result.records, attributes=result.attributes,
+                        manual_labels=result.manual_labels, task_id=result.task_id)
+
+
+@router.get("/export", response_class=StreamingResponse)
+def export_records(project: ViewableProject, request: Request,
+                   format: ImportFormat = "csv") -> StreamingResponse:
+    """All records with their reference and manual labels per task, streamed."""
+    sessions, project_id = request.app.state.sessions, project.id
+
+    def body() -> Iterator[bytes]:
+        with sessions() as session:
+            own = session.get(type(project), project_id)
+            columns = exporting.export_columns(session=session, project=own)
+            rows = exporting.export_rows(session=session, project=own)
+            if format == "csv":
+                yield from writers.write_csv(columns, rows)
+            elif format == "jsonl":
+                yield from writers.write_jsonl(rows)
+            else:
+                yield from writers.write_parquet(columns, rows)
+
+    filename = f"{project.name}.{format}".replace('"', "")
+    return StreamingResponse(body(), media_type=MEDIA_TYPES[format],
+                             headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Response, status
+
+from api.deps import OwnedProject, SessionDep, ViewableProject
+from api.schemas.tasks import (
+    LabelCreate,
+    LabelPublic,
+    LabelUpdate,
+    TaskCreate,
+    TaskPublic,
+    TasksPublic,
+    TaskUpdate,
+)
+from store import tasks
+from store.models import LabelingTask
+from store.records import tasks_of
+
+router = APIRouter(prefix="/projects/{project_id}/tasks", tags=["labeling tasks"])
+
+
+def task_public(task: LabelingTask) -> TaskPublic:
+    return TaskPublic(
+        id=task.id, name=task.name, kind=task.kind,
+        target_attribute=task.target_attribute.name if task.target_attribute else None,
+        labels=[LabelPublic.model_validate(label) for label in task.labels])
+
+
+@router.get("", response_model=TasksPublic)
+def list_tasks(project: ViewableProject, session: SessionDep) -> TasksPublic:
+    rows = tasks_of(session=session, project=project)
+    return TasksPublic(data=[task_public(t) for t in rows], count=len(rows))
+
+
+@router.post("", response_model=TaskPublic, status_code=status.HTTP_201_CREATED)
+def create_task(body: TaskCreate, project: OwnedProject, session: SessionDep) -> TaskPublic:
+    return task_public(tasks.create_task(
+        session=session, project=project, name=body.name, kind=body.kind,
+        target_attribute=body.target_attribute, labels=body.labels))
+
+
+@router.get("/{task_id}", response_model=TaskPublic)
+def read_task(task_id: int, project: ViewableProject, session: SessionDep) -> TaskPublic:
+    return task_public(tasks.get_task(session=session, project=project, task_id=task_id))
+
+
+@router.patch("/{task_id}", response_model=TaskPublic)
+def update_task(task_id: int, body: TaskUpdate, project: OwnedProject,
+                session: SessionDep) -> TaskPublic:
+    task = tasks.get_task(session=session, project=project, task_id=task_id)
+    if body.name is not None:
+        tasks.rename_task(session=session, task=task, name=body.name)
+    return task_public(task)
+
+
+@router.delete("/{task_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_task(task_id: int, project: OwnedProject, session: SessionDep) -> Response:
+    tasks.delete_task(session=session,
+                      task=tasks.get_task(session=session, project=project, task_id=task_id))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/{task_id}/labels", response_model=LabelPublic,
+             status_code=status.HTTP_201_CREATED)
+def create_label(task_id: int, body: LabelCreate, project: OwnedProject, session: SessionDep):
+    task = tasks.get_task(session=session, project=project, task_id=task_id)
+    return tasks.create_label(session=session, task=task, name=body.name, color=body.color,
+                              hotkey=body.hotkey)
+
+
+@router.patch("/{task_id}/labels/{label_id}", response_model=LabelPublic)
+def update_label(task_id: int, label_id: int, body: LabelUpdate, project: OwnedProject,
+                 session: SessionDep):
+    task = tasks.get_task(session=session, project=project, task_id=task_id)
+    label = tasks.get_label(task=task, label_id=label_id)
+    return tasks.update_label(session=session, task=task, label=label, name=body.name,
+                              color=body.color, hotkey=body.hotkey)
+
+
+@router.delete("/{task_id}/labels/{label_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_label(task_id: int, label_id: int, project: OwnedProject,
+                 session: SessionDep) -> Response:
+    task = tasks.get_task(session=session, project=project, task_id=task_id)
+    tasks.delete_label(session=session, task=task,
+                       label=tasks.get_label(task=task, label_id=label_id))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from store.formats.types import AttributeType
+from store.models import Role
+
+
+class ProjectCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    description: str = ""
+
+
+class ProjectUpdate(BaseModel):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = None
+
+
+class ProjectPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    description: str
+    created_at: datetime
+
+
+class ProjectsPublic(BaseModel):
+    data: list[ProjectPublic]
+    count: int
+
+
+class MemberSet(BaseModel):
+    user: str = Field(description="The user's name.")
+    role: Role
+
+
+class MemberPublic(BaseModel):
+    user: str
+    role: Role
+
+
+class AttributeCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    data_type: AttributeType
+
+
+class AttributePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    data_type: AttributeType
+    position: int
+
+
+class ImportPublic(BaseModel):
+    records: int
+    attributes: list[str] = Field(description="Attributes the import created.")
+    manual_labels: int = 0
+    task_id: int | None = None

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class RecordPublic(BaseModel):
+    id: int
+    external_id: str
+    data: dict[str, Any]
+
+
+class RecordsPublic(BaseModel):
+    data: list[RecordPublic]
+    count: int
+
+
+class ManualLabelCreate(BaseModel):
+    task_id: int
+    label: str = Field(description="The label's name.")
+    is_gold: bool = False
+    annotator: str | None = Field(
+        default=None, description="Label on behalf of this user (project owners only).")
+    token_start: int | None = None
+    token_end: int | None = Field(default=None, description="Exclusive.")
+    char_start: int | None = None
+    char_end: int | None = Field(default=None, description="Exclusive.")
+
+
+class ManualLabelUpdate(BaseModel):
+    label: str | None = None
+    is_gold: bool | None = None
+    token_start: int | None = None
+    token_end: int | None = None
+    char_start: int | None = None
+    char_end: int | None = None
+
+
+class ManualLabelPublic(BaseModel):
+    id: int
+    record_id: int
+    task_id: int
+    label: str
+    annotator: str
+    is_gold: bool
+    token_start: int | None
+    token_end: int | None
+    char_start: int | None
+    char_end: int | None
+    text: str | None = Field(default=None, description="The span's text (extraction).")
+    updated_at: datetime
+
+
+class TokensPublic(BaseModel):
+    attribute: str
+    tokens: list[str]
+    starts: list[int]
+    ends: list[int]
+
+
+class TaskLabelsPublic(BaseModel):
+    task_id: int
+    task: str
+    reference: Any = Field(description="Gold, else the annotators' majority; null if none.")
+    manual_labels: list[ManualLabelPublic]
+
+
+class RecordDetail(RecordPublic):
+    tokens: list[TokensPublic]
+    tasks: list[TaskLabelsPublic]

@@ -1,0 +1,40 @@
+"""``heurist-server``: migrate, create the first admin key, load the demo, serve.
+
+Run ``heurist-server --help`` for options.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import uvicorn
+
+from api.main import create_app
+from store.auth import ensure_admin
+from store.demo import load_demo
+from store.models import User
+from store.settings import get_settings
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Run the Heurist API server.")
+    parser.add_argument("--no-demo", action="store_true", help="do not load the demo projects")
+    args = parser.parse_args(argv)
+    settings = get_settings()
+    app = create_app(settings)
+    with app.state.sessions() as session:
+        key = ensure_admin(session=session, key_file=settings.admin_key_file)
+        if key:
+            print(f"Admin API key (shown once; also in {settings.admin_key_file}): {key}",
+                  flush=True)
+        if settings.demo and not args.no_demo:
+            admin = session.query(User).filter_by(is_admin=True).order_by(User.id).first()
+            for project in load_demo(session=session, owner=admin,
+                                     datasets_dir=settings.datasets_dir):
+                print(f"Demo project {project.id}: {project.name}", flush=True)
+    print(f"Heurist on http://{settings.host}:{settings.port}  (API docs: /docs)", flush=True)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Python SDK and ``heurist`` command-line client, talking to the REST API only."""

@@ -1,0 +1,1 @@
+"""Heurist's pure domain core: arrays in, arrays out; no database, HTTP or task queue."""

@@ -1,0 +1,166 @@
+"""Users, hashed API keys and project roles.
+
+Keys are 256-bit random tokens, so a plain SHA-256 is a sound, fast lookup hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from heuristics.errors import (
+    AuthenticationError,
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+)
+from store.models import ApiKey, Project, ProjectMember, Role, User
+
+KEY_PREFIX = "hk_"
+ROLE_RANK = {Role.VIEWER: 0, Role.ANNOTATOR: 1, Role.OWNER: 2}
+
+
+def hash_key(key: str) -> str:
+    """The stored form of an API key.
+
+    >>> len(hash_key("hk_abc"))
+    64
+    """
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def new_key() -> str:
+    return KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+def add_key(*, session: Session, user: User, name: str = "") -> str:
+    """Create an API key for ``user`` and return it in clear (the only time it is known)."""
+    key = new_key()
+    session.add(ApiKey(user=user, key_hash=hash_key(key), prefix=key[:10], name=name))
+    return key
+
+
+def get_or_create_user(*, session: Session, name: str) -> User:
+    """The user called ``name``, created without keys if new (e.g. an imported annotator)."""
+    user = session.scalar(select(User).where(User.name == name))
+    if user is None:
+        user = User(name=name)
+        session.add(user)
+        session.flush()
+    return user
+
+
+def create_user(*, session: Session, name: str, is_admin: bool = False) -> tuple[User, str]:
+    """A new user with a first API key; commits. Returns the user and the clear key."""
+    if session.scalar(select(User).where(User.name == name)) is not None:
+        raise ConflictError(f"a user named {name!r} exists already", field="name")
+    user = User(name=name, is_admin=is_admin)
+    session.add(user)
+    key = add_key(session=session, user=user, name="first key")
+    session.commit()
+    return user, key
+
+
+def authenticate(*, session: Session, key: str | None) -> User:
+    """The user owning ``key``; AuthenticationError when missing or unknown."""
+    if not key:
+        raise AuthenticationError("missing API key: send 'Authorization: Bearer <key>'")
+    api_key = session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(key)))
+    if api_key is None:
+        raise AuthenticationError("invalid API key")
+    return api_key.user
+
+
+def ensure_admin(*, session: Session, key_file: Path) -> str | None:
+    """On first start (no users yet) create the admin and return its key, else None.
+
+    The key is also written to ``key_file``, readable by its owner only.
+    """
+    if session.scalar(select(func.count()).select_from(User)):
+        return None
+    _, key = create_user(session=session, name="admin", is_admin=True)
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key + "\n")
+    os.chmod(key_file, 0o600)
+    return key
+
+
+def role_in_project(*, session: Session, user: User, project_id: int) -> Role | None:
+    """The user's role in the project (admins are owners everywhere); None if not a member."""
+    if user.is_admin:
+        return Role.OWNER
+    return session.scalar(
+        select(ProjectMember.role).where(
+            ProjectMember.project_id == project_id, ProjectMember.user_id == user.id
+        )
+    )
+
+
+def authorize(*, session: Session, user: User, project_id: int, minimum: Role) -> Project:
+    """The project if ``user`` holds at least ``minimum`` there.
+
+    NotFoundError if the project does not exist, PermissionDeniedError otherwise.
+    """
+    project = session.get(Project, project_id)
+    if project is None:
+        raise NotFoundError(f"project {project_id} does not exist")
+    role = role_in_project(session=session, user=user, project_id=project_id)
+    if role is None:
+        raise PermissionDeniedError(f"you are not a member of project {project_id}")
+    if ROLE_RANK[role] < ROLE_RANK[minimum]:
+        raise PermissionDeniedError(
+            f"this needs the role {minimum.value} in project {project_id}; you are {role.value}"
+        )
+    return project
+
+
+def set_member(*, session: Session, project: Project, user_name: str, role: Role) -> ProjectMember:
+    """Give the user called ``user_name`` a role in ``project``; commits."""
+    user = session.scalar(select(User).where(User.name == user_name))
+    if user is None:
+        raise NotFoundError(f"no user named {user_name!r}", field="user")
+    member = session.get(ProjectMember, (project.id, user.id))
+    if member is None:
+        member = ProjectMember(project_id=project.id, user_id=user.id, role=role)
+        session.add(member)
+    member.role = role
+    session.commit()
+    return member
+
+
+def list_members(*, session: Session, project: Project) -> list[ProjectMember]:
+    return list(session.scalars(
+        select(ProjectMember).where(ProjectMember.project_id == project.id)
+        .order_by(ProjectMember.user_id)
+    ))
+
+
+def remove_member(*, session: Session, project: Project, user_name: str) -> None:
+    """Remove a user's role in ``project``; commits."""
+    member = session.scalar(
+        select(ProjectMember).join(User).where(
+            ProjectMember.project_id == project.id, User.name == user_name
+        )
+    )
+    if member is None:
+        raise NotFoundError(f"{user_name!r} is not a member of this project", field="user")
+    session.delete(member)
+    session.commit()
+
+
+def authorize_labelling(*, session: Session, user: User, project: Project,
+                        annotator_id: int | None, is_gold: bool) -> None:
+    """Annotators label as themselves; labelling for others or as gold needs the owner role."""
+    if annotator_id in (None, user.id) and not is_gold:
+        return
+    role = role_in_project(session=session, user=user, project_id=project.id)
+    if role is not Role.OWNER:
+        what = "gold labels" if is_gold else "labels of other annotators"
+        raise PermissionDeniedError(f"only project owners set or change {what}")

@@ -1,0 +1,102 @@
+"""The demo projects: YouTube spam comments (classification) and a CoNLL-2003 sample (NER).
+
+Read from the shared datasets folder when it exists, else from the small fixtures shipped
+in ``store/fixtures``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from store.auth import get_or_create_user
+from store.importing import import_conll, import_records
+from store.manual_labels import add_manual_label
+from store.models import Project, Record, TaskKind, User
+from store.projects import create_project
+from store.tasks import create_task
+
+FIXTURES = Path(__file__).parent / "fixtures"
+YOUTUBE_PROJECT = "YouTube spam (demo)"
+CONLL_PROJECT = "CoNLL-2003 NER (demo)"
+SEEDED_LABELS = 40
+CONLL_SENTENCES = 300
+
+
+def _youtube_rows(datasets_dir: Path) -> Iterator[dict]:
+    files = sorted((datasets_dir / "youtube").glob("Youtube0*.csv"))
+    if not files:
+        files = [FIXTURES / "youtube_sample.csv"]
+    seen: set[str] = set()
+    for path in files:
+        video = path.stem.split("-")[-1] if "-" in path.stem else ""
+        with path.open(encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                if row["COMMENT_ID"] in seen:
+                    continue
+                seen.add(row["COMMENT_ID"])
+                yield {"comment_id": row["COMMENT_ID"], "author": row["AUTHOR"],
+                       "date": row["DATE"], "video": row.get("VIDEO") or video,
+                       "text": row["CONTENT"], "CLASS": row["CLASS"]}
+
+
+def _conll_sample(datasets_dir: Path) -> bytes:
+    path = datasets_dir / "conll2003" / "dev.txt"
+    if not path.exists():
+        return (FIXTURES / "conll_sample.txt").read_bytes()
+    lines, sentences = [], 0
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            lines.append(line)
+            if not line.strip():
+                sentences += 1
+                if sentences > CONLL_SENTENCES:
+                    break
+    return "".join(lines).encode()
+
+
+def load_youtube_demo(*, session: Session, owner: User, datasets_dir: Path) -> Project:
+    """Import the comments, a spam/ham task and manual labels on the first few dozen."""
+    rows = list(_youtube_rows(datasets_dir))
+    payload = "".join(json.dumps({k: v for k, v in row.items() if k != "CLASS"}) + "\n"
+                      for row in rows).encode()
+    project = create_project(session=session, name=YOUTUBE_PROJECT, owner=owner,
+                             description="Comments on five music videos (UCI YouTube Spam "
+                                         "Collection, CC BY 4.0): is a comment spam?")
+    import_records(session=session, project=project, fmt="jsonl", id_column="comment_id",
+                   open_stream=lambda: io.BytesIO(payload))
+    task = create_task(session=session, project=project, name="spam",
+                       kind=TaskKind.CLASSIFICATION, labels=["ham", "spam"])
+    annotator = get_or_create_user(session=session, name="demo-annotator")
+    records = {r.external_id: r for r in session.scalars(
+        select(Record).where(Record.project_id == project.id))}
+    for row in rows[::len(rows) // SEEDED_LABELS][:SEEDED_LABELS]:
+        add_manual_label(session=session, task=task, record=records[row["comment_id"]],
+                         label_name="spam" if row["CLASS"] == "1" else "ham",
+                         annotator=annotator)
+    session.commit()
+    return project
+
+
+def load_conll_demo(*, session: Session, owner: User, datasets_dir: Path) -> Project:
+    """A few hundred CoNLL-2003 sentences with their entity spans as manual labels."""
+    project = create_project(session=session, name=CONLL_PROJECT, owner=owner,
+                             description="CoNLL-2003 English NER sentences (PER, ORG, LOC, "
+                                         "MISC), tags imported as manual spans.")
+    import_conll(session=session, project=project, stream=io.BytesIO(_conll_sample(datasets_dir)),
+                 text_attribute="text", task_name="ner", annotator="conll-2003")
+    return project
+
+
+def load_demo(*, session: Session, owner: User, datasets_dir: Path) -> list[Project]:
+    """Create the demo projects unless projects exist already; returns what it created."""
+    if session.scalar(select(func.count()).select_from(Project)):
+        return []
+    return [load_youtube_demo(session=session, owner=owner, datasets_dir=datasets_dir),
+            load_conll_demo(session=session, owner=owner, datasets_dir=datasets_dir)]

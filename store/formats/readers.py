@@ -1,0 +1,462 @@
+"""Streaming readers of uploaded files: CSV, JSONL, Parquet and CoNLL.
+
+Every reader takes a binary stream and is a generator: nothing is read, and no error is
+raised, until iteration starts. Problems are reported as
+:class:`~heuristics.errors.InvalidInputError` naming the row (and field, where known).
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import itertools
+import json
+import os
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from heuristics.errors import InvalidInputError
+
+__all__ = [
+    "ConllSentence",
+    "TagSpan",
+    "iob_to_spans",
+    "read_conll",
+    "read_csv",
+    "read_jsonl",
+    "read_parquet",
+    "read_rows",
+    "sniff_delimiter",
+    "spans_to_iob2",
+]
+
+SNIFF_BYTES = 64 * 1024
+CSV_DELIMITERS = (",", ";", "\t", "|")
+PARQUET_BATCH_ROWS = 10_000
+FORMATS = ("csv", "jsonl", "parquet")
+
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+_TAG = re.compile(r"O|[BI]-\S+")
+
+
+# --- decoding -------------------------------------------------------------------------
+
+
+@dataclass
+class _Position:
+    """The 1-based data row being read, for decoding errors; None while in the header."""
+
+    row: int | None = None
+
+
+def _encoding_error(error: UnicodeDecodeError, encoding: str, row: int | None) -> InvalidInputError:
+    byte = error.object[error.start : error.start + 1].hex()
+    where = "in the header" if row is None else "near this row"
+    return InvalidInputError(
+        f"file is not valid {encoding} text (undecodable byte 0x{byte} {where})", row=row
+    )
+
+
+def _check_encoding(encoding: str) -> None:
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise InvalidInputError(f"unknown encoding {encoding!r}", field="encoding") from None
+
+
+def _split_lines(text: str) -> tuple[list[str], str]:
+    """Complete lines (with their endings) of ``text``, and the incomplete rest."""
+    lines, start = [], 0
+    for match in _NEWLINE.finditer(text):
+        if match.group() == "\r" and match.end() == len(text):
+            break  # maybe the first half of "\r\n"
+        lines.append(text[start : match.end()])
+        start = match.end()
+    return lines, text[start:]
+
+
+def _decode_lines(chunks: Iterable[bytes], encoding: str, position: _Position) -> Iterator[str]:
+    """Decode byte chunks strictly and split them into lines ending in \\r, \\n or \\r\\n.
+
+    A leading byte order mark is dropped.
+    """
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    rest, first = "", True
+    for chunk in itertools.chain(chunks, [None]):
+        try:
+            text = decoder.decode(b"", final=True) if chunk is None else decoder.decode(chunk)
+        except UnicodeDecodeError as error:
+            raise _encoding_error(error, encoding, position.row) from None
+        if first and text:
+            text, first = text.removeprefix("\ufeff"), False
+        lines, rest = _split_lines(rest + text)
+        yield from lines
+    if rest:
+        yield rest
+
+
+def _byte_lines(stream: BinaryIO, head: bytes = b"") -> Iterator[bytes]:
+    """``head`` and then the rest of ``stream``, in pieces of at most one line."""
+    yield from head.splitlines(keepends=True)
+    yield from iter(lambda: stream.readline(SNIFF_BYTES), b"")
+
+
+# --- CSV ------------------------------------------------------------------------------
+
+
+def _field_counts(sample: str, delimiter: str) -> list[int]:
+    """Field counts of the complete, non-blank records in ``sample``."""
+    lines, _ = _split_lines(sample)
+    counts: list[int] = []
+    with contextlib.suppress(csv.Error):
+        for record in csv.reader(lines, delimiter=delimiter, strict=True):
+            if record:
+                counts.append(len(record))
+    return counts
+
+
+def sniff_delimiter(sample: str) -> str:
+    """Pick the delimiter, among , ; tab and |, that best splits ``sample`` into a table.
+
+    The winner splits the header into several fields and the most records into as many
+    fields as the header; ties go to the earlier candidate, and "," is the default.
+
+    Examples
+    --------
+    >>> sniff_delimiter('a;b;c\\n1;"x, y";3\\n')
+    ';'
+    """
+
+    def score(delimiter: str) -> tuple[bool, float, int]:
+        counts = _field_counts(sample, delimiter) or [1]
+        header = counts[0]
+        share = sum(count == header for count in counts) / len(counts)
+        return header > 1, share, header
+
+    return max(CSV_DELIMITERS, key=score) if sample else ","
+
+
+def _check_header(header: list[str]) -> list[str]:
+    columns = [name.strip() for name in header]
+    empty = [str(i + 1) for i, name in enumerate(columns) if not name]
+    if empty:
+        raise InvalidInputError(f"empty column name at position {', '.join(empty)}")
+    duplicates = sorted(name for name, count in Counter(columns).items() if count > 1)
+    if duplicates:
+        raise InvalidInputError(f"duplicate column names: {', '.join(map(repr, duplicates))}")
+    return columns
+
+
+def read_csv(
+    stream: BinaryIO, *, delimiter: str | None = None, encoding: str = "utf-8"
+) -> Iterator[dict[str, str | None]]:
+    """Read a CSV file with a header row, one dict per data row.
+
+    Parameters
+    ----------
+    stream
+        The file, opened in binary mode. It is decoded incrementally and strictly; a UTF-8
+        byte order mark is dropped. Quoted fields may span lines.
+    delimiter
+        The field delimiter; sniffed among , ; tab and | from the first 64 KiB if None.
+    encoding
+        The text encoding.
+
+    Yields
+    ------
+    dict[str, str | None]
+        Column name to value; empty values are None. Blank lines are skipped.
+
+    Raises
+    ------
+    InvalidInputError
+        For an empty file, empty or duplicate column names, a row with more or fewer
+        fields than the header, malformed quoting, or bytes that are not valid in
+        ``encoding``. Row numbers are 1-based data rows: the header is not counted, and a
+        row with multi-line fields counts once.
+    """
+    _check_encoding(encoding)
+    head = stream.read(SNIFF_BYTES)
+    if delimiter is None:
+        sample = head.decode(encoding, errors="replace").removeprefix("\ufeff")
+        delimiter = sniff_delimiter(sample)
+    position = _Position()
+    lines = _decode_lines(_byte_lines(stream, head), encoding, position)
+    records = (record for record in csv.reader(lines, delimiter=delimiter, strict=True) if record)
+    try:
+        header = next(records, None)
+        if header is None:
+            raise InvalidInputError("file is empty")
+        columns = _check_header(header)
+        position.row = 1
+        for values in records:
+            yield _csv_row(columns, values, position.row)
+            position.row += 1
+    except csv.Error as error:
+        raise InvalidInputError(f"malformed CSV: {error}", row=position.row) from None
+
+
+def _csv_row(columns: list[str], values: list[str], row: int) -> dict[str, str | None]:
+    if len(values) != len(columns):
+        raise InvalidInputError(f"has {len(values)} fields, header has {len(columns)}", row=row)
+    return {
+        name: value if value != "" else None for name, value in zip(columns, values, strict=True)
+    }
+
+
+# --- JSONL ----------------------------------------------------------------------------
+
+
+def _parse_json_line(line: bytes, number: int) -> dict[str, object] | None:
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise _encoding_error(error, "utf-8", number) from None
+    if number == 1:
+        text = text.removeprefix("\ufeff")
+    if not text.strip():
+        return None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        message = f"invalid JSON: {error.msg} (column {error.colno})"
+        raise InvalidInputError(message, row=number) from None
+    if not isinstance(value, dict):
+        raise InvalidInputError(f"expected a JSON object, got {type(value).__name__}", row=number)
+    return value
+
+
+def read_jsonl(stream: BinaryIO) -> Iterator[dict[str, object]]:
+    """Read JSON Lines: one JSON object per line, in UTF-8.
+
+    Parameters
+    ----------
+    stream
+        The file, opened in binary mode.
+
+    Yields
+    ------
+    dict[str, object]
+        One object per non-blank line.
+
+    Raises
+    ------
+    InvalidInputError
+        For invalid UTF-8, invalid JSON, or a value that is not an object; ``row`` is the
+        1-based line number (blank lines count).
+    """
+    for number, line in enumerate(iter(stream.readline, b""), start=1):
+        value = _parse_json_line(line, number)
+        if value is not None:
+            yield value
+
+
+# --- Parquet --------------------------------------------------------------------------
+
+
+def read_parquet(
+    stream: BinaryIO | str | os.PathLike[str],
+) -> Iterator[dict[str, object]]:
+    """Read a Parquet file batch by batch.
+
+    Parameters
+    ----------
+    stream
+        A seekable binary file or a path.
+
+    Yields
+    ------
+    dict[str, object]
+        One dict of native Python values per row.
+
+    Raises
+    ------
+    InvalidInputError
+        If the data is not a Parquet file or is corrupt.
+    """
+    try:
+        parquet = pq.ParquetFile(stream)
+    except (pa.ArrowException, OSError) as error:
+        raise InvalidInputError(f"not a Parquet file: {error}") from None
+    batches = parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS)
+    while True:
+        try:
+            batch = next(batches, None)
+        except (pa.ArrowException, OSError) as error:
+            raise InvalidInputError(f"corrupt Parquet file: {error}") from None
+        if batch is None:
+            return
+        yield from batch.to_pylist()
+
+
+def read_rows(stream: BinaryIO, fmt: str) -> Iterator[dict[str, object]]:
+    """Read rows from a ``"csv"``, ``"jsonl"`` or ``"parquet"`` file, with default options.
+
+    Raises
+    ------
+    InvalidInputError
+        At once for an unknown format (``field="format"``); later, while iterating, for
+        errors in the file.
+    """
+    readers = {"csv": read_csv, "jsonl": read_jsonl, "parquet": read_parquet}
+    reader = readers.get(fmt.lower())
+    if reader is None:
+        expected = ", ".join(FORMATS)
+        raise InvalidInputError(f"unknown format {fmt!r}, expected {expected}", field="format")
+    return reader(stream)
+
+
+# --- CoNLL ----------------------------------------------------------------------------
+
+
+@dataclass
+class ConllSentence:
+    """One sentence of a CoNLL file; ``document`` is the 0-based document index."""
+
+    tokens: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    document: int = 0
+
+
+def _conll_token(line: str, number: int, tag_column: int) -> tuple[str, str]:
+    columns = line.split()
+    if len(columns) < 2:
+        raise InvalidInputError(
+            f"expected a token and a tag, got {len(columns)} column", row=number
+        )
+    try:
+        tag = columns[tag_column]
+    except IndexError:
+        raise InvalidInputError(
+            f"no tag column {tag_column}: the line has {len(columns)} columns", row=number
+        ) from None
+    if not _TAG.fullmatch(tag):
+        raise InvalidInputError(f"invalid tag {tag!r}, expected O, B-X or I-X", row=number)
+    return columns[0], tag
+
+
+def _conll_lines(stream: BinaryIO) -> Iterator[tuple[int, str]]:
+    for number, raw in enumerate(iter(stream.readline, b""), start=1):
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise _encoding_error(error, "utf-8", number) from None
+        yield number, text.removeprefix("\ufeff") if number == 1 else text
+
+
+def read_conll(stream: BinaryIO, *, tag_column: int = -1) -> Iterator[ConllSentence]:
+    """Read a CoNLL file (e.g. CoNLL-2003 NER) in UTF-8.
+
+    Parameters
+    ----------
+    stream
+        The file, opened in binary mode: whitespace-separated columns with the token in
+        column 0; blank lines end sentences; ``-DOCSTART-`` lines start a new document.
+    tag_column
+        The column holding the IOB tag (default: the last).
+
+    Yields
+    ------
+    ConllSentence
+        Each non-empty sentence, with the 0-based index of its document (documents
+        without sentences are not counted).
+
+    Raises
+    ------
+    InvalidInputError
+        For a line with fewer than 2 columns, a tag that is not O, B-X or I-X, or
+        invalid UTF-8; ``row`` is the 1-based line number.
+    """
+    document, document_used = 0, False
+    sentence = ConllSentence(document=document)
+    for number, line in _conll_lines(stream):
+        starts_document = line.startswith("-DOCSTART-")
+        if (starts_document or not line.strip()) and sentence.tokens:
+            yield sentence
+            document_used = True
+            sentence = ConllSentence(document=document)
+        if starts_document and document_used:
+            document, document_used = document + 1, False
+            sentence.document = document
+        if starts_document or not line.strip():
+            continue
+        token, tag = _conll_token(line, number, tag_column)
+        sentence.tokens.append(token)
+        sentence.tags.append(tag)
+    if sentence.tokens:
+        yield sentence
+
+
+@dataclass(frozen=True)
+class TagSpan:
+    """A labelled span of tokens: ``start`` inclusive, ``end`` exclusive."""
+
+    label: str
+    start: int
+    end: int
+
+
+def iob_to_spans(tags: Sequence[str]) -> list[TagSpan]:
+    """Decode IOB2 or IOB1 tags into spans.
+
+    ``B-X`` always starts a span; ``I-X`` continues a span of type X and otherwise (after
+    ``O`` or another type) starts one, as seqeval's lenient decoding does.
+
+    Raises
+    ------
+    InvalidInputError
+        For a tag that is not O, B-X or I-X.
+
+    Examples
+    --------
+    >>> [(s.label, s.start, s.end) for s in iob_to_spans(["I-PER", "I-PER", "O", "I-LOC"])]
+    [('PER', 0, 2), ('LOC', 3, 4)]
+    """
+    spans: list[TagSpan] = []
+    label, start = None, 0
+    for index, tag in enumerate([*tags, "O"]):
+        if not _TAG.fullmatch(tag):
+            raise InvalidInputError(f"invalid tag {tag!r} at token {index}", field="tags")
+        if tag.startswith("I-") and tag[2:] == label:
+            continue
+        if label is not None:
+            spans.append(TagSpan(label, start, index))
+        label, start = (None, index) if tag == "O" else (tag[2:], index)
+    return spans
+
+
+def spans_to_iob2(spans: Iterable[TagSpan], n_tokens: int) -> list[str]:
+    """Encode spans as IOB2 tags for ``n_tokens`` tokens; the inverse of :func:`iob_to_spans`.
+
+    Raises
+    ------
+    InvalidInputError
+        For an empty or out-of-range span, or spans that overlap.
+
+    Examples
+    --------
+    >>> spans_to_iob2([TagSpan("PER", 0, 2), TagSpan("LOC", 3, 4)], 5)
+    ['B-PER', 'I-PER', 'O', 'B-LOC', 'O']
+    """
+    tags = ["O"] * n_tokens
+    for span in sorted(spans, key=lambda s: (s.start, s.end)):
+        if not 0 <= span.start < span.end <= n_tokens:
+            raise InvalidInputError(
+                f"span {span.start}:{span.end} is outside the {n_tokens} tokens", field="spans"
+            )
+        if any(tag != "O" for tag in tags[span.start : span.end]):
+            raise InvalidInputError(
+                f"span {span.label} {span.start}:{span.end} overlaps another span",
+                field="spans",
+            )
+        tags[span.start : span.end] = [f"B-{span.label}"] + [f"I-{span.label}"] * (
+            span.end - span.start - 1
+        )
+    return tags

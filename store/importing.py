@@ -1,0 +1,253 @@
+"""Import of records from CSV, JSONL, Parquet and CoNLL files: all or nothing.
+
+A file is read twice from its (seekable) stream: once to check ids and infer attribute
+types, once to convert values and insert in batches. Nothing is committed unless every
+row is valid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from heuristics.errors import ConflictError, InvalidInputError
+from heuristics.tokens import join_tokens
+from store.auth import get_or_create_user
+from store.formats.readers import ConllSentence, iob_to_spans, read_conll, read_rows
+from store.formats.types import AttributeType, TypeInference, convert_value
+from store.models import (
+    Attribute,
+    LabelingTask,
+    ManualLabel,
+    Project,
+    Record,
+    TaskKind,
+    Tokenization,
+    User,
+)
+from store.projects import add_attribute, find_attribute
+from store.tasks import add_label, add_task, find_task
+from store.tokenization import tokenize_attribute
+
+MAX_ID_LENGTH = 200
+CONLL_BATCH = 1_000
+
+
+@dataclass
+class ImportResult:
+    """What an import added."""
+
+    records: int = 0
+    attributes: list[str] = field(default_factory=list)
+    manual_labels: int = 0
+    task_id: int | None = None
+
+
+@dataclass
+class _Scan:
+    columns: dict[str, TypeInference] = field(default_factory=dict)
+    external_ids: set[str] = field(default_factory=set)
+    rows: int = 0
+
+
+def _existing_ids(session: Session, project: Project) -> set[str]:
+    return set(session.scalars(select(Record.external_id)
+                               .where(Record.project_id == project.id)))
+
+
+def _external_id(row: Mapping, id_column: str | None, number: int, offset: int) -> str:
+    if id_column is None:
+        return str(offset + number)
+    value = row.get(id_column)
+    if value is None or str(value).strip() == "":
+        raise InvalidInputError("the id column is empty", row=number, field=id_column)
+    text = str(value)
+    if len(text) > MAX_ID_LENGTH:
+        raise InvalidInputError(f"ids are at most {MAX_ID_LENGTH} characters", row=number,
+                                field=id_column)
+    return text
+
+
+def _scan(rows: Iterator[Mapping], *, id_column: str | None, existing: set[str],
+          offset: int) -> _Scan:
+    scan = _Scan()
+    for number, row in enumerate(rows, start=1):
+        scan.rows = number
+        if id_column is not None and number == 1 and id_column not in row:
+            raise InvalidInputError(f"the file has no column {id_column!r}", field="id_column")
+        external_id = _external_id(row, id_column, number, offset)
+        if external_id in scan.external_ids:
+            raise ConflictError(f"duplicate id {external_id!r} in the file", row=number,
+                                field=id_column)
+        if external_id in existing:
+            raise ConflictError(f"a record with id {external_id!r} exists already",
+                                row=number, field=id_column)
+        scan.external_ids.add(external_id)
+        for name, value in row.items():
+            if name != id_column:
+                scan.columns.setdefault(name, TypeInference()).add(value)
+    if scan.rows == 0:
+        raise InvalidInputError("the file has no records")
+    return scan
+
+
+def _resolve_attributes(*, session: Session, project: Project, scan: _Scan,
+                        types: Mapping[str, AttributeType]) -> tuple[list[Attribute], list[str]]:
+    unknown = set(types) - set(scan.columns)
+    if unknown:
+        raise InvalidInputError(f"types given for columns the file lacks: {sorted(unknown)}",
+                                field="types")
+    attributes, created = [], []
+    for name, inference in scan.columns.items():
+        attribute = find_attribute(project, name)
+        if attribute is None:
+            attribute = add_attribute(session=session, project=project, name=name,
+                                      data_type=types.get(name) or inference.result())
+            created.append(name)
+        elif name in types and types[name] is not attribute.data_type:
+            raise InvalidInputError(
+                f"attribute {name!r} is {attribute.data_type.value}; cannot import it as "
+                f"{types[name].value}", field="types")
+        attributes.append(attribute)
+    return attributes, created
+
+
+def import_records(*, session: Session, project: Project, open_stream: Callable[[], BinaryIO],
+                   fmt: str, id_column: str | None = None,
+                   types: Mapping[str, AttributeType] | None = None,
+                   batch_size: int = 5_000) -> ImportResult:
+    """Import a CSV, JSONL or Parquet file into ``project``; commits once, or not at all.
+
+    ``open_stream`` returns the file from its start; it is called twice. Without
+    ``id_column`` records get sequential ids. ``types`` overrides inferred attribute types.
+    """
+    existing = _existing_ids(session, project)
+    offset = len(existing)
+    scan = _scan(read_rows(open_stream(), fmt), id_column=id_column, existing=existing,
+                 offset=offset)
+    attributes, created = _resolve_attributes(session=session, project=project, scan=scan,
+                                              types=types or {})
+    batch: list[dict] = []
+    inserted = 0
+    for number, row in enumerate(read_rows(open_stream(), fmt), start=1):
+        data = {a.name: convert_value(row.get(a.name), a.data_type, row=number, field=a.name)
+                for a in attributes}
+        batch.append({"project_id": project.id, "data": data,
+                      "external_id": _external_id(row, id_column, number, offset)})
+        if len(batch) >= batch_size:
+            inserted += _insert_records(session, batch)
+    inserted += _insert_records(session, batch)
+    _tokenize_extraction_targets(session, project)
+    session.commit()
+    return ImportResult(records=inserted, attributes=created)
+
+
+def _insert_records(session: Session, batch: list[dict]) -> int:
+    if batch:
+        session.execute(insert(Record), batch)
+    count = len(batch)
+    batch.clear()
+    return count
+
+
+def _tokenize_extraction_targets(session: Session, project: Project) -> None:
+    for task in project.tasks:
+        if task.kind is TaskKind.EXTRACTION:
+            tokenize_attribute(session=session, attribute=task.target_attribute)
+
+
+def import_conll(*, session: Session, project: Project, stream: BinaryIO,
+                 text_attribute: str = "text", task_name: str = "ner",
+                 annotator: str = "conll-import", is_gold: bool = False,
+                 tag_column: int = -1) -> ImportResult:
+    """Import a CoNLL/IOB file: one record per sentence, tags as manual spans; commits.
+
+    The file's tokens become the stored tokenisation of ``text_attribute`` (joined by
+    spaces); tag types become labels of the extraction task ``task_name`` (created if
+    missing); spans are labelled by the user ``annotator``.
+    """
+    result = ImportResult()
+    attribute = _conll_attribute(session, project, text_attribute, result)
+    if find_attribute(project, "document") is None:
+        add_attribute(session=session, project=project, name="document",
+                      data_type=AttributeType.INTEGER)
+        result.attributes.append("document")
+    task = find_task(session=session, project=project, name=task_name)
+    if task is None:
+        task = add_task(session=session, project=project, name=task_name,
+                        kind=TaskKind.EXTRACTION, target_attribute=text_attribute)
+    elif task.kind is not TaskKind.EXTRACTION or task.target_attribute_id != attribute.id:
+        raise InvalidInputError(f"task {task_name!r} is not an extraction task on "
+                                f"{text_attribute!r}", field="task_name")
+    result.task_id = task.id
+    user = get_or_create_user(session=session, name=annotator)
+    existing = _existing_ids(session, project)
+    first = session.scalar(select(func.count()).select_from(Record)
+                           .where(Record.project_id == project.id)) or 0
+    batch: list[tuple[str, ConllSentence]] = []
+    for number, sentence in enumerate(read_conll(stream, tag_column=tag_column), start=1):
+        external_id = f"s{first + number}"
+        if external_id in existing:
+            raise ConflictError(f"a record with id {external_id!r} exists already", row=number)
+        batch.append((external_id, sentence))
+        if len(batch) >= CONLL_BATCH:
+            _insert_sentences(session, batch, attribute=attribute, task=task, user=user,
+                              is_gold=is_gold, result=result)
+    _insert_sentences(session, batch, attribute=attribute, task=task, user=user,
+                      is_gold=is_gold, result=result)
+    if result.records == 0:
+        raise InvalidInputError("the file has no sentences")
+    session.commit()
+    return result
+
+
+def _insert_sentences(session: Session, batch: list[tuple[str, ConllSentence]], *,
+                      attribute: Attribute, task: LabelingTask, user: User, is_gold: bool,
+                      result: ImportResult) -> None:
+    if not batch:
+        return
+    joined = [join_tokens(sentence.tokens) for _, sentence in batch]
+    record_ids = session.scalars(
+        insert(Record).returning(Record.id, sort_by_parameter_order=True),
+        [{"project_id": task.project_id, "external_id": external_id,
+          "data": {attribute.name: text, "document": sentence.document}}
+         for (external_id, sentence), (text, _) in zip(batch, joined, strict=True)]).all()
+    session.execute(insert(Tokenization), [
+        {"record_id": record_id, "attribute_id": attribute.id,
+         "starts": [t.start for t in tokens], "ends": [t.end for t in tokens]}
+        for record_id, (_, tokens) in zip(record_ids, joined, strict=True)])
+    labels = {label.name: label for label in task.labels}
+    spans = []
+    for record_id, (_, sentence), (_, tokens) in zip(record_ids, batch, joined, strict=True):
+        for span in iob_to_spans(sentence.tags):
+            if span.label not in labels:
+                labels[span.label] = add_label(session=session, task=task, name=span.label)
+            label_id = labels[span.label].id
+            spans.append({
+                "record_id": record_id, "task_id": task.id, "label_id": label_id,
+                "annotator_id": user.id, "is_gold": is_gold,
+                "slot": f"{label_id}:{span.start}:{span.end}",
+                "token_start": span.start, "token_end": span.end,
+                "char_start": tokens[span.start].start, "char_end": tokens[span.end - 1].end})
+    if spans:
+        session.execute(insert(ManualLabel), spans)
+    result.records += len(batch)
+    result.manual_labels += len(spans)
+    batch.clear()
+
+
+def _conll_attribute(session: Session, project: Project, name: str,
+                     result: ImportResult) -> Attribute:
+    attribute = find_attribute(project, name)
+    if attribute is None:
+        attribute = add_attribute(session=session, project=project, name=name,
+                                  data_type=AttributeType.TEXT)
+        result.attributes.append(name)
+    elif attribute.data_type is not AttributeType.TEXT:
+        raise InvalidInputError(f"attribute {name!r} is {attribute.data_type.value}, not text",
+                                field="text_attribute")
+    return attribute

@@ -1,0 +1,189 @@
+"""Use cases for manual labels: one annotator's label (or span) on one record for one task."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from heuristics.errors import ConflictError, InvalidInputError, NotFoundError
+from heuristics.tokens import char_span_to_token_span, token_span_to_char_span
+from store.models import Label, LabelingTask, ManualLabel, Project, Record, TaskKind, User
+from store.tasks import find_label
+from store.tokenization import get_tokenization
+
+
+@dataclass(frozen=True)
+class SpanInput:
+    """A span given either in token offsets or in char offsets (end exclusive)."""
+
+    token_start: int | None = None
+    token_end: int | None = None
+    char_start: int | None = None
+    char_end: int | None = None
+
+    @property
+    def has_tokens(self) -> bool:
+        return self.token_start is not None or self.token_end is not None
+
+    @property
+    def has_chars(self) -> bool:
+        return self.char_start is not None or self.char_end is not None
+
+
+@dataclass(frozen=True)
+class ResolvedSpan:
+    token_start: int
+    token_end: int
+    char_start: int
+    char_end: int
+
+
+def get_record(*, session: Session, project: Project, record_id: int) -> Record:
+    record = session.get(Record, record_id)
+    if record is None or record.project_id != project.id:
+        raise NotFoundError(f"record {record_id} does not exist in this project")
+    return record
+
+
+def get_manual_label(*, session: Session, project: Project, manual_label_id: int) -> ManualLabel:
+    manual_label = session.get(ManualLabel, manual_label_id)
+    if manual_label is None or session.get(Record, manual_label.record_id).project_id != project.id:
+        raise NotFoundError(f"manual label {manual_label_id} does not exist in this project")
+    return manual_label
+
+
+def resolve_span(*, session: Session, task: LabelingTask, record: Record,
+                 span: SpanInput) -> ResolvedSpan:
+    """Token and char offsets of a span on the task's stored tokens; errors if outside the text."""
+    attribute = task.target_attribute
+    tokenization = get_tokenization(session=session, record_id=record.id, attribute=attribute)
+    starts, ends = tokenization.starts, tokenization.ends
+    if span.has_tokens:
+        if span.token_start is None or span.token_end is None:
+            raise InvalidInputError("a span needs both token_start and token_end",
+                                    field="token_end")
+        char_start, char_end = token_span_to_char_span(starts, ends, span.token_start,
+                                                       span.token_end)
+        return ResolvedSpan(span.token_start, span.token_end, char_start, char_end)
+    if span.char_start is None or span.char_end is None:
+        raise InvalidInputError("extraction labels need a span: token_start/token_end or "
+                                "char_start/char_end", field="span")
+    text = str(record.data.get(attribute.name) or "")
+    token_start, token_end = char_span_to_token_span(
+        starts, ends, span.char_start, span.char_end, text_length=len(text))
+    return ResolvedSpan(token_start, token_end, starts[token_start], ends[token_end - 1])
+
+
+def slot_of(task: LabelingTask, label: Label, span: ResolvedSpan | None) -> str:
+    """The part of the natural key that tells two labels of one annotator apart."""
+    if task.kind is TaskKind.CLASSIFICATION:
+        return ""
+    if task.kind is TaskKind.MULTILABEL:
+        return str(label.id)
+    return f"{label.id}:{span.token_start}:{span.token_end}"
+
+
+def add_manual_label(*, session: Session, task: LabelingTask, record: Record, label_name: str,
+                     annotator: User, is_gold: bool = False, span: SpanInput = SpanInput(),
+                     row: int | None = None) -> ManualLabel:
+    """Store a manual label without committing.
+
+    Classification keeps one label per annotator (and one gold label per record): a new one
+    replaces the old. Multi-label and span labels must not repeat.
+    """
+    label = find_label(task, label_name, row=row)
+    resolved = None
+    if task.kind is TaskKind.EXTRACTION:
+        resolved = resolve_span(session=session, task=task, record=record, span=span)
+    elif span.has_tokens or span.has_chars:
+        raise InvalidInputError(f"{task.kind.value} labels have no span", field="span", row=row)
+    slot = slot_of(task, label, resolved)
+    if task.kind is TaskKind.CLASSIFICATION:
+        _drop_replaced(session, record=record, task=task, annotator_id=annotator.id,
+                       is_gold=is_gold)
+    elif session.scalar(select(ManualLabel.id).where(
+            ManualLabel.record_id == record.id, ManualLabel.task_id == task.id,
+            ManualLabel.annotator_id == annotator.id, ManualLabel.is_gold == is_gold,
+            ManualLabel.slot == slot)) is not None:
+        raise ConflictError(f"{annotator.name} has this label on record "
+                            f"{record.external_id!r} already", field="label", row=row)
+    manual_label = ManualLabel(record_id=record.id, task_id=task.id, label=label,
+                               annotator=annotator, is_gold=is_gold, slot=slot)
+    _set_span(manual_label, resolved)
+    session.add(manual_label)
+    session.flush()
+    return manual_label
+
+
+def _drop_replaced(session: Session, *, record: Record, task: LabelingTask, annotator_id: int,
+                   is_gold: bool, keep_id: int | None = None) -> None:
+    """Delete what a classification label replaces: the annotator's label, or any gold label."""
+    replaced = delete(ManualLabel).where(
+        ManualLabel.record_id == record.id, ManualLabel.task_id == task.id,
+        ManualLabel.is_gold == is_gold, ManualLabel.id != (keep_id or -1))
+    if not is_gold:
+        replaced = replaced.where(ManualLabel.annotator_id == annotator_id)
+    session.execute(replaced)
+
+
+def _set_span(manual_label: ManualLabel, span: ResolvedSpan | None) -> None:
+    manual_label.token_start = span.token_start if span else None
+    manual_label.token_end = span.token_end if span else None
+    manual_label.char_start = span.char_start if span else None
+    manual_label.char_end = span.char_end if span else None
+
+
+def create_manual_label(**kwargs) -> ManualLabel:
+    """``add_manual_label`` and commit."""
+    manual_label = add_manual_label(**kwargs)
+    kwargs["session"].commit()
+    return manual_label
+
+
+def update_manual_label(*, session: Session, manual_label: ManualLabel, task: LabelingTask,
+                        record: Record, label_name: str | None, is_gold: bool | None,
+                        span: SpanInput | None) -> ManualLabel:
+    """Change the label, gold flag or span of a manual label; commits."""
+    label = find_label(task, label_name) if label_name is not None else manual_label.label
+    resolved = None
+    if task.kind is TaskKind.EXTRACTION:
+        current = SpanInput(token_start=manual_label.token_start,
+                            token_end=manual_label.token_end)
+        resolved = resolve_span(session=session, task=task, record=record,
+                                span=span if span and (span.has_tokens or span.has_chars)
+                                else current)
+    elif span is not None and (span.has_tokens or span.has_chars):
+        raise InvalidInputError(f"{task.kind.value} labels have no span", field="span")
+    gold = manual_label.is_gold if is_gold is None else is_gold
+    slot = slot_of(task, label, resolved)
+    if task.kind is TaskKind.CLASSIFICATION:
+        _drop_replaced(session, record=record, task=task, annotator_id=manual_label.annotator_id,
+                       is_gold=gold, keep_id=manual_label.id)
+    clash = session.scalar(select(ManualLabel.id).where(
+        ManualLabel.record_id == record.id, ManualLabel.task_id == task.id,
+        ManualLabel.annotator_id == manual_label.annotator_id, ManualLabel.is_gold == gold,
+        ManualLabel.slot == slot, ManualLabel.id != manual_label.id))
+    if clash is not None:
+        raise ConflictError("the annotator has this label on the record already", field="label")
+    manual_label.label = label
+    manual_label.is_gold = gold
+    manual_label.slot = slot
+    _set_span(manual_label, resolved)
+    session.commit()
+    return manual_label
+
+
+def delete_manual_label(*, session: Session, manual_label: ManualLabel) -> None:
+    session.delete(manual_label)
+    session.commit()
+
+
+def manual_labels_of(*, session: Session, record_ids: list[int],
+                     task_id: int | None = None) -> list[ManualLabel]:
+    """Manual labels of these records (optionally of one task), oldest first."""
+    query = select(ManualLabel).where(ManualLabel.record_id.in_(record_ids))
+    if task_id is not None:
+        query = query.where(ManualLabel.task_id == task_id)
+    return list(session.scalars(query.order_by(ManualLabel.id)))

@@ -1,0 +1,232 @@
+"""SQLAlchemy 2 models: the schema of Heurist. Migrations in ``store/migrations`` mirror it."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from store.formats.types import AttributeType
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+JSONValue = JSON().with_variant(JSONB(), "postgresql")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class TaskKind(enum.StrEnum):
+    CLASSIFICATION = "classification"
+    MULTILABEL = "multilabel"
+    EXTRACTION = "extraction"
+
+
+class Role(enum.StrEnum):
+    OWNER = "owner"
+    ANNOTATOR = "annotator"
+    VIEWER = "viewer"
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    return Enum(cls, name=name, values_callable=lambda members: [m.value for m in members],
+                native_enum=False, length=32)
+
+
+class User(Base):
+    """A person or service using Heurist; annotators of manual labels are users."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ApiKey(Base):
+    """A hashed API key; the clear key is shown once, when it is created."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class Project(Base):
+    __tablename__ = "projects"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    attributes: Mapped[list[Attribute]] = relationship(
+        back_populates="project", order_by="Attribute.position", cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+    tasks: Mapped[list[LabelingTask]] = relationship(
+        back_populates="project", order_by="LabelingTask.id", cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+
+
+class ProjectMember(Base):
+    """A user's role in one project."""
+
+    __tablename__ = "project_members"
+
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class Attribute(Base):
+    __tablename__ = "attributes"
+    __table_args__ = (UniqueConstraint("project_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"),
+                                            index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    data_type: Mapped[AttributeType] = mapped_column(_enum(AttributeType, "attribute_type"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    project: Mapped[Project] = relationship(back_populates="attributes")
+
+
+class Record(Base):
+    """One data point; attribute values live in ``data`` (JSON, JSONB on PostgreSQL)."""
+
+    __tablename__ = "records"
+    __table_args__ = (UniqueConstraint("project_id", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"),
+                                            index=True)
+    external_id: Mapped[str] = mapped_column(String(200))
+    data: Mapped[dict[str, Any]] = mapped_column(JSONValue)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Tokenization(Base):
+    """Tokens of one text attribute of one record, as char offsets; stored once, shared."""
+
+    __tablename__ = "tokenizations"
+    __table_args__ = (UniqueConstraint("record_id", "attribute_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"))
+    attribute_id: Mapped[int] = mapped_column(
+        ForeignKey("attributes.id", ondelete="CASCADE"), index=True
+    )
+    starts: Mapped[list[int]] = mapped_column(JSON)
+    ends: Mapped[list[int]] = mapped_column(JSON)
+
+
+class LabelingTask(Base):
+    __tablename__ = "labeling_tasks"
+    __table_args__ = (UniqueConstraint("project_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"),
+                                            index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[TaskKind] = mapped_column(_enum(TaskKind, "task_kind"))
+    target_attribute_id: Mapped[int | None] = mapped_column(
+        ForeignKey("attributes.id", ondelete="CASCADE")
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    project: Mapped[Project] = relationship(back_populates="tasks")
+    target_attribute: Mapped[Attribute | None] = relationship(lazy="joined")
+    labels: Mapped[list[Label]] = relationship(
+        back_populates="task", order_by="Label.id", cascade="all, delete-orphan",
+        passive_deletes=True, lazy="selectin",
+    )
+
+
+class Label(Base):
+    __tablename__ = "labels"
+    __table_args__ = (UniqueConstraint("task_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("labeling_tasks.id", ondelete="CASCADE"),
+                                         index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    color: Mapped[str] = mapped_column(String(32), default="#4f46e5")
+    hotkey: Mapped[str | None] = mapped_column(String(8))
+
+    task: Mapped[LabelingTask] = relationship(back_populates="labels")
+
+
+class ManualLabel(Base):
+    """One annotator's label on one record for one task; spans carry token and char offsets.
+
+    ``slot`` makes the natural key unique on every database: ``""`` for classification
+    (one label per annotator), the label id for multi-label, ``label:start:end`` for spans.
+    """
+
+    __tablename__ = "manual_labels"
+    __table_args__ = (
+        UniqueConstraint("record_id", "task_id", "annotator_id", "is_gold", "slot"),
+        Index("ix_manual_labels_task_record", "task_id", "record_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"))
+    task_id: Mapped[int] = mapped_column(ForeignKey("labeling_tasks.id", ondelete="CASCADE"))
+    label_id: Mapped[int] = mapped_column(ForeignKey("labels.id", ondelete="CASCADE"),
+                                          index=True)
+    annotator_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                              index=True)
+    is_gold: Mapped[bool] = mapped_column(Boolean, default=False)
+    slot: Mapped[str] = mapped_column(String(64), default="")
+    token_start: Mapped[int | None] = mapped_column(Integer)
+    token_end: Mapped[int | None] = mapped_column(Integer)
+    char_start: Mapped[int | None] = mapped_column(Integer)
+    char_end: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
+                                                 onupdate=utcnow)
+
+    label: Mapped[Label] = relationship(lazy="joined")
+    annotator: Mapped[User] = relationship(lazy="joined")

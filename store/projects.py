@@ -1,0 +1,91 @@
+"""Use cases for projects and their attributes."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from heuristics.errors import ConflictError, InvalidInputError, NotFoundError
+from store.formats.types import AttributeType
+from store.models import Attribute, Project, ProjectMember, Record, Role, User
+
+
+def create_project(*, session: Session, name: str, description: str, owner: User) -> Project:
+    """A new project owned by ``owner``; commits."""
+    _check_name_free(session=session, name=name)
+    project = Project(name=name, description=description)
+    session.add(project)
+    session.flush()
+    session.add(ProjectMember(project_id=project.id, user_id=owner.id, role=Role.OWNER))
+    session.commit()
+    return project
+
+
+def _check_name_free(*, session: Session, name: str) -> None:
+    if session.scalar(select(Project.id).where(Project.name == name)) is not None:
+        raise ConflictError(f"a project named {name!r} exists already", field="name")
+
+
+def list_projects(*, session: Session, user: User, offset: int, limit: int
+                  ) -> tuple[list[Project], int]:
+    """Projects visible to ``user`` (all of them for admins), newest first, and their count."""
+    query = select(Project)
+    if not user.is_admin:
+        query = query.join(ProjectMember).where(ProjectMember.user_id == user.id)
+    count = session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = session.scalars(query.order_by(Project.id.desc()).offset(offset).limit(limit))
+    return list(rows), count or 0
+
+
+def update_project(*, session: Session, project: Project, name: str | None,
+                   description: str | None) -> Project:
+    if name is not None and name != project.name:
+        _check_name_free(session=session, name=name)
+        project.name = name
+    if description is not None:
+        project.description = description
+    session.commit()
+    return project
+
+
+def delete_project(*, session: Session, project: Project) -> None:
+    session.delete(project)
+    session.commit()
+
+
+def count_records(*, session: Session, project: Project) -> int:
+    return session.scalar(
+        select(func.count()).select_from(Record).where(Record.project_id == project.id)
+    ) or 0
+
+
+def get_attribute(*, session: Session, project: Project, attribute_id: int) -> Attribute:
+    attribute = session.get(Attribute, attribute_id)
+    if attribute is None or attribute.project_id != project.id:
+        raise NotFoundError(f"attribute {attribute_id} does not exist in this project")
+    return attribute
+
+
+def find_attribute(project: Project, name: str) -> Attribute | None:
+    return next((a for a in project.attributes if a.name == name), None)
+
+
+def add_attribute(*, session: Session, project: Project, name: str,
+                  data_type: AttributeType) -> Attribute:
+    """Add an attribute (records get no value for it until they are updated); no commit."""
+    if not name.strip():
+        raise InvalidInputError("attribute names must not be empty", field="name")
+    if find_attribute(project, name) is not None:
+        raise ConflictError(f"attribute {name!r} exists already", field="name")
+    attribute = Attribute(name=name, data_type=data_type, position=len(project.attributes))
+    project.attributes.append(attribute)
+    session.flush()
+    return attribute
+
+
+def create_attribute(*, session: Session, project: Project, name: str,
+                     data_type: AttributeType) -> Attribute:
+    """Add an attribute to ``project``; commits."""
+    attribute = add_attribute(session=session, project=project, name=name, data_type=data_type)
+    session.commit()
+    return attribute

@@ -1,0 +1,43 @@
+"""A record with its tokens, and per labeling task its manual labels and reference label."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from store.manual_labels import manual_labels_of
+from store.models import Attribute, LabelingTask, ManualLabel, Project, Record, Tokenization
+from store.records import tasks_of, tokenizations_of
+from store.reference import reference_of
+
+
+@dataclass(frozen=True)
+class TaskLabels:
+    task: LabelingTask
+    reference: object
+    manual_labels: list[ManualLabel]
+
+
+@dataclass(frozen=True)
+class RecordDetail:
+    record: Record
+    tokenizations: list[tuple[Attribute, Tokenization]]
+    tasks: list[TaskLabels]
+
+
+def record_detail(*, session: Session, project: Project, record: Record) -> RecordDetail:
+    by_task: dict[int, list[ManualLabel]] = defaultdict(list)
+    for manual_label in manual_labels_of(session=session, record_ids=[record.id]):
+        by_task[manual_label.task_id].append(manual_label)
+    attributes = {a.id: a for a in project.attributes}
+    tokenizations = [(attributes[t.attribute_id], t)
+                     for t in tokenizations_of(session=session, record_id=record.id)]
+    tasks = [
+        TaskLabels(task=task, manual_labels=by_task.get(task.id, []),
+                   reference=reference_of(task, by_task[task.id]) if task.id in by_task
+                   else None)
+        for task in tasks_of(session=session, project=project)
+    ]
+    return RecordDetail(record=record, tokenizations=tokenizations, tasks=tasks)

@@ -1,0 +1,49 @@
+"""The one settings class of Heurist; nothing else reads environment variables.
+
+Examples
+--------
+>>> settings = Settings(data_dir="/tmp/heurist-doc")
+>>> settings.resolved_database_url()
+'sqlite:////tmp/heurist-doc/heurist.db'
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Configuration read from ``HEURIST_*`` environment variables (or a ``.env`` file)."""
+
+    model_config = SettingsConfigDict(env_prefix="HEURIST_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("var")
+    database_url: str | None = None
+    broker_url: str | None = None
+    model_path: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    demo: bool = True
+    datasets_dir: Path = Path("../shared/datasets")
+    import_batch_size: int = 5_000
+    max_upload_bytes: int = 2 * 1024**3
+
+    def resolved_database_url(self) -> str:
+        """The configured URL, or the embedded default: SQLite under ``data_dir``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir.resolve() / 'heurist.db'}"
+
+    @property
+    def admin_key_file(self) -> Path:
+        """Where the first admin key is written (mode 0600)."""
+        return self.data_dir / "admin.key"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

@@ -1,0 +1,153 @@
+"""Use cases for labeling tasks and their labels."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from heuristics.errors import ConflictError, InvalidInputError, NotFoundError
+from store.formats.types import AttributeType
+from store.models import Label, LabelingTask, Project, TaskKind
+from store.projects import find_attribute
+from store.tokenization import tokenize_attribute
+
+PALETTE = ("#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed", "#0891b2", "#db2777",
+           "#4d7c0f", "#9333ea", "#ea580c")
+
+
+def create_task(*, session: Session, project: Project, name: str, kind: TaskKind,
+                target_attribute: str | None = None, labels: list[str] = ()) -> LabelingTask:
+    """A labeling task; extraction tasks tokenise their text attribute now. Commits."""
+    task = add_task(session=session, project=project, name=name, kind=kind,
+                    target_attribute=target_attribute, labels=labels)
+    session.commit()
+    return task
+
+
+def add_task(*, session: Session, project: Project, name: str, kind: TaskKind,
+             target_attribute: str | None = None, labels: list[str] = ()) -> LabelingTask:
+    """As ``create_task`` without the commit (for use cases that own a larger transaction)."""
+    if session.scalar(select(LabelingTask.id).where(
+            LabelingTask.project_id == project.id, LabelingTask.name == name)) is not None:
+        raise ConflictError(f"a labeling task named {name!r} exists already", field="name")
+    attribute = None
+    if kind is TaskKind.EXTRACTION:
+        if target_attribute is None:
+            raise InvalidInputError("extraction tasks need a target text attribute",
+                                    field="target_attribute")
+        attribute = find_attribute(project, target_attribute)
+        if attribute is None:
+            raise InvalidInputError(f"no attribute named {target_attribute!r}",
+                                    field="target_attribute")
+        if attribute.data_type is not AttributeType.TEXT:
+            raise InvalidInputError(
+                f"attribute {target_attribute!r} is {attribute.data_type.value}, not text",
+                field="target_attribute")
+    elif target_attribute is not None:
+        raise InvalidInputError(f"{kind.value} tasks label whole records: leave "
+                                "target_attribute empty", field="target_attribute")
+    task = LabelingTask(project_id=project.id, name=name, kind=kind, target_attribute=attribute)
+    session.add(task)
+    session.flush()
+    for label in labels:
+        add_label(session=session, task=task, name=label)
+    if attribute is not None:
+        tokenize_attribute(session=session, attribute=attribute)
+    return task
+
+
+def get_task(*, session: Session, project: Project, task_id: int) -> LabelingTask:
+    task = session.get(LabelingTask, task_id)
+    if task is None or task.project_id != project.id:
+        raise NotFoundError(f"labeling task {task_id} does not exist in this project")
+    return task
+
+
+def find_task(*, session: Session, project: Project, name: str) -> LabelingTask | None:
+    return session.scalar(select(LabelingTask).where(
+        LabelingTask.project_id == project.id, LabelingTask.name == name))
+
+
+def rename_task(*, session: Session, task: LabelingTask, name: str) -> LabelingTask:
+    if name != task.name and find_task(session=session, project=task.project, name=name):
+        raise ConflictError(f"a labeling task named {name!r} exists already", field="name")
+    task.name = name
+    session.commit()
+    return task
+
+
+def delete_task(*, session: Session, task: LabelingTask) -> None:
+    session.delete(task)
+    session.commit()
+
+
+def add_label(*, session: Session, task: LabelingTask, name: str, color: str | None = None,
+              hotkey: str | None = None) -> Label:
+    """Add a label to ``task`` (no commit)."""
+    name = name.strip()
+    if not name:
+        raise InvalidInputError("label names must not be empty", field="name")
+    if any(label.name == name for label in task.labels):
+        raise ConflictError(f"label {name!r} exists already in task {task.name!r}",
+                            field="name")
+    _check_hotkey_free(task, hotkey)
+    label = Label(name=name, color=color or PALETTE[len(task.labels) % len(PALETTE)],
+                  hotkey=hotkey)
+    task.labels.append(label)
+    session.flush()
+    return label
+
+
+def _check_hotkey_free(task: LabelingTask, hotkey: str | None, *,
+                       ignore: Label | None = None) -> None:
+    if hotkey and any(lb.hotkey == hotkey and lb is not ignore for lb in task.labels):
+        raise ConflictError(f"hotkey {hotkey!r} is taken in task {task.name!r}", field="hotkey")
+
+
+def create_label(*, session: Session, task: LabelingTask, name: str, color: str | None = None,
+                 hotkey: str | None = None) -> Label:
+    """Add a label to ``task``; commits."""
+    label = add_label(session=session, task=task, name=name, color=color, hotkey=hotkey)
+    session.commit()
+    return label
+
+
+def get_label(*, task: LabelingTask, label_id: int) -> Label:
+    label = next((lb for lb in task.labels if lb.id == label_id), None)
+    if label is None:
+        raise NotFoundError(f"label {label_id} does not exist in task {task.name!r}")
+    return label
+
+
+def find_label(task: LabelingTask, name: str, *, field: str = "label",
+               row: int | None = None) -> Label:
+    """The task's label called ``name``; InvalidInputError naming the known labels if unknown."""
+    label = next((lb for lb in task.labels if lb.name == name), None)
+    if label is None:
+        known = ", ".join(repr(lb.name) for lb in task.labels) or "none yet"
+        raise InvalidInputError(
+            f"unknown label {name!r} for task {task.name!r} (labels: {known})",
+            field=field, row=row)
+    return label
+
+
+def update_label(*, session: Session, task: LabelingTask, label: Label, name: str | None,
+                 color: str | None, hotkey: str | None) -> Label:
+    if name is not None and name != label.name:
+        if any(lb.name == name for lb in task.labels):
+            raise ConflictError(f"label {name!r} exists already", field="name")
+        label.name = name
+    if color is not None:
+        label.color = color
+    if hotkey is not None:
+        _check_hotkey_free(task, hotkey, ignore=label)
+        label.hotkey = hotkey or None
+    session.commit()
+    return label
+
+
+def delete_label(*, session: Session, task: LabelingTask, label: Label) -> None:
+    """Delete a label and the manual labels that used it; commits."""
+    task.labels.remove(label)
+    session.delete(label)
+    session.commit()

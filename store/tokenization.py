@@ -1,0 +1,62 @@
+"""Stored tokenisations: one per record and text attribute, shared by everything after."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from heuristics.tokens import token_offsets, tokenize
+from store.models import Attribute, Record, Tokenization
+
+BATCH = 2_000
+
+
+def tokenize_attribute(*, session: Session, attribute: Attribute,
+                       record_ids: Iterable[int] | None = None) -> int:
+    """Store tokens of ``attribute`` for records that have none yet; returns how many. No commit.
+
+    ``record_ids`` limits the work to those records (e.g. the ones just imported).
+    """
+    done = select(Tokenization.record_id).where(Tokenization.attribute_id == attribute.id)
+    query = (
+        select(Record.id, Record.data)
+        .where(Record.project_id == attribute.project_id, Record.id.not_in(done))
+        .order_by(Record.id)
+    )
+    if record_ids is not None:
+        query = query.where(Record.id.in_(list(record_ids)))
+    written = 0
+    batch: list[dict] = []
+    for record_id, data in session.execute(query):
+        starts, ends = token_offsets(tokenize(str(data.get(attribute.name) or "")))
+        batch.append({"record_id": record_id, "attribute_id": attribute.id,
+                      "starts": starts, "ends": ends})
+        if len(batch) >= BATCH:
+            written += _flush(session, batch)
+    return written + _flush(session, batch)
+
+
+def _flush(session: Session, batch: list[dict]) -> int:
+    if batch:
+        session.execute(insert(Tokenization), batch)
+    count = len(batch)
+    batch.clear()
+    return count
+
+
+def get_tokenization(*, session: Session, record_id: int,
+                     attribute: Attribute) -> Tokenization:
+    """The record's stored tokens for ``attribute``, made now if missing (no commit)."""
+    tokenization = session.scalar(
+        select(Tokenization).where(Tokenization.record_id == record_id,
+                                   Tokenization.attribute_id == attribute.id)
+    )
+    if tokenization is None:
+        tokenize_attribute(session=session, attribute=attribute, record_ids=[record_id])
+        tokenization = session.scalar(
+            select(Tokenization).where(Tokenization.record_id == record_id,
+                                       Tokenization.attribute_id == attribute.id)
+        )
+    return tokenization

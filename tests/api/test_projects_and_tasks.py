@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+from tests.api.conftest import API, create_task
+
+
+def test_project_crud(client, admin):
+    created = client.post(f"{API}/projects", json={"name": "P", "description": "d"},
+                          headers=admin)
+    assert created.status_code == 201
+    project = created.json()
+    assert client.post(f"{API}/projects", json={"name": "P"}, headers=admin).status_code == 409
+    path = f"{API}/projects/{project['id']}"
+    assert client.get(path, headers=admin).json()["description"] == "d"
+    updated = client.patch(path, json={"name": "Q"}, headers=admin).json()
+    assert updated["name"] == "Q" and updated["description"] == "d"
+    listed = client.get(f"{API}/projects", headers=admin).json()
+    assert listed["count"] == 1 and listed["data"][0]["name"] == "Q"
+    assert client.delete(path, headers=admin).status_code == 204
+    assert client.get(path, headers=admin).status_code == 404
+    assert client.post(f"{API}/projects", json={"name": ""}, headers=admin).status_code == 422
+
+
+def test_deleting_a_project_deletes_its_records_and_labels(client, admin, loaded, record_ids):
+    task = create_task(client, admin, loaded, name="t", kind="classification", labels=["a"])
+    client.post(f"{API}/projects/{loaded}/records/{record_ids['1']}/labels",
+                json={"task_id": task["id"], "label": "a"}, headers=admin)
+    assert client.delete(f"{API}/projects/{loaded}", headers=admin).status_code == 204
+    other = client.post(f"{API}/projects", json={"name": "again"}, headers=admin).json()
+    assert client.get(f"{API}/projects/{other['id']}/records", headers=admin).json()["count"] == 0
+
+
+def test_attributes(client, admin, project_id):
+    path = f"{API}/projects/{project_id}/attributes"
+    created = client.post(path, json={"name": "note", "data_type": "text"}, headers=admin)
+    assert created.status_code == 201 and created.json()["position"] == 0
+    assert client.post(path, json={"name": "note", "data_type": "text"},
+                       headers=admin).status_code == 409
+    assert client.post(path, json={"name": "x", "data_type": "blob"},
+                       headers=admin).status_code == 422
+    assert [a["name"] for a in client.get(path, headers=admin).json()] == ["note"]
+
+
+def test_tasks_and_labels(client, admin, loaded):
+    task = create_task(client, admin, loaded, name="sentiment", kind="classification",
+                       labels=["pos", "neg"])
+    assert [label["name"] for label in task["labels"]] == ["pos", "neg"]
+    base = f"{API}/projects/{loaded}/tasks/{task['id']}"
+    label = client.post(f"{base}/labels", json={"name": "mixed", "hotkey": "m"}, headers=admin)
+    assert label.status_code == 201 and label.json()["hotkey"] == "m"
+    assert client.post(f"{base}/labels", json={"name": "pos"}, headers=admin).status_code == 409
+    assert client.post(f"{base}/labels", json={"name": "x", "hotkey": "m"},
+                       headers=admin).status_code == 409
+    renamed = client.patch(f"{base}/labels/{label.json()['id']}", json={"name": "neutral"},
+                           headers=admin)
+    assert renamed.json()["name"] == "neutral"
+    assert client.delete(f"{base}/labels/{label.json()['id']}", headers=admin).status_code == 204
+    assert client.patch(base, json={"name": "polarity"}, headers=admin).json()["name"] \
+        == "polarity"
+    multi = create_task(client, admin, loaded, name="topics", kind="multilabel")
+    assert multi["kind"] == "multilabel"
+    listed = client.get(f"{API}/projects/{loaded}/tasks", headers=admin).json()
+    assert [t["name"] for t in listed["data"]] == ["polarity", "topics"]
+    assert client.delete(base, headers=admin).status_code == 204
+    assert client.get(base, headers=admin).status_code == 404
+
+
+def test_task_validation(client, admin, loaded):
+    path = f"{API}/projects/{loaded}/tasks"
+    cases = [
+        ({"name": "e", "kind": "extraction"}, "target text attribute"),
+        ({"name": "e", "kind": "extraction", "target_attribute": "nope"}, "no attribute"),
+        ({"name": "e", "kind": "extraction", "target_attribute": "stars"}, "not text"),
+        ({"name": "c", "kind": "classification", "target_attribute": "text"}, "whole records"),
+    ]
+    for body, words in cases:
+        response = client.post(path, json=body, headers=admin)
+        assert response.status_code == 422 and words in response.json()["detail"], body
+    create_task(client, admin, loaded, name="dup", kind="classification")
+    assert client.post(path, json={"name": "dup", "kind": "classification"},
+                       headers=admin).status_code == 409
+
+
+def test_extraction_task_tokenises_its_attribute_once(client, admin, loaded, record_ids):
+    create_task(client, admin, loaded, name="ner", kind="extraction", target_attribute="text",
+                labels=["PRODUCT"])
+    detail = client.get(f"{API}/projects/{loaded}/records/{record_ids['2']}",
+                        headers=admin).json()
+    tokens = detail["tokens"][0]
+    assert tokens["attribute"] == "text"
+    assert tokens["tokens"] == ["Terrible", "battery", ".", "Check", "out", "my", "channel",
+                                "!"]
+    text = detail["data"]["text"]
+    assert [text[s:e] for s, e in zip(tokens["starts"], tokens["ends"], strict=True)] \
+        == tokens["tokens"]
+    # records imported later are tokenised too
+    from tests.api.conftest import upload
+
+    assert upload(client, admin, loaded, "id,text\n7,Buy now\n", id_column="id").status_code \
+        == 201
+    new = client.get(f"{API}/projects/{loaded}/records", params={"search": "Buy now"},
+                     headers=admin).json()["data"][0]
+    detail = client.get(f"{API}/projects/{loaded}/records/{new['id']}", headers=admin).json()
+    assert detail["tokens"][0]["tokens"] == ["Buy", "now"]

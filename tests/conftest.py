@@ -1,0 +1,118 @@
+"""Shared fixtures: a fresh PostgreSQL database per run, SQLite per test, the app, keys.
+
+PostgreSQL is required (``make test`` starts it when it is not running): its absence is a
+failure, never a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+
+from api.main import create_app
+from store.auth import ensure_admin
+from store.db import create_db_engine, migrate, session_factory
+from store.models import Base
+from store.settings import Settings
+
+POSTGRES_SERVER = os.environ.get("HEURIST_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
+DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A database created for this test run and dropped after it."""
+    name = f"heurist_test_{uuid.uuid4().hex[:10]}"
+    try:
+        admin = psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as error:
+        pytest.fail(f"PostgreSQL is needed at {POSTGRES_SERVER} (run `make test`): {error}")
+    admin.execute(f'CREATE DATABASE "{name}"')
+    url = f"{POSTGRES_SERVER.replace('postgresql://', 'postgresql+psycopg://')}/{name}"
+    engine = create_db_engine(url)
+    migrate(engine)
+    engine.dispose()
+    yield url
+    admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    admin.close()
+
+
+def _truncate(engine: Engine) -> None:
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path) -> Iterator[str]:
+    """Each test that uses this runs on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'heurist.db'}"
+        return
+    url = request.getfixturevalue("postgres_url")
+    yield url
+    engine = create_db_engine(url)
+    _truncate(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def engine(database_url) -> Iterator[Engine]:
+    engine = create_db_engine(database_url)
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine):
+    with session_factory(engine)() as session:
+        yield session
+
+
+@pytest.fixture
+def settings(database_url, tmp_path) -> Settings:
+    return Settings(database_url=database_url, data_dir=tmp_path / "var", datasets_dir=DATASETS)
+
+
+@pytest.fixture
+def app(settings):
+    app = create_app(settings)
+    yield app
+    app.state.engine.dispose()
+
+
+@pytest.fixture
+def client(app) -> TestClient:
+    return TestClient(app)
+
+
+@pytest.fixture
+def admin_key(app, settings) -> str:
+    with app.state.sessions() as session:
+        return ensure_admin(session=session, key_file=settings.admin_key_file)
+
+
+@pytest.fixture
+def admin(admin_key) -> dict[str, str]:
+    """Headers of the admin."""
+    return {"Authorization": f"Bearer {admin_key}"}
+
+
+@pytest.fixture
+def make_user(client, admin):
+    """``make_user(name)`` -> headers of a new (non-admin) user."""
+
+    def make(name: str) -> dict[str, str]:
+        response = client.post("/api/v1/users", json={"name": name}, headers=admin)
+        assert response.status_code == 201, response.text
+        return {"Authorization": f"Bearer {response.json()['api_key']}"}
+
+    return make

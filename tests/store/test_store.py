@@ -1,0 +1,137 @@
+"""Models, migrations and use cases on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from sqlalchemy import inspect, select
+from sqlalchemy.exc import IntegrityError
+
+from heuristics.errors import ConflictError, InvalidInputError
+from store.auth import create_user, get_or_create_user
+from store.importing import import_conll, import_records
+from store.manual_labels import SpanInput, add_manual_label
+from store.models import ManualLabel, Record, TaskKind, Tokenization
+from store.projects import create_project
+from store.records import RecordFilter, list_records
+from store.reference import reference_labels
+from store.tasks import create_task
+
+
+@pytest.fixture
+def owner(session):
+    user, _ = create_user(session=session, name="owner")
+    return user
+
+
+@pytest.fixture
+def project(session, owner):
+    project = create_project(session=session, name="p", description="", owner=owner)
+    payload = b"id,text,n\na,The cat sat.,1\nb,Dogs bark loudly!,2\nc,Birds,3\n"
+    import_records(session=session, project=project, fmt="csv", id_column="id",
+                   open_stream=lambda: io.BytesIO(payload))
+    return project
+
+
+def test_migration_creates_every_table(engine):
+    tables = set(inspect(engine).get_table_names())
+    assert {"projects", "attributes", "records", "tokenizations", "labeling_tasks", "labels",
+            "users", "api_keys", "project_members", "manual_labels",
+            "alembic_version"} <= tables
+
+
+def test_record_data_is_jsonb_on_postgres(engine):
+    column = next(c for c in inspect(engine).get_columns("records") if c["name"] == "data")
+    expected = "JSONB" if engine.dialect.name == "postgresql" else "JSON"
+    assert type(column["type"]).__name__ == expected
+
+
+def test_sqlite_runs_in_wal_mode(engine):
+    if engine.dialect.name != "sqlite":
+        assert engine.dialect.name == "postgresql"
+        return
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_external_ids_are_unique_per_project(session, project):
+    session.add(Record(project_id=project.id, external_id="a", data={}))
+    with pytest.raises(IntegrityError):
+        session.flush()
+    session.rollback()
+
+
+def test_natural_key_of_manual_labels_is_enforced_by_the_database(session, project, owner):
+    task = create_task(session=session, project=project, name="t",
+                       kind=TaskKind.MULTILABEL, labels=["x"])
+    record = session.scalar(select(Record).where(Record.external_id == "a"))
+    row = dict(record_id=record.id, task_id=task.id, label_id=task.labels[0].id,
+               annotator_id=owner.id, is_gold=False, slot=str(task.labels[0].id))
+    session.add(ManualLabel(**row))
+    session.flush()
+    session.add(ManualLabel(**row))
+    with pytest.raises(IntegrityError):
+        session.flush()
+    session.rollback()
+
+
+def test_reference_labels_for_many_records(session, project):
+    task = create_task(session=session, project=project, name="t",
+                       kind=TaskKind.CLASSIFICATION, labels=["yes", "no"])
+    records = {r.external_id: r for r in session.scalars(select(Record))}
+    votes = {"a": [("u1", "yes"), ("u2", "yes"), ("u3", "no")],
+             "b": [("u1", "yes"), ("u2", "no")],
+             "c": []}
+    for external_id, pairs in votes.items():
+        for annotator, name in pairs:
+            add_manual_label(session=session, task=task, record=records[external_id],
+                             label_name=name,
+                             annotator=get_or_create_user(session=session, name=annotator))
+    session.commit()
+    references = reference_labels(session=session, task=task,
+                                  record_ids=[r.id for r in records.values()])
+    assert references == {records["a"].id: "yes"}
+
+
+def test_span_labels_store_token_and_char_offsets(session, project, owner):
+    task = create_task(session=session, project=project, name="ner",
+                       kind=TaskKind.EXTRACTION, target_attribute="text", labels=["ANIMAL"])
+    assert session.query(Tokenization).count() == 3
+    record = session.scalar(select(Record).where(Record.external_id == "b"))
+    span = add_manual_label(session=session, task=task, record=record, label_name="ANIMAL",
+                            annotator=owner, span=SpanInput(char_start=0, char_end=4))
+    assert (span.token_start, span.token_end, span.char_start, span.char_end) == (0, 1, 0, 4)
+    with pytest.raises(ConflictError):
+        add_manual_label(session=session, task=task, record=record, label_name="ANIMAL",
+                         annotator=owner, span=SpanInput(token_start=0, token_end=1))
+    with pytest.raises(InvalidInputError, match="token"):
+        add_manual_label(session=session, task=task, record=record, label_name="ANIMAL",
+                         annotator=owner, span=SpanInput(token_start=2, token_end=7))
+
+
+def test_list_records_filters_compose(session, project):
+    rows, count = list_records(session=session, project=project,
+                               record_filter=RecordFilter(search="b"), sort="-n")
+    assert count == 2 and [r.external_id for r in rows] == ["c", "b"]
+
+
+def test_import_is_all_or_nothing(session, project):
+    payload = b"id,text,n\nd,ok,4\ne,bad,notanumber\n"
+    with pytest.raises(InvalidInputError) as error:
+        import_records(session=session, project=project, fmt="csv", id_column="id",
+                       open_stream=lambda: io.BytesIO(payload))
+    assert error.value.row == 2 and error.value.field == "n"
+    session.rollback()
+    assert session.query(Record).count() == 3
+
+
+def test_conll_import_keeps_the_file_tokens(session, project):
+    payload = b"U.S. NNP B-LOC\nofficials NNS O\n\n"
+    result = import_conll(session=session, project=project, stream=io.BytesIO(payload))
+    assert result.records == 1 and result.manual_labels == 1
+    record = session.scalar(select(Record).where(Record.external_id == "s4"))
+    assert record.data["text"] == "U.S. officials"
+    tokens = session.scalar(select(Tokenization).where(Tokenization.record_id == record.id))
+    assert (tokens.starts, tokens.ends) == ([0, 5], [4, 14])
