@@ -7,6 +7,7 @@ row is valid.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import BinaryIO
@@ -28,6 +29,7 @@ from store.models import (
     TaskKind,
     Tokenization,
     User,
+    utcnow,
 )
 from store.projects import add_attribute, find_attribute
 from store.tasks import add_label, add_task, find_task
@@ -147,7 +149,19 @@ def import_records(*, session: Session, project: Project, open_stream: Callable[
 
 
 def _insert_records(session: Session, batch: list[dict]) -> int:
-    if batch:
+    """Insert a batch of records: COPY on PostgreSQL, executemany elsewhere."""
+    if not batch:
+        return 0
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        now = utcnow()
+        cursor = connection.connection.driver_connection.cursor()
+        with cursor.copy("COPY records (project_id, external_id, data, created_at) "
+                         "FROM STDIN") as copy:
+            for row in batch:
+                copy.write_row((row["project_id"], row["external_id"],
+                                json.dumps(row["data"], ensure_ascii=False), now))
+    else:
         session.execute(insert(Record), batch)
     count = len(batch)
     batch.clear()

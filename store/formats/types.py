@@ -106,10 +106,11 @@ class TypeInference:
         self.distinct: set[str] = set()
         self.too_many_distinct = False
         self.longest = 0
+        self.settled = False  # TEXT for sure: later values cannot change the result
 
     def add(self, value: object) -> None:
         """Account for one value; missing values are ignored."""
-        if _is_missing(value):
+        if self.settled or _is_missing(value):
             return
         self.count += 1
         self.kinds.add(_kind(value))
@@ -118,6 +119,7 @@ class TypeInference:
         if not self.too_many_distinct:
             self.distinct.add(text)
             self.too_many_distinct = len(self.distinct) > MAX_CATEGORIES
+        self.settled = self.too_many_distinct and AttributeType.TEXT in self.kinds
 
     def result(self) -> AttributeType:
         """The inferred type; TEXT when every value was missing."""
@@ -241,6 +243,8 @@ def convert_value(
     ...
     heuristics.errors.InvalidInputError: row 4, field 'n': expected integer, got 'abc'
     """
+    if type_ is AttributeType.TEXT and type(value) is str:
+        return value or None
     if _is_missing(value):
         return None
     if type_ in (AttributeType.TEXT, AttributeType.CATEGORY):
