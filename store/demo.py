@@ -50,15 +50,22 @@ def _conll_sample(datasets_dir: Path) -> bytes:
     path = datasets_dir / "conll2003" / "dev.txt"
     if not path.exists():
         return (FIXTURES / "conll_sample.txt").read_bytes()
-    lines, sentences = [], 0
     with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            lines.append(line)
-            if not line.strip():
-                sentences += 1
-                if sentences > CONLL_SENTENCES:
-                    break
-    return "".join(lines).encode()
+        return "".join(first_sentences(handle, CONLL_SENTENCES)).encode()
+
+
+def first_sentences(lines: Iterator[str], count: int) -> list[str]:
+    """The lines of a CoNLL file up to the end of its ``count``-th sentence."""
+    kept, sentences, in_sentence = [], 0, False
+    for line in lines:
+        kept.append(line)
+        if line.strip() and not line.startswith("-DOCSTART-"):
+            in_sentence = True
+        elif not line.strip() and in_sentence:
+            sentences, in_sentence = sentences + 1, False
+            if sentences == count:
+                break
+    return kept
 
 
 def load_youtube_demo(*, session: Session, owner: User, datasets_dir: Path) -> Project:

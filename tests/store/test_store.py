@@ -135,3 +135,26 @@ def test_conll_import_keeps_the_file_tokens(session, project):
     assert record.data["text"] == "U.S. officials"
     tokens = session.scalar(select(Tokenization).where(Tokenization.record_id == record.id))
     assert (tokens.starts, tokens.ends) == ([0, 5], [4, 14])
+
+
+@pytest.mark.parametrize("source", ["datasets", "fixtures"])
+def test_demo_projects(session, owner, tmp_path, source):
+    from store.demo import SEEDED_LABELS, load_demo
+    from store.records import tasks_of
+    from tests.conftest import DATASETS
+
+    datasets_dir = DATASETS if source == "datasets" else tmp_path / "absent"
+    youtube, conll = load_demo(session=session, owner=owner, datasets_dir=datasets_dir)
+    records = session.query(Record).filter_by(project_id=youtube.id).count()
+    assert records == (1953 if source == "datasets" else 200)
+    spam_task = tasks_of(session=session, project=youtube)[0]
+    labels = session.query(ManualLabel).filter_by(task_id=spam_task.id).all()
+    assert len(labels) == SEEDED_LABELS
+    assert {ml.label.name for ml in labels} == {"ham", "spam"}
+    assert "CLASS" not in {a.name for a in youtube.attributes}
+    sentences = session.query(Record).filter_by(project_id=conll.id).count()
+    assert sentences == (300 if source == "datasets" else 100)
+    ner_task = tasks_of(session=session, project=conll)[0]
+    spans = session.query(ManualLabel).filter_by(task_id=ner_task.id).count()
+    assert spans > sentences
+    assert load_demo(session=session, owner=owner, datasets_dir=datasets_dir) == []

@@ -1,0 +1,51 @@
+"""The server as `make run` starts it: a real process, first start, demo projects."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_first_start_prints_a_key_and_serves_the_demo(tmp_path):
+    port = free_port()
+    env = os.environ | {"HEURIST_DATA_DIR": str(tmp_path / "var"), "HEURIST_PORT": str(port),
+                        "HEURIST_DATASETS_DIR": str(tmp_path / "no-datasets")}
+    env.pop("HEURIST_DATABASE_URL", None)
+    server = subprocess.Popen([sys.executable, "-m", "api.server"], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        key = None
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and key is None:
+            line = server.stdout.readline()
+            if "Admin API key" in line:
+                key = line.rsplit(" ", 1)[-1].strip()
+        assert key and key == (tmp_path / "var" / "admin.key").read_text().strip()
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                if httpx.get(f"{base}/health").status_code == 200:
+                    break
+            except httpx.ConnectError:
+                time.sleep(0.1)
+        projects = httpx.get(f"{base}/api/v1/projects",
+                             headers={"Authorization": f"Bearer {key}"}).json()
+        assert sorted(p["name"] for p in projects["data"]) == [
+            "CoNLL-2003 NER (demo)", "YouTube spam (demo)"]
+        assert httpx.get(f"{base}/api/v1/projects").status_code == 401
+        assert "Heurist" in httpx.get(f"{base}/").text
+        assert (tmp_path / "var" / "heurist.db").exists()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
