@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from heuristics.reference import Vote, reference_label, reference_label_set, reference_spans
 from sqlalchemy.orm import Session
 
+from heuristics.reference import Vote, reference_label, reference_label_set, reference_spans
 from store.manual_labels import manual_labels_of
 from store.models import LabelingTask, ManualLabel, TaskKind
 
