@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint bench services clean
+.PHONY: setup system run test lint bench services clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -13,7 +13,10 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-run: setup
+system:
+	./scripts/system-deps.sh
+
+run: setup system
 	$(BIN)/heurist-server
 
 services:
@@ -22,11 +25,12 @@ services:
 lint: setup
 	$(BIN)/ruff check .
 
-test: setup services lint
+test: setup system services lint
 	$(BIN)/pytest -q
 
 bench: setup services
 	$(BIN)/python bench/import_bench.py
+	$(BIN)/python bench/embed_bench.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

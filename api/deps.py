@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from store.auth import authenticate, authorize
 from store.models import Project, Role, User
 from store.settings import Settings
+from workers.queue import RunQueue
 
 bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer <key>`")
 
@@ -25,7 +26,12 @@ def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
+def get_queue(request: Request) -> RunQueue:
+    return request.app.state.queue
+
+
 SessionDep = Annotated[Session, Depends(get_session)]
+QueueDep = Annotated[RunQueue, Depends(get_queue)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 

@@ -9,9 +9,21 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from api.errors import install_error_handlers
-from api.routers import manual_labels, projects, records, tasks, users
+from api.routers import (
+    embeddings,
+    events,
+    manual_labels,
+    projects,
+    records,
+    runs,
+    tasks,
+    users,
+)
 from store.db import create_db_engine, migrate, session_factory
 from store.settings import Settings, get_settings
+from store.similarity import IndexCache
+from workers.celery_app import make_celery
+from workers.queue import RunQueue
 
 API_PREFIX = "/api/v1"
 FRONTEND = Path(__file__).resolve().parent.parent / "frontend"
@@ -27,6 +39,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
+    app.state.vector_indexes = IndexCache()
+    app.state.queue = RunQueue(make_celery(settings))
     install_error_handlers(app)
 
     @app.get("/health", tags=["health"])
@@ -34,7 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok"}
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (users, projects, tasks, records, manual_labels):
+    for module in (users, projects, tasks, records, manual_labels, embeddings, runs, events):
         api.include_router(module.router)
     app.include_router(api)
     _serve_frontend(app)

@@ -6,6 +6,10 @@ Run ``heurist-server --help`` for options.
 from __future__ import annotations
 
 import argparse
+import signal
+import subprocess
+import sys
+from pathlib import Path
 
 import uvicorn
 
@@ -32,8 +36,30 @@ def main(argv: list[str] | None = None) -> None:
             for project in load_demo(session=session, owner=admin,
                                      datasets_dir=settings.datasets_dir):
                 print(f"Demo project {project.id}: {project.name}", flush=True)
+    worker = start_embedded_worker() if settings.embedded_worker else None
     print(f"Heurist on http://{settings.host}:{settings.port}  (API docs: /docs)", flush=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+    try:
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+    finally:
+        if worker is not None:
+            stop_worker(worker)
+
+
+def start_embedded_worker() -> subprocess.Popen:
+    """One Celery worker process beside the API, on the same settings (HEURIST_* env)."""
+    command = [sys.executable, "-m", "celery", "-A", "workers", "worker", "-n", "embedded@%h",
+               "--concurrency=1", "--without-gossip", "--without-mingle", "--loglevel=INFO"]
+    worker = subprocess.Popen(command, cwd=Path(__file__).resolve().parent.parent)
+    print(f"Worker process {worker.pid} started", flush=True)
+    return worker
+
+
+def stop_worker(worker: subprocess.Popen) -> None:
+    worker.send_signal(signal.SIGTERM)
+    try:
+        worker.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        worker.kill()
 
 
 if __name__ == "__main__":

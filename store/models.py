@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -37,6 +38,11 @@ JSONValue = JSON().with_variant(JSONB(), "postgresql")
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """``moment`` with its time zone; SQLite hands back naive UTC datetimes."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class Base(DeclarativeBase):
@@ -230,3 +236,113 @@ class ManualLabel(Base):
 
     label: Mapped[Label] = relationship(lazy="joined")
     annotator: Mapped[User] = relationship(lazy="joined")
+
+
+class RunStatus(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def finished(self) -> bool:
+        return self in (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED)
+
+
+class EmbeddingLevel(enum.StrEnum):
+    RECORD = "record"
+    TOKEN = "token"
+
+
+class Run(Base):
+    """One execution of a job (embedding, heuristic, weak supervision, ...), in chunks."""
+
+    __tablename__ = "runs"
+    __table_args__ = (Index("ix_runs_project_created", "project_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    status: Mapped[RunStatus] = mapped_column(_enum(RunStatus, "run_status"),
+                                              default=RunStatus.QUEUED)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    total_items: Mapped[int] = mapped_column(Integer, default=0)
+    done_items: Mapped[int] = mapped_column(Integer, default=0)
+    progress: Mapped[float] = mapped_column(default=0.0)
+    logs: Mapped[str] = mapped_column(Text, default="")
+    error: Mapped[str | None] = mapped_column(Text)
+    metrics: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RunChunk(Base):
+    """A slice of a run's items, processed by one worker at a time, retried alone."""
+
+    __tablename__ = "run_chunks"
+    __table_args__ = (UniqueConstraint("run_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    item_ids: Mapped[list[int]] = mapped_column(JSON)
+    size: Mapped[int] = mapped_column(Integer)
+    status: Mapped[RunStatus] = mapped_column(_enum(RunStatus, "run_status"),
+                                              default=RunStatus.QUEUED)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    worker: Mapped[str | None] = mapped_column(String(200))
+    error: Mapped[str | None] = mapped_column(Text)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Embedding(Base):
+    """Vectors of one text attribute by one model, per record or per stored token."""
+
+    __tablename__ = "embeddings"
+    __table_args__ = (UniqueConstraint("project_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"),
+                                            index=True)
+    attribute_id: Mapped[int] = mapped_column(ForeignKey("attributes.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    model: Mapped[str] = mapped_column(String(500))
+    level: Mapped[EmbeddingLevel] = mapped_column(_enum(EmbeddingLevel, "embedding_level"))
+    dims: Mapped[int | None] = mapped_column(Integer)
+    pca_dims: Mapped[int | None] = mapped_column(Integer)
+    pca: Mapped[bytes | None] = mapped_column(LargeBinary)
+    state: Mapped[RunStatus] = mapped_column(_enum(RunStatus, "run_status"),
+                                             default=RunStatus.QUEUED)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    attribute: Mapped[Attribute] = relationship(lazy="joined")
+
+
+class EmbeddingVector(Base):
+    """float32 bytes: (dims,) for a record, (n_tokens, dims) for its tokens."""
+
+    __tablename__ = "embedding_vectors"
+
+    embedding_id: Mapped[int] = mapped_column(
+        ForeignKey("embeddings.id", ondelete="CASCADE"), primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"),
+                                           primary_key=True, index=True)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+    n_tokens: Mapped[int | None] = mapped_column(Integer)
+
+
+class Event(Base):
+    """A change announced to a project's clients (run progress, state changes, ...)."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_project_id_id", "project_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    type: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

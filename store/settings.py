@@ -29,6 +29,12 @@ class Settings(BaseSettings):
     demo: bool = True
     datasets_dir: Path = Path("../shared/datasets")
     import_batch_size: int = 5_000
+    chunk_size: int = 500
+    run_stale_after_s: float = 60.0
+    worker_concurrency: int = 1
+    worker_threads: int | None = None
+    embedded_worker: bool = True
+    embedding_batch_size: int = 64
     max_upload_bytes: int = 2 * 1024**3
 
     def resolved_database_url(self) -> str:
@@ -36,6 +42,12 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir.resolve() / 'heurist.db'}"
+
+    def resolved_broker_url(self) -> str:
+        """The configured broker, or the embedded default: a SQLite file under ``data_dir``."""
+        if self.broker_url:
+            return self.broker_url
+        return f"sqla+sqlite:///{self.data_dir.resolve() / 'broker.sqlite'}"
 
     @property
     def admin_key_file(self) -> Path:

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile, status
 from fastapi.responses import StreamingResponse
 
-from api.deps import OwnedProject, SessionDep, SettingsDep, ViewableProject
+from api.deps import OwnedProject, QueueDep, SessionDep, SettingsDep, ViewableProject
 from api.schemas.projects import ImportPublic
 from api.schemas.records import (
     ManualLabelPublic,
@@ -19,6 +19,7 @@ from api.schemas.records import (
 )
 from heuristics.errors import InvalidInputError
 from store import exporting, importing
+from store.embeddings import refresh_embeddings
 from store.formats import writers
 from store.formats.types import AttributeType
 from store.manual_labels import get_record
@@ -127,7 +128,7 @@ def _check_size(file: UploadFile, settings: SettingsDep) -> None:
 
 @router.post("/records/import", response_model=ImportPublic, status_code=status.HTTP_201_CREATED)
 def import_records(
-    project: OwnedProject, session: SessionDep, settings: SettingsDep,
+    project: OwnedProject, session: SessionDep, settings: SettingsDep, queue: QueueDep,
     file: Annotated[UploadFile, File(description="CSV, JSONL or Parquet")],
     format: Annotated[ImportFormat | None, Form()] = None,
     id_column: Annotated[str | None, Form(description="Column of stable record ids")] = None,
@@ -144,13 +145,19 @@ def import_records(
         session=session, project=project, open_stream=open_stream,
         fmt=_import_format(file, format), id_column=id_column or None,
         types=_parse_types(types), batch_size=settings.import_batch_size)
+    _embed_new_records(project, session, queue)
     return ImportPublic(records=result.records, attributes=result.attributes)
+
+
+def _embed_new_records(project, session, queue) -> None:
+    for run in refresh_embeddings(session=session, project=project):
+        queue.enqueue_run(run.id)
 
 
 @router.post("/records/import-conll", response_model=ImportPublic,
              status_code=status.HTTP_201_CREATED)
 def import_conll(
-    project: OwnedProject, session: SessionDep, settings: SettingsDep,
+    project: OwnedProject, session: SessionDep, settings: SettingsDep, queue: QueueDep,
     file: Annotated[UploadFile, File(description="CoNLL/IOB: token ... tag per line")],
     text_attribute: Annotated[str, Form()] = "text",
     task: Annotated[str, Form(description="Extraction task (created if missing)")] = "ner",
@@ -162,6 +169,7 @@ def import_conll(
     result = importing.import_conll(session=session, project=project, stream=file.file,
                                     text_attribute=text_attribute, task_name=task,
                                     annotator=annotator, is_gold=gold)
+    _embed_new_records(project, session, queue)
     return ImportPublic(records=result.records, attributes=result.attributes,
                         manual_labels=result.manual_labels, task_id=result.task_id)
 

@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Request, Response, status
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import OwnedProject, QueueDep, SessionDep, ViewableProject
+from api.routers.records import record_public
+from api.schemas.runs import (
+    EmbeddingCreate,
+    EmbeddingCreated,
+    EmbeddingPublic,
+    EmbeddingsPublic,
+    RunPublic,
+    SimilarPublic,
+    SimilarQuery,
+    SimilarRecord,
+)
+from store import embeddings, similarity
+from store.manual_labels import get_record
+from store.models import Embedding
+
+router = APIRouter(prefix="/projects/{project_id}", tags=["embeddings"])
+
+
+def embedding_public(embedding: Embedding, session) -> EmbeddingPublic:
+    return EmbeddingPublic(
+        id=embedding.id, name=embedding.name, attribute=embedding.attribute.name,
+        model=embedding.model, level=embedding.level, dims=embedding.dims,
+        pca_dims=embedding.pca_dims, state=embedding.state,
+        vectors=embeddings.count_vectors(session=session, embedding=embedding))
+
+
+@router.get("/embeddings", response_model=EmbeddingsPublic)
+def list_embeddings(project: ViewableProject, session: SessionDep) -> EmbeddingsPublic:
+    rows = embeddings.list_embeddings(session=session, project=project)
+    return EmbeddingsPublic(data=[embedding_public(e, session) for e in rows], count=len(rows))
+
+
+@router.post("/embeddings", response_model=EmbeddingCreated,
+             status_code=status.HTTP_202_ACCEPTED)
+def create_embedding(body: EmbeddingCreate, project: OwnedProject, session: SessionDep,
+                     queue: QueueDep) -> EmbeddingCreated:
+    """Define an embedding and queue its run; follow it under /runs or /events."""
+    embedding, run = embeddings.create_embedding(
+        session=session, project=project, attribute=body.attribute, level=body.level,
+        model=body.model, name=body.name, pca_dims=body.pca_dims, chunk_size=body.chunk_size)
+    queue.enqueue_run(run.id)
+    return EmbeddingCreated(embedding=embedding_public(embedding, session),
+                            run=RunPublic.model_validate(run))
+
+
+@router.get("/embeddings/{embedding_id}", response_model=EmbeddingPublic)
+def read_embedding(embedding_id: int, project: ViewableProject,
+                   session: SessionDep) -> EmbeddingPublic:
+    embedding = embeddings.get_embedding(session=session, project=project,
+                                         embedding_id=embedding_id)
+    return embedding_public(embedding, session)
+
+
+@router.delete("/embeddings/{embedding_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_embedding(embedding_id: int, project: OwnedProject, session: SessionDep) -> Response:
+    embeddings.delete_embedding(session=session, embedding=embeddings.get_embedding(
+        session=session, project=project, embedding_id=embedding_id))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/records/{record_id}/similar", response_model=SimilarPublic)
+def similar_to_record(record_id: int, project: ViewableProject, session: SessionDep,
+                      request: Request, embedding_id: int,
+                      k: int = Query(10, ge=1, le=1000)) -> SimilarPublic:
+    """The k records most similar to this one (itself excluded), by cosine."""
+    record = get_record(session=session, project=project, record_id=record_id)
+    embedding = embeddings.get_embedding(session=session, project=project,
+                                         embedding_id=embedding_id)
+    found = similarity.similar_to_record(session=session, embedding=embedding, record=record,
+                                         k=k, cache=request.app.state.vector_indexes)
+    return _similar_public(found)
+
+
+@router.post("/similar", response_model=SimilarPublic)
+async def similar_to_text(body: SimilarQuery, project: ViewableProject, session: SessionDep,
+                          request: Request) -> SimilarPublic:
+    """The k records most similar to a query text, embedded with the embedding's model."""
+    embedding = embeddings.get_embedding(session=session, project=project,
+                                         embedding_id=body.embedding_id)
+    found = await run_in_threadpool(
+        similarity.similar_to_text, session=session, embedding=embedding, text=body.text,
+        k=body.k, cache=request.app.state.vector_indexes,
+        model_path=request.app.state.settings.model_path)
+    return _similar_public(found)
+
+
+def _similar_public(found: similarity.SimilarRecords) -> SimilarPublic:
+    return SimilarPublic(exact=found.exact, data=[
+        SimilarRecord(record=record_public(record), score=score)
+        for record, score in zip(found.records, found.scores, strict=True)])

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.schemas.records import RecordPublic
+from store.models import EmbeddingLevel, RunStatus
+
+
+class RunPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: str
+    status: RunStatus
+    progress: float
+    done_items: int
+    total_items: int
+    params: dict[str, Any]
+    error: str | None
+    metrics: dict[str, Any]
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class RunDetail(RunPublic):
+    logs: str
+
+
+class RunsPublic(BaseModel):
+    data: list[RunPublic]
+    count: int
+
+
+class EmbeddingCreate(BaseModel):
+    attribute: str = Field(description="A text attribute.")
+    level: EmbeddingLevel = EmbeddingLevel.RECORD
+    model: str = Field(default="default",
+                       description="'default' (bundled all-MiniLM-L6-v2) or a local model path")
+    name: str | None = Field(default=None, max_length=200)
+    pca_dims: int | None = Field(default=None, ge=2, le=1024,
+                                 description="Token level only: reduce to this many dims")
+    chunk_size: int | None = Field(default=None, ge=1, le=100_000)
+
+
+class EmbeddingPublic(BaseModel):
+    id: int
+    name: str
+    attribute: str
+    model: str
+    level: EmbeddingLevel
+    dims: int | None
+    pca_dims: int | None
+    state: RunStatus
+    vectors: int
+
+
+class EmbeddingsPublic(BaseModel):
+    data: list[EmbeddingPublic]
+    count: int
+
+
+class EmbeddingCreated(BaseModel):
+    embedding: EmbeddingPublic
+    run: RunPublic
+
+
+class SimilarQuery(BaseModel):
+    embedding_id: int
+    text: str = Field(min_length=1)
+    k: int = Field(default=10, ge=1, le=1000)
+
+
+class SimilarRecord(BaseModel):
+    record: RecordPublic
+    score: float = Field(description="Cosine similarity.")
+
+
+class SimilarPublic(BaseModel):
+    data: list[SimilarRecord]
+    exact: bool = Field(description="False when an approximate (HNSW) index answered.")

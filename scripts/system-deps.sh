@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the system packages Heurist uses, where it can (root + apt):
+#   bubblewrap      the sandbox for user code
+#   docker-compose  validates docker-compose.yml in the tests (no Docker engine needed)
+set -euo pipefail
+
+missing=()
+command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
+command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "installing ${missing[*]}"
+  apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null
+else
+  echo "missing system packages: ${missing[*]} — install them with your package manager" >&2
+  exit 1
+fi

@@ -1,0 +1,39 @@
+"""Events announced to a project's clients; the SSE endpoint reads them in id order."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from store.models import Event, utcnow
+
+KEEP_FOR = timedelta(days=1)
+
+
+def publish(*, session: Session, project_id: int, type: str, payload: dict[str, Any]) -> None:
+    """Add an event to the session's transaction; it is visible once that commits."""
+    session.add(Event(project_id=project_id, type=type, payload=payload))
+
+
+def events_after(*, session: Session, project_id: int, last_id: int,
+                 limit: int = 500) -> list[Event]:
+    """Events of the project with an id above ``last_id``, oldest first."""
+    return list(session.scalars(
+        select(Event).where(Event.project_id == project_id, Event.id > last_id)
+        .order_by(Event.id).limit(limit)))
+
+
+def last_event_id(*, session: Session, project_id: int) -> int:
+    newest = session.scalar(select(Event.id).where(Event.project_id == project_id)
+                            .order_by(Event.id.desc()).limit(1))
+    return newest or 0
+
+
+def prune_events(*, session: Session) -> int:
+    """Delete events older than ``KEEP_FOR``; commits; returns how many."""
+    result = session.execute(delete(Event).where(Event.created_at < utcnow() - KEEP_FOR))
+    session.commit()
+    return result.rowcount

@@ -1,0 +1,257 @@
+"""Runs and their chunks: the state machine every job follows.
+
+A run is prepared once (its items are split into chunks), each chunk is claimed by one
+worker at a time with an atomic update, heartbeats while it works, and finishes as
+succeeded, failed or cancelled. The worker that finishes the last chunk finalises the
+run. A chunk whose heartbeat went stale (its worker vanished) can be claimed again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from heuristics.errors import NotFoundError
+from store.events import publish
+from store.models import Project, Run, RunChunk, RunStatus, utcnow
+
+LOG_CAP = 64_000
+MAX_ATTEMPTS = 3
+ACTIVE = (RunStatus.QUEUED, RunStatus.RUNNING)
+
+
+def run_payload(run: Run) -> dict[str, Any]:
+    """What clients are told about a run in events."""
+    return {"id": run.id, "kind": run.kind, "status": run.status.value,
+            "progress": run.progress, "done_items": run.done_items,
+            "total_items": run.total_items, "error": run.error}
+
+
+def _announce(session: Session, run: Run, type_: str) -> None:
+    publish(session=session, project_id=run.project_id, type=type_, payload=run_payload(run))
+
+
+def create_run(*, session: Session, project_id: int, kind: str,
+               params: dict[str, Any] | None = None) -> Run:
+    """A queued run; commits. The caller enqueues it."""
+    run = Run(project_id=project_id, kind=kind, params=params or {}, status=RunStatus.QUEUED,
+              total_items=0, done_items=0, progress=0.0, logs="", metrics={})
+    session.add(run)
+    session.flush()
+    _announce(session, run, "run.created")
+    session.commit()
+    return run
+
+
+def get_run(*, session: Session, project: Project, run_id: int) -> Run:
+    run = session.get(Run, run_id)
+    if run is None or run.project_id != project.id:
+        raise NotFoundError(f"run {run_id} does not exist in this project")
+    return run
+
+
+def list_runs(*, session: Session, project: Project, kind: str | None = None,
+              status: RunStatus | None = None, offset: int = 0,
+              limit: int = 50) -> tuple[list[Run], int]:
+    """Runs of the project, newest first, and how many match."""
+    query = select(Run).where(Run.project_id == project.id)
+    if kind:
+        query = query.where(Run.kind == kind)
+    if status:
+        query = query.where(Run.status == status)
+    count = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(Run.id.desc()).offset(offset).limit(limit))
+    return list(rows), count
+
+
+def cancel_run(*, session: Session, run: Run) -> Run:
+    """Cancel a queued or running run; chunks in flight stop at their next heartbeat."""
+    if run.status in ACTIVE:
+        run.status = RunStatus.CANCELLED
+        run.finished_at = utcnow()
+        session.execute(update(RunChunk).where(RunChunk.run_id == run.id,
+                                               RunChunk.status == RunStatus.QUEUED)
+                        .values(status=RunStatus.CANCELLED))
+        _announce(session, run, "run.cancelled")
+        session.commit()
+    return run
+
+
+def begin_run(*, session: Session, run_id: int, stale_before: datetime) -> Run | None:
+    """Claim the preparation of a run; None if it is taken, finished or prepared already."""
+    unprepared = ~exists().where(RunChunk.run_id == run_id)
+    claimed = session.execute(
+        update(Run).where(
+            Run.id == run_id, unprepared,
+            or_(Run.status == RunStatus.QUEUED,
+                and_(Run.status == RunStatus.RUNNING, Run.heartbeat_at < stale_before)))
+        .values(status=RunStatus.RUNNING, started_at=func.coalesce(Run.started_at, utcnow()),
+                heartbeat_at=utcnow()))
+    session.commit()
+    if claimed.rowcount != 1:
+        return None
+    run = session.get(Run, run_id)
+    session.refresh(run)
+    return run
+
+
+def add_chunks(*, session: Session, run: Run, item_ids: list[int],
+               chunk_size: int) -> list[RunChunk]:
+    """Split the run's items into chunks; commits and announces the start."""
+    chunks = [RunChunk(run_id=run.id, position=position, size=len(part), item_ids=part,
+                       status=RunStatus.QUEUED, attempts=0)
+              for position, part in enumerate(
+                  item_ids[start:start + chunk_size]
+                  for start in range(0, len(item_ids), chunk_size))]
+    session.add_all(chunks)
+    run.total_items = len(item_ids)
+    run.heartbeat_at = utcnow()
+    _announce(session, run, "run.started")
+    session.commit()
+    return chunks
+
+
+def queued_positions(*, session: Session, run_id: int) -> list[int]:
+    return list(session.scalars(select(RunChunk.position).where(
+        RunChunk.run_id == run_id, RunChunk.status == RunStatus.QUEUED)
+        .order_by(RunChunk.position)))
+
+
+def claim_chunk(*, session: Session, run_id: int, position: int, worker: str,
+                stale_before: datetime) -> RunChunk | None:
+    """Atomically take a chunk that is queued, or running with a stale heartbeat."""
+    run_running = exists().where(Run.id == run_id, Run.status == RunStatus.RUNNING)
+    claimed = session.execute(
+        update(RunChunk).where(
+            RunChunk.run_id == run_id, RunChunk.position == position, run_running,
+            RunChunk.attempts < MAX_ATTEMPTS,
+            or_(RunChunk.status == RunStatus.QUEUED,
+                and_(RunChunk.status == RunStatus.RUNNING,
+                     RunChunk.heartbeat_at < stale_before)))
+        .values(status=RunStatus.RUNNING, worker=worker, attempts=RunChunk.attempts + 1,
+                heartbeat_at=utcnow()))
+    session.commit()
+    if claimed.rowcount != 1:
+        return None
+    return session.scalar(select(RunChunk).where(RunChunk.run_id == run_id,
+                                                 RunChunk.position == position))
+
+
+def heartbeat(*, session: Session, chunk: RunChunk) -> RunStatus:
+    """Mark the chunk (and its run) alive; commits; returns the run's status."""
+    now = utcnow()
+    session.execute(update(RunChunk).where(RunChunk.id == chunk.id).values(heartbeat_at=now))
+    session.execute(update(Run).where(Run.id == chunk.run_id).values(heartbeat_at=now))
+    session.commit()
+    return session.scalar(select(Run.status).where(Run.id == chunk.run_id))
+
+
+def touch(*, session: Session, run_id: int, chunk_id: int | None = None) -> None:
+    """Refresh the heartbeat of a run (and of one of its chunks); commits."""
+    now = utcnow()
+    session.execute(update(Run).where(Run.id == run_id).values(heartbeat_at=now))
+    if chunk_id is not None:
+        session.execute(update(RunChunk).where(RunChunk.id == chunk_id)
+                        .values(heartbeat_at=now))
+    session.commit()
+
+
+def append_log(*, session: Session, run_id: int, text: str) -> None:
+    """Append to the run's logs, keeping the last ``LOG_CAP`` characters (no commit)."""
+    run = session.get(Run, run_id)
+    logs = (run.logs or "") + text
+    run.logs = logs[-LOG_CAP:]
+
+
+def finish_chunk(*, session: Session, chunk: RunChunk, status: RunStatus,
+                 error: str | None = None) -> Run:
+    """Record a chunk's outcome and the run's progress; commits and announces it."""
+    chunk.status = status
+    chunk.error = error
+    chunk.finished_at = utcnow()
+    session.flush()
+    run = session.get(Run, chunk.run_id)
+    done = session.scalar(select(func.coalesce(func.sum(RunChunk.size), 0)).where(
+        RunChunk.run_id == run.id, RunChunk.status == RunStatus.SUCCEEDED))
+    run.done_items = done
+    run.progress = done / run.total_items if run.total_items else 1.0
+    _announce(session, run, "run.progress")
+    session.commit()
+    return run
+
+
+def release_chunk(*, session: Session, chunk: RunChunk, error: str) -> bool:
+    """Put a chunk back in the queue after a failed attempt; False if out of attempts."""
+    if chunk.attempts >= MAX_ATTEMPTS:
+        return False
+    chunk.status = RunStatus.QUEUED
+    chunk.error = error
+    session.commit()
+    return True
+
+
+def all_chunks_succeeded(*, session: Session, run_id: int) -> bool:
+    return not session.scalar(select(exists().where(
+        RunChunk.run_id == run_id, RunChunk.status != RunStatus.SUCCEEDED)))
+
+
+def complete_run(*, session: Session, run: Run, metrics: dict[str, Any] | None = None) -> bool:
+    """Mark a running run whose chunks all succeeded as succeeded, in the caller's transaction
+    with whatever finalising writes it made; commits. False (and rolls back) if another
+    worker did it first or chunks are left."""
+    done = session.execute(
+        update(Run).where(
+            Run.id == run.id, Run.status == RunStatus.RUNNING,
+            ~exists().where(RunChunk.run_id == run.id,
+                            RunChunk.status != RunStatus.SUCCEEDED))
+        .values(status=RunStatus.SUCCEEDED, finished_at=utcnow(), progress=1.0,
+                metrics=metrics or run.metrics))
+    if done.rowcount != 1:
+        session.rollback()
+        return False
+    session.refresh(run)
+    _announce(session, run, "run.succeeded")
+    session.commit()
+    return True
+
+
+def fail_run(*, session: Session, run_id: int, error: str) -> bool:
+    """Mark an active run failed with ``error``; commits; False if it had finished."""
+    failed = session.execute(
+        update(Run).where(Run.id == run_id, Run.status.in_(ACTIVE))
+        .values(status=RunStatus.FAILED, error=error, finished_at=utcnow()))
+    session.execute(update(RunChunk).where(RunChunk.run_id == run_id,
+                                           RunChunk.status == RunStatus.QUEUED)
+                    .values(status=RunStatus.CANCELLED))
+    if failed.rowcount != 1:
+        session.commit()
+        return False
+    run = session.get(Run, run_id)
+    session.refresh(run)
+    _announce(session, run, "run.failed")
+    session.commit()
+    return True
+
+
+def stale_chunks(*, session: Session, stale_before: datetime) -> list[RunChunk]:
+    """Chunks of running runs whose worker stopped sending heartbeats."""
+    return list(session.scalars(
+        select(RunChunk).join(Run, Run.id == RunChunk.run_id).where(
+            Run.status == RunStatus.RUNNING, RunChunk.status == RunStatus.RUNNING,
+            RunChunk.heartbeat_at < stale_before)))
+
+
+def stale_unprepared_runs(*, session: Session, stale_before: datetime) -> list[int]:
+    """Runs whose preparation started but whose worker vanished before making chunks."""
+    return list(session.scalars(select(Run.id).where(
+        Run.status == RunStatus.RUNNING, Run.heartbeat_at < stale_before,
+        ~exists().where(RunChunk.run_id == Run.id))))
+
+
+def failed_attempts_exhausted(*, session: Session, stale_before: datetime) -> list[RunChunk]:
+    """Stale chunks that have used every attempt: their run must fail."""
+    return [c for c in stale_chunks(session=session, stale_before=stale_before)
+            if c.attempts >= MAX_ATTEMPTS]

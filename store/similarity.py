@@ -1,0 +1,92 @@
+"""Similarity search over a project's stored record vectors, with a per-process index cache."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from heuristics.errors import InvalidInputError
+from heuristics.similarity import CosineIndex
+from store.embeddings import record_vectors
+from store.models import Embedding, EmbeddingVector, Record
+
+
+@dataclass(frozen=True)
+class SimilarRecords:
+    records: list[Record]
+    scores: list[float]
+    exact: bool
+
+
+@dataclass(frozen=True)
+class _Entry:
+    record_ids: np.ndarray
+    matrix: np.ndarray
+    index: CosineIndex
+
+
+class IndexCache:
+    """Fitted indexes by embedding, rebuilt when its vectors change; keeps a few."""
+
+    def __init__(self, *, size: int = 4) -> None:
+        self.size = size
+        self._entries: OrderedDict[tuple, _Entry] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, session: Session, embedding: Embedding) -> _Entry:
+        count, newest = session.execute(
+            select(func.count(), func.max(EmbeddingVector.record_id)).where(
+                EmbeddingVector.embedding_id == embedding.id)).one()
+        key = (embedding.id, count, newest)
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(key)
+                return self._entries[key]
+        record_ids, matrix = record_vectors(session=session, embedding=embedding)
+        if not len(record_ids):
+            raise InvalidInputError(f"embedding {embedding.name!r} has no vectors yet",
+                                    field="embedding_id")
+        entry = _Entry(record_ids=record_ids, matrix=matrix, index=CosineIndex().fit(matrix))
+        with self._lock:
+            for stale in [k for k in self._entries if k[0] == embedding.id]:
+                del self._entries[stale]
+            self._entries[key] = entry
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+        return entry
+
+
+def _answer(session: Session, entry: _Entry, vector: np.ndarray, k: int,
+            exclude: int | None) -> SimilarRecords:
+    found = entry.index.query(vector, k=k, exclude=exclude)
+    ids = [int(entry.record_ids[i]) for i in found.indices]
+    records = {r.id: r for r in session.scalars(select(Record).where(Record.id.in_(ids)))}
+    return SimilarRecords(records=[records[i] for i in ids],
+                          scores=[float(s) for s in found.scores],
+                          exact=entry.index.exact)
+
+
+def similar_to_record(*, session: Session, embedding: Embedding, record: Record, k: int,
+                      cache: IndexCache) -> SimilarRecords:
+    """The ``k`` records closest to ``record`` (itself excluded)."""
+    entry = cache.get(session, embedding)
+    position = np.searchsorted(entry.record_ids, record.id)
+    if position >= len(entry.record_ids) or entry.record_ids[position] != record.id:
+        raise InvalidInputError(f"record {record.id} has no vector in {embedding.name!r} yet",
+                                field="record_id")
+    return _answer(session, entry, entry.matrix[position], k, exclude=int(position))
+
+
+def similar_to_text(*, session: Session, embedding: Embedding, text: str, k: int,
+                    cache: IndexCache, model_path: str | None = None) -> SimilarRecords:
+    """The ``k`` records closest to ``text`` embedded with the embedding's model."""
+    from heuristics.embeddings import SentenceTransformerEmbedder
+
+    path = None if embedding.model == "default" else embedding.model
+    vector = SentenceTransformerEmbedder(path or model_path).embed_texts([text])[0]
+    return _answer(session, cache.get(session, embedding), vector, k, exclude=None)

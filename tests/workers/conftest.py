@@ -1,0 +1,194 @@
+"""A real stack for worker tests: the API served by uvicorn, worker processes, a broker.
+
+``embedded``: SQLite file + the SQLite-file broker (as `make run`).
+``cluster``: PostgreSQL + Redis (as docker-compose), a fresh Redis database per test.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+import redis
+import uvicorn
+
+from api.main import create_app
+from store.auth import ensure_admin
+from store.settings import Settings
+
+REDIS_URL = "redis://127.0.0.1:6379/11"
+STALE_AFTER_S = 3
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Stack:
+    settings: Settings
+    base: str
+    headers: dict[str, str]
+    log_dir: Path
+    workers: list[subprocess.Popen] = field(default_factory=list)
+
+    @property
+    def api(self) -> str:
+        return f"{self.base}/api/v1"
+
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("HEURIST_")}
+        env |= {"HEURIST_DATABASE_URL": self.settings.resolved_database_url(),
+                "HEURIST_BROKER_URL": self.settings.resolved_broker_url(),
+                "HEURIST_DATA_DIR": str(self.settings.data_dir),
+                "HEURIST_RUN_STALE_AFTER_S": str(STALE_AFTER_S),
+                "HEURIST_WORKER_THREADS": "1"}
+        return env
+
+    def start_worker(self, name: str = "w1") -> subprocess.Popen:
+        log = (self.log_dir / f"{name}.log").open("ab")
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "workers", "worker", "-n", f"{name}@%h",
+             "--concurrency=1", "--without-gossip", "--without-mingle", "--loglevel=INFO"],
+            cwd=ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT)
+        self.workers.append(worker)
+        return worker
+
+    def wait_ready(self, name: str, timeout: float = 60) -> None:
+        """Wait until the worker called ``name`` consumes from the broker."""
+        log = self.log_dir / f"{name}.log"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if log.exists() and " ready." in log.read_text(errors="replace"):
+                return
+            time.sleep(0.2)
+        raise AssertionError(f"worker {name} did not start:\n{self.logs()}")
+
+    def kill(self, worker: subprocess.Popen) -> None:
+        """SIGKILL the worker and its pool children, as a crash would."""
+        children = subprocess.run(["pgrep", "-P", str(worker.pid)], capture_output=True,
+                                  text=True).stdout.split()
+        for pid in [worker.pid, *map(int, children)]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(pid), signal.SIGKILL)
+        worker.wait(timeout=10)
+
+    def stop_workers(self) -> None:
+        for worker in self.workers:
+            if worker.poll() is None:
+                worker.send_signal(signal.SIGTERM)
+        for worker in self.workers:
+            try:
+                worker.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.kill(worker)
+
+    def logs(self) -> str:
+        return "\n".join(p.read_text(errors="replace")[-4000:]
+                         for p in sorted(self.log_dir.glob("*.log")))
+
+    def get(self, path: str, **params) -> dict:
+        response = httpx.get(self.api + path, headers=self.headers, params=params, timeout=30)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def post(self, path: str, **kwargs) -> httpx.Response:
+        return httpx.post(self.api + path, headers=self.headers, timeout=60, **kwargs)
+
+    def wait_run(self, project_id: int, run_id: int, *, timeout: float = 180,
+                 until: Callable[[dict], bool] | None = None) -> dict:
+        """Poll the run until it has finished (or ``until`` holds)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            run = self.get(f"/projects/{project_id}/runs/{run_id}")
+            if (until or (lambda r: r["status"] in ("succeeded", "failed", "cancelled")))(run):
+                return run
+            time.sleep(0.2)
+        raise AssertionError(f"run {run_id} did not finish: {run}\n{self.logs()}")
+
+    def project_with_texts(self, texts: list[str], name: str = "texts") -> int:
+        project = self.post("/projects", json={"name": name}).json()["id"]
+        payload = "\n".join(json.dumps({"id": f"r{i}", "text": t}) for i, t in enumerate(texts))
+        response = self.post(f"/projects/{project}/records/import",
+                             files={"file": ("t.jsonl", payload.encode())},
+                             data={"id_column": "id"})
+        assert response.status_code == 201, response.text
+        return project
+
+
+def _serve(settings: Settings) -> tuple[uvicorn.Server, threading.Thread, str]:
+    app = create_app(settings)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if server.started:
+            break
+        time.sleep(0.05)
+    return server, thread, f"http://127.0.0.1:{port}"
+
+
+def _stack(settings: Settings, tmp_path: Path) -> Iterator[Stack]:
+    server, thread, base = _serve(settings)
+    app = server.config.app
+    with app.state.sessions() as session:
+        key = ensure_admin(session=session, key_file=settings.admin_key_file)
+    log_dir = tmp_path / "logs"
+    log_dir.mkdir()
+    stack = Stack(settings=settings, base=base, headers={"Authorization": f"Bearer {key}"},
+                  log_dir=log_dir)
+    try:
+        yield stack
+    finally:
+        stack.stop_workers()
+        server.should_exit = True
+        thread.join(timeout=10)
+        app.state.engine.dispose()
+
+
+@pytest.fixture
+def embedded(tmp_path) -> Iterator[Stack]:
+    settings = Settings(data_dir=tmp_path / "var", run_stale_after_s=STALE_AFTER_S)
+    yield from _stack(settings, tmp_path)
+
+
+@pytest.fixture
+def cluster(tmp_path, postgres_url) -> Iterator[Stack]:
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.flushdb()
+    except redis.ConnectionError as error:
+        pytest.fail(f"Redis is needed at {REDIS_URL} (run `make test`): {error}")
+    settings = Settings(data_dir=tmp_path / "var", database_url=postgres_url,
+                        broker_url=REDIS_URL, run_stale_after_s=STALE_AFTER_S)
+    try:
+        yield from _stack(settings, tmp_path)
+    finally:
+        from store.db import create_db_engine
+        from tests.conftest import _truncate
+
+        engine = create_db_engine(postgres_url)
+        _truncate(engine)
+        engine.dispose()
+        client.flushdb()
+
+
+@pytest.fixture(params=["embedded", "cluster"])
+def stack(request) -> Stack:
+    return request.getfixturevalue(request.param)
