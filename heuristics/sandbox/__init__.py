@@ -1,0 +1,13 @@
+"""Run user code (labeling functions, learners) in a separate, locked-down process."""
+
+from heuristics.sandbox.launcher import (
+    RecordError,
+    Sandbox,
+    SandboxError,
+    SandboxLimits,
+    SandboxResult,
+    SandboxUnavailable,
+)
+
+__all__ = ["RecordError", "Sandbox", "SandboxError", "SandboxLimits", "SandboxResult",
+           "SandboxUnavailable"]

@@ -1,0 +1,381 @@
+"""Start the runner in a locked-down process and stream records through it.
+
+Under bubblewrap the runner sees only the Python runtime, the installed libraries and the
+``heuristics`` package, read-only; a private /tmp; no network; its own PID namespace; no
+environment but what is set here. rlimits cap address space, CPU seconds, file size and
+processes; a wall-clock timer and an output cap stop everything else.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import resource
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import sysconfig
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from heuristics.errors import HeuristError
+from heuristics.sandbox.protocol import ProtocolError, encode_frame, read_frame
+
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding ``heuristics/``
+INSIDE_PYTHON = "/opt/python"
+INSIDE_SITE = "/opt/site-packages"
+INSIDE_CODE = "/opt/heurist"
+BWRAP_HINT = ("bubblewrap is not installed, so user code cannot run safely: install it "
+              "(`apt-get install bubblewrap`), or set HEURIST_SANDBOX=unsafe-subprocess for "
+              "development only")
+
+
+class SandboxError(HeuristError):
+    """User code could not run to the end: it did not load, or the sandbox stopped it."""
+
+
+class SandboxUnavailable(SandboxError):
+    """No sandbox can be started on this machine."""
+
+
+@dataclass(frozen=True)
+class SandboxLimits:
+    """Limits of one sandboxed execution."""
+
+    memory_mb: int = 4096
+    cpu_seconds: int = 600
+    wall_seconds: float = 900.0
+    record_seconds: float = 10.0
+    max_processes: int = 32
+    max_file_mb: int = 64
+    max_log_chars: int = 100_000
+    max_output_mb: int = 512
+
+
+@dataclass(frozen=True)
+class RecordError:
+    """User code failed on one record: ``index`` is its position in the input."""
+
+    index: int
+    message: str
+    line: int | None = None
+    traceback: str = ""
+
+
+@dataclass
+class SandboxResult:
+    """Outputs by input position (unless streamed to a callback), errors, captured logs."""
+
+    outputs: dict[int, Any] = field(default_factory=dict)
+    errors: list[RecordError] = field(default_factory=list)
+    logs: str = ""
+    logs_truncated: bool = False
+    seconds: float = 0.0
+
+
+ResultsCallback = Callable[[list[tuple[int, Any]], list[RecordError]], None]
+
+
+def _site_packages() -> str:
+    return sysconfig.get_paths()["purelib"]
+
+
+def _python_name() -> str:
+    return f"python{sys.version_info.major}.{sys.version_info.minor}"
+
+
+def bwrap_command(bwrap: str, *, as_root: bool) -> list[str]:
+    """The bubblewrap prefix: what the runner may see and which namespaces it gets."""
+    command = [bwrap, "--ro-bind", "/usr", "/usr"]
+    for name in ("lib", "lib64", "bin", "sbin"):
+        path = Path("/") / name
+        if path.is_symlink():
+            command += ["--symlink", os.readlink(path), str(path)]
+        elif path.is_dir():
+            command += ["--ro-bind", str(path), str(path)]
+    command += [
+        "--perms", "0755", "--dir", "/opt",
+        "--ro-bind", sys.base_prefix, INSIDE_PYTHON,
+        "--ro-bind", _site_packages(), INSIDE_SITE,
+        "--perms", "0755", "--dir", INSIDE_CODE,
+        "--ro-bind", str(PACKAGE_ROOT / "heuristics"), f"{INSIDE_CODE}/heuristics",
+        "--proc", "/proc", "--dev", "/dev",
+        "--perms", "1777", "--tmpfs", "/tmp",
+        "--perms", "1777", "--tmpfs", "/dev/shm",
+        "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
+        "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--clearenv",
+        "--chdir", "/tmp",
+    ]
+    if as_root:
+        command += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+    else:
+        command += ["--unshare-user"]
+    return command
+
+
+class Sandbox:
+    """Runs labeling functions on records in a separate, locked-down process.
+
+    Parameters
+    ----------
+    limits
+        Memory, CPU, wall-clock, per-record time, processes, file size and output caps.
+    isolation
+        ``"bwrap"`` (default) or ``"unsafe-subprocess"`` (a plain child process; for
+        development on machines without bubblewrap only).
+    extra_env
+        Variables the runtime needs inside (e.g. ``OPENBLAS_CORETYPE``); nothing else from
+        the worker's environment goes in.
+
+    Examples
+    --------
+    >>> sandbox = Sandbox()
+    >>> source = "def lf(record):\\n    return 'spam' if 'free' in record['text'] else None\\n"
+    >>> result = sandbox.run_labeling_function(
+    ...     source, [{"data": {"text": "free money"}}, {"data": {"text": "hi"}}],
+    ...     function="lf", task_kind="classification")
+    >>> result.outputs
+    {0: 'spam', 1: None}
+    """
+
+    def __init__(self, *, limits: SandboxLimits | None = None, isolation: str = "bwrap",
+                 extra_env: Mapping[str, str] | None = None) -> None:
+        self.limits = limits or SandboxLimits()
+        self.isolation = isolation
+        self.extra_env = dict(extra_env or {})
+
+    def _command(self, status_fd: int) -> tuple[list[str], dict[str, str]]:
+        limits = self.limits
+        runner_args = ["-B", "-m", "heuristics.sandbox.runner",
+                       "--max-processes", str(limits.max_processes),
+                       "--record-timeout", str(limits.record_seconds),
+                       "--max-log-chars", str(limits.max_log_chars),
+                       "--status-fd", str(status_fd)]
+        env = {"PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "LANG": "C.UTF-8",
+               "HOME": "/tmp", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+               "MKL_NUM_THREADS": "1", **self.extra_env}
+        if self.isolation == "unsafe-subprocess":
+            env["PYTHONPATH"] = os.pathsep.join([str(PACKAGE_ROOT), _site_packages()])
+            return [sys.executable, *runner_args], env
+        if self.isolation != "bwrap":
+            raise SandboxUnavailable(f"unknown sandbox isolation {self.isolation!r}")
+        bwrap = shutil.which("bwrap")
+        if bwrap is None:
+            raise SandboxUnavailable(BWRAP_HINT)
+        env["PYTHONPATH"] = f"{INSIDE_CODE}:{INSIDE_SITE}"
+        command = bwrap_command(bwrap, as_root=os.getuid() == 0)
+        for name, value in env.items():
+            command += ["--setenv", name, value]
+        python = f"{INSIDE_PYTHON}/bin/{_python_name()}"
+        return [*command, "--", python, *runner_args], {}
+
+    def _set_limits(self) -> None:
+        limits = self.limits
+        memory = limits.memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
+        size = limits.max_file_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        if os.getuid() != 0:
+            running = len([p for p in os.listdir("/proc") if p.isdigit()])
+            allowed = running + limits.max_processes
+            resource.setrlimit(resource.RLIMIT_NPROC, (allowed, allowed))
+
+    def run_labeling_function(
+        self, source: str, records: Iterable[Mapping[str, Any]], *, function: str,
+        task_kind: str, batch_size: int = 1_000, on_results: ResultsCallback | None = None,
+    ) -> SandboxResult:
+        """Apply the function ``function`` defined in ``source`` to every record.
+
+        ``records`` holds mappings with ``data`` (attribute values), optional ``id`` and
+        ``tokens`` ({attribute: [[start, end], ...]}); they are streamed in batches. With
+        ``on_results`` outputs go to the callback batch by batch instead of the result.
+        Raises SandboxError when the code does not load or the sandbox had to stop it.
+        """
+        setup = {"type": "setup", "source": source, "function": function,
+                 "task_kind": task_kind}
+        return self._execute(setup, records, batch_size=batch_size, on_results=on_results)
+
+    def _execute(self, setup: dict[str, Any], records: Iterable[Mapping[str, Any]], *,
+                 batch_size: int, on_results: ResultsCallback | None) -> SandboxResult:
+        started = time.monotonic()
+        status_read, status_write = os.pipe()
+        command, env = self._command(status_write)
+        try:
+            process = subprocess.Popen(
+                command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, env=env, pass_fds=(status_write,),
+                preexec_fn=self._set_limits, start_new_session=True)
+        except OSError as error:
+            os.close(status_read)
+            raise SandboxUnavailable(f"could not start the sandbox: {error}") from error
+        finally:
+            os.close(status_write)
+        execution = _Execution(process, status_read, self.limits)
+        try:
+            result = execution.run(setup, records, batch_size=batch_size, on_results=on_results)
+        finally:
+            execution.close()
+        result.seconds = time.monotonic() - started
+        return result
+
+
+class _CountingReader:
+    def __init__(self, stream) -> None:
+        self.stream, self.count = stream, 0
+
+    def read(self, size: int) -> bytes:
+        data = self.stream.read(size)
+        self.count += len(data)
+        return data
+
+
+class _Execution:
+    """One running sandbox: feeds records, reads frames, watches time and output size."""
+
+    def __init__(self, process: subprocess.Popen, status_fd: int,
+                 limits: SandboxLimits) -> None:
+        self.process = process
+        self.limits = limits
+        self.status_fd = status_fd
+        self.current: int | None = None
+        self.stopped_because: str | None = None
+        self.stderr = b""
+        self.writer_error: BaseException | None = None
+        self._threads = [
+            threading.Thread(target=self._watch_status, daemon=True),
+            threading.Thread(target=self._drain_stderr, daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
+        self._timer = threading.Timer(limits.wall_seconds, self._stop,
+                                      args=(f"exceeded the time limit of "
+                                            f"{limits.wall_seconds:g} s",))
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _stop(self, reason: str) -> None:
+        if self.stopped_because is None:
+            self.stopped_because = reason
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+
+    def _watch_status(self) -> None:
+        pending = b""
+        while chunk := os.read(self.status_fd, 4096):
+            pending += chunk
+            whole = len(pending) // 4 * 4
+            if whole:
+                (self.current,) = struct.unpack(">I", pending[whole - 4:whole])
+                pending = pending[whole:]
+
+    def _drain_stderr(self) -> None:
+        while chunk := self.process.stderr.read(65536):
+            if len(self.stderr) < 65536:
+                self.stderr += chunk
+
+    def _feed(self, setup: dict[str, Any], records: Iterable[Mapping[str, Any]],
+              batch_size: int) -> None:
+        stdin = self.process.stdin
+        try:
+            stdin.write(encode_frame(setup))
+            batch: list[dict[str, Any]] = []
+            for index, record in enumerate(records):
+                batch.append({"i": index, "id": record.get("id"), "data": record["data"],
+                              "tokens": record.get("tokens")})
+                if len(batch) >= batch_size:
+                    stdin.write(encode_frame({"type": "records", "records": batch}))
+                    batch = []
+            if batch:
+                stdin.write(encode_frame({"type": "records", "records": batch}))
+            stdin.write(encode_frame({"type": "end"}))
+            stdin.flush()
+        except (BrokenPipeError, ValueError, OSError):
+            pass  # the runner stopped; the reader reports why
+        except BaseException as error:  # noqa: BLE001 - e.g. a database error while reading
+            self.writer_error = error
+            self._stop("the records could not be read")
+        finally:
+            with contextlib.suppress(OSError):
+                stdin.close()
+
+    def run(self, setup: dict[str, Any], records: Iterable[Mapping[str, Any]], *,
+            batch_size: int, on_results: ResultsCallback | None) -> SandboxResult:
+        feeder = threading.Thread(target=self._feed, args=(setup, records, batch_size),
+                                  daemon=True)
+        feeder.start()
+        result = SandboxResult()
+        done = False
+        stdout = _CountingReader(self.process.stdout)
+        limit = self.limits.max_output_mb * 1024 * 1024
+        logs: list[str] = []
+        try:
+            while (frame := read_frame(stdout, max_size=limit)) is not None:
+                if stdout.count > limit:
+                    self._stop(f"produced more than {self.limits.max_output_mb} MB of output")
+                    break
+                if frame["type"] == "fatal":
+                    raise SandboxError(f"the code did not load: {frame['error']}",
+                                       row=frame.get("line"), field="source")
+                if frame["type"] == "done":
+                    done = True
+                    break
+                outputs, errors = [], []
+                for item in frame["results"]:
+                    if "error" in item:
+                        errors.append(RecordError(item["i"], item["error"], item.get("line"),
+                                                  item.get("traceback", "")))
+                    else:
+                        outputs.append((item["i"], item["out"]))
+                if frame["logs"]:
+                    logs.append(frame["logs"])
+                result.logs_truncated = frame["logs_truncated"]
+                if on_results is not None:
+                    on_results(outputs, errors)
+                else:
+                    result.outputs.update(outputs)
+                    result.errors.extend(errors)
+        except ProtocolError as error:
+            self._stop(f"sent malformed output ({error})")
+        feeder.join(timeout=5)
+        self.process.wait()
+        result.logs = "".join(logs)
+        if self.writer_error is not None:
+            raise self.writer_error
+        if not done:
+            raise SandboxError(self._why_it_stopped())
+        return result
+
+    def _why_it_stopped(self) -> str:
+        where = f" while processing record #{self.current}" if self.current is not None else ""
+        if self.stopped_because:
+            return f"user code {self.stopped_because}{where}"
+        code = self.process.returncode
+        if code is not None and code < 0:
+            name = signal.Signals(-code).name
+            reason = {"SIGXCPU": f"exceeded the CPU limit of {self.limits.cpu_seconds} s",
+                      "SIGKILL": "was killed (out of memory?)",
+                      "SIGXFSZ": f"wrote a file over {self.limits.max_file_mb} MB",
+                      "SIGSEGV": "crashed (segmentation fault)"}.get(name, f"got {name}")
+            return f"user code {reason}{where}"
+        detail = self.stderr.decode(errors="replace").strip()[-500:]
+        return (f"the sandbox ended unexpectedly (exit code {code}){where}"
+                + (f": {detail}" if detail else ""))
+
+    def close(self) -> None:
+        self._timer.cancel()
+        if self.process.poll() is None:
+            self._stop("was stopped")
+            self.process.wait()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        os.close(self.status_fd)
+        for stream in (self.process.stdout, self.process.stderr):
+            stream.close()

@@ -1,0 +1,223 @@
+"""The runner inside the sandbox: loads user code, applies it record by record.
+
+Started by ``heuristics.sandbox.launcher`` (never imported by the worker). It talks over
+stdin/stdout in frames (``protocol.py``); user prints are captured into capped logs; each
+record gets its own time limit; an exception is reported with the user's line number and
+the run goes on with the next record.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import signal
+import struct
+import sys
+import traceback
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from heuristics.labeling import Span
+from heuristics.sandbox.protocol import read_frame, write_frame
+
+SOURCE_NAME = "<heuristic>"
+NOBODY = 65534
+
+
+class RecordTimeout(BaseException):
+    """Raised in user code when a record exceeds its time (not an ``Exception``, so a bare
+    ``except Exception`` in user code does not swallow it)."""
+
+
+class Token:
+    __slots__ = ("end", "start", "text")
+
+    def __init__(self, text: str, start: int, end: int) -> None:
+        self.text, self.start, self.end = text, start, end
+
+    def __repr__(self) -> str:
+        return f"Token({self.text!r}, {self.start}, {self.end})"
+
+
+class Record(Mapping):
+    """What a labeling function receives: attribute values by name, and stored tokens."""
+
+    def __init__(self, record_id: Any, data: dict[str, Any],
+                 tokens: dict[str, list[list[int]]]) -> None:
+        self.id = record_id
+        self._data = data
+        self._tokens = tokens
+
+    def __getitem__(self, name: str) -> Any:
+        try:
+            return self._data[name]
+        except KeyError:
+            raise KeyError(f"no attribute {name!r}; attributes: {', '.join(self._data)}") \
+                from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def tokens(self, attribute: str) -> list[Token]:
+        """The stored tokens of a text attribute, with char offsets."""
+        if attribute not in self._tokens:
+            raise KeyError(f"no tokens for {attribute!r}; tokenised: {', '.join(self._tokens)}")
+        text = str(self._data.get(attribute) or "")
+        return [Token(text[start:end], start, end) for start, end in self._tokens[attribute]]
+
+    def __repr__(self) -> str:
+        return f"Record({self.id!r}, {self._data!r})"
+
+
+class LogCapture:
+    """Stands in for stdout/stderr: keeps at most ``limit`` characters in all."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit, self.kept, self.truncated = limit, 0, False
+        self.parts: list[str] = []
+
+    def write(self, text: str) -> int:
+        room = self.limit - self.kept
+        if room > 0:
+            self.parts.append(text[:room])
+            self.kept += min(room, len(text))
+        if len(text) > room:
+            self.truncated = True
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+    def take(self) -> str:
+        text = "".join(self.parts)
+        self.parts.clear()
+        return text
+
+
+def drop_privileges(max_processes: int) -> None:
+    """As root (bwrap started by root): cap processes and become ``nobody``."""
+    if os.getuid() != 0:
+        return
+    resource.setrlimit(resource.RLIMIT_NPROC, (max_processes, max_processes))
+    os.setgroups([])
+    os.setgid(NOBODY)
+    os.setuid(NOBODY)
+
+
+def user_line(error: BaseException) -> int | None:
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == SOURCE_NAME]
+    return frames[-1].lineno if frames else None
+
+
+def describe(error: BaseException) -> dict[str, Any]:
+    frames = traceback.extract_tb(error.__traceback__)
+    mine = [f for f in frames if f.filename == SOURCE_NAME]
+    lines = [f"  line {f.lineno}, in {f.name}" for f in mine]
+    message = "".join(traceback.format_exception_only(type(error), error)).strip()
+    line = error.lineno if isinstance(error, SyntaxError) else user_line(error)
+    return {"error": message, "line": line, "traceback": "\n".join(lines)}
+
+
+def load(source: str, function: str) -> Callable:
+    namespace: dict[str, Any] = {"__name__": "heuristic", "Span": Span}
+    exec(compile(source, SOURCE_NAME, "exec"), namespace)  # noqa: S102 - inside the sandbox
+    fn = namespace.get(function)
+    if not callable(fn):
+        raise NameError(f"the source defines no function {function!r}")
+    return fn
+
+
+def classification_output(result: Any) -> Any:
+    if result is None or isinstance(result, str):
+        return result
+    if isinstance(result, list | tuple | set) and all(isinstance(x, str) for x in result):
+        return sorted(set(result)) if isinstance(result, set) else list(result)
+    raise TypeError(f"returned {result!r} ({type(result).__name__}); expected a label name "
+                    "(str) or None")
+
+
+def extraction_output(result: Any) -> list[list[Any]]:
+    if result is None:
+        return []
+    spans = []
+    for item in result:
+        if isinstance(item, Span) or all(hasattr(item, a) for a in ("label", "start", "end")):
+            spans.append(["chr", item.label, int(item.start), int(item.end)])
+        elif isinstance(item, list | tuple) and len(item) == 3 and isinstance(item[0], str) \
+                and all(isinstance(x, int) for x in item[1:]):
+            spans.append(["tok", item[0], item[1], item[2]])
+        else:
+            raise TypeError(f"yielded {item!r}; expected (label, start_token, end_token) or "
+                            "Span(label, char_start, char_end)")
+    return spans
+
+
+def apply(fn: Callable, record: Record, *, extraction: bool, timeout: float) -> Any:
+    signal.setitimer(signal.ITIMER_REAL, timeout)
+    try:
+        result = fn(record)
+        return extraction_output(result) if extraction else classification_output(result)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def _on_alarm(_signum, _frame) -> None:
+    raise RecordTimeout
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--max-processes", type=int, default=32)
+    parser.add_argument("--record-timeout", type=float, default=10.0)
+    parser.add_argument("--max-log-chars", type=int, default=100_000)
+    parser.add_argument("--status-fd", type=int, default=-1)
+    args = parser.parse_args(argv)
+
+    channel_in = sys.stdin.buffer
+    channel_out = os.fdopen(os.dup(1), "wb")
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    logs = LogCapture(args.max_log_chars)
+    sys.stdout = sys.stderr = logs
+    signal.signal(signal.SIGALRM, _on_alarm)
+    drop_privileges(args.max_processes)
+
+    setup = read_frame(channel_in)
+    try:
+        fn = load(setup["source"], setup["function"])
+    except BaseException as error:  # noqa: BLE001 - reported, never raised
+        write_frame(channel_out, {"type": "fatal", **describe(error), "logs": logs.take()})
+        return 2
+    extraction = setup["task_kind"] == "extraction"
+    status = args.status_fd
+    while (frame := read_frame(channel_in)) is not None and frame["type"] == "records":
+        results = []
+        for item in frame["records"]:
+            if status >= 0:
+                os.write(status, struct.pack(">I", item["i"]))
+            record = Record(item.get("id"), item["data"], item.get("tokens") or {})
+            try:
+                out = apply(fn, record, extraction=extraction, timeout=args.record_timeout)
+                results.append({"i": item["i"], "out": out})
+            except RecordTimeout:
+                results.append({"i": item["i"], "error": f"took longer than "
+                                f"{args.record_timeout:g} s", "line": None, "traceback": ""})
+            except BaseException as error:  # noqa: BLE001 - reported per record
+                results.append({"i": item["i"], **describe(error)})
+        write_frame(channel_out, {"type": "results", "results": results, "logs": logs.take(),
+                                  "logs_truncated": logs.truncated})
+    write_frame(channel_out, {"type": "done"})
+    channel_out.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,261 @@
+"""The sandbox contains what user code does, reports it precisely, and keeps working."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+
+import pytest
+
+from heuristics.sandbox import Sandbox, SandboxError, SandboxLimits, SandboxUnavailable
+from tests.conftest import DATASETS
+
+RECORDS = [{"id": i, "data": {"text": text}} for i, text in enumerate(
+    ["free money now", "hello there", "win a FREE phone", "nice song"])]
+
+
+def run(source: str, records=RECORDS, *, limits: SandboxLimits | None = None,
+        task_kind: str = "classification"):
+    sandbox = Sandbox(limits=limits or SandboxLimits(wall_seconds=30, record_seconds=2))
+    return sandbox.run_labeling_function(textwrap.dedent(source), records, function="lf",
+                                         task_kind=task_kind)
+
+
+def healthy() -> None:
+    """The sandbox still runs ordinary code after an abuse attempt."""
+    result = run("def lf(record):\n    return 'spam' if 'free' in record['text'].lower() "
+                 "else None\n")
+    assert result.outputs == {0: "spam", 1: None, 2: "spam", 3: None}
+
+
+def test_outputs_logs_and_per_record_errors():
+    result = run("""
+        import re
+
+        def lf(record):
+            print("saw", record.id)
+            if record.id == 2:
+                return 1 / 0
+            return "spam" if re.search(r"free", record["text"]) else None
+        """)
+    assert result.outputs == {0: "spam", 1: None, 3: None}
+    [error] = result.errors
+    assert (error.index, error.line) == (2, 7)
+    assert error.message == "ZeroDivisionError: division by zero"
+    assert "line 7, in lf" in error.traceback
+    assert result.logs.splitlines() == ["saw 0", "saw 1", "saw 2", "saw 3"]
+
+
+def test_syntax_error_and_missing_function_are_reported_with_lines():
+    with pytest.raises(SandboxError) as error:
+        run("def lf(record):\n    return (\n")
+    assert error.value.row == 2 and "SyntaxError" in error.value.message
+    with pytest.raises(SandboxError, match="no function 'lf'"):
+        run("def other(record):\n    return None\n")
+
+
+def test_wrong_return_type_is_a_record_error():
+    result = run("def lf(record):\n    return 5\n")
+    assert len(result.errors) == 4
+    assert "returned 5 (int); expected a label name" in result.errors[0].message
+
+
+def test_extraction_with_tokens_and_char_spans():
+    records = [{"data": {"text": "Peter met Anna"},
+                "tokens": {"text": [[0, 5], [6, 9], [10, 14]]}}]
+    result = run("""
+        def lf(record):
+            for token in record.tokens("text"):
+                if token.text[0].isupper():
+                    yield "PER", 0 if token.start == 0 else 2, 1 if token.start == 0 else 3
+            yield Span("PER", 10, 14)
+        """, records, task_kind="extraction")
+    assert result.outputs == {0: [["tok", "PER", 0, 1], ["tok", "PER", 2, 3],
+                                  ["chr", "PER", 10, 14]]}
+
+
+def test_cannot_reach_the_database_or_redis():
+    result = run("""
+        import socket
+
+        def lf(record):
+            for port in (5432, 6379):
+                s = socket.socket()
+                s.settimeout(1)
+                s.connect(("127.0.0.1", port))
+            return "spam"
+        """, RECORDS[:1])
+    [error] = result.errors
+    assert "OSError" in error.message or "ConnectionRefusedError" in error.message
+    healthy()
+
+
+def test_sees_no_environment_no_data_dir_no_home():
+    secret_dir = os.path.abspath("var")
+    result = run(f"""
+        import os
+
+        def lf(record):
+            seen = dict(os.environ)
+            assert not any(k.startswith("HEURIST") for k in seen), seen
+            assert "DATABASE" not in str(seen) and "postgresql" not in str(seen), seen
+            for path in ({secret_dir!r}, "/root", "/home", "/work", {str(DATASETS)!r},
+                         "/etc/passwd"):
+                assert not os.path.exists(path), path
+            return "ok"
+        """, RECORDS[:1])
+    assert result.errors == [] and result.outputs == {0: "ok"}
+
+
+def test_cannot_write_outside_tmp():
+    result = run("""
+        def lf(record):
+            open("/tmp/scratch", "w").write("fine")
+            for path in ("/usr/evil", "/opt/heurist/heuristics/evil.py", "/evil"):
+                try:
+                    open(path, "w")
+                except OSError:
+                    continue
+                return "wrote " + path
+            return "blocked"
+        """, RECORDS[:1])
+    assert result.outputs == {0: "blocked"}, result.errors
+
+
+def test_infinite_loop_is_stopped_per_record():
+    result = run("""
+        def lf(record):
+            if record.id == 1:
+                while True:
+                    pass
+            return "spam"
+        """)
+    assert result.outputs == {0: "spam", 2: "spam", 3: "spam"}
+    [error] = result.errors
+    assert error.index == 1 and "took longer than 2 s" in error.message
+
+
+def test_loop_that_swallows_timeouts_hits_the_wall_clock():
+    limits = SandboxLimits(wall_seconds=4, record_seconds=1)
+    with pytest.raises(SandboxError, match="time limit of 4 s while processing record #1"):
+        run("""
+            def lf(record):
+                while record.id == 1:
+                    try:
+                        while True:
+                            pass
+                    except BaseException:
+                        pass
+                return None
+            """, limits=limits)
+    healthy()
+
+
+def test_allocating_20_gb_fails_alone():
+    result = run("""
+        def lf(record):
+            if record.id == 0:
+                block = bytearray(20 * 1024 ** 3)
+            return "ok"
+        """)
+    assert result.outputs == {1: "ok", 2: "ok", 3: "ok"}
+    assert result.errors[0].index == 0 and "MemoryError" in result.errors[0].message
+    healthy()
+
+
+def test_fork_bomb_is_contained():
+    limits = SandboxLimits(wall_seconds=10, record_seconds=5, max_processes=16)
+    result = run("""
+        import os
+
+        def lf(record):
+            children = 0
+            try:
+                while True:
+                    if os.fork() == 0:
+                        import time
+                        time.sleep(30)
+                        os._exit(0)
+                    children += 1
+            except OSError as error:
+                return f"stopped after {children}"
+        """, RECORDS[:1], limits=limits)
+    assert result.outputs[0].startswith("stopped after ")
+    assert int(result.outputs[0].split()[-1]) < 16
+    healthy()
+
+
+def test_printing_a_gigabyte_is_capped():
+    limits = SandboxLimits(wall_seconds=60, record_seconds=50, max_log_chars=1_000)
+    result = run("""
+        def lf(record):
+            line = "x" * 1023
+            for _ in range(1024 * 1024):
+                print(line)
+            return "done"
+        """, RECORDS[:1], limits=limits)
+    assert result.outputs == {0: "done"}
+    assert len(result.logs) == 1_000 and result.logs_truncated
+
+
+def test_killing_the_parent_reaches_nothing_outside():
+    result = run("""
+        import os
+        import signal
+
+        def lf(record):
+            outcomes = []
+            for pid in (os.getppid(), 1, os.getpid() + 1):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                    outcomes.append(f"{pid}: sent")
+                except OSError as error:
+                    outcomes.append(f"{pid}: {type(error).__name__}")
+            return " ".join(outcomes)
+        """, RECORDS[:1])
+    assert "PermissionError" in result.outputs[0] or "ProcessLookupError" in result.outputs[0]
+    assert str(os.getpid()) not in result.outputs[0]  # the worker's pid is not even visible
+    healthy()
+
+
+def test_killing_itself_is_reported():
+    with pytest.raises(SandboxError, match="ended unexpectedly|was killed"):
+        run("""
+            import os
+            import signal
+
+            def lf(record):
+                os.kill(os.getpid(), signal.SIGKILL)
+            """, RECORDS[:1])
+    healthy()
+
+
+def test_a_crash_names_the_record():
+    with pytest.raises(SandboxError, match="while processing record #2"):
+        run("""
+            import os
+
+            def lf(record):
+                if record.id == 2:
+                    os._exit(9)
+                return None
+            """)
+
+
+def test_missing_bubblewrap_is_refused_with_a_hint(monkeypatch):
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(SandboxUnavailable, match="apt-get install bubblewrap"):
+        run("def lf(record):\n    return None\n")
+
+
+def test_scientific_libraries_import_inside():
+    result = run("""
+        import numpy as np
+        from sklearn.feature_extraction.text import CountVectorizer
+
+        def lf(record):
+            counts = CountVectorizer().fit_transform([record["text"]])
+            return "spam" if np.asarray(counts.sum()) > 2 else None
+        """)
+    assert result.errors == []
+    assert result.outputs == {0: "spam", 1: None, 2: "spam", 3: None}
