@@ -12,6 +12,7 @@ from api.errors import install_error_handlers
 from api.routers import (
     embeddings,
     events,
+    heuristics,
     manual_labels,
     projects,
     records,
@@ -48,7 +49,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok"}
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (users, projects, tasks, records, manual_labels, embeddings, runs, events):
+    for module in (users, projects, tasks, records, manual_labels, embeddings, runs, events,
+                   heuristics):
         api.include_router(module.router)
     app.include_router(api)
     _serve_frontend(app)

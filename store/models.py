@@ -277,6 +277,10 @@ class Run(Base):
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    heuristic_id: Mapped[int | None] = mapped_column(
+        ForeignKey("heuristics.id", ondelete="CASCADE"), index=True)
+    revision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("heuristic_revisions.id", ondelete="CASCADE"))
 
 
 class RunChunk(Base):
@@ -346,3 +350,65 @@ class Event(Base):
     type: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class HeuristicKind(enum.StrEnum):
+    LABELING_FUNCTION = "labeling_function"
+    ACTIVE_LEARNER = "active_learner"
+
+
+class Heuristic(Base):
+    """A labeling function or active learner of one labeling task; edits make revisions."""
+
+    __tablename__ = "heuristics"
+    __table_args__ = (UniqueConstraint("task_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"),
+                                            index=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("labeling_tasks.id", ondelete="CASCADE"),
+                                         index=True)
+    kind: Mapped[HeuristicKind] = mapped_column(_enum(HeuristicKind, "heuristic_kind"))
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    task: Mapped[LabelingTask] = relationship(lazy="joined")
+    revisions: Mapped[list[HeuristicRevision]] = relationship(
+        back_populates="heuristic", order_by="HeuristicRevision.number",
+        cascade="all, delete-orphan", passive_deletes=True)
+
+
+class HeuristicRevision(Base):
+    """The source code of a heuristic at one point; outputs and stats name their revision."""
+
+    __tablename__ = "heuristic_revisions"
+    __table_args__ = (UniqueConstraint("heuristic_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    heuristic_id: Mapped[int] = mapped_column(ForeignKey("heuristics.id", ondelete="CASCADE"),
+                                              index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(Text)
+    function_name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    heuristic: Mapped[Heuristic] = relationship(back_populates="revisions")
+
+
+class Output(Base):
+    """One vote of a run on one record: a label, or a span with its label; abstains are absent."""
+
+    __tablename__ = "outputs"
+    __table_args__ = (Index("ix_outputs_run_record", "run_id", "record_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"),
+                                           index=True)
+    label_id: Mapped[int] = mapped_column(ForeignKey("labels.id", ondelete="CASCADE"))
+    confidence: Mapped[float] = mapped_column(default=1.0)
+    token_start: Mapped[int | None] = mapped_column(Integer)
+    token_end: Mapped[int | None] = mapped_column(Integer)
+    char_start: Mapped[int | None] = mapped_column(Integer)
+    char_end: Mapped[int | None] = mapped_column(Integer)

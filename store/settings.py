@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -35,6 +37,14 @@ class Settings(BaseSettings):
     worker_threads: int | None = None
     embedded_worker: bool = True
     embedding_batch_size: int = 64
+    sandbox: Literal["bwrap", "unsafe-subprocess"] = "bwrap"
+    sandbox_memory_mb: int = 4096
+    sandbox_cpu_seconds: int = 600
+    sandbox_wall_seconds: float = 900.0
+    sandbox_record_seconds: float = 10.0
+    sample_size: int = 10
+    openblas_coretype: str | None = Field(default=None, validation_alias="OPENBLAS_CORETYPE")
+    openblas_l2_size: str | None = Field(default=None, validation_alias="OPENBLAS_L2_SIZE")
     max_upload_bytes: int = 2 * 1024**3
 
     def resolved_database_url(self) -> str:
@@ -48,6 +58,12 @@ class Settings(BaseSettings):
         if self.broker_url:
             return self.broker_url
         return f"sqla+sqlite:///{self.data_dir.resolve() / 'broker.sqlite'}"
+
+    def sandbox_env(self) -> dict[str, str]:
+        """Runtime variables user code needs inside the sandbox (nothing secret)."""
+        env = {"OPENBLAS_CORETYPE": self.openblas_coretype,
+               "OPENBLAS_L2_SIZE": self.openblas_l2_size}
+        return {name: value for name, value in env.items() if value}
 
     @property
     def admin_key_file(self) -> Path:

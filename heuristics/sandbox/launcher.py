@@ -56,6 +56,7 @@ class SandboxLimits:
     max_file_mb: int = 64
     max_log_chars: int = 100_000
     max_output_mb: int = 512
+    max_timeouts: int = 3
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,8 @@ class Sandbox:
                        "--max-processes", str(limits.max_processes),
                        "--record-timeout", str(limits.record_seconds),
                        "--max-log-chars", str(limits.max_log_chars),
-                       "--status-fd", str(status_fd)]
+                       "--status-fd", str(status_fd),
+                       "--max-timeouts", str(limits.max_timeouts)]
         env = {"PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "LANG": "C.UTF-8",
                "HOME": "/tmp", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
                "MKL_NUM_THREADS": "1", **self.extra_env}
@@ -174,6 +176,10 @@ class Sandbox:
             command += ["--setenv", name, value]
         python = f"{INSIDE_PYTHON}/bin/{_python_name()}"
         return [*command, "--", python, *runner_args], {}
+
+    def check(self) -> None:
+        """Raise SandboxUnavailable (saying how to fix it) if no sandbox can start here."""
+        self._command(-1)
 
     def _set_limits(self) -> None:
         limits = self.limits
@@ -246,6 +252,7 @@ class _Execution:
         self.limits = limits
         self.status_fd = status_fd
         self.current: int | None = None
+        self.ids: dict[int, Any] = {}
         self.stopped_because: str | None = None
         self.stderr = b""
         self.writer_error: BaseException | None = None
@@ -288,6 +295,7 @@ class _Execution:
             stdin.write(encode_frame(setup))
             batch: list[dict[str, Any]] = []
             for index, record in enumerate(records):
+                self.ids[index] = record.get("id")
                 batch.append({"i": index, "id": record.get("id"), "data": record["data"],
                               "tokens": record.get("tokens")})
                 if len(batch) >= batch_size:
@@ -327,6 +335,10 @@ class _Execution:
                 if frame["type"] == "done":
                     done = True
                     break
+                if frame["type"] == "stopped":
+                    self.current = frame["index"]
+                    self.stopped_because = frame["error"]
+                    continue
                 outputs, errors = [], []
                 for item in frame["results"]:
                     if "error" in item:
@@ -354,7 +366,11 @@ class _Execution:
         return result
 
     def _why_it_stopped(self) -> str:
-        where = f" while processing record #{self.current}" if self.current is not None else ""
+        where = ""
+        if self.current is not None:
+            record_id = self.ids.get(self.current)
+            where = f" at record #{self.current}" + (
+                f" ({record_id!r})" if record_id is not None else "")
         if self.stopped_because:
             return f"user code {self.stopped_because}{where}"
         code = self.process.returncode

@@ -178,6 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--record-timeout", type=float, default=10.0)
     parser.add_argument("--max-log-chars", type=int, default=100_000)
     parser.add_argument("--status-fd", type=int, default=-1)
+    parser.add_argument("--max-timeouts", type=int, default=3)
     args = parser.parse_args(argv)
 
     channel_in = sys.stdin.buffer
@@ -197,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
         write_frame(channel_out, {"type": "fatal", **describe(error), "logs": logs.take()})
         return 2
     extraction = setup["task_kind"] == "extraction"
-    status = args.status_fd
+    status, timeouts = args.status_fd, 0
     while (frame := read_frame(channel_in)) is not None and frame["type"] == "records":
         results = []
         for item in frame["records"]:
@@ -210,10 +211,18 @@ def main(argv: list[str] | None = None) -> int:
             except RecordTimeout:
                 results.append({"i": item["i"], "error": f"took longer than "
                                 f"{args.record_timeout:g} s", "line": None, "traceback": ""})
+                timeouts += 1
+                if timeouts >= args.max_timeouts:
+                    break
             except BaseException as error:  # noqa: BLE001 - reported per record
                 results.append({"i": item["i"], **describe(error)})
         write_frame(channel_out, {"type": "results", "results": results, "logs": logs.take(),
                                   "logs_truncated": logs.truncated})
+        if timeouts >= args.max_timeouts:
+            write_frame(channel_out, {"type": "stopped", "index": item["i"], "error": (
+                f"stopped after {timeouts} records took longer than "
+                f"{args.record_timeout:g} s each")})
+            return 3
     write_frame(channel_out, {"type": "done"})
     channel_out.close()
     return 0

@@ -57,7 +57,8 @@ class Stack:
                 "HEURIST_BROKER_URL": self.settings.resolved_broker_url(),
                 "HEURIST_DATA_DIR": str(self.settings.data_dir),
                 "HEURIST_RUN_STALE_AFTER_S": str(STALE_AFTER_S),
-                "HEURIST_WORKER_THREADS": "1"}
+                "HEURIST_WORKER_THREADS": "1", "HEURIST_SANDBOX_RECORD_SECONDS": "2",
+                "HEURIST_SANDBOX_WALL_SECONDS": "60"}
         return env
 
     def start_worker(self, name: str = "w1") -> subprocess.Popen:
@@ -120,6 +121,9 @@ class Stack:
                 return run
             time.sleep(0.2)
         raise AssertionError(f"run {run_id} did not finish: {run}\n{self.logs()}")
+
+    def patch(self, path: str, **kwargs) -> httpx.Response:
+        return httpx.patch(self.api + path, headers=self.headers, timeout=60, **kwargs)
 
     def project_with_texts(self, texts: list[str], name: str = "texts") -> int:
         project = self.post("/projects", json={"name": name}).json()["id"]

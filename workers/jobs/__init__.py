@@ -36,6 +36,8 @@ class Job(Protocol):
 
 def job_for(kind: str) -> Job:
     from workers.jobs.embedding import EmbeddingJob
+    from workers.jobs.labeling_function import LabelingFunctionJob
 
-    jobs: dict[str, Job] = {EmbeddingJob.kind: EmbeddingJob()}
+    jobs: dict[str, Job] = {EmbeddingJob.kind: EmbeddingJob(),
+                            LabelingFunctionJob.kind: LabelingFunctionJob()}
     return jobs[kind]

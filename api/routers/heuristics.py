@@ -1,0 +1,154 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Request, Response, status
+from sqlalchemy import func, select
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import OwnedProject, QueueDep, SessionDep, ViewableProject
+from api.schemas.heuristics import (
+    HeuristicCreate,
+    HeuristicPublic,
+    HeuristicsPublic,
+    HeuristicUpdate,
+    OutputPublic,
+    OutputsPublic,
+    RecordOutputs,
+    RevisionPublic,
+    SampleOutcomePublic,
+    SamplePublic,
+    SampleRequest,
+)
+from api.schemas.runs import RunPublic
+from store import heuristics
+from store.models import Heuristic, Output, Record
+from store.tasks import get_task
+from workers.jobs.labeling_function import sandbox_for, try_on_records
+
+router = APIRouter(prefix="/projects/{project_id}/heuristics", tags=["heuristics"])
+
+
+def heuristic_public(heuristic: Heuristic, session) -> HeuristicPublic:
+    revision = heuristics.current_revision(heuristic)
+    run = heuristics.latest_run(session=session, heuristic=heuristic, status=None)
+    return HeuristicPublic(
+        id=heuristic.id, task_id=heuristic.task_id, kind=heuristic.kind, name=heuristic.name,
+        description=heuristic.description,
+        revision=RevisionPublic(number=revision.number, source=revision.source,
+                                function_name=revision.function_name,
+                                created_at=revision.created_at),
+        last_run=RunPublic.model_validate(run) if run else None)
+
+
+def output_public(output: Output, labels: dict[int, str], text: str | None) -> OutputPublic:
+    span_text = text[output.char_start:output.char_end] \
+        if text is not None and output.char_start is not None else None
+    return OutputPublic(label=labels[output.label_id], confidence=output.confidence,
+                        token_start=output.token_start, token_end=output.token_end,
+                        char_start=output.char_start, char_end=output.char_end, text=span_text)
+
+
+@router.get("", response_model=HeuristicsPublic)
+def list_heuristics(project: ViewableProject, session: SessionDep,
+                    task_id: int | None = None) -> HeuristicsPublic:
+    rows = heuristics.list_heuristics(session=session, project=project, task_id=task_id)
+    return HeuristicsPublic(data=[heuristic_public(h, session) for h in rows], count=len(rows))
+
+
+@router.post("", response_model=HeuristicPublic, status_code=status.HTTP_201_CREATED)
+def create_heuristic(body: HeuristicCreate, project: OwnedProject,
+                     session: SessionDep) -> HeuristicPublic:
+    """Save a heuristic; a syntax error or a missing function is reported with its line."""
+    task = get_task(session=session, project=project, task_id=body.task_id)
+    heuristic = heuristics.create_heuristic(session=session, task=task, name=body.name,
+                                            source=body.source, description=body.description,
+                                            kind=body.kind)
+    return heuristic_public(heuristic, session)
+
+
+@router.get("/{heuristic_id}", response_model=HeuristicPublic)
+def read_heuristic(heuristic_id: int, project: ViewableProject,
+                   session: SessionDep) -> HeuristicPublic:
+    return heuristic_public(heuristics.get_heuristic(session=session, project=project,
+                                                     heuristic_id=heuristic_id), session)
+
+
+@router.patch("/{heuristic_id}", response_model=HeuristicPublic)
+def update_heuristic(heuristic_id: int, body: HeuristicUpdate, project: OwnedProject,
+                     session: SessionDep) -> HeuristicPublic:
+    heuristic = heuristics.get_heuristic(session=session, project=project,
+                                         heuristic_id=heuristic_id)
+    heuristics.update_heuristic(session=session, heuristic=heuristic, name=body.name,
+                                description=body.description, source=body.source)
+    return heuristic_public(heuristic, session)
+
+
+@router.delete("/{heuristic_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_heuristic(heuristic_id: int, project: OwnedProject, session: SessionDep) -> Response:
+    heuristics.delete_heuristic(session=session, heuristic=heuristics.get_heuristic(
+        session=session, project=project, heuristic_id=heuristic_id))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/{heuristic_id}/revisions", response_model=list[RevisionPublic])
+def list_revisions(heuristic_id: int, project: ViewableProject, session: SessionDep):
+    heuristic = heuristics.get_heuristic(session=session, project=project,
+                                         heuristic_id=heuristic_id)
+    return [RevisionPublic(number=r.number, source=r.source, function_name=r.function_name,
+                           created_at=r.created_at) for r in heuristic.revisions]
+
+
+@router.post("/{heuristic_id}/runs", response_model=RunPublic,
+             status_code=status.HTTP_202_ACCEPTED)
+def run_heuristic(heuristic_id: int, project: OwnedProject, session: SessionDep,
+                  queue: QueueDep):
+    """Run the current revision on every record, in the workers."""
+    heuristic = heuristics.get_heuristic(session=session, project=project,
+                                         heuristic_id=heuristic_id)
+    run = heuristics.create_heuristic_run(session=session, heuristic=heuristic)
+    queue.enqueue_run(run.id)
+    return run
+
+
+@router.post("/{heuristic_id}/sample", response_model=SamplePublic)
+async def try_heuristic(heuristic_id: int, body: SampleRequest, project: ViewableProject,
+                        session: SessionDep, request: Request) -> SamplePublic:
+    """Run the heuristic (or unsaved ``source``) on a few records in the sandbox; stores
+    nothing. Outputs, printed logs and errors come back at once."""
+    settings = request.app.state.settings
+    heuristic = heuristics.get_heuristic(session=session, project=project,
+                                         heuristic_id=heuristic_id)
+    source = body.source or heuristics.current_revision(heuristic).source
+    record_ids = body.record_ids or list(session.scalars(
+        select(Record.id).where(Record.project_id == project.id)
+        .order_by(func.random()).limit(body.n or settings.sample_size)))
+    outcomes, logs, seconds = await run_in_threadpool(
+        try_on_records, session, sandbox_for(settings), heuristic.task, source, record_ids)
+    labels = {label.id: label.name for label in heuristic.task.labels}
+    target = heuristic.task.target_attribute
+    results = []
+    for outcome in outcomes:
+        text = str(outcome.record.payload["data"].get(target.name) or "") if target else None
+        results.append(SampleOutcomePublic(
+            record_id=outcome.record.record_id, external_id=outcome.record.external_id,
+            error=outcome.error, line=outcome.line,
+            outputs=[output_public(Output(**row), labels, text) for row in outcome.rows]))
+    return SamplePublic(results=results, logs=logs, seconds=seconds)
+
+
+@router.get("/{heuristic_id}/outputs", response_model=OutputsPublic)
+def read_outputs(heuristic_id: int, project: ViewableProject, session: SessionDep,
+                 offset: int = Query(0, ge=0),
+                 limit: int = Query(100, ge=1, le=5000)) -> OutputsPublic:
+    """Votes of the latest successful run of the current revision."""
+    heuristic = heuristics.get_heuristic(session=session, project=project,
+                                         heuristic_id=heuristic_id)
+    run = heuristics.latest_run(session=session, heuristic=heuristic)
+    if run is None:
+        return OutputsPublic(run_id=None, revision=None, data=[])
+    labels = {label.id: label.name for label in heuristic.task.labels}
+    by_record: dict[int, list[OutputPublic]] = {}
+    for output in heuristics.outputs_of(session=session, run=run, offset=offset, limit=limit):
+        by_record.setdefault(output.record_id, []).append(output_public(output, labels, None))
+    return OutputsPublic(run_id=run.id, revision=heuristics.current_revision(heuristic).number,
+                         data=[RecordOutputs(record_id=rid, outputs=outs)
+                               for rid, outs in by_record.items()])

@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from api.schemas.runs import RunPublic
+from store.models import HeuristicKind
+
+
+class HeuristicCreate(BaseModel):
+    task_id: int
+    name: str = Field(min_length=1, max_length=200)
+    description: str = ""
+    source: str = Field(min_length=1, description="Python: `def lf(record): ...`")
+    kind: HeuristicKind = HeuristicKind.LABELING_FUNCTION
+
+
+class HeuristicUpdate(BaseModel):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = None
+    source: str | None = Field(default=None, min_length=1,
+                               description="A changed source makes a new revision")
+
+
+class RevisionPublic(BaseModel):
+    number: int
+    source: str
+    function_name: str
+    created_at: datetime
+
+
+class HeuristicPublic(BaseModel):
+    id: int
+    task_id: int
+    kind: HeuristicKind
+    name: str
+    description: str
+    revision: RevisionPublic
+    last_run: RunPublic | None = Field(description="Newest run of the current revision")
+
+
+class HeuristicsPublic(BaseModel):
+    data: list[HeuristicPublic]
+    count: int
+
+
+class SampleRequest(BaseModel):
+    source: str | None = Field(default=None, description="Unsaved code to try instead")
+    record_ids: list[int] | None = Field(default=None, max_length=1000)
+    n: int | None = Field(default=None, ge=1, le=1000, description="Random records to try")
+
+
+class OutputPublic(BaseModel):
+    label: str
+    confidence: float = 1.0
+    token_start: int | None = None
+    token_end: int | None = None
+    char_start: int | None = None
+    char_end: int | None = None
+    text: str | None = None
+
+
+class SampleOutcomePublic(BaseModel):
+    record_id: int
+    external_id: str
+    outputs: list[OutputPublic] = Field(description="Empty when the code abstained")
+    error: str | None = None
+    line: int | None = None
+
+
+class SamplePublic(BaseModel):
+    results: list[SampleOutcomePublic]
+    logs: str
+    seconds: float
+
+
+class RecordOutputs(BaseModel):
+    record_id: int
+    outputs: list[OutputPublic]
+
+
+class OutputsPublic(BaseModel):
+    run_id: int | None
+    revision: int | None
+    data: list[RecordOutputs]
