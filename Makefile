@@ -31,6 +31,7 @@ test: setup system services lint
 bench: setup services
 	$(BIN)/python bench/import_bench.py
 	$(BIN)/python bench/embed_bench.py
+	$(BIN)/python bench/lf_bench.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

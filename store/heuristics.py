@@ -151,7 +151,8 @@ class SandboxRecord:
 def sandbox_records(*, session: Session, task: LabelingTask,
                     record_ids: Sequence[int]) -> list[SandboxRecord]:
     """Records in the order of ``record_ids``, with the stored tokens of tokenised attributes."""
-    records = {r.id: r for r in session.scalars(select(Record).where(Record.id.in_(record_ids)))}
+    records = {rid: (external_id, data) for rid, external_id, data in session.execute(
+        select(Record.id, Record.external_id, Record.data).where(Record.id.in_(record_ids)))}
     attributes = {a.id: a.name for a in task.project.attributes}
     tokens: dict[int, dict[str, list[list[int]]]] = {rid: {} for rid in record_ids}
     for tokenization in session.scalars(select(Tokenization).where(
@@ -161,13 +162,13 @@ def sandbox_records(*, session: Session, task: LabelingTask,
     target = task.target_attribute.name if task.target_attribute else None
     out = []
     for rid in record_ids:
-        record = records[rid]
+        external_id, data = records[rid]
         spans = tokens[rid].get(target, []) if target else []
         out.append(SandboxRecord(
-            record_id=rid, external_id=record.external_id,
-            payload={"id": record.external_id, "data": record.data, "tokens": tokens[rid]},
+            record_id=rid, external_id=external_id,
+            payload={"id": external_id, "data": data, "tokens": tokens[rid]},
             starts=[s for s, _ in spans], ends=[e for _, e in spans],
-            text_length=len(str(record.data.get(target) or "")) if target else 0))
+            text_length=len(str(data.get(target) or "")) if target else 0))
     return out
 
 
