@@ -175,7 +175,8 @@ def lf(record):
     return "spam"
 """, name="hostile")
     run = run_to_end(embedded, project, hostile["id"])
-    assert run["status"] == "failed" and "(line 7): ConnectionRefusedError" in run["error"], run["error"]
+    assert run["status"] == "failed", run
+    assert "(line 7): ConnectionRefusedError" in run["error"], run["error"]
     good = save(embedded, project, task, CHECK_OUT, name="good")
     assert run_to_end(embedded, project, good["id"])["status"] == "succeeded"
 
