@@ -17,6 +17,7 @@ from api.routers import (
     projects,
     records,
     runs,
+    stats,
     tasks,
     users,
 )
@@ -50,7 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     api = APIRouter(prefix=API_PREFIX)
     for module in (users, projects, tasks, records, manual_labels, embeddings, runs, events,
-                   heuristics):
+                   heuristics, stats):
         api.include_router(module.router)
     app.include_router(api)
     _serve_frontend(app)

@@ -5,20 +5,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from heuristics.errors import ConflictError, NotFoundError
+from heuristics.errors import ConflictError, InvalidInputError, NotFoundError
 from heuristics.labeling import (
     find_function,
     normalise_classification,
     normalise_extraction,
 )
+from heuristics.learner_source import learner_settings
+from store import stats
 from store.models import (
     Heuristic,
     HeuristicKind,
     HeuristicRevision,
     LabelingTask,
+    ManualLabel,
     Output,
     Project,
     Record,
@@ -30,6 +33,8 @@ from store.models import (
 from store.runs import create_run
 
 LABELING_FUNCTION_RUN = "labeling_function"
+ACTIVE_LEARNER_RUN = "active_learner"
+DEFAULT_REFIT_EVERY = 10
 
 
 def _check_name_free(session: Session, task: LabelingTask, name: str) -> None:
@@ -39,9 +44,19 @@ def _check_name_free(session: Session, task: LabelingTask, name: str) -> None:
                             field="name")
 
 
+def checked_source(source: str, kind: HeuristicKind) -> tuple[str, dict]:
+    """The entry point (function or class name) and settings of a source, checked statically;
+    InvalidInputError with the line when it does not fit the contract."""
+    if kind is HeuristicKind.ACTIVE_LEARNER:
+        settings = learner_settings(source)
+        return settings.class_name, settings.as_dict()
+    return find_function(source), {}
+
+
 def _add_revision(session: Session, heuristic: Heuristic, source: str) -> HeuristicRevision:
+    entry, settings = checked_source(source, heuristic.kind)
     revision = HeuristicRevision(number=len(heuristic.revisions) + 1, source=source,
-                                 function_name=find_function(source))
+                                 function_name=entry, settings=settings)
     heuristic.revisions.append(revision)
     session.flush()
     return revision
@@ -52,9 +67,16 @@ def create_heuristic(*, session: Session, task: LabelingTask, name: str, source:
                      kind: HeuristicKind = HeuristicKind.LABELING_FUNCTION) -> Heuristic:
     """A heuristic with its first revision; the source is checked (syntax, function). Commits."""
     _check_name_free(session, task, name)
-    find_function(source)
+    entry, settings = checked_source(source, kind)
+    if kind is HeuristicKind.ACTIVE_LEARNER and (settings["kind"] == "extraction") != (
+            task.kind is TaskKind.EXTRACTION):
+        expected = "LearningExtractor" if task.kind is TaskKind.EXTRACTION \
+            else "LearningClassifier"
+        raise InvalidInputError(f"a {task.kind.value} task needs a {expected}", field="source")
     heuristic = Heuristic(project_id=task.project_id, task=task, kind=kind, name=name,
-                          description=description)
+                          description=description,
+                          auto_refit_every=DEFAULT_REFIT_EVERY
+                          if kind is HeuristicKind.ACTIVE_LEARNER else None)
     session.add(heuristic)
     session.flush()
     _add_revision(session, heuristic, source)
@@ -63,8 +85,20 @@ def create_heuristic(*, session: Session, task: LabelingTask, name: str, source:
 
 
 def update_heuristic(*, session: Session, heuristic: Heuristic, name: str | None = None,
-                     description: str | None = None, source: str | None = None) -> Heuristic:
-    """Rename, describe, or edit the source (a new revision when it changed). Commits."""
+                     description: str | None = None, source: str | None = None,
+                     min_confidence: float | None = None,
+                     auto_refit_every: int | None = None) -> Heuristic:
+    """Rename, describe, edit the source (a new revision when it changed), or change a
+    learner's vote threshold (no refit) or auto-refit interval (0 turns it off). Commits."""
+    if min_confidence is not None or auto_refit_every is not None:
+        if heuristic.kind is not HeuristicKind.ACTIVE_LEARNER:
+            raise InvalidInputError("only active learners have a vote threshold and refits",
+                                    field="min_confidence")
+        if min_confidence is not None:
+            heuristic.min_confidence = min_confidence
+            stats.recompute(session=session, task=heuristic.task)
+        if auto_refit_every is not None:
+            heuristic.auto_refit_every = auto_refit_every or None
     if name is not None and name != heuristic.name:
         _check_name_free(session, heuristic.task, name)
         heuristic.name = name
@@ -72,6 +106,7 @@ def update_heuristic(*, session: Session, heuristic: Heuristic, name: str | None
         heuristic.description = description
     if source is not None and source != current_revision(heuristic).source:
         _add_revision(session, heuristic, source)
+        stats.recompute(session=session, task=heuristic.task)
     session.commit()
     return heuristic
 
@@ -96,19 +131,48 @@ def list_heuristics(*, session: Session, project: Project,
 
 
 def delete_heuristic(*, session: Session, heuristic: Heuristic) -> None:
+    task = heuristic.task
     session.delete(heuristic)
+    session.flush()
+    stats.recompute(session=session, task=task)
     session.commit()
 
 
 def create_heuristic_run(*, session: Session, heuristic: Heuristic) -> Run:
     """A queued run of the heuristic's current revision over all records; commits."""
     revision = current_revision(heuristic)
-    run = create_run(session=session, project_id=heuristic.project_id,
-                     kind=LABELING_FUNCTION_RUN,
-                     params={"heuristic_id": heuristic.id, "revision": revision.number})
+    kind = ACTIVE_LEARNER_RUN if heuristic.kind is HeuristicKind.ACTIVE_LEARNER \
+        else LABELING_FUNCTION_RUN
+    run = create_run(session=session, project_id=heuristic.project_id, kind=kind,
+                     params={"heuristic_id": heuristic.id, "revision": revision.number,
+                             "manual_labels": _count_manual_labels(session, heuristic.task)})
     run.heuristic_id, run.revision_id = heuristic.id, revision.id
     session.commit()
     return run
+
+
+def _count_manual_labels(session: Session, task: LabelingTask) -> int:
+    return session.scalar(select(func.count()).select_from(ManualLabel)
+                          .where(ManualLabel.task_id == task.id)) or 0
+
+
+def refits_due(*, session: Session, task: LabelingTask) -> list[Run]:
+    """Queue runs of the task's learners that have seen ``auto_refit_every`` new manual
+    labels since their last run; one at a time per learner (debounced). Commits."""
+    due = []
+    labels_now = None
+    learners = session.scalars(select(Heuristic).where(
+        Heuristic.task_id == task.id, Heuristic.kind == HeuristicKind.ACTIVE_LEARNER,
+        Heuristic.auto_refit_every.is_not(None)).order_by(Heuristic.id))
+    for heuristic in learners:
+        last = latest_run(session=session, heuristic=heuristic, status=None)
+        if last is None or last.status in (RunStatus.QUEUED, RunStatus.RUNNING):
+            continue
+        if labels_now is None:
+            labels_now = _count_manual_labels(session, task)
+        if labels_now - last.params.get("manual_labels", 0) >= heuristic.auto_refit_every:
+            due.append(create_heuristic_run(session=session, heuristic=heuristic))
+    return due
 
 
 def latest_run(*, session: Session, heuristic: Heuristic,

@@ -32,6 +32,7 @@ from store.models import (
     utcnow,
 )
 from store.projects import add_attribute, find_attribute
+from store.stats import recompute
 from store.tasks import add_label, add_task, find_task
 from store.tokenization import tokenize_attribute
 
@@ -143,7 +144,7 @@ def import_records(*, session: Session, project: Project, open_stream: Callable[
         if len(batch) >= batch_size:
             inserted += _insert_records(session, batch)
     inserted += _insert_records(session, batch)
-    _tokenize_extraction_targets(session, project)
+    _after_new_records(session, project)
     session.commit()
     return ImportResult(records=inserted, attributes=created)
 
@@ -168,10 +169,12 @@ def _insert_records(session: Session, batch: list[dict]) -> int:
     return count
 
 
-def _tokenize_extraction_targets(session: Session, project: Project) -> None:
+def _after_new_records(session: Session, project: Project) -> None:
+    """Tokenise for extraction tasks; refresh statistics (coverage counts every record)."""
     for task in project.tasks:
         if task.kind is TaskKind.EXTRACTION:
             tokenize_attribute(session=session, attribute=task.target_attribute)
+        recompute(session=session, task=task)
 
 
 def import_conll(*, session: Session, project: Project, stream: BinaryIO,
@@ -215,6 +218,9 @@ def import_conll(*, session: Session, project: Project, stream: BinaryIO,
                       is_gold=is_gold, result=result)
     if result.records == 0:
         raise InvalidInputError("the file has no sentences")
+    session.flush()
+    for other in project.tasks:
+        recompute(session=session, task=other)
     session.commit()
     return result
 

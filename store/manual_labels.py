@@ -32,6 +32,9 @@ class SpanInput:
         return self.char_start is not None or self.char_end is not None
 
 
+NO_SPAN = SpanInput()
+
+
 @dataclass(frozen=True)
 class ResolvedSpan:
     token_start: int
@@ -86,7 +89,7 @@ def slot_of(task: LabelingTask, label: Label, span: ResolvedSpan | None) -> str:
 
 
 def add_manual_label(*, session: Session, task: LabelingTask, record: Record, label_name: str,
-                     annotator: User, is_gold: bool = False, span: SpanInput = SpanInput(),
+                     annotator: User, is_gold: bool = False, span: SpanInput = NO_SPAN,
                      row: int | None = None) -> ManualLabel:
     """Store a manual label without committing.
 
@@ -135,17 +138,10 @@ def _set_span(manual_label: ManualLabel, span: ResolvedSpan | None) -> None:
     manual_label.char_end = span.char_end if span else None
 
 
-def create_manual_label(**kwargs) -> ManualLabel:
-    """``add_manual_label`` and commit."""
-    manual_label = add_manual_label(**kwargs)
-    kwargs["session"].commit()
-    return manual_label
-
-
 def update_manual_label(*, session: Session, manual_label: ManualLabel, task: LabelingTask,
                         record: Record, label_name: str | None, is_gold: bool | None,
                         span: SpanInput | None) -> ManualLabel:
-    """Change the label, gold flag or span of a manual label; commits."""
+    """Change the label, gold flag or span of a manual label (no commit)."""
     label = find_label(task, label_name) if label_name is not None else manual_label.label
     resolved = None
     if task.kind is TaskKind.EXTRACTION:
@@ -171,13 +167,8 @@ def update_manual_label(*, session: Session, manual_label: ManualLabel, task: La
     manual_label.is_gold = gold
     manual_label.slot = slot
     _set_span(manual_label, resolved)
-    session.commit()
+    session.flush()
     return manual_label
-
-
-def delete_manual_label(*, session: Session, manual_label: ManualLabel) -> None:
-    session.delete(manual_label)
-    session.commit()
 
 
 def manual_labels_of(*, session: Session, record_ids: list[int],

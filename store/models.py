@@ -371,6 +371,8 @@ class Heuristic(Base):
     kind: Mapped[HeuristicKind] = mapped_column(_enum(HeuristicKind, "heuristic_kind"))
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
+    auto_refit_every: Mapped[int | None] = mapped_column(Integer)
+    min_confidence: Mapped[float | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     task: Mapped[LabelingTask] = relationship(lazy="joined")
@@ -391,6 +393,7 @@ class HeuristicRevision(Base):
     number: Mapped[int] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(Text)
     function_name: Mapped[str] = mapped_column(String(200))
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     heuristic: Mapped[Heuristic] = relationship(back_populates="revisions")
@@ -412,3 +415,42 @@ class Output(Base):
     token_end: Mapped[int | None] = mapped_column(Integer)
     char_start: Mapped[int | None] = mapped_column(Integer)
     char_end: Mapped[int | None] = mapped_column(Integer)
+
+
+class HeuristicStat(Base):
+    """Statistics of a heuristic's current output against the reference labels.
+
+    One row per label of the task (``label_index`` = position in the task's labels) and a
+    total row (``label_index`` = -1) that also holds coverage, overlaps, conflicts, hits
+    and the number of records with a reference. Kept up to date by delta on label edits.
+    """
+
+    __tablename__ = "heuristic_stats"
+    __table_args__ = (UniqueConstraint("heuristic_id", "label_index"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    heuristic_id: Mapped[int] = mapped_column(ForeignKey("heuristics.id", ondelete="CASCADE"),
+                                              index=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    label_index: Mapped[int] = mapped_column(Integer)
+    tp: Mapped[int] = mapped_column(Integer, default=0)
+    fp: Mapped[int] = mapped_column(Integer, default=0)
+    fn: Mapped[int] = mapped_column(Integer, default=0)
+    hits: Mapped[int] = mapped_column(Integer, default=0)
+    coverage: Mapped[float] = mapped_column(default=0.0)
+    overlaps: Mapped[float] = mapped_column(default=0.0)
+    conflicts: Mapped[float] = mapped_column(default=0.0)
+    n_reference: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
+                                                 onupdate=utcnow)
+
+
+class RunArtifact(Base):
+    """A named array a run produced (e.g. a learner's probabilities), as .npy bytes."""
+
+    __tablename__ = "run_artifacts"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"),
+                                        primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)

@@ -147,7 +147,11 @@ def update_label(*, session: Session, task: LabelingTask, label: Label, name: st
 
 
 def delete_label(*, session: Session, task: LabelingTask, label: Label) -> None:
-    """Delete a label and the manual labels that used it; commits."""
+    """Delete a label, the manual labels and outputs that used it; commits."""
+    from store.stats import recompute  # store.stats builds on this module
+
     task.labels.remove(label)
     session.delete(label)
+    session.flush()
+    recompute(session=session, task=task)
     session.commit()

@@ -142,7 +142,8 @@ def _finalise(session: Session, job: Job, run: Run) -> None:
         session.rollback()
         _fail(session, job, run, f"could not finish: {_describe(error)}")
         return
-    runs.complete_run(session=session, run=run, metrics=metrics)
+    if runs.complete_run(session=session, run=run, metrics=metrics):
+        job.succeeded(session, run)
 
 
 def _describe(error: BaseException) -> str:

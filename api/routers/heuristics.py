@@ -17,9 +17,11 @@ from api.schemas.heuristics import (
     SampleOutcomePublic,
     SamplePublic,
     SampleRequest,
+    TemplatePublic,
+    TemplatesPublic,
 )
 from api.schemas.runs import RunPublic
-from store import heuristics
+from store import heuristics, templates
 from store.models import Heuristic, Output, Record
 from store.tasks import get_task
 from workers.jobs.labeling_function import sandbox_for, try_on_records
@@ -35,7 +37,9 @@ def heuristic_public(heuristic: Heuristic, session) -> HeuristicPublic:
         description=heuristic.description,
         revision=RevisionPublic(number=revision.number, source=revision.source,
                                 function_name=revision.function_name,
+                                settings=revision.settings or {},
                                 created_at=revision.created_at),
+        min_confidence=heuristic.min_confidence, auto_refit_every=heuristic.auto_refit_every,
         last_run=RunPublic.model_validate(run) if run else None)
 
 
@@ -78,7 +82,9 @@ def update_heuristic(heuristic_id: int, body: HeuristicUpdate, project: OwnedPro
     heuristic = heuristics.get_heuristic(session=session, project=project,
                                          heuristic_id=heuristic_id)
     heuristics.update_heuristic(session=session, heuristic=heuristic, name=body.name,
-                                description=body.description, source=body.source)
+                                description=body.description, source=body.source,
+                                min_confidence=body.min_confidence,
+                                auto_refit_every=body.auto_refit_every)
     return heuristic_public(heuristic, session)
 
 
@@ -94,7 +100,17 @@ def list_revisions(heuristic_id: int, project: ViewableProject, session: Session
     heuristic = heuristics.get_heuristic(session=session, project=project,
                                          heuristic_id=heuristic_id)
     return [RevisionPublic(number=r.number, source=r.source, function_name=r.function_name,
-                           created_at=r.created_at) for r in heuristic.revisions]
+                           settings=r.settings or {}, created_at=r.created_at)
+            for r in heuristic.revisions]
+
+
+@router.get("/templates/{task_id}", response_model=TemplatesPublic)
+def read_templates(task_id: int, project: ViewableProject, session: SessionDep):
+    """Starter code for the task: a labeling function and a learner over its embeddings."""
+    task = get_task(session=session, project=project, task_id=task_id)
+    return TemplatesPublic(data=[TemplatePublic(kind=kind, name=name, source=source)
+                                 for kind, name, source in templates.for_task(
+                                     session=session, task=task)])
 
 
 @router.post("/{heuristic_id}/runs", response_model=RunPublic,

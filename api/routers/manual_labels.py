@@ -2,16 +2,21 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from api.deps import AnnotatableProject, CurrentUser, SessionDep
+from api.deps import AnnotatableProject, CurrentUser, QueueDep, SessionDep
 from api.routers.records import manual_label_public
 from api.schemas.records import ManualLabelCreate, ManualLabelPublic, ManualLabelUpdate
-from store import manual_labels
+from store import heuristics, labelling, manual_labels
 from store.auth import authorize_labelling, get_or_create_user
 from store.manual_labels import SpanInput
 from store.models import ManualLabel, Project
 from store.tasks import get_task
 
 router = APIRouter(prefix="/projects/{project_id}", tags=["manual labels"])
+
+
+def _refit_learners(session, queue, task) -> None:
+    for run in heuristics.refits_due(session=session, task=task):
+        queue.enqueue_run(run.id)
 
 
 def _public(manual_label: ManualLabel, project: Project, session) -> ManualLabelPublic:
@@ -27,7 +32,8 @@ def _public(manual_label: ManualLabel, project: Project, session) -> ManualLabel
 @router.post("/records/{record_id}/labels", response_model=ManualLabelPublic,
              status_code=status.HTTP_201_CREATED)
 def create_manual_label(record_id: int, body: ManualLabelCreate, project: AnnotatableProject,
-                        session: SessionDep, user: CurrentUser) -> ManualLabelPublic:
+                        session: SessionDep, user: CurrentUser,
+                        queue: QueueDep) -> ManualLabelPublic:
     """Label a record. In a classification task a new label replaces the annotator's old one."""
     annotator = user
     if body.annotator is not None and body.annotator != user.name:
@@ -40,9 +46,10 @@ def create_manual_label(record_id: int, body: ManualLabelCreate, project: Annota
     task = get_task(session=session, project=project, task_id=body.task_id)
     span = SpanInput(token_start=body.token_start, token_end=body.token_end,
                      char_start=body.char_start, char_end=body.char_end)
-    created = manual_labels.create_manual_label(
+    created = labelling.create_manual_label(
         session=session, task=task, record=record, label_name=body.label, annotator=annotator,
         is_gold=body.is_gold, span=span)
+    _refit_learners(session, queue, task)
     return _public(created, project, session)
 
 
@@ -57,7 +64,7 @@ def update_manual_label(manual_label_id: int, body: ManualLabelUpdate,
                         is_gold=bool(body.is_gold or manual_label.is_gold))
     span = SpanInput(token_start=body.token_start, token_end=body.token_end,
                      char_start=body.char_start, char_end=body.char_end)
-    updated = manual_labels.update_manual_label(
+    updated = labelling.change_manual_label(
         session=session, manual_label=manual_label,
         task=get_task(session=session, project=project, task_id=manual_label.task_id),
         record=manual_labels.get_record(session=session, project=project,
@@ -73,5 +80,9 @@ def delete_manual_label(manual_label_id: int, project: AnnotatableProject, sessi
                                                   manual_label_id=manual_label_id)
     authorize_labelling(session=session, user=user, project=project,
                         annotator_id=manual_label.annotator_id, is_gold=manual_label.is_gold)
-    manual_labels.delete_manual_label(session=session, manual_label=manual_label)
+    labelling.delete_manual_label(
+        session=session, manual_label=manual_label,
+        task=get_task(session=session, project=project, task_id=manual_label.task_id),
+        record=manual_labels.get_record(session=session, project=project,
+                                        record_id=manual_label.record_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -21,12 +22,18 @@ class HeuristicUpdate(BaseModel):
     description: str | None = None
     source: str | None = Field(default=None, min_length=1,
                                description="A changed source makes a new revision")
+    min_confidence: float | None = Field(
+        default=None, ge=0, le=1, description="Learners: vote threshold, no refit needed")
+    auto_refit_every: int | None = Field(
+        default=None, ge=0, description="Learners: refit after this many new manual labels "
+                                        "(0 = off)")
 
 
 class RevisionPublic(BaseModel):
     number: int
     source: str
     function_name: str
+    settings: dict[str, Any] = Field(description="Learners: embedding, split, threshold")
     created_at: datetime
 
 
@@ -37,6 +44,8 @@ class HeuristicPublic(BaseModel):
     name: str
     description: str
     revision: RevisionPublic
+    min_confidence: float | None
+    auto_refit_every: int | None
     last_run: RunPublic | None = Field(description="Newest run of the current revision")
 
 
@@ -84,3 +93,13 @@ class OutputsPublic(BaseModel):
     run_id: int | None
     revision: int | None
     data: list[RecordOutputs]
+
+
+class TemplatePublic(BaseModel):
+    kind: str
+    name: str
+    source: str
+
+
+class TemplatesPublic(BaseModel):
+    data: list[TemplatePublic]

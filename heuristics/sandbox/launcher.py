@@ -19,7 +19,7 @@ import sys
 import sysconfig
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,10 @@ PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding ``heuri
 INSIDE_PYTHON = "/opt/python"
 INSIDE_SITE = "/opt/site-packages"
 INSIDE_CODE = "/opt/heurist"
+INSIDE_SHIMS = f"{INSIDE_CODE}/heuristics/sandbox/shims"
+SHIMS = Path(__file__).resolve().parent / "shims"
+INSIDE_INPUT = "/input"
+INSIDE_OUTPUT = "/output"
 BWRAP_HINT = ("bubblewrap is not installed, so user code cannot run safely: install it "
               "(`apt-get install bubblewrap`), or set HEURIST_SANDBOX=unsafe-subprocess for "
               "development only")
@@ -78,6 +82,7 @@ class SandboxResult:
     logs: str = ""
     logs_truncated: bool = False
     seconds: float = 0.0
+    summary: dict[str, Any] = field(default_factory=dict)
 
 
 ResultsCallback = Callable[[list[tuple[int, Any]], list[RecordError]], None]
@@ -91,7 +96,8 @@ def _python_name() -> str:
     return f"python{sys.version_info.major}.{sys.version_info.minor}"
 
 
-def bwrap_command(bwrap: str, *, as_root: bool) -> list[str]:
+def bwrap_command(bwrap: str, *, as_root: bool,
+                  binds: Sequence[tuple[str, str, bool]] = ()) -> list[str]:
     """The bubblewrap prefix: what the runner may see and which namespaces it gets."""
     command = [bwrap, "--ro-bind", "/usr", "/usr"]
     for name in ("lib", "lib64", "bin", "sbin"):
@@ -106,6 +112,8 @@ def bwrap_command(bwrap: str, *, as_root: bool) -> list[str]:
         "--ro-bind", _site_packages(), INSIDE_SITE,
         "--perms", "0755", "--dir", INSIDE_CODE,
         "--ro-bind", str(PACKAGE_ROOT / "heuristics"), f"{INSIDE_CODE}/heuristics",
+        *[arg for source, target, writable in binds
+          for arg in ("--bind" if writable else "--ro-bind", source, target)],
         "--proc", "/proc", "--dev", "/dev",
         "--perms", "1777", "--tmpfs", "/tmp",
         "--perms", "1777", "--tmpfs", "/dev/shm",
@@ -151,7 +159,8 @@ class Sandbox:
         self.isolation = isolation
         self.extra_env = dict(extra_env or {})
 
-    def _command(self, status_fd: int) -> tuple[list[str], dict[str, str]]:
+    def _command(self, status_fd: int, binds: Sequence[tuple[str, str, bool]] = ()
+                 ) -> tuple[list[str], dict[str, str]]:
         limits = self.limits
         runner_args = ["-B", "-m", "heuristics.sandbox.runner",
                        "--max-processes", str(limits.max_processes),
@@ -163,15 +172,16 @@ class Sandbox:
                "HOME": "/tmp", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
                "MKL_NUM_THREADS": "1", **self.extra_env}
         if self.isolation == "unsafe-subprocess":
-            env["PYTHONPATH"] = os.pathsep.join([str(PACKAGE_ROOT), _site_packages()])
+            env["PYTHONPATH"] = os.pathsep.join([str(PACKAGE_ROOT), str(SHIMS),
+                                                 _site_packages()])
             return [sys.executable, *runner_args], env
         if self.isolation != "bwrap":
             raise SandboxUnavailable(f"unknown sandbox isolation {self.isolation!r}")
         bwrap = shutil.which("bwrap")
         if bwrap is None:
             raise SandboxUnavailable(BWRAP_HINT)
-        env["PYTHONPATH"] = f"{INSIDE_CODE}:{INSIDE_SITE}"
-        command = bwrap_command(bwrap, as_root=os.getuid() == 0)
+        env["PYTHONPATH"] = f"{INSIDE_CODE}:{INSIDE_SHIMS}:{INSIDE_SITE}"
+        command = bwrap_command(bwrap, as_root=os.getuid() == 0, binds=binds)
         for name, value in env.items():
             command += ["--setenv", name, value]
         python = f"{INSIDE_PYTHON}/bin/{_python_name()}"
@@ -209,11 +219,28 @@ class Sandbox:
                  "task_kind": task_kind}
         return self._execute(setup, records, batch_size=batch_size, on_results=on_results)
 
+    def run_learner(self, source: str, *, task_kind: str, input_dir: Path,
+                    output_dir: Path) -> SandboxResult:
+        """Fit the learner class defined in ``source`` on the arrays in ``input_dir``.
+
+        The runner reads ``input_dir`` (read-only) and writes its predictions into
+        ``output_dir``; ``result.summary`` says what it wrote. Raises SandboxError with the
+        user's line when fitting fails.
+        """
+        inside = self.isolation == "bwrap"
+        output_dir.chmod(0o777)
+        setup = {"type": "setup", "mode": "learner", "source": source, "task_kind": task_kind,
+                 "input_dir": INSIDE_INPUT if inside else str(input_dir),
+                 "output_dir": INSIDE_OUTPUT if inside else str(output_dir)}
+        binds = [(str(input_dir), INSIDE_INPUT, False), (str(output_dir), INSIDE_OUTPUT, True)]
+        return self._execute(setup, [], batch_size=1, on_results=None, binds=binds)
+
     def _execute(self, setup: dict[str, Any], records: Iterable[Mapping[str, Any]], *,
-                 batch_size: int, on_results: ResultsCallback | None) -> SandboxResult:
+                 batch_size: int, on_results: ResultsCallback | None,
+                 binds: Sequence[tuple[str, str, bool]] = ()) -> SandboxResult:
         started = time.monotonic()
         status_read, status_write = os.pipe()
-        command, env = self._command(status_write)
+        command, env = self._command(status_write, binds)
         try:
             process = subprocess.Popen(
                 command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -335,6 +362,11 @@ class _Execution:
                 if frame["type"] == "done":
                     done = True
                     break
+                if frame["type"] == "learner":
+                    result.summary = {k: v for k, v in frame.items()
+                                      if k not in ("type", "logs", "logs_truncated")}
+                    logs.append(frame["logs"])
+                    continue
                 if frame["type"] == "stopped":
                     self.current = frame["index"]
                     self.stopped_because = frame["error"]

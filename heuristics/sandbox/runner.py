@@ -172,32 +172,9 @@ def _on_alarm(_signum, _frame) -> None:
     raise RecordTimeout
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--max-processes", type=int, default=32)
-    parser.add_argument("--record-timeout", type=float, default=10.0)
-    parser.add_argument("--max-log-chars", type=int, default=100_000)
-    parser.add_argument("--status-fd", type=int, default=-1)
-    parser.add_argument("--max-timeouts", type=int, default=3)
-    args = parser.parse_args(argv)
-
-    channel_in = sys.stdin.buffer
-    channel_out = os.fdopen(os.dup(1), "wb")
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)
-    os.dup2(devnull, 2)
-    logs = LogCapture(args.max_log_chars)
-    sys.stdout = sys.stderr = logs
-    signal.signal(signal.SIGALRM, _on_alarm)
-    drop_privileges(args.max_processes)
-
-    setup = read_frame(channel_in)
-    try:
-        fn = load(setup["source"], setup["function"])
-    except BaseException as error:  # noqa: BLE001 - reported, never raised
-        write_frame(channel_out, {"type": "fatal", **describe(error), "logs": logs.take()})
-        return 2
-    extraction = setup["task_kind"] == "extraction"
+def label_records(fn: Callable, channel_in, channel_out, logs: LogCapture, *,
+                  extraction: bool, args: argparse.Namespace) -> int:
+    """Apply ``fn`` to every record streamed in; results go out batch by batch."""
     status, timeouts = args.status_fd, 0
     while (frame := read_frame(channel_in)) is not None and frame["type"] == "records":
         results = []
@@ -224,8 +201,54 @@ def main(argv: list[str] | None = None) -> int:
                 f"{args.record_timeout:g} s each")})
             return 3
     write_frame(channel_out, {"type": "done"})
-    channel_out.close()
     return 0
+
+
+def fit_learner(setup: dict[str, Any], channel_out, logs: LogCapture) -> int:
+    """Fit the user's learner class on the input arrays and write its predictions."""
+    from heuristics.sandbox.learner_mode import run_learner
+
+    namespace: dict[str, Any] = {"__name__": "heuristic"}
+    exec(compile(setup["source"], SOURCE_NAME, "exec"), namespace)  # noqa: S102
+    summary = run_learner(namespace, task_kind=setup["task_kind"],
+                          input_dir=setup["input_dir"], output_dir=setup["output_dir"])
+    write_frame(channel_out, {"type": "learner", **summary, "logs": logs.take(),
+                              "logs_truncated": logs.truncated})
+    write_frame(channel_out, {"type": "done"})
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--max-processes", type=int, default=32)
+    parser.add_argument("--record-timeout", type=float, default=10.0)
+    parser.add_argument("--max-log-chars", type=int, default=100_000)
+    parser.add_argument("--status-fd", type=int, default=-1)
+    parser.add_argument("--max-timeouts", type=int, default=3)
+    args = parser.parse_args(argv)
+
+    channel_in = sys.stdin.buffer
+    channel_out = os.fdopen(os.dup(1), "wb")
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    logs = LogCapture(args.max_log_chars)
+    sys.stdout = sys.stderr = logs
+    signal.signal(signal.SIGALRM, _on_alarm)
+    drop_privileges(args.max_processes)
+
+    setup = read_frame(channel_in)
+    try:
+        if setup.get("mode") == "learner":
+            return fit_learner(setup, channel_out, logs)
+        fn = load(setup["source"], setup["function"])
+    except BaseException as error:  # noqa: BLE001 - reported, never raised
+        write_frame(channel_out, {"type": "fatal", **describe(error), "logs": logs.take()})
+        return 2
+    finally:
+        channel_out.flush()
+    return label_records(fn, channel_in, channel_out, logs,
+                         extraction=setup["task_kind"] == "extraction", args=args)
 
 
 if __name__ == "__main__":

@@ -33,11 +33,16 @@ class Job(Protocol):
     def failed(self, session: Session, run: Run) -> None:
         """Bring the job's own objects to a failed state (no commit)."""
 
+    def succeeded(self, session: Session, run: Run) -> None:
+        """Follow-up work once the run counts as succeeded (e.g. statistics); commits."""
+
 
 def job_for(kind: str) -> Job:
     from workers.jobs.embedding import EmbeddingJob
     from workers.jobs.labeling_function import LabelingFunctionJob
+    from workers.jobs.learner import LearnerJob
 
     jobs: dict[str, Job] = {EmbeddingJob.kind: EmbeddingJob(),
-                            LabelingFunctionJob.kind: LabelingFunctionJob()}
+                            LabelingFunctionJob.kind: LabelingFunctionJob(),
+                            LearnerJob.kind: LearnerJob()}
     return jobs[kind]

@@ -91,6 +91,9 @@ class EmbeddingJob:
         return {"records": run.total_items, "vectors": store.count_vectors(
             session=session, embedding=embedding), "seconds": seconds}
 
+    def succeeded(self, session: Session, run: Run) -> None:
+        pass
+
     def failed(self, session: Session, run: Run) -> None:
         embedding = self._embedding(session, run)
         if embedding is not None:

@@ -12,6 +12,7 @@ from heuristics.errors import InvalidInputError
 from heuristics.labeling import find_function
 from heuristics.sandbox import Sandbox, SandboxLimits
 from store import heuristics as store
+from store import stats
 from store.models import Heuristic, HeuristicRevision, LabelingTask, Output, Record, Run
 from store.runs import append_log
 from store.settings import Settings
@@ -82,6 +83,11 @@ class LabelingFunctionJob:
 
     def failed(self, session: Session, run: Run) -> None:
         pass
+
+    def succeeded(self, session: Session, run: Run) -> None:
+        heuristic = session.get(Heuristic, run.heuristic_id)
+        stats.recompute(session=session, task=heuristic.task)
+        session.commit()
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.deps import OwnedProject, SessionDep, ViewableProject
+from api.schemas.stats import HeuristicStatsPublic, LabelStats, TaskStatsPublic
+from store import stats
+from store.tasks import get_task
+
+router = APIRouter(prefix="/projects/{project_id}/tasks/{task_id}/stats", tags=["statistics"])
+
+
+def _nan_free(value: float | None) -> float | None:
+    return None if value is None or value != value else value
+
+
+def _report_public(task_id: int, reports: list[stats.HeuristicReport]) -> TaskStatsPublic:
+    data = []
+    for report in reports:
+        row = report.total_row
+        data.append(HeuristicStatsPublic(
+            heuristic_id=report.heuristic.id, name=report.heuristic.name,
+            kind=report.heuristic.kind.value, revision=report.revision, run_id=row.run_id,
+            n_reference=row.n_reference, coverage=_nan_free(row.coverage), hits=row.hits,
+            overlaps=_nan_free(row.overlaps), conflicts=_nan_free(row.conflicts),
+            total=LabelStats(**vars(report.total)),
+            labels=[LabelStats(**vars(r)) for r in report.labels]))
+    return TaskStatsPublic(task_id=task_id, data=data)
+
+
+@router.get("", response_model=TaskStatsPublic)
+def read_stats(task_id: int, project: ViewableProject, session: SessionDep) -> TaskStatsPublic:
+    """TP, FP, FN, precision (with a Wilson interval), recall, F1 per heuristic and label
+    against the reference labels; coverage, hits, overlaps and conflicts over all records."""
+    task = get_task(session=session, project=project, task_id=task_id)
+    return _report_public(task_id, stats.task_report(session=session, task=task))
+
+
+@router.post("/recompute", response_model=TaskStatsPublic)
+def recompute_stats(task_id: int, project: OwnedProject, session: SessionDep) -> TaskStatsPublic:
+    """Recompute from scratch (the incremental state must give the same numbers)."""
+    task = get_task(session=session, project=project, task_id=task_id)
+    stats.recompute(session=session, task=task)
+    session.commit()
+    return _report_public(task_id, stats.task_report(session=session, task=task))

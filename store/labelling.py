@@ -1,0 +1,58 @@
+"""Use cases of annotators: label, relabel, unlabel — each keeps the statistics current.
+
+Each computes the record's reference before and after the change, and applies the
+difference to the statistics of every heuristic of the task in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
+
+from store import stats
+from store.manual_labels import (
+    NO_SPAN,
+    SpanInput,
+    add_manual_label,
+    update_manual_label,
+)
+from store.models import LabelingTask, ManualLabel, Record, User
+from store.reference import reference_labels
+
+
+def _reference(session: Session, task: LabelingTask, record: Record) -> object:
+    return reference_labels(session=session, task=task, record_ids=[record.id]).get(record.id)
+
+
+def _changing_reference(session: Session, task: LabelingTask, record: Record,
+                        change: Callable[[], ManualLabel | None]) -> ManualLabel | None:
+    before = _reference(session, task, record)
+    result = change()
+    session.flush()
+    stats.apply_reference_change(session=session, task=task, record_id=record.id,
+                                 before=before, after=_reference(session, task, record))
+    session.commit()
+    return result
+
+
+def create_manual_label(*, session: Session, task: LabelingTask, record: Record,
+                        label_name: str, annotator: User, is_gold: bool = False,
+                        span: SpanInput = NO_SPAN) -> ManualLabel:
+    """Label a record (a classification label replaces the annotator's previous one)."""
+    return _changing_reference(session, task, record, lambda: add_manual_label(
+        session=session, task=task, record=record, label_name=label_name,
+        annotator=annotator, is_gold=is_gold, span=span))
+
+
+def change_manual_label(*, session: Session, manual_label: ManualLabel, task: LabelingTask,
+                        record: Record, label_name: str | None, is_gold: bool | None,
+                        span: SpanInput | None) -> ManualLabel:
+    return _changing_reference(session, task, record, lambda: update_manual_label(
+        session=session, manual_label=manual_label, task=task, record=record,
+        label_name=label_name, is_gold=is_gold, span=span))
+
+
+def delete_manual_label(*, session: Session, manual_label: ManualLabel, task: LabelingTask,
+                        record: Record) -> None:
+    _changing_reference(session, task, record, lambda: session.delete(manual_label))

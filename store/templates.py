@@ -1,0 +1,93 @@
+"""Starter code for a task's heuristics, filled in with the task's labels and embeddings."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from store.embeddings import list_embeddings
+from store.models import EmbeddingLevel, LabelingTask, TaskKind
+
+CLASSIFICATION_LF = '''import re
+
+PATTERN = re.compile(r"{keyword}", re.IGNORECASE)
+
+
+def lf(record):
+    """Vote {label!r} when the text matches, else abstain (None)."""
+    if PATTERN.search(str(record["{attribute}"])):
+        return "{label}"
+    return None
+'''
+
+EXTRACTION_LF = '''WORDS = {{"{example}"}}
+
+
+def lf(record):
+    """Yield (label, start_token, end_token) for each known word."""
+    for i, token in enumerate(record.tokens("{attribute}")):
+        if token.text in WORDS:
+            yield "{label}", i, i + 1
+'''
+
+CLASSIFIER = '''from sklearn.linear_model import LogisticRegression
+
+from heuristics import LearningClassifier, params_fit, params_inference
+
+
+class {name}(LearningClassifier):
+    def __init__(self):
+        self.model = LogisticRegression(max_iter=1000)
+
+    @params_fit(embedding_name="{embedding}", train_test_split=0.5)
+    def fit(self, embeddings, labels):
+        self.fit_model(embeddings, labels)
+
+    @params_inference(min_confidence=0.8, label_names=None)
+    def predict_proba(self, embeddings):
+        return self.predict_proba_model(embeddings)
+'''
+
+EXTRACTOR = '''from sequencelearn.sequence_tagger import CRFTagger
+
+from heuristics import LearningExtractor, params_fit, params_inference
+
+
+class {name}(LearningExtractor):
+    def __init__(self):
+        self.model = CRFTagger()
+
+    @params_fit(embedding_name="{embedding}", train_test_split=0.5)
+    def fit(self, embeddings, labels):
+        self.fit_model(embeddings, labels)
+
+    @params_inference(min_confidence=0.7, label_names=None)
+    def predict_proba(self, embeddings):
+        return self.predict_proba_model(embeddings)
+'''
+
+
+def _class_name(task: LabelingTask) -> str:
+    words = "".join(part.capitalize() for part in task.name.replace("-", " ").split()
+                    if part.isidentifier() or part.isalnum())
+    return f"{words or 'Task'}Learner"
+
+
+def for_task(*, session: Session, task: LabelingTask) -> list[tuple[str, str, str]]:
+    """(kind, name, source) starters: a labeling function, and a learner per embedding."""
+    label = task.labels[0].name if task.labels else "LABEL"
+    extraction = task.kind is TaskKind.EXTRACTION
+    attribute = task.target_attribute.name if extraction else next(
+        (a.name for a in task.project.attributes), "text")
+    starters = [("labeling_function", "keyword labeling function",
+                 (EXTRACTION_LF if extraction else CLASSIFICATION_LF).format(
+                     keyword="check (it )?out", label=label, attribute=attribute,
+                     example="London"))]
+    level = EmbeddingLevel.TOKEN if extraction else EmbeddingLevel.RECORD
+    names = [e.name for e in list_embeddings(session=session, project=task.project)
+             if e.level is level] or [f"{attribute}-all-MiniLM-L6-v2"
+                                      + ("-token" if extraction else "")]
+    for embedding in names:
+        starters.append(("active_learner", f"learner on {embedding}",
+                         (EXTRACTOR if extraction else CLASSIFIER).format(
+                             name=_class_name(task), embedding=embedding)))
+    return starters

@@ -1,0 +1,125 @@
+"""Statistics stay equal to a full recompute under any sequence of manual-label edits."""
+
+from __future__ import annotations
+
+import io
+import random
+
+import numpy as np
+import pytest
+from sqlalchemy import insert, select
+
+from heuristics import evaluation
+from store import labelling, stats
+from store.auth import create_user, get_or_create_user
+from store.heuristics import create_heuristic, create_heuristic_run
+from store.importing import import_records
+from store.models import HeuristicStat, ManualLabel, Output, Record, Run, RunStatus, TaskKind
+from store.projects import create_project
+from store.tasks import create_task
+
+N_RECORDS, N_HEURISTICS, LABELS = 40, 4, ["a", "b", "c"]
+
+
+@pytest.fixture
+def setup(session):
+    owner, _ = create_user(session=session, name="owner")
+    project = create_project(session=session, name="p", description="", owner=owner)
+    payload = "".join(f"r{i},text {i}\n" for i in range(N_RECORDS))
+    import_records(session=session, project=project, fmt="csv", id_column="id",
+                   open_stream=lambda: io.BytesIO(("id,text\n" + payload).encode()))
+    task = create_task(session=session, project=project, name="t",
+                       kind=TaskKind.CLASSIFICATION, labels=LABELS)
+    rng = np.random.default_rng(3)
+    records = list(session.scalars(select(Record).order_by(Record.id)))
+    for j in range(N_HEURISTICS):
+        heuristic = create_heuristic(session=session, task=task, name=f"h{j}",
+                                     source="def lf(record):\n    return None\n")
+        run = create_heuristic_run(session=session, heuristic=heuristic)
+        run.status = RunStatus.SUCCEEDED
+        votes = rng.integers(-1, len(LABELS), size=N_RECORDS)
+        rows = [{"run_id": run.id, "record_id": r.id, "label_id": task.labels[v].id}
+                for r, v in zip(records, votes, strict=True) if v >= 0]
+        session.execute(insert(Output), rows)
+    session.commit()
+    stats.recompute(session=session, task=task)
+    session.commit()
+    return task, records
+
+
+def snapshot(session, task) -> dict:
+    return {(s.heuristic_id, s.label_index): (s.tp, s.fp, s.fn, s.n_reference, s.hits,
+                                              round(s.coverage, 12), round(s.overlaps, 12),
+                                              round(s.conflicts, 12))
+            for s in session.scalars(select(HeuristicStat))}
+
+
+def test_recompute_matches_the_pure_computation(session, setup):
+    task, records = setup
+    current = stats.current_outputs(session=session, task=task)
+    ids = np.array([r.id for r in records])
+    matrix = stats.label_matrix(session=session, task=task, current=current, record_ids=ids)
+    analysis = evaluation.LabelMatrixAnalysis(matrix)
+    rows = stats.stats_of(session=session, task=task)
+    for j, heuristic in enumerate(current.heuristics):
+        total = rows[heuristic.id][0]
+        assert total.label_index == stats.TOTAL
+        assert total.coverage == pytest.approx(analysis.coverage()[j])
+        assert total.overlaps == pytest.approx(analysis.overlaps()[j])
+        assert total.conflicts == pytest.approx(analysis.conflicts()[j])
+        assert total.hits == int((matrix[:, j] >= 0).sum()) and total.n_reference == 0
+
+
+def test_incremental_equals_full_recompute_after_random_edits(session, setup):
+    task, records = setup
+    rng = random.Random(11)
+    annotators = [get_or_create_user(session=session, name=f"a{i}") for i in range(3)]
+    session.commit()
+    for _ in range(120):
+        record = rng.choice(records)
+        mine = session.scalars(select(ManualLabel).where(
+            ManualLabel.record_id == record.id)).all()
+        action = rng.random()
+        if mine and action < 0.25:
+            labelling.delete_manual_label(session=session, manual_label=rng.choice(mine),
+                                          task=task, record=record)
+        elif mine and action < 0.45:
+            labelling.change_manual_label(session=session, manual_label=rng.choice(mine),
+                                          task=task, record=record,
+                                          label_name=rng.choice(LABELS),
+                                          is_gold=rng.random() < 0.2, span=None)
+        else:
+            labelling.create_manual_label(session=session, task=task, record=record,
+                                          label_name=rng.choice(LABELS),
+                                          annotator=rng.choice(annotators),
+                                          is_gold=rng.random() < 0.1)
+    incremental = snapshot(session, task)
+    assert any(v[3] > 0 for v in incremental.values())
+    assert any(v[0] > 0 for v in incremental.values())
+    stats.recompute(session=session, task=task)
+    session.commit()
+    assert snapshot(session, task) == incremental
+
+
+def test_a_label_edit_changes_only_what_it_should(session, setup):
+    task, records = setup
+    record = records[0]
+    before = snapshot(session, task)
+    annotator = get_or_create_user(session=session, name="x")
+    labelling.create_manual_label(session=session, task=task, record=record, label_name="a",
+                                  annotator=annotator)
+    after = snapshot(session, task)
+    voters = {o.run_id: o.label_id for o in session.scalars(
+        select(Output).where(Output.record_id == record.id))}
+    runs = {r.id: r.heuristic_id for r in session.scalars(select(Run))}
+    label_a = task.labels[0].id
+    for (heuristic_id, label_index), value in after.items():
+        old = before[(heuristic_id, label_index)]
+        voted = [label for run, label in voters.items() if runs[run] == heuristic_id]
+        if label_index == stats.TOTAL:
+            assert value[3] == old[3] + 1
+            expected_tp = old[0] + (1 if voted == [label_a] else 0)
+            expected_fp = old[1] + (1 if voted and voted != [label_a] else 0)
+            assert (value[0], value[1]) == (expected_tp, expected_fp)
+        elif not voted:
+            assert value == old

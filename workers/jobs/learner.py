@@ -1,0 +1,203 @@
+"""Active-learner runs: the user's learner class is fitted in the sandbox over a stored
+embedding and the reference labels, cross-fitted so labelled records get honest outputs;
+every record gets its most probable label with the confidence, and all probabilities are
+kept, so the vote threshold can change without refitting."""
+
+from __future__ import annotations
+
+import io
+import json
+import tempfile
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from heuristics.errors import InvalidInputError
+from store import embeddings as vectors
+from store import heuristics as store
+from store import stats
+from store.models import (
+    Embedding,
+    EmbeddingLevel,
+    Heuristic,
+    HeuristicRevision,
+    LabelingTask,
+    Record,
+    Run,
+    RunArtifact,
+    RunStatus,
+    TaskKind,
+    Tokenization,
+)
+from store.reference import reference_labels
+from store.runs import append_log
+from workers.context import settings
+from workers.jobs import Heartbeat
+from workers.jobs.labeling_function import sandbox_for
+
+OUTSIDE = "OUTSIDE"
+
+
+def _embedding(session: Session, run: Run, revision: HeuristicRevision,
+               task: LabelingTask) -> Embedding:
+    name = revision.settings["embedding_name"]
+    embedding = vectors.find_embedding(session=session, project_id=run.project_id, name=name)
+    if embedding is None:
+        known = ", ".join(repr(e.name) for e in vectors.list_embeddings(
+            session=session, project=task.project)) or "none yet"
+        raise InvalidInputError(f"no embedding named {name!r} (embeddings: {known})",
+                                field="embedding_name")
+    level = EmbeddingLevel.TOKEN if task.kind is TaskKind.EXTRACTION else EmbeddingLevel.RECORD
+    if embedding.level is not level:
+        raise InvalidInputError(f"embedding {name!r} is {embedding.level.value}-level; this "
+                                f"task needs a {level.value}-level embedding",
+                                field="embedding_name")
+    if embedding.state is not RunStatus.SUCCEEDED:
+        raise InvalidInputError(f"embedding {name!r} is not ready ({embedding.state.value})",
+                                field="embedding_name")
+    return embedding
+
+
+def _check_labels(references: dict[int, Any], task: LabelingTask) -> None:
+    if task.kind is TaskKind.EXTRACTION:
+        counts = Counter(label for spans in references.values() for label, _, _ in spans)
+    else:
+        counts = Counter(references.values())
+    if len(counts) < 2 and task.kind is not TaskKind.EXTRACTION or not counts:
+        have = ", ".join(f"{name}: {n}" for name, n in counts.items())
+        raise InvalidInputError(f"needs labels of at least 2 classes, has {len(counts)}"
+                                + (f" ({have})" if have else ""), field="labels")
+
+
+def _save(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    return buffer.getvalue()
+
+
+class LearnerJob:
+    kind = store.ACTIVE_LEARNER_RUN
+
+    def _parts(self, session: Session, run: Run):
+        heuristic = session.get(Heuristic, run.heuristic_id)
+        return heuristic, session.get(HeuristicRevision, run.revision_id), heuristic.task
+
+    def prepare(self, session: Session, run: Run) -> list[int]:
+        heuristic, revision, task = self._parts(session, run)
+        embedding = _embedding(session, run, revision, task)
+        record_ids = vectors.missing_record_ids(session=session, embedding=embedding)
+        if record_ids:
+            raise InvalidInputError(f"{len(record_ids)} records have no vector in "
+                                    f"{embedding.name!r} yet; wait for its refresh run",
+                                    field="embedding_name")
+        ids = [rid for rid, in session.query(Record.id).filter(
+            Record.project_id == run.project_id).order_by(Record.id)]
+        _check_labels(reference_labels(session=session, task=task, record_ids=ids), task)
+        sandbox_for(settings()).check()
+        run.params = {**run.params, "chunk_size": max(1, len(ids))}
+        return ids
+
+    def process(self, session: Session, run: Run, item_ids: list[int],
+                heartbeat: Heartbeat) -> None:
+        heuristic, revision, task = self._parts(session, run)
+        embedding = _embedding(session, run, revision, task)
+        references = reference_labels(session=session, task=task, record_ids=item_ids)
+        extraction = task.kind is TaskKind.EXTRACTION
+        with tempfile.TemporaryDirectory() as inputs, tempfile.TemporaryDirectory() as outputs:
+            source, target = Path(inputs), Path(outputs)
+            found = vectors.vectors_of(session=session, embedding=embedding,
+                                       record_ids=item_ids)
+            arrays = [found[rid] for rid in item_ids]
+            if extraction:
+                lengths = np.array([len(a) for a in arrays], dtype=np.int64)
+                np.save(source / "lengths.npy", lengths)
+                np.save(source / "embeddings.npy", np.concatenate(arrays) if arrays
+                        else np.zeros((0, embedding.pca_dims or embedding.dims)))
+                labels = [_token_labels(references.get(rid), n)
+                          for rid, n in zip(item_ids, lengths.tolist(), strict=True)]
+            else:
+                np.save(source / "embeddings.npy", np.stack(arrays))
+                labels = [references.get(rid) for rid in item_ids]
+            (source / "labels.json").write_text(json.dumps(labels))
+            for path in (source, *source.iterdir()):
+                path.chmod(0o755 if path.is_dir() else 0o644)
+            result = sandbox_for(settings()).run_learner(
+                revision.source, task_kind=task.kind.value, input_dir=source,
+                output_dir=target)
+            heartbeat()
+            if result.logs:
+                append_log(session=session, run_id=run.id, text=result.logs)
+            if extraction:
+                rows = self._span_rows(session, task, item_ids, target)
+            else:
+                rows = self._label_rows(session, run, task, item_ids, target,
+                                        result.summary["classes"])
+        store.replace_outputs(session=session, run_id=run.id, record_ids=item_ids, rows=rows)
+        run.metrics = {"held_out": result.summary["metrics"],
+                       "n_labelled": result.summary["n_labelled"],
+                       "classes": result.summary["classes"]}
+
+    def _label_rows(self, session: Session, run: Run, task: LabelingTask, item_ids: list[int],
+                    target: Path, classes: list[str]) -> list[dict]:
+        probabilities = np.load(target / "probabilities.npy")
+        labels = {label.name: label.id for label in task.labels}
+        unknown = [c for c in classes if c not in labels]
+        if unknown:
+            raise InvalidInputError(f"the learner predicts unknown labels {unknown}",
+                                    field="output")
+        best = probabilities.argmax(axis=1)
+        confidence = probabilities.max(axis=1)
+        session.merge(RunArtifact(run_id=run.id, name="probabilities",
+                                  data=_save(probabilities)))
+        session.merge(RunArtifact(run_id=run.id, name="record_ids",
+                                  data=_save(np.asarray(item_ids, dtype=np.int64))))
+        return [{"record_id": rid, "label_id": labels[classes[b]], "confidence": float(c)}
+                for rid, b, c in zip(item_ids, best.tolist(), confidence.tolist(), strict=True)]
+
+    def _span_rows(self, session: Session, task: LabelingTask, item_ids: list[int],
+                   target: Path) -> list[dict]:
+        from heuristics.learners import spans_from_token_predictions
+
+        token_labels = json.loads((target / "token_labels.json").read_text())
+        confidences = json.loads((target / "token_confidences.json").read_text())
+        labels = {label.name: label.id for label in task.labels}
+        offsets = {t.record_id: (t.starts, t.ends) for t in session.query(Tokenization).filter(
+            Tokenization.attribute_id == task.target_attribute_id,
+            Tokenization.record_id.in_(item_ids))}
+        rows = []
+        for rid, names, scores in zip(item_ids, token_labels, confidences, strict=True):
+            starts, ends = offsets[rid]
+            for label, start, end, confidence in spans_from_token_predictions(
+                    names, scores, min_confidence=0.0):
+                if label not in labels:
+                    raise InvalidInputError(f"the learner predicts unknown label {label!r}",
+                                            field="output")
+                rows.append({"record_id": rid, "label_id": labels[label],
+                             "confidence": float(confidence), "token_start": start,
+                             "token_end": end, "char_start": starts[start],
+                             "char_end": ends[end - 1]})
+        return rows
+
+    def finish(self, session: Session, run: Run) -> dict[str, Any]:
+        return dict(run.metrics or {})
+
+    def failed(self, session: Session, run: Run) -> None:
+        pass
+
+    def succeeded(self, session: Session, run: Run) -> None:
+        heuristic = session.get(Heuristic, run.heuristic_id)
+        stats.recompute(session=session, task=heuristic.task)
+        session.commit()
+
+
+def _token_labels(spans: Any, n_tokens: int) -> list[str] | None:
+    """Per-token labels of a record's reference spans (OUTSIDE elsewhere), None if none."""
+    if spans is None:
+        return None
+    labels = [OUTSIDE] * n_tokens
+    for label, start, end in spans:
+        labels[start:end] = [label] * (end - start)
+    return labels
