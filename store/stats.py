@@ -26,6 +26,7 @@ from store.models import (
     Run,
     RunStatus,
     TaskKind,
+    Tokenization,
 )
 from store.reference import reference_labels
 from store.votes import VoteFilter, make_vote_filter, vote_filter
@@ -39,6 +40,7 @@ class CurrentOutputs:
 
     heuristics: list[Heuristic]
     runs: list[Run]
+    known_filters: dict[int, VoteFilter] | None = None
 
     @property
     def run_ids(self) -> list[int]:
@@ -46,6 +48,8 @@ class CurrentOutputs:
 
     def filters(self, session: Session) -> dict[int, VoteFilter]:
         """The vote filter of each run, by run id."""
+        if self.known_filters is not None:
+            return self.known_filters
         return {run.id: vote_filter(heuristic, session.get(HeuristicRevision, run.revision_id))
                 for heuristic, run in zip(self.heuristics, self.runs, strict=True)}
 
@@ -97,19 +101,108 @@ def label_matrix(*, session: Session, task: LabelingTask, current: CurrentOutput
     return matrix
 
 
-def reference_vector(*, session: Session, task: LabelingTask,
-                     record_ids: np.ndarray) -> np.ndarray:
-    """Reference label index per record; -1 where a record has none."""
-    names = {label.name: position for position, label in enumerate(task.labels)}
-    vector = np.full(len(record_ids), -1, dtype=np.int64)
-    references = reference_labels(session=session, task=task, record_ids=record_ids.tolist())
-    for record_id, name in references.items():
-        vector[np.searchsorted(record_ids, record_id)] = names[name]
-    return vector
+@dataclass(frozen=True)
+class TaskCounts:
+    """Counts of every current heuristic of a task, whatever its kind.
+
+    ``tp``/``fp``/``fn`` are per (heuristic, label): per record for classification and
+    multi-label, per token for extraction, whose exact-span counts are in ``span_*``.
+    """
+
+    tp: np.ndarray
+    fp: np.ndarray
+    fn: np.ndarray
+    span_tp: np.ndarray
+    span_fp: np.ndarray
+    span_fn: np.ndarray
+    hits: np.ndarray
+    coverage: np.ndarray
+    overlaps: np.ndarray
+    conflicts: np.ndarray
+    n_reference: int
+
+
+def _filtered_outputs(session: Session, current: CurrentOutputs,
+                      record_ids: np.ndarray | None) -> list[tuple]:
+    """(run_id, record_id, label_id, token_start, token_end) of the votes of current runs."""
+    if not current.runs:
+        return []
+    filters = current.filters(session)
+    query = select(Output.run_id, Output.record_id, Output.label_id, Output.confidence,
+                   Output.token_start, Output.token_end).where(
+        Output.run_id.in_(current.run_ids))
+    if record_ids is not None and len(record_ids) == 1:
+        query = query.where(Output.record_id == int(record_ids[0]))
+    return [(run_id, rid, label_id, start, end) for run_id, rid, label_id, confidence, start, end
+            in session.execute(query) if filters[run_id].accepts(label_id, confidence)]
+
+
+def _references(session: Session, task: LabelingTask, record_ids: np.ndarray,
+                override: dict[int, object] | None) -> dict[int, object]:
+    if override is not None:
+        return {rid: ref for rid, ref in override.items() if ref is not None}
+    return reference_labels(session=session, task=task, record_ids=record_ids.tolist())
+
+
+def count(*, session: Session, task: LabelingTask, current: CurrentOutputs,
+          record_ids: np.ndarray, references: dict[int, object] | None = None) -> TaskCounts:
+    """Counts of the current heuristics on ``record_ids`` (all records, or one record with
+    ``references`` given to count it against another reference)."""
+    n_labels, n_heuristics = len(task.labels), len(current.runs)
+    column = {run_id: j for j, run_id in enumerate(current.run_ids)}
+    position = _label_index(task)
+    names = {label.name: k for k, label in enumerate(task.labels)}
+    outputs = _filtered_outputs(session, current, record_ids)
+    refs = _references(session, task, record_ids, references)
+    rows = {rid: i for i, rid in enumerate(record_ids.tolist())}
+    if task.kind is TaskKind.CLASSIFICATION:
+        matrix = np.full((len(record_ids), n_heuristics), -1, dtype=np.int64)
+        for run_id, rid, label_id, _, _ in outputs:
+            matrix[rows[rid], column[run_id]] = position[label_id]
+        reference = np.full(len(record_ids), -1, dtype=np.int64)
+        for rid, name in refs.items():
+            reference[rows[rid]] = names[name]
+        stats = evaluation.classification_stats(matrix, reference, n_labels=n_labels)
+        zeros = np.zeros_like(stats.tp)
+        return TaskCounts(stats.tp, stats.fp, stats.fn, zeros, zeros, zeros, stats.hits,
+                          stats.coverage, stats.overlaps, stats.conflicts, stats.n_reference)
+    if task.kind is TaskKind.MULTILABEL:
+        votes = np.zeros((len(record_ids), n_heuristics, n_labels), dtype=bool)
+        for run_id, rid, label_id, _, _ in outputs:
+            votes[rows[rid], column[run_id], position[label_id]] = True
+        reference = np.zeros((len(record_ids), n_labels), dtype=bool)
+        has_reference = np.zeros(len(record_ids), dtype=bool)
+        for rid, chosen in refs.items():
+            has_reference[rows[rid]] = True
+            reference[rows[rid], [names[name] for name in chosen]] = True
+        stats = evaluation.multilabel_stats(votes, reference, has_reference)
+        zeros = np.zeros_like(stats.tp)
+        return TaskCounts(stats.tp, stats.fp, stats.fn, zeros, zeros, zeros, stats.hits,
+                          stats.coverage, stats.overlaps, stats.conflicts, stats.n_reference)
+    predicted = np.asarray([[column[run_id], rows[rid], position[label_id], start, end]
+                            for run_id, rid, label_id, start, end in outputs],
+                           dtype=np.int64).reshape(-1, 5)
+    reference = np.asarray([[rows[rid], names[label], start, end]
+                            for rid, spans in refs.items() for label, start, end in spans],
+                           dtype=np.int64).reshape(-1, 4)
+    has_reference = np.zeros(len(record_ids), dtype=bool)
+    has_reference[[rows[rid] for rid in refs]] = True
+    lengths = dict(session.execute(
+        select(Tokenization.record_id, Tokenization.ends).where(
+            Tokenization.attribute_id == task.target_attribute_id,
+            Tokenization.record_id.in_(record_ids.tolist()))).all())
+    n_tokens = np.asarray([len(lengths.get(rid, [])) for rid in record_ids.tolist()],
+                          dtype=np.int64)
+    spans = evaluation.span_stats(predicted, reference, n_tokens=n_tokens,
+                                  has_reference=has_reference, n_heuristics=n_heuristics,
+                                  n_labels=n_labels)
+    return TaskCounts(spans.tokens.tp, spans.tokens.fp, spans.tokens.fn, spans.spans.tp,
+                      spans.spans.fp, spans.spans.fn, spans.voted_tokens, spans.coverage,
+                      spans.overlaps, spans.conflicts, spans.n_reference)
 
 
 def _store(session: Session, task: LabelingTask, current: CurrentOutputs,
-           stats: evaluation.HeuristicStats) -> None:
+           counts: TaskCounts) -> None:
     heuristic_ids = [h.id for h in session.scalars(
         select(Heuristic).where(Heuristic.task_id == task.id))]
     session.execute(delete(HeuristicStat).where(HeuristicStat.heuristic_id.in_(heuristic_ids)))
@@ -117,28 +210,29 @@ def _store(session: Session, task: LabelingTask, current: CurrentOutputs,
     for j, (heuristic, run) in enumerate(zip(current.heuristics, current.runs, strict=True)):
         for k in range(len(task.labels)):
             rows.append({"heuristic_id": heuristic.id, "run_id": run.id, "label_index": k,
-                         "tp": int(stats.tp[j, k]), "fp": int(stats.fp[j, k]),
-                         "fn": int(stats.fn[j, k])})
+                         "tp": int(counts.tp[j, k]), "fp": int(counts.fp[j, k]),
+                         "fn": int(counts.fn[j, k]), "span_tp": int(counts.span_tp[j, k]),
+                         "span_fp": int(counts.span_fp[j, k]),
+                         "span_fn": int(counts.span_fn[j, k])})
         rows.append({"heuristic_id": heuristic.id, "run_id": run.id, "label_index": TOTAL,
-                     "tp": int(stats.tp[j].sum()), "fp": int(stats.fp[j].sum()),
-                     "fn": int(stats.fn[j].sum()), "hits": int(stats.hits[j]),
-                     "coverage": float(stats.coverage[j]), "overlaps": float(stats.overlaps[j]),
-                     "conflicts": float(stats.conflicts[j]),
-                     "n_reference": int(stats.n_reference)})
+                     "tp": int(counts.tp[j].sum()), "fp": int(counts.fp[j].sum()),
+                     "fn": int(counts.fn[j].sum()), "span_tp": int(counts.span_tp[j].sum()),
+                     "span_fp": int(counts.span_fp[j].sum()),
+                     "span_fn": int(counts.span_fn[j].sum()), "hits": int(counts.hits[j]),
+                     "coverage": float(counts.coverage[j]),
+                     "overlaps": float(counts.overlaps[j]),
+                     "conflicts": float(counts.conflicts[j]),
+                     "n_reference": int(counts.n_reference)})
     if rows:
         session.execute(insert(HeuristicStat), rows)
 
 
 def recompute(*, session: Session, task: LabelingTask) -> None:
     """Full, vectorised recompute of the task's statistics (no commit)."""
-    if task.kind is not TaskKind.CLASSIFICATION:
-        return
     current = current_outputs(session=session, task=task)
-    record_ids = _record_ids(session, task)
-    matrix = label_matrix(session=session, task=task, current=current, record_ids=record_ids)
-    reference = reference_vector(session=session, task=task, record_ids=record_ids)
-    stats = evaluation.classification_stats(matrix, reference, n_labels=len(task.labels))
-    _store(session, task, current, stats)
+    counts = count(session=session, task=task, current=current,
+                   record_ids=_record_ids(session, task))
+    _store(session, task, current, counts)
     publish(session=session, project_id=task.project_id, type="stats.changed",
             payload={"task_id": task.id})
 
@@ -160,39 +254,33 @@ def _current_filters(session: Session, task: LabelingTask) -> dict[int, tuple[in
 
 def apply_reference_change(*, session: Session, task: LabelingTask, record_id: int,
                            before: object, after: object) -> bool:
-    """Update TP/FP/FN by the delta of one record's reference change (no commit).
+    """Update the counts by the delta of one record's reference change (no commit).
 
-    The runs behind the stored statistics are the current outputs, so this needs one query
-    for them, one for the record's votes and one update per heuristic that voted on it.
+    The record is counted against its old and its new reference; the difference is added
+    to the stored rows — O(number of heuristics), whatever the number of records.
     """
-    if before == after or task.kind is not TaskKind.CLASSIFICATION:
+    if before == after:
         return False
     current = _current_filters(session, task)
     if not current:
         return False
-    labels = _label_index(task)
-    names = {label.name: position for position, label in enumerate(task.labels)}
-    voters = [(run_id, label_id) for run_id, label_id, confidence in session.execute(
-        select(Output.run_id, Output.label_id, Output.confidence).where(
-            Output.record_id == record_id, Output.run_id.in_(list(current))))
-        if current[run_id][1].accepts(label_id, confidence)]
-    votes = np.asarray([labels[label_id] for _, label_id in voters], dtype=np.int64)
-    old = names[before] if before is not None else -1
-    new = names[after] if after is not None else -1
-    n_labels = len(task.labels)
-    delta = (evaluation.record_contribution(votes, new, n_labels=n_labels)
-             - evaluation.record_contribution(votes, old, n_labels=n_labels))
-    for j, (run_id, _) in enumerate(voters):
-        heuristic_id = current[run_id][0]
-        for k in np.flatnonzero(delta.tp[j] | delta.fp[j] | delta.fn[j]).tolist():
-            _add(session, heuristic_id, k, int(delta.tp[j, k]), int(delta.fp[j, k]),
-                 int(delta.fn[j, k]))
-        _add(session, heuristic_id, TOTAL, int(delta.tp[j].sum()), int(delta.fp[j].sum()),
-             int(delta.fn[j].sum()))
-    reference_delta = int(new >= 0) - int(old >= 0)
+    runs = [session.get(Run, run_id) for run_id in current]
+    outputs = CurrentOutputs([session.get(Heuristic, h) for h, _ in current.values()], runs,
+                             {run.id: f for run, (_, f) in zip(runs, current.values(),
+                                                               strict=True)})
+    record = np.asarray([record_id], dtype=np.int64)
+    old, new = (count(session=session, task=task, current=outputs, record_ids=record,
+                      references={record_id: reference}) for reference in (before, after))
+    deltas = {name: getattr(new, name) - getattr(old, name)
+              for name in ("tp", "fp", "fn", "span_tp", "span_fp", "span_fn")}
+    for j, heuristic in enumerate(outputs.heuristics):
+        for k in range(len(task.labels)):
+            _add(session, heuristic.id, k, {n: int(d[j, k]) for n, d in deltas.items()})
+        _add(session, heuristic.id, TOTAL, {n: int(d[j].sum()) for n, d in deltas.items()})
+    reference_delta = int(after is not None) - int(before is not None)
     if reference_delta:
         session.execute(update(HeuristicStat).where(
-            HeuristicStat.heuristic_id.in_([h for h, _ in current.values()]),
+            HeuristicStat.heuristic_id.in_([h.id for h in outputs.heuristics]),
             HeuristicStat.label_index == TOTAL)
             .values(n_reference=HeuristicStat.n_reference + reference_delta))
     publish(session=session, project_id=task.project_id, type="stats.changed",
@@ -200,15 +288,13 @@ def apply_reference_change(*, session: Session, task: LabelingTask, record_id: i
     return True
 
 
-def _add(session: Session, heuristic_id: int, label_index: int, tp: int, fp: int,
-         fn: int) -> None:
-    if tp or fp or fn:
+def _add(session: Session, heuristic_id: int, label_index: int, deltas: dict[str, int]) -> None:
+    changed = {getattr(HeuristicStat, name): getattr(HeuristicStat, name) + value
+               for name, value in deltas.items() if value}
+    if changed:
         session.execute(update(HeuristicStat).where(
             HeuristicStat.heuristic_id == heuristic_id,
-            HeuristicStat.label_index == label_index)
-            .values({HeuristicStat.tp: HeuristicStat.tp + tp,
-                     HeuristicStat.fp: HeuristicStat.fp + fp,
-                     HeuristicStat.fn: HeuristicStat.fn + fn}))
+            HeuristicStat.label_index == label_index).values(changed))
 
 
 def stats_of(*, session: Session, task: LabelingTask) -> dict[int, list[HeuristicStat]]:
@@ -243,6 +329,9 @@ class StatsRow:
     f1: float | None
     precision_low: float | None
     precision_high: float | None
+    span_tp: int = 0
+    span_fp: int = 0
+    span_fn: int = 0
 
 
 @dataclass(frozen=True)
@@ -284,7 +373,8 @@ def task_report(*, session: Session, task: LabelingTask) -> list[HeuristicReport
                            precision=_number(counts.precision[0, i]),
                            recall=_number(counts.recall[0, i]), f1=_number(counts.f1[0, i]),
                            precision_low=_number(low[0, i]),
-                           precision_high=_number(high[0, i]))
+                           precision_high=_number(high[0, i]), span_tp=r.span_tp,
+                           span_fp=r.span_fp, span_fn=r.span_fn)
                   for i, r in enumerate(ordered)]
         _, heuristic, number = entries[0]
         reports.append(HeuristicReport(heuristic=heuristic, revision=number,

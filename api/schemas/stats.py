@@ -13,6 +13,10 @@ class LabelStats(BaseModel):
     f1: float | None
     precision_low: float | None = Field(description="Wilson 95% interval of the precision")
     precision_high: float | None
+    span_tp: int = Field(0, description="Extraction: exact-span counts (tp/fp/fn above are "
+                                        "per token)")
+    span_fp: int = 0
+    span_fn: int = 0
 
 
 class HeuristicStatsPublic(BaseModel):

@@ -10,10 +10,12 @@ import pytest
 from sqlalchemy import insert, select
 
 from heuristics import evaluation
+from heuristics.errors import ConflictError
 from store import labelling, stats
 from store.auth import create_user, get_or_create_user
 from store.heuristics import create_heuristic, create_heuristic_run
 from store.importing import import_records
+from store.manual_labels import SpanInput
 from store.models import HeuristicStat, ManualLabel, Output, Record, Run, RunStatus, TaskKind
 from store.projects import create_project
 from store.tasks import create_task
@@ -21,15 +23,15 @@ from store.tasks import create_task
 N_RECORDS, N_HEURISTICS, LABELS = 40, 4, ["a", "b", "c"]
 
 
-@pytest.fixture
-def setup(session):
+def make_task(session, kind: TaskKind):
+    """A task whose heuristics have random current outputs (as runs would write them)."""
     owner, _ = create_user(session=session, name="owner")
     project = create_project(session=session, name="p", description="", owner=owner)
-    payload = "".join(f"r{i},text {i}\n" for i in range(N_RECORDS))
+    payload = "".join(f"r{i},alpha beta gamma delta {i}\n" for i in range(N_RECORDS))
     import_records(session=session, project=project, fmt="csv", id_column="id",
                    open_stream=lambda: io.BytesIO(("id,text\n" + payload).encode()))
-    task = create_task(session=session, project=project, name="t",
-                       kind=TaskKind.CLASSIFICATION, labels=LABELS)
+    task = create_task(session=session, project=project, name="t", kind=kind, labels=LABELS,
+                       target_attribute="text" if kind is TaskKind.EXTRACTION else None)
     rng = np.random.default_rng(3)
     records = list(session.scalars(select(Record).order_by(Record.id)))
     for j in range(N_HEURISTICS):
@@ -37,9 +39,17 @@ def setup(session):
                                      source="def lf(record):\n    return None\n")
         run = create_heuristic_run(session=session, heuristic=heuristic)
         run.status = RunStatus.SUCCEEDED
-        votes = rng.integers(-1, len(LABELS), size=N_RECORDS)
-        rows = [{"run_id": run.id, "record_id": r.id, "label_id": task.labels[v].id}
-                for r, v in zip(records, votes, strict=True) if v >= 0]
+        rows = []
+        for record in records:
+            for label in rng.choice(len(LABELS), size=rng.integers(0, 3), replace=False):
+                row = {"run_id": run.id, "record_id": record.id,
+                       "label_id": task.labels[label].id}
+                if kind is TaskKind.EXTRACTION:
+                    start = int(rng.integers(0, 4))
+                    row |= {"token_start": start, "token_end": start + int(rng.integers(1, 3))}
+                rows.append(row)
+                if kind is TaskKind.CLASSIFICATION:
+                    break
         session.execute(insert(Output), rows)
     session.commit()
     stats.recompute(session=session, task=task)
@@ -47,8 +57,14 @@ def setup(session):
     return task, records
 
 
+@pytest.fixture
+def setup(session):
+    return make_task(session, TaskKind.CLASSIFICATION)
+
+
 def snapshot(session, task) -> dict:
     return {(s.heuristic_id, s.label_index): (s.tp, s.fp, s.fn, s.n_reference, s.hits,
+                                              s.span_tp, s.span_fp, s.span_fn,
                                               round(s.coverage, 12), round(s.overlaps, 12),
                                               round(s.conflicts, 12))
             for s in session.scalars(select(HeuristicStat))}
@@ -70,8 +86,9 @@ def test_recompute_matches_the_pure_computation(session, setup):
         assert total.hits == int((matrix[:, j] >= 0).sum()) and total.n_reference == 0
 
 
-def test_incremental_equals_full_recompute_after_random_edits(session, setup):
-    task, records = setup
+@pytest.mark.parametrize("kind", list(TaskKind))
+def test_incremental_equals_full_recompute_after_random_edits(session, kind):
+    task, records = make_task(session, kind)
     rng = random.Random(11)
     annotators = [get_or_create_user(session=session, name=f"a{i}") for i in range(3)]
     session.commit()
@@ -80,19 +97,26 @@ def test_incremental_equals_full_recompute_after_random_edits(session, setup):
         mine = session.scalars(select(ManualLabel).where(
             ManualLabel.record_id == record.id)).all()
         action = rng.random()
+        span = SpanInput()
+        if kind is TaskKind.EXTRACTION:
+            start = rng.randrange(0, 4)
+            span = SpanInput(token_start=start, token_end=start + rng.randrange(1, 3))
         if mine and action < 0.25:
             labelling.delete_manual_label(session=session, manual_label=rng.choice(mine),
                                           task=task, record=record)
-        elif mine and action < 0.45:
+        elif mine and action < 0.45 and kind is not TaskKind.EXTRACTION:
             labelling.change_manual_label(session=session, manual_label=rng.choice(mine),
                                           task=task, record=record,
                                           label_name=rng.choice(LABELS),
                                           is_gold=rng.random() < 0.2, span=None)
         else:
-            labelling.create_manual_label(session=session, task=task, record=record,
-                                          label_name=rng.choice(LABELS),
-                                          annotator=rng.choice(annotators),
-                                          is_gold=rng.random() < 0.1)
+            try:
+                labelling.create_manual_label(session=session, task=task, record=record,
+                                              label_name=rng.choice(LABELS),
+                                              annotator=rng.choice(annotators),
+                                              is_gold=rng.random() < 0.1, span=span)
+            except ConflictError:
+                session.rollback()
     incremental = snapshot(session, task)
     assert any(v[3] > 0 for v in incremental.values())
     assert any(v[0] > 0 for v in incremental.values())
