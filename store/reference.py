@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from heuristics.reference import Vote, reference_label, reference_label_set, reference_spans
@@ -32,11 +33,17 @@ def reference_of(task: LabelingTask, manual_labels: list[ManualLabel]):
     return reference_spans(votes)
 
 
-def reference_labels(*, session: Session, task: LabelingTask, record_ids: list[int]) -> dict:
-    """Reference of each record id that has one (records without a reference are left out)."""
+def reference_labels(*, session: Session, task: LabelingTask,
+                     record_ids: list[int] | None = None) -> dict:
+    """Reference of each record id that has one (records without a reference are left out);
+    ``record_ids=None`` means every record of the task."""
     by_record: dict[int, list[ManualLabel]] = defaultdict(list)
-    for manual_label in manual_labels_of(session=session, record_ids=record_ids,
-                                         task_id=task.id):
+    if record_ids is None:
+        labels = session.scalars(select(ManualLabel).where(ManualLabel.task_id == task.id)
+                                 .order_by(ManualLabel.id))
+    else:
+        labels = manual_labels_of(session=session, record_ids=record_ids, task_id=task.id)
+    for manual_label in labels:
         by_record[manual_label.record_id].append(manual_label)
     references = {rid: reference_of(task, labels) for rid, labels in by_record.items()}
     return {rid: ref for rid, ref in references.items() if ref is not None}

@@ -137,11 +137,11 @@ def _filtered_outputs(session: Session, current: CurrentOutputs,
             in session.execute(query) if filters[run_id].accepts(label_id, confidence)]
 
 
-def _references(session: Session, task: LabelingTask, record_ids: np.ndarray,
-                override: dict[int, object] | None) -> dict[int, object]:
+def _references(session: Session, task: LabelingTask, override: dict[int, object] | None
+                ) -> dict[int, object]:
     if override is not None:
         return {rid: ref for rid, ref in override.items() if ref is not None}
-    return reference_labels(session=session, task=task, record_ids=record_ids.tolist())
+    return reference_labels(session=session, task=task)
 
 
 def count(*, session: Session, task: LabelingTask, current: CurrentOutputs,
@@ -153,7 +153,7 @@ def count(*, session: Session, task: LabelingTask, current: CurrentOutputs,
     position = _label_index(task)
     names = {label.name: k for k, label in enumerate(task.labels)}
     outputs = _filtered_outputs(session, current, record_ids)
-    refs = _references(session, task, record_ids, references)
+    refs = _references(session, task, references)
     rows = {rid: i for i, rid in enumerate(record_ids.tolist())}
     if task.kind is TaskKind.CLASSIFICATION:
         matrix = np.full((len(record_ids), n_heuristics), -1, dtype=np.int64)
@@ -187,10 +187,11 @@ def count(*, session: Session, task: LabelingTask, current: CurrentOutputs,
                            dtype=np.int64).reshape(-1, 4)
     has_reference = np.zeros(len(record_ids), dtype=bool)
     has_reference[[rows[rid] for rid in refs]] = True
-    lengths = dict(session.execute(
-        select(Tokenization.record_id, Tokenization.ends).where(
-            Tokenization.attribute_id == task.target_attribute_id,
-            Tokenization.record_id.in_(record_ids.tolist()))).all())
+    tokens = select(Tokenization.record_id, Tokenization.ends).where(
+        Tokenization.attribute_id == task.target_attribute_id)
+    if len(record_ids) == 1:
+        tokens = tokens.where(Tokenization.record_id == int(record_ids[0]))
+    lengths = dict(session.execute(tokens).all())
     n_tokens = np.asarray([len(lengths.get(rid, [])) for rid in record_ids.tolist()],
                           dtype=np.int64)
     spans = evaluation.span_stats(predicted, reference, n_tokens=n_tokens,
