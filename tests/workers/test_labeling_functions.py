@@ -209,3 +209,37 @@ def lf(record):
     for result in random_sample["results"]:
         counts[bool(result["outputs"])] += 1
     assert sum(counts.values()) == 7
+
+
+def test_stats_follow_runs_and_label_edits(embedded: Stack):
+    project, task = youtube_project(embedded)
+    heuristic = save(embedded, project, task, CHECK_OUT)
+    embedded.start_worker()
+    with YOUTUBE.open(encoding="utf-8", newline="") as handle:
+        rows = {row["COMMENT_ID"]: row for row in csv.DictReader(handle)}
+    ids = {external: rid for rid, external in external_ids(embedded, project).items()}
+    labelled = sorted(rows)[:60]
+    for external in labelled[:30]:
+        label = "spam" if rows[external]["CLASS"] == "1" else "ham"
+        response = embedded.post(f"/projects/{project}/records/{ids[external]}/labels",
+                                 json={"task_id": task, "label": label})
+        assert response.status_code == 201
+    assert run_to_end(embedded, project, heuristic["id"])["status"] == "succeeded"
+    for external in labelled[30:]:
+        label = "spam" if rows[external]["CLASS"] == "1" else "ham"
+        embedded.post(f"/projects/{project}/records/{ids[external]}/labels",
+                      json={"task_id": task, "label": label})
+    pattern = re.compile(r"check (it |this )?out|subscribe", re.IGNORECASE)
+    voted = {e for e in labelled if pattern.search(rows[e]["CONTENT"])}
+    spam = {e for e in labelled if rows[e]["CLASS"] == "1"}
+    served = embedded.get(f"/projects/{project}/tasks/{task}/stats")["data"]
+    [mine] = served
+    spam_row = next(r for r in mine["labels"] if r["label"] == "spam")
+    assert mine["n_reference"] == 60 and mine["revision"] == 1
+    assert (spam_row["tp"], spam_row["fp"]) == (len(voted & spam), len(voted - spam))
+    assert spam_row["precision"] == pytest.approx(len(voted & spam) / len(voted))
+    assert spam_row["precision_low"] <= spam_row["precision"] <= spam_row["precision_high"]
+    assert mine["coverage"] == pytest.approx(
+        sum(bool(pattern.search(r["CONTENT"])) for r in rows.values()) / len(rows))
+    recomputed = embedded.post(f"/projects/{project}/tasks/{task}/stats/recompute").json()
+    assert recomputed["data"] == served
