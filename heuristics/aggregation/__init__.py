@@ -1,0 +1,31 @@
+"""Merge the votes of many heuristics into one label per record, with a confidence.
+
+* :class:`MajorityVote`, :class:`WeightedVote` — (weighted) voting, deterministic ties.
+* :class:`LabelModel` — a Dawid–Skene label model fitted by EM, learning how far to trust each
+  heuristic without reference labels.
+* :func:`aggregate_spans` — the same for extraction: token spans of many heuristics merged into
+  one set of spans per record.
+"""
+
+from heuristics.aggregation.label_model import LabelModel
+from heuristics.aggregation.spans import (
+    RecordSpans,
+    TokenSpan,
+    WeakSpan,
+    aggregate_spans,
+    decode_spans,
+    token_label_matrix,
+)
+from heuristics.aggregation.votes import MajorityVote, WeightedVote
+
+__all__ = [
+    "LabelModel",
+    "MajorityVote",
+    "RecordSpans",
+    "TokenSpan",
+    "WeakSpan",
+    "WeightedVote",
+    "aggregate_spans",
+    "decode_spans",
+    "token_label_matrix",
+]

@@ -1,0 +1,90 @@
+"""Checks of the arrays the aggregation methods take, raising :class:`InvalidInputError`."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from heuristics.errors import InvalidInputError
+
+ABSTAIN = -1
+
+
+def check_n_labels(n_labels: object, *, minimum: int = 1) -> int:
+    """``n_labels`` as an int, or InvalidInputError if it is not an integer >= ``minimum``."""
+    if isinstance(n_labels, bool) or not isinstance(n_labels, int | np.integer):
+        raise InvalidInputError(f"n_labels must be an integer, got {n_labels!r}", field="n_labels")
+    if n_labels < minimum:
+        raise InvalidInputError(
+            f"n_labels must be at least {minimum}, got {n_labels}", field="n_labels"
+        )
+    return int(n_labels)
+
+
+def check_label_matrix(
+    label_matrix: object, *, n_labels: int, n_heuristics: int | None = None
+) -> np.ndarray:
+    """The label matrix as an int64 array of shape ``(n_records, n_heuristics)``.
+
+    Every cell must be ``-1`` (abstain) or a label index below ``n_labels``; the error names the
+    first offending record (``row``).
+    """
+    array = np.asarray(label_matrix)
+    if array.ndim != 2:
+        raise InvalidInputError(
+            f"label_matrix must be 2-D (n_records, n_heuristics), got {array.ndim}-D",
+            field="label_matrix",
+        )
+    if array.size and not np.issubdtype(array.dtype, np.integer):
+        raise InvalidInputError(
+            f"label_matrix must hold integers, got {array.dtype}", field="label_matrix"
+        )
+    array = array.astype(np.int64, copy=False)
+    if n_heuristics is not None and array.shape[1] != n_heuristics:
+        raise InvalidInputError(
+            f"label_matrix has {array.shape[1]} heuristics, expected {n_heuristics}",
+            field="label_matrix",
+        )
+    bad = (array < ABSTAIN) | (array >= n_labels)
+    if bad.any():
+        row = int(np.flatnonzero(bad.any(axis=1))[0])
+        value = int(array[row][bad[row]][0])
+        raise InvalidInputError(
+            f"label_matrix holds {value}; labels are -1 (abstain) or 0..{n_labels - 1}",
+            field="label_matrix",
+            row=row,
+        )
+    return array
+
+
+def vote_counts(label_matrix: np.ndarray, *, n_labels: int, weights: np.ndarray | None = None
+                ) -> np.ndarray:
+    """Per record and label, the (weighted) number of votes: shape ``(n_records, n_labels)``.
+
+    One ``bincount`` over flattened ``record * n_labels + label`` indices; abstentions drop out.
+    """
+    n_records, n_heuristics = label_matrix.shape
+    records, heuristics = np.nonzero(label_matrix != ABSTAIN)
+    flat = records * n_labels + label_matrix[records, heuristics]
+    cell_weights = None if weights is None else weights[heuristics]
+    counts = np.bincount(flat, weights=cell_weights, minlength=n_records * n_labels)
+    return counts.astype(np.float64, copy=False).reshape(n_records, n_labels)
+
+
+def decide(
+    scores: np.ndarray, *, covered: np.ndarray, tie_break: str, tolerance: float = 1e-12
+) -> np.ndarray:
+    """The best-scoring label per row; ties by ``tie_break``; uncovered rows get -1.
+
+    ``tie_break="lowest"`` takes the lowest tied label index, ``"abstain"`` gives -1.
+    """
+    if tie_break not in ("lowest", "abstain"):
+        raise InvalidInputError(
+            f"tie_break must be 'lowest' or 'abstain', got {tie_break!r}", field="tie_break"
+        )
+    predictions = np.argmax(scores, axis=1) if scores.shape[1] else np.zeros(len(scores), int)
+    if tie_break == "abstain" and scores.shape[1] > 1:
+        best = scores.max(axis=1, keepdims=True)
+        tied = (scores >= best - tolerance).sum(axis=1) > 1
+        predictions[tied] = ABSTAIN
+    predictions[~covered] = ABSTAIN
+    return predictions.astype(np.int64, copy=False)

@@ -1,0 +1,324 @@
+"""Span aggregation for extraction: many heuristics' token spans merged into one set per record.
+
+Heuristics of an extraction task tag token spans ``(label, start, end)`` (token offsets, end
+exclusive). Aggregation works per token:
+
+1. **Token votes** (:func:`token_label_matrix`). Every token gets one vote per heuristic, a
+   token label: ``0`` = OUTSIDE (no entity), ``i`` = ``labels[i - 1]``, or ``-1`` = abstain.
+   A heuristic that produced *no span* on a record abstains on all its tokens (it found nothing
+   to say there, which for most rules is silence, not a claim that no entity exists). A heuristic
+   that produced spans votes their label on their tokens and OUTSIDE on the record's other
+   tokens. Where spans of one heuristic overlap, the longer span wins the shared tokens (equal
+   lengths: the one listed first).
+2. **Aggregation per token** with :class:`MajorityVote` (``method="majority"``; a tie goes to
+   OUTSIDE, the lowest index), the :class:`LabelModel` (``method="label_model"``, fitted on the
+   tokens of all given records), or any estimator with ``fit(label_matrix)`` and
+   ``predict_proba(label_matrix)`` over ``len(labels) + 1`` token labels. A token on which every
+   heuristic abstained is OUTSIDE. A token's confidence is the probability of its label.
+3. **Decoding** (:func:`decode_spans`): a maximal run of consecutive tokens with the same
+   non-OUTSIDE label is one span, so the result is always BIO-consistent (IOB2: ``B-`` on the
+   first token, ``I-`` on the rest). Token labels carry no B/I distinction, so two adjacent
+   entities of the same label come out as one span. A span's confidence is the mean confidence
+   of its tokens; spans below ``min_confidence`` are dropped.
+
+Examples
+--------
+Three heuristics on a five-token record; two of them see a person in tokens 0–1:
+
+>>> record = RecordSpans(n_tokens=5, spans=[
+...     [TokenSpan("PER", 0, 2)],
+...     [TokenSpan("PER", 0, 2), TokenSpan("LOC", 4, 5)],
+...     [("LOC", 1, 2)],
+... ])
+>>> for span in aggregate_spans([record], labels=["PER", "LOC"])[0]:
+...     print(span.label, span.start, span.end, round(span.confidence, 3))
+PER 0 2 0.667
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal, NamedTuple, Protocol
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from heuristics.aggregation._inputs import ABSTAIN
+from heuristics.aggregation.label_model import LabelModel
+from heuristics.aggregation.votes import MajorityVote
+from heuristics.errors import InvalidInputError
+
+__all__ = [
+    "OUTSIDE",
+    "RecordSpans",
+    "TokenSpan",
+    "WeakSpan",
+    "aggregate_spans",
+    "decode_spans",
+    "token_label_matrix",
+]
+
+OUTSIDE = 0
+"""Token label of tokens outside every span."""
+
+
+class TokenSpan(NamedTuple):
+    """A span one heuristic tagged: label name, first token, token after the last."""
+
+    label: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class RecordSpans:
+    """What the heuristics tagged on one record.
+
+    Attributes
+    ----------
+    n_tokens : int
+        Number of tokens of the record.
+    spans : sequence of sequence of TokenSpan
+        One entry per heuristic, in the same order for every record: the spans it tagged
+        (empty = it found nothing). Plain ``(label, start, end)`` tuples work too.
+    """
+
+    n_tokens: int
+    spans: Sequence[Sequence[TokenSpan | tuple[str, int, int]]]
+
+
+@dataclass(frozen=True)
+class WeakSpan:
+    """An aggregated span: label name, token offsets (end exclusive) and confidence in [0, 1]."""
+
+    label: str
+    start: int
+    end: int
+    confidence: float
+
+
+class TokenAggregator(Protocol):
+    """What :func:`aggregate_spans` needs of an estimator passed as ``method``."""
+
+    def fit(self, label_matrix: np.ndarray) -> object: ...
+
+    def predict_proba(self, label_matrix: np.ndarray) -> np.ndarray: ...
+
+
+def token_label_matrix(
+    records: Sequence[RecordSpans], *, labels: Sequence[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The heuristics' votes per token of all records, stacked.
+
+    Parameters
+    ----------
+    records : sequence of RecordSpans
+        The spans each heuristic tagged, per record; every record lists the same heuristics.
+    labels : sequence of str
+        The task's span labels; token label ``i`` is ``labels[i - 1]``, ``0`` is OUTSIDE.
+
+    Returns
+    -------
+    label_matrix : ndarray of int, shape (n_tokens_total, n_heuristics)
+        Token votes (module docstring, step 1), records one after another.
+    offsets : ndarray of int, shape (n_records + 1,)
+        Record ``r`` owns rows ``offsets[r]:offsets[r + 1]``.
+
+    Raises
+    ------
+    InvalidInputError
+        If a label is unknown, a span lies outside its record or is empty, or records disagree
+        on the number of heuristics (``row`` = record position).
+
+    Examples
+    --------
+    >>> L, offsets = token_label_matrix(
+    ...     [RecordSpans(4, [[("LOC", 1, 3)], []]), RecordSpans(2, [[], [("PER", 0, 1)]])],
+    ...     labels=["PER", "LOC"])
+    >>> L.T
+    array([[ 0,  2,  2,  0, -1, -1],
+           [-1, -1, -1, -1,  1,  0]])
+    >>> offsets
+    array([0, 4, 6])
+    """
+    index = _label_index(labels)
+    n_heuristics = len(records[0].spans) if records else 0
+    sizes = np.array([_check_record(record, row, n_heuristics)
+                      for row, record in enumerate(records)], dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    matrix = np.full((int(offsets[-1]), n_heuristics), ABSTAIN, dtype=np.int64)
+    for row, record in enumerate(records):
+        first = offsets[row]
+        for heuristic, spans in enumerate(record.spans):
+            if not spans:
+                continue
+            column = matrix[first:first + record.n_tokens, heuristic]
+            column[:] = OUTSIDE
+            checked = [_check_span(span, index, record.n_tokens, row) for span in spans]
+            # Written shortest first, so longer spans overwrite shorter ones; reversed before
+            # the stable sort, so among equal lengths the first listed is written last.
+            for label, start, end in sorted(reversed(checked), key=lambda s: s[2] - s[1]):
+                column[start:end] = label
+    return matrix, offsets
+
+
+def decode_spans(
+    token_labels: ArrayLike,
+    confidence: ArrayLike,
+    *,
+    labels: Sequence[str],
+    min_confidence: float = 0.0,
+) -> list[WeakSpan]:
+    """Spans from one record's token labels: runs of one non-OUTSIDE label.
+
+    Parameters
+    ----------
+    token_labels : array-like of int, shape (n_tokens,)
+        ``0`` = OUTSIDE, ``i`` = ``labels[i - 1]``.
+    confidence : array-like of float, shape (n_tokens,)
+        Confidence of each token's label.
+    labels : sequence of str
+        The task's span labels.
+    min_confidence : float, default=0.0
+        Spans whose mean token confidence is below this are dropped.
+
+    Returns
+    -------
+    list of WeakSpan
+        By start token.
+
+    Examples
+    --------
+    >>> decode_spans([0, 1, 1, 2, 0, 2], [1.0, 0.9, 0.7, 0.6, 1.0, 0.4], labels=["PER", "LOC"])
+    [WeakSpan(label='PER', start=1, end=3, confidence=0.8), WeakSpan(label='LOC', start=3, end=4, confidence=0.6), WeakSpan(label='LOC', start=5, end=6, confidence=0.4)]
+    >>> [s.label for s in decode_spans([1, 1], [0.4, 0.5], labels=["PER"], min_confidence=0.5)]
+    []
+    """  # noqa: E501
+    tags = np.asarray(token_labels, dtype=np.int64)
+    scores = np.asarray(confidence, dtype=np.float64)
+    if tags.ndim != 1 or scores.shape != tags.shape:
+        raise InvalidInputError(
+            "token_labels and confidence must be 1-D arrays of one length", field="token_labels"
+        )
+    if tags.size and (tags.min() < 0 or tags.max() > len(labels)):
+        raise InvalidInputError(
+            f"token labels must lie in 0..{len(labels)}", field="token_labels"
+        )
+    starts = np.flatnonzero((tags != OUTSIDE) & (np.diff(tags, prepend=OUTSIDE) != 0))
+    ends = np.flatnonzero((tags != OUTSIDE) & (np.diff(tags, append=OUTSIDE) != 0)) + 1
+    spans = [
+        WeakSpan(labels[tags[start] - 1], int(start), int(end), float(scores[start:end].mean()))
+        for start, end in zip(starts, ends, strict=True)
+    ]
+    return [span for span in spans if span.confidence >= min_confidence]
+
+
+def aggregate_spans(
+    records: Sequence[RecordSpans],
+    *,
+    labels: Sequence[str],
+    method: Literal["majority", "label_model"] | TokenAggregator = "majority",
+    min_confidence: float = 0.0,
+) -> list[list[WeakSpan]]:
+    """Merge the heuristics' spans into one list of spans per record.
+
+    Parameters
+    ----------
+    records : sequence of RecordSpans
+        The spans each heuristic tagged, per record; every record lists the same heuristics.
+    labels : sequence of str
+        The task's span labels.
+    method : {"majority", "label_model"} or estimator, default="majority"
+        How token votes are merged: :class:`MajorityVote` (ties to OUTSIDE),
+        :class:`LabelModel` with default settings fitted on the tokens of ``records``, or an
+        unfitted estimator with ``fit`` and ``predict_proba`` over ``len(labels) + 1`` token
+        labels (e.g. a configured ``LabelModel`` or a ``WeightedVote``).
+    min_confidence : float, default=0.0
+        Spans whose mean token confidence is below this are dropped.
+
+    Returns
+    -------
+    list of list of WeakSpan
+        Per record, its spans by start token.
+
+    Raises
+    ------
+    InvalidInputError
+        For invalid spans (see :func:`token_label_matrix`) or an unknown ``method``.
+
+    Examples
+    --------
+    >>> records = [RecordSpans(3, [[("PER", 0, 1)], [("PER", 0, 1)], [("LOC", 2, 3)]])]
+    >>> aggregate_spans(records, labels=["PER", "LOC"])
+    [[WeakSpan(label='PER', start=0, end=1, confidence=0.6666666666666666)]]
+    """
+    if not 0 <= min_confidence <= 1:
+        raise InvalidInputError(
+            f"min_confidence must lie in [0, 1], got {min_confidence}", field="min_confidence"
+        )
+    matrix, offsets = token_label_matrix(records, labels=labels)
+    n_token_labels = len(labels) + 1
+    if method == "majority":
+        model: TokenAggregator = MajorityVote(n_token_labels)
+    elif method == "label_model":
+        model = LabelModel(n_token_labels)
+    elif isinstance(method, str) or not hasattr(method, "predict_proba"):
+        raise InvalidInputError(
+            f"method must be 'majority', 'label_model' or an estimator, got {method!r}",
+            field="method",
+        )
+    else:
+        model = method
+    if len(matrix):
+        model.fit(matrix)
+        probabilities = np.asarray(model.predict_proba(matrix), dtype=np.float64)
+    else:
+        probabilities = np.zeros((0, n_token_labels))
+    token_labels = probabilities.argmax(axis=1) if len(matrix) else np.zeros(0, np.int64)
+    token_labels[(matrix == ABSTAIN).all(axis=1)] = OUTSIDE
+    confidence = probabilities[np.arange(len(token_labels)), token_labels]
+    return [
+        decode_spans(token_labels[offsets[row]:offsets[row + 1]],
+                     confidence[offsets[row]:offsets[row + 1]],
+                     labels=labels, min_confidence=min_confidence)
+        for row in range(len(records))
+    ]
+
+
+def _label_index(labels: Sequence[str]) -> dict[str, int]:
+    if isinstance(labels, str) or not labels or len(set(labels)) != len(labels):
+        raise InvalidInputError("labels must be a non-empty list of distinct names",
+                                field="labels")
+    return {name: position + 1 for position, name in enumerate(labels)}
+
+
+def _check_record(record: RecordSpans, row: int, n_heuristics: int) -> int:
+    n_tokens = record.n_tokens
+    if isinstance(n_tokens, bool) or not isinstance(n_tokens, int | np.integer) or n_tokens < 0:
+        raise InvalidInputError(f"n_tokens must be an integer >= 0, got {n_tokens!r}",
+                                field="n_tokens", row=row)
+    if len(record.spans) != n_heuristics:
+        raise InvalidInputError(
+            f"record lists {len(record.spans)} heuristics, the first record {n_heuristics}",
+            field="spans", row=row,
+        )
+    return int(n_tokens)
+
+
+def _check_span(span: object, index: dict[str, int], n_tokens: int, row: int
+                ) -> tuple[int, int, int]:
+    try:
+        name, start, end = span  # type: ignore[misc]
+    except (TypeError, ValueError) as error:
+        raise InvalidInputError(f"a span is (label, start, end), got {span!r}",
+                                field="spans", row=row) from error
+    if name not in index:
+        raise InvalidInputError(f"unknown span label {name!r}", field="spans", row=row)
+    if not (isinstance(start, int | np.integer) and isinstance(end, int | np.integer)
+            and 0 <= start < end <= n_tokens):
+        raise InvalidInputError(
+            f"span ({name!r}, {start!r}, {end!r}) is not within the {n_tokens} tokens",
+            field="spans", row=row,
+        )
+    return index[name], int(start), int(end)

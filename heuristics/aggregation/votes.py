@@ -1,0 +1,299 @@
+"""Voting: merge the heuristics' votes per record by (weighted) majority.
+
+:class:`MajorityVote` counts votes; :class:`WeightedVote` weighs each heuristic, e.g. by its
+precision against the reference labels. Both take a label matrix of shape
+``(n_records, n_heuristics)`` (label indices, ``-1`` = abstain) and give probabilities of shape
+``(n_records, n_labels)`` and one label per record. Decisions are deterministic: a tie goes to
+the lowest label index (``tie_break="lowest"``) or to no label (``tie_break="abstain"``), and a
+record on which every heuristic abstained gets no label (``-1``).
+
+Examples
+--------
+>>> L = np.array([[0, 0, 1], [1, -1, 1], [0, 1, -1], [-1, -1, -1]])
+>>> MajorityVote(2).predict(L)
+array([ 0,  1,  0, -1])
+>>> MajorityVote(2).predict(L, tie_break="abstain")
+array([ 0,  1, -1, -1])
+>>> WeightedVote(2, [0.9, 0.6, 0.95]).predict(L)
+array([ 0,  1,  0, -1])
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from heuristics.aggregation._inputs import check_label_matrix, check_n_labels, decide, vote_counts
+from heuristics.errors import InvalidInputError
+
+__all__ = ["MajorityVote", "WeightedVote"]
+
+TieBreak = Literal["lowest", "abstain"]
+
+
+class MajorityVote:
+    """One vote per heuristic; the label with the most votes wins.
+
+    Parameters
+    ----------
+    n_labels : int
+        Number of labels of the task (label indices ``0 .. n_labels - 1``).
+
+    Attributes
+    ----------
+    n_labels_ : int
+        ``n_labels``, set by :meth:`fit`. Fitting is optional: voting learns nothing.
+
+    Examples
+    --------
+    >>> L = np.array([[0, 1, 1], [2, 0, -1], [-1, -1, -1]])
+    >>> MajorityVote(3).fit(L).predict_proba(L).round(3)
+    array([[0.333, 0.667, 0.   ],
+           [0.5  , 0.   , 0.5  ],
+           [0.333, 0.333, 0.333]])
+    >>> MajorityVote(3).predict(L)
+    array([ 1,  0, -1])
+    """
+
+    def __init__(self, n_labels: int) -> None:
+        self.n_labels = n_labels
+
+    def fit(self, label_matrix: ArrayLike, y: None = None) -> MajorityVote:
+        """Check the label matrix and store ``n_labels_``; nothing is learned.
+
+        Parameters
+        ----------
+        label_matrix : array-like of int, shape (n_records, n_heuristics)
+            Votes, ``-1`` = abstain.
+        y : None
+            Ignored; present for scikit-learn compatibility.
+
+        Returns
+        -------
+        MajorityVote
+            ``self``.
+
+        Raises
+        ------
+        InvalidInputError
+            If ``n_labels`` is not a positive integer or the matrix holds other values than
+            ``-1`` and label indices below ``n_labels``.
+        """
+        self.n_labels_ = check_n_labels(self.n_labels)
+        check_label_matrix(label_matrix, n_labels=self.n_labels_)
+        return self
+
+    def predict_proba(self, label_matrix: ArrayLike) -> np.ndarray:
+        """Vote shares per record; a record without votes gets the uniform distribution.
+
+        Parameters
+        ----------
+        label_matrix : array-like of int, shape (n_records, n_heuristics)
+            Votes, ``-1`` = abstain.
+
+        Returns
+        -------
+        ndarray of float, shape (n_records, n_labels)
+            Rows sum to 1.
+        """
+        n_labels = check_n_labels(self.n_labels)
+        matrix = check_label_matrix(label_matrix, n_labels=n_labels)
+        return _shares(vote_counts(matrix, n_labels=n_labels))
+
+    def predict(self, label_matrix: ArrayLike, *, tie_break: TieBreak = "lowest") -> np.ndarray:
+        """The label with the most votes per record.
+
+        Parameters
+        ----------
+        label_matrix : array-like of int, shape (n_records, n_heuristics)
+            Votes, ``-1`` = abstain.
+        tie_break : {"lowest", "abstain"}, default="lowest"
+            A tie goes to the lowest tied label index, or to ``-1``.
+
+        Returns
+        -------
+        ndarray of int, shape (n_records,)
+            Label indices; ``-1`` for records without votes (and ties under ``"abstain"``).
+
+        Examples
+        --------
+        >>> MajorityVote(3).predict(np.array([[2, 1], [2, 2]]))
+        array([1, 2])
+        """
+        n_labels = check_n_labels(self.n_labels)
+        matrix = check_label_matrix(label_matrix, n_labels=n_labels)
+        counts = vote_counts(matrix, n_labels=n_labels)
+        return decide(counts, covered=counts.sum(axis=1) > 0, tie_break=tie_break)
+
+
+class WeightedVote:
+    """Votes weighted per heuristic, e.g. by the heuristic's precision.
+
+    Parameters
+    ----------
+    n_labels : int
+        Number of labels of the task.
+    weights : array-like of float, shape (n_heuristics,)
+        One number per heuristic (column of the label matrix). With ``weighting="linear"`` the
+        weights themselves, non-negative; with ``"log_odds"`` precisions in [0, 1].
+    weighting : {"linear", "log_odds"}, default="linear"
+        ``"linear"``: a heuristic's vote counts ``weights[j]``; probabilities are weighted vote
+        shares. ``"log_odds"``: a vote counts ``log(p / (1 - p))`` with ``p = weights[j]``
+        clipped to ``[clip, 1 - clip]`` (precision-weighted voting); probabilities are the
+        softmax of the summed log-odds, which for two labels, uniform prior and independent
+        heuristics is the exact posterior. A precision below 0.5 gives a negative weight: that
+        heuristic's vote counts against its label.
+    clip : float, default=0.01
+        How far precisions are kept from 0 and 1 under ``"log_odds"`` (so weights stay finite).
+
+    Attributes
+    ----------
+    weights_ : ndarray of float, shape (n_heuristics,)
+        The weight each heuristic's vote counts, set by :meth:`fit`. Fitting is optional:
+        predicting computes the same weights.
+
+    Examples
+    --------
+    >>> L = np.array([[0, 1, 1], [0, 1, -1]])
+    >>> WeightedVote(2, [3.0, 1.0, 1.0]).predict_proba(L)
+    array([[0.6 , 0.4 ],
+           [0.75, 0.25]])
+    >>> vote = WeightedVote(2, [0.9, 0.6, 0.6], weighting="log_odds")
+    >>> vote.fit(L).weights_.round(3)
+    array([2.197, 0.405, 0.405])
+    >>> vote.predict(L)
+    array([0, 0])
+    """
+
+    def __init__(
+        self,
+        n_labels: int,
+        weights: ArrayLike,
+        *,
+        weighting: Literal["linear", "log_odds"] = "linear",
+        clip: float = 0.01,
+    ) -> None:
+        self.n_labels = n_labels
+        self.weights = weights
+        self.weighting = weighting
+        self.clip = clip
+
+    def fit(self, label_matrix: ArrayLike, y: None = None) -> WeightedVote:
+        """Check the parameters against the label matrix and compute ``weights_``.
+
+        Parameters
+        ----------
+        label_matrix : array-like of int, shape (n_records, n_heuristics)
+            Votes, ``-1`` = abstain.
+        y : None
+            Ignored; present for scikit-learn compatibility.
+
+        Returns
+        -------
+        WeightedVote
+            ``self``.
+
+        Raises
+        ------
+        InvalidInputError
+            If the weights do not match the heuristics, are negative (``"linear"``) or outside
+            [0, 1] (``"log_odds"``), or the matrix or parameters are invalid.
+
+        Examples
+        --------
+        >>> WeightedVote(2, [0.5, 1.2], weighting="log_odds").fit(np.zeros((1, 2), int))
+        Traceback (most recent call last):
+        ...
+        heuristics.errors.InvalidInputError: field 'weights': log_odds weights are precisions in [0, 1], got 1.2
+        """  # noqa: E501
+        self.n_labels_ = check_n_labels(self.n_labels)
+        self.weights_ = self._vote_weights()
+        check_label_matrix(label_matrix, n_labels=self.n_labels_, n_heuristics=len(self.weights_))
+        return self
+
+    def _vote_weights(self) -> np.ndarray:
+        weights = np.asarray(self.weights, dtype=np.float64)
+        if weights.ndim != 1 or not np.all(np.isfinite(weights)):
+            raise InvalidInputError(
+                "weights must be a 1-D array of finite numbers, one per heuristic",
+                field="weights",
+            )
+        if self.weighting == "linear":
+            if (weights < 0).any():
+                raise InvalidInputError(
+                    f"linear weights must be >= 0, got {weights.min()}", field="weights"
+                )
+            return weights
+        if self.weighting == "log_odds":
+            if not 0 < self.clip < 0.5:
+                raise InvalidInputError(
+                    f"clip must lie in (0, 0.5), got {self.clip}", field="clip"
+                )
+            outside = (weights < 0) | (weights > 1)
+            if outside.any():
+                raise InvalidInputError(
+                    "log_odds weights are precisions in [0, 1], got "
+                    f"{weights[outside][0]:g}",
+                    field="weights",
+                )
+            precision = np.clip(weights, self.clip, 1 - self.clip)
+            return np.log(precision / (1 - precision))
+        raise InvalidInputError(
+            f"weighting must be 'linear' or 'log_odds', got {self.weighting!r}",
+            field="weighting",
+        )
+
+    def _scores(self, label_matrix: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+        n_labels = check_n_labels(self.n_labels)
+        weights = self._vote_weights()
+        matrix = check_label_matrix(label_matrix, n_labels=n_labels, n_heuristics=len(weights))
+        covered = (matrix != -1).any(axis=1)
+        return vote_counts(matrix, n_labels=n_labels, weights=weights), covered
+
+    def predict_proba(self, label_matrix: ArrayLike) -> np.ndarray:
+        """Probabilities per record (see ``weighting``); records without votes get uniform.
+
+        Parameters
+        ----------
+        label_matrix : array-like of int, shape (n_records, n_heuristics)
+            Votes, ``-1`` = abstain.
+
+        Returns
+        -------
+        ndarray of float, shape (n_records, n_labels)
+            Rows sum to 1.
+        """
+        scores, covered = self._scores(label_matrix)
+        if self.weighting == "linear":
+            return _shares(scores)
+        shifted = np.exp(scores - scores.max(axis=1, keepdims=True))
+        probabilities = shifted / shifted.sum(axis=1, keepdims=True)
+        probabilities[~covered] = 1.0 / scores.shape[1]
+        return probabilities
+
+    def predict(self, label_matrix: ArrayLike, *, tie_break: TieBreak = "lowest") -> np.ndarray:
+        """The label with the highest summed weight per record.
+
+        Parameters
+        ----------
+        label_matrix : array-like of int, shape (n_records, n_heuristics)
+            Votes, ``-1`` = abstain.
+        tie_break : {"lowest", "abstain"}, default="lowest"
+            A tie goes to the lowest tied label index, or to ``-1``.
+
+        Returns
+        -------
+        ndarray of int, shape (n_records,)
+            Label indices; ``-1`` for records without votes (and ties under ``"abstain"``).
+        """
+        scores, covered = self._scores(label_matrix)
+        return decide(scores, covered=covered, tie_break=tie_break)
+
+
+def _shares(counts: np.ndarray) -> np.ndarray:
+    """Rows of non-negative counts normalised to sum 1; all-zero rows become uniform."""
+    totals = counts.sum(axis=1, keepdims=True)
+    uniform = np.full_like(counts, 1.0 / counts.shape[1]) if counts.shape[1] else counts
+    return np.divide(counts, totals, out=uniform, where=totals > 0)

@@ -1,0 +1,130 @@
+"""Active learners through the API, a real worker, the sandbox and real MiniLM embeddings."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from tests.conftest import DATASETS
+from tests.workers.conftest import Stack
+from tests.workers.test_labeling_functions import external_ids, run_to_end, youtube_project
+
+YOUTUBE = DATASETS / "youtube" / "Youtube01-Psy.csv"
+LEARNER = '''
+from sklearn.linear_model import LogisticRegression
+from heuristics import LearningClassifier, params_fit, params_inference
+
+class SpamLearner(LearningClassifier):
+    def __init__(self):
+        self.model = LogisticRegression()      # any sklearn estimator, GridSearchCV included
+
+    @params_fit(embedding_name="CONTENT-all-MiniLM-L6-v2", train_test_split=0.5)
+    def fit(self, embeddings, labels):
+        self.fit_model(embeddings, labels)
+
+    @params_inference(min_confidence=0.8, label_names=None)
+    def predict_proba(self, embeddings):
+        return self.predict_proba_model(embeddings)
+'''
+
+
+def embedded_youtube(stack: Stack) -> tuple[int, int]:
+    project, task = youtube_project(stack)
+    created = stack.post(f"/projects/{project}/embeddings", json={"attribute": "CONTENT"})
+    assert created.status_code == 202
+    assert stack.wait_run(project, created.json()["run"]["id"])["status"] == "succeeded"
+    return project, task
+
+
+def label(stack: Stack, project: int, task: int, rows: list[dict], ids: dict) -> None:
+    for row in rows:
+        response = stack.post(f"/projects/{project}/records/{ids[row['COMMENT_ID']]}/labels",
+                              json={"task_id": task,
+                                    "label": "spam" if row["CLASS"] == "1" else "ham"})
+        assert response.status_code == 201, response.text
+
+
+def test_learner_fits_cross_fitted_and_votes_above_its_threshold(embedded: Stack):
+    embedded.start_worker()
+    project, task = embedded_youtube(embedded)
+    with YOUTUBE.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    ids = {e: rid for rid, e in external_ids(embedded, project).items()}
+    label(embedded, project, task, rows[:80], ids)
+    created = embedded.post(f"/projects/{project}/heuristics", json={
+        "task_id": task, "name": "learner", "kind": "active_learner", "source": LEARNER})
+    assert created.status_code == 201, created.text
+    learner = created.json()
+    assert learner["revision"]["settings"]["embedding_name"] == "CONTENT-all-MiniLM-L6-v2"
+    assert learner["auto_refit_every"] == 10
+    run = run_to_end(embedded, project, learner["id"])
+    assert run["status"] == "succeeded", (run, embedded.logs())
+    held_out = run["metrics"]["held_out"]
+    assert run["metrics"]["n_labelled"] == 80 and 0.7 < held_out["accuracy"] < 1.0
+    outputs = embedded.get(f"/projects/{project}/heuristics/{learner['id']}/outputs",
+                           limit=5000)["data"]
+    assert len(outputs) == len(rows)
+    confidences = [o["outputs"][0]["confidence"] for o in outputs]
+    assert all(0.5 <= c <= 1.0 for c in confidences)
+    [served] = embedded.get(f"/projects/{project}/tasks/{task}/stats")["data"]
+    votes = sum(c >= 0.8 for c in confidences)
+    assert served["hits"] == votes
+    # a new threshold changes the votes without refitting
+    path = f"/projects/{project}/heuristics/{learner['id']}"
+    assert embedded.patch(path, json={"min_confidence": 0.95}).status_code == 200
+    [served] = embedded.get(f"/projects/{project}/tasks/{task}/stats")["data"]
+    assert served["hits"] == sum(c >= 0.95 for c in confidences)
+    assert embedded.get(f"/projects/{project}/runs", kind="active_learner")["count"] == 1
+    # after auto_refit_every new labels a refit is queued by itself
+    embedded.patch(path, json={"auto_refit_every": 5})
+    label(embedded, project, task, rows[80:85], ids)
+    runs = embedded.get(f"/projects/{project}/runs", kind="active_learner")["data"]
+    assert len(runs) == 2 and runs[0]["params"]["manual_labels"] == 85
+    assert embedded.wait_run(project, runs[0]["id"])["status"] == "succeeded"
+
+
+def test_cold_start_and_missing_embedding_say_what_is_needed(embedded: Stack):
+    embedded.start_worker()
+    project, task = youtube_project(embedded)
+    learner = embedded.post(f"/projects/{project}/heuristics", json={
+        "task_id": task, "name": "learner", "kind": "active_learner",
+        "source": LEARNER}).json()
+    run = run_to_end(embedded, project, learner["id"])
+    assert run["status"] == "failed"
+    assert "no embedding named 'CONTENT-all-MiniLM-L6-v2' (embeddings: none yet)" in run["error"]
+    created = embedded.post(f"/projects/{project}/embeddings", json={"attribute": "CONTENT"})
+    embedded.wait_run(project, created.json()["run"]["id"])
+    with YOUTUBE.open(encoding="utf-8", newline="") as handle:
+        spam = [row for row in csv.DictReader(handle) if row["CLASS"] == "1"][:5]
+    label(embedded, project, task, spam, {e: r for r, e in external_ids(embedded,
+                                                                          project).items()})
+    run = run_to_end(embedded, project, learner["id"])
+    assert run["status"] == "failed"
+    assert "needs labels of at least 2 classes, has 1 (spam: 5)" in run["error"]
+
+
+@pytest.mark.parametrize(("source", "words"), [
+    ("class A:\n    pass\n", "exactly one class derived from LearningClassifier"),
+    (LEARNER.replace('embedding_name="CONTENT-all-MiniLM-L6-v2", ', ""), "embedding_name"),
+    (LEARNER.replace("min_confidence=0.8", "min_confidence=1.8"), "min_confidence"),
+])
+def test_bad_learner_sources_are_refused_on_save(embedded: Stack, source, words):
+    project, task = youtube_project(embedded)
+    response = embedded.post(f"/projects/{project}/heuristics", json={
+        "task_id": task, "name": "learner", "kind": "active_learner", "source": source})
+    assert response.status_code == 422 and words in response.json()["detail"]
+
+
+def test_templates_name_the_tasks_embeddings(embedded: Stack):
+    embedded.start_worker()
+    project, task = embedded_youtube(embedded)
+    templates = embedded.get(f"/projects/{project}/heuristics/templates/{task}")["data"]
+    kinds = [t["kind"] for t in templates]
+    assert kinds == ["labeling_function", "active_learner"]
+    assert 'embedding_name="CONTENT-all-MiniLM-L6-v2"' in templates[1]["source"]
+    for template in templates:
+        response = embedded.post(f"/projects/{project}/heuristics", json={
+            "task_id": task, "name": template["name"], "kind": template["kind"],
+            "source": template["source"]})
+        assert response.status_code == 201, response.text
