@@ -38,20 +38,20 @@ TOTAL = -1
 class CurrentOutputs:
     """The heuristics of a task that have a current output, and the runs holding it."""
 
-    heuristics: list[Heuristic]
-    runs: list[Run]
+    heuristic_ids: list[int]
+    run_ids: list[int]
     known_filters: dict[int, VoteFilter] | None = None
-
-    @property
-    def run_ids(self) -> list[int]:
-        return [run.id for run in self.runs]
 
     def filters(self, session: Session) -> dict[int, VoteFilter]:
         """The vote filter of each run, by run id."""
         if self.known_filters is not None:
             return self.known_filters
-        return {run.id: vote_filter(heuristic, session.get(HeuristicRevision, run.revision_id))
-                for heuristic, run in zip(self.heuristics, self.runs, strict=True)}
+        filters = {}
+        for heuristic_id, run_id in zip(self.heuristic_ids, self.run_ids, strict=True):
+            run = session.get(Run, run_id)
+            filters[run_id] = vote_filter(session.get(Heuristic, heuristic_id),
+                                          session.get(HeuristicRevision, run.revision_id))
+        return filters
 
 
 def current_outputs(*, session: Session, task: LabelingTask) -> CurrentOutputs:
@@ -64,8 +64,7 @@ def current_outputs(*, session: Session, task: LabelingTask) -> CurrentOutputs:
         select(Run.heuristic_id, func.max(Run.id))
         .where(Run.revision_id.in_(current_revisions), Run.status == RunStatus.SUCCEEDED)
         .group_by(Run.heuristic_id).order_by(Run.heuristic_id)).all()
-    return CurrentOutputs([session.get(Heuristic, h) for h, _ in newest],
-                          [session.get(Run, r) for _, r in newest])
+    return CurrentOutputs([h for h, _ in newest], [r for _, r in newest])
 
 
 def _record_ids(session: Session, task: LabelingTask) -> np.ndarray:
@@ -81,8 +80,8 @@ def _label_index(task: LabelingTask) -> dict[int, int]:
 def label_matrix(*, session: Session, task: LabelingTask, current: CurrentOutputs,
                  record_ids: np.ndarray) -> np.ndarray:
     """Votes as an int matrix (n_records, n_heuristics); -1 = abstain."""
-    matrix = np.full((len(record_ids), len(current.runs)), -1, dtype=np.int64)
-    if not current.runs or not len(record_ids):
+    matrix = np.full((len(record_ids), len(current.run_ids)), -1, dtype=np.int64)
+    if not current.run_ids or not len(record_ids):
         return matrix
     column = {run_id: j for j, run_id in enumerate(current.run_ids)}
     labels = _label_index(task)
@@ -125,7 +124,7 @@ class TaskCounts:
 def _filtered_outputs(session: Session, current: CurrentOutputs,
                       record_ids: np.ndarray | None) -> list[tuple]:
     """(run_id, record_id, label_id, token_start, token_end) of the votes of current runs."""
-    if not current.runs:
+    if not current.run_ids:
         return []
     filters = current.filters(session)
     query = select(Output.run_id, Output.record_id, Output.label_id, Output.confidence,
@@ -148,7 +147,7 @@ def count(*, session: Session, task: LabelingTask, current: CurrentOutputs,
           record_ids: np.ndarray, references: dict[int, object] | None = None) -> TaskCounts:
     """Counts of the current heuristics on ``record_ids`` (all records, or one record with
     ``references`` given to count it against another reference)."""
-    n_labels, n_heuristics = len(task.labels), len(current.runs)
+    n_labels, n_heuristics = len(task.labels), len(current.run_ids)
     column = {run_id: j for j, run_id in enumerate(current.run_ids)}
     position = _label_index(task)
     names = {label.name: k for k, label in enumerate(task.labels)}
@@ -208,14 +207,15 @@ def _store(session: Session, task: LabelingTask, current: CurrentOutputs,
         select(Heuristic).where(Heuristic.task_id == task.id))]
     session.execute(delete(HeuristicStat).where(HeuristicStat.heuristic_id.in_(heuristic_ids)))
     rows = []
-    for j, (heuristic, run) in enumerate(zip(current.heuristics, current.runs, strict=True)):
+    for j, (heuristic_id, run_id) in enumerate(zip(current.heuristic_ids, current.run_ids,
+                                                   strict=True)):
         for k in range(len(task.labels)):
-            rows.append({"heuristic_id": heuristic.id, "run_id": run.id, "label_index": k,
+            rows.append({"heuristic_id": heuristic_id, "run_id": run_id, "label_index": k,
                          "tp": int(counts.tp[j, k]), "fp": int(counts.fp[j, k]),
                          "fn": int(counts.fn[j, k]), "span_tp": int(counts.span_tp[j, k]),
                          "span_fp": int(counts.span_fp[j, k]),
                          "span_fn": int(counts.span_fn[j, k])})
-        rows.append({"heuristic_id": heuristic.id, "run_id": run.id, "label_index": TOTAL,
+        rows.append({"heuristic_id": heuristic_id, "run_id": run_id, "label_index": TOTAL,
                      "tp": int(counts.tp[j].sum()), "fp": int(counts.fp[j].sum()),
                      "fn": int(counts.fn[j].sum()), "span_tp": int(counts.span_tp[j].sum()),
                      "span_fp": int(counts.span_fp[j].sum()),
@@ -265,23 +265,21 @@ def apply_reference_change(*, session: Session, task: LabelingTask, record_id: i
     current = _current_filters(session, task)
     if not current:
         return False
-    runs = [session.get(Run, run_id) for run_id in current]
-    outputs = CurrentOutputs([session.get(Heuristic, h) for h, _ in current.values()], runs,
-                             {run.id: f for run, (_, f) in zip(runs, current.values(),
-                                                               strict=True)})
+    outputs = CurrentOutputs([h for h, _ in current.values()], list(current),
+                             {run_id: f for run_id, (_, f) in current.items()})
     record = np.asarray([record_id], dtype=np.int64)
     old, new = (count(session=session, task=task, current=outputs, record_ids=record,
                       references={record_id: reference}) for reference in (before, after))
     deltas = {name: getattr(new, name) - getattr(old, name)
               for name in ("tp", "fp", "fn", "span_tp", "span_fp", "span_fn")}
-    for j, heuristic in enumerate(outputs.heuristics):
+    for j, heuristic_id in enumerate(outputs.heuristic_ids):
         for k in range(len(task.labels)):
-            _add(session, heuristic.id, k, {n: int(d[j, k]) for n, d in deltas.items()})
-        _add(session, heuristic.id, TOTAL, {n: int(d[j].sum()) for n, d in deltas.items()})
+            _add(session, heuristic_id, k, {n: int(d[j, k]) for n, d in deltas.items()})
+        _add(session, heuristic_id, TOTAL, {n: int(d[j].sum()) for n, d in deltas.items()})
     reference_delta = int(after is not None) - int(before is not None)
     if reference_delta:
         session.execute(update(HeuristicStat).where(
-            HeuristicStat.heuristic_id.in_([h.id for h in outputs.heuristics]),
+            HeuristicStat.heuristic_id.in_(outputs.heuristic_ids),
             HeuristicStat.label_index == TOTAL)
             .values(n_reference=HeuristicStat.n_reference + reference_delta))
     publish(session=session, project_id=task.project_id, type="stats.changed",

@@ -77,8 +77,8 @@ def test_recompute_matches_the_pure_computation(session, setup):
     matrix = stats.label_matrix(session=session, task=task, current=current, record_ids=ids)
     analysis = evaluation.LabelMatrixAnalysis(matrix)
     rows = stats.stats_of(session=session, task=task)
-    for j, heuristic in enumerate(current.heuristics):
-        total = rows[heuristic.id][0]
+    for j, heuristic_id in enumerate(current.heuristic_ids):
+        total = rows[heuristic_id][0]
         assert total.label_index == stats.TOTAL
         assert total.coverage == pytest.approx(analysis.coverage()[j])
         assert total.overlaps == pytest.approx(analysis.overlaps()[j])
