@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from heuristics import evaluation
@@ -272,10 +272,20 @@ def apply_reference_change(*, session: Session, task: LabelingTask, record_id: i
                       references={record_id: reference}) for reference in (before, after))
     deltas = {name: getattr(new, name) - getattr(old, name)
               for name in ("tp", "fp", "fn", "span_tp", "span_fp", "span_fn")}
+    changes = []
     for j, heuristic_id in enumerate(outputs.heuristic_ids):
-        for k in range(len(task.labels)):
-            _add(session, heuristic_id, k, {n: int(d[j, k]) for n, d in deltas.items()})
-        _add(session, heuristic_id, TOTAL, {n: int(d[j].sum()) for n, d in deltas.items()})
+        for k in [*range(len(task.labels)), TOTAL]:
+            values = {n: int(d[j].sum() if k == TOTAL else d[j, k]) for n, d in deltas.items()}
+            if any(values.values()):
+                changes.append({"h": heuristic_id, "k": k, **{f"d_{n}": v
+                                                               for n, v in values.items()}})
+    if changes:
+        table = HeuristicStat.__table__
+        session.connection().execute(
+            update(table)
+            .where(table.c.heuristic_id == bindparam("h"), table.c.label_index == bindparam("k"))
+            .values({table.c[n]: table.c[n] + bindparam(f"d_{n}") for n in deltas}),
+            changes)
     reference_delta = int(after is not None) - int(before is not None)
     if reference_delta:
         session.execute(update(HeuristicStat).where(
@@ -285,15 +295,6 @@ def apply_reference_change(*, session: Session, task: LabelingTask, record_id: i
     publish(session=session, project_id=task.project_id, type="stats.changed",
             payload={"task_id": task.id, "record_id": record_id})
     return True
-
-
-def _add(session: Session, heuristic_id: int, label_index: int, deltas: dict[str, int]) -> None:
-    changed = {getattr(HeuristicStat, name): getattr(HeuristicStat, name) + value
-               for name, value in deltas.items() if value}
-    if changed:
-        session.execute(update(HeuristicStat).where(
-            HeuristicStat.heuristic_id == heuristic_id,
-            HeuristicStat.label_index == label_index).values(changed))
 
 
 def stats_of(*, session: Session, task: LabelingTask) -> dict[int, list[HeuristicStat]]:

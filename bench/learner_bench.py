@@ -1,0 +1,143 @@
+"""A LogisticRegression learner through Heurist's whole path vs bare scikit-learn.
+
+Run: ``make bench`` (or ``.venv/bin/python bench/learner_bench.py [--records N]``).
+
+Both fit and predict on the same (n_records x 384) float32 vectors with a reference label
+for every record. Bare: ``LogisticRegression().fit(X, y)`` then ``predict_proba(X)``.
+Heurist: the worker's learner run in this process — vectors and reference labels read
+from SQLite, written as .npy for the sandbox, the user's class fitted there with 2-fold
+cross-fitting (``train_test_split=0.5``: every labelled record is scored by a model that
+did not see it), probabilities read back, outputs and artifacts written. Goal: <= 1.3x.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import tempfile
+import time
+
+import numpy as np
+
+LEARNER = '''
+from sklearn.linear_model import LogisticRegression
+from heuristics import LearningClassifier, params_fit, params_inference
+
+class BenchLearner(LearningClassifier):
+    def __init__(self):
+        self.model = LogisticRegression()
+
+    @params_fit(embedding_name="text-bench", train_test_split=0.5)
+    def fit(self, embeddings, labels):
+        self.fit_model(embeddings, labels)
+
+    @params_inference(min_confidence=0.8, label_names=None)
+    def predict_proba(self, embeddings):
+        return self.predict_proba_model(embeddings)
+'''
+
+
+def vectors(n: int, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 2, n)
+    centres = rng.normal(size=(2, 384))
+    X = rng.normal(size=(n, 384)) + 0.05 * centres[labels]
+    return (X / np.linalg.norm(X, axis=1, keepdims=True)).astype(np.float32), labels
+
+
+def bare(X: np.ndarray, y: np.ndarray) -> float:
+    from sklearn.linear_model import LogisticRegression
+
+    start = time.perf_counter()
+    model = LogisticRegression().fit(X, y)
+    model.predict_proba(X)
+    return time.perf_counter() - start
+
+
+def through_heurist(X: np.ndarray, y: np.ndarray) -> tuple[float, dict]:
+    os.environ["HEURIST_DATA_DIR"] = tempfile.mkdtemp()
+    from sqlalchemy import insert, select
+
+    from store.auth import create_user
+    from store.db import create_db_engine, migrate, session_factory
+    from store.embeddings import write_vectors
+    from store.heuristics import create_heuristic, create_heuristic_run
+    from store.importing import import_records
+    from store.models import (
+        Embedding,
+        EmbeddingLevel,
+        HeuristicKind,
+        ManualLabel,
+        Record,
+        Run,
+        RunChunk,
+        RunStatus,
+        TaskKind,
+    )
+    from store.projects import create_project, find_attribute
+    from store.settings import get_settings
+    from store.tasks import create_task
+    from workers import execution
+
+    engine = create_db_engine(get_settings().resolved_database_url())
+    migrate(engine)
+    sessions = session_factory(engine)
+    with sessions() as session:
+        user, _ = create_user(session=session, name="bench")
+        project = create_project(session=session, name="bench", description="", owner=user)
+        payload = ("text\n" + "".join(f"record {i}\n" for i in range(len(X)))).encode()
+        import_records(session=session, project=project, fmt="csv",
+                       open_stream=lambda: io.BytesIO(payload))
+        task = create_task(session=session, project=project, name="t",
+                           kind=TaskKind.CLASSIFICATION, labels=["ham", "spam"])
+        embedding = Embedding(project_id=project.id, attribute=find_attribute(project, "text"),
+                              name="text-bench", model="bench", level=EmbeddingLevel.RECORD,
+                              dims=384, state=RunStatus.SUCCEEDED)
+        session.add(embedding)
+        session.flush()
+        ids = session.scalars(select(Record.id).where(Record.project_id == project.id)
+                              .order_by(Record.id)).all()
+        for start in range(0, len(ids), 10_000):
+            write_vectors(session=session, embedding=embedding,
+                          record_ids=ids[start:start + 10_000],
+                          vectors=list(X[start:start + 10_000]))
+        label_ids = [label.id for label in task.labels]
+        session.execute(insert(ManualLabel), [
+            {"record_id": rid, "task_id": task.id, "label_id": label_ids[c],
+             "annotator_id": user.id, "is_gold": False, "slot": ""}
+            for rid, c in zip(ids, y.tolist(), strict=True)])
+        session.commit()
+        heuristic = create_heuristic(session=session, task=task, name="learner",
+                                     source=LEARNER, kind=HeuristicKind.ACTIVE_LEARNER)
+        run_id = create_heuristic_run(session=session, heuristic=heuristic).id
+    start = time.perf_counter()
+    execution.start_run(run_id)
+    with sessions() as session:
+        positions = [c.position for c in session.query(RunChunk).filter_by(run_id=run_id)]
+    for position in positions:
+        execution.process_chunk(run_id, position)
+    elapsed = time.perf_counter() - start
+    with sessions() as session:
+        run = session.get(Run, run_id)
+        assert run.status is RunStatus.SUCCEEDED, run.error
+        return elapsed, run.metrics
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=100_000)
+    args = parser.parse_args()
+    X, y = vectors(args.records)
+    plain = bare(X, y)
+    ours, metrics = through_heurist(X, y)
+    ratio = ours / plain
+    print(f"{args.records:,} x 384 vectors, LogisticRegression, every record labelled")
+    print(f"bare sklearn fit + predict_proba:         {plain:6.2f} s")
+    print(f"Heurist learner run (2-fold cross-fit):   {ours:6.2f} s  "
+          f"held-out accuracy {metrics['held_out']['accuracy']:.3f}")
+    print(f"ratio: {ratio:.2f}x  (goal <= 1.3x: {'met' if ratio <= 1.3 else 'MISSED'})")
+
+
+if __name__ == "__main__":
+    main()
