@@ -32,6 +32,9 @@ bench: setup services
 	$(BIN)/python bench/import_bench.py
 	$(BIN)/python bench/embed_bench.py
 	$(BIN)/python bench/lf_bench.py
+	$(BIN)/python bench/stats_bench.py
+	$(BIN)/python bench/learner_bench.py
+	$(BIN)/python bench/ws_quality.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
