@@ -336,9 +336,16 @@ class StatsRow:
 
 @dataclass(frozen=True)
 class HeuristicReport:
-    heuristic: Heuristic
+    heuristic_id: int
+    name: str
+    kind: str
     revision: int
-    total_row: HeuristicStat
+    run_id: int
+    n_reference: int
+    hits: int
+    coverage: float | None
+    overlaps: float | None
+    conflicts: float | None
     total: StatsRow
     labels: list[StatsRow]
 
@@ -348,36 +355,51 @@ def _number(value: float) -> float | None:
 
 
 def task_report(*, session: Session, task: LabelingTask) -> list[HeuristicReport]:
-    """Stored statistics of each heuristic with precision, recall, F1 and Wilson bounds."""
+    """Stored statistics of each heuristic with precision, recall, F1 and Wilson bounds,
+    computed for all heuristics and labels at once."""
     names = [label.name for label in task.labels]
+    n_rows = len(names) + 1  # the labels, then the total row
     rows = session.execute(
-        select(HeuristicStat, Heuristic, HeuristicRevision.number)
+        select(HeuristicStat.heuristic_id, HeuristicStat.label_index, HeuristicStat.tp,
+               HeuristicStat.fp, HeuristicStat.fn, HeuristicStat.span_tp,
+               HeuristicStat.span_fp, HeuristicStat.span_fn, HeuristicStat.run_id,
+               HeuristicStat.hits, HeuristicStat.coverage, HeuristicStat.overlaps,
+               HeuristicStat.conflicts, HeuristicStat.n_reference, Heuristic.name,
+               Heuristic.kind, HeuristicRevision.number)
         .join(Heuristic, Heuristic.id == HeuristicStat.heuristic_id)
         .join(Run, Run.id == HeuristicStat.run_id)
         .join(HeuristicRevision, HeuristicRevision.id == Run.revision_id)
         .where(Heuristic.task_id == task.id)
         .order_by(HeuristicStat.heuristic_id, HeuristicStat.label_index)).all()
-    grouped: dict[int, list] = {}
-    for stat, heuristic, number in rows:
-        grouped.setdefault(heuristic.id, []).append((stat, heuristic, number))
+    heuristic_ids = list(dict.fromkeys(row.heuristic_id for row in rows))
+    if not heuristic_ids:
+        return []
+    position = {h: i for i, h in enumerate(heuristic_ids)}
+    table = np.zeros((len(heuristic_ids), n_rows, 6), dtype=np.int64)
+    totals = {}
+    for row in rows:
+        column = len(names) if row.label_index == TOTAL else row.label_index
+        table[position[row.heuristic_id], column] = row[2:8]
+        if row.label_index == TOTAL:
+            totals[row.heuristic_id] = row
+    counts = evaluation.Counts(tp=table[..., 0], fp=table[..., 1], fn=table[..., 2])
+    precision, recall, f1 = counts.precision, counts.recall, counts.f1
+    low, high = counts.wilson_interval()
     reports = []
-    for entries in grouped.values():
-        stat_rows = [stat for stat, _, _ in entries]
-        ordered = stat_rows[1:] + stat_rows[:1]  # labels, then the total row
-        counts = evaluation.Counts(
-            tp=np.array([[r.tp for r in ordered]]), fp=np.array([[r.fp for r in ordered]]),
-            fn=np.array([[r.fn for r in ordered]]))
-        low, high = counts.wilson_interval()
-        served = [StatsRow(label=names[r.label_index] if r.label_index != TOTAL else None,
-                           tp=r.tp, fp=r.fp, fn=r.fn,
-                           precision=_number(counts.precision[0, i]),
-                           recall=_number(counts.recall[0, i]), f1=_number(counts.f1[0, i]),
-                           precision_low=_number(low[0, i]),
-                           precision_high=_number(high[0, i]), span_tp=r.span_tp,
-                           span_fp=r.span_fp, span_fn=r.span_fn)
-                  for i, r in enumerate(ordered)]
-        _, heuristic, number = entries[0]
-        reports.append(HeuristicReport(heuristic=heuristic, revision=number,
-                                       total_row=stat_rows[0], total=served[-1],
-                                       labels=served[:-1]))
+    for i, heuristic_id in enumerate(heuristic_ids):
+        served = [StatsRow(label=names[k] if k < len(names) else None,
+                           tp=int(table[i, k, 0]), fp=int(table[i, k, 1]),
+                           fn=int(table[i, k, 2]), precision=_number(precision[i, k]),
+                           recall=_number(recall[i, k]), f1=_number(f1[i, k]),
+                           precision_low=_number(low[i, k]), precision_high=_number(high[i, k]),
+                           span_tp=int(table[i, k, 3]), span_fp=int(table[i, k, 4]),
+                           span_fn=int(table[i, k, 5]))
+                  for k in range(n_rows)]
+        total = totals[heuristic_id]
+        reports.append(HeuristicReport(
+            heuristic_id=heuristic_id, name=total.name, kind=total.kind.value,
+            revision=total.number, run_id=total.run_id, n_reference=total.n_reference,
+            hits=total.hits, coverage=_number(total.coverage),
+            overlaps=_number(total.overlaps), conflicts=_number(total.conflicts),
+            total=served[-1], labels=served[:-1]))
     return reports

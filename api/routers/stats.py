@@ -10,22 +10,11 @@ from store.tasks import get_task
 router = APIRouter(prefix="/projects/{project_id}/tasks/{task_id}/stats", tags=["statistics"])
 
 
-def _nan_free(value: float | None) -> float | None:
-    return None if value is None or value != value else value
-
-
 def _report_public(task_id: int, reports: list[stats.HeuristicReport]) -> TaskStatsPublic:
-    data = []
-    for report in reports:
-        row = report.total_row
-        data.append(HeuristicStatsPublic(
-            heuristic_id=report.heuristic.id, name=report.heuristic.name,
-            kind=report.heuristic.kind.value, revision=report.revision, run_id=row.run_id,
-            n_reference=row.n_reference, coverage=_nan_free(row.coverage), hits=row.hits,
-            overlaps=_nan_free(row.overlaps), conflicts=_nan_free(row.conflicts),
-            total=LabelStats(**vars(report.total)),
-            labels=[LabelStats(**vars(r)) for r in report.labels]))
-    return TaskStatsPublic(task_id=task_id, data=data)
+    return TaskStatsPublic(task_id=task_id, data=[
+        HeuristicStatsPublic(**{**vars(report), "total": LabelStats(**vars(report.total)),
+                                "labels": [LabelStats(**vars(r)) for r in report.labels]})
+        for report in reports])
 
 
 @router.get("", response_model=TaskStatsPublic)
