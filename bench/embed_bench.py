@@ -15,7 +15,6 @@ local PostgreSQL and Redis for part (b); creates and drops its own database.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import subprocess
@@ -25,21 +24,12 @@ import time
 import uuid
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-DATASETS = ROOT.parent / "shared" / "datasets"
+from common import ROOT, run_in_process, youtube_comments
+
 SERVER = "postgresql://postgres@127.0.0.1:5432"
 REDIS = "redis://127.0.0.1:6379/12"
 
 
-def comments(n: int) -> list[str]:
-    texts = []
-    for path in sorted((DATASETS / "youtube").glob("*.csv")):
-        with path.open(encoding="utf-8", newline="") as handle:
-            texts += [row["CONTENT"] for row in csv.DictReader(handle)]
-    if not texts:
-        with (ROOT / "store" / "fixtures" / "youtube_sample.csv").open(encoding="utf-8") as f:
-            texts = [row["CONTENT"] for row in csv.DictReader(f)]
-    return [texts[i % len(texts)] for i in range(n)]
 
 
 def in_process(texts: list[str]) -> tuple[float, float]:
@@ -51,7 +41,7 @@ def in_process(texts: list[str]) -> tuple[float, float]:
     from store.db import create_db_engine, migrate, session_factory
     from store.embeddings import create_embedding
     from store.importing import import_records
-    from store.models import EmbeddingLevel, RunChunk
+    from store.models import EmbeddingLevel
     from store.projects import create_project
     from store.settings import get_settings
     from workers import execution
@@ -75,11 +65,7 @@ def in_process(texts: list[str]) -> tuple[float, float]:
                                   level=EmbeddingLevel.RECORD)
         run_id = run.id
     start = time.perf_counter()
-    execution.start_run(run_id)
-    with session_factory(engine)() as session:
-        positions = [c.position for c in session.query(RunChunk).filter_by(run_id=run_id)]
-    for position in positions:
-        execution.process_chunk(run_id, position)
+    run_in_process(session_factory(engine), run_id)
     ours = time.perf_counter() - start
     with session_factory(engine)() as session:
         from store.models import Run
@@ -163,7 +149,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--texts", type=int, default=2_000)
     args = parser.parse_args()
-    texts = comments(args.texts)
+    texts = youtube_comments(args.texts)
     bare, ours = in_process(texts)
     print(f"(a) {len(texts):,} texts, same process")
     print(f"    bare SentenceTransformer.encode: {bare:6.2f} s  ({len(texts) / bare:6.0f} texts/s)")

@@ -19,6 +19,7 @@ import tempfile
 import time
 
 import numpy as np
+from common import run_in_process
 
 LEARNER = '''
 from sklearn.linear_model import LogisticRegression
@@ -71,14 +72,12 @@ def through_heurist(X: np.ndarray, y: np.ndarray) -> tuple[float, dict]:
         ManualLabel,
         Record,
         Run,
-        RunChunk,
         RunStatus,
         TaskKind,
     )
     from store.projects import create_project, find_attribute
     from store.settings import get_settings
     from store.tasks import create_task
-    from workers import execution
 
     engine = create_db_engine(get_settings().resolved_database_url())
     migrate(engine)
@@ -112,11 +111,7 @@ def through_heurist(X: np.ndarray, y: np.ndarray) -> tuple[float, dict]:
                                      source=LEARNER, kind=HeuristicKind.ACTIVE_LEARNER)
         run_id = create_heuristic_run(session=session, heuristic=heuristic).id
     start = time.perf_counter()
-    execution.start_run(run_id)
-    with sessions() as session:
-        positions = [c.position for c in session.query(RunChunk).filter_by(run_id=run_id)]
-    for position in positions:
-        execution.process_chunk(run_id, position)
+    run_in_process(sessions, run_id)
     elapsed = time.perf_counter() - start
     with sessions() as session:
         run = session.get(Run, run_id)

@@ -12,16 +12,14 @@ loop + 1 s.
 from __future__ import annotations
 
 import argparse
-import csv
 import io
 import json
 import os
 import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-DATASETS = ROOT.parent / "shared" / "datasets"
+from common import run_in_process, youtube_comments
+
 SOURCE = '''
 KEYWORDS = ("check out", "subscribe", "my channel", "free", "http")
 
@@ -31,15 +29,6 @@ def lf(record):
 '''
 
 
-def comments(n: int) -> list[str]:
-    texts = []
-    for path in sorted((DATASETS / "youtube").glob("*.csv")):
-        with path.open(encoding="utf-8", newline="") as handle:
-            texts += [row["CONTENT"] for row in csv.DictReader(handle)]
-    if not texts:
-        with (ROOT / "store" / "fixtures" / "youtube_sample.csv").open(encoding="utf-8") as f:
-            texts = [row["CONTENT"] for row in csv.DictReader(f)]
-    return [texts[i % len(texts)] for i in range(n)]
 
 
 def plain_loop(records: list[dict]) -> tuple[float, list]:
@@ -69,11 +58,10 @@ def worker_path(texts: list[str]) -> tuple[float, dict]:
     from store.db import create_db_engine, migrate, session_factory
     from store.heuristics import create_heuristic, create_heuristic_run
     from store.importing import import_records
-    from store.models import Run, RunChunk, TaskKind
+    from store.models import Run, TaskKind
     from store.projects import create_project
     from store.settings import get_settings
     from store.tasks import create_task
-    from workers import execution
 
     engine = create_db_engine(get_settings().resolved_database_url())
     migrate(engine)
@@ -90,11 +78,7 @@ def worker_path(texts: list[str]) -> tuple[float, dict]:
                                      source=SOURCE)
         run_id = create_heuristic_run(session=session, heuristic=heuristic).id
     start = time.perf_counter()
-    execution.start_run(run_id)
-    with sessions() as session:
-        positions = [c.position for c in session.query(RunChunk).filter_by(run_id=run_id)]
-    for position in positions:
-        execution.process_chunk(run_id, position)
+    run_in_process(sessions, run_id)
     elapsed = time.perf_counter() - start
     with sessions() as session:
         run = session.get(Run, run_id)
@@ -106,7 +90,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=100_000)
     args = parser.parse_args()
-    texts = comments(args.records)
+    texts = youtube_comments(args.records)
     records = [{"id": i, "data": {"text": t}} for i, t in enumerate(texts)]
     plain, expected = plain_loop(records)
     sandbox, outputs = sandboxed(records)

@@ -85,9 +85,14 @@ class LabelingFunctionJob:
         pass
 
     def succeeded(self, session: Session, run: Run) -> None:
-        heuristic = session.get(Heuristic, run.heuristic_id)
-        stats.recompute(session=session, task=heuristic.task)
-        session.commit()
+        refresh_statistics(session, run)
+
+
+def refresh_statistics(session: Session, run: Run) -> None:
+    """A heuristic's run succeeded: its task's statistics now rest on it. Commits."""
+    heuristic = session.get(Heuristic, run.heuristic_id)
+    stats.recompute(session=session, task=heuristic.task)
+    session.commit()
 
 
 @dataclass(frozen=True)

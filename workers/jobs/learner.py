@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 from heuristics.errors import InvalidInputError
 from store import embeddings as vectors
 from store import heuristics as store
-from store import stats
 from store.models import (
     Embedding,
     EmbeddingLevel,
@@ -36,7 +35,7 @@ from store.reference import reference_labels
 from store.runs import append_log
 from workers.context import settings
 from workers.jobs import Heartbeat
-from workers.jobs.labeling_function import sandbox_for
+from workers.jobs.labeling_function import refresh_statistics, sandbox_for
 
 OUTSIDE = "OUTSIDE"
 
@@ -188,9 +187,7 @@ class LearnerJob:
         pass
 
     def succeeded(self, session: Session, run: Run) -> None:
-        heuristic = session.get(Heuristic, run.heuristic_id)
-        stats.recompute(session=session, task=heuristic.task)
-        session.commit()
+        refresh_statistics(session, run)
 
 
 def _token_labels(spans: Any, n_tokens: int) -> list[str] | None:
