@@ -20,6 +20,7 @@ from api.routers import (
     stats,
     tasks,
     users,
+    weak_supervision,
 )
 from store.db import create_db_engine, migrate, session_factory
 from store.settings import Settings, get_settings
@@ -51,7 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     api = APIRouter(prefix=API_PREFIX)
     for module in (users, projects, tasks, records, manual_labels, embeddings, runs, events,
-                   heuristics, stats):
+                   heuristics, stats, weak_supervision):
         api.include_router(module.router)
     app.include_router(api)
     _serve_frontend(app)

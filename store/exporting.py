@@ -9,9 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from store.manual_labels import manual_labels_of
-from store.models import LabelingTask, ManualLabel, Project, Record
+from store.models import LabelingTask, ManualLabel, Output, Project, Record
 from store.records import tasks_of
-from store.reference import reference_of
+from store.reference import reference_labels, reference_of
 
 BATCH = 2_000
 
@@ -64,3 +64,33 @@ def export_rows(*, session: Session, project: Project) -> Iterator[dict]:
                     else None
                 row[f"{task.name}__manual_labels"] = [_manual_label_entry(v) for v in votes]
             yield row
+
+
+def weak_label_columns(project: Project) -> list[str]:
+    return ["external_id", *(a.name for a in project.attributes), "weak_label", "confidence",
+            "reference"]
+
+
+def weak_label_rows(*, session: Session, task: LabelingTask, run_id: int) -> Iterator[dict]:
+    """Every record with its weak label and confidence from the run (None where the run gave
+    none) and its reference label, ``BATCH`` records at a time."""
+    names = {label.id: label.name for label in task.labels}
+    references = reference_labels(session=session, task=task)
+    attributes = [a.name for a in task.project.attributes]
+    last_id = 0
+    while True:
+        records = session.execute(
+            select(Record.id, Record.external_id, Record.data)
+            .where(Record.project_id == task.project_id, Record.id > last_id)
+            .order_by(Record.id).limit(BATCH)).all()
+        if not records:
+            return
+        last_id = records[-1][0]
+        weak = {rid: (label_id, confidence) for rid, label_id, confidence in session.execute(
+            select(Output.record_id, Output.label_id, Output.confidence).where(
+                Output.run_id == run_id, Output.record_id.between(records[0][0], last_id)))}
+        for rid, external_id, data in records:
+            label_id, confidence = weak.get(rid, (None, None))
+            yield {"external_id": external_id, **{a: data.get(a) for a in attributes},
+                   "weak_label": names.get(label_id), "confidence": confidence,
+                   "reference": _plain(references.get(rid))}

@@ -34,6 +34,7 @@ from store.runs import create_run
 
 LABELING_FUNCTION_RUN = "labeling_function"
 ACTIVE_LEARNER_RUN = "active_learner"
+WEAK_SUPERVISION_RUN = "weak_supervision"
 DEFAULT_REFIT_EVERY = 10
 
 
@@ -149,6 +150,29 @@ def create_heuristic_run(*, session: Session, heuristic: Heuristic) -> Run:
     run.heuristic_id, run.revision_id = heuristic.id, revision.id
     session.commit()
     return run
+
+
+def create_weak_supervision_run(*, session: Session, task: LabelingTask, method: str,
+                                heuristic_ids: list[int] | None,
+                                min_confidence: float) -> Run:
+    """A queued weak-supervision run of the task; commits."""
+    known = {h.id for h in list_heuristics(session=session, project=task.project,
+                                           task_id=task.id)}
+    unknown = sorted(set(heuristic_ids or ()) - known)
+    if unknown:
+        raise InvalidInputError(f"heuristics {unknown} do not belong to task {task.name!r}",
+                                field="heuristic_ids")
+    return create_run(session=session, project_id=task.project_id, kind=WEAK_SUPERVISION_RUN,
+                      params={"task_id": task.id, "method": method,
+                              "heuristic_ids": heuristic_ids or None,
+                              "min_confidence": min_confidence})
+
+
+def latest_weak_supervision(*, session: Session, task: LabelingTask) -> Run | None:
+    runs = session.scalars(select(Run).where(
+        Run.kind == WEAK_SUPERVISION_RUN, Run.project_id == task.project_id,
+        Run.status == RunStatus.SUCCEEDED).order_by(Run.id.desc()))
+    return next((run for run in runs if run.params.get("task_id") == task.id), None)
 
 
 def _count_manual_labels(session: Session, task: LabelingTask) -> int:

@@ -41,8 +41,10 @@ def job_for(kind: str) -> Job:
     from workers.jobs.embedding import EmbeddingJob
     from workers.jobs.labeling_function import LabelingFunctionJob
     from workers.jobs.learner import LearnerJob
+    from workers.jobs.weak_supervision import WeakSupervisionJob
 
     jobs: dict[str, Job] = {EmbeddingJob.kind: EmbeddingJob(),
                             LabelingFunctionJob.kind: LabelingFunctionJob(),
-                            LearnerJob.kind: LearnerJob()}
+                            LearnerJob.kind: LearnerJob(),
+                            WeakSupervisionJob.kind: WeakSupervisionJob()}
     return jobs[kind]
