@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import io
+import json
 from collections import defaultdict
 from collections.abc import Iterator
 
+import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from store import stats
 from store.manual_labels import manual_labels_of
-from store.models import LabelingTask, ManualLabel, Output, Project, Record
+from store.models import Heuristic, LabelingTask, ManualLabel, Output, Project, Record
 from store.records import tasks_of
 from store.reference import reference_labels, reference_of
 
@@ -94,3 +98,43 @@ def weak_label_rows(*, session: Session, task: LabelingTask, run_id: int) -> Ite
             yield {"external_id": external_id, **{a: data.get(a) for a in attributes},
                    "weak_label": names.get(label_id), "confidence": confidence,
                    "reference": _plain(references.get(rid))}
+
+
+def label_matrix_npz(*, session: Session, task: LabelingTask) -> bytes:
+    """The task's label matrix as Snorkel takes it: an .npz with ``L`` (int, -1 = abstain,
+    labels as indices into ``labels``), ``heuristics`` (column names), ``labels`` and
+    ``record_ids`` (external ids, row order)."""
+    current = stats.current_outputs(session=session, task=task)
+    rows = session.execute(select(Record.id, Record.external_id).where(
+        Record.project_id == task.project_id).order_by(Record.id)).all()
+    record_ids = np.asarray([rid for rid, _ in rows], dtype=np.int64)
+    matrix = stats.label_matrix(session=session, task=task, current=current,
+                                record_ids=record_ids)
+    names = dict(session.execute(select(Heuristic.id, Heuristic.name).where(
+        Heuristic.task_id == task.id)).all())
+    buffer = io.BytesIO()
+    np.savez(buffer, L=matrix, heuristics=np.array([names[h] for h in current.heuristic_ids]),
+             labels=np.array([label.name for label in task.labels]),
+             record_ids=np.array([external for _, external in rows]))
+    return buffer.getvalue()
+
+
+def label_studio_predictions(*, session: Session, task: LabelingTask, run_id: int,
+                             model_version: str, text_attribute: str) -> Iterator[bytes]:
+    """Label Studio tasks with predictions (``result``, ``score``, ``model_version``) for
+    the records the run labelled, as one streamed JSON array."""
+    names = {label.id: label.name for label in task.labels}
+    yield b"["
+    first = True
+    for record_id, data, external_id, label_id, confidence in session.execute(
+            select(Record.id, Record.data, Record.external_id, Output.label_id,
+                   Output.confidence).join(Output, Output.record_id == Record.id)
+            .where(Output.run_id == run_id).order_by(Record.id)):
+        item = {"id": record_id, "data": {**data, "external_id": external_id},
+                "predictions": [{"model_version": model_version, "score": confidence,
+                                 "result": [{"from_name": task.name, "to_name": text_attribute,
+                                             "type": "choices",
+                                             "value": {"choices": [names[label_id]]}}]}]}
+        yield (b"" if first else b",") + json.dumps(item, ensure_ascii=False).encode()
+        first = False
+    yield b"]"

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Literal
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
@@ -54,12 +54,34 @@ def read_weak_supervision(task_id: int, project: ViewableProject, session: Sessi
     return _latest(session, project, task_id)[1]
 
 
+@router.get("/label-matrix", response_class=Response)
+def export_label_matrix(task_id: int, project: ViewableProject, session: SessionDep):
+    """The current label matrix for Snorkel: .npz with L, heuristics, labels, record_ids."""
+    task = get_task(session=session, project=project, task_id=task_id)
+    return Response(exporting.label_matrix_npz(session=session, task=task),
+                    media_type="application/octet-stream",
+                    headers={"Content-Disposition": 'attachment; filename="label_matrix.npz"'})
+
+
 @router.get("/export", response_class=StreamingResponse)
-def export_weak_labels(task_id: int, project: ViewableProject, session: SessionDep,
-                       request: Request,
-                       format: Literal["csv", "jsonl", "parquet"] = "csv") -> StreamingResponse:
-    """Every record with its weak label, confidence and reference label, streamed."""
+def export_weak_labels(
+    task_id: int, project: ViewableProject, session: SessionDep, request: Request,
+    format: Literal["csv", "jsonl", "parquet", "label-studio"] = "csv",
+) -> StreamingResponse:
+    """Every record with its weak label, confidence and reference label, streamed; or the
+    weakly labelled records as Label Studio predictions."""
     task, run = _latest(session, project, task_id)
+    if format == "label-studio":
+        attribute = next((a.name for a in project.attributes), "text")
+        sessions = request.app.state.sessions
+
+        def predictions() -> Iterator[bytes]:
+            with sessions() as own:
+                yield from exporting.label_studio_predictions(
+                    session=own, task=own.get(LabelingTask, task.id), run_id=run.id,
+                    model_version=f"heurist-run-{run.id}", text_attribute=attribute)
+
+        return StreamingResponse(predictions(), media_type="application/json")
     sessions, task_key, run_id = request.app.state.sessions, task.id, run.id
 
     def body() -> Iterator[bytes]:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 
 import httpx
+import numpy as np
 
 from tests.workers.conftest import Stack
 from tests.workers.test_labeling_functions import (
@@ -61,6 +63,21 @@ def test_weak_labels_equal_an_independent_majority_vote(embedded: Stack):
     assert run["metrics"]["compared"] == len(compared)
     assert abs(run["metrics"]["accuracy"] - accuracy) < 1e-9
     assert run["metrics"]["weakly_labelled"] == sum(bool(r["weak_label"]) for r in weak.values())
+    matrix = np.load(io.BytesIO(httpx.get(f"{embedded.api}{base}/label-matrix",
+                                          headers=embedded.headers, timeout=60).content))
+    assert list(matrix["heuristics"]) == list(RULES) and matrix["L"].shape == (len(rows), 3)
+    row = list(matrix["record_ids"]).index(sorted(rows)[0])
+    first = rows[sorted(rows)[0]]["CONTENT"]
+    assert [int(v) for v in matrix["L"][row]] == [
+        (["ham", "spam"].index(label) if re.search(pattern, first, re.IGNORECASE) else -1)
+        for pattern, label in RULES.values()]
+    studio = httpx.get(f"{embedded.api}{base}/export", params={"format": "label-studio"},
+                       headers=embedded.headers, timeout=60).json()
+    assert len(studio) == run["metrics"]["weakly_labelled"]
+    prediction = studio[0]["predictions"][0]
+    assert prediction["model_version"] == f"heurist-run-{run['id']}"
+    assert prediction["result"][0]["value"]["choices"][0] == \
+        weak[studio[0]["data"]["external_id"]]["weak_label"]
     # the label model runs on the same votes; the latest run is served
     model_run = embedded.post(base, json={"method": "label_model", "min_confidence": 0.6})
     finished = embedded.wait_run(project, model_run.json()["id"])
