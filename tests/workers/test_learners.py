@@ -128,3 +128,54 @@ def test_templates_name_the_tasks_embeddings(embedded: Stack):
             "task_id": task, "name": template["name"], "kind": template["kind"],
             "source": template["source"]})
         assert response.status_code == 201, response.text
+
+
+EXTRACTOR = '''
+from sequencelearn.sequence_tagger import CRFTagger
+from heuristics import LearningExtractor, params_fit, params_inference
+
+class Entities(LearningExtractor):
+    def __init__(self):
+        self.model = CRFTagger(num_epochs=50)
+
+    @params_fit(embedding_name="text-all-MiniLM-L6-v2-token", train_test_split=0.5)
+    def fit(self, embeddings, labels):
+        self.fit_model(embeddings, labels)
+
+    @params_inference(min_confidence=0.5, label_names=None)
+    def predict_proba(self, embeddings):
+        return self.predict_proba_model(embeddings)
+'''
+
+
+def test_extractor_learns_spans_from_conll_labels(embedded: Stack):
+    from store.demo import first_sentences
+
+    embedded.start_worker()
+    lines = first_sentences((DATASETS / "conll2003" / "dev.txt").open(encoding="utf-8"), 120)
+    project = embedded.post("/projects", json={"name": "conll"}).json()["id"]
+    imported = embedded.post(f"/projects/{project}/records/import-conll",
+                             files={"file": ("dev.txt", "".join(lines).encode())}).json()
+    created = embedded.post(f"/projects/{project}/embeddings",
+                            json={"attribute": "text", "level": "token"})
+    assert created.status_code == 202
+    assert embedded.wait_run(project, created.json()["run"]["id"])["status"] == "succeeded"
+    learner = embedded.post(f"/projects/{project}/heuristics", json={
+        "task_id": imported["task_id"], "name": "entities", "kind": "active_learner",
+        "source": EXTRACTOR})
+    assert learner.status_code == 201, learner.text
+    run = run_to_end(embedded, project, learner.json()["id"])
+    assert run["status"] == "succeeded", (run, embedded.logs())
+    blocks = "".join(lines).split("\n\n")
+    with_entities = sum(any(line.split()[-1] != "O" for line in block.splitlines()
+                            if line.strip() and not line.startswith("-DOCSTART-"))
+                        for block in blocks)
+    assert run["metrics"]["n_labelled"] == with_entities
+    assert 0.2 < run["metrics"]["held_out"]["f1"] <= 1.0
+    outputs = embedded.get(f"/projects/{project}/heuristics/{learner.json()['id']}/outputs",
+                           limit=5000)["data"]
+    spans = [o for row in outputs for o in row["outputs"]]
+    assert spans and {s["label"] for s in spans} <= {"PER", "ORG", "LOC", "MISC"}
+    assert all(s["token_end"] > s["token_start"] and 0 < s["confidence"] <= 1 for s in spans)
+    [served] = embedded.get(f"/projects/{project}/tasks/{imported['task_id']}/stats")["data"]
+    assert served["total"]["span_tp"] > 0 and served["n_reference"] == with_entities
