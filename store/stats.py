@@ -79,20 +79,19 @@ def _label_index(task: LabelingTask) -> dict[int, int]:
 
 def label_matrix(*, session: Session, task: LabelingTask, current: CurrentOutputs,
                  record_ids: np.ndarray) -> np.ndarray:
-    """Votes as an int matrix (n_records, n_heuristics); -1 = abstain."""
+    """Votes as an int matrix (n_records, n_heuristics); -1 = abstain. ``record_ids``: all
+    records of the project in id order, or a single record."""
+    return _matrix(_filtered_outputs(session, current, record_ids), task=task,
+                   current=current, record_ids=record_ids)
+
+
+def _matrix(outputs: list[tuple], *, task: LabelingTask, current: CurrentOutputs,
+            record_ids: np.ndarray) -> np.ndarray:
     matrix = np.full((len(record_ids), len(current.run_ids)), -1, dtype=np.int64)
-    if not current.run_ids or not len(record_ids):
-        return matrix
-    column = {run_id: j for j, run_id in enumerate(current.run_ids)}
-    labels = _label_index(task)
-    filters = current.filters(session)
-    rows = [(run_id, record_id, label_id) for run_id, record_id, label_id, confidence
-            in session.execute(select(Output.run_id, Output.record_id, Output.label_id,
-                                      Output.confidence)
-                               .where(Output.run_id.in_(current.run_ids)))
-            if filters[run_id].accepts(label_id, confidence)]
-    if rows:
-        data = np.asarray(rows, dtype=np.int64)
+    if outputs:
+        column = {run_id: j for j, run_id in enumerate(current.run_ids)}
+        labels = _label_index(task)
+        data = np.asarray([row[:3] for row in outputs], dtype=np.int64)
         positions = np.searchsorted(record_ids, data[:, 1])
         columns = np.fromiter((column[r] for r in data[:, 0]), dtype=np.int64, count=len(data))
         values = np.fromiter((labels[lb] for lb in data[:, 2]), dtype=np.int64, count=len(data))
@@ -144,20 +143,21 @@ def _references(session: Session, task: LabelingTask, override: dict[int, object
 
 
 def count(*, session: Session, task: LabelingTask, current: CurrentOutputs,
-          record_ids: np.ndarray, references: dict[int, object] | None = None) -> TaskCounts:
-    """Counts of the current heuristics on ``record_ids`` (all records, or one record with
-    ``references`` given to count it against another reference)."""
+          record_ids: np.ndarray, references: dict[int, object] | None = None,
+          outputs: list[tuple] | None = None) -> TaskCounts:
+    """Counts of the current heuristics on ``record_ids`` (sorted: all records, or one
+    record with ``references`` given to count it against another reference). ``outputs``
+    are the votes from ``_filtered_outputs``, when the caller has them already."""
     n_labels, n_heuristics = len(task.labels), len(current.run_ids)
     column = {run_id: j for j, run_id in enumerate(current.run_ids)}
     position = _label_index(task)
     names = {label.name: k for k, label in enumerate(task.labels)}
-    outputs = _filtered_outputs(session, current, record_ids)
+    if outputs is None:
+        outputs = _filtered_outputs(session, current, record_ids)
     refs = _references(session, task, references)
     rows = {rid: i for i, rid in enumerate(record_ids.tolist())}
     if task.kind is TaskKind.CLASSIFICATION:
-        matrix = np.full((len(record_ids), n_heuristics), -1, dtype=np.int64)
-        for run_id, rid, label_id, _, _ in outputs:
-            matrix[rows[rid], column[run_id]] = position[label_id]
+        matrix = _matrix(outputs, task=task, current=current, record_ids=record_ids)
         reference = np.full(len(record_ids), -1, dtype=np.int64)
         for rid, name in refs.items():
             reference[rows[rid]] = names[name]
@@ -268,8 +268,10 @@ def apply_reference_change(*, session: Session, task: LabelingTask, record_id: i
     outputs = CurrentOutputs([h for h, _ in current.values()], list(current),
                              {run_id: f for run_id, (_, f) in current.items()})
     record = np.asarray([record_id], dtype=np.int64)
+    votes = _filtered_outputs(session, outputs, record)
     old, new = (count(session=session, task=task, current=outputs, record_ids=record,
-                      references={record_id: reference}) for reference in (before, after))
+                      references={record_id: reference}, outputs=votes)
+                for reference in (before, after))
     deltas = {name: getattr(new, name) - getattr(old, name)
               for name in ("tp", "fp", "fn", "span_tp", "span_fp", "span_fn")}
     changes = []
