@@ -131,12 +131,15 @@ def list_heuristics(*, session: Session, project: Project,
     return list(session.scalars(query.order_by(Heuristic.id)))
 
 
-def delete_heuristic(*, session: Session, heuristic: Heuristic) -> None:
+def delete_heuristic(*, session: Session, heuristic: Heuristic) -> list[Run]:
+    """Delete the heuristic and its outputs; commits. Returns the weak-supervision run queued
+    again because the task's heuristics changed (see :func:`weak_supervision_due`)."""
     task = heuristic.task
     session.delete(heuristic)
     session.flush()
     stats.recompute(session=session, task=task)
     session.commit()
+    return weak_supervision_due(session=session, task=task)
 
 
 def create_heuristic_run(*, session: Session, heuristic: Heuristic) -> Run:
@@ -153,26 +156,52 @@ def create_heuristic_run(*, session: Session, heuristic: Heuristic) -> Run:
 
 
 def create_weak_supervision_run(*, session: Session, task: LabelingTask, method: str,
-                                heuristic_ids: list[int] | None,
-                                min_confidence: float) -> Run:
-    """A queued weak-supervision run of the task; commits."""
+                                heuristic_ids: list[int] | None, min_confidence: float,
+                                auto_rerun: bool = False) -> Run:
+    """A queued weak-supervision run of the task; commits. With ``auto_rerun`` the run is
+    repeated with the same settings whenever a heuristic of the task gets a new output or is
+    deleted (see :func:`weak_supervision_due`)."""
     known = {h.id for h in list_heuristics(session=session, project=task.project,
                                            task_id=task.id)}
     unknown = sorted(set(heuristic_ids or ()) - known)
     if unknown:
         raise InvalidInputError(f"heuristics {unknown} do not belong to task {task.name!r}",
                                 field="heuristic_ids")
+    if task.kind is TaskKind.MULTILABEL and method == "label_model":
+        raise InvalidInputError("multi-label tasks aggregate with majority or weighted votes: "
+                                "a label model needs votes that disagree", field="method")
     return create_run(session=session, project_id=task.project_id, kind=WEAK_SUPERVISION_RUN,
                       params={"task_id": task.id, "method": method,
                               "heuristic_ids": heuristic_ids or None,
-                              "min_confidence": min_confidence})
+                              "min_confidence": min_confidence, "auto_rerun": auto_rerun})
 
 
-def latest_weak_supervision(*, session: Session, task: LabelingTask) -> Run | None:
-    runs = session.scalars(select(Run).where(
-        Run.kind == WEAK_SUPERVISION_RUN, Run.project_id == task.project_id,
-        Run.status == RunStatus.SUCCEEDED).order_by(Run.id.desc()))
+def latest_weak_supervision(*, session: Session, task: LabelingTask,
+                            status: RunStatus | None = RunStatus.SUCCEEDED) -> Run | None:
+    """The task's newest weak-supervision run (of any status with ``status=None``)."""
+    query = select(Run).where(Run.kind == WEAK_SUPERVISION_RUN,
+                              Run.project_id == task.project_id)
+    if status is not None:
+        query = query.where(Run.status == status)
+    runs = session.scalars(query.order_by(Run.id.desc()))
     return next((run for run in runs if run.params.get("task_id") == task.id), None)
+
+
+def weak_supervision_due(*, session: Session, task: LabelingTask) -> list[Run]:
+    """The heuristics of the task changed: repeat its newest weak-supervision run if that
+    asked for ``auto_rerun`` and no repetition is queued yet (debounced). Commits."""
+    last = latest_weak_supervision(session=session, task=task, status=None)
+    if last is None or not last.params.get("auto_rerun") or last.status is RunStatus.QUEUED:
+        return []
+    known = {h.id for h in list_heuristics(session=session, project=task.project,
+                                           task_id=task.id)}
+    chosen = last.params.get("heuristic_ids")
+    kept = [h for h in chosen if h in known] if chosen else None
+    if chosen and not kept:
+        return []
+    return [create_weak_supervision_run(
+        session=session, task=task, method=last.params.get("method", "auto"), heuristic_ids=kept,
+        min_confidence=last.params.get("min_confidence", 0.0), auto_rerun=True)]
 
 
 def _count_manual_labels(session: Session, task: LabelingTask) -> int:

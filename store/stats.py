@@ -81,7 +81,7 @@ def label_matrix(*, session: Session, task: LabelingTask, current: CurrentOutput
                  record_ids: np.ndarray) -> np.ndarray:
     """Votes as an int matrix (n_records, n_heuristics); -1 = abstain. ``record_ids``: all
     records of the project in id order, or a single record."""
-    return _matrix(_filtered_outputs(session, current, record_ids), task=task,
+    return _matrix(filtered_outputs(session, current, record_ids), task=task,
                    current=current, record_ids=record_ids)
 
 
@@ -120,7 +120,7 @@ class TaskCounts:
     n_reference: int
 
 
-def _filtered_outputs(session: Session, current: CurrentOutputs,
+def filtered_outputs(session: Session, current: CurrentOutputs,
                       record_ids: np.ndarray | None) -> list[tuple]:
     """(run_id, record_id, label_id, token_start, token_end) of the votes of current runs."""
     if not current.run_ids:
@@ -147,13 +147,13 @@ def count(*, session: Session, task: LabelingTask, current: CurrentOutputs,
           outputs: list[tuple] | None = None) -> TaskCounts:
     """Counts of the current heuristics on ``record_ids`` (sorted: all records, or one
     record with ``references`` given to count it against another reference). ``outputs``
-    are the votes from ``_filtered_outputs``, when the caller has them already."""
+    are the votes from ``filtered_outputs``, when the caller has them already."""
     n_labels, n_heuristics = len(task.labels), len(current.run_ids)
     column = {run_id: j for j, run_id in enumerate(current.run_ids)}
     position = _label_index(task)
     names = {label.name: k for k, label in enumerate(task.labels)}
     if outputs is None:
-        outputs = _filtered_outputs(session, current, record_ids)
+        outputs = filtered_outputs(session, current, record_ids)
     refs = _references(session, task, references)
     rows = {rid: i for i, rid in enumerate(record_ids.tolist())}
     if task.kind is TaskKind.CLASSIFICATION:
@@ -268,7 +268,7 @@ def apply_reference_change(*, session: Session, task: LabelingTask, record_id: i
     outputs = CurrentOutputs([h for h, _ in current.values()], list(current),
                              {run_id: f for run_id, (_, f) in current.items()})
     record = np.asarray([record_id], dtype=np.int64)
-    votes = _filtered_outputs(session, outputs, record)
+    votes = filtered_outputs(session, outputs, record)
     old, new = (count(session=session, task=task, current=outputs, record_ids=record,
                       references={record_id: reference}, outputs=votes)
                 for reference in (before, after))

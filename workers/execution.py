@@ -143,7 +143,8 @@ def _finalise(session: Session, job: Job, run: Run) -> None:
         _fail(session, job, run, f"could not finish: {_describe(error)}")
         return
     if runs.complete_run(session=session, run=run, metrics=metrics):
-        job.succeeded(session, run)
+        for follow_up in job.succeeded(session, run):
+            queue.enqueue_run(follow_up.id)
 
 
 def _describe(error: BaseException) -> str:

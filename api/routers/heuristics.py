@@ -89,9 +89,11 @@ def update_heuristic(heuristic_id: int, body: HeuristicUpdate, project: OwnedPro
 
 
 @router.delete("/{heuristic_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_heuristic(heuristic_id: int, project: OwnedProject, session: SessionDep) -> Response:
-    heuristics.delete_heuristic(session=session, heuristic=heuristics.get_heuristic(
-        session=session, project=project, heuristic_id=heuristic_id))
+def delete_heuristic(heuristic_id: int, project: OwnedProject, session: SessionDep,
+                     queue: QueueDep) -> Response:
+    for run in heuristics.delete_heuristic(session=session, heuristic=heuristics.get_heuristic(
+            session=session, project=project, heuristic_id=heuristic_id)):
+        queue.enqueue_run(run.id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

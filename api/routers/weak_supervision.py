@@ -10,10 +10,10 @@ from pydantic import BaseModel, Field
 from api.deps import OwnedProject, QueueDep, SessionDep, ViewableProject
 from api.routers.records import MEDIA_TYPES
 from api.schemas.runs import RunPublic
-from heuristics.errors import NotFoundError
-from store import exporting, heuristics
+from heuristics.errors import InvalidInputError, NotFoundError
+from store import heuristics, weak_exporting
 from store.formats import writers
-from store.models import LabelingTask
+from store.models import LabelingTask, TaskKind
 from store.tasks import get_task
 
 router = APIRouter(prefix="/projects/{project_id}/tasks/{task_id}/weak-supervision",
@@ -26,6 +26,8 @@ class WeakSupervisionCreate(BaseModel):
                             "30 records have one, else the label model")
     heuristic_ids: list[int] | None = Field(None, description="Default: every heuristic")
     min_confidence: float = Field(0.0, ge=0, le=1)
+    auto_rerun: bool = Field(False, description="Repeat this run with the same settings "
+                             "whenever a heuristic of the task gets a new output or is deleted")
 
 
 @router.post("", response_model=RunPublic, status_code=status.HTTP_202_ACCEPTED)
@@ -35,7 +37,7 @@ def run_weak_supervision(task_id: int, body: WeakSupervisionCreate, project: Own
     task = get_task(session=session, project=project, task_id=task_id)
     run = heuristics.create_weak_supervision_run(
         session=session, task=task, method=body.method, heuristic_ids=body.heuristic_ids,
-        min_confidence=body.min_confidence)
+        min_confidence=body.min_confidence, auto_rerun=body.auto_rerun)
     queue.enqueue_run(run.id)
     return run
 
@@ -58,7 +60,7 @@ def read_weak_supervision(task_id: int, project: ViewableProject, session: Sessi
 def export_label_matrix(task_id: int, project: ViewableProject, session: SessionDep):
     """The current label matrix for Snorkel: .npz with L, heuristics, labels, record_ids."""
     task = get_task(session=session, project=project, task_id=task_id)
-    return Response(exporting.label_matrix_npz(session=session, task=task),
+    return Response(weak_exporting.label_matrix_npz(session=session, task=task),
                     media_type="application/octet-stream",
                     headers={"Content-Disposition": 'attachment; filename="label_matrix.npz"'})
 
@@ -66,29 +68,41 @@ def export_label_matrix(task_id: int, project: ViewableProject, session: Session
 @router.get("/export", response_class=StreamingResponse)
 def export_weak_labels(
     task_id: int, project: ViewableProject, session: SessionDep, request: Request,
-    format: Literal["csv", "jsonl", "parquet", "label-studio"] = "csv",
+    format: Literal["csv", "jsonl", "parquet", "label-studio", "conll"] = "csv",
 ) -> StreamingResponse:
-    """Every record with its weak label, confidence and reference label, streamed; or the
-    weakly labelled records as Label Studio predictions."""
+    """Every record with its weak label (label set, spans), confidence and reference label,
+    streamed; or the weakly labelled records as Label Studio predictions; or, for extraction
+    tasks, every record's tokens with IOB2 tags (``conll``)."""
     task, run = _latest(session, project, task_id)
+    sessions, task_key, run_id = request.app.state.sessions, task.id, run.id
+    if format == "conll":
+        if task.kind is not TaskKind.EXTRACTION:
+            raise InvalidInputError(f"CoNLL export is for extraction tasks; {task.name!r} is "
+                                    f"{task.kind.value}", field="format")
+
+        def tagged() -> Iterator[bytes]:
+            with sessions() as own:
+                yield from weak_exporting.conll_lines(
+                    session=own, task=own.get(LabelingTask, task_key), run_id=run_id)
+
+        return StreamingResponse(tagged(), media_type="text/plain; charset=utf-8", headers={
+            "Content-Disposition": _attachment(f"{project.name}-{task.name}-weak.conll")})
     if format == "label-studio":
         attribute = next((a.name for a in project.attributes), "text")
-        sessions = request.app.state.sessions
 
         def predictions() -> Iterator[bytes]:
             with sessions() as own:
-                yield from exporting.label_studio_predictions(
+                yield from weak_exporting.label_studio_predictions(
                     session=own, task=own.get(LabelingTask, task.id), run_id=run.id,
                     model_version=f"heurist-run-{run.id}", text_attribute=attribute)
 
         return StreamingResponse(predictions(), media_type="application/json")
-    sessions, task_key, run_id = request.app.state.sessions, task.id, run.id
 
     def body() -> Iterator[bytes]:
         with sessions() as own:
             own_task = own.get(LabelingTask, task_key)
-            columns = exporting.weak_label_columns(own_task.project)
-            rows = exporting.weak_label_rows(session=own, task=own_task, run_id=run_id)
+            columns = weak_exporting.weak_label_columns(own_task.project)
+            rows = weak_exporting.weak_label_rows(session=own, task=own_task, run_id=run_id)
             if format == "csv":
                 yield from writers.write_csv(columns, rows)
             elif format == "jsonl":
@@ -96,6 +110,10 @@ def export_weak_labels(
             else:
                 yield from writers.write_parquet(columns, rows)
 
-    filename = f"{project.name}-{task.name}-weak.{format}".replace('"', "")
-    return StreamingResponse(body(), media_type=MEDIA_TYPES[format],
-                             headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return StreamingResponse(body(), media_type=MEDIA_TYPES[format], headers={
+        "Content-Disposition": _attachment(f"{project.name}-{task.name}-weak.{format}")})
+
+
+def _attachment(filename: str) -> str:
+    return f'attachment; filename="{filename.replace(chr(34), "")}"'
+

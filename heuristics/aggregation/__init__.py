@@ -3,11 +3,13 @@
 * :class:`MajorityVote`, :class:`WeightedVote` — (weighted) voting, deterministic ties.
 * :class:`LabelModel` — a Dawid–Skene label model fitted by EM, learning how far to trust each
   heuristic without reference labels.
+* :func:`aggregate_multilabel` — for multi-label tasks: each label decided on its own.
 * :func:`aggregate_spans` — the same for extraction: token spans of many heuristics merged into
   one set of spans per record.
 """
 
 from heuristics.aggregation.label_model import LabelModel
+from heuristics.aggregation.multilabel import MultiLabelResult, aggregate_multilabel
 from heuristics.aggregation.spans import (
     RecordSpans,
     TokenSpan,
@@ -21,10 +23,12 @@ from heuristics.aggregation.votes import MajorityVote, WeightedVote
 __all__ = [
     "LabelModel",
     "MajorityVote",
+    "MultiLabelResult",
     "RecordSpans",
     "TokenSpan",
     "WeakSpan",
     "WeightedVote",
+    "aggregate_multilabel",
     "aggregate_spans",
     "decode_spans",
     "token_label_matrix",

@@ -24,6 +24,7 @@ from heuristics.aggregation import (
     decode_spans,
     token_label_matrix,
 )
+from heuristics.aggregation.multilabel import aggregate_multilabel
 from heuristics.errors import InvalidInputError
 from tests.conftest import DATASETS
 
@@ -504,3 +505,37 @@ def test_conll_rules_label_model_beats_token_majority_vote() -> None:
     # elsewhere in a sentence outvote entity votes under majority vote).
     assert majority > 0.05
     assert model >= majority + 0.1
+
+
+# ----------------------------------------------------------------------------- multi-label
+
+
+def test_multilabel_majority_and_noisy_or_by_hand() -> None:
+    votes = np.zeros((3, 3, 2), dtype=bool)
+    votes[0, :, 0] = True                     # all three vote l0
+    votes[0, 2, 1] = True                     # heuristic 2 also votes l1
+    votes[1, 0, 1] = True                     # one vote for l1 only
+    precisions = np.array([[0.9, 0.3], [0.6, 0.6], [0.5, 0.8]])
+    majority = aggregate_multilabel(votes, method="majority")
+    assert majority.confidence.tolist() == [[1.0, 1 / 3], [0.0, 1.0], [0.0, 0.0]]
+    assert majority.present.tolist() == [[True, False], [False, True], [False, False]]
+    weighted = aggregate_multilabel(votes, method="weighted", precisions=precisions)
+    assert np.allclose(weighted.confidence, [[1 - 0.1 * 0.4 * 0.5, 0.8], [0.0, 0.3], [0, 0]])
+    assert weighted.present.tolist() == [[True, True], [False, False], [False, False]]
+    strict = aggregate_multilabel(votes, method="weighted", precisions=precisions,
+                                  min_confidence=0.9)
+    assert strict.present.tolist() == [[True, False], [False, False], [False, False]]
+    certain = aggregate_multilabel(votes, method="weighted", precisions=np.ones((3, 2)))
+    assert certain.confidence.max() < 1, "clipped: no vote is certain"
+
+
+def test_multilabel_inputs_are_checked() -> None:
+    votes = np.zeros((2, 2, 2), dtype=bool)
+    for bad, field in [({"votes": votes[0]}, "votes"),
+                       ({"votes": votes, "method": "label_model"}, "method"),
+                       ({"votes": votes, "min_confidence": 2.0}, "min_confidence"),
+                       ({"votes": votes, "method": "weighted",
+                         "precisions": np.ones((3, 2))}, "precisions")]:
+        with pytest.raises(InvalidInputError) as error:
+            aggregate_multilabel(**bad)
+        assert error.value.field == field

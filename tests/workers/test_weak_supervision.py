@@ -6,10 +6,14 @@ import csv
 import io
 import json
 import re
+import time
 
 import httpx
 import numpy as np
 
+from store.demo import first_sentences
+from store.formats.readers import iob_to_spans, read_conll
+from tests.conftest import DATASETS
 from tests.workers.conftest import Stack
 from tests.workers.test_labeling_functions import (
     YOUTUBE,
@@ -99,3 +103,162 @@ def test_weak_supervision_needs_heuristic_outputs(embedded: Stack):
     response = embedded.post(base, json={"heuristic_ids": [999]})
     assert response.status_code == 422 and response.json()["field"] == "heuristic_ids"
     assert httpx.get(f"{embedded.api}{base}", headers=embedded.headers).status_code == 404
+
+
+def _weak_rows(stack: Stack, base: str) -> dict[str, dict]:
+    export = httpx.get(f"{stack.api}{base}/export", params={"format": "jsonl"},
+                       headers=stack.headers, timeout=60)
+    assert export.status_code == 200, export.text
+    return {r["external_id"]: r for r in map(json.loads, export.text.splitlines())}
+
+
+def test_multilabel_weak_labels_per_label_majority(embedded: Stack):
+    project, _ = youtube_project(embedded)
+    task = embedded.post(f"/projects/{project}/tasks", json={
+        "name": "topics", "kind": "multilabel", "labels": ["promo", "link", "praise"]}).json()
+    rules = {"promo": (r"check (it |this )?out|subscribe", "promo"),
+             "links": (r"http|www\.", "link"), "youtube": (r"youtube\.com", "link"),
+             "praise": (r"love|song|beautiful|best", "praise")}
+    embedded.start_worker()
+    for name, (pattern, label) in rules.items():
+        heuristic = save(embedded, project, task["id"], rule_source(pattern, label), name=name)
+        assert run_to_end(embedded, project, heuristic["id"])["status"] == "succeeded"
+    base = f"/projects/{project}/tasks/{task['id']}/weak-supervision"
+    refused = embedded.post(base, json={"method": "label_model"})
+    assert refused.status_code == 422 and "multi-label" in refused.json()["detail"]
+    run = embedded.wait_run(project, embedded.post(base, json={"method": "majority"}).json()["id"])
+    assert run["status"] == "succeeded", (run, embedded.logs())
+    weak = _weak_rows(embedded, base)
+    with YOUTUBE.open(encoding="utf-8", newline="") as handle:
+        texts = {row["COMMENT_ID"]: row["CONTENT"] for row in csv.DictReader(handle)}
+    both = 0
+    for external, text in texts.items():
+        votes = [label for pattern, label in rules.values()
+                 if re.search(pattern, text, re.IGNORECASE)]
+        expected = [label for label in ("promo", "link", "praise")
+                    if votes and votes.count(label) / len(votes) >= 0.5]
+        assert weak[external]["weak_label"] == expected, (text, votes)
+        assert weak[external]["confidence"] == [votes.count(label) / len(votes)
+                                                for label in expected]
+        both += len(expected) == 2
+    assert both > 0, "no record with two labels: the test would not show per-label voting"
+    assert run["metrics"]["distribution"]["link"] == sum(
+        "link" in row["weak_label"] for row in weak.values())
+    studio = httpx.get(f"{embedded.api}{base}/export", params={"format": "label-studio"},
+                       headers=embedded.headers, timeout=60).json()
+    assert len(studio) == run["metrics"]["weakly_labelled"]
+    first = studio[0]
+    assert first["predictions"][0]["result"][0]["value"]["choices"] == \
+        weak[first["data"]["external_id"]]["weak_label"]
+    assert httpx.get(f"{embedded.api}{base}/export", params={"format": "conll"},
+                     headers=embedded.headers).status_code == 422
+
+
+def _token_majority(tokens: list[str], rules: list[set], labels: list[str]) -> list[str]:
+    """Per token: OUTSIDE or the label most of the rules that fired in the sentence vote;
+    ties go to OUTSIDE, then to the first label."""
+    fired = [[(label if token in words else "OUTSIDE") for token in tokens]
+             for words, label in rules if any(token in words for token in tokens)]
+    order = ["OUTSIDE", *labels]
+    result = []
+    for position in range(len(tokens)):
+        votes = [votes[position] for votes in fired]
+        result.append(max(order, key=lambda label: (votes.count(label), -order.index(label))))
+    return result
+
+
+def test_extraction_weak_spans_and_conll_export(embedded: Stack):
+    lines = first_sentences((DATASETS / "conll2003" / "dev.txt").open(encoding="utf-8"), 300)
+    project = embedded.post("/projects", json={"name": "conll"}).json()["id"]
+    imported = embedded.post(f"/projects/{project}/records/import-conll",
+                             files={"file": ("dev.txt", "".join(lines).encode())}).json()
+    task = embedded.get(f"/projects/{project}/tasks/{imported['task_id']}")
+    labels = [label["name"] for label in task["labels"]]
+    places = {"Germany", "Britain", "London", "France", "Europe", "England", "Italy", "Spain"}
+    countries = {"Germany", "Britain", "France", "Italy", "Spain", "Japan", "China"}
+    clubs = {"Italy", "England", "Manchester", "Barcelona", "Arsenal"}
+    rules = [(places, "LOC"), (countries, "LOC"), (clubs, "ORG")]
+    for number, (words, label) in enumerate(rules):
+        source = (f"WORDS = {sorted(words)!r}\n\ndef lf(record):\n"
+                  f"    for i, token in enumerate(record.tokens('text')):\n"
+                  f"        if token.text in WORDS:\n            yield {label!r}, i, i + 1\n")
+        heuristic = save(embedded, project, task["id"], source, name=f"rule{number}")
+        if number == 0:
+            embedded.start_worker()
+        assert run_to_end(embedded, project, heuristic["id"])["status"] == "succeeded"
+    base = f"/projects/{project}/tasks/{task['id']}/weak-supervision"
+    run = embedded.wait_run(project, embedded.post(base, json={"method": "majority"}).json()["id"])
+    assert run["status"] == "succeeded", (run, embedded.logs())
+    sentences = [sentence for sentence in read_conll(io.BytesIO("".join(lines).encode()))]
+    expected = {f"s{n}": iob_to_spans([f"B-{t}" if t != "OUTSIDE" else "O" for t in
+                                       _token_majority(s.tokens, rules, labels)])
+                for n, s in enumerate(sentences, start=1)}
+    weak = _weak_rows(embedded, base)
+    assert {external: [(s["label"], s["token_start"], s["token_end"]) for s in row["weak_label"]]
+            for external, row in weak.items()} == {
+        external: [(s.label, s.start, s.end) for s in spans]
+        for external, spans in expected.items()}
+    italy = next(span for row in weak.values() for span in row["weak_label"]
+                 if span["text"] == "Italy")
+    assert italy["label"] == "LOC" and abs(italy["confidence"] - 2 / 3) < 1e-9
+    assert run["metrics"]["spans"] == sum(len(spans) for spans in expected.values()) > 10
+    assert run["metrics"]["micro_f1"] is not None and 0 < run["metrics"]["f1"]["LOC"] <= 1
+    conll = httpx.get(f"{embedded.api}{base}/export", params={"format": "conll"},
+                      headers=embedded.headers, timeout=60)
+    assert conll.status_code == 200, conll.text
+    exported = list(read_conll(io.BytesIO(conll.content)))
+    assert [s.tokens for s in exported] == [s.tokens for s in sentences]
+    assert [[(s.label, s.start, s.end) for s in iob_to_spans(sentence.tags)]
+            for sentence in exported] == [
+        [(s.label, s.start, s.end) for s in expected[f"s{n}"]]
+        for n in range(1, len(sentences) + 1)]
+    studio = httpx.get(f"{embedded.api}{base}/export", params={"format": "label-studio"},
+                       headers=embedded.headers, timeout=60).json()
+    region = studio[0]["predictions"][0]["result"][0]
+    assert region["type"] == "labels" and region["to_name"] == "text"
+    assert studio[0]["data"]["text"][region["value"]["start"]:region["value"]["end"]] == \
+        region["value"]["text"]
+    model = embedded.wait_run(project, embedded.post(base, json={
+        "method": "label_model"}).json()["id"])
+    assert model["status"] == "succeeded" and model["metrics"]["method"] == "label_model"
+
+
+def test_weak_supervision_follows_heuristic_changes_when_asked(embedded: Stack):
+    project, task = youtube_project(embedded)
+    embedded.start_worker()
+    names = list(RULES)
+    ids = {}
+    for name in names[:2]:
+        ids[name] = save(embedded, project, task, rule_source(*RULES[name]), name=name)["id"]
+        assert run_to_end(embedded, project, ids[name])["status"] == "succeeded"
+    base = f"/projects/{project}/tasks/{task}/weak-supervision"
+    first = embedded.wait_run(project, embedded.post(base, json={
+        "method": "majority", "auto_rerun": True}).json()["id"])
+    assert first["metrics"]["heuristics"] == 2
+
+    def latest() -> dict:
+        runs = embedded.get(f"/projects/{project}/runs", kind="weak_supervision")["data"]
+        return max(runs, key=lambda run: run["id"])
+
+    def next_run(after: int) -> dict:
+        deadline = time.monotonic() + 60
+        while latest()["id"] <= after and time.monotonic() < deadline:
+            time.sleep(0.2)
+        return embedded.wait_run(project, latest()["id"])
+
+    ids["praise"] = save(embedded, project, task, rule_source(*RULES["praise"]),
+                         name="praise")["id"]
+    assert run_to_end(embedded, project, ids["praise"])["status"] == "succeeded"
+    rerun = next_run(first["id"])
+    assert rerun["status"] == "succeeded" and rerun["metrics"]["heuristics"] == 3
+    assert rerun["params"]["auto_rerun"] and rerun["params"]["method"] == "majority"
+    deleted = httpx.delete(f"{embedded.api}/projects/{project}/heuristics/{ids['links']}",
+                           headers=embedded.headers)
+    assert deleted.status_code == 204
+    after_delete = next_run(rerun["id"])
+    assert after_delete["metrics"]["heuristics"] == 2
+    # without auto_rerun nothing follows
+    embedded.wait_run(project, embedded.post(base, json={"method": "majority"}).json()["id"])
+    quiet = latest()["id"]
+    assert run_to_end(embedded, project, ids["praise"])["status"] == "succeeded"
+    assert latest()["id"] == quiet

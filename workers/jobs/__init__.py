@@ -33,8 +33,9 @@ class Job(Protocol):
     def failed(self, session: Session, run: Run) -> None:
         """Bring the job's own objects to a failed state (no commit)."""
 
-    def succeeded(self, session: Session, run: Run) -> None:
-        """Follow-up work once the run counts as succeeded (e.g. statistics); commits."""
+    def succeeded(self, session: Session, run: Run) -> list[Run]:
+        """Follow-up work once the run counts as succeeded (e.g. statistics); commits.
+        Returns the follow-up runs it queued, for the engine to enqueue."""
 
 
 def job_for(kind: str) -> Job:

@@ -91,8 +91,8 @@ class EmbeddingJob:
         return {"records": run.total_items, "vectors": store.count_vectors(
             session=session, embedding=embedding), "seconds": seconds}
 
-    def succeeded(self, session: Session, run: Run) -> None:
-        pass
+    def succeeded(self, session: Session, run: Run) -> list[Run]:
+        return []
 
     def failed(self, session: Session, run: Run) -> None:
         embedding = self._embedding(session, run)

@@ -84,15 +84,17 @@ class LabelingFunctionJob:
     def failed(self, session: Session, run: Run) -> None:
         pass
 
-    def succeeded(self, session: Session, run: Run) -> None:
-        refresh_statistics(session, run)
+    def succeeded(self, session: Session, run: Run) -> list[Run]:
+        return refresh_statistics(session, run)
 
 
-def refresh_statistics(session: Session, run: Run) -> None:
-    """A heuristic's run succeeded: its task's statistics now rest on it. Commits."""
+def refresh_statistics(session: Session, run: Run) -> list[Run]:
+    """A heuristic's run succeeded: its task's statistics now rest on it, and a weak
+    supervision that follows the task is queued again. Commits; returns the queued runs."""
     heuristic = session.get(Heuristic, run.heuristic_id)
     stats.recompute(session=session, task=heuristic.task)
     session.commit()
+    return store.weak_supervision_due(session=session, task=heuristic.task)
 
 
 @dataclass(frozen=True)

@@ -186,8 +186,8 @@ class LearnerJob:
     def failed(self, session: Session, run: Run) -> None:
         pass
 
-    def succeeded(self, session: Session, run: Run) -> None:
-        refresh_statistics(session, run)
+    def succeeded(self, session: Session, run: Run) -> list[Run]:
+        return refresh_statistics(session, run)
 
 
 def _token_labels(spans: Any, n_tokens: int) -> list[str] | None:

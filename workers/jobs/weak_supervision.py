@@ -1,34 +1,58 @@
 """Weak-supervision runs: merge the current votes of a task's heuristics into one label per
-record with a confidence; report coverage, the label distribution and the agreement with
-the reference labels."""
+record (classification), one label set per record (multi-label) or one set of spans per record
+(extraction), each with a confidence; report coverage, the distribution of weak labels and their
+agreement with the reference labels."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from heuristics.aggregation.selection import choose_method, make_model
+from heuristics.aggregation.agreement import (
+    classification_agreement,
+    multilabel_agreement,
+    span_agreement,
+)
+from heuristics.aggregation.multilabel import MULTILABEL_METHODS, aggregate_multilabel
+from heuristics.aggregation.selection import METHODS, choose_method, make_model
+from heuristics.aggregation.spans import RecordSpans, aggregate_spans
+from heuristics.aggregation.votes import WeightedVote
 from heuristics.errors import InvalidInputError
 from store import heuristics as store
 from store import stats
-from store.models import HeuristicStat, LabelingTask, Record, Run, TaskKind
+from store.models import HeuristicStat, LabelingTask, Record, Run, TaskKind, Tokenization
 from store.reference import reference_labels
 from workers.jobs import Heartbeat
 
 DEFAULT_PRECISION = 0.7
+MIN_REFERENCE = 30
+"""Records with a reference and a vote needed before ``auto`` compares methods on them."""
 
 
-def _precisions(session: Session, heuristic_ids: list[int]) -> np.ndarray:
-    """Precision of each heuristic from its statistics; a neutral prior where unknown."""
-    counts = {h: (tp, fp) for h, tp, fp in session.execute(
-        select(HeuristicStat.heuristic_id, HeuristicStat.tp, HeuristicStat.fp).where(
-            HeuristicStat.heuristic_id.in_(heuristic_ids),
-            HeuristicStat.label_index == stats.TOTAL))}
-    return np.array([counts[h][0] / sum(counts[h]) if sum(counts.get(h, (0, 0)))
-                     else DEFAULT_PRECISION for h in heuristic_ids])
+def _precisions(session: Session, heuristic_ids: list[int], label_indices: list[int]
+                ) -> np.ndarray:
+    """Precision of each heuristic (rows) on each stats row ``label_indices`` (columns;
+    ``stats.TOTAL`` = over all labels) from its statistics; a neutral prior where a heuristic
+    has no counted votes."""
+    counts = {(h, k): (tp, fp) for h, k, tp, fp in session.execute(
+        select(HeuristicStat.heuristic_id, HeuristicStat.label_index, HeuristicStat.tp,
+               HeuristicStat.fp).where(HeuristicStat.heuristic_id.in_(heuristic_ids),
+                                       HeuristicStat.label_index.in_(label_indices)))}
+    table = [[tp / (tp + fp) if tp + fp else DEFAULT_PRECISION
+              for tp, fp in (counts.get((h, k), (0, 0)) for k in label_indices)]
+             for h in heuristic_ids]
+    return np.asarray(table, dtype=np.float64).reshape(len(heuristic_ids), len(label_indices))
+
+
+def _best(methods: tuple[str, ...], score: Callable[[str], float]) -> tuple[str, dict]:
+    """The method with the highest score; ties prefer the earlier (simpler) one."""
+    agreement = {method: score(method) for method in methods}
+    return max(methods, key=lambda m: (agreement[m], -methods.index(m))), agreement
 
 
 class WeakSupervisionJob:
@@ -39,9 +63,6 @@ class WeakSupervisionJob:
 
     def prepare(self, session: Session, run: Run) -> list[int]:
         task = self._task(session, run)
-        if task.kind is not TaskKind.CLASSIFICATION:
-            raise InvalidInputError(f"weak supervision runs on classification tasks; "
-                                    f"{task.name!r} is {task.kind.value}", field="task_id")
         if not self._current(session, run, task).run_ids:
             raise InvalidInputError("no heuristic of the task has a successful run yet",
                                     field="heuristic_ids")
@@ -64,33 +85,12 @@ class WeakSupervisionJob:
         task = self._task(session, run)
         current = self._current(session, run, task)
         record_ids = np.asarray(item_ids, dtype=np.int64)
-        matrix = stats.label_matrix(session=session, task=task, current=current,
-                                    record_ids=record_ids)
-        names = [label.name for label in task.labels]
-        reference = np.full(len(record_ids), -1, dtype=np.int64)
-        for rid, name in reference_labels(session=session, task=task).items():
-            position = np.searchsorted(record_ids, rid)
-            if position < len(record_ids) and record_ids[position] == rid:
-                reference[position] = names.index(name)
-        weights = _precisions(session, current.heuristic_ids)
-        method = run.params.get("method") or "auto"
-        choice = choose_method(matrix, reference, n_labels=len(names), weights=weights)
-        if method == "auto":
-            method = choice.method
-        model = make_model(method, n_labels=len(names), weights=weights).fit(matrix)
-        probabilities = model.predict_proba(matrix)
+        aggregate = {TaskKind.CLASSIFICATION: _classification, TaskKind.MULTILABEL: _multilabel,
+                     TaskKind.EXTRACTION: _extraction}[task.kind]
+        rows, metrics = aggregate(session, run, task, current, record_ids)
         heartbeat()
-        predicted = probabilities.argmax(axis=1)
-        confidence = probabilities.max(axis=1)
-        keep = (matrix >= 0).any(axis=1) & (confidence >= run.params.get("min_confidence", 0))
-        label_ids = [label.id for label in task.labels]
-        rows = [{"record_id": int(rid), "label_id": label_ids[p], "confidence": float(c)}
-                for rid, p, c in zip(record_ids[keep], predicted[keep], confidence[keep],
-                                     strict=True)]
         store.replace_outputs(session=session, run_id=run.id, record_ids=item_ids, rows=rows)
-        run.metrics = agreement_metrics(predicted, keep, reference, names) | {
-            "method": method, "heuristics": len(current.run_ids),
-            "agreement_by_method": choice.agreement}
+        run.metrics = metrics | {"heuristics": len(current.run_ids)}
 
     def finish(self, session: Session, run: Run) -> dict[str, Any]:
         return dict(run.metrics or {})
@@ -98,30 +98,121 @@ class WeakSupervisionJob:
     def failed(self, session: Session, run: Run) -> None:
         pass
 
-    def succeeded(self, session: Session, run: Run) -> None:
-        pass
+    def succeeded(self, session: Session, run: Run) -> list[Run]:
+        return []
 
 
-def agreement_metrics(predicted: np.ndarray, kept: np.ndarray, reference: np.ndarray,
-                      names: list[str]) -> dict[str, Any]:
-    """Coverage, label distribution, and accuracy, per-label F1 and the confusion matrix
-    (reference rows, weak-label columns) on records with both a weak and a reference label."""
-    n = len(names)
-    both = kept & (reference >= 0)
-    confusion = np.zeros((n, n), dtype=np.int64)
-    np.add.at(confusion, (reference[both], predicted[both]), 1)
-    tp = np.diag(confusion)
-    precision = np.divide(tp, confusion.sum(axis=0), out=np.zeros(n), where=confusion.sum(0) > 0)
-    recall = np.divide(tp, confusion.sum(axis=1), out=np.zeros(n), where=confusion.sum(1) > 0)
-    f1 = np.divide(2 * precision * recall, precision + recall, out=np.zeros(n),
-                   where=precision + recall > 0)
-    return {
-        "records": int(len(predicted)), "weakly_labelled": int(kept.sum()),
-        "coverage": float(kept.mean()) if len(kept) else 0.0,
-        "distribution": {name: int((predicted[kept] == k).sum())
-                         for k, name in enumerate(names)},
-        "compared": int(both.sum()),
-        "accuracy": float(tp.sum() / both.sum()) if both.any() else None,
-        "f1": {name: float(f1[k]) for k, name in enumerate(names)},
-        "confusion": {"labels": names, "matrix": confusion.tolist()},
-    }
+def _classification(session: Session, run: Run, task: LabelingTask,
+                    current: stats.CurrentOutputs, record_ids: np.ndarray
+                    ) -> tuple[list[dict], dict]:
+    matrix = stats.label_matrix(session=session, task=task, current=current,
+                                record_ids=record_ids)
+    names = [label.name for label in task.labels]
+    reference = np.full(len(record_ids), -1, dtype=np.int64)
+    rows_of = {rid: i for i, rid in enumerate(record_ids.tolist())}
+    for rid, name in reference_labels(session=session, task=task).items():
+        if rid in rows_of:
+            reference[rows_of[rid]] = names.index(name)
+    weights = _precisions(session, current.heuristic_ids, [stats.TOTAL])[:, 0]
+    method = run.params.get("method") or "auto"
+    choice = choose_method(matrix, reference, n_labels=len(names), weights=weights,
+                           min_reference=MIN_REFERENCE)
+    if method == "auto":
+        method = choice.method
+    model = make_model(method, n_labels=len(names), weights=weights).fit(matrix)
+    probabilities = model.predict_proba(matrix)
+    predicted = probabilities.argmax(axis=1)
+    confidence = probabilities.max(axis=1)
+    keep = (matrix >= 0).any(axis=1) & (confidence >= run.params.get("min_confidence", 0))
+    label_ids = [label.id for label in task.labels]
+    rows = [{"record_id": int(rid), "label_id": label_ids[p], "confidence": float(c)}
+            for rid, p, c in zip(record_ids[keep], predicted[keep], confidence[keep],
+                                 strict=True)]
+    metrics = classification_agreement(predicted, keep, reference, names)
+    return rows, metrics | {"method": method, "agreement_by_method": choice.agreement}
+
+
+def _multilabel(session: Session, run: Run, task: LabelingTask, current: stats.CurrentOutputs,
+                record_ids: np.ndarray) -> tuple[list[dict], dict]:
+    names = [label.name for label in task.labels]
+    rows_of = {rid: i for i, rid in enumerate(record_ids.tolist())}
+    column = {run_id: j for j, run_id in enumerate(current.run_ids)}
+    position = {label.id: k for k, label in enumerate(task.labels)}
+    votes = np.zeros((len(record_ids), len(current.run_ids), len(names)), dtype=bool)
+    for run_id, rid, label_id, _, _ in stats.filtered_outputs(session, current, None):
+        votes[rows_of[rid], column[run_id], position[label_id]] = True
+    reference = np.zeros((len(record_ids), len(names)), dtype=bool)
+    has_reference = np.zeros(len(record_ids), dtype=bool)
+    for rid, chosen in reference_labels(session=session, task=task).items():
+        has_reference[rows_of[rid]] = True
+        reference[rows_of[rid], [names.index(name) for name in chosen]] = True
+    precisions = _precisions(session, current.heuristic_ids, list(range(len(names))))
+
+    def present(method: str, min_confidence: float = 0.0):
+        return aggregate_multilabel(votes, method=method, precisions=precisions,
+                                    min_confidence=min_confidence)
+
+    method, agreement = run.params.get("method") or "auto", {}
+    if method == "auto":
+        method = "weighted"
+        if (votes.any(axis=(1, 2)) & has_reference).sum() >= MIN_REFERENCE:
+            method, agreement = _best(MULTILABEL_METHODS, lambda m: multilabel_agreement(
+                present(m).present, reference, has_reference, names)["micro_f1"] or 0.0)
+    result = present(method, run.params.get("min_confidence", 0.0))
+    label_ids = [label.id for label in task.labels]
+    rows = [{"record_id": int(record_ids[i]), "label_id": label_ids[k],
+             "confidence": float(result.confidence[i, k])}
+            for i, k in zip(*np.nonzero(result.present), strict=True)]
+    metrics = multilabel_agreement(result.present, reference, has_reference, names)
+    return rows, metrics | {"method": method, "agreement_by_method": agreement}
+
+
+def _extraction(session: Session, run: Run, task: LabelingTask, current: stats.CurrentOutputs,
+                record_ids: np.ndarray) -> tuple[list[dict], dict]:
+    names = [label.name for label in task.labels]
+    rows_of = {rid: i for i, rid in enumerate(record_ids.tolist())}
+    column = {run_id: j for j, run_id in enumerate(current.run_ids)}
+    label_name = {label.id: label.name for label in task.labels}
+    offsets = {rid: (starts, ends) for rid, starts, ends in session.execute(
+        select(Tokenization.record_id, Tokenization.starts, Tokenization.ends).where(
+            Tokenization.attribute_id == task.target_attribute_id))}
+    spans: dict[int, list[list]] = defaultdict(lambda: [[] for _ in current.run_ids])
+    for run_id, rid, label_id, start, end in stats.filtered_outputs(session, current, None):
+        spans[rid][column[run_id]].append((label_name[label_id], start, end))
+    voted = sorted(spans)
+    records = [RecordSpans(len(offsets[rid][0]), spans[rid]) for rid in voted]
+    reference = {rows_of[rid]: [(names.index(label), start, end) for label, start, end in ref]
+                 for rid, ref in reference_labels(session=session, task=task).items()}
+    n_tokens = np.array([len(offsets.get(rid, ((), ()))[0]) for rid in record_ids.tolist()],
+                        dtype=np.int64)
+    weights = _precisions(session, current.heuristic_ids, [stats.TOTAL])[:, 0]
+
+    def aggregate(method: str, min_confidence: float = 0.0) -> list[list]:
+        """Weak spans ``(label_index, start, end, confidence)`` of every record."""
+        model = (WeightedVote(len(names) + 1, weights, weighting="log_odds")
+                 if method == "weighted" else method)
+        weak: list[list] = [[] for _ in record_ids]
+        for rid, found in zip(voted, aggregate_spans(records, labels=names, method=model,
+                                                     min_confidence=min_confidence),
+                              strict=True):
+            weak[rows_of[rid]] = [(names.index(s.label), s.start, s.end, s.confidence)
+                                  for s in found]
+        return weak
+
+    def agreement_of(weak: list[list]) -> dict:
+        return span_agreement([[span[:3] for span in found] for found in weak], reference,
+                              n_tokens, names)
+
+    method, agreement = run.params.get("method") or "auto", {}
+    if method == "auto":
+        method = "label_model"
+        if sum(bool(spans.get(int(record_ids[row]))) for row in reference) >= MIN_REFERENCE:
+            method, agreement = _best(METHODS, lambda m: agreement_of(aggregate(m))["micro_f1"])
+    weak = aggregate(method, run.params.get("min_confidence", 0.0))
+    label_ids = [label.id for label in task.labels]
+    rows = [{"record_id": int(rid), "label_id": label_ids[label], "confidence": float(confidence),
+             "token_start": start, "token_end": end, "char_start": offsets[rid][0][start],
+             "char_end": offsets[rid][1][end - 1]}
+            for rid, record_spans in zip(record_ids.tolist(), weak, strict=True)
+            for label, start, end, confidence in record_spans]
+    return rows, agreement_of(weak) | {"method": method, "agreement_by_method": agreement}

@@ -1,0 +1,180 @@
+"""Exports of a weak-supervision run, streamed in batches: the weakly labelled records
+(CSV/JSONL/Parquet rows), Label Studio predictions, CoNLL/IOB for extraction tasks, and the
+label matrix for Snorkel.
+
+Weak results per task kind: classification gives one label and its confidence per record;
+multi-label a list of labels with a list of confidences; extraction a list of spans (label,
+token and character offsets, text, confidence) with the list of their confidences.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from heuristics.errors import InvalidInputError
+from store import stats
+from store.exporting import BATCH, _plain
+from store.formats.readers import TagSpan, spans_to_iob2
+from store.models import Heuristic, LabelingTask, Output, Project, Record, TaskKind, Tokenization
+from store.reference import reference_labels
+
+WHITESPACE = re.compile(r"\s")
+WeakOutput = tuple[int, float, int | None, int | None, int | None, int | None]
+"""label_id, confidence, token_start, token_end, char_start, char_end."""
+
+
+def _record_batches(session: Session, task: LabelingTask) -> Iterator[list]:
+    """(id, external_id, data) of the project's records, ``BATCH`` at a time, by id."""
+    last_id = 0
+    while True:
+        records = session.execute(
+            select(Record.id, Record.external_id, Record.data)
+            .where(Record.project_id == task.project_id, Record.id > last_id)
+            .order_by(Record.id).limit(BATCH)).all()
+        if not records:
+            return
+        last_id = records[-1][0]
+        yield records
+
+
+def _outputs(session: Session, run_id: int, first: int, last: int
+             ) -> dict[int, list[WeakOutput]]:
+    """The run's outputs on records ``first..last``, by record, spans by start token."""
+    found: dict[int, list[WeakOutput]] = defaultdict(list)
+    for rid, *output in session.execute(
+            select(Output.record_id, Output.label_id, Output.confidence, Output.token_start,
+                   Output.token_end, Output.char_start, Output.char_end)
+            .where(Output.run_id == run_id, Output.record_id.between(first, last))
+            .order_by(Output.record_id, Output.token_start, Output.label_id)):
+        found[rid].append(tuple(output))
+    return found
+
+
+def _span_entry(output: WeakOutput, name: str, text: str | None) -> dict:
+    _, confidence, start, end, char_start, char_end = output
+    return {"label": name, "token_start": start, "token_end": end, "char_start": char_start,
+            "char_end": char_end, "text": text[char_start:char_end] if text else None,
+            "confidence": confidence}
+
+
+def _weak(task: LabelingTask, outputs: list[WeakOutput], text: str | None
+          ) -> tuple[object, object]:
+    """The weak label and confidence columns of one record."""
+    names = {label.id: label.name for label in task.labels}
+    if task.kind is TaskKind.CLASSIFICATION:
+        return (names[outputs[0][0]], outputs[0][1]) if outputs else (None, None)
+    confidences = [output[1] for output in outputs]
+    if task.kind is TaskKind.MULTILABEL:
+        return [names[output[0]] for output in outputs], confidences
+    return [_span_entry(output, names[output[0]], text) for output in outputs], confidences
+
+
+def weak_label_columns(project: Project) -> list[str]:
+    return ["external_id", *(a.name for a in project.attributes), "weak_label", "confidence",
+            "reference"]
+
+
+def weak_label_rows(*, session: Session, task: LabelingTask, run_id: int) -> Iterator[dict]:
+    """Every record with its weak result and confidence from the run (None or empty where the
+    run gave none) and its reference label, ``BATCH`` records at a time."""
+    references = reference_labels(session=session, task=task)
+    attributes = [a.name for a in task.project.attributes]
+    target = task.target_attribute.name if task.target_attribute else None
+    for records in _record_batches(session, task):
+        weak = _outputs(session, run_id, records[0][0], records[-1][0])
+        for rid, external_id, data in records:
+            label, confidence = _weak(task, weak.get(rid, []), data.get(target))
+            yield {"external_id": external_id, **{a: data.get(a) for a in attributes},
+                   "weak_label": label, "confidence": confidence,
+                   "reference": _plain(references.get(rid))}
+
+
+def conll_lines(*, session: Session, task: LabelingTask, run_id: int) -> Iterator[bytes]:
+    """The extraction task's records as CoNLL/IOB2: one ``token<TAB>tag`` line per token of
+    the target attribute, a blank line after each record (records without tokens are left
+    out); whitespace inside a token becomes ``_``. Readable by the CoNLL import."""
+    names = {label.id: label.name for label in task.labels}
+    target = task.target_attribute
+    for records in _record_batches(session, task):
+        first, last = records[0][0], records[-1][0]
+        weak = _outputs(session, run_id, first, last)
+        offsets = dict((rid, (starts, ends)) for rid, starts, ends in session.execute(
+            select(Tokenization.record_id, Tokenization.starts, Tokenization.ends).where(
+                Tokenization.attribute_id == target.id,
+                Tokenization.record_id.between(first, last))))
+        lines = []
+        for rid, _, data in records:
+            if not offsets.get(rid, ((),))[0]:
+                continue
+            starts, ends = offsets[rid]
+            text = data.get(target.name) or ""
+            tags = spans_to_iob2([TagSpan(names[o[0]], o[2], o[3]) for o in weak.get(rid, [])],
+                                 len(starts))
+            lines += [f"{WHITESPACE.sub('_', text[s:e])}\t{tag}\n"
+                      for s, e, tag in zip(starts, ends, tags, strict=True)]
+            lines.append("\n")
+        yield "".join(lines).encode()
+
+
+def label_studio_predictions(*, session: Session, task: LabelingTask, run_id: int,
+                             model_version: str, text_attribute: str) -> Iterator[bytes]:
+    """Label Studio tasks with predictions (``result``, ``score``, ``model_version``) for
+    the records the run labelled, as one streamed JSON array: ``choices`` for classification
+    and multi-label tasks, ``labels`` regions with character offsets for extraction tasks."""
+    names = {label.id: label.name for label in task.labels}
+    target = task.target_attribute.name if task.target_attribute else text_attribute
+    yield b"["
+    first = True
+    for records in _record_batches(session, task):
+        weak = _outputs(session, run_id, records[0][0], records[-1][0])
+        for rid, external_id, data in records:
+            if rid not in weak:
+                continue
+            outputs = weak[rid]
+            score = float(np.mean([output[1] for output in outputs]))
+            base = {"from_name": task.name, "to_name": target}
+            if task.kind is TaskKind.EXTRACTION:
+                text = data.get(target) or ""
+                result = [base | {"type": "labels", "score": o[1], "value": {
+                    "start": o[4], "end": o[5], "text": text[o[4]:o[5]],
+                    "labels": [names[o[0]]]}} for o in outputs]
+            else:
+                result = [base | {"type": "choices",
+                                  "value": {"choices": [names[o[0]] for o in outputs]}}]
+            item = {"id": rid, "data": {**data, "external_id": external_id},
+                    "predictions": [{"model_version": model_version, "score": score,
+                                     "result": result}]}
+            yield (b"" if first else b",") + json.dumps(item, ensure_ascii=False).encode()
+            first = False
+    yield b"]"
+
+
+def label_matrix_npz(*, session: Session, task: LabelingTask) -> bytes:
+    """The task's label matrix as Snorkel takes it: an .npz with ``L`` (int, -1 = abstain,
+    labels as indices into ``labels``), ``heuristics`` (column names), ``labels`` and
+    ``record_ids`` (external ids, row order). Classification tasks only: Snorkel's matrix
+    holds one vote per heuristic and record."""
+    if task.kind is not TaskKind.CLASSIFICATION:
+        raise InvalidInputError(f"the label matrix is exported for classification tasks; "
+                                f"{task.name!r} is {task.kind.value}", field="task_id")
+    current = stats.current_outputs(session=session, task=task)
+    rows = session.execute(select(Record.id, Record.external_id).where(
+        Record.project_id == task.project_id).order_by(Record.id)).all()
+    record_ids = np.asarray([rid for rid, _ in rows], dtype=np.int64)
+    matrix = stats.label_matrix(session=session, task=task, current=current,
+                                record_ids=record_ids)
+    names = dict(session.execute(select(Heuristic.id, Heuristic.name).where(
+        Heuristic.task_id == task.id)).all())
+    buffer = io.BytesIO()
+    np.savez(buffer, L=matrix, heuristics=np.array([names[h] for h in current.heuristic_ids]),
+             labels=np.array([label.name for label in task.labels]),
+             record_ids=np.array([external for _, external in rows]))
+    return buffer.getvalue()
