@@ -49,6 +49,7 @@ FitParams(embedding_name='text-all-MiniLM-L6-v2', train_test_split=0.5)
 
 from __future__ import annotations
 
+import inspect
 import math
 import numbers
 import warnings
@@ -479,6 +480,13 @@ class LearningExtractor(_Learner):
     (:data:`~heuristics.sequence.OUTSIDE` outside spans); ``predict_proba(embeddings)`` returns
     ``(labels, confidences)``, one label and one confidence per token.
 
+    **Lexical features.** When ``fit`` and ``predict_proba`` declare a ``tokens`` parameter
+    (``def fit(self, embeddings, labels, tokens)``), they also get the words of each record,
+    one string per token; pass them on with ``fit_model(..., tokens=tokens)`` and
+    ``predict_proba_model(..., tokens=tokens)`` to a tagger that uses them (the
+    :class:`~heuristics.sequence.CRFTagger` adds word-shape, affix and word features). The
+    sentence-transformer embeddings are uncased, so this is where capitalisation comes back.
+
     Attributes
     ----------
     classes_ : ndarray of str
@@ -513,7 +521,8 @@ class LearningExtractor(_Learner):
             self.model = CRFTagger()
         return self.model
 
-    def fit_model(self, embeddings: Sequence[Any], labels: Sequence[Sequence[str]]) -> None:
+    def fit_model(self, embeddings: Sequence[Any], labels: Sequence[Sequence[str]],
+                  tokens: Sequence[Sequence[str]] | None = None) -> None:
         """Fit ``self.model`` on token embeddings and token labels.
 
         Parameters
@@ -522,14 +531,19 @@ class LearningExtractor(_Learner):
             Per record, one vector per token.
         labels : sequence of sequence of str
             Per record, one label per token.
+        tokens : sequence of sequence of str, optional
+            Per record, its words; passed to the model as ``tokens=`` when given.
         """
-        self._model().fit(embeddings, labels)
+        if tokens is None:
+            self._model().fit(embeddings, labels)
+        else:
+            self._model().fit(embeddings, labels, tokens=tokens)
         self.classes_ = np.array(sorted({name for sequence in labels for name in sequence}))
 
     def predict_proba_model(
-        self, embeddings: Sequence[Any]
+        self, embeddings: Sequence[Any], tokens: Sequence[Sequence[str]] | None = None
     ) -> tuple[list[list[str]], list[list[float]]]:
-        """Token labels and confidences of ``self.model``.
+        """Token labels and confidences of ``self.model`` (given ``tokens=`` when not None).
 
         Returns
         -------
@@ -538,7 +552,9 @@ class LearningExtractor(_Learner):
         confidences : list of list of float
             Per record, one confidence per token.
         """
-        return self._model().predict_proba(embeddings)
+        if tokens is None:
+            return self._model().predict_proba(embeddings)
+        return self._model().predict_proba(embeddings, tokens=tokens)
 
 
 def learner_classes(learner: Any) -> tuple[str, ...]:
@@ -1160,6 +1176,7 @@ def cross_fit_predict_spans(
     embeddings: Sequence[Any],
     labels: Sequence[Sequence[str] | None],
     *,
+    tokens: Sequence[Sequence[str]] | None = None,
     seed: int = 0,
 ) -> SpanPredictions:
     """Fit an extraction learner on the labelled records and predict every record honestly.
@@ -1179,6 +1196,9 @@ def cross_fit_predict_spans(
     labels : sequence of (sequence of str or None)
         Per record, its reference token labels (OUTSIDE outside spans), or None where it has
         no manual labels. A labelled record without spans is all OUTSIDE.
+    tokens : sequence of sequence of str, optional
+        Per record, its words (one per token), given to the learner's ``fit`` and
+        ``predict_proba`` where they declare a ``tokens`` parameter.
     seed : int, default 0
         Seed of the fold assignment.
 
@@ -1230,11 +1250,18 @@ def cross_fit_predict_spans(
     confidences: list[list[float]] = [[] for _ in vectors]
     folds = np.full(len(vectors), -1, dtype=int)
 
+    words = _check_words(tokens, vectors)
+
+    def call(method: Callable, rows: Sequence[int], *args: Any) -> Any:
+        if words is not None and "tokens" in inspect.signature(method).parameters:
+            return method([vectors[i] for i in rows], *args, tokens=[words[i] for i in rows])
+        return method([vectors[i] for i in rows], *args)
+
     def fit_and_predict(train: Sequence[int], test: Sequence[int]) -> None:
         learner = learner_cls()
-        learner.fit([vectors[i] for i in train], [reference[i] for i in train])
+        call(learner.fit, train, [reference[i] for i in train])
         test_vectors = [vectors[i] for i in test]
-        names, values = _check_token_output(learner.predict_proba(test_vectors), test_vectors)
+        names, values = _check_token_output(call(learner.predict_proba, test), test_vectors)
         for i, record_names, record_values in zip(test, names, values, strict=True):
             predicted[i], confidences[i] = record_names, record_values
 
@@ -1252,6 +1279,19 @@ def cross_fit_predict_spans(
         n_labelled=len(labelled),
         held_out=_span_metrics([reference[i] for i in labelled], [predicted[i] for i in labelled]),
     )
+
+
+def _check_words(tokens: Sequence[Sequence[str]] | None, vectors: Sequence[np.ndarray]
+                 ) -> list[list[str]] | None:
+    """The words per record, one per token vector, or None."""
+    if tokens is None:
+        return None
+    words = [list(record) for record in tokens]
+    if len(words) != len(vectors) or any(
+            len(record) != len(array) for record, array in zip(words, vectors, strict=False)):
+        raise InvalidInputError("tokens must hold one word per token vector of every record",
+                                field="tokens")
+    return words
 
 
 def _span_metrics(

@@ -56,13 +56,16 @@ class {name}(LearningExtractor):
     def __init__(self):
         self.model = CRFTagger()
 
+    # tokens: the words of each record; the CRF adds capitalisation, shape, affix and word
+    # features of each token and its neighbours to the (uncased) embeddings. Drop the
+    # tokens parameters (and tokens=...) to fit on the embeddings alone.
     @params_fit(embedding_name="{embedding}", train_test_split=0.5)
-    def fit(self, embeddings, labels):
-        self.fit_model(embeddings, labels)
+    def fit(self, embeddings, labels, tokens):
+        self.fit_model(embeddings, labels, tokens=tokens)
 
     @params_inference(min_confidence=0.7, label_names=None)
-    def predict_proba(self, embeddings):
-        return self.predict_proba_model(embeddings)
+    def predict_proba(self, embeddings, tokens):
+        return self.predict_proba_model(embeddings, tokens=tokens)
 '''
 
 

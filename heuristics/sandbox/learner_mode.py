@@ -1,7 +1,8 @@
 """Inside the sandbox: fit the user's learner class on the input arrays, write predictions.
 
 Input folder: ``embeddings.npy`` ((n_records, dims), or all tokens stacked with
-``lengths.npy`` for extraction) and ``labels.json`` (reference per record, null if none).
+``lengths.npy`` and the words of every record, ``tokens.json``, for extraction) and
+``labels.json`` (reference per record, null if none).
 Output folder: ``probabilities.npy`` and ``classes.json`` (classification), or
 ``token_labels.json`` / ``token_confidences.json`` (extraction).
 """
@@ -43,7 +44,10 @@ def run_learner(namespace: dict[str, Any], *, task_kind: str, input_dir: str,
     if task_kind == "extraction":
         lengths = np.load(source / "lengths.npy")
         per_record = np.split(embeddings, np.cumsum(lengths)[:-1]) if len(lengths) else []
-        predictions = learners.cross_fit_predict_spans(learner_cls, per_record, labels)
+        words = source / "tokens.json"
+        predictions = learners.cross_fit_predict_spans(
+            learner_cls, per_record, labels,
+            tokens=json.loads(words.read_text()) if words.exists() else None)
         (target / "token_labels.json").write_text(json.dumps(predictions.labels))
         (target / "token_confidences.json").write_text(
             json.dumps(_plain(predictions.confidences)))

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from heuristics.errors import InvalidInputError
@@ -117,6 +118,8 @@ class LearnerJob:
                         else np.zeros((0, embedding.pca_dims or embedding.dims)))
                 labels = [_token_labels(references.get(rid), n)
                           for rid, n in zip(item_ids, lengths.tolist(), strict=True)]
+                (source / "tokens.json").write_text(json.dumps(
+                    _words(session, task, item_ids, lengths.tolist())))
             else:
                 np.save(source / "embeddings.npy", np.stack(arrays))
                 labels = [references.get(rid) for rid in item_ids]
@@ -188,6 +191,20 @@ class LearnerJob:
 
     def succeeded(self, session: Session, run: Run) -> list[Run]:
         return refresh_statistics(session, run)
+
+
+def _words(session: Session, task: LabelingTask, item_ids: list[int], lengths: list[int]
+           ) -> list[list[str]]:
+    """The words of each record's target attribute, one per token vector."""
+    attribute = task.target_attribute.name
+    found = {rid: [(data.get(attribute) or "")[s:e] for s, e in zip(starts, ends, strict=True)]
+             for rid, data, starts, ends in session.execute(
+                 select(Record.id, Record.data, Tokenization.starts, Tokenization.ends)
+                 .join(Tokenization, Tokenization.record_id == Record.id)
+                 .where(Record.project_id == task.project_id,
+                        Tokenization.attribute_id == task.target_attribute_id))}
+    return [found.get(rid, [""] * n) if len(found.get(rid, ())) == n else [""] * n
+            for rid, n in zip(item_ids, lengths, strict=True)]
 
 
 def _token_labels(spans: Any, n_tokens: int) -> list[str] | None:
