@@ -11,7 +11,10 @@ Rules shared by all functions:
   order) is their vote; for several labels or spans, an annotator's votes together are their
   set of choices.
 * The annotators of a record are those with at least one vote on it. An annotator who looked at
-  a record and chose nothing (no label, no span) leaves no vote, so cannot be counted here.
+  a record and chose nothing (no label, no span) leaves a *review*: a vote whose ``label`` is
+  ``None``. In multi-label and extraction tasks it counts them as annotators with no choices
+  (so the reference of a record everyone reviewed and nobody marked is the empty set);
+  single-label classification ignores it.
 * Ties give no reference (``None``), and so do records without votes.
 
 Examples
@@ -52,8 +55,8 @@ class Vote:
     ----------
     annotator : str
         Who voted (user name or id).
-    label : str
-        The label chosen.
+    label : str or None
+        The label chosen; ``None`` for a review: the annotator looked and chose nothing.
     is_gold : bool, default False
         Whether this is the record's gold label, which overrides annotator votes.
     span : tuple of (int, int) or None, default None
@@ -66,7 +69,7 @@ class Vote:
     """
 
     annotator: str
-    label: str
+    label: str | None
     is_gold: bool = False
     span: tuple[int, int] | None = None
 
@@ -90,7 +93,7 @@ def _plurality(counts: Counter[_T]) -> _T | None:
 
 def _last_label_per_annotator(votes: list[Vote]) -> Counter[str]:
     """How many annotators chose each label, counting each annotator's last vote."""
-    last = {vote.annotator: vote.label for vote in votes}
+    last = {vote.annotator: vote.label for vote in votes if vote.label is not None}
     return Counter(last.values())
 
 
@@ -100,7 +103,9 @@ def _choices_per_annotator(
     """Each annotator's set of choices, ``choice_of(vote)`` for each of their votes."""
     chosen: dict[str, set[_T]] = {}
     for vote in votes:
-        chosen.setdefault(vote.annotator, set()).add(choice_of(vote))
+        choices = chosen.setdefault(vote.annotator, set())
+        if vote.label is not None:
+            choices.add(choice_of(vote))
     return chosen
 
 
@@ -141,7 +146,7 @@ def reference_label(votes: Iterable[Vote]) -> str | None:
     >>> reference_label([]) is None
     True
     """
-    gold, others = _split_gold(votes)
+    gold, others = _split_gold(vote for vote in votes if vote.label is not None)
     return _plurality(_last_label_per_annotator(gold or others))
 
 
@@ -174,7 +179,7 @@ def reference_label_set(votes: Iterable[Vote]) -> frozenset[str] | None:
     """
     gold, others = _split_gold(votes)
     if gold:
-        return frozenset(vote.label for vote in gold)
+        return frozenset(vote.label for vote in gold if vote.label is not None)
     return _strict_majority(_choices_per_annotator(others, lambda vote: vote.label))
 
 
@@ -218,10 +223,14 @@ def reference_spans(votes: Iterable[Vote]) -> frozenset[tuple[str, int, int]] | 
     [('PER', 0, 2)]
     >>> reference_spans(votes[:3]) is None  # LOC (5, 6) marked by one of two annotators
     True
+    >>> reference_spans([Vote("ann", None)])  # reviewed, nothing marked
+    frozenset()
+    >>> sorted(reference_spans(votes[:3] + [Vote("dan", None)]))  # 2 of 3 marked PER (0, 2)
+    [('PER', 0, 2)]
     """
     gold, others = _split_gold(votes)
     if gold:
-        return frozenset(_span_key(vote) for vote in gold)
+        return frozenset(_span_key(vote) for vote in gold if vote.label is not None)
     return _strict_majority(_choices_per_annotator(others, _span_key))
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from store.manual_labels import manual_labels_of
 from store.models import LabelingTask, ManualLabel, Project, Record
 from store.records import tasks_of
-from store.reference import reference_of
+from store.reference import reference_labels
 
 BATCH = 2_000
 
@@ -57,12 +57,14 @@ def export_rows(*, session: Session, project: Project) -> Iterator[dict]:
         for manual_label in manual_labels_of(session=session,
                                              record_ids=[r.id for r in records]):
             labels[manual_label.record_id, manual_label.task_id].append(manual_label)
+        references = {task.id: reference_labels(session=session, task=task,
+                                                record_ids=[r.id for r in records])
+                      for task in tasks}
         for record in records:
             row = {"external_id": record.external_id}
             row |= {name: record.data.get(name) for name in attributes}
             for task in tasks:
                 votes = labels.get((record.id, task.id), [])
-                row[f"{task.name}__reference"] = _plain(reference_of(task, votes)) if votes \
-                    else None
+                row[f"{task.name}__reference"] = _plain(references[task.id].get(record.id))
                 row[f"{task.name}__manual_labels"] = [_manual_label_entry(v) for v in votes]
             yield row

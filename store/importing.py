@@ -26,6 +26,7 @@ from store.models import (
     ManualLabel,
     Project,
     Record,
+    Review,
     TaskKind,
     Tokenization,
     User,
@@ -185,7 +186,8 @@ def import_conll(*, session: Session, project: Project, stream: BinaryIO,
 
     The file's tokens become the stored tokenisation of ``text_attribute`` (joined by
     spaces); tag types become labels of the extraction task ``task_name`` (created if
-    missing); spans are labelled by the user ``annotator``.
+    missing); spans are labelled by the user ``annotator``, who also reviews every sentence,
+    so sentences without entities have an empty reference (nothing to mark).
     """
     result = ImportResult()
     attribute = _conll_attribute(session, project, text_attribute, result)
@@ -255,6 +257,9 @@ def _insert_sentences(session: Session, batch: list[tuple[str, ConllSentence]], 
                 "char_start": tokens[span.start].start, "char_end": tokens[span.end - 1].end})
     if spans:
         session.execute(insert(ManualLabel), spans)
+    session.execute(insert(Review), [
+        {"record_id": record_id, "task_id": task.id, "annotator_id": user.id,
+         "is_gold": is_gold, "created_at": utcnow()} for record_id in record_ids])
     result.records += len(batch)
     result.manual_labels += len(spans)
     batch.clear()

@@ -1,4 +1,5 @@
-"""Use cases of annotators: label, relabel, unlabel — each keeps the statistics current.
+"""Use cases of annotators: label, relabel, unlabel, mark reviewed — each keeps the statistics
+current.
 
 Each computes the record's reference before and after the change, and applies the
 difference to the statistics of every heuristic of the task in the same transaction.
@@ -7,6 +8,7 @@ difference to the statistics of every heuristic of the task in the same transact
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -17,8 +19,11 @@ from store.manual_labels import (
     add_manual_label,
     update_manual_label,
 )
-from store.models import LabelingTask, ManualLabel, Record, User
+from store.models import LabelingTask, ManualLabel, Record, Review, User
 from store.reference import reference_labels
+from store.reviews import add_review, remove_review
+
+T = TypeVar("T")
 
 
 def _reference(session: Session, task: LabelingTask, record: Record) -> object:
@@ -26,7 +31,7 @@ def _reference(session: Session, task: LabelingTask, record: Record) -> object:
 
 
 def _changing_reference(session: Session, task: LabelingTask, record: Record,
-                        change: Callable[[], ManualLabel | None]) -> ManualLabel | None:
+                        change: Callable[[], T]) -> T:
     before = _reference(session, task, record)
     result = change()
     session.flush()
@@ -56,3 +61,16 @@ def change_manual_label(*, session: Session, manual_label: ManualLabel, task: La
 def delete_manual_label(*, session: Session, manual_label: ManualLabel, task: LabelingTask,
                         record: Record) -> None:
     _changing_reference(session, task, record, lambda: session.delete(manual_label))
+
+
+def mark_reviewed(*, session: Session, task: LabelingTask, record: Record, annotator: User,
+                  is_gold: bool = False) -> Review:
+    """The annotator is done with the record (spans or labels marked or not)."""
+    return _changing_reference(session, task, record, lambda: add_review(
+        session=session, task=task, record=record, annotator=annotator, is_gold=is_gold))
+
+
+def unmark_reviewed(*, session: Session, task: LabelingTask, record: Record, annotator: User,
+                    is_gold: bool = False) -> None:
+    _changing_reference(session, task, record, lambda: remove_review(
+        session=session, task=task, record=record, annotator=annotator, is_gold=is_gold))

@@ -303,6 +303,28 @@ class RunChunk(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class Review(Base):
+    """An annotator looked at a record for a multi-label or extraction task and is done with it,
+    whatever labels or spans they marked (none at all included): the reference then counts
+    them as an annotator with no choices (see ``heuristics.reference``)."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (
+        UniqueConstraint("record_id", "task_id", "annotator_id", "is_gold"),
+        Index("ix_reviews_task_record", "task_id", "record_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"))
+    task_id: Mapped[int] = mapped_column(ForeignKey("labeling_tasks.id", ondelete="CASCADE"))
+    annotator_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                              index=True)
+    is_gold: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    annotator: Mapped[User] = relationship(lazy="joined")
+
+
 class Embedding(Base):
     """Vectors of one text attribute by one model, per record or per stored token."""
 

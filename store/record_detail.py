@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from store.manual_labels import manual_labels_of
 from store.models import Attribute, LabelingTask, ManualLabel, Project, Record, Tokenization
 from store.records import tasks_of, tokenizations_of
-from store.reference import reference_of
+from store.reference import reference_labels
 
 
 @dataclass(frozen=True)
@@ -36,8 +36,8 @@ def record_detail(*, session: Session, project: Project, record: Record) -> Reco
                      for t in tokenizations_of(session=session, record_id=record.id)]
     tasks = [
         TaskLabels(task=task, manual_labels=by_task.get(task.id, []),
-                   reference=reference_of(task, by_task[task.id]) if task.id in by_task
-                   else None)
+                   reference=reference_labels(session=session, task=task,
+                                              record_ids=[record.id]).get(record.id))
         for task in tasks_of(session=session, project=project)
     ]
     return RecordDetail(record=record, tokenizations=tokenizations, tasks=tasks)

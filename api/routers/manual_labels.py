@@ -4,7 +4,13 @@ from fastapi import APIRouter, Response, status
 
 from api.deps import AnnotatableProject, CurrentUser, QueueDep, SessionDep
 from api.routers.records import manual_label_public
-from api.schemas.records import ManualLabelCreate, ManualLabelPublic, ManualLabelUpdate
+from api.schemas.records import (
+    ManualLabelCreate,
+    ManualLabelPublic,
+    ManualLabelUpdate,
+    ReviewCreate,
+    ReviewPublic,
+)
 from store import heuristics, labelling, manual_labels
 from store.auth import authorize_labelling, get_or_create_user
 from store.manual_labels import SpanInput
@@ -35,13 +41,7 @@ def create_manual_label(record_id: int, body: ManualLabelCreate, project: Annota
                         session: SessionDep, user: CurrentUser,
                         queue: QueueDep) -> ManualLabelPublic:
     """Label a record. In a classification task a new label replaces the annotator's old one."""
-    annotator = user
-    if body.annotator is not None and body.annotator != user.name:
-        authorize_labelling(session=session, user=user, project=project, annotator_id=-1,
-                            is_gold=body.is_gold)
-        annotator = get_or_create_user(session=session, name=body.annotator)
-    authorize_labelling(session=session, user=user, project=project,
-                        annotator_id=annotator.id, is_gold=body.is_gold)
+    annotator = _annotator(session, project, user, body.annotator, body.is_gold)
     record = manual_labels.get_record(session=session, project=project, record_id=record_id)
     task = get_task(session=session, project=project, task_id=body.task_id)
     span = SpanInput(token_start=body.token_start, token_end=body.token_end,
@@ -85,4 +85,46 @@ def delete_manual_label(manual_label_id: int, project: AnnotatableProject, sessi
         task=get_task(session=session, project=project, task_id=manual_label.task_id),
         record=manual_labels.get_record(session=session, project=project,
                                         record_id=manual_label.record_id))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def _annotator(session, project, user, name: str | None, is_gold: bool):
+    """The annotator a request labels for: the caller, or (owners only) the named user."""
+    annotator = user
+    if name is not None and name != user.name:
+        authorize_labelling(session=session, user=user, project=project, annotator_id=-1,
+                            is_gold=is_gold)
+        annotator = get_or_create_user(session=session, name=name)
+    authorize_labelling(session=session, user=user, project=project,
+                        annotator_id=annotator.id, is_gold=is_gold)
+    return annotator
+
+
+@router.post("/records/{record_id}/reviews", response_model=ReviewPublic,
+             status_code=status.HTTP_201_CREATED)
+def mark_reviewed(record_id: int, body: ReviewCreate, project: AnnotatableProject,
+                  session: SessionDep, user: CurrentUser, queue: QueueDep) -> ReviewPublic:
+    """Mark a multi-label or extraction record as done by the annotator, with or without
+    labels or spans: a reviewed record without any is a record with nothing to mark."""
+    annotator = _annotator(session, project, user, body.annotator, body.is_gold)
+    record = manual_labels.get_record(session=session, project=project, record_id=record_id)
+    task = get_task(session=session, project=project, task_id=body.task_id)
+    review = labelling.mark_reviewed(session=session, task=task, record=record,
+                                     annotator=annotator, is_gold=body.is_gold)
+    _refit_learners(session, queue, task)
+    return ReviewPublic(record_id=record.id, task_id=task.id, annotator=annotator.name,
+                        is_gold=review.is_gold, created_at=review.created_at)
+
+
+@router.delete("/records/{record_id}/reviews/{task_id}",
+               status_code=status.HTTP_204_NO_CONTENT)
+def unmark_reviewed(record_id: int, task_id: int, project: AnnotatableProject,
+                    session: SessionDep, user: CurrentUser, annotator: str | None = None,
+                    is_gold: bool = False) -> Response:
+    """Take back a review (the caller's, or the named annotator's for owners)."""
+    reviewer = _annotator(session, project, user, annotator, is_gold)
+    labelling.unmark_reviewed(
+        session=session, task=get_task(session=session, project=project, task_id=task_id),
+        record=manual_labels.get_record(session=session, project=project, record_id=record_id),
+        annotator=reviewer, is_gold=is_gold)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

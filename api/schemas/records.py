@@ -29,6 +29,21 @@ class ManualLabelCreate(BaseModel):
     char_end: int | None = Field(default=None, description="Exclusive.")
 
 
+class ReviewCreate(BaseModel):
+    task_id: int
+    is_gold: bool = False
+    annotator: str | None = Field(
+        default=None, description="Review on behalf of this user (project owners only).")
+
+
+class ReviewPublic(BaseModel):
+    record_id: int
+    task_id: int
+    annotator: str
+    is_gold: bool
+    created_at: datetime
+
+
 class ManualLabelUpdate(BaseModel):
     label: str | None = None
     is_gold: bool | None = None

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.api.conftest import API, create_task
@@ -129,3 +131,35 @@ def test_span_outside_the_text_is_422(client, admin, loaded, record_ids, span, f
     assert response.status_code == 422, response.text
     assert response.json()["field"] == field
     assert reference(client, admin, loaded, record_ids["4"], task)["manual_labels"] == []
+
+
+def test_reviews_record_that_nothing_was_to_mark(client, admin, loaded, record_ids, spam_task):
+    task = create_task(client, admin, loaded, name="ner", kind="extraction",
+                       target_attribute="text", labels=["PRODUCT"])["id"]
+    record = record_ids["4"]  # "Subscribe to win an iPhone"
+    reviews = f"{API}/projects/{loaded}/records/{record}/reviews"
+    assert reference(client, admin, loaded, record, task)["reference"] is None
+    done = client.post(reviews, json={"task_id": task}, headers=admin)
+    assert done.status_code == 201, done.text
+    assert done.json()["annotator"] == "admin" and not done.json()["is_gold"]
+    assert client.post(reviews, json={"task_id": task}, headers=admin).status_code == 201
+    assert reference(client, admin, loaded, record, task)["reference"] == []
+    # a second annotator marks a span: one of two annotators is a half tie, no reference
+    label(client, admin, loaded, record, task_id=task, label="PRODUCT", token_start=4,
+          token_end=5, annotator="bob")
+    assert reference(client, admin, loaded, record, task)["reference"] is None
+    assert client.post(reviews, json={"task_id": task, "annotator": "cid"},
+                       headers=admin).status_code == 201
+    assert reference(client, admin, loaded, record, task)["reference"] == []
+    undo = client.delete(f"{reviews}/{task}", headers=admin)
+    assert undo.status_code == 204
+    assert reference(client, admin, loaded, record, task)["reference"] is None
+    assert client.delete(f"{reviews}/{task}", headers=admin).status_code == 404
+    refused = client.post(reviews, json={"task_id": spam_task["id"]}, headers=admin)
+    assert refused.status_code == 422 and refused.json()["field"] == "task_id"
+    client.post(reviews, json={"task_id": task}, headers=admin)  # admin and cid: nothing
+    export = client.get(f"{API}/projects/{loaded}/export", params={"format": "jsonl"},
+                        headers=admin)
+    row = next(json.loads(line) for line in export.text.splitlines()
+               if json.loads(line)["external_id"] == "4")
+    assert row["ner__reference"] == []
