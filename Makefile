@@ -34,6 +34,7 @@ bench: setup services
 	$(BIN)/python bench/lf_bench.py
 	$(BIN)/python bench/stats_bench.py
 	$(BIN)/python bench/learner_bench.py
+	$(BIN)/python bench/conll_bench.py
 	$(BIN)/python bench/ws_quality.py
 
 clean:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from heuristics.errors import ConflictError, InvalidInputError, NotFoundError
@@ -240,11 +240,16 @@ def latest_run(*, session: Session, heuristic: Heuristic,
 
 def replace_outputs(*, session: Session, run_id: int, record_ids: Sequence[int],
                     rows: list[dict]) -> None:
-    """Replace the run's outputs for these records (safe to repeat); no commit."""
-    session.execute(delete(Output).where(Output.run_id == run_id,
-                                         Output.record_id.in_(record_ids)))
+    """Replace the run's outputs for these records (safe to repeat); no commit.
+
+    ``record_ids`` is a chunk: consecutive ids of the run's sorted items, so the outputs to
+    replace are those between its first and last id. ``rows`` all have the same keys."""
+    if not len(record_ids):
+        return
+    session.execute(delete(Output).where(
+        Output.run_id == run_id, Output.record_id.between(min(record_ids), max(record_ids))))
     if rows:
-        session.execute(insert(Output), [{"run_id": run_id, **row} for row in rows])
+        session.execute(Output.__table__.insert(), [{"run_id": run_id, **row} for row in rows])
 
 
 def outputs_of(*, session: Session, run: Run, offset: int = 0,

@@ -1,14 +1,24 @@
-"""A record with its tokens, and per labeling task its manual labels and reference label."""
+"""A record with its tokens, and per labeling task its manual labels, reviews and reference
+label."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from store.manual_labels import manual_labels_of
-from store.models import Attribute, LabelingTask, ManualLabel, Project, Record, Tokenization
+from store.models import (
+    Attribute,
+    LabelingTask,
+    ManualLabel,
+    Project,
+    Record,
+    Review,
+    Tokenization,
+)
 from store.records import tasks_of, tokenizations_of
 from store.reference import reference_labels
 
@@ -18,6 +28,7 @@ class TaskLabels:
     task: LabelingTask
     reference: object
     manual_labels: list[ManualLabel]
+    reviews: list[Review]
 
 
 @dataclass(frozen=True)
@@ -31,11 +42,14 @@ def record_detail(*, session: Session, project: Project, record: Record) -> Reco
     by_task: dict[int, list[ManualLabel]] = defaultdict(list)
     for manual_label in manual_labels_of(session=session, record_ids=[record.id]):
         by_task[manual_label.task_id].append(manual_label)
+    reviews = list(session.scalars(select(Review).where(Review.record_id == record.id)
+                                   .order_by(Review.id)))
     attributes = {a.id: a for a in project.attributes}
     tokenizations = [(attributes[t.attribute_id], t)
                      for t in tokenizations_of(session=session, record_id=record.id)]
     tasks = [
         TaskLabels(task=task, manual_labels=by_task.get(task.id, []),
+                   reviews=[r for r in reviews if r.task_id == task.id],
                    reference=reference_labels(session=session, task=task,
                                               record_ids=[record.id]).get(record.id))
         for task in tasks_of(session=session, project=project)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -38,18 +39,23 @@ def reference_labels(*, session: Session, task: LabelingTask,
     """Reference of each record id that has one (records without a reference are left out);
     ``record_ids=None`` means every record of the task. Reads plain rows, no objects.
     Reviews of multi-label and extraction records count as votes without a label."""
+    if task.kind is TaskKind.CLASSIFICATION:
+        names = {label.id: label.name for label in task.labels}
+        plain = (select(ManualLabel.record_id, ManualLabel.label_id, ManualLabel.is_gold)
+                 .where(ManualLabel.task_id == task.id))
+        return _plurality_labels([(rid, names[label_id], gold) for rid, label_id, gold
+                                  in _rows(session, plain, ManualLabel.record_id, record_ids)])
     query = (select(ManualLabel.record_id, User.name, Label.name, ManualLabel.is_gold,
                     ManualLabel.token_start, ManualLabel.token_end)
              .join(User, User.id == ManualLabel.annotator_id)
              .join(Label, Label.id == ManualLabel.label_id)
              .where(ManualLabel.task_id == task.id).order_by(ManualLabel.id))
     rows = _rows(session, query, ManualLabel.record_id, record_ids)
-    if task.kind is not TaskKind.CLASSIFICATION:
-        reviews = (select(Review.record_id, User.name, Review.is_gold)
-                   .join(User, User.id == Review.annotator_id)
-                   .where(Review.task_id == task.id).order_by(Review.id))
-        rows += [(rid, annotator, None, is_gold, None, None) for rid, annotator, is_gold
-                 in _rows(session, reviews, Review.record_id, record_ids)]
+    reviews = (select(Review.record_id, User.name, Review.is_gold)
+               .join(User, User.id == Review.annotator_id)
+               .where(Review.task_id == task.id).order_by(Review.id))
+    rows += [(rid, annotator, None, is_gold, None, None) for rid, annotator, is_gold
+             in _rows(session, reviews, Review.record_id, record_ids)]
     by_record: dict[int, list[Vote]] = defaultdict(list)
     for record_id, annotator, label, is_gold, token_start, token_end in rows:
         span = (token_start, token_end) if token_start is not None else None
@@ -57,3 +63,26 @@ def reference_labels(*, session: Session, task: LabelingTask,
                                          span=span))
     references = {rid: _reference(task, votes) for rid, votes in by_record.items()}
     return {rid: ref for rid, ref in references.items() if ref is not None}
+
+
+def _plurality_labels(rows: list[tuple[int, str, bool]]) -> dict[int, str]:
+    """Vectorised :func:`heuristics.reference.reference_label` over the (record id, label,
+    is_gold) rows of a classification task, which hold at most one label per annotator,
+    record and gold flag (unique slot), so need no annotator: per record, the plurality of its
+    gold labels if it has any, else of its annotators' labels; ties give none."""
+    if not rows:
+        return {}
+    record_ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+    names = [row[1] for row in rows]
+    gold = np.fromiter((row[2] for row in rows), dtype=bool, count=len(rows))
+    records, record_index = np.unique(record_ids, return_inverse=True)
+    labels, label_index = np.unique(np.asarray(names, dtype=object), return_inverse=True)
+    has_gold = np.zeros(len(records), dtype=bool)
+    has_gold[record_index[gold]] = True
+    counted = gold | ~has_gold[record_index]
+    counts = np.bincount(record_index[counted] * len(labels) + label_index[counted],
+                         minlength=len(records) * len(labels)).reshape(len(records), -1)
+    best = counts.argmax(axis=1)
+    top = counts[np.arange(len(records)), best]
+    decided = (top > 0) & ((counts == top[:, None]).sum(axis=1) == 1)
+    return dict(zip(records[decided].tolist(), labels[best[decided]].tolist(), strict=True))

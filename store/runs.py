@@ -133,6 +133,8 @@ def claim_chunk(*, session: Session, run_id: int, position: int, worker: str,
                      RunChunk.heartbeat_at < stale_before)))
         .values(status=RunStatus.RUNNING, worker=worker, attempts=RunChunk.attempts + 1,
                 heartbeat_at=utcnow()))
+    if claimed.rowcount == 1:
+        session.execute(update(Run).where(Run.id == run_id).values(heartbeat_at=utcnow()))
     session.commit()
     if claimed.rowcount != 1:
         return None
@@ -242,6 +244,26 @@ def stale_chunks(*, session: Session, stale_before: datetime) -> list[RunChunk]:
         select(RunChunk).join(Run, Run.id == RunChunk.run_id).where(
             Run.status == RunStatus.RUNNING, RunChunk.status == RunStatus.RUNNING,
             RunChunk.heartbeat_at < stale_before)))
+
+
+def idle_queued_chunks(*, session: Session, stale_before: datetime, per_run: int = 8
+                       ) -> list[RunChunk]:
+    """Queued chunks of running runs that nothing has touched since ``stale_before``: no chunk
+    of the run is running and the run's heartbeat is old. Their message may be lost (a worker
+    took it and died before claiming the chunk); the first ``per_run`` by position are
+    returned, and their runs' heartbeats refreshed, so that the next sweep waits a full period.
+    Commits."""
+    running = exists().where(RunChunk.run_id == Run.id, RunChunk.status == RunStatus.RUNNING)
+    idle = list(session.scalars(select(Run.id).where(
+        Run.status == RunStatus.RUNNING, Run.heartbeat_at < stale_before, ~running,
+        exists().where(RunChunk.run_id == Run.id, RunChunk.status == RunStatus.QUEUED))))
+    chunks = [chunk for run_id in idle for chunk in session.scalars(
+        select(RunChunk).where(RunChunk.run_id == run_id, RunChunk.status == RunStatus.QUEUED)
+        .order_by(RunChunk.position).limit(per_run))]
+    if idle:
+        session.execute(update(Run).where(Run.id.in_(idle)).values(heartbeat_at=utcnow()))
+    session.commit()
+    return chunks
 
 
 def stale_unprepared_runs(*, session: Session, stale_before: datetime) -> list[int]:

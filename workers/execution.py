@@ -178,4 +178,10 @@ def recover() -> int:
             log.warning("re-enqueueing chunk %s of run %s: worker %s is gone",
                         chunk.position, chunk.run_id, chunk.worker)
             queue.enqueue_chunk(chunk.run_id, chunk.position)
+        for chunk in runs.idle_queued_chunks(session=session, stale_before=before):
+            # a duplicate message is harmless: only one claim of a chunk succeeds
+            log.warning("re-enqueueing queued chunk %s of idle run %s", chunk.position,
+                        chunk.run_id)
+            queue.enqueue_chunk(chunk.run_id, chunk.position)
+            acted += 1
     return acted

@@ -94,7 +94,9 @@ def read_record(record_id: int, project: ViewableProject, session: SessionDep) -
         tasks.append(TaskLabelsPublic(
             task_id=entry.task.id, task=entry.task.name,
             reference=reference_public(entry.reference),
-            manual_labels=[manual_label_public(ml, text) for ml in entry.manual_labels]))
+            manual_labels=[manual_label_public(ml, text) for ml in entry.manual_labels],
+            reviewed_by=[r.annotator.name + (" (gold)" if r.is_gold else "")
+                         for r in entry.reviews]))
     return RecordDetail(**record_public(record).model_dump(), tokens=tokens, tasks=tasks)
 
 

@@ -80,6 +80,9 @@ class TaskLabelsPublic(BaseModel):
     task: str
     reference: Any = Field(description="Gold, else the annotators' majority; null if none.")
     manual_labels: list[ManualLabelPublic]
+    reviewed_by: list[str] = Field(default_factory=list, description=(
+        "Annotators done with the record for this task (multi-label and extraction); "
+        "gold reviews are listed as 'name (gold)'."))
 
 
 class RecordDetail(RecordPublic):

@@ -144,6 +144,7 @@ def test_reviews_record_that_nothing_was_to_mark(client, admin, loaded, record_i
     assert done.json()["annotator"] == "admin" and not done.json()["is_gold"]
     assert client.post(reviews, json={"task_id": task}, headers=admin).status_code == 201
     assert reference(client, admin, loaded, record, task)["reference"] == []
+    assert reference(client, admin, loaded, record, task)["reviewed_by"] == ["admin"]
     # a second annotator marks a span: one of two annotators is a half tie, no reference
     label(client, admin, loaded, record, task_id=task, label="PRODUCT", token_start=4,
           token_end=5, annotator="bob")

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import insert, select
 
 from heuristics import evaluation
-from heuristics.errors import ConflictError
+from heuristics.errors import ConflictError, NotFoundError
 from store import labelling, stats
 from store.auth import create_user, get_or_create_user
 from store.heuristics import create_heuristic, create_heuristic_run
@@ -101,14 +101,28 @@ def test_incremental_equals_full_recompute_after_random_edits(session, kind):
         if kind is TaskKind.EXTRACTION:
             start = rng.randrange(0, 4)
             span = SpanInput(token_start=start, token_end=start + rng.randrange(1, 3))
-        if mine and action < 0.25:
+        reviewing = kind is not TaskKind.CLASSIFICATION and action > 0.85
+        if reviewing and action > 0.93:
+            try:
+                labelling.unmark_reviewed(session=session, task=task, record=record,
+                                          annotator=rng.choice(annotators))
+            except NotFoundError:
+                session.rollback()
+        elif reviewing:
+            labelling.mark_reviewed(session=session, task=task, record=record,
+                                    annotator=rng.choice(annotators),
+                                    is_gold=rng.random() < 0.1)
+        elif mine and action < 0.25:
             labelling.delete_manual_label(session=session, manual_label=rng.choice(mine),
                                           task=task, record=record)
         elif mine and action < 0.45 and kind is not TaskKind.EXTRACTION:
-            labelling.change_manual_label(session=session, manual_label=rng.choice(mine),
-                                          task=task, record=record,
-                                          label_name=rng.choice(LABELS),
-                                          is_gold=rng.random() < 0.2, span=None)
+            try:
+                labelling.change_manual_label(session=session, manual_label=rng.choice(mine),
+                                              task=task, record=record,
+                                              label_name=rng.choice(LABELS),
+                                              is_gold=rng.random() < 0.2, span=None)
+            except ConflictError:  # the annotator has that label on the record already
+                session.rollback()
         else:
             try:
                 labelling.create_manual_label(session=session, task=task, record=record,

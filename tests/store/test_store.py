@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import io
+from collections import defaultdict
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from heuristics.errors import ConflictError, InvalidInputError
+from heuristics.reference import Vote, reference_label
 from store.auth import create_user, get_or_create_user
 from store.importing import import_conll, import_records
 from store.manual_labels import SpanInput, add_manual_label
 from store.models import ManualLabel, Record, TaskKind, Tokenization
 from store.projects import create_project
 from store.records import RecordFilter, list_records
-from store.reference import reference_labels
+from store.reference import _plurality_labels, reference_labels
 from store.tasks import create_task
 
 
@@ -158,3 +162,41 @@ def test_demo_projects(session, owner, tmp_path, source):
     spans = session.query(ManualLabel).filter_by(task_id=ner_task.id).count()
     assert spans > sentences
     assert load_demo(session=session, owner=owner, datasets_dir=datasets_dir) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.sampled_from(["u1", "u2", "u3", "u4"]),
+                          st.sampled_from(["yes", "no", "maybe"]), st.booleans()),
+                max_size=40))
+def test_vectorised_classification_reference_equals_the_rule(votes):
+    unique = {(rid, annotator, gold): label for rid, annotator, label, gold in votes}
+    by_record = defaultdict(list)
+    for (rid, annotator, gold), label in unique.items():
+        by_record[rid].append(Vote(annotator, label, is_gold=gold))
+    expected = {rid: reference_label(v) for rid, v in by_record.items()}
+    rows = [(rid, label, gold) for (rid, _, gold), label in unique.items()]
+    assert _plurality_labels(rows) == {r: ref for r, ref in expected.items() if ref}
+
+
+def test_idle_runs_get_their_queued_chunks_back_once_per_period(session, project):
+    from datetime import timedelta
+
+    from store import runs
+    from store.models import RunStatus, utcnow
+
+    run = runs.create_run(session=session, project_id=project.id, kind="embedding")
+    started = runs.begin_run(session=session, run_id=run.id, stale_before=utcnow())
+    runs.add_chunks(session=session, run=started, item_ids=list(range(30)), chunk_size=3)
+    worked = runs.claim_chunk(session=session, run_id=run.id, position=0, worker="w",
+                              stale_before=utcnow())
+    later = utcnow() + timedelta(seconds=60)
+    assert runs.idle_queued_chunks(session=session, stale_before=later) == [], \
+        "a chunk is running: the run is not idle"
+    runs.finish_chunk(session=session, chunk=worked, status=RunStatus.SUCCEEDED)
+    earlier = utcnow() - timedelta(seconds=60)
+    assert runs.idle_queued_chunks(session=session, stale_before=earlier) == [], \
+        "touched within the last minute: not idle yet"
+    idle = runs.idle_queued_chunks(session=session, stale_before=later, per_run=4)
+    assert [chunk.position for chunk in idle] == [1, 2, 3, 4]
+    assert runs.idle_queued_chunks(session=session, stale_before=earlier) == [], \
+        "handed back: the next sweep waits a full period"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -38,14 +39,13 @@ class Job(Protocol):
         Returns the follow-up runs it queued, for the engine to enqueue."""
 
 
-def job_for(kind: str) -> Job:
-    from workers.jobs.embedding import EmbeddingJob
-    from workers.jobs.labeling_function import LabelingFunctionJob
-    from workers.jobs.learner import LearnerJob
-    from workers.jobs.weak_supervision import WeakSupervisionJob
+JOB_MODULES = {"embedding": ("workers.jobs.embedding", "EmbeddingJob"),
+               "labeling_function": ("workers.jobs.labeling_function", "LabelingFunctionJob"),
+               "active_learner": ("workers.jobs.learner", "LearnerJob"),
+               "weak_supervision": ("workers.jobs.weak_supervision", "WeakSupervisionJob")}
+"""Run kind -> (module, class); a worker imports a job's module when it first runs one."""
 
-    jobs: dict[str, Job] = {EmbeddingJob.kind: EmbeddingJob(),
-                            LabelingFunctionJob.kind: LabelingFunctionJob(),
-                            LearnerJob.kind: LearnerJob(),
-                            WeakSupervisionJob.kind: WeakSupervisionJob()}
-    return jobs[kind]
+
+def job_for(kind: str) -> Job:
+    module, name = JOB_MODULES[kind]
+    return getattr(importlib.import_module(module), name)()

@@ -72,6 +72,16 @@ def _check_labels(references: dict[int, Any], task: LabelingTask) -> None:
                                 + (f" ({have})" if have else ""), field="labels")
 
 
+def _record_matrix(session: Session, embedding: Embedding, item_ids: list[int]) -> np.ndarray:
+    """The vectors of ``item_ids`` as one matrix, read in one pass when they are every
+    record of the embedding (a single-chunk run), else by id."""
+    ids, matrix = vectors.record_vectors(session=session, embedding=embedding)
+    if np.array_equal(ids, item_ids):
+        return matrix
+    found = vectors.vectors_of(session=session, embedding=embedding, record_ids=item_ids)
+    return np.stack([found[rid] for rid in item_ids])
+
+
 def _save(array: np.ndarray) -> bytes:
     buffer = io.BytesIO()
     np.save(buffer, array)
@@ -95,7 +105,7 @@ class LearnerJob:
                                     field="embedding_name")
         ids = [rid for rid, in session.query(Record.id).filter(
             Record.project_id == run.project_id).order_by(Record.id)]
-        _check_labels(reference_labels(session=session, task=task, record_ids=ids), task)
+        _check_labels(reference_labels(session=session, task=task), task)
         sandbox_for(settings()).check()
         run.params = {**run.params, "chunk_size": max(1, len(ids))}
         return ids
@@ -104,14 +114,14 @@ class LearnerJob:
                 heartbeat: Heartbeat) -> None:
         heuristic, revision, task = self._parts(session, run)
         embedding = _embedding(session, run, revision, task)
-        references = reference_labels(session=session, task=task, record_ids=item_ids)
+        references = reference_labels(session=session, task=task)
         extraction = task.kind is TaskKind.EXTRACTION
         with tempfile.TemporaryDirectory() as inputs, tempfile.TemporaryDirectory() as outputs:
             source, target = Path(inputs), Path(outputs)
-            found = vectors.vectors_of(session=session, embedding=embedding,
-                                       record_ids=item_ids)
-            arrays = [found[rid] for rid in item_ids]
             if extraction:
+                found = vectors.vectors_of(session=session, embedding=embedding,
+                                           record_ids=item_ids)
+                arrays = [found[rid] for rid in item_ids]
                 lengths = np.array([len(a) for a in arrays], dtype=np.int64)
                 np.save(source / "lengths.npy", lengths)
                 np.save(source / "embeddings.npy", np.concatenate(arrays) if arrays
@@ -121,7 +131,7 @@ class LearnerJob:
                 (source / "tokens.json").write_text(json.dumps(
                     _words(session, task, item_ids, lengths.tolist())))
             else:
-                np.save(source / "embeddings.npy", np.stack(arrays))
+                np.save(source / "embeddings.npy", _record_matrix(session, embedding, item_ids))
                 labels = [references.get(rid) for rid in item_ids]
             (source / "labels.json").write_text(json.dumps(labels))
             for path in (source, *source.iterdir()):
