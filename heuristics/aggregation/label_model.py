@@ -200,10 +200,13 @@ class LabelModel:
         n_records, n_heuristics = matrix.shape
         fixed_balance = None if class_balance is None else _check_balance(class_balance, n_labels)
 
-        votes = _vote_matrix(matrix, n_labels=n_labels)
-        votes_t = votes.T.tocsr()
-        n_votes = np.asarray(votes.sum(axis=0)).reshape(n_heuristics, n_labels)
-        covered = (matrix != ABSTAIN).any(axis=1)
+        # Records with the same votes have the same posterior: EM runs once per distinct row,
+        # weighted by how many records share it (the same sums, far fewer rows on big data).
+        patterns, _, weight = _distinct_rows(matrix)
+        votes = _vote_matrix(patterns, n_labels=n_labels)
+        votes_t = (votes.T @ sp.diags(weight.astype(np.float64))).tocsr()
+        n_votes = np.asarray(votes.T @ weight).reshape(n_heuristics, n_labels)
+        covered = (patterns != ABSTAIN).any(axis=1)
         self.coverage_ = n_votes / max(n_records, 1)
         self.n_heuristics_ = n_heuristics
 
@@ -212,13 +215,13 @@ class LabelModel:
         self.n_iter_ = 0
         for iteration in range(1, self.max_iter + 1):
             balance = (fixed_balance if fixed_balance is not None
-                       else self._estimate_balance(posteriors, covered))
+                       else self._estimate_balance(posteriors, covered, weight))
             counts = np.asarray(votes_t @ posteriors).reshape(n_heuristics, n_labels, n_labels)
             confusion = self._confusion_rows(counts, n_votes)
             weights, base = self._log_weights(confusion, balance)
             scores = np.asarray(votes @ weights) + base
             updated = np.exp(scores - logsumexp(scores, axis=1, keepdims=True))
-            change = np.abs(updated - posteriors).max() if n_records else 0.0
+            change = np.abs(updated - posteriors).max() if len(patterns) else 0.0
             posteriors = updated
             self.n_iter_ = iteration
             if change < self.tol:
@@ -227,7 +230,7 @@ class LabelModel:
 
         # Final M step, so the parameters match the final posteriors.
         self.class_balance_ = (fixed_balance if fixed_balance is not None
-                               else self._estimate_balance(posteriors, covered))
+                               else self._estimate_balance(posteriors, covered, weight))
         counts = np.asarray(votes_t @ posteriors).reshape(n_heuristics, n_labels, n_labels)
         self.confusion_ = self._confusion_rows(counts, n_votes)
         self.precision_ = np.einsum("jcc->jc", self.confusion_).copy()
@@ -256,10 +259,11 @@ class LabelModel:
                 )
         return n_labels
 
-    def _estimate_balance(self, posteriors: np.ndarray, covered: np.ndarray) -> np.ndarray:
+    def _estimate_balance(self, posteriors: np.ndarray, covered: np.ndarray,
+                          weight: np.ndarray) -> np.ndarray:
         # Without abstain evidence a record with no votes only echoes the balance: leave it out.
-        rows = posteriors if self.abstain_weight > 0 else posteriors[covered]
-        balance = rows.sum(axis=0) + 1.0
+        counted = weight if self.abstain_weight > 0 else np.where(covered, weight, 0)
+        balance = counted @ posteriors + 1.0
         return balance / balance.sum()
 
     def _confusion_rows(self, counts: np.ndarray, n_votes: np.ndarray) -> np.ndarray:
@@ -329,9 +333,10 @@ class LabelModel:
             raise RuntimeError("LabelModel is not fitted; call fit() first")
         matrix = check_label_matrix(label_matrix, n_labels=self.n_labels,
                                     n_heuristics=self.n_heuristics_)
-        scores = np.asarray(_vote_matrix(matrix, n_labels=self.n_labels) @ self._weights)
+        patterns, inverse, _ = _distinct_rows(matrix)
+        scores = np.asarray(_vote_matrix(patterns, n_labels=self.n_labels) @ self._weights)
         scores = scores + self._base
-        return np.exp(scores - logsumexp(scores, axis=1, keepdims=True))
+        return np.exp(scores - logsumexp(scores, axis=1, keepdims=True))[inverse]
 
     def predict(self, label_matrix: ArrayLike, *, min_confidence: float = 0.0) -> np.ndarray:
         """The most probable label per record, or -1.
@@ -376,6 +381,15 @@ def _check_balance(class_balance: ArrayLike, n_labels: int) -> np.ndarray:
             field="class_balance",
         )
     return balance / balance.sum()
+
+
+def _distinct_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct rows of a label matrix, each row's index among them, and their counts."""
+    if matrix.shape[0] == 0:
+        return matrix, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    patterns, inverse, counts = np.unique(matrix, axis=0, return_inverse=True,
+                                          return_counts=True)
+    return patterns, inverse.reshape(-1), counts
 
 
 def _vote_matrix(matrix: np.ndarray, *, n_labels: int) -> sp.csr_matrix:

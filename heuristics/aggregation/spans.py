@@ -205,13 +205,36 @@ def decode_spans(
         raise InvalidInputError(
             f"token labels must lie in 0..{len(labels)}", field="token_labels"
         )
-    starts = np.flatnonzero((tags != OUTSIDE) & (np.diff(tags, prepend=OUTSIDE) != 0))
-    ends = np.flatnonzero((tags != OUTSIDE) & (np.diff(tags, append=OUTSIDE) != 0)) + 1
-    spans = [
-        WeakSpan(labels[tags[start] - 1], int(start), int(end), float(scores[start:end].mean()))
-        for start, end in zip(starts, ends, strict=True)
-    ]
-    return [span for span in spans if span.confidence >= min_confidence]
+    return _decode_all(tags, scores, np.array([0, len(tags)]), labels=labels,
+                       min_confidence=min_confidence)[0]
+
+
+def _decode_all(tags: np.ndarray, scores: np.ndarray, offsets: np.ndarray, *,
+                labels: Sequence[str], min_confidence: float) -> list[list[WeakSpan]]:
+    """:func:`decode_spans` for many records at once: ``tags``/``scores`` of all their tokens,
+    record ``r`` owning ``offsets[r]:offsets[r + 1]``; no span crosses a record boundary."""
+    n_records = len(offsets) - 1
+    found: list[list[WeakSpan]] = [[] for _ in range(n_records)]
+    if not len(tags):
+        return found
+    first = np.zeros(len(tags), dtype=bool)
+    first[offsets[:-1][offsets[:-1] < len(tags)]] = True
+    last = np.roll(first, -1)
+    last[-1] = True
+    inside = tags != OUTSIDE
+    starts = np.flatnonzero(inside & (first | (np.diff(tags, prepend=OUTSIDE) != 0)))
+    ends = np.flatnonzero(inside & (last | (np.diff(tags, append=OUTSIDE) != 0))) + 1
+    bounds = np.column_stack([starts, ends]).ravel()
+    sums = np.add.reduceat(np.append(scores, 0.0), bounds)[::2] if len(starts) else scores[:0]
+    means = sums / (ends - starts)
+    keep = means >= min_confidence
+    records = np.searchsorted(offsets, starts, side="right") - 1
+    for record, start, end, mean in zip(records[keep].tolist(), starts[keep].tolist(),
+                                        ends[keep].tolist(), means[keep].tolist(), strict=True):
+        first_token = int(offsets[record])
+        found[record].append(WeakSpan(labels[tags[start] - 1], start - first_token,
+                                      end - first_token, mean))
+    return found
 
 
 def aggregate_spans(
@@ -278,12 +301,8 @@ def aggregate_spans(
     token_labels = probabilities.argmax(axis=1) if len(matrix) else np.zeros(0, np.int64)
     token_labels[(matrix == ABSTAIN).all(axis=1)] = OUTSIDE
     confidence = probabilities[np.arange(len(token_labels)), token_labels]
-    return [
-        decode_spans(token_labels[offsets[row]:offsets[row + 1]],
-                     confidence[offsets[row]:offsets[row + 1]],
-                     labels=labels, min_confidence=min_confidence)
-        for row in range(len(records))
-    ]
+    return _decode_all(token_labels.astype(np.int64), confidence, offsets, labels=labels,
+                       min_confidence=min_confidence)
 
 
 def _label_index(labels: Sequence[str]) -> dict[str, int]:

@@ -539,3 +539,31 @@ def test_multilabel_inputs_are_checked() -> None:
         with pytest.raises(InvalidInputError) as error:
             aggregate_multilabel(**bad)
         assert error.value.field == field
+
+
+@st.composite
+def span_records(draw) -> list[RecordSpans]:
+    n_heuristics = draw(st.integers(1, 3))
+    records = []
+    for _ in range(draw(st.integers(1, 6))):
+        n_tokens = draw(st.integers(0, 6))
+        spans = []
+        for _ in range(n_heuristics):
+            found = []
+            if n_tokens:
+                for _ in range(draw(st.integers(0, 2))):
+                    start = draw(st.integers(0, n_tokens - 1))
+                    end = draw(st.integers(start + 1, n_tokens))
+                    found.append((draw(st.sampled_from(["PER", "LOC"])), start, end))
+            spans.append(found)
+        records.append(RecordSpans(n_tokens, spans))
+    return records
+
+
+@settings(max_examples=200, deadline=None)
+@given(span_records())
+def test_spans_never_cross_records(records: list[RecordSpans]) -> None:
+    together = aggregate_spans(records, labels=["PER", "LOC"], method="majority")
+    alone = [aggregate_spans([record], labels=["PER", "LOC"], method="majority")[0]
+             for record in records]
+    assert together == alone
