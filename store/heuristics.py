@@ -25,6 +25,7 @@ from store.models import (
     Output,
     Project,
     Record,
+    Review,
     Run,
     RunStatus,
     TaskKind,
@@ -205,8 +206,12 @@ def weak_supervision_due(*, session: Session, task: LabelingTask) -> list[Run]:
 
 
 def _count_manual_labels(session: Session, task: LabelingTask) -> int:
-    return session.scalar(select(func.count()).select_from(ManualLabel)
-                          .where(ManualLabel.task_id == task.id)) or 0
+    """Labelling acts on the task so far: manual labels and reviews ("nothing to mark")."""
+    labels = session.scalar(select(func.count()).select_from(ManualLabel)
+                            .where(ManualLabel.task_id == task.id)) or 0
+    reviews = session.scalar(select(func.count()).select_from(Review)
+                             .where(Review.task_id == task.id)) or 0
+    return labels + reviews
 
 
 def refits_due(*, session: Session, task: LabelingTask) -> list[Run]:
