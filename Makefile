@@ -35,6 +35,7 @@ bench: setup services
 	$(BIN)/python bench/stats_bench.py
 	$(BIN)/python bench/learner_bench.py
 	$(BIN)/python bench/conll_bench.py
+	$(BIN)/python bench/span_bench.py
 	$(BIN)/python bench/ws_quality.py
 
 clean:
