@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     embedded_worker: bool = True
     embedding_batch_size: int = 64
     sandbox: Literal["bwrap", "unsafe-subprocess"] = "bwrap"
+    sandbox_spare_learner: bool = Field(True, description=(
+        "Keep one learner sandbox per worker process started ahead, with scikit-learn "
+        "imported (about 150 MB while it waits), so learner runs skip that start-up."))
     sandbox_memory_mb: int = 4096
     sandbox_cpu_seconds: int = 600
     sandbox_wall_seconds: float = 900.0

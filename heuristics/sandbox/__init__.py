@@ -7,7 +7,8 @@ from heuristics.sandbox.launcher import (
     SandboxLimits,
     SandboxResult,
     SandboxUnavailable,
+    SpareLearner,
 )
 
 __all__ = ["RecordError", "Sandbox", "SandboxError", "SandboxLimits", "SandboxResult",
-           "SandboxUnavailable"]
+           "SandboxUnavailable", "SpareLearner"]

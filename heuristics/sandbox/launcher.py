@@ -17,6 +17,7 @@ import struct
 import subprocess
 import sys
 import sysconfig
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -159,15 +160,16 @@ class Sandbox:
         self.isolation = isolation
         self.extra_env = dict(extra_env or {})
 
-    def _command(self, status_fd: int, binds: Sequence[tuple[str, str, bool]] = ()
-                 ) -> tuple[list[str], dict[str, str]]:
+    def _command(self, status_fd: int, binds: Sequence[tuple[str, str, bool]] = (), *,
+                 preload: bool = False) -> tuple[list[str], dict[str, str]]:
         limits = self.limits
         runner_args = ["-B", "-m", "heuristics.sandbox.runner",
                        "--max-processes", str(limits.max_processes),
                        "--record-timeout", str(limits.record_seconds),
                        "--max-log-chars", str(limits.max_log_chars),
                        "--status-fd", str(status_fd),
-                       "--max-timeouts", str(limits.max_timeouts)]
+                       "--max-timeouts", str(limits.max_timeouts),
+                       *(["--preload-learners"] if preload else [])]
         env = {"PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "LANG": "C.UTF-8",
                "HOME": "/tmp", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
                "MKL_NUM_THREADS": "1", **self.extra_env}
@@ -220,12 +222,14 @@ class Sandbox:
         return self._execute(setup, records, batch_size=batch_size, on_results=on_results)
 
     def run_learner(self, source: str, *, task_kind: str, input_dir: Path,
-                    output_dir: Path) -> SandboxResult:
+                    output_dir: Path, spare: SpareLearner | None = None) -> SandboxResult:
         """Fit the learner class defined in ``source`` on the arrays in ``input_dir``.
 
         The runner reads ``input_dir`` (read-only) and writes its predictions into
         ``output_dir``; ``result.summary`` says what it wrote. Raises SandboxError with the
-        user's line when fitting fails.
+        user's line when fitting fails. With a ``spare`` (see :meth:`start_spare_learner`)
+        the directories must be the spare's; it is used up, or replaced by a fresh process
+        if it died while waiting.
         """
         inside = self.isolation == "bwrap"
         output_dir.chmod(0o777)
@@ -233,15 +237,39 @@ class Sandbox:
                  "input_dir": INSIDE_INPUT if inside else str(input_dir),
                  "output_dir": INSIDE_OUTPUT if inside else str(output_dir)}
         binds = [(str(input_dir), INSIDE_INPUT, False), (str(output_dir), INSIDE_OUTPUT, True)]
-        return self._execute(setup, [], batch_size=1, on_results=None, binds=binds)
+        started = None
+        if spare is not None:
+            if (spare.input_dir, spare.output_dir) != (input_dir, output_dir):
+                raise ValueError("a spare sandbox serves its own input and output folders")
+            started = spare.take()
+        return self._execute(setup, [], batch_size=1, on_results=None, binds=binds,
+                             started=started)
 
-    def _execute(self, setup: dict[str, Any], records: Iterable[Mapping[str, Any]], *,
-                 batch_size: int, on_results: ResultsCallback | None,
-                 binds: Sequence[tuple[str, str, bool]] = ()) -> SandboxResult:
-        started = time.monotonic()
-        status_read, status_write = os.pipe()
-        command, env = self._command(status_write, binds)
+    def start_spare_learner(self) -> SpareLearner:
+        """A sandbox process for the next learner run, started now: it imports scikit-learn
+        while the worker reads the run's data, then waits for its setup. It is started with
+        the same limits and sees only its own two fresh folders; it serves one run, and the
+        wall-clock limit counts from the moment it is handed the run."""
+        folders = tempfile.TemporaryDirectory(prefix="heurist-learner-")
+        base = Path(folders.name)
+        input_dir, output_dir = base / "input", base / "output"
+        input_dir.mkdir(mode=0o755)
+        output_dir.mkdir(mode=0o777)
+        for path in (base, input_dir, output_dir):
+            path.chmod(0o777 if path == output_dir else 0o755)
+        binds = [(str(input_dir), INSIDE_INPUT, False), (str(output_dir), INSIDE_OUTPUT, True)]
         try:
+            process, status_read = self._spawn(binds, preload=True)
+        except BaseException:
+            folders.cleanup()
+            raise
+        return SpareLearner(process, status_read, folders, input_dir, output_dir)
+
+    def _spawn(self, binds: Sequence[tuple[str, str, bool]], *, preload: bool = False
+               ) -> tuple[subprocess.Popen, int]:
+        status_read, status_write = os.pipe()
+        try:
+            command, env = self._command(status_write, binds, preload=preload)
             process = subprocess.Popen(
                 command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE, env=env, pass_fds=(status_write,),
@@ -249,15 +277,72 @@ class Sandbox:
         except OSError as error:
             os.close(status_read)
             raise SandboxUnavailable(f"could not start the sandbox: {error}") from error
+        except BaseException:
+            os.close(status_read)
+            raise
         finally:
             os.close(status_write)
+        return process, status_read
+
+    def _execute(self, setup: dict[str, Any], records: Iterable[Mapping[str, Any]], *,
+                 batch_size: int, on_results: ResultsCallback | None,
+                 binds: Sequence[tuple[str, str, bool]] = (),
+                 started: tuple[subprocess.Popen, int] | None = None) -> SandboxResult:
+        begun = time.monotonic()
+        process, status_read = started or self._spawn(binds)
         execution = _Execution(process, status_read, self.limits)
         try:
             result = execution.run(setup, records, batch_size=batch_size, on_results=on_results)
         finally:
             execution.close()
-        result.seconds = time.monotonic() - started
+        result.seconds = time.monotonic() - begun
         return result
+
+
+class SpareLearner:
+    """A learner sandbox started ahead of its run (:meth:`Sandbox.start_spare_learner`).
+
+    Write the run's inputs into ``input_dir`` and pass the spare to
+    :meth:`Sandbox.run_learner`; call :meth:`discard` when it will not be used, and
+    :meth:`cleanup` after the run to remove its folders.
+    """
+
+    def __init__(self, process: subprocess.Popen, status_read: int,
+                 folders: tempfile.TemporaryDirectory, input_dir: Path, output_dir: Path
+                 ) -> None:
+        self.process, self.status_read = process, status_read
+        self.folders, self.input_dir, self.output_dir = folders, input_dir, output_dir
+        self._taken = False
+
+    def alive(self) -> bool:
+        return not self._taken and self.process.poll() is None
+
+    def take(self) -> tuple[subprocess.Popen, int] | None:
+        """The waiting process and its status pipe, or None (a fresh one is started) if it
+        is gone; either way the spare is used up."""
+        if not self.alive():
+            self.discard()
+            return None
+        self._taken = True
+        return self.process, self.status_read
+
+    def discard(self) -> None:
+        """Stop the process if it is still waiting (its folders stay until cleanup)."""
+        if self._taken:
+            return
+        self._taken = True
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+        for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
+            with contextlib.suppress(OSError):
+                stream.close()
+        with contextlib.suppress(OSError):
+            os.close(self.status_read)
+
+    def cleanup(self) -> None:
+        self.discard()
+        self.folders.cleanup()
 
 
 class _CountingReader:

@@ -9,6 +9,7 @@ the run goes on with the next record.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import resource
 import signal
@@ -218,6 +219,16 @@ def fit_learner(setup: dict[str, Any], channel_out, logs: LogCapture) -> int:
     return 0
 
 
+def preload_learners() -> None:
+    """Import what learner runs need before the run arrives (a spare sandbox)."""
+    with contextlib.suppress(Exception):
+        import sklearn.linear_model  # noqa: F401
+        import sklearn.model_selection  # noqa: F401
+
+        import heuristics.learners  # noqa: F401
+        import heuristics.sandbox.learner_mode  # noqa: F401
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--max-processes", type=int, default=32)
@@ -225,6 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-log-chars", type=int, default=100_000)
     parser.add_argument("--status-fd", type=int, default=-1)
     parser.add_argument("--max-timeouts", type=int, default=3)
+    parser.add_argument("--preload-learners", action="store_true")
     args = parser.parse_args(argv)
 
     channel_in = sys.stdin.buffer
@@ -236,6 +248,8 @@ def main(argv: list[str] | None = None) -> int:
     sys.stdout = sys.stderr = logs
     signal.signal(signal.SIGALRM, _on_alarm)
     drop_privileges(args.max_processes)
+    if args.preload_learners:
+        preload_learners()
 
     setup = read_frame(channel_in)
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import textwrap
+import time
 
 import pytest
 
@@ -267,3 +268,86 @@ def test_runs_stop_after_repeated_timeouts():
                                            r"at record #2 \('r2'\)"):
         run("def lf(record):\n    while True:\n        pass\n", records,
             limits=SandboxLimits(wall_seconds=60, record_seconds=1))
+
+
+# ------------------------------------------------------------------ spare learner sandboxes
+
+SPARE_LEARNER = """
+import os
+from sklearn.linear_model import LogisticRegression
+from heuristics import LearningClassifier, params_fit
+
+class Learner(LearningClassifier):
+    def __init__(self):
+        self.model = LogisticRegression()
+
+    @params_fit(embedding_name="e", train_test_split=0.5)
+    def fit(self, embeddings, labels):
+        assert not os.path.exists({hidden!r}), "another run's folder is visible"
+        self.fit_model(embeddings, labels)
+"""
+
+
+def _inputs(folder, seed: int = 0) -> None:
+    import json
+
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(40, 3)).astype(np.float32)
+    labels = ["a" if x[0] > 0 else "b" for x in X[:30]] + [None] * 10
+    np.save(folder / "embeddings.npy", X)
+    (folder / "labels.json").write_text(json.dumps(labels))
+    for path in folder.iterdir():
+        path.chmod(0o644)
+
+
+def _probabilities(folder):
+    import numpy as np
+
+    return np.load(folder / "probabilities.npy")
+
+
+def test_a_spare_learner_sandbox_predicts_as_a_fresh_one(tmp_path):
+    import numpy as np
+
+    sandbox = Sandbox(limits=SandboxLimits(wall_seconds=4))
+    first, second = sandbox.start_spare_learner(), sandbox.start_spare_learner()
+    try:
+        source = SPARE_LEARNER.format(hidden=str(second.input_dir))
+        fresh_in, fresh_out = tmp_path / "in", tmp_path / "out"
+        fresh_in.mkdir(mode=0o755)
+        fresh_out.mkdir()
+        _inputs(fresh_in)
+        fresh = Sandbox(limits=SandboxLimits(wall_seconds=60)).run_learner(
+            source, task_kind="classification", input_dir=fresh_in, output_dir=fresh_out)
+        time.sleep(5)  # idle longer than the wall-clock limit: it counts from the hand-over
+        _inputs(first.input_dir)
+        warm = sandbox.run_learner(source, task_kind="classification",
+                                   input_dir=first.input_dir, output_dir=first.output_dir,
+                                   spare=first)
+        assert warm.summary["classes"] == fresh.summary["classes"] == ["a", "b"]
+        assert np.allclose(_probabilities(first.output_dir), _probabilities(fresh_out))
+        assert not first.alive(), "a spare serves one run"
+    finally:
+        first.cleanup()
+        second.cleanup()
+    assert not first.input_dir.exists()
+
+
+def test_a_spare_that_died_is_replaced_by_a_fresh_sandbox():
+    import signal
+
+    sandbox = Sandbox(limits=SandboxLimits(wall_seconds=30))
+    spare = sandbox.start_spare_learner()
+    try:
+        os.killpg(spare.process.pid, signal.SIGKILL)
+        spare.process.wait()
+        _inputs(spare.input_dir)
+        result = sandbox.run_learner(SPARE_LEARNER.format(hidden="/nowhere"),
+                                     task_kind="classification", input_dir=spare.input_dir,
+                                     output_dir=spare.output_dir, spare=spare)
+        assert result.summary["n_labelled"] == 30
+        assert _probabilities(spare.output_dir).shape == (40, 2)
+    finally:
+        spare.cleanup()

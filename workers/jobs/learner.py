@@ -9,6 +9,8 @@ import io
 import json
 import tempfile
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from heuristics.errors import InvalidInputError
+from heuristics.sandbox import SandboxUnavailable, SpareLearner
 from store import embeddings as vectors
 from store import heuristics as store
 from store.models import (
@@ -72,6 +75,43 @@ def _check_labels(references: dict[int, Any], task: LabelingTask) -> None:
                                 + (f" ({have})" if have else ""), field="labels")
 
 
+_spare: SpareLearner | None = None
+"""This worker process's learner sandbox for its next run, started ahead (see
+:meth:`Sandbox.start_spare_learner`)."""
+
+
+def _keep_spare() -> None:
+    """Have a spare learner sandbox waiting, if the settings allow one."""
+    global _spare
+    if not settings().sandbox_spare_learner or (_spare is not None and _spare.alive()):
+        return
+    if _spare is not None:
+        _spare.cleanup()
+    try:
+        _spare = sandbox_for(settings()).start_spare_learner()
+    except SandboxUnavailable:
+        _spare = None
+
+
+@contextmanager
+def _folders() -> Iterator[tuple[Path, Path, SpareLearner | None]]:
+    """Input and output folders of one learner run: the waiting spare's, or fresh ones; a
+    new spare is started for the next run afterwards."""
+    global _spare
+    spare, _spare = _spare, None
+    try:
+        if spare is not None and spare.alive():
+            yield spare.input_dir, spare.output_dir, spare
+        else:
+            with tempfile.TemporaryDirectory() as inputs, \
+                    tempfile.TemporaryDirectory() as outputs:
+                yield Path(inputs), Path(outputs), None
+    finally:
+        if spare is not None:
+            spare.cleanup()
+        _keep_spare()
+
+
 def _record_matrix(session: Session, embedding: Embedding, item_ids: list[int]) -> np.ndarray:
     """The vectors of ``item_ids`` as one matrix, read in one pass when they are every
     record of the embedding (a single-chunk run), else by id."""
@@ -107,6 +147,7 @@ class LearnerJob:
             Record.project_id == run.project_id).order_by(Record.id)]
         _check_labels(reference_labels(session=session, task=task), task)
         sandbox_for(settings()).check()
+        _keep_spare()  # imports scikit-learn while this worker reads the run's data
         run.params = {**run.params, "chunk_size": max(1, len(ids))}
         return ids
 
@@ -116,8 +157,7 @@ class LearnerJob:
         embedding = _embedding(session, run, revision, task)
         references = reference_labels(session=session, task=task)
         extraction = task.kind is TaskKind.EXTRACTION
-        with tempfile.TemporaryDirectory() as inputs, tempfile.TemporaryDirectory() as outputs:
-            source, target = Path(inputs), Path(outputs)
+        with _folders() as (source, target, spare):
             if extraction:
                 found = vectors.vectors_of(session=session, embedding=embedding,
                                            record_ids=item_ids)
@@ -138,7 +178,7 @@ class LearnerJob:
                 path.chmod(0o755 if path.is_dir() else 0o644)
             result = sandbox_for(settings()).run_learner(
                 revision.source, task_kind=task.kind.value, input_dir=source,
-                output_dir=target)
+                output_dir=target, spare=spare)
             heartbeat()
             if result.logs:
                 append_log(session=session, run_id=run.id, text=result.logs)
