@@ -42,6 +42,7 @@ __all__ = [
     "reference_label",
     "reference_label_set",
     "reference_spans",
+    "row_plurality",
 ]
 
 _T = TypeVar("_T", bound=Hashable)
@@ -285,13 +286,26 @@ def majority_reference(annotator_labels: np.ndarray) -> np.ndarray:
     rows, cols = np.nonzero(labels >= 0)
     if rows.size == 0:
         return np.full(n_records, -1, dtype=np.int64)
-    # Count votes per (record, label) in one bincount over dense label codes, so that large
-    # label indices cost no memory.
-    values, codes = np.unique(labels[rows, cols], return_inverse=True)
-    n_values = values.size
-    counts = np.bincount(rows * n_values + codes, minlength=n_records * n_values)
-    counts = counts.reshape(n_records, n_values)
+    winners, decided = row_plurality(rows, labels[rows, cols], n_rows=n_records)
+    return np.where(decided, winners, -1).astype(np.int64)
+
+
+def row_plurality(rows: np.ndarray, values: np.ndarray, *, n_rows: int
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the value that strictly more of its ``(row, value)`` votes chose than any
+    other value, and whether there is one (a tie for the top, or no vote, gives False).
+
+    ``rows`` (ints in ``0..n_rows-1``) and ``values`` (any sortable values) are aligned and
+    non-empty. Votes are counted in one bincount over dense value codes, so large or
+    non-integer values cost no memory.
+
+    >>> row_plurality(np.array([0, 0, 1, 1]), np.array(["a", "a", "a", "b"]), n_rows=3)
+    (array(['a', 'a', 'a'], dtype='<U1'), array([ True, False, False]))
+    """
+    distinct, codes = np.unique(values, return_inverse=True)
+    counts = np.bincount(rows * distinct.size + codes.reshape(-1),
+                         minlength=n_rows * distinct.size).reshape(n_rows, distinct.size)
     best = counts.argmax(axis=1)
-    top = counts[np.arange(n_records), best]
-    unique_top = (counts == top[:, None]).sum(axis=1) == 1
-    return np.where((top > 0) & unique_top, values[best], -1).astype(np.int64)
+    top = counts[np.arange(n_rows), best]
+    decided = (top > 0) & ((counts == top[:, None]).sum(axis=1) == 1)
+    return distinct[best], decided

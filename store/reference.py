@@ -11,7 +11,13 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from heuristics.reference import Vote, reference_label, reference_label_set, reference_spans
+from heuristics.reference import (
+    Vote,
+    reference_label,
+    reference_label_set,
+    reference_spans,
+    row_plurality,
+)
 from store.models import Label, LabelingTask, ManualLabel, Review, TaskKind, User
 
 
@@ -76,13 +82,10 @@ def _plurality_labels(rows: list[tuple[int, str, bool]]) -> dict[int, str]:
     names = [row[1] for row in rows]
     gold = np.fromiter((row[2] for row in rows), dtype=bool, count=len(rows))
     records, record_index = np.unique(record_ids, return_inverse=True)
-    labels, label_index = np.unique(np.asarray(names, dtype=object), return_inverse=True)
     has_gold = np.zeros(len(records), dtype=bool)
     has_gold[record_index[gold]] = True
     counted = gold | ~has_gold[record_index]
-    counts = np.bincount(record_index[counted] * len(labels) + label_index[counted],
-                         minlength=len(records) * len(labels)).reshape(len(records), -1)
-    best = counts.argmax(axis=1)
-    top = counts[np.arange(len(records)), best]
-    decided = (top > 0) & ((counts == top[:, None]).sum(axis=1) == 1)
-    return dict(zip(records[decided].tolist(), labels[best[decided]].tolist(), strict=True))
+    winners, decided = row_plurality(record_index[counted],
+                                     np.asarray(names, dtype=object)[counted],
+                                     n_rows=len(records))
+    return dict(zip(records[decided].tolist(), winners[decided].tolist(), strict=True))

@@ -99,6 +99,27 @@ def _matrix(outputs: list[tuple], *, task: LabelingTask, current: CurrentOutputs
     return matrix
 
 
+def multilabel_arrays(outputs: list[tuple], references: dict[int, object], *,
+                      task: LabelingTask, current: CurrentOutputs, record_ids: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A multi-label task's votes (records × heuristics × labels), reference label sets
+    (records × labels) and which records have a reference, all bool; ``outputs`` from
+    :func:`filtered_outputs`, ``references`` label-name sets by record id."""
+    rows = {rid: i for i, rid in enumerate(record_ids.tolist())}
+    column = {run_id: j for j, run_id in enumerate(current.run_ids)}
+    position = _label_index(task)
+    names = {label.name: k for k, label in enumerate(task.labels)}
+    votes = np.zeros((len(record_ids), len(current.run_ids), len(task.labels)), dtype=bool)
+    for run_id, rid, label_id, _, _ in outputs:
+        votes[rows[rid], column[run_id], position[label_id]] = True
+    reference = np.zeros((len(record_ids), len(task.labels)), dtype=bool)
+    has_reference = np.zeros(len(record_ids), dtype=bool)
+    for rid, chosen in references.items():
+        has_reference[rows[rid]] = True
+        reference[rows[rid], [names[name] for name in chosen]] = True
+    return votes, reference, has_reference
+
+
 @dataclass(frozen=True)
 class TaskCounts:
     """Counts of every current heuristic of a task, whatever its kind.
@@ -166,15 +187,8 @@ def count(*, session: Session, task: LabelingTask, current: CurrentOutputs,
         return TaskCounts(stats.tp, stats.fp, stats.fn, zeros, zeros, zeros, stats.hits,
                           stats.coverage, stats.overlaps, stats.conflicts, stats.n_reference)
     if task.kind is TaskKind.MULTILABEL:
-        votes = np.zeros((len(record_ids), n_heuristics, n_labels), dtype=bool)
-        for run_id, rid, label_id, _, _ in outputs:
-            votes[rows[rid], column[run_id], position[label_id]] = True
-        reference = np.zeros((len(record_ids), n_labels), dtype=bool)
-        has_reference = np.zeros(len(record_ids), dtype=bool)
-        for rid, chosen in refs.items():
-            has_reference[rows[rid]] = True
-            reference[rows[rid], [names[name] for name in chosen]] = True
-        stats = evaluation.multilabel_stats(votes, reference, has_reference)
+        stats = evaluation.multilabel_stats(*multilabel_arrays(
+            outputs, refs, task=task, current=current, record_ids=record_ids))
         zeros = np.zeros_like(stats.tp)
         return TaskCounts(stats.tp, stats.fp, stats.fn, zeros, zeros, zeros, stats.hits,
                           stats.coverage, stats.overlaps, stats.conflicts, stats.n_reference)

@@ -36,6 +36,11 @@ MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson"
                "parquet": "application/vnd.apache.parquet"}
 
 
+def attachment(filename: str) -> str:
+    """A Content-Disposition value that offers ``filename`` (quotes removed) for download."""
+    return f'attachment; filename="{filename.replace(chr(34), "")}"'
+
+
 def record_public(record: Record) -> RecordPublic:
     return RecordPublic(id=record.id, external_id=record.external_id, data=record.data)
 
@@ -187,13 +192,7 @@ def export_records(project: ViewableProject, request: Request,
             own = session.get(type(project), project_id)
             columns = exporting.export_columns(session=session, project=own)
             rows = exporting.export_rows(session=session, project=own)
-            if format == "csv":
-                yield from writers.write_csv(columns, rows)
-            elif format == "jsonl":
-                yield from writers.write_jsonl(rows)
-            else:
-                yield from writers.write_parquet(columns, rows)
+            yield from writers.write_rows(format, columns, rows)
 
-    filename = f"{project.name}.{format}".replace('"', "")
-    return StreamingResponse(body(), media_type=MEDIA_TYPES[format],
-                             headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return StreamingResponse(body(), media_type=MEDIA_TYPES[format], headers={
+        "Content-Disposition": attachment(f"{project.name}.{format}")})

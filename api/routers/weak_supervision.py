@@ -8,7 +8,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from api.deps import OwnedProject, QueueDep, SessionDep, ViewableProject
-from api.routers.records import MEDIA_TYPES
+from api.routers.records import MEDIA_TYPES, attachment
 from api.schemas.runs import RunPublic
 from heuristics.errors import InvalidInputError, NotFoundError
 from store import heuristics, weak_exporting
@@ -86,7 +86,7 @@ def export_weak_labels(
                     session=own, task=own.get(LabelingTask, task_key), run_id=run_id)
 
         return StreamingResponse(tagged(), media_type="text/plain; charset=utf-8", headers={
-            "Content-Disposition": _attachment(f"{project.name}-{task.name}-weak.conll")})
+            "Content-Disposition": attachment(f"{project.name}-{task.name}-weak.conll")})
     if format == "label-studio":
         attribute = next((a.name for a in project.attributes), "text")
 
@@ -103,17 +103,8 @@ def export_weak_labels(
             own_task = own.get(LabelingTask, task_key)
             columns = weak_exporting.weak_label_columns(own_task.project)
             rows = weak_exporting.weak_label_rows(session=own, task=own_task, run_id=run_id)
-            if format == "csv":
-                yield from writers.write_csv(columns, rows)
-            elif format == "jsonl":
-                yield from writers.write_jsonl(rows)
-            else:
-                yield from writers.write_parquet(columns, rows)
+            yield from writers.write_rows(format, columns, rows)
 
     return StreamingResponse(body(), media_type=MEDIA_TYPES[format], headers={
-        "Content-Disposition": _attachment(f"{project.name}-{task.name}-weak.{format}")})
-
-
-def _attachment(filename: str) -> str:
-    return f'attachment; filename="{filename.replace(chr(34), "")}"'
+        "Content-Disposition": attachment(f"{project.name}-{task.name}-weak.{format}")})
 

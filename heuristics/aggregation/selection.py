@@ -11,6 +11,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,10 +47,20 @@ def choose_method(label_matrix: np.ndarray, reference: np.ndarray, *, n_labels: 
     covered = (label_matrix >= 0).any(axis=1) & (reference >= 0)
     if covered.sum() < min_reference:
         return Choice("label_model", {})
-    agreement = {}
-    for method in METHODS:
+    def score(method: str) -> float:
         model = make_model(method, n_labels=n_labels, weights=weights).fit(label_matrix)
         predicted = model.predict_proba(label_matrix).argmax(axis=1)
-        agreement[method] = float((predicted[covered] == reference[covered]).mean())
-    best = max(METHODS, key=lambda m: (agreement[m], -METHODS.index(m)))
-    return Choice(best, agreement)
+        return float((predicted[covered] == reference[covered]).mean())
+
+    return best_method(METHODS, score)
+
+
+def best_method(methods: tuple[str, ...], score: Callable[[str], float]) -> Choice:
+    """The method with the highest score, with every method's score; ties prefer the earlier
+    (simpler) one.
+
+    >>> best_method(("majority", "label_model"), {"majority": 0.8, "label_model": 0.8}.get)
+    Choice(method='majority', agreement={'majority': 0.8, 'label_model': 0.8})
+    """
+    agreement = {method: score(method) for method in methods}
+    return Choice(max(methods, key=lambda m: (agreement[m], -methods.index(m))), agreement)

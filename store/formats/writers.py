@@ -259,3 +259,15 @@ def _conll_sentence(tokens: list[str], tags: list[str], number: int) -> str:
         if not tag or len(tag.split()) != 1 or tag.split()[0] != tag:
             raise InvalidInputError(f"tag {tag!r} is empty or holds whitespace", row=number)
     return "".join(f"{token} {tag}\n" for token, tag in zip(tokens, tags, strict=True)) + "\n"
+
+
+def write_rows(fmt: str, columns: Sequence[str], rows: Iterable[Mapping[str, object]]
+               ) -> Iterator[bytes]:
+    """``rows`` as ``fmt``: ``csv`` or ``jsonl`` or ``parquet`` (``columns`` name the fields,
+    in order, for CSV and Parquet)."""
+    if fmt == "csv":
+        return write_csv(columns, rows)
+    if fmt == "jsonl":
+        return write_jsonl(rows)
+    return write_parquet(columns, rows)
+

@@ -6,7 +6,6 @@ agreement with the reference labels."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -19,7 +18,7 @@ from heuristics.aggregation.agreement import (
     span_agreement,
 )
 from heuristics.aggregation.multilabel import MULTILABEL_METHODS, aggregate_multilabel
-from heuristics.aggregation.selection import METHODS, choose_method, make_model
+from heuristics.aggregation.selection import METHODS, best_method, choose_method, make_model
 from heuristics.aggregation.spans import RecordSpans, aggregate_spans
 from heuristics.aggregation.votes import WeightedVote
 from heuristics.errors import InvalidInputError
@@ -47,12 +46,6 @@ def _precisions(session: Session, heuristic_ids: list[int], label_indices: list[
               for tp, fp in (counts.get((h, k), (0, 0)) for k in label_indices)]
              for h in heuristic_ids]
     return np.asarray(table, dtype=np.float64).reshape(len(heuristic_ids), len(label_indices))
-
-
-def _best(methods: tuple[str, ...], score: Callable[[str], float]) -> tuple[str, dict]:
-    """The method with the highest score; ties prefer the earlier (simpler) one."""
-    agreement = {method: score(method) for method in methods}
-    return max(methods, key=lambda m: (agreement[m], -methods.index(m))), agreement
 
 
 class WeakSupervisionJob:
@@ -135,17 +128,10 @@ def _classification(session: Session, run: Run, task: LabelingTask,
 def _multilabel(session: Session, run: Run, task: LabelingTask, current: stats.CurrentOutputs,
                 record_ids: np.ndarray) -> tuple[list[dict], dict]:
     names = [label.name for label in task.labels]
-    rows_of = {rid: i for i, rid in enumerate(record_ids.tolist())}
-    column = {run_id: j for j, run_id in enumerate(current.run_ids)}
-    position = {label.id: k for k, label in enumerate(task.labels)}
-    votes = np.zeros((len(record_ids), len(current.run_ids), len(names)), dtype=bool)
-    for run_id, rid, label_id, _, _ in stats.filtered_outputs(session, current, None):
-        votes[rows_of[rid], column[run_id], position[label_id]] = True
-    reference = np.zeros((len(record_ids), len(names)), dtype=bool)
-    has_reference = np.zeros(len(record_ids), dtype=bool)
-    for rid, chosen in reference_labels(session=session, task=task).items():
-        has_reference[rows_of[rid]] = True
-        reference[rows_of[rid], [names.index(name) for name in chosen]] = True
+    votes, reference, has_reference = stats.multilabel_arrays(
+        stats.filtered_outputs(session, current, None),
+        reference_labels(session=session, task=task), task=task, current=current,
+        record_ids=record_ids)
     precisions = _precisions(session, current.heuristic_ids, list(range(len(names))))
 
     def present(method: str, min_confidence: float = 0.0):
@@ -156,8 +142,9 @@ def _multilabel(session: Session, run: Run, task: LabelingTask, current: stats.C
     if method == "auto":
         method = "weighted"
         if (votes.any(axis=(1, 2)) & has_reference).sum() >= MIN_REFERENCE:
-            method, agreement = _best(MULTILABEL_METHODS, lambda m: multilabel_agreement(
+            choice = best_method(MULTILABEL_METHODS, lambda m: multilabel_agreement(
                 present(m).present, reference, has_reference, names)["micro_f1"] or 0.0)
+            method, agreement = choice.method, choice.agreement
     result = present(method, run.params.get("min_confidence", 0.0))
     label_ids = [label.id for label in task.labels]
     rows = [{"record_id": int(record_ids[i]), "label_id": label_ids[k],
@@ -207,7 +194,8 @@ def _extraction(session: Session, run: Run, task: LabelingTask, current: stats.C
     if method == "auto":
         method = "label_model"
         if sum(bool(spans.get(int(record_ids[row]))) for row in reference) >= MIN_REFERENCE:
-            method, agreement = _best(METHODS, lambda m: agreement_of(aggregate(m))["micro_f1"])
+            choice = best_method(METHODS, lambda m: agreement_of(aggregate(m))["micro_f1"])
+            method, agreement = choice.method, choice.agreement
     weak = aggregate(method, run.params.get("min_confidence", 0.0))
     label_ids = [label.id for label in task.labels]
     rows = [{"record_id": int(rid), "label_id": label_ids[label], "confidence": float(confidence),
