@@ -778,8 +778,11 @@ class TokenSpan(NamedTuple):
 
 
 def _check_matrix(embeddings: Any) -> np.ndarray:
+    """The embeddings as a 2-d float array; float32 stays float32 (no copy of a large matrix)."""
     try:
-        X = np.asarray(embeddings, dtype=np.float64)
+        X = np.asarray(embeddings)
+        if X.dtype not in (np.float32, np.float64):
+            X = X.astype(np.float64)
     except (TypeError, ValueError) as error:
         raise InvalidInputError(
             "embeddings must be an (n_records, dims) array of numbers", field="embeddings"
