@@ -11,11 +11,12 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, Select, Table, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
@@ -64,3 +65,45 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+
+
+def plain_rows(session: Session, query: Select, *, batch: int = 10_000
+               ) -> Iterator[list[tuple]]:
+    """The rows of a select as the database driver returns them, ``batch`` at a time.
+
+    For bulk reads of integers, booleans (0/1 on SQLite), floats and bytes: no row objects
+    and no type conversion, several times faster than ``session.execute(query)`` on 100k rows.
+    Runs in the session's transaction, so it sees the session's flushed changes.
+    """
+    result = session.connection().execute(query)
+    try:
+        while rows := result.cursor.fetchmany(batch):
+            yield rows
+    finally:
+        result.close()
+
+
+def insert_rows(session: Session, table: Table, columns: Sequence[str],
+                rows: Iterable[Sequence[object]]) -> None:
+    """Insert many rows of plain values (in ``columns`` order) in the session's transaction.
+
+    PostgreSQL gets one ``COPY``, other databases the driver's ``executemany``: several times
+    faster than an ORM or Core insert of 100k rows. No defaults are applied beyond the
+    database's own, so give every column that needs a value.
+    """
+    connection = session.connection()
+    driver = connection.connection.driver_connection
+    names = ", ".join(table.c[name].name for name in columns)
+    if connection.dialect.name == "postgresql":
+        with driver.cursor() as cursor, cursor.copy(
+                f"COPY {table.name} ({names}) FROM STDIN") as copy:  # noqa: S608 - our names
+            for row in rows:
+                copy.write_row(row)
+        return
+    marks = ", ".join("?" * len(columns))
+    cursor = driver.cursor()
+    try:
+        cursor.executemany(f"INSERT INTO {table.name} ({names}) VALUES ({marks})",  # noqa: S608
+                           rows)
+    finally:
+        cursor.close()

@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from heuristics.errors import ConflictError, InvalidInputError, NotFoundError
+from store.db import plain_rows
 from store.formats.types import AttributeType
 from store.models import (
     Embedding,
@@ -144,18 +145,35 @@ def write_vectors(*, session: Session, embedding: Embedding, record_ids: Sequenc
         for rid, vector in zip(record_ids, vectors, strict=True)])
 
 
-def record_vectors(*, session: Session, embedding: Embedding) -> tuple[np.ndarray, np.ndarray]:
-    """All record-level vectors: (record_ids, matrix of shape (n_records, dims))."""
+def record_vectors(*, session: Session, embedding: Embedding, path: Path | None = None
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """All record-level vectors: (record_ids, matrix of shape (n_records, dims)).
+
+    With ``path`` the matrix is written there as a ``.npy`` file while it is read, and the
+    returned matrix is a memory map of that file: no second copy of a large embedding.
+    """
     if embedding.level is not EmbeddingLevel.RECORD:
         raise InvalidInputError(f"embedding {embedding.name!r} is token-level",
                                 field="embedding_id")
-    rows = session.execute(select(EmbeddingVector.record_id, EmbeddingVector.vector).where(
-        EmbeddingVector.embedding_id == embedding.id).order_by(EmbeddingVector.record_id)).all()
-    ids = np.fromiter((rid for rid, _ in rows), dtype=np.int64, count=len(rows))
-    if not rows:
-        return ids, np.zeros((0, embedding.dims or 0), dtype=np.float32)
-    matrix = np.frombuffer(b"".join(vector for _, vector in rows), dtype=np.float32)
-    return ids, matrix.reshape(len(rows), -1)
+    where = EmbeddingVector.embedding_id == embedding.id
+    n_rows = session.scalar(select(func.count()).select_from(EmbeddingVector).where(where))
+    shape = (n_rows, (embedding.pca_dims or embedding.dims or 0) if n_rows else 0)
+    ids = np.empty(n_rows, dtype=np.int64)
+    matrix = (np.empty(shape, dtype=np.float32) if path is None else
+              np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=shape))
+    query = (select(EmbeddingVector.record_id, EmbeddingVector.vector).where(where)
+             .order_by(EmbeddingVector.record_id).limit(n_rows))
+    start = 0
+    for rows in plain_rows(session, query, batch=2_000):
+        end = start + len(rows)
+        ids[start:end] = [rid for rid, _ in rows]
+        matrix[start:end] = np.frombuffer(b"".join([vector for _, vector in rows]),
+                                          dtype=np.float32).reshape(len(rows), -1)
+        start = end
+    if isinstance(matrix, np.memmap):
+        matrix.flush()
+    # Vectors deleted since the count (another transaction): fewer rows than the shape.
+    return ids[:start], matrix[:start]
 
 
 def vectors_of(*, session: Session, embedding: Embedding,

@@ -16,6 +16,7 @@ from heuristics.labeling import (
 )
 from heuristics.learner_source import learner_settings
 from store import stats
+from store.db import insert_rows
 from store.models import (
     Heuristic,
     HeuristicKind,
@@ -254,7 +255,10 @@ def replace_outputs(*, session: Session, run_id: int, record_ids: Sequence[int],
     session.execute(delete(Output).where(
         Output.run_id == run_id, Output.record_id.between(min(record_ids), max(record_ids))))
     if rows:
-        session.execute(Output.__table__.insert(), [{"run_id": run_id, **row} for row in rows])
+        others = [name for name in rows[0] if name != "confidence"]
+        insert_rows(session, Output.__table__, ["run_id", "confidence", *others],
+                    ((run_id, row.get("confidence", 1.0), *(row[name] for name in others))
+                     for row in rows))
 
 
 def outputs_of(*, session: Session, run: Run, offset: int = 0,

@@ -8,6 +8,7 @@ from sqlalchemy import ColumnElement, Select, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from heuristics.errors import InvalidInputError
+from store.db import plain_rows
 from store.formats.types import AttributeType
 from store.models import Label, LabelingTask, ManualLabel, Project, Record, Tokenization
 from store.projects import find_attribute
@@ -90,3 +91,9 @@ def tasks_of(*, session: Session, project: Project) -> list[LabelingTask]:
     return list(session.scalars(
         select(LabelingTask).where(LabelingTask.project_id == project.id)
         .order_by(LabelingTask.id)))
+
+
+def record_ids_of(*, session: Session, project_id: int) -> list[int]:
+    """The ids of every record of a project, ascending (read as plain rows: fast at 100k)."""
+    query = select(Record.id).where(Record.project_id == project_id).order_by(Record.id)
+    return [rid for rows in plain_rows(session, query) for rid, in rows]

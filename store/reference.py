@@ -18,6 +18,7 @@ from heuristics.reference import (
     reference_spans,
     row_plurality,
 )
+from store.db import plain_rows
 from store.models import Label, LabelingTask, ManualLabel, Review, TaskKind, User
 
 
@@ -32,12 +33,14 @@ def _reference(task: LabelingTask, votes: list[Vote]):
 BATCH = 5_000
 
 
-def _rows(session: Session, query, column, record_ids: list[int] | None) -> list:
+def _rows(session: Session, query, column, record_ids: list[int] | None) -> list[tuple]:
+    """Plain driver rows (booleans may be 0/1) of the query, for some records or all."""
     if record_ids is None:
-        return session.execute(query).all()
+        return [row for rows in plain_rows(session, query) for row in rows]
     ids = list(record_ids)
-    return [row for start in range(0, len(ids), BATCH) for row in session.execute(
-        query.where(column.in_(ids[start:start + BATCH])))]
+    return [row for start in range(0, len(ids), BATCH)
+            for rows in plain_rows(session, query.where(column.in_(ids[start:start + BATCH])))
+            for row in rows]
 
 
 def reference_labels(*, session: Session, task: LabelingTask,
@@ -49,8 +52,8 @@ def reference_labels(*, session: Session, task: LabelingTask,
         names = {label.id: label.name for label in task.labels}
         plain = (select(ManualLabel.record_id, ManualLabel.label_id, ManualLabel.is_gold)
                  .where(ManualLabel.task_id == task.id))
-        return _plurality_labels([(rid, names[label_id], gold) for rid, label_id, gold
-                                  in _rows(session, plain, ManualLabel.record_id, record_ids)])
+        winners = _plurality_labels(_rows(session, plain, ManualLabel.record_id, record_ids))
+        return {rid: names[label_id] for rid, label_id in winners.items()}
     query = (select(ManualLabel.record_id, User.name, Label.name, ManualLabel.is_gold,
                     ManualLabel.token_start, ManualLabel.token_end)
              .join(User, User.id == ManualLabel.annotator_id)
@@ -71,21 +74,21 @@ def reference_labels(*, session: Session, task: LabelingTask,
     return {rid: ref for rid, ref in references.items() if ref is not None}
 
 
-def _plurality_labels(rows: list[tuple[int, str, bool]]) -> dict[int, str]:
-    """Vectorised :func:`heuristics.reference.reference_label` over the (record id, label,
+def _plurality_labels(rows: list[tuple[int, int, bool]]) -> dict[int, int]:
+    """Vectorised :func:`heuristics.reference.reference_label` over the (record id, label id,
     is_gold) rows of a classification task, which hold at most one label per annotator,
     record and gold flag (unique slot), so need no annotator: per record, the plurality of its
     gold labels if it has any, else of its annotators' labels; ties give none."""
     if not rows:
         return {}
     record_ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
-    names = [row[1] for row in rows]
-    gold = np.fromiter((row[2] for row in rows), dtype=bool, count=len(rows))
+    labels = np.fromiter((row[1] for row in rows), dtype=np.int64, count=len(rows))
+    gold = np.fromiter((bool(row[2]) for row in rows), dtype=bool, count=len(rows))
     records, record_index = np.unique(record_ids, return_inverse=True)
     has_gold = np.zeros(len(records), dtype=bool)
     has_gold[record_index[gold]] = True
     counted = gold | ~has_gold[record_index]
     winners, decided = row_plurality(record_index[counted],
-                                     np.asarray(names, dtype=object)[counted],
+                                     labels[counted],
                                      n_rows=len(records))
     return dict(zip(records[decided].tolist(), winners[decided].tolist(), strict=True))

@@ -15,6 +15,7 @@ from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from heuristics import evaluation
+from store.db import plain_rows
 from store.events import publish
 from store.models import (
     Heuristic,
@@ -22,12 +23,12 @@ from store.models import (
     HeuristicStat,
     LabelingTask,
     Output,
-    Record,
     Run,
     RunStatus,
     TaskKind,
     Tokenization,
 )
+from store.records import record_ids_of
 from store.reference import reference_labels
 from store.votes import VoteFilter, make_vote_filter, vote_filter
 
@@ -68,9 +69,8 @@ def current_outputs(*, session: Session, task: LabelingTask) -> CurrentOutputs:
 
 
 def _record_ids(session: Session, task: LabelingTask) -> np.ndarray:
-    ids = session.scalars(select(Record.id).where(Record.project_id == task.project_id)
-                          .order_by(Record.id)).all()
-    return np.asarray(ids, dtype=np.int64)
+    return np.asarray(record_ids_of(session=session, project_id=task.project_id),
+                      dtype=np.int64)
 
 
 def _label_index(task: LabelingTask) -> dict[int, int]:
@@ -91,10 +91,11 @@ def _matrix(outputs: list[tuple], *, task: LabelingTask, current: CurrentOutputs
     if outputs:
         column = {run_id: j for j, run_id in enumerate(current.run_ids)}
         labels = _label_index(task)
-        data = np.asarray([row[:3] for row in outputs], dtype=np.int64)
-        positions = np.searchsorted(record_ids, data[:, 1])
-        columns = np.fromiter((column[r] for r in data[:, 0]), dtype=np.int64, count=len(data))
-        values = np.fromiter((labels[lb] for lb in data[:, 2]), dtype=np.int64, count=len(data))
+        n = len(outputs)
+        positions = np.searchsorted(record_ids, np.fromiter(
+            (row[1] for row in outputs), dtype=np.int64, count=n))
+        columns = np.fromiter((column[row[0]] for row in outputs), dtype=np.int64, count=n)
+        values = np.fromiter((labels[row[2]] for row in outputs), dtype=np.int64, count=n)
         matrix[positions, columns] = values
     return matrix
 
@@ -152,8 +153,9 @@ def filtered_outputs(session: Session, current: CurrentOutputs,
         Output.run_id.in_(current.run_ids))
     if record_ids is not None and len(record_ids) == 1:
         query = query.where(Output.record_id == int(record_ids[0]))
-    return [(run_id, rid, label_id, start, end) for run_id, rid, label_id, confidence, start, end
-            in session.execute(query) if filters[run_id].accepts(label_id, confidence)]
+    return [(run_id, rid, label_id, start, end) for rows in plain_rows(session, query)
+            for run_id, rid, label_id, confidence, start, end in rows
+            if filters[run_id].accepts(label_id, confidence)]
 
 
 def _references(session: Session, task: LabelingTask, override: dict[int, object] | None

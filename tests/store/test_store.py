@@ -174,8 +174,9 @@ def test_vectorised_classification_reference_equals_the_rule(votes):
     for (rid, annotator, gold), label in unique.items():
         by_record[rid].append(Vote(annotator, label, is_gold=gold))
     expected = {rid: reference_label(v) for rid, v in by_record.items()}
-    rows = [(rid, label, gold) for (rid, _, gold), label in unique.items()]
-    assert _plurality_labels(rows) == {r: ref for r, ref in expected.items() if ref}
+    label_ids = {"yes": 7, "no": 8, "maybe": 9}
+    rows = [(rid, label_ids[label], gold) for (rid, _, gold), label in unique.items()]
+    assert _plurality_labels(rows) == {r: label_ids[ref] for r, ref in expected.items() if ref}
 
 
 def test_idle_runs_get_their_queued_chunks_back_once_per_period(session, project):

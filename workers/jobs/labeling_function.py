@@ -13,7 +13,8 @@ from heuristics.labeling import find_function
 from heuristics.sandbox import Sandbox, SandboxLimits
 from store import heuristics as store
 from store import stats
-from store.models import Heuristic, HeuristicRevision, LabelingTask, Output, Record, Run
+from store.models import Heuristic, HeuristicRevision, LabelingTask, Output, Run
+from store.records import record_ids_of
 from store.runs import append_log
 from store.settings import Settings
 from workers.context import settings
@@ -58,8 +59,7 @@ class LabelingFunctionJob:
 
     def prepare(self, session: Session, run: Run) -> list[int]:
         sandbox_for(settings()).check()
-        return list(session.scalars(select(Record.id).where(
-            Record.project_id == run.project_id).order_by(Record.id)))
+        return record_ids_of(session=session, project_id=run.project_id)
 
     def process(self, session: Session, run: Run, item_ids: list[int],
                 heartbeat: Heartbeat) -> None:

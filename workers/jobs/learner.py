@@ -35,6 +35,7 @@ from store.models import (
     TaskKind,
     Tokenization,
 )
+from store.records import record_ids_of
 from store.reference import reference_labels
 from store.runs import append_log
 from workers.context import settings
@@ -112,14 +113,14 @@ def _folders() -> Iterator[tuple[Path, Path, SpareLearner | None]]:
         _keep_spare()
 
 
-def _record_matrix(session: Session, embedding: Embedding, item_ids: list[int]) -> np.ndarray:
-    """The vectors of ``item_ids`` as one matrix, read in one pass when they are every
-    record of the embedding (a single-chunk run), else by id."""
-    ids, matrix = vectors.record_vectors(session=session, embedding=embedding)
-    if np.array_equal(ids, item_ids):
-        return matrix
-    found = vectors.vectors_of(session=session, embedding=embedding, record_ids=item_ids)
-    return np.stack([found[rid] for rid in item_ids])
+def _save_record_matrix(session: Session, embedding: Embedding, item_ids: list[int],
+                        path: Path) -> None:
+    """Write the vectors of ``item_ids`` to ``path`` as one .npy matrix: streamed from the
+    database when they are every record of the embedding (a single-chunk run), else by id."""
+    ids, _ = vectors.record_vectors(session=session, embedding=embedding, path=path)
+    if not np.array_equal(ids, item_ids):
+        found = vectors.vectors_of(session=session, embedding=embedding, record_ids=item_ids)
+        np.save(path, np.stack([found[rid] for rid in item_ids]))
 
 
 def _save(array: np.ndarray) -> bytes:
@@ -143,8 +144,7 @@ class LearnerJob:
             raise InvalidInputError(f"{len(record_ids)} records have no vector in "
                                     f"{embedding.name!r} yet; wait for its refresh run",
                                     field="embedding_name")
-        ids = [rid for rid, in session.query(Record.id).filter(
-            Record.project_id == run.project_id).order_by(Record.id)]
+        ids = record_ids_of(session=session, project_id=run.project_id)
         _check_labels(reference_labels(session=session, task=task), task)
         sandbox_for(settings()).check()
         _keep_spare()  # imports scikit-learn while this worker reads the run's data
@@ -171,7 +171,7 @@ class LearnerJob:
                 (source / "tokens.json").write_text(json.dumps(
                     _words(session, task, item_ids, lengths.tolist())))
             else:
-                np.save(source / "embeddings.npy", _record_matrix(session, embedding, item_ids))
+                _save_record_matrix(session, embedding, item_ids, source / "embeddings.npy")
                 labels = [references.get(rid) for rid in item_ids]
             (source / "labels.json").write_text(json.dumps(labels))
             for path in (source, *source.iterdir()):

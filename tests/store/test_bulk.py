@@ -1,0 +1,87 @@
+"""Bulk reads and writes that bypass row objects, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from sqlalchemy import select
+
+from store.auth import create_user
+from store.db import plain_rows
+from store.embeddings import record_vectors, write_vectors
+from store.heuristics import create_heuristic, create_heuristic_run, outputs_of, replace_outputs
+from store.importing import import_records
+from store.models import Embedding, EmbeddingLevel, HeuristicKind, Record, RunStatus, TaskKind
+from store.projects import create_project, find_attribute
+from store.records import record_ids_of
+from store.tasks import create_task
+
+N_RECORDS = 25
+
+
+@pytest.fixture
+def project(session):
+    owner, _ = create_user(session=session, name="owner")
+    project = create_project(session=session, name="p", description="", owner=owner)
+    payload = ("text\n" + "".join(f"row {i}\n" for i in range(N_RECORDS))).encode()
+    import_records(session=session, project=project, fmt="csv",
+                   open_stream=lambda: io.BytesIO(payload))
+    return project
+
+
+def test_plain_rows_returns_every_row_in_batches(session, project):
+    query = select(Record.id, Record.external_id).where(Record.project_id == project.id)
+    batches = list(plain_rows(session, query.order_by(Record.id), batch=10))
+    assert [len(rows) for rows in batches] == [10, 10, 5]
+    expected = session.execute(query.order_by(Record.id)).all()
+    assert [row for rows in batches for row in rows] == [tuple(row) for row in expected]
+    assert record_ids_of(session=session, project_id=project.id) == [r for r, _ in expected]
+
+
+def test_record_vectors_in_memory_and_written_to_a_file(session, project, tmp_path):
+    embedding = Embedding(project_id=project.id, attribute=find_attribute(project, "text"),
+                          name="e", model="m", level=EmbeddingLevel.RECORD, dims=4,
+                          state=RunStatus.SUCCEEDED)
+    session.add(embedding)
+    session.flush()
+    ids = record_ids_of(session=session, project_id=project.id)
+    vectors = np.random.default_rng(0).normal(size=(len(ids), 4)).astype(np.float32)
+    # Written in reverse order: the matrix still follows the record ids.
+    write_vectors(session=session, embedding=embedding, record_ids=ids[::-1],
+                  vectors=list(vectors[::-1]))
+    found_ids, matrix = record_vectors(session=session, embedding=embedding)
+    assert found_ids.tolist() == ids
+    np.testing.assert_array_equal(matrix, vectors)
+    path = tmp_path / "vectors.npy"
+    file_ids, mapped = record_vectors(session=session, embedding=embedding, path=path)
+    assert file_ids.tolist() == ids
+    np.testing.assert_array_equal(np.load(path), vectors)
+    np.testing.assert_array_equal(mapped, vectors)
+
+
+def test_replace_outputs_round_trips_labels_spans_and_nulls(session, project):
+    task = create_task(session=session, project=project, name="t",
+                       kind=TaskKind.CLASSIFICATION, labels=["a", "b"])
+    heuristic = create_heuristic(session=session, task=task, name="h",
+                                 source="def h(record):\n    return 'a'\n",
+                                 kind=HeuristicKind.LABELING_FUNCTION)
+    run = create_heuristic_run(session=session, heuristic=heuristic)
+    ids = record_ids_of(session=session, project_id=project.id)
+    a, b = (label.id for label in task.labels)
+    rows = [{"record_id": rid, "label_id": a if i % 2 else b, "confidence": i / 100,
+             "token_start": i if i % 3 == 0 else None, "token_end": None}
+            for i, rid in enumerate(ids)]
+    replace_outputs(session=session, run_id=run.id, record_ids=ids, rows=rows)
+    replace_outputs(session=session, run_id=run.id, record_ids=ids, rows=rows)  # repeatable
+    # Without a confidence: 1.0, the column's default.
+    replace_outputs(session=session, run_id=run.id, record_ids=ids[:1],
+                    rows=[{"record_id": ids[0], "label_id": a}])
+    session.commit()
+    stored = [(o.record_id, o.label_id, o.confidence, o.token_start, o.token_end)
+              for o in outputs_of(session=session, run=run)]
+    expected = [(ids[0], a, 1.0, None, None)] + [
+        (r["record_id"], r["label_id"], pytest.approx(r["confidence"]), r["token_start"], None)
+        for r in rows[1:]]
+    assert stored == expected
