@@ -157,7 +157,8 @@ def record_vectors(*, session: Session, embedding: Embedding, path: Path | None 
                                 field="embedding_id")
     where = EmbeddingVector.embedding_id == embedding.id
     n_rows = session.scalar(select(func.count()).select_from(EmbeddingVector).where(where))
-    shape = (n_rows, (embedding.pca_dims or embedding.dims or 0) if n_rows else 0)
+    n_bytes = session.scalar(select(func.length(EmbeddingVector.vector)).where(where).limit(1))
+    shape = (n_rows, n_bytes // 4 if n_bytes else embedding.dims or 0)
     ids = np.empty(n_rows, dtype=np.int64)
     matrix = (np.empty(shape, dtype=np.float32) if path is None else
               np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=shape))

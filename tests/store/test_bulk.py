@@ -46,6 +46,8 @@ def test_record_vectors_in_memory_and_written_to_a_file(session, project, tmp_pa
                           state=RunStatus.SUCCEEDED)
     session.add(embedding)
     session.flush()
+    empty_ids, empty = record_vectors(session=session, embedding=embedding)
+    assert empty_ids.shape == (0,) and empty.shape == (0, 4)
     ids = record_ids_of(session=session, project_id=project.id)
     vectors = np.random.default_rng(0).normal(size=(len(ids), 4)).astype(np.float32)
     # Written in reverse order: the matrix still follows the record ids.
