@@ -936,8 +936,9 @@ def cross_fit_predict(
     params = fit_params(learner_cls)
     X = _check_matrix(X)
     reference = _check_reference(labels, len(X))
-    labelled = np.array([i for i, name in enumerate(reference) if name is not None], dtype=int)
-    names = [reference[i] for i in labelled]
+    labelled = np.flatnonzero(np.fromiter((name is not None for name in reference),
+                                          dtype=bool, count=len(reference)))
+    names = [reference[i] for i in labelled.tolist()]
     counts = Counter(names)
     if len(counts) < 2:
         raise NotEnoughLabels(
@@ -962,17 +963,18 @@ def cross_fit_predict(
         learner = learner_cls()
         learner.fit(X[labelled], names)
         probabilities[unlabelled] = _class_probabilities(learner, X[unlabelled], classes)
-    predicted = [classes[i] for i in probabilities[labelled].argmax(axis=1)]
+    position = {label: k for k, label in enumerate(classes)}
+    truth = np.fromiter((position[name] for name in names), dtype=np.int64, count=len(names))
+    predicted = probabilities[labelled].argmax(axis=1)
+    right = predicted == truth
+    true_positives = np.bincount(truth[right], minlength=len(classes))
+    n_predicted = np.bincount(predicted, minlength=len(classes))
     per_label = tuple(
-        _label_metrics(
-            label,
-            true_positives=sum(p == t == label for p, t in zip(predicted, names, strict=True)),
-            predicted=predicted.count(label),
-            support=counts[label],
-        )
-        for label in classes
+        _label_metrics(label, true_positives=int(true_positives[k]),
+                       predicted=int(n_predicted[k]), support=counts[label])
+        for k, label in enumerate(classes)
     )
-    accuracy = sum(p == t for p, t in zip(predicted, names, strict=True)) / len(names)
+    accuracy = float(right.mean())
     return LearnerPredictions(
         probabilities=probabilities,
         classes=classes,

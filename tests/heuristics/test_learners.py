@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sklearn.metrics import precision_recall_fscore_support
 from sklearn.neighbors import KNeighborsClassifier
 
 from heuristics.embeddings import SentenceTransformerEmbedder
@@ -243,6 +244,12 @@ def test_one_nearest_neighbour_is_held_out_not_memorised(comments) -> None:
     assert predictions.held_out.accuracy < 0.97
     predicted = np.array(predictions.classes)[predictions.probabilities.argmax(axis=1)]
     assert predictions.held_out.accuracy == pytest.approx(np.mean(predicted == np.array(truth)))
+    expected = precision_recall_fscore_support(truth, predicted, labels=list(
+        predictions.classes), zero_division=0)
+    for k, metrics in enumerate(predictions.held_out.labels):
+        assert (metrics.precision, metrics.recall, metrics.f1, metrics.support) == (
+            pytest.approx(expected[0][k]), pytest.approx(expected[1][k]),
+            pytest.approx(expected[2][k]), expected[3][k])
     # Each record's output is exactly what a model trained on the other folds says.
     for fold in range(predictions.n_folds):
         test = predictions.folds == fold
