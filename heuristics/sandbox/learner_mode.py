@@ -40,7 +40,10 @@ def run_learner(namespace: dict[str, Any], *, task_kind: str, input_dir: str,
     learner_cls = learners.find_learner_class(namespace)
     source, target = Path(input_dir), Path(output_dir)
     labels = json.loads((source / "labels.json").read_text())
-    embeddings = np.load(source / "embeddings.npy")
+    # Classification learners get row copies (fold slices), so the matrix itself can stay a
+    # read-only map of the file: no second copy, no fresh pages to fault in.
+    embeddings = np.load(source / "embeddings.npy",
+                         mmap_mode=None if task_kind == "extraction" else "r")
     if task_kind == "extraction":
         lengths = np.load(source / "lengths.npy")
         per_record = np.split(embeddings, np.cumsum(lengths)[:-1]) if len(lengths) else []
