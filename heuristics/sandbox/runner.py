@@ -266,4 +266,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Every frame is flushed when written and outputs are closed files, so skip interpreter
+    # teardown (freeing large arrays and modules such as scikit-learn's costs ~0.2 s).
+    os._exit(main())
