@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
@@ -286,10 +286,11 @@ def sandbox_records(*, session: Session, task: LabelingTask,
         select(Record.id, Record.external_id, Record.data).where(Record.id.in_(record_ids)))}
     attributes = {a.id: a.name for a in task.project.attributes}
     tokens: dict[int, dict[str, list[list[int]]]] = {rid: {} for rid in record_ids}
-    for tokenization in session.scalars(select(Tokenization).where(
-            Tokenization.record_id.in_(record_ids))):
-        tokens[tokenization.record_id][attributes[tokenization.attribute_id]] = [
-            [s, e] for s, e in zip(tokenization.starts, tokenization.ends, strict=True)]
+    for rid, attribute_id, starts, ends in session.execute(
+            select(Tokenization.record_id, Tokenization.attribute_id, Tokenization.starts,
+                   Tokenization.ends).where(Tokenization.record_id.in_(record_ids))):
+        tokens[rid][attributes[attribute_id]] = [[s, e] for s, e in zip(starts, ends,
+                                                                         strict=True)]
     target = task.target_attribute.name if task.target_attribute else None
     out = []
     for rid in record_ids:
@@ -303,19 +304,25 @@ def sandbox_records(*, session: Session, task: LabelingTask,
     return out
 
 
-def output_rows(task: LabelingTask, record: SandboxRecord, raw: object) -> list[dict]:
-    """Output rows for one record's raw result; InvalidInputError if it breaks the contract."""
+def output_rows_for(task: LabelingTask) -> Callable[[SandboxRecord, object], list[dict]]:
+    """A function giving the output rows of one record's raw result for this task; it raises
+    InvalidInputError if the result breaks the task's contract (unknown label, bad span)."""
     labels = {label.name: label.id for label in task.labels}
+    names = list(labels)
     if task.kind is TaskKind.EXTRACTION:
-        spans = normalise_extraction(raw, labels=list(labels), starts=record.starts,
-                                     ends=record.ends, text_length=record.text_length)
-        return [{"record_id": record.record_id, "label_id": labels[label], "confidence": 1.0,
-                 "token_start": ts, "token_end": te, "char_start": cs, "char_end": ce}
-                for label, ts, te, cs, ce in spans]
-    names = normalise_classification(raw, labels=list(labels),
-                                     multilabel=task.kind is TaskKind.MULTILABEL)
-    return [{"record_id": record.record_id, "label_id": labels[name], "confidence": 1.0}
-            for name in names]
+        def span_rows(record: SandboxRecord, raw: object) -> list[dict]:
+            spans = normalise_extraction(raw, labels=names, starts=record.starts,
+                                         ends=record.ends, text_length=record.text_length)
+            return [{"record_id": record.record_id, "label_id": labels[label],
+                     "confidence": 1.0, "token_start": ts, "token_end": te, "char_start": cs,
+                     "char_end": ce} for label, ts, te, cs, ce in spans]
+        return span_rows
+    multilabel = task.kind is TaskKind.MULTILABEL
+
+    def label_rows(record: SandboxRecord, raw: object) -> list[dict]:
+        return [{"record_id": record.record_id, "label_id": labels[name], "confidence": 1.0}
+                for name in normalise_classification(raw, labels=names, multilabel=multilabel)]
+    return label_rows
 
 
 def describe_record_errors(errors: list[tuple[SandboxRecord, str, int | None]], *,

@@ -42,9 +42,10 @@ def apply_to_records(session: Session, sandbox: Sandbox, heuristic: Heuristic,
         task_kind=heuristic.task.kind.value)
     errors = [(records[e.index], e.message, e.line) for e in result.errors]
     rows = []
+    output_rows = store.output_rows_for(heuristic.task)
     for index, raw in sorted(result.outputs.items()):
         try:
-            rows += store.output_rows(heuristic.task, records[index], raw)
+            rows += output_rows(records[index], raw)
         except InvalidInputError as error:
             errors.append((records[index], error.message, None))
     return rows, errors, result.logs
@@ -116,6 +117,7 @@ def try_on_records(session: Session, sandbox: Sandbox, task: LabelingTask, sourc
     result = sandbox.run_labeling_function(source, [r.payload for r in records],
                                            function=function, task_kind=task.kind.value)
     failures = {e.index: e for e in result.errors}
+    output_rows = store.output_rows_for(task)
     outcomes = []
     for index, record in enumerate(records):
         if index in failures:
@@ -123,8 +125,8 @@ def try_on_records(session: Session, sandbox: Sandbox, task: LabelingTask, sourc
                                           failures[index].line))
             continue
         try:
-            outcomes.append(SampleOutcome(record, store.output_rows(
-                task, record, result.outputs.get(index))))
+            outcomes.append(SampleOutcome(record, output_rows(record,
+                                                              result.outputs.get(index))))
         except InvalidInputError as error:
             outcomes.append(SampleOutcome(record, [], error.message))
     return outcomes, result.logs, result.seconds
