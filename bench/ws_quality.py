@@ -155,6 +155,18 @@ def rules_reproduced(data: Dataset) -> dict[str, float] | None:
     return shares
 
 
+def vote_precision(data: Dataset) -> dict[str, list[float]]:
+    """Per split, per label: the share of the votes for that label that are right. A label
+    model can only re-weight votes; where they stop being right it has nothing to work with."""
+    shares = {}
+    for part, split in (("train", data.train), ("valid", data.valid), ("test", data.test)):
+        matrix, labels = split.label_matrix, split.labels[:, None]
+        right = np.broadcast_to(labels, matrix.shape)
+        shares[part] = [100.0 * float((right == k)[matrix == k].mean())
+                        if (matrix == k).any() else float("nan") for k in range(data.n_labels)]
+    return shares
+
+
 def median_seconds(fit: Callable[[], object], repeats: int) -> float:
     times = []
     for _ in range(repeats):
@@ -303,9 +315,12 @@ def main() -> int:
         met = quality and faster
         verdicts.append((name, met))
         relation = ">" if STRICT_GAIN[name] else ">="
+        print("\ndata check: share of the votes for each label that are right: " + "; ".join(
+            f"{part} " + " / ".join(f"{share:.1f}" for share in shares)
+            for part, shares in vote_precision(data).items()) + " %")
         reproduced = rules_reproduced(data)
         if reproduced is not None:
-            print("\ndata check: records whose weak labels the published rules reproduce: "
+            print("data check: records whose weak labels the published rules reproduce: "
                   + ", ".join(f"{part} {share:.1f} %" for part, share in reproduced.items()))
         if on_reapplied is not None:
             print("on the test matrix the rules give on the test texts (goal rule, for "
