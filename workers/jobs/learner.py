@@ -137,6 +137,7 @@ class LearnerJob:
         return heuristic, session.get(HeuristicRevision, run.revision_id), heuristic.task
 
     def prepare(self, session: Session, run: Run) -> list[int]:
+        _keep_spare()  # imports scikit-learn while this worker reads the run's data
         heuristic, revision, task = self._parts(session, run)
         embedding = _embedding(session, run, revision, task)
         record_ids = vectors.missing_record_ids(session=session, embedding=embedding)
@@ -147,7 +148,6 @@ class LearnerJob:
         ids = record_ids_of(session=session, project_id=run.project_id)
         _check_labels(reference_labels(session=session, task=task), task)
         sandbox_for(settings()).check()
-        _keep_spare()  # imports scikit-learn while this worker reads the run's data
         run.params = {**run.params, "chunk_size": max(1, len(ids))}
         return ids
 
