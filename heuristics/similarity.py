@@ -181,6 +181,9 @@ class CosineIndex:
             return Neighbours(positions, np.zeros(len(positions), dtype=np.float32))
         wanted = min(k + (exclude is not None), self.n_vectors_)
         matches = self._hnsw.search(query, wanted)
+        if len(matches.keys) < wanted:
+            # The graph search can miss vectors when asked for (nearly) all of them.
+            matches = self._hnsw.search(query, wanted, exact=True)
         keys = np.asarray(matches.keys, dtype=np.int64)
         scores = (1.0 - np.asarray(matches.distances, dtype=np.float32)).astype(np.float32)
         keep = keys != exclude if exclude is not None else np.ones(len(keys), dtype=bool)

@@ -135,11 +135,14 @@ def test_hnsw_agrees_with_exact_search(
 
 
 def test_hnsw_small_k_larger_than_n_and_zero_query() -> None:
-    vectors = np.random.default_rng(3).normal(size=(50, 4))
-    index = CosineIndex(exact_limit=10).fit(vectors)
-    assert not index.exact
-    everything = index.query(vectors[0], k=100, exclude=0)
-    assert sorted(everything.indices.tolist()) == list(range(1, 50))
+    # The graph search alone misses a vector for about one index in ten: asking for more
+    # than there are must still give every vector, whatever graph the build produced.
+    for seed in range(40):
+        vectors = np.random.default_rng(seed).normal(size=(50, 4))
+        index = CosineIndex(exact_limit=10).fit(vectors)
+        assert not index.exact
+        everything = index.query(vectors[0], k=100, exclude=0)
+        assert sorted(everything.indices.tolist()) == list(range(1, 50))
     zero = index.query(np.zeros(4), k=3, exclude=1)
     assert zero.indices.tolist() == [0, 2, 3]
     np.testing.assert_array_equal(zero.scores, 0.0)
