@@ -130,29 +130,26 @@ def published_rules(data: Dataset) -> tuple[list[re.Pattern], np.ndarray] | None
     return [re.compile(rule) for rule in rules], np.array([labels[0] for labels in voted])
 
 
-def reapplied(data: Dataset, split: Split) -> np.ndarray | None:
-    """The label matrix the published rules give on a split's lower-cased texts."""
+def reapplied(data: Dataset) -> dict[str, np.ndarray] | None:
+    """Per split, the label matrix the published rules give on its lower-cased texts."""
     rules = published_rules(data)
     if rules is None:
         return None
     patterns, labels = rules
-    fires = np.array([[pattern.search(text.lower()) is not None for pattern in patterns]
-                      for text in split.texts])
-    return np.where(fires, labels[None, :], -1)
-
-
-def rules_reproduced(data: Dataset) -> dict[str, float] | None:
-    """Per split, the share of records whose weak labels re-applying the published rules gives.
-
-    A rule fires on the lower-cased text exactly where its weak label is not -1.
-    """
-    shares = {}
+    matrices = {}
     for part, split in (("train", data.train), ("valid", data.valid), ("test", data.test)):
-        matrix = reapplied(data, split)
-        if matrix is None:
-            return None
-        shares[part] = 100.0 * float(np.mean((matrix == split.label_matrix).all(axis=1)))
-    return shares
+        fires = np.array([[pattern.search(text.lower()) is not None for pattern in patterns]
+                          for text in split.texts])
+        matrices[part] = np.where(fires, labels[None, :], -1)
+    return matrices
+
+
+def rules_reproduced(data: Dataset, matrices: dict[str, np.ndarray]) -> dict[str, float]:
+    """Per split, the share of records whose weak labels re-applying the published rules
+    gives (``matrices`` from :func:`reapplied`)."""
+    given = {"train": data.train, "valid": data.valid, "test": data.test}
+    return {part: 100.0 * float(np.mean((matrix == given[part].label_matrix).all(axis=1)))
+            for part, matrix in matrices.items()}
 
 
 def vote_precision(data: Dataset) -> dict[str, list[float]]:
@@ -160,9 +157,9 @@ def vote_precision(data: Dataset) -> dict[str, list[float]]:
     model can only re-weight votes; where they stop being right it has nothing to work with."""
     shares = {}
     for part, split in (("train", data.train), ("valid", data.valid), ("test", data.test)):
-        matrix, labels = split.label_matrix, split.labels[:, None]
-        right = np.broadcast_to(labels, matrix.shape)
-        shares[part] = [100.0 * float((right == k)[matrix == k].mean())
+        matrix = split.label_matrix
+        truth = np.broadcast_to(split.labels[:, None], matrix.shape)
+        shares[part] = [100.0 * float((truth == k)[matrix == k].mean())
                         if (matrix == k).any() else float("nan") for k in range(data.n_labels)]
     return shares
 
@@ -219,7 +216,7 @@ def select_on_valid(data: Dataset) -> tuple[dict[str, object], float]:
 
 
 def run(data: Dataset) -> tuple[list[Result], dict[str, object], int,
-                               dict[str, float] | None]:
+                               dict[str, np.ndarray] | None, dict[str, float] | None]:
     from snorkel.labeling.model import LabelModel as SnorkelLabelModel
 
     k = data.n_labels
@@ -262,19 +259,20 @@ def run(data: Dataset) -> tuple[list[Result], dict[str, object], int,
     results.append(Result("majority vote, random ties", None, *score_rules(
         data, np.where((test == -1).all(axis=1), -1, random_ties(probabilities, SEED)),
         probabilities, fallback)))
-    return results, setting, fallback, score_reapplied(data, {
+    matrices = reapplied(data)
+    on_reapplied = None if matrices is None else score_reapplied(data, matrices["test"], {
         "majority vote": voter, "label model (ours)": ours, "Snorkel": snorkel})
+    return results, setting, fallback, matrices, on_reapplied
 
 
-def score_reapplied(data: Dataset, models: dict[str, object]) -> dict[str, float] | None:
-    """Goal-rule scores on the test matrix the published rules give on the test texts.
+def score_reapplied(data: Dataset, matrix: np.ndarray, models: dict[str, object]
+                    ) -> dict[str, float]:
+    """Goal-rule scores on ``matrix``, the test matrix the published rules give on the test
+    texts.
 
     For information: on sms the given test matrix does not follow from the texts, this one
     does (as the given train matrix does). The models are the ones fitted above on train.
     """
-    matrix = reapplied(data, data.test)
-    if matrix is None:
-        return None
     uncovered = (matrix == -1).all(axis=1)
     scores = {}
     for name, model in models.items():
@@ -291,7 +289,7 @@ def main() -> int:
     verdicts = []
     for name in DATASETS:
         data = load(name)
-        results, setting, fallback, on_reapplied = run(data)
+        results, setting, fallback, matrices, on_reapplied = run(data)
         uncovered = int((data.test.label_matrix == -1).all(axis=1).sum())
         print(f"## {name} — {data.metric}, {data.train.label_matrix.shape[0]} train / "
               f"{len(data.test.labels)} test records, {data.train.label_matrix.shape[1]} "
@@ -318,10 +316,10 @@ def main() -> int:
         print("\ndata check: share of the votes for each label that are right: " + "; ".join(
             f"{part} " + " / ".join(f"{share:.1f}" for share in shares)
             for part, shares in vote_precision(data).items()) + " %")
-        reproduced = rules_reproduced(data)
-        if reproduced is not None:
+        if matrices is not None:
             print("data check: records whose weak labels the published rules reproduce: "
-                  + ", ".join(f"{part} {share:.1f} %" for part, share in reproduced.items()))
+                  + ", ".join(f"{part} {share:.1f} %"
+                              for part, share in rules_reproduced(data, matrices).items()))
         if on_reapplied is not None:
             print("on the test matrix the rules give on the test texts (goal rule, for "
                   "information): " + ", ".join(f"{method} {score:.2f}"

@@ -88,7 +88,6 @@ def _plurality_labels(rows: list[tuple[int, int, bool]]) -> dict[int, int]:
     has_gold = np.zeros(len(records), dtype=bool)
     has_gold[record_index[gold]] = True
     counted = gold | ~has_gold[record_index]
-    winners, decided = row_plurality(record_index[counted],
-                                     labels[counted],
+    winners, decided = row_plurality(record_index[counted], labels[counted],
                                      n_rows=len(records))
     return dict(zip(records[decided].tolist(), winners[decided].tolist(), strict=True))

@@ -270,4 +270,3 @@ def write_rows(fmt: str, columns: Sequence[str], rows: Iterable[Mapping[str, obj
     if fmt == "jsonl":
         return write_jsonl(rows)
     return write_parquet(columns, rows)
-
