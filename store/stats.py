@@ -172,12 +172,16 @@ def count(*, session: Session, task: LabelingTask, current: CurrentOutputs,
     record with ``references`` given to count it against another reference). ``outputs``
     are the votes from ``filtered_outputs``, when the caller has them already."""
     n_labels, n_heuristics = len(task.labels), len(current.run_ids)
-    column = {run_id: j for j, run_id in enumerate(current.run_ids)}
-    position = _label_index(task)
     names = {label.name: k for k, label in enumerate(task.labels)}
     if outputs is None:
         outputs = filtered_outputs(session, current, record_ids)
     refs = _references(session, task, references)
+    if task.kind is TaskKind.MULTILABEL:
+        stats = evaluation.multilabel_stats(*multilabel_arrays(
+            outputs, refs, task=task, current=current, record_ids=record_ids))
+        zeros = np.zeros_like(stats.tp)
+        return TaskCounts(stats.tp, stats.fp, stats.fn, zeros, zeros, zeros, stats.hits,
+                          stats.coverage, stats.overlaps, stats.conflicts, stats.n_reference)
     rows = {rid: i for i, rid in enumerate(record_ids.tolist())}
     if task.kind is TaskKind.CLASSIFICATION:
         matrix = _matrix(outputs, task=task, current=current, record_ids=record_ids)
@@ -188,12 +192,8 @@ def count(*, session: Session, task: LabelingTask, current: CurrentOutputs,
         zeros = np.zeros_like(stats.tp)
         return TaskCounts(stats.tp, stats.fp, stats.fn, zeros, zeros, zeros, stats.hits,
                           stats.coverage, stats.overlaps, stats.conflicts, stats.n_reference)
-    if task.kind is TaskKind.MULTILABEL:
-        stats = evaluation.multilabel_stats(*multilabel_arrays(
-            outputs, refs, task=task, current=current, record_ids=record_ids))
-        zeros = np.zeros_like(stats.tp)
-        return TaskCounts(stats.tp, stats.fp, stats.fn, zeros, zeros, zeros, stats.hits,
-                          stats.coverage, stats.overlaps, stats.conflicts, stats.n_reference)
+    column = {run_id: j for j, run_id in enumerate(current.run_ids)}
+    position = _label_index(task)
     predicted = np.asarray([[column[run_id], rows[rid], position[label_id], start, end]
                             for run_id, rid, label_id, start, end in outputs],
                            dtype=np.int64).reshape(-1, 5)
