@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -249,16 +250,36 @@ def replace_outputs(*, session: Session, run_id: int, record_ids: Sequence[int],
     """Replace the run's outputs for these records (safe to repeat); no commit.
 
     ``record_ids`` is a chunk: consecutive ids of the run's sorted items, so the outputs to
-    replace are those between its first and last id. ``rows`` all have the same keys."""
+    replace are those between its first and last id. ``rows`` all have the same keys; a row
+    without ``confidence`` has confidence 1."""
+    names = [name for name in rows[0] if name != "confidence"] if rows else []
+    columns = {name: [row[name] for row in rows] for name in names}
+    columns["confidence"] = [row.get("confidence", 1.0) for row in rows]
+    replace_output_columns(session=session, run_id=run_id, record_ids=record_ids,
+                           columns=columns)
+
+
+def replace_output_columns(*, session: Session, run_id: int, record_ids: Sequence[int],
+                           columns: Mapping[str, Sequence]) -> None:
+    """:func:`replace_outputs` with the outputs given column by column (equal lengths), as
+    a bulk producer has them: no row objects.
+
+    >>> replace_output_columns(session=session, run_id=run.id, record_ids=ids,
+    ...                        columns={"record_id": ids, "label_id": [spam] * len(ids),
+    ...                                 "confidence": [0.9] * len(ids)})  # doctest: +SKIP
+    """
+    names = list(columns)
+    values = [columns[name] for name in names]
+    if len({len(column) for column in values}) > 1:
+        raise ValueError(f"output columns differ in length: "
+                         f"{ {name: len(columns[name]) for name in names} }")
     if not len(record_ids):
         return
     session.execute(delete(Output).where(
         Output.run_id == run_id, Output.record_id.between(min(record_ids), max(record_ids))))
-    if rows:
-        others = [name for name in rows[0] if name != "confidence"]
-        insert_rows(session, Output.__table__, ["run_id", "confidence", *others],
-                    ((run_id, row.get("confidence", 1.0), *(row[name] for name in others))
-                     for row in rows))
+    if values and len(values[0]):
+        insert_rows(session, Output.__table__, ["run_id", *names],
+                    zip(repeat(run_id), *values, strict=False))
 
 
 def outputs_of(*, session: Session, run: Run, offset: int = 0,

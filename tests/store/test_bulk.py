@@ -11,7 +11,13 @@ from sqlalchemy import select
 from store.auth import create_user
 from store.db import plain_rows
 from store.embeddings import record_vectors, write_vectors
-from store.heuristics import create_heuristic, create_heuristic_run, outputs_of, replace_outputs
+from store.heuristics import (
+    create_heuristic,
+    create_heuristic_run,
+    outputs_of,
+    replace_output_columns,
+    replace_outputs,
+)
 from store.importing import import_records
 from store.models import Embedding, EmbeddingLevel, HeuristicKind, Record, RunStatus, TaskKind
 from store.projects import create_project, find_attribute
@@ -29,6 +35,20 @@ def project(session):
     import_records(session=session, project=project, fmt="csv",
                    open_stream=lambda: io.BytesIO(payload))
     return project
+
+
+@pytest.fixture
+def labelled_run(session, project):
+    """A run of a labeling function of a two-label task, the record ids and the label ids."""
+    task = create_task(session=session, project=project, name="t",
+                       kind=TaskKind.CLASSIFICATION, labels=["a", "b"])
+    heuristic = create_heuristic(session=session, task=task, name="h",
+                                 source="def h(record):\n    return 'a'\n",
+                                 kind=HeuristicKind.LABELING_FUNCTION)
+    run = create_heuristic_run(session=session, heuristic=heuristic)
+    ids = record_ids_of(session=session, project_id=project.id)
+    a, b = (label.id for label in task.labels)
+    return run, ids, (a, b)
 
 
 def test_plain_rows_returns_every_row_in_batches(session, project):
@@ -63,15 +83,8 @@ def test_record_vectors_in_memory_and_written_to_a_file(session, project, tmp_pa
     np.testing.assert_array_equal(mapped, vectors)
 
 
-def test_replace_outputs_round_trips_labels_spans_and_nulls(session, project):
-    task = create_task(session=session, project=project, name="t",
-                       kind=TaskKind.CLASSIFICATION, labels=["a", "b"])
-    heuristic = create_heuristic(session=session, task=task, name="h",
-                                 source="def h(record):\n    return 'a'\n",
-                                 kind=HeuristicKind.LABELING_FUNCTION)
-    run = create_heuristic_run(session=session, heuristic=heuristic)
-    ids = record_ids_of(session=session, project_id=project.id)
-    a, b = (label.id for label in task.labels)
+def test_replace_outputs_round_trips_labels_spans_and_nulls(session, labelled_run):
+    run, ids, (a, b) = labelled_run
     rows = [{"record_id": rid, "label_id": a if i % 2 else b, "confidence": i / 100,
              "token_start": i if i % 3 == 0 else None, "token_end": None}
             for i, rid in enumerate(ids)]
@@ -87,3 +100,21 @@ def test_replace_outputs_round_trips_labels_spans_and_nulls(session, project):
         (r["record_id"], r["label_id"], pytest.approx(r["confidence"]), r["token_start"], None)
         for r in rows[1:]]
     assert stored == expected
+
+
+def test_replace_output_columns_writes_the_columns_and_checks_their_lengths(session,
+                                                                           labelled_run):
+    run, ids, (a, b) = labelled_run
+    labels = [a if i % 4 else b for i in range(len(ids))]
+    confidences = [i / len(ids) for i in range(len(ids))]
+    replace_outputs(session=session, run_id=run.id, record_ids=ids,
+                    rows=[{"record_id": rid, "label_id": a} for rid in ids])
+    replace_output_columns(session=session, run_id=run.id, record_ids=ids, columns={
+        "record_id": ids, "label_id": labels, "confidence": confidences})
+    with pytest.raises(ValueError, match="differ in length"):
+        replace_output_columns(session=session, run_id=run.id, record_ids=ids, columns={
+            "record_id": ids, "label_id": labels[:-1], "confidence": confidences})
+    session.commit()
+    stored = [(o.record_id, o.label_id, o.confidence) for o in outputs_of(session=session, run=run)]
+    assert stored == [(rid, label, pytest.approx(c))
+                      for rid, label, c in zip(ids, labels, confidences, strict=True)]

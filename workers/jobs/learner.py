@@ -183,17 +183,22 @@ class LearnerJob:
             if result.logs:
                 append_log(session=session, run_id=run.id, text=result.logs)
             if extraction:
-                rows = self._span_rows(session, task, item_ids, target)
+                store.replace_outputs(session=session, run_id=run.id, record_ids=item_ids,
+                                      rows=self._span_rows(session, task, item_ids, target))
             else:
-                rows = self._label_rows(session, run, task, item_ids, target,
-                                        result.summary["classes"])
-        store.replace_outputs(session=session, run_id=run.id, record_ids=item_ids, rows=rows)
+                store.replace_output_columns(
+                    session=session, run_id=run.id, record_ids=item_ids,
+                    columns=self._label_columns(session, run, task, item_ids, target,
+                                                result.summary["classes"]))
         run.metrics = {"held_out": result.summary["metrics"],
                        "n_labelled": result.summary["n_labelled"],
                        "classes": result.summary["classes"]}
 
-    def _label_rows(self, session: Session, run: Run, task: LabelingTask, item_ids: list[int],
-                    target: Path, classes: list[str]) -> list[dict]:
+    def _label_columns(self, session: Session, run: Run, task: LabelingTask,
+                       item_ids: list[int], target: Path, classes: list[str]
+                       ) -> dict[str, list]:
+        """Every record's most probable label and its probability, as output columns; all
+        probabilities are kept as run artifacts."""
         probabilities = np.load(target / "probabilities.npy")
         labels = {label.name: label.id for label in task.labels}
         unknown = [c for c in classes if c not in labels]
@@ -206,8 +211,9 @@ class LearnerJob:
                                   data=_save(probabilities)))
         session.merge(RunArtifact(run_id=run.id, name="record_ids",
                                   data=_save(np.asarray(item_ids, dtype=np.int64))))
-        return [{"record_id": rid, "label_id": labels[classes[b]], "confidence": float(c)}
-                for rid, b, c in zip(item_ids, best.tolist(), confidence.tolist(), strict=True)]
+        label_ids = np.array([labels[name] for name in classes], dtype=np.int64)
+        return {"record_id": item_ids, "label_id": label_ids[best].tolist(),
+                "confidence": confidence.astype(np.float64).tolist()}
 
     def _span_rows(self, session: Session, task: LabelingTask, item_ids: list[int],
                    target: Path) -> list[dict]:
