@@ -10,6 +10,14 @@ exclusive). Aggregation works per token:
    that produced spans votes their label on their tokens and OUTSIDE on the record's other
    tokens. Where spans of one heuristic overlap, the longer span wins the shared tokens (equal
    lengths: the one listed first).
+
+   An OUTSIDE vote only contests the labels its heuristic can tag (those it tagged anywhere in
+   the records): where other heuristics vote only labels it never tags, it abstains
+   (``outside_votes="own_labels"``, the default, as skweak treats specialised rules). A place
+   gazetteer that fired elsewhere in a sentence says nothing about whether a word is a person;
+   counting its OUTSIDE vote there lets every rule that fires outvote every other
+   (``outside_votes="all"``, plain token majority vote: 0.15 entity F1 against 0.40 on the
+   CoNLL-2003 rules of the tests).
 2. **Aggregation per token** with :class:`MajorityVote` (``method="majority"``; a tie goes to
    OUTSIDE, the lowest index), the :class:`LabelModel` (``method="label_model"``, fitted on the
    tokens of all given records), or any estimator with ``fit(label_matrix)`` and
@@ -23,7 +31,9 @@ exclusive). Aggregation works per token:
 
 Examples
 --------
-Three heuristics on a five-token record; two of them see a person in tokens 0–1:
+Three heuristics on a five-token record; two of them see a person in tokens 0–1. On token 0
+the LOC rule abstains (it does not tag persons), on token 1 it is outvoted; on token 4 the
+OUTSIDE vote of the LOC rule ties with the LOC vote, and a tie goes to OUTSIDE:
 
 >>> record = RecordSpans(n_tokens=5, spans=[
 ...     [TokenSpan("PER", 0, 2)],
@@ -32,12 +42,12 @@ Three heuristics on a five-token record; two of them see a person in tokens 0–
 ... ])
 >>> for span in aggregate_spans([record], labels=["PER", "LOC"])[0]:
 ...     print(span.label, span.start, span.end, round(span.confidence, 3))
-PER 0 2 0.667
+PER 0 2 0.833
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Literal, NamedTuple, Protocol
 
@@ -56,6 +66,7 @@ __all__ = [
     "WeakSpan",
     "aggregate_spans",
     "decode_spans",
+    "outside_votes_on_own_labels",
     "token_label_matrix",
 ]
 
@@ -243,6 +254,8 @@ def aggregate_spans(
     labels: Sequence[str],
     method: Literal["majority", "label_model"] | TokenAggregator = "majority",
     min_confidence: float = 0.0,
+    outside_votes: Literal["own_labels", "all"] = "own_labels",
+    heuristic_labels: Sequence[Collection[str]] | None = None,
 ) -> list[list[WeakSpan]]:
     """Merge the heuristics' spans into one list of spans per record.
 
@@ -259,6 +272,13 @@ def aggregate_spans(
         labels (e.g. a configured ``LabelModel`` or a ``WeightedVote``).
     min_confidence : float, default=0.0
         Spans whose mean token confidence is below this are dropped.
+    outside_votes : {"own_labels", "all"}, default="own_labels"
+        Which tokens a heuristic's OUTSIDE votes count on (module docstring, step 1):
+        ``"own_labels"``, only where they contest a label the heuristic tags or no heuristic
+        votes a label; ``"all"``, everywhere.
+    heuristic_labels : sequence of collections of str, optional
+        Per heuristic, the labels it tags (for ``"own_labels"``); by default those it tagged
+        somewhere in ``records``.
 
     Returns
     -------
@@ -272,16 +292,37 @@ def aggregate_spans(
 
     Examples
     --------
+    Two person rules and a place rule; neither kind's OUTSIDE votes contest the other's label:
+
     >>> records = [RecordSpans(3, [[("PER", 0, 1)], [("PER", 0, 1)], [("LOC", 2, 3)]])]
-    >>> aggregate_spans(records, labels=["PER", "LOC"])
+    >>> for span in aggregate_spans(records, labels=["PER", "LOC"])[0]:
+    ...     print(span.label, span.start, span.end, span.confidence)
+    PER 0 1 1.0
+    LOC 2 3 1.0
+    >>> aggregate_spans(records, labels=["PER", "LOC"], outside_votes="all")
     [[WeakSpan(label='PER', start=0, end=1, confidence=0.6666666666666666)]]
     """
     if not 0 <= min_confidence <= 1:
         raise InvalidInputError(
             f"min_confidence must lie in [0, 1], got {min_confidence}", field="min_confidence"
         )
+    if outside_votes not in ("own_labels", "all"):
+        raise InvalidInputError(f"outside_votes must be 'own_labels' or 'all', got "
+                                f"{outside_votes!r}", field="outside_votes")
     matrix, offsets = token_label_matrix(records, labels=labels)
     n_token_labels = len(labels) + 1
+    if outside_votes == "own_labels":
+        tags = None
+        if heuristic_labels is not None:
+            index = _label_index(labels)
+            if len(heuristic_labels) != matrix.shape[1]:
+                raise InvalidInputError(f"heuristic_labels lists {len(heuristic_labels)} "
+                                        f"heuristics, the records {matrix.shape[1]}",
+                                        field="heuristic_labels")
+            tags = np.zeros((matrix.shape[1], n_token_labels), dtype=bool)
+            for heuristic, names in enumerate(heuristic_labels):
+                tags[heuristic, [_check_label(name, index) for name in names]] = True
+        matrix = outside_votes_on_own_labels(matrix, n_token_labels, tags=tags)
     if method == "majority":
         model: TokenAggregator = MajorityVote(n_token_labels)
     elif method == "label_model":
@@ -303,6 +344,44 @@ def aggregate_spans(
     confidence = probabilities[np.arange(len(token_labels)), token_labels]
     return _decode_all(token_labels.astype(np.int64), confidence, offsets, labels=labels,
                        min_confidence=min_confidence)
+
+
+def outside_votes_on_own_labels(matrix: np.ndarray, n_token_labels: int, *,
+                                tags: np.ndarray | None = None) -> np.ndarray:
+    """The token label matrix with each OUTSIDE vote turned into an abstention where the
+    token's other votes name only labels its heuristic never tags.
+
+    ``tags[j, c]`` says whether heuristic ``j`` tags token label ``c``; by default, whether
+    it voted ``c`` somewhere in ``matrix``.
+
+    Examples
+    --------
+    Heuristic 0 tags LOC (label 2), heuristic 1 PER (label 1): on token 1 only PER is voted,
+    so heuristic 0's OUTSIDE vote there becomes an abstention, and heuristic 1's on token 2;
+    on token 0 nobody votes a label, so both OUTSIDE votes stay:
+
+    >>> outside_votes_on_own_labels(np.array([[0, 0], [0, 1], [2, 0]]), 3)
+    array([[ 0,  0],
+           [-1,  1],
+           [ 2, -1]])
+    """
+    n_tokens, n_heuristics = matrix.shape
+    rows, columns = np.nonzero(matrix > OUTSIDE)
+    if tags is None:
+        tags = np.zeros((n_heuristics, n_token_labels), dtype=bool)
+        tags[columns, matrix[rows, columns]] = True
+    tags = tags.astype(np.int64)
+    voted = np.zeros((n_tokens, n_token_labels), dtype=np.int64)
+    voted[rows, matrix[rows, columns]] = 1
+    contested = (voted @ tags.T) > 0
+    keep = contested | (voted.sum(axis=1) == 0)[:, None]
+    return np.where((matrix == OUTSIDE) & ~keep, ABSTAIN, matrix)
+
+
+def _check_label(name: str, index: dict[str, int]) -> int:
+    if name not in index:
+        raise InvalidInputError(f"unknown span label {name!r}", field="heuristic_labels")
+    return index[name]
 
 
 def _label_index(labels: Sequence[str]) -> dict[str, int]:

@@ -143,8 +143,8 @@ class WeightedVote:
         shares. ``"log_odds"``: a vote counts ``log(p / (1 - p))`` with ``p = weights[j]``
         clipped to ``[clip, 1 - clip]`` (precision-weighted voting); probabilities are the
         softmax of the summed log-odds, which for two labels, uniform prior and independent
-        heuristics is the exact posterior. A precision below 0.5 gives a negative weight: that
-        heuristic's vote counts against its label.
+        heuristics is the exact posterior. A precision of 0.5 or less gives weight 0, not a
+        negative one: a vote never counts for labels its heuristic did not name.
     clip : float, default=0.01
         How far precisions are kept from 0 and 1 under ``"log_odds"`` (so weights stay finite).
 
@@ -239,7 +239,7 @@ class WeightedVote:
                     field="weights",
                 )
             precision = np.clip(weights, self.clip, 1 - self.clip)
-            return np.log(precision / (1 - precision))
+            return np.maximum(np.log(precision / (1 - precision)), 0.0)
         raise InvalidInputError(
             f"weighting must be 'linear' or 'log_odds', got {self.weighting!r}",
             field="weighting",
@@ -249,11 +249,13 @@ class WeightedVote:
         n_labels = check_n_labels(self.n_labels)
         weights = self._vote_weights()
         matrix = check_label_matrix(label_matrix, n_labels=n_labels, n_heuristics=len(weights))
-        covered = (matrix != -1).any(axis=1)
+        # A vote of weight 0 is no evidence: a record with only such votes is not covered.
+        covered = ((matrix != -1) & (weights > 0)[None, :]).any(axis=1)
         return vote_counts(matrix, n_labels=n_labels, weights=weights), covered
 
     def predict_proba(self, label_matrix: ArrayLike) -> np.ndarray:
-        """Probabilities per record (see ``weighting``); records without votes get uniform.
+        """Probabilities per record (see ``weighting``); records without votes of weight above
+        0 get uniform.
 
         Parameters
         ----------
@@ -286,7 +288,8 @@ class WeightedVote:
         Returns
         -------
         ndarray of int, shape (n_records,)
-            Label indices; ``-1`` for records without votes (and ties under ``"abstain"``).
+            Label indices; ``-1`` for records without votes of weight above 0 (and ties under
+            ``"abstain"``).
         """
         scores, covered = self._scores(label_matrix)
         return decide(scores, covered=covered, tie_break=tie_break)
