@@ -183,6 +183,10 @@ class Sandbox:
         if bwrap is None:
             raise SandboxUnavailable(BWRAP_HINT)
         env["PYTHONPATH"] = f"{INSIDE_CODE}:{INSIDE_SHIMS}:{INSIDE_SITE}"
+        # A Python built with a shared libpython finds it by a run path outside the sandbox;
+        # without this the loader takes the system's libpython, another patch release whose
+        # core does not match the standard library bound in.
+        env["LD_LIBRARY_PATH"] = f"{INSIDE_PYTHON}/lib"
         command = bwrap_command(bwrap, as_root=os.getuid() == 0, binds=binds)
         for name, value in env.items():
             command += ["--setenv", name, value]

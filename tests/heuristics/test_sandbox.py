@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import textwrap
 import time
 
@@ -260,6 +261,19 @@ def test_scientific_libraries_import_inside():
         """)
     assert result.errors == []
     assert result.outputs == {0: "spam", 1: None, 2: "spam", 3: None}
+
+
+def test_runs_the_workers_python_and_its_threads():
+    result = run("""
+        import sys
+        from concurrent.futures import ThreadPoolExecutor
+
+        def lf(record):
+            with ThreadPoolExecutor(2) as pool:   # joblib's threads, as GridSearchCV(n_jobs=-1)
+                assert list(pool.map(len, ["ab", "c"])) == [2, 1]
+            return sys.version
+        """, RECORDS[:1])
+    assert result.errors == [] and result.outputs == {0: sys.version}
 
 
 def test_runs_stop_after_repeated_timeouts():
