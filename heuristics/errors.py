@@ -22,10 +22,15 @@ class HeuristError(Exception):
         super().__init__(self.describe())
 
     def describe(self) -> str:
-        """The message, prefixed with the row and field it concerns, if known."""
+        """The message, prefixed with the row (a line of ``source``) and field it concerns, if
+        known.
+
+        >>> InvalidInputError("syntax error: invalid syntax", field="source", row=3).describe()
+        "line 3, field 'source': syntax error: invalid syntax"
+        """
         where = []
-        if self.row is not None:
-            where.append(f"row {self.row}")
+        if self.row is not None:   # in code, the row is a line
+            where.append(f"{'line' if self.field == 'source' else 'row'} {self.row}")
         if self.field is not None:
             where.append(f"field {self.field!r}")
         return f"{', '.join(where)}: {self.message}" if where else self.message

@@ -151,14 +151,16 @@ def heartbeat(*, session: Session, chunk: RunChunk) -> RunStatus:
     return session.scalar(select(Run.status).where(Run.id == chunk.run_id))
 
 
-def touch(*, session: Session, run_id: int, chunk_id: int | None = None) -> None:
-    """Refresh the heartbeat of a run (and of one of its chunks); commits."""
+def touch(*, session: Session, run_id: int, chunk_id: int | None = None) -> RunStatus | None:
+    """Refresh the heartbeat of a run (and of one of its chunks); commits; returns the run's
+    status."""
     now = utcnow()
     session.execute(update(Run).where(Run.id == run_id).values(heartbeat_at=now))
     if chunk_id is not None:
         session.execute(update(RunChunk).where(RunChunk.id == chunk_id)
                         .values(heartbeat_at=now))
     session.commit()
+    return session.scalar(select(Run.status).where(Run.id == run_id))
 
 
 def append_log(*, session: Session, run_id: int, text: str) -> None:

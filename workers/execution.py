@@ -64,8 +64,9 @@ def process_chunk(run_id: int, position: int) -> None:
         run = session.get(Run, run_id)
         job = job_for(run.kind)
         try:
-            with keep_alive(run_id, chunk.id):
-                job.process(session, run, list(chunk.item_ids), _heartbeat(session, chunk))
+            with keep_alive(run_id, chunk.id) as cancelled:
+                job.process(session, run, list(chunk.item_ids),
+                            _ChunkHeartbeat(session, chunk, cancelled))
             session.commit()
         except RunCancelled:
             session.rollback()
@@ -73,7 +74,8 @@ def process_chunk(run_id: int, position: int) -> None:
             return
         except HeuristError as error:
             session.rollback()
-            _chunk_failed(session, job, run, chunk, _describe(error), retry=False)
+            _chunk_failed(session, job, run, chunk, _describe(error), retry=False,
+                          output=_user_output(error))
             return
         except Exception as error:  # noqa: BLE001 - retried, then reported on the run
             session.rollback()
@@ -89,39 +91,55 @@ def process_chunk(run_id: int, position: int) -> None:
 
 
 @contextmanager
-def keep_alive(run_id: int, chunk_id: int | None = None) -> Iterator[None]:
-    """Heartbeat from a side thread while the work inside blocks (model loads, long calls)."""
-    stop = threading.Event()
+def keep_alive(run_id: int, chunk_id: int | None = None) -> Iterator[threading.Event]:
+    """Heartbeat from a side thread while the work inside blocks (model loads, long calls);
+    the event it gives is set once a heartbeat finds the run cancelled."""
+    stop, cancelled = threading.Event(), threading.Event()
     interval = max(0.5, settings().run_stale_after_s / 3)
 
     def beat() -> None:
         while not stop.wait(interval):
             with new_session() as session:
-                runs.touch(session=session, run_id=run_id, chunk_id=chunk_id)
+                if runs.touch(session=session, run_id=run_id,
+                              chunk_id=chunk_id) is RunStatus.CANCELLED:
+                    cancelled.set()
 
     thread = threading.Thread(target=beat, name=f"heartbeat-{run_id}", daemon=True)
     thread.start()
     try:
-        yield
+        yield cancelled
     finally:
         stop.set()
         thread.join()
 
 
-def _heartbeat(session: Session, chunk: RunChunk):
-    def beat() -> None:
-        session.flush()
-        if runs.heartbeat(session=session, chunk=chunk) is RunStatus.CANCELLED:
+class _ChunkHeartbeat:
+    """The :class:`workers.jobs.Heartbeat` of one chunk."""
+
+    def __init__(self, session: Session, chunk: RunChunk, cancelled: threading.Event) -> None:
+        self.session, self.chunk, self.cancelled = session, chunk, cancelled
+
+    def __call__(self) -> None:
+        self.session.flush()
+        if runs.heartbeat(session=self.session, chunk=self.chunk) is RunStatus.CANCELLED:
+            self.cancelled.set()
+        if self.cancelled.is_set():
             raise RunCancelled
 
-    return beat
+
+def _user_output(error: HeuristError) -> str:
+    """What user code printed before it failed, and its frames (a sandbox error's)."""
+    logs, frames = getattr(error, "logs", ""), getattr(error, "traceback", "")
+    if logs and not logs.endswith("\n"):
+        logs += "\n"
+    return logs + (f"Traceback (user code):\n{frames}\n" if frames else "")
 
 
 def _chunk_failed(session: Session, job: Job, run: Run, chunk: RunChunk, error: str, *,
-                  retry: bool) -> None:
+                  retry: bool, output: str = "") -> None:
     where = f"chunk {chunk.position} (items {chunk.item_ids[0]}..{chunk.item_ids[-1]})"
     runs.append_log(session=session, run_id=run.id,
-                    text=f"{utcnow():%H:%M:%S} {where} failed: {error}\n")
+                    text=f"{output}{utcnow():%H:%M:%S} {where} failed: {error}\n")
     if retry and runs.release_chunk(session=session, chunk=chunk, error=error):
         queue.enqueue_chunk(run.id, chunk.position, countdown=RETRY_DELAY_S)
         return

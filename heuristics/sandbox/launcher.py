@@ -42,7 +42,13 @@ BWRAP_HINT = ("bubblewrap is not installed, so user code cannot run safely: inst
 
 
 class SandboxError(HeuristError):
-    """User code could not run to the end: it did not load, or the sandbox stopped it."""
+    """User code could not run to the end: it did not load, raised, or the sandbox stopped
+    it. ``logs`` holds what it printed before, ``traceback`` its frames (user code only)."""
+
+    def __init__(self, message: str, *, field: str | None = None, row: int | None = None,
+                 logs: str = "", traceback: str = "") -> None:
+        super().__init__(message, field=field, row=row)
+        self.logs, self.traceback = logs, traceback
 
 
 class SandboxUnavailable(SandboxError):
@@ -226,14 +232,16 @@ class Sandbox:
         return self._execute(setup, records, batch_size=batch_size, on_results=on_results)
 
     def run_learner(self, source: str, *, task_kind: str, input_dir: Path,
-                    output_dir: Path, spare: SpareLearner | None = None) -> SandboxResult:
+                    output_dir: Path, spare: SpareLearner | None = None,
+                    stop: threading.Event | None = None) -> SandboxResult:
         """Fit the learner class defined in ``source`` on the arrays in ``input_dir``.
 
         The runner reads ``input_dir`` (read-only) and writes its predictions into
         ``output_dir``; ``result.summary`` says what it wrote. Raises SandboxError with the
         user's line when fitting fails. With a ``spare`` (see :meth:`start_spare_learner`)
         the directories must be the spare's; it is used up, or replaced by a fresh process
-        if it died while waiting.
+        if it died while waiting. Setting ``stop`` kills the sandbox within 0.2 s
+        (SandboxError "user code was cancelled").
         """
         inside = self.isolation == "bwrap"
         output_dir.chmod(0o777)
@@ -247,7 +255,7 @@ class Sandbox:
                 raise ValueError("a spare sandbox serves its own input and output folders")
             started = spare.take()
         return self._execute(setup, [], batch_size=1, on_results=None, binds=binds,
-                             started=started)
+                             started=started, stop=stop)
 
     def start_spare_learner(self) -> SpareLearner:
         """A sandbox process for the next learner run, started now: it imports scikit-learn
@@ -291,10 +299,11 @@ class Sandbox:
     def _execute(self, setup: dict[str, Any], records: Iterable[Mapping[str, Any]], *,
                  batch_size: int, on_results: ResultsCallback | None,
                  binds: Sequence[tuple[str, str, bool]] = (),
-                 started: tuple[subprocess.Popen, int] | None = None) -> SandboxResult:
+                 started: tuple[subprocess.Popen, int] | None = None,
+                 stop: threading.Event | None = None) -> SandboxResult:
         begun = time.monotonic()
         process, status_read = started or self._spawn(binds)
-        execution = _Execution(process, status_read, self.limits)
+        execution = _Execution(process, status_read, self.limits, stop)
         try:
             result = execution.run(setup, records, batch_size=batch_size, on_results=on_results)
         finally:
@@ -363,7 +372,7 @@ class _Execution:
     """One running sandbox: feeds records, reads frames, watches time and output size."""
 
     def __init__(self, process: subprocess.Popen, status_fd: int,
-                 limits: SandboxLimits) -> None:
+                 limits: SandboxLimits, stop: threading.Event | None = None) -> None:
         self.process = process
         self.limits = limits
         self.status_fd = status_fd
@@ -376,6 +385,10 @@ class _Execution:
             threading.Thread(target=self._watch_status, daemon=True),
             threading.Thread(target=self._drain_stderr, daemon=True),
         ]
+        self._finished = threading.Event()
+        if stop is not None:
+            self._threads.append(threading.Thread(target=self._watch_stop, args=(stop,),
+                                                  daemon=True))
         for thread in self._threads:
             thread.start()
         self._timer = threading.Timer(limits.wall_seconds, self._stop,
@@ -389,6 +402,12 @@ class _Execution:
             self.stopped_because = reason
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
+
+    def _watch_stop(self, stop: threading.Event) -> None:
+        while not self._finished.wait(0.2):
+            if stop.is_set():
+                self._stop("was cancelled")
+                return
 
     def _watch_status(self) -> None:
         pending = b""
@@ -446,8 +465,12 @@ class _Execution:
                     self._stop(f"produced more than {self.limits.max_output_mb} MB of output")
                     break
                 if frame["type"] == "fatal":
-                    raise SandboxError(f"the code did not load: {frame['error']}",
-                                       row=frame.get("line"), field="source")
+                    loading = frame.get("stage", "load") == "load"
+                    raise SandboxError(
+                        ("the code did not load: " if loading else "") + frame["error"],
+                        row=frame.get("line"), field=frame.get("field") or "source",
+                        logs="".join(logs) + frame.get("logs", ""),
+                        traceback=frame.get("traceback", ""))
                 if frame["type"] == "done":
                     done = True
                     break
@@ -495,8 +518,12 @@ class _Execution:
         if self.stopped_because:
             return f"user code {self.stopped_because}{where}"
         code = self.process.returncode
-        if code is not None and code < 0:
-            name = signal.Signals(-code).name
+        # A signal kills the runner; bubblewrap, its parent, then exits with 128 + signal.
+        bwrapped = Path(str(self.process.args[0])).name == "bwrap"
+        number = -code if code is not None and code < 0 else (
+            code - 128 if bwrapped and code is not None and code > 128 else None)
+        if number is not None and number in {member.value for member in signal.Signals}:
+            name = signal.Signals(number).name
             reason = {"SIGXCPU": f"exceeded the CPU limit of {self.limits.cpu_seconds} s",
                       "SIGKILL": "was killed (out of memory?)",
                       "SIGXFSZ": f"wrote a file over {self.limits.max_file_mb} MB",
@@ -507,6 +534,7 @@ class _Execution:
                 + (f": {detail}" if detail else ""))
 
     def close(self) -> None:
+        self._finished.set()
         self._timer.cancel()
         if self.process.poll() is None:
             self._stop("was stopped")

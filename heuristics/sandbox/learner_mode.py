@@ -60,4 +60,4 @@ def run_learner(namespace: dict[str, Any], *, task_kind: str, input_dir: str,
         np.save(target / "probabilities.npy", predictions.probabilities.astype(np.float32))
         classes = list(predictions.classes)
     return {"classes": classes, "metrics": _plain(predictions.held_out),
-            "n_labelled": int(predictions.n_labelled)}
+            "n_labelled": int(predictions.n_labelled), "n_folds": int(predictions.n_folds)}

@@ -19,6 +19,7 @@ import traceback
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from heuristics.errors import HeuristError
 from heuristics.labeling import Span
 from heuristics.sandbox.protocol import read_frame, write_frame
 
@@ -121,8 +122,11 @@ def describe(error: BaseException) -> dict[str, Any]:
     frames = traceback.extract_tb(error.__traceback__)
     mine = [f for f in frames if f.filename == SOURCE_NAME]
     lines = [f"  line {f.lineno}, in {f.name}" for f in mine]
-    message = "".join(traceback.format_exception_only(type(error), error)).strip()
     line = error.lineno if isinstance(error, SyntaxError) else user_line(error)
+    if isinstance(error, HeuristError):   # our own checks: their message says it all
+        return {"error": error.message, "field": error.field, "line": line,
+                "traceback": "\n".join(lines)}
+    message = "".join(traceback.format_exception_only(type(error), error)).strip()
     return {"error": message, "line": line, "traceback": "\n".join(lines)}
 
 
@@ -207,12 +211,21 @@ def label_records(fn: Callable, channel_in, channel_out, logs: LogCapture, *,
 
 def fit_learner(setup: dict[str, Any], channel_out, logs: LogCapture) -> int:
     """Fit the user's learner class on the input arrays and write its predictions."""
+    from heuristics import learners
     from heuristics.sandbox.learner_mode import run_learner
 
-    namespace: dict[str, Any] = {"__name__": "heuristic"}
+    # As in refinery, the base classes and decorators need no import.
+    namespace: dict[str, Any] = {"__name__": "heuristic", **{
+        name: getattr(learners, name) for name in ("LearningClassifier", "LearningExtractor",
+                                                   "params_fit", "params_inference")}}
     exec(compile(setup["source"], SOURCE_NAME, "exec"), namespace)  # noqa: S102
-    summary = run_learner(namespace, task_kind=setup["task_kind"],
-                          input_dir=setup["input_dir"], output_dir=setup["output_dir"])
+    try:
+        summary = run_learner(namespace, task_kind=setup["task_kind"],
+                              input_dir=setup["input_dir"], output_dir=setup["output_dir"])
+    except BaseException as error:  # noqa: BLE001 - reported, never raised
+        write_frame(channel_out, {"type": "fatal", "stage": "run", **describe(error),
+                                  "logs": logs.take()})
+        return 2
     write_frame(channel_out, {"type": "learner", **summary, "logs": logs.take(),
                               "logs_truncated": logs.truncated})
     write_frame(channel_out, {"type": "done"})

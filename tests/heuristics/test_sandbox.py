@@ -221,7 +221,7 @@ def test_killing_the_parent_reaches_nothing_outside():
 
 
 def test_killing_itself_is_reported():
-    with pytest.raises(SandboxError, match="ended unexpectedly|was killed"):
+    with pytest.raises(SandboxError, match="user code was killed"):
         run("""
             import os
             import signal
@@ -230,6 +230,16 @@ def test_killing_itself_is_reported():
                 os.kill(os.getpid(), signal.SIGKILL)
             """, RECORDS[:1])
     healthy()
+
+
+def test_the_cpu_limit_is_named():
+    with pytest.raises(SandboxError, match="exceeded the CPU limit of 2 s"):
+        run("""
+            def lf(record):
+                while True:
+                    pass
+            """, RECORDS[:1], limits=SandboxLimits(cpu_seconds=2, wall_seconds=30,
+                                                   record_seconds=20))
 
 
 def test_a_crash_names_the_record():
@@ -365,3 +375,58 @@ def test_a_spare_that_died_is_replaced_by_a_fresh_sandbox():
         assert _probabilities(spare.output_dir).shape == (40, 2)
     finally:
         spare.cleanup()
+
+
+def test_a_learner_that_raises_in_fit_keeps_its_output_and_line(tmp_path):
+    source = """
+from sklearn.linear_model import LogisticRegression
+from heuristics import LearningClassifier, params_fit
+
+class Broken(LearningClassifier):
+    def __init__(self):
+        self.model = LogisticRegression()
+
+    @params_fit(embedding_name="e", train_test_split=0.5)
+    def fit(self, embeddings, labels):
+        print("fitting on", len(embeddings))
+        raise ValueError("boom in fit")
+"""
+    inputs, outputs = tmp_path / "in", tmp_path / "out"
+    inputs.mkdir(mode=0o755)
+    outputs.mkdir()
+    _inputs(inputs)
+    with pytest.raises(SandboxError) as error:
+        Sandbox(limits=SandboxLimits(wall_seconds=60)).run_learner(
+            source, task_kind="classification", input_dir=inputs, output_dir=outputs)
+    assert error.value.message == "ValueError: boom in fit"
+    assert error.value.row == 12
+    assert error.value.logs.startswith("fitting on 15")
+    assert "line 12, in fit" in error.value.traceback
+
+
+def test_refinery_learner_code_needs_no_heuristics_import(tmp_path):
+    source = """
+from sklearn.model_selection import GridSearchCV
+from sklearn.tree import DecisionTreeClassifier
+
+class MyDT(LearningClassifier):
+    def __init__(self):
+        self.model = GridSearchCV(DecisionTreeClassifier(), {"max_depth": [2, 4]}, cv=2,
+                                  n_jobs=-1)
+
+    @params_fit(embedding_name="e", train_test_split=0.5)
+    def fit(self, embeddings, labels):
+        self.fit_model(embeddings, labels)
+
+    @params_inference(min_confidence=0.8, label_names=None)
+    def predict_proba(self, embeddings):
+        return self.predict_proba_model(embeddings)
+"""
+    inputs, outputs = tmp_path / "in", tmp_path / "out"
+    inputs.mkdir(mode=0o755)
+    outputs.mkdir()
+    _inputs(inputs)
+    result = Sandbox(limits=SandboxLimits(wall_seconds=60)).run_learner(
+        source, task_kind="classification", input_dir=inputs, output_dir=outputs)
+    assert result.summary["classes"] == ["a", "b"]
+    assert _probabilities(outputs).shape == (40, 2)

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+import threading
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
 from store.models import Run
 
-Heartbeat = Callable[[], None]
+
+class Heartbeat(Protocol):
+    """Given to :meth:`Job.process`: call it between batches (it raises ``RunCancelled`` when
+    the run was cancelled); ``cancelled`` is set from a side thread as soon as a
+    cancellation is seen, for work that blocks (a sandbox run)."""
+
+    cancelled: threading.Event
+
+    def __call__(self) -> None: ...
 
 
 class Job(Protocol):
