@@ -75,6 +75,14 @@ def _decorator_arguments(cls: ast.ClassDef, name: str) -> tuple[dict[str, Any], 
     return {}, cls.lineno
 
 
+def _number(arguments: dict[str, Any], name: str, default: float, line: int) -> float:
+    value = arguments.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidInputError(f"{name} must be a number, got {value!r}", field="source",
+                                row=line)
+    return float(value)
+
+
 def learner_settings(source: str) -> LearnerSettings:
     """The learner class of ``source`` and its fit/inference parameters.
 
@@ -101,15 +109,19 @@ def learner_settings(source: str) -> LearnerSettings:
         raise InvalidInputError("decorate fit with @params_fit(embedding_name=...) naming "
                                 "one of the project's embeddings", field="source",
                                 row=fit_line)
-    split = float(fit.get("train_test_split", 0.5))
+    split = _number(fit, "train_test_split", 0.5, fit_line)
     if not 0 < split < 1:
         raise InvalidInputError(f"train_test_split must lie in (0, 1), got {split}",
                                 field="source", row=fit_line)
-    min_confidence = float(inference.get("min_confidence", 0.0))
+    min_confidence = _number(inference, "min_confidence", 0.0, inference_line)
     if not 0 <= min_confidence <= 1:
         raise InvalidInputError(f"min_confidence must lie in [0, 1], got {min_confidence}",
                                 field="source", row=inference_line)
     names = inference.get("label_names")
+    if names is not None and (isinstance(names, str) or not isinstance(names, list | tuple)
+                              or not all(isinstance(name, str) for name in names)):
+        raise InvalidInputError(f"label_names must be a list of label names or None, got "
+                                f"{names!r}", field="source", row=inference_line)
     return LearnerSettings(class_name=cls.name, kind=kind,
                            embedding_name=str(fit["embedding_name"]), train_test_split=split,
                            min_confidence=min_confidence,

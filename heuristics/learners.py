@@ -100,7 +100,50 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class NotEnoughLabels(InvalidInputError):
-    """Too few manual labels to fit a learner and predict labelled records honestly."""
+    """Too few manual labels to fit a learner and predict labelled records honestly
+    (``field`` is ``"labels"``: more labelling, not other code, fixes it)."""
+
+    def __init__(self, message: str, *, field: str | None = "labels",
+                 row: int | None = None) -> None:
+        super().__init__(message, field=field, row=row)
+
+
+def check_class_labels(names: Sequence[str]) -> None:
+    """Raise NotEnoughLabels unless the labelled records' class names let every fold's model
+    train on at least 2 classes: 2 classes with at least 2 labelled records each.
+
+    >>> check_class_labels(["spam"] * 5)
+    Traceback (most recent call last):
+    ...
+    heuristics.learners.NotEnoughLabels: field 'labels': needs labels of at least 2 classes, has 1 (spam: 5)
+    >>> check_class_labels(["spam"] * 5 + ["ham"])
+    Traceback (most recent call last):
+    ...
+    heuristics.learners.NotEnoughLabels: field 'labels': needs at least 2 labelled records in each of 2 classes, has (ham: 1, spam: 5)
+    """  # noqa: E501
+    counts = Counter(names)
+    if len(counts) < 2:
+        raise NotEnoughLabels(
+            f"needs labels of at least 2 classes, has {len(counts)}"
+            + (f" ({_counts(names)})" if names else "")
+        )
+    if sum(1 for count in counts.values() if count >= 2) < 2:
+        raise NotEnoughLabels(
+            f"needs at least 2 labelled records in each of 2 classes, has ({_counts(names)})"
+        )
+
+
+def check_span_labels(n_labelled: int, n_with_spans: int) -> None:
+    """Raise NotEnoughLabels unless at least 2 labelled records have spans.
+
+    >>> check_span_labels(10, 1)
+    Traceback (most recent call last):
+    ...
+    heuristics.learners.NotEnoughLabels: field 'labels': needs spans in at least 2 labelled records, has 1 (10 labelled records)
+    """  # noqa: E501
+    if n_with_spans < 2:
+        raise NotEnoughLabels(f"needs spans in at least 2 labelled records, has {n_with_spans} "
+                              f"({n_labelled} labelled records)")
 
 
 # ----------------------------------------------------------------------------- decorators
@@ -939,16 +982,8 @@ def cross_fit_predict(
     labelled = np.flatnonzero(np.fromiter((name is not None for name in reference),
                                           dtype=bool, count=len(reference)))
     names = [reference[i] for i in labelled.tolist()]
+    check_class_labels(names)
     counts = Counter(names)
-    if len(counts) < 2:
-        raise NotEnoughLabels(
-            f"needs labels of at least 2 classes, has {len(counts)}"
-            + (f" ({_counts(names)})" if names else "")
-        )
-    if sum(1 for count in counts.values() if count >= 2) < 2:
-        raise NotEnoughLabels(
-            f"needs at least 2 labelled records in each of 2 classes, has ({_counts(names)})"
-        )
     classes = tuple(sorted(counts))
     n_folds, splits = _split(names, n_folds=params.n_folds, seed=seed)
     probabilities = np.zeros((len(X), len(classes)))
@@ -1243,11 +1278,7 @@ def cross_fit_predict_spans(
     reference = _check_token_reference(labels, vectors)
     labelled = [i for i, names in enumerate(reference) if names is not None]
     with_spans = [i for i in labelled if any(name != OUTSIDE for name in reference[i])]
-    if len(with_spans) < 2:
-        raise NotEnoughLabels(
-            f"needs spans in at least 2 labelled records, has {len(with_spans)} "
-            f"({len(labelled)} labelled records)"
-        )
+    check_span_labels(len(labelled), len(with_spans))
     has_spans = set(with_spans)
     keys = ["spans" if i in has_spans else "none" for i in labelled]
     n_folds, splits = _split(keys, n_folds=params.n_folds, seed=seed)

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import repeat
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from heuristics.errors import ConflictError, InvalidInputError, NotFoundError
@@ -23,11 +23,9 @@ from store.models import (
     HeuristicKind,
     HeuristicRevision,
     LabelingTask,
-    ManualLabel,
     Output,
     Project,
     Record,
-    Review,
     Run,
     RunStatus,
     TaskKind,
@@ -48,17 +46,28 @@ def _check_name_free(session: Session, task: LabelingTask, name: str) -> None:
                             field="name")
 
 
-def checked_source(source: str, kind: HeuristicKind) -> tuple[str, dict]:
-    """The entry point (function or class name) and settings of a source, checked statically;
-    InvalidInputError with the line when it does not fit the contract."""
-    if kind is HeuristicKind.ACTIVE_LEARNER:
-        settings = learner_settings(source)
-        return settings.class_name, settings.as_dict()
-    return find_function(source), {}
+def checked_source(source: str, kind: HeuristicKind, task: LabelingTask) -> tuple[str, dict]:
+    """The entry point (function or class name) and settings of a source for a heuristic of
+    ``task``, checked statically; InvalidInputError with the line when it does not fit the
+    contract (a learner: also the task's kind and labels)."""
+    if kind is not HeuristicKind.ACTIVE_LEARNER:
+        return find_function(source), {}
+    settings = learner_settings(source)
+    if (settings.kind == "extraction") != (task.kind is TaskKind.EXTRACTION):
+        expected = "LearningExtractor" if task.kind is TaskKind.EXTRACTION \
+            else "LearningClassifier"
+        raise InvalidInputError(f"the {task.kind.value} task {task.name!r} needs a "
+                                f"{expected}", field="source")
+    known = [label.name for label in task.labels]
+    unknown = [name for name in settings.label_names or () if name not in known]
+    if unknown:
+        raise InvalidInputError(f"label_names {unknown} are not labels of the task (labels: "
+                                f"{', '.join(known)})", field="source")
+    return settings.class_name, settings.as_dict()
 
 
 def _add_revision(session: Session, heuristic: Heuristic, source: str) -> HeuristicRevision:
-    entry, settings = checked_source(source, heuristic.kind)
+    entry, settings = checked_source(source, heuristic.kind, heuristic.task)
     revision = HeuristicRevision(number=len(heuristic.revisions) + 1, source=source,
                                  function_name=entry, settings=settings)
     heuristic.revisions.append(revision)
@@ -71,12 +80,7 @@ def create_heuristic(*, session: Session, task: LabelingTask, name: str, source:
                      kind: HeuristicKind = HeuristicKind.LABELING_FUNCTION) -> Heuristic:
     """A heuristic with its first revision; the source is checked (syntax, function). Commits."""
     _check_name_free(session, task, name)
-    entry, settings = checked_source(source, kind)
-    if kind is HeuristicKind.ACTIVE_LEARNER and (settings["kind"] == "extraction") != (
-            task.kind is TaskKind.EXTRACTION):
-        expected = "LearningExtractor" if task.kind is TaskKind.EXTRACTION \
-            else "LearningClassifier"
-        raise InvalidInputError(f"a {task.kind.value} task needs a {expected}", field="source")
+    checked_source(source, kind, task)
     heuristic = Heuristic(project_id=task.project_id, task=task, kind=kind, name=name,
                           description=description,
                           auto_refit_every=DEFAULT_REFIT_EVERY
@@ -164,12 +168,20 @@ def create_weak_supervision_run(*, session: Session, task: LabelingTask, method:
     """A queued weak-supervision run of the task; commits. With ``auto_rerun`` the run is
     repeated with the same settings whenever a heuristic of the task gets a new output or is
     deleted (see :func:`weak_supervision_due`)."""
-    known = {h.id for h in list_heuristics(session=session, project=task.project,
-                                           task_id=task.id)}
-    unknown = sorted(set(heuristic_ids or ()) - known)
+    if heuristic_ids is not None and not heuristic_ids:
+        raise InvalidInputError("heuristic_ids is empty: name some heuristics, or leave it out "
+                                "for every heuristic of the task", field="heuristic_ids")
+    known = {h.id: h.name for h in list_heuristics(session=session, project=task.project,
+                                                   task_id=task.id)}
+    unknown = sorted(set(heuristic_ids or ()) - set(known))
     if unknown:
         raise InvalidInputError(f"heuristics {unknown} do not belong to task {task.name!r}",
                                 field="heuristic_ids")
+    with_output = set(stats.current_outputs(session=session, task=task).heuristic_ids)
+    if not with_output & set(heuristic_ids or known):
+        chosen = "the chosen heuristics" if heuristic_ids else f"task {task.name!r}"
+        raise InvalidInputError(f"no heuristic of {chosen} has a successful run of its "
+                                f"current code yet: run them first", field="heuristic_ids")
     if task.kind is TaskKind.MULTILABEL and method == "label_model":
         raise InvalidInputError("multi-label tasks aggregate with majority or weighted votes: "
                                 "a label model needs votes that disagree", field="method")
@@ -207,26 +219,35 @@ def weak_supervision_due(*, session: Session, task: LabelingTask) -> list[Run]:
         min_confidence=last.params.get("min_confidence", 0.0), auto_rerun=True)]
 
 
+NEEDS_LABELS = "field 'labels'"
+"""In the error of a learner run that failed for too few labels (the labels' field)."""
+
+
 def _count_manual_labels(session: Session, task: LabelingTask) -> int:
-    """Labelling acts on the task so far: manual labels and reviews ("nothing to mark")."""
-    labels = session.scalar(select(func.count()).select_from(ManualLabel)
-                            .where(ManualLabel.task_id == task.id)) or 0
-    reviews = session.scalar(select(func.count()).select_from(Review)
-                             .where(Review.task_id == task.id)) or 0
-    return labels + reviews
+    """Labelling acts on the task so far (labels added, changed, removed; reviews)."""
+    return session.scalar(select(LabelingTask.label_changes)
+                          .where(LabelingTask.id == task.id)) or 0
 
 
-def refits_due(*, session: Session, task: LabelingTask) -> list[Run]:
-    """Queue runs of the task's learners that have seen ``auto_refit_every`` new manual
-    labels since their last run; one at a time per learner (debounced). Commits."""
+def refits_due(*, session: Session, task: LabelingTask,
+               heuristic_id: int | None = None) -> list[Run]:
+    """Queue runs of the task's learners (or of one) that have seen ``auto_refit_every`` new
+    manual labels since their last run; one at a time per learner (debounced). A learner
+    whose last run was cancelled, or failed for another reason than too few labels, waits
+    for its next edit or a run started by hand. Commits."""
     due = []
     labels_now = None
-    learners = session.scalars(select(Heuristic).where(
+    query = select(Heuristic).where(
         Heuristic.task_id == task.id, Heuristic.kind == HeuristicKind.ACTIVE_LEARNER,
-        Heuristic.auto_refit_every.is_not(None)).order_by(Heuristic.id))
-    for heuristic in learners:
+        Heuristic.auto_refit_every.is_not(None))
+    if heuristic_id is not None:
+        query = query.where(Heuristic.id == heuristic_id)
+    for heuristic in session.scalars(query.order_by(Heuristic.id)):
         last = latest_run(session=session, heuristic=heuristic, status=None)
-        if last is None or last.status in (RunStatus.QUEUED, RunStatus.RUNNING):
+        if last is None or last.status in (RunStatus.QUEUED, RunStatus.RUNNING,
+                                           RunStatus.CANCELLED):
+            continue
+        if last.status is RunStatus.FAILED and NEEDS_LABELS not in (last.error or ""):
             continue
         if labels_now is None:
             labels_now = _count_manual_labels(session, task)

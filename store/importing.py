@@ -34,7 +34,7 @@ from store.models import (
 )
 from store.projects import add_attribute, find_attribute
 from store.stats import recompute
-from store.tasks import add_label, add_task, find_task
+from store.tasks import add_label, add_task, count_label_changes, find_task
 from store.tokenization import tokenize_attribute
 
 MAX_ID_LENGTH = 200
@@ -260,6 +260,7 @@ def _insert_sentences(session: Session, batch: list[tuple[str, ConllSentence]], 
     session.execute(insert(Review), [
         {"record_id": record_id, "task_id": task.id, "annotator_id": user.id,
          "is_gold": is_gold, "created_at": utcnow()} for record_id in record_ids])
+    count_label_changes(session=session, task=task, n=len(spans) + len(record_ids))
     result.records += len(batch)
     result.manual_labels += len(spans)
     batch.clear()

@@ -22,6 +22,7 @@ from store.manual_labels import (
 from store.models import LabelingTask, ManualLabel, Record, Review, User
 from store.reference import reference_labels
 from store.reviews import add_review, remove_review
+from store.tasks import count_label_changes
 
 T = TypeVar("T")
 
@@ -34,6 +35,7 @@ def _changing_reference(session: Session, task: LabelingTask, record: Record,
                         change: Callable[[], T]) -> T:
     before = _reference(session, task, record)
     result = change()
+    count_label_changes(session=session, task=task)
     session.flush()
     stats.apply_reference_change(session=session, task=task, record_id=record.id,
                                  before=before, after=_reference(session, task, record))

@@ -180,6 +180,9 @@ class LabelingTask(Base):
     target_attribute_id: Mapped[int | None] = mapped_column(
         ForeignKey("attributes.id", ondelete="CASCADE")
     )
+    label_changes: Mapped[int] = mapped_column(default=0, server_default="0")
+    """Labelling acts on the task so far (a label added, changed or removed, a review given
+    or taken back): only ever grows; learners refit after every ``auto_refit_every``."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     project: Mapped[Project] = relationship(back_populates="tasks")

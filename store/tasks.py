@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from heuristics.errors import ConflictError, InvalidInputError, NotFoundError
@@ -155,3 +155,9 @@ def delete_label(*, session: Session, task: LabelingTask, label: Label) -> None:
     session.flush()
     recompute(session=session, task=task)
     session.commit()
+
+
+def count_label_changes(*, session: Session, task: LabelingTask, n: int = 1) -> None:
+    """Add ``n`` labelling acts to the task's count (one atomic update; no commit)."""
+    session.execute(update(LabelingTask).where(LabelingTask.id == task.id)
+                    .values(label_changes=LabelingTask.label_changes + n))

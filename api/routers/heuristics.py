@@ -21,9 +21,11 @@ from api.schemas.heuristics import (
     TemplatesPublic,
 )
 from api.schemas.runs import RunPublic
+from heuristics.errors import InvalidInputError
 from store import heuristics, templates
-from store.models import Heuristic, Output, Record
+from store.models import Heuristic, HeuristicKind, Output, Record
 from store.tasks import get_task
+from store.votes import vote_filter
 from workers.jobs.labeling_function import sandbox_for, try_on_records
 
 router = APIRouter(prefix="/projects/{project_id}/heuristics", tags=["heuristics"])
@@ -39,16 +41,21 @@ def heuristic_public(heuristic: Heuristic, session) -> HeuristicPublic:
                                 function_name=revision.function_name,
                                 settings=revision.settings or {},
                                 created_at=revision.created_at),
-        min_confidence=heuristic.min_confidence, auto_refit_every=heuristic.auto_refit_every,
+        min_confidence=heuristic.min_confidence,
+        vote_threshold=vote_filter(heuristic, revision).min_confidence
+        if heuristic.kind is HeuristicKind.ACTIVE_LEARNER else None,
+        auto_refit_every=heuristic.auto_refit_every,
         last_run=RunPublic.model_validate(run) if run else None)
 
 
-def output_public(output: Output, labels: dict[int, str], text: str | None) -> OutputPublic:
+def output_public(output: Output, labels: dict[int, str], text: str | None,
+                  vote: bool = True) -> OutputPublic:
     span_text = text[output.char_start:output.char_end] \
         if text is not None and output.char_start is not None else None
     return OutputPublic(label=labels[output.label_id], confidence=output.confidence,
                         token_start=output.token_start, token_end=output.token_end,
-                        char_start=output.char_start, char_end=output.char_end, text=span_text)
+                        char_start=output.char_start, char_end=output.char_end, text=span_text,
+                        vote=vote)
 
 
 @router.get("", response_model=HeuristicsPublic)
@@ -135,6 +142,10 @@ async def try_heuristic(heuristic_id: int, body: SampleRequest, project: Viewabl
     settings = request.app.state.settings
     heuristic = heuristics.get_heuristic(session=session, project=project,
                                          heuristic_id=heuristic_id)
+    if heuristic.kind is HeuristicKind.ACTIVE_LEARNER:
+        raise InvalidInputError("an active learner cannot be tried on a few records: it fits "
+                                "on all the task's labels; start a run (POST .../runs) and "
+                                "read its held-out metrics", field="kind")
     source = body.source or heuristics.current_revision(heuristic).source
     record_ids = body.record_ids or list(session.scalars(
         select(Record.id).where(Record.project_id == project.id)
@@ -157,16 +168,26 @@ async def try_heuristic(heuristic_id: int, body: SampleRequest, project: Viewabl
 def read_outputs(heuristic_id: int, project: ViewableProject, session: SessionDep,
                  offset: int = Query(0, ge=0),
                  limit: int = Query(100, ge=1, le=5000)) -> OutputsPublic:
-    """Votes of the latest successful run of the current revision."""
+    """Outputs of the latest successful run of the current revision, by record: every
+    prediction of a learner, each saying whether it counts as a vote; span texts for
+    extraction tasks."""
     heuristic = heuristics.get_heuristic(session=session, project=project,
                                          heuristic_id=heuristic_id)
     run = heuristics.latest_run(session=session, heuristic=heuristic)
     if run is None:
         return OutputsPublic(run_id=None, revision=None, data=[])
     labels = {label.id: label.name for label in heuristic.task.labels}
+    votes = vote_filter(heuristic, heuristics.current_revision(heuristic))
+    outputs = heuristics.outputs_of(session=session, run=run, offset=offset, limit=limit)
+    target = heuristic.task.target_attribute
+    texts = {rid: str(data.get(target.name) or "") for rid, data in session.execute(
+        select(Record.id, Record.data).where(Record.id.in_({o.record_id for o in outputs})))
+    } if target is not None and outputs else {}
     by_record: dict[int, list[OutputPublic]] = {}
-    for output in heuristics.outputs_of(session=session, run=run, offset=offset, limit=limit):
-        by_record.setdefault(output.record_id, []).append(output_public(output, labels, None))
+    for output in outputs:
+        by_record.setdefault(output.record_id, []).append(output_public(
+            output, labels, texts.get(output.record_id),
+            votes.accepts(output.label_id, output.confidence)))
     return OutputsPublic(run_id=run.id, revision=heuristics.current_revision(heuristic).number,
                          data=[RecordOutputs(record_id=rid, outputs=outs)
                                for rid, outs in by_record.items()])

@@ -44,7 +44,10 @@ class HeuristicPublic(BaseModel):
     name: str
     description: str
     revision: RevisionPublic
-    min_confidence: float | None
+    min_confidence: float | None = Field(description="A learner's vote threshold set here, "
+                                         "overriding its source's (None: the source's)")
+    vote_threshold: float | None = Field(None, description="The threshold in force for a "
+                                         "learner's votes (this one's or its source's)")
     auto_refit_every: int | None
     last_run: RunPublic | None = Field(description="Newest run of the current revision")
 
@@ -68,6 +71,9 @@ class OutputPublic(BaseModel):
     char_start: int | None = None
     char_end: int | None = None
     text: str | None = None
+    vote: bool = Field(True, description="Counts as a vote: a learner's prediction at or "
+                       "above its threshold and in its label_names; every output of a "
+                       "labeling function")
 
 
 class SampleOutcomePublic(BaseModel):

@@ -14,6 +14,7 @@ class RunPublic(BaseModel):
 
     id: int
     kind: str
+    heuristic_id: int | None = None
     status: RunStatus
     progress: float
     done_items: int

@@ -201,3 +201,46 @@ def test_idle_runs_get_their_queued_chunks_back_once_per_period(session, project
     assert [chunk.position for chunk in idle] == [1, 2, 3, 4]
     assert runs.idle_queued_chunks(session=session, stale_before=earlier) == [], \
         "handed back: the next sweep waits a full period"
+
+
+def test_every_labelling_act_counts_towards_refits(session, project, owner):
+    from store.heuristics import create_heuristic, create_heuristic_run, refits_due
+    from store.labelling import change_manual_label, create_manual_label, delete_manual_label
+    from store.models import HeuristicKind, LabelingTask, RunStatus
+
+    task = create_task(session=session, project=project, name="t",
+                       kind=TaskKind.CLASSIFICATION, labels=["x", "y"])
+    source = ("from heuristics import LearningClassifier, params_fit\n"
+              "class L(LearningClassifier):\n"
+              "    @params_fit(embedding_name='e')\n"
+              "    def fit(self, embeddings, labels):\n        pass\n")
+    learner = create_heuristic(session=session, task=task, name="l", source=source,
+                               kind=HeuristicKind.ACTIVE_LEARNER)
+    learner.auto_refit_every = 3
+    run = create_heuristic_run(session=session, heuristic=learner)
+    run.status = RunStatus.SUCCEEDED
+    session.commit()
+    a, b = session.scalars(select(Record).where(Record.project_id == project.id)
+                           .order_by(Record.id).limit(2))
+    label = create_manual_label(session=session, task=task, record=a, label_name="x",
+                                annotator=owner)
+    # relabelling and removing are labelling too, though the number of labels stays at 1
+    change_manual_label(session=session, manual_label=label, task=task, record=a,
+                        label_name="y", is_gold=None, span=None)
+    assert refits_due(session=session, task=task) == []
+    delete_manual_label(session=session, manual_label=label, task=task, record=a)
+    assert session.get(LabelingTask, task.id).label_changes == 3
+    [refit] = refits_due(session=session, task=task)
+    assert refit.params["manual_labels"] == 3
+    # a cancelled refit waits for its user; so does one that failed in the user's code
+    for status, error, due in ((RunStatus.CANCELLED, None, False),
+                               (RunStatus.FAILED, "line 3, field 'source': boom", False),
+                               (RunStatus.FAILED, "field 'labels': needs labels", True)):
+        refit.status, refit.error = status, error
+        session.commit()
+        for _ in range(3):
+            create_manual_label(session=session, task=task, record=b, label_name="x",
+                                annotator=owner)
+        queued = refits_due(session=session, task=task)
+        assert bool(queued) is due, (status, error)
+    assert queued[0].params["manual_labels"] == 12

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import time
 
 import pytest
 
@@ -62,17 +63,21 @@ def test_learner_fits_cross_fitted_and_votes_above_its_threshold(embedded: Stack
     assert run["status"] == "succeeded", (run, embedded.logs())
     held_out = run["metrics"]["held_out"]
     assert run["metrics"]["n_labelled"] == 80 and 0.7 < held_out["accuracy"] < 1.0
+    assert run["metrics"]["n_folds"] == 2
     outputs = embedded.get(f"/projects/{project}/heuristics/{learner['id']}/outputs",
                            limit=5000)["data"]
     assert len(outputs) == len(rows)
     confidences = [o["outputs"][0]["confidence"] for o in outputs]
     assert all(0.5 <= c <= 1.0 for c in confidences)
+    assert [o["outputs"][0]["vote"] for o in outputs] == [c >= 0.8 for c in confidences]
     [served] = embedded.get(f"/projects/{project}/tasks/{task}/stats")["data"]
     votes = sum(c >= 0.8 for c in confidences)
     assert served["hits"] == votes
     # a new threshold changes the votes without refitting
     path = f"/projects/{project}/heuristics/{learner['id']}"
+    assert embedded.get(path)["vote_threshold"] == 0.8
     assert embedded.patch(path, json={"min_confidence": 0.95}).status_code == 200
+    assert embedded.get(path)["vote_threshold"] == 0.95
     [served] = embedded.get(f"/projects/{project}/tasks/{task}/stats")["data"]
     assert served["hits"] == sum(c >= 0.95 for c in confidences)
     assert embedded.get(f"/projects/{project}/runs", kind="active_learner")["count"] == 1
@@ -108,12 +113,71 @@ def test_cold_start_and_missing_embedding_say_what_is_needed(embedded: Stack):
     ("class A:\n    pass\n", "exactly one class derived from LearningClassifier"),
     (LEARNER.replace('embedding_name="CONTENT-all-MiniLM-L6-v2", ', ""), "embedding_name"),
     (LEARNER.replace("min_confidence=0.8", "min_confidence=1.8"), "min_confidence"),
+    (LEARNER.replace("min_confidence=0.8", 'min_confidence="high"'),
+     "min_confidence must be a number, got 'high'"),
+    (LEARNER.replace("train_test_split=0.5", "train_test_split=None"),
+     "train_test_split must be a number, got None"),
+    (LEARNER.replace("label_names=None", 'label_names="spam"'),
+     "label_names must be a list of label names"),
+    (LEARNER.replace("label_names=None", 'label_names=["spamm"]'),
+     "label_names ['spamm'] are not labels of the task (labels: ham, spam)"),
+    (LEARNER.replace("LearningClassifier", "LearningExtractor"),
+     "the classification task 'spam' needs a LearningClassifier"),
 ])
 def test_bad_learner_sources_are_refused_on_save(embedded: Stack, source, words):
     project, task = youtube_project(embedded)
     response = embedded.post(f"/projects/{project}/heuristics", json={
         "task_id": task, "name": "learner", "kind": "active_learner", "source": source})
     assert response.status_code == 422 and words in response.json()["detail"]
+
+
+HANGING = LEARNER.replace("        self.fit_model(embeddings, labels)",
+                          "        import time\n        time.sleep(10**6)")
+FAILING = LEARNER.replace("        self.fit_model(embeddings, labels)",
+                          '        print("fitting on", len(embeddings))\n'
+                          '        raise ValueError("boom in fit")')
+
+
+def test_failed_and_cancelled_learners_stop_and_wait_for_their_user(embedded: Stack):
+    embedded.start_worker()
+    project, task = embedded_youtube(embedded)
+    with YOUTUBE.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    ids = {e: rid for rid, e in external_ids(embedded, project).items()}
+    label(embedded, project, task, rows[:20], ids)
+    created = {name: embedded.post(f"/projects/{project}/heuristics", json={
+        "task_id": task, "name": name, "kind": "active_learner", "source": source}).json()
+        for name, source in (("hanging", HANGING), ("failing", FAILING))}
+    # A failure in fit: the user's line and message, what it printed, no "did not load".
+    run = run_to_end(embedded, project, created["failing"]["id"])
+    assert run["status"] == "failed"
+    assert "line 12" in run["error"] and "ValueError: boom in fit" in run["error"]
+    assert "did not load" not in run["error"]
+    logs = embedded.get(f"/projects/{project}/runs/{run['id']}")["logs"]
+    assert "fitting on 10" in logs and "line 12, in fit" in logs
+    # Cancelling a learner that hangs in fit frees the worker at once, not at the time limit.
+    started = embedded.post(f"/projects/{project}/heuristics/{created['hanging']['id']}/runs")
+    hanging = started.json()["id"]
+    embedded.wait_run(project, hanging, until=lambda r: r["status"] == "running")
+    time.sleep(1)
+    assert embedded.post(f"/projects/{project}/runs/{hanging}/cancel").status_code == 200
+    begun = time.monotonic()
+    learner = embedded.post(f"/projects/{project}/heuristics", json={
+        "task_id": task, "name": "learner", "kind": "active_learner", "source": LEARNER}).json()
+    assert run_to_end(embedded, project, learner["id"])["status"] == "succeeded"
+    assert time.monotonic() - begun < 30, "the cancelled sandbox kept the worker busy"
+    assert embedded.get(f"/projects/{project}/runs/{hanging}")["status"] == "cancelled"
+    # Auto-refit: only the learner that works is refitted after 10 new labels.
+    label(embedded, project, task, rows[20:30], ids)
+    runs = embedded.get(f"/projects/{project}/runs", kind="active_learner")["data"]
+    assert [r["heuristic_id"] for r in runs if r["status"] in ("queued", "running")] == [
+        learner["id"]]
+    # A learner cannot be tried on a few records, and an edit keeps the task's kind.
+    sample = embedded.post(f"/projects/{project}/heuristics/{learner['id']}/sample", json={})
+    assert sample.status_code == 422 and "cannot be tried" in sample.json()["detail"]
+    edit = embedded.patch(f"/projects/{project}/heuristics/{learner['id']}", json={
+        "source": LEARNER.replace("LearningClassifier", "LearningExtractor")})
+    assert edit.status_code == 422 and "needs a LearningClassifier" in edit.json()["detail"]
 
 
 def test_templates_name_the_tasks_embeddings(embedded: Stack):
@@ -174,6 +238,7 @@ def test_extractor_learns_spans_from_conll_labels(embedded: Stack):
     spans = [o for row in outputs for o in row["outputs"]]
     assert spans and {s["label"] for s in spans} <= {"PER", "ORG", "LOC", "MISC"}
     assert all(s["token_end"] > s["token_start"] and 0 < s["confidence"] <= 1 for s in spans)
+    assert all(s["text"] and s["vote"] == (s["confidence"] >= 0.5) for s in spans)
     [served] = embedded.get(f"/projects/{project}/tasks/{imported['task_id']}/stats")["data"]
     assert served["total"]["span_tp"] > 0 and served["n_reference"] == 120
     # the extractor template passes the words too: capitalisation comes back, F1 goes up

@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import json
 import tempfile
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from heuristics.errors import InvalidInputError
+from heuristics.learners import check_class_labels, check_span_labels
 from heuristics.sandbox import SandboxUnavailable, SpareLearner
 from store import embeddings as vectors
 from store import heuristics as store
@@ -66,14 +66,12 @@ def _embedding(session: Session, run: Run, revision: HeuristicRevision,
 
 
 def _check_labels(references: dict[int, Any], task: LabelingTask) -> None:
+    """The learner's own rule (:func:`heuristics.learners.check_class_labels`), checked
+    before a sandbox starts."""
     if task.kind is TaskKind.EXTRACTION:
-        counts = Counter(label for spans in references.values() for label, _, _ in spans)
+        check_span_labels(len(references), sum(1 for spans in references.values() if spans))
     else:
-        counts = Counter(references.values())
-    if len(counts) < 2 and task.kind is not TaskKind.EXTRACTION or not counts:
-        have = ", ".join(f"{name}: {n}" for name, n in counts.items())
-        raise InvalidInputError(f"needs labels of at least 2 classes, has {len(counts)}"
-                                + (f" ({have})" if have else ""), field="labels")
+        check_class_labels(list(references.values()))
 
 
 _spare: SpareLearner | None = None
@@ -176,10 +174,12 @@ class LearnerJob:
             (source / "labels.json").write_text(json.dumps(labels))
             for path in (source, *source.iterdir()):
                 path.chmod(0o755 if path.is_dir() else 0o644)
-            result = sandbox_for(settings()).run_learner(
-                revision.source, task_kind=task.kind.value, input_dir=source,
-                output_dir=target, spare=spare)
-            heartbeat()
+            try:
+                result = sandbox_for(settings()).run_learner(
+                    revision.source, task_kind=task.kind.value, input_dir=source,
+                    output_dir=target, spare=spare, stop=heartbeat.cancelled)
+            finally:
+                heartbeat()  # a cancelled run ends as cancelled, not as a sandbox error
             if result.logs:
                 append_log(session=session, run_id=run.id, text=result.logs)
             if extraction:
@@ -192,6 +192,7 @@ class LearnerJob:
                                                 result.summary["classes"]))
         run.metrics = {"held_out": result.summary["metrics"],
                        "n_labelled": result.summary["n_labelled"],
+                       "n_folds": result.summary["n_folds"],
                        "classes": result.summary["classes"]}
 
     def _label_columns(self, session: Session, run: Run, task: LabelingTask,
@@ -246,7 +247,11 @@ class LearnerJob:
         pass
 
     def succeeded(self, session: Session, run: Run) -> list[Run]:
-        return refresh_statistics(session, run)
+        """Statistics, then a refit if enough labels arrived while this run was fitting."""
+        follow_ups = refresh_statistics(session, run)
+        heuristic = session.get(Heuristic, run.heuristic_id)
+        return follow_ups + store.refits_due(session=session, task=heuristic.task,
+                                             heuristic_id=heuristic.id)
 
 
 def _words(session: Session, task: LabelingTask, item_ids: list[int], lengths: list[int]
