@@ -70,6 +70,18 @@ def find_attribute(project: Project, name: str) -> Attribute | None:
     return next((a for a in project.attributes if a.name == name), None)
 
 
+def main_text_attribute(*, session: Session, project: Project, sample: int = 200
+                        ) -> Attribute | None:
+    """The project's text attribute with the longest values on average over its first
+    ``sample`` records (the text to label, not an author or a title), or None."""
+    texts = [a for a in project.attributes if a.data_type is AttributeType.TEXT]
+    if len(texts) < 2:
+        return texts[0] if texts else None
+    records = session.scalars(select(Record.data).where(Record.project_id == project.id)
+                              .order_by(Record.id).limit(sample)).all()
+    return max(texts, key=lambda a: sum(len(str(data.get(a.name) or "")) for data in records))
+
+
 def add_attribute(*, session: Session, project: Project, name: str,
                   data_type: AttributeType) -> Attribute:
     """Add an attribute (records get no value for it until they are updated); no commit."""

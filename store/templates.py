@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from store.embeddings import list_embeddings
 from store.models import EmbeddingLevel, LabelingTask, TaskKind
+from store.projects import main_text_attribute
 
 CLASSIFICATION_LF = '''import re
 
@@ -42,7 +43,7 @@ class {name}(LearningClassifier):
     def fit(self, embeddings, labels):
         self.fit_model(embeddings, labels)
 
-    @params_inference(min_confidence=0.8, label_names=None)
+    @params_inference(min_confidence=0.7, label_names=None)
     def predict_proba(self, embeddings):
         return self.predict_proba_model(embeddings)
 '''
@@ -79,8 +80,9 @@ def for_task(*, session: Session, task: LabelingTask) -> list[tuple[str, str, st
     """(kind, name, source) starters: a labeling function, and a learner per embedding."""
     label = task.labels[0].name if task.labels else "LABEL"
     extraction = task.kind is TaskKind.EXTRACTION
-    attribute = task.target_attribute.name if extraction else next(
-        (a.name for a in task.project.attributes), "text")
+    main = task.target_attribute if extraction else main_text_attribute(
+        session=session, project=task.project)
+    attribute = main.name if main is not None else "text"
     starters = [("labeling_function", "keyword labeling function",
                  (EXTRACTION_LF if extraction else CLASSIFICATION_LF).format(
                      keyword="check (it )?out", label=label, attribute=attribute,

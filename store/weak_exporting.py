@@ -23,6 +23,7 @@ from heuristics.errors import InvalidInputError
 from store import stats
 from store.exporting import BATCH, _plain
 from store.formats.readers import TagSpan, spans_to_iob2
+from store.formats.types import AttributeType
 from store.models import Heuristic, LabelingTask, Output, Project, Record, TaskKind, Tokenization
 from store.reference import reference_labels
 
@@ -77,24 +78,55 @@ def _weak(task: LabelingTask, outputs: list[WeakOutput], text: str | None
     return [_span_entry(output, names[output[0]], text) for output in outputs], confidences
 
 
+OWN_COLUMNS = ("external_id", "weak_label", "confidence", "reference")
+
+
+def own_column_names(project: Project) -> dict[str, str]:
+    """The export's own columns, each named as in :data:`OWN_COLUMNS` unless an attribute has
+    that name: then ``heurist_`` goes in front (an attribute keeps its name)."""
+    taken = {a.name for a in project.attributes}
+    names = {}
+    for column in OWN_COLUMNS:
+        name = column
+        while name in taken:
+            name = f"heurist_{name}"
+        names[column] = name
+    return names
+
+
 def weak_label_columns(project: Project) -> list[str]:
-    return ["external_id", *(a.name for a in project.attributes), "weak_label", "confidence",
-            "reference"]
+    own = own_column_names(project)
+    return [own["external_id"], *(a.name for a in project.attributes), own["weak_label"],
+            own["confidence"], own["reference"]]
+
+
+def weak_label_types(task: LabelingTask) -> dict[str, AttributeType]:
+    """Column types of the weak-label export (for Parquet): the attributes' own, text for
+    labels (JSON for lists), float confidences in classification tasks."""
+    own = own_column_names(task.project)
+    types = {a.name: a.data_type for a in task.project.attributes}
+    types |= {own[name]: AttributeType.TEXT for name in ("external_id", "weak_label",
+                                                         "confidence", "reference")}
+    if task.kind is TaskKind.CLASSIFICATION:
+        types[own["confidence"]] = AttributeType.FLOAT
+    return types
 
 
 def weak_label_rows(*, session: Session, task: LabelingTask, run_id: int) -> Iterator[dict]:
     """Every record with its weak result and confidence from the run (None or empty where the
-    run gave none) and its reference label, ``BATCH`` records at a time."""
+    run gave none) and its reference label, ``BATCH`` records at a time; keys as in
+    :func:`weak_label_columns`."""
     references = reference_labels(session=session, task=task)
     attributes = [a.name for a in task.project.attributes]
+    own = own_column_names(task.project)
     target = task.target_attribute.name if task.target_attribute else None
     for records in _record_batches(session, task):
         weak = _outputs(session, run_id, records[0][0], records[-1][0])
         for rid, external_id, data in records:
             label, confidence = _weak(task, weak.get(rid, []), data.get(target))
-            yield {"external_id": external_id, **{a: data.get(a) for a in attributes},
-                   "weak_label": label, "confidence": confidence,
-                   "reference": _plain(references.get(rid))}
+            yield {own["external_id"]: external_id, **{a: data.get(a) for a in attributes},
+                   own["weak_label"]: label, own["confidence"]: confidence,
+                   own["reference"]: _plain(references.get(rid))}
 
 
 def conll_lines(*, session: Session, task: LabelingTask, run_id: int) -> Iterator[bytes]:

@@ -192,7 +192,8 @@ def export_records(project: ViewableProject, request: Request,
             own = session.get(type(project), project_id)
             columns = exporting.export_columns(session=session, project=own)
             rows = exporting.export_rows(session=session, project=own)
-            yield from writers.write_rows(format, columns, rows)
+            yield from writers.write_rows(format, columns, rows, types={
+                a.name: a.data_type for a in own.attributes})
 
     return StreamingResponse(body(), media_type=MEDIA_TYPES[format], headers={
         "Content-Disposition": attachment(f"{project.name}.{format}")})

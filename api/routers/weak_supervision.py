@@ -5,7 +5,7 @@ from typing import Literal
 
 from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import OwnedProject, QueueDep, SessionDep, ViewableProject
 from api.routers.records import MEDIA_TYPES, attachment
@@ -14,6 +14,7 @@ from heuristics.errors import InvalidInputError, NotFoundError
 from store import heuristics, weak_exporting
 from store.formats import writers
 from store.models import LabelingTask, TaskKind
+from store.projects import main_text_attribute
 from store.tasks import get_task
 
 router = APIRouter(prefix="/projects/{project_id}/tasks/{task_id}/weak-supervision",
@@ -21,10 +22,13 @@ router = APIRouter(prefix="/projects/{project_id}/tasks/{task_id}/weak-supervisi
 
 
 class WeakSupervisionCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     method: Literal["auto", "majority", "weighted", "label_model"] = Field(
         "auto", description="auto: best agreement with the reference labels when at least "
                             "30 records have one, else the label model")
-    heuristic_ids: list[int] | None = Field(None, description="Default: every heuristic")
+    heuristic_ids: list[int] | None = Field(None, description="Default: every heuristic; "
+                                            "the run's metrics list those it used")
     min_confidence: float = Field(0.0, ge=0, le=1)
     auto_rerun: bool = Field(False, description="Repeat this run with the same settings "
                              "whenever a heuristic of the task gets a new output or is deleted")
@@ -88,7 +92,9 @@ def export_weak_labels(
         return StreamingResponse(tagged(), media_type="text/plain; charset=utf-8", headers={
             "Content-Disposition": attachment(f"{project.name}-{task.name}-weak.conll")})
     if format == "label-studio":
-        attribute = next((a.name for a in project.attributes), "text")
+        main = task.target_attribute if task.kind is TaskKind.EXTRACTION else \
+            main_text_attribute(session=session, project=project)
+        attribute = main.name if main is not None else "text"
 
         def predictions() -> Iterator[bytes]:
             with sessions() as own:
@@ -96,14 +102,16 @@ def export_weak_labels(
                     session=own, task=own.get(LabelingTask, task.id), run_id=run.id,
                     model_version=f"heurist-run-{run.id}", text_attribute=attribute)
 
-        return StreamingResponse(predictions(), media_type="application/json")
+        return StreamingResponse(predictions(), media_type="application/json", headers={
+            "Content-Disposition": attachment(f"{project.name}-{task.name}-label-studio.json")})
 
     def body() -> Iterator[bytes]:
         with sessions() as own:
             own_task = own.get(LabelingTask, task_key)
             columns = weak_exporting.weak_label_columns(own_task.project)
             rows = weak_exporting.weak_label_rows(session=own, task=own_task, run_id=run_id)
-            yield from writers.write_rows(format, columns, rows)
+            yield from writers.write_rows(format, columns, rows,
+                                          types=weak_exporting.weak_label_types(own_task))
 
     return StreamingResponse(body(), media_type=MEDIA_TYPES[format], headers={
         "Content-Disposition": attachment(f"{project.name}-{task.name}-weak.{format}")})

@@ -28,6 +28,15 @@ def _f1(tp: np.ndarray, predicted: np.ndarray, actual: np.ndarray) -> np.ndarray
                      where=predicted + actual > 0)
 
 
+def _f1_by_label(tp: np.ndarray, predicted: np.ndarray, actual: np.ndarray,
+                 names: Sequence[str]) -> dict[str, float | None]:
+    """Per label F1; None where the label was neither predicted nor in the reference of a
+    compared record (nothing to score, not a score of 0)."""
+    f1 = _f1(tp, predicted, actual)
+    return {name: float(f1[k]) if predicted[k] + actual[k] > 0 else None
+            for k, name in enumerate(names)}
+
+
 def classification_agreement(predicted: np.ndarray, kept: np.ndarray, reference: np.ndarray,
                              names: Sequence[str]) -> dict[str, Any]:
     """Agreement of one weak label per record (``predicted``, used where ``kept``) with
@@ -37,14 +46,13 @@ def classification_agreement(predicted: np.ndarray, kept: np.ndarray, reference:
     confusion = np.zeros((n, n), dtype=np.int64)
     np.add.at(confusion, (reference[both], predicted[both]), 1)
     tp = np.diag(confusion)
-    f1 = _f1(tp, confusion.sum(axis=0), confusion.sum(axis=1))
     return {
         "records": int(len(predicted)), "weakly_labelled": int(kept.sum()),
         "coverage": float(kept.mean()) if len(kept) else 0.0,
         "distribution": {name: int((predicted[kept] == k).sum()) for k, name in enumerate(names)},
         "compared": int(both.sum()),
         "accuracy": float(tp.sum() / both.sum()) if both.any() else None,
-        "f1": {name: float(f1[k]) for k, name in enumerate(names)},
+        "f1": _f1_by_label(tp, confusion.sum(axis=0), confusion.sum(axis=1), names),
         "confusion": {"labels": list(names), "matrix": confusion.tolist()},
     }
 
@@ -68,7 +76,6 @@ def multilabel_agreement(present: np.ndarray, reference: np.ndarray, has_referen
     fp = (weak & ~truth).sum(axis=0)
     fn = (~weak & truth).sum(axis=0)
     tn = (~weak & ~truth).sum(axis=0)
-    f1 = _f1(tp, tp + fp, tp + fn)
     micro = _f1(np.array([tp.sum()]), np.array([(tp + fp).sum()]), np.array([(tp + fn).sum()]))
     return {
         "records": int(len(present)), "weakly_labelled": int(kept.sum()),
@@ -77,7 +84,7 @@ def multilabel_agreement(present: np.ndarray, reference: np.ndarray, has_referen
         "compared": int(both.sum()),
         "accuracy": float((weak == truth).all(axis=1).mean()) if both.any() else None,
         "micro_f1": float(micro[0]) if both.any() else None,
-        "f1": {name: float(f1[k]) for k, name in enumerate(names)},
+        "f1": _f1_by_label(tp, tp + fp, tp + fn, names),
         "confusion": {"labels": list(names), "layout": "[[tn, fp], [fn, tp]]", "matrix": {
             name: [[int(tn[k]), int(fp[k])], [int(fn[k]), int(tp[k])]]
             for k, name in enumerate(names)}},
@@ -112,7 +119,6 @@ def span_agreement(weak: Sequence[Sequence[tuple[int, int, int]]],
             actual[label] += 1
         np.add.at(confusion, (_token_labels(truth, n_tokens[row]),
                               _token_labels(guessed, n_tokens[row])), 1)
-    f1 = _f1(tp, predicted, actual)
     micro = _f1(tp.sum(keepdims=True), predicted.sum(keepdims=True), actual.sum(keepdims=True))
     return {
         "records": len(weak), "weakly_labelled": int(kept.sum()),
@@ -122,7 +128,7 @@ def span_agreement(weak: Sequence[Sequence[tuple[int, int, int]]],
                          for k, name in enumerate(names)},
         "compared": len(reference),
         "micro_f1": float(micro[0]) if reference else None,
-        "f1": {name: float(f1[k]) for k, name in enumerate(names)},
+        "f1": _f1_by_label(tp, predicted, actual, names),
         "confusion": {"labels": ["OUTSIDE", *names], "unit": "token",
                       "matrix": confusion.tolist()},
     }

@@ -261,12 +261,13 @@ def _conll_sentence(tokens: list[str], tags: list[str], number: int) -> str:
     return "".join(f"{token} {tag}\n" for token, tag in zip(tokens, tags, strict=True)) + "\n"
 
 
-def write_rows(fmt: str, columns: Sequence[str], rows: Iterable[Mapping[str, object]]
-               ) -> Iterator[bytes]:
+def write_rows(fmt: str, columns: Sequence[str], rows: Iterable[Mapping[str, object]], *,
+               types: Mapping[str, AttributeType] | None = None) -> Iterator[bytes]:
     """``rows`` as ``fmt``: ``csv`` or ``jsonl`` or ``parquet`` (``columns`` name the fields,
-    in order, for CSV and Parquet)."""
+    in order, for CSV and Parquet; ``types`` fix Parquet column types, see
+    :func:`write_parquet`)."""
     if fmt == "csv":
         return write_csv(columns, rows)
     if fmt == "jsonl":
         return write_jsonl(rows)
-    return write_parquet(columns, rows)
+    return write_parquet(columns, rows, types=types)

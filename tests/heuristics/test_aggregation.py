@@ -640,3 +640,30 @@ def test_spans_never_cross_records(records: list[RecordSpans]) -> None:
     alone = [aggregate_spans([record], labels=["PER", "LOC"], method="majority",
                              heuristic_labels=tags)[0] for record in records]
     assert together == alone
+
+
+# ------------------------------------------------------------------------------- agreement
+
+
+def test_agreement_scores_only_what_was_compared() -> None:
+    from heuristics.aggregation.agreement import (
+        classification_agreement,
+        multilabel_agreement,
+        span_agreement,
+    )
+
+    # No reference labels: nothing compared, no accuracy and no F1 (not an F1 of 0).
+    nothing = classification_agreement(np.array([0, 1]), np.array([True, True]),
+                                       np.array([-1, -1]), ["ham", "spam"])
+    assert nothing["compared"] == 0 and nothing["accuracy"] is None
+    assert nothing["f1"] == {"ham": None, "spam": None}
+    # A label in neither the weak nor the reference labels of compared records has no F1;
+    # one predicted but never right has 0.
+    some = classification_agreement(np.array([0, 1, 0]), np.array([True, True, True]),
+                                    np.array([0, 0, -1]), ["ham", "spam", "other"])
+    assert some["f1"] == {"ham": pytest.approx(2 / 3), "spam": 0.0, "other": None}
+    labels = multilabel_agreement(np.array([[True, False]]), np.array([[True, False]]),
+                                  np.array([False]), ["a", "b"])
+    assert labels["micro_f1"] is None and labels["f1"] == {"a": None, "b": None}
+    spans = span_agreement([[(0, 0, 1)]], {}, np.array([2]), ["PER", "LOC"])
+    assert spans["micro_f1"] is None and spans["f1"] == {"PER": None, "LOC": None}

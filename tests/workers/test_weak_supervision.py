@@ -10,6 +10,7 @@ import time
 
 import httpx
 import numpy as np
+import pyarrow.parquet as pq
 
 from store.demo import first_sentences
 from store.formats.readers import iob_to_spans, read_conll
@@ -82,6 +83,11 @@ def test_weak_labels_equal_an_independent_majority_vote(embedded: Stack):
     assert prediction["model_version"] == f"heurist-run-{run['id']}"
     assert prediction["result"][0]["value"]["choices"][0] == \
         weak[studio[0]["data"]["external_id"]]["weak_label"]
+    assert prediction["result"][0]["to_name"] == "CONTENT", "the text, not the author"
+    parquet = pq.read_table(io.BytesIO(httpx.get(f"{embedded.api}{base}/export", params={
+        "format": "parquet"}, headers=embedded.headers, timeout=60).content))
+    assert parquet.num_rows == len(rows)
+    assert str(parquet.schema.field("confidence").type) == "double"
     # the label model runs on the same votes; the latest run is served
     model_run = embedded.post(base, json={"method": "label_model", "min_confidence": 0.6})
     finished = embedded.wait_run(project, model_run.json()["id"])
@@ -97,12 +103,27 @@ def test_weak_supervision_needs_heuristic_outputs(embedded: Stack):
     project, task = youtube_project(embedded)
     embedded.start_worker()
     base = f"/projects/{project}/tasks/{task}/weak-supervision"
-    run = embedded.wait_run(project, embedded.post(base, json={}).json()["id"])
-    assert run["status"] == "failed"
-    assert "no heuristic of the task has a successful run yet" in run["error"]
-    response = embedded.post(base, json={"heuristic_ids": [999]})
+    # Refused before anything is queued: no outputs yet, an empty choice, unknown ids or
+    # fields.
+    response = embedded.post(base, json={})
     assert response.status_code == 422 and response.json()["field"] == "heuristic_ids"
-    assert httpx.get(f"{embedded.api}{base}", headers=embedded.headers).status_code == 404
+    assert "has a successful run of its current code yet" in response.json()["detail"]
+    for body in ({"heuristic_ids": [999]}, {"heuristic_ids": []}):
+        response = embedded.post(base, json=body)
+        assert response.status_code == 422 and response.json()["field"] == "heuristic_ids"
+    assert embedded.post(base, json={"methd": "majority"}).status_code == 422
+    assert embedded.get(f"/projects/{project}/runs")["count"] == 0
+    # A chosen heuristic without output is named in the run's metrics, not silently dropped.
+    ran = save(embedded, project, task, rule_source(r"check (it |this )?out", "spam"),
+               name="ran")
+    assert run_to_end(embedded, project, ran["id"])["status"] == "succeeded"
+    idle = save(embedded, project, task, rule_source(r"subscribe", "spam"), name="idle")
+    run = embedded.wait_run(project, embedded.post(base, json={
+        "heuristic_ids": [ran["id"], idle["id"]]}).json()["id"])
+    assert run["status"] == "succeeded", run
+    assert run["metrics"]["heuristic_ids"] == [ran["id"]]
+    assert run["metrics"]["without_output"] == [idle["id"]]
+    assert httpx.get(f"{embedded.api}{base}", headers=embedded.headers).status_code == 200
 
 
 def _weak_rows(stack: Stack, base: str) -> dict[str, dict]:

@@ -83,7 +83,10 @@ class WeakSupervisionJob:
         rows, metrics = aggregate(session, run, task, current, record_ids)
         heartbeat()
         store.replace_outputs(session=session, run_id=run.id, record_ids=item_ids, rows=rows)
-        run.metrics = metrics | {"heuristics": len(current.run_ids)}
+        chosen = run.params.get("heuristic_ids") or []
+        run.metrics = metrics | {
+            "heuristics": len(current.run_ids), "heuristic_ids": list(current.heuristic_ids),
+            "without_output": sorted(set(chosen) - set(current.heuristic_ids))}
 
     def finish(self, session: Session, run: Run) -> dict[str, Any]:
         return dict(run.metrics or {})
