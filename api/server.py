@@ -38,11 +38,18 @@ def main(argv: list[str] | None = None) -> None:
                 print(f"Demo project {project.id}: {project.name}", flush=True)
     worker = start_embedded_worker() if settings.embedded_worker else None
     print(f"Heurist on http://{settings.host}:{settings.port}  (API docs: /docs)", flush=True)
+    # uvicorn shuts down on SIGTERM, then raises it again with this handler in place: exit
+    # through ``finally`` (so the worker stops too) instead of dying on the spot.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     try:
         uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
     finally:
         if worker is not None:
             stop_worker(worker)
+
+
+def _exit_on_signal(number: int, frame: object) -> None:
+    raise SystemExit(128 + number)
 
 
 def start_embedded_worker() -> subprocess.Popen:

@@ -24,13 +24,16 @@ def test_first_start_prints_a_key_and_serves_the_demo(tmp_path):
     env.pop("HEURIST_DATABASE_URL", None)
     server = subprocess.Popen([sys.executable, "-m", "api.server"], env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    worker = None
     try:
         key = None
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and key is None:
+        while time.monotonic() < deadline and worker is None:
             line = server.stdout.readline()
             if "Admin API key" in line:
                 key = line.rsplit(" ", 1)[-1].strip()
+            if line.startswith("Worker process "):
+                worker = int(line.split()[2])
         assert key and key == (tmp_path / "var" / "admin.key").read_text().strip()
         base = f"http://127.0.0.1:{port}"
         for _ in range(100):
@@ -48,4 +51,19 @@ def test_first_start_prints_a_key_and_serves_the_demo(tmp_path):
         assert (tmp_path / "var" / "heurist.db").exists()
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        server.wait(timeout=40)
+    # SIGTERM (how service managers stop it) stops the embedded worker too.
+    assert worker is not None
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and alive(worker):
+        time.sleep(0.1)
+    assert not alive(worker), "the embedded worker outlived the server"
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as stat:   # a zombie has exited
+        return stat.read().split(") ", 1)[1][0] != "Z"
