@@ -214,9 +214,13 @@ def weak_supervision_due(*, session: Session, task: LabelingTask) -> list[Run]:
     kept = [h for h in chosen if h in known] if chosen else None
     if chosen and not kept:
         return []
-    return [create_weak_supervision_run(
-        session=session, task=task, method=last.params.get("method", "auto"), heuristic_ids=kept,
-        min_confidence=last.params.get("min_confidence", 0.0), auto_rerun=True)]
+    try:
+        return [create_weak_supervision_run(
+            session=session, task=task, method=last.params.get("method", "auto"),
+            heuristic_ids=kept, min_confidence=last.params.get("min_confidence", 0.0),
+            auto_rerun=True)]
+    except InvalidInputError:   # nothing left to merge (no chosen heuristic has output)
+        return []
 
 
 NEEDS_LABELS = "field 'labels'"

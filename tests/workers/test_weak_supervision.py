@@ -283,3 +283,14 @@ def test_weak_supervision_follows_heuristic_changes_when_asked(embedded: Stack):
     quiet = latest()["id"]
     assert run_to_end(embedded, project, ids["praise"])["status"] == "succeeded"
     assert latest()["id"] == quiet
+    # deleting the last heuristic with output leaves nothing to repeat: no run, no error
+    again = embedded.wait_run(project, embedded.post(base, json={
+        "method": "majority", "auto_rerun": True}).json()["id"])
+    for name in ("check_out", "praise"):
+        deleted = httpx.delete(f"{embedded.api}/projects/{project}/heuristics/{ids[name]}",
+                               headers=embedded.headers)
+        assert deleted.status_code == 204, deleted.text
+        if name == "check_out":
+            again = next_run(again["id"])
+    time.sleep(1)
+    assert latest()["id"] == again["id"]
