@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from heuristics.errors import (
@@ -34,5 +36,23 @@ async def _handle(_request: Request, error: HeuristError) -> JSONResponse:
     return JSONResponse(body, status_code=status_of(error), headers=headers)
 
 
+async def _handle_validation(_request: Request, error: RequestValidationError) -> JSONResponse:
+    """A request that breaks the schema, in the same shape as every other 4xx: the first
+    problem in ``detail``/``message``/``field``; all of them, as FastAPI lists them, in
+    ``errors``."""
+    problems = error.errors()
+    first = problems[0] if problems else {"loc": (), "msg": "invalid request"}
+    where = [str(part) for part in first.get("loc", ()) if part not in ("body", "query",
+                                                                        "path", "header")]
+    field = ".".join(where) or None
+    message = first.get("msg", "invalid request")
+    if first.get("type") == "extra_forbidden":
+        message = "unknown field"
+    detail = f"field {field!r}: {message}" if field else message
+    return JSONResponse({"detail": detail, "message": message, "row": None, "field": field,
+                         "errors": jsonable_encoder(problems)}, status_code=422)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(HeuristError, _handle)
+    app.add_exception_handler(RequestValidationError, _handle_validation)

@@ -95,14 +95,17 @@ def create_heuristic(*, session: Session, task: LabelingTask, name: str, source:
 def update_heuristic(*, session: Session, heuristic: Heuristic, name: str | None = None,
                      description: str | None = None, source: str | None = None,
                      min_confidence: float | None = None,
-                     auto_refit_every: int | None = None) -> Heuristic:
+                     auto_refit_every: int | None = None,
+                     source_threshold: bool = False) -> Heuristic:
     """Rename, describe, edit the source (a new revision when it changed), or change a
-    learner's vote threshold (no refit) or auto-refit interval (0 turns it off). Commits."""
-    if min_confidence is not None or auto_refit_every is not None:
+    learner's vote threshold (no refit; ``source_threshold`` drops the override, so the
+    source's ``min_confidence`` applies again) or auto-refit interval (0 turns it off).
+    Commits."""
+    if min_confidence is not None or auto_refit_every is not None or source_threshold:
         if heuristic.kind is not HeuristicKind.ACTIVE_LEARNER:
             raise InvalidInputError("only active learners have a vote threshold and refits",
                                     field="min_confidence")
-        if min_confidence is not None:
+        if min_confidence is not None or source_threshold:
             heuristic.min_confidence = min_confidence
             stats.recompute(session=session, task=heuristic.task)
         if auto_refit_every is not None:

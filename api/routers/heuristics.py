@@ -91,7 +91,9 @@ def update_heuristic(heuristic_id: int, body: HeuristicUpdate, project: OwnedPro
     heuristics.update_heuristic(session=session, heuristic=heuristic, name=body.name,
                                 description=body.description, source=body.source,
                                 min_confidence=body.min_confidence,
-                                auto_refit_every=body.auto_refit_every)
+                                auto_refit_every=body.auto_refit_every,
+                                source_threshold=(body.min_confidence is None and
+                                                  "min_confidence" in body.model_fields_set))
     return heuristic_public(heuristic, session)
 
 

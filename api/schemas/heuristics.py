@@ -23,7 +23,8 @@ class HeuristicUpdate(BaseModel):
     source: str | None = Field(default=None, min_length=1,
                                description="A changed source makes a new revision")
     min_confidence: float | None = Field(
-        default=None, ge=0, le=1, description="Learners: vote threshold, no refit needed")
+        default=None, ge=0, le=1, description="Learners: vote threshold, no refit needed; "
+                                               "null goes back to the source's")
     auto_refit_every: int | None = Field(
         default=None, ge=0, description="Learners: refit after this many new manual labels "
                                         "(0 = off)")

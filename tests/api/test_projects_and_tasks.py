@@ -101,3 +101,14 @@ def test_extraction_task_tokenises_its_attribute_once(client, admin, loaded, rec
                      headers=admin).json()["data"][0]
     detail = client.get(f"{API}/projects/{loaded}/records/{new['id']}", headers=admin).json()
     assert detail["tokens"][0]["tokens"] == ["Buy", "now"]
+
+
+def test_schema_errors_have_the_same_shape_as_every_other_error(client, admin, project_id):
+    response = client.post(f"{API}/projects/{project_id}/attributes",
+                           json={"name": "x", "data_type": "blob"}, headers=admin)
+    body = response.json()
+    assert response.status_code == 422 and body["field"] == "data_type"
+    assert body["detail"].startswith("field 'data_type': Input should be")
+    assert body["errors"][0]["loc"] == ["body", "data_type"]
+    missing = client.post(f"{API}/projects", json={}, headers=admin).json()
+    assert missing["field"] == "name" and missing["message"] == "Field required"

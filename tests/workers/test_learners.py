@@ -78,6 +78,8 @@ def test_learner_fits_cross_fitted_and_votes_above_its_threshold(embedded: Stack
     assert embedded.get(path)["vote_threshold"] == 0.8
     assert embedded.patch(path, json={"min_confidence": 0.95}).status_code == 200
     assert embedded.get(path)["vote_threshold"] == 0.95
+    assert embedded.patch(path, json={"min_confidence": None}).json()["vote_threshold"] == 0.8
+    assert embedded.patch(path, json={"min_confidence": 0.95}).status_code == 200
     [served] = embedded.get(f"/projects/{project}/tasks/{task}/stats")["data"]
     assert served["hits"] == sum(c >= 0.95 for c in confidences)
     assert embedded.get(f"/projects/{project}/runs", kind="active_learner")["count"] == 1
