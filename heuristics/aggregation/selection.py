@@ -43,16 +43,56 @@ def choose_method(label_matrix: np.ndarray, reference: np.ndarray, *, n_labels: 
                   weights: np.ndarray, min_reference: int = 30) -> Choice:
     """The method whose predictions agree best with ``reference`` (-1 = none) on records
     with votes; the label model when fewer than ``min_reference`` such records exist.
-    Ties prefer the simpler method (order of ``METHODS``)."""
+    Ties prefer the simpler method (order of ``METHODS``).
+
+    Majority vote and the label model never see the reference labels, so their agreement is
+    measured on all of them. The weighted vote's weights (``weights``, the heuristics'
+    precisions) come from those same labels, so it is scored by cross-fitting instead: each
+    half of the records is predicted with precisions measured on the other half. Otherwise
+    it would be graded on its own answers and win too often."""
     covered = (label_matrix >= 0).any(axis=1) & (reference >= 0)
     if covered.sum() < min_reference:
         return Choice("label_model", {})
+
     def score(method: str) -> float:
-        model = make_model(method, n_labels=n_labels, weights=weights).fit(label_matrix)
-        predicted = model.predict_proba(label_matrix).argmax(axis=1)
+        if method == "weighted":
+            predicted = _cross_fitted_weighted_vote(label_matrix, reference, covered, n_labels)
+        else:
+            model = make_model(method, n_labels=n_labels, weights=weights).fit(label_matrix)
+            predicted = model.predict_proba(label_matrix).argmax(axis=1)
         return float((predicted[covered] == reference[covered]).mean())
 
     return best_method(METHODS, score)
+
+
+def held_out_precisions(label_matrix: np.ndarray, reference: np.ndarray,
+                        rows: np.ndarray) -> np.ndarray:
+    """Per heuristic, the share of its votes on ``rows`` (a boolean mask of records with a
+    reference) that are right, with one right and one wrong pseudo-vote (0.5 without votes).
+
+    >>> held_out_precisions(np.array([[0, 1], [0, -1], [1, 1]]), np.array([0, 0, 1]),
+    ...                     np.array([True, True, True]))
+    array([0.8, 0.5])
+    """
+    votes = label_matrix[rows]
+    truth = reference[rows][:, None]
+    voted = votes >= 0
+    right = (votes == truth) & voted
+    return (right.sum(axis=0) + 1) / (voted.sum(axis=0) + 2)
+
+
+def _cross_fitted_weighted_vote(label_matrix: np.ndarray, reference: np.ndarray,
+                                covered: np.ndarray, n_labels: int) -> np.ndarray:
+    """Predictions of the referenced records, each half by a weighted vote whose precisions
+    come from the other half (records alternate between the halves)."""
+    predicted = np.full(len(label_matrix), -1, dtype=np.int64)
+    half = np.zeros(len(label_matrix), dtype=bool)
+    half[np.flatnonzero(covered)[1::2]] = True
+    for test in (covered & half, covered & ~half):
+        weights = held_out_precisions(label_matrix, reference, covered & ~test)
+        vote = WeightedVote(n_labels, weights, weighting="log_odds")
+        predicted[test] = vote.predict_proba(label_matrix[test]).argmax(axis=1)
+    return predicted
 
 
 def best_method(methods: tuple[str, ...], score: Callable[[str], float]) -> Choice:

@@ -667,3 +667,24 @@ def test_agreement_scores_only_what_was_compared() -> None:
     assert labels["micro_f1"] is None and labels["f1"] == {"a": None, "b": None}
     spans = span_agreement([[(0, 0, 1)]], {}, np.array([2]), ["PER", "LOC"])
     assert spans["micro_f1"] is None and spans["f1"] == {"PER": None, "LOC": None}
+
+
+def test_auto_selection_does_not_grade_the_weighted_vote_on_its_own_answers() -> None:
+    from heuristics.aggregation.selection import choose_method
+
+    # 300 heuristics that vote a random label on 2 random records each: no information.
+    rng = np.random.default_rng(0)
+    reference = rng.integers(0, 2, 200)
+    L = np.full((200, 300), -1)
+    for j in range(300):
+        L[rng.choice(200, 2, replace=False), j] = rng.integers(0, 2, 2)
+    # Their precisions as the statistics measure them, on these same reference labels.
+    precisions = ((reference[:, None] == L) & (L >= 0)).sum(axis=0) / (L >= 0).sum(axis=0)
+    in_sample = WeightedVote(2, precisions, weighting="log_odds").predict_proba(L).argmax(axis=1)
+    covered = (L >= 0).any(axis=1)
+    # Weighted by precisions measured on the same labels, the noise looks informative...
+    assert (in_sample[covered] == reference[covered]).mean() > 0.7
+    choice = choose_method(L, reference, n_labels=2, weights=precisions)
+    # ...cross-fitted it is chance, like the others.
+    assert choice.agreement["weighted"] < 0.62
+    assert max(choice.agreement.values()) < 0.62
