@@ -50,7 +50,7 @@ def find_function(source: str, *, preferred: str = "lf") -> str:
     >>> find_function("def lf(record)\\n    return 1\\n")
     Traceback (most recent call last):
     ...
-    heuristics.errors.InvalidInputError: row 1, field 'source': syntax error: expected ':'
+    heuristics.errors.InvalidInputError: line 1, field 'source': syntax error: expected ':'
     """
     try:
         tree = ast.parse(source, filename="<heuristic>")

@@ -966,11 +966,11 @@ def cross_fit_predict(
     >>> result = cross_fit_predict(Nearest, X, ["a", "a", "b", None])
     Traceback (most recent call last):
     ...
-    heuristics.learners.NotEnoughLabels: needs at least 2 labelled records in each of 2 classes, has (a: 2, b: 1)
+    heuristics.learners.NotEnoughLabels: field 'labels': needs at least 2 labelled records in each of 2 classes, has (a: 2, b: 1)
     >>> cross_fit_predict(Nearest, X, ["a", "a", None, None]).probabilities
     Traceback (most recent call last):
     ...
-    heuristics.learners.NotEnoughLabels: needs labels of at least 2 classes, has 1 (a: 2)
+    heuristics.learners.NotEnoughLabels: field 'labels': needs labels of at least 2 classes, has 1 (a: 2)
     """  # noqa: E501
     if not (isinstance(learner_cls, type) and issubclass(learner_cls, LearningClassifier)):
         raise InvalidInputError(

@@ -80,7 +80,7 @@ def test_keyword_lf_on_youtube_spam(embedded: Stack):
     assert {ids[rid] for rid in outputs} == expected
     assert all(outs == [{"label": "spam", "confidence": 1.0, "token_start": None,
                          "token_end": None, "char_start": None, "char_end": None,
-                         "text": None}] for outs in outputs.values())
+                         "text": None, "vote": True}] for outs in outputs.values())
     assert run["metrics"]["records_with_votes"] == len(expected)
     assert run["metrics"]["coverage"] == pytest.approx(len(expected) / len(rows))
 
