@@ -1,1 +1,21 @@
 """Pydantic schemas per resource: ``XCreate``, ``XUpdate``, ``XPublic``, ``XsPublic``."""
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from pydantic import AfterValidator
+
+
+def as_utc(value: datetime) -> datetime:
+    """A timestamp as the API shows it: always with its zone. SQLite gives the stored UTC
+    times back without one; PostgreSQL with it.
+
+    >>> from pydantic import TypeAdapter
+    >>> times = TypeAdapter(UtcDatetime)
+    >>> times.dump_json(times.validate_python(datetime(2026, 1, 2, 3, 4, 5)))
+    b'"2026-01-02T03:04:05Z"'
+    """
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(as_utc)]

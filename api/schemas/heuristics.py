@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
 
+from api.schemas import UtcDatetime
 from api.schemas.runs import RunPublic
 from store.models import HeuristicKind
 
@@ -35,7 +35,7 @@ class RevisionPublic(BaseModel):
     source: str
     function_name: str
     settings: dict[str, Any] = Field(description="Learners: embedding, split, threshold")
-    created_at: datetime
+    created_at: UtcDatetime
 
 
 class HeuristicPublic(BaseModel):

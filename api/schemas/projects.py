@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.schemas import UtcDatetime
 from store.formats.types import AttributeType
 from store.models import Role
 
@@ -24,7 +23,7 @@ class ProjectPublic(BaseModel):
     id: int
     name: str
     description: str
-    created_at: datetime
+    created_at: UtcDatetime
 
 
 class ProjectsPublic(BaseModel):

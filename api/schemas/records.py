@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
+
+from api.schemas import UtcDatetime
 
 
 class RecordPublic(BaseModel):
@@ -41,7 +42,7 @@ class ReviewPublic(BaseModel):
     task_id: int
     annotator: str
     is_gold: bool
-    created_at: datetime
+    created_at: UtcDatetime
 
 
 class ManualLabelUpdate(BaseModel):
@@ -65,7 +66,7 @@ class ManualLabelPublic(BaseModel):
     char_start: int | None
     char_end: int | None
     text: str | None = Field(default=None, description="The span's text (extraction).")
-    updated_at: datetime
+    updated_at: UtcDatetime
 
 
 class TokensPublic(BaseModel):

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.schemas import UtcDatetime
 from api.schemas.records import RecordPublic
 from store.models import EmbeddingLevel, RunStatus
 
@@ -22,9 +22,9 @@ class RunPublic(BaseModel):
     params: dict[str, Any]
     error: str | None
     metrics: dict[str, Any]
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
+    created_at: UtcDatetime
+    started_at: UtcDatetime | None
+    finished_at: UtcDatetime | None
 
 
 class RunDetail(RunPublic):

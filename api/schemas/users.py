@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import BaseModel, ConfigDict, Field
+
+from api.schemas import UtcDatetime
 
 
 class UserCreate(BaseModel):
@@ -16,7 +16,7 @@ class UserPublic(BaseModel):
     id: int
     name: str
     is_admin: bool
-    created_at: datetime
+    created_at: UtcDatetime
 
 
 class UserWithKey(UserPublic):

@@ -15,6 +15,9 @@ def test_project_crud(client, admin):
     assert updated["name"] == "Q" and updated["description"] == "d"
     listed = client.get(f"{API}/projects", headers=admin).json()
     assert listed["count"] == 1 and listed["data"][0]["name"] == "Q"
+    # timestamps carry their zone, as stored (SQLite hands them back without one)
+    assert listed["data"][0]["created_at"] == project["created_at"]
+    assert project["created_at"].endswith("Z")
     assert client.delete(path, headers=admin).status_code == 204
     assert client.get(path, headers=admin).status_code == 404
     assert client.post(f"{API}/projects", json={"name": ""}, headers=admin).status_code == 422
