@@ -144,7 +144,11 @@ def _chunk_failed(session: Session, job: Job, run: Run, chunk: RunChunk, error: 
         queue.enqueue_chunk(run.id, chunk.position, countdown=RETRY_DELAY_S)
         return
     runs.finish_chunk(session=session, chunk=chunk, status=RunStatus.FAILED, error=error)
-    _fail(session, job, run, f"{where} failed after {chunk.attempts} attempt(s): {error}")
+    attempts = f" after {chunk.attempts} attempts" if chunk.attempts > 1 else ""
+    if run.total_items == chunk.size:   # the run's only chunk: no need to say which
+        _fail(session, job, run, f"failed{attempts}: {error}")
+    else:
+        _fail(session, job, run, f"{where} failed{attempts}: {error}")
 
 
 def _fail(session: Session, job: Job, run: Run, error: str) -> None:
