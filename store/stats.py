@@ -100,6 +100,19 @@ def _matrix(outputs: list[tuple], *, task: LabelingTask, current: CurrentOutputs
     return matrix
 
 
+def span_votes(*, session: Session, task: LabelingTask, current: CurrentOutputs
+               ) -> dict[int, list[list[tuple[str, int, int]]]]:
+    """An extraction task's votes: per record that any heuristic tagged, per heuristic (in
+    ``current`` order) its spans ``(label name, start token, end token)``."""
+    column = {run_id: j for j, run_id in enumerate(current.run_ids)}
+    names = {label.id: label.name for label in task.labels}
+    spans: dict[int, list[list[tuple[str, int, int]]]] = {}
+    for run_id, rid, label_id, start, end in filtered_outputs(session, current, None):
+        found = spans.setdefault(rid, [[] for _ in current.run_ids])
+        found[column[run_id]].append((names[label_id], start, end))
+    return spans
+
+
 def multilabel_arrays(outputs: list[tuple], references: dict[int, object], *,
                       task: LabelingTask, current: CurrentOutputs, record_ids: np.ndarray
                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -19,6 +19,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from heuristics.aggregation.spans import RecordSpans, token_label_matrix
 from heuristics.errors import InvalidInputError
 from store import stats
 from store.exporting import BATCH, _plain
@@ -190,23 +191,55 @@ def label_studio_predictions(*, session: Session, task: LabelingTask, run_id: in
 
 
 def label_matrix_npz(*, session: Session, task: LabelingTask) -> bytes:
-    """The task's label matrix as Snorkel takes it: an .npz with ``L`` (int, -1 = abstain,
-    labels as indices into ``labels``), ``heuristics`` (column names), ``labels`` and
-    ``record_ids`` (external ids, row order). Classification tasks only: Snorkel's matrix
-    holds one vote per heuristic and record."""
-    if task.kind is not TaskKind.CLASSIFICATION:
-        raise InvalidInputError(f"the label matrix is exported for classification tasks; "
-                                f"{task.name!r} is {task.kind.value}", field="task_id")
+    """The task's current label matrix as an .npz, with ``heuristics`` (column names),
+    ``labels`` and ``record_ids`` (external ids, row order of the records).
+
+    Classification, as Snorkel takes it: ``L`` (records × heuristics; -1 = abstain, else an
+    index into ``labels``). Extraction, per token as skweak works: ``L`` (tokens of all
+    records × heuristics; -1 = abstain, 0 = OUTSIDE, ``i`` = ``labels[i]``, whose first entry
+    is ``OUTSIDE``), ``offsets`` (record ``r`` owns rows ``offsets[r]:offsets[r + 1]``) and
+    ``tokens`` (the token texts). A heuristic votes OUTSIDE on the tokens of a record where
+    it tagged something else and abstains in records where it tagged nothing. Multi-label
+    tasks have no such matrix: a heuristic may vote several labels per record."""
+    if task.kind is TaskKind.MULTILABEL:
+        raise InvalidInputError(f"the label matrix is exported for classification and "
+                                f"extraction tasks; {task.name!r} is multilabel",
+                                field="task_id")
     current = stats.current_outputs(session=session, task=task)
     rows = session.execute(select(Record.id, Record.external_id).where(
         Record.project_id == task.project_id).order_by(Record.id)).all()
     record_ids = np.asarray([rid for rid, _ in rows], dtype=np.int64)
-    matrix = stats.label_matrix(session=session, task=task, current=current,
-                                record_ids=record_ids)
     names = dict(session.execute(select(Heuristic.id, Heuristic.name).where(
         Heuristic.task_id == task.id)).all())
+    arrays = {"heuristics": np.array([names[h] for h in current.heuristic_ids]),
+              "record_ids": np.array([external for _, external in rows])}
+    if task.kind is TaskKind.CLASSIFICATION:
+        arrays |= {"L": stats.label_matrix(session=session, task=task, current=current,
+                                           record_ids=record_ids),
+                   "labels": np.array([label.name for label in task.labels])}
+    else:
+        arrays |= _token_label_matrix(session, task, current, record_ids)
     buffer = io.BytesIO()
-    np.savez(buffer, L=matrix, heuristics=np.array([names[h] for h in current.heuristic_ids]),
-             labels=np.array([label.name for label in task.labels]),
-             record_ids=np.array([external for _, external in rows]))
+    np.savez(buffer, **arrays)
     return buffer.getvalue()
+
+
+def _token_label_matrix(session: Session, task: LabelingTask, current: stats.CurrentOutputs,
+                        record_ids: np.ndarray) -> dict[str, np.ndarray]:
+    labels = [label.name for label in task.labels]
+    texts = dict(session.execute(select(Record.id, Record.data).where(
+        Record.project_id == task.project_id)).all())
+    offsets = {rid: (starts, ends) for rid, starts, ends in session.execute(
+        select(Tokenization.record_id, Tokenization.starts, Tokenization.ends).where(
+            Tokenization.attribute_id == task.target_attribute_id))}
+    votes = stats.span_votes(session=session, task=task, current=current)
+    nothing = [[] for _ in current.run_ids]
+    records = [RecordSpans(len(offsets.get(rid, ((), ()))[0]), votes.get(rid, nothing))
+               for rid in record_ids.tolist()]
+    matrix, bounds = token_label_matrix(records, labels=labels)
+    attribute = task.target_attribute.name
+    tokens = [str(texts[rid].get(attribute) or "")[start:end]
+              for rid in record_ids.tolist()
+              for start, end in zip(*offsets.get(rid, ((), ())), strict=True)]
+    return {"L": matrix, "offsets": bounds, "labels": np.array(["OUTSIDE", *labels]),
+            "tokens": np.array(tokens, dtype=str)}

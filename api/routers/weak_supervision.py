@@ -62,7 +62,9 @@ def read_weak_supervision(task_id: int, project: ViewableProject, session: Sessi
 
 @router.get("/label-matrix", response_class=Response)
 def export_label_matrix(task_id: int, project: ViewableProject, session: SessionDep):
-    """The current label matrix for Snorkel: .npz with L, heuristics, labels, record_ids."""
+    """The current label matrix as .npz: ``L``, ``heuristics``, ``labels``, ``record_ids``;
+    per record for classification (Snorkel's), per token for extraction (with ``offsets``
+    and ``tokens``)."""
     task = get_task(session=session, project=project, task_id=task_id)
     return Response(weak_exporting.label_matrix_npz(session=session, task=task),
                     media_type="application/octet-stream",

@@ -175,16 +175,21 @@ def test_multilabel_weak_labels_per_label_majority(embedded: Stack):
                      headers=embedded.headers).status_code == 422
 
 
-def _token_majority(tokens: list[str], rules: list[set], labels: list[str]) -> list[str]:
+def _token_majority(tokens: list[str], rules: list[tuple[set, str]], labels: list[str], *,
+                    own_labels: bool = True) -> list[str]:
     """Per token: OUTSIDE or the label most of the rules that fired in the sentence vote;
-    ties go to OUTSIDE, then to the first label."""
-    fired = [[(label if token in words else "OUTSIDE") for token in tokens]
+    ties go to OUTSIDE, then to the first label. With ``own_labels`` a rule's OUTSIDE vote
+    counts only where no rule names a label, or some rule names the rule's own label."""
+    fired = [(label, [(label if token in words else "OUTSIDE") for token in tokens])
              for words, label in rules if any(token in words for token in tokens)]
     order = ["OUTSIDE", *labels]
     result = []
     for position in range(len(tokens)):
-        votes = [votes[position] for votes in fired]
-        result.append(max(order, key=lambda label: (votes.count(label), -order.index(label))))
+        named = {votes[position] for _, votes in fired} - {"OUTSIDE"}
+        counted = [votes[position] for label, votes in fired
+                   if votes[position] != "OUTSIDE" or not own_labels or not named
+                   or label in named]
+        result.append(max(order, key=lambda label: (counted.count(label), -order.index(label))))
     return result
 
 
@@ -198,7 +203,8 @@ def test_extraction_weak_spans_and_conll_export(embedded: Stack):
     places = {"Germany", "Britain", "London", "France", "Europe", "England", "Italy", "Spain"}
     countries = {"Germany", "Britain", "France", "Italy", "Spain", "Japan", "China"}
     clubs = {"Italy", "England", "Manchester", "Barcelona", "Arsenal"}
-    rules = [(places, "LOC"), (countries, "LOC"), (clubs, "ORG")]
+    names = {"John", "David", "Peter", "Michael", "Paul", "Mark", "Martin", "Thomas"}
+    rules = [(places, "LOC"), (countries, "LOC"), (clubs, "ORG"), (names, "PER")]
     for number, (words, label) in enumerate(rules):
         source = (f"WORDS = {sorted(words)!r}\n\ndef lf(record):\n"
                   f"    for i, token in enumerate(record.tokens('text')):\n"
@@ -214,6 +220,9 @@ def test_extraction_weak_spans_and_conll_export(embedded: Stack):
     expected = {f"s{n}": iob_to_spans([f"B-{t}" if t != "OUTSIDE" else "O" for t in
                                        _token_majority(s.tokens, rules, labels)])
                 for n, s in enumerate(sentences, start=1)}
+    # some sentences have tokens where counting every OUTSIDE vote decides otherwise
+    assert sum(_token_majority(s.tokens, rules, labels) != _token_majority(
+        s.tokens, rules, labels, own_labels=False) for s in sentences) > 3
     weak = _weak_rows(embedded, base)
     assert {external: [(s["label"], s["token_start"], s["token_end"]) for s in row["weak_label"]]
             for external, row in weak.items()} == {
@@ -224,6 +233,20 @@ def test_extraction_weak_spans_and_conll_export(embedded: Stack):
     assert italy["label"] == "LOC" and abs(italy["confidence"] - 2 / 3) < 1e-9
     assert run["metrics"]["spans"] == sum(len(spans) for spans in expected.values()) > 10
     assert run["metrics"]["micro_f1"] is not None and 0 < run["metrics"]["f1"]["LOC"] <= 1
+    # the token label matrix, as the heuristics voted (OUTSIDE where one tagged elsewhere)
+    matrix = np.load(io.BytesIO(httpx.get(f"{embedded.api}{base}/label-matrix",
+                                          headers=embedded.headers, timeout=60).content))
+    assert list(matrix["labels"]) == ["OUTSIDE", *labels]
+    assert list(matrix["record_ids"]) == [f"s{n}" for n in range(1, len(sentences) + 1)]
+    assert list(matrix["tokens"]) == [token for s in sentences for token in s.tokens]
+    assert list(matrix["heuristics"]) == [f"rule{n}" for n in range(len(rules))]
+    for row, sentence in enumerate(sentences):
+        block = matrix["L"][matrix["offsets"][row]:matrix["offsets"][row + 1]]
+        for column, (words, label) in enumerate(rules):
+            fired = any(token in words for token in sentence.tokens)
+            assert block[:, column].tolist() == [
+                (1 + labels.index(label) if token in words else 0) if fired else -1
+                for token in sentence.tokens]
     conll = httpx.get(f"{embedded.api}{base}/export", params={"format": "conll"},
                       headers=embedded.headers, timeout=60)
     assert conll.status_code == 200, conll.text

@@ -5,7 +5,6 @@ agreement with the reference labels."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 import numpy as np
@@ -161,14 +160,10 @@ def _extraction(session: Session, run: Run, task: LabelingTask, current: stats.C
                 record_ids: np.ndarray) -> tuple[list[dict], dict]:
     names = [label.name for label in task.labels]
     rows_of = {rid: i for i, rid in enumerate(record_ids.tolist())}
-    column = {run_id: j for j, run_id in enumerate(current.run_ids)}
-    label_name = {label.id: label.name for label in task.labels}
     offsets = {rid: (starts, ends) for rid, starts, ends in session.execute(
         select(Tokenization.record_id, Tokenization.starts, Tokenization.ends).where(
             Tokenization.attribute_id == task.target_attribute_id))}
-    spans: dict[int, list[list]] = defaultdict(lambda: [[] for _ in current.run_ids])
-    for run_id, rid, label_id, start, end in stats.filtered_outputs(session, current, None):
-        spans[rid][column[run_id]].append((label_name[label_id], start, end))
+    spans = stats.span_votes(session=session, task=task, current=current)
     voted = sorted(spans)
     records = [RecordSpans(len(offsets[rid][0]), spans[rid]) for rid in voted]
     reference = {rows_of[rid]: [(names.index(label), start, end) for label, start, end in ref]
