@@ -144,7 +144,6 @@ class LearnerJob:
                                     f"{embedding.name!r} yet; wait for its refresh run",
                                     field="embedding_name")
         ids = record_ids_of(session=session, project_id=run.project_id)
-        _check_labels(reference_labels(session=session, task=task), task)
         sandbox_for(settings()).check()
         run.params = {**run.params, "chunk_size": max(1, len(ids))}
         return ids
@@ -154,6 +153,7 @@ class LearnerJob:
         heuristic, revision, task = self._parts(session, run)
         embedding = _embedding(session, run, revision, task)
         references = reference_labels(session=session, task=task)
+        _check_labels(references, task)  # before a sandbox starts; the run's only read
         extraction = task.kind is TaskKind.EXTRACTION
         with _folders() as (source, target, spare):
             if extraction:
