@@ -465,9 +465,11 @@ class LearningClassifier(_Learner):
             )
         if not all(isinstance(name, str) for name in names):
             raise InvalidInputError("labels must be label names (strings)", field="labels")
-        classes, codes = np.unique(np.array(names, dtype=object), return_inverse=True)
-        self.classes_ = classes.astype(str)
-        self._model().fit(X, codes)
+        classes = sorted(set(names))
+        code = {name: k for k, name in enumerate(classes)}
+        self.classes_ = np.array(classes, dtype=str)
+        self._model().fit(X, np.fromiter((code[name] for name in names), dtype=np.int64,
+                                         count=len(names)))
 
     def predict_proba_model(self, embeddings: np.ndarray) -> np.ndarray:
         """Probabilities of ``self.model``, one column per entry of ``classes_``.
