@@ -194,6 +194,38 @@ def create_weak_supervision_run(*, session: Session, task: LabelingTask, method:
                               "min_confidence": min_confidence, "auto_rerun": auto_rerun})
 
 
+def chosen_outputs(*, session: Session, task: LabelingTask,
+                   heuristic_ids: list[int] | None) -> stats.CurrentOutputs:
+    """The current outputs a weak-supervision run merges: of the chosen heuristics, or of
+    every heuristic of the task (``None``)."""
+    current = stats.current_outputs(session=session, task=task)
+    if not heuristic_ids:
+        return current
+    pairs = [(h, r) for h, r in zip(current.heuristic_ids, current.run_ids, strict=True)
+             if h in set(heuristic_ids)]
+    return stats.CurrentOutputs([h for h, _ in pairs], [r for _, r in pairs])
+
+
+def weak_supervision_inputs(*, session: Session, current: stats.CurrentOutputs
+                            ) -> list[list[float]]:
+    """What a weak-supervision run's result rests on: per heuristic ``[heuristic id, run id,
+    vote threshold]``. A result whose inputs differ from the current ones is stale."""
+    filters = current.filters(session)
+    return [[heuristic_id, run_id, filters[run_id].min_confidence]
+            for heuristic_id, run_id in zip(current.heuristic_ids, current.run_ids,
+                                            strict=True)]
+
+
+def weak_supervision_stale(*, session: Session, task: LabelingTask, run: Run) -> bool:
+    """Whether the heuristics behind the run's result changed since: a new output, another
+    vote threshold, a heuristic deleted, or a chosen one that has output now."""
+    current = chosen_outputs(session=session, task=task,
+                             heuristic_ids=run.params.get("heuristic_ids"))
+    used = (run.metrics or {}).get("inputs")
+    return used is not None and used != weak_supervision_inputs(session=session,
+                                                               current=current)
+
+
 def latest_weak_supervision(*, session: Session, task: LabelingTask,
                             status: RunStatus | None = RunStatus.SUCCEEDED) -> Run | None:
     """The task's newest weak-supervision run (of any status with ``status=None``)."""

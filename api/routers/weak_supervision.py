@@ -54,10 +54,19 @@ def _latest(session, project, task_id: int):
     return task, run
 
 
-@router.get("", response_model=RunPublic)
+class WeakSupervisionPublic(RunPublic):
+    stale: bool = Field(False, description="The heuristics behind this result changed "
+                        "since (a new output, another vote threshold, one deleted or newly "
+                        "with output): run it again for a current result")
+
+
+@router.get("", response_model=WeakSupervisionPublic)
 def read_weak_supervision(task_id: int, project: ViewableProject, session: SessionDep):
-    """The latest successful run, with coverage, distribution and agreement in metrics."""
-    return _latest(session, project, task_id)[1]
+    """The latest successful run, with coverage, distribution and agreement in metrics, and
+    whether it is stale."""
+    task, run = _latest(session, project, task_id)
+    return WeakSupervisionPublic.model_validate(run).model_copy(update={
+        "stale": heuristics.weak_supervision_stale(session=session, task=task, run=run)})
 
 
 @router.get("/label-matrix", response_class=Response)

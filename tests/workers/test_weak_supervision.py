@@ -84,6 +84,11 @@ def test_weak_labels_equal_an_independent_majority_vote(embedded: Stack):
     assert prediction["result"][0]["value"]["choices"][0] == \
         weak[studio[0]["data"]["external_id"]]["weak_label"]
     assert prediction["result"][0]["to_name"] == "CONTENT", "the text, not the author"
+    # the result says when the heuristics behind it changed
+    assert embedded.get(base)["stale"] is False
+    first_rule = embedded.get(f"/projects/{project}/heuristics")["data"][0]["id"]
+    assert run_to_end(embedded, project, first_rule)["status"] == "succeeded"
+    assert embedded.get(base)["stale"] is True
     parquet = pq.read_table(io.BytesIO(httpx.get(f"{embedded.api}{base}/export", params={
         "format": "parquet"}, headers=embedded.headers, timeout=60).content))
     assert parquet.num_rows == len(rows)

@@ -64,13 +64,8 @@ class WeakSupervisionJob:
         return ids
 
     def _current(self, session: Session, run: Run, task: LabelingTask) -> stats.CurrentOutputs:
-        current = stats.current_outputs(session=session, task=task)
-        chosen = run.params.get("heuristic_ids")
-        if not chosen:
-            return current
-        pairs = [(h, r) for h, r in zip(current.heuristic_ids, current.run_ids, strict=True)
-                 if h in set(chosen)]
-        return stats.CurrentOutputs([h for h, _ in pairs], [r for _, r in pairs])
+        return store.chosen_outputs(session=session, task=task,
+                                    heuristic_ids=run.params.get("heuristic_ids"))
 
     def process(self, session: Session, run: Run, item_ids: list[int],
                 heartbeat: Heartbeat) -> None:
@@ -85,7 +80,8 @@ class WeakSupervisionJob:
         chosen = run.params.get("heuristic_ids") or []
         run.metrics = metrics | {
             "heuristics": len(current.run_ids), "heuristic_ids": list(current.heuristic_ids),
-            "without_output": sorted(set(chosen) - set(current.heuristic_ids))}
+            "without_output": sorted(set(chosen) - set(current.heuristic_ids)),
+            "inputs": store.weak_supervision_inputs(session=session, current=current)}
 
     def finish(self, session: Session, run: Run) -> dict[str, Any]:
         return dict(run.metrics or {})
