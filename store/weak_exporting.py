@@ -20,7 +20,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from heuristics.aggregation.spans import RecordSpans, token_label_matrix
-from heuristics.errors import InvalidInputError
 from store import stats
 from store.exporting import BATCH, _plain
 from store.formats.readers import TagSpan, spans_to_iob2
@@ -199,12 +198,10 @@ def label_matrix_npz(*, session: Session, task: LabelingTask) -> bytes:
     records × heuristics; -1 = abstain, 0 = OUTSIDE, ``i`` = ``labels[i]``, whose first entry
     is ``OUTSIDE``), ``offsets`` (record ``r`` owns rows ``offsets[r]:offsets[r + 1]``) and
     ``tokens`` (the token texts). A heuristic votes OUTSIDE on the tokens of a record where
-    it tagged something else and abstains in records where it tagged nothing. Multi-label
-    tasks have no such matrix: a heuristic may vote several labels per record."""
-    if task.kind is TaskKind.MULTILABEL:
-        raise InvalidInputError(f"the label matrix is exported for classification and "
-                                f"extraction tasks; {task.name!r} is multilabel",
-                                field="task_id")
+    it tagged something else and abstains in records where it tagged nothing. Multi-label,
+    one binary matrix per label as Snorkel is used there: ``L`` (labels × records ×
+    heuristics; 1 = voted the label, 0 = voted other labels on the record, -1 = no vote on
+    the record)."""
     current = stats.current_outputs(session=session, task=task)
     rows = session.execute(select(Record.id, Record.external_id).where(
         Record.project_id == task.project_id).order_by(Record.id)).all()
@@ -216,6 +213,14 @@ def label_matrix_npz(*, session: Session, task: LabelingTask) -> bytes:
     if task.kind is TaskKind.CLASSIFICATION:
         arrays |= {"L": stats.label_matrix(session=session, task=task, current=current,
                                            record_ids=record_ids),
+                   "labels": np.array([label.name for label in task.labels])}
+    elif task.kind is TaskKind.MULTILABEL:
+        votes, _, _ = stats.multilabel_arrays(stats.filtered_outputs(session, current, None),
+                                              {}, task=task, current=current,
+                                              record_ids=record_ids)
+        fired = votes.any(axis=2)
+        arrays |= {"L": np.where(votes, 1, np.where(fired[:, :, None], 0, -1))
+                   .transpose(2, 0, 1).astype(np.int8),
                    "labels": np.array([label.name for label in task.labels])}
     else:
         arrays |= _token_label_matrix(session, task, current, record_ids)

@@ -178,6 +178,18 @@ def test_multilabel_weak_labels_per_label_majority(embedded: Stack):
         weak[first["data"]["external_id"]]["weak_label"]
     assert httpx.get(f"{embedded.api}{base}/export", params={"format": "conll"},
                      headers=embedded.headers).status_code == 422
+    # one binary matrix per label: 1 voted it, 0 voted another label there, -1 no vote
+    matrix = np.load(io.BytesIO(httpx.get(f"{embedded.api}{base}/label-matrix",
+                                          headers=embedded.headers, timeout=60).content))
+    assert list(matrix["labels"]) == ["promo", "link", "praise"]
+    assert list(matrix["heuristics"]) == list(rules)
+    assert matrix["L"].shape == (3, len(texts), len(rules))
+    for row, external in enumerate(matrix["record_ids"]):
+        for column, (pattern, label) in enumerate(rules.values()):
+            fired = re.search(pattern, texts[external], re.IGNORECASE) is not None
+            assert [int(matrix["L"][k, row, column]) for k in range(3)] == [
+                (1 if name == label else 0) if fired else -1
+                for name in ("promo", "link", "praise")]
 
 
 def _token_majority(tokens: list[str], rules: list[tuple[set, str]], labels: list[str], *,
