@@ -85,15 +85,21 @@ def read_heuristic(heuristic_id: int, project: ViewableProject,
 
 @router.patch("/{heuristic_id}", response_model=HeuristicPublic)
 def update_heuristic(heuristic_id: int, body: HeuristicUpdate, project: OwnedProject,
-                     session: SessionDep) -> HeuristicPublic:
+                     session: SessionDep, queue: QueueDep) -> HeuristicPublic:
+    """Rename, describe, edit the source (a new revision), or change a learner's vote
+    threshold (its votes change at once: statistics, and a weak supervision that follows
+    the task runs again) or auto-refit interval."""
     heuristic = heuristics.get_heuristic(session=session, project=project,
                                          heuristic_id=heuristic_id)
+    threshold = "min_confidence" in body.model_fields_set
     heuristics.update_heuristic(session=session, heuristic=heuristic, name=body.name,
                                 description=body.description, source=body.source,
                                 min_confidence=body.min_confidence,
                                 auto_refit_every=body.auto_refit_every,
-                                source_threshold=(body.min_confidence is None and
-                                                  "min_confidence" in body.model_fields_set))
+                                source_threshold=threshold and body.min_confidence is None)
+    if threshold:
+        for run in heuristics.weak_supervision_due(session=session, task=heuristic.task):
+            queue.enqueue_run(run.id)
     return heuristic_public(heuristic, session)
 
 

@@ -79,7 +79,15 @@ def test_learner_fits_cross_fitted_and_votes_above_its_threshold(embedded: Stack
     assert embedded.patch(path, json={"min_confidence": 0.95}).status_code == 200
     assert embedded.get(path)["vote_threshold"] == 0.95
     assert embedded.patch(path, json={"min_confidence": None}).json()["vote_threshold"] == 0.8
+    # a weak supervision that follows the task runs again when the learner's votes change
+    weak = f"/projects/{project}/tasks/{task}/weak-supervision"
+    first = embedded.post(weak, json={"method": "majority", "auto_rerun": True}).json()
+    assert embedded.wait_run(project, first["id"])["status"] == "succeeded"
     assert embedded.patch(path, json={"min_confidence": 0.95}).status_code == 200
+    runs = embedded.get(f"/projects/{project}/runs", kind="weak_supervision")["data"]
+    assert len(runs) == 2
+    assert embedded.wait_run(project, runs[0]["id"])["status"] == "succeeded"
+    assert embedded.get(weak)["stale"] is False
     [served] = embedded.get(f"/projects/{project}/tasks/{task}/stats")["data"]
     assert served["hits"] == sum(c >= 0.95 for c in confidences)
     assert embedded.get(f"/projects/{project}/runs", kind="active_learner")["count"] == 1
