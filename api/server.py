@@ -15,7 +15,7 @@ import uvicorn
 
 from api.main import create_app
 from store.auth import ensure_admin
-from store.demo import load_demo
+from store.demo import demo_embeddings, load_demo
 from store.models import User
 from store.settings import get_settings
 
@@ -33,9 +33,12 @@ def main(argv: list[str] | None = None) -> None:
                   flush=True)
         if settings.demo and not args.no_demo:
             admin = session.query(User).filter_by(is_admin=True).order_by(User.id).first()
-            for project in load_demo(session=session, owner=admin,
-                                     datasets_dir=settings.datasets_dir):
+            projects = load_demo(session=session, owner=admin,
+                                 datasets_dir=settings.datasets_dir)
+            for project in projects:
                 print(f"Demo project {project.id}: {project.name}", flush=True)
+            for run in demo_embeddings(session=session, projects=projects):
+                app.state.queue.enqueue_run(run.id)
     worker = start_embedded_worker() if settings.embedded_worker else None
     print(f"Heurist on http://{settings.host}:{settings.port}  (API docs: /docs)", flush=True)
     # uvicorn shuts down on SIGTERM, then raises it again with this handler in place: exit

@@ -16,9 +16,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from store.auth import get_or_create_user
+from store.embeddings import create_embedding
 from store.importing import import_conll, import_records
 from store.manual_labels import add_manual_label
-from store.models import Project, Record, TaskKind, User
+from store.models import EmbeddingLevel, Project, Record, Run, TaskKind, User
 from store.projects import create_project
 from store.tasks import create_task
 
@@ -99,6 +100,15 @@ def load_conll_demo(*, session: Session, owner: User, datasets_dir: Path) -> Pro
     import_conll(session=session, project=project, stream=io.BytesIO(_conll_sample(datasets_dir)),
                  text_attribute="text", task_name="ner", annotator="conll-2003")
     return project
+
+
+def demo_embeddings(*, session: Session, projects: list[Project]) -> list[Run]:
+    """Queue the embeddings the demo's learners use: record vectors of the comments, token
+    vectors of the sentences (bundled MiniLM). Returns the runs to enqueue."""
+    levels = {YOUTUBE_PROJECT: EmbeddingLevel.RECORD, CONLL_PROJECT: EmbeddingLevel.TOKEN}
+    return [create_embedding(session=session, project=project, attribute="text",
+                             level=levels[project.name])[1]
+            for project in projects if project.name in levels]
 
 
 def load_demo(*, session: Session, owner: User, datasets_dir: Path) -> list[Project]:

@@ -46,6 +46,16 @@ def test_first_start_prints_a_key_and_serves_the_demo(tmp_path):
                              headers={"Authorization": f"Bearer {key}"}).json()
         assert sorted(p["name"] for p in projects["data"]) == [
             "CoNLL-2003 NER (demo)", "YouTube spam (demo)"]
+        # the worker computes the demo's embeddings, so its learners can run at once
+        headers = {"Authorization": f"Bearer {key}"}
+        states = {}
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and set(states.values()) != {"succeeded"}:
+            time.sleep(0.5)
+            states = {e["name"]: e["state"] for p in projects["data"] for e in httpx.get(
+                f"{base}/api/v1/projects/{p['id']}/embeddings", headers=headers).json()["data"]}
+        assert states == {"text-all-MiniLM-L6-v2": "succeeded",
+                          "text-all-MiniLM-L6-v2-token": "succeeded"}
         assert httpx.get(f"{base}/api/v1/projects").status_code == 401
         assert "Heurist" in httpx.get(f"{base}/").text
         assert (tmp_path / "var" / "heurist.db").exists()
