@@ -144,14 +144,10 @@ def claim_chunk(*, session: Session, run_id: int, position: int, worker: str,
 
 def heartbeat(*, session: Session, chunk: RunChunk) -> RunStatus:
     """Mark the chunk (and its run) alive; commits; returns the run's status."""
-    now = utcnow()
-    session.execute(update(RunChunk).where(RunChunk.id == chunk.id).values(heartbeat_at=now))
-    session.execute(update(Run).where(Run.id == chunk.run_id).values(heartbeat_at=now))
-    session.commit()
-    return session.scalar(select(Run.status).where(Run.id == chunk.run_id))
+    return touch(session=session, run_id=chunk.run_id, chunk_id=chunk.id)
 
 
-def touch(*, session: Session, run_id: int, chunk_id: int | None = None) -> RunStatus | None:
+def touch(*, session: Session, run_id: int, chunk_id: int | None = None) -> RunStatus:
     """Refresh the heartbeat of a run (and of one of its chunks); commits; returns the run's
     status."""
     now = utcnow()
