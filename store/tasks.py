@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from heuristics.errors import ConflictError, InvalidInputError, NotFoundError
 from store.formats.types import AttributeType
 from store.models import Label, LabelingTask, Project, TaskKind
-from store.projects import find_attribute
+from store.projects import find_attribute, main_text_attribute
 from store.tokenization import tokenize_attribute
 
 PALETTE = ("#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed", "#0891b2", "#db2777",
@@ -161,3 +161,12 @@ def count_label_changes(*, session: Session, task: LabelingTask, n: int = 1) -> 
     """Add ``n`` labelling acts to the task's count (one atomic update; no commit)."""
     session.execute(update(LabelingTask).where(LabelingTask.id == task.id)
                     .values(label_changes=LabelingTask.label_changes + n))
+
+
+def text_attribute_name(*, session: Session, task: LabelingTask) -> str:
+    """The attribute a task's labels are about: an extraction task's target, else the
+    project's main text (:func:`store.projects.main_text_attribute`); ``"text"`` if there is
+    none."""
+    attribute = task.target_attribute if task.kind is TaskKind.EXTRACTION else \
+        main_text_attribute(session=session, project=task.project)
+    return attribute.name if attribute is not None else "text"

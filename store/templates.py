@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from store.embeddings import list_embeddings
 from store.models import EmbeddingLevel, LabelingTask, TaskKind
-from store.projects import main_text_attribute
+from store.tasks import text_attribute_name
 
 CLASSIFICATION_LF = '''import re
 
@@ -80,9 +80,7 @@ def for_task(*, session: Session, task: LabelingTask) -> list[tuple[str, str, st
     """(kind, name, source) starters: a labeling function, and a learner per embedding."""
     label = task.labels[0].name if task.labels else "LABEL"
     extraction = task.kind is TaskKind.EXTRACTION
-    main = task.target_attribute if extraction else main_text_attribute(
-        session=session, project=task.project)
-    attribute = main.name if main is not None else "text"
+    attribute = text_attribute_name(session=session, task=task)
     starters = [("labeling_function", "keyword labeling function",
                  (EXTRACTION_LF if extraction else CLASSIFICATION_LF).format(
                      keyword="check (it )?out", label=label, attribute=attribute,

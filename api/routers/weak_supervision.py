@@ -14,8 +14,7 @@ from heuristics.errors import InvalidInputError, NotFoundError
 from store import heuristics, weak_exporting
 from store.formats import writers
 from store.models import LabelingTask, TaskKind
-from store.projects import main_text_attribute
-from store.tasks import get_task
+from store.tasks import get_task, text_attribute_name
 
 router = APIRouter(prefix="/projects/{project_id}/tasks/{task_id}/weak-supervision",
                    tags=["weak supervision"])
@@ -103,9 +102,7 @@ def export_weak_labels(
         return StreamingResponse(tagged(), media_type="text/plain; charset=utf-8", headers={
             "Content-Disposition": attachment(f"{project.name}-{task.name}-weak.conll")})
     if format == "label-studio":
-        main = task.target_attribute if task.kind is TaskKind.EXTRACTION else \
-            main_text_attribute(session=session, project=project)
-        attribute = main.name if main is not None else "text"
+        attribute = text_attribute_name(session=session, task=task)
 
         def predictions() -> Iterator[bytes]:
             with sessions() as own:
