@@ -174,14 +174,13 @@ def create_weak_supervision_run(*, session: Session, task: LabelingTask, method:
     if heuristic_ids is not None and not heuristic_ids:
         raise InvalidInputError("heuristic_ids is empty: name some heuristics, or leave it out "
                                 "for every heuristic of the task", field="heuristic_ids")
-    known = {h.id: h.name for h in list_heuristics(session=session, project=task.project,
-                                                   task_id=task.id)}
-    unknown = sorted(set(heuristic_ids or ()) - set(known))
+    known = {h.id for h in list_heuristics(session=session, project=task.project,
+                                           task_id=task.id)}
+    unknown = sorted(set(heuristic_ids or ()) - known)
     if unknown:
         raise InvalidInputError(f"heuristics {unknown} do not belong to task {task.name!r}",
                                 field="heuristic_ids")
-    with_output = set(stats.current_outputs(session=session, task=task).heuristic_ids)
-    if not with_output & set(heuristic_ids or known):
+    if not chosen_outputs(session=session, task=task, heuristic_ids=heuristic_ids).run_ids:
         chosen = "the chosen heuristics" if heuristic_ids else f"task {task.name!r}"
         raise InvalidInputError(f"no heuristic of {chosen} has a successful run of its "
                                 f"current code yet: run them first", field="heuristic_ids")

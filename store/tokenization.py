@@ -60,3 +60,11 @@ def get_tokenization(*, session: Session, record_id: int,
                                        Tokenization.attribute_id == attribute.id)
         )
     return tokenization
+
+
+def stored_offsets(*, session: Session, attribute_id: int) -> dict[int, tuple[list, list]]:
+    """The stored token offsets ``(starts, ends)`` of every tokenized record of an
+    attribute, by record id."""
+    return {rid: (starts, ends) for rid, starts, ends in session.execute(
+        select(Tokenization.record_id, Tokenization.starts, Tokenization.ends).where(
+            Tokenization.attribute_id == attribute_id))}

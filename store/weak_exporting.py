@@ -26,6 +26,7 @@ from store.formats.readers import TagSpan, spans_to_iob2
 from store.formats.types import AttributeType
 from store.models import Heuristic, LabelingTask, Output, Project, Record, TaskKind, Tokenization
 from store.reference import reference_labels
+from store.tokenization import stored_offsets
 
 WHITESPACE = re.compile(r"\s")
 WeakOutput = tuple[int, float, int | None, int | None, int | None, int | None]
@@ -234,9 +235,7 @@ def _token_label_matrix(session: Session, task: LabelingTask, current: stats.Cur
     labels = [label.name for label in task.labels]
     texts = dict(session.execute(select(Record.id, Record.data).where(
         Record.project_id == task.project_id)).all())
-    offsets = {rid: (starts, ends) for rid, starts, ends in session.execute(
-        select(Tokenization.record_id, Tokenization.starts, Tokenization.ends).where(
-            Tokenization.attribute_id == task.target_attribute_id))}
+    offsets = stored_offsets(session=session, attribute_id=task.target_attribute_id)
     votes = stats.span_votes(session=session, task=task, current=current)
     nothing = [[] for _ in current.run_ids]
     records = [RecordSpans(len(offsets.get(rid, ((), ()))[0]), votes.get(rid, nothing))

@@ -23,8 +23,9 @@ from heuristics.aggregation.votes import WeightedVote
 from heuristics.errors import InvalidInputError
 from store import heuristics as store
 from store import stats
-from store.models import HeuristicStat, LabelingTask, Record, Run, TaskKind, Tokenization
+from store.models import HeuristicStat, LabelingTask, Record, Run, TaskKind
 from store.reference import reference_labels
+from store.tokenization import stored_offsets
 from workers.jobs import Heartbeat
 
 DEFAULT_PRECISION = 0.7
@@ -156,9 +157,7 @@ def _extraction(session: Session, run: Run, task: LabelingTask, current: stats.C
                 record_ids: np.ndarray) -> tuple[list[dict], dict]:
     names = [label.name for label in task.labels]
     rows_of = {rid: i for i, rid in enumerate(record_ids.tolist())}
-    offsets = {rid: (starts, ends) for rid, starts, ends in session.execute(
-        select(Tokenization.record_id, Tokenization.starts, Tokenization.ends).where(
-            Tokenization.attribute_id == task.target_attribute_id))}
+    offsets = stored_offsets(session=session, attribute_id=task.target_attribute_id)
     spans = stats.span_votes(session=session, task=task, current=current)
     voted = sorted(spans)
     records = [RecordSpans(len(offsets[rid][0]), spans[rid]) for rid in voted]
