@@ -106,8 +106,7 @@ def weak_label_types(task: LabelingTask) -> dict[str, AttributeType]:
     labels (JSON for lists), float confidences in classification tasks."""
     own = own_column_names(task.project)
     types = {a.name: a.data_type for a in task.project.attributes}
-    types |= {own[name]: AttributeType.TEXT for name in ("external_id", "weak_label",
-                                                         "confidence", "reference")}
+    types |= {own[name]: AttributeType.TEXT for name in OWN_COLUMNS}
     if task.kind is TaskKind.CLASSIFICATION:
         types[own["confidence"]] = AttributeType.FLOAT
     return types

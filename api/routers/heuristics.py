@@ -185,7 +185,8 @@ def read_outputs(heuristic_id: int, project: ViewableProject, session: SessionDe
     if run is None:
         return OutputsPublic(run_id=None, revision=None, data=[])
     labels = {label.id: label.name for label in heuristic.task.labels}
-    votes = vote_filter(heuristic, heuristics.current_revision(heuristic))
+    revision = heuristics.current_revision(heuristic)
+    votes = vote_filter(heuristic, revision)
     outputs = heuristics.outputs_of(session=session, run=run, offset=offset, limit=limit)
     target = heuristic.task.target_attribute
     texts = {rid: str(data.get(target.name) or "") for rid, data in session.execute(
@@ -196,6 +197,6 @@ def read_outputs(heuristic_id: int, project: ViewableProject, session: SessionDe
         by_record.setdefault(output.record_id, []).append(output_public(
             output, labels, texts.get(output.record_id),
             votes.accepts(output.label_id, output.confidence)))
-    return OutputsPublic(run_id=run.id, revision=heuristics.current_revision(heuristic).number,
+    return OutputsPublic(run_id=run.id, revision=revision.number,
                          data=[RecordOutputs(record_id=rid, outputs=outs)
                                for rid, outs in by_record.items()])
