@@ -332,6 +332,18 @@ def _probabilities(folder):
     return np.load(folder / "probabilities.npy")
 
 
+def _fresh_run(folder, source: str):
+    """A learner run in a fresh sandbox on the inputs of :func:`_inputs`: its result and
+    output folder."""
+    inputs, outputs = folder / "in", folder / "out"
+    inputs.mkdir(mode=0o755)
+    outputs.mkdir()
+    _inputs(inputs)
+    result = Sandbox(limits=SandboxLimits(wall_seconds=60)).run_learner(
+        source, task_kind="classification", input_dir=inputs, output_dir=outputs)
+    return result, outputs
+
+
 def test_a_spare_learner_sandbox_predicts_as_a_fresh_one(tmp_path):
     import numpy as np
 
@@ -339,12 +351,7 @@ def test_a_spare_learner_sandbox_predicts_as_a_fresh_one(tmp_path):
     first, second = sandbox.start_spare_learner(), sandbox.start_spare_learner()
     try:
         source = SPARE_LEARNER.format(hidden=str(second.input_dir))
-        fresh_in, fresh_out = tmp_path / "in", tmp_path / "out"
-        fresh_in.mkdir(mode=0o755)
-        fresh_out.mkdir()
-        _inputs(fresh_in)
-        fresh = Sandbox(limits=SandboxLimits(wall_seconds=60)).run_learner(
-            source, task_kind="classification", input_dir=fresh_in, output_dir=fresh_out)
+        fresh, fresh_out = _fresh_run(tmp_path, source)
         time.sleep(5)  # idle longer than the wall-clock limit: it counts from the hand-over
         _inputs(first.input_dir)
         warm = sandbox.run_learner(source, task_kind="classification",
@@ -391,13 +398,8 @@ class Broken(LearningClassifier):
         print("fitting on", len(embeddings))
         raise ValueError("boom in fit")
 """
-    inputs, outputs = tmp_path / "in", tmp_path / "out"
-    inputs.mkdir(mode=0o755)
-    outputs.mkdir()
-    _inputs(inputs)
     with pytest.raises(SandboxError) as error:
-        Sandbox(limits=SandboxLimits(wall_seconds=60)).run_learner(
-            source, task_kind="classification", input_dir=inputs, output_dir=outputs)
+        _fresh_run(tmp_path, source)
     assert error.value.message == "ValueError: boom in fit"
     assert error.value.row == 12
     assert error.value.logs.startswith("fitting on 15")
@@ -422,11 +424,6 @@ class MyDT(LearningClassifier):
     def predict_proba(self, embeddings):
         return self.predict_proba_model(embeddings)
 """
-    inputs, outputs = tmp_path / "in", tmp_path / "out"
-    inputs.mkdir(mode=0o755)
-    outputs.mkdir()
-    _inputs(inputs)
-    result = Sandbox(limits=SandboxLimits(wall_seconds=60)).run_learner(
-        source, task_kind="classification", input_dir=inputs, output_dir=outputs)
+    result, outputs = _fresh_run(tmp_path, source)
     assert result.summary["classes"] == ["a", "b"]
     assert _probabilities(outputs).shape == (40, 2)

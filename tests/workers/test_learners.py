@@ -46,13 +46,20 @@ def label(stack: Stack, project: int, task: int, rows: list[dict], ids: dict) ->
         assert response.status_code == 201, response.text
 
 
-def test_learner_fits_cross_fitted_and_votes_above_its_threshold(embedded: Stack):
-    embedded.start_worker()
-    project, task = embedded_youtube(embedded)
+def labelled_youtube(stack: Stack, n_labels: int) -> tuple[int, int, list[dict], dict]:
+    """The embedded YouTube project with its first ``n_labels`` comments labelled: project,
+    task, the CSV rows and record ids by comment id."""
+    project, task = embedded_youtube(stack)
     with YOUTUBE.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
-    ids = {e: rid for rid, e in external_ids(embedded, project).items()}
-    label(embedded, project, task, rows[:80], ids)
+    ids = {e: rid for rid, e in external_ids(stack, project).items()}
+    label(stack, project, task, rows[:n_labels], ids)
+    return project, task, rows, ids
+
+
+def test_learner_fits_cross_fitted_and_votes_above_its_threshold(embedded: Stack):
+    embedded.start_worker()
+    project, task, rows, ids = labelled_youtube(embedded, 80)
     created = embedded.post(f"/projects/{project}/heuristics", json={
         "task_id": task, "name": "learner", "kind": "active_learner", "source": LEARNER})
     assert created.status_code == 201, created.text
@@ -150,11 +157,7 @@ FAILING = LEARNER.replace("        self.fit_model(embeddings, labels)",
 
 def test_failed_and_cancelled_learners_stop_and_wait_for_their_user(embedded: Stack):
     embedded.start_worker()
-    project, task = embedded_youtube(embedded)
-    with YOUTUBE.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    ids = {e: rid for rid, e in external_ids(embedded, project).items()}
-    label(embedded, project, task, rows[:20], ids)
+    project, task, rows, ids = labelled_youtube(embedded, 20)
     created = {name: embedded.post(f"/projects/{project}/heuristics", json={
         "task_id": task, "name": name, "kind": "active_learner", "source": source}).json()
         for name, source in (("hanging", HANGING), ("failing", FAILING))}
