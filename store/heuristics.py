@@ -66,8 +66,10 @@ def checked_source(source: str, kind: HeuristicKind, task: LabelingTask) -> tupl
     return settings.class_name, settings.as_dict()
 
 
-def _add_revision(session: Session, heuristic: Heuristic, source: str) -> HeuristicRevision:
-    entry, settings = checked_source(source, heuristic.kind, heuristic.task)
+def _add_revision(session: Session, heuristic: Heuristic, source: str,
+                  checked: tuple[str, dict]) -> HeuristicRevision:
+    """A new revision of ``source``, whose :func:`checked_source` result is ``checked``."""
+    entry, settings = checked
     revision = HeuristicRevision(number=len(heuristic.revisions) + 1, source=source,
                                  function_name=entry, settings=settings)
     heuristic.revisions.append(revision)
@@ -80,14 +82,14 @@ def create_heuristic(*, session: Session, task: LabelingTask, name: str, source:
                      kind: HeuristicKind = HeuristicKind.LABELING_FUNCTION) -> Heuristic:
     """A heuristic with its first revision; the source is checked (syntax, function). Commits."""
     _check_name_free(session, task, name)
-    checked_source(source, kind, task)
+    checked = checked_source(source, kind, task)
     heuristic = Heuristic(project_id=task.project_id, task=task, kind=kind, name=name,
                           description=description,
                           auto_refit_every=DEFAULT_REFIT_EVERY
                           if kind is HeuristicKind.ACTIVE_LEARNER else None)
     session.add(heuristic)
     session.flush()
-    _add_revision(session, heuristic, source)
+    _add_revision(session, heuristic, source, checked)
     session.commit()
     return heuristic
 
@@ -116,7 +118,8 @@ def update_heuristic(*, session: Session, heuristic: Heuristic, name: str | None
     if description is not None:
         heuristic.description = description
     if source is not None and source != current_revision(heuristic).source:
-        _add_revision(session, heuristic, source)
+        _add_revision(session, heuristic, source,
+                      checked_source(source, heuristic.kind, heuristic.task))
         stats.recompute(session=session, task=heuristic.task)
     session.commit()
     return heuristic
