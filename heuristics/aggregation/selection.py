@@ -18,6 +18,7 @@ import numpy as np
 
 from heuristics.aggregation.label_model import LabelModel
 from heuristics.aggregation.votes import MajorityVote, WeightedVote
+from heuristics.evaluation import classification_stats
 
 METHODS = ("majority", "weighted", "label_model")
 
@@ -66,19 +67,19 @@ def choose_method(label_matrix: np.ndarray, reference: np.ndarray, *, n_labels: 
 
 
 def held_out_precisions(label_matrix: np.ndarray, reference: np.ndarray,
-                        rows: np.ndarray) -> np.ndarray:
+                        rows: np.ndarray, *, n_labels: int) -> np.ndarray:
     """Per heuristic, the share of its votes on ``rows`` (a boolean mask of records with a
-    reference) that are right, with one right and one wrong pseudo-vote (0.5 without votes).
+    reference) that are right, as the statistics count them
+    (:func:`heuristics.evaluation.classification_stats`), with one right and one wrong
+    pseudo-vote (0.5 without votes).
 
     >>> held_out_precisions(np.array([[0, 1], [0, -1], [1, 1]]), np.array([0, 0, 1]),
-    ...                     np.array([True, True, True]))
+    ...                     np.array([True, True, True]), n_labels=2)
     array([0.8, 0.5])
     """
-    votes = label_matrix[rows]
-    truth = reference[rows][:, None]
-    voted = votes >= 0
-    right = (votes == truth) & voted
-    return (right.sum(axis=0) + 1) / (voted.sum(axis=0) + 2)
+    counts = classification_stats(label_matrix[rows], reference[rows], n_labels=n_labels)
+    right = counts.tp.sum(axis=1)
+    return (right + 1) / (right + counts.fp.sum(axis=1) + 2)
 
 
 def _cross_fitted_weighted_vote(label_matrix: np.ndarray, reference: np.ndarray,
@@ -89,7 +90,8 @@ def _cross_fitted_weighted_vote(label_matrix: np.ndarray, reference: np.ndarray,
     half = np.zeros(len(label_matrix), dtype=bool)
     half[np.flatnonzero(covered)[1::2]] = True
     for test in (covered & half, covered & ~half):
-        weights = held_out_precisions(label_matrix, reference, covered & ~test)
+        weights = held_out_precisions(label_matrix, reference, covered & ~test,
+                                      n_labels=n_labels)
         vote = WeightedVote(n_labels, weights, weighting="log_odds")
         predicted[test] = vote.predict_proba(label_matrix[test]).argmax(axis=1)
     return predicted
