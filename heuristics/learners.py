@@ -67,6 +67,7 @@ from heuristics.sequence.base import OUTSIDE, check_embeddings
 __all__ = [
     "MAX_FOLDS",
     "FitParams",
+    "FitStep",
     "HeldOutMetrics",
     "HeldOutSpanMetrics",
     "InferenceParams",
@@ -75,6 +76,7 @@ __all__ = [
     "LearningClassifier",
     "LearningExtractor",
     "NotEnoughLabels",
+    "OnFitStep",
     "SpanPredictions",
     "TokenSpan",
     "cross_fit_predict",
@@ -727,6 +729,40 @@ class HeldOutMetrics:
     labels: tuple[LabelMetrics, ...]
 
 
+class FitStep(NamedTuple):
+    """One model of a cross-fitted run, reported once it has predicted its records.
+
+    Examples
+    --------
+    >>> FitStep(done=1, total=3, n_folds=2, fold=0, trained_on=40, predicted=40).describe()
+    'model 1 of 3 (fold 1 of 2 held out): fitted on 40 labelled records, predicted 40'
+    >>> FitStep(done=3, total=3, n_folds=2, fold=None, trained_on=80, predicted=920).describe()
+    'model 3 of 3: fitted on all 80 labelled records, predicted the 920 unlabelled'
+    """
+
+    done: int
+    """Models fitted so far, this one included."""
+    total: int
+    """Models the run fits: one per fold, one more if some records are unlabelled."""
+    n_folds: int
+    fold: int | None
+    """The fold this model held out; None for the model of the unlabelled records."""
+    trained_on: int
+    predicted: int
+
+    def describe(self) -> str:
+        if self.fold is None:
+            return (f"model {self.done} of {self.total}: fitted on all {self.trained_on:,} "
+                    f"labelled records, predicted the {self.predicted:,} unlabelled")
+        return (f"model {self.done} of {self.total} (fold {self.fold + 1} of {self.n_folds} "
+                f"held out): fitted on {self.trained_on:,} labelled records, predicted "
+                f"{self.predicted:,}")
+
+
+OnFitStep = Callable[[FitStep], None]
+"""Called after each model of a cross-fitted run (e.g. to report progress)."""
+
+
 @dataclass(frozen=True)
 class LearnerPredictions:
     """A classification learner's probabilities for every record of a project.
@@ -913,7 +949,8 @@ def _check_reference(labels: Sequence[Any], n_records: int) -> list[str | None]:
 
 
 def cross_fit_predict(
-    learner_cls: type, X: np.ndarray, labels: Sequence[str | None], *, seed: int = 0
+    learner_cls: type, X: np.ndarray, labels: Sequence[str | None], *, seed: int = 0,
+    on_step: OnFitStep | None = None,
 ) -> LearnerPredictions:
     """Fit a classification learner on the labelled records and predict every record honestly.
 
@@ -941,6 +978,8 @@ def cross_fit_predict(
         Each record's reference label name, or None where it has none.
     seed : int, default 0
         Seed of the fold assignment.
+    on_step : callable, optional
+        Called with a :class:`FitStep` after each model has predicted its records.
 
     Returns
     -------
@@ -990,16 +1029,20 @@ def cross_fit_predict(
     n_folds, splits = _split(names, n_folds=params.n_folds, seed=seed)
     probabilities = np.zeros((len(X), len(classes)))
     folds = np.full(len(X), -1, dtype=int)
+    unlabelled = np.flatnonzero(np.fromiter((name is None for name in reference), dtype=bool,
+                                            count=len(reference)))
+    report = _step_reporter(on_step, n_folds=n_folds, extra=len(unlabelled) > 0)
     for fold, (train, test) in enumerate(splits):
         learner = learner_cls()
         learner.fit(X[labelled[train]], [names[i] for i in train])
         probabilities[labelled[test]] = _class_probabilities(learner, X[labelled[test]], classes)
         folds[labelled[test]] = fold
-    unlabelled = np.flatnonzero(folds < 0)
+        report(fold, len(train), len(test))
     if len(unlabelled):
         learner = learner_cls()
         learner.fit(X[labelled], names)
         probabilities[unlabelled] = _class_probabilities(learner, X[unlabelled], classes)
+        report(None, len(labelled), len(unlabelled))
     position = {label: k for k, label in enumerate(classes)}
     truth = np.fromiter((position[name] for name in names), dtype=np.int64, count=len(names))
     predicted = probabilities[labelled].argmax(axis=1)
@@ -1020,6 +1063,21 @@ def cross_fit_predict(
         n_labelled=len(labelled),
         held_out=HeldOutMetrics(accuracy=accuracy, labels=per_label),
     )
+
+
+def _step_reporter(on_step: OnFitStep | None, *, n_folds: int, extra: bool
+                   ) -> Callable[[int | None, int, int], None]:
+    """A function to call after each model: it numbers the steps and calls ``on_step``."""
+    total, done = n_folds + int(extra), 0
+
+    def report(fold: int | None, trained_on: int, predicted: int) -> None:
+        nonlocal done
+        done += 1
+        if on_step is not None:
+            on_step(FitStep(done=done, total=total, n_folds=n_folds, fold=fold,
+                            trained_on=trained_on, predicted=predicted))
+
+    return report
 
 
 def votes_from_probabilities(
@@ -1220,6 +1278,7 @@ def cross_fit_predict_spans(
     *,
     tokens: Sequence[Sequence[str]] | None = None,
     seed: int = 0,
+    on_step: OnFitStep | None = None,
 ) -> SpanPredictions:
     """Fit an extraction learner on the labelled records and predict every record honestly.
 
@@ -1243,6 +1302,8 @@ def cross_fit_predict_spans(
         ``predict_proba`` where they declare a ``tokens`` parameter.
     seed : int, default 0
         Seed of the fold assignment.
+    on_step : callable, optional
+        Called with a :class:`FitStep` after each model has predicted its records.
 
     Returns
     -------
@@ -1303,12 +1364,15 @@ def cross_fit_predict_spans(
         for i, record_names, record_values in zip(test, names, values, strict=True):
             predicted[i], confidences[i] = record_names, record_values
 
+    unlabelled = [i for i, names in enumerate(reference) if names is None]
+    report = _step_reporter(on_step, n_folds=n_folds, extra=bool(unlabelled))
     for fold, (train, test) in enumerate(splits):
         fit_and_predict([labelled[i] for i in train], [labelled[i] for i in test])
         folds[[labelled[i] for i in test]] = fold
-    unlabelled = [i for i, names in enumerate(reference) if names is None]
+        report(fold, len(train), len(test))
     if unlabelled:
         fit_and_predict(labelled, unlabelled)
+        report(None, len(labelled), len(unlabelled))
     return SpanPredictions(
         labels=predicted,
         confidences=confidences,

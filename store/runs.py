@@ -174,13 +174,31 @@ def finish_chunk(*, session: Session, chunk: RunChunk, status: RunStatus,
     chunk.finished_at = utcnow()
     session.flush()
     run = session.get(Run, chunk.run_id)
-    done = session.scalar(select(func.coalesce(func.sum(RunChunk.size), 0)).where(
-        RunChunk.run_id == run.id, RunChunk.status == RunStatus.SUCCEEDED))
+    done = _done_items(session, run.id)
     run.done_items = done
     run.progress = done / run.total_items if run.total_items else 1.0
     _announce(session, run, "run.progress")
     session.commit()
     return run
+
+
+def report_progress(*, session: Session, chunk: RunChunk, share: float | None = None,
+                    stage: str | None = None) -> None:
+    """Record how far a running chunk is: ``share`` of it done (the run's progress counts its
+    finished chunks and this share, and never goes back) and ``stage``, a line for the run's
+    logs; announced to the project's clients (no commit)."""
+    run = session.get(Run, chunk.run_id)
+    if stage:
+        append_log(session=session, run_id=run.id, text=f"{utcnow():%H:%M:%S} {stage}\n")
+    if share is not None and run.total_items:
+        done = _done_items(session, run.id) + min(max(share, 0.0), 1.0) * chunk.size
+        run.progress = max(run.progress or 0.0, min(done / run.total_items, 1.0))
+    _announce(session, run, "run.progress")
+
+
+def _done_items(session: Session, run_id: int) -> int:
+    return session.scalar(select(func.coalesce(func.sum(RunChunk.size), 0)).where(
+        RunChunk.run_id == run_id, RunChunk.status == RunStatus.SUCCEEDED))
 
 
 def release_chunk(*, session: Session, chunk: RunChunk, error: str) -> bool:

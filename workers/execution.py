@@ -119,8 +119,11 @@ class _ChunkHeartbeat:
     def __init__(self, session: Session, chunk: RunChunk, cancelled: threading.Event) -> None:
         self.session, self.chunk, self.cancelled = session, chunk, cancelled
 
-    def __call__(self) -> None:
+    def __call__(self, progress: float | None = None, stage: str | None = None) -> None:
         self.session.flush()
+        if progress is not None or stage:
+            runs.report_progress(session=self.session, chunk=self.chunk, share=progress,
+                                 stage=stage)
         if runs.heartbeat(session=self.session, chunk=self.chunk) is RunStatus.CANCELLED:
             self.cancelled.set()
         if self.cancelled.is_set():

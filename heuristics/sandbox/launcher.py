@@ -93,6 +93,9 @@ class SandboxResult:
 
 
 ResultsCallback = Callable[[list[tuple[int, Any]], list[RecordError]], None]
+ProgressCallback = Callable[[float, str, str], None]
+"""Called during a learner run with the share of its models fitted, a line saying which, and
+what the user's code printed since the last call."""
 
 
 def _site_packages() -> str:
@@ -233,7 +236,8 @@ class Sandbox:
 
     def run_learner(self, source: str, *, task_kind: str, input_dir: Path,
                     output_dir: Path, spare: SpareLearner | None = None,
-                    stop: threading.Event | None = None) -> SandboxResult:
+                    stop: threading.Event | None = None,
+                    on_progress: ProgressCallback | None = None) -> SandboxResult:
         """Fit the learner class defined in ``source`` on the arrays in ``input_dir``.
 
         The runner reads ``input_dir`` (read-only) and writes its predictions into
@@ -241,7 +245,8 @@ class Sandbox:
         user's line when fitting fails. With a ``spare`` (see :meth:`start_spare_learner`)
         the directories must be the spare's; it is used up, or replaced by a fresh process
         if it died while waiting. Setting ``stop`` kills the sandbox within 0.2 s
-        (SandboxError "user code was cancelled").
+        (SandboxError "user code was cancelled"). ``on_progress`` is called after each
+        fitted model, with what the code printed meanwhile (then not kept in the result).
         """
         inside = self.isolation == "bwrap"
         output_dir.chmod(0o777)
@@ -255,7 +260,7 @@ class Sandbox:
                 raise ValueError("a spare sandbox serves its own input and output folders")
             started = spare.take()
         return self._execute(setup, [], batch_size=1, on_results=None, binds=binds,
-                             started=started, stop=stop)
+                             started=started, stop=stop, on_progress=on_progress)
 
     def start_spare_learner(self) -> SpareLearner:
         """A sandbox process for the next learner run, started now: it imports scikit-learn
@@ -300,12 +305,14 @@ class Sandbox:
                  batch_size: int, on_results: ResultsCallback | None,
                  binds: Sequence[tuple[str, str, bool]] = (),
                  started: tuple[subprocess.Popen, int] | None = None,
-                 stop: threading.Event | None = None) -> SandboxResult:
+                 stop: threading.Event | None = None,
+                 on_progress: ProgressCallback | None = None) -> SandboxResult:
         begun = time.monotonic()
         process, status_read = started or self._spawn(binds)
         execution = _Execution(process, status_read, self.limits, stop)
         try:
-            result = execution.run(setup, records, batch_size=batch_size, on_results=on_results)
+            result = execution.run(setup, records, batch_size=batch_size, on_results=on_results,
+                                   on_progress=on_progress)
         finally:
             execution.close()
         result.seconds = time.monotonic() - begun
@@ -450,7 +457,8 @@ class _Execution:
                 stdin.close()
 
     def run(self, setup: dict[str, Any], records: Iterable[Mapping[str, Any]], *,
-            batch_size: int, on_results: ResultsCallback | None) -> SandboxResult:
+            batch_size: int, on_results: ResultsCallback | None,
+            on_progress: ProgressCallback | None = None) -> SandboxResult:
         feeder = threading.Thread(target=self._feed, args=(setup, records, batch_size),
                                   daemon=True)
         feeder.start()
@@ -478,6 +486,13 @@ class _Execution:
                     result.summary = {k: v for k, v in frame.items()
                                       if k not in ("type", "logs", "logs_truncated")}
                     logs.append(frame["logs"])
+                    continue
+                if frame["type"] == "progress":
+                    if on_progress is None:
+                        logs.append(frame["logs"])
+                    else:
+                        on_progress(frame["done"] / frame["total"], frame["stage"],
+                                    frame["logs"])
                     continue
                 if frame["type"] == "stopped":
                     self.current = frame["index"]

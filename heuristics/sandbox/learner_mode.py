@@ -10,6 +10,7 @@ Output folder: ``probabilities.npy`` and ``classes.json`` (classification), or
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,9 @@ def _plain(value: Any) -> Any:
 
 
 def run_learner(namespace: dict[str, Any], *, task_kind: str, input_dir: str,
-                output_dir: str) -> dict[str, Any]:
+                output_dir: str, on_step: Callable[[Any], None] | None = None
+                ) -> dict[str, Any]:
+    """Fit and predict; ``on_step`` gets each :class:`heuristics.learners.FitStep`."""
     from heuristics import learners
 
     learner_cls = learners.find_learner_class(namespace)
@@ -50,13 +53,14 @@ def run_learner(namespace: dict[str, Any], *, task_kind: str, input_dir: str,
         words = source / "tokens.json"
         predictions = learners.cross_fit_predict_spans(
             learner_cls, per_record, labels,
-            tokens=json.loads(words.read_text()) if words.exists() else None)
+            tokens=json.loads(words.read_text()) if words.exists() else None, on_step=on_step)
         (target / "token_labels.json").write_text(json.dumps(predictions.labels))
         (target / "token_confidences.json").write_text(
             json.dumps(_plain(predictions.confidences)))
         classes = None
     else:
-        predictions = learners.cross_fit_predict(learner_cls, embeddings, labels)
+        predictions = learners.cross_fit_predict(learner_cls, embeddings, labels,
+                                                 on_step=on_step)
         np.save(target / "probabilities.npy", predictions.probabilities.astype(np.float32))
         classes = list(predictions.classes)
     return {"classes": classes, "metrics": _plain(predictions.held_out),

@@ -219,9 +219,15 @@ def fit_learner(setup: dict[str, Any], channel_out, logs: LogCapture) -> int:
         name: getattr(learners, name) for name in ("LearningClassifier", "LearningExtractor",
                                                    "params_fit", "params_inference")}}
     exec(compile(setup["source"], SOURCE_NAME, "exec"), namespace)  # noqa: S102
+
+    def report(step) -> None:
+        write_frame(channel_out, {"type": "progress", "done": step.done, "total": step.total,
+                                  "stage": step.describe(), "logs": logs.take()})
+
     try:
         summary = run_learner(namespace, task_kind=setup["task_kind"],
-                              input_dir=setup["input_dir"], output_dir=setup["output_dir"])
+                              input_dir=setup["input_dir"], output_dir=setup["output_dir"],
+                              on_step=report)
     except BaseException as error:  # noqa: BLE001 - reported, never raised
         write_frame(channel_out, {"type": "fatal", "stage": "run", **describe(error),
                                   "logs": logs.take()})

@@ -276,8 +276,16 @@ class Memoriser(LearningClassifier):
 
 def test_no_labelled_record_is_predicted_by_a_model_that_saw_it(comments) -> None:
     X, truth = comments
-    predictions = cross_fit_predict(Memoriser, X, with_unlabelled(truth, 30))
+    steps = []
+    predictions = cross_fit_predict(Memoriser, X, with_unlabelled(truth, 30),
+                                    on_step=steps.append)
     assert predictions.n_folds == 5
+    # each model is reported once it has predicted: five folds, then the unlabelled records
+    assert [(s.done, s.total, s.fold) for s in steps] == [
+        (1, 6, 0), (2, 6, 1), (3, 6, 2), (4, 6, 3), (5, 6, 4), (6, 6, None)]
+    assert sum(s.predicted for s in steps) == len(X)
+    assert all(s.trained_on + s.predicted == 270 for s in steps[:5])
+    assert (steps[-1].trained_on, steps[-1].predicted) == (270, 30)
     np.testing.assert_allclose(predictions.probabilities, 0.5)
     assert predictions.held_out.accuracy == pytest.approx(truth.count("ham") / 300, abs=0.1)
 
@@ -305,8 +313,11 @@ def test_span_cross_fitting_holds_records_out() -> None:
         ["PER", "PER", "OUTSIDE"],
         None,
     ]
-    result = cross_fit_predict_spans(TokenMemoriser, embeddings, labels)
+    steps = []
+    result = cross_fit_predict_spans(TokenMemoriser, embeddings, labels, on_step=steps.append)
     assert result.n_folds == 2 and result.n_labelled == 4
+    assert [(s.done, s.total, s.fold, s.trained_on, s.predicted) for s in steps] == [
+        (1, 3, 0, 2, 2), (2, 3, 1, 2, 2), (3, 3, None, 4, 2)]
     assert all(label == "OUTSIDE" for record in result.labels for label in record)
     assert [len(record) for record in result.labels] == [3, 2, 4, 1, 3, 2]
     assert result.folds.tolist()[3] == -1 and min(result.folds[[0, 1, 2, 4]]) >= 0

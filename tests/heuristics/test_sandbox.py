@@ -332,7 +332,7 @@ def _probabilities(folder):
     return np.load(folder / "probabilities.npy")
 
 
-def _fresh_run(folder, source: str):
+def _fresh_run(folder, source: str, on_progress=None):
     """A learner run in a fresh sandbox on the inputs of :func:`_inputs`: its result and
     output folder."""
     inputs, outputs = folder / "in", folder / "out"
@@ -340,8 +340,41 @@ def _fresh_run(folder, source: str):
     outputs.mkdir()
     _inputs(inputs)
     result = Sandbox(limits=SandboxLimits(wall_seconds=60)).run_learner(
-        source, task_kind="classification", input_dir=inputs, output_dir=outputs)
+        source, task_kind="classification", input_dir=inputs, output_dir=outputs,
+        on_progress=on_progress)
     return result, outputs
+
+
+PRINTING_LEARNER = """
+from sklearn.linear_model import LogisticRegression
+
+class Chatty(LearningClassifier):
+    def __init__(self):
+        self.model = LogisticRegression()
+
+    @params_fit(embedding_name="e", train_test_split=0.5)
+    def fit(self, embeddings, labels):
+        print("fitting on", len(embeddings))
+        self.fit_model(embeddings, labels)
+"""
+
+
+def test_a_learner_reports_each_model_with_what_it_printed(tmp_path):
+    reports = []
+    result, _ = _fresh_run(tmp_path, PRINTING_LEARNER,
+                           on_progress=lambda *report: reports.append(report))
+    assert reports == [
+        (1 / 3, "model 1 of 3 (fold 1 of 2 held out): fitted on 15 labelled records, "
+                "predicted 15", "fitting on 15\n"),
+        (2 / 3, "model 2 of 3 (fold 2 of 2 held out): fitted on 15 labelled records, "
+                "predicted 15", "fitting on 15\n"),
+        (1.0, "model 3 of 3: fitted on all 30 labelled records, predicted the 10 unlabelled",
+         "fitting on 30\n")]
+    assert result.logs == "", "what was reported is not repeated"
+    # without a listener the printed lines stay in the result
+    (tmp_path / "quiet").mkdir()
+    quiet, _ = _fresh_run(tmp_path / "quiet", PRINTING_LEARNER)
+    assert quiet.logs == "fitting on 15\nfitting on 15\nfitting on 30\n"
 
 
 def test_a_spare_learner_sandbox_predicts_as_a_fresh_one(tmp_path):

@@ -10,6 +10,7 @@ import pytest
 from tests.conftest import DATASETS
 from tests.workers.conftest import Stack
 from tests.workers.test_labeling_functions import external_ids, run_to_end, youtube_project
+from tests.workers.test_runs import events_until
 
 YOUTUBE = DATASETS / "youtube" / "Youtube01-Psy.csv"
 LEARNER = '''
@@ -71,6 +72,17 @@ def test_learner_fits_cross_fitted_and_votes_above_its_threshold(embedded: Stack
     held_out = run["metrics"]["held_out"]
     assert run["metrics"]["n_labelled"] == 80 and 0.7 < held_out["accuracy"] < 1.0
     assert run["metrics"]["n_folds"] == 2
+    # progress moved with each of the three models (two folds, then all labels)
+    mine = [(t, p) for t, p in events_until(embedded, project, run["id"])
+            if p.get("id") == run["id"]]
+    progress = [p["progress"] for t, p in mine if t == "run.progress"]
+    assert progress == pytest.approx([0.1, 0.1 + 0.8 / 3, 0.1 + 1.6 / 3, 0.9, 1.0])
+    logs = embedded.get(f"/projects/{project}/runs/{run['id']}")["logs"]
+    assert f"inputs ready: {len(rows)} records, 80 labelled" in logs
+    assert "model 1 of 3 (fold 1 of 2 held out): fitted on 40 labelled records, " \
+           "predicted 40" in logs
+    assert f"model 3 of 3: fitted on all 80 labelled records, predicted the " \
+           f"{len(rows) - 80} unlabelled" in logs
     outputs = embedded.get(f"/projects/{project}/heuristics/{learner['id']}/outputs",
                            limit=5000)["data"]
     assert len(outputs) == len(rows)
@@ -246,6 +258,9 @@ def test_extractor_learns_spans_from_conll_labels(embedded: Stack):
     # the import reviews every sentence: those without entities are labelled "nothing here"
     assert run["metrics"]["n_labelled"] == 120
     assert 0.2 < run["metrics"]["held_out"]["f1"] <= 1.0
+    folds = run["metrics"]["n_folds"]
+    logs = embedded.get(f"/projects/{project}/runs/{run['id']}")["logs"]
+    assert f"model {folds} of {folds} (fold {folds} of {folds} held out): fitted on " in logs
     outputs = embedded.get(f"/projects/{project}/heuristics/{learner.json()['id']}/outputs",
                            limit=5000)["data"]
     spans = [o for row in outputs for o in row["outputs"]]

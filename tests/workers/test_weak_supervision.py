@@ -11,6 +11,7 @@ import time
 import httpx
 import numpy as np
 import pyarrow.parquet as pq
+import pytest
 
 from store.demo import first_sentences
 from store.formats.readers import iob_to_spans, read_conll
@@ -23,6 +24,7 @@ from tests.workers.test_labeling_functions import (
     save,
     youtube_project,
 )
+from tests.workers.test_runs import events_until
 
 RULES = {
     "check_out": (r"check (it |this )?out|subscribe", "spam"),
@@ -102,6 +104,16 @@ def test_weak_labels_equal_an_independent_majority_vote(embedded: Stack):
     assert auto["metrics"]["method"] in ("majority", "weighted", "label_model")
     assert set(auto["metrics"]["agreement_by_method"]) == {"majority", "weighted",
                                                            "label_model"}
+    # the run said how far it was while it worked, and what auto chose
+    mine = [(t, p) for t, p in events_until(embedded, project, auto["id"])
+            if p.get("id") == auto["id"]]
+    assert [p["progress"] for t, p in mine if t == "run.progress"] == pytest.approx(
+        [0.05, 0.4, 0.8, 1.0])
+    logs = embedded.get(f"/projects/{project}/runs/{auto['id']}")["logs"]
+    assert f"merging the votes of 3 heuristics over {len(rows)} records" in logs
+    chosen = auto["metrics"]["method"]
+    assert f"auto chose {chosen} (agreement with the reference labels: majority " in logs
+    assert f"{chosen}: {auto['metrics']['weakly_labelled']} weak labels" in logs
 
 
 def test_weak_supervision_needs_heuristic_outputs(embedded: Stack):

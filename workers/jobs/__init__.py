@@ -14,11 +14,15 @@ from store.models import Run
 class Heartbeat(Protocol):
     """Given to :meth:`Job.process`: call it between batches (it raises ``RunCancelled`` when
     the run was cancelled); ``cancelled`` is set from a side thread as soon as a
-    cancellation is seen, for work that blocks (a sandbox run)."""
+    cancellation is seen, for work that blocks (a sandbox run).
+
+    A chunk that works in stages says how far it is: ``progress`` is the share of the chunk
+    done (0..1, it never goes back), ``stage`` a line for the run's logs; both reach the
+    project's clients at once (event ``run.progress``). Commits what the session holds."""
 
     cancelled: threading.Event
 
-    def __call__(self) -> None: ...
+    def __call__(self, progress: float | None = None, stage: str | None = None) -> None: ...
 
 
 class Job(Protocol):

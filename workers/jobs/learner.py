@@ -43,6 +43,9 @@ from workers.jobs import Heartbeat
 from workers.jobs.labeling_function import refresh_statistics, sandbox_for
 
 OUTSIDE = "OUTSIDE"
+INPUTS_READY, MODELS_FITTED = 0.1, 0.9
+"""The run's progress once its inputs are written for the sandbox, and once every model is
+fitted; the models share the span between (the outputs are written after)."""
 
 
 def _embedding(session: Session, run: Run, revision: HeuristicRevision,
@@ -174,10 +177,21 @@ class LearnerJob:
             (source / "labels.json").write_text(json.dumps(labels))
             for path in (source, *source.iterdir()):
                 path.chmod(0o755 if path.is_dir() else 0o644)
+            heartbeat(progress=INPUTS_READY, stage=(
+                f"inputs ready: {len(item_ids):,} records, {len(references):,} labelled, "
+                f"vectors of {embedding.name!r}"))
+
+            def fitted(share: float, stage: str, printed: str) -> None:
+                if printed:
+                    append_log(session=session, run_id=run.id, text=printed)
+                heartbeat(progress=INPUTS_READY + (MODELS_FITTED - INPUTS_READY) * share,
+                          stage=stage)
+
             try:
                 result = sandbox_for(settings()).run_learner(
                     revision.source, task_kind=task.kind.value, input_dir=source,
-                    output_dir=target, spare=spare, stop=heartbeat.cancelled)
+                    output_dir=target, spare=spare, stop=heartbeat.cancelled,
+                    on_progress=fitted)
             finally:
                 heartbeat()  # a cancelled run ends as cancelled, not as a sandbox error
             if result.logs:

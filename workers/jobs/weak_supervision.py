@@ -75,8 +75,11 @@ class WeakSupervisionJob:
         record_ids = np.asarray(item_ids, dtype=np.int64)
         aggregate = {TaskKind.CLASSIFICATION: _classification, TaskKind.MULTILABEL: _multilabel,
                      TaskKind.EXTRACTION: _extraction}[task.kind]
-        rows, metrics = aggregate(session, run, task, current, record_ids)
-        heartbeat()
+        heartbeat(progress=0.05, stage=f"merging the votes of {len(current.run_ids)} "
+                                       f"heuristics over {len(item_ids):,} records")
+        rows, metrics = aggregate(session, run, task, current, record_ids, heartbeat)
+        what = "spans" if task.kind is TaskKind.EXTRACTION else "labels"
+        heartbeat(progress=0.8, stage=f"{metrics['method']}: {len(rows):,} weak {what}")
         store.replace_outputs(session=session, run_id=run.id, record_ids=item_ids, rows=rows)
         chosen = run.params.get("heuristic_ids") or []
         run.metrics = metrics | {
@@ -94,9 +97,22 @@ class WeakSupervisionJob:
         return []
 
 
+def _chosen(method: str, agreement: dict[str, float | None]) -> str:
+    """The log line of ``auto``'s choice.
+
+    >>> _chosen("weighted", {"majority": 0.5, "weighted": 0.75})
+    'auto chose weighted (agreement with the reference labels: majority 0.500, weighted 0.750)'
+    """
+    if not agreement:
+        return f"auto chose {method} (too few reference labels to compare methods)"
+    scores = ", ".join(f"{name} {'-' if score is None else format(score, '.3f')}"
+                       for name, score in agreement.items())
+    return f"auto chose {method} (agreement with the reference labels: {scores})"
+
+
 def _classification(session: Session, run: Run, task: LabelingTask,
-                    current: stats.CurrentOutputs, record_ids: np.ndarray
-                    ) -> tuple[list[dict], dict]:
+                    current: stats.CurrentOutputs, record_ids: np.ndarray,
+                    heartbeat: Heartbeat) -> tuple[list[dict], dict]:
     matrix = stats.label_matrix(session=session, task=task, current=current,
                                 record_ids=record_ids)
     names = [label.name for label in task.labels]
@@ -111,6 +127,7 @@ def _classification(session: Session, run: Run, task: LabelingTask,
                            min_reference=MIN_REFERENCE)
     if method == "auto":
         method = choice.method
+        heartbeat(progress=0.4, stage=_chosen(choice.method, choice.agreement))
     model = make_model(method, n_labels=len(names), weights=weights).fit(matrix)
     probabilities = model.predict_proba(matrix)
     predicted = probabilities.argmax(axis=1)
@@ -125,7 +142,7 @@ def _classification(session: Session, run: Run, task: LabelingTask,
 
 
 def _multilabel(session: Session, run: Run, task: LabelingTask, current: stats.CurrentOutputs,
-                record_ids: np.ndarray) -> tuple[list[dict], dict]:
+                record_ids: np.ndarray, heartbeat: Heartbeat) -> tuple[list[dict], dict]:
     names = [label.name for label in task.labels]
     votes, reference, has_reference = stats.multilabel_arrays(
         stats.filtered_outputs(session, current, None),
@@ -144,6 +161,7 @@ def _multilabel(session: Session, run: Run, task: LabelingTask, current: stats.C
             choice = best_method(MULTILABEL_METHODS, lambda m: multilabel_agreement(
                 present(m).present, reference, has_reference, names)["micro_f1"] or 0.0)
             method, agreement = choice.method, choice.agreement
+        heartbeat(progress=0.4, stage=_chosen(method, agreement))
     result = present(method, run.params.get("min_confidence", 0.0))
     label_ids = [label.id for label in task.labels]
     rows = [{"record_id": int(record_ids[i]), "label_id": label_ids[k],
@@ -154,7 +172,7 @@ def _multilabel(session: Session, run: Run, task: LabelingTask, current: stats.C
 
 
 def _extraction(session: Session, run: Run, task: LabelingTask, current: stats.CurrentOutputs,
-                record_ids: np.ndarray) -> tuple[list[dict], dict]:
+                record_ids: np.ndarray, heartbeat: Heartbeat) -> tuple[list[dict], dict]:
     names = [label.name for label in task.labels]
     rows_of = {rid: i for i, rid in enumerate(record_ids.tolist())}
     offsets = stored_offsets(session=session, attribute_id=task.target_attribute_id)
@@ -189,6 +207,7 @@ def _extraction(session: Session, run: Run, task: LabelingTask, current: stats.C
         if sum(bool(spans.get(int(record_ids[row]))) for row in reference) >= MIN_REFERENCE:
             choice = best_method(METHODS, lambda m: agreement_of(aggregate(m))["micro_f1"])
             method, agreement = choice.method, choice.agreement
+        heartbeat(progress=0.4, stage=_chosen(method, agreement))
     weak = aggregate(method, run.params.get("min_confidence", 0.0))
     label_ids = [label.id for label in task.labels]
     rows = [{"record_id": int(rid), "label_id": label_ids[label], "confidence": float(confidence),
