@@ -1020,8 +1020,9 @@ def cross_fit_predict(
     params = fit_params(learner_cls)
     X = _check_matrix(X)
     reference = _check_reference(labels, len(X))
-    labelled = np.flatnonzero(np.fromiter((name is not None for name in reference),
-                                          dtype=bool, count=len(reference)))
+    has_label = np.fromiter((name is not None for name in reference), dtype=bool,
+                            count=len(reference))
+    labelled, unlabelled = np.flatnonzero(has_label), np.flatnonzero(~has_label)
     names = [reference[i] for i in labelled.tolist()]
     check_class_labels(names)
     counts = Counter(names)
@@ -1029,8 +1030,6 @@ def cross_fit_predict(
     n_folds, splits = _split(names, n_folds=params.n_folds, seed=seed)
     probabilities = np.zeros((len(X), len(classes)))
     folds = np.full(len(X), -1, dtype=int)
-    unlabelled = np.flatnonzero(np.fromiter((name is None for name in reference), dtype=bool,
-                                            count=len(reference)))
     report = _step_reporter(on_step, n_folds=n_folds, extra=len(unlabelled) > 0)
     for fold, (train, test) in enumerate(splits):
         learner = learner_cls()

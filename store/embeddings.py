@@ -171,8 +171,8 @@ def record_vectors(*, session: Session, embedding: Embedding, path: Path | None 
         matrix[start:end] = np.frombuffer(b"".join([vector for _, vector in rows]),
                                           dtype=np.float32).reshape(len(rows), -1)
         start = end
-    if isinstance(matrix, np.memmap):
-        matrix.flush()
+    # No flush of the map: a reader of the file (the learner sandbox) sees its pages in the
+    # page cache at once; forcing them to disk first cost 0.07 s per 100k vectors.
     # Vectors deleted since the count (another transaction): fewer rows than the shape.
     return ids[:start], matrix[:start]
 
