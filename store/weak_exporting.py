@@ -24,7 +24,7 @@ from store import stats
 from store.exporting import BATCH, _plain
 from store.formats.readers import TagSpan, spans_to_iob2
 from store.formats.types import AttributeType
-from store.models import Heuristic, LabelingTask, Output, Project, Record, TaskKind, Tokenization
+from store.models import Heuristic, LabelingTask, Output, Project, Record, TaskKind
 from store.reference import reference_labels
 from store.tokenization import stored_offsets
 
@@ -138,10 +138,8 @@ def conll_lines(*, session: Session, task: LabelingTask, run_id: int) -> Iterato
     for records in _record_batches(session, task):
         first, last = records[0][0], records[-1][0]
         weak = _outputs(session, run_id, first, last)
-        offsets = dict((rid, (starts, ends)) for rid, starts, ends in session.execute(
-            select(Tokenization.record_id, Tokenization.starts, Tokenization.ends).where(
-                Tokenization.attribute_id == target.id,
-                Tokenization.record_id.between(first, last))))
+        offsets = stored_offsets(session=session, attribute_id=target.id,
+                                 record_range=(first, last))
         lines = []
         for rid, _, data in records:
             if not offsets.get(rid, ((),))[0]:
