@@ -38,6 +38,15 @@ Design choices, and why
   a heuristic is written to find its label. This is what it takes to tell a precise minority
   heuristic from a majority-label one (youtube valid 80.0; 76.7 with the weaker constraint
   that a vote only raises the odds of its label).
+* **Redundant heuristics share their evidence** (``redundancy_threshold=0.5``): votes are
+  assumed independent given the true label, so five copies of a rule would count five times.
+  Heuristics that vote a label on nearly the same records (Jaccard index above the threshold)
+  keep only a share of their evidence for it (:func:`evidence_shares`): copies weigh as one
+  rule. On WRENCH youtube, two extra copies of its least precise rule (57 %) took majority-vote
+  style independence from 82.8 to 58.8 test accuracy; with shared evidence it stays 82.8. The
+  WRENCH trec rules hold near-copies (10 heuristics share); valid accuracy 54.6 -> 55.0, the
+  same for every threshold from 0.3 to 0.9. Agreement is counted per label, so rules that only
+  agree on a frequent label (OUTSIDE on span tasks) stay independent for the labels they find.
 * **Class balance** is estimated by EM (Dirichlet(1) smoothing) unless given to :meth:`fit`.
 * Deterministic: no random initialisation (EM starts from majority vote), so no seed is needed.
 
@@ -73,18 +82,20 @@ where majority vote sees a tie:
 >>> L = np.array([[1, 1, 0]] * 40 + [[0, 0, 0]] * 30 + [[1, -1, 0]] * 10 + [[-1, 1, 0]] * 10)
 >>> model = LabelModel(2, prior_strength=10).fit(L)
 >>> model.precision_.round(2)
-array([[0.92, 0.91],
-       [0.92, 0.91],
+array([[0.8 , 0.76],
+       [0.8 , 0.76],
        [0.5 , 0.7 ]])
 >>> from heuristics.aggregation import MajorityVote
 >>> new = np.array([[1, -1, 0], [-1, -1, -1]])
 >>> MajorityVote(2).predict(new), model.predict(new)
 (array([ 0, -1]), array([ 1, -1]))
 >>> model.predict_proba(new).round(2)   # no votes: the class balance
-array([[0.14, 0.86],
-       [0.38, 0.62]])
+array([[0.33, 0.67],
+       [0.44, 0.56]])
 
-(``precision_[2, 1]`` is the prior, 0.7: heuristic 2 never voted 1.)
+(``precision_[2, 1]`` is the prior, 0.7: heuristic 2 never voted 1. Heuristics 0 and 1 vote 0
+on the same 30 records and 1 on 40 of the 60 where either does, so they count partly as one
+witness; with ``redundancy_threshold=None`` their precisions would be 0.92 and 0.91.)
 """
 
 from __future__ import annotations
@@ -99,7 +110,7 @@ from scipy.special import logsumexp
 from heuristics.aggregation._inputs import ABSTAIN, check_label_matrix, check_n_labels
 from heuristics.errors import InvalidInputError
 
-__all__ = ["LabelModel"]
+__all__ = ["LabelModel", "evidence_shares"]
 
 _MIN_PROBABILITY = 1e-6
 
@@ -122,6 +133,10 @@ class LabelModel:
         Prior mean of a heuristic's precision (share of its votes that are right).
     prior_strength : float, default=50.0
         Weight of that prior, in votes. 0 = maximum likelihood.
+    redundancy_threshold : float or None, default=0.5
+        Heuristics whose votes for a label overlap more than this (Jaccard index of the records
+        where each votes it) share their evidence for it (:func:`evidence_shares`). ``None``
+        treats every heuristic as an independent witness.
     max_iter : int, default=100
         Most EM iterations.
     tol : float, default=1e-6
@@ -140,6 +155,8 @@ class LabelModel:
         The diagonal of ``confusion_``: how often heuristic ``j``'s votes for ``c`` are right.
     coverage_ : ndarray of float, shape (n_heuristics, n_labels)
         Share of training records on which heuristic ``j`` voted ``c``.
+    evidence_share_ : ndarray of float, shape (n_heuristics, n_labels)
+        Share of its evidence for ``c`` that heuristic ``j``'s votes keep (1 = independent).
     n_iter_ : int
         EM iterations run.
     converged_ : bool
@@ -163,6 +180,7 @@ class LabelModel:
         abstain_weight: float = 0.0,
         prior_precision: float = 0.7,
         prior_strength: float = 50.0,
+        redundancy_threshold: float | None = 0.5,
         max_iter: int = 100,
         tol: float = 1e-6,
     ) -> None:
@@ -171,6 +189,7 @@ class LabelModel:
         self.abstain_weight = abstain_weight
         self.prior_precision = prior_precision
         self.prior_strength = prior_strength
+        self.redundancy_threshold = redundancy_threshold
         self.max_iter = max_iter
         self.tol = tol
 
@@ -218,8 +237,13 @@ class LabelModel:
         covered = (patterns != ABSTAIN).any(axis=1)
         self.coverage_ = n_votes / max(n_records, 1)
         self.n_heuristics_ = n_heuristics
+        self.evidence_share_ = (
+            np.ones((n_heuristics, n_labels)) if self.redundancy_threshold is None
+            else evidence_shares(patterns, weight, n_labels=n_labels,
+                                 threshold=self.redundancy_threshold))
 
-        posteriors = _majority_shares(votes, n_labels=n_labels)
+        posteriors = _majority_shares(votes @ sp.diags(self.evidence_share_.ravel()),
+                                      n_labels=n_labels)
         self.converged_ = False
         self.n_iter_ = 0
         for iteration in range(1, self.max_iter + 1):
@@ -260,6 +284,9 @@ class LabelModel:
             ("max_iter", isinstance(self.max_iter, int | np.integer) and self.max_iter >= 1,
              "be an integer >= 1"),
             ("tol", 0 <= self.tol < np.inf, "be finite and >= 0"),
+            ("redundancy_threshold",
+             self.redundancy_threshold is None or 0 <= self.redundancy_threshold < 1,
+             "lie in [0, 1) or be None"),
         ]
         for name, ok, rule in checks:
             if not ok:
@@ -318,6 +345,8 @@ class LabelModel:
             log_abstain = np.log(np.clip(1 - vote_given_label.sum(axis=1), 1e-3, 1))
             base = base + self.abstain_weight * log_abstain.sum(axis=0)
             weights = weights - self.abstain_weight * log_abstain[:, None, :]
+        # Redundant heuristics share one witness's evidence (see evidence_shares).
+        weights = weights * self.evidence_share_[:, :, None]
         return weights.reshape(n_heuristics * n_labels, n_labels), base
 
     # ------------------------------------------------------------------------------ predict
@@ -415,6 +444,66 @@ def _vote_matrix(matrix: np.ndarray, *, n_labels: int) -> sp.csr_matrix:
         (np.ones(len(records)), (records, columns)),
         shape=(n_records, n_heuristics * n_labels),
     )
+
+
+def evidence_shares(label_matrix: np.ndarray, weight: np.ndarray | None = None, *,
+                    n_labels: int, threshold: float = 0.5) -> np.ndarray:
+    """Per heuristic and label, the share of its votes' evidence it keeps, in ``(0, 1]``, so
+    that heuristics which vote a label on the same records count as one witness for it, not
+    as several independent ones.
+
+    For a label ``c``, heuristics ``j`` and ``k`` overlap by the Jaccard index of the records
+    where each votes ``c`` (both, over either). Above ``threshold`` they count as partly the
+    same heuristic for ``c``, to the degree ``s = (overlap - threshold) / (1 - threshold)``
+    (1 for exact copies), and each keeps ``1 / (1 + sum of its s)`` of its evidence for ``c``:
+    two copies of a rule weigh as much as the rule, five near-copies of a noisy rule cannot
+    outvote one good rule. Distinct rules mostly vote a label on far fewer common records and
+    keep all their evidence. Agreement is counted per label, so heuristics that agree only
+    on a frequent label (OUTSIDE on most tokens of a span task) stay independent witnesses
+    for the labels they find.
+
+    Parameters
+    ----------
+    label_matrix : ndarray of int, shape (n_records, n_heuristics)
+        Votes, ``-1`` = abstain.
+    weight : ndarray of int, shape (n_records,), optional
+        How many records each row stands for (1 each when omitted).
+    n_labels : int
+        Number of labels.
+    threshold : float, default=0.5
+        Overlap from which two heuristics start to share evidence, in ``[0, 1)``.
+
+    Returns
+    -------
+    ndarray of float, shape (n_heuristics, n_labels)
+
+    Examples
+    --------
+    Heuristics 0 and 1 are copies; heuristic 2 votes 1 on one of the records where they do,
+    and on another:
+
+    >>> L = np.array([[0, 0, -1], [0, 0, -1], [1, 1, 1], [-1, -1, 1]])
+    >>> evidence_shares(L, n_labels=2)
+    array([[0.5, 0.5],
+           [0.5, 0.5],
+           [1. , 1. ]])
+    """
+    n_records, n_heuristics = label_matrix.shape
+    weight = np.ones(n_records) if weight is None else np.asarray(weight, dtype=np.float64)
+    votes = _vote_matrix(label_matrix, n_labels=n_labels)
+    # both[j*K + c, k*K + c]: records (weighted) where j and k both vote c.
+    both = (votes.T @ sp.diags(weight) @ votes).toarray()
+    n_voted = np.diag(both)
+    shares = np.ones((n_heuristics, n_labels))
+    for label in range(n_labels):
+        own = np.arange(label, n_heuristics * n_labels, n_labels)
+        common = both[np.ix_(own, own)]
+        either = n_voted[own, None] + n_voted[None, own] - common
+        overlap = np.divide(common, either, out=np.zeros_like(common), where=either > 0)
+        shared = np.clip((overlap - threshold) / (1 - threshold), 0.0, 1.0)
+        np.fill_diagonal(shared, 0.0)
+        shares[:, label] = 1.0 / (1.0 + shared.sum(axis=1))
+    return shares
 
 
 def _majority_shares(votes: sp.csr_matrix, *, n_labels: int) -> np.ndarray:

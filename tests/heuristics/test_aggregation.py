@@ -214,6 +214,53 @@ def test_label_model_on_unipolar_heuristics_beats_majority_vote() -> None:
     assert model.precision_[3, 1] > model.precision_[0, 0]
 
 
+def test_near_copies_of_a_noisy_heuristic_do_not_outvote_good_ones() -> None:
+    # Four near-copies of a 60 % rule (each flips 5 % of its votes): as independent witnesses
+    # they outvote the 90 % rule and EM calls the cluster 99 % precise.
+    rng = np.random.default_rng(5)
+    n_records = 4000
+    truth = (rng.random(n_records) < 0.5).astype(int)
+
+    def rule(accuracy: float, coverage: float) -> np.ndarray:
+        votes = np.where(rng.random(n_records) < accuracy, truth, 1 - truth)
+        return np.where(rng.random(n_records) < coverage, votes, -1)
+
+    def near_copy(votes: np.ndarray) -> np.ndarray:
+        return np.where(votes == -1, -1, np.where(rng.random(n_records) < 0.05, 1 - votes, votes))
+
+    good, other, noisy = rule(0.9, 0.7), rule(0.75, 0.6), rule(0.6, 0.9)
+    L = np.stack([good, other, noisy, *(near_copy(noisy) for _ in range(4))], axis=1)
+    covered = (L != -1).any(axis=1)
+
+    def accuracy(model: LabelModel, matrix: np.ndarray) -> float:
+        return float(np.mean(model.predict(matrix)[covered] == truth[covered]))
+
+    independent = LabelModel(2, redundancy_threshold=None).fit(L)               # 0.63
+    shared = LabelModel(2).fit(L)                                                # 0.82
+    alone = LabelModel(2).fit(L[:, :3])                                          # 0.83
+    mv_accuracy = np.mean(MajorityVote(2).predict(L)[covered] == truth[covered])  # 0.63
+    assert accuracy(independent, L) < mv_accuracy + 0.02
+    assert accuracy(shared, L) > accuracy(alone, L[:, :3]) - 0.03
+    assert accuracy(shared, L) > accuracy(independent, L) + 0.15
+    assert independent.precision_[2].min() > 0.95 > 0.7 > shared.precision_[2].max()
+    np.testing.assert_array_equal(shared.evidence_share_[:2], 1.0)
+    assert (shared.evidence_share_[2:] < 0.35).all()
+
+
+def test_exact_copies_of_a_heuristic_weigh_as_the_heuristic() -> None:
+    rng = np.random.default_rng(11)
+    L, _ = planted_matrix(rng, n_records=3000, balance=[0.5, 0.3, 0.2],
+                          accuracies=[0.85, 0.7, 0.55], coverages=[0.4, 0.5, 0.8])
+    copied = np.hstack([L, L[:, [2]], L[:, [2]]])
+    original, with_copies = LabelModel(3).fit(L), LabelModel(3).fit(copied)
+    np.testing.assert_allclose(with_copies.evidence_share_[[2, 3, 4]], 1 / 3)
+    np.testing.assert_allclose(with_copies.evidence_share_[:2], 1.0)
+    np.testing.assert_allclose(with_copies.predict_proba(copied), original.predict_proba(L),
+                               atol=1e-9)
+    independent = LabelModel(3, redundancy_threshold=None).fit(copied)
+    assert np.abs(independent.predict_proba(copied) - original.predict_proba(L)).max() > 0.1
+
+
 def test_label_model_probabilities_and_abstaining_rows() -> None:
     L = np.array([[0, 0, -1], [1, 1, 1], [0, 1, 0], [-1, -1, -1], [1, -1, -1]] * 4)
     model = LabelModel(2).fit(L)
@@ -274,7 +321,8 @@ def test_label_model_checks_its_inputs() -> None:
                            ({"abstain_weight": 2.0}, "abstain_weight"),
                            ({"prior_precision": 1.0}, "prior_precision"),
                            ({"prior_strength": -1.0}, "prior_strength"),
-                           ({"max_iter": 0}, "max_iter")]:
+                           ({"max_iter": 0}, "max_iter"),
+                           ({"redundancy_threshold": 1.0}, "redundancy_threshold")]:
         with pytest.raises(InvalidInputError) as error:
             LabelModel(2, **options).fit(L)
         assert error.value.field == field
