@@ -491,15 +491,15 @@ def evidence_shares(label_matrix: np.ndarray, weight: np.ndarray | None = None, 
     """
     n_records, n_heuristics = label_matrix.shape
     weight = np.ones(n_records) if weight is None else np.asarray(weight, dtype=np.float64)
-    votes = _vote_matrix(label_matrix, n_labels=n_labels)
-    # both[j*K + c, k*K + c]: records (weighted) where j and k both vote c.
-    both = (votes.T @ sp.diags(weight) @ votes).toarray()
-    n_voted = np.diag(both)
+    votes = _vote_matrix(label_matrix, n_labels=n_labels).tocsc()
+    weighted = (sp.diags(weight) @ votes).tocsc()
     shares = np.ones((n_heuristics, n_labels))
     for label in range(n_labels):
         own = np.arange(label, n_heuristics * n_labels, n_labels)
-        common = both[np.ix_(own, own)]
-        either = n_voted[own, None] + n_voted[None, own] - common
+        # common[j, k]: records (weighted) where j and k both vote this label.
+        common = (votes[:, own].T @ weighted[:, own]).toarray()
+        n_voted = np.diag(common)
+        either = n_voted[:, None] + n_voted[None, :] - common
         overlap = np.divide(common, either, out=np.zeros_like(common), where=either > 0)
         shared = np.clip((overlap - threshold) / (1 - threshold), 0.0, 1.0)
         np.fill_diagonal(shared, 0.0)
