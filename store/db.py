@@ -25,22 +25,32 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 __all__ = ["create_db_engine", "migrate", "session_factory", "text"]
 
 
-def create_db_engine(url: str) -> Engine:
+SQLITE_LOCK_WAIT_S = 30.0
+"""How long an SQLite statement waits for another connection's write lock by default."""
+
+
+def create_db_engine(url: str, *, lock_wait_s: float | None = None) -> Engine:
     """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout.
 
-    PostgreSQL URLs without a driver use psycopg 3.
+    PostgreSQL URLs without a driver use psycopg 3. ``lock_wait_s`` bounds how long a
+    statement waits for a lock another transaction holds before it fails (SQLite's busy
+    timeout, ``SQLITE_LOCK_WAIT_S`` by default; PostgreSQL's ``lock_timeout``, no bound by
+    default): for work that had better skip a turn than wait, such as heartbeats.
     """
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
+        options = ({} if lock_wait_s is None else
+                   {"options": f"-c lock_timeout={max(1, round(lock_wait_s * 1000))}"})
+        return create_engine(url, pool_pre_ping=True, connect_args=options)
     if url in ("sqlite://", "sqlite:///:memory:"):
         engine = create_engine(url, connect_args={"check_same_thread": False},
                                poolclass=StaticPool)
     else:
         path = Path(url.removeprefix("sqlite:///"))
         path.parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        wait = SQLITE_LOCK_WAIT_S if lock_wait_s is None else lock_wait_s
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": wait})
     event.listen(engine, "connect", _configure_sqlite)
     return engine
 

@@ -12,20 +12,22 @@ from store.db import create_db_engine, session_factory
 from store.models import utcnow
 from store.settings import Settings, get_settings
 
-_sessions: tuple[int, sessionmaker[Session]] | None = None
+_sessions: dict[float | None, tuple[int, sessionmaker[Session]]] = {}
 
 
 def settings() -> Settings:
     return get_settings()
 
 
-def new_session() -> Session:
-    """A session on this process's engine (a forked child makes its own)."""
-    global _sessions
-    if _sessions is None or _sessions[0] != os.getpid():
-        engine = create_db_engine(settings().resolved_database_url())
-        _sessions = (os.getpid(), session_factory(engine))
-    return _sessions[1]()
+def new_session(*, lock_wait_s: float | None = None) -> Session:
+    """A session on this process's engine (a forked child makes its own); with
+    ``lock_wait_s``, on an engine whose statements wait at most that long for a lock
+    (:func:`store.db.create_db_engine`)."""
+    made = _sessions.get(lock_wait_s)
+    if made is None or made[0] != os.getpid():
+        engine = create_db_engine(settings().resolved_database_url(), lock_wait_s=lock_wait_s)
+        made = _sessions[lock_wait_s] = (os.getpid(), session_factory(engine))
+    return made[1]()
 
 
 def worker_name() -> str:

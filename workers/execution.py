@@ -12,6 +12,7 @@ import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from heuristics.errors import HeuristError
@@ -24,6 +25,7 @@ from workers.queue import RunQueue
 
 log = logging.getLogger(__name__)
 RETRY_DELAY_S = 2.0
+HEARTBEAT_LOCK_WAIT_S = 1.0
 queue = RunQueue(app)
 
 
@@ -65,20 +67,22 @@ def process_chunk(run_id: int, position: int) -> None:
         job = job_for(run.kind)
         try:
             with keep_alive(run_id, chunk.id) as cancelled:
-                job.process(session, run, list(chunk.item_ids),
-                            _ChunkHeartbeat(session, chunk, cancelled))
-            session.commit()
+                # The chunk's writes end inside the block: its heartbeat never waits for them.
+                try:
+                    job.process(session, run, list(chunk.item_ids),
+                                _ChunkHeartbeat(session, chunk, cancelled))
+                    session.commit()
+                except BaseException:
+                    session.rollback()
+                    raise
         except RunCancelled:
-            session.rollback()
             runs.finish_chunk(session=session, chunk=chunk, status=RunStatus.CANCELLED)
             return
         except HeuristError as error:
-            session.rollback()
             _chunk_failed(session, job, run, chunk, _describe(error), retry=False,
                           output=_user_output(error))
             return
         except Exception as error:  # noqa: BLE001 - retried, then reported on the run
-            session.rollback()
             log.exception("chunk %s of run %s failed", position, run_id)
             _chunk_failed(session, job, run, chunk, _describe(error), retry=True)
             return
@@ -93,16 +97,25 @@ def process_chunk(run_id: int, position: int) -> None:
 @contextmanager
 def keep_alive(run_id: int, chunk_id: int | None = None) -> Iterator[threading.Event]:
     """Heartbeat from a side thread while the work inside blocks (model loads, long calls);
-    the event it gives is set once a heartbeat finds the run cancelled."""
+    the event it gives is set once a heartbeat finds the run cancelled.
+
+    A beat waits at most a second for a lock (the work's own uncommitted writes may hold
+    the rows it touches) and is skipped if it cannot write: leaving the block joins the
+    thread, so a beat that waited for the work's locks would wait for itself. Commit or
+    roll back inside the block to spare the beat even that second."""
     stop, cancelled = threading.Event(), threading.Event()
     interval = max(0.5, settings().run_stale_after_s / 3)
 
     def beat() -> None:
         while not stop.wait(interval):
-            with new_session() as session:
-                if runs.touch(session=session, run_id=run_id,
-                              chunk_id=chunk_id) is RunStatus.CANCELLED:
-                    cancelled.set()
+            try:
+                with new_session(lock_wait_s=HEARTBEAT_LOCK_WAIT_S) as session:
+                    status = runs.touch(session=session, run_id=run_id, chunk_id=chunk_id)
+            except DBAPIError as error:
+                log.warning("heartbeat of run %s skipped: %s", run_id, error.orig)
+                continue
+            if status is RunStatus.CANCELLED:
+                cancelled.set()
 
     thread = threading.Thread(target=beat, name=f"heartbeat-{run_id}", daemon=True)
     thread.start()

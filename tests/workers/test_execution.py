@@ -1,0 +1,65 @@
+"""The execution engine's heartbeat, in this process, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import UTC, timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from store import runs
+from store.auth import create_user
+from store.db import session_factory
+from store.models import Run, utcnow
+from store.projects import create_project
+from store.settings import get_settings
+from workers import context, execution
+
+
+@pytest.fixture
+def worker_context(database_url, engine, tmp_path, monkeypatch) -> Iterator[None]:
+    """This process's worker settings point at the test database; a beat every 0.5 s."""
+    monkeypatch.setenv("HEURIST_DATABASE_URL", database_url)
+    monkeypatch.setenv("HEURIST_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("HEURIST_RUN_STALE_AFTER_S", "1.5")
+    monkeypatch.setattr(context, "_sessions", {})
+    get_settings.cache_clear()
+    yield
+    for _, sessions in context._sessions.values():
+        sessions.kw["bind"].dispose()
+    get_settings.cache_clear()
+
+
+def test_a_heartbeat_never_waits_for_the_work_it_keeps_alive(worker_context, engine, caplog):
+    sessions = session_factory(engine)
+    with sessions() as session:
+        user, _ = create_user(session=session, name="worker")
+        project = create_project(session=session, name="p", description="", owner=user)
+        run_id = runs.create_run(session=session, project_id=project.id, kind="bench").id
+    long_ago = utcnow() - timedelta(hours=1)
+
+    def beaten_since_long_ago() -> bool:
+        with sessions() as reader:
+            beat = reader.scalar(select(Run.heartbeat_at).where(Run.id == run_id))
+        return beat.replace(tzinfo=UTC) > long_ago
+
+    with sessions() as session, execution.keep_alive(run_id):
+        # The work holds the run's row in an open transaction for longer than a beat waits
+        # for it (HEARTBEAT_LOCK_WAIT_S): those beats are skipped, the thread lives on.
+        session.execute(update(Run).where(Run.id == run_id)
+                        .values(logs="not committed", heartbeat_at=long_ago))
+        time.sleep(2.5)
+        session.commit()
+        assert f"heartbeat of run {run_id} skipped" in caplog.text
+        deadline = time.monotonic() + 3
+        while not beaten_since_long_ago():
+            assert time.monotonic() < deadline, "no beat after the skipped ones"
+            time.sleep(0.1)
+        # Leaving the block with the row held joins the thread without a deadlock (it was
+        # SQLite's 30 s busy timeout, and no end on PostgreSQL).
+        session.execute(update(Run).where(Run.id == run_id).values(logs="again"))
+        time.sleep(0.7)
+        leaving = time.monotonic()
+    assert time.monotonic() - leaving < execution.HEARTBEAT_LOCK_WAIT_S + 1.0
