@@ -263,19 +263,16 @@ def run(data: Dataset) -> tuple[list[Result], dict[str, object], int,
         data, np.where((test == -1).all(axis=1), -1, random_ties(probabilities, SEED)),
         probabilities, fallback)))
     matrices = reapplied(data)
-    on_reapplied = None if matrices is None else score_reapplied(data, matrices["test"], {
+    on_reapplied = None if matrices is None else scores_on(data, matrices["test"], {
         "majority vote": voter, "label model (ours)": ours, "Snorkel": snorkel})
     return results, setting, fallback, matrices, on_reapplied
 
 
-def score_reapplied(data: Dataset, matrix: np.ndarray, models: dict[str, object]
-                    ) -> dict[str, float]:
-    """Goal-rule scores on ``matrix``, the test matrix the published rules give on the test
-    texts.
-
-    For information: on sms the given test matrix does not follow from the texts, this one
-    does (as the given train matrix does). The models are the ones fitted above on train.
-    """
+def scores_on(data: Dataset, matrix: np.ndarray, models: dict[str, object]
+                ) -> dict[str, float]:
+    """Goal-rule scores of fitted ``models`` on ``matrix``, a label matrix of the test records
+    other than the given one (the one the published rules give on the test texts, or one with
+    copied heuristics); "Snorkel" breaks ties at random, as above."""
     uncovered = (matrix == -1).all(axis=1)
     scores = {}
     for name, model in models.items():
@@ -306,16 +303,13 @@ def with_copies(data: Dataset, *, copies: int = 2) -> tuple[int, dict[str, float
     k = data.n_labels
     snorkel = SnorkelLabelModel(cardinality=k, verbose=False)
     snorkel.fit(train, n_epochs=SNORKEL_EPOCHS, seed=SEED, progress_bar=False)
-    predictions = {
-        "majority vote": MajorityVote(k).predict(test),
-        "label model (ours)": LabelModel(k).fit(train).predict(test),
+    return worst, scores_on(data, test, {
+        "majority vote": MajorityVote(k),
+        "label model (ours)": LabelModel(k).fit(train),
         "label model (ours), votes independent": LabelModel(
-            k, redundancy_threshold=None).fit(train).predict(test),
-        "Snorkel": snorkel.predict(test, tie_break_policy="random"),
-    }
-    uncovered = (test == -1).all(axis=1)
-    return worst, {name: data.score(data.test.labels, np.where(uncovered, -1, predicted))
-                   for name, predicted in predictions.items()}
+            k, redundancy_threshold=None).fit(train),
+        "Snorkel": snorkel,
+    })
 
 
 def main() -> int:
