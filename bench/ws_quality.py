@@ -59,7 +59,9 @@ sys.path.insert(0, str(ROOT))
 
 from heuristics.aggregation import LabelModel, MajorityVote  # noqa: E402
 
-WRENCH = ROOT.parent / "shared" / "datasets" / "wrench"
+WRENCH = next((folder / "shared" / "datasets" / "wrench" for folder in ROOT.parents
+               if (folder / "shared" / "datasets" / "wrench").is_dir()),
+              ROOT.parent / "shared" / "datasets" / "wrench")
 DATASETS = ("youtube", "sms", "trec")
 STRICT_GAIN = {"youtube": True, "sms": True, "trec": False}
 SNORKEL_EPOCHS = 500

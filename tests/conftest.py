@@ -23,7 +23,10 @@ from store.models import Base
 from store.settings import Settings
 
 POSTGRES_SERVER = os.environ.get("HEURIST_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
-DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+# The shared data sets sit in a "shared" folder beside the checkout or further up.
+DATASETS = next((folder / "shared" / "datasets" for folder in Path(__file__).resolve().parents
+                 if (folder / "shared" / "datasets").is_dir()),
+                Path(__file__).resolve().parents[2] / "shared" / "datasets")
 
 
 @pytest.fixture(scope="session")

@@ -13,90 +13,62 @@ posterior is
 vote. Both steps are a sparse matrix product over the votes, so a fit costs
 O(n_iter * n_votes * n_labels).
 
-Design choices, and why
------------------------
+Design choices
+--------------
 * **Abstentions carry no evidence by default** (``abstain_weight=0``). Heuristics are mostly
-  unipolar (vote one label or abstain), and the classic Dawid–Skene treatment of "abstain" as an
-  outcome whose rate depends on the class (``abstain_weight=1``) lets EM explain *which*
-  heuristics fire instead of *what* they say: on WRENCH trec a keyword rule that fires on 62 %
-  of the questions pulled one class to 70 % of the mass. Intermediate weights are allowed.
+  unipolar (vote one label or abstain); treating "abstain" as an outcome whose rate depends on
+  the class (``abstain_weight=1``, classic Dawid–Skene) lets EM explain *which* heuristics fire
+  instead of *what* they say, e.g. turn a keyword rule that fires on most records into a class
+  of its own. Intermediate weights are allowed.
 * **Dirichlet prior on every confusion row**: ``prior_strength`` pseudo-votes, of which a share
-  ``prior_precision`` is correct and the rest spread over the other labels as errors are. A sparse
-  heuristic (5 votes) keeps close to ``prior_precision``; a heuristic with thousands of votes
-  gets the precision its votes imply. This also breaks EM's label-swap symmetry.
-* **Symmetric errors by default** (``confusion="symmetric"``): one precision per heuristic and
-  voted label; its errors fall on the other labels in proportion to their class balance, which
-  is Dawid–Skene's "one-coin" model (``P(vote c | true y)`` the same for every ``y != c``) seen
-  from the vote's side. So a vote is evidence for its label and against the rest alike, never
-  for one label it did not name over another. (Spreading ``P(true y | vote c)`` evenly instead
-  makes every vote evidence for the rarest labels: on span tasks, where OUTSIDE is most tokens
-  and several heuristics vote on each, EM then tagged whole sentences with a rare entity.)
-  ``"full"`` learns every entry of the confusion row (more parameters; less stable on sparse
-  heuristics).
-* **Better than random**: among the records where a heuristic votes ``c``, no other single
-  label is assumed more frequent than ``c`` (``confusion_[j, c, c] >= confusion_[j, c, y]``):
-  a heuristic is written to find its label. This is what it takes to tell a precise minority
-  heuristic from a majority-label one (youtube valid 80.0; 76.7 with the weaker constraint
-  that a vote only raises the odds of its label).
+  ``prior_precision`` is correct. A sparse heuristic (5 votes) keeps close to
+  ``prior_precision``; one with thousands of votes gets the precision its votes imply. This
+  also breaks EM's label-swap symmetry.
+* **Symmetric errors** (``confusion="symmetric"``): one precision per heuristic and voted
+  label; the rest of the row is spread over the other labels by ``error_spread``:
+  ``"uniform"`` (default) evenly, ``"balance"`` in proportion to their class balance
+  (Dawid–Skene's one-coin model seen from the vote's side). Spreading by the estimated balance
+  feeds back into the balance: a frequent label receives a share of every error, its
+  posteriors grow, and EM can drift to a balance far from the true one on many-label tasks.
+  ``"full"`` learns every entry of the row (more parameters; less stable on sparse heuristics).
+* **A vote is never evidence against its own label**: the precision of a vote for ``c`` is at
+  least the class balance of ``c``.
 * **Redundant heuristics share their evidence** (``redundancy_threshold=0.5``): votes are
   assumed independent given the true label, so five copies of a rule would count five times.
   Heuristics that vote a label on nearly the same records (Jaccard index above the threshold)
   keep only a share of their evidence for it (:func:`evidence_shares`): copies weigh as one
-  rule. On WRENCH youtube, two extra copies of its least precise rule (57 %) take the model
-  with independent votes from 82.8 to 58.8 test accuracy (Snorkel's to 54.8); with shared
-  evidence it stays at 82.8. The WRENCH trec rules hold near-copies (10 heuristics share); the
-  threshold was chosen there on the valid split: 54.6 -> 55.0 for every value from 0.3 to 0.9.
-  Agreement is counted per label, so rules that only agree on a frequent label (OUTSIDE on
-  span tasks) stay independent witnesses for the labels they find.
+  rule. Agreement is counted per label, so rules that only agree on a frequent label (OUTSIDE
+  on span tasks) stay independent witnesses for the labels they find.
 * **Class balance** is estimated by EM (Dirichlet(1) smoothing) unless given to :meth:`fit`.
 * Deterministic: no random initialisation (EM starts from majority vote), so no seed is needed.
 
-Defaults and how they were chosen
----------------------------------
-On the WRENCH youtube, sms and trec data sets: fitted on the train label matrix (no labels),
-scored on the *valid* split (accuracy; F1 of spam for sms; records without votes count as
-errors); test labels were not used for any choice. Grid: ``abstain_weight`` in {0, 0.5, 1},
-``confusion`` in {symmetric, full}, ``prior_precision`` in {0.6, 0.7, 0.8, 0.85, 0.9},
-``prior_strength`` in {3, 10, 20, 30, 50, 100, 200, 500}, class balance estimated or uniform.
-
-* ``abstain_weight=0`` won clearly: youtube 78.3–80.0 and trec 54.2–55.4 valid accuracy
-  (symmetric, estimated balance, any prior in the grid from strength 20 up) against 70.8 and
-  45.2 for majority vote with ties to the lowest label; with ``abstain_weight=1`` trec fell to
-  25.6–50.4.
-* Symmetric errors were as good as full confusion on youtube (two labels: the same model) and
-  better on trec (full: 46.6–54.8).
-* Prior precision mattered little (0.6–0.8 alike); strength 30–50 was at the top (youtube
-  80.0 for any strength from 5 to 100; trec 54.6 at 30 and 50, 53.2 at 100, 53.8 at 10). With
-  errors spread evenly (the model before the balance-proportional one) trec reached 55.2, but
-  that model fails on span tasks (see above). Estimated class balance: trec 55.2 against 53.0
-  with a uniform one, youtube 80.0 against 80.8.
-* The sms valid split is no guide: its weak labels do not follow from its texts (re-applying the
-  published rules reproduces every train record's weak labels, but only 41 % of the valid
-  records'), so every setting scored about 2 F1 there, like majority vote.
+The defaults are one setting for every task; ``bench/ws_quality.py`` measures them against
+majority vote, Snorkel's label model and the Bayes limit of synthetic matrices, and
+``bench/RESULTS.md`` records how they were chosen.
 
 Examples
 --------
-Heuristic 2 votes label 0 on every record, so its votes tell little; the model puts its
-precision at the floor of 1/2 (the least a heuristic is assumed to have) and follows heuristic 0
-where majority vote sees a tie:
+Heuristic 2 votes label 0 on every record, so its votes tell nothing; the model puts its
+precision at the floor, the class balance of label 0 (a vote is never evidence against its own
+label), and follows heuristic 0 where majority vote sees a tie:
 
 >>> L = np.array([[1, 1, 0]] * 40 + [[0, 0, 0]] * 30 + [[1, -1, 0]] * 10 + [[-1, 1, 0]] * 10)
 >>> model = LabelModel(2, prior_strength=10).fit(L)
 >>> model.precision_.round(2)
-array([[0.8 , 0.76],
-       [0.8 , 0.76],
-       [0.5 , 0.7 ]])
+array([[0.77, 0.83],
+       [0.77, 0.83],
+       [0.4 , 0.7 ]])
 >>> from heuristics.aggregation import MajorityVote
 >>> new = np.array([[1, -1, 0], [-1, -1, -1]])
 >>> MajorityVote(2).predict(new), model.predict(new)
 (array([ 0, -1]), array([ 1, -1]))
 >>> model.predict_proba(new).round(2)   # no votes: the class balance
-array([[0.33, 0.67],
-       [0.44, 0.56]])
+array([[0.23, 0.77],
+       [0.37, 0.63]])
 
 (``precision_[2, 1]`` is the prior, 0.7: heuristic 2 never voted 1. Heuristics 0 and 1 vote 0
 on the same 30 records and 1 on 40 of the 60 where either does, so they count partly as one
-witness; with ``redundancy_threshold=None`` their precisions would be 0.92 and 0.91.)
+witness; with ``redundancy_threshold=None`` their precisions would be 0.92 and 0.93.)
 """
 
 from __future__ import annotations
@@ -125,8 +97,11 @@ class LabelModel:
         Number of labels of the task (at least 2).
     confusion : {"symmetric", "full"}, default="symmetric"
         ``"symmetric"``: one precision per heuristic and voted label, errors spread over the
-        other labels in proportion to the class balance.
+        other labels by ``error_spread``.
         ``"full"``: a free distribution over true labels per heuristic and voted label.
+    error_spread : {"uniform", "balance"}, default="uniform"
+        How a vote's errors (and the prior's) fall on the labels it did not name: evenly, or
+        in proportion to their class balance.
     abstain_weight : float, default=0.0
         How much evidence an abstention carries, from 0 (none) to 1 (abstain is an outcome with
         a class-dependent rate, as in classic Dawid–Skene).
@@ -178,6 +153,7 @@ class LabelModel:
         n_labels: int,
         *,
         confusion: Literal["symmetric", "full"] = "symmetric",
+        error_spread: Literal["uniform", "balance"] = "uniform",
         abstain_weight: float = 0.0,
         prior_precision: float = 0.7,
         prior_strength: float = 50.0,
@@ -187,6 +163,7 @@ class LabelModel:
     ) -> None:
         self.n_labels = n_labels
         self.confusion = confusion
+        self.error_spread = error_spread
         self.abstain_weight = abstain_weight
         self.prior_precision = prior_precision
         self.prior_strength = prior_strength
@@ -278,6 +255,11 @@ class LabelModel:
                 f"confusion must be 'symmetric' or 'full', got {self.confusion!r}",
                 field="confusion",
             )
+        if self.error_spread not in ("uniform", "balance"):
+            raise InvalidInputError(
+                f"error_spread must be 'uniform' or 'balance', got {self.error_spread!r}",
+                field="error_spread",
+            )
         checks = [
             ("abstain_weight", 0 <= self.abstain_weight <= 1, "lie in [0, 1]"),
             ("prior_precision", 0 < self.prior_precision < 1, "lie in (0, 1)"),
@@ -307,29 +289,32 @@ class LabelModel:
                         balance: np.ndarray) -> np.ndarray:
         """M step: ``counts[j, c, y]`` = expected votes ``c`` of ``j`` on records of label y.
 
-        A vote's errors (and the prior's) fall on the other labels in proportion to their
-        class balance, so a vote for ``c`` says nothing about which other label is true: a
-        vote never counts for a label it did not name, however rare that label is."""
+        A vote's errors (and the prior's) fall on the other labels as ``error_spread`` says;
+        the precision of a vote for ``c`` is kept at or above the class balance of ``c``."""
         n_labels = counts.shape[1]
         right = np.eye(n_labels, dtype=bool)
+        spread = balance if self.error_spread == "balance" else np.ones(n_labels) / n_labels
         # others[c, y]: share of label y among the labels other than c.
-        others = np.where(right, 0.0, balance[None, :] / (1 - balance)[:, None])
+        others = np.where(right, 0.0, spread[None, :] / (1 - spread)[:, None])
         prior = np.where(right, self.prior_precision, (1 - self.prior_precision) * others)
         strength = self.prior_strength
         total = (n_votes + strength)[:, :, None]
-        if self.confusion == "full":
-            with np.errstate(invalid="ignore", divide="ignore"):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if self.confusion == "full":
                 rows = (counts + strength * prior) / total
-        else:
-            with np.errstate(invalid="ignore", divide="ignore"):
+            else:
                 precision = ((np.einsum("jcc->jc", counts) + strength * self.prior_precision)
                              / total[:, :, 0])
-            rows = np.where(right, precision[:, :, None],
-                            (1 - precision)[:, :, None] * others)
+                rows = np.where(right, precision[:, :, None],
+                                (1 - precision)[:, :, None] * others)
         # A heuristic that never voted c, with no prior: fall back to the prior row.
         rows = np.where(np.isfinite(rows), rows, prior)
-        # Better than random: no single other label more likely than the voted one.
-        rows = np.minimum(rows, np.einsum("jcc->jc", rows)[:, :, None])
+        # Never evidence against its own label: precision at least the class balance.
+        floor = np.maximum(np.einsum("jcc->jc", rows), balance[None, :])
+        if self.confusion == "symmetric":
+            rows = np.where(right, floor[:, :, None], (1 - floor)[:, :, None] * others)
+        else:
+            rows = np.where(right, floor[:, :, None], rows)
         rows = np.maximum(rows, _MIN_PROBABILITY)
         return rows / rows.sum(axis=2, keepdims=True)
 

@@ -326,7 +326,9 @@ def aggregate_spans(
     if method == "majority":
         model: TokenAggregator = MajorityVote(n_token_labels)
     elif method == "label_model":
-        model = LabelModel(n_token_labels)
+        # Per token OUTSIDE is most of the mass: errors spread evenly would make every entity
+        # vote evidence for the rarest entity labels, so they follow the class balance here.
+        model = LabelModel(n_token_labels, error_spread="balance")
     elif isinstance(method, str) or not hasattr(method, "predict_proba"):
         raise InvalidInputError(
             f"method must be 'majority', 'label_model' or an estimator, got {method!r}",
