@@ -3,15 +3,17 @@
 :class:`MajorityVote` counts votes; :class:`WeightedVote` weighs each heuristic, e.g. by its
 precision against the reference labels. Both take a label matrix of shape
 ``(n_records, n_heuristics)`` (label indices, ``-1`` = abstain) and give probabilities of shape
-``(n_records, n_labels)`` and one label per record. Decisions are deterministic: a tie goes to
-the lowest label index (``tie_break="lowest"``) or to no label (``tie_break="abstain"``), and a
-record on which every heuristic abstained gets no label (``-1``).
+``(n_records, n_labels)`` (a tie shows as a tie: the tied labels share the top probability)
+and one label per record. Decisions are deterministic: a tie goes to the tied label most
+frequent among the votes (``tie_break="balance"``, the class balance the votes imply), to the
+lowest label index (``"lowest"``) or to no label (``"abstain"``), and a record on which every
+heuristic abstained gets no label (``-1``).
 
 Examples
 --------
 >>> L = np.array([[0, 0, 1], [1, -1, 1], [0, 1, -1], [-1, -1, -1]])
->>> MajorityVote(2).predict(L)
-array([ 0,  1,  0, -1])
+>>> MajorityVote(2).predict(L)   # the tie on record 2 goes to 1, the more frequent vote
+array([ 0,  1,  1, -1])
 >>> MajorityVote(2).predict(L, tie_break="abstain")
 array([ 0,  1, -1, -1])
 >>> WeightedVote(2, [0.9, 0.6, 0.95]).predict(L)
@@ -25,12 +27,18 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
-from heuristics.aggregation._inputs import check_label_matrix, check_n_labels, decide, vote_counts
+from heuristics.aggregation._inputs import (
+    check_label_matrix,
+    check_n_labels,
+    decide,
+    vote_balance,
+    vote_counts,
+)
 from heuristics.errors import InvalidInputError
 
 __all__ = ["MajorityVote", "WeightedVote"]
 
-TieBreak = Literal["lowest", "abstain"]
+TieBreak = Literal["balance", "lowest", "abstain"]
 
 
 class MajorityVote:
@@ -44,7 +52,10 @@ class MajorityVote:
     Attributes
     ----------
     n_labels_ : int
-        ``n_labels``, set by :meth:`fit`. Fitting is optional: voting learns nothing.
+        ``n_labels``, set by :meth:`fit`. Fitting is optional.
+    class_balance_ : ndarray of float, shape (n_labels,)
+        Share of each label among the votes seen in :meth:`fit`, which breaks ties; without
+        :meth:`fit` the matrix being predicted gives it.
 
     Examples
     --------
@@ -82,7 +93,8 @@ class MajorityVote:
             ``-1`` and label indices below ``n_labels``.
         """
         self.n_labels_ = check_n_labels(self.n_labels)
-        check_label_matrix(label_matrix, n_labels=self.n_labels_)
+        matrix = check_label_matrix(label_matrix, n_labels=self.n_labels_)
+        self.class_balance_ = vote_balance(matrix, n_labels=self.n_labels_)
         return self
 
     def predict_proba(self, label_matrix: ArrayLike) -> np.ndarray:
@@ -102,15 +114,16 @@ class MajorityVote:
         matrix = check_label_matrix(label_matrix, n_labels=n_labels)
         return _shares(vote_counts(matrix, n_labels=n_labels))
 
-    def predict(self, label_matrix: ArrayLike, *, tie_break: TieBreak = "lowest") -> np.ndarray:
+    def predict(self, label_matrix: ArrayLike, *, tie_break: TieBreak = "balance") -> np.ndarray:
         """The label with the most votes per record.
 
         Parameters
         ----------
         label_matrix : array-like of int, shape (n_records, n_heuristics)
             Votes, ``-1`` = abstain.
-        tie_break : {"lowest", "abstain"}, default="lowest"
-            A tie goes to the lowest tied label index, or to ``-1``.
+        tie_break : {"balance", "lowest", "abstain"}, default="balance"
+            A tie goes to the tied label with the largest ``class_balance_``, to the lowest
+            tied label index, or to ``-1``.
 
         Returns
         -------
@@ -120,12 +133,16 @@ class MajorityVote:
         Examples
         --------
         >>> MajorityVote(3).predict(np.array([[2, 1], [2, 2]]))
-        array([1, 2])
+        array([2, 2])
         """
         n_labels = check_n_labels(self.n_labels)
         matrix = check_label_matrix(label_matrix, n_labels=n_labels)
         counts = vote_counts(matrix, n_labels=n_labels)
-        return decide(counts, covered=counts.sum(axis=1) > 0, tie_break=tie_break)
+        balance = getattr(self, "class_balance_", None)
+        if balance is None or len(balance) != n_labels:
+            balance = vote_balance(matrix, n_labels=n_labels)
+        return decide(counts, covered=counts.sum(axis=1) > 0, tie_break=tie_break,
+                      balance=balance)
 
 
 class WeightedVote:
@@ -275,15 +292,16 @@ class WeightedVote:
         probabilities[~covered] = 1.0 / scores.shape[1]
         return probabilities
 
-    def predict(self, label_matrix: ArrayLike, *, tie_break: TieBreak = "lowest") -> np.ndarray:
+    def predict(self, label_matrix: ArrayLike, *, tie_break: TieBreak = "balance") -> np.ndarray:
         """The label with the highest summed weight per record.
 
         Parameters
         ----------
         label_matrix : array-like of int, shape (n_records, n_heuristics)
             Votes, ``-1`` = abstain.
-        tie_break : {"lowest", "abstain"}, default="lowest"
-            A tie goes to the lowest tied label index, or to ``-1``.
+        tie_break : {"balance", "lowest", "abstain"}, default="balance"
+            A tie goes to the tied label most frequent among the votes of the matrix
+            (:func:`vote_balance`), to the lowest tied label index, or to ``-1``.
 
         Returns
         -------
@@ -292,7 +310,9 @@ class WeightedVote:
             ``"abstain"``).
         """
         scores, covered = self._scores(label_matrix)
-        return decide(scores, covered=covered, tie_break=tie_break)
+        matrix = np.asarray(label_matrix)
+        return decide(scores, covered=covered, tie_break=tie_break,
+                      balance=vote_balance(matrix, n_labels=scores.shape[1]))
 
 
 def _shares(counts: np.ndarray) -> np.ndarray:
