@@ -170,10 +170,11 @@ def create_heuristic_run(*, session: Session, heuristic: Heuristic) -> Run:
 
 def create_weak_supervision_run(*, session: Session, task: LabelingTask, method: str,
                                 heuristic_ids: list[int] | None, min_confidence: float,
-                                auto_rerun: bool = False) -> Run:
+                                auto_rerun: bool = False, no_vote: str = "none") -> Run:
     """A queued weak-supervision run of the task; commits. With ``auto_rerun`` the run is
     repeated with the same settings whenever a heuristic of the task gets a new output or is
-    deleted (see :func:`weak_supervision_due`)."""
+    deleted (see :func:`weak_supervision_due`). ``no_vote="prior"`` gives records without
+    votes the class prior's label (classification only)."""
     if heuristic_ids is not None and not heuristic_ids:
         raise InvalidInputError("heuristic_ids is empty: name some heuristics, or leave it out "
                                 "for every heuristic of the task", field="heuristic_ids")
@@ -190,10 +191,14 @@ def create_weak_supervision_run(*, session: Session, task: LabelingTask, method:
     if task.kind is TaskKind.MULTILABEL and method == "label_model":
         raise InvalidInputError("multi-label tasks aggregate with majority or weighted votes: "
                                 "a label model needs votes that disagree", field="method")
+    if no_vote != "none" and task.kind is not TaskKind.CLASSIFICATION:
+        raise InvalidInputError(f"no_vote={no_vote!r} is for classification tasks; "
+                                f"{task.name!r} is {task.kind.value}", field="no_vote")
     return create_run(session=session, project_id=task.project_id, kind=WEAK_SUPERVISION_RUN,
                       params={"task_id": task.id, "method": method,
                               "heuristic_ids": heuristic_ids or None,
-                              "min_confidence": min_confidence, "auto_rerun": auto_rerun})
+                              "min_confidence": min_confidence, "auto_rerun": auto_rerun,
+                              "no_vote": no_vote})
 
 
 def chosen_outputs(*, session: Session, task: LabelingTask,
@@ -255,7 +260,7 @@ def weak_supervision_due(*, session: Session, task: LabelingTask) -> list[Run]:
         return [create_weak_supervision_run(
             session=session, task=task, method=last.params.get("method", "auto"),
             heuristic_ids=kept, min_confidence=last.params.get("min_confidence", 0.0),
-            auto_rerun=True)]
+            auto_rerun=True, no_vote=last.params.get("no_vote", "none"))]
     except InvalidInputError:   # nothing left to merge (no chosen heuristic has output)
         return []
 

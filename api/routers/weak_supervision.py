@@ -25,10 +25,15 @@ class WeakSupervisionCreate(BaseModel):
 
     method: Literal["auto", "majority", "weighted", "label_model"] = Field(
         "auto", description="auto: best agreement with the reference labels when at least "
-                            "30 records have one, else the label model")
+                            "30 records have one, else the label model; its reported "
+                            "accuracy is cross-fitted over the reference labels")
     heuristic_ids: list[int] | None = Field(None, description="Default: every heuristic; "
                                             "the run's metrics list those it used")
     min_confidence: float = Field(0.0, ge=0, le=1)
+    no_vote: Literal["none", "prior"] = Field(
+        "none", description="Records no heuristic voted on: no weak label, or (classification) "
+                            "the class prior's most frequent label, with a confidence no higher "
+                            "than any label decided by votes; metrics count them in from_prior")
     auto_rerun: bool = Field(False, description="Repeat this run with the same settings "
                              "whenever a heuristic of the task gets a new output or is deleted")
 
@@ -40,7 +45,7 @@ def run_weak_supervision(task_id: int, body: WeakSupervisionCreate, project: Own
     task = get_task(session=session, project=project, task_id=task_id)
     run = heuristics.create_weak_supervision_run(
         session=session, task=task, method=body.method, heuristic_ids=body.heuristic_ids,
-        min_confidence=body.min_confidence, auto_rerun=body.auto_rerun)
+        min_confidence=body.min_confidence, auto_rerun=body.auto_rerun, no_vote=body.no_vote)
     queue.enqueue_run(run.id)
     return run
 

@@ -20,7 +20,10 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["classification_agreement", "multilabel_agreement", "span_agreement"]
+from heuristics.aggregation.scoring import expected_accuracy
+
+__all__ = ["classification_agreement", "expected_agreement", "multilabel_agreement",
+           "span_agreement"]
 
 
 def _f1(tp: np.ndarray, predicted: np.ndarray, actual: np.ndarray) -> np.ndarray:
@@ -55,6 +58,39 @@ def classification_agreement(predicted: np.ndarray, kept: np.ndarray, reference:
         "f1": _f1_by_label(tp, confusion.sum(axis=0), confusion.sum(axis=1), names),
         "confusion": {"labels": list(names), "matrix": confusion.tolist()},
     }
+
+
+def expected_agreement(probabilities: np.ndarray, *, voted: np.ndarray, labelled: np.ndarray,
+                       from_prior: np.ndarray, reference: np.ndarray) -> dict[str, Any]:
+    """Accuracy of weak labels under the one scoring rule (tied top labels earn their share,
+    :func:`heuristics.aggregation.scoring.expected_accuracy`), on covered and on all records.
+
+    ``probabilities`` (n_records, n_labels) are what each weak label was decided from (the
+    class prior on records given it, ``from_prior``); ``voted`` marks records with a vote,
+    ``labelled`` those that got a weak label, ``reference`` the reference label (-1 = none).
+    A record without a weak label has every label tied.
+
+    Returns ``accuracy`` (records with a weak label from votes and a reference: ``compared``),
+    ``accuracy_all`` (every record with a reference: ``compared_all``), ``coverage`` (share of
+    records with a vote) and ``from_prior`` (records given the class prior).
+
+    >>> metrics = expected_agreement(np.array([[0.5, 0.5], [0.9, 0.1], [0.6, 0.4]]),
+    ...     voted=np.array([True, True, False]), labelled=np.array([True, True, True]),
+    ...     from_prior=np.array([False, False, True]), reference=np.array([0, 0, 1]))
+    >>> metrics["accuracy"], metrics["accuracy_all"], metrics["from_prior"]
+    (0.75, 0.5, 1)
+    """
+    answers = np.where(labelled[:, None], probabilities, 1.0)
+    referenced = reference >= 0
+    compared = referenced & labelled & voted
+
+    def accuracy(rows: np.ndarray) -> float | None:
+        return expected_accuracy(answers[rows], reference[rows]) if rows.any() else None
+
+    return {"accuracy": accuracy(compared), "compared": int(compared.sum()),
+            "accuracy_all": accuracy(referenced), "compared_all": int(referenced.sum()),
+            "coverage": float(voted.mean()) if len(voted) else 0.0,
+            "from_prior": int(from_prior.sum())}
 
 
 def multilabel_agreement(present: np.ndarray, reference: np.ndarray, has_reference: np.ndarray,

@@ -1,5 +1,10 @@
 """Choose the aggregation method of a task by agreement with its reference labels.
 
+Agreement is the one scoring rule (:func:`heuristics.aggregation.scoring.expected_accuracy`:
+tied top labels earn their share). :func:`cross_fitted_choice` also says how well the choice
+does on reference labels it did not see: each half of the referenced records is predicted by
+the method chosen on the other half.
+
 Examples
 --------
 >>> L = np.array([[0, 0, -1], [1, 1, 0], [1, -1, -1], [0, 1, 1]])
@@ -17,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from heuristics.aggregation.label_model import LabelModel
+from heuristics.aggregation.scoring import expected_accuracy
 from heuristics.aggregation.votes import MajorityVote, WeightedVote
 from heuristics.evaluation import classification_stats
 
@@ -41,10 +47,13 @@ def make_model(method: str, *, n_labels: int, weights: np.ndarray):
 
 
 def choose_method(label_matrix: np.ndarray, reference: np.ndarray, *, n_labels: int,
-                  weights: np.ndarray, min_reference: int = 30) -> Choice:
-    """The method whose predictions agree best with ``reference`` (-1 = none) on records
-    with votes; the label model when fewer than ``min_reference`` such records exist.
-    Ties prefer the simpler method (order of ``METHODS``).
+                  weights: np.ndarray, min_reference: int = 30,
+                  rows: np.ndarray | None = None) -> Choice:
+    """The method whose probabilities agree best with ``reference`` (-1 = none) on records
+    with votes (expected accuracy); the label model when fewer than ``min_reference`` such
+    records exist. Ties prefer the simpler method (order of ``METHODS``).
+
+    ``rows`` (a boolean mask) limits the reference labels it may look at; default all.
 
     Majority vote and the label model never see the reference labels, so their agreement is
     measured on all of them. The weighted vote's weights (``weights``, the heuristics'
@@ -52,18 +61,67 @@ def choose_method(label_matrix: np.ndarray, reference: np.ndarray, *, n_labels: 
     half of the records is predicted with precisions measured on the other half. Otherwise
     it would be graded on its own answers and win too often."""
     covered = (label_matrix >= 0).any(axis=1) & (reference >= 0)
+    if rows is not None:
+        covered &= rows
     if covered.sum() < min_reference:
         return Choice("label_model", {})
 
     def score(method: str) -> float:
         if method == "weighted":
-            predicted = _cross_fitted_weighted_vote(label_matrix, reference, covered, n_labels)
+            probabilities = _cross_fitted_weighted_vote(label_matrix, reference, covered,
+                                                        n_labels)
         else:
             model = make_model(method, n_labels=n_labels, weights=weights).fit(label_matrix)
-            predicted = model.predict_proba(label_matrix).argmax(axis=1)
-        return float((predicted[covered] == reference[covered]).mean())
+            probabilities = model.predict_proba(label_matrix)
+        return expected_accuracy(probabilities[covered], reference[covered])
 
     return best_method(METHODS, score)
+
+
+@dataclass(frozen=True)
+class CrossFitted:
+    """Per half of the referenced records with votes (``half``: 0 or 1, -1 = neither), the
+    method chosen on the other half, and each such record's probabilities from it."""
+
+    half: np.ndarray
+    methods: tuple[str, str]
+    probabilities: np.ndarray
+
+
+def cross_fitted_choice(label_matrix: np.ndarray, reference: np.ndarray, *, n_labels: int,
+                        weights: np.ndarray, min_reference: int = 30) -> CrossFitted:
+    """What ``auto`` would score on reference labels it did not choose with.
+
+    The referenced records with votes alternate between two halves; each half is predicted by
+    the method :func:`choose_method` picks on the other half alone (a weighted vote's
+    precisions, too, come from the other half). Scoring ``probabilities`` on a record never
+    uses a choice that saw its reference label.
+
+    >>> L = np.array([[0, 0, -1], [1, 1, 0], [1, -1, -1], [0, 1, 1]] * 20)
+    >>> fitted = cross_fitted_choice(L, np.array([0, 1, 1, 1] * 20), n_labels=2,
+    ...                              weights=np.array([0.9, 0.8, 0.6]), min_reference=10)
+    >>> fitted.methods, fitted.half[:4].tolist()
+    (('majority', 'majority'), [0, 1, 0, 1])
+    """
+    covered = (label_matrix >= 0).any(axis=1) & (reference >= 0)
+    half = np.full(len(label_matrix), -1, dtype=np.int64)
+    referenced = np.flatnonzero(covered)
+    half[referenced] = np.arange(len(referenced)) % 2
+    probabilities = np.full((len(label_matrix), n_labels), 1.0 / n_labels)
+    methods = []
+    for own in (0, 1):
+        other = half == 1 - own
+        method = choose_method(label_matrix, reference, n_labels=n_labels, weights=weights,
+                               min_reference=min_reference // 2, rows=other).method
+        methods.append(method)
+        if method == "weighted":
+            held_out = held_out_precisions(label_matrix, reference, other, n_labels=n_labels)
+            model = WeightedVote(n_labels, held_out, weighting="log_odds")
+        else:
+            model = make_model(method, n_labels=n_labels, weights=weights).fit(label_matrix)
+        rows = half == own
+        probabilities[rows] = model.predict_proba(label_matrix[rows])
+    return CrossFitted(half, (methods[0], methods[1]), probabilities)
 
 
 def held_out_precisions(label_matrix: np.ndarray, reference: np.ndarray,
@@ -84,16 +142,16 @@ def held_out_precisions(label_matrix: np.ndarray, reference: np.ndarray,
 
 def _cross_fitted_weighted_vote(label_matrix: np.ndarray, reference: np.ndarray,
                                 covered: np.ndarray, n_labels: int) -> np.ndarray:
-    """Predictions of the referenced records, each half by a weighted vote whose precisions
+    """Probabilities of the referenced records, each half by a weighted vote whose precisions
     come from the other half (records alternate between the halves)."""
-    predicted = np.full(len(label_matrix), -1, dtype=np.int64)
+    predicted = np.full((len(label_matrix), n_labels), 1.0 / n_labels)
     half = np.zeros(len(label_matrix), dtype=bool)
     half[np.flatnonzero(covered)[1::2]] = True
     for test in (covered & half, covered & ~half):
         weights = held_out_precisions(label_matrix, reference, covered & ~test,
                                       n_labels=n_labels)
         vote = WeightedVote(n_labels, weights, weighting="log_odds")
-        predicted[test] = vote.predict_proba(label_matrix[test]).argmax(axis=1)
+        predicted[test] = vote.predict_proba(label_matrix[test])
     return predicted
 
 

@@ -740,3 +740,115 @@ def test_auto_selection_does_not_grade_the_weighted_vote_on_its_own_answers() ->
     # ...cross-fitted it is chance, like the others.
     assert choice.agreement["weighted"] < 0.62
     assert max(choice.agreement.values()) < 0.62
+
+
+# ------------------------------------------------------------------ scoring and selection
+
+
+def test_scoring_rule_counts_ties_by_hand() -> None:
+    from heuristics.aggregation.scoring import expected_accuracy, expected_f1
+
+    probabilities = np.array([
+        [0.6, 0.3, 0.1],   # right: 1
+        [0.4, 0.4, 0.2],   # tie of two, truth among them: 1/2
+        [0.3, 0.3, 0.4],   # wrong: 0
+        [0.5, 0.5, 0.0],   # tie of two, truth not among them: 0
+        [1.0, 0.0, 0.0],   # nobody voted: every label tied, 1/3, whatever the method says
+        [1 / 3, 1 / 3, 1 / 3],   # a three-way tie, voted: 1/3
+    ])
+    reference = np.array([0, 1, 0, 2, 2, 1])
+    covered = np.array([True, True, True, True, False, True])
+    assert expected_accuracy(probabilities, reference, covered=covered) == pytest.approx(
+        (1 + 0.5 + 0 + 0 + 1 / 3 + 1 / 3) / 6)
+    # Breaking ties cannot change it: the same rows with ties nudged either way score apart,
+    # the tie scores their mean.
+    assert expected_accuracy(np.array([[0.5, 0.5]]), np.array([1])) == 0.5
+    # F1 of label 1 from expected counts: predicted 1 on rows 1 (1/2), 3 (1/2), 4 (1/3), 5 (1/3);
+    # right on 1 and 5; label 1 is true on rows 1 and 5.
+    predicted = 0.5 + 0.5 + 1 / 3 + 1 / 3
+    assert expected_f1(probabilities, reference, label=1, covered=covered) == pytest.approx(
+        2 * (0.5 + 1 / 3) / (predicted + 2))
+
+
+def test_a_record_without_votes_can_get_the_class_prior() -> None:
+    from heuristics.aggregation.agreement import expected_agreement
+
+    balance = np.array([0.2, 0.7, 0.1])
+    probabilities = np.array([[0.8, 0.1, 0.1], balance, balance])
+    voted = np.array([True, False, False])
+    reference = np.array([0, 1, 0])
+    # Without the prior option the two records without votes have no weak label: every label
+    # ties, 1/3 each; with it they answer the prior's label 1 (right once).
+    none = expected_agreement(probabilities, voted=voted, labelled=voted,
+                              from_prior=np.zeros(3, bool), reference=reference)
+    prior = expected_agreement(probabilities, voted=voted, labelled=np.ones(3, bool),
+                               from_prior=~voted, reference=reference)
+    assert none["accuracy"] == prior["accuracy"] == 1.0 and none["compared"] == 1
+    assert none["accuracy_all"] == pytest.approx((1 + 2 / 3) / 3)
+    assert prior["accuracy_all"] == pytest.approx(2 / 3)
+    assert prior["from_prior"] == 2 and prior["coverage"] == pytest.approx(1 / 3)
+
+
+def test_auto_never_chooses_on_the_records_it_reports() -> None:
+    from heuristics.aggregation.selection import choose_method, cross_fitted_choice
+
+    rng = np.random.default_rng(3)
+    truth = rng.integers(0, 3, 400)
+    L = np.where(rng.random((400, 6)) < 0.5,
+                 np.where(rng.random((400, 6)) < 0.7, truth[:, None],
+                          rng.integers(0, 3, (400, 6))), -1)
+    weights = np.full(6, 0.7)
+    reference = np.where(rng.random(400) < 0.5, truth, -1)
+    fitted = cross_fitted_choice(L, reference, n_labels=3, weights=weights)
+    for own in (0, 1):
+        rows = fitted.half == own
+        assert rows.sum() > 50
+        assert fitted.methods[own] == choose_method(L, reference, n_labels=3, weights=weights,
+                                                    min_reference=15,
+                                                    rows=fitted.half == 1 - own).method
+        # Whatever the reference labels of a half say, its own scores do not move.
+        changed = reference.copy()
+        changed[rows] = (changed[rows] + 1) % 3
+        again = cross_fitted_choice(L, changed, n_labels=3, weights=weights)
+        assert again.methods[own] == fitted.methods[own]
+        np.testing.assert_allclose(again.probabilities[rows], fitted.probabilities[rows])
+
+
+def test_label_model_near_the_bayes_limit_on_synthetic_matrices() -> None:
+    from heuristics.aggregation.scoring import expected_accuracy
+    from heuristics.aggregation.synthetic import scenarios
+
+    for scenario in scenarios(seed=0):
+        if scenario.name not in ("balanced", "copies"):
+            continue
+        train, _ = scenario.sample(3000, seed=1)
+        test, labels = scenario.sample(3000, seed=2)
+        covered = (test != -1).any(axis=1)
+        bayes, majority, ours = (
+            expected_accuracy(probabilities, labels, covered=covered)
+            for probabilities in (scenario.posterior(test), MajorityVote(2).predict_proba(test),
+                                  LabelModel(2).fit(train).predict_proba(test)))
+        assert majority < bayes
+        assert ours >= 0.97 * bayes, scenario.name
+
+
+def test_label_model_class_balance_does_not_drift_on_many_labels() -> None:
+    # WRENCH semeval: with errors spread by the estimated class balance, EM pushed the most
+    # frequent relation to half of the mass (true 0.29) and scored 71 % on test.
+    import json
+
+    from heuristics.aggregation.scoring import expected_accuracy
+
+    folder = DATASETS / "wrench" / "semeval"
+
+    def split(part: str) -> tuple[np.ndarray, np.ndarray]:
+        records = json.loads((folder / f"{part}.json").read_text(encoding="utf-8")).values()
+        return (np.array([r["weak_labels"] for r in records]),
+                np.array([r["label"] for r in records]))
+
+    (train, train_labels), (test, labels) = split("train"), split("test")
+    model = LabelModel(9).fit(train)
+    true_balance = np.bincount(train_labels, minlength=9) / len(train_labels)
+    assert np.abs(model.class_balance_ - true_balance).max() < 0.1
+    assert expected_accuracy(model.predict_proba(test), labels,
+                             covered=(test != -1).any(axis=1)) > 0.8

@@ -59,16 +59,34 @@ def test_weak_labels_equal_an_independent_majority_vote(embedded: Stack):
                        headers=embedded.headers, timeout=60)
     weak = {r["external_id"]: r for r in map(json.loads, export.text.splitlines())}
     assert len(weak) == len(rows)
-    for external, row in rows.items():
-        votes = [label for pattern, label in RULES.values()
-                 if re.search(pattern, row["CONTENT"], re.IGNORECASE)]
-        spam, ham = votes.count("spam"), votes.count("ham")
-        expected = None if not votes else ("spam" if spam > ham else "ham")
-        assert weak[external]["weak_label"] == expected, (external, votes)
-    compared = [r for r in weak.values() if r["weak_label"] and r["reference"]]
-    accuracy = sum(r["weak_label"] == r["reference"] for r in compared) / len(compared)
-    assert run["metrics"]["compared"] == len(compared)
-    assert abs(run["metrics"]["accuracy"] - accuracy) < 1e-9
+    votes = {external: [label for pattern, label in RULES.values()
+                        if re.search(pattern, row["CONTENT"], re.IGNORECASE)]
+             for external, row in rows.items()}
+    # Ties go to the label with the larger share of the votes (each record's shares summed).
+    share = {label: sum(v.count(label) / len(v) for v in votes.values() if v)
+             for label in ("spam", "ham")}
+    frequent = max(share, key=share.get)
+    assert share["spam"] != share["ham"]
+    expected_accuracy, compared = 0.0, 0
+    for external, voted in votes.items():
+        spam, ham = voted.count("spam"), voted.count("ham")
+        expected = (None if not voted else "spam" if spam > ham else "ham" if ham > spam
+                    else frequent)
+        assert weak[external]["weak_label"] == expected, (external, voted)
+        reference = weak[external]["reference"]
+        if voted and reference:
+            compared += 1
+            # one scoring rule: a tie earns half, whichever label it was broken to
+            expected_accuracy += 0.5 if spam == ham else float(expected == reference)
+    assert run["metrics"]["compared"] == compared
+    assert run["metrics"]["accuracy"] == pytest.approx(expected_accuracy / compared)
+    without_votes = [e for e, voted in votes.items() if not voted]
+    referenced = [e for e in votes if weak[e]["reference"]]
+    assert run["metrics"]["compared_all"] == len(referenced) == 100
+    assert run["metrics"]["accuracy_all"] == pytest.approx((expected_accuracy + 0.5 * sum(
+        not votes[e] for e in referenced)) / len(referenced))
+    assert run["metrics"]["coverage"] == pytest.approx(1 - len(without_votes) / len(rows))
+    assert run["metrics"]["from_prior"] == 0 and without_votes
     assert run["metrics"]["weakly_labelled"] == sum(bool(r["weak_label"]) for r in weak.values())
     matrix = np.load(io.BytesIO(httpx.get(f"{embedded.api}{base}/label-matrix",
                                           headers=embedded.headers, timeout=60).content))
@@ -100,6 +118,18 @@ def test_weak_labels_equal_an_independent_majority_vote(embedded: Stack):
     finished = embedded.wait_run(project, model_run.json()["id"])
     assert finished["status"] == "succeeded" and finished["metrics"]["method"] == "label_model"
     assert embedded.get(base)["id"] == finished["id"]
+    # Records without votes can get the class prior: the most frequent label, marked by a
+    # confidence no higher than any label decided by votes, and counted as such.
+    prior_run = embedded.wait_run(project, embedded.post(base, json={
+        "method": "majority", "no_vote": "prior"}).json()["id"])
+    assert prior_run["metrics"]["from_prior"] == len(without_votes)
+    with_prior = _weak_rows(embedded, base)
+    assert {with_prior[e]["weak_label"] for e in without_votes} == {frequent}
+    lowest_voted = min(with_prior[e]["confidence"] for e in votes if votes[e])
+    assert all(with_prior[e]["confidence"] <= lowest_voted for e in without_votes)
+    assert prior_run["metrics"]["weakly_labelled"] == len(rows)
+    assert prior_run["metrics"]["accuracy"] == pytest.approx(run["metrics"]["accuracy"])
+    assert embedded.post(base, json={"no_vote": "guess"}).status_code == 422
     auto = embedded.wait_run(project, embedded.post(base, json={}).json()["id"])
     assert auto["metrics"]["method"] in ("majority", "weighted", "label_model")
     assert set(auto["metrics"]["agreement_by_method"]) == {"majority", "weighted",
@@ -113,6 +143,10 @@ def test_weak_labels_equal_an_independent_majority_vote(embedded: Stack):
     assert f"merging the votes of 3 heuristics over {len(rows)} records" in logs
     chosen = auto["metrics"]["method"]
     assert f"auto chose {chosen} (agreement with the reference labels: majority " in logs
+    halves = auto["metrics"]["cross_fitted"]
+    assert len(halves) == 2 and set(halves) <= {"majority", "weighted", "label_model"}
+    assert (f"accuracy cross-fitted: each half of the reference labels scored with the method "
+            f"chosen on the other half ({halves[0]}, {halves[1]})") in logs
     assert f"{chosen}: {auto['metrics']['weakly_labelled']} weak labels" in logs
 
 

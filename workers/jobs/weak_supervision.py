@@ -11,13 +11,21 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from heuristics.aggregation._inputs import decide, vote_balance
 from heuristics.aggregation.agreement import (
     classification_agreement,
+    expected_agreement,
     multilabel_agreement,
     span_agreement,
 )
 from heuristics.aggregation.multilabel import MULTILABEL_METHODS, aggregate_multilabel
-from heuristics.aggregation.selection import METHODS, best_method, choose_method, make_model
+from heuristics.aggregation.selection import (
+    METHODS,
+    best_method,
+    choose_method,
+    cross_fitted_choice,
+    make_model,
+)
 from heuristics.aggregation.spans import RecordSpans, aggregate_spans
 from heuristics.aggregation.votes import WeightedVote
 from heuristics.errors import InvalidInputError
@@ -110,6 +118,16 @@ def _chosen(method: str, agreement: dict[str, float | None]) -> str:
     return f"auto chose {method} (agreement with the reference labels: {scores})"
 
 
+def _cross_fitted(methods: tuple[str, str]) -> str:
+    """The log line on how ``auto``'s accuracy was measured.
+
+    >>> _cross_fitted(("majority", "label_model"))
+    '; accuracy cross-fitted: each half of the reference labels scored with the method chosen on the other half (majority, label_model)'
+    """  # noqa: E501
+    return ("; accuracy cross-fitted: each half of the reference labels scored with the method "
+            f"chosen on the other half ({methods[0]}, {methods[1]})")
+
+
 def _classification(session: Session, run: Run, task: LabelingTask,
                     current: stats.CurrentOutputs, record_ids: np.ndarray,
                     heartbeat: Heartbeat) -> tuple[list[dict], dict]:
@@ -125,20 +143,54 @@ def _classification(session: Session, run: Run, task: LabelingTask,
     method = run.params.get("method") or "auto"
     choice = choose_method(matrix, reference, n_labels=len(names), weights=weights,
                            min_reference=MIN_REFERENCE)
+    scored = None
     if method == "auto":
         method = choice.method
-        heartbeat(progress=0.4, stage=_chosen(choice.method, choice.agreement))
+        stage = _chosen(choice.method, choice.agreement)
+        if choice.agreement:
+            scored = cross_fitted_choice(matrix, reference, n_labels=len(names),
+                                         weights=weights, min_reference=MIN_REFERENCE)
+            stage += _cross_fitted(scored.methods)
+        heartbeat(progress=0.4, stage=stage)
     model = make_model(method, n_labels=len(names), weights=weights).fit(matrix)
     probabilities = model.predict_proba(matrix)
-    predicted = probabilities.argmax(axis=1)
+    balance = getattr(model, "class_balance_", None)
+    if balance is None:
+        balance = vote_balance(matrix, n_labels=len(names))
+    voted = (matrix >= 0).any(axis=1)
+    predicted = decide(probabilities, covered=voted, tie_break="balance", balance=balance)
     confidence = probabilities.max(axis=1)
-    keep = (matrix >= 0).any(axis=1) & (confidence >= run.params.get("min_confidence", 0))
+    keep = voted & (confidence >= run.params.get("min_confidence", 0))
+    # Records without votes: no label, or the class prior's most frequent label, with a
+    # confidence no higher than any weak label decided by votes.
+    from_prior = ~voted if run.params.get("no_vote") == "prior" else np.zeros_like(voted)
+    prior_label = int(np.argmax(balance))
+    prior_confidence = min(float(balance.max()),
+                           float(confidence[keep].min()) if keep.any() else 1.0)
+    predicted[from_prior] = prior_label
+    confidence[from_prior] = prior_confidence
+    probabilities[from_prior] = balance
+    labelled = keep | from_prior
     label_ids = [label.id for label in task.labels]
     rows = [{"record_id": int(rid), "label_id": label_ids[p], "confidence": float(c)}
-            for rid, p, c in zip(record_ids[keep], predicted[keep], confidence[keep],
-                                 strict=True)]
-    metrics = classification_agreement(predicted, keep, reference, names)
-    return rows, metrics | {"method": method, "agreement_by_method": choice.agreement}
+            for rid, p, c in zip(record_ids[labelled], predicted[labelled],
+                                 confidence[labelled], strict=True)]
+    # What the metrics score: the weak labels, or where auto chose, the cross-fitted ones.
+    evaluated, evaluated_probabilities = predicted.copy(), probabilities.copy()
+    if scored is not None:
+        held_out = scored.half >= 0
+        evaluated_probabilities[held_out] = scored.probabilities[held_out]
+        evaluated[held_out] = decide(scored.probabilities[held_out], covered=voted[held_out],
+                                     tie_break="balance", balance=balance)
+    metrics = classification_agreement(evaluated, labelled & voted, reference, names)
+    metrics["weakly_labelled"] = int(labelled.sum())
+    metrics["distribution"] = {name: int((predicted[labelled] == k).sum())
+                               for k, name in enumerate(names)}
+    metrics |= expected_agreement(evaluated_probabilities, voted=voted, labelled=labelled,
+                                  from_prior=from_prior, reference=reference)
+    return rows, metrics | {"method": method, "agreement_by_method": choice.agreement,
+                            "cross_fitted": None if scored is None else list(scored.methods),
+                            "no_vote": run.params.get("no_vote", "none")}
 
 
 def _multilabel(session: Session, run: Run, task: LabelingTask, current: stats.CurrentOutputs,
