@@ -6,6 +6,9 @@
 * :func:`aggregate_multilabel` — for multi-label tasks: each label decided on its own.
 * :func:`aggregate_spans` — the same for extraction: token spans of many heuristics merged into
   one set of spans per record.
+* :mod:`~heuristics.aggregation.scoring` — the one scoring rule (expected accuracy over tied top
+  labels); :mod:`~heuristics.aggregation.synthetic` — label matrices from known parameters,
+  with their Bayes-optimal posterior.
 """
 
 from heuristics.aggregation.label_model import LabelModel
