@@ -131,9 +131,11 @@ def test_sign_in_import_browse_label(page: Page, app_stack: Stack, artifacts: Pa
         }).observe(document.querySelector('.labeling'),
                    {subtree: true, childList: true, characterData: true});
     }""")
+    loading = page.locator(".labeling .panel-body [role=status]")
     for n in range(1, 6):
         page.keyboard.press("1")
         expect(position).to_contain_text(f"{n + 1} of 6")
+        expect(loading).to_have_count(0)
     delays = page.evaluate("window.delays")
     print(f"key press to next record: median {statistics.median(delays):.0f} ms, "
           f"max {max(delays):.0f} ms")
@@ -153,13 +155,13 @@ def test_sign_in_import_browse_label(page: Page, app_stack: Stack, artifacts: Pa
     page.keyboard.press("g")
     expect(page.get_by_label("Gold")).to_be_checked()
     page.keyboard.press("2")
-    expect(page.get_by_label("manual labels")).to_contain_text("gold")
+    expect(page.get_by_label("labels of the record")).to_contain_text("gold")
     assert [(m["label"], m["is_gold"]) for m in manual_labels(stack, project, sixth, task)] == \
         [("negative", True)]
     shot(page, artifacts, "09-labeling-gold")
     page.keyboard.press("Control+z")
     expect(page.get_by_text("Undone: Label negative")).to_be_visible()
-    expect(page.get_by_label("manual labels")).to_contain_text("No labels yet.")
+    expect(page.get_by_label("labels of the record")).to_contain_text("No labels yet.")
     assert manual_labels(stack, project, sixth, task) == []
 
     # another annotator's label arrives while the record is open
@@ -171,7 +173,7 @@ def test_sign_in_import_browse_label(page: Page, app_stack: Stack, artifacts: Pa
                           headers={"Authorization": f"Bearer {bob['api_key']}"},
                           json={"task_id": task, "label": "negative"})
     assert response.status_code == 201, response.text
-    live = page.get_by_label("manual labels").locator("[data-fresh]")
+    live = page.get_by_label("labels of the record").locator("[data-fresh]")
     expect(live).to_contain_text("bob", timeout=5000)
     expect(live).to_contain_text("negative")
     shot(page, artifacts, "10-labeling-live")
@@ -183,7 +185,8 @@ def test_sign_in_import_browse_label(page: Page, app_stack: Stack, artifacts: Pa
         "succeeded", timeout=90_000)
     shot(page, artifacts, "11-embeddings")
     go(page, f"/projects/{project}/records/{fifth}")
-    expect(page.get_by_label("similar records").get_by_role("row")).to_have_count(9, timeout=20_000)
+    similar = page.get_by_label("similar records").get_by_role("row")
+    expect(similar).to_have_count(10, timeout=20_000)
     shot(page, artifacts, "12-record")
 
 
@@ -213,7 +216,7 @@ def test_span_labeling_by_mouse(page: Page, app_stack: Stack, artifacts: Path):
     drag(5, 6)
     expect(text.locator(".pending")).to_have_count(3)  # two tokens and the gap
     page.keyboard.press("3")  # MISC
-    expect(page.get_by_label("manual labels")).to_contain_text("“AT TOP”")
+    expect(page.get_by_label("labels of the record")).to_contain_text("“AT TOP”")
     spans = [(m["label"], m["token_start"], m["token_end"])
              for m in manual_labels(stack, project, first["id"], task) if m["annotator"] == "admin"]
     assert spans == [("MISC", 5, 7)]
@@ -229,7 +232,7 @@ def test_span_labeling_by_mouse(page: Page, app_stack: Stack, artifacts: Path):
     # the span is relabelled by clicking it then a label, and undone
     text.locator('[data-token="5"]').click()
     page.keyboard.press("2")  # LOC
-    expect(page.get_by_label("manual labels")).to_contain_text("LOC")
+    expect(page.get_by_label("labels of the record")).to_contain_text("LOC")
     page.keyboard.press("Control+z")
     expect(page.get_by_text("Undone: Relabel span as LOC")).to_be_visible()
     assert [m["label"] for m in manual_labels(stack, project, first["id"], task)

@@ -28,7 +28,7 @@ export function LabelsPanel({ projectId, task, detail, me, fresh, canGold, onGol
     <aside className="stack">
       <div className="panel">
         <div className="panel-head"><h2>{title ?? "Manual labels"}</h2></div>
-        <div className="panel-body side-list" aria-label="manual labels">
+        <div className="panel-body side-list" aria-label="labels of the record">
           <div className="side-item"><span className="muted">Reference</span>
             <span aria-label="reference">{formatReference(reference)}</span></div>
           {entry?.manual_labels.length === 0 && <span className="faint">No labels yet.</span>}
