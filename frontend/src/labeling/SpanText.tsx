@@ -1,6 +1,6 @@
 /** A text with its stored tokens: existing spans coloured, a mouse selection snapped to
  * whole tokens and reported as a token range. */
-import { useMemo, useRef } from "react";
+import { Fragment, useMemo, useRef } from "react";
 import type { Label, ManualLabel, Tokens } from "../types";
 import { segments, selectionTokens, type TokenRange } from "./spans";
 
@@ -49,18 +49,21 @@ export function SpanText({ text, tokens, spans, labels, pending, selectedId, onS
           );
         }
         const isEnd = shown && shown.span.token_end === part.token + 1;
+        const style = shown ? { ["--c" as string]: color(shown.span.label) } : undefined;
         return (
-          <span key={part.start} data-start={part.start} data-end={part.start + part.text.length}
-            data-token={part.token}
-            className={[shown ? "span-mark" : "tok", inPending ? "pending" : "",
-              shown && shown.span.id === selectedId ? "selected" : "",
-              shown && !shown.mine ? "other" : ""].join(" ")}
-            style={shown ? { ["--c" as string]: color(shown.span.label) } : undefined}
-            title={shown ? `${shown.span.label} · ${shown.span.annotator}${shown.span.is_gold ? " (gold)" : ""}` : undefined}
-            onClick={shown ? (e) => { if (window.getSelection()?.isCollapsed) { e.stopPropagation(); onSpanClick(shown.span); } } : undefined}>
-            {part.text}
-            {isEnd && <span className="span-tag" aria-hidden data-start={part.start + part.text.length} data-tag="">{shown.span.label}</span>}
-          </span>
+          <Fragment key={part.start}>
+            <span data-start={part.start} data-end={part.start + part.text.length}
+              data-token={part.token}
+              className={[shown ? "span-mark" : "tok", inPending ? "pending" : "",
+                shown && shown.span.id === selectedId ? "selected" : "",
+                shown && !shown.mine ? "other" : ""].join(" ")}
+              style={style}
+              title={shown ? `${shown.span.label} · ${shown.span.annotator}${shown.span.is_gold ? " (gold)" : ""}` : undefined}
+              onClick={shown ? (e) => { if (window.getSelection()?.isCollapsed) { e.stopPropagation(); onSpanClick(shown.span); } } : undefined}>
+              {part.text}
+            </span>
+            {isEnd && <span className="span-tag" style={style} aria-hidden data-start={part.start + part.text.length} data-tag="">{shown.span.label}</span>}
+          </Fragment>
         );
       })}
     </div>
