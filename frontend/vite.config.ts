@@ -1,5 +1,5 @@
 /// <reference types="vitest/config" />
-import { copyFileSync, mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import react from "@vitejs/plugin-react";
@@ -7,7 +7,8 @@ import { defineConfig, type Plugin } from "vite";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** Swagger UI's and ReDoc's bundles, copied beside the app so /docs and /redoc work offline. */
+/** Swagger UI's and ReDoc's bundles, copied beside the app so /docs and /redoc work offline
+ * (ReDoc's footer logo, its one remote asset, becomes ours). */
 const API_DOCS_ASSETS: Record<string, string> = {
   "swagger-ui-bundle.js": "node_modules/swagger-ui-dist/swagger-ui-bundle.js",
   "swagger-ui.css": "node_modules/swagger-ui-dist/swagger-ui.css",
@@ -22,7 +23,9 @@ function apiDocsAssets(): Plugin {
       const target = join(here, "dist", "vendor");
       mkdirSync(target, { recursive: true });
       for (const [name, source] of Object.entries(API_DOCS_ASSETS)) {
-        copyFileSync(join(here, source), join(target, name));
+        const text = readFileSync(join(here, source), "utf8")
+          .replaceAll("https://cdn.redoc.ly/redoc/logo-mini.svg", "/favicon.svg");
+        writeFileSync(join(target, name), text);
       }
     },
   };

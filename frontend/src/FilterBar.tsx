@@ -27,7 +27,7 @@ export function FilterBar({ filters, onChange, tasks, attributes, count }: {
 
   return (
     <div className="filterbar row" role="search">
-      <input className="input" style={{ width: 220 }} type="search" placeholder="Search text…"
+      <input className="input" style={{ width: 180 }} type="search" placeholder="Search text…"
         aria-label="Search" value={search} onChange={(e) => setSearch(e.target.value)}
         onKeyDown={(e) => { if (e.key === "Enter") onChange({ ...filters, search }); }} />
       <select className="select" aria-label="Search in" value={filters.searchAttribute}

@@ -26,6 +26,7 @@ def test_pages_and_api_docs_need_no_cdn(client):
         assert "https://" not in text.replace("https://swagger.io", "")
     for asset in ("swagger-ui-bundle.js", "swagger-ui.css", "redoc.standalone.js"):
         assert client.get(f"/vendor/{asset}").status_code == 200
+    assert "cdn.redoc.ly" not in client.get("/vendor/redoc.standalone.js").text
     missing = client.get("/api/v1/no-such-route")
     assert missing.status_code == 404 and "no route" in missing.json()["detail"]
 

@@ -48,7 +48,7 @@ export function Labeling({ projectId }: { projectId: number }) {
     return <div className="page"><Empty>This project has no labeling task yet. <Link href={`/projects/${projectId}/settings`}>Create one</Link>.</Empty></div>;
   }
   return (
-    <div className="page">
+    <div className="page" style={{ maxWidth: 1440 }}>
       <div className="page-head">
         <select className="select" aria-label="Labeling task" value={task.id}
           onChange={(e) => navigate(`/projects/${projectId}/label${filtersToSearch(filters) || "?"}${filtersToSearch(filters) ? "&" : ""}lt=${e.target.value}`, { replace: true })}>
