@@ -4,7 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup system run test lint bench services clean
+UI := frontend
+UI_DEPS := $(UI)/node_modules/.package-lock.json
+UI_SOURCES := $(shell find $(UI)/src $(UI)/public -type f 2>/dev/null) $(UI)/index.html \
+	$(UI)/package.json $(UI)/vite.config.ts $(UI)/tsconfig.json
+
+.PHONY: setup system system-test ui run test lint bench services clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -16,7 +21,19 @@ setup: $(STAMP)
 system:
 	./scripts/system-deps.sh
 
-run: setup system
+system-test:
+	./scripts/system-deps.sh --test
+
+# The web UI: dependencies from the committed lock file, rebuilt only when its sources change.
+$(UI_DEPS): $(UI)/package-lock.json
+	cd $(UI) && npm ci --no-audit --no-fund
+
+$(UI)/dist/index.html: $(UI_DEPS) $(UI_SOURCES)
+	cd $(UI) && npm run build
+
+ui: $(UI)/dist/index.html
+
+run: setup system ui
 	$(BIN)/heurist-server
 
 services:
@@ -25,7 +42,8 @@ services:
 lint: setup
 	$(BIN)/ruff check .
 
-test: setup system services lint
+test: setup system-test services lint ui
+	cd $(UI) && npm test
 	$(BIN)/pytest -q
 
 bench: setup services
@@ -39,4 +57,4 @@ bench: setup services
 	$(BIN)/python bench/ws_quality.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .ruff_cache $(UI)/node_modules $(UI)/dist

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import FileResponse
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from api.errors import install_error_handlers
@@ -15,6 +16,7 @@ from api.routers import (
     heuristics,
     manual_labels,
     projects,
+    record_votes,
     records,
     runs,
     stats,
@@ -22,6 +24,7 @@ from api.routers import (
     users,
     weak_supervision,
 )
+from heuristics.errors import NotFoundError
 from store.db import create_db_engine, migrate, session_factory
 from store.settings import Settings, get_settings
 from store.similarity import IndexCache
@@ -37,7 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     engine = create_db_engine(settings.resolved_database_url())
     migrate(engine)
-    app = FastAPI(title="Heurist", version="0.1.0",
+    app = FastAPI(title="Heurist", version="0.1.0", docs_url=None, redoc_url=None,
                   description="Weak supervision with active learning.")
     app.state.settings = settings
     app.state.engine = engine
@@ -51,20 +54,51 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok"}
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (users, projects, tasks, records, manual_labels, embeddings, runs, events,
-                   heuristics, stats, weak_supervision):
+    for module in (users, projects, tasks, records, record_votes, manual_labels, embeddings,
+                   runs, events, heuristics, stats, weak_supervision):
         api.include_router(module.router)
     app.include_router(api)
     _serve_frontend(app)
     return app
 
 
-def _serve_frontend(app: FastAPI) -> None:
-    built = FRONTEND / "dist"
-    root = built if (built / "index.html").exists() else FRONTEND
-    if (root / "assets").is_dir():
-        app.mount("/assets", StaticFiles(directory=root / "assets"), name="assets")
+NOT_BUILT = """<!doctype html><meta charset="utf-8"><title>Heurist</title>
+<body style="font: 15px/1.5 system-ui, sans-serif; margin: 3rem auto; max-width: 36rem">
+<h1>Heurist</h1><p>The web interface is not built. <code>make run</code> builds it (or run
+<code>npm ci &amp;&amp; npm run build</code> in <code>frontend/</code>); the API answers under
+<code>/api/v1</code>.</p></body>"""
 
-    @app.get("/", include_in_schema=False)
-    def index() -> FileResponse:
-        return FileResponse(root / "index.html")
+
+def _serve_frontend(app: FastAPI) -> None:
+    """The built web UI at ``/`` (any other path of the app gives its page: the UI routes
+    in the browser), and the API docs on the Swagger UI and ReDoc bundles built beside it,
+    so nothing is loaded from a CDN."""
+    built = FRONTEND / "dist"
+    for folder in ("assets", "vendor"):
+        if (built / folder).is_dir():
+            app.mount(f"/{folder}", StaticFiles(directory=built / folder), name=folder)
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url=app.openapi_url, title="Heurist API",
+                                   swagger_js_url="/vendor/swagger-ui-bundle.js",
+                                   swagger_css_url="/vendor/swagger-ui.css",
+                                   swagger_favicon_url="/favicon.svg",
+                                   swagger_ui_parameters={"validatorUrl": None})
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc() -> HTMLResponse:
+        return get_redoc_html(openapi_url=app.openapi_url, title="Heurist API",
+                              redoc_js_url="/vendor/redoc.standalone.js",
+                              redoc_favicon_url="/favicon.svg", with_google_fonts=False)
+
+    @app.get("/{path:path}", include_in_schema=False, response_model=None)
+    def page(path: str) -> HTMLResponse | FileResponse:
+        if path.startswith("api/"):
+            raise NotFoundError(f"no route /{path}")
+        if not (built / "index.html").exists():
+            return HTMLResponse(NOT_BUILT)
+        file = (built / path).resolve()
+        if path and file.is_file() and file.is_relative_to(built.resolve()):
+            return FileResponse(file)
+        return FileResponse(built / "index.html", headers={"Cache-Control": "no-cache"})

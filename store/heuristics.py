@@ -349,6 +349,13 @@ def replace_output_columns(*, session: Session, run_id: int, record_ids: Sequenc
                     zip(repeat(run_id), *values, strict=False))
 
 
+def outputs_on_record(*, session: Session, run: Run, record_id: int) -> list[Output]:
+    """The run's outputs on one record, spans by start token."""
+    return list(session.scalars(
+        select(Output).where(Output.run_id == run.id, Output.record_id == record_id)
+        .order_by(Output.token_start, Output.id)))
+
+
 def outputs_of(*, session: Session, run: Run, offset: int = 0,
                limit: int | None = None) -> list[Output]:
     query = select(Output).where(Output.run_id == run.id).order_by(Output.record_id, Output.id)

@@ -120,6 +120,41 @@ def _resolve_attributes(*, session: Session, project: Project, scan: _Scan,
     return attributes, created
 
 
+@dataclass
+class ImportPreview:
+    """What importing a file would do: every column's type (the existing attribute's, else
+    the inferred one), the first rows as read, the number of records."""
+
+    types: dict[str, AttributeType]
+    existing: list[str]
+    rows: list[dict]
+    records: int
+
+
+def preview_import(*, session: Session, project: Project, stream: BinaryIO, fmt: str,
+                   id_column: str | None = None, limit: int = 20) -> ImportPreview:
+    """Read the whole file as the import would, with the same checks (its errors say row
+    and field), and store nothing."""
+    first: list[dict] = []
+
+    def keep(rows: Iterator[Mapping]) -> Iterator[Mapping]:
+        for row in rows:
+            if len(first) < limit:
+                first.append(dict(row))
+            yield row
+
+    existing = _existing_ids(session, project)
+    scan = _scan(keep(read_rows(stream, fmt)), id_column=id_column, existing=existing,
+                 offset=len(existing))
+    types, known = {}, []
+    for name, inference in scan.columns.items():
+        attribute = find_attribute(project, name)
+        types[name] = attribute.data_type if attribute else inference.result()
+        if attribute:
+            known.append(name)
+    return ImportPreview(types=types, existing=known, rows=first, records=scan.rows)
+
+
 def import_records(*, session: Session, project: Project, open_stream: Callable[[], BinaryIO],
                    fmt: str, id_column: str | None = None,
                    types: Mapping[str, AttributeType] | None = None,

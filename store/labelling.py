@@ -1,8 +1,9 @@
 """Use cases of annotators: label, relabel, unlabel, mark reviewed — each keeps the statistics
 current.
 
-Each computes the record's reference before and after the change, and applies the
-difference to the statistics of every heuristic of the task in the same transaction.
+Each computes the record's reference before and after the change, applies the difference
+to the statistics of every heuristic of the task and announces a ``labels.changed`` event,
+in the same transaction.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import TypeVar
 from sqlalchemy.orm import Session
 
 from store import stats
+from store.events import publish
 from store.manual_labels import (
     NO_SPAN,
     SpanInput,
@@ -39,6 +41,8 @@ def _changing_reference(session: Session, task: LabelingTask, record: Record,
     session.flush()
     stats.apply_reference_change(session=session, task=task, record_id=record.id,
                                  before=before, after=_reference(session, task, record))
+    publish(session=session, project_id=task.project_id, type="labels.changed",
+            payload={"task_id": task.id, "record_id": record.id})
     session.commit()
     return result
 

@@ -5,10 +5,11 @@ from collections.abc import Iterator
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile, status
+from fastapi.encoders import jsonable_encoder
 from fastapi.responses import StreamingResponse
 
 from api.deps import OwnedProject, QueueDep, SessionDep, SettingsDep, ViewableProject
-from api.schemas.projects import ImportPublic
+from api.schemas.projects import ColumnPreview, ImportPreviewPublic, ImportPublic
 from api.schemas.records import (
     ManualLabelPublic,
     RecordDetail,
@@ -154,6 +155,26 @@ def import_records(
         types=_parse_types(types), batch_size=settings.import_batch_size)
     _embed_new_records(project, session, queue)
     return ImportPublic(records=result.records, attributes=result.attributes)
+
+
+@router.post("/records/import/preview", response_model=ImportPreviewPublic)
+def preview_import(
+    project: OwnedProject, session: SessionDep, settings: SettingsDep,
+    file: Annotated[UploadFile, File(description="CSV, JSONL or Parquet")],
+    format: Annotated[ImportFormat | None, Form()] = None,
+    id_column: Annotated[str | None, Form()] = None,
+    rows: Annotated[int, Form(ge=1, le=100)] = 20,
+) -> ImportPreviewPublic:
+    """What the import would do, storing nothing: columns with their types, the first rows,
+    the number of records; the import's own errors (row and field) come back the same."""
+    _check_size(file, settings)
+    preview = importing.preview_import(
+        session=session, project=project, stream=file.file, fmt=_import_format(file, format),
+        id_column=id_column or None, limit=rows)
+    return ImportPreviewPublic(
+        columns=[ColumnPreview(name=name, type=type_, existing=name in preview.existing)
+                 for name, type_ in preview.types.items()],
+        rows=jsonable_encoder(preview.rows), records=preview.records)
 
 
 def _embed_new_records(project, session, queue) -> None:

@@ -110,3 +110,17 @@ class TemplatePublic(BaseModel):
 
 class TemplatesPublic(BaseModel):
     data: list[TemplatePublic]
+
+
+class HeuristicVote(OutputPublic):
+    heuristic_id: int
+    heuristic: str
+
+
+class RecordVotesPublic(BaseModel):
+    votes: list[HeuristicVote] = Field(description=(
+        "Every heuristic's current output on the record (a learner's predictions below its "
+        "threshold too, with vote false)."))
+    weak_labels: list[OutputPublic] = Field(description=(
+        "The latest weak-supervision run's label (or labels, or spans) of the record."))
+    weak_run_id: int | None

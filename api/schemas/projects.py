@@ -60,3 +60,15 @@ class ImportPublic(BaseModel):
     attributes: list[str] = Field(description="Attributes the import created.")
     manual_labels: int = 0
     task_id: int | None = None
+
+
+class ColumnPreview(BaseModel):
+    name: str
+    type: AttributeType = Field(description="The existing attribute's type, else inferred.")
+    existing: bool = Field(description="An attribute of this name exists already.")
+
+
+class ImportPreviewPublic(BaseModel):
+    columns: list[ColumnPreview]
+    rows: list[dict] = Field(description="The first rows as read from the file.")
+    records: int

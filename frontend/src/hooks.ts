@@ -1,0 +1,33 @@
+/** Queries shared by the pages (TanStack Query keys follow the API's paths). */
+import { useQuery } from "@tanstack/react-query";
+import { get } from "./api";
+import type { Attribute, Member, Page, Project, Role, Task, User } from "./types";
+
+export const useMe = () => useQuery({ queryKey: ["me"], queryFn: () => get<User>("/me"),
+  staleTime: 60_000, retry: false });
+
+export const useProject = (id: number) => useQuery({ queryKey: ["projects", id],
+  queryFn: () => get<Project>(`/projects/${id}`) });
+
+export const useTasks = (id: number) => useQuery({ queryKey: ["projects", id, "tasks"],
+  queryFn: () => get<Page<Task>>(`/projects/${id}/tasks`).then((p) => p.data) });
+
+export const useAttributes = (id: number) => useQuery({ queryKey: ["projects", id, "attributes"],
+  queryFn: () => get<Attribute[]>(`/projects/${id}/attributes`) });
+
+export const useMembers = (id: number) => useQuery({ queryKey: ["projects", id, "members"],
+  queryFn: () => get<Member[]>(`/projects/${id}/members`) });
+
+const RANK: Record<Role, number> = { viewer: 0, annotator: 1, owner: 2 };
+
+/** The signed-in user's role in the project (admins are owners everywhere). */
+export function useRole(projectId: number): Role | null {
+  const me = useMe().data;
+  const members = useMembers(projectId).data;
+  if (!me) return null;
+  if (me.is_admin) return "owner";
+  return members?.find((m) => m.user === me.name)?.role ?? null;
+}
+
+export const atLeast = (role: Role | null, minimum: Role) =>
+  role !== null && RANK[role] >= RANK[minimum];

@@ -1,0 +1,87 @@
+/** The records of a project in a virtualised table: filters and sort of the API, counts,
+ * pages fetched as they scroll into view. */
+import { useVirtualizer } from "@tanstack/react-virtual";
+import { useCallback, useEffect, useMemo, useRef } from "react";
+import { FilterBar } from "../FilterBar";
+import { filtersFromSearch, filtersToSearch, recordQuery, type Filters } from "../filters";
+import { atLeast, useAttributes, useRole, useTasks } from "../hooks";
+import { usePagedRecords } from "../records";
+import { navigate, useLocation } from "../router";
+import { Button, Empty, ErrorAlert } from "../ui";
+
+const ROW_HEIGHT = 34;
+
+export function DataBrowser({ projectId }: { projectId: number }) {
+  const { search } = useLocation();
+  const filters = useMemo(() => filtersFromSearch(search), [search]);
+  const tasks = useTasks(projectId).data ?? [];
+  const attributes = useAttributes(projectId).data ?? [];
+  const role = useRole(projectId);
+  const query = useMemo(() => recordQuery(filters), [filters]);
+  const records = usePagedRecords(projectId, query);
+  const setFilters = useCallback((next: Filters) =>
+    navigate(`/projects/${projectId}/data${filtersToSearch(next)}`, { replace: true }), [projectId]);
+
+  const scroller = useRef<HTMLDivElement>(null);
+  const virtualizer = useVirtualizer({
+    count: records.count ?? 0, getScrollElement: () => scroller.current,
+    estimateSize: () => ROW_HEIGHT, overscan: 20,
+  });
+  const items = virtualizer.getVirtualItems();
+  const first = items[0]?.index ?? 0;
+  const last = items[items.length - 1]?.index ?? 0;
+  const { ensure } = records;
+  useEffect(() => { if (items.length) ensure(first, last); }, [first, last, items.length, ensure]);
+  useEffect(() => { scroller.current?.scrollTo({ top: 0 }); }, [query]);
+
+  const shown = attributes.slice(0, 5);
+  const columns = `140px ${shown.map((a) => (a.data_type === "text" ? "minmax(240px, 3fr)" : "minmax(90px, 1fr)")).join(" ")}`;
+  const suffix = filtersToSearch(filters);
+
+  return (
+    <div className="page wide">
+      <div className="page-head">
+        <FilterBar filters={filters} onChange={setFilters} tasks={tasks} attributes={attributes}
+          count={records.count} />
+        {atLeast(role, "annotator") && (
+          <Button variant="primary" onClick={() => navigate(`/projects/${projectId}/label${suffix}`)}>
+            Label these records
+          </Button>
+        )}
+      </div>
+      <ErrorAlert error={records.error} />
+      <div className="panel datatable" style={{ flex: 1, minHeight: 0, display: "flex", flexDirection: "column" }}>
+        <div className="dt-row dt-head" style={{ gridTemplateColumns: columns }} role="row">
+          <div role="columnheader">id</div>
+          {shown.map((a) => <div key={a.id} role="columnheader">{a.name} <span className="faint">{a.data_type}</span></div>)}
+        </div>
+        {records.count === 0 ? <Empty>No records match. {attributes.length === 0 && "Import data to start."}</Empty> : (
+          <div ref={scroller} className="dt-body" role="grid" aria-rowcount={records.count ?? undefined}>
+            <div style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
+              {items.map((item) => {
+                const record = records.row(item.index);
+                return (
+                  <div key={item.index} role="row" aria-rowindex={item.index + 1}
+                    className={`dt-row ${record ? "clickable" : "loading"}`}
+                    style={{ gridTemplateColumns: columns, transform: `translateY(${item.start}px)`, height: ROW_HEIGHT }}
+                    onClick={() => record && navigate(`/projects/${projectId}/records/${record.id}${suffix}`)}>
+                    {record ? <>
+                      <div className="mono" title={record.external_id}>{record.external_id}</div>
+                      {shown.map((a) => <div key={a.id} title={String(record.data[a.name] ?? "")}>{format(record.data[a.name])}</div>)}
+                    </> : <div className="faint">loading…</div>}
+                  </div>
+                );
+              })}
+            </div>
+          </div>
+        )}
+      </div>
+    </div>
+  );
+}
+
+export function format(value: unknown): string {
+  if (value === null || value === undefined) return "—";
+  if (typeof value === "object") return JSON.stringify(value);
+  return String(value);
+}

@@ -1,0 +1,371 @@
+/** A labeling session over a filtered set of records (the set is fixed when the session
+ * starts, as refinery's sessions): classification by click or hotkey, multi-label toggles,
+ * extraction by mouse selection snapped to tokens; nothing to mark, gold, undo, keyboard
+ * navigation; other annotators' labels arrive live. */
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { del, get, patch, post } from "../api";
+import { useProjectEvents } from "../events";
+import { FilterBar } from "../FilterBar";
+import { filtersFromSearch, filtersToSearch, recordQuery, type Filters } from "../filters";
+import { atLeast, useAttributes, useMe, useRole, useTasks } from "../hooks";
+import { hotkeyOf, keyAction, labelHotkeys } from "../labeling/hotkeys";
+import { SpanText } from "../labeling/SpanText";
+import { overlapping, type TokenRange } from "../labeling/spans";
+import { navigate, useLocation } from "../router";
+import type { Label, ManualLabel, Page, RecordDetail, RecordRow, Task } from "../types";
+import { Button, Empty, ErrorAlert, Kbd, Spinner, Swatch, useToast } from "../ui";
+import { Link } from "../ui/Link";
+import { LabelsPanel } from "../labeling/LabelsPanel";
+
+const SESSION_SIZE = 1000;
+
+interface UndoEntry { what: string; index: number; revert: () => Promise<unknown> }
+
+export function Labeling({ projectId }: { projectId: number }) {
+  const { search } = useLocation();
+  const filters = useMemo(() => filtersFromSearch(search), [search]);
+  const tasks = useTasks(projectId).data;
+  const attributes = useAttributes(projectId).data ?? [];
+  const taskParam = search.get("lt");
+  const task = tasks?.find((t) => String(t.id) === taskParam) ?? tasks?.find((t) => t.id === filters.taskId)
+    ?? tasks?.[0];
+  const query = useMemo(() => recordQuery(filters), [filters]);
+  const session = useQuery({
+    queryKey: ["projects", projectId, "session", query],
+    queryFn: () => get<Page<RecordRow>>(`/projects/${projectId}/records`, { ...query, limit: SESSION_SIZE })
+      .then((page) => ({ ids: page.data.map((r) => r.id), count: page.count })),
+    staleTime: Infinity, gcTime: 0,
+  });
+  const setFilters = useCallback((next: Filters) => {
+    const params = filtersToSearch(next);
+    const lt = taskParam ? `${params ? "&" : "?"}lt=${taskParam}` : "";
+    navigate(`/projects/${projectId}/label${params}${lt}`, { replace: true });
+  }, [projectId, taskParam]);
+
+  if (!tasks) return <Empty><Spinner /></Empty>;
+  if (!task) {
+    return <div className="page"><Empty>This project has no labeling task yet. <Link href={`/projects/${projectId}/settings`}>Create one</Link>.</Empty></div>;
+  }
+  return (
+    <div className="page" style={{ maxWidth: 1440 }}>
+      <div className="page-head">
+        <select className="select" aria-label="Labeling task" value={task.id}
+          onChange={(e) => navigate(`/projects/${projectId}/label${filtersToSearch(filters) || "?"}${filtersToSearch(filters) ? "&" : ""}lt=${e.target.value}`, { replace: true })}>
+          {tasks.map((t) => <option key={t.id} value={t.id}>Label: {t.name} ({t.kind})</option>)}
+        </select>
+        <FilterBar filters={filters} onChange={setFilters} tasks={tasks} attributes={attributes}
+          count={session.data ? session.data.count : null} />
+      </div>
+      <ErrorAlert error={session.error} />
+      {session.data && session.data.ids.length === 0 && <Empty>No records in this set. Change the filters to start a session.</Empty>}
+      {session.data && session.data.ids.length > 0 && (
+        <Session key={`${task.id}:${JSON.stringify(query)}`} projectId={projectId} task={task}
+          ids={session.data.ids} total={session.data.count} />
+      )}
+    </div>
+  );
+}
+
+function Session({ projectId, task, ids, total }: { projectId: number; task: Task; ids: number[]; total: number }) {
+  const client = useQueryClient();
+  const toast = useToast();
+  const me = useMe().data;
+  const role = useRole(projectId);
+  const [index, setIndex] = useState(0);
+  const [gold, setGold] = useState(false);
+  const [pending, setPending] = useState<TokenRange | null>(null);
+  const [selectedSpan, setSelectedSpan] = useState<number | null>(null);
+  const [undo, setUndo] = useState<UndoEntry[]>([]);
+  const [busy, setBusy] = useState(0);
+  const [fresh, setFresh] = useState<Set<number>>(new Set());
+  const keys = useMemo(() => labelHotkeys(task.labels), [task.labels]);
+  const recordId = ids[index];
+  const detailKey = (id: number) => ["projects", projectId, "records", id, "detail"];
+  const fetchDetail = useCallback((id: number) => get<RecordDetail>(`/projects/${projectId}/records/${id}`), [projectId]);
+  const detail = useQuery({ queryKey: detailKey(recordId), queryFn: () => fetchDetail(recordId), staleTime: 30_000 });
+  const isOwner = atLeast(role, "owner");
+
+  // The next records are fetched ahead, so moving on shows them at once.
+  useEffect(() => {
+    for (const id of ids.slice(index + 1, index + 4)) {
+      void client.prefetchQuery({ queryKey: detailKey(id), queryFn: () => fetchDetail(id), staleTime: 30_000 });
+    }
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [index, ids, client, fetchDetail]);
+  useEffect(() => { setPending(null); setSelectedSpan(null); }, [index]);
+
+  const refresh = useCallback((id: number) =>
+    client.invalidateQueries({ queryKey: detailKey(id) }), // eslint-disable-line react-hooks/exhaustive-deps
+  [client, projectId]);
+
+  // Labels of other annotators appear as they are made.
+  useProjectEvents(projectId, (event) => {
+    if (event.type !== "labels.changed" || event.data.task_id !== task.id) return;
+    const changed = Number(event.data.record_id);
+    if (changed === recordId) {
+      const before = new Set(taskEntry(detail.data, task.id)?.manual_labels.map((l) => l.id));
+      void refresh(changed).then(() => {
+        const after = taskEntry(client.getQueryData<RecordDetail>(detailKey(changed)), task.id);
+        setFresh(new Set(after?.manual_labels.filter((l) => !before.has(l.id) && l.annotator !== me?.name).map((l) => l.id)));
+      });
+    } else {
+      void client.invalidateQueries({ queryKey: detailKey(changed) });
+    }
+  });
+
+  const entry = taskEntry(detail.data, task.id);
+  const mine = (entry?.manual_labels ?? []).filter((l) => l.annotator === me?.name && l.is_gold === gold);
+
+  /** Run one labelling act; keep its inverse for undo; errors reach the user. */
+  const act = useCallback(async (what: string, run: () => Promise<(() => Promise<unknown>) | null>,
+    at: number, advance = false) => {
+    setBusy((n) => n + 1);
+    if (advance) setIndex((i) => Math.min(i + 1, ids.length - 1));
+    try {
+      const revert = await run();
+      if (revert) setUndo((stack) => [...stack.slice(-49), { what, index: at, revert }]);
+    } catch (error) {
+      toast(`${what}: ${(error as Error).message}`);
+    } finally {
+      setBusy((n) => n - 1);
+      void refresh(ids[at]);
+    }
+  }, [ids, refresh, toast]);
+
+  const base = `/projects/${projectId}`;
+  const goldFields = gold ? { is_gold: true } : {};
+
+  function chooseLabel(label: Label) {
+    if (!detail.data || !entry) return;
+    const rid = recordId;
+    if (task.kind === "classification") {
+      const previous = mine[0];
+      if (previous?.label === label.name) return;
+      void act(`Label ${label.name}`, async () => {
+        const created = await post<ManualLabel>(`${base}/records/${rid}/labels`, { task_id: task.id, label: label.name, ...goldFields });
+        return previous
+          ? () => post(`${base}/records/${rid}/labels`, { task_id: task.id, label: previous.label, ...goldFields })
+          : () => del(`${base}/manual-labels/${created.id}`);
+      }, index, true);
+    } else if (task.kind === "multilabel") {
+      const existing = mine.find((l) => l.label === label.name);
+      void act(existing ? `Remove ${label.name}` : `Add ${label.name}`, async () => {
+        if (existing) {
+          await del(`${base}/manual-labels/${existing.id}`);
+          return () => post(`${base}/records/${rid}/labels`, { task_id: task.id, label: label.name, ...goldFields });
+        }
+        const created = await post<ManualLabel>(`${base}/records/${rid}/labels`, { task_id: task.id, label: label.name, ...goldFields });
+        return () => del(`${base}/manual-labels/${created.id}`);
+      }, index);
+    } else {
+      labelSpan(label);
+    }
+  }
+
+  function labelSpan(label: Label) {
+    const rid = recordId;
+    const spans = mine.map((l) => ({ id: l.id, label: l.label, tokenStart: l.token_start ?? 0, tokenEnd: l.token_end ?? 0 }));
+    const selected = mine.find((l) => l.id === selectedSpan);
+    if (!pending && selected) {
+      if (selected.label === label.name) return;
+      void act(`Relabel span as ${label.name}`, async () => {
+        await patch(`${base}/manual-labels/${selected.id}`, { label: label.name });
+        return () => patch(`${base}/manual-labels/${selected.id}`, { label: selected.label });
+      }, index);
+      return;
+    }
+    if (!pending) {
+      toast("Select some text first, then press a label's key.", "info");
+      return;
+    }
+    const clash = overlapping(spans, pending, selected?.id);
+    if (clash) {
+      toast(`The selection overlaps your span “${clash.label}”; spans cannot overlap. Delete or shrink that one first.`);
+      return;
+    }
+    const range = pending;
+    setPending(null);
+    window.getSelection()?.removeAllRanges();
+    if (selected) {
+      void act(`Change span to ${label.name}`, async () => {
+        await patch(`${base}/manual-labels/${selected.id}`, { label: label.name, token_start: range.tokenStart, token_end: range.tokenEnd });
+        return () => patch(`${base}/manual-labels/${selected.id}`, { label: selected.label, token_start: selected.token_start, token_end: selected.token_end });
+      }, index);
+      return;
+    }
+    void act(`Span ${label.name}`, async () => {
+      const created = await post<ManualLabel>(`${base}/records/${rid}/labels`,
+        { task_id: task.id, label: label.name, token_start: range.tokenStart, token_end: range.tokenEnd, ...goldFields });
+      return () => del(`${base}/manual-labels/${created.id}`);
+    }, index);
+  }
+
+  function deleteSpan(span: ManualLabel) {
+    setSelectedSpan(null);
+    void act(`Delete span ${span.label}`, async () => {
+      await del(`${base}/manual-labels/${span.id}`);
+      return () => post(`${base}/records/${span.record_id}/labels`, { task_id: task.id, label: span.label,
+        token_start: span.token_start, token_end: span.token_end, ...(span.is_gold ? { is_gold: true } : {}) });
+    }, index);
+  }
+
+  function nothingToMark() {
+    if (task.kind === "classification") return;
+    const rid = recordId;
+    void act(mine.length ? "Done with this record" : "Nothing to mark", async () => {
+      await post(`${base}/records/${rid}/reviews`, { task_id: task.id, ...goldFields });
+      return () => del(`${base}/records/${rid}/reviews/${task.id}`, gold ? { is_gold: true } : undefined);
+    }, index, true);
+  }
+
+  function makeGold(label: ManualLabel) {
+    void act(`Gold ${label.label}`, async () => {
+      await patch(`${base}/manual-labels/${label.id}`, { is_gold: true });
+      return () => patch(`${base}/manual-labels/${label.id}`, { is_gold: false });
+    }, index);
+  }
+
+  async function undoLast() {
+    const last = undo[undo.length - 1];
+    if (!last) {
+      toast("Nothing to undo.", "info");
+      return;
+    }
+    setUndo((stack) => stack.slice(0, -1));
+    setIndex(last.index);
+    try {
+      await last.revert();
+      toast(`Undone: ${last.what}`, "info");
+    } catch (error) {
+      toast(`Undo failed: ${(error as Error).message}`);
+    } finally {
+      void refresh(ids[last.index]);
+    }
+  }
+
+  // The keyboard; the handler is refreshed every render so it sees the current record.
+  const onKey = useRef<(event: KeyboardEvent) => void>(() => {});
+  onKey.current = (event: KeyboardEvent) => {
+    if (event.key === "Escape") { setPending(null); setSelectedSpan(null); return; }
+    if ((event.key === "Delete" || event.key === "Backspace") && selectedSpan !== null) {
+      const span = mine.find((l) => l.id === selectedSpan);
+      if (span) { event.preventDefault(); deleteSpan(span); }
+      return;
+    }
+    const action = keyAction(event, keys);
+    if (!action) return;
+    event.preventDefault();
+    if (action.type === "next") setIndex((i) => Math.min(i + 1, ids.length - 1));
+    else if (action.type === "previous") setIndex((i) => Math.max(i - 1, 0));
+    else if (action.type === "undo") void undoLast();
+    else if (action.type === "gold") { if (isOwner) setGold((g) => !g); }
+    else if (action.type === "nothing") nothingToMark();
+    else if (action.type === "label") chooseLabel(action.label);
+  };
+  useEffect(() => {
+    const handler = (event: KeyboardEvent) => onKey.current(event);
+    window.addEventListener("keydown", handler);
+    return () => window.removeEventListener("keydown", handler);
+  }, []);
+
+  const record = detail.data;
+  const text = record && task.target_attribute ? String(record.data[task.target_attribute] ?? "") : "";
+  const tokens = record?.tokens.find((t) => t.attribute === task.target_attribute);
+  const mineNames = new Set(mine.map((l) => l.label));
+
+  return (
+    <div className="labeling">
+      <div className="stack">
+        <div className="panel">
+          <div className="panel-head">
+            <Button small variant="ghost" aria-label="Previous record" onClick={() => setIndex((i) => Math.max(i - 1, 0))} disabled={index === 0}>←</Button>
+            <span className="nowrap" aria-label="position"><b>{index + 1}</b> <span className="muted">of {ids.length.toLocaleString()}{total > ids.length ? ` (first ${ids.length.toLocaleString()} of ${total.toLocaleString()})` : ""}</span></span>
+            <Button small variant="ghost" aria-label="Next record" onClick={() => setIndex((i) => Math.min(i + 1, ids.length - 1))} disabled={index >= ids.length - 1}>→</Button>
+            {record && <span className="mono muted" aria-label="record id">{record.external_id}</span>}
+            <span className="spacer" />
+            {busy > 0 && <Spinner />}
+            {isOwner && (
+              <label className="check" title="Label as gold (owners); key G">
+                <input type="checkbox" checked={gold} onChange={(e) => setGold(e.target.checked)} aria-label="Gold" /> Gold <Kbd>G</Kbd>
+              </label>
+            )}
+            <Button small onClick={() => void undoLast()} disabled={undo.length === 0} title="Undo the last action (Ctrl+Z)">Undo</Button>
+          </div>
+          <div className="panel-body" style={{ minHeight: 120 }}>
+            {detail.error ? <ErrorAlert error={detail.error} /> : !record ? <Spinner /> : task.kind === "extraction" && tokens ? (
+              <SpanText text={text} tokens={tokens} labels={task.labels} pending={pending} selectedId={selectedSpan}
+                spans={(entry?.manual_labels ?? []).filter((l) => l.token_start !== null).map((span) => ({ span, mine: span.annotator === me?.name && span.is_gold === gold }))}
+                onSelect={(range) => { setPending(range); }}
+                onSpanClick={(span) => { setPending(null); setSelectedSpan((s) => (s === span.id ? null : span.id)); }} />
+            ) : (
+              <RecordAttributes record={record} main={task.target_attribute} />
+            )}
+          </div>
+          <div className="panel-body" style={{ borderTop: "1px solid var(--line)" }}>
+            <div className="label-buttons" role="group" aria-label="labels">
+              {task.labels.map((label) => (
+                <button key={label.id} type="button" className={`label-btn ${mineNames.has(label.name) && task.kind !== "extraction" ? "on" : ""}`}
+                  style={{ ["--c" as string]: label.color }} aria-pressed={task.kind !== "extraction" ? mineNames.has(label.name) : undefined}
+                  onClick={() => chooseLabel(label)}>
+                  <Swatch color={label.color} />{label.name}{hotkeyOf(keys, label) && <Kbd>{hotkeyOf(keys, label)!.toUpperCase()}</Kbd>}
+                </button>
+              ))}
+              {task.kind !== "classification" && (
+                <Button onClick={nothingToMark} title="Done with this record (Enter)">
+                  {mine.length ? "Done" : "Nothing to mark"} <Kbd>↵</Kbd>
+                </Button>
+              )}
+            </div>
+            {task.kind === "extraction" && (
+              <p className="muted small" style={{ marginTop: 8, marginBottom: 0 }}>
+                {pending ? "Press a label's key or click a label to mark the selection." : selectedSpan !== null ? "Span selected: a label's key relabels it, Delete removes it, a new selection then a key moves it." : "Select text with the mouse; it snaps to whole tokens."}
+              </p>
+            )}
+          </div>
+        </div>
+        <Keys kind={task.kind} />
+      </div>
+      <LabelsPanel projectId={projectId} task={task} detail={record} me={me?.name} fresh={fresh}
+        canGold={isOwner} onGold={makeGold} onDelete={(l) => (task.kind === "extraction" ? deleteSpan(l) : void act(`Remove ${l.label}`, async () => {
+          await del(`${base}/manual-labels/${l.id}`);
+          return () => post(`${base}/records/${l.record_id}/labels`, { task_id: task.id, label: l.label, ...(l.is_gold ? { is_gold: true } : {}) });
+        }, index))} />
+    </div>
+  );
+}
+
+function taskEntry(detail: RecordDetail | undefined, taskId: number) {
+  return detail?.tasks.find((t) => t.task_id === taskId);
+}
+
+function RecordAttributes({ record, main }: { record: RecordDetail; main: string | null }) {
+  const entries = Object.entries(record.data);
+  const first = entries.find(([name]) => name === main) ?? entries.find(([, v]) => typeof v === "string" && v.length > 20);
+  return (
+    <div className="stack">
+      {first && <div className="text-block">{String(first[1] ?? "")}</div>}
+      <dl className="attr-list small">
+        {entries.filter((e) => e !== first).map(([name, value]) => (
+          <FragmentRow key={name} name={name} value={value} />
+        ))}
+      </dl>
+    </div>
+  );
+}
+
+function FragmentRow({ name, value }: { name: string; value: unknown }) {
+  return <><dt>{name}</dt><dd>{value === null || value === undefined ? "—" : String(value)}</dd></>;
+}
+
+function Keys({ kind }: { kind: Task["kind"] }) {
+  return (
+    <div className="keys" aria-label="keyboard">
+      <span><Kbd>1</Kbd>…<Kbd>9</Kbd></span><span>{kind === "classification" ? "label and go to the next record" : kind === "multilabel" ? "toggle a label" : "label the selection"}</span>
+      <span><Kbd>←</Kbd> <Kbd>→</Kbd></span><span>previous / next record</span>
+      {kind !== "classification" && <><span><Kbd>↵</Kbd></span><span>done (nothing to mark when nothing is marked), next record</span></>}
+      <span><Kbd>Ctrl</Kbd>+<Kbd>Z</Kbd> or <Kbd>U</Kbd></span><span>undo the last action</span>
+      <span><Kbd>G</Kbd></span><span>gold mode (owners)</span>
+    </div>
+  );
+}

@@ -1,0 +1,68 @@
+/** Records of a filtered list, fetched page by page as the table scrolls to them. */
+import { useQueryClient } from "@tanstack/react-query";
+import { useCallback, useEffect, useRef, useState } from "react";
+import { get, type Query } from "./api";
+import type { Page, RecordRow } from "./types";
+
+export const PAGE_SIZE = 200;
+
+export function usePagedRecords(projectId: number, query: Query) {
+  const client = useQueryClient();
+  const key = JSON.stringify(query);
+  const [pages, setPages] = useState<Map<number, RecordRow[]>>(new Map());
+  const [count, setCount] = useState<number | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const loading = useRef(new Set<number>());
+  const generation = useRef(0);
+
+  const fetchPage = useCallback((page: number) => client.fetchQuery({
+    queryKey: ["projects", projectId, "records", key, page],
+    queryFn: () => get<Page<RecordRow>>(`/projects/${projectId}/records`,
+      { ...query, offset: page * PAGE_SIZE, limit: PAGE_SIZE }),
+    staleTime: 5_000,
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  }), [client, projectId, key]);
+
+  const load = useCallback((page: number) => {
+    if (loading.current.has(page)) return;
+    loading.current.add(page);
+    const mine = generation.current;
+    fetchPage(page).then((result) => {
+      if (mine !== generation.current) return;
+      setCount(result.count);
+      setPages((all) => new Map(all).set(page, result.data));
+    }).catch((failure) => {
+      if (mine === generation.current) setError(failure);
+      loading.current.delete(page);
+    });
+  }, [fetchPage]);
+
+  useEffect(() => {
+    generation.current += 1;
+    loading.current = new Set();
+    setPages(new Map());
+    setCount(null);
+    setError(null);
+    load(0);
+  }, [load]);
+
+  /** Ask for the pages that hold rows ``from``..``to``. */
+  const ensure = useCallback((from: number, to: number) => {
+    for (let page = Math.floor(from / PAGE_SIZE); page <= Math.floor(to / PAGE_SIZE); page++) {
+      if (!pages.has(page)) load(page);
+    }
+  }, [pages, load]);
+
+  const row = useCallback((index: number): RecordRow | undefined =>
+    pages.get(Math.floor(index / PAGE_SIZE))?.[index % PAGE_SIZE], [pages]);
+
+  const reload = useCallback(() => {
+    void client.invalidateQueries({ queryKey: ["projects", projectId, "records"] });
+    generation.current += 1;
+    loading.current = new Set();
+    setPages(new Map());
+    load(0);
+  }, [client, projectId, load]);
+
+  return { count, row, ensure, error, reload, fetchPage };
+}

@@ -1,0 +1,38 @@
+/** The API's resources as the UI reads them (see api/schemas). */
+
+export type Role = "viewer" | "annotator" | "owner";
+export type TaskKind = "classification" | "multilabel" | "extraction";
+
+export interface User { id: number; name: string; is_admin: boolean; created_at: string }
+export interface Project { id: number; name: string; description: string; created_at: string }
+export interface Page<T> { data: T[]; count: number }
+export interface Member { user: string; role: Role }
+export interface Attribute { id: number; name: string; data_type: string; position: number }
+export interface Label { id: number; name: string; color: string; hotkey: string | null }
+export interface Task {
+  id: number; name: string; kind: TaskKind; target_attribute: string | null; labels: Label[];
+}
+export interface RecordRow { id: number; external_id: string; data: Record<string, unknown> }
+export interface ManualLabel {
+  id: number; record_id: number; task_id: number; label: string; annotator: string;
+  is_gold: boolean; token_start: number | null; token_end: number | null;
+  char_start: number | null; char_end: number | null; text: string | null; updated_at: string;
+}
+export interface Tokens { attribute: string; tokens: string[]; starts: number[]; ends: number[] }
+export interface TaskLabels {
+  task_id: number; task: string; reference: unknown; manual_labels: ManualLabel[];
+  reviewed_by: string[];
+}
+export interface RecordDetail extends RecordRow { tokens: Tokens[]; tasks: TaskLabels[] }
+export interface Run {
+  id: number; kind: string; status: string; progress: number; done_items: number;
+  total_items: number; error: string | null; created_at: string; params: Record<string, unknown>;
+}
+export interface Embedding {
+  id: number; name: string; attribute: string; model: string; level: "record" | "token";
+  dims: number | null; pca_dims: number | null; state: string; vectors: number;
+}
+export interface Similar { data: { record: RecordRow; score: number }[]; exact: boolean }
+export interface ImportResult {
+  records: number; attributes: string[]; manual_labels: number; task_id: number | null;
+}

@@ -1,0 +1,257 @@
+"""The web UI end to end: what a user does, in a real browser, on the real stack."""
+
+from __future__ import annotations
+
+import re
+import statistics
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.workers.conftest import ROOT, Stack
+
+WORDS = ["phone", "battery", "screen", "price", "camera"]
+REVIEWS = "id,text,stars,sentiment\n" + "".join(
+    f'{i},"The {WORDS[i % 5]} is {"great" if i % 3 else "awful"}, review {i}",{1 + i % 5},'
+    f'{"positive" if i % 3 else "negative"}\n' for i in range(1, 31))
+CONLL = ROOT / "store" / "fixtures" / "conll_sample.txt"
+
+
+def key_of(stack: Stack) -> str:
+    return stack.headers["Authorization"].split()[1]
+
+
+def shot(page: Page, artifacts: Path, name: str) -> None:
+    page.wait_for_timeout(150)  # let transitions settle
+    page.screenshot(path=str(artifacts / f"{name}.png"), full_page=True)
+
+
+def sign_in(page: Page, key: str) -> None:
+    page.goto("/")
+    page.get_by_label("API key").fill(key)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_label("user name")).to_have_text("admin")
+
+
+def go(page: Page, path: str) -> None:
+    """Move inside the app as a link does (the session's key stays)."""
+    page.evaluate("p => { history.pushState(null, '', p); "
+                  "dispatchEvent(new PopStateEvent('popstate')) }", path)
+
+
+def manual_labels(stack: Stack, project: int, record: int, task: int) -> list[dict]:
+    detail = stack.get(f"/projects/{project}/records/{record}")
+    return next(t for t in detail["tasks"] if t["task_id"] == task)["manual_labels"]
+
+
+def test_sign_in_import_browse_label(page: Page, app_stack: Stack, artifacts: Path, tmp_path):
+    stack = app_stack
+    bob = stack.post("/users", json={"name": "bob"}).json()
+
+    page.goto("/")
+    shot(page, artifacts, "01-sign-in")
+    page.get_by_label("API key").fill("hk_wrong")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_contain_text("key")
+    expect(page.get_by_label("API key")).to_have_value("hk_wrong")  # what was typed stays
+    sign_in(page, key_of(stack))
+    expect(page.get_by_text("admin").last).to_be_visible()
+
+    # a project, created and then shown
+    page.get_by_label("Project name").fill("Reviews e2e")
+    page.get_by_label("Project description").fill("Phone reviews")
+    shot(page, artifacts, "02-projects")
+    page.get_by_role("button", name="Create project").click()
+    expect(page).to_have_url(re.compile(r"/projects/\d+/import$"))
+    expect(page.get_by_role("heading", name="Import")).to_be_visible()
+    project = next(p["id"] for p in stack.get("/projects")["data"] if p["name"] == "Reviews e2e")
+
+    # import: a bad file's error names row and field; the good file is previewed first
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,text\n1,a\n1,b\n")
+    page.get_by_label("File").set_input_files(str(bad))
+    page.get_by_label("Id column").select_option("id")
+    expect(page.get_by_role("alert")).to_contain_text("Row 2")
+    expect(page.get_by_role("alert")).to_contain_text("duplicate id")
+    good = tmp_path / "reviews.csv"
+    good.write_text(REVIEWS)
+    page.get_by_label("File").set_input_files(str(good))
+    expect(page.get_by_label("preview")).to_contain_text("The phone is great, review 1")
+    expect(page.get_by_label("Type of stars")).to_have_value("integer")
+    expect(page.get_by_label("Type of sentiment")).to_have_value("category")
+    page.get_by_label("Id column").select_option("id")
+    shot(page, artifacts, "03-import-preview")
+    page.get_by_role("button", name="Import 30 records").click()
+    expect(page.get_by_role("status").filter(has_text="Imported")).to_contain_text(
+        "Imported 30 records")
+    shot(page, artifacts, "04-import-done")
+
+    # a task with two labels, and bob as annotator
+    page.get_by_role("link", name="Tasks & members").click()
+    page.get_by_label("Task name").fill("sentiment")
+    page.get_by_label("Labels").fill("positive, negative")
+    page.get_by_role("button", name="Create task").click()
+    expect(page.get_by_label("task sentiment")).to_contain_text("negative")
+    page.get_by_label("Member name").fill("bob")
+    page.get_by_role("button", name="Add", exact=True).click()
+    expect(page.get_by_label("Role of bob")).to_have_value("annotator")
+    shot(page, artifacts, "05-tasks-and-members")
+    task = stack.get(f"/projects/{project}/tasks")["data"][0]["id"]
+
+    # browse with two filters: text and "not labelled"
+    page.get_by_role("link", name="Data").click()
+    expect(page.get_by_label("count")).to_have_text("30 records")
+    shot(page, artifacts, "06-data")
+    page.get_by_label("Search", exact=True).fill("phone")
+    expect(page.get_by_label("count")).to_have_text("6 records")
+    page.get_by_label("Task").select_option(label="task: sentiment")
+    page.get_by_label("Manual labels").select_option("no")
+    expect(page.get_by_label("count")).to_have_text("6 records")
+    rows = page.get_by_role("row").filter(has_text="review")
+    expect(rows).to_have_count(6)
+    shot(page, artifacts, "07-data-filtered")
+
+    # label five records with hotkeys; each key press moves on at once
+    page.get_by_role("button", name="Label these records").click()
+    position = page.get_by_label("position")
+    expect(position).to_contain_text("1 of 6")
+    expect(page.get_by_label("record id")).to_be_visible()
+    shot(page, artifacts, "08-labeling")
+    # measured in the page: from the key press to the next record in the document (its
+    # text fetched ahead, not a spinner)
+    page.evaluate("""() => {
+        window.delays = []; let pressed = 0;
+        addEventListener('keydown', () => { pressed = performance.now(); }, true);
+        new MutationObserver(() => {
+            const ready = !document.querySelector('.labeling .panel-body [role=status]');
+            if (pressed && ready) { window.delays.push(performance.now() - pressed); pressed = 0; }
+        }).observe(document.querySelector('.labeling'),
+                   {subtree: true, childList: true, characterData: true});
+    }""")
+    loading = page.locator(".labeling .panel-body [role=status]")
+    for n in range(1, 6):
+        page.keyboard.press("1")
+        expect(position).to_contain_text(f"{n + 1} of 6")
+        expect(loading).to_have_count(0)
+    delays = page.evaluate("window.delays")
+    print(f"key press to next record: median {statistics.median(delays):.0f} ms, "
+          f"max {max(delays):.0f} ms")
+    assert len(delays) == 5 and statistics.median(delays) <= 150, delays
+    session = stack.get(f"/projects/{project}/records", search="phone")["data"]
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        labelled = [r for r in session if manual_labels(stack, project, r["id"], task)]
+        if len(labelled) == 5:
+            break
+        time.sleep(0.2)
+    assert [manual_labels(stack, project, r["id"], task)[0]["label"] for r in labelled] == \
+        ["positive"] * 5
+
+    # gold on the sixth record, then undo it
+    sixth = session[5]["id"]
+    page.keyboard.press("g")
+    expect(page.get_by_label("Gold")).to_be_checked()
+    page.keyboard.press("2")
+    expect(page.get_by_label("labels of the record")).to_contain_text("gold")
+    assert [(m["label"], m["is_gold"]) for m in manual_labels(stack, project, sixth, task)] == \
+        [("negative", True)]
+    shot(page, artifacts, "09-labeling-gold")
+    page.keyboard.press("Control+z")
+    expect(page.get_by_text("Undone: Label negative")).to_be_visible()
+    expect(page.get_by_label("labels of the record")).to_contain_text("No labels yet.")
+    assert manual_labels(stack, project, sixth, task) == []
+
+    # another annotator's label arrives while the record is open
+    page.keyboard.press("ArrowLeft")
+    expect(position).to_contain_text("5 of 6")
+    fifth = session[4]["id"]
+    page.wait_for_timeout(500)  # the event stream is connected
+    response = httpx.post(f"{stack.api}/projects/{project}/records/{fifth}/labels",
+                          headers={"Authorization": f"Bearer {bob['api_key']}"},
+                          json={"task_id": task, "label": "negative"})
+    assert response.status_code == 201, response.text
+    live = page.get_by_label("labels of the record").locator("[data-fresh]")
+    expect(live).to_contain_text("bob", timeout=5000)
+    expect(live).to_contain_text("negative")
+    shot(page, artifacts, "10-labeling-live")
+
+    # embeddings: create one, watch it finish, then similar records
+    page.get_by_role("link", name="Embeddings").click()
+    page.get_by_role("button", name="Compute embedding").click()
+    expect(page.get_by_role("row").filter(has_text="text-all-MiniLM")).to_contain_text(
+        "succeeded", timeout=90_000)
+    shot(page, artifacts, "11-embeddings")
+    go(page, f"/projects/{project}/records/{fifth}")
+    similar = page.get_by_label("similar records").get_by_role("row")
+    expect(similar).to_have_count(10, timeout=20_000)
+    shot(page, artifacts, "12-record")
+
+
+def test_span_labeling_by_mouse(page: Page, app_stack: Stack, artifacts: Path):
+    stack = app_stack
+    project = stack.post("/projects", json={"name": "CoNLL e2e"}).json()["id"]
+    response = stack.post(f"/projects/{project}/records/import-conll",
+                          files={"file": ("sample.conll", CONLL.read_bytes())},
+                          data={"annotator": "conll"})
+    assert response.status_code == 201, response.text
+    task = response.json()["task_id"]
+    first = stack.get(f"/projects/{project}/records", limit=1)["data"][0]
+    sign_in(page, key_of(stack))
+    go(page, f"/projects/{project}/label")
+    text = page.get_by_test_id("span-text")
+    expect(text).to_contain_text("LEICESTERSHIRE")
+
+    def drag(from_token: int, to_token: int) -> None:
+        a = text.locator(f'[data-token="{from_token}"]').bounding_box()
+        b = text.locator(f'[data-token="{to_token}"]').bounding_box()
+        page.mouse.move(a["x"] + a["width"] * 0.6, a["y"] + a["height"] / 2)
+        page.mouse.down()
+        page.mouse.move(b["x"] + b["width"] * 0.4, b["y"] + b["height"] / 2, steps=5)
+        page.mouse.up()
+
+    # "AT TOP" (tokens 5-6), selected from inside "AT" to inside "TOP": snaps to both
+    drag(5, 6)
+    expect(text.locator(".pending")).to_have_count(3)  # two tokens and the gap
+    page.keyboard.press("3")  # MISC
+    expect(page.get_by_label("labels of the record")).to_contain_text("“AT TOP”")
+    spans = [(m["label"], m["token_start"], m["token_end"])
+             for m in manual_labels(stack, project, first["id"], task) if m["annotator"] == "admin"]
+    assert spans == [("MISC", 5, 7)]
+    shot(page, artifacts, "13-span-labeled")
+
+    # an overlapping span of one's own is refused with a message
+    drag(6, 7)
+    page.keyboard.press("2")
+    expect(page.get_by_role("alert").filter(has_text="overlaps")).to_be_visible()
+    shot(page, artifacts, "14-span-overlap-refused")
+    page.keyboard.press("Escape")
+
+    # the span is relabelled by clicking it then a label, and undone
+    text.locator('[data-token="5"]').click()
+    page.keyboard.press("2")  # LOC
+    expect(page.get_by_label("labels of the record")).to_contain_text("LOC")
+    page.keyboard.press("Control+z")
+    expect(page.get_by_text("Undone: Relabel span as LOC")).to_be_visible()
+    assert [m["label"] for m in manual_labels(stack, project, first["id"], task)
+            if m["annotator"] == "admin"] == ["MISC"]
+
+    # done with this record; the next has nothing to mark
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("position")).to_contain_text("2 of")
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("position")).to_contain_text("3 of")
+    second = stack.get(f"/projects/{project}/records", limit=2)["data"][1]["id"]
+    detail = stack.get(f"/projects/{project}/records/{second}")
+    assert "admin" in next(t for t in detail["tasks"] if t["task_id"] == task)["reviewed_by"]
+
+
+@pytest.mark.parametrize("path, ready", [("/docs", ".swagger-ui .info"),
+                                         ("/redoc", "[role=navigation], .menu-content")])
+def test_api_docs_offline(page: Page, artifacts: Path, path: str, ready: str):
+    page.goto(path)
+    expect(page.locator(ready).first).to_be_visible(timeout=20_000)
+    expect(page.get_by_text("Heurist").first).to_be_visible()
+    shot(page, artifacts, f"15-api{path.replace('/', '-')}")
