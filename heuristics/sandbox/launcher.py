@@ -401,7 +401,7 @@ class _Pipe:
         while True:
             ready, _, _ = select.select([self.fd], [], [], 0.2)
             if ready:
-                data = os.read(self.fd, size)
+                data = os.read(self.fd, min(size, 1 << 20))
                 self.count += len(data)
                 return data
             if self.execution.gave_up():
@@ -515,12 +515,15 @@ class _Execution:
             with contextlib.suppress(OSError):
                 stdin.close()
 
-    def _check(self, frame: dict[str, Any]) -> dict[str, Any]:
+    def _check(self, frame: dict[str, Any], result: SandboxResult, *, learner: bool
+               ) -> dict[str, Any]:
         check_frame(frame, task_kind=self.task_kind, sent=self.ids, answered=self.answered)
         if frame["type"] == "done" and self.ids and (
                 not self.fed_all or len(self.answered) < len(self.ids)):
             raise ProtocolError(f"done after answering {len(self.answered)} of "
                                 f"{len(self.ids)} records")
+        if frame["type"] == "done" and learner and not result.summary:
+            raise ProtocolError("done before saying what the learner wrote")
         return frame
 
     def run(self, setup: dict[str, Any], records: Iterable[Mapping[str, Any]], *,
@@ -539,7 +542,7 @@ class _Execution:
                 if stdout.count > limit:
                     self._stop(f"produced more than {self.limits.max_output_mb} MB of output")
                     break
-                frame = self._check(frame)
+                frame = self._check(frame, result, learner=setup.get("mode") == "learner")
                 if frame["type"] == "fatal":
                     loading = frame.get("stage", "load") == "load"
                     raise SandboxError(

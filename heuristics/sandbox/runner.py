@@ -197,10 +197,10 @@ def label_records(fn: Callable, channel_in, channel_out, logs: LogCapture, *,
                     break
             except BaseException as error:  # noqa: BLE001 - reported per record
                 results.append({"i": item["i"], **describe(error)})
+        if status >= 0:   # the records are done: time spent writing is not theirs
+            os.write(status, STATUS.pack(IDLE))
         write_frame(channel_out, {"type": "results", "results": results, "logs": logs.take(),
                                   "logs_truncated": logs.truncated})
-        if status >= 0:
-            os.write(status, STATUS.pack(IDLE))
         if timeouts >= args.max_timeouts:
             write_frame(channel_out, {"type": "stopped", "index": item["i"], "error": (
                 f"stopped after {timeouts} records took longer than "

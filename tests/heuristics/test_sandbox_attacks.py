@@ -110,7 +110,8 @@ def learn(tmp_path: Path, attack: str, *, on_progress=None, limits: SandboxLimit
     {"type": "progress", "done": "1", "total": 2, "stage": "", "logs": ""},
     {"type": "learner", "classes": ["a"], "metrics": {"x": [[[[[[[[1]]]]]]]]},
      "n_labelled": 1, "n_folds": 1, "logs": "", "logs_truncated": False},
-], ids=["total of zero", "done as text", "deeply nested metrics"])
+    {"type": "done"},
+], ids=["total of zero", "done as text", "deeply nested metrics", "an early end"])
 def test_frames_forged_by_a_learner_stop_the_sandbox(tmp_path, forged):
     reports = []
     with pytest.raises(SandboxError, match="user code sent malformed output"):
