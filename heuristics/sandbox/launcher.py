@@ -1,9 +1,10 @@
 """Start the runner in a locked-down process and stream records through it.
 
 Under bubblewrap the runner sees only the Python runtime, the installed libraries and the
-``heuristics`` package, read-only; a private /tmp; no network; its own PID namespace; no
+``heuristics`` package, read-only; a private /tmp; no /proc; no network; its own PID namespace; no
 environment but what is set here. rlimits cap address space, CPU seconds, file size and
-processes; a wall-clock timer and an output cap stop everything else.
+processes; the worker checks every frame it receives and watches the wall clock, each
+record's time and the output size from outside, killing the sandbox's whole PID namespace.
 """
 
 from __future__ import annotations
@@ -366,8 +367,7 @@ class SpareLearner:
         if self._taken:
             return
         self._taken = True
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)
+        kill_sandbox(self.process)
         self.process.wait()
         for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
             with contextlib.suppress(OSError):
@@ -387,6 +387,31 @@ GIVE_UP_S = 1.0
 """How long after stopping a sandbox its output pipe is still read."""
 
 
+def _children(pid: int) -> list[int]:
+    """The direct children of process ``pid`` (none if it is gone)."""
+    try:
+        return [int(child) for child in
+                Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except (OSError, ValueError):
+        return []
+
+
+def kill_sandbox(process: subprocess.Popen) -> None:
+    """Kill everything of a sandbox: the init of its PID namespace (whose death takes every
+    process inside with it) first, so that bubblewrap reaps it (killed together, the init
+    would be left to the machine's PID 1 as a zombie), then bubblewrap's process group (the
+    runner's, unsandboxed)."""
+    children = _children(process.pid)
+    for child in children:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(child, signal.SIGKILL)
+    if children:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=0.5)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
 class _Pipe:
     """The runner's output pipe, read without blocking past a stopped sandbox: once the
     sandbox was stopped and its process is gone, reading ends within :data:`GIVE_UP_S`
@@ -396,11 +421,12 @@ class _Pipe:
         self.execution = execution
         self.fd = execution.process.stdout.fileno()
         self.count = 0
+        self.poll = select.poll()
+        self.poll.register(self.fd, select.POLLIN)
 
     def read(self, size: int) -> bytes:
         while True:
-            ready, _, _ = select.select([self.fd], [], [], 0.2)
-            if ready:
+            if self.poll.poll(200):   # readable, or closed at the other end
                 data = os.read(self.fd, min(size, 1 << 20))
                 self.count += len(data)
                 return data
@@ -438,14 +464,12 @@ class _Execution:
             thread.start()
 
     def _stop(self, reason: str) -> None:
-        """Kill everything of the sandbox: bubblewrap and the init of its PID namespace
-        (whose death takes every process inside with it), or the unsafe runner's group."""
+        """Say why, then kill everything of the sandbox (:func:`kill_sandbox`)."""
         if self.stopped_because is None:
             self.stopped_because = reason
         if self.stopped_at is None:
             self.stopped_at = time.monotonic()
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)
+        kill_sandbox(self.process)
 
     def gave_up(self) -> bool:
         """Whether the sandbox was stopped, is gone, and its pipes need no more reading."""
