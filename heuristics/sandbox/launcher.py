@@ -449,6 +449,7 @@ class _Execution:
         self.current_since = time.monotonic()
         self.ids: dict[int, Any] = {}
         self.answered: set[int] = set()
+        self.log_chars = 0
         self.fed_all = False
         self.stopped_because: str | None = None
         self.stopped_at: float | None = None
@@ -550,6 +551,15 @@ class _Execution:
             raise ProtocolError("done before saying what the learner wrote")
         return frame
 
+    def _within_log_limit(self, text: str, result: SandboxResult) -> str:
+        """What fits of ``text`` in the logs' limit (the runner keeps to it; frames forged by
+        user code need not)."""
+        room = max(0, self.limits.max_log_chars - self.log_chars)
+        if len(text) > room:
+            text, result.logs_truncated = text[:room], True
+        self.log_chars += len(text)
+        return text
+
     def run(self, setup: dict[str, Any], records: Iterable[Mapping[str, Any]], *,
             batch_size: int, on_results: ResultsCallback | None,
             on_progress: ProgressCallback | None = None) -> SandboxResult:
@@ -567,6 +577,8 @@ class _Execution:
                     self._stop(f"produced more than {self.limits.max_output_mb} MB of output")
                     break
                 frame = self._check(frame, result, learner=setup.get("mode") == "learner")
+                if frame.get("logs"):
+                    frame["logs"] = self._within_log_limit(frame["logs"], result)
                 if frame["type"] == "fatal":
                     loading = frame.get("stage", "load") == "load"
                     raise SandboxError(
@@ -602,7 +614,7 @@ class _Execution:
                         outputs.append((item["i"], item["out"]))
                 if frame["logs"]:
                     logs.append(frame["logs"])
-                result.logs_truncated = frame["logs_truncated"]
+                result.logs_truncated = result.logs_truncated or frame["logs_truncated"]
                 if on_results is not None:
                     on_results(outputs, errors)
                 else:

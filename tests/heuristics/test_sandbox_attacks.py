@@ -119,6 +119,19 @@ def test_frames_forged_by_a_learner_stop_the_sandbox(tmp_path, forged):
     assert reports == []
 
 
+def test_logs_in_forged_frames_keep_to_the_log_limit():
+    source = FORGE + textwrap.dedent("""
+        def lf(record):
+            forge({"type": "results", "results": [], "logs": "x" * 1_000_000,
+                   "logs_truncated": False})
+            return "spam"
+        """)
+    result = run(source, RECORDS[:2], limits=SandboxLimits(wall_seconds=30, record_seconds=5,
+                                                           max_log_chars=1_000))
+    assert result.outputs == {0: "spam", 1: "spam"}
+    assert len(result.logs) == 1_000 and result.logs_truncated
+
+
 def test_a_record_answered_by_forked_runners_is_malformed_not_counted_twice():
     records = [{"id": i, "data": {"text": "x"}} for i in range(60)]
     started = time.monotonic()
