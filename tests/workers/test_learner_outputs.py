@@ -55,8 +55,10 @@ def test_a_pipe_in_place_of_the_output_does_not_block(tmp_path):
     ("numpy.lib.format.write_array(open(path, 'wb'), numpy.zeros((3, 2)))",
      "expected 40 x 2 floats"),
     ("numpy.lib.format.write_array(open(path, 'wb'), numpy.full((40, 2), numpy.nan))",
-     "not finite"),
-], ids=["not an array", "wrong shape", "not finite"])
+     "not finite probabilities"),
+    ("numpy.lib.format.write_array(open(path, 'wb'), numpy.full((40, 2), 7.0))",
+     "between 0 and 1"),
+], ids=["not an array", "wrong shape", "not finite", "above one"])
 def test_malformed_probabilities_are_refused(tmp_path, plant, message):
     sandbox, outputs = learn(tmp_path, PLANT.format(plant=plant))
     with pytest.raises(SandboxError, match=f"malformed output .*{message}"):

@@ -135,7 +135,7 @@ def _read_output(sandbox: Sandbox, folder: Path, name: str) -> bytes:
 
 def _read_probabilities(sandbox: Sandbox, folder: Path, *, n_records: int, n_classes: int
                         ) -> np.ndarray:
-    """The learner's probabilities, ``(n_records, n_classes)`` finite floats."""
+    """The learner's probabilities, ``(n_records, n_classes)`` floats in [0, 1]."""
     name = "probabilities.npy"
     try:
         probabilities = np.load(io.BytesIO(_read_output(sandbox, folder, name)),
@@ -145,8 +145,9 @@ def _read_probabilities(sandbox: Sandbox, folder: Path, *, n_records: int, n_cla
     if not isinstance(probabilities, np.ndarray) or probabilities.dtype.kind != "f" \
             or probabilities.shape != (n_records, n_classes) or n_classes < 1:
         raise _malformed(name, f"expected {n_records} x {n_classes} floats")
-    if not np.isfinite(probabilities).all():
-        raise _malformed(name, "not finite")
+    if not (np.isfinite(probabilities).all() and (probabilities >= 0).all()
+            and (probabilities <= 1).all()):
+        raise _malformed(name, "not finite probabilities between 0 and 1")
     return probabilities
 
 
