@@ -134,15 +134,19 @@ def test_logs_in_forged_frames_keep_to_the_log_limit():
 
 def test_a_record_answered_by_forked_runners_is_malformed_not_counted_twice():
     records = [{"id": i, "data": {"text": "x"}} for i in range(60)]
-    started = time.monotonic()
-    with pytest.raises(SandboxError, match="user code sent malformed output"):
-        run("""
-            import os
+    source = textwrap.dedent("""
+        import os
 
-            def lf(record):
+        def lf(record):
+            if record.id == 0:
                 os.fork()   # the child goes on as a second runner on the same pipes
-                raise ValueError("boom")
-            """, records, limits=SandboxLimits(wall_seconds=60, record_seconds=2))
+            raise ValueError("boom")
+        """)
+    started = time.monotonic()
+    with pytest.raises(SandboxError, match=r"sent malformed output \(results: record #0 was "
+                                           r"answered twice\)"):
+        Sandbox(limits=SandboxLimits(wall_seconds=60, record_seconds=2)).run_labeling_function(
+            source, records, function="lf", task_kind="classification", batch_size=1)
     assert time.monotonic() - started < 15
     healthy()
 
