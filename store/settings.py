@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     sandbox_cpu_seconds: int = 600
     sandbox_wall_seconds: float = 900.0
     sandbox_record_seconds: float = 10.0
+    sandbox_sample_seconds: float = Field(15.0, description=(
+        "Wall-clock limit of trying a heuristic on a few records (the editor's sample): "
+        "the request answers within it, whatever the code does."))
     sample_size: int = 10
     openblas_coretype: str | None = Field(default=None, validation_alias="OPENBLAS_CORETYPE")
     openblas_l2_size: str | None = Field(default=None, validation_alias="OPENBLAS_L2_SIZE")

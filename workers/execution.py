@@ -11,11 +11,14 @@ import threading
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from heuristics.errors import HeuristError
+from heuristics.sandbox.hostpaths import PACKAGE_ROOT as CODE_ROOT
+from heuristics.sandbox.hostpaths import hide_host_paths
 from store import runs
 from store.models import Run, RunChunk, RunStatus, utcnow
 from workers.celery_app import app
@@ -186,11 +189,17 @@ def _finalise(session: Session, job: Job, run: Run) -> None:
 
 
 def _describe(error: BaseException) -> str:
+    """What a run's users read about an error: no host paths (the operators' log has the
+    full traceback); a frame of our code is named relative to the code's root."""
     if isinstance(error, HeuristError):
         return error.describe()
     frame = traceback.extract_tb(error.__traceback__)[-1:] or [None]
-    where = f" ({frame[0].filename}:{frame[0].lineno})" if frame[0] else ""
-    return f"{type(error).__name__}: {error}{where}"
+    where = ""
+    if frame[0]:
+        path = Path(frame[0].filename)
+        shown = path.relative_to(CODE_ROOT) if path.is_relative_to(CODE_ROOT) else path.name
+        where = f" ({shown}:{frame[0].lineno})"
+    return hide_host_paths(f"{type(error).__name__}: {error}") + where
 
 
 def recover() -> int:

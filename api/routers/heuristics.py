@@ -159,7 +159,8 @@ async def try_heuristic(heuristic_id: int, body: SampleRequest, project: Viewabl
         select(Record.id).where(Record.project_id == project.id)
         .order_by(func.random()).limit(body.n or settings.sample_size)))
     outcomes, logs, seconds = await run_in_threadpool(
-        try_on_records, session, sandbox_for(settings), heuristic.task, source, record_ids)
+        try_on_records, session, sandbox_for(settings, sample=True), heuristic.task, source,
+        record_ids)
     labels = {label.id: label.name for label in heuristic.task.labels}
     target = heuristic.task.target_attribute
     results = []

@@ -9,6 +9,7 @@ from heuristics.sandbox.launcher import (
     SandboxUnavailable,
     SpareLearner,
 )
+from heuristics.sandbox.outputs import read_output
 
 __all__ = ["RecordError", "Sandbox", "SandboxError", "SandboxLimits", "SandboxResult",
-           "SandboxUnavailable", "SpareLearner"]
+           "SandboxUnavailable", "SpareLearner", "read_output"]

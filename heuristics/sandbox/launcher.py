@@ -1,9 +1,10 @@
 """Start the runner in a locked-down process and stream records through it.
 
 Under bubblewrap the runner sees only the Python runtime, the installed libraries and the
-``heuristics`` package, read-only; a private /tmp; no network; its own PID namespace; no
+``heuristics`` package, read-only; a private /tmp; no /proc; no network; its own PID namespace; no
 environment but what is set here. rlimits cap address space, CPU seconds, file size and
-processes; a wall-clock timer and an output cap stop everything else.
+processes; the worker checks every frame it receives and watches the wall clock, each
+record's time and the output size from outside, killing the sandbox's whole PID namespace.
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from __future__ import annotations
 import contextlib
 import os
 import resource
+import select
 import shutil
 import signal
-import struct
 import subprocess
 import sys
 import sysconfig
@@ -26,9 +27,14 @@ from pathlib import Path
 from typing import Any
 
 from heuristics.errors import HeuristError
-from heuristics.sandbox.protocol import ProtocolError, encode_frame, read_frame
+from heuristics.sandbox.frames import check_frame
+from heuristics.sandbox.hostpaths import (
+    PACKAGE_ROOT,
+    hide_host_paths,
+    pass_arguments_through_fd,
+)
+from heuristics.sandbox.protocol import IDLE, STATUS, ProtocolError, encode_frame, read_frame
 
-PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding ``heuristics/``
 INSIDE_PYTHON = "/opt/python"
 INSIDE_SITE = "/opt/site-packages"
 INSIDE_CODE = "/opt/heurist"
@@ -68,6 +74,8 @@ class SandboxLimits:
     max_log_chars: int = 100_000
     max_output_mb: int = 512
     max_timeouts: int = 3
+    wall_clock_name: str = "time limit"
+    """How errors name the wall-clock limit (e.g. "sample time limit")."""
 
 
 @dataclass(frozen=True)
@@ -124,7 +132,7 @@ def bwrap_command(bwrap: str, *, as_root: bool,
         "--ro-bind", str(PACKAGE_ROOT / "heuristics"), f"{INSIDE_CODE}/heuristics",
         *[arg for source, target, writable in binds
           for arg in ("--bind" if writable else "--ro-bind", source, target)],
-        "--proc", "/proc", "--dev", "/dev",
+        "--dev", "/dev",  # no /proc: its mountinfo would name the host paths bound in
         "--perms", "1777", "--tmpfs", "/tmp",
         "--perms", "1777", "--tmpfs", "/dev/shm",
         "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
@@ -285,20 +293,27 @@ class Sandbox:
     def _spawn(self, binds: Sequence[tuple[str, str, bool]], *, preload: bool = False
                ) -> tuple[subprocess.Popen, int]:
         status_read, status_write = os.pipe()
+        arguments_fd = None
         try:
             command, env = self._command(status_write, binds, preload=preload)
+            if self.isolation == "bwrap":
+                command, arguments_fd = pass_arguments_through_fd(command)
             process = subprocess.Popen(
                 command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE, env=env, pass_fds=(status_write,),
+                stderr=subprocess.PIPE, env=env,
+                pass_fds=(status_write, *([arguments_fd] if arguments_fd is not None else [])),
                 preexec_fn=self._set_limits, start_new_session=True)
         except OSError as error:
             os.close(status_read)
-            raise SandboxUnavailable(f"could not start the sandbox: {error}") from error
+            raise SandboxUnavailable(f"could not start the sandbox: "
+                                     f"{hide_host_paths(str(error))}") from error
         except BaseException:
             os.close(status_read)
             raise
         finally:
             os.close(status_write)
+            if arguments_fd is not None:
+                os.close(arguments_fd)
         return process, status_read
 
     def _execute(self, setup: dict[str, Any], records: Iterable[Mapping[str, Any]], *,
@@ -309,7 +324,8 @@ class Sandbox:
                  on_progress: ProgressCallback | None = None) -> SandboxResult:
         begun = time.monotonic()
         process, status_read = started or self._spawn(binds)
-        execution = _Execution(process, status_read, self.limits, stop)
+        execution = _Execution(process, status_read, self.limits, stop,
+                               task_kind=setup["task_kind"])
         try:
             result = execution.run(setup, records, batch_size=batch_size, on_results=on_results,
                                    on_progress=on_progress)
@@ -351,8 +367,7 @@ class SpareLearner:
         if self._taken:
             return
         self._taken = True
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)
+        kill_sandbox(self.process)
         self.process.wait()
         for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
             with contextlib.suppress(OSError):
@@ -365,65 +380,133 @@ class SpareLearner:
         self.folders.cleanup()
 
 
-class _CountingReader:
-    def __init__(self, stream) -> None:
-        self.stream, self.count = stream, 0
+RECORD_GRACE_S = 2.0
+"""How long past its time limit a record may run before the sandbox is stopped from outside
+(the runner's own alarm normally stops it first; user code can ignore that alarm)."""
+GIVE_UP_S = 1.0
+"""How long after stopping a sandbox its output pipe is still read."""
+
+
+def _children(pid: int) -> list[int]:
+    """The direct children of process ``pid`` (none if it is gone)."""
+    try:
+        return [int(child) for child in
+                Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except (OSError, ValueError):
+        return []
+
+
+def kill_sandbox(process: subprocess.Popen) -> None:
+    """Kill everything of a sandbox: the init of its PID namespace (whose death takes every
+    process inside with it) first, so that bubblewrap reaps it (killed together, the init
+    would be left to the machine's PID 1 as a zombie), then bubblewrap's process group (the
+    runner's, unsandboxed)."""
+    children = _children(process.pid)
+    for child in children:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(child, signal.SIGKILL)
+    if children:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=0.5)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+class _Pipe:
+    """The runner's output pipe, read without blocking past a stopped sandbox: once the
+    sandbox was stopped and its process is gone, reading ends within :data:`GIVE_UP_S`
+    even if something still holds the pipe open."""
+
+    def __init__(self, execution: _Execution) -> None:
+        self.execution = execution
+        self.fd = execution.process.stdout.fileno()
+        self.count = 0
+        self.poll = select.poll()
+        self.poll.register(self.fd, select.POLLIN)
 
     def read(self, size: int) -> bytes:
-        data = self.stream.read(size)
-        self.count += len(data)
-        return data
+        while True:
+            if self.poll.poll(200):   # readable, or closed at the other end
+                data = os.read(self.fd, min(size, 1 << 20))
+                self.count += len(data)
+                return data
+            if self.execution.gave_up():
+                return b""
 
 
 class _Execution:
-    """One running sandbox: feeds records, reads frames, watches time and output size."""
+    """One running sandbox: feeds records, reads and checks frames, and watches from outside
+    its time (in all and per record), its output size and cancellation."""
 
     def __init__(self, process: subprocess.Popen, status_fd: int,
-                 limits: SandboxLimits, stop: threading.Event | None = None) -> None:
+                 limits: SandboxLimits, stop: threading.Event | None = None, *,
+                 task_kind: str = "classification") -> None:
         self.process = process
         self.limits = limits
         self.status_fd = status_fd
+        self.task_kind = task_kind
         self.current: int | None = None
+        self.current_since = time.monotonic()
         self.ids: dict[int, Any] = {}
+        self.answered: set[int] = set()
+        self.log_chars = 0
+        self.fed_all = False
         self.stopped_because: str | None = None
+        self.stopped_at: float | None = None
         self.stderr = b""
         self.writer_error: BaseException | None = None
+        self._finished = threading.Event()
         self._threads = [
             threading.Thread(target=self._watch_status, daemon=True),
             threading.Thread(target=self._drain_stderr, daemon=True),
+            threading.Thread(target=self._watch_clock, args=(stop,), daemon=True),
         ]
-        self._finished = threading.Event()
-        if stop is not None:
-            self._threads.append(threading.Thread(target=self._watch_stop, args=(stop,),
-                                                  daemon=True))
         for thread in self._threads:
             thread.start()
-        self._timer = threading.Timer(limits.wall_seconds, self._stop,
-                                      args=(f"exceeded the time limit of "
-                                            f"{limits.wall_seconds:g} s",))
-        self._timer.daemon = True
-        self._timer.start()
 
     def _stop(self, reason: str) -> None:
+        """Say why, then kill everything of the sandbox (:func:`kill_sandbox`)."""
         if self.stopped_because is None:
             self.stopped_because = reason
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)
+        if self.stopped_at is None:
+            self.stopped_at = time.monotonic()
+        kill_sandbox(self.process)
 
-    def _watch_stop(self, stop: threading.Event) -> None:
-        while not self._finished.wait(0.2):
-            if stop.is_set():
+    def gave_up(self) -> bool:
+        """Whether the sandbox was stopped, is gone, and its pipes need no more reading."""
+        return (self.stopped_at is not None and self.process.poll() is not None
+                and time.monotonic() - self.stopped_at > GIVE_UP_S)
+
+    def _watch_clock(self, stop: threading.Event | None) -> None:
+        """Enforce, from outside, the wall clock, each record's time and cancellation."""
+        limits = self.limits
+        deadline = time.monotonic() + limits.wall_seconds
+        while not self._finished.wait(0.1):
+            now = time.monotonic()
+            if stop is not None and stop.is_set():
                 self._stop("was cancelled")
-                return
+            elif now > deadline:
+                self._stop(f"stopped after the {limits.wall_clock_name} of "
+                           f"{limits.wall_seconds:g} s")
+            elif (self.current is not None
+                  and now - self.current_since > limits.record_seconds + RECORD_GRACE_S):
+                self._stop(f"stopped after the record time limit of {limits.record_seconds:g} s")
+            else:
+                continue
+            return
 
     def _watch_status(self) -> None:
         pending = b""
         while chunk := os.read(self.status_fd, 4096):
             pending += chunk
-            whole = len(pending) // 4 * 4
+            whole = len(pending) // STATUS.size * STATUS.size
             if whole:
-                (self.current,) = struct.unpack(">I", pending[whole - 4:whole])
+                (index,) = STATUS.unpack(pending[whole - STATUS.size:whole])
                 pending = pending[whole:]
+                # Positions never sent (user code can write here too) change nothing.
+                if (index == IDLE or index in self.ids) and self.stopped_because is None:
+                    self.current = None if index == IDLE else index
+                    self.current_since = time.monotonic()
 
     def _drain_stderr(self) -> None:
         while chunk := self.process.stderr.read(65536):
@@ -445,6 +528,7 @@ class _Execution:
                     batch = []
             if batch:
                 stdin.write(encode_frame({"type": "records", "records": batch}))
+            self.fed_all = True
             stdin.write(encode_frame({"type": "end"}))
             stdin.flush()
         except (BrokenPipeError, ValueError, OSError):
@@ -456,6 +540,26 @@ class _Execution:
             with contextlib.suppress(OSError):
                 stdin.close()
 
+    def _check(self, frame: dict[str, Any], result: SandboxResult, *, learner: bool
+               ) -> dict[str, Any]:
+        check_frame(frame, task_kind=self.task_kind, sent=self.ids, answered=self.answered)
+        if frame["type"] == "done" and self.ids and (
+                not self.fed_all or len(self.answered) < len(self.ids)):
+            raise ProtocolError(f"done after answering {len(self.answered)} of "
+                                f"{len(self.ids)} records")
+        if frame["type"] == "done" and learner and not result.summary:
+            raise ProtocolError("done before saying what the learner wrote")
+        return frame
+
+    def _within_log_limit(self, text: str, result: SandboxResult) -> str:
+        """What fits of ``text`` in the logs' limit (the runner keeps to it; frames forged by
+        user code need not)."""
+        room = max(0, self.limits.max_log_chars - self.log_chars)
+        if len(text) > room:
+            text, result.logs_truncated = text[:room], True
+        self.log_chars += len(text)
+        return text
+
     def run(self, setup: dict[str, Any], records: Iterable[Mapping[str, Any]], *,
             batch_size: int, on_results: ResultsCallback | None,
             on_progress: ProgressCallback | None = None) -> SandboxResult:
@@ -464,7 +568,7 @@ class _Execution:
         feeder.start()
         result = SandboxResult()
         done = False
-        stdout = _CountingReader(self.process.stdout)
+        stdout = _Pipe(self)
         limit = self.limits.max_output_mb * 1024 * 1024
         logs: list[str] = []
         try:
@@ -472,13 +576,16 @@ class _Execution:
                 if stdout.count > limit:
                     self._stop(f"produced more than {self.limits.max_output_mb} MB of output")
                     break
+                frame = self._check(frame, result, learner=setup.get("mode") == "learner")
+                if frame.get("logs"):
+                    frame["logs"] = self._within_log_limit(frame["logs"], result)
                 if frame["type"] == "fatal":
                     loading = frame.get("stage", "load") == "load"
                     raise SandboxError(
                         ("the code did not load: " if loading else "") + frame["error"],
                         row=frame.get("line"), field=frame.get("field") or "source",
-                        logs="".join(logs) + frame.get("logs", ""),
-                        traceback=frame.get("traceback", ""))
+                        logs="".join(logs) + (frame.get("logs") or ""),
+                        traceback=frame.get("traceback") or "")
                 if frame["type"] == "done":
                     done = True
                     break
@@ -502,12 +609,12 @@ class _Execution:
                 for item in frame["results"]:
                     if "error" in item:
                         errors.append(RecordError(item["i"], item["error"], item.get("line"),
-                                                  item.get("traceback", "")))
+                                                  item.get("traceback") or ""))
                     else:
                         outputs.append((item["i"], item["out"]))
                 if frame["logs"]:
                     logs.append(frame["logs"])
-                result.logs_truncated = frame["logs_truncated"]
+                result.logs_truncated = result.logs_truncated or frame["logs_truncated"]
                 if on_results is not None:
                     on_results(outputs, errors)
                 else:
@@ -516,13 +623,21 @@ class _Execution:
         except ProtocolError as error:
             self._stop(f"sent malformed output ({error})")
         feeder.join(timeout=5)
-        self.process.wait()
+        self._end()
         result.logs = "".join(logs)
         if self.writer_error is not None:
             raise self.writer_error
         if not done:
             raise SandboxError(self._why_it_stopped())
         return result
+
+    def _end(self) -> None:
+        """Let the runner exit on its own for a moment, then stop whatever is left."""
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=GIVE_UP_S)
+        if self.process.poll() is None:
+            self._stop("was stopped")
+            self.process.wait()
 
     def _why_it_stopped(self) -> str:
         where = ""
@@ -544,13 +659,12 @@ class _Execution:
                       "SIGXFSZ": f"wrote a file over {self.limits.max_file_mb} MB",
                       "SIGSEGV": "crashed (segmentation fault)"}.get(name, f"got {name}")
             return f"user code {reason}{where}"
-        detail = self.stderr.decode(errors="replace").strip()[-500:]
+        detail = hide_host_paths(self.stderr.decode(errors="replace").strip()[-500:])
         return (f"the sandbox ended unexpectedly (exit code {code}){where}"
                 + (f": {detail}" if detail else ""))
 
     def close(self) -> None:
         self._finished.set()
-        self._timer.cancel()
         if self.process.poll() is None:
             self._stop("was stopped")
             self.process.wait()

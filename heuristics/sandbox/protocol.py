@@ -20,6 +20,10 @@ from typing import Any, BinaryIO
 
 HEADER = struct.Struct(">I")
 MAX_FRAME = 256 * 1024 * 1024
+STATUS = struct.Struct(">I")
+"""What the runner writes on its status pipe: the position of the record it starts, or
+:data:`IDLE` once a batch is answered and it waits for the next."""
+IDLE = 0xFFFFFFFF
 
 
 class ProtocolError(Exception):
@@ -64,6 +68,8 @@ def read_frame(stream: BinaryIO, *, max_size: int = MAX_FRAME) -> dict[str, Any]
         message = json.loads(body)
     except ValueError as error:
         raise ProtocolError(f"invalid frame: {error}") from error
+    except RecursionError:
+        raise ProtocolError("invalid frame: nested too deeply") from None
     if not isinstance(message, dict):
         raise ProtocolError("a frame must hold a JSON object")
     return message

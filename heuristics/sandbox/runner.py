@@ -13,7 +13,6 @@ import contextlib
 import os
 import resource
 import signal
-import struct
 import sys
 import traceback
 from collections.abc import Callable, Iterator, Mapping
@@ -21,7 +20,7 @@ from typing import Any
 
 from heuristics.errors import HeuristError
 from heuristics.labeling import Span
-from heuristics.sandbox.protocol import read_frame, write_frame
+from heuristics.sandbox.protocol import IDLE, STATUS, read_frame, write_frame
 
 SOURCE_NAME = "<heuristic>"
 NOBODY = 65534
@@ -185,7 +184,7 @@ def label_records(fn: Callable, channel_in, channel_out, logs: LogCapture, *,
         results = []
         for item in frame["records"]:
             if status >= 0:
-                os.write(status, struct.pack(">I", item["i"]))
+                os.write(status, STATUS.pack(item["i"]))
             record = Record(item.get("id"), item["data"], item.get("tokens") or {})
             try:
                 out = apply(fn, record, extraction=extraction, timeout=args.record_timeout)
@@ -198,6 +197,8 @@ def label_records(fn: Callable, channel_in, channel_out, logs: LogCapture, *,
                     break
             except BaseException as error:  # noqa: BLE001 - reported per record
                 results.append({"i": item["i"], **describe(error)})
+        if status >= 0:   # the records are done: time spent writing is not theirs
+            os.write(status, STATUS.pack(IDLE))
         write_frame(channel_out, {"type": "results", "results": results, "logs": logs.take(),
                                   "logs_truncated": logs.truncated})
         if timeouts >= args.max_timeouts:

@@ -63,3 +63,26 @@ def test_a_heartbeat_never_waits_for_the_work_it_keeps_alive(worker_context, eng
         time.sleep(0.7)
         leaving = time.monotonic()
     assert time.monotonic() - leaving < execution.HEARTBEAT_LOCK_WAIT_S + 1.0
+
+
+def test_an_unexpected_error_names_no_host_path():
+    import json
+    import sys
+
+    import numpy as np
+
+    from heuristics.sandbox.hostpaths import PACKAGE_ROOT
+
+    described = []
+    for fail in (lambda: json.loads("{"), lambda: np.load("/nonexistent.npy"), lambda: 1 / 0):
+        try:
+            fail()
+        except Exception as error:  # noqa: BLE001 - described below
+            described.append(execution._describe(error))
+    assert "(decoder.py:" in described[0]
+    assert "npyio" in described[1] and "(numpy/" not in described[1]
+    assert described[2].startswith("ZeroDivisionError: division by zero "
+                                   "(tests/workers/test_execution.py:")
+    for text in described:
+        assert str(PACKAGE_ROOT) not in text and sys.prefix not in text
+        assert sys.base_prefix not in text

@@ -21,12 +21,15 @@ from workers.context import settings
 from workers.jobs import Heartbeat
 
 
-def sandbox_for(config: Settings) -> Sandbox:
-    """The sandbox the settings ask for."""
+def sandbox_for(config: Settings, *, sample: bool = False) -> Sandbox:
+    """The sandbox the settings ask for; with ``sample``, the one for trying code on a few
+    records, held to the short sample time limit."""
+    wall_seconds = config.sandbox_sample_seconds if sample else config.sandbox_wall_seconds
     limits = SandboxLimits(memory_mb=config.sandbox_memory_mb,
                            cpu_seconds=config.sandbox_cpu_seconds,
-                           wall_seconds=config.sandbox_wall_seconds,
-                           record_seconds=config.sandbox_record_seconds)
+                           wall_seconds=wall_seconds,
+                           record_seconds=min(config.sandbox_record_seconds, wall_seconds),
+                           wall_clock_name="sample time limit" if sample else "time limit")
     return Sandbox(limits=limits, isolation=config.sandbox, extra_env=config.sandbox_env())
 
 

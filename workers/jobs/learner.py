@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from heuristics.errors import InvalidInputError
 from heuristics.learners import check_class_labels, check_span_labels
-from heuristics.sandbox import SandboxUnavailable, SpareLearner
+from heuristics.sandbox import Sandbox, SandboxError, SandboxUnavailable, SpareLearner, read_output
 from store import embeddings as vectors
 from store import heuristics as store
 from store.models import (
@@ -124,6 +124,48 @@ def _save_record_matrix(session: Session, embedding: Embedding, item_ids: list[i
         np.save(path, np.stack([found[rid] for rid in item_ids]))
 
 
+def _malformed(name: str, what: str) -> SandboxError:
+    return SandboxError(f"user code sent malformed output ({name}: {what})", field="output")
+
+
+def _read_output(sandbox: Sandbox, folder: Path, name: str) -> bytes:
+    """A file the sandbox wrote, read safely (see :func:`heuristics.sandbox.read_output`)."""
+    return read_output(folder, name, max_bytes=sandbox.limits.max_file_mb * 1024 * 1024)
+
+
+def _read_probabilities(sandbox: Sandbox, folder: Path, *, n_records: int, n_classes: int
+                        ) -> np.ndarray:
+    """The learner's probabilities, ``(n_records, n_classes)`` floats in [0, 1]."""
+    name = "probabilities.npy"
+    try:
+        probabilities = np.load(io.BytesIO(_read_output(sandbox, folder, name)),
+                                allow_pickle=False)
+    except (ValueError, OSError, EOFError) as error:
+        raise _malformed(name, "not a NumPy array") from error
+    if not isinstance(probabilities, np.ndarray) or probabilities.dtype.kind != "f" \
+            or probabilities.shape != (n_records, n_classes) or n_classes < 1:
+        raise _malformed(name, f"expected {n_records} x {n_classes} floats")
+    if not (np.isfinite(probabilities).all() and (probabilities >= 0).all()
+            and (probabilities <= 1).all()):
+        raise _malformed(name, "not finite probabilities between 0 and 1")
+    return probabilities
+
+
+def _read_token_lists(sandbox: Sandbox, folder: Path, name: str, *, lengths: list[int],
+                      kinds: tuple[type, ...]) -> list[list]:
+    """One list per record, of one value of ``kinds`` per token."""
+    try:
+        values = json.loads(_read_output(sandbox, folder, name))
+    except (ValueError, RecursionError) as error:
+        raise _malformed(name, "not JSON") from error
+    if not isinstance(values, list) or len(values) != len(lengths) or not all(
+            isinstance(row, list) and len(row) == n
+            and all(isinstance(v, kinds) and not isinstance(v, bool) for v in row)
+            for row, n in zip(values, lengths, strict=False)):
+        raise _malformed(name, "expected one value per token of every record")
+    return values
+
+
 def _save(array: np.ndarray) -> bytes:
     buffer = io.BytesIO()
     np.save(buffer, array)
@@ -187,8 +229,9 @@ class LearnerJob:
                 heartbeat(progress=INPUTS_READY + (MODELS_FITTED - INPUTS_READY) * share,
                           stage=stage)
 
+            sandbox = sandbox_for(settings())
             try:
-                result = sandbox_for(settings()).run_learner(
+                result = sandbox.run_learner(
                     revision.source, task_kind=task.kind.value, input_dir=source,
                     output_dir=target, spare=spare, stop=heartbeat.cancelled,
                     on_progress=fitted)
@@ -198,23 +241,26 @@ class LearnerJob:
                 append_log(session=session, run_id=run.id, text=result.logs)
             if extraction:
                 store.replace_outputs(session=session, run_id=run.id, record_ids=item_ids,
-                                      rows=self._span_rows(session, task, item_ids, target))
+                                      rows=self._span_rows(session, task, item_ids, target,
+                                                           sandbox, lengths.tolist()))
             else:
                 store.replace_output_columns(
                     session=session, run_id=run.id, record_ids=item_ids,
                     columns=self._label_columns(session, run, task, item_ids, target,
-                                                result.summary["classes"]))
+                                                result.summary["classes"], sandbox))
         run.metrics = {"held_out": result.summary["metrics"],
                        "n_labelled": result.summary["n_labelled"],
                        "n_folds": result.summary["n_folds"],
                        "classes": result.summary["classes"]}
 
     def _label_columns(self, session: Session, run: Run, task: LabelingTask,
-                       item_ids: list[int], target: Path, classes: list[str]
-                       ) -> dict[str, list]:
+                       item_ids: list[int], target: Path, classes: list[str] | None,
+                       sandbox: Sandbox) -> dict[str, list]:
         """Every record's most probable label and its probability, as output columns; all
         probabilities are kept as run artifacts."""
-        probabilities = np.load(target / "probabilities.npy")
+        classes = classes or []
+        probabilities = _read_probabilities(sandbox, target, n_records=len(item_ids),
+                                            n_classes=len(classes))
         labels = {label.name: label.id for label in task.labels}
         unknown = [c for c in classes if c not in labels]
         if unknown:
@@ -231,11 +277,13 @@ class LearnerJob:
                 "confidence": confidence.astype(np.float64).tolist()}
 
     def _span_rows(self, session: Session, task: LabelingTask, item_ids: list[int],
-                   target: Path) -> list[dict]:
+                   target: Path, sandbox: Sandbox, lengths: list[int]) -> list[dict]:
         from heuristics.learners import spans_from_token_predictions
 
-        token_labels = json.loads((target / "token_labels.json").read_text())
-        confidences = json.loads((target / "token_confidences.json").read_text())
+        token_labels = _read_token_lists(sandbox, target, "token_labels.json",
+                                         lengths=lengths, kinds=(str,))
+        confidences = _read_token_lists(sandbox, target, "token_confidences.json",
+                                        lengths=lengths, kinds=(int, float))
         labels = {label.name: label.id for label in task.labels}
         offsets = {t.record_id: (t.starts, t.ends) for t in session.query(Tokenization).filter(
             Tokenization.attribute_id == task.target_attribute_id,
