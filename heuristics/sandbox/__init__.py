@@ -1,5 +1,6 @@
 """Run user code (labeling functions, learners) in a separate, locked-down process."""
 
+from heuristics.sandbox.confinement import UidRange
 from heuristics.sandbox.launcher import (
     RecordError,
     Sandbox,
@@ -11,4 +12,4 @@ from heuristics.sandbox.launcher import (
 )
 
 __all__ = ["RecordError", "Sandbox", "SandboxError", "SandboxLimits", "SandboxResult",
-           "SandboxUnavailable", "SpareLearner"]
+           "SandboxUnavailable", "SpareLearner", "UidRange"]

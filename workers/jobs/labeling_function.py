@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from heuristics.errors import InvalidInputError
 from heuristics.labeling import find_function
-from heuristics.sandbox import Sandbox, SandboxLimits
+from heuristics.sandbox import Sandbox, SandboxLimits, UidRange
 from store import heuristics as store
 from store import stats
 from store.models import Heuristic, HeuristicRevision, LabelingTask, Output, Run
@@ -26,8 +26,11 @@ def sandbox_for(config: Settings) -> Sandbox:
     limits = SandboxLimits(memory_mb=config.sandbox_memory_mb,
                            cpu_seconds=config.sandbox_cpu_seconds,
                            wall_seconds=config.sandbox_wall_seconds,
-                           record_seconds=config.sandbox_record_seconds)
-    return Sandbox(limits=limits, isolation=config.sandbox, extra_env=config.sandbox_env())
+                           record_seconds=config.sandbox_record_seconds,
+                           max_tmp_mb=config.sandbox_tmp_mb)
+    return Sandbox(limits=limits, isolation=config.sandbox, extra_env=config.sandbox_env(),
+                   uids=UidRange(config.sandbox_uid_base, config.sandbox_uid_count),
+                   cgroup=config.sandbox_cgroup)
 
 
 def apply_to_records(session: Session, sandbox: Sandbox, heuristic: Heuristic,
