@@ -57,21 +57,29 @@ def _own_groups() -> dict[str, str]:
     return groups
 
 
-def _mounts() -> dict[str, Path]:
-    """Mount points of cgroup file systems by controller ("" for cgroup2)."""
+def _mounts() -> dict[str, tuple[str, Path]]:
+    """Mounted cgroup file systems by controller ("" for cgroup2): the group shown at the
+    mount point (a container may see only its own) and the mount point."""
     mounts = {}
     for line in Path("/proc/self/mountinfo").read_text().splitlines():
         fields = line.split()
         after = fields.index("-")
         kind, root, point = fields[after + 1], fields[3], Path(fields[4])
-        if root != "/":
-            continue  # a bind of a sub-group: paths in /proc/self/cgroup do not apply
         if kind == "cgroup2":
-            mounts.setdefault("", point)
+            mounts.setdefault("", (root, point))
         elif kind == "cgroup":
             for option in fields[after + 3].split(","):
-                mounts.setdefault(option, point)
+                mounts.setdefault(option, (root, point))
     return mounts
+
+
+def _folder(mount: tuple[str, Path], group: str) -> Path | None:
+    """Where ``group`` (a path from /proc/self/cgroup) is under ``mount``, if visible."""
+    root, point = mount
+    try:
+        return point / Path(group).relative_to(root)
+    except ValueError:
+        return None
 
 
 def _writable(folder: Path) -> bool:
@@ -111,14 +119,16 @@ def _discover() -> tuple[CgroupParent | None, str]:
         groups, mounts = _own_groups(), _mounts()
     except (OSError, ValueError) as error:
         return None, f"cannot read this process's control groups ({error})"
-    if "memory" in mounts and "pids" in mounts and "memory" in groups and "pids" in groups:
-        folders = tuple(mounts[c] / groups[c].lstrip("/") for c in ("memory", "pids"))
-        if all(_writable(folder) for folder in folders):
-            return CgroupParent(1, folders), ""
-        return None, f"cannot create groups in {' or '.join(map(str, folders))}"
-    if "" in mounts and "" in groups:
-        return _v2_parent(mounts[""] / groups[""].lstrip("/"))
-    return None, "no cgroup file system with the memory and pids controllers is mounted"
+    v1 = [_folder(mounts[c], groups[c]) if c in mounts and c in groups else None
+          for c in ("memory", "pids")]
+    if None not in v1:
+        if all(_writable(folder) for folder in v1):
+            return CgroupParent(1, tuple(v1)), ""
+        return None, f"cannot create groups in {' or '.join(map(str, v1))}"
+    v2 = _folder(mounts[""], groups[""]) if "" in mounts and "" in groups else None
+    if v2 is not None:
+        return _v2_parent(v2)
+    return None, "no cgroup file system with the memory and pids controllers is visible"
 
 
 def _sweep(parent: CgroupParent) -> None:

@@ -20,6 +20,7 @@ import fcntl
 import os
 import subprocess
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,6 +76,7 @@ class Confinement:
         self.uid: int | None = None
         self._lock: int | None = None
         self.cgroup: SandboxCgroup | None = None
+        self._releasing = threading.Lock()  # the process may be waited for by two threads
         if os.getuid() == 0:
             self.uid, self._lock = take_uid(uids)
         try:
@@ -93,11 +95,12 @@ class Confinement:
 
     def release(self) -> None:
         """After the sandbox ended: remove its group (killing stragglers), free its uid."""
-        if self.cgroup is not None:
-            self.cgroup.remove()
-        if self._lock is not None:
-            os.close(self._lock)
-            self._lock = None
+        with self._releasing:
+            if self.cgroup is not None:
+                self.cgroup.remove()
+            if self._lock is not None:
+                os.close(self._lock)
+                self._lock = None
 
 
 class ConfinedProcess(subprocess.Popen):

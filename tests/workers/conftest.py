@@ -28,7 +28,7 @@ from api.main import create_app
 from store.auth import ensure_admin
 from store.settings import Settings
 
-REDIS_URL = "redis://127.0.0.1:6379/11"
+REDIS_URL = "redis://127.0.0.1:6379/12"
 STALE_AFTER_S = 3
 ROOT = Path(__file__).resolve().parents[2]
 
