@@ -48,6 +48,16 @@ class Settings(BaseSettings):
     sandbox_sample_seconds: float = Field(15.0, description=(
         "Wall-clock limit of trying a heuristic on a few records (the editor's sample): "
         "the request answers within it, whatever the code does."))
+    sandbox_tmp_mb: int = Field(512, description=(
+        "Size of each of the sandbox's RAM-backed /tmp and /dev/shm."))
+    sandbox_cgroup: str = Field("auto", description=(
+        "'auto': one control group per sandbox (memory and tasks of all its processes "
+        "together) under the worker's own, where writable; 'off': per-process rlimits only; "
+        "or the folder of a delegated cgroup v2 group to make them under."))
+    sandbox_uid_base: int = Field(200_000, description=(
+        "Sandboxes started as root run as uids base .. base + count - 1, one each; none of "
+        "them may be used by anything else on the host."))
+    sandbox_uid_count: int = 1_000
     sample_size: int = 10
     openblas_coretype: str | None = Field(default=None, validation_alias="OPENBLAS_CORETYPE")
     openblas_l2_size: str | None = Field(default=None, validation_alias="OPENBLAS_L2_SIZE")

@@ -1,5 +1,6 @@
 """Run user code (labeling functions, learners) in a separate, locked-down process."""
 
+from heuristics.sandbox.confinement import UidRange
 from heuristics.sandbox.launcher import (
     RecordError,
     Sandbox,
@@ -12,4 +13,4 @@ from heuristics.sandbox.launcher import (
 from heuristics.sandbox.outputs import read_output
 
 __all__ = ["RecordError", "Sandbox", "SandboxError", "SandboxLimits", "SandboxResult",
-           "SandboxUnavailable", "SpareLearner", "read_output"]
+           "SandboxUnavailable", "SpareLearner", "UidRange", "read_output"]

@@ -1,10 +1,14 @@
 """Start the runner in a locked-down process and stream records through it.
 
 Under bubblewrap the runner sees only the Python runtime, the installed libraries and the
-``heuristics`` package, read-only; a private /tmp; no /proc; no network; its own PID namespace; no
-environment but what is set here. rlimits cap address space, CPU seconds, file size and
-processes; the worker checks every frame it receives and watches the wall clock, each
-record's time and the output size from outside, killing the sandbox's whole PID namespace.
+``heuristics`` package, read-only; a private /tmp; no /proc; no network; its own PID
+namespace; no environment but what is set here; a seccomp filter (``seccomp.py``) on
+namespaces, mounts and the kernel's wider surface. rlimits cap address space, CPU seconds,
+file size and processes of each process; a control group per sandbox, where the host offers
+one, caps the memory (tmpfs included) and tasks of all of them together, and each sandbox
+started as root runs as a uid of its own (``confinement.py``); /tmp and /dev/shm are sized
+tmpfs. The worker checks every frame it receives and watches the wall clock, each record's
+time and the output size from outside, killing the sandbox's whole PID namespace.
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from heuristics.errors import HeuristError
+from heuristics.sandbox import seccomp
+from heuristics.sandbox.confinement import ConfinedProcess, Confinement, NoFreeUid, UidRange
 from heuristics.sandbox.frames import check_frame
 from heuristics.sandbox.hostpaths import (
     PACKAGE_ROOT,
@@ -42,6 +48,8 @@ INSIDE_SHIMS = f"{INSIDE_CODE}/heuristics/sandbox/shims"
 SHIMS = Path(__file__).resolve().parent / "shims"
 INSIDE_INPUT = "/input"
 INSIDE_OUTPUT = "/output"
+LEARNER_OUTPUTS = ("probabilities.npy", "token_labels.json", "token_confidences.json")
+"""The files a learner run writes (``learner_mode.py``): the only writable ones in /output."""
 BWRAP_HINT = ("bubblewrap is not installed, so user code cannot run safely: install it "
               "(`apt-get install bubblewrap`), or set HEURIST_SANDBOX=unsafe-subprocess for "
               "development only")
@@ -76,6 +84,7 @@ class SandboxLimits:
     max_timeouts: int = 3
     wall_clock_name: str = "time limit"
     """How errors name the wall-clock limit (e.g. "sample time limit")."""
+    max_tmp_mb: int = 512
 
 
 @dataclass(frozen=True)
@@ -115,8 +124,10 @@ def _python_name() -> str:
 
 
 def bwrap_command(bwrap: str, *, as_root: bool,
-                  binds: Sequence[tuple[str, str, bool]] = ()) -> list[str]:
-    """The bubblewrap prefix: what the runner may see and which namespaces it gets."""
+                  binds: Sequence[tuple[str, str, bool]] = (), tmp_mb: int = 512,
+                  seccomp_fd: int | None = None) -> list[str]:
+    """The bubblewrap prefix: what the runner may see and which namespaces it gets; /tmp and
+    /dev/shm hold ``tmp_mb`` each; ``seccomp_fd`` holds the system call filter."""
     command = [bwrap, "--ro-bind", "/usr", "/usr"]
     for name in ("lib", "lib64", "bin", "sbin"):
         path = Path("/") / name
@@ -133,8 +144,8 @@ def bwrap_command(bwrap: str, *, as_root: bool,
         *[arg for source, target, writable in binds
           for arg in ("--bind" if writable else "--ro-bind", source, target)],
         "--dev", "/dev",  # no /proc: its mountinfo would name the host paths bound in
-        "--perms", "1777", "--tmpfs", "/tmp",
-        "--perms", "1777", "--tmpfs", "/dev/shm",
+        "--perms", "1777", "--size", str(tmp_mb * 1024 * 1024), "--tmpfs", "/tmp",
+        "--perms", "1777", "--size", str(tmp_mb * 1024 * 1024), "--tmpfs", "/dev/shm",
         "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
         "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--clearenv",
         "--chdir", "/tmp",
@@ -142,8 +153,36 @@ def bwrap_command(bwrap: str, *, as_root: bool,
     if as_root:
         command += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
     else:
-        command += ["--unshare-user"]
+        command += ["--unshare-user", "--disable-userns"]
+    if seccomp_fd is not None:
+        command += ["--seccomp", str(seccomp_fd)]
     return command
+
+
+def learner_binds(input_dir: Path, output_dir: Path) -> list[tuple[str, str, bool]]:
+    """The folders of a learner run, as bwrap binds: the inputs read-only; the outputs
+    read-only too, but for the files a learner writes, made empty here and bound writable.
+
+    So a learner's writes to the host's disk are capped by construction: it cannot make a
+    file or a link in /output, only fill :data:`LEARNER_OUTPUTS`, each up to the file size
+    limit (RLIMIT_FSIZE; the seccomp filter refuses ``fallocate``, which could reserve space
+    past it). Simpler than a quota or a mount on the host, and the same with or without root.
+    """
+    binds = [(str(input_dir), INSIDE_INPUT, False), (str(output_dir), INSIDE_OUTPUT, False)]
+    output_dir.chmod(0o755)  # the sandbox's uid passes through, writes nothing new
+    for name in LEARNER_OUTPUTS:
+        path = output_dir / name
+        path.touch()
+        path.chmod(0o666)  # the sandbox's own uid writes it
+        binds.append((str(path), f"{INSIDE_OUTPUT}/{name}", True))
+    return binds
+
+
+def _seccomp_fd() -> int:
+    try:
+        return seccomp.program_fd()
+    except seccomp.UnsupportedArchitecture as error:
+        raise SandboxUnavailable(str(error)) from error
 
 
 class Sandbox:
@@ -159,6 +198,11 @@ class Sandbox:
     extra_env
         Variables the runtime needs inside (e.g. ``OPENBLAS_CORETYPE``); nothing else from
         the worker's environment goes in.
+    uids
+        The uids sandboxes started as root run as, one each (see ``confinement.py``).
+    cgroup
+        ``"auto"`` (a control group per sandbox under the worker's own, where writable),
+        ``"off"``, or the folder of a delegated cgroup v2 group (see ``cgroups.py``).
 
     Examples
     --------
@@ -172,15 +216,20 @@ class Sandbox:
     """
 
     def __init__(self, *, limits: SandboxLimits | None = None, isolation: str = "bwrap",
-                 extra_env: Mapping[str, str] | None = None) -> None:
+                 extra_env: Mapping[str, str] | None = None, uids: UidRange | None = None,
+                 cgroup: str = "auto") -> None:
         self.limits = limits or SandboxLimits()
         self.isolation = isolation
         self.extra_env = dict(extra_env or {})
+        self.uids = uids or UidRange()
+        self.cgroup = cgroup
 
     def _command(self, status_fd: int, binds: Sequence[tuple[str, str, bool]] = (), *,
-                 preload: bool = False) -> tuple[list[str], dict[str, str]]:
+                 preload: bool = False, uid: int | None = None,
+                 seccomp_fd: int | None = None) -> tuple[list[str], dict[str, str]]:
         limits = self.limits
         runner_args = ["-B", "-m", "heuristics.sandbox.runner",
+                       *(["--uid", str(uid)] if uid is not None else []),
                        "--max-processes", str(limits.max_processes),
                        "--record-timeout", str(limits.record_seconds),
                        "--max-log-chars", str(limits.max_log_chars),
@@ -204,7 +253,8 @@ class Sandbox:
         # without this the loader takes the system's libpython, another patch release whose
         # core does not match the standard library bound in.
         env["LD_LIBRARY_PATH"] = f"{INSIDE_PYTHON}/lib"
-        command = bwrap_command(bwrap, as_root=os.getuid() == 0, binds=binds)
+        command = bwrap_command(bwrap, as_root=os.getuid() == 0, binds=binds,
+                                tmp_mb=limits.max_tmp_mb, seccomp_fd=seccomp_fd)
         for name, value in env.items():
             command += ["--setenv", name, value]
         python = f"{INSIDE_PYTHON}/bin/{_python_name()}"
@@ -213,6 +263,8 @@ class Sandbox:
     def check(self) -> None:
         """Raise SandboxUnavailable (saying how to fix it) if no sandbox can start here."""
         self._command(-1)
+        if self.isolation == "bwrap":
+            os.close(_seccomp_fd())
 
     def _set_limits(self) -> None:
         limits = self.limits
@@ -257,16 +309,15 @@ class Sandbox:
         fitted model, with what the code printed meanwhile (then not kept in the result).
         """
         inside = self.isolation == "bwrap"
-        output_dir.chmod(0o777)
         setup = {"type": "setup", "mode": "learner", "source": source, "task_kind": task_kind,
                  "input_dir": INSIDE_INPUT if inside else str(input_dir),
                  "output_dir": INSIDE_OUTPUT if inside else str(output_dir)}
-        binds = [(str(input_dir), INSIDE_INPUT, False), (str(output_dir), INSIDE_OUTPUT, True)]
         started = None
         if spare is not None:
             if (spare.input_dir, spare.output_dir) != (input_dir, output_dir):
                 raise ValueError("a spare sandbox serves its own input and output folders")
             started = spare.take()
+        binds = learner_binds(input_dir, output_dir) if started is None else []
         return self._execute(setup, [], batch_size=1, on_results=None, binds=binds,
                              started=started, stop=stop, on_progress=on_progress)
 
@@ -279,10 +330,10 @@ class Sandbox:
         base = Path(folders.name)
         input_dir, output_dir = base / "input", base / "output"
         input_dir.mkdir(mode=0o755)
-        output_dir.mkdir(mode=0o777)
+        output_dir.mkdir(mode=0o755)
         for path in (base, input_dir, output_dir):
-            path.chmod(0o777 if path == output_dir else 0o755)
-        binds = [(str(input_dir), INSIDE_INPUT, False), (str(output_dir), INSIDE_OUTPUT, True)]
+            path.chmod(0o755)
+        binds = learner_binds(input_dir, output_dir)
         try:
             process, status_read = self._spawn(binds, preload=True)
         except BaseException:
@@ -293,28 +344,46 @@ class Sandbox:
     def _spawn(self, binds: Sequence[tuple[str, str, bool]], *, preload: bool = False
                ) -> tuple[subprocess.Popen, int]:
         status_read, status_write = os.pipe()
-        arguments_fd = None
+        filter_fd = arguments_fd = confinement = None
         try:
-            command, env = self._command(status_write, binds, preload=preload)
+            confinement = self._confinement()
+            if self.isolation == "bwrap":
+                filter_fd = _seccomp_fd()
+            command, env = self._command(status_write, binds, preload=preload,
+                                         uid=confinement.uid, seccomp_fd=filter_fd)
             if self.isolation == "bwrap":
                 command, arguments_fd = pass_arguments_through_fd(command)
-            process = subprocess.Popen(
+            process = ConfinedProcess(
                 command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE, env=env,
-                pass_fds=(status_write, *([arguments_fd] if arguments_fd is not None else [])),
-                preexec_fn=self._set_limits, start_new_session=True)
-        except OSError as error:
+                pass_fds=(status_write, *[fd for fd in (filter_fd, arguments_fd)
+                                          if fd is not None]),
+                preexec_fn=lambda: (confinement.enter(), self._set_limits()),
+                start_new_session=True, confinement=confinement)
+        except (OSError, NoFreeUid) as error:
             os.close(status_read)
+            if confinement is not None:
+                confinement.release()
             raise SandboxUnavailable(f"could not start the sandbox: "
                                      f"{hide_host_paths(str(error))}") from error
         except BaseException:
             os.close(status_read)
+            if confinement is not None:
+                confinement.release()
             raise
         finally:
             os.close(status_write)
-            if arguments_fd is not None:
-                os.close(arguments_fd)
+            for fd in (filter_fd, arguments_fd):
+                if fd is not None:
+                    os.close(fd)
         return process, status_read
+
+    def _confinement(self) -> Confinement:
+        """This sandbox's own uid (as root) and control group (where the host offers one)."""
+        limits = self.limits
+        return Confinement(uids=self.uids, cgroup_setting=self.cgroup,
+                           memory_bytes=limits.memory_mb * 1024 * 1024,
+                           max_tasks=limits.max_processes + 4)  # + bwrap's own processes
 
     def _execute(self, setup: dict[str, Any], records: Iterable[Mapping[str, Any]], *,
                  batch_size: int, on_results: ResultsCallback | None,

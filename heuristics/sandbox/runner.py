@@ -102,14 +102,15 @@ class LogCapture:
         return text
 
 
-def drop_privileges(max_processes: int) -> None:
-    """As root (bwrap started by root): cap processes and become ``nobody``."""
+def drop_privileges(max_processes: int, uid: int = NOBODY) -> None:
+    """As root (bwrap started by root): cap processes and become ``uid`` (the sandbox's own,
+    so that RLIMIT_NPROC counts only its processes)."""
     if os.getuid() != 0:
         return
     resource.setrlimit(resource.RLIMIT_NPROC, (max_processes, max_processes))
     os.setgroups([])
-    os.setgid(NOBODY)
-    os.setuid(NOBODY)
+    os.setgid(uid)
+    os.setuid(uid)
 
 
 def user_line(error: BaseException) -> int | None:
@@ -251,6 +252,7 @@ def preload_learners() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
+    parser.add_argument("--uid", type=int, default=NOBODY)
     parser.add_argument("--max-processes", type=int, default=32)
     parser.add_argument("--record-timeout", type=float, default=10.0)
     parser.add_argument("--max-log-chars", type=int, default=100_000)
@@ -267,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     logs = LogCapture(args.max_log_chars)
     sys.stdout = sys.stderr = logs
     signal.signal(signal.SIGALRM, _on_alarm)
-    drop_privileges(args.max_processes)
+    drop_privileges(args.max_processes, args.uid)
     if args.preload_learners:
         preload_learners()
 

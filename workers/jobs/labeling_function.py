@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from heuristics.errors import InvalidInputError
 from heuristics.labeling import find_function
-from heuristics.sandbox import Sandbox, SandboxLimits
+from heuristics.sandbox import Sandbox, SandboxLimits, UidRange
 from store import heuristics as store
 from store import stats
 from store.models import Heuristic, HeuristicRevision, LabelingTask, Output, Run
@@ -29,8 +29,11 @@ def sandbox_for(config: Settings, *, sample: bool = False) -> Sandbox:
                            cpu_seconds=config.sandbox_cpu_seconds,
                            wall_seconds=wall_seconds,
                            record_seconds=min(config.sandbox_record_seconds, wall_seconds),
-                           wall_clock_name="sample time limit" if sample else "time limit")
-    return Sandbox(limits=limits, isolation=config.sandbox, extra_env=config.sandbox_env())
+                           wall_clock_name="sample time limit" if sample else "time limit",
+                           max_tmp_mb=config.sandbox_tmp_mb)
+    return Sandbox(limits=limits, isolation=config.sandbox, extra_env=config.sandbox_env(),
+                   uids=UidRange(config.sandbox_uid_base, config.sandbox_uid_count),
+                   cgroup=config.sandbox_cgroup)
 
 
 def apply_to_records(session: Session, sandbox: Sandbox, heuristic: Heuristic,
