@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from heuristics.errors import NotFoundError
 from store.events import publish
 from store.models import Project, Run, RunChunk, RunStatus, utcnow
+from store.projects import in_project
 
 LOG_CAP = 64_000
 MAX_ATTEMPTS = 3
@@ -47,10 +47,7 @@ def create_run(*, session: Session, project_id: int, kind: str,
 
 
 def get_run(*, session: Session, project: Project, run_id: int) -> Run:
-    run = session.get(Run, run_id)
-    if run is None or run.project_id != project.id:
-        raise NotFoundError(f"run {run_id} does not exist in this project")
-    return run
+    return in_project(session=session, model=Run, row_id=run_id, project=project, what="run")
 
 
 def list_runs(*, session: Session, project: Project, kind: str | None = None,

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from heuristics.errors import ConflictError, InvalidInputError, NotFoundError
 from store.formats.types import AttributeType
 from store.models import Label, LabelingTask, Project, TaskKind
-from store.projects import find_attribute, main_text_attribute
+from store.projects import find_attribute, in_project, main_text_attribute
 from store.tokenization import tokenize_attribute
 
 PALETTE = ("#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed", "#0891b2", "#db2777",
@@ -57,10 +57,8 @@ def add_task(*, session: Session, project: Project, name: str, kind: TaskKind,
 
 
 def get_task(*, session: Session, project: Project, task_id: int) -> LabelingTask:
-    task = session.get(LabelingTask, task_id)
-    if task is None or task.project_id != project.id:
-        raise NotFoundError(f"labeling task {task_id} does not exist in this project")
-    return task
+    return in_project(session=session, model=LabelingTask, row_id=task_id, project=project,
+                      what="labeling task")
 
 
 def find_task(*, session: Session, project: Project, name: str) -> LabelingTask | None:
