@@ -38,9 +38,10 @@ async def _handle(_request: Request, error: HeuristError) -> JSONResponse:
 
 async def _handle_validation(_request: Request, error: RequestValidationError) -> JSONResponse:
     """A request that breaks the schema, in the same shape as every other 4xx: the first
-    problem in ``detail``/``message``/``field``; all of them, as FastAPI lists them, in
-    ``errors``."""
-    problems = error.errors()
+    problem in ``detail``/``message``/``field``; all of them, as FastAPI lists them but
+    without the rejected input, in ``errors``."""
+    problems = [{key: value for key, value in problem.items() if key != "input"}
+                for problem in error.errors()]   # never echo a (possibly huge) input back
     first = problems[0] if problems else {"loc": (), "msg": "invalid request"}
     where = [str(part) for part in first.get("loc", ()) if part not in ("body", "query",
                                                                         "path", "header")]

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from heuristics.errors import ConflictError, InvalidInputError, NotFoundError
 from store.formats.types import AttributeType
+from store.limits import NAME_MAX
 from store.models import Label, LabelingTask, Project, TaskKind
 from store.projects import find_attribute, in_project, main_text_attribute
 from store.tokenization import tokenize_attribute
@@ -85,6 +86,9 @@ def add_label(*, session: Session, task: LabelingTask, name: str, color: str | N
     name = name.strip()
     if not name:
         raise InvalidInputError("label names must not be empty", field="name")
+    if len(name) > NAME_MAX:
+        raise InvalidInputError(f"label names have at most {NAME_MAX} characters; this one "
+                                f"has {len(name)}", field="name")
     if any(label.name == name for label in task.labels):
         raise ConflictError(f"label {name!r} exists already in task {task.name!r}",
                             field="name")

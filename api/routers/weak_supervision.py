@@ -13,6 +13,7 @@ from api.schemas.runs import RunPublic
 from heuristics.errors import InvalidInputError, NotFoundError
 from store import heuristics, weak_exporting
 from store.formats import writers
+from store.limits import LABELS_MAX
 from store.models import LabelingTask, TaskKind
 from store.tasks import get_task, text_attribute_name
 
@@ -26,8 +27,9 @@ class WeakSupervisionCreate(BaseModel):
     method: Literal["auto", "majority", "weighted", "label_model"] = Field(
         "auto", description="auto: best agreement with the reference labels when at least "
                             "30 records have one, else the label model")
-    heuristic_ids: list[int] | None = Field(None, description="Default: every heuristic; "
-                                            "the run's metrics list those it used")
+    heuristic_ids: list[int] | None = Field(
+        None, max_length=LABELS_MAX,
+        description="Default: every heuristic; the run's metrics list those it used")
     min_confidence: float = Field(0.0, ge=0, le=1)
     auto_rerun: bool = Field(False, description="Repeat this run with the same settings "
                              "whenever a heuristic of the task gets a new output or is deleted")

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.schemas import UtcDatetime
+from api.schemas import Name, UtcDatetime
 
 
 class UserCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     is_admin: bool = False
 
 
