@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from heuristics.errors import (
     AuthenticationError,
+    BusyError,
     ConflictError,
     HeuristError,
     InvalidInputError,
@@ -22,6 +23,7 @@ STATUS = {
     ConflictError: 409,
     AuthenticationError: 401,
     PermissionDeniedError: 403,
+    BusyError: 429,
 }
 
 
@@ -33,6 +35,8 @@ async def _handle(_request: Request, error: HeuristError) -> JSONResponse:
     body = {"detail": error.describe(), "message": error.message, "row": error.row,
             "field": error.field}
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, AuthenticationError) else None
+    if isinstance(error, BusyError):
+        headers = {"Retry-After": str(error.retry_after_s)}
     return JSONResponse(body, status_code=status_of(error), headers=headers)
 
 

@@ -22,6 +22,7 @@ from api.routers import (
     users,
     weak_supervision,
 )
+from api.sandbox_slots import SandboxSlots
 from store.db import create_db_engine, migrate, session_factory
 from store.settings import Settings, get_settings
 from store.similarity import IndexCache
@@ -44,6 +45,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessions = session_factory(engine)
     app.state.vector_indexes = IndexCache()
     app.state.queue = RunQueue(make_celery(settings))
+    app.state.sandbox_slots = SandboxSlots(per_user=settings.sandbox_requests_per_user,
+                                           total=settings.sandbox_requests)
     install_error_handlers(app)
 
     @app.get("/health", tags=["health"])
