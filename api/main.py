@@ -23,6 +23,7 @@ from api.routers import (
     weak_supervision,
 )
 from api.sandbox_slots import SandboxSlots
+from store.data_dir import make_private
 from store.db import create_db_engine, migrate, session_factory
 from store.settings import Settings, get_settings
 from store.similarity import IndexCache
@@ -36,6 +37,7 @@ FRONTEND = Path(__file__).resolve().parent.parent / "frontend"
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The app on ``settings``' database, migrated to the latest schema."""
     settings = settings or get_settings()
+    make_private(settings)
     engine = create_db_engine(settings.resolved_database_url())
     migrate(engine)
     app = FastAPI(title="Heurist", version="0.1.0",
