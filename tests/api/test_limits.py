@@ -46,17 +46,18 @@ def where(client, admin, record_ids, loaded) -> dict[str, int]:
             "r": record_ids["1"]}
 
 
-@pytest.mark.parametrize(("method", "path", "body", "field"), TOO_LONG,
-                         ids=[f"{m} {p} {f}" for m, p, _, f in TOO_LONG])
-def test_too_long_user_strings_are_refused_at_parse_time(client, admin, where, method, path,
-                                                         body, field):
-    filled = {k: int(v.format(**where)) if isinstance(v, str) and v.startswith("{") else v
-              for k, v in body.items()}
-    response = client.request(method, API + path.format(**where), headers=admin, json=filled)
-    assert response.status_code == 422, response.text[:300]
-    assert response.json()["field"] == field
-    assert "at most" in response.json()["detail"]
-    assert len(response.content) < 10_000
+def test_too_long_user_strings_are_refused_at_parse_time(client, admin, where):
+    wrong = []
+    for method, path, body, field in TOO_LONG:
+        filled = {k: int(v.format(**where)) if isinstance(v, str) and v.startswith("{")
+                  else v for k, v in body.items()}
+        response = client.request(method, API + path.format(**where), headers=admin,
+                                  json=filled)
+        if (response.status_code != 422 or response.json()["field"] != field
+                or "at most" not in response.json()["detail"] or len(response.content) > 10_000):
+            wrong.append(f"{method} {path} {field}: {response.status_code} "
+                         f"{response.text[:200]}")
+    assert not wrong, "\n".join(wrong)
 
 
 def test_a_label_name_from_a_file_is_capped_too(session):
