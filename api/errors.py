@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from heuristics.errors import (
     AuthenticationError,
+    BusyError,
     ConflictError,
     HeuristError,
     InvalidInputError,
@@ -22,6 +23,7 @@ STATUS = {
     ConflictError: 409,
     AuthenticationError: 401,
     PermissionDeniedError: 403,
+    BusyError: 429,
 }
 
 
@@ -33,14 +35,17 @@ async def _handle(_request: Request, error: HeuristError) -> JSONResponse:
     body = {"detail": error.describe(), "message": error.message, "row": error.row,
             "field": error.field}
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, AuthenticationError) else None
+    if isinstance(error, BusyError):
+        headers = {"Retry-After": str(error.retry_after_s)}
     return JSONResponse(body, status_code=status_of(error), headers=headers)
 
 
 async def _handle_validation(_request: Request, error: RequestValidationError) -> JSONResponse:
     """A request that breaks the schema, in the same shape as every other 4xx: the first
-    problem in ``detail``/``message``/``field``; all of them, as FastAPI lists them, in
-    ``errors``."""
-    problems = error.errors()
+    problem in ``detail``/``message``/``field``; all of them, as FastAPI lists them but
+    without the rejected input, in ``errors``."""
+    problems = [{key: value for key, value in problem.items() if key != "input"}
+                for problem in error.errors()]   # never echo a (possibly huge) input back
     first = problems[0] if problems else {"loc": (), "msg": "invalid request"}
     where = [str(part) for part in first.get("loc", ()) if part not in ("body", "query",
                                                                         "path", "header")]

@@ -24,7 +24,9 @@ from api.routers import (
     users,
     weak_supervision,
 )
+from api.sandbox_slots import SandboxSlots
 from heuristics.errors import NotFoundError
+from store.data_dir import make_private
 from store.db import create_db_engine, migrate, session_factory
 from store.settings import Settings, get_settings
 from store.similarity import IndexCache
@@ -38,6 +40,7 @@ FRONTEND = Path(__file__).resolve().parent.parent / "frontend"
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The app on ``settings``' database, migrated to the latest schema."""
     settings = settings or get_settings()
+    make_private(settings)
     engine = create_db_engine(settings.resolved_database_url())
     migrate(engine)
     app = FastAPI(title="Heurist", version="0.1.0", docs_url=None, redoc_url=None,
@@ -47,6 +50,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessions = session_factory(engine)
     app.state.vector_indexes = IndexCache()
     app.state.queue = RunQueue(make_celery(settings))
+    app.state.sandbox_slots = SandboxSlots(per_user=settings.sandbox_requests_per_user,
+                                           total=settings.sandbox_requests)
     install_error_handlers(app)
 
     @app.get("/health", tags=["health"])

@@ -54,3 +54,12 @@ class AuthenticationError(HeuristError):
 
 class PermissionDeniedError(HeuristError):
     """The caller's role in the project does not allow the action."""
+
+
+class BusyError(HeuristError):
+    """Too much is running at once for the caller (or for the server): try again after
+    ``retry_after_s`` seconds."""
+
+    def __init__(self, message: str, *, retry_after_s: int, field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.retry_after_s = retry_after_s

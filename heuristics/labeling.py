@@ -17,11 +17,26 @@ Examples
 from __future__ import annotations
 
 import ast
+import reprlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from heuristics.errors import InvalidInputError
 from heuristics.tokens import char_span_to_token_span, token_span_to_char_span
+
+_SHOWN = reprlib.Repr()
+_SHOWN.maxstring, _SHOWN.maxlist, _SHOWN.maxother = 200, 10, 200
+
+
+def shown(value: object) -> str:
+    """``repr(value)`` shortened for a message: what user code returned may be huge.
+
+    >>> shown("spam2")
+    "'spam2'"
+    >>> len(shown("x" * 10**6)) <= 200
+    True
+    """
+    return _SHOWN.repr(value)
 
 
 @dataclass(frozen=True)
@@ -81,15 +96,16 @@ def normalise_classification(raw: object, *, labels: Sequence[str],
         return []
     names = raw if isinstance(raw, list) and multilabel else [raw]
     if isinstance(raw, list) and not multilabel:
-        raise InvalidInputError(f"returned a list {raw!r}; a single-label task needs one "
+        raise InvalidInputError(f"returned a list {shown(raw)}; a single-label task needs one "
                                 "label name or None", field="output")
     for name in names:
         if not isinstance(name, str):
-            raise InvalidInputError(f"returned {name!r} ({type(name).__name__}); expected a "
+            raise InvalidInputError(f"returned {shown(name)} ({type(name).__name__}); expected a "
                                     "label name (str) or None", field="output")
         if name not in labels:
             known = ", ".join(repr(label) for label in labels)
-            raise InvalidInputError(f"unknown label {name!r} (labels: {known})", field="output")
+            raise InvalidInputError(f"unknown label {shown(name)} (labels: {known})",
+                                    field="output")
     return list(dict.fromkeys(names))
 
 
@@ -106,7 +122,7 @@ def normalise_extraction(raw: object, *, labels: Sequence[str], starts: Sequence
         kind, label, start, end = item
         if label not in labels:
             known = ", ".join(repr(lb) for lb in labels)
-            raise InvalidInputError(f"unknown label {label!r} (labels: {known})",
+            raise InvalidInputError(f"unknown label {shown(label)} (labels: {known})",
                                     field="output")
         if kind == "tok":
             char_start, char_end = token_span_to_char_span(starts, ends, start, end)

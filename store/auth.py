@@ -38,11 +38,62 @@ def new_key() -> str:
     return KEY_PREFIX + secrets.token_urlsafe(32)
 
 
-def add_key(*, session: Session, user: User, name: str = "") -> str:
-    """Create an API key for ``user`` and return it in clear (the only time it is known)."""
+def add_key(*, session: Session, user: User, name: str = "") -> tuple[ApiKey, str]:
+    """Create an API key for ``user`` (no commit): the key and its secret in clear (the
+    only time it is known)."""
+    api_key = ApiKey(user=user, name=name)
+    session.add(api_key)
+    return api_key, _set_secret(api_key)
+
+
+def create_key(*, session: Session, user: User, name: str = "") -> tuple[ApiKey, str]:
+    """:func:`add_key`, committed."""
+    api_key, key = add_key(session=session, user=user, name=name)
+    session.commit()
+    return api_key, key
+
+
+def _set_secret(api_key: ApiKey) -> str:
+    """Give ``api_key`` a new secret and return it in clear; the old one stops working."""
     key = new_key()
-    session.add(ApiKey(user=user, key_hash=hash_key(key), prefix=key[:10], name=name))
+    api_key.key_hash, api_key.prefix = hash_key(key), key[:10]
     return key
+
+
+def list_keys(*, session: Session, user: User) -> list[ApiKey]:
+    """The user's API keys, oldest first (hashes and prefixes only: secrets are not kept)."""
+    return list(session.scalars(select(ApiKey).where(ApiKey.user_id == user.id)
+                                .order_by(ApiKey.id)))
+
+
+def get_key(*, session: Session, user: User, key_id: int) -> ApiKey:
+    """The user's key ``key_id``; NotFoundError if it is not one of theirs."""
+    api_key = session.scalar(select(ApiKey).where(ApiKey.id == key_id,
+                                                  ApiKey.user_id == user.id))
+    if api_key is None:
+        raise NotFoundError(f"{user.name!r} has no API key {key_id}", field="key_id")
+    return api_key
+
+
+def revoke_key(*, session: Session, api_key: ApiKey) -> None:
+    """Delete a key: the next request that presents it is refused (401). Commits."""
+    session.delete(api_key)
+    session.commit()
+
+
+def rotate_key(*, session: Session, api_key: ApiKey) -> str:
+    """A new secret for the key (same id and name), returned in clear; the old secret is
+    refused from now on. Commits."""
+    key = _set_secret(api_key)
+    session.commit()
+    return key
+
+
+def get_user(*, session: Session, name: str) -> User:
+    user = session.scalar(select(User).where(User.name == name))
+    if user is None:
+        raise NotFoundError(f"no user named {name!r}", field="user")
+    return user
 
 
 def get_or_create_user(*, session: Session, name: str) -> User:
@@ -61,7 +112,7 @@ def create_user(*, session: Session, name: str, is_admin: bool = False) -> tuple
         raise ConflictError(f"a user named {name!r} exists already", field="name")
     user = User(name=name, is_admin=is_admin)
     session.add(user)
-    key = add_key(session=session, user=user, name="first key")
+    _, key = add_key(session=session, user=user, name="first key")
     session.commit()
     return user, key
 
@@ -123,9 +174,7 @@ def authorize(*, session: Session, user: User, project_id: int, minimum: Role) -
 
 def set_member(*, session: Session, project: Project, user_name: str, role: Role) -> ProjectMember:
     """Give the user called ``user_name`` a role in ``project``; commits."""
-    user = session.scalar(select(User).where(User.name == user_name))
-    if user is None:
-        raise NotFoundError(f"no user named {user_name!r}", field="user")
+    user = get_user(session=session, name=user_name)
     member = session.get(ProjectMember, (project.id, user.id))
     if member is None:
         member = ProjectMember(project_id=project.id, user_id=user.id, role=role)

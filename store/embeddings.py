@@ -9,7 +9,7 @@ import numpy as np
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from heuristics.errors import ConflictError, InvalidInputError, NotFoundError
+from heuristics.errors import ConflictError, InvalidInputError
 from store.db import plain_rows
 from store.formats.types import AttributeType
 from store.models import (
@@ -22,7 +22,7 @@ from store.models import (
     RunStatus,
     Tokenization,
 )
-from store.projects import find_attribute
+from store.projects import find_attribute, in_project
 from store.runs import create_run
 
 EMBEDDING_RUN = "embedding"
@@ -83,10 +83,8 @@ def list_embeddings(*, session: Session, project: Project) -> list[Embedding]:
 
 
 def get_embedding(*, session: Session, project: Project, embedding_id: int) -> Embedding:
-    embedding = session.get(Embedding, embedding_id)
-    if embedding is None or embedding.project_id != project.id:
-        raise NotFoundError(f"embedding {embedding_id} does not exist in this project")
-    return embedding
+    return in_project(session=session, model=Embedding, row_id=embedding_id, project=project,
+                      what="embedding")
 
 
 def find_embedding(*, session: Session, project_id: int, name: str) -> Embedding | None:

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import repeat
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from heuristics.errors import ConflictError, InvalidInputError, NotFoundError
@@ -31,6 +31,7 @@ from store.models import (
     TaskKind,
     Tokenization,
 )
+from store.projects import in_project
 from store.runs import create_run
 
 LABELING_FUNCTION_RUN = "labeling_function"
@@ -130,10 +131,8 @@ def current_revision(heuristic: Heuristic) -> HeuristicRevision:
 
 
 def get_heuristic(*, session: Session, project: Project, heuristic_id: int) -> Heuristic:
-    heuristic = session.get(Heuristic, heuristic_id)
-    if heuristic is None or heuristic.project_id != project.id:
-        raise NotFoundError(f"heuristic {heuristic_id} does not exist in this project")
-    return heuristic
+    return in_project(session=session, model=Heuristic, row_id=heuristic_id, project=project,
+                      what="heuristic")
 
 
 def list_heuristics(*, session: Session, project: Project,
@@ -362,6 +361,12 @@ def outputs_of(*, session: Session, run: Run, offset: int = 0,
     return list(session.scalars(query.offset(offset).limit(limit)))
 
 
+def random_record_ids(*, session: Session, project: Project, n: int) -> list[int]:
+    """Ids of ``n`` records of the project drawn at random (all if it has fewer)."""
+    return list(session.scalars(select(Record.id).where(Record.project_id == project.id)
+                                .order_by(func.random()).limit(n)))
+
+
 @dataclass(frozen=True)
 class SandboxRecord:
     """A record as user code sees it, plus what checking its outputs needs."""
@@ -376,9 +381,15 @@ class SandboxRecord:
 
 def sandbox_records(*, session: Session, task: LabelingTask,
                     record_ids: Sequence[int]) -> list[SandboxRecord]:
-    """Records in the order of ``record_ids``, with the stored tokens of tokenised attributes."""
+    """Records of the task's project in the order of ``record_ids``, with the stored tokens
+    of tokenised attributes; NotFoundError if one is not a record of that project."""
     records = {rid: (external_id, data) for rid, external_id, data in session.execute(
-        select(Record.id, Record.external_id, Record.data).where(Record.id.in_(record_ids)))}
+        select(Record.id, Record.external_id, Record.data).where(
+            Record.id.in_(record_ids), Record.project_id == task.project_id))}
+    missing = [rid for rid in record_ids if rid not in records]
+    if missing:
+        raise NotFoundError(f"record {missing[0]} does not exist in this project",
+                            field="record_ids")
     attributes = {a.id: a.name for a in task.project.attributes}
     tokens: dict[int, dict[str, list[list[int]]]] = {rid: {} for rid in record_ids}
     for rid, attribute_id, starts, ends in session.execute(

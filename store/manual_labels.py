@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from heuristics.errors import ConflictError, InvalidInputError, NotFoundError
 from heuristics.tokens import char_span_to_token_span, token_span_to_char_span
 from store.models import Label, LabelingTask, ManualLabel, Project, Record, TaskKind, User
+from store.projects import in_project
 from store.tasks import find_label
 from store.tokenization import get_tokenization
 
@@ -44,15 +45,15 @@ class ResolvedSpan:
 
 
 def get_record(*, session: Session, project: Project, record_id: int) -> Record:
-    record = session.get(Record, record_id)
-    if record is None or record.project_id != project.id:
-        raise NotFoundError(f"record {record_id} does not exist in this project")
-    return record
+    return in_project(session=session, model=Record, row_id=record_id, project=project,
+                      what="record")
 
 
 def get_manual_label(*, session: Session, project: Project, manual_label_id: int) -> ManualLabel:
-    manual_label = session.get(ManualLabel, manual_label_id)
-    if manual_label is None or session.get(Record, manual_label.record_id).project_id != project.id:
+    manual_label = session.scalar(
+        select(ManualLabel).join(Record, Record.id == ManualLabel.record_id)
+        .where(ManualLabel.id == manual_label_id, Record.project_id == project.id))
+    if manual_label is None:
         raise NotFoundError(f"manual label {manual_label_id} does not exist in this project")
     return manual_label
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from heuristics.errors import ConflictError, InvalidInputError, NotFoundError
 from store.formats.types import AttributeType
-from store.models import Attribute, Project, ProjectMember, Record, Role, User
+from store.models import Attribute, Base, Project, ProjectMember, Record, Role, User
+
+Row = TypeVar("Row", bound=Base)
 
 
 def create_project(*, session: Session, name: str, description: str, owner: User) -> Project:
@@ -59,11 +63,21 @@ def count_records(*, session: Session, project: Project) -> int:
     ) or 0
 
 
+def in_project(*, session: Session, model: type[Row], row_id: int, project: Project,
+               what: str) -> Row:
+    """The ``model`` row ``row_id`` of ``project``, selected by id and project in one query;
+    NotFoundError naming ``what`` otherwise: another project's row is as absent as a missing
+    one."""
+    row = session.scalar(select(model).where(model.id == row_id,
+                                             model.project_id == project.id))
+    if row is None:
+        raise NotFoundError(f"{what} {row_id} does not exist in this project")
+    return row
+
+
 def get_attribute(*, session: Session, project: Project, attribute_id: int) -> Attribute:
-    attribute = session.get(Attribute, attribute_id)
-    if attribute is None or attribute.project_id != project.id:
-        raise NotFoundError(f"attribute {attribute_id} does not exist in this project")
-    return attribute
+    return in_project(session=session, model=Attribute, row_id=attribute_id, project=project,
+                      what="attribute")
 
 
 def find_attribute(project: Project, name: str) -> Attribute | None:

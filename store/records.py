@@ -12,6 +12,7 @@ from store.db import plain_rows
 from store.formats.types import AttributeType
 from store.models import Label, LabelingTask, ManualLabel, Project, Record, Tokenization
 from store.projects import find_attribute
+from store.tasks import get_task
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,8 @@ def _contains(project: Project, record_filter: RecordFilter) -> ColumnElement:
 def list_records(*, session: Session, project: Project, record_filter: RecordFilter,
                  sort: str = "id", offset: int = 0, limit: int = 50) -> tuple[list[Record], int]:
     """One page of records matching the filter, and how many match in all."""
+    if record_filter.task_id is not None:
+        get_task(session=session, project=project, task_id=record_filter.task_id)
     query = _filtered(project, select(Record), record_filter)
     count = session.scalar(_filtered(project, select(func.count(Record.id)), record_filter))
     page = query.order_by(_sort_column(project, sort), Record.id).offset(offset).limit(limit)

@@ -14,11 +14,11 @@ from typing import Any
 from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from heuristics.errors import NotFoundError
 from store.events import publish
+from store.limits import capped
 from store.models import Project, Run, RunChunk, RunStatus, utcnow
+from store.projects import in_project
 
-LOG_CAP = 64_000
 MAX_ATTEMPTS = 3
 ACTIVE = (RunStatus.QUEUED, RunStatus.RUNNING)
 
@@ -27,7 +27,7 @@ def run_payload(run: Run) -> dict[str, Any]:
     """What clients are told about a run in events."""
     return {"id": run.id, "kind": run.kind, "status": run.status.value,
             "progress": run.progress, "done_items": run.done_items,
-            "total_items": run.total_items, "error": run.error}
+            "total_items": run.total_items, "error": capped(run.error)}
 
 
 def _announce(session: Session, run: Run, type_: str) -> None:
@@ -47,10 +47,7 @@ def create_run(*, session: Session, project_id: int, kind: str,
 
 
 def get_run(*, session: Session, project: Project, run_id: int) -> Run:
-    run = session.get(Run, run_id)
-    if run is None or run.project_id != project.id:
-        raise NotFoundError(f"run {run_id} does not exist in this project")
-    return run
+    return in_project(session=session, model=Run, row_id=run_id, project=project, what="run")
 
 
 def list_runs(*, session: Session, project: Project, kind: str | None = None,
@@ -160,17 +157,16 @@ def touch(*, session: Session, run_id: int, chunk_id: int | None = None) -> RunS
 
 
 def append_log(*, session: Session, run_id: int, text: str) -> None:
-    """Append to the run's logs, keeping the last ``LOG_CAP`` characters (no commit)."""
+    """Append to the run's logs, :func:`~store.limits.capped` (no commit)."""
     run = session.get(Run, run_id)
-    logs = (run.logs or "") + text
-    run.logs = logs[-LOG_CAP:]
+    run.logs = capped((run.logs or "") + capped(text))
 
 
 def finish_chunk(*, session: Session, chunk: RunChunk, status: RunStatus,
                  error: str | None = None) -> Run:
     """Record a chunk's outcome and the run's progress; commits and announces it."""
     chunk.status = status
-    chunk.error = error
+    chunk.error = capped(error)
     chunk.finished_at = utcnow()
     session.flush()
     run = session.get(Run, chunk.run_id)
@@ -206,7 +202,7 @@ def release_chunk(*, session: Session, chunk: RunChunk, error: str) -> bool:
     if chunk.attempts >= MAX_ATTEMPTS:
         return False
     chunk.status = RunStatus.QUEUED
-    chunk.error = error
+    chunk.error = capped(error)
     session.commit()
     return True
 
@@ -240,7 +236,7 @@ def fail_run(*, session: Session, run_id: int, error: str) -> bool:
     """Mark an active run failed with ``error``; commits; False if it had finished."""
     failed = session.execute(
         update(Run).where(Run.id == run_id, Run.status.in_(ACTIVE))
-        .values(status=RunStatus.FAILED, error=error, finished_at=utcnow()))
+        .values(status=RunStatus.FAILED, error=capped(error), finished_at=utcnow()))
     session.execute(update(RunChunk).where(RunChunk.run_id == run_id,
                                            RunChunk.status == RunStatus.QUEUED)
                     .values(status=RunStatus.CANCELLED))

@@ -59,6 +59,11 @@ class Settings(BaseSettings):
         "them may be used by anything else on the host."))
     sandbox_uid_count: int = 1_000
     sample_size: int = 10
+    sandbox_requests_per_user: int = Field(2, ge=1, description=(
+        "Sandboxes one user may run at once for requests (POST .../sample) in one API "
+        "process; over it the request answers 429 with Retry-After."))
+    sandbox_requests: int = Field(4, ge=1, description=(
+        "Sandboxes one API process runs at once for requests, all users together."))
     openblas_coretype: str | None = Field(default=None, validation_alias="OPENBLAS_CORETYPE")
     openblas_l2_size: str | None = Field(default=None, validation_alias="OPENBLAS_L2_SIZE")
     max_upload_bytes: int = 2 * 1024**3

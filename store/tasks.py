@@ -7,8 +7,9 @@ from sqlalchemy.orm import Session
 
 from heuristics.errors import ConflictError, InvalidInputError, NotFoundError
 from store.formats.types import AttributeType
+from store.limits import NAME_MAX
 from store.models import Label, LabelingTask, Project, TaskKind
-from store.projects import find_attribute, main_text_attribute
+from store.projects import find_attribute, in_project, main_text_attribute
 from store.tokenization import tokenize_attribute
 
 PALETTE = ("#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed", "#0891b2", "#db2777",
@@ -57,10 +58,8 @@ def add_task(*, session: Session, project: Project, name: str, kind: TaskKind,
 
 
 def get_task(*, session: Session, project: Project, task_id: int) -> LabelingTask:
-    task = session.get(LabelingTask, task_id)
-    if task is None or task.project_id != project.id:
-        raise NotFoundError(f"labeling task {task_id} does not exist in this project")
-    return task
+    return in_project(session=session, model=LabelingTask, row_id=task_id, project=project,
+                      what="labeling task")
 
 
 def find_task(*, session: Session, project: Project, name: str) -> LabelingTask | None:
@@ -87,6 +86,9 @@ def add_label(*, session: Session, task: LabelingTask, name: str, color: str | N
     name = name.strip()
     if not name:
         raise InvalidInputError("label names must not be empty", field="name")
+    if len(name) > NAME_MAX:
+        raise InvalidInputError(f"label names have at most {NAME_MAX} characters; this one "
+                                f"has {len(name)}", field="name")
     if any(label.name == name for label in task.labels):
         raise ConflictError(f"label {name!r} exists already in task {task.name!r}",
                             field="name")

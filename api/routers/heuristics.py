@@ -1,10 +1,17 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Query, Request, Response, status
-from sqlalchemy import func, select
+from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import OwnedProject, QueueDep, SessionDep, ViewableProject
+from api.deps import (
+    AnnotatableProject,
+    CurrentUser,
+    OwnedProject,
+    QueueDep,
+    SessionDep,
+    ViewableProject,
+)
 from api.schemas.heuristics import (
     HeuristicCreate,
     HeuristicPublic,
@@ -143,10 +150,13 @@ def run_heuristic(heuristic_id: int, project: OwnedProject, session: SessionDep,
 
 
 @router.post("/{heuristic_id}/sample", response_model=SamplePublic)
-async def try_heuristic(heuristic_id: int, body: SampleRequest, project: ViewableProject,
-                        session: SessionDep, request: Request) -> SamplePublic:
-    """Run the heuristic (or unsaved ``source``) on a few records in the sandbox; stores
-    nothing. Outputs, printed logs and errors come back at once."""
+async def try_heuristic(heuristic_id: int, body: SampleRequest, project: AnnotatableProject,
+                        session: SessionDep, user: CurrentUser,
+                        request: Request) -> SamplePublic:
+    """Run the heuristic (or unsaved ``source``) on a few records of the project in the
+    sandbox; stores nothing. Outputs, printed logs and errors come back at once. Annotators
+    and owners only; a user runs at most ``HEURIST_SANDBOX_REQUESTS_PER_USER`` at once (429
+    with Retry-After beyond)."""
     settings = request.app.state.settings
     heuristic = heuristics.get_heuristic(session=session, project=project,
                                          heuristic_id=heuristic_id)
@@ -155,12 +165,12 @@ async def try_heuristic(heuristic_id: int, body: SampleRequest, project: Viewabl
                                 "on all the task's labels; start a run (POST .../runs) and "
                                 "read its held-out metrics", field="kind")
     source = body.source or heuristics.current_revision(heuristic).source
-    record_ids = body.record_ids or list(session.scalars(
-        select(Record.id).where(Record.project_id == project.id)
-        .order_by(func.random()).limit(body.n or settings.sample_size)))
-    outcomes, logs, seconds = await run_in_threadpool(
-        try_on_records, session, sandbox_for(settings, sample=True), heuristic.task, source,
-        record_ids)
+    record_ids = body.record_ids or heuristics.random_record_ids(
+        session=session, project=project, n=body.n or settings.sample_size)
+    with request.app.state.sandbox_slots.hold(user_id=user.id):
+        outcomes, logs, seconds = await run_in_threadpool(
+            try_on_records, session, sandbox_for(settings, sample=True), heuristic.task, source,
+            record_ids)
     labels = {label.id: label.name for label in heuristic.task.labels}
     target = heuristic.task.target_attribute
     results = []

@@ -1,11 +1,28 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 
 from api.deps import CurrentUser, SessionDep
-from api.schemas.users import ApiKeyCreated, UserCreate, UserPublic, UserWithKey
+from api.schemas.users import (
+    ApiKeyCreate,
+    ApiKeyCreated,
+    ApiKeyPublic,
+    ApiKeysPublic,
+    UserCreate,
+    UserPublic,
+    UserWithKey,
+)
 from heuristics.errors import PermissionDeniedError
-from store.auth import add_key, create_user
+from store.auth import (
+    create_key,
+    create_user,
+    get_key,
+    get_user,
+    list_keys,
+    revoke_key,
+    rotate_key,
+)
+from store.models import User
 
 router = APIRouter(tags=["users"])
 
@@ -15,16 +32,65 @@ def read_me(user: CurrentUser) -> UserPublic:
     return UserPublic.model_validate(user)
 
 
+@router.get("/me/keys", response_model=ApiKeysPublic)
+def list_my_keys(session: SessionDep, user: CurrentUser) -> ApiKeysPublic:
+    """Your API keys, without their secrets."""
+    return _keys_public(session, user)
+
+
 @router.post("/me/keys", response_model=ApiKeyCreated, status_code=status.HTTP_201_CREATED)
-def create_my_key(session: SessionDep, user: CurrentUser) -> ApiKeyCreated:
-    key = add_key(session=session, user=user, name="created over the API")
-    session.commit()
-    return ApiKeyCreated(api_key=key)
+def create_my_key(session: SessionDep, user: CurrentUser,
+                  body: ApiKeyCreate | None = None) -> ApiKeyCreated:
+    """A new API key; its secret is shown this once."""
+    api_key, key = create_key(session=session, user=user,
+                              name=(body or ApiKeyCreate()).name)
+    return ApiKeyCreated(**ApiKeyPublic.model_validate(api_key).model_dump(), api_key=key)
+
+
+@router.delete("/me/keys/{key_id}", status_code=status.HTTP_204_NO_CONTENT)
+def revoke_my_key(key_id: int, session: SessionDep, user: CurrentUser) -> Response:
+    """Revoke one of your keys: it is refused (401) from the next request on."""
+    revoke_key(session=session, api_key=get_key(session=session, user=user, key_id=key_id))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/me/keys/{key_id}/rotate", response_model=ApiKeyCreated)
+def rotate_my_key(key_id: int, session: SessionDep, user: CurrentUser) -> ApiKeyCreated:
+    """A new secret for one of your keys (shown this once); the old secret is refused."""
+    api_key = get_key(session=session, user=user, key_id=key_id)
+    key = rotate_key(session=session, api_key=api_key)
+    return ApiKeyCreated(**ApiKeyPublic.model_validate(api_key).model_dump(), api_key=key)
 
 
 @router.post("/users", response_model=UserWithKey, status_code=status.HTTP_201_CREATED)
 def create_a_user(body: UserCreate, session: SessionDep, user: CurrentUser) -> UserWithKey:
-    if not user.is_admin:
-        raise PermissionDeniedError("only admins create users")
+    _require_admin(user, "create users")
     created, key = create_user(session=session, name=body.name, is_admin=body.is_admin)
     return UserWithKey(**UserPublic.model_validate(created).model_dump(), api_key=key)
+
+
+@router.get("/users/{user_name}/keys", response_model=ApiKeysPublic)
+def list_user_keys(user_name: str, session: SessionDep, user: CurrentUser) -> ApiKeysPublic:
+    """A user's API keys, without their secrets (admins)."""
+    _require_admin(user, "list other users' keys")
+    return _keys_public(session, get_user(session=session, name=user_name))
+
+
+@router.delete("/users/{user_name}/keys/{key_id}", status_code=status.HTTP_204_NO_CONTENT)
+def revoke_user_key(user_name: str, key_id: int, session: SessionDep,
+                    user: CurrentUser) -> Response:
+    """Revoke a user's key (admins): it is refused (401) from the next request on."""
+    _require_admin(user, "revoke other users' keys")
+    owner = get_user(session=session, name=user_name)
+    revoke_key(session=session, api_key=get_key(session=session, user=owner, key_id=key_id))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def _require_admin(user: User, action: str) -> None:
+    if not user.is_admin:
+        raise PermissionDeniedError(f"only admins {action}")
+
+
+def _keys_public(session, user: User) -> ApiKeysPublic:
+    keys = list_keys(session=session, user=user)
+    return ApiKeysPublic(data=[ApiKeyPublic.model_validate(k) for k in keys], count=len(keys))

@@ -13,6 +13,7 @@ from api.schemas.runs import RunPublic
 from heuristics.errors import InvalidInputError, NotFoundError
 from store import heuristics, weak_exporting
 from store.formats import writers
+from store.limits import LABELS_MAX
 from store.models import LabelingTask, TaskKind
 from store.tasks import get_task, text_attribute_name
 
@@ -27,8 +28,9 @@ class WeakSupervisionCreate(BaseModel):
         "auto", description="auto: best agreement with the reference labels when at least "
                             "30 records have one, else the label model; its reported "
                             "accuracy is cross-fitted over the reference labels")
-    heuristic_ids: list[int] | None = Field(None, description="Default: every heuristic; "
-                                            "the run's metrics list those it used")
+    heuristic_ids: list[int] | None = Field(
+        None, max_length=LABELS_MAX,
+        description="Default: every heuristic; the run's metrics list those it used")
     min_confidence: float = Field(0.0, ge=0, le=1)
     no_vote: Literal["none", "prior"] = Field(
         "none", description="Records no heuristic voted on: no weak label, or (classification) "

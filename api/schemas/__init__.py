@@ -3,7 +3,9 @@
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, Field
+
+from store.limits import DESCRIPTION_MAX, NAME_MAX, SOURCE_MAX
 
 
 def as_utc(value: datetime) -> datetime:
@@ -19,3 +21,9 @@ def as_utc(value: datetime) -> datetime:
 
 
 UtcDatetime = Annotated[datetime, AfterValidator(as_utc)]
+
+Name = Annotated[str, Field(min_length=1, max_length=NAME_MAX)]
+"""A name users give (project, task, label, attribute, heuristic, user, key)."""
+Description = Annotated[str, Field(max_length=DESCRIPTION_MAX)]
+Source = Annotated[str, Field(min_length=1, max_length=SOURCE_MAX,
+                              description="Python: `def lf(record): ...`")]

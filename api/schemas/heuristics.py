@@ -4,24 +4,25 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from api.schemas import UtcDatetime
+from api.schemas import Description, Name, Source, UtcDatetime
 from api.schemas.runs import RunPublic
+from store.limits import LABELS_MAX
 from store.models import HeuristicKind
 
 
 class HeuristicCreate(BaseModel):
     task_id: int
-    name: str = Field(min_length=1, max_length=200)
-    description: str = ""
-    source: str = Field(min_length=1, description="Python: `def lf(record): ...`")
+    name: Name
+    description: Description = ""
+    source: Source
     kind: HeuristicKind = HeuristicKind.LABELING_FUNCTION
 
 
 class HeuristicUpdate(BaseModel):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    description: str | None = None
-    source: str | None = Field(default=None, min_length=1,
-                               description="A changed source makes a new revision")
+    name: Name | None = None
+    description: Description | None = None
+    source: Source | None = Field(default=None,
+                                  description="A changed source makes a new revision")
     min_confidence: float | None = Field(
         default=None, ge=0, le=1, description="Learners: vote threshold, no refit needed; "
                                                "null goes back to the source's")
@@ -59,8 +60,8 @@ class HeuristicsPublic(BaseModel):
 
 
 class SampleRequest(BaseModel):
-    source: str | None = Field(default=None, description="Unsaved code to try instead")
-    record_ids: list[int] | None = Field(default=None, max_length=1000)
+    source: Source | None = Field(default=None, description="Unsaved code to try instead")
+    record_ids: list[int] | None = Field(default=None, max_length=LABELS_MAX)
     n: int | None = Field(default=None, ge=1, le=1000, description="Random records to try")
 
 

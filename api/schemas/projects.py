@@ -2,19 +2,19 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.schemas import UtcDatetime
+from api.schemas import Description, Name, UtcDatetime
 from store.formats.types import AttributeType
 from store.models import Role
 
 
 class ProjectCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
-    description: str = ""
+    name: Name
+    description: Description = ""
 
 
 class ProjectUpdate(BaseModel):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    description: str | None = None
+    name: Name | None = None
+    description: Description | None = None
 
 
 class ProjectPublic(BaseModel):
@@ -32,7 +32,7 @@ class ProjectsPublic(BaseModel):
 
 
 class MemberSet(BaseModel):
-    user: str = Field(description="The user's name.")
+    user: Name = Field(description="The user's name.")
     role: Role
 
 
@@ -42,7 +42,7 @@ class MemberPublic(BaseModel):
 
 
 class AttributeCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     data_type: AttributeType
 
 

@@ -4,7 +4,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from api.schemas import UtcDatetime
+from api.schemas import Name, UtcDatetime
 
 
 class RecordPublic(BaseModel):
@@ -20,9 +20,9 @@ class RecordsPublic(BaseModel):
 
 class ManualLabelCreate(BaseModel):
     task_id: int
-    label: str = Field(description="The label's name.")
+    label: Name = Field(description="The label's name.")
     is_gold: bool = False
-    annotator: str | None = Field(
+    annotator: Name | None = Field(
         default=None, description="Label on behalf of this user (project owners only).")
     token_start: int | None = None
     token_end: int | None = Field(default=None, description="Exclusive.")
@@ -33,7 +33,7 @@ class ManualLabelCreate(BaseModel):
 class ReviewCreate(BaseModel):
     task_id: int
     is_gold: bool = False
-    annotator: str | None = Field(
+    annotator: Name | None = Field(
         default=None, description="Review on behalf of this user (project owners only).")
 
 
@@ -46,7 +46,7 @@ class ReviewPublic(BaseModel):
 
 
 class ManualLabelUpdate(BaseModel):
-    label: str | None = None
+    label: Name | None = None
     is_gold: bool | None = None
     token_start: int | None = None
     token_end: int | None = None

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from api.schemas import UtcDatetime
+from api.schemas import Name, UtcDatetime
 from api.schemas.records import RecordPublic
+from store.limits import QUERY_TEXT_MAX, capped
 from store.models import EmbeddingLevel, RunStatus
 
 
@@ -26,9 +27,19 @@ class RunPublic(BaseModel):
     started_at: UtcDatetime | None
     finished_at: UtcDatetime | None
 
+    @field_validator("error")
+    @classmethod
+    def _capped(cls, text: str | None) -> str | None:
+        return capped(text)
+
 
 class RunDetail(RunPublic):
     logs: str
+
+    @field_validator("logs")
+    @classmethod
+    def _capped_logs(cls, text: str) -> str:
+        return capped(text)
 
 
 class RunsPublic(BaseModel):
@@ -37,11 +48,11 @@ class RunsPublic(BaseModel):
 
 
 class EmbeddingCreate(BaseModel):
-    attribute: str = Field(description="A text attribute.")
+    attribute: Name = Field(description="A text attribute.")
     level: EmbeddingLevel = EmbeddingLevel.RECORD
-    model: str = Field(default="default",
+    model: str = Field(default="default", max_length=4096,
                        description="'default' (bundled all-MiniLM-L6-v2) or a local model path")
-    name: str | None = Field(default=None, max_length=200)
+    name: Name | None = None
     pca_dims: int | None = Field(default=None, ge=2, le=1024,
                                  description="Token level only: reduce to this many dims")
     chunk_size: int | None = Field(default=None, ge=1, le=100_000)
@@ -71,7 +82,7 @@ class EmbeddingCreated(BaseModel):
 
 class SimilarQuery(BaseModel):
     embedding_id: int
-    text: str = Field(min_length=1)
+    text: str = Field(min_length=1, max_length=QUERY_TEXT_MAX)
     k: int = Field(default=10, ge=1, le=1000)
 
 

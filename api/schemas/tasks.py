@@ -2,17 +2,19 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.schemas import Name
+from store.limits import LABELS_MAX, NAME_MAX
 from store.models import TaskKind
 
 
 class LabelCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     color: str | None = Field(default=None, max_length=32)
     hotkey: str | None = Field(default=None, max_length=8)
 
 
 class LabelUpdate(BaseModel):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: Name | None = None
     color: str | None = Field(default=None, max_length=32)
     hotkey: str | None = Field(default=None, max_length=8)
 
@@ -27,15 +29,16 @@ class LabelPublic(BaseModel):
 
 
 class TaskCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     kind: TaskKind
     target_attribute: str | None = Field(
-        default=None, description="The text attribute of an extraction task.")
-    labels: list[str] = Field(default_factory=list)
+        default=None, max_length=NAME_MAX,
+        description="The text attribute of an extraction task.")
+    labels: list[Name] = Field(default_factory=list, max_length=LABELS_MAX)
 
 
 class TaskUpdate(BaseModel):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: Name | None = None
 
 
 class TaskPublic(BaseModel):
