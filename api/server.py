@@ -52,10 +52,16 @@ def main(argv: list[str] | None = None) -> None:
             app.state.engine.dispose()
             print(f"{workers} API processes", flush=True)
             uvicorn.run("api.main:create_app", factory=True, workers=workers,
-                        host=settings.host, port=settings.port, log_level="info")
+                        host=settings.host, port=settings.port, log_level="info",
+                        timeout_worker_healthcheck=WORKER_START_S)
     finally:
         if worker is not None:
             stop_worker(worker)
+
+
+WORKER_START_S = 60
+"""How long an API process may take to start (imports, migration check) before it counts
+as hung; uvicorn's 5 s is too short on a busy machine."""
 
 
 def api_processes(settings: Settings) -> int:

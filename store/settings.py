@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     openblas_coretype: str | None = Field(default=None, validation_alias="OPENBLAS_CORETYPE")
     openblas_l2_size: str | None = Field(default=None, validation_alias="OPENBLAS_L2_SIZE")
     max_upload_bytes: int = 2 * 1024**3
-    api_concurrency: int = Field(16, ge=1, description=(
+    api_concurrency: int = Field(8, ge=1, description=(
         "Requests one API process serves at once; it sizes the thread pool and the database "
         "connection pool together, so no request waits for a connection or a thread while "
         "holding the other. Further requests wait up to api_queue_wait_s, then get 503."))
