@@ -1,8 +1,14 @@
-"""Dependencies: database session, current user, project access by role."""
+"""Dependencies: database session, current user, project access by role.
+
+No dependency keeps a database connection while the request waits for a thread: the
+current user is looked up in a session of its own, closed before it returns, and the
+project check ends its read transaction. The request's session takes a connection again
+when the route queries, and is closed on the event loop as soon as the request is done.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -10,6 +16,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from store.auth import authenticate, authorize
+from store.db import release_connection
 from store.models import Project, Role, User
 from store.settings import Settings
 from workers.queue import RunQueue
@@ -17,9 +24,12 @@ from workers.queue import RunQueue
 bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer <key>`")
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    with request.app.state.sessions() as session:
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    session = request.app.state.sessions()
+    try:
         yield session
+    finally:
+        session.close()
 
 
 def get_settings(request: Request) -> Settings:
@@ -36,10 +46,12 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
 def get_current_user(
-    session: SessionDep,
+    request: Request, session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> User:
-    return authenticate(session=session, key=credentials.credentials if credentials else None)
+    with request.app.state.sessions() as own:
+        user = authenticate(session=own, key=credentials.credentials if credentials else None)
+    return session.merge(user, load=False)
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
@@ -49,7 +61,10 @@ def project_with(minimum: Role):
     """A dependency giving the path's project if the caller holds at least ``minimum``."""
 
     def dependency(project_id: int, session: SessionDep, user: CurrentUser) -> Project:
-        return authorize(session=session, user=user, project_id=project_id, minimum=minimum)
+        project = authorize(session=session, user=user, project_id=project_id,
+                            minimum=minimum)
+        release_connection(session)
+        return project
 
     return dependency
 

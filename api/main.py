@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from api.errors import install_error_handlers
+from api.overload import install_overload_limits
 from api.routers import (
     embeddings,
     events,
@@ -27,13 +30,14 @@ from api.routers import (
 from api.sandbox_slots import SandboxSlots
 from heuristics.errors import NotFoundError
 from store.data_dir import make_private
-from store.db import create_db_engine, migrate, session_factory
+from store.db import create_db_engine, database_reachable, migrate, session_factory
 from store.settings import Settings, get_settings
 from store.similarity import IndexCache
 from workers.celery_app import make_celery
 from workers.queue import RunQueue
 
 API_PREFIX = "/api/v1"
+READY_TIMEOUT_S = 2.0
 FRONTEND = Path(__file__).resolve().parent.parent / "frontend"
 
 
@@ -41,7 +45,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """The app on ``settings``' database, migrated to the latest schema."""
     settings = settings or get_settings()
     make_private(settings)
-    engine = create_db_engine(settings.resolved_database_url())
+    engine = create_db_engine(settings.resolved_database_url(),
+                              pool_size=settings.api_concurrency,
+                              pool_timeout_s=settings.db_pool_timeout_s)
     migrate(engine)
     app = FastAPI(title="Heurist", version="0.1.0", docs_url=None, redoc_url=None,
                   description="Weak supervision with active learning.")
@@ -53,10 +59,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sandbox_slots = SandboxSlots(per_user=settings.sandbox_requests_per_user,
                                            total=settings.sandbox_requests)
     install_error_handlers(app)
+    install_overload_limits(app, concurrency=settings.api_concurrency,
+                            wait_s=settings.api_queue_wait_s)
 
     @app.get("/health", tags=["health"])
-    def health() -> dict[str, str]:
+    async def health() -> dict[str, str]:
+        """The process answers (on the event loop: no thread, no database)."""
         return {"status": "ok"}
+
+    @app.get("/ready", tags=["health"], responses={503: {"description": "Not ready"}})
+    async def ready() -> JSONResponse:
+        """The database and the broker answer, each within a few seconds; 503 if not."""
+        checks = {"database": await _within(READY_TIMEOUT_S, database_reachable, engine),
+                  "broker": await _within(READY_TIMEOUT_S, app.state.queue.broker_reachable,
+                                          READY_TIMEOUT_S)}
+        ok = all(checks.values())
+        return JSONResponse({"status": "ok" if ok else "unavailable",
+                             **{name: "ok" if up else "unreachable"
+                                for name, up in checks.items()}},
+                            status_code=200 if ok else 503)
 
     api = APIRouter(prefix=API_PREFIX)
     for module in (users, projects, tasks, records, record_votes, manual_labels, embeddings,
@@ -65,6 +86,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api)
     _serve_frontend(app)
     return app
+
+
+async def _within(timeout_s: float, check: Callable[..., bool], *args: object) -> bool:
+    """``check(*args)`` on a thread of the loop's own executor (not the request threads);
+    False if it fails or takes longer than ``timeout_s``."""
+    try:
+        return await asyncio.wait_for(
+            asyncio.get_running_loop().run_in_executor(None, check, *args), timeout_s)
+    except Exception:  # noqa: BLE001 - any failure means "not ready"
+        return False
 
 
 NOT_BUILT = """<!doctype html><meta charset="utf-8"><title>Heurist</title>

@@ -17,7 +17,7 @@ from api.main import create_app
 from store.auth import ensure_admin
 from store.demo import demo_embeddings, load_demo
 from store.models import User
-from store.settings import get_settings
+from store.settings import Settings, get_settings
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -44,11 +44,38 @@ def main(argv: list[str] | None = None) -> None:
     # uvicorn shuts down on SIGTERM, then raises it again with this handler in place: exit
     # through ``finally`` (so the worker stops too) instead of dying on the spot.
     signal.signal(signal.SIGTERM, _exit_on_signal)
+    workers = api_processes(settings)
     try:
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+        if workers == 1:
+            uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+        else:
+            app.state.engine.dispose()
+            print(f"{workers} API processes", flush=True)
+            uvicorn.run("api.main:create_app", factory=True, workers=workers,
+                        host=settings.host, port=settings.port, log_level="info",
+                        timeout_worker_healthcheck=WORKER_START_S)
     finally:
         if worker is not None:
             stop_worker(worker)
+
+
+WORKER_START_S = 60
+"""How long an API process may take to start (imports, migration check) before it counts
+as hung; uvicorn's 5 s is too short on a busy machine."""
+
+
+def api_processes(settings: Settings) -> int:
+    """``api_workers`` processes where the database takes writers from several processes;
+    one with SQLite (a single writer: more processes would only wait for each other).
+
+    >>> api_processes(Settings(database_url="sqlite:///x.db", api_workers=4))
+    1
+    >>> api_processes(Settings(database_url="postgresql://db/heurist", api_workers=4))
+    4
+    """
+    if settings.resolved_database_url().startswith("sqlite"):
+        return 1
+    return settings.api_workers
 
 
 def _exit_on_signal(number: int, frame: object) -> None:

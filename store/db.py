@@ -28,21 +28,32 @@ __all__ = ["create_db_engine", "migrate", "session_factory", "text"]
 SQLITE_LOCK_WAIT_S = 30.0
 """How long an SQLite statement waits for another connection's write lock by default."""
 
+POOL_OVERFLOW = 4
+"""Connections opened beyond ``pool_size`` for bursts (closed again when returned)."""
 
-def create_db_engine(url: str, *, lock_wait_s: float | None = None) -> Engine:
+
+def create_db_engine(url: str, *, lock_wait_s: float | None = None,
+                     pool_size: int | None = None, pool_timeout_s: float | None = None
+                     ) -> Engine:
     """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout.
 
     PostgreSQL URLs without a driver use psycopg 3. ``lock_wait_s`` bounds how long a
     statement waits for a lock another transaction holds before it fails (SQLite's busy
     timeout, ``SQLITE_LOCK_WAIT_S`` by default; PostgreSQL's ``lock_timeout``, no bound by
     default): for work that had better skip a turn than wait, such as heartbeats.
+    ``pool_size`` connections are kept (a few more may open for short bursts) and a
+    checkout waits at most ``pool_timeout_s`` (SQLAlchemy's defaults when not given).
     """
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    pool = {} if pool_size is None else {"pool_size": pool_size,
+                                         "max_overflow": POOL_OVERFLOW}
+    if pool_timeout_s is not None:
+        pool["pool_timeout"] = pool_timeout_s
     if not url.startswith("sqlite"):
         options = ({} if lock_wait_s is None else
                    {"options": f"-c lock_timeout={max(1, round(lock_wait_s * 1000))}"})
-        return create_engine(url, pool_pre_ping=True, connect_args=options)
+        return create_engine(url, pool_pre_ping=True, connect_args=options, **pool)
     if url in ("sqlite://", "sqlite:///:memory:"):
         engine = create_engine(url, connect_args={"check_same_thread": False},
                                poolclass=StaticPool)
@@ -50,7 +61,8 @@ def create_db_engine(url: str, *, lock_wait_s: float | None = None) -> Engine:
         path = Path(url.removeprefix("sqlite:///"))
         path.parent.mkdir(parents=True, exist_ok=True)
         wait = SQLITE_LOCK_WAIT_S if lock_wait_s is None else lock_wait_s
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": wait})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": wait},
+                               **pool)
     event.listen(engine, "connect", _configure_sqlite)
     return engine
 
@@ -117,3 +129,27 @@ def insert_rows(session: Session, table: Table, columns: Sequence[str],
                            rows)
     finally:
         cursor.close()
+
+
+def release_connection(session: Session) -> None:
+    """End the session's read-only transaction: its connection goes back to the pool and
+    the objects it loaded stay usable (sessions do not expire them); the next query takes
+    a connection again. For code that reads, then waits (for a thread, for a client)."""
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("release_connection would commit pending changes")
+    session.commit()
+
+
+def analyze(session: Session, tables: Sequence[Table]) -> None:
+    """Refresh the planner's statistics of ``tables`` after a bulk load committed, in a
+    transaction of its own: without them PostgreSQL plans the next queries for the tables
+    as they were (empty, say) until autovacuum comes round."""
+    for table in tables:
+        session.execute(text(f"ANALYZE {table.name}"))  # noqa: S608 - our names
+    session.commit()
+
+
+def database_reachable(engine: Engine) -> bool:
+    """The database answers a trivial query (a pool connection, or a new one)."""
+    with engine.connect() as connection:
+        return connection.execute(text("SELECT 1")).scalar() == 1

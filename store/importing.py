@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from heuristics.errors import ConflictError, InvalidInputError
 from heuristics.tokens import join_tokens
 from store.auth import get_or_create_user
+from store.db import analyze
 from store.formats.readers import ConllSentence, iob_to_spans, read_conll, read_rows
 from store.formats.types import AttributeType, TypeInference, convert_value
 from store.models import (
@@ -182,6 +183,7 @@ def import_records(*, session: Session, project: Project, open_stream: Callable[
     inserted += _insert_records(session, batch)
     _after_new_records(session, project)
     session.commit()
+    analyze(session, [Record.__table__])
     return ImportResult(records=inserted, attributes=created)
 
 
@@ -259,6 +261,7 @@ def import_conll(*, session: Session, project: Project, stream: BinaryIO,
     for other in project.tasks:
         recompute(session=session, task=other)
     session.commit()
+    analyze(session, [Record.__table__, Tokenization.__table__, ManualLabel.__table__])
     return result
 
 

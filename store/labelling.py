@@ -1,8 +1,13 @@
 """Use cases of annotators: label, relabel, unlabel, mark reviewed — each keeps the statistics
 current.
 
-Each computes the record's reference before and after the change, applies the difference
-to the statistics of every heuristic of the task and announces a ``labels.changed`` event,
+Each locks the record's labels (:mod:`store.locks`), computes the record's reference before
+and after the change, and applies the difference to the statistics of every heuristic of
+the task in the same transaction: concurrent changes of one record apply their deltas one
+after the other, each from the state the previous one committed, so the statistics stay
+equal to a full recompute. The lock also makes a classification label replace the one a
+concurrent request of the same annotator just stored. Creating use cases honour an
+idempotency key (:mod:`store.idempotency`). Each announces a ``labels.changed`` event
 in the same transaction.
 """
 
@@ -11,10 +16,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
+from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm import Session
 
-from store import stats
+from heuristics.errors import NotFoundError
+from store import idempotency, stats
 from store.events import publish
+from store.idempotency import Answer, IdempotentRequest
+from store.locks import RECORD_LABELS, lock_key
 from store.manual_labels import (
     NO_SPAN,
     SpanInput,
@@ -34,7 +43,17 @@ def _reference(session: Session, task: LabelingTask, record: Record) -> object:
 
 
 def _changing_reference(session: Session, task: LabelingTask, record: Record,
-                        change: Callable[[], T]) -> T:
+                        change: Callable[[], T], once: IdempotentRequest[T] | None = None
+                        ) -> T | Answer:
+    """Apply ``change`` and its statistics delta; commits. Under an idempotency key, the
+    answer (the first one, if the key was used before: then nothing changes)."""
+    if once is not None:
+        idempotency.lock(session=session, request=once)
+    lock_key(session=session, space=RECORD_LABELS, key=record.id)
+    if once is not None and (first := idempotency.first_answer(session=session,
+                                                                request=once)):
+        session.commit()
+        return first
     before = _reference(session, task, record)
     result = change()
     count_label_changes(session=session, task=task)
@@ -43,37 +62,66 @@ def _changing_reference(session: Session, task: LabelingTask, record: Record,
                                  before=before, after=_reference(session, task, record))
     publish(session=session, project_id=task.project_id, type="labels.changed",
             payload={"task_id": task.id, "record_id": record.id})
+    answer = None if once is None else idempotency.remember(session=session, request=once,
+                                                            result=result)
     session.commit()
-    return result
+    return result if answer is None else answer
+
+
+def _read_again(session: Session, manual_label: ManualLabel) -> None:
+    """Read the label again under the record's lock; NotFoundError if a concurrent request
+    deleted it."""
+    manual_label_id = manual_label.id
+    try:
+        session.refresh(manual_label)
+    except InvalidRequestError as error:
+        raise NotFoundError(f"manual label {manual_label_id} does not exist any more"
+                            ) from error
 
 
 def create_manual_label(*, session: Session, task: LabelingTask, record: Record,
                         label_name: str, annotator: User, is_gold: bool = False,
-                        span: SpanInput = NO_SPAN) -> ManualLabel:
-    """Label a record (a classification label replaces the annotator's previous one)."""
+                        span: SpanInput = NO_SPAN,
+                        once: IdempotentRequest[ManualLabel] | None = None
+                        ) -> ManualLabel | Answer:
+    """Label a record (a classification label replaces the annotator's previous one).
+
+    With ``once``, the answer to the request instead of the label (see
+    :func:`_changing_reference`).
+    """
     return _changing_reference(session, task, record, lambda: add_manual_label(
         session=session, task=task, record=record, label_name=label_name,
-        annotator=annotator, is_gold=is_gold, span=span))
+        annotator=annotator, is_gold=is_gold, span=span), once)
 
 
 def change_manual_label(*, session: Session, manual_label: ManualLabel, task: LabelingTask,
                         record: Record, label_name: str | None, is_gold: bool | None,
                         span: SpanInput | None) -> ManualLabel:
-    return _changing_reference(session, task, record, lambda: update_manual_label(
-        session=session, manual_label=manual_label, task=task, record=record,
-        label_name=label_name, is_gold=is_gold, span=span))
+    def change() -> ManualLabel:
+        _read_again(session, manual_label)
+        return update_manual_label(session=session, manual_label=manual_label, task=task,
+                                   record=record, label_name=label_name, is_gold=is_gold,
+                                   span=span)
+
+    return _changing_reference(session, task, record, change)
 
 
 def delete_manual_label(*, session: Session, manual_label: ManualLabel, task: LabelingTask,
                         record: Record) -> None:
-    _changing_reference(session, task, record, lambda: session.delete(manual_label))
+    def change() -> None:
+        _read_again(session, manual_label)
+        session.delete(manual_label)
+
+    _changing_reference(session, task, record, change)
 
 
 def mark_reviewed(*, session: Session, task: LabelingTask, record: Record, annotator: User,
-                  is_gold: bool = False) -> Review:
+                  is_gold: bool = False, once: IdempotentRequest[Review] | None = None
+                  ) -> Review | Answer:
     """The annotator is done with the record (spans or labels marked or not)."""
     return _changing_reference(session, task, record, lambda: add_review(
-        session=session, task=task, record=record, annotator=annotator, is_gold=is_gold))
+        session=session, task=task, record=record, annotator=annotator, is_gold=is_gold),
+        once)
 
 
 def unmark_reviewed(*, session: Session, task: LabelingTask, record: Record, annotator: User,

@@ -143,11 +143,11 @@ class Record(Base):
     """One data point; attribute values live in ``data`` (JSON, JSONB on PostgreSQL)."""
 
     __tablename__ = "records"
-    __table_args__ = (UniqueConstraint("project_id", "external_id"),)
+    __table_args__ = (UniqueConstraint("project_id", "external_id"),
+                      Index("ix_records_project_id_id", "project_id", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"),
-                                            index=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
     external_id: Mapped[str] = mapped_column(String(200))
     data: Mapped[dict[str, Any]] = mapped_column(JSONValue)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -239,6 +239,22 @@ class ManualLabel(Base):
 
     label: Mapped[Label] = relationship(lazy="joined")
     annotator: Mapped[User] = relationship(lazy="joined")
+
+
+class IdempotencyKey(Base):
+    """The first answer to a request a client sent with an ``Idempotency-Key`` header: a
+    retry with the same key gets this answer again and changes nothing."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(200))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    response: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class RunStatus(enum.StrEnum):

@@ -76,12 +76,22 @@ def _contains(project: Project, record_filter: RecordFilter) -> ColumnElement:
 
 
 def list_records(*, session: Session, project: Project, record_filter: RecordFilter,
-                 sort: str = "id", offset: int = 0, limit: int = 50) -> tuple[list[Record], int]:
-    """One page of records matching the filter, and how many match in all."""
+                 sort: str = "id", offset: int = 0, limit: int = 50,
+                 after: int | None = None) -> tuple[list[Record], int]:
+    """One page of records matching the filter, and how many match in all.
+
+    ``after`` pages by key instead of ``offset`` (sorted by id only): the records after
+    the record with that id, in the sort order, read from the (project, id) index however
+    deep the page.
+    """
     if record_filter.task_id is not None:
         get_task(session=session, project=project, task_id=record_filter.task_id)
     query = _filtered(project, select(Record), record_filter)
     count = session.scalar(_filtered(project, select(func.count(Record.id)), record_filter))
+    if after is not None:
+        if sort not in ("id", "-id"):
+            raise InvalidInputError("'after' pages records sorted by id or -id", field="after")
+        query = query.where(Record.id < after if sort == "-id" else Record.id > after)
     page = query.order_by(_sort_column(project, sort), Record.id).offset(offset).limit(limit)
     return list(session.scalars(page)), count or 0
 

@@ -67,6 +67,17 @@ class Settings(BaseSettings):
     openblas_coretype: str | None = Field(default=None, validation_alias="OPENBLAS_CORETYPE")
     openblas_l2_size: str | None = Field(default=None, validation_alias="OPENBLAS_L2_SIZE")
     max_upload_bytes: int = 2 * 1024**3
+    api_concurrency: int = Field(8, ge=1, description=(
+        "Requests one API process serves at once; it sizes the thread pool and the database "
+        "connection pool together, so no request waits for a connection or a thread while "
+        "holding the other. Further requests wait up to api_queue_wait_s, then get 503."))
+    api_queue_wait_s: float = Field(2.0, ge=0, description=(
+        "How long a request waits for one of the api_concurrency places before it gets 503 "
+        "with Retry-After."))
+    api_workers: int = Field(1, ge=1, description=(
+        "API processes (PostgreSQL only; with SQLite the API runs in one process)."))
+    db_pool_timeout_s: float = Field(5.0, gt=0, description=(
+        "How long a request waits for a database connection before it gets 503."))
 
     def resolved_database_url(self) -> str:
         """The configured URL, or the embedded default: SQLite under ``data_dir``."""

@@ -14,6 +14,12 @@ class RunQueue:
     def __init__(self, celery: Celery) -> None:
         self.celery = celery
 
+    def broker_reachable(self, timeout_s: float) -> bool:
+        """The broker accepts a connection within about ``timeout_s``."""
+        with self.celery.connection_for_write() as connection:
+            connection.ensure_connection(max_retries=1, timeout=timeout_s)
+            return connection.connected
+
     def enqueue_run(self, run_id: int) -> None:
         self.celery.send_task(START_RUN, args=[run_id])
 

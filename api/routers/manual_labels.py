@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request, Response, status
+from fastapi.responses import JSONResponse
 
 from api.deps import AnnotatableProject, CurrentUser, QueueDep, SessionDep
 from api.routers.records import manual_label_public
@@ -13,11 +16,32 @@ from api.schemas.records import (
 )
 from store import heuristics, labelling, manual_labels
 from store.auth import authorize_labelling, get_or_create_user
+from store.idempotency import Answer, IdempotentRequest
 from store.manual_labels import SpanInput
 from store.models import ManualLabel, Project
 from store.tasks import get_task
 
 router = APIRouter(prefix="/projects/{project_id}", tags=["manual labels"])
+
+IdempotencyKey = Annotated[str | None, Header(
+    alias="Idempotency-Key", description=(
+        "Any unique string (e.g. a UUID) chosen by the client: a retry with the same key "
+        "gets the first answer again and stores nothing new."))]
+
+
+def _once(request: Request, user, key: str | None, body, answer_of) -> IdempotentRequest | None:
+    """The request under the client's idempotency key, if it sent one."""
+    if key is None:
+        return None
+    return IdempotentRequest(
+        user_id=user.id, key=key, answer_of=lambda result: Answer(
+            status.HTTP_201_CREATED, answer_of(result).model_dump(mode="json")),
+        request=f"{request.method} {request.url.path} {body.model_dump_json()}")
+
+
+def _answered(answer: Answer) -> JSONResponse:
+    """An answer under an idempotency key goes out as it was stored (first time or not)."""
+    return JSONResponse(answer.body, status_code=answer.status_code)
 
 
 def _refit_learners(session, queue, task) -> None:
@@ -38,9 +62,10 @@ def _public(manual_label: ManualLabel, project: Project, session) -> ManualLabel
 @router.post("/records/{record_id}/labels", response_model=ManualLabelPublic,
              status_code=status.HTTP_201_CREATED)
 def create_manual_label(record_id: int, body: ManualLabelCreate, project: AnnotatableProject,
-                        session: SessionDep, user: CurrentUser,
-                        queue: QueueDep) -> ManualLabelPublic:
-    """Label a record. In a classification task a new label replaces the annotator's old one."""
+                        session: SessionDep, user: CurrentUser, queue: QueueDep,
+                        request: Request, idempotency_key: IdempotencyKey = None):
+    """Label a record. In a classification task a new label replaces the annotator's old one
+    (concurrent labels of one annotator too: the last one stays)."""
     annotator = _annotator(session, project, user, body.annotator, body.is_gold)
     record = manual_labels.get_record(session=session, project=project, record_id=record_id)
     task = get_task(session=session, project=project, task_id=body.task_id)
@@ -48,8 +73,11 @@ def create_manual_label(record_id: int, body: ManualLabelCreate, project: Annota
                      char_start=body.char_start, char_end=body.char_end)
     created = labelling.create_manual_label(
         session=session, task=task, record=record, label_name=body.label, annotator=annotator,
-        is_gold=body.is_gold, span=span)
+        is_gold=body.is_gold, span=span, once=_once(
+            request, user, idempotency_key, body, lambda ml: _public(ml, project, session)))
     _refit_learners(session, queue, task)
+    if isinstance(created, Answer):
+        return _answered(created)
     return _public(created, project, session)
 
 
@@ -103,17 +131,25 @@ def _annotator(session, project, user, name: str | None, is_gold: bool):
 @router.post("/records/{record_id}/reviews", response_model=ReviewPublic,
              status_code=status.HTTP_201_CREATED)
 def mark_reviewed(record_id: int, body: ReviewCreate, project: AnnotatableProject,
-                  session: SessionDep, user: CurrentUser, queue: QueueDep) -> ReviewPublic:
+                  session: SessionDep, user: CurrentUser, queue: QueueDep, request: Request,
+                  idempotency_key: IdempotencyKey = None):
     """Mark a multi-label or extraction record as done by the annotator, with or without
     labels or spans: a reviewed record without any is a record with nothing to mark."""
     annotator = _annotator(session, project, user, body.annotator, body.is_gold)
     record = manual_labels.get_record(session=session, project=project, record_id=record_id)
     task = get_task(session=session, project=project, task_id=body.task_id)
+
+    def public(review) -> ReviewPublic:
+        return ReviewPublic(record_id=record.id, task_id=task.id, annotator=annotator.name,
+                            is_gold=review.is_gold, created_at=review.created_at)
+
     review = labelling.mark_reviewed(session=session, task=task, record=record,
-                                     annotator=annotator, is_gold=body.is_gold)
+                                     annotator=annotator, is_gold=body.is_gold,
+                                     once=_once(request, user, idempotency_key, body, public))
     _refit_learners(session, queue, task)
-    return ReviewPublic(record_id=record.id, task_id=task.id, annotator=annotator.name,
-                        is_gold=review.is_gold, created_at=review.created_at)
+    if isinstance(review, Answer):
+        return _answered(review)
+    return public(review)
 
 
 @router.delete("/records/{record_id}/reviews/{task_id}",

@@ -74,12 +74,17 @@ def read_records(
     label: str | None = Query(None, description="Has a manual label of this name in task_id"),
     search: str | None = Query(None, description="Text contained (case-insensitive)"),
     search_attribute: str | None = Query(None, description="Search only this attribute"),
+    after: int | None = Query(None, description=(
+        "Records after this record id (sort id or -id): pass the previous page's next_after "
+        "to page through many records at constant cost")),
 ) -> RecordsPublic:
     record_filter = RecordFilter(task_id=task_id, labelled=labelled, label=label, search=search,
                                  search_attribute=search_attribute)
     rows, count = list_records(session=session, project=project, record_filter=record_filter,
-                               sort=sort, offset=offset, limit=limit)
-    return RecordsPublic(data=[record_public(r) for r in rows], count=count)
+                               sort=sort, offset=offset, limit=limit, after=after)
+    next_after = rows[-1].id if len(rows) == limit and sort in ("id", "-id") else None
+    return RecordsPublic(data=[record_public(r) for r in rows], count=count,
+                         next_after=next_after)
 
 
 @router.get("/records/{record_id}", response_model=RecordDetail)

@@ -16,6 +16,7 @@ class RecordPublic(BaseModel):
 class RecordsPublic(BaseModel):
     data: list[RecordPublic]
     count: int
+    next_after: int | None = None
 
 
 class ManualLabelCreate(BaseModel):

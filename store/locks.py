@@ -1,0 +1,40 @@
+"""Locks that serialise writers of the same thing for the rest of a transaction.
+
+PostgreSQL takes a transaction-level advisory lock on the key; SQLite has one writer at a
+time, so the transaction takes the database's write lock now (``BEGIN IMMEDIATE``), before
+it reads what it is about to change. Either way the lock is released by commit or
+rollback, and what the transaction reads after taking it is what the previous holder
+committed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+RECORD_LABELS = 1
+"""Key space of the manual labels of one record (key: the record id)."""
+REQUEST_KEY = 2
+"""Key space of a client's idempotency key."""
+
+
+def lock_key(*, session: Session, space: int, key: int | str) -> None:
+    """Hold the lock on ``key`` of ``space`` until the session's transaction ends."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:space, :key)"),
+                        {"space": space, "key": _int32(key)})
+        return
+    driver = connection.connection.driver_connection
+    if connection.dialect.name == "sqlite" and not driver.in_transaction:
+        driver.execute("BEGIN IMMEDIATE")
+
+
+def _int32(key: int | str) -> int:
+    """A signed 32-bit lock key: ids as they are while they fit, anything else hashed."""
+    if isinstance(key, int) and -2**31 <= key < 2**31:
+        return key
+    digest = hashlib.sha256(str(key).encode()).digest()
+    return int.from_bytes(digest[:4], "big", signed=True)
