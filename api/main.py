@@ -8,7 +8,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
-from api.errors import install_error_handlers
+from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.routers import (
     embeddings,
     events,
@@ -35,7 +35,8 @@ FRONTEND = Path(__file__).resolve().parent.parent / "frontend"
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The app on ``settings``' database, migrated to the latest schema."""
     settings = settings or get_settings()
-    engine = create_db_engine(settings.resolved_database_url())
+    engine = create_db_engine(settings.resolved_database_url(),
+                              lock_wait_s=settings.lock_wait_s)
     migrate(engine)
     app = FastAPI(title="Heurist", version="0.1.0",
                   description="Weak supervision with active learning.")
@@ -50,7 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    api = APIRouter(prefix=API_PREFIX)
+    api = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
     for module in (users, projects, tasks, records, manual_labels, embeddings, runs, events,
                    heuristics, stats, weak_supervision):
         api.include_router(module.router)

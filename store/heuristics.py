@@ -366,7 +366,12 @@ def sandbox_records(*, session: Session, task: LabelingTask,
                     record_ids: Sequence[int]) -> list[SandboxRecord]:
     """Records in the order of ``record_ids``, with the stored tokens of tokenised attributes."""
     records = {rid: (external_id, data) for rid, external_id, data in session.execute(
-        select(Record.id, Record.external_id, Record.data).where(Record.id.in_(record_ids)))}
+        select(Record.id, Record.external_id, Record.data).where(
+            Record.id.in_(record_ids), Record.project_id == task.project_id))}
+    missing = [rid for rid in record_ids if rid not in records]
+    if missing:
+        raise NotFoundError(f"records {missing[:10]} do not exist in this project",
+                            field="record_ids")
     attributes = {a.id: a.name for a in task.project.attributes}
     tokens: dict[int, dict[str, list[list[int]]]] = {rid: {} for rid in record_ids}
     for rid, attribute_id, starts, ends in session.execute(

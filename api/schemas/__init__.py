@@ -3,7 +3,14 @@
 from datetime import UTC, datetime
 from typing import Annotated
 
+from annotated_types import Interval
 from pydantic import AfterValidator
+
+INT64_MAX = 2**63 - 1
+
+Int64 = Annotated[int, Interval(ge=-INT64_MAX - 1, le=INT64_MAX)]
+"""An integer the database stores (an id, an offset, a count): signed 64 bits, so a larger
+one in a path, query or body is a 422, not an overflow in the database driver."""
 
 
 def as_utc(value: datetime) -> datetime:
