@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from api.schemas import Int64
+from api.schemas import Int32
 from store.auth import authenticate, authorize
 from store.models import Project, Role, User
 from store.settings import Settings
@@ -49,7 +49,7 @@ CurrentUser = Annotated[User, Depends(get_current_user)]
 def project_with(minimum: Role):
     """A dependency giving the path's project if the caller holds at least ``minimum``."""
 
-    def dependency(project_id: Int64, session: SessionDep, user: CurrentUser) -> Project:
+    def dependency(project_id: Int32, session: SessionDep, user: CurrentUser) -> Project:
         return authorize(session=session, user=user, project_id=project_id, minimum=minimum)
 
     return dependency

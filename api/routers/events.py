@@ -10,7 +10,7 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import ViewableProject
-from api.schemas import Int64
+from api.schemas import Int32
 from store.events import events_after, last_event_id
 
 router = APIRouter(prefix="/projects/{project_id}", tags=["events"])
@@ -22,8 +22,8 @@ KEEPALIVE_S = 15.0
 @router.get("/events", response_class=StreamingResponse)
 async def stream_events(
     project: ViewableProject, request: Request,
-    last_event_id_header: Annotated[Int64 | None, Header(alias="Last-Event-ID")] = None,
-    after: Annotated[Int64 | None,
+    last_event_id_header: Annotated[Int32 | None, Header(alias="Last-Event-ID")] = None,
+    after: Annotated[Int32 | None,
                      Query(description="Replay events after this id (default: now)")] = None,
 ) -> StreamingResponse:
     """Server-Sent Events: run progress and state changes of the project, as they happen.

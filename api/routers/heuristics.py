@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import OwnedProject, QueueDep, SessionDep, ViewableProject
-from api.schemas import Int64
+from api.schemas import Int32
 from api.schemas.heuristics import (
     HeuristicCreate,
     HeuristicPublic,
@@ -63,7 +63,7 @@ def output_public(output: Output, labels: dict[int, str], text: str | None,
 
 @router.get("", response_model=HeuristicsPublic)
 def list_heuristics(project: ViewableProject, session: SessionDep,
-                    task_id: Int64 | None = None) -> HeuristicsPublic:
+                    task_id: Int32 | None = None) -> HeuristicsPublic:
     rows = heuristics.list_heuristics(session=session, project=project, task_id=task_id)
     return HeuristicsPublic(data=[heuristic_public(h, session) for h in rows], count=len(rows))
 
@@ -80,14 +80,14 @@ def create_heuristic(body: HeuristicCreate, project: OwnedProject,
 
 
 @router.get("/{heuristic_id}", response_model=HeuristicPublic)
-def read_heuristic(heuristic_id: Int64, project: ViewableProject,
+def read_heuristic(heuristic_id: Int32, project: ViewableProject,
                    session: SessionDep) -> HeuristicPublic:
     return heuristic_public(heuristics.get_heuristic(session=session, project=project,
                                                      heuristic_id=heuristic_id), session)
 
 
 @router.patch("/{heuristic_id}", response_model=HeuristicPublic)
-def update_heuristic(heuristic_id: Int64, body: HeuristicUpdate, project: OwnedProject,
+def update_heuristic(heuristic_id: Int32, body: HeuristicUpdate, project: OwnedProject,
                      session: SessionDep, queue: QueueDep) -> HeuristicPublic:
     """Rename, describe, edit the source (a new revision), or change a learner's vote
     threshold (its votes change at once: statistics, and a weak supervision that follows
@@ -107,7 +107,7 @@ def update_heuristic(heuristic_id: Int64, body: HeuristicUpdate, project: OwnedP
 
 
 @router.delete("/{heuristic_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_heuristic(heuristic_id: Int64, project: OwnedProject, session: SessionDep,
+def delete_heuristic(heuristic_id: Int32, project: OwnedProject, session: SessionDep,
                      queue: QueueDep) -> Response:
     for run in heuristics.delete_heuristic(session=session, heuristic=heuristics.get_heuristic(
             session=session, project=project, heuristic_id=heuristic_id)):
@@ -116,7 +116,7 @@ def delete_heuristic(heuristic_id: Int64, project: OwnedProject, session: Sessio
 
 
 @router.get("/{heuristic_id}/revisions", response_model=list[RevisionPublic])
-def list_revisions(heuristic_id: Int64, project: ViewableProject, session: SessionDep):
+def list_revisions(heuristic_id: Int32, project: ViewableProject, session: SessionDep):
     heuristic = heuristics.get_heuristic(session=session, project=project,
                                          heuristic_id=heuristic_id)
     return [RevisionPublic(number=r.number, source=r.source, function_name=r.function_name,
@@ -125,7 +125,7 @@ def list_revisions(heuristic_id: Int64, project: ViewableProject, session: Sessi
 
 
 @router.get("/templates/{task_id}", response_model=TemplatesPublic)
-def read_templates(task_id: Int64, project: ViewableProject, session: SessionDep):
+def read_templates(task_id: Int32, project: ViewableProject, session: SessionDep):
     """Starter code for the task: a labeling function and a learner over its embeddings."""
     task = get_task(session=session, project=project, task_id=task_id)
     return TemplatesPublic(data=[TemplatePublic(kind=kind, name=name, source=source)
@@ -135,7 +135,7 @@ def read_templates(task_id: Int64, project: ViewableProject, session: SessionDep
 
 @router.post("/{heuristic_id}/runs", response_model=RunPublic,
              status_code=status.HTTP_202_ACCEPTED)
-def run_heuristic(heuristic_id: Int64, project: OwnedProject, session: SessionDep,
+def run_heuristic(heuristic_id: Int32, project: OwnedProject, session: SessionDep,
                   queue: QueueDep):
     """Run the current revision on every record, in the workers."""
     heuristic = heuristics.get_heuristic(session=session, project=project,
@@ -146,7 +146,7 @@ def run_heuristic(heuristic_id: Int64, project: OwnedProject, session: SessionDe
 
 
 @router.post("/{heuristic_id}/sample", response_model=SamplePublic)
-async def try_heuristic(heuristic_id: Int64, body: SampleRequest, project: ViewableProject,
+async def try_heuristic(heuristic_id: Int32, body: SampleRequest, project: ViewableProject,
                         session: SessionDep, request: Request) -> SamplePublic:
     """Run the heuristic (or unsaved ``source``) on a few records in the sandbox; stores
     nothing. Outputs, printed logs and errors come back at once."""
@@ -176,8 +176,8 @@ async def try_heuristic(heuristic_id: Int64, body: SampleRequest, project: Viewa
 
 
 @router.get("/{heuristic_id}/outputs", response_model=OutputsPublic)
-def read_outputs(heuristic_id: Int64, project: ViewableProject, session: SessionDep,
-                 offset: Annotated[Int64, Query(ge=0)] = 0,
+def read_outputs(heuristic_id: Int32, project: ViewableProject, session: SessionDep,
+                 offset: Annotated[Int32, Query(ge=0)] = 0,
                  limit: int = Query(100, ge=1, le=5000)) -> OutputsPublic:
     """Outputs of the latest successful run of the current revision, by record: every
     prediction of a learner, each saying whether it counts as a vote; span texts for

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from api.deps import CurrentUser, OwnedProject, SessionDep, SettingsDep, ViewableProject
-from api.schemas import Int64
+from api.schemas import Int32
 from api.schemas.projects import (
     AttributeCreate,
     AttributePublic,
@@ -28,7 +28,7 @@ def create_project(body: ProjectCreate, session: SessionDep, user: CurrentUser):
 
 
 @router.get("", response_model=ProjectsPublic)
-def list_projects(session: SessionDep, user: CurrentUser, offset: Annotated[Int64, Query(ge=0)] = 0,
+def list_projects(session: SessionDep, user: CurrentUser, offset: Annotated[Int32, Query(ge=0)] = 0,
                   limit: int = Query(100, ge=1, le=1000)) -> ProjectsPublic:
     rows, count = projects.list_projects(session=session, user=user, offset=offset, limit=limit)
     return ProjectsPublic(data=[ProjectPublic.model_validate(p) for p in rows], count=count)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile, status
 from fastapi.responses import StreamingResponse
 
 from api.deps import OwnedProject, QueueDep, SessionDep, SettingsDep, ViewableProject
-from api.schemas import Int64
+from api.schemas import Int32
 from api.schemas.projects import ImportPublic
 from api.schemas.records import (
     ManualLabelPublic,
@@ -74,9 +74,9 @@ def reference_public(reference: object) -> object:
 @router.get("/records", response_model=RecordsPublic)
 def read_records(
     project: ViewableProject, session: SessionDep,
-    offset: Annotated[Int64, Query(ge=0)] = 0, limit: int = Query(50, ge=1, le=1000),
+    offset: Annotated[Int32, Query(ge=0)] = 0, limit: int = Query(50, ge=1, le=1000),
     sort: str = Query("id", description="id, external_id or an attribute; '-' for descending"),
-    task_id: Int64 | None = None,
+    task_id: Int32 | None = None,
     labelled: bool | None = Query(None, description="Has (or has no) manual label in task_id"),
     label: str | None = Query(None, description="Has a manual label of this name in task_id"),
     search: str | None = Query(None, description="Text contained (case-insensitive)"),
@@ -90,7 +90,7 @@ def read_records(
 
 
 @router.get("/records/{record_id}", response_model=RecordDetail)
-def read_record(record_id: Int64, project: ViewableProject, session: SessionDep) -> RecordDetail:
+def read_record(record_id: Int32, project: ViewableProject, session: SessionDep) -> RecordDetail:
     record = get_record(session=session, project=project, record_id=record_id)
     detail = record_detail(session=session, project=project, record=record)
     tokens = []

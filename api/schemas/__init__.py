@@ -6,11 +6,12 @@ from typing import Annotated
 from annotated_types import Interval
 from pydantic import AfterValidator
 
-INT64_MAX = 2**63 - 1
+INT32_MAX = 2**31 - 1
 
-Int64 = Annotated[int, Interval(ge=-INT64_MAX - 1, le=INT64_MAX)]
-"""An integer the database stores (an id, an offset, a count): signed 64 bits, so a larger
-one in a path, query or body is a 422, not an overflow in the database driver."""
+Int32 = Annotated[int, Interval(ge=-INT32_MAX - 1, le=INT32_MAX)]
+"""An integer the database stores (an id, a token offset) or uses (an offset): ids are
+INTEGER columns, 32 bits on PostgreSQL, so a larger value in a path, query or body is a 422,
+not an overflow in the database driver."""
 
 
 def as_utc(value: datetime) -> datetime:

@@ -4,13 +4,13 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from api.schemas import Int64, UtcDatetime
+from api.schemas import Int32, UtcDatetime
 from api.schemas.runs import RunPublic
 from store.models import HeuristicKind
 
 
 class HeuristicCreate(BaseModel):
-    task_id: Int64
+    task_id: Int32
     name: str = Field(min_length=1, max_length=200)
     description: str = ""
     source: str = Field(min_length=1, description="Python: `def lf(record): ...`")
@@ -25,7 +25,7 @@ class HeuristicUpdate(BaseModel):
     min_confidence: float | None = Field(
         default=None, ge=0, le=1, description="Learners: vote threshold, no refit needed; "
                                                "null goes back to the source's")
-    auto_refit_every: Int64 | None = Field(
+    auto_refit_every: Int32 | None = Field(
         default=None, ge=0, description="Learners: refit after this many new manual labels "
                                         "(0 = off)")
 
@@ -60,7 +60,7 @@ class HeuristicsPublic(BaseModel):
 
 class SampleRequest(BaseModel):
     source: str | None = Field(default=None, description="Unsaved code to try instead")
-    record_ids: list[Int64] | None = Field(default=None, max_length=1000)
+    record_ids: list[Int32] | None = Field(default=None, max_length=1000)
     n: int | None = Field(default=None, ge=1, le=1000, description="Random records to try")
 
 

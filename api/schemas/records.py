@@ -4,7 +4,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from api.schemas import Int64, UtcDatetime
+from api.schemas import Int32, UtcDatetime
 
 
 class RecordPublic(BaseModel):
@@ -19,19 +19,19 @@ class RecordsPublic(BaseModel):
 
 
 class ManualLabelCreate(BaseModel):
-    task_id: Int64
+    task_id: Int32
     label: str = Field(description="The label's name.")
     is_gold: bool = False
     annotator: str | None = Field(
         default=None, description="Label on behalf of this user (project owners only).")
-    token_start: Int64 | None = None
-    token_end: Int64 | None = Field(default=None, description="Exclusive.")
-    char_start: Int64 | None = None
-    char_end: Int64 | None = Field(default=None, description="Exclusive.")
+    token_start: Int32 | None = None
+    token_end: Int32 | None = Field(default=None, description="Exclusive.")
+    char_start: Int32 | None = None
+    char_end: Int32 | None = Field(default=None, description="Exclusive.")
 
 
 class ReviewCreate(BaseModel):
-    task_id: Int64
+    task_id: Int32
     is_gold: bool = False
     annotator: str | None = Field(
         default=None, description="Review on behalf of this user (project owners only).")
@@ -48,10 +48,10 @@ class ReviewPublic(BaseModel):
 class ManualLabelUpdate(BaseModel):
     label: str | None = None
     is_gold: bool | None = None
-    token_start: Int64 | None = None
-    token_end: Int64 | None = None
-    char_start: Int64 | None = None
-    char_end: Int64 | None = None
+    token_start: Int32 | None = None
+    token_end: Int32 | None = None
+    char_start: Int32 | None = None
+    char_end: Int32 | None = None
 
 
 class ManualLabelPublic(BaseModel):

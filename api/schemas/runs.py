@@ -4,7 +4,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.schemas import Int64, UtcDatetime
+from api.schemas import Int32, UtcDatetime
 from api.schemas.records import RecordPublic
 from store.models import EmbeddingLevel, RunStatus
 
@@ -70,7 +70,7 @@ class EmbeddingCreated(BaseModel):
 
 
 class SimilarQuery(BaseModel):
-    embedding_id: Int64
+    embedding_id: Int32
     text: str = Field(min_length=1)
     k: int = Field(default=10, ge=1, le=1000)
 
