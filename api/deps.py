@@ -15,6 +15,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from api.schemas import Int32
 from store.auth import authenticate, authorize
 from store.db import release_connection
 from store.models import Project, Role, User
@@ -60,7 +61,7 @@ CurrentUser = Annotated[User, Depends(get_current_user)]
 def project_with(minimum: Role):
     """A dependency giving the path's project if the caller holds at least ``minimum``."""
 
-    def dependency(project_id: int, session: SessionDep, user: CurrentUser) -> Project:
+    def dependency(project_id: Int32, session: SessionDep, user: CurrentUser) -> Project:
         project = authorize(session=session, user=user, project_id=project_id,
                             minimum=minimum)
         release_connection(session)

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.exc import OperationalError
+from starlette.exceptions import HTTPException
 
 from heuristics.errors import (
     AuthenticationError,
@@ -16,6 +21,10 @@ from heuristics.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
+from store.db import is_lock_timeout
+
+RETRY_AFTER_S = 1
+"""What a 503 after a lock wait that ran out asks the client to wait before trying again."""
 
 STATUS = {
     InvalidInputError: 422,
@@ -25,6 +34,35 @@ STATUS = {
     PermissionDeniedError: 403,
     BusyError: 429,
 }
+
+
+class ErrorPublic(BaseModel):
+    """The body of every 4xx and 5xx answer."""
+
+    detail: str = Field(description="The message with the row and field it concerns, if any")
+    message: str
+    row: int | None = Field(None, description="1-based row (or line) of the uploaded file")
+    field: str | None = None
+    errors: list[dict[str, Any]] | None = Field(
+        None, description="A request that breaks the schema: every problem, as FastAPI lists it")
+
+
+_MEANINGS = {
+    400: "The request cannot be read (e.g. a body that is not JSON)",
+    401: "No valid API key",
+    403: "The caller's role in the project does not allow this",
+    404: "Not found, or not visible to the caller",
+    409: "Collides with stored data (a duplicate name or id)",
+    413: "The upload is larger than the server accepts",
+    422: "Invalid input: `detail` names the row and field",
+    429: "Too many requests",
+    503: "The database is busy; try again after `Retry-After` seconds",
+}
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorPublic, "description": meaning} for code, meaning in _MEANINGS.items()}
+"""The error answers of every route, for the OpenAPI schema (one copy, set on the router)."""
+ERROR_RESPONSES[503]["headers"] = {"Retry-After": {
+    "description": "Seconds to wait before trying again", "schema": {"type": "integer"}}}
 
 
 def status_of(error: HeuristError) -> int:
@@ -58,6 +96,25 @@ async def _handle_validation(_request: Request, error: RequestValidationError) -
                          "errors": jsonable_encoder(problems)}, status_code=422)
 
 
+async def _handle_http(_request: Request, error: HTTPException) -> JSONResponse:
+    """FastAPI's own answers (an unreadable body, an unknown route) in the same shape."""
+    message = str(error.detail)
+    return JSONResponse({"detail": message, "message": message, "row": None, "field": None},
+                        status_code=error.status_code, headers=error.headers)
+
+
+async def _handle_database(request: Request, error: OperationalError) -> JSONResponse:
+    """A lock wait that ran out (another transaction writes) is 503, to be retried; any
+    other database failure stays a server error."""
+    if not is_lock_timeout(error):
+        raise error
+    message = "the database is busy with another write; try again"
+    return JSONResponse({"detail": message, "message": message, "row": None, "field": None},
+                        status_code=503, headers={"Retry-After": str(RETRY_AFTER_S)})
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(HeuristError, _handle)
     app.add_exception_handler(RequestValidationError, _handle_validation)
+    app.add_exception_handler(HTTPException, _handle_http)
+    app.add_exception_handler(OperationalError, _handle_database)

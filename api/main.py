@@ -11,7 +11,7 @@ from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from api.errors import install_error_handlers
+from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.overload import install_overload_limits
 from api.routers import (
     embeddings,
@@ -47,7 +47,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     make_private(settings)
     engine = create_db_engine(settings.resolved_database_url(),
                               pool_size=settings.api_concurrency,
-                              pool_timeout_s=settings.db_pool_timeout_s)
+                              pool_timeout_s=settings.db_pool_timeout_s,
+                              lock_wait_s=settings.lock_wait_s)
     migrate(engine)
     app = FastAPI(title="Heurist", version="0.1.0", docs_url=None, redoc_url=None,
                   description="Weak supervision with active learning.")
@@ -79,7 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                 for name, up in checks.items()}},
                             status_code=200 if ok else 503)
 
-    api = APIRouter(prefix=API_PREFIX)
+    api = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
     for module in (users, projects, tasks, records, record_votes, manual_labels, embeddings,
                    runs, events, heuristics, stats, weak_supervision):
         api.include_router(module.router)

@@ -11,18 +11,21 @@ Examples
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from psycopg import errors as pg_errors
 from sqlalchemy import Engine, Select, Table, create_engine, event, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
-__all__ = ["create_db_engine", "migrate", "session_factory", "text"]
+__all__ = ["create_db_engine", "is_lock_timeout", "migrate", "session_factory", "text"]
 
 
 SQLITE_LOCK_WAIT_S = 30.0
@@ -65,6 +68,15 @@ def create_db_engine(url: str, *, lock_wait_s: float | None = None,
                                **pool)
     event.listen(engine, "connect", _configure_sqlite)
     return engine
+
+
+def is_lock_timeout(error: OperationalError) -> bool:
+    """Whether ``error`` is a lock wait that ran out: SQLite's busy timeout ("database is
+    locked") or PostgreSQL's ``lock_timeout``; the statement may succeed when tried again."""
+    cause = error.orig
+    if isinstance(cause, sqlite3.OperationalError):
+        return cause.sqlite_errorcode in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return isinstance(cause, pg_errors.LockNotAvailable)
 
 
 def _configure_sqlite(dbapi_connection, _record) -> None:

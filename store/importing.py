@@ -33,7 +33,7 @@ from store.models import (
     User,
     utcnow,
 )
-from store.projects import add_attribute, find_attribute
+from store.projects import add_attribute, add_attributes, check_attribute_count, find_attribute
 from store.stats import recompute
 from store.tasks import add_label, add_task, count_label_changes, find_task
 from store.tokenization import tokenize_attribute
@@ -78,9 +78,10 @@ def _external_id(row: Mapping, id_column: str | None, number: int, offset: int) 
 
 
 def _scan(rows: Iterator[Mapping], *, id_column: str | None, existing: set[str],
-          offset: int) -> _Scan:
+          offset: int, max_attributes: int | None = None) -> _Scan:
     scan = _Scan()
     for number, row in enumerate(rows, start=1):
+        check_attribute_count(len(row) - (id_column in row), max_attributes=max_attributes)
         scan.rows = number
         if id_column is not None and number == 1 and id_column not in row:
             raise InvalidInputError(f"the file has no column {id_column!r}", field="id_column")
@@ -95,30 +96,31 @@ def _scan(rows: Iterator[Mapping], *, id_column: str | None, existing: set[str],
         for name, value in row.items():
             if name != id_column:
                 scan.columns.setdefault(name, TypeInference()).add(value)
+        check_attribute_count(len(scan.columns), max_attributes=max_attributes)
     if scan.rows == 0:
         raise InvalidInputError("the file has no records")
     return scan
 
 
 def _resolve_attributes(*, session: Session, project: Project, scan: _Scan,
-                        types: Mapping[str, AttributeType]) -> tuple[list[Attribute], list[str]]:
+                        types: Mapping[str, AttributeType], max_attributes: int | None
+                        ) -> tuple[list[Attribute], list[str]]:
     unknown = set(types) - set(scan.columns)
     if unknown:
         raise InvalidInputError(f"types given for columns the file lacks: {sorted(unknown)}",
                                 field="types")
-    attributes, created = [], []
-    for name, inference in scan.columns.items():
-        attribute = find_attribute(project, name)
-        if attribute is None:
-            attribute = add_attribute(session=session, project=project, name=name,
-                                      data_type=types.get(name) or inference.result())
-            created.append(name)
-        elif name in types and types[name] is not attribute.data_type:
+    existing = {attribute.name: attribute for attribute in project.attributes}
+    for name, attribute in existing.items():
+        if name in types and types[name] is not attribute.data_type:
             raise InvalidInputError(
                 f"attribute {name!r} is {attribute.data_type.value}; cannot import it as "
                 f"{types[name].value}", field="types")
-        attributes.append(attribute)
-    return attributes, created
+    new = {name: types.get(name) or inference.result()
+           for name, inference in scan.columns.items() if name not in existing}
+    added = iter(add_attributes(session=session, project=project, data_types=new,
+                                max_attributes=max_attributes))
+    attributes = [existing[name] if name in existing else next(added) for name in scan.columns]
+    return attributes, list(new)
 
 
 @dataclass
@@ -159,18 +161,21 @@ def preview_import(*, session: Session, project: Project, stream: BinaryIO, fmt:
 def import_records(*, session: Session, project: Project, open_stream: Callable[[], BinaryIO],
                    fmt: str, id_column: str | None = None,
                    types: Mapping[str, AttributeType] | None = None,
-                   batch_size: int = 5_000) -> ImportResult:
+                   batch_size: int = 5_000, max_attributes: int | None = None) -> ImportResult:
     """Import a CSV, JSONL or Parquet file into ``project``; commits once, or not at all.
 
     ``open_stream`` returns the file from its start; it is called twice. Without
     ``id_column`` records get sequential ids. ``types`` overrides inferred attribute types.
+    A file with more columns than the project may have attributes (``max_attributes``) is
+    refused while its first rows are read.
     """
     existing = _existing_ids(session, project)
     offset = len(existing)
     scan = _scan(read_rows(open_stream(), fmt), id_column=id_column, existing=existing,
-                 offset=offset)
+                 offset=offset, max_attributes=max_attributes)
     attributes, created = _resolve_attributes(session=session, project=project, scan=scan,
-                                              types=types or {})
+                                              types=types or {},
+                                              max_attributes=max_attributes)
     batch: list[dict] = []
     inserted = 0
     for number, row in enumerate(read_rows(open_stream(), fmt), start=1):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from heuristics.errors import ConflictError, InvalidInputError, NotFoundError
@@ -96,22 +97,56 @@ def main_text_attribute(*, session: Session, project: Project, sample: int = 200
     return max(texts, key=lambda a: sum(len(str(data.get(a.name) or "")) for data in records))
 
 
+MAX_ATTRIBUTE_NAME = 200
+
+
 def add_attribute(*, session: Session, project: Project, name: str,
-                  data_type: AttributeType) -> Attribute:
+                  data_type: AttributeType, max_attributes: int | None = None) -> Attribute:
     """Add an attribute (records get no value for it until they are updated); no commit."""
-    if not name.strip():
-        raise InvalidInputError("attribute names must not be empty", field="name")
-    if find_attribute(project, name) is not None:
-        raise ConflictError(f"attribute {name!r} exists already", field="name")
-    attribute = Attribute(name=name, data_type=data_type, position=len(project.attributes))
-    project.attributes.append(attribute)
-    session.flush()
-    return attribute
+    return add_attributes(session=session, project=project, data_types={name: data_type},
+                          max_attributes=max_attributes)[0]
+
+
+def add_attributes(*, session: Session, project: Project, data_types: Mapping[str, AttributeType],
+                   max_attributes: int | None = None) -> list[Attribute]:
+    """Add attributes (name to type, in order) with one flush; no commit.
+
+    Time is linear in the number of attributes. Raises InvalidInputError for an empty or
+    too long name, or when the project would have more than ``max_attributes``;
+    ConflictError for a name the project has already.
+    """
+    taken = {attribute.name for attribute in project.attributes}
+    for name in data_types:
+        if not name.strip():
+            raise InvalidInputError("attribute names must not be empty", field="name")
+        if len(name) > MAX_ATTRIBUTE_NAME:
+            raise InvalidInputError(f"attribute names are at most {MAX_ATTRIBUTE_NAME} "
+                                    f"characters: {name[:40]!r}...", field="name")
+        if name in taken:
+            raise ConflictError(f"attribute {name!r} exists already", field="name")
+    check_attribute_count(len(taken) + len(data_types), max_attributes=max_attributes)
+    if not data_types:
+        return []
+    session.execute(insert(Attribute), [
+        {"project_id": project.id, "name": name, "data_type": data_type,
+         "position": len(taken) + offset}
+        for offset, (name, data_type) in enumerate(data_types.items())])
+    session.expire(project, ["attributes"])
+    by_name = {attribute.name: attribute for attribute in project.attributes}
+    return [by_name[name] for name in data_types]
+
+
+def check_attribute_count(count: int, *, max_attributes: int | None) -> None:
+    """Raise InvalidInputError if a project may not have ``count`` attributes."""
+    if max_attributes is not None and count > max_attributes:
+        raise InvalidInputError(f"a project has at most {max_attributes} attributes "
+                                f"(columns), this one would have {count}")
 
 
 def create_attribute(*, session: Session, project: Project, name: str,
-                     data_type: AttributeType) -> Attribute:
+                     data_type: AttributeType, max_attributes: int | None = None) -> Attribute:
     """Add an attribute to ``project``; commits."""
-    attribute = add_attribute(session=session, project=project, name=name, data_type=data_type)
+    attribute = add_attribute(session=session, project=project, name=name, data_type=data_type,
+                              max_attributes=max_attributes)
     session.commit()
     return attribute

@@ -78,6 +78,11 @@ class Settings(BaseSettings):
         "API processes (PostgreSQL only; with SQLite the API runs in one process)."))
     db_pool_timeout_s: float = Field(5.0, gt=0, description=(
         "How long a request waits for a database connection before it gets 503."))
+    max_attributes: int = Field(1_000, ge=1, description=(
+        "Attributes (columns) a project may have; an import with more columns is refused."))
+    lock_wait_s: float = Field(30.0, gt=0, description=(
+        "How long a request waits for a lock another write holds (SQLite's busy timeout, "
+        "PostgreSQL's lock_timeout) before it answers 503 with Retry-After."))
 
     def resolved_database_url(self) -> str:
         """The configured URL, or the embedded default: SQLite under ``data_dir``."""

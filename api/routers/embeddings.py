@@ -5,6 +5,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import OwnedProject, QueueDep, SessionDep, ViewableProject
 from api.routers.records import record_public
+from api.schemas import Int32
 from api.schemas.runs import (
     EmbeddingCreate,
     EmbeddingCreated,
@@ -50,7 +51,7 @@ def create_embedding(body: EmbeddingCreate, project: OwnedProject, session: Sess
 
 
 @router.get("/embeddings/{embedding_id}", response_model=EmbeddingPublic)
-def read_embedding(embedding_id: int, project: ViewableProject,
+def read_embedding(embedding_id: Int32, project: ViewableProject,
                    session: SessionDep) -> EmbeddingPublic:
     embedding = embeddings.get_embedding(session=session, project=project,
                                          embedding_id=embedding_id)
@@ -58,15 +59,15 @@ def read_embedding(embedding_id: int, project: ViewableProject,
 
 
 @router.delete("/embeddings/{embedding_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_embedding(embedding_id: int, project: OwnedProject, session: SessionDep) -> Response:
+def delete_embedding(embedding_id: Int32, project: OwnedProject, session: SessionDep) -> Response:
     embeddings.delete_embedding(session=session, embedding=embeddings.get_embedding(
         session=session, project=project, embedding_id=embedding_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/records/{record_id}/similar", response_model=SimilarPublic)
-def similar_to_record(record_id: int, project: ViewableProject, session: SessionDep,
-                      request: Request, embedding_id: int,
+def similar_to_record(record_id: Int32, project: ViewableProject, session: SessionDep,
+                      request: Request, embedding_id: Int32,
                       k: int = Query(10, ge=1, le=1000)) -> SimilarPublic:
     """The k records most similar to this one (itself excluded), by cosine."""
     record = get_record(session=session, project=project, record_id=record_id)

@@ -3,12 +3,14 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import ViewableProject
+from api.schemas import Int32
 from store.events import events_after, last_event_id
 
 router = APIRouter(prefix="/projects/{project_id}", tags=["events"])
@@ -20,8 +22,9 @@ KEEPALIVE_S = 15.0
 @router.get("/events", response_class=StreamingResponse)
 async def stream_events(
     project: ViewableProject, request: Request,
-    last_event_id_header: str | None = Header(None, alias="Last-Event-ID"),
-    after: int | None = Query(None, description="Replay events after this id (default: now)"),
+    last_event_id_header: Annotated[Int32 | None, Header(alias="Last-Event-ID")] = None,
+    after: Annotated[Int32 | None,
+                     Query(description="Replay events after this id (default: now)")] = None,
 ) -> StreamingResponse:
     """Server-Sent Events: run progress and state changes of the project, as they happen.
 
@@ -39,9 +42,9 @@ async def stream_events(
         with sessions() as session:
             return last_event_id(session=session, project_id=project_id)
 
-    start = after if after is not None else (
-        int(last_event_id_header) if last_event_id_header and last_event_id_header.isdigit()
-        else await run_in_threadpool(newest))
+    start = next((given for given in (after, last_event_id_header) if given is not None), None)
+    if start is None:
+        start = await run_in_threadpool(newest)
 
     async def body() -> AsyncIterator[str]:
         last_id, quiet = start, 0.0

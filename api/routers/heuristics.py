@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Query, Request, Response, status
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
@@ -12,6 +14,7 @@ from api.deps import (
     SessionDep,
     ViewableProject,
 )
+from api.schemas import Int32
 from api.schemas.heuristics import (
     HeuristicCreate,
     HeuristicPublic,
@@ -67,7 +70,7 @@ def output_public(output: Output, labels: dict[int, str], text: str | None,
 
 @router.get("", response_model=HeuristicsPublic)
 def list_heuristics(project: ViewableProject, session: SessionDep,
-                    task_id: int | None = None) -> HeuristicsPublic:
+                    task_id: Int32 | None = None) -> HeuristicsPublic:
     rows = heuristics.list_heuristics(session=session, project=project, task_id=task_id)
     return HeuristicsPublic(data=[heuristic_public(h, session) for h in rows], count=len(rows))
 
@@ -84,14 +87,14 @@ def create_heuristic(body: HeuristicCreate, project: OwnedProject,
 
 
 @router.get("/{heuristic_id}", response_model=HeuristicPublic)
-def read_heuristic(heuristic_id: int, project: ViewableProject,
+def read_heuristic(heuristic_id: Int32, project: ViewableProject,
                    session: SessionDep) -> HeuristicPublic:
     return heuristic_public(heuristics.get_heuristic(session=session, project=project,
                                                      heuristic_id=heuristic_id), session)
 
 
 @router.patch("/{heuristic_id}", response_model=HeuristicPublic)
-def update_heuristic(heuristic_id: int, body: HeuristicUpdate, project: OwnedProject,
+def update_heuristic(heuristic_id: Int32, body: HeuristicUpdate, project: OwnedProject,
                      session: SessionDep, queue: QueueDep) -> HeuristicPublic:
     """Rename, describe, edit the source (a new revision), or change a learner's vote
     threshold (its votes change at once: statistics, and a weak supervision that follows
@@ -111,7 +114,7 @@ def update_heuristic(heuristic_id: int, body: HeuristicUpdate, project: OwnedPro
 
 
 @router.delete("/{heuristic_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_heuristic(heuristic_id: int, project: OwnedProject, session: SessionDep,
+def delete_heuristic(heuristic_id: Int32, project: OwnedProject, session: SessionDep,
                      queue: QueueDep) -> Response:
     for run in heuristics.delete_heuristic(session=session, heuristic=heuristics.get_heuristic(
             session=session, project=project, heuristic_id=heuristic_id)):
@@ -120,7 +123,7 @@ def delete_heuristic(heuristic_id: int, project: OwnedProject, session: SessionD
 
 
 @router.get("/{heuristic_id}/revisions", response_model=list[RevisionPublic])
-def list_revisions(heuristic_id: int, project: ViewableProject, session: SessionDep):
+def list_revisions(heuristic_id: Int32, project: ViewableProject, session: SessionDep):
     heuristic = heuristics.get_heuristic(session=session, project=project,
                                          heuristic_id=heuristic_id)
     return [RevisionPublic(number=r.number, source=r.source, function_name=r.function_name,
@@ -129,7 +132,7 @@ def list_revisions(heuristic_id: int, project: ViewableProject, session: Session
 
 
 @router.get("/templates/{task_id}", response_model=TemplatesPublic)
-def read_templates(task_id: int, project: ViewableProject, session: SessionDep):
+def read_templates(task_id: Int32, project: ViewableProject, session: SessionDep):
     """Starter code for the task: a labeling function and a learner over its embeddings."""
     task = get_task(session=session, project=project, task_id=task_id)
     return TemplatesPublic(data=[TemplatePublic(kind=kind, name=name, source=source)
@@ -139,7 +142,7 @@ def read_templates(task_id: int, project: ViewableProject, session: SessionDep):
 
 @router.post("/{heuristic_id}/runs", response_model=RunPublic,
              status_code=status.HTTP_202_ACCEPTED)
-def run_heuristic(heuristic_id: int, project: OwnedProject, session: SessionDep,
+def run_heuristic(heuristic_id: Int32, project: OwnedProject, session: SessionDep,
                   queue: QueueDep):
     """Run the current revision on every record, in the workers."""
     heuristic = heuristics.get_heuristic(session=session, project=project,
@@ -150,7 +153,7 @@ def run_heuristic(heuristic_id: int, project: OwnedProject, session: SessionDep,
 
 
 @router.post("/{heuristic_id}/sample", response_model=SamplePublic)
-async def try_heuristic(heuristic_id: int, body: SampleRequest, project: AnnotatableProject,
+async def try_heuristic(heuristic_id: Int32, body: SampleRequest, project: AnnotatableProject,
                         session: SessionDep, user: CurrentUser,
                         request: Request) -> SamplePublic:
     """Run the heuristic (or unsaved ``source``) on a few records of the project in the
@@ -184,8 +187,8 @@ async def try_heuristic(heuristic_id: int, body: SampleRequest, project: Annotat
 
 
 @router.get("/{heuristic_id}/outputs", response_model=OutputsPublic)
-def read_outputs(heuristic_id: int, project: ViewableProject, session: SessionDep,
-                 offset: int = Query(0, ge=0),
+def read_outputs(heuristic_id: Int32, project: ViewableProject, session: SessionDep,
+                 offset: Annotated[Int32, Query(ge=0)] = 0,
                  limit: int = Query(100, ge=1, le=5000)) -> OutputsPublic:
     """Outputs of the latest successful run of the current revision, by record: every
     prediction of a learner, each saying whether it counts as a vote; span texts for

@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 
 from api.deps import AnnotatableProject, CurrentUser, QueueDep, SessionDep
 from api.routers.records import manual_label_public
+from api.schemas import Int32
 from api.schemas.records import (
     ManualLabelCreate,
     ManualLabelPublic,
@@ -61,7 +62,7 @@ def _public(manual_label: ManualLabel, project: Project, session) -> ManualLabel
 
 @router.post("/records/{record_id}/labels", response_model=ManualLabelPublic,
              status_code=status.HTTP_201_CREATED)
-def create_manual_label(record_id: int, body: ManualLabelCreate, project: AnnotatableProject,
+def create_manual_label(record_id: Int32, body: ManualLabelCreate, project: AnnotatableProject,
                         session: SessionDep, user: CurrentUser, queue: QueueDep,
                         request: Request, idempotency_key: IdempotencyKey = None):
     """Label a record. In a classification task a new label replaces the annotator's old one
@@ -82,7 +83,7 @@ def create_manual_label(record_id: int, body: ManualLabelCreate, project: Annota
 
 
 @router.patch("/manual-labels/{manual_label_id}", response_model=ManualLabelPublic)
-def update_manual_label(manual_label_id: int, body: ManualLabelUpdate,
+def update_manual_label(manual_label_id: Int32, body: ManualLabelUpdate,
                         project: AnnotatableProject, session: SessionDep,
                         user: CurrentUser) -> ManualLabelPublic:
     manual_label = manual_labels.get_manual_label(session=session, project=project,
@@ -102,7 +103,7 @@ def update_manual_label(manual_label_id: int, body: ManualLabelUpdate,
 
 
 @router.delete("/manual-labels/{manual_label_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_manual_label(manual_label_id: int, project: AnnotatableProject, session: SessionDep,
+def delete_manual_label(manual_label_id: Int32, project: AnnotatableProject, session: SessionDep,
                         user: CurrentUser) -> Response:
     manual_label = manual_labels.get_manual_label(session=session, project=project,
                                                   manual_label_id=manual_label_id)
@@ -130,7 +131,7 @@ def _annotator(session, project, user, name: str | None, is_gold: bool):
 
 @router.post("/records/{record_id}/reviews", response_model=ReviewPublic,
              status_code=status.HTTP_201_CREATED)
-def mark_reviewed(record_id: int, body: ReviewCreate, project: AnnotatableProject,
+def mark_reviewed(record_id: Int32, body: ReviewCreate, project: AnnotatableProject,
                   session: SessionDep, user: CurrentUser, queue: QueueDep, request: Request,
                   idempotency_key: IdempotencyKey = None):
     """Mark a multi-label or extraction record as done by the annotator, with or without
@@ -154,7 +155,7 @@ def mark_reviewed(record_id: int, body: ReviewCreate, project: AnnotatableProjec
 
 @router.delete("/records/{record_id}/reviews/{task_id}",
                status_code=status.HTTP_204_NO_CONTENT)
-def unmark_reviewed(record_id: int, task_id: int, project: AnnotatableProject,
+def unmark_reviewed(record_id: Int32, task_id: Int32, project: AnnotatableProject,
                     session: SessionDep, user: CurrentUser, annotator: str | None = None,
                     is_gold: bool = False) -> Response:
     """Take back a review (the caller's, or the named annotator's for owners)."""

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Query, Response, status
 
-from api.deps import CurrentUser, OwnedProject, SessionDep, ViewableProject
+from api.deps import CurrentUser, OwnedProject, SessionDep, SettingsDep, ViewableProject
+from api.schemas import Int32
 from api.schemas.projects import (
     AttributeCreate,
     AttributePublic,
@@ -25,7 +28,7 @@ def create_project(body: ProjectCreate, session: SessionDep, user: CurrentUser):
 
 
 @router.get("", response_model=ProjectsPublic)
-def list_projects(session: SessionDep, user: CurrentUser, offset: int = Query(0, ge=0),
+def list_projects(session: SessionDep, user: CurrentUser, offset: Annotated[Int32, Query(ge=0)] = 0,
                   limit: int = Query(100, ge=1, le=1000)) -> ProjectsPublic:
     rows, count = projects.list_projects(session=session, user=user, offset=offset, limit=limit)
     return ProjectsPublic(data=[ProjectPublic.model_validate(p) for p in rows], count=count)
@@ -74,6 +77,8 @@ def list_attributes(project: ViewableProject):
 
 @router.post("/{project_id}/attributes", response_model=AttributePublic,
              status_code=status.HTTP_201_CREATED)
-def create_attribute(body: AttributeCreate, project: OwnedProject, session: SessionDep):
+def create_attribute(body: AttributeCreate, project: OwnedProject, session: SessionDep,
+                     settings: SettingsDep):
     return projects.create_attribute(session=session, project=project, name=body.name,
-                                     data_type=body.data_type)
+                                     data_type=body.data_type,
+                                     max_attributes=settings.max_attributes)

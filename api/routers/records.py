@@ -3,12 +3,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from typing import Annotated, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile, status
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import StreamingResponse
 
 from api.deps import OwnedProject, QueueDep, SessionDep, SettingsDep, ViewableProject
+from api.schemas import Int32
 from api.schemas.projects import ColumnPreview, ImportPreviewPublic, ImportPublic
 from api.schemas.records import (
     ManualLabelPublic,
@@ -38,8 +40,14 @@ MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson"
 
 
 def attachment(filename: str) -> str:
-    """A Content-Disposition value that offers ``filename`` (quotes removed) for download."""
-    return f'attachment; filename="{filename.replace(chr(34), "")}"'
+    r"""A Content-Disposition value that offers ``filename`` for download (RFC 6266): the
+    exact name in UTF-8, and a printable ASCII fallback ("_" for anything else and quotes).
+
+    >>> attachment('Caf\u00e9 "5".csv')
+    'attachment; filename="Caf_ _5_.csv"; filename*=UTF-8\'\'Caf%C3%A9%20%225%22.csv'
+    """
+    fallback = "".join(c if " " <= c <= "~" and c not in '"\\' else "_" for c in filename)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def record_public(record: Record) -> RecordPublic:
@@ -67,9 +75,9 @@ def reference_public(reference: object) -> object:
 @router.get("/records", response_model=RecordsPublic)
 def read_records(
     project: ViewableProject, session: SessionDep,
-    offset: int = Query(0, ge=0), limit: int = Query(50, ge=1, le=1000),
+    offset: Annotated[Int32, Query(ge=0)] = 0, limit: int = Query(50, ge=1, le=1000),
     sort: str = Query("id", description="id, external_id or an attribute; '-' for descending"),
-    task_id: int | None = None,
+    task_id: Int32 | None = None,
     labelled: bool | None = Query(None, description="Has (or has no) manual label in task_id"),
     label: str | None = Query(None, description="Has a manual label of this name in task_id"),
     search: str | None = Query(None, description="Text contained (case-insensitive)"),
@@ -88,7 +96,7 @@ def read_records(
 
 
 @router.get("/records/{record_id}", response_model=RecordDetail)
-def read_record(record_id: int, project: ViewableProject, session: SessionDep) -> RecordDetail:
+def read_record(record_id: Int32, project: ViewableProject, session: SessionDep) -> RecordDetail:
     record = get_record(session=session, project=project, record_id=record_id)
     detail = record_detail(session=session, project=project, record=record)
     tokens = []
@@ -157,7 +165,8 @@ def import_records(
     result = importing.import_records(
         session=session, project=project, open_stream=open_stream,
         fmt=_import_format(file, format), id_column=id_column or None,
-        types=_parse_types(types), batch_size=settings.import_batch_size)
+        types=_parse_types(types), batch_size=settings.import_batch_size,
+        max_attributes=settings.max_attributes)
     _embed_new_records(project, session, queue)
     return ImportPublic(records=result.records, attributes=result.attributes)
 

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Query
 
 from api.deps import OwnedProject, SessionDep, ViewableProject
+from api.schemas import Int32
 from api.schemas.runs import RunDetail, RunPublic, RunsPublic
 from store import runs
 from store.models import RunStatus
@@ -12,7 +15,7 @@ router = APIRouter(prefix="/projects/{project_id}/runs", tags=["runs"])
 
 @router.get("", response_model=RunsPublic)
 def list_runs(project: ViewableProject, session: SessionDep, kind: str | None = None,
-              status: RunStatus | None = None, offset: int = Query(0, ge=0),
+              status: RunStatus | None = None, offset: Annotated[Int32, Query(ge=0)] = 0,
               limit: int = Query(50, ge=1, le=500)) -> RunsPublic:
     rows, count = runs.list_runs(session=session, project=project, kind=kind, status=status,
                                  offset=offset, limit=limit)
@@ -20,11 +23,11 @@ def list_runs(project: ViewableProject, session: SessionDep, kind: str | None = 
 
 
 @router.get("/{run_id}", response_model=RunDetail)
-def read_run(run_id: int, project: ViewableProject, session: SessionDep):
+def read_run(run_id: Int32, project: ViewableProject, session: SessionDep):
     return runs.get_run(session=session, project=project, run_id=run_id)
 
 
 @router.post("/{run_id}/cancel", response_model=RunPublic)
-def cancel_run(run_id: int, project: OwnedProject, session: SessionDep):
+def cancel_run(run_id: Int32, project: OwnedProject, session: SessionDep):
     return runs.cancel_run(session=session,
                            run=runs.get_run(session=session, project=project, run_id=run_id))

@@ -3,6 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import OwnedProject, SessionDep, ViewableProject
+from api.schemas import Int32
 from api.schemas.stats import HeuristicStatsPublic, LabelStats, TaskStatsPublic
 from store import stats
 from store.tasks import get_task
@@ -18,7 +19,7 @@ def _report_public(task_id: int, reports: list[stats.HeuristicReport]) -> TaskSt
 
 
 @router.get("", response_model=TaskStatsPublic)
-def read_stats(task_id: int, project: ViewableProject, session: SessionDep) -> TaskStatsPublic:
+def read_stats(task_id: Int32, project: ViewableProject, session: SessionDep) -> TaskStatsPublic:
     """TP, FP, FN, precision (with a Wilson interval), recall, F1 per heuristic and label
     against the reference labels; coverage, hits, overlaps and conflicts over all records."""
     task = get_task(session=session, project=project, task_id=task_id)
@@ -26,7 +27,7 @@ def read_stats(task_id: int, project: ViewableProject, session: SessionDep) -> T
 
 
 @router.post("/recompute", response_model=TaskStatsPublic)
-def recompute_stats(task_id: int, project: OwnedProject, session: SessionDep) -> TaskStatsPublic:
+def recompute_stats(task_id: Int32, project: OwnedProject, session: SessionDep) -> TaskStatsPublic:
     """Recompute from scratch (the incremental state must give the same numbers)."""
     task = get_task(session=session, project=project, task_id=task_id)
     stats.recompute(session=session, task=task)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from api.deps import OwnedProject, SessionDep, ViewableProject
+from api.schemas import Int32
 from api.schemas.tasks import (
     LabelCreate,
     LabelPublic,
@@ -40,12 +41,12 @@ def create_task(body: TaskCreate, project: OwnedProject, session: SessionDep) ->
 
 
 @router.get("/{task_id}", response_model=TaskPublic)
-def read_task(task_id: int, project: ViewableProject, session: SessionDep) -> TaskPublic:
+def read_task(task_id: Int32, project: ViewableProject, session: SessionDep) -> TaskPublic:
     return task_public(tasks.get_task(session=session, project=project, task_id=task_id))
 
 
 @router.patch("/{task_id}", response_model=TaskPublic)
-def update_task(task_id: int, body: TaskUpdate, project: OwnedProject,
+def update_task(task_id: Int32, body: TaskUpdate, project: OwnedProject,
                 session: SessionDep) -> TaskPublic:
     task = tasks.get_task(session=session, project=project, task_id=task_id)
     if body.name is not None:
@@ -54,7 +55,7 @@ def update_task(task_id: int, body: TaskUpdate, project: OwnedProject,
 
 
 @router.delete("/{task_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_task(task_id: int, project: OwnedProject, session: SessionDep) -> Response:
+def delete_task(task_id: Int32, project: OwnedProject, session: SessionDep) -> Response:
     tasks.delete_task(session=session,
                       task=tasks.get_task(session=session, project=project, task_id=task_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -62,14 +63,14 @@ def delete_task(task_id: int, project: OwnedProject, session: SessionDep) -> Res
 
 @router.post("/{task_id}/labels", response_model=LabelPublic,
              status_code=status.HTTP_201_CREATED)
-def create_label(task_id: int, body: LabelCreate, project: OwnedProject, session: SessionDep):
+def create_label(task_id: Int32, body: LabelCreate, project: OwnedProject, session: SessionDep):
     task = tasks.get_task(session=session, project=project, task_id=task_id)
     return tasks.create_label(session=session, task=task, name=body.name, color=body.color,
                               hotkey=body.hotkey)
 
 
 @router.patch("/{task_id}/labels/{label_id}", response_model=LabelPublic)
-def update_label(task_id: int, label_id: int, body: LabelUpdate, project: OwnedProject,
+def update_label(task_id: Int32, label_id: Int32, body: LabelUpdate, project: OwnedProject,
                  session: SessionDep):
     task = tasks.get_task(session=session, project=project, task_id=task_id)
     label = tasks.get_label(task=task, label_id=label_id)
@@ -78,7 +79,7 @@ def update_label(task_id: int, label_id: int, body: LabelUpdate, project: OwnedP
 
 
 @router.delete("/{task_id}/labels/{label_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_label(task_id: int, label_id: int, project: OwnedProject,
+def delete_label(task_id: Int32, label_id: Int32, project: OwnedProject,
                  session: SessionDep) -> Response:
     task = tasks.get_task(session=session, project=project, task_id=task_id)
     tasks.delete_label(session=session, task=task,

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import OwnedProject, QueueDep, SessionDep, ViewableProject
 from api.routers.records import MEDIA_TYPES, attachment
+from api.schemas import Int32
 from api.schemas.runs import RunPublic
 from heuristics.errors import InvalidInputError, NotFoundError
 from store import heuristics, weak_exporting
@@ -28,7 +29,7 @@ class WeakSupervisionCreate(BaseModel):
         "auto", description="auto: best agreement with the reference labels when at least "
                             "30 records have one, else the label model; its reported "
                             "accuracy is cross-fitted over the reference labels")
-    heuristic_ids: list[int] | None = Field(
+    heuristic_ids: list[Int32] | None = Field(
         None, max_length=LABELS_MAX,
         description="Default: every heuristic; the run's metrics list those it used")
     min_confidence: float = Field(0.0, ge=0, le=1)
@@ -41,7 +42,7 @@ class WeakSupervisionCreate(BaseModel):
 
 
 @router.post("", response_model=RunPublic, status_code=status.HTTP_202_ACCEPTED)
-def run_weak_supervision(task_id: int, body: WeakSupervisionCreate, project: OwnedProject,
+def run_weak_supervision(task_id: Int32, body: WeakSupervisionCreate, project: OwnedProject,
                          session: SessionDep, queue: QueueDep):
     """Merge the current votes of the task's heuristics into one label per record."""
     task = get_task(session=session, project=project, task_id=task_id)
@@ -67,7 +68,7 @@ class WeakSupervisionPublic(RunPublic):
 
 
 @router.get("", response_model=WeakSupervisionPublic)
-def read_weak_supervision(task_id: int, project: ViewableProject, session: SessionDep):
+def read_weak_supervision(task_id: Int32, project: ViewableProject, session: SessionDep):
     """The latest successful run, with coverage, distribution and agreement in metrics, and
     whether it is stale."""
     task, run = _latest(session, project, task_id)
@@ -76,7 +77,7 @@ def read_weak_supervision(task_id: int, project: ViewableProject, session: Sessi
 
 
 @router.get("/label-matrix", response_class=Response)
-def export_label_matrix(task_id: int, project: ViewableProject, session: SessionDep):
+def export_label_matrix(task_id: Int32, project: ViewableProject, session: SessionDep):
     """The current label matrix as .npz: ``L``, ``heuristics``, ``labels``, ``record_ids``;
     per record for classification (Snorkel's), per token for extraction (with ``offsets``
     and ``tokens``)."""
@@ -88,7 +89,7 @@ def export_label_matrix(task_id: int, project: ViewableProject, session: Session
 
 @router.get("/export", response_class=StreamingResponse)
 def export_weak_labels(
-    task_id: int, project: ViewableProject, session: SessionDep, request: Request,
+    task_id: Int32, project: ViewableProject, session: SessionDep, request: Request,
     format: Literal["csv", "jsonl", "parquet", "label-studio", "conll"] = "csv",
 ) -> StreamingResponse:
     """Every record with its weak label (label set, spans), confidence and reference label,

@@ -3,9 +3,17 @@
 from datetime import UTC, datetime
 from typing import Annotated
 
+from annotated_types import Interval
 from pydantic import AfterValidator, Field
 
 from store.limits import DESCRIPTION_MAX, NAME_MAX, SOURCE_MAX
+
+INT32_MAX = 2**31 - 1
+
+Int32 = Annotated[int, Interval(ge=-INT32_MAX - 1, le=INT32_MAX)]
+"""An integer the database stores (an id, a token offset) or uses (an offset): ids are
+INTEGER columns, 32 bits on PostgreSQL, so a larger value in a path, query or body is a 422,
+not an overflow in the database driver."""
 
 
 def as_utc(value: datetime) -> datetime:

@@ -4,14 +4,14 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from api.schemas import Description, Name, Source, UtcDatetime
+from api.schemas import Description, Int32, Name, Source, UtcDatetime
 from api.schemas.runs import RunPublic
 from store.limits import LABELS_MAX
 from store.models import HeuristicKind
 
 
 class HeuristicCreate(BaseModel):
-    task_id: int
+    task_id: Int32
     name: Name
     description: Description = ""
     source: Source
@@ -26,7 +26,7 @@ class HeuristicUpdate(BaseModel):
     min_confidence: float | None = Field(
         default=None, ge=0, le=1, description="Learners: vote threshold, no refit needed; "
                                                "null goes back to the source's")
-    auto_refit_every: int | None = Field(
+    auto_refit_every: Int32 | None = Field(
         default=None, ge=0, description="Learners: refit after this many new manual labels "
                                         "(0 = off)")
 
@@ -61,7 +61,7 @@ class HeuristicsPublic(BaseModel):
 
 class SampleRequest(BaseModel):
     source: Source | None = Field(default=None, description="Unsaved code to try instead")
-    record_ids: list[int] | None = Field(default=None, max_length=LABELS_MAX)
+    record_ids: list[Int32] | None = Field(default=None, max_length=LABELS_MAX)
     n: int | None = Field(default=None, ge=1, le=1000, description="Random records to try")
 
 

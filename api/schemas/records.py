@@ -4,7 +4,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from api.schemas import Name, UtcDatetime
+from api.schemas import Int32, Name, UtcDatetime
 
 
 class RecordPublic(BaseModel):
@@ -20,19 +20,19 @@ class RecordsPublic(BaseModel):
 
 
 class ManualLabelCreate(BaseModel):
-    task_id: int
+    task_id: Int32
     label: Name = Field(description="The label's name.")
     is_gold: bool = False
     annotator: Name | None = Field(
         default=None, description="Label on behalf of this user (project owners only).")
-    token_start: int | None = None
-    token_end: int | None = Field(default=None, description="Exclusive.")
-    char_start: int | None = None
-    char_end: int | None = Field(default=None, description="Exclusive.")
+    token_start: Int32 | None = None
+    token_end: Int32 | None = Field(default=None, description="Exclusive.")
+    char_start: Int32 | None = None
+    char_end: Int32 | None = Field(default=None, description="Exclusive.")
 
 
 class ReviewCreate(BaseModel):
-    task_id: int
+    task_id: Int32
     is_gold: bool = False
     annotator: Name | None = Field(
         default=None, description="Review on behalf of this user (project owners only).")
@@ -49,10 +49,10 @@ class ReviewPublic(BaseModel):
 class ManualLabelUpdate(BaseModel):
     label: Name | None = None
     is_gold: bool | None = None
-    token_start: int | None = None
-    token_end: int | None = None
-    char_start: int | None = None
-    char_end: int | None = None
+    token_start: Int32 | None = None
+    token_end: Int32 | None = None
+    char_start: Int32 | None = None
+    char_end: Int32 | None = None
 
 
 class ManualLabelPublic(BaseModel):

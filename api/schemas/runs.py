@@ -4,7 +4,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from api.schemas import Name, UtcDatetime
+from api.schemas import Int32, Name, UtcDatetime
 from api.schemas.records import RecordPublic
 from store.limits import QUERY_TEXT_MAX, capped
 from store.models import EmbeddingLevel, RunStatus
@@ -81,7 +81,7 @@ class EmbeddingCreated(BaseModel):
 
 
 class SimilarQuery(BaseModel):
-    embedding_id: int
+    embedding_id: Int32
     text: str = Field(min_length=1, max_length=QUERY_TEXT_MAX)
     k: int = Field(default=10, ge=1, le=1000)
 

@@ -14,6 +14,7 @@ import itertools
 import json
 import os
 import re
+import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +42,11 @@ SNIFF_BYTES = 64 * 1024
 CSV_DELIMITERS = (",", ";", "\t", "|")
 PARQUET_BATCH_ROWS = 10_000
 FORMATS = ("csv", "jsonl", "parquet")
+MAX_JSON_DEPTH = 100
+"""Lists and objects in a JSON Lines value may nest this deep."""
+MAX_FIELD_CHARS = 131_072
+"""The longest CSV field (the csv module's default limit), in characters."""
+MAX_HEADER_CHARS = 1024 * 1024
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 _TAG = re.compile(r"O|[BI]-\S+")
@@ -51,9 +57,19 @@ _TAG = re.compile(r"O|[BI]-\S+")
 
 @dataclass
 class _Position:
-    """The 1-based data row being read, for decoding errors; None while in the header."""
+    """The 1-based data row being read, for decoding errors; None while in the header.
+    ``max_line`` bounds the characters of one line, if set."""
 
     row: int | None = None
+    max_line: int | None = None
+
+
+class _LineTooLong(Exception):
+    """A line grew past ``_Position.max_line``; ``text`` is what was read of it."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(f"a line longer than {len(text)} characters")
+        self.text = text
 
 
 def _encoding_error(error: UnicodeDecodeError, encoding: str, row: int | None) -> InvalidInputError:
@@ -85,10 +101,17 @@ def _split_lines(text: str) -> tuple[list[str], str]:
 def _decode_lines(chunks: Iterable[bytes], encoding: str, position: _Position) -> Iterator[str]:
     """Decode byte chunks strictly and split them into lines ending in \\r, \\n or \\r\\n.
 
-    A leading byte order mark is dropped.
+    A leading byte order mark is dropped. Linear in the length of the longest line: the
+    pieces of a line are joined once, when its end arrives.
+
+    Raises
+    ------
+    _LineTooLong
+        When a line grows past ``position.max_line`` characters.
     """
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-    rest, first = "", True
+    pending: list[str] = []  # the pieces of the current line, none with a line break
+    pending_chars, first = 0, True
     for chunk in itertools.chain(chunks, [None]):
         try:
             text = decoder.decode(b"", final=True) if chunk is None else decoder.decode(chunk)
@@ -96,10 +119,19 @@ def _decode_lines(chunks: Iterable[bytes], encoding: str, position: _Position) -
             raise _encoding_error(error, encoding, position.row) from None
         if first and text:
             text, first = text.removeprefix("\ufeff"), False
-        lines, rest = _split_lines(rest + text)
-        yield from lines
-    if rest:
-        yield rest
+        if not pending and text.endswith("\n") and text.count("\n") == 1 and "\r" not in text:
+            yield text  # the usual case: one whole line
+        elif "\n" in text or "\r" in text or (pending and pending[-1].endswith("\r")):
+            lines, rest = _split_lines("".join(pending) + text)
+            yield from lines
+            pending, pending_chars = ([rest] if rest else []), len(rest)
+        else:
+            pending.append(text)
+            pending_chars += len(text)
+        if position.max_line is not None and pending_chars > position.max_line:
+            raise _LineTooLong("".join(pending))
+    if pending_chars:
+        yield "".join(pending)
 
 
 def _byte_lines(stream: BinaryIO, head: bytes = b"") -> Iterator[bytes]:
@@ -187,20 +219,78 @@ def read_csv(
     if delimiter is None:
         sample = head.decode(encoding, errors="replace").removeprefix("\ufeff")
         delimiter = sniff_delimiter(sample)
-    position = _Position()
+    position = _Position(max_line=MAX_HEADER_CHARS)
+    record_lines: list[str] = []  # the lines of the record being parsed, to name a long field
     lines = _decode_lines(_byte_lines(stream, head), encoding, position)
-    records = (record for record in csv.reader(lines, delimiter=delimiter, strict=True) if record)
+    reader = csv.reader(_recorded(lines, record_lines), delimiter=delimiter, strict=True)
+    columns: list[str] = []
     try:
-        header = next(records, None)
-        if header is None:
-            raise InvalidInputError("file is empty")
-        columns = _check_header(header)
-        position.row = 1
-        for values in records:
+        for values in reader:
+            record_lines.clear()
+            if not values:
+                continue
+            if not columns:
+                columns = _check_header(values)
+                position.row = 1
+                # the widest a data line can be: every field at the limit, quoted, its
+                # quotes doubled
+                position.max_line = len(columns) * (2 * MAX_FIELD_CHARS + 3)
+                continue
             yield _csv_row(columns, values, position.row)
             position.row += 1
+    except _LineTooLong as error:
+        raise _field_too_long(error.text, delimiter, columns, position.row) from None
     except csv.Error as error:
+        if _long_field("".join(record_lines), delimiter) is not None:
+            raise _field_too_long("".join(record_lines), delimiter, columns,
+                                  position.row) from None
         raise InvalidInputError(f"malformed CSV: {error}", row=position.row) from None
+    if not columns:
+        raise InvalidInputError("file is empty")
+
+
+def _recorded(lines: Iterator[str], record_lines: list[str]) -> Iterator[str]:
+    """``lines``, each also appended to ``record_lines``."""
+    for line in lines:
+        record_lines.append(line)
+        yield line
+
+
+def _long_field(text: str, delimiter: str) -> int | None:
+    """The index of the first field of the CSV record ``text`` (perhaps cut short) that is
+    longer than ``MAX_FIELD_CHARS``, or None.
+
+    >>> _long_field('a,"b,' + "x" * MAX_FIELD_CHARS + '",c', ",")
+    1
+    """
+    index, length = 0, 0
+    for number, segment in enumerate(text.split('"')):
+        if number % 2:  # inside quotes
+            length += len(segment)
+        else:
+            first, *others = segment.split(delimiter)
+            length += len(first)
+            for other in others:
+                if length > MAX_FIELD_CHARS:
+                    return index
+                index, length = index + 1, len(other)
+        if length > MAX_FIELD_CHARS:
+            return index
+    return None
+
+
+def _field_too_long(text: str, delimiter: str, columns: list[str],
+                    row: int | None) -> InvalidInputError:
+    index = _long_field(text, delimiter)
+    if row is None:
+        longest = MAX_HEADER_CHARS if index is None else MAX_FIELD_CHARS
+        return InvalidInputError(f"the header has more than {longest:,} characters"
+                                 + ("" if index is None else f" in column {index + 1}"))
+    if index is None:
+        return InvalidInputError(f"the row is longer than {len(text):,} characters", row=row)
+    field = columns[index] if index < len(columns) else None
+    return InvalidInputError(f"a value longer than {MAX_FIELD_CHARS:,} characters", row=row,
+                             field=field)
 
 
 def _csv_row(columns: list[str], values: list[str], row: int) -> dict[str, str | None]:
@@ -228,9 +318,33 @@ def _parse_json_line(line: bytes, number: int) -> dict[str, object] | None:
     except json.JSONDecodeError as error:
         message = f"invalid JSON: {error.msg} (column {error.colno})"
         raise InvalidInputError(message, row=number) from None
+    except RecursionError:
+        raise InvalidInputError(f"nested deeper than {MAX_JSON_DEPTH} levels",
+                                row=number) from None
+    except ValueError:  # a number with more digits than Python reads
+        raise InvalidInputError("invalid JSON: a number with more than "
+                                f"{sys.get_int_max_str_digits()} digits", row=number) from None
     if not isinstance(value, dict):
         raise InvalidInputError(f"expected a JSON object, got {type(value).__name__}", row=number)
+    for name, field_value in value.items():
+        if isinstance(field_value, dict | list) and _nesting_depth(field_value) > MAX_JSON_DEPTH:
+            raise InvalidInputError(f"nested deeper than {MAX_JSON_DEPTH} levels", row=number,
+                                    field=name)
     return value
+
+
+def _nesting_depth(value: object) -> int:
+    """How many lists and objects deep ``value`` goes (0 for a plain value).
+
+    >>> _nesting_depth({"a": [1, [2]], "b": 3})
+    3
+    """
+    depth, level = 0, [value]
+    while containers := [item for item in level if isinstance(item, dict | list)]:
+        depth += 1
+        level = [inner for container in containers
+                 for inner in (container.values() if isinstance(container, dict) else container)]
+    return depth
 
 
 def read_jsonl(stream: BinaryIO) -> Iterator[dict[str, object]]:

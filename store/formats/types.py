@@ -31,9 +31,12 @@ MAX_CATEGORIES = 50
 MAX_CATEGORY_SHARE = 0.5
 MAX_CATEGORY_LENGTH = 40
 MIN_CATEGORY_VALUES = 10
+MAX_INTEGER = 2**63 - 1
+"""Integer attributes hold signed 64-bit integers; a number beyond is text."""
 
 _INT_RE = re.compile(r"[+-]?\d+")
-_FLOAT_RE = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+# One way to match each number (no nested choices), so a long non-number fails in linear time.
+_FLOAT_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _BOOL_WORDS = {"true": True, "false": False}
 _BOOL_INPUTS = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False}
 _NAN_WORDS = {"nan"}
@@ -58,7 +61,7 @@ def _kind(value: object) -> AttributeType:
     if isinstance(value, bool):
         return AttributeType.BOOLEAN
     if isinstance(value, int):
-        return AttributeType.INTEGER
+        return AttributeType.INTEGER if _in_range(value) else AttributeType.TEXT
     if isinstance(value, float | Decimal):
         return AttributeType.FLOAT if math.isfinite(value) else AttributeType.TEXT
     if isinstance(value, str):
@@ -66,9 +69,9 @@ def _kind(value: object) -> AttributeType:
         if text.lower() in _BOOL_WORDS:
             return AttributeType.BOOLEAN
         if _INT_RE.fullmatch(text):
-            return AttributeType.INTEGER
+            return AttributeType.INTEGER if _to_int(text) is not None else AttributeType.TEXT
         if _FLOAT_RE.fullmatch(text):
-            return AttributeType.FLOAT
+            return AttributeType.FLOAT if _to_float(text) is not None else AttributeType.TEXT
     return AttributeType.TEXT
 
 
@@ -171,7 +174,16 @@ def _fail(value: object, type_: AttributeType, row: int, field: str) -> InvalidI
     return InvalidInputError(f"expected {type_.value}, got {_show(value)}", row=row, field=field)
 
 
+def _in_range(number: int) -> bool:
+    return -MAX_INTEGER - 1 <= number <= MAX_INTEGER
+
+
 def _to_int(value: object) -> int | None:
+    number = _integral(value)
+    return number if number is not None and _in_range(number) else None
+
+
+def _integral(value: object) -> int | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
@@ -181,9 +193,9 @@ def _to_int(value: object) -> int | None:
     if isinstance(value, str):
         text = value.strip()
         if _INT_RE.fullmatch(text):
-            return int(text)
+            return int(text) if len(text) <= 20 else None  # a sign and 19 digits at most
         if _FLOAT_RE.fullmatch(text):
-            return _to_int(float(text))
+            return _integral(float(text))
     return None
 
 
