@@ -3,6 +3,7 @@ output folder in place of its predictions is refused at once, never followed or 
 
 from __future__ import annotations
 
+import os
 import threading
 
 import numpy as np
@@ -34,20 +35,42 @@ def read_within(sandbox, folder, seconds: float = 5.0):
     return outcome["value"]
 
 
+@pytest.mark.parametrize("plant", ["(os.remove(path), os.symlink({secret!r}, path))",
+                                   "os.symlink({secret!r}, path)",
+                                   "(os.remove(path), os.mkfifo(path, 0o666))"],
+                         ids=["replace by a link", "link over it", "replace by a pipe"])
+def test_a_learner_cannot_plant_a_link_or_a_pipe(tmp_path, plant):
+    secret = tmp_path / "secret.npy"
+    np.save(secret, np.full((40, 2), 0.125))
+    with pytest.raises(SandboxError, match="Read-only file system|Device or resource busy|"
+                                           "File exists|Permission denied"):
+        learn(tmp_path, PLANT.format(plant=plant.format(secret=str(secret))))
+
+
+def _honest_run(tmp_path):
+    """A learner run that went well, and a folder of the worker's where a link or a pipe
+    stands in place of the predictions (as if planted)."""
+    sandbox, _ = learn(tmp_path, "pass")
+    planted = tmp_path / "planted"
+    planted.mkdir()
+    return sandbox, planted
+
+
 def test_a_link_to_a_host_file_is_not_followed(tmp_path):
     secret = tmp_path / "secret.npy"
     np.save(secret, np.full((40, 2), 0.125))
     secret.chmod(0o600)
-    sandbox, outputs = learn(tmp_path, PLANT.format(plant=f"os.symlink({str(secret)!r}, path)"))
-    assert (outputs / "probabilities.npy").is_symlink()
+    sandbox, planted = _honest_run(tmp_path)
+    (planted / "probabilities.npy").symlink_to(secret)
     with pytest.raises(SandboxError, match="probabilities.npy is not a regular file"):
-        read_within(sandbox, outputs)
+        read_within(sandbox, planted)
 
 
 def test_a_pipe_in_place_of_the_output_does_not_block(tmp_path):
-    sandbox, outputs = learn(tmp_path, PLANT.format(plant="os.mkfifo(path, 0o666)"))
+    sandbox, planted = _honest_run(tmp_path)
+    os.mkfifo(planted / "probabilities.npy")
     with pytest.raises(SandboxError, match="probabilities.npy is not a regular file"):
-        read_within(sandbox, outputs)
+        read_within(sandbox, planted)
 
 
 @pytest.mark.parametrize(("plant", "message"), [
