@@ -13,15 +13,17 @@ Every strategy starts from the same 20 random seed labels per seed, asks in batc
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+from sklearn.linear_model import LogisticRegression
 
 from bench.common import DATASETS
-from heuristics.active import BreakingTies, DiverseBatch, QueryStrategy, simulate
+from heuristics.active import BreakingTies, ColdStart, DiverseBatch, QueryStrategy, simulate
 
 TREC = DATASETS / "trec"
 CACHE = Path(tempfile.gettempdir()) / "heurist-al-bench"
@@ -55,9 +57,12 @@ def embedded(texts: list[str]) -> np.ndarray:
 def strategies() -> dict[str, QueryStrategy]:
     return {
         "margin": BreakingTies(),
-        "margin + k-means batch": DiverseBatch(BreakingTies(), method="kmeans"),
-        "margin + k-means, balanced": DiverseBatch(BreakingTies(), balance_classes=True),
-        "margin + core-set batch": DiverseBatch(BreakingTies(), method="coreset"),
+        "margin + k-means of 2n": DiverseBatch(BreakingTies(), candidates_per_pick=2),
+        "margin + k-means of 5n": DiverseBatch(BreakingTies(), candidates_per_pick=5),
+        "margin + k-means of 3n, balanced": DiverseBatch(
+            BreakingTies(), candidates_per_pick=3, balance_classes=True
+        ),
+        "margin + core-set of 5n": DiverseBatch(BreakingTies(), method="coreset"),
     }
 
 
@@ -65,6 +70,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--budget", type=int, default=260)
+    parser.add_argument("--c", type=float, default=1.0, help="inverse regularisation")
+    parser.add_argument("--cold-start", action="store_true", help="seed set by ColdStart")
+    parser.add_argument("--only", nargs="*", help="strategies to run (default: all)")
     parser.add_argument("--data", type=Path, default=TREC, help="folder of the TREC files")
     args = parser.parse_args()
     train_texts, train_labels = read_trec(args.data / "train_5500.label")
@@ -77,7 +85,9 @@ def main() -> None:
     test = np.arange(len(train_texts), len(labels))
     curves: dict[str, list[np.ndarray]] = {"random": []}
     used = None
-    for name, strategy in strategies().items():
+    learner = functools.partial(LogisticRegression, C=args.c, max_iter=1000)
+    chosen = {k: v for k, v in strategies().items() if not args.only or k in args.only}
+    for name, strategy in chosen.items():
         curves[name] = []
         start = time.perf_counter()
         for seed in range(args.seeds):
@@ -90,13 +100,18 @@ def main() -> None:
                 budget=args.budget,
                 test_indices=test,
                 random_state=seed,
+                learner_factory=learner,
+                seed_strategy=ColdStart() if args.cold_start else None,
             )
             curves[name].append(result.strategy.accuracy)
-            if name == "margin":
+            if len(curves["random"]) < args.seeds:
                 curves["random"].append(result.random.accuracy)
             used = result.strategy.labels_used
         print(f"{name}: {time.perf_counter() - start:.1f} s for {args.seeds} seeds")
-    print(f"\nTREC-6 test accuracy, mean of {args.seeds} seeds (logistic regression on MiniLM)")
+    print(
+        f"\nTREC-6 test accuracy, mean of {args.seeds} seeds"
+        f" (logistic regression, C={args.c}, on MiniLM)"
+    )
     print("| labels | " + " | ".join(curves) + " |")
     print("|---:|" + "---:|" * len(curves))
     for step, n_labels in enumerate(used):

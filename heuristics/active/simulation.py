@@ -109,6 +109,7 @@ def simulate(
     budget: int = 260,
     test_size: float = 0.2,
     test_indices: np.ndarray | None = None,
+    seed_strategy: QueryStrategy | None = None,
     random_state: int = 0,
 ) -> Simulation:
     """Run a strategy and random sampling from the same random seed set; score both.
@@ -129,6 +130,8 @@ def simulate(
         Share of records held out (stratified) when ``test_indices`` is not given.
     test_indices : np.ndarray, optional
         Records held out for scoring; never offered for labelling.
+    seed_strategy : QueryStrategy, optional
+        Chooses the seed set without a model (e.g. :class:`ColdStart`); random when omitted.
     random_state : int
         Seed of the split, the seed set and any random choice of the strategies.
 
@@ -150,7 +153,10 @@ def simulate(
         test = np.asarray(test_indices, dtype=int)
         pool = np.setdiff1d(records, test)
     rng = np.random.default_rng(random_state)
-    seed = rng.choice(pool, size=seed_size, replace=False)
+    seeder = seed_strategy or RandomSampling()
+    seed = seeder.query(
+        None, n=seed_size, indices_unlabeled=pool, embeddings=embeddings, random_state=rng
+    ).indices
     factory = learner_factory or _default_learner
     curves = [
         _curve(

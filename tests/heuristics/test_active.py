@@ -254,3 +254,19 @@ def test_margin_beats_random_on_a_separable_problem() -> None:
     assert result.strategy.accuracy[0] == result.random.accuracy[0]  # same seed set
     assert result.strategy.accuracy[-1] > result.random.accuracy[-1]
     assert result.strategy.macro_f1[-1] > result.random.macro_f1[-1]
+
+
+def test_cold_start_seed_set_sees_every_class() -> None:
+    features, labels = make_blobs(n_samples=400, centers=4, cluster_std=0.5, random_state=3)
+    result = simulate(
+        features,
+        labels,
+        strategy=BreakingTies(),
+        seed_strategy=ColdStart(),
+        seed_size=4,
+        batch_size=4,
+        budget=4,
+        random_state=0,
+    )
+    assert result.strategy.labels_used.tolist() == [4]
+    assert result.strategy.accuracy[0] > 0.95 and result.random.accuracy[0] > 0.95
