@@ -59,6 +59,7 @@ def strategies() -> dict[str, QueryStrategy]:
         "margin": BreakingTies(),
         "margin + k-means of 2n": DiverseBatch(BreakingTies(), candidates_per_pick=2),
         "margin + k-means of 5n": DiverseBatch(BreakingTies(), candidates_per_pick=5),
+        "margin + k-means of 5n, balanced": DiverseBatch(BreakingTies(), balance_classes=True),
         "margin + k-means of 3n, balanced": DiverseBatch(
             BreakingTies(), candidates_per_pick=3, balance_classes=True
         ),
