@@ -1,0 +1,50 @@
+"""Active learning: which records to label next, and when to stop.
+
+Strategies take a model's class probabilities (and, for diversity, the records' embeddings)
+and return the chosen records with a score and a readable reason each::
+
+    from heuristics.active import BreakingTies, DiverseBatch
+
+    batch = DiverseBatch(BreakingTies()).query(
+        probabilities, n=20, indices_unlabeled=pool, embeddings=embeddings
+    )
+"""
+
+from heuristics.active.annotators import Consensus, activelab_scores, consensus, rank_for_labelling
+from heuristics.active.base import ConfidenceBasedQueryStrategy, QueryResult, QueryStrategy
+from heuristics.active.cold_start import ColdStart
+from heuristics.active.diversity import DiverseBatch, core_set, one_per_cluster
+from heuristics.active.sequence import SequenceLeastConfidence, predicted_spans
+from heuristics.active.simulation import LearningCurve, Simulation, simulate
+from heuristics.active.stopping import KappaAverage, OverallUncertainty
+from heuristics.active.strategies import (
+    BreakingTies,
+    LeastConfidence,
+    PredictionEntropy,
+    RandomSampling,
+)
+
+__all__ = [
+    "BreakingTies",
+    "ColdStart",
+    "ConfidenceBasedQueryStrategy",
+    "Consensus",
+    "DiverseBatch",
+    "KappaAverage",
+    "LeastConfidence",
+    "LearningCurve",
+    "OverallUncertainty",
+    "PredictionEntropy",
+    "QueryResult",
+    "QueryStrategy",
+    "RandomSampling",
+    "SequenceLeastConfidence",
+    "Simulation",
+    "activelab_scores",
+    "consensus",
+    "core_set",
+    "one_per_cluster",
+    "predicted_spans",
+    "rank_for_labelling",
+    "simulate",
+]

@@ -1,0 +1,59 @@
+"""Cold start: the first records to label, before any model exists.
+
+Examples
+--------
+>>> embeddings = np.array([[0.0, 0.0], [0.1, 0.0], [0.0, 0.1], [5.0, 5.0], [5.1, 5.0]])
+>>> result = ColdStart().query(None, n=2, embeddings=embeddings, random_state=0)
+>>> sorted(result.indices.tolist()), result.reasons[0]
+([0, 3], 'nearest to the centre of a group of 3 records')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from sklearn.cluster import KMeans
+
+from heuristics.active.base import QueryResult, QueryStrategy, check_pool
+from heuristics.errors import InvalidInputError
+
+__all__ = ["ColdStart"]
+
+
+class ColdStart(QueryStrategy):
+    """Diverse, representative records: k-means over the embeddings, the record nearest each centre.
+
+    Needs no probabilities. The score of a pick is the share of the pool in its cluster, so the
+    most typical records come first.
+    """
+
+    def query(
+        self,
+        probabilities: np.ndarray | None,
+        *,
+        n: int,
+        indices_unlabeled: Sequence[int] | np.ndarray | None = None,
+        indices_labeled: Sequence[int] | np.ndarray | None = None,
+        label_names: Sequence[str] | None = None,
+        embeddings: np.ndarray | None = None,
+        random_state: int | np.random.Generator | None = None,
+    ) -> QueryResult:
+        if embeddings is None:
+            raise InvalidInputError("cold start needs the records' embeddings", field="embeddings")
+        pool = check_pool(n, len(embeddings), indices_unlabeled)
+        vectors = embeddings[pool]
+        seed = random_state if isinstance(random_state, int) else 0
+        kmeans = KMeans(n_clusters=n, n_init=3, random_state=seed).fit(vectors)
+        distances = kmeans.transform(vectors)
+        sizes = np.bincount(kmeans.labels_, minlength=n)
+        chosen: list[int] = []
+        for c in np.argsort(-sizes, kind="stable"):
+            order = np.argsort(distances[:, c], kind="stable")
+            chosen.append(int(next(i for i in order if i not in chosen)))
+        order = np.argsort(-sizes, kind="stable")
+        return QueryResult(
+            indices=pool[np.array(chosen, dtype=int)],
+            scores=sizes[order] / len(pool),
+            reasons=[f"nearest to the centre of a group of {sizes[c]} records" for c in order],
+        )
