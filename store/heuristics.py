@@ -388,7 +388,7 @@ def sandbox_records(*, session: Session, task: LabelingTask,
             Record.id.in_(record_ids), Record.project_id == task.project_id))}
     missing = [rid for rid in record_ids if rid not in records]
     if missing:
-        raise NotFoundError(f"records {missing[:10]} do not exist in this project",
+        raise NotFoundError(f"record {missing[0]} does not exist in this project",
                             field="record_ids")
     attributes = {a.id: a.name for a in task.project.attributes}
     tokens: dict[int, dict[str, list[list[int]]]] = {rid: {} for rid in record_ids}
