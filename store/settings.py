@@ -32,7 +32,9 @@ class Settings(BaseSettings):
     datasets_dir: Path = Path("../shared/datasets")
     import_batch_size: int = 5_000
     chunk_size: int = 500
-    run_stale_after_s: float = 60.0
+    run_stale_after_s: float = Field(10.0, description=(
+        "A run or chunk whose heartbeat is older than this lost its worker and is handed to "
+        "another one; heartbeats come every third of it, recovery sweeps every quarter."))
     worker_concurrency: int = 1
     worker_threads: int | None = None
     embedded_worker: bool = True
@@ -49,6 +51,9 @@ class Settings(BaseSettings):
     openblas_coretype: str | None = Field(default=None, validation_alias="OPENBLAS_CORETYPE")
     openblas_l2_size: str | None = Field(default=None, validation_alias="OPENBLAS_L2_SIZE")
     max_upload_bytes: int = 2 * 1024**3
+    log_format: Literal["text", "json"] = Field("text", description=(
+        "Worker logs as text lines or as one JSON object a line, with the run id and chunk "
+        "of the task that wrote them."))
 
     def resolved_database_url(self) -> str:
         """The configured URL, or the embedded default: SQLite under ``data_dir``."""
