@@ -12,6 +12,7 @@ import time
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -242,33 +243,20 @@ def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}{where}"
 
 
-def recover() -> int:
+def recover(*, judge_heartbeats: bool = True) -> int:
     """Re-enqueue work whose worker vanished or whose message went missing, ahead of new
     work; fail chunks that used every attempt. Safe to run on every worker at once: a
     duplicate message finds its run or chunk taken and does nothing.
 
+    ``judge_heartbeats=False`` leaves work with old heartbeats alone (right after the
+    database came back, live workers have not beaten yet) and only re-sends lost messages.
     Returns how many runs or chunks it re-enqueued or failed.
     """
     resend = _Resender()
     with new_session() as session:
         before = stale_before()
-        for run_id in runs.stale_unprepared_runs(session=session, stale_before=before):
-            resend.run(run_id)
-        for chunk in runs.stale_chunks(session=session, stale_before=before):
-            if chunk.attempts >= runs.MAX_ATTEMPTS:
-                run = session.get(Run, chunk.run_id)
-                runs.finish_chunk(session=session, chunk=chunk, status=RunStatus.FAILED,
-                                  error="worker lost")
-                _fail(session, job_for(run.kind), run,
-                      f"chunk {chunk.position}: its worker was lost {chunk.attempts} times")
-                resend.acted += 1
-            elif resend.chunk(chunk.run_id, chunk.position):
-                log.warning("re-enqueueing chunk %s of run %s: worker %s is gone",
-                            chunk.position, chunk.run_id, chunk.worker)
-        for run_id, position in runs.unfinished_runs(session=session, stale_before=before):
-            resend.chunk(run_id, position)   # the message that finds it done finalises it
-        for chunk in runs.idle_queued_chunks(session=session, stale_before=before):
-            resend.chunk(chunk.run_id, chunk.position)
+        if judge_heartbeats:
+            _recover_stale(session, resend, before)
         if queue.waiting() == 0:
             # Nothing waits in the broker, yet the database says work is queued: its
             # messages were lost (a broker restart, a worker killed between taking a
@@ -278,6 +266,27 @@ def recover() -> int:
             for chunk in runs.waiting_chunks(session=session):
                 resend.chunk(chunk.run_id, chunk.position)
     return resend.acted
+
+
+def _recover_stale(session: Session, resend: _Resender, before: datetime) -> None:
+    """Work whose heartbeat is older than ``before``: its worker is gone."""
+    for run_id in runs.stale_unprepared_runs(session=session, stale_before=before):
+        resend.run(run_id)
+    for chunk in runs.stale_chunks(session=session, stale_before=before):
+        if chunk.attempts >= runs.MAX_ATTEMPTS:
+            run = session.get(Run, chunk.run_id)
+            runs.finish_chunk(session=session, chunk=chunk, status=RunStatus.FAILED,
+                              error="worker lost")
+            _fail(session, job_for(run.kind), run,
+                  f"chunk {chunk.position}: its worker was lost {chunk.attempts} times")
+            resend.acted += 1
+        elif resend.chunk(chunk.run_id, chunk.position):
+            log.warning("re-enqueueing chunk %s of run %s: worker %s is gone",
+                        chunk.position, chunk.run_id, chunk.worker)
+    for run_id, position in runs.unfinished_runs(session=session, stale_before=before):
+        resend.chunk(run_id, position)   # the message that finds it done finalises it
+    for chunk in runs.idle_queued_chunks(session=session, stale_before=before):
+        resend.chunk(chunk.run_id, chunk.position)
 
 
 _resent: dict[tuple[int, int | None], float] = {}

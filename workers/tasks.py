@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from celery.signals import (
     after_setup_logger,
@@ -64,11 +65,20 @@ def _limit_threads(**_kwargs) -> None:
 
 def sweep_forever(stop: threading.Event) -> None:
     """Look for lost work now and every :func:`workers.context.sweep_interval_s` until
-    ``stop`` is set; a failed sweep (the database is away) is logged and tried again."""
+    ``stop`` is set; a failed sweep (the database is away) is logged and tried again.
+
+    Heartbeats are judged only once the database has answered for a staleness period:
+    right after an outage (or this worker's start) the live workers have not beaten yet.
+    """
+    answering_since: float | None = None
     while True:
+        now = time.monotonic()
         try:
-            execution.recover()
+            execution.recover(judge_heartbeats=answering_since is not None and
+                              now - answering_since >= settings().run_stale_after_s)
+            answering_since = answering_since or now
         except Exception as error:  # noqa: BLE001 - the sweeper must keep running
+            answering_since = None
             log.warning("recovery sweep failed, tried again in %.1f s: %s",
                         sweep_interval_s(), getattr(error, "orig", None) or error)
         if stop.wait(sweep_interval_s()):

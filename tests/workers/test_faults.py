@@ -153,8 +153,10 @@ def test_a_killed_workers_chunk_is_taken_over_within_20_s(cluster: Stack):
     cluster.worker_env["HEURIST_RUN_STALE_AFTER_S"] = None
     n = 1_000
     a, _ = cluster.start_worker("a"), cluster.start_worker("b")
-    project, run_id = start_run(cluster, n)
+    cluster.wait_ready("a")
+    cluster.wait_ready("b")
     names = pool_names(a)
+    project, run_id = start_run(cluster, n)
     deadline = time.monotonic() + 90
     while not (held := [c for c in chunks(cluster, run_id)
                         if c.status.value == "running" and c.worker in names]):
