@@ -9,7 +9,7 @@ run. A chunk whose heartbeat went stale (its worker vanished) can be claimed aga
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import and_, case, exists, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -146,21 +146,32 @@ def claim_chunk(*, session: Session, run_id: int, position: int, worker: str,
                           .execution_options(populate_existing=True))
 
 
-def holds_chunk(*, session: Session, chunk: RunChunk) -> bool:
-    """Whether this attempt (``chunk.worker``, ``chunk.attempts``) still holds the chunk; the
-    chunk's row stays locked until the transaction ends, so no other worker takes it over
-    before the session's writes are committed (no commit)."""
+class Claim(NamedTuple):
+    """One attempt at a chunk: the worker that claimed it and the attempt's number, as
+    :func:`claim_chunk` left them (a rollback reloads the chunk's row, this stays)."""
+
+    worker: str
+    attempt: int
+
+    @classmethod
+    def of(cls, chunk: RunChunk) -> Claim:
+        return cls(chunk.worker, chunk.attempts)
+
+
+def holds_chunk(*, session: Session, chunk: RunChunk, claim: Claim) -> bool:
+    """Whether ``claim`` still holds the chunk; the chunk's row stays locked until the
+    transaction ends, so no other worker takes it over before the session's writes are
+    committed (no commit)."""
     held = session.execute(select(RunChunk.status, RunChunk.worker, RunChunk.attempts)
                            .where(RunChunk.id == chunk.id).with_for_update()).one_or_none()
-    return held is not None and tuple(held) == (RunStatus.RUNNING, chunk.worker,
-                                                chunk.attempts)
+    return held is not None and tuple(held) == (RunStatus.RUNNING, *claim)
 
 
-def heartbeat(*, session: Session, chunk: RunChunk) -> RunStatus | None:
+def heartbeat(*, session: Session, chunk: RunChunk, claim: Claim) -> RunStatus | None:
     """Mark the chunk (and its run) alive and commit the session's writes; returns the run's
     status, or None (having rolled the writes back) if the chunk was taken over by another
     worker: this attempt must stop without writing anything more."""
-    if not holds_chunk(session=session, chunk=chunk):
+    if not holds_chunk(session=session, chunk=chunk, claim=claim):
         session.rollback()
         return None
     return touch(session=session, run_id=chunk.run_id, chunk_id=chunk.id)
@@ -230,15 +241,15 @@ def release_chunk(*, session: Session, chunk: RunChunk, error: str) -> bool:
     return True
 
 
-def hand_back_chunk(*, session: Session, chunk: RunChunk) -> bool:
-    """Put a chunk this attempt holds back in the queue without counting the attempt (its
+def hand_back_chunk(*, session: Session, chunk: RunChunk, claim: Claim) -> bool:
+    """Put a chunk ``claim`` holds back in the queue without counting the attempt (its
     worker is stopping); rolls back whatever the session held; commits. False if the chunk
     was no longer held."""
     session.rollback()
     handed = session.execute(
         update(RunChunk).where(RunChunk.id == chunk.id, RunChunk.status == RunStatus.RUNNING,
-                               RunChunk.worker == chunk.worker,
-                               RunChunk.attempts == chunk.attempts)
+                               RunChunk.worker == claim.worker,
+                               RunChunk.attempts == claim.attempt)
         .values(status=RunStatus.QUEUED, attempts=RunChunk.attempts - 1))
     session.commit()
     return handed.rowcount == 1

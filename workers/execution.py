@@ -89,6 +89,7 @@ def process_chunk(run_id: int, position: int) -> None:
                 run = session.get(Run, run_id)
                 _finalise(session, job_for(run.kind), run)
             return
+        claim = runs.Claim.of(chunk)
         run = session.get(Run, run_id)
         job = job_for(run.kind)
         try:
@@ -96,12 +97,12 @@ def process_chunk(run_id: int, position: int) -> None:
                 # The chunk's writes end inside the block: its heartbeat never waits for them.
                 try:
                     job.process(session, run, list(chunk.item_ids),
-                                _ChunkHeartbeat(session, chunk, cancelled))
-                    if not runs.holds_chunk(session=session, chunk=chunk):
+                                _ChunkHeartbeat(session, chunk, claim, cancelled))
+                    if not runs.holds_chunk(session=session, chunk=chunk, claim=claim):
                         raise ChunkTakenOver
                     runs.append_log(session=session, run_id=run_id, text=(
                         f"{utcnow():%H:%M:%S} chunk {position}: {chunk.size} items done by "
-                        f"{chunk.worker} (attempt {chunk.attempts})\n"))
+                        f"{claim.worker} (attempt {claim.attempt})\n"))
                     runs.finish_chunk(session=session, chunk=chunk, status=RunStatus.SUCCEEDED)
                 except BaseException:
                     session.rollback()
@@ -110,7 +111,7 @@ def process_chunk(run_id: int, position: int) -> None:
             log.warning("chunk %s of run %s was taken over by another worker", position, run_id)
             return
         except WorkerStopping:
-            if runs.hand_back_chunk(session=session, chunk=chunk):
+            if runs.hand_back_chunk(session=session, chunk=chunk, claim=claim):
                 queue.enqueue_chunk(run_id, position, recovered=True)
                 log.warning("chunk %s of run %s handed back: the worker is stopping",
                             position, run_id)
@@ -170,15 +171,16 @@ def keep_alive(run_id: int, chunk_id: int | None = None) -> Iterator[threading.E
 class _ChunkHeartbeat:
     """The :class:`workers.jobs.Heartbeat` of one chunk."""
 
-    def __init__(self, session: Session, chunk: RunChunk, cancelled: threading.Event) -> None:
-        self.session, self.chunk, self.cancelled = session, chunk, cancelled
+    def __init__(self, session: Session, chunk: RunChunk, claim: runs.Claim,
+                 cancelled: threading.Event) -> None:
+        self.session, self.chunk, self.claim, self.cancelled = session, chunk, claim, cancelled
 
     def __call__(self, progress: float | None = None, stage: str | None = None) -> None:
         self.session.flush()
         if progress is not None or stage:
             runs.report_progress(session=self.session, chunk=self.chunk, share=progress,
                                  stage=stage)
-        status = runs.heartbeat(session=self.session, chunk=self.chunk)
+        status = runs.heartbeat(session=self.session, chunk=self.chunk, claim=self.claim)
         if status is None:
             raise ChunkTakenOver
         if status is RunStatus.CANCELLED:

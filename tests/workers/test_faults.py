@@ -90,6 +90,10 @@ def assert_recovers(stack: Stack, project: int, run_id: int, n: int) -> None:
     assert (rows, records) == (n, n)
 
 
+def full_logs(stack: Stack) -> str:
+    return "".join(path.read_text(errors="replace") for path in stack.log_dir.glob("*.log"))
+
+
 def pool_names(worker: subprocess.Popen) -> set[str]:
     """The names (host:pid) under which the worker's pool processes claim chunks."""
     children = subprocess.run(["pgrep", "-P", str(worker.pid)], capture_output=True,
@@ -110,7 +114,7 @@ def test_database_outage_mid_run(cluster: Stack, database_proxy: TcpProxy):
     assert cluster.get(f"/projects/{project}/runs/{run_id}")["done_items"] < n
     database_proxy.restore()
     assert_recovers(cluster, project, run_id, n)
-    assert "database unavailable" in cluster.logs()
+    assert "database unavailable" in full_logs(cluster)
 
 
 def test_start_message_arrives_during_outage(cluster: Stack, database_proxy: TcpProxy):
@@ -184,25 +188,26 @@ def test_all_workers_killed_then_one_restarted(cluster: Stack):
 
 
 def test_a_stopping_worker_hands_its_chunk_back(cluster: Stack):
-    n = 1_500
+    n = 600
     project = cluster.project_with_texts(texts(n))
+    cluster.worker_env["HEURIST_EMBEDDING_BATCH_SIZE"] = "8"
     worker = cluster.start_worker("a")
-    created = embed(cluster, project, chunk_size=n)   # one long chunk, a heartbeat a batch
+    created = embed(cluster, project, chunk_size=n)   # one chunk, a heartbeat a batch
     run_id = created["run"]["id"]
     deadline = time.monotonic() + 90
     while not (held := chunks(cluster, run_id)) or held[0].status.value != "running":
         assert time.monotonic() < deadline, cluster.logs()
         time.sleep(0.1)
-    time.sleep(3)
+    time.sleep(1)
     worker.send_signal(signal.SIGTERM)
     stopped_at = time.monotonic()
     worker.wait(timeout=60)
     assert time.monotonic() - stopped_at < 20, "the worker did not stop promptly"
     chunk = chunks(cluster, run_id)[0]
     assert chunk.status.value == "queued" and chunk.attempts == 0, "not handed back"
-    assert "handed back: the worker is stopping" in cluster.logs()
+    assert "handed back: the worker is stopping" in full_logs(cluster)
     cluster.start_worker("b")
-    run = cluster.wait_run(project, run_id, timeout=120)
+    run = cluster.wait_run(project, run_id, timeout=180)
     assert run["status"] == "succeeded", (run, cluster.logs())
     assert vector_rows(cluster, created["embedding"]["id"]) == (n, n)
 
