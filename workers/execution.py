@@ -6,6 +6,7 @@ and a run is finalised by exactly one worker.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 import time
@@ -159,7 +160,9 @@ def keep_alive(run_id: int, chunk_id: int | None = None) -> Iterator[threading.E
             if status is RunStatus.CANCELLED:
                 cancelled.set()
 
-    thread = threading.Thread(target=beat, name=f"heartbeat-{run_id}", daemon=True)
+    # the beat logs under the task's run id (workers.logs.run_context)
+    thread = threading.Thread(target=contextvars.copy_context().run, args=(beat,),
+                              name=f"heartbeat-{run_id}", daemon=True)
     thread.start()
     try:
         yield cancelled

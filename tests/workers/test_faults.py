@@ -102,7 +102,7 @@ def pool_names(worker: subprocess.Popen) -> set[str]:
 
 
 def test_database_outage_mid_run(cluster: Stack, database_proxy: TcpProxy):
-    n = 600
+    n = 400
     for name in ("a", "b"):
         cluster.start_worker(name)
     for name in ("a", "b"):
@@ -155,7 +155,7 @@ def test_worker_started_during_outage_recovers_a_lost_chunk(cluster: Stack,
 def test_a_killed_workers_chunk_is_taken_over_within_20_s(cluster: Stack):
     # the default heartbeat and staleness, not the quick ones of the other worker tests
     cluster.worker_env["HEURIST_RUN_STALE_AFTER_S"] = None
-    n = 1_000
+    n = 600
     a, _ = cluster.start_worker("a"), cluster.start_worker("b")
     cluster.wait_ready("a")
     cluster.wait_ready("b")
@@ -188,7 +188,7 @@ def test_all_workers_killed_then_one_restarted(cluster: Stack):
 
 
 def test_a_stopping_worker_hands_its_chunk_back(cluster: Stack):
-    n = 600
+    n = 400
     project = cluster.project_with_texts(texts(n))
     cluster.worker_env["HEURIST_EMBEDDING_BATCH_SIZE"] = "8"
     worker = cluster.start_worker("a")
