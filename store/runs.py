@@ -9,9 +9,9 @@ run. A chunk whose heartbeat went stale (its worker vanished) can be claimed aga
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, case, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from store.events import publish
@@ -119,28 +119,58 @@ def queued_positions(*, session: Session, run_id: int) -> list[int]:
 
 def claim_chunk(*, session: Session, run_id: int, position: int, worker: str,
                 stale_before: datetime) -> RunChunk | None:
-    """Atomically take a chunk that is queued, or running with a stale heartbeat."""
+    """Atomically take a chunk that is queued, or running with a stale heartbeat, or running
+    under ``worker``'s own name (it let go of it, e.g. when the database went away, and
+    takes it up again without counting an attempt)."""
     run_running = exists().where(Run.id == run_id, Run.status == RunStatus.RUNNING)
+    own = and_(RunChunk.status == RunStatus.RUNNING, RunChunk.worker == worker)
     claimed = session.execute(
         update(RunChunk).where(
             RunChunk.run_id == run_id, RunChunk.position == position, run_running,
-            RunChunk.attempts < MAX_ATTEMPTS,
-            or_(RunChunk.status == RunStatus.QUEUED,
+            or_(own, and_(RunChunk.attempts < MAX_ATTEMPTS, or_(
+                RunChunk.status == RunStatus.QUEUED,
                 and_(RunChunk.status == RunStatus.RUNNING,
-                     RunChunk.heartbeat_at < stale_before)))
-        .values(status=RunStatus.RUNNING, worker=worker, attempts=RunChunk.attempts + 1,
-                heartbeat_at=utcnow()))
+                     RunChunk.heartbeat_at < stale_before)))))
+        .values(status=RunStatus.RUNNING, worker=worker, heartbeat_at=utcnow(),
+                attempts=case((own, RunChunk.attempts), else_=RunChunk.attempts + 1)))
     if claimed.rowcount == 1:
         session.execute(update(Run).where(Run.id == run_id).values(heartbeat_at=utcnow()))
     session.commit()
     if claimed.rowcount != 1:
         return None
     return session.scalar(select(RunChunk).where(RunChunk.run_id == run_id,
-                                                 RunChunk.position == position))
+                                                 RunChunk.position == position)
+                          .execution_options(populate_existing=True))
 
 
-def heartbeat(*, session: Session, chunk: RunChunk) -> RunStatus:
-    """Mark the chunk (and its run) alive; commits; returns the run's status."""
+class Claim(NamedTuple):
+    """One attempt at a chunk: the worker that claimed it and the attempt's number, as
+    :func:`claim_chunk` left them (a rollback reloads the chunk's row, this stays)."""
+
+    worker: str
+    attempt: int
+
+    @classmethod
+    def of(cls, chunk: RunChunk) -> Claim:
+        return cls(chunk.worker, chunk.attempts)
+
+
+def holds_chunk(*, session: Session, chunk: RunChunk, claim: Claim) -> bool:
+    """Whether ``claim`` still holds the chunk; the chunk's row stays locked until the
+    transaction ends, so no other worker takes it over before the session's writes are
+    committed (no commit)."""
+    held = session.execute(select(RunChunk.status, RunChunk.worker, RunChunk.attempts)
+                           .where(RunChunk.id == chunk.id).with_for_update()).one_or_none()
+    return held is not None and tuple(held) == (RunStatus.RUNNING, *claim)
+
+
+def heartbeat(*, session: Session, chunk: RunChunk, claim: Claim) -> RunStatus | None:
+    """Mark the chunk (and its run) alive and commit the session's writes; returns the run's
+    status, or None (having rolled the writes back) if the chunk was taken over by another
+    worker: this attempt must stop without writing anything more."""
+    if not holds_chunk(session=session, chunk=chunk, claim=claim):
+        session.rollback()
+        return None
     return touch(session=session, run_id=chunk.run_id, chunk_id=chunk.id)
 
 
@@ -205,6 +235,41 @@ def release_chunk(*, session: Session, chunk: RunChunk, error: str) -> bool:
     chunk.error = capped(error)
     session.commit()
     return True
+
+
+def hand_back_chunk(*, session: Session, chunk: RunChunk, claim: Claim) -> bool:
+    """Put a chunk ``claim`` holds back in the queue without counting the attempt (its
+    worker is stopping); rolls back whatever the session held; commits. False if the chunk
+    was no longer held."""
+    session.rollback()
+    handed = session.execute(
+        update(RunChunk).where(RunChunk.id == chunk.id, RunChunk.status == RunStatus.RUNNING,
+                               RunChunk.worker == claim.worker,
+                               RunChunk.attempts == claim.attempt)
+        .values(status=RunStatus.QUEUED, attempts=RunChunk.attempts - 1))
+    session.commit()
+    return handed.rowcount == 1
+
+
+def _finishable():
+    """Running runs that have chunks, all succeeded: only the finalising step is left."""
+    return and_(Run.status == RunStatus.RUNNING, exists().where(RunChunk.run_id == Run.id),
+                ~exists().where(RunChunk.run_id == Run.id,
+                                RunChunk.status != RunStatus.SUCCEEDED))
+
+
+def awaits_finish(*, session: Session, run_id: int) -> bool:
+    """Whether the run is running with every chunk succeeded, not yet finalised."""
+    return bool(session.scalar(select(exists().where(Run.id == run_id, _finishable()))))
+
+
+def unfinished_runs(*, session: Session, stale_before: datetime) -> list[tuple[int, int]]:
+    """(run id, last chunk position) of runs whose chunks all succeeded but that nobody
+    finalised (its worker vanished, or the database went away, at the end)."""
+    last = (select(func.max(RunChunk.position)).where(RunChunk.run_id == Run.id)
+            .correlate(Run).scalar_subquery())
+    return [(run_id, position) for run_id, position in session.execute(
+        select(Run.id, last).where(_finishable(), Run.heartbeat_at < stale_before))]
 
 
 def all_chunks_succeeded(*, session: Session, run_id: int) -> bool:
@@ -289,3 +354,18 @@ def failed_attempts_exhausted(*, session: Session, stale_before: datetime) -> li
     """Stale chunks that have used every attempt: their run must fail."""
     return [c for c in stale_chunks(session=session, stale_before=stale_before)
             if c.attempts >= MAX_ATTEMPTS]
+
+
+def waiting_runs(*, session: Session, queued_before: datetime) -> list[int]:
+    """Runs still queued that were created before ``queued_before``: their start message may
+    be lost."""
+    return list(session.scalars(select(Run.id).where(
+        Run.status == RunStatus.QUEUED, Run.created_at < queued_before).order_by(Run.id)))
+
+
+def waiting_chunks(*, session: Session) -> list[RunChunk]:
+    """Queued chunks of running runs, in run and position order."""
+    return list(session.scalars(
+        select(RunChunk).join(Run, Run.id == RunChunk.run_id).where(
+            Run.status == RunStatus.RUNNING, RunChunk.status == RunStatus.QUEUED)
+        .order_by(RunChunk.run_id, RunChunk.position)))

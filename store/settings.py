@@ -32,7 +32,9 @@ class Settings(BaseSettings):
     datasets_dir: Path = Path("../shared/datasets")
     import_batch_size: int = 5_000
     chunk_size: int = 500
-    run_stale_after_s: float = 60.0
+    run_stale_after_s: float = Field(10.0, description=(
+        "A run or chunk whose heartbeat is older than this lost its worker and is handed to "
+        "another one; heartbeats come every third of it, recovery sweeps every quarter."))
     worker_concurrency: int = 1
     worker_threads: int | None = None
     embedded_worker: bool = True
@@ -83,6 +85,9 @@ class Settings(BaseSettings):
     lock_wait_s: float = Field(30.0, gt=0, description=(
         "How long a request waits for a lock another write holds (SQLite's busy timeout, "
         "PostgreSQL's lock_timeout) before it answers 503 with Retry-After."))
+    log_format: Literal["text", "json"] = Field("text", description=(
+        "Worker logs as text lines or as one JSON object a line, with the run id and chunk "
+        "of the task that wrote them."))
 
     def resolved_database_url(self) -> str:
         """The configured URL, or the embedded default: SQLite under ``data_dir``."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -45,3 +46,37 @@ def test_every_service_command_exists(name):
     result = subprocess.run([str(executable), *command[1:], "--help"], capture_output=True,
                             text=True, cwd=ROOT, timeout=120)
     assert result.returncode == 0, result.stderr
+
+
+def test_compose_settings_are_heurist_settings():
+    from store.settings import Settings
+
+    for name in ("api", "worker"):
+        env = services()[name]["environment"]
+        fields = {key.removeprefix("HEURIST_").lower(): value for key, value in env.items()}
+        assert set(fields) <= set(Settings.model_fields), f"unknown settings in {name}"
+        settings = Settings(_env_file=None, **fields)
+        assert settings.log_format == "json" and not settings.embedded_worker
+
+
+def test_worker_may_start_the_sandbox_and_the_api_runs_unprivileged():
+    worker, api = services()["worker"], services()["api"]
+    # bubblewrap as root: namespaces and mounts need CAP_SYS_ADMIN, and Docker's default
+    # seccomp and AppArmor profiles refuse them
+    assert worker["user"] == "root" and "SYS_ADMIN" in worker["cap_add"]
+    assert {"seccomp=unconfined", "apparmor=unconfined"} <= set(worker["security_opt"])
+    assert "user" not in api and "cap_add" not in api and "security_opt" not in api
+    dockerfile = (ROOT / api["build"] / "Dockerfile").read_text().splitlines()
+    users = [line.split()[1] for line in dockerfile if line.startswith("USER ")]
+    assert users and users[-1] not in ("root", "0"), "the API must not run as root"
+
+
+def test_image_installs_cpu_only_torch_before_the_project():
+    lines = (ROOT / "Dockerfile").read_text().splitlines()
+    torch = next(i for i, line in enumerate(lines) if "torch==" in line)
+    project = next(i for i, line in enumerate(lines) if line.strip().endswith("pip install "
+                                                                             "--no-cache-dir ."))
+    assert "--index-url https://download.pytorch.org/whl/cpu" in lines[torch]
+    pinned = next(d for d in tomllib.loads((ROOT / "pyproject.toml").read_text())
+                  ["project"]["dependencies"] if d.startswith("torch=="))
+    assert pinned in lines[torch] and torch < project

@@ -10,6 +10,7 @@ from celery import Celery
 
 from store.settings import Settings, get_settings
 from workers.broker import TRANSPORT
+from workers.queue import QUEUE
 
 
 def make_celery(settings: Settings) -> Celery:
@@ -25,7 +26,7 @@ def make_celery(settings: Settings) -> Celery:
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
         task_ignore_result=True,
-        task_default_queue="heurist",
+        task_default_queue=QUEUE,
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
         worker_concurrency=settings.worker_concurrency,

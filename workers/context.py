@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import socket
 from datetime import datetime, timedelta
@@ -12,6 +13,9 @@ from store.db import create_db_engine, session_factory
 from store.models import utcnow
 from store.settings import Settings, get_settings
 
+stopping = multiprocessing.Event()
+"""Set in a worker's main process once it shuts down; its pool processes, forked after this
+module was imported, see it: a chunk in progress is handed back at its next heartbeat."""
 _sessions: dict[float | None, tuple[int, sessionmaker[Session]]] = {}
 
 
@@ -37,3 +41,13 @@ def worker_name() -> str:
 def stale_before() -> datetime:
     """Heartbeats older than this mean the worker holding the work is gone."""
     return utcnow() - timedelta(seconds=settings().run_stale_after_s)
+
+
+def heartbeat_interval_s() -> float:
+    """How often work in progress beats: three beats fit in the staleness period."""
+    return max(0.5, settings().run_stale_after_s / 3)
+
+
+def sweep_interval_s() -> float:
+    """How often a worker looks for lost work: four sweeps in the staleness period."""
+    return max(0.5, settings().run_stale_after_s / 4)

@@ -6,11 +6,14 @@ and a run is finalised by exactly one worker.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
+import time
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError
@@ -22,8 +25,16 @@ from heuristics.sandbox.hostpaths import hide_host_paths
 from store import runs
 from store.models import Run, RunChunk, RunStatus, utcnow
 from workers.celery_app import app
-from workers.context import new_session, settings, stale_before, worker_name
+from workers.context import (
+    heartbeat_interval_s,
+    new_session,
+    settings,
+    stale_before,
+    stopping,
+    worker_name,
+)
 from workers.jobs import Job, job_for
+from workers.outages import is_outage
 from workers.queue import RunQueue
 
 log = logging.getLogger(__name__)
@@ -34,6 +45,14 @@ queue = RunQueue(app)
 
 class RunCancelled(Exception):
     """The run was cancelled while a chunk was being processed."""
+
+
+class WorkerStopping(RunCancelled):
+    """The worker is shutting down: the chunk in progress is handed back."""
+
+
+class ChunkTakenOver(RunCancelled):
+    """Another worker took the chunk over (this one looked lost): this attempt stops."""
 
 
 def start_run(run_id: int) -> None:
@@ -48,6 +67,8 @@ def start_run(run_id: int) -> None:
                 item_ids = job.prepare(session, run)
         except Exception as error:  # noqa: BLE001 - reported on the run, never lost
             session.rollback()
+            if is_outage(error):
+                raise
             _fail(session, job, run, f"could not start: {_describe(error)}")
             return
         chunks = runs.add_chunks(session=session, run=run, item_ids=item_ids,
@@ -60,12 +81,19 @@ def start_run(run_id: int) -> None:
 
 
 def process_chunk(run_id: int, position: int) -> None:
-    """Claim one chunk, process it, record the outcome; finalise the run after the last."""
+    """Claim one chunk, process it, record the outcome; finalise the run after the last.
+
+    A database outage propagates (the task tries again and takes the chunk up again); a
+    stopping worker hands the chunk back to the queue, ahead of new work."""
     with new_session() as session:
         chunk = runs.claim_chunk(session=session, run_id=run_id, position=position,
                                  worker=worker_name(), stale_before=stale_before())
         if chunk is None:
+            if runs.awaits_finish(session=session, run_id=run_id):
+                run = session.get(Run, run_id)
+                _finalise(session, job_for(run.kind), run)
             return
+        claim = runs.Claim.of(chunk)
         run = session.get(Run, run_id)
         job = job_for(run.kind)
         try:
@@ -73,11 +101,25 @@ def process_chunk(run_id: int, position: int) -> None:
                 # The chunk's writes end inside the block: its heartbeat never waits for them.
                 try:
                     job.process(session, run, list(chunk.item_ids),
-                                _ChunkHeartbeat(session, chunk, cancelled))
-                    session.commit()
+                                _ChunkHeartbeat(session, chunk, claim, cancelled))
+                    if not runs.holds_chunk(session=session, chunk=chunk, claim=claim):
+                        raise ChunkTakenOver
+                    runs.append_log(session=session, run_id=run_id, text=(
+                        f"{utcnow():%H:%M:%S} chunk {position}: {chunk.size} items done by "
+                        f"{claim.worker} (attempt {claim.attempt})\n"))
+                    runs.finish_chunk(session=session, chunk=chunk, status=RunStatus.SUCCEEDED)
                 except BaseException:
                     session.rollback()
                     raise
+        except ChunkTakenOver:
+            log.warning("chunk %s of run %s was taken over by another worker", position, run_id)
+            return
+        except WorkerStopping:
+            if runs.hand_back_chunk(session=session, chunk=chunk, claim=claim):
+                queue.enqueue_chunk(run_id, position, recovered=True)
+                log.warning("chunk %s of run %s handed back: the worker is stopping",
+                            position, run_id)
+            return
         except RunCancelled:
             runs.finish_chunk(session=session, chunk=chunk, status=RunStatus.CANCELLED)
             return
@@ -86,13 +128,11 @@ def process_chunk(run_id: int, position: int) -> None:
                           output=_user_output(error))
             return
         except Exception as error:  # noqa: BLE001 - retried, then reported on the run
+            if is_outage(error):
+                raise
             log.exception("chunk %s of run %s failed", position, run_id)
             _chunk_failed(session, job, run, chunk, _describe(error), retry=True)
             return
-        runs.append_log(session=session, run_id=run_id,
-                        text=f"{utcnow():%H:%M:%S} chunk {position}: {chunk.size} items "
-                             f"done by {chunk.worker} (attempt {chunk.attempts})\n")
-        runs.finish_chunk(session=session, chunk=chunk, status=RunStatus.SUCCEEDED)
         if runs.all_chunks_succeeded(session=session, run_id=run_id):
             _finalise(session, job, run)
 
@@ -100,17 +140,20 @@ def process_chunk(run_id: int, position: int) -> None:
 @contextmanager
 def keep_alive(run_id: int, chunk_id: int | None = None) -> Iterator[threading.Event]:
     """Heartbeat from a side thread while the work inside blocks (model loads, long calls);
-    the event it gives is set once a heartbeat finds the run cancelled.
+    the event it gives is set once a heartbeat finds the run cancelled, or the worker
+    stopping.
 
     A beat waits at most a second for a lock (the work's own uncommitted writes may hold
     the rows it touches) and is skipped if it cannot write: leaving the block joins the
     thread, so a beat that waited for the work's locks would wait for itself. Commit or
     roll back inside the block to spare the beat even that second."""
     stop, cancelled = threading.Event(), threading.Event()
-    interval = max(0.5, settings().run_stale_after_s / 3)
+    interval = heartbeat_interval_s()
 
     def beat() -> None:
         while not stop.wait(interval):
+            if stopping.is_set():
+                cancelled.set()
             try:
                 with new_session(lock_wait_s=HEARTBEAT_LOCK_WAIT_S) as session:
                     status = runs.touch(session=session, run_id=run_id, chunk_id=chunk_id)
@@ -120,7 +163,9 @@ def keep_alive(run_id: int, chunk_id: int | None = None) -> Iterator[threading.E
             if status is RunStatus.CANCELLED:
                 cancelled.set()
 
-    thread = threading.Thread(target=beat, name=f"heartbeat-{run_id}", daemon=True)
+    # the beat logs under the task's run id (workers.logs.run_context)
+    thread = threading.Thread(target=contextvars.copy_context().run, args=(beat,),
+                              name=f"heartbeat-{run_id}", daemon=True)
     thread.start()
     try:
         yield cancelled
@@ -132,16 +177,22 @@ def keep_alive(run_id: int, chunk_id: int | None = None) -> Iterator[threading.E
 class _ChunkHeartbeat:
     """The :class:`workers.jobs.Heartbeat` of one chunk."""
 
-    def __init__(self, session: Session, chunk: RunChunk, cancelled: threading.Event) -> None:
-        self.session, self.chunk, self.cancelled = session, chunk, cancelled
+    def __init__(self, session: Session, chunk: RunChunk, claim: runs.Claim,
+                 cancelled: threading.Event) -> None:
+        self.session, self.chunk, self.claim, self.cancelled = session, chunk, claim, cancelled
 
     def __call__(self, progress: float | None = None, stage: str | None = None) -> None:
         self.session.flush()
         if progress is not None or stage:
             runs.report_progress(session=self.session, chunk=self.chunk, share=progress,
                                  stage=stage)
-        if runs.heartbeat(session=self.session, chunk=self.chunk) is RunStatus.CANCELLED:
+        status = runs.heartbeat(session=self.session, chunk=self.chunk, claim=self.claim)
+        if status is None:
+            raise ChunkTakenOver
+        if status is RunStatus.CANCELLED:
             self.cancelled.set()
+        if stopping.is_set():
+            raise WorkerStopping
         if self.cancelled.is_set():
             raise RunCancelled
 
@@ -178,12 +229,16 @@ def _fail(session: Session, job: Job, run: Run, error: str) -> None:
 
 def _finalise(session: Session, job: Job, run: Run) -> None:
     try:
-        metrics = job.finish(session, run)
+        with keep_alive(run.id):
+            metrics = job.finish(session, run)
+            done = runs.complete_run(session=session, run=run, metrics=metrics)
     except Exception as error:  # noqa: BLE001 - reported on the run
         session.rollback()
+        if is_outage(error):
+            raise
         _fail(session, job, run, f"could not finish: {_describe(error)}")
         return
-    if runs.complete_run(session=session, run=run, metrics=metrics):
+    if done:
         for follow_up in job.succeeded(session, run):
             queue.enqueue_run(follow_up.id)
 
@@ -202,33 +257,82 @@ def _describe(error: BaseException) -> str:
     return hide_host_paths(f"{type(error).__name__}: {error}") + where
 
 
-def recover() -> int:
-    """Re-enqueue work whose worker vanished; fail chunks that used every attempt.
+def recover(*, judge_heartbeats: bool = True) -> int:
+    """Re-enqueue work whose worker vanished or whose message went missing, ahead of new
+    work; fail chunks that used every attempt. Safe to run on every worker at once: a
+    duplicate message finds its run or chunk taken and does nothing.
 
-    Returns how many runs or chunks it acted on.
+    ``judge_heartbeats=False`` leaves work with old heartbeats alone (right after the
+    database came back, live workers have not beaten yet) and only re-sends lost messages.
+    Returns how many runs or chunks it re-enqueued or failed.
     """
-    acted = 0
+    resend = _Resender()
     with new_session() as session:
         before = stale_before()
-        for run_id in runs.stale_unprepared_runs(session=session, stale_before=before):
-            queue.enqueue_run(run_id)
-            acted += 1
-        for chunk in runs.stale_chunks(session=session, stale_before=before):
+        if judge_heartbeats:
+            _recover_stale(session, resend, before)
+        if queue.waiting() == 0:
+            # Nothing waits in the broker, yet the database says work is queued: its
+            # messages were lost (a broker restart, a worker killed between taking a
+            # message and claiming its work).
+            for run_id in runs.waiting_runs(session=session, queued_before=before):
+                resend.run(run_id)
+            for chunk in runs.waiting_chunks(session=session):
+                resend.chunk(chunk.run_id, chunk.position)
+    return resend.acted
+
+
+def _recover_stale(session: Session, resend: _Resender, before: datetime) -> None:
+    """Work whose heartbeat is older than ``before``: its worker is gone."""
+    for run_id in runs.stale_unprepared_runs(session=session, stale_before=before):
+        resend.run(run_id)
+    for chunk in runs.stale_chunks(session=session, stale_before=before):
+        if chunk.attempts >= runs.MAX_ATTEMPTS:
             run = session.get(Run, chunk.run_id)
-            acted += 1
-            if chunk.attempts >= runs.MAX_ATTEMPTS:
-                runs.finish_chunk(session=session, chunk=chunk, status=RunStatus.FAILED,
-                                  error="worker lost")
-                _fail(session, job_for(run.kind), run,
-                      f"chunk {chunk.position}: its worker was lost {chunk.attempts} times")
-                continue
+            runs.finish_chunk(session=session, chunk=chunk, status=RunStatus.FAILED,
+                              error="worker lost")
+            _fail(session, job_for(run.kind), run,
+                  f"chunk {chunk.position}: its worker was lost {chunk.attempts} times")
+            resend.acted += 1
+        elif resend.chunk(chunk.run_id, chunk.position):
             log.warning("re-enqueueing chunk %s of run %s: worker %s is gone",
                         chunk.position, chunk.run_id, chunk.worker)
-            queue.enqueue_chunk(chunk.run_id, chunk.position)
-        for chunk in runs.idle_queued_chunks(session=session, stale_before=before):
-            # a duplicate message is harmless: only one claim of a chunk succeeds
-            log.warning("re-enqueueing queued chunk %s of idle run %s", chunk.position,
-                        chunk.run_id)
-            queue.enqueue_chunk(chunk.run_id, chunk.position)
-            acted += 1
-    return acted
+    for run_id, position in runs.unfinished_runs(session=session, stale_before=before):
+        resend.chunk(run_id, position)   # the message that finds it done finalises it
+    for chunk in runs.idle_queued_chunks(session=session, stale_before=before):
+        resend.chunk(chunk.run_id, chunk.position)
+
+
+_resent: dict[tuple[int, int | None], float] = {}
+
+
+class _Resender:
+    """Re-enqueues with recovery priority, each run or chunk at most once per staleness
+    period from this process, so that sweeps do not pile up duplicates of a message that
+    waits behind busy workers."""
+
+    def __init__(self) -> None:
+        self.acted = 0
+        now = time.monotonic()
+        for key, at in list(_resent.items()):
+            if now - at >= settings().run_stale_after_s:
+                del _resent[key]
+
+    def run(self, run_id: int) -> bool:
+        if not self._due(run_id, None):
+            return False
+        queue.enqueue_run(run_id, recovered=True)
+        return True
+
+    def chunk(self, run_id: int, position: int) -> bool:
+        if not self._due(run_id, position):
+            return False
+        queue.enqueue_chunk(run_id, position, recovered=True)
+        return True
+
+    def _due(self, run_id: int, position: int | None) -> bool:
+        if (run_id, position) in _resent:
+            return False
+        _resent[(run_id, position)] = time.monotonic()
+        self.acted += 1
+        return True

@@ -1,11 +1,20 @@
-"""Enqueue runs by task name, so the API does not import the job code."""
+"""Enqueue runs by task name, so the API does not import the job code.
+
+New work waits at ``NEW_WORK_PRIORITY``; work handed back (a lost worker's chunk, a chunk
+whose worker stopped, a message that went missing) at ``RECOVERY_PRIORITY``, which Redis
+delivers first (kombu's Redis transport serves priority 0 before 3, 6 and 9).
+"""
 
 from __future__ import annotations
 
 from celery import Celery
+from kombu.exceptions import ChannelError
 
 START_RUN = "heurist.start_run"
 PROCESS_CHUNK = "heurist.process_chunk"
+QUEUE = "heurist"
+NEW_WORK_PRIORITY = 6
+RECOVERY_PRIORITY = 0
 
 
 class RunQueue:
@@ -20,9 +29,24 @@ class RunQueue:
             connection.ensure_connection(max_retries=1, timeout=timeout_s)
             return connection.connected
 
-    def enqueue_run(self, run_id: int) -> None:
-        self.celery.send_task(START_RUN, args=[run_id])
+    def enqueue_run(self, run_id: int, *, recovered: bool = False) -> None:
+        self.celery.send_task(START_RUN, args=[run_id], queue=QUEUE,
+                              priority=_priority(recovered))
 
-    def enqueue_chunk(self, run_id: int, position: int, *, countdown: float | None = None
-                      ) -> None:
-        self.celery.send_task(PROCESS_CHUNK, args=[run_id, position], countdown=countdown)
+    def enqueue_chunk(self, run_id: int, position: int, *, countdown: float | None = None,
+                      recovered: bool = False) -> None:
+        self.celery.send_task(PROCESS_CHUNK, args=[run_id, position], countdown=countdown,
+                              queue=QUEUE, priority=_priority(recovered))
+
+    def waiting(self) -> int:
+        """How many messages wait in the broker, not yet taken by a worker."""
+        with self.celery.connection_for_read() as connection:
+            try:
+                return connection.default_channel.queue_declare(
+                    queue=QUEUE, passive=True).message_count
+            except ChannelError:  # the queue is empty (Redis drops empty lists)
+                return 0
+
+
+def _priority(recovered: bool) -> int:
+    return RECOVERY_PRIORITY if recovered else NEW_WORK_PRIORITY

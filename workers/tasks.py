@@ -1,29 +1,57 @@
-"""Celery tasks: the only entry points workers expose; each takes ids, never data."""
+"""Celery tasks: the only entry points workers expose; each takes ids, never data.
+
+A task that meets a database outage keeps its message and tries again (with backoff) until
+the database answers; if the worker stops meanwhile, the message is sent again for another
+worker. Each worker process sweeps for lost work from start-up on, whatever the database
+does, and hands its chunk back when it is told to stop (SIGTERM).
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 
-from celery.signals import worker_process_init, worker_ready, worker_shutdown
+from celery.signals import (
+    after_setup_logger,
+    after_setup_task_logger,
+    worker_process_init,
+    worker_ready,
+    worker_shutdown,
+    worker_shutting_down,
+)
 
 from workers import execution
 from workers.celery_app import app
-from workers.context import settings
+from workers.context import settings, stopping, sweep_interval_s
+from workers.logs import run_context, use_format
+from workers.outages import outlasting
 from workers.queue import PROCESS_CHUNK, START_RUN
 
 log = logging.getLogger(__name__)
-_stop = threading.Event()
+_stop_sweeping = threading.Event()
 
 
 @app.task(name=START_RUN)
 def start_run(run_id: int) -> None:
-    execution.start_run(run_id)
+    with run_context(run_id):
+        if not outlasting(lambda: execution.start_run(run_id), stop=stopping,
+                          what=f"start of run {run_id}"):
+            execution.queue.enqueue_run(run_id, recovered=True)
 
 
 @app.task(name=PROCESS_CHUNK)
 def process_chunk(run_id: int, position: int) -> None:
-    execution.process_chunk(run_id, position)
+    with run_context(run_id, position):
+        if not outlasting(lambda: execution.process_chunk(run_id, position), stop=stopping,
+                          what=f"chunk {position} of run {run_id}"):
+            execution.queue.enqueue_chunk(run_id, position, recovered=True)
+
+
+@after_setup_logger.connect
+@after_setup_task_logger.connect
+def _log_format(logger: logging.Logger, **_kwargs) -> None:
+    use_format(settings().log_format, logger)
 
 
 @worker_process_init.connect
@@ -35,22 +63,40 @@ def _limit_threads(**_kwargs) -> None:
         torch.set_num_threads(threads)
 
 
-def _recover_periodically() -> None:
-    interval = max(1.0, settings().run_stale_after_s / 2)
-    while not _stop.wait(interval):
+def sweep_forever(stop: threading.Event) -> None:
+    """Look for lost work now and every :func:`workers.context.sweep_interval_s` until
+    ``stop`` is set; a failed sweep (the database is away) is logged and tried again.
+
+    Heartbeats are judged only once the database has answered for a staleness period:
+    right after an outage (or this worker's start) the live workers have not beaten yet.
+    """
+    answering_since: float | None = None
+    while True:
+        now = time.monotonic()
         try:
-            execution.recover()
-        except Exception:  # noqa: BLE001 - the sweeper must keep running
-            log.exception("recovery sweep failed")
+            execution.recover(judge_heartbeats=answering_since is not None and
+                              now - answering_since >= settings().run_stale_after_s)
+            answering_since = answering_since or now
+        except Exception as error:  # noqa: BLE001 - the sweeper must keep running
+            answering_since = None
+            log.warning("recovery sweep failed, tried again in %.1f s: %s",
+                        sweep_interval_s(), getattr(error, "orig", None) or error)
+        if stop.wait(sweep_interval_s()):
+            return
 
 
 @worker_ready.connect
 def _start_recovery(**_kwargs) -> None:
-    execution.recover()
-    threading.Thread(target=_recover_periodically, name="heurist-recovery",
+    threading.Thread(target=sweep_forever, args=(_stop_sweeping,), name="heurist-recovery",
                      daemon=True).start()
+
+
+@worker_shutting_down.connect
+def _hand_back_work(**_kwargs) -> None:
+    stopping.set()
+    _stop_sweeping.set()
 
 
 @worker_shutdown.connect
 def _stop_recovery(**_kwargs) -> None:
-    _stop.set()
+    _stop_sweeping.set()

@@ -203,6 +203,43 @@ def test_idle_runs_get_their_queued_chunks_back_once_per_period(session, project
         "handed back: the next sweep waits a full period"
 
 
+def test_a_chunk_taken_over_commits_nothing_more_from_its_first_worker(session, project):
+    from datetime import timedelta
+
+    from store import runs
+    from store.db import session_factory
+    from store.models import Run, RunStatus, utcnow
+
+    run = runs.create_run(session=session, project_id=project.id, kind="embedding")
+    started = runs.begin_run(session=session, run_id=run.id, stale_before=utcnow())
+    runs.add_chunks(session=session, run=started, item_ids=list(range(6)), chunk_size=3)
+    long_ago, later = utcnow() - timedelta(seconds=60), utcnow() + timedelta(seconds=60)
+    with session_factory(session.get_bind())() as first:
+        held = runs.claim_chunk(session=first, run_id=run.id, position=0, worker="a",
+                                stale_before=long_ago)
+        claim = runs.Claim.of(held)
+        # the database went away mid-chunk: its worker takes it up again, no attempt counted
+        assert runs.claim_chunk(session=first, run_id=run.id, position=0, worker="a",
+                                stale_before=long_ago).attempts == 1
+        assert runs.claim_chunk(session=session, run_id=run.id, position=0, worker="b",
+                                stale_before=long_ago) is None, "its heartbeat is fresh"
+        taken = runs.claim_chunk(session=session, run_id=run.id, position=0, worker="b",
+                                 stale_before=later)
+        assert (taken.worker, taken.attempts) == ("b", 2)
+        runs.append_log(session=first, run_id=run.id, text="written by a\n")
+        assert runs.heartbeat(session=first, chunk=held, claim=claim) is None
+        assert not runs.hand_back_chunk(session=first, chunk=held, claim=claim)
+    session.expire_all()
+    assert "written by a" not in session.get(Run, run.id).logs
+    assert runs.heartbeat(session=session, chunk=taken,
+                          claim=runs.Claim.of(taken)) is RunStatus.RUNNING
+    assert runs.hand_back_chunk(session=session, chunk=taken, claim=runs.Claim("b", 2))
+    session.expire_all()
+    back = runs.claim_chunk(session=session, run_id=run.id, position=0, worker="c",
+                            stale_before=long_ago)
+    assert (back.worker, back.attempts) == ("c", 2), "a hand-back costs no attempt"
+
+
 def test_every_labelling_act_counts_towards_refits(session, project, owner):
     from store.heuristics import create_heuristic, create_heuristic_run, refits_due
     from store.labelling import change_manual_label, create_manual_label, delete_manual_label

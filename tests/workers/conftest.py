@@ -28,7 +28,11 @@ from api.main import create_app
 from store.auth import ensure_admin
 from store.settings import Settings
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
+REDIS_SERVER = "redis://127.0.0.1:6379"
+REDIS_DATABASES = range(1, 11)
+"""Redis databases a cluster test may take; each test takes a free one, so that test runs
+side by side never consume each other's messages."""
+CLAIM_KEY = "heurist:test-claim"
 STALE_AFTER_S = 3
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -46,6 +50,8 @@ class Stack:
     headers: dict[str, str]
     log_dir: Path
     workers: list[subprocess.Popen] = field(default_factory=list)
+    worker_env: dict[str, str | None] = field(default_factory=dict)
+    """Settings of the workers started from now on, over the stack's own (None: unset)."""
 
     @property
     def api(self) -> str:
@@ -59,7 +65,9 @@ class Stack:
                 "HEURIST_RUN_STALE_AFTER_S": str(STALE_AFTER_S),
                 "HEURIST_WORKER_THREADS": "1", "HEURIST_SANDBOX_RECORD_SECONDS": "2",
                 "HEURIST_SANDBOX_WALL_SECONDS": "60"}
-        return env
+        env |= {name: value for name, value in self.worker_env.items() if value is not None}
+        return {name: value for name, value in env.items()
+                if self.worker_env.get(name, value) is not None}
 
     def start_worker(self, name: str = "w1") -> subprocess.Popen:
         log = (self.log_dir / f"{name}.log").open("ab")
@@ -172,15 +180,27 @@ def embedded(tmp_path) -> Iterator[Stack]:
     yield from _stack(settings, tmp_path)
 
 
+def _free_redis_database() -> redis.Redis:
+    """A Redis database of ``REDIS_DATABASES`` nobody else holds, flushed and claimed."""
+    for number in REDIS_DATABASES:
+        client = redis.Redis.from_url(f"{REDIS_SERVER}/{number}")
+        try:
+            claimed = client.set(CLAIM_KEY, os.getpid(), nx=True, ex=1800)
+        except redis.ConnectionError as error:
+            pytest.fail(f"Redis is needed at {REDIS_SERVER} (run `make test`): {error}")
+        if claimed and client.dbsize() == 1:
+            return client
+        if claimed:
+            client.delete(CLAIM_KEY)
+    pytest.fail(f"no free Redis database among {list(REDIS_DATABASES)}")
+
+
 @pytest.fixture
 def cluster(tmp_path, postgres_url) -> Iterator[Stack]:
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.flushdb()
-    except redis.ConnectionError as error:
-        pytest.fail(f"Redis is needed at {REDIS_URL} (run `make test`): {error}")
+    client = _free_redis_database()
+    number = client.connection_pool.connection_kwargs["db"]
     settings = Settings(data_dir=tmp_path / "var", database_url=postgres_url,
-                        broker_url=REDIS_URL, run_stale_after_s=STALE_AFTER_S)
+                        broker_url=f"{REDIS_SERVER}/{number}", run_stale_after_s=STALE_AFTER_S)
     try:
         yield from _stack(settings, tmp_path)
     finally:

@@ -1,0 +1,224 @@
+"""Faults on the cluster stack (PostgreSQL + Redis, real worker processes): every run ends,
+none is stuck, no output row is lost or doubled, and work recovers soon after the fault.
+
+The database "goes away" for the workers only: they reach PostgreSQL through a TCP proxy
+the test cuts and restores (the shared server keeps running; the API and the test read it
+directly).
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+
+import pytest
+import redis
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+
+from store.db import create_db_engine
+from store.models import Output, RunChunk
+from tests.workers.conftest import CLAIM_KEY, Stack
+from tests.workers.tcp_proxy import TcpProxy
+from tests.workers.test_runs import embed, texts, vector_rows
+
+pytestmark = pytest.mark.slow
+OUTAGE_S = 10
+RECOVERY_S = 30
+CHUNK_SIZE = 20
+EVERY_RECORD = "def lf(record):\n    return 'spam'\n"
+
+
+@pytest.fixture(autouse=True)
+def light_workers(cluster: Stack) -> None:
+    """Workers that run labeling functions in small chunks (no torch, no model to load)."""
+    cluster.worker_env |= {"HEURIST_CHUNK_SIZE": str(CHUNK_SIZE), "HEURIST_WORKER_THREADS": None}
+
+
+def start_run(stack: Stack, n: int, *, source: str = EVERY_RECORD) -> tuple[int, int]:
+    """(project, run) of a labeling function that votes on each of ``n`` records, queued."""
+    project = stack.project_with_texts(texts(n))
+    task = stack.post(f"/projects/{project}/tasks", json={
+        "name": "spam", "kind": "classification", "labels": ["ham", "spam"]}).json()["id"]
+    heuristic = stack.post(f"/projects/{project}/heuristics", json={
+        "task_id": task, "name": "every", "source": source}).json()["id"]
+    response = stack.post(f"/projects/{project}/heuristics/{heuristic}/runs")
+    assert response.status_code == 202, response.text
+    return project, response.json()["id"]
+
+
+@pytest.fixture
+def database_proxy(cluster: Stack) -> Iterator[TcpProxy]:
+    """Workers started from now on reach PostgreSQL through this proxy."""
+    url = make_url(cluster.settings.resolved_database_url())
+    proxy = TcpProxy((url.host, url.port))
+    cluster.worker_env["HEURIST_DATABASE_URL"] = url.set(
+        host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    yield proxy
+    proxy.cut()
+
+
+def chunks(stack: Stack, run_id: int) -> list[RunChunk]:
+    engine = create_db_engine(stack.settings.resolved_database_url())
+    with engine.connect() as connection:
+        rows = list(connection.execute(select(RunChunk).where(RunChunk.run_id == run_id)
+                                       .order_by(RunChunk.position)))
+    engine.dispose()
+    return rows
+
+
+def assert_recovers(stack: Stack, project: int, run_id: int, n: int) -> None:
+    """Work goes on within ``RECOVERY_S`` (a chunk finishes), the run succeeds, and every
+    record has exactly one output."""
+    done = stack.get(f"/projects/{project}/runs/{run_id}")["done_items"]
+    if done < n:
+        stack.wait_run(project, run_id, timeout=RECOVERY_S,
+                       until=lambda r: r["done_items"] > done or r["status"] != "running")
+    run = stack.wait_run(project, run_id, timeout=120)
+    assert run["status"] == "succeeded", (run, stack.logs())
+    assert run["done_items"] == n
+    engine = create_db_engine(stack.settings.resolved_database_url())
+    with engine.connect() as connection:
+        rows, records = connection.execute(
+            select(func.count(), func.count(func.distinct(Output.record_id)))
+            .where(Output.run_id == run_id)).one()
+    engine.dispose()
+    assert (rows, records) == (n, n)
+
+
+def full_logs(stack: Stack) -> str:
+    return "".join(path.read_text(errors="replace") for path in stack.log_dir.glob("*.log"))
+
+
+def pool_names(worker: subprocess.Popen) -> set[str]:
+    """The names (host:pid) under which the worker's pool processes claim chunks."""
+    children = subprocess.run(["pgrep", "-P", str(worker.pid)], capture_output=True,
+                              text=True).stdout.split()
+    return {f"{socket.gethostname()}:{pid}" for pid in children}
+
+
+def test_database_outage_mid_run(cluster: Stack, database_proxy: TcpProxy):
+    n = 400
+    for name in ("a", "b"):
+        cluster.start_worker(name)
+    for name in ("a", "b"):
+        cluster.wait_ready(name)
+    project, run_id = start_run(cluster, n)
+    cluster.wait_run(project, run_id, until=lambda r: r["done_items"] >= 3 * CHUNK_SIZE)
+    database_proxy.cut()
+    time.sleep(OUTAGE_S)
+    assert cluster.get(f"/projects/{project}/runs/{run_id}")["done_items"] < n
+    database_proxy.restore()
+    assert_recovers(cluster, project, run_id, n)
+    assert "database unavailable" in full_logs(cluster)
+
+
+def test_start_message_arrives_during_outage(cluster: Stack, database_proxy: TcpProxy):
+    n = 100
+    cluster.worker_env["HEURIST_LOG_FORMAT"] = "json"
+    cluster.start_worker()
+    cluster.wait_ready("w1")
+    database_proxy.cut()
+    project, run_id = start_run(cluster, n)
+    time.sleep(OUTAGE_S)
+    assert cluster.get(f"/projects/{project}/runs/{run_id}")["status"] == "queued"
+    database_proxy.restore()
+    assert_recovers(cluster, project, run_id, n)
+    lines = [json.loads(line) for line in (cluster.log_dir / "w1.log").read_text().splitlines()
+             if line.startswith("{")]
+    retried = [line for line in lines if "database unavailable" in line["message"]]
+    assert retried and {line["run_id"] for line in retried} == {run_id}
+    assert {"time", "level", "logger", "process"} <= set(retried[0])
+
+
+def test_worker_started_during_outage_recovers_a_lost_chunk(cluster: Stack,
+                                                            database_proxy: TcpProxy):
+    n = 400
+    first = cluster.start_worker("first")
+    project, run_id = start_run(cluster, n)
+    cluster.wait_run(project, run_id, until=lambda r: r["done_items"] >= 2 * CHUNK_SIZE)
+    cluster.kill(first)   # its chunk stays "running" with nobody working on it
+    database_proxy.cut()
+    cut_at = time.monotonic()
+    cluster.start_worker("second")
+    cluster.wait_ready("second")
+    time.sleep(max(0.0, cut_at + OUTAGE_S - time.monotonic()))
+    assert cluster.get(f"/projects/{project}/runs/{run_id}")["status"] == "running"
+    database_proxy.restore()
+    assert_recovers(cluster, project, run_id, n)
+
+
+def test_a_killed_workers_chunk_is_taken_over_within_20_s(cluster: Stack):
+    # the default heartbeat and staleness, not the quick ones of the other worker tests
+    cluster.worker_env["HEURIST_RUN_STALE_AFTER_S"] = None
+    n = 600
+    a, _ = cluster.start_worker("a"), cluster.start_worker("b")
+    cluster.wait_ready("a")
+    cluster.wait_ready("b")
+    names = pool_names(a)
+    project, run_id = start_run(cluster, n)
+    deadline = time.monotonic() + 90
+    while not (held := [c for c in chunks(cluster, run_id)
+                        if c.status.value == "running" and c.worker in names]):
+        assert time.monotonic() < deadline, cluster.logs()
+        time.sleep(0.1)
+    cluster.kill(a)
+    killed_at = time.monotonic()
+    lost = held[0]
+    while chunks(cluster, run_id)[lost.position].worker in names:
+        assert time.monotonic() - killed_at < 20, "the lost chunk was not taken over"
+        time.sleep(0.2)
+    assert_recovers(cluster, project, run_id, n)
+
+
+def test_all_workers_killed_then_one_restarted(cluster: Stack):
+    n = 400
+    workers = [cluster.start_worker("a"), cluster.start_worker("b")]
+    project, run_id = start_run(cluster, n)
+    cluster.wait_run(project, run_id, until=lambda r: r["done_items"] >= 2 * CHUNK_SIZE)
+    for worker in workers:
+        cluster.kill(worker)
+    cluster.start_worker("c")
+    cluster.wait_ready("c")
+    assert_recovers(cluster, project, run_id, n)
+
+
+def test_a_stopping_worker_hands_its_chunk_back(cluster: Stack):
+    n = 400
+    project = cluster.project_with_texts(texts(n))
+    cluster.worker_env["HEURIST_EMBEDDING_BATCH_SIZE"] = "8"
+    worker = cluster.start_worker("a")
+    created = embed(cluster, project, chunk_size=n)   # one chunk, a heartbeat a batch
+    run_id = created["run"]["id"]
+    deadline = time.monotonic() + 90
+    while not (held := chunks(cluster, run_id)) or held[0].status.value != "running":
+        assert time.monotonic() < deadline, cluster.logs()
+        time.sleep(0.1)
+    time.sleep(1)
+    worker.send_signal(signal.SIGTERM)
+    stopped_at = time.monotonic()
+    worker.wait(timeout=60)
+    assert time.monotonic() - stopped_at < 20, "the worker did not stop promptly"
+    chunk = chunks(cluster, run_id)[0]
+    assert chunk.status.value == "queued" and chunk.attempts == 0, "not handed back"
+    assert "handed back: the worker is stopping" in full_logs(cluster)
+    cluster.start_worker("b")
+    run = cluster.wait_run(project, run_id, timeout=180)
+    assert run["status"] == "succeeded", (run, cluster.logs())
+    assert vector_rows(cluster, created["embedding"]["id"]) == (n, n)
+
+
+def test_messages_lost_with_the_broker_are_sent_again(cluster: Stack):
+    n = 400
+    cluster.start_worker("a")
+    project, run_id = start_run(cluster, n)
+    cluster.wait_run(project, run_id, until=lambda r: r["done_items"] >= 2 * CHUNK_SIZE)
+    # a broker restart without persistence: every waiting message is gone
+    broker = redis.Redis.from_url(cluster.settings.resolved_broker_url())
+    lost = [key for key in broker.scan_iter() if key.decode() != CLAIM_KEY]
+    assert lost and broker.delete(*lost)
+    assert_recovers(cluster, project, run_id, n)
