@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any
 
+import click
 import typer
 from pydantic import BaseModel
 from rich.console import Console
@@ -82,24 +83,22 @@ def _print_json(value: Any) -> None:
 def run_cli(argv: list[str] | None = None) -> None:
     """The console script: API errors become exit code 3 with the API's message."""
     try:
-        app(args=argv, standalone_mode=False)
+        code = app(args=argv, prog_name="heurist", standalone_mode=False)
     except HeuristAPIError as error:
         where = ", ".join(f"{k} {v}" for k, v in (("row", error.row), ("field", error.field))
                           if v is not None)
         err.print(f"[red]error {error.status}:[/red] {error.detail}"
                   + (f" ({where})" if where else ""))
         raise SystemExit(EXIT_API_ERROR) from None
-    except typer.Exit as done:
+    except click.exceptions.Exit as done:
         raise SystemExit(done.exit_code) from None
-    except typer.Abort:
+    except click.Abort:
         raise SystemExit(1) from None
-    except Exception as error:  # click's usage errors
-        import click
-
-        if isinstance(error, click.ClickException):
-            error.show()
-            raise SystemExit(error.exit_code) from None
-        raise
+    except click.ClickException as error:   # bad usage: the message, exit code 2
+        error.show()
+        raise SystemExit(error.exit_code) from None
+    if isinstance(code, int) and code:
+        raise SystemExit(code)
 
 
 # --- server ---------------------------------------------------------------------------
