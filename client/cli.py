@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.syntax import Syntax
-from rich.table import Table
+from rich.table import Column, Table
 
 from client.errors import HeuristAPIError
 from client.heuristic_files import Change, plan_pull, plan_push, write_pulled
@@ -352,8 +352,10 @@ def _cell(value: float | None) -> str:
 
 
 def stats_table(stats: TaskStats) -> Table:
-    table = Table("heuristic", "coverage", "hits", "overlaps", "conflicts", "precision",
-                  "recall", "f1", "n ref", title=f"task {stats.task_id}")
+    table = Table(Column("heuristic", no_wrap=True), title=f"task {stats.task_id}")
+    for header in ("coverage", "hits", "overlaps", "conflicts", "precision", "recall", "f1",
+                   "refs"):
+        table.add_column(header, justify="right")
     for row in stats.data:
         table.add_row(row.name, _cell(row.coverage), str(row.hits), _cell(row.overlaps),
                       _cell(row.conflicts), _cell(row.total.precision),
