@@ -21,18 +21,25 @@ class Outcome:
 
 
 @pytest.fixture
-def live(embedded: Stack, monkeypatch) -> Iterator[Stack]:  # noqa: F811
+def served(embedded: Stack, monkeypatch) -> Stack:  # noqa: F811
+    """The API, with the client configuration pointing at it (no worker)."""
     monkeypatch.setenv("HEURIST_URL", embedded.base)
     monkeypatch.setenv("HEURIST_API_KEY", embedded.headers["Authorization"].split()[1])
     monkeypatch.delenv("HEURIST_PROJECT", raising=False)
     monkeypatch.delenv("HEURIST_TASK", raising=False)
-    embedded.start_worker()
-    embedded.wait_ready("w1")
-    yield embedded
+    return embedded
 
 
 @pytest.fixture
-def sdk(live: Stack) -> Iterator[Heurist]:
+def live(served: Stack) -> Stack:
+    """The API and a worker."""
+    served.start_worker()
+    served.wait_ready("w1")
+    return served
+
+
+@pytest.fixture
+def sdk(served: Stack) -> Iterator[Heurist]:
     with Heurist() as client:
         yield client
 

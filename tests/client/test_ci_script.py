@@ -4,9 +4,11 @@ export; Snorkel functions imported vote as in Snorkel; pull then push changes no
 
 from __future__ import annotations
 
+import asyncio
 import json
 from types import SimpleNamespace
 
+from client import AsyncHeurist
 from client.errors import NotFound, ValidationFailed
 from client.sdk import Heurist
 from tests.client.test_snorkel_import import LABELS, LFS_FILE, snorkel_functions
@@ -111,7 +113,7 @@ def test_ci_script_pushes_runs_checks_and_exports(live, sdk: Heurist, heurist, t
     assert missing.code == 3 and "error 404" in missing.err
 
 
-def test_sdk_errors_carry_the_apis_detail_row_and_field(live, sdk: Heurist, tmp_path):
+def test_sdk_errors_carry_the_apis_detail_row_and_field(served, sdk: Heurist, tmp_path):
     project = sdk.projects.create("errors")
     broken = tmp_path / "broken.jsonl"
     broken.write_text('{"id": "a", "text": "fine"}\n{"id": "b", "text": \n')
@@ -127,3 +129,14 @@ def test_sdk_errors_carry_the_apis_detail_row_and_field(live, sdk: Heurist, tmp_
         assert error.status == 404 and error.detail
     else:
         raise AssertionError("a missing task was found")
+
+
+def test_async_client_reads_the_same_resources(served, sdk: Heurist):
+    made = sdk.projects.create("async")
+
+    async def read() -> tuple[list, object]:
+        async with AsyncHeurist() as client:
+            return await client.projects.list(), await client.projects.get(made.id)
+
+    listed, got = asyncio.run(read())
+    assert made.id in {p.id for p in listed} and got == made
