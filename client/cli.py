@@ -320,12 +320,16 @@ def _report(state: State, run: Run) -> None:
 @app.command()
 def run(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Heuristic name.")],
         project: Project,
+        task: Annotated[str | None, typer.Option("--task", "-t", envvar="HEURIST_TASK",
+                                                 help="Its task, where names repeat.")] = None,
         wait: Annotated[bool, typer.Option("--wait", "-w", help="Wait for the end, showing "
                                            "progress; exit 1 unless it succeeded.")] = False
         ) -> None:
     """Run a heuristic on every record."""
     state = _state(ctx)
-    match = [h for h in state.client.heuristics.list(project) if h.name == name]
+    task_id = state.client.tasks.get(project, task).id if task is not None else None
+    match = [h for h in state.client.heuristics.list(project)
+             if h.name == name and task_id in (None, h.task_id)]
     if not match:
         raise typer.BadParameter(f"no heuristic {name!r} in project {project}", param_hint="NAME")
     started = state.client.heuristics.run(project, match[0].id)

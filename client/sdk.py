@@ -195,9 +195,14 @@ class Runs(_Resource):
                 raise TimeoutError(f"run {run_id} still {run.status} after {timeout_s:g} s")
             time.sleep(poll_s)
 
-    def events(self, project_id: int, *, after: int | None = None) -> Iterator[ServerEvent]:
-        """The project's Server-Sent Events (run progress, state changes) as they happen."""
-        return self._t.events(f"/projects/{project_id}/events", **_given(after=after))
+    def events(self, project_id: int, *, after: int | None = None,
+               read_timeout_s: float | None = None) -> Iterator[ServerEvent]:
+        """The project's Server-Sent Events (``run.progress``, ``run.succeeded``, ...) as
+        they happen, from after event ``after`` (default: from now); the stream sends a
+        keep-alive every 15 s, so a ``read_timeout_s`` above that only trips on a dead
+        server."""
+        return self._t.events(f"/projects/{project_id}/events", read_timeout_s=read_timeout_s,
+                              **_given(after=after))
 
 
 class Statistics(_Resource):

@@ -97,9 +97,10 @@ class Transport:
         raise_for_error(response)
         return response
 
-    def events(self, path: str, **params: Any) -> Iterator[ServerEvent]:
-        with self.http.stream("GET", path, params=params,
-                              timeout=httpx.Timeout(None, connect=10.0)) as response:
+    def events(self, path: str, *, read_timeout_s: float | None = None,
+               **params: Any) -> Iterator[ServerEvent]:
+        timeout = httpx.Timeout(None, connect=10.0, read=read_timeout_s)
+        with self.http.stream("GET", path, params=params, timeout=timeout) as response:
             if not response.is_success:
                 response.read()
                 raise_for_error(response)

@@ -73,7 +73,11 @@ def test_ci_script_pushes_runs_checks_and_exports(live, sdk: Heurist, heurist, t
 
     weak = heurist("ws", *where, "--method", "majority")
     assert weak.code == 0, (weak.err, live.logs())
-    assert sdk.weak_supervision.latest(project, task.id).status == "succeeded"
+    latest = sdk.weak_supervision.latest(project, task.id)
+    assert latest.status == "succeeded"
+    for event in sdk.runs.events(project, after=0, read_timeout_s=30):
+        if event.event == "run.succeeded" and json.loads(event.data)["id"] == latest.id:
+            break
     exported = tmp_path / "weak.jsonl"
     assert heurist("export", *where, "--format", "jsonl", "-o", str(exported)).code == 0
     weak_labels = {r["external_id"]: r["weak_label"]
