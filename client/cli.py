@@ -153,10 +153,16 @@ def import_(ctx: typer.Context,
     """Import records into a project, all or nothing."""
     state = _state(ctx)
     types = dict(_pair(given) for given in type_ or [])
+    created = project is None
     if project is None:
         project = state.client.projects.create(file.stem).id
-    result = state.client.projects.import_records(project, file, format=format,
-                                                  id_column=id_column, types=types)
+    try:
+        result = state.client.projects.import_records(project, file, format=format,
+                                                      id_column=id_column, types=types)
+    except HeuristAPIError:
+        if created:   # all or nothing: no empty project left behind
+            state.client.projects.delete(project)
+        raise
     if state.as_json:
         return _print_json({"project_id": project, **result.model_dump()})
     out.print(f"Imported {result.records} records into project {project}"

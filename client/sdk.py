@@ -75,6 +75,27 @@ class Projects(_Resource):
             "POST", f"/projects/{project_id}/records/import", files={"file": (name, content)},
             data=form))
 
+    def preview_import(self, project_id: int, file: Path | str | BinaryIO, *,
+                       format: str | None = None, id_column: str | None = None,
+                       rows: int = 20) -> dict[str, Any]:
+        """What importing the file would do, storing nothing: ``columns`` (name, type,
+        existing), the first ``rows``, the number of ``records``."""
+        name, content = _file(file)
+        return self._json("POST", f"/projects/{project_id}/records/import/preview",
+                          files={"file": (name, content)},
+                          data={"rows": str(rows), **_given(format=format, id_column=id_column)})
+
+    def import_conll(self, project_id: int, file: Path | str | BinaryIO, *,
+                     text_attribute: str = "text", task: str = "ner",
+                     annotator: str = "conll", gold: bool = False) -> ImportResult:
+        """Import CoNLL/IOB sentences as records, their tags as manual spans of ``task``."""
+        name, content = _file(file)
+        return ImportResult.model_validate(self._json(
+            "POST", f"/projects/{project_id}/records/import-conll",
+            files={"file": (name, content)}, data={
+                "text_attribute": text_attribute, "task": task, "annotator": annotator,
+                "gold": str(gold).lower()}))
+
     def export(self, project_id: int, *, format: str = "csv") -> bytes:
         """Every record with its reference and manual labels, as ``format`` bytes."""
         return self._t.request("GET", f"/projects/{project_id}/export",

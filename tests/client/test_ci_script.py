@@ -113,12 +113,23 @@ def test_ci_script_pushes_runs_checks_and_exports(live, sdk: Heurist, heurist, t
         vote = theirs(SimpleNamespace(text=text))
         assert ours.get(records[f"c{i}"], []) == ([] if vote == -1 else [LABELS[vote]]), text
 
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "x", "text": "ok"}\n{"id": \n')
+    refused = heurist("import", str(bad), "--id-column", "id")
+    assert refused.code == 3 and "row 2" in refused.err
+    assert "bad" not in {p.name for p in sdk.projects.list()}
+
     missing = heurist("stats", "-p", "999999", "-t", "spam")
     assert missing.code == 3 and "error 404" in missing.err
 
 
 def test_sdk_errors_carry_the_apis_detail_row_and_field(served, sdk: Heurist, tmp_path):
     project = sdk.projects.create("errors")
+    good = tmp_path / "good.csv"
+    good.write_text("id,text,stars\na,fine,4\nb,bad,1\n")
+    preview = sdk.projects.preview_import(project.id, good, id_column="id", rows=1)
+    assert preview["records"] == 2 and len(preview["rows"]) == 1
+    assert {c["name"]: c["type"] for c in preview["columns"]}["stars"] == "integer"
     broken = tmp_path / "broken.jsonl"
     broken.write_text('{"id": "a", "text": "fine"}\n{"id": "b", "text": \n')
     try:
