@@ -5,6 +5,7 @@ export; Snorkel functions imported vote as in Snorkel; pull then push changes no
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 from types import SimpleNamespace
 
@@ -27,7 +28,8 @@ def rule(pattern: str, label: str) -> str:
             f"re.IGNORECASE):\n        return \"{label}\"\n")
 
 
-def test_ci_script_pushes_runs_checks_and_exports(live, sdk: Heurist, heurist, tmp_path):
+def test_ci_script_pushes_runs_checks_and_exports(live, sdk: Heurist, heurist, tmp_path,
+                                                  monkeypatch):
     data = tmp_path / "comments.jsonl"
     data.write_text("".join(json.dumps({"id": f"c{i}", "text": text}) + "\n"
                             for i, (text, _) in enumerate(COMMENTS)))
@@ -95,6 +97,16 @@ def test_ci_script_pushes_runs_checks_and_exports(live, sdk: Heurist, heurist, t
         == "Nothing to change."
     revisions = {h.name: h.revision.number for h in sdk.heuristics.list(project)}
     assert revisions == {"check_out": 1, "links": 1}
+
+    edited = rule(RULES["links"][0].replace("www", "ftp|www"), "spam")
+    (folder / "links.py").write_text(edited)
+    monkeypatch.setattr("sys.stdin", io.StringIO("n\n"))
+    declined = heurist("heuristics", "push", str(folder), *where)
+    assert declined.code == 0 and "update links" in declined.err and "+" in declined.err
+    assert {h.name: h.revision.number for h in sdk.heuristics.list(project)}["links"] == 1
+    assert heurist("heuristics", "push", str(folder), *where, "-y").code == 0
+    links = next(h for h in sdk.heuristics.list(project) if h.name == "links")
+    assert (links.revision.number, links.revision.source) == (2, edited)
 
     snorkel_task = sdk.tasks.create(project, "snorkel", labels=["ham", "spam"])
     imported = heurist("heuristics", "import-snorkel", str(LFS_FILE), "-p", str(project),
