@@ -259,7 +259,10 @@ def pull(ctx: typer.Context, folder: Annotated[Path, typer.Argument(file_okay=Fa
     """Write each heuristic of the task as FOLDER/NAME.py (a diff is shown first)."""
     state = _state(ctx)
     task_id = state.client.tasks.get(project, task).id
-    changes = plan_pull(folder, _task_heuristics(state.client, project, task_id))
+    try:
+        changes = plan_pull(folder, _task_heuristics(state.client, project, task_id))
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--task") from None
     if not state.as_json:
         _show(changes, "in the folder")
     applied = _confirm(changes, yes, state.as_json)
@@ -280,7 +283,10 @@ def import_snorkel(ctx: typer.Context,
     """Turn a file of Snorkel @labeling_function()s into labeling functions of the task."""
     state = _state(ctx)
     labels = {int(k): v for k, v in map(_pair, label)} if label else None
-    converted = convert(file.read_text(encoding="utf-8"), labels=labels)
+    try:
+        converted = convert(file.read_text(encoding="utf-8"), labels=labels)
+    except (ValueError, SyntaxError) as error:
+        raise typer.BadParameter(str(error), param_hint="FILE") from None
     task_id = state.client.tasks.get(project, task).id
     on_server = {h.name: h for h in _task_heuristics(state.client, project, task_id)}
     changes = [Change(c.name, "update" if c.name in on_server else "create", c.source, "",

@@ -68,8 +68,16 @@ def plan_push(folder: Path, heuristics: list[Heuristic]) -> list[Change]:
     return changes
 
 
+SAFE_NAME = re.compile(r"^[A-Za-z0-9][\w.-]*$")
+
+
 def plan_pull(folder: Path, heuristics: list[Heuristic]) -> list[Change]:
-    """Which files pulling the task's ``heuristics`` into ``folder`` would write."""
+    """Which files pulling the task's ``heuristics`` into ``folder`` would write; ValueError
+    for a name that is no plain file name (``/``, spaces, a leading dot or ``_``)."""
+    unsafe = [h.name for h in heuristics if not SAFE_NAME.match(h.name)]
+    if unsafe:
+        raise ValueError(f"heuristic names that cannot be file names: {unsafe!r}; rename them "
+                         "first")
     in_folder = read_folder(folder) if folder.is_dir() else {}
     changes = []
     for heuristic in sorted(heuristics, key=lambda h: h.name):
