@@ -34,7 +34,7 @@ $(UI)/dist/index.html: $(UI_DEPS) $(UI_SOURCES)
 ui: $(UI)/dist/index.html
 
 run: setup system ui
-	$(BIN)/heurist-server
+	$(BIN)/heurist up
 
 services:
 	./scripts/services.sh

@@ -82,11 +82,19 @@ def _exit_on_signal(number: int, frame: object) -> None:
     raise SystemExit(128 + number)
 
 
+def worker_command(name: str = "embedded", *, concurrency: int = 1) -> list[str]:
+    """The command line of one Celery worker process on the HEURIST_* settings."""
+    return [sys.executable, "-m", "celery", "-A", "workers", "worker", "-n", f"{name}@%h",
+            f"--concurrency={concurrency}", "--without-gossip", "--without-mingle",
+            "--loglevel=INFO"]
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
 def start_embedded_worker() -> subprocess.Popen:
     """One Celery worker process beside the API, on the same settings (HEURIST_* env)."""
-    command = [sys.executable, "-m", "celery", "-A", "workers", "worker", "-n", "embedded@%h",
-               "--concurrency=1", "--without-gossip", "--without-mingle", "--loglevel=INFO"]
-    worker = subprocess.Popen(command, cwd=Path(__file__).resolve().parent.parent)
+    worker = subprocess.Popen(worker_command(), cwd=ROOT)
     print(f"Worker process {worker.pid} started", flush=True)
     return worker
 

@@ -1,0 +1,3 @@
+from client.cli import run_cli
+
+run_cli()

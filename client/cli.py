@@ -1,0 +1,421 @@
+"""``heurist``: the command line over the SDK (``heurist --help``).
+
+Exit codes: 0 done; 1 a run failed or a ``--fail-under`` bar was missed; 2 bad usage;
+3 the API refused the request (its ``detail`` on stderr).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import click
+import typer
+from pydantic import BaseModel
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from rich.syntax import Syntax
+from rich.table import Column, Table
+
+from client.errors import HeuristAPIError
+from client.heuristic_files import Change, plan_pull, plan_push, write_pulled
+from client.models import Run, TaskStats
+from client.sdk import Heurist
+from client.snorkel_import import convert
+
+EXIT_FAILED, EXIT_API_ERROR = 1, 3
+FAIL_UNDER_METRICS = ("coverage", "precision", "recall", "f1")
+
+app = typer.Typer(help="Heurist: weak supervision with active learning, from the terminal.",
+                  no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
+heuristics_app = typer.Typer(help="Heuristics as .py files in a folder (one per heuristic).",
+                             no_args_is_help=True)
+app.add_typer(heuristics_app, name="heuristics")
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+Project = Annotated[int, typer.Option("--project", "-p", envvar="HEURIST_PROJECT",
+                                      help="Project id.")]
+TaskOption = Annotated[str, typer.Option("--task", "-t", envvar="HEURIST_TASK",
+                                         help="Labeling task: name or id.")]
+Yes = Annotated[bool, typer.Option("--yes", "-y", help="Apply without asking.")]
+
+
+class State:
+    def __init__(self, url: str | None, key: str | None, as_json: bool) -> None:
+        self.url, self.key, self.as_json = url, key, as_json
+        self._client: Heurist | None = None
+
+    @property
+    def client(self) -> Heurist:
+        if self._client is None:
+            self._client = Heurist(self.url, self.key)
+        return self._client
+
+
+@app.callback()
+def main(ctx: typer.Context,
+         url: Annotated[str | None, typer.Option(help="Server URL (else HEURIST_URL or "
+                                                 "~/.config/heurist/config.toml).")] = None,
+         key: Annotated[str | None, typer.Option(help="API key (else HEURIST_API_KEY or the "
+                                                 "config file).")] = None,
+         as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+         = False) -> None:
+    ctx.obj = State(url, key, as_json)
+
+
+def _state(ctx: typer.Context) -> State:
+    return ctx.find_root().obj
+
+
+def _print_json(value: Any) -> None:
+    if isinstance(value, BaseModel):
+        value = value.model_dump(mode="json")
+    elif isinstance(value, list):
+        value = [v.model_dump(mode="json") if isinstance(v, BaseModel) else v for v in value]
+    out.print_json(json.dumps(value))
+
+
+def run_cli(argv: list[str] | None = None) -> None:
+    """The console script: API errors become exit code 3 with the API's message."""
+    try:
+        code = app(args=argv, prog_name="heurist", standalone_mode=False)
+    except HeuristAPIError as error:
+        where = ", ".join(f"{k} {v}" for k, v in (("row", error.row), ("field", error.field))
+                          if v is not None)
+        err.print(f"[red]error {error.status}:[/red] {error.detail}"
+                  + (f" ({where})" if where else ""))
+        raise SystemExit(EXIT_API_ERROR) from None
+    except click.exceptions.Exit as done:
+        raise SystemExit(done.exit_code) from None
+    except click.Abort:
+        raise SystemExit(1) from None
+    except click.ClickException as error:   # bad usage: the message, exit code 2
+        error.show()
+        raise SystemExit(error.exit_code) from None
+    if isinstance(code, int) and code:
+        raise SystemExit(code)
+
+
+# --- server ---------------------------------------------------------------------------
+
+@app.command()
+def up(no_demo: Annotated[bool, typer.Option("--no-demo", help="Do not load the demo "
+                                             "projects.")] = False) -> None:
+    """Run the API server with an embedded worker (what `make run` does)."""
+    from api.server import main as serve
+
+    serve(["--no-demo"] if no_demo else [])
+
+
+@app.command()
+def worker(name: Annotated[str, typer.Option(help="Worker name.")] = "worker",
+           concurrency: Annotated[int, typer.Option(help="Parallel runs.")] = 1) -> None:
+    """Run one worker process (runs heuristics and weak supervision)."""
+    from api.server import ROOT, worker_command
+
+    raise typer.Exit(subprocess.call(worker_command(name, concurrency=concurrency), cwd=ROOT))
+
+
+# --- projects, import, export ---------------------------------------------------------
+
+@app.command()
+def projects(ctx: typer.Context) -> None:
+    """List the projects the key can see."""
+    state = _state(ctx)
+    found = state.client.projects.list()
+    if state.as_json:
+        return _print_json(found)
+    table = Table("id", "name", "description")
+    for project in found:
+        table.add_row(str(project.id), project.name, project.description)
+    out.print(table)
+
+
+@app.command("import")
+def import_(ctx: typer.Context,
+            file: Annotated[Path, typer.Argument(exists=True, dir_okay=False,
+                                                 help="CSV, JSONL or Parquet file.")],
+            project: Annotated[int | None, typer.Option(
+                "--project", "-p", envvar="HEURIST_PROJECT",
+                help="Project id (else a new project named after the file).")] = None,
+            format: Annotated[str | None, typer.Option(help="csv, jsonl or parquet "
+                                                       "(else from the extension).")] = None,
+            id_column: Annotated[str | None, typer.Option(help="Column of stable record "
+                                                          "ids.")] = None,
+            type_: Annotated[list[str] | None, typer.Option(
+                "--type", help="COLUMN=TYPE, e.g. label=category (repeatable).")] = None
+            ) -> None:
+    """Import records into a project, all or nothing."""
+    state = _state(ctx)
+    types = dict(_pair(given) for given in type_ or [])
+    created = project is None
+    if project is None:
+        project = state.client.projects.create(file.stem).id
+    try:
+        result = state.client.projects.import_records(project, file, format=format,
+                                                      id_column=id_column, types=types)
+    except HeuristAPIError:
+        if created:   # all or nothing: no empty project left behind
+            state.client.projects.delete(project)
+        raise
+    if state.as_json:
+        return _print_json({"project_id": project, **result.model_dump()})
+    out.print(f"Imported {result.records} records into project {project}"
+              + (f"; new attributes: {', '.join(result.attributes)}" if result.attributes
+                 else ""))
+
+
+@app.command()
+def export(ctx: typer.Context, project: Project,
+           format: Annotated[str, typer.Option(help="csv, jsonl or parquet; weak labels also "
+                                               "label-studio or conll.")] = "csv",
+           task: Annotated[str | None, typer.Option(
+               "--task", "-t", help="Export this task's weak labels instead.")] = None,
+           output: Annotated[Path | None, typer.Option("--output", "-o", help="File (else "
+                                                       "stdout).")] = None) -> None:
+    """Export the records with their labels, or a task's weak labels."""
+    client = _state(ctx).client
+    if task is None:
+        content = client.projects.export(project, format=format)
+    else:
+        task_id = client.tasks.get(project, task).id
+        content = client.weak_supervision.export(project, task_id, format=format)
+    if output is None:
+        sys.stdout.buffer.write(content)
+        sys.stdout.flush()
+    else:
+        output.write_bytes(content)
+        err.print(f"Wrote {len(content)} bytes to {output}")
+
+
+def _pair(given: str) -> tuple[str, str]:
+    name, sep, value = given.partition("=")
+    if not sep or not name or not value:
+        raise typer.BadParameter(f"{given!r}: expected NAME=VALUE")
+    return name.strip(), value.strip()
+
+
+# --- heuristics -----------------------------------------------------------------------
+
+def _show(changes: list[Change], verb: str) -> None:
+    for change in changes:
+        err.print(f"[bold]{change.action} {change.name}[/bold] ({verb})")
+        if change.diff:
+            err.print(Syntax(change.diff, "diff", theme="ansi_dark", background_color="default"))
+
+
+def _confirm(changes: list[Change], yes: bool, as_json: bool) -> bool:
+    if not changes:
+        if not as_json:
+            err.print("Nothing to change.")
+        return False
+    return yes or typer.confirm(f"Apply {len(changes)} change(s)?")
+
+
+def _apply_push(client: Heurist, project: int, task_id: int,
+                changes: list[Change]) -> list[int]:
+    """Create or update each heuristic; their ids."""
+    ids = []
+    for change in changes:
+        if change.action == "create":
+            made = client.heuristics.create(project, task_id=task_id, name=change.name,
+                                            source=change.source, kind=change.kind)
+        else:
+            made = client.heuristics.update(project, change.heuristic_id, source=change.source)
+        ids.append(made.id)
+    return ids
+
+
+def _task_heuristics(client: Heurist, project: int, task_id: int):
+    return [h for h in client.heuristics.list(project) if h.task_id == task_id]
+
+
+@heuristics_app.command("push")
+def push(ctx: typer.Context,
+         folder: Annotated[Path, typer.Argument(exists=True, file_okay=False)],
+         project: Project, task: TaskOption, yes: Yes = False) -> None:
+    """Create or update one heuristic per FOLDER/NAME.py (name from the file); a diff is
+    shown first; nothing changes when the server already has these sources."""
+    state = _state(ctx)
+    task_id = state.client.tasks.get(project, task).id
+    changes = plan_push(folder, _task_heuristics(state.client, project, task_id))
+    if not state.as_json:
+        _show(changes, "on the server")
+    applied = _apply_push(state.client, project, task_id, changes) if _confirm(
+        changes, yes, state.as_json) else []
+    if state.as_json:
+        _print_json([{"name": c.name, "action": c.action, "heuristic_id": i}
+                     for c, i in zip(changes, applied, strict=False)])
+
+
+@heuristics_app.command("pull")
+def pull(ctx: typer.Context, folder: Annotated[Path, typer.Argument(file_okay=False)],
+         project: Project, task: TaskOption, yes: Yes = False) -> None:
+    """Write each heuristic of the task as FOLDER/NAME.py (a diff is shown first)."""
+    state = _state(ctx)
+    task_id = state.client.tasks.get(project, task).id
+    try:
+        changes = plan_pull(folder, _task_heuristics(state.client, project, task_id))
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--task") from None
+    if not state.as_json:
+        _show(changes, "in the folder")
+    applied = _confirm(changes, yes, state.as_json)
+    if applied:
+        write_pulled(folder, changes)
+    if state.as_json:
+        _print_json([{"name": c.name, "action": c.action} for c in changes if applied])
+
+
+@heuristics_app.command("import-snorkel")
+def import_snorkel(ctx: typer.Context,
+                   file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
+                   project: Project, task: TaskOption,
+                   label: Annotated[list[str] | None, typer.Option(
+                       "--label", "-l", help="INT=NAME, e.g. 1=spam (repeatable); default: "
+                       "the file's int constants, lower-cased.")] = None,
+                   yes: Yes = False) -> None:
+    """Turn a file of Snorkel @labeling_function()s into labeling functions of the task."""
+    state = _state(ctx)
+    labels = {int(k): v for k, v in map(_pair, label)} if label else None
+    try:
+        converted = convert(file.read_text(encoding="utf-8"), labels=labels)
+    except (ValueError, SyntaxError) as error:
+        raise typer.BadParameter(str(error), param_hint="FILE") from None
+    task_id = state.client.tasks.get(project, task).id
+    on_server = {h.name: h for h in _task_heuristics(state.client, project, task_id)}
+    changes = [Change(c.name, "update" if c.name in on_server else "create", c.source, "",
+                      heuristic_id=on_server[c.name].id if c.name in on_server else None)
+               for c in converted
+               if c.name not in on_server or on_server[c.name].revision.source != c.source]
+    if not state.as_json:
+        _show(changes, "from Snorkel")
+    applied = _apply_push(state.client, project, task_id, changes) if _confirm(
+        changes, yes, state.as_json) else []
+    if state.as_json:
+        _print_json([{"name": c.name, "heuristic_id": i}
+                     for c, i in zip(changes, applied, strict=False)])
+
+
+# --- runs -----------------------------------------------------------------------------
+
+def _wait(state: State, project: int, run: Run) -> Run:
+    if state.as_json:
+        return state.client.runs.wait(project, run.id)
+    columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
+               TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=False) as progress:
+        bar = progress.add_task(f"run {run.id} ({run.kind})", total=None)
+
+        def show(current: Run) -> None:
+            progress.update(bar, total=current.total_items or None,
+                            completed=current.done_items,
+                            description=f"run {current.id} {current.status}")
+
+        return state.client.runs.wait(project, run.id, on_progress=show)
+
+
+def _report(state: State, run: Run) -> None:
+    if state.as_json:
+        _print_json(run)
+    else:
+        out.print(f"run {run.id}: {run.status}" + (f" - {run.error}" if run.error else ""))
+    if run.finished and run.status != "succeeded":
+        raise typer.Exit(EXIT_FAILED)
+
+
+@app.command()
+def run(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Heuristic name.")],
+        project: Project,
+        task: Annotated[str | None, typer.Option("--task", "-t", envvar="HEURIST_TASK",
+                                                 help="Its task, where names repeat.")] = None,
+        wait: Annotated[bool, typer.Option("--wait", "-w", help="Wait for the end, showing "
+                                           "progress; exit 1 unless it succeeded.")] = False
+        ) -> None:
+    """Run a heuristic on every record."""
+    state = _state(ctx)
+    task_id = state.client.tasks.get(project, task).id if task is not None else None
+    match = [h for h in state.client.heuristics.list(project)
+             if h.name == name and task_id in (None, h.task_id)]
+    if not match:
+        raise typer.BadParameter(f"no heuristic {name!r} in project {project}", param_hint="NAME")
+    started = state.client.heuristics.run(project, match[0].id)
+    _report(state, _wait(state, project, started) if wait else started)
+
+
+@app.command()
+def ws(ctx: typer.Context, project: Project, task: TaskOption,
+       method: Annotated[str, typer.Option(help="auto, majority, weighted or "
+                                           "label_model.")] = "auto",
+       wait: Annotated[bool, typer.Option("--wait/--no-wait", "-w")] = True) -> None:
+    """Run weak supervision: merge the task's heuristics into one label per record."""
+    state = _state(ctx)
+    task_id = state.client.tasks.get(project, task).id
+    started = state.client.weak_supervision.run(project, task_id, method=method)
+    finished = _wait(state, project, started) if wait else started
+    _report(state, finished)
+
+
+# --- statistics -----------------------------------------------------------------------
+
+def _cell(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def stats_table(stats: TaskStats) -> Table:
+    table = Table(Column("heuristic", no_wrap=True), title=f"task {stats.task_id}")
+    for header in ("coverage", "hits", "overlaps", "conflicts", "precision", "recall", "f1",
+                   "refs"):
+        table.add_column(header, justify="right")
+    for row in stats.data:
+        table.add_row(row.name, _cell(row.coverage), str(row.hits), _cell(row.overlaps),
+                      _cell(row.conflicts), _cell(row.total.precision),
+                      _cell(row.total.recall), _cell(row.total.f1), str(row.n_reference))
+    return table
+
+
+def missed_bars(stats: TaskStats, bars: dict[str, float]) -> list[str]:
+    """Each heuristic metric below its bar (no value, e.g. no reference labels, misses it)."""
+    missed = []
+    for row in stats.data:
+        for metric, bar in bars.items():
+            value = row.coverage if metric == "coverage" else getattr(row.total, metric)
+            if value is None or value < bar:
+                missed.append(f"{row.name}: {metric} {_cell(value)} < {bar:g}")
+    return missed
+
+
+@app.command()
+def stats(ctx: typer.Context, project: Project, task: TaskOption,
+          fail_under: Annotated[list[str] | None, typer.Option(
+              help="METRIC=VALUE (coverage, precision, recall, f1): exit 1 when a heuristic "
+                   "is below (repeatable).")] = None) -> None:
+    """Each heuristic's coverage, overlaps, conflicts, precision, recall and F1."""
+    state = _state(ctx)
+    bars = {}
+    for given in fail_under or []:
+        metric, value = _pair(given)
+        if metric not in FAIL_UNDER_METRICS:
+            raise typer.BadParameter(f"{metric!r}: one of {', '.join(FAIL_UNDER_METRICS)}",
+                                     param_hint="--fail-under")
+        bars[metric] = float(value)
+    task_id = state.client.tasks.get(project, task).id
+    found = state.client.stats.get(project, task_id)
+    if state.as_json:
+        _print_json(found)
+    else:
+        out.print(stats_table(found))
+    missed = missed_bars(found, bars)
+    for line in missed:
+        err.print(f"[red]below the bar[/red] {line}")
+    if missed:
+        raise typer.Exit(EXIT_FAILED)
+
+
+if __name__ == "__main__":
+    run_cli()

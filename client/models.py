@@ -1,0 +1,177 @@
+"""What the API answers, as pydantic models. Each mirrors one schema of the served OpenAPI
+document (named in ``OPENAPI_NAMES``); tests/client/test_models_match_openapi.py fails when
+either side changes without the other. Unknown fields are kept, not rejected, so an older
+client reads a newer server."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+RunStatus = Literal["queued", "running", "succeeded", "failed", "cancelled"]
+FINISHED: frozenset[str] = frozenset({"succeeded", "failed", "cancelled"})
+HeuristicKind = Literal["labeling_function", "active_learner"]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class Project(Model):
+    id: int
+    name: str
+    description: str
+    created_at: datetime
+
+
+class Label(Model):
+    id: int
+    name: str
+    color: str
+    hotkey: str | None
+
+
+class Task(Model):
+    id: int
+    name: str
+    kind: str
+    target_attribute: str | None
+    labels: list[Label]
+
+
+class Record(Model):
+    id: int
+    external_id: str
+    data: dict[str, Any]
+
+
+class ImportResult(Model):
+    records: int
+    attributes: list[str]
+    manual_labels: int = 0
+    task_id: int | None = None
+
+
+class Run(Model):
+    id: int
+    kind: str
+    heuristic_id: int | None = None
+    status: RunStatus
+    progress: float
+    done_items: int
+    total_items: int
+    params: dict[str, Any]
+    error: str | None
+    metrics: dict[str, Any]
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED
+
+
+class RunDetail(Run):
+    logs: str
+
+
+class WeakSupervision(Run):
+    stale: bool = False
+
+
+class Revision(Model):
+    number: int
+    source: str
+    function_name: str
+    settings: dict[str, Any]
+    created_at: datetime
+
+
+class Heuristic(Model):
+    id: int
+    task_id: int
+    kind: HeuristicKind
+    name: str
+    description: str
+    revision: Revision
+    min_confidence: float | None
+    vote_threshold: float | None = None
+    auto_refit_every: int | None
+    last_run: Run | None
+
+
+class LabelStats(Model):
+    label: str | None
+    tp: int
+    fp: int
+    fn: int
+    precision: float | None
+    recall: float | None
+    f1: float | None
+    precision_low: float | None
+    precision_high: float | None
+    span_tp: int = 0
+    span_fp: int = 0
+    span_fn: int = 0
+
+
+class HeuristicStats(Model):
+    heuristic_id: int
+    name: str
+    kind: str
+    revision: int
+    run_id: int
+    n_reference: int
+    coverage: float | None
+    hits: int
+    overlaps: float | None
+    conflicts: float | None
+    total: LabelStats
+    labels: list[LabelStats]
+
+
+class TaskStats(Model):
+    task_id: int
+    data: list[HeuristicStats]
+
+
+class Embedding(Model):
+    id: int
+    name: str
+    attribute: str
+    model: str
+    level: str
+    dims: int | None
+    pca_dims: int | None
+    state: RunStatus
+    vectors: int
+
+
+class EmbeddingCreated(Model):
+    embedding: Embedding
+    run: Run
+
+
+class SimilarRecord(Model):
+    record: Record
+    score: float
+
+
+class Similar(Model):
+    data: list[SimilarRecord]
+    exact: bool
+
+
+OPENAPI_NAMES: dict[type[Model], str] = {
+    Project: "ProjectPublic", Label: "LabelPublic", Task: "TaskPublic",
+    Record: "RecordPublic", ImportResult: "ImportPublic", Run: "RunPublic",
+    RunDetail: "RunDetail", WeakSupervision: "WeakSupervisionPublic",
+    Revision: "RevisionPublic", Heuristic: "HeuristicPublic", LabelStats: "LabelStats",
+    HeuristicStats: "HeuristicStatsPublic", TaskStats: "TaskStatsPublic",
+    Embedding: "EmbeddingPublic", EmbeddingCreated: "EmbeddingCreated",
+    SimilarRecord: "SimilarRecord", Similar: "SimilarPublic",
+}
+"""The OpenAPI schema each model mirrors."""

@@ -1,0 +1,331 @@
+"""``Heurist``: the REST API as Python calls, one attribute per resource::
+
+    with Heurist("http://127.0.0.1:8000", "hk_...") as hc:
+        project = hc.projects.create("spam")
+        run = hc.heuristics.run(project.id, heuristic_id)
+        hc.runs.wait(project.id, run.id, on_progress=print)
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import httpx
+
+from client.config import ClientConfig, load_config
+from client.errors import NotFound
+from client.models import (
+    Embedding,
+    EmbeddingCreated,
+    Heuristic,
+    ImportResult,
+    Label,
+    Project,
+    Record,
+    Run,
+    RunDetail,
+    Similar,
+    Task,
+    TaskStats,
+    WeakSupervision,
+)
+from client.transport import ServerEvent, Transport
+
+
+def _given(**fields: Any) -> dict[str, Any]:
+    """The fields that were passed (not None): what a PATCH or an optional form sends."""
+    return {name: value for name, value in fields.items() if value is not None}
+
+
+class _Resource:
+    def __init__(self, transport: Transport) -> None:
+        self._t = transport
+
+    def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+        return self._t.request(method, path, **kwargs).json()
+
+
+class Projects(_Resource):
+    def list(self) -> list[Project]:
+        return [Project.model_validate(p) for p in self._json("GET", "/projects")["data"]]
+
+    def get(self, project_id: int) -> Project:
+        return Project.model_validate(self._json("GET", f"/projects/{project_id}"))
+
+    def create(self, name: str, description: str = "") -> Project:
+        return Project.model_validate(self._json("POST", "/projects", json={
+            "name": name, "description": description}))
+
+    def delete(self, project_id: int) -> None:
+        self._t.request("DELETE", f"/projects/{project_id}")
+
+    def import_records(self, project_id: int, file: Path | str | BinaryIO, *,
+                       format: str | None = None, id_column: str | None = None,
+                       types: dict[str, str] | None = None) -> ImportResult:
+        """Import a CSV, JSONL or Parquet file (all or nothing); ``types`` pins attribute types
+        (``{"column": "category"}``), else they are inferred."""
+        name, content = _file(file)
+        form = _given(format=format, id_column=id_column,
+                      types=json.dumps(types) if types else None)
+        return ImportResult.model_validate(self._json(
+            "POST", f"/projects/{project_id}/records/import", files={"file": (name, content)},
+            data=form))
+
+    def preview_import(self, project_id: int, file: Path | str | BinaryIO, *,
+                       format: str | None = None, id_column: str | None = None,
+                       rows: int = 20) -> dict[str, Any]:
+        """What importing the file would do, storing nothing: ``columns`` (name, type,
+        existing), the first ``rows``, the number of ``records``."""
+        name, content = _file(file)
+        return self._json("POST", f"/projects/{project_id}/records/import/preview",
+                          files={"file": (name, content)},
+                          data={"rows": str(rows), **_given(format=format, id_column=id_column)})
+
+    def import_conll(self, project_id: int, file: Path | str | BinaryIO, *,
+                     text_attribute: str = "text", task: str = "ner",
+                     annotator: str = "conll", gold: bool = False) -> ImportResult:
+        """Import CoNLL/IOB sentences as records, their tags as manual spans of ``task``."""
+        name, content = _file(file)
+        return ImportResult.model_validate(self._json(
+            "POST", f"/projects/{project_id}/records/import-conll",
+            files={"file": (name, content)}, data={
+                "text_attribute": text_attribute, "task": task, "annotator": annotator,
+                "gold": str(gold).lower()}))
+
+    def export(self, project_id: int, *, format: str = "csv") -> bytes:
+        """Every record with its reference and manual labels, as ``format`` bytes."""
+        return self._t.request("GET", f"/projects/{project_id}/export",
+                               params={"format": format}).content
+
+    def records(self, project_id: int, *, limit: int = 50, offset: int = 0,
+                **filters: Any) -> list[Record]:
+        body = self._json("GET", f"/projects/{project_id}/records",
+                          params={"limit": limit, "offset": offset, **_given(**filters)})
+        return [Record.model_validate(r) for r in body["data"]]
+
+
+class Tasks(_Resource):
+    def list(self, project_id: int) -> list[Task]:
+        body = self._json("GET", f"/projects/{project_id}/tasks")
+        return [Task.model_validate(t) for t in body["data"]]
+
+    def get(self, project_id: int, task: int | str) -> Task:
+        """The task with this id, or of this name."""
+        if isinstance(task, int) or str(task).isdigit():
+            return Task.model_validate(self._json("GET", f"/projects/{project_id}/tasks/{task}"))
+        for candidate in self.list(project_id):
+            if candidate.name == task:
+                return candidate
+        raise NotFound(404, f"no task {task!r} in project {project_id}")
+
+    def create(self, project_id: int, name: str, *, kind: str = "classification",
+               labels: list[str] | None = None, target_attribute: str | None = None) -> Task:
+        return Task.model_validate(self._json("POST", f"/projects/{project_id}/tasks", json={
+            "name": name, "kind": kind, "labels": labels or [],
+            **_given(target_attribute=target_attribute)}))
+
+    def delete(self, project_id: int, task_id: int) -> None:
+        self._t.request("DELETE", f"/projects/{project_id}/tasks/{task_id}")
+
+    def add_label(self, project_id: int, task_id: int, name: str, *,
+                  color: str | None = None, hotkey: str | None = None) -> Label:
+        return Label.model_validate(self._json(
+            "POST", f"/projects/{project_id}/tasks/{task_id}/labels",
+            json={"name": name, **_given(color=color, hotkey=hotkey)}))
+
+    def add_labels(self, project_id: int, task_id: int, names: list[str]) -> list[Label]:
+        """Several labels of a task at once (those it has already are left alone)."""
+        have = {label.name for label in self.get(project_id, task_id).labels}
+        return [self.add_label(project_id, task_id, name) for name in names if name not in have]
+
+
+class ManualLabels(_Resource):
+    def create(self, project_id: int, record_id: int, *, task_id: int, label: str,
+               **span: Any) -> dict[str, Any]:
+        """Label one record (``token_start``/``token_end`` or ``char_*`` for a span)."""
+        return self._json("POST", f"/projects/{project_id}/records/{record_id}/labels",
+                          json={"task_id": task_id, "label": label, **_given(**span)})
+
+    def create_many(self, project_id: int, labels: list[tuple[int, str]], *,
+                    task_id: int) -> int:
+        """Label many records: ``(record_id, label)`` pairs; the number stored."""
+        for record_id, label in labels:
+            self.create(project_id, record_id, task_id=task_id, label=label)
+        return len(labels)
+
+
+class Heuristics(_Resource):
+    def list(self, project_id: int) -> list[Heuristic]:
+        body = self._json("GET", f"/projects/{project_id}/heuristics")
+        return [Heuristic.model_validate(h) for h in body["data"]]
+
+    def get(self, project_id: int, heuristic_id: int) -> Heuristic:
+        return Heuristic.model_validate(
+            self._json("GET", f"/projects/{project_id}/heuristics/{heuristic_id}"))
+
+    def create(self, project_id: int, *, task_id: int, name: str, source: str,
+               kind: str = "labeling_function", description: str = "") -> Heuristic:
+        return Heuristic.model_validate(self._json(
+            "POST", f"/projects/{project_id}/heuristics", json={
+                "task_id": task_id, "name": name, "source": source, "kind": kind,
+                "description": description}))
+
+    def update(self, project_id: int, heuristic_id: int, **fields: Any) -> Heuristic:
+        """Change ``name``, ``description``, ``source`` (a new revision), ``min_confidence``
+        or ``auto_refit_every``."""
+        return Heuristic.model_validate(self._json(
+            "PATCH", f"/projects/{project_id}/heuristics/{heuristic_id}", json=fields))
+
+    def delete(self, project_id: int, heuristic_id: int) -> None:
+        self._t.request("DELETE", f"/projects/{project_id}/heuristics/{heuristic_id}")
+
+    def run(self, project_id: int, heuristic_id: int) -> Run:
+        """Start a run of the current revision on every record (in the workers)."""
+        return Run.model_validate(
+            self._json("POST", f"/projects/{project_id}/heuristics/{heuristic_id}/runs"))
+
+
+class Runs(_Resource):
+    def list(self, project_id: int) -> list[Run]:
+        body = self._json("GET", f"/projects/{project_id}/runs")
+        return [Run.model_validate(r) for r in body["data"]]
+
+    def get(self, project_id: int, run_id: int) -> RunDetail:
+        return RunDetail.model_validate(self._json("GET", f"/projects/{project_id}/runs/{run_id}"))
+
+    def cancel(self, project_id: int, run_id: int) -> Run:
+        return Run.model_validate(
+            self._json("POST", f"/projects/{project_id}/runs/{run_id}/cancel"))
+
+    def wait(self, project_id: int, run_id: int, *, timeout_s: float = 600.0,
+             poll_s: float = 0.5, on_progress: Callable[[Run], None] | None = None) -> RunDetail:
+        """The run once it has finished (succeeded, failed or cancelled), calling
+        ``on_progress`` with every state seen on the way; TimeoutError past ``timeout_s``."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            run = self.get(project_id, run_id)
+            if on_progress is not None:
+                on_progress(run)
+            if run.finished:
+                return run
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"run {run_id} still {run.status} after {timeout_s:g} s")
+            time.sleep(poll_s)
+
+    def events(self, project_id: int, *, after: int | None = None,
+               read_timeout_s: float | None = None) -> Iterator[ServerEvent]:
+        """The project's Server-Sent Events (``run.progress``, ``run.succeeded``, ...) as
+        they happen, from after event ``after`` (default: from now); the stream sends a
+        keep-alive every 15 s, so a ``read_timeout_s`` above that only trips on a dead
+        server."""
+        return self._t.events(f"/projects/{project_id}/events", read_timeout_s=read_timeout_s,
+                              **_given(after=after))
+
+
+class Statistics(_Resource):
+    def get(self, project_id: int, task_id: int) -> TaskStats:
+        """Per heuristic: coverage, overlaps, conflicts and precision/recall against the
+        reference labels."""
+        return TaskStats.model_validate(
+            self._json("GET", f"/projects/{project_id}/tasks/{task_id}/stats"))
+
+    def recompute(self, project_id: int, task_id: int) -> TaskStats:
+        return TaskStats.model_validate(
+            self._json("POST", f"/projects/{project_id}/tasks/{task_id}/stats/recompute"))
+
+
+class WeakSupervisionRuns(_Resource):
+    def run(self, project_id: int, task_id: int, *, method: str = "auto",
+            heuristic_ids: list[int] | None = None, min_confidence: float = 0.0,
+            no_vote: str = "none", auto_rerun: bool = False) -> Run:
+        """Start merging the task's heuristics' votes into one label per record."""
+        return Run.model_validate(self._json(
+            "POST", f"/projects/{project_id}/tasks/{task_id}/weak-supervision", json={
+                "method": method, "heuristic_ids": heuristic_ids,
+                "min_confidence": min_confidence, "no_vote": no_vote,
+                "auto_rerun": auto_rerun}))
+
+    def latest(self, project_id: int, task_id: int) -> WeakSupervision:
+        return WeakSupervision.model_validate(
+            self._json("GET", f"/projects/{project_id}/tasks/{task_id}/weak-supervision"))
+
+    def export(self, project_id: int, task_id: int, *, format: str = "csv") -> bytes:
+        """Every record's weak label: csv, jsonl, parquet, label-studio or conll."""
+        return self._t.request(
+            "GET", f"/projects/{project_id}/tasks/{task_id}/weak-supervision/export",
+            params={"format": format}).content
+
+    def label_matrix(self, project_id: int, task_id: int) -> bytes:
+        """The label matrix as ``.npz`` (``L``, ``heuristics``, ``labels``, ``record_ids``)."""
+        return self._t.request(
+            "GET", f"/projects/{project_id}/tasks/{task_id}/weak-supervision/label-matrix"
+        ).content
+
+
+class Embeddings(_Resource):
+    def list(self, project_id: int) -> list[Embedding]:
+        body = self._json("GET", f"/projects/{project_id}/embeddings")
+        return [Embedding.model_validate(e) for e in body["data"]]
+
+    def create(self, project_id: int, attribute: str, *, level: str = "record",
+               model: str = "default", name: str | None = None) -> EmbeddingCreated:
+        return EmbeddingCreated.model_validate(self._json(
+            "POST", f"/projects/{project_id}/embeddings", json={
+                "attribute": attribute, "level": level, "model": model, **_given(name=name)}))
+
+    def similar(self, project_id: int, embedding_id: int, text: str, *, k: int = 10) -> Similar:
+        """The ``k`` records nearest to ``text``."""
+        return Similar.model_validate(self._json(
+            "POST", f"/projects/{project_id}/similar",
+            json={"embedding_id": embedding_id, "text": text, "k": k}))
+
+    def similar_to_record(self, project_id: int, record_id: int, *, embedding_id: int,
+                          k: int = 10) -> Similar:
+        return Similar.model_validate(self._json(
+            "GET", f"/projects/{project_id}/records/{record_id}/similar",
+            params={"embedding_id": embedding_id, "k": k}))
+
+
+class Heurist:
+    """A client of one Heurist server. ``url`` and ``key`` default to the configuration
+    (``HEURIST_URL``/``HEURIST_API_KEY`` or ``~/.config/heurist/config.toml``)."""
+
+    def __init__(self, url: str | None = None, key: str | None = None, *,
+                 timeout_s: float = 60.0, retries: int = 4, backoff_s: float = 0.5,
+                 http: httpx.Client | None = None, config: ClientConfig | None = None) -> None:
+        config = config or load_config()
+        self.url = url or config.url
+        self.transport = Transport(self.url, key or config.key, timeout_s=timeout_s,
+                                   retries=retries, backoff_s=backoff_s, http=http)
+        self.projects = Projects(self.transport)
+        self.tasks = Tasks(self.transport)
+        self.manual_labels = ManualLabels(self.transport)
+        self.heuristics = Heuristics(self.transport)
+        self.runs = Runs(self.transport)
+        self.stats = Statistics(self.transport)
+        self.weak_supervision = WeakSupervisionRuns(self.transport)
+        self.embeddings = Embeddings(self.transport)
+
+    def me(self) -> dict[str, Any]:
+        return self.transport.request("GET", "/me").json()
+
+    def close(self) -> None:
+        self.transport.close()
+
+    def __enter__(self) -> Heurist:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
+def _file(file: Path | str | BinaryIO) -> tuple[str, bytes]:
+    """A file's name and content, read once so that a retried request can send it again."""
+    if isinstance(file, str | Path):
+        path = Path(file)
+        return path.name, path.read_bytes()
+    return Path(getattr(file, "name", "upload")).name, file.read()

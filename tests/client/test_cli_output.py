@@ -1,0 +1,63 @@
+"""What the CLI prints, against stored snapshots (tests/client/snapshots): help texts and the
+statistics table. After an intended change, regenerate them with
+``HEURIST_UPDATE_SNAPSHOTS=1 pytest tests/client/test_cli_output.py`` and review the diff."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from client.cli import missed_bars, stats_table
+from client.models import TaskStats
+
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+HELP = {"help": [], "heuristics-push": ["heuristics", "push"], "stats": ["stats"],
+        "run": ["run"], "import": ["import"]}
+
+
+def matches_snapshot(name: str, text: str) -> None:
+    path = SNAPSHOTS / f"{name}.txt"
+    if os.environ.get("HEURIST_UPDATE_SNAPSHOTS"):
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text)
+    assert path.exists(), f"no snapshot {path.name}: run with HEURIST_UPDATE_SNAPSHOTS=1"
+    assert text == path.read_text()
+
+
+@pytest.mark.parametrize("name", list(HELP))
+def test_help_text(name: str, heurist, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "90")
+    for variable in ("FORCE_COLOR", "TERMINAL_WIDTH"):
+        monkeypatch.delenv(variable, raising=False)
+    shown = heurist(*HELP[name], "--help")
+    assert shown.code == 0, shown.err
+    matches_snapshot(f"help-{name}", shown.out)
+
+
+STATS = TaskStats.model_validate({"task_id": 3, "data": [
+    {"heuristic_id": 1, "name": "check_out", "kind": "labeling_function", "revision": 2,
+     "run_id": 7, "n_reference": 40, "coverage": 0.25, "hits": 50, "overlaps": 0.1,
+     "conflicts": 0.02, "labels": [],
+     "total": {"label": None, "tp": 9, "fp": 0, "fn": 31, "precision": 1.0, "recall": 0.225,
+               "f1": 0.367, "precision_low": 0.7, "precision_high": 1.0}},
+    {"heuristic_id": 2, "name": "links", "kind": "labeling_function", "revision": 1,
+     "run_id": 8, "n_reference": 0, "coverage": 0.4, "hits": 80, "overlaps": 0.1,
+     "conflicts": 0.0, "labels": [],
+     "total": {"label": None, "tp": 0, "fp": 0, "fn": 0, "precision": None, "recall": None,
+               "f1": None, "precision_low": None, "precision_high": None}}]})
+
+
+def test_stats_table():
+    console = Console(width=100, record=True, file=open(os.devnull, "w"))  # noqa: SIM115
+    console.print(stats_table(STATS))
+    matches_snapshot("stats-table", console.export_text())
+
+
+def test_fail_under_names_each_heuristic_below_the_bar():
+    assert missed_bars(STATS, {"precision": 0.9}) == ["links: precision - < 0.9"]
+    assert missed_bars(STATS, {"coverage": 0.3, "recall": 0.2}) == [
+        "check_out: coverage 0.250 < 0.3", "links: recall - < 0.2"]
+    assert missed_bars(STATS, {"coverage": 0.25}) == []
