@@ -1,0 +1,99 @@
+"""The heuristics workspace end to end: write a labeling function, see the server's check
+mark its line, try it, run it on every record and watch its statistics follow a label."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.test_ui import REVIEWS, go, key_of, shot, sign_in
+from tests.workers.conftest import Stack
+
+BROKEN = ("def lf(record):\n"
+          "    if 'awful' in record['text']:\n"
+          "        return 'negative'\n"
+          "    x = (\n")
+FIXED = ("def lf(record):\n"
+         "    if 'awful' in record['text']:\n"
+         "        print('awful:', record['text'])\n"
+         "        return 'negative'\n")
+
+
+def replace_code(page: Page, source: str) -> None:
+    """Replace the editor's text as pasting would (no auto-indent, no closing brackets)."""
+    page.locator(".cm-content").click()
+    page.keyboard.press("Control+a")
+    page.keyboard.press("Delete")
+    page.keyboard.insert_text(source)
+
+
+def stats_total(stack: Stack, project: int, task: int) -> dict:
+    return stack.get(f"/projects/{project}/tasks/{task}/stats")["data"][0]["total"]
+
+
+def test_write_check_try_run_and_watch_statistics(page: Page, app_stack: Stack,
+                                                   artifacts: Path):
+    stack = app_stack
+    project = stack.post("/projects", json={"name": "Heuristics e2e"}).json()["id"]
+    response = stack.post(f"/projects/{project}/records/import",
+                          files={"file": ("reviews.csv", REVIEWS.encode())},
+                          data={"id_column": "id"})
+    assert response.status_code == 201, response.text
+    task = stack.post(f"/projects/{project}/tasks", json={
+        "name": "sentiment", "kind": "classification",
+        "labels": ["positive", "negative"]}).json()["id"]
+    records = stack.get(f"/projects/{project}/records", limit=100)["data"]
+    for record in records[1:13]:   # reference labels on records 2..13; record 1 stays open
+        response = stack.post(f"/projects/{project}/records/{record['id']}/labels", json={
+            "task_id": task, "label": record["data"]["sentiment"]})
+        assert response.status_code == 201, response.text
+
+    sign_in(page, key_of(stack))
+    go(page, f"/projects/{project}/heuristics")
+    expect(page.get_by_text("No heuristics yet")).to_be_visible()
+    page.get_by_role("button", name="Labeling function").click()
+    expect(page.get_by_role("heading", name="keyword labeling function")).to_be_visible()
+    expect(page.get_by_label("check")).to_contain_text("function found")
+
+    # a syntax error is marked on its line while typing; fixed, the mark goes
+    replace_code(page, BROKEN)
+    expect(page.locator('[data-error-line="4"]')).to_be_visible()
+    expect(page.locator(".cm-lint-marker-error")).to_have_count(1)
+    expect(page.get_by_label("check")).to_contain_text("line 4")
+    shot(page, artifacts, "20-editor-syntax-error")
+    replace_code(page, FIXED)
+    expect(page.locator("[data-error-line]")).to_have_count(0)
+    expect(page.get_by_label("check")).to_contain_text("function found")
+
+    # tried before saving: per record text, output, reference, printed logs
+    page.get_by_role("button", name="Try on 10 records").click()
+    results = page.get_by_label("sample results")
+    expect(results.get_by_role("row")).to_have_count(11)
+    expect(results.get_by_label("sample summary")).to_contain_text("10 records")
+    shot(page, artifacts, "21-editor-sample")
+
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("button", name="Saved")).to_be_disabled()
+    page.get_by_role("button", name="Run on all records").click()
+    expect(page.get_by_label("latest run")).to_contain_text("succeeded", timeout=30_000)
+    shot(page, artifacts, "22-editor-run")
+
+    # the statistics row, then a label in the labeling view changes it live
+    page.get_by_role("link", name="← Heuristics of sentiment").click()
+    row = page.locator('tr[data-heuristic="keyword labeling function"]')
+    before = stats_total(stack, project, task)
+    expect(row).to_contain_text("succeeded")
+    false_positives = row.locator("td").nth(4)
+    expect(false_positives).to_have_text(str(before["fp"]))
+    shot(page, artifacts, "23-heuristics-stats")
+    labeling = page.context.new_page()
+    sign_in(labeling, key_of(stack))   # the key is kept per tab
+    go(labeling, f"/projects/{project}/label?task={task}&labelled=no&q=review%2015")
+    expect(labeling.get_by_label("position")).to_contain_text("1 of 1")
+    expect(labeling.get_by_text("The phone is awful, review 15", exact=True)).to_be_visible()
+    labeling.keyboard.press("1")   # "positive": the function voted negative, one more FP
+    expect(false_positives).to_have_text(str(before["fp"] + 1), timeout=10_000)
+    labeling.close()
+    assert stats_total(stack, project, task)["fp"] == before["fp"] + 1
+    shot(page, artifacts, "24-heuristics-stats-live")
