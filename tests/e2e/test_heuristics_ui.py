@@ -3,6 +3,9 @@ mark its line, try it, run it on every record and watch its statistics follow a 
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
@@ -97,3 +100,23 @@ def test_write_check_try_run_and_watch_statistics(page: Page, app_stack: Stack,
     labeling.close()
     assert stats_total(stack, project, task)["fp"] == before["fp"] + 1
     shot(page, artifacts, "24-heuristics-stats-live")
+
+    # weak supervision: run, its metrics and confusion, then two exports parsed
+    panel = page.get_by_label("weak supervision", exact=True)
+    panel.get_by_role("button", name="Run weak supervision").click()
+    metrics = panel.get_by_label("weak supervision metrics")
+    expect(metrics).to_contain_text("Coverage", timeout=30_000)
+    expect(metrics).to_contain_text("33.3%")   # 10 of 30 records have the function's vote
+    expect(panel.get_by_label("confusion matrix")).to_be_visible()
+    shot(page, artifacts, "25-weak-supervision")
+    with page.expect_download() as csv_download:
+        panel.get_by_role("button", name="csv", exact=True).click()
+    rows = list(csv.DictReader(io.StringIO(Path(csv_download.value.path()).read_text())))
+    assert len(rows) == 30
+    assert sum(1 for r in rows if "awful" in r["text"]) == 10
+    with page.expect_download() as studio_download:
+        panel.get_by_role("button", name="label-studio", exact=True).click()
+    tasks = json.loads(Path(studio_download.value.path()).read_text())
+    assert len(tasks) == 10
+    assert {t["predictions"][0]["result"][0]["value"]["choices"][0] for t in tasks} == \
+        {"negative"}

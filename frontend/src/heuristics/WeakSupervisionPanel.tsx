@@ -119,7 +119,7 @@ export function WeakSupervisionPanel({ projectId, task, heuristics, canRun }: {
                 <table className="table confusion" aria-label="confusion matrix">
                   <thead><tr><th />{confusion.labels.map((l) => <th key={l}>{l}</th>)}</tr></thead>
                   <tbody>{confusion.matrix.map((row, i) => (
-                    <tr key={i}><th>{confusion.labels[i]}</th>{row.map((n, j) => <td key={j} className={i === j ? "diag" : n ? "off" : ""}>{n}</td>)}</tr>
+                    <tr key={i}><th>{confusion.labels[i]}</th>{row.map((n, j) => <td key={j} className={!n ? "" : i === j ? "diag" : "off"}>{n}</td>)}</tr>
                   ))}</tbody>
                 </table>
               </div>}
