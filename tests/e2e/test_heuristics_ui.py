@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
@@ -120,3 +121,58 @@ def test_write_check_try_run_and_watch_statistics(page: Page, app_stack: Stack,
     assert len(tasks) == 10
     assert {t["predictions"][0]["result"][0]["value"]["choices"][0] for t in tasks} == \
         {"negative"}
+
+
+def test_learner_threshold_changes_votes_without_a_new_run(page: Page, app_stack: Stack,
+                                                           artifacts: Path):
+    stack = app_stack
+    project = stack.post("/projects", json={"name": "Learner e2e"}).json()["id"]
+    response = stack.post(f"/projects/{project}/records/import",
+                          files={"file": ("reviews.csv", REVIEWS.encode())},
+                          data={"id_column": "id"})
+    assert response.status_code == 201, response.text
+    task = stack.post(f"/projects/{project}/tasks", json={
+        "name": "sentiment", "kind": "classification",
+        "labels": ["positive", "negative"]}).json()["id"]
+    for record in stack.get(f"/projects/{project}/records", limit=100)["data"][:16]:
+        stack.post(f"/projects/{project}/records/{record['id']}/labels", json={
+            "task_id": task, "label": record["data"]["sentiment"]})
+    response = stack.post(f"/projects/{project}/embeddings", json={"attribute": "text",
+                                                                   "level": "record"})
+    assert response.status_code == 202, response.text
+    deadline = time.monotonic() + 90
+    while stack.get(f"/projects/{project}/embeddings")["data"][0]["state"] != "succeeded":
+        assert time.monotonic() < deadline, "the embedding did not finish"
+        time.sleep(0.5)
+
+    sign_in(page, key_of(stack))
+    go(page, f"/projects/{project}/heuristics")
+    page.get_by_role("button", name="Learner on text-all-MiniLM-L6-v2").click()
+    expect(page.get_by_label("check")).to_contain_text("learner found")
+    page.get_by_role("button", name="Run on all records").click()
+    expect(page.get_by_label("latest run")).to_contain_text("succeeded", timeout=60_000)
+    learner = page.get_by_label("learner", exact=True)
+    expect(learner.get_by_label("held-out metrics")).to_contain_text("negative")
+    heuristic = stack.get(f"/projects/{project}/heuristics")["data"][0]
+    runs = stack.get(f"/projects/{project}/runs")["count"]
+
+    # the preview follows the slider: every record votes at 0, none above every confidence
+    preview = learner.get_by_label("vote preview")
+    slider = learner.get_by_label("Vote threshold")
+    slider.focus()
+    page.keyboard.press("Home")
+    expect(preview).to_have_text("30 votes at 0.00")
+    shot(page, artifacts, "26-learner-threshold")
+    page.keyboard.press("End")
+    expect(preview).to_contain_text("at 1.00")
+    high = int(preview.inner_text().split()[0])
+    assert high < 30
+    learner.get_by_role("button", name="Apply threshold").click()
+    expect(learner).to_contain_text(f"({high} now)")
+    after = stack.get(f"/projects/{project}/heuristics/{heuristic['id']}")
+    assert after["vote_threshold"] == 1.0
+    assert after["last_run"]["id"] == heuristic["last_run"]["id"]
+    assert stack.get(f"/projects/{project}/runs")["count"] == runs   # no refit
+    votes = stack.get(f"/projects/{project}/heuristics/{heuristic['id']}/outputs",
+                      limit=5000)["data"]
+    assert sum(any(o["vote"] for o in r["outputs"]) for r in votes) == high
