@@ -48,7 +48,7 @@ export function LearnerPanel({ projectId, heuristic, task, canEdit }: {
         {metrics.n_labelled !== undefined && <span className="small muted">fitted on {metrics.n_labelled} labelled records</span>}</div>
       <div className="panel-body stack">
         {!run ? <span className="faint small">Run it to fit the model and see its held-out metrics.</span> : <>
-          {metrics.held_out && <table className="table" aria-label="held-out metrics">
+          {metrics.held_out && <table className="table held-out" aria-label="held-out metrics">
             <thead><tr><th>Label</th><th>Precision</th><th>Recall</th><th>F1</th><th>Labels</th></tr></thead>
             <tbody>{(metrics.held_out.labels ?? []).map((l) => (
               <tr key={l.label}><td>{l.label}</td><td>{percent(l.precision)}</td><td>{percent(l.recall)}</td><td>{percent(l.f1)}</td><td>{l.support}</td></tr>
