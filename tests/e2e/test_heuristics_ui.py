@@ -81,6 +81,8 @@ def test_write_check_try_run_and_watch_statistics(page: Page, app_stack: Stack,
     expect(page.get_by_role("button", name="Saved")).to_be_disabled()
     page.get_by_role("button", name="Run on all records").click()
     expect(page.get_by_label("latest run")).to_contain_text("succeeded", timeout=30_000)
+    page.get_by_label("revisions").get_by_role("button", name="#1").click()
+    expect(page.get_by_label("diff").locator(".add").filter(has_text="print('awful:'")).to_have_count(1)
     shot(page, artifacts, "22-editor-run")
 
     # the statistics row, then a label in the labeling view changes it live
