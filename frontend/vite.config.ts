@@ -34,7 +34,8 @@ function apiDocsAssets(): Plugin {
 export default defineConfig({
   plugins: [react(), apiDocsAssets()],
   server: { proxy: { "/api": "http://127.0.0.1:8000" } },
-  build: { outDir: "dist", emptyOutDir: true, chunkSizeWarningLimit: 400 },
+  // the lazily loaded editor chunk (CodeMirror with Python) is near 490 kB
+  build: { outDir: "dist", emptyOutDir: true, chunkSizeWarningLimit: 500 },
   test: { environment: "jsdom", globals: true, include: ["src/**/*.test.{ts,tsx}"],
     setupFiles: ["src/setupTests.ts"] },
 });

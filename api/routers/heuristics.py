@@ -16,6 +16,8 @@ from api.deps import (
 )
 from api.schemas import Int32
 from api.schemas.heuristics import (
+    CheckPublic,
+    HeuristicCheck,
     HeuristicCreate,
     HeuristicPublic,
     HeuristicsPublic,
@@ -84,6 +86,16 @@ def create_heuristic(body: HeuristicCreate, project: OwnedProject,
                                             source=body.source, description=body.description,
                                             kind=body.kind)
     return heuristic_public(heuristic, session)
+
+
+@router.post("/check", response_model=CheckPublic)
+def check_heuristic(body: HeuristicCheck, project: AnnotatableProject,
+                    session: SessionDep) -> CheckPublic:
+    """The static check saving does, without saving or running anything: 422 with the
+    line (``row``) of a syntax error or a missing function."""
+    task = get_task(session=session, project=project, task_id=body.task_id)
+    function_name, _ = heuristics.checked_source(body.source, body.kind, task)
+    return CheckPublic(function_name=function_name)
 
 
 @router.get("/{heuristic_id}", response_model=HeuristicPublic)

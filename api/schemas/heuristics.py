@@ -18,6 +18,16 @@ class HeuristicCreate(BaseModel):
     kind: HeuristicKind = HeuristicKind.LABELING_FUNCTION
 
 
+class HeuristicCheck(BaseModel):
+    task_id: int
+    source: Source
+    kind: HeuristicKind = HeuristicKind.LABELING_FUNCTION
+
+
+class CheckPublic(BaseModel):
+    function_name: str = Field(description="The entry point found (function or class)")
+
+
 class HeuristicUpdate(BaseModel):
     name: Name | None = None
     description: Description | None = None

@@ -1,6 +1,6 @@
 /** The shell: sign-in gate, top bar (project, user, role, sign-out) and the page routes. */
 import { useQueryClient } from "@tanstack/react-query";
-import { useEffect, useState } from "react";
+import { lazy, Suspense, useEffect, useState } from "react";
 import { storedKey, storeKey } from "./api";
 import { atLeast, useMe, useProject, useRole } from "./hooks";
 import { match, navigate, useLocation } from "./router";
@@ -14,6 +14,10 @@ import { Labeling } from "./pages/Labeling";
 import { ImportPage } from "./pages/ImportPage";
 import { SettingsPage } from "./pages/SettingsPage";
 import { EmbeddingsPage } from "./pages/EmbeddingsPage";
+import { HeuristicsPage } from "./pages/HeuristicsPage";
+
+// the editor brings CodeMirror: loaded when a heuristic is opened
+const HeuristicPage = lazy(() => import("./pages/HeuristicPage").then((m) => ({ default: m.HeuristicPage })));
 
 export function App() {
   const [key, setKey] = useState(storedKey());
@@ -27,7 +31,7 @@ export function App() {
   return <Shell onSignOut={() => { storeKey(null); client.clear(); setKey(null); navigate("/"); }} />;
 }
 
-const TABS: [string, string][] = [["data", "Data"], ["label", "Label"], ["import", "Import"],
+const TABS: [string, string][] = [["data", "Data"], ["label", "Label"], ["heuristics", "Heuristics"], ["import", "Import"],
   ["embeddings", "Embeddings"], ["settings", "Tasks & members"]];
 
 function Shell({ onSignOut }: { onSignOut: () => void }) {
@@ -92,6 +96,8 @@ function ProjectArea({ id, tab, rest }: { id: number; tab: string; rest?: string
   else if (tab === "records" && rest) body = <RecordPage projectId={id} recordId={Number(rest)} />;
   else if (tab === "label") body = <Labeling projectId={id} />;
   else if (tab === "import") body = <ImportPage projectId={id} />;
+  else if (tab === "heuristics" && rest) body = <Suspense fallback={<div className="page"><Spinner /></div>}><HeuristicPage projectId={id} heuristicId={Number(rest)} /></Suspense>;
+  else if (tab === "heuristics") body = <HeuristicsPage projectId={id} />;
   else if (tab === "embeddings") body = <EmbeddingsPage projectId={id} />;
   else if (tab === "settings") body = <SettingsPage projectId={id} />;
   else body = <NotFound />;

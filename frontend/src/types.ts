@@ -36,3 +36,34 @@ export interface Similar { data: { record: RecordRow; score: number }[]; exact: 
 export interface ImportResult {
   records: number; attributes: string[]; manual_labels: number; task_id: number | null;
 }
+
+export interface Revision {
+  number: number; source: string; function_name: string; settings: Record<string, unknown>;
+  created_at: string;
+}
+export interface HeuristicRun extends Run { heuristic_id?: number | null; metrics?: Record<string, unknown> }
+export interface Heuristic {
+  id: number; task_id: number; kind: "labeling_function" | "active_learner"; name: string;
+  description: string; revision: Revision; min_confidence: number | null;
+  vote_threshold: number | null; auto_refit_every: number | null; last_run: HeuristicRun | null;
+}
+export interface LabelStats {
+  label: string | null; tp: number; fp: number; fn: number; precision: number | null;
+  recall: number | null; f1: number | null; precision_low: number | null;
+  precision_high: number | null;
+}
+export interface HeuristicStats {
+  heuristic_id: number; name: string; kind: string; revision: number; run_id: number;
+  n_reference: number; coverage: number | null; hits: number; overlaps: number | null;
+  conflicts: number | null; total: LabelStats; labels: LabelStats[];
+}
+export interface Template { kind: string; name: string; source: string }
+export interface SampleOutput {
+  label: string; confidence: number; text: string | null; char_start: number | null;
+  char_end: number | null;
+}
+export interface SampleOutcome {
+  record_id: number; external_id: string; outputs: SampleOutput[]; error: string | null;
+  line: number | null;
+}
+export interface SampleResult { results: SampleOutcome[]; logs: string; seconds: number }

@@ -1,0 +1,94 @@
+import { EditorView } from "@codemirror/view";
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
+import type { Attribute, Heuristic, Task } from "../types";
+import { EditorPanel, lineOf } from "./EditorPanel";
+
+const TASK: Task = { id: 3, name: "spam", kind: "classification", target_attribute: "text",
+  labels: [{ id: 1, name: "ham", color: "#00f", hotkey: null }, { id: 2, name: "spam", color: "#f00", hotkey: null }] };
+const ATTRIBUTES: Attribute[] = [{ id: 1, name: "text", data_type: "text", position: 0 }];
+const GOOD = "def lf(record):\n    return 'spam'\n";
+const HEURISTIC: Heuristic = { id: 7, task_id: 3, kind: "labeling_function", name: "lf", description: "",
+  revision: { number: 1, source: GOOD, function_name: "lf", settings: {}, created_at: "2026-01-01T00:00:00Z" },
+  min_confidence: null, vote_threshold: null, auto_refit_every: null, last_run: null };
+
+/** The server as the panel sees it: the static check fails on a line for broken code. */
+function server(calls: { url: string; body: unknown }[]) {
+  return vi.fn(async (url: string, init?: RequestInit) => {
+    const body = init?.body ? JSON.parse(String(init.body)) : null;
+    calls.push({ url, body });
+    const json = (status: number, data: unknown) => new Response(JSON.stringify(data), { status });
+    if (url.endsWith("/heuristics/check")) {
+      return (body.source as string).includes("(\n")
+        ? json(422, { detail: "line 3, field 'source': syntax error: '(' was never closed", row: 3, field: "source" })
+        : json(200, { function_name: "lf" });
+    }
+    if (url.endsWith("/sample")) {
+      return json(200, { seconds: 0.2, logs: "looked at r1\n", results: [
+        { record_id: 11, external_id: "r1", outputs: [{ label: "spam", confidence: 1 }], error: null, line: null },
+        { record_id: 12, external_id: "r2", outputs: [], error: null, line: null }] });
+    }
+    if (url.includes("/records/")) {
+      const id = Number(url.split("/").pop());
+      return json(200, { id, external_id: `r${id - 10}`, data: { text: `text of ${id}` }, tokens: [],
+        tasks: [{ task_id: 3, task: "spam", reference: id === 11 ? "spam" : "ham", manual_labels: [], reviewed_by: [] }] });
+    }
+    return json(404, { detail: "not here" });
+  });
+}
+
+function setup() {
+  const calls: { url: string; body: unknown }[] = [];
+  vi.stubGlobal("fetch", server(calls));
+  const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+  const view = render(<QueryClientProvider client={client}>
+    <EditorPanel projectId={1} heuristic={HEURISTIC} task={TASK} attributes={ATTRIBUTES} canEdit />
+  </QueryClientProvider>);
+  return { calls, view };
+}
+
+function type(view: ReturnType<typeof render>, text: string) {
+  // replace the document as typing would
+  const editorView = EditorView.findFromDOM(view.container.querySelector(".cm-editor") as HTMLElement)!;
+  act(() => editorView.dispatch({ changes: { from: 0, to: editorView.state.doc.length, insert: text } }));
+}
+
+afterEach(() => vi.unstubAllGlobals());
+
+describe("EditorPanel", () => {
+  it("marks the line of a syntax error the server finds while typing, and clears it once fixed", async () => {
+    const { calls, view } = setup();
+    await waitFor(() => expect(screen.getByLabelText("check")).toHaveTextContent("function found"));
+    type(view, "def lf(record):\n    return 'spam'\nx = (\n");
+    expect(screen.getByRole("button", { name: "Save" })).toBeEnabled();
+    await waitFor(() => expect(view.container.querySelector("[data-error-line]")).not.toBeNull());
+    expect(view.container.querySelector("[data-error-line]")).toHaveAttribute("data-error-line", "3");
+    expect(view.container.querySelector(".cm-lint-marker-error")).not.toBeNull();
+    expect(screen.getByLabelText("check")).toHaveTextContent("never closed");
+    expect(calls.filter((c) => c.url.endsWith("/check")).at(-1)?.body).toMatchObject({ task_id: 3, kind: "labeling_function" });
+    type(view, GOOD);
+    await waitFor(() => expect(view.container.querySelector("[data-error-line]")).toBeNull());
+    expect(screen.getByRole("button", { name: "Saved" })).toBeDisabled();
+  });
+
+  it("tries unsaved code on a sample and shows text, output, reference and logs per record", async () => {
+    const { calls, view } = setup();
+    const unsaved = "def lf(record):\n    print('looked at', record['id'])\n    return 'spam'\n";
+    type(view, unsaved);
+    fireEvent.click(screen.getByRole("button", { name: /Try on/ }));
+    const results = await screen.findByLabelText("sample results");
+    expect(calls.find((c) => c.url.endsWith("/heuristics/7/sample"))?.body).toMatchObject({ source: unsaved });
+    await waitFor(() => expect(within(results).getByText("text of 11")).toBeInTheDocument());
+    const first = within(results).getByText("r1").closest("tr")!;
+    expect(within(first).getAllByText("spam")).toHaveLength(2);    // output and reference
+    expect(within(within(results).getByText("r2").closest("tr")!).getByText("abstains")).toBeInTheDocument();
+    expect(within(results).getByLabelText("sample summary")).toHaveTextContent("2 records · 1 with output · 1 abstained");
+    expect(within(results).getByText(/looked at r1/)).toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Run on all records" })).toBeDisabled();   // save first
+  });
+
+  it("reads the line out of a run's error", () => {
+    expect(lineOf("record 'r4' (line 3): ZeroDivisionError: division by zero")).toBe(3);
+    expect(lineOf("worker lost")).toBeNull();
+  });
+});

@@ -1,0 +1,65 @@
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { fireEvent, render, screen } from "@testing-library/react";
+import type { Heuristic, Task } from "../types";
+import { LearnerPanel, votesAt } from "./LearnerPanel";
+
+const TASK: Task = { id: 3, name: "spam", kind: "classification", target_attribute: "text",
+  labels: [{ id: 1, name: "ham", color: "#00f", hotkey: null }, { id: 2, name: "spam", color: "#f00", hotkey: null }] };
+const RUN = { id: 9, kind: "active_learner", status: "succeeded", progress: 1, done_items: 5, total_items: 5,
+  error: null, created_at: "2026-01-01T00:00:00Z", params: {} };
+const LEARNER: Heuristic = { id: 4, task_id: 3, kind: "active_learner", name: "learner", description: "",
+  revision: { number: 1, source: "", function_name: "SpamLearner", settings: {}, created_at: "2026-01-01T00:00:00Z" },
+  min_confidence: null, vote_threshold: 0.7, auto_refit_every: 10, last_run: RUN };
+const CONFIDENCES = [0.95, 0.8, 0.6, 0.55, 0.3];
+
+function setup() {
+  const requests: { method: string; url: string; body: unknown }[] = [];
+  vi.stubGlobal("fetch", vi.fn(async (url: string, init?: RequestInit) => {
+    requests.push({ method: init?.method ?? "GET", url, body: init?.body ? JSON.parse(String(init.body)) : null });
+    const json = (data: unknown) => new Response(JSON.stringify(data), { status: 200 });
+    if (url.includes("/outputs")) {
+      return json({ run_id: 9, revision: 1, data: CONFIDENCES.map((c, i) => ({ record_id: i + 1,
+        outputs: [{ label: "spam", confidence: c, vote: c >= 0.7 }] })) });
+    }
+    if (url.includes("/runs/9")) {
+      return json({ ...RUN, logs: "", metrics: { n_labelled: 12, held_out: { accuracy: 0.75, labels: [
+        { label: "ham", precision: 0.8, recall: 0.9, f1: 0.85, support: 9 },
+        { label: "spam", precision: 0.5, recall: 0.33, f1: 0.4, support: 3 }] } } });
+    }
+    return json(LEARNER);
+  }));
+  render(<QueryClientProvider client={new QueryClient()}>
+    <LearnerPanel projectId={1} heuristic={LEARNER} task={TASK} canEdit />
+  </QueryClientProvider>);
+  return requests;
+}
+
+afterEach(() => vi.unstubAllGlobals());
+
+describe("LearnerPanel", () => {
+  it("previews the vote count as the threshold moves, and changes nothing until applied", async () => {
+    const requests = setup();
+    expect(await screen.findByText("(2 now)")).toBeInTheDocument();
+    expect(screen.getByLabelText("vote preview")).toHaveTextContent("2 votes at 0.70");
+    fireEvent.change(screen.getByLabelText("Vote threshold"), { target: { value: "0.5" } });
+    expect(screen.getByLabelText("vote preview")).toHaveTextContent("4 votes at 0.50");
+    fireEvent.change(screen.getByLabelText("Vote threshold"), { target: { value: "0.99" } });
+    expect(screen.getByLabelText("vote preview")).toHaveTextContent("0 votes at 0.99");
+    expect(requests.filter((r) => r.method === "PATCH")).toHaveLength(0);
+    fireEvent.click(screen.getByRole("button", { name: "Apply threshold" }));
+    await vi.waitFor(() => expect(requests.find((r) => r.method === "PATCH")?.body).toEqual({ min_confidence: 0.99 }));
+  });
+
+  it("shows held-out metrics per label and warns of a class with too few labels", async () => {
+    setup();
+    expect(await screen.findByText("Held-out accuracy")).toBeInTheDocument();
+    expect(screen.getByLabelText("held-out metrics")).toHaveTextContent("spam50.0%33.0%40.0%3");
+    expect(screen.getByRole("note")).toHaveTextContent("Only 3 labels of “spam”");
+  });
+
+  it("counts the predictions that reach the threshold", () => {
+    expect(votesAt(CONFIDENCES, 0)).toBe(5);
+    expect(votesAt(CONFIDENCES, 0.6)).toBe(3);
+    expect(votesAt(CONFIDENCES, 1)).toBe(0);
+  });
+});

@@ -1,0 +1,82 @@
+/** A learner's held-out metrics per label, its warnings, and its vote threshold: the slider
+ * previews the vote count from the stored predictions as it moves; applying it changes the
+ * votes without refitting. Also the auto-refit interval. */
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect, useState } from "react";
+import { get, patch } from "../api";
+import type { Heuristic, HeuristicRun, Task } from "../types";
+import { Button, ErrorAlert, Field } from "../ui";
+import { percent } from "./StatsTable";
+
+interface Outputs { run_id: number | null; data: { record_id: number; outputs: { confidence: number }[] }[] }
+interface LabelMetric { label: string; precision: number; recall: number; f1: number; support: number }
+
+/** Votes a threshold keeps: records whose most confident prediction reaches it. */
+export function votesAt(confidences: number[], threshold: number): number {
+  return confidences.filter((c) => c >= threshold).length;
+}
+
+export const FEW_LABELS = 5;
+
+export function LearnerPanel({ projectId, heuristic, task, canEdit }: {
+  projectId: number; heuristic: Heuristic; task: Task; canEdit: boolean;
+}) {
+  const client = useQueryClient();
+  const run = heuristic.last_run?.status === "succeeded" ? heuristic.last_run : null;
+  const detail = useQuery({ queryKey: ["projects", projectId, "runs", run?.id], enabled: run !== null,
+    queryFn: () => get<HeuristicRun>(`/projects/${projectId}/runs/${run!.id}`) });
+  const outputs = useQuery({ queryKey: ["projects", projectId, "heuristics", "outputs", heuristic.id, run?.id],
+    enabled: run !== null,
+    queryFn: () => get<Outputs>(`/projects/${projectId}/heuristics/${heuristic.id}/outputs`, { limit: 5000 }) });
+  const confidences = (outputs.data?.data ?? []).map((r) => Math.max(0, ...r.outputs.map((o) => o.confidence)));
+  const inForce = heuristic.vote_threshold ?? 0;
+  const [threshold, setThreshold] = useState(inForce);
+  useEffect(() => setThreshold(inForce), [inForce]);
+  const [refit, setRefit] = useState(String(heuristic.auto_refit_every ?? ""));
+  const apply = useMutation({
+    mutationFn: (body: Record<string, unknown>) => patch(`/projects/${projectId}/heuristics/${heuristic.id}`, body),
+    onSuccess: () => {
+      void client.invalidateQueries({ queryKey: ["projects", projectId, "heuristics"] });
+      void client.invalidateQueries({ queryKey: ["projects", projectId, "stats"] });
+    },
+  });
+  const metrics = (detail.data?.metrics ?? {}) as { held_out?: { accuracy?: number; labels?: LabelMetric[] }; n_labelled?: number };
+  const few = (metrics.held_out?.labels ?? []).filter((l) => l.support < FEW_LABELS);
+  return (
+    <div className="panel" aria-label="learner">
+      <div className="panel-head"><h2>Learner</h2>
+        {metrics.n_labelled !== undefined && <span className="small muted">fitted on {metrics.n_labelled} labelled records</span>}</div>
+      <div className="panel-body stack">
+        {!run ? <span className="faint small">Run it to fit the model and see its held-out metrics.</span> : <>
+          {metrics.held_out && <table className="table held-out" aria-label="held-out metrics">
+            <thead><tr><th>Label</th><th>Precision</th><th>Recall</th><th>F1</th><th>Labels</th></tr></thead>
+            <tbody>{(metrics.held_out.labels ?? []).map((l) => (
+              <tr key={l.label}><td>{l.label}</td><td>{percent(l.precision)}</td><td>{percent(l.recall)}</td><td>{percent(l.f1)}</td><td>{l.support}</td></tr>
+            ))}</tbody>
+          </table>}
+          {metrics.held_out?.accuracy !== undefined && <span className="small">Held-out accuracy <b>{percent(metrics.held_out.accuracy)}</b></span>}
+          {few.map((l) => <div key={l.label} className="alert warn" role="note">Only {l.support} labels of “{l.label}”: its metrics are unreliable; label more.</div>)}
+          <Field label={`Vote threshold (min_confidence): ${threshold.toFixed(2)}`}
+            hint={task.kind === "extraction" ? "Spans below it do not vote." : "Predictions below it do not vote."}>
+            <input type="range" min={0} max={1} step={0.01} value={threshold} aria-label="Vote threshold" disabled={!canEdit}
+              onChange={(e) => setThreshold(Number(e.target.value))} />
+          </Field>
+          <div className="row">
+            <span aria-label="vote preview"><b>{votesAt(confidences, threshold)}</b> votes at {threshold.toFixed(2)}</span>
+            <span className="small muted">({votesAt(confidences, inForce)} now)</span>
+            <span className="spacer" />
+            {canEdit && <Button small variant="primary" busy={apply.isPending} disabled={threshold === inForce}
+              onClick={() => apply.mutate({ min_confidence: threshold })}>Apply threshold</Button>}
+          </div>
+        </>}
+        {canEdit && <div className="row">
+          <Field label="Refit after this many new labels (0: never)">
+            <input className="input" type="number" min={0} value={refit} aria-label="Auto refit" onChange={(e) => setRefit(e.target.value)} />
+          </Field>
+          <Button small onClick={() => apply.mutate({ auto_refit_every: refit === "" ? null : Number(refit) })}>Set</Button>
+        </div>}
+        <ErrorAlert error={apply.error} />
+      </div>
+    </div>
+  );
+}

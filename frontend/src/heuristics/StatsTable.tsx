@@ -1,0 +1,94 @@
+/** A task's heuristics with their live statistics against the reference labels: coverage,
+ * hits, TP/FP/FN, precision with its Wilson interval as a bar, recall, F1, overlaps,
+ * conflicts and the state of the latest run; sortable by any column. */
+import { useState } from "react";
+import type { Heuristic, HeuristicStats } from "../types";
+import { Badge, Progress, runTone } from "../ui";
+import { Link } from "../ui/Link";
+
+export type SortKey = "name" | "coverage" | "hits" | "tp" | "fp" | "fn" | "precision" | "recall"
+  | "f1" | "overlaps" | "conflicts";
+
+const COLUMNS: [SortKey, string][] = [["name", "Heuristic"], ["coverage", "Coverage"],
+  ["hits", "Hits"], ["tp", "TP"], ["fp", "FP"], ["fn", "FN"], ["precision", "Precision"],
+  ["recall", "Recall"], ["f1", "F1"], ["overlaps", "Overlaps"], ["conflicts", "Conflicts"]];
+
+export const percent = (value: number | null | undefined) =>
+  value === null || value === undefined ? "—" : `${(value * 100).toFixed(1)}%`;
+
+function sortValue(h: Heuristic, s: HeuristicStats | undefined, key: SortKey): number | string {
+  if (key === "name") return h.name.toLowerCase();
+  if (!s) return -1;
+  if (key === "coverage" || key === "hits" || key === "overlaps" || key === "conflicts") return s[key] ?? -1;
+  return s.total[key] ?? -1;
+}
+
+/** Precision as a number with its 95% Wilson interval drawn as a bar on 0–100%. */
+export function PrecisionBar({ precision, low, high }: { precision: number | null;
+  low: number | null; high: number | null }) {
+  if (precision === null) return <span className="faint">—</span>;
+  return (
+    <span className="precision" title={`95% interval ${percent(low)} – ${percent(high)}`}>
+      <span className="num">{percent(precision)}</span>
+      <span className="wilson" aria-label={`interval ${percent(low)} to ${percent(high)}`}>
+        <span className="range" style={{ left: `${(low ?? 0) * 100}%`, width: `${((high ?? 0) - (low ?? 0)) * 100}%` }} />
+        <span className="point" style={{ left: `${precision * 100}%` }} />
+      </span>
+    </span>
+  );
+}
+
+export function StatsTable({ projectId, heuristics, stats }: { projectId: number;
+  heuristics: Heuristic[]; stats: HeuristicStats[] }) {
+  const [sort, setSort] = useState<{ key: SortKey; desc: boolean }>({ key: "name", desc: false });
+  const byId = new Map(stats.map((s) => [s.heuristic_id, s]));
+  const rows = [...heuristics].sort((a, b) => {
+    const x = sortValue(a, byId.get(a.id), sort.key);
+    const y = sortValue(b, byId.get(b.id), sort.key);
+    const order = x < y ? -1 : x > y ? 1 : 0;
+    return sort.desc ? -order : order;
+  });
+  const header = (key: SortKey, name: string) => {
+    const active = sort.key === key;
+    return (
+      <th key={key} aria-sort={active ? (sort.desc ? "descending" : "ascending") : "none"}>
+        <button className="sort" onClick={() => setSort({ key, desc: active ? !sort.desc : key !== "name" })}>
+          {name}{active ? (sort.desc ? " ↓" : " ↑") : ""}
+        </button>
+      </th>
+    );
+  };
+  return (
+    <table className="table stats-table" aria-label="heuristics statistics">
+      <thead><tr>{COLUMNS.map(([key, name]) => header(key, name))}<th>Latest run</th></tr></thead>
+      <tbody>
+        {rows.map((h) => {
+          const s = byId.get(h.id);
+          const run = h.last_run;
+          const active = run && (run.status === "queued" || run.status === "running");
+          return (
+            <tr key={h.id} data-heuristic={h.name}>
+              <td>
+                <Link href={`/projects/${projectId}/heuristics/${h.id}`}><b>{h.name}</b></Link>
+                <div className="small faint">{h.kind === "active_learner" ? "learner" : "labeling function"} · rev {h.revision.number}</div>
+              </td>
+              {s ? <>
+                <td>{percent(s.coverage)}</td><td>{s.hits}</td>
+                <td>{s.total.tp}</td><td>{s.total.fp}</td><td>{s.total.fn}</td>
+                <td><PrecisionBar precision={s.total.precision} low={s.total.precision_low} high={s.total.precision_high} /></td>
+                <td>{percent(s.total.recall)}</td><td>{percent(s.total.f1)}</td>
+                <td>{percent(s.overlaps)}</td><td>{percent(s.conflicts)}</td>
+              </> : <td colSpan={10} className="faint">no output of the current revision yet</td>}
+              <td>
+                {run ? <div className="row" style={{ flexWrap: "nowrap" }}>
+                  <Badge tone={runTone(run.status)}>{run.status}</Badge>
+                  {active && <Progress value={run.progress} label={`progress of ${h.name}`} />}
+                </div> : <span className="faint">never run</span>}
+              </td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}

@@ -1,0 +1,144 @@
+/** Weak supervision of a task: choose heuristics, method and threshold, run with progress;
+ * the result's coverage, accuracy on covered and on all records, label distribution,
+ * confusion against the reference labels, staleness, and every export as a download. */
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { ApiError, API, get, post, storedKey } from "../api";
+import type { Heuristic, HeuristicRun, Task } from "../types";
+import { Badge, Button, ErrorAlert, Field, Progress, runTone, useToast } from "../ui";
+import { percent } from "./StatsTable";
+
+interface WeakResult extends HeuristicRun { metrics: Record<string, unknown>; stale: boolean }
+interface Confusion { labels: string[]; matrix: number[][] }
+
+const METHODS = ["auto", "majority", "weighted", "label_model"];
+
+export function exportFormats(task: Task): string[] {
+  return ["csv", "jsonl", "parquet", "label-studio", ...(task.kind === "extraction" ? ["conll"] : [])];
+}
+
+/** Download with the API key (a plain link cannot send it). */
+async function download(path: string, filename: string): Promise<void> {
+  const response = await fetch(API + path, { headers: { Authorization: `Bearer ${storedKey()}` } });
+  if (!response.ok) throw new ApiError(`Download failed (${response.status}).`, response.status);
+  const url = URL.createObjectURL(await response.blob());
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = filename;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  window.setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+export function WeakSupervisionPanel({ projectId, task, heuristics, canRun }: {
+  projectId: number; task: Task; heuristics: Heuristic[]; canRun: boolean;
+}) {
+  const client = useQueryClient();
+  const toast = useToast();
+  const [method, setMethod] = useState("auto");
+  const [threshold, setThreshold] = useState(0);
+  const [chosen, setChosen] = useState<Set<number> | null>(null);
+  const picked = chosen ?? new Set(heuristics.filter((h) => h.last_run?.status === "succeeded").map((h) => h.id));
+  const base = `/projects/${projectId}/tasks/${task.id}/weak-supervision`;
+  const latest = useQuery({ queryKey: ["projects", projectId, "weak-supervision", task.id],
+    queryFn: () => get<WeakResult>(base).catch((e) => { if (e instanceof ApiError && e.status === 404) return null; throw e; }) });
+  const runs = useQuery({ queryKey: ["projects", projectId, "weak-supervision", task.id, "runs"],
+    queryFn: () => get<{ data: HeuristicRun[] }>(`/projects/${projectId}/runs`, { kind: "weak_supervision", limit: 20 })
+      .then((p) => p.data.find((r) => r.params?.task_id === task.id) ?? null),
+    refetchInterval: (q) => (q.state.data && ["queued", "running"].includes(q.state.data.status) ? 1000 : false) });
+  const start = useMutation({
+    mutationFn: () => post(base, { method, min_confidence: threshold, heuristic_ids: [...picked] }),
+    onSuccess: () => client.invalidateQueries({ queryKey: ["projects", projectId, "weak-supervision", task.id] }),
+  });
+  const run = runs.data;
+  const active = run && ["queued", "running"].includes(run.status);
+  const result = latest.data;
+  const m = (result?.metrics ?? {}) as Record<string, unknown>;
+  const distribution = (m.distribution ?? {}) as Record<string, number>;
+  const most = Math.max(1, ...Object.values(distribution));
+  const confusion = m.confusion as Confusion | undefined;
+  return (
+    <div className="panel" aria-label="weak supervision">
+      <div className="panel-head"><h2>Weak supervision</h2>
+        {result?.stale && <Badge tone="warn" title="the heuristics changed since this run">stale: run again</Badge>}</div>
+      <div className="panel-body ws-grid">
+        <div className="stack">
+          <fieldset className="ws-heuristics">
+            <legend className="small muted">Heuristics</legend>
+            {heuristics.map((h) => (
+              <label key={h.id} className="check">
+                <input type="checkbox" checked={picked.has(h.id)} onChange={(e) => {
+                  const next = new Set(picked);
+                  if (e.target.checked) next.add(h.id); else next.delete(h.id);
+                  setChosen(next);
+                }} /> {h.name}
+              </label>
+            ))}
+          </fieldset>
+          <Field label="Method">
+            <select className="select" aria-label="Method" value={method} onChange={(e) => setMethod(e.target.value)}>
+              {METHODS.map((x) => <option key={x} value={x}>{x.replace("_", " ")}</option>)}
+            </select>
+          </Field>
+          <Field label={`Minimum confidence: ${threshold.toFixed(2)}`}>
+            <input type="range" min={0} max={1} step={0.05} value={threshold} aria-label="Minimum confidence"
+              onChange={(e) => setThreshold(Number(e.target.value))} />
+          </Field>
+          {canRun && <Button variant="primary" busy={start.isPending} disabled={picked.size === 0 || Boolean(active)}
+            onClick={() => start.mutate()}>Run weak supervision</Button>}
+          <ErrorAlert error={start.error} />
+          {run && <div className="row" style={{ flexWrap: "nowrap" }} aria-label="weak supervision run">
+            <Badge tone={runTone(run.status)}>{run.status}</Badge>
+            {active && <Progress value={run.progress} label="weak supervision progress" />}
+            {run.status === "failed" && <span className="small" style={{ color: "var(--danger)" }}>{run.error}</span>}
+          </div>}
+        </div>
+        {result ? (
+          <div className="stack">
+            <div className="metrics" aria-label="weak supervision metrics">
+              <Metric name="Coverage" value={percent(m.coverage as number)} />
+              <Metric name="Accuracy on covered" value={percent(m.accuracy as number | null)} />
+              <Metric name="Accuracy on all" value={percent(m.accuracy_all as number | null)} />
+              <Metric name="Weakly labelled" value={String(m.weakly_labelled ?? "—")} />
+              <Metric name="Method" value={String(m.method ?? "—")} />
+            </div>
+            <div className="grid2">
+              <div>
+                <h3>Label distribution</h3>
+                {Object.entries(distribution).map(([label, count]) => (
+                  <div key={label} className="bar-row">
+                    <span className="bar-name">{label}</span>
+                    <span className="bar"><span style={{ width: `${(count / most) * 100}%`, background: task.labels.find((l) => l.name === label)?.color }} /></span>
+                    <span className="small mono">{count}</span>
+                  </div>
+                ))}
+              </div>
+              {confusion && <div>
+                <h3>Confusion (rows: reference, columns: weak)</h3>
+                <table className="table confusion" aria-label="confusion matrix">
+                  <thead><tr><th />{confusion.labels.map((l) => <th key={l}>{l}</th>)}</tr></thead>
+                  <tbody>{confusion.matrix.map((row, i) => (
+                    <tr key={i}><th>{confusion.labels[i]}</th>{row.map((n, j) => <td key={j} className={!n ? "" : i === j ? "diag" : "off"}>{n}</td>)}</tr>
+                  ))}</tbody>
+                </table>
+              </div>}
+            </div>
+            <div className="row">
+              <span className="small muted">Download:</span>
+              {exportFormats(task).map((f) => (
+                <Button key={f} small onClick={() => download(`${base}/export?format=${f}`,
+                  `${task.name}-weak.${f === "label-studio" ? "label-studio.json" : f}`).catch((e) => toast(e.message))}>{f}</Button>
+              ))}
+              <Button small onClick={() => download(`${base}/label-matrix`, "label_matrix.npz").catch((e) => toast(e.message))}>label matrix</Button>
+            </div>
+          </div>
+        ) : <div className="empty">No weak labels yet{heuristics.length ? ": run weak supervision." : "."}</div>}
+      </div>
+    </div>
+  );
+}
+
+function Metric({ name, value }: { name: string; value: string }) {
+  return <div className="metric"><span className="small muted">{name}</span><b>{value}</b></div>;
+}

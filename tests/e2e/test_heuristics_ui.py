@@ -1,0 +1,180 @@
+"""The heuristics workspace end to end: write a labeling function, see the server's check
+mark its line, try it, run it on every record and watch its statistics follow a label."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.test_ui import REVIEWS, go, key_of, shot, sign_in
+from tests.workers.conftest import Stack
+
+BROKEN = ("def lf(record):\n"
+          "    if 'awful' in record['text']:\n"
+          "        return 'negative'\n"
+          "    x = (\n")
+FIXED = ("def lf(record):\n"
+         "    if 'awful' in record['text']:\n"
+         "        print('awful:', record['text'])\n"
+         "        return 'negative'\n")
+
+
+def replace_code(page: Page, source: str) -> None:
+    """Replace the editor's text as pasting would (no auto-indent, no closing brackets)."""
+    page.locator(".cm-content").click()
+    page.keyboard.press("Control+a")
+    page.keyboard.press("Delete")
+    page.keyboard.insert_text(source)
+
+
+def stats_total(stack: Stack, project: int, task: int) -> dict:
+    return stack.get(f"/projects/{project}/tasks/{task}/stats")["data"][0]["total"]
+
+
+def test_write_check_try_run_and_watch_statistics(page: Page, app_stack: Stack,
+                                                   artifacts: Path):
+    stack = app_stack
+    project = stack.post("/projects", json={"name": "Heuristics e2e"}).json()["id"]
+    response = stack.post(f"/projects/{project}/records/import",
+                          files={"file": ("reviews.csv", REVIEWS.encode())},
+                          data={"id_column": "id"})
+    assert response.status_code == 201, response.text
+    task = stack.post(f"/projects/{project}/tasks", json={
+        "name": "sentiment", "kind": "classification",
+        "labels": ["positive", "negative"]}).json()["id"]
+    records = stack.get(f"/projects/{project}/records", limit=100)["data"]
+    for record in records[1:13]:   # reference labels on records 2..13; record 1 stays open
+        response = stack.post(f"/projects/{project}/records/{record['id']}/labels", json={
+            "task_id": task, "label": record["data"]["sentiment"]})
+        assert response.status_code == 201, response.text
+
+    sign_in(page, key_of(stack))
+    go(page, f"/projects/{project}/heuristics")
+    expect(page.get_by_text("No heuristics yet")).to_be_visible()
+    page.get_by_role("button", name="Labeling function").click()
+    expect(page.get_by_role("heading", name="keyword labeling function")).to_be_visible()
+    expect(page.get_by_label("check")).to_contain_text("function found")
+
+    # a syntax error is marked on its line while typing; fixed, the mark goes
+    replace_code(page, BROKEN)
+    expect(page.locator('[data-error-line="4"]')).to_be_visible()
+    expect(page.locator(".cm-lint-marker-error")).to_have_count(1)
+    expect(page.get_by_label("check")).to_contain_text("line 4")
+    shot(page, artifacts, "20-editor-syntax-error")
+    replace_code(page, FIXED)
+    expect(page.locator("[data-error-line]")).to_have_count(0)
+    expect(page.get_by_label("check")).to_contain_text("function found")
+
+    # tried before saving: per record text, output, reference, printed logs
+    page.get_by_role("button", name="Try on 10 records").click()
+    results = page.get_by_label("sample results")
+    expect(results.get_by_role("row")).to_have_count(11)
+    expect(results.get_by_label("sample summary")).to_contain_text("10 records")
+    shot(page, artifacts, "21-editor-sample")
+
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("button", name="Saved")).to_be_disabled()
+    page.get_by_role("button", name="Run on all records").click()
+    expect(page.get_by_label("latest run")).to_contain_text("succeeded", timeout=30_000)
+    page.get_by_label("revisions").get_by_role("button", name="#1").click()
+    expect(page.get_by_label("diff").locator(".add").filter(has_text="print('awful:'")).to_have_count(1)
+    shot(page, artifacts, "22-editor-run")
+
+    # the statistics row, then a label in the labeling view changes it live
+    page.get_by_role("link", name="← Heuristics of sentiment").click()
+    row = page.locator('tr[data-heuristic="keyword labeling function"]')
+    before = stats_total(stack, project, task)
+    expect(row).to_contain_text("succeeded")
+    false_positives = row.locator("td").nth(4)
+    expect(false_positives).to_have_text(str(before["fp"]))
+    shot(page, artifacts, "23-heuristics-stats")
+    labeling = page.context.new_page()
+    sign_in(labeling, key_of(stack))   # the key is kept per tab
+    go(labeling, f"/projects/{project}/label?task={task}&labelled=no&q=review%2015")
+    expect(labeling.get_by_label("position")).to_contain_text("1 of 1")
+    expect(labeling.get_by_text("The phone is awful, review 15", exact=True)).to_be_visible()
+    labeling.keyboard.press("1")   # "positive": the function voted negative, one more FP
+    expect(false_positives).to_have_text(str(before["fp"] + 1), timeout=10_000)
+    labeling.close()
+    assert stats_total(stack, project, task)["fp"] == before["fp"] + 1
+    shot(page, artifacts, "24-heuristics-stats-live")
+
+    # weak supervision: run, its metrics and confusion, then two exports parsed
+    panel = page.get_by_label("weak supervision", exact=True)
+    panel.get_by_role("button", name="Run weak supervision").click()
+    metrics = panel.get_by_label("weak supervision metrics")
+    expect(metrics).to_contain_text("Coverage", timeout=30_000)
+    expect(metrics).to_contain_text("33.3%")   # 10 of 30 records have the function's vote
+    expect(panel.get_by_label("confusion matrix")).to_be_visible()
+    shot(page, artifacts, "25-weak-supervision")
+    with page.expect_download() as csv_download:
+        panel.get_by_role("button", name="csv", exact=True).click()
+    rows = list(csv.DictReader(io.StringIO(Path(csv_download.value.path()).read_text())))
+    assert len(rows) == 30
+    assert sum(1 for r in rows if "awful" in r["text"]) == 10
+    with page.expect_download() as studio_download:
+        panel.get_by_role("button", name="label-studio", exact=True).click()
+    tasks = json.loads(Path(studio_download.value.path()).read_text())
+    assert len(tasks) == 10
+    assert {t["predictions"][0]["result"][0]["value"]["choices"][0] for t in tasks} == \
+        {"negative"}
+
+
+def test_learner_threshold_changes_votes_without_a_new_run(page: Page, app_stack: Stack,
+                                                           artifacts: Path):
+    stack = app_stack
+    project = stack.post("/projects", json={"name": "Learner e2e"}).json()["id"]
+    response = stack.post(f"/projects/{project}/records/import",
+                          files={"file": ("reviews.csv", REVIEWS.encode())},
+                          data={"id_column": "id"})
+    assert response.status_code == 201, response.text
+    task = stack.post(f"/projects/{project}/tasks", json={
+        "name": "sentiment", "kind": "classification",
+        "labels": ["positive", "negative"]}).json()["id"]
+    for record in stack.get(f"/projects/{project}/records", limit=100)["data"][:16]:
+        stack.post(f"/projects/{project}/records/{record['id']}/labels", json={
+            "task_id": task, "label": record["data"]["sentiment"]})
+    response = stack.post(f"/projects/{project}/embeddings", json={"attribute": "text",
+                                                                   "level": "record"})
+    assert response.status_code == 202, response.text
+    deadline = time.monotonic() + 90
+    while stack.get(f"/projects/{project}/embeddings")["data"][0]["state"] != "succeeded":
+        assert time.monotonic() < deadline, "the embedding did not finish"
+        time.sleep(0.5)
+
+    sign_in(page, key_of(stack))
+    go(page, f"/projects/{project}/heuristics")
+    page.get_by_role("button", name="Learner on text-all-MiniLM-L6-v2").click()
+    expect(page.get_by_label("check")).to_contain_text("learner found")
+    page.get_by_role("button", name="Run on all records").click()
+    expect(page.get_by_label("latest run")).to_contain_text("succeeded", timeout=60_000)
+    learner = page.get_by_label("learner", exact=True)
+    expect(learner.get_by_label("held-out metrics")).to_contain_text("negative")
+    heuristic = stack.get(f"/projects/{project}/heuristics")["data"][0]
+    runs = stack.get(f"/projects/{project}/runs")["count"]
+
+    # the preview follows the slider: every record votes at 0, none above every confidence
+    preview = learner.get_by_label("vote preview")
+    slider = learner.get_by_label("Vote threshold")
+    slider.focus()
+    page.keyboard.press("Home")
+    expect(preview).to_have_text("30 votes at 0.00")
+    shot(page, artifacts, "26-learner-threshold")
+    page.keyboard.press("End")
+    expect(preview).to_contain_text("at 1.00")
+    high = int(preview.inner_text().split()[0])
+    assert high < 30
+    learner.get_by_role("button", name="Apply threshold").click()
+    expect(learner).to_contain_text(f"({high} now)")
+    after = stack.get(f"/projects/{project}/heuristics/{heuristic['id']}")
+    assert after["vote_threshold"] == 1.0
+    assert after["last_run"]["id"] == heuristic["last_run"]["id"]
+    assert stack.get(f"/projects/{project}/runs")["count"] == runs   # no refit
+    votes = stack.get(f"/projects/{project}/heuristics/{heuristic['id']}/outputs",
+                      limit=5000)["data"]
+    assert sum(any(o["vote"] for o in r["outputs"]) for r in votes) == high
