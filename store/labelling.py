@@ -19,13 +19,14 @@ from typing import TypeVar
 from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm import Session
 
-from heuristics.errors import NotFoundError
+from heuristics.errors import HeuristError, NotFoundError
 from store import idempotency, stats
 from store.events import publish
 from store.idempotency import Answer, IdempotentRequest
 from store.locks import RECORD_LABELS, lock_key
 from store.manual_labels import (
     NO_SPAN,
+    LabelItem,
     SpanInput,
     add_manual_label,
     update_manual_label,
@@ -92,6 +93,42 @@ def create_manual_label(*, session: Session, task: LabelingTask, record: Record,
     return _changing_reference(session, task, record, lambda: add_manual_label(
         session=session, task=task, record=record, label_name=label_name,
         annotator=annotator, is_gold=is_gold, span=span), once)
+
+
+def create_manual_labels(*, session: Session, task: LabelingTask, items: list[LabelItem],
+                         once: IdempotentRequest[list[ManualLabel]] | None = None
+                         ) -> list[ManualLabel] | Answer:
+    """Store many classification or multi-label labels at once, all or nothing: an error
+    names the first bad item (0-based). Locks every record, then recomputes the task's
+    statistics once; commits."""
+    if once is not None:
+        idempotency.lock(session=session, request=once)
+    record_ids = sorted({item.record.id for item in items})
+    for record_id in record_ids:
+        lock_key(session=session, space=RECORD_LABELS, key=record_id)
+    if once is not None and (first := idempotency.first_answer(session=session,
+                                                                request=once)):
+        session.commit()
+        return first
+    created = []
+    for index, item in enumerate(items):
+        try:
+            created.append(add_manual_label(
+                session=session, task=task, record=item.record, label_name=item.label_name,
+                annotator=item.annotator, is_gold=item.is_gold))
+        except HeuristError as error:
+            raise type(error)(f"item {index}: {error.message}",
+                              field=f"labels[{index}]") from error
+    count_label_changes(session=session, task=task, n=len(items))
+    session.flush()
+    stats.recompute(session=session, task=task)
+    for record_id in record_ids:
+        publish(session=session, project_id=task.project_id, type="labels.changed",
+                payload={"task_id": task.id, "record_id": record_id})
+    answer = None if once is None else idempotency.remember(session=session, request=once,
+                                                            result=created)
+    session.commit()
+    return created if answer is None else answer
 
 
 def change_manual_label(*, session: Session, manual_label: ManualLabel, task: LabelingTask,

@@ -49,6 +49,45 @@ def get_record(*, session: Session, project: Project, record_id: int) -> Record:
                       what="record")
 
 
+@dataclass(frozen=True)
+class LabelItem:
+    """One label of a bulk request."""
+
+    record: Record
+    label_name: str
+    annotator: User
+    is_gold: bool = False
+
+
+def records_by_reference(*, session: Session, project: Project,
+                         references: list[tuple[int | None, str | None]]) -> list[Record]:
+    """The project's records named by (record id, external id) pairs, in order;
+    InvalidInputError naming the first item (0-based) that names none or both."""
+    ids = {record_id for record_id, _ in references if record_id is not None}
+    external = {external_id for _, external_id in references if external_id is not None}
+    found = list(session.scalars(select(Record).where(
+        Record.project_id == project.id, Record.id.in_(ids)))) if ids else []
+    by_id = {record.id: record for record in found}
+    by_external: dict[str, Record] = {}
+    for start in range(0, len(external), 5_000):
+        chunk = sorted(external)[start:start + 5_000]
+        by_external.update((record.external_id, record) for record in session.scalars(
+            select(Record).where(Record.project_id == project.id,
+                                 Record.external_id.in_(chunk))))
+    records = []
+    for index, (record_id, external_id) in enumerate(references):
+        if (record_id is None) == (external_id is None):
+            raise InvalidInputError(f"item {index}: give record_id or external_id (one)",
+                                    field=f"labels[{index}]")
+        record = by_id.get(record_id) if record_id is not None else by_external.get(external_id)
+        if record is None:
+            name = record_id if record_id is not None else repr(external_id)
+            raise InvalidInputError(f"item {index}: no record {name} in this project",
+                                    field=f"labels[{index}]")
+        records.append(record)
+    return records
+
+
 def get_manual_label(*, session: Session, project: Project, manual_label_id: int) -> ManualLabel:
     manual_label = session.scalar(
         select(ManualLabel).join(Record, Record.id == ManualLabel.record_id)
