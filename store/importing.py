@@ -77,6 +77,8 @@ class LabelColumn:
     annotator: User
     is_gold: bool = False
     separator: str | None = None
+    label_ids: Mapping[str, int] = field(default_factory=dict)
+    """The task's labels: name to id (read once, not per row)."""
 
 
 @dataclass
@@ -148,7 +150,8 @@ def _label_names(row: Mapping, labels: LabelColumn, number: int) -> list[str]:
         parts = str(value).split(labels.separator) if labels.separator else [str(value)]
         names = [part.strip() for part in parts if part.strip()]
     for name in names:
-        find_label(labels.task, name, field=labels.column, row=number)
+        if name not in labels.label_ids:
+            find_label(labels.task, name, field=labels.column, row=number)
     return list(dict.fromkeys(names))
 
 
@@ -247,7 +250,8 @@ def label_column(*, session: Session, project: Project, column: str, task_id: in
         raise InvalidInputError("labels can be imported for classification and multi-label "
                                 "tasks; spans come with import-conll", field="label_task_id")
     return LabelColumn(column=column, task=task, is_gold=is_gold, separator=separator or None,
-                       annotator=get_or_create_user(session=session, name=annotator))
+                       annotator=get_or_create_user(session=session, name=annotator),
+                       label_ids={label.name: label.id for label in task.labels})
 
 
 def _open_rows(stream: BinaryIO, fmt: str, options: ImportOptions) -> Iterator[Mapping]:
@@ -344,18 +348,26 @@ def _insert_labels(session: Session, project: Project, scan: _Scan,
     record_ids = {external_id: record_id for record_id, external_id in session.execute(
         select(Record.id, Record.external_id).where(Record.project_id == project.id))
         if external_id in new}
-    task = labels.task
-    by_name = {label.name: label for label in task.labels}
-    rows = [{"record_id": record_ids[external_id], "task_id": task.id,
-             "label_id": by_name[name].id, "annotator_id": labels.annotator.id,
-             "is_gold": labels.is_gold,
-             "slot": "" if task.kind is TaskKind.CLASSIFICATION else str(by_name[name].id)}
+    task_id, annotator_id, label_ids = labels.task.id, labels.annotator.id, labels.label_ids
+    single = labels.task.kind is TaskKind.CLASSIFICATION
+    rows = [{"record_id": record_ids[external_id], "task_id": task_id,
+             "label_id": label_ids[name], "annotator_id": annotator_id,
+             "is_gold": labels.is_gold, "slot": "" if single else str(label_ids[name])}
             for external_id, names in zip(scan.external_ids, scan.labels, strict=True)
             for name in names]
-    for start in range(0, len(rows), 5_000):
-        session.execute(insert(ManualLabel), rows[start:start + 5_000])
+    connection = session.connection()
+    if rows and connection.dialect.name == "postgresql":
+        now = utcnow()
+        cursor = connection.connection.driver_connection.cursor()
+        with cursor.copy("COPY manual_labels (record_id, task_id, label_id, annotator_id, "
+                         "is_gold, slot, created_at, updated_at) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row((*row.values(), now, now))
+    else:
+        for start in range(0, len(rows), 5_000):
+            session.execute(insert(ManualLabel), rows[start:start + 5_000])
     if rows:
-        count_label_changes(session=session, task=task, n=len(rows))
+        count_label_changes(session=session, task=labels.task, n=len(rows))
     return len(rows)
 
 
