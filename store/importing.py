@@ -90,6 +90,18 @@ class ImportOptions:
     constants: Mapping[str, object] = field(default_factory=dict)
     generate_ids: bool = False
     labels: LabelColumn | None = None
+    file_name_attribute: str | None = None
+    """An attribute that gets the uploaded file's name (see :meth:`for_file`)."""
+
+    def for_file(self, file_name: str | None) -> ImportOptions:
+        """These options with the file's name among the constants, if asked for."""
+        if not self.file_name_attribute:
+            return self
+        if self.file_name_attribute in self.constants:
+            raise InvalidInputError(f"{self.file_name_attribute!r} is also a constant",
+                                    field="file_name_attribute")
+        return replace(self, constants={**self.constants,
+                                        self.file_name_attribute: file_name or ""})
 
 
 @dataclass

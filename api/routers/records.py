@@ -201,6 +201,9 @@ def import_options(
     constants: Annotated[str | None, Form(description=(
         'JSON object of attributes added to every record, e.g. {"split": "test", '
         '"source": "Youtube01-Psy.csv"}'))] = None,
+    file_name_attribute: Annotated[str | None, Form(description=(
+        "An attribute that gets the uploaded file's name on every record, e.g. source"
+        ))] = None,
     generate_ids: Annotated[bool, Form(description=(
         "Make ids unique instead of refusing repeats: an id already used (earlier in the "
         "file or by a record of the project) becomes <id>-2, <id>-3, ..."))] = False,
@@ -227,7 +230,8 @@ def import_options(
         quoting=None if quoting == "auto" else quoting, quotechar=quotechar,
         encoding=encoding or "auto")
     return ImportOptions(csv=csv_options, constants=_constants(constants),
-                         generate_ids=generate_ids, labels=labels)
+                         generate_ids=generate_ids, labels=labels,
+                         file_name_attribute=file_name_attribute or None)
 
 
 OptionsDep = Annotated[ImportOptions, Depends(import_options)]
@@ -255,7 +259,7 @@ def import_records(
         session=session, project=project, open_stream=open_stream,
         fmt=_import_format(file, format), id_column=id_column or None,
         types=_parse_types(types), batch_size=settings.import_batch_size,
-        max_attributes=settings.max_attributes, options=options)
+        max_attributes=settings.max_attributes, options=options.for_file(file.filename))
     _embed_new_records(project, session, queue)
     return ImportPublic(records=result.records, attributes=result.attributes,
                         manual_labels=result.manual_labels, task_id=result.task_id,
@@ -275,7 +279,7 @@ def preview_import(
     _check_size(file, settings)
     preview = importing.preview_import(
         session=session, project=project, stream=file.file, fmt=_import_format(file, format),
-        id_column=id_column or None, limit=rows, options=options)
+        id_column=id_column or None, limit=rows, options=options.for_file(file.filename))
     return ImportPreviewPublic(
         columns=[ColumnPreview(name=name, type=type_, existing=name in preview.existing)
                  for name, type_ in preview.types.items()],

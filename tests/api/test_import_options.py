@@ -80,7 +80,8 @@ def test_youtube_files_import_unchanged_with_generated_ids_and_a_split(client, a
             rows = list(csv.DictReader(handle))
         response = upload(client, admin, project_id, path.read_bytes(), filename=path.name,
                           id_column="COMMENT_ID", generate_ids="true",
-                          constants=json.dumps({"split": "train", "source": path.name}))
+                          constants=json.dumps({"split": "train"}),
+                          file_name_attribute="source")
         assert response.status_code == 201, (path.name, response.text)
         assert response.json()["records"] == len(rows)
         total += len(rows)
@@ -91,6 +92,7 @@ def test_youtube_files_import_unchanged_with_generated_ids_and_a_split(client, a
     records = records_of(client, admin, project_id, limit=1000, sort="external_id")
     repeated = [r for r in records if r["external_id"].endswith("-2")]
     assert repeated and all(r["data"]["split"] == "train" for r in records)
+    assert {r["data"]["source"] for r in records} <= {path.name for path in YOUTUBE}
 
 
 def test_repeated_ids_without_generate_ids_still_conflict(client, admin, project_id):
@@ -114,6 +116,15 @@ def test_headerless_file_is_said_and_header_yes_overrides(client, admin, project
     assert response.status_code == 201, response.text
     assert response.json()["records"] == 1
     assert set(attributes_of(client, admin, project_id)) == {"1", "great phone"}
+
+
+def test_header_no_names_every_column(client, admin, project_id):
+    response = upload(client, admin, project_id, "id,text\n1,a\n", header="no")
+    assert response.status_code == 201, response.text
+    assert response.json()["records"] == 2
+    assert any("column_1..column_2" in note for note in response.json()["notes"])
+    assert [r["data"] for r in records_of(client, admin, project_id)] == [
+        {"column_1": "id", "column_2": "text"}, {"column_1": "1", "column_2": "a"}]
 
 
 @pytest.mark.parametrize(("encoding", "given", "note"), [
