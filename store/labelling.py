@@ -23,7 +23,7 @@ from heuristics.errors import HeuristError, NotFoundError
 from store import idempotency, stats
 from store.events import publish
 from store.idempotency import Answer, IdempotentRequest
-from store.locks import RECORD_LABELS, lock_key
+from store.locks import RECORD_LABELS, lock_key, lock_keys
 from store.manual_labels import (
     NO_SPAN,
     LabelItem,
@@ -104,8 +104,7 @@ def create_manual_labels(*, session: Session, task: LabelingTask, items: list[La
     if once is not None:
         idempotency.lock(session=session, request=once)
     record_ids = sorted({item.record.id for item in items})
-    for record_id in record_ids:
-        lock_key(session=session, space=RECORD_LABELS, key=record_id)
+    lock_keys(session=session, space=RECORD_LABELS, keys=record_ids)
     if once is not None and (first := idempotency.first_answer(session=session,
                                                                 request=once)):
         session.commit()

@@ -61,3 +61,13 @@ def test_bulk_retry_with_the_same_idempotency_key_stores_nothing_new(client, adm
     assert first.status_code == second.status_code == 201
     assert first.json() == second.json()
     assert count(client, admin, project, task_id=task, labelled="true") == 5
+
+
+def test_a_later_item_replaces_an_earlier_classification_label(client, admin):
+    project, task = loaded_project(client, admin, n=3)
+    response = bulk(client, admin, project, task, [{"external_id": "r1", "label": "ham"},
+                                                   {"external_id": "r1", "label": "spam"}])
+    assert response.status_code == 201, response.text
+    assert response.json()["created"] == 2
+    assert count(client, admin, project, task_id=task, label="spam") == 1
+    assert count(client, admin, project, task_id=task, label="ham") == 0
