@@ -19,7 +19,7 @@ from typing import TypeVar
 from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm import Session
 
-from heuristics.errors import HeuristError, NotFoundError
+from heuristics.errors import NotFoundError
 from store import idempotency, stats
 from store.events import publish
 from store.idempotency import Answer, IdempotentRequest
@@ -29,6 +29,7 @@ from store.manual_labels import (
     LabelItem,
     SpanInput,
     add_manual_label,
+    add_manual_labels,
     update_manual_label,
 )
 from store.models import LabelingTask, ManualLabel, Record, Review, User
@@ -96,11 +97,11 @@ def create_manual_label(*, session: Session, task: LabelingTask, record: Record,
 
 
 def create_manual_labels(*, session: Session, task: LabelingTask, items: list[LabelItem],
-                         once: IdempotentRequest[list[ManualLabel]] | None = None
-                         ) -> list[ManualLabel] | Answer:
+                         once: IdempotentRequest[list[int]] | None = None
+                         ) -> list[int] | Answer:
     """Store many classification or multi-label labels at once, all or nothing: an error
-    names the first bad item (0-based). Locks every record, then recomputes the task's
-    statistics once; commits."""
+    names the first bad item (0-based); the ids stored. Locks every record, then
+    recomputes the task's statistics once; commits."""
     if once is not None:
         idempotency.lock(session=session, request=once)
     record_ids = sorted({item.record.id for item in items})
@@ -109,15 +110,7 @@ def create_manual_labels(*, session: Session, task: LabelingTask, items: list[La
                                                                 request=once)):
         session.commit()
         return first
-    created = []
-    for index, item in enumerate(items):
-        try:
-            created.append(add_manual_label(
-                session=session, task=task, record=item.record, label_name=item.label_name,
-                annotator=item.annotator, is_gold=item.is_gold))
-        except HeuristError as error:
-            raise type(error)(f"item {index}: {error.message}",
-                              field=f"labels[{index}]") from error
+    created = add_manual_labels(session=session, task=task, items=items)
     count_label_changes(session=session, task=task, n=len(items))
     session.flush()
     stats.recompute(session=session, task=task)

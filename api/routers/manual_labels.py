@@ -106,9 +106,8 @@ def create_manual_labels(task_id: Int32, body: BulkLabelsCreate, project: Annota
         items.append(LabelItem(record=record, label_name=item.label,
                                annotator=annotators[key], is_gold=item.is_gold))
 
-    def public(created: list[ManualLabel]) -> BulkLabelsPublic:
-        return BulkLabelsPublic(task_id=task.id, created=len(created),
-                                ids=[ml.id for ml in created])
+    def public(ids: list[int]) -> BulkLabelsPublic:
+        return BulkLabelsPublic(task_id=task.id, created=len(ids), ids=ids)
 
     created = labelling.create_manual_labels(
         session=session, task=task, items=items,

@@ -51,7 +51,9 @@ class BulkLabelsCreate(BaseModel):
 class BulkLabelsPublic(BaseModel):
     task_id: int
     created: int
-    ids: list[int] = Field(description="The manual labels' ids, in the request's order.")
+    ids: list[int] = Field(description=(
+        "The ids of the labels stored, in the request's order (an item a later one replaces "
+        "is not stored)."))
 
 
 class ReviewCreate(BaseModel):

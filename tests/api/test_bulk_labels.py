@@ -68,6 +68,20 @@ def test_a_later_item_replaces_an_earlier_classification_label(client, admin):
     response = bulk(client, admin, project, task, [{"external_id": "r1", "label": "ham"},
                                                    {"external_id": "r1", "label": "spam"}])
     assert response.status_code == 201, response.text
-    assert response.json()["created"] == 2
+    assert response.json()["created"] == 1
     assert count(client, admin, project, task_id=task, label="spam") == 1
     assert count(client, admin, project, task_id=task, label="ham") == 0
+
+
+def test_multilabel_bulk_refuses_a_label_stored_already(client, admin):
+    project, _ = loaded_project(client, admin, n=3)
+    task = create_task(client, admin, project, name="topics", kind="multilabel",
+                       labels=["a", "b"])["id"]
+    first = bulk(client, admin, project, task, [{"external_id": "r1", "label": "a"},
+                                                {"external_id": "r1", "label": "b"}])
+    assert first.status_code == 201 and first.json()["created"] == 2
+    again = bulk(client, admin, project, task, [{"external_id": "r2", "label": "a"},
+                                                {"external_id": "r1", "label": "b"}])
+    assert again.status_code == 409, again.text
+    assert again.json()["field"] == "labels[1]"
+    assert count(client, admin, project, task_id=task, labelled="true") == 1
