@@ -148,17 +148,38 @@ def import_(ctx: typer.Context,
             id_column: Annotated[str | None, typer.Option(help="Column of stable record "
                                                           "ids.")] = None,
             type_: Annotated[list[str] | None, typer.Option(
-                "--type", help="COLUMN=TYPE, e.g. label=category (repeatable).")] = None
+                "--type", help="COLUMN=TYPE, e.g. label=category (repeatable).")] = None,
+            delimiter: Annotated[str | None, typer.Option(
+                help="CSV delimiter: a character or tab, comma, semicolon, pipe "
+                     "(else sniffed).")] = None,
+            header: Annotated[str, typer.Option(help="auto, yes or no.")] = "auto",
+            quoting: Annotated[str, typer.Option(help="auto, minimal or none.")] = "auto",
+            encoding: Annotated[str, typer.Option(help="auto or a codec name.")] = "auto",
+            constant: Annotated[list[str] | None, typer.Option(
+                help="NAME=VALUE added to every record, e.g. split=test "
+                     "(repeatable).")] = None,
+            generate_ids: Annotated[bool, typer.Option(
+                help="Make repeated ids unique (<id>-2, ...).")] = False,
+            label_column: Annotated[str | None, typer.Option(
+                help="Column whose values become manual labels of --label-task.")] = None,
+            label_task: Annotated[int | None, typer.Option(help="Task id of the labels.")] = None,
+            gold: Annotated[bool, typer.Option(help="The labels are gold.")] = False,
             ) -> None:
-    """Import records into a project, all or nothing."""
+    """Import records into a project, all or nothing (labels of a column too)."""
     state = _state(ctx)
     types = dict(_pair(given) for given in type_ or [])
+    options = {"delimiter": delimiter, "header": header, "quoting": quoting,
+               "encoding": encoding, "generate_ids": generate_ids or None,
+               "constants": dict(_pair(given) for given in constant or []) or None,
+               "label_column": label_column, "label_task_id": label_task,
+               "label_as_gold": gold or None}
     created = project is None
     if project is None:
         project = state.client.projects.create(file.stem).id
     try:
         result = state.client.projects.import_records(project, file, format=format,
-                                                      id_column=id_column, types=types)
+                                                      id_column=id_column, types=types,
+                                                      **options)
     except HeuristAPIError:
         if created:   # all or nothing: no empty project left behind
             state.client.projects.delete(project)
@@ -167,7 +188,10 @@ def import_(ctx: typer.Context,
         return _print_json({"project_id": project, **result.model_dump()})
     out.print(f"Imported {result.records} records into project {project}"
               + (f"; new attributes: {', '.join(result.attributes)}" if result.attributes
-                 else ""))
+                 else "")
+              + (f"; {result.manual_labels} manual labels" if result.manual_labels else ""))
+    for note in result.notes:
+        out.print(f"Note: {note}")
 
 
 @app.command()

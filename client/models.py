@@ -52,6 +52,7 @@ class ImportResult(Model):
     attributes: list[str]
     manual_labels: int = 0
     task_id: int | None = None
+    notes: list[str] = []
 
 
 class Run(Model):

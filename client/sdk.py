@@ -41,6 +41,19 @@ def _given(**fields: Any) -> dict[str, Any]:
     return {name: value for name, value in fields.items() if value is not None}
 
 
+def _form(options: dict[str, Any]) -> dict[str, str]:
+    """Import options as form fields: dicts as JSON, booleans as true/false."""
+    form = {}
+    for name, value in _given(**options).items():
+        if isinstance(value, dict | list):
+            form[name] = json.dumps(value)
+        elif isinstance(value, bool):
+            form[name] = str(value).lower()
+        else:
+            form[name] = str(value)
+    return form
+
+
 class _Resource:
     def __init__(self, transport: Transport) -> None:
         self._t = transport
@@ -65,25 +78,30 @@ class Projects(_Resource):
 
     def import_records(self, project_id: int, file: Path | str | BinaryIO, *,
                        format: str | None = None, id_column: str | None = None,
-                       types: dict[str, str] | None = None) -> ImportResult:
+                       types: dict[str, str] | None = None, **options: Any) -> ImportResult:
         """Import a CSV, JSONL or Parquet file (all or nothing); ``types`` pins attribute types
-        (``{"column": "category"}``), else they are inferred."""
+        (``{"column": "category"}``), else they are inferred. ``options`` are the import's
+        other form fields (``delimiter``, ``header``, ``quoting``, ``encoding``,
+        ``constants`` as a dict, ``generate_ids``, ``label_column``, ``label_task_id``, ...);
+        the result's ``notes`` say what was assumed about the file."""
         name, content = _file(file)
         form = _given(format=format, id_column=id_column,
-                      types=json.dumps(types) if types else None)
+                      types=json.dumps(types) if types else None, **_form(options))
         return ImportResult.model_validate(self._json(
             "POST", f"/projects/{project_id}/records/import", files={"file": (name, content)},
             data=form))
 
     def preview_import(self, project_id: int, file: Path | str | BinaryIO, *,
                        format: str | None = None, id_column: str | None = None,
-                       rows: int = 20) -> dict[str, Any]:
+                       rows: int = 20, **options: Any) -> dict[str, Any]:
         """What importing the file would do, storing nothing: ``columns`` (name, type,
-        existing), the first ``rows``, the number of ``records``."""
+        existing), the first ``rows``, the number of ``records``, ``notes``; ``options``
+        as for :meth:`import_records`."""
         name, content = _file(file)
         return self._json("POST", f"/projects/{project_id}/records/import/preview",
                           files={"file": (name, content)},
-                          data={"rows": str(rows), **_given(format=format, id_column=id_column)})
+                          data={"rows": str(rows), **_given(format=format, id_column=id_column),
+                                **_form(options)})
 
     def import_conll(self, project_id: int, file: Path | str | BinaryIO, *,
                      text_attribute: str = "text", task: str = "ner",
@@ -151,11 +169,13 @@ class ManualLabels(_Resource):
                           json={"task_id": task_id, "label": label, **_given(**span)})
 
     def create_many(self, project_id: int, labels: list[tuple[int, str]], *,
-                    task_id: int) -> int:
-        """Label many records: ``(record_id, label)`` pairs; the number stored."""
-        for record_id, label in labels:
-            self.create(project_id, record_id, task_id=task_id, label=label)
-        return len(labels)
+                    task_id: int, is_gold: bool = False) -> int:
+        """Label many records in one request, all or nothing: ``(record_id, label)`` pairs;
+        the number stored."""
+        body = {"labels": [{"record_id": record_id, "label": label, "is_gold": is_gold}
+                           for record_id, label in labels]}
+        return self._json("POST", f"/projects/{project_id}/tasks/{task_id}/labels/bulk",
+                          json=body)["created"]
 
 
 class Heuristics(_Resource):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import BinaryIO
 
 from sqlalchemy import func, insert, select
@@ -19,7 +19,14 @@ from heuristics.errors import ConflictError, InvalidInputError
 from heuristics.tokens import join_tokens
 from store.auth import get_or_create_user
 from store.db import analyze
-from store.formats.readers import ConllSentence, iob_to_spans, read_conll, read_rows
+from store.formats.readers import (
+    ConllSentence,
+    CsvOptions,
+    iob_to_spans,
+    read_conll,
+    read_rows,
+    resolve_csv_options,
+)
 from store.formats.types import AttributeType, TypeInference, convert_value
 from store.models import (
     Attribute,
@@ -35,7 +42,14 @@ from store.models import (
 )
 from store.projects import add_attribute, add_attributes, check_attribute_count, find_attribute
 from store.stats import recompute
-from store.tasks import add_label, add_task, count_label_changes, find_task
+from store.tasks import (
+    add_label,
+    add_task,
+    count_label_changes,
+    find_label,
+    find_task,
+    get_task,
+)
 from store.tokenization import tokenize_attribute
 
 MAX_ID_LENGTH = 200
@@ -50,12 +64,51 @@ class ImportResult:
     attributes: list[str] = field(default_factory=list)
     manual_labels: int = 0
     task_id: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class LabelColumn:
+    """A column of the file whose values become manual labels of ``task`` (by
+    ``annotator``); multi-label values are split at ``separator`` or given as JSON lists."""
+
+    column: str
+    task: LabelingTask
+    annotator: User
+    is_gold: bool = False
+    separator: str | None = None
+    label_ids: Mapping[str, int] = field(default_factory=dict)
+    """The task's labels: name to id (read once, not per row)."""
+
+
+@dataclass
+class ImportOptions:
+    """What an import does besides reading the file's columns: CSV reading options,
+    ``constants`` added to every record, ids made unique (``generate_ids``), labels."""
+
+    csv: CsvOptions = field(default_factory=CsvOptions)
+    constants: Mapping[str, object] = field(default_factory=dict)
+    generate_ids: bool = False
+    labels: LabelColumn | None = None
+    file_name_attribute: str | None = None
+    """An attribute that gets the uploaded file's name (see :meth:`for_file`)."""
+
+    def for_file(self, file_name: str | None) -> ImportOptions:
+        """These options with the file's name among the constants, if asked for."""
+        if not self.file_name_attribute:
+            return self
+        if self.file_name_attribute in self.constants:
+            raise InvalidInputError(f"{self.file_name_attribute!r} is also a constant",
+                                    field="file_name_attribute")
+        return replace(self, constants={**self.constants,
+                                        self.file_name_attribute: file_name or ""})
 
 
 @dataclass
 class _Scan:
     columns: dict[str, TypeInference] = field(default_factory=dict)
-    external_ids: set[str] = field(default_factory=set)
+    external_ids: list[str] = field(default_factory=list)
+    labels: list[list[str]] = field(default_factory=list)
     rows: int = 0
 
 
@@ -77,24 +130,86 @@ def _external_id(row: Mapping, id_column: str | None, number: int, offset: int) 
     return text
 
 
-def _scan(rows: Iterator[Mapping], *, id_column: str | None, existing: set[str],
-          offset: int, max_attributes: int | None = None) -> _Scan:
-    scan = _Scan()
+def _unique_id(external_id: str, *taken: set[str]) -> str:
+    """``external_id``, or ``external_id-2``, ``-3``... if taken.
+
+    >>> _unique_id("a", {"a"}, {"a-2"})
+    'a-3'
+    """
+    candidate, n = external_id, 1
+    while any(candidate in ids for ids in taken):
+        n += 1
+        candidate = f"{external_id}-{n}"
+    return candidate
+
+
+def _label_names(row: Mapping, labels: LabelColumn, number: int) -> list[str]:
+    """The label names of a row's label value (none for an empty value)."""
+    value = row.get(labels.column)
+    if value is None or str(value).strip() == "":
+        return []
+    if labels.task.kind is TaskKind.CLASSIFICATION:
+        names = [str(value).strip()]
+    elif isinstance(value, list):
+        names = [str(item) for item in value]
+    elif str(value).lstrip().startswith("["):
+        try:
+            names = [str(item) for item in json.loads(str(value))]
+        except (ValueError, TypeError) as error:
+            raise InvalidInputError(f"not a JSON list of labels: {error}", row=number,
+                                    field=labels.column) from None
+    else:
+        parts = str(value).split(labels.separator) if labels.separator else [str(value)]
+        names = [part.strip() for part in parts if part.strip()]
+    for name in names:
+        if name not in labels.label_ids:
+            find_label(labels.task, name, field=labels.column, row=number)
+    return list(dict.fromkeys(names))
+
+
+def _with_constants(rows: Iterator[Mapping], constants: Mapping[str, object]
+                    ) -> Iterator[Mapping]:
+    if not constants:
+        yield from rows
+        return
     for number, row in enumerate(rows, start=1):
-        check_attribute_count(len(row) - (id_column in row), max_attributes=max_attributes)
+        clash = next((name for name in constants if name in row), None)
+        if clash is not None:
+            raise InvalidInputError(f"constant {clash!r} is also a column of the file",
+                                    row=number, field="constants")
+        yield {**row, **constants}
+
+
+def _scan(rows: Iterator[Mapping], *, id_column: str | None, existing: set[str],
+          offset: int, max_attributes: int | None = None, generate_ids: bool = False,
+          labels: LabelColumn | None = None) -> _Scan:
+    scan = _Scan()
+    taken: set[str] = set()
+    skipped = {id_column, labels.column if labels else None}
+    for number, row in enumerate(rows, start=1):
+        check_attribute_count(len(row) - len(skipped & set(row)),
+                              max_attributes=max_attributes)
         scan.rows = number
-        if id_column is not None and number == 1 and id_column not in row:
-            raise InvalidInputError(f"the file has no column {id_column!r}", field="id_column")
+        if number == 1:
+            for name, option in ((id_column, "id_column"),
+                                 (labels.column if labels else None, "label_column")):
+                if name is not None and name not in row:
+                    raise InvalidInputError(f"the file has no column {name!r}", field=option)
         external_id = _external_id(row, id_column, number, offset)
-        if external_id in scan.external_ids:
-            raise ConflictError(f"duplicate id {external_id!r} in the file", row=number,
-                                field=id_column)
+        if generate_ids:
+            external_id = _unique_id(external_id, taken, existing)
+        elif external_id in taken:
+            raise ConflictError(f"duplicate id {external_id!r} in the file (generate_ids "
+                                "makes repeated ids unique)", row=number, field=id_column)
         if external_id in existing:
             raise ConflictError(f"a record with id {external_id!r} exists already",
                                 row=number, field=id_column)
-        scan.external_ids.add(external_id)
+        taken.add(external_id)
+        scan.external_ids.append(external_id)
+        if labels is not None:
+            scan.labels.append(_label_names(row, labels, number))
         for name, value in row.items():
-            if name != id_column:
+            if name not in skipped:
                 scan.columns.setdefault(name, TypeInference()).add(value)
         check_attribute_count(len(scan.columns), max_attributes=max_attributes)
     if scan.rows == 0:
@@ -132,10 +247,42 @@ class ImportPreview:
     existing: list[str]
     rows: list[dict]
     records: int
+    notes: list[str] = field(default_factory=list)
+
+
+def label_column(*, session: Session, project: Project, column: str, task_id: int | None,
+                 annotator: str, is_gold: bool = False,
+                 separator: str | None = None) -> LabelColumn:
+    """The label column of an import, checked: a classification or multi-label task of the
+    project; the annotator is created if new."""
+    if task_id is None:
+        raise InvalidInputError("label_column needs label_task_id", field="label_task_id")
+    task = get_task(session=session, project=project, task_id=task_id)
+    if task.kind is TaskKind.EXTRACTION:
+        raise InvalidInputError("labels can be imported for classification and multi-label "
+                                "tasks; spans come with import-conll", field="label_task_id")
+    return LabelColumn(column=column, task=task, is_gold=is_gold, separator=separator or None,
+                       annotator=get_or_create_user(session=session, name=annotator),
+                       label_ids={label.name: label.id for label in task.labels})
+
+
+def _open_rows(stream: BinaryIO, fmt: str, options: ImportOptions) -> Iterator[Mapping]:
+    return _with_constants(read_rows(stream, fmt, options.csv), options.constants)
+
+
+def _resolve_options(stream: BinaryIO, fmt: str,
+                     options: ImportOptions | None) -> tuple[ImportOptions, list[str]]:
+    """``options`` with the CSV ones settled from the file, and notes on what was assumed."""
+    options = options or ImportOptions()
+    if fmt != "csv":
+        return options, []
+    csv_options, notes = resolve_csv_options(stream, options.csv)
+    return replace(options, csv=csv_options), notes
 
 
 def preview_import(*, session: Session, project: Project, stream: BinaryIO, fmt: str,
-                   id_column: str | None = None, limit: int = 20) -> ImportPreview:
+                   id_column: str | None = None, limit: int = 20,
+                   options: ImportOptions | None = None) -> ImportPreview:
     """Read the whole file as the import would, with the same checks (its errors say row
     and field), and store nothing."""
     first: list[dict] = []
@@ -146,50 +293,94 @@ def preview_import(*, session: Session, project: Project, stream: BinaryIO, fmt:
                 first.append(dict(row))
             yield row
 
+    options, notes = _resolve_options(stream, fmt, options)
+    stream.seek(0)
     existing = _existing_ids(session, project)
-    scan = _scan(keep(read_rows(stream, fmt)), id_column=id_column, existing=existing,
-                 offset=len(existing))
+    scan = _scan(keep(_open_rows(stream, fmt, options)), id_column=id_column,
+                 existing=existing, offset=len(existing), generate_ids=options.generate_ids,
+                 labels=options.labels)
     types, known = {}, []
     for name, inference in scan.columns.items():
         attribute = find_attribute(project, name)
         types[name] = attribute.data_type if attribute else inference.result()
         if attribute:
             known.append(name)
-    return ImportPreview(types=types, existing=known, rows=first, records=scan.rows)
+    return ImportPreview(types=types, existing=known, rows=first, records=scan.rows,
+                         notes=notes)
 
 
 def import_records(*, session: Session, project: Project, open_stream: Callable[[], BinaryIO],
                    fmt: str, id_column: str | None = None,
                    types: Mapping[str, AttributeType] | None = None,
-                   batch_size: int = 5_000, max_attributes: int | None = None) -> ImportResult:
+                   batch_size: int = 5_000, max_attributes: int | None = None,
+                   options: ImportOptions | None = None) -> ImportResult:
     """Import a CSV, JSONL or Parquet file into ``project``; commits once, or not at all.
 
-    ``open_stream`` returns the file from its start; it is called twice. Without
-    ``id_column`` records get sequential ids. ``types`` overrides inferred attribute types.
-    A file with more columns than the project may have attributes (``max_attributes``) is
-    refused while its first rows are read.
+    ``open_stream`` returns the file from its start; it is called two or three times.
+    Without ``id_column`` records get sequential ids. ``types`` overrides inferred
+    attribute types. A file with more columns than the project may have attributes
+    (``max_attributes``) is refused while its first rows are read. ``options`` (see
+    :class:`ImportOptions`) may add constant attributes, make repeated ids unique and turn
+    a column into manual labels; the result's notes say what was assumed about the file.
     """
+    options, notes = _resolve_options(open_stream(), fmt, options)
     existing = _existing_ids(session, project)
     offset = len(existing)
-    scan = _scan(read_rows(open_stream(), fmt), id_column=id_column, existing=existing,
-                 offset=offset, max_attributes=max_attributes)
+    scan = _scan(_open_rows(open_stream(), fmt, options), id_column=id_column,
+                 existing=existing, offset=offset, max_attributes=max_attributes,
+                 generate_ids=options.generate_ids, labels=options.labels)
     attributes, created = _resolve_attributes(session=session, project=project, scan=scan,
                                               types=types or {},
                                               max_attributes=max_attributes)
     batch: list[dict] = []
     inserted = 0
-    for number, row in enumerate(read_rows(open_stream(), fmt), start=1):
+    rows = _open_rows(open_stream(), fmt, options)
+    for number, (row, external_id) in enumerate(zip(rows, scan.external_ids, strict=True),
+                                                start=1):
         data = {a.name: convert_value(row.get(a.name), a.data_type, row=number, field=a.name)
                 for a in attributes}
-        batch.append({"project_id": project.id, "data": data,
-                      "external_id": _external_id(row, id_column, number, offset)})
+        batch.append({"project_id": project.id, "data": data, "external_id": external_id})
         if len(batch) >= batch_size:
             inserted += _insert_records(session, batch)
     inserted += _insert_records(session, batch)
+    result = ImportResult(records=inserted, attributes=created, notes=notes)
+    if options.labels is not None:
+        result.manual_labels = _insert_labels(session, project, scan, options.labels)
+        result.task_id = options.labels.task.id
     _after_new_records(session, project)
     session.commit()
-    analyze(session, [Record.__table__])
-    return ImportResult(records=inserted, attributes=created)
+    analyze(session, [Record.__table__, ManualLabel.__table__])
+    return result
+
+
+def _insert_labels(session: Session, project: Project, scan: _Scan,
+                   labels: LabelColumn) -> int:
+    """Store the labels read from the file on the records just inserted; their count."""
+    new = set(scan.external_ids)
+    record_ids = {external_id: record_id for record_id, external_id in session.execute(
+        select(Record.id, Record.external_id).where(Record.project_id == project.id))
+        if external_id in new}
+    task_id, annotator_id, label_ids = labels.task.id, labels.annotator.id, labels.label_ids
+    single = labels.task.kind is TaskKind.CLASSIFICATION
+    rows = [{"record_id": record_ids[external_id], "task_id": task_id,
+             "label_id": label_ids[name], "annotator_id": annotator_id,
+             "is_gold": labels.is_gold, "slot": "" if single else str(label_ids[name])}
+            for external_id, names in zip(scan.external_ids, scan.labels, strict=True)
+            for name in names]
+    connection = session.connection()
+    if rows and connection.dialect.name == "postgresql":
+        now = utcnow()
+        cursor = connection.connection.driver_connection.cursor()
+        with cursor.copy("COPY manual_labels (record_id, task_id, label_id, annotator_id, "
+                         "is_gold, slot, created_at, updated_at) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row((*row.values(), now, now))
+    else:
+        for start in range(0, len(rows), 5_000):
+            session.execute(insert(ManualLabel), rows[start:start + 5_000])
+    if rows:
+        count_label_changes(session=session, task=labels.task, n=len(rows))
+    return len(rows)
 
 
 def _insert_records(session: Session, batch: list[dict]) -> int:

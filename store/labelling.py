@@ -23,11 +23,13 @@ from heuristics.errors import NotFoundError
 from store import idempotency, stats
 from store.events import publish
 from store.idempotency import Answer, IdempotentRequest
-from store.locks import RECORD_LABELS, lock_key
+from store.locks import RECORD_LABELS, lock_key, lock_keys
 from store.manual_labels import (
     NO_SPAN,
+    LabelItem,
     SpanInput,
     add_manual_label,
+    add_manual_labels,
     update_manual_label,
 )
 from store.models import LabelingTask, ManualLabel, Record, Review, User
@@ -92,6 +94,33 @@ def create_manual_label(*, session: Session, task: LabelingTask, record: Record,
     return _changing_reference(session, task, record, lambda: add_manual_label(
         session=session, task=task, record=record, label_name=label_name,
         annotator=annotator, is_gold=is_gold, span=span), once)
+
+
+def create_manual_labels(*, session: Session, task: LabelingTask, items: list[LabelItem],
+                         once: IdempotentRequest[list[int]] | None = None
+                         ) -> list[int] | Answer:
+    """Store many classification or multi-label labels at once, all or nothing: an error
+    names the first bad item (0-based); the ids stored. Locks every record, then
+    recomputes the task's statistics once; commits."""
+    if once is not None:
+        idempotency.lock(session=session, request=once)
+    record_ids = sorted({item.record.id for item in items})
+    lock_keys(session=session, space=RECORD_LABELS, keys=record_ids)
+    if once is not None and (first := idempotency.first_answer(session=session,
+                                                                request=once)):
+        session.commit()
+        return first
+    created = add_manual_labels(session=session, task=task, items=items)
+    count_label_changes(session=session, task=task, n=len(items))
+    session.flush()
+    stats.recompute(session=session, task=task)
+    for record_id in record_ids:
+        publish(session=session, project_id=task.project_id, type="labels.changed",
+                payload={"task_id": task.id, "record_id": record_id})
+    answer = None if once is None else idempotency.remember(session=session, request=once,
+                                                            result=created)
+    session.commit()
+    return created if answer is None else answer
 
 
 def change_manual_label(*, session: Session, manual_label: ManualLabel, task: LabelingTask,

@@ -32,6 +32,20 @@ def lock_key(*, session: Session, space: int, key: int | str) -> None:
         driver.execute("BEGIN IMMEDIATE")
 
 
+def lock_keys(*, session: Session, space: int, keys: list[int]) -> None:
+    """Hold the locks on many ``keys`` of ``space`` (taken in ascending order, so two
+    holders of overlapping sets cannot deadlock), in one statement on PostgreSQL."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        for key in keys[:1]:
+            lock_key(session=session, space=space, key=key)
+        return
+    ordered = sorted({_int32(key) for key in keys})
+    session.execute(text("SELECT pg_advisory_xact_lock(:space, k) FROM unnest("
+                         "CAST(:keys AS integer[])) WITH ORDINALITY AS u(k, n) ORDER BY n"),
+                    {"space": space, "keys": ordered}).all()
+
+
 def _int32(key: int | str) -> int:
     """A signed 32-bit lock key: ids as they are while they fit, anything else hashed."""
     if isinstance(key, int) and -2**31 <= key < 2**31:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select, tuple_
 from sqlalchemy.orm import Session
 
 from heuristics.errors import ConflictError, InvalidInputError, NotFoundError
@@ -47,6 +47,45 @@ class ResolvedSpan:
 def get_record(*, session: Session, project: Project, record_id: int) -> Record:
     return in_project(session=session, model=Record, row_id=record_id, project=project,
                       what="record")
+
+
+@dataclass(frozen=True)
+class LabelItem:
+    """One label of a bulk request."""
+
+    record: Record
+    label_name: str
+    annotator: User
+    is_gold: bool = False
+
+
+def records_by_reference(*, session: Session, project: Project,
+                         references: list[tuple[int | None, str | None]]) -> list[Record]:
+    """The project's records named by (record id, external id) pairs, in order;
+    InvalidInputError naming the first item (0-based) that names none or both."""
+    ids = {record_id for record_id, _ in references if record_id is not None}
+    external = {external_id for _, external_id in references if external_id is not None}
+    found = list(session.scalars(select(Record).where(
+        Record.project_id == project.id, Record.id.in_(ids)))) if ids else []
+    by_id = {record.id: record for record in found}
+    by_external: dict[str, Record] = {}
+    for start in range(0, len(external), 5_000):
+        chunk = sorted(external)[start:start + 5_000]
+        by_external.update((record.external_id, record) for record in session.scalars(
+            select(Record).where(Record.project_id == project.id,
+                                 Record.external_id.in_(chunk))))
+    records = []
+    for index, (record_id, external_id) in enumerate(references):
+        if (record_id is None) == (external_id is None):
+            raise InvalidInputError(f"item {index}: give record_id or external_id (one)",
+                                    field=f"labels[{index}]")
+        record = by_id.get(record_id) if record_id is not None else by_external.get(external_id)
+        if record is None:
+            name = record_id if record_id is not None else repr(external_id)
+            raise InvalidInputError(f"item {index}: no record {name} in this project",
+                                    field=f"labels[{index}]")
+        records.append(record)
+    return records
 
 
 def get_manual_label(*, session: Session, project: Project, manual_label_id: int) -> ManualLabel:
@@ -119,6 +158,84 @@ def add_manual_label(*, session: Session, task: LabelingTask, record: Record, la
     session.add(manual_label)
     session.flush()
     return manual_label
+
+
+def add_manual_labels(*, session: Session, task: LabelingTask,
+                      items: list[LabelItem]) -> list[int]:
+    """Store many classification or multi-label labels without committing, set-wise: the
+    ids of the labels stored, in the items' order.
+
+    The rules of :func:`add_manual_label` hold: a classification label replaces the
+    annotator's (or, gold, any) earlier one, a later item an earlier item; a repeated
+    multi-label label is a ConflictError. Errors name the first bad item (0-based).
+    """
+    if task.kind is TaskKind.EXTRACTION:
+        raise InvalidInputError("spans are labelled one by one; bulk labels are for "
+                                "classification and multi-label tasks", field="task_id")
+    label_ids = {label.name: label.id for label in task.labels}
+    rows: dict[tuple, dict] = {}
+    for index, item in enumerate(items):
+        if item.label_name not in label_ids:
+            find_label(task, item.label_name, field=f"labels[{index}]")
+        label_id = label_ids[item.label_name]
+        single = task.kind is TaskKind.CLASSIFICATION
+        slot = "" if single else str(label_id)
+        annotator = None if single and item.is_gold else item.annotator.id
+        key = (item.record.id, annotator, item.is_gold, slot)
+        if not single and key in rows:
+            raise ConflictError(f"item {index}: the label repeats an earlier item",
+                                field=f"labels[{index}]")
+        rows.pop(key, None)  # a later classification item replaces an earlier one
+        rows[key] = {"record_id": item.record.id, "task_id": task.id, "label_id": label_id,
+                     "annotator_id": item.annotator.id, "is_gold": item.is_gold,
+                     "slot": slot}
+    if task.kind is TaskKind.CLASSIFICATION:
+        _drop_replaced_many(session, task, list(rows.values()))
+    else:
+        _check_no_repeats(session, task, list(rows.values()), items)
+    ids: list[int] = []
+    values = list(rows.values())
+    for start in range(0, len(values), 5_000):
+        ids += session.scalars(insert(ManualLabel).returning(
+            ManualLabel.id, sort_by_parameter_order=True), values[start:start + 5_000]).all()
+    return ids
+
+
+def _drop_replaced_many(session: Session, task: LabelingTask, rows: list[dict]) -> None:
+    """Delete what many classification labels replace, as :func:`_drop_replaced` does."""
+    gold = sorted({row["record_id"] for row in rows if row["is_gold"]})
+    own = sorted({(row["record_id"], row["annotator_id"]) for row in rows
+                  if not row["is_gold"]})
+    for start in range(0, len(gold), 5_000):
+        session.execute(delete(ManualLabel).where(
+            ManualLabel.task_id == task.id, ManualLabel.is_gold.is_(True),
+            ManualLabel.record_id.in_(gold[start:start + 5_000])))
+    for start in range(0, len(own), 5_000):
+        session.execute(delete(ManualLabel).where(
+            ManualLabel.task_id == task.id, ManualLabel.is_gold.is_(False),
+            tuple_(ManualLabel.record_id, ManualLabel.annotator_id).in_(
+                own[start:start + 5_000])))
+
+
+def _check_no_repeats(session: Session, task: LabelingTask, rows: list[dict],
+                      items: list[LabelItem]) -> None:
+    """ConflictError naming the first item whose multi-label label is stored already."""
+    record_ids = sorted({row["record_id"] for row in rows})
+    stored = set()
+    for start in range(0, len(record_ids), 5_000):
+        stored.update(tuple(row) for row in session.execute(select(
+            ManualLabel.record_id, ManualLabel.annotator_id, ManualLabel.is_gold,
+            ManualLabel.slot).where(ManualLabel.task_id == task.id,
+                                    ManualLabel.record_id.in_(record_ids[start:start + 5_000]))))
+    for row in rows:
+        key = (row["record_id"], row["annotator_id"], row["is_gold"], row["slot"])
+        if key in stored:
+            index = next(i for i, item in enumerate(items)
+                         if (item.record.id, item.annotator.id, item.is_gold) == key[:3]
+                         and str(find_label(task, item.label_name).id) == key[3])
+            raise ConflictError(f"item {index}: {items[index].annotator.name} has this label "
+                                f"on record {items[index].record.external_id!r} already",
+                                field=f"labels[{index}]")
 
 
 def _drop_replaced(session: Session, *, record: Record, task: LabelingTask, annotator_id: int,

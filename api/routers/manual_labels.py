@@ -9,6 +9,8 @@ from api.deps import AnnotatableProject, CurrentUser, QueueDep, SessionDep
 from api.routers.records import manual_label_public
 from api.schemas import Int32
 from api.schemas.records import (
+    BulkLabelsCreate,
+    BulkLabelsPublic,
     ManualLabelCreate,
     ManualLabelPublic,
     ManualLabelUpdate,
@@ -18,7 +20,7 @@ from api.schemas.records import (
 from store import heuristics, labelling, manual_labels
 from store.auth import authorize_labelling, get_or_create_user
 from store.idempotency import Answer, IdempotentRequest
-from store.manual_labels import SpanInput
+from store.manual_labels import LabelItem, SpanInput
 from store.models import ManualLabel, Project
 from store.tasks import get_task
 
@@ -80,6 +82,40 @@ def create_manual_label(record_id: Int32, body: ManualLabelCreate, project: Anno
     if isinstance(created, Answer):
         return _answered(created)
     return _public(created, project, session)
+
+
+@router.post("/tasks/{task_id}/labels/bulk", response_model=BulkLabelsPublic,
+             status_code=status.HTTP_201_CREATED)
+def create_manual_labels(task_id: Int32, body: BulkLabelsCreate, project: AnnotatableProject,
+                         session: SessionDep, user: CurrentUser, queue: QueueDep,
+                         request: Request, idempotency_key: IdempotencyKey = None):
+    """Many classification or multi-label labels in one request, all or nothing: a 422
+    names the first bad item (``labels[i]``). Each item names its record by ``record_id``
+    or ``external_id``; as for single labels, a classification label replaces the
+    annotator's old one."""
+    task = get_task(session=session, project=project, task_id=task_id)
+    records = manual_labels.records_by_reference(
+        session=session, project=project,
+        references=[(item.record_id, item.external_id) for item in body.labels])
+    annotators = {}
+    items = []
+    for item, record in zip(body.labels, records, strict=True):
+        key = (item.annotator, item.is_gold)
+        if key not in annotators:
+            annotators[key] = _annotator(session, project, user, item.annotator, item.is_gold)
+        items.append(LabelItem(record=record, label_name=item.label,
+                               annotator=annotators[key], is_gold=item.is_gold))
+
+    def public(ids: list[int]) -> BulkLabelsPublic:
+        return BulkLabelsPublic(task_id=task.id, created=len(ids), ids=ids)
+
+    created = labelling.create_manual_labels(
+        session=session, task=task, items=items,
+        once=_once(request, user, idempotency_key, body, public))
+    _refit_learners(session, queue, task)
+    if isinstance(created, Answer):
+        return _answered(created)
+    return public(created)
 
 
 @router.patch("/manual-labels/{manual_label_id}", response_model=ManualLabelPublic)

@@ -5,11 +5,18 @@ from collections.abc import Iterator
 from typing import Annotated, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile, status
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile, status
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import StreamingResponse
 
-from api.deps import OwnedProject, QueueDep, SessionDep, SettingsDep, ViewableProject
+from api.deps import (
+    CurrentUser,
+    OwnedProject,
+    QueueDep,
+    SessionDep,
+    SettingsDep,
+    ViewableProject,
+)
 from api.schemas import Int32
 from api.schemas.projects import ColumnPreview, ImportPreviewPublic, ImportPublic
 from api.schemas.records import (
@@ -24,7 +31,9 @@ from heuristics.errors import InvalidInputError
 from store import exporting, importing
 from store.embeddings import refresh_embeddings
 from store.formats import writers
+from store.formats.readers import CsvOptions
 from store.formats.types import AttributeType
+from store.importing import ImportOptions
 from store.manual_labels import get_record
 from store.models import ManualLabel, Record
 from store.record_detail import record_detail
@@ -147,15 +156,99 @@ def _check_size(file: UploadFile, settings: SettingsDep) -> None:
                                 f"{settings.max_upload_bytes}", field="file")
 
 
+DELIMITER_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
+
+
+def _delimiter(delimiter: str | None) -> str | None:
+    if not delimiter:
+        return None
+    delimiter = DELIMITER_NAMES.get(delimiter.lower(), delimiter)
+    if len(delimiter) != 1 or delimiter in "\r\n\"":
+        raise InvalidInputError("the delimiter is one character (or tab, comma, semicolon, "
+                                "pipe)", field="delimiter")
+    return delimiter
+
+
+def _constants(constants: str | None) -> dict[str, object]:
+    if not constants:
+        return {}
+    try:
+        given = json.loads(constants)
+    except ValueError as error:
+        raise InvalidInputError(f"constants must be a JSON object: {error}",
+                                field="constants") from error
+    if not isinstance(given, dict) or any(isinstance(v, dict | list) for v in given.values()):
+        raise InvalidInputError('constants must be a JSON object of plain values like '
+                                '{"split": "test"}', field="constants")
+    return given
+
+
+def import_options(
+    project: OwnedProject, session: SessionDep, user: CurrentUser,
+    delimiter: Annotated[str | None, Form(description=(
+        "CSV field delimiter: one character, or tab, comma, semicolon, pipe; sniffed among "
+        ", ; tab | if not given"))] = None,
+    header: Annotated[Literal["auto", "yes", "no"], Form(description=(
+        "Does the first CSV row name the columns? auto: yes unless it looks like data. "
+        "Without a header columns are named column_1..column_n"))] = "auto",
+    quoting: Annotated[Literal["auto", "minimal", "none"], Form(description=(
+        "minimal: quoted fields as in RFC 4180; none: quotes are plain characters; auto: "
+        "minimal unless the file only parses with none"))] = "auto",
+    quotechar: Annotated[str, Form(min_length=1, max_length=1)] = '"',
+    encoding: Annotated[str, Form(description=(
+        "CSV text encoding (e.g. utf-8, utf-16, latin-1); auto: a byte order mark, else "
+        "UTF-8 if the whole file is valid UTF-8, else latin-1"))] = "auto",
+    constants: Annotated[str | None, Form(description=(
+        'JSON object of attributes added to every record, e.g. {"split": "test", '
+        '"source": "Youtube01-Psy.csv"}'))] = None,
+    file_name_attribute: Annotated[str | None, Form(description=(
+        "An attribute that gets the uploaded file's name on every record, e.g. source"
+        ))] = None,
+    generate_ids: Annotated[bool, Form(description=(
+        "Make ids unique instead of refusing repeats: an id already used (earlier in the "
+        "file or by a record of the project) becomes <id>-2, <id>-3, ..."))] = False,
+    label_column: Annotated[str | None, Form(description=(
+        "Column whose values become manual labels of label_task_id (not an attribute); "
+        "empty values give no label"))] = None,
+    label_task_id: Annotated[Int32 | None, Form()] = None,
+    label_as_gold: Annotated[bool, Form()] = False,
+    label_annotator: Annotated[str | None, Form(description=(
+        "User the labels are by (created if new); default: the importing user"))] = None,
+    label_separator: Annotated[str | None, Form(description=(
+        'Multi-label: the separator between labels in a value (e.g. "|"); values written '
+        "as JSON lists are read as lists"))] = None,
+) -> ImportOptions:
+    """The import's options from its form fields."""
+    labels = None
+    if label_column:
+        labels = importing.label_column(
+            session=session, project=project, column=label_column, task_id=label_task_id,
+            annotator=label_annotator or user.name, is_gold=label_as_gold,
+            separator=label_separator)
+    csv_options = CsvOptions(
+        delimiter=_delimiter(delimiter), header={"yes": True, "no": False}.get(header),
+        quoting=None if quoting == "auto" else quoting, quotechar=quotechar,
+        encoding=encoding or "auto")
+    return ImportOptions(csv=csv_options, constants=_constants(constants),
+                         generate_ids=generate_ids, labels=labels,
+                         file_name_attribute=file_name_attribute or None)
+
+
+OptionsDep = Annotated[ImportOptions, Depends(import_options)]
+
+
 @router.post("/records/import", response_model=ImportPublic, status_code=status.HTTP_201_CREATED)
 def import_records(
     project: OwnedProject, session: SessionDep, settings: SettingsDep, queue: QueueDep,
+    options: OptionsDep,
     file: Annotated[UploadFile, File(description="CSV, JSONL or Parquet")],
     format: Annotated[ImportFormat | None, Form()] = None,
     id_column: Annotated[str | None, Form(description="Column of stable record ids")] = None,
     types: Annotated[str | None, Form(description='JSON: {"column": "category", ...}')] = None,
 ) -> ImportPublic:
-    """Import records, all or nothing; attribute types are inferred unless given."""
+    """Import records, all or nothing; attribute types are inferred unless given. Labels
+    of a column, constant attributes and generated ids come in the same transaction;
+    ``notes`` say what was assumed about the file (delimiter, header, quoting, encoding)."""
     _check_size(file, settings)
 
     def open_stream():
@@ -166,14 +259,16 @@ def import_records(
         session=session, project=project, open_stream=open_stream,
         fmt=_import_format(file, format), id_column=id_column or None,
         types=_parse_types(types), batch_size=settings.import_batch_size,
-        max_attributes=settings.max_attributes)
+        max_attributes=settings.max_attributes, options=options.for_file(file.filename))
     _embed_new_records(project, session, queue)
-    return ImportPublic(records=result.records, attributes=result.attributes)
+    return ImportPublic(records=result.records, attributes=result.attributes,
+                        manual_labels=result.manual_labels, task_id=result.task_id,
+                        notes=result.notes)
 
 
 @router.post("/records/import/preview", response_model=ImportPreviewPublic)
 def preview_import(
-    project: OwnedProject, session: SessionDep, settings: SettingsDep,
+    project: OwnedProject, session: SessionDep, settings: SettingsDep, options: OptionsDep,
     file: Annotated[UploadFile, File(description="CSV, JSONL or Parquet")],
     format: Annotated[ImportFormat | None, Form()] = None,
     id_column: Annotated[str | None, Form()] = None,
@@ -184,11 +279,11 @@ def preview_import(
     _check_size(file, settings)
     preview = importing.preview_import(
         session=session, project=project, stream=file.file, fmt=_import_format(file, format),
-        id_column=id_column or None, limit=rows)
+        id_column=id_column or None, limit=rows, options=options.for_file(file.filename))
     return ImportPreviewPublic(
         columns=[ColumnPreview(name=name, type=type_, existing=name in preview.existing)
                  for name, type_ in preview.types.items()],
-        rows=jsonable_encoder(preview.rows), records=preview.records)
+        rows=jsonable_encoder(preview.rows), records=preview.records, notes=preview.notes)
 
 
 def _embed_new_records(project, session, queue) -> None:

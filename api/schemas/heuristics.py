@@ -19,7 +19,7 @@ class HeuristicCreate(BaseModel):
 
 
 class HeuristicCheck(BaseModel):
-    task_id: int
+    task_id: Int32
     source: Source
     kind: HeuristicKind = HeuristicKind.LABELING_FUNCTION
 

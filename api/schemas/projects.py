@@ -60,6 +60,9 @@ class ImportPublic(BaseModel):
     attributes: list[str] = Field(description="Attributes the import created.")
     manual_labels: int = 0
     task_id: int | None = None
+    notes: list[str] = Field(default_factory=list, description=(
+        "What was assumed about the file: sniffed delimiter, missing header, quoting, "
+        "encoding."))
 
 
 class ColumnPreview(BaseModel):
@@ -72,3 +75,5 @@ class ImportPreviewPublic(BaseModel):
     columns: list[ColumnPreview]
     rows: list[dict] = Field(description="The first rows as read from the file.")
     records: int
+    notes: list[str] = Field(default_factory=list, description=(
+        "What was assumed about the file, as for the import."))

@@ -31,6 +31,31 @@ class ManualLabelCreate(BaseModel):
     char_end: Int32 | None = Field(default=None, description="Exclusive.")
 
 
+BULK_LABELS_MAX = 50_000
+
+
+class BulkLabelItem(BaseModel):
+    record_id: Int32 | None = Field(default=None, description="The record (or external_id).")
+    external_id: str | None = Field(default=None, max_length=200,
+                                    description="The record's id in the imported file.")
+    label: Name = Field(description="The label's name.")
+    is_gold: bool = False
+    annotator: Name | None = Field(
+        default=None, description="Label on behalf of this user (project owners only).")
+
+
+class BulkLabelsCreate(BaseModel):
+    labels: list[BulkLabelItem] = Field(min_length=1, max_length=BULK_LABELS_MAX)
+
+
+class BulkLabelsPublic(BaseModel):
+    task_id: int
+    created: int
+    ids: list[int] = Field(description=(
+        "The ids of the labels stored, in the request's order (an item a later one replaces "
+        "is not stored)."))
+
+
 class ReviewCreate(BaseModel):
     task_id: Int32
     is_gold: bool = False

@@ -27,6 +27,7 @@ from heuristics.errors import InvalidInputError
 
 __all__ = [
     "ConllSentence",
+    "CsvOptions",
     "TagSpan",
     "iob_to_spans",
     "read_conll",
@@ -34,6 +35,7 @@ __all__ = [
     "read_jsonl",
     "read_parquet",
     "read_rows",
+    "resolve_csv_options",
     "sniff_delimiter",
     "spans_to_iob2",
 ]
@@ -47,6 +49,8 @@ MAX_JSON_DEPTH = 100
 MAX_FIELD_CHARS = 131_072
 """The longest CSV field (the csv module's default limit), in characters."""
 MAX_HEADER_CHARS = 1024 * 1024
+MAX_NAME_CHARS = 64
+"""A first-row value longer than this is taken for data, not a column name."""
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 _TAG = re.compile(r"O|[BI]-\S+")
@@ -143,15 +147,24 @@ def _byte_lines(stream: BinaryIO, head: bytes = b"") -> Iterator[bytes]:
 # --- CSV ------------------------------------------------------------------------------
 
 
+def _sample_records(sample: str, delimiter: str, quoting: int = csv.QUOTE_MINIMAL,
+                    quotechar: str = '"') -> tuple[list[list[str]], bool]:
+    """The complete, non-blank records of ``sample``, and whether they all parsed."""
+    lines, _ = _split_lines(sample)
+    records: list[list[str]] = []
+    try:
+        for record in csv.reader(lines, delimiter=delimiter, strict=True, quoting=quoting,
+                                 quotechar=quotechar):
+            if record:
+                records.append(record)
+    except csv.Error:
+        return records, False
+    return records, True
+
+
 def _field_counts(sample: str, delimiter: str) -> list[int]:
     """Field counts of the complete, non-blank records in ``sample``."""
-    lines, _ = _split_lines(sample)
-    counts: list[int] = []
-    with contextlib.suppress(csv.Error):
-        for record in csv.reader(lines, delimiter=delimiter, strict=True):
-            if record:
-                counts.append(len(record))
-    return counts
+    return [len(record) for record in _sample_records(sample, delimiter)[0]]
 
 
 def sniff_delimiter(sample: str) -> str:
@@ -187,7 +200,8 @@ def _check_header(header: list[str]) -> list[str]:
 
 
 def read_csv(
-    stream: BinaryIO, *, delimiter: str | None = None, encoding: str = "utf-8"
+    stream: BinaryIO, *, delimiter: str | None = None, encoding: str = "utf-8",
+    header: bool = True, quoting: int = csv.QUOTE_MINIMAL, quotechar: str = '"',
 ) -> Iterator[dict[str, str | None]]:
     """Read a CSV file with a header row, one dict per data row.
 
@@ -200,6 +214,11 @@ def read_csv(
         The field delimiter; sniffed among , ; tab and | from the first 64 KiB if None.
     encoding
         The text encoding.
+    header
+        Whether the first row names the columns; without one they are named
+        ``column_1`` ... ``column_n`` after the first row's fields.
+    quoting, quotechar
+        As for :func:`csv.reader`: ``csv.QUOTE_NONE`` reads quotes as plain characters.
 
     Yields
     ------
@@ -222,13 +241,18 @@ def read_csv(
     position = _Position(max_line=MAX_HEADER_CHARS)
     record_lines: list[str] = []  # the lines of the record being parsed, to name a long field
     lines = _decode_lines(_byte_lines(stream, head), encoding, position)
-    reader = csv.reader(_recorded(lines, record_lines), delimiter=delimiter, strict=True)
+    reader = csv.reader(_recorded(lines, record_lines), delimiter=delimiter, strict=True,
+                        quoting=quoting, quotechar=quotechar)
     columns: list[str] = []
     try:
         for values in reader:
             record_lines.clear()
             if not values:
                 continue
+            if not columns and not header:
+                columns = [f"column_{i}" for i in range(1, len(values) + 1)]
+                position.row = 1
+                position.max_line = len(columns) * (2 * MAX_FIELD_CHARS + 3)
             if not columns:
                 columns = _check_header(values)
                 position.row = 1
@@ -247,6 +271,108 @@ def read_csv(
         raise InvalidInputError(f"malformed CSV: {error}", row=position.row) from None
     if not columns:
         raise InvalidInputError("file is empty")
+
+
+@dataclass
+class CsvOptions:
+    """How to read a CSV file; None (or "auto") means "find out from the file".
+
+    ``header``: True, False or None; ``quoting``: "minimal", "none" or None; ``encoding``:
+    a codec name or "auto" (a byte order mark, else UTF-8 if the whole file is valid
+    UTF-8, else latin-1).
+    """
+
+    delimiter: str | None = None
+    header: bool | None = None
+    quoting: str | None = None
+    quotechar: str = '"'
+    encoding: str = "auto"
+
+    def reader_arguments(self) -> dict[str, object]:
+        """Keyword arguments of :func:`read_csv` (for resolved options)."""
+        return {"delimiter": self.delimiter, "encoding": self.encoding,
+                "header": self.header is not False, "quotechar": self.quotechar,
+                "quoting": csv.QUOTE_NONE if self.quoting == "none" else csv.QUOTE_MINIMAL}
+
+
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"),
+         (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
+         (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def _detect_encoding(stream: BinaryIO, head: bytes) -> tuple[str, str | None]:
+    """The encoding of the file and a note saying how it was found (None for plain UTF-8)."""
+    for bom, encoding in _BOMS:
+        if head.startswith(bom):
+            return encoding, f"encoding {encoding} (byte order mark)"
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        for chunk in itertools.chain([head], iter(lambda: stream.read(SNIFF_BYTES), b"")):
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return "latin-1", "encoding latin-1 (the file is not valid UTF-8)"
+    return "utf-8", None
+
+
+def _looks_headerless(records: list[list[str]]) -> str | None:
+    """Why the first record looks like data rather than column names, or None."""
+    first, rest = records[0], records[1:]
+    for index, value in enumerate(first):
+        text = value.strip()
+        if not text:
+            return f"its field {index + 1} is empty"
+        if len(text) > MAX_NAME_CHARS:
+            return f"its field {index + 1} is longer than {MAX_NAME_CHARS} characters"
+        with contextlib.suppress(ValueError):
+            float(text)
+            return f"its field {index + 1} ({text!r}) is a number"
+        if any(index < len(record) and record[index] == value for record in rest):
+            return f"its field {index + 1} ({text!r}) recurs as a value of the column"
+    return None
+
+
+def resolve_csv_options(stream: BinaryIO, given: CsvOptions) -> tuple[CsvOptions, list[str]]:
+    """Settle every option left to the file (encoding, delimiter, quoting, header) from
+    its start (the encoding from all of it); notes say what was assumed."""
+    head = stream.read(SNIFF_BYTES)
+    notes: list[str] = []
+    encoding = given.encoding
+    if encoding.lower() == "auto":
+        encoding, note = _detect_encoding(stream, head)
+        notes += [note] if note else []
+    else:
+        _check_encoding(encoding)
+    sample = head.decode(encoding, errors="replace").removeprefix("\ufeff")
+    delimiter = given.delimiter
+    if delimiter is None:
+        delimiter = sniff_delimiter(sample)
+        notes.append(f"delimiter {_DELIMITER_NAMES.get(delimiter, delimiter)} (sniffed)")
+    quoting = given.quoting
+    if quoting is None:
+        quoting = "minimal"
+        if not _sample_records(sample, delimiter, quotechar=given.quotechar)[1]:
+            records, _ = _sample_records(sample, delimiter, csv.QUOTE_NONE)
+            if records and len({len(record) for record in records}) == 1:
+                quoting = "none"
+                notes.append("quoting none: quotes are read as plain characters (the file "
+                             "does not parse with quoted fields)")
+    header = given.header
+    quoting_mode = csv.QUOTE_NONE if quoting == "none" else csv.QUOTE_MINIMAL
+    records, _ = _sample_records(sample, delimiter, quoting_mode, given.quotechar)
+    if header is None and records:
+        reason = _looks_headerless(records)
+        header = reason is None
+        if reason:
+            notes.append(f"no header: the first row looks like data ({reason}); columns "
+                         f"are named column_1..column_{len(records[0])}; pass header=yes "
+                         "to take it as column names")
+    elif header is False and records:
+        notes.append(f"no header: columns are named column_1..column_{len(records[0])}")
+    resolved = CsvOptions(delimiter=delimiter, header=header, quoting=quoting,
+                          quotechar=given.quotechar, encoding=encoding)
+    return resolved, notes
 
 
 def _recorded(lines: Iterator[str], record_lines: list[str]) -> Iterator[str]:
@@ -410,8 +536,10 @@ def read_parquet(
         yield from batch.to_pylist()
 
 
-def read_rows(stream: BinaryIO, fmt: str) -> Iterator[dict[str, object]]:
-    """Read rows from a ``"csv"``, ``"jsonl"`` or ``"parquet"`` file, with default options.
+def read_rows(stream: BinaryIO, fmt: str,
+              csv_options: CsvOptions | None = None) -> Iterator[dict[str, object]]:
+    """Read rows from a ``"csv"``, ``"jsonl"`` or ``"parquet"`` file; a CSV file with
+    ``csv_options`` (resolved by :func:`resolve_csv_options`), else the defaults.
 
     Raises
     ------
@@ -424,6 +552,8 @@ def read_rows(stream: BinaryIO, fmt: str) -> Iterator[dict[str, object]]:
     if reader is None:
         expected = ", ".join(FORMATS)
         raise InvalidInputError(f"unknown format {fmt!r}, expected {expected}", field="format")
+    if reader is read_csv and csv_options is not None:
+        return read_csv(stream, **csv_options.reader_arguments())
     return reader(stream)
 
 

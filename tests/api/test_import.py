@@ -122,7 +122,7 @@ def test_bad_csv_is_rejected_whole(client, admin, project_id, content, row, fiel
 
 def test_wrong_encoding_names_the_row(client, admin, project_id):
     content = "id,text\n1,caf\xe9\n2,na\xefve\n".encode("latin-1")
-    response = upload(client, admin, project_id, content, id_column="id")
+    response = upload(client, admin, project_id, content, id_column="id", encoding="utf-8")
     assert response.status_code == 422
     assert response.json()["row"] == 1
     assert "utf-8" in response.json()["detail"].lower()
