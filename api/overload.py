@@ -37,8 +37,12 @@ def busy_response(reason: str) -> JSONResponse:
 class Places:
     """``limit`` places shared by every event loop of the process; waiting takes no thread.
 
+    >>> from concurrent.futures import ThreadPoolExecutor
     >>> places = Places(1)
-    >>> asyncio.run(places.take(wait_s=0)), asyncio.run(places.take(wait_s=0.01))
+    >>> def take(wait_s):  # each request on an event loop of its own thread
+    ...     return asyncio.run(places.take(wait_s=wait_s))
+    >>> with ThreadPoolExecutor(1) as threads:
+    ...     threads.submit(take, 0).result(), threads.submit(take, 0.01).result()
     (True, False)
     """
 

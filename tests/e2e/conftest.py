@@ -40,8 +40,10 @@ def app_stack(tmp_path_factory, postgres_url) -> Iterator[Stack]:
         client.flushdb()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
+    """One Chromium for the end-to-end tests, stopped after them: Playwright's event loop
+    stays out of the tests that follow."""
     if not CHROMIUM.exists():
         pytest.fail("Chromium is needed at /usr/bin/chromium (apt-get install chromium; "
                     "`make test` installs it)")
