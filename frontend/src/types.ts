@@ -35,6 +35,7 @@ export interface Embedding {
 export interface Similar { data: { record: RecordRow; score: number }[]; exact: boolean }
 export interface ImportResult {
   records: number; attributes: string[]; manual_labels: number; task_id: number | null;
+  notes?: string[];
 }
 
 export interface Revision {

@@ -1,12 +1,15 @@
 /** Import: a table file (CSV, JSONL, Parquet) previewed before it is committed (columns,
- * inferred types, first rows, count), or a CoNLL file; upload progress; errors say row and
- * field. */
+ * inferred types, first rows, count, notes on what was assumed), or a CoNLL file; options
+ * (delimiter, header, encoding, unique ids, constants) and labels from a column re-run the
+ * preview; upload progress; errors say row and field and keep what was typed. */
 import { useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { ApiError, upload } from "../api";
 import { navigate } from "../router";
+import { useTasks } from "../hooks";
 import type { ImportResult } from "../types";
-import { Button, ErrorAlert, Field, Progress } from "../ui";
+import { Badge, Button, ErrorAlert, Field, Progress } from "../ui";
+import { DEFAULT_OPTIONS, type ImportOptions, type LabelColumn, NO_LABELS, optionFields } from "./importOptions";
 
 const TYPES = ["text", "category", "integer", "float", "boolean"];
 
@@ -14,6 +17,7 @@ interface Preview {
   columns: { name: string; type: string; existing: boolean }[];
   rows: Record<string, unknown>[];
   records: number;
+  notes?: string[];
 }
 
 type Stage = { kind: "idle" } | { kind: "uploading"; fraction: number; what: string }
@@ -59,20 +63,122 @@ function StageBar({ stage }: { stage: Stage }) {
   );
 }
 
+const DELIMITERS: [string, string][] = [["", "detect"], [",", "comma ,"], [";", "semicolon ;"], ["tab", "tab"], ["|", "pipe |"]];
+
+function Notes({ notes }: { notes?: string[] }) {
+  if (!notes?.length) return null;
+  return (
+    <div className="stack" style={{ gap: 4 }} aria-label="notes">
+      {notes.map((note) => <div key={note} className="alert info" role="note">{note}</div>)}
+    </div>
+  );
+}
+
+function OptionsPanel({ options, onChange }: { options: ImportOptions; onChange: (options: ImportOptions) => void }) {
+  const set = (change: Partial<ImportOptions>) => onChange({ ...options, ...change });
+  const setConstant = (index: number, change: Partial<{ key: string; value: string }>) =>
+    set({ constants: options.constants.map((c, i) => (i === index ? { ...c, ...change } : c)) });
+  return (
+    <div className="panel" aria-label="Options">
+      <div className="panel-head"><h2>Options</h2><span className="muted">the preview follows each change</span></div>
+      <div className="panel-body stack">
+        <div className="row" style={{ alignItems: "flex-end" }}>
+          <Field label="Delimiter">
+            <select className="select" aria-label="Delimiter" value={options.delimiter} onChange={(e) => set({ delimiter: e.target.value })}>
+              {DELIMITERS.map(([value, name]) => <option key={value} value={value}>{name}</option>)}
+            </select>
+          </Field>
+          <Field label="Header row">
+            <select className="select" aria-label="Header row" value={options.header}
+              onChange={(e) => set({ header: e.target.value as ImportOptions["header"] })}>
+              <option value="auto">detect</option><option value="yes">yes</option><option value="no">no (column_1, column_2, …)</option>
+            </select>
+          </Field>
+          <Field label="Encoding">
+            <input className="input" aria-label="Encoding" list="encodings" placeholder="auto" style={{ width: 110 }}
+              value={options.encoding} onChange={(e) => set({ encoding: e.target.value })} />
+            <datalist id="encodings">{["auto", "utf-8", "utf-16", "latin-1", "cp1252"].map((e) => <option key={e} value={e} />)}</datalist>
+          </Field>
+          <label className="check" title="an id already used becomes <id>-2, <id>-3, …">
+            <input type="checkbox" checked={options.generateIds} onChange={(e) => set({ generateIds: e.target.checked })} /> make repeated ids unique
+          </label>
+        </div>
+        <div className="stack" style={{ gap: 6 }}>
+          <span className="small muted">Constant attributes, added to every record</span>
+          {options.constants.map((c, i) => (
+            <div className="row" key={i}>
+              <input className="input" aria-label={`Constant ${i + 1} name`} placeholder="name" value={c.key} style={{ width: 160 }}
+                onChange={(e) => setConstant(i, { key: e.target.value })} />
+              <span className="muted">=</span>
+              <input className="input" aria-label={`Constant ${i + 1} value`} placeholder="value" value={c.value} style={{ width: 220 }}
+                onChange={(e) => setConstant(i, { value: e.target.value })} />
+              <Button small onClick={() => set({ constants: options.constants.filter((_, j) => j !== i) })}>Remove</Button>
+            </div>
+          ))}
+          <div><Button small onClick={() => set({ constants: [...options.constants, { key: "", value: "" }] })}>Add constant</Button></div>
+        </div>
+      </div>
+    </div>
+  );
+}
+
+function LabelsPanel({ projectId, columns, labels, onChange }: {
+  projectId: number; columns: string[]; labels: LabelColumn; onChange: (labels: LabelColumn) => void;
+}) {
+  const tasks = (useTasks(projectId).data ?? []).filter((t) => t.kind !== "extraction");
+  const task = tasks.find((t) => t.id === labels.taskId);
+  const set = (change: Partial<LabelColumn>) => onChange({ ...labels, ...change });
+  return (
+    <div className="panel" aria-label="Labels from a column">
+      <div className="panel-head"><h2>Labels from a column</h2><span className="muted">its values become manual labels of a task, not an attribute</span></div>
+      <div className="panel-body row" style={{ alignItems: "flex-end" }}>
+        <Field label="Label column">
+          <select className="select" aria-label="Label column" value={labels.column} disabled={!columns.length}
+            onChange={(e) => set({ column: e.target.value })}>
+            <option value="">none</option>
+            {columns.map((c) => <option key={c} value={c}>{c}</option>)}
+          </select>
+        </Field>
+        <Field label="Task" hint={labels.column && !task ? "Choose the task the labels are for." : undefined}>
+          <select className="select" aria-label="Label task" value={labels.taskId ?? ""}
+            onChange={(e) => set({ taskId: e.target.value ? Number(e.target.value) : null })}>
+            <option value="">{tasks.length ? "choose a task" : "no classification task yet"}</option>
+            {tasks.map((t) => <option key={t.id} value={t.id}>{t.name} ({t.kind})</option>)}
+          </select>
+        </Field>
+        {task?.kind === "multilabel" && (
+          <Field label="Separator" hint="between labels in a value; JSON lists are read as lists">
+            <input className="input" aria-label="Label separator" placeholder="|" style={{ width: 80 }}
+              value={labels.separator} onChange={(e) => set({ separator: e.target.value })} />
+          </Field>
+        )}
+        <label className="check"><input type="checkbox" checked={labels.gold} onChange={(e) => set({ gold: e.target.checked })} /> labels are gold</label>
+      </div>
+    </div>
+  );
+}
+
 function TableImport({ projectId }: { projectId: number }) {
   const client = useQueryClient();
   const [file, setFile] = useState<File | null>(null);
   const [idColumn, setIdColumn] = useState("");
+  const [options, setOptions] = useState<ImportOptions>(DEFAULT_OPTIONS);
+  const [labels, setLabels] = useState<LabelColumn>(NO_LABELS);
   const [types, setTypes] = useState<Record<string, string>>({});
   const [preview, setPreview] = useState<Preview | null>(null);
+  const [columnNames, setColumnNames] = useState<string[]>([]);
   const [stage, setStage] = useState<Stage>({ kind: "idle" });
   const [error, setError] = useState<unknown>(null);
   const [result, setResult] = useState<ImportResult | null>(null);
+  const latest = useRef(0);
 
-  async function send<T>(path: string, what: string, fields: Record<string, string>, chosen: File): Promise<T> {
+  const fields: Record<string, string> = { id_column: idColumn, ...optionFields(options, labels) };
+  const fieldsKey = JSON.stringify(fields);
+
+  async function send<T>(path: string, what: string, sent: Record<string, string>, chosen: File): Promise<T> {
     const form = new FormData();
     form.set("file", chosen);
-    for (const [name, value] of Object.entries(fields)) if (value) form.set(name, value);
+    for (const [name, value] of Object.entries(sent)) if (value) form.set(name, value);
     setStage({ kind: "uploading", fraction: 0, what });
     try {
       return await upload<T>(path, form, (fraction) =>
@@ -82,18 +188,28 @@ function TableImport({ projectId }: { projectId: number }) {
     }
   }
 
-  async function loadPreview(chosen: File, id: string) {
-    setError(null);
-    setResult(null);
-    try {
-      const p = await send<Preview>(`/projects/${projectId}/records/import/preview`, "Preview", { id_column: id }, chosen);
-      setPreview(p);
-      setTypes(Object.fromEntries(p.columns.map((c) => [c.name, c.type])));
-    } catch (failure) {
-      setPreview(null);
-      setError(failure);
-    }
-  }
+  // the preview follows the file and every option; a late answer to an older request is dropped
+  useEffect(() => {
+    if (!file) return;
+    const sent: Record<string, string> = JSON.parse(fieldsKey);
+    const request = ++latest.current;
+    const timer = setTimeout(() => {
+      setError(null);
+      setResult(null);
+      send<Preview>(`/projects/${projectId}/records/import/preview`, "Preview", sent, file).then((p) => {
+        if (request !== latest.current) return;
+        setPreview(p);
+        const names = p.columns.map((c) => c.name);
+        setColumnNames(sent.label_column && !names.includes(sent.label_column) ? [...names, sent.label_column] : names);
+        setTypes(Object.fromEntries(p.columns.map((c) => [c.name, c.type])));
+      }, (failure) => {
+        if (request !== latest.current) return;
+        setPreview(null);
+        setError(failure);
+      });
+    }, 250);
+    return () => clearTimeout(timer);
+  }, [file, fieldsKey, projectId]);
 
   async function commit() {
     if (!file || !preview) return;
@@ -102,7 +218,8 @@ function TableImport({ projectId }: { projectId: number }) {
       .map((c) => [c.name, types[c.name]]));
     try {
       const done = await send<ImportResult>(`/projects/${projectId}/records/import`, "Import",
-        { id_column: idColumn, types: Object.keys(changed).length ? JSON.stringify(changed) : "" }, file);
+        { ...fields, types: Object.keys(changed).length ? JSON.stringify(changed) : "" }, file);
+      latest.current++;
       setResult(done);
       setPreview(null);
       setFile(null);
@@ -112,23 +229,25 @@ function TableImport({ projectId }: { projectId: number }) {
     }
   }
 
-  const columns = preview?.columns.filter((c) => c.name !== idColumn) ?? [];
+  const labelColumn = fields.label_column ?? "";
+  const columns = preview?.columns.filter((c) => c.name !== idColumn && c.name !== labelColumn) ?? [];
+  const waitsForTask = labels.column !== "" && labels.taskId === null;
   return (
     <div className="stack">
       <div className="panel">
         <div className="panel-body stack">
           <FilePicker file={file} accept=".csv,.tsv,.txt,.jsonl,.ndjson,.json,.parquet,.pq"
-            onFile={(chosen) => { setFile(chosen); setIdColumn(""); void loadPreview(chosen, ""); }} />
+            onFile={(chosen) => { setFile(chosen); setIdColumn(""); setLabels({ ...labels, column: "" }); }} />
           <div className="row" style={{ alignItems: "flex-end" }}>
             <Field label="Id column" hint="Stable ids of the records; without one they are numbered.">
-              <select className="select" value={idColumn} disabled={!preview} aria-label="Id column"
-                onChange={(e) => { setIdColumn(e.target.value); if (file) void loadPreview(file, e.target.value); }}>
+              <select className="select" value={idColumn} disabled={!columnNames.length} aria-label="Id column"
+                onChange={(e) => setIdColumn(e.target.value)}>
                 <option value="">none (number the records)</option>
-                {preview?.columns.map((c) => <option key={c.name} value={c.name}>{c.name}</option>)}
+                {columnNames.map((c) => <option key={c} value={c}>{c}</option>)}
               </select>
             </Field>
             <span className="spacer" />
-            <Button variant="primary" disabled={!preview || stage.kind !== "idle"} busy={stage.kind !== "idle" && preview !== null}
+            <Button variant="primary" disabled={!preview || waitsForTask || stage.kind !== "idle"} busy={stage.kind !== "idle" && preview !== null}
               onClick={() => void commit()}>
               {preview ? `Import ${preview.records.toLocaleString()} records` : "Import"}
             </Button>
@@ -141,20 +260,27 @@ function TableImport({ projectId }: { projectId: number }) {
           ) : <ErrorAlert error={error} />}
           {result && (
             <div className="alert ok" role="status">
-              Imported {result.records.toLocaleString()} records{result.attributes.length ? `; new attributes: ${result.attributes.join(", ")}` : ""}.{" "}
+              Imported {result.records.toLocaleString()} records{result.attributes.length ? `; new attributes: ${result.attributes.join(", ")}` : ""}
+              {result.manual_labels ? `; ${result.manual_labels.toLocaleString()} manual labels` : ""}.{" "}
               <a href={`/projects/${projectId}/data`} onClick={(e) => { e.preventDefault(); navigate(`/projects/${projectId}/data`); }}>Browse them</a>
             </div>
           )}
+          {result && <Notes notes={result.notes} />}
         </div>
       </div>
+      <div className="grid2" style={{ alignItems: "start" }}>
+        <OptionsPanel options={options} onChange={setOptions} />
+        <LabelsPanel projectId={projectId} columns={columnNames.filter((c) => c !== idColumn)} labels={labels} onChange={setLabels} />
+      </div>
+      {preview && <Notes notes={preview.notes} />}
       {preview && (
         <div className="panel">
           <div className="panel-head"><h2>Preview</h2><span className="muted">first {preview.rows.length} of {preview.records.toLocaleString()} records; types are inferred from the whole file and can be changed</span></div>
           <div className="preview">
             <table className="table" aria-label="preview">
               <thead>
-                <tr>{idColumn && <th>{idColumn} <span className="faint">id</span></th>}{columns.map((c) => <th key={c.name}>{c.name}</th>)}</tr>
-                <tr>{idColumn && <th />}{columns.map((c) => (
+                <tr>{idColumn && <th>{idColumn} <span className="faint">id</span></th>}{labelColumn && <th>{labelColumn} <span className="faint">labels</span></th>}{columns.map((c) => <th key={c.name}>{c.name}</th>)}</tr>
+                <tr>{idColumn && <th />}{labelColumn && <th />}{columns.map((c) => (
                   <th key={c.name}>
                     <select className="select" style={{ height: 24 }} aria-label={`Type of ${c.name}`} value={types[c.name]}
                       disabled={c.existing} title={c.existing ? "an existing attribute keeps its type" : undefined}
@@ -166,6 +292,7 @@ function TableImport({ projectId }: { projectId: number }) {
               <tbody>
                 {preview.rows.map((row, i) => (
                   <tr key={i}>{idColumn && <td className="mono">{String(row[idColumn] ?? "")}</td>}
+                    {labelColumn && <td>{row[labelColumn] === null || row[labelColumn] === undefined ? <span className="faint">—</span> : <Badge tone="accent">{String(row[labelColumn])}</Badge>}</td>}
                     {columns.map((c) => <td key={c.name} title={String(row[c.name] ?? "")}>{row[c.name] === null || row[c.name] === undefined ? <span className="faint">—</span> : String(row[c.name])}</td>)}</tr>
                 ))}
               </tbody>

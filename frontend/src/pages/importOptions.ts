@@ -1,0 +1,42 @@
+/** The import's options as the page holds them, and the form fields they are sent as. */
+
+export interface ImportOptions {
+  delimiter: string; // "" sniffs it
+  header: "auto" | "yes" | "no";
+  encoding: string; // "" or "auto" detects it
+  generateIds: boolean;
+  constants: { key: string; value: string }[];
+}
+
+export interface LabelColumn {
+  column: string;
+  taskId: number | null;
+  gold: boolean;
+  separator: string;
+}
+
+export const DEFAULT_OPTIONS: ImportOptions = {
+  delimiter: "", header: "auto", encoding: "", generateIds: false, constants: [],
+};
+
+export const NO_LABELS: LabelColumn = { column: "", taskId: null, gold: false, separator: "" };
+
+/** Form fields of the options and the label column; empty ones are left out, and the label
+ * column only goes with a task. */
+export function optionFields(options: ImportOptions, labels: LabelColumn): Record<string, string> {
+  const fields: Record<string, string> = {};
+  if (options.delimiter) fields.delimiter = options.delimiter;
+  if (options.header !== "auto") fields.header = options.header;
+  if (options.encoding.trim() && options.encoding.trim() !== "auto") fields.encoding = options.encoding.trim();
+  if (options.generateIds) fields.generate_ids = "true";
+  const constants = Object.fromEntries(options.constants.filter((c) => c.key.trim())
+    .map((c) => [c.key.trim(), c.value]));
+  if (Object.keys(constants).length) fields.constants = JSON.stringify(constants);
+  if (labels.column && labels.taskId !== null) {
+    fields.label_column = labels.column;
+    fields.label_task_id = String(labels.taskId);
+    if (labels.gold) fields.label_as_gold = "true";
+    if (labels.separator) fields.label_separator = labels.separator;
+  }
+  return fields;
+}
