@@ -14,9 +14,11 @@ from playwright.sync_api import Page, expect
 from tests.workers.conftest import ROOT, Stack
 
 WORDS = ["phone", "battery", "screen", "price", "camera"]
-REVIEWS = "id,text,stars,sentiment\n" + "".join(
+VERDICTS = {i: "positive" if i % 3 else "negative" for i in range(1, 31) if i % 5}
+"""Labels in the file for all but the phone reviews (those are labelled in the browser)."""
+REVIEWS = "id,text,stars,sentiment,verdict\n" + "".join(
     f'{i},"The {WORDS[i % 5]} is {"great" if i % 3 else "awful"}, review {i}",{1 + i % 5},'
-    f'{"positive" if i % 3 else "negative"}\n' for i in range(1, 31))
+    f'{"positive" if i % 3 else "negative"},{VERDICTS.get(i, "")}\n' for i in range(1, 31))
 CONLL = ROOT / "store" / "fixtures" / "conll_sample.txt"
 
 
@@ -69,6 +71,21 @@ def test_sign_in_import_browse_label(page: Page, app_stack: Stack, artifacts: Pa
     expect(page.get_by_role("heading", name="Import")).to_be_visible()
     project = next(p["id"] for p in stack.get("/projects")["data"] if p["name"] == "Reviews e2e")
 
+    # a task with two labels, and bob as annotator
+    page.get_by_role("link", name="Tasks & members").click()
+    page.get_by_label("Task name").fill("sentiment")
+    page.get_by_label("Labels").fill("positive, negative")
+    page.get_by_role("button", name="Create task").click()
+    expect(page.get_by_label("task sentiment")).to_contain_text("negative")
+    page.get_by_label("Member name").fill("bob")
+    page.get_by_role("button", name="Add", exact=True).click()
+    expect(page.get_by_label("Role of bob")).to_have_value("annotator")
+    shot(page, artifacts, "05-tasks-and-members")
+    task = stack.get(f"/projects/{project}/tasks")["data"][0]["id"]
+
+    page.get_by_role("link", name="Import", exact=True).click()
+    expect(page.get_by_role("heading", name="Import")).to_be_visible()
+
     # import: a bad file's error names row and field; the good file is previewed first
     bad = tmp_path / "bad.csv"
     bad.write_text("id,text\n1,a\n1,b\n")
@@ -83,23 +100,29 @@ def test_sign_in_import_browse_label(page: Page, app_stack: Stack, artifacts: Pa
     expect(page.get_by_label("Type of stars")).to_have_value("integer")
     expect(page.get_by_label("Type of sentiment")).to_have_value("category")
     page.get_by_label("Id column").select_option("id")
+    # the verdict column becomes manual labels of the task, not an attribute
+    page.get_by_label("Label column").select_option("verdict")
+    expect(page.get_by_role("button", name="Import 30 records")).to_be_disabled()  # no task
+    page.get_by_label("Label task").select_option(label="sentiment (classification)")
+    expect(page.get_by_label("preview")).to_contain_text("verdict labels")
+    expect(page.get_by_label("Type of verdict")).to_have_count(0)
+    expect(page.get_by_label("notes")).to_contain_text("delimiter")  # what was assumed
+    expect(page.get_by_role("button", name="Import 30 records")).to_be_enabled()
     shot(page, artifacts, "03-import-preview")
     page.get_by_role("button", name="Import 30 records").click()
     expect(page.get_by_role("status").filter(has_text="Imported")).to_contain_text(
         "Imported 30 records")
+    expect(page.get_by_role("status").filter(has_text="Imported")).to_contain_text(
+        f"{len(VERDICTS)} manual labels")
     shot(page, artifacts, "04-import-done")
-
-    # a task with two labels, and bob as annotator
-    page.get_by_role("link", name="Tasks & members").click()
-    page.get_by_label("Task name").fill("sentiment")
-    page.get_by_label("Labels").fill("positive, negative")
-    page.get_by_role("button", name="Create task").click()
-    expect(page.get_by_label("task sentiment")).to_contain_text("negative")
-    page.get_by_label("Member name").fill("bob")
-    page.get_by_role("button", name="Add", exact=True).click()
-    expect(page.get_by_label("Role of bob")).to_have_value("annotator")
-    shot(page, artifacts, "05-tasks-and-members")
-    task = stack.get(f"/projects/{project}/tasks")["data"][0]["id"]
+    records = stack.get(f"/projects/{project}/records", limit=100)["data"]
+    assert len(records) == 30
+    assert "verdict" not in records[0]["data"]
+    imported = {int(r["external_id"]): [(m["label"], m["annotator"], m["is_gold"])
+                                        for m in manual_labels(stack, project, r["id"], task)]
+                for r in records}
+    assert imported == {i: [(VERDICTS[i], "admin", False)] if i in VERDICTS else []
+                        for i in range(1, 31)}
 
     # browse with two filters: text and "not labelled"
     page.get_by_role("link", name="Data").click()

@@ -171,6 +171,7 @@ function TableImport({ projectId }: { projectId: number }) {
   const [error, setError] = useState<unknown>(null);
   const [result, setResult] = useState<ImportResult | null>(null);
   const latest = useRef(0);
+  const [previewing, setPreviewing] = useState(false);
 
   const fields: Record<string, string> = { id_column: idColumn, ...optionFields(options, labels) };
   const fieldsKey = JSON.stringify(fields);
@@ -188,22 +189,26 @@ function TableImport({ projectId }: { projectId: number }) {
     }
   }
 
-  // the preview follows the file and every option; a late answer to an older request is dropped
+  // the preview follows the file and every option; a late answer to an older request is
+  // dropped, and the import waits for the preview of what it sends
   useEffect(() => {
     if (!file) return;
     const sent: Record<string, string> = JSON.parse(fieldsKey);
     const request = ++latest.current;
+    setPreviewing(true);
     const timer = setTimeout(() => {
       setError(null);
       setResult(null);
       send<Preview>(`/projects/${projectId}/records/import/preview`, "Preview", sent, file).then((p) => {
         if (request !== latest.current) return;
+        setPreviewing(false);
         setPreview(p);
         const names = p.columns.map((c) => c.name);
         setColumnNames(sent.label_column && !names.includes(sent.label_column) ? [...names, sent.label_column] : names);
         setTypes(Object.fromEntries(p.columns.map((c) => [c.name, c.type])));
       }, (failure) => {
         if (request !== latest.current) return;
+        setPreviewing(false);
         setPreview(null);
         setError(failure);
       });
@@ -220,6 +225,7 @@ function TableImport({ projectId }: { projectId: number }) {
       const done = await send<ImportResult>(`/projects/${projectId}/records/import`, "Import",
         { ...fields, types: Object.keys(changed).length ? JSON.stringify(changed) : "" }, file);
       latest.current++;
+      setPreviewing(false);
       setResult(done);
       setPreview(null);
       setFile(null);
@@ -247,7 +253,7 @@ function TableImport({ projectId }: { projectId: number }) {
               </select>
             </Field>
             <span className="spacer" />
-            <Button variant="primary" disabled={!preview || waitsForTask || stage.kind !== "idle"} busy={stage.kind !== "idle" && preview !== null}
+            <Button variant="primary" disabled={!preview || previewing || waitsForTask || stage.kind !== "idle"} busy={stage.kind !== "idle" && preview !== null}
               onClick={() => void commit()}>
               {preview ? `Import ${preview.records.toLocaleString()} records` : "Import"}
             </Button>
