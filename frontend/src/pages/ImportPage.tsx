@@ -229,6 +229,9 @@ function TableImport({ projectId }: { projectId: number }) {
       setResult(done);
       setPreview(null);
       setFile(null);
+      setColumnNames([]); // the columns were the imported file's; options and task stay
+      setIdColumn("");
+      setLabels({ ...labels, column: "" });
       void client.invalidateQueries({ queryKey: ["projects", projectId] });
     } catch (failure) {
       setError(failure);
