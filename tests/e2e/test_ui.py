@@ -100,6 +100,13 @@ def test_sign_in_import_browse_label(page: Page, app_stack: Stack, artifacts: Pa
     expect(page.get_by_label("Type of stars")).to_have_value("integer")
     expect(page.get_by_label("Type of sentiment")).to_have_value("category")
     page.get_by_label("Id column").select_option("id")
+    # an option the server refuses: its error says so, and nothing chosen or typed is lost
+    page.get_by_label("Encoding").fill("klingon")
+    expect(page.get_by_role("alert")).to_contain_text("unknown encoding")
+    expect(page.get_by_label("Encoding")).to_have_value("klingon")
+    expect(page.get_by_label("Id column")).to_have_value("id")
+    page.get_by_label("Encoding").fill("")
+    expect(page.get_by_label("preview")).to_contain_text("The phone is great, review 5")
     # the verdict column becomes manual labels of the task, not an attribute
     page.get_by_label("Label column").select_option("verdict")
     expect(page.get_by_role("button", name="Import 30 records")).to_be_disabled()  # no task
