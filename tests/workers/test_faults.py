@@ -188,7 +188,7 @@ def test_all_workers_killed_then_one_restarted(cluster: Stack):
 
 
 def test_a_stopping_worker_hands_its_chunk_back(cluster: Stack):
-    n = 400
+    n = 2_000   # one chunk of several seconds even on an idle machine: the stop comes first
     project = cluster.project_with_texts(texts(n))
     cluster.worker_env["HEURIST_EMBEDDING_BATCH_SIZE"] = "8"
     worker = cluster.start_worker("a")
@@ -198,7 +198,7 @@ def test_a_stopping_worker_hands_its_chunk_back(cluster: Stack):
     while not (held := chunks(cluster, run_id)) or held[0].status.value != "running":
         assert time.monotonic() < deadline, cluster.logs()
         time.sleep(0.1)
-    time.sleep(1)
+    time.sleep(0.5)
     worker.send_signal(signal.SIGTERM)
     stopped_at = time.monotonic()
     worker.wait(timeout=60)
