@@ -36,10 +36,9 @@ def stats_total(stack: Stack, project: int, task: int) -> dict:
     return stack.get(f"/projects/{project}/tasks/{task}/stats")["data"][0]["total"]
 
 
-def test_write_check_try_run_and_watch_statistics(page: Page, app_stack: Stack,
-                                                   artifacts: Path):
-    stack = app_stack
-    project = stack.post("/projects", json={"name": "Heuristics e2e"}).json()["id"]
+def reviews_project(stack: Stack, name: str) -> tuple[int, int]:
+    """A project of the review texts and its positive/negative task: (project, task)."""
+    project = stack.post("/projects", json={"name": name}).json()["id"]
     response = stack.post(f"/projects/{project}/records/import",
                           files={"file": ("reviews.csv", REVIEWS.encode())},
                           data={"id_column": "id"})
@@ -47,6 +46,13 @@ def test_write_check_try_run_and_watch_statistics(page: Page, app_stack: Stack,
     task = stack.post(f"/projects/{project}/tasks", json={
         "name": "sentiment", "kind": "classification",
         "labels": ["positive", "negative"]}).json()["id"]
+    return project, task
+
+
+def test_write_check_try_run_and_watch_statistics(page: Page, app_stack: Stack,
+                                                   artifacts: Path):
+    stack = app_stack
+    project, task = reviews_project(stack, "Heuristics e2e")
     records = stack.get(f"/projects/{project}/records", limit=100)["data"]
     for record in records[1:13]:   # reference labels on records 2..13; record 1 stays open
         response = stack.post(f"/projects/{project}/records/{record['id']}/labels", json={
@@ -128,14 +134,7 @@ def test_write_check_try_run_and_watch_statistics(page: Page, app_stack: Stack,
 def test_learner_threshold_changes_votes_without_a_new_run(page: Page, app_stack: Stack,
                                                            artifacts: Path):
     stack = app_stack
-    project = stack.post("/projects", json={"name": "Learner e2e"}).json()["id"]
-    response = stack.post(f"/projects/{project}/records/import",
-                          files={"file": ("reviews.csv", REVIEWS.encode())},
-                          data={"id_column": "id"})
-    assert response.status_code == 201, response.text
-    task = stack.post(f"/projects/{project}/tasks", json={
-        "name": "sentiment", "kind": "classification",
-        "labels": ["positive", "negative"]}).json()["id"]
+    project, task = reviews_project(stack, "Learner e2e")
     for record in stack.get(f"/projects/{project}/records", limit=100)["data"][:16]:
         stack.post(f"/projects/{project}/records/{record['id']}/labels", json={
             "task_id": task, "label": record["data"]["sentiment"]})
