@@ -72,11 +72,12 @@ def create_db_engine(url: str, *, lock_wait_s: float | None = None,
 
 def is_lock_timeout(error: OperationalError) -> bool:
     """Whether ``error`` is a lock wait that ran out: SQLite's busy timeout ("database is
-    locked") or PostgreSQL's ``lock_timeout``; the statement may succeed when tried again."""
+    locked"), PostgreSQL's ``lock_timeout`` or a deadlock PostgreSQL broke by aborting this
+    transaction; the statement may succeed when tried again."""
     cause = error.orig
     if isinstance(cause, sqlite3.OperationalError):
         return cause.sqlite_errorcode in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
-    return isinstance(cause, pg_errors.LockNotAvailable)
+    return isinstance(cause, (pg_errors.LockNotAvailable, pg_errors.DeadlockDetected))
 
 
 def _configure_sqlite(dbapi_connection, _record) -> None:

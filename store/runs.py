@@ -67,11 +67,14 @@ def list_runs(*, session: Session, project: Project, kind: str | None = None,
 def cancel_run(*, session: Session, run: Run) -> Run:
     """Cancel a queued or running run; chunks in flight stop at their next heartbeat."""
     if run.status in ACTIVE:
-        run.status = RunStatus.CANCELLED
-        run.finished_at = utcnow()
+        # Chunks before their run, the order workers lock them in (a claim or heartbeat
+        # updates its chunk, then the run): the other order deadlocks on PostgreSQL.
         session.execute(update(RunChunk).where(RunChunk.run_id == run.id,
                                                RunChunk.status == RunStatus.QUEUED)
-                        .values(status=RunStatus.CANCELLED))
+                        .values(status=RunStatus.CANCELLED)
+                        .execution_options(synchronize_session=False))
+        run.status = RunStatus.CANCELLED
+        run.finished_at = utcnow()
         _announce(session, run, "run.cancelled")
         session.commit()
     return run
