@@ -3,6 +3,7 @@ PostgreSQL and Redis with a real worker. Screenshots of every page go to ``artif
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +14,8 @@ import redis
 from store.settings import Settings
 from tests.workers.conftest import ROOT, STALE_AFTER_S, Stack, _stack
 
-REDIS_URL = "redis://127.0.0.1:6379/13"
+# Its own Redis database; HEURIST_TEST_E2E_REDIS lets two checkouts test side by side.
+REDIS_URL = os.environ.get("HEURIST_TEST_E2E_REDIS", "redis://127.0.0.1:6379/13")
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
