@@ -31,12 +31,15 @@ from api.schemas.heuristics import (
     SampleRequest,
     TemplatePublic,
     TemplatesPublic,
+    ThresholdPointPublic,
+    ThresholdPreviewPublic,
 )
 from api.schemas.runs import RunPublic
 from heuristics.errors import InvalidInputError
 from store import heuristics, templates
 from store.models import Heuristic, HeuristicKind, Output, Record
 from store.tasks import get_task
+from store.threshold_preview import threshold_preview
 from store.votes import vote_filter
 from workers.jobs.labeling_function import sandbox_for, try_on_records
 
@@ -196,6 +199,27 @@ async def try_heuristic(heuristic_id: Int32, body: SampleRequest, project: Annot
             error=outcome.error, line=outcome.line,
             outputs=[output_public(Output(**row), labels, text) for row in outcome.rows]))
     return SamplePublic(results=results, logs=logs, seconds=seconds)
+
+
+PREVIEW_THRESHOLDS = [step / 100 for step in range(101)]
+
+
+@router.get("/{heuristic_id}/threshold-preview", response_model=ThresholdPreviewPublic)
+def preview_threshold(heuristic_id: Int32, project: ViewableProject,
+                      session: SessionDep) -> ThresholdPreviewPublic:
+    """A learner's votes and their precision against the reference labels at every vote
+    threshold from 0 to 1 (steps of 0.01), from its latest run's stored predictions: what
+    moving ``min_confidence`` would give, without refitting."""
+    heuristic = heuristics.get_heuristic(session=session, project=project,
+                                         heuristic_id=heuristic_id)
+    run = heuristics.latest_run(session=session, heuristic=heuristic)
+    if run is None:
+        return ThresholdPreviewPublic(run_id=None, points=[])
+    points = threshold_preview(session=session, heuristic=heuristic, run=run,
+                               thresholds=PREVIEW_THRESHOLDS)
+    return ThresholdPreviewPublic(run_id=run.id, points=[
+        ThresholdPointPublic(threshold=p.threshold, votes=p.votes, judged=p.judged,
+                             correct=p.correct, precision=p.precision) for p in points])
 
 
 @router.get("/{heuristic_id}/outputs", response_model=OutputsPublic)

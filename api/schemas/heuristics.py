@@ -113,6 +113,22 @@ class OutputsPublic(BaseModel):
     data: list[RecordOutputs]
 
 
+class ThresholdPointPublic(BaseModel):
+    """What one vote threshold keeps: votes, those whose record has a reference, those that
+    agree with it, and their precision (null when none can be judged)."""
+
+    threshold: float
+    votes: int
+    judged: int
+    correct: int
+    precision: float | None
+
+
+class ThresholdPreviewPublic(BaseModel):
+    run_id: int | None
+    points: list[ThresholdPointPublic]
+
+
 class TemplatePublic(BaseModel):
     kind: str
     name: str

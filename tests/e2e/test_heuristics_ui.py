@@ -162,7 +162,11 @@ def test_learner_threshold_changes_votes_without_a_new_run(page: Page, app_stack
     slider = learner.get_by_label("Vote threshold")
     slider.focus()
     page.keyboard.press("Home")
-    expect(preview).to_have_text("30 votes at 0.00")
+    swept = stack.get(f"/projects/{project}/heuristics/{heuristic['id']}/threshold-preview")
+    at_zero = swept["points"][0]
+    assert (at_zero["votes"], at_zero["judged"]) == (30, 16)
+    expect(preview).to_contain_text("30 votes at 0.00 · precision ")
+    expect(preview).to_contain_text(f"% ({at_zero['correct']} of 16 with a reference)")
     shot(page, artifacts, "26-learner-threshold")
     page.keyboard.press("End")
     expect(preview).to_contain_text("at 1.00")

@@ -92,6 +92,14 @@ def test_learner_fits_cross_fitted_and_votes_above_its_threshold(embedded: Stack
     [served] = embedded.get(f"/projects/{project}/tasks/{task}/stats")["data"]
     votes = sum(c >= 0.8 for c in confidences)
     assert served["hits"] == votes
+    # the threshold preview counts the same votes, judged as the statistics judge them
+    preview = embedded.get(f"/projects/{project}/heuristics/{learner['id']}/threshold-preview")
+    assert preview["run_id"] == run["id"]
+    at = {round(point["threshold"], 2): point for point in preview["points"]}
+    assert at[0.0]["votes"] == len(rows) and at[0.8]["votes"] == votes
+    assert at[0.8]["judged"] == served["total"]["tp"] + served["total"]["fp"] > 0
+    assert at[0.8]["correct"] == served["total"]["tp"]
+    assert at[0.8]["precision"] == pytest.approx(served["total"]["precision"])
     # a new threshold changes the votes without refitting
     path = f"/projects/{project}/heuristics/{learner['id']}"
     assert embedded.get(path)["vote_threshold"] == 0.8

@@ -1,6 +1,7 @@
 /** A learner's held-out metrics per label, its warnings, and its vote threshold: the slider
- * previews the vote count from the stored predictions as it moves; applying it changes the
- * votes without refitting. Also the auto-refit interval. */
+ * previews the vote count and the votes' precision against the reference labels (computed
+ * by the server from the stored predictions at every step) as it moves; applying it changes
+ * the votes without refitting. Also the auto-refit interval. */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { get, patch } from "../api";
@@ -8,12 +9,26 @@ import type { Heuristic, HeuristicRun, Task } from "../types";
 import { Button, ErrorAlert, Field } from "../ui";
 import { percent } from "./StatsTable";
 
-interface Outputs { run_id: number | null; data: { record_id: number; outputs: { confidence: number }[] }[] }
+export interface ThresholdPoint { threshold: number; votes: number; judged: number; correct: number; precision: number | null }
+interface ThresholdPreview { run_id: number | null; points: ThresholdPoint[] }
 interface LabelMetric { label: string; precision: number; recall: number; f1: number; support: number }
 
-/** Votes a threshold keeps: records whose most confident prediction reaches it. */
-export function votesAt(confidences: number[], threshold: number): number {
-  return confidences.filter((c) => c >= threshold).length;
+/** The preview point of a threshold (the server sweeps steps of 0.01). */
+export function pointAt(points: ThresholdPoint[], threshold: number): ThresholdPoint | undefined {
+  const step = Math.round(threshold * 100);
+  return points.find((p) => Math.round(p.threshold * 100) === step);
+}
+
+function PreviewLine({ point, threshold }: { point: ThresholdPoint | undefined; threshold: number }) {
+  if (!point) return <span aria-label="vote preview" className="faint">…</span>;
+  return (
+    <span aria-label="vote preview">
+      <b>{point.votes}</b> votes at {threshold.toFixed(2)}
+      {" · "}{point.precision === null
+        ? <span className="muted">no reference labels to judge them</span>
+        : <>precision <b>{percent(point.precision)}</b> <span className="muted">({point.correct} of {point.judged} with a reference)</span></>}
+    </span>
+  );
 }
 
 export const FEW_LABELS = 5;
@@ -25,10 +40,10 @@ export function LearnerPanel({ projectId, heuristic, task, canEdit }: {
   const run = heuristic.last_run?.status === "succeeded" ? heuristic.last_run : null;
   const detail = useQuery({ queryKey: ["projects", projectId, "runs", run?.id], enabled: run !== null,
     queryFn: () => get<HeuristicRun>(`/projects/${projectId}/runs/${run!.id}`) });
-  const outputs = useQuery({ queryKey: ["projects", projectId, "heuristics", "outputs", heuristic.id, run?.id],
+  const preview = useQuery({ queryKey: ["projects", projectId, "heuristics", "threshold-preview", heuristic.id, run?.id],
     enabled: run !== null,
-    queryFn: () => get<Outputs>(`/projects/${projectId}/heuristics/${heuristic.id}/outputs`, { limit: 5000 }) });
-  const confidences = (outputs.data?.data ?? []).map((r) => Math.max(0, ...r.outputs.map((o) => o.confidence)));
+    queryFn: () => get<ThresholdPreview>(`/projects/${projectId}/heuristics/${heuristic.id}/threshold-preview`) });
+  const points = preview.data?.points ?? [];
   const inForce = heuristic.vote_threshold ?? 0;
   const [threshold, setThreshold] = useState(inForce);
   useEffect(() => setThreshold(inForce), [inForce]);
@@ -62,8 +77,8 @@ export function LearnerPanel({ projectId, heuristic, task, canEdit }: {
               onChange={(e) => setThreshold(Number(e.target.value))} />
           </Field>
           <div className="row">
-            <span aria-label="vote preview"><b>{votesAt(confidences, threshold)}</b> votes at {threshold.toFixed(2)}</span>
-            <span className="small muted">({votesAt(confidences, inForce)} now)</span>
+            <PreviewLine point={pointAt(points, threshold)} threshold={threshold} />
+            {pointAt(points, inForce) && <span className="small muted">({pointAt(points, inForce)!.votes} now)</span>}
             <span className="spacer" />
             {canEdit && <Button small variant="primary" busy={apply.isPending} disabled={threshold === inForce}
               onClick={() => apply.mutate({ min_confidence: threshold })}>Apply threshold</Button>}
@@ -75,6 +90,7 @@ export function LearnerPanel({ projectId, heuristic, task, canEdit }: {
           </Field>
           <Button small onClick={() => apply.mutate({ auto_refit_every: refit === "" ? null : Number(refit) })}>Set</Button>
         </div>}
+        <ErrorAlert error={preview.error} />
         <ErrorAlert error={apply.error} />
       </div>
     </div>
