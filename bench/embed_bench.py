@@ -37,6 +37,7 @@ def in_process(texts: list[str]) -> tuple[float, float]:
     data_dir = tempfile.mkdtemp()
     os.environ["HEURIST_DATA_DIR"] = data_dir
     from heuristics.embeddings import load_model
+    from heuristics.model_catalog import ModelCatalog
     from store.auth import create_user
     from store.db import create_db_engine, migrate, session_factory
     from store.embeddings import create_embedding
@@ -62,7 +63,7 @@ def in_process(texts: list[str]) -> tuple[float, float]:
         import_records(session=session, project=project, fmt="jsonl",
                        open_stream=lambda: __import__("io").BytesIO(payload))
         _, run = create_embedding(session=session, project=project, attribute="text",
-                                  level=EmbeddingLevel.RECORD)
+                                  level=EmbeddingLevel.RECORD, models=ModelCatalog())
         run_id = run.id
     start = time.perf_counter()
     run_in_process(session_factory(engine), run_id)

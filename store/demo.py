@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from heuristics.model_catalog import ModelCatalog
 from store.auth import get_or_create_user
 from store.embeddings import create_embedding
 from store.importing import import_conll, import_records
@@ -107,7 +108,7 @@ def demo_embeddings(*, session: Session, projects: list[Project]) -> list[Run]:
     vectors of the sentences (bundled MiniLM). Returns the runs to enqueue."""
     levels = {YOUTUBE_PROJECT: EmbeddingLevel.RECORD, CONLL_PROJECT: EmbeddingLevel.TOKEN}
     return [create_embedding(session=session, project=project, attribute="text",
-                             level=levels[project.name])[1]
+                             level=levels[project.name], models=ModelCatalog())[1]
             for project in projects if project.name in levels]
 
 

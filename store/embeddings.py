@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from heuristics.errors import ConflictError, InvalidInputError
+from heuristics.model_catalog import ModelCatalog
 from store.db import plain_rows
 from store.formats.types import AttributeType
 from store.models import (
@@ -39,10 +40,12 @@ def model_label(model: str) -> str:
 
 
 def create_embedding(*, session: Session, project: Project, attribute: str,
-                     level: EmbeddingLevel, model: str = "default", name: str | None = None,
-                     pca_dims: int | None = None,
+                     level: EmbeddingLevel, models: ModelCatalog, model: str = "default",
+                     name: str | None = None, pca_dims: int | None = None,
                      chunk_size: int | None = None) -> tuple[Embedding, Run]:
-    """Define an embedding of a text attribute and queue the run that computes it; commits."""
+    """Define an embedding of a text attribute with one of the ``models`` on offer and
+    queue the run that computes it; commits."""
+    models.path_of(model)  # refuses a model that is not offered
     target = find_attribute(project, attribute)
     if target is None:
         raise InvalidInputError(f"no attribute named {attribute!r}", field="attribute")

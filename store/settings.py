@@ -16,6 +16,8 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from heuristics.model_catalog import ModelCatalog
+
 
 class Settings(BaseSettings):
     """Configuration read from ``HEURIST_*`` environment variables (or a ``.env`` file)."""
@@ -26,6 +28,9 @@ class Settings(BaseSettings):
     database_url: str | None = None
     broker_url: str | None = None
     model_path: str | None = None
+    models_dir: Path | None = Field(None, description=(
+        "A folder of further sentence-transformers models, one sub-folder each, that owners "
+        "may choose for embeddings by the sub-folder's name; no other path can be named."))
     host: str = "127.0.0.1"
     port: int = 8000
     demo: bool = True
@@ -94,6 +99,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir.resolve() / 'heurist.db'}"
+
+    def model_catalog(self) -> ModelCatalog:
+        """The embedding models this server offers (``model_path`` is the default's)."""
+        return ModelCatalog(default_path=self.model_path,
+                            models_dir=str(self.models_dir) if self.models_dir else None)
 
     def resolved_broker_url(self) -> str:
         """The configured broker, or the embedded default: a SQLite file under ``data_dir``."""

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from heuristics.errors import InvalidInputError
+from heuristics.model_catalog import ModelCatalog
 from heuristics.similarity import CosineIndex
 from store.embeddings import record_vectors
 from store.models import Embedding, EmbeddingVector, Record
@@ -83,10 +84,10 @@ def similar_to_record(*, session: Session, embedding: Embedding, record: Record,
 
 
 def similar_to_text(*, session: Session, embedding: Embedding, text: str, k: int,
-                    cache: IndexCache, model_path: str | None = None) -> SimilarRecords:
+                    cache: IndexCache, models: ModelCatalog) -> SimilarRecords:
     """The ``k`` records closest to ``text`` embedded with the embedding's model."""
     from heuristics.embeddings import SentenceTransformerEmbedder
 
-    path = None if embedding.model == "default" else embedding.model
-    vector = SentenceTransformerEmbedder(path or model_path).embed_texts([text])[0]
+    path = models.path_of(embedding.model)
+    vector = SentenceTransformerEmbedder(path).embed_texts([text])[0]
     return _answer(session, cache.get(session, embedding), vector, k, exclude=None)

@@ -9,6 +9,8 @@ from api.schemas import Int32
 from api.schemas.runs import (
     EmbeddingCreate,
     EmbeddingCreated,
+    EmbeddingModelPublic,
+    EmbeddingModelsPublic,
     EmbeddingPublic,
     EmbeddingsPublic,
     RunPublic,
@@ -31,6 +33,15 @@ def embedding_public(embedding: Embedding, session) -> EmbeddingPublic:
         vectors=embeddings.count_vectors(session=session, embedding=embedding))
 
 
+@router.get("/embedding-models", response_model=EmbeddingModelsPublic)
+def list_embedding_models(project: ViewableProject, request: Request) -> EmbeddingModelsPublic:
+    """The models an embedding may use here: ``default`` (the bundled MiniLM) and those the
+    administrator put in ``HEURIST_MODELS_DIR``, by name."""
+    return EmbeddingModelsPublic(data=[
+        EmbeddingModelPublic(name=choice.name, description=choice.description)
+        for choice in request.app.state.settings.model_catalog().choices()])
+
+
 @router.get("/embeddings", response_model=EmbeddingsPublic)
 def list_embeddings(project: ViewableProject, session: SessionDep) -> EmbeddingsPublic:
     rows = embeddings.list_embeddings(session=session, project=project)
@@ -40,11 +51,12 @@ def list_embeddings(project: ViewableProject, session: SessionDep) -> Embeddings
 @router.post("/embeddings", response_model=EmbeddingCreated,
              status_code=status.HTTP_202_ACCEPTED)
 def create_embedding(body: EmbeddingCreate, project: OwnedProject, session: SessionDep,
-                     queue: QueueDep) -> EmbeddingCreated:
+                     queue: QueueDep, request: Request) -> EmbeddingCreated:
     """Define an embedding and queue its run; follow it under /runs or /events."""
     embedding, run = embeddings.create_embedding(
         session=session, project=project, attribute=body.attribute, level=body.level,
-        model=body.model, name=body.name, pca_dims=body.pca_dims, chunk_size=body.chunk_size)
+        models=request.app.state.settings.model_catalog(), model=body.model, name=body.name,
+        pca_dims=body.pca_dims, chunk_size=body.chunk_size)
     queue.enqueue_run(run.id)
     return EmbeddingCreated(embedding=embedding_public(embedding, session),
                             run=RunPublic.model_validate(run))
@@ -87,7 +99,7 @@ async def similar_to_text(body: SimilarQuery, project: ViewableProject, session:
     found = await run_in_threadpool(
         similarity.similar_to_text, session=session, embedding=embedding, text=body.text,
         k=body.k, cache=request.app.state.vector_indexes,
-        model_path=request.app.state.settings.model_path)
+        models=request.app.state.settings.model_catalog())
     return _similar_public(found)
 
 

@@ -50,8 +50,9 @@ class RunsPublic(BaseModel):
 class EmbeddingCreate(BaseModel):
     attribute: Name = Field(description="A text attribute.")
     level: EmbeddingLevel = EmbeddingLevel.RECORD
-    model: str = Field(default="default", max_length=4096,
-                       description="'default' (bundled all-MiniLM-L6-v2) or a local model path")
+    model: str = Field(default="default", max_length=200,
+                       description="'default' (bundled all-MiniLM-L6-v2) or the name of a "
+                                   "model of GET .../embedding-models")
     name: Name | None = None
     pca_dims: int | None = Field(default=None, ge=2, le=1024,
                                  description="Token level only: reduce to this many dims")
@@ -73,6 +74,15 @@ class EmbeddingPublic(BaseModel):
 class EmbeddingsPublic(BaseModel):
     data: list[EmbeddingPublic]
     count: int
+
+
+class EmbeddingModelPublic(BaseModel):
+    name: str
+    description: str
+
+
+class EmbeddingModelsPublic(BaseModel):
+    data: list[EmbeddingModelPublic]
 
 
 class EmbeddingCreated(BaseModel):

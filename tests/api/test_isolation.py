@@ -111,6 +111,7 @@ FOREIGN_ID_ROUTES = [
     ("post", "/heuristics/{own_heuristic}/sample",
      {"record_ids": ["{v_record}"], "source": PRINTING_LF}, None),
     ("get", "/heuristics/{v_heuristic}/outputs", None, None),
+    ("get", "/heuristics/{v_heuristic}/threshold-preview", None, None),
     ("post", "/heuristics", {"task_id": "{v_task}", "name": "x", "source": PRINTING_LF},
      None),
     ("get", "/heuristics/templates/{v_task}", None, None),

@@ -210,6 +210,8 @@ def test_sign_in_import_browse_label(page: Page, app_stack: Stack, artifacts: Pa
 
     # embeddings: create one, watch it finish, then similar records
     page.get_by_role("link", name="Embeddings").click()
+    expect(page.get_by_label("Embedding model")).to_have_value("default")
+    expect(page.get_by_text("all-MiniLM-L6-v2, bundled (384 dimensions)")).to_be_visible()
     page.get_by_role("button", name="Compute embedding").click()
     expect(page.get_by_role("row").filter(has_text="text-all-MiniLM")).to_contain_text(
         "succeeded", timeout=90_000)

@@ -62,6 +62,7 @@ class Stack:
         env |= {"HEURIST_DATABASE_URL": self.settings.resolved_database_url(),
                 "HEURIST_BROKER_URL": self.settings.resolved_broker_url(),
                 "HEURIST_DATA_DIR": str(self.settings.data_dir),
+                "HEURIST_MODELS_DIR": str(self.settings.models_dir),
                 "HEURIST_RUN_STALE_AFTER_S": str(STALE_AFTER_S),
                 "HEURIST_WORKER_THREADS": "1", "HEURIST_SANDBOX_RECORD_SECONDS": "2",
                 "HEURIST_SANDBOX_WALL_SECONDS": "60"}
@@ -176,7 +177,8 @@ def _stack(settings: Settings, tmp_path: Path) -> Iterator[Stack]:
 
 @pytest.fixture
 def embedded(tmp_path) -> Iterator[Stack]:
-    settings = Settings(data_dir=tmp_path / "var", run_stale_after_s=STALE_AFTER_S)
+    settings = Settings(data_dir=tmp_path / "var", models_dir=tmp_path / "models",
+                        run_stale_after_s=STALE_AFTER_S)
     yield from _stack(settings, tmp_path)
 
 
@@ -200,7 +202,8 @@ def cluster(tmp_path, postgres_url) -> Iterator[Stack]:
     client = _free_redis_database()
     number = client.connection_pool.connection_kwargs["db"]
     settings = Settings(data_dir=tmp_path / "var", database_url=postgres_url,
-                        broker_url=f"{REDIS_SERVER}/{number}", run_stale_after_s=STALE_AFTER_S)
+                        broker_url=f"{REDIS_SERVER}/{number}", models_dir=tmp_path / "models",
+                        run_stale_after_s=STALE_AFTER_S)
     try:
         yield from _stack(settings, tmp_path)
     finally:

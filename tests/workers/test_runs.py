@@ -130,16 +130,28 @@ def test_cancel_stops_a_run_and_the_worker_goes_on(stack: Stack):
 
 def test_a_failing_run_says_why(stack: Stack):
     project = stack.project_with_texts(texts(10))
-    created = embed(stack, project, model="/nonexistent/model")
+    broken = stack.settings.models_dir / "broken"
+    broken.mkdir(parents=True)
+    (broken / "modules.json").write_text("not a model")
+    offered = stack.get(f"/projects/{project}/embedding-models")["data"]
+    assert [model["name"] for model in offered] == ["default", "broken"]
+    created = embed(stack, project, model="broken")
     stack.start_worker()
     run = stack.wait_run(project, created["run"]["id"])
     assert run["status"] == "failed"
-    assert "no sentence-transformers model at '/nonexistent/model'" in run["error"]
+    assert f"no sentence-transformers model at '{broken}'" in run["error"]
     embedding = stack.get(f"/projects/{project}/embeddings/{created['embedding']['id']}")
     assert embedding["state"] == "failed"
     # bad requests are refused before anything is queued
     response = stack.post(f"/projects/{project}/embeddings", json={"attribute": "nope"})
     assert response.status_code == 422 and response.json()["field"] == "attribute"
+    # a model is chosen by name among those offered, never by a path
+    for model in ("/nonexistent/model", "../broken", str(broken)):
+        response = stack.post(f"/projects/{project}/embeddings",
+                              json={"attribute": "text", "model": model, "name": "x"})
+        assert response.status_code == 422, response.text
+        assert response.json()["message"] == (f"model {model!r} is not offered here; choose "
+                                              "one of: default, broken")
 
 
 def test_killed_worker_leaves_a_run_another_worker_completes(stack: Stack):

@@ -18,8 +18,7 @@ PCA_SAMPLE_RECORDS = 500
 
 
 def embedder_for(embedding: Embedding) -> SentenceTransformerEmbedder:
-    path = None if embedding.model == "default" else embedding.model
-    return SentenceTransformerEmbedder(path or settings().model_path,
+    return SentenceTransformerEmbedder(settings().model_catalog().path_of(embedding.model),
                                        batch_size=settings().embedding_batch_size)
 
 

@@ -1,11 +1,13 @@
-/** Embeddings of the project: create one (record or token level), its run's progress live
- * (run events), its state. */
+/** Embeddings of the project: create one (model, record or token level, PCA), its run's
+ * progress live (run events), its state, delete. */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { del, get, post } from "../api";
 import { useProjectEvents } from "../events";
 import { atLeast, useAttributes, useRole } from "../hooks";
 import type { Embedding, Page, Run } from "../types";
+
+interface EmbeddingModel { name: string; description: string }
 import { Badge, Button, Empty, ErrorAlert, Field, Progress, runTone, Spinner, useToast } from "../ui";
 
 export function EmbeddingsPage({ projectId }: { projectId: number }) {
@@ -75,9 +77,14 @@ function NewEmbedding({ projectId }: { projectId: number }) {
   const [attribute, setAttribute] = useState("");
   const [level, setLevel] = useState<"record" | "token">("record");
   const [pca, setPca] = useState("");
+  const [model, setModel] = useState("default");
+  const models = useQuery({ queryKey: ["projects", projectId, "embedding-models"],
+    queryFn: () => get<{ data: EmbeddingModel[] }>(`/projects/${projectId}/embedding-models`).then((p) => p.data) });
+  const chosen = models.data?.find((m) => m.name === model);
   const create = useMutation({
     mutationFn: () => post(`/projects/${projectId}/embeddings`, {
-      attribute: attribute || attributes[0]?.name, level, pca_dims: level === "token" && pca ? Number(pca) : null,
+      attribute: attribute || attributes[0]?.name, level, model,
+      pca_dims: level === "token" && pca ? Number(pca) : null,
     }),
     onSuccess: () => {
       void client.invalidateQueries({ queryKey: ["projects", projectId, "embeddings"] });
@@ -93,6 +100,13 @@ function NewEmbedding({ projectId }: { projectId: number }) {
             {attributes.map((a) => <option key={a.id} value={a.name}>{a.name}</option>)}
           </select>
         </Field>
+        <Field label="Model" hint={chosen?.description}>
+          <select className="select" value={model} onChange={(e) => setModel(e.target.value)} aria-label="Embedding model"
+            disabled={!models.data}>
+            {(models.data ?? [{ name: "default", description: "" }]).map((m) => <option key={m.name} value={m.name}>{m.name}</option>)}
+          </select>
+        </Field>
+        <ErrorAlert error={models.error} />
         <Field label="Level" hint="Token level embeds each stored token (for extraction learners).">
           <select className="select" value={level} onChange={(e) => setLevel(e.target.value as "record" | "token")} aria-label="Embedding level">
             <option value="record">record</option><option value="token">token</option>
@@ -101,7 +115,7 @@ function NewEmbedding({ projectId }: { projectId: number }) {
         {level === "token" && <Field label="PCA dimensions (optional)"><input className="input" type="number" min={2} max={1024} value={pca} onChange={(e) => setPca(e.target.value)} /></Field>}
         <ErrorAlert error={create.error} />
         <Button type="submit" variant="primary" busy={create.isPending} disabled={attributes.length === 0}>Compute embedding</Button>
-        <span className="faint small">Model: the bundled all-MiniLM-L6-v2 (offline).</span>
+        <span className="faint small">Models run offline on the workers; an administrator offers more in HEURIST_MODELS_DIR.</span>
       </div>
     </form>
   );
