@@ -16,10 +16,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from api.schemas import Int32
+from config import Settings
 from store.auth import authenticate, authorize
 from store.db import release_connection
 from store.models import Project, Role, User
-from store.settings import Settings
 from workers.queue import RunQueue
 
 bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer <key>`")

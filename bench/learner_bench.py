@@ -137,11 +137,12 @@ def through_heurist(X: np.ndarray, y: np.ndarray) -> dict[str, tuple[list[float]
     os.environ["HEURIST_DATA_DIR"] = tempfile.mkdtemp()
     from sqlalchemy import insert, select
 
+    from config import get_settings
+    from services.heuristic_runs import create_heuristic, create_heuristic_run
+    from services.importing import import_records
     from store.auth import create_user
     from store.db import create_db_engine, migrate, session_factory
     from store.embeddings import write_vectors
-    from store.heuristics import create_heuristic, create_heuristic_run
-    from store.importing import import_records
     from store.models import (
         Embedding,
         EmbeddingLevel,
@@ -153,7 +154,6 @@ def through_heurist(X: np.ndarray, y: np.ndarray) -> dict[str, tuple[list[float]
         TaskKind,
     )
     from store.projects import create_project, find_attribute
-    from store.settings import get_settings
     from store.tasks import create_task
 
     engine = create_db_engine(get_settings().resolved_database_url())
@@ -224,7 +224,7 @@ def sandboxed(X: np.ndarray, y: np.ndarray, *, spare: bool = False) -> float:
     import json
     from contextlib import ExitStack
 
-    from store.settings import get_settings
+    from config import get_settings
     from workers.jobs.labeling_function import sandbox_for
 
     sandbox = sandbox_for(get_settings())

@@ -1,7 +1,7 @@
 """The demo projects: YouTube spam comments (classification) and a CoNLL-2003 sample (NER).
 
 Read from the shared datasets folder when it exists, else from the small fixtures shipped
-in ``store/fixtures``.
+in ``services/fixtures``.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from services.importing import import_conll, import_records
 from store.auth import get_or_create_user
 from store.embeddings import create_embedding
-from store.importing import import_conll, import_records
 from store.manual_labels import add_manual_label
 from store.models import EmbeddingLevel, Project, Record, Run, TaskKind, User
 from store.projects import create_project

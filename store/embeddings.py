@@ -9,9 +9,9 @@ import numpy as np
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from formats.types import AttributeType
 from heuristics.errors import ConflictError, InvalidInputError
 from store.db import plain_rows
-from store.formats.types import AttributeType
 from store.models import (
     Embedding,
     EmbeddingLevel,

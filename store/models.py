@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from store.formats.types import AttributeType
+from formats.types import AttributeType
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

@@ -8,8 +8,8 @@ from typing import TypeVar
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from formats.types import AttributeType
 from heuristics.errors import ConflictError, InvalidInputError, NotFoundError
-from store.formats.types import AttributeType
 from store.models import Attribute, Base, Project, ProjectMember, Record, Role, User
 
 Row = TypeVar("Row", bound=Base)

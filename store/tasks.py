@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from formats.types import AttributeType
 from heuristics.errors import ConflictError, InvalidInputError, NotFoundError
-from store.formats.types import AttributeType
 from store.limits import NAME_MAX
 from store.models import Label, LabelingTask, Project, TaskKind
 from store.projects import find_attribute, in_project, main_text_attribute

@@ -27,13 +27,13 @@ from api.schemas.records import (
     TaskLabelsPublic,
     TokensPublic,
 )
+from formats import writers
+from formats.readers import CsvOptions
+from formats.types import AttributeType
 from heuristics.errors import InvalidInputError
-from store import exporting, importing
+from services import exporting, importing
+from services.importing import ImportOptions
 from store.embeddings import refresh_embeddings
-from store.formats import writers
-from store.formats.readers import CsvOptions
-from store.formats.types import AttributeType
-from store.importing import ImportOptions
 from store.manual_labels import get_record
 from store.models import ManualLabel, Record
 from store.record_detail import record_detail

@@ -11,9 +11,9 @@ from api.deps import OwnedProject, QueueDep, SessionDep, ViewableProject
 from api.routers.records import MEDIA_TYPES, attachment
 from api.schemas import Int32
 from api.schemas.runs import RunPublic
+from formats import writers
 from heuristics.errors import InvalidInputError, NotFoundError
-from store import heuristics, weak_exporting
-from store.formats import writers
+from services import heuristic_runs, weak_exporting
 from store.limits import LABELS_MAX
 from store.models import LabelingTask, TaskKind
 from store.tasks import get_task, text_attribute_name
@@ -46,7 +46,7 @@ def run_weak_supervision(task_id: Int32, body: WeakSupervisionCreate, project: O
                          session: SessionDep, queue: QueueDep):
     """Merge the current votes of the task's heuristics into one label per record."""
     task = get_task(session=session, project=project, task_id=task_id)
-    run = heuristics.create_weak_supervision_run(
+    run = heuristic_runs.create_weak_supervision_run(
         session=session, task=task, method=body.method, heuristic_ids=body.heuristic_ids,
         min_confidence=body.min_confidence, auto_rerun=body.auto_rerun, no_vote=body.no_vote)
     queue.enqueue_run(run.id)
@@ -55,7 +55,7 @@ def run_weak_supervision(task_id: Int32, body: WeakSupervisionCreate, project: O
 
 def _latest(session, project, task_id: int):
     task = get_task(session=session, project=project, task_id=task_id)
-    run = heuristics.latest_weak_supervision(session=session, task=task)
+    run = heuristic_runs.latest_weak_supervision(session=session, task=task)
     if run is None:
         raise NotFoundError(f"task {task.name!r} has no successful weak-supervision run yet")
     return task, run
@@ -73,7 +73,7 @@ def read_weak_supervision(task_id: Int32, project: ViewableProject, session: Ses
     whether it is stale."""
     task, run = _latest(session, project, task_id)
     return WeakSupervisionPublic.model_validate(run).model_copy(update={
-        "stale": heuristics.weak_supervision_stale(session=session, task=task, run=run)})
+        "stale": heuristic_runs.weak_supervision_stale(session=session, task=task, run=run)})
 
 
 @router.get("/label-matrix", response_class=Response)

@@ -13,8 +13,8 @@ from sqlalchemy.exc import IntegrityError
 
 from heuristics.errors import ConflictError, InvalidInputError
 from heuristics.reference import Vote, reference_label
+from services.importing import import_conll, import_records
 from store.auth import create_user, get_or_create_user
-from store.importing import import_conll, import_records
 from store.manual_labels import SpanInput, add_manual_label
 from store.models import ManualLabel, Record, TaskKind, Tokenization
 from store.projects import create_project
@@ -143,7 +143,7 @@ def test_conll_import_keeps_the_file_tokens(session, project):
 
 @pytest.mark.parametrize("source", ["datasets", "fixtures"])
 def test_demo_projects(session, owner, tmp_path, source):
-    from store.demo import SEEDED_LABELS, load_demo
+    from services.demo import SEEDED_LABELS, load_demo
     from store.records import tasks_of
     from tests.conftest import DATASETS
 
@@ -241,8 +241,8 @@ def test_a_chunk_taken_over_commits_nothing_more_from_its_first_worker(session, 
 
 
 def test_every_labelling_act_counts_towards_refits(session, project, owner):
-    from store.heuristics import create_heuristic, create_heuristic_run, refits_due
-    from store.labelling import change_manual_label, create_manual_label, delete_manual_label
+    from services.annotation import change_manual_label, create_manual_label, delete_manual_label
+    from services.heuristic_runs import create_heuristic, create_heuristic_run, refits_due
     from store.models import HeuristicKind, LabelingTask, RunStatus
 
     task = create_task(session=session, project=project, name="t",

@@ -6,13 +6,13 @@ import io
 
 import pyarrow.parquet as pq
 
+from formats import writers
+from services.importing import import_records
+from services.weak_exporting import weak_label_columns, weak_label_rows, weak_label_types
 from store.auth import create_user
-from store.formats import writers
-from store.importing import import_records
 from store.models import TaskKind
 from store.projects import create_project, main_text_attribute
 from store.tasks import create_task
-from store.weak_exporting import weak_label_columns, weak_label_rows, weak_label_types
 
 
 def test_attributes_named_like_export_columns_keep_their_values(session):

@@ -9,12 +9,12 @@ from datetime import UTC, timedelta
 import pytest
 from sqlalchemy import select, update
 
+from config import get_settings
 from store import runs
 from store.auth import create_user
 from store.db import session_factory
 from store.models import Run, utcnow
 from store.projects import create_project
-from store.settings import get_settings
 from workers import context, execution
 
 

@@ -238,7 +238,7 @@ class Entities(LearningExtractor):
 
 
 def test_extractor_learns_spans_from_conll_labels(embedded: Stack):
-    from store.demo import first_sentences
+    from services.demo import first_sentences
 
     embedded.start_worker()
     lines = first_sentences((DATASETS / "conll2003" / "dev.txt").open(encoding="utf-8"), 120)

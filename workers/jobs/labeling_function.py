@@ -8,15 +8,15 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from config import Settings
 from heuristics.errors import InvalidInputError
 from heuristics.labeling import find_function
 from heuristics.sandbox import Sandbox, SandboxLimits, UidRange
-from store import heuristics as store
+from services import heuristic_runs
 from store import stats
 from store.models import Heuristic, HeuristicRevision, LabelingTask, Output, Run
 from store.records import record_ids_of
 from store.runs import append_log
-from store.settings import Settings
 from workers.context import settings
 from workers.jobs import Heartbeat
 
@@ -38,17 +38,17 @@ def sandbox_for(config: Settings, *, sample: bool = False) -> Sandbox:
 
 def apply_to_records(session: Session, sandbox: Sandbox, heuristic: Heuristic,
                      revision: HeuristicRevision, record_ids: list[int]
-                     ) -> tuple[list[dict], list[tuple[store.SandboxRecord, str, int | None]],
-                                str]:
+                     ) -> tuple[list[dict],
+                                list[tuple[heuristic_runs.SandboxRecord, str, int | None]], str]:
     """Run one revision on records: (output rows, record errors, captured logs)."""
-    records = store.sandbox_records(session=session, task=heuristic.task,
+    records = heuristic_runs.sandbox_records(session=session, task=heuristic.task,
                                     record_ids=record_ids)
     result = sandbox.run_labeling_function(
         revision.source, [r.payload for r in records], function=revision.function_name,
         task_kind=heuristic.task.kind.value)
     errors = [(records[e.index], e.message, e.line) for e in result.errors]
     rows = []
-    output_rows = store.output_rows_for(heuristic.task)
+    output_rows = heuristic_runs.output_rows_for(heuristic.task)
     for index, raw in sorted(result.outputs.items()):
         try:
             rows += output_rows(records[index], raw)
@@ -58,7 +58,7 @@ def apply_to_records(session: Session, sandbox: Sandbox, heuristic: Heuristic,
 
 
 class LabelingFunctionJob:
-    kind = store.LABELING_FUNCTION_RUN
+    kind = heuristic_runs.LABELING_FUNCTION_RUN
 
     def _revision(self, session: Session, run: Run) -> tuple[Heuristic, HeuristicRevision]:
         return (session.get(Heuristic, run.heuristic_id),
@@ -77,8 +77,9 @@ class LabelingFunctionJob:
         if logs:
             append_log(session=session, run_id=run.id, text=logs)
         if errors:
-            raise InvalidInputError(store.describe_record_errors(errors))
-        store.replace_outputs(session=session, run_id=run.id, record_ids=item_ids, rows=rows)
+            raise InvalidInputError(heuristic_runs.describe_record_errors(errors))
+        heuristic_runs.replace_outputs(session=session, run_id=run.id, record_ids=item_ids,
+                                       rows=rows)
 
     def finish(self, session: Session, run: Run) -> dict[str, Any]:
         voted = session.scalar(select(func.count(func.distinct(Output.record_id)))
@@ -101,12 +102,12 @@ def refresh_statistics(session: Session, run: Run) -> list[Run]:
     heuristic = session.get(Heuristic, run.heuristic_id)
     stats.recompute(session=session, task=heuristic.task)
     session.commit()
-    return store.weak_supervision_due(session=session, task=heuristic.task)
+    return heuristic_runs.weak_supervision_due(session=session, task=heuristic.task)
 
 
 @dataclass(frozen=True)
 class SampleOutcome:
-    record: store.SandboxRecord
+    record: heuristic_runs.SandboxRecord
     rows: list[dict]
     error: str | None = None
     line: int | None = None
@@ -119,11 +120,11 @@ def try_on_records(session: Session, sandbox: Sandbox, task: LabelingTask, sourc
     Returns one outcome per record, the captured logs and the seconds it took.
     """
     function = find_function(source)
-    records = store.sandbox_records(session=session, task=task, record_ids=record_ids)
+    records = heuristic_runs.sandbox_records(session=session, task=task, record_ids=record_ids)
     result = sandbox.run_labeling_function(source, [r.payload for r in records],
                                            function=function, task_kind=task.kind.value)
     failures = {e.index: e for e in result.errors}
-    output_rows = store.output_rows_for(task)
+    output_rows = heuristic_runs.output_rows_for(task)
     outcomes = []
     for index, record in enumerate(records):
         if index in failures:

@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 from heuristics.errors import InvalidInputError
 from heuristics.learners import check_class_labels, check_span_labels
 from heuristics.sandbox import Sandbox, SandboxError, SandboxUnavailable, SpareLearner, read_output
+from services import heuristic_runs
 from store import embeddings as vectors
-from store import heuristics as store
 from store.models import (
     Embedding,
     EmbeddingLevel,
@@ -173,7 +173,7 @@ def _save(array: np.ndarray) -> bytes:
 
 
 class LearnerJob:
-    kind = store.ACTIVE_LEARNER_RUN
+    kind = heuristic_runs.ACTIVE_LEARNER_RUN
 
     def _parts(self, session: Session, run: Run):
         heuristic = session.get(Heuristic, run.heuristic_id)
@@ -240,11 +240,11 @@ class LearnerJob:
             if result.logs:
                 append_log(session=session, run_id=run.id, text=result.logs)
             if extraction:
-                store.replace_outputs(session=session, run_id=run.id, record_ids=item_ids,
+                heuristic_runs.replace_outputs(session=session, run_id=run.id, record_ids=item_ids,
                                       rows=self._span_rows(session, task, item_ids, target,
                                                            sandbox, lengths.tolist()))
             else:
-                store.replace_output_columns(
+                heuristic_runs.replace_output_columns(
                     session=session, run_id=run.id, record_ids=item_ids,
                     columns=self._label_columns(session, run, task, item_ids, target,
                                                 result.summary["classes"], sandbox))
@@ -312,7 +312,7 @@ class LearnerJob:
         """Statistics, then a refit if enough labels arrived while this run was fitting."""
         follow_ups = refresh_statistics(session, run)
         heuristic = session.get(Heuristic, run.heuristic_id)
-        return follow_ups + store.refits_due(session=session, task=heuristic.task,
+        return follow_ups + heuristic_runs.refits_due(session=session, task=heuristic.task,
                                              heuristic_id=heuristic.id)
 
 

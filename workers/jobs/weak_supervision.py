@@ -29,7 +29,7 @@ from heuristics.aggregation.selection import (
 from heuristics.aggregation.spans import RecordSpans, aggregate_spans
 from heuristics.aggregation.votes import WeightedVote
 from heuristics.errors import InvalidInputError
-from store import heuristics as store
+from services import heuristic_runs
 from store import stats
 from store.models import HeuristicStat, LabelingTask, Record, Run, TaskKind
 from store.reference import reference_labels
@@ -57,7 +57,7 @@ def _precisions(session: Session, heuristic_ids: list[int], label_indices: list[
 
 
 class WeakSupervisionJob:
-    kind = store.WEAK_SUPERVISION_RUN
+    kind = heuristic_runs.WEAK_SUPERVISION_RUN
 
     def _task(self, session: Session, run: Run) -> LabelingTask:
         return session.get(LabelingTask, run.params["task_id"])
@@ -73,7 +73,7 @@ class WeakSupervisionJob:
         return ids
 
     def _current(self, session: Session, run: Run, task: LabelingTask) -> stats.CurrentOutputs:
-        return store.chosen_outputs(session=session, task=task,
+        return heuristic_runs.chosen_outputs(session=session, task=task,
                                     heuristic_ids=run.params.get("heuristic_ids"))
 
     def process(self, session: Session, run: Run, item_ids: list[int],
@@ -88,12 +88,13 @@ class WeakSupervisionJob:
         rows, metrics = aggregate(session, run, task, current, record_ids, heartbeat)
         what = "spans" if task.kind is TaskKind.EXTRACTION else "labels"
         heartbeat(progress=0.8, stage=f"{metrics['method']}: {len(rows):,} weak {what}")
-        store.replace_outputs(session=session, run_id=run.id, record_ids=item_ids, rows=rows)
+        heuristic_runs.replace_outputs(session=session, run_id=run.id, record_ids=item_ids,
+                                       rows=rows)
         chosen = run.params.get("heuristic_ids") or []
         run.metrics = metrics | {
             "heuristics": len(current.run_ids), "heuristic_ids": list(current.heuristic_ids),
             "without_output": sorted(set(chosen) - set(current.heuristic_ids)),
-            "inputs": store.weak_supervision_inputs(session=session, current=current)}
+            "inputs": heuristic_runs.weak_supervision_inputs(session=session, current=current)}
 
     def finish(self, session: Session, run: Run) -> dict[str, Any]:
         return dict(run.metrics or {})
