@@ -225,7 +225,7 @@ def sandboxed(X: np.ndarray, y: np.ndarray, *, spare: bool = False) -> float:
     from contextlib import ExitStack
 
     from config import get_settings
-    from workers.jobs.labeling_function import sandbox_for
+    from services.sandboxes import sandbox_for
 
     sandbox = sandbox_for(get_settings())
     with ExitStack() as stack:

@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import (
@@ -31,14 +30,16 @@ from api.schemas.heuristics import (
     SampleRequest,
     TemplatePublic,
     TemplatesPublic,
+    output_public,
 )
 from api.schemas.runs import RunPublic
 from heuristics.errors import InvalidInputError
 from services import heuristic_runs, templates
-from store.models import Heuristic, HeuristicKind, Output, Record
+from services.sandboxes import sandbox_for, try_on_records
+from store.models import Heuristic, HeuristicKind, Output
+from store.record_detail import attribute_texts
 from store.tasks import get_task
 from store.votes import vote_filter
-from workers.jobs.labeling_function import sandbox_for, try_on_records
 
 router = APIRouter(prefix="/projects/{project_id}/heuristics", tags=["heuristics"])
 
@@ -58,16 +59,6 @@ def heuristic_public(heuristic: Heuristic, session) -> HeuristicPublic:
         if heuristic.kind is HeuristicKind.ACTIVE_LEARNER else None,
         auto_refit_every=heuristic.auto_refit_every,
         last_run=RunPublic.model_validate(run) if run else None)
-
-
-def output_public(output: Output, labels: dict[int, str], text: str | None,
-                  vote: bool = True) -> OutputPublic:
-    span_text = text[output.char_start:output.char_end] \
-        if text is not None and output.char_start is not None else None
-    return OutputPublic(label=labels[output.label_id], confidence=output.confidence,
-                        token_start=output.token_start, token_end=output.token_end,
-                        char_start=output.char_start, char_end=output.char_end, text=span_text,
-                        vote=vote)
 
 
 @router.get("", response_model=HeuristicsPublic)
@@ -216,9 +207,8 @@ def read_outputs(heuristic_id: Int32, project: ViewableProject, session: Session
     votes = vote_filter(heuristic, revision)
     outputs = heuristic_runs.outputs_of(session=session, run=run, offset=offset, limit=limit)
     target = heuristic.task.target_attribute
-    texts = {rid: str(data.get(target.name) or "") for rid, data in session.execute(
-        select(Record.id, Record.data).where(Record.id.in_({o.record_id for o in outputs})))
-    } if target is not None and outputs else {}
+    texts = attribute_texts(session=session, record_ids={o.record_id for o in outputs},
+                            attribute=target.name) if target is not None and outputs else {}
     by_record: dict[int, list[OutputPublic]] = {}
     for output in outputs:
         by_record.setdefault(output.record_id, []).append(output_public(

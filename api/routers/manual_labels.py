@@ -6,7 +6,6 @@ from fastapi import APIRouter, Header, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from api.deps import AnnotatableProject, CurrentUser, QueueDep, SessionDep
-from api.routers.records import manual_label_public
 from api.schemas import Int32
 from api.schemas.records import (
     BulkLabelsCreate,
@@ -16,6 +15,7 @@ from api.schemas.records import (
     ManualLabelUpdate,
     ReviewCreate,
     ReviewPublic,
+    manual_label_public,
 )
 from services import annotation, heuristic_runs
 from store import manual_labels

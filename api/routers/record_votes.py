@@ -3,8 +3,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import SessionDep, ViewableProject
-from api.routers.heuristics import output_public
-from api.schemas.heuristics import HeuristicVote, OutputPublic, RecordVotesPublic
+from api.schemas.heuristics import (
+    HeuristicVote,
+    OutputPublic,
+    RecordVotesPublic,
+    output_public,
+)
 from services import heuristic_runs
 from store.manual_labels import get_record
 from store.tasks import get_task

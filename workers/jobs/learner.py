@@ -21,6 +21,7 @@ from heuristics.errors import InvalidInputError
 from heuristics.learners import check_class_labels, check_span_labels
 from heuristics.sandbox import Sandbox, SandboxError, SandboxUnavailable, SpareLearner, read_output
 from services import heuristic_runs
+from services.sandboxes import sandbox_for
 from store import embeddings as vectors
 from store.models import (
     Embedding,
@@ -40,7 +41,7 @@ from store.reference import reference_labels
 from store.runs import append_log
 from workers.context import settings
 from workers.jobs import Heartbeat
-from workers.jobs.labeling_function import refresh_statistics, sandbox_for
+from workers.jobs.labeling_function import refresh_statistics
 
 OUTSIDE = "OUTSIDE"
 INPUTS_READY, MODELS_FITTED = 0.1, 0.9
