@@ -4,7 +4,7 @@ import json
 from collections.abc import Iterator
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile, status
+from fastapi import APIRouter, Depends, File, Form, Query, UploadFile, status
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import StreamingResponse
 
@@ -13,6 +13,7 @@ from api.deps import (
     OwnedProject,
     QueueDep,
     SessionDep,
+    SessionsDep,
     SettingsDep,
     ViewableProject,
 )
@@ -275,10 +276,10 @@ def import_conll(
 
 
 @router.get("/export", response_class=StreamingResponse)
-def export_records(project: ViewableProject, request: Request,
+def export_records(project: ViewableProject, sessions: SessionsDep,
                    format: ImportFormat = "csv") -> StreamingResponse:
     """All records with their reference and manual labels per task, streamed."""
-    sessions, project_id = request.app.state.sessions, project.id
+    project_id = project.id
 
     def body() -> Iterator[bytes]:
         with sessions() as session:

@@ -3,10 +3,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Literal
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Response, status
 from fastapi.responses import StreamingResponse
 
-from api.deps import OwnedProject, QueueDep, SessionDep, ViewableProject
+from api.deps import OwnedProject, QueueDep, SessionDep, SessionsDep, ViewableProject
 from api.downloads import MEDIA_TYPES, attachment
 from api.schemas import Int32
 from api.schemas.runs import RunPublic
@@ -63,14 +63,14 @@ def export_label_matrix(task_id: Int32, project: ViewableProject, session: Sessi
 
 @router.get("/export", response_class=StreamingResponse)
 def export_weak_labels(
-    task_id: Int32, project: ViewableProject, session: SessionDep, request: Request,
+    task_id: Int32, project: ViewableProject, session: SessionDep, sessions: SessionsDep,
     format: Literal["csv", "jsonl", "parquet", "label-studio", "conll"] = "csv",
 ) -> StreamingResponse:
     """Every record with its weak label (label set, spans), confidence and reference label,
     streamed; or the weakly labelled records as Label Studio predictions; or, for extraction
     tasks, every record's tokens with IOB2 tags (``conll``)."""
     task, run = _latest(session, project, task_id)
-    sessions, task_key, run_id = request.app.state.sessions, task.id, run.id
+    task_key, run_id = task.id, run.id
     if format == "conll":
         if task.kind is not TaskKind.EXTRACTION:
             raise InvalidInputError(f"CoNLL export is for extraction tasks; {task.name!r} is "
