@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from heuristics.errors import HeuristError
 from heuristics.sandbox.hostpaths import PACKAGE_ROOT as CODE_ROOT
 from heuristics.sandbox.hostpaths import hide_host_paths
-from store import runs
+from store import events, runs
 from store.models import Run, RunChunk, RunFailure, RunStatus, utcnow
 from workers.celery_app import app
 from workers.context import (
@@ -303,6 +303,23 @@ def _recover_stale(session: Session, resend: _Resender, before: datetime) -> Non
         resend.chunk(run_id, position)   # the message that finds it done finalises it
     for chunk in runs.idle_queued_chunks(session=session, stale_before=before):
         resend.chunk(chunk.run_id, chunk.position)
+
+
+EVENTS_PRUNE_EVERY_S = 3600.0
+"""How often one worker process deletes old events (:func:`store.events.prune_events`)."""
+_events_pruned_at: list[float] = []
+
+
+def prune_events() -> int | None:
+    """Delete events older than :data:`store.events.KEEP_FOR`, at most once per
+    :data:`EVENTS_PRUNE_EVERY_S` from this process; how many, or None when not due."""
+    now = time.monotonic()
+    if _events_pruned_at and now - _events_pruned_at[-1] < EVENTS_PRUNE_EVERY_S:
+        return None
+    with new_session() as session:
+        pruned = events.prune_events(session=session)
+    _events_pruned_at[:] = [now]
+    return pruned
 
 
 _resent: dict[tuple[int, int | None], float] = {}
