@@ -58,12 +58,6 @@ def delete_project(*, session: Session, project: Project) -> None:
     session.commit()
 
 
-def count_records(*, session: Session, project: Project) -> int:
-    return session.scalar(
-        select(func.count()).select_from(Record).where(Record.project_id == project.id)
-    ) or 0
-
-
 def in_project(*, session: Session, model: type[Row], row_id: int, project: Project,
                what: str) -> Row:
     """The ``model`` row ``row_id`` of ``project``, selected by id and project in one query;
@@ -74,11 +68,6 @@ def in_project(*, session: Session, model: type[Row], row_id: int, project: Proj
     if row is None:
         raise NotFoundError(f"{what} {row_id} does not exist in this project")
     return row
-
-
-def get_attribute(*, session: Session, project: Project, attribute_id: int) -> Attribute:
-    return in_project(session=session, model=Attribute, row_id=attribute_id, project=project,
-                      what="attribute")
 
 
 def find_attribute(project: Project, name: str) -> Attribute | None:

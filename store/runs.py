@@ -115,12 +115,6 @@ def add_chunks(*, session: Session, run: Run, item_ids: list[int],
     return chunks
 
 
-def queued_positions(*, session: Session, run_id: int) -> list[int]:
-    return list(session.scalars(select(RunChunk.position).where(
-        RunChunk.run_id == run_id, RunChunk.status == RunStatus.QUEUED)
-        .order_by(RunChunk.position)))
-
-
 def claim_chunk(*, session: Session, run_id: int, position: int, worker: str,
                 stale_before: datetime) -> RunChunk | None:
     """Atomically take a chunk that is queued, or running with a stale heartbeat, or running
@@ -370,12 +364,6 @@ def stale_unprepared_runs(*, session: Session, stale_before: datetime) -> list[i
     return list(session.scalars(select(Run.id).where(
         Run.status == RunStatus.RUNNING, Run.heartbeat_at < stale_before,
         ~exists().where(RunChunk.run_id == Run.id))))
-
-
-def failed_attempts_exhausted(*, session: Session, stale_before: datetime) -> list[RunChunk]:
-    """Stale chunks that have used every attempt: their run must fail."""
-    return [c for c in stale_chunks(session=session, stale_before=stale_before)
-            if c.attempts >= MAX_ATTEMPTS]
 
 
 def waiting_runs(*, session: Session, queued_before: datetime) -> list[int]:
