@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from heuristics.errors import InvalidInputError
@@ -12,7 +11,8 @@ from heuristics.sandbox import Sandbox
 from services import heuristic_runs
 from services.sandboxes import sandbox_for
 from store import stats
-from store.models import Heuristic, HeuristicRevision, Output, Run
+from store.models import Heuristic, HeuristicRevision, Run
+from store.outputs import vote_counts
 from store.records import record_ids_of
 from store.runs import append_log
 from workers.context import settings
@@ -65,10 +65,7 @@ class LabelingFunctionJob:
                                        rows=rows)
 
     def finish(self, session: Session, run: Run) -> dict[str, Any]:
-        voted = session.scalar(select(func.count(func.distinct(Output.record_id)))
-                               .where(Output.run_id == run.id)) or 0
-        votes = session.scalar(select(func.count()).select_from(Output)
-                               .where(Output.run_id == run.id)) or 0
+        votes, voted = vote_counts(session=session, run_id=run.id)
         return {"records": run.total_items, "votes": votes, "records_with_votes": voted,
                 "coverage": voted / run.total_items if run.total_items else 0.0}
 

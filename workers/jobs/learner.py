@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from heuristics.errors import InvalidInputError
@@ -29,7 +28,6 @@ from store.models import (
     Heuristic,
     HeuristicRevision,
     LabelingTask,
-    Record,
     Run,
     RunArtifact,
     RunStatus,
@@ -39,6 +37,7 @@ from store.models import (
 from store.records import record_ids_of
 from store.reference import reference_labels
 from store.runs import append_log
+from store.tokenization import token_texts
 from workers.context import settings
 from workers.jobs import Heartbeat
 from workers.jobs.labeling_function import refresh_statistics
@@ -320,13 +319,7 @@ class LearnerJob:
 def _words(session: Session, task: LabelingTask, item_ids: list[int], lengths: list[int]
            ) -> list[list[str]]:
     """The words of each record's target attribute, one per token vector."""
-    attribute = task.target_attribute.name
-    found = {rid: [(data.get(attribute) or "")[s:e] for s, e in zip(starts, ends, strict=True)]
-             for rid, data, starts, ends in session.execute(
-                 select(Record.id, Record.data, Tokenization.starts, Tokenization.ends)
-                 .join(Tokenization, Tokenization.record_id == Record.id)
-                 .where(Record.project_id == task.project_id,
-                        Tokenization.attribute_id == task.target_attribute_id))}
+    found = token_texts(session=session, attribute=task.target_attribute)
     return [found.get(rid, [""] * n) if len(found.get(rid, ())) == n else [""] * n
             for rid, n in zip(item_ids, lengths, strict=True)]
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from heuristics.aggregation._inputs import decide, vote_balance
@@ -31,7 +30,9 @@ from heuristics.aggregation.votes import WeightedVote
 from heuristics.errors import InvalidInputError
 from services import heuristic_runs
 from store import stats
-from store.models import HeuristicStat, LabelingTask, Record, Run, TaskKind
+from store.models import LabelingTask, Run, TaskKind
+from store.outputs import true_and_false_positives
+from store.records import record_ids_of
 from store.reference import reference_labels
 from store.tokenization import stored_offsets
 from workers.jobs import Heartbeat
@@ -46,10 +47,8 @@ def _precisions(session: Session, heuristic_ids: list[int], label_indices: list[
     """Precision of each heuristic (rows) on each stats row ``label_indices`` (columns;
     ``stats.TOTAL`` = over all labels) from its statistics; a neutral prior where a heuristic
     has no counted votes."""
-    counts = {(h, k): (tp, fp) for h, k, tp, fp in session.execute(
-        select(HeuristicStat.heuristic_id, HeuristicStat.label_index, HeuristicStat.tp,
-               HeuristicStat.fp).where(HeuristicStat.heuristic_id.in_(heuristic_ids),
-                                       HeuristicStat.label_index.in_(label_indices)))}
+    counts = true_and_false_positives(session=session, heuristic_ids=heuristic_ids,
+                                      label_indices=label_indices)
     table = [[tp / (tp + fp) if tp + fp else DEFAULT_PRECISION
               for tp, fp in (counts.get((h, k), (0, 0)) for k in label_indices)]
              for h in heuristic_ids]
@@ -67,8 +66,7 @@ class WeakSupervisionJob:
         if not self._current(session, run, task).run_ids:
             raise InvalidInputError("no heuristic of the task has a successful run yet",
                                     field="heuristic_ids")
-        ids = list(session.scalars(select(Record.id).where(
-            Record.project_id == run.project_id).order_by(Record.id)))
+        ids = record_ids_of(session=session, project_id=run.project_id)
         run.params = {**run.params, "chunk_size": max(1, len(ids))}
         return ids
 
