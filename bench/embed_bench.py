@@ -39,11 +39,11 @@ def in_process(texts: list[str]) -> tuple[float, float]:
     from config import get_settings
     from heuristics.embeddings import load_model
     from services.importing import import_records
+    from services.projects import create_project
     from store.auth import create_user
     from store.db import create_db_engine, migrate, session_factory
     from store.embeddings import create_embedding
     from store.models import EmbeddingLevel
-    from store.projects import create_project
     from workers import execution
 
     model = load_model(execution.settings().model_path or _default_path())

@@ -140,6 +140,8 @@ def through_heurist(X: np.ndarray, y: np.ndarray) -> dict[str, tuple[list[float]
     from config import get_settings
     from services.heuristic_runs import create_heuristic, create_heuristic_run
     from services.importing import import_records
+    from services.projects import create_project
+    from services.tasks import create_task
     from store.auth import create_user
     from store.db import create_db_engine, migrate, session_factory
     from store.embeddings import write_vectors
@@ -153,8 +155,7 @@ def through_heurist(X: np.ndarray, y: np.ndarray) -> dict[str, tuple[list[float]
         RunStatus,
         TaskKind,
     )
-    from store.projects import create_project, find_attribute
-    from store.tasks import create_task
+    from store.projects import find_attribute
 
     engine = create_db_engine(get_settings().resolved_database_url())
     migrate(engine)

@@ -57,11 +57,11 @@ def worker_path(texts: list[str]) -> tuple[float, dict]:
     from config import get_settings
     from services.heuristic_runs import create_heuristic, create_heuristic_run
     from services.importing import import_records
+    from services.projects import create_project
+    from services.tasks import create_task
     from store.auth import create_user
     from store.db import create_db_engine, migrate, session_factory
     from store.models import Run, TaskKind
-    from store.projects import create_project
-    from store.tasks import create_task
 
     engine = create_db_engine(get_settings().resolved_database_url())
     migrate(engine)

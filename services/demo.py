@@ -16,12 +16,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.importing import import_conll, import_records
+from services.projects import create_project
+from services.tasks import create_task
 from store.auth import get_or_create_user
 from store.embeddings import create_embedding
 from store.manual_labels import add_manual_label
 from store.models import EmbeddingLevel, Project, Record, Run, TaskKind, User
-from store.projects import create_project
-from store.tasks import create_task
 
 FIXTURES = Path(__file__).parent / "fixtures"
 YOUTUBE_PROJECT = "YouTube spam (demo)"

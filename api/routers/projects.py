@@ -16,7 +16,9 @@ from api.schemas.projects import (
     ProjectsPublic,
     ProjectUpdate,
 )
-from store import auth, projects
+from services import projects
+from store import auth
+from store.projects import list_projects as visible_projects
 
 router = APIRouter(prefix="/projects", tags=["projects"])
 
@@ -30,7 +32,7 @@ def create_project(body: ProjectCreate, session: SessionDep, user: CurrentUser):
 @router.get("", response_model=ProjectsPublic)
 def list_projects(session: SessionDep, user: CurrentUser, offset: Annotated[Int32, Query(ge=0)] = 0,
                   limit: int = Query(100, ge=1, le=1000)) -> ProjectsPublic:
-    rows, count = projects.list_projects(session=session, user=user, offset=offset, limit=limit)
+    rows, count = visible_projects(session=session, user=user, offset=offset, limit=limit)
     return ProjectsPublic(data=[ProjectPublic.model_validate(p) for p in rows], count=count)
 
 

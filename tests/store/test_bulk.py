@@ -16,13 +16,14 @@ from services.heuristic_runs import (
     replace_outputs,
 )
 from services.importing import import_records
+from services.projects import create_project
+from services.tasks import create_task
 from store.auth import create_user
 from store.db import plain_rows
 from store.embeddings import record_vectors, write_vectors
 from store.models import Embedding, EmbeddingLevel, HeuristicKind, Record, RunStatus, TaskKind
-from store.projects import create_project, find_attribute
+from store.projects import find_attribute
 from store.records import record_ids_of
-from store.tasks import create_task
 
 N_RECORDS = 25
 

@@ -14,12 +14,12 @@ from heuristics.errors import ConflictError, NotFoundError
 from services import annotation
 from services.heuristic_runs import create_heuristic, create_heuristic_run
 from services.importing import import_records
+from services.projects import create_project
+from services.tasks import create_task
 from store import stats
 from store.auth import create_user, get_or_create_user
 from store.manual_labels import SpanInput
 from store.models import HeuristicStat, ManualLabel, Output, Record, Run, RunStatus, TaskKind
-from store.projects import create_project
-from store.tasks import create_task
 
 N_RECORDS, N_HEURISTICS, LABELS = 40, 4, ["a", "b", "c"]
 

@@ -14,13 +14,13 @@ from sqlalchemy.exc import IntegrityError
 from heuristics.errors import ConflictError, InvalidInputError
 from heuristics.reference import Vote, reference_label
 from services.importing import import_conll, import_records
+from services.projects import create_project
+from services.tasks import create_task
 from store.auth import create_user, get_or_create_user
 from store.manual_labels import SpanInput, add_manual_label
 from store.models import ManualLabel, Record, TaskKind, Tokenization
-from store.projects import create_project
 from store.records import RecordFilter, list_records
 from store.reference import _plurality_labels, reference_labels
-from store.tasks import create_task
 
 
 @pytest.fixture

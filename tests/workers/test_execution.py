@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import select, update
 
 from config import get_settings
+from services.projects import create_project
 from store import runs
 from store.auth import create_user
 from store.db import session_factory
 from store.events import KEEP_FOR
 from store.models import Event, Run, utcnow
-from store.projects import create_project
 from workers import context, execution
 
 
