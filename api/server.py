@@ -16,7 +16,7 @@ import uvicorn
 from api.main import create_app
 from config import Settings, get_settings
 from services.demo import demo_embeddings, load_demo
-from store.auth import ensure_admin
+from services.users import ensure_admin
 from store.models import User
 
 

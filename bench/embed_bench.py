@@ -40,7 +40,7 @@ def in_process(texts: list[str]) -> tuple[float, float]:
     from heuristics.embeddings import load_model
     from services.importing import import_records
     from services.projects import create_project
-    from store.auth import create_user
+    from services.users import create_user
     from store.db import create_db_engine, migrate, session_factory
     from store.embeddings import create_embedding
     from store.models import EmbeddingLevel
@@ -87,7 +87,7 @@ def with_workers(texts: list[str], *, workers: int, threads: int) -> float:
 
     from api.main import create_app
     from config import Settings
-    from store.auth import ensure_admin
+    from services.users import ensure_admin
 
     redis.Redis.from_url(REDIS).flushdb()
     name = f"heurist_bench_{uuid.uuid4().hex[:8]}"

@@ -25,7 +25,7 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from config import Settings
-from store.auth import ensure_admin
+from services.users import ensure_admin
 
 SERVER = "postgresql://postgres@127.0.0.1:5432"
 WORDS = (

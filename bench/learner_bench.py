@@ -142,7 +142,7 @@ def through_heurist(X: np.ndarray, y: np.ndarray) -> dict[str, tuple[list[float]
     from services.importing import import_records
     from services.projects import create_project
     from services.tasks import create_task
-    from store.auth import create_user
+    from services.users import create_user
     from store.db import create_db_engine, migrate, session_factory
     from store.embeddings import write_vectors
     from store.models import (

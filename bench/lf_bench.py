@@ -59,7 +59,7 @@ def worker_path(texts: list[str]) -> tuple[float, dict]:
     from services.importing import import_records
     from services.projects import create_project
     from services.tasks import create_task
-    from store.auth import create_user
+    from services.users import create_user
     from store.db import create_db_engine, migrate, session_factory
     from store.models import Run, TaskKind
 

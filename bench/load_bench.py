@@ -44,8 +44,8 @@ from services.heuristic_runs import create_heuristic, create_heuristic_run  # no
 from services.importing import import_records  # noqa: E402
 from services.projects import create_project  # noqa: E402
 from services.tasks import create_task  # noqa: E402
+from services.users import create_user, ensure_admin, set_member  # noqa: E402
 from store import stats  # noqa: E402
-from store.auth import create_user, ensure_admin, set_member  # noqa: E402
 from store.db import create_db_engine, migrate, session_factory  # noqa: E402
 from store.models import (  # noqa: E402
     HeuristicStat,

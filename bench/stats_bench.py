@@ -26,8 +26,8 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from config import Settings
+from services.users import ensure_admin
 from store import stats
-from store.auth import ensure_admin
 from store.models import RunStatus
 
 SERVER = "postgresql://postgres@127.0.0.1:5432"

@@ -18,7 +18,7 @@ from sqlalchemy import Engine, text
 
 from api.main import create_app
 from config import Settings
-from store.auth import ensure_admin
+from services.users import ensure_admin
 from store.db import create_db_engine, migrate, session_factory
 from store.models import Base
 

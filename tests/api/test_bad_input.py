@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from api.main import create_app
 from config import Settings
 from formats.readers import MAX_FIELD_CHARS, MAX_JSON_DEPTH
-from store.auth import ensure_admin
+from services.users import ensure_admin
 from tests.api.conftest import API, upload
 from tests.conftest import DATASETS
 

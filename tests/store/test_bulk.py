@@ -18,7 +18,7 @@ from services.heuristic_runs import (
 from services.importing import import_records
 from services.projects import create_project
 from services.tasks import create_task
-from store.auth import create_user
+from services.users import create_user
 from store.db import plain_rows
 from store.embeddings import record_vectors, write_vectors
 from store.models import Embedding, EmbeddingLevel, HeuristicKind, Record, RunStatus, TaskKind

@@ -16,8 +16,9 @@ from services.heuristic_runs import create_heuristic, create_heuristic_run
 from services.importing import import_records
 from services.projects import create_project
 from services.tasks import create_task
+from services.users import create_user
 from store import stats
-from store.auth import create_user, get_or_create_user
+from store.auth import get_or_create_user
 from store.manual_labels import SpanInput
 from store.models import HeuristicStat, ManualLabel, Output, Record, Run, RunStatus, TaskKind
 

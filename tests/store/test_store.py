@@ -16,7 +16,8 @@ from heuristics.reference import Vote, reference_label
 from services.importing import import_conll, import_records
 from services.projects import create_project
 from services.tasks import create_task
-from store.auth import create_user, get_or_create_user
+from services.users import create_user
+from store.auth import get_or_create_user
 from store.manual_labels import SpanInput, add_manual_label
 from store.models import ManualLabel, Record, TaskKind, Tokenization
 from store.records import RecordFilter, list_records

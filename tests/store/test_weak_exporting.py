@@ -10,8 +10,8 @@ from formats import writers
 from services.importing import import_records
 from services.projects import create_project
 from services.tasks import create_task
+from services.users import create_user
 from services.weak_exporting import weak_label_columns, weak_label_rows, weak_label_types
-from store.auth import create_user
 from store.models import TaskKind
 from store.projects import main_text_attribute
 

@@ -26,7 +26,7 @@ import uvicorn
 
 from api.main import create_app
 from config import Settings
-from store.auth import ensure_admin
+from services.users import ensure_admin
 
 REDIS_SERVER = "redis://127.0.0.1:6379"
 REDIS_DATABASES = range(1, 11)

@@ -11,8 +11,8 @@ from sqlalchemy import select, update
 
 from config import get_settings
 from services.projects import create_project
+from services.users import create_user
 from store import runs
-from store.auth import create_user
 from store.db import session_factory
 from store.events import KEEP_FOR
 from store.models import Event, Run, utcnow
