@@ -10,7 +10,7 @@ from heuristics.errors import InvalidInputError
 from heuristics.sandbox import Sandbox
 from services import heuristic_runs
 from services.sandboxes import sandbox_for
-from store import stats
+from services.statistics import heuristic_run_succeeded
 from store.models import Heuristic, HeuristicRevision, Run
 from store.outputs import vote_counts
 from store.records import record_ids_of
@@ -73,13 +73,5 @@ class LabelingFunctionJob:
         pass
 
     def succeeded(self, session: Session, run: Run) -> list[Run]:
-        return refresh_statistics(session, run)
+        return heuristic_run_succeeded(session=session, run=run)
 
-
-def refresh_statistics(session: Session, run: Run) -> list[Run]:
-    """A heuristic's run succeeded: its task's statistics now rest on it, and a weak
-    supervision that follows the task is queued again. Commits; returns the queued runs."""
-    heuristic = session.get(Heuristic, run.heuristic_id)
-    stats.recompute(session=session, task=heuristic.task)
-    session.commit()
-    return heuristic_runs.weak_supervision_due(session=session, task=heuristic.task)

@@ -21,6 +21,7 @@ from heuristics.learners import check_class_labels, check_span_labels
 from heuristics.sandbox import Sandbox, SandboxError, SandboxUnavailable, SpareLearner, read_output
 from services import heuristic_runs
 from services.sandboxes import sandbox_for
+from services.statistics import heuristic_run_succeeded
 from store import embeddings as vectors
 from store.models import (
     Embedding,
@@ -40,7 +41,6 @@ from store.runs import append_log
 from store.tokenization import token_texts
 from workers.context import settings
 from workers.jobs import Heartbeat
-from workers.jobs.labeling_function import refresh_statistics
 
 OUTSIDE = "OUTSIDE"
 INPUTS_READY, MODELS_FITTED = 0.1, 0.9
@@ -310,7 +310,7 @@ class LearnerJob:
 
     def succeeded(self, session: Session, run: Run) -> list[Run]:
         """Statistics, then a refit if enough labels arrived while this run was fitting."""
-        follow_ups = refresh_statistics(session, run)
+        follow_ups = heuristic_run_succeeded(session=session, run=run)
         heuristic = session.get(Heuristic, run.heuristic_id)
         return follow_ups + heuristic_runs.refits_due(session=session, task=heuristic.task,
                                              heuristic_id=heuristic.id)
