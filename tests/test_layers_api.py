@@ -1,9 +1,9 @@
 """Layer rules of the API and of the store, checked on the source with ``ast``.
 
 Routers parse the request, call ``services/`` or ``store/`` queries and return schemas: no
-SQL, no commits, no imports of other routers, of the workers or of SQLAlchemy, and no
-schemas of their own. Nothing in ``api/`` reaches into the workers' job code, and
-``store/`` never imports ``services/``.
+SQL, no commits, no imports of other routers, of the workers or of SQLAlchemy, sessions
+only from dependencies, and no schemas of their own. Nothing in ``api/`` reaches into the
+workers' job code, and ``store/`` never imports ``services/``.
 """
 
 from __future__ import annotations
@@ -56,6 +56,9 @@ def router_violations(source: str, name: str) -> list[str]:
             if isinstance(func, ast.Attribute) and func.attr in SESSION_CALLS \
                     and isinstance(func.value, ast.Name) and func.value.id == "session":
                 problems.append(f"{node.lineno}: session.{func.attr}(...)")
+        if isinstance(node, ast.Attribute) and node.attr == "sessions" \
+                and isinstance(node.value, ast.Attribute) and node.value.attr == "state":
+            problems.append(f"{node.lineno}: takes sessions from app.state, not a dependency")
         if isinstance(node, ast.ClassDef) and any(
                 isinstance(base, ast.Name) and base.id in ("BaseModel", "RootModel")
                 or isinstance(base, ast.Name) and base.id.endswith("Public")
@@ -89,11 +92,13 @@ def test_the_router_check_finds_each_kind_of_violation() -> None:
         "    name: str\n"
         "def route(session):\n"
         "    session.execute(select(1))\n"
-        "    session.commit()\n")
+        "    session.commit()\n"
+        "    sessions = request.app.state.sessions\n")
     problems = "\n".join(router_violations(source, "things"))
     for expected in ("1: imports SQLAlchemy", "2: imports another router",
                      "3: imports the workers", "5: declares schema ThingCreate",
-                     "8: builds SQL", "8: session.execute", "9: session.commit"):
+                     "8: builds SQL", "8: session.execute", "9: session.commit",
+                     "10: takes sessions from app.state"):
         assert expected in problems
     assert router_violations("from api.routers import things\n", "things") == []
 
