@@ -18,7 +18,10 @@ WORKDIR /app
 RUN pip install --no-cache-dir --index-url https://download.pytorch.org/whl/cpu torch==2.13.0
 COPY pyproject.toml README.md ./
 COPY api api
+COPY config.py config.py
+COPY formats formats
 COPY store store
+COPY services services
 COPY heuristics heuristics
 COPY workers workers
 COPY client client

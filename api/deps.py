@@ -13,14 +13,14 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from api.schemas import Int32
+from config import Settings
+from services.dispatch import RunDispatcher
 from store.auth import authenticate, authorize
 from store.db import release_connection
 from store.models import Project, Role, User
-from store.settings import Settings
-from workers.queue import RunQueue
 
 bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer <key>`")
 
@@ -37,12 +37,19 @@ def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_queue(request: Request) -> RunQueue:
+def get_queue(request: Request) -> RunDispatcher:
     return request.app.state.queue
 
 
+def get_sessions(request: Request) -> sessionmaker[Session]:
+    """The session factory, for a response that streams after the request's session closed
+    (an export, server-sent events): it opens its own sessions as it goes."""
+    return request.app.state.sessions
+
+
 SessionDep = Annotated[Session, Depends(get_session)]
-QueueDep = Annotated[RunQueue, Depends(get_queue)]
+QueueDep = Annotated[RunDispatcher, Depends(get_queue)]
+SessionsDep = Annotated[sessionmaker[Session], Depends(get_sessions)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 

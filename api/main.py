@@ -28,10 +28,10 @@ from api.routers import (
     weak_supervision,
 )
 from api.sandbox_slots import SandboxSlots
+from config import Settings, get_settings
 from heuristics.errors import NotFoundError
 from store.data_dir import make_private
 from store.db import create_db_engine, database_reachable, migrate, session_factory
-from store.settings import Settings, get_settings
 from store.similarity import IndexCache
 from workers.celery_app import make_celery
 from workers.queue import RunQueue

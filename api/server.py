@@ -14,10 +14,10 @@ from pathlib import Path
 import uvicorn
 
 from api.main import create_app
-from store.auth import ensure_admin
-from store.demo import demo_embeddings, load_demo
+from config import Settings, get_settings
+from services.demo import demo_embeddings, load_demo
+from services.users import ensure_admin
 from store.models import User
-from store.settings import Settings, get_settings
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -31,9 +31,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from formats.readers import iob_to_spans, read_conll, spans_to_iob2  # noqa: E402
 from heuristics.embeddings import SentenceTransformerEmbedder, TokenPCA  # noqa: E402
 from heuristics.sequence import OUTSIDE, CRFTagger, LogisticTagger  # noqa: E402
-from store.formats.readers import iob_to_spans, read_conll, spans_to_iob2  # noqa: E402
 
 CONLL = ROOT.parent / "shared" / "datasets" / "conll2003"
 
@@ -63,7 +63,7 @@ def embed(words: list[list[str]]) -> list[np.ndarray]:
 
 
 def iob2(labels: list[list[str]]) -> list[list[str]]:
-    from store.formats.readers import TagSpan
+    from formats.readers import TagSpan
 
     result = []
     for sequence in labels:

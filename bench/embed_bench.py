@@ -36,15 +36,15 @@ def in_process(texts: list[str]) -> tuple[float, float]:
     """Seconds for bare encode and for our job over the same texts, in this process."""
     data_dir = tempfile.mkdtemp()
     os.environ["HEURIST_DATA_DIR"] = data_dir
+    from config import get_settings
     from heuristics.embeddings import load_model
     from heuristics.model_catalog import ModelCatalog
-    from store.auth import create_user
+    from services.importing import import_records
+    from services.projects import create_project
+    from services.users import create_user
     from store.db import create_db_engine, migrate, session_factory
     from store.embeddings import create_embedding
-    from store.importing import import_records
     from store.models import EmbeddingLevel
-    from store.projects import create_project
-    from store.settings import get_settings
     from workers import execution
 
     model = load_model(execution.settings().model_path or _default_path())
@@ -87,8 +87,8 @@ def with_workers(texts: list[str], *, workers: int, threads: int) -> float:
     import redis
 
     from api.main import create_app
-    from store.auth import ensure_admin
-    from store.settings import Settings
+    from config import Settings
+    from services.users import ensure_admin
 
     redis.Redis.from_url(REDIS).flushdb()
     name = f"heurist_bench_{uuid.uuid4().hex[:8]}"

@@ -24,8 +24,8 @@ import psycopg
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from store.auth import ensure_admin
-from store.settings import Settings
+from config import Settings
+from services.users import ensure_admin
 
 SERVER = "postgresql://postgres@127.0.0.1:5432"
 WORDS = (

@@ -137,11 +137,14 @@ def through_heurist(X: np.ndarray, y: np.ndarray) -> dict[str, tuple[list[float]
     os.environ["HEURIST_DATA_DIR"] = tempfile.mkdtemp()
     from sqlalchemy import insert, select
 
-    from store.auth import create_user
+    from config import get_settings
+    from services.heuristic_runs import create_heuristic, create_heuristic_run
+    from services.importing import import_records
+    from services.projects import create_project
+    from services.tasks import create_task
+    from services.users import create_user
     from store.db import create_db_engine, migrate, session_factory
     from store.embeddings import write_vectors
-    from store.heuristics import create_heuristic, create_heuristic_run
-    from store.importing import import_records
     from store.models import (
         Embedding,
         EmbeddingLevel,
@@ -152,9 +155,7 @@ def through_heurist(X: np.ndarray, y: np.ndarray) -> dict[str, tuple[list[float]
         RunStatus,
         TaskKind,
     )
-    from store.projects import create_project, find_attribute
-    from store.settings import get_settings
-    from store.tasks import create_task
+    from store.projects import find_attribute
 
     engine = create_db_engine(get_settings().resolved_database_url())
     migrate(engine)
@@ -224,8 +225,8 @@ def sandboxed(X: np.ndarray, y: np.ndarray, *, spare: bool = False) -> float:
     import json
     from contextlib import ExitStack
 
-    from store.settings import get_settings
-    from workers.jobs.labeling_function import sandbox_for
+    from config import get_settings
+    from services.sandboxes import sandbox_for
 
     sandbox = sandbox_for(get_settings())
     with ExitStack() as stack:

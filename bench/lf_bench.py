@@ -54,14 +54,14 @@ def sandboxed(records: list[dict]) -> tuple[float, list]:
 def worker_path(texts: list[str]) -> tuple[float, dict]:
     os.environ["HEURIST_DATA_DIR"] = tempfile.mkdtemp()
     os.environ["HEURIST_CHUNK_SIZE"] = str(len(texts))
-    from store.auth import create_user
+    from config import get_settings
+    from services.heuristic_runs import create_heuristic, create_heuristic_run
+    from services.importing import import_records
+    from services.projects import create_project
+    from services.tasks import create_task
+    from services.users import create_user
     from store.db import create_db_engine, migrate, session_factory
-    from store.heuristics import create_heuristic, create_heuristic_run
-    from store.importing import import_records
     from store.models import Run, TaskKind
-    from store.projects import create_project
-    from store.settings import get_settings
-    from store.tasks import create_task
 
     engine = create_db_engine(get_settings().resolved_database_url())
     migrate(engine)

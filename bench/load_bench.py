@@ -40,11 +40,13 @@ from sqlalchemy import func, insert, select, text
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.loopback import Answer, fetch  # noqa: E402
+from services.heuristic_runs import create_heuristic, create_heuristic_run  # noqa: E402
+from services.importing import import_records  # noqa: E402
+from services.projects import create_project  # noqa: E402
+from services.tasks import create_task  # noqa: E402
+from services.users import create_user, ensure_admin, set_member  # noqa: E402
 from store import stats  # noqa: E402
-from store.auth import create_user, ensure_admin, set_member  # noqa: E402
 from store.db import create_db_engine, migrate, session_factory  # noqa: E402
-from store.heuristics import create_heuristic, create_heuristic_run  # noqa: E402
-from store.importing import import_records  # noqa: E402
 from store.models import (  # noqa: E402
     HeuristicStat,
     IdempotencyKey,
@@ -57,8 +59,6 @@ from store.models import (  # noqa: E402
     TaskKind,
     User,
 )
-from store.projects import create_project  # noqa: E402
-from store.tasks import create_task  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 POSTGRES = "postgresql://postgres@127.0.0.1:5432"

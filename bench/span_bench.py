@@ -19,8 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from formats.readers import read_conll  # noqa: E402
 from heuristics.aggregation import RecordSpans, aggregate_spans  # noqa: E402
-from store.formats.readers import read_conll  # noqa: E402
 
 PLACES = {"Germany", "Britain", "London", "France", "Europe", "England", "Italy", "Spain"}
 

@@ -25,10 +25,10 @@ import uvicorn
 from fastapi.testclient import TestClient
 
 from api.main import create_app
+from config import Settings
+from services.users import ensure_admin
 from store import stats
-from store.auth import ensure_admin
 from store.models import RunStatus
-from store.settings import Settings
 
 SERVER = "postgresql://postgres@127.0.0.1:5432"
 LABELS = ["ham", "spam", "other"]
@@ -46,7 +46,7 @@ def build(client: TestClient, headers: dict, app, *, n_records: int, n_heuristic
         client.post(f"/api/v1/projects/{project['id']}/heuristics", headers=headers, json={
             "task_id": task["id"], "name": f"lf{j}", "source": "def lf(r):\n    return None\n"})
     with app.state.sessions() as session:
-        from store.heuristics import create_heuristic_run, list_heuristics
+        from services.heuristic_runs import create_heuristic_run, list_heuristics
         from store.models import Project, Record
 
         owner = session.get(Project, project["id"])

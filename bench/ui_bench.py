@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import youtube_comments  # noqa: E402
 from bench.load_bench import POSTGRES, start_server, wait_ready  # noqa: E402
-from store.auth import ensure_admin  # noqa: E402
+from services.users import ensure_admin  # noqa: E402
 from store.db import create_db_engine, migrate, session_factory  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,4 +1,4 @@
-"""Users, hashed API keys and project roles.
+"""Users, hashed API keys and project roles: lookups, checks, and additions without a commit.
 
 Keys are 256-bit random tokens, so a plain SHA-256 is a sound, fast lookup hash.
 """
@@ -6,16 +6,13 @@ Keys are 256-bit random tokens, so a plain SHA-256 is a sound, fast lookup hash.
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
-from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from heuristics.errors import (
     AuthenticationError,
-    ConflictError,
     NotFoundError,
     PermissionDeniedError,
 )
@@ -43,17 +40,10 @@ def add_key(*, session: Session, user: User, name: str = "") -> tuple[ApiKey, st
     only time it is known)."""
     api_key = ApiKey(user=user, name=name)
     session.add(api_key)
-    return api_key, _set_secret(api_key)
+    return api_key, set_secret(api_key)
 
 
-def create_key(*, session: Session, user: User, name: str = "") -> tuple[ApiKey, str]:
-    """:func:`add_key`, committed."""
-    api_key, key = add_key(session=session, user=user, name=name)
-    session.commit()
-    return api_key, key
-
-
-def _set_secret(api_key: ApiKey) -> str:
+def set_secret(api_key: ApiKey) -> str:
     """Give ``api_key`` a new secret and return it in clear; the old one stops working."""
     key = new_key()
     api_key.key_hash, api_key.prefix = hash_key(key), key[:10]
@@ -75,20 +65,6 @@ def get_key(*, session: Session, user: User, key_id: int) -> ApiKey:
     return api_key
 
 
-def revoke_key(*, session: Session, api_key: ApiKey) -> None:
-    """Delete a key: the next request that presents it is refused (401). Commits."""
-    session.delete(api_key)
-    session.commit()
-
-
-def rotate_key(*, session: Session, api_key: ApiKey) -> str:
-    """A new secret for the key (same id and name), returned in clear; the old secret is
-    refused from now on. Commits."""
-    key = _set_secret(api_key)
-    session.commit()
-    return key
-
-
 def get_user(*, session: Session, name: str) -> User:
     user = session.scalar(select(User).where(User.name == name))
     if user is None:
@@ -106,17 +82,6 @@ def get_or_create_user(*, session: Session, name: str) -> User:
     return user
 
 
-def create_user(*, session: Session, name: str, is_admin: bool = False) -> tuple[User, str]:
-    """A new user with a first API key; commits. Returns the user and the clear key."""
-    if session.scalar(select(User).where(User.name == name)) is not None:
-        raise ConflictError(f"a user named {name!r} exists already", field="name")
-    user = User(name=name, is_admin=is_admin)
-    session.add(user)
-    _, key = add_key(session=session, user=user, name="first key")
-    session.commit()
-    return user, key
-
-
 def authenticate(*, session: Session, key: str | None) -> User:
     """The user owning ``key``; AuthenticationError when missing or unknown."""
     if not key:
@@ -125,22 +90,6 @@ def authenticate(*, session: Session, key: str | None) -> User:
     if api_key is None:
         raise AuthenticationError("invalid API key")
     return api_key.user
-
-
-def ensure_admin(*, session: Session, key_file: Path) -> str | None:
-    """On first start (no users yet) create the admin and return its key, else None.
-
-    The key is also written to ``key_file``, readable by its owner only.
-    """
-    if session.scalar(select(func.count()).select_from(User)):
-        return None
-    _, key = create_user(session=session, name="admin", is_admin=True)
-    key_file.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key + "\n")
-    os.chmod(key_file, 0o600)
-    return key
 
 
 def role_in_project(*, session: Session, user: User, project_id: int) -> Role | None:
@@ -172,36 +121,11 @@ def authorize(*, session: Session, user: User, project_id: int, minimum: Role) -
     return project
 
 
-def set_member(*, session: Session, project: Project, user_name: str, role: Role) -> ProjectMember:
-    """Give the user called ``user_name`` a role in ``project``; commits."""
-    user = get_user(session=session, name=user_name)
-    member = session.get(ProjectMember, (project.id, user.id))
-    if member is None:
-        member = ProjectMember(project_id=project.id, user_id=user.id, role=role)
-        session.add(member)
-    member.role = role
-    session.commit()
-    return member
-
-
 def list_members(*, session: Session, project: Project) -> list[ProjectMember]:
     return list(session.scalars(
         select(ProjectMember).where(ProjectMember.project_id == project.id)
         .order_by(ProjectMember.user_id)
     ))
-
-
-def remove_member(*, session: Session, project: Project, user_name: str) -> None:
-    """Remove a user's role in ``project``; commits."""
-    member = session.scalar(
-        select(ProjectMember).join(User).where(
-            ProjectMember.project_id == project.id, User.name == user_name
-        )
-    )
-    if member is None:
-        raise NotFoundError(f"{user_name!r} is not a member of this project", field="user")
-    session.delete(member)
-    session.commit()
 
 
 def authorize_labelling(*, session: Session, user: User, project: Project,

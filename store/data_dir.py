@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from store.settings import Settings
+from config import Settings
 
 DIR_MODE = 0o700
 FILE_MODE = 0o600

@@ -9,10 +9,10 @@ import numpy as np
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from formats.types import AttributeType
 from heuristics.errors import ConflictError, InvalidInputError
 from heuristics.model_catalog import ModelCatalog
 from store.db import plain_rows
-from store.formats.types import AttributeType
 from store.models import (
     Embedding,
     EmbeddingLevel,

@@ -32,8 +32,9 @@ def last_event_id(*, session: Session, project_id: int) -> int:
     return newest or 0
 
 
-def prune_events(*, session: Session) -> int:
-    """Delete events older than ``KEEP_FOR``; commits; returns how many."""
-    result = session.execute(delete(Event).where(Event.created_at < utcnow() - KEEP_FOR))
+def prune_events(*, session: Session, keep_for: timedelta = KEEP_FOR) -> int:
+    """Delete events older than ``keep_for`` (clients that were away longer reload what
+    they show); commits; returns how many. The workers' sweeper calls it."""
+    result = session.execute(delete(Event).where(Event.created_at < utcnow() - keep_for))
     session.commit()
     return result.rowcount

@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from store.formats.types import AttributeType
+from formats.types import AttributeType
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -269,6 +269,13 @@ class RunStatus(enum.StrEnum):
         return self in (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED)
 
 
+class RunFailure(enum.StrEnum):
+    """Why a run failed, where a policy depends on it (the error text is for people)."""
+
+    NOT_ENOUGH_LABELS = "not_enough_labels"
+    """Too few manual labels to fit a learner: more labelling, not other code, fixes it."""
+
+
 class EmbeddingLevel(enum.StrEnum):
     RECORD = "record"
     TOKEN = "token"
@@ -291,6 +298,7 @@ class Run(Base):
     progress: Mapped[float] = mapped_column(default=0.0)
     logs: Mapped[str] = mapped_column(Text, default="")
     error: Mapped[str | None] = mapped_column(Text)
+    failure: Mapped[RunFailure | None] = mapped_column(_enum(RunFailure, "run_failure"))
     metrics: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

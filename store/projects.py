@@ -1,4 +1,4 @@
-"""Use cases for projects and their attributes."""
+"""Projects and their attributes: queries, and additions without a commit."""
 
 from __future__ import annotations
 
@@ -8,27 +8,11 @@ from typing import TypeVar
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from formats.types import AttributeType
 from heuristics.errors import ConflictError, InvalidInputError, NotFoundError
-from store.formats.types import AttributeType
-from store.models import Attribute, Base, Project, ProjectMember, Record, Role, User
+from store.models import Attribute, Base, Project, ProjectMember, Record, User
 
 Row = TypeVar("Row", bound=Base)
-
-
-def create_project(*, session: Session, name: str, description: str, owner: User) -> Project:
-    """A new project owned by ``owner``; commits."""
-    _check_name_free(session=session, name=name)
-    project = Project(name=name, description=description)
-    session.add(project)
-    session.flush()
-    session.add(ProjectMember(project_id=project.id, user_id=owner.id, role=Role.OWNER))
-    session.commit()
-    return project
-
-
-def _check_name_free(*, session: Session, name: str) -> None:
-    if session.scalar(select(Project.id).where(Project.name == name)) is not None:
-        raise ConflictError(f"a project named {name!r} exists already", field="name")
 
 
 def list_projects(*, session: Session, user: User, offset: int, limit: int
@@ -42,28 +26,6 @@ def list_projects(*, session: Session, user: User, offset: int, limit: int
     return list(rows), count or 0
 
 
-def update_project(*, session: Session, project: Project, name: str | None,
-                   description: str | None) -> Project:
-    if name is not None and name != project.name:
-        _check_name_free(session=session, name=name)
-        project.name = name
-    if description is not None:
-        project.description = description
-    session.commit()
-    return project
-
-
-def delete_project(*, session: Session, project: Project) -> None:
-    session.delete(project)
-    session.commit()
-
-
-def count_records(*, session: Session, project: Project) -> int:
-    return session.scalar(
-        select(func.count()).select_from(Record).where(Record.project_id == project.id)
-    ) or 0
-
-
 def in_project(*, session: Session, model: type[Row], row_id: int, project: Project,
                what: str) -> Row:
     """The ``model`` row ``row_id`` of ``project``, selected by id and project in one query;
@@ -74,11 +36,6 @@ def in_project(*, session: Session, model: type[Row], row_id: int, project: Proj
     if row is None:
         raise NotFoundError(f"{what} {row_id} does not exist in this project")
     return row
-
-
-def get_attribute(*, session: Session, project: Project, attribute_id: int) -> Attribute:
-    return in_project(session=session, model=Attribute, row_id=attribute_id, project=project,
-                      what="attribute")
 
 
 def find_attribute(project: Project, name: str) -> Attribute | None:
@@ -141,12 +98,3 @@ def check_attribute_count(count: int, *, max_attributes: int | None) -> None:
     if max_attributes is not None and count > max_attributes:
         raise InvalidInputError(f"a project has at most {max_attributes} attributes "
                                 f"(columns), this one would have {count}")
-
-
-def create_attribute(*, session: Session, project: Project, name: str,
-                     data_type: AttributeType, max_attributes: int | None = None) -> Attribute:
-    """Add an attribute to ``project``; commits."""
-    attribute = add_attribute(session=session, project=project, name=name, data_type=data_type,
-                              max_attributes=max_attributes)
-    session.commit()
-    return attribute

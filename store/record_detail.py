@@ -4,6 +4,7 @@ label."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -55,3 +56,10 @@ def record_detail(*, session: Session, project: Project, record: Record) -> Reco
         for task in tasks_of(session=session, project=project)
     ]
     return RecordDetail(record=record, tokenizations=tokenizations, tasks=tasks)
+
+
+def attribute_texts(*, session: Session, record_ids: Collection[int], attribute: str
+                    ) -> dict[int, str]:
+    """Record id to the record's value of ``attribute`` as text ("" when it has none)."""
+    rows = session.execute(select(Record.id, Record.data).where(Record.id.in_(record_ids)))
+    return {record_id: str(data.get(attribute) or "") for record_id, data in rows}

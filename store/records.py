@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Select, exists, func, or_, select
 from sqlalchemy.orm import Session
 
+from formats.types import AttributeType
 from heuristics.errors import InvalidInputError
 from store.db import plain_rows
-from store.formats.types import AttributeType
 from store.models import Label, LabelingTask, ManualLabel, Project, Record, Tokenization
 from store.projects import find_attribute
 from store.tasks import get_task

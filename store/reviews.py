@@ -1,6 +1,6 @@
 """Reviews: an annotator marks a multi-label or extraction record as done, with or without
 labels or spans, so that "looked and found nothing" is recorded (see ``heuristics.reference``).
-No commits here; :mod:`store.labelling` wraps these with the statistics update."""
+No commits here; :mod:`services.annotation` wraps these with the statistics update."""
 
 from __future__ import annotations
 

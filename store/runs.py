@@ -14,9 +14,10 @@ from typing import Any, NamedTuple
 from sqlalchemy import and_, case, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from heuristics.errors import InvalidInputError
 from store.events import publish
 from store.limits import capped
-from store.models import Project, Run, RunChunk, RunStatus, utcnow
+from store.models import Project, Run, RunChunk, RunFailure, RunStatus, utcnow
 from store.projects import in_project
 
 MAX_ATTEMPTS = 3
@@ -112,12 +113,6 @@ def add_chunks(*, session: Session, run: Run, item_ids: list[int],
     _announce(session, run, "run.started")
     session.commit()
     return chunks
-
-
-def queued_positions(*, session: Session, run_id: int) -> list[int]:
-    return list(session.scalars(select(RunChunk.position).where(
-        RunChunk.run_id == run_id, RunChunk.status == RunStatus.QUEUED)
-        .order_by(RunChunk.position)))
 
 
 def claim_chunk(*, session: Session, run_id: int, position: int, worker: str,
@@ -300,11 +295,29 @@ def complete_run(*, session: Session, run: Run, metrics: dict[str, Any] | None =
     return True
 
 
-def fail_run(*, session: Session, run_id: int, error: str) -> bool:
-    """Mark an active run failed with ``error``; commits; False if it had finished."""
+def failure_of(error: BaseException) -> RunFailure | None:
+    """The typed reason of a run that failed with ``error``, where one is known.
+
+    >>> from heuristics.errors import InvalidInputError
+    >>> failure_of(InvalidInputError("needs labels of at least 2 classes", field="labels"))
+    <RunFailure.NOT_ENOUGH_LABELS: 'not_enough_labels'>
+    >>> failure_of(InvalidInputError("boom", field="source")) is None
+    True
+    """
+    # a learner's NotEnoughLabels names the labels as its field, also from the sandbox
+    if isinstance(error, InvalidInputError) and error.field == "labels":
+        return RunFailure.NOT_ENOUGH_LABELS
+    return None
+
+
+def fail_run(*, session: Session, run_id: int, error: str,
+             failure: RunFailure | None = None) -> bool:
+    """Mark an active run failed with ``error`` (and the typed ``failure``, if known);
+    commits; False if it had finished."""
     failed = session.execute(
         update(Run).where(Run.id == run_id, Run.status.in_(ACTIVE))
-        .values(status=RunStatus.FAILED, error=capped(error), finished_at=utcnow()))
+        .values(status=RunStatus.FAILED, error=capped(error), failure=failure,
+                finished_at=utcnow()))
     session.execute(update(RunChunk).where(RunChunk.run_id == run_id,
                                            RunChunk.status == RunStatus.QUEUED)
                     .values(status=RunStatus.CANCELLED))
@@ -351,12 +364,6 @@ def stale_unprepared_runs(*, session: Session, stale_before: datetime) -> list[i
     return list(session.scalars(select(Run.id).where(
         Run.status == RunStatus.RUNNING, Run.heartbeat_at < stale_before,
         ~exists().where(RunChunk.run_id == Run.id))))
-
-
-def failed_attempts_exhausted(*, session: Session, stale_before: datetime) -> list[RunChunk]:
-    """Stale chunks that have used every attempt: their run must fail."""
-    return [c for c in stale_chunks(session=session, stale_before=stale_before)
-            if c.attempts >= MAX_ATTEMPTS]
 
 
 def waiting_runs(*, session: Session, queued_before: datetime) -> list[int]:

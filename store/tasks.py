@@ -1,12 +1,12 @@
-"""Use cases for labeling tasks and their labels."""
+"""Labeling tasks and their labels: queries, and additions without a commit."""
 
 from __future__ import annotations
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from formats.types import AttributeType
 from heuristics.errors import ConflictError, InvalidInputError, NotFoundError
-from store.formats.types import AttributeType
 from store.limits import NAME_MAX
 from store.models import Label, LabelingTask, Project, TaskKind
 from store.projects import find_attribute, in_project, main_text_attribute
@@ -14,15 +14,6 @@ from store.tokenization import tokenize_attribute
 
 PALETTE = ("#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed", "#0891b2", "#db2777",
            "#4d7c0f", "#9333ea", "#ea580c")
-
-
-def create_task(*, session: Session, project: Project, name: str, kind: TaskKind,
-                target_attribute: str | None = None, labels: list[str] = ()) -> LabelingTask:
-    """A labeling task; extraction tasks tokenise their text attribute now. Commits."""
-    task = add_task(session=session, project=project, name=name, kind=kind,
-                    target_attribute=target_attribute, labels=labels)
-    session.commit()
-    return task
 
 
 def add_task(*, session: Session, project: Project, name: str, kind: TaskKind,
@@ -67,19 +58,6 @@ def find_task(*, session: Session, project: Project, name: str) -> LabelingTask 
         LabelingTask.project_id == project.id, LabelingTask.name == name))
 
 
-def rename_task(*, session: Session, task: LabelingTask, name: str) -> LabelingTask:
-    if name != task.name and find_task(session=session, project=task.project, name=name):
-        raise ConflictError(f"a labeling task named {name!r} exists already", field="name")
-    task.name = name
-    session.commit()
-    return task
-
-
-def delete_task(*, session: Session, task: LabelingTask) -> None:
-    session.delete(task)
-    session.commit()
-
-
 def add_label(*, session: Session, task: LabelingTask, name: str, color: str | None = None,
               hotkey: str | None = None) -> Label:
     """Add a label to ``task`` (no commit)."""
@@ -92,7 +70,7 @@ def add_label(*, session: Session, task: LabelingTask, name: str, color: str | N
     if any(label.name == name for label in task.labels):
         raise ConflictError(f"label {name!r} exists already in task {task.name!r}",
                             field="name")
-    _check_hotkey_free(task, hotkey)
+    check_hotkey_free(task, hotkey)
     label = Label(name=name, color=color or PALETTE[len(task.labels) % len(PALETTE)],
                   hotkey=hotkey)
     task.labels.append(label)
@@ -100,18 +78,10 @@ def add_label(*, session: Session, task: LabelingTask, name: str, color: str | N
     return label
 
 
-def _check_hotkey_free(task: LabelingTask, hotkey: str | None, *,
+def check_hotkey_free(task: LabelingTask, hotkey: str | None, *,
                        ignore: Label | None = None) -> None:
     if hotkey and any(lb.hotkey == hotkey and lb is not ignore for lb in task.labels):
         raise ConflictError(f"hotkey {hotkey!r} is taken in task {task.name!r}", field="hotkey")
-
-
-def create_label(*, session: Session, task: LabelingTask, name: str, color: str | None = None,
-                 hotkey: str | None = None) -> Label:
-    """Add a label to ``task``; commits."""
-    label = add_label(session=session, task=task, name=name, color=color, hotkey=hotkey)
-    session.commit()
-    return label
 
 
 def get_label(*, task: LabelingTask, label_id: int) -> Label:
@@ -131,32 +101,6 @@ def find_label(task: LabelingTask, name: str, *, field: str = "label",
             f"unknown label {name!r} for task {task.name!r} (labels: {known})",
             field=field, row=row)
     return label
-
-
-def update_label(*, session: Session, task: LabelingTask, label: Label, name: str | None,
-                 color: str | None, hotkey: str | None) -> Label:
-    if name is not None and name != label.name:
-        if any(lb.name == name for lb in task.labels):
-            raise ConflictError(f"label {name!r} exists already", field="name")
-        label.name = name
-    if color is not None:
-        label.color = color
-    if hotkey is not None:
-        _check_hotkey_free(task, hotkey, ignore=label)
-        label.hotkey = hotkey or None
-    session.commit()
-    return label
-
-
-def delete_label(*, session: Session, task: LabelingTask, label: Label) -> None:
-    """Delete a label, the manual labels and outputs that used it; commits."""
-    from store.stats import recompute  # store.stats builds on this module
-
-    task.labels.remove(label)
-    session.delete(label)
-    session.flush()
-    recompute(session=session, task=task)
-    session.commit()
 
 
 def count_label_changes(*, session: Session, task: LabelingTask, n: int = 1) -> None:

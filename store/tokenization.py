@@ -73,3 +73,15 @@ def stored_offsets(*, session: Session, attribute_id: int,
     if record_range is not None:
         query = query.where(Tokenization.record_id.between(*record_range))
     return {rid: (starts, ends) for rid, starts, ends in session.execute(query)}
+
+
+def token_texts(*, session: Session, attribute: Attribute) -> dict[int, list[str]]:
+    """The texts of the stored tokens of a text ``attribute``, by record id."""
+    rows = session.execute(
+        select(Record.id, Record.data, Tokenization.starts, Tokenization.ends)
+        .join(Tokenization, Tokenization.record_id == Record.id)
+        .where(Record.project_id == attribute.project_id,
+               Tokenization.attribute_id == attribute.id))
+    return {record_id: [str(data.get(attribute.name) or "")[start:end]
+                        for start, end in zip(starts, ends, strict=True)]
+            for record_id, data, starts, ends in rows}

@@ -17,10 +17,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from api.main import create_app
-from store.auth import ensure_admin
+from config import Settings
+from services.users import ensure_admin
 from store.db import create_db_engine, migrate, session_factory
 from store.models import Base
-from store.settings import Settings
 
 POSTGRES_SERVER = os.environ.get("HEURIST_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
 # The shared data sets sit in a "shared" folder beside the checkout or further up.

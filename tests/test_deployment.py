@@ -49,7 +49,7 @@ def test_every_service_command_exists(name):
 
 
 def test_compose_settings_are_heurist_settings():
-    from store.settings import Settings
+    from config import Settings
 
     for name in ("api", "worker"):
         env = services()[name]["environment"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from celery import Celery
 
-from store.settings import Settings, get_settings
+from config import Settings, get_settings
 from workers.broker import TRANSPORT
 from workers.queue import QUEUE
 

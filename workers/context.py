@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from config import Settings, get_settings
 from store.db import create_db_engine, session_factory
 from store.models import utcnow
-from store.settings import Settings, get_settings
 
 stopping = multiprocessing.Event()
 """Set in a worker's main process once it shuts down; its pool processes, forked after this

@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 from heuristics.errors import HeuristError
 from heuristics.sandbox.hostpaths import PACKAGE_ROOT as CODE_ROOT
 from heuristics.sandbox.hostpaths import hide_host_paths
-from store import runs
-from store.models import Run, RunChunk, RunStatus, utcnow
+from store import events, runs
+from store.models import Run, RunChunk, RunFailure, RunStatus, utcnow
 from workers.celery_app import app
 from workers.context import (
     heartbeat_interval_s,
@@ -69,7 +69,8 @@ def start_run(run_id: int) -> None:
             session.rollback()
             if is_outage(error):
                 raise
-            _fail(session, job, run, f"could not start: {_describe(error)}")
+            _fail(session, job, run, f"could not start: {_describe(error)}",
+                  failure=runs.failure_of(error))
             return
         chunks = runs.add_chunks(session=session, run=run, item_ids=item_ids,
                                  chunk_size=int(run.params.get("chunk_size")
@@ -125,7 +126,7 @@ def process_chunk(run_id: int, position: int) -> None:
             return
         except HeuristError as error:
             _chunk_failed(session, job, run, chunk, _describe(error), retry=False,
-                          output=_user_output(error))
+                          output=_user_output(error), failure=runs.failure_of(error))
             return
         except Exception as error:  # noqa: BLE001 - retried, then reported on the run
             if is_outage(error):
@@ -206,7 +207,7 @@ def _user_output(error: HeuristError) -> str:
 
 
 def _chunk_failed(session: Session, job: Job, run: Run, chunk: RunChunk, error: str, *,
-                  retry: bool, output: str = "") -> None:
+                  retry: bool, output: str = "", failure: RunFailure | None = None) -> None:
     where = f"chunk {chunk.position} (items {chunk.item_ids[0]}..{chunk.item_ids[-1]})"
     runs.append_log(session=session, run_id=run.id,
                     text=f"{output}{utcnow():%H:%M:%S} {where} failed: {error}\n")
@@ -216,13 +217,14 @@ def _chunk_failed(session: Session, job: Job, run: Run, chunk: RunChunk, error: 
     runs.finish_chunk(session=session, chunk=chunk, status=RunStatus.FAILED, error=error)
     attempts = f" after {chunk.attempts} attempts" if chunk.attempts > 1 else ""
     if run.total_items == chunk.size:   # the run's only chunk: no need to say which
-        _fail(session, job, run, f"failed{attempts}: {error}")
+        _fail(session, job, run, f"failed{attempts}: {error}", failure=failure)
     else:
-        _fail(session, job, run, f"{where} failed{attempts}: {error}")
+        _fail(session, job, run, f"{where} failed{attempts}: {error}", failure=failure)
 
 
-def _fail(session: Session, job: Job, run: Run, error: str) -> None:
-    if runs.fail_run(session=session, run_id=run.id, error=error):
+def _fail(session: Session, job: Job, run: Run, error: str, *,
+          failure: RunFailure | None = None) -> None:
+    if runs.fail_run(session=session, run_id=run.id, error=error, failure=failure):
         job.failed(session, run)
         session.commit()
 
@@ -301,6 +303,23 @@ def _recover_stale(session: Session, resend: _Resender, before: datetime) -> Non
         resend.chunk(run_id, position)   # the message that finds it done finalises it
     for chunk in runs.idle_queued_chunks(session=session, stale_before=before):
         resend.chunk(chunk.run_id, chunk.position)
+
+
+EVENTS_PRUNE_EVERY_S = 3600.0
+"""How often one worker process deletes old events (:func:`store.events.prune_events`)."""
+_events_pruned_at: list[float] = []
+
+
+def prune_events() -> int | None:
+    """Delete events older than :data:`store.events.KEEP_FOR`, at most once per
+    :data:`EVENTS_PRUNE_EVERY_S` from this process; how many, or None when not due."""
+    now = time.monotonic()
+    if _events_pruned_at and now - _events_pruned_at[-1] < EVENTS_PRUNE_EVERY_S:
+        return None
+    with new_session() as session:
+        pruned = events.prune_events(session=session)
+    _events_pruned_at[:] = [now]
+    return pruned
 
 
 _resent: dict[tuple[int, int | None], float] = {}

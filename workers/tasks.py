@@ -64,8 +64,9 @@ def _limit_threads(**_kwargs) -> None:
 
 
 def sweep_forever(stop: threading.Event) -> None:
-    """Look for lost work now and every :func:`workers.context.sweep_interval_s` until
-    ``stop`` is set; a failed sweep (the database is away) is logged and tried again.
+    """Look for lost work (and prune old events) now and every
+    :func:`workers.context.sweep_interval_s` until ``stop`` is set; a failed sweep (the
+    database is away) is logged and tried again.
 
     Heartbeats are judged only once the database has answered for a staleness period:
     right after an outage (or this worker's start) the live workers have not beaten yet.
@@ -76,6 +77,7 @@ def sweep_forever(stop: threading.Event) -> None:
         try:
             execution.recover(judge_heartbeats=answering_since is not None and
                               now - answering_since >= settings().run_stale_after_s)
+            execution.prune_events()
             answering_since = answering_since or now
         except Exception as error:  # noqa: BLE001 - the sweeper must keep running
             answering_since = None

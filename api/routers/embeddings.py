@@ -4,8 +4,8 @@ from fastapi import APIRouter, Query, Request, Response, status
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import OwnedProject, QueueDep, SessionDep, ViewableProject
-from api.routers.records import record_public
 from api.schemas import Int32
+from api.schemas.records import record_public
 from api.schemas.runs import (
     EmbeddingCreate,
     EmbeddingCreated,

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import ViewableProject
+from api.deps import SessionsDep, ViewableProject
 from api.schemas import Int32
 from store.events import events_after, last_event_id
 
@@ -21,7 +21,7 @@ KEEPALIVE_S = 15.0
 
 @router.get("/events", response_class=StreamingResponse)
 async def stream_events(
-    project: ViewableProject, request: Request,
+    project: ViewableProject, request: Request, sessions: SessionsDep,
     last_event_id_header: Annotated[Int32 | None, Header(alias="Last-Event-ID")] = None,
     after: Annotated[Int32 | None,
                      Query(description="Replay events after this id (default: now)")] = None,
@@ -30,7 +30,7 @@ async def stream_events(
 
     Each event has an ``id``; reconnect with ``Last-Event-ID`` to miss nothing.
     """
-    sessions, project_id = request.app.state.sessions, project.id
+    project_id = project.id
 
     def read(last_id: int):
         with sessions() as session:

@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import (
@@ -33,22 +32,24 @@ from api.schemas.heuristics import (
     TemplatesPublic,
     ThresholdPointPublic,
     ThresholdPreviewPublic,
+    output_public,
 )
 from api.schemas.runs import RunPublic
 from heuristics.errors import InvalidInputError
-from store import heuristics, templates
-from store.models import Heuristic, HeuristicKind, Output, Record
+from services import heuristic_runs, templates
+from services.sandboxes import sandbox_for, try_on_records
+from services.threshold_preview import threshold_preview
+from store.models import Heuristic, HeuristicKind, Output
+from store.record_detail import attribute_texts
 from store.tasks import get_task
-from store.threshold_preview import threshold_preview
 from store.votes import vote_filter
-from workers.jobs.labeling_function import sandbox_for, try_on_records
 
 router = APIRouter(prefix="/projects/{project_id}/heuristics", tags=["heuristics"])
 
 
 def heuristic_public(heuristic: Heuristic, session) -> HeuristicPublic:
-    revision = heuristics.current_revision(heuristic)
-    run = heuristics.latest_run(session=session, heuristic=heuristic, status=None)
+    revision = heuristic_runs.current_revision(heuristic)
+    run = heuristic_runs.latest_run(session=session, heuristic=heuristic, status=None)
     return HeuristicPublic(
         id=heuristic.id, task_id=heuristic.task_id, kind=heuristic.kind, name=heuristic.name,
         description=heuristic.description,
@@ -63,20 +64,10 @@ def heuristic_public(heuristic: Heuristic, session) -> HeuristicPublic:
         last_run=RunPublic.model_validate(run) if run else None)
 
 
-def output_public(output: Output, labels: dict[int, str], text: str | None,
-                  vote: bool = True) -> OutputPublic:
-    span_text = text[output.char_start:output.char_end] \
-        if text is not None and output.char_start is not None else None
-    return OutputPublic(label=labels[output.label_id], confidence=output.confidence,
-                        token_start=output.token_start, token_end=output.token_end,
-                        char_start=output.char_start, char_end=output.char_end, text=span_text,
-                        vote=vote)
-
-
 @router.get("", response_model=HeuristicsPublic)
 def list_heuristics(project: ViewableProject, session: SessionDep,
                     task_id: Int32 | None = None) -> HeuristicsPublic:
-    rows = heuristics.list_heuristics(session=session, project=project, task_id=task_id)
+    rows = heuristic_runs.list_heuristics(session=session, project=project, task_id=task_id)
     return HeuristicsPublic(data=[heuristic_public(h, session) for h in rows], count=len(rows))
 
 
@@ -85,7 +76,7 @@ def create_heuristic(body: HeuristicCreate, project: OwnedProject,
                      session: SessionDep) -> HeuristicPublic:
     """Save a heuristic; a syntax error or a missing function is reported with its line."""
     task = get_task(session=session, project=project, task_id=body.task_id)
-    heuristic = heuristics.create_heuristic(session=session, task=task, name=body.name,
+    heuristic = heuristic_runs.create_heuristic(session=session, task=task, name=body.name,
                                             source=body.source, description=body.description,
                                             kind=body.kind)
     return heuristic_public(heuristic, session)
@@ -97,14 +88,14 @@ def check_heuristic(body: HeuristicCheck, project: AnnotatableProject,
     """The static check saving does, without saving or running anything: 422 with the
     line (``row``) of a syntax error or a missing function."""
     task = get_task(session=session, project=project, task_id=body.task_id)
-    function_name, _ = heuristics.checked_source(body.source, body.kind, task)
+    function_name, _ = heuristic_runs.checked_source(body.source, body.kind, task)
     return CheckPublic(function_name=function_name)
 
 
 @router.get("/{heuristic_id}", response_model=HeuristicPublic)
 def read_heuristic(heuristic_id: Int32, project: ViewableProject,
                    session: SessionDep) -> HeuristicPublic:
-    return heuristic_public(heuristics.get_heuristic(session=session, project=project,
+    return heuristic_public(heuristic_runs.get_heuristic(session=session, project=project,
                                                      heuristic_id=heuristic_id), session)
 
 
@@ -114,16 +105,16 @@ def update_heuristic(heuristic_id: Int32, body: HeuristicUpdate, project: OwnedP
     """Rename, describe, edit the source (a new revision), or change a learner's vote
     threshold (its votes change at once: statistics, and a weak supervision that follows
     the task runs again) or auto-refit interval."""
-    heuristic = heuristics.get_heuristic(session=session, project=project,
+    heuristic = heuristic_runs.get_heuristic(session=session, project=project,
                                          heuristic_id=heuristic_id)
     threshold = "min_confidence" in body.model_fields_set
-    heuristics.update_heuristic(session=session, heuristic=heuristic, name=body.name,
+    heuristic_runs.update_heuristic(session=session, heuristic=heuristic, name=body.name,
                                 description=body.description, source=body.source,
                                 min_confidence=body.min_confidence,
                                 auto_refit_every=body.auto_refit_every,
                                 source_threshold=threshold and body.min_confidence is None)
     if threshold:
-        for run in heuristics.weak_supervision_due(session=session, task=heuristic.task):
+        for run in heuristic_runs.weak_supervision_due(session=session, task=heuristic.task):
             queue.enqueue_run(run.id)
     return heuristic_public(heuristic, session)
 
@@ -131,15 +122,16 @@ def update_heuristic(heuristic_id: Int32, body: HeuristicUpdate, project: OwnedP
 @router.delete("/{heuristic_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_heuristic(heuristic_id: Int32, project: OwnedProject, session: SessionDep,
                      queue: QueueDep) -> Response:
-    for run in heuristics.delete_heuristic(session=session, heuristic=heuristics.get_heuristic(
-            session=session, project=project, heuristic_id=heuristic_id)):
+    heuristic = heuristic_runs.get_heuristic(session=session, project=project,
+                                             heuristic_id=heuristic_id)
+    for run in heuristic_runs.delete_heuristic(session=session, heuristic=heuristic):
         queue.enqueue_run(run.id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/{heuristic_id}/revisions", response_model=list[RevisionPublic])
 def list_revisions(heuristic_id: Int32, project: ViewableProject, session: SessionDep):
-    heuristic = heuristics.get_heuristic(session=session, project=project,
+    heuristic = heuristic_runs.get_heuristic(session=session, project=project,
                                          heuristic_id=heuristic_id)
     return [RevisionPublic(number=r.number, source=r.source, function_name=r.function_name,
                            settings=r.settings or {}, created_at=r.created_at)
@@ -160,9 +152,9 @@ def read_templates(task_id: Int32, project: ViewableProject, session: SessionDep
 def run_heuristic(heuristic_id: Int32, project: OwnedProject, session: SessionDep,
                   queue: QueueDep):
     """Run the current revision on every record, in the workers."""
-    heuristic = heuristics.get_heuristic(session=session, project=project,
+    heuristic = heuristic_runs.get_heuristic(session=session, project=project,
                                          heuristic_id=heuristic_id)
-    run = heuristics.create_heuristic_run(session=session, heuristic=heuristic)
+    run = heuristic_runs.create_heuristic_run(session=session, heuristic=heuristic)
     queue.enqueue_run(run.id)
     return run
 
@@ -176,14 +168,14 @@ async def try_heuristic(heuristic_id: Int32, body: SampleRequest, project: Annot
     and owners only; a user runs at most ``HEURIST_SANDBOX_REQUESTS_PER_USER`` at once (429
     with Retry-After beyond)."""
     settings = request.app.state.settings
-    heuristic = heuristics.get_heuristic(session=session, project=project,
+    heuristic = heuristic_runs.get_heuristic(session=session, project=project,
                                          heuristic_id=heuristic_id)
     if heuristic.kind is HeuristicKind.ACTIVE_LEARNER:
         raise InvalidInputError("an active learner cannot be tried on a few records: it fits "
                                 "on all the task's labels; start a run (POST .../runs) and "
                                 "read its held-out metrics", field="kind")
-    source = body.source or heuristics.current_revision(heuristic).source
-    record_ids = body.record_ids or heuristics.random_record_ids(
+    source = body.source or heuristic_runs.current_revision(heuristic).source
+    record_ids = body.record_ids or heuristic_runs.random_record_ids(
         session=session, project=project, n=body.n or settings.sample_size)
     with request.app.state.sandbox_slots.hold(user_id=user.id):
         outcomes, logs, seconds = await run_in_threadpool(
@@ -210,9 +202,9 @@ def preview_threshold(heuristic_id: Int32, project: ViewableProject,
     """A learner's votes and their precision against the reference labels at every vote
     threshold from 0 to 1 (steps of 0.01), from its latest run's stored predictions: what
     moving ``min_confidence`` would give, without refitting."""
-    heuristic = heuristics.get_heuristic(session=session, project=project,
+    heuristic = heuristic_runs.get_heuristic(session=session, project=project,
                                          heuristic_id=heuristic_id)
-    run = heuristics.latest_run(session=session, heuristic=heuristic)
+    run = heuristic_runs.latest_run(session=session, heuristic=heuristic)
     if run is None:
         return ThresholdPreviewPublic(run_id=None, points=[])
     points = threshold_preview(session=session, heuristic=heuristic, run=run,
@@ -229,19 +221,18 @@ def read_outputs(heuristic_id: Int32, project: ViewableProject, session: Session
     """Outputs of the latest successful run of the current revision, by record: every
     prediction of a learner, each saying whether it counts as a vote; span texts for
     extraction tasks."""
-    heuristic = heuristics.get_heuristic(session=session, project=project,
+    heuristic = heuristic_runs.get_heuristic(session=session, project=project,
                                          heuristic_id=heuristic_id)
-    run = heuristics.latest_run(session=session, heuristic=heuristic)
+    run = heuristic_runs.latest_run(session=session, heuristic=heuristic)
     if run is None:
         return OutputsPublic(run_id=None, revision=None, data=[])
     labels = {label.id: label.name for label in heuristic.task.labels}
-    revision = heuristics.current_revision(heuristic)
+    revision = heuristic_runs.current_revision(heuristic)
     votes = vote_filter(heuristic, revision)
-    outputs = heuristics.outputs_of(session=session, run=run, offset=offset, limit=limit)
+    outputs = heuristic_runs.outputs_of(session=session, run=run, offset=offset, limit=limit)
     target = heuristic.task.target_attribute
-    texts = {rid: str(data.get(target.name) or "") for rid, data in session.execute(
-        select(Record.id, Record.data).where(Record.id.in_({o.record_id for o in outputs})))
-    } if target is not None and outputs else {}
+    texts = attribute_texts(session=session, record_ids={o.record_id for o in outputs},
+                            attribute=target.name) if target is not None and outputs else {}
     by_record: dict[int, list[OutputPublic]] = {}
     for output in outputs:
         by_record.setdefault(output.record_id, []).append(output_public(

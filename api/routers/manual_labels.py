@@ -6,7 +6,6 @@ from fastapi import APIRouter, Header, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from api.deps import AnnotatableProject, CurrentUser, QueueDep, SessionDep
-from api.routers.records import manual_label_public
 from api.schemas import Int32
 from api.schemas.records import (
     BulkLabelsCreate,
@@ -16,8 +15,10 @@ from api.schemas.records import (
     ManualLabelUpdate,
     ReviewCreate,
     ReviewPublic,
+    manual_label_public,
 )
-from store import heuristics, labelling, manual_labels
+from services import annotation, heuristic_runs
+from store import manual_labels
 from store.auth import authorize_labelling, get_or_create_user
 from store.idempotency import Answer, IdempotentRequest
 from store.manual_labels import LabelItem, SpanInput
@@ -48,7 +49,7 @@ def _answered(answer: Answer) -> JSONResponse:
 
 
 def _refit_learners(session, queue, task) -> None:
-    for run in heuristics.refits_due(session=session, task=task):
+    for run in heuristic_runs.refits_due(session=session, task=task):
         queue.enqueue_run(run.id)
 
 
@@ -74,7 +75,7 @@ def create_manual_label(record_id: Int32, body: ManualLabelCreate, project: Anno
     task = get_task(session=session, project=project, task_id=body.task_id)
     span = SpanInput(token_start=body.token_start, token_end=body.token_end,
                      char_start=body.char_start, char_end=body.char_end)
-    created = labelling.create_manual_label(
+    created = annotation.create_manual_label(
         session=session, task=task, record=record, label_name=body.label, annotator=annotator,
         is_gold=body.is_gold, span=span, once=_once(
             request, user, idempotency_key, body, lambda ml: _public(ml, project, session)))
@@ -109,7 +110,7 @@ def create_manual_labels(task_id: Int32, body: BulkLabelsCreate, project: Annota
     def public(ids: list[int]) -> BulkLabelsPublic:
         return BulkLabelsPublic(task_id=task.id, created=len(ids), ids=ids)
 
-    created = labelling.create_manual_labels(
+    created = annotation.create_manual_labels(
         session=session, task=task, items=items,
         once=_once(request, user, idempotency_key, body, public))
     _refit_learners(session, queue, task)
@@ -129,7 +130,7 @@ def update_manual_label(manual_label_id: Int32, body: ManualLabelUpdate,
                         is_gold=bool(body.is_gold or manual_label.is_gold))
     span = SpanInput(token_start=body.token_start, token_end=body.token_end,
                      char_start=body.char_start, char_end=body.char_end)
-    updated = labelling.change_manual_label(
+    updated = annotation.change_manual_label(
         session=session, manual_label=manual_label,
         task=get_task(session=session, project=project, task_id=manual_label.task_id),
         record=manual_labels.get_record(session=session, project=project,
@@ -145,7 +146,7 @@ def delete_manual_label(manual_label_id: Int32, project: AnnotatableProject, ses
                                                   manual_label_id=manual_label_id)
     authorize_labelling(session=session, user=user, project=project,
                         annotator_id=manual_label.annotator_id, is_gold=manual_label.is_gold)
-    labelling.delete_manual_label(
+    annotation.delete_manual_label(
         session=session, manual_label=manual_label,
         task=get_task(session=session, project=project, task_id=manual_label.task_id),
         record=manual_labels.get_record(session=session, project=project,
@@ -180,7 +181,7 @@ def mark_reviewed(record_id: Int32, body: ReviewCreate, project: AnnotatableProj
         return ReviewPublic(record_id=record.id, task_id=task.id, annotator=annotator.name,
                             is_gold=review.is_gold, created_at=review.created_at)
 
-    review = labelling.mark_reviewed(session=session, task=task, record=record,
+    review = annotation.mark_reviewed(session=session, task=task, record=record,
                                      annotator=annotator, is_gold=body.is_gold,
                                      once=_once(request, user, idempotency_key, body, public))
     _refit_learners(session, queue, task)
@@ -196,7 +197,7 @@ def unmark_reviewed(record_id: Int32, task_id: Int32, project: AnnotatableProjec
                     is_gold: bool = False) -> Response:
     """Take back a review (the caller's, or the named annotator's for owners)."""
     reviewer = _annotator(session, project, user, annotator, is_gold)
-    labelling.unmark_reviewed(
+    annotation.unmark_reviewed(
         session=session, task=get_task(session=session, project=project, task_id=task_id),
         record=manual_labels.get_record(session=session, project=project, record_id=record_id),
         annotator=reviewer, is_gold=is_gold)

@@ -16,7 +16,9 @@ from api.schemas.projects import (
     ProjectsPublic,
     ProjectUpdate,
 )
-from store import auth, projects
+from services import projects, users
+from store import auth
+from store.projects import list_projects as visible_projects
 
 router = APIRouter(prefix="/projects", tags=["projects"])
 
@@ -30,7 +32,7 @@ def create_project(body: ProjectCreate, session: SessionDep, user: CurrentUser):
 @router.get("", response_model=ProjectsPublic)
 def list_projects(session: SessionDep, user: CurrentUser, offset: Annotated[Int32, Query(ge=0)] = 0,
                   limit: int = Query(100, ge=1, le=1000)) -> ProjectsPublic:
-    rows, count = projects.list_projects(session=session, user=user, offset=offset, limit=limit)
+    rows, count = visible_projects(session=session, user=user, offset=offset, limit=limit)
     return ProjectsPublic(data=[ProjectPublic.model_validate(p) for p in rows], count=count)
 
 
@@ -59,14 +61,14 @@ def list_members(project: ViewableProject, session: SessionDep) -> list[MemberPu
 
 @router.put("/{project_id}/members", response_model=MemberPublic)
 def set_member(body: MemberSet, project: OwnedProject, session: SessionDep) -> MemberPublic:
-    member = auth.set_member(session=session, project=project, user_name=body.user,
+    member = users.set_member(session=session, project=project, user_name=body.user,
                              role=body.role)
     return MemberPublic(user=member.user.name, role=member.role)
 
 
 @router.delete("/{project_id}/members/{user_name}", status_code=status.HTTP_204_NO_CONTENT)
 def remove_member(user_name: str, project: OwnedProject, session: SessionDep) -> Response:
-    auth.remove_member(session=session, project=project, user_name=user_name)
+    users.remove_member(session=session, project=project, user_name=user_name)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -3,9 +3,13 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import SessionDep, ViewableProject
-from api.routers.heuristics import output_public
-from api.schemas.heuristics import HeuristicVote, OutputPublic, RecordVotesPublic
-from store import heuristics
+from api.schemas.heuristics import (
+    HeuristicVote,
+    OutputPublic,
+    RecordVotesPublic,
+    output_public,
+)
+from services import heuristic_runs
 from store.manual_labels import get_record
 from store.tasks import get_task
 from store.votes import vote_filter
@@ -23,22 +27,22 @@ def read_record_votes(record_id: int, task_id: int, project: ViewableProject,
     target = task.target_attribute
     text = str(record.data.get(target.name) or "") if target is not None else None
     votes: list[HeuristicVote] = []
-    for heuristic in heuristics.list_heuristics(session=session, project=project,
+    for heuristic in heuristic_runs.list_heuristics(session=session, project=project,
                                                 task_id=task.id):
-        run = heuristics.latest_run(session=session, heuristic=heuristic)
+        run = heuristic_runs.latest_run(session=session, heuristic=heuristic)
         if run is None:
             continue
-        accepts = vote_filter(heuristic, heuristics.current_revision(heuristic)).accepts
-        for output in heuristics.outputs_on_record(session=session, run=run,
+        accepts = vote_filter(heuristic, heuristic_runs.current_revision(heuristic)).accepts
+        for output in heuristic_runs.outputs_on_record(session=session, run=run,
                                                    record_id=record.id):
             public = output_public(output, labels, text, accepts(output.label_id,
                                                                  output.confidence))
             votes.append(HeuristicVote(**public.model_dump(), heuristic_id=heuristic.id,
                                        heuristic=heuristic.name))
-    weak_run = heuristics.latest_weak_supervision(session=session, task=task)
+    weak_run = heuristic_runs.latest_weak_supervision(session=session, task=task)
     weak: list[OutputPublic] = [] if weak_run is None else [
         output_public(output, labels, text)
-        for output in heuristics.outputs_on_record(session=session, run=weak_run,
+        for output in heuristic_runs.outputs_on_record(session=session, run=weak_run,
                                                    record_id=record.id)]
     return RecordVotesPublic(votes=votes, weak_labels=weak,
                              weak_run_id=weak_run.id if weak_run else None)

@@ -3,9 +3,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from typing import Annotated, Literal
-from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile, status
+from fastapi import APIRouter, Depends, File, Form, Query, UploadFile, status
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import StreamingResponse
 
@@ -14,28 +13,30 @@ from api.deps import (
     OwnedProject,
     QueueDep,
     SessionDep,
+    SessionsDep,
     SettingsDep,
     ViewableProject,
 )
+from api.downloads import MEDIA_TYPES, attachment
 from api.schemas import Int32
 from api.schemas.projects import ColumnPreview, ImportPreviewPublic, ImportPublic
 from api.schemas.records import (
-    ManualLabelPublic,
     RecordDetail,
-    RecordPublic,
     RecordsPublic,
     TaskLabelsPublic,
     TokensPublic,
+    manual_label_public,
+    record_public,
+    reference_public,
 )
+from formats import writers
+from formats.readers import CsvOptions
+from formats.types import AttributeType
 from heuristics.errors import InvalidInputError
-from store import exporting, importing
+from services import exporting, importing
+from services.importing import ImportOptions
 from store.embeddings import refresh_embeddings
-from store.formats import writers
-from store.formats.readers import CsvOptions
-from store.formats.types import AttributeType
-from store.importing import ImportOptions
 from store.manual_labels import get_record
-from store.models import ManualLabel, Record
 from store.record_detail import record_detail
 from store.records import RecordFilter, list_records
 
@@ -44,43 +45,6 @@ router = APIRouter(prefix="/projects/{project_id}", tags=["records"])
 ImportFormat = Literal["csv", "jsonl", "parquet"]
 EXTENSIONS = {"csv": "csv", "tsv": "csv", "txt": "csv", "jsonl": "jsonl", "ndjson": "jsonl",
               "json": "jsonl", "parquet": "parquet", "pq": "parquet"}
-MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson",
-               "parquet": "application/vnd.apache.parquet"}
-
-
-def attachment(filename: str) -> str:
-    r"""A Content-Disposition value that offers ``filename`` for download (RFC 6266): the
-    exact name in UTF-8, and a printable ASCII fallback ("_" for anything else and quotes).
-
-    >>> attachment('Caf\u00e9 "5".csv')
-    'attachment; filename="Caf_ _5_.csv"; filename*=UTF-8\'\'Caf%C3%A9%20%225%22.csv'
-    """
-    fallback = "".join(c if " " <= c <= "~" and c not in '"\\' else "_" for c in filename)
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
-
-
-def record_public(record: Record) -> RecordPublic:
-    return RecordPublic(id=record.id, external_id=record.external_id, data=record.data)
-
-
-def manual_label_public(manual_label: ManualLabel, text: str | None = None) -> ManualLabelPublic:
-    span_text = None
-    if text is not None and manual_label.char_start is not None:
-        span_text = text[manual_label.char_start:manual_label.char_end]
-    return ManualLabelPublic(
-        id=manual_label.id, record_id=manual_label.record_id, task_id=manual_label.task_id,
-        label=manual_label.label.name, annotator=manual_label.annotator.name,
-        is_gold=manual_label.is_gold, token_start=manual_label.token_start,
-        token_end=manual_label.token_end, char_start=manual_label.char_start,
-        char_end=manual_label.char_end, text=span_text, updated_at=manual_label.updated_at)
-
-
-def reference_public(reference: object) -> object:
-    if isinstance(reference, frozenset):
-        return sorted(reference)
-    return reference
-
-
 @router.get("/records", response_model=RecordsPublic)
 def read_records(
     project: ViewableProject, session: SessionDep,
@@ -312,10 +276,10 @@ def import_conll(
 
 
 @router.get("/export", response_class=StreamingResponse)
-def export_records(project: ViewableProject, request: Request,
+def export_records(project: ViewableProject, sessions: SessionsDep,
                    format: ImportFormat = "csv") -> StreamingResponse:
     """All records with their reference and manual labels per task, streamed."""
-    sessions, project_id = request.app.state.sessions, project.id
+    project_id = project.id
 
     def body() -> Iterator[bytes]:
         with sessions() as session:

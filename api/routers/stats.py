@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from api.deps import OwnedProject, SessionDep, ViewableProject
 from api.schemas import Int32
 from api.schemas.stats import HeuristicStatsPublic, LabelStats, TaskStatsPublic
+from services import statistics
 from store import stats
 from store.tasks import get_task
 
@@ -30,6 +31,4 @@ def read_stats(task_id: Int32, project: ViewableProject, session: SessionDep) ->
 def recompute_stats(task_id: Int32, project: OwnedProject, session: SessionDep) -> TaskStatsPublic:
     """Recompute from scratch (the incremental state must give the same numbers)."""
     task = get_task(session=session, project=project, task_id=task_id)
-    stats.recompute(session=session, task=task)
-    session.commit()
-    return _report_public(task_id, stats.task_report(session=session, task=task))
+    return _report_public(task_id, statistics.recompute_stats(session=session, task=task))

@@ -13,9 +13,10 @@ from api.schemas.tasks import (
     TasksPublic,
     TaskUpdate,
 )
-from store import tasks
+from services import tasks
 from store.models import LabelingTask
 from store.records import tasks_of
+from store.tasks import get_label, get_task
 
 router = APIRouter(prefix="/projects/{project_id}/tasks", tags=["labeling tasks"])
 
@@ -42,13 +43,13 @@ def create_task(body: TaskCreate, project: OwnedProject, session: SessionDep) ->
 
 @router.get("/{task_id}", response_model=TaskPublic)
 def read_task(task_id: Int32, project: ViewableProject, session: SessionDep) -> TaskPublic:
-    return task_public(tasks.get_task(session=session, project=project, task_id=task_id))
+    return task_public(get_task(session=session, project=project, task_id=task_id))
 
 
 @router.patch("/{task_id}", response_model=TaskPublic)
 def update_task(task_id: Int32, body: TaskUpdate, project: OwnedProject,
                 session: SessionDep) -> TaskPublic:
-    task = tasks.get_task(session=session, project=project, task_id=task_id)
+    task = get_task(session=session, project=project, task_id=task_id)
     if body.name is not None:
         tasks.rename_task(session=session, task=task, name=body.name)
     return task_public(task)
@@ -57,14 +58,14 @@ def update_task(task_id: Int32, body: TaskUpdate, project: OwnedProject,
 @router.delete("/{task_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_task(task_id: Int32, project: OwnedProject, session: SessionDep) -> Response:
     tasks.delete_task(session=session,
-                      task=tasks.get_task(session=session, project=project, task_id=task_id))
+                      task=get_task(session=session, project=project, task_id=task_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/{task_id}/labels", response_model=LabelPublic,
              status_code=status.HTTP_201_CREATED)
 def create_label(task_id: Int32, body: LabelCreate, project: OwnedProject, session: SessionDep):
-    task = tasks.get_task(session=session, project=project, task_id=task_id)
+    task = get_task(session=session, project=project, task_id=task_id)
     return tasks.create_label(session=session, task=task, name=body.name, color=body.color,
                               hotkey=body.hotkey)
 
@@ -72,8 +73,8 @@ def create_label(task_id: Int32, body: LabelCreate, project: OwnedProject, sessi
 @router.patch("/{task_id}/labels/{label_id}", response_model=LabelPublic)
 def update_label(task_id: Int32, label_id: Int32, body: LabelUpdate, project: OwnedProject,
                  session: SessionDep):
-    task = tasks.get_task(session=session, project=project, task_id=task_id)
-    label = tasks.get_label(task=task, label_id=label_id)
+    task = get_task(session=session, project=project, task_id=task_id)
+    label = get_label(task=task, label_id=label_id)
     return tasks.update_label(session=session, task=task, label=label, name=body.name,
                               color=body.color, hotkey=body.hotkey)
 
@@ -81,7 +82,7 @@ def update_label(task_id: Int32, label_id: Int32, body: LabelUpdate, project: Ow
 @router.delete("/{task_id}/labels/{label_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_label(task_id: Int32, label_id: Int32, project: OwnedProject,
                  session: SessionDep) -> Response:
-    task = tasks.get_task(session=session, project=project, task_id=task_id)
+    task = get_task(session=session, project=project, task_id=task_id)
     tasks.delete_label(session=session, task=task,
-                       label=tasks.get_label(task=task, label_id=label_id))
+                       label=get_label(task=task, label_id=label_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -13,15 +13,8 @@ from api.schemas.users import (
     UserWithKey,
 )
 from heuristics.errors import PermissionDeniedError
-from store.auth import (
-    create_key,
-    create_user,
-    get_key,
-    get_user,
-    list_keys,
-    revoke_key,
-    rotate_key,
-)
+from services.users import create_key, create_user, revoke_key, rotate_key
+from store.auth import get_key, get_user, list_keys
 from store.models import User
 
 router = APIRouter(tags=["users"])

@@ -3,18 +3,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Literal
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Response, status
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import OwnedProject, QueueDep, SessionDep, ViewableProject
-from api.routers.records import MEDIA_TYPES, attachment
+from api.deps import OwnedProject, QueueDep, SessionDep, SessionsDep, ViewableProject
+from api.downloads import MEDIA_TYPES, attachment
 from api.schemas import Int32
 from api.schemas.runs import RunPublic
+from api.schemas.weak_supervision import WeakSupervisionCreate, WeakSupervisionPublic
+from formats import writers
 from heuristics.errors import InvalidInputError, NotFoundError
-from store import heuristics, weak_exporting
-from store.formats import writers
-from store.limits import LABELS_MAX
+from services import heuristic_runs, weak_exporting
 from store.models import LabelingTask, TaskKind
 from store.tasks import get_task, text_attribute_name
 
@@ -22,31 +21,12 @@ router = APIRouter(prefix="/projects/{project_id}/tasks/{task_id}/weak-supervisi
                    tags=["weak supervision"])
 
 
-class WeakSupervisionCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    method: Literal["auto", "majority", "weighted", "label_model"] = Field(
-        "auto", description="auto: best agreement with the reference labels when at least "
-                            "30 records have one, else the label model; its reported "
-                            "accuracy is cross-fitted over the reference labels")
-    heuristic_ids: list[Int32] | None = Field(
-        None, max_length=LABELS_MAX,
-        description="Default: every heuristic; the run's metrics list those it used")
-    min_confidence: float = Field(0.0, ge=0, le=1)
-    no_vote: Literal["none", "prior"] = Field(
-        "none", description="Records no heuristic voted on: no weak label, or (classification) "
-                            "the class prior's most frequent label, with a confidence no higher "
-                            "than any label decided by votes; metrics count them in from_prior")
-    auto_rerun: bool = Field(False, description="Repeat this run with the same settings "
-                             "whenever a heuristic of the task gets a new output or is deleted")
-
-
 @router.post("", response_model=RunPublic, status_code=status.HTTP_202_ACCEPTED)
 def run_weak_supervision(task_id: Int32, body: WeakSupervisionCreate, project: OwnedProject,
                          session: SessionDep, queue: QueueDep):
     """Merge the current votes of the task's heuristics into one label per record."""
     task = get_task(session=session, project=project, task_id=task_id)
-    run = heuristics.create_weak_supervision_run(
+    run = heuristic_runs.create_weak_supervision_run(
         session=session, task=task, method=body.method, heuristic_ids=body.heuristic_ids,
         min_confidence=body.min_confidence, auto_rerun=body.auto_rerun, no_vote=body.no_vote)
     queue.enqueue_run(run.id)
@@ -55,16 +35,10 @@ def run_weak_supervision(task_id: Int32, body: WeakSupervisionCreate, project: O
 
 def _latest(session, project, task_id: int):
     task = get_task(session=session, project=project, task_id=task_id)
-    run = heuristics.latest_weak_supervision(session=session, task=task)
+    run = heuristic_runs.latest_weak_supervision(session=session, task=task)
     if run is None:
         raise NotFoundError(f"task {task.name!r} has no successful weak-supervision run yet")
     return task, run
-
-
-class WeakSupervisionPublic(RunPublic):
-    stale: bool = Field(False, description="The heuristics behind this result changed "
-                        "since (a new output, another vote threshold, one deleted or newly "
-                        "with output): run it again for a current result")
 
 
 @router.get("", response_model=WeakSupervisionPublic)
@@ -73,7 +47,7 @@ def read_weak_supervision(task_id: Int32, project: ViewableProject, session: Ses
     whether it is stale."""
     task, run = _latest(session, project, task_id)
     return WeakSupervisionPublic.model_validate(run).model_copy(update={
-        "stale": heuristics.weak_supervision_stale(session=session, task=task, run=run)})
+        "stale": heuristic_runs.weak_supervision_stale(session=session, task=task, run=run)})
 
 
 @router.get("/label-matrix", response_class=Response)
@@ -89,14 +63,14 @@ def export_label_matrix(task_id: Int32, project: ViewableProject, session: Sessi
 
 @router.get("/export", response_class=StreamingResponse)
 def export_weak_labels(
-    task_id: Int32, project: ViewableProject, session: SessionDep, request: Request,
+    task_id: Int32, project: ViewableProject, session: SessionDep, sessions: SessionsDep,
     format: Literal["csv", "jsonl", "parquet", "label-studio", "conll"] = "csv",
 ) -> StreamingResponse:
     """Every record with its weak label (label set, spans), confidence and reference label,
     streamed; or the weakly labelled records as Label Studio predictions; or, for extraction
     tasks, every record's tokens with IOB2 tags (``conll``)."""
     task, run = _latest(session, project, task_id)
-    sessions, task_key, run_id = request.app.state.sessions, task.id, run.id
+    task_key, run_id = task.id, run.id
     if format == "conll":
         if task.kind is not TaskKind.EXTRACTION:
             raise InvalidInputError(f"CoNLL export is for extraction tasks; {task.name!r} is "

@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field
 from api.schemas import Description, Int32, Name, Source, UtcDatetime
 from api.schemas.runs import RunPublic
 from store.limits import LABELS_MAX
-from store.models import HeuristicKind
+from store.models import HeuristicKind, Output
 
 
 class HeuristicCreate(BaseModel):
@@ -151,3 +151,14 @@ class RecordVotesPublic(BaseModel):
     weak_labels: list[OutputPublic] = Field(description=(
         "The latest weak-supervision run's label (or labels, or spans) of the record."))
     weak_run_id: int | None
+
+
+def output_public(output: Output, labels: dict[int, str], text: str | None,
+                  vote: bool = True) -> OutputPublic:
+    """An output as the API shows it: its label's name and, for a span, the text it covers."""
+    span_text = text[output.char_start:output.char_end] \
+        if text is not None and output.char_start is not None else None
+    return OutputPublic(label=labels[output.label_id], confidence=output.confidence,
+                        token_start=output.token_start, token_end=output.token_end,
+                        char_start=output.char_start, char_end=output.char_end, text=span_text,
+                        vote=vote)

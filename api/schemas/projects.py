@@ -3,7 +3,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas import Description, Name, UtcDatetime
-from store.formats.types import AttributeType
+from formats.types import AttributeType
 from store.models import Role
 
 

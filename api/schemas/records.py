@@ -5,6 +5,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from api.schemas import Int32, Name, UtcDatetime
+from store.models import ManualLabel, Record
 
 
 class RecordPublic(BaseModel):
@@ -115,3 +116,25 @@ class TaskLabelsPublic(BaseModel):
 class RecordDetail(RecordPublic):
     tokens: list[TokensPublic]
     tasks: list[TaskLabelsPublic]
+
+
+def record_public(record: Record) -> RecordPublic:
+    return RecordPublic(id=record.id, external_id=record.external_id, data=record.data)
+
+
+def manual_label_public(manual_label: ManualLabel, text: str | None = None) -> ManualLabelPublic:
+    span_text = None
+    if text is not None and manual_label.char_start is not None:
+        span_text = text[manual_label.char_start:manual_label.char_end]
+    return ManualLabelPublic(
+        id=manual_label.id, record_id=manual_label.record_id, task_id=manual_label.task_id,
+        label=manual_label.label.name, annotator=manual_label.annotator.name,
+        is_gold=manual_label.is_gold, token_start=manual_label.token_start,
+        token_end=manual_label.token_end, char_start=manual_label.char_start,
+        char_end=manual_label.char_end, text=span_text, updated_at=manual_label.updated_at)
+
+
+def reference_public(reference: object) -> object:
+    if isinstance(reference, frozenset):
+        return sorted(reference)
+    return reference

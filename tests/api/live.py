@@ -17,7 +17,7 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 
-from store.settings import Settings
+from config import Settings
 
 
 @contextmanager

@@ -58,7 +58,7 @@ def test_admin_key_file_is_private_and_keys_are_hashed(app, settings, admin_key)
 
 
 def test_first_start_creates_the_admin_only_once(app, settings, admin_key):
-    from store.auth import ensure_admin
+    from services.users import ensure_admin
 
     with app.state.sessions() as session:
         assert ensure_admin(session=session, key_file=settings.admin_key_file) is None

@@ -10,9 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from store.auth import ensure_admin
-from store.formats.readers import MAX_FIELD_CHARS, MAX_JSON_DEPTH
-from store.settings import Settings
+from config import Settings
+from formats.readers import MAX_FIELD_CHARS, MAX_JSON_DEPTH
+from services.users import ensure_admin
 from tests.api.conftest import API, upload
 from tests.conftest import DATASETS
 

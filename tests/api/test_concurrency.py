@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 
 from api.main import create_app
 from bench.loopback import fetch
+from services.users import create_user, ensure_admin, set_member
 from store import stats
-from store.auth import create_user, ensure_admin, set_member
 from store.models import IdempotencyKey, ManualLabel, Project, Role, TaskKind
 from tests.api.live import serving, serving_process
 from tests.store.test_stats import LABELS, make_task, snapshot

@@ -7,7 +7,7 @@ import os
 import stat
 
 from api.main import create_app
-from store.settings import Settings
+from config import Settings
 from tests.api.conftest import API
 
 

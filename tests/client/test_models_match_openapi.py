@@ -9,7 +9,7 @@ import pytest
 
 from api.main import create_app
 from client.models import OPENAPI_NAMES, Model
-from store.settings import Settings
+from config import Settings
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from store.settings import Settings
+from config import Settings
 from tests.workers.conftest import ROOT, STALE_AFTER_S, Stack, _stack
 
 # Its own Redis database; HEURIST_TEST_E2E_REDIS lets two checkouts test side by side.

@@ -8,21 +8,22 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
-from store.auth import create_user
-from store.db import plain_rows
-from store.embeddings import record_vectors, write_vectors
-from store.heuristics import (
+from services.heuristic_runs import (
     create_heuristic,
     create_heuristic_run,
     outputs_of,
     replace_output_columns,
     replace_outputs,
 )
-from store.importing import import_records
+from services.importing import import_records
+from services.projects import create_project
+from services.tasks import create_task
+from services.users import create_user
+from store.db import plain_rows
+from store.embeddings import record_vectors, write_vectors
 from store.models import Embedding, EmbeddingLevel, HeuristicKind, Record, RunStatus, TaskKind
-from store.projects import create_project, find_attribute
+from store.projects import find_attribute
 from store.records import record_ids_of
-from store.tasks import create_task
 
 N_RECORDS = 25
 

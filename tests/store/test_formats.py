@@ -12,8 +12,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from heuristics.errors import InvalidInputError
-from store.formats.readers import (
+from formats.readers import (
     TagSpan,
     iob_to_spans,
     read_conll,
@@ -23,8 +22,9 @@ from store.formats.readers import (
     read_rows,
     spans_to_iob2,
 )
-from store.formats.types import AttributeType, TypeInference, convert_value, infer_column_type
-from store.formats.writers import write_conll, write_csv, write_jsonl, write_parquet
+from formats.types import AttributeType, TypeInference, convert_value, infer_column_type
+from formats.writers import write_conll, write_csv, write_jsonl, write_parquet
+from heuristics.errors import InvalidInputError
 
 DATASETS = Path("/work/shared/datasets")
 CONLL_TRAIN = DATASETS / "conll2003" / "train.txt"

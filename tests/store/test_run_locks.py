@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from store.auth import create_user
+from services.projects import create_project
+from services.users import create_user
 from store.db import create_db_engine, migrate
 from store.models import Run, RunChunk, RunStatus, utcnow
-from store.projects import create_project
 from store.runs import add_chunks, begin_run, cancel_run, create_run
 
 

@@ -11,14 +11,16 @@ from sqlalchemy import insert, select
 
 from heuristics import evaluation
 from heuristics.errors import ConflictError, NotFoundError
-from store import labelling, stats
-from store.auth import create_user, get_or_create_user
-from store.heuristics import create_heuristic, create_heuristic_run
-from store.importing import import_records
+from services import annotation
+from services.heuristic_runs import create_heuristic, create_heuristic_run
+from services.importing import import_records
+from services.projects import create_project
+from services.tasks import create_task
+from services.users import create_user
+from store import stats
+from store.auth import get_or_create_user
 from store.manual_labels import SpanInput
 from store.models import HeuristicStat, ManualLabel, Output, Record, Run, RunStatus, TaskKind
-from store.projects import create_project
-from store.tasks import create_task
 
 N_RECORDS, N_HEURISTICS, LABELS = 40, 4, ["a", "b", "c"]
 
@@ -104,20 +106,20 @@ def test_incremental_equals_full_recompute_after_random_edits(session, kind):
         reviewing = kind is not TaskKind.CLASSIFICATION and action > 0.85
         if reviewing and action > 0.93:
             try:
-                labelling.unmark_reviewed(session=session, task=task, record=record,
+                annotation.unmark_reviewed(session=session, task=task, record=record,
                                           annotator=rng.choice(annotators))
             except NotFoundError:
                 session.rollback()
         elif reviewing:
-            labelling.mark_reviewed(session=session, task=task, record=record,
+            annotation.mark_reviewed(session=session, task=task, record=record,
                                     annotator=rng.choice(annotators),
                                     is_gold=rng.random() < 0.1)
         elif mine and action < 0.25:
-            labelling.delete_manual_label(session=session, manual_label=rng.choice(mine),
+            annotation.delete_manual_label(session=session, manual_label=rng.choice(mine),
                                           task=task, record=record)
         elif mine and action < 0.45 and kind is not TaskKind.EXTRACTION:
             try:
-                labelling.change_manual_label(session=session, manual_label=rng.choice(mine),
+                annotation.change_manual_label(session=session, manual_label=rng.choice(mine),
                                               task=task, record=record,
                                               label_name=rng.choice(LABELS),
                                               is_gold=rng.random() < 0.2, span=None)
@@ -125,7 +127,7 @@ def test_incremental_equals_full_recompute_after_random_edits(session, kind):
                 session.rollback()
         else:
             try:
-                labelling.create_manual_label(session=session, task=task, record=record,
+                annotation.create_manual_label(session=session, task=task, record=record,
                                               label_name=rng.choice(LABELS),
                                               annotator=rng.choice(annotators),
                                               is_gold=rng.random() < 0.1, span=span)
@@ -144,7 +146,7 @@ def test_a_label_edit_changes_only_what_it_should(session, setup):
     record = records[0]
     before = snapshot(session, task)
     annotator = get_or_create_user(session=session, name="x")
-    labelling.create_manual_label(session=session, task=task, record=record, label_name="a",
+    annotation.create_manual_label(session=session, task=task, record=record, label_name="a",
                                   annotator=annotator)
     after = snapshot(session, task)
     voters = {o.run_id: o.label_id for o in session.scalars(

@@ -13,14 +13,15 @@ from sqlalchemy.exc import IntegrityError
 
 from heuristics.errors import ConflictError, InvalidInputError
 from heuristics.reference import Vote, reference_label
-from store.auth import create_user, get_or_create_user
-from store.importing import import_conll, import_records
+from services.importing import import_conll, import_records
+from services.projects import create_project
+from services.tasks import create_task
+from services.users import create_user
+from store.auth import get_or_create_user
 from store.manual_labels import SpanInput, add_manual_label
 from store.models import ManualLabel, Record, TaskKind, Tokenization
-from store.projects import create_project
 from store.records import RecordFilter, list_records
 from store.reference import _plurality_labels, reference_labels
-from store.tasks import create_task
 
 
 @pytest.fixture
@@ -143,7 +144,7 @@ def test_conll_import_keeps_the_file_tokens(session, project):
 
 @pytest.mark.parametrize("source", ["datasets", "fixtures"])
 def test_demo_projects(session, owner, tmp_path, source):
-    from store.demo import SEEDED_LABELS, load_demo
+    from services.demo import SEEDED_LABELS, load_demo
     from store.records import tasks_of
     from tests.conftest import DATASETS
 
@@ -241,9 +242,9 @@ def test_a_chunk_taken_over_commits_nothing_more_from_its_first_worker(session, 
 
 
 def test_every_labelling_act_counts_towards_refits(session, project, owner):
-    from store.heuristics import create_heuristic, create_heuristic_run, refits_due
-    from store.labelling import change_manual_label, create_manual_label, delete_manual_label
-    from store.models import HeuristicKind, LabelingTask, RunStatus
+    from services.annotation import change_manual_label, create_manual_label, delete_manual_label
+    from services.heuristic_runs import create_heuristic, create_heuristic_run, refits_due
+    from store.models import HeuristicKind, LabelingTask, RunFailure, RunStatus
 
     task = create_task(session=session, project=project, name="t",
                        kind=TaskKind.CLASSIFICATION, labels=["x", "y"])
@@ -270,14 +271,15 @@ def test_every_labelling_act_counts_towards_refits(session, project, owner):
     [refit] = refits_due(session=session, task=task)
     assert refit.params["manual_labels"] == 3
     # a cancelled refit waits for its user; so does one that failed in the user's code
-    for status, error, due in ((RunStatus.CANCELLED, None, False),
-                               (RunStatus.FAILED, "line 3, field 'source': boom", False),
-                               (RunStatus.FAILED, "field 'labels': needs labels", True)):
-        refit.status, refit.error = status, error
+    for status, failure, due in ((RunStatus.CANCELLED, None, False),
+                                 (RunStatus.FAILED, None, False),
+                                 (RunStatus.FAILED, RunFailure.NOT_ENOUGH_LABELS, True)):
+        refit.status, refit.failure = status, failure
+        refit.error = "failed: field 'labels': too few" if status is RunStatus.FAILED else None
         session.commit()
         for _ in range(3):
             create_manual_label(session=session, task=task, record=b, label_name="x",
                                 annotator=owner)
         queued = refits_due(session=session, task=task)
-        assert bool(queued) is due, (status, error)
+        assert bool(queued) is due, (status, failure)
     assert queued[0].params["manual_labels"] == 12

@@ -6,13 +6,14 @@ import io
 
 import pyarrow.parquet as pq
 
-from store.auth import create_user
-from store.formats import writers
-from store.importing import import_records
+from formats import writers
+from services.importing import import_records
+from services.projects import create_project
+from services.tasks import create_task
+from services.users import create_user
+from services.weak_exporting import weak_label_columns, weak_label_rows, weak_label_types
 from store.models import TaskKind
-from store.projects import create_project, main_text_attribute
-from store.tasks import create_task
-from store.weak_exporting import weak_label_columns, weak_label_rows, weak_label_types
+from store.projects import main_text_attribute
 
 
 def test_attributes_named_like_export_columns_keep_their_values(session):

@@ -8,7 +8,7 @@ import io
 
 from sqlalchemy import event
 
-from store.importing import import_records
+from services.importing import import_records
 from store.models import Project
 
 

@@ -25,8 +25,8 @@ import redis
 import uvicorn
 
 from api.main import create_app
-from store.auth import ensure_admin
-from store.settings import Settings
+from config import Settings
+from services.users import ensure_admin
 
 REDIS_SERVER = "redis://127.0.0.1:6379"
 REDIS_DATABASES = range(1, 11)

@@ -9,12 +9,13 @@ from datetime import UTC, timedelta
 import pytest
 from sqlalchemy import select, update
 
+from config import get_settings
+from services.projects import create_project
+from services.users import create_user
 from store import runs
-from store.auth import create_user
 from store.db import session_factory
-from store.models import Run, utcnow
-from store.projects import create_project
-from store.settings import get_settings
+from store.events import KEEP_FOR
+from store.models import Event, Run, utcnow
 from workers import context, execution
 
 
@@ -86,3 +87,30 @@ def test_an_unexpected_error_names_no_host_path():
     for text in described:
         assert str(PACKAGE_ROOT) not in text and sys.prefix not in text
         assert sys.base_prefix not in text
+
+
+def test_the_sweeper_prunes_old_events_at_most_once_per_period(worker_context, engine,
+                                                               monkeypatch):
+    monkeypatch.setattr(execution, "_events_pruned_at", [])
+    sessions = session_factory(engine)
+
+    def add_event(age: timedelta) -> None:
+        with sessions() as session:
+            session.add(Event(project_id=project_id, type="run.progress", payload={},
+                              created_at=utcnow() - age))
+            session.commit()
+
+    with sessions() as session:
+        user, _ = create_user(session=session, name="sweeper")
+        project_id = create_project(session=session, name="p", description="", owner=user).id
+    add_event(KEEP_FOR + timedelta(hours=1))
+    add_event(timedelta(hours=1))
+    assert execution.prune_events() == 1
+    with sessions() as session:
+        ages = [utcnow() - created.replace(tzinfo=UTC) for created in session.scalars(
+            select(Event.created_at).where(Event.project_id == project_id))]
+    assert len(ages) == 1 and ages[0] < KEEP_FOR
+    add_event(KEEP_FOR * 2)
+    assert execution.prune_events() is None, "pruned again within the period"
+    monkeypatch.setattr(execution, "EVENTS_PRUNE_EVERY_S", 0.0)
+    assert execution.prune_events() == 1

@@ -8,7 +8,7 @@ from collections import defaultdict
 
 import pytest
 
-from store.demo import first_sentences
+from services.demo import first_sentences
 from tests.conftest import DATASETS
 from tests.workers.conftest import Stack
 

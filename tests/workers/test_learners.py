@@ -138,12 +138,18 @@ def test_cold_start_and_missing_embedding_say_what_is_needed(embedded: Stack):
     created = embedded.post(f"/projects/{project}/embeddings", json={"attribute": "CONTENT"})
     embedded.wait_run(project, created.json()["run"]["id"])
     with YOUTUBE.open(encoding="utf-8", newline="") as handle:
-        spam = [row for row in csv.DictReader(handle) if row["CLASS"] == "1"][:5]
-    label(embedded, project, task, spam, {e: r for r, e in external_ids(embedded,
-                                                                          project).items()})
+        rows = list(csv.DictReader(handle))
+    ids = {e: r for r, e in external_ids(embedded, project).items()}
+    label(embedded, project, task, [row for row in rows if row["CLASS"] == "1"][:5], ids)
     run = run_to_end(embedded, project, learner["id"])
     assert run["status"] == "failed"
     assert "needs labels of at least 2 classes, has 1 (spam: 5)" in run["error"]
+    # more labelling fixes that failure, so the learner is refitted by itself once it is due
+    embedded.patch(f"/projects/{project}/heuristics/{learner['id']}",
+                   json={"auto_refit_every": 5})
+    label(embedded, project, task, [row for row in rows if row["CLASS"] == "0"][:5], ids)
+    runs = embedded.get(f"/projects/{project}/runs", kind="active_learner")["data"]
+    assert len(runs) == 3 and runs[0]["params"]["manual_labels"] == 10
 
 
 @pytest.mark.parametrize(("source", "words"), [
@@ -246,7 +252,7 @@ class Entities(LearningExtractor):
 
 
 def test_extractor_learns_spans_from_conll_labels(embedded: Stack):
-    from store.demo import first_sentences
+    from services.demo import first_sentences
 
     embedded.start_worker()
     lines = first_sentences((DATASETS / "conll2003" / "dev.txt").open(encoding="utf-8"), 120)

@@ -13,8 +13,8 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from store.demo import first_sentences
-from store.formats.readers import iob_to_spans, read_conll
+from formats.readers import iob_to_spans, read_conll
+from services.demo import first_sentences
 from tests.conftest import DATASETS
 from tests.workers.conftest import Stack
 from tests.workers.test_labeling_functions import (

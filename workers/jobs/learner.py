@@ -14,21 +14,21 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from heuristics.errors import InvalidInputError
 from heuristics.learners import check_class_labels, check_span_labels
 from heuristics.sandbox import Sandbox, SandboxError, SandboxUnavailable, SpareLearner, read_output
+from services import heuristic_runs
+from services.sandboxes import sandbox_for
+from services.statistics import heuristic_run_succeeded
 from store import embeddings as vectors
-from store import heuristics as store
 from store.models import (
     Embedding,
     EmbeddingLevel,
     Heuristic,
     HeuristicRevision,
     LabelingTask,
-    Record,
     Run,
     RunArtifact,
     RunStatus,
@@ -38,9 +38,9 @@ from store.models import (
 from store.records import record_ids_of
 from store.reference import reference_labels
 from store.runs import append_log
+from store.tokenization import token_texts
 from workers.context import settings
 from workers.jobs import Heartbeat
-from workers.jobs.labeling_function import refresh_statistics, sandbox_for
 
 OUTSIDE = "OUTSIDE"
 INPUTS_READY, MODELS_FITTED = 0.1, 0.9
@@ -173,7 +173,7 @@ def _save(array: np.ndarray) -> bytes:
 
 
 class LearnerJob:
-    kind = store.ACTIVE_LEARNER_RUN
+    kind = heuristic_runs.ACTIVE_LEARNER_RUN
 
     def _parts(self, session: Session, run: Run):
         heuristic = session.get(Heuristic, run.heuristic_id)
@@ -240,11 +240,11 @@ class LearnerJob:
             if result.logs:
                 append_log(session=session, run_id=run.id, text=result.logs)
             if extraction:
-                store.replace_outputs(session=session, run_id=run.id, record_ids=item_ids,
+                heuristic_runs.replace_outputs(session=session, run_id=run.id, record_ids=item_ids,
                                       rows=self._span_rows(session, task, item_ids, target,
                                                            sandbox, lengths.tolist()))
             else:
-                store.replace_output_columns(
+                heuristic_runs.replace_output_columns(
                     session=session, run_id=run.id, record_ids=item_ids,
                     columns=self._label_columns(session, run, task, item_ids, target,
                                                 result.summary["classes"], sandbox))
@@ -310,22 +310,16 @@ class LearnerJob:
 
     def succeeded(self, session: Session, run: Run) -> list[Run]:
         """Statistics, then a refit if enough labels arrived while this run was fitting."""
-        follow_ups = refresh_statistics(session, run)
+        follow_ups = heuristic_run_succeeded(session=session, run=run)
         heuristic = session.get(Heuristic, run.heuristic_id)
-        return follow_ups + store.refits_due(session=session, task=heuristic.task,
+        return follow_ups + heuristic_runs.refits_due(session=session, task=heuristic.task,
                                              heuristic_id=heuristic.id)
 
 
 def _words(session: Session, task: LabelingTask, item_ids: list[int], lengths: list[int]
            ) -> list[list[str]]:
     """The words of each record's target attribute, one per token vector."""
-    attribute = task.target_attribute.name
-    found = {rid: [(data.get(attribute) or "")[s:e] for s, e in zip(starts, ends, strict=True)]
-             for rid, data, starts, ends in session.execute(
-                 select(Record.id, Record.data, Tokenization.starts, Tokenization.ends)
-                 .join(Tokenization, Tokenization.record_id == Record.id)
-                 .where(Record.project_id == task.project_id,
-                        Tokenization.attribute_id == task.target_attribute_id))}
+    found = token_texts(session=session, attribute=task.target_attribute)
     return [found.get(rid, [""] * n) if len(found.get(rid, ())) == n else [""] * n
             for rid, n in zip(item_ids, lengths, strict=True)]
 

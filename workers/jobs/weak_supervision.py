@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from heuristics.aggregation._inputs import decide, vote_balance
@@ -29,9 +28,11 @@ from heuristics.aggregation.selection import (
 from heuristics.aggregation.spans import RecordSpans, aggregate_spans
 from heuristics.aggregation.votes import WeightedVote
 from heuristics.errors import InvalidInputError
-from store import heuristics as store
+from services import heuristic_runs
 from store import stats
-from store.models import HeuristicStat, LabelingTask, Record, Run, TaskKind
+from store.models import LabelingTask, Run, TaskKind
+from store.outputs import true_and_false_positives
+from store.records import record_ids_of
 from store.reference import reference_labels
 from store.tokenization import stored_offsets
 from workers.jobs import Heartbeat
@@ -46,10 +47,8 @@ def _precisions(session: Session, heuristic_ids: list[int], label_indices: list[
     """Precision of each heuristic (rows) on each stats row ``label_indices`` (columns;
     ``stats.TOTAL`` = over all labels) from its statistics; a neutral prior where a heuristic
     has no counted votes."""
-    counts = {(h, k): (tp, fp) for h, k, tp, fp in session.execute(
-        select(HeuristicStat.heuristic_id, HeuristicStat.label_index, HeuristicStat.tp,
-               HeuristicStat.fp).where(HeuristicStat.heuristic_id.in_(heuristic_ids),
-                                       HeuristicStat.label_index.in_(label_indices)))}
+    counts = true_and_false_positives(session=session, heuristic_ids=heuristic_ids,
+                                      label_indices=label_indices)
     table = [[tp / (tp + fp) if tp + fp else DEFAULT_PRECISION
               for tp, fp in (counts.get((h, k), (0, 0)) for k in label_indices)]
              for h in heuristic_ids]
@@ -57,7 +56,7 @@ def _precisions(session: Session, heuristic_ids: list[int], label_indices: list[
 
 
 class WeakSupervisionJob:
-    kind = store.WEAK_SUPERVISION_RUN
+    kind = heuristic_runs.WEAK_SUPERVISION_RUN
 
     def _task(self, session: Session, run: Run) -> LabelingTask:
         return session.get(LabelingTask, run.params["task_id"])
@@ -67,13 +66,12 @@ class WeakSupervisionJob:
         if not self._current(session, run, task).run_ids:
             raise InvalidInputError("no heuristic of the task has a successful run yet",
                                     field="heuristic_ids")
-        ids = list(session.scalars(select(Record.id).where(
-            Record.project_id == run.project_id).order_by(Record.id)))
+        ids = record_ids_of(session=session, project_id=run.project_id)
         run.params = {**run.params, "chunk_size": max(1, len(ids))}
         return ids
 
     def _current(self, session: Session, run: Run, task: LabelingTask) -> stats.CurrentOutputs:
-        return store.chosen_outputs(session=session, task=task,
+        return heuristic_runs.chosen_outputs(session=session, task=task,
                                     heuristic_ids=run.params.get("heuristic_ids"))
 
     def process(self, session: Session, run: Run, item_ids: list[int],
@@ -88,12 +86,13 @@ class WeakSupervisionJob:
         rows, metrics = aggregate(session, run, task, current, record_ids, heartbeat)
         what = "spans" if task.kind is TaskKind.EXTRACTION else "labels"
         heartbeat(progress=0.8, stage=f"{metrics['method']}: {len(rows):,} weak {what}")
-        store.replace_outputs(session=session, run_id=run.id, record_ids=item_ids, rows=rows)
+        heuristic_runs.replace_outputs(session=session, run_id=run.id, record_ids=item_ids,
+                                       rows=rows)
         chosen = run.params.get("heuristic_ids") or []
         run.metrics = metrics | {
             "heuristics": len(current.run_ids), "heuristic_ids": list(current.heuristic_ids),
             "without_output": sorted(set(chosen) - set(current.heuristic_ids)),
-            "inputs": store.weak_supervision_inputs(session=session, current=current)}
+            "inputs": heuristic_runs.weak_supervision_inputs(session=session, current=current)}
 
     def finish(self, session: Session, run: Run) -> dict[str, Any]:
         return dict(run.metrics or {})

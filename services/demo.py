@@ -1,7 +1,7 @@
 """The demo projects: YouTube spam comments (classification) and a CoNLL-2003 sample (NER).
 
 Read from the shared datasets folder when it exists, else from the small fixtures shipped
-in ``store/fixtures``.
+in ``services/fixtures``.
 """
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from heuristics.model_catalog import ModelCatalog
+from services.importing import import_conll, import_records
+from services.projects import create_project
+from services.tasks import create_task
 from store.auth import get_or_create_user
 from store.embeddings import create_embedding
-from store.importing import import_conll, import_records
 from store.manual_labels import add_manual_label
 from store.models import EmbeddingLevel, Project, Record, Run, TaskKind, User
-from store.projects import create_project
-from store.tasks import create_task
 
 FIXTURES = Path(__file__).parent / "fixtures"
 YOUTUBE_PROJECT = "YouTube spam (demo)"

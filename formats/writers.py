@@ -16,8 +16,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from formats.types import AttributeType
 from heuristics.errors import InvalidInputError
-from store.formats.types import AttributeType
 
 __all__ = ["write_conll", "write_csv", "write_jsonl", "write_parquet"]
 

@@ -27,6 +27,7 @@ from store.models import (
     Project,
     Record,
     Run,
+    RunFailure,
     RunStatus,
     TaskKind,
     Tokenization,
@@ -264,10 +265,6 @@ def weak_supervision_due(*, session: Session, task: LabelingTask) -> list[Run]:
         return []
 
 
-NEEDS_LABELS = "field 'labels'"
-"""In the error of a learner run that failed for too few labels (the labels' field)."""
-
-
 def _count_manual_labels(session: Session, task: LabelingTask) -> int:
     """Labelling acts on the task so far (labels added, changed, removed; reviews)."""
     return session.scalar(select(LabelingTask.label_changes)
@@ -292,7 +289,7 @@ def refits_due(*, session: Session, task: LabelingTask,
         if last is None or last.status in (RunStatus.QUEUED, RunStatus.RUNNING,
                                            RunStatus.CANCELLED):
             continue
-        if last.status is RunStatus.FAILED and NEEDS_LABELS not in (last.error or ""):
+        if last.status is RunStatus.FAILED and last.failure is not RunFailure.NOT_ENOUGH_LABELS:
             continue
         if labels_now is None:
             labels_now = _count_manual_labels(session, task)

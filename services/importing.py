@@ -15,11 +15,7 @@ from typing import BinaryIO
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from heuristics.errors import ConflictError, InvalidInputError
-from heuristics.tokens import join_tokens
-from store.auth import get_or_create_user
-from store.db import analyze
-from store.formats.readers import (
+from formats.readers import (
     ConllSentence,
     CsvOptions,
     iob_to_spans,
@@ -27,7 +23,11 @@ from store.formats.readers import (
     read_rows,
     resolve_csv_options,
 )
-from store.formats.types import AttributeType, TypeInference, convert_value
+from formats.types import AttributeType, TypeInference, convert_value
+from heuristics.errors import ConflictError, InvalidInputError
+from heuristics.tokens import join_tokens
+from store.auth import get_or_create_user
+from store.db import analyze
 from store.models import (
     Attribute,
     LabelingTask,

@@ -19,11 +19,11 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from formats.readers import TagSpan, spans_to_iob2
+from formats.types import AttributeType
 from heuristics.aggregation.spans import RecordSpans, token_label_matrix
+from services.exporting import BATCH, _plain
 from store import stats
-from store.exporting import BATCH, _plain
-from store.formats.readers import TagSpan, spans_to_iob2
-from store.formats.types import AttributeType
 from store.models import Heuristic, LabelingTask, Output, Project, Record, TaskKind
 from store.reference import reference_labels
 from store.tokenization import stored_offsets

@@ -1,9 +1,9 @@
 """File formats of imports and exports: type inference, streaming readers and writers.
 
-Pure I/O and parsing; the import and export use cases live elsewhere in ``store``.
+Pure I/O and parsing, no database; the import and export use cases are in ``services``.
 """
 
-from store.formats.readers import (
+from formats.readers import (
     ConllSentence,
     TagSpan,
     iob_to_spans,
@@ -14,8 +14,8 @@ from store.formats.readers import (
     read_rows,
     spans_to_iob2,
 )
-from store.formats.types import AttributeType, TypeInference, convert_value, infer_column_type
-from store.formats.writers import write_conll, write_csv, write_jsonl, write_parquet
+from formats.types import AttributeType, TypeInference, convert_value, infer_column_type
+from formats.writers import write_conll, write_csv, write_jsonl, write_parquet
 
 __all__ = [
     "AttributeType",

@@ -1,6 +1,6 @@
 """Export of records with their manual labels and reference labels, streamed in batches.
 
-Exports of weak-supervision results are in :mod:`store.weak_exporting`."""
+Exports of weak-supervision results are in :mod:`services.weak_exporting`."""
 
 from __future__ import annotations
 

@@ -1,0 +1,26 @@
+"""Statistics of a task's heuristics: recomputed on request and after a heuristic's run."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from services.heuristic_runs import weak_supervision_due
+from store import stats
+from store.models import Heuristic, LabelingTask, Run
+
+
+def recompute_stats(*, session: Session, task: LabelingTask) -> list[stats.HeuristicReport]:
+    """Recompute the task's statistics from scratch (the incremental state must give the same
+    numbers) and return its report; commits."""
+    stats.recompute(session=session, task=task)
+    session.commit()
+    return stats.task_report(session=session, task=task)
+
+
+def heuristic_run_succeeded(*, session: Session, run: Run) -> list[Run]:
+    """A heuristic's run succeeded: its task's statistics now rest on it, and a weak
+    supervision that follows the task is queued again. Commits; returns the queued runs."""
+    heuristic = session.get(Heuristic, run.heuristic_id)
+    stats.recompute(session=session, task=heuristic.task)
+    session.commit()
+    return weak_supervision_due(session=session, task=heuristic.task)

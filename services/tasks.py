@@ -1,0 +1,64 @@
+"""Use cases for labeling tasks and their labels; each commits."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from heuristics.errors import ConflictError
+from store.models import Label, LabelingTask, Project, TaskKind
+from store.stats import recompute
+from store.tasks import add_label, add_task, check_hotkey_free, find_task
+
+
+def create_task(*, session: Session, project: Project, name: str, kind: TaskKind,
+                target_attribute: str | None = None, labels: list[str] = ()) -> LabelingTask:
+    """A labeling task; extraction tasks tokenise their text attribute now. Commits."""
+    task = add_task(session=session, project=project, name=name, kind=kind,
+                    target_attribute=target_attribute, labels=labels)
+    session.commit()
+    return task
+
+
+def rename_task(*, session: Session, task: LabelingTask, name: str) -> LabelingTask:
+    if name != task.name and find_task(session=session, project=task.project, name=name):
+        raise ConflictError(f"a labeling task named {name!r} exists already", field="name")
+    task.name = name
+    session.commit()
+    return task
+
+
+def delete_task(*, session: Session, task: LabelingTask) -> None:
+    session.delete(task)
+    session.commit()
+
+
+def create_label(*, session: Session, task: LabelingTask, name: str, color: str | None = None,
+                 hotkey: str | None = None) -> Label:
+    """Add a label to ``task``; commits."""
+    label = add_label(session=session, task=task, name=name, color=color, hotkey=hotkey)
+    session.commit()
+    return label
+
+
+def update_label(*, session: Session, task: LabelingTask, label: Label, name: str | None,
+                 color: str | None, hotkey: str | None) -> Label:
+    if name is not None and name != label.name:
+        if any(lb.name == name for lb in task.labels):
+            raise ConflictError(f"label {name!r} exists already", field="name")
+        label.name = name
+    if color is not None:
+        label.color = color
+    if hotkey is not None:
+        check_hotkey_free(task, hotkey, ignore=label)
+        label.hotkey = hotkey or None
+    session.commit()
+    return label
+
+
+def delete_label(*, session: Session, task: LabelingTask, label: Label) -> None:
+    """Delete a label, the manual labels and outputs that used it; commits."""
+    task.labels.remove(label)
+    session.delete(label)
+    session.flush()
+    recompute(session=session, task=task)
+    session.commit()
