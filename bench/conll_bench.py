@@ -32,8 +32,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from heuristics.embeddings import SentenceTransformerEmbedder, TokenPCA  # noqa: E402
-from heuristics.sequence import OUTSIDE, CRFTagger, LogisticTagger  # noqa: E402
-from store.formats.readers import iob_to_spans, read_conll, spans_to_iob2  # noqa: E402
+from heuristics.sequence import CRFTagger, LogisticTagger  # noqa: E402
+from heuristics.spans import (  # noqa: E402
+    iob_to_spans,
+    spans_to_token_labels,
+    token_labels_to_iob2,
+)
+from store.formats.readers import read_conll  # noqa: E402
 
 CONLL = ROOT.parent / "shared" / "datasets" / "conll2003"
 
@@ -43,11 +48,9 @@ def sentences(name: str, limit: int | None) -> tuple[list[list[str]], list[list[
     words, labels = [], []
     with (CONLL / name).open("rb") as handle:
         for sentence in read_conll(handle):
-            tags = [OUTSIDE] * len(sentence.tokens)
-            for span in iob_to_spans(sentence.tags):
-                tags[span.start:span.end] = [span.label] * (span.end - span.start)
             words.append(sentence.tokens)
-            labels.append(tags)
+            labels.append(spans_to_token_labels(iob_to_spans(sentence.tags),
+                                                len(sentence.tokens)))
             if limit and len(words) == limit:
                 break
     return words, labels
@@ -60,21 +63,6 @@ def embed(words: list[list[str]]) -> list[np.ndarray]:
         texts.append(" ".join(tokens))
         offsets.append((starts, [s + len(t) for s, t in zip(starts, tokens, strict=True)]))
     return SentenceTransformerEmbedder(batch_size=64).embed_tokens(texts, offsets)
-
-
-def iob2(labels: list[list[str]]) -> list[list[str]]:
-    from store.formats.readers import TagSpan
-
-    result = []
-    for sequence in labels:
-        spans, start = [], 0
-        for i, label in enumerate([*sequence, OUTSIDE]):
-            if i == len(sequence) or label != sequence[start]:
-                if sequence and sequence[start] != OUTSIDE and i > start:
-                    spans.append(TagSpan(sequence[start], start, i))
-                start = i
-        result.append(spans_to_iob2(spans, len(sequence)))
-    return result
 
 
 def main() -> None:
@@ -94,7 +82,7 @@ def main() -> None:
     test_x = [pca.transform(v) for v in test_vectors]
     print(f"{len(train_words)} training / {len(test_words)} test sentences; token vectors "
           f"in {time.perf_counter() - started:.0f} s; PCA 384 -> 64", flush=True)
-    truth = iob2(test_labels)
+    truth = [token_labels_to_iob2(labels) for labels in test_labels]
     taggers = {
         "CRFTagger, embeddings only": (CRFTagger(), False),
         "CRFTagger + lexical features": (CRFTagger(), True),
@@ -108,7 +96,8 @@ def main() -> None:
         tagger.fit(train_x, train_labels, **extra)
         fitted = time.perf_counter() - started
         predicted = tagger.predict(test_x, **({"tokens": test_words} if lexical else {}))
-        scores[name] = f1_score(truth, iob2(predicted), mode="strict", scheme=IOB2)
+        scores[name] = f1_score(truth, [token_labels_to_iob2(labels) for labels in predicted],
+                                mode="strict", scheme=IOB2)
         print(f"| {name} | {scores[name]:.4f} | {fitted:.0f} |", flush=True)
     best = max(scores, key=scores.get)
     verdict = "met" if scores[best] >= 0.80 else "NOT MET"

@@ -92,9 +92,9 @@ def bare_cross_fit(X: np.ndarray, y: np.ndarray) -> float:
     predicted by a LogisticRegression fitted on the other."""
     from sklearn.linear_model import LogisticRegression
 
-    from heuristics.learners import _split
+    from heuristics.learners.folds import split_folds
 
-    _, folds = _split(y.astype(str).tolist(), n_folds=2, seed=0)
+    _, folds = split_folds(y.astype(str).tolist(), n_folds=2, seed=0)
     start = time.perf_counter()
     for train, test in folds:
         LogisticRegression().fit(X[train], y[train]).predict_proba(X[test])

@@ -16,13 +16,13 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from heuristics.errors import ConflictError, InvalidInputError
+from heuristics.spans import iob_to_spans
 from heuristics.tokens import join_tokens
 from store.auth import get_or_create_user
 from store.db import analyze
 from store.formats.readers import (
     ConllSentence,
     CsvOptions,
-    iob_to_spans,
     read_conll,
     read_rows,
     resolve_csv_options,

@@ -23,6 +23,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from heuristics.errors import InvalidInputError
+from heuristics.spans import OUTSIDE
 
 __all__ = [
     "CONSTANT_OUTSIDE",
@@ -33,10 +34,8 @@ __all__ = [
     "check_tokens",
 ]
 
-OUTSIDE = "OUTSIDE"
-"""The label of tokens outside every span (sequencelearn's ``CONSTANT_OUTSIDE``)."""
-
 CONSTANT_OUTSIDE = OUTSIDE
+"""sequencelearn's name of :data:`heuristics.spans.OUTSIDE`."""
 
 
 def check_embeddings(embeddings: Sequence[Any], *, dims: int | None = None) -> list[np.ndarray]:

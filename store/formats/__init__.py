@@ -5,14 +5,11 @@ Pure I/O and parsing; the import and export use cases live elsewhere in ``store`
 
 from store.formats.readers import (
     ConllSentence,
-    TagSpan,
-    iob_to_spans,
     read_conll,
     read_csv,
     read_jsonl,
     read_parquet,
     read_rows,
-    spans_to_iob2,
 )
 from store.formats.types import AttributeType, TypeInference, convert_value, infer_column_type
 from store.formats.writers import write_conll, write_csv, write_jsonl, write_parquet
@@ -20,17 +17,14 @@ from store.formats.writers import write_conll, write_csv, write_jsonl, write_par
 __all__ = [
     "AttributeType",
     "ConllSentence",
-    "TagSpan",
     "TypeInference",
     "convert_value",
     "infer_column_type",
-    "iob_to_spans",
     "read_conll",
     "read_csv",
     "read_jsonl",
     "read_parquet",
     "read_rows",
-    "spans_to_iob2",
     "write_conll",
     "write_csv",
     "write_jsonl",

@@ -9,16 +9,15 @@ from hypothesis import strategies as st
 from snorkel.labeling import LFAnalysis
 
 from heuristics.errors import InvalidInputError
-from heuristics.evaluation import (
-    Counts,
+from heuristics.evaluation.analysis import LabelMatrixAnalysis
+from heuristics.evaluation.classification import (
     HeuristicStats,
-    LabelMatrixAnalysis,
     classification_stats,
     multilabel_stats,
-    record_contribution,
-    reference_change,
-    span_stats,
 )
+from heuristics.evaluation.contributions import record_contribution, reference_change
+from heuristics.evaluation.counts import Counts
+from heuristics.evaluation.extraction import span_stats
 
 GOLDEN_L = np.array([
     [-1, 0, 0],

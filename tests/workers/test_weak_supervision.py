@@ -13,8 +13,9 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
+from heuristics.spans import iob_to_spans
 from store.demo import first_sentences
-from store.formats.readers import iob_to_spans, read_conll
+from store.formats.readers import read_conll
 from tests.conftest import DATASETS
 from tests.workers.conftest import Stack
 from tests.workers.test_labeling_functions import (
