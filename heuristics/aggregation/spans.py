@@ -54,11 +54,11 @@ from typing import Literal, Protocol
 import numpy as np
 from numpy.typing import ArrayLike
 
-from heuristics.aggregation._inputs import ABSTAIN
 from heuristics.aggregation.label_model import LabelModel
 from heuristics.aggregation.votes import MajorityVote
 from heuristics.errors import InvalidInputError
 from heuristics.spans import OUTSIDE_INDEX, TokenSpan
+from heuristics.validation import ABSTAIN
 
 __all__ = [
     "RecordSpans",
