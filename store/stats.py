@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from heuristics.evaluation.classification import classification_stats, multilabel_stats
 from heuristics.evaluation.counts import Counts
 from heuristics.evaluation.extraction import span_stats
+from heuristics.learners.votes import VoteRule
 from store.db import plain_rows
 from store.events import publish
 from store.models import (
@@ -32,7 +33,7 @@ from store.models import (
 )
 from store.records import record_ids_of
 from store.reference import reference_labels
-from store.votes import VoteFilter, make_vote_filter, vote_filter
+from store.votes import make_vote_filter, vote_filter
 
 TOTAL = -1
 
@@ -43,9 +44,9 @@ class CurrentOutputs:
 
     heuristic_ids: list[int]
     run_ids: list[int]
-    known_filters: dict[int, VoteFilter] | None = None
+    known_filters: dict[int, VoteRule] | None = None
 
-    def filters(self, session: Session) -> dict[int, VoteFilter]:
+    def filters(self, session: Session) -> dict[int, VoteRule]:
         """The vote filter of each run, by run id."""
         if self.known_filters is not None:
             return self.known_filters
@@ -269,7 +270,7 @@ def recompute(*, session: Session, task: LabelingTask) -> None:
             payload={"task_id": task.id})
 
 
-def _current_filters(session: Session, task: LabelingTask) -> dict[int, tuple[int, VoteFilter]]:
+def _current_filters(session: Session, task: LabelingTask) -> dict[int, tuple[int, VoteRule]]:
     """For the runs behind the stored statistics: run id -> (heuristic id, vote filter)."""
     label_ids = {label.name: label.id for label in task.labels}
     rows = session.execute(

@@ -6,16 +6,16 @@ Three views of the votes of a task's heuristics (labeling functions and learners
   coverage, overlaps, conflicts, polarities and empirical accuracy, with Snorkel's definitions.
 * :func:`classification_stats` and :func:`multilabel_stats` — true positives, false positives
   and false negatives per heuristic and label against the manual reference labels
-  (:class:`HeuristicStats`), with precision, recall, F1 and Wilson intervals.
-  :func:`record_contribution` gives one record's additive share of those counts, so stored
-  counts follow a change of a record's reference label in O(n_heuristics) work.
+  (:class:`HeuristicStats`), with precision, recall, F1 and Wilson intervals. Counted on a
+  single record against its old and its new reference label, they give the change a new
+  reference makes to stored counts, in O(n_heuristics) work.
 * :func:`span_stats` — token-level and exact-span counts for extraction tasks
   (:class:`SpanStats`).
 
 One concept per module: :mod:`~heuristics.evaluation.analysis`,
-:mod:`~heuristics.evaluation.counts`, :mod:`~heuristics.evaluation.classification`,
-:mod:`~heuristics.evaluation.contributions` and :mod:`~heuristics.evaluation.extraction`; their
-public names are importable from here. Inputs are checked by :mod:`heuristics.validation`.
+:mod:`~heuristics.evaluation.counts`, :mod:`~heuristics.evaluation.classification` and
+:mod:`~heuristics.evaluation.extraction`; their public names are importable from here.
+Inputs are checked by :mod:`heuristics.validation`.
 
 Conventions
 -----------
@@ -48,12 +48,10 @@ from heuristics.evaluation.classification import (
     classification_stats,
     multilabel_stats,
 )
-from heuristics.evaluation.contributions import Contribution, record_contribution, reference_change
 from heuristics.evaluation.counts import Counts, Interval
 from heuristics.evaluation.extraction import SpanStats, span_stats
 
 __all__ = [
-    "Contribution",
     "Counts",
     "HeuristicStats",
     "Interval",
@@ -61,7 +59,5 @@ __all__ = [
     "SpanStats",
     "classification_stats",
     "multilabel_stats",
-    "record_contribution",
-    "reference_change",
     "span_stats",
 ]

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
-from heuristics.errors import InvalidInputError
 from heuristics.evaluation.analysis import LabelMatrixAnalysis
-from heuristics.evaluation.contributions import Contribution
 from heuristics.evaluation.counts import Counts, bincount, share
 from heuristics.validation import (
     bool_array,
@@ -53,55 +51,6 @@ class HeuristicStats(Counts):
     coverage: np.ndarray
     overlaps: np.ndarray
     conflicts: np.ndarray
-
-    def add(self, contribution: Contribution) -> HeuristicStats:
-        """These statistics with a record's contribution (or a change of one) added.
-
-        Only reference-dependent counts change: ``tp``, ``fp``, ``fn``, ``labelled_votes`` and
-        ``n_reference``. Coverage, overlaps and conflicts depend on the votes alone.
-
-        Parameters
-        ----------
-        contribution : Contribution
-            From :func:`record_contribution` or :func:`reference_change`.
-
-        Returns
-        -------
-        HeuristicStats
-            New statistics; this object is left unchanged.
-
-        Raises
-        ------
-        InvalidInputError
-            If the contribution has another number of heuristics or labels.
-
-        Examples
-        --------
-        >>> L = np.array([[0, 1], [1, 1]])
-        >>> stats = classification_stats(L, np.array([0, -1]), n_labels=2)
-        >>> from heuristics.evaluation.contributions import reference_change
-        >>> updated = stats.add(reference_change(L[1], old=-1, new=1, n_labels=2))
-        >>> updated.tp
-        array([[1, 1],
-               [0, 1]])
-        >>> updated.n_reference, stats.n_reference
-        (2, 1)
-        """
-        if contribution.tp.shape != self.tp.shape:
-            raise InvalidInputError(
-                f"a contribution of shape {contribution.tp.shape} does not fit statistics of "
-                f"shape {self.tp.shape}",
-                field="contribution",
-            )
-        return replace(
-            self,
-            tp=self.tp + contribution.tp,
-            fp=self.fp + contribution.fp,
-            fn=self.fn + contribution.fn,
-            labelled_votes=self.labelled_votes + contribution.labelled_votes,
-            n_reference=self.n_reference + contribution.n_reference,
-        )
-
 
 
 def classification_stats(

@@ -13,7 +13,8 @@ One concept per module: :mod:`~heuristics.learners.base` (the contract: the base
 and when there are enough labels), :mod:`~heuristics.learners.results`,
 :mod:`~heuristics.learners.classification` and :mod:`~heuristics.learners.extraction`
 (cross-fitting) and :mod:`~heuristics.learners.votes` (the vote rule). Their public names are
-importable from here.
+importable from here, loaded on first use, so importing one light module (the vote rule, the
+decorators) does not load scikit-learn.
 
 The driver functions run the class over a project:
 
@@ -31,6 +32,8 @@ Examples
 --------
 >>> import numpy as np
 >>> from sklearn.linear_model import LogisticRegression
+>>> from heuristics.learners import (LearningClassifier, cross_fit_predict, fit_params,
+...                                  params_fit, params_inference, votes_from_probabilities)
 >>> class SpamLearner(LearningClassifier):
 ...     def __init__(self):
 ...         self.model = LogisticRegression()
@@ -55,63 +58,35 @@ FitParams(embedding_name='text-all-MiniLM-L6-v2', train_test_split=0.5)
 ['ham', 'ham', 'ham', 'spam', 'spam', 'spam']
 """
 
-from heuristics.learners.base import (
-    LearningClassifier,
-    LearningExtractor,
-    find_learner_class,
-    learner_classes,
-)
-from heuristics.learners.classification import cross_fit_predict
-from heuristics.learners.extraction import cross_fit_predict_spans
-from heuristics.learners.folds import NotEnoughLabels, check_class_labels, check_span_labels
-from heuristics.learners.params import (
-    MAX_FOLDS,
-    FitParams,
-    InferenceParams,
-    fit_params,
-    folds_for_split,
-    inference_params,
-    params_fit,
-    params_inference,
-)
-from heuristics.learners.results import (
-    FitStep,
-    HeldOutMetrics,
-    HeldOutSpanMetrics,
-    LabelMetrics,
-    LearnerPredictions,
-    OnFitStep,
-    SpanPredictions,
-)
-from heuristics.learners.votes import spans_from_token_predictions, votes_from_probabilities
-from heuristics.spans import TokenSpan
+from importlib import import_module
+from typing import Any
 
-__all__ = [
-    "MAX_FOLDS",
-    "FitParams",
-    "FitStep",
-    "HeldOutMetrics",
-    "HeldOutSpanMetrics",
-    "InferenceParams",
-    "LabelMetrics",
-    "LearnerPredictions",
-    "LearningClassifier",
-    "LearningExtractor",
-    "NotEnoughLabels",
-    "OnFitStep",
-    "SpanPredictions",
-    "TokenSpan",
-    "check_class_labels",
-    "check_span_labels",
-    "cross_fit_predict",
-    "cross_fit_predict_spans",
-    "find_learner_class",
-    "fit_params",
-    "folds_for_split",
-    "inference_params",
-    "learner_classes",
-    "params_fit",
-    "params_inference",
-    "spans_from_token_predictions",
-    "votes_from_probabilities",
-]
+_MODULES = {
+    "base": ("LearningClassifier", "LearningExtractor", "find_learner_class", "learner_classes"),
+    "classification": ("cross_fit_predict",),
+    "extraction": ("cross_fit_predict_spans",),
+    "folds": ("NotEnoughLabels", "check_class_labels", "check_span_labels"),
+    "params": ("MAX_FOLDS", "FitParams", "InferenceParams", "fit_params", "folds_for_split",
+               "inference_params", "params_fit", "params_inference"),
+    "results": ("FitStep", "HeldOutMetrics", "HeldOutSpanMetrics", "LabelMetrics",
+                "LearnerPredictions", "OnFitStep", "SpanPredictions"),
+    "votes": ("VoteRule", "spans_from_token_predictions", "votes_from_probabilities"),
+}
+_WHERE = {name: f"heuristics.learners.{module}"
+          for module, names in _MODULES.items() for name in names}
+_WHERE["TokenSpan"] = "heuristics.spans"
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    """The public name ``name`` of the module that defines it (imported on first use)."""
+    if name not in _WHERE:
+        raise AttributeError(f"module 'heuristics.learners' has no attribute {name!r}")
+    value = getattr(import_module(_WHERE[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_WHERE})

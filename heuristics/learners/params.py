@@ -58,6 +58,18 @@ class FitParams:
         """The number of cross-fitting folds, see :func:`folds_for_split`."""
         return folds_for_split(self.train_test_split)
 
+    @classmethod
+    def checked(cls, *, embedding_name: Any, train_test_split: Any = 0.5) -> FitParams:
+        """The parameters, if valid; InvalidInputError naming the bad field otherwise."""
+        if not isinstance(embedding_name, str) or not embedding_name:
+            raise InvalidInputError(
+                f"embedding_name must be a non-empty string, got {embedding_name!r}",
+                field="embedding_name",
+            )
+        split = check_fraction("train_test_split", train_test_split, low=0, high=1,
+                               closed=False)
+        return cls(embedding_name, split)
+
 
 @dataclass(frozen=True)
 class InferenceParams:
@@ -73,6 +85,21 @@ class InferenceParams:
 
     min_confidence: float = 0.0
     label_names: tuple[str, ...] | None = None
+
+    @classmethod
+    def checked(cls, *, min_confidence: Any = 0.0, label_names: Any = None) -> InferenceParams:
+        """The parameters, if valid; InvalidInputError naming the bad field otherwise."""
+        confidence = check_fraction("min_confidence", min_confidence, low=0, high=1,
+                                    closed=True)
+        if label_names is None:
+            return cls(confidence, None)
+        if isinstance(label_names, str) or not hasattr(label_names, "__iter__") or not all(
+                isinstance(name, str) for name in label_names):
+            raise InvalidInputError(
+                f"label_names must be a list of label names or None, got {label_names!r}",
+                field="label_names",
+            )
+        return cls(confidence, tuple(label_names))
 
 
 def check_fraction(name: str, value: Any, *, low: float, high: float, closed: bool) -> float:
@@ -122,13 +149,7 @@ def params_fit(*, embedding_name: str, train_test_split: float = 0.5) -> Callabl
     ...
     heuristics.errors.InvalidInputError: field 'train_test_split': train_test_split must be in (0, 1), got 1.0
     """  # noqa: E501
-    if not isinstance(embedding_name, str) or not embedding_name:
-        raise InvalidInputError(
-            f"embedding_name must be a non-empty string, got {embedding_name!r}",
-            field="embedding_name",
-        )
-    split = check_fraction("train_test_split", train_test_split, low=0, high=1, closed=False)
-    params = FitParams(embedding_name, split)
+    params = FitParams.checked(embedding_name=embedding_name, train_test_split=train_test_split)
 
     def decorate(function: F) -> F:
         setattr(function, FIT_ATTRIBUTE, params)
@@ -175,16 +196,7 @@ def params_inference(
     ...
     heuristics.errors.InvalidInputError: field 'min_confidence': min_confidence must be in [0, 1], got 1.5
     """  # noqa: E501
-    confidence = check_fraction("min_confidence", min_confidence, low=0, high=1, closed=True)
-    names: tuple[str, ...] | None = None
-    if label_names is not None:
-        if isinstance(label_names, str) or not all(isinstance(name, str) for name in label_names):
-            raise InvalidInputError(
-                f"label_names must be a list of label names or None, got {label_names!r}",
-                field="label_names",
-            )
-        names = tuple(label_names)
-    params = InferenceParams(confidence, names)
+    params = InferenceParams.checked(min_confidence=min_confidence, label_names=label_names)
 
     def decorate(function: F) -> F:
         setattr(function, INFERENCE_ATTRIBUTE, params)

@@ -1,12 +1,14 @@
-"""The one vote rule: which of a learner's predictions become votes.
+"""The one vote rule: which of a learner's predictions become votes (:class:`VoteRule`).
 
 Predictions are kept whole (probabilities, token labels and confidences); the rule is applied
 when votes are read, so ``min_confidence`` and ``label_names`` can change without refitting.
+The store applies the same :class:`VoteRule` to stored outputs, with label ids for names.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -14,7 +16,46 @@ from heuristics.errors import InvalidInputError
 from heuristics.learners.params import check_fraction
 from heuristics.spans import OUTSIDE, TokenSpan, token_labels_to_spans
 
-__all__ = ["spans_from_token_predictions", "votes_from_probabilities"]
+__all__ = ["VoteRule", "spans_from_token_predictions", "votes_from_probabilities"]
+
+
+@dataclass(frozen=True)
+class VoteRule:
+    """Which predictions count as votes: a confidence above 0 and at least
+    ``min_confidence``, and a label among ``labels`` (None: any label).
+
+    A labeling function's outputs (confidence 1) pass the default rule. Labels are whatever
+    the caller keys them by: names here, label ids in the store.
+
+    Examples
+    --------
+    >>> rule = VoteRule(min_confidence=0.8, labels=frozenset({"spam"}))
+    >>> rule.accepts("spam", 0.9), rule.accepts("spam", 0.7), rule.accepts("ham", 0.9)
+    (True, False, False)
+    >>> VoteRule().accepts("ham", 0.0)  # no prediction at all
+    False
+    """
+
+    min_confidence: float = 0.0
+    labels: frozenset | None = None
+
+    def accepts(self, label: Hashable, confidence: float) -> bool:
+        """Whether a prediction of ``label`` with ``confidence`` is a vote."""
+        return confidence > 0 and self.min_confidence <= confidence and (
+            self.labels is None or label in self.labels)
+
+    @classmethod
+    def of(cls, *, min_confidence: float = 0.0, label_names: Sequence[Hashable] | None = None
+           ) -> VoteRule:
+        """The rule of a ``min_confidence`` in [0, 1] and optional ``label_names``.
+
+        Raises
+        ------
+        InvalidInputError
+            If ``min_confidence`` is not in [0, 1] (field ``min_confidence``).
+        """
+        threshold = check_fraction("min_confidence", min_confidence, low=0, high=1, closed=True)
+        return cls(threshold, None if label_names is None else frozenset(label_names))
 
 
 def votes_from_probabilities(
@@ -58,7 +99,7 @@ def votes_from_probabilities(
     >>> votes_from_probabilities(P, ["ham", "spam"], label_names=["spam"])[0]
     [None, 'spam', 'spam']
     """
-    threshold = check_fraction("min_confidence", min_confidence, low=0, high=1, closed=True)
+    rule = VoteRule.of(min_confidence=min_confidence, label_names=label_names)
     P = np.asarray(probabilities, dtype=np.float64)
     if P.ndim != 2 or P.shape[1] != len(classes):
         raise InvalidInputError(
@@ -69,12 +110,10 @@ def votes_from_probabilities(
         return [], np.zeros(0)
     best = P.argmax(axis=1)
     confidences = P[np.arange(len(P)), best]
-    wanted = None if label_names is None else set(label_names)
     votes: list[str | None] = []
     for index, confidence in zip(best.tolist(), confidences.tolist(), strict=True):
         label = str(classes[index])
-        keep = confidence > 0 and confidence >= threshold and (wanted is None or label in wanted)
-        votes.append(label if keep else None)
+        votes.append(label if rule.accepts(label, confidence) else None)
     return votes, confidences
 
 
@@ -125,8 +164,7 @@ def spans_from_token_predictions(
     >>> spans_from_token_predictions(labels, confidences, min_confidence=0.5)
     [TokenSpan(label='PER', start=0, end=2, confidence=0.8), TokenSpan(label='ORG', start=4, end=6, confidence=0.7)]
     """  # noqa: E501
-    threshold = check_fraction("min_confidence", min_confidence, low=0, high=1, closed=True)
-    wanted = None if label_names is None else set(label_names)
+    rule = VoteRule.of(min_confidence=min_confidence, label_names=label_names)
     return [span for span in token_labels_to_spans(labels, confidences, outside=outside)
-            if span.confidence >= threshold and (wanted is None or span.label in wanted)]
+            if rule.accepts(span.label, span.confidence)]
 

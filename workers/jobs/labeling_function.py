@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from heuristics.errors import InvalidInputError
-from heuristics.labeling import find_function
+from heuristics.labeling_functions import find_function
 from heuristics.sandbox import Sandbox, SandboxLimits, UidRange
 from store import heuristics as store
 from store import stats
