@@ -24,8 +24,8 @@ from heuristics.learners.params import (
     params_fit,
     params_inference,
 )
-from heuristics.learners.results import TokenSpan
 from heuristics.learners.votes import spans_from_token_predictions, votes_from_probabilities
+from heuristics.spans import TokenSpan
 from tests.conftest import DATASETS
 
 YOUTUBE = DATASETS / "youtube"
