@@ -4,18 +4,12 @@ load the right embedding before the sandbox starts).
 Examples
 --------
 >>> source = '''
-... from sklearn.linear_model import LogisticRegression
-... from heuristics import LearningClassifier, params_fit, params_inference
-...
 ... class SpamLearner(LearningClassifier):
-...     def __init__(self):
-...         self.model = LogisticRegression()
-...
-...     @params_fit(embedding_name="text-all-MiniLM-L6-v2", train_test_split=0.5)
+...     @params_fit(embedding_name="text-all-MiniLM-L6-v2")
 ...     def fit(self, embeddings, labels):
 ...         self.fit_model(embeddings, labels)
 ...
-...     @params_inference(min_confidence=0.8, label_names=None)
+...     @params_inference(min_confidence=0.8)
 ...     def predict_proba(self, embeddings):
 ...         return self.predict_proba_model(embeddings)
 ... '''

@@ -161,12 +161,8 @@ def multilabel_stats(
     Returns
     -------
     HeuristicStats
-        Counts of shape ``(n_heuristics, n_labels)`` and per-heuristic vote statistics.
-
-    Raises
-    ------
-    InvalidInputError
-        If an array is not boolean or the shapes do not agree.
+        As :func:`classification_stats` returns them; ``InvalidInputError`` if an array is
+        not boolean or the shapes do not agree.
 
     Examples
     --------

@@ -115,10 +115,8 @@ def cross_fit_predict_spans(
     tokens : sequence of sequence of str, optional
         Per record, its words (one per token), given to the learner's ``fit`` and
         ``predict_proba`` where they declare a ``tokens`` parameter.
-    seed : int, default 0
-        Seed of the fold assignment.
-    on_step : callable, optional
-        Called with a :class:`FitStep` after each model has predicted its records.
+    seed, on_step
+        As in :func:`~heuristics.learners.classification.cross_fit_predict`.
 
     Returns
     -------

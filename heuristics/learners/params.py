@@ -176,7 +176,7 @@ def params_inference(
     Returns
     -------
     callable
-        The decorator.
+        The decorator; it returns the function it decorates.
 
     Raises
     ------

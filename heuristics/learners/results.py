@@ -158,10 +158,8 @@ class SpanPredictions:
         Per record, one predicted label per token (held out for labelled records).
     confidences : list of list of float
         Per record, one confidence per token.
-    folds : ndarray of int, shape (n_records,)
-        The fold that held each labelled record out; -1 for unlabelled records.
-    n_folds : int
-        The number of cross-fitting folds used.
+    folds, n_folds : ndarray of int, int
+        As in :class:`LearnerPredictions`.
     n_labelled : int
         Records with reference token labels.
     held_out : HeldOutSpanMetrics
