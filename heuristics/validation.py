@@ -1,4 +1,4 @@
-"""The one check of the arrays the core takes: label matrices, label counts, label vectors.
+"""The one check of the arrays the core takes: label matrices, label counts, embeddings.
 
 Label matrices are integer arrays of shape ``(n_records, n_heuristics)`` (or records x
 annotators) whose cells hold a label index or :data:`ABSTAIN`. Every check raises
@@ -25,6 +25,9 @@ heuristics.errors.InvalidInputError: row 1, field 'label_matrix': label_matrix h
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 
 from heuristics.errors import InvalidInputError
@@ -32,6 +35,8 @@ from heuristics.errors import InvalidInputError
 __all__ = [
     "ABSTAIN",
     "bool_array",
+    "check_embedding_matrix",
+    "check_embeddings",
     "check_label_matrix",
     "check_label_values",
     "check_n_labels",
@@ -138,3 +143,95 @@ def check_reference_labels(
         )
     check_label_values(reference, n_labels=n_labels, field="reference_labels")
     return reference
+
+
+def check_embedding_matrix(embeddings: Any) -> np.ndarray:
+    """The embeddings as a 2-d float array; float32 stays float32 (no copy of a large matrix)."""
+    try:
+        X = np.asarray(embeddings)
+        if X.dtype not in (np.float32, np.float64):
+            X = X.astype(np.float64)
+    except (TypeError, ValueError) as error:
+        raise InvalidInputError(
+            "embeddings must be an (n_records, dims) array of numbers", field="embeddings"
+        ) from error
+    if X.ndim != 2:
+        raise InvalidInputError(
+            f"embeddings must be an (n_records, dims) array, got shape {X.shape}",
+            field="embeddings",
+        )
+    if not np.isfinite(X).all():
+        raise InvalidInputError("embeddings hold NaN or infinite values", field="embeddings")
+    return X
+
+
+def check_embeddings(embeddings: Sequence[Any], *, dims: int | None = None) -> list[np.ndarray]:
+    """Token embeddings as one float64 array of shape ``(n_tokens, dims)`` per text.
+
+    Parameters
+    ----------
+    embeddings : sequence of array-like of shape (n_tokens, dims)
+        Per text, one vector per token; a text without tokens may be ``[]``.
+    dims : int or None, default None
+        The length every vector must have (a fitted tagger's); ``None`` takes it from the
+        first non-empty text.
+
+    Returns
+    -------
+    list of ndarray of shape (n_tokens, dims), float64
+
+    Raises
+    ------
+    InvalidInputError
+        If a text is not a 2-d array, vectors differ in length, a value is not finite, or no
+        text has a token while ``dims`` is unknown (field ``embeddings``, ``row`` = the text).
+
+    Examples
+    --------
+    >>> check_embeddings([[[1.0, 2.0]], [[1.0]]])
+    Traceback (most recent call last):
+    ...
+    heuristics.errors.InvalidInputError: row 1, field 'embeddings': vectors of text 1 have 1 dimensions, expected 2
+    """  # noqa: E501
+    if isinstance(embeddings, np.ndarray) and embeddings.ndim == 2:
+        raise InvalidInputError(
+            "expected one (n_tokens, dims) array per text, got a single 2-d array",
+            field="embeddings",
+        )
+    arrays: list[np.ndarray] = []
+    for row, sequence in enumerate(embeddings):
+        try:
+            array = np.asarray(sequence, dtype=np.float64)
+        except (TypeError, ValueError) as error:
+            raise InvalidInputError(
+                f"token vectors of text {row} are not numbers of one length",
+                field="embeddings",
+                row=row,
+            ) from error
+        if array.size == 0:
+            array = array.reshape(0, array.shape[-1] if array.ndim == 2 else 0)
+        if array.ndim != 2:
+            raise InvalidInputError(
+                f"text {row} needs an array of shape (n_tokens, dims), got shape {array.shape}",
+                field="embeddings",
+                row=row,
+            )
+        arrays.append(array)
+    if dims is None:
+        dims = next((a.shape[1] for a in arrays if len(a)), None)
+    if dims is None:
+        raise InvalidInputError("no text has a token", field="embeddings")
+    for row, array in enumerate(arrays):
+        if len(array) == 0:
+            arrays[row] = array.reshape(0, dims)
+        elif array.shape[1] != dims:
+            raise InvalidInputError(
+                f"vectors of text {row} have {array.shape[1]} dimensions, expected {dims}",
+                field="embeddings",
+                row=row,
+            )
+        elif not np.isfinite(array).all():
+            raise InvalidInputError(
+                f"vectors of text {row} hold NaN or infinite values", field="embeddings", row=row
+            )
+    return arrays

@@ -21,11 +21,11 @@ from heuristics.learners.params import (
     FitParams,
     InferenceParams,
 )
+from heuristics.validation import check_embedding_matrix
 
 __all__ = [
     "LearningClassifier",
     "LearningExtractor",
-    "check_matrix",
     "find_learner_class",
     "learner_classes",
 ]
@@ -107,7 +107,7 @@ class LearningClassifier(_Learner):
         InvalidInputError
             If the shapes do not match, a value is not finite, or a label is not a string.
         """
-        X = check_matrix(embeddings)
+        X = check_embedding_matrix(embeddings)
         names = list(labels)
         if len(names) != len(X):
             raise InvalidInputError(
@@ -148,7 +148,8 @@ class LearningClassifier(_Learner):
                 "or wrap it in sklearn.calibration.CalibratedClassifierCV",
                 field="model",
             )
-        probabilities = np.asarray(model.predict_proba(check_matrix(embeddings)), dtype=float)
+        X = check_embedding_matrix(embeddings)
+        probabilities = np.asarray(model.predict_proba(X), dtype=float)
         codes = np.asarray(getattr(model, "classes_", np.arange(probabilities.shape[1])))
         result = np.zeros((len(probabilities), len(self.classes_)))
         result[:, codes.astype(int)] = probabilities
@@ -334,26 +335,3 @@ def find_learner_class(namespace: Mapping[str, Any]) -> type:
             field="source",
         )
     return found[0]
-
-
-
-
-def check_matrix(embeddings: Any) -> np.ndarray:
-    """The embeddings as a 2-d float array; float32 stays float32 (no copy of a large matrix)."""
-    try:
-        X = np.asarray(embeddings)
-        if X.dtype not in (np.float32, np.float64):
-            X = X.astype(np.float64)
-    except (TypeError, ValueError) as error:
-        raise InvalidInputError(
-            "embeddings must be an (n_records, dims) array of numbers", field="embeddings"
-        ) from error
-    if X.ndim != 2:
-        raise InvalidInputError(
-            f"embeddings must be an (n_records, dims) array, got shape {X.shape}",
-            field="embeddings",
-        )
-    if not np.isfinite(X).all():
-        raise InvalidInputError("embeddings hold NaN or infinite values", field="embeddings")
-    return X
-

@@ -10,10 +10,11 @@ from typing import Any
 import numpy as np
 
 from heuristics.errors import InvalidInputError
-from heuristics.learners.base import LearningClassifier, check_matrix, learner_classes
+from heuristics.learners.base import LearningClassifier, learner_classes
 from heuristics.learners.folds import check_class_labels, split_folds, step_reporter
 from heuristics.learners.params import fit_params
 from heuristics.learners.results import HeldOutMetrics, LearnerPredictions, OnFitStep, label_metrics
+from heuristics.validation import check_embedding_matrix
 
 __all__ = ["cross_fit_predict"]
 
@@ -132,7 +133,7 @@ def cross_fit_predict(
             "cross_fit_predict needs a LearningClassifier subclass", field="source"
         )
     params = fit_params(learner_cls)
-    X = check_matrix(X)
+    X = check_embedding_matrix(X)
     reference = _check_reference(labels, len(X))
     has_label = np.fromiter((name is not None for name in reference), dtype=bool,
                             count=len(reference))

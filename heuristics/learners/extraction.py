@@ -20,8 +20,8 @@ from heuristics.learners.results import (
     label_metrics,
 )
 from heuristics.learners.votes import spans_from_token_predictions
-from heuristics.sequence.base import check_embeddings
 from heuristics.spans import OUTSIDE
+from heuristics.validation import check_embeddings
 
 __all__ = ["cross_fit_predict_spans"]
 
