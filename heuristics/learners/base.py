@@ -219,17 +219,9 @@ class LearningExtractor(_Learner):
 
     def fit_model(self, embeddings: Sequence[Any], labels: Sequence[Sequence[str]],
                   tokens: Sequence[Sequence[str]] | None = None) -> None:
-        """Fit ``self.model`` on token embeddings and token labels.
-
-        Parameters
-        ----------
-        embeddings : sequence of array-like of shape (n_tokens, dims)
-            Per record, one vector per token.
-        labels : sequence of sequence of str
-            Per record, one label per token.
-        tokens : sequence of sequence of str, optional
-            Per record, its words; passed to the model as ``tokens=`` when given.
-        """
+        """Fit ``self.model`` on token embeddings and token labels: per record an
+        ``(n_tokens, dims)`` array and one label per token, as the model's ``fit`` takes them;
+        ``tokens`` (per record, its words) is passed on as ``tokens=`` when given."""
         if tokens is None:
             self._model().fit(embeddings, labels)
         else:
