@@ -23,7 +23,14 @@ from store.models import User
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Run the Heurist API server.")
     parser.add_argument("--no-demo", action="store_true", help="do not load the demo projects")
+    parser.add_argument("--worker", metavar="NAME",
+                        help="run one worker process with this name instead of the server")
+    parser.add_argument("--concurrency", type=int, default=1,
+                        help="parallel runs of the --worker process")
     args = parser.parse_args(argv)
+    if args.worker:
+        raise SystemExit(subprocess.call(worker_command(args.worker,
+                                                        concurrency=args.concurrency), cwd=ROOT))
     settings = get_settings()
     app = create_app(settings)
     with app.state.sessions() as session:

@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 from formats.readers import iob_to_spans, read_conll, spans_to_iob2  # noqa: E402
 from heuristics.embeddings import SentenceTransformerEmbedder, TokenPCA  # noqa: E402
 from heuristics.sequence import OUTSIDE, CRFTagger, LogisticTagger  # noqa: E402
+from heuristics.spans import spans_to_token_labels, token_labels_to_iob2  # noqa: E402
 
 CONLL = ROOT.parent / "shared" / "datasets" / "conll2003"
 
@@ -43,11 +44,9 @@ def sentences(name: str, limit: int | None) -> tuple[list[list[str]], list[list[
     words, labels = [], []
     with (CONLL / name).open("rb") as handle:
         for sentence in read_conll(handle):
-            tags = [OUTSIDE] * len(sentence.tokens)
-            for span in iob_to_spans(sentence.tags):
-                tags[span.start:span.end] = [span.label] * (span.end - span.start)
             words.append(sentence.tokens)
-            labels.append(tags)
+            labels.append(spans_to_token_labels(iob_to_spans(sentence.tags),
+                                                len(sentence.tokens)))
             if limit and len(words) == limit:
                 break
     return words, labels
@@ -94,7 +93,7 @@ def main() -> None:
     test_x = [pca.transform(v) for v in test_vectors]
     print(f"{len(train_words)} training / {len(test_words)} test sentences; token vectors "
           f"in {time.perf_counter() - started:.0f} s; PCA 384 -> 64", flush=True)
-    truth = iob2(test_labels)
+    truth = [token_labels_to_iob2(labels) for labels in test_labels]
     taggers = {
         "CRFTagger, embeddings only": (CRFTagger(), False),
         "CRFTagger + lexical features": (CRFTagger(), True),
@@ -108,7 +107,8 @@ def main() -> None:
         tagger.fit(train_x, train_labels, **extra)
         fitted = time.perf_counter() - started
         predicted = tagger.predict(test_x, **({"tokens": test_words} if lexical else {}))
-        scores[name] = f1_score(truth, iob2(predicted), mode="strict", scheme=IOB2)
+        scores[name] = f1_score(truth, [token_labels_to_iob2(labels) for labels in predicted],
+                                mode="strict", scheme=IOB2)
         print(f"| {name} | {scores[name]:.4f} | {fitted:.0f} |", flush=True)
     best = max(scores, key=scores.get)
     verdict = "met" if scores[best] >= 0.80 else "NOT MET"

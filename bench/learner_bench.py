@@ -92,9 +92,9 @@ def bare_cross_fit(X: np.ndarray, y: np.ndarray) -> float:
     predicted by a LogisticRegression fitted on the other."""
     from sklearn.linear_model import LogisticRegression
 
-    from heuristics.learners import _split
+    from heuristics.learners.folds import split_folds
 
-    _, folds = _split(y.astype(str).tolist(), n_folds=2, seed=0)
+    _, folds = split_folds(y.astype(str).tolist(), n_folds=2, seed=0)
     start = time.perf_counter()
     for train, test in folds:
         LogisticRegression().fit(X[train], y[train]).predict_proba(X[test])
@@ -208,14 +208,15 @@ def through_heurist(X: np.ndarray, y: np.ndarray) -> dict[str, tuple[list[float]
 
 def cross_fit_in_process(X: np.ndarray, y: np.ndarray) -> float:
     """The same cross-fitting, in this process: no sandbox, no database."""
-    from heuristics import learners
+    from heuristics.learners.base import find_learner_class
+    from heuristics.learners.classification import cross_fit_predict
 
     namespace: dict = {}
     exec(learner_source(MODELS["LogisticRegression"]), namespace)  # noqa: S102 - ours
-    learner = learners.find_learner_class(namespace)
+    learner = find_learner_class(namespace)
     labels = [["ham", "spam"][k] for k in y.tolist()]
     start = time.perf_counter()
-    learners.cross_fit_predict(learner, X, labels)
+    cross_fit_predict(learner, X, labels)
     return time.perf_counter() - start
 
 

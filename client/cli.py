@@ -107,18 +107,16 @@ def run_cli(argv: list[str] | None = None) -> None:
 def up(no_demo: Annotated[bool, typer.Option("--no-demo", help="Do not load the demo "
                                              "projects.")] = False) -> None:
     """Run the API server with an embedded worker (what `make run` does)."""
-    from api.server import main as serve
-
-    serve(["--no-demo"] if no_demo else [])
+    raise typer.Exit(subprocess.call([sys.executable, "-m", "api.server",
+                                      *(["--no-demo"] if no_demo else [])]))
 
 
 @app.command()
 def worker(name: Annotated[str, typer.Option(help="Worker name.")] = "worker",
            concurrency: Annotated[int, typer.Option(help="Parallel runs.")] = 1) -> None:
     """Run one worker process (runs heuristics and weak supervision)."""
-    from api.server import ROOT, worker_command
-
-    raise typer.Exit(subprocess.call(worker_command(name, concurrency=concurrency), cwd=ROOT))
+    raise typer.Exit(subprocess.call([sys.executable, "-m", "api.server", "--worker", name,
+                                      "--concurrency", str(concurrency)]))
 
 
 # --- projects, import, export ---------------------------------------------------------

@@ -5,14 +5,11 @@ Pure I/O and parsing, no database; the import and export use cases are in ``serv
 
 from formats.readers import (
     ConllSentence,
-    TagSpan,
-    iob_to_spans,
     read_conll,
     read_csv,
     read_jsonl,
     read_parquet,
     read_rows,
-    spans_to_iob2,
 )
 from formats.types import AttributeType, TypeInference, convert_value, infer_column_type
 from formats.writers import write_conll, write_csv, write_jsonl, write_parquet
@@ -20,17 +17,14 @@ from formats.writers import write_conll, write_csv, write_jsonl, write_parquet
 __all__ = [
     "AttributeType",
     "ConllSentence",
-    "TagSpan",
     "TypeInference",
     "convert_value",
     "infer_column_type",
-    "iob_to_spans",
     "read_conll",
     "read_csv",
     "read_jsonl",
     "read_parquet",
     "read_rows",
-    "spans_to_iob2",
     "write_conll",
     "write_csv",
     "write_jsonl",

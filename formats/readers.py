@@ -16,7 +16,7 @@ import os
 import re
 import sys
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -24,12 +24,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from heuristics.errors import InvalidInputError
+from heuristics.spans import IOB_TAG
 
 __all__ = [
     "ConllSentence",
     "CsvOptions",
-    "TagSpan",
-    "iob_to_spans",
     "read_conll",
     "read_csv",
     "read_jsonl",
@@ -37,7 +36,6 @@ __all__ = [
     "read_rows",
     "resolve_csv_options",
     "sniff_delimiter",
-    "spans_to_iob2",
 ]
 
 SNIFF_BYTES = 64 * 1024
@@ -53,7 +51,6 @@ MAX_NAME_CHARS = 64
 """A first-row value longer than this is taken for data, not a column name."""
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
-_TAG = re.compile(r"O|[BI]-\S+")
 
 
 # --- decoding -------------------------------------------------------------------------
@@ -581,7 +578,7 @@ def _conll_token(line: str, number: int, tag_column: int) -> tuple[str, str]:
         raise InvalidInputError(
             f"no tag column {tag_column}: the line has {len(columns)} columns", row=number
         ) from None
-    if not _TAG.fullmatch(tag):
+    if not IOB_TAG.fullmatch(tag):
         raise InvalidInputError(f"invalid tag {tag!r}, expected O, B-X or I-X", row=number)
     return columns[0], tag
 
@@ -636,71 +633,3 @@ def read_conll(stream: BinaryIO, *, tag_column: int = -1) -> Iterator[ConllSente
         sentence.tags.append(tag)
     if sentence.tokens:
         yield sentence
-
-
-@dataclass(frozen=True)
-class TagSpan:
-    """A labelled span of tokens: ``start`` inclusive, ``end`` exclusive."""
-
-    label: str
-    start: int
-    end: int
-
-
-def iob_to_spans(tags: Sequence[str]) -> list[TagSpan]:
-    """Decode IOB2 or IOB1 tags into spans.
-
-    ``B-X`` always starts a span; ``I-X`` continues a span of type X and otherwise (after
-    ``O`` or another type) starts one, as seqeval's lenient decoding does.
-
-    Raises
-    ------
-    InvalidInputError
-        For a tag that is not O, B-X or I-X.
-
-    Examples
-    --------
-    >>> [(s.label, s.start, s.end) for s in iob_to_spans(["I-PER", "I-PER", "O", "I-LOC"])]
-    [('PER', 0, 2), ('LOC', 3, 4)]
-    """
-    spans: list[TagSpan] = []
-    label, start = None, 0
-    for index, tag in enumerate([*tags, "O"]):
-        if not _TAG.fullmatch(tag):
-            raise InvalidInputError(f"invalid tag {tag!r} at token {index}", field="tags")
-        if tag.startswith("I-") and tag[2:] == label:
-            continue
-        if label is not None:
-            spans.append(TagSpan(label, start, index))
-        label, start = (None, index) if tag == "O" else (tag[2:], index)
-    return spans
-
-
-def spans_to_iob2(spans: Iterable[TagSpan], n_tokens: int) -> list[str]:
-    """Encode spans as IOB2 tags for ``n_tokens`` tokens; the inverse of :func:`iob_to_spans`.
-
-    Raises
-    ------
-    InvalidInputError
-        For an empty or out-of-range span, or spans that overlap.
-
-    Examples
-    --------
-    >>> spans_to_iob2([TagSpan("PER", 0, 2), TagSpan("LOC", 3, 4)], 5)
-    ['B-PER', 'I-PER', 'O', 'B-LOC', 'O']
-    """
-    tags = ["O"] * n_tokens
-    for span in sorted(spans, key=lambda s: (s.start, s.end)):
-        if not 0 <= span.start < span.end <= n_tokens:
-            raise InvalidInputError(
-                f"span {span.start}:{span.end} is outside the {n_tokens} tokens", field="spans"
-            )
-        if any(tag != "O" for tag in tags[span.start : span.end]):
-            raise InvalidInputError(
-                f"span {span.label} {span.start}:{span.end} overlaps another span",
-                field="spans",
-            )
-        tags[span.start : span.end] = [f"B-{span.label}"] + [f"I-{span.label}"] * (
-            span.end - span.start - 1
-        )
-    return tags

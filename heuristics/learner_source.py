@@ -4,18 +4,12 @@ load the right embedding before the sandbox starts).
 Examples
 --------
 >>> source = '''
-... from sklearn.linear_model import LogisticRegression
-... from heuristics import LearningClassifier, params_fit, params_inference
-...
 ... class SpamLearner(LearningClassifier):
-...     def __init__(self):
-...         self.model = LogisticRegression()
-...
-...     @params_fit(embedding_name="text-all-MiniLM-L6-v2", train_test_split=0.5)
+...     @params_fit(embedding_name="text-all-MiniLM-L6-v2")
 ...     def fit(self, embeddings, labels):
 ...         self.fit_model(embeddings, labels)
 ...
-...     @params_inference(min_confidence=0.8, label_names=None)
+...     @params_inference(min_confidence=0.8)
 ...     def predict_proba(self, embeddings):
 ...         return self.predict_proba_model(embeddings)
 ... '''
@@ -27,10 +21,12 @@ Examples
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from heuristics.errors import InvalidInputError
+from heuristics.learners.params import FitParams, InferenceParams
 
 BASES = {"LearningClassifier": "classification", "LearningExtractor": "extraction"}
 
@@ -75,12 +71,12 @@ def _decorator_arguments(cls: ast.ClassDef, name: str) -> tuple[dict[str, Any], 
     return {}, cls.lineno
 
 
-def _number(arguments: dict[str, Any], name: str, default: float, line: int) -> float:
-    value = arguments.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidInputError(f"{name} must be a number, got {value!r}", field="source",
-                                row=line)
-    return float(value)
+def _checked(read: Callable[..., Any], arguments: dict[str, Any], line: int) -> Any:
+    """The decorator's parameters, checked by the decorator's own rule; errors name the line."""
+    try:
+        return read(**arguments)
+    except InvalidInputError as error:
+        raise InvalidInputError(error.message, field="source", row=line) from error
 
 
 def learner_settings(source: str) -> LearnerSettings:
@@ -109,20 +105,14 @@ def learner_settings(source: str) -> LearnerSettings:
         raise InvalidInputError("decorate fit with @params_fit(embedding_name=...) naming "
                                 "one of the project's embeddings", field="source",
                                 row=fit_line)
-    split = _number(fit, "train_test_split", 0.5, fit_line)
-    if not 0 < split < 1:
-        raise InvalidInputError(f"train_test_split must lie in (0, 1), got {split}",
-                                field="source", row=fit_line)
-    min_confidence = _number(inference, "min_confidence", 0.0, inference_line)
-    if not 0 <= min_confidence <= 1:
-        raise InvalidInputError(f"min_confidence must lie in [0, 1], got {min_confidence}",
-                                field="source", row=inference_line)
-    names = inference.get("label_names")
-    if names is not None and (isinstance(names, str) or not isinstance(names, list | tuple)
-                              or not all(isinstance(name, str) for name in names)):
-        raise InvalidInputError(f"label_names must be a list of label names or None, got "
-                                f"{names!r}", field="source", row=inference_line)
+    fit_params = _checked(FitParams.checked, {
+        "embedding_name": fit["embedding_name"],
+        "train_test_split": fit.get("train_test_split", 0.5)}, fit_line)
+    inference_params = _checked(InferenceParams.checked, {
+        "min_confidence": inference.get("min_confidence", 0.0),
+        "label_names": inference.get("label_names")}, inference_line)
     return LearnerSettings(class_name=cls.name, kind=kind,
-                           embedding_name=str(fit["embedding_name"]), train_test_split=split,
-                           min_confidence=min_confidence,
-                           label_names=tuple(names) if names else None)
+                           embedding_name=fit_params.embedding_name,
+                           train_test_split=fit_params.train_test_split,
+                           min_confidence=inference_params.min_confidence,
+                           label_names=inference_params.label_names or None)

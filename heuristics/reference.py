@@ -35,6 +35,7 @@ from typing import TypeVar
 import numpy as np
 
 from heuristics.errors import InvalidInputError
+from heuristics.validation import check_label_matrix
 
 __all__ = [
     "Vote",
@@ -235,25 +236,6 @@ def reference_spans(votes: Iterable[Vote]) -> frozenset[tuple[str, int, int]] | 
     return _strict_majority(_choices_per_annotator(others, _span_key))
 
 
-def _check_label_matrix(annotator_labels: np.ndarray) -> np.ndarray:
-    labels = np.asarray(annotator_labels)
-    if labels.ndim != 2:
-        raise InvalidInputError(
-            f"annotator_labels must be 2-D (records x annotators), got {labels.ndim}-D",
-            field="annotator_labels",
-        )
-    if labels.size and not np.issubdtype(labels.dtype, np.integer):
-        raise InvalidInputError(
-            f"annotator_labels must hold integers, got {labels.dtype}", field="annotator_labels"
-        )
-    if labels.size and labels.min() < -1:
-        raise InvalidInputError(
-            "annotator_labels must be label indices >= 0 or -1 for no label",
-            field="annotator_labels",
-        )
-    return labels.astype(np.int64, copy=False)
-
-
 def majority_reference(annotator_labels: np.ndarray) -> np.ndarray:
     """Plurality label per record of a records x annotators label matrix.
 
@@ -281,7 +263,7 @@ def majority_reference(annotator_labels: np.ndarray) -> np.ndarray:
     >>> majority_reference(np.array([[0, 0, 1], [1, 0, -1], [-1, -1, -1], [2, -1, 2]]))
     array([ 0, -1, -1,  2])
     """
-    labels = _check_label_matrix(annotator_labels)
+    labels = check_label_matrix(annotator_labels, field="annotator_labels")
     n_records = labels.shape[0]
     rows, cols = np.nonzero(labels >= 0)
     if rows.size == 0:

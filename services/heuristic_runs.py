@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from heuristics.errors import ConflictError, InvalidInputError, NotFoundError
-from heuristics.labeling import (
+from heuristics.labeling_functions import (
     find_function,
     normalise_classification,
     normalise_extraction,

@@ -18,13 +18,13 @@ from sqlalchemy.orm import Session
 from formats.readers import (
     ConllSentence,
     CsvOptions,
-    iob_to_spans,
     read_conll,
     read_rows,
     resolve_csv_options,
 )
 from formats.types import AttributeType, TypeInference, convert_value
 from heuristics.errors import ConflictError, InvalidInputError
+from heuristics.spans import iob_to_spans
 from heuristics.tokens import join_tokens
 from store.auth import get_or_create_user
 from store.db import analyze

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from config import Settings
 from heuristics.errors import InvalidInputError
-from heuristics.labeling import find_function
+from heuristics.labeling_functions import find_function
 from heuristics.sandbox import Sandbox, SandboxLimits, UidRange
 from services import heuristic_runs
 from store.models import LabelingTask

@@ -19,9 +19,9 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from formats.readers import TagSpan, spans_to_iob2
 from formats.types import AttributeType
 from heuristics.aggregation.spans import RecordSpans, token_label_matrix
+from heuristics.spans import OUTSIDE, spans_to_iob2
 from services.exporting import BATCH, _plain
 from store import stats
 from store.models import Heuristic, LabelingTask, Output, Project, Record, TaskKind
@@ -146,7 +146,7 @@ def conll_lines(*, session: Session, task: LabelingTask, run_id: int) -> Iterato
                 continue
             starts, ends = offsets[rid]
             text = data.get(target.name) or ""
-            tags = spans_to_iob2([TagSpan(names[o[0]], o[2], o[3]) for o in weak.get(rid, [])],
+            tags = spans_to_iob2([(names[o[0]], o[2], o[3]) for o in weak.get(rid, [])],
                                  len(starts))
             lines += [f"{WHITESPACE.sub('_', text[s:e])}\t{tag}\n"
                       for s, e, tag in zip(starts, ends, tags, strict=True)]
@@ -242,5 +242,5 @@ def _token_label_matrix(session: Session, task: LabelingTask, current: stats.Cur
     tokens = [str(texts[rid].get(attribute) or "")[start:end]
               for rid in record_ids.tolist()
               for start, end in zip(*offsets.get(rid, ((), ())), strict=True)]
-    return {"L": matrix, "offsets": bounds, "labels": np.array(["OUTSIDE", *labels]),
+    return {"L": matrix, "offsets": bounds, "labels": np.array([OUTSIDE, *labels]),
             "tokens": np.array(tokens, dtype=str)}

@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from formats.types import AttributeType
+from heuristics.embeddings import vectors_from_bytes, vectors_to_bytes
 from heuristics.errors import ConflictError, InvalidInputError
 from heuristics.model_catalog import ModelCatalog
 from store.db import plain_rows
@@ -141,7 +142,7 @@ def write_vectors(*, session: Session, embedding: Embedding, record_ids: Sequenc
         EmbeddingVector.record_id.in_(record_ids)))
     session.execute(insert(EmbeddingVector), [
         {"embedding_id": embedding.id, "record_id": rid,
-         "vector": np.ascontiguousarray(vector, dtype=np.float32).tobytes(),
+         "vector": vectors_to_bytes(vector),
          "n_tokens": vector.shape[0] if vector.ndim == 2 else None}
         for rid, vector in zip(record_ids, vectors, strict=True)])
 
@@ -169,8 +170,8 @@ def record_vectors(*, session: Session, embedding: Embedding, path: Path | None 
     for rows in plain_rows(session, query, batch=2_000):
         end = start + len(rows)
         ids[start:end] = [rid for rid, _ in rows]
-        matrix[start:end] = np.frombuffer(b"".join([vector for _, vector in rows]),
-                                          dtype=np.float32).reshape(len(rows), -1)
+        matrix[start:end] = vectors_from_bytes(b"".join([vector for _, vector in rows]),
+                                               shape[1])
         start = end
     # No flush of the map: a reader of the file (the learner sandbox) sees its pages in the
     # page cache at once; forcing them to disk first cost 0.07 s per 100k vectors.
@@ -185,8 +186,9 @@ def vectors_of(*, session: Session, embedding: Embedding,
         EmbeddingVector.embedding_id == embedding.id,
         EmbeddingVector.record_id.in_(record_ids))).all()
     dims = embedding.pca_dims or embedding.dims
+    token_level = embedding.level is EmbeddingLevel.TOKEN
     out = {}
     for rid, vector in rows:
-        array = np.frombuffer(vector, dtype=np.float32)
-        out[rid] = array.reshape(-1, dims) if embedding.level is EmbeddingLevel.TOKEN else array
+        array = vectors_from_bytes(vector, dims or len(vector) // 4)
+        out[rid] = array if token_level else array.reshape(-1)
     return out

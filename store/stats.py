@@ -14,7 +14,10 @@ import numpy as np
 from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from heuristics import evaluation
+from heuristics.evaluation.classification import classification_stats, multilabel_stats
+from heuristics.evaluation.counts import Counts
+from heuristics.evaluation.extraction import span_stats
+from heuristics.learners.votes import VoteRule
 from store.db import plain_rows
 from store.events import publish
 from store.models import (
@@ -30,7 +33,7 @@ from store.models import (
 )
 from store.records import record_ids_of
 from store.reference import reference_labels
-from store.votes import VoteFilter, make_vote_filter, vote_filter
+from store.votes import make_vote_filter, vote_filter
 
 TOTAL = -1
 
@@ -41,9 +44,9 @@ class CurrentOutputs:
 
     heuristic_ids: list[int]
     run_ids: list[int]
-    known_filters: dict[int, VoteFilter] | None = None
+    known_filters: dict[int, VoteRule] | None = None
 
-    def filters(self, session: Session) -> dict[int, VoteFilter]:
+    def filters(self, session: Session) -> dict[int, VoteRule]:
         """The vote filter of each run, by run id."""
         if self.known_filters is not None:
             return self.known_filters
@@ -190,7 +193,7 @@ def count(*, session: Session, task: LabelingTask, current: CurrentOutputs,
         outputs = filtered_outputs(session, current, record_ids)
     refs = _references(session, task, references)
     if task.kind is TaskKind.MULTILABEL:
-        stats = evaluation.multilabel_stats(*multilabel_arrays(
+        stats = multilabel_stats(*multilabel_arrays(
             outputs, refs, task=task, current=current, record_ids=record_ids))
         zeros = np.zeros_like(stats.tp)
         return TaskCounts(stats.tp, stats.fp, stats.fn, zeros, zeros, zeros, stats.hits,
@@ -201,7 +204,7 @@ def count(*, session: Session, task: LabelingTask, current: CurrentOutputs,
         reference = np.full(len(record_ids), -1, dtype=np.int64)
         for rid, name in refs.items():
             reference[rows[rid]] = names[name]
-        stats = evaluation.classification_stats(matrix, reference, n_labels=n_labels)
+        stats = classification_stats(matrix, reference, n_labels=n_labels)
         zeros = np.zeros_like(stats.tp)
         return TaskCounts(stats.tp, stats.fp, stats.fn, zeros, zeros, zeros, stats.hits,
                           stats.coverage, stats.overlaps, stats.conflicts, stats.n_reference)
@@ -222,7 +225,7 @@ def count(*, session: Session, task: LabelingTask, current: CurrentOutputs,
     lengths = dict(session.execute(tokens).all())
     n_tokens = np.asarray([len(lengths.get(rid, [])) for rid in record_ids.tolist()],
                           dtype=np.int64)
-    spans = evaluation.span_stats(predicted, reference, n_tokens=n_tokens,
+    spans = span_stats(predicted, reference, n_tokens=n_tokens,
                                   has_reference=has_reference, n_heuristics=n_heuristics,
                                   n_labels=n_labels)
     return TaskCounts(spans.tokens.tp, spans.tokens.fp, spans.tokens.fn, spans.spans.tp,
@@ -267,7 +270,7 @@ def recompute(*, session: Session, task: LabelingTask) -> None:
             payload={"task_id": task.id})
 
 
-def _current_filters(session: Session, task: LabelingTask) -> dict[int, tuple[int, VoteFilter]]:
+def _current_filters(session: Session, task: LabelingTask) -> dict[int, tuple[int, VoteRule]]:
     """For the runs behind the stored statistics: run id -> (heuristic id, vote filter)."""
     label_ids = {label.name: label.id for label in task.labels}
     rows = session.execute(
@@ -413,7 +416,7 @@ def task_report(*, session: Session, task: LabelingTask) -> list[HeuristicReport
         table[position[row.heuristic_id], column] = row[2:8]
         if row.label_index == TOTAL:
             totals[row.heuristic_id] = row
-    counts = evaluation.Counts(tp=table[..., 0], fp=table[..., 1], fn=table[..., 2])
+    counts = Counts(tp=table[..., 0], fp=table[..., 1], fn=table[..., 2])
     precision, recall, f1 = counts.precision, counts.recall, counts.f1
     low, high = counts.wilson_interval()
     reports = []

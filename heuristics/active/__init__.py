@@ -11,7 +11,12 @@ and return the chosen records with a score and a readable reason each::
 """
 
 from heuristics.active.annotators import Consensus, activelab_scores, consensus, rank_for_labelling
-from heuristics.active.base import ConfidenceBasedQueryStrategy, QueryResult, QueryStrategy
+from heuristics.active.base import (
+    ConfidenceBasedQueryStrategy,
+    QueryRequest,
+    QueryResult,
+    QueryStrategy,
+)
 from heuristics.active.cold_start import ColdStart
 from heuristics.active.diversity import DiverseBatch, core_set, one_per_cluster
 from heuristics.active.sequence import SequenceLeastConfidence, predicted_spans
@@ -36,6 +41,7 @@ __all__ = [
     "OverallUncertainty",
     "PredictionEntropy",
     "QueryResult",
+    "QueryRequest",
     "QueryStrategy",
     "RandomSampling",
     "SequenceLeastConfidence",

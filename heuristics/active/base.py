@@ -19,11 +19,25 @@ from heuristics.errors import InvalidInputError
 
 __all__ = [
     "ConfidenceBasedQueryStrategy",
+    "QueryRequest",
     "QueryResult",
     "QueryStrategy",
     "check_pool",
     "label_name",
 ]
+
+
+@dataclass(frozen=True)
+class QueryRequest:
+    """The arguments of one :meth:`QueryStrategy.query` call (described there)."""
+
+    probabilities: np.ndarray | None
+    n: int
+    indices_unlabeled: Sequence[int] | np.ndarray | None = None
+    indices_labeled: Sequence[int] | np.ndarray | None = None
+    label_names: Sequence[str] | None = None
+    embeddings: np.ndarray | None = None
+    random_state: int | np.random.Generator | None = None
 
 
 @dataclass(frozen=True)
@@ -92,7 +106,6 @@ def check_pool(
 class QueryStrategy(abc.ABC):
     """Picks the records to label next."""
 
-    @abc.abstractmethod
     def query(
         self,
         probabilities: np.ndarray | None,
@@ -128,22 +141,23 @@ class QueryStrategy(abc.ABC):
         -------
         QueryResult
         """
+        return self.select(QueryRequest(
+            probabilities, n=n, indices_unlabeled=indices_unlabeled,
+            indices_labeled=indices_labeled, label_names=label_names, embeddings=embeddings,
+            random_state=random_state))
+
+    @abc.abstractmethod
+    def select(self, request: QueryRequest) -> QueryResult:
+        """Choose ``request.n`` of the unlabelled records: what :meth:`query` does, with its
+        arguments in one :class:`QueryRequest`."""
 
 
 class ConfidenceBasedQueryStrategy(QueryStrategy):
     """Template: rank the pool by :meth:`score` (highest first, ties by index)."""
 
-    def query(
-        self,
-        probabilities: np.ndarray | None,
-        *,
-        n: int,
-        indices_unlabeled: Sequence[int] | np.ndarray | None = None,
-        indices_labeled: Sequence[int] | np.ndarray | None = None,
-        label_names: Sequence[str] | None = None,
-        embeddings: np.ndarray | None = None,
-        random_state: int | np.random.Generator | None = None,
-    ) -> QueryResult:
+    def select(self, request: QueryRequest) -> QueryResult:
+        probabilities, n, indices_unlabeled, label_names = (
+            request.probabilities, request.n, request.indices_unlabeled, request.label_names)
         if probabilities is None:
             raise InvalidInputError(
                 "this strategy needs the model's probabilities", field="probabilities"

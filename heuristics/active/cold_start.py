@@ -10,12 +10,10 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 from sklearn.cluster import KMeans
 
-from heuristics.active.base import QueryResult, QueryStrategy, check_pool
+from heuristics.active.base import QueryRequest, QueryResult, QueryStrategy, check_pool
 from heuristics.errors import InvalidInputError
 
 __all__ = ["ColdStart"]
@@ -28,22 +26,13 @@ class ColdStart(QueryStrategy):
     most typical records come first.
     """
 
-    def query(
-        self,
-        probabilities: np.ndarray | None,
-        *,
-        n: int,
-        indices_unlabeled: Sequence[int] | np.ndarray | None = None,
-        indices_labeled: Sequence[int] | np.ndarray | None = None,
-        label_names: Sequence[str] | None = None,
-        embeddings: np.ndarray | None = None,
-        random_state: int | np.random.Generator | None = None,
-    ) -> QueryResult:
+    def select(self, request: QueryRequest) -> QueryResult:
+        embeddings, n = request.embeddings, request.n
         if embeddings is None:
             raise InvalidInputError("cold start needs the records' embeddings", field="embeddings")
-        pool = check_pool(n, len(embeddings), indices_unlabeled)
+        pool = check_pool(n, len(embeddings), request.indices_unlabeled)
         vectors = embeddings[pool]
-        seed = random_state if isinstance(random_state, int) else 0
+        seed = request.random_state if isinstance(request.random_state, int) else 0
         kmeans = KMeans(n_clusters=n, n_init=3, random_state=seed).fit(vectors)
         distances = kmeans.transform(vectors)
         sizes = np.bincount(kmeans.labels_, minlength=n)

@@ -23,12 +23,18 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 from sklearn.cluster import KMeans
 
-from heuristics.active.base import QueryResult, QueryStrategy, check_pool, label_name
+from heuristics.active.base import (
+    QueryRequest,
+    QueryResult,
+    QueryStrategy,
+    check_pool,
+    label_name,
+)
 from heuristics.errors import InvalidInputError
 
 __all__ = ["DiverseBatch", "core_set", "one_per_cluster"]
@@ -126,33 +132,17 @@ class DiverseBatch(QueryStrategy):
         self.candidates_per_pick = candidates_per_pick
         self.balance_classes = balance_classes
 
-    def query(
-        self,
-        probabilities: np.ndarray | None,
-        *,
-        n: int,
-        indices_unlabeled: Sequence[int] | np.ndarray | None = None,
-        indices_labeled: Sequence[int] | np.ndarray | None = None,
-        label_names: Sequence[str] | None = None,
-        embeddings: np.ndarray | None = None,
-        random_state: int | np.random.Generator | None = None,
-    ) -> QueryResult:
+    def select(self, request: QueryRequest) -> QueryResult:
+        probabilities, embeddings, n = request.probabilities, request.embeddings, request.n
         if embeddings is None:
             raise InvalidInputError(
                 "a diverse batch needs the records' embeddings", field="embeddings"
             )
         if self.method not in ("kmeans", "coreset"):
             raise InvalidInputError(f"unknown diversity method {self.method!r}", field="method")
-        pool = check_pool(n, len(embeddings), indices_unlabeled)
-        candidates = self.base.query(
-            probabilities,
-            n=min(pool.size, n * self.candidates_per_pick),
-            indices_unlabeled=pool,
-            indices_labeled=indices_labeled,
-            label_names=label_names,
-            embeddings=embeddings,
-            random_state=random_state,
-        )
+        pool = check_pool(n, len(embeddings), request.indices_unlabeled)
+        candidates = self.base.select(replace(
+            request, n=min(pool.size, n * self.candidates_per_pick), indices_unlabeled=pool))
         groups = {-1: np.arange(len(candidates))}
         quotas = {-1: n}
         if self.balance_classes and probabilities is not None:
@@ -160,9 +150,10 @@ class DiverseBatch(QueryStrategy):
             quotas = _quotas(predicted, n)
             groups = {c: np.flatnonzero(predicted == c) for c in quotas}
         labelled = (
-            None if indices_labeled is None else embeddings[np.asarray(indices_labeled, dtype=int)]
+            None if request.indices_labeled is None
+            else embeddings[np.asarray(request.indices_labeled, dtype=int)]
         )
-        seed = random_state if isinstance(random_state, int) else 0
+        seed = request.random_state if isinstance(request.random_state, int) else 0
         kept: list[int] = []
         for c, quota in quotas.items():
             if quota == 0:
@@ -183,7 +174,7 @@ class DiverseBatch(QueryStrategy):
             reason = f"{candidates.reasons[k]}; {spread}"
             if self.balance_classes and predicted_labels is not None:
                 label = int(predicted_labels[candidates.indices[k]])
-                reason += f", predicted {label_name(label, label_names)}"
+                reason += f", predicted {label_name(label, request.label_names)}"
             reasons.append(reason)
         return QueryResult(
             indices=candidates.indices[kept_arr],

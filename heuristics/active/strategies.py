@@ -10,12 +10,11 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 
 from heuristics.active.base import (
     ConfidenceBasedQueryStrategy,
+    QueryRequest,
     QueryResult,
     QueryStrategy,
     check_pool,
@@ -85,21 +84,14 @@ class RandomSampling(QueryStrategy):
     ['random sample', 'random sample']
     """
 
-    def query(
-        self,
-        probabilities: np.ndarray | None,
-        *,
-        n: int,
-        indices_unlabeled: Sequence[int] | np.ndarray | None = None,
-        indices_labeled: Sequence[int] | np.ndarray | None = None,
-        label_names: Sequence[str] | None = None,
-        embeddings: np.ndarray | None = None,
-        random_state: int | np.random.Generator | None = None,
-    ) -> QueryResult:
-        if indices_unlabeled is None:
-            size = len(probabilities) if probabilities is not None else len(embeddings)
-            indices_unlabeled = np.arange(size)
-        pool = np.asarray(indices_unlabeled, dtype=int)
+    def select(self, request: QueryRequest) -> QueryResult:
+        pool = request.indices_unlabeled
+        if pool is None:
+            known = request.probabilities if request.probabilities is not None \
+                else request.embeddings
+            pool = np.arange(len(known))
+        pool = np.asarray(pool, dtype=int)
+        n = request.n
         pool = check_pool(n, int(pool.max()) + 1 if pool.size else 0, pool)
-        chosen = np.random.default_rng(random_state).choice(pool, size=n, replace=False)
+        chosen = np.random.default_rng(request.random_state).choice(pool, size=n, replace=False)
         return QueryResult(indices=chosen, scores=np.zeros(n), reasons=["random sample"] * n)

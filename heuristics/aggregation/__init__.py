@@ -15,8 +15,6 @@ from heuristics.aggregation.label_model import LabelModel
 from heuristics.aggregation.multilabel import MultiLabelResult, aggregate_multilabel
 from heuristics.aggregation.spans import (
     RecordSpans,
-    TokenSpan,
-    WeakSpan,
     aggregate_spans,
     decode_spans,
     token_label_matrix,
@@ -28,8 +26,6 @@ __all__ = [
     "MajorityVote",
     "MultiLabelResult",
     "RecordSpans",
-    "TokenSpan",
-    "WeakSpan",
     "WeightedVote",
     "aggregate_multilabel",
     "aggregate_spans",

@@ -1,59 +1,12 @@
-"""Checks of the arrays the aggregation methods take, raising :class:`InvalidInputError`."""
+"""Vote counting and tie-breaking shared by the aggregation methods (inputs are checked by
+:mod:`heuristics.validation`)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from heuristics.errors import InvalidInputError
-
-ABSTAIN = -1
-
-
-def check_n_labels(n_labels: object, *, minimum: int = 1) -> int:
-    """``n_labels`` as an int, or InvalidInputError if it is not an integer >= ``minimum``."""
-    if isinstance(n_labels, bool) or not isinstance(n_labels, int | np.integer):
-        raise InvalidInputError(f"n_labels must be an integer, got {n_labels!r}", field="n_labels")
-    if n_labels < minimum:
-        raise InvalidInputError(
-            f"n_labels must be at least {minimum}, got {n_labels}", field="n_labels"
-        )
-    return int(n_labels)
-
-
-def check_label_matrix(
-    label_matrix: object, *, n_labels: int, n_heuristics: int | None = None
-) -> np.ndarray:
-    """The label matrix as an int64 array of shape ``(n_records, n_heuristics)``.
-
-    Every cell must be ``-1`` (abstain) or a label index below ``n_labels``; the error names the
-    first offending record (``row``).
-    """
-    array = np.asarray(label_matrix)
-    if array.ndim != 2:
-        raise InvalidInputError(
-            f"label_matrix must be 2-D (n_records, n_heuristics), got {array.ndim}-D",
-            field="label_matrix",
-        )
-    if array.size and not np.issubdtype(array.dtype, np.integer):
-        raise InvalidInputError(
-            f"label_matrix must hold integers, got {array.dtype}", field="label_matrix"
-        )
-    array = array.astype(np.int64, copy=False)
-    if n_heuristics is not None and array.shape[1] != n_heuristics:
-        raise InvalidInputError(
-            f"label_matrix has {array.shape[1]} heuristics, expected {n_heuristics}",
-            field="label_matrix",
-        )
-    bad = (array < ABSTAIN) | (array >= n_labels)
-    if bad.any():
-        row = int(np.flatnonzero(bad.any(axis=1))[0])
-        value = int(array[row][bad[row]][0])
-        raise InvalidInputError(
-            f"label_matrix holds {value}; labels are -1 (abstain) or 0..{n_labels - 1}",
-            field="label_matrix",
-            row=row,
-        )
-    return array
+from heuristics.validation import ABSTAIN
 
 
 def vote_counts(label_matrix: np.ndarray, *, n_labels: int, weights: np.ndarray | None = None

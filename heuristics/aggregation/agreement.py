@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from heuristics.aggregation.scoring import expected_accuracy
+from heuristics.spans import OUTSIDE, OUTSIDE_INDEX, spans_to_token_labels
 
 __all__ = ["classification_agreement", "expected_agreement", "multilabel_agreement",
            "span_agreement"]
@@ -153,8 +154,8 @@ def span_agreement(weak: Sequence[Sequence[tuple[int, int, int]]],
             predicted[label] += 1
         for label, _, _ in truth:
             actual[label] += 1
-        np.add.at(confusion, (_token_labels(truth, n_tokens[row]),
-                              _token_labels(guessed, n_tokens[row])), 1)
+        np.add.at(confusion, (_token_label_indices(truth, n_tokens[row]),
+                              _token_label_indices(guessed, n_tokens[row])), 1)
     micro = _f1(tp.sum(keepdims=True), predicted.sum(keepdims=True), actual.sum(keepdims=True))
     return {
         "records": len(weak), "weakly_labelled": int(kept.sum()),
@@ -165,14 +166,13 @@ def span_agreement(weak: Sequence[Sequence[tuple[int, int, int]]],
         "compared": len(reference),
         "micro_f1": float(micro[0]) if reference else None,
         "f1": _f1_by_label(tp, predicted, actual, names),
-        "confusion": {"labels": ["OUTSIDE", *names], "unit": "token",
+        "confusion": {"labels": [OUTSIDE, *names], "unit": "token",
                       "matrix": confusion.tolist()},
     }
 
 
-def _token_labels(spans: set[tuple[int, int, int]], n_tokens: int) -> np.ndarray:
-    """0 = OUTSIDE, ``label + 1`` inside a span (later spans overwrite earlier ones)."""
-    tokens = np.zeros(int(n_tokens), dtype=np.int64)
-    for label, start, end in sorted(spans, key=lambda s: (s[1], s[2])):
-        tokens[start:end] = label + 1
-    return tokens
+def _token_label_indices(spans: set[tuple[int, int, int]], n_tokens: int) -> list[int]:
+    """Integer token labels of ``(label_index, start, end)`` spans: OUTSIDE_INDEX outside,
+    ``label_index + 1`` inside (later spans overwrite earlier ones)."""
+    return spans_to_token_labels([(label + 1, start, end) for label, start, end in spans],
+                                 int(n_tokens), outside=OUTSIDE_INDEX)

@@ -80,8 +80,8 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike
 from scipy.special import logsumexp
 
-from heuristics.aggregation._inputs import ABSTAIN, check_label_matrix, check_n_labels
 from heuristics.errors import InvalidInputError
+from heuristics.validation import ABSTAIN, check_label_matrix, check_n_labels
 
 __all__ = ["LabelModel", "evidence_shares"]
 

@@ -24,7 +24,7 @@ import numpy as np
 from heuristics.aggregation.label_model import LabelModel
 from heuristics.aggregation.scoring import expected_accuracy
 from heuristics.aggregation.votes import MajorityVote, WeightedVote
-from heuristics.evaluation import classification_stats
+from heuristics.evaluation.classification import classification_stats
 
 METHODS = ("majority", "weighted", "label_model")
 

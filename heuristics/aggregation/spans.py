@@ -49,38 +49,24 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Literal, NamedTuple, Protocol
+from typing import Literal, Protocol
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from heuristics.aggregation._inputs import ABSTAIN
 from heuristics.aggregation.label_model import LabelModel
 from heuristics.aggregation.votes import MajorityVote
 from heuristics.errors import InvalidInputError
+from heuristics.spans import OUTSIDE_INDEX, TokenSpan
+from heuristics.validation import ABSTAIN
 
 __all__ = [
-    "OUTSIDE",
     "RecordSpans",
-    "TokenSpan",
-    "WeakSpan",
     "aggregate_spans",
     "decode_spans",
     "outside_votes_on_own_labels",
     "token_label_matrix",
 ]
-
-OUTSIDE = 0
-"""Token label of tokens outside every span."""
-
-
-class TokenSpan(NamedTuple):
-    """A span one heuristic tagged: label name, first token, token after the last."""
-
-    label: str
-    start: int
-    end: int
-
 
 @dataclass(frozen=True)
 class RecordSpans:
@@ -92,21 +78,12 @@ class RecordSpans:
         Number of tokens of the record.
     spans : sequence of sequence of TokenSpan
         One entry per heuristic, in the same order for every record: the spans it tagged
-        (empty = it found nothing). Plain ``(label, start, end)`` tuples work too.
+        (empty = it found nothing). Plain ``(label, start, end)`` tuples work too; a span's
+        confidence is not used.
     """
 
     n_tokens: int
     spans: Sequence[Sequence[TokenSpan | tuple[str, int, int]]]
-
-
-@dataclass(frozen=True)
-class WeakSpan:
-    """An aggregated span: label name, token offsets (end exclusive) and confidence in [0, 1]."""
-
-    label: str
-    start: int
-    end: int
-    confidence: float
 
 
 class TokenAggregator(Protocol):
@@ -165,7 +142,7 @@ def token_label_matrix(
             if not spans:
                 continue
             column = matrix[first:first + record.n_tokens, heuristic]
-            column[:] = OUTSIDE
+            column[:] = OUTSIDE_INDEX
             checked = [_check_span(span, index, record.n_tokens, row) for span in spans]
             # Written shortest first, so longer spans overwrite shorter ones; reversed before
             # the stable sort, so among equal lengths the first listed is written last.
@@ -180,7 +157,7 @@ def decode_spans(
     *,
     labels: Sequence[str],
     min_confidence: float = 0.0,
-) -> list[WeakSpan]:
+) -> list[TokenSpan]:
     """Spans from one record's token labels: runs of one non-OUTSIDE label.
 
     Parameters
@@ -196,13 +173,13 @@ def decode_spans(
 
     Returns
     -------
-    list of WeakSpan
+    list of TokenSpan
         By start token.
 
     Examples
     --------
     >>> decode_spans([0, 1, 1, 2, 0, 2], [1.0, 0.9, 0.7, 0.6, 1.0, 0.4], labels=["PER", "LOC"])
-    [WeakSpan(label='PER', start=1, end=3, confidence=0.8), WeakSpan(label='LOC', start=3, end=4, confidence=0.6), WeakSpan(label='LOC', start=5, end=6, confidence=0.4)]
+    [TokenSpan(label='PER', start=1, end=3, confidence=0.8), TokenSpan(label='LOC', start=3, end=4, confidence=0.6), TokenSpan(label='LOC', start=5, end=6, confidence=0.4)]
     >>> [s.label for s in decode_spans([1, 1], [0.4, 0.5], labels=["PER"], min_confidence=0.5)]
     []
     """  # noqa: E501
@@ -221,20 +198,20 @@ def decode_spans(
 
 
 def _decode_all(tags: np.ndarray, scores: np.ndarray, offsets: np.ndarray, *,
-                labels: Sequence[str], min_confidence: float) -> list[list[WeakSpan]]:
+                labels: Sequence[str], min_confidence: float) -> list[list[TokenSpan]]:
     """:func:`decode_spans` for many records at once: ``tags``/``scores`` of all their tokens,
     record ``r`` owning ``offsets[r]:offsets[r + 1]``; no span crosses a record boundary."""
     n_records = len(offsets) - 1
-    found: list[list[WeakSpan]] = [[] for _ in range(n_records)]
+    found: list[list[TokenSpan]] = [[] for _ in range(n_records)]
     if not len(tags):
         return found
     first = np.zeros(len(tags), dtype=bool)
     first[offsets[:-1][offsets[:-1] < len(tags)]] = True
     last = np.roll(first, -1)
     last[-1] = True
-    inside = tags != OUTSIDE
-    starts = np.flatnonzero(inside & (first | (np.diff(tags, prepend=OUTSIDE) != 0)))
-    ends = np.flatnonzero(inside & (last | (np.diff(tags, append=OUTSIDE) != 0))) + 1
+    inside = tags != OUTSIDE_INDEX
+    starts = np.flatnonzero(inside & (first | (np.diff(tags, prepend=OUTSIDE_INDEX) != 0)))
+    ends = np.flatnonzero(inside & (last | (np.diff(tags, append=OUTSIDE_INDEX) != 0))) + 1
     bounds = np.column_stack([starts, ends]).ravel()
     sums = np.add.reduceat(np.append(scores, 0.0), bounds)[::2] if len(starts) else scores[:0]
     means = sums / (ends - starts)
@@ -243,7 +220,7 @@ def _decode_all(tags: np.ndarray, scores: np.ndarray, offsets: np.ndarray, *,
     for record, start, end, mean in zip(records[keep].tolist(), starts[keep].tolist(),
                                         ends[keep].tolist(), means[keep].tolist(), strict=True):
         first_token = int(offsets[record])
-        found[record].append(WeakSpan(labels[tags[start] - 1], start - first_token,
+        found[record].append(TokenSpan(labels[tags[start] - 1], start - first_token,
                                       end - first_token, mean))
     return found
 
@@ -256,7 +233,7 @@ def aggregate_spans(
     min_confidence: float = 0.0,
     outside_votes: Literal["own_labels", "all"] = "own_labels",
     heuristic_labels: Sequence[Collection[str]] | None = None,
-) -> list[list[WeakSpan]]:
+) -> list[list[TokenSpan]]:
     """Merge the heuristics' spans into one list of spans per record.
 
     Parameters
@@ -282,7 +259,7 @@ def aggregate_spans(
 
     Returns
     -------
-    list of list of WeakSpan
+    list of list of TokenSpan
         Per record, its spans by start token.
 
     Raises
@@ -300,7 +277,7 @@ def aggregate_spans(
     PER 0 1 1.0
     LOC 2 3 1.0
     >>> aggregate_spans(records, labels=["PER", "LOC"], outside_votes="all")
-    [[WeakSpan(label='PER', start=0, end=1, confidence=0.6666666666666666)]]
+    [[TokenSpan(label='PER', start=0, end=1, confidence=0.6666666666666666)]]
     """
     if not 0 <= min_confidence <= 1:
         raise InvalidInputError(
@@ -342,7 +319,7 @@ def aggregate_spans(
     else:
         probabilities = np.zeros((0, n_token_labels))
     token_labels = probabilities.argmax(axis=1) if len(matrix) else np.zeros(0, np.int64)
-    token_labels[(matrix == ABSTAIN).all(axis=1)] = OUTSIDE
+    token_labels[(matrix == ABSTAIN).all(axis=1)] = OUTSIDE_INDEX
     confidence = probabilities[np.arange(len(token_labels)), token_labels]
     return _decode_all(token_labels.astype(np.int64), confidence, offsets, labels=labels,
                        min_confidence=min_confidence)
@@ -368,7 +345,7 @@ def outside_votes_on_own_labels(matrix: np.ndarray, n_token_labels: int, *,
            [ 2, -1]])
     """
     n_tokens, n_heuristics = matrix.shape
-    rows, columns = np.nonzero(matrix > OUTSIDE)
+    rows, columns = np.nonzero(matrix > OUTSIDE_INDEX)
     if tags is None:
         tags = np.zeros((n_heuristics, n_token_labels), dtype=bool)
         tags[columns, matrix[rows, columns]] = True
@@ -377,7 +354,7 @@ def outside_votes_on_own_labels(matrix: np.ndarray, n_token_labels: int, *,
     voted[rows, matrix[rows, columns]] = 1
     contested = (voted @ tags.T) > 0
     keep = contested | (voted.sum(axis=1) == 0)[:, None]
-    return np.where((matrix == OUTSIDE) & ~keep, ABSTAIN, matrix)
+    return np.where((matrix == OUTSIDE_INDEX) & ~keep, ABSTAIN, matrix)
 
 
 def _check_label(name: str, index: dict[str, int]) -> int:
@@ -409,7 +386,9 @@ def _check_record(record: RecordSpans, row: int, n_heuristics: int) -> int:
 def _check_span(span: object, index: dict[str, int], n_tokens: int, row: int
                 ) -> tuple[int, int, int]:
     try:
-        name, start, end = span  # type: ignore[misc]
+        name, start, end = span[:3]  # type: ignore[index]
+        if len(span) not in (3, 4):  # type: ignore[arg-type]
+            raise ValueError
     except (TypeError, ValueError) as error:
         raise InvalidInputError(f"a span is (label, start, end), got {span!r}",
                                 field="spans", row=row) from error

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from heuristics.aggregation._inputs import ABSTAIN
+from heuristics.validation import ABSTAIN
 
 __all__ = ["Copy", "Scenario", "scenarios"]
 

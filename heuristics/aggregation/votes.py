@@ -27,14 +27,9 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
-from heuristics.aggregation._inputs import (
-    check_label_matrix,
-    check_n_labels,
-    decide,
-    vote_balance,
-    vote_counts,
-)
+from heuristics.aggregation._inputs import decide, vote_balance, vote_counts
 from heuristics.errors import InvalidInputError
+from heuristics.validation import check_label_matrix, check_n_labels
 
 __all__ = ["MajorityVote", "WeightedVote"]
 
@@ -92,7 +87,7 @@ class MajorityVote:
             If ``n_labels`` is not a positive integer or the matrix holds other values than
             ``-1`` and label indices below ``n_labels``.
         """
-        self.n_labels_ = check_n_labels(self.n_labels)
+        self.n_labels_ = check_n_labels(self.n_labels, minimum=1)
         matrix = check_label_matrix(label_matrix, n_labels=self.n_labels_)
         self.class_balance_ = vote_balance(matrix, n_labels=self.n_labels_)
         return self
@@ -110,7 +105,7 @@ class MajorityVote:
         ndarray of float, shape (n_records, n_labels)
             Rows sum to 1.
         """
-        n_labels = check_n_labels(self.n_labels)
+        n_labels = check_n_labels(self.n_labels, minimum=1)
         matrix = check_label_matrix(label_matrix, n_labels=n_labels)
         return _shares(vote_counts(matrix, n_labels=n_labels))
 
@@ -135,7 +130,7 @@ class MajorityVote:
         >>> MajorityVote(3).predict(np.array([[2, 1], [2, 2]]))
         array([2, 2])
         """
-        n_labels = check_n_labels(self.n_labels)
+        n_labels = check_n_labels(self.n_labels, minimum=1)
         matrix = check_label_matrix(label_matrix, n_labels=n_labels)
         counts = vote_counts(matrix, n_labels=n_labels)
         balance = getattr(self, "class_balance_", None)
@@ -225,7 +220,7 @@ class WeightedVote:
         ...
         heuristics.errors.InvalidInputError: field 'weights': log_odds weights are precisions in [0, 1], got 1.2
         """  # noqa: E501
-        self.n_labels_ = check_n_labels(self.n_labels)
+        self.n_labels_ = check_n_labels(self.n_labels, minimum=1)
         self.weights_ = self._vote_weights()
         check_label_matrix(label_matrix, n_labels=self.n_labels_, n_heuristics=len(self.weights_))
         return self
@@ -263,7 +258,7 @@ class WeightedVote:
         )
 
     def _scores(self, label_matrix: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
-        n_labels = check_n_labels(self.n_labels)
+        n_labels = check_n_labels(self.n_labels, minimum=1)
         weights = self._vote_weights()
         matrix = check_label_matrix(label_matrix, n_labels=n_labels, n_heuristics=len(weights))
         # A vote of weight 0 is no evidence: a record with only such votes is not covered.

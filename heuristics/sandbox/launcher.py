@@ -16,30 +16,32 @@ from __future__ import annotations
 import contextlib
 import os
 import resource
-import select
 import shutil
-import signal
 import subprocess
 import sys
 import sysconfig
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from heuristics.errors import HeuristError
 from heuristics.sandbox import seccomp
 from heuristics.sandbox.confinement import ConfinedProcess, Confinement, NoFreeUid, UidRange
-from heuristics.sandbox.frames import check_frame
+from heuristics.sandbox.execution import Execution, kill_sandbox
 from heuristics.sandbox.hostpaths import (
     PACKAGE_ROOT,
     hide_host_paths,
     pass_arguments_through_fd,
 )
-from heuristics.sandbox.protocol import IDLE, STATUS, ProtocolError, encode_frame, read_frame
+from heuristics.sandbox.results import (
+    ProgressCallback,
+    ResultsCallback,
+    SandboxLimits,
+    SandboxResult,
+    SandboxUnavailable,
+)
 
 INSIDE_PYTHON = "/opt/python"
 INSIDE_SITE = "/opt/site-packages"
@@ -54,65 +56,6 @@ BWRAP_HINT = ("bubblewrap is not installed, so user code cannot run safely: inst
               "(`apt-get install bubblewrap`), or set HEURIST_SANDBOX=unsafe-subprocess for "
               "development only")
 
-
-class SandboxError(HeuristError):
-    """User code could not run to the end: it did not load, raised, or the sandbox stopped
-    it. ``logs`` holds what it printed before, ``traceback`` its frames (user code only)."""
-
-    def __init__(self, message: str, *, field: str | None = None, row: int | None = None,
-                 logs: str = "", traceback: str = "") -> None:
-        super().__init__(message, field=field, row=row)
-        self.logs, self.traceback = logs, traceback
-
-
-class SandboxUnavailable(SandboxError):
-    """No sandbox can be started on this machine."""
-
-
-@dataclass(frozen=True)
-class SandboxLimits:
-    """Limits of one sandboxed execution."""
-
-    memory_mb: int = 4096
-    cpu_seconds: int = 600
-    wall_seconds: float = 900.0
-    record_seconds: float = 10.0
-    max_processes: int = 32
-    max_file_mb: int = 64
-    max_log_chars: int = 100_000
-    max_output_mb: int = 512
-    max_timeouts: int = 3
-    wall_clock_name: str = "time limit"
-    """How errors name the wall-clock limit (e.g. "sample time limit")."""
-    max_tmp_mb: int = 512
-
-
-@dataclass(frozen=True)
-class RecordError:
-    """User code failed on one record: ``index`` is its position in the input."""
-
-    index: int
-    message: str
-    line: int | None = None
-    traceback: str = ""
-
-
-@dataclass
-class SandboxResult:
-    """Outputs by input position (unless streamed to a callback), errors, captured logs."""
-
-    outputs: dict[int, Any] = field(default_factory=dict)
-    errors: list[RecordError] = field(default_factory=list)
-    logs: str = ""
-    logs_truncated: bool = False
-    seconds: float = 0.0
-    summary: dict[str, Any] = field(default_factory=dict)
-
-
-ResultsCallback = Callable[[list[tuple[int, Any]], list[RecordError]], None]
-ProgressCallback = Callable[[float, str, str], None]
-"""Called during a learner run with the share of its models fitted, a line saying which, and
-what the user's code printed since the last call."""
 
 
 def _site_packages() -> str:
@@ -393,7 +336,7 @@ class Sandbox:
                  on_progress: ProgressCallback | None = None) -> SandboxResult:
         begun = time.monotonic()
         process, status_read = started or self._spawn(binds)
-        execution = _Execution(process, status_read, self.limits, stop,
+        execution = Execution(process, status_read, self.limits, stop,
                                task_kind=setup["task_kind"])
         try:
             result = execution.run(setup, records, batch_size=batch_size, on_results=on_results,
@@ -447,298 +390,3 @@ class SpareLearner:
     def cleanup(self) -> None:
         self.discard()
         self.folders.cleanup()
-
-
-RECORD_GRACE_S = 2.0
-"""How long past its time limit a record may run before the sandbox is stopped from outside
-(the runner's own alarm normally stops it first; user code can ignore that alarm)."""
-GIVE_UP_S = 1.0
-"""How long after stopping a sandbox its output pipe is still read."""
-
-
-def _children(pid: int) -> list[int]:
-    """The direct children of process ``pid`` (none if it is gone)."""
-    try:
-        return [int(child) for child in
-                Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except (OSError, ValueError):
-        return []
-
-
-def kill_sandbox(process: subprocess.Popen) -> None:
-    """Kill everything of a sandbox: the init of its PID namespace (whose death takes every
-    process inside with it) first, so that bubblewrap reaps it (killed together, the init
-    would be left to the machine's PID 1 as a zombie), then bubblewrap's process group (the
-    runner's, unsandboxed)."""
-    children = _children(process.pid)
-    for child in children:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(child, signal.SIGKILL)
-    if children:
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=0.5)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-
-
-class _Pipe:
-    """The runner's output pipe, read without blocking past a stopped sandbox: once the
-    sandbox was stopped and its process is gone, reading ends within :data:`GIVE_UP_S`
-    even if something still holds the pipe open."""
-
-    def __init__(self, execution: _Execution) -> None:
-        self.execution = execution
-        self.fd = execution.process.stdout.fileno()
-        self.count = 0
-        self.poll = select.poll()
-        self.poll.register(self.fd, select.POLLIN)
-
-    def read(self, size: int) -> bytes:
-        while True:
-            if self.poll.poll(200):   # readable, or closed at the other end
-                data = os.read(self.fd, min(size, 1 << 20))
-                self.count += len(data)
-                return data
-            if self.execution.gave_up():
-                return b""
-
-
-class _Execution:
-    """One running sandbox: feeds records, reads and checks frames, and watches from outside
-    its time (in all and per record), its output size and cancellation."""
-
-    def __init__(self, process: subprocess.Popen, status_fd: int,
-                 limits: SandboxLimits, stop: threading.Event | None = None, *,
-                 task_kind: str = "classification") -> None:
-        self.process = process
-        self.limits = limits
-        self.status_fd = status_fd
-        self.task_kind = task_kind
-        self.current: int | None = None
-        self.current_since = time.monotonic()
-        self.ids: dict[int, Any] = {}
-        self.answered: set[int] = set()
-        self.log_chars = 0
-        self.fed_all = False
-        self.stopped_because: str | None = None
-        self.stopped_at: float | None = None
-        self.stderr = b""
-        self.writer_error: BaseException | None = None
-        self._finished = threading.Event()
-        self._threads = [
-            threading.Thread(target=self._watch_status, daemon=True),
-            threading.Thread(target=self._drain_stderr, daemon=True),
-            threading.Thread(target=self._watch_clock, args=(stop,), daemon=True),
-        ]
-        for thread in self._threads:
-            thread.start()
-
-    def _stop(self, reason: str) -> None:
-        """Say why, then kill everything of the sandbox (:func:`kill_sandbox`)."""
-        if self.stopped_because is None:
-            self.stopped_because = reason
-        if self.stopped_at is None:
-            self.stopped_at = time.monotonic()
-        kill_sandbox(self.process)
-
-    def gave_up(self) -> bool:
-        """Whether the sandbox was stopped, is gone, and its pipes need no more reading."""
-        return (self.stopped_at is not None and self.process.poll() is not None
-                and time.monotonic() - self.stopped_at > GIVE_UP_S)
-
-    def _watch_clock(self, stop: threading.Event | None) -> None:
-        """Enforce, from outside, the wall clock, each record's time and cancellation."""
-        limits = self.limits
-        deadline = time.monotonic() + limits.wall_seconds
-        while not self._finished.wait(0.1):
-            now = time.monotonic()
-            if stop is not None and stop.is_set():
-                self._stop("was cancelled")
-            elif now > deadline:
-                self._stop(f"stopped after the {limits.wall_clock_name} of "
-                           f"{limits.wall_seconds:g} s")
-            elif (self.current is not None
-                  and now - self.current_since > limits.record_seconds + RECORD_GRACE_S):
-                self._stop(f"stopped after the record time limit of {limits.record_seconds:g} s")
-            else:
-                continue
-            return
-
-    def _watch_status(self) -> None:
-        pending = b""
-        while chunk := os.read(self.status_fd, 4096):
-            pending += chunk
-            whole = len(pending) // STATUS.size * STATUS.size
-            if whole:
-                (index,) = STATUS.unpack(pending[whole - STATUS.size:whole])
-                pending = pending[whole:]
-                # Positions never sent (user code can write here too) change nothing.
-                if (index == IDLE or index in self.ids) and self.stopped_because is None:
-                    self.current = None if index == IDLE else index
-                    self.current_since = time.monotonic()
-
-    def _drain_stderr(self) -> None:
-        while chunk := self.process.stderr.read(65536):
-            if len(self.stderr) < 65536:
-                self.stderr += chunk
-
-    def _feed(self, setup: dict[str, Any], records: Iterable[Mapping[str, Any]],
-              batch_size: int) -> None:
-        stdin = self.process.stdin
-        try:
-            stdin.write(encode_frame(setup))
-            batch: list[dict[str, Any]] = []
-            for index, record in enumerate(records):
-                self.ids[index] = record.get("id")
-                batch.append({"i": index, "id": record.get("id"), "data": record["data"],
-                              "tokens": record.get("tokens")})
-                if len(batch) >= batch_size:
-                    stdin.write(encode_frame({"type": "records", "records": batch}))
-                    batch = []
-            if batch:
-                stdin.write(encode_frame({"type": "records", "records": batch}))
-            self.fed_all = True
-            stdin.write(encode_frame({"type": "end"}))
-            stdin.flush()
-        except (BrokenPipeError, ValueError, OSError):
-            pass  # the runner stopped; the reader reports why
-        except BaseException as error:  # noqa: BLE001 - e.g. a database error while reading
-            self.writer_error = error
-            self._stop("the records could not be read")
-        finally:
-            with contextlib.suppress(OSError):
-                stdin.close()
-
-    def _check(self, frame: dict[str, Any], result: SandboxResult, *, learner: bool
-               ) -> dict[str, Any]:
-        check_frame(frame, task_kind=self.task_kind, sent=self.ids, answered=self.answered)
-        if frame["type"] == "done" and self.ids and (
-                not self.fed_all or len(self.answered) < len(self.ids)):
-            raise ProtocolError(f"done after answering {len(self.answered)} of "
-                                f"{len(self.ids)} records")
-        if frame["type"] == "done" and learner and not result.summary:
-            raise ProtocolError("done before saying what the learner wrote")
-        return frame
-
-    def _within_log_limit(self, text: str, result: SandboxResult) -> str:
-        """What fits of ``text`` in the logs' limit (the runner keeps to it; frames forged by
-        user code need not)."""
-        room = max(0, self.limits.max_log_chars - self.log_chars)
-        if len(text) > room:
-            text, result.logs_truncated = text[:room], True
-        self.log_chars += len(text)
-        return text
-
-    def run(self, setup: dict[str, Any], records: Iterable[Mapping[str, Any]], *,
-            batch_size: int, on_results: ResultsCallback | None,
-            on_progress: ProgressCallback | None = None) -> SandboxResult:
-        feeder = threading.Thread(target=self._feed, args=(setup, records, batch_size),
-                                  daemon=True)
-        feeder.start()
-        result = SandboxResult()
-        done = False
-        stdout = _Pipe(self)
-        limit = self.limits.max_output_mb * 1024 * 1024
-        logs: list[str] = []
-        try:
-            while (frame := read_frame(stdout, max_size=limit)) is not None:
-                if stdout.count > limit:
-                    self._stop(f"produced more than {self.limits.max_output_mb} MB of output")
-                    break
-                frame = self._check(frame, result, learner=setup.get("mode") == "learner")
-                if frame.get("logs"):
-                    frame["logs"] = self._within_log_limit(frame["logs"], result)
-                if frame["type"] == "fatal":
-                    loading = frame.get("stage", "load") == "load"
-                    raise SandboxError(
-                        ("the code did not load: " if loading else "") + frame["error"],
-                        row=frame.get("line"), field=frame.get("field") or "source",
-                        logs="".join(logs) + (frame.get("logs") or ""),
-                        traceback=frame.get("traceback") or "")
-                if frame["type"] == "done":
-                    done = True
-                    break
-                if frame["type"] == "learner":
-                    result.summary = {k: v for k, v in frame.items()
-                                      if k not in ("type", "logs", "logs_truncated")}
-                    logs.append(frame["logs"])
-                    continue
-                if frame["type"] == "progress":
-                    if on_progress is None:
-                        logs.append(frame["logs"])
-                    else:
-                        on_progress(frame["done"] / frame["total"], frame["stage"],
-                                    frame["logs"])
-                    continue
-                if frame["type"] == "stopped":
-                    self.current = frame["index"]
-                    self.stopped_because = frame["error"]
-                    continue
-                outputs, errors = [], []
-                for item in frame["results"]:
-                    if "error" in item:
-                        errors.append(RecordError(item["i"], item["error"], item.get("line"),
-                                                  item.get("traceback") or ""))
-                    else:
-                        outputs.append((item["i"], item["out"]))
-                if frame["logs"]:
-                    logs.append(frame["logs"])
-                result.logs_truncated = result.logs_truncated or frame["logs_truncated"]
-                if on_results is not None:
-                    on_results(outputs, errors)
-                else:
-                    result.outputs.update(outputs)
-                    result.errors.extend(errors)
-        except ProtocolError as error:
-            self._stop(f"sent malformed output ({error})")
-        feeder.join(timeout=5)
-        self._end()
-        result.logs = "".join(logs)
-        if self.writer_error is not None:
-            raise self.writer_error
-        if not done:
-            raise SandboxError(self._why_it_stopped())
-        return result
-
-    def _end(self) -> None:
-        """Let the runner exit on its own for a moment, then stop whatever is left."""
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(timeout=GIVE_UP_S)
-        if self.process.poll() is None:
-            self._stop("was stopped")
-            self.process.wait()
-
-    def _why_it_stopped(self) -> str:
-        where = ""
-        if self.current is not None:
-            record_id = self.ids.get(self.current)
-            where = f" at record #{self.current}" + (
-                f" ({record_id!r})" if record_id is not None else "")
-        if self.stopped_because:
-            return f"user code {self.stopped_because}{where}"
-        code = self.process.returncode
-        # A signal kills the runner; bubblewrap, its parent, then exits with 128 + signal.
-        bwrapped = Path(str(self.process.args[0])).name == "bwrap"
-        number = -code if code is not None and code < 0 else (
-            code - 128 if bwrapped and code is not None and code > 128 else None)
-        if number is not None and number in {member.value for member in signal.Signals}:
-            name = signal.Signals(number).name
-            reason = {"SIGXCPU": f"exceeded the CPU limit of {self.limits.cpu_seconds} s",
-                      "SIGKILL": "was killed (out of memory?)",
-                      "SIGXFSZ": f"wrote a file over {self.limits.max_file_mb} MB",
-                      "SIGSEGV": "crashed (segmentation fault)"}.get(name, f"got {name}")
-            return f"user code {reason}{where}"
-        detail = hide_host_paths(self.stderr.decode(errors="replace").strip()[-500:])
-        return (f"the sandbox ended unexpectedly (exit code {code}){where}"
-                + (f": {detail}" if detail else ""))
-
-    def close(self) -> None:
-        self._finished.set()
-        if self.process.poll() is None:
-            self._stop("was stopped")
-            self.process.wait()
-        for thread in self._threads:
-            thread.join(timeout=5)
-        os.close(self.status_fd)
-        for stream in (self.process.stdout, self.process.stderr):
-            stream.close()

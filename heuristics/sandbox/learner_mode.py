@@ -37,10 +37,12 @@ def _plain(value: Any) -> Any:
 def run_learner(namespace: dict[str, Any], *, task_kind: str, input_dir: str,
                 output_dir: str, on_step: Callable[[Any], None] | None = None
                 ) -> dict[str, Any]:
-    """Fit and predict; ``on_step`` gets each :class:`heuristics.learners.FitStep`."""
-    from heuristics import learners
+    """Fit and predict; ``on_step`` gets each :class:`heuristics.learners.results.FitStep`."""
+    from heuristics.learners.base import find_learner_class
+    from heuristics.learners.classification import cross_fit_predict
+    from heuristics.learners.extraction import cross_fit_predict_spans
 
-    learner_cls = learners.find_learner_class(namespace)
+    learner_cls = find_learner_class(namespace)
     source, target = Path(input_dir), Path(output_dir)
     labels = json.loads((source / "labels.json").read_text())
     # Classification learners get row copies (fold slices), so the matrix itself can stay a
@@ -51,7 +53,7 @@ def run_learner(namespace: dict[str, Any], *, task_kind: str, input_dir: str,
         lengths = np.load(source / "lengths.npy")
         per_record = np.split(embeddings, np.cumsum(lengths)[:-1]) if len(lengths) else []
         words = source / "tokens.json"
-        predictions = learners.cross_fit_predict_spans(
+        predictions = cross_fit_predict_spans(
             learner_cls, per_record, labels,
             tokens=json.loads(words.read_text()) if words.exists() else None, on_step=on_step)
         (target / "token_labels.json").write_text(json.dumps(predictions.labels))
@@ -59,7 +61,7 @@ def run_learner(namespace: dict[str, Any], *, task_kind: str, input_dir: str,
             json.dumps(_plain(predictions.confidences)))
         classes = None
     else:
-        predictions = learners.cross_fit_predict(learner_cls, embeddings, labels,
+        predictions = cross_fit_predict(learner_cls, embeddings, labels,
                                                  on_step=on_step)
         np.save(target / "probabilities.npy", predictions.probabilities.astype(np.float32))
         classes = list(predictions.classes)

@@ -18,7 +18,7 @@ b'["a", "b"]'
 >>> read_output(folder, "probabilities.npy", max_bytes=1024)
 Traceback (most recent call last):
 ...
-heuristics.sandbox.launcher.SandboxError: the output probabilities.npy is not a regular file
+heuristics.sandbox.results.SandboxError: the output probabilities.npy is not a regular file
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import os
 import stat
 from pathlib import Path
 
-from heuristics.sandbox.launcher import SandboxError
+from heuristics.sandbox.results import SandboxError
 
 
 def _open(folder: str | Path, name: str) -> int:

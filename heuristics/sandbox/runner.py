@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from heuristics.errors import HeuristError
-from heuristics.labeling import Span
+from heuristics.labeling_functions import Span
 from heuristics.sandbox.protocol import IDLE, STATUS, read_frame, write_frame
 
 SOURCE_NAME = "<heuristic>"

@@ -25,7 +25,6 @@ from heuristics.sequence.base import (
     CONSTANT_OUTSIDE,
     OUTSIDE,
     BaseTagger,
-    check_embeddings,
     check_labels,
 )
 from heuristics.sequence.crf import CRFTagger
@@ -46,6 +45,7 @@ from heuristics.sequence.point import (
     SVMTagger,
     TreeTagger,
 )
+from heuristics.validation import check_embeddings
 
 __all__ = [
     "CONSTANT_OUTSIDE",

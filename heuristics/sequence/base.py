@@ -6,6 +6,7 @@ list of label names per text, where :data:`OUTSIDE` marks tokens outside any spa
 
 Examples
 --------
+>>> from heuristics.validation import check_embeddings
 >>> sequences = check_embeddings([[[0.0, 1.0], [1.0, 0.0]], []])
 >>> [s.shape for s in sequences]
 [(2, 2), (0, 2)]
@@ -23,92 +24,18 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from heuristics.errors import InvalidInputError
+from heuristics.spans import OUTSIDE
 
 __all__ = [
     "CONSTANT_OUTSIDE",
     "OUTSIDE",
     "BaseTagger",
-    "check_embeddings",
     "check_labels",
     "check_tokens",
 ]
 
-OUTSIDE = "OUTSIDE"
-"""The label of tokens outside every span (sequencelearn's ``CONSTANT_OUTSIDE``)."""
-
 CONSTANT_OUTSIDE = OUTSIDE
-
-
-def check_embeddings(embeddings: Sequence[Any], *, dims: int | None = None) -> list[np.ndarray]:
-    """Token embeddings as one float64 array of shape ``(n_tokens, dims)`` per text.
-
-    Parameters
-    ----------
-    embeddings : sequence of array-like of shape (n_tokens, dims)
-        Per text, one vector per token; a text without tokens may be ``[]``.
-    dims : int or None, default None
-        The length every vector must have (a fitted tagger's); ``None`` takes it from the
-        first non-empty text.
-
-    Returns
-    -------
-    list of ndarray of shape (n_tokens, dims), float64
-
-    Raises
-    ------
-    InvalidInputError
-        If a text is not a 2-d array, vectors differ in length, a value is not finite, or no
-        text has a token while ``dims`` is unknown (field ``embeddings``, ``row`` = the text).
-
-    Examples
-    --------
-    >>> check_embeddings([[[1.0, 2.0]], [[1.0]]])
-    Traceback (most recent call last):
-    ...
-    heuristics.errors.InvalidInputError: row 1, field 'embeddings': vectors of text 1 have 1 dimensions, expected 2
-    """  # noqa: E501
-    if isinstance(embeddings, np.ndarray) and embeddings.ndim == 2:
-        raise InvalidInputError(
-            "expected one (n_tokens, dims) array per text, got a single 2-d array",
-            field="embeddings",
-        )
-    arrays: list[np.ndarray] = []
-    for row, sequence in enumerate(embeddings):
-        try:
-            array = np.asarray(sequence, dtype=np.float64)
-        except (TypeError, ValueError) as error:
-            raise InvalidInputError(
-                f"token vectors of text {row} are not numbers of one length",
-                field="embeddings",
-                row=row,
-            ) from error
-        if array.size == 0:
-            array = array.reshape(0, array.shape[-1] if array.ndim == 2 else 0)
-        if array.ndim != 2:
-            raise InvalidInputError(
-                f"text {row} needs an array of shape (n_tokens, dims), got shape {array.shape}",
-                field="embeddings",
-                row=row,
-            )
-        arrays.append(array)
-    if dims is None:
-        dims = next((a.shape[1] for a in arrays if len(a)), None)
-    if dims is None:
-        raise InvalidInputError("no text has a token", field="embeddings")
-    for row, array in enumerate(arrays):
-        if len(array) == 0:
-            arrays[row] = array.reshape(0, dims)
-        elif array.shape[1] != dims:
-            raise InvalidInputError(
-                f"vectors of text {row} have {array.shape[1]} dimensions, expected {dims}",
-                field="embeddings",
-                row=row,
-            )
-        elif not np.isfinite(array).all():
-            raise InvalidInputError(
-                f"vectors of text {row} hold NaN or infinite values", field="embeddings", row=row
-            )
-    return arrays
+"""sequencelearn's name of :data:`heuristics.spans.OUTSIDE`."""
 
 
 def check_labels(

@@ -33,11 +33,11 @@ from heuristics.errors import InvalidInputError
 from heuristics.sequence.base import (
     OUTSIDE,
     BaseTagger,
-    check_embeddings,
     check_labels,
     check_tokens,
 )
 from heuristics.sequence.features import lexical_features
+from heuristics.validation import check_embeddings
 
 __all__ = ["CRFTagger"]
 
@@ -173,7 +173,7 @@ class CRFTagger(BaseTagger):
         ------
         InvalidInputError
             If a parameter is out of range, or the inputs do not fit together (see
-            :func:`~heuristics.sequence.base.check_embeddings`).
+            :func:`~heuristics.validation.check_embeddings`).
         """
         self._check_params()
         vectors = check_embeddings(embeddings)

@@ -35,8 +35,9 @@ from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils.validation import check_is_fitted
 
 from heuristics.errors import InvalidInputError
-from heuristics.sequence.base import OUTSIDE, BaseTagger, check_embeddings, check_labels
+from heuristics.sequence.base import OUTSIDE, BaseTagger, check_labels
 from heuristics.sequence.features import with_neighbours
+from heuristics.validation import check_embeddings
 
 __all__ = [
     "AdaBoostTagger",

@@ -17,8 +17,6 @@ from heuristics.aggregation import (
     LabelModel,
     MajorityVote,
     RecordSpans,
-    TokenSpan,
-    WeakSpan,
     WeightedVote,
     aggregate_spans,
     decode_spans,
@@ -26,6 +24,7 @@ from heuristics.aggregation import (
 )
 from heuristics.aggregation.multilabel import aggregate_multilabel
 from heuristics.errors import InvalidInputError
+from heuristics.spans import TokenSpan, spans_to_iob2
 from tests.conftest import DATASETS
 
 # --------------------------------------------------------------------------------- voting
@@ -374,7 +373,7 @@ def test_overlapping_spans_of_three_heuristics_majority_decides() -> None:
     [spans] = aggregate_spans([record], labels=LABELS, method="majority", outside_votes="all")
     # Token votes: 1 PER,PER,O -> PER 2/3; 2 PER x3 -> 1; 4 O,LOC,ORG -> tie -> OUTSIDE;
     # 5 O,O,ORG -> OUTSIDE 2/3.
-    assert spans == [WeakSpan("PER", 1, 3, pytest.approx((2 / 3 + 1) / 2))]
+    assert spans == [TokenSpan("PER", 1, 3, pytest.approx((2 / 3 + 1) / 2))]
     L, _ = token_label_matrix([record], labels=LABELS)
     np.testing.assert_array_equal(L[4], [0, 2, 3])
     assert aggregate_spans([record], labels=LABELS, min_confidence=0.9,
@@ -382,8 +381,8 @@ def test_overlapping_spans_of_three_heuristics_majority_decides() -> None:
     # OUTSIDE votes only on labels their heuristic tags: the title rule (PER only) abstains
     # on 4 and 5; 4 LOC,ORG -> tie -> LOC (lower index) 1/2; 5 ORG alone -> 1.
     [spans] = aggregate_spans([record], labels=LABELS, method="majority")
-    assert spans == [WeakSpan("PER", 1, 3, pytest.approx((2 / 3 + 1) / 2)),
-                     WeakSpan("LOC", 4, 5, 0.5), WeakSpan("ORG", 5, 6, 1.0)]
+    assert spans == [TokenSpan("PER", 1, 3, pytest.approx((2 / 3 + 1) / 2)),
+                     TokenSpan("LOC", 4, 5, 0.5), TokenSpan("ORG", 5, 6, 1.0)]
 
 
 def test_decoding_merges_runs_and_averages_confidence() -> None:
@@ -542,14 +541,6 @@ def conll_sentences(limit: int) -> list[tuple[list[str], list[str]]]:
     return sentences
 
 
-def iob2(spans: list[WeakSpan], n_tokens: int) -> list[str]:
-    tags = ["O"] * n_tokens
-    for span in spans:
-        tags[span.start:span.end] = [f"B-{span.label}"] + [f"I-{span.label}"] * (
-            span.end - span.start - 1)
-    return tags
-
-
 def capitalised_runs(tokens: list[str]) -> list[tuple[str, int, int]]:
     """Very noisy: every run of capitalised words, not at the sentence start -> MISC."""
     spans, i = [], 1
@@ -576,8 +567,8 @@ def conll_scores(rules: list[Rule], methods: dict[str, dict]) -> dict[str, tuple
     scores = {}
     for name, arguments in methods.items():
         spans = aggregate_spans(records, labels=["PER", "LOC", "ORG", "MISC"], **arguments)
-        predicted = [iob2(found, len(tokens)) for found, (tokens, _) in zip(spans, sentences,
-                                                                          strict=True)]
+        predicted = [spans_to_iob2(found, len(tokens))
+                     for found, (tokens, _) in zip(spans, sentences, strict=True)]
         false_tokens = sum(p != "O" for tags, truth in zip(predicted, gold, strict=True)
                            for p, t in zip(tags, truth, strict=True) if t == "O")
         scores[name] = (f1_score(gold, predicted, mode="strict", scheme=IOB2), false_tokens)

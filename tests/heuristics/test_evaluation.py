@@ -9,16 +9,14 @@ from hypothesis import strategies as st
 from snorkel.labeling import LFAnalysis
 
 from heuristics.errors import InvalidInputError
-from heuristics.evaluation import (
-    Counts,
+from heuristics.evaluation.analysis import LabelMatrixAnalysis
+from heuristics.evaluation.classification import (
     HeuristicStats,
-    LabelMatrixAnalysis,
     classification_stats,
     multilabel_stats,
-    record_contribution,
-    reference_change,
-    span_stats,
 )
+from heuristics.evaluation.counts import Counts
+from heuristics.evaluation.extraction import span_stats
 
 GOLDEN_L = np.array([
     [-1, 0, 0],
@@ -286,95 +284,6 @@ def test_classification_stats_reject_bad_input(matrix, reference, field):
     with pytest.raises(InvalidInputError) as error:
         classification_stats(matrix, reference, n_labels=3)
     assert error.value.field == field
-
-
-# --------------------------------------------------------------------------------------------
-# Incremental updates
-
-
-def test_record_contribution_hand_computed():
-    part = record_contribution(np.array([2, -1, 0, 1]), 2, n_labels=3)
-
-    np.testing.assert_array_equal(part.tp, [[0, 0, 1], [0, 0, 0], [0, 0, 0], [0, 0, 0]])
-    np.testing.assert_array_equal(part.fp, [[0, 0, 0], [0, 0, 0], [1, 0, 0], [0, 1, 0]])
-    np.testing.assert_array_equal(part.fn, [[0, 0, 0], [0, 0, 0], [0, 0, 1], [0, 0, 1]])
-    np.testing.assert_array_equal(part.labelled_votes, [1, 0, 1, 1])
-    assert part.n_reference == 1
-
-    nothing = record_contribution(np.array([2, -1, 0, 1]), -1, n_labels=3)
-    assert not (nothing.tp.any() or nothing.fp.any() or nothing.fn.any())
-    assert not nothing.labelled_votes.any() and nothing.n_reference == 0
-
-
-@settings(max_examples=60, deadline=None)
-@given(label_matrices(), st.data())
-def test_contributions_sum_to_the_full_counts(matrix_and_labels, data):
-    L, n_labels = matrix_and_labels
-    reference = np.array(data.draw(st.lists(st.integers(-1, n_labels - 1), min_size=len(L),
-                                            max_size=len(L))), dtype=np.int64)
-    empty = classification_stats(L, np.full(len(L), -1), n_labels=n_labels)
-
-    summed = empty
-    for votes, ref in zip(L, reference, strict=True):
-        summed = summed.add(record_contribution(votes, int(ref), n_labels=n_labels))
-
-    assert_stats_equal(summed, classification_stats(L, reference, n_labels=n_labels))
-
-
-@settings(max_examples=100, deadline=None)
-@given(label_matrices(), st.data())
-def test_applying_deltas_equals_full_recompute(matrix_and_labels, data):
-    L, n_labels = matrix_and_labels
-    n_records = len(L)
-    reference = np.array(data.draw(st.lists(st.integers(-1, n_labels - 1), min_size=n_records,
-                                            max_size=n_records)), dtype=np.int64)
-    stats = classification_stats(L, reference, n_labels=n_labels)
-    changes = data.draw(st.lists(
-        st.tuples(st.integers(0, max(n_records - 1, 0)), st.integers(-1, n_labels - 1)),
-        max_size=20 if n_records else 0,
-    ))
-
-    for record, new in changes:
-        delta = reference_change(L[record], old=int(reference[record]), new=new,
-                                 n_labels=n_labels)
-        # A store touches at most three cells per heuristic.
-        touched = (delta.tp != 0).sum() + (delta.fp != 0).sum() + (delta.fn != 0).sum()
-        assert touched <= 3 * L.shape[1]
-        stats = stats.add(delta)
-        reference[record] = new
-
-        assert_stats_equal(stats, classification_stats(L, reference, n_labels=n_labels))
-
-
-def test_contribution_arithmetic():
-    row = np.array([0, 1])
-    old = record_contribution(row, 0, n_labels=2)
-    new = record_contribution(row, 1, n_labels=2)
-
-    round_trip = (new - old) + old
-    assert_counts_equal(round_trip, new)
-    assert round_trip.n_reference == 1
-    np.testing.assert_array_equal((-new).tp, -new.tp)
-    with pytest.raises(InvalidInputError):
-        _ = new - record_contribution(np.array([0, 1, 1]), 0, n_labels=2)
-
-
-def test_stats_add_rejects_a_contribution_of_another_shape():
-    stats = classification_stats(HAND_L, HAND_REFERENCE, n_labels=3)
-    with pytest.raises(InvalidInputError, match="contribution"):
-        stats.add(record_contribution(np.array([0, 1]), 0, n_labels=3))
-
-
-@pytest.mark.parametrize(("votes", "reference"), [
-    (np.array([0, 2]), 0),  # vote >= n_labels
-    (np.array([0, 1]), 2),  # reference >= n_labels
-    (np.array([0, 1]), -2),
-    (np.array([[0, 1]]), 0),  # 2-D
-    (np.array([0, 1]), True),
-])
-def test_record_contribution_rejects_bad_input(votes, reference):
-    with pytest.raises(InvalidInputError):
-        record_contribution(votes, reference, n_labels=2)
 
 
 # --------------------------------------------------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,26 +11,24 @@ from sklearn.neighbors import KNeighborsClassifier
 
 from heuristics.embeddings import SentenceTransformerEmbedder
 from heuristics.errors import InvalidInputError
-from heuristics.learners import (
+from heuristics.learners.base import LearningClassifier, LearningExtractor, find_learner_class
+from heuristics.learners.classification import cross_fit_predict
+from heuristics.learners.extraction import cross_fit_predict_spans
+from heuristics.learners.folds import NotEnoughLabels
+from heuristics.learners.params import (
     FitParams,
     InferenceParams,
-    LearningClassifier,
-    LearningExtractor,
-    NotEnoughLabels,
-    TokenSpan,
-    cross_fit_predict,
-    cross_fit_predict_spans,
-    find_learner_class,
     fit_params,
     folds_for_split,
     inference_params,
     params_fit,
     params_inference,
-    spans_from_token_predictions,
-    votes_from_probabilities,
 )
+from heuristics.learners.votes import spans_from_token_predictions, votes_from_probabilities
+from heuristics.spans import TokenSpan
+from tests.conftest import DATASETS
 
-YOUTUBE = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "youtube"
+YOUTUBE = DATASETS / "youtube"
 PER_FILE = 150
 
 # The two examples exactly as users write them (refinery's documented API).

@@ -258,7 +258,7 @@ def test_majority_reference_accepts_small_int_types_and_lists() -> None:
         (np.array([0, 1, 2]), "2-D"),
         (np.zeros((2, 2, 2), dtype=int), "2-D"),
         (np.array([[0.0, 1.0]]), "integers"),
-        (np.array([[0, -2]]), ">= 0 or -1"),
+        (np.array([[0, -2]]), r"-1 \(abstain\) or indices >= 0"),
     ],
 )
 def test_majority_reference_errors(bad: np.ndarray, message: str) -> None:

@@ -13,7 +13,8 @@ from sklearn.exceptions import NotFittedError
 
 from heuristics.embeddings import SentenceTransformerEmbedder
 from heuristics.errors import InvalidInputError
-from heuristics.learners import cross_fit_predict_spans, find_learner_class
+from heuristics.learners.base import find_learner_class
+from heuristics.learners.extraction import cross_fit_predict_spans
 from heuristics.sequence import (
     OUTSIDE,
     CRFTagger,
@@ -23,10 +24,12 @@ from heuristics.sequence import (
     PointTagger,
     TreeTagger,
 )
+from heuristics.spans import iob_to_spans, spans_to_token_labels, token_labels_to_iob2
 from heuristics.tokens import join_tokens, token_offsets
+from tests.conftest import DATASETS
 
 ROOT = Path(__file__).resolve().parents[2]
-CONLL = ROOT.parent / "shared" / "datasets" / "conll2003"
+CONLL = DATASETS / "conll2003"
 N_TRAIN, N_DEV = 400, 150
 
 # Observed on this subset (see the report): CRF 0.37, CRF + words 0.41, logistic 0.34.
@@ -51,25 +54,11 @@ def read_conll(path: Path, n_sentences: int) -> list[list[tuple[str, str]]]:
     return sentences
 
 
-def plain(tag: str) -> str:
-    """IOB2 tag -> the label a tagger learns (OUTSIDE or the entity type)."""
-    return OUTSIDE if tag == "O" else tag[2:]
-
-
-def to_iob2(labels: list[str]) -> list[str]:
-    """Tagger labels -> IOB2: a run of one entity label is one entity."""
-    tags, previous = [], OUTSIDE
-    for label in labels:
-        tags.append("O" if label == OUTSIDE else ("I-" if label == previous else "B-") + label)
-        previous = label
-    return tags
-
-
 class Corpus:
     def __init__(self, sentences: list[list[tuple[str, str]]], vectors: list[np.ndarray]):
         self.words = [[w for w, _ in s] for s in sentences]
         self.tags = [[t for _, t in s] for s in sentences]
-        self.labels = [[plain(t) for t in tags] for tags in self.tags]
+        self.labels = [spans_to_token_labels(iob_to_spans(tags), len(tags)) for tags in self.tags]
         self.vectors = vectors
 
 
@@ -88,7 +77,7 @@ def conll() -> tuple[Corpus, Corpus]:
 
 
 def entity_f1(predicted: list[list[str]], gold_tags: list[list[str]]) -> float:
-    return f1_score(gold_tags, [to_iob2(labels) for labels in predicted])
+    return f1_score(gold_tags, [token_labels_to_iob2(labels) for labels in predicted])
 
 
 # ----------------------------------------------------------------------------- CoNLL
@@ -286,10 +275,10 @@ def test_crf_accepts_sequencelearn_arguments() -> None:
 
 
 def test_to_iob2_and_spans_by_hand() -> None:
-    from heuristics.learners import spans_from_token_predictions
+    from heuristics.learners.votes import spans_from_token_predictions
 
     labels = ["PER", "PER", OUTSIDE, "LOC", "ORG"]
-    assert to_iob2(labels) == ["B-PER", "I-PER", "O", "B-LOC", "B-ORG"]
+    assert token_labels_to_iob2(labels) == ["B-PER", "I-PER", "O", "B-LOC", "B-ORG"]
     assert spans_from_token_predictions(labels, [0.8, 0.6, 0.9, 0.3, 0.9], min_confidence=0.5) == [
         ("PER", 0, 2, 0.7),
         ("ORG", 4, 5, 0.9),

@@ -13,14 +13,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from formats.readers import (
-    TagSpan,
-    iob_to_spans,
     read_conll,
     read_csv,
     read_jsonl,
     read_parquet,
     read_rows,
-    spans_to_iob2,
 )
 from formats.types import AttributeType, TypeInference, convert_value, infer_column_type
 from formats.writers import write_conll, write_csv, write_jsonl, write_parquet
@@ -442,58 +439,6 @@ def test_conll_round_trip() -> None:
 def test_write_conll_rejects_bad_sentences() -> None:
     assert error_of(write_conll, [(["a"], ["O"]), (["a", "b"], ["O"])]).row == 2
     assert error_of(write_conll, [(["New York"], ["B-LOC"])]).row == 1
-
-
-# --- spans ----------------------------------------------------------------------------
-
-
-def spans(*triples: tuple[str, int, int]) -> list[TagSpan]:
-    return [TagSpan(*t) for t in triples]
-
-
-@pytest.mark.parametrize(
-    ("tags", "expected"),
-    [
-        ([], []),
-        (["O", "O"], []),
-        # IOB2
-        (["B-PER", "I-PER", "O", "B-LOC"], spans(("PER", 0, 2), ("LOC", 3, 4))),
-        (["B-PER", "B-PER", "I-PER"], spans(("PER", 0, 1), ("PER", 1, 3))),
-        (["B-ORG", "I-ORG", "I-ORG"], spans(("ORG", 0, 3))),
-        # IOB1: I- opens a span after O or after another type; B- only between neighbours
-        (["I-PER", "I-PER", "O", "I-LOC"], spans(("PER", 0, 2), ("LOC", 3, 4))),
-        (["I-PER", "B-PER", "I-PER"], spans(("PER", 0, 1), ("PER", 1, 3))),
-        (["I-PER", "I-LOC"], spans(("PER", 0, 1), ("LOC", 1, 2))),
-        (["B-PER", "I-LOC", "I-LOC"], spans(("PER", 0, 1), ("LOC", 1, 3))),
-    ],
-)
-def test_iob_to_spans(tags: list[str], expected: list[TagSpan]) -> None:
-    assert iob_to_spans(tags) == expected
-
-
-def test_iob_to_spans_rejects_unknown_tags() -> None:
-    assert "invalid tag 'E-PER' at token 1" in str(error_of(iob_to_spans, ["O", "E-PER"]))
-
-
-def test_spans_to_iob2_round_trip_normalises_iob1() -> None:
-    iob1 = ["I-PER", "I-PER", "B-PER", "O", "I-LOC", "I-ORG", "I-ORG"]
-    decoded = iob_to_spans(iob1)
-    iob2 = spans_to_iob2(decoded, len(iob1))
-    assert iob2 == ["B-PER", "I-PER", "B-PER", "O", "B-LOC", "B-ORG", "I-ORG"]
-    assert iob_to_spans(iob2) == decoded
-    assert spans_to_iob2(list(reversed(decoded)), len(iob1)) == iob2
-
-
-@pytest.mark.parametrize(
-    ("bad", "message"),
-    [
-        (spans(("PER", 0, 2), ("LOC", 1, 3)), "overlaps"),
-        (spans(("PER", 2, 5)), "outside"),
-        (spans(("PER", 1, 1)), "outside"),
-    ],
-)
-def test_spans_to_iob2_rejects_bad_spans(bad: list[TagSpan], message: str) -> None:
-    assert message in error_of(spans_to_iob2, bad, 4).message
 
 
 def test_convert_nested_value_to_text_is_json() -> None:

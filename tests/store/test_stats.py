@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from sqlalchemy import insert, select
 
-from heuristics import evaluation
 from heuristics.errors import ConflictError, NotFoundError
+from heuristics.evaluation.analysis import LabelMatrixAnalysis
 from services import annotation
 from services.heuristic_runs import create_heuristic, create_heuristic_run
 from services.importing import import_records
@@ -77,7 +77,7 @@ def test_recompute_matches_the_pure_computation(session, setup):
     current = stats.current_outputs(session=session, task=task)
     ids = np.array([r.id for r in records])
     matrix = stats.label_matrix(session=session, task=task, current=current, record_ids=ids)
-    analysis = evaluation.LabelMatrixAnalysis(matrix)
+    analysis = LabelMatrixAnalysis(matrix)
     rows = stats.stats_of(session=session, task=task)
     for j, heuristic_id in enumerate(current.heuristic_ids):
         total = rows[heuristic_id][0]

@@ -17,8 +17,10 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from heuristics.errors import InvalidInputError
-from heuristics.learners import check_class_labels, check_span_labels
+from heuristics.learners.folds import check_class_labels, check_span_labels
+from heuristics.learners.votes import spans_from_token_predictions
 from heuristics.sandbox import Sandbox, SandboxError, SandboxUnavailable, SpareLearner, read_output
+from heuristics.spans import spans_to_token_labels
 from services import heuristic_runs
 from services.sandboxes import sandbox_for
 from services.statistics import heuristic_run_succeeded
@@ -42,7 +44,6 @@ from store.tokenization import token_texts
 from workers.context import settings
 from workers.jobs import Heartbeat
 
-OUTSIDE = "OUTSIDE"
 INPUTS_READY, MODELS_FITTED = 0.1, 0.9
 """The run's progress once its inputs are written for the sandbox, and once every model is
 fitted; the models share the span between (the outputs are written after)."""
@@ -69,7 +70,7 @@ def _embedding(session: Session, run: Run, revision: HeuristicRevision,
 
 
 def _check_labels(references: dict[int, Any], task: LabelingTask) -> None:
-    """The learner's own rule (:func:`heuristics.learners.check_class_labels`), checked
+    """The learner's own rule (:func:`heuristics.learners.folds.check_class_labels`), checked
     before a sandbox starts."""
     if task.kind is TaskKind.EXTRACTION:
         check_span_labels(len(references), sum(1 for spans in references.values() if spans))
@@ -209,7 +210,8 @@ class LearnerJob:
                 np.save(source / "lengths.npy", lengths)
                 np.save(source / "embeddings.npy", np.concatenate(arrays) if arrays
                         else np.zeros((0, embedding.pca_dims or embedding.dims)))
-                labels = [_token_labels(references.get(rid), n)
+                labels = [None if references.get(rid) is None
+                          else spans_to_token_labels(references[rid], n)
                           for rid, n in zip(item_ids, lengths.tolist(), strict=True)]
                 (source / "tokens.json").write_text(json.dumps(
                     _words(session, task, item_ids, lengths.tolist())))
@@ -278,8 +280,6 @@ class LearnerJob:
 
     def _span_rows(self, session: Session, task: LabelingTask, item_ids: list[int],
                    target: Path, sandbox: Sandbox, lengths: list[int]) -> list[dict]:
-        from heuristics.learners import spans_from_token_predictions
-
         token_labels = _read_token_lists(sandbox, target, "token_labels.json",
                                          lengths=lengths, kinds=(str,))
         confidences = _read_token_lists(sandbox, target, "token_confidences.json",
@@ -322,13 +322,3 @@ def _words(session: Session, task: LabelingTask, item_ids: list[int], lengths: l
     found = token_texts(session=session, attribute=task.target_attribute)
     return [found.get(rid, [""] * n) if len(found.get(rid, ())) == n else [""] * n
             for rid, n in zip(item_ids, lengths, strict=True)]
-
-
-def _token_labels(spans: Any, n_tokens: int) -> list[str] | None:
-    """Per-token labels of a record's reference spans (OUTSIDE elsewhere), None if none."""
-    if spans is None:
-        return None
-    labels = [OUTSIDE] * n_tokens
-    for label, start, end in spans:
-        labels[start:end] = [label] * (end - start)
-    return labels

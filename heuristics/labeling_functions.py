@@ -48,12 +48,6 @@ class Span:
     end: int
 
 
-@dataclass(frozen=True)
-class SourceProblem:
-    message: str
-    line: int | None
-
-
 def find_function(source: str, *, preferred: str = "lf") -> str:
     """The name of the labeling function defined in ``source``, checked without running it.
 

@@ -1,0 +1,63 @@
+"""How much heuristics vote, how they agree with each other, and how right they are.
+
+Three views of the votes of a task's heuristics (labeling functions and learners):
+
+* :class:`LabelMatrixAnalysis` — Snorkel's ``LFAnalysis`` statistics of one label matrix:
+  coverage, overlaps, conflicts, polarities and empirical accuracy, with Snorkel's definitions.
+* :func:`classification_stats` and :func:`multilabel_stats` — true positives, false positives
+  and false negatives per heuristic and label against the manual reference labels
+  (:class:`HeuristicStats`), with precision, recall, F1 and Wilson intervals. Counted on a
+  single record against its old and its new reference label, they give the change a new
+  reference makes to stored counts, in O(n_heuristics) work.
+* :func:`span_stats` — token-level and exact-span counts for extraction tasks
+  (:class:`SpanStats`).
+
+One concept per module: :mod:`~heuristics.evaluation.analysis`,
+:mod:`~heuristics.evaluation.counts`, :mod:`~heuristics.evaluation.classification` and
+:mod:`~heuristics.evaluation.extraction`; their public names are importable from here.
+Inputs are checked by :mod:`heuristics.validation`.
+
+Conventions
+-----------
+A label matrix is an integer array of shape ``(n_records, n_heuristics)``; a cell holds the
+label index (into the task's label list) a heuristic voted for on a record, or ``-1`` where it
+abstained. Reference labels are an integer array of shape ``(n_records,)`` with ``-1`` where a
+record has no reference label.
+
+False negatives of classification count only records a heuristic voted on: a heuristic that
+abstains makes no claim, and what it leaves out is measured by its coverage. Recall is therefore
+"recall where the heuristic votes". Extraction has no per-token abstain (a heuristic that tags
+nothing says "no entity here"), so there every reference token or span the heuristic missed is a
+false negative.
+
+Examples
+--------
+>>> import numpy as np
+>>> L = np.array([[0, 0], [1, -1], [1, 0], [-1, 1]])
+>>> stats = classification_stats(L, np.array([0, 1, 0, -1]), n_labels=2)
+>>> stats.tp
+array([[1, 1],
+       [2, 0]])
+>>> stats.totals().precision
+array([0.66666667, 1.        ])
+"""
+
+from heuristics.evaluation.analysis import LabelMatrixAnalysis
+from heuristics.evaluation.classification import (
+    HeuristicStats,
+    classification_stats,
+    multilabel_stats,
+)
+from heuristics.evaluation.counts import Counts, Interval
+from heuristics.evaluation.extraction import SpanStats, span_stats
+
+__all__ = [
+    "Counts",
+    "HeuristicStats",
+    "Interval",
+    "LabelMatrixAnalysis",
+    "SpanStats",
+    "classification_stats",
+    "multilabel_stats",
+    "span_stats",
+]

@@ -1,0 +1,180 @@
+"""Cross-fitting of classification learners: every record predicted by a model that did not
+see its label."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from heuristics.errors import InvalidInputError
+from heuristics.learners.base import LearningClassifier, learner_classes
+from heuristics.learners.folds import check_class_labels, split_folds, step_reporter
+from heuristics.learners.params import fit_params
+from heuristics.learners.results import HeldOutMetrics, LearnerPredictions, OnFitStep, label_metrics
+from heuristics.validation import check_embedding_matrix
+
+__all__ = ["cross_fit_predict"]
+
+
+
+def _class_probabilities(learner: Any, X: np.ndarray, classes: Sequence[str]) -> np.ndarray:
+    """The learner's probabilities for X, rearranged into the columns of ``classes``."""
+    probabilities = np.asarray(learner.predict_proba(X), dtype=np.float64)
+    own = learner_classes(learner)
+    if probabilities.shape != (len(X), len(own)):
+        raise InvalidInputError(
+            f"predict_proba returned shape {probabilities.shape}, expected "
+            f"({len(X)}, {len(own)}): one row per record, one column per label "
+            f"({', '.join(own)})",
+            field="output",
+        )
+    if (
+        not np.isfinite(probabilities).all()
+        or (probabilities < 0).any()
+        or (probabilities > 1 + 1e-9).any()
+    ):
+        raise InvalidInputError("predict_proba returned values outside [0, 1]", field="output")
+    column = {name: i for i, name in enumerate(classes)}
+    unknown = [name for name in own if name not in column]
+    if unknown:
+        raise InvalidInputError(
+            f"the learner predicts labels it was not trained on: {', '.join(unknown)}",
+            field="output",
+        )
+    result = np.zeros((len(X), len(classes)))
+    result[:, [column[name] for name in own]] = probabilities
+    return result
+
+
+def _check_reference(labels: Sequence[Any], n_records: int) -> list[str | None]:
+    if len(labels) != n_records:
+        raise InvalidInputError(
+            f"got {n_records} records of embeddings but {len(labels)} labels", field="labels"
+        )
+    for row, name in enumerate(labels):
+        if name is not None and (not isinstance(name, str) or not name):
+            raise InvalidInputError(
+                f"a label must be a label name or None, got {name!r}", field="labels", row=row
+            )
+    return list(labels)
+
+
+def cross_fit_predict(
+    learner_cls: type, X: np.ndarray, labels: Sequence[str | None], *, seed: int = 0,
+    on_step: OnFitStep | None = None,
+) -> LearnerPredictions:
+    """Fit a classification learner on the labelled records and predict every record honestly.
+
+    The labelled records are split into K stratified folds (K from the class's
+    ``train_test_split``, see :func:`folds_for_split`); each fold is predicted by a fresh
+    instance of ``learner_cls`` fitted on the other folds, so no labelled record is predicted
+    by a model that saw its label. Unlabelled records are predicted by one more instance fitted
+    on all labelled records (only fitted if there are unlabelled records).
+
+    K is capped by the size of the largest class (scikit-learn's stratification needs it) and
+    is at least 2. It is not lowered for small classes: stratification puts at most
+    ``ceil(count / K)`` records of a class into one fold, so every class with at least 2
+    labelled records is in every model's training part. A class with a single labelled record
+    is kept: its record is predicted by a model that never saw the class (an honest miss),
+    and the model for the unlabelled records knows it.
+
+    Parameters
+    ----------
+    learner_cls : type
+        A subclass of :class:`LearningClassifier` with ``@params_fit``; instantiated with no
+        arguments, once per fold.
+    X : ndarray of shape (n_records, dims)
+        The embedding of every record of the project.
+    labels : sequence of str or None, length n_records
+        Each record's reference label name, or None where it has none.
+    seed : int, default 0
+        Seed of the fold assignment.
+    on_step : callable, optional
+        Called with a :class:`FitStep` after each model has predicted its records.
+
+    Returns
+    -------
+    LearnerPredictions
+
+    Raises
+    ------
+    NotEnoughLabels
+        If fewer than 2 classes have labels, or fewer than 2 classes have at least 2 labelled
+        records each (then some model would train on a single class).
+    InvalidInputError
+        If the inputs do not match, the class is not a classification learner, or its
+        ``predict_proba`` returns the wrong shape or labels.
+
+    Examples
+    --------
+    >>> from heuristics.learners.params import params_fit
+    >>> from sklearn.neighbors import KNeighborsClassifier
+    >>> class Nearest(LearningClassifier):
+    ...     def __init__(self):
+    ...         self.model = KNeighborsClassifier(n_neighbors=1)
+    ...     @params_fit(embedding_name="text", train_test_split=0.5)
+    ...     def fit(self, embeddings, labels):
+    ...         self.fit_model(embeddings, labels)
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    >>> result = cross_fit_predict(Nearest, X, ["a", "a", "b", None])
+    Traceback (most recent call last):
+    ...
+    heuristics.learners.folds.NotEnoughLabels: field 'labels': needs at least 2 labelled records in each of 2 classes, has (a: 2, b: 1)
+    >>> cross_fit_predict(Nearest, X, ["a", "a", None, None]).probabilities
+    Traceback (most recent call last):
+    ...
+    heuristics.learners.folds.NotEnoughLabels: field 'labels': needs labels of at least 2 classes, has 1 (a: 2)
+    """  # noqa: E501
+    if not (isinstance(learner_cls, type) and issubclass(learner_cls, LearningClassifier)):
+        raise InvalidInputError(
+            "cross_fit_predict needs a LearningClassifier subclass", field="source"
+        )
+    params = fit_params(learner_cls)
+    X = check_embedding_matrix(X)
+    reference = _check_reference(labels, len(X))
+    has_label = np.fromiter((name is not None for name in reference), dtype=bool,
+                            count=len(reference))
+    labelled, unlabelled = np.flatnonzero(has_label), np.flatnonzero(~has_label)
+    names = [reference[i] for i in labelled.tolist()]
+    check_class_labels(names)
+    counts = Counter(names)
+    classes = tuple(sorted(counts))
+    n_folds, splits = split_folds(names, n_folds=params.n_folds, seed=seed)
+    probabilities = np.zeros((len(X), len(classes)))
+    folds = np.full(len(X), -1, dtype=int)
+    report = step_reporter(on_step, n_folds=n_folds, extra=len(unlabelled) > 0)
+    for fold, (train, test) in enumerate(splits):
+        learner = learner_cls()
+        learner.fit(X[labelled[train]], [names[i] for i in train])
+        probabilities[labelled[test]] = _class_probabilities(learner, X[labelled[test]], classes)
+        folds[labelled[test]] = fold
+        report(fold, len(train), len(test))
+    if len(unlabelled):
+        learner = learner_cls()
+        learner.fit(X[labelled], names)
+        probabilities[unlabelled] = _class_probabilities(learner, X[unlabelled], classes)
+        report(None, len(labelled), len(unlabelled))
+    position = {label: k for k, label in enumerate(classes)}
+    truth = np.fromiter((position[name] for name in names), dtype=np.int64, count=len(names))
+    predicted = probabilities[labelled].argmax(axis=1)
+    right = predicted == truth
+    true_positives = np.bincount(truth[right], minlength=len(classes))
+    n_predicted = np.bincount(predicted, minlength=len(classes))
+    per_label = tuple(
+        label_metrics(label, true_positives=int(true_positives[k]),
+                       predicted=int(n_predicted[k]), support=counts[label])
+        for k, label in enumerate(classes)
+    )
+    accuracy = float(right.mean())
+    return LearnerPredictions(
+        probabilities=probabilities,
+        classes=classes,
+        folds=folds,
+        n_folds=n_folds,
+        n_labelled=len(labelled),
+        held_out=HeldOutMetrics(accuracy=accuracy, labels=per_label),
+    )
+

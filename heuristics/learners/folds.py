@@ -1,0 +1,106 @@
+"""How labelled records are split into cross-fitting folds, and when there are enough of them."""
+
+from __future__ import annotations
+
+import warnings
+from collections import Counter
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from sklearn.model_selection import StratifiedKFold
+
+from heuristics.errors import InvalidInputError
+from heuristics.learners.results import FitStep, OnFitStep
+
+__all__ = [
+    "NotEnoughLabels",
+    "check_class_labels",
+    "check_span_labels",
+    "split_folds",
+    "step_reporter",
+]
+
+
+class NotEnoughLabels(InvalidInputError):
+    """Too few manual labels to fit a learner and predict labelled records honestly
+    (``field`` is ``"labels"``: more labelling, not other code, fixes it)."""
+
+    def __init__(self, message: str, *, field: str | None = "labels",
+                 row: int | None = None) -> None:
+        super().__init__(message, field=field, row=row)
+
+
+def check_class_labels(names: Sequence[str]) -> None:
+    """Raise NotEnoughLabels unless the labelled records' class names let every fold's model
+    train on at least 2 classes: 2 classes with at least 2 labelled records each.
+
+    >>> check_class_labels(["spam"] * 5)
+    Traceback (most recent call last):
+    ...
+    heuristics.learners.folds.NotEnoughLabels: field 'labels': needs labels of at least 2 classes, has 1 (spam: 5)
+    >>> check_class_labels(["spam"] * 5 + ["ham"])
+    Traceback (most recent call last):
+    ...
+    heuristics.learners.folds.NotEnoughLabels: field 'labels': needs at least 2 labelled records in each of 2 classes, has (ham: 1, spam: 5)
+    """  # noqa: E501
+    counts = Counter(names)
+    if len(counts) < 2:
+        raise NotEnoughLabels(
+            f"needs labels of at least 2 classes, has {len(counts)}"
+            + (f" ({_counts(names)})" if names else "")
+        )
+    if sum(1 for count in counts.values() if count >= 2) < 2:
+        raise NotEnoughLabels(
+            f"needs at least 2 labelled records in each of 2 classes, has ({_counts(names)})"
+        )
+
+
+def check_span_labels(n_labelled: int, n_with_spans: int) -> None:
+    """Raise NotEnoughLabels unless at least 2 labelled records have spans.
+
+    >>> check_span_labels(10, 1)
+    Traceback (most recent call last):
+    ...
+    heuristics.learners.folds.NotEnoughLabels: field 'labels': needs spans in at least 2 labelled records, has 1 (10 labelled records)
+    """  # noqa: E501
+    if n_with_spans < 2:
+        raise NotEnoughLabels(f"needs spans in at least 2 labelled records, has {n_with_spans} "
+                              f"({n_labelled} labelled records)")
+
+
+
+
+def _counts(names: Sequence[str]) -> str:
+    return ", ".join(f"{name}: {count}" for name, count in sorted(Counter(names).items()))
+
+
+
+def split_folds(
+    keys: Sequence[str], *, n_folds: int, seed: int
+) -> tuple[int, list[tuple[np.ndarray, np.ndarray]]]:
+    """Stratified folds over records by ``keys``; the fold count is capped by sklearn's rule
+    that some key must have at least as many records as there are folds."""
+    largest = max(Counter(keys).values())
+    n_folds = max(2, min(n_folds, largest))
+    splitter = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The least populated class")
+        folds = list(splitter.split(np.zeros((len(keys), 1)), np.asarray(keys)))
+    return n_folds, folds
+
+
+
+def step_reporter(on_step: OnFitStep | None, *, n_folds: int, extra: bool
+                   ) -> Callable[[int | None, int, int], None]:
+    """A function to call after each model: it numbers the steps and calls ``on_step``."""
+    total, done = n_folds + int(extra), 0
+
+    def report(fold: int | None, trained_on: int, predicted: int) -> None:
+        nonlocal done
+        done += 1
+        if on_step is not None:
+            on_step(FitStep(done=done, total=total, n_folds=n_folds, fold=fold,
+                            trained_on=trained_on, predicted=predicted))
+
+    return report
+
