@@ -15,8 +15,11 @@ class RecordPublic(BaseModel):
 
 class RecordsPublic(BaseModel):
     data: list[RecordPublic]
-    count: int
-    next_after: int | None = None
+    count: int | None = Field(description="Records matching in all; null when not counted.")
+    count_capped: bool = Field(default=False, description=(
+        "The count stopped at its cap: at least that many match."))
+    next_after: int | str | None = Field(default=None, description=(
+        "Pass as after for the next page; null on the last page."))
 
 
 class ManualLabelCreate(BaseModel):
