@@ -15,9 +15,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Select,
     and_,
+    cast,
     exists,
     false,
     func,
@@ -448,8 +450,12 @@ RANDOM_MULTIPLIER = 1_103_515_245
 def _random_key(seed: int) -> ColumnElement:
     """A shuffle of record ids fixed by ``seed``: ((id·a + seed) mod p)² mod p (64-bit safe
     on every database, different per seed, ties broken by id)."""
-    mixed = (Record.id * RANDOM_MULTIPLIER + seed) % RANDOM_PRIME
-    return (mixed * mixed + seed) % RANDOM_PRIME
+    def number(value: int) -> ColumnElement:
+        return literal(value, BigInteger)
+
+    mixed = (cast(Record.id, BigInteger) * number(RANDOM_MULTIPLIER) + number(seed)) \
+        % number(RANDOM_PRIME)
+    return (mixed * mixed + number(seed)) % number(RANDOM_PRIME)
 
 
 @dataclass(frozen=True)
@@ -510,10 +516,11 @@ def decode_cursor(cursor: str) -> tuple[object, int]:
 def _after(key: _SortKey, descending: bool, value: object, record_id: int) -> ColumnElement:
     """Records after (value, record_id) in the order: nulls last, ties by ascending id."""
     expression = key.expression
-    beyond = expression < value if descending else expression > value
     if value is None:
         return and_(expression.is_(None), Record.id > record_id)
-    later = or_(beyond, and_(expression == value, Record.id > record_id))
+    bound = literal(value, expression.type)
+    beyond = expression < bound if descending else expression > bound
+    later = or_(beyond, and_(expression == bound, Record.id > record_id))
     return or_(later, expression.is_(None)) if key.nullable else later
 
 
