@@ -4,10 +4,11 @@ import { useVirtualizer } from "@tanstack/react-virtual";
 import { useCallback, useEffect, useMemo, useRef } from "react";
 import { FilterBar } from "../FilterBar";
 import { filtersFromSearch, filtersToSearch, recordQuery, type Filters } from "../filters";
-import { atLeast, useAttributes, useRole, useTasks } from "../hooks";
+import { atLeast, useAttributes, useHeuristics, useMembers, useRole, useTasks } from "../hooks";
 import { usePagedRecords } from "../records";
 import { navigate, useLocation } from "../router";
-import { Button, Empty, ErrorAlert } from "../ui";
+import { SavedFilters } from "../SavedFilters";
+import { Button, Empty, ErrorAlert, Progress } from "../ui";
 
 const ROW_HEIGHT = 34;
 
@@ -16,11 +17,15 @@ export function DataBrowser({ projectId }: { projectId: number }) {
   const filters = useMemo(() => filtersFromSearch(search), [search]);
   const tasks = useTasks(projectId).data ?? [];
   const attributes = useAttributes(projectId).data ?? [];
+  const heuristics = useHeuristics(projectId).data ?? [];
+  const users = (useMembers(projectId).data ?? []).map((m) => m.user);
   const role = useRole(projectId);
   const query = useMemo(() => recordQuery(filters), [filters]);
   const records = usePagedRecords(projectId, query);
+  // a new filter is a new history entry (back returns to the previous one); typing replaces
   const setFilters = useCallback((next: Filters) =>
-    navigate(`/projects/${projectId}/data${filtersToSearch(next)}`, { replace: true }), [projectId]);
+    navigate(`/projects/${projectId}/data${filtersToSearch(next)}`,
+      { replace: next.search !== filters.search }), [projectId, filters.search]);
 
   const scroller = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
@@ -42,7 +47,11 @@ export function DataBrowser({ projectId }: { projectId: number }) {
     <div className="page wide">
       <div className="page-head">
         <FilterBar filters={filters} onChange={setFilters} tasks={tasks} attributes={attributes}
-          count={records.count} />
+          heuristics={heuristics} users={users} count={records.count}
+          countCapped={records.countCapped} loading={records.loading}>
+          <SavedFilters projectId={projectId} filters={filters} onLoad={setFilters}
+            canSave={atLeast(role, "annotator")} />
+        </FilterBar>
         {atLeast(role, "annotator") && (
           <Button variant="primary" onClick={() => navigate(`/projects/${projectId}/label${suffix}`)}>
             Label these records
@@ -50,6 +59,7 @@ export function DataBrowser({ projectId }: { projectId: number }) {
         )}
       </div>
       <ErrorAlert error={records.error} />
+      {records.loading && records.count === null && !records.error && <Progress value={null} label="Loading records" />}
       <div className="panel datatable" style={{ flex: 1, minHeight: 0, display: "flex", flexDirection: "column" }}>
         <div className="dt-row dt-head" style={{ gridTemplateColumns: columns }} role="row">
           <div role="columnheader">id</div>
