@@ -139,9 +139,9 @@ export function ConditionEditor({ tasks, heuristics, attributes, users, onAdd, o
       </>}
       {draft.kind === "weak_label" && op !== "none" && <>
         <input className="input" style={{ width: 110 }} type="number" min={0} max={1} step={0.05}
-          aria-label="Min confidence" placeholder="min conf. 0–1" value={draft.min} onChange={(e) => set({ min: e.target.value })} />
+          aria-label="Min confidence" placeholder="min 0–1" value={draft.min} onChange={(e) => set({ min: e.target.value })} />
         <input className="input" style={{ width: 110 }} type="number" min={0} max={1} step={0.05}
-          aria-label="Max confidence" placeholder="max conf. 0–1" value={draft.max} onChange={(e) => set({ max: e.target.value })} />
+          aria-label="Max confidence" placeholder="max 0–1" value={draft.max} onChange={(e) => set({ max: e.target.value })} />
       </>}
       {draft.kind === "vote" && <>
         <Select label="Heuristic" value={draft.heuristic} onChange={(h) => set({ heuristic: h, label: "" })}>
@@ -239,7 +239,7 @@ export function FilterBar({ filters, onChange, tasks, attributes, heuristics = [
           <option value="">in all attributes</option>
           {textAttributes.map((a) => <option key={a.id} value={a.name}>in {a.name}</option>)}
         </select>
-        <select className="select" aria-label="Sort by" value={sortKey}
+        <select className="select" style={{ maxWidth: 220 }} aria-label="Sort by" value={sortKey}
           onChange={(e) => set({ sort: (sortDescending ? "-" : "") + e.target.value,
             seed: e.target.value === "random" && !filters.seed ? newSeed() : filters.seed })}>
           {options.map(([key, text]) => <option key={key} value={key}>sort: {text}</option>)}
