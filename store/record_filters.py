@@ -46,6 +46,7 @@ from store.models import (
     User,
 )
 from store.projects import find_attribute
+from store.reference import reference_labels
 from store.stats import current_outputs
 from store.tasks import get_task
 from store.votes import VoteFilter, vote_filter
@@ -594,3 +595,20 @@ def matching_record_ids(*, session: Session, project: Project, record_filter: Re
     statistics over a subset, labeling sessions)."""
     return select(Record.id).where(filter_clause(session=session, project=project,
                                                  record_filter=record_filter))
+
+
+def page_references(*, session: Session, project: Project, record_ids: list[int]
+                    ) -> dict[int, dict[str, object]]:
+    """The reference labels of a page's records per classification and multi-label task
+    (task id as text -> label, or sorted labels), by record id."""
+    found: dict[int, dict[str, object]] = {}
+    if not record_ids:
+        return found
+    for task in project.tasks:
+        if task.kind is TaskKind.EXTRACTION:
+            continue
+        for rid, reference in reference_labels(session=session, task=task,
+                                               record_ids=record_ids).items():
+            value = sorted(reference) if isinstance(reference, frozenset) else reference
+            found.setdefault(rid, {})[str(task.id)] = value
+    return found

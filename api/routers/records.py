@@ -25,6 +25,7 @@ from api.schemas.records import (
     ManualLabelPublic,
     RecordDetail,
     RecordPublic,
+    RecordRowPublic,
     RecordsPublic,
     TaskLabelsPublic,
     TokensPublic,
@@ -44,6 +45,7 @@ from store.record_filters import (
     RecordFilter,
     RecordSort,
     SearchCondition,
+    page_references,
     search_records,
 )
 
@@ -124,8 +126,12 @@ def records_page(project, session, search: RecordSearch) -> RecordsPublic:
         session=session, project=project, record_filter=search.filter,
         sort=RecordSort.parse(search.sort, seed=search.seed), limit=search.limit,
         offset=search.offset, after=search.after, count=search.count)
-    return RecordsPublic(data=[record_public(r) for r in page.records], count=page.count,
-                         count_capped=page.count_capped, next_after=page.next_after)
+    references = page_references(session=session, project=project,
+                                 record_ids=[r.id for r in page.records])
+    return RecordsPublic(
+        data=[RecordRowPublic(**record_public(r).model_dump(),
+                              references=references.get(r.id, {})) for r in page.records],
+        count=page.count, count_capped=page.count_capped, next_after=page.next_after)
 
 
 @router.get("/records", response_model=RecordsPublic)

@@ -13,8 +13,14 @@ class RecordPublic(BaseModel):
     data: dict[str, Any]
 
 
+class RecordRowPublic(RecordPublic):
+    references: dict[str, Any] = Field(default_factory=dict, description=(
+        "Reference label per classification task (label) and multi-label task (sorted "
+        "labels), by task id; tasks where the record has none are left out."))
+
+
 class RecordsPublic(BaseModel):
-    data: list[RecordPublic]
+    data: list[RecordRowPublic]
     count: int | None = Field(description="Records matching in all; null when not counted.")
     count_capped: bool = Field(default=False, description=(
         "The count stopped at its cap: at least that many match."))

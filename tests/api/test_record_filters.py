@@ -281,3 +281,10 @@ def test_saved_filters(app, client, admin, make_user, labelled):
     assert client.delete(f"{path}/{saved['id']}", headers=viewer).status_code == 403
     assert client.delete(f"{path}/{saved['id']}", headers=admin).status_code == 204
     assert client.get(f"{path}/{saved['id']}", headers=admin).status_code == 404
+
+
+def test_rows_carry_their_reference_labels(client, admin, labelled):
+    project, task = labelled["project"], str(labelled["task"])
+    rows = search(client, admin, project, limit=10)["data"]
+    assert {r["external_id"]: r["references"] for r in rows} == {
+        "1": {}, "2": {task: "spam"}, "3": {task: "ham"}, "4": {}}

@@ -60,6 +60,7 @@ def test_filter_by_label_and_vote_save_and_reload(page: Page, app_stack: Stack,
     expect(rows).to_have_count(2)
     expect(rows.locator(".mono")).to_have_text(["3", "9"])  # the records' ids
     expect(rows.nth(0)).to_contain_text("The price is awful, review 3")
+    expect(rows.get_by_label("sentiment reference")).to_have_text(["negative", "negative"])
     expect(page).to_have_url(re.compile(r"[?&]f="))
 
     # back: the filter before the vote condition

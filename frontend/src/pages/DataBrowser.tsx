@@ -8,7 +8,8 @@ import { atLeast, useAttributes, useHeuristics, useMembers, useRole, useTasks } 
 import { usePagedRecords } from "../records";
 import { navigate, useLocation } from "../router";
 import { SavedFilters } from "../SavedFilters";
-import { Button, Empty, ErrorAlert, Progress } from "../ui";
+import type { Task } from "../types";
+import { Button, Empty, ErrorAlert, Progress, Swatch } from "../ui";
 
 const ROW_HEIGHT = 34;
 
@@ -40,7 +41,9 @@ export function DataBrowser({ projectId }: { projectId: number }) {
   useEffect(() => { scroller.current?.scrollTo({ top: 0 }); }, [query]);
 
   const shown = attributes.slice(0, 5);
-  const columns = `140px ${shown.map((a) => (a.data_type === "text" ? "minmax(240px, 3fr)" : "minmax(90px, 1fr)")).join(" ")}`;
+  const labelTasks = tasks.filter((t) => t.kind !== "extraction").slice(0, 3);
+  const columns = `140px ${shown.map((a) => (a.data_type === "text" ? "minmax(240px, 3fr)" : "minmax(90px, 1fr)")).join(" ")}`
+    + labelTasks.map(() => " minmax(100px, 1fr)").join("");
   const suffix = filtersToSearch(filters);
 
   return (
@@ -64,6 +67,7 @@ export function DataBrowser({ projectId }: { projectId: number }) {
         <div className="dt-row dt-head" style={{ gridTemplateColumns: columns }} role="row">
           <div role="columnheader">id</div>
           {shown.map((a) => <div key={a.id} role="columnheader">{a.name} <span className="faint">{a.data_type}</span></div>)}
+          {labelTasks.map((t) => <div key={`t${t.id}`} role="columnheader">{t.name} <span className="faint">reference</span></div>)}
         </div>
         {records.count === 0 ? <Empty>No records match. {attributes.length === 0 && "Import data to start."}</Empty> : (
           <div ref={scroller} className="dt-body" role="grid" aria-rowcount={records.count ?? undefined}>
@@ -78,6 +82,7 @@ export function DataBrowser({ projectId }: { projectId: number }) {
                     {record ? <>
                       <div className="mono" title={record.external_id}>{record.external_id}</div>
                       {shown.map((a) => <div key={a.id} title={String(record.data[a.name] ?? "")}>{format(record.data[a.name])}</div>)}
+                      {labelTasks.map((t) => <ReferenceCell key={`t${t.id}`} task={t} value={record.references?.[String(t.id)]} />)}
                     </> : <div className="faint">loading…</div>}
                   </div>
                 );
@@ -86,6 +91,21 @@ export function DataBrowser({ projectId }: { projectId: number }) {
           </div>
         )}
       </div>
+    </div>
+  );
+}
+
+/** A task's reference label in a row: the label with its colour, or a dash. */
+function ReferenceCell({ task, value }: { task: Task; value: unknown }) {
+  const names = Array.isArray(value) ? value.map(String) : value == null ? [] : [String(value)];
+  if (!names.length) return <div className="faint">—</div>;
+  return (
+    <div aria-label={`${task.name} reference`}>
+      {names.map((name) => (
+        <span key={name} className="nowrap" style={{ marginRight: 8 }}>
+          <Swatch color={task.labels.find((l) => l.name === name)?.color ?? "#999"} /> {name}
+        </span>
+      ))}
     </div>
   );
 }
