@@ -463,6 +463,8 @@ def _random_key(seed: int) -> ColumnElement:
 class _SortKey:
     expression: ColumnElement
     nullable: bool
+    join: tuple | None = None
+    """(table, on clause) an outer join the sort reads from."""
 
 
 def _sort_key(session: Session, project: Project, sort: RecordSort) -> _SortKey:
@@ -475,9 +477,13 @@ def _sort_key(session: Session, project: Project, sort: RecordSort) -> _SortKey:
             raise InvalidInputError("weak_confidence sorts need the task: "
                                     "weak_confidence:<task id>", field="sort")
         task = _Builder(session, project).task(sort.task_id)
-        run_id = _weak_run_id(session, task)
+        run_id = _weak_run_id(session, task) or -1
+        if task.kind is TaskKind.CLASSIFICATION:  # one weak label per record: a join
+            weak = aliased(Output)
+            return _SortKey(weak.confidence, nullable=True, join=(
+                weak, and_(weak.run_id == run_id, weak.record_id == Record.id)))
         confidence = (select(func.max(Output.confidence))
-                      .where(Output.record_id == Record.id, Output.run_id == (run_id or -1))
+                      .where(Output.record_id == Record.id, Output.run_id == run_id)
                       .correlate(Record).scalar_subquery())
         return _SortKey(confidence, nullable=True)
     attribute = find_attribute(project, sort.by)
@@ -550,6 +556,8 @@ def search_records(*, session: Session, project: Project, record_filter: RecordF
     key = _sort_key(session, project, sort)
     by_id = sort.by == "id"
     query = select(Record, key.expression.label("sort_key")).where(where)
+    if key.join is not None:
+        query = query.outerjoin(*key.join)
     if after is not None:
         if sort.by == "created_at":
             raise InvalidInputError("'after' pages every sort but created_at: use offset",
