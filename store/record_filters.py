@@ -555,7 +555,8 @@ def search_records(*, session: Session, project: Project, record_filter: RecordF
     where = filter_clause(session=session, project=project, record_filter=record_filter)
     key = _sort_key(session, project, sort)
     by_id = sort.by == "id"
-    query = select(Record, key.expression.label("sort_key")).where(where)
+    # ids and sort keys first (a narrow sort), then the page's records by id
+    query = select(Record.id, key.expression.label("sort_key")).where(where)
     if key.join is not None:
         query = query.outerjoin(*key.join)
     if after is not None:
@@ -572,10 +573,12 @@ def search_records(*, session: Session, project: Project, record_filter: RecordF
     order = _ordering(key, sort.descending) if not by_id else []
     order.append(Record.id.desc() if by_id and sort.descending else Record.id.asc())
     rows = session.execute(query.order_by(*order).offset(offset).limit(limit)).all()
-    records = [row[0] for row in rows]
+    by_record = {record.id: record for record in session.scalars(
+        select(Record).where(Record.id.in_([rid for rid, _ in rows])))} if rows else {}
+    records = [by_record[rid] for rid, _ in rows]
     next_after: int | str | None = None
     if len(rows) == limit and sort.by != "created_at":
-        next_after = rows[-1][0].id if by_id else encode_cursor(rows[-1][1], rows[-1][0].id)
+        next_after = rows[-1][0] if by_id else encode_cursor(rows[-1][1], rows[-1][0])
     total, capped = _count(session, where, count)
     return RecordPage(records=records, count=total, count_capped=capped, next_after=next_after)
 
