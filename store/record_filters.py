@@ -225,7 +225,7 @@ def reference_label_query(task_id: int):
 
 
 def _votes_of(run_id: int, vote: VoteFilter) -> ColumnElement:
-    """The outputs of a run that count as votes."""
+    """The outputs of a run that count as votes: :meth:`VoteFilter.accepts` as SQL."""
     clause = and_(Output.run_id == run_id, Output.confidence >= vote.min_confidence)
     if vote.label_ids is not None:
         clause = and_(clause, Output.label_id.in_(sorted(vote.label_ids)))
