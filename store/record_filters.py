@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -463,8 +464,8 @@ def _random_key(seed: int) -> ColumnElement:
 class _SortKey:
     expression: ColumnElement
     nullable: bool
-    join: tuple | None = None
-    """(table, on clause) an outer join the sort reads from."""
+    join: Callable[[ColumnElement], tuple] | None = None
+    """(table, on clause) of an outer join the sort reads from, given the record id column."""
 
 
 def _sort_key(session: Session, project: Project, sort: RecordSort) -> _SortKey:
@@ -480,8 +481,8 @@ def _sort_key(session: Session, project: Project, sort: RecordSort) -> _SortKey:
         run_id = _weak_run_id(session, task) or -1
         if task.kind is TaskKind.CLASSIFICATION:  # one weak label per record: a join
             weak = aliased(Output)
-            return _SortKey(weak.confidence, nullable=True, join=(
-                weak, and_(weak.run_id == run_id, weak.record_id == Record.id)))
+            return _SortKey(weak.confidence, nullable=True, join=lambda ids: (
+                weak, and_(weak.run_id == run_id, weak.record_id == ids)))
         confidence = (select(func.max(Output.confidence))
                       .where(Output.record_id == Record.id, Output.run_id == run_id)
                       .correlate(Record).scalar_subquery())
@@ -520,14 +521,15 @@ def decode_cursor(cursor: str) -> tuple[object, int]:
     return value, record_id
 
 
-def _after(key: _SortKey, descending: bool, value: object, record_id: int) -> ColumnElement:
+def _after(key: _SortKey, descending: bool, value: object, record_id: int,
+           ids: ColumnElement) -> ColumnElement:
     """Records after (value, record_id) in the order: nulls last, ties by ascending id."""
     expression = key.expression
     if value is None:
-        return and_(expression.is_(None), Record.id > record_id)
+        return and_(expression.is_(None), ids > record_id)
     bound = literal(value, expression.type)
     beyond = expression < bound if descending else expression > bound
-    later = or_(beyond, and_(expression == bound, Record.id > record_id))
+    later = or_(beyond, and_(expression == bound, ids > record_id))
     return or_(later, expression.is_(None)) if key.nullable else later
 
 
@@ -556,9 +558,15 @@ def search_records(*, session: Session, project: Project, record_filter: RecordF
     key = _sort_key(session, project, sort)
     by_id = sort.by == "id"
     # ids and sort keys first (a narrow sort), then the page's records by id
-    query = select(Record.id, key.expression.label("sort_key")).where(where)
-    if key.join is not None:
-        query = query.outerjoin(*key.join)
+    if key.join is None:
+        ids: ColumnElement = Record.id
+        query = select(ids, key.expression.label("sort_key")).where(where)
+    else:  # the matching records first, then their sort keys: a small join and sort
+        matching = select(Record.id.label("id")).where(where).cte("matching") \
+            .prefix_with("MATERIALIZED")
+        ids = matching.c.id
+        query = select(ids, key.expression.label("sort_key")).select_from(matching) \
+            .outerjoin(*key.join(ids))
     if after is not None:
         if sort.by == "created_at":
             raise InvalidInputError("'after' pages every sort but created_at: use offset",
@@ -569,9 +577,9 @@ def search_records(*, session: Session, project: Project, record_filter: RecordF
                                 else Record.id > record_id)
         else:
             value, record_id = decode_cursor(str(after))
-            query = query.where(_after(key, sort.descending, value, record_id))
+            query = query.where(_after(key, sort.descending, value, record_id, ids))
     order = _ordering(key, sort.descending) if not by_id else []
-    order.append(Record.id.desc() if by_id and sort.descending else Record.id.asc())
+    order.append(ids.desc() if by_id and sort.descending else ids.asc())
     rows = session.execute(query.order_by(*order).offset(offset).limit(limit)).all()
     by_record = {record.id: record for record in session.scalars(
         select(Record).where(Record.id.in_([rid for rid, _ in rows])))} if rows else {}
