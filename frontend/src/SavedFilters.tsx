@@ -3,7 +3,9 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { del, get, post } from "./api";
-import { apiConditions, isCondition, NO_FILTERS, type Condition, type Filters } from "./filters";
+import {
+  apiConditions, isCondition, NO_FILTERS, sameFilters, withoutNulls, type Condition, type Filters,
+} from "./filters";
 import type { Page } from "./types";
 import { Button, ConfirmDialog, ErrorAlert } from "./ui";
 
@@ -14,8 +16,9 @@ export interface SavedFilter {
 
 /** The filter bar's state of a saved filter: its search condition becomes the search text. */
 export function filtersOfSaved(saved: SavedFilter): Filters {
-  const search = saved.filter.conditions.find((c) => c.kind === "search");
-  const conditions = saved.filter.conditions.filter(isCondition) as Condition[];
+  const all = withoutNulls(saved.filter.conditions);
+  const search = all.find((c) => c.kind === "search");
+  const conditions = all.filter(isCondition) as Condition[];
   return {
     ...NO_FILTERS, conditions, sort: saved.sort || "id", seed: saved.seed,
     search: typeof search?.text === "string" ? search.text : "",
@@ -36,31 +39,29 @@ export function SavedFilters({ projectId, filters, onLoad, canSave }: {
   const key = ["projects", projectId, "filters"];
   const saved = useQuery({ queryKey: key,
     queryFn: () => get<Page<SavedFilter>>(`/projects/${projectId}/filters`).then((p) => p.data) });
-  const [chosen, setChosen] = useState<number | null>(null);
   const [naming, setNaming] = useState(false);
   const [name, setName] = useState("");
   const [confirming, setConfirming] = useState(false);
   const save = useMutation({
     mutationFn: () => post<SavedFilter>(`/projects/${projectId}/filters`, savedFilterBody(name, filters)),
-    onSuccess: (created) => {
+    onSuccess: () => {
       void client.invalidateQueries({ queryKey: key });
-      setChosen(created.id);
       setNaming(false);
       setName("");
     },
   });
   const remove = useMutation({
     mutationFn: (id: number) => del(`/projects/${projectId}/filters/${id}`),
-    onSuccess: () => { void client.invalidateQueries({ queryKey: key }); setChosen(null); setConfirming(false); },
+    onSuccess: () => { void client.invalidateQueries({ queryKey: key }); setConfirming(false); },
   });
-  const current = saved.data?.find((s) => s.id === chosen) ?? null;
+  // the saved filter the list shows now, if any
+  const current = saved.data?.find((s) => sameFilters(filtersOfSaved(s), filters)) ?? null;
 
   return (
     <>
-      <select className="select" aria-label="Saved filters" value={chosen ?? ""}
+      <select className="select" aria-label="Saved filters" value={current?.id ?? ""}
         onChange={(e) => {
           const found = saved.data?.find((s) => String(s.id) === e.target.value);
-          setChosen(found ? found.id : null);
           if (found) onLoad(filtersOfSaved(found));
         }}>
         <option value="">{saved.isLoading ? "saved filters…" : `saved filters (${saved.data?.length ?? 0})`}</option>

@@ -1,5 +1,5 @@
-import { describe as describeCondition, filtersFromSearch, filtersToSearch, NO_FILTERS, recordQuery, taskOf,
-  type Filters } from "./filters";
+import { describe as describeCondition, filtersFromSearch, filtersToSearch, NO_FILTERS, recordQuery, sameFilters,
+  taskOf, type Filters } from "./filters";
 import { filtersOfSaved, savedFilterBody, type SavedFilter } from "./SavedFilters";
 import type { Task } from "./types";
 
@@ -56,6 +56,18 @@ describe("the filter as the API takes it", () => {
       sort: body.sort, seed: body.seed, created_by: "admin", updated_at: "" };
     expect(body.name).toBe("mine");
     expect(filtersOfSaved(saved)).toEqual(FULL);
+  });
+  it("loads a saved filter whose absent fields the API wrote as null", () => {
+    const saved = { id: 2, name: "x", sort: "id", seed: 0, created_by: null, updated_at: "", filter: { conditions: [
+      { kind: "weak_label", task_id: 3, op: "any", label: null, min_confidence: 0.9, max_confidence: null },
+      { kind: "search", text: "win", attribute: null }] } } as unknown as SavedFilter;
+    const loaded = filtersOfSaved(saved);
+    expect(loaded).toEqual({ ...NO_FILTERS, search: "win",
+      conditions: [{ kind: "weak_label", task_id: 3, op: "any", min_confidence: 0.9 }] });
+    expect(sameFilters(loaded, { ...loaded, conditions: [{ min_confidence: 0.9, op: "any", task_id: 3, kind: "weak_label" }] }))
+      .toBe(true);
+    expect(sameFilters(loaded, { ...loaded, search: "won" })).toBe(false);
+    expect(sameFilters({ ...NO_FILTERS, seed: 4 }, NO_FILTERS)).toBe(true);
   });
   it("reads conditions as a person would say them", () => {
     const tasks = [{ id: 3, name: "spam", labels: [] }] as unknown as Task[];

@@ -94,7 +94,7 @@ export function filtersFromSearch(search: URLSearchParams): Filters {
   let conditions: Condition[] = [];
   try {
     const parsed: unknown = JSON.parse(search.get("f") ?? "[]");
-    if (Array.isArray(parsed)) conditions = parsed.filter(isCondition);
+    if (Array.isArray(parsed)) conditions = withoutNulls(parsed).filter(isCondition);
   } catch {
     conditions = [];
   }
@@ -127,6 +127,34 @@ export function filtersToSearch(filters: Filters): string {
   if (filters.sort.replace(/^-/, "") === "random") params.set("seed", String(filters.seed));
   const text = params.toString();
   return text ? `?${text}` : "";
+}
+
+/** A value without its null or undefined fields (the API writes absent fields as null). */
+export function withoutNulls<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(withoutNulls) as T;
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value)
+      .filter(([, v]) => v !== null && v !== undefined)
+      .map(([k, v]) => [k, withoutNulls(v)])) as T;
+  }
+  return value;
+}
+
+function sortedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortedKeys);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.keys(value).sort()
+      .map((k) => [k, sortedKeys((value as Record<string, unknown>)[k])]));
+  }
+  return value;
+}
+
+/** Whether two filters choose and order the same records (field order and nulls aside). */
+export function sameFilters(a: Filters, b: Filters): boolean {
+  const canonical = (f: Filters) => JSON.stringify(sortedKeys(withoutNulls({
+    conditions: f.conditions, search: f.search.trim(), in: f.search.trim() ? f.searchAttribute : "",
+    sort: f.sort || "id", seed: f.sort.replace(/^-/, "") === "random" ? f.seed : 0 })));
+  return canonical(a) === canonical(b);
 }
 
 /** How many conditions narrow the list (for the filter bar's summary). */

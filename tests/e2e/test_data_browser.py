@@ -4,8 +4,10 @@ filter comes back by name."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
+from urllib.parse import quote
 
 from playwright.sync_api import Page, expect
 
@@ -87,6 +89,7 @@ def test_filter_by_label_and_vote_save_and_reload(page: Page, app_stack: Stack,
     page.reload()
     expect(page.get_by_label("count")).to_have_text("2 records")
     expect(rows).to_have_count(2)
+    expect(page.get_by_label("Saved filters")).to_have_value(str(saved[0]["id"]))  # shown as such
     page.get_by_role("button", name="Clear filters").click()
     expect(page.get_by_label("count")).to_have_text("30 records")
     page.get_by_label("Saved filters").select_option(label="awful negatives")
@@ -99,3 +102,13 @@ def test_filter_by_label_and_vote_save_and_reload(page: Page, app_stack: Stack,
     shot(page, artifacts, "14-data-filter-editor")
     page.get_by_role("button", name="Cancel").click()
     expect(page.get_by_label("New filter condition")).to_have_count(0)
+
+    # a filter the server refuses says why, and its chip stays to be removed
+    bad = json.dumps([{"kind": "manual_label", "task_id": task, "op": "is", "label": "nope"}])
+    go(page, f"/projects/{project}/data?f={quote(bad)}")
+    expect(page.get_by_role("alert")).to_contain_text(
+        "task 'sentiment' has no label 'nope' (labels: positive, negative)")
+    expect(page.get_by_label("Saved filters")).to_have_value("")  # not the saved one
+    shot(page, artifacts, "15-data-filter-refused")
+    page.get_by_label("Remove sentiment: manual label is nope").click()
+    expect(page.get_by_label("count")).to_have_text("30 records")

@@ -50,7 +50,7 @@ export function DataBrowser({ projectId }: { projectId: number }) {
     <div className="page wide">
       <div className="page-head">
         <FilterBar filters={filters} onChange={setFilters} tasks={tasks} attributes={attributes}
-          heuristics={heuristics} users={users} count={records.count}
+          heuristics={heuristics} users={users} count={records.error && records.count === null ? undefined : records.count}
           countCapped={records.countCapped} loading={records.loading}>
           <SavedFilters projectId={projectId} filters={filters} onLoad={setFilters}
             canSave={atLeast(role, "annotator")} />
