@@ -30,6 +30,7 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.selectable import Subquery
 
 from heuristics.errors import InvalidInputError
 from store.formats.types import AttributeType
@@ -206,7 +207,7 @@ def _classification(task: LabelingTask, what: str, field: str) -> None:
                                 f"is {task.kind.value}", field=field)
 
 
-def reference_label_query(task_id: int):
+def reference_label_query(task_id: int) -> Subquery:
     """(record_id, label_id) of each record's reference label in a classification task, in
     SQL: the plurality of its gold labels if it has any, else of its annotators' labels;
     ties give none (the rule of :func:`heuristics.reference.reference_label`)."""

@@ -41,6 +41,20 @@ describe("FilterBar", () => {
       { kind: "vote", heuristic_id: 9, op: "votes", label: "spam" }] });
   });
 
+  it("offers only classification tasks for reference labels and disagreements", () => {
+    const tasks: Task[] = [{ ...TASKS[0], id: 4, name: "topics", kind: "multilabel" }, TASKS[0]];
+    const onChange = vi.fn();
+    render(<FilterBar filters={NO_FILTERS} onChange={onChange} tasks={tasks} attributes={ATTRIBUTES} />);
+    fireEvent.click(screen.getByText("+ Add filter"));
+    expect(screen.getByLabelText("Filter task")).toHaveValue("4");
+    change("Filter kind", "disagreement");
+    expect(screen.getByLabelText("Filter task")).toHaveValue("3");
+    expect(screen.queryByRole("option", { name: "topics" })).toBeNull();
+    fireEvent.click(screen.getByText("Add"));
+    expect(onChange).toHaveBeenLastCalledWith({ ...NO_FILTERS, conditions: [
+      { kind: "disagreement", task_id: 3, between: "annotators" }] });
+  });
+
   it("shows conditions as chips that can be removed", () => {
     const onChange = setup({ ...NO_FILTERS, conditions: [
       { kind: "vote", heuristic_id: 9, op: "abstains" },

@@ -86,6 +86,13 @@ export function buildCondition(draft: Draft, attributes: Attribute[] = []): Cond
   return isCondition(condition) ? condition : null;
 }
 
+/** The tasks a kind of condition can name: reference labels and disagreements are defined
+ * for classification tasks. */
+function tasksFor(kind: ConditionKind, tasks: Task[]): Task[] {
+  return kind === "reference_label" || kind === "disagreement"
+    ? tasks.filter((t) => t.kind === "classification") : tasks;
+}
+
 function Select({ label, value, onChange, children }: { label: string; value: string;
   onChange: (value: string) => void; children: ReactNode }) {
   return (
@@ -109,10 +116,11 @@ export function ConditionEditor({ tasks, heuristics, attributes, users, onAdd, o
   const attribute = attributes.find((a) => a.name === draft.name);
   const numeric = attribute && (attribute.data_type === "integer" || attribute.data_type === "float");
   const condition = buildCondition(draft, attributes);
+  const choosable = tasksFor(draft.kind, tasks);
   const taskSelect = (optional: boolean) => (
     <Select label="Filter task" value={draft.task} onChange={(task) => set({ task, label: "" })}>
       {optional ? <option value="">any task</option> : <option value="" disabled>task…</option>}
-      {tasks.map((t) => <option key={t.id} value={t.id}>{t.name}</option>)}
+      {choosable.map((t) => <option key={t.id} value={t.id}>{t.name}</option>)}
     </Select>
   );
   const labelSelect = (labels: Task["labels"], anyText?: string) => (
@@ -131,7 +139,12 @@ export function ConditionEditor({ tasks, heuristics, attributes, users, onAdd, o
     <form className="condition-editor row" aria-label="New filter condition"
       onSubmit={(e) => { e.preventDefault(); if (condition) onAdd(condition); }}>
       <Select label="Filter kind" value={draft.kind}
-        onChange={(kind) => set({ kind: kind as ConditionKind, op: "", label: "" })}>
+        onChange={(kind) => {
+          const allowed = tasksFor(kind as ConditionKind, tasks);
+          const task = allowed.some((t) => String(t.id) === draft.task) ? draft.task
+            : allowed[0] ? String(allowed[0].id) : "";
+          set({ kind: kind as ConditionKind, op: "", label: "", task });
+        }}>
         {(Object.keys(KIND_NAMES) as ConditionKind[]).map((k) => <option key={k} value={k}>{KIND_NAMES[k]}</option>)}
       </Select>
       {(draft.kind === "manual_label" || draft.kind === "reference_label" || draft.kind === "weak_label") && <>
