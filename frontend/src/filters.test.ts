@@ -72,8 +72,10 @@ describe("the filter as the API takes it", () => {
   it("reads conditions as a person would say them", () => {
     const tasks = [{ id: 3, name: "spam", labels: [] }] as unknown as Task[];
     const names = { tasks, heuristics: [] };
+    expect(describeCondition({ kind: "manual_label", task_id: 3, op: "none" }, names)).toBe("spam: no manual label");
+    expect(describeCondition({ kind: "reference_label", task_id: 3, op: "any" }, names)).toBe("spam: has a reference");
     expect(FULL.conditions.map((c) => describeCondition(c, names))).toEqual([
-      "spam: manual label is spam", "heuristic 9 votes ham", "spam: weak label any ≥ 50 % ≤ 90 %",
+      "spam: manual label is spam", "heuristic 9 votes ham", "spam: has a weak label ≥ 50 % ≤ 90 %",
       "spam: reference vs weak label disagree", "not labelled by alice", "stars 1–3", "spam: gold"]);
   });
 });

@@ -177,15 +177,15 @@ const percent = (value: number) => `${Math.round(value * 100)} %`;
 /** A condition as a person reads it, e.g. "spam: manual label is ham". */
 export function describe(condition: Condition, { tasks, heuristics }: Names): string {
   const taskName = (id?: number) => (id ? tasks.find((t) => t.id === id)?.name ?? `task ${id}` : "");
-  const labelPart = (op: LabelOp, label?: string) =>
-    op === "any" ? "any" : op === "none" ? "none" : `is ${label}`;
+  const about = (c: { task_id: number; op: LabelOp; label?: string }, what: string, article: string) =>
+    `${taskName(c.task_id)}: ${c.op === "is" ? `${what} is ${c.label}` : c.op === "none" ? `no ${what}` : `${article} ${what}`}`;
   switch (condition.kind) {
     case "manual_label":
-      return `${taskName(condition.task_id)}: manual label ${labelPart(condition.op, condition.label)}`;
+      return about(condition, "manual label", "any");
     case "reference_label":
-      return `${taskName(condition.task_id)}: reference ${labelPart(condition.op, condition.label)}`;
+      return about(condition, "reference", "has a");
     case "weak_label": {
-      let text = `${taskName(condition.task_id)}: weak label ${labelPart(condition.op, condition.label)}`;
+      let text = about(condition, "weak label", "has a");
       if (condition.op !== "none" && condition.min_confidence !== undefined) text += ` ≥ ${percent(condition.min_confidence)}`;
       if (condition.op !== "none" && condition.max_confidence !== undefined) text += ` ≤ ${percent(condition.max_confidence)}`;
       return text;

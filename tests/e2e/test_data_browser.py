@@ -95,11 +95,11 @@ def test_filter_by_label_and_vote_save_and_reload(page: Page, app_stack: Stack,
     page.get_by_label("Saved filters").select_option(label="awful negatives")
     expect(page.get_by_label("count")).to_have_text("2 records")
     expect(chips).to_contain_text("awful votes negative")
-    shot(page, artifacts, "13-data-filters")
+    shot(page, artifacts, "16-data-filters")
     page.get_by_role("button", name="+ Add filter").click()
     page.get_by_label("Filter kind").select_option(label="Weak label")
     page.get_by_label("Min confidence").fill("0.8")
-    shot(page, artifacts, "14-data-filter-editor")
+    shot(page, artifacts, "17-data-filter-editor")
     page.get_by_role("button", name="Cancel").click()
     expect(page.get_by_label("New filter condition")).to_have_count(0)
 
@@ -109,6 +109,6 @@ def test_filter_by_label_and_vote_save_and_reload(page: Page, app_stack: Stack,
     expect(page.get_by_role("alert")).to_contain_text(
         "task 'sentiment' has no label 'nope' (labels: positive, negative)")
     expect(page.get_by_label("Saved filters")).to_have_value("")  # not the saved one
-    shot(page, artifacts, "15-data-filter-refused")
+    shot(page, artifacts, "18-data-filter-refused")
     page.get_by_label("Remove sentiment: manual label is nope").click()
     expect(page.get_by_label("count")).to_have_text("30 records")
