@@ -22,6 +22,7 @@ from api.routers import (
     record_votes,
     records,
     runs,
+    saved_filters,
     stats,
     tasks,
     users,
@@ -82,7 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     api = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
     for module in (users, projects, tasks, records, record_votes, manual_labels, embeddings,
-                   runs, events, heuristics, stats, weak_supervision):
+                   runs, events, heuristics, stats, weak_supervision, saved_filters):
         api.include_router(module.router)
     app.include_router(api)
     _serve_frontend(app)

@@ -18,6 +18,14 @@ from heuristics.labeling_functions import (
 from heuristics.learner_source import learner_settings
 from store import stats
 from store.db import insert_rows
+from store.heuristic_lookups import (
+    ACTIVE_LEARNER_RUN,
+    LABELING_FUNCTION_RUN,
+    WEAK_SUPERVISION_RUN,
+    current_revision,
+    latest_run,
+    latest_weak_supervision,
+)
 from store.models import (
     Heuristic,
     HeuristicKind,
@@ -32,12 +40,8 @@ from store.models import (
     TaskKind,
     Tokenization,
 )
-from store.projects import in_project
 from store.runs import create_run
 
-LABELING_FUNCTION_RUN = "labeling_function"
-ACTIVE_LEARNER_RUN = "active_learner"
-WEAK_SUPERVISION_RUN = "weak_supervision"
 DEFAULT_REFIT_EVERY = 10
 
 
@@ -127,13 +131,6 @@ def update_heuristic(*, session: Session, heuristic: Heuristic, name: str | None
     return heuristic
 
 
-def current_revision(heuristic: Heuristic) -> HeuristicRevision:
-    return heuristic.revisions[-1]
-
-
-def get_heuristic(*, session: Session, project: Project, heuristic_id: int) -> Heuristic:
-    return in_project(session=session, model=Heuristic, row_id=heuristic_id, project=project,
-                      what="heuristic")
 
 
 def list_heuristics(*, session: Session, project: Project,
@@ -233,16 +230,6 @@ def weak_supervision_stale(*, session: Session, task: LabelingTask, run: Run) ->
                                                                current=current)
 
 
-def latest_weak_supervision(*, session: Session, task: LabelingTask,
-                            status: RunStatus | None = RunStatus.SUCCEEDED) -> Run | None:
-    """The task's newest weak-supervision run (of any status with ``status=None``)."""
-    query = select(Run).where(Run.kind == WEAK_SUPERVISION_RUN,
-                              Run.project_id == task.project_id)
-    if status is not None:
-        query = query.where(Run.status == status)
-    runs = session.scalars(query.order_by(Run.id.desc()))
-    return next((run for run in runs if run.params.get("task_id") == task.id), None)
-
 
 def weak_supervision_due(*, session: Session, task: LabelingTask) -> list[Run]:
     """The heuristics of the task changed: repeat its newest weak-supervision run if that
@@ -297,15 +284,6 @@ def refits_due(*, session: Session, task: LabelingTask,
             due.append(create_heuristic_run(session=session, heuristic=heuristic))
     return due
 
-
-def latest_run(*, session: Session, heuristic: Heuristic,
-               status: RunStatus | None = RunStatus.SUCCEEDED) -> Run | None:
-    """The newest run of the heuristic's current revision (succeeded ones by default)."""
-    query = select(Run).where(Run.heuristic_id == heuristic.id,
-                              Run.revision_id == current_revision(heuristic).id)
-    if status is not None:
-        query = query.where(Run.status == status)
-    return session.scalar(query.order_by(Run.id.desc()).limit(1))
 
 
 def replace_outputs(*, session: Session, run_id: int, record_ids: Sequence[int],

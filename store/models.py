@@ -452,7 +452,8 @@ class Output(Base):
     """One vote of a run on one record: a label, or a span with its label; abstains are absent."""
 
     __tablename__ = "outputs"
-    __table_args__ = (Index("ix_outputs_run_record", "run_id", "record_id"),)
+    __table_args__ = (Index("ix_outputs_run_record", "run_id", "record_id"),
+                      Index("ix_outputs_run_label_record", "run_id", "label_id", "record_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
@@ -506,3 +507,25 @@ class RunArtifact(Base):
                                         primary_key=True)
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class SavedFilter(Base):
+    """A named record filter and sort of a project, for the data browser and exports;
+    ``record_filter`` holds :class:`store.record_filters.RecordFilter` as JSON."""
+
+    __tablename__ = "saved_filters"
+    __table_args__ = (UniqueConstraint("project_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    record_filter: Mapped[dict[str, Any]] = mapped_column(JSON)
+    sort: Mapped[str] = mapped_column(String(250), default="id")
+    seed: Mapped[int] = mapped_column(Integer, default=0)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id",
+                                                                 ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
+                                                 onupdate=utcnow)
+
+    created_by: Mapped[User | None] = relationship(lazy="joined")

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile, status
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import StreamingResponse
+from pydantic import ValidationError
 
 from api.deps import (
     CurrentUser,
@@ -20,8 +21,10 @@ from api.deps import (
 from api.downloads import MEDIA_TYPES, attachment
 from api.schemas import Int32
 from api.schemas.projects import ColumnPreview, ImportPreviewPublic, ImportPublic
+from api.schemas.record_search import SORT_DESCRIPTION, CountMode, RecordSearch
 from api.schemas.records import (
     RecordDetail,
+    RecordRowPublic,
     RecordsPublic,
     TaskLabelsPublic,
     TokensPublic,
@@ -38,34 +41,100 @@ from services.importing import ImportOptions
 from store.embeddings import refresh_embeddings
 from store.manual_labels import get_record
 from store.record_detail import record_detail
-from store.records import RecordFilter, list_records
+from store.record_filters import (
+    LabelCondition,
+    RecordFilter,
+    RecordSort,
+    SearchCondition,
+    page_references,
+    search_records,
+)
 
 router = APIRouter(prefix="/projects/{project_id}", tags=["records"])
 
 ImportFormat = Literal["csv", "jsonl", "parquet"]
 EXTENSIONS = {"csv": "csv", "tsv": "csv", "txt": "csv", "jsonl": "jsonl", "ndjson": "jsonl",
               "json": "jsonl", "parquet": "parquet", "pq": "parquet"}
+def legacy_conditions(*, task_id: int | None, labelled: bool | None, label: str | None,
+                      search: str | None, search_attribute: str | None) -> list:
+    """The conditions the list's simple query parameters stand for."""
+    conditions: list = []
+    if (labelled is not None or label) and not task_id:
+        raise InvalidInputError("filtering by manual labels needs a task_id", field="task_id")
+    if label:
+        conditions.append(LabelCondition(kind="manual_label", task_id=task_id, op="is",
+                                         label=label))
+    elif labelled is not None:
+        conditions.append(LabelCondition(kind="manual_label", task_id=task_id,
+                                         op="any" if labelled else "none"))
+    if search:
+        conditions.append(SearchCondition(kind="search", text=search,
+                                          attribute=search_attribute or None))
+    return conditions
+
+
+def parse_filter(text: str | None) -> RecordFilter:
+    if not text:
+        return RecordFilter()
+    try:
+        return RecordFilter.model_validate_json(text)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise InvalidInputError(f"filter: {where}: {first['msg']}" if where else
+                                f"filter: {first['msg']}", field="filter") from error
+
+
+def records_page(project, session, search: RecordSearch) -> RecordsPublic:
+    page = search_records(
+        session=session, project=project, record_filter=search.filter,
+        sort=RecordSort.parse(search.sort, seed=search.seed), limit=search.limit,
+        offset=search.offset, after=search.after, count=search.count)
+    references = page_references(session=session, project=project,
+                                 record_ids=[r.id for r in page.records])
+    return RecordsPublic(
+        data=[RecordRowPublic(**record_public(r).model_dump(),
+                              references=references.get(r.id, {})) for r in page.records],
+        count=page.count, count_capped=page.count_capped, next_after=page.next_after)
+
+
 @router.get("/records", response_model=RecordsPublic)
 def read_records(
     project: ViewableProject, session: SessionDep,
     offset: Annotated[Int32, Query(ge=0)] = 0, limit: int = Query(50, ge=1, le=1000),
-    sort: str = Query("id", description="id, external_id or an attribute; '-' for descending"),
+    sort: str = Query("id", max_length=250, description=SORT_DESCRIPTION),
+    seed: int = Query(0, ge=0, le=2**30, description="The shuffle of sort random"),
     task_id: Int32 | None = None,
     labelled: bool | None = Query(None, description="Has (or has no) manual label in task_id"),
     label: str | None = Query(None, description="Has a manual label of this name in task_id"),
-    search: str | None = Query(None, description="Text contained (case-insensitive)"),
+    search: str | None = Query(None, max_length=1000,
+                               description="Text contained (case-insensitive)"),
     search_attribute: str | None = Query(None, description="Search only this attribute"),
-    after: int | None = Query(None, description=(
-        "Records after this record id (sort id or -id): pass the previous page's next_after "
-        "to page through many records at constant cost")),
+    filter: str | None = Query(None, max_length=20_000, description=(
+        "More conditions: the JSON of a RecordFilter (as in POST .../records/search)")),
+    after: str | None = Query(None, max_length=1000, description=(
+        "The previous page's next_after: the page starts after it, at the same cost "
+        "however deep")),
+    count: Annotated[CountMode, Query(
+        description="exact, capped (at most 10,000) or none")] = "exact",
 ) -> RecordsPublic:
-    record_filter = RecordFilter(task_id=task_id, labelled=labelled, label=label, search=search,
-                                 search_attribute=search_attribute)
-    rows, count = list_records(session=session, project=project, record_filter=record_filter,
-                               sort=sort, offset=offset, limit=limit, after=after)
-    next_after = rows[-1].id if len(rows) == limit and sort in ("id", "-id") else None
-    return RecordsPublic(data=[record_public(r) for r in rows], count=count,
-                         next_after=next_after)
+    """One page of records; the simple parameters and ``filter`` all hold (AND)."""
+    record_filter = parse_filter(filter)
+    record_filter.conditions[:0] = legacy_conditions(
+        task_id=task_id, labelled=labelled, label=label, search=search,
+        search_attribute=search_attribute)
+    return records_page(project, session, RecordSearch(
+        filter=record_filter, sort=sort, seed=seed, limit=limit, offset=offset, after=after,
+        count=count))
+
+
+@router.post("/records/search", response_model=RecordsPublic)
+def search_records_route(body: RecordSearch, project: ViewableProject,
+                         session: SessionDep) -> RecordsPublic:
+    """One page of records matching every condition of ``filter``: manual or reference
+    label, a heuristic's vote, weak label and its confidence, disagreements, annotator,
+    attribute values, gold, text; sorted; keyset-paged by ``after`` for every sort."""
+    return records_page(project, session, body)
 
 
 @router.get("/records/{record_id}", response_model=RecordDetail)

@@ -14,10 +14,19 @@ class RecordPublic(BaseModel):
     data: dict[str, Any]
 
 
+class RecordRowPublic(RecordPublic):
+    references: dict[str, Any] = Field(default_factory=dict, description=(
+        "Reference label per classification task (label) and multi-label task (sorted "
+        "labels), by task id; tasks where the record has none are left out."))
+
+
 class RecordsPublic(BaseModel):
-    data: list[RecordPublic]
-    count: int
-    next_after: int | None = None
+    data: list[RecordRowPublic]
+    count: int | None = Field(description="Records matching in all; null when not counted.")
+    count_capped: bool = Field(default=False, description=(
+        "The count stopped at its cap: at least that many match."))
+    next_after: int | str | None = Field(default=None, description=(
+        "Pass as after for the next page; null on the last page."))
 
 
 class ManualLabelCreate(BaseModel):

@@ -1,7 +1,7 @@
 /** Queries shared by the pages (TanStack Query keys follow the API's paths). */
 import { useQuery } from "@tanstack/react-query";
 import { get } from "./api";
-import type { Attribute, Member, Page, Project, Role, Task, User } from "./types";
+import type { Attribute, Heuristic, Member, Page, Project, Role, Task, User } from "./types";
 
 export const useMe = () => useQuery({ queryKey: ["me"], queryFn: () => get<User>("/me"),
   staleTime: 60_000, retry: false });
@@ -14,6 +14,9 @@ export const useTasks = (id: number) => useQuery({ queryKey: ["projects", id, "t
 
 export const useAttributes = (id: number) => useQuery({ queryKey: ["projects", id, "attributes"],
   queryFn: () => get<Attribute[]>(`/projects/${id}/attributes`) });
+
+export const useHeuristics = (id: number) => useQuery({ queryKey: ["projects", id, "heuristics", "all"],
+  queryFn: () => get<Page<Heuristic>>(`/projects/${id}/heuristics`).then((p) => p.data) });
 
 export const useMembers = (id: number) => useQuery({ queryKey: ["projects", id, "members"],
   queryFn: () => get<Member[]>(`/projects/${id}/members`) });

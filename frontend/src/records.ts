@@ -2,7 +2,9 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { get, type Query } from "./api";
-import type { Page, RecordRow } from "./types";
+import type { RecordRow } from "./types";
+
+interface RecordsPage { data: RecordRow[]; count: number | null; count_capped?: boolean }
 
 export const PAGE_SIZE = 200;
 
@@ -11,14 +13,17 @@ export function usePagedRecords(projectId: number, query: Query) {
   const key = JSON.stringify(query);
   const [pages, setPages] = useState<Map<number, RecordRow[]>>(new Map());
   const [count, setCount] = useState<number | null>(null);
+  const [countCapped, setCountCapped] = useState(false);
+  const [loadingPages, setLoadingPages] = useState(0);
   const [error, setError] = useState<unknown>(null);
   const loading = useRef(new Set<number>());
   const generation = useRef(0);
 
   const fetchPage = useCallback((page: number) => client.fetchQuery({
     queryKey: ["projects", projectId, "records", key, page],
-    queryFn: () => get<Page<RecordRow>>(`/projects/${projectId}/records`,
-      { ...query, offset: page * PAGE_SIZE, limit: PAGE_SIZE }),
+    // the first page counts; the others need not
+    queryFn: () => get<RecordsPage>(`/projects/${projectId}/records`,
+      { ...query, offset: page * PAGE_SIZE, limit: PAGE_SIZE, count: page === 0 ? "exact" : "none" }),
     staleTime: 5_000,
   // eslint-disable-next-line react-hooks/exhaustive-deps
   }), [client, projectId, key]);
@@ -27,14 +32,18 @@ export function usePagedRecords(projectId: number, query: Query) {
     if (loading.current.has(page)) return;
     loading.current.add(page);
     const mine = generation.current;
+    setLoadingPages((n) => n + 1);
     fetchPage(page).then((result) => {
       if (mine !== generation.current) return;
-      setCount(result.count);
+      if (result.count !== null) {
+        setCount(result.count);
+        setCountCapped(!!result.count_capped);
+      }
       setPages((all) => new Map(all).set(page, result.data));
     }).catch((failure) => {
       if (mine === generation.current) setError(failure);
       loading.current.delete(page);
-    });
+    }).finally(() => setLoadingPages((n) => n - 1));
   }, [fetchPage]);
 
   useEffect(() => {
@@ -42,6 +51,7 @@ export function usePagedRecords(projectId: number, query: Query) {
     loading.current = new Set();
     setPages(new Map());
     setCount(null);
+    setCountCapped(false);
     setError(null);
     load(0);
   }, [load]);
@@ -64,5 +74,5 @@ export function usePagedRecords(projectId: number, query: Query) {
     load(0);
   }, [client, projectId, load]);
 
-  return { count, row, ensure, error, reload, fetchPage };
+  return { count, countCapped, loading: loadingPages > 0, row, ensure, error, reload, fetchPage };
 }

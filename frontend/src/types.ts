@@ -12,7 +12,11 @@ export interface Label { id: number; name: string; color: string; hotkey: string
 export interface Task {
   id: number; name: string; kind: TaskKind; target_attribute: string | null; labels: Label[];
 }
-export interface RecordRow { id: number; external_id: string; data: Record<string, unknown> }
+export interface RecordRow {
+  id: number; external_id: string; data: Record<string, unknown>;
+  /** reference label (or labels) per task id, in record lists */
+  references?: Record<string, unknown>;
+}
 export interface ManualLabel {
   id: number; record_id: number; task_id: number; label: string; annotator: string;
   is_gold: boolean; token_start: number | null; token_end: number | null;

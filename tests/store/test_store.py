@@ -20,7 +20,7 @@ from services.users import create_user
 from store.auth import get_or_create_user
 from store.manual_labels import SpanInput, add_manual_label
 from store.models import ManualLabel, Record, TaskKind, Tokenization
-from store.records import RecordFilter, list_records
+from store.record_filters import RecordFilter, RecordSort, SearchCondition, search_records
 from store.reference import _plurality_labels, reference_labels
 
 
@@ -117,9 +117,11 @@ def test_span_labels_store_token_and_char_offsets(session, project, owner):
 
 
 def test_list_records_filters_compose(session, project):
-    rows, count = list_records(session=session, project=project,
-                               record_filter=RecordFilter(search="b"), sort="-n")
-    assert count == 2 and [r.external_id for r in rows] == ["c", "b"]
+    page = search_records(
+        session=session, project=project,
+        record_filter=RecordFilter(conditions=[SearchCondition(kind="search", text="b")]),
+        sort=RecordSort.parse("-n"))
+    assert page.count == 2 and [r.external_id for r in page.records] == ["c", "b"]
 
 
 def test_import_is_all_or_nothing(session, project):

@@ -4,10 +4,12 @@ import { useVirtualizer } from "@tanstack/react-virtual";
 import { useCallback, useEffect, useMemo, useRef } from "react";
 import { FilterBar } from "../FilterBar";
 import { filtersFromSearch, filtersToSearch, recordQuery, type Filters } from "../filters";
-import { atLeast, useAttributes, useRole, useTasks } from "../hooks";
+import { atLeast, useAttributes, useHeuristics, useMembers, useRole, useTasks } from "../hooks";
 import { usePagedRecords } from "../records";
 import { navigate, useLocation } from "../router";
-import { Button, Empty, ErrorAlert } from "../ui";
+import { SavedFilters } from "../SavedFilters";
+import type { Task } from "../types";
+import { Button, Empty, ErrorAlert, Progress, Swatch } from "../ui";
 
 const ROW_HEIGHT = 34;
 
@@ -16,11 +18,15 @@ export function DataBrowser({ projectId }: { projectId: number }) {
   const filters = useMemo(() => filtersFromSearch(search), [search]);
   const tasks = useTasks(projectId).data ?? [];
   const attributes = useAttributes(projectId).data ?? [];
+  const heuristics = useHeuristics(projectId).data ?? [];
+  const users = (useMembers(projectId).data ?? []).map((m) => m.user);
   const role = useRole(projectId);
   const query = useMemo(() => recordQuery(filters), [filters]);
   const records = usePagedRecords(projectId, query);
+  // a new filter is a new history entry (back returns to the previous one); typing replaces
   const setFilters = useCallback((next: Filters) =>
-    navigate(`/projects/${projectId}/data${filtersToSearch(next)}`, { replace: true }), [projectId]);
+    navigate(`/projects/${projectId}/data${filtersToSearch(next)}`,
+      { replace: next.search !== filters.search }), [projectId, filters.search]);
 
   const scroller = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
@@ -35,14 +41,20 @@ export function DataBrowser({ projectId }: { projectId: number }) {
   useEffect(() => { scroller.current?.scrollTo({ top: 0 }); }, [query]);
 
   const shown = attributes.slice(0, 5);
-  const columns = `140px ${shown.map((a) => (a.data_type === "text" ? "minmax(240px, 3fr)" : "minmax(90px, 1fr)")).join(" ")}`;
+  const labelTasks = tasks.filter((t) => t.kind !== "extraction").slice(0, 3);
+  const columns = `140px ${shown.map((a) => (a.data_type === "text" ? "minmax(240px, 3fr)" : "minmax(90px, 1fr)")).join(" ")}`
+    + labelTasks.map(() => " minmax(100px, 1fr)").join("");
   const suffix = filtersToSearch(filters);
 
   return (
     <div className="page wide">
       <div className="page-head">
         <FilterBar filters={filters} onChange={setFilters} tasks={tasks} attributes={attributes}
-          count={records.count} />
+          heuristics={heuristics} users={users} count={records.error && records.count === null ? undefined : records.count}
+          countCapped={records.countCapped} loading={records.loading}>
+          <SavedFilters projectId={projectId} filters={filters} onLoad={setFilters}
+            canSave={atLeast(role, "annotator")} />
+        </FilterBar>
         {atLeast(role, "annotator") && (
           <Button variant="primary" onClick={() => navigate(`/projects/${projectId}/label${suffix}`)}>
             Label these records
@@ -50,10 +62,12 @@ export function DataBrowser({ projectId }: { projectId: number }) {
         )}
       </div>
       <ErrorAlert error={records.error} />
+      {records.loading && records.count === null && !records.error && <Progress value={null} label="Loading records" />}
       <div className="panel datatable" style={{ flex: 1, minHeight: 0, display: "flex", flexDirection: "column" }}>
         <div className="dt-row dt-head" style={{ gridTemplateColumns: columns }} role="row">
           <div role="columnheader">id</div>
           {shown.map((a) => <div key={a.id} role="columnheader">{a.name} <span className="faint">{a.data_type}</span></div>)}
+          {labelTasks.map((t) => <div key={`t${t.id}`} role="columnheader">{t.name} <span className="faint">reference</span></div>)}
         </div>
         {records.count === 0 ? <Empty>No records match. {attributes.length === 0 && "Import data to start."}</Empty> : (
           <div ref={scroller} className="dt-body" role="grid" aria-rowcount={records.count ?? undefined}>
@@ -68,6 +82,7 @@ export function DataBrowser({ projectId }: { projectId: number }) {
                     {record ? <>
                       <div className="mono" title={record.external_id}>{record.external_id}</div>
                       {shown.map((a) => <div key={a.id} title={String(record.data[a.name] ?? "")}>{format(record.data[a.name])}</div>)}
+                      {labelTasks.map((t) => <ReferenceCell key={`t${t.id}`} task={t} value={record.references?.[String(t.id)]} />)}
                     </> : <div className="faint">loading…</div>}
                   </div>
                 );
@@ -76,6 +91,21 @@ export function DataBrowser({ projectId }: { projectId: number }) {
           </div>
         )}
       </div>
+    </div>
+  );
+}
+
+/** A task's reference label in a row: the label with its colour, or a dash. */
+function ReferenceCell({ task, value }: { task: Task; value: unknown }) {
+  const names = Array.isArray(value) ? value.map(String) : value == null ? [] : [String(value)];
+  if (!names.length) return <div className="faint">—</div>;
+  return (
+    <div aria-label={`${task.name} reference`}>
+      {names.map((name) => (
+        <span key={name} className="nowrap" style={{ marginRight: 8 }}>
+          <Swatch color={task.labels.find((l) => l.name === name)?.color ?? "#999"} /> {name}
+        </span>
+      ))}
     </div>
   );
 }

@@ -7,8 +7,8 @@ import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { del, get, patch, post } from "../api";
 import { useProjectEvents } from "../events";
 import { FilterBar } from "../FilterBar";
-import { filtersFromSearch, filtersToSearch, recordQuery, type Filters } from "../filters";
-import { atLeast, useAttributes, useMe, useRole, useTasks } from "../hooks";
+import { filtersFromSearch, filtersToSearch, recordQuery, taskOf, type Filters } from "../filters";
+import { atLeast, useAttributes, useHeuristics, useMe, useMembers, useRole, useTasks } from "../hooks";
 import { hotkeyOf, keyAction, labelHotkeys } from "../labeling/hotkeys";
 import { SpanText } from "../labeling/SpanText";
 import { overlapping, type TokenRange } from "../labeling/spans";
@@ -27,8 +27,10 @@ export function Labeling({ projectId }: { projectId: number }) {
   const filters = useMemo(() => filtersFromSearch(search), [search]);
   const tasks = useTasks(projectId).data;
   const attributes = useAttributes(projectId).data ?? [];
+  const heuristics = useHeuristics(projectId).data ?? [];
+  const users = (useMembers(projectId).data ?? []).map((m) => m.user);
   const taskParam = search.get("lt");
-  const task = tasks?.find((t) => String(t.id) === taskParam) ?? tasks?.find((t) => t.id === filters.taskId)
+  const task = tasks?.find((t) => String(t.id) === taskParam) ?? tasks?.find((t) => t.id === taskOf(filters))
     ?? tasks?.[0];
   const query = useMemo(() => recordQuery(filters), [filters]);
   const session = useQuery({
@@ -55,7 +57,8 @@ export function Labeling({ projectId }: { projectId: number }) {
           {tasks.map((t) => <option key={t.id} value={t.id}>Label: {t.name} ({t.kind})</option>)}
         </select>
         <FilterBar filters={filters} onChange={setFilters} tasks={tasks} attributes={attributes}
-          count={session.data ? session.data.count : null} />
+          heuristics={heuristics} users={users} count={session.data ? session.data.count : null}
+          loading={session.isFetching} />
       </div>
       <ErrorAlert error={session.error} />
       {session.data && session.data.ids.length === 0 && <Empty>No records in this set. Change the filters to start a session.</Empty>}

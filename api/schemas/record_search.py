@@ -1,0 +1,60 @@
+"""The record list's search body and saved filters (the filter model is
+:class:`store.record_filters.RecordFilter`)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+from api.schemas import Int32, Name, UtcDatetime
+from store.record_filters import RecordFilter
+
+SORT_DESCRIPTION = (
+    "id, external_id, created_at, an attribute, weak_confidence:<task id> or random (with "
+    "seed); '-' for descending")
+CountMode = Literal["exact", "capped", "none"]
+
+
+class RecordSearch(BaseModel):
+    """A page of records: which (``filter``), in what order, from where."""
+
+    filter: RecordFilter = Field(default_factory=RecordFilter)
+    sort: str = Field(default="id", max_length=250, description=SORT_DESCRIPTION)
+    seed: int = Field(default=0, ge=0, le=2**30, description="The shuffle of sort random.")
+    limit: int = Field(default=50, ge=1, le=1000)
+    offset: Int32 = Field(default=0, ge=0)
+    after: Int32 | Annotated[str, Field(max_length=1000)] | None = Field(default=None, description=(
+        "The previous page's next_after: the page starts after it, at the same cost "
+        "however deep"))
+    count: CountMode = Field(default="exact", description=(
+        "exact; capped: at most 10,000 (count_capped says when reached); none: not counted"))
+
+
+class SavedFilterCreate(BaseModel):
+    name: Name
+    filter: RecordFilter = Field(default_factory=RecordFilter)
+    sort: str = Field(default="id", max_length=250, description=SORT_DESCRIPTION)
+    seed: int = Field(default=0, ge=0, le=2**30)
+
+
+class SavedFilterUpdate(BaseModel):
+    name: Name | None = None
+    filter: RecordFilter | None = None
+    sort: str | None = Field(default=None, max_length=250)
+    seed: int | None = Field(default=None, ge=0, le=2**30)
+
+
+class SavedFilterPublic(BaseModel):
+    id: int
+    name: str
+    filter: RecordFilter
+    sort: str
+    seed: int
+    created_by: str | None
+    updated_at: UtcDatetime
+
+
+class SavedFiltersPublic(BaseModel):
+    data: list[SavedFilterPublic]
+    count: int

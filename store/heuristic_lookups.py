@@ -1,0 +1,43 @@
+"""Heuristics and their runs as stored: the lookups queries and use cases share."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from store.models import Heuristic, HeuristicRevision, LabelingTask, Project, Run, RunStatus
+from store.projects import in_project
+
+LABELING_FUNCTION_RUN = "labeling_function"
+ACTIVE_LEARNER_RUN = "active_learner"
+WEAK_SUPERVISION_RUN = "weak_supervision"
+
+
+def current_revision(heuristic: Heuristic) -> HeuristicRevision:
+    return heuristic.revisions[-1]
+
+
+def get_heuristic(*, session: Session, project: Project, heuristic_id: int) -> Heuristic:
+    return in_project(session=session, model=Heuristic, row_id=heuristic_id, project=project,
+                      what="heuristic")
+
+
+def latest_run(*, session: Session, heuristic: Heuristic,
+               status: RunStatus | None = RunStatus.SUCCEEDED) -> Run | None:
+    """The newest run of the heuristic's current revision (succeeded ones by default)."""
+    query = select(Run).where(Run.heuristic_id == heuristic.id,
+                              Run.revision_id == current_revision(heuristic).id)
+    if status is not None:
+        query = query.where(Run.status == status)
+    return session.scalar(query.order_by(Run.id.desc()).limit(1))
+
+
+def latest_weak_supervision(*, session: Session, task: LabelingTask,
+                            status: RunStatus | None = RunStatus.SUCCEEDED) -> Run | None:
+    """The task's newest weak-supervision run (of any status with ``status=None``)."""
+    query = select(Run).where(Run.kind == WEAK_SUPERVISION_RUN,
+                              Run.project_id == task.project_id)
+    if status is not None:
+        query = query.where(Run.status == status)
+    runs = session.scalars(query.order_by(Run.id.desc()))
+    return next((run for run in runs if run.params.get("task_id") == task.id), None)
