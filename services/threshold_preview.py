@@ -37,7 +37,7 @@ def threshold_preview(*, session: Session, heuristic: Heuristic, run: Run,
     """Votes and their precision at each threshold, from the run's stored predictions of
     the labels the heuristic may vote (its ``label_names``)."""
     task = heuristic.task
-    allowed = vote_filter(heuristic, current_revision(heuristic)).label_ids
+    allowed = vote_filter(heuristic, current_revision(heuristic)).labels
     names = {label.id: label.name for label in task.labels}
     rows = [row for row in session.execute(
         select(Output.record_id, Output.label_id, Output.confidence, Output.token_start,

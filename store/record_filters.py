@@ -34,6 +34,7 @@ from sqlalchemy.sql.selectable import Subquery
 
 from formats.types import AttributeType
 from heuristics.errors import InvalidInputError
+from heuristics.learners.votes import VoteRule
 from store.heuristic_lookups import get_heuristic, latest_run, latest_weak_supervision
 from store.limits import NAME_MAX
 from store.models import (
@@ -51,7 +52,7 @@ from store.projects import find_attribute
 from store.reference import reference_labels
 from store.stats import current_outputs
 from store.tasks import get_task
-from store.votes import VoteFilter, vote_filter
+from store.votes import accepted_by, vote_filter
 
 INT32_MAX = 2**31 - 1
 Id = Annotated[int, Field(ge=1, le=INT32_MAX)]
@@ -226,12 +227,9 @@ def reference_label_query(task_id: int) -> Subquery:
             .having(func.count() == 1).subquery())
 
 
-def _votes_of(run_id: int, vote: VoteFilter) -> ColumnElement:
-    """The outputs of a run that count as votes: :meth:`VoteFilter.accepts` as SQL."""
-    clause = and_(Output.run_id == run_id, Output.confidence >= vote.min_confidence)
-    if vote.label_ids is not None:
-        clause = and_(clause, Output.label_id.in_(sorted(vote.label_ids)))
-    return clause
+def _votes_of(run_id: int, vote: VoteRule) -> ColumnElement:
+    """The outputs of a run that count as votes."""
+    return and_(Output.run_id == run_id, accepted_by(vote))
 
 
 def _current_votes(session: Session, task: LabelingTask) -> ColumnElement | None:

@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+from sqlalchemy import ColumnElement, and_
+
 from heuristics.learners.votes import VoteRule
-from store.models import Heuristic, HeuristicKind, HeuristicRevision
+from store.models import Heuristic, HeuristicKind, HeuristicRevision, Output
 
 
 def make_vote_filter(kind: HeuristicKind, *, min_confidence: float | None,
@@ -25,3 +27,12 @@ def vote_filter(heuristic: Heuristic, revision: HeuristicRevision) -> VoteRule:
     return make_vote_filter(heuristic.kind, min_confidence=heuristic.min_confidence,
                             settings=revision.settings,
                             label_ids={lb.name: lb.id for lb in heuristic.task.labels})
+
+
+def accepted_by(rule: VoteRule) -> ColumnElement:
+    """The outputs ``rule`` accepts as votes, as SQL: :meth:`VoteRule.accepts` on the
+    ``outputs`` table (whose labels are label ids)."""
+    clause = and_(Output.confidence > 0, Output.confidence >= rule.min_confidence)
+    if rule.labels is not None:
+        clause = and_(clause, Output.label_id.in_(sorted(rule.labels)))
+    return clause
