@@ -1,0 +1,84 @@
+"""Which records an export covers: all of a project's, chosen ids, or those matching the
+record list's filter; read in id order, a batch at a time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from heuristics.errors import InvalidInputError
+from store.models import Project, Record
+from store.records import RecordFilter, _filtered
+from store.tasks import get_task
+
+BATCH = 2_000
+MAX_IDS = 100_000
+
+
+@dataclass(frozen=True)
+class RecordSubset:
+    """Records by id (``record_ids``), by the record list's filter, or both (records that
+    are chosen and match); neither means every record of the project."""
+
+    record_ids: Sequence[int] | None = None
+    record_filter: RecordFilter | None = None
+
+    @property
+    def everything(self) -> bool:
+        return self.record_ids is None and (
+            self.record_filter is None or self.record_filter == RecordFilter())
+
+
+def subset_record_ids(*, session: Session, project: Project,
+                      subset: RecordSubset) -> list[int] | None:
+    """The ids of the subset's records, ascending; None for every record of the project.
+    An id that is not a record of the project is an error naming it."""
+    if subset.everything:
+        return None
+    chosen: set[int] | None = None
+    if subset.record_ids is not None:
+        if len(subset.record_ids) > MAX_IDS:
+            raise InvalidInputError(f"at most {MAX_IDS} record ids", field="record_ids")
+        chosen = set(subset.record_ids)
+        found = {rid for start in range(0, len(chosen), BATCH)
+                 for rid in session.scalars(select(Record.id).where(
+                     Record.project_id == project.id,
+                     Record.id.in_(sorted(chosen)[start:start + BATCH])))}
+        if missing := sorted(chosen - found):
+            raise InvalidInputError(f"no record {missing[0]} in this project",
+                                    field="record_ids")
+    if subset.record_filter is None:
+        return sorted(chosen or ())
+    if subset.record_filter.task_id is not None:
+        get_task(session=session, project=project, task_id=subset.record_filter.task_id)
+    matching = session.scalars(_filtered(project, select(Record.id), subset.record_filter)
+                               .order_by(Record.id)).all()
+    return [rid for rid in matching if chosen is None or rid in chosen]
+
+
+def record_batches(*, session: Session, project: Project,
+                   record_ids: Sequence[int] | None) -> Iterator[list[tuple[int, str, dict]]]:
+    """``(id, external_id, data)`` of the records (every record of the project when
+    ``record_ids`` is None), ascending by id, ``BATCH`` at a time."""
+    if record_ids is not None:
+        ids = sorted(record_ids)
+        for start in range(0, len(ids), BATCH):
+            rows = session.execute(select(Record.id, Record.external_id, Record.data)
+                                   .where(Record.id.in_(ids[start:start + BATCH]))
+                                   .order_by(Record.id)).all()
+            if rows:
+                yield [tuple(row) for row in rows]
+        return
+    last_id = 0
+    while True:
+        rows = session.execute(
+            select(Record.id, Record.external_id, Record.data)
+            .where(Record.project_id == project.id, Record.id > last_id)
+            .order_by(Record.id).limit(BATCH)).all()
+        if not rows:
+            return
+        last_id = rows[-1][0]
+        yield [tuple(row) for row in rows]
