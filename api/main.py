@@ -16,6 +16,7 @@ from api.overload import install_overload_limits
 from api.routers import (
     embeddings,
     events,
+    exports,
     heuristics,
     manual_labels,
     projects,
@@ -82,7 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     api = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
     for module in (users, projects, tasks, records, record_votes, manual_labels, embeddings,
-                   runs, events, heuristics, stats, weak_supervision):
+                   runs, events, heuristics, stats, weak_supervision, exports):
         api.include_router(module.router)
     app.include_router(api)
     _serve_frontend(app)

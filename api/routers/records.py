@@ -1,13 +1,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Annotated, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile, status
+from fastapi import APIRouter, Depends, File, Form, Query, UploadFile, status
 from fastapi.encoders import jsonable_encoder
-from fastapi.responses import StreamingResponse
 
 from api.deps import (
     CurrentUser,
@@ -28,9 +26,8 @@ from api.schemas.records import (
     TokensPublic,
 )
 from heuristics.errors import InvalidInputError
-from store import exporting, importing
+from store import importing
 from store.embeddings import refresh_embeddings
-from store.formats import writers
 from store.formats.readers import CsvOptions
 from store.formats.types import AttributeType
 from store.importing import ImportOptions
@@ -309,21 +306,3 @@ def import_conll(
     _embed_new_records(project, session, queue)
     return ImportPublic(records=result.records, attributes=result.attributes,
                         manual_labels=result.manual_labels, task_id=result.task_id)
-
-
-@router.get("/export", response_class=StreamingResponse)
-def export_records(project: ViewableProject, request: Request,
-                   format: ImportFormat = "csv") -> StreamingResponse:
-    """All records with their reference and manual labels per task, streamed."""
-    sessions, project_id = request.app.state.sessions, project.id
-
-    def body() -> Iterator[bytes]:
-        with sessions() as session:
-            own = session.get(type(project), project_id)
-            columns = exporting.export_columns(session=session, project=own)
-            rows = exporting.export_rows(session=session, project=own)
-            yield from writers.write_rows(format, columns, rows, types={
-                a.name: a.data_type for a in own.attributes})
-
-    return StreamingResponse(body(), media_type=MEDIA_TYPES[format], headers={
-        "Content-Disposition": attachment(f"{project.name}.{format}")})
