@@ -14,6 +14,7 @@ from api.deps import (
     SessionDep,
     ViewableProject,
 )
+from api.routers.records import reference_public
 from api.schemas import Int32
 from api.schemas.heuristics import (
     CheckPublic,
@@ -29,14 +30,15 @@ from api.schemas.heuristics import (
     SampleOutcomePublic,
     SamplePublic,
     SampleRequest,
+    SampleSummaryPublic,
     TemplatePublic,
     TemplatesPublic,
 )
 from api.schemas.runs import RunPublic
 from heuristics.errors import InvalidInputError
-from store import heuristics, templates
+from store import heuristics, samples, templates
 from store.models import Heuristic, HeuristicKind, Output, Record
-from store.tasks import get_task
+from store.tasks import get_task, text_attribute_name
 from store.votes import vote_filter
 from workers.jobs.labeling_function import sandbox_for, try_on_records
 
@@ -186,16 +188,23 @@ async def try_heuristic(heuristic_id: Int32, body: SampleRequest, project: Annot
         outcomes, logs, seconds = await run_in_threadpool(
             try_on_records, session, sandbox_for(settings, sample=True), heuristic.task, source,
             record_ids)
-    labels = {label.id: label.name for label in heuristic.task.labels}
-    target = heuristic.task.target_attribute
+    task = heuristic.task
+    labels = {label.id: label.name for label in task.labels}
+    attribute = text_attribute_name(session=session, task=task)
+    references, summary = samples.summarize_sample(session=session, task=task, results=[
+        (o.record.record_id, None if o.error else o.rows) for o in outcomes])
     results = []
     for outcome in outcomes:
-        text = str(outcome.record.payload["data"].get(target.name) or "") if target else None
+        text = outcome.record.payload["data"].get(attribute)
+        text = None if text is None else str(text)
         results.append(SampleOutcomePublic(
             record_id=outcome.record.record_id, external_id=outcome.record.external_id,
-            error=outcome.error, line=outcome.line,
+            text=text, error=outcome.error, line=outcome.line,
+            reference=reference_public(references.get(outcome.record.record_id)),
             outputs=[output_public(Output(**row), labels, text) for row in outcome.rows]))
-    return SamplePublic(results=results, logs=logs, seconds=seconds)
+    return SamplePublic(results=results, logs=logs, seconds=seconds, summary=SampleSummaryPublic(
+        records=summary.records, hits=summary.hits, compared=summary.compared,
+        agreed=summary.agreed, agreement=summary.agreement))
 
 
 @router.get("/{heuristic_id}/outputs", response_model=OutputsPublic)
