@@ -117,17 +117,18 @@ class Projects(_Resource):
                 "gold": str(gold).lower()}))
 
     def export(self, project_id: int, *, format: str = "csv",
-               record_ids: list[int] | None = None, predictions: bool = True,
+               record_ids: list[int] | None = None, predictions: str = "weak",
                **filters: Any) -> bytes:
         """The records with their reference and manual labels, as ``format`` bytes (csv,
-        jsonl, parquet, or label-studio: tasks with annotations and, with ``predictions``,
-        the latest weak labels); all, or those of ``record_ids`` and the record list's
+        jsonl, parquet, or label-studio: tasks with annotations and as ``predictions`` the
+        latest ``weak`` labels, the ``heuristics``' votes, ``all`` or ``none``); all, or
+        those of ``record_ids`` and the record list's
         ``filters`` (``task_id``, ``labelled``, ``label``, ``search``, ...)."""
         params = {"format": format, **_given(**filters)}
         if record_ids is not None:
             params["record_ids"] = record_ids
         if format == "label-studio":
-            params["predictions"] = str(predictions).lower()
+            params["predictions"] = predictions
         return self._t.request("GET", f"/projects/{project_id}/export", params=params).content
 
     def label_studio_config(self, project_id: int) -> str:

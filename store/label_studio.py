@@ -1,7 +1,7 @@
 """Label Studio export and import of a project: its labeling configuration, its records as
 tasks with the manual labels as annotations (one per annotator, gold ones as
-``ground_truth``) and the latest weak labels as predictions; and a Label Studio export read
-back as manual labels.
+``ground_truth``), the latest weak labels and the heuristics' votes as predictions; and a
+Label Studio export read back as manual labels.
 
 Every labeling task is one control named like the task: ``<Choices>`` on the project's main
 text (``choice="multiple"`` for multi-label tasks) or ``<Labels>`` on an extraction task's
@@ -41,6 +41,7 @@ from store.heuristics import latest_weak_supervision
 from store.locks import RECORD_LABELS, lock_keys
 from store.manual_labels import SpanInput, add_manual_label, manual_labels_of
 from store.models import (
+    Heuristic,
     LabelingTask,
     ManualLabel,
     Output,
@@ -56,6 +57,7 @@ from store.reference import reference_labels
 from store.reviews import add_review
 from store.tasks import count_label_changes, text_attribute_name
 from store.tokenization import stored_offsets
+from store.votes import VoteFilter
 
 KINDS = {TaskKind.CLASSIFICATION: "single", TaskKind.MULTILABEL: "multiple",
          TaskKind.EXTRACTION: "spans"}
@@ -88,11 +90,39 @@ class _Batch:
         default_factory=lambda: defaultdict(set))
     references: dict[int, dict] = field(default_factory=dict)
     offsets: dict[int, dict] = field(default_factory=dict)
-    weak: dict[int, dict[int, list[tuple]]] = field(default_factory=dict)
+    predicted: dict[int, dict[int, list[tuple]]] = field(default_factory=dict)
+    """Votes of each predicting run (by run id), by record."""
+
+
+@dataclass(frozen=True)
+class _Predictor:
+    """A run whose votes become predictions: a weak-supervision run, or a heuristic's
+    current run (``votes`` says which of its outputs are votes)."""
+
+    run_id: int
+    model_version: str
+    votes: VoteFilter = VoteFilter()
+
+
+def _predictors(session: Session, task: LabelingTask, *, weak: bool,
+                heuristics: bool) -> list[_Predictor]:
+    predictors = []
+    if weak and (run := latest_weak_supervision(session=session, task=task)) is not None:
+        predictors.append(_Predictor(run.id, f"heurist-run-{run.id}"))
+    if heuristics:
+        current = stats.current_outputs(session=session, task=task)
+        filters = current.filters(session)
+        names = dict(session.execute(select(Heuristic.id, Heuristic.name).where(
+            Heuristic.task_id == task.id)).all())
+        predictors += [_Predictor(run_id, f"heurist-run-{run_id} {names[heuristic_id]}",
+                                  filters[run_id])
+                       for heuristic_id, run_id in zip(current.heuristic_ids, current.run_ids,
+                                                       strict=True)]
+    return predictors
 
 
 def _read_batch(session: Session, controls: list[tuple[LabelingTask, Control]],
-                runs: dict[int, int], record_ids: list[int]) -> _Batch:
+                predictors: dict[int, list[_Predictor]], record_ids: list[int]) -> _Batch:
     batch = _Batch()
     for manual_label in manual_labels_of(session=session, record_ids=record_ids):
         batch.labels[manual_label.record_id, manual_label.task_id].append(manual_label)
@@ -108,15 +138,17 @@ def _read_batch(session: Session, controls: list[tuple[LabelingTask, Control]],
         if task.kind is TaskKind.EXTRACTION:
             batch.offsets[task.id] = stored_offsets(
                 session=session, attribute_id=task.target_attribute_id, record_range=span)
-        if task.id in runs:
-            weak: dict[int, list[tuple]] = defaultdict(list)
-            for rid, *output in session.execute(
-                    select(Output.record_id, Output.label_id, Output.confidence,
-                           Output.char_start, Output.char_end)
-                    .where(Output.run_id == runs[task.id], Output.record_id.in_(record_ids))
-                    .order_by(Output.record_id, Output.token_start, Output.label_id)):
-                weak[rid].append(tuple(output))
-            batch.weak[task.id] = weak
+    votes = {p.run_id: p.votes for ps in predictors.values() for p in ps}
+    for run_id in votes:
+        batch.predicted[run_id] = defaultdict(list)
+    if votes:
+        for run_id, rid, label_id, confidence, start, end in session.execute(
+                select(Output.run_id, Output.record_id, Output.label_id, Output.confidence,
+                       Output.char_start, Output.char_end)
+                .where(Output.run_id.in_(list(votes)), Output.record_id.in_(record_ids))
+                .order_by(Output.record_id, Output.token_start, Output.label_id)):
+            if votes[run_id].accepts(label_id, confidence):
+                batch.predicted[run_id][rid].append((label_id, confidence, start, end))
     return batch
 
 
@@ -149,8 +181,8 @@ def _annotations(task: LabelingTask, control: Control, labels: list[ManualLabel]
     return annotations
 
 
-def _prediction(task: LabelingTask, control: Control, run_id: int, outputs: list[tuple],
-                text: str) -> dict:
+def _prediction(task: LabelingTask, control: Control, model_version: str,
+                outputs: list[tuple], text: str) -> dict:
     names = {label.id: label.name for label in task.labels}
     if task.kind is TaskKind.EXTRACTION:
         result = [span_result(control, names[label_id], start, end, text, score=confidence)
@@ -158,27 +190,24 @@ def _prediction(task: LabelingTask, control: Control, run_id: int, outputs: list
     else:
         result = [choices_result(control, [names[o[0]] for o in outputs],
                                  score=min(o[1] for o in outputs))]
-    return {"model_version": f"heurist-run-{run_id}",
+    return {"model_version": model_version,
             "score": sum(o[1] for o in outputs) / len(outputs), "result": result}
 
 
 def label_studio_tasks(*, session: Session, project: Project,
-                       record_ids: Sequence[int] | None = None,
-                       predictions: bool = True) -> Iterator[dict]:
+                       record_ids: Sequence[int] | None = None, weak: bool = True,
+                       heuristics: bool = False) -> Iterator[dict]:
     """The records (every one, or those of ``record_ids``) as Label Studio tasks, in id
-    order: attributes as ``data``, manual labels as annotations, and with ``predictions``
-    each task's latest successful weak-supervision run as a prediction (``model_version``
-    ``heurist-run-<id>``, ``score`` the mean confidence, each result its own)."""
+    order: attributes as ``data``, manual labels as annotations, and as predictions each
+    task's latest successful weak-supervision run (``weak``; ``model_version``
+    ``heurist-run-<id>``) and its heuristics' current votes (``heuristics``;
+    ``heurist-run-<id> <name>``), ``score`` the mean confidence, each result its own."""
     controls = task_controls(session=session, project=project)
-    runs = {}
-    if predictions:
-        for task, _ in controls:
-            run = latest_weak_supervision(session=session, task=task)
-            if run is not None:
-                runs[task.id] = run.id
+    predictors = {task.id: _predictors(session, task, weak=weak, heuristics=heuristics)
+                  for task, _ in controls}
     attributes = [a.name for a in project.attributes]
     for rows in record_batches(session=session, project=project, record_ids=record_ids):
-        batch = _read_batch(session, controls, runs, [row[0] for row in rows])
+        batch = _read_batch(session, controls, predictors, [row[0] for row in rows])
         for rid, external_id, data in rows:
             annotations, predicted, references = [], [], {}
             for task, control in controls:
@@ -188,8 +217,10 @@ def label_studio_tasks(*, session: Session, project: Project,
                 references[task.name] = _plain_reference(
                     task, batch.references[task.id].get(rid),
                     batch.offsets.get(task.id, {}).get(rid))
-                if outputs := batch.weak.get(task.id, {}).get(rid):
-                    predicted.append(_prediction(task, control, runs[task.id], outputs, text))
+                for predictor in predictors[task.id]:
+                    if outputs := batch.predicted[predictor.run_id].get(rid):
+                        predicted.append(_prediction(task, control, predictor.model_version,
+                                                     outputs, text))
             yield {"data": {name: data.get(name) for name in attributes},
                    "meta": {"external_id": external_id, "reference": references},
                    "annotations": annotations, "predictions": predicted}

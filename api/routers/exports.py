@@ -49,12 +49,14 @@ SubsetDep = Annotated[RecordSubset, Depends(export_subset)]
 @router.get("/projects/{project_id}/export", response_class=StreamingResponse)
 def export_records(project: ViewableProject, session: SessionDep, request: Request,
                    subset: SubsetDep, format: ExportFormat = "csv",
-                   predictions: bool = Query(True, description=(
-                       "label-studio: each task's latest weak labels as predictions"))
+                   predictions: Literal["weak", "heuristics", "all", "none"] = Query(
+                       "weak", description=(
+                           "label-studio: as predictions, each task's latest weak labels, "
+                           "its heuristics' current votes, all of them or none"))
                    ) -> StreamingResponse:
     """The records (all, or those the filters and ``record_ids`` choose) with their
     reference and manual labels per task, streamed; ``label-studio``: as Label Studio tasks
-    with annotations per annotator and weak labels as predictions."""
+    with annotations per annotator and weak labels (or heuristics' votes) as predictions."""
     record_ids = subset_record_ids(session=session, project=project, subset=subset)
     sessions, project_id = request.app.state.sessions, project.id
 
@@ -64,7 +66,8 @@ def export_records(project: ViewableProject, session: SessionDep, request: Reque
             if format == "label-studio":
                 yield from write_tasks(label_studio.label_studio_tasks(
                     session=own_session, project=own, record_ids=record_ids,
-                    predictions=predictions))
+                    weak=predictions in ("weak", "all"),
+                    heuristics=predictions in ("heuristics", "all")))
                 return
             columns = exporting.export_columns(session=own_session, project=own)
             rows = exporting.export_rows(session=own_session, project=own,

@@ -10,8 +10,8 @@ import xml.etree.ElementTree as ElementTree
 
 import pytest
 
-from store.heuristics import WEAK_SUPERVISION_RUN
-from store.models import Output, Run, RunStatus
+from store.heuristics import WEAK_SUPERVISION_RUN, create_heuristic_run
+from store.models import Heuristic, Output, Run, RunStatus
 from tests.api.conftest import API, create_task
 
 
@@ -102,7 +102,7 @@ def test_label_studio_export_config_and_import(client, admin, app, labelled):
     assert tasks[3]["annotations"][0]["ground_truth"] is True
     assert [t["meta"]["reference"]["spam"] for t in tasks] == ["ham", "spam", None, "spam"]
     plain = client.get(f"{API}/projects/{project}/export", headers=admin,
-                       params={"format": "label-studio", "predictions": False}).json()
+                       params={"format": "label-studio", "predictions": "none"}).json()
     assert all(t["predictions"] == [] for t in plain)
 
     config = client.get(f"{API}/projects/{project}/export/label-studio-config", headers=admin)
@@ -188,3 +188,31 @@ def test_snapshot_round_trip(client, admin, labelled):
                          files={"file": ("x.zip", b"not a zip")}, data={"name": "x"})
     assert broken.status_code == 422
     assert "not a snapshot archive" in broken.json()["detail"]
+
+
+def test_label_studio_predictions_of_heuristics(client, admin, app, labelled):
+    project, task = labelled["project"], labelled["task"]
+    heuristic = client.post(f"{API}/projects/{project}/heuristics", headers=admin, json={
+        "task_id": task["id"], "name": "channel", "kind": "labeling_function",
+        "source": "def lf(record):\n    return 'spam' if 'channel' in record['text'] "
+                  "else None\n"}).json()
+    spam = next(label["id"] for label in task["labels"] if label["name"] == "spam")
+    with app.state.sessions() as session:
+        run = create_heuristic_run(session=session,
+                                   heuristic=session.get(Heuristic, heuristic["id"]))
+        run.status = RunStatus.SUCCEEDED
+        session.add(Output(run_id=run.id, record_id=labelled["ids"]["2"], label_id=spam))
+        session.commit()
+        run_id = run.id
+    weak_id = _weak_run(app, project, task, labelled["ids"], {"2": ("ham", 0.5)})
+
+    def predictions(which: str) -> list:
+        tasks = client.get(f"{API}/projects/{project}/export", headers=admin,
+                           params={"format": "label-studio", "predictions": which}).json()
+        return [(p["model_version"], p["result"][0]["value"]["choices"])
+                for p in tasks[1]["predictions"]]
+
+    assert predictions("heuristics") == [(f"heurist-run-{run_id} channel", ["spam"])]
+    assert predictions("weak") == [(f"heurist-run-{weak_id}", ["ham"])]
+    assert predictions("all") == [(f"heurist-run-{weak_id}", ["ham"]),
+                                  (f"heurist-run-{run_id} channel", ["spam"])]
