@@ -13,6 +13,7 @@ import pytest
 from store.heuristics import WEAK_SUPERVISION_RUN, create_heuristic_run
 from store.models import Heuristic, Output, Run, RunStatus
 from tests.api.conftest import API, create_task
+from tests.store.test_label_studio import label_studio_problems
 
 
 @pytest.fixture
@@ -112,6 +113,7 @@ def test_label_studio_export_config_and_import(client, admin, app, labelled):
     assert (choices.get("name"), choices.get("toName"), choices.get("choice")) == (
         "spam", "text", "single")
     assert view.find("Text").get("value") == "$text"
+    assert label_studio_problems(config.text, tasks) == []  # predictions included
 
     # Label Studio assigns the annotations to its own users: change one and read it back
     tasks[2]["annotations"] = [{"completed_by": {"id": 4, "email": "eve@example.com"},
