@@ -210,6 +210,8 @@ def export(ctx: typer.Context, project: Project,
                help="Export only records containing this text.")] = None,
            label: Annotated[str | None, typer.Option(
                help="Export only records with this manual label: TASK=LABEL.")] = None,
+           predictions: Annotated[str, typer.Option(
+               help="label-studio: weak, heuristics, all or none.")] = "weak",
            output: Annotated[Path | None, typer.Option("--output", "-o", help="File (else "
                                                        "stdout).")] = None) -> None:
     """Export the records with their labels, or a task's weak labels."""
@@ -220,7 +222,7 @@ def export(ctx: typer.Context, project: Project,
             task_name, name = _pair(label)
             filters |= {"task_id": client.tasks.get(project, task_name).id, "label": name}
         content = client.projects.export(project, format=format, record_ids=record_id,
-                                         **filters)
+                                         predictions=predictions, **filters)
     else:
         task_id = client.tasks.get(project, task).id
         content = client.weak_supervision.export(project, task_id, format=format)
