@@ -349,9 +349,9 @@ def import_label_studio(*, session: Session, project: Project, stream: BinaryIO,
                 users[name] = get_or_create_user(session=session, name=name)
             for control, own in regions.items():
                 task = by_name[control]
-                items = _annotation_items(task, own, str(
-                    record.data.get(text_attribute_name(session=session, task=task)) or ""),
-                    ls_task.number)
+                target = task.target_attribute.name if task.target_attribute else None
+                items = _annotation_items(task, own, str(record.data.get(target) or ""),
+                                          ls_task.number)
                 _replace(session, task, record, users[name], annotation.ground_truth, items,
                          ls_task.number, result)
                 touched[task.id].add(record.id)

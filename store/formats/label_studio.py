@@ -280,8 +280,9 @@ def utf16_to_code_points(text: str, start: int, end: int) -> tuple[int, int] | N
     characters; None if they fall inside a character.
 
     >>> text = "\\N{PILE OF POO}hi there"
-    >>> utf16_to_code_points(text, 4, 9)
-    (3, 8)
+    >>> start, end = utf16_to_code_points(text, 5, 10)
+    >>> start, end, text[start:end]
+    (4, 9, 'there')
     """
     positions = {0: 0}
     units = 0
