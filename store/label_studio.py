@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from heuristics.errors import HeuristError, InvalidInputError
@@ -39,7 +39,13 @@ from store.formats.label_studio import (
 )
 from store.heuristics import latest_weak_supervision
 from store.locks import RECORD_LABELS, lock_keys
-from store.manual_labels import SpanInput, add_manual_label, manual_labels_of
+from store.manual_labels import (
+    LabelItem,
+    SpanInput,
+    add_manual_label,
+    add_manual_labels,
+    manual_labels_of,
+)
 from store.models import (
     Heuristic,
     LabelingTask,
@@ -50,11 +56,11 @@ from store.models import (
     Review,
     TaskKind,
     User,
+    utcnow,
 )
 from store.record_subsets import record_batches
 from store.records import tasks_of
 from store.reference import reference_labels
-from store.reviews import add_review
 from store.tasks import count_label_changes, text_attribute_name
 from store.tokenization import stored_offsets
 from store.votes import VoteFilter
@@ -329,7 +335,7 @@ def import_label_studio(*, session: Session, project: Project, stream: BinaryIO,
               keys=sorted({record.id for record in records}))
     result = LabelStudioImport(tasks=len(tasks))
     users: dict[str, User] = {}
-    touched: dict[int, set[int]] = defaultdict(set)
+    plan: dict[tuple[str, str, bool], dict[int, tuple[int, Record, list]]] = defaultdict(dict)
     for ls_task, record in zip(tasks, records, strict=True):
         for annotation in ls_task.annotations:
             regions: dict[str, list[LabelStudioRegion]] = defaultdict(list)
@@ -345,38 +351,64 @@ def import_label_studio(*, session: Session, project: Project, stream: BinaryIO,
                            if by_name[name].kind is not TaskKind.CLASSIFICATION
                            and annotation.task in (None, name)}
             name = annotation.annotator or default_annotator.name
-            if name not in users:
-                users[name] = get_or_create_user(session=session, name=name)
             for control, own in regions.items():
                 task = by_name[control]
                 target = task.target_attribute.name if task.target_attribute else None
                 items = _annotation_items(task, own, str(record.data.get(target) or ""),
                                           ls_task.number)
-                _replace(session, task, record, users[name], annotation.ground_truth, items,
-                         ls_task.number, result)
-                touched[task.id].add(record.id)
+                # a later annotation of the same annotator replaces an earlier one
+                plan[control, name, annotation.ground_truth][record.id] = (
+                    ls_task.number, record, items)
             result.annotations += 1
+    for name in sorted({name for _, name, _ in plan}):
+        users[name] = get_or_create_user(session=session, name=name)
+    touched: dict[int, set[int]] = defaultdict(set)
+    for (control, name, is_gold), chosen in plan.items():
+        task = by_name[control]
+        _replace(session, task, users[name], is_gold, chosen, result)
+        touched[task.id] |= set(chosen)
     _finish(session, by_name, touched, result, users)
     return result
 
 
-def _replace(session: Session, task: LabelingTask, record: Record, annotator: User,
-             is_gold: bool, items: list[tuple[str, SpanInput]], number: int,
+def _replace(session: Session, task: LabelingTask, annotator: User, is_gold: bool,
+             chosen: dict[int, tuple[int, Record, list[tuple[str, SpanInput]]]],
              result: LabelStudioImport) -> None:
-    session.execute(delete(ManualLabel).where(
-        ManualLabel.record_id == record.id, ManualLabel.task_id == task.id,
-        ManualLabel.annotator_id == annotator.id, ManualLabel.is_gold == is_gold))
-    for label, span in items:
-        try:
-            add_manual_label(session=session, task=task, record=record, label_name=label,
-                             annotator=annotator, is_gold=is_gold, span=span)
-        except HeuristError as error:
-            raise type(error)(f"task {number}: {error.message}", field=error.field) from error
-    result.manual_labels += len(items)
+    """Replace the annotator's labels of the chosen records in the task (record id to the
+    Label Studio task number, the record and its (label, span) pairs); no commit."""
+    record_ids = sorted(chosen)
+    for start in range(0, len(record_ids), 5_000):
+        session.execute(delete(ManualLabel).where(
+            ManualLabel.task_id == task.id, ManualLabel.annotator_id == annotator.id,
+            ManualLabel.is_gold == is_gold,
+            ManualLabel.record_id.in_(record_ids[start:start + 5_000])))
+    if task.kind is TaskKind.EXTRACTION:
+        for number, record, items in chosen.values():
+            for label, span in items:
+                try:
+                    add_manual_label(session=session, task=task, record=record,
+                                     label_name=label, annotator=annotator, is_gold=is_gold,
+                                     span=span)
+                except HeuristError as error:
+                    raise type(error)(f"task {number}: {error.message}",
+                                      field=error.field) from error
+    else:
+        add_manual_labels(session=session, task=task, items=[
+            LabelItem(record, label, annotator, is_gold)
+            for _, record, items in chosen.values() for label, _ in items])
+    result.manual_labels += sum(len(items) for _, _, items in chosen.values())
     if task.kind is not TaskKind.CLASSIFICATION:
-        add_review(session=session, task=task, record=record, annotator=annotator,
-                   is_gold=is_gold)
-        result.reviews += 1
+        reviewed = {rid for start in range(0, len(record_ids), 5_000)
+                    for rid in session.scalars(select(Review.record_id).where(
+                        Review.task_id == task.id, Review.annotator_id == annotator.id,
+                        Review.is_gold == is_gold,
+                        Review.record_id.in_(record_ids[start:start + 5_000])))}
+        missing = [rid for rid in record_ids if rid not in reviewed]
+        if missing:
+            session.execute(insert(Review), [
+                {"record_id": rid, "task_id": task.id, "annotator_id": annotator.id,
+                 "is_gold": is_gold, "created_at": utcnow()} for rid in missing])
+        result.reviews += len(record_ids)
 
 
 def _finish(session: Session, by_name: dict[str, LabelingTask], touched: dict[int, set[int]],
