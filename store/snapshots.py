@@ -3,9 +3,10 @@ the archive imported into a new project.
 
 A snapshot holds the records (external ids, attribute values, stored tokens), the
 attributes, the labeling tasks with their labels, the manual labels and reviews with their
-annotators (by name), the heuristics with every revision, and the embeddings' definitions.
-Runs, outputs and vectors are not kept: after an import the embeddings are computed again
-and heuristics give outputs when they run.
+annotators (by name), the heuristics with every revision and their current outputs (the
+newest successful run of the current revision, with its metrics), and the embeddings'
+definitions. Other runs, weak labels and vectors are not kept: after an import the
+embeddings are computed again and weak supervision runs when asked.
 """
 
 from __future__ import annotations
@@ -35,15 +36,18 @@ from store.models import (
     Label,
     LabelingTask,
     ManualLabel,
+    Output,
     Project,
     ProjectMember,
     Record,
     Review,
     Role,
+    Run,
     RunStatus,
     TaskKind,
     Tokenization,
     User,
+    utcnow,
 )
 from store.projects import _check_name_free, add_attributes
 from store.record_subsets import record_batches
@@ -53,10 +57,28 @@ from store.tasks import add_task
 BATCH = 2_000
 
 
+def _current_runs(session: Session, project: Project) -> dict[int, Run]:
+    """The run holding each heuristic's current output, by heuristic id."""
+    runs = {}
+    for task in tasks_of(session=session, project=project):
+        current = stats.current_outputs(session=session, task=task)
+        runs |= {heuristic_id: session.get(Run, run_id)
+                 for heuristic_id, run_id in zip(current.heuristic_ids, current.run_ids,
+                                                 strict=True)}
+    return runs
+
+
+def _run_entry(run: Run | None) -> dict | None:
+    if run is None:
+        return None
+    return {"kind": run.kind, "metrics": run.metrics, "total_items": run.total_items}
+
+
 def _manifest(session: Session, project: Project) -> dict:
     tasks = tasks_of(session=session, project=project)
     heuristics = session.scalars(select(Heuristic).where(Heuristic.project_id == project.id)
                                  .order_by(Heuristic.id)).all()
+    runs = _current_runs(session, project)
     return {
         "project": {"name": project.name, "description": project.description},
         "attributes": [{"name": a.name, "type": a.data_type.value}
@@ -69,6 +91,7 @@ def _manifest(session: Session, project: Project) -> dict:
         "heuristics": [{"task": h.task.name, "name": h.name, "kind": h.kind.value,
                         "description": h.description, "auto_refit_every": h.auto_refit_every,
                         "min_confidence": h.min_confidence,
+                        "current_run": _run_entry(runs.get(h.id)),
                         "revisions": [{"number": r.number, "source": r.source,
                                        "function_name": r.function_name,
                                        "settings": r.settings} for r in h.revisions]}
@@ -123,11 +146,36 @@ def _reviews(session: Session, project: Project) -> Iterator[dict]:
                    "gold": bool(is_gold)}
 
 
+def _outputs(session: Session, project: Project) -> Iterator[dict]:
+    runs = {run.id: heuristic_id for heuristic_id, run in
+            _current_runs(session, project).items()}
+    if not runs:
+        return
+    names = dict(session.execute(select(Heuristic.id, Heuristic.name).where(
+        Heuristic.project_id == project.id)).all())
+    for rows in record_batches(session=session, project=project, record_ids=None):
+        ids = {rid: external_id for rid, external_id, _ in rows}
+        for run_id, rid, task, label, confidence, *span in session.execute(
+                select(Output.run_id, Output.record_id, LabelingTask.name, Label.name,
+                       Output.confidence, Output.token_start, Output.token_end,
+                       Output.char_start, Output.char_end)
+                .join(Label, Label.id == Output.label_id)
+                .join(LabelingTask, LabelingTask.id == Label.task_id)
+                .where(Output.run_id.in_(list(runs)), Output.record_id.in_(list(ids)))
+                .order_by(Output.run_id, Output.record_id, Output.id)):
+            row = {"task": task, "heuristic": names[runs[run_id]], "external_id": ids[rid],
+                   "label": label, "confidence": confidence}
+            if span[0] is not None:
+                row |= dict(zip(("token_start", "token_end", "char_start", "char_end"), span,
+                                strict=True))
+            yield row
+
+
 def export_snapshot(*, session: Session, project: Project) -> Iterator[bytes]:
     """The project as a snapshot archive, in chunks of bytes."""
     return write_snapshot(_manifest(session, project), {
         "records": _records(session, project), "manual_labels": _labels(session, project),
-        "reviews": _reviews(session, project)})
+        "reviews": _reviews(session, project), "outputs": _outputs(session, project)})
 
 
 @dataclass
@@ -266,7 +314,11 @@ def _import_votes(session: Session, snapshot: Snapshot, tasks: dict[str, Labelin
 
 
 def _import_heuristics(session: Session, snapshot: Snapshot, project: Project,
-                       tasks: dict[str, LabelingTask], result: SnapshotImport) -> None:
+                       tasks: dict[str, LabelingTask], result: SnapshotImport
+                       ) -> dict[tuple[str, str], int]:
+    """Heuristics and embeddings; the run holding each heuristic's current output, by
+    (task, heuristic name)."""
+    runs: dict[tuple[str, str], int] = {}
     for entry in snapshot.manifest.get("heuristics") or []:
         name = _field(entry, "name", "a heuristic")
         task = tasks.get(entry.get("task"))
@@ -288,6 +340,22 @@ def _import_heuristics(session: Session, snapshot: Snapshot, project: Project,
                 settings=revision.get("settings") or {}))
         session.add(heuristic)
         result.heuristics += 1
+        current = entry.get("current_run")
+        if isinstance(current, dict):
+            session.flush()
+            now = utcnow()
+            run = Run(project_id=project.id, kind=_field(current, "kind", f"the run of {name!r}"),
+                      status=RunStatus.SUCCEEDED, heuristic_id=heuristic.id,
+                      revision_id=heuristic.revisions[-1].id,
+                      params={"heuristic_id": heuristic.id,
+                              "revision": heuristic.revisions[-1].number},
+                      metrics=current.get("metrics") or {},
+                      total_items=current.get("total_items") or 0,
+                      done_items=current.get("total_items") or 0, progress=1.0, logs="",
+                      started_at=now, finished_at=now)
+            session.add(run)
+            session.flush()
+            runs[task.name, name] = run.id
     for entry in snapshot.manifest.get("embeddings") or []:
         name = _field(entry, "name", "an embedding")
         attribute = next((a for a in project.attributes if a.name == entry.get("attribute")),
@@ -301,6 +369,30 @@ def _import_heuristics(session: Session, snapshot: Snapshot, project: Project,
                                           f"embedding {name!r}"),
                               pca_dims=entry.get("pca_dims"), state=RunStatus.QUEUED))
         result.embeddings += 1
+    return runs
+
+
+def _import_outputs(session: Session, snapshot: Snapshot, tasks: dict[str, LabelingTask],
+                    runs: dict[tuple[str, str], int], ids: dict[str, int]) -> None:
+    labels = {(t.name, label.name): label.id for t in tasks.values() for label in t.labels}
+    rows = []
+    for number, row in snapshot.rows("outputs"):
+        where = f"outputs.jsonl line {number}"
+        run_id = runs.get((row.get("task"), row.get("heuristic")))
+        label_id = labels.get((row.get("task"), row.get("label")))
+        if run_id is None or label_id is None or row.get("external_id") not in ids:
+            raise InvalidInputError(f"{where}: names no current run, label or record of the "
+                                    "snapshot", field="file")
+        entry = {"run_id": run_id, "record_id": ids[row["external_id"]], "label_id": label_id,
+                 "confidence": float(row.get("confidence", 1.0))}
+        entry |= {key: row.get(key) for key in ("token_start", "token_end", "char_start",
+                                                "char_end")}
+        rows.append(entry)
+        if len(rows) >= 5_000:
+            session.execute(insert(Output), rows)
+            rows.clear()
+    if rows:
+        session.execute(insert(Output), rows)
 
 
 def import_snapshot(*, session: Session, stream: BinaryIO, owner: User,
@@ -327,7 +419,8 @@ def import_snapshot(*, session: Session, stream: BinaryIO, owner: User,
     tasks = _import_tasks(session, snapshot, project)
     result.tasks = len(tasks)
     _import_votes(session, snapshot, tasks, ids, result)
-    _import_heuristics(session, snapshot, project, tasks, result)
+    runs = _import_heuristics(session, snapshot, project, tasks, result)
+    _import_outputs(session, snapshot, tasks, runs, ids)
     session.flush()
     for task in tasks.values():
         stats.recompute(session=session, task=task)

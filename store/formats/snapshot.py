@@ -1,7 +1,7 @@
 """The project snapshot archive: a ZIP file with ``manifest.json`` (the project's
 definitions: attributes, tasks and labels, heuristics with their revisions, embeddings) and
 one JSON Lines member per kind of row (``records.jsonl``, ``manual_labels.jsonl``,
-``reviews.jsonl``). Pure reading and writing; no database."""
+``reviews.jsonl``, ``outputs.jsonl``). Pure reading and writing; no database."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ __all__ = ["FORMAT", "MEMBERS", "VERSION", "Snapshot", "read_snapshot", "write_s
 
 FORMAT = "heurist-snapshot"
 VERSION = 1
-MEMBERS = ("records", "manual_labels", "reviews")
+MEMBERS = ("records", "manual_labels", "reviews", "outputs")
 MAX_UNCOMPRESSED = 8 * 2**30
 CHUNK = 1 << 16
 

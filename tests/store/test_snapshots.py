@@ -11,13 +11,14 @@ import pytest
 from sqlalchemy import select
 
 from heuristics.errors import ConflictError, InvalidInputError
+from store import stats
 from store.auth import create_user, get_or_create_user
 from store.embeddings import create_embedding, list_embeddings
-from store.heuristics import create_heuristic, update_heuristic
+from store.heuristics import create_heuristic, create_heuristic_run, update_heuristic
 from store.importing import import_records
 from store.labelling import create_manual_label, mark_reviewed
 from store.manual_labels import SpanInput
-from store.models import EmbeddingLevel, HeuristicKind, Record, RunStatus, TaskKind
+from store.models import EmbeddingLevel, HeuristicKind, Output, Record, RunStatus, TaskKind
 from store.projects import create_project
 from store.records import tasks_of
 from store.reference import reference_labels
@@ -71,6 +72,17 @@ def project(session):
     learner = create_heuristic(session=session, task=spam, name="learner", source=LEARNER,
                                kind=HeuristicKind.ACTIVE_LEARNER)
     update_heuristic(session=session, heuristic=learner, min_confidence=0.7)
+    for heuristic, votes in ((lf, {"a": ("good", 1.0), "c": ("good", 1.0)}),
+                             (learner, {"a": ("bad", 0.9), "b": ("bad", 0.6)})):
+        run = create_heuristic_run(session=session, heuristic=heuristic)
+        run.status, run.metrics = RunStatus.SUCCEEDED, {"accuracy": 0.5}
+        labels = {label.name: label.id for label in spam.labels}
+        session.add_all([Output(run_id=run.id, record_id=records[r].id, label_id=labels[name],
+                                confidence=confidence)
+                         for r, (name, confidence) in votes.items()])
+        session.commit()
+    stats.recompute(session=session, task=spam)
+    session.commit()
     create_embedding(session=session, project=project, attribute="text",
                      level=EmbeddingLevel.RECORD)
     return project
@@ -100,6 +112,8 @@ def test_round_trip_gives_equal_data(session, project):
     assert again == original  # records (values, tokens), manual labels, reviews, line by line
     assert [h["revisions"][-1]["number"] for h in manifest["heuristics"]] == [2, 1]
     assert manifest["heuristics"][1]["min_confidence"] == 0.7
+    assert manifest["heuristics"][1]["current_run"]["metrics"] == {"accuracy": 0.5}
+    assert len(original["outputs.jsonl"].splitlines()) == 4
     assert manifest["tasks"][0]["labels"][0] == {"name": "good", "color": "#00ff00",
                                                  "hotkey": "g"}
     lines = [json.loads(line) for line in original["records.jsonl"].splitlines()]
@@ -111,6 +125,12 @@ def test_round_trip_gives_equal_data(session, project):
         assert {names[r]: v for r, v in reference_labels(session=session,
                                                          task=before).items()} \
             == {names[r]: v for r, v in reference_labels(session=session, task=after).items()}
+        reports = [[(r.name, r.revision, r.hits, r.coverage, r.total, r.labels)
+                    for r in stats.task_report(session=session, task=task)]
+                   for task in (before, after)]
+        assert reports[0] == reports[1]
+    assert [r.hits for r in stats.task_report(session=session, task=tasks_of(
+        session=session, project=copy)[0])] == [2, 1]  # the learner's 0.6 is no vote
     embedding, = list_embeddings(session=session, project=project)
     copy_embedding, = list_embeddings(session=session, project=copy)
     assert (copy_embedding.name, copy_embedding.state) == (embedding.name, RunStatus.QUEUED)
