@@ -396,7 +396,8 @@ def _import_outputs(session: Session, snapshot: Snapshot, tasks: dict[str, Label
 
 
 def import_snapshot(*, session: Session, stream: BinaryIO, owner: User,
-                    name: str | None = None) -> SnapshotImport:
+                    name: str | None = None,
+                    max_attributes: int | None = None) -> SnapshotImport:
     """A new project (named ``name``, else as in the snapshot) with everything the snapshot
     holds, owned by ``owner``; all or nothing, commits. The caller queues the embeddings'
     runs (:func:`store.embeddings.refresh_embeddings`)."""
@@ -413,7 +414,8 @@ def import_snapshot(*, session: Session, stream: BinaryIO, owner: User,
         attribute = _field(entry, "name", "an attribute")
         types[attribute] = _enum(AttributeType, entry.get("type"), f"attribute {attribute!r}")
     attributes = {a.name: a for a in add_attributes(session=session, project=project,
-                                                    data_types=types)}
+                                                    data_types=types,
+                                                    max_attributes=max_attributes)}
     result = SnapshotImport(project=project)
     ids = _import_records(session, snapshot, project, attributes, result)
     tasks = _import_tasks(session, snapshot, project)

@@ -141,7 +141,8 @@ def import_snapshot(
     embeddings are computed again (runs queued); heuristics give outputs when run."""
     _check_size(file, settings)
     result = snapshots.import_snapshot(session=session, stream=file.file, owner=user,
-                                       name=name or None)
+                                       name=name or None,
+                                       max_attributes=settings.max_attributes)
     for run in refresh_embeddings(session=session, project=result.project):
         queue.enqueue_run(run.id)
     return SnapshotImportPublic(
