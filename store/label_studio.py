@@ -22,6 +22,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from heuristics.errors import HeuristError, InvalidInputError
+from heuristics.tokens import char_span_to_token_span
 from store import stats
 from store.auth import get_or_create_user
 from store.events import publish
@@ -42,7 +43,6 @@ from store.locks import RECORD_LABELS, lock_keys
 from store.manual_labels import (
     LabelItem,
     SpanInput,
-    add_manual_label,
     add_manual_labels,
     manual_labels_of,
 )
@@ -62,7 +62,7 @@ from store.record_subsets import record_batches
 from store.records import tasks_of
 from store.reference import reference_labels
 from store.tasks import count_label_changes, text_attribute_name
-from store.tokenization import stored_offsets
+from store.tokenization import stored_offsets, tokenize_attribute
 from store.votes import VoteFilter
 
 KINDS = {TaskKind.CLASSIFICATION: "single", TaskKind.MULTILABEL: "multiple",
@@ -383,15 +383,9 @@ def _replace(session: Session, task: LabelingTask, annotator: User, is_gold: boo
             ManualLabel.is_gold == is_gold,
             ManualLabel.record_id.in_(record_ids[start:start + 5_000])))
     if task.kind is TaskKind.EXTRACTION:
-        for number, record, items in chosen.values():
-            for label, span in items:
-                try:
-                    add_manual_label(session=session, task=task, record=record,
-                                     label_name=label, annotator=annotator, is_gold=is_gold,
-                                     span=span)
-                except HeuristError as error:
-                    raise type(error)(f"task {number}: {error.message}",
-                                      field=error.field) from error
+        spans = _span_rows(session, task, annotator, is_gold, chosen)
+        for start in range(0, len(spans), 5_000):
+            session.execute(insert(ManualLabel), spans[start:start + 5_000])
     else:
         add_manual_labels(session=session, task=task, items=[
             LabelItem(record, label, annotator, is_gold)
@@ -409,6 +403,36 @@ def _replace(session: Session, task: LabelingTask, annotator: User, is_gold: boo
                 {"record_id": rid, "task_id": task.id, "annotator_id": annotator.id,
                  "is_gold": is_gold, "created_at": utcnow()} for rid in missing])
         result.reviews += len(record_ids)
+
+
+def _span_rows(session: Session, task: LabelingTask, annotator: User, is_gold: bool,
+               chosen: dict[int, tuple[int, Record, list[tuple[str, SpanInput]]]]
+               ) -> list[dict]:
+    """Manual-label rows of the chosen spans, snapped to the stored tokens (a span that
+    repeats another of the annotator's in the record is stored once)."""
+    attribute = task.target_attribute
+    tokenize_attribute(session=session, attribute=attribute, record_ids=list(chosen))
+    offsets = stored_offsets(session=session, attribute_id=attribute.id,
+                             record_range=(min(chosen), max(chosen)))
+    label_ids = {label.name: label.id for label in task.labels}
+    rows: dict[tuple[int, str], dict] = {}
+    for record_id, (number, record, items) in chosen.items():
+        starts, ends = offsets.get(record_id, ([], []))
+        text_length = len(str(record.data.get(attribute.name) or ""))
+        for label, span in items:
+            try:
+                first, last = char_span_to_token_span(starts, ends, span.char_start,
+                                                      span.char_end, text_length=text_length)
+            except HeuristError as error:
+                raise type(error)(f"task {number}: {error.message}", field=error.field
+                                  ) from error
+            slot = f"{label_ids[label]}:{first}:{last}"
+            rows[record_id, slot] = {
+                "record_id": record_id, "task_id": task.id, "label_id": label_ids[label],
+                "annotator_id": annotator.id, "is_gold": is_gold, "slot": slot,
+                "token_start": first, "token_end": last, "char_start": starts[first],
+                "char_end": ends[last - 1]}
+    return list(rows.values())
 
 
 def _finish(session: Session, by_name: dict[str, LabelingTask], touched: dict[int, set[int]],

@@ -151,6 +151,8 @@ def test_import_again_replaces_instead_of_doubling(session, project, owner):
     (lambda tasks: tasks[1]["annotations"][0]["result"][2]["value"].update(labels=["PER"]),
      "'PER' is not a label of 'ner' (labels: LOC, ORG)"),
     (lambda tasks: tasks[1]["data"].update(review_id="r9"), "task 2: no record 'r9'"),
+    (lambda tasks: tasks[1]["annotations"][0]["result"][2]["value"].update(
+        start=17, end=18, text=" "), "task 2: character span [17, 18) covers no token"),
     (lambda tasks: tasks[2]["annotations"][0].update(completed_by=[1]), "completed_by must"),
     (lambda tasks: tasks[2]["annotations"][0]["result"][0]["value"].pop("start"),
      "needs a non-negative integer 'start'"),
