@@ -82,6 +82,11 @@ def test_sign_in_import_browse_label(page: Page, app_stack: Stack, artifacts: Pa
     expect(page.get_by_label("Role of bob")).to_have_value("annotator")
     shot(page, artifacts, "05-tasks-and-members")
     task = stack.get(f"/projects/{project}/tasks")["data"][0]["id"]
+    exports = page.get_by_label("exports")
+    with page.expect_download() as config:
+        exports.get_by_role("button", name="Label Studio config").click()
+    assert '<Choices name="sentiment"' in Path(config.value.path()).read_text()
+    expect(exports.get_by_role("button", name="Snapshot")).to_be_visible()
 
     page.get_by_role("link", name="Import", exact=True).click()
     expect(page.get_by_role("heading", name="Import")).to_be_visible()
