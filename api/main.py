@@ -16,6 +16,7 @@ from api.overload import install_overload_limits
 from api.routers import (
     embeddings,
     events,
+    exports,
     heuristics,
     manual_labels,
     projects,
@@ -83,7 +84,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     api = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
     for module in (users, projects, tasks, records, record_votes, manual_labels, embeddings,
-                   runs, events, heuristics, stats, weak_supervision, saved_filters):
+                   runs, events, heuristics, stats, weak_supervision, saved_filters,
+                   exports):
         api.include_router(module.router)
     app.include_router(api)
     _serve_frontend(app)

@@ -34,6 +34,10 @@ app = typer.Typer(help="Heurist: weak supervision with active learning, from the
 heuristics_app = typer.Typer(help="Heuristics as .py files in a folder (one per heuristic).",
                              no_args_is_help=True)
 app.add_typer(heuristics_app, name="heuristics")
+studio_app = typer.Typer(help="Label Studio: the labeling configuration, and import of its "
+                         "exports (export with `export --format label-studio`).",
+                         no_args_is_help=True)
+app.add_typer(studio_app, name="studio")
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -194,25 +198,89 @@ def import_(ctx: typer.Context,
 
 @app.command()
 def export(ctx: typer.Context, project: Project,
-           format: Annotated[str, typer.Option(help="csv, jsonl or parquet; weak labels also "
-                                               "label-studio or conll.")] = "csv",
+           format: Annotated[str, typer.Option(help="csv, jsonl, parquet or label-studio; "
+                                               "weak labels also conll.")] = "csv",
            task: Annotated[str | None, typer.Option(
                "--task", "-t", help="Export this task's weak labels instead.")] = None,
+           record_id: Annotated[list[int] | None, typer.Option(
+               help="Export only this record (repeatable).")] = None,
+           search: Annotated[str | None, typer.Option(
+               help="Export only records containing this text.")] = None,
+           label: Annotated[str | None, typer.Option(
+               help="Export only records with this manual label: TASK=LABEL.")] = None,
+           predictions: Annotated[str, typer.Option(
+               help="label-studio: weak, heuristics, all or none.")] = "weak",
            output: Annotated[Path | None, typer.Option("--output", "-o", help="File (else "
                                                        "stdout).")] = None) -> None:
     """Export the records with their labels, or a task's weak labels."""
     client = _state(ctx).client
     if task is None:
-        content = client.projects.export(project, format=format)
+        filters: dict = {"search": search}
+        if label is not None:
+            task_name, name = _pair(label)
+            filters |= {"task_id": client.tasks.get(project, task_name).id, "label": name}
+        content = client.projects.export(project, format=format, record_ids=record_id,
+                                         predictions=predictions, **filters)
     else:
         task_id = client.tasks.get(project, task).id
         content = client.weak_supervision.export(project, task_id, format=format)
+    _write(content, output)
+
+
+def _write(content: bytes, output: Path | None) -> None:
     if output is None:
         sys.stdout.buffer.write(content)
         sys.stdout.flush()
     else:
         output.write_bytes(content)
         err.print(f"Wrote {len(content)} bytes to {output}")
+
+
+@studio_app.command("config")
+def studio_config(ctx: typer.Context, project: Project) -> None:
+    """Print Label Studio's labeling configuration (XML) for the project's tasks."""
+    out.print(_state(ctx).client.projects.label_studio_config(project), markup=False)
+
+
+@studio_app.command("import")
+def studio_import(
+        ctx: typer.Context, project: Project,
+        file: Annotated[Path, typer.Argument(exists=True, dir_okay=False,
+                                             help="A Label Studio JSON export.")],
+        id_field: Annotated[str, typer.Option(
+            help="Key of a task's meta or data holding the record's id.")] = "external_id",
+) -> None:
+    """Store a Label Studio export's annotations as manual labels."""
+    state = _state(ctx)
+    result = state.client.projects.import_label_studio(project, file, id_field=id_field)
+    if state.as_json:
+        return _print_json(result)
+    out.print(f"Imported {result.annotations} annotations of {result.tasks} tasks: "
+              f"{result.manual_labels} manual labels by {', '.join(result.annotators) or '-'}")
+
+
+@app.command()
+def snapshot(ctx: typer.Context, project: Project,
+             output: Annotated[Path, typer.Option("--output", "-o",
+                                                  help="Archive to write.")]) -> None:
+    """Save the whole project as one archive (restore it with `heurist restore`)."""
+    _write(_state(ctx).client.projects.snapshot(project), output)
+
+
+@app.command()
+def restore(ctx: typer.Context,
+            file: Annotated[Path, typer.Argument(exists=True, dir_okay=False,
+                                                 help="A snapshot archive.")],
+            name: Annotated[str | None, typer.Option(
+                help="Name of the new project (else the snapshot's).")] = None) -> None:
+    """Make a new project of a snapshot archive."""
+    state = _state(ctx)
+    result = state.client.projects.import_snapshot(file, name=name)
+    if state.as_json:
+        return _print_json(result)
+    out.print(f"Created project {result.project.id} ({result.project.name}): "
+              f"{result.records} records, {result.manual_labels} manual labels, "
+              f"{result.heuristics} heuristics")
 
 
 def _pair(given: str) -> tuple[str, str]:

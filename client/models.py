@@ -166,6 +166,25 @@ class Similar(Model):
     exact: bool
 
 
+class LabelStudioImport(Model):
+    tasks: int
+    annotations: int
+    manual_labels: int
+    reviews: int
+    annotators: list[str]
+
+
+class SnapshotImport(Model):
+    project: Project
+    records: int
+    tasks: int
+    manual_labels: int
+    reviews: int
+    heuristics: int
+    embeddings: int
+    annotators: list[str]
+
+
 OPENAPI_NAMES: dict[type[Model], str] = {
     Project: "ProjectPublic", Label: "LabelPublic", Task: "TaskPublic",
     Record: "RecordPublic", ImportResult: "ImportPublic", Run: "RunPublic",
@@ -174,5 +193,6 @@ OPENAPI_NAMES: dict[type[Model], str] = {
     HeuristicStats: "HeuristicStatsPublic", TaskStats: "TaskStatsPublic",
     Embedding: "EmbeddingPublic", EmbeddingCreated: "EmbeddingCreated",
     SimilarRecord: "SimilarRecord", Similar: "SimilarPublic",
+    LabelStudioImport: "LabelStudioImportPublic", SnapshotImport: "SnapshotImportPublic",
 }
 """The OpenAPI schema each model mirrors."""

@@ -24,11 +24,13 @@ from client.models import (
     Heuristic,
     ImportResult,
     Label,
+    LabelStudioImport,
     Project,
     Record,
     Run,
     RunDetail,
     Similar,
+    SnapshotImport,
     Task,
     TaskStats,
     WeakSupervision,
@@ -114,10 +116,46 @@ class Projects(_Resource):
                 "text_attribute": text_attribute, "task": task, "annotator": annotator,
                 "gold": str(gold).lower()}))
 
-    def export(self, project_id: int, *, format: str = "csv") -> bytes:
-        """Every record with its reference and manual labels, as ``format`` bytes."""
-        return self._t.request("GET", f"/projects/{project_id}/export",
-                               params={"format": format}).content
+    def export(self, project_id: int, *, format: str = "csv",
+               record_ids: list[int] | None = None, predictions: str = "weak",
+               **filters: Any) -> bytes:
+        """The records with their reference and manual labels, as ``format`` bytes (csv,
+        jsonl, parquet, or label-studio: tasks with annotations and as ``predictions`` the
+        latest ``weak`` labels, the ``heuristics``' votes, ``all`` or ``none``); all, or
+        those of ``record_ids`` and the record list's
+        ``filters`` (``task_id``, ``labelled``, ``label``, ``search``, ...)."""
+        params = {"format": format, **_given(**filters)}
+        if record_ids is not None:
+            params["record_ids"] = record_ids
+        if format == "label-studio":
+            params["predictions"] = predictions
+        return self._t.request("GET", f"/projects/{project_id}/export", params=params).content
+
+    def label_studio_config(self, project_id: int) -> str:
+        """Label Studio's labeling configuration (XML) for the project's tasks."""
+        return self._t.request(
+            "GET", f"/projects/{project_id}/export/label-studio-config").text
+
+    def import_label_studio(self, project_id: int, file: Path | str | BinaryIO, *,
+                            id_field: str = "external_id") -> LabelStudioImport:
+        """Store a Label Studio JSON export's annotations as manual labels; each task's
+        record is found by ``id_field`` in its meta or data."""
+        name, content = _file(file)
+        return LabelStudioImport.model_validate(self._json(
+            "POST", f"/projects/{project_id}/records/import-label-studio",
+            files={"file": (name, content)}, data={"id_field": id_field}))
+
+    def snapshot(self, project_id: int) -> bytes:
+        """The whole project as one archive, for :meth:`import_snapshot`."""
+        return self._t.request("GET", f"/projects/{project_id}/snapshot").content
+
+    def import_snapshot(self, file: Path | str | BinaryIO, *,
+                        name: str | None = None) -> SnapshotImport:
+        """A new project from a snapshot archive (named ``name``, else as in it)."""
+        filename, content = _file(file)
+        return SnapshotImport.model_validate(self._json(
+            "POST", "/projects/import-snapshot", files={"file": (filename, content)},
+            data=_given(name=name)))
 
     def records(self, project_id: int, *, limit: int = 50, offset: int = 0,
                 **filters: Any) -> list[Record]:

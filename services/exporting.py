@@ -5,13 +5,13 @@ Exports of weak-supervision results are in :mod:`services.weak_exporting`."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from store.manual_labels import manual_labels_of
-from store.models import LabelingTask, ManualLabel, Project, Record
+from store.models import LabelingTask, ManualLabel, Project
+from store.record_subsets import record_batches
 from store.records import tasks_of
 from store.reference import reference_labels
 
@@ -41,30 +41,24 @@ def _manual_label_entry(manual_label: ManualLabel) -> dict:
     return entry
 
 
-def export_rows(*, session: Session, project: Project) -> Iterator[dict]:
-    """Rows of ``export_columns``, in record id order, read ``BATCH`` records at a time."""
+def export_rows(*, session: Session, project: Project,
+                record_ids: Sequence[int] | None = None) -> Iterator[dict]:
+    """Rows of ``export_columns`` for every record (or those of ``record_ids``), in record
+    id order, read ``BATCH`` records at a time."""
     tasks: list[LabelingTask] = tasks_of(session=session, project=project)
     attributes = [a.name for a in project.attributes]
-    last_id = 0
-    while True:
-        records = list(session.scalars(
-            select(Record).where(Record.project_id == project.id, Record.id > last_id)
-            .order_by(Record.id).limit(BATCH)))
-        if not records:
-            return
-        last_id = records[-1].id
+    for records in record_batches(session=session, project=project, record_ids=record_ids):
+        ids = [rid for rid, _, _ in records]
         labels: dict[tuple[int, int], list[ManualLabel]] = defaultdict(list)
-        for manual_label in manual_labels_of(session=session,
-                                             record_ids=[r.id for r in records]):
+        for manual_label in manual_labels_of(session=session, record_ids=ids):
             labels[manual_label.record_id, manual_label.task_id].append(manual_label)
-        references = {task.id: reference_labels(session=session, task=task,
-                                                record_ids=[r.id for r in records])
+        references = {task.id: reference_labels(session=session, task=task, record_ids=ids)
                       for task in tasks}
-        for record in records:
-            row = {"external_id": record.external_id}
-            row |= {name: record.data.get(name) for name in attributes}
+        for rid, external_id, data in records:
+            row = {"external_id": external_id}
+            row |= {name: data.get(name) for name in attributes}
             for task in tasks:
-                votes = labels.get((record.id, task.id), [])
-                row[f"{task.name}__reference"] = _plain(references[task.id].get(record.id))
+                votes = labels.get((rid, task.id), [])
+                row[f"{task.name}__reference"] = _plain(references[task.id].get(rid))
                 row[f"{task.name}__manual_labels"] = [_manual_label_entry(v) for v in votes]
             yield row

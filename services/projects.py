@@ -13,7 +13,7 @@ from store.projects import add_attribute
 
 def create_project(*, session: Session, name: str, description: str, owner: User) -> Project:
     """A new project owned by ``owner``; commits."""
-    _check_name_free(session=session, name=name)
+    check_name_free(session=session, name=name)
     project = Project(name=name, description=description)
     session.add(project)
     session.flush()
@@ -22,7 +22,7 @@ def create_project(*, session: Session, name: str, description: str, owner: User
     return project
 
 
-def _check_name_free(*, session: Session, name: str) -> None:
+def check_name_free(*, session: Session, name: str) -> None:
     if session.scalar(select(Project.id).where(Project.name == name)) is not None:
         raise ConflictError(f"a project named {name!r} exists already", field="name")
 
@@ -30,7 +30,7 @@ def _check_name_free(*, session: Session, name: str) -> None:
 def update_project(*, session: Session, project: Project, name: str | None,
                    description: str | None) -> Project:
     if name is not None and name != project.name:
-        _check_name_free(session=session, name=name)
+        check_name_free(session=session, name=name)
         project.name = name
     if description is not None:
         project.description = description

@@ -19,6 +19,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from formats.label_studio import Control, choices_result, span_result
 from formats.types import AttributeType
 from heuristics.aggregation.spans import RecordSpans, token_label_matrix
 from heuristics.spans import OUTSIDE, spans_to_iob2
@@ -161,6 +162,7 @@ def label_studio_predictions(*, session: Session, task: LabelingTask, run_id: in
     and multi-label tasks, ``labels`` regions with character offsets for extraction tasks."""
     names = {label.id: label.name for label in task.labels}
     target = task.target_attribute.name if task.target_attribute else text_attribute
+    control = Control(task.name, "spans", target, list(names.values()))
     yield b"["
     first = True
     for records in _record_batches(session, task):
@@ -170,15 +172,12 @@ def label_studio_predictions(*, session: Session, task: LabelingTask, run_id: in
                 continue
             outputs = weak[rid]
             score = float(np.mean([output[1] for output in outputs]))
-            base = {"from_name": task.name, "to_name": target}
             if task.kind is TaskKind.EXTRACTION:
                 text = data.get(target) or ""
-                result = [base | {"type": "labels", "score": o[1], "value": {
-                    "start": o[4], "end": o[5], "text": text[o[4]:o[5]],
-                    "labels": [names[o[0]]]}} for o in outputs]
+                result = [span_result(control, names[o[0]], o[4], o[5], text, score=o[1])
+                          for o in outputs]
             else:
-                result = [base | {"type": "choices",
-                                  "value": {"choices": [names[o[0]] for o in outputs]}}]
+                result = [choices_result(control, [names[o[0]] for o in outputs])]
             item = {"id": rid, "data": {**data, "external_id": external_id},
                     "predictions": [{"model_version": model_version, "score": score,
                                      "result": result}]}

@@ -19,8 +19,6 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[1]
 OUR_PACKAGES = {"api", "bench", "client", "config", "formats", "heuristics", "scripts",
                 "services", "store", "tests", "workers"}
@@ -122,17 +120,10 @@ def test_the_store_imports_nothing_above_it() -> None:
 WORKER_ENTRY_POINTS = frozenset({"workers.queue", "workers.celery_app"})
 
 
-UNTIL_SERVICES = pytest.mark.xfail(
-    strict=False, reason="routers still hold use cases (SQL, other routers' helpers, the "
-    "sandbox call); to be switched on once services/ holds them")
-
-
-@UNTIL_SERVICES
 def test_api_reaches_workers_only_through_their_entry_points() -> None:
     assert violations("api", {"workers"}, allowed=WORKER_ENTRY_POINTS) == []
 
 
-@UNTIL_SERVICES
 def test_routers_import_no_other_router() -> None:
     found = []
     for path in modules("api/routers"):
@@ -144,7 +135,6 @@ def test_routers_import_no_other_router() -> None:
     assert sorted(set(found)) == []
 
 
-@UNTIL_SERVICES
 def test_routers_use_no_sqlalchemy() -> None:
     assert violations("api", {"sqlalchemy"}, files=modules("api/routers")) == []
 

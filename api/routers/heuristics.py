@@ -28,20 +28,22 @@ from api.schemas.heuristics import (
     SampleOutcomePublic,
     SamplePublic,
     SampleRequest,
+    SampleSummaryPublic,
     TemplatePublic,
     TemplatesPublic,
     ThresholdPointPublic,
     ThresholdPreviewPublic,
     output_public,
 )
+from api.schemas.records import reference_public
 from api.schemas.runs import RunPublic
 from heuristics.errors import InvalidInputError
-from services import heuristic_runs, templates
+from services import heuristic_runs, samples, templates
 from services.sandboxes import sandbox_for, try_on_records
 from services.threshold_preview import threshold_preview
 from store.models import Heuristic, HeuristicKind, Output
 from store.record_detail import attribute_texts
-from store.tasks import get_task
+from store.tasks import get_task, text_attribute_name
 from store.votes import vote_filter
 
 router = APIRouter(prefix="/projects/{project_id}/heuristics", tags=["heuristics"])
@@ -181,16 +183,23 @@ async def try_heuristic(heuristic_id: Int32, body: SampleRequest, project: Annot
         outcomes, logs, seconds = await run_in_threadpool(
             try_on_records, session, sandbox_for(settings, sample=True), heuristic.task, source,
             record_ids)
-    labels = {label.id: label.name for label in heuristic.task.labels}
-    target = heuristic.task.target_attribute
+    task = heuristic.task
+    labels = {label.id: label.name for label in task.labels}
+    attribute = text_attribute_name(session=session, task=task)
+    references, summary = samples.summarize_sample(session=session, task=task, results=[
+        (o.record.record_id, None if o.error else o.rows) for o in outcomes])
     results = []
     for outcome in outcomes:
-        text = str(outcome.record.payload["data"].get(target.name) or "") if target else None
+        text = outcome.record.payload["data"].get(attribute)
+        text = None if text is None else str(text)
         results.append(SampleOutcomePublic(
             record_id=outcome.record.record_id, external_id=outcome.record.external_id,
-            error=outcome.error, line=outcome.line,
+            text=text, error=outcome.error, line=outcome.line,
+            reference=reference_public(references.get(outcome.record.record_id)),
             outputs=[output_public(Output(**row), labels, text) for row in outcome.rows]))
-    return SamplePublic(results=results, logs=logs, seconds=seconds)
+    return SamplePublic(results=results, logs=logs, seconds=seconds, summary=SampleSummaryPublic(
+        records=summary.records, hits=summary.hits, compared=summary.compared,
+        agreed=summary.agreed, agreement=summary.agreement))
 
 
 PREVIEW_THRESHOLDS = [step / 100 for step in range(101)]

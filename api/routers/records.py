@@ -1,27 +1,28 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile, status
 from fastapi.encoders import jsonable_encoder
-from fastapi.responses import StreamingResponse
-from pydantic import ValidationError
 
 from api.deps import (
     CurrentUser,
     OwnedProject,
     QueueDep,
     SessionDep,
-    SessionsDep,
     SettingsDep,
     ViewableProject,
 )
-from api.downloads import MEDIA_TYPES, attachment
 from api.schemas import Int32
 from api.schemas.projects import ColumnPreview, ImportPreviewPublic, ImportPublic
-from api.schemas.record_search import SORT_DESCRIPTION, CountMode, RecordSearch
+from api.schemas.record_search import (
+    SORT_DESCRIPTION,
+    CountMode,
+    RecordSearch,
+    legacy_conditions,
+    parse_filter,
+)
 from api.schemas.records import (
     RecordDetail,
     RecordRowPublic,
@@ -32,20 +33,17 @@ from api.schemas.records import (
     record_public,
     reference_public,
 )
-from formats import writers
+from api.uploads import check_size
 from formats.readers import CsvOptions
 from formats.types import AttributeType
 from heuristics.errors import InvalidInputError
-from services import exporting, importing
+from services import importing
 from services.importing import ImportOptions
 from store.embeddings import refresh_embeddings
 from store.manual_labels import get_record
 from store.record_detail import record_detail
 from store.record_filters import (
-    LabelCondition,
-    RecordFilter,
     RecordSort,
-    SearchCondition,
     page_references,
     search_records,
 )
@@ -55,34 +53,6 @@ router = APIRouter(prefix="/projects/{project_id}", tags=["records"])
 ImportFormat = Literal["csv", "jsonl", "parquet"]
 EXTENSIONS = {"csv": "csv", "tsv": "csv", "txt": "csv", "jsonl": "jsonl", "ndjson": "jsonl",
               "json": "jsonl", "parquet": "parquet", "pq": "parquet"}
-def legacy_conditions(*, task_id: int | None, labelled: bool | None, label: str | None,
-                      search: str | None, search_attribute: str | None) -> list:
-    """The conditions the list's simple query parameters stand for."""
-    conditions: list = []
-    if (labelled is not None or label) and not task_id:
-        raise InvalidInputError("filtering by manual labels needs a task_id", field="task_id")
-    if label:
-        conditions.append(LabelCondition(kind="manual_label", task_id=task_id, op="is",
-                                         label=label))
-    elif labelled is not None:
-        conditions.append(LabelCondition(kind="manual_label", task_id=task_id,
-                                         op="any" if labelled else "none"))
-    if search:
-        conditions.append(SearchCondition(kind="search", text=search,
-                                          attribute=search_attribute or None))
-    return conditions
-
-
-def parse_filter(text: str | None) -> RecordFilter:
-    if not text:
-        return RecordFilter()
-    try:
-        return RecordFilter.model_validate_json(text)
-    except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise InvalidInputError(f"filter: {where}: {first['msg']}" if where else
-                                f"filter: {first['msg']}", field="filter") from error
 
 
 def records_page(project, session, search: RecordSearch) -> RecordsPublic:
@@ -183,12 +153,6 @@ def _parse_types(types: str | None) -> dict[str, AttributeType]:
                                 f"types among {allowed}: {error}", field="types") from error
 
 
-def _check_size(file: UploadFile, settings: SettingsDep) -> None:
-    if file.size is not None and file.size > settings.max_upload_bytes:
-        raise InvalidInputError(f"the file has {file.size} bytes; the limit is "
-                                f"{settings.max_upload_bytes}", field="file")
-
-
 DELIMITER_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
 
 
@@ -282,7 +246,7 @@ def import_records(
     """Import records, all or nothing; attribute types are inferred unless given. Labels
     of a column, constant attributes and generated ids come in the same transaction;
     ``notes`` say what was assumed about the file (delimiter, header, quoting, encoding)."""
-    _check_size(file, settings)
+    check_size(file, settings.max_upload_bytes)
 
     def open_stream():
         file.file.seek(0)
@@ -309,7 +273,7 @@ def preview_import(
 ) -> ImportPreviewPublic:
     """What the import would do, storing nothing: columns with their types, the first rows,
     the number of records; the import's own errors (row and field) come back the same."""
-    _check_size(file, settings)
+    check_size(file, settings.max_upload_bytes)
     preview = importing.preview_import(
         session=session, project=project, stream=file.file, fmt=_import_format(file, format),
         id_column=id_column or None, limit=rows, options=options.for_file(file.filename))
@@ -335,28 +299,10 @@ def import_conll(
     gold: Annotated[bool, Form()] = False,
 ) -> ImportPublic:
     """Import sentences as records; tokens become the stored tokenisation, tags manual spans."""
-    _check_size(file, settings)
+    check_size(file, settings.max_upload_bytes)
     result = importing.import_conll(session=session, project=project, stream=file.file,
                                     text_attribute=text_attribute, task_name=task,
                                     annotator=annotator, is_gold=gold)
     _embed_new_records(project, session, queue)
     return ImportPublic(records=result.records, attributes=result.attributes,
                         manual_labels=result.manual_labels, task_id=result.task_id)
-
-
-@router.get("/export", response_class=StreamingResponse)
-def export_records(project: ViewableProject, sessions: SessionsDep,
-                   format: ImportFormat = "csv") -> StreamingResponse:
-    """All records with their reference and manual labels per task, streamed."""
-    project_id = project.id
-
-    def body() -> Iterator[bytes]:
-        with sessions() as session:
-            own = session.get(type(project), project_id)
-            columns = exporting.export_columns(session=session, project=own)
-            rows = exporting.export_rows(session=session, project=own)
-            yield from writers.write_rows(format, columns, rows, types={
-                a.name: a.data_type for a in own.attributes})
-
-    return StreamingResponse(body(), media_type=MEDIA_TYPES[format], headers={
-        "Content-Disposition": attachment(f"{project.name}.{format}")})

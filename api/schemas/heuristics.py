@@ -91,13 +91,28 @@ class OutputPublic(BaseModel):
 class SampleOutcomePublic(BaseModel):
     record_id: int
     external_id: str
+    text: str | None = Field(None, description="The text the task labels")
     outputs: list[OutputPublic] = Field(description="Empty when the code abstained")
+    reference: Any = Field(None, description=(
+        "The record's reference label as in the record's detail: a label, labels "
+        "(multi-label) or [label, token_start, token_end] spans; null if none"))
     error: str | None = None
     line: int | None = None
 
 
+class SampleSummaryPublic(BaseModel):
+    records: int
+    hits: int = Field(description="Records the code gave a label or span on")
+    compared: int = Field(description="Records with a reference label on which the code "
+                                      "did not abstain (nor fail)")
+    agreed: int = Field(description="Of those, records where the result equals the "
+                                    "reference exactly")
+    agreement: float | None = Field(description="agreed / compared")
+
+
 class SamplePublic(BaseModel):
     results: list[SampleOutcomePublic]
+    summary: SampleSummaryPublic
     logs: str
     seconds: float
 

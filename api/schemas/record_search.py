@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from api.schemas import Int32, Name, UtcDatetime
-from store.record_filters import RecordFilter
+from heuristics.errors import InvalidInputError
+from store.record_filters import LabelCondition, RecordFilter, SearchCondition
 
 SORT_DESCRIPTION = (
     "id, external_id, created_at, an attribute, weak_confidence:<task id> or random (with "
@@ -58,3 +59,33 @@ class SavedFilterPublic(BaseModel):
 class SavedFiltersPublic(BaseModel):
     data: list[SavedFilterPublic]
     count: int
+
+
+def legacy_conditions(*, task_id: int | None, labelled: bool | None, label: str | None,
+                      search: str | None, search_attribute: str | None) -> list:
+    """The conditions the list's simple query parameters stand for."""
+    conditions: list = []
+    if (labelled is not None or label) and not task_id:
+        raise InvalidInputError("filtering by manual labels needs a task_id", field="task_id")
+    if label:
+        conditions.append(LabelCondition(kind="manual_label", task_id=task_id, op="is",
+                                         label=label))
+    elif labelled is not None:
+        conditions.append(LabelCondition(kind="manual_label", task_id=task_id,
+                                         op="any" if labelled else "none"))
+    if search:
+        conditions.append(SearchCondition(kind="search", text=search,
+                                          attribute=search_attribute or None))
+    return conditions
+
+
+def parse_filter(text: str | None) -> RecordFilter:
+    if not text:
+        return RecordFilter()
+    try:
+        return RecordFilter.model_validate_json(text)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise InvalidInputError(f"filter: {where}: {first['msg']}" if where else
+                                f"filter: {first['msg']}", field="filter") from error

@@ -99,6 +99,20 @@ export const patch = <T>(path: string, json: unknown) => request<T>("PATCH", pat
 export const put = <T>(path: string, json: unknown) => request<T>("PUT", path, { json });
 export const del = (path: string, query?: Query) => request<void>("DELETE", path, { query });
 
+/** Download with the API key (a plain link cannot send it). */
+export async function download(path: string, filename: string): Promise<void> {
+  const response = await fetch(API + path, { headers: { Authorization: `Bearer ${storedKey()}` } });
+  if (!response.ok) throw new ApiError(`Download failed (${response.status}).`, response.status);
+  const url = URL.createObjectURL(await response.blob());
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = filename;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  window.setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
 /** POST a multipart form with upload progress (fetch cannot report it). */
 export function upload<T>(path: string, form: FormData,
   onProgress: (fraction: number) => void): Promise<T> {

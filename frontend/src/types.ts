@@ -68,7 +68,12 @@ export interface SampleOutput {
   char_end: number | null;
 }
 export interface SampleOutcome {
-  record_id: number; external_id: string; outputs: SampleOutput[]; error: string | null;
-  line: number | null;
+  record_id: number; external_id: string; text: string | null; outputs: SampleOutput[];
+  reference: unknown; error: string | null; line: number | null;
 }
-export interface SampleResult { results: SampleOutcome[]; logs: string; seconds: number }
+export interface SampleSummary {
+  records: number; hits: number; compared: number; agreed: number; agreement: number | null;
+}
+export interface SampleResult {
+  results: SampleOutcome[]; summary: SampleSummary; logs: string; seconds: number;
+}

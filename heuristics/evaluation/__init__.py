@@ -13,8 +13,9 @@ Three views of the votes of a task's heuristics (labeling functions and learners
   (:class:`SpanStats`).
 
 One concept per module: :mod:`~heuristics.evaluation.analysis`,
-:mod:`~heuristics.evaluation.counts`, :mod:`~heuristics.evaluation.classification` and
-:mod:`~heuristics.evaluation.extraction`; their public names are importable from here.
+:mod:`~heuristics.evaluation.counts`, :mod:`~heuristics.evaluation.classification`,
+:mod:`~heuristics.evaluation.extraction` and :mod:`~heuristics.evaluation.samples` (code tried
+on a few records); their public names are importable from here.
 Inputs are checked by :mod:`heuristics.validation`.
 
 Conventions
@@ -50,14 +51,17 @@ from heuristics.evaluation.classification import (
 )
 from heuristics.evaluation.counts import Counts, Interval
 from heuristics.evaluation.extraction import SpanStats, span_stats
+from heuristics.evaluation.samples import SampleSummary, sample_summary
 
 __all__ = [
     "Counts",
     "HeuristicStats",
     "Interval",
     "LabelMatrixAnalysis",
+    "SampleSummary",
     "SpanStats",
     "classification_stats",
+    "sample_summary",
     "multilabel_stats",
     "span_stats",
 ]

@@ -82,6 +82,24 @@ def test_sign_in_import_browse_label(page: Page, app_stack: Stack, artifacts: Pa
     expect(page.get_by_label("Role of bob")).to_have_value("annotator")
     shot(page, artifacts, "05-tasks-and-members")
     task = stack.get(f"/projects/{project}/tasks")["data"][0]["id"]
+    exports = page.get_by_label("exports")
+    with page.expect_download() as config:
+        exports.get_by_role("button", name="Label Studio config").click()
+    assert '<Choices name="sentiment"' in Path(config.value.path()).read_text()
+    with page.expect_download() as snapshot:
+        exports.get_by_role("button", name="Snapshot").click()
+    archive = tmp_path / "reviews.heurist.zip"
+    snapshot.value.save_as(archive)
+    page.get_by_role("link", name="Projects").click()
+    restore = page.get_by_label("restore a snapshot")
+    restore.get_by_label("Snapshot file").set_input_files(archive)
+    restore.get_by_label("Name of the restored project").fill("Reviews e2e copy")
+    restore.get_by_role("button", name="Restore").click()
+    expect(page).to_have_url(re.compile(r"/projects/\d+/data$"))
+    copied = next(p["id"] for p in stack.get("/projects")["data"]
+                  if p["name"] == "Reviews e2e copy")
+    assert stack.get(f"/projects/{copied}/tasks")["data"][0]["name"] == "sentiment"
+    page.goto(f"/projects/{project}/settings")
 
     page.get_by_role("link", name="Import", exact=True).click()
     expect(page.get_by_role("heading", name="Import")).to_be_visible()

@@ -25,13 +25,10 @@ function server(calls: { url: string; body: unknown }[]) {
     }
     if (url.endsWith("/sample")) {
       return json(200, { seconds: 0.2, logs: "looked at r1\n", results: [
-        { record_id: 11, external_id: "r1", outputs: [{ label: "spam", confidence: 1 }], error: null, line: null },
-        { record_id: 12, external_id: "r2", outputs: [], error: null, line: null }] });
-    }
-    if (url.includes("/records/")) {
-      const id = Number(url.split("/").pop());
-      return json(200, { id, external_id: `r${id - 10}`, data: { text: `text of ${id}` }, tokens: [],
-        tasks: [{ task_id: 3, task: "spam", reference: id === 11 ? "spam" : "ham", manual_labels: [], reviewed_by: [] }] });
+        { record_id: 11, external_id: "r1", text: "text of 11", outputs: [{ label: "spam", confidence: 1 }],
+          reference: "spam", error: null, line: null },
+        { record_id: 12, external_id: "r2", text: "text of 12", outputs: [], reference: "ham", error: null, line: null }],
+        summary: { records: 2, hits: 1, compared: 1, agreed: 1, agreement: 1 } });
     }
     return json(404, { detail: "not here" });
   });
@@ -82,7 +79,8 @@ describe("EditorPanel", () => {
     const first = within(results).getByText("r1").closest("tr")!;
     expect(within(first).getAllByText("spam")).toHaveLength(2);    // output and reference
     expect(within(within(results).getByText("r2").closest("tr")!).getByText("abstains")).toBeInTheDocument();
-    expect(within(results).getByLabelText("sample summary")).toHaveTextContent("2 records · 1 with output · 1 abstained");
+    expect(within(results).getByLabelText("sample summary")).toHaveTextContent(
+      "2 records · 1 with output · 1 abstained · agrees with the reference on 1 of 1 (100%)");
     expect(within(results).getByText(/looked at r1/)).toBeInTheDocument();
     expect(screen.getByRole("button", { name: "Run on all records" })).toBeDisabled();   // save first
   });

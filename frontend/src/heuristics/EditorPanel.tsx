@@ -140,7 +140,7 @@ export function EditorPanel({ projectId, heuristic, task, attributes, canEdit }:
         </div>
       )}
       <ErrorAlert error={sample.error} />
-      {sample.data && <SampleResults projectId={projectId} task={task} result={sample.data} />}
+      {sample.data && <SampleResults result={sample.data} />}
     </div>
   );
 }

@@ -3,7 +3,7 @@
  * confusion against the reference labels, staleness, and every export as a download. */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { ApiError, API, get, post, storedKey } from "../api";
+import { ApiError, download, get, post } from "../api";
 import type { Heuristic, HeuristicRun, Task } from "../types";
 import { Badge, Button, ErrorAlert, Field, Progress, runTone, useToast } from "../ui";
 import { percent } from "./StatsTable";
@@ -15,20 +15,6 @@ const METHODS = ["auto", "majority", "weighted", "label_model"];
 
 export function exportFormats(task: Task): string[] {
   return ["csv", "jsonl", "parquet", "label-studio", ...(task.kind === "extraction" ? ["conll"] : [])];
-}
-
-/** Download with the API key (a plain link cannot send it). */
-async function download(path: string, filename: string): Promise<void> {
-  const response = await fetch(API + path, { headers: { Authorization: `Bearer ${storedKey()}` } });
-  if (!response.ok) throw new ApiError(`Download failed (${response.status}).`, response.status);
-  const url = URL.createObjectURL(await response.blob());
-  const link = document.createElement("a");
-  link.href = url;
-  link.download = filename;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  window.setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
 export function WeakSupervisionPanel({ projectId, task, heuristics, canRun }: {

@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { del, get, post } from "../api";
+import { del, get, post, upload } from "../api";
 import { navigate } from "../router";
 import type { Page, Project } from "../types";
 import { Button, ConfirmDialog, Empty, ErrorAlert, Field, Spinner, useToast } from "../ui";
@@ -60,6 +60,7 @@ export function Projects() {
               </table>
             )}
         </div>
+        <div className="stack">
         <form className="panel" onSubmit={(e) => { e.preventDefault(); create.mutate(); }}>
           <div className="panel-head"><h2>New project</h2></div>
           <div className="panel-body stack">
@@ -74,6 +75,8 @@ export function Projects() {
             <Button type="submit" variant="primary" busy={create.isPending} disabled={!name.trim()}>Create project</Button>
           </div>
         </form>
+        <Restore />
+        </div>
       </div>
       <ConfirmDialog open={deleting !== null} title={`Delete “${deleting?.name}”?`} confirm="Delete project"
         busy={remove.isPending} onCancel={() => setDeleting(null)}
@@ -81,5 +84,39 @@ export function Projects() {
         <p className="muted">Its records, labels, heuristics and runs are deleted for good.</p>
       </ConfirmDialog>
     </div>
+  );
+}
+
+/** A new project from a snapshot archive (the Export panel of a project's Tasks & members). */
+function Restore() {
+  const client = useQueryClient();
+  const [file, setFile] = useState<File | null>(null);
+  const [name, setName] = useState("");
+  const restore = useMutation({
+    mutationFn: () => {
+      const form = new FormData();
+      form.append("file", file as File);
+      if (name.trim()) form.append("name", name.trim());
+      return upload<{ project: Project }>("/projects/import-snapshot", form, () => {});
+    },
+    onSuccess: ({ project }) => {
+      void client.invalidateQueries({ queryKey: ["projects"] });
+      navigate(`/projects/${project.id}/data`);
+    },
+  });
+  return (
+    <form className="panel" aria-label="restore a snapshot" onSubmit={(e) => { e.preventDefault(); restore.mutate(); }}>
+      <div className="panel-head"><h2>Restore a snapshot</h2></div>
+      <div className="panel-body stack">
+        <Field label="Snapshot">
+          <input type="file" accept=".zip" aria-label="Snapshot file" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />
+        </Field>
+        <Field label="Name (else the snapshot's)">
+          <input className="input" value={name} onChange={(e) => setName(e.target.value)} aria-label="Name of the restored project" />
+        </Field>
+        <ErrorAlert error={restore.error} />
+        <Button type="submit" busy={restore.isPending} disabled={!file}>Restore</Button>
+      </div>
+    </form>
   );
 }

@@ -1,7 +1,8 @@
-/** Labeling tasks with their labels (name, colour, hotkey) and the project's members. */
+/** Labeling tasks with their labels (name, colour, hotkey), the project's members, and its
+ * exports (records, Label Studio, a snapshot of everything). */
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { del, patch, post, put } from "../api";
+import { del, download, patch, post, put } from "../api";
 import { atLeast, useAttributes, useMembers, useRole, useTasks } from "../hooks";
 import type { Label, Role, Task, TaskKind } from "../types";
 import { Badge, Button, ConfirmDialog, Empty, ErrorAlert, Field, Spinner, useToast } from "../ui";
@@ -22,6 +23,7 @@ export function SettingsPage({ projectId }: { projectId: number }) {
         <div className="stack">
           {owner && <NewTask projectId={projectId} />}
           <Members projectId={projectId} owner={owner} />
+          <Exports projectId={projectId} owner={owner} />
         </div>
       </div>
     </div>
@@ -190,6 +192,33 @@ function Members({ projectId, owner }: { projectId: number; owner: boolean }) {
           <div style={{ width: "100%" }}><ErrorAlert error={set.error} /></div>
         </form>
       )}
+    </div>
+  );
+}
+
+function Exports({ projectId, owner }: { projectId: number; owner: boolean }) {
+  const toast = useToast();
+  const base = `/projects/${projectId}`;
+  const files: [string, string, string][] = [
+    ["CSV", `${base}/export?format=csv`, "records.csv"],
+    ["JSONL", `${base}/export?format=jsonl`, "records.jsonl"],
+    ["Parquet", `${base}/export?format=parquet`, "records.parquet"],
+    ["Label Studio tasks", `${base}/export?format=label-studio`, "label-studio-tasks.json"],
+    ["Label Studio config", `${base}/export/label-studio-config`, "label-studio-config.xml"],
+    ...(owner ? [["Snapshot", `${base}/snapshot`, "project.heurist.zip"] as [string, string, string]] : []),
+  ];
+  return (
+    <div className="panel" aria-label="exports">
+      <div className="panel-head"><h2>Export</h2></div>
+      <div className="panel-body stack">
+        <span className="small muted">Every record with its manual and reference labels; Label Studio tasks carry the
+          latest weak labels as predictions; a snapshot restores the whole project elsewhere.</span>
+        <div className="row" style={{ flexWrap: "wrap" }}>
+          {files.map(([name, path, filename]) => (
+            <Button key={name} small onClick={() => download(path, filename).catch((e) => toast((e as Error).message))}>{name}</Button>
+          ))}
+        </div>
+      </div>
     </div>
   );
 }
