@@ -411,7 +411,7 @@ def next_records(*, session: Session, task: LabelingTask, annotator: User, n: in
         return not (new_only and rid in labelled)
 
     if model is None or name == "random":
-        picks = _without_model(session, task, all_ids, name, n, notes, allowed)
+        picks = _without_model(session, task, all_ids, name, n, relabel, notes, allowed)
         description = "random sample" if name == "random" else "cold start"
     else:
         description = model.description
@@ -425,8 +425,10 @@ def next_records(*, session: Session, task: LabelingTask, annotator: User, n: in
                       refit_pending=refit_pending, notes=notes)
 
 
-def _without_model(session, task, all_ids, name, n, notes, allowed) -> list[tuple[int, float, str]]:
-    pool = np.array([rid for rid in all_ids.tolist() if allowed(rid, new_only=True)], dtype=int)
+def _without_model(session, task, all_ids, name, n, relabel, notes, allowed
+                   ) -> list[tuple[int, float, str]]:
+    pool = np.array([rid for rid in all_ids.tolist() if allowed(rid, new_only=not relabel)],
+                    dtype=int)
     if pool.size == 0:
         return []
     n = min(n, pool.size)
