@@ -29,9 +29,12 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.common import DATASETS, ROOT
+from bench.common import ROOT
 
 CACHE = Path(tempfile.gettempdir()) / "heurist-al-bench"
+DATASETS = next((folder / "shared" / "datasets" for folder in ROOT.parents
+                 if (folder / "shared" / "datasets" / "youtube").is_dir()),
+                ROOT.parent / "shared" / "datasets")
 
 
 def youtube_rows() -> list[tuple[str, str]]:
@@ -75,6 +78,8 @@ def main() -> None:
     from store.settings import Settings
 
     rows = youtube_rows()
+    if not rows:
+        raise SystemExit(f"no YouTube comments under {DATASETS / 'youtube'}")
     distinct = minilm([text for text, _ in rows])
     data_dir = Path(tempfile.mkdtemp())
     settings = Settings(data_dir=data_dir, demo=False)

@@ -4,6 +4,7 @@ relabelling by ActiveLab, settings and simulation input checks; SQLite and Postg
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import httpx
 import numpy as np
@@ -302,3 +303,40 @@ def test_default_settings_row_is_per_task(app, queue_project):
                                                task=session.get(LabelingTask, task))
         assert (settings.strategy, settings.batch_size, settings.heuristic_id) == \
             ("margin", 20, None)
+
+
+def test_extraction_queue_ranks_by_a_crf_over_token_vectors(app, client, admin):
+    from store.models import Project, Tokenization
+
+    conll = (Path(__file__).resolve().parents[2] / "store" / "fixtures" / "conll_sample.txt")
+    project = client.post(f"{API}/projects", json={"name": "ner"}, headers=admin).json()["id"]
+    response = client.post(f"{API}/projects/{project}/records/import-conll", headers=admin,
+                           files={"file": ("s.conll", conll.read_bytes())})
+    assert response.status_code == 201, response.text
+    task_id = response.json()["task_id"]
+    with app.state.sessions() as session:
+        task = session.get(LabelingTask, task_id)
+        embedding = Embedding(project_id=project, attribute=task.target_attribute,
+                              name="tokens", model="m", level=EmbeddingLevel.TOKEN, dims=8,
+                              state=RunStatus.SUCCEEDED)
+        session.add(embedding)
+        session.flush()
+        rng = np.random.default_rng(0)
+        rows = session.query(Tokenization).filter(
+            Tokenization.attribute_id == task.target_attribute_id).all()
+        write_vectors(session=session, embedding=embedding, record_ids=[t.record_id for t in rows],
+                      vectors=[rng.normal(size=(len(t.starts), 8)).astype(np.float32)
+                               for t in rows])
+        session.commit()
+        assert session.get(Project, project) is not None
+    # the import's spans are labels: a refit is due once the task has an embedding
+    with app.state.sessions() as session:
+        run = active_queue.request_refit(session=session,
+                                         task=session.get(LabelingTask, task_id))
+        assert run is not None
+    _refit(app, task_id)
+    batch = _next(client, admin, project, task_id, n=3, relabel=True)
+    assert batch["model"].startswith("default CRF (run ")
+    assert all(item["reason"].startswith("mean token confidence ") for item in batch["data"])
+    scores = [item["score"] for item in batch["data"]]
+    assert scores == sorted(scores, reverse=True) and 0 < scores[0] < 1
