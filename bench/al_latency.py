@@ -134,7 +134,7 @@ def main() -> None:
                 found = model_run(batch)
                 if found is not None and (than is None or found > than):
                     return batch, time.perf_counter()
-                time.sleep(0.05)
+                time.sleep(0.1)
             raise SystemExit(f"no refit newer than run {than} in {timeout_s} s")
 
         seed = [rid for rid in ids[:200] if truth[rid] == "spam"][:10] + \

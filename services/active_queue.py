@@ -68,7 +68,7 @@ REFIT_RUN = "active_queue"
 OUTSIDE = "OUTSIDE"
 STRATEGIES = ("margin", "least_confidence", "entropy", "margin_diverse", "random")
 MAX_BATCH = 200
-COLD_START_POOL = 2_000
+COLD_START_POOL = 1_000
 """Cold start clusters at most this many records of the pool (a fixed random sample)."""
 STOPPING_SET = 1_000
 """Records whose predictions the stopping criteria compare from refit to refit."""
@@ -276,7 +276,7 @@ def refit(*, session: Session, run: Run) -> dict[str, Any]:
         labels = np.array([index.get(references.get(rid), -1) for rid in ids.tolist()])
         try:
             probabilities = class_probabilities(np.asarray(matrix), labels,
-                                                n_labels=len(task.labels))
+                                                n_labels=len(task.labels), max_folds=3)
         except InvalidInputError as error:
             return {**metrics, "fitted": False, "note": error.describe()}
         order = np.random.default_rng(task.id).permutation(len(ids))[:STOPPING_SET]
@@ -387,42 +387,70 @@ def next_records(*, session: Session, task: LabelingTask, annotator: User, n: in
     Never a record another annotator holds; never one this annotator labelled unless
     ``relabel``. The annotator's earlier leases on the task end (a new batch replaces them).
     """
-    lock_key(session=session, space=ACTIVE_QUEUE, key=task.id)
-    chosen = queue_settings(session=session, task=task)
+    chosen = _settings_or_default(session, task)
     name = check_strategy(strategy or chosen.strategy)
     n = n or chosen.batch_size
     if not 1 <= n <= MAX_BATCH:
         raise InvalidInputError(f"n must be between 1 and {MAX_BATCH}", field="n")
+    # Ranked without holding the queue's lock (the ranking takes a while; writers, the
+    # refits among them, go on meanwhile), then leased under the lock. Records another
+    # annotator leased in the meantime are dropped: a ranking has spare candidates for
+    # them; a batch chosen as a whole (cold start, diverse) is chosen again, once or twice.
     now = utcnow()
-    session.execute(delete(QueueLease).where(
-        QueueLease.task_id == task.id,
-        or_(QueueLease.expires_at < now, QueueLease.annotator_id == annotator.id)))
-    held = set(session.scalars(select(QueueLease.record_id).where(
-        QueueLease.task_id == task.id)))
+    held = _held_by_others(session, task, annotator, now)
     mine = _ids_labelled(session, task, annotator.id)
     labelled = _ids_labelled(session, task)
     model = _model(session, task, chosen)
     all_ids = np.asarray(record_ids_of(session=session, project_id=task.project_id))
-    notes: list[str] = []
+    whole = name == "margin_diverse" or (model is None and name != "random")
+    description = ("random sample" if name == "random" else "cold start") \
+        if model is None or name == "random" else model.description
+    refit_pending = chosen.active_run_id is not None
+    stop = model.stop if model is not None else None
 
     def allowed(rid: int, *, new_only: bool) -> bool:
         if rid in held or (rid in mine and not relabel):
             return False
         return not (new_only and rid in labelled)
 
-    if model is None or name == "random":
-        picks = _without_model(session, task, all_ids, name, n, relabel, notes, allowed)
-        description = "random sample" if name == "random" else "cold start"
-    else:
-        description = model.description
-        picks = _with_model(session, task, model, name, n, relabel, allowed, notes)
-    batch = _lease(session, task, annotator, picks, now + timedelta(seconds=lease_s))
-    refit_pending = chosen.active_run_id is not None
-    stop = model.stop if model is not None else None
+    for attempt in range(3):
+        notes: list[str] = []
+        candidates = n if whole else 2 * n + 10
+        if model is None or name == "random":
+            picks = _without_model(session, task, all_ids, name, candidates, relabel, notes,
+                                   allowed)
+        else:
+            picks = _with_model(session, task, model, name, candidates, relabel, allowed,
+                                notes)
+        session.commit()   # ends the reads, so that the lock below is a fresh write
+        lock_key(session=session, space=ACTIVE_QUEUE, key=task.id)
+        fresh = _held_by_others(session, task, annotator, now)
+        kept = [pick for pick in picks if pick[0] not in fresh][:n]
+        if len(kept) >= min(n, len(picks)) or attempt == 2:
+            break
+        session.rollback()
+        held |= fresh
+    session.execute(delete(QueueLease).where(
+        QueueLease.task_id == task.id,
+        or_(QueueLease.expires_at < now, QueueLease.annotator_id == annotator.id)))
+    batch = _lease(session, task, annotator, kept, now + timedelta(seconds=lease_s))
     session.commit()
     return QueueBatch(items=batch, strategy=name, model=description,
                       lease_expires_at=now + timedelta(seconds=lease_s), stop=stop,
                       refit_pending=refit_pending, notes=notes)
+
+
+def _held_by_others(session: Session, task: LabelingTask, annotator: User, now) -> set[int]:
+    """Records of the task another annotator holds an unexpired lease on."""
+    return set(session.scalars(select(QueueLease.record_id).where(
+        QueueLease.task_id == task.id, QueueLease.annotator_id != annotator.id,
+        QueueLease.expires_at >= now)))
+
+
+def _settings_or_default(session: Session, task: LabelingTask) -> ActiveLearningSettings:
+    """The task's stored queue settings, or the defaults (not stored)."""
+    return session.get(ActiveLearningSettings, task.id) or ActiveLearningSettings(
+        task_id=task.id, strategy="margin", batch_size=20)
 
 
 def _without_model(session, task, all_ids, name, n, relabel, notes, allowed
@@ -548,9 +576,7 @@ def labelled(*, session: Session, task: LabelingTask, record_ids: list[int],
 def queue_state(*, session: Session, task: LabelingTask) -> dict[str, Any]:
     """The task's queue settings, the model ranking it, the refit in progress and the
     latest stopping hint (read only)."""
-    chosen = session.get(ActiveLearningSettings, task.id)
-    if chosen is None:
-        chosen = ActiveLearningSettings(task_id=task.id, strategy="margin", batch_size=20)
+    chosen = _settings_or_default(session, task)
     latest = session.get(Run, chosen.latest_run_id) if chosen.latest_run_id else None
     return {"strategy": chosen.strategy, "batch_size": chosen.batch_size,
             "heuristic_id": chosen.heuristic_id, "refit_run_id": chosen.active_run_id,

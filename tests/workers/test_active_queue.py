@@ -10,8 +10,8 @@ import time
 import httpx
 
 from tests.workers.conftest import Stack
-from tests.workers.test_labeling_functions import external_ids
-from tests.workers.test_learners import YOUTUBE, embedded_youtube
+from tests.workers.test_labeling_functions import external_ids, run_to_end
+from tests.workers.test_learners import LEARNER, YOUTUBE, embedded_youtube, labelled_youtube
 
 
 def _truth(stack: Stack, project: int) -> dict[int, str]:
@@ -99,3 +99,29 @@ def test_simulation_run_stores_learning_curves_and_a_plot(embedded: Stack):
     assert png.content.startswith(b"\x89PNG\r\n\x1a\n") and len(png.content) > 10_000
     data = httpx.get(f"{base}/learning_curve.json", headers=embedded.headers, timeout=30)
     assert json.loads(data.content)["strategy"] == curves["strategy"]
+
+
+def test_the_queue_follows_the_learner_the_task_chooses(embedded: Stack):
+    embedded.start_worker()
+    project, task, _, _ = labelled_youtube(embedded, 40)
+    created = embedded.post(f"/projects/{project}/heuristics", json={
+        "task_id": task, "name": "my learner", "kind": "active_learner", "source": LEARNER})
+    assert created.status_code == 201, created.text
+    learner = created.json()["id"]
+    run = run_to_end(embedded, project, learner)
+    assert run["status"] == "succeeded", (run, embedded.logs())
+    chosen = embedded.patch(f"/projects/{project}/tasks/{task}/active-learning",
+                            json={"heuristic_id": learner, "strategy": "least_confidence"})
+    assert chosen.status_code == 200, chosen.text
+    assert chosen.json()["heuristic_id"] == learner
+    queue = embedded.get(f"/projects/{project}/tasks/{task}/next", n=5)
+    assert queue["model"] == f"learner 'my learner' (run {run['id']})"
+    assert queue["strategy"] == "least_confidence" and queue["count"] == 5
+    assert all(item["reason"].startswith("top label ") for item in queue["data"])
+    # back to the default learner: a refit of it is queued at once
+    back = embedded.patch(f"/projects/{project}/tasks/{task}/active-learning",
+                          json={"default_learner": True})
+    assert back.json()["heuristic_id"] is None
+    _wait_model(embedded, project, task, after=None)
+    assert embedded.get(f"/projects/{project}/tasks/{task}/next", n=5)["model"].startswith(
+        "default logistic regression (run ")
