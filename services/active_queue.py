@@ -486,7 +486,8 @@ def _with_model(session, task, model: _Model, name: str, n: int, relabel: bool, 
     ids = model.record_ids
     label_names = [label.name for label in task.labels]
     if task.kind is TaskKind.CLASSIFICATION:
-        labelled_ids = [rid for rid in ids.tolist() if rid in _ids_labelled(session, task)]
+        anyone = _ids_labelled(session, task)
+        labelled_ids = [rid for rid in ids.tolist() if rid in anyone]
         matrix, n_annotators = _label_matrix(session, task, labelled_ids)
         has_annotation = ~np.isnan(matrix).all(axis=1) if n_annotators else np.zeros(0, bool)
         if n_annotators >= 2 and has_annotation.any():
