@@ -33,30 +33,30 @@ def _wait_model(stack: Stack, project: int, task: int, *, after: int | None,
     raise AssertionError(f"no refit after run {after}: {state}\n{stack.logs()}")
 
 
-def test_labels_through_the_queue_lead_to_a_refit_the_queue_follows(embedded: Stack):
-    embedded.start_worker()
-    project, task = embedded_youtube(embedded)
-    truth = _truth(embedded, project)
-    first = embedded.get(f"/projects/{project}/tasks/{task}/next", n=10)
+def test_labels_through_the_queue_lead_to_a_refit_the_queue_follows(stack: Stack):
+    stack.start_worker()
+    project, task = embedded_youtube(stack)
+    truth = _truth(stack, project)
+    first = stack.get(f"/projects/{project}/tasks/{task}/next", n=10)
     assert first["model"] == "cold start" and first["count"] == 10
     for item in first["data"]:
         rid = item["record"]["id"]
-        response = embedded.post(f"/projects/{project}/records/{rid}/labels",
+        response = stack.post(f"/projects/{project}/records/{rid}/labels",
                                  json={"task_id": task, "label": truth[rid]})
         assert response.status_code == 201, response.text
     labelled = {item["record"]["id"] for item in first["data"]}
     if len({truth[rid] for rid in labelled}) < 2:   # cold start found one class only
         other = next(rid for rid, label in truth.items()
                      if label not in {truth[r] for r in labelled})
-        embedded.post(f"/projects/{project}/records/{other}/labels",
+        stack.post(f"/projects/{project}/records/{other}/labels",
                       json={"task_id": task, "label": truth[other]})
         labelled.add(other)
-    state = _wait_model(embedded, project, task, after=None)
-    refit = embedded.get(f"/projects/{project}/runs/{state['model_run_id']}")
+    state = _wait_model(stack, project, task, after=None)
+    refit = stack.get(f"/projects/{project}/runs/{state['model_run_id']}")
     assert refit["kind"] == "active_queue" and refit["status"] == "succeeded"
     assert refit["metrics"]["n_labelled"] == len(labelled)
     assert refit["metrics"]["embedding"] == "CONTENT-all-MiniLM-L6-v2"
-    queue = embedded.get(f"/projects/{project}/tasks/{task}/next", n=5)
+    queue = stack.get(f"/projects/{project}/tasks/{task}/next", n=5)
     assert queue["model"] == f"default logistic regression (run {refit['id']})"
     assert all(item["reason"].startswith("margin ") and " between " in item["reason"]
                for item in queue["data"])
@@ -64,13 +64,13 @@ def test_labels_through_the_queue_lead_to_a_refit_the_queue_follows(embedded: St
     assert queue["stop"]["message"].startswith("keep labelling")
     # one more label: the next refit replaces the model, and the stopping numbers go on
     rid = queue["data"][0]["record"]["id"]
-    embedded.post(f"/projects/{project}/records/{rid}/labels",
+    stack.post(f"/projects/{project}/records/{rid}/labels",
                   json={"task_id": task, "label": truth[rid]})
-    again = _wait_model(embedded, project, task, after=refit["id"])
-    assert embedded.get(f"/projects/{project}/runs/{again['model_run_id']}")[
+    again = _wait_model(stack, project, task, after=refit["id"])
+    assert stack.get(f"/projects/{project}/runs/{again['model_run_id']}")[
         "metrics"]["n_labelled"] == len(labelled) + 1
     assert len(again["stop"]["kappas"]) == len(refit["metrics"]["stop"]["kappas"]) + 1
-    after = embedded.get(f"/projects/{project}/tasks/{task}/next", n=5)
+    after = stack.get(f"/projects/{project}/tasks/{task}/next", n=5)
     assert after["model"] == f"default logistic regression (run {again['model_run_id']})"
     assert rid not in {item["record"]["id"] for item in after["data"]}
 
