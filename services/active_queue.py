@@ -463,7 +463,7 @@ def _without_model(session, task, all_ids, name, n, relabel, notes, allowed
     embedding = None if name == "random" else default_embedding(session=session, task=task)
     if embedding is None or embedding.level is not EmbeddingLevel.RECORD:
         if name != "random":
-            notes.append("no record embedding yet: records in random order")
+            notes.append("cold start needs a record embedding: records in random order")
         chosen = RandomSampling().query(None, n=n, indices_unlabeled=np.arange(pool.size),
                                         random_state=int(task.id))
         return [(int(pool[i]), 0.0, "random sample") for i in chosen.indices.tolist()]
