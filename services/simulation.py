@@ -71,12 +71,12 @@ def plot(curves: dict[str, Any], *, title: str) -> bytes:
 
     figure = Figure(figsize=(7, 4), dpi=100)
     axes = figure.add_subplot()
-    for name, style in (("strategy", "-"), ("random", "--")):
+    for name, colour in (("strategy", "tab:blue"), ("random", "tab:gray")):
         curve = curves[name]
         label = curves.get("strategy_name", "strategy") if name == "strategy" else "random"
-        axes.plot(curve["labels_used"], curve["accuracy"], style, marker="o", markersize=3,
-                  label=f"{label}: accuracy")
-        axes.plot(curve["labels_used"], curve["macro_f1"], style, alpha=0.5,
+        axes.plot(curve["labels_used"], curve["accuracy"], "-", color=colour, marker="o",
+                  markersize=3, label=f"{label}: accuracy")
+        axes.plot(curve["labels_used"], curve["macro_f1"], "--", color=colour, alpha=0.7,
                   label=f"{label}: macro-F1")
     axes.set_xlabel("labels used")
     axes.set_ylabel("held-out score")
