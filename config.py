@@ -90,6 +90,9 @@ class Settings(BaseSettings):
     lock_wait_s: float = Field(30.0, gt=0, description=(
         "How long a request waits for a lock another write holds (SQLite's busy timeout, "
         "PostgreSQL's lock_timeout) before it answers 503 with Retry-After."))
+    queue_lease_s: float = Field(600.0, gt=0, description=(
+        "How long a record handed out by a task's labelling queue stays with its annotator "
+        "before others may be offered it."))
     log_format: Literal["text", "json"] = Field("text", description=(
         "Worker logs as text lines or as one JSON object a line, with the run id and chunk "
         "of the task that wrote them."))

@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.overload import install_overload_limits
 from api.routers import (
+    active_learning,
     embeddings,
     events,
     exports,
@@ -85,7 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
     for module in (users, projects, tasks, records, record_votes, manual_labels, embeddings,
                    runs, events, heuristics, stats, weak_supervision, saved_filters,
-                   exports):
+                   exports, active_learning):
         api.include_router(module.router)
     app.include_router(api)
     _serve_frontend(app)

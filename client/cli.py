@@ -451,6 +451,103 @@ def ws(ctx: typer.Context, project: Project, task: TaskOption,
     _report(state, finished)
 
 
+# --- active learning ------------------------------------------------------------------
+
+def curve_table(curves: dict[str, Any]) -> Table:
+    """Held-out accuracy and macro-F1 per labels used, the strategy beside random."""
+    name = curves.get("strategy_name", "strategy")
+    table = Table(Column("labels", justify="right"), title=f"{name} vs random")
+    for header in (f"{name} acc", "random acc", f"{name} F1", "random F1"):
+        table.add_column(header, justify="right")
+    ours, random = curves["strategy"], curves["random"]
+    for i, used in enumerate(ours["labels_used"]):
+        table.add_row(str(used), _cell(ours["accuracy"][i]), _cell(random["accuracy"][i]),
+                      _cell(ours["macro_f1"][i]), _cell(random["macro_f1"][i]))
+    return table
+
+
+@app.command()
+def simulate(ctx: typer.Context, project: Project, task: TaskOption,
+             strategy: Annotated[str, typer.Option(help="margin, least_confidence, entropy, "
+                                                   "margin_diverse or random.")] = "margin",
+             seed_size: Annotated[int, typer.Option(help="Random labels first.")] = 20,
+             batch_size: Annotated[int, typer.Option(help="Labels per round.")] = 20,
+             budget: Annotated[int, typer.Option(help="Labels in all.")] = 200,
+             seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+             out_dir: Annotated[Path | None, typer.Option(
+                 "--out", file_okay=False,
+                 help="Save learning_curve.json and learning_curve.png here.")] = None) -> None:
+    """Simulate labelling: a strategy against random sampling, as learning curves.
+
+    Replays the task's reference labels from one random seed set; prints the curves (and
+    saves them with --out)."""
+    state = _state(ctx)
+    task_id = state.client.tasks.get(project, task).id
+    started = state.client.active_learning.simulate(
+        project, task_id, strategy=strategy, seed_size=seed_size, batch_size=batch_size,
+        budget=budget, random_state=seed)
+    finished = _wait(state, project, started)
+    if finished.status != "succeeded":
+        _report(state, finished)
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for name in ("learning_curve.json", "learning_curve.png"):
+            (out_dir / name).write_bytes(
+                state.client.active_learning.artifact(project, finished.id, name))
+    if state.as_json:
+        _print_json(finished.metrics["curves"])
+        return
+    out.print(curve_table(finished.metrics["curves"]))
+    if out_dir is not None:
+        out.print(f"saved {out_dir / 'learning_curve.png'} and learning_curve.json")
+
+
+@app.command()
+def label(ctx: typer.Context, project: Project, task: TaskOption,
+          n: Annotated[int, typer.Option(help="Records per batch.")] = 10,
+          strategy: Annotated[str | None, typer.Option(
+              help="The task's strategy unless given.")] = None,
+          relabel: Annotated[bool, typer.Option(help="Also records you labelled.")] = False
+          ) -> None:
+    """Label what active learning asks for next, with the reason for each record.
+
+    Answer with a label's number (or hotkey), s to skip, q to quit."""
+    state = _state(ctx)
+    found = state.client.tasks.get(project, task)
+    if found.kind != "classification":
+        raise typer.BadParameter("the terminal labels classification tasks only",
+                                 param_hint="--task")
+    keys = {str(i): lbl.name for i, lbl in enumerate(found.labels, start=1)}
+    keys |= {lbl.hotkey: lbl.name for lbl in found.labels if lbl.hotkey}
+    legend = "  ".join(f"[bold]{i}[/bold] {lbl.name}"
+                       for i, lbl in enumerate(found.labels, start=1))
+    done = 0
+    while True:
+        batch = state.client.active_learning.next(project, found.id, n=n, strategy=strategy,
+                                                  relabel=relabel)
+        if batch.stop is not None:
+            out.print(f"[dim]{batch.stop.message}[/dim]")
+        if not batch.data:
+            out.print(f"nothing left to label ({done} labelled)")
+            return
+        for item in batch.data:
+            out.rule(f"record {item.record.external_id} - {item.reason}")
+            for name, value in item.record.data.items():
+                out.print(f"[bold]{name}[/bold]: {value}")
+            out.print(legend + "  [bold]s[/bold] skip  [bold]q[/bold] quit")
+            while (answer := out.input("> ").strip()) not in (*keys, "s", "q"):
+                out.print(f"[red]{answer!r}[/red]: a label's number or hotkey, s or q")
+            if answer == "q":
+                out.print(f"{done} labelled")
+                return
+            if answer == "s":
+                continue
+            state.client.manual_labels.create(project, item.record.id, task_id=found.id,
+                                              label=keys[answer])
+            done += 1
+            out.print(f"[green]{keys[answer]}[/green]")
+
+
 # --- statistics -----------------------------------------------------------------------
 
 def _cell(value: float | None) -> str:

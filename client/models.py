@@ -185,6 +185,42 @@ class SnapshotImport(Model):
     annotators: list[str]
 
 
+class StopHint(Model):
+    stop: bool
+    kappas: list[float]
+    mean_kappa: float | None
+    uncertainty: float
+    message: str
+
+
+class QueueRecord(Model):
+    record: Record
+    score: float
+    reason: str
+
+
+class NextRecords(Model):
+    task_id: int
+    strategy: str
+    model: str
+    data: list[QueueRecord]
+    count: int
+    lease_expires_at: datetime
+    refit_pending: bool
+    stop: StopHint | None = None
+    notes: list[str] = []
+
+
+class QueueSettings(Model):
+    task_id: int
+    strategy: str
+    batch_size: int
+    heuristic_id: int | None
+    refit_run_id: int | None
+    model_run_id: int | None
+    stop: StopHint | None = None
+
+
 OPENAPI_NAMES: dict[type[Model], str] = {
     Project: "ProjectPublic", Label: "LabelPublic", Task: "TaskPublic",
     Record: "RecordPublic", ImportResult: "ImportPublic", Run: "RunPublic",
@@ -194,5 +230,7 @@ OPENAPI_NAMES: dict[type[Model], str] = {
     Embedding: "EmbeddingPublic", EmbeddingCreated: "EmbeddingCreated",
     SimilarRecord: "SimilarRecord", Similar: "SimilarPublic",
     LabelStudioImport: "LabelStudioImportPublic", SnapshotImport: "SnapshotImportPublic",
+    StopHint: "StopHintPublic", QueueRecord: "QueueRecordPublic",
+    NextRecords: "NextRecordsPublic", QueueSettings: "QueueSettingsPublic",
 }
 """The OpenAPI schema each model mirrors."""

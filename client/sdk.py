@@ -25,7 +25,9 @@ from client.models import (
     ImportResult,
     Label,
     LabelStudioImport,
+    NextRecords,
     Project,
+    QueueSettings,
     Record,
     Run,
     RunDetail,
@@ -348,6 +350,40 @@ class Embeddings(_Resource):
             params={"embedding_id": embedding_id, "k": k}))
 
 
+class ActiveLearning(_Resource):
+    def next(self, project_id: int, task_id: int, *, n: int | None = None,
+             strategy: str | None = None, relabel: bool = False) -> NextRecords:
+        """The records to label next, leased to you, each with its score and reason."""
+        return NextRecords.model_validate(self._json(
+            "GET", f"/projects/{project_id}/tasks/{task_id}/next",
+            params={**_given(n=n, strategy=strategy), "relabel": str(relabel).lower()}))
+
+    def settings(self, project_id: int, task_id: int) -> QueueSettings:
+        return QueueSettings.model_validate(self._json(
+            "GET", f"/projects/{project_id}/tasks/{task_id}/active-learning"))
+
+    def update_settings(self, project_id: int, task_id: int, **fields: Any) -> QueueSettings:
+        """``strategy``, ``batch_size``, ``heuristic_id`` or ``default_learner=True``."""
+        return QueueSettings.model_validate(self._json(
+            "PATCH", f"/projects/{project_id}/tasks/{task_id}/active-learning",
+            json=_given(**fields)))
+
+    def simulate(self, project_id: int, task_id: int, *, strategy: str = "margin",
+                 seed_size: int = 20, batch_size: int = 20, budget: int = 200,
+                 test_size: float = 0.2, random_state: int = 0) -> Run:
+        """Start a simulation run: the strategy against random sampling on the task's
+        reference labels (wait for it with ``runs.wait``)."""
+        return Run.model_validate(self._json(
+            "POST", f"/projects/{project_id}/tasks/{task_id}/simulations", json={
+                "strategy": strategy, "seed_size": seed_size, "batch_size": batch_size,
+                "budget": budget, "test_size": test_size, "random_state": random_state}))
+
+    def artifact(self, project_id: int, run_id: int, name: str) -> bytes:
+        """A run's file: ``learning_curve.json`` or ``learning_curve.png`` of a simulation."""
+        return self._t.request(
+            "GET", f"/projects/{project_id}/runs/{run_id}/artifacts/{name}").content
+
+
 class Heurist:
     """A client of one Heurist server. ``url`` and ``key`` default to the configuration
     (``HEURIST_URL``/``HEURIST_API_KEY`` or ``~/.config/heurist/config.toml``)."""
@@ -367,6 +403,7 @@ class Heurist:
         self.stats = Statistics(self.transport)
         self.weak_supervision = WeakSupervisionRuns(self.transport)
         self.embeddings = Embeddings(self.transport)
+        self.active_learning = ActiveLearning(self.transport)
 
     def me(self) -> dict[str, Any]:
         return self.transport.request("GET", "/me").json()

@@ -52,3 +52,5 @@ def _int32(key: int | str) -> int:
         return key
     digest = hashlib.sha256(str(key).encode()).digest()
     return int.from_bytes(digest[:4], "big", signed=True)
+ACTIVE_QUEUE = 3
+"""Key space of a labelling task's queue: its leases and its default learner's refits."""

@@ -529,3 +529,39 @@ class SavedFilter(Base):
                                                  onupdate=utcnow)
 
     created_by: Mapped[User | None] = relationship(lazy="joined")
+
+
+class ActiveLearningSettings(Base):
+    """How a task's queue of records to label next is built; defaults until changed.
+
+    ``heuristic_id`` names the active learner whose probabilities rank the queue; without one
+    the task's default learner (refitted on the workers after labels) does.
+    ``active_run_id`` is the default learner's refit queued or in progress (one at a time);
+    ``latest_run_id`` its latest successful one.
+    """
+
+    __tablename__ = "active_learning_settings"
+
+    task_id: Mapped[int] = mapped_column(
+        ForeignKey("labeling_tasks.id", ondelete="CASCADE"), primary_key=True)
+    strategy: Mapped[str] = mapped_column(String(32), default="margin")
+    batch_size: Mapped[int] = mapped_column(Integer, default=20)
+    heuristic_id: Mapped[int | None] = mapped_column(
+        ForeignKey("heuristics.id", ondelete="SET NULL"))
+    active_run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"))
+    latest_run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"))
+
+
+class QueueLease(Base):
+    """A record of a task's queue held by one annotator until ``expires_at``: nobody else is
+    offered it meanwhile. Released when the annotator labels it or asks for a new batch."""
+
+    __tablename__ = "queue_leases"
+    __table_args__ = (Index("ix_queue_leases_task_annotator", "task_id", "annotator_id"),)
+
+    task_id: Mapped[int] = mapped_column(
+        ForeignKey("labeling_tasks.id", ondelete="CASCADE"), primary_key=True)
+    record_id: Mapped[int] = mapped_column(
+        ForeignKey("records.id", ondelete="CASCADE"), primary_key=True)
+    annotator_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

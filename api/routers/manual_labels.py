@@ -17,7 +17,7 @@ from api.schemas.records import (
     ReviewPublic,
     manual_label_public,
 )
-from services import annotation, heuristic_runs
+from services import active_queue, annotation, heuristic_runs
 from store import manual_labels
 from store.auth import authorize_labelling, get_or_create_user
 from store.idempotency import Answer, IdempotentRequest
@@ -48,8 +48,11 @@ def _answered(answer: Answer) -> JSONResponse:
     return JSONResponse(answer.body, status_code=answer.status_code)
 
 
-def _refit_learners(session, queue, task) -> None:
+def _refit_learners(session, queue, task, record_ids=(), annotator_ids=()) -> None:
     for run in heuristic_runs.refits_due(session=session, task=task):
+        queue.enqueue_run(run.id)
+    for run in active_queue.labelled(session=session, task=task, record_ids=list(record_ids),
+                                     annotator_ids=list(annotator_ids)):
         queue.enqueue_run(run.id)
 
 
@@ -79,7 +82,7 @@ def create_manual_label(record_id: Int32, body: ManualLabelCreate, project: Anno
         session=session, task=task, record=record, label_name=body.label, annotator=annotator,
         is_gold=body.is_gold, span=span, once=_once(
             request, user, idempotency_key, body, lambda ml: _public(ml, project, session)))
-    _refit_learners(session, queue, task)
+    _refit_learners(session, queue, task, [record.id], [annotator.id])
     if isinstance(created, Answer):
         return _answered(created)
     return _public(created, project, session)
@@ -113,7 +116,8 @@ def create_manual_labels(task_id: Int32, body: BulkLabelsCreate, project: Annota
     created = annotation.create_manual_labels(
         session=session, task=task, items=items,
         once=_once(request, user, idempotency_key, body, public))
-    _refit_learners(session, queue, task)
+    _refit_learners(session, queue, task, [item.record.id for item in items],
+                    [item.annotator.id for item in items])
     if isinstance(created, Answer):
         return _answered(created)
     return public(created)
@@ -184,7 +188,7 @@ def mark_reviewed(record_id: Int32, body: ReviewCreate, project: AnnotatableProj
     review = annotation.mark_reviewed(session=session, task=task, record=record,
                                      annotator=annotator, is_gold=body.is_gold,
                                      once=_once(request, user, idempotency_key, body, public))
-    _refit_learners(session, queue, task)
+    _refit_learners(session, queue, task, [record.id], [annotator.id])
     if isinstance(review, Answer):
         return _answered(review)
     return public(review)

@@ -7,12 +7,12 @@ import io
 
 from sqlalchemy import select
 
+from services.annotation import create_manual_label, mark_reviewed
 from services.importing import import_records
 from services.projects import create_project
 from services.samples import summarize_sample
 from services.tasks import create_task
 from services.users import create_user
-from store.labelling import create_manual_label, mark_reviewed
 from store.manual_labels import SpanInput
 from store.models import Record, TaskKind
 

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from heuristics.errors import ConflictError, InvalidInputError
+from services.annotation import create_manual_label, mark_reviewed
 from services.heuristic_runs import create_heuristic, create_heuristic_run, update_heuristic
 from services.importing import import_records
 from services.projects import create_project
@@ -20,7 +21,6 @@ from services.users import create_user
 from store import stats
 from store.auth import get_or_create_user
 from store.embeddings import create_embedding, list_embeddings
-from store.labelling import create_manual_label, mark_reviewed
 from store.manual_labels import SpanInput
 from store.models import EmbeddingLevel, HeuristicKind, Output, Record, RunStatus, TaskKind
 from store.records import tasks_of

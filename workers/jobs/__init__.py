@@ -54,7 +54,9 @@ class Job(Protocol):
 JOB_MODULES = {"embedding": ("workers.jobs.embedding", "EmbeddingJob"),
                "labeling_function": ("workers.jobs.labeling_function", "LabelingFunctionJob"),
                "active_learner": ("workers.jobs.learner", "LearnerJob"),
-               "weak_supervision": ("workers.jobs.weak_supervision", "WeakSupervisionJob")}
+               "weak_supervision": ("workers.jobs.weak_supervision", "WeakSupervisionJob"),
+               "active_queue": ("workers.jobs.active_queue", "ActiveQueueJob"),
+               "simulation": ("workers.jobs.simulation", "SimulationJob")}
 """Run kind -> (module, class); a worker imports a job's module when it first runs one."""
 
 

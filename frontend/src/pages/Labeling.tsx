@@ -17,10 +17,15 @@ import type { Label, ManualLabel, Page, RecordDetail, RecordRow, Task } from "..
 import { Button, Empty, ErrorAlert, Kbd, Spinner, Swatch, useToast } from "../ui";
 import { Link } from "../ui/Link";
 import { LabelsPanel } from "../labeling/LabelsPanel";
+import { batchDone, itemsById, scoreText, STRATEGIES, stopLine, type NextBatch, type QueueItem } from "../labeling/queue";
 
 const SESSION_SIZE = 1000;
 
 interface UndoEntry { what: string; index: number; revert: () => Promise<unknown> }
+
+/** A session fed by the active-learning queue: each record's reason, and a call once the
+ * annotator is done with a record. */
+interface QueueFeed { items: Map<number, QueueItem>; onDone: (recordId: number) => void }
 
 export function Labeling({ projectId }: { projectId: number }) {
   const { search } = useLocation();
@@ -39,6 +44,13 @@ export function Labeling({ projectId }: { projectId: number }) {
       .then((page) => ({ ids: page.data.map((r) => r.id), count: page.count })),
     staleTime: Infinity, gcTime: 0,
   });
+  const activeMode = search.get("mode") === "al";
+  const setMode = (al: boolean) => {
+    const params = new URLSearchParams(search);
+    if (al) params.set("mode", "al"); else params.delete("mode");
+    const text = params.toString();
+    navigate(`/projects/${projectId}/label${text ? `?${text}` : ""}`, { replace: true });
+  };
   const setFilters = useCallback((next: Filters) => {
     const params = filtersToSearch(next);
     const lt = taskParam ? `${params ? "&" : "?"}lt=${taskParam}` : "";
@@ -56,13 +68,18 @@ export function Labeling({ projectId }: { projectId: number }) {
           onChange={(e) => navigate(`/projects/${projectId}/label${filtersToSearch(filters) || "?"}${filtersToSearch(filters) ? "&" : ""}lt=${e.target.value}`, { replace: true })}>
           {tasks.map((t) => <option key={t.id} value={t.id}>Label: {t.name} ({t.kind})</option>)}
         </select>
-        <FilterBar filters={filters} onChange={setFilters} tasks={tasks} attributes={attributes}
+        <div className="mode-switch" role="group" aria-label="Labeling mode">
+          <Button small variant={activeMode ? "ghost" : "primary"} aria-pressed={!activeMode} onClick={() => setMode(false)}>Filtered set</Button>
+          <Button small variant={activeMode ? "primary" : "ghost"} aria-pressed={activeMode} onClick={() => setMode(true)}>Next by active learning</Button>
+        </div>
+        {!activeMode && <FilterBar filters={filters} onChange={setFilters} tasks={tasks} attributes={attributes}
           heuristics={heuristics} users={users} count={session.data ? session.data.count : null}
-          loading={session.isFetching} />
+          loading={session.isFetching} />}
       </div>
-      <ErrorAlert error={session.error} />
-      {session.data && session.data.ids.length === 0 && <Empty>No records in this set. Change the filters to start a session.</Empty>}
-      {session.data && session.data.ids.length > 0 && (
+      {activeMode && <ActiveQueue key={task.id} projectId={projectId} task={task} />}
+      {!activeMode && <ErrorAlert error={session.error} />}
+      {!activeMode && session.data && session.data.ids.length === 0 && <Empty>No records in this set. Change the filters to start a session.</Empty>}
+      {!activeMode && session.data && session.data.ids.length > 0 && (
         <Session key={`${task.id}:${JSON.stringify(query)}`} projectId={projectId} task={task}
           ids={session.data.ids} total={session.data.count} />
       )}
@@ -70,7 +87,47 @@ export function Labeling({ projectId }: { projectId: number }) {
   );
 }
 
-function Session({ projectId, task, ids, total }: { projectId: number; task: Task; ids: number[]; total: number }) {
+/** Labels what the queue asks for next, a batch at a time: the reason and score of each
+ * record, the model that ranked them, and the stopping hint. A batch done, the next is asked. */
+function ActiveQueue({ projectId, task }: { projectId: number; task: Task }) {
+  const [round, setRound] = useState(0);
+  const [strategy, setStrategy] = useState("");
+  const [done, setDone] = useState<Set<number>>(new Set());
+  const next = useQuery({
+    queryKey: ["projects", projectId, "tasks", task.id, "next", round, strategy],
+    queryFn: () => get<NextBatch>(`/projects/${projectId}/tasks/${task.id}/next`, { strategy: strategy || undefined }),
+    staleTime: Infinity, gcTime: 0,
+  });
+  const items = useMemo(() => itemsById(next.data), [next.data]);
+  useEffect(() => { if (batchDone(next.data, done)) setRound((r) => r + 1); }, [done, next.data]);
+  const onDone = useCallback((id: number) => setDone((d) => new Set(d).add(id)), []);
+  const hint = stopLine(next.data);
+  const batch = next.data;
+  return (
+    <>
+      <div className="panel al-bar" aria-label="active learning">
+        <span>Ranked by <b aria-label="model">{batch?.model ?? "…"}</b></span>
+        <select className="select" aria-label="Strategy" value={strategy} onChange={(e) => setStrategy(e.target.value)}>
+          <option value="">the task's strategy</option>
+          {STRATEGIES.map((name) => <option key={name} value={name}>{name.replace("_", " ")}</option>)}
+        </select>
+        <Button small onClick={() => setRound((r) => r + 1)} title="Ask for a new batch">Next batch</Button>
+        {batch?.refit_pending && <span className="badge accent">refitting…</span>}
+        {hint && <span role="status" aria-label="stop hint" className={`stop-hint ${hint.stop ? "stop" : ""}`}>{hint.text}</span>}
+        {batch?.notes.map((note) => <span key={note} className="muted small">{note}</span>)}
+      </div>
+      <ErrorAlert error={next.error} />
+      {!batch && !next.error && <Empty><Spinner /></Empty>}
+      {batch && batch.data.length === 0 && <Empty>Nothing left to label in this task (or other annotators hold the rest for now).</Empty>}
+      {batch && batch.data.length > 0 && (
+        <Session key={`${round}:${strategy}`} projectId={projectId} task={task}
+          ids={batch.data.map((item) => item.record.id)} total={batch.data.length} queue={{ items, onDone }} />
+      )}
+    </>
+  );
+}
+
+function Session({ projectId, task, ids, total, queue }: { projectId: number; task: Task; ids: number[]; total: number; queue?: QueueFeed }) {
   const client = useQueryClient();
   const toast = useToast();
   const me = useMe().data;
@@ -147,6 +204,7 @@ function Session({ projectId, task, ids, total }: { projectId: number; task: Tas
       if (previous?.label === label.name) return;
       void act(`Label ${label.name}`, async () => {
         const created = await post<ManualLabel>(`${base}/records/${rid}/labels`, { task_id: task.id, label: label.name, ...goldFields });
+        queue?.onDone(rid);
         return previous
           ? () => post(`${base}/records/${rid}/labels`, { task_id: task.id, label: previous.label, ...goldFields })
           : () => del(`${base}/manual-labels/${created.id}`);
@@ -218,6 +276,7 @@ function Session({ projectId, task, ids, total }: { projectId: number; task: Tas
     const rid = recordId;
     void act(mine.length ? "Done with this record" : "Nothing to mark", async () => {
       await post(`${base}/records/${rid}/reviews`, { task_id: task.id, ...goldFields });
+      queue?.onDone(rid);
       return () => del(`${base}/records/${rid}/reviews/${task.id}`, gold ? { is_gold: true } : undefined);
     }, index, true);
   }
@@ -286,6 +345,12 @@ function Session({ projectId, task, ids, total }: { projectId: number; task: Tas
             <span className="nowrap" aria-label="position"><b>{index + 1}</b> <span className="muted">of {ids.length.toLocaleString()}{total > ids.length ? ` (first ${ids.length.toLocaleString()} of ${total.toLocaleString()})` : ""}</span></span>
             <Button small variant="ghost" aria-label="Next record" onClick={() => setIndex((i) => Math.min(i + 1, ids.length - 1))} disabled={index >= ids.length - 1}>→</Button>
             {record && <span className="mono muted" aria-label="record id">{record.external_id}</span>}
+            {queue?.items.get(recordId) && (
+              <span className="queue-reason" aria-label="reason">
+                {queue.items.get(recordId)!.reason}
+                <span className="badge" title="The strategy's score: higher is asked first">score {scoreText(queue.items.get(recordId)!.score)}</span>
+              </span>
+            )}
             <span className="spacer" />
             {busy > 0 && <Spinner />}
             {isOwner && (

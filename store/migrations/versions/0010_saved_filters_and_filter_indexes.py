@@ -1,14 +1,14 @@
 """saved_filters; outputs (run_id, label_id, record_id) for vote and weak-label filters
 
-Revision ID: records_0009
-Revises: 0008d
+Revision ID: 0010
+Revises: 0009
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "records_0009"
-down_revision = "layers0009"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

@@ -1,13 +1,13 @@
 """runs.failure: the typed reason of a failed run (not_enough_labels)
 
-Revision ID: layers0009
+Revision ID: 0009
 Revises: 0008d
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "layers0009"
+revision = "0009"
 down_revision = "0008d"
 branch_labels = None
 depends_on = None

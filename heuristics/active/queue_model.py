@@ -1,0 +1,215 @@
+"""The default learners of a labelling queue, and the stopping hint after each refit.
+
+Before a user writes a learner of their own, a task's queue is ranked by a logistic
+regression over a record embedding (classification) or a CRF over a token embedding
+(extraction). Labelled records get out-of-sample probabilities (cross-fitted), as ActiveLab
+needs them.
+
+Examples
+--------
+>>> from sklearn.datasets import make_blobs
+>>> embeddings, truth = make_blobs(n_samples=60, centers=2, random_state=0)
+>>> labels = np.full(60, -1)
+>>> labels[:10] = truth[:10]
+>>> probabilities = class_probabilities(embeddings, labels, n_labels=2)
+>>> probabilities.shape, bool((probabilities.argmax(axis=1) == truth).mean() > 0.9)
+((60, 2), True)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+
+from heuristics.active.stopping import KappaAverage, OverallUncertainty
+from heuristics.errors import InvalidInputError
+
+__all__ = ["StopHint", "class_probabilities", "stop_hint", "token_probabilities"]
+
+
+def _full(model: LogisticRegression, embeddings: np.ndarray, n_labels: int) -> np.ndarray:
+    probabilities = np.zeros((len(embeddings), n_labels))
+    if len(embeddings):
+        probabilities[:, model.classes_] = model.predict_proba(embeddings)
+    return probabilities
+
+
+def class_probabilities(
+    embeddings: np.ndarray,
+    labels: np.ndarray,
+    *,
+    n_labels: int,
+    max_folds: int = 5,
+    random_state: int = 0,
+) -> np.ndarray:
+    """Logistic-regression probabilities of every record; labelled ones cross-fitted.
+
+    Parameters
+    ----------
+    embeddings : np.ndarray
+        One vector per record, shape ``(n_records, dims)``.
+    labels : np.ndarray
+        Label index per record, ``-1`` where unlabelled, shape ``(n_records,)``.
+    n_labels : int
+        Number of labels of the task (columns of the result).
+    max_folds : int
+        At most this many folds for the labelled records' out-of-sample probabilities
+        (fewer when a label has fewer examples; in-sample when one has a single example).
+    random_state : int
+        Seed of the fold split.
+
+    Returns
+    -------
+    np.ndarray
+        Shape ``(n_records, n_labels)``; zero for labels nobody used yet.
+    """
+    labels = np.asarray(labels, dtype=int)
+    if len(labels) != len(embeddings):
+        raise InvalidInputError("embeddings and labels must have one row per record")
+    labelled = np.flatnonzero(labels >= 0)
+    counts = np.bincount(labels[labelled], minlength=n_labels)
+    if (counts > 0).sum() < 2:
+        raise InvalidInputError("the default learner needs labels of at least two kinds",
+                                field="labels")
+    x, y = embeddings[labelled], labels[labelled]
+    model = LogisticRegression(max_iter=1000).fit(x, y)
+    probabilities = _full(model, embeddings, n_labels)
+    folds = min(max_folds, int(counts[counts > 0].min()))
+    if folds >= 2:
+        splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=random_state)
+        for train, test in splitter.split(x, y):
+            fold = LogisticRegression(max_iter=1000).fit(x[train], y[train])
+            probabilities[labelled[test]] = _full(fold, x[test], n_labels)
+    return probabilities
+
+
+def token_probabilities(
+    embeddings: Sequence[np.ndarray],
+    token_labels: Sequence[Sequence[str] | None],
+    *,
+    label_names: Sequence[str],
+    random_state: int = 0,
+) -> list[np.ndarray]:
+    """CRF marginals of every token of every record, columns in ``label_names`` order.
+
+    Parameters
+    ----------
+    embeddings : sequence of np.ndarray
+        Per record, one vector per token, shape ``(n_tokens, dims)``.
+    token_labels : sequence of (sequence of str or None)
+        Per record, one label per token (``label_names[0]`` outside spans), ``None`` when
+        the record is not labelled.
+    label_names : sequence of str
+        The outside label first, then the task's labels.
+    random_state : int
+        Seed of the CRF.
+
+    Returns
+    -------
+    list of np.ndarray
+        Per record, shape ``(n_tokens, len(label_names))``.
+    """
+    from heuristics.sequence import CRFTagger
+
+    labelled = [i for i, labels in enumerate(token_labels) if labels is not None]
+    seen = {label for i in labelled for label in token_labels[i]}
+    if len(seen) < 2:
+        raise InvalidInputError("the default learner needs at least one labelled span",
+                                field="labels")
+    tagger = CRFTagger(random_seed=random_state, constant_outside=label_names[0]).fit(
+        [embeddings[i] for i in labelled], [list(token_labels[i]) for i in labelled])
+    columns = [list(label_names).index(str(c)) for c in tagger.classes_]
+    result = []
+    for marginals in tagger.predict_marginals(list(embeddings)):
+        full = np.zeros((len(marginals), len(label_names)))
+        full[:, columns] = marginals
+        result.append(full)
+    return result
+
+
+@dataclass(frozen=True)
+class StopHint:
+    """Whether labelling can stop, with the numbers the criteria decided on.
+
+    Attributes
+    ----------
+    stop : bool
+        Either criterion says stop.
+    kappas : list of float
+        Cohen's kappa between each refit's predictions on the stopping set and the previous.
+    mean_kappa : float or None
+        Mean of the last ``window_size`` kappas, once there are that many.
+    uncertainty : float
+        Mean ``1 - max p`` over the stopping set.
+    message : str
+        The hint in words.
+    """
+
+    stop: bool
+    kappas: list[float]
+    mean_kappa: float | None
+    uncertainty: float
+    message: str
+
+
+def stop_hint(
+    probabilities: np.ndarray,
+    *,
+    previous_predictions: np.ndarray | None,
+    previous_kappas: Sequence[float] = (),
+    kappa: float = 0.99,
+    window_size: int = 3,
+    uncertainty_threshold: float = 0.05,
+) -> StopHint:
+    """Kappa-average and overall-uncertainty criteria after one refit.
+
+    Parameters
+    ----------
+    probabilities : np.ndarray
+        This refit's probabilities on the stopping set (the same records every refit),
+        shape ``(n_records, n_labels)``.
+    previous_predictions : np.ndarray or None
+        The previous refit's predicted labels on the stopping set (None at the first).
+    previous_kappas : sequence of float
+        The kappas reported after the earlier refits.
+    kappa, window_size : float, int
+        Stop once the mean of the last ``window_size`` kappas reaches ``kappa``.
+    uncertainty_threshold : float
+        Stop once the mean uncertainty is below this.
+
+    Returns
+    -------
+    StopHint
+
+    Examples
+    --------
+    >>> sure = np.array([[0.99, 0.01], [0.02, 0.98]])
+    >>> hint = stop_hint(sure, previous_predictions=np.array([0, 1]), previous_kappas=[1.0, 1.0])
+    >>> hint.stop, hint.kappas
+    (True, [1.0, 1.0, 1.0])
+    >>> hint.message.split(": ", 1)[1]
+    'mean kappa 1.000 over the last 3 refits (≥ 0.99); uncertainty 0.015 (< 0.05)'
+    """
+    probabilities = np.asarray(probabilities, dtype=float)
+    by_kappa = KappaAverage(probabilities.shape[1], kappa=kappa, window_size=window_size)
+    by_kappa.kappas_ = list(previous_kappas)
+    if previous_predictions is not None:
+        by_kappa.stop(predictions=np.asarray(previous_predictions))
+    kappa_says = by_kappa.stop(predictions=probabilities.argmax(axis=1))
+    by_uncertainty = OverallUncertainty(threshold=uncertainty_threshold)
+    uncertainty_says = by_uncertainty.stop(probabilities=probabilities)
+    mean = by_kappa.mean_kappa_
+    kappa_text = (f"mean kappa {mean:.3f} over the last {window_size} refits"
+                  f" ({'≥' if kappa_says else '<'} {kappa})" if mean is not None else
+                  f"kappa needs {window_size + 1} refits ({len(by_kappa.kappas_) + 1} so far)")
+    uncertainty_text = (f"uncertainty {by_uncertainty.uncertainty_:.3f}"
+                        f" ({'<' if uncertainty_says else '≥'} {uncertainty_threshold})")
+    stop = kappa_says or uncertainty_says
+    verdict = "labelling can stop" if stop else "keep labelling"
+    return StopHint(stop=stop, kappas=list(by_kappa.kappas_), mean_kappa=mean,
+                    uncertainty=float(by_uncertainty.uncertainty_),
+                    message=f"{verdict}: {kappa_text}; {uncertainty_text}")

@@ -1,0 +1,585 @@
+"""What to label next: a task's active-learning queue, its leases and its default learner.
+
+A task's queue ranks records by a learner's probabilities: the learner the task's settings
+name, else the task's default learner (logistic regression over the project's first record
+embedding; a CRF over the first token embedding of the task's attribute for extraction),
+refitted on the workers after labels, one refit at a time (labels that arrive during a refit
+queue exactly one more after it). Before any model exists the queue offers diverse,
+representative records (cold start). With several annotators, ActiveLab decides between
+relabelling a record and labelling a new one.
+
+Records handed out are leased to their annotator for ``lease_s`` seconds: nobody else is
+offered them meanwhile. A lease ends when the annotator labels the record, asks for a new
+batch, or when it expires.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import asdict, dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import numpy as np
+from sqlalchemy import delete, or_, select
+from sqlalchemy.orm import Session
+
+from heuristics.active import (
+    BreakingTies,
+    ColdStart,
+    DiverseBatch,
+    LeastConfidence,
+    PredictionEntropy,
+    QueryStrategy,
+    RandomSampling,
+    SequenceLeastConfidence,
+    rank_for_labelling,
+)
+from heuristics.active.queue_model import class_probabilities, stop_hint, token_probabilities
+from heuristics.errors import InvalidInputError
+from services.heuristic_runs import latest_run
+from store import embeddings as vectors
+from store.events import publish
+from store.locks import ACTIVE_QUEUE, lock_key
+from store.models import (
+    ActiveLearningSettings,
+    Embedding,
+    EmbeddingLevel,
+    Heuristic,
+    HeuristicKind,
+    LabelingTask,
+    ManualLabel,
+    QueueLease,
+    Record,
+    Review,
+    Run,
+    RunArtifact,
+    RunStatus,
+    TaskKind,
+    User,
+    utcnow,
+)
+from store.records import record_ids_of
+from store.reference import reference_labels
+from store.runs import run_payload
+
+REFIT_RUN = "active_queue"
+"""Run kind of a default learner's refit."""
+OUTSIDE = "OUTSIDE"
+STRATEGIES = ("margin", "least_confidence", "entropy", "margin_diverse", "random")
+MAX_BATCH = 200
+COLD_START_POOL = 1_000
+"""Cold start clusters at most this many records of the pool (a fixed random sample)."""
+STOPPING_SET = 1_000
+"""Records whose predictions the stopping criteria compare from refit to refit."""
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """One record to label, why, and how strongly the strategy asks for it."""
+
+    record: Record
+    score: float
+    reason: str
+
+
+@dataclass(frozen=True)
+class QueueBatch:
+    """Records leased to one annotator, most useful first, and the state of the queue."""
+
+    items: list[QueueItem]
+    strategy: str
+    model: str
+    """What ranked the batch: ``cold start``, ``default learner (run N)``, ``learner X``."""
+    lease_expires_at: Any
+    stop: dict[str, Any] | None = None
+    refit_pending: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def strategy_named(name: str, task: LabelingTask) -> QueryStrategy:
+    if task.kind is TaskKind.EXTRACTION and name != "random":
+        return SequenceLeastConfidence(granularity="span" if name == "margin_diverse"
+                                       else "token")
+    return {"margin": BreakingTies, "least_confidence": LeastConfidence,
+            "entropy": PredictionEntropy, "random": RandomSampling,
+            "margin_diverse": lambda: DiverseBatch(BreakingTies())}[name]()
+
+
+def check_strategy(name: str) -> str:
+    if name not in STRATEGIES:
+        raise InvalidInputError(f"unknown strategy {name!r} (known: {', '.join(STRATEGIES)})",
+                                field="strategy")
+    return name
+
+
+# settings -----------------------------------------------------------------------------
+
+
+def queue_settings(*, session: Session, task: LabelingTask) -> ActiveLearningSettings:
+    """The task's queue settings (defaults, stored on first use); no commit."""
+    found = session.get(ActiveLearningSettings, task.id)
+    if found is None:
+        found = ActiveLearningSettings(task_id=task.id, strategy="margin", batch_size=20)
+        session.add(found)
+        session.flush()
+    return found
+
+
+def update_settings(*, session: Session, task: LabelingTask, strategy: str | None = None,
+                    batch_size: int | None = None, heuristic_id: int | None = None,
+                    default_learner: bool = False) -> ActiveLearningSettings:
+    """Change the strategy, the batch size, or the learner ranking the queue (an active
+    learner of the task, or the default learner again); commits."""
+    chosen = queue_settings(session=session, task=task)
+    if strategy is not None:
+        chosen.strategy = check_strategy(strategy)
+    if batch_size is not None:
+        if not 1 <= batch_size <= MAX_BATCH:
+            raise InvalidInputError(f"batch size must be between 1 and {MAX_BATCH}",
+                                    field="batch_size")
+        chosen.batch_size = batch_size
+    if heuristic_id is not None:
+        learner = session.get(Heuristic, heuristic_id)
+        if learner is None or learner.task_id != task.id \
+                or learner.kind is not HeuristicKind.ACTIVE_LEARNER:
+            raise InvalidInputError(f"heuristic {heuristic_id} is not an active learner of "
+                                    f"task {task.name!r}", field="heuristic_id")
+        chosen.heuristic_id = heuristic_id
+    elif default_learner:
+        chosen.heuristic_id = None
+    session.commit()
+    return chosen
+
+
+# the default learner's refits -----------------------------------------------------------
+
+
+def default_embedding(*, session: Session, task: LabelingTask) -> Embedding | None:
+    """The embedding the default learner uses: the project's first finished record
+    embedding, or for extraction the first token embedding of the task's attribute."""
+    level = EmbeddingLevel.TOKEN if task.kind is TaskKind.EXTRACTION else EmbeddingLevel.RECORD
+    query = select(Embedding).where(Embedding.project_id == task.project_id,
+                                    Embedding.level == level,
+                                    Embedding.state == RunStatus.SUCCEEDED)
+    if task.kind is TaskKind.EXTRACTION:
+        query = query.where(Embedding.attribute_id == task.target_attribute_id)
+    return session.scalar(query.order_by(Embedding.id).limit(1))
+
+
+def request_refit(*, session: Session, task: LabelingTask) -> Run | None:
+    """Queue a refit of the task's default learner unless one is queued or running (that
+    one, or the one its end queues, sees the new labels); commits. The run to enqueue, or
+    None. Nothing is queued when the settings name a learner of the user's, when the task
+    is multi-label, or when there is no embedding to fit on."""
+    if task.kind is TaskKind.MULTILABEL:
+        return None
+    lock_key(session=session, space=ACTIVE_QUEUE, key=task.id)
+    chosen = queue_settings(session=session, task=task)
+    if chosen.heuristic_id is not None or default_embedding(session=session, task=task) is None:
+        session.commit()
+        return None
+    active = session.get(Run, chosen.active_run_id) if chosen.active_run_id else None
+    if active is not None and not active.status.finished:
+        session.commit()
+        return None
+    run = Run(project_id=task.project_id, kind=REFIT_RUN, params={"task_id": task.id},
+              status=RunStatus.QUEUED, total_items=0, done_items=0, progress=0.0, logs="",
+              metrics={})
+    session.add(run)
+    session.flush()
+    chosen.active_run_id = run.id
+    publish(session=session, project_id=run.project_id, type="run.created",
+            payload=run_payload(run))
+    session.commit()
+    return run
+
+
+def refit_finished(*, session: Session, run: Run, succeeded: bool) -> list[Run]:
+    """After a refit: it becomes the queue's model if it succeeded; if labels arrived
+    while it was fitting, one more refit is queued (returned). Commits."""
+    task = session.get(LabelingTask, run.params["task_id"])
+    if task is None:
+        return []
+    lock_key(session=session, space=ACTIVE_QUEUE, key=task.id)
+    chosen = queue_settings(session=session, task=task)
+    if chosen.active_run_id == run.id:
+        chosen.active_run_id = None
+    if succeeded and run.metrics.get("fitted"):
+        chosen.latest_run_id = run.id
+    session.commit()
+    session.refresh(task)
+    if succeeded and task.label_changes > run.params.get("label_changes", task.label_changes):
+        follow_up = request_refit(session=session, task=task)
+        return [follow_up] if follow_up is not None else []
+    return []
+
+
+def _save(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    return buffer.getvalue()
+
+
+def _artifacts(session: Session, run_id: int) -> dict[str, np.ndarray]:
+    return {artifact.name: np.load(io.BytesIO(artifact.data), allow_pickle=False)
+            for artifact in session.scalars(select(RunArtifact).where(
+                RunArtifact.run_id == run_id))}
+
+
+def _token_labels(spans: Any, n_tokens: int) -> list[str] | None:
+    if spans is None:
+        return None
+    labels = [OUTSIDE] * n_tokens
+    for label, start, end in spans:
+        labels[start:end] = [label] * (end - start)
+    return labels
+
+
+def refit(*, session: Session, run: Run) -> dict[str, Any]:
+    """Fit the task's default learner on its reference labels; store every record's
+    probabilities with the run and return its metrics (with the stopping hint). No commit.
+
+    With too few labels nothing is fitted (``fitted: False``): the queue stays in cold start.
+    """
+    task = session.get(LabelingTask, run.params["task_id"])
+    label_changes = task.label_changes
+    run.params = {**run.params, "label_changes": label_changes}
+    embedding = default_embedding(session=session, task=task)
+    if embedding is None:
+        raise InvalidInputError("the project has no finished embedding for this task yet",
+                                field="embedding")
+    references = reference_labels(session=session, task=task)
+    metrics: dict[str, Any] = {"embedding": embedding.name, "n_labelled": len(references),
+                               "label_changes": label_changes}
+    if task.kind is TaskKind.EXTRACTION:
+        ids = np.asarray(record_ids_of(session=session, project_id=task.project_id))
+        found = vectors.vectors_of(session=session, embedding=embedding, record_ids=ids.tolist())
+        ids = np.asarray([rid for rid in ids.tolist() if rid in found], dtype=np.int64)
+        arrays = [found[rid] for rid in ids.tolist()]
+        names = [OUTSIDE, *(label.name for label in task.labels)]
+        try:
+            marginals = token_probabilities(arrays, [
+                _token_labels(references.get(rid), len(a))
+                for rid, a in zip(ids.tolist(), arrays, strict=True)], label_names=names)
+        except InvalidInputError as error:
+            return {**metrics, "fitted": False, "note": error.describe()}
+        lengths = np.array([len(m) for m in marginals], dtype=np.int64)
+        probabilities = (np.concatenate(marginals) if len(marginals)
+                         else np.zeros((0, len(names))))
+        stop_rows = probabilities    # every token: the stopping set of a span task
+        metrics["learner"] = "CRF"
+        extra = {"lengths": lengths}
+    else:
+        ids, matrix = vectors.record_vectors(session=session, embedding=embedding)
+        index = {label.name: i for i, label in enumerate(task.labels)}
+        labels = np.array([index.get(references.get(rid), -1) for rid in ids.tolist()])
+        try:
+            probabilities = class_probabilities(np.asarray(matrix), labels,
+                                                n_labels=len(task.labels), max_folds=3)
+        except InvalidInputError as error:
+            return {**metrics, "fitted": False, "note": error.describe()}
+        order = np.random.default_rng(task.id).permutation(len(ids))[:STOPPING_SET]
+        stop_rows = probabilities[np.sort(order)]
+        metrics["learner"] = "logistic regression"
+        extra = {}
+    previous = _previous_stop(session, task, len(stop_rows))
+    hint = stop_hint(stop_rows, previous_predictions=previous[0], previous_kappas=previous[1])
+    for name, array in {"probabilities": probabilities.astype(np.float32),
+                        "record_ids": np.asarray(ids, dtype=np.int64),
+                        "stop_predictions": stop_rows.argmax(axis=1), **extra}.items():
+        session.merge(RunArtifact(run_id=run.id, name=name, data=_save(array)))
+    return {**metrics, "fitted": True, "stop": asdict(hint)}
+
+
+def _previous_stop(session: Session, task: LabelingTask, size: int
+                   ) -> tuple[np.ndarray | None, list[float]]:
+    """The last refit's predictions on the stopping set and its kappas, if the set is the
+    same size (records added since start the criteria over)."""
+    chosen = session.get(ActiveLearningSettings, task.id)
+    last = session.get(Run, chosen.latest_run_id) if chosen and chosen.latest_run_id else None
+    if last is None:
+        return None, []
+    found = session.get(RunArtifact, (last.id, "stop_predictions"))
+    if found is None:
+        return None, []
+    predictions = np.load(io.BytesIO(found.data), allow_pickle=False)
+    if len(predictions) != size:
+        return None, []
+    return predictions, list(last.metrics.get("stop", {}).get("kappas", []))
+
+
+# the queue --------------------------------------------------------------------------------
+
+
+@dataclass
+class _Model:
+    """Probabilities of the records that ranked the queue."""
+
+    description: str
+    record_ids: np.ndarray
+    probabilities: Any   # (n_records, n_labels) array, or a list of token arrays
+    stop: dict[str, Any] | None
+
+
+def _model(session: Session, task: LabelingTask, chosen: ActiveLearningSettings
+           ) -> _Model | None:
+    if chosen.heuristic_id is not None:
+        learner = session.get(Heuristic, chosen.heuristic_id)
+        run = latest_run(session=session, heuristic=learner) if learner else None
+        if run is None or task.kind is not TaskKind.CLASSIFICATION:
+            return None
+        found = _artifacts(session, run.id)
+        if "probabilities" not in found:
+            return None
+        columns = [label.name for label in task.labels]
+        probabilities = np.zeros((len(found["record_ids"]), len(columns)))
+        for j, name in enumerate(run.metrics.get("classes") or []):
+            probabilities[:, columns.index(name)] = found["probabilities"][:, j]
+        return _Model(f"learner {learner.name!r} (run {run.id})", found["record_ids"],
+                      probabilities, None)
+    run = session.get(Run, chosen.latest_run_id) if chosen.latest_run_id else None
+    if run is None:
+        return None
+    found = _artifacts(session, run.id)
+    probabilities: Any = found["probabilities"].astype(float)
+    if "lengths" in found:
+        probabilities = np.split(probabilities, np.cumsum(found["lengths"])[:-1])
+    return _Model(f"default {run.metrics.get('learner', 'learner')} (run {run.id})",
+                  found["record_ids"], probabilities, run.metrics.get("stop"))
+
+
+def _ids_labelled(session: Session, task: LabelingTask, annotator_id: int | None = None
+                  ) -> set[int]:
+    """Records of the task with a manual label or review (by ``annotator_id`` if given)."""
+    found: set[int] = set()
+    for model in (ManualLabel, Review):
+        query = select(model.record_id).where(model.task_id == task.id)
+        if annotator_id is not None:
+            query = query.where(model.annotator_id == annotator_id)
+        found.update(session.scalars(query.distinct()))
+    return found
+
+
+def _label_matrix(session: Session, task: LabelingTask, record_ids: list[int]
+                  ) -> tuple[np.ndarray, int]:
+    """Annotators' labels of ``record_ids`` as a ``(records, annotators)`` float matrix
+    (NaN: no label; gold labels left out) and the number of annotators."""
+    index = {label.id: i for i, label in enumerate(task.labels)}
+    rows = session.execute(select(ManualLabel.record_id, ManualLabel.annotator_id,
+                                  ManualLabel.label_id).where(
+        ManualLabel.task_id == task.id, ManualLabel.is_gold.is_(False))).all()
+    annotators = sorted({a for _, a, _ in rows})
+    position = {rid: i for i, rid in enumerate(record_ids)}
+    matrix = np.full((len(record_ids), len(annotators)), np.nan)
+    column = {a: j for j, a in enumerate(annotators)}
+    for rid, annotator, label_id in rows:
+        if rid in position:
+            matrix[position[rid], column[annotator]] = index[label_id]
+    return matrix, len(annotators)
+
+
+def next_records(*, session: Session, task: LabelingTask, annotator: User, n: int | None = None,
+                 strategy: str | None = None, relabel: bool = False,
+                 lease_s: float = 600.0) -> QueueBatch:
+    """Lease the ``n`` records this annotator should label next and return them; commits.
+
+    Never a record another annotator holds; never one this annotator labelled unless
+    ``relabel``. The annotator's earlier leases on the task end (a new batch replaces them).
+    """
+    chosen = _settings_or_default(session, task)
+    name = check_strategy(strategy or chosen.strategy)
+    n = n or chosen.batch_size
+    if not 1 <= n <= MAX_BATCH:
+        raise InvalidInputError(f"n must be between 1 and {MAX_BATCH}", field="n")
+    # Ranked without holding the queue's lock (the ranking takes a while; writers, the
+    # refits among them, go on meanwhile), then leased under the lock. Records another
+    # annotator leased in the meantime are dropped: a ranking has spare candidates for
+    # them; a batch chosen as a whole (cold start, diverse) is chosen again, once or twice.
+    now = utcnow()
+    held = _held_by_others(session, task, annotator, now)
+    mine = _ids_labelled(session, task, annotator.id)
+    labelled = _ids_labelled(session, task)
+    model = _model(session, task, chosen)
+    all_ids = np.asarray(record_ids_of(session=session, project_id=task.project_id))
+    whole = name == "margin_diverse" or (model is None and name != "random")
+    description = ("random sample" if name == "random" else "cold start") \
+        if model is None or name == "random" else model.description
+    refit_pending = chosen.active_run_id is not None
+    stop = model.stop if model is not None else None
+
+    def allowed(rid: int, *, new_only: bool) -> bool:
+        if rid in held or (rid in mine and not relabel):
+            return False
+        return not (new_only and rid in labelled)
+
+    for attempt in range(3):
+        notes: list[str] = []
+        candidates = n if whole else 2 * n + 10
+        if model is None or name == "random":
+            picks = _without_model(session, task, all_ids, name, candidates, relabel, notes,
+                                   allowed)
+        else:
+            picks = _with_model(session, task, model, name, candidates, relabel, allowed,
+                                notes)
+        session.commit()   # ends the reads, so that the lock below is a fresh write
+        lock_key(session=session, space=ACTIVE_QUEUE, key=task.id)
+        fresh = _held_by_others(session, task, annotator, now)
+        kept = [pick for pick in picks if pick[0] not in fresh][:n]
+        if len(kept) >= min(n, len(picks)) or attempt == 2:
+            break
+        session.rollback()
+        held |= fresh
+    session.execute(delete(QueueLease).where(
+        QueueLease.task_id == task.id,
+        or_(QueueLease.expires_at < now, QueueLease.annotator_id == annotator.id)))
+    batch = _lease(session, task, annotator, kept, now + timedelta(seconds=lease_s))
+    session.commit()
+    return QueueBatch(items=batch, strategy=name, model=description,
+                      lease_expires_at=now + timedelta(seconds=lease_s), stop=stop,
+                      refit_pending=refit_pending, notes=notes)
+
+
+def _held_by_others(session: Session, task: LabelingTask, annotator: User, now) -> set[int]:
+    """Records of the task another annotator holds an unexpired lease on."""
+    return set(session.scalars(select(QueueLease.record_id).where(
+        QueueLease.task_id == task.id, QueueLease.annotator_id != annotator.id,
+        QueueLease.expires_at >= now)))
+
+
+def _settings_or_default(session: Session, task: LabelingTask) -> ActiveLearningSettings:
+    """The task's stored queue settings, or the defaults (not stored)."""
+    return session.get(ActiveLearningSettings, task.id) or ActiveLearningSettings(
+        task_id=task.id, strategy="margin", batch_size=20)
+
+
+def _without_model(session, task, all_ids, name, n, relabel, notes, allowed
+                   ) -> list[tuple[int, float, str]]:
+    pool = np.array([rid for rid in all_ids.tolist() if allowed(rid, new_only=not relabel)],
+                    dtype=int)
+    if pool.size == 0:
+        return []
+    n = min(n, pool.size)
+    embedding = None if name == "random" else default_embedding(session=session, task=task)
+    if embedding is None or embedding.level is not EmbeddingLevel.RECORD:
+        if name != "random":
+            notes.append("cold start needs a record embedding: records in random order")
+        chosen = RandomSampling().query(None, n=n, indices_unlabeled=np.arange(pool.size),
+                                        random_state=int(task.id))
+        return [(int(pool[i]), 0.0, "random sample") for i in chosen.indices.tolist()]
+    found = vectors.vectors_of(session=session, embedding=embedding, record_ids=pool.tolist())
+    pool = np.array([rid for rid in pool.tolist() if rid in found], dtype=int)
+    if pool.size > COLD_START_POOL:
+        keep = np.random.default_rng(task.id).choice(pool.size, COLD_START_POOL, replace=False)
+        pool = pool[np.sort(keep)]
+    n = min(n, pool.size)
+    if n == 0:
+        return []
+    matrix = np.stack([found[rid] for rid in pool.tolist()])
+    result = ColdStart().query(None, n=n, embeddings=matrix, random_state=int(task.id))
+    return [(int(pool[i]), float(s), f"cold start: {r}") for i, s, r in zip(
+        result.indices.tolist(), result.scores.tolist(), result.reasons, strict=True)]
+
+
+def _with_model(session, task, model: _Model, name: str, n: int, relabel: bool, allowed,
+                notes) -> list[tuple[int, float, str]]:
+    ids = model.record_ids
+    label_names = [label.name for label in task.labels]
+    if task.kind is TaskKind.CLASSIFICATION:
+        anyone = _ids_labelled(session, task)
+        labelled_ids = [rid for rid in ids.tolist() if rid in anyone]
+        matrix, n_annotators = _label_matrix(session, task, labelled_ids)
+        has_annotation = ~np.isnan(matrix).all(axis=1) if n_annotators else np.zeros(0, bool)
+        if n_annotators >= 2 and has_annotation.any():
+            return _activelab(model, labelled_ids, matrix, has_annotation, n, allowed,
+                              label_names)
+    pool = np.array([i for i, rid in enumerate(ids.tolist())
+                     if allowed(rid, new_only=not relabel)], dtype=int)
+    if pool.size == 0:
+        return []
+    n = min(n, pool.size)
+    query_names = [OUTSIDE, *label_names] if task.kind is TaskKind.EXTRACTION else label_names
+    embeddings = None
+    if name == "margin_diverse" and task.kind is not TaskKind.EXTRACTION:
+        embedding = default_embedding(session=session, task=task)
+        found = vectors.vectors_of(session=session, embedding=embedding,
+                                   record_ids=ids[pool].tolist())
+        embeddings = np.zeros((len(ids), embedding.pca_dims or embedding.dims or 1),
+                              dtype=np.float32)
+        for i in pool.tolist():
+            embeddings[i] = found[int(ids[i])]
+    result = strategy_named(name, task).query(model.probabilities, n=n, indices_unlabeled=pool,
+                                         label_names=query_names, embeddings=embeddings,
+                                         random_state=int(task.id))
+    return [(int(ids[i]), float(s), r) for i, s, r in zip(
+        result.indices.tolist(), result.scores.tolist(), result.reasons, strict=True)]
+
+
+def _activelab(model: _Model, labelled_ids: list[int], matrix: np.ndarray,
+               has_annotation: np.ndarray, n: int, allowed, label_names: list[str]
+               ) -> list[tuple[int, float, str]]:
+    """Relabel or label new, as ActiveLab ranks them, among the records this annotator
+    may take (relabelling records others labelled; their own only with ``relabel``)."""
+    ids = model.record_ids
+    row = {rid: i for i, rid in enumerate(ids.tolist())}
+    labelled = [rid for rid, keep in zip(labelled_ids, has_annotation, strict=True) if keep]
+    matrix = matrix[has_annotation]
+    matrix = matrix[:, ~np.isnan(matrix).all(axis=0)]
+    unlabelled = [rid for rid in ids.tolist() if rid not in set(labelled_ids)]
+    probabilities = model.probabilities
+    ranked = rank_for_labelling(
+        matrix, probabilities[[row[rid] for rid in labelled]],
+        probabilities[[row[rid] for rid in unlabelled]] if unlabelled
+        else np.zeros((0, probabilities.shape[1])),
+        n=len(labelled) + len(unlabelled), label_names=label_names)
+    candidates = labelled + unlabelled
+    picks = []
+    for i, score, reason in zip(ranked.indices.tolist(), ranked.scores.tolist(),
+                                ranked.reasons, strict=True):
+        rid = candidates[i]
+        if allowed(rid, new_only=False):
+            picks.append((rid, float(score), reason))
+        if len(picks) == n:
+            break
+    return picks
+
+
+def _lease(session: Session, task: LabelingTask, annotator: User,
+           picks: list[tuple[int, float, str]], expires_at) -> list[QueueItem]:
+    records = {r.id: r for r in session.scalars(select(Record).where(
+        Record.id.in_([rid for rid, _, _ in picks])))}
+    session.add_all([QueueLease(task_id=task.id, record_id=rid, annotator_id=annotator.id,
+                                expires_at=expires_at) for rid, _, _ in picks])
+    session.flush()
+    return [QueueItem(record=records[rid], score=score, reason=reason)
+            for rid, score, reason in picks]
+
+
+def release(*, session: Session, task: LabelingTask, record_ids: list[int],
+            annotator_id: int) -> None:
+    """End the annotator's leases of these records (they labelled them); no commit."""
+    session.execute(delete(QueueLease).where(QueueLease.task_id == task.id,
+                                             QueueLease.annotator_id == annotator_id,
+                                             QueueLease.record_id.in_(record_ids)))
+
+
+def labelled(*, session: Session, task: LabelingTask, record_ids: list[int],
+             annotator_ids: list[int]) -> list[Run]:
+    """After labels: the annotators' leases of the records end and the default learner's
+    refit is requested (debounced, see :func:`request_refit`); commits. Runs to enqueue."""
+    for annotator_id in set(annotator_ids):
+        release(session=session, task=task, record_ids=record_ids, annotator_id=annotator_id)
+    session.commit()
+    run = request_refit(session=session, task=task)
+    return [run] if run is not None else []
+
+
+def queue_state(*, session: Session, task: LabelingTask) -> dict[str, Any]:
+    """The task's queue settings, the model ranking it, the refit in progress and the
+    latest stopping hint (read only)."""
+    chosen = _settings_or_default(session, task)
+    latest = session.get(Run, chosen.latest_run_id) if chosen.latest_run_id else None
+    return {"strategy": chosen.strategy, "batch_size": chosen.batch_size,
+            "heuristic_id": chosen.heuristic_id, "refit_run_id": chosen.active_run_id,
+            "model_run_id": latest.id if latest else None,
+            "stop": latest.metrics.get("stop") if latest else None}

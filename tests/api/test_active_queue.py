@@ -1,0 +1,342 @@
+"""The labelling queue (``GET .../tasks/{task}/next``): leases, cold start, a model's ranking,
+relabelling by ActiveLab, settings and simulation input checks; SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from api.main import create_app
+from config import Settings
+from services import active_queue
+from services.users import ensure_admin
+from store.embeddings import write_vectors
+from store.models import (
+    ActiveLearningSettings,
+    Embedding,
+    EmbeddingLevel,
+    LabelingTask,
+    QueueLease,
+    Run,
+    RunStatus,
+)
+from store.projects import find_attribute
+from store.records import record_ids_of
+from tests.api.conftest import API, create_task, upload
+from tests.api.live import serving
+from tests.conftest import DATASETS
+
+N_RECORDS = 30
+
+
+def _project(client, admin, app) -> tuple[int, int, list[int]]:
+    """30 records, spam and ham by turns, with a two-cluster record embedding; a spam task."""
+    project = client.post(f"{API}/projects", json={"name": "queue"}, headers=admin).json()["id"]
+    rows = "\n".join(f"r{i},{'spam offer' if i % 2 else 'ham note'} {i}"
+                     for i in range(N_RECORDS))
+    assert upload(client, admin, project, f"id,text\n{rows}\n", id_column="id").status_code == 201
+    task = create_task(client, admin, project, name="spam", kind="classification",
+                       labels=["ham", "spam"])["id"]
+    with app.state.sessions() as session:
+        ids = record_ids_of(session=session, project_id=project)
+        from store.models import Project
+
+        attribute = find_attribute(session.get(Project, project), "text")
+        embedding = Embedding(project_id=project, attribute=attribute, name="text-vectors",
+                              model="m", level=EmbeddingLevel.RECORD, dims=4,
+                              state=RunStatus.SUCCEEDED)
+        session.add(embedding)
+        session.flush()
+        rng = np.random.default_rng(0)
+        centres = np.array([[3.0, 0, 0, 0], [0, 3.0, 0, 0]])
+        write_vectors(session=session, embedding=embedding, record_ids=ids,
+                      vectors=[(centres[i % 2] + rng.normal(0, 0.5, 4)).astype(np.float32)
+                               for i in range(len(ids))])
+        session.commit()
+    return project, task, ids
+
+
+@pytest.fixture
+def queue_project(client, admin, app):
+    return _project(client, admin, app)
+
+
+@pytest.fixture
+def annotators(client, admin, make_user, queue_project):
+    project = queue_project[0]
+    headers = {}
+    for name in ("ann", "bob"):
+        headers[name] = make_user(name)
+        response = client.put(f"{API}/projects/{project}/members",
+                              json={"user": name, "role": "annotator"}, headers=admin)
+        assert response.status_code == 200, response.text
+    return headers
+
+
+def _next(client, headers, project, task, **params) -> dict:
+    response = client.get(f"{API}/projects/{project}/tasks/{task}/next", params=params,
+                          headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def _label(client, headers, project, task, record_id, label) -> None:
+    response = client.post(f"{API}/projects/{project}/records/{record_id}/labels",
+                           json={"task_id": task, "label": label}, headers=headers)
+    assert response.status_code == 201, response.text
+
+
+def _ids(batch: dict) -> list[int]:
+    return [item["record"]["id"] for item in batch["data"]]
+
+
+def _refit(app, task_id: int) -> Run:
+    """The refit the labels requested, run here as a worker runs it."""
+    from workers.jobs.active_queue import ActiveQueueJob
+
+    with app.state.sessions() as session:
+        run_id = session.get(ActiveLearningSettings, task_id).active_run_id
+        assert run_id is not None, "labels requested no refit"
+        run = session.get(Run, run_id)
+        job = ActiveQueueJob()
+        job.process(session, run, job.prepare(session, run), lambda **_: None)
+        run.status = RunStatus.SUCCEEDED
+        session.commit()
+        job.succeeded(session, run)
+        return run
+
+
+def test_cold_start_offers_diverse_records_and_leases_them(client, queue_project, annotators):
+    project, task, ids = queue_project
+    batch = _next(client, annotators["ann"], project, task, n=2)
+    assert batch["model"] == "cold start" and batch["count"] == 2
+    assert all(item["reason"].startswith("cold start: nearest to the centre of a group")
+               for item in batch["data"])
+    # one record from each cluster: the even records are one, the odd ones the other
+    assert {ids.index(rid) % 2 for rid in _ids(batch)} == {0, 1}
+    # bob is never offered what ann holds
+    rest = _next(client, annotators["bob"], project, task, n=N_RECORDS - 2)
+    assert rest["count"] == N_RECORDS - 2 and not set(_ids(rest)) & set(_ids(batch))
+    assert _next(client, annotators["bob"], project, task, n=5)["count"] == 5  # his own, again
+
+
+def test_two_annotators_asking_at_once_never_share_a_record(app, admin, annotators,
+                                                            queue_project):
+    project, task, _ = queue_project
+    url = f"{API}/projects/{project}/tasks/{task}/next"
+    got: dict[str, list[int]] = {}
+    with serving(app) as base:
+        start = threading.Barrier(2)
+
+        def ask(name: str) -> None:
+            start.wait()
+            response = httpx.get(base + url, params={"n": 12}, headers=annotators[name],
+                                 timeout=60)
+            assert response.status_code == 200, response.text
+            got[name] = _ids(response.json())
+
+        threads = [threading.Thread(target=ask, args=(name,)) for name in ("ann", "bob")]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+    assert len(got["ann"]) == len(got["bob"]) == 12
+    assert not set(got["ann"]) & set(got["bob"])
+
+
+def test_a_label_releases_the_lease_and_own_labels_come_back_only_to_relabel(
+        client, queue_project, annotators):
+    project, task, _ = queue_project
+    ann, bob = annotators["ann"], annotators["bob"]
+    everything = _ids(_next(client, ann, project, task, n=N_RECORDS))
+    assert len(everything) == N_RECORDS
+    assert _next(client, bob, project, task, n=5)["count"] == 0
+    _label(client, ann, project, task, everything[0], "ham")
+    # ann's label ended her lease of that record: bob may relabel it, and only that one
+    assert _ids(_next(client, bob, project, task, n=5, relabel=True)) == [everything[0]]
+    # ann's own label: not offered to her again, unless she asks to relabel
+    _label(client, bob, project, task, everything[0], "ham")
+    mine = _ids(_next(client, ann, project, task, n=N_RECORDS))
+    assert everything[0] not in mine and len(mine) == N_RECORDS - 1
+    again = _ids(_next(client, ann, project, task, n=N_RECORDS, relabel=True))
+    assert everything[0] in again
+
+
+def test_an_expired_lease_frees_its_records(database_url, tmp_path):
+    settings = Settings(database_url=database_url, data_dir=tmp_path / "var",
+                        datasets_dir=DATASETS, queue_lease_s=0.5)
+    app = create_app(settings)
+    try:
+        client = TestClient(app)
+        with app.state.sessions() as session:
+            admin = {"Authorization": "Bearer " + ensure_admin(
+                session=session, key_file=settings.admin_key_file)}
+        project, task, _ = _project(client, admin, app)
+        bob = client.post(f"{API}/users", json={"name": "bob"}, headers=admin).json()
+        client.put(f"{API}/projects/{project}/members", json={"user": "bob",
+                                                              "role": "annotator"},
+                   headers=admin)
+        bob_headers = {"Authorization": f"Bearer {bob['api_key']}"}
+        held = _ids(_next(client, admin, project, task, n=N_RECORDS))
+        assert _next(client, bob_headers, project, task, n=3)["count"] == 0
+        with app.state.sessions() as session:   # wait until the leases have expired
+            lease = session.query(QueueLease).first()
+            from store.models import as_utc, utcnow
+
+            remaining = (as_utc(lease.expires_at) - utcnow()).total_seconds()
+        assert 0 < remaining <= 0.5
+        import time
+
+        time.sleep(remaining + 0.1)
+        assert set(_ids(_next(client, bob_headers, project, task, n=3))) <= set(held)
+        assert _next(client, bob_headers, project, task, n=3)["count"] == 3
+    finally:
+        app.state.engine.dispose()
+
+
+def test_a_refit_ranks_by_margin_and_gives_a_stop_hint(app, client, admin, queue_project):
+    project, task, ids = queue_project
+    for i in range(6):
+        _label(client, admin, project, task, ids[i], "spam" if i % 2 else "ham")
+    run = _refit(app, task)
+    assert run.metrics["fitted"] and run.metrics["n_labelled"] == 6
+    batch = _next(client, admin, project, task, n=3)
+    assert batch["model"] == f"default logistic regression (run {run.id})"
+    assert batch["stop"]["message"].startswith("keep labelling: kappa needs 4 refits")
+    assert all(item["reason"].startswith("margin ") for item in batch["data"])
+    scores = [item["score"] for item in batch["data"]]
+    assert scores == sorted(scores, reverse=True)
+    assert not set(_ids(batch)) & set(ids[:6])
+    # the margin of the reason is 1 - score
+    item = batch["data"][0]
+    assert float(item["reason"].split()[1]) == pytest.approx(1 - item["score"], abs=0.006)
+    state = client.get(f"{API}/projects/{project}/tasks/{task}/active-learning",
+                       headers=admin).json()
+    assert state["model_run_id"] == run.id and state["refit_run_id"] is None
+
+
+def test_a_burst_of_labels_requests_one_refit(app, client, admin, queue_project):
+    project, task, ids = queue_project
+    for i in range(5):
+        _label(client, admin, project, task, ids[i], "spam" if i % 2 else "ham")
+    with app.state.sessions() as session:
+        refits = session.query(Run).filter(Run.kind == active_queue.REFIT_RUN).all()
+    assert len(refits) == 1 and refits[0].status is RunStatus.QUEUED
+
+
+def test_a_refit_in_flight_queues_one_more_after_it(app, client, admin, queue_project):
+    project, task, ids = queue_project
+    for i in range(4):
+        _label(client, admin, project, task, ids[i], "spam" if i % 2 else "ham")
+    from workers.jobs.active_queue import ActiveQueueJob
+
+    with app.state.sessions() as session:
+        run = session.get(Run, session.get(ActiveLearningSettings, task).active_run_id)
+        job = ActiveQueueJob()
+        job.process(session, run, [task], lambda **_: None)   # reads 4 labels
+        run.status = RunStatus.RUNNING
+        session.commit()
+        run_id = run.id
+    for i in range(4, 7):   # labels while it fits: no new run yet
+        _label(client, admin, project, task, ids[i], "spam" if i % 2 else "ham")
+    with app.state.sessions() as session:
+        assert session.query(Run).filter(Run.kind == active_queue.REFIT_RUN).count() == 1
+        run = session.get(Run, run_id)
+        run.status = RunStatus.SUCCEEDED
+        session.commit()
+        follow_ups = job.succeeded(session, run)
+        assert len(follow_ups) == 1 and follow_ups[0].id != run_id
+        assert session.get(ActiveLearningSettings, task).latest_run_id == run_id
+
+
+def test_activelab_asks_to_relabel_where_annotators_disagree(app, client, admin, annotators,
+                                                              queue_project):
+    project, task, ids = queue_project
+    ann, bob = annotators["ann"], annotators["bob"]
+    for i in range(10):
+        truth = "spam" if i % 2 else "ham"
+        _label(client, ann, project, task, ids[i], truth)
+        _label(client, bob, project, task, ids[i], truth)
+    disputed = ids[10]
+    _label(client, ann, project, task, disputed, "ham")
+    _label(client, bob, project, task, disputed, "spam")
+    _refit(app, task)
+    owner = _next(client, admin, project, task, n=3)
+    assert owner["data"][0]["record"]["id"] == disputed
+    assert owner["data"][0]["reason"].startswith("relabel: annotators disagree")
+    assert all(item["reason"].startswith(("relabel:", "new:")) for item in owner["data"])
+    # ann labelled it: she is not asked to relabel it unless she asks to relabel
+    assert disputed not in _ids(_next(client, ann, project, task, n=5))
+
+
+def test_settings_and_bad_input(client, admin, queue_project):
+    project, task, _ = queue_project
+    url = f"{API}/projects/{project}/tasks/{task}"
+    changed = client.patch(f"{url}/active-learning", json={"strategy": "entropy",
+                                                           "batch_size": 4}, headers=admin)
+    assert changed.status_code == 200, changed.text
+    assert (changed.json()["strategy"], changed.json()["batch_size"]) == ("entropy", 4)
+    assert _next(client, admin, project, task)["count"] == 4
+    bad = client.get(f"{url}/next", params={"strategy": "psychic"}, headers=admin)
+    assert bad.status_code == 422 and "strategy" in bad.text
+    wrong = client.patch(f"{url}/active-learning", json={"heuristic_id": 999}, headers=admin)
+    assert wrong.status_code == 422 and "not an active learner" in wrong.json()["detail"]
+    queued = client.post(f"{url}/simulations", json={"budget": 20}, headers=admin)
+    assert queued.status_code == 202 and queued.json()["kind"] == "simulation"
+    missing = client.get(f"{API}/projects/{project}/runs/{queued.json()['id']}/artifacts/"
+                         "learning_curve.png", headers=admin)
+    assert missing.status_code == 404 and "no artifact" in missing.json()["detail"]
+    bad_seed = client.post(f"{url}/simulations", json={"budget": 10, "seed_size": 20},
+                           headers=admin)
+    assert bad_seed.status_code == 422 and "seed size" in bad_seed.json()["detail"]
+
+
+def test_default_settings_row_is_per_task(app, queue_project):
+    _, task, _ = queue_project
+    with app.state.sessions() as session:
+        settings = active_queue.queue_settings(session=session,
+                                               task=session.get(LabelingTask, task))
+        assert (settings.strategy, settings.batch_size, settings.heuristic_id) == \
+            ("margin", 20, None)
+
+
+def test_extraction_queue_ranks_by_a_crf_over_token_vectors(app, client, admin):
+    from store.models import Project, Tokenization
+
+    conll = (Path(__file__).resolve().parents[2] / "store" / "fixtures" / "conll_sample.txt")
+    project = client.post(f"{API}/projects", json={"name": "ner"}, headers=admin).json()["id"]
+    response = client.post(f"{API}/projects/{project}/records/import-conll", headers=admin,
+                           files={"file": ("s.conll", conll.read_bytes())})
+    assert response.status_code == 201, response.text
+    task_id = response.json()["task_id"]
+    with app.state.sessions() as session:
+        task = session.get(LabelingTask, task_id)
+        embedding = Embedding(project_id=project, attribute=task.target_attribute,
+                              name="tokens", model="m", level=EmbeddingLevel.TOKEN, dims=8,
+                              state=RunStatus.SUCCEEDED)
+        session.add(embedding)
+        session.flush()
+        rng = np.random.default_rng(0)
+        rows = session.query(Tokenization).filter(
+            Tokenization.attribute_id == task.target_attribute_id).all()
+        write_vectors(session=session, embedding=embedding, record_ids=[t.record_id for t in rows],
+                      vectors=[rng.normal(size=(len(t.starts), 8)).astype(np.float32)
+                               for t in rows])
+        session.commit()
+        assert session.get(Project, project) is not None
+    # the import's spans are labels: a refit is due once the task has an embedding
+    with app.state.sessions() as session:
+        run = active_queue.request_refit(session=session,
+                                         task=session.get(LabelingTask, task_id))
+        assert run is not None
+    _refit(app, task_id)
+    batch = _next(client, admin, project, task_id, n=3, relabel=True)
+    assert batch["model"].startswith("default CRF (run ")
+    assert all(item["reason"].startswith("mean token confidence ") for item in batch["data"])
+    scores = [item["score"] for item in batch["data"]]
+    assert scores == sorted(scores, reverse=True) and 0 < scores[0] < 1

@@ -1,0 +1,71 @@
+"""The Labeling page's "Next by active learning" mode in a real browser, on the real stack."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.test_ui import go, key_of, shot, sign_in
+from tests.workers.conftest import Stack
+
+GOOD = ["great battery", "lovely screen", "works perfectly", "fast and light", "superb camera",
+        "best phone ever", "very happy with it", "excellent value", "brilliant sound",
+        "fantastic display"]
+BAD = ["broke in a week", "awful battery", "screen cracked", "terrible support", "very slow",
+       "waste of money", "stopped charging", "camera is blurry", "returned it", "poor sound"]
+
+MARGIN = re.compile(r"^margin \d\.\d\d between (good and bad|bad and good)")
+
+
+def test_label_three_records_through_the_queue(page: Page, app_stack: Stack, artifacts: Path):
+    stack = app_stack
+    texts = [f"{t}, review {i}" for i, t in enumerate(GOOD + BAD)]
+    project = stack.project_with_texts(texts, name="queue e2e")
+    task = stack.post(f"/projects/{project}/tasks", json={
+        "name": "sentiment", "kind": "classification", "labels": ["good", "bad"]}).json()["id"]
+    created = stack.post(f"/projects/{project}/embeddings", json={"attribute": "text"})
+    assert created.status_code == 202, created.text
+    assert stack.wait_run(project, created.json()["run"]["id"])["status"] == "succeeded"
+    ids = {r["external_id"]: r["id"] for r in stack.get(f"/projects/{project}/records",
+                                                        limit=100)["data"]}
+    seed = [("r0", "good"), ("r1", "good"), ("r10", "bad"), ("r11", "bad")]
+    for external, label in seed:
+        response = stack.post(f"/projects/{project}/records/{ids[external]}/labels",
+                              json={"task_id": task, "label": label})
+        assert response.status_code == 201, response.text
+    deadline = time.monotonic() + 120
+    while (state := stack.get(f"/projects/{project}/tasks/{task}/active-learning")) and (
+            state["model_run_id"] is None or state["refit_run_id"] is not None):
+        assert time.monotonic() < deadline, f"no refit: {state}\n{stack.logs()}"
+        time.sleep(0.3)
+
+    sign_in(page, key_of(stack))
+    go(page, f"/projects/{project}/label")
+    page.get_by_role("button", name="Next by active learning").click()
+    expect(page.get_by_label("model")).to_have_text(
+        f"default logistic regression (run {state['model_run_id']})")
+    expect(page.get_by_label("stop hint")).to_contain_text("keep labelling")
+    labelled = []
+    for _ in range(3):
+        reason = page.get_by_label("reason")
+        expect(reason).to_contain_text(MARGIN)
+        external = page.get_by_label("record id").inner_text()
+        labelled.append(external)
+        if len(labelled) == 1:
+            shot(page, artifacts, "20-active-learning-queue")
+        page.keyboard.press("1")
+        expect(page.get_by_label("record id")).not_to_have_text(external)
+    assert len(set(labelled)) == 3 and not set(labelled) & {e for e, _ in seed}
+    for external in labelled:
+        detail = stack.get(f"/projects/{project}/records/{ids[external]}")
+        mine = next(t for t in detail["tasks"] if t["task_id"] == task)["manual_labels"]
+        assert [(m["label"], m["annotator"]) for m in mine] == [("good", "admin")]
+    shot(page, artifacts, "21-active-learning-after-three-labels")
+    # what the annotator labelled leaves the queue, for the API as for the page
+    queue = stack.get(f"/projects/{project}/tasks/{task}/next", n=5)
+    assert not {ids[e] for e in labelled} & {item["record"]["id"] for item in queue["data"]}
+    print(json.dumps(queue["stop"]))

@@ -1,0 +1,127 @@
+"""The labelling queue with a real worker: labels lead to a refit of the default learner on
+MiniLM embeddings, and the queue follows it; a simulation run stores its learning curves."""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+
+import httpx
+
+from tests.workers.conftest import Stack
+from tests.workers.test_labeling_functions import external_ids, run_to_end
+from tests.workers.test_learners import LEARNER, YOUTUBE, embedded_youtube, labelled_youtube
+
+
+def _truth(stack: Stack, project: int) -> dict[int, str]:
+    with YOUTUBE.open(encoding="utf-8", newline="") as handle:
+        classes = {row["COMMENT_ID"]: row["CLASS"] for row in csv.DictReader(handle)}
+    return {rid: "spam" if classes[e] == "1" else "ham"
+            for rid, e in external_ids(stack, project).items()}
+
+
+def _wait_model(stack: Stack, project: int, task: int, *, after: int | None,
+                timeout: float = 120) -> dict:
+    """Wait until the queue's model is a refit newer than ``after``, none under way."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        state = stack.get(f"/projects/{project}/tasks/{task}/active-learning")
+        if state["model_run_id"] not in (None, after) and state["refit_run_id"] is None:
+            return state
+        time.sleep(0.2)
+    raise AssertionError(f"no refit after run {after}: {state}\n{stack.logs()}")
+
+
+def test_labels_through_the_queue_lead_to_a_refit_the_queue_follows(stack: Stack):
+    stack.start_worker()
+    project, task = embedded_youtube(stack)
+    truth = _truth(stack, project)
+    first = stack.get(f"/projects/{project}/tasks/{task}/next", n=10)
+    assert first["model"] == "cold start" and first["count"] == 10
+    for item in first["data"]:
+        rid = item["record"]["id"]
+        response = stack.post(f"/projects/{project}/records/{rid}/labels",
+                                 json={"task_id": task, "label": truth[rid]})
+        assert response.status_code == 201, response.text
+    labelled = {item["record"]["id"] for item in first["data"]}
+    if len({truth[rid] for rid in labelled}) < 2:   # cold start found one class only
+        other = next(rid for rid, label in truth.items()
+                     if label not in {truth[r] for r in labelled})
+        stack.post(f"/projects/{project}/records/{other}/labels",
+                      json={"task_id": task, "label": truth[other]})
+        labelled.add(other)
+    state = _wait_model(stack, project, task, after=None)
+    refit = stack.get(f"/projects/{project}/runs/{state['model_run_id']}")
+    assert refit["kind"] == "active_queue" and refit["status"] == "succeeded"
+    assert refit["metrics"]["n_labelled"] == len(labelled)
+    assert refit["metrics"]["embedding"] == "CONTENT-all-MiniLM-L6-v2"
+    queue = stack.get(f"/projects/{project}/tasks/{task}/next", n=5)
+    assert queue["model"] == f"default logistic regression (run {refit['id']})"
+    assert all(item["reason"].startswith("margin ") and " between " in item["reason"]
+               for item in queue["data"])
+    assert not labelled & {item["record"]["id"] for item in queue["data"]}
+    assert queue["stop"]["message"].startswith("keep labelling")
+    # one more label: the next refit replaces the model, and the stopping numbers go on
+    rid = queue["data"][0]["record"]["id"]
+    stack.post(f"/projects/{project}/records/{rid}/labels",
+                  json={"task_id": task, "label": truth[rid]})
+    again = _wait_model(stack, project, task, after=refit["id"])
+    assert stack.get(f"/projects/{project}/runs/{again['model_run_id']}")[
+        "metrics"]["n_labelled"] == len(labelled) + 1
+    assert len(again["stop"]["kappas"]) == len(refit["metrics"]["stop"]["kappas"]) + 1
+    after = stack.get(f"/projects/{project}/tasks/{task}/next", n=5)
+    assert after["model"] == f"default logistic regression (run {again['model_run_id']})"
+    assert rid not in {item["record"]["id"] for item in after["data"]}
+
+
+def test_simulation_run_stores_learning_curves_and_a_plot(embedded: Stack):
+    embedded.start_worker()
+    project, task = embedded_youtube(embedded)
+    truth = _truth(embedded, project)
+    response = embedded.post(f"/projects/{project}/tasks/{task}/labels/bulk", json={
+        "labels": [{"record_id": rid, "label": label} for rid, label in truth.items()]})
+    assert response.status_code == 201, response.text
+    created = embedded.post(f"/projects/{project}/tasks/{task}/simulations", json={
+        "strategy": "margin", "seed_size": 10, "batch_size": 10, "budget": 60})
+    assert created.status_code == 202, created.text
+    run = embedded.wait_run(project, created.json()["id"])
+    assert run["status"] == "succeeded", (run, embedded.logs())
+    curves = run["metrics"]["curves"]
+    assert curves["strategy"]["labels_used"] == curves["random"]["labels_used"] == \
+        [10, 20, 30, 40, 50, 60]
+    # the same seed set: both curves start from the same model
+    assert curves["strategy"]["accuracy"][0] == curves["random"]["accuracy"][0]
+    assert all(0.5 < a <= 1 for a in curves["strategy"]["accuracy"][1:])
+    base = f"{embedded.api}/projects/{project}/runs/{run['id']}/artifacts"
+    png = httpx.get(f"{base}/learning_curve.png", headers=embedded.headers, timeout=30)
+    assert png.status_code == 200 and png.headers["content-type"] == "image/png"
+    assert png.content.startswith(b"\x89PNG\r\n\x1a\n") and len(png.content) > 10_000
+    data = httpx.get(f"{base}/learning_curve.json", headers=embedded.headers, timeout=30)
+    assert json.loads(data.content)["strategy"] == curves["strategy"]
+
+
+def test_the_queue_follows_the_learner_the_task_chooses(embedded: Stack):
+    embedded.start_worker()
+    project, task, _, _ = labelled_youtube(embedded, 40)
+    created = embedded.post(f"/projects/{project}/heuristics", json={
+        "task_id": task, "name": "my learner", "kind": "active_learner", "source": LEARNER})
+    assert created.status_code == 201, created.text
+    learner = created.json()["id"]
+    run = run_to_end(embedded, project, learner)
+    assert run["status"] == "succeeded", (run, embedded.logs())
+    chosen = embedded.patch(f"/projects/{project}/tasks/{task}/active-learning",
+                            json={"heuristic_id": learner, "strategy": "least_confidence"})
+    assert chosen.status_code == 200, chosen.text
+    assert chosen.json()["heuristic_id"] == learner
+    queue = embedded.get(f"/projects/{project}/tasks/{task}/next", n=5)
+    assert queue["model"] == f"learner 'my learner' (run {run['id']})"
+    assert queue["strategy"] == "least_confidence" and queue["count"] == 5
+    assert all(item["reason"].startswith("top label ") for item in queue["data"])
+    # back to the default learner: a refit of it is queued at once
+    back = embedded.patch(f"/projects/{project}/tasks/{task}/active-learning",
+                          json={"default_learner": True})
+    assert back.json()["heuristic_id"] is None
+    _wait_model(embedded, project, task, after=None)
+    assert embedded.get(f"/projects/{project}/tasks/{task}/next", n=5)["model"].startswith(
+        "default logistic regression (run ")
