@@ -71,7 +71,7 @@ def main() -> None:
 
     from api.main import create_app
     from config import Settings
-    from store.auth import ensure_admin
+    from services.users import ensure_admin
     from store.embeddings import write_vectors
     from store.models import Embedding, EmbeddingLevel, Project, RunStatus
     from store.projects import find_attribute

@@ -31,10 +31,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from formats.readers import iob_to_spans, read_conll, spans_to_iob2  # noqa: E402
+from formats.readers import read_conll  # noqa: E402
 from heuristics.embeddings import SentenceTransformerEmbedder, TokenPCA  # noqa: E402
-from heuristics.sequence import OUTSIDE, CRFTagger, LogisticTagger  # noqa: E402
-from heuristics.spans import spans_to_token_labels, token_labels_to_iob2  # noqa: E402
+from heuristics.sequence import CRFTagger, LogisticTagger  # noqa: E402
+from heuristics.spans import (  # noqa: E402
+    iob_to_spans,
+    spans_to_token_labels,
+    token_labels_to_iob2,
+)
 
 CONLL = ROOT.parent / "shared" / "datasets" / "conll2003"
 
@@ -59,21 +63,6 @@ def embed(words: list[list[str]]) -> list[np.ndarray]:
         texts.append(" ".join(tokens))
         offsets.append((starts, [s + len(t) for s, t in zip(starts, tokens, strict=True)]))
     return SentenceTransformerEmbedder(batch_size=64).embed_tokens(texts, offsets)
-
-
-def iob2(labels: list[list[str]]) -> list[list[str]]:
-    from formats.readers import TagSpan
-
-    result = []
-    for sequence in labels:
-        spans, start = [], 0
-        for i, label in enumerate([*sequence, OUTSIDE]):
-            if i == len(sequence) or label != sequence[start]:
-                if sequence and sequence[start] != OUTSIDE and i > start:
-                    spans.append(TagSpan(sequence[start], start, i))
-                start = i
-        result.append(spans_to_iob2(spans, len(sequence)))
-    return result
 
 
 def main() -> None:

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from api.main import create_app  # noqa: E402
 from bench.stats_bench import SERVER, served_client  # noqa: E402
 from config import Settings  # noqa: E402
-from store.auth import ensure_admin  # noqa: E402
+from services.users import ensure_admin  # noqa: E402
 from store.models import RunStatus  # noqa: E402
 
 LABELS = ["ham", "spam", "other"]

@@ -37,9 +37,9 @@ from heuristics.active import (
 )
 from heuristics.active.queue_model import class_probabilities, stop_hint, token_probabilities
 from heuristics.errors import InvalidInputError
-from services.heuristic_runs import latest_run
 from store import embeddings as vectors
 from store.events import publish
+from store.heuristic_lookups import latest_run
 from store.locks import ACTIVE_QUEUE, lock_key
 from store.models import (
     ActiveLearningSettings,

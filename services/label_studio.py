@@ -36,10 +36,10 @@ from formats.label_studio import (
 from heuristics.errors import HeuristError, InvalidInputError
 from heuristics.learners.votes import VoteRule
 from heuristics.tokens import char_span_to_token_span
-from services.heuristic_runs import latest_weak_supervision
 from store import stats
 from store.auth import get_or_create_user
 from store.events import publish
+from store.heuristic_lookups import latest_weak_supervision
 from store.locks import RECORD_LABELS, lock_keys
 from store.manual_labels import (
     LabelItem,

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from heuristics.threshold_sweep import ThresholdPoint, sweep
-from services.heuristic_runs import current_revision
+from store.heuristic_lookups import current_revision
 from store.models import Heuristic, Output, Run, TaskKind
 from store.reference import reference_labels
 from store.votes import vote_filter

@@ -41,6 +41,7 @@ from heuristics.errors import InvalidInputError
 from services import heuristic_runs, samples, templates
 from services.sandboxes import sandbox_for, try_on_records
 from services.threshold_preview import threshold_preview
+from store import heuristic_lookups
 from store.models import Heuristic, HeuristicKind, Output
 from store.record_detail import attribute_texts
 from store.tasks import get_task, text_attribute_name
@@ -50,8 +51,8 @@ router = APIRouter(prefix="/projects/{project_id}/heuristics", tags=["heuristics
 
 
 def heuristic_public(heuristic: Heuristic, session) -> HeuristicPublic:
-    revision = heuristic_runs.current_revision(heuristic)
-    run = heuristic_runs.latest_run(session=session, heuristic=heuristic, status=None)
+    revision = heuristic_lookups.current_revision(heuristic)
+    run = heuristic_lookups.latest_run(session=session, heuristic=heuristic, status=None)
     return HeuristicPublic(
         id=heuristic.id, task_id=heuristic.task_id, kind=heuristic.kind, name=heuristic.name,
         description=heuristic.description,
@@ -97,7 +98,7 @@ def check_heuristic(body: HeuristicCheck, project: AnnotatableProject,
 @router.get("/{heuristic_id}", response_model=HeuristicPublic)
 def read_heuristic(heuristic_id: Int32, project: ViewableProject,
                    session: SessionDep) -> HeuristicPublic:
-    return heuristic_public(heuristic_runs.get_heuristic(session=session, project=project,
+    return heuristic_public(heuristic_lookups.get_heuristic(session=session, project=project,
                                                      heuristic_id=heuristic_id), session)
 
 
@@ -107,7 +108,7 @@ def update_heuristic(heuristic_id: Int32, body: HeuristicUpdate, project: OwnedP
     """Rename, describe, edit the source (a new revision), or change a learner's vote
     threshold (its votes change at once: statistics, and a weak supervision that follows
     the task runs again) or auto-refit interval."""
-    heuristic = heuristic_runs.get_heuristic(session=session, project=project,
+    heuristic = heuristic_lookups.get_heuristic(session=session, project=project,
                                          heuristic_id=heuristic_id)
     threshold = "min_confidence" in body.model_fields_set
     heuristic_runs.update_heuristic(session=session, heuristic=heuristic, name=body.name,
@@ -124,7 +125,7 @@ def update_heuristic(heuristic_id: Int32, body: HeuristicUpdate, project: OwnedP
 @router.delete("/{heuristic_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_heuristic(heuristic_id: Int32, project: OwnedProject, session: SessionDep,
                      queue: QueueDep) -> Response:
-    heuristic = heuristic_runs.get_heuristic(session=session, project=project,
+    heuristic = heuristic_lookups.get_heuristic(session=session, project=project,
                                              heuristic_id=heuristic_id)
     for run in heuristic_runs.delete_heuristic(session=session, heuristic=heuristic):
         queue.enqueue_run(run.id)
@@ -133,7 +134,7 @@ def delete_heuristic(heuristic_id: Int32, project: OwnedProject, session: Sessio
 
 @router.get("/{heuristic_id}/revisions", response_model=list[RevisionPublic])
 def list_revisions(heuristic_id: Int32, project: ViewableProject, session: SessionDep):
-    heuristic = heuristic_runs.get_heuristic(session=session, project=project,
+    heuristic = heuristic_lookups.get_heuristic(session=session, project=project,
                                          heuristic_id=heuristic_id)
     return [RevisionPublic(number=r.number, source=r.source, function_name=r.function_name,
                            settings=r.settings or {}, created_at=r.created_at)
@@ -154,7 +155,7 @@ def read_templates(task_id: Int32, project: ViewableProject, session: SessionDep
 def run_heuristic(heuristic_id: Int32, project: OwnedProject, session: SessionDep,
                   queue: QueueDep):
     """Run the current revision on every record, in the workers."""
-    heuristic = heuristic_runs.get_heuristic(session=session, project=project,
+    heuristic = heuristic_lookups.get_heuristic(session=session, project=project,
                                          heuristic_id=heuristic_id)
     run = heuristic_runs.create_heuristic_run(session=session, heuristic=heuristic)
     queue.enqueue_run(run.id)
@@ -170,13 +171,13 @@ async def try_heuristic(heuristic_id: Int32, body: SampleRequest, project: Annot
     and owners only; a user runs at most ``HEURIST_SANDBOX_REQUESTS_PER_USER`` at once (429
     with Retry-After beyond)."""
     settings = request.app.state.settings
-    heuristic = heuristic_runs.get_heuristic(session=session, project=project,
+    heuristic = heuristic_lookups.get_heuristic(session=session, project=project,
                                          heuristic_id=heuristic_id)
     if heuristic.kind is HeuristicKind.ACTIVE_LEARNER:
         raise InvalidInputError("an active learner cannot be tried on a few records: it fits "
                                 "on all the task's labels; start a run (POST .../runs) and "
                                 "read its held-out metrics", field="kind")
-    source = body.source or heuristic_runs.current_revision(heuristic).source
+    source = body.source or heuristic_lookups.current_revision(heuristic).source
     record_ids = body.record_ids or heuristic_runs.random_record_ids(
         session=session, project=project, n=body.n or settings.sample_size)
     with request.app.state.sandbox_slots.hold(user_id=user.id):
@@ -211,9 +212,9 @@ def preview_threshold(heuristic_id: Int32, project: ViewableProject,
     """A learner's votes and their precision against the reference labels at every vote
     threshold from 0 to 1 (steps of 0.01), from its latest run's stored predictions: what
     moving ``min_confidence`` would give, without refitting."""
-    heuristic = heuristic_runs.get_heuristic(session=session, project=project,
+    heuristic = heuristic_lookups.get_heuristic(session=session, project=project,
                                          heuristic_id=heuristic_id)
-    run = heuristic_runs.latest_run(session=session, heuristic=heuristic)
+    run = heuristic_lookups.latest_run(session=session, heuristic=heuristic)
     if run is None:
         return ThresholdPreviewPublic(run_id=None, points=[])
     points = threshold_preview(session=session, heuristic=heuristic, run=run,
@@ -230,13 +231,13 @@ def read_outputs(heuristic_id: Int32, project: ViewableProject, session: Session
     """Outputs of the latest successful run of the current revision, by record: every
     prediction of a learner, each saying whether it counts as a vote; span texts for
     extraction tasks."""
-    heuristic = heuristic_runs.get_heuristic(session=session, project=project,
+    heuristic = heuristic_lookups.get_heuristic(session=session, project=project,
                                          heuristic_id=heuristic_id)
-    run = heuristic_runs.latest_run(session=session, heuristic=heuristic)
+    run = heuristic_lookups.latest_run(session=session, heuristic=heuristic)
     if run is None:
         return OutputsPublic(run_id=None, revision=None, data=[])
     labels = {label.id: label.name for label in heuristic.task.labels}
-    revision = heuristic_runs.current_revision(heuristic)
+    revision = heuristic_lookups.current_revision(heuristic)
     votes = vote_filter(heuristic, revision)
     outputs = heuristic_runs.outputs_of(session=session, run=run, offset=offset, limit=limit)
     target = heuristic.task.target_attribute

@@ -10,6 +10,7 @@ from api.schemas.heuristics import (
     output_public,
 )
 from services import heuristic_runs
+from store import heuristic_lookups
 from store.manual_labels import get_record
 from store.tasks import get_task
 from store.votes import vote_filter
@@ -29,17 +30,17 @@ def read_record_votes(record_id: int, task_id: int, project: ViewableProject,
     votes: list[HeuristicVote] = []
     for heuristic in heuristic_runs.list_heuristics(session=session, project=project,
                                                 task_id=task.id):
-        run = heuristic_runs.latest_run(session=session, heuristic=heuristic)
+        run = heuristic_lookups.latest_run(session=session, heuristic=heuristic)
         if run is None:
             continue
-        accepts = vote_filter(heuristic, heuristic_runs.current_revision(heuristic)).accepts
+        accepts = vote_filter(heuristic, heuristic_lookups.current_revision(heuristic)).accepts
         for output in heuristic_runs.outputs_on_record(session=session, run=run,
                                                    record_id=record.id):
             public = output_public(output, labels, text, accepts(output.label_id,
                                                                  output.confidence))
             votes.append(HeuristicVote(**public.model_dump(), heuristic_id=heuristic.id,
                                        heuristic=heuristic.name))
-    weak_run = heuristic_runs.latest_weak_supervision(session=session, task=task)
+    weak_run = heuristic_lookups.latest_weak_supervision(session=session, task=task)
     weak: list[OutputPublic] = [] if weak_run is None else [
         output_public(output, labels, text)
         for output in heuristic_runs.outputs_on_record(session=session, run=weak_run,

@@ -14,6 +14,7 @@ from api.schemas.weak_supervision import WeakSupervisionCreate, WeakSupervisionP
 from formats import writers
 from heuristics.errors import InvalidInputError, NotFoundError
 from services import heuristic_runs, weak_exporting
+from store import heuristic_lookups
 from store.models import LabelingTask, TaskKind
 from store.tasks import get_task, text_attribute_name
 
@@ -35,7 +36,7 @@ def run_weak_supervision(task_id: Int32, body: WeakSupervisionCreate, project: O
 
 def _latest(session, project, task_id: int):
     task = get_task(session=session, project=project, task_id=task_id)
-    run = heuristic_runs.latest_weak_supervision(session=session, task=task)
+    run = heuristic_lookups.latest_weak_supervision(session=session, task=task)
     if run is None:
         raise NotFoundError(f"task {task.name!r} has no successful weak-supervision run yet")
     return task, run

@@ -10,7 +10,8 @@ import xml.etree.ElementTree as ElementTree
 
 import pytest
 
-from services.heuristic_runs import WEAK_SUPERVISION_RUN, create_heuristic_run
+from services.heuristic_runs import create_heuristic_run
+from store.heuristic_lookups import WEAK_SUPERVISION_RUN
 from store.models import Heuristic, Output, Run, RunStatus
 from tests.api.conftest import API, create_task
 from tests.store.test_label_studio import label_studio_problems

@@ -6,8 +6,9 @@ from __future__ import annotations
 from sqlalchemy import insert
 
 from api.main import FRONTEND
-from services.heuristic_runs import WEAK_SUPERVISION_RUN, create_heuristic_run, get_heuristic
+from services.heuristic_runs import create_heuristic_run
 from store.events import events_after
+from store.heuristic_lookups import WEAK_SUPERVISION_RUN, get_heuristic
 from store.models import Output, Project, RunStatus
 from store.runs import create_run
 from tests.api.conftest import API, SMALL_CSV, create_task, upload

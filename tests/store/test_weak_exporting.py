@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from formats import writers
 from formats.label_studio import Control, labeling_config
-from services.heuristic_runs import WEAK_SUPERVISION_RUN
 from services.importing import import_records
 from services.projects import create_project
 from services.tasks import create_task
@@ -22,6 +21,7 @@ from services.weak_exporting import (
     weak_label_rows,
     weak_label_types,
 )
+from store.heuristic_lookups import WEAK_SUPERVISION_RUN
 from store.models import Output, Record, Run, RunStatus, TaskKind
 from store.projects import main_text_attribute
 

@@ -13,7 +13,8 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from formats.readers import iob_to_spans, read_conll
+from formats.readers import read_conll
+from heuristics.spans import iob_to_spans
 from services.demo import first_sentences
 from tests.conftest import DATASETS
 from tests.workers.conftest import Stack

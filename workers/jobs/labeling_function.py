@@ -11,6 +11,7 @@ from heuristics.sandbox import Sandbox
 from services import heuristic_runs
 from services.sandboxes import sandbox_for
 from services.statistics import heuristic_run_succeeded
+from store import heuristic_lookups
 from store.models import Heuristic, HeuristicRevision, Run
 from store.outputs import vote_counts
 from store.records import record_ids_of
@@ -41,7 +42,7 @@ def apply_to_records(session: Session, sandbox: Sandbox, heuristic: Heuristic,
 
 
 class LabelingFunctionJob:
-    kind = heuristic_runs.LABELING_FUNCTION_RUN
+    kind = heuristic_lookups.LABELING_FUNCTION_RUN
 
     def _revision(self, session: Session, run: Run) -> tuple[Heuristic, HeuristicRevision]:
         return (session.get(Heuristic, run.heuristic_id),

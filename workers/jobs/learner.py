@@ -25,6 +25,7 @@ from services import heuristic_runs
 from services.sandboxes import sandbox_for
 from services.statistics import heuristic_run_succeeded
 from store import embeddings as vectors
+from store import heuristic_lookups
 from store.models import (
     Embedding,
     EmbeddingLevel,
@@ -174,7 +175,7 @@ def _save(array: np.ndarray) -> bytes:
 
 
 class LearnerJob:
-    kind = heuristic_runs.ACTIVE_LEARNER_RUN
+    kind = heuristic_lookups.ACTIVE_LEARNER_RUN
 
     def _parts(self, session: Session, run: Run):
         heuristic = session.get(Heuristic, run.heuristic_id)

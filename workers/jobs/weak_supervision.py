@@ -29,7 +29,7 @@ from heuristics.aggregation.spans import RecordSpans, aggregate_spans
 from heuristics.aggregation.votes import WeightedVote
 from heuristics.errors import InvalidInputError
 from services import heuristic_runs
-from store import stats
+from store import heuristic_lookups, stats
 from store.models import LabelingTask, Run, TaskKind
 from store.outputs import true_and_false_positives
 from store.records import record_ids_of
@@ -56,7 +56,7 @@ def _precisions(session: Session, heuristic_ids: list[int], label_indices: list[
 
 
 class WeakSupervisionJob:
-    kind = heuristic_runs.WEAK_SUPERVISION_RUN
+    kind = heuristic_lookups.WEAK_SUPERVISION_RUN
 
     def _task(self, session: Session, run: Run) -> LabelingTask:
         return session.get(LabelingTask, run.params["task_id"])
