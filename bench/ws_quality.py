@@ -19,8 +19,9 @@ drawn from known parameters (5,000 records each); scores are shown against the B
 posterior's on the test matrix, scored by the same rule.
 
 Methods, one setting each for every data set: ``MajorityVote(k)``; ``LabelModel(k)`` with its
-defaults; Snorkel 0.10 ``LabelModel(cardinality=k).fit(L, n_epochs=500, seed=123)``. Fit time:
-the median of 3 fits for ours and majority vote, one fit for Snorkel (it dominates the run).
+defaults ("ours"); ``LabelModel(k, **SELECTED)``, the setting ``--select`` chose ("selected");
+Snorkel 0.10 ``LabelModel(cardinality=k).fit(L, n_epochs=500, seed=123)``. Fit time: the
+median of 3 fits for ours and majority vote, one fit for Snorkel (it dominates the run).
 
 Selection protocol (``--select``): every setting of a small grid (``CANDIDATES``) is fitted
 and scored on the *selection problems* only: the synthetic scenarios (their drawn train and test
