@@ -19,11 +19,21 @@ Design choices
   unipolar (vote one label or abstain); treating "abstain" as an outcome whose rate depends on
   the class (``abstain_weight=1``, classic Dawid–Skene) lets EM explain *which* heuristics fire
   instead of *what* they say, e.g. turn a keyword rule that fires on most records into a class
-  of its own. Intermediate weights are allowed.
+  of its own. Intermediate weights are allowed; heuristics that share their evidence (below)
+  share that of their silence too.
 * **Dirichlet prior on every confusion row**: ``prior_strength`` pseudo-votes, of which a share
-  ``prior_precision`` is correct. A sparse heuristic (5 votes) keeps close to
-  ``prior_precision``; one with thousands of votes gets the precision its votes imply. This
-  also breaks EM's label-swap symmetry.
+  is correct: ``prior_precision`` (``prior_mean="fixed"``, default), or per label the precision
+  of all heuristics' votes for it taken together (``prior_mean="pooled"``,
+  :func:`pooled_precision`), so that votes for a rare label, often right less than 70 % of
+  the time, are not pulled up to 70 %. A sparse heuristic (5 votes) keeps close to the prior
+  mean; one with thousands of votes gets the precision its votes imply. This also breaks EM's
+  label-swap symmetry. The pooled mean feeds back into EM: on small or lopsided matrices a
+  label whose votes look unreliable gets a lower prior, and EM can collapse onto one label.
+* **A vote is never evidence against its own label**: it multiplies its label's odds by at
+  least ``min_lift`` (:func:`lifted`; default 1: precision at least the class balance), as
+  far as its coverage allows. A larger lift keeps a precise rule that disagrees with several
+  loose ones from being judged worse than chance, but over-trusts rules that truly lift their
+  label's odds less.
 * **Symmetric errors** (``confusion="symmetric"``): one precision per heuristic and voted
   label; the rest of the row is spread over the other labels by ``error_spread``:
   ``"uniform"`` (default) evenly, ``"balance"`` in proportion to their class balance
@@ -31,8 +41,6 @@ Design choices
   feeds back into the balance: a frequent label receives a share of every error, its
   posteriors grow, and EM can drift to a balance far from the true one on many-label tasks.
   ``"full"`` learns every entry of the row (more parameters; less stable on sparse heuristics).
-* **A vote is never evidence against its own label**: the precision of a vote for ``c`` is at
-  least the class balance of ``c``.
 * **Redundant heuristics share their evidence** (``redundancy_threshold=0.5``): votes are
   assumed independent given the true label, so five copies of a rule would count five times.
   Heuristics that vote a label on nearly the same records (Jaccard index above the threshold)
@@ -43,8 +51,9 @@ Design choices
 * Deterministic: no random initialisation (EM starts from majority vote), so no seed is needed.
 
 The defaults are one setting for every task; ``bench/ws_quality.py`` measures them against
-majority vote, Snorkel's label model and the Bayes limit of synthetic matrices, and
-``bench/RESULTS.md`` records how they were chosen.
+majority vote, Snorkel's label model and the Bayes limit of synthetic matrices,
+``bench/ws_quality.py --select`` compares settings on synthetic matrices and WRENCH
+train/valid splits only, and ``bench/RESULTS.md`` records both.
 
 Examples
 --------
@@ -83,7 +92,7 @@ from scipy.special import logsumexp
 from heuristics.errors import InvalidInputError
 from heuristics.validation import ABSTAIN, check_label_matrix, check_n_labels
 
-__all__ = ["LabelModel", "evidence_shares"]
+__all__ = ["LabelModel", "evidence_shares", "lifted", "pooled_precision"]
 
 _MIN_PROBABILITY = 1e-6
 
@@ -105,10 +114,18 @@ class LabelModel:
     abstain_weight : float, default=0.0
         How much evidence an abstention carries, from 0 (none) to 1 (abstain is an outcome with
         a class-dependent rate, as in classic Dawid–Skene).
+    prior_mean : {"fixed", "pooled"}, default="fixed"
+        Prior mean of a heuristic's precision on a label: ``prior_precision``, or the pooled
+        precision of every heuristic's votes for it (:func:`pooled_precision`, itself drawn
+        toward ``prior_precision`` by ``prior_strength / 10`` votes).
     prior_precision : float, default=0.7
-        Prior mean of a heuristic's precision (share of its votes that are right).
+        Prior mean of a heuristic's precision (share of its votes that are right) with
+        ``prior_mean="fixed"``; what the pooled mean is drawn toward otherwise.
     prior_strength : float, default=50.0
         Weight of that prior, in votes. 0 = maximum likelihood.
+    min_lift : float, default=1.0
+        A vote multiplies the odds of its label by at least this (1: a vote is never evidence
+        against its own label).
     redundancy_threshold : float or None, default=0.5
         Heuristics whose votes for a label overlap more than this (Jaccard index of the records
         where each votes it) share their evidence for it (:func:`evidence_shares`). ``None``
@@ -155,8 +172,10 @@ class LabelModel:
         confusion: Literal["symmetric", "full"] = "symmetric",
         error_spread: Literal["uniform", "balance"] = "uniform",
         abstain_weight: float = 0.0,
+        prior_mean: Literal["fixed", "pooled"] = "fixed",
         prior_precision: float = 0.7,
         prior_strength: float = 50.0,
+        min_lift: float = 1.0,
         redundancy_threshold: float | None = 0.5,
         max_iter: int = 100,
         tol: float = 1e-6,
@@ -165,8 +184,10 @@ class LabelModel:
         self.confusion = confusion
         self.error_spread = error_spread
         self.abstain_weight = abstain_weight
+        self.prior_mean = prior_mean
         self.prior_precision = prior_precision
         self.prior_strength = prior_strength
+        self.min_lift = min_lift
         self.redundancy_threshold = redundancy_threshold
         self.max_iter = max_iter
         self.tol = tol
@@ -255,6 +276,11 @@ class LabelModel:
                 f"confusion must be 'symmetric' or 'full', got {self.confusion!r}",
                 field="confusion",
             )
+        if self.prior_mean not in ("pooled", "fixed"):
+            raise InvalidInputError(
+                f"prior_mean must be 'pooled' or 'fixed', got {self.prior_mean!r}",
+                field="prior_mean",
+            )
         if self.error_spread not in ("uniform", "balance"):
             raise InvalidInputError(
                 f"error_spread must be 'uniform' or 'balance', got {self.error_spread!r}",
@@ -264,6 +290,7 @@ class LabelModel:
             ("abstain_weight", 0 <= self.abstain_weight <= 1, "lie in [0, 1]"),
             ("prior_precision", 0 < self.prior_precision < 1, "lie in (0, 1)"),
             ("prior_strength", 0 <= self.prior_strength < np.inf, "be finite and >= 0"),
+            ("min_lift", 1 <= self.min_lift < np.inf, "be finite and >= 1"),
             ("max_iter", isinstance(self.max_iter, int | np.integer) and self.max_iter >= 1,
              "be an integer >= 1"),
             ("tol", 0 <= self.tol < np.inf, "be finite and >= 0"),
@@ -296,21 +323,30 @@ class LabelModel:
         spread = balance if self.error_spread == "balance" else np.ones(n_labels) / n_labels
         # others[c, y]: share of label y among the labels other than c.
         others = np.where(right, 0.0, spread[None, :] / (1 - spread)[:, None])
-        prior = np.where(right, self.prior_precision, (1 - self.prior_precision) * others)
+        mean = (np.full(n_labels, self.prior_precision) if self.prior_mean == "fixed"
+                else pooled_precision(counts, n_votes, prior_precision=self.prior_precision,
+                                      strength=self.prior_strength / 10))
+        prior = np.where(right, mean[:, None], (1 - mean)[:, None] * others)
         strength = self.prior_strength
         total = (n_votes + strength)[:, :, None]
         with np.errstate(invalid="ignore", divide="ignore"):
             if self.confusion == "full":
                 rows = (counts + strength * prior) / total
             else:
-                precision = ((np.einsum("jcc->jc", counts) + strength * self.prior_precision)
+                precision = ((np.einsum("jcc->jc", counts) + strength * mean[None, :])
                              / total[:, :, 0])
                 rows = np.where(right, precision[:, :, None],
                                 (1 - precision)[:, :, None] * others)
         # A heuristic that never voted c, with no prior: fall back to the prior row.
         rows = np.where(np.isfinite(rows), rows, prior)
-        # Never evidence against its own label: precision at least the class balance.
-        floor = np.maximum(np.einsum("jcc->jc", rows), balance[None, :])
+        # Never evidence against its own label: a vote multiplies its label's odds by at least
+        # min_lift (1: precision at least the class balance), as far as its coverage allows
+        # (voting c on a share q of the records, at most balance_c / q of its votes are right).
+        with np.errstate(divide="ignore"):
+            most = np.where(self.coverage_ > 0, balance[None, :] / self.coverage_, 1.0)
+        floor = np.maximum(np.einsum("jcc->jc", rows),
+                           np.minimum(lifted(balance, self.min_lift)[None, :],
+                                      np.maximum(most, balance[None, :])))
         if self.confusion == "symmetric":
             rows = np.where(right, floor[:, :, None], (1 - floor)[:, :, None] * others)
         else:
@@ -323,16 +359,17 @@ class LabelModel:
         """Per vote (row ``j * n_labels + c``) its log evidence per label, and the base row."""
         n_heuristics, n_labels, _ = confusion.shape
         log_balance = np.log(balance)
-        weights = np.log(confusion) - log_balance
+        # Redundant heuristics share one witness's evidence (see evidence_shares).
+        weights = (np.log(confusion) - log_balance) * self.evidence_share_[:, :, None]
         base = log_balance.copy()
         if self.abstain_weight > 0:
-            # P(j votes c | y) = P(y | j votes c) * P(j votes c) / P(y)
+            # P(j votes c | y) = P(y | j votes c) * P(j votes c) / P(y); copies also share the
+            # evidence of their silence (each by its mean share over the labels).
             vote_given_label = confusion * self.coverage_[:, :, None] / balance
-            log_abstain = np.log(np.clip(1 - vote_given_label.sum(axis=1), 1e-3, 1))
-            base = base + self.abstain_weight * log_abstain.sum(axis=0)
-            weights = weights - self.abstain_weight * log_abstain[:, None, :]
-        # Redundant heuristics share one witness's evidence (see evidence_shares).
-        weights = weights * self.evidence_share_[:, :, None]
+            log_abstain = (self.abstain_weight * self.evidence_share_.mean(axis=1)[:, None]
+                           * np.log(np.clip(1 - vote_given_label.sum(axis=1), 1e-3, 1)))
+            base = base + log_abstain.sum(axis=0)
+            weights = weights - log_abstain[:, None, :]
         return weights.reshape(n_heuristics * n_labels, n_labels), base
 
     # ------------------------------------------------------------------------------ predict
@@ -400,6 +437,42 @@ class LabelModel:
         uncovered = (np.asarray(label_matrix) == ABSTAIN).all(axis=1)
         predictions[uncovered | (probabilities.max(axis=1) < min_confidence)] = ABSTAIN
         return predictions.astype(np.int64, copy=False)
+
+
+def lifted(balance: np.ndarray, lift: float) -> np.ndarray:
+    """The probability of each label once its odds ``p / (1 - p)`` are multiplied by ``lift``.
+
+    Examples
+    --------
+    >>> lifted(np.array([0.2, 0.5, 0.8]), 2.0).round(3)
+    array([0.333, 0.667, 0.889])
+    """
+    odds = lift * balance / (1 - balance)
+    return odds / (1 + odds)
+
+
+def pooled_precision(counts: np.ndarray, n_votes: np.ndarray, *, prior_precision: float,
+                     strength: float) -> np.ndarray:
+    """Per label ``c``, the precision of all heuristics' votes for ``c`` taken together: the
+    prior mean of each heuristic's precision on ``c`` under ``prior_mean="pooled"``.
+
+    ``counts[j, c, y]`` are the expected votes ``c`` of heuristic ``j`` on records of label
+    ``y``, ``n_votes[j, c]`` its votes for ``c``; ``strength`` pseudo-votes at
+    ``prior_precision`` keep a label with few votes near that value.
+
+    Examples
+    --------
+    Two heuristics vote label 0 ten and thirty times, right on 9 and 15 expected records;
+    nobody votes label 1:
+
+    >>> counts = np.zeros((2, 2, 2))
+    >>> counts[0, 0] = [9, 1]; counts[1, 0] = [15, 15]
+    >>> pooled_precision(counts, counts.sum(axis=2), prior_precision=0.7, strength=10)
+    array([0.62, 0.7 ])
+    """
+    right = np.einsum("jcc->c", counts) + strength * prior_precision
+    return np.clip(right / (n_votes.sum(axis=0) + strength), _MIN_PROBABILITY,
+                   1 - _MIN_PROBABILITY)
 
 
 def _check_balance(class_balance: ArrayLike, n_labels: int) -> np.ndarray:
