@@ -16,7 +16,7 @@ def youtube_comments(n: int) -> list[str]:
         with path.open(encoding="utf-8", newline="") as handle:
             texts += [row["CONTENT"] for row in csv.DictReader(handle)]
     if not texts:
-        with (ROOT / "store" / "fixtures" / "youtube_sample.csv").open(encoding="utf-8") as f:
+        with (ROOT / "services" / "fixtures" / "youtube_sample.csv").open(encoding="utf-8") as f:
             texts = [row["CONTENT"] for row in csv.DictReader(f)]
     return [texts[i % len(texts)] for i in range(n)]
 

@@ -4,7 +4,6 @@ relabelling by ActiveLab, settings and simulation input checks; SQLite and Postg
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 import httpx
 import numpy as np
@@ -14,6 +13,7 @@ from fastapi.testclient import TestClient
 from api.main import create_app
 from config import Settings
 from services import active_queue
+from services.demo import FIXTURES
 from services.users import ensure_admin
 from store.embeddings import write_vectors
 from store.models import (
@@ -308,7 +308,7 @@ def test_default_settings_row_is_per_task(app, queue_project):
 def test_extraction_queue_ranks_by_a_crf_over_token_vectors(app, client, admin):
     from store.models import Project, Tokenization
 
-    conll = (Path(__file__).resolve().parents[2] / "store" / "fixtures" / "conll_sample.txt")
+    conll = FIXTURES / "conll_sample.txt"
     project = client.post(f"{API}/projects", json={"name": "ner"}, headers=admin).json()["id"]
     response = client.post(f"{API}/projects/{project}/records/import-conll", headers=admin,
                            files={"file": ("s.conll", conll.read_bytes())})

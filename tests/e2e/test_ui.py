@@ -11,7 +11,8 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.workers.conftest import ROOT, Stack
+from services.demo import FIXTURES
+from tests.workers.conftest import Stack
 
 WORDS = ["phone", "battery", "screen", "price", "camera"]
 VERDICTS = {i: "positive" if i % 3 else "negative" for i in range(1, 31) if i % 5}
@@ -19,7 +20,7 @@ VERDICTS = {i: "positive" if i % 3 else "negative" for i in range(1, 31) if i % 
 REVIEWS = "id,text,stars,sentiment,verdict\n" + "".join(
     f'{i},"The {WORDS[i % 5]} is {"great" if i % 3 else "awful"}, review {i}",{1 + i % 5},'
     f'{"positive" if i % 3 else "negative"},{VERDICTS.get(i, "")}\n' for i in range(1, 31))
-CONLL = ROOT / "store" / "fixtures" / "conll_sample.txt"
+CONLL = FIXTURES / "conll_sample.txt"
 
 
 def key_of(stack: Stack) -> str:
