@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> None:
             for project in projects:
                 print(f"Demo project {project.id}: {project.name}", flush=True)
             for run in demo_embeddings(session=session, projects=projects):
-                app.state.queue.enqueue_run(run.id)
+                app.state.queue.enqueue_run(run.id, kind=run.kind)
     worker = start_embedded_worker() if settings.embedded_worker else None
     print(f"Heurist on http://{settings.host}:{settings.port}  (API docs: /docs)", flush=True)
     # uvicorn shuts down on SIGTERM, then raises it again with this handler in place: exit

@@ -12,5 +12,7 @@ from typing import Protocol
 class RunDispatcher(Protocol):
     """Sends a stored run to the workers."""
 
-    def enqueue_run(self, run_id: int, *, recovered: bool = False) -> None:
-        """Queue the run with id ``run_id``; ``recovered`` runs go first."""
+    def enqueue_run(self, run_id: int, *, kind: str | None = None,
+                    recovered: bool = False) -> None:
+        """Queue the run with id ``run_id`` of ``kind`` (batch kinds wait apart from
+        interactive ones); ``recovered`` runs go first."""

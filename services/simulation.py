@@ -19,9 +19,8 @@ from store import embeddings as vectors
 from store.events import publish
 from store.models import LabelingTask, Project, Run, RunArtifact, RunStatus, TaskKind
 from store.reference import reference_labels
-from store.runs import get_run, run_payload
+from store.runs import SIMULATION_RUN, get_run, run_payload
 
-SIMULATION_RUN = "simulation"
 CURVE_JSON = "learning_curve.json"
 CURVE_PNG = "learning_curve.png"
 ARTIFACT_TYPES = {CURVE_JSON: "application/json", CURVE_PNG: "image/png"}

@@ -23,6 +23,9 @@ from store.projects import in_project
 MAX_ATTEMPTS = 3
 ACTIVE = (RunStatus.QUEUED, RunStatus.RUNNING)
 
+SIMULATION_RUN = "simulation"
+"""Runs that replay labelling with a query strategy (their job is in the workers)."""
+
 
 def run_payload(run: Run) -> dict[str, Any]:
     """What clients are told about a run in events."""

@@ -7,10 +7,11 @@ Cluster: ``HEURIST_BROKER_URL=redis://...`` and ``celery -A workers worker`` any
 from __future__ import annotations
 
 from celery import Celery
+from kombu import Queue
 
 from config import Settings, get_settings
 from workers.broker import TRANSPORT
-from workers.queue import QUEUE
+from workers.queue import BULK_QUEUE, QUEUE
 
 
 def make_celery(settings: Settings) -> Celery:
@@ -27,6 +28,8 @@ def make_celery(settings: Settings) -> Celery:
         worker_prefetch_multiplier=1,
         task_ignore_result=True,
         task_default_queue=QUEUE,
+        # every worker consumes both queues, in turn (see workers.queue)
+        task_queues=[Queue(QUEUE), Queue(BULK_QUEUE)],
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
         worker_concurrency=settings.worker_concurrency,

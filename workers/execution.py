@@ -78,7 +78,7 @@ def start_run(run_id: int) -> None:
         if not chunks:
             _finalise(session, job, run)
         for chunk in chunks:
-            queue.enqueue_chunk(run_id, chunk.position)
+            queue.enqueue_chunk(run_id, chunk.position, kind=run.kind)
 
 
 def process_chunk(run_id: int, position: int) -> None:
@@ -212,7 +212,7 @@ def _chunk_failed(session: Session, job: Job, run: Run, chunk: RunChunk, error: 
     runs.append_log(session=session, run_id=run.id,
                     text=f"{output}{utcnow():%H:%M:%S} {where} failed: {error}\n")
     if retry and runs.release_chunk(session=session, chunk=chunk, error=error):
-        queue.enqueue_chunk(run.id, chunk.position, countdown=RETRY_DELAY_S)
+        queue.enqueue_chunk(run.id, chunk.position, kind=run.kind, countdown=RETRY_DELAY_S)
         return
     runs.finish_chunk(session=session, chunk=chunk, status=RunStatus.FAILED, error=error)
     attempts = f" after {chunk.attempts} attempts" if chunk.attempts > 1 else ""
@@ -242,7 +242,7 @@ def _finalise(session: Session, job: Job, run: Run) -> None:
         return
     if done:
         for follow_up in job.succeeded(session, run):
-            queue.enqueue_run(follow_up.id)
+            queue.enqueue_run(follow_up.id, kind=follow_up.kind)
 
 
 def _describe(error: BaseException) -> str:

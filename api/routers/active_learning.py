@@ -73,7 +73,7 @@ def update_queue_settings(task_id: Int32, body: QueueSettingsUpdate, project: Ow
                                  batch_size=body.batch_size, heuristic_id=body.heuristic_id,
                                  default_learner=body.default_learner)
     if body.default_learner and (run := active_queue.request_refit(session=session, task=task)):
-        queue.enqueue_run(run.id)
+        queue.enqueue_run(run.id, kind=run.kind)
     return QueueSettingsPublic(task_id=task.id,
                                **active_queue.queue_state(session=session, task=task))
 
@@ -87,7 +87,7 @@ def create_simulation(task_id: Int32, body: SimulationCreate, project: OwnedProj
     ``learning_curve.json`` and ``learning_curve.png`` are downloads of the run."""
     task = get_task(session=session, project=project, task_id=task_id)
     run = simulation.create_simulation(session=session, task=task, **body.model_dump())
-    queue.enqueue_run(run.id)
+    queue.enqueue_run(run.id, kind=run.kind)
     return run
 
 

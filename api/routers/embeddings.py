@@ -57,7 +57,7 @@ def create_embedding(body: EmbeddingCreate, project: OwnedProject, session: Sess
         session=session, project=project, attribute=body.attribute, level=body.level,
         models=request.app.state.settings.model_catalog(), model=body.model, name=body.name,
         pca_dims=body.pca_dims, chunk_size=body.chunk_size)
-    queue.enqueue_run(run.id)
+    queue.enqueue_run(run.id, kind=run.kind)
     return EmbeddingCreated(embedding=embedding_public(embedding, session),
                             run=RunPublic.model_validate(run))
 

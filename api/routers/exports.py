@@ -161,7 +161,7 @@ def import_snapshot(
                                        name=name or None,
                                        max_attributes=settings.max_attributes)
     for run in refresh_embeddings(session=session, project=result.project):
-        queue.enqueue_run(run.id)
+        queue.enqueue_run(run.id, kind=run.kind)
     return SnapshotImportPublic(
         project=ProjectPublic.model_validate(result.project), records=result.records,
         tasks=result.tasks, manual_labels=result.manual_labels, reviews=result.reviews,

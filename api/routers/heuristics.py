@@ -118,7 +118,7 @@ def update_heuristic(heuristic_id: Int32, body: HeuristicUpdate, project: OwnedP
                                 source_threshold=threshold and body.min_confidence is None)
     if threshold:
         for run in heuristic_runs.weak_supervision_due(session=session, task=heuristic.task):
-            queue.enqueue_run(run.id)
+            queue.enqueue_run(run.id, kind=run.kind)
     return heuristic_public(heuristic, session)
 
 
@@ -128,7 +128,7 @@ def delete_heuristic(heuristic_id: Int32, project: OwnedProject, session: Sessio
     heuristic = heuristic_lookups.get_heuristic(session=session, project=project,
                                              heuristic_id=heuristic_id)
     for run in heuristic_runs.delete_heuristic(session=session, heuristic=heuristic):
-        queue.enqueue_run(run.id)
+        queue.enqueue_run(run.id, kind=run.kind)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -158,7 +158,7 @@ def run_heuristic(heuristic_id: Int32, project: OwnedProject, session: SessionDe
     heuristic = heuristic_lookups.get_heuristic(session=session, project=project,
                                          heuristic_id=heuristic_id)
     run = heuristic_runs.create_heuristic_run(session=session, heuristic=heuristic)
-    queue.enqueue_run(run.id)
+    queue.enqueue_run(run.id, kind=run.kind)
     return run
 
 

@@ -50,10 +50,10 @@ def _answered(answer: Answer) -> JSONResponse:
 
 def _refit_learners(session, queue, task, record_ids=(), annotator_ids=()) -> None:
     for run in heuristic_runs.refits_due(session=session, task=task):
-        queue.enqueue_run(run.id)
+        queue.enqueue_run(run.id, kind=run.kind)
     for run in active_queue.labelled(session=session, task=task, record_ids=list(record_ids),
                                      annotator_ids=list(annotator_ids)):
-        queue.enqueue_run(run.id)
+        queue.enqueue_run(run.id, kind=run.kind)
 
 
 def _public(manual_label: ManualLabel, project: Project, session) -> ManualLabelPublic:

@@ -285,7 +285,7 @@ def preview_import(
 
 def _embed_new_records(project, session, queue) -> None:
     for run in refresh_embeddings(session=session, project=project):
-        queue.enqueue_run(run.id)
+        queue.enqueue_run(run.id, kind=run.kind)
 
 
 @router.post("/records/import-conll", response_model=ImportPublic,

@@ -30,7 +30,7 @@ def run_weak_supervision(task_id: Int32, body: WeakSupervisionCreate, project: O
     run = heuristic_runs.create_weak_supervision_run(
         session=session, task=task, method=body.method, heuristic_ids=body.heuristic_ids,
         min_confidence=body.min_confidence, auto_rerun=body.auto_rerun, no_vote=body.no_vote)
-    queue.enqueue_run(run.id)
+    queue.enqueue_run(run.id, kind=run.kind)
     return run
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from store.db import create_db_engine
 from store.models import EmbeddingVector, RunChunk
 from tests.workers.conftest import Stack
+from tests.workers.test_labeling_functions import CHECK_OUT, save, youtube_project
 
 SPAM = ["check out my channel", "subscribe to my channel please", "free iphone giveaway",
         "win money now click here", "visit my website for cheap followers"]
@@ -223,3 +224,18 @@ def test_token_embeddings_follow_the_stored_tokens(embedded: Stack, pca_dims):
     dims = pca_dims or 384
     assert [n for n, _ in rows[:2]] == [6, 2]
     assert [len(v) // 4 for _, v in rows[:2]] == [6 * dims, 2 * dims]
+
+
+def test_interactive_runs_do_not_wait_behind_an_embedding(stack: Stack):
+    project, task = youtube_project(stack)
+    embedding = embed(stack, project, attribute="CONTENT", chunk_size=5)["run"]
+    labeling_function = save(stack, project, task, CHECK_OUT)
+    started = stack.post(f"/projects/{project}/heuristics/{labeling_function['id']}/runs")
+    assert started.status_code == 202, started.text
+    stack.start_worker()
+    assert stack.wait_run(project, started.json()["id"])["status"] == "succeeded"
+    # one queue in arrival order would have run the embedding's 70 chunks first
+    behind = stack.get(f"/projects/{project}/runs/{embedding['id']}")
+    assert behind["total_items"] == 350
+    assert behind["done_items"] <= 50, behind
+    assert stack.wait_run(project, embedding["id"])["status"] == "succeeded"
