@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from heuristics.errors import ConflictError, InvalidInputError
+from heuristics.model_catalog import ModelCatalog
 from services.annotation import create_manual_label, mark_reviewed
 from services.heuristic_runs import create_heuristic, create_heuristic_run, update_heuristic
 from services.importing import import_records
@@ -85,7 +86,7 @@ def project(session):
     stats.recompute(session=session, task=spam)
     session.commit()
     create_embedding(session=session, project=project, attribute="text",
-                     level=EmbeddingLevel.RECORD)
+                     level=EmbeddingLevel.RECORD, models=ModelCatalog())
     return project
 
 
