@@ -12,6 +12,8 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from api.errors import ERROR_RESPONSES, install_error_handlers
+from api.metrics import install_metrics
+from api.observability import ObserveRequests
 from api.overload import install_overload_limits
 from api.routers import (
     embeddings,
@@ -62,6 +64,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     install_overload_limits(app, concurrency=settings.api_concurrency,
                             wait_s=settings.api_queue_wait_s)
+    app.add_middleware(ObserveRequests)   # outermost: sees shed requests too
+    install_metrics(app)
 
     @app.get("/health", tags=["health"])
     async def health() -> dict[str, str]:

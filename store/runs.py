@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import and_, case, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from store import counters
 from store.events import publish
 from store.limits import capped
 from store.models import Project, Run, RunChunk, RunStatus, utcnow
@@ -124,22 +125,30 @@ def claim_chunk(*, session: Session, run_id: int, position: int, worker: str,
                 stale_before: datetime) -> RunChunk | None:
     """Atomically take a chunk that is queued, or running with a stale heartbeat, or running
     under ``worker``'s own name (it let go of it, e.g. when the database went away, and
-    takes it up again without counting an attempt)."""
+    takes it up again without counting an attempt). Taking over a stale chunk counts as a
+    retry (:data:`store.counters.CHUNK_RETRIES`, ``worker_lost``)."""
     run_running = exists().where(Run.id == run_id, Run.status == RunStatus.RUNNING)
     own = and_(RunChunk.status == RunStatus.RUNNING, RunChunk.worker == worker)
-    claimed = session.execute(
-        update(RunChunk).where(
-            RunChunk.run_id == run_id, RunChunk.position == position, run_running,
-            or_(own, and_(RunChunk.attempts < MAX_ATTEMPTS, or_(
-                RunChunk.status == RunStatus.QUEUED,
-                and_(RunChunk.status == RunStatus.RUNNING,
-                     RunChunk.heartbeat_at < stale_before)))))
-        .values(status=RunStatus.RUNNING, worker=worker, heartbeat_at=utcnow(),
-                attempts=case((own, RunChunk.attempts), else_=RunChunk.attempts + 1)))
-    if claimed.rowcount == 1:
-        session.execute(update(Run).where(Run.id == run_id).values(heartbeat_at=utcnow()))
+    stale = and_(RunChunk.status == RunStatus.RUNNING, RunChunk.heartbeat_at < stale_before,
+                 RunChunk.attempts < MAX_ATTEMPTS)
+    claimed = False
+    for takes, taken_over in ((or_(own, and_(RunChunk.attempts < MAX_ATTEMPTS,
+                                             RunChunk.status == RunStatus.QUEUED)), False),
+                              (stale, True)):
+        claimed = session.execute(
+            update(RunChunk).where(RunChunk.run_id == run_id, RunChunk.position == position,
+                                   run_running, takes)
+            .values(status=RunStatus.RUNNING, worker=worker, heartbeat_at=utcnow(),
+                    attempts=case((own, RunChunk.attempts), else_=RunChunk.attempts + 1))
+        ).rowcount == 1
+        if claimed:
+            if taken_over:
+                counters.count(session=session, name=counters.CHUNK_RETRIES,
+                               reason="worker_lost")
+            session.execute(update(Run).where(Run.id == run_id).values(heartbeat_at=utcnow()))
+            break
     session.commit()
-    if claimed.rowcount != 1:
+    if not claimed:
         return None
     return session.scalar(select(RunChunk).where(RunChunk.run_id == run_id,
                                                  RunChunk.position == position)
@@ -236,6 +245,7 @@ def release_chunk(*, session: Session, chunk: RunChunk, error: str) -> bool:
         return False
     chunk.status = RunStatus.QUEUED
     chunk.error = capped(error)
+    counters.count(session=session, name=counters.CHUNK_RETRIES, reason="error")
     session.commit()
     return True
 
@@ -372,3 +382,15 @@ def waiting_chunks(*, session: Session) -> list[RunChunk]:
         select(RunChunk).join(Run, Run.id == RunChunk.run_id).where(
             Run.status == RunStatus.RUNNING, RunChunk.status == RunStatus.QUEUED)
         .order_by(RunChunk.run_id, RunChunk.position)))
+
+
+def count_by_kind_and_status(*, session: Session) -> dict[tuple[str, str], int]:
+    """How many runs there are of each (kind, status), for monitoring."""
+    return {(kind, status.value): number for kind, status, number in session.execute(
+        select(Run.kind, Run.status, func.count()).group_by(Run.kind, Run.status))}
+
+
+def count_queued_chunks(*, session: Session) -> int:
+    """Chunks waiting for a worker, of all runs."""
+    return session.scalar(select(func.count()).select_from(RunChunk)
+                          .where(RunChunk.status == RunStatus.QUEUED))

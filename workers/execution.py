@@ -20,9 +20,10 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from heuristics.errors import HeuristError
+from heuristics.sandbox import SandboxError
 from heuristics.sandbox.hostpaths import PACKAGE_ROOT as CODE_ROOT
 from heuristics.sandbox.hostpaths import hide_host_paths
-from store import runs
+from store import counters, runs
 from store.models import Run, RunChunk, RunStatus, utcnow
 from workers.celery_app import app
 from workers.context import (
@@ -69,6 +70,7 @@ def start_run(run_id: int) -> None:
             session.rollback()
             if is_outage(error):
                 raise
+            _count_sandbox_failure(session, error)
             _fail(session, job, run, f"could not start: {_describe(error)}")
             return
         chunks = runs.add_chunks(session=session, run=run, item_ids=item_ids,
@@ -124,6 +126,7 @@ def process_chunk(run_id: int, position: int) -> None:
             runs.finish_chunk(session=session, chunk=chunk, status=RunStatus.CANCELLED)
             return
         except HeuristError as error:
+            _count_sandbox_failure(session, error)
             _chunk_failed(session, job, run, chunk, _describe(error), retry=False,
                           output=_user_output(error))
             return
@@ -221,6 +224,13 @@ def _chunk_failed(session: Session, job: Job, run: Run, chunk: RunChunk, error: 
         _fail(session, job, run, f"{where} failed{attempts}: {error}")
 
 
+def _count_sandbox_failure(session: Session, error: BaseException) -> None:
+    """Count a sandbox failure by its reason, in the transaction that reports it."""
+    if isinstance(error, SandboxError):
+        counters.count(session=session, name=counters.SANDBOX_FAILURES,
+                       reason=str(error.reason))
+
+
 def _fail(session: Session, job: Job, run: Run, error: str) -> None:
     if runs.fail_run(session=session, run_id=run.id, error=error):
         job.failed(session, run)
@@ -236,6 +246,7 @@ def _finalise(session: Session, job: Job, run: Run) -> None:
         session.rollback()
         if is_outage(error):
             raise
+        _count_sandbox_failure(session, error)
         _fail(session, job, run, f"could not finish: {_describe(error)}")
         return
     if done:

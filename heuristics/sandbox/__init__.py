@@ -5,6 +5,7 @@ from heuristics.sandbox.launcher import (
     RecordError,
     Sandbox,
     SandboxError,
+    SandboxFailure,
     SandboxLimits,
     SandboxResult,
     SandboxUnavailable,
@@ -12,5 +13,5 @@ from heuristics.sandbox.launcher import (
 )
 from heuristics.sandbox.outputs import read_output
 
-__all__ = ["RecordError", "Sandbox", "SandboxError", "SandboxLimits", "SandboxResult",
-           "SandboxUnavailable", "SpareLearner", "UidRange", "read_output"]
+__all__ = ["RecordError", "Sandbox", "SandboxError", "SandboxFailure", "SandboxLimits",
+           "SandboxResult", "SandboxUnavailable", "SpareLearner", "UidRange", "read_output"]
