@@ -76,6 +76,8 @@ def start_run(run_id: int) -> None:
         chunks = runs.add_chunks(session=session, run=run, item_ids=item_ids,
                                  chunk_size=int(run.params.get("chunk_size")
                                                 or settings().chunk_size))
+        log.info("run %s (%s) prepared: %s items in %s chunks", run_id, run.kind,
+                 len(item_ids), len(chunks))
         if not chunks:
             _finalise(session, job, run)
         for chunk in chunks:
@@ -110,6 +112,8 @@ def process_chunk(run_id: int, position: int) -> None:
                         f"{utcnow():%H:%M:%S} chunk {position}: {chunk.size} items done by "
                         f"{claim.worker} (attempt {claim.attempt})\n"))
                     runs.finish_chunk(session=session, chunk=chunk, status=RunStatus.SUCCEEDED)
+                    log.info("chunk %s of run %s: %s items done (attempt %s)", position,
+                             run_id, chunk.size, claim.attempt)
                 except BaseException:
                     session.rollback()
                     raise
@@ -232,12 +236,15 @@ def _count_sandbox_failure(session: Session, error: BaseException) -> None:
 
 
 def _fail(session: Session, job: Job, run: Run, error: str) -> None:
+    what = f"run {run.id} ({run.kind})"
     if runs.fail_run(session=session, run_id=run.id, error=error):
         job.failed(session, run)
         session.commit()
+        log.warning("%s failed: %s", what, error)
 
 
 def _finalise(session: Session, job: Job, run: Run) -> None:
+    what = f"run {run.id} ({run.kind})"
     try:
         with keep_alive(run.id):
             metrics = job.finish(session, run)
@@ -250,6 +257,7 @@ def _finalise(session: Session, job: Job, run: Run) -> None:
         _fail(session, job, run, f"could not finish: {_describe(error)}")
         return
     if done:
+        log.info("%s succeeded", what)
         for follow_up in job.succeeded(session, run):
             queue.enqueue_run(follow_up.id)
 

@@ -173,6 +173,7 @@ def test_a_killed_workers_chunk_is_taken_over_within_20_s(cluster: Stack):
         assert time.monotonic() - killed_at < 20, "the lost chunk was not taken over"
         time.sleep(0.2)
     assert_recovers(cluster, project, run_id, n)
+    assert cluster.metrics()[("heurist_chunk_retries_total", (("reason", "worker_lost"),))] >= 1
 
 
 def test_all_workers_killed_then_one_restarted(cluster: Stack):
