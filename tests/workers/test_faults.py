@@ -1,9 +1,9 @@
 """Faults on the cluster stack (PostgreSQL + Redis, real worker processes): every run ends,
 none is stuck, no output row is lost or doubled, and work recovers soon after the fault.
 
-The database "goes away" for the workers only: they reach PostgreSQL through a TCP proxy
-the test cuts and restores (the shared server keeps running; the API and the test read it
-directly).
+The database or the broker "goes away" for the workers only: they reach PostgreSQL or
+Redis through a TCP proxy the test cuts and restores (the shared servers keep running; the
+API and the test reach them directly).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from tests.workers.test_runs import embed, texts, vector_rows
 
 pytestmark = pytest.mark.slow
 OUTAGE_S = 10
+BROKER_OUTAGE_S = 8
 RECOVERY_S = 30
 CHUNK_SIZE = 20
 EVERY_RECORD = "def lf(record):\n    return 'spam'\n"
@@ -57,6 +58,17 @@ def database_proxy(cluster: Stack) -> Iterator[TcpProxy]:
     url = make_url(cluster.settings.resolved_database_url())
     proxy = TcpProxy((url.host, url.port))
     cluster.worker_env["HEURIST_DATABASE_URL"] = url.set(
+        host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    yield proxy
+    proxy.cut()
+
+
+@pytest.fixture
+def broker_proxy(cluster: Stack) -> Iterator[TcpProxy]:
+    """Workers started from now on reach Redis through this proxy."""
+    url = make_url(cluster.settings.resolved_broker_url())
+    proxy = TcpProxy((url.host, url.port))
+    cluster.worker_env["HEURIST_BROKER_URL"] = url.set(
         host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
     yield proxy
     proxy.cut()
@@ -115,6 +127,22 @@ def test_database_outage_mid_run(cluster: Stack, database_proxy: TcpProxy):
     database_proxy.restore()
     assert_recovers(cluster, project, run_id, n)
     assert "database unavailable" in full_logs(cluster)
+
+
+def test_broker_outage_mid_run(cluster: Stack, broker_proxy: TcpProxy):
+    n = 400
+    for name in ("a", "b"):
+        cluster.start_worker(name)
+    for name in ("a", "b"):
+        cluster.wait_ready(name)
+    project, run_id = start_run(cluster, n)
+    cluster.wait_run(project, run_id, until=lambda r: r["done_items"] >= 3 * CHUNK_SIZE)
+    broker_proxy.cut()
+    time.sleep(BROKER_OUTAGE_S)
+    assert cluster.get(f"/projects/{project}/runs/{run_id}")["done_items"] < n
+    broker_proxy.restore()
+    assert_recovers(cluster, project, run_id, n)
+    assert "Cannot connect to redis" in full_logs(cluster), "the workers saw no outage"
 
 
 def test_start_message_arrives_during_outage(cluster: Stack, database_proxy: TcpProxy):
