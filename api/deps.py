@@ -11,13 +11,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
+from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from api.schemas import Int32
 from store.auth import authenticate, authorize
 from store.db import release_connection
+from store.idempotency import Answer
 from store.models import Project, Role, User
 from store.settings import Settings
 from workers.queue import RunQueue
@@ -42,6 +44,10 @@ def get_queue(request: Request) -> RunQueue:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+IdempotencyKey = Annotated[str | None, Header(
+    alias="Idempotency-Key", description=(
+        "Any unique string (e.g. a UUID) chosen by the client: a retry with the same key "
+        "gets the first answer again and stores nothing new."))]
 QueueDep = Annotated[RunQueue, Depends(get_queue)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
@@ -56,6 +62,11 @@ def get_current_user(
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def answered(answer: Answer) -> JSONResponse:
+    """An answer under an idempotency key goes out as it was stored (first time or not)."""
+    return JSONResponse(answer.body, status_code=answer.status_code)
 
 
 def project_with(minimum: Role):

@@ -291,10 +291,14 @@ class ApiProcess:
         self.process.kill()
         self.process.wait(timeout=30)
 
-    def import_records(self, project: int, body: Iterator[bytes]) -> httpx.Response:
+    def import_records(self, project: int, body: Iterator[bytes], *, key: str | None = None
+                       ) -> httpx.Response:
+        headers = self.stack.headers | {
+            "Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
+        if key is not None:
+            headers["Idempotency-Key"] = key
         return httpx.post(f"{self.base}/api/v1/projects/{project}/records/import",
-                          content=body, timeout=120, headers=self.stack.headers | {
-                              "Content-Type": f"multipart/form-data; boundary={BOUNDARY}"})
+                          content=body, timeout=120, headers=headers)
 
     def records(self, project: int) -> int:
         response = httpx.get(f"{self.base}/api/v1/projects/{project}/records",
@@ -353,7 +357,7 @@ def test_api_killed_while_an_import_streams(cluster: Stack, api: ApiProcess):
 
     def send() -> None:
         try:
-            answers.append(api.import_records(project, upload(IMPORT_ROWS)))
+            answers.append(api.import_records(project, upload(IMPORT_ROWS), key="import"))
         except httpx.TransportError as error:
             answers.append(error)
 
@@ -375,11 +379,15 @@ def test_api_killed_while_an_import_streams(cluster: Stack, api: ApiProcess):
     landed = api.records(project)
     assert landed in (0, IMPORT_ROWS), f"half an import stored: {landed} records"
 
-    # sent again: it lands once; once more, it is refused as a duplicate
-    for _ in range(2 if landed == 0 else 1):
-        again = api.import_records(project, upload(IMPORT_ROWS))
-        assert again.status_code == (409 if landed else 201), again.text
-        landed = IMPORT_ROWS
+    # sent again under its key: it lands once, and the first answer comes back after that;
+    # sent without the key, its ids are refused as taken
+    answers = [api.import_records(project, upload(IMPORT_ROWS), key="import")
+               for _ in range(2)]
+    assert [answer.status_code for answer in answers] == [201, 201], answers[0].text
+    assert answers[0].json() == answers[1].json()
+    assert answers[0].json()["records"] == IMPORT_ROWS   # the import's answer, either way
+    duplicate = api.import_records(project, upload(IMPORT_ROWS))
+    assert duplicate.status_code == 409, duplicate.text
     assert api.records(project) == IMPORT_ROWS
     response = httpx.get(f"{api.base}/api/v1/projects/{project}", timeout=30,
                          headers=cluster.headers | {"X-Request-ID": "after-restart"})
