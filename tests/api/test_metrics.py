@@ -7,15 +7,23 @@ import asyncio
 import io
 import json
 import logging
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from api.main import create_app
 from tests.api.conftest import API, create_task
+from tests.api.test_server import free_port
 from workers.logs import JsonFormatter
 
+ROOT = Path(__file__).resolve().parents[2]
 LF = "def lf(record):\n    return 'spam'\n"
 
 
@@ -124,3 +132,41 @@ def test_a_request_has_an_id_and_a_json_log_line(client, admin, loaded):
     odd = client.get("/health", headers={"X-Request-ID": "no spaces\tor tabs"})
     assert odd.headers["X-Request-ID"] != "no spaces\tor tabs"
     assert len(odd.headers["X-Request-ID"]) == 32
+
+
+REDIS_DB = "redis://127.0.0.1:6379/14"
+
+
+def test_several_api_processes_report_together(postgres_url, tmp_path):
+    port = free_port()
+    env = {name: value for name, value in os.environ.items()
+           if not name.startswith("HEURIST_")} | {
+        "HEURIST_DATABASE_URL": postgres_url, "HEURIST_BROKER_URL": REDIS_DB,
+        "HEURIST_DATA_DIR": str(tmp_path / "var"), "HEURIST_PORT": str(port),
+        "HEURIST_DEMO": "false", "HEURIST_EMBEDDED_WORKER": "false",
+        "HEURIST_API_WORKERS": "2", "HEURIST_API_CONCURRENCY": "3"}
+    server = subprocess.Popen([sys.executable, "-m", "api.server", "--no-demo"], env=env,
+                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # a connection per request, so that the requests spread over the processes
+    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10,
+                          limits=httpx.Limits(max_keepalive_connections=0))
+    try:
+        deadline = time.monotonic() + 90
+        samples: dict = {}
+        while samples.get(("heurist_db_pool_size", ())) != 2 * 3:   # both processes are up
+            assert server.poll() is None and time.monotonic() < deadline, samples
+            try:
+                samples = scrape(client)
+            except httpx.TransportError:
+                time.sleep(0.2)
+        before = requests_of(samples, "GET", "/health", "2xx")
+        for _ in range(20):
+            assert client.get("/health").status_code == 200
+        for _ in range(4):   # whichever process answers, it reports both
+            samples = scrape(client)
+            assert requests_of(samples, "GET", "/health", "2xx") == before + 20
+            assert samples[("heurist_db_pool_size", ())] == 2 * 3
+    finally:
+        client.close()
+        server.terminate()
+        server.wait(timeout=60)
