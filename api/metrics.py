@@ -144,9 +144,9 @@ def _worker_counters(counts: dict[tuple[str, str], int]) -> Iterator[Metric]:
         yield family
 
 
-async def _within(timeout_s: float, read: Callable[..., T], *args: object) -> T | None:
-    """``read(*args)`` on a thread of the loop's executor; None if it fails or takes
-    longer than ``timeout_s``."""
+async def within(timeout_s: float, read: Callable[..., T], *args: object) -> T | None:
+    """``read(*args)`` on a thread of the loop's own executor (not the request threads);
+    None if it fails or takes longer than ``timeout_s``."""
     try:
         return await asyncio.wait_for(
             asyncio.get_running_loop().run_in_executor(None, read, *args), timeout_s)
@@ -192,8 +192,8 @@ def install_metrics(app: FastAPI) -> None:
                 credentials.credentials if credentials else None)
         queue: RunQueue = app.state.queue
         database, waiting = await asyncio.gather(
-            _within(SCRAPE_TIMEOUT_S, read_database, app.state.sessions),
-            _within(SCRAPE_TIMEOUT_S, queue.waiting))
+            within(SCRAPE_TIMEOUT_S, read_database, app.state.sessions),
+            within(SCRAPE_TIMEOUT_S, queue.waiting, SCRAPE_TIMEOUT_S))
         state = database or ClusterState()
         state.broker_waiting = waiting
         registry = CollectorRegistry()

@@ -38,9 +38,12 @@ class RunQueue:
         self.celery.send_task(PROCESS_CHUNK, args=[run_id, position], countdown=countdown,
                               queue=QUEUE, priority=_priority(recovered))
 
-    def waiting(self) -> int:
-        """How many messages wait in the broker, not yet taken by a worker."""
+    def waiting(self, timeout_s: float | None = None) -> int:
+        """How many messages wait in the broker, not yet taken by a worker; with
+        ``timeout_s``, an unreachable broker fails after one try of that long."""
         with self.celery.connection_for_read() as connection:
+            if timeout_s is not None:
+                connection.ensure_connection(max_retries=1, timeout=timeout_s)
             try:
                 return connection.default_channel.queue_declare(
                     queue=QUEUE, passive=True).message_count

@@ -107,6 +107,19 @@ def test_metrics_may_be_kept_for_admins(settings, admin, make_user):
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_source_that_does_not_answer_is_reported_down(settings):
+    app = create_app(settings.model_copy(update={"broker_url": "redis://127.0.0.1:9/0"}))
+    try:
+        samples = scrape(TestClient(app))
+    finally:
+        app.state.engine.dispose()
+    assert samples[("heurist_scrape_source_up", (("source", "broker"),))] == 0
+    assert samples[("heurist_scrape_source_up", (("source", "database"),))] == 1
+    assert ("heurist_broker_messages_waiting", ()) not in samples
+    assert ("heurist_chunks_queued", ()) in samples
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_request_has_an_id_and_a_json_log_line(client, admin, loaded):
     lines = io.StringIO()
     handler = logging.StreamHandler(lines)
