@@ -385,9 +385,12 @@ def waiting_chunks(*, session: Session) -> list[RunChunk]:
 
 
 def count_by_kind_and_status(*, session: Session) -> dict[tuple[str, str], int]:
-    """How many runs there are of each (kind, status), for monitoring."""
-    return {(kind, status.value): number for kind, status, number in session.execute(
+    """How many runs there are of each (kind, status), for monitoring: every status of
+    each kind that has runs, 0 included."""
+    counted = {(kind, status.value): number for kind, status, number in session.execute(
         select(Run.kind, Run.status, func.count()).group_by(Run.kind, Run.status))}
+    return {(kind, status.value): counted.get((kind, status.value), 0)
+            for kind in {kind for kind, _ in counted} for status in RunStatus}
 
 
 def count_queued_chunks(*, session: Session) -> int:

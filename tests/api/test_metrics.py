@@ -69,6 +69,7 @@ def test_metrics_follow_requests_and_runs(client, admin, loaded, settings):
     assert not any(name.startswith("heurist_http") and f"/projects/{loaded}" in str(labels)
                    for name, labels in after), "raw paths must not become labels"
     assert after[("heurist_runs", (("kind", run["kind"]), ("status", "queued")))] == 1
+    assert after[("heurist_runs", (("kind", run["kind"]), ("status", "failed")))] == 0
     assert after[("heurist_broker_messages_waiting", ())] >= 1
     assert after[("heurist_chunks_queued", ())] == 0   # the run is not split into chunks yet
     assert after[("heurist_scrape_source_up", (("source", "database"),))] == 1
