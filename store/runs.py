@@ -176,24 +176,38 @@ def holds_chunk(*, session: Session, chunk: RunChunk, claim: Claim) -> bool:
     return held is not None and tuple(held) == (RunStatus.RUNNING, *claim)
 
 
-def heartbeat(*, session: Session, chunk: RunChunk, claim: Claim) -> RunStatus | None:
-    """Mark the chunk (and its run) alive and commit the session's writes; returns the run's
-    status, or None (having rolled the writes back) if the chunk was taken over by another
-    worker: this attempt must stop without writing anything more."""
+def heartbeat(*, session: Session, chunk: RunChunk, claim: Claim,
+              share: float | None = None, stage: str | None = None) -> RunStatus | None:
+    """Mark the chunk (and its run) alive, report its progress (:func:`report_progress`)
+    and commit the session's writes; returns the run's status, or None (having rolled the
+    writes back) if the chunk was taken over by another worker: this attempt must stop
+    without writing anything more. The chunk's row is locked before the run's."""
     if not holds_chunk(session=session, chunk=chunk, claim=claim):
         session.rollback()
         return None
+    if share is not None or stage:
+        report_progress(session=session, chunk=chunk, share=share, stage=stage)
     return touch(session=session, run_id=chunk.run_id, chunk_id=chunk.id)
 
 
-def touch(*, session: Session, run_id: int, chunk_id: int | None = None) -> RunStatus:
+def touch(*, session: Session, run_id: int, chunk_id: int | None = None,
+          nowait: bool = False) -> RunStatus:
     """Refresh the heartbeat of a run (and of one of its chunks); commits; returns the run's
-    status."""
+    status. The chunk's row is locked before the run's, as every writer of both does.
+
+    ``nowait``: a row another transaction holds fails the call at once (OperationalError on
+    PostgreSQL) instead of waiting: a side thread's beat then never waits while it holds a
+    row the work it keeps alive may need (that would be a deadlock)."""
     now = utcnow()
-    session.execute(update(Run).where(Run.id == run_id).values(heartbeat_at=now))
+    if nowait:
+        if chunk_id is not None:
+            session.execute(select(RunChunk.id).where(RunChunk.id == chunk_id)
+                            .with_for_update(nowait=True))
+        session.execute(select(Run.id).where(Run.id == run_id).with_for_update(nowait=True))
     if chunk_id is not None:
         session.execute(update(RunChunk).where(RunChunk.id == chunk_id)
                         .values(heartbeat_at=now))
+    session.execute(update(Run).where(Run.id == run_id).values(heartbeat_at=now))
     session.commit()
     return session.scalar(select(Run.status).where(Run.id == run_id))
 

@@ -150,10 +150,11 @@ def keep_alive(run_id: int, chunk_id: int | None = None) -> Iterator[threading.E
     the event it gives is set once a heartbeat finds the run cancelled, or the worker
     stopping.
 
-    A beat waits at most a second for a lock (the work's own uncommitted writes may hold
-    the rows it touches) and is skipped if it cannot write: leaving the block joins the
-    thread, so a beat that waited for the work's locks would wait for itself. Commit or
-    roll back inside the block to spare the beat even that second."""
+    A beat never waits for a row the work's own uncommitted writes hold: it is skipped
+    (the work beats itself when it commits). Leaving the block joins the thread, so a beat
+    that waited for the work's locks would wait for itself, and one that held the chunk
+    while waiting for the run could deadlock with the work. Commit or roll back inside the
+    block so that beats get through."""
     stop, cancelled = threading.Event(), threading.Event()
     interval = heartbeat_interval_s()
 
@@ -163,7 +164,8 @@ def keep_alive(run_id: int, chunk_id: int | None = None) -> Iterator[threading.E
                 cancelled.set()
             try:
                 with new_session(lock_wait_s=HEARTBEAT_LOCK_WAIT_S) as session:
-                    status = runs.touch(session=session, run_id=run_id, chunk_id=chunk_id)
+                    status = runs.touch(session=session, run_id=run_id, chunk_id=chunk_id,
+                                        nowait=True)
             except DBAPIError as error:
                 log.warning("heartbeat of run %s skipped: %s", run_id, error.orig)
                 continue
@@ -190,10 +192,8 @@ class _ChunkHeartbeat:
 
     def __call__(self, progress: float | None = None, stage: str | None = None) -> None:
         self.session.flush()
-        if progress is not None or stage:
-            runs.report_progress(session=self.session, chunk=self.chunk, share=progress,
-                                 stage=stage)
-        status = runs.heartbeat(session=self.session, chunk=self.chunk, claim=self.claim)
+        status = runs.heartbeat(session=self.session, chunk=self.chunk, claim=self.claim,
+                                share=progress, stage=stage)
         if status is None:
             raise ChunkTakenOver
         if status is RunStatus.CANCELLED:
