@@ -26,6 +26,11 @@ def test_worker_logs_and_counts_reach_operators(cluster: Stack):
     assert {line["run_id"] for line in done} == {run_id}
     assert any(line.get("run_id") == run_id and "chunk" not in line
                and "prepared" in line["message"] for line in lines)
+    # Celery's own line at a task's end names the run and chunk too
+    ended = [line for line in lines if line["message"].startswith("Task heurist.process_chunk")
+             and " succeeded in " in line["message"]]
+    assert all("run_id" in line and "chunk" in line for line in ended)
+    assert {line["chunk"] for line in ended if line["run_id"] == run_id} == {0, 1, 2}
 
     task = cluster.get(f"/projects/{project}/tasks")["data"][0]["id"]
     looping = cluster.post(f"/projects/{project}/heuristics", json={
