@@ -16,13 +16,17 @@ from store.db import create_db_engine, migrate
 from store.models import Run, RunChunk, RunStatus, utcnow
 from store.projects import create_project
 from store.runs import add_chunks, begin_run, cancel_run, create_run, touch
+from tests.conftest import _truncate
 
 
 @pytest.fixture
 def pg_engine(postgres_url):
+    """The test run's PostgreSQL database, emptied after the test (the tests that follow
+    expect no users, for instance)."""
     engine = create_db_engine(postgres_url)
     migrate(engine)
     yield engine
+    _truncate(engine)
     engine.dispose()
 
 
