@@ -94,8 +94,16 @@ class Settings(BaseSettings):
         "How long a record handed out by a task's labelling queue stays with its annotator "
         "before others may be offered it."))
     log_format: Literal["text", "json"] = Field("text", description=(
-        "Worker logs as text lines or as one JSON object a line, with the run id and chunk "
-        "of the task that wrote them."))
+        "Logs of the API and the workers as text lines or as one JSON object a line, with "
+        "the request id of the request, or the run id and chunk of the task, that wrote "
+        "them."))
+    metrics_public: bool = Field(True, description=(
+        "Serve GET /metrics (Prometheus) without an API key: it holds counts and timings, "
+        "no user data. False: only an admin key may read it."))
+    metrics_dir: Path | None = Field(None, validation_alias="PROMETHEUS_MULTIPROC_DIR",
+                                     description=(
+        "Where the API processes share their request metrics (prometheus-client's "
+        "multiprocess mode); heurist-server sets it when it starts several processes."))
 
     def resolved_database_url(self) -> str:
         """The configured URL, or the embedded default: SQLite under ``data_dir``."""

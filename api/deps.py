@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
+from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,6 +21,7 @@ from config import Settings
 from services.dispatch import RunDispatcher
 from store.auth import authenticate, authorize
 from store.db import release_connection
+from store.idempotency import Answer
 from store.models import Project, Role, User
 
 bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer <key>`")
@@ -48,6 +50,12 @@ def get_sessions(request: Request) -> sessionmaker[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+Sessions = sessionmaker[Session]
+"""A session factory (for work that opens its own sessions: streams, probes)."""
+IdempotencyKey = Annotated[str | None, Header(
+    alias="Idempotency-Key", description=(
+        "Any unique string (e.g. a UUID) chosen by the client: a retry with the same key "
+        "gets the first answer again and stores nothing new."))]
 QueueDep = Annotated[RunDispatcher, Depends(get_queue)]
 SessionsDep = Annotated[sessionmaker[Session], Depends(get_sessions)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
@@ -63,6 +71,11 @@ def get_current_user(
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def answered(answer: Answer) -> JSONResponse:
+    """An answer under an idempotency key goes out as it was stored (first time or not)."""
+    return JSONResponse(answer.body, status_code=answer.status_code)
 
 
 def project_with(minimum: Role):

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 
+from api.metrics import SHED
 from heuristics.errors import (
     AuthenticationError,
     BusyError,
@@ -109,6 +110,7 @@ async def _handle_database(request: Request, error: OperationalError) -> JSONRes
     if not is_lock_timeout(error):
         raise error
     message = "the database is busy with another write; try again"
+    SHED.labels(reason="lock_wait").inc()
     return JSONResponse({"detail": message, "message": message, "row": None, "field": None},
                         status_code=503, headers={"Retry-After": str(RETRY_AFTER_S)})
 

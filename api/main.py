@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
@@ -12,6 +10,8 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from api.errors import ERROR_RESPONSES, install_error_handlers
+from api.metrics import install_metrics, within
+from api.observability import ObserveRequests
 from api.overload import install_overload_limits
 from api.routers import (
     active_learning,
@@ -65,6 +65,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     install_overload_limits(app, concurrency=settings.api_concurrency,
                             wait_s=settings.api_queue_wait_s)
+    app.add_middleware(ObserveRequests)   # outermost: sees shed requests too
+    install_metrics(app)
 
     @app.get("/health", tags=["health"])
     async def health() -> dict[str, str]:
@@ -74,9 +76,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/ready", tags=["health"], responses={503: {"description": "Not ready"}})
     async def ready() -> JSONResponse:
         """The database and the broker answer, each within a few seconds; 503 if not."""
-        checks = {"database": await _within(READY_TIMEOUT_S, database_reachable, engine),
-                  "broker": await _within(READY_TIMEOUT_S, app.state.queue.broker_reachable,
-                                          READY_TIMEOUT_S)}
+        checks = {"database": bool(await within(READY_TIMEOUT_S, database_reachable, engine)),
+                  "broker": bool(await within(READY_TIMEOUT_S, app.state.queue.broker_reachable,
+                                              READY_TIMEOUT_S))}
         ok = all(checks.values())
         return JSONResponse({"status": "ok" if ok else "unavailable",
                              **{name: "ok" if up else "unreachable"
@@ -91,16 +93,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api)
     _serve_frontend(app)
     return app
-
-
-async def _within(timeout_s: float, check: Callable[..., bool], *args: object) -> bool:
-    """``check(*args)`` on a thread of the loop's own executor (not the request threads);
-    False if it fails or takes longer than ``timeout_s``."""
-    try:
-        return await asyncio.wait_for(
-            asyncio.get_running_loop().run_in_executor(None, check, *args), timeout_s)
-    except Exception:  # noqa: BLE001 - any failure means "not ready"
-        return False
 
 
 NOT_BUILT = """<!doctype html><meta charset="utf-8"><title>Heurist</title>

@@ -22,13 +22,17 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api.metrics import SHED
+
 RETRY_AFTER_S = 1
 SPARE_THREADS = 8
 """Threads beyond ``api_concurrency``: for event streams and probes, which take no place."""
 
 
-def busy_response(reason: str) -> JSONResponse:
-    """503 with Retry-After, in the shape of every other error."""
+def busy_response(reason: str, *, shed: str) -> JSONResponse:
+    """503 with Retry-After, in the shape of every other error; counted as shed for
+    ``shed`` (a short name of the reason)."""
+    SHED.labels(reason=shed).inc()
     detail = f"the server is busy ({reason}); retry after {RETRY_AFTER_S} s"
     return JSONResponse({"detail": detail, "message": detail, "row": None, "field": None},
                         status_code=503, headers={"Retry-After": str(RETRY_AFTER_S)})
@@ -113,7 +117,8 @@ class ConcurrencyLimit:
             await self.app(scope, receive, send)
             return
         if not await self.places.take(wait_s=self.wait_s):
-            await busy_response("too many requests at once")(scope, receive, send)
+            shed = busy_response("too many requests at once", shed="concurrency")
+            await shed(scope, receive, send)
             return
         try:
             await self.app(scope, receive, send)
@@ -122,7 +127,7 @@ class ConcurrencyLimit:
 
 
 async def _pool_timeout(_request: Request, _error: PoolTimeoutError) -> JSONResponse:
-    return busy_response("no database connection free")
+    return busy_response("no database connection free", shed="db_pool")
 
 
 def install_overload_limits(app: FastAPI, *, concurrency: int, wait_s: float) -> None:

@@ -6,10 +6,15 @@ Run ``heurist-server --help`` for options.
 from __future__ import annotations
 
 import argparse
+import copy
+import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
@@ -52,18 +57,45 @@ def main(argv: list[str] | None = None) -> None:
     # through ``finally`` (so the worker stops too) instead of dying on the spot.
     signal.signal(signal.SIGTERM, _exit_on_signal)
     workers = api_processes(settings)
+    logging = {"log_config": log_config(settings), "log_level": "info", "access_log": False}
     try:
         if workers == 1:
-            uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+            uvicorn.run(app, host=settings.host, port=settings.port, **logging)
         else:
             app.state.engine.dispose()
             print(f"{workers} API processes", flush=True)
-            uvicorn.run("api.main:create_app", factory=True, workers=workers,
-                        host=settings.host, port=settings.port, log_level="info",
-                        timeout_worker_healthcheck=WORKER_START_S)
+            # the processes add up their request metrics in a folder of their own
+            # (prometheus-client's multiprocess mode; see api.metrics)
+            metrics_dir = tempfile.mkdtemp(prefix="heurist-metrics-")
+            os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+            try:
+                uvicorn.run("api.main:create_app", factory=True, workers=workers,
+                            host=settings.host, port=settings.port,
+                            timeout_worker_healthcheck=WORKER_START_S, **logging)
+            finally:
+                shutil.rmtree(metrics_dir, ignore_errors=True)
     finally:
         if worker is not None:
             stop_worker(worker)
+
+
+def log_config(settings: Settings) -> dict[str, Any]:
+    """uvicorn's logging configuration, in JSON lines when ``log_format`` is ``json``
+    (:class:`workers.logs.JsonFormatter`, as the workers write them). A line per request
+    comes from ``heurist.requests`` (:mod:`api.observability`, with the request id) in
+    place of uvicorn's access log.
+
+    >>> log_config(Settings(log_format="json"))["formatters"]["default"]
+    {'()': 'workers.logs.JsonFormatter'}
+    """
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    if settings.log_format == "json":
+        config["formatters"] = {name: {"()": "workers.logs.JsonFormatter"}
+                                for name in config["formatters"]}
+    config["loggers"]["heurist"] = {"handlers": ["default"], "level": "INFO",
+                                    "propagate": False}
+    config["root"] = {"handlers": ["default"], "level": "WARNING"}
+    return config
 
 
 WORKER_START_S = 60

@@ -26,8 +26,10 @@ from formats.types import AttributeType, TypeInference, convert_value
 from heuristics.errors import ConflictError, InvalidInputError
 from heuristics.spans import iob_to_spans
 from heuristics.tokens import join_tokens
+from store import idempotency
 from store.auth import get_or_create_user
 from store.db import analyze
+from store.idempotency import Answer, IdempotentRequest
 from store.models import (
     Attribute,
     LabelingTask,
@@ -92,6 +94,19 @@ class ImportOptions:
     labels: LabelColumn | None = None
     file_name_attribute: str | None = None
     """An attribute that gets the uploaded file's name (see :meth:`for_file`)."""
+
+    def fingerprint(self) -> str:
+        """What these options ask for, as text: two imports with the same fingerprint and
+        file do the same (an idempotency key compares requests by it)."""
+        labels = self.labels
+        return json.dumps({
+            "csv": [self.csv.delimiter, self.csv.header, self.csv.quoting, self.csv.quotechar,
+                    self.csv.encoding],
+            "constants": self.constants, "generate_ids": self.generate_ids,
+            "file_name_attribute": self.file_name_attribute,
+            "labels": labels and [labels.column, labels.task.id, labels.annotator.id,
+                                  labels.is_gold, labels.separator]},
+            sort_keys=True, default=str)
 
     def for_file(self, file_name: str | None) -> ImportOptions:
         """These options with the file's name among the constants, if asked for."""
@@ -313,8 +328,12 @@ def import_records(*, session: Session, project: Project, open_stream: Callable[
                    fmt: str, id_column: str | None = None,
                    types: Mapping[str, AttributeType] | None = None,
                    batch_size: int = 5_000, max_attributes: int | None = None,
-                   options: ImportOptions | None = None) -> ImportResult:
+                   options: ImportOptions | None = None,
+                   once: IdempotentRequest[ImportResult] | None = None
+                   ) -> ImportResult | Answer:
     """Import a CSV, JSONL or Parquet file into ``project``; commits once, or not at all.
+    Under an idempotency key (``once``), the answer: the first one, storing nothing, if
+    the key was used before.
 
     ``open_stream`` returns the file from its start; it is called two or three times.
     Without ``id_column`` records get sequential ids. ``types`` overrides inferred
@@ -323,6 +342,11 @@ def import_records(*, session: Session, project: Project, open_stream: Callable[
     :class:`ImportOptions`) may add constant attributes, make repeated ids unique and turn
     a column into manual labels; the result's notes say what was assumed about the file.
     """
+    if once is not None:
+        idempotency.lock(session=session, request=once)
+        if first := idempotency.first_answer(session=session, request=once):
+            session.commit()
+            return first
     options, notes = _resolve_options(open_stream(), fmt, options)
     existing = _existing_ids(session, project)
     offset = len(existing)
@@ -348,9 +372,11 @@ def import_records(*, session: Session, project: Project, open_stream: Callable[
         result.manual_labels = _insert_labels(session, project, scan, options.labels)
         result.task_id = options.labels.task.id
     _after_new_records(session, project)
+    answer = None if once is None else idempotency.remember(session=session, request=once,
+                                                            result=result)
     session.commit()
     analyze(session, [Record.__table__, ManualLabel.__table__])
-    return result
+    return result if answer is None else answer
 
 
 def _insert_labels(session: Session, project: Project, scan: _Scan,

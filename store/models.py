@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Enum,
@@ -328,6 +329,18 @@ class RunChunk(Base):
     error: Mapped[str | None] = mapped_column(Text)
     heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class WorkerCounter(Base):
+    """How often something happened in the workers (a chunk retried, a sandbox failed), by
+    reason: kept in the database so that every worker process, on any machine, adds to the
+    one count ``/metrics`` reports (:mod:`store.counters`)."""
+
+    __tablename__ = "worker_counters"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class Review(Base):

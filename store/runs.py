@@ -15,6 +15,7 @@ from sqlalchemy import and_, case, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from heuristics.errors import InvalidInputError
+from store import counters
 from store.events import publish
 from store.limits import capped
 from store.models import Project, Run, RunChunk, RunFailure, RunStatus, utcnow
@@ -122,22 +123,30 @@ def claim_chunk(*, session: Session, run_id: int, position: int, worker: str,
                 stale_before: datetime) -> RunChunk | None:
     """Atomically take a chunk that is queued, or running with a stale heartbeat, or running
     under ``worker``'s own name (it let go of it, e.g. when the database went away, and
-    takes it up again without counting an attempt)."""
+    takes it up again without counting an attempt). Taking over a stale chunk counts as a
+    retry (:data:`store.counters.CHUNK_RETRIES`, ``worker_lost``)."""
     run_running = exists().where(Run.id == run_id, Run.status == RunStatus.RUNNING)
     own = and_(RunChunk.status == RunStatus.RUNNING, RunChunk.worker == worker)
-    claimed = session.execute(
-        update(RunChunk).where(
-            RunChunk.run_id == run_id, RunChunk.position == position, run_running,
-            or_(own, and_(RunChunk.attempts < MAX_ATTEMPTS, or_(
-                RunChunk.status == RunStatus.QUEUED,
-                and_(RunChunk.status == RunStatus.RUNNING,
-                     RunChunk.heartbeat_at < stale_before)))))
-        .values(status=RunStatus.RUNNING, worker=worker, heartbeat_at=utcnow(),
-                attempts=case((own, RunChunk.attempts), else_=RunChunk.attempts + 1)))
-    if claimed.rowcount == 1:
-        session.execute(update(Run).where(Run.id == run_id).values(heartbeat_at=utcnow()))
+    stale = and_(RunChunk.status == RunStatus.RUNNING, RunChunk.heartbeat_at < stale_before,
+                 RunChunk.attempts < MAX_ATTEMPTS)
+    claimed = False
+    for takes, taken_over in ((or_(own, and_(RunChunk.attempts < MAX_ATTEMPTS,
+                                             RunChunk.status == RunStatus.QUEUED)), False),
+                              (stale, True)):
+        claimed = session.execute(
+            update(RunChunk).where(RunChunk.run_id == run_id, RunChunk.position == position,
+                                   run_running, takes)
+            .values(status=RunStatus.RUNNING, worker=worker, heartbeat_at=utcnow(),
+                    attempts=case((own, RunChunk.attempts), else_=RunChunk.attempts + 1))
+        ).rowcount == 1
+        if claimed:
+            if taken_over:
+                counters.count(session=session, name=counters.CHUNK_RETRIES,
+                               reason="worker_lost")
+            session.execute(update(Run).where(Run.id == run_id).values(heartbeat_at=utcnow()))
+            break
     session.commit()
-    if claimed.rowcount != 1:
+    if not claimed:
         return None
     return session.scalar(select(RunChunk).where(RunChunk.run_id == run_id,
                                                  RunChunk.position == position)
@@ -165,24 +174,38 @@ def holds_chunk(*, session: Session, chunk: RunChunk, claim: Claim) -> bool:
     return held is not None and tuple(held) == (RunStatus.RUNNING, *claim)
 
 
-def heartbeat(*, session: Session, chunk: RunChunk, claim: Claim) -> RunStatus | None:
-    """Mark the chunk (and its run) alive and commit the session's writes; returns the run's
-    status, or None (having rolled the writes back) if the chunk was taken over by another
-    worker: this attempt must stop without writing anything more."""
+def heartbeat(*, session: Session, chunk: RunChunk, claim: Claim,
+              share: float | None = None, stage: str | None = None) -> RunStatus | None:
+    """Mark the chunk (and its run) alive, report its progress (:func:`report_progress`)
+    and commit the session's writes; returns the run's status, or None (having rolled the
+    writes back) if the chunk was taken over by another worker: this attempt must stop
+    without writing anything more. The chunk's row is locked before the run's."""
     if not holds_chunk(session=session, chunk=chunk, claim=claim):
         session.rollback()
         return None
+    if share is not None or stage:
+        report_progress(session=session, chunk=chunk, share=share, stage=stage)
     return touch(session=session, run_id=chunk.run_id, chunk_id=chunk.id)
 
 
-def touch(*, session: Session, run_id: int, chunk_id: int | None = None) -> RunStatus:
+def touch(*, session: Session, run_id: int, chunk_id: int | None = None,
+          nowait: bool = False) -> RunStatus:
     """Refresh the heartbeat of a run (and of one of its chunks); commits; returns the run's
-    status."""
+    status. The chunk's row is locked before the run's, as every writer of both does.
+
+    ``nowait``: a row another transaction holds fails the call at once (OperationalError on
+    PostgreSQL) instead of waiting: a side thread's beat then never waits while it holds a
+    row the work it keeps alive may need (that would be a deadlock)."""
     now = utcnow()
-    session.execute(update(Run).where(Run.id == run_id).values(heartbeat_at=now))
+    if nowait:
+        if chunk_id is not None:
+            session.execute(select(RunChunk.id).where(RunChunk.id == chunk_id)
+                            .with_for_update(nowait=True))
+        session.execute(select(Run.id).where(Run.id == run_id).with_for_update(nowait=True))
     if chunk_id is not None:
         session.execute(update(RunChunk).where(RunChunk.id == chunk_id)
                         .values(heartbeat_at=now))
+    session.execute(update(Run).where(Run.id == run_id).values(heartbeat_at=now))
     session.commit()
     return session.scalar(select(Run.status).where(Run.id == run_id))
 
@@ -234,6 +257,7 @@ def release_chunk(*, session: Session, chunk: RunChunk, error: str) -> bool:
         return False
     chunk.status = RunStatus.QUEUED
     chunk.error = capped(error)
+    counters.count(session=session, name=counters.CHUNK_RETRIES, reason="error")
     session.commit()
     return True
 
@@ -382,3 +406,18 @@ def waiting_chunks(*, session: Session) -> list[RunChunk]:
         select(RunChunk).join(Run, Run.id == RunChunk.run_id).where(
             Run.status == RunStatus.RUNNING, RunChunk.status == RunStatus.QUEUED)
         .order_by(RunChunk.run_id, RunChunk.position)))
+
+
+def count_by_kind_and_status(*, session: Session) -> dict[tuple[str, str], int]:
+    """How many runs there are of each (kind, status), for monitoring: every status of
+    each kind that has runs, 0 included."""
+    counted = {(kind, status.value): number for kind, status, number in session.execute(
+        select(Run.kind, Run.status, func.count()).group_by(Run.kind, Run.status))}
+    return {(kind, status.value): counted.get((kind, status.value), 0)
+            for kind in {kind for kind, _ in counted} for status in RunStatus}
+
+
+def count_queued_chunks(*, session: Session) -> int:
+    """Chunks waiting for a worker, of all runs."""
+    return session.scalar(select(func.count()).select_from(RunChunk)
+                          .where(RunChunk.status == RunStatus.QUEUED))

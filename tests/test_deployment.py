@@ -80,3 +80,10 @@ def test_image_installs_cpu_only_torch_before_the_project():
     pinned = next(d for d in tomllib.loads((ROOT / "pyproject.toml").read_text())
                   ["project"]["dependencies"] if d.startswith("torch=="))
     assert pinned in lines[torch] and torch < project
+
+
+def test_workers_wait_for_a_healthy_api():
+    api, worker = services()["api"], services()["worker"]
+    probe = " ".join(api["healthcheck"]["test"])
+    assert "/health" in probe and "curl" not in probe, "the slim image has python, not curl"
+    assert worker["depends_on"]["api"]["condition"] == "service_healthy"

@@ -117,7 +117,9 @@ def test_the_store_imports_nothing_above_it() -> None:
     assert violations("store", {"services", "api", "workers", "client"}) == []
 
 
-WORKER_ENTRY_POINTS = frozenset({"workers.queue", "workers.celery_app"})
+# The queue and the Celery app dispatch runs; the log format is the one both processes
+# write (JSON lines with request, run and chunk ids).
+WORKER_ENTRY_POINTS = frozenset({"workers.queue", "workers.celery_app", "workers.logs"})
 
 
 def test_api_reaches_workers_only_through_their_entry_points() -> None:

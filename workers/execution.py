@@ -20,9 +20,10 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from heuristics.errors import HeuristError
+from heuristics.sandbox import SandboxError
 from heuristics.sandbox.hostpaths import PACKAGE_ROOT as CODE_ROOT
 from heuristics.sandbox.hostpaths import hide_host_paths
-from store import events, runs
+from store import counters, events, runs
 from store.models import Run, RunChunk, RunFailure, RunStatus, utcnow
 from workers.celery_app import app
 from workers.context import (
@@ -69,12 +70,15 @@ def start_run(run_id: int) -> None:
             session.rollback()
             if is_outage(error):
                 raise
+            _count_sandbox_failure(session, error)
             _fail(session, job, run, f"could not start: {_describe(error)}",
                   failure=runs.failure_of(error))
             return
         chunks = runs.add_chunks(session=session, run=run, item_ids=item_ids,
                                  chunk_size=int(run.params.get("chunk_size")
                                                 or settings().chunk_size))
+        log.info("run %s (%s) prepared: %s items in %s chunks", run_id, run.kind,
+                 len(item_ids), len(chunks))
         if not chunks:
             _finalise(session, job, run)
         for chunk in chunks:
@@ -109,6 +113,8 @@ def process_chunk(run_id: int, position: int) -> None:
                         f"{utcnow():%H:%M:%S} chunk {position}: {chunk.size} items done by "
                         f"{claim.worker} (attempt {claim.attempt})\n"))
                     runs.finish_chunk(session=session, chunk=chunk, status=RunStatus.SUCCEEDED)
+                    log.info("chunk %s of run %s: %s items done (attempt %s)", position,
+                             run_id, chunk.size, claim.attempt)
                 except BaseException:
                     session.rollback()
                     raise
@@ -125,6 +131,7 @@ def process_chunk(run_id: int, position: int) -> None:
             runs.finish_chunk(session=session, chunk=chunk, status=RunStatus.CANCELLED)
             return
         except HeuristError as error:
+            _count_sandbox_failure(session, error)
             _chunk_failed(session, job, run, chunk, _describe(error), retry=False,
                           output=_user_output(error), failure=runs.failure_of(error))
             return
@@ -144,10 +151,11 @@ def keep_alive(run_id: int, chunk_id: int | None = None) -> Iterator[threading.E
     the event it gives is set once a heartbeat finds the run cancelled, or the worker
     stopping.
 
-    A beat waits at most a second for a lock (the work's own uncommitted writes may hold
-    the rows it touches) and is skipped if it cannot write: leaving the block joins the
-    thread, so a beat that waited for the work's locks would wait for itself. Commit or
-    roll back inside the block to spare the beat even that second."""
+    A beat never waits for a row the work's own uncommitted writes hold: it is skipped
+    (the work beats itself when it commits). Leaving the block joins the thread, so a beat
+    that waited for the work's locks would wait for itself, and one that held the chunk
+    while waiting for the run could deadlock with the work. Commit or roll back inside the
+    block so that beats get through."""
     stop, cancelled = threading.Event(), threading.Event()
     interval = heartbeat_interval_s()
 
@@ -157,7 +165,8 @@ def keep_alive(run_id: int, chunk_id: int | None = None) -> Iterator[threading.E
                 cancelled.set()
             try:
                 with new_session(lock_wait_s=HEARTBEAT_LOCK_WAIT_S) as session:
-                    status = runs.touch(session=session, run_id=run_id, chunk_id=chunk_id)
+                    status = runs.touch(session=session, run_id=run_id, chunk_id=chunk_id,
+                                        nowait=True)
             except DBAPIError as error:
                 log.warning("heartbeat of run %s skipped: %s", run_id, error.orig)
                 continue
@@ -184,10 +193,8 @@ class _ChunkHeartbeat:
 
     def __call__(self, progress: float | None = None, stage: str | None = None) -> None:
         self.session.flush()
-        if progress is not None or stage:
-            runs.report_progress(session=self.session, chunk=self.chunk, share=progress,
-                                 stage=stage)
-        status = runs.heartbeat(session=self.session, chunk=self.chunk, claim=self.claim)
+        status = runs.heartbeat(session=self.session, chunk=self.chunk, claim=self.claim,
+                                share=progress, stage=stage)
         if status is None:
             raise ChunkTakenOver
         if status is RunStatus.CANCELLED:
@@ -222,14 +229,24 @@ def _chunk_failed(session: Session, job: Job, run: Run, chunk: RunChunk, error: 
         _fail(session, job, run, f"{where} failed{attempts}: {error}", failure=failure)
 
 
+def _count_sandbox_failure(session: Session, error: BaseException) -> None:
+    """Count a sandbox failure by its reason, in the transaction that reports it."""
+    if isinstance(error, SandboxError):
+        counters.count(session=session, name=counters.SANDBOX_FAILURES,
+                       reason=str(error.reason))
+
+
 def _fail(session: Session, job: Job, run: Run, error: str, *,
           failure: RunFailure | None = None) -> None:
+    what = f"run {run.id} ({run.kind})"
     if runs.fail_run(session=session, run_id=run.id, error=error, failure=failure):
         job.failed(session, run)
         session.commit()
+        log.warning("%s failed: %s", what, error)
 
 
 def _finalise(session: Session, job: Job, run: Run) -> None:
+    what = f"run {run.id} ({run.kind})"
     try:
         with keep_alive(run.id):
             metrics = job.finish(session, run)
@@ -238,9 +255,11 @@ def _finalise(session: Session, job: Job, run: Run) -> None:
         session.rollback()
         if is_outage(error):
             raise
+        _count_sandbox_failure(session, error)
         _fail(session, job, run, f"could not finish: {_describe(error)}")
         return
     if done:
+        log.info("%s succeeded", what)
         for follow_up in job.succeeded(session, run):
             queue.enqueue_run(follow_up.id, kind=follow_up.kind)
 

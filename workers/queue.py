@@ -52,9 +52,12 @@ class RunQueue:
         self.celery.send_task(PROCESS_CHUNK, args=[run_id, position], countdown=countdown,
                               queue=queue_for(kind), priority=_priority(recovered))
 
-    def waiting(self) -> int:
-        """How many messages wait in the broker, not yet taken by a worker."""
+    def waiting(self, timeout_s: float | None = None) -> int:
+        """How many messages wait in the broker, not yet taken by a worker; with
+        ``timeout_s``, an unreachable broker fails after one try of that long."""
         with self.celery.connection_for_read() as connection:
+            if timeout_s is not None:
+                connection.ensure_connection(max_retries=1, timeout=timeout_s)
             total = 0
             for queue in (QUEUE, BULK_QUEUE):
                 # an empty queue is no queue at all to Redis (it drops empty lists)

@@ -8,6 +8,7 @@ does, and hands its chunk back when it is told to stop (SIGTERM).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -15,6 +16,8 @@ import time
 from celery.signals import (
     after_setup_logger,
     after_setup_task_logger,
+    task_postrun,
+    task_prerun,
     worker_process_init,
     worker_ready,
     worker_shutdown,
@@ -34,18 +37,35 @@ _stop_sweeping = threading.Event()
 
 @app.task(name=START_RUN)
 def start_run(run_id: int) -> None:
-    with run_context(run_id):
-        if not outlasting(lambda: execution.start_run(run_id), stop=stopping,
-                          what=f"start of run {run_id}"):
-            execution.queue.enqueue_run(run_id, recovered=True)
+    if not outlasting(lambda: execution.start_run(run_id), stop=stopping,
+                      what=f"start of run {run_id}"):
+        execution.queue.enqueue_run(run_id, recovered=True)
 
 
 @app.task(name=PROCESS_CHUNK)
 def process_chunk(run_id: int, position: int) -> None:
-    with run_context(run_id, position):
-        if not outlasting(lambda: execution.process_chunk(run_id, position), stop=stopping,
-                          what=f"chunk {position} of run {run_id}"):
-            execution.queue.enqueue_chunk(run_id, position, recovered=True)
+    if not outlasting(lambda: execution.process_chunk(run_id, position), stop=stopping,
+                      what=f"chunk {position} of run {run_id}"):
+        execution.queue.enqueue_chunk(run_id, position, recovered=True)
+
+
+_task_logs: dict[str, contextlib.AbstractContextManager] = {}
+
+
+@task_prerun.connect
+def _name_the_run_in_logs(task_id: str, task, args=(), **_kwargs) -> None:
+    """From here to the task's end (Celery's "succeeded" line included) log lines name the
+    run and the chunk's position (:func:`workers.logs.run_context`)."""
+    if task.name in (START_RUN, PROCESS_CHUNK):
+        context = _task_logs[task_id] = run_context(*args)
+        context.__enter__()
+
+
+@task_postrun.connect
+def _end_the_run_in_logs(task_id: str, **_kwargs) -> None:
+    context = _task_logs.pop(task_id, None)
+    if context is not None:
+        context.__exit__(None, None, None)
 
 
 @after_setup_logger.connect

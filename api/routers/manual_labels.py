@@ -1,11 +1,15 @@
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter, Request, Response, status
 
-from fastapi import APIRouter, Header, Request, Response, status
-from fastapi.responses import JSONResponse
-
-from api.deps import AnnotatableProject, CurrentUser, QueueDep, SessionDep
+from api.deps import (
+    AnnotatableProject,
+    CurrentUser,
+    IdempotencyKey,
+    QueueDep,
+    SessionDep,
+    answered,
+)
 from api.schemas import Int32
 from api.schemas.records import (
     BulkLabelsCreate,
@@ -27,11 +31,6 @@ from store.tasks import get_task
 
 router = APIRouter(prefix="/projects/{project_id}", tags=["manual labels"])
 
-IdempotencyKey = Annotated[str | None, Header(
-    alias="Idempotency-Key", description=(
-        "Any unique string (e.g. a UUID) chosen by the client: a retry with the same key "
-        "gets the first answer again and stores nothing new."))]
-
 
 def _once(request: Request, user, key: str | None, body, answer_of) -> IdempotentRequest | None:
     """The request under the client's idempotency key, if it sent one."""
@@ -41,11 +40,6 @@ def _once(request: Request, user, key: str | None, body, answer_of) -> Idempoten
         user_id=user.id, key=key, answer_of=lambda result: Answer(
             status.HTTP_201_CREATED, answer_of(result).model_dump(mode="json")),
         request=f"{request.method} {request.url.path} {body.model_dump_json()}")
-
-
-def _answered(answer: Answer) -> JSONResponse:
-    """An answer under an idempotency key goes out as it was stored (first time or not)."""
-    return JSONResponse(answer.body, status_code=answer.status_code)
 
 
 def _refit_learners(session, queue, task, record_ids=(), annotator_ids=()) -> None:
@@ -84,7 +78,7 @@ def create_manual_label(record_id: Int32, body: ManualLabelCreate, project: Anno
             request, user, idempotency_key, body, lambda ml: _public(ml, project, session)))
     _refit_learners(session, queue, task, [record.id], [annotator.id])
     if isinstance(created, Answer):
-        return _answered(created)
+        return answered(created)
     return _public(created, project, session)
 
 
@@ -119,7 +113,7 @@ def create_manual_labels(task_id: Int32, body: BulkLabelsCreate, project: Annota
     _refit_learners(session, queue, task, [item.record.id for item in items],
                     [item.annotator.id for item in items])
     if isinstance(created, Answer):
-        return _answered(created)
+        return answered(created)
     return public(created)
 
 
@@ -190,7 +184,7 @@ def mark_reviewed(record_id: Int32, body: ReviewCreate, project: AnnotatableProj
                                      once=_once(request, user, idempotency_key, body, public))
     _refit_learners(session, queue, task, [record.id], [annotator.id])
     if isinstance(review, Answer):
-        return _answered(review)
+        return answered(review)
     return public(review)
 
 

@@ -1,18 +1,21 @@
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, File, Form, Query, UploadFile, status
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile, status
 from fastapi.encoders import jsonable_encoder
 
 from api.deps import (
     CurrentUser,
+    IdempotencyKey,
     OwnedProject,
     QueueDep,
     SessionDep,
     SettingsDep,
     ViewableProject,
+    answered,
 )
 from api.schemas import Int32
 from api.schemas.projects import ColumnPreview, ImportPreviewPublic, ImportPublic
@@ -40,6 +43,7 @@ from heuristics.errors import InvalidInputError
 from services import importing
 from services.importing import ImportOptions
 from store.embeddings import refresh_embeddings
+from store.idempotency import Answer, IdempotentRequest
 from store.manual_labels import get_record
 from store.record_detail import record_detail
 from store.record_filters import (
@@ -237,30 +241,54 @@ OptionsDep = Annotated[ImportOptions, Depends(import_options)]
 @router.post("/records/import", response_model=ImportPublic, status_code=status.HTTP_201_CREATED)
 def import_records(
     project: OwnedProject, session: SessionDep, settings: SettingsDep, queue: QueueDep,
-    options: OptionsDep,
+    options: OptionsDep, user: CurrentUser, request: Request,
     file: Annotated[UploadFile, File(description="CSV, JSONL or Parquet")],
     format: Annotated[ImportFormat | None, Form()] = None,
     id_column: Annotated[str | None, Form(description="Column of stable record ids")] = None,
     types: Annotated[str | None, Form(description='JSON: {"column": "category", ...}')] = None,
-) -> ImportPublic:
+    idempotency_key: IdempotencyKey = None,
+):
     """Import records, all or nothing; attribute types are inferred unless given. Labels
     of a column, constant attributes and generated ids come in the same transaction;
-    ``notes`` say what was assumed about the file (delimiter, header, quoting, encoding)."""
+    ``notes`` say what was assumed about the file (delimiter, header, quoting, encoding).
+    With an ``Idempotency-Key``, an import sent again (say, after a timeout) gets the first
+    answer and stores nothing twice."""
     check_size(file, settings.max_upload_bytes)
 
     def open_stream():
         file.file.seek(0)
         return file.file
 
+    def public(result: importing.ImportResult) -> ImportPublic:
+        return ImportPublic(records=result.records, attributes=result.attributes,
+                            manual_labels=result.manual_labels, task_id=result.task_id,
+                            notes=result.notes)
+
+    options = options.for_file(file.filename)
+    once = None if idempotency_key is None else IdempotentRequest(
+        user_id=user.id, key=idempotency_key, answer_of=lambda result: Answer(
+            status.HTTP_201_CREATED, public(result).model_dump(mode="json")),
+        request=" ".join(["POST", request.url.path, _file_digest(file), str(file.filename),
+                          str(format), str(id_column), str(types), options.fingerprint()]))
     result = importing.import_records(
         session=session, project=project, open_stream=open_stream,
         fmt=_import_format(file, format), id_column=id_column or None,
         types=_parse_types(types), batch_size=settings.import_batch_size,
-        max_attributes=settings.max_attributes, options=options.for_file(file.filename))
+        max_attributes=settings.max_attributes, options=options, once=once)
+    if isinstance(result, Answer):
+        return answered(result)
     _embed_new_records(project, session, queue)
-    return ImportPublic(records=result.records, attributes=result.attributes,
-                        manual_labels=result.manual_labels, task_id=result.task_id,
-                        notes=result.notes)
+    return public(result)
+
+
+def _file_digest(file: UploadFile) -> str:
+    """SHA-256 of the uploaded file (read from its start; left at its start)."""
+    digest = hashlib.sha256()
+    file.file.seek(0)
+    while block := file.file.read(1 << 20):
+        digest.update(block)
+    file.file.seek(0)
+    return digest.hexdigest()
 
 
 @router.post("/records/import/preview", response_model=ImportPreviewPublic)

@@ -6,10 +6,11 @@ from heuristics.sandbox.outputs import read_output
 from heuristics.sandbox.results import (
     RecordError,
     SandboxError,
+    SandboxFailure,
     SandboxLimits,
     SandboxResult,
     SandboxUnavailable,
 )
 
-__all__ = ["RecordError", "Sandbox", "SandboxError", "SandboxLimits", "SandboxResult",
-           "SandboxUnavailable", "SpareLearner", "UidRange", "read_output"]
+__all__ = ["RecordError", "Sandbox", "SandboxError", "SandboxFailure", "SandboxLimits",
+           "SandboxResult", "SandboxUnavailable", "SpareLearner", "UidRange", "read_output"]

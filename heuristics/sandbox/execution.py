@@ -23,6 +23,7 @@ from heuristics.sandbox.results import (
     RecordError,
     ResultsCallback,
     SandboxError,
+    SandboxFailure,
     SandboxLimits,
     SandboxResult,
 )
@@ -102,6 +103,7 @@ class Execution:
         self.log_chars = 0
         self.fed_all = False
         self.stopped_because: str | None = None
+        self.stopped_kind = SandboxFailure.STOPPED
         self.stopped_at: float | None = None
         self.stderr = b""
         self.writer_error: BaseException | None = None
@@ -114,10 +116,10 @@ class Execution:
         for thread in self._threads:
             thread.start()
 
-    def _stop(self, reason: str) -> None:
+    def _stop(self, reason: str, kind: SandboxFailure = SandboxFailure.STOPPED) -> None:
         """Say why, then kill everything of the sandbox (:func:`kill_sandbox`)."""
         if self.stopped_because is None:
-            self.stopped_because = reason
+            self.stopped_because, self.stopped_kind = reason, kind
         if self.stopped_at is None:
             self.stopped_at = time.monotonic()
         kill_sandbox(self.process)
@@ -134,13 +136,14 @@ class Execution:
         while not self._finished.wait(0.1):
             now = time.monotonic()
             if stop is not None and stop.is_set():
-                self._stop("was cancelled")
+                self._stop("was cancelled", SandboxFailure.CANCELLED)
             elif now > deadline:
                 self._stop(f"stopped after the {limits.wall_clock_name} of "
-                           f"{limits.wall_seconds:g} s")
+                           f"{limits.wall_seconds:g} s", SandboxFailure.TIME_LIMIT)
             elif (self.current is not None
                   and now - self.current_since > limits.record_seconds + RECORD_GRACE_S):
-                self._stop(f"stopped after the record time limit of {limits.record_seconds:g} s")
+                self._stop(f"stopped after the record time limit of {limits.record_seconds:g} s",
+                           SandboxFailure.TIME_LIMIT)
             else:
                 continue
             return
@@ -224,7 +227,8 @@ class Execution:
         try:
             while (frame := read_frame(stdout, max_size=limit)) is not None:
                 if stdout.count > limit:
-                    self._stop(f"produced more than {self.limits.max_output_mb} MB of output")
+                    self._stop(f"produced more than {self.limits.max_output_mb} MB of output",
+                               SandboxFailure.OUTPUT)
                     break
                 frame = self._check(frame, result, learner=setup.get("mode") == "learner")
                 if frame.get("logs"):
@@ -235,7 +239,8 @@ class Execution:
                         ("the code did not load: " if loading else "") + frame["error"],
                         row=frame.get("line"), field=frame.get("field") or "source",
                         logs="".join(logs) + (frame.get("logs") or ""),
-                        traceback=frame.get("traceback") or "")
+                        traceback=frame.get("traceback") or "",
+                        reason=SandboxFailure.LOAD if loading else SandboxFailure.ERROR)
                 if frame["type"] == "done":
                     done = True
                     break
@@ -254,6 +259,7 @@ class Execution:
                 if frame["type"] == "stopped":
                     self.current = frame["index"]
                     self.stopped_because = frame["error"]
+                    self.stopped_kind = SandboxFailure.TIME_LIMIT
                     continue
                 outputs, errors = [], []
                 for item in frame["results"]:
@@ -271,14 +277,15 @@ class Execution:
                     result.outputs.update(outputs)
                     result.errors.extend(errors)
         except ProtocolError as error:
-            self._stop(f"sent malformed output ({error})")
+            self._stop(f"sent malformed output ({error})", SandboxFailure.OUTPUT)
         feeder.join(timeout=5)
         self._end()
         result.logs = "".join(logs)
         if self.writer_error is not None:
             raise self.writer_error
         if not done:
-            raise SandboxError(self._why_it_stopped())
+            message, kind = self._why_it_stopped()
+            raise SandboxError(message, reason=kind)
         return result
 
     def _end(self) -> None:
@@ -289,14 +296,15 @@ class Execution:
             self._stop("was stopped")
             self.process.wait()
 
-    def _why_it_stopped(self) -> str:
+    def _why_it_stopped(self) -> tuple[str, SandboxFailure]:
+        """The message of the failure and its kind."""
         where = ""
         if self.current is not None:
             record_id = self.ids.get(self.current)
             where = f" at record #{self.current}" + (
                 f" ({record_id!r})" if record_id is not None else "")
         if self.stopped_because:
-            return f"user code {self.stopped_because}{where}"
+            return f"user code {self.stopped_because}{where}", self.stopped_kind
         code = self.process.returncode
         # A signal kills the runner; bubblewrap, its parent, then exits with 128 + signal.
         bwrapped = Path(str(self.process.args[0])).name == "bwrap"
@@ -304,14 +312,18 @@ class Execution:
             code - 128 if bwrapped and code is not None and code > 128 else None)
         if number is not None and number in {member.value for member in signal.Signals}:
             name = signal.Signals(number).name
-            reason = {"SIGXCPU": f"exceeded the CPU limit of {self.limits.cpu_seconds} s",
-                      "SIGKILL": "was killed (out of memory?)",
-                      "SIGXFSZ": f"wrote a file over {self.limits.max_file_mb} MB",
-                      "SIGSEGV": "crashed (segmentation fault)"}.get(name, f"got {name}")
-            return f"user code {reason}{where}"
+            reason, kind = {
+                "SIGXCPU": (f"exceeded the CPU limit of {self.limits.cpu_seconds} s",
+                            SandboxFailure.CPU_LIMIT),
+                "SIGKILL": ("was killed (out of memory?)", SandboxFailure.KILLED),
+                "SIGXFSZ": (f"wrote a file over {self.limits.max_file_mb} MB",
+                            SandboxFailure.FILE_SIZE),
+                "SIGSEGV": ("crashed (segmentation fault)", SandboxFailure.CRASH),
+            }.get(name, (f"got {name}", SandboxFailure.CRASH))
+            return f"user code {reason}{where}", kind
         detail = hide_host_paths(self.stderr.decode(errors="replace").strip()[-500:])
         return (f"the sandbox ended unexpectedly (exit code {code}){where}"
-                + (f": {detail}" if detail else ""))
+                + (f": {detail}" if detail else ""), SandboxFailure.ENDED)
 
     def close(self) -> None:
         self._finished.set()

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,18 +14,47 @@ __all__ = ["ProgressCallback", "RecordError", "ResultsCallback", "SandboxError",
            "SandboxLimits", "SandboxResult", "SandboxUnavailable"]
 
 
+class SandboxFailure(enum.StrEnum):
+    """Why user code could not run to the end (for counting failures, never parsed from
+    messages)."""
+
+    LOAD = "load"
+    """The code did not load (syntax error, failed import, missing function)."""
+    ERROR = "error"
+    """The code raised outside any one record (a learner's fit, say)."""
+    TIME_LIMIT = "time_limit"
+    CPU_LIMIT = "cpu_limit"
+    KILLED = "killed"
+    """Killed by a signal it cannot catch: the memory limit, usually."""
+    FILE_SIZE = "file_size"
+    CRASH = "crash"
+    OUTPUT = "output"
+    """Too much output, or output that breaks the protocol or the expected shape."""
+    CANCELLED = "cancelled"
+    STOPPED = "stopped"
+    UNAVAILABLE = "unavailable"
+    """No sandbox could be started."""
+    ENDED = "ended"
+    """The sandbox ended without saying why."""
+
+
 class SandboxError(HeuristError):
     """User code could not run to the end: it did not load, raised, or the sandbox stopped
-    it. ``logs`` holds what it printed before, ``traceback`` its frames (user code only)."""
+    it. ``logs`` holds what it printed before, ``traceback`` its frames (user code only),
+    ``reason`` the kind of failure."""
 
     def __init__(self, message: str, *, field: str | None = None, row: int | None = None,
-                 logs: str = "", traceback: str = "") -> None:
+                 logs: str = "", traceback: str = "",
+                 reason: SandboxFailure = SandboxFailure.OUTPUT) -> None:
         super().__init__(message, field=field, row=row)
-        self.logs, self.traceback = logs, traceback
+        self.logs, self.traceback, self.reason = logs, traceback, reason
 
 
 class SandboxUnavailable(SandboxError):
     """No sandbox can be started on this machine."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, reason=SandboxFailure.UNAVAILABLE)
 
 
 @dataclass(frozen=True)

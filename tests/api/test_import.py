@@ -53,6 +53,21 @@ def test_generated_ids_continue_across_imports(client, admin, project_id):
     assert ids == ["1", "2", "3", "4"]
 
 
+def test_an_import_sent_again_under_its_idempotency_key_lands_once(client, admin,
+                                                                   project_id):
+    body = "text\nfirst\nsecond\n"
+    once = admin | {"Idempotency-Key": "import-1"}
+    first = upload(client, once, project_id, body)
+    assert first.status_code == 201, first.text
+    again = upload(client, once, project_id, body)
+    assert again.status_code == 201 and again.json() == first.json()
+    assert [r["external_id"] for r in records_of(client, admin, project_id)] == ["1", "2"]
+    other = upload(client, once, project_id, "text\nthird\n")
+    assert other.status_code == 409 and other.json()["field"] == "Idempotency-Key"
+    assert upload(client, once, project_id, body, header="no").status_code == 409
+    assert len(records_of(client, admin, project_id)) == 2
+
+
 def test_jsonl_import(client, admin, project_id):
     lines = [{"uid": "a", "text": "hello", "n": 1, "tags": None},
              {"uid": "b", "text": "world", "n": 2, "tags": None}]

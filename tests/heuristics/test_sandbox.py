@@ -9,7 +9,13 @@ import time
 
 import pytest
 
-from heuristics.sandbox import Sandbox, SandboxError, SandboxLimits, SandboxUnavailable
+from heuristics.sandbox import (
+    Sandbox,
+    SandboxError,
+    SandboxFailure,
+    SandboxLimits,
+    SandboxUnavailable,
+)
 from tests.conftest import DATASETS
 
 RECORDS = [{"id": i, "data": {"text": text}} for i, text in enumerate(
@@ -52,6 +58,7 @@ def test_syntax_error_and_missing_function_are_reported_with_lines():
     with pytest.raises(SandboxError) as error:
         run("def lf(record):\n    return (\n")
     assert error.value.row == 2 and "SyntaxError" in error.value.message
+    assert error.value.reason is SandboxFailure.LOAD
     with pytest.raises(SandboxError, match="no function 'lf'"):
         run("def other(record):\n    return None\n")
 
@@ -140,7 +147,7 @@ def test_infinite_loop_is_stopped_per_record():
 def test_loop_that_swallows_timeouts_is_stopped_from_outside():
     limits = SandboxLimits(wall_seconds=30, record_seconds=1)
     with pytest.raises(SandboxError, match="stopped after the record time limit of 1 s at "
-                                           "record #1 \\(1\\)"):
+                                           "record #1 \\(1\\)") as error:
         run("""
             def lf(record):
                 while record.id == 1:
@@ -151,6 +158,7 @@ def test_loop_that_swallows_timeouts_is_stopped_from_outside():
                         pass
                 return None
             """, limits=limits)
+    assert error.value.reason is SandboxFailure.TIME_LIMIT
     healthy()
 
 
@@ -222,7 +230,7 @@ def test_killing_the_parent_reaches_nothing_outside():
 
 
 def test_killing_itself_is_reported():
-    with pytest.raises(SandboxError, match="user code was killed"):
+    with pytest.raises(SandboxError, match="user code was killed") as error:
         run("""
             import os
             import signal
@@ -230,6 +238,7 @@ def test_killing_itself_is_reported():
             def lf(record):
                 os.kill(os.getpid(), signal.SIGKILL)
             """, RECORDS[:1])
+    assert error.value.reason is SandboxFailure.KILLED
     healthy()
 
 
@@ -290,9 +299,10 @@ def test_runs_the_workers_python_and_its_threads():
 def test_runs_stop_after_repeated_timeouts():
     records = [{"id": f"r{i}", "data": {"text": "x"}} for i in range(100)]
     with pytest.raises(SandboxError, match=r"stopped after 3 records took longer than 1 s each "
-                                           r"at record #2 \('r2'\)"):
+                                           r"at record #2 \('r2'\)") as error:
         run("def lf(record):\n    while True:\n        pass\n", records,
             limits=SandboxLimits(wall_seconds=60, record_seconds=1))
+    assert error.value.reason is SandboxFailure.TIME_LIMIT
 
 
 # ------------------------------------------------------------------ spare learner sandboxes

@@ -23,6 +23,7 @@ import httpx
 import pytest
 import redis
 import uvicorn
+from prometheus_client.parser import text_string_to_metric_families
 
 from api.main import create_app
 from config import Settings
@@ -130,6 +131,14 @@ class Stack:
                 return run
             time.sleep(0.2)
         raise AssertionError(f"run {run_id} did not finish: {run}\n{self.logs()}")
+
+    def metrics(self) -> dict[tuple[str, tuple], float]:
+        """Every sample of ``/metrics``: (name, sorted labels) -> value."""
+        response = httpx.get(f"{self.base}/metrics", timeout=30)
+        assert response.status_code == 200, response.text
+        return {(sample.name, tuple(sorted(sample.labels.items()))): sample.value
+                for family in text_string_to_metric_families(response.text)
+                for sample in family.samples}
 
     def patch(self, path: str, **kwargs) -> httpx.Response:
         return httpx.patch(self.api + path, headers=self.headers, timeout=60, **kwargs)

@@ -1,9 +1,9 @@
 """Faults on the cluster stack (PostgreSQL + Redis, real worker processes): every run ends,
 none is stuck, no output row is lost or doubled, and work recovers soon after the fault.
 
-The database "goes away" for the workers only: they reach PostgreSQL through a TCP proxy
-the test cuts and restores (the shared server keeps running; the API and the test read it
-directly).
+The database or the broker "goes away" for the workers only: they reach PostgreSQL or
+Redis through a TCP proxy the test cuts and restores (the shared servers keep running; the
+API and the test reach them directly).
 """
 
 from __future__ import annotations
@@ -12,22 +12,26 @@ import json
 import signal
 import socket
 import subprocess
+import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
+import httpx
 import pytest
 import redis
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
 from store.db import create_db_engine
 from store.models import Output, RunChunk
-from tests.workers.conftest import CLAIM_KEY, Stack
+from tests.workers.conftest import CLAIM_KEY, ROOT, Stack, free_port
 from tests.workers.tcp_proxy import TcpProxy
 from tests.workers.test_runs import embed, texts, vector_rows
 
 pytestmark = pytest.mark.slow
 OUTAGE_S = 10
+BROKER_OUTAGE_S = 8
 RECOVERY_S = 30
 CHUNK_SIZE = 20
 EVERY_RECORD = "def lf(record):\n    return 'spam'\n"
@@ -57,6 +61,17 @@ def database_proxy(cluster: Stack) -> Iterator[TcpProxy]:
     url = make_url(cluster.settings.resolved_database_url())
     proxy = TcpProxy((url.host, url.port))
     cluster.worker_env["HEURIST_DATABASE_URL"] = url.set(
+        host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    yield proxy
+    proxy.cut()
+
+
+@pytest.fixture
+def broker_proxy(cluster: Stack) -> Iterator[TcpProxy]:
+    """Workers started from now on reach Redis through this proxy."""
+    url = make_url(cluster.settings.resolved_broker_url())
+    proxy = TcpProxy((url.host, url.port))
+    cluster.worker_env["HEURIST_BROKER_URL"] = url.set(
         host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
     yield proxy
     proxy.cut()
@@ -117,6 +132,22 @@ def test_database_outage_mid_run(cluster: Stack, database_proxy: TcpProxy):
     assert "database unavailable" in full_logs(cluster)
 
 
+def test_broker_outage_mid_run(cluster: Stack, broker_proxy: TcpProxy):
+    n = 400
+    for name in ("a", "b"):
+        cluster.start_worker(name)
+    for name in ("a", "b"):
+        cluster.wait_ready(name)
+    project, run_id = start_run(cluster, n)
+    cluster.wait_run(project, run_id, until=lambda r: r["done_items"] >= 3 * CHUNK_SIZE)
+    broker_proxy.cut()
+    time.sleep(BROKER_OUTAGE_S)
+    assert cluster.get(f"/projects/{project}/runs/{run_id}")["done_items"] < n
+    broker_proxy.restore()
+    assert_recovers(cluster, project, run_id, n)
+    assert "Cannot connect to redis" in full_logs(cluster), "the workers saw no outage"
+
+
 def test_start_message_arrives_during_outage(cluster: Stack, database_proxy: TcpProxy):
     n = 100
     cluster.worker_env["HEURIST_LOG_FORMAT"] = "json"
@@ -173,6 +204,7 @@ def test_a_killed_workers_chunk_is_taken_over_within_20_s(cluster: Stack):
         assert time.monotonic() - killed_at < 20, "the lost chunk was not taken over"
         time.sleep(0.2)
     assert_recovers(cluster, project, run_id, n)
+    assert cluster.metrics()[("heurist_chunk_retries_total", (("reason", "worker_lost"),))] >= 1
 
 
 def test_all_workers_killed_then_one_restarted(cluster: Stack):
@@ -222,3 +254,146 @@ def test_messages_lost_with_the_broker_are_sent_again(cluster: Stack):
     lost = [key for key in broker.scan_iter() if key.decode() != CLAIM_KEY]
     assert lost and broker.delete(*lost)
     assert_recovers(cluster, project, run_id, n)
+
+
+IMPORT_ROWS = 30_000
+BOUNDARY = "heurist-fault-test"
+
+
+class ApiProcess:
+    """``heurist-server`` on the stack's database and broker, in a process of its own, that
+    the test can kill and start again on the same port; JSON logs in ``api.log``."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.stack, self.port = stack, free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        env = self.stack.env() | {"HEURIST_PORT": str(self.port), "HEURIST_DEMO": "false",
+                                  "HEURIST_EMBEDDED_WORKER": "false",
+                                  "HEURIST_LOG_FORMAT": "json"}
+        log = (self.stack.log_dir / "api.log").open("ab")
+        self.process = subprocess.Popen([sys.executable, "-m", "api.server", "--no-demo"],
+                                        cwd=ROOT, env=env, stdout=log,
+                                        stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while True:
+            assert self.process.poll() is None, self.stack.logs()
+            assert time.monotonic() < deadline, "the API did not start"
+            try:
+                if httpx.get(f"{self.base}/health", timeout=5).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.1)
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait(timeout=30)
+
+    def import_records(self, project: int, body: Iterator[bytes], *, key: str | None = None
+                       ) -> httpx.Response:
+        headers = self.stack.headers | {
+            "Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
+        if key is not None:
+            headers["Idempotency-Key"] = key
+        return httpx.post(f"{self.base}/api/v1/projects/{project}/records/import",
+                          content=body, timeout=120, headers=headers)
+
+    def records(self, project: int) -> int:
+        response = httpx.get(f"{self.base}/api/v1/projects/{project}/records",
+                             params={"limit": 1}, headers=self.stack.headers, timeout=30)
+        assert response.status_code == 200, response.text
+        return response.json()["count"]
+
+
+def upload(rows: int, *, parts: int = 10, midway: Callable[[], None] | None = None
+           ) -> Iterator[bytes]:
+    """A multipart import of ``rows`` CSV rows (ids r0, r1, ...), sent in ``parts``; calls
+    ``midway`` once half of it is sent."""
+    yield (f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="id_column"\r\n\r\nid\r\n'
+           f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="r.csv"'
+           f'\r\nContent-Type: text/csv\r\n\r\nid,text\r\n').encode()
+    step = rows // parts
+    for part in range(parts):
+        if part == parts // 2 and midway is not None:
+            midway()
+        yield "".join(f"r{i},record number {i}\r\n"
+                      for i in range(part * step, (part + 1) * step)).encode()
+    yield f"--{BOUNDARY}--\r\n".encode()
+
+
+def writing_transactions(stack: Stack) -> int:
+    """Transactions that have written to the stack's database, other than the caller's."""
+    engine = create_db_engine(stack.settings.resolved_database_url())
+    with engine.connect() as connection:
+        count = connection.execute(text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()")).scalar()
+    engine.dispose()
+    return count
+
+
+@pytest.fixture
+def api(cluster: Stack) -> Iterator[ApiProcess]:
+    api = ApiProcess(cluster)
+    yield api
+    if api.process is not None:
+        api.kill()
+
+
+def test_api_killed_while_an_import_streams(cluster: Stack, api: ApiProcess):
+    api.start()
+    project = cluster.post("/projects", json={"name": "imported"}).json()["id"]
+
+    # killed while the file is still arriving: nothing is stored
+    with pytest.raises(httpx.TransportError):
+        api.import_records(project, upload(IMPORT_ROWS, midway=api.kill))
+    api.start()
+    assert api.records(project) == 0
+
+    # killed while the import writes (the file has arrived): all or nothing
+    answers: list[httpx.Response | httpx.TransportError] = []
+
+    def send() -> None:
+        try:
+            answers.append(api.import_records(project, upload(IMPORT_ROWS), key="import"))
+        except httpx.TransportError as error:
+            answers.append(error)
+
+    sent = threading.Thread(target=send, daemon=True)
+    sent.start()
+    deadline = time.monotonic() + 60
+    while not writing_transactions(cluster):
+        assert sent.is_alive() and time.monotonic() < deadline, ("the import never wrote",
+                                                                  answers)
+        time.sleep(0.02)
+    api.kill()
+    sent.join(timeout=30)
+    assert answers and isinstance(answers[0], httpx.TransportError), answers
+    deadline = time.monotonic() + 30
+    while writing_transactions(cluster):   # PostgreSQL rolls the orphan back
+        assert time.monotonic() < deadline, "the killed import's transaction stayed open"
+        time.sleep(0.1)
+    api.start()
+    landed = api.records(project)
+    assert landed in (0, IMPORT_ROWS), f"half an import stored: {landed} records"
+
+    # sent again under its key: it lands once, and the first answer comes back after that;
+    # sent without the key, its ids are refused as taken
+    answers = [api.import_records(project, upload(IMPORT_ROWS), key="import")
+               for _ in range(2)]
+    assert [answer.status_code for answer in answers] == [201, 201], answers[0].text
+    assert answers[0].json() == answers[1].json()
+    assert answers[0].json()["records"] == IMPORT_ROWS   # the import's answer, either way
+    duplicate = api.import_records(project, upload(IMPORT_ROWS))
+    assert duplicate.status_code == 409, duplicate.text
+    assert api.records(project) == IMPORT_ROWS
+    response = httpx.get(f"{api.base}/api/v1/projects/{project}", timeout=30,
+                         headers=cluster.headers | {"X-Request-ID": "after-restart"})
+    assert response.headers["X-Request-ID"] == "after-restart"
+    api.kill()   # the log is complete
+    logged = [json.loads(line) for line in (cluster.log_dir / "api.log").read_text()
+              .splitlines() if line.startswith("{")]
+    assert any(line.get("request_id") == "after-restart"
+               and line.get("route") == "/api/v1/projects/{project_id}" for line in logged)

@@ -1,0 +1,52 @@
+"""What operators see of the workers on the cluster stack: JSON log lines that name the run
+and chunk, and the counts of ``/metrics`` that workers keep in the database."""
+
+from __future__ import annotations
+
+import json
+
+from tests.workers.conftest import Stack
+from tests.workers.test_faults import start_run
+
+CHUNK_SIZE = 20
+LOOPING = "def lf(record):\n    while True:\n        pass\n"
+
+
+def test_worker_logs_and_counts_reach_operators(cluster: Stack):
+    cluster.worker_env |= {"HEURIST_LOG_FORMAT": "json", "HEURIST_CHUNK_SIZE": str(CHUNK_SIZE)}
+    cluster.start_worker()
+    project, run_id = start_run(cluster, 3 * CHUNK_SIZE)
+    run = cluster.wait_run(project, run_id)
+    assert run["status"] == "succeeded", (run, cluster.logs())
+
+    lines = [json.loads(line) for line in (cluster.log_dir / "w1.log").read_text().splitlines()
+             if line.startswith("{")]
+    done = [line for line in lines if "items done" in line["message"]]
+    assert sorted(line["chunk"] for line in done) == [0, 1, 2]
+    assert {line["run_id"] for line in done} == {run_id}
+    assert any(line.get("run_id") == run_id and "chunk" not in line
+               and "prepared" in line["message"] for line in lines)
+    # Celery's own line at a task's end names the run and chunk too
+    ended = [line for line in lines if line["message"].startswith("Task heurist.process_chunk")
+             and " succeeded in " in line["message"]]
+    assert all("run_id" in line and "chunk" in line for line in ended)
+    assert {line["chunk"] for line in ended if line["run_id"] == run_id} == {0, 1, 2}
+
+    task = cluster.get(f"/projects/{project}/tasks")["data"][0]["id"]
+    looping = cluster.post(f"/projects/{project}/heuristics", json={
+        "task_id": task, "name": "looping", "source": LOOPING}).json()["id"]
+    failing = cluster.post(f"/projects/{project}/heuristics/{looping}/runs").json()["id"]
+    run = cluster.wait_run(project, failing, timeout=120)
+    assert run["status"] == "failed" and "took longer than" in run["error"], run
+    samples = cluster.metrics()
+    assert samples[("heurist_sandbox_failures_total", (("reason", "time_limit"),))] == 1
+    assert samples[("heurist_runs", (("kind", "labeling_function"), ("status", "succeeded")))] == 1
+    assert samples[("heurist_runs", (("kind", "labeling_function"), ("status", "failed")))] == 1
+    assert samples[("heurist_chunks_queued", ())] == 0
+    assert samples[("heurist_scrape_source_up", (("source", "broker"),))] == 1
+    assert not any(name == "heurist_chunk_retries_total" for name, _ in samples)
+    failed = [line for line in map(json.loads, filter(
+        lambda text: text.startswith("{"),
+        (cluster.log_dir / "w1.log").read_text().splitlines()))
+        if line.get("run_id") == failing and line["level"] == "WARNING"]
+    assert any("failed" in line["message"] for line in failed), failed
