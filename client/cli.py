@@ -511,7 +511,8 @@ def label(ctx: typer.Context, project: Project, task: TaskOption,
           ) -> None:
     """Label what active learning asks for next, with the reason for each record.
 
-    Answer with a label's number (or hotkey), s to skip, q to quit."""
+    Press a label's number (or hotkey), s to skip, q to quit: one key in a terminal, a line
+    when the answers come from a pipe."""
     state = _state(ctx)
     found = state.client.tasks.get(project, task)
     if found.kind != "classification":
@@ -535,7 +536,7 @@ def label(ctx: typer.Context, project: Project, task: TaskOption,
             for name, value in item.record.data.items():
                 out.print(f"[bold]{name}[/bold]: {value}")
             out.print(legend + "  [bold]s[/bold] skip  [bold]q[/bold] quit")
-            while (answer := out.input("> ").strip()) not in (*keys, "s", "q"):
+            while (answer := _answer("> ")) not in (*keys, "s", "q"):
                 out.print(f"[red]{answer!r}[/red]: a label's number or hotkey, s or q")
             if answer == "q":
                 out.print(f"{done} labelled")
@@ -546,6 +547,16 @@ def label(ctx: typer.Context, project: Project, task: TaskOption,
                                               label=keys[answer])
             done += 1
             out.print(f"[green]{keys[answer]}[/green]")
+
+
+def _answer(prompt: str) -> str:
+    """One answer: a single key press in a terminal (no Enter), else a line of input."""
+    if not sys.stdin.isatty():
+        return out.input(prompt).strip()
+    out.print(prompt, end="")
+    key = click.getchar()
+    out.print(key)
+    return key
 
 
 # --- statistics -----------------------------------------------------------------------

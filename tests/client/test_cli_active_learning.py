@@ -5,9 +5,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import re
+import select
+import subprocess
+import sys
+import termios
+import time
 
 from client.sdk import Heurist
-from tests.workers.conftest import Stack
+from tests.workers.conftest import ROOT, Stack
 from tests.workers.test_learners import YOUTUBE, embedded_youtube
 
 
@@ -43,3 +50,68 @@ def test_simulate_prints_the_curves_and_saves_the_plot(live: Stack, sdk: Heurist
     assert (tmp_path / "curve" / "learning_curve.png").read_bytes().startswith(b"\x89PNG")
     curves = json.loads((tmp_path / "curve" / "learning_curve.json").read_text())
     assert curves["strategy"]["labels_used"] == [10, 20, 30, 40]
+
+
+class Terminal:
+    """A command in a pseudo-terminal: keys go in as typed, the screen's text comes out."""
+
+    def __init__(self, args: list[str], env: dict[str, str]) -> None:
+        self.master, slave = os.openpty()
+        self.process = subprocess.Popen(args, stdin=slave, stdout=slave, stderr=slave, env=env,
+                                        cwd=ROOT, start_new_session=True)
+        os.close(slave)
+        self.screen = ""
+
+    def wait_for(self, text: str, timeout: float = 60) -> str:
+        """Read until ``text`` appears after what was read before; the new part."""
+        start = len(self.screen)
+        deadline = time.monotonic() + timeout
+        while text not in self.screen[start:]:
+            assert time.monotonic() < deadline, f"no {text!r} in:\n{self.screen[start:]}"
+            if select.select([self.master], [], [], 0.2)[0]:
+                try:
+                    chunk = os.read(self.master, 4096)
+                except OSError:     # the command ended and closed the terminal
+                    chunk = b""
+                self.screen += ANSI.sub("", chunk.decode(errors="replace"))
+        return self.screen[start:]
+
+    def press(self, key: str, timeout: float = 30) -> None:
+        """Type ``key`` once the command reads single keys (the terminal left line mode:
+        a key typed before that would be discarded, as in any terminal)."""
+        deadline = time.monotonic() + timeout
+        while termios.tcgetattr(self.master)[3] & termios.ICANON:
+            assert time.monotonic() < deadline, "the command does not read single keys"
+            time.sleep(0.02)
+        os.write(self.master, key.encode())
+
+    def close(self) -> int:
+        code = self.process.wait(timeout=30)
+        os.close(self.master)
+        return code
+
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def test_label_in_a_terminal_takes_single_keys(served: Stack, sdk: Heurist):
+    project = served.project_with_texts(["buy now", "hello friend", "win a prize"])
+    task = sdk.tasks.create(project, "spam", labels=["ham", "spam"])
+    env = {**os.environ, "TERM": "xterm", "COLUMNS": "100"}
+    terminal = Terminal([sys.executable, "-m", "client", "label", "-p", str(project),
+                         "-t", "spam", "--n", "3"], env)
+    try:
+        first = terminal.wait_for("> ")
+        assert "random sample" in first and "1 ham  2 spam  s skip  q quit" in first
+        terminal.press("2")                 # no Enter: the key is the answer
+        assert "spam" in terminal.wait_for("> ")
+        terminal.press("x")
+        assert "'x': a label's number or hotkey, s or q" in terminal.wait_for("> ")
+        terminal.press("1")
+        terminal.wait_for("> ")
+        terminal.press("q")
+        assert "2 labelled" in terminal.wait_for("2 labelled")
+    finally:
+        code = terminal.close()
+    assert code == 0, terminal.screen
+    assert len(sdk.projects.records(project, task_id=task.id, labelled="true")) == 2
