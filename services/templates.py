@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy.orm import Session
 
+from heuristics.keywords import distinctive_keyword
 from store.embeddings import list_embeddings
 from store.models import EmbeddingLevel, LabelingTask, TaskKind
+from store.record_detail import attribute_texts
+from store.reference import reference_labels
 from store.tasks import text_attribute_name
 
 CLASSIFICATION_LF = '''import re
 
+# {why}
 PATTERN = re.compile(r"{keyword}", re.IGNORECASE)
 
 
@@ -19,6 +25,8 @@ def lf(record):
         return "{label}"
     return None
 '''
+KEYWORD_SAMPLE = 2_000
+"""Labelled records a starter keyword is looked for in (the newest ones)."""
 
 EXTRACTION_LF = '''WORDS = {{"{example}"}}
 
@@ -76,15 +84,37 @@ def _class_name(task: LabelingTask) -> str:
     return f"{words or 'Task'}Learner"
 
 
+def _keyword_rule(session: Session, task: LabelingTask, attribute: str) -> dict[str, str]:
+    """What the starter keyword rule matches and votes: the word that best signals a label
+    in the task's reference labels (classification), else a placeholder to edit."""
+    label = task.labels[0].name if task.labels else "LABEL"
+    placeholder = {"keyword": r"\bexample\b", "label": label,
+                   "why": f"Edit the pattern: words that signal {label!r}."}
+    if task.kind is not TaskKind.CLASSIFICATION:
+        return placeholder
+    references = reference_labels(session=session, task=task)
+    chosen = sorted(references)[-KEYWORD_SAMPLE:]
+    texts = attribute_texts(session=session, record_ids=chosen, attribute=attribute)
+    found = distinctive_keyword([texts.get(rid, "") for rid in chosen],
+                                [references[rid] for rid in chosen])
+    if found is None:
+        return placeholder
+    return {"keyword": rf"\b{re.escape(found.word)}\b", "label": found.label,
+            "why": (f"{found.word!r} is in {found.support} labelled records, "
+                    f"{found.precision:.0%} of them {found.label!r}.")}
+
+
 def for_task(*, session: Session, task: LabelingTask) -> list[tuple[str, str, str]]:
     """(kind, name, source) starters: a labeling function, and a learner per embedding."""
-    label = task.labels[0].name if task.labels else "LABEL"
     extraction = task.kind is TaskKind.EXTRACTION
     attribute = text_attribute_name(session=session, task=task)
-    starters = [("labeling_function", "keyword labeling function",
-                 (EXTRACTION_LF if extraction else CLASSIFICATION_LF).format(
-                     keyword="check (it )?out", label=label, attribute=attribute,
-                     example="London"))]
+    if extraction:
+        label = task.labels[0].name if task.labels else "LABEL"
+        rule = EXTRACTION_LF.format(label=label, attribute=attribute, example="London")
+    else:
+        rule = CLASSIFICATION_LF.format(attribute=attribute,
+                                        **_keyword_rule(session, task, attribute))
+    starters = [("labeling_function", "keyword labeling function", rule)]
     level = EmbeddingLevel.TOKEN if extraction else EmbeddingLevel.RECORD
     names = [e.name for e in list_embeddings(session=session, project=task.project)
              if e.level is level] or [f"{attribute}-all-MiniLM-L6-v2"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import time
 
 import pytest
@@ -231,6 +232,25 @@ def test_templates_name_the_tasks_embeddings(embedded: Stack):
             "task_id": task, "name": template["name"], "kind": template["kind"],
             "source": template["source"]})
         assert response.status_code == 201, response.text
+    # no labels yet: the keyword rule is a placeholder to edit
+    assert "Edit the pattern: words that signal 'ham'" in templates[0]["source"]
+    assert r'r"\bexample\b"' in templates[0]["source"]
+
+
+def test_the_keyword_template_starts_from_a_word_the_labels_point_at(embedded: Stack):
+    embedded.start_worker()
+    project, task, rows, _ = labelled_youtube(embedded, 80)
+    [rule] = [t["source"] for t in embedded.get(
+        f"/projects/{project}/heuristics/templates/{task}")["data"]
+        if t["kind"] == "labeling_function"]
+    pattern = re.compile(re.search(r'PATTERN = re.compile\(r"(.+)", re.IGNORECASE\)',
+                                   rule).group(1), re.IGNORECASE)
+    vote = re.search(r'return "(\w+)"', rule).group(1)
+    assert vote == "spam" and "labelled records" in rule
+    # the word holds on the whole file, not only on the 80 labels it was found in
+    hits = [row for row in rows if pattern.search(row["CONTENT"])]
+    right = sum((row["CLASS"] == "1") == (vote == "spam") for row in hits)
+    assert len(hits) >= 20 and right / len(hits) >= 0.9, (pattern.pattern, len(hits), right)
 
 
 EXTRACTOR = '''
