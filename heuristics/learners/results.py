@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -16,7 +16,9 @@ __all__ = [
     "LearnerPredictions",
     "OnFitStep",
     "SpanPredictions",
+    "FEW_LABELS",
     "label_metrics",
+    "learner_warnings",
 ]
 
 
@@ -181,3 +183,37 @@ def label_metrics(label: str, true_positives: int, predicted: int, support: int)
     return LabelMetrics(label, precision, recall, f1, support)
 
 
+FEW_LABELS = 5
+"""A label with fewer labelled records than this has held-out metrics nobody should trust."""
+
+
+def learner_warnings(labels: Sequence[Mapping[str, object]],
+                     predicted: Sequence[str] = ()) -> list[str]:
+    """What a learner's run should warn about: a label with few labelled records, a label
+    the held-out models never found among its labelled records (recall 0), and predictions
+    that all name one label. ``labels`` are the held-out metrics per label (``label``,
+    ``recall``, ``support``); ``predicted`` the most probable label of every record.
+
+    >>> learner_warnings([{"label": "ham", "recall": 1.0, "support": 40},
+    ...                   {"label": "spam", "recall": 0.0, "support": 4}],
+    ...                  predicted=["ham"] * 100)  # doctest: +NORMALIZE_WHITESPACE
+    ["only 4 labelled records of 'spam': its held-out metrics are unreliable; label more",
+     "held-out recall of 'spam' is 0: the model never found it among its labelled records",
+     "the model predicts 'ham' for every record (100 of 100)"]
+    >>> learner_warnings([{"label": "ham", "recall": 0.9, "support": 40}])
+    []
+    """
+    warnings = []
+    for metric in labels:
+        label, support = metric["label"], int(metric["support"])
+        if support < FEW_LABELS:
+            warnings.append(f"only {support} labelled records of {label!r}: its held-out "
+                            "metrics are unreliable; label more")
+    for metric in labels:
+        if int(metric["support"]) > 0 and float(metric["recall"]) == 0.0:
+            warnings.append(f"held-out recall of {metric['label']!r} is 0: the model never "
+                            "found it among its labelled records")
+    if len(predicted) > 1 and len(set(predicted)) == 1:
+        warnings.append(f"the model predicts {predicted[0]!r} for every record "
+                        f"({len(predicted)} of {len(predicted)})")
+    return warnings

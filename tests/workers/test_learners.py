@@ -220,6 +220,34 @@ def test_failed_and_cancelled_learners_stop_and_wait_for_their_user(embedded: St
     assert edit.status_code == 422 and "needs a LearningClassifier" in edit.json()["detail"]
 
 
+def test_a_learner_on_few_labels_of_a_class_says_so(embedded: Stack):
+    embedded.start_worker()
+    project, task = embedded_youtube(embedded)
+    with YOUTUBE.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    ids = {e: r for r, e in external_ids(embedded, project).items()}
+    label(embedded, project, task, [row for row in rows if row["CLASS"] == "0"][:40]
+          + [row for row in rows if row["CLASS"] == "1"][:4], ids)
+    learner = embedded.post(f"/projects/{project}/heuristics", json={
+        "task_id": task, "name": "learner", "kind": "active_learner",
+        "source": LEARNER}).json()
+    run = run_to_end(embedded, project, learner["id"])
+    assert run["status"] == "succeeded", run
+    warnings = run["metrics"]["warnings"]
+    assert warnings[0] == ("only 4 labelled records of 'spam': its held-out metrics are "
+                           "unreliable; label more")
+    spam = next(m for m in run["metrics"]["held_out"]["labels"] if m["label"] == "spam")
+    recall_warning = ("held-out recall of 'spam' is 0: the model never found it among its "
+                      "labelled records")
+    assert (recall_warning in warnings) == (spam["recall"] == 0)
+    outputs = embedded.get(f"/projects/{project}/heuristics/{learner['id']}/outputs",
+                           limit=5000)["data"]
+    predicted = {o["outputs"][0]["label"] for o in outputs}
+    assert any(w.startswith("the model predicts") for w in warnings) == (len(predicted) == 1)
+    logs = embedded.get(f"/projects/{project}/runs/{run['id']}")["logs"]
+    assert all(f"warning: {w}" in logs for w in warnings)
+
+
 def test_templates_name_the_tasks_embeddings(embedded: Stack):
     embedded.start_worker()
     project, task = embedded_youtube(embedded)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from heuristics.errors import InvalidInputError
 from heuristics.learners.folds import check_class_labels, check_span_labels
+from heuristics.learners.results import learner_warnings
 from heuristics.learners.votes import spans_from_token_predictions
 from heuristics.sandbox import Sandbox, SandboxError, SandboxUnavailable, SpareLearner, read_output
 from heuristics.spans import spans_to_token_labels
@@ -242,19 +243,27 @@ class LearnerJob:
                 heartbeat()  # a cancelled run ends as cancelled, not as a sandbox error
             if result.logs:
                 append_log(session=session, run_id=run.id, text=result.logs)
+            predicted: list[str] = []   # the most probable label of each record
             if extraction:
                 heuristic_runs.replace_outputs(session=session, run_id=run.id, record_ids=item_ids,
                                       rows=self._span_rows(session, task, item_ids, target,
                                                            sandbox, lengths.tolist()))
             else:
+                columns = self._label_columns(session, run, task, item_ids, target,
+                                              result.summary["classes"], sandbox)
                 heuristic_runs.replace_output_columns(
-                    session=session, run_id=run.id, record_ids=item_ids,
-                    columns=self._label_columns(session, run, task, item_ids, target,
-                                                result.summary["classes"], sandbox))
-        run.metrics = {"held_out": result.summary["metrics"],
+                    session=session, run_id=run.id, record_ids=item_ids, columns=columns)
+                names = {label.id: label.name for label in task.labels}
+                predicted = [names[label_id] for label_id in columns["label_id"]]
+        held_out = result.summary["metrics"]
+        warnings = learner_warnings((held_out or {}).get("labels", []), predicted)
+        for warning in warnings:
+            append_log(session=session, run_id=run.id, text=f"warning: {warning}\n")
+        run.metrics = {"held_out": held_out,
                        "n_labelled": result.summary["n_labelled"],
                        "n_folds": result.summary["n_folds"],
-                       "classes": result.summary["classes"]}
+                       "classes": result.summary["classes"],
+                       "warnings": warnings}
 
     def _label_columns(self, session: Session, run: Run, task: LabelingTask,
                        item_ids: list[int], target: Path, classes: list[str] | None,

@@ -34,7 +34,8 @@ function setup() {
     if (url.includes("/runs/9")) {
       return json({ ...RUN, logs: "", metrics: { n_labelled: 12, held_out: { accuracy: 0.75, labels: [
         { label: "ham", precision: 0.8, recall: 0.9, f1: 0.85, support: 9 },
-        { label: "spam", precision: 0.5, recall: 0.33, f1: 0.4, support: 3 }] } } });
+        { label: "spam", precision: 0.5, recall: 0.33, f1: 0.4, support: 3 }] },
+        warnings: ["only 3 labelled records of 'spam': its held-out metrics are unreliable; label more"] } });
     }
     return json(LEARNER);
   }));
@@ -60,11 +61,12 @@ describe("LearnerPanel", () => {
     await vi.waitFor(() => expect(requests.find((r) => r.method === "PATCH")?.body).toEqual({ min_confidence: 0.99 }));
   });
 
-  it("shows held-out metrics per label and warns of a class with too few labels", async () => {
+  it("shows held-out metrics per label and the run's warnings", async () => {
     setup();
     expect(await screen.findByText("Held-out accuracy")).toBeInTheDocument();
     expect(screen.getByLabelText("held-out metrics")).toHaveTextContent("spam50.0%33.0%40.0%3");
-    expect(screen.getByRole("note")).toHaveTextContent("Only 3 labels of “spam”");
+    expect(screen.getByRole("note")).toHaveTextContent(
+      "Only 3 labelled records of 'spam': its held-out metrics are unreliable; label more.");
   });
 
   it("finds the preview point of a threshold despite floating point", () => {

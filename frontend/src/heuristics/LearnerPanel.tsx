@@ -31,8 +31,6 @@ function PreviewLine({ point, threshold }: { point: ThresholdPoint | undefined; 
   );
 }
 
-export const FEW_LABELS = 5;
-
 export function LearnerPanel({ projectId, heuristic, task, canEdit }: {
   projectId: number; heuristic: Heuristic; task: Task; canEdit: boolean;
 }) {
@@ -55,8 +53,8 @@ export function LearnerPanel({ projectId, heuristic, task, canEdit }: {
       void client.invalidateQueries({ queryKey: ["projects", projectId, "stats"] });
     },
   });
-  const metrics = (detail.data?.metrics ?? {}) as { held_out?: { accuracy?: number; labels?: LabelMetric[] }; n_labelled?: number };
-  const few = (metrics.held_out?.labels ?? []).filter((l) => l.support < FEW_LABELS);
+  const metrics = (detail.data?.metrics ?? {}) as { held_out?: { accuracy?: number; labels?: LabelMetric[] }; n_labelled?: number; warnings?: string[] };
+  const warnings = metrics.warnings ?? [];
   return (
     <div className="panel" aria-label="learner">
       <div className="panel-head"><h2>Learner</h2>
@@ -70,7 +68,7 @@ export function LearnerPanel({ projectId, heuristic, task, canEdit }: {
             ))}</tbody>
           </table>}
           {metrics.held_out?.accuracy !== undefined && <span className="small">Held-out accuracy <b>{percent(metrics.held_out.accuracy)}</b></span>}
-          {few.map((l) => <div key={l.label} className="alert warn" role="note">Only {l.support} labels of “{l.label}”: its metrics are unreliable; label more.</div>)}
+          {warnings.map((w) => <div key={w} className="alert warn" role="note">{w[0].toUpperCase() + w.slice(1)}.</div>)}
           <Field label={`Vote threshold (min_confidence): ${threshold.toFixed(2)}`}
             hint={task.kind === "extraction" ? "Spans below it do not vote." : "Predictions below it do not vote."}>
             <input type="range" min={0} max={1} step={0.01} value={threshold} aria-label="Vote threshold" disabled={!canEdit}
