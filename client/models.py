@@ -77,6 +77,7 @@ class Run(Model):
 
 class RunDetail(Run):
     logs: str
+    waiting_for: str | None = None
 
 
 class WeakSupervision(Run):

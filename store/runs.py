@@ -8,6 +8,7 @@ run. A chunk whose heartbeat went stale (its worker vanished) can be claimed aga
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -67,6 +68,14 @@ def list_runs(*, session: Session, project: Project, kind: str | None = None,
     count = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(query.order_by(Run.id.desc()).offset(offset).limit(limit))
     return list(rows), count
+
+
+def runs_ahead(*, session: Session, run: Run, kinds: Collection[str], of_kinds: bool) -> int:
+    """Runs of every project, queued or running, that came before ``run`` and whose kind is
+    (``of_kinds``) or is not among ``kinds``: what is ahead of it in its queue."""
+    same_queue = Run.kind.in_(kinds) if of_kinds else Run.kind.not_in(kinds)
+    return session.scalar(select(func.count()).select_from(Run).where(
+        Run.id < run.id, Run.status.in_(ACTIVE), same_queue)) or 0
 
 
 def cancel_run(*, session: Session, run: Run) -> Run:

@@ -35,6 +35,8 @@ class RunPublic(BaseModel):
 
 class RunDetail(RunPublic):
     logs: str
+    waiting_for: str | None = Field(None, description=(
+        "A queued run: what it waits for (runs ahead of it in its queue, or a worker)"))
 
     @field_validator("logs")
     @classmethod

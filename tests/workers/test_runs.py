@@ -239,3 +239,21 @@ def test_interactive_runs_do_not_wait_behind_an_embedding(stack: Stack):
     assert behind["total_items"] == 350
     assert behind["done_items"] <= 50, behind
     assert stack.wait_run(project, embedding["id"])["status"] == "succeeded"
+
+
+def test_a_queued_run_says_what_it_waits_for(stack: Stack):
+    project, task = youtube_project(stack)
+    first = embed(stack, project, attribute="CONTENT")["run"]
+    second = embed(stack, project, attribute="CONTENT", name="again")["run"]
+    labeling_function = save(stack, project, task, CHECK_OUT)
+    interactive = stack.post(f"/projects/{project}/heuristics/{labeling_function['id']}/runs")
+    waiting = {run["id"]: stack.get(f"/projects/{project}/runs/{run['id']}")["waiting_for"]
+               for run in (first, second, interactive.json())}
+    assert waiting == {
+        first["id"]: "a free worker (all are busy, or none is running)",
+        second["id"]: "1 run ahead of it in the batch queue",
+        # the embeddings wait in the other queue
+        interactive.json()["id"]: "a free worker (all are busy, or none is running)"}
+    stack.start_worker()
+    done = stack.wait_run(project, second["id"])
+    assert done["status"] == "succeeded" and done["waiting_for"] is None
