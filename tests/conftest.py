@@ -53,6 +53,16 @@ def _truncate(engine: Engine) -> None:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
 
+@pytest.fixture
+def clean_postgres_url(postgres_url) -> Iterator[str]:
+    """The run's PostgreSQL database for a test that writes to it directly (or through a
+    server of its own), emptied afterwards so that the tests after it start clean."""
+    yield postgres_url
+    engine = create_db_engine(postgres_url)
+    _truncate(engine)
+    engine.dispose()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request, tmp_path) -> Iterator[str]:
     """Each test that uses this runs on SQLite and on PostgreSQL."""

@@ -151,7 +151,8 @@ def test_a_request_has_an_id_and_a_json_log_line(client, admin, loaded):
 REDIS_DB = "redis://127.0.0.1:6379/14"
 
 
-def test_several_api_processes_report_together(postgres_url, tmp_path):
+def test_several_api_processes_report_together(clean_postgres_url, tmp_path):
+    postgres_url = clean_postgres_url
     port = free_port()
     env = {name: value for name, value in os.environ.items()
            if not name.startswith("HEURIST_")} | {
