@@ -69,3 +69,35 @@ def test_label_three_records_through_the_queue(page: Page, app_stack: Stack, art
     queue = stack.get(f"/projects/{project}/tasks/{task}/next", n=5)
     assert not {ids[e] for e in labelled} & {item["record"]["id"] for item in queue["data"]}
     print(json.dumps(queue["stop"]))
+
+
+def test_simulate_the_queue_and_see_its_learning_curves(page: Page, app_stack: Stack,
+                                                        artifacts: Path):
+    stack = app_stack
+    texts = [f"{t}, review {i}" for i in range(3) for t in GOOD + BAD]
+    project = stack.project_with_texts(texts, name="simulation e2e")
+    task = stack.post(f"/projects/{project}/tasks", json={
+        "name": "sentiment", "kind": "classification", "labels": ["good", "bad"]}).json()["id"]
+    created = stack.post(f"/projects/{project}/embeddings", json={"attribute": "text"})
+    assert stack.wait_run(project, created.json()["run"]["id"])["status"] == "succeeded"
+    rows = stack.get(f"/projects/{project}/records", limit=100)["data"]
+    response = stack.post(f"/projects/{project}/tasks/{task}/labels/bulk", json={"labels": [
+        {"record_id": r["id"], "label": "good" if r["data"]["text"].split(",")[0] in GOOD
+         else "bad"} for r in rows]})
+    assert response.status_code == 201, response.text
+
+    sign_in(page, key_of(stack))
+    go(page, f"/projects/{project}/label")
+    page.get_by_role("button", name="Next by active learning").click()
+    page.get_by_role("button", name="Simulate…").click()
+    panel = page.get_by_label("simulation", exact=True)
+    panel.get_by_label("Seed labels").fill("4")
+    panel.get_by_label("Batch size").fill("4")
+    panel.get_by_label("Budget").fill("16")
+    panel.get_by_role("button", name="Run simulation").click()
+    chart = panel.get_by_role("img", name=re.compile("held-out accuracy against labels used"))
+    expect(chart).to_be_visible(timeout=120_000)
+    expect(panel.get_by_label("final scores")).to_contain_text("at 16 labels:")
+    shot(page, artifacts, "22-active-learning-simulation")
+    [run] = stack.get(f"/projects/{project}/runs", kind="simulation")["data"]
+    assert run["status"] == "succeeded" and run["params"]["budget"] == 16

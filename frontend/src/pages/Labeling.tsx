@@ -17,6 +17,7 @@ import type { Label, ManualLabel, Page, RecordDetail, RecordRow, Task } from "..
 import { Button, Empty, ErrorAlert, Kbd, Spinner, Swatch, useToast } from "../ui";
 import { Link } from "../ui/Link";
 import { LabelsPanel } from "../labeling/LabelsPanel";
+import { SimulationPanel } from "../labeling/SimulationPanel";
 import { batchDone, itemsById, scoreText, STRATEGIES, stopLine, type NextBatch, type QueueItem } from "../labeling/queue";
 
 const SESSION_SIZE = 1000;
@@ -103,6 +104,8 @@ function ActiveQueue({ projectId, task }: { projectId: number; task: Task }) {
   const onDone = useCallback((id: number) => setDone((d) => new Set(d).add(id)), []);
   const hint = stopLine(next.data);
   const batch = next.data;
+  const canSimulate = atLeast(useRole(projectId), "owner") && task.kind === "classification";
+  const [simulating, setSimulating] = useState(false);
   return (
     <>
       <div className="panel al-bar" aria-label="active learning">
@@ -115,7 +118,11 @@ function ActiveQueue({ projectId, task }: { projectId: number; task: Task }) {
         {batch?.refit_pending && <span className="badge accent">refitting…</span>}
         {hint && <span role="status" aria-label="stop hint" className={`stop-hint ${hint.stop ? "stop" : ""}`}>{hint.text}</span>}
         {batch?.notes.map((note) => <span key={note} className="muted small">{note}</span>)}
+        {canSimulate && <><span className="spacer" />
+          <Button small variant="ghost" aria-expanded={simulating} onClick={() => setSimulating((s) => !s)}>
+            {simulating ? "Hide simulation" : "Simulate…"}</Button></>}
       </div>
+      {simulating && <SimulationPanel projectId={projectId} task={task} />}
       <ErrorAlert error={next.error} />
       {!batch && !next.error && <Empty><Spinner /></Empty>}
       {batch && batch.data.length === 0 && <Empty>Nothing left to label in this task (or other annotators hold the rest for now).</Empty>}

@@ -1,0 +1,51 @@
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { fireEvent, render, screen } from "@testing-library/react";
+import type { Task } from "../types";
+import { chartGeometry, SimulationPanel, type Curves } from "./SimulationPanel";
+
+const CURVES: Curves = {
+  strategy: { labels_used: [20, 40, 60], accuracy: [0.6, 0.7, 0.8], macro_f1: [0.5, 0.6, 0.7] },
+  random: { labels_used: [20, 40, 60], accuracy: [0.6, 0.65, 0.7], macro_f1: [0.5, 0.55, 0.6] },
+  strategy_name: "margin", n_records: 500,
+};
+const TASK: Task = { id: 3, name: "spam", kind: "classification", target_attribute: "text",
+  labels: [{ id: 1, name: "ham", color: "#00f", hotkey: null }, { id: 2, name: "spam", color: "#f00", hotkey: null }] };
+
+describe("chartGeometry", () => {
+  it("spans the labels used left to right and the scores bottom to top", () => {
+    const g = chartGeometry(CURVES, "accuracy");
+    // y runs from 0.55 (0.6 - 0.02, down to a 0.05 step) to 0.85
+    expect(g.yTicks.map((t) => t.label)).toEqual(["0.55", "0.63", "0.70", "0.78", "0.85"]);
+    expect(g.xTicks.map((t) => t.label)).toEqual(["20", "30", "40", "50", "60"]);
+    const points = g.strategy.split(/[ML]/).filter(Boolean).map((p) => p.trim().split(" ").map(Number));
+    expect(points).toHaveLength(3);
+    expect(points[0][0]).toBeLessThan(points[2][0]);   // more labels further right
+    expect(points[0][1]).toBeGreaterThan(points[2][1]); // higher accuracy higher up (smaller y)
+    expect(g.random.startsWith(g.strategy.slice(0, 12))).toBe(true); // same seed point
+  });
+});
+
+describe("SimulationPanel", () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it("starts a simulation with the form's settings and draws its curves when it ends", async () => {
+    const bodies: unknown[] = [];
+    vi.stubGlobal("fetch", vi.fn(async (_url: string, init?: RequestInit) => {
+      const json = (data: unknown, status = 200) => new Response(JSON.stringify(data), { status });
+      if (init?.method === "POST") {
+        bodies.push(JSON.parse(String(init.body)));
+        return json({ id: 7, kind: "simulation", status: "queued", progress: 0 }, 202);
+      }
+      return json({ id: 7, kind: "simulation", status: "succeeded", progress: 1, error: null,
+        metrics: { curves: CURVES } });
+    }));
+    render(<QueryClientProvider client={new QueryClient()}><SimulationPanel projectId={1} task={TASK} /></QueryClientProvider>);
+    fireEvent.change(screen.getByLabelText("Budget"), { target: { value: "40" } });
+    fireEvent.click(screen.getByRole("button", { name: "Run simulation" }));
+    expect(await screen.findByRole("img", { name: /held-out accuracy against labels used: margin and random/ })).toBeInTheDocument();
+    expect(bodies).toEqual([{ strategy: "margin", seed_size: 20, batch_size: 20, budget: 40 }]);
+    expect(screen.getByLabelText("final scores")).toHaveTextContent("at 60 labels: 0.800 vs random 0.700 (500 records with a reference)");
+    fireEvent.change(screen.getByLabelText("Curve metric"), { target: { value: "macro_f1" } });
+    expect(screen.getByRole("img", { name: /macro-F1/ })).toBeInTheDocument();
+  });
+});
