@@ -138,6 +138,7 @@ class HeuristicStats(Model):
 class TaskStats(Model):
     task_id: int
     data: list[HeuristicStats]
+    records: int | None = None
 
 
 class Embedding(Model):

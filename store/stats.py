@@ -8,7 +8,9 @@ added again for every heuristic of the task — O(number of heuristics), no reco
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import numpy as np
 from sqlalchemy import bindparam, delete, func, insert, select, update
@@ -416,6 +418,51 @@ def task_report(*, session: Session, task: LabelingTask) -> list[HeuristicReport
         table[position[row.heuristic_id], column] = row[2:8]
         if row.label_index == TOTAL:
             totals[row.heuristic_id] = row
+    return _reports(names, heuristic_ids, table, totals)
+
+
+def subset_report(*, session: Session, task: LabelingTask,
+                  record_ids: Sequence[int]) -> list[HeuristicReport]:
+    """The statistics :func:`task_report` serves, counted the same way but over the given
+    records of the project only (a filtered subset, e.g. ``split = test``); nothing is
+    stored."""
+    current = current_outputs(session=session, task=task)
+    if not current.run_ids:
+        return []
+    chosen = np.unique(np.asarray(list(record_ids), dtype=np.int64))
+    inside = set(chosen.tolist())
+    outputs = [row for row in filtered_outputs(session, current, None) if row[1] in inside]
+    references = {rid: ref for rid, ref in reference_labels(
+        session=session, task=task, record_ids=chosen.tolist()).items() if rid in inside}
+    counts = count(session=session, task=task, current=current, record_ids=chosen,
+                   references=references, outputs=outputs)
+    names = [label.name for label in task.labels]
+    table = np.zeros((len(current.run_ids), len(names) + 1, 6), dtype=np.int64)
+    per_label = np.stack([counts.tp, counts.fp, counts.fn, counts.span_tp, counts.span_fp,
+                          counts.span_fn], axis=-1)
+    table[:, :len(names)] = per_label
+    table[:, len(names)] = per_label.sum(axis=1)
+    revisions = dict(session.execute(
+        select(Run.id, HeuristicRevision.number)
+        .join(HeuristicRevision, HeuristicRevision.id == Run.revision_id)
+        .where(Run.id.in_(current.run_ids))).all())
+    heuristics = {h.id: h for h in session.scalars(
+        select(Heuristic).where(Heuristic.id.in_(current.heuristic_ids)))}
+    totals = {heuristic_id: SimpleNamespace(
+        name=heuristics[heuristic_id].name, kind=heuristics[heuristic_id].kind,
+        number=revisions[run_id], run_id=run_id, n_reference=int(counts.n_reference),
+        hits=int(counts.hits[j]), coverage=float(counts.coverage[j]),
+        overlaps=float(counts.overlaps[j]), conflicts=float(counts.conflicts[j]))
+        for j, (heuristic_id, run_id) in enumerate(zip(current.heuristic_ids,
+                                                       current.run_ids, strict=True))}
+    return _reports(names, current.heuristic_ids, table, totals)
+
+
+def _reports(names: list[str], heuristic_ids: list[int], table: np.ndarray,
+             totals: dict) -> list[HeuristicReport]:
+    """Served reports of heuristics from their counts ``table`` (heuristic, label rows then
+    the total row, tp/fp/fn/span_tp/span_fp/span_fn) and their total rows' other facts."""
+    n_rows = len(names) + 1
     counts = Counts(tp=table[..., 0], fp=table[..., 1], fn=table[..., 2])
     precision, recall, f1 = counts.precision, counts.recall, counts.f1
     low, high = counts.wilson_interval()

@@ -16,14 +16,12 @@ import contextlib
 from celery import Celery
 from kombu.exceptions import ChannelError
 
-from store.embeddings import EMBEDDING_RUN
-from store.runs import SIMULATION_RUN
+from services.dispatch import BATCH_KINDS
 
 START_RUN = "heurist.start_run"
 PROCESS_CHUNK = "heurist.process_chunk"
 QUEUE = "heurist"
 BULK_QUEUE = "heurist.bulk"
-BULK_KINDS = frozenset({EMBEDDING_RUN, SIMULATION_RUN})
 NEW_WORK_PRIORITY = 6
 RECOVERY_PRIORITY = 0
 
@@ -73,7 +71,7 @@ def queue_for(kind: str | None) -> str:
     >>> queue_for("embedding"), queue_for("labeling_function"), queue_for(None)
     ('heurist.bulk', 'heurist', 'heurist')
     """
-    return BULK_QUEUE if kind in BULK_KINDS else QUEUE
+    return BULK_QUEUE if kind in BATCH_KINDS else QUEUE
 
 
 def _priority(recovered: bool) -> int:

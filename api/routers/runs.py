@@ -7,9 +7,9 @@ from fastapi import APIRouter, Query
 from api.deps import OwnedProject, SessionDep, ViewableProject
 from api.schemas import Int32
 from api.schemas.runs import RunDetail, RunPublic, RunsPublic
+from services import dispatch
 from store import runs
-from store.models import Run, RunStatus
-from workers.queue import BULK_KINDS
+from store.models import RunStatus
 
 router = APIRouter(prefix="/projects/{project_id}/runs", tags=["runs"])
 
@@ -27,21 +27,8 @@ def list_runs(project: ViewableProject, session: SessionDep, kind: str | None = 
 def read_run(run_id: Int32, project: ViewableProject, session: SessionDep) -> RunDetail:
     run = runs.get_run(session=session, project=project, run_id=run_id)
     detail = RunDetail.model_validate(run)
-    detail.waiting_for = _waiting_for(session, run)
+    detail.waiting_for = dispatch.waiting_for(session=session, run=run)
     return detail
-
-
-def _waiting_for(session, run: Run) -> str | None:
-    """What a queued run waits for: the runs ahead of it in its queue (of every project:
-    only their number), else a free worker."""
-    if run.status is not RunStatus.QUEUED:
-        return None
-    bulk = run.kind in BULK_KINDS
-    ahead = runs.runs_ahead(session=session, run=run, kinds=BULK_KINDS, of_kinds=bulk)
-    if ahead:
-        return (f"{ahead} run{'s' if ahead > 1 else ''} ahead of it in the "
-                f"{'batch' if bulk else 'interactive'} queue")
-    return "a free worker (all are busy, or none is running)"
 
 
 @router.post("/{run_id}/cancel", response_model=RunPublic)

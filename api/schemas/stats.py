@@ -37,3 +37,5 @@ class HeuristicStatsPublic(BaseModel):
 class TaskStatsPublic(BaseModel):
     task_id: int
     data: list[HeuristicStatsPublic]
+    records: int | None = Field(None, description=(
+        "With a filter: the records the statistics were counted on"))

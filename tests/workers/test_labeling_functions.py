@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import re
 from collections import defaultdict
 
@@ -243,3 +244,18 @@ def test_stats_follow_runs_and_label_edits(embedded: Stack):
         sum(bool(pattern.search(r["CONTENT"])) for r in rows.values()) / len(rows))
     recomputed = embedded.post(f"/projects/{project}/tasks/{task}/stats/recompute").json()
     assert recomputed["data"] == served
+    # the same statistics over a subset: the comments that mention a song
+    subset = {e for e, row in rows.items() if "song" in row["CONTENT"].lower()}
+    where = json.dumps({"conditions": [{"kind": "search", "text": "song",
+                                        "attribute": "CONTENT"}]})
+    [part] = embedded.get(f"/projects/{project}/tasks/{task}/stats", filter=where)["data"]
+    labelled_in = {e for e in labelled if e in subset}
+    voted_in, spam_in = voted & labelled_in, spam & labelled_in
+    spam_in_row = next(r for r in part["labels"] if r["label"] == "spam")
+    assert part["n_reference"] == len(labelled_in) > 0
+    assert (spam_in_row["tp"], spam_in_row["fp"]) == (len(voted_in & spam_in),
+                                                      len(voted_in - spam_in))
+    assert part["hits"] == sum(bool(pattern.search(rows[e]["CONTENT"])) for e in subset)
+    assert part["coverage"] == pytest.approx(part["hits"] / len(subset))
+    assert embedded.get(f"/projects/{project}/tasks/{task}/stats", filter=where)[
+        "records"] == len(subset)
