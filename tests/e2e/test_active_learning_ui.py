@@ -69,6 +69,13 @@ def test_label_three_records_through_the_queue(page: Page, app_stack: Stack, art
     queue = stack.get(f"/projects/{project}/tasks/{task}/next", n=5)
     assert not {ids[e] for e in labelled} & {item["record"]["id"] for item in queue["data"]}
     print(json.dumps(queue["stop"]))
+    # an owner makes the strategy tried in the session the task's own
+    settings = f"/projects/{project}/tasks/{task}/active-learning"
+    assert stack.get(settings)["strategy"] == "margin"
+    page.get_by_label("Strategy").select_option("entropy")
+    page.get_by_role("button", name="Make it the task's").click()
+    expect(page.get_by_label("Strategy")).to_contain_text("the task's strategy (entropy)")
+    assert stack.get(settings)["strategy"] == "entropy"
 
 
 def test_simulate_the_queue_and_see_its_learning_curves(page: Page, app_stack: Stack,

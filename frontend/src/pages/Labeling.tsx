@@ -2,7 +2,7 @@
  * starts, as refinery's sessions): classification by click or hotkey, multi-label toggles,
  * extraction by mouse selection snapped to tokens; nothing to mark, gold, undo, keyboard
  * navigation; other annotators' labels arrive live. */
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { del, get, patch, post } from "../api";
 import { useProjectEvents } from "../events";
@@ -104,16 +104,27 @@ function ActiveQueue({ projectId, task }: { projectId: number; task: Task }) {
   const onDone = useCallback((id: number) => setDone((d) => new Set(d).add(id)), []);
   const hint = stopLine(next.data);
   const batch = next.data;
-  const canSimulate = atLeast(useRole(projectId), "owner") && task.kind === "classification";
+  const isOwner = atLeast(useRole(projectId), "owner");
+  const canSimulate = isOwner && task.kind === "classification";
   const [simulating, setSimulating] = useState(false);
+  const settingsPath = `/projects/${projectId}/tasks/${task.id}/active-learning`;
+  const settings = useQuery({ queryKey: ["projects", projectId, "tasks", task.id, "active-learning"],
+    queryFn: () => get<{ strategy: string; batch_size: number }>(settingsPath) });
+  const keep = useMutation({
+    mutationFn: () => patch(settingsPath, { strategy }),
+    onSuccess: () => { void settings.refetch(); setStrategy(""); },
+  });
   return (
     <>
       <div className="panel al-bar" aria-label="active learning">
         <span>Ranked by <b aria-label="model">{batch?.model ?? "…"}</b></span>
         <select className="select" aria-label="Strategy" value={strategy} onChange={(e) => setStrategy(e.target.value)}>
-          <option value="">the task's strategy</option>
+          <option value="">the task's strategy{settings.data ? ` (${settings.data.strategy.replace("_", " ")})` : ""}</option>
           {STRATEGIES.map((name) => <option key={name} value={name}>{name.replace("_", " ")}</option>)}
         </select>
+        {isOwner && strategy && strategy !== settings.data?.strategy &&
+          <Button small variant="ghost" busy={keep.isPending} onClick={() => keep.mutate()}
+            title="Every annotator's queue of this task uses it from now on">Make it the task's</Button>}
         <Button small onClick={() => setRound((r) => r + 1)} title="Ask for a new batch">Next batch</Button>
         {batch?.refit_pending && <span className="badge accent">refitting…</span>}
         {hint && <span role="status" aria-label="stop hint" className={`stop-hint ${hint.stop ? "stop" : ""}`}>{hint.text}</span>}
@@ -123,7 +134,7 @@ function ActiveQueue({ projectId, task }: { projectId: number; task: Task }) {
             {simulating ? "Hide simulation" : "Simulate…"}</Button></>}
       </div>
       {simulating && <SimulationPanel projectId={projectId} task={task} />}
-      <ErrorAlert error={next.error} />
+      <ErrorAlert error={next.error ?? keep.error} />
       {!batch && !next.error && <Empty><Spinner /></Empty>}
       {batch && batch.data.length === 0 && <Empty>Nothing left to label in this task (or other annotators hold the rest for now).</Empty>}
       {batch && batch.data.length > 0 && (
