@@ -33,6 +33,7 @@ from api.schemas.heuristics import (
     TemplatesPublic,
     ThresholdPointPublic,
     ThresholdPreviewPublic,
+    UnsavedSampleRequest,
     output_public,
 )
 from api.schemas.records import reference_public
@@ -162,6 +163,15 @@ def run_heuristic(heuristic_id: Int32, project: OwnedProject, session: SessionDe
     return run
 
 
+@router.post("/sample", response_model=SamplePublic)
+async def try_unsaved(body: UnsavedSampleRequest, project: AnnotatableProject,
+                      session: SessionDep, user: CurrentUser, request: Request) -> SamplePublic:
+    """Try code never saved (a labeling function of ``task_id``) on a few records, as
+    ``POST .../heuristics/{id}/sample`` does for a saved one; stores nothing."""
+    task = get_task(session=session, project=project, task_id=body.task_id)
+    return await _try_on_sample(task, body.source, body, project, session, user, request)
+
+
 @router.post("/{heuristic_id}/sample", response_model=SamplePublic)
 async def try_heuristic(heuristic_id: Int32, body: SampleRequest, project: AnnotatableProject,
                         session: SessionDep, user: CurrentUser,
@@ -170,7 +180,6 @@ async def try_heuristic(heuristic_id: Int32, body: SampleRequest, project: Annot
     sandbox; stores nothing. Outputs, printed logs and errors come back at once. Annotators
     and owners only; a user runs at most ``HEURIST_SANDBOX_REQUESTS_PER_USER`` at once (429
     with Retry-After beyond)."""
-    settings = request.app.state.settings
     heuristic = heuristic_lookups.get_heuristic(session=session, project=project,
                                          heuristic_id=heuristic_id)
     if heuristic.kind is HeuristicKind.ACTIVE_LEARNER:
@@ -178,13 +187,20 @@ async def try_heuristic(heuristic_id: Int32, body: SampleRequest, project: Annot
                                 "on all the task's labels; start a run (POST .../runs) and "
                                 "read its held-out metrics", field="kind")
     source = body.source or heuristic_lookups.current_revision(heuristic).source
+    return await _try_on_sample(heuristic.task, source, body, project, session, user, request)
+
+
+async def _try_on_sample(task, source: str, body: SampleRequest, project, session, user,
+                         request: Request) -> SamplePublic:
+    """``source`` run in the sandbox on the chosen or ``n`` random records, with each
+    record's text, outputs and reference label, and the summary against the references."""
+    settings = request.app.state.settings
     record_ids = body.record_ids or heuristic_runs.random_record_ids(
         session=session, project=project, n=body.n or settings.sample_size)
     with request.app.state.sandbox_slots.hold(user_id=user.id):
         outcomes, logs, seconds = await run_in_threadpool(
-            try_on_records, session, sandbox_for(settings, sample=True), heuristic.task, source,
+            try_on_records, session, sandbox_for(settings, sample=True), task, source,
             record_ids)
-    task = heuristic.task
     labels = {label.id: label.name for label in task.labels}
     attribute = text_attribute_name(session=session, task=task)
     references, summary = samples.summarize_sample(session=session, task=task, results=[

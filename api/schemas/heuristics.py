@@ -75,6 +75,13 @@ class SampleRequest(BaseModel):
     n: int | None = Field(default=None, ge=1, le=1000, description="Random records to try")
 
 
+class UnsavedSampleRequest(SampleRequest):
+    """A labeling function never saved, tried on records of its task."""
+
+    task_id: Int32
+    source: Source = Field(description="The labeling function's code")
+
+
 class OutputPublic(BaseModel):
     label: str
     confidence: float = 1.0

@@ -210,6 +210,18 @@ def lf(record):
     for result in random_sample["results"]:
         counts[bool(result["outputs"])] += 1
     assert sum(counts.values()) == 7
+    # code never saved is tried the same way, for a task; bad input says what is wrong
+    unsaved = embedded.post(f"/projects/{project}/heuristics/sample", json={
+        "task_id": task, "record_ids": ids, "source": CHECK_OUT})
+    assert unsaved.status_code == 200, unsaved.text
+    assert [r["record_id"] for r in unsaved.json()["results"]] == ids
+    assert unsaved.json()["results"] == embedded.post(path, json={"record_ids": ids}).json()[
+        "results"]
+    missing = embedded.post(f"/projects/{project}/heuristics/sample",
+                            json={"task_id": task, "record_ids": ids})
+    assert missing.status_code == 422 and missing.json()["field"] == "source"
+    assert embedded.get(f"/projects/{project}/heuristics")["count"] == 1
+    assert embedded.get(f"/projects/{project}/runs")["count"] == 0
 
 
 def test_stats_follow_runs_and_label_edits(embedded: Stack):
