@@ -23,29 +23,16 @@ from formats.label_studio import Control, choices_result, span_result
 from formats.types import AttributeType
 from heuristics.aggregation.spans import RecordSpans, token_label_matrix
 from heuristics.spans import OUTSIDE, spans_to_iob2
-from services.exporting import BATCH, _plain
+from services.exporting import _plain
 from store import stats
 from store.models import Heuristic, LabelingTask, Output, Project, Record, TaskKind
+from store.record_subsets import record_batches
 from store.reference import reference_labels
 from store.tokenization import stored_offsets
 
 WHITESPACE = re.compile(r"\s")
 WeakOutput = tuple[int, float, int | None, int | None, int | None, int | None]
 """label_id, confidence, token_start, token_end, char_start, char_end."""
-
-
-def _record_batches(session: Session, task: LabelingTask) -> Iterator[list]:
-    """(id, external_id, data) of the project's records, ``BATCH`` at a time, by id."""
-    last_id = 0
-    while True:
-        records = session.execute(
-            select(Record.id, Record.external_id, Record.data)
-            .where(Record.project_id == task.project_id, Record.id > last_id)
-            .order_by(Record.id).limit(BATCH)).all()
-        if not records:
-            return
-        last_id = records[-1][0]
-        yield records
 
 
 def _outputs(session: Session, run_id: int, first: int, last: int
@@ -121,7 +108,7 @@ def weak_label_rows(*, session: Session, task: LabelingTask, run_id: int) -> Ite
     attributes = [a.name for a in task.project.attributes]
     own = own_column_names(task.project)
     target = task.target_attribute.name if task.target_attribute else None
-    for records in _record_batches(session, task):
+    for records in record_batches(session=session, project=task.project, record_ids=None):
         weak = _outputs(session, run_id, records[0][0], records[-1][0])
         for rid, external_id, data in records:
             label, confidence = _weak(task, weak.get(rid, []), data.get(target))
@@ -136,7 +123,7 @@ def conll_lines(*, session: Session, task: LabelingTask, run_id: int) -> Iterato
     out); whitespace inside a token becomes ``_``. Readable by the CoNLL import."""
     names = {label.id: label.name for label in task.labels}
     target = task.target_attribute
-    for records in _record_batches(session, task):
+    for records in record_batches(session=session, project=task.project, record_ids=None):
         first, last = records[0][0], records[-1][0]
         weak = _outputs(session, run_id, first, last)
         offsets = stored_offsets(session=session, attribute_id=target.id,
@@ -165,7 +152,7 @@ def label_studio_predictions(*, session: Session, task: LabelingTask, run_id: in
     control = Control(task.name, "spans", target, list(names.values()))
     yield b"["
     first = True
-    for records in _record_batches(session, task):
+    for records in record_batches(session=session, project=task.project, record_ids=None):
         weak = _outputs(session, run_id, records[0][0], records[-1][0])
         for rid, external_id, data in records:
             if rid not in weak:

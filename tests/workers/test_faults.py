@@ -116,7 +116,9 @@ def pool_names(worker: subprocess.Popen) -> set[str]:
     return {f"{socket.gethostname()}:{pid}" for pid in children}
 
 
-def test_database_outage_mid_run(cluster: Stack, database_proxy: TcpProxy):
+def outage_mid_run(cluster: Stack, proxy: TcpProxy, seconds: float) -> None:
+    """Two workers on a 400-record run; ``proxy`` cut for ``seconds`` once three chunks
+    are done; the run then recovers."""
     n = 400
     for name in ("a", "b"):
         cluster.start_worker(name)
@@ -124,27 +126,20 @@ def test_database_outage_mid_run(cluster: Stack, database_proxy: TcpProxy):
         cluster.wait_ready(name)
     project, run_id = start_run(cluster, n)
     cluster.wait_run(project, run_id, until=lambda r: r["done_items"] >= 3 * CHUNK_SIZE)
-    database_proxy.cut()
-    time.sleep(OUTAGE_S)
+    proxy.cut()
+    time.sleep(seconds)
     assert cluster.get(f"/projects/{project}/runs/{run_id}")["done_items"] < n
-    database_proxy.restore()
+    proxy.restore()
     assert_recovers(cluster, project, run_id, n)
+
+
+def test_database_outage_mid_run(cluster: Stack, database_proxy: TcpProxy):
+    outage_mid_run(cluster, database_proxy, OUTAGE_S)
     assert "database unavailable" in full_logs(cluster)
 
 
 def test_broker_outage_mid_run(cluster: Stack, broker_proxy: TcpProxy):
-    n = 400
-    for name in ("a", "b"):
-        cluster.start_worker(name)
-    for name in ("a", "b"):
-        cluster.wait_ready(name)
-    project, run_id = start_run(cluster, n)
-    cluster.wait_run(project, run_id, until=lambda r: r["done_items"] >= 3 * CHUNK_SIZE)
-    broker_proxy.cut()
-    time.sleep(BROKER_OUTAGE_S)
-    assert cluster.get(f"/projects/{project}/runs/{run_id}")["done_items"] < n
-    broker_proxy.restore()
-    assert_recovers(cluster, project, run_id, n)
+    outage_mid_run(cluster, broker_proxy, BROKER_OUTAGE_S)
     assert "Cannot connect to redis" in full_logs(cluster), "the workers saw no outage"
 
 
