@@ -25,11 +25,14 @@ label index (into the task's label list) a heuristic voted for on a record, or `
 abstained. Reference labels are an integer array of shape ``(n_records,)`` with ``-1`` where a
 record has no reference label.
 
-False negatives of classification count only records a heuristic voted on: a heuristic that
-abstains makes no claim, and what it leaves out is measured by its coverage. Recall is therefore
-"recall where the heuristic votes". Extraction has no per-token abstain (a heuristic that tags
-nothing says "no entity here"), so there every reference token or span the heuristic missed is a
-false negative.
+A false negative is a record (token, span) with reference label ``c`` that a heuristic does not
+label ``c``, whatever it did there instead, abstaining included: recall is the share of the
+records labelled ``c`` that the heuristic labels ``c``, so a rule that covers a third of them
+has recall of about a third however right it is where it votes. For classification and
+multi-label, :meth:`HeuristicStats.where_voting` also gives the "recall where it votes", whose
+false negatives (``fn_voted``) are only the records the heuristic voted on. Extraction has no
+per-token abstain (a heuristic that tags nothing says "no entity here"), so there the two are
+one.
 
 Examples
 --------

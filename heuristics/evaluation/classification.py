@@ -22,14 +22,18 @@ __all__ = ["HeuristicStats", "classification_stats", "multilabel_stats"]
 class HeuristicStats(Counts):
     """Counts per heuristic and label against reference labels, and how much each one votes.
 
-    ``tp``, ``fp`` and ``fn`` count only records with a reference label; coverage, overlaps and
-    conflicts are over all records. See :func:`classification_stats` and
-    :func:`multilabel_stats` for the definitions.
+    ``tp``, ``fp``, ``fn`` and ``fn_voted`` count only records with a reference label; coverage,
+    overlaps and conflicts are over all records. See :func:`classification_stats` and
+    :func:`multilabel_stats` for the definitions. :attr:`recall` is over all records with the
+    reference label (abstains are misses); :meth:`where_voting` gives the recall over the
+    records the heuristic votes on only.
 
     Attributes
     ----------
     tp, fp, fn : numpy.ndarray of int64, shape (n_heuristics, n_labels)
         True positives, false positives and false negatives per heuristic and label.
+    fn_voted : numpy.ndarray of int64, shape (n_heuristics, n_labels)
+        The false negatives on records the heuristic votes on (``fn`` less its abstains).
     labelled_votes : numpy.ndarray of int64, shape (n_heuristics,)
         Records with a reference label that the heuristic votes on.
     n_reference : int
@@ -45,12 +49,21 @@ class HeuristicStats(Counts):
         differently on (Snorkel's).
     """
 
+    fn_voted: np.ndarray
     labelled_votes: np.ndarray
     n_reference: int
     hits: np.ndarray
     coverage: np.ndarray
     overlaps: np.ndarray
     conflicts: np.ndarray
+
+    def where_voting(self) -> Counts:
+        """The counts on the records each heuristic votes on: ``fn_voted`` for ``fn``.
+
+        Their recall, ``tp / (tp + fn_voted)``, is the "recall where it votes": it leaves out
+        what the heuristic abstains on, so a rule that votes rarely but rightly has 1.0 there.
+        """
+        return Counts(tp=self.tp, fp=self.fp, fn=self.fn_voted)
 
 
 def classification_stats(
@@ -62,8 +75,11 @@ def classification_stats(
 
     * ``tp[j, c]``: records with reference ``c`` on which ``j`` voted ``c``;
     * ``fp[j, c]``: records with a reference other than ``c`` on which ``j`` voted ``c``;
-    * ``fn[j, c]``: records with reference ``c`` on which ``j`` voted another label.
-      Abstains are not false negatives (coverage measures them), as in refinery.
+    * ``fn[j, c]``: records with reference ``c`` on which ``j`` did not vote ``c``: it voted
+      another label or abstained. Recall ``tp / (tp + fn)`` is so the share of the records
+      with reference ``c`` that ``j`` labels ``c``;
+    * ``fn_voted[j, c]``: those of them on which ``j`` voted another label (the false
+      negatives of the "recall where it votes", :meth:`HeuristicStats.where_voting`).
 
     Parameters
     ----------
@@ -93,7 +109,10 @@ def classification_stats(
     (array([[1, 0],
            [0, 0]]), array([[1, 1],
            [0, 2]]), array([[1, 1],
-           [2, 0]]))
+           [2, 1]]))
+    >>> stats.fn_voted
+    array([[1, 1],
+           [2, 0]])
     >>> stats.labelled_votes, stats.hits, stats.coverage
     (array([3, 2]), array([3, 3]), array([0.75, 0.75]))
     """
@@ -114,13 +133,16 @@ def classification_stats(
     shape = (n_heuristics, n_labels)
     tp = bincount(heuristic[correct] * n_labels + matrix[correct], size).reshape(shape)
     fp = bincount(heuristic[wrong] * n_labels + matrix[wrong], size).reshape(shape)
-    fn = bincount(heuristic[wrong] * n_labels + referenced_label[wrong], size).reshape(shape)
+    fn_voted = bincount(heuristic[wrong] * n_labels + referenced_label[wrong],
+                        size).reshape(shape)
+    support = bincount(reference[reference != -1], n_labels)
 
     analysis = LabelMatrixAnalysis(matrix)
     return HeuristicStats(
         tp=tp,
         fp=fp,
-        fn=fn,
+        fn=support[None, :] - tp,
+        fn_voted=fn_voted,
         labelled_votes=on_referenced.sum(axis=0).astype(np.int64),
         n_reference=int((reference != -1).sum()),
         hits=votes.sum(axis=0).astype(np.int64),
@@ -141,8 +163,9 @@ def multilabel_stats(
 
     * ``tp[j, c]``: ``j`` voted ``c`` and the reference has ``c``;
     * ``fp[j, c]``: ``j`` voted ``c`` and the reference lacks ``c``;
-    * ``fn[j, c]``: the reference has ``c`` and ``j`` voted on the record but not for ``c``
-      (abstains are not false negatives, as in :func:`classification_stats`).
+    * ``fn[j, c]``: the reference has ``c`` and ``j`` did not vote ``c`` (whether it voted
+      other labels there or abstained), as in :func:`classification_stats`;
+    * ``fn_voted[j, c]``: those of them on which ``j`` voted other labels.
 
     ``hits`` counts the records a heuristic votes on. Overlaps and conflicts follow Snorkel
     with label sets for labels: a record is overlapped when two heuristics vote on it and
@@ -176,8 +199,11 @@ def multilabel_stats(
     >>> stats.tp, stats.fp, stats.fn
     (array([[1, 0],
            [1, 1]]), array([[0, 1],
-           [0, 0]]), array([[0, 0],
+           [0, 0]]), array([[1, 1],
            [1, 0]]))
+    >>> stats.fn_voted  # heuristic 0 abstains on record 1
+    array([[0, 0],
+           [1, 0]])
     >>> stats.hits, stats.overlaps, stats.conflicts
     (array([2, 3]), array([0.66666667, 0.66666667]), array([0.33333333, 0.33333333]))
     """
@@ -193,8 +219,9 @@ def multilabel_stats(
     ref = reference[:, None, :]
     tp = (on_referenced & ref).sum(axis=0)
     fp = (on_referenced & ~ref).sum(axis=0)
-    missed = (votes_on & referenced[:, None])[:, :, None] & ~voted & ref
+    missed = referenced[:, None, None] & ~voted & ref
     fn = missed.sum(axis=0)
+    fn_voted = (missed & votes_on[:, :, None]).sum(axis=0)
 
     n_voters = votes_on.sum(axis=1)
     # Voters' label sets differ iff some label is voted by some but not all voters.
@@ -205,6 +232,7 @@ def multilabel_stats(
         tp=tp.astype(np.int64),
         fp=fp.astype(np.int64),
         fn=fn.astype(np.int64),
+        fn_voted=fn_voted.astype(np.int64),
         labelled_votes=(votes_on & referenced[:, None]).sum(axis=0).astype(np.int64),
         n_reference=int(referenced.sum()),
         hits=votes_on.sum(axis=0).astype(np.int64),

@@ -48,6 +48,7 @@ def assert_counts_equal(actual: Counts, expected: Counts) -> None:
 
 def assert_stats_equal(actual: HeuristicStats, expected: HeuristicStats) -> None:
     assert_counts_equal(actual, expected)
+    np.testing.assert_array_equal(actual.fn_voted, expected.fn_voted)
     np.testing.assert_array_equal(actual.labelled_votes, expected.labelled_votes)
     assert actual.n_reference == expected.n_reference
     np.testing.assert_array_equal(actual.hits, expected.hits)
@@ -159,8 +160,11 @@ def test_classification_stats_hand_computed():
 
     np.testing.assert_array_equal(stats.tp, [[2, 1, 0], [1, 0, 1], [0, 1, 1]])
     np.testing.assert_array_equal(stats.fp, [[1, 0, 1], [0, 1, 1], [0, 1, 0]])
-    # Abstains are not false negatives: heuristic 2 abstains on records 0 and 3.
-    np.testing.assert_array_equal(stats.fn, [[0, 1, 1], [1, 1, 0], [1, 0, 0]])
+    # Abstains are false negatives: heuristic 2 abstains on records 0 (a) and 3 (b),
+    # heuristic 1 on record 2 (b).
+    np.testing.assert_array_equal(stats.fn, [[0, 1, 1], [1, 2, 0], [2, 1, 0]])
+    # Where it votes, they are not.
+    np.testing.assert_array_equal(stats.fn_voted, [[0, 1, 1], [1, 1, 0], [1, 0, 0]])
     np.testing.assert_array_equal(stats.labelled_votes, [5, 4, 3])
     assert stats.n_reference == 5
     np.testing.assert_array_equal(stats.hits, [5, 5, 4])
@@ -175,18 +179,24 @@ def test_rates_hand_computed():
     np.testing.assert_allclose(stats.precision[0], [2 / 3, 1.0, 0.0])
     np.testing.assert_allclose(stats.recall[0], [1.0, 0.5, 0.0])
     np.testing.assert_allclose(stats.f1[0], [0.8, 2 / 3, 0.0])
-    # Heuristic 2 never votes label 0: precision 0/0 is nan, recall 0/1 is 0, F1 is 0.
+    # Heuristic 2 never votes label 0: precision 0/0 is nan, recall 0/2 is 0, F1 is 0. Of the
+    # two records labelled b it votes b on one and abstains on the other: recall 1/2, but 1/1
+    # where it votes.
     np.testing.assert_allclose(stats.precision[2], [np.nan, 0.5, 1.0])
-    np.testing.assert_allclose(stats.recall[2], [0.0, 1.0, 1.0])
-    np.testing.assert_allclose(stats.f1[2], [0.0, 2 / 3, 1.0])
+    np.testing.assert_allclose(stats.recall[2], [0.0, 0.5, 1.0])
+    np.testing.assert_allclose(stats.where_voting().recall[2], [0.0, 1.0, 1.0])
+    np.testing.assert_allclose(stats.f1[2], [0.0, 0.5, 1.0])
+    np.testing.assert_array_equal(stats.where_voting().precision, stats.precision)
 
     totals = stats.totals()
     np.testing.assert_array_equal(totals.tp, [3, 2, 2])
     np.testing.assert_array_equal(totals.fp, [2, 2, 1])
-    np.testing.assert_array_equal(totals.fn, [2, 2, 1])
+    np.testing.assert_array_equal(totals.fn, [2, 3, 3])
     np.testing.assert_allclose(totals.precision, [0.6, 0.5, 2 / 3])
-    np.testing.assert_allclose(totals.recall, [0.6, 0.5, 2 / 3])
-    np.testing.assert_allclose(totals.f1, [0.6, 0.5, 2 / 3])
+    # Micro recall: of the 5 referenced records, the share each labels right.
+    np.testing.assert_allclose(totals.recall, [0.6, 0.4, 0.4])
+    np.testing.assert_allclose(totals.f1, [0.6, 4 / 9, 0.5])
+    np.testing.assert_allclose(stats.where_voting().totals().recall, [0.6, 0.5, 2 / 3])
     # Single-label micro precision is the empirical accuracy on referenced records.
     np.testing.assert_allclose(totals.precision,
                                LabelMatrixAnalysis(HAND_L).empirical_accuracies(HAND_REFERENCE))
@@ -228,19 +238,23 @@ def test_classification_stats_of_the_stats_wilson_interval_has_their_shape():
     assert (stats.precision[finite] <= high[finite]).all()
 
 
-def naive_counts(L: np.ndarray, reference: np.ndarray, n_labels: int) -> Counts:
-    """The definitions of classification_stats, one record and heuristic at a time."""
-    tp, fp, fn = (np.zeros((L.shape[1], n_labels), dtype=int) for _ in range(3))
+def naive_counts(L: np.ndarray, reference: np.ndarray, n_labels: int
+                 ) -> tuple[Counts, np.ndarray]:
+    """The definitions of classification_stats, one record and heuristic at a time: the
+    counts, and the false negatives where the heuristic voted."""
+    tp, fp, fn, fn_voted = (np.zeros((L.shape[1], n_labels), dtype=int) for _ in range(4))
     for votes, ref in zip(L, reference, strict=True):
         for heuristic, vote in enumerate(votes):
-            if ref == -1 or vote == -1:
+            if ref == -1:
                 continue
             if vote == ref:
                 tp[heuristic, vote] += 1
-            else:
+                continue
+            fn[heuristic, ref] += 1  # abstain or another label
+            if vote != -1:
                 fp[heuristic, vote] += 1
-                fn[heuristic, ref] += 1
-    return Counts(tp=tp, fp=fp, fn=fn)
+                fn_voted[heuristic, ref] += 1
+    return Counts(tp=tp, fp=fp, fn=fn), fn_voted
 
 
 @settings(max_examples=100, deadline=None)
@@ -252,10 +266,47 @@ def test_classification_stats_match_the_definitions(matrix_and_labels, data):
 
     stats = classification_stats(L, reference, n_labels=n_labels)
 
-    assert_counts_equal(stats, naive_counts(L, reference, n_labels))
+    expected, fn_voted = naive_counts(L, reference, n_labels)
+    assert_counts_equal(stats, expected)
+    np.testing.assert_array_equal(stats.fn_voted, fn_voted)
     referenced_votes = (L != -1) & (reference != -1)[:, None]
     np.testing.assert_array_equal(stats.labelled_votes, referenced_votes.sum(axis=0))
     assert stats.n_reference == (reference != -1).sum()
+
+
+def test_a_rule_covering_a_third_of_its_label_has_recall_of_a_third():
+    # 100 records labelled spam (1) and 100 ham (0); the rule votes spam on 34 of the spam
+    # records, rightly, and abstains on everything else.
+    reference = np.repeat([1, 0], 100)
+    L = np.full((200, 1), -1)
+    L[:34, 0] = 1
+
+    stats = classification_stats(L, reference, n_labels=2)
+
+    assert (stats.tp[0, 1], stats.fp[0, 1], stats.fn[0, 1]) == (34, 0, 66)
+    assert stats.precision[0, 1] == 1.0
+    assert stats.recall[0, 1] == pytest.approx(0.34)
+    assert stats.f1[0, 1] == pytest.approx(2 * 34 / (2 * 34 + 66))
+    assert stats.where_voting().recall[0, 1] == 1.0  # what "recall" said before
+    # Multi-label counts it the same way.
+    multi = multilabel_stats(L[:, :, None] == np.arange(2), reference[:, None] == np.arange(2),
+                             np.ones(200, dtype=bool))
+    assert multi.recall[0, 1] == pytest.approx(0.34)
+
+
+@settings(max_examples=60, deadline=None)
+@given(label_matrices(min_records=1), st.data())
+def test_counts_of_records_one_at_a_time_add_up_to_the_counts_of_all(matrix_and_labels, data):
+    # Stored statistics change by the counts of one record against its old and new reference.
+    L, n_labels = matrix_and_labels
+    reference = np.array(data.draw(st.lists(st.integers(-1, n_labels - 1), min_size=len(L),
+                                            max_size=len(L))), dtype=np.int64)
+    whole = classification_stats(L, reference, n_labels=n_labels)
+    single = [classification_stats(L[i:i + 1], reference[i:i + 1], n_labels=n_labels)
+              for i in range(len(L))]
+    for name in ("tp", "fp", "fn", "fn_voted"):
+        np.testing.assert_array_equal(sum(getattr(s, name) for s in single),
+                                      getattr(whole, name), err_msg=name)
 
 
 def test_classification_stats_without_records_or_heuristics():
@@ -296,7 +347,7 @@ def test_multilabel_stats_hand_computed():
     votes[0, 0, [0, 1]] = True  # reference {0}: tp 0, fp 1
     votes[0, 1, [2]] = True  # reference {0}: fp 2, fn 0
     votes[1, 0, [1]] = True  # reference {1, 2}: tp 1, fn 2
-    # heuristic 1 abstains on record 1: no false negatives there
+    # heuristic 1 abstains on record 1: fn 1 and 2, but not where it votes
     votes[2, 0, [0]] = True  # no reference: counts only for coverage
     votes[2, 1, [0]] = True
     votes[3, 1, [0, 2]] = True  # reference {} (none of the labels): fp 0, fp 2
@@ -307,7 +358,10 @@ def test_multilabel_stats_hand_computed():
 
     np.testing.assert_array_equal(stats.tp, [[1, 1, 0], [0, 0, 0]])
     np.testing.assert_array_equal(stats.fp, [[0, 1, 0], [1, 0, 2]])
-    np.testing.assert_array_equal(stats.fn, [[0, 0, 1], [1, 0, 0]])
+    np.testing.assert_array_equal(stats.fn, [[0, 0, 1], [1, 1, 1]])
+    np.testing.assert_array_equal(stats.fn_voted, [[0, 0, 1], [1, 0, 0]])
+    np.testing.assert_allclose(stats.recall[1], [0.0, 0.0, 0.0])
+    np.testing.assert_allclose(stats.where_voting().recall[1], [0.0, np.nan, np.nan])
     np.testing.assert_array_equal(stats.labelled_votes, [2, 2])
     assert stats.n_reference == 3
     np.testing.assert_array_equal(stats.hits, [3, 3])
