@@ -115,6 +115,7 @@ class LabelStats(Model):
     f1: float | None
     precision_low: float | None
     precision_high: float | None
+    recall_where_voting: float | None = None
     span_tp: int = 0
     span_fp: int = 0
     span_fn: int = 0

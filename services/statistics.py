@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.heuristic_runs import weak_supervision_due
@@ -14,6 +15,18 @@ def recompute_stats(*, session: Session, task: LabelingTask) -> list[stats.Heuri
     numbers) and return its report; commits."""
     stats.recompute(session=session, task=task)
     session.commit()
+    return stats.task_report(session=session, task=task)
+
+
+def task_stats(*, session: Session, task: LabelingTask) -> list[stats.HeuristicReport]:
+    """The task's statistics as stored; counts stored before recall counted abstains as misses
+    are recomputed first (and committed: once per task)."""
+    if stats.outdated(session=session, task=task):
+        stats.recompute(session=session, task=task)
+        try:
+            session.commit()
+        except IntegrityError:  # another reader recomputed them at the same time
+            session.rollback()
     return stats.task_report(session=session, task=task)
 
 

@@ -486,6 +486,11 @@ class HeuristicStat(Base):
     One row per label of the task (``label_index`` = position in the task's labels) and a
     total row (``label_index`` = -1) that also holds coverage, overlaps, conflicts, hits
     and the number of records with a reference. Kept up to date by delta on label edits.
+
+    ``fn`` counts the records with the reference label that the heuristic did not vote it on,
+    abstains included; ``fn_voted`` those of them it voted on (the misses of the "recall where
+    it votes"). ``fn_voted`` is NULL on rows counted before abstains were misses: their ``fn``
+    is the old count, and the task's statistics are recomputed when next read.
     """
 
     __tablename__ = "heuristic_stats"
@@ -499,6 +504,7 @@ class HeuristicStat(Base):
     tp: Mapped[int] = mapped_column(Integer, default=0)
     fp: Mapped[int] = mapped_column(Integer, default=0)
     fn: Mapped[int] = mapped_column(Integer, default=0)
+    fn_voted: Mapped[int | None] = mapped_column(Integer, nullable=True)
     span_tp: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     span_fp: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     span_fn: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from types import SimpleNamespace
 
 import numpy as np
 from sqlalchemy import bindparam, delete, func, insert, select, update
@@ -24,6 +23,7 @@ from store.db import plain_rows
 from store.events import publish
 from store.models import (
     Heuristic,
+    HeuristicKind,
     HeuristicRevision,
     HeuristicStat,
     LabelingTask,
@@ -38,6 +38,8 @@ from store.reference import reference_labels
 from store.votes import make_vote_filter, vote_filter
 
 TOTAL = -1
+COUNTS = ("tp", "fp", "fn", "span_tp", "span_fp", "span_fn", "fn_voted")
+"""The stored counts, in the order of the last axis of a report's counts table."""
 
 
 @dataclass(frozen=True)
@@ -145,11 +147,14 @@ class TaskCounts:
 
     ``tp``/``fp``/``fn`` are per (heuristic, label): per record for classification and
     multi-label, per token for extraction, whose exact-span counts are in ``span_*``.
+    ``fn_voted`` are the false negatives on records the heuristic votes on (for extraction,
+    without abstains per token, ``fn`` itself).
     """
 
     tp: np.ndarray
     fp: np.ndarray
     fn: np.ndarray
+    fn_voted: np.ndarray
     span_tp: np.ndarray
     span_fp: np.ndarray
     span_fn: np.ndarray
@@ -198,7 +203,8 @@ def count(*, session: Session, task: LabelingTask, current: CurrentOutputs,
         stats = multilabel_stats(*multilabel_arrays(
             outputs, refs, task=task, current=current, record_ids=record_ids))
         zeros = np.zeros_like(stats.tp)
-        return TaskCounts(stats.tp, stats.fp, stats.fn, zeros, zeros, zeros, stats.hits,
+        return TaskCounts(stats.tp, stats.fp, stats.fn, stats.fn_voted, zeros, zeros, zeros,
+                          stats.hits,
                           stats.coverage, stats.overlaps, stats.conflicts, stats.n_reference)
     rows = {rid: i for i, rid in enumerate(record_ids.tolist())}
     if task.kind is TaskKind.CLASSIFICATION:
@@ -208,7 +214,8 @@ def count(*, session: Session, task: LabelingTask, current: CurrentOutputs,
             reference[rows[rid]] = names[name]
         stats = classification_stats(matrix, reference, n_labels=n_labels)
         zeros = np.zeros_like(stats.tp)
-        return TaskCounts(stats.tp, stats.fp, stats.fn, zeros, zeros, zeros, stats.hits,
+        return TaskCounts(stats.tp, stats.fp, stats.fn, stats.fn_voted, zeros, zeros, zeros,
+                          stats.hits,
                           stats.coverage, stats.overlaps, stats.conflicts, stats.n_reference)
     column = {run_id: j for j, run_id in enumerate(current.run_ids)}
     position = _label_index(task)
@@ -230,7 +237,8 @@ def count(*, session: Session, task: LabelingTask, current: CurrentOutputs,
     spans = span_stats(predicted, reference, n_tokens=n_tokens,
                                   has_reference=has_reference, n_heuristics=n_heuristics,
                                   n_labels=n_labels)
-    return TaskCounts(spans.tokens.tp, spans.tokens.fp, spans.tokens.fn, spans.spans.tp,
+    return TaskCounts(spans.tokens.tp, spans.tokens.fp, spans.tokens.fn, spans.tokens.fn,
+                      spans.spans.tp,
                       spans.spans.fp, spans.spans.fn, spans.voted_tokens, spans.coverage,
                       spans.overlaps, spans.conflicts, spans.n_reference)
 
@@ -246,12 +254,14 @@ def _store(session: Session, task: LabelingTask, current: CurrentOutputs,
         for k in range(len(task.labels)):
             rows.append({"heuristic_id": heuristic_id, "run_id": run_id, "label_index": k,
                          "tp": int(counts.tp[j, k]), "fp": int(counts.fp[j, k]),
-                         "fn": int(counts.fn[j, k]), "span_tp": int(counts.span_tp[j, k]),
+                         "fn": int(counts.fn[j, k]), "fn_voted": int(counts.fn_voted[j, k]),
+                         "span_tp": int(counts.span_tp[j, k]),
                          "span_fp": int(counts.span_fp[j, k]),
                          "span_fn": int(counts.span_fn[j, k])})
         rows.append({"heuristic_id": heuristic_id, "run_id": run_id, "label_index": TOTAL,
                      "tp": int(counts.tp[j].sum()), "fp": int(counts.fp[j].sum()),
-                     "fn": int(counts.fn[j].sum()), "span_tp": int(counts.span_tp[j].sum()),
+                     "fn": int(counts.fn[j].sum()), "fn_voted": int(counts.fn_voted[j].sum()),
+                     "span_tp": int(counts.span_tp[j].sum()),
                      "span_fp": int(counts.span_fp[j].sum()),
                      "span_fn": int(counts.span_fn[j].sum()), "hits": int(counts.hits[j]),
                      "coverage": float(counts.coverage[j]),
@@ -307,7 +317,7 @@ def apply_reference_change(*, session: Session, task: LabelingTask, record_id: i
                       references={record_id: reference}, outputs=votes)
                 for reference in (before, after))
     deltas = {name: getattr(new, name) - getattr(old, name)
-              for name in ("tp", "fp", "fn", "span_tp", "span_fp", "span_fn")}
+              for name in COUNTS}
     changes = []
     for j, heuristic_id in enumerate(outputs.heuristic_ids):
         for k in [*range(len(task.labels)), TOTAL]:
@@ -354,7 +364,9 @@ def count_heuristics_with_stats(*, session: Session, task: LabelingTask) -> int:
 
 @dataclass(frozen=True)
 class StatsRow:
-    """One served row: counts and the rates derived from them."""
+    """One served row: counts and the rates derived from them. ``recall`` is over all
+    records with the reference label; ``recall_where_voting`` over those the heuristic votes
+    on only."""
 
     label: str | None
     tp: int
@@ -365,9 +377,26 @@ class StatsRow:
     f1: float | None
     precision_low: float | None
     precision_high: float | None
+    recall_where_voting: float | None = None
     span_tp: int = 0
     span_fp: int = 0
     span_fn: int = 0
+
+
+@dataclass(frozen=True)
+class HeuristicFacts:
+    """What a report says of a heuristic besides its counts: its name and run, and its votes
+    over all the records counted."""
+
+    name: str
+    kind: HeuristicKind
+    number: int
+    run_id: int
+    n_reference: int
+    hits: int
+    coverage: float
+    overlaps: float
+    conflicts: float
 
 
 @dataclass(frozen=True)
@@ -390,18 +419,28 @@ def _number(value: float) -> float | None:
     return None if value is None or np.isnan(value) else float(value)
 
 
+def outdated(*, session: Session, task: LabelingTask) -> bool:
+    """Whether some stored counts of the task are from before recall counted abstains as
+    misses (no ``fn_voted``): :func:`recompute` makes them current."""
+    return session.scalar(
+        select(HeuristicStat.id).join(Heuristic, Heuristic.id == HeuristicStat.heuristic_id)
+        .where(Heuristic.task_id == task.id, HeuristicStat.fn_voted.is_(None)).limit(1)
+    ) is not None
+
+
 def task_report(*, session: Session, task: LabelingTask) -> list[HeuristicReport]:
     """Stored statistics of each heuristic with precision, recall, F1 and Wilson bounds,
     computed for all heuristics and labels at once."""
     names = [label.name for label in task.labels]
     n_rows = len(names) + 1  # the labels, then the total row
+    stored = [getattr(HeuristicStat, name) for name in COUNTS]
+    # Counts from before fn_voted was kept: the old fn was fn_voted (until recomputed).
+    stored[-1] = func.coalesce(HeuristicStat.fn_voted, HeuristicStat.fn)
     rows = session.execute(
-        select(HeuristicStat.heuristic_id, HeuristicStat.label_index, HeuristicStat.tp,
-               HeuristicStat.fp, HeuristicStat.fn, HeuristicStat.span_tp,
-               HeuristicStat.span_fp, HeuristicStat.span_fn, HeuristicStat.run_id,
-               HeuristicStat.hits, HeuristicStat.coverage, HeuristicStat.overlaps,
-               HeuristicStat.conflicts, HeuristicStat.n_reference, Heuristic.name,
-               Heuristic.kind, HeuristicRevision.number)
+        select(HeuristicStat.heuristic_id, HeuristicStat.label_index, *stored,
+               HeuristicStat.run_id, HeuristicStat.hits, HeuristicStat.coverage,
+               HeuristicStat.overlaps, HeuristicStat.conflicts, HeuristicStat.n_reference,
+               Heuristic.name, Heuristic.kind, HeuristicRevision.number)
         .join(Heuristic, Heuristic.id == HeuristicStat.heuristic_id)
         .join(Run, Run.id == HeuristicStat.run_id)
         .join(HeuristicRevision, HeuristicRevision.id == Run.revision_id)
@@ -411,14 +450,17 @@ def task_report(*, session: Session, task: LabelingTask) -> list[HeuristicReport
     if not heuristic_ids:
         return []
     position = {h: i for i, h in enumerate(heuristic_ids)}
-    table = np.zeros((len(heuristic_ids), n_rows, 6), dtype=np.int64)
-    totals = {}
+    table = np.zeros((len(heuristic_ids), n_rows, len(COUNTS)), dtype=np.int64)
+    facts = {}
     for row in rows:
         column = len(names) if row.label_index == TOTAL else row.label_index
-        table[position[row.heuristic_id], column] = row[2:8]
+        table[position[row.heuristic_id], column] = row[2:2 + len(COUNTS)]
         if row.label_index == TOTAL:
-            totals[row.heuristic_id] = row
-    return _reports(names, heuristic_ids, table, totals)
+            facts[row.heuristic_id] = HeuristicFacts(
+                name=row.name, kind=row.kind, number=row.number, run_id=row.run_id,
+                n_reference=row.n_reference, hits=row.hits, coverage=row.coverage,
+                overlaps=row.overlaps, conflicts=row.conflicts)
+    return _reports(names, heuristic_ids, table, facts)
 
 
 def subset_report(*, session: Session, task: LabelingTask,
@@ -437,9 +479,8 @@ def subset_report(*, session: Session, task: LabelingTask,
     counts = count(session=session, task=task, current=current, record_ids=chosen,
                    references=references, outputs=outputs)
     names = [label.name for label in task.labels]
-    table = np.zeros((len(current.run_ids), len(names) + 1, 6), dtype=np.int64)
-    per_label = np.stack([counts.tp, counts.fp, counts.fn, counts.span_tp, counts.span_fp,
-                          counts.span_fn], axis=-1)
+    table = np.zeros((len(current.run_ids), len(names) + 1, len(COUNTS)), dtype=np.int64)
+    per_label = np.stack([getattr(counts, name) for name in COUNTS], axis=-1)
     table[:, :len(names)] = per_label
     table[:, len(names)] = per_label.sum(axis=1)
     revisions = dict(session.execute(
@@ -448,39 +489,43 @@ def subset_report(*, session: Session, task: LabelingTask,
         .where(Run.id.in_(current.run_ids))).all())
     heuristics = {h.id: h for h in session.scalars(
         select(Heuristic).where(Heuristic.id.in_(current.heuristic_ids)))}
-    totals = {heuristic_id: SimpleNamespace(
+    facts = {heuristic_id: HeuristicFacts(
         name=heuristics[heuristic_id].name, kind=heuristics[heuristic_id].kind,
         number=revisions[run_id], run_id=run_id, n_reference=int(counts.n_reference),
         hits=int(counts.hits[j]), coverage=float(counts.coverage[j]),
         overlaps=float(counts.overlaps[j]), conflicts=float(counts.conflicts[j]))
         for j, (heuristic_id, run_id) in enumerate(zip(current.heuristic_ids,
                                                        current.run_ids, strict=True))}
-    return _reports(names, current.heuristic_ids, table, totals)
+    return _reports(names, current.heuristic_ids, table, facts)
 
 
 def _reports(names: list[str], heuristic_ids: list[int], table: np.ndarray,
-             totals: dict) -> list[HeuristicReport]:
+             facts: dict[int, HeuristicFacts]) -> list[HeuristicReport]:
     """Served reports of heuristics from their counts ``table`` (heuristic, label rows then
-    the total row, tp/fp/fn/span_tp/span_fp/span_fn) and their total rows' other facts."""
+    the total row, the counts of :data:`COUNTS`) and the other facts of each."""
     n_rows = len(names) + 1
-    counts = Counts(tp=table[..., 0], fp=table[..., 1], fn=table[..., 2])
+    column = {name: table[..., i] for i, name in enumerate(COUNTS)}
+    counts = Counts(tp=column["tp"], fp=column["fp"], fn=column["fn"])
     precision, recall, f1 = counts.precision, counts.recall, counts.f1
+    where_voting = Counts(tp=column["tp"], fp=column["fp"], fn=column["fn_voted"]).recall
     low, high = counts.wilson_interval()
     reports = []
     for i, heuristic_id in enumerate(heuristic_ids):
         served = [StatsRow(label=names[k] if k < len(names) else None,
-                           tp=int(table[i, k, 0]), fp=int(table[i, k, 1]),
-                           fn=int(table[i, k, 2]), precision=_number(precision[i, k]),
+                           tp=int(column["tp"][i, k]), fp=int(column["fp"][i, k]),
+                           fn=int(column["fn"][i, k]), precision=_number(precision[i, k]),
                            recall=_number(recall[i, k]), f1=_number(f1[i, k]),
                            precision_low=_number(low[i, k]), precision_high=_number(high[i, k]),
-                           span_tp=int(table[i, k, 3]), span_fp=int(table[i, k, 4]),
-                           span_fn=int(table[i, k, 5]))
+                           recall_where_voting=_number(where_voting[i, k]),
+                           span_tp=int(column["span_tp"][i, k]),
+                           span_fp=int(column["span_fp"][i, k]),
+                           span_fn=int(column["span_fn"][i, k]))
                   for k in range(n_rows)]
-        total = totals[heuristic_id]
+        fact = facts[heuristic_id]
         reports.append(HeuristicReport(
-            heuristic_id=heuristic_id, name=total.name, kind=total.kind.value,
-            revision=total.number, run_id=total.run_id, n_reference=total.n_reference,
-            hits=total.hits, coverage=_number(total.coverage),
-            overlaps=_number(total.overlaps), conflicts=_number(total.conflicts),
+            heuristic_id=heuristic_id, name=fact.name, kind=fact.kind.value,
+            revision=fact.number, run_id=fact.run_id, n_reference=fact.n_reference,
+            hits=fact.hits, coverage=_number(fact.coverage),
+            overlaps=_number(fact.overlaps), conflicts=_number(fact.conflicts),
             total=served[-1], labels=served[:-1]))
     return reports

@@ -31,13 +31,14 @@ def read_stats(task_id: Int32, project: ViewableProject, session: SessionDep,
                    description="Only the records of this saved filter")] = None,
                ) -> TaskStatsPublic:
     """TP, FP, FN, precision (with a Wilson interval), recall, F1 per heuristic and label
-    against the reference labels; coverage, hits, overlaps and conflicts over all records,
-    or, with ``filter`` or ``saved_filter_id``, over the records they match (counted the
-    same way, on request)."""
+    against the reference labels (recall: the share of the records whose reference is the
+    label that the heuristic votes it on; abstains are misses); coverage, hits, overlaps and
+    conflicts over all records, or, with ``filter`` or ``saved_filter_id``, over the records
+    they match (counted the same way, on request)."""
     task = get_task(session=session, project=project, task_id=task_id)
     subset = RecordSubset(record_filter=parse_filter(filter), saved_filter_id=saved_filter_id)
     if subset.everything:
-        return _report_public(task_id, stats.task_report(session=session, task=task))
+        return _report_public(task_id, statistics.task_stats(session=session, task=task))
     record_ids = subset_record_ids(session=session, project=project, subset=subset) or []
     report = _report_public(task_id, stats.subset_report(session=session, task=task,
                                                          record_ids=record_ids))

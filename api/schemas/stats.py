@@ -7,12 +7,18 @@ class LabelStats(BaseModel):
     label: str | None = Field(description="null for the total row")
     tp: int
     fp: int
-    fn: int
+    fn: int = Field(description="Records whose reference is the label that the heuristic did "
+                                "not vote it on, abstains included")
     precision: float | None
-    recall: float | None
+    recall: float | None = Field(description=(
+        "Share of the records whose reference is the label that the heuristic votes it on: "
+        "tp / (tp + fn)"))
     f1: float | None
     precision_low: float | None = Field(description="Wilson 95% interval of the precision")
     precision_high: float | None
+    recall_where_voting: float | None = Field(None, description=(
+        "Recall over the records the heuristic votes on only (its abstains left out); for "
+        "extraction, which has no abstain per token, the recall itself"))
     span_tp: int = Field(0, description="Extraction: exact-span counts (tp/fp/fn above are "
                                         "per token)")
     span_fp: int = 0

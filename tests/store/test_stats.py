@@ -7,11 +7,11 @@ import random
 
 import numpy as np
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import insert, inspect, select, update
 
 from heuristics.errors import ConflictError, NotFoundError
 from heuristics.evaluation.analysis import LabelMatrixAnalysis
-from services import annotation
+from services import annotation, statistics
 from services.heuristic_runs import create_heuristic, create_heuristic_run
 from services.importing import import_records
 from services.projects import create_project
@@ -19,8 +19,18 @@ from services.tasks import create_task
 from services.users import create_user
 from store import stats
 from store.auth import get_or_create_user
+from store.db import create_db_engine, migrate
 from store.manual_labels import SpanInput
-from store.models import HeuristicStat, ManualLabel, Output, Record, Run, RunStatus, TaskKind
+from store.models import (
+    Heuristic,
+    HeuristicStat,
+    ManualLabel,
+    Output,
+    Record,
+    Run,
+    RunStatus,
+    TaskKind,
+)
 
 N_RECORDS, N_HEURISTICS, LABELS = 40, 4, ["a", "b", "c"]
 
@@ -39,24 +49,32 @@ def make_task(session, kind: TaskKind):
     for j in range(N_HEURISTICS):
         heuristic = create_heuristic(session=session, task=task, name=f"h{j}",
                                      source="def lf(record):\n    return None\n")
-        run = create_heuristic_run(session=session, heuristic=heuristic)
-        run.status = RunStatus.SUCCEEDED
-        rows = []
-        for record in records:
-            for label in rng.choice(len(LABELS), size=rng.integers(0, 3), replace=False):
-                row = {"run_id": run.id, "record_id": record.id,
-                       "label_id": task.labels[label].id}
-                if kind is TaskKind.EXTRACTION:
-                    start = int(rng.integers(0, 4))
-                    row |= {"token_start": start, "token_end": start + int(rng.integers(1, 3))}
-                rows.append(row)
-                if kind is TaskKind.CLASSIFICATION:
-                    break
-        session.execute(insert(Output), rows)
+        random_run(session, task, heuristic, records, rng)
     session.commit()
     stats.recompute(session=session, task=task)
     session.commit()
     return task, records
+
+
+def random_run(session, task, heuristic, records, rng) -> Run:
+    """A succeeded run of ``heuristic`` with random outputs, as its worker would write them
+    (up to 2 votes a record, none on about a third of them)."""
+    run = create_heuristic_run(session=session, heuristic=heuristic)
+    run.status = RunStatus.SUCCEEDED
+    rows = []
+    for record in records:
+        for label in rng.choice(len(LABELS), size=rng.integers(0, 3), replace=False):
+            row = {"run_id": run.id, "record_id": record.id,
+                   "label_id": task.labels[label].id}
+            if task.kind is TaskKind.EXTRACTION:
+                start = int(rng.integers(0, 4))
+                row |= {"token_start": start, "token_end": start + int(rng.integers(1, 3))}
+            rows.append(row)
+            if task.kind is TaskKind.CLASSIFICATION:
+                break
+    if rows:
+        session.execute(insert(Output), rows)
+    return run
 
 
 @pytest.fixture
@@ -68,7 +86,7 @@ def snapshot(session, task) -> dict:
     return {(s.heuristic_id, s.label_index): (s.tp, s.fp, s.fn, s.n_reference, s.hits,
                                               s.span_tp, s.span_fp, s.span_fn,
                                               round(s.coverage, 12), round(s.overlaps, 12),
-                                              round(s.conflicts, 12))
+                                              round(s.conflicts, 12), s.fn_voted)
             for s in session.scalars(select(HeuristicStat))}
 
 
@@ -92,9 +110,15 @@ def test_recompute_matches_the_pure_computation(session, setup):
 def test_incremental_equals_full_recompute_after_random_edits(session, kind):
     task, records = make_task(session, kind)
     rng = random.Random(11)
+    outputs_rng = np.random.default_rng(5)
+    heuristics = session.scalars(select(Heuristic).where(Heuristic.task_id == task.id)).all()
     annotators = [get_or_create_user(session=session, name=f"a{i}") for i in range(3)]
     session.commit()
-    for _ in range(120):
+    for step in range(120):
+        if step % 40 == 39:  # a heuristic runs again, with other votes
+            run = random_run(session, task, rng.choice(heuristics), records, outputs_rng)
+            statistics.heuristic_run_succeeded(session=session, run=run)
+            continue
         record = rng.choice(records)
         mine = session.scalars(select(ManualLabel).where(
             ManualLabel.record_id == record.id)).all()
@@ -153,13 +177,127 @@ def test_a_label_edit_changes_only_what_it_should(session, setup):
         select(Output).where(Output.record_id == record.id))}
     runs = {r.id: r.heuristic_id for r in session.scalars(select(Run))}
     label_a = task.labels[0].id
+    positions = {label.id: k for k, label in enumerate(task.labels)}
     for (heuristic_id, label_index), value in after.items():
         old = before[(heuristic_id, label_index)]
-        voted = [label for run, label in voters.items() if runs[run] == heuristic_id]
+        [vote] = [label for run, label in voters.items() if runs[run] == heuristic_id] or [None]
+        right, wrong = vote == label_a, vote not in (None, label_a)
+        # tp, fp, fn, n_reference, ..., fn_voted
+        change = [0] * len(value)
+        if label_index in (stats.TOTAL, 0):  # the new reference is label a
+            change[0], change[2], change[-1] = int(right), int(not right), int(wrong)
+        if label_index == stats.TOTAL or (wrong and label_index == positions[vote]):
+            change[1] = int(wrong)
         if label_index == stats.TOTAL:
-            assert value[3] == old[3] + 1
-            expected_tp = old[0] + (1 if voted == [label_a] else 0)
-            expected_fp = old[1] + (1 if voted and voted != [label_a] else 0)
-            assert (value[0], value[1]) == (expected_tp, expected_fp)
-        elif not voted:
-            assert value == old
+            change[3] = 1
+        assert value == tuple(o + c for o, c in zip(old, change, strict=True)), (label_index,
+                                                                                  vote)
+
+
+def voting_task(session):
+    """100 records, the first 50 labelled a and the others b. ``narrow`` votes a on records
+    0-16 (34 % of the a records, all rightly); ``middle`` votes b on records 40-59 (wrong on
+    the first ten). Half the labels are there before the runs, half come after."""
+    owner, _ = create_user(session=session, name="owner")
+    project = create_project(session=session, name="p", description="", owner=owner)
+    payload = "".join(f"r{i},text {i}\n" for i in range(100))
+    import_records(session=session, project=project, fmt="csv", id_column="id",
+                   open_stream=lambda: io.BytesIO(("id,text\n" + payload).encode()))
+    task = create_task(session=session, project=project, name="t",
+                       kind=TaskKind.CLASSIFICATION, labels=["a", "b"])
+    records = list(session.scalars(select(Record).order_by(Record.id)))
+    annotator = get_or_create_user(session=session, name="x")
+    session.commit()
+
+    def label(chosen):
+        for i in chosen:
+            annotation.create_manual_label(session=session, task=task, record=records[i],
+                                          label_name="a" if i < 50 else "b",
+                                          annotator=annotator)
+
+    label(range(0, 100, 2))
+    for name, label_index, voted in (("narrow", 0, range(0, 17)),
+                                     ("middle", 1, range(40, 60))):
+        heuristic = create_heuristic(session=session, task=task, name=name,
+                                     source="def lf(record):\n    return None\n")
+        run = create_heuristic_run(session=session, heuristic=heuristic)
+        run.status = RunStatus.SUCCEEDED
+        session.execute(insert(Output), [
+            {"run_id": run.id, "record_id": records[i].id,
+             "label_id": task.labels[label_index].id} for i in voted])
+        statistics.heuristic_run_succeeded(session=session, run=run)
+    label(range(1, 100, 2))
+    return task, records
+
+
+def served(reports) -> dict:
+    """(tp, fp, fn, precision, recall, recall where voting) by heuristic and label."""
+    return {(report.name, row.label): (row.tp, row.fp, row.fn, row.precision, row.recall,
+                                       row.recall_where_voting)
+            for report in reports for row in [*report.labels, report.total]}
+
+
+def test_recall_is_over_every_record_with_the_label(session):
+    task, _ = voting_task(session)
+
+    rows = served(stats.task_report(session=session, task=task))
+
+    # narrow votes a on 17 of the 50 a records and nothing else.
+    assert rows[("narrow", "a")] == (17, 0, 33, 1.0, pytest.approx(0.34), 1.0)
+    assert rows[("narrow", "b")] == (0, 0, 50, None, 0.0, None)
+    assert rows[("narrow", None)] == (17, 0, 83, 1.0, pytest.approx(0.17), 1.0)
+    # middle votes b on 10 of the 50 b records, and on 10 a records.
+    assert rows[("middle", "a")] == (0, 0, 50, None, 0.0, 0.0)
+    assert rows[("middle", "b")] == (10, 10, 40, 0.5, pytest.approx(0.2), 1.0)
+    assert rows[("middle", None)] == (10, 10, 90, 0.5, pytest.approx(0.1), 0.5)
+    [report] = [r for r in stats.task_report(session=session, task=task) if r.name == "middle"]
+    assert report.total.f1 == pytest.approx(2 * 10 / (2 * 10 + 10 + 90))
+    # what the label edits left equals a full recompute
+    before = snapshot(session, task)
+    stats.recompute(session=session, task=task)
+    assert snapshot(session, task) == before
+
+
+def test_subset_recall_is_over_the_subset_records_with_the_label(session):
+    task, records = voting_task(session)
+    even = [records[i].id for i in range(0, 100, 2)]
+
+    rows = served(stats.subset_report(session=session, task=task, record_ids=even))
+
+    # Even records: 25 labelled a (0-48), 25 labelled b (50-98). narrow votes a on 0-16: 9.
+    assert rows[("narrow", "a")] == (9, 0, 16, 1.0, pytest.approx(9 / 25), 1.0)
+    assert rows[("narrow", None)] == (9, 0, 41, 1.0, pytest.approx(9 / 50), 1.0)
+    # middle votes b on 40-48 (5, wrong) and 50-58 (5, right).
+    assert rows[("middle", "a")] == (0, 0, 25, None, 0.0, 0.0)
+    assert rows[("middle", "b")] == (5, 5, 20, 0.5, pytest.approx(0.2), 1.0)
+    assert rows[("middle", None)] == (5, 5, 45, 0.5, pytest.approx(0.1), 0.5)
+    # Over every record, the subset statistics are the task's.
+    every = [record.id for record in records]
+    assert stats.subset_report(session=session, task=task, record_ids=every) == \
+        stats.task_report(session=session, task=task)
+
+
+def test_counts_stored_before_recall_counted_abstains_are_recomputed_when_read(session):
+    task, _ = voting_task(session)
+    expected = stats.task_report(session=session, task=task)
+    # As the migration leaves them: the old fn (misses where the heuristic voted) and no
+    # fn_voted.
+    session.execute(update(HeuristicStat).values({HeuristicStat.fn: HeuristicStat.fn_voted,
+                                                  HeuristicStat.fn_voted: None}))
+    session.commit()
+    assert stats.outdated(session=session, task=task)
+    assert served(stats.task_report(session=session, task=task))[("narrow", "a")][2] == 0
+
+    assert statistics.task_stats(session=session, task=task) == expected
+    assert not stats.outdated(session=session, task=task)
+
+
+def test_the_migration_leaves_old_counts_marked_for_a_recompute(tmp_path):
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    migrate(engine, "0012")
+    assert "fn_voted" not in {c["name"] for c in inspect(engine).get_columns("heuristic_stats")}
+    migrate(engine)
+    [column] = [c for c in inspect(engine).get_columns("heuristic_stats")
+                if c["name"] == "fn_voted"]
+    assert column["nullable"] and column["default"] is None
+    engine.dispose()
