@@ -251,6 +251,13 @@ def test_stats_follow_runs_and_label_edits(embedded: Stack):
     assert mine["n_reference"] == 60 and mine["revision"] == 1
     assert (spam_row["tp"], spam_row["fp"]) == (len(voted & spam), len(voted - spam))
     assert spam_row["precision"] == pytest.approx(len(voted & spam) / len(voted))
+    # recall is over every spam record, those it abstains on included; it never votes ham
+    assert spam_row["fn"] == len(spam - voted)
+    assert len(spam - voted) > 0
+    assert spam_row["recall"] == pytest.approx(len(voted & spam) / len(spam))
+    assert spam_row["recall_where_voting"] == 1.0
+    ham_row = next(r for r in mine["labels"] if r["label"] == "ham")
+    assert (ham_row["tp"], ham_row["fn"], ham_row["recall"]) == (0, 60 - len(spam), 0.0)
     assert spam_row["precision_low"] <= spam_row["precision"] <= spam_row["precision_high"]
     assert mine["coverage"] == pytest.approx(
         sum(bool(pattern.search(r["CONTENT"])) for r in rows.values()) / len(rows))
@@ -265,8 +272,10 @@ def test_stats_follow_runs_and_label_edits(embedded: Stack):
     voted_in, spam_in = voted & labelled_in, spam & labelled_in
     spam_in_row = next(r for r in part["labels"] if r["label"] == "spam")
     assert part["n_reference"] == len(labelled_in) > 0
-    assert (spam_in_row["tp"], spam_in_row["fp"]) == (len(voted_in & spam_in),
-                                                      len(voted_in - spam_in))
+    assert (spam_in_row["tp"], spam_in_row["fp"], spam_in_row["fn"]) == (
+        len(voted_in & spam_in), len(voted_in - spam_in), len(spam_in - voted_in))
+    assert spam_in_row["recall"] == (pytest.approx(len(voted_in & spam_in) / len(spam_in))
+                                     if spam_in else None)
     assert part["hits"] == sum(bool(pattern.search(rows[e]["CONTENT"])) for e in subset)
     assert part["coverage"] == pytest.approx(part["hits"] / len(subset))
     assert embedded.get(f"/projects/{project}/tasks/{task}/stats", filter=where)[
