@@ -56,6 +56,8 @@ export interface LabelStats {
   label: string | null; tp: number; fp: number; fn: number; precision: number | null;
   recall: number | null; f1: number | null; precision_low: number | null;
   precision_high: number | null;
+  /** Recall over the records the heuristic votes on only (its abstains left out). */
+  recall_where_voting: number | null;
 }
 export interface HeuristicStats {
   heuristic_id: number; name: string; kind: string; revision: number; run_id: number;

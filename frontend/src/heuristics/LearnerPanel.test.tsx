@@ -65,6 +65,8 @@ describe("LearnerPanel", () => {
     setup();
     expect(await screen.findByText("Held-out accuracy")).toBeInTheDocument();
     expect(screen.getByLabelText("held-out metrics")).toHaveTextContent("spam50.0%33.0%40.0%3");
+    expect(screen.getByRole("columnheader", { name: "Recall" })).toHaveAttribute(
+      "title", "Recall: share of the held-out records labelled L that the model predicts L");
     expect(screen.getByRole("note")).toHaveTextContent(
       "Only 3 labelled records of 'spam': its held-out metrics are unreliable; label more.");
   });

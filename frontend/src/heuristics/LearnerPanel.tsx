@@ -62,7 +62,9 @@ export function LearnerPanel({ projectId, heuristic, task, canEdit }: {
       <div className="panel-body stack">
         {!run ? <span className="faint small">Run it to fit the model and see its held-out metrics.</span> : <>
           {metrics.held_out && <table className="table held-out" aria-label="held-out metrics">
-            <thead><tr><th>Label</th><th>Precision</th><th>Recall</th><th>F1</th><th>Labels</th></tr></thead>
+            <thead><tr><th>Label</th><th>Precision</th>
+              <th title="Recall: share of the held-out records labelled L that the model predicts L">Recall</th>
+              <th>F1</th><th>Labels</th></tr></thead>
             <tbody>{(metrics.held_out.labels ?? []).map((l) => (
               <tr key={l.label}><td>{l.label}</td><td>{percent(l.precision)}</td><td>{percent(l.recall)}</td><td>{percent(l.f1)}</td><td>{l.support}</td></tr>
             ))}</tbody>

@@ -3,7 +3,8 @@ import type { Heuristic, HeuristicStats, LabelStats } from "../types";
 import { StatsTable } from "./StatsTable";
 
 const total = (tp: number, fp: number, precision: number | null, low: number | null, high: number | null): LabelStats => ({
-  label: null, tp, fp, fn: 3, precision, recall: 0.5, f1: 0.4, precision_low: low, precision_high: high });
+  label: null, tp, fp, fn: 3, precision, recall: 0.5, f1: 0.4, precision_low: low, precision_high: high,
+  recall_where_voting: 0.5 });
 
 const heuristic = (id: number, name: string, status: string | null): Heuristic => ({
   id, task_id: 1, kind: "labeling_function", name, description: "",
@@ -35,6 +36,23 @@ describe("StatsTable", () => {
     const fresh = screen.getByText("fresh").closest("tr")!;
     expect(within(fresh).getByText(/no output of the current revision/)).toBeInTheDocument();
     expect(within(fresh).getByRole("progressbar")).toHaveAttribute("aria-valuenow", "40");
+  });
+
+  it("shows recall over every record with the label, and the recall where it votes beneath", () => {
+    // A rule voting spam on 17 of 50 spam records, always rightly: recall 34 %, 100 % where it votes.
+    const narrow = { ...stats(1, "narrow", 0.17, 17, 1.0),
+      total: { ...total(17, 0, 1.0, 0.8, 1.0), fn: 33, recall: 0.34, recall_where_voting: 1.0 } };
+    render(<StatsTable projectId={1} heuristics={[heuristic(1, "narrow", "succeeded"), heuristic(2, "wide", "succeeded")]}
+      stats={[narrow, stats(2, "wide", 0.6, 4, 0.8)]} />);
+    const row = screen.getByText("narrow").closest("tr")!;
+    expect(within(row).getByText("34.0%")).toHaveAttribute("title", "Recall: share of records labelled L that it votes L (abstains count as misses)");
+    expect(within(row).getByText("100.0% where it votes")).toHaveAttribute("title", expect.stringMatching(/^Recall where it votes/));
+    expect(within(row).getByText("33")).toBeInTheDocument();
+    // where the two agree only one figure is shown
+    const wide = screen.getByText("wide").closest("tr")!;
+    expect(within(wide).getByText("50.0%")).toBeInTheDocument();
+    expect(within(wide).queryByText(/where it votes/)).toBeNull();
+    expect(screen.getByRole("button", { name: "Recall" })).toHaveAttribute("title", expect.stringMatching(/^Recall: share of records labelled L that it votes L/));
   });
 
   it("sorts by a column, descending first for numbers, and back", () => {

@@ -1,6 +1,7 @@
 /** A task's heuristics with their live statistics against the reference labels: coverage,
- * hits, TP/FP/FN, precision with its Wilson interval as a bar, recall, F1, overlaps,
- * conflicts and the state of the latest run; sortable by any column. */
+ * hits, TP/FP/FN, precision with its Wilson interval as a bar, recall (over every record with
+ * the reference label; where it differs, the recall where the heuristic votes beneath it), F1,
+ * overlaps, conflicts and the state of the latest run; sortable by any column. */
 import { useState } from "react";
 import type { Heuristic, HeuristicStats } from "../types";
 import { Badge, Progress, runTone } from "../ui";
@@ -9,9 +10,14 @@ import { Link } from "../ui/Link";
 export type SortKey = "name" | "coverage" | "hits" | "tp" | "fp" | "fn" | "precision" | "recall"
   | "f1" | "overlaps" | "conflicts";
 
-const COLUMNS: [SortKey, string][] = [["name", "Heuristic"], ["coverage", "Coverage"],
-  ["hits", "Hits"], ["tp", "TP"], ["fp", "FP"], ["fn", "FN"], ["precision", "Precision"],
-  ["recall", "Recall"], ["f1", "F1"], ["overlaps", "Overlaps"], ["conflicts", "Conflicts"]];
+export const RECALL_HINT = "Recall: share of records labelled L that it votes L (abstains count as misses)";
+const WHERE_VOTING_HINT = "Recall where it votes: the same share over only the records it votes on";
+
+const COLUMNS: [SortKey, string, string?][] = [["name", "Heuristic"], ["coverage", "Coverage"],
+  ["hits", "Hits"], ["tp", "TP"], ["fp", "FP"],
+  ["fn", "FN", "False negatives: records labelled L that it does not vote L, abstains included"],
+  ["precision", "Precision", "Precision: share of its votes for L on labelled records that are right"],
+  ["recall", "Recall", RECALL_HINT], ["f1", "F1"], ["overlaps", "Overlaps"], ["conflicts", "Conflicts"]];
 
 export const percent = (value: number | null | undefined) =>
   value === null || value === undefined ? "—" : `${(value * 100).toFixed(1)}%`;
@@ -21,6 +27,18 @@ function sortValue(h: Heuristic, s: HeuristicStats | undefined, key: SortKey): n
   if (!s) return -1;
   if (key === "coverage" || key === "hits" || key === "overlaps" || key === "conflicts") return s[key] ?? -1;
   return s.total[key] ?? -1;
+}
+
+/** Recall, and beneath it the recall where the heuristic votes when the two differ. */
+export function RecallCell({ recall, whereVoting }: { recall: number | null;
+  whereVoting: number | null | undefined }) {
+  return (
+    <>
+      <span className="num" title={RECALL_HINT}>{percent(recall)}</span>
+      {whereVoting !== null && whereVoting !== undefined && whereVoting !== recall &&
+        <div className="small faint" title={WHERE_VOTING_HINT}>{percent(whereVoting)} where it votes</div>}
+    </>
+  );
 }
 
 /** Precision as a number with its 95% Wilson interval drawn as a bar on 0–100%. */
@@ -48,11 +66,11 @@ export function StatsTable({ projectId, heuristics, stats }: { projectId: number
     const order = x < y ? -1 : x > y ? 1 : 0;
     return sort.desc ? -order : order;
   });
-  const header = (key: SortKey, name: string) => {
+  const header = (key: SortKey, name: string, hint?: string) => {
     const active = sort.key === key;
     return (
       <th key={key} aria-sort={active ? (sort.desc ? "descending" : "ascending") : "none"}>
-        <button className="sort" onClick={() => setSort({ key, desc: active ? !sort.desc : key !== "name" })}>
+        <button className="sort" title={hint} onClick={() => setSort({ key, desc: active ? !sort.desc : key !== "name" })}>
           {name}{active ? (sort.desc ? " ↓" : " ↑") : ""}
         </button>
       </th>
@@ -60,7 +78,7 @@ export function StatsTable({ projectId, heuristics, stats }: { projectId: number
   };
   return (
     <table className="table stats-table" aria-label="heuristics statistics">
-      <thead><tr>{COLUMNS.map(([key, name]) => header(key, name))}<th>Latest run</th></tr></thead>
+      <thead><tr>{COLUMNS.map(([key, name, hint]) => header(key, name, hint))}<th>Latest run</th></tr></thead>
       <tbody>
         {rows.map((h) => {
           const s = byId.get(h.id);
@@ -76,7 +94,8 @@ export function StatsTable({ projectId, heuristics, stats }: { projectId: number
                 <td>{percent(s.coverage)}</td><td>{s.hits}</td>
                 <td>{s.total.tp}</td><td>{s.total.fp}</td><td>{s.total.fn}</td>
                 <td><PrecisionBar precision={s.total.precision} low={s.total.precision_low} high={s.total.precision_high} /></td>
-                <td>{percent(s.total.recall)}</td><td>{percent(s.total.f1)}</td>
+                <td><RecallCell recall={s.total.recall} whereVoting={s.total.recall_where_voting} /></td>
+                <td>{percent(s.total.f1)}</td>
                 <td>{percent(s.overlaps)}</td><td>{percent(s.conflicts)}</td>
               </> : <td colSpan={10} className="faint">no output of the current revision yet</td>}
               <td>
