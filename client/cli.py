@@ -27,7 +27,7 @@ from client.sdk import Heurist
 from client.snorkel_import import convert
 
 EXIT_FAILED, EXIT_API_ERROR = 1, 3
-FAIL_UNDER_METRICS = ("coverage", "precision", "recall", "f1")
+FAIL_UNDER_METRICS = ("coverage", "precision", "recall", "recall_where_voting", "f1")
 
 app = typer.Typer(help="Heurist: weak supervision with active learning, from the terminal.",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
@@ -591,8 +591,9 @@ def missed_bars(stats: TaskStats, bars: dict[str, float]) -> list[str]:
 @app.command()
 def stats(ctx: typer.Context, project: Project, task: TaskOption,
           fail_under: Annotated[list[str] | None, typer.Option(
-              help="METRIC=VALUE (coverage, precision, recall, f1): exit 1 when a heuristic "
-                   "is below (repeatable).")] = None) -> None:
+              help="METRIC=VALUE (coverage, precision, recall, recall_where_voting, f1): exit 1 "
+                   "when a heuristic is below (repeatable). Recall is over every record with "
+                   "the reference label, abstains included.")] = None) -> None:
     """Each heuristic's coverage, overlaps, conflicts, precision, recall and F1."""
     state = _state(ctx)
     bars = {}

@@ -42,7 +42,8 @@ STATS = TaskStats.model_validate({"task_id": 3, "data": [
      "run_id": 7, "n_reference": 40, "coverage": 0.25, "hits": 50, "overlaps": 0.1,
      "conflicts": 0.02, "labels": [],
      "total": {"label": None, "tp": 9, "fp": 0, "fn": 31, "precision": 1.0, "recall": 0.225,
-               "f1": 0.367, "precision_low": 0.7, "precision_high": 1.0}},
+               "f1": 0.367, "precision_low": 0.7, "precision_high": 1.0,
+               "recall_where_voting": 1.0}},
     {"heuristic_id": 2, "name": "links", "kind": "labeling_function", "revision": 1,
      "run_id": 8, "n_reference": 0, "coverage": 0.4, "hits": 80, "overlaps": 0.1,
      "conflicts": 0.0, "labels": [],
@@ -61,3 +62,6 @@ def test_fail_under_names_each_heuristic_below_the_bar():
     assert missed_bars(STATS, {"coverage": 0.3, "recall": 0.2}) == [
         "check_out: coverage 0.250 < 0.3", "links: recall - < 0.2"]
     assert missed_bars(STATS, {"coverage": 0.25}) == []
+    assert missed_bars(STATS, {"recall": 0.5, "recall_where_voting": 0.9}) == [
+        "check_out: recall 0.225 < 0.5", "links: recall - < 0.5",
+        "links: recall_where_voting - < 0.9"]
