@@ -204,8 +204,8 @@ def count(*, session: Session, task: LabelingTask, current: CurrentOutputs,
             outputs, refs, task=task, current=current, record_ids=record_ids))
         zeros = np.zeros_like(stats.tp)
         return TaskCounts(stats.tp, stats.fp, stats.fn, stats.fn_voted, zeros, zeros, zeros,
-                          stats.hits,
-                          stats.coverage, stats.overlaps, stats.conflicts, stats.n_reference)
+                          stats.hits, stats.coverage, stats.overlaps, stats.conflicts,
+                          stats.n_reference)
     rows = {rid: i for i, rid in enumerate(record_ids.tolist())}
     if task.kind is TaskKind.CLASSIFICATION:
         matrix = _matrix(outputs, task=task, current=current, record_ids=record_ids)
@@ -215,8 +215,8 @@ def count(*, session: Session, task: LabelingTask, current: CurrentOutputs,
         stats = classification_stats(matrix, reference, n_labels=n_labels)
         zeros = np.zeros_like(stats.tp)
         return TaskCounts(stats.tp, stats.fp, stats.fn, stats.fn_voted, zeros, zeros, zeros,
-                          stats.hits,
-                          stats.coverage, stats.overlaps, stats.conflicts, stats.n_reference)
+                          stats.hits, stats.coverage, stats.overlaps, stats.conflicts,
+                          stats.n_reference)
     column = {run_id: j for j, run_id in enumerate(current.run_ids)}
     position = _label_index(task)
     predicted = np.asarray([[column[run_id], rows[rid], position[label_id], start, end]
@@ -237,10 +237,10 @@ def count(*, session: Session, task: LabelingTask, current: CurrentOutputs,
     spans = span_stats(predicted, reference, n_tokens=n_tokens,
                                   has_reference=has_reference, n_heuristics=n_heuristics,
                                   n_labels=n_labels)
+    # No abstain per token: the misses where it votes are all its misses.
     return TaskCounts(spans.tokens.tp, spans.tokens.fp, spans.tokens.fn, spans.tokens.fn,
-                      spans.spans.tp,
-                      spans.spans.fp, spans.spans.fn, spans.voted_tokens, spans.coverage,
-                      spans.overlaps, spans.conflicts, spans.n_reference)
+                      spans.spans.tp, spans.spans.fp, spans.spans.fn, spans.voted_tokens,
+                      spans.coverage, spans.overlaps, spans.conflicts, spans.n_reference)
 
 
 def _store(session: Session, task: LabelingTask, current: CurrentOutputs,
