@@ -17,7 +17,7 @@ from typing import Any
 from client.sdk import Heurist
 
 RESOURCES = ("projects", "tasks", "manual_labels", "heuristics", "runs", "stats",
-             "weak_supervision", "embeddings", "active_learning")
+             "weak_supervision", "embeddings", "active_learning", "saved_filters")
 
 
 class AsyncResource:

@@ -47,6 +47,27 @@ class Record(Model):
     data: dict[str, Any]
 
 
+class RecordRow(Record):
+    references: dict[str, Any] = {}
+
+
+class RecordPage(Model):
+    data: list[RecordRow]
+    count: int | None
+    count_capped: bool = False
+    next_after: int | str | None = None
+
+
+class SavedFilter(Model):
+    id: int
+    name: str
+    filter: dict[str, Any]
+    sort: str
+    seed: int
+    created_by: str | None
+    updated_at: datetime
+
+
 class ImportResult(Model):
     records: int
     attributes: list[str]
@@ -226,7 +247,8 @@ class QueueSettings(Model):
 
 OPENAPI_NAMES: dict[type[Model], str] = {
     Project: "ProjectPublic", Label: "LabelPublic", Task: "TaskPublic",
-    Record: "RecordPublic", ImportResult: "ImportPublic", Run: "RunPublic",
+    Record: "RecordPublic", RecordRow: "RecordRowPublic", RecordPage: "RecordsPublic",
+    SavedFilter: "SavedFilterPublic", ImportResult: "ImportPublic", Run: "RunPublic",
     RunDetail: "RunDetail", WeakSupervision: "WeakSupervisionPublic",
     Revision: "RevisionPublic", Heuristic: "HeuristicPublic", LabelStats: "LabelStats",
     HeuristicStats: "HeuristicStatsPublic", TaskStats: "TaskStatsPublic",

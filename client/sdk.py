@@ -29,8 +29,11 @@ from client.models import (
     Project,
     QueueSettings,
     Record,
+    RecordPage,
+    RecordRow,
     Run,
     RunDetail,
+    SavedFilter,
     Similar,
     SnapshotImport,
     Task,
@@ -93,7 +96,7 @@ class Projects(_Resource):
                       types=json.dumps(types) if types else None, **_form(options))
         return ImportResult.model_validate(self._json(
             "POST", f"/projects/{project_id}/records/import", files={"file": (name, content)},
-            data=form))
+            data=form, once=True))
 
     def preview_import(self, project_id: int, file: Path | str | BinaryIO, *,
                        format: str | None = None, id_column: str | None = None,
@@ -166,6 +169,62 @@ class Projects(_Resource):
         return [Record.model_validate(r) for r in body["data"]]
 
 
+    def search(self, project_id: int, filter: dict[str, Any] | None = None, *,
+               sort: str = "id", seed: int = 0, limit: int = 50,
+               after: int | str | None = None, count: str = "exact") -> RecordPage:
+        """One page of the records matching ``filter`` (``{"conditions": [...]}``, as the
+        record list takes it: labels, votes, weak labels and confidence, disagreements,
+        annotators, attributes, text), in ``sort`` order; pass the page's ``next_after``
+        as ``after`` for the next one."""
+        return RecordPage.model_validate(self._json(
+            "POST", f"/projects/{project_id}/records/search", json={
+                "filter": filter or {}, "sort": sort, "seed": seed, "limit": limit,
+                "after": after, "count": count}))
+
+    def iter_records(self, project_id: int, filter: dict[str, Any] | None = None, *,
+                     sort: str = "id", seed: int = 0, page_size: int = 200
+                     ) -> Iterator[RecordRow]:
+        """Every record matching ``filter``, page by page (each record once, even while
+        records are added)."""
+        after: int | str | None = None
+        count = "exact"
+        while True:
+            page = self.search(project_id, filter, sort=sort, seed=seed, limit=page_size,
+                               after=after, count=count)
+            yield from page.data
+            if page.next_after is None:
+                return
+            after, count = page.next_after, "none"
+
+
+class SavedFilters(_Resource):
+    """Named record filters of a project, shared by its members."""
+
+    def list(self, project_id: int) -> list[SavedFilter]:
+        body = self._json("GET", f"/projects/{project_id}/filters")
+        return [SavedFilter.model_validate(f) for f in body["data"]]
+
+    def get(self, project_id: int, filter_id: int) -> SavedFilter:
+        return SavedFilter.model_validate(
+            self._json("GET", f"/projects/{project_id}/filters/{filter_id}"))
+
+    def create(self, project_id: int, name: str, filter: dict[str, Any], *,
+               sort: str = "id", seed: int = 0) -> SavedFilter:
+        return SavedFilter.model_validate(self._json(
+            "POST", f"/projects/{project_id}/filters",
+            json={"name": name, "filter": filter, "sort": sort, "seed": seed}))
+
+    def update(self, project_id: int, filter_id: int, *, name: str | None = None,
+               filter: dict[str, Any] | None = None, sort: str | None = None,
+               seed: int | None = None) -> SavedFilter:
+        return SavedFilter.model_validate(self._json(
+            "PATCH", f"/projects/{project_id}/filters/{filter_id}",
+            json=_given(name=name, filter=filter, sort=sort, seed=seed)))
+
+    def delete(self, project_id: int, filter_id: int) -> None:
+        self._t.request("DELETE", f"/projects/{project_id}/filters/{filter_id}")
+
+
 class Tasks(_Resource):
     def list(self, project_id: int) -> list[Task]:
         body = self._json("GET", f"/projects/{project_id}/tasks")
@@ -206,7 +265,8 @@ class ManualLabels(_Resource):
                **span: Any) -> dict[str, Any]:
         """Label one record (``token_start``/``token_end`` or ``char_*`` for a span)."""
         return self._json("POST", f"/projects/{project_id}/records/{record_id}/labels",
-                          json={"task_id": task_id, "label": label, **_given(**span)})
+                          json={"task_id": task_id, "label": label, **_given(**span)},
+                          once=True)
 
     def create_many(self, project_id: int, labels: list[tuple[int, str]], *,
                     task_id: int, is_gold: bool = False) -> int:
@@ -215,7 +275,7 @@ class ManualLabels(_Resource):
         body = {"labels": [{"record_id": record_id, "label": label, "is_gold": is_gold}
                            for record_id, label in labels]}
         return self._json("POST", f"/projects/{project_id}/tasks/{task_id}/labels/bulk",
-                          json=body)["created"]
+                          json=body, once=True)["created"]
 
 
 class Heuristics(_Resource):
@@ -404,6 +464,7 @@ class Heurist:
         self.weak_supervision = WeakSupervisionRuns(self.transport)
         self.embeddings = Embeddings(self.transport)
         self.active_learning = ActiveLearning(self.transport)
+        self.saved_filters = SavedFilters(self.transport)
 
     def me(self) -> dict[str, Any]:
         return self.transport.request("GET", "/me").json()

@@ -1,9 +1,11 @@
-"""How the SDK talks HTTP: the base URL and key, retries with backoff on 429/503 only
-(honouring ``Retry-After``), and error answers turned into typed exceptions."""
+"""How the SDK talks HTTP: the base URL and key, retries with backoff on 429/503 (honouring
+``Retry-After``) and, for writes sent with an idempotency key, on lost connections; error
+answers turned into typed exceptions."""
 
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -87,10 +89,26 @@ class Transport:
                                          headers=headers, timeout=timeout_s)
         self.retries, self.backoff_s, self.sleep = retries, backoff_s, sleep
 
-    def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        """The answer to ``method path``; retried on 429/503, raised on any other error."""
+    def request(self, method: str, path: str, *, once: bool = False,
+                **kwargs: Any) -> httpx.Response:
+        """The answer to ``method path``; retried on 429/503, raised on any other error.
+
+        ``once``: the request carries an ``Idempotency-Key`` (the same on every attempt), so
+        it is also retried when the connection fails or times out: a write the server made
+        before the answer was lost is answered again, not made twice.
+        """
+        if once:
+            headers = dict(kwargs.pop("headers", None) or {})
+            headers.setdefault("Idempotency-Key", str(uuid.uuid4()))
+            kwargs["headers"] = headers
         for attempt in range(self.retries + 1):
-            response = self.http.request(method, path, **kwargs)
+            try:
+                response = self.http.request(method, path, **kwargs)
+            except httpx.TransportError:
+                if not once or attempt == self.retries:
+                    raise
+                self.sleep(self.backoff_s * 2 ** attempt)
+                continue
             if response.status_code not in RETRY_STATUSES or attempt == self.retries:
                 break
             self.sleep(retry_delay(response, attempt, backoff_s=self.backoff_s))

@@ -52,3 +52,36 @@ def test_busy_after_every_retry_raises_overloaded():
     with pytest.raises(Overloaded, match="too many requests"):
         transport.request("GET", "/projects")
     assert len(seen) == 3
+
+
+def lost(request: httpx.Request) -> httpx.Response:
+    raise httpx.ReadTimeout("the answer was lost", request=request)
+
+
+def test_a_write_under_an_idempotency_key_is_sent_again_after_a_lost_answer():
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return lost(request) if len(seen) == 1 else httpx.Response(201, json={"id": 1})
+
+    http = httpx.Client(base_url="http://h/api/v1", transport=httpx.MockTransport(answer))
+    waits: list[float] = []
+    transport = Transport("http://h", "k", http=http, backoff_s=0.25, sleep=waits.append)
+    assert transport.request("POST", "/labels", json={"a": 1}, once=True).status_code == 201
+    keys = {r.headers["Idempotency-Key"] for r in seen}
+    assert len(seen) == 2 and len(keys) == 1 and waits == [0.25]
+
+
+def test_a_write_without_a_key_is_not_sent_again_after_a_lost_answer():
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return lost(request)
+
+    http = httpx.Client(base_url="http://h/api/v1", transport=httpx.MockTransport(answer))
+    transport = Transport("http://h", "k", http=http, sleep=lambda _s: None)
+    with pytest.raises(httpx.ReadTimeout):
+        transport.request("POST", "/labels", json={"a": 1})
+    assert len(seen) == 1 and "Idempotency-Key" not in seen[0].headers
