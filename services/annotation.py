@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from heuristics.errors import NotFoundError
 from store import idempotency, stats
-from store.events import publish
+from store.events import publish, publish_many
 from store.idempotency import Answer, IdempotentRequest
 from store.locks import RECORD_LABELS, lock_key, lock_keys
 from store.manual_labels import (
@@ -114,9 +114,8 @@ def create_manual_labels(*, session: Session, task: LabelingTask, items: list[La
     count_label_changes(session=session, task=task, n=len(items))
     session.flush()
     stats.recompute(session=session, task=task)
-    for record_id in record_ids:
-        publish(session=session, project_id=task.project_id, type="labels.changed",
-                payload={"task_id": task.id, "record_id": record_id})
+    publish_many(session=session, project_id=task.project_id, type="labels.changed",
+                 payloads=[{"task_id": task.id, "record_id": rid} for rid in record_ids])
     answer = None if once is None else idempotency.remember(session=session, request=once,
                                                             result=created)
     session.commit()

@@ -43,6 +43,7 @@ from store.models import (
     utcnow,
 )
 from store.projects import add_attribute, add_attributes, check_attribute_count, find_attribute
+from store.records import records_added
 from store.stats import recompute
 from store.tasks import (
     add_label,
@@ -425,6 +426,7 @@ def _insert_records(session: Session, batch: list[dict]) -> int:
     else:
         session.execute(insert(Record), batch)
     count = len(batch)
+    records_added(session=session, project_id=batch[0]["project_id"], n=count)
     batch.clear()
     return count
 
@@ -498,6 +500,7 @@ def _insert_sentences(session: Session, batch: list[tuple[str, ConllSentence]], 
         [{"project_id": task.project_id, "external_id": external_id,
           "data": {attribute.name: text, "document": sentence.document}}
          for (external_id, sentence), (text, _) in zip(batch, joined, strict=True)]).all()
+    records_added(session=session, project_id=task.project_id, n=len(record_ids))
     session.execute(insert(Tokenization), [
         {"record_id": record_id, "attribute_id": attribute.id,
          "starts": [t.start for t in tokens], "ends": [t.end for t in tokens]}

@@ -38,7 +38,7 @@ from heuristics.learners.votes import VoteRule
 from heuristics.tokens import char_span_to_token_span
 from store import stats
 from store.auth import get_or_create_user
-from store.events import publish
+from store.events import publish_many
 from store.heuristic_lookups import latest_weak_supervision
 from store.locks import RECORD_LABELS, lock_keys
 from store.manual_labels import (
@@ -443,8 +443,8 @@ def _finish(session: Session, by_name: dict[str, LabelingTask], touched: dict[in
         count_label_changes(session=session, task=task, n=len(touched[task.id]))
         session.flush()
         stats.recompute(session=session, task=task)
-        for record_id in sorted(touched[task.id]):
-            publish(session=session, project_id=task.project_id, type="labels.changed",
-                    payload={"task_id": task.id, "record_id": record_id})
+        publish_many(session=session, project_id=task.project_id, type="labels.changed",
+                     payloads=[{"task_id": task.id, "record_id": rid}
+                               for rid in sorted(touched[task.id])])
     result.annotators = sorted(users)
     session.commit()

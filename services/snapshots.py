@@ -52,7 +52,7 @@ from store.models import (
 )
 from store.projects import add_attributes
 from store.record_subsets import record_batches
-from store.records import tasks_of
+from store.records import records_added, tasks_of
 from store.tasks import add_task
 
 BATCH = 2_000
@@ -217,6 +217,7 @@ def _import_records(session: Session, snapshot: Snapshot, project: Project,
             Record.id, sort_by_parameter_order=True),
             [{"project_id": project.id, "external_id": row["external_id"], "data": row["data"]}
              for _, row in batch]).all()
+        records_added(session=session, project_id=project.id, n=len(new_ids))
         tokens = []
         for record_id, (number, row) in zip(new_ids, batch, strict=True):
             ids[row["external_id"]] = record_id

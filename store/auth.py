@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from heuristics.errors import (
@@ -86,16 +86,17 @@ def authenticate(*, session: Session, key: str | None) -> User:
     """The user owning ``key``; AuthenticationError when missing or unknown."""
     if not key:
         raise AuthenticationError("missing API key: send 'Authorization: Bearer <key>'")
-    api_key = session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(key)))
-    if api_key is None:
+    user = session.scalar(select(User).join(ApiKey, ApiKey.user_id == User.id)
+                          .where(ApiKey.key_hash == hash_key(key)))
+    if user is None:
         raise AuthenticationError("invalid API key")
-    return api_key.user
+    return user
 
 
 def role_in_project(*, session: Session, user: User, project_id: int) -> Role | None:
     """The user's role in the project (admins are owners everywhere); None if not a member."""
     if user.is_admin:
-        return Role.OWNER
+        return _role(user, None)
     return session.scalar(
         select(ProjectMember.role).where(
             ProjectMember.project_id == project_id, ProjectMember.user_id == user.id
@@ -103,15 +104,24 @@ def role_in_project(*, session: Session, user: User, project_id: int) -> Role | 
     )
 
 
+def _role(user: User, membership: Role | None) -> Role | None:
+    """Admins are owners everywhere; others hold the role of their membership, if any."""
+    return Role.OWNER if user.is_admin else membership
+
+
 def authorize(*, session: Session, user: User, project_id: int, minimum: Role) -> Project:
     """The project if ``user`` holds at least ``minimum`` there.
 
     NotFoundError if the project does not exist, PermissionDeniedError otherwise.
     """
-    project = session.get(Project, project_id)
-    if project is None:
+    # the project and the caller's role in one query
+    found = session.execute(
+        select(Project, ProjectMember.role).outerjoin(ProjectMember, and_(
+            ProjectMember.project_id == Project.id, ProjectMember.user_id == user.id))
+        .where(Project.id == project_id)).first()
+    if found is None:
         raise NotFoundError(f"project {project_id} does not exist")
-    role = role_in_project(session=session, user=user, project_id=project_id)
+    project, role = found[0], _role(user, found[1])
     if role is None:
         raise PermissionDeniedError(f"you are not a member of project {project_id}")
     if ROLE_RANK[role] < ROLE_RANK[minimum]:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import delete, insert, select, tuple_
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from heuristics.errors import ConflictError, InvalidInputError, NotFoundError
 from heuristics.tokens import char_span_to_token_span, token_span_to_char_span
+from store.id_lists import ids_in
 from store.models import Label, LabelingTask, ManualLabel, Project, Record, TaskKind, User
 from store.projects import in_project
 from store.tasks import find_label
@@ -66,7 +68,7 @@ def records_by_reference(*, session: Session, project: Project,
     ids = {record_id for record_id, _ in references if record_id is not None}
     external = {external_id for _, external_id in references if external_id is not None}
     found = list(session.scalars(select(Record).where(
-        Record.project_id == project.id, Record.id.in_(ids)))) if ids else []
+        Record.project_id == project.id, ids_in(Record.id, ids)))) if ids else []
     by_id = {record.id: record for record in found}
     by_external: dict[str, Record] = {}
     for start in range(0, len(external), 5_000):
@@ -204,17 +206,20 @@ def add_manual_labels(*, session: Session, task: LabelingTask,
 def _drop_replaced_many(session: Session, task: LabelingTask, rows: list[dict]) -> None:
     """Delete what many classification labels replace, as :func:`_drop_replaced` does."""
     gold = sorted({row["record_id"] for row in rows if row["is_gold"]})
-    own = sorted({(row["record_id"], row["annotator_id"]) for row in rows
-                  if not row["is_gold"]})
-    for start in range(0, len(gold), 5_000):
-        session.execute(delete(ManualLabel).where(
-            ManualLabel.task_id == task.id, ManualLabel.is_gold.is_(True),
-            ManualLabel.record_id.in_(gold[start:start + 5_000])))
-    for start in range(0, len(own), 5_000):
-        session.execute(delete(ManualLabel).where(
-            ManualLabel.task_id == task.id, ManualLabel.is_gold.is_(False),
-            tuple_(ManualLabel.record_id, ManualLabel.annotator_id).in_(
-                own[start:start + 5_000])))
+    own: dict[int, set[int]] = defaultdict(set)   # annotator -> records (a plain IN per
+    for row in rows:                               # annotator plans far faster than pairs)
+        if not row["is_gold"]:
+            own[row["annotator_id"]].add(row["record_id"])
+    batches = [(True, None, gold)] + [(False, annotator, sorted(records))
+                                      for annotator, records in sorted(own.items())]
+    for is_gold, annotator, record_ids in batches:
+        for start in range(0, len(record_ids), 5_000):
+            query = delete(ManualLabel).where(
+                ManualLabel.task_id == task.id, ManualLabel.is_gold.is_(is_gold),
+                ids_in(ManualLabel.record_id, record_ids[start:start + 5_000]))
+            if annotator is not None:
+                query = query.where(ManualLabel.annotator_id == annotator)
+            session.execute(query)
 
 
 def _check_no_repeats(session: Session, task: LabelingTask, rows: list[dict],
@@ -225,8 +230,9 @@ def _check_no_repeats(session: Session, task: LabelingTask, rows: list[dict],
     for start in range(0, len(record_ids), 5_000):
         stored.update(tuple(row) for row in session.execute(select(
             ManualLabel.record_id, ManualLabel.annotator_id, ManualLabel.is_gold,
-            ManualLabel.slot).where(ManualLabel.task_id == task.id,
-                                    ManualLabel.record_id.in_(record_ids[start:start + 5_000]))))
+            ManualLabel.slot).where(
+                ManualLabel.task_id == task.id,
+                ids_in(ManualLabel.record_id, record_ids[start:start + 5_000]))))
     for row in rows:
         key = (row["record_id"], row["annotator_id"], row["is_gold"], row["slot"])
         if key in stored:

@@ -100,6 +100,9 @@ class Project(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # kept by ``store.records.records_added`` in the transaction that inserts them: the
+    # unfiltered record list's count without counting 100k rows per page
+    record_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     attributes: Mapped[list[Attribute]] = relationship(
         back_populates="project", order_by="Attribute.position", cascade="all, delete-orphan",

@@ -49,6 +49,7 @@ from store.models import (
     User,
 )
 from store.projects import find_attribute
+from store.records import record_count
 from store.reference import reference_labels
 from store.stats import current_outputs
 from store.tasks import get_task
@@ -586,7 +587,12 @@ def search_records(*, session: Session, project: Project, record_filter: RecordF
     next_after: int | str | None = None
     if len(rows) == limit and sort.by != "created_at":
         next_after = rows[-1][0] if by_id else encode_cursor(rows[-1][1], rows[-1][0])
-    total, capped = _count(session, where, count)
+    if record_filter.conditions or count == "none":
+        total, capped = _count(session, where, count)
+    else:  # every record of the project: the count kept on insert
+        total = record_count(session=session, project_id=project.id)
+        total, capped = (min(total, COUNT_CAP), total > COUNT_CAP) if count == "capped" \
+            else (total, False)
     return RecordPage(records=records, count=total, count_capped=capped, next_after=next_after)
 
 

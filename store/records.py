@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from store.db import plain_rows
@@ -23,3 +23,17 @@ def record_ids_of(*, session: Session, project_id: int) -> list[int]:
     """The ids of every record of a project, ascending (read as plain rows: fast at 100k)."""
     query = select(Record.id).where(Record.project_id == project_id).order_by(Record.id)
     return [rid for rows in plain_rows(session, query) for rid, in rows]
+
+
+def records_added(*, session: Session, project_id: int, n: int) -> None:
+    """Count ``n`` records just inserted into the project, in the inserting transaction (the
+    one rule that keeps ``Project.record_count`` equal to the records stored)."""
+    if n:
+        session.execute(update(Project).where(Project.id == project_id)
+                        .values(record_count=Project.record_count + n)
+                        .execution_options(synchronize_session=False))
+
+
+def record_count(*, session: Session, project_id: int) -> int:
+    """The number of the project's records, read from the count kept on insert."""
+    return session.scalar(select(Project.record_count).where(Project.id == project_id)) or 0

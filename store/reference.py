@@ -19,6 +19,7 @@ from heuristics.reference import (
     row_plurality,
 )
 from store.db import plain_rows
+from store.id_lists import ids_in
 from store.models import Label, LabelingTask, ManualLabel, Review, TaskKind, User
 
 
@@ -39,7 +40,7 @@ def _rows(session: Session, query, column, record_ids: list[int] | None) -> list
         return [row for rows in plain_rows(session, query) for row in rows]
     ids = list(record_ids)
     return [row for start in range(0, len(ids), BATCH)
-            for rows in plain_rows(session, query.where(column.in_(ids[start:start + BATCH])))
+            for rows in plain_rows(session, query.where(ids_in(column, ids[start:start + BATCH])))
             for row in rows]
 
 

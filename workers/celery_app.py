@@ -33,6 +33,7 @@ def make_celery(settings: Settings) -> Celery:
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
         worker_concurrency=settings.worker_concurrency,
+        worker_consumer="workers.consumer:QuickReconnectConsumer",
     )
     if url.startswith("redis"):
         app.conf.broker_transport_options = {"visibility_timeout": 3600}

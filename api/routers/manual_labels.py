@@ -26,7 +26,7 @@ from store import manual_labels
 from store.auth import authorize_labelling, get_or_create_user
 from store.idempotency import Answer, IdempotentRequest
 from store.manual_labels import LabelItem, SpanInput
-from store.models import ManualLabel, Project
+from store.models import LabelingTask, ManualLabel, Record
 from store.tasks import get_task
 
 router = APIRouter(prefix="/projects/{project_id}", tags=["manual labels"])
@@ -50,12 +50,9 @@ def _refit_learners(session, queue, task, record_ids=(), annotator_ids=()) -> No
         queue.enqueue_run(run.id, kind=run.kind)
 
 
-def _public(manual_label: ManualLabel, project: Project, session) -> ManualLabelPublic:
-    task = get_task(session=session, project=project, task_id=manual_label.task_id)
+def _public(manual_label: ManualLabel, task: LabelingTask, record: Record) -> ManualLabelPublic:
     text = None
     if task.target_attribute is not None:
-        record = manual_labels.get_record(session=session, project=project,
-                                          record_id=manual_label.record_id)
         text = str(record.data.get(task.target_attribute.name) or "")
     return manual_label_public(manual_label, text)
 
@@ -75,11 +72,11 @@ def create_manual_label(record_id: Int32, body: ManualLabelCreate, project: Anno
     created = annotation.create_manual_label(
         session=session, task=task, record=record, label_name=body.label, annotator=annotator,
         is_gold=body.is_gold, span=span, once=_once(
-            request, user, idempotency_key, body, lambda ml: _public(ml, project, session)))
+            request, user, idempotency_key, body, lambda ml: _public(ml, task, record)))
     _refit_learners(session, queue, task, [record.id], [annotator.id])
     if isinstance(created, Answer):
         return answered(created)
-    return _public(created, project, session)
+    return _public(created, task, record)
 
 
 @router.post("/tasks/{task_id}/labels/bulk", response_model=BulkLabelsPublic,
@@ -128,13 +125,13 @@ def update_manual_label(manual_label_id: Int32, body: ManualLabelUpdate,
                         is_gold=bool(body.is_gold or manual_label.is_gold))
     span = SpanInput(token_start=body.token_start, token_end=body.token_end,
                      char_start=body.char_start, char_end=body.char_end)
+    task = get_task(session=session, project=project, task_id=manual_label.task_id)
+    record = manual_labels.get_record(session=session, project=project,
+                                      record_id=manual_label.record_id)
     updated = annotation.change_manual_label(
-        session=session, manual_label=manual_label,
-        task=get_task(session=session, project=project, task_id=manual_label.task_id),
-        record=manual_labels.get_record(session=session, project=project,
-                                        record_id=manual_label.record_id),
+        session=session, manual_label=manual_label, task=task, record=record,
         label_name=body.label, is_gold=body.is_gold, span=span)
-    return _public(updated, project, session)
+    return _public(updated, task, record)
 
 
 @router.delete("/manual-labels/{manual_label_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -9,6 +9,7 @@ API and the test reach them directly).
 from __future__ import annotations
 
 import json
+import re
 import signal
 import socket
 import subprocess
@@ -28,6 +29,7 @@ from store.models import Output, RunChunk
 from tests.workers.conftest import CLAIM_KEY, ROOT, Stack, free_port
 from tests.workers.tcp_proxy import TcpProxy
 from tests.workers.test_runs import embed, texts, vector_rows
+from workers.consumer import RECONNECT_MAX_S
 
 pytestmark = pytest.mark.slow
 OUTAGE_S = 10
@@ -140,7 +142,10 @@ def test_database_outage_mid_run(cluster: Stack, database_proxy: TcpProxy):
 
 def test_broker_outage_mid_run(cluster: Stack, broker_proxy: TcpProxy):
     outage_mid_run(cluster, broker_proxy, BROKER_OUTAGE_S)
-    assert "Cannot connect to redis" in full_logs(cluster), "the workers saw no outage"
+    logs = full_logs(cluster)
+    assert "Cannot connect to redis" in logs, "the workers saw no outage"
+    waits = [float(s) for s in re.findall(r"Trying again in ([\d.]+) seconds", logs)]
+    assert waits and max(waits) <= RECONNECT_MAX_S, f"waits between attempts: {waits}"
 
 
 def test_start_message_arrives_during_outage(cluster: Stack, database_proxy: TcpProxy):
