@@ -12,7 +12,8 @@ runs, each bounded in time:
     label stored exactly once, statistics equal to a full recompute afterwards;
 (b) closed loop: ``--clients`` clients read records pages back to back: requests/s;
 (c) 500 clients send a records-page request at once, twice: every one answered 200 or
-    503 with Retry-After within 10 s, and ``/health`` (polled every 50 ms) under 1 s.
+    503 with Retry-After within 10 s, ``/health`` (polled every 50 ms) under 1 s, and the
+    seconds until records pages are as fast as before the burst again.
 
 Goals: reads p99 <= 100 ms, writes p99 <= 200 ms, records page >= 300 requests/s.
 """
@@ -259,6 +260,22 @@ async def burst(base: str, info: dict, clients: int) -> tuple[list[Answer], list
     return answers, await poller
 
 
+async def page_seconds(base: str, info: dict) -> float:
+    admin = {"Authorization": f"Bearer {info['admin']}"}
+    path = f"{API}/projects/{info['project']}/records?limit=50"
+    return (await fetch(base, "GET", path, headers=admin, timeout_s=10)).seconds
+
+
+async def back_to_speed(base: str, info: dict, usual_s: float, *, limit_s: float = 30
+                        ) -> float:
+    """Seconds until five records pages in a row take at most twice ``usual_s`` (+10 ms)."""
+    started, streak = time.monotonic(), 0
+    while streak < 5 and time.monotonic() - started < limit_s:
+        fast = await page_seconds(base, info) <= 2 * usual_s + 0.01
+        streak = streak + 1 if fast else 0
+    return time.monotonic() - started
+
+
 def check_stored(url: str, info: dict, keys: list[str]) -> list[str]:
     """Every label written once, and statistics equal to a full recompute."""
     engine = create_db_engine(url)
@@ -327,7 +344,9 @@ async def run(args: argparse.Namespace, url: str, data_dir: Path) -> None:
                   f"records pages/s; statuses {dict(sorted(_count(statuses).items()))}",
                   flush=True)
         if "c" in args.scenarios:
+            usual = statistics.median([await page_seconds(base, info) for _ in range(20)])
             answers, health = await burst(base, info, 500)
+            recovered = await back_to_speed(base, info, usual)
             failed = [a for a in answers if isinstance(a, BaseException)]
             good = [a for a in answers if not isinstance(a, BaseException)]
             statuses = _count([a.status for a in good])
@@ -336,8 +355,9 @@ async def run(args: argparse.Namespace, url: str, data_dir: Path) -> None:
             print(f"(c) 2 x 500 at once: statuses {dict(sorted(statuses.items()))}, "
                   f"unanswered {len(failed)}, other {len(bad)}, slowest "
                   f"{max(a.seconds for a in good):.2f} s; /health max {max(health):.3f} s "
-                  f"(median {statistics.median(health) * 1000:.0f} ms, n={len(health)})",
-                  flush=True)
+                  f"(median {statistics.median(health) * 1000:.0f} ms, n={len(health)}); "
+                  f"full speed again {recovered:.2f} s after (a page: "
+                  f"{usual * 1000:.0f} ms before)", flush=True)
     finally:
         server.terminate()
         server.wait(30)
