@@ -292,11 +292,11 @@ def check_stored(url: str, info: dict, keys: list[str]) -> list[str]:
         if doubled:
             problems.append(f"{doubled} (record, annotator) pairs with several labels")
         task = session.get(LabelingTask, info["task"])
-        before = {(s.heuristic_id, s.label_index): (s.tp, s.fp, s.fn, s.n_reference)
+        before = {(s.heuristic_id, s.label_index): (s.tp, s.fp, s.fn, s.fn_voted, s.n_reference)
                   for s in session.scalars(select(HeuristicStat))}
         stats.recompute(session=session, task=task)
         session.flush()
-        after = {(s.heuristic_id, s.label_index): (s.tp, s.fp, s.fn, s.n_reference)
+        after = {(s.heuristic_id, s.label_index): (s.tp, s.fp, s.fn, s.fn_voted, s.n_reference)
                  for s in session.scalars(select(HeuristicStat).execution_options(
                      populate_existing=True))}
         if before != after:
