@@ -28,6 +28,7 @@ from heuristics.active import (
     BreakingTies,
     ColdStart,
     DiverseBatch,
+    LabelSetMargin,
     LeastConfidence,
     PredictionEntropy,
     QueryStrategy,
@@ -35,7 +36,12 @@ from heuristics.active import (
     SequenceLeastConfidence,
     rank_for_labelling,
 )
-from heuristics.active.queue_model import class_probabilities, stop_hint, token_probabilities
+from heuristics.active.queue_model import (
+    class_probabilities,
+    label_set_probabilities,
+    stop_hint,
+    token_probabilities,
+)
 from heuristics.errors import InvalidInputError
 from store import embeddings as vectors
 from store.events import publish
@@ -98,6 +104,8 @@ class QueueBatch:
 
 
 def strategy_named(name: str, task: LabelingTask) -> QueryStrategy:
+    if task.kind is TaskKind.MULTILABEL and name != "random":
+        return LabelSetMargin()     # per-label probabilities: one uncertainty for them all
     if task.kind is TaskKind.EXTRACTION and name != "random":
         return SequenceLeastConfidence(granularity="span" if name == "margin_diverse"
                                        else "token")
@@ -170,10 +178,8 @@ def default_embedding(*, session: Session, task: LabelingTask) -> Embedding | No
 def request_refit(*, session: Session, task: LabelingTask) -> Run | None:
     """Queue a refit of the task's default learner unless one is queued or running (that
     one, or the one its end queues, sees the new labels); commits. The run to enqueue, or
-    None. Nothing is queued when the settings name a learner of the user's, when the task
-    is multi-label, or when there is no embedding to fit on."""
-    if task.kind is TaskKind.MULTILABEL:
-        return None
+    None. Nothing is queued when the settings name a learner of the user's, or when there
+    is no embedding to fit on."""
     lock_key(session=session, space=ACTIVE_QUEUE, key=task.id)
     chosen = queue_settings(session=session, task=task)
     if chosen.heuristic_id is not None or default_embedding(session=session, task=task) is None:
@@ -270,6 +276,24 @@ def refit(*, session: Session, run: Run) -> dict[str, Any]:
         stop_rows = probabilities    # every token: the stopping set of a span task
         metrics["learner"] = "CRF"
         extra = {"lengths": lengths}
+    elif task.kind is TaskKind.MULTILABEL:
+        ids, matrix = vectors.record_vectors(session=session, embedding=embedding)
+        index = {label.name: i for i, label in enumerate(task.labels)}
+        memberships = np.full((len(ids), len(task.labels)), -1)
+        for row, rid in enumerate(ids.tolist()):
+            if (chosen_labels := references.get(rid)) is not None:
+                memberships[row] = 0
+                memberships[row, [index[name] for name in chosen_labels]] = 1
+        try:
+            probabilities = label_set_probabilities(np.asarray(matrix), memberships,
+                                                    max_folds=3)
+        except InvalidInputError as error:
+            return {**metrics, "fitted": False, "note": error.describe()}
+        metrics["learner"] = "logistic regression per label"
+        for name, array in {"probabilities": probabilities.astype(np.float32),
+                            "record_ids": np.asarray(ids, dtype=np.int64)}.items():
+            session.merge(RunArtifact(run_id=run.id, name=name, data=_save(array)))
+        return {**metrics, "fitted": True}   # no stopping hint: the criteria need classes
     else:
         ids, matrix = vectors.record_vectors(session=session, embedding=embedding)
         index = {label.name: i for i, label in enumerate(task.labels)}
@@ -533,7 +557,7 @@ def _with_model(session, task, model: _Model, name: str, n: int, relabel: bool, 
     n = min(n, pool.size)
     query_names = [OUTSIDE, *label_names] if task.kind is TaskKind.EXTRACTION else label_names
     embeddings = None
-    if name == "margin_diverse" and task.kind is not TaskKind.EXTRACTION:
+    if name == "margin_diverse" and task.kind is TaskKind.CLASSIFICATION:
         embedding = default_embedding(session=session, task=task)
         found = vectors.vectors_of(session=session, embedding=embedding,
                                    record_ids=ids[pool].tolist())
