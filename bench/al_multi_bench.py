@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.al_bench import TREC, embedded, read_trec
+from bench.al_bench import CACHE, TREC, embedded, read_trec
 from heuristics.active import consensus, rank_for_labelling
 from heuristics.active.queue_model import class_probabilities
 from heuristics.reference import majority_reference
@@ -174,7 +174,8 @@ def main() -> None:
     parser.add_argument("--fit-on", choices=("reference", "crowdlab"), default="reference",
                         help="labels the learner is fitted on: the reference (majority) labels "
                              "as the queue's default learner is, or CROWDLAB consensus labels")
-    parser.add_argument("--png", type=Path, default=Path("al_multi_bench.png"))
+    parser.add_argument("--png", type=Path, default=CACHE / "al_multi_bench.png",
+                        help="where the plot goes (default: beside the vector cache)")
     parser.add_argument("--data", type=Path, default=TREC, help="folder of the TREC files")
     args = parser.parse_args()
     accuracies = np.array([float(a) for a in args.accuracies.split(",")])
