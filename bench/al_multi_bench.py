@@ -21,7 +21,9 @@ annotators, an initial labelled subset, batches of annotations between refits), 
   ``random new`` labels unlabelled records only, once each (plain random sampling).
 
 Scores at each budget: the test accuracy of the learner fitted on the consensus labels, and the
-share of labelled pool records whose CROWDLAB consensus label is the true one.
+share of labelled pool records whose CROWDLAB consensus label is the true one. ``--headroom``
+measures instead what the annotators' noise costs the learner at equal budgets (the most
+that relabelling can win back).
 """
 
 from __future__ import annotations
@@ -141,6 +143,36 @@ def _choose(method: str, state: Annotations, probabilities: np.ndarray, n: int,
     return [int(r) for r in candidates if r in open_][:n]
 
 
+def headroom(vectors: np.ndarray, truth: np.ndarray, test_truth: np.ndarray,
+             accuracies: np.ndarray, *, n_labels: int, budgets: list[int], seed: int
+             ) -> dict[tuple[int, str], tuple[float, float]]:
+    """What label noise costs the learner at equal annotation budgets: test accuracy with
+    every budget spent on true labels of as many records, on one noisy annotation per record,
+    or on three per record (their reference label) for a third as many records; with the share
+    of those records whose label is right. The gain relabelling can buy lies between them."""
+    rng = np.random.default_rng(seed)
+    n_pool = len(truth)
+    found = {}
+    for budget in budgets:
+        for name, per_record in (("true labels", 0), ("1 noisy", 1), ("3 noisy", 3)):
+            records = rng.choice(n_pool, budget // max(per_record, 1), replace=False)
+            given = truth[records]
+            if per_record:
+                matrix = np.full((len(records), len(accuracies)), np.nan)
+                for row, record in enumerate(records):
+                    for annotator in rng.choice(len(accuracies), per_record, replace=False):
+                        matrix[row, annotator] = annotate(record, annotator, truth, accuracies,
+                                                          n_labels, rng)
+                given = reference(matrix)
+            labels = np.full(len(vectors), -1)
+            labels[records] = given
+            probabilities = class_probabilities(vectors, labels, n_labels=n_labels,
+                                                max_folds=3)[n_pool:]
+            found[budget, name] = (float((probabilities.argmax(axis=1) == test_truth).mean()),
+                                   float((given == truth[records]).mean()))
+    return found
+
+
 def plot(curves: dict[str, np.ndarray], used: list[int], path: Path, title: str) -> None:
     import matplotlib
 
@@ -174,6 +206,8 @@ def main() -> None:
     parser.add_argument("--fit-on", choices=("reference", "crowdlab"), default="reference",
                         help="labels the learner is fitted on: the reference (majority) labels "
                              "as the queue's default learner is, or CROWDLAB consensus labels")
+    parser.add_argument("--headroom", action="store_true",
+                        help="only measure what label noise costs the learner (no queue)")
     parser.add_argument("--png", type=Path, default=CACHE / "al_multi_bench.png",
                         help="where the plot goes (default: beside the vector cache)")
     parser.add_argument("--data", type=Path, default=TREC, help="folder of the TREC files")
@@ -186,10 +220,17 @@ def main() -> None:
     all_truth = np.array([names.index(label) for label in train_labels])
     test_truth = np.array([names.index(label) for label in test_labels])
     curves: dict[str, list[np.ndarray]] = {m: [] for m in METHODS}
+    costs: dict[tuple[int, str], list[tuple[float, float]]] = {}
     for seed in range(args.seeds):
         pool = np.random.default_rng(1000 + seed).choice(len(train_texts), args.pool,
                                                          replace=False)
         vectors = np.concatenate([everything[pool], everything[len(train_texts):]])
+        if args.headroom:
+            for key, value in headroom(vectors, all_truth[pool], test_truth, accuracies,
+                                       n_labels=len(names), budgets=[100, 250, 500, 1000],
+                                       seed=seed).items():
+                costs.setdefault(key, []).append(value)
+            continue
         for method in METHODS:
             start = time.perf_counter()
             history = run(method, vectors, all_truth[pool], test_truth, accuracies,
@@ -197,6 +238,15 @@ def main() -> None:
                           budget=args.budget, seed=seed, fit_on=args.fit_on)
             curves[method].append(np.array(history))
             print(f"seed {seed} {method}: {time.perf_counter() - start:.1f} s", flush=True)
+    if args.headroom:
+        print(f"\nTREC-6, pool {args.pool}, annotators {args.accuracies}, mean of "
+              f"{args.seeds} seeds: the learner at equal annotation budgets")
+        print("| annotations | labels | records' labels right | test accuracy |")
+        print("|---:|---|---:|---:|")
+        for (budget, name), values in costs.items():
+            test_accuracy, right = np.mean(values, axis=0)
+            print(f"| {budget} | {name} | {right:.3f} | {test_accuracy:.3f} |")
+        return
     stacked = {m: np.stack(runs) for m, runs in curves.items()}
     used = stacked[METHODS[0]][0, :, 0].astype(int).tolist()
     title = (f"TREC-6, pool {args.pool}, annotators {args.accuracies}, fitted on "
