@@ -28,6 +28,7 @@ from heuristics.active import (
     BreakingTies,
     ColdStart,
     DiverseBatch,
+    LabelSetMargin,
     LeastConfidence,
     PredictionEntropy,
     QueryStrategy,
@@ -35,7 +36,12 @@ from heuristics.active import (
     SequenceLeastConfidence,
     rank_for_labelling,
 )
-from heuristics.active.queue_model import class_probabilities, stop_hint, token_probabilities
+from heuristics.active.queue_model import (
+    class_probabilities,
+    label_set_probabilities,
+    stop_hint,
+    token_probabilities,
+)
 from heuristics.errors import InvalidInputError
 from store import embeddings as vectors
 from store.events import publish
@@ -98,6 +104,8 @@ class QueueBatch:
 
 
 def strategy_named(name: str, task: LabelingTask) -> QueryStrategy:
+    if task.kind is TaskKind.MULTILABEL and name != "random":
+        return LabelSetMargin()     # per-label probabilities: one uncertainty for them all
     if task.kind is TaskKind.EXTRACTION and name != "random":
         return SequenceLeastConfidence(granularity="span" if name == "margin_diverse"
                                        else "token")
@@ -170,10 +178,8 @@ def default_embedding(*, session: Session, task: LabelingTask) -> Embedding | No
 def request_refit(*, session: Session, task: LabelingTask) -> Run | None:
     """Queue a refit of the task's default learner unless one is queued or running (that
     one, or the one its end queues, sees the new labels); commits. The run to enqueue, or
-    None. Nothing is queued when the settings name a learner of the user's, when the task
-    is multi-label, or when there is no embedding to fit on."""
-    if task.kind is TaskKind.MULTILABEL:
-        return None
+    None. Nothing is queued when the settings name a learner of the user's, or when there
+    is no embedding to fit on."""
     lock_key(session=session, space=ACTIVE_QUEUE, key=task.id)
     chosen = queue_settings(session=session, task=task)
     if chosen.heuristic_id is not None or default_embedding(session=session, task=task) is None:
@@ -270,6 +276,24 @@ def refit(*, session: Session, run: Run) -> dict[str, Any]:
         stop_rows = probabilities    # every token: the stopping set of a span task
         metrics["learner"] = "CRF"
         extra = {"lengths": lengths}
+    elif task.kind is TaskKind.MULTILABEL:
+        ids, matrix = vectors.record_vectors(session=session, embedding=embedding)
+        index = {label.name: i for i, label in enumerate(task.labels)}
+        memberships = np.full((len(ids), len(task.labels)), -1)
+        for row, rid in enumerate(ids.tolist()):
+            if (chosen_labels := references.get(rid)) is not None:
+                memberships[row] = 0
+                memberships[row, [index[name] for name in chosen_labels]] = 1
+        try:
+            probabilities = label_set_probabilities(np.asarray(matrix), memberships,
+                                                    max_folds=3)
+        except InvalidInputError as error:
+            return {**metrics, "fitted": False, "note": error.describe()}
+        metrics["learner"] = "logistic regression per label"
+        for name, array in {"probabilities": probabilities.astype(np.float32),
+                            "record_ids": np.asarray(ids, dtype=np.int64)}.items():
+            session.merge(RunArtifact(run_id=run.id, name=name, data=_save(array)))
+        return {**metrics, "fitted": True}   # no stopping hint: the criteria need classes
     else:
         ids, matrix = vectors.record_vectors(session=session, embedding=embedding)
         index = {label.name: i for i, label in enumerate(task.labels)}
@@ -279,25 +303,58 @@ def refit(*, session: Session, run: Run) -> dict[str, Any]:
                                                 n_labels=len(task.labels), max_folds=3)
         except InvalidInputError as error:
             return {**metrics, "fitted": False, "note": error.describe()}
-        order = np.random.default_rng(task.id).permutation(len(ids))[:STOPPING_SET]
-        stop_rows = probabilities[np.sort(order)]
+        stop_rows = _stopping_set(task, probabilities)
         metrics["learner"] = "logistic regression"
         extra = {}
-    previous = _previous_stop(session, task, len(stop_rows))
-    hint = stop_hint(stop_rows, previous_predictions=previous[0], previous_kappas=previous[1])
-    for name, array in {"probabilities": probabilities.astype(np.float32),
-                        "record_ids": np.asarray(ids, dtype=np.int64),
-                        "stop_predictions": stop_rows.argmax(axis=1), **extra}.items():
-        session.merge(RunArtifact(run_id=run.id, name=name, data=_save(array)))
-    return {**metrics, "fitted": True, "stop": asdict(hint)}
-
-
-def _previous_stop(session: Session, task: LabelingTask, size: int
-                   ) -> tuple[np.ndarray | None, list[float]]:
-    """The last refit's predictions on the stopping set and its kappas, if the set is the
-    same size (records added since start the criteria over)."""
     chosen = session.get(ActiveLearningSettings, task.id)
     last = session.get(Run, chosen.latest_run_id) if chosen and chosen.latest_run_id else None
+    hint = _stop_hint(session, run, last, stop_rows)
+    for name, array in {"probabilities": probabilities.astype(np.float32),
+                        "record_ids": np.asarray(ids, dtype=np.int64), **extra}.items():
+        session.merge(RunArtifact(run_id=run.id, name=name, data=_save(array)))
+    return {**metrics, "fitted": True, "stop": hint}
+
+
+def learner_stop_hint(*, session: Session, run: Run, heuristic: Heuristic,
+                      probabilities: np.ndarray, classes: list[str]) -> dict[str, Any] | None:
+    """The stopping hint after a run of a classification learner of the user's, as after a
+    refit of the default learner: its predictions on the task's stopping set are compared
+    with those of the learner's previous successful run (of the same revision). Stores this
+    run's predictions; no commit. None for other kinds of task."""
+    task = heuristic.task
+    if task.kind is not TaskKind.CLASSIFICATION:
+        return None
+    columns = [label.name for label in task.labels]
+    full = np.zeros((len(probabilities), len(columns)))
+    for j, name in enumerate(classes):
+        full[:, columns.index(name)] = probabilities[:, j]
+    last = latest_run(session=session, heuristic=heuristic)
+    return _stop_hint(session, run, last if last is not None and last.id != run.id else None,
+                      _stopping_set(task, full))
+
+
+def _stopping_set(task: LabelingTask, probabilities: np.ndarray) -> np.ndarray:
+    """Rows of the records the stopping criteria watch: a fixed random sample of at most
+    ``STOPPING_SET`` records (the same while the task's records stay the same)."""
+    order = np.random.default_rng(task.id).permutation(len(probabilities))[:STOPPING_SET]
+    return probabilities[np.sort(order)]
+
+
+def _stop_hint(session: Session, run: Run, last: Run | None, stop_rows: np.ndarray
+               ) -> dict[str, Any]:
+    """The hint after ``run``, whose predecessor is ``last``; stores the run's predictions on
+    the stopping set for the next one. No commit."""
+    previous = _previous_stop(session, last, len(stop_rows))
+    hint = stop_hint(stop_rows, previous_predictions=previous[0], previous_kappas=previous[1])
+    session.merge(RunArtifact(run_id=run.id, name="stop_predictions",
+                              data=_save(stop_rows.argmax(axis=1))))
+    return asdict(hint)
+
+
+def _previous_stop(session: Session, last: Run | None, size: int
+                   ) -> tuple[np.ndarray | None, list[float]]:
+    """The last run's predictions on the stopping set and its kappas, if the set is the
+    same size (records added since start the criteria over)."""
     if last is None:
         return None, []
     found = session.get(RunArtifact, (last.id, "stop_predictions"))
@@ -337,7 +394,7 @@ def _model(session: Session, task: LabelingTask, chosen: ActiveLearningSettings
         for j, name in enumerate(run.metrics.get("classes") or []):
             probabilities[:, columns.index(name)] = found["probabilities"][:, j]
         return _Model(f"learner {learner.name!r} (run {run.id})", found["record_ids"],
-                      probabilities, None)
+                      probabilities, run.metrics.get("stop"))
     run = session.get(Run, chosen.latest_run_id) if chosen.latest_run_id else None
     if run is None:
         return None
@@ -500,7 +557,7 @@ def _with_model(session, task, model: _Model, name: str, n: int, relabel: bool, 
     n = min(n, pool.size)
     query_names = [OUTSIDE, *label_names] if task.kind is TaskKind.EXTRACTION else label_names
     embeddings = None
-    if name == "margin_diverse" and task.kind is not TaskKind.EXTRACTION:
+    if name == "margin_diverse" and task.kind is TaskKind.CLASSIFICATION:
         embedding = default_embedding(session=session, task=task)
         found = vectors.vectors_of(session=session, embedding=embedding,
                                    record_ids=ids[pool].tolist())
@@ -575,11 +632,15 @@ def labelled(*, session: Session, task: LabelingTask, record_ids: list[int],
 
 
 def queue_state(*, session: Session, task: LabelingTask) -> dict[str, Any]:
-    """The task's queue settings, the model ranking it, the refit in progress and the
-    latest stopping hint (read only)."""
+    """The task's queue settings, the default learner's latest refit and the one in
+    progress, and the stopping hint of the model ranking the queue (read only)."""
     chosen = _settings_or_default(session, task)
     latest = session.get(Run, chosen.latest_run_id) if chosen.latest_run_id else None
+    ranking = latest
+    if chosen.heuristic_id is not None:
+        learner = session.get(Heuristic, chosen.heuristic_id)
+        ranking = latest_run(session=session, heuristic=learner) if learner else None
     return {"strategy": chosen.strategy, "batch_size": chosen.batch_size,
             "heuristic_id": chosen.heuristic_id, "refit_run_id": chosen.active_run_id,
             "model_run_id": latest.id if latest else None,
-            "stop": latest.metrics.get("stop") if latest else None}
+            "stop": ranking.metrics.get("stop") if ranking else None}

@@ -24,6 +24,7 @@ from heuristics.active.simulation import LearningCurve, Simulation, simulate
 from heuristics.active.stopping import KappaAverage, OverallUncertainty
 from heuristics.active.strategies import (
     BreakingTies,
+    LabelSetMargin,
     LeastConfidence,
     PredictionEntropy,
     RandomSampling,
@@ -36,6 +37,7 @@ __all__ = [
     "Consensus",
     "DiverseBatch",
     "KappaAverage",
+    "LabelSetMargin",
     "LeastConfidence",
     "LearningCurve",
     "OverallUncertainty",

@@ -28,7 +28,8 @@ from sklearn.model_selection import StratifiedKFold
 from heuristics.active.stopping import KappaAverage, OverallUncertainty
 from heuristics.errors import InvalidInputError
 
-__all__ = ["StopHint", "class_probabilities", "stop_hint", "token_probabilities"]
+__all__ = ["StopHint", "class_probabilities", "label_set_probabilities", "stop_hint",
+           "token_probabilities"]
 
 
 def _full(model: LogisticRegression, embeddings: np.ndarray, n_labels: int) -> np.ndarray:
@@ -84,6 +85,66 @@ def class_probabilities(
         for train, test in splitter.split(x, y):
             fold = LogisticRegression(max_iter=1000).fit(x[train], y[train])
             probabilities[labelled[test]] = _full(fold, x[test], n_labels)
+    return probabilities
+
+
+def label_set_probabilities(
+    embeddings: np.ndarray,
+    memberships: np.ndarray,
+    *,
+    max_folds: int = 5,
+    random_state: int = 0,
+) -> np.ndarray:
+    """Per label, the probability that a record has it (multi-label tasks).
+
+    One binary logistic regression per label, as :func:`class_probabilities` fits them
+    (labelled records cross-fitted). A label every labelled record has, or none has, gets that
+    as its probability (1 or 0) everywhere.
+
+    Parameters
+    ----------
+    embeddings : np.ndarray
+        One vector per record, shape ``(n_records, dims)``.
+    memberships : np.ndarray
+        Shape ``(n_records, n_labels)``: 1 where a labelled record has the label, 0 where it
+        has not, and -1 on the rows of unlabelled records.
+    max_folds, random_state
+        As for :func:`class_probabilities`.
+
+    Returns
+    -------
+    np.ndarray
+        Shape ``(n_records, n_labels)``; rows need not sum to 1.
+
+    Examples
+    --------
+    >>> embeddings = np.array([[0.0], [0.1], [1.0], [1.1], [0.05], [1.05]])
+    >>> memberships = np.array([[1, 0], [1, 0], [0, 0], [0, 0], [-1, -1], [-1, -1]])
+    >>> p = label_set_probabilities(embeddings, memberships)
+    >>> bool(p[4, 0] > 0.5 > p[5, 0]), p[:, 1].tolist()
+    (True, [0.0, 0.0, 0.0, 0.0, 0.0, 0.0])
+    """
+    memberships = np.asarray(memberships, dtype=int)
+    if memberships.ndim != 2 or len(memberships) != len(embeddings):
+        raise InvalidInputError("memberships must be (n_records, n_labels), one row per record")
+    labelled = (memberships >= 0).all(axis=1)
+    if not labelled.any():
+        raise InvalidInputError("the default learner needs labelled records", field="labels")
+    probabilities = np.zeros(memberships.shape)
+    learned = False
+    for j in range(memberships.shape[1]):
+        column = np.where(labelled, memberships[:, j], -1)
+        seen = np.unique(column[labelled])
+        if len(seen) == 1:
+            probabilities[:, j] = float(seen[0])
+            continue
+        probabilities[:, j] = class_probabilities(embeddings, column, n_labels=2,
+                                                  max_folds=max_folds,
+                                                  random_state=random_state)[:, 1]
+        learned = True
+    if not learned:
+        raise InvalidInputError("the default learner needs a label some labelled records have "
+                                "and others have not", field="labels")
     return probabilities
 
 

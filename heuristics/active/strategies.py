@@ -21,7 +21,13 @@ from heuristics.active.base import (
     label_name,
 )
 
-__all__ = ["BreakingTies", "LeastConfidence", "PredictionEntropy", "RandomSampling"]
+__all__ = [
+    "BreakingTies",
+    "LabelSetMargin",
+    "LeastConfidence",
+    "PredictionEntropy",
+    "RandomSampling",
+]
 
 
 class LeastConfidence(ConfidenceBasedQueryStrategy):
@@ -75,6 +81,33 @@ class PredictionEntropy(ConfidenceBasedQueryStrategy):
             label_name(int(i), label_names) for i in np.argsort(-probabilities, kind="stable")[:3]
         ]
         return f"entropy {score:.2f} spread over {', '.join(likely)}"
+
+
+class LabelSetMargin(ConfidenceBasedQueryStrategy):
+    """Multi-label records whose most uncertain label is least certain.
+
+    Each column is the probability that a record has that label (columns need not sum to
+    1). A label's margin is ``|2p - 1|``, the gap between "has it" and "has it not"; the score
+    is ``1 -`` the smallest margin of the record's labels.
+
+    >>> probabilities = np.array([[0.9, 0.05], [0.6, 0.45], [0.56, 0.99]])
+    >>> LabelSetMargin().score(probabilities).round(3)
+    array([0.2 , 0.9 , 0.88])
+    >>> LabelSetMargin().query(probabilities, n=1, label_names=["a", "b"]).reasons
+    ['label b at 0.45 of 2 unsure (margin 0.10); mean margin 0.15']
+    """
+
+    def score(self, probabilities: np.ndarray) -> np.ndarray:
+        margins = np.abs(2.0 * np.asarray(probabilities, dtype=float) - 1.0)
+        return 1.0 - margins.min(axis=1)
+
+    def explain(self, probabilities, score, label_names):
+        margins = np.abs(2.0 * probabilities - 1.0)
+        worst = int(np.argmin(margins))
+        unsure = int((margins < 0.5).sum())
+        return (f"label {label_name(worst, label_names)} at {probabilities[worst]:.2f} of "
+                f"{unsure} unsure (margin {margins[worst]:.2f}); mean margin "
+                f"{margins.mean():.2f}")
 
 
 class RandomSampling(QueryStrategy):

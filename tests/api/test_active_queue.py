@@ -23,6 +23,7 @@ from store.models import (
     LabelingTask,
     QueueLease,
     Run,
+    RunArtifact,
     RunStatus,
 )
 from store.projects import find_attribute
@@ -340,3 +341,44 @@ def test_extraction_queue_ranks_by_a_crf_over_token_vectors(app, client, admin):
     assert all(item["reason"].startswith("mean token confidence ") for item in batch["data"])
     scores = [item["score"] for item in batch["data"]]
     assert scores == sorted(scores, reverse=True) and 0 < scores[0] < 1
+
+
+def test_a_multilabel_queue_ranks_by_its_least_certain_label_once_fitted(
+        app, client, admin, queue_project):
+    project, _, ids = queue_project
+    task = create_task(client, admin, project, name="topics", kind="multilabel",
+                       labels=["offer", "note", "other"])["id"]
+    assert _next(client, admin, project, task, n=3)["model"] == "cold start"
+    for i in range(6):   # odd records are offers, even ones notes; "other" never chosen
+        _label(client, admin, project, task, ids[i], "offer" if i % 2 else "note")
+    run = _refit(app, task)
+    assert run.metrics["fitted"] and run.metrics["learner"] == "logistic regression per label"
+    assert "stop" not in run.metrics
+    with app.state.sessions() as session:
+        found = active_queue._artifacts(session, run.id)
+    probabilities = found["probabilities"]
+    assert probabilities.shape == (N_RECORDS, 3) and (probabilities[:, 2] == 0).all()
+    # the two clusters: offers likelier among odd records, notes among even ones
+    odd = np.arange(N_RECORDS) % 2 == 1
+    assert probabilities[odd, 0].mean() > 0.5 > probabilities[~odd, 0].mean()
+    assert probabilities[~odd, 1].mean() > 0.5 > probabilities[odd, 1].mean()
+    # hand-made probabilities in place of the fitted ones: the queue asks first for the
+    # record whose least certain label is nearest 0.5, whatever the other labels say
+    hand = np.tile([[0.99, 0.01, 0.0]], (N_RECORDS, 1)).astype(np.float32)
+    hand[10] = [0.6, 0.9, 0.0]      # margins 0.2, 0.8: score 0.8
+    hand[20] = [0.98, 0.45, 0.0]    # margins 0.96, 0.1: score 0.9
+    hand[25] = [0.3, 0.3, 0.3]      # margins 0.4 each: score 0.6
+    with app.state.sessions() as session:
+        session.merge(RunArtifact(run_id=run.id, name="probabilities",
+                                  data=active_queue._save(hand)))
+        session.commit()
+    batch = _next(client, admin, project, task, n=4)
+    assert batch["model"] == f"default logistic regression per label (run {run.id})"
+    assert batch["stop"] is None
+    row = {rid: i for i, rid in enumerate(found["record_ids"].tolist())}
+    assert [row[rid] for rid in _ids(batch)[:3]] == [20, 10, 25]
+    assert [item["score"] for item in batch["data"][:3]] == pytest.approx([0.9, 0.8, 0.6])
+    assert batch["data"][0]["reason"] == \
+        "label note at 0.45 of 1 unsure (margin 0.10); mean margin 0.69"
+    assert batch["data"][3]["score"] == pytest.approx(0.02, abs=1e-6)
+    assert not set(_ids(batch)) & set(ids[:6])

@@ -8,10 +8,19 @@ import json
 import time
 
 import httpx
+import numpy as np
+import pytest
+from sklearn.metrics import cohen_kappa_score
 
 from tests.workers.conftest import Stack
 from tests.workers.test_labeling_functions import external_ids, run_to_end
-from tests.workers.test_learners import LEARNER, YOUTUBE, embedded_youtube, labelled_youtube
+from tests.workers.test_learners import (
+    LEARNER,
+    YOUTUBE,
+    embedded_youtube,
+    label,
+    labelled_youtube,
+)
 
 
 def _truth(stack: Stack, project: int) -> dict[int, str]:
@@ -31,6 +40,13 @@ def _wait_model(stack: Stack, project: int, task: int, *, after: int | None,
             return state
         time.sleep(0.2)
     raise AssertionError(f"no refit after run {after}: {state}\n{stack.logs()}")
+
+
+def _predictions(stack: Stack, project: int, learner: int) -> dict[int, tuple[str, float]]:
+    """The learner's latest label and confidence of every record."""
+    rows = stack.get(f"/projects/{project}/heuristics/{learner}/outputs", limit=5000)["data"]
+    return {row["record_id"]: (row["outputs"][0]["label"], row["outputs"][0]["confidence"])
+            for row in rows}
 
 
 def test_labels_through_the_queue_lead_to_a_refit_the_queue_follows(stack: Stack):
@@ -103,7 +119,7 @@ def test_simulation_run_stores_learning_curves_and_a_plot(embedded: Stack):
 
 def test_the_queue_follows_the_learner_the_task_chooses(embedded: Stack):
     embedded.start_worker()
-    project, task, _, _ = labelled_youtube(embedded, 40)
+    project, task, rows, ids = labelled_youtube(embedded, 80)
     created = embedded.post(f"/projects/{project}/heuristics", json={
         "task_id": task, "name": "my learner", "kind": "active_learner", "source": LEARNER})
     assert created.status_code == 201, created.text
@@ -118,6 +134,27 @@ def test_the_queue_follows_the_learner_the_task_chooses(embedded: Stack):
     assert queue["model"] == f"learner 'my learner' (run {run['id']})"
     assert queue["strategy"] == "least_confidence" and queue["count"] == 5
     assert all(item["reason"].startswith("top label ") for item in queue["data"])
+    # the stopping hint follows the learner's runs: the first has no kappa yet ...
+    first = _predictions(embedded, project, learner)
+    assert queue["stop"] == run["metrics"]["stop"]
+    assert queue["stop"]["kappas"] == [] and queue["stop"]["mean_kappa"] is None
+    assert queue["stop"]["message"].startswith("keep labelling: kappa needs 4 refits (1 so far)")
+    assert queue["stop"]["uncertainty"] == pytest.approx(
+        np.mean([1 - c for _, c in first.values()]))
+    # ... a run after more labels compares its predictions on every record (fewer than the
+    # stopping set's 1,000) with the previous run's
+    label(embedded, project, task, rows[80:85], ids)
+    again = run_to_end(embedded, project, learner)
+    assert again["status"] == "succeeded", (again, embedded.logs())
+    second = _predictions(embedded, project, learner)
+    order = sorted(first)
+    assert {first[r][0] for r in order} == {second[r][0] for r in order} == {"ham", "spam"}
+    kappa = cohen_kappa_score([first[r][0] for r in order], [second[r][0] for r in order])
+    assert again["metrics"]["stop"]["kappas"] == [pytest.approx(kappa)]
+    assert embedded.get(f"/projects/{project}/tasks/{task}/active-learning")["stop"] == \
+        again["metrics"]["stop"]
+    assert embedded.get(f"/projects/{project}/tasks/{task}/next", n=5)["stop"]["message"] \
+        .startswith("keep labelling: kappa needs 4 refits (2 so far)")
     # back to the default learner: a refit of it is queued at once
     back = embedded.patch(f"/projects/{project}/tasks/{task}/active-learning",
                           json={"default_learner": True})

@@ -22,7 +22,7 @@ from heuristics.learners.results import learner_warnings
 from heuristics.learners.votes import spans_from_token_predictions
 from heuristics.sandbox import Sandbox, SandboxError, SandboxUnavailable, SpareLearner, read_output
 from heuristics.spans import spans_to_token_labels
-from services import heuristic_runs
+from services import active_queue, heuristic_runs
 from services.sandboxes import sandbox_for
 from services.statistics import heuristic_run_succeeded
 from store import embeddings as vectors
@@ -244,13 +244,17 @@ class LearnerJob:
             if result.logs:
                 append_log(session=session, run_id=run.id, text=result.logs)
             predicted: list[str] = []   # the most probable label of each record
+            stop = None
             if extraction:
                 heuristic_runs.replace_outputs(session=session, run_id=run.id, record_ids=item_ids,
                                       rows=self._span_rows(session, task, item_ids, target,
                                                            sandbox, lengths.tolist()))
             else:
-                columns = self._label_columns(session, run, task, item_ids, target,
-                                              result.summary["classes"], sandbox)
+                columns, probabilities = self._label_columns(
+                    session, run, task, item_ids, target, result.summary["classes"], sandbox)
+                stop = active_queue.learner_stop_hint(
+                    session=session, run=run, heuristic=heuristic, probabilities=probabilities,
+                    classes=result.summary["classes"] or [])
                 heuristic_runs.replace_output_columns(
                     session=session, run_id=run.id, record_ids=item_ids, columns=columns)
                 names = {label.id: label.name for label in task.labels}
@@ -263,13 +267,14 @@ class LearnerJob:
                        "n_labelled": result.summary["n_labelled"],
                        "n_folds": result.summary["n_folds"],
                        "classes": result.summary["classes"],
-                       "warnings": warnings}
+                       "warnings": warnings,
+                       **({"stop": stop} if stop is not None else {})}
 
     def _label_columns(self, session: Session, run: Run, task: LabelingTask,
                        item_ids: list[int], target: Path, classes: list[str] | None,
-                       sandbox: Sandbox) -> dict[str, list]:
-        """Every record's most probable label and its probability, as output columns; all
-        probabilities are kept as run artifacts."""
+                       sandbox: Sandbox) -> tuple[dict[str, list], np.ndarray]:
+        """Every record's most probable label and its probability, as output columns, and
+        all probabilities (kept as run artifacts too)."""
         classes = classes or []
         probabilities = _read_probabilities(sandbox, target, n_records=len(item_ids),
                                             n_classes=len(classes))
@@ -286,7 +291,7 @@ class LearnerJob:
                                   data=_save(np.asarray(item_ids, dtype=np.int64))))
         label_ids = np.array([labels[name] for name in classes], dtype=np.int64)
         return {"record_id": item_ids, "label_id": label_ids[best].tolist(),
-                "confidence": confidence.astype(np.float64).tolist()}
+                "confidence": confidence.astype(np.float64).tolist()}, probabilities
 
     def _span_rows(self, session: Session, task: LabelingTask, item_ids: list[int],
                    target: Path, sandbox: Sandbox, lengths: list[int]) -> list[dict]:
