@@ -30,7 +30,6 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.orm import Session, aliased
-from sqlalchemy.sql.selectable import Subquery
 
 from formats.types import AttributeType
 from heuristics.errors import InvalidInputError
@@ -45,6 +44,7 @@ from store.models import (
     Output,
     Project,
     Record,
+    ReferenceLabel,
     TaskKind,
     User,
 )
@@ -208,25 +208,6 @@ def _classification(task: LabelingTask, what: str, field: str) -> None:
                                 f"is {task.kind.value}", field=field)
 
 
-def reference_label_query(task_id: int) -> Subquery:
-    """(record_id, label_id) of each record's reference label in a classification task, in
-    SQL: the plurality of its gold labels if it has any, else of its annotators' labels;
-    ties give none (the rule of :func:`heuristics.reference.reference_label`)."""
-    gold = aliased(ManualLabel)
-    has_gold = exists().where(gold.record_id == ManualLabel.record_id, gold.task_id == task_id,
-                              gold.is_gold == true())
-    counts = (select(ManualLabel.record_id, ManualLabel.label_id, func.count().label("n"))
-              .where(ManualLabel.task_id == task_id,
-                     or_(ManualLabel.is_gold == true(), ~has_gold))
-              .group_by(ManualLabel.record_id, ManualLabel.label_id).subquery())
-    ranked = select(counts.c.record_id, counts.c.label_id, counts.c.n,
-                    func.max(counts.c.n).over(partition_by=counts.c.record_id).label("top")
-                    ).subquery()
-    return (select(ranked.c.record_id, func.min(ranked.c.label_id).label("label_id"))
-            .where(ranked.c.n == ranked.c.top).group_by(ranked.c.record_id)
-            .having(func.count() == 1).subquery())
-
-
 def _votes_of(run_id: int, vote: VoteRule) -> ColumnElement:
     """The outputs of a run that count as votes."""
     return and_(Output.run_id == run_id, accepted_by(vote))
@@ -273,13 +254,14 @@ class _Builder:
     def _reference_label(self, condition: LabelCondition, field: str) -> ColumnElement:
         task = self.task(condition.task_id)
         _classification(task, "reference label", f"{field}.task_id")
-        reference = reference_label_query(task.id)
-        having = select(reference.c.record_id)
+        reference = exists().where(ReferenceLabel.record_id == Record.id,
+                                   ReferenceLabel.task_id == task.id)
+        if condition.op == "none":
+            return ~reference
         if condition.op == "is":
-            having = having.where(reference.c.label_id == _label_id(
+            reference = reference.where(ReferenceLabel.label_id == _label_id(
                 task, condition.label, f"{field}.label"))
-        inside = Record.id.in_(having)
-        return ~inside if condition.op == "none" else inside
+        return reference
 
     def _vote(self, condition: VoteCondition, field: str) -> ColumnElement:
         heuristic = get_heuristic(session=self.session, project=self.project,
@@ -332,7 +314,6 @@ class _Builder:
             return Record.id.in_(
                 select(Output.record_id).where(votes).group_by(Output.record_id)
                 .having(func.count(Output.label_id.distinct()) > 1))
-        reference = reference_label_query(task.id)
         if condition.between == "manual_weak":
             run_id = _weak_run_id(self.session, task)
             if run_id is None:
@@ -342,10 +323,10 @@ class _Builder:
             other = _current_votes(self.session, task)
             if other is None:
                 return false()
-        return Record.id.in_(
-            select(reference.c.record_id)
-            .join(Output, Output.record_id == reference.c.record_id)
-            .where(other, Output.label_id != reference.c.label_id))
+        return exists().where(ReferenceLabel.record_id == Record.id,
+                              ReferenceLabel.task_id == task.id,
+                              Output.record_id == Record.id, other,
+                              Output.label_id != ReferenceLabel.label_id)
 
     def _annotator(self, condition: AnnotatorCondition, field: str) -> ColumnElement:
         user_id = self.session.scalar(select(User.id).where(User.name == condition.user))

@@ -4,6 +4,8 @@ After a heuristic run the task's statistics are recomputed from the label matrix
 heuristics: overlaps and conflicts depend on each other). When a manual label changes,
 the reference of one record may change: its contribution to TP/FP/FN is subtracted and
 added again for every heuristic of the task — O(number of heuristics), no recompute.
+Both also rewrite the stored reference labels (:func:`store.reference.store_references`)
+in the same transaction.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from store.models import (
     Tokenization,
 )
 from store.records import record_ids_of
-from store.reference import reference_labels
+from store.reference import reference_labels, store_reference, store_references
 from store.votes import make_vote_filter, vote_filter
 
 TOTAL = -1
@@ -263,10 +265,13 @@ def _store(session: Session, task: LabelingTask, current: CurrentOutputs,
 
 
 def recompute(*, session: Session, task: LabelingTask) -> None:
-    """Full, vectorised recompute of the task's statistics (no commit)."""
+    """Full, vectorised recompute of the task's statistics and its stored reference labels
+    (no commit)."""
     current = current_outputs(session=session, task=task)
+    references = reference_labels(session=session, task=task)
+    store_references(session=session, task=task, references=references)
     counts = count(session=session, task=task, current=current,
-                   record_ids=_record_ids(session, task))
+                   record_ids=_record_ids(session, task), references=references)
     _store(session, task, current, counts)
     publish(session=session, project_id=task.project_id, type="stats.changed",
             payload={"task_id": task.id})
@@ -289,13 +294,15 @@ def _current_filters(session: Session, task: LabelingTask) -> dict[int, tuple[in
 
 def apply_reference_change(*, session: Session, task: LabelingTask, record_id: int,
                            before: object, after: object) -> bool:
-    """Update the counts by the delta of one record's reference change (no commit).
+    """Update the counts by the delta of one record's reference change, and its stored
+    reference label (no commit).
 
     The record is counted against its old and its new reference; the difference is added
     to the stored rows — O(number of heuristics), whatever the number of records.
     """
     if before == after:
         return False
+    store_reference(session=session, task=task, record_id=record_id, reference=after)
     current = _current_filters(session, task)
     if not current:
         return False
