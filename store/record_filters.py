@@ -29,7 +29,7 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from formats.types import AttributeType
 from heuristics.errors import InvalidInputError
@@ -444,8 +444,9 @@ def _random_key(seed: int) -> ColumnElement:
 class _SortKey:
     expression: ColumnElement
     nullable: bool
-    join: Callable[[ColumnElement], tuple] | None = None
-    """(table, on clause) of an outer join the sort reads from, given the record id column."""
+    lookup: Callable[[ColumnElement], ColumnElement] | None = None
+    """The key of the record whose id is the given column, read row by row (an index lookup
+    per matching record)."""
 
 
 def _sort_key(session: Session, project: Project, sort: RecordSort) -> _SortKey:
@@ -459,10 +460,10 @@ def _sort_key(session: Session, project: Project, sort: RecordSort) -> _SortKey:
                                     "weak_confidence:<task id>", field="sort")
         task = _Builder(session, project).task(sort.task_id)
         run_id = _weak_run_id(session, task) or -1
-        if task.kind is TaskKind.CLASSIFICATION:  # one weak label per record: a join
-            weak = aliased(Output)
-            return _SortKey(weak.confidence, nullable=True, join=lambda ids: (
-                weak, and_(weak.run_id == run_id, weak.record_id == ids)))
+        if task.kind is TaskKind.CLASSIFICATION:  # one weak label per record: a lookup
+            return _SortKey(Output.confidence, nullable=True, lookup=lambda ids: (
+                select(Output.confidence).where(Output.run_id == run_id,
+                                                Output.record_id == ids).scalar_subquery()))
         confidence = (select(func.max(Output.confidence))
                       .where(Output.record_id == Record.id, Output.run_id == run_id)
                       .correlate(Record).scalar_subquery())
@@ -538,15 +539,17 @@ def search_records(*, session: Session, project: Project, record_filter: RecordF
     key = _sort_key(session, project, sort)
     by_id = sort.by == "id"
     # ids and sort keys first (a narrow sort), then the page's records by id
-    if key.join is None:
+    if key.lookup is None:
         ids: ColumnElement = Record.id
         query = select(ids, key.expression.label("sort_key")).where(where)
-    else:  # the matching records first, then their sort keys: a small join and sort
+    else:  # the matching records first, then each one's sort key, then a small sort
         matching = select(Record.id.label("id")).where(where).cte("matching") \
             .prefix_with("MATERIALIZED")
-        ids = matching.c.id
-        query = select(ids, key.expression.label("sort_key")).select_from(matching) \
-            .outerjoin(*key.join(ids))
+        keyed = select(matching.c.id, key.lookup(matching.c.id).label("sort_key")) \
+            .cte("keyed").prefix_with("MATERIALIZED")
+        ids = keyed.c.id
+        key = _SortKey(keyed.c.sort_key, nullable=key.nullable)
+        query = select(ids, keyed.c.sort_key)
     if after is not None:
         if sort.by == "created_at":
             raise InvalidInputError("'after' pages every sort but created_at: use offset",
