@@ -28,6 +28,7 @@ from store.models import (
     Heuristic,
     HeuristicRevision,
     HeuristicStat,
+    Label,
     LabelingTask,
     Output,
     Run,
@@ -37,7 +38,7 @@ from store.models import (
 )
 from store.records import record_ids_of
 from store.reference import reference_labels, store_reference, store_references
-from store.votes import make_vote_filter, vote_filter
+from store.votes import make_vote_filter
 
 TOTAL = -1
 
@@ -51,15 +52,25 @@ class CurrentOutputs:
     known_filters: dict[int, VoteRule] | None = None
 
     def filters(self, session: Session) -> dict[int, VoteRule]:
-        """The vote filter of each run, by run id."""
+        """The vote filter of each run, by run id (two queries, however many runs)."""
         if self.known_filters is not None:
             return self.known_filters
-        filters = {}
-        for heuristic_id, run_id in zip(self.heuristic_ids, self.run_ids, strict=True):
-            run = session.get(Run, run_id)
-            filters[run_id] = vote_filter(session.get(Heuristic, heuristic_id),
-                                          session.get(HeuristicRevision, run.revision_id))
-        return filters
+        if not self.run_ids:
+            return {}
+        rows = session.execute(
+            select(Run.id, Heuristic.task_id, Heuristic.kind, Heuristic.min_confidence,
+                   HeuristicRevision.settings)
+            .join(Heuristic, Heuristic.id == Run.heuristic_id)
+            .join(HeuristicRevision, HeuristicRevision.id == Run.revision_id)
+            .where(Run.id.in_(self.run_ids))).all()
+        label_ids: dict[int, dict[str, int]] = {}
+        for task_id, name, label_id in session.execute(
+                select(Label.task_id, Label.name, Label.id)
+                .where(Label.task_id.in_({row.task_id for row in rows}))):
+            label_ids.setdefault(task_id, {})[name] = label_id
+        return {run_id: make_vote_filter(kind, min_confidence=threshold, settings=settings,
+                                         label_ids=label_ids.get(task_id, {}))
+                for run_id, task_id, kind, threshold, settings in rows}
 
 
 def current_outputs(*, session: Session, task: LabelingTask) -> CurrentOutputs:
