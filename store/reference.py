@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections import defaultdict
 
 import numpy as np
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from heuristics.reference import (
@@ -113,7 +115,7 @@ def store_references(*, session: Session, task: LabelingTask, references: dict[i
     rows = [{"task_id": task.id, "record_id": rid, "label_id": ids[name]}
             for rid, name in references.items() if name is not None]
     for start in range(0, len(rows), BATCH):
-        session.execute(insert(ReferenceLabel), rows[start:start + BATCH])
+        session.execute(_upsert(session), rows[start:start + BATCH])
 
 
 def store_reference(*, session: Session, task: LabelingTask, record_id: int,
@@ -126,5 +128,15 @@ def store_reference(*, session: Session, task: LabelingTask, record_id: int,
                                                  ReferenceLabel.record_id == record_id))
     if reference is not None:
         label_id = next(label.id for label in task.labels if label.name == reference)
-        session.execute(insert(ReferenceLabel).values(task_id=task.id, record_id=record_id,
-                                                      label_id=label_id))
+        session.execute(_upsert(session), [{"task_id": task.id, "record_id": record_id,
+                                            "label_id": label_id}])
+
+
+def _upsert(session: Session):
+    """An insert of reference rows that overwrites a row a concurrent transaction stored
+    meanwhile (the last writer's reference stays)."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(ReferenceLabel)
+    return statement.on_conflict_do_update(
+        index_elements=[ReferenceLabel.task_id, ReferenceLabel.record_id],
+        set_={"label_id": statement.excluded.label_id})
