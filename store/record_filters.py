@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -28,8 +27,9 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    union_all,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from formats.types import AttributeType
 from heuristics.errors import InvalidInputError
@@ -444,9 +444,9 @@ def _random_key(seed: int) -> ColumnElement:
 class _SortKey:
     expression: ColumnElement
     nullable: bool
-    lookup: Callable[[ColumnElement], ColumnElement] | None = None
-    """The key of the record whose id is the given column, read row by row (an index lookup
-    per matching record)."""
+    weak_run_id: int | None = None
+    """The weak-supervision run whose confidence (one per record) the key is, read from
+    ``outputs`` for the matching records only."""
 
 
 def _sort_key(session: Session, project: Project, sort: RecordSort) -> _SortKey:
@@ -460,10 +460,8 @@ def _sort_key(session: Session, project: Project, sort: RecordSort) -> _SortKey:
                                     "weak_confidence:<task id>", field="sort")
         task = _Builder(session, project).task(sort.task_id)
         run_id = _weak_run_id(session, task) or -1
-        if task.kind is TaskKind.CLASSIFICATION:  # one weak label per record: a lookup
-            return _SortKey(Output.confidence, nullable=True, lookup=lambda ids: (
-                select(Output.confidence).where(Output.run_id == run_id,
-                                                Output.record_id == ids).scalar_subquery()))
+        if task.kind is TaskKind.CLASSIFICATION:  # one weak label per record
+            return _SortKey(Output.confidence, nullable=True, weak_run_id=run_id)
         confidence = (select(func.max(Output.confidence))
                       .where(Output.record_id == Record.id, Output.run_id == run_id)
                       .correlate(Record).scalar_subquery())
@@ -539,17 +537,11 @@ def search_records(*, session: Session, project: Project, record_filter: RecordF
     key = _sort_key(session, project, sort)
     by_id = sort.by == "id"
     # ids and sort keys first (a narrow sort), then the page's records by id
-    if key.lookup is None:
+    if key.weak_run_id is None:
         ids: ColumnElement = Record.id
         query = select(ids, key.expression.label("sort_key")).where(where)
-    else:  # the matching records first, then each one's sort key, then a small sort
-        matching = select(Record.id.label("id")).where(where).cte("matching") \
-            .prefix_with("MATERIALIZED")
-        keyed = select(matching.c.id, key.lookup(matching.c.id).label("sort_key")) \
-            .cte("keyed").prefix_with("MATERIALIZED")
-        ids = keyed.c.id
-        key = _SortKey(keyed.c.sort_key, nullable=key.nullable)
-        query = select(ids, keyed.c.sort_key)
+    else:  # the matching records first, then their weak labels' confidences
+        ids, key, query = _weak_keys(where, key.weak_run_id)
     if after is not None:
         if sort.by == "created_at":
             raise InvalidInputError("'after' pages every sort but created_at: use offset",
@@ -572,6 +564,33 @@ def search_records(*, session: Session, project: Project, record_filter: RecordF
         next_after = rows[-1][0] if by_id else encode_cursor(rows[-1][1], rows[-1][0])
     total, capped = _count(session, where, count)
     return RecordPage(records=records, count=total, count_capped=capped, next_after=next_after)
+
+
+LOOKUP_MAX = 10_000
+"""Up to this many matching records, each one's weak confidence is read by index; beyond,
+all the run's weak labels are joined at once (cheaper for most of a project's records)."""
+
+
+def _weak_keys(where: ColumnElement, run_id: int
+               ) -> tuple[ColumnElement, _SortKey, Select]:
+    """Ids, sort key and query of the matching records with their weak label's confidence:
+    the matching records first, then their confidences by the cheaper way for their number
+    (the database runs only the branch whose condition holds)."""
+    matching = select(Record.id.label("id")).where(where).cte("matching") \
+        .prefix_with("MATERIALIZED")
+    first = select(literal(1).label("one")).select_from(matching).limit(LOOKUP_MAX + 1) \
+        .subquery()
+    few = select(func.count() <= LOOKUP_MAX).select_from(first).scalar_subquery()
+    confidence = select(Output.confidence).where(
+        Output.run_id == run_id, Output.record_id == matching.c.id).scalar_subquery()
+    looked_up = select(matching.c.id, confidence.label("sort_key")).where(few)
+    weak = aliased(Output)
+    joined = select(matching.c.id, weak.confidence.label("sort_key")).select_from(matching) \
+        .outerjoin(weak, and_(weak.run_id == run_id, weak.record_id == matching.c.id)) \
+        .where(~few)
+    keyed = union_all(looked_up, joined).cte("keyed").prefix_with("MATERIALIZED")
+    return keyed.c.id, _SortKey(keyed.c.sort_key, nullable=True), \
+        select(keyed.c.id, keyed.c.sort_key)
 
 
 def _int_cursor(after: str) -> int:

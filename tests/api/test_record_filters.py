@@ -11,6 +11,7 @@ from services.heuristic_runs import (
     create_weak_supervision_run,
     replace_outputs,
 )
+from store import record_filters
 from store.models import Heuristic, LabelingTask, RunStatus
 from store.reference import reference_labels
 from store.runs import complete_run
@@ -212,6 +213,21 @@ def test_keyset_paging_sees_each_record_once_in_every_sort(client, admin, labell
     assert [r["external_id"] for r in search(
         client, admin, project, sort="-stars", limit=10)["data"]][0] == "1"
     assert set(by_external.values()) == set(_pages(client, admin, project, "random", []))
+
+
+def test_weak_confidence_sort_reads_few_and_many_records_alike(client, admin, labelled,
+                                                              monkeypatch):
+    """Confidences read record by record (few matching records) or joined at once (many)
+    give the same pages: records 4, 2, 3 by confidence, then 1 without a weak label."""
+    project, sort = labelled["project"], f"-weak_confidence:{labelled['task']}"
+    spam = [{"kind": "weak_label", "task_id": labelled["task"], "op": "is", "label": "spam"}]
+    few = _pages(client, admin, project, sort, []), _pages(client, admin, project, sort, spam)
+    monkeypatch.setattr(record_filters, "LOOKUP_MAX", 1)
+    many = _pages(client, admin, project, sort, []), _pages(client, admin, project, sort, spam)
+    assert few == many
+    external = {r["id"]: r["external_id"] for r in search(client, admin, project)["data"]}
+    assert [external[rid] for rid in few[0]] == ["4", "2", "3", "1"]
+    assert [external[rid] for rid in few[1]] == ["4", "2", "3"]
 
 
 def test_random_order_is_fixed_by_its_seed(client, admin, project_id):
