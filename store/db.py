@@ -40,7 +40,8 @@ def create_db_engine(url: str, *, lock_wait_s: float | None = None,
                      ) -> Engine:
     """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout.
 
-    PostgreSQL URLs without a driver use psycopg 3. ``lock_wait_s`` bounds how long a
+    PostgreSQL URLs without a driver use psycopg 3; their connections plan without JIT
+    compilation. ``lock_wait_s`` bounds how long a
     statement waits for a lock another transaction holds before it fails (SQLite's busy
     timeout, ``SQLITE_LOCK_WAIT_S`` by default; PostgreSQL's ``lock_timeout``, no bound by
     default): for work that had better skip a turn than wait, such as heartbeats.
@@ -54,9 +55,12 @@ def create_db_engine(url: str, *, lock_wait_s: float | None = None,
     if pool_timeout_s is not None:
         pool["pool_timeout"] = pool_timeout_s
     if not url.startswith("sqlite"):
-        options = ({} if lock_wait_s is None else
-                   {"options": f"-c lock_timeout={max(1, round(lock_wait_s * 1000))}"})
-        return create_engine(url, pool_pre_ping=True, connect_args=options, **pool)
+        # no JIT: compiling a plan takes tens of milliseconds, more than a page's query runs
+        settings = "-c jit=off"
+        if lock_wait_s is not None:
+            settings += f" -c lock_timeout={max(1, round(lock_wait_s * 1000))}"
+        return create_engine(url, pool_pre_ping=True, connect_args={"options": settings},
+                             **pool)
     if url in ("sqlite://", "sqlite:///:memory:"):
         engine = create_engine(url, connect_args={"check_same_thread": False},
                                poolclass=StaticPool)

@@ -245,6 +245,22 @@ class ManualLabel(Base):
     annotator: Mapped[User] = relationship(lazy="joined")
 
 
+class ReferenceLabel(Base):
+    """A classification task's reference label of one record, as stored manual labels give
+    it (:func:`store.reference.reference_labels`); rewritten with every label change, so
+    filters read it instead of deriving it. Records without a reference have no row."""
+
+    __tablename__ = "reference_labels"
+    __table_args__ = (Index("ix_reference_labels_task_label_record", "task_id", "label_id",
+                            "record_id"),)
+
+    task_id: Mapped[int] = mapped_column(
+        ForeignKey("labeling_tasks.id", ondelete="CASCADE"), primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"),
+                                           primary_key=True, index=True)
+    label_id: Mapped[int] = mapped_column(ForeignKey("labels.id", ondelete="CASCADE"))
+
+
 class IdempotencyKey(Base):
     """The first answer to a request a client sent with an ``Idempotency-Key`` header: a
     retry with the same key gets this answer again and changes nothing."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -28,9 +27,9 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    union_all,
 )
 from sqlalchemy.orm import Session, aliased
-from sqlalchemy.sql.selectable import Subquery
 
 from formats.types import AttributeType
 from heuristics.errors import InvalidInputError
@@ -45,6 +44,7 @@ from store.models import (
     Output,
     Project,
     Record,
+    ReferenceLabel,
     TaskKind,
     User,
 )
@@ -209,25 +209,6 @@ def _classification(task: LabelingTask, what: str, field: str) -> None:
                                 f"is {task.kind.value}", field=field)
 
 
-def reference_label_query(task_id: int) -> Subquery:
-    """(record_id, label_id) of each record's reference label in a classification task, in
-    SQL: the plurality of its gold labels if it has any, else of its annotators' labels;
-    ties give none (the rule of :func:`heuristics.reference.reference_label`)."""
-    gold = aliased(ManualLabel)
-    has_gold = exists().where(gold.record_id == ManualLabel.record_id, gold.task_id == task_id,
-                              gold.is_gold == true())
-    counts = (select(ManualLabel.record_id, ManualLabel.label_id, func.count().label("n"))
-              .where(ManualLabel.task_id == task_id,
-                     or_(ManualLabel.is_gold == true(), ~has_gold))
-              .group_by(ManualLabel.record_id, ManualLabel.label_id).subquery())
-    ranked = select(counts.c.record_id, counts.c.label_id, counts.c.n,
-                    func.max(counts.c.n).over(partition_by=counts.c.record_id).label("top")
-                    ).subquery()
-    return (select(ranked.c.record_id, func.min(ranked.c.label_id).label("label_id"))
-            .where(ranked.c.n == ranked.c.top).group_by(ranked.c.record_id)
-            .having(func.count() == 1).subquery())
-
-
 def _votes_of(run_id: int, vote: VoteRule) -> ColumnElement:
     """The outputs of a run that count as votes."""
     return and_(Output.run_id == run_id, accepted_by(vote))
@@ -274,13 +255,14 @@ class _Builder:
     def _reference_label(self, condition: LabelCondition, field: str) -> ColumnElement:
         task = self.task(condition.task_id)
         _classification(task, "reference label", f"{field}.task_id")
-        reference = reference_label_query(task.id)
-        having = select(reference.c.record_id)
+        reference = exists().where(ReferenceLabel.record_id == Record.id,
+                                   ReferenceLabel.task_id == task.id)
+        if condition.op == "none":
+            return ~reference
         if condition.op == "is":
-            having = having.where(reference.c.label_id == _label_id(
+            reference = reference.where(ReferenceLabel.label_id == _label_id(
                 task, condition.label, f"{field}.label"))
-        inside = Record.id.in_(having)
-        return ~inside if condition.op == "none" else inside
+        return reference
 
     def _vote(self, condition: VoteCondition, field: str) -> ColumnElement:
         heuristic = get_heuristic(session=self.session, project=self.project,
@@ -333,7 +315,6 @@ class _Builder:
             return Record.id.in_(
                 select(Output.record_id).where(votes).group_by(Output.record_id)
                 .having(func.count(Output.label_id.distinct()) > 1))
-        reference = reference_label_query(task.id)
         if condition.between == "manual_weak":
             run_id = _weak_run_id(self.session, task)
             if run_id is None:
@@ -343,10 +324,10 @@ class _Builder:
             other = _current_votes(self.session, task)
             if other is None:
                 return false()
-        return Record.id.in_(
-            select(reference.c.record_id)
-            .join(Output, Output.record_id == reference.c.record_id)
-            .where(other, Output.label_id != reference.c.label_id))
+        return exists().where(ReferenceLabel.record_id == Record.id,
+                              ReferenceLabel.task_id == task.id,
+                              Output.record_id == Record.id, other,
+                              Output.label_id != ReferenceLabel.label_id)
 
     def _annotator(self, condition: AnnotatorCondition, field: str) -> ColumnElement:
         user_id = self.session.scalar(select(User.id).where(User.name == condition.user))
@@ -464,8 +445,9 @@ def _random_key(seed: int) -> ColumnElement:
 class _SortKey:
     expression: ColumnElement
     nullable: bool
-    join: Callable[[ColumnElement], tuple] | None = None
-    """(table, on clause) of an outer join the sort reads from, given the record id column."""
+    weak_run_id: int | None = None
+    """The weak-supervision run whose confidence (one per record) the key is, read from
+    ``outputs`` for the matching records only."""
 
 
 def _sort_key(session: Session, project: Project, sort: RecordSort) -> _SortKey:
@@ -479,10 +461,8 @@ def _sort_key(session: Session, project: Project, sort: RecordSort) -> _SortKey:
                                     "weak_confidence:<task id>", field="sort")
         task = _Builder(session, project).task(sort.task_id)
         run_id = _weak_run_id(session, task) or -1
-        if task.kind is TaskKind.CLASSIFICATION:  # one weak label per record: a join
-            weak = aliased(Output)
-            return _SortKey(weak.confidence, nullable=True, join=lambda ids: (
-                weak, and_(weak.run_id == run_id, weak.record_id == ids)))
+        if task.kind is TaskKind.CLASSIFICATION:  # one weak label per record
+            return _SortKey(Output.confidence, nullable=True, weak_run_id=run_id)
         confidence = (select(func.max(Output.confidence))
                       .where(Output.record_id == Record.id, Output.run_id == run_id)
                       .correlate(Record).scalar_subquery())
@@ -558,15 +538,11 @@ def search_records(*, session: Session, project: Project, record_filter: RecordF
     key = _sort_key(session, project, sort)
     by_id = sort.by == "id"
     # ids and sort keys first (a narrow sort), then the page's records by id
-    if key.join is None:
+    if key.weak_run_id is None:
         ids: ColumnElement = Record.id
         query = select(ids, key.expression.label("sort_key")).where(where)
-    else:  # the matching records first, then their sort keys: a small join and sort
-        matching = select(Record.id.label("id")).where(where).cte("matching") \
-            .prefix_with("MATERIALIZED")
-        ids = matching.c.id
-        query = select(ids, key.expression.label("sort_key")).select_from(matching) \
-            .outerjoin(*key.join(ids))
+    else:  # the matching records first, then their weak labels' confidences
+        ids, key, query = _weak_keys(where, key.weak_run_id)
     if after is not None:
         if sort.by == "created_at":
             raise InvalidInputError("'after' pages every sort but created_at: use offset",
@@ -594,6 +570,33 @@ def search_records(*, session: Session, project: Project, record_filter: RecordF
         total, capped = (min(total, COUNT_CAP), total > COUNT_CAP) if count == "capped" \
             else (total, False)
     return RecordPage(records=records, count=total, count_capped=capped, next_after=next_after)
+
+
+LOOKUP_MAX = 10_000
+"""Up to this many matching records, each one's weak confidence is read by index; beyond,
+all the run's weak labels are joined at once (cheaper for most of a project's records)."""
+
+
+def _weak_keys(where: ColumnElement, run_id: int
+               ) -> tuple[ColumnElement, _SortKey, Select]:
+    """Ids, sort key and query of the matching records with their weak label's confidence:
+    the matching records first, then their confidences by the cheaper way for their number
+    (the database runs only the branch whose condition holds)."""
+    matching = select(Record.id.label("id")).where(where).cte("matching") \
+        .prefix_with("MATERIALIZED")
+    first = select(literal(1).label("one")).select_from(matching).limit(LOOKUP_MAX + 1) \
+        .subquery()
+    few = select(func.count() <= LOOKUP_MAX).select_from(first).scalar_subquery()
+    confidence = select(Output.confidence).where(
+        Output.run_id == run_id, Output.record_id == matching.c.id).scalar_subquery()
+    looked_up = select(matching.c.id, confidence.label("sort_key")).where(few)
+    weak = aliased(Output)
+    joined = select(matching.c.id, weak.confidence.label("sort_key")).select_from(matching) \
+        .outerjoin(weak, and_(weak.run_id == run_id, weak.record_id == matching.c.id)) \
+        .where(~few)
+    keyed = union_all(looked_up, joined).cte("keyed").prefix_with("MATERIALIZED")
+    return keyed.c.id, _SortKey(keyed.c.sort_key, nullable=True), \
+        select(keyed.c.id, keyed.c.sort_key)
 
 
 def _int_cursor(after: str) -> int:

@@ -1,4 +1,5 @@
-"""Reference labels read from the store: gold if set, else the annotators' majority.
+"""Reference labels read from the store: gold if set, else the annotators' majority; and the
+stored copy of a classification task's references (``reference_labels``) that filters read.
 
 The rule itself lives in ``heuristics.reference``; this module only gathers the votes.
 """
@@ -8,7 +9,9 @@ from __future__ import annotations
 from collections import defaultdict
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from heuristics.reference import (
@@ -20,7 +23,15 @@ from heuristics.reference import (
 )
 from store.db import plain_rows
 from store.id_lists import ids_in
-from store.models import Label, LabelingTask, ManualLabel, Review, TaskKind, User
+from store.models import (
+    Label,
+    LabelingTask,
+    ManualLabel,
+    ReferenceLabel,
+    Review,
+    TaskKind,
+    User,
+)
 
 
 def _reference(task: LabelingTask, votes: list[Vote]):
@@ -53,7 +64,7 @@ def reference_labels(*, session: Session, task: LabelingTask,
         names = {label.id: label.name for label in task.labels}
         plain = (select(ManualLabel.record_id, ManualLabel.label_id, ManualLabel.is_gold)
                  .where(ManualLabel.task_id == task.id))
-        winners = _plurality_labels(_rows(session, plain, ManualLabel.record_id, record_ids))
+        winners = plurality_label_ids(_rows(session, plain, ManualLabel.record_id, record_ids))
         return {rid: names[label_id] for rid, label_id in winners.items()}
     query = (select(ManualLabel.record_id, User.name, Label.name, ManualLabel.is_gold,
                     ManualLabel.token_start, ManualLabel.token_end)
@@ -75,7 +86,7 @@ def reference_labels(*, session: Session, task: LabelingTask,
     return {rid: ref for rid, ref in references.items() if ref is not None}
 
 
-def _plurality_labels(rows: list[tuple[int, int, bool]]) -> dict[int, int]:
+def plurality_label_ids(rows: list[tuple[int, int, bool]]) -> dict[int, int]:
     """Vectorised :func:`heuristics.reference.reference_label` over the (record id, label id,
     is_gold) rows of a classification task, which hold at most one label per annotator,
     record and gold flag (unique slot), so need no annotator: per record, the plurality of its
@@ -92,3 +103,41 @@ def _plurality_labels(rows: list[tuple[int, int, bool]]) -> dict[int, int]:
     winners, decided = row_plurality(record_index[counted], labels[counted],
                                      n_rows=len(records))
     return dict(zip(records[decided].tolist(), winners[decided].tolist(), strict=True))
+
+
+def store_references(*, session: Session, task: LabelingTask, references: dict[int, object]
+                     ) -> None:
+    """Replace the stored reference labels of a classification task by ``references`` (label
+    names by record id, from :func:`reference_labels`); other kinds store none. No commit."""
+    if task.kind is not TaskKind.CLASSIFICATION:
+        return
+    ids = {label.name: label.id for label in task.labels}
+    session.execute(delete(ReferenceLabel).where(ReferenceLabel.task_id == task.id))
+    rows = [{"task_id": task.id, "record_id": rid, "label_id": ids[name]}
+            for rid, name in references.items() if name is not None]
+    for start in range(0, len(rows), BATCH):
+        session.execute(_upsert(session), rows[start:start + BATCH])
+
+
+def store_reference(*, session: Session, task: LabelingTask, record_id: int,
+                    reference: object) -> None:
+    """Store one record's new reference label (a name, or None: no reference) in a
+    classification task; other kinds store none. No commit."""
+    if task.kind is not TaskKind.CLASSIFICATION:
+        return
+    session.execute(delete(ReferenceLabel).where(ReferenceLabel.task_id == task.id,
+                                                 ReferenceLabel.record_id == record_id))
+    if reference is not None:
+        label_id = next(label.id for label in task.labels if label.name == reference)
+        session.execute(_upsert(session), [{"task_id": task.id, "record_id": record_id,
+                                            "label_id": label_id}])
+
+
+def _upsert(session: Session):
+    """An insert of reference rows that overwrites a row a concurrent transaction stored
+    meanwhile (the last writer's reference stays)."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(ReferenceLabel)
+    return statement.on_conflict_do_update(
+        index_elements=[ReferenceLabel.task_id, ReferenceLabel.record_id],
+        set_={"label_id": statement.excluded.label_id})

@@ -4,6 +4,8 @@ After a heuristic run the task's statistics are recomputed from the label matrix
 heuristics: overlaps and conflicts depend on each other). When a manual label changes,
 the reference of one record may change: its contribution to TP/FP/FN is subtracted and
 added again for every heuristic of the task — O(number of heuristics), no recompute.
+Both also rewrite the stored reference labels (:func:`store.reference.store_references`)
+in the same transaction.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from store.models import (
     HeuristicKind,
     HeuristicRevision,
     HeuristicStat,
+    Label,
     LabelingTask,
     Output,
     Run,
@@ -34,8 +37,8 @@ from store.models import (
     Tokenization,
 )
 from store.records import record_ids_of
-from store.reference import reference_labels
-from store.votes import make_vote_filter, vote_filter
+from store.reference import reference_labels, store_reference, store_references
+from store.votes import make_vote_filter
 
 TOTAL = -1
 COUNTS = ("tp", "fp", "fn", "span_tp", "span_fp", "span_fn", "fn_voted")
@@ -51,15 +54,25 @@ class CurrentOutputs:
     known_filters: dict[int, VoteRule] | None = None
 
     def filters(self, session: Session) -> dict[int, VoteRule]:
-        """The vote filter of each run, by run id."""
+        """The vote filter of each run, by run id (two queries, however many runs)."""
         if self.known_filters is not None:
             return self.known_filters
-        filters = {}
-        for heuristic_id, run_id in zip(self.heuristic_ids, self.run_ids, strict=True):
-            run = session.get(Run, run_id)
-            filters[run_id] = vote_filter(session.get(Heuristic, heuristic_id),
-                                          session.get(HeuristicRevision, run.revision_id))
-        return filters
+        if not self.run_ids:
+            return {}
+        rows = session.execute(
+            select(Run.id, Heuristic.task_id, Heuristic.kind, Heuristic.min_confidence,
+                   HeuristicRevision.settings)
+            .join(Heuristic, Heuristic.id == Run.heuristic_id)
+            .join(HeuristicRevision, HeuristicRevision.id == Run.revision_id)
+            .where(Run.id.in_(self.run_ids))).all()
+        label_ids: dict[int, dict[str, int]] = {}
+        for task_id, name, label_id in session.execute(
+                select(Label.task_id, Label.name, Label.id)
+                .where(Label.task_id.in_({row.task_id for row in rows}))):
+            label_ids.setdefault(task_id, {})[name] = label_id
+        return {run_id: make_vote_filter(kind, min_confidence=threshold, settings=settings,
+                                         label_ids=label_ids.get(task_id, {}))
+                for run_id, task_id, kind, threshold, settings in rows}
 
 
 def current_outputs(*, session: Session, task: LabelingTask) -> CurrentOutputs:
@@ -273,10 +286,13 @@ def _store(session: Session, task: LabelingTask, current: CurrentOutputs,
 
 
 def recompute(*, session: Session, task: LabelingTask) -> None:
-    """Full, vectorised recompute of the task's statistics (no commit)."""
+    """Full, vectorised recompute of the task's statistics and its stored reference labels
+    (no commit)."""
     current = current_outputs(session=session, task=task)
+    references = reference_labels(session=session, task=task)
+    store_references(session=session, task=task, references=references)
     counts = count(session=session, task=task, current=current,
-                   record_ids=_record_ids(session, task))
+                   record_ids=_record_ids(session, task), references=references)
     _store(session, task, current, counts)
     publish(session=session, project_id=task.project_id, type="stats.changed",
             payload={"task_id": task.id})
@@ -299,13 +315,15 @@ def _current_filters(session: Session, task: LabelingTask) -> dict[int, tuple[in
 
 def apply_reference_change(*, session: Session, task: LabelingTask, record_id: int,
                            before: object, after: object) -> bool:
-    """Update the counts by the delta of one record's reference change (no commit).
+    """Update the counts by the delta of one record's reference change, and its stored
+    reference label (no commit).
 
     The record is counted against its old and its new reference; the difference is added
     to the stored rows — O(number of heuristics), whatever the number of records.
     """
     if before == after:
         return False
+    store_reference(session=session, task=task, record_id=record_id, reference=after)
     current = _current_filters(session, task)
     if not current:
         return False

@@ -11,8 +11,8 @@ from services.heuristic_runs import (
     create_weak_supervision_run,
     replace_outputs,
 )
+from store import record_filters
 from store.models import Heuristic, LabelingTask, RunStatus
-from store.record_filters import reference_label_query
 from store.reference import reference_labels
 from store.runs import complete_run
 from store.saved_filters import resolve_saved_filter
@@ -215,6 +215,21 @@ def test_keyset_paging_sees_each_record_once_in_every_sort(client, admin, labell
     assert set(by_external.values()) == set(_pages(client, admin, project, "random", []))
 
 
+def test_weak_confidence_sort_reads_few_and_many_records_alike(client, admin, labelled,
+                                                              monkeypatch):
+    """Confidences read record by record (few matching records) or joined at once (many)
+    give the same pages: records 4, 2, 3 by confidence, then 1 without a weak label."""
+    project, sort = labelled["project"], f"-weak_confidence:{labelled['task']}"
+    spam = [{"kind": "weak_label", "task_id": labelled["task"], "op": "is", "label": "spam"}]
+    few = _pages(client, admin, project, sort, []), _pages(client, admin, project, sort, spam)
+    monkeypatch.setattr(record_filters, "LOOKUP_MAX", 1)
+    many = _pages(client, admin, project, sort, []), _pages(client, admin, project, sort, spam)
+    assert few == many
+    external = {r["id"]: r["external_id"] for r in search(client, admin, project)["data"]}
+    assert [external[rid] for rid in few[0]] == ["4", "2", "3", "1"]
+    assert [external[rid] for rid in few[1]] == ["4", "2", "3"]
+
+
 def test_random_order_is_fixed_by_its_seed(client, admin, project_id):
     rows = "\n".join(f"{i},text {i}" for i in range(60))
     response = client.post(f"{API}/projects/{project_id}/records/import", headers=admin,
@@ -240,15 +255,62 @@ def test_counts_when_asked(client, admin, labelled):
     assert search(client, admin, project, limit=2)["count"] == 4
 
 
-def test_sql_reference_labels_follow_the_reference_rule(app, labelled):
+def _reference_filters_follow_the_rule(app, client, admin, ids: dict) -> None:
+    """The reference-label filters (read from the stored references) choose exactly the
+    records the reference rule gives, label by label, and the disagreement filters agree."""
     with app.state.sessions() as session:
-        task = session.get(LabelingTask, labelled["task"])
-        reference = reference_label_query(task.id)
-        in_sql = {rid: label for rid, label in session.execute(
-            reference.select().order_by(reference.c.record_id))}
-        names = {label.id: label.name for label in task.labels}
-        assert {rid: names[label] for rid, label in in_sql.items()} == \
-            reference_labels(session=session, task=task)
+        task = session.get(LabelingTask, ids["task"])
+        rule = reference_labels(session=session, task=task)
+        names = [label.name for label in task.labels]
+    external = {r["id"]: r["external_id"] for r in search(client, admin, ids["project"],
+                                                           limit=1000)["data"]}
+    for name in names:
+        expected = sorted(external[rid] for rid, ref in rule.items() if ref == name)
+        assert found(client, admin, ids["project"], {
+            "kind": "reference_label", "task_id": ids["task"], "label": name}) == expected
+    assert found(client, admin, ids["project"], {
+        "kind": "reference_label", "task_id": ids["task"], "op": "none"}) == sorted(
+        ext for rid, ext in external.items() if rid not in rule)
+
+
+def test_reference_filters_follow_label_changes(app, client, admin, labelled, record_ids):
+    """A gold label, a relabel and a delete each change the stored reference labels the
+    filters read, in step with the rule; so does deleting a label of the task."""
+    project, task = labelled["project"], labelled["task"]
+    _reference_filters_follow_the_rule(app, client, admin, labelled)
+    # record 1 (alice ham, bob spam: a tie) gets a gold spam label
+    gold = client.post(f"{API}/projects/{project}/records/{record_ids['1']}/labels",
+                       headers=admin, json={"task_id": task, "label": "spam", "is_gold": True})
+    assert gold.status_code == 201, gold.text
+    _reference_filters_follow_the_rule(app, client, admin, labelled)
+    assert found(client, admin, project, {"kind": "reference_label", "task_id": task,
+                                          "label": "spam"}) == ["1", "2"]
+    # record 2 relabelled ham by alice: its reference turns ham, the weak label (spam) differs
+    detail = client.get(f"{API}/projects/{project}/records/{record_ids['2']}", headers=admin)
+    alice = next(m for t in detail.json()["tasks"] if t["task_id"] == task
+                 for m in t["manual_labels"] if m["annotator"] == "alice")
+    changed = client.patch(f"{API}/projects/{project}/manual-labels/{alice['id']}",
+                           headers=admin, json={"label": "ham"})
+    assert changed.status_code == 200, changed.text
+    _reference_filters_follow_the_rule(app, client, admin, labelled)
+    assert found(client, admin, project, {"kind": "disagreement", "task_id": task,
+                                          "between": "manual_weak"}) == ["2", "3"]
+    # the gold label of record 1 deleted: a tie again, no reference
+    deleted = client.delete(f"{API}/projects/{project}/manual-labels/{gold.json()['id']}",
+                            headers=admin)
+    assert deleted.status_code == 204, deleted.text
+    _reference_filters_follow_the_rule(app, client, admin, labelled)
+    assert found(client, admin, project, {"kind": "reference_label", "task_id": task,
+                                          "op": "any"}) == ["2", "3"]
+    # the label ham deleted with its manual labels: record 1's reference is bob's spam
+    ham = next(lb["id"] for lb in client.get(f"{API}/projects/{project}/tasks/{task}",
+                                             headers=admin).json()["labels"]
+               if lb["name"] == "ham")
+    assert client.delete(f"{API}/projects/{project}/tasks/{task}/labels/{ham}",
+                         headers=admin).status_code == 204
+    _reference_filters_follow_the_rule(app, client, admin, labelled)
+    assert found(client, admin, project, {"kind": "reference_label", "task_id": task,
+                                          "label": "spam"}) == ["1", "3"]
 
 
 def test_saved_filters(app, client, admin, make_user, labelled):

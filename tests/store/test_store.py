@@ -21,7 +21,7 @@ from store.auth import get_or_create_user
 from store.manual_labels import SpanInput, add_manual_label
 from store.models import ManualLabel, Record, TaskKind, Tokenization
 from store.record_filters import RecordFilter, RecordSort, SearchCondition, search_records
-from store.reference import _plurality_labels, reference_labels
+from store.reference import plurality_label_ids, reference_labels
 
 
 @pytest.fixture
@@ -179,7 +179,7 @@ def test_vectorised_classification_reference_equals_the_rule(votes):
     expected = {rid: reference_label(v) for rid, v in by_record.items()}
     label_ids = {"yes": 7, "no": 8, "maybe": 9}
     rows = [(rid, label_ids[label], gold) for (rid, _, gold), label in unique.items()]
-    assert _plurality_labels(rows) == {r: label_ids[ref] for r, ref in expected.items() if ref}
+    assert plurality_label_ids(rows) == {r: label_ids[ref] for r, ref in expected.items() if ref}
 
 
 def test_idle_runs_get_their_queued_chunks_back_once_per_period(session, project):
