@@ -181,7 +181,7 @@ def main() -> None:
             used = result.strategy.labels_used
         print(f"{name}: {time.perf_counter() - start:.1f} s for {args.seeds} seeds")
         if args.png:
-            draw(runs, name, args, title)
+            draw(runs, name, args, f"{title}, {args.learner} learner")
     print(f"\n{title} test accuracy, mean of {args.seeds} seeds ({described}, on MiniLM)")
     print("| labels | " + " | ".join(curves) + " |")
     print("|---:|" + "---:|" * len(curves))
