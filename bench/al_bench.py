@@ -139,7 +139,7 @@ def main() -> None:
         title = "TREC-6"
     else:
         train_texts, train_labels, test_texts, test_labels = read_youtube(args.data or YOUTUBE)
-        title = f"YouTube spam (test {YOUTUBE_TEST})"
+        title = "YouTube spam"
     names = sorted(set(train_labels))
     labels = np.array([names.index(label) for label in train_labels + test_labels])
     start = time.perf_counter()
@@ -181,8 +181,9 @@ def main() -> None:
             used = result.strategy.labels_used
         print(f"{name}: {time.perf_counter() - start:.1f} s for {args.seeds} seeds")
         if args.png:
-            draw(runs, name, args, f"{title}, {args.learner} learner")
-    print(f"\n{title} test accuracy, mean of {args.seeds} seeds ({described}, on MiniLM)")
+            draw(runs, name, args, f"{title} ({args.learner} learner)")
+    test_set = "TREC_10" if args.dataset == "trec" else YOUTUBE_TEST
+    print(f"\n{title} accuracy on {test_set}, mean of {args.seeds} seeds ({described}, on MiniLM)")
     print("| labels | " + " | ".join(curves) + " |")
     print("|---:|" + "---:|" * len(curves))
     for step, n_labels in enumerate(used):
@@ -199,7 +200,7 @@ def draw(runs: list, name: str, args: argparse.Namespace, title: str) -> None:
               "strategy_name": name}
     slug = "".join(c if c.isalnum() else "-" for c in name).strip("-")
     path = args.png / f"{args.dataset}-{args.learner}-{slug}.png"
-    path.write_bytes(plot(curves, title=f"{title}: {name} vs random, mean of {len(runs)} seeds"))
+    path.write_bytes(plot(curves, title=f"{title}: {name} vs random, {len(runs)} seeds"))
     print(f"{name}: curves in {path}")
 
 
