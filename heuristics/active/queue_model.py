@@ -25,6 +25,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
+from heuristics.active.learner import default_classifier
 from heuristics.active.stopping import KappaAverage, OverallUncertainty
 from heuristics.errors import InvalidInputError
 
@@ -77,13 +78,13 @@ def class_probabilities(
         raise InvalidInputError("the default learner needs labels of at least two kinds",
                                 field="labels")
     x, y = embeddings[labelled], labels[labelled]
-    model = LogisticRegression(max_iter=1000).fit(x, y)
+    model = default_classifier().fit(x, y)
     probabilities = _full(model, embeddings, n_labels)
     folds = min(max_folds, int(counts[counts > 0].min()))
     if folds >= 2:
         splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=random_state)
         for train, test in splitter.split(x, y):
-            fold = LogisticRegression(max_iter=1000).fit(x[train], y[train])
+            fold = default_classifier().fit(x[train], y[train])
             probabilities[labelled[test]] = _full(fold, x[test], n_labels)
     return probabilities
 

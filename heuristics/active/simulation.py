@@ -22,11 +22,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import train_test_split
 
 from heuristics.active.base import QueryStrategy
+from heuristics.active.learner import default_classifier
 from heuristics.active.strategies import RandomSampling
 from heuristics.errors import InvalidInputError
 
@@ -56,10 +56,6 @@ class Simulation:
 
     strategy: LearningCurve
     random: LearningCurve
-
-
-def _default_learner():
-    return LogisticRegression(max_iter=1000)
 
 
 def _full_probabilities(learner, embeddings: np.ndarray, n_labels: int) -> np.ndarray:
@@ -123,7 +119,8 @@ def simulate(
     strategy : QueryStrategy
         The strategy under test.
     learner_factory : callable, optional
-        Returns a fresh scikit-learn classifier; logistic regression when omitted.
+        Returns a fresh scikit-learn classifier; the queue's default (logistic regression)
+        when omitted.
     seed_size, batch_size, budget : int
         Labels revealed at random first, per batch, and in all.
     test_size : float
@@ -157,7 +154,7 @@ def simulate(
     seed = seeder.query(
         None, n=seed_size, indices_unlabeled=pool, embeddings=embeddings, random_state=rng
     ).indices
-    factory = learner_factory or _default_learner
+    factory = learner_factory or default_classifier
     curves = [
         _curve(
             embeddings,
