@@ -30,8 +30,10 @@ matrices, as in the report) and the WRENCH data sets fitted on train and scored 
 fitted and scored on valid). Majority vote and Snorkel are scored on the same problems. Per
 setting it counts the goals below met on them (22: two per WRENCH data set, two per scenario);
 the default is the setting meeting the most, ties going to the higher mean ratio to Bayes on
-the scenarios, then to the higher mean WRENCH valid score. The test splits are read only by
-the report, after the choice.
+the scenarios, then to the higher mean WRENCH valid score. A setting is only eligible if it
+passes the guards (:func:`guard_failures`): the planted matrices of the unit tests, on which
+the library default must keep beating majority vote. The test splits are read only by the
+report, after the choice.
 
 Goals: on WRENCH our label model >= Snorkel and >= majority vote on every data set and fits
 in less time than Snorkel; on every synthetic scenario ours >= 0.97 of Bayes and >= Snorkel.
@@ -57,7 +59,11 @@ sys.path.insert(0, str(ROOT))
 
 from heuristics.aggregation import LabelModel, MajorityVote  # noqa: E402
 from heuristics.aggregation.scoring import expected_accuracy, expected_f1  # noqa: E402
-from heuristics.aggregation.synthetic import scenarios  # noqa: E402
+from heuristics.aggregation.synthetic import (  # noqa: E402
+    planted_near_copies,
+    planted_unipolar,
+    scenarios,
+)
 
 WRENCH = next((folder / "shared" / "datasets" / "wrench" for folder in ROOT.parents
                if (folder / "shared" / "datasets" / "wrench").is_dir()),
@@ -245,16 +251,44 @@ def selection_problems() -> tuple[list[Problem], list[float]]:
     return problems, bayes
 
 
+def guard_failures(setting: dict[str, object]) -> list[str]:
+    """What a setting gets wrong on the planted matrices of ``tests/heuristics``.
+
+    * unipolar rules (:func:`planted_unipolar`): accuracy at least majority vote's + 0.03, and
+      label 1's precise rule rated above label 0's loose one;
+    * near-copies of a noisy rule (:func:`planted_near_copies`): accuracy at least majority
+      vote's + 0.1 (the copies must not outvote the good rules);
+    * 90 records, 3 rules (the label model's docstring example): no label's estimated share
+      above 0.8 (the matrix is about half and half).
+    """
+    failures = []
+    for name, (matrix, truth), margin in (("unipolar", planted_unipolar(), 0.03),
+                                          ("near copies", planted_near_copies(), 0.1)):
+        covered = (matrix != -1).any(axis=1)
+        model = LabelModel(2, **setting).fit(matrix)  # type: ignore[arg-type]
+        ours = float(np.mean(model.predict(matrix)[covered] == truth[covered]))
+        majority = float(np.mean(MajorityVote(2).predict(matrix)[covered] == truth[covered]))
+        if ours < majority + margin:
+            failures.append(f"{name} {ours:.3f} < majority vote {majority:.3f} + {margin}")
+        if name == "unipolar" and model.precision_[3, 1] <= model.precision_[0, 0]:
+            failures.append("unipolar: loose rule rated above the precise one")
+    small = np.array([[1, 1, 0]] * 40 + [[0, 0, 0]] * 30 + [[1, -1, 0]] * 10 + [[-1, 1, 0]] * 10)
+    balance = LabelModel(2, **setting).fit(small).class_balance_  # type: ignore[arg-type]
+    if balance.max() > 0.8:
+        failures.append(f"90 records: class balance {balance.round(2).tolist()}")
+    return failures
+
+
 def select() -> dict[str, object]:
     """Run the selection protocol; print every candidate's scores; return the chosen one."""
     problems, bayes = selection_problems()
     rivals = [evaluate(problem) for problem in problems]
     print("# Selection of the label model's default (WRENCH: fit train, score valid)\n")
-    print("| setting | goals met | " + " | ".join(
+    print("| setting | guards | goals met | " + " | ".join(
         p.name + (" / Bayes" if b else "") for p, b in zip(problems, bayes, strict=True)) + " |")
-    print("|---|---:|" + "---:|" * len(problems))
+    print("|---|---|---:|" + "---:|" * len(problems))
     for method in ("majority vote", "Snorkel LabelModel", "label model (ours)"):
-        print(f"| {method} | | " + " | ".join(
+        print(f"| {method} | | | " + " | ".join(
             _shown(r[method][0], b) for r, b in zip(rivals, bayes, strict=True)) + " |")
     ranked = []
     for setting in CANDIDATES:
@@ -268,11 +302,13 @@ def select() -> dict[str, object]:
             met += limit is not None and score >= 0.97 * limit
         synthetic = statistics.mean(s / b for s, b in zip(scores, bayes, strict=True) if b)
         wrench = statistics.mean(s for s, b in zip(scores, bayes, strict=True) if b is None)
-        ranked.append(((met, synthetic, wrench), setting))
-        print(f"| {_setting(setting)} | {met} | " + " | ".join(
+        failures = guard_failures(setting)
+        ranked.append(((not failures, met, synthetic, wrench), setting))
+        print(f"| {_setting(setting)} | {'; '.join(failures) or 'pass'} | {met} | " + " | ".join(
             _shown(s, b) for s, b in zip(scores, bayes, strict=True)) + " |")
-    (met, synthetic, wrench), chosen = max(ranked, key=lambda item: item[0])
-    print(f"\nChosen: {_setting(chosen)} ({met} of {2 * len(problems)} goals, "
+    (passed, met, synthetic, wrench), chosen = max(ranked, key=lambda item: item[0])
+    print(f"\nChosen: {_setting(chosen)} (guards {'passed' if passed else 'FAILED'}; "
+          f"{met} of {2 * len(problems)} goals, "
           f"mean synthetic / Bayes {synthetic:.3f}, mean WRENCH valid {wrench:.2f})")
     return chosen
 

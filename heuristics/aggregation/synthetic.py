@@ -8,7 +8,9 @@ known, the best any aggregation can do on a drawn matrix is the posterior
 :meth:`Scenario.posterior`; a label model's score divided by that one's says how close it comes.
 
 :func:`scenarios` builds the standard set: balanced, imbalanced, unipolar heuristics, exact and
-near copies, many labels, low coverage.
+near copies, many labels, low coverage. :func:`planted_unipolar` and :func:`planted_near_copies`
+are two small matrices drawn directly (no Bayes posterior) on which the unit tests check the
+label model against majority vote; ``bench/ws_quality.py --select`` uses them as guards.
 
 Examples
 --------
@@ -28,7 +30,7 @@ import numpy as np
 
 from heuristics.validation import ABSTAIN
 
-__all__ = ["Copy", "Scenario", "scenarios"]
+__all__ = ["Copy", "Scenario", "planted_near_copies", "planted_unipolar", "scenarios"]
 
 
 @dataclass(frozen=True)
@@ -166,3 +168,35 @@ def scenarios(seed: int = 0) -> list[Scenario]:
     built.append(unipolar("many labels", zipf / zipf.sum(), 40, (0.5, 0.9), (0.3, 0.8)))
     built.append(bipolar("low coverage", [0.5, 0.3, 0.2], 30, (0.5, 0.85), (0.01, 0.08)))
     return built
+
+
+def planted_unipolar(seed: int = 3, n_records: int = 4000) -> tuple[np.ndarray, np.ndarray]:
+    """Unipolar heuristics, two labels at 50 %: label 0's three rules fire on 50 / 50 / 40 %
+    of its records and on 30 / 30 / 25 % of label 1's (precision about 0.63); label 1's two
+    rules on 30 / 35 % of its records and 1 / 2 % of label 0's. Label matrix and true labels."""
+    rng = np.random.default_rng(seed)
+    truth = (rng.random(n_records) < 0.5).astype(int)
+    columns = []
+    for label, own, other in [(0, 0.5, 0.3), (0, 0.5, 0.3), (0, 0.4, 0.25), (1, 0.3, 0.01),
+                              (1, 0.35, 0.02)]:
+        fires = rng.random(n_records) < np.where(truth == label, own, other)
+        columns.append(np.where(fires, label, ABSTAIN))
+    return np.stack(columns, axis=1), truth
+
+
+def planted_near_copies(seed: int = 5, n_records: int = 4000) -> tuple[np.ndarray, np.ndarray]:
+    """Two labels at 50 %: bipolar rules of accuracy 0.9 (coverage 0.7), 0.75 (0.6) and 0.6
+    (0.9), then four near-copies of the 0.6 rule (each flips 5 % of its votes)."""
+    rng = np.random.default_rng(seed)
+    truth = (rng.random(n_records) < 0.5).astype(int)
+
+    def rule(accuracy: float, coverage: float) -> np.ndarray:
+        votes = np.where(rng.random(n_records) < accuracy, truth, 1 - truth)
+        return np.where(rng.random(n_records) < coverage, votes, ABSTAIN)
+
+    def near_copy(votes: np.ndarray) -> np.ndarray:
+        flipped = np.where(rng.random(n_records) < 0.05, 1 - votes, votes)
+        return np.where(votes == ABSTAIN, ABSTAIN, flipped)
+
+    good, other, noisy = rule(0.9, 0.7), rule(0.75, 0.6), rule(0.6, 0.9)
+    return np.stack([good, other, noisy, *(near_copy(noisy) for _ in range(4))], axis=1), truth

@@ -23,6 +23,7 @@ from heuristics.aggregation import (
     token_label_matrix,
 )
 from heuristics.aggregation.multilabel import aggregate_multilabel
+from heuristics.aggregation.synthetic import planted_near_copies, planted_unipolar
 from heuristics.errors import InvalidInputError
 from heuristics.spans import TokenSpan, spans_to_iob2
 from tests.conftest import DATASETS
@@ -200,15 +201,7 @@ def test_full_confusion_handles_imbalanced_labels() -> None:
 def test_label_model_on_unipolar_heuristics_beats_majority_vote() -> None:
     # WRENCH-like: each heuristic votes one label or abstains; label 1's heuristics are
     # precise, label 0's fire often and loosely.
-    rng = np.random.default_rng(3)
-    n_records = 4000
-    truth = (rng.random(n_records) < 0.5).astype(int)
-    rates = [(0, 0.5, 0.3), (0, 0.5, 0.3), (0, 0.4, 0.25), (1, 0.3, 0.01), (1, 0.35, 0.02)]
-    columns = []
-    for label, own, other in rates:   # P(fires | truth == label), P(fires | otherwise)
-        fires = rng.random(n_records) < np.where(truth == label, own, other)
-        columns.append(np.where(fires, label, -1))
-    L = np.stack(columns, axis=1)
+    L, truth = planted_unipolar()
     covered = (L != -1).any(axis=1)
     model = LabelModel(2).fit(L)
     lm_accuracy = np.mean(model.predict(L)[covered] == truth[covered])
@@ -220,19 +213,7 @@ def test_label_model_on_unipolar_heuristics_beats_majority_vote() -> None:
 def test_near_copies_of_a_noisy_heuristic_do_not_outvote_good_ones() -> None:
     # Four near-copies of a 60 % rule (each flips 5 % of its votes): as independent witnesses
     # they outvote the 90 % rule and EM calls the cluster 99 % precise.
-    rng = np.random.default_rng(5)
-    n_records = 4000
-    truth = (rng.random(n_records) < 0.5).astype(int)
-
-    def rule(accuracy: float, coverage: float) -> np.ndarray:
-        votes = np.where(rng.random(n_records) < accuracy, truth, 1 - truth)
-        return np.where(rng.random(n_records) < coverage, votes, -1)
-
-    def near_copy(votes: np.ndarray) -> np.ndarray:
-        return np.where(votes == -1, -1, np.where(rng.random(n_records) < 0.05, 1 - votes, votes))
-
-    good, other, noisy = rule(0.9, 0.7), rule(0.75, 0.6), rule(0.6, 0.9)
-    L = np.stack([good, other, noisy, *(near_copy(noisy) for _ in range(4))], axis=1)
+    L, truth = planted_near_copies()
     covered = (L != -1).any(axis=1)
 
     def accuracy(model: LabelModel, matrix: np.ndarray) -> float:
