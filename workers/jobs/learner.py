@@ -100,10 +100,13 @@ def _keep_spare() -> None:
 
 @contextmanager
 def _folders() -> Iterator[tuple[Path, Path, SpareLearner | None]]:
-    """Input and output folders of one learner run: the waiting spare's, or fresh ones; a
-    new spare is started for the next run afterwards."""
+    """Input and output folders of one learner run: the waiting spare's, or fresh ones.
+
+    The spare for the next run starts at once: it imports scikit-learn while this run
+    streams its vectors and fits (on one core), not while the next run already waits."""
     global _spare
     spare, _spare = _spare, None
+    _keep_spare()
     try:
         if spare is not None and spare.alive():
             yield spare.input_dir, spare.output_dir, spare
