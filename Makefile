@@ -55,6 +55,8 @@ bench: setup services
 	$(BIN)/python bench/conll_bench.py
 	$(BIN)/python bench/span_bench.py
 	$(BIN)/python bench/ws_quality.py
+	$(BIN)/python bench/span_rules_bench.py
+	$(BIN)/python bench/bulk_label_bench.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache $(UI)/node_modules $(UI)/dist
