@@ -22,7 +22,15 @@ Design choices
   of its own. Intermediate weights are allowed; heuristics that share their evidence (below)
   share that of their silence too.
 * **Dirichlet prior on every confusion row**: ``prior_strength`` pseudo-votes, of which a share
-  is correct: ``prior_precision`` (``prior_mean="fixed"``, default), or per label the precision
+  is correct: ``prior_precision`` (``prior_mean="fixed"``); the precision that
+  ``prior_precision`` as an *accuracy* (right on that share of each label's records it votes
+  on, errors evenly over the other labels) gives at the class balance (``"balance"``: votes
+  for a 10 % label about 0.2, for a 90 % label about 0.95); ``"auto"`` (default) takes
+  ``"balance"`` for heuristics that vote every label (classifiers: one accuracy whatever the
+  label) and ``"fixed"`` for the others (detectors of a label or a few: a precision). The
+  balance of that prior is held fixed within an EM run, so that it does not feed the balance
+  back to itself: majority vote's shares, then once more the balance the first run ended
+  with. Or per label the precision
   of all heuristics' votes for it taken together (``prior_mean="pooled"``,
   :func:`pooled_precision`), so that votes for a rare label, often right less than 70 % of
   the time, are not pulled up to 70 %. A sparse heuristic (5 votes) keeps close to the prior
@@ -36,8 +44,9 @@ Design choices
   label's odds less.
 * **Symmetric errors** (``confusion="symmetric"``): one precision per heuristic and voted
   label; the rest of the row is spread over the other labels by ``error_spread``:
-  ``"uniform"`` (default) evenly, ``"balance"`` in proportion to their class balance
-  (Dawid–Skene's one-coin model seen from the vote's side). Spreading by the estimated balance
+  ``"uniform"`` evenly, ``"balance"`` in proportion to their class balance (Dawid–Skene's
+  one-coin model seen from the vote's side), ``"auto"`` (default) by the balance for
+  heuristics that vote every label and evenly for the others. Spreading by the estimated balance
   feeds back into the balance: a frequent label receives a share of every error, its
   posteriors grow, and EM can drift to a balance far from the true one on many-label tasks.
   ``"full"`` learns every entry of the row (more parameters; less stable on sparse heuristics).
@@ -64,20 +73,20 @@ label), and follows heuristic 0 where majority vote sees a tie:
 >>> L = np.array([[1, 1, 0]] * 40 + [[0, 0, 0]] * 30 + [[1, -1, 0]] * 10 + [[-1, 1, 0]] * 10)
 >>> model = LabelModel(2, prior_strength=10).fit(L)
 >>> model.precision_.round(2)
-array([[0.77, 0.83],
-       [0.77, 0.83],
-       [0.4 , 0.7 ]])
+array([[0.74, 0.86],
+       [0.74, 0.86],
+       [0.38, 0.7 ]])
 >>> from heuristics.aggregation import MajorityVote
 >>> new = np.array([[1, -1, 0], [-1, -1, -1]])
 >>> MajorityVote(2).predict(new), model.predict(new)
 (array([ 0, -1]), array([ 1, -1]))
 >>> model.predict_proba(new).round(2)   # no votes: the class balance
-array([[0.23, 0.77],
-       [0.37, 0.63]])
+array([[0.2 , 0.8 ],
+       [0.34, 0.66]])
 
 (``precision_[2, 1]`` is the prior, 0.7: heuristic 2 never voted 1. Heuristics 0 and 1 vote 0
 on the same 30 records and 1 on 40 of the 60 where either does, so they count partly as one
-witness; with ``redundancy_threshold=None`` their precisions would be 0.92 and 0.93.)
+witness; with ``redundancy_threshold=None`` their precisions would be 0.89 and 0.95.)
 """
 
 from __future__ import annotations
@@ -108,19 +117,25 @@ class LabelModel:
         ``"symmetric"``: one precision per heuristic and voted label, errors spread over the
         other labels by ``error_spread``.
         ``"full"``: a free distribution over true labels per heuristic and voted label.
-    error_spread : {"uniform", "balance"}, default="uniform"
+    error_spread : {"auto", "uniform", "balance"}, default="auto"
         How a vote's errors (and the prior's) fall on the labels it did not name: evenly, or
-        in proportion to their class balance.
+        in proportion to their class balance; ``"auto"``: by the balance for heuristics that
+        voted every label in :meth:`fit`, evenly for the others.
     abstain_weight : float, default=0.0
         How much evidence an abstention carries, from 0 (none) to 1 (abstain is an outcome with
         a class-dependent rate, as in classic Dawid–Skene).
-    prior_mean : {"fixed", "pooled"}, default="fixed"
-        Prior mean of a heuristic's precision on a label: ``prior_precision``, or the pooled
-        precision of every heuristic's votes for it (:func:`pooled_precision`, itself drawn
-        toward ``prior_precision`` by ``prior_strength / 10`` votes).
+    prior_mean : {"auto", "fixed", "balance", "pooled"}, default="auto"
+        Prior mean of a heuristic's precision on a label: ``prior_precision`` ("fixed"); the
+        precision an accuracy of ``prior_precision`` gives at the class balance ("balance":
+        the odds of the label's share lifted ``(n_labels - 1) * p / (1 - p)`` times, ``p``
+        at a uniform balance); "balance" for heuristics that voted every label in
+        :meth:`fit` and "fixed" for the others ("auto"); or the pooled precision of every
+        heuristic's votes for it (:func:`pooled_precision`, itself drawn toward
+        ``prior_precision`` by ``prior_strength / 10`` votes).
     prior_precision : float, default=0.7
         Prior mean of a heuristic's precision (share of its votes that are right) with
-        ``prior_mean="fixed"``; what the pooled mean is drawn toward otherwise.
+        ``prior_mean="fixed"``, its accuracy with ``"balance"``; what the pooled mean is drawn
+        toward otherwise.
     prior_strength : float, default=50.0
         Weight of that prior, in votes. 0 = maximum likelihood.
     min_lift : float, default=1.0
@@ -131,7 +146,7 @@ class LabelModel:
         where each votes it) share their evidence for it (:func:`evidence_shares`). ``None``
         treats every heuristic as an independent witness.
     max_iter : int, default=100
-        Most EM iterations.
+        Most EM iterations (in all, where a "balance" prior makes two EM runs).
     tol : float, default=1e-6
         EM stops when no posterior probability moves more than this.
 
@@ -170,9 +185,9 @@ class LabelModel:
         n_labels: int,
         *,
         confusion: Literal["symmetric", "full"] = "symmetric",
-        error_spread: Literal["uniform", "balance"] = "uniform",
+        error_spread: Literal["auto", "uniform", "balance"] = "auto",
         abstain_weight: float = 0.0,
-        prior_mean: Literal["fixed", "pooled"] = "fixed",
+        prior_mean: Literal["auto", "fixed", "balance", "pooled"] = "auto",
         prior_precision: float = 0.7,
         prior_strength: float = 50.0,
         min_lift: float = 1.0,
@@ -245,20 +260,27 @@ class LabelModel:
                                       n_labels=n_labels)
         self.converged_ = False
         self.n_iter_ = 0
-        for iteration in range(1, self.max_iter + 1):
-            balance = (fixed_balance if fixed_balance is not None
-                       else self._estimate_balance(posteriors, covered, weight))
-            counts = np.asarray(votes_t @ posteriors).reshape(n_heuristics, n_labels, n_labels)
-            confusion = self._confusion_rows(counts, n_votes, balance)
-            weights, base = self._log_weights(confusion, balance)
-            scores = np.asarray(votes @ weights) + base
-            updated = np.exp(scores - logsumexp(scores, axis=1, keepdims=True))
-            change = np.abs(updated - posteriors).max() if len(patterns) else 0.0
-            posteriors = updated
-            self.n_iter_ = iteration
-            if change < self.tol:
-                self.converged_ = True
-                break
+        # The balance that "balance" priors are centred on stays fixed within an EM run, so
+        # that the prior does not feed the balance back to itself: majority vote's shares,
+        # then once more the balance the first run found (max_iter counts both runs).
+        runs = 2 if fixed_balance is None and self._balance_prior(n_votes).any() else 1
+        for _run in range(runs):
+            self._prior_balance = (fixed_balance if fixed_balance is not None
+                                   else self._estimate_balance(posteriors, covered, weight))
+            self.converged_ = False
+            while self.n_iter_ < self.max_iter and not self.converged_:
+                balance = (fixed_balance if fixed_balance is not None
+                           else self._estimate_balance(posteriors, covered, weight))
+                counts = np.asarray(votes_t @ posteriors).reshape(n_heuristics, n_labels,
+                                                                   n_labels)
+                confusion = self._confusion_rows(counts, n_votes, balance)
+                weights, base = self._log_weights(confusion, balance)
+                scores = np.asarray(votes @ weights) + base
+                updated = np.exp(scores - logsumexp(scores, axis=1, keepdims=True))
+                change = np.abs(updated - posteriors).max() if len(patterns) else 0.0
+                posteriors = updated
+                self.n_iter_ += 1
+                self.converged_ = change < self.tol
 
         # Final M step, so the parameters match the final posteriors.
         self.class_balance_ = (fixed_balance if fixed_balance is not None
@@ -276,14 +298,16 @@ class LabelModel:
                 f"confusion must be 'symmetric' or 'full', got {self.confusion!r}",
                 field="confusion",
             )
-        if self.prior_mean not in ("pooled", "fixed"):
+        if self.prior_mean not in ("auto", "fixed", "balance", "pooled"):
             raise InvalidInputError(
-                f"prior_mean must be 'pooled' or 'fixed', got {self.prior_mean!r}",
+                "prior_mean must be 'auto', 'fixed', 'balance' or 'pooled', got "
+                f"{self.prior_mean!r}",
                 field="prior_mean",
             )
-        if self.error_spread not in ("uniform", "balance"):
+        if self.error_spread not in ("auto", "uniform", "balance"):
             raise InvalidInputError(
-                f"error_spread must be 'uniform' or 'balance', got {self.error_spread!r}",
+                "error_spread must be 'auto', 'uniform' or 'balance', got "
+                f"{self.error_spread!r}",
                 field="error_spread",
             )
         checks = [
@@ -318,23 +342,32 @@ class LabelModel:
 
         A vote's errors (and the prior's) fall on the other labels as ``error_spread`` says;
         the precision of a vote for ``c`` is kept at or above the class balance of ``c``."""
-        n_labels = counts.shape[1]
+        n_heuristics, n_labels = n_votes.shape
         right = np.eye(n_labels, dtype=bool)
-        spread = balance if self.error_spread == "balance" else np.ones(n_labels) / n_labels
-        # others[c, y]: share of label y among the labels other than c.
-        others = np.where(right, 0.0, spread[None, :] / (1 - spread)[:, None])
-        mean = (np.full(n_labels, self.prior_precision) if self.prior_mean == "fixed"
-                else pooled_precision(counts, n_votes, prior_precision=self.prior_precision,
-                                      strength=self.prior_strength / 10))
-        prior = np.where(right, mean[:, None], (1 - mean)[:, None] * others)
+        several = (n_votes > 0).all(axis=1)
+        by_balance = {"uniform": np.zeros(n_heuristics, bool),
+                      "balance": np.ones(n_heuristics, bool), "auto": several}[self.error_spread]
+        spread = np.where(by_balance[:, None], balance[None, :], 1.0 / n_labels)
+        # others[j, c, y]: share of label y among the labels other than c.
+        others = np.where(right, 0.0, spread[:, None, :] / (1 - spread)[:, :, None])
+        if self.prior_mean == "pooled":
+            mean = np.broadcast_to(pooled_precision(
+                counts, n_votes, prior_precision=self.prior_precision,
+                strength=self.prior_strength / 10), (n_heuristics, n_labels))
+        else:
+            # prior_precision as an accuracy at a uniform balance: the same lift of the odds.
+            at_balance = lifted(self._prior_balance, (n_labels - 1) * self.prior_precision
+                                / (1 - self.prior_precision))
+            mean = np.where(self._balance_prior(n_votes)[:, None], at_balance[None, :],
+                            self.prior_precision)
+        prior = np.where(right, mean[:, :, None], (1 - mean)[:, :, None] * others)
         strength = self.prior_strength
         total = (n_votes + strength)[:, :, None]
         with np.errstate(invalid="ignore", divide="ignore"):
             if self.confusion == "full":
                 rows = (counts + strength * prior) / total
             else:
-                precision = ((np.einsum("jcc->jc", counts) + strength * mean[None, :])
-                             / total[:, :, 0])
+                precision = (np.einsum("jcc->jc", counts) + strength * mean) / total[:, :, 0]
                 rows = np.where(right, precision[:, :, None],
                                 (1 - precision)[:, :, None] * others)
         # A heuristic that never voted c, with no prior: fall back to the prior row.
@@ -353,6 +386,12 @@ class LabelModel:
             rows = np.where(right, floor[:, :, None], rows)
         rows = np.maximum(rows, _MIN_PROBABILITY)
         return rows / rows.sum(axis=2, keepdims=True)
+
+    def _balance_prior(self, n_votes: np.ndarray) -> np.ndarray:
+        """Per heuristic, whether its precision prior follows the class balance."""
+        several = (n_votes > 0).all(axis=1)
+        return {"fixed": np.zeros_like(several), "pooled": np.zeros_like(several),
+                "balance": np.ones_like(several), "auto": several}[self.prior_mean]
 
     def _log_weights(self, confusion: np.ndarray, balance: np.ndarray
                      ) -> tuple[np.ndarray, np.ndarray]:
@@ -424,7 +463,7 @@ class LabelModel:
         --------
         >>> L = np.array([[0, 0], [1, 1], [0, 1], [0, -1]] * 5)
         >>> model = LabelModel(2).fit(L)
-        >>> model.predict(L[:4], min_confidence=0.6)
+        >>> model.predict(L[:4], min_confidence=0.65)
         array([ 0,  1, -1,  0])
         """
         if not 0 <= min_confidence <= 1:

@@ -305,7 +305,9 @@ def aggregate_spans(
     elif method == "label_model":
         # Per token OUTSIDE is most of the mass: errors spread evenly would make every entity
         # vote evidence for the rarest entity labels, so they follow the class balance here.
-        model = LabelModel(n_token_labels, error_spread="balance")
+        # A rule tagging every label is still no classifier with one accuracy (it finds
+        # OUTSIDE far more reliably than entities): its prior stays a fixed precision.
+        model = LabelModel(n_token_labels, error_spread="balance", prior_mean="fixed")
     elif isinstance(method, str) or not hasattr(method, "predict_proba"):
         raise InvalidInputError(
             f"method must be 'majority', 'label_model' or an estimator, got {method!r}",

@@ -791,15 +791,16 @@ def test_label_model_near_the_bayes_limit_on_synthetic_matrices() -> None:
     from heuristics.aggregation.synthetic import scenarios
 
     for scenario in scenarios(seed=0):
-        if scenario.name not in ("balanced", "copies"):
+        if scenario.name not in ("balanced", "imbalanced", "copies", "low coverage"):
             continue
         train, _ = scenario.sample(3000, seed=1)
         test, labels = scenario.sample(3000, seed=2)
         covered = (test != -1).any(axis=1)
         bayes, majority, ours = (
             expected_accuracy(probabilities, labels, covered=covered)
-            for probabilities in (scenario.posterior(test), MajorityVote(2).predict_proba(test),
-                                  LabelModel(2).fit(train).predict_proba(test)))
+            for probabilities in (scenario.posterior(test),
+                                  MajorityVote(scenario.n_labels).predict_proba(test),
+                                  LabelModel(scenario.n_labels).fit(train).predict_proba(test)))
         assert majority < bayes
         assert ours >= 0.97 * bayes, scenario.name
 

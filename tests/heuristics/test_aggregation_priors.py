@@ -8,7 +8,7 @@ import pytest
 from heuristics.aggregation import LabelModel, MajorityVote
 from heuristics.aggregation.label_model import _vote_matrix, lifted, pooled_precision
 from heuristics.aggregation.scoring import expected_accuracy
-from heuristics.aggregation.synthetic import scenarios
+from heuristics.aggregation.synthetic import planted_unipolar, scenarios
 from heuristics.errors import InvalidInputError
 
 
@@ -101,3 +101,27 @@ def test_pooled_prior_reaches_the_bayes_limit_where_a_fixed_one_does_not() -> No
     majority = score(MajorityVote(2).predict_proba(test))
     assert pooled >= 0.97 * bayes > fixed
     assert pooled > majority
+
+
+def test_a_balance_prior_reads_prior_precision_as_an_accuracy() -> None:
+    # Heuristic 0 votes both labels, heuristic 1 only label 1. Given a 20 / 80 % balance,
+    # an accuracy of 0.7 (odds 7 / 3) puts a vote for 0 at odds 1/4 * 7/3 = 7/12 -> 7/19 and a
+    # vote for 1 at 4 * 7/3 = 28/3 -> 28/31. With no votes to weigh (prior only: a strength far
+    # above the 6 votes) the precisions are those means; the fixed 0.7 is floored at the
+    # balance (a vote is never evidence against its label): 0.8 for label 1.
+    L = np.array([[0, -1], [1, 1], [1, -1], [0, 1]])
+    for mean, expected in (("balance", [[7 / 19, 28 / 31], [7 / 19, 28 / 31]]),
+                           ("auto", [[7 / 19, 28 / 31], [0.7, 0.8]]),
+                           ("fixed", [[0.7, 0.8], [0.7, 0.8]])):
+        model = LabelModel(2, prior_mean=mean, prior_strength=1e9).fit(L,
+                                                                       class_balance=[1, 4])
+        np.testing.assert_allclose(model.precision_, expected, atol=1e-6)
+
+
+def test_auto_changes_nothing_where_no_heuristic_votes_every_label() -> None:
+    # Unipolar heuristics (every WRENCH rule): "auto" is the fixed prior with even errors.
+    L, _ = planted_unipolar()
+    auto = LabelModel(2).fit(L)
+    plain = LabelModel(2, prior_mean="fixed", error_spread="uniform").fit(L)
+    np.testing.assert_allclose(auto.predict_proba(L), plain.predict_proba(L))
+    assert auto.n_iter_ == plain.n_iter_
