@@ -2,11 +2,11 @@
 
 A task's queue ranks records by a learner's probabilities: the learner the task's settings
 name, else the task's default learner (logistic regression over the project's first record
-embedding; a CRF over the first token embedding of the task's attribute for extraction),
-refitted on the workers after labels, one refit at a time (labels that arrive during a refit
-queue exactly one more after it). Before any model exists the queue offers diverse,
-representative records (cold start). With several annotators, ActiveLab decides between
-relabelling a record and labelling a new one.
+embedding and a bag of the words of the embedded text; a CRF over the first token embedding
+of the task's attribute for extraction), refitted on the workers after labels, one refit
+at a time (labels that arrive during a refit queue exactly one more after it). Before any
+model exists the queue offers diverse, representative records (cold start). With several
+annotators, ActiveLab decides between relabelling a record and labelling a new one.
 
 Records handed out are leased to their annotator for ``lease_s`` seconds: nobody else is
 offered them meanwhile. A lease ends when the annotator labels the record, asks for a new

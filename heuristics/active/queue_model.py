@@ -1,9 +1,9 @@
 """The default learners of a labelling queue, and the stopping hint after each refit.
 
 Before a user writes a learner of their own, a task's queue is ranked by a logistic
-regression over a record embedding (classification) or a CRF over a token embedding
-(extraction). Labelled records get out-of-sample probabilities (cross-fitted), as ActiveLab
-needs them.
+regression over record features (classification; see :mod:`heuristics.active.features`) or a
+CRF over a token embedding (extraction). Labelled records get out-of-sample probabilities
+(cross-fitted), as ActiveLab needs them.
 
 Examples
 --------
@@ -53,8 +53,8 @@ def class_probabilities(
 
     Parameters
     ----------
-    embeddings : np.ndarray
-        One vector per record, shape ``(n_records, dims)``.
+    embeddings : np.ndarray or scipy.sparse matrix
+        One row of features per record, shape ``(n_records, dims)``.
     labels : np.ndarray
         Label index per record, ``-1`` where unlabelled, shape ``(n_records,)``.
     n_labels : int
