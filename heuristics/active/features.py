@@ -86,5 +86,20 @@ def record_features(embeddings: np.ndarray, texts: Sequence[str] | None,
         return embeddings
     if len(texts) != len(embeddings):
         raise InvalidInputError("texts and embeddings must have one row per record")
-    parts = [sparse.csr_matrix(embeddings, dtype=np.float32), text_features(texts)]
-    return sparse.hstack(parts, format="csr", dtype=np.float32) * np.float32(weight)
+    return _side_by_side(embeddings.astype(np.float32) * np.float32(weight),
+                         text_features(texts) * np.float32(weight))
+
+
+def _side_by_side(dense: np.ndarray, bag: sparse.csr_matrix) -> sparse.csr_matrix:
+    """``[dense | bag]`` as one CSR matrix, built from the arrays (``sparse.hstack`` took
+    0.3-0.9 s on 10k records)."""
+    n, dims = dense.shape
+    starts = bag.indptr.astype(np.int64) + dims * np.arange(n + 1, dtype=np.int64)
+    data = np.empty(starts[-1], dtype=np.float32)
+    indices = np.empty(starts[-1], dtype=np.int32)
+    at_dense = (starts[:-1, None] + np.arange(dims)).ravel()
+    data[at_dense], indices[at_dense] = dense.ravel(), np.tile(np.arange(dims), n)
+    rows = np.repeat(np.arange(n), np.diff(bag.indptr))
+    at_bag = np.arange(bag.nnz) + dims * (rows + 1)
+    data[at_bag], indices[at_bag] = bag.data, bag.indices + dims
+    return sparse.csr_matrix((data, indices, starts), shape=(n, dims + bag.shape[1]))
