@@ -9,8 +9,11 @@ Texts are embedded once with the bundled MiniLM model; the vectors are cached in
 system's temporary directory, never next to the code.
 
 Every strategy starts from the same 20 random seed labels per seed, asks in batches of 20 up to
-260 labels, and trains the queue's default learner (logistic regression, C=1) on the
-embeddings (``heuristics.active.simulate``). ``--learner lr`` sets its ``C`` (``--c``);
+260 labels, and trains the queue's default learner (logistic regression, C=1) on what the
+queue's refits read of a record: its embedding beside a TF-IDF bag of the words and word
+pairs of its text, fitted on every text (``heuristics.active.record_features``), through
+``heuristics.active.simulate``. ``--learner embedding`` fits it on the embeddings alone;
+``--learner lr`` sets its ``C`` (``--c``, embeddings alone);
 ``--learner lr+svm`` averages logistic regression (C=10, balanced) with an RBF SVM (C=10,
 Platt-scaled), the SVM joining once every label seen has three examples. ``--png`` draws each
 strategy's mean curve against random with the simulation runs' plot.
@@ -31,7 +34,14 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.svm import SVC
 
 from bench.common import DATASETS
-from heuristics.active import BreakingTies, ColdStart, DiverseBatch, QueryStrategy, simulate
+from heuristics.active import (
+    BreakingTies,
+    ColdStart,
+    DiverseBatch,
+    QueryStrategy,
+    record_features,
+    simulate,
+)
 
 TREC = DATASETS / "trec"
 YOUTUBE = DATASETS / "youtube"
@@ -121,8 +131,10 @@ def mean_curves(runs: list, attribute: str) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", choices=("trec", "youtube"), default="trec")
-    parser.add_argument("--learner", choices=("default", "lr", "lr+svm"), default="default",
-                        help="the queue's default learner, logistic regression with --c, "
+    parser.add_argument("--learner", choices=("default", "embedding", "lr", "lr+svm"),
+                        default="default",
+                        help="the queue's default learner and record features, the same "
+                             "learner on the embeddings alone, logistic regression with --c, "
                              "or logistic regression averaged with an RBF SVM")
     parser.add_argument("--png", type=Path, help="folder for one PNG curve per strategy")
     parser.add_argument("--seeds", type=int, default=3)
@@ -149,13 +161,17 @@ def main() -> None:
     curves: dict[str, list[np.ndarray]] = {"random": []}
     used = None
     learner = None
-    described = "the default learner: logistic regression, C=1"
-    if args.learner == "lr":
+    features = None
+    described = "the default learner: logistic regression, C=1, on MiniLM"
+    if args.learner == "default":
+        features = record_features(embeddings, train_texts + test_texts)
+        described = "the default learner and features: MiniLM + bag of words"
+    elif args.learner == "lr":
         learner = functools.partial(LogisticRegression, C=args.c, max_iter=1000)
-        described = f"logistic regression, C={args.c}"
+        described = f"logistic regression, C={args.c}, on MiniLM"
     elif args.learner == "lr+svm":
         learner = LinearAndKernel
-        described = "logistic regression averaged with an RBF SVM"
+        described = "logistic regression averaged with an RBF SVM, on MiniLM"
     chosen = {k: v for k, v in strategies().items() if not args.only or k in args.only}
     for name, strategy in chosen.items():
         curves[name] = []
@@ -166,6 +182,7 @@ def main() -> None:
                 embeddings,
                 labels,
                 strategy=strategy,
+                features=features,
                 seed_size=20,
                 batch_size=20,
                 budget=args.budget,
@@ -183,7 +200,7 @@ def main() -> None:
         if args.png:
             draw(runs, name, args, f"{title} ({args.learner} learner)")
     test_set = "TREC_10" if args.dataset == "trec" else YOUTUBE_TEST
-    print(f"\n{title} accuracy on {test_set}, mean of {args.seeds} seeds ({described}, on MiniLM)")
+    print(f"\n{title} accuracy on {test_set}, mean of {args.seeds} seeds ({described})")
     print("| labels | " + " | ".join(curves) + " |")
     print("|---:|" + "---:|" * len(curves))
     for step, n_labels in enumerate(used):

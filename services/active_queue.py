@@ -2,11 +2,11 @@
 
 A task's queue ranks records by a learner's probabilities: the learner the task's settings
 name, else the task's default learner (logistic regression over the project's first record
-embedding; a CRF over the first token embedding of the task's attribute for extraction),
-refitted on the workers after labels, one refit at a time (labels that arrive during a refit
-queue exactly one more after it). Before any model exists the queue offers diverse,
-representative records (cold start). With several annotators, ActiveLab decides between
-relabelling a record and labelling a new one.
+embedding and a bag of the words of the embedded text; a CRF over the first token embedding
+of the task's attribute for extraction), refitted on the workers after labels, one refit
+at a time (labels that arrive during a refit queue exactly one more after it). Before any
+model exists the queue offers diverse, representative records (cold start). With several
+annotators, ActiveLab decides between relabelling a record and labelling a new one.
 
 Records handed out are leased to their annotator for ``lease_s`` seconds: nobody else is
 offered them meanwhile. A lease ends when the annotator labels the record, asks for a new
@@ -36,6 +36,7 @@ from heuristics.active import (
     SequenceLeastConfidence,
     rank_for_labelling,
 )
+from heuristics.active.features import record_features
 from heuristics.active.queue_model import (
     class_probabilities,
     label_set_probabilities,
@@ -175,6 +176,15 @@ def default_embedding(*, session: Session, task: LabelingTask) -> Embedding | No
     return session.scalar(query.order_by(Embedding.id).limit(1))
 
 
+def record_representation(*, session: Session, embedding: Embedding
+                          ) -> tuple[np.ndarray, np.ndarray, Any]:
+    """Every embedded record's id, vector, and what the default learner reads of it: the
+    vector beside the bag of words of its embedded text (:func:`record_features`)."""
+    ids, matrix = vectors.record_vectors(session=session, embedding=embedding)
+    texts = vectors.texts_by_record(session=session, embedding=embedding, record_ids=ids)
+    return ids, matrix, record_features(matrix, texts)
+
+
 def request_refit(*, session: Session, task: LabelingTask) -> Run | None:
     """Queue a refit of the task's default learner unless one is queued or running (that
     one, or the one its end queues, sees the new labels); commits. The run to enqueue, or
@@ -277,7 +287,7 @@ def refit(*, session: Session, run: Run) -> dict[str, Any]:
         metrics["learner"] = "CRF"
         extra = {"lengths": lengths}
     elif task.kind is TaskKind.MULTILABEL:
-        ids, matrix = vectors.record_vectors(session=session, embedding=embedding)
+        ids, _, features = record_representation(session=session, embedding=embedding)
         index = {label.name: i for i, label in enumerate(task.labels)}
         memberships = np.full((len(ids), len(task.labels)), -1)
         for row, rid in enumerate(ids.tolist()):
@@ -285,7 +295,7 @@ def refit(*, session: Session, run: Run) -> dict[str, Any]:
                 memberships[row] = 0
                 memberships[row, [index[name] for name in chosen_labels]] = 1
         try:
-            probabilities = label_set_probabilities(np.asarray(matrix), memberships,
+            probabilities = label_set_probabilities(features, memberships,
                                                     max_folds=3)
         except InvalidInputError as error:
             return {**metrics, "fitted": False, "note": error.describe()}
@@ -295,11 +305,11 @@ def refit(*, session: Session, run: Run) -> dict[str, Any]:
             session.merge(RunArtifact(run_id=run.id, name=name, data=_save(array)))
         return {**metrics, "fitted": True}   # no stopping hint: the criteria need classes
     else:
-        ids, matrix = vectors.record_vectors(session=session, embedding=embedding)
+        ids, _, features = record_representation(session=session, embedding=embedding)
         index = {label.name: i for i, label in enumerate(task.labels)}
         labels = np.array([index.get(references.get(rid), -1) for rid in ids.tolist()])
         try:
-            probabilities = class_probabilities(np.asarray(matrix), labels,
+            probabilities = class_probabilities(features, labels,
                                                 n_labels=len(task.labels), max_folds=3)
         except InvalidInputError as error:
             return {**metrics, "fitted": False, "note": error.describe()}

@@ -14,8 +14,12 @@ from sqlalchemy.orm import Session
 
 from heuristics.active import Simulation, simulate
 from heuristics.errors import InvalidInputError, NotFoundError
-from services.active_queue import check_strategy, default_embedding, strategy_named
-from store import embeddings as vectors
+from services.active_queue import (
+    check_strategy,
+    default_embedding,
+    record_representation,
+    strategy_named,
+)
 from store.events import publish
 from store.models import LabelingTask, Project, Run, RunArtifact, RunStatus, TaskKind
 from store.reference import reference_labels
@@ -98,7 +102,7 @@ def run_simulation(*, session: Session, run: Run) -> dict[str, Any]:
         raise InvalidInputError("the project has no finished record embedding yet",
                                 field="embedding")
     references = reference_labels(session=session, task=task)
-    ids, matrix = vectors.record_vectors(session=session, embedding=embedding)
+    ids, matrix, features = record_representation(session=session, embedding=embedding)
     index = {label.name: i for i, label in enumerate(task.labels)}
     keep = np.array([references.get(rid) in index for rid in ids.tolist()], dtype=bool)
     labels = np.array([index[references[rid]] for rid in ids[keep].tolist()])
@@ -106,7 +110,8 @@ def run_simulation(*, session: Session, run: Run) -> dict[str, Any]:
         raise InvalidInputError(
             f"{len(labels)} records have a reference label; a simulation with a budget of "
             f"{params['budget']} needs more (and labels of two kinds at least)", field="budget")
-    result = simulate(np.asarray(matrix)[keep], labels,
+    rows = np.flatnonzero(keep)
+    result = simulate(np.asarray(matrix)[rows], labels, features=features[rows],
                       strategy=strategy_named(params["strategy"], task),
                       seed_size=params["seed_size"], batch_size=params["batch_size"],
                       budget=params["budget"], test_size=params["test_size"],

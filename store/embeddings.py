@@ -124,6 +124,24 @@ def texts_of(*, session: Session, embedding: Embedding, record_ids: Sequence[int
     return [str(rows[rid].get(name) or "") for rid in record_ids]
 
 
+def texts_by_record(*, session: Session, embedding: Embedding,
+                    record_ids: np.ndarray) -> list[str]:
+    """The embedded attribute's text of each of ``record_ids`` (sorted ascending, as
+    :func:`record_vectors` returns them), read in one pass over the project's records."""
+    value = Record.data[embedding.attribute.name].as_string()
+    query = (select(Record.id, value).where(Record.project_id == embedding.project_id)
+             .order_by(Record.id))
+    wanted = np.asarray(record_ids, dtype=np.int64)
+    texts: list[str] = [""] * len(wanted)
+    for rows in plain_rows(session, query):
+        ids = np.fromiter((rid for rid, _ in rows), dtype=np.int64, count=len(rows))
+        at = np.searchsorted(wanted, ids)
+        for (_, text), where, rid in zip(rows, at.tolist(), ids.tolist(), strict=True):
+            if where < len(wanted) and wanted[where] == rid:
+                texts[where] = "" if text is None else str(text)
+    return texts
+
+
 def token_offsets_of(*, session: Session, embedding: Embedding,
                      record_ids: Sequence[int]) -> list[tuple[list[int], list[int]]]:
     """Stored token offsets (starts, ends) of each record, in the order of ``record_ids``."""

@@ -19,6 +19,7 @@ from heuristics.active.base import (
 )
 from heuristics.active.cold_start import ColdStart
 from heuristics.active.diversity import DiverseBatch, core_set, one_per_cluster
+from heuristics.active.features import record_features, text_features
 from heuristics.active.sequence import SequenceLeastConfidence, predicted_spans
 from heuristics.active.simulation import LearningCurve, Simulation, simulate
 from heuristics.active.stopping import KappaAverage, OverallUncertainty
@@ -54,5 +55,7 @@ __all__ = [
     "one_per_cluster",
     "predicted_spans",
     "rank_for_labelling",
+    "record_features",
     "simulate",
+    "text_features",
 ]

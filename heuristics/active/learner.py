@@ -1,5 +1,7 @@
-"""The default classifier of active learning on record embeddings: the queue's refits and the
-simulations fit the same one.
+"""The default classifier of active learning: the queue's refits and the simulations fit the
+same one, on what :func:`heuristics.active.features.record_features` makes of a record (its
+embedding beside a bag of the words of its text; on the scaled rows, ``C=1`` here is ``C=10``
+on unscaled ones).
 
 Logistic regression (``C=1``). Stronger-looking choices were measured against it on TREC-6
 and YouTube spam (MiniLM vectors): less regularised or class-balanced logistic regression, an

@@ -1,9 +1,9 @@
 """The default learners of a labelling queue, and the stopping hint after each refit.
 
 Before a user writes a learner of their own, a task's queue is ranked by a logistic
-regression over a record embedding (classification) or a CRF over a token embedding
-(extraction). Labelled records get out-of-sample probabilities (cross-fitted), as ActiveLab
-needs them.
+regression over record features (classification; see :mod:`heuristics.active.features`) or a
+CRF over a token embedding (extraction). Labelled records get out-of-sample probabilities
+(cross-fitted), as ActiveLab needs them.
 
 Examples
 --------
@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
+from threadpoolctl import threadpool_limits
 
 from heuristics.active.learner import default_classifier
 from heuristics.active.stopping import KappaAverage, OverallUncertainty
@@ -33,9 +34,9 @@ __all__ = ["StopHint", "class_probabilities", "label_set_probabilities", "stop_h
            "token_probabilities"]
 
 
-def _full(model: LogisticRegression, embeddings: np.ndarray, n_labels: int) -> np.ndarray:
-    probabilities = np.zeros((len(embeddings), n_labels))
-    if len(embeddings):
+def _full(model: LogisticRegression, embeddings, n_labels: int) -> np.ndarray:
+    probabilities = np.zeros((embeddings.shape[0], n_labels))
+    if embeddings.shape[0]:
         probabilities[:, model.classes_] = model.predict_proba(embeddings)
     return probabilities
 
@@ -52,8 +53,8 @@ def class_probabilities(
 
     Parameters
     ----------
-    embeddings : np.ndarray
-        One vector per record, shape ``(n_records, dims)``.
+    embeddings : np.ndarray or scipy.sparse matrix
+        One row of features per record, shape ``(n_records, dims)``.
     labels : np.ndarray
         Label index per record, ``-1`` where unlabelled, shape ``(n_records,)``.
     n_labels : int
@@ -70,7 +71,7 @@ def class_probabilities(
         Shape ``(n_records, n_labels)``; zero for labels nobody used yet.
     """
     labels = np.asarray(labels, dtype=int)
-    if len(labels) != len(embeddings):
+    if len(labels) != embeddings.shape[0]:
         raise InvalidInputError("embeddings and labels must have one row per record")
     labelled = np.flatnonzero(labels >= 0)
     counts = np.bincount(labels[labelled], minlength=n_labels)
@@ -78,14 +79,17 @@ def class_probabilities(
         raise InvalidInputError("the default learner needs labels of at least two kinds",
                                 field="labels")
     x, y = embeddings[labelled], labels[labelled]
-    model = default_classifier().fit(x, y)
-    probabilities = _full(model, embeddings, n_labels)
-    folds = min(max_folds, int(counts[counts > 0].min()))
-    if folds >= 2:
-        splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=random_state)
-        for train, test in splitter.split(x, y):
-            fold = default_classifier().fit(x[train], y[train])
-            probabilities[labelled[test]] = _full(fold, x[test], n_labels)
+    # One BLAS thread: the fits are small, and threads contending for busy cores made a
+    # refit over 20k word columns ten times slower.
+    with threadpool_limits(limits=1, user_api="blas"):
+        model = default_classifier().fit(x, y)
+        probabilities = _full(model, embeddings, n_labels)
+        folds = min(max_folds, int(counts[counts > 0].min()))
+        if folds >= 2:
+            splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=random_state)
+            for train, test in splitter.split(x, y):
+                fold = default_classifier().fit(x[train], y[train])
+                probabilities[labelled[test]] = _full(fold, x[test], n_labels)
     return probabilities
 
 
@@ -126,7 +130,7 @@ def label_set_probabilities(
     (True, [0.0, 0.0, 0.0, 0.0, 0.0, 0.0])
     """
     memberships = np.asarray(memberships, dtype=int)
-    if memberships.ndim != 2 or len(memberships) != len(embeddings):
+    if memberships.ndim != 2 or len(memberships) != embeddings.shape[0]:
         raise InvalidInputError("memberships must be (n_records, n_labels), one row per record")
     labelled = (memberships >= 0).all(axis=1)
     if not labelled.any():

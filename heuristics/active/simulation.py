@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import train_test_split
 
@@ -58,22 +59,23 @@ class Simulation:
     random: LearningCurve
 
 
-def _full_probabilities(learner, embeddings: np.ndarray, n_labels: int) -> np.ndarray:
+def _full_probabilities(learner, features, n_labels: int) -> np.ndarray:
     """Probabilities over every label, zero for labels the learner has not seen yet."""
-    probabilities = np.zeros((len(embeddings), n_labels))
-    probabilities[:, learner.classes_] = learner.predict_proba(embeddings)
+    probabilities = np.zeros((features.shape[0], n_labels))
+    probabilities[:, learner.classes_] = learner.predict_proba(features)
     return probabilities
 
 
 def _curve(
-    embeddings, labels, pool, test, seed, strategy, learner_factory, batch_size, budget, rng
+    embeddings, features, labels, pool, test, seed, strategy, learner_factory, batch_size,
+    budget, rng,
 ):
     n_labels = int(labels.max()) + 1
     labelled = list(seed)
     used, accuracy, macro_f1 = [], [], []
     while True:
-        learner = learner_factory().fit(embeddings[labelled], labels[labelled])
-        predicted = learner.predict(embeddings[test])
+        learner = learner_factory().fit(features[labelled], labels[labelled])
+        predicted = learner.predict(features[test])
         used.append(len(labelled))
         accuracy.append(accuracy_score(labels[test], predicted))
         macro_f1.append(f1_score(labels[test], predicted, average="macro", zero_division=0))
@@ -81,7 +83,7 @@ def _curve(
         unlabelled = np.setdiff1d(pool, labelled)
         if n <= 0 or unlabelled.size == 0:
             break
-        probabilities = _full_probabilities(learner, embeddings, n_labels)
+        probabilities = _full_probabilities(learner, features, n_labels)
         batch = strategy.query(
             probabilities,
             n=min(n, unlabelled.size),
@@ -99,6 +101,7 @@ def simulate(
     labels: np.ndarray,
     *,
     strategy: QueryStrategy,
+    features: np.ndarray | sparse.spmatrix | None = None,
     learner_factory: Callable[[], object] | None = None,
     seed_size: int = 20,
     batch_size: int = 20,
@@ -113,11 +116,15 @@ def simulate(
     Parameters
     ----------
     embeddings : np.ndarray
-        Features of every record, shape ``(n_records, dims)``.
+        Vector of every record, shape ``(n_records, dims)``: what diverse strategies compare,
+        and what the learner reads unless ``features`` is given.
     labels : np.ndarray
         True label index of every record, shape ``(n_records,)``.
     strategy : QueryStrategy
         The strategy under test.
+    features : np.ndarray or scipy.sparse matrix, optional
+        What the learner reads instead of ``embeddings`` (e.g. :func:`record_features`), one
+        row per record.
     learner_factory : callable, optional
         Returns a fresh scikit-learn classifier; the queue's default (logistic regression)
         when omitted.
@@ -137,8 +144,9 @@ def simulate(
     Simulation
     """
     labels = np.asarray(labels, dtype=int)
-    if len(embeddings) != len(labels):
-        raise InvalidInputError("embeddings and labels must have one row per record")
+    features = embeddings if features is None else features
+    if len(embeddings) != len(labels) or features.shape[0] != len(labels):
+        raise InvalidInputError("embeddings, features and labels must have one row per record")
     if not 0 < seed_size <= budget:
         raise InvalidInputError("seed size must be between 1 and the budget", field="seed_size")
     records = np.arange(len(labels))
@@ -158,6 +166,7 @@ def simulate(
     curves = [
         _curve(
             embeddings,
+            features,
             labels,
             pool,
             test,

@@ -21,6 +21,7 @@ from heuristics.active import (
     activelab_scores,
     consensus,
     rank_for_labelling,
+    record_features,
     simulate,
 )
 from heuristics.errors import InvalidInputError
@@ -270,3 +271,38 @@ def test_cold_start_seed_set_sees_every_class() -> None:
     )
     assert result.strategy.labels_used.tolist() == [4]
     assert result.strategy.accuracy[0] > 0.95 and result.random.accuracy[0] > 0.95
+
+
+def _questions(n: int, rng: np.random.Generator) -> tuple[list[str], np.ndarray]:
+    """Questions whose type only their first words tell: 'how many' against 'who'."""
+    nouns = ["river", "city", "king", "song", "film", "war", "team", "book"]
+    texts, labels = [], []
+    for i in range(n):
+        noun = nouns[rng.integers(len(nouns))]
+        counting = i % 2 == 1
+        texts.append(f"{'how many' if counting else 'who'} {noun} {'are' if i % 3 else 'was'} "
+                     f"there in {noun}s")
+        labels.append(int(counting))
+    return texts, np.array(labels)
+
+
+def test_record_features_let_the_learner_read_words_the_embedding_blurs() -> None:
+    rng = np.random.default_rng(0)
+    texts, labels = _questions(400, rng)
+    embeddings = rng.normal(size=(400, 16)).astype(np.float32)   # nothing about the type
+    embeddings /= np.linalg.norm(embeddings, axis=1, keepdims=True)   # unit length, as MiniLM
+    features = record_features(embeddings, texts)
+    assert features.shape[0] == 400 and features.shape[1] > 16
+    bare = simulate(embeddings, labels, strategy=BreakingTies(), seed_size=10, batch_size=10,
+                    budget=30, random_state=0)
+    read = simulate(embeddings, labels, strategy=BreakingTies(), features=features,
+                    seed_size=10, batch_size=10, budget=30, random_state=0)
+    assert bare.strategy.accuracy[-1] < 0.7
+    assert read.strategy.accuracy[-1] > 0.95 and read.random.accuracy[-1] > 0.95
+
+
+def test_record_features_need_one_text_per_record() -> None:
+    with pytest.raises(InvalidInputError, match="one row per record"):
+        record_features(np.zeros((3, 2)), ["a", "b"])
+    assert record_features(np.zeros((3, 2)), None).shape == (3, 2)
+    assert record_features(np.zeros((2, 2)), ["", ""]).shape == (2, 2)
