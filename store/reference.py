@@ -93,9 +93,8 @@ def plurality_label_ids(rows: list[tuple[int, int, bool]]) -> dict[int, int]:
     gold labels if it has any, else of its annotators' labels; ties give none."""
     if not rows:
         return {}
-    record_ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
-    labels = np.fromiter((row[1] for row in rows), dtype=np.int64, count=len(rows))
-    gold = np.fromiter((bool(row[2]) for row in rows), dtype=bool, count=len(rows))
+    table = np.array(rows, dtype=np.int64).reshape(-1, 3)
+    record_ids, labels, gold = table[:, 0], table[:, 1], table[:, 2].astype(bool)
     records, record_index = np.unique(record_ids, return_inverse=True)
     has_gold = np.zeros(len(records), dtype=bool)
     has_gold[record_index[gold]] = True
