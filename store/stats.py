@@ -4,8 +4,8 @@ After a heuristic run the task's statistics are recomputed from the label matrix
 heuristics: overlaps and conflicts depend on each other). When a manual label changes,
 the reference of one record may change: its contribution to TP/FP/FN is subtracted and
 added again for every heuristic of the task — O(number of heuristics), no recompute.
-Both also rewrite the stored reference labels (:func:`store.reference.store_references`)
-in the same transaction.
+Both keep the stored reference labels current (:func:`store.reference.store_references`)
+in the same transaction; a run changes no reference, so after a run they stay as they are.
 """
 
 from __future__ import annotations
