@@ -293,11 +293,17 @@ def replace_outputs(*, session: Session, run_id: int, record_ids: Sequence[int],
     ``record_ids`` is a chunk: consecutive ids of the run's sorted items, so the outputs to
     replace are those between its first and last id. ``rows`` all have the same keys; a row
     without ``confidence`` has confidence 1."""
+    replace_output_columns(session=session, run_id=run_id, record_ids=record_ids,
+                           columns=output_columns(rows))
+
+
+def output_columns(rows: list[dict]) -> dict[str, list]:
+    """Output rows (all with the same keys) as columns; a row without ``confidence`` has
+    confidence 1."""
     names = [name for name in rows[0] if name != "confidence"] if rows else []
     columns = {name: [row[name] for row in rows] for name in names}
     columns["confidence"] = [row.get("confidence", 1.0) for row in rows]
-    replace_output_columns(session=session, run_id=run_id, record_ids=record_ids,
-                           columns=columns)
+    return columns
 
 
 def replace_output_columns(*, session: Session, run_id: int, record_ids: Sequence[int],

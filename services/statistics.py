@@ -30,10 +30,12 @@ def task_stats(*, session: Session, task: LabelingTask) -> list[stats.HeuristicR
     return stats.task_report(session=session, task=task)
 
 
-def heuristic_run_succeeded(*, session: Session, run: Run) -> list[Run]:
-    """A heuristic's run succeeded: its task's statistics now rest on it, and a weak
-    supervision that follows the task is queued again. Commits; returns the queued runs."""
+def heuristic_run_succeeded(*, session: Session, run: Run,
+                            held: stats.RunHeld | None = None) -> list[Run]:
+    """A heuristic's run succeeded: its task's statistics now rest on it (taking what the
+    run ``held``, see :func:`store.stats.refresh_after_run`), and a weak supervision that
+    follows the task is queued again. Commits; returns the queued runs."""
     heuristic = session.get(Heuristic, run.heuristic_id)
-    stats.recompute(session=session, task=heuristic.task)
+    stats.refresh_after_run(session=session, task=heuristic.task, held=held)
     session.commit()
     return weak_supervision_due(session=session, task=heuristic.task)

@@ -93,9 +93,8 @@ def plurality_label_ids(rows: list[tuple[int, int, bool]]) -> dict[int, int]:
     gold labels if it has any, else of its annotators' labels; ties give none."""
     if not rows:
         return {}
-    record_ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
-    labels = np.fromiter((row[1] for row in rows), dtype=np.int64, count=len(rows))
-    gold = np.fromiter((bool(row[2]) for row in rows), dtype=bool, count=len(rows))
+    table = np.array(rows, dtype=np.int64).reshape(-1, 3)
+    record_ids, labels, gold = table[:, 0], table[:, 1], table[:, 2].astype(bool)
     records, record_index = np.unique(record_ids, return_inverse=True)
     has_gold = np.zeros(len(records), dtype=bool)
     has_gold[record_index[gold]] = True
@@ -107,16 +106,37 @@ def plurality_label_ids(rows: list[tuple[int, int, bool]]) -> dict[int, int]:
 
 def store_references(*, session: Session, task: LabelingTask, references: dict[int, object]
                      ) -> None:
-    """Replace the stored reference labels of a classification task by ``references`` (label
-    names by record id, from :func:`reference_labels`); other kinds store none. No commit."""
+    """Make the stored reference labels of a classification task equal ``references`` (label
+    names by record id, from :func:`reference_labels`), writing only the rows that differ;
+    other kinds store none. No commit."""
     if task.kind is not TaskKind.CLASSIFICATION:
         return
     ids = {label.name: label.id for label in task.labels}
-    session.execute(delete(ReferenceLabel).where(ReferenceLabel.task_id == task.id))
-    rows = [{"task_id": task.id, "record_id": rid, "label_id": ids[name]}
-            for rid, name in references.items() if name is not None]
+    wanted = {rid: ids[name] for rid, name in references.items() if name is not None}
+    stored = dict(row for rows in plain_rows(
+        session, select(ReferenceLabel.record_id, ReferenceLabel.label_id)
+        .where(ReferenceLabel.task_id == task.id)) for row in rows)
+    gone = [rid for rid in stored if rid not in wanted]
+    for start in range(0, len(gone), BATCH):
+        session.execute(delete(ReferenceLabel).where(
+            ReferenceLabel.task_id == task.id,
+            ids_in(ReferenceLabel.record_id, gone[start:start + BATCH])))
+    rows = [{"task_id": task.id, "record_id": rid, "label_id": label_id}
+            for rid, label_id in wanted.items() if stored.get(rid) != label_id]
     for start in range(0, len(rows), BATCH):
         session.execute(_upsert(session), rows[start:start + BATCH])
+
+
+def reference_state(*, session: Session, task: LabelingTask) -> tuple:
+    """What else a task's references depend on besides its votes: its count of labelling
+    acts (every change of a manual label or review counts one, see
+    :func:`store.tasks.count_label_changes`) and its labels' ids and names. References read
+    after an equal state was read are still the task's references."""
+    changes = session.scalar(select(LabelingTask.label_changes)
+                             .where(LabelingTask.id == task.id))
+    labels = session.execute(select(Label.id, Label.name).where(Label.task_id == task.id)
+                             .order_by(Label.id)).all()
+    return changes, tuple(tuple(label) for label in labels)
 
 
 def store_reference(*, session: Session, task: LabelingTask, record_id: int,

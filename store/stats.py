@@ -4,13 +4,13 @@ After a heuristic run the task's statistics are recomputed from the label matrix
 heuristics: overlaps and conflicts depend on each other). When a manual label changes,
 the reference of one record may change: its contribution to TP/FP/FN is subtracted and
 added again for every heuristic of the task — O(number of heuristics), no recompute.
-Both also rewrite the stored reference labels (:func:`store.reference.store_references`)
-in the same transaction.
+Both keep the stored reference labels current (:func:`store.reference.store_references`)
+in the same transaction; a run changes no reference, so after a run they stay as they are.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,8 +36,13 @@ from store.models import (
     TaskKind,
     Tokenization,
 )
-from store.records import record_ids_of
-from store.reference import reference_labels, store_reference, store_references
+from store.records import record_count, record_ids_of
+from store.reference import (
+    reference_labels,
+    reference_state,
+    store_reference,
+    store_references,
+)
 from store.votes import make_vote_filter
 
 TOTAL = -1
@@ -288,11 +293,70 @@ def _store(session: Session, task: LabelingTask, current: CurrentOutputs,
 def recompute(*, session: Session, task: LabelingTask) -> None:
     """Full, vectorised recompute of the task's statistics and its stored reference labels
     (no commit)."""
-    current = current_outputs(session=session, task=task)
     references = reference_labels(session=session, task=task)
     store_references(session=session, task=task, references=references)
-    counts = count(session=session, task=task, current=current,
-                   record_ids=_record_ids(session, task), references=references)
+    _refresh(session, task, current_outputs(session=session, task=task), references,
+             _record_ids(session, task))
+
+
+@dataclass(frozen=True)
+class RunHeld:
+    """What a heuristic's run holds when it ends, so that :func:`refresh_after_run` need not
+    read it again: every record id of the project (ascending), the task's references with
+    the :func:`store.reference.reference_state` read before them, and the run's outputs as
+    the columns it wrote (``record_id``, ``label_id``, ``confidence``; spans also
+    ``token_start`` and ``token_end``) over all its records."""
+
+    run_id: int
+    record_ids: np.ndarray
+    references: dict[int, object]
+    reference_state: tuple
+    outputs: Mapping[str, Sequence]
+
+
+def refresh_after_run(*, session: Session, task: LabelingTask, held: RunHeld | None = None
+                      ) -> None:
+    """The task's statistics once a heuristic's run succeeded, equal to :func:`recompute`'s
+    (no commit). A run changes no manual label, so the stored reference labels stay as they
+    are; what ``held`` gives is taken instead of read again, unless it changed meanwhile:
+    labels made or a label deleted while the run fitted, records imported."""
+    current = current_outputs(session=session, task=task)
+    if held is None or reference_state(session=session, task=task) != held.reference_state:
+        _refresh(session, task, current, reference_labels(session=session, task=task),
+                 _record_ids(session, task))
+        return
+    references, record_ids = held.references, held.record_ids
+    if record_count(session=session, project_id=task.project_id) != len(record_ids):
+        record_ids = _record_ids(session, task)
+    outputs = None
+    if held.run_id in current.run_ids:
+        filters = current.filters(session)
+        others = [(h, r) for h, r in zip(current.heuristic_ids, current.run_ids, strict=True)
+                  if r != held.run_id]
+        outputs = filtered_outputs(session, CurrentOutputs(
+            [h for h, _ in others], [r for _, r in others], filters), None)
+        outputs += _held_votes(held, filters[held.run_id])
+    _refresh(session, task, current, references, record_ids, outputs)
+
+
+def _held_votes(held: RunHeld, rule: VoteRule) -> list[tuple]:
+    """The votes among the held outputs, as :func:`filtered_outputs` gives them."""
+    columns = held.outputs
+    n = len(columns["record_id"])
+    nothing = [None] * n
+    return [(held.run_id, rid, label_id, start, end) for rid, label_id, confidence, start, end
+            in zip(columns["record_id"], columns["label_id"], columns["confidence"],
+                   columns.get("token_start", nothing), columns.get("token_end", nothing),
+                   strict=True)
+            if rule.accepts(label_id, confidence)]
+
+
+def _refresh(session: Session, task: LabelingTask, current: CurrentOutputs,
+             references: dict[int, object], record_ids: np.ndarray,
+             outputs: list[tuple] | None = None) -> None:
+    """Count and store the statistics of ``current`` against ``references``; announce them."""
+    counts = count(session=session, task=task, current=current, record_ids=record_ids,
+                   references=references, outputs=outputs)
     _store(session, task, current, counts)
     publish(session=session, project_id=task.project_id, type="stats.changed",
             payload={"task_id": task.id})

@@ -15,7 +15,7 @@ from services import annotation, statistics
 from services.heuristic_runs import create_heuristic, create_heuristic_run
 from services.importing import import_records
 from services.projects import create_project
-from services.tasks import create_task
+from services.tasks import create_task, delete_label
 from services.users import create_user
 from store import stats
 from store.auth import get_or_create_user
@@ -27,10 +27,12 @@ from store.models import (
     ManualLabel,
     Output,
     Record,
+    ReferenceLabel,
     Run,
     RunStatus,
     TaskKind,
 )
+from store.reference import reference_labels, reference_state
 
 N_RECORDS, N_HEURISTICS, LABELS = 40, 4, ["a", "b", "c"]
 
@@ -301,3 +303,63 @@ def test_the_migration_leaves_old_counts_marked_for_a_recompute(tmp_path):
                 if c["name"] == "fn_voted"]
     assert column["nullable"] and column["default"] is None
     engine.dispose()
+
+
+def held_run(session, task, records, rng) -> tuple[Run, stats.RunHeld]:
+    """A new succeeded run of the task's first heuristic, and what its worker holds when it
+    ends: the records and references it read (the reference state first), the outputs it
+    wrote, as columns."""
+    state = reference_state(session=session, task=task)
+    references = reference_labels(session=session, task=task)
+    record_ids = np.asarray([r.id for r in records], dtype=np.int64)
+    heuristic = session.scalars(select(Heuristic).where(Heuristic.task_id == task.id)
+                                .order_by(Heuristic.id)).first()
+    run = random_run(session, task, heuristic, records, rng)
+    session.commit()
+    rows = session.execute(select(Output.record_id, Output.label_id, Output.confidence,
+                                  Output.token_start, Output.token_end)
+                           .where(Output.run_id == run.id)).all()
+    names = ("record_id", "label_id", "confidence", "token_start", "token_end")
+    columns = {name: [row[i] for row in rows] for i, name in enumerate(names)}
+    return run, stats.RunHeld(run.id, record_ids, references, state, columns)
+
+
+def references_stored(session, task) -> set:
+    return set(session.execute(select(ReferenceLabel.record_id, ReferenceLabel.label_id)
+                               .where(ReferenceLabel.task_id == task.id)).all())
+
+
+@pytest.mark.parametrize("meanwhile", ["nothing", "a label made", "a label deleted",
+                                       "records imported"])
+@pytest.mark.parametrize("kind", list(TaskKind))
+def test_statistics_after_a_run_equal_a_full_recompute(session, kind, meanwhile):
+    """What the run holds is taken only while it is still what the store holds: labels made
+    or a label deleted while it fitted, or records imported, are counted."""
+    task, records = make_task(session, kind)
+    annotator = get_or_create_user(session=session, name="a")
+    session.commit()
+    span = SpanInput(token_start=1, token_end=3) if kind is TaskKind.EXTRACTION \
+        else SpanInput()
+    for i, record in enumerate(records[:20]):
+        annotation.create_manual_label(session=session, task=task, record=record,
+                                      label_name=LABELS[i % 3], annotator=annotator, span=span)
+    stats.recompute(session=session, task=task)
+    session.commit()
+    run, held = held_run(session, task, records, np.random.default_rng(7))
+    if meanwhile == "a label made":
+        annotation.create_manual_label(session=session, task=task, record=records[30],
+                                      label_name="b", annotator=annotator, span=span)
+    elif meanwhile == "a label deleted":
+        delete_label(session=session, task=task, label=task.labels[0])
+    elif meanwhile == "records imported":
+        import_records(session=session, project=task.project, fmt="csv", id_column="id",
+                       open_stream=lambda: io.BytesIO(b"id,text\nnew,alpha beta gamma\n"))
+    stored = references_stored(session, task)
+    statistics.heuristic_run_succeeded(session=session, run=run, held=held)
+    after_run = snapshot(session, task)
+    assert any(v[3] > 0 for v in after_run.values())
+    assert references_stored(session, task) == stored
+    stats.recompute(session=session, task=task)
+    session.commit()
+    assert snapshot(session, task) == after_run
+    assert references_stored(session, task) == stored

@@ -40,8 +40,9 @@ from store.models import (
     Tokenization,
 )
 from store.records import record_ids_of
-from store.reference import reference_labels
+from store.reference import reference_labels, reference_state
 from store.runs import append_log
+from store.stats import RunHeld
 from store.tokenization import token_texts
 from workers.context import settings
 from workers.jobs import Heartbeat
@@ -180,6 +181,8 @@ def _save(array: np.ndarray) -> bytes:
 
 class LearnerJob:
     kind = heuristic_lookups.ACTIVE_LEARNER_RUN
+    _held: RunHeld | None = None
+    """What the run processed here holds for its statistics (see :class:`RunHeld`)."""
 
     def _parts(self, session: Session, run: Run):
         heuristic = session.get(Heuristic, run.heuristic_id)
@@ -203,6 +206,7 @@ class LearnerJob:
                 heartbeat: Heartbeat) -> None:
         heuristic, revision, task = self._parts(session, run)
         embedding = _embedding(session, run, revision, task)
+        state = reference_state(session=session, task=task)  # read before the references
         references = reference_labels(session=session, task=task)
         _check_labels(references, task)  # before a sandbox starts; the run's only read
         extraction = task.kind is TaskKind.EXTRACTION
@@ -249,9 +253,10 @@ class LearnerJob:
             predicted: list[str] = []   # the most probable label of each record
             stop = None
             if extraction:
-                heuristic_runs.replace_outputs(session=session, run_id=run.id, record_ids=item_ids,
-                                      rows=self._span_rows(session, task, item_ids, target,
-                                                           sandbox, lengths.tolist()))
+                columns = heuristic_runs.output_columns(self._span_rows(
+                    session, task, item_ids, target, sandbox, lengths.tolist()))
+                heuristic_runs.replace_output_columns(
+                    session=session, run_id=run.id, record_ids=item_ids, columns=columns)
             else:
                 columns, probabilities = self._label_columns(
                     session, run, task, item_ids, target, result.summary["classes"], sandbox)
@@ -262,6 +267,9 @@ class LearnerJob:
                     session=session, run_id=run.id, record_ids=item_ids, columns=columns)
                 names = {label.id: label.name for label in task.labels}
                 predicted = [names[label_id] for label_id in columns["label_id"]]
+        if len(item_ids) == run.total_items:  # the run's only chunk: all of its outputs
+            self._held = RunHeld(run.id, np.asarray(item_ids, dtype=np.int64), references,
+                                 state, columns)
         held_out = result.summary["metrics"]
         warnings = learner_warnings((held_out or {}).get("labels", []), predicted)
         for warning in warnings:
@@ -328,7 +336,8 @@ class LearnerJob:
 
     def succeeded(self, session: Session, run: Run) -> list[Run]:
         """Statistics, then a refit if enough labels arrived while this run was fitting."""
-        follow_ups = heuristic_run_succeeded(session=session, run=run)
+        held = self._held if self._held is not None and self._held.run_id == run.id else None
+        follow_ups = heuristic_run_succeeded(session=session, run=run, held=held)
         heuristic = session.get(Heuristic, run.heuristic_id)
         return follow_ups + heuristic_runs.refits_due(session=session, task=heuristic.task,
                                              heuristic_id=heuristic.id)
