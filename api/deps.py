@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.schemas import Int32
 from config import Settings
 from services.dispatch import RunDispatcher
-from store.auth import authenticate, authorize
+from store.auth import KnownKeys, authenticate, authorize
 from store.db import release_connection
 from store.idempotency import Answer
 from store.models import Project, Role, User
@@ -61,12 +61,21 @@ SessionsDep = Annotated[sessionmaker[Session], Depends(get_sessions)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
+def get_known_keys(request: Request) -> KnownKeys:
+    """This process's remembered API keys (:class:`store.auth.KnownKeys`)."""
+    return request.app.state.known_keys
+
+
+KnownKeysDep = Annotated[KnownKeys, Depends(get_known_keys)]
+
+
 def get_current_user(
-    request: Request, session: SessionDep,
+    request: Request, session: SessionDep, known: KnownKeysDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> User:
-    with request.app.state.sessions() as own:
-        user = authenticate(session=own, key=credentials.credentials if credentials else None)
+    key = credentials.credentials if credentials else None
+    with request.app.state.sessions() as own:   # takes a connection only for an unknown key
+        user = authenticate(session=own, key=key, known=known)
     return session.merge(user, load=False)
 
 

@@ -125,12 +125,13 @@ def store_reference(*, session: Session, task: LabelingTask, record_id: int,
     classification task; other kinds store none. No commit."""
     if task.kind is not TaskKind.CLASSIFICATION:
         return
-    session.execute(delete(ReferenceLabel).where(ReferenceLabel.task_id == task.id,
-                                                 ReferenceLabel.record_id == record_id))
-    if reference is not None:
-        label_id = next(label.id for label in task.labels if label.name == reference)
-        session.execute(_upsert(session), [{"task_id": task.id, "record_id": record_id,
-                                            "label_id": label_id}])
+    if reference is None:
+        session.execute(delete(ReferenceLabel).where(ReferenceLabel.task_id == task.id,
+                                                     ReferenceLabel.record_id == record_id))
+        return
+    label_id = next(label.id for label in task.labels if label.name == reference)
+    session.execute(_upsert(session), [{"task_id": task.id, "record_id": record_id,
+                                        "label_id": label_id}])
 
 
 def _upsert(session: Session):

@@ -336,10 +336,15 @@ def apply_reference_change(*, session: Session, task: LabelingTask, record_id: i
                 for reference in (before, after))
     deltas = {name: getattr(new, name) - getattr(old, name)
               for name in COUNTS}
+    # the total rows also count the records with a reference: all in one update
+    deltas["n_reference"] = np.zeros_like(deltas["tp"])
+    reference_delta = int(after is not None) - int(before is not None)
     changes = []
     for j, heuristic_id in enumerate(outputs.heuristic_ids):
         for k in [*range(len(task.labels)), TOTAL]:
             values = {n: int(d[j].sum() if k == TOTAL else d[j, k]) for n, d in deltas.items()}
+            if k == TOTAL:
+                values["n_reference"] = reference_delta
             if any(values.values()):
                 changes.append({"h": heuristic_id, "k": k, **{f"d_{n}": v
                                                                for n, v in values.items()}})
@@ -350,12 +355,6 @@ def apply_reference_change(*, session: Session, task: LabelingTask, record_id: i
             .where(table.c.heuristic_id == bindparam("h"), table.c.label_index == bindparam("k"))
             .values({table.c[n]: table.c[n] + bindparam(f"d_{n}") for n in deltas}),
             changes)
-    reference_delta = int(after is not None) - int(before is not None)
-    if reference_delta:
-        session.execute(update(HeuristicStat).where(
-            HeuristicStat.heuristic_id.in_(outputs.heuristic_ids),
-            HeuristicStat.label_index == TOTAL)
-            .values(n_reference=HeuristicStat.n_reference + reference_delta))
     publish(session=session, project_id=task.project_id, type="stats.changed",
             payload={"task_id": task.id, "record_id": record_id})
     return True
