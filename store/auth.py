@@ -153,16 +153,22 @@ class KnownKeys:
             self.generation += 1
 
 
+def remembered_user(*, key: str | None, known: KnownKeys | None) -> User | None:
+    """The user of a key presented recently, detached (no query); None if ``known`` does
+    not remember it. AuthenticationError when there is no key."""
+    if not key:
+        raise AuthenticationError("missing API key: send 'Authorization: Bearer <key>'")
+    owner = known.get(hash_key(key)) if known is not None else None
+    return owner.user() if owner is not None else None
+
+
 def authenticate(*, session: Session, key: str | None,
                  known: KnownKeys | None = None) -> User:
     """The user owning ``key``; AuthenticationError when missing or unknown. With ``known``,
     a key presented recently is not looked up again: the user comes back detached."""
-    if not key:
-        raise AuthenticationError("missing API key: send 'Authorization: Bearer <key>'")
+    if (user := remembered_user(key=key, known=known)) is not None:
+        return user
     key_hash = hash_key(key)
-    owner = known.get(key_hash) if known is not None else None
-    if owner is not None:
-        return owner.user()
     generation = known.generation if known is not None else 0
     user = session.scalar(select(User).join(ApiKey, ApiKey.user_id == User.id)
                           .where(ApiKey.key_hash == key_hash))
