@@ -27,7 +27,7 @@ from services.dispatch import RunDispatcher
 from store import idempotency, stats
 from store.events import publish, publish_many
 from store.idempotency import Answer, IdempotentRequest
-from store.locks import RECORD_LABELS, lock_key, lock_keys
+from store.locks import RECORD_LABELS, lock_each, lock_keys
 from store.manual_labels import (
     NO_SPAN,
     LabelItem,
@@ -55,9 +55,9 @@ def _changing_reference(session: Session, task: LabelingTask, record: Record,
     """Apply ``change`` and its statistics delta; commits. Under an idempotency key, the
     answer (the first one, if the key was used before: then nothing changes). With
     ``queue``, the record was labelled by ``labelled_by`` (see the module's docstring)."""
-    if once is not None:
-        idempotency.lock(session=session, request=once)
-    lock_key(session=session, space=RECORD_LABELS, key=record.id)
+    # the request's key first, then the record's labels
+    lock_each(session=session, locks=[*([idempotency.lock_of(once)] if once else []),
+                                      (RECORD_LABELS, record.id)])
     if once is not None and (first := idempotency.first_answer(session=session,
                                                                 request=once)):
         session.commit()

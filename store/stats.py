@@ -448,6 +448,13 @@ def outdated(*, session: Session, task: LabelingTask) -> bool:
 def task_report(*, session: Session, task: LabelingTask) -> list[HeuristicReport]:
     """Stored statistics of each heuristic with precision, recall, F1 and Wilson bounds,
     computed for all heuristics and labels at once."""
+    return stored_report(session=session, task=task)[0]
+
+
+def stored_report(*, session: Session, task: LabelingTask
+                  ) -> tuple[list[HeuristicReport], bool]:
+    """:func:`task_report`, and whether some of its counts are :func:`outdated`, in one
+    query."""
     names = [label.name for label in task.labels]
     n_rows = len(names) + 1  # the labels, then the total row
     stored = [getattr(HeuristicStat, name) for name in COUNTS]
@@ -457,7 +464,8 @@ def task_report(*, session: Session, task: LabelingTask) -> list[HeuristicReport
         select(HeuristicStat.heuristic_id, HeuristicStat.label_index, *stored,
                HeuristicStat.run_id, HeuristicStat.hits, HeuristicStat.coverage,
                HeuristicStat.overlaps, HeuristicStat.conflicts, HeuristicStat.n_reference,
-               Heuristic.name, Heuristic.kind, HeuristicRevision.number)
+               Heuristic.name, Heuristic.kind, HeuristicRevision.number,
+               HeuristicStat.fn_voted.is_(None).label("outdated"))
         .join(Heuristic, Heuristic.id == HeuristicStat.heuristic_id)
         .join(Run, Run.id == HeuristicStat.run_id)
         .join(HeuristicRevision, HeuristicRevision.id == Run.revision_id)
@@ -465,7 +473,7 @@ def task_report(*, session: Session, task: LabelingTask) -> list[HeuristicReport
         .order_by(HeuristicStat.heuristic_id, HeuristicStat.label_index)).all()
     heuristic_ids = list(dict.fromkeys(row.heuristic_id for row in rows))
     if not heuristic_ids:
-        return []
+        return [], False
     position = {h: i for i, h in enumerate(heuristic_ids)}
     table = np.zeros((len(heuristic_ids), n_rows, len(COUNTS)), dtype=np.int64)
     facts = {}
@@ -477,7 +485,7 @@ def task_report(*, session: Session, task: LabelingTask) -> list[HeuristicReport
                 name=row.name, kind=row.kind, number=row.number, run_id=row.run_id,
                 n_reference=row.n_reference, hits=row.hits, coverage=row.coverage,
                 overlaps=row.overlaps, conflicts=row.conflicts)
-    return _reports(names, heuristic_ids, table, facts)
+    return _reports(names, heuristic_ids, table, facts), any(row.outdated for row in rows)
 
 
 def subset_report(*, session: Session, task: LabelingTask,
