@@ -83,6 +83,10 @@ class Settings(BaseSettings):
         "with Retry-After."))
     api_workers: int = Field(1, ge=1, description=(
         "API processes (PostgreSQL only; with SQLite the API runs in one process)."))
+    api_key_cache_s: float = Field(5.0, ge=0, description=(
+        "How long an API process remembers which user an API key belongs to (0: not at "
+        "all). A key revoked or rotated is refused at once by the process that did it, and "
+        "by the other API processes within this time."))
     db_pool_timeout_s: float = Field(5.0, gt=0, description=(
         "How long a request waits for a database connection before it gets 503."))
     max_attributes: int = Field(1_000, ge=1, description=(

@@ -1,8 +1,10 @@
 """Dependencies: database session, current user, project access by role.
 
 No dependency keeps a database connection while the request waits for a thread: the
-current user is looked up in a session of its own, closed before it returns, and the
-project check ends its read transaction. The request's session takes a connection again
+current user is looked up in a session of its own, closed before it returns (a key
+presented recently is remembered: then no query and no thread), and the project check
+ends its read transaction. Dependencies that only read the app's state run on the event
+loop. The request's session takes a connection again
 when the route queries, and is closed on the event loop as soon as the request is done.
 """
 
@@ -15,11 +17,12 @@ from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from api.schemas import Int32
 from config import Settings
 from services.dispatch import RunDispatcher
-from store.auth import authenticate, authorize
+from store.auth import KnownKeys, authenticate, authorize, remembered_user
 from store.db import release_connection
 from store.idempotency import Answer
 from store.models import Project, Role, User
@@ -35,15 +38,15 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
         session.close()
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_queue(request: Request) -> RunDispatcher:
+async def get_queue(request: Request) -> RunDispatcher:
     return request.app.state.queue
 
 
-def get_sessions(request: Request) -> sessionmaker[Session]:
+async def get_sessions(request: Request) -> sessionmaker[Session]:
     """The session factory, for a response that streams after the request's session closed
     (an export, server-sent events): it opens its own sessions as it goes."""
     return request.app.state.sessions
@@ -61,13 +64,28 @@ SessionsDep = Annotated[sessionmaker[Session], Depends(get_sessions)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def get_current_user(
-    request: Request, session: SessionDep,
+async def get_known_keys(request: Request) -> KnownKeys:
+    """This process's remembered API keys (:class:`store.auth.KnownKeys`)."""
+    return request.app.state.known_keys
+
+
+KnownKeysDep = Annotated[KnownKeys, Depends(get_known_keys)]
+
+
+async def get_current_user(
+    request: Request, session: SessionDep, known: KnownKeysDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> User:
-    with request.app.state.sessions() as own:
-        user = authenticate(session=own, key=credentials.credentials if credentials else None)
+    key = credentials.credentials if credentials else None
+    user = remembered_user(key=key, known=known)  # no query: stays on the event loop
+    if user is None:
+        user = await run_in_threadpool(_look_up_user, request.app.state.sessions, key, known)
     return session.merge(user, load=False)
+
+
+def _look_up_user(sessions: sessionmaker[Session], key: str | None, known: KnownKeys) -> User:
+    with sessions() as own:
+        return authenticate(session=own, key=key, known=known)
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]

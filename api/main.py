@@ -33,6 +33,7 @@ from api.routers import (
 from api.sandbox_slots import SandboxSlots
 from config import Settings, get_settings
 from heuristics.errors import NotFoundError
+from store.auth import KnownKeys
 from store.data_dir import make_private
 from store.db import create_db_engine, database_reachable, migrate, session_factory
 from store.similarity import IndexCache
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     app.state.vector_indexes = IndexCache()
+    app.state.known_keys = KnownKeys(ttl_s=settings.api_key_cache_s)
     app.state.queue = RunQueue(make_celery(settings))
     app.state.sandbox_slots = SandboxSlots(per_user=settings.sandbox_requests_per_user,
                                            total=settings.sandbox_requests)

@@ -190,14 +190,27 @@ def request_refit(*, session: Session, task: LabelingTask) -> Run | None:
     one, or the one its end queues, sees the new labels); commits. The run to enqueue, or
     None. Nothing is queued when the settings name a learner of the user's, or when there
     is no embedding to fit on."""
+    run = refit_requested(session=session, task=task)
+    session.commit()
+    return run
+
+
+def refit_requested(*, session: Session, task: LabelingTask) -> Run | None:
+    """:func:`request_refit` in the caller's transaction (no commit): the run to enqueue
+    once it commits, or None. Takes the queue's lock only when a refit may be queued, so
+    a transaction that has nothing to queue holds no lock of the task."""
+    settings = session.get(ActiveLearningSettings, task.id)
+    if (settings is not None and settings.heuristic_id is not None) or \
+            default_embedding(session=session, task=task) is None:
+        return None
     lock_key(session=session, space=ACTIVE_QUEUE, key=task.id)
     chosen = queue_settings(session=session, task=task)
-    if chosen.heuristic_id is not None or default_embedding(session=session, task=task) is None:
-        session.commit()
+    if settings is not None:
+        session.refresh(chosen)   # as the previous holder of the lock left it
+    if chosen.heuristic_id is not None:
         return None
     active = session.get(Run, chosen.active_run_id) if chosen.active_run_id else None
     if active is not None and not active.status.finished:
-        session.commit()
         return None
     run = Run(project_id=task.project_id, kind=REFIT_RUN, params={"task_id": task.id},
               status=RunStatus.QUEUED, total_items=0, done_items=0, progress=0.0, logs="",
@@ -207,7 +220,6 @@ def request_refit(*, session: Session, task: LabelingTask) -> Run | None:
     chosen.active_run_id = run.id
     publish(session=session, project_id=run.project_id, type="run.created",
             payload=run_payload(run))
-    session.commit()
     return run
 
 
@@ -632,12 +644,12 @@ def release(*, session: Session, task: LabelingTask, record_ids: list[int],
 
 def labelled(*, session: Session, task: LabelingTask, record_ids: list[int],
              annotator_ids: list[int]) -> list[Run]:
-    """After labels: the annotators' leases of the records end and the default learner's
-    refit is requested (debounced, see :func:`request_refit`); commits. Runs to enqueue."""
+    """After labels, in their transaction (no commit): the annotators' leases of the
+    records end and the default learner's refit is requested (debounced, see
+    :func:`request_refit`). The runs to enqueue once the transaction commits."""
     for annotator_id in set(annotator_ids):
         release(session=session, task=task, record_ids=record_ids, annotator_id=annotator_id)
-    session.commit()
-    run = request_refit(session=session, task=task)
+    run = refit_requested(session=session, task=task)
     return [run] if run is not None else []
 
 

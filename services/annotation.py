@@ -8,7 +8,9 @@ after the other, each from the state the previous one committed, so the statisti
 equal to a full recompute. The lock also makes a classification label replace the one a
 concurrent request of the same annotator just stored. Creating use cases honour an
 idempotency key (:mod:`store.idempotency`). Each announces a ``labels.changed`` event
-in the same transaction.
+in the same transaction. Given the workers' ``queue``, the creating ones also end the
+annotator's queue leases of the records and request the default learner's refit in that
+transaction (:func:`services.active_queue.labelled`), and enqueue it once committed.
 """
 
 from __future__ import annotations
@@ -20,10 +22,12 @@ from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm import Session
 
 from heuristics.errors import NotFoundError
+from services import active_queue
+from services.dispatch import RunDispatcher
 from store import idempotency, stats
 from store.events import publish, publish_many
 from store.idempotency import Answer, IdempotentRequest
-from store.locks import RECORD_LABELS, lock_key, lock_keys
+from store.locks import RECORD_LABELS, lock_each, lock_keys
 from store.manual_labels import (
     NO_SPAN,
     LabelItem,
@@ -45,13 +49,15 @@ def _reference(session: Session, task: LabelingTask, record: Record) -> object:
 
 
 def _changing_reference(session: Session, task: LabelingTask, record: Record,
-                        change: Callable[[], T], once: IdempotentRequest[T] | None = None
+                        change: Callable[[], T], once: IdempotentRequest[T] | None = None,
+                        labelled_by: User | None = None, queue: RunDispatcher | None = None
                         ) -> T | Answer:
     """Apply ``change`` and its statistics delta; commits. Under an idempotency key, the
-    answer (the first one, if the key was used before: then nothing changes)."""
-    if once is not None:
-        idempotency.lock(session=session, request=once)
-    lock_key(session=session, space=RECORD_LABELS, key=record.id)
+    answer (the first one, if the key was used before: then nothing changes). With
+    ``queue``, the record was labelled by ``labelled_by`` (see the module's docstring)."""
+    # the request's key first, then the record's labels
+    lock_each(session=session, locks=[*([idempotency.lock_of(once)] if once else []),
+                                      (RECORD_LABELS, record.id)])
     if once is not None and (first := idempotency.first_answer(session=session,
                                                                 request=once)):
         session.commit()
@@ -64,10 +70,18 @@ def _changing_reference(session: Session, task: LabelingTask, record: Record,
                                  before=before, after=_reference(session, task, record))
     publish(session=session, project_id=task.project_id, type="labels.changed",
             payload={"task_id": task.id, "record_id": record.id})
+    runs = [] if queue is None else active_queue.labelled(
+        session=session, task=task, record_ids=[record.id], annotator_ids=[labelled_by.id])
     answer = None if once is None else idempotency.remember(session=session, request=once,
                                                             result=result)
     session.commit()
+    _enqueue(queue, runs)
     return result if answer is None else answer
+
+
+def _enqueue(queue: RunDispatcher | None, runs: list) -> None:
+    for run in runs:
+        queue.enqueue_run(run.id, kind=run.kind)
 
 
 def _read_again(session: Session, manual_label: ManualLabel) -> None:
@@ -84,8 +98,8 @@ def _read_again(session: Session, manual_label: ManualLabel) -> None:
 def create_manual_label(*, session: Session, task: LabelingTask, record: Record,
                         label_name: str, annotator: User, is_gold: bool = False,
                         span: SpanInput = NO_SPAN,
-                        once: IdempotentRequest[ManualLabel] | None = None
-                        ) -> ManualLabel | Answer:
+                        once: IdempotentRequest[ManualLabel] | None = None,
+                        queue: RunDispatcher | None = None) -> ManualLabel | Answer:
     """Label a record (a classification label replaces the annotator's previous one).
 
     With ``once``, the answer to the request instead of the label (see
@@ -93,12 +107,12 @@ def create_manual_label(*, session: Session, task: LabelingTask, record: Record,
     """
     return _changing_reference(session, task, record, lambda: add_manual_label(
         session=session, task=task, record=record, label_name=label_name,
-        annotator=annotator, is_gold=is_gold, span=span), once)
+        annotator=annotator, is_gold=is_gold, span=span), once, annotator, queue)
 
 
 def create_manual_labels(*, session: Session, task: LabelingTask, items: list[LabelItem],
-                         once: IdempotentRequest[list[int]] | None = None
-                         ) -> list[int] | Answer:
+                         once: IdempotentRequest[list[int]] | None = None,
+                         queue: RunDispatcher | None = None) -> list[int] | Answer:
     """Store many classification or multi-label labels at once, all or nothing: an error
     names the first bad item (0-based); the ids stored. Locks every record, then
     recomputes the task's statistics once; commits."""
@@ -116,9 +130,13 @@ def create_manual_labels(*, session: Session, task: LabelingTask, items: list[La
     stats.recompute(session=session, task=task)
     publish_many(session=session, project_id=task.project_id, type="labels.changed",
                  payloads=[{"task_id": task.id, "record_id": rid} for rid in record_ids])
+    runs = [] if queue is None else active_queue.labelled(
+        session=session, task=task, record_ids=record_ids,
+        annotator_ids=[item.annotator.id for item in items])
     answer = None if once is None else idempotency.remember(session=session, request=once,
                                                             result=created)
     session.commit()
+    _enqueue(queue, runs)
     return created if answer is None else answer
 
 
@@ -144,12 +162,12 @@ def delete_manual_label(*, session: Session, manual_label: ManualLabel, task: La
 
 
 def mark_reviewed(*, session: Session, task: LabelingTask, record: Record, annotator: User,
-                  is_gold: bool = False, once: IdempotentRequest[Review] | None = None
-                  ) -> Review | Answer:
+                  is_gold: bool = False, once: IdempotentRequest[Review] | None = None,
+                  queue: RunDispatcher | None = None) -> Review | Answer:
     """The annotator is done with the record (spans or labels marked or not)."""
     return _changing_reference(session, task, record, lambda: add_review(
         session=session, task=task, record=record, annotator=annotator, is_gold=is_gold),
-        once)
+        once, annotator, queue)
 
 
 def unmark_reviewed(*, session: Session, task: LabelingTask, record: Record, annotator: User,

@@ -21,12 +21,14 @@ def recompute_stats(*, session: Session, task: LabelingTask) -> list[stats.Heuri
 def task_stats(*, session: Session, task: LabelingTask) -> list[stats.HeuristicReport]:
     """The task's statistics as stored; counts stored before recall counted abstains as misses
     are recomputed first (and committed: once per task)."""
-    if stats.outdated(session=session, task=task):
-        stats.recompute(session=session, task=task)
-        try:
-            session.commit()
-        except IntegrityError:  # another reader recomputed them at the same time
-            session.rollback()
+    reports, outdated = stats.stored_report(session=session, task=task)
+    if not outdated:
+        return reports
+    stats.recompute(session=session, task=task)
+    try:
+        session.commit()
+    except IntegrityError:  # another reader recomputed them at the same time
+        session.rollback()
     return stats.task_report(session=session, task=task)
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from heuristics.errors import ConflictError, NotFoundError
-from store.auth import add_key, get_user, set_secret
+from store.auth import KnownKeys, add_key, get_user, set_secret
 from store.models import ApiKey, Project, ProjectMember, Role, User
 
 
@@ -47,17 +47,24 @@ def create_key(*, session: Session, user: User, name: str = "") -> tuple[ApiKey,
     return api_key, key
 
 
-def revoke_key(*, session: Session, api_key: ApiKey) -> None:
-    """Delete a key: the next request that presents it is refused (401). Commits."""
+def revoke_key(*, session: Session, api_key: ApiKey, known: KnownKeys | None = None) -> None:
+    """Delete a key: the next request that presents it is refused (401). Commits; ``known``
+    (this process's remembered keys) forgets it."""
+    key_hash = api_key.key_hash
     session.delete(api_key)
     session.commit()
+    if known is not None:
+        known.forget(key_hash)
 
 
-def rotate_key(*, session: Session, api_key: ApiKey) -> str:
+def rotate_key(*, session: Session, api_key: ApiKey, known: KnownKeys | None = None) -> str:
     """A new secret for the key (same id and name), returned in clear; the old secret is
-    refused from now on. Commits."""
+    refused from now on. Commits; ``known`` forgets the old secret."""
+    old_hash = api_key.key_hash
     key = set_secret(api_key)
     session.commit()
+    if known is not None:
+        known.forget(old_hash)
     return key
 
 

@@ -7,9 +7,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import and_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from heuristics.errors import (
     AuthenticationError,
@@ -82,14 +86,97 @@ def get_or_create_user(*, session: Session, name: str) -> User:
     return user
 
 
-def authenticate(*, session: Session, key: str | None) -> User:
-    """The user owning ``key``; AuthenticationError when missing or unknown."""
+@dataclass(frozen=True)
+class KeyOwner:
+    """What a request needs of the user a key belongs to (read once, then remembered)."""
+
+    id: int
+    name: str
+    is_admin: bool
+    created_at: datetime
+
+    def user(self) -> User:
+        """A detached ``User`` of these values, to merge into a session without a query."""
+        user = User(id=self.id, name=self.name, is_admin=self.is_admin,
+                    created_at=self.created_at)
+        make_transient_to_detached(user)
+        return user
+
+
+class KnownKeys:
+    """The owners of recently presented keys, by key hash, each for at most ``ttl_s``
+    seconds: a request with a known key needs no query to authenticate. Revoking or rotating
+    a key forgets it (:func:`services.users.revoke_key`); other processes stop accepting it
+    once their entry expires. Safe to share between threads.
+
+    A lookup that began before a key was forgotten is not remembered (it may have read
+    the key before it was revoked):
+
+    >>> known = KnownKeys(ttl_s=60)
+    >>> owner = KeyOwner(1, "ann", False, datetime(2026, 1, 1))
+    >>> known.remember("h", owner, since=known.generation); known.get("h") == owner
+    True
+    >>> began = known.generation
+    >>> known.forget("h"); known.remember("h", owner, since=began); known.get("h") is None
+    True
+    """
+
+    def __init__(self, *, ttl_s: float, max_keys: int = 10_000) -> None:
+        self.ttl_s = ttl_s
+        self.max_keys = max_keys
+        self._owners: dict[str, tuple[float, KeyOwner]] = {}
+        self._lock = threading.Lock()
+        self.generation = 0
+        """How many keys were forgotten so far."""
+
+    def get(self, key_hash: str) -> KeyOwner | None:
+        found = self._owners.get(key_hash)
+        if found is None or found[0] < time.monotonic():
+            return None
+        return found[1]
+
+    def remember(self, key_hash: str, owner: KeyOwner, *, since: int) -> None:
+        """Remember ``owner`` of a key read from the database when :attr:`generation` was
+        ``since`` (unless a key was forgotten meanwhile)."""
+        if self.ttl_s <= 0:
+            return
+        with self._lock:
+            if self.generation != since:
+                return
+            if len(self._owners) >= self.max_keys:
+                self._owners.clear()
+            self._owners[key_hash] = (time.monotonic() + self.ttl_s, owner)
+
+    def forget(self, key_hash: str) -> None:
+        with self._lock:
+            self._owners.pop(key_hash, None)
+            self.generation += 1
+
+
+def remembered_user(*, key: str | None, known: KnownKeys | None) -> User | None:
+    """The user of a key presented recently, detached (no query); None if ``known`` does
+    not remember it. AuthenticationError when there is no key."""
     if not key:
         raise AuthenticationError("missing API key: send 'Authorization: Bearer <key>'")
+    owner = known.get(hash_key(key)) if known is not None else None
+    return owner.user() if owner is not None else None
+
+
+def authenticate(*, session: Session, key: str | None,
+                 known: KnownKeys | None = None) -> User:
+    """The user owning ``key``; AuthenticationError when missing or unknown. With ``known``,
+    a key presented recently is not looked up again: the user comes back detached."""
+    if (user := remembered_user(key=key, known=known)) is not None:
+        return user
+    key_hash = hash_key(key)
+    generation = known.generation if known is not None else 0
     user = session.scalar(select(User).join(ApiKey, ApiKey.user_id == User.id)
-                          .where(ApiKey.key_hash == hash_key(key)))
+                          .where(ApiKey.key_hash == key_hash))
     if user is None:
         raise AuthenticationError("invalid API key")
+    if known is not None:
+        known.remember(key_hash, KeyOwner(user.id, user.name, user.is_admin, user.created_at),
+                       since=generation)
     return user
 
 

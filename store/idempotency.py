@@ -60,7 +60,13 @@ class IdempotentRequest(Generic[T]):
 def lock(*, session: Session, request: IdempotentRequest) -> None:
     """Hold the key until the transaction ends: a concurrent duplicate waits, then finds
     the first answer."""
-    lock_key(session=session, space=REQUEST_KEY, key=f"{request.user_id}:{request.key}")
+    lock_key(session=session, space=REQUEST_KEY, key=lock_of(request)[1])
+
+
+def lock_of(request: IdempotentRequest) -> tuple[int, str]:
+    """The (space, key) of the request's lock, for :func:`store.locks.lock_each` with
+    the locks taken after it."""
+    return REQUEST_KEY, f"{request.user_id}:{request.key}"
 
 
 def first_answer(*, session: Session, request: IdempotentRequest) -> Answer | None:

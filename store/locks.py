@@ -46,6 +46,21 @@ def lock_keys(*, session: Session, space: int, keys: list[int]) -> None:
                     {"space": space, "keys": ordered}).all()
 
 
+def lock_each(*, session: Session, locks: list[tuple[int, int | str]]) -> None:
+    """Hold the locks on several (space, key) pairs, taken in the order given (callers keep
+    one order, so they cannot deadlock), in one statement on PostgreSQL."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        for space, key in locks[:1]:
+            lock_key(session=session, space=space, key=key)
+        return
+    session.execute(text("SELECT pg_advisory_xact_lock(s, k) FROM unnest("
+                         "CAST(:spaces AS integer[]), CAST(:keys AS integer[])) "
+                         "WITH ORDINALITY AS u(s, k, n) ORDER BY n"),
+                    {"spaces": [space for space, _ in locks],
+                     "keys": [_int32(key) for _, key in locks]}).all()
+
+
 def _int32(key: int | str) -> int:
     """A signed 32-bit lock key: ids as they are while they fit, anything else hashed."""
     if isinstance(key, int) and -2**31 <= key < 2**31:

@@ -8,7 +8,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from store.manual_labels import manual_labels_of
 from store.models import (
@@ -20,8 +20,8 @@ from store.models import (
     Review,
     Tokenization,
 )
-from store.records import tasks_of, tokenizations_of
-from store.reference import reference_labels
+from store.records import tokenizations_of
+from store.reference import record_reference
 
 
 @dataclass(frozen=True)
@@ -40,21 +40,24 @@ class RecordDetail:
 
 
 def record_detail(*, session: Session, project: Project, record: Record) -> RecordDetail:
+    """The record's tokens and, per task, its manual labels, reviews and reference (found
+    from the labels and reviews read here, by the rule of :mod:`store.reference`)."""
     by_task: dict[int, list[ManualLabel]] = defaultdict(list)
     for manual_label in manual_labels_of(session=session, record_ids=[record.id]):
         by_task[manual_label.task_id].append(manual_label)
     reviews = list(session.scalars(select(Review).where(Review.record_id == record.id)
                                    .order_by(Review.id)))
-    attributes = {a.id: a for a in project.attributes}
-    tokenizations = [(attributes[t.attribute_id], t)
-                     for t in tokenizations_of(session=session, record_id=record.id)]
-    tasks = [
-        TaskLabels(task=task, manual_labels=by_task.get(task.id, []),
-                   reviews=[r for r in reviews if r.task_id == task.id],
-                   reference=reference_labels(session=session, task=task,
-                                              record_ids=[record.id]).get(record.id))
-        for task in tasks_of(session=session, project=project)
-    ]
+    stored = tokenizations_of(session=session, record_id=record.id)
+    attributes = {a.id: a for a in project.attributes} if stored else {}
+    tokenizations = [(attributes[t.attribute_id], t) for t in stored]
+    tasks = []
+    for task in session.scalars(select(LabelingTask).where(
+            LabelingTask.project_id == project.id).order_by(LabelingTask.id)
+            .options(lazyload(LabelingTask.labels))):   # the labels are not needed here
+        own_reviews = [r for r in reviews if r.task_id == task.id]
+        tasks.append(TaskLabels(
+            task=task, manual_labels=by_task.get(task.id, []), reviews=own_reviews,
+            reference=record_reference(task, by_task.get(task.id, []), own_reviews)))
     return RecordDetail(record=record, tokenizations=tokenizations, tasks=tasks)
 
 

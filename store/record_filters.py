@@ -35,10 +35,12 @@ from formats.types import AttributeType
 from heuristics.errors import InvalidInputError
 from heuristics.learners.votes import VoteRule
 from store.heuristic_lookups import get_heuristic, latest_run, latest_weak_supervision
+from store.id_lists import ids_in
 from store.limits import NAME_MAX
 from store.models import (
     Attribute,
     HeuristicRevision,
+    Label,
     LabelingTask,
     ManualLabel,
     Output,
@@ -537,12 +539,21 @@ def search_records(*, session: Session, project: Project, record_filter: RecordF
     where = filter_clause(session=session, project=project, record_filter=record_filter)
     key = _sort_key(session, project, sort)
     by_id = sort.by == "id"
-    # ids and sort keys first (a narrow sort), then the page's records by id
-    if key.weak_run_id is None:
+    whole = by_id and key.weak_run_id is None
+    # ids and sort keys first (a narrow sort), then the page's records by id; in id order
+    # the records themselves at once
+    if whole:
         ids: ColumnElement = Record.id
+        query = select(Record).where(where)
+    elif key.weak_run_id is None:
+        ids = Record.id
         query = select(ids, key.expression.label("sort_key")).where(where)
     else:  # the matching records first, then their weak labels' confidences
         ids, key, query = _weak_keys(where, key.weak_run_id)
+    kept_count = not record_filter.conditions and count != "none"
+    if kept_count:  # every record of the project: the count kept on insert, read alongside
+        query = query.add_columns(select(Project.record_count).where(
+            Project.id == project.id).scalar_subquery().label("kept_count"))
     if after is not None:
         if sort.by == "created_at":
             raise InvalidInputError("'after' pages every sort but created_at: use offset",
@@ -557,16 +568,22 @@ def search_records(*, session: Session, project: Project, record_filter: RecordF
     order = _ordering(key, sort.descending) if not by_id else []
     order.append(ids.desc() if by_id and sort.descending else ids.asc())
     rows = session.execute(query.order_by(*order).offset(offset).limit(limit)).all()
-    by_record = {record.id: record for record in session.scalars(
-        select(Record).where(Record.id.in_([rid for rid, _ in rows])))} if rows else {}
-    records = [by_record[rid] for rid, _ in rows]
+    if whole:
+        records = [row[0] for row in rows]
+        keys = [(record.id, record.id) for record in records]
+    else:
+        keys = [(row[0], row[1]) for row in rows]
+        by_record = {record.id: record for record in session.scalars(
+            select(Record).where(Record.id.in_([rid for rid, _ in keys])))} if keys else {}
+        records = [by_record[rid] for rid, _ in keys]
     next_after: int | str | None = None
-    if len(rows) == limit and sort.by != "created_at":
-        next_after = rows[-1][0] if by_id else encode_cursor(rows[-1][1], rows[-1][0])
-    if record_filter.conditions or count == "none":
+    if len(keys) == limit and sort.by != "created_at":
+        next_after = keys[-1][0] if by_id else encode_cursor(keys[-1][1], keys[-1][0])
+    if not kept_count:
         total, capped = _count(session, where, count)
-    else:  # every record of the project: the count kept on insert
-        total = record_count(session=session, project_id=project.id)
+    else:
+        total = rows[0].kept_count if rows else record_count(session=session,
+                                                            project_id=project.id)
         total, capped = (min(total, COUNT_CAP), total > COUNT_CAP) if count == "capped" \
             else (total, False)
     return RecordPage(records=records, count=total, count_capped=capped, next_after=next_after)
@@ -627,15 +644,21 @@ def matching_record_ids(*, session: Session, project: Project, record_filter: Re
 def page_references(*, session: Session, project: Project, record_ids: list[int]
                     ) -> dict[int, dict[str, object]]:
     """The reference labels of a page's records per classification and multi-label task
-    (task id as text -> label, or sorted labels), by record id."""
+    (task id as text -> label, or sorted labels), by record id: classification ones from
+    their stored copy (one query for all tasks), multi-label ones by the rule."""
     found: dict[int, dict[str, object]] = {}
     if not record_ids:
         return found
-    for task in project.tasks:
-        if task.kind is TaskKind.EXTRACTION:
-            continue
+    stored = select(ReferenceLabel.record_id, ReferenceLabel.task_id, Label.name) \
+        .join(Label, Label.id == ReferenceLabel.label_id) \
+        .where(ids_in(ReferenceLabel.record_id, record_ids)) \
+        .order_by(ReferenceLabel.task_id)
+    for rid, task_id, name in session.execute(stored):
+        found.setdefault(rid, {})[str(task_id)] = name
+    for task in session.scalars(select(LabelingTask).where(
+            LabelingTask.project_id == project.id, LabelingTask.kind == TaskKind.MULTILABEL)
+            .order_by(LabelingTask.id)):
         for rid, reference in reference_labels(session=session, task=task,
                                                record_ids=record_ids).items():
-            value = sorted(reference) if isinstance(reference, frozenset) else reference
-            found.setdefault(rid, {})[str(task.id)] = value
+            found.setdefault(rid, {})[str(task.id)] = sorted(reference)
     return found

@@ -86,6 +86,19 @@ def reference_labels(*, session: Session, task: LabelingTask,
     return {rid: ref for rid, ref in references.items() if ref is not None}
 
 
+def record_reference(task: LabelingTask, manual_labels: list[ManualLabel],
+                     reviews: list[Review]) -> object:
+    """One record's reference in ``task`` from its manual labels and reviews of the task,
+    loaded already (oldest first): what :func:`reference_labels` gives it, without a query."""
+    votes = [Vote(annotator=ml.annotator.name, label=ml.label.name, is_gold=ml.is_gold,
+                  span=(ml.token_start, ml.token_end) if ml.token_start is not None else None)
+             for ml in manual_labels]
+    if task.kind is not TaskKind.CLASSIFICATION:
+        votes += [Vote(annotator=review.annotator.name, label=None, is_gold=review.is_gold,
+                       span=None) for review in reviews]
+    return _reference(task, votes)
+
+
 def plurality_label_ids(rows: list[tuple[int, int, bool]]) -> dict[int, int]:
     """Vectorised :func:`heuristics.reference.reference_label` over the (record id, label id,
     is_gold) rows of a classification task, which hold at most one label per annotator,
@@ -145,12 +158,13 @@ def store_reference(*, session: Session, task: LabelingTask, record_id: int,
     classification task; other kinds store none. No commit."""
     if task.kind is not TaskKind.CLASSIFICATION:
         return
-    session.execute(delete(ReferenceLabel).where(ReferenceLabel.task_id == task.id,
-                                                 ReferenceLabel.record_id == record_id))
-    if reference is not None:
-        label_id = next(label.id for label in task.labels if label.name == reference)
-        session.execute(_upsert(session), [{"task_id": task.id, "record_id": record_id,
-                                            "label_id": label_id}])
+    if reference is None:
+        session.execute(delete(ReferenceLabel).where(ReferenceLabel.task_id == task.id,
+                                                     ReferenceLabel.record_id == record_id))
+        return
+    label_id = next(label.id for label in task.labels if label.name == reference)
+    session.execute(_upsert(session), [{"task_id": task.id, "record_id": record_id,
+                                        "label_id": label_id}])
 
 
 def _upsert(session: Session):

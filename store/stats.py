@@ -400,10 +400,15 @@ def apply_reference_change(*, session: Session, task: LabelingTask, record_id: i
                 for reference in (before, after))
     deltas = {name: getattr(new, name) - getattr(old, name)
               for name in COUNTS}
+    # the total rows also count the records with a reference: all in one update
+    deltas["n_reference"] = np.zeros_like(deltas["tp"])
+    reference_delta = int(after is not None) - int(before is not None)
     changes = []
     for j, heuristic_id in enumerate(outputs.heuristic_ids):
         for k in [*range(len(task.labels)), TOTAL]:
             values = {n: int(d[j].sum() if k == TOTAL else d[j, k]) for n, d in deltas.items()}
+            if k == TOTAL:
+                values["n_reference"] = reference_delta
             if any(values.values()):
                 changes.append({"h": heuristic_id, "k": k, **{f"d_{n}": v
                                                                for n, v in values.items()}})
@@ -414,12 +419,6 @@ def apply_reference_change(*, session: Session, task: LabelingTask, record_id: i
             .where(table.c.heuristic_id == bindparam("h"), table.c.label_index == bindparam("k"))
             .values({table.c[n]: table.c[n] + bindparam(f"d_{n}") for n in deltas}),
             changes)
-    reference_delta = int(after is not None) - int(before is not None)
-    if reference_delta:
-        session.execute(update(HeuristicStat).where(
-            HeuristicStat.heuristic_id.in_(outputs.heuristic_ids),
-            HeuristicStat.label_index == TOTAL)
-            .values(n_reference=HeuristicStat.n_reference + reference_delta))
     publish(session=session, project_id=task.project_id, type="stats.changed",
             payload={"task_id": task.id, "record_id": record_id})
     return True
@@ -513,6 +512,13 @@ def outdated(*, session: Session, task: LabelingTask) -> bool:
 def task_report(*, session: Session, task: LabelingTask) -> list[HeuristicReport]:
     """Stored statistics of each heuristic with precision, recall, F1 and Wilson bounds,
     computed for all heuristics and labels at once."""
+    return stored_report(session=session, task=task)[0]
+
+
+def stored_report(*, session: Session, task: LabelingTask
+                  ) -> tuple[list[HeuristicReport], bool]:
+    """:func:`task_report`, and whether some of its counts are :func:`outdated`, in one
+    query."""
     names = [label.name for label in task.labels]
     n_rows = len(names) + 1  # the labels, then the total row
     stored = [getattr(HeuristicStat, name) for name in COUNTS]
@@ -522,7 +528,8 @@ def task_report(*, session: Session, task: LabelingTask) -> list[HeuristicReport
         select(HeuristicStat.heuristic_id, HeuristicStat.label_index, *stored,
                HeuristicStat.run_id, HeuristicStat.hits, HeuristicStat.coverage,
                HeuristicStat.overlaps, HeuristicStat.conflicts, HeuristicStat.n_reference,
-               Heuristic.name, Heuristic.kind, HeuristicRevision.number)
+               Heuristic.name, Heuristic.kind, HeuristicRevision.number,
+               HeuristicStat.fn_voted.is_(None).label("outdated"))
         .join(Heuristic, Heuristic.id == HeuristicStat.heuristic_id)
         .join(Run, Run.id == HeuristicStat.run_id)
         .join(HeuristicRevision, HeuristicRevision.id == Run.revision_id)
@@ -530,7 +537,7 @@ def task_report(*, session: Session, task: LabelingTask) -> list[HeuristicReport
         .order_by(HeuristicStat.heuristic_id, HeuristicStat.label_index)).all()
     heuristic_ids = list(dict.fromkeys(row.heuristic_id for row in rows))
     if not heuristic_ids:
-        return []
+        return [], False
     position = {h: i for i, h in enumerate(heuristic_ids)}
     table = np.zeros((len(heuristic_ids), n_rows, len(COUNTS)), dtype=np.int64)
     facts = {}
@@ -542,7 +549,7 @@ def task_report(*, session: Session, task: LabelingTask) -> list[HeuristicReport
                 name=row.name, kind=row.kind, number=row.number, run_id=row.run_id,
                 n_reference=row.n_reference, hits=row.hits, coverage=row.coverage,
                 overlaps=row.overlaps, conflicts=row.conflicts)
-    return _reports(names, heuristic_ids, table, facts)
+    return _reports(names, heuristic_ids, table, facts), any(row.outdated for row in rows)
 
 
 def subset_report(*, session: Session, task: LabelingTask,

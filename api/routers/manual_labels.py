@@ -21,7 +21,7 @@ from api.schemas.records import (
     ReviewPublic,
     manual_label_public,
 )
-from services import active_queue, annotation, heuristic_runs
+from services import annotation, heuristic_runs
 from store import manual_labels
 from store.auth import authorize_labelling, get_or_create_user
 from store.idempotency import Answer, IdempotentRequest
@@ -42,11 +42,8 @@ def _once(request: Request, user, key: str | None, body, answer_of) -> Idempoten
         request=f"{request.method} {request.url.path} {body.model_dump_json()}")
 
 
-def _refit_learners(session, queue, task, record_ids=(), annotator_ids=()) -> None:
+def _refit_learners(session, queue, task) -> None:
     for run in heuristic_runs.refits_due(session=session, task=task):
-        queue.enqueue_run(run.id, kind=run.kind)
-    for run in active_queue.labelled(session=session, task=task, record_ids=list(record_ids),
-                                     annotator_ids=list(annotator_ids)):
         queue.enqueue_run(run.id, kind=run.kind)
 
 
@@ -71,9 +68,9 @@ def create_manual_label(record_id: Int32, body: ManualLabelCreate, project: Anno
                      char_start=body.char_start, char_end=body.char_end)
     created = annotation.create_manual_label(
         session=session, task=task, record=record, label_name=body.label, annotator=annotator,
-        is_gold=body.is_gold, span=span, once=_once(
+        is_gold=body.is_gold, span=span, queue=queue, once=_once(
             request, user, idempotency_key, body, lambda ml: _public(ml, task, record)))
-    _refit_learners(session, queue, task, [record.id], [annotator.id])
+    _refit_learners(session, queue, task)
     if isinstance(created, Answer):
         return answered(created)
     return _public(created, task, record)
@@ -105,10 +102,9 @@ def create_manual_labels(task_id: Int32, body: BulkLabelsCreate, project: Annota
         return BulkLabelsPublic(task_id=task.id, created=len(ids), ids=ids)
 
     created = annotation.create_manual_labels(
-        session=session, task=task, items=items,
+        session=session, task=task, items=items, queue=queue,
         once=_once(request, user, idempotency_key, body, public))
-    _refit_learners(session, queue, task, [item.record.id for item in items],
-                    [item.annotator.id for item in items])
+    _refit_learners(session, queue, task)
     if isinstance(created, Answer):
         return answered(created)
     return public(created)
@@ -177,9 +173,9 @@ def mark_reviewed(record_id: Int32, body: ReviewCreate, project: AnnotatableProj
                             is_gold=review.is_gold, created_at=review.created_at)
 
     review = annotation.mark_reviewed(session=session, task=task, record=record,
-                                     annotator=annotator, is_gold=body.is_gold,
+                                     annotator=annotator, is_gold=body.is_gold, queue=queue,
                                      once=_once(request, user, idempotency_key, body, public))
-    _refit_learners(session, queue, task, [record.id], [annotator.id])
+    _refit_learners(session, queue, task)
     if isinstance(review, Answer):
         return answered(review)
     return public(review)

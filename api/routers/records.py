@@ -66,9 +66,11 @@ def records_page(project, session, search: RecordSearch) -> RecordsPublic:
         offset=search.offset, after=search.after, count=search.count)
     references = page_references(session=session, project=project,
                                  record_ids=[r.id for r in page.records])
+    # rows of stored values, built without validation (they have the types stored)
     return RecordsPublic(
-        data=[RecordRowPublic(**record_public(r).model_dump(),
-                              references=references.get(r.id, {})) for r in page.records],
+        data=[RecordRowPublic.model_construct(
+            id=r.id, external_id=r.external_id, data=r.data, references=references.get(r.id, {}))
+            for r in page.records],
         count=page.count, count_capped=page.count_capped, next_after=page.next_after)
 
 

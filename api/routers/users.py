@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from api.deps import CurrentUser, SessionDep
+from api.deps import CurrentUser, KnownKeysDep, SessionDep
 from api.schemas.users import (
     ApiKeyCreate,
     ApiKeyCreated,
@@ -41,17 +41,20 @@ def create_my_key(session: SessionDep, user: CurrentUser,
 
 
 @router.delete("/me/keys/{key_id}", status_code=status.HTTP_204_NO_CONTENT)
-def revoke_my_key(key_id: int, session: SessionDep, user: CurrentUser) -> Response:
+def revoke_my_key(key_id: int, session: SessionDep, user: CurrentUser,
+                  known: KnownKeysDep) -> Response:
     """Revoke one of your keys: it is refused (401) from the next request on."""
-    revoke_key(session=session, api_key=get_key(session=session, user=user, key_id=key_id))
+    revoke_key(session=session, api_key=get_key(session=session, user=user, key_id=key_id),
+               known=known)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/me/keys/{key_id}/rotate", response_model=ApiKeyCreated)
-def rotate_my_key(key_id: int, session: SessionDep, user: CurrentUser) -> ApiKeyCreated:
+def rotate_my_key(key_id: int, session: SessionDep, user: CurrentUser,
+                  known: KnownKeysDep) -> ApiKeyCreated:
     """A new secret for one of your keys (shown this once); the old secret is refused."""
     api_key = get_key(session=session, user=user, key_id=key_id)
-    key = rotate_key(session=session, api_key=api_key)
+    key = rotate_key(session=session, api_key=api_key, known=known)
     return ApiKeyCreated(**ApiKeyPublic.model_validate(api_key).model_dump(), api_key=key)
 
 
@@ -71,11 +74,12 @@ def list_user_keys(user_name: str, session: SessionDep, user: CurrentUser) -> Ap
 
 @router.delete("/users/{user_name}/keys/{key_id}", status_code=status.HTTP_204_NO_CONTENT)
 def revoke_user_key(user_name: str, key_id: int, session: SessionDep,
-                    user: CurrentUser) -> Response:
+                    user: CurrentUser, known: KnownKeysDep) -> Response:
     """Revoke a user's key (admins): it is refused (401) from the next request on."""
     _require_admin(user, "revoke other users' keys")
     owner = get_user(session=session, name=user_name)
-    revoke_key(session=session, api_key=get_key(session=session, user=owner, key_id=key_id))
+    revoke_key(session=session, api_key=get_key(session=session, user=owner, key_id=key_id),
+               known=known)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import os
 import stat
+import time
+
+from fastapi.testclient import TestClient
+from sqlalchemy import event
 
 from api.main import create_app
 from config import Settings
@@ -46,6 +50,7 @@ def test_a_revoked_key_is_refused_at_once(client, admin):
 
 def test_a_rotated_key_has_a_new_secret_and_the_old_one_is_refused(client, admin):
     created = _new_key(client, admin)
+    assert client.get(f"{API}/me", headers=_headers(created["api_key"])).status_code == 200
     rotated = client.post(f"{API}/me/keys/{created['id']}/rotate", headers=admin)
     assert rotated.status_code == 200, rotated.text
     assert rotated.json()["id"] == created["id"] and rotated.json()["name"] == "laptop"
@@ -70,6 +75,34 @@ def test_other_users_keys_are_not_found_for_users_and_revocable_by_admins(client
     assert client.delete(f"{API}/users/bob/keys/{bobs}", headers=admin).status_code == 204
     assert client.get(f"{API}/me", headers=bob).status_code == 401
     assert client.get(f"{API}/me", headers=eve).status_code == 200
+
+
+def test_another_process_refuses_a_revoked_key_once_its_memory_of_it_expires(
+        client, admin, settings):
+    created = _new_key(client, admin)
+    spare = _headers(created["api_key"])
+    other = create_app(settings.model_copy(update={"api_key_cache_s": 0.5}))
+    try:
+        elsewhere = TestClient(other)   # a second API process on the same database
+        assert elsewhere.get(f"{API}/me", headers=spare).status_code == 200
+        assert client.delete(f"{API}/me/keys/{created['id']}", headers=admin).status_code == 204
+        assert client.get(f"{API}/me", headers=spare).status_code == 401
+        assert elsewhere.get(f"{API}/me", headers=spare).status_code == 200  # remembered
+        time.sleep(0.6)
+        assert elsewhere.get(f"{API}/me", headers=spare).status_code == 401
+    finally:
+        other.state.engine.dispose()
+
+
+def test_a_remembered_key_needs_no_query(app, client, admin):
+    assert client.get(f"{API}/me", headers=admin).status_code == 200
+    statements = []
+    event.listen(app.state.engine, "before_cursor_execute",
+                 lambda *args: statements.append(args[2]))
+    assert client.get(f"{API}/me", headers=admin).json()["name"] == "admin"
+    assert statements == []
+    assert client.get(f"{API}/me", headers=_headers("hk_unknown")).status_code == 401
+    assert len(statements) == 1
 
 
 def test_the_data_dir_and_the_sqlite_file_are_private(tmp_path):
