@@ -467,8 +467,8 @@ class _SortKey:
     expression: ColumnElement
     nullable: bool
     weak_run_id: int | None = None
-    """The weak-supervision run whose confidence (one per record) the key is, read from
-    ``outputs`` for the matching records only."""
+    """The weak-supervision run whose confidence (one per record) the key is: its pages
+    come from :func:`_weak_page`."""
 
 
 def _sort_key(session: Session, project: Project, sort: RecordSort) -> _SortKey:

@@ -360,3 +360,24 @@ def test_rows_carry_their_reference_labels(client, admin, labelled):
     rows = search(client, admin, project, limit=10)["data"]
     assert {r["external_id"]: r["references"] for r in rows} == {
         "1": {}, "2": {task: "spam"}, "3": {task: "ham"}, "4": {}}
+
+
+def test_counts_apart_from_the_page(client, admin, labelled):
+    """GET .../records/count takes the list's parameters, POST the search's filter; both
+    count what the page's own count does."""
+    project, task = labelled["project"], labelled["task"]
+    condition = {"kind": "weak_label", "task_id": task, "min_confidence": 0.92}
+    page = search(client, admin, project, condition, limit=1, count="exact")
+    response = client.post(f"{API}/projects/{project}/records/count", headers=admin,
+                           json={"filter": {"conditions": [condition]}, "count": "capped"})
+    assert response.status_code == 200, response.text
+    assert response.json() == {"count": page["count"], "count_capped": False}
+    response = client.get(f"{API}/projects/{project}/records/count", headers=admin, params={
+        "filter": json.dumps({"conditions": [condition]}), "search": "battery"})
+    assert response.json() == {"count": len(found(client, admin, project, condition, {
+        "kind": "search", "text": "battery"})), "count_capped": False}
+    assert client.get(f"{API}/projects/{project}/records/count",
+                      headers=admin).json()["count"] == 4
+    response = client.get(f"{API}/projects/{project}/records/count", headers=admin,
+                          params={"filter": "{not json"})
+    assert response.status_code == 422 and response.json()["field"] == "filter"
