@@ -157,12 +157,24 @@ def release_connection(session: Session) -> None:
     session.commit()
 
 
+GIN_PENDING = text(
+    "SELECT gin_clean_pending_list(i.indexrelid) FROM pg_index i "
+    "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam "
+    "WHERE i.indrelid = CAST(:table AS regclass) AND a.amname = 'gin'")
+
+
 def analyze(session: Session, tables: Sequence[Table]) -> None:
     """Refresh the planner's statistics of ``tables`` after a bulk load committed, in a
     transaction of its own: without them PostgreSQL plans the next queries for the tables
-    as they were (empty, say) until autovacuum comes round."""
+    as they were (empty, say) until autovacuum comes round. On PostgreSQL the rows a GIN
+    index still holds in its pending list are merged into it too: every search through
+    the index reads that list row by row until then (a 100k-record import left one that
+    made a filtered page 4× slower)."""
+    postgresql = session.get_bind().dialect.name == "postgresql"
     for table in tables:
         session.execute(text(f"ANALYZE {table.name}"))  # noqa: S608 - our names
+        if postgresql:
+            session.execute(GIN_PENDING, {"table": table.name})
     session.commit()
 
 

@@ -148,7 +148,12 @@ class Record(Base):
 
     __tablename__ = "records"
     __table_args__ = (UniqueConstraint("project_id", "external_id"),
-                      Index("ix_records_project_id_id", "project_id", "id"))
+                      Index("ix_records_project_id_id", "project_id", "id"),
+                      Index("ix_records_data", "data", postgresql_using="gin",
+                            postgresql_ops={"data": "jsonb_path_ops"}
+                            ).ddl_if(dialect="postgresql"))
+    # and on PostgreSQL with pg_trgm, ix_records_search_text: trigrams of
+    # record_search_text(external_id, data), both made by migration 0016
 
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
@@ -485,7 +490,9 @@ class Output(Base):
 
     __tablename__ = "outputs"
     __table_args__ = (Index("ix_outputs_run_record", "run_id", "record_id"),
-                      Index("ix_outputs_run_label_record", "run_id", "label_id", "record_id"))
+                      Index("ix_outputs_run_label_record", "run_id", "label_id", "record_id"),
+                      Index("ix_outputs_run_confidence_record", "run_id", "confidence",
+                            "record_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))

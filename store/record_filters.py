@@ -24,10 +24,10 @@ from sqlalchemy import (
     false,
     func,
     literal,
+    null,
     or_,
     select,
     true,
-    union_all,
 )
 from sqlalchemy.orm import Session, aliased
 
@@ -35,12 +35,10 @@ from formats.types import AttributeType
 from heuristics.errors import InvalidInputError
 from heuristics.learners.votes import VoteRule
 from store.heuristic_lookups import get_heuristic, latest_run, latest_weak_supervision
-from store.id_lists import ids_in
 from store.limits import NAME_MAX
 from store.models import (
     Attribute,
     HeuristicRevision,
-    Label,
     LabelingTask,
     ManualLabel,
     Output,
@@ -51,6 +49,7 @@ from store.models import (
     User,
 )
 from store.projects import find_attribute
+from store.record_indexes import text_lookup, value_lookup
 from store.records import record_count
 from store.reference import reference_labels
 from store.stats import current_outputs
@@ -349,7 +348,12 @@ class _Builder:
         if condition.op == "contains":
             if condition.value is None or condition.value == "":
                 raise InvalidInputError("contains needs a value", field=f"{field}.value")
-            return value.as_string().ilike(like_pattern(str(condition.value)), escape="\\")
+            searched = str(condition.value)
+            contains = value.as_string().ilike(like_pattern(searched), escape="\\")
+            if attribute.data_type not in (AttributeType.TEXT, AttributeType.CATEGORY):
+                return contains
+            return self._indexed(contains, text_lookup(self.session, like_pattern(searched),
+                                                       searched))
         if condition.op == "between":
             if not numeric:
                 raise InvalidInputError(f"{attribute.name!r} is {attribute.data_type.value}: "
@@ -363,12 +367,16 @@ class _Builder:
         return self._equals(attribute, condition.value, f"{field}.value")
 
     def _equals(self, attribute: Attribute, given: object, field: str) -> ColumnElement:
+        """Equality as stored: numbers by value, booleans, and text (text and category
+        values are stored as strings)."""
         value = Record.data[attribute.name]
         if given is None:
             raise InvalidInputError("equals needs a value", field=field)
+        stored: str | float | bool
         try:
             if attribute.data_type in (AttributeType.INTEGER, AttributeType.FLOAT):
-                return value.as_float() == float(given)
+                stored = float(given)
+                equal = value.as_float() == stored
         except ValueError as error:
             raise InvalidInputError(f"{attribute.name!r} holds numbers, not {given!r}",
                                     field=field) from error
@@ -376,9 +384,17 @@ class _Builder:
             if isinstance(given, str) and given.lower() not in ("true", "false"):
                 raise InvalidInputError(f"{attribute.name!r} holds true or false, not "
                                         f"{given!r}", field=field)
-            truth = given.lower() == "true" if isinstance(given, str) else bool(given)
-            return value.as_boolean() == truth
-        return value.as_string() == str(given)
+            stored = given.lower() == "true" if isinstance(given, str) else bool(given)
+            equal = value.as_boolean() == stored
+        elif attribute.data_type in (AttributeType.TEXT, AttributeType.CATEGORY):
+            stored = str(given)
+            equal = value.as_string() == stored
+        return self._indexed(equal, value_lookup(self.session, attribute.name, stored))
+
+    @staticmethod
+    def _indexed(exact: ColumnElement, lookup: ColumnElement | None) -> ColumnElement:
+        """``exact``, with the index lookup that implies it first where there is one."""
+        return exact if lookup is None else and_(lookup, exact)
 
     def _gold(self, condition: GoldCondition, field: str) -> ColumnElement:
         gold = exists().where(ManualLabel.record_id == Record.id, ManualLabel.is_gold == true())
@@ -396,7 +412,10 @@ class _Builder:
         pattern = like_pattern(condition.text)
         clauses = [Record.data[name].as_string().ilike(pattern, escape="\\") for name in names]
         clauses.append(Record.external_id.ilike(pattern, escape="\\"))
-        return or_(*clauses)
+        strings = all(find_attribute(self.project, name).data_type in (
+            AttributeType.TEXT, AttributeType.CATEGORY) for name in names)
+        lookup = text_lookup(self.session, pattern, condition.text) if strings else None
+        return self._indexed(or_(*clauses), lookup)
 
     def attribute(self, name: str, field: str) -> Attribute:
         attribute = find_attribute(self.project, name)
@@ -448,8 +467,8 @@ class _SortKey:
     expression: ColumnElement
     nullable: bool
     weak_run_id: int | None = None
-    """The weak-supervision run whose confidence (one per record) the key is, read from
-    ``outputs`` for the matching records only."""
+    """The weak-supervision run whose confidence (one per record) the key is: its pages
+    come from :func:`_weak_page`."""
 
 
 def _sort_key(session: Session, project: Project, sort: RecordSort) -> _SortKey:
@@ -538,82 +557,104 @@ def search_records(*, session: Session, project: Project, record_filter: RecordF
     """
     where = filter_clause(session=session, project=project, record_filter=record_filter)
     key = _sort_key(session, project, sort)
-    by_id = sort.by == "id"
-    whole = by_id and key.weak_run_id is None
-    # ids and sort keys first (a narrow sort), then the page's records by id; in id order
-    # the records themselves at once
-    if whole:
-        ids: ColumnElement = Record.id
-        query = select(Record).where(where)
-    elif key.weak_run_id is None:
-        ids = Record.id
-        query = select(ids, key.expression.label("sort_key")).where(where)
-    else:  # the matching records first, then their weak labels' confidences
-        ids, key, query = _weak_keys(where, key.weak_run_id)
-    kept_count = not record_filter.conditions and count != "none"
-    if kept_count:  # every record of the project: the count kept on insert, read alongside
-        query = query.add_columns(select(Project.record_count).where(
-            Project.id == project.id).scalar_subquery().label("kept_count"))
-    if after is not None:
-        if sort.by == "created_at":
-            raise InvalidInputError("'after' pages every sort but created_at: use offset",
-                                    field="after")
-        if by_id:
-            record_id = after if isinstance(after, int) else _int_cursor(after)
-            query = query.where(Record.id < record_id if sort.descending
-                                else Record.id > record_id)
-        else:
-            value, record_id = decode_cursor(str(after))
-            query = query.where(_after(key, sort.descending, value, record_id, ids))
-    order = _ordering(key, sort.descending) if not by_id else []
-    order.append(ids.desc() if by_id and sort.descending else ids.asc())
-    rows = session.execute(query.order_by(*order).offset(offset).limit(limit)).all()
-    if whole:
-        records = [row[0] for row in rows]
-        keys = [(record.id, record.id) for record in records]
+    if after is not None and sort.by == "created_at":
+        raise InvalidInputError("'after' pages every sort but created_at: use offset",
+                                field="after")
+    if key.weak_run_id is not None:
+        rows = _weak_page(session, where, key.weak_run_id, sort.descending, after=after,
+                          offset=offset, limit=limit,
+                          all_rated=_all_rated(record_filter, sort.task_id))
     else:
-        keys = [(row[0], row[1]) for row in rows]
-        by_record = {record.id: record for record in session.scalars(
-            select(Record).where(Record.id.in_([rid for rid, _ in keys])))} if keys else {}
-        records = [by_record[rid] for rid, _ in keys]
+        rows = _page(session, where, key, sort, after=after, offset=offset, limit=limit)
+    by_record = {record.id: record for record in session.scalars(
+        select(Record).where(Record.id.in_([rid for rid, _ in rows])))} if rows else {}
+    records = [by_record[rid] for rid, _ in rows]
     next_after: int | str | None = None
-    if len(keys) == limit and sort.by != "created_at":
-        next_after = keys[-1][0] if by_id else encode_cursor(keys[-1][1], keys[-1][0])
-    if not kept_count:
-        total, capped = _count(session, where, count)
-    else:
-        total = rows[0].kept_count if rows else record_count(session=session,
-                                                            project_id=project.id)
-        total, capped = (min(total, COUNT_CAP), total > COUNT_CAP) if count == "capped" \
-            else (total, False)
+    if len(rows) == limit and sort.by != "created_at":
+        next_after = rows[-1][0] if sort.by == "id" else encode_cursor(rows[-1][1], rows[-1][0])
+    total, capped = _count(session, project, record_filter, where, count)
     return RecordPage(records=records, count=total, count_capped=capped, next_after=next_after)
 
 
-LOOKUP_MAX = 10_000
-"""Up to this many matching records, each one's weak confidence is read by index; beyond,
-all the run's weak labels are joined at once (cheaper for most of a project's records)."""
+def count_records(*, session: Session, project: Project, record_filter: RecordFilter,
+                  count: Literal["exact", "capped"] = "exact") -> tuple[int, bool]:
+    """How many of the project's records match the filter, and whether the count stopped
+    at :data:`COUNT_CAP` (``capped``: at least that many match)."""
+    where = filter_clause(session=session, project=project, record_filter=record_filter)
+    total, capped = _count(session, project, record_filter, where, count)
+    return total or 0, capped
 
 
-def _weak_keys(where: ColumnElement, run_id: int
-               ) -> tuple[ColumnElement, _SortKey, Select]:
-    """Ids, sort key and query of the matching records with their weak label's confidence:
-    the matching records first, then their confidences by the cheaper way for their number
-    (the database runs only the branch whose condition holds)."""
-    matching = select(Record.id.label("id")).where(where).cte("matching") \
-        .prefix_with("MATERIALIZED")
-    first = select(literal(1).label("one")).select_from(matching).limit(LOOKUP_MAX + 1) \
-        .subquery()
-    few = select(func.count() <= LOOKUP_MAX).select_from(first).scalar_subquery()
-    confidence = select(Output.confidence).where(
-        Output.run_id == run_id, Output.record_id == matching.c.id).scalar_subquery()
-    looked_up = select(matching.c.id, confidence.label("sort_key")).where(few)
+def _page(session: Session, where: ColumnElement, key: _SortKey, sort: RecordSort, *,
+          after: int | str | None, offset: int, limit: int) -> list[tuple[int, object]]:
+    """The page's (record id, sort value) pairs: ids and sort keys first (a narrow sort);
+    the records themselves are read by id afterwards."""
+    by_id = sort.by == "id"
+    query = select(Record.id, key.expression.label("sort_key")).where(where)
+    if after is not None and by_id:
+        record_id = after if isinstance(after, int) else _int_cursor(after)
+        query = query.where(Record.id < record_id if sort.descending
+                            else Record.id > record_id)
+    elif after is not None:
+        value, record_id = decode_cursor(str(after))
+        query = query.where(_after(key, sort.descending, value, record_id, Record.id))
+    order = _ordering(key, sort.descending) if not by_id else []
+    order.append(Record.id.desc() if by_id and sort.descending else Record.id.asc())
+    return [tuple(row) for row in
+            session.execute(query.order_by(*order).offset(offset).limit(limit))]
+
+
+def _all_rated(record_filter: RecordFilter, task_id: int | None) -> bool:
+    """Does the filter keep only records with a weak label of ``task_id``?"""
+    return any(isinstance(c, WeakLabelCondition) and c.task_id == task_id and c.op != "none"
+               for c in record_filter.conditions)
+
+
+def _weak_page(session: Session, where: ColumnElement, run_id: int, descending: bool, *,
+               after: int | str | None, offset: int, limit: int, all_rated: bool
+               ) -> list[tuple[int, object]]:
+    """A page in the order of the weak labels' confidences of a classification task (one
+    per record), records without one last by id.
+
+    The records with a weak label are read in the order of the index on (run, confidence,
+    record), joined to the filter, until the page is full (a few index entries per record
+    shown, however many match); those without one only once that part is exhausted.
+    """
     weak = aliased(Output)
-    joined = select(matching.c.id, weak.confidence.label("sort_key")).select_from(matching) \
-        .outerjoin(weak, and_(weak.run_id == run_id, weak.record_id == matching.c.id)) \
-        .where(~few)
-    keyed = union_all(looked_up, joined).cte("keyed").prefix_with("MATERIALIZED")
-    return keyed.c.id, _SortKey(keyed.c.sort_key, nullable=True), \
-        select(keyed.c.id, keyed.c.sort_key)
+    confidence = weak.confidence
+    rows: list[tuple[int, object]] = []
+    unrated_after = None
+    if after is not None:
+        value, record_id = decode_cursor(str(after))
+        if value is None:
+            unrated_after = record_id
+        elif not isinstance(value, int | float) or isinstance(value, bool):
+            raise InvalidInputError("'after' is not a cursor of this list: pass the previous "
+                                    "page's next_after", field="after")
+    if unrated_after is None:
+        rated = select(weak.record_id, confidence).join(Record, Record.id == weak.record_id) \
+            .where(weak.run_id == run_id, where)
+        if after is not None:
+            bound = literal(float(value))
+            ahead = confidence < bound if descending else confidence > bound
+            rated = rated.where(  # the first clause bounds the index scan
+                confidence <= bound if descending else confidence >= bound,
+                or_(ahead, and_(confidence == bound, weak.record_id > record_id)))
+        order = [confidence.desc() if descending else confidence.asc(), weak.record_id.asc()]
+        rows = [tuple(row) for row in
+                session.execute(rated.order_by(*order).offset(offset).limit(limit))]
+        if len(rows) == limit or all_rated:
+            return rows
+        if offset and not rows:  # the offset reaches past the rated records
+            offset -= session.scalar(select(func.count()).select_from(rated.subquery())) or 0
+        offset = 0 if rows else offset
+    unrated = select(Record.id, null()).where(
+        where, ~exists().where(Output.run_id == run_id, Output.record_id == Record.id))
+    if unrated_after is not None:
+        unrated = unrated.where(Record.id > unrated_after)
+    rows += [tuple(row) for row in session.execute(
+        unrated.order_by(Record.id).offset(offset).limit(limit - len(rows)))]
+    return rows
 
 
 def _int_cursor(after: str) -> int:
@@ -622,9 +663,14 @@ def _int_cursor(after: str) -> int:
     return int(after)
 
 
-def _count(session: Session, where: ColumnElement, how: str) -> tuple[int | None, bool]:
+def _count(session: Session, project: Project, record_filter: RecordFilter,
+           where: ColumnElement, how: str) -> tuple[int | None, bool]:
     if how == "none":
         return None, False
+    if not record_filter.conditions:  # every record of the project: the count kept on insert
+        total = record_count(session=session, project_id=project.id)
+        return (min(total, COUNT_CAP), total > COUNT_CAP) if how == "capped" \
+            else (total, False)
     if how == "exact":
         return session.scalar(select(func.count(Record.id)).where(where)) or 0, False
     first = select(literal(1).label("one")).select_from(Record).where(where) \
@@ -644,21 +690,15 @@ def matching_record_ids(*, session: Session, project: Project, record_filter: Re
 def page_references(*, session: Session, project: Project, record_ids: list[int]
                     ) -> dict[int, dict[str, object]]:
     """The reference labels of a page's records per classification and multi-label task
-    (task id as text -> label, or sorted labels), by record id: classification ones from
-    their stored copy (one query for all tasks), multi-label ones by the rule."""
+    (task id as text -> label, or sorted labels), by record id."""
     found: dict[int, dict[str, object]] = {}
     if not record_ids:
         return found
-    stored = select(ReferenceLabel.record_id, ReferenceLabel.task_id, Label.name) \
-        .join(Label, Label.id == ReferenceLabel.label_id) \
-        .where(ids_in(ReferenceLabel.record_id, record_ids)) \
-        .order_by(ReferenceLabel.task_id)
-    for rid, task_id, name in session.execute(stored):
-        found.setdefault(rid, {})[str(task_id)] = name
-    for task in session.scalars(select(LabelingTask).where(
-            LabelingTask.project_id == project.id, LabelingTask.kind == TaskKind.MULTILABEL)
-            .order_by(LabelingTask.id)):
+    for task in project.tasks:
+        if task.kind is TaskKind.EXTRACTION:
+            continue
         for rid, reference in reference_labels(session=session, task=task,
                                                record_ids=record_ids).items():
-            found.setdefault(rid, {})[str(task.id)] = sorted(reference)
+            value = sorted(reference) if isinstance(reference, frozenset) else reference
+            found.setdefault(rid, {})[str(task.id)] = value
     return found

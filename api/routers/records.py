@@ -22,6 +22,8 @@ from api.schemas.projects import ColumnPreview, ImportPreviewPublic, ImportPubli
 from api.schemas.record_search import (
     SORT_DESCRIPTION,
     CountMode,
+    RecordCount,
+    RecordCountPublic,
     RecordSearch,
     legacy_conditions,
     parse_filter,
@@ -47,7 +49,9 @@ from store.idempotency import Answer, IdempotentRequest
 from store.manual_labels import get_record
 from store.record_detail import record_detail
 from store.record_filters import (
+    RecordFilter,
     RecordSort,
+    count_records,
     page_references,
     search_records,
 )
@@ -74,12 +78,7 @@ def records_page(project, session, search: RecordSearch) -> RecordsPublic:
         count=page.count, count_capped=page.count_capped, next_after=page.next_after)
 
 
-@router.get("/records", response_model=RecordsPublic)
-def read_records(
-    project: ViewableProject, session: SessionDep,
-    offset: Annotated[Int32, Query(ge=0)] = 0, limit: int = Query(50, ge=1, le=1000),
-    sort: str = Query("id", max_length=250, description=SORT_DESCRIPTION),
-    seed: int = Query(0, ge=0, le=2**30, description="The shuffle of sort random"),
+def listed_filter(
     task_id: Int32 | None = None,
     labelled: bool | None = Query(None, description="Has (or has no) manual label in task_id"),
     label: str | None = Query(None, description="Has a manual label of this name in task_id"),
@@ -88,6 +87,24 @@ def read_records(
     search_attribute: str | None = Query(None, description="Search only this attribute"),
     filter: str | None = Query(None, max_length=20_000, description=(
         "More conditions: the JSON of a RecordFilter (as in POST .../records/search)")),
+) -> RecordFilter:
+    """The filter of the list's query parameters: the simple ones and ``filter`` (AND)."""
+    record_filter = parse_filter(filter)
+    record_filter.conditions[:0] = legacy_conditions(
+        task_id=task_id, labelled=labelled, label=label, search=search,
+        search_attribute=search_attribute)
+    return record_filter
+
+
+ListedFilter = Annotated[RecordFilter, Depends(listed_filter)]
+
+
+@router.get("/records", response_model=RecordsPublic)
+def read_records(
+    project: ViewableProject, session: SessionDep, record_filter: ListedFilter,
+    offset: Annotated[Int32, Query(ge=0)] = 0, limit: int = Query(50, ge=1, le=1000),
+    sort: str = Query("id", max_length=250, description=SORT_DESCRIPTION),
+    seed: int = Query(0, ge=0, le=2**30, description="The shuffle of sort random"),
     after: str | None = Query(None, max_length=1000, description=(
         "The previous page's next_after: the page starts after it, at the same cost "
         "however deep")),
@@ -95,13 +112,22 @@ def read_records(
         description="exact, capped (at most 10,000) or none")] = "exact",
 ) -> RecordsPublic:
     """One page of records; the simple parameters and ``filter`` all hold (AND)."""
-    record_filter = parse_filter(filter)
-    record_filter.conditions[:0] = legacy_conditions(
-        task_id=task_id, labelled=labelled, label=label, search=search,
-        search_attribute=search_attribute)
     return records_page(project, session, RecordSearch(
         filter=record_filter, sort=sort, seed=seed, limit=limit, offset=offset, after=after,
         count=count))
+
+
+@router.get("/records/count", response_model=RecordCountPublic)
+def count_listed_records(
+    project: ViewableProject, session: SessionDep, record_filter: ListedFilter,
+    count: Annotated[Literal["exact", "capped"], Query(
+        description="exact, or capped at 10,000")] = "exact",
+) -> RecordCountPublic:
+    """How many records the list's filter (the parameters of GET .../records) matches: a
+    page can be asked for without its count and shown before it."""
+    total, capped = count_records(session=session, project=project,
+                                  record_filter=record_filter, count=count)
+    return RecordCountPublic(count=total, count_capped=capped)
 
 
 @router.post("/records/search", response_model=RecordsPublic)
@@ -111,6 +137,15 @@ def search_records_route(body: RecordSearch, project: ViewableProject,
     label, a heuristic's vote, weak label and its confidence, disagreements, annotator,
     attribute values, gold, text; sorted; keyset-paged by ``after`` for every sort."""
     return records_page(project, session, body)
+
+
+@router.post("/records/count", response_model=RecordCountPublic)
+def count_searched_records(body: RecordCount, project: ViewableProject,
+                           session: SessionDep) -> RecordCountPublic:
+    """How many records match ``filter`` (as in POST .../records/search)."""
+    total, capped = count_records(session=session, project=project,
+                                  record_filter=body.filter, count=body.count)
+    return RecordCountPublic(count=total, count_capped=capped)
 
 
 @router.get("/records/{record_id}", response_model=RecordDetail)

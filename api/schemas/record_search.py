@@ -32,6 +32,20 @@ class RecordSearch(BaseModel):
         "exact; capped: at most 10,000 (count_capped says when reached); none: not counted"))
 
 
+class RecordCount(BaseModel):
+    """How many records match ``filter``."""
+
+    filter: RecordFilter = Field(default_factory=RecordFilter)
+    count: Literal["exact", "capped"] = Field(default="exact", description=(
+        "exact, or capped: at most 10,000 (count_capped says when reached)"))
+
+
+class RecordCountPublic(BaseModel):
+    count: int = Field(description="Records matching in all (at most the cap when capped).")
+    count_capped: bool = Field(default=False, description=(
+        "The count stopped at its cap: at least that many match."))
+
+
 class SavedFilterCreate(BaseModel):
     name: Name
     filter: RecordFilter = Field(default_factory=RecordFilter)

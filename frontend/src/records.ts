@@ -4,7 +4,8 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import { get, type Query } from "./api";
 import type { RecordRow } from "./types";
 
-interface RecordsPage { data: RecordRow[]; count: number | null; count_capped?: boolean }
+interface RecordsPage { data: RecordRow[] }
+interface RecordCount { count: number; count_capped?: boolean }
 
 export const PAGE_SIZE = 200;
 
@@ -21,12 +22,31 @@ export function usePagedRecords(projectId: number, query: Query) {
 
   const fetchPage = useCallback((page: number) => client.fetchQuery({
     queryKey: ["projects", projectId, "records", key, page],
-    // the first page counts; the others need not
+    // pages come uncounted: the count is asked for apart, so the first page shows before it
     queryFn: () => get<RecordsPage>(`/projects/${projectId}/records`,
-      { ...query, offset: page * PAGE_SIZE, limit: PAGE_SIZE, count: page === 0 ? "exact" : "none" }),
+      { ...query, offset: page * PAGE_SIZE, limit: PAGE_SIZE, count: "none" }),
     staleTime: 5_000,
   // eslint-disable-next-line react-hooks/exhaustive-deps
   }), [client, projectId, key]);
+
+  const loadCount = useCallback(() => {
+    const mine = generation.current;
+    const filter: Query = { ...query, count: "exact" };
+    delete filter.sort;
+    delete filter.seed;
+    client.fetchQuery({
+      queryKey: ["projects", projectId, "records", key, "count"],
+      queryFn: () => get<RecordCount>(`/projects/${projectId}/records/count`, filter),
+      staleTime: 5_000,
+    }).then((result) => {
+      if (mine !== generation.current) return;
+      setCount(result.count);
+      setCountCapped(!!result.count_capped);
+    }).catch((failure) => {
+      if (mine === generation.current) setError(failure);
+    });
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [client, projectId, key]);
 
   const load = useCallback((page: number) => {
     if (loading.current.has(page)) return;
@@ -35,10 +55,6 @@ export function usePagedRecords(projectId: number, query: Query) {
     setLoadingPages((n) => n + 1);
     fetchPage(page).then((result) => {
       if (mine !== generation.current) return;
-      if (result.count !== null) {
-        setCount(result.count);
-        setCountCapped(!!result.count_capped);
-      }
       setPages((all) => new Map(all).set(page, result.data));
     }).catch((failure) => {
       if (mine === generation.current) setError(failure);
@@ -54,7 +70,8 @@ export function usePagedRecords(projectId: number, query: Query) {
     setCountCapped(false);
     setError(null);
     load(0);
-  }, [load]);
+    loadCount();
+  }, [load, loadCount]);
 
   /** Ask for the pages that hold rows ``from``..``to``. */
   const ensure = useCallback((from: number, to: number) => {
@@ -72,7 +89,8 @@ export function usePagedRecords(projectId: number, query: Query) {
     loading.current = new Set();
     setPages(new Map());
     load(0);
-  }, [client, projectId, load]);
+    loadCount();
+  }, [client, projectId, load, loadCount]);
 
   return { count, countCapped, loading: loadingPages > 0, row, ensure, error, reload, fetchPage };
 }

@@ -11,8 +11,8 @@ from services.heuristic_runs import (
     create_weak_supervision_run,
     replace_outputs,
 )
-from store import record_filters
 from store.models import Heuristic, LabelingTask, RunStatus
+from store.record_filters import encode_cursor
 from store.reference import reference_labels
 from store.runs import complete_run
 from store.saved_filters import resolve_saved_filter
@@ -215,19 +215,25 @@ def test_keyset_paging_sees_each_record_once_in_every_sort(client, admin, labell
     assert set(by_external.values()) == set(_pages(client, admin, project, "random", []))
 
 
-def test_weak_confidence_sort_reads_few_and_many_records_alike(client, admin, labelled,
-                                                              monkeypatch):
-    """Confidences read record by record (few matching records) or joined at once (many)
-    give the same pages: records 4, 2, 3 by confidence, then 1 without a weak label."""
+def test_weak_confidence_sort_pages_by_cursor_and_offset_alike(client, admin, labelled):
+    """Records 4, 2, 3 by confidence, then 1 without a weak label: by cursor, by offset
+    (across the end of the weak labels too), ascending, and with a weak-label filter."""
     project, sort = labelled["project"], f"-weak_confidence:{labelled['task']}"
-    spam = [{"kind": "weak_label", "task_id": labelled["task"], "op": "is", "label": "spam"}]
-    few = _pages(client, admin, project, sort, []), _pages(client, admin, project, sort, spam)
-    monkeypatch.setattr(record_filters, "LOOKUP_MAX", 1)
-    many = _pages(client, admin, project, sort, []), _pages(client, admin, project, sort, spam)
-    assert few == many
     external = {r["id"]: r["external_id"] for r in search(client, admin, project)["data"]}
-    assert [external[rid] for rid in few[0]] == ["4", "2", "3", "1"]
-    assert [external[rid] for rid in few[1]] == ["4", "2", "3"]
+    by_cursor = _pages(client, admin, project, sort, [])
+    assert [external[rid] for rid in by_cursor] == ["4", "2", "3", "1"]
+    by_offset = [r["id"] for offset in range(5) for r in search(
+        client, admin, project, sort=sort, limit=1, offset=offset)["data"]]
+    assert by_offset == by_cursor
+    assert [r["id"] for r in search(client, admin, project, sort=sort, limit=3,
+                                    offset=2)["data"]] == by_cursor[2:]
+    ascending = _pages(client, admin, project, sort[1:], [])
+    assert [external[rid] for rid in ascending] == ["3", "2", "4", "1"]
+    spam = [{"kind": "weak_label", "task_id": labelled["task"], "op": "is", "label": "spam"}]
+    assert [external[rid] for rid in _pages(client, admin, project, sort, spam)] \
+        == ["4", "2", "3"]
+    error = search(client, admin, project, sort=sort, after=encode_cursor("x", 1), expect=422)
+    assert error["field"] == "after"
 
 
 def test_random_order_is_fixed_by_its_seed(client, admin, project_id):
@@ -354,3 +360,24 @@ def test_rows_carry_their_reference_labels(client, admin, labelled):
     rows = search(client, admin, project, limit=10)["data"]
     assert {r["external_id"]: r["references"] for r in rows} == {
         "1": {}, "2": {task: "spam"}, "3": {task: "ham"}, "4": {}}
+
+
+def test_counts_apart_from_the_page(client, admin, labelled):
+    """GET .../records/count takes the list's parameters, POST the search's filter; both
+    count what the page's own count does."""
+    project, task = labelled["project"], labelled["task"]
+    condition = {"kind": "weak_label", "task_id": task, "min_confidence": 0.92}
+    page = search(client, admin, project, condition, limit=1, count="exact")
+    response = client.post(f"{API}/projects/{project}/records/count", headers=admin,
+                           json={"filter": {"conditions": [condition]}, "count": "capped"})
+    assert response.status_code == 200, response.text
+    assert response.json() == {"count": page["count"], "count_capped": False}
+    response = client.get(f"{API}/projects/{project}/records/count", headers=admin, params={
+        "filter": json.dumps({"conditions": [condition]}), "search": "battery"})
+    assert response.json() == {"count": len(found(client, admin, project, condition, {
+        "kind": "search", "text": "battery"})), "count_capped": False}
+    assert client.get(f"{API}/projects/{project}/records/count",
+                      headers=admin).json()["count"] == 4
+    response = client.get(f"{API}/projects/{project}/records/count", headers=admin,
+                          params={"filter": "{not json"})
+    assert response.status_code == 422 and response.json()["field"] == "filter"
