@@ -49,7 +49,11 @@ def _predictions(stack: Stack, project: int, learner: int) -> dict[int, tuple[st
             for row in rows}
 
 
-def test_labels_through_the_queue_lead_to_a_refit_the_queue_follows(stack: Stack):
+def test_labels_through_the_queue_lead_to_a_refit_the_queue_follows(cluster: Stack):
+    """On the cluster stack only: the subject is the queue following its refits, not the
+    stack. tests/api/test_active_queue.py runs the refits' requests, locks and fits on
+    SQLite and PostgreSQL, and tests/workers/test_runs.py runs worker runs on both stacks."""
+    stack = cluster
     stack.start_worker()
     project, task = embedded_youtube(stack)
     truth = _truth(stack, project)
