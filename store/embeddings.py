@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import ExitStack
 from pathlib import Path
 
 import numpy as np
@@ -170,9 +169,8 @@ def record_vectors(*, session: Session, embedding: Embedding, path: Path | None 
                    ) -> tuple[np.ndarray, np.ndarray]:
     """All record-level vectors: (record_ids, matrix of shape (n_records, dims)).
 
-    With ``path`` the matrix is written there as a ``.npy`` file while it is read (appended
-    batch by batch: no page faults of a fresh memory map), and the returned matrix is a
-    read-only memory map of that file: no second copy of a large embedding.
+    With ``path`` the matrix is written there as a ``.npy`` file while it is read, and the
+    returned matrix is a memory map of that file: no second copy of a large embedding.
     """
     if embedding.level is not EmbeddingLevel.RECORD:
         raise InvalidInputError(f"embedding {embedding.name!r} is token-level",
@@ -182,36 +180,21 @@ def record_vectors(*, session: Session, embedding: Embedding, path: Path | None 
     n_bytes = session.scalar(select(func.length(EmbeddingVector.vector)).where(where).limit(1))
     shape = (n_rows, n_bytes // 4 if n_bytes else embedding.dims or 0)
     ids = np.empty(n_rows, dtype=np.int64)
-    matrix = np.empty(shape if path is None else (0, shape[1]), dtype=np.float32)
+    matrix = (np.empty(shape, dtype=np.float32) if path is None else
+              np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=shape))
     query = (select(EmbeddingVector.record_id, EmbeddingVector.vector).where(where)
              .order_by(EmbeddingVector.record_id).limit(n_rows))
     start = 0
-    with ExitStack() as stack:
-        if path is not None:
-            out = stack.enter_context(path.open("wb"))
-            np.lib.format.write_array_header_1_0(out, {"descr": "<f4", "fortran_order": False,
-                                                       "shape": shape})
-            header = out.tell()
-        for rows in plain_rows(session, query, batch=2_000):
-            end = start + len(rows)
-            ids[start:end] = [rid for rid, _ in rows]
-            batch = vectors_from_bytes(b"".join([vector for _, vector in rows]), shape[1])
-            if len(batch) != len(rows):
-                raise InvalidInputError(f"the vectors of {embedding.name!r} differ in size",
-                                        field="embedding_id")
-            if path is None:
-                matrix[start:end] = batch
-            else:
-                out.write(batch.data)
-            start = end
-    # No flush to disk: a reader of the file (the learner sandbox) sees its pages in the
+    for rows in plain_rows(session, query, batch=2_000):
+        end = start + len(rows)
+        ids[start:end] = [rid for rid, _ in rows]
+        matrix[start:end] = vectors_from_bytes(b"".join([vector for _, vector in rows]),
+                                               shape[1])
+        start = end
+    # No flush of the map: a reader of the file (the learner sandbox) sees its pages in the
     # page cache at once; forcing them to disk first cost 0.07 s per 100k vectors.
-    if path is None:
-        return ids[:start], matrix[:start]
-    if start < n_rows:  # vectors deleted since the count (another transaction)
-        written = np.fromfile(path, dtype=np.float32, offset=header)
-        np.save(path, written.reshape(-1, shape[1]))
-    return ids[:start], np.load(path, mmap_mode="r")
+    # Vectors deleted since the count (another transaction): fewer rows than the shape.
+    return ids[:start], matrix[:start]
 
 
 def vectors_of(*, session: Session, embedding: Embedding,
