@@ -45,6 +45,13 @@ def _reference(task: LabelingTask, votes: list[Vote]):
 BATCH = 5_000
 
 
+def _vote(annotator: str, label: str | None, is_gold: bool, token_start: int | None,
+          token_end: int | None) -> Vote:
+    """One annotator's vote; a span when the label has token bounds."""
+    span = (token_start, token_end) if token_start is not None else None
+    return Vote(annotator=annotator, label=label, is_gold=bool(is_gold), span=span)
+
+
 def _rows(session: Session, query, column, record_ids: list[int] | None) -> list[tuple]:
     """Plain driver rows (booleans may be 0/1) of the query, for some records or all."""
     if record_ids is None:
@@ -78,10 +85,8 @@ def reference_labels(*, session: Session, task: LabelingTask,
     rows += [(rid, annotator, None, is_gold, None, None) for rid, annotator, is_gold
              in _rows(session, reviews, Review.record_id, record_ids)]
     by_record: dict[int, list[Vote]] = defaultdict(list)
-    for record_id, annotator, label, is_gold, token_start, token_end in rows:
-        span = (token_start, token_end) if token_start is not None else None
-        by_record[record_id].append(Vote(annotator=annotator, label=label, is_gold=is_gold,
-                                         span=span))
+    for record_id, *vote in rows:
+        by_record[record_id].append(_vote(*vote))
     references = {rid: _reference(task, votes) for rid, votes in by_record.items()}
     return {rid: ref for rid, ref in references.items() if ref is not None}
 
@@ -90,12 +95,11 @@ def record_reference(task: LabelingTask, manual_labels: list[ManualLabel],
                      reviews: list[Review]) -> object:
     """One record's reference in ``task`` from its manual labels and reviews of the task,
     loaded already (oldest first): what :func:`reference_labels` gives it, without a query."""
-    votes = [Vote(annotator=ml.annotator.name, label=ml.label.name, is_gold=ml.is_gold,
-                  span=(ml.token_start, ml.token_end) if ml.token_start is not None else None)
+    votes = [_vote(ml.annotator.name, ml.label.name, ml.is_gold, ml.token_start, ml.token_end)
              for ml in manual_labels]
     if task.kind is not TaskKind.CLASSIFICATION:
-        votes += [Vote(annotator=review.annotator.name, label=None, is_gold=review.is_gold,
-                       span=None) for review in reviews]
+        votes += [_vote(review.annotator.name, None, review.is_gold, None, None)
+                  for review in reviews]
     return _reference(task, votes)
 
 
