@@ -269,12 +269,11 @@ class LabelModel:
                                    else self._estimate_balance(posteriors, covered, weight))
             self.converged_ = False
             while self.n_iter_ < self.max_iter and not self.converged_:
-                balance = (fixed_balance if fixed_balance is not None
-                           else self._estimate_balance(posteriors, covered, weight))
+                balance = self._estimate_balance(posteriors, covered, weight)
                 counts = np.asarray(votes_t @ posteriors).reshape(n_heuristics, n_labels,
                                                                    n_labels)
                 confusion = self._confusion_rows(counts, n_votes, balance)
-                weights, base = self._log_weights(confusion, balance)
+                weights, base = self._log_weights(confusion, balance, fixed_balance)
                 scores = np.asarray(votes @ weights) + base
                 updated = np.exp(scores - logsumexp(scores, axis=1, keepdims=True))
                 change = np.abs(updated - posteriors).max() if len(patterns) else 0.0
@@ -283,12 +282,12 @@ class LabelModel:
                 self.converged_ = change < self.tol
 
         # Final M step, so the parameters match the final posteriors.
-        self.class_balance_ = (fixed_balance if fixed_balance is not None
-                               else self._estimate_balance(posteriors, covered, weight))
+        balance = self._estimate_balance(posteriors, covered, weight)
+        self.class_balance_ = balance if fixed_balance is None else fixed_balance
         counts = np.asarray(votes_t @ posteriors).reshape(n_heuristics, n_labels, n_labels)
-        self.confusion_ = self._confusion_rows(counts, n_votes, self.class_balance_)
+        self.confusion_ = self._confusion_rows(counts, n_votes, balance)
         self.precision_ = np.einsum("jcc->jc", self.confusion_).copy()
-        self._weights, self._base = self._log_weights(self.confusion_, self.class_balance_)
+        self._weights, self._base = self._log_weights(self.confusion_, balance, fixed_balance)
         return self
 
     def _check_params(self) -> int:
@@ -393,14 +392,20 @@ class LabelModel:
         return {"fixed": np.zeros_like(several), "pooled": np.zeros_like(several),
                 "balance": np.ones_like(several), "auto": several}[self.prior_mean]
 
-    def _log_weights(self, confusion: np.ndarray, balance: np.ndarray
-                     ) -> tuple[np.ndarray, np.ndarray]:
-        """Per vote (row ``j * n_labels + c``) its log evidence per label, and the base row."""
+    def _log_weights(self, confusion: np.ndarray, balance: np.ndarray,
+                     prior: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Per vote (row ``j * n_labels + c``) its log evidence per label, and the base row.
+
+        ``confusion`` rows are ``P(y | vote)`` under ``balance``, the label shares of the
+        posteriors they were counted from: dividing by that same balance gives each vote's
+        likelihood ratio. The base row starts from ``prior`` (a given class balance), else from
+        ``balance``. Dividing by a balance other than the counts' own would turn any drift of
+        the posteriors into evidence for the label they drift to, and EM would run away."""
         n_heuristics, n_labels, _ = confusion.shape
         log_balance = np.log(balance)
         # Redundant heuristics share one witness's evidence (see evidence_shares).
         weights = (np.log(confusion) - log_balance) * self.evidence_share_[:, :, None]
-        base = log_balance.copy()
+        base = log_balance.copy() if prior is None else np.log(prior)
         if self.abstain_weight > 0:
             # P(j votes c | y) = P(y | j votes c) * P(j votes c) / P(y); copies also share the
             # evidence of their silence (each by its mean share over the labels).
