@@ -269,11 +269,10 @@ class LabelModel:
                                    else self._estimate_balance(posteriors, covered, weight))
             self.converged_ = False
             while self.n_iter_ < self.max_iter and not self.converged_:
-                balance = self._estimate_balance(posteriors, covered, weight)
-                counts = np.asarray(votes_t @ posteriors).reshape(n_heuristics, n_labels,
-                                                                   n_labels)
+                counts, balance = self._expected_counts(votes_t, posteriors, n_votes,
+                                                        covered, weight, fixed_balance)
                 confusion = self._confusion_rows(counts, n_votes, balance)
-                weights, base = self._log_weights(confusion, balance, fixed_balance)
+                weights, base = self._log_weights(confusion, balance)
                 scores = np.asarray(votes @ weights) + base
                 updated = np.exp(scores - logsumexp(scores, axis=1, keepdims=True))
                 change = np.abs(updated - posteriors).max() if len(patterns) else 0.0
@@ -282,12 +281,11 @@ class LabelModel:
                 self.converged_ = change < self.tol
 
         # Final M step, so the parameters match the final posteriors.
-        balance = self._estimate_balance(posteriors, covered, weight)
-        self.class_balance_ = balance if fixed_balance is None else fixed_balance
-        counts = np.asarray(votes_t @ posteriors).reshape(n_heuristics, n_labels, n_labels)
-        self.confusion_ = self._confusion_rows(counts, n_votes, balance)
+        counts, self.class_balance_ = self._expected_counts(votes_t, posteriors, n_votes,
+                                                            covered, weight, fixed_balance)
+        self.confusion_ = self._confusion_rows(counts, n_votes, self.class_balance_)
         self.precision_ = np.einsum("jcc->jc", self.confusion_).copy()
-        self._weights, self._base = self._log_weights(self.confusion_, balance, fixed_balance)
+        self._weights, self._base = self._log_weights(self.confusion_, self.class_balance_)
         return self
 
     def _check_params(self) -> int:
@@ -334,6 +332,28 @@ class LabelModel:
         counted = weight if self.abstain_weight > 0 else np.where(covered, weight, 0)
         balance = counted @ posteriors + 1.0
         return balance / balance.sum()
+
+    def _expected_counts(self, votes_t: sp.csr_matrix, posteriors: np.ndarray,
+                         n_votes: np.ndarray, covered: np.ndarray, weight: np.ndarray,
+                         fixed_balance: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """E-step sums: ``counts[j, c, y]``, the expected votes ``c`` of ``j`` on records of
+        label ``y``, and the class balance they go with.
+
+        A given balance replaces the posteriors' own label shares, and the posteriors are
+        reweighted to it (each vote's counts keep their total): the rows ``P(y | vote)`` are
+        then counted at the balance they are divided by. Counted at the posteriors' own shares
+        instead, any drift of the posteriors would read as evidence for the label they drift
+        to, and EM would run away to one label."""
+        n_heuristics, n_labels = n_votes.shape
+        counts = np.asarray(votes_t @ posteriors).reshape(n_heuristics, n_labels, n_labels)
+        balance = self._estimate_balance(posteriors, covered, weight)
+        if fixed_balance is None:
+            return counts, balance
+        reweighted = counts * (fixed_balance / balance)
+        total = reweighted.sum(axis=2, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            counts = np.where(total > 0, reweighted * n_votes[:, :, None] / total, 0.0)
+        return counts, fixed_balance
 
     def _confusion_rows(self, counts: np.ndarray, n_votes: np.ndarray,
                         balance: np.ndarray) -> np.ndarray:
@@ -392,20 +412,14 @@ class LabelModel:
         return {"fixed": np.zeros_like(several), "pooled": np.zeros_like(several),
                 "balance": np.ones_like(several), "auto": several}[self.prior_mean]
 
-    def _log_weights(self, confusion: np.ndarray, balance: np.ndarray,
-                     prior: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Per vote (row ``j * n_labels + c``) its log evidence per label, and the base row.
-
-        ``confusion`` rows are ``P(y | vote)`` under ``balance``, the label shares of the
-        posteriors they were counted from: dividing by that same balance gives each vote's
-        likelihood ratio. The base row starts from ``prior`` (a given class balance), else from
-        ``balance``. Dividing by a balance other than the counts' own would turn any drift of
-        the posteriors into evidence for the label they drift to, and EM would run away."""
+    def _log_weights(self, confusion: np.ndarray, balance: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray]:
+        """Per vote (row ``j * n_labels + c``) its log evidence per label, and the base row."""
         n_heuristics, n_labels, _ = confusion.shape
         log_balance = np.log(balance)
         # Redundant heuristics share one witness's evidence (see evidence_shares).
         weights = (np.log(confusion) - log_balance) * self.evidence_share_[:, :, None]
-        base = log_balance.copy() if prior is None else np.log(prior)
+        base = log_balance.copy()
         if self.abstain_weight > 0:
             # P(j votes c | y) = P(y | j votes c) * P(j votes c) / P(y); copies also share the
             # evidence of their silence (each by its mean share over the labels).
