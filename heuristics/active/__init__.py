@@ -30,6 +30,7 @@ from heuristics.active.strategies import (
     PredictionEntropy,
     RandomSampling,
 )
+from heuristics.active.warm_up import WarmUp
 
 __all__ = [
     "BreakingTies",
@@ -49,6 +50,7 @@ __all__ = [
     "RandomSampling",
     "SequenceLeastConfidence",
     "Simulation",
+    "WarmUp",
     "activelab_scores",
     "consensus",
     "core_set",
