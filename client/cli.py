@@ -468,8 +468,10 @@ def curve_table(curves: dict[str, Any]) -> Table:
 
 @app.command()
 def simulate(ctx: typer.Context, project: Project, task: TaskOption,
-             strategy: Annotated[str, typer.Option(help="margin, least_confidence, entropy, "
-                                                   "margin_diverse or random.")] = "margin",
+             strategy: Annotated[str, typer.Option(
+                 help="margin_after_cold_start (cold start until 60 labels, then margin), "
+                      "margin, least_confidence, entropy, margin_diverse or random."
+             )] = "margin_after_cold_start",
              seed_size: Annotated[int, typer.Option(help="Random labels first.")] = 20,
              batch_size: Annotated[int, typer.Option(help="Labels per round.")] = 20,
              budget: Annotated[int, typer.Option(help="Labels in all.")] = 200,

@@ -428,7 +428,7 @@ class ActiveLearning(_Resource):
             "PATCH", f"/projects/{project_id}/tasks/{task_id}/active-learning",
             json=_given(**fields)))
 
-    def simulate(self, project_id: int, task_id: int, *, strategy: str = "margin",
+    def simulate(self, project_id: int, task_id: int, *, strategy: str = "margin_after_cold_start",
                  seed_size: int = 20, batch_size: int = 20, budget: int = 200,
                  test_size: float = 0.2, random_state: int = 0) -> Run:
         """Start a simulation run: the strategy against random sampling on the task's

@@ -5,8 +5,10 @@ name, else the task's default learner (logistic regression over the project's fi
 embedding and a bag of the words of the embedded text; a CRF over the first token embedding
 of the task's attribute for extraction), refitted on the workers after labels, one refit
 at a time (labels that arrive during a refit queue exactly one more after it). Before any
-model exists the queue offers diverse, representative records (cold start). With several
-annotators, ActiveLab decides between relabelling a record and labelling a new one.
+model exists the queue offers diverse, representative records (cold start); the default
+strategy goes on doing so until the task has ``WARM_UP_LABELS`` labelled records, then asks
+where the model's two most probable labels are closest (margin). With several annotators,
+ActiveLab decides between relabelling a record and labelling a new one.
 
 Records handed out are leased to their annotator for ``lease_s`` seconds: nobody else is
 offered them meanwhile. A lease ends when the annotator labels the record, asks for a new
@@ -21,7 +23,7 @@ from datetime import timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, distinct, func, or_, select
 from sqlalchemy.orm import Session
 
 from heuristics.active import (
@@ -34,6 +36,7 @@ from heuristics.active import (
     QueryStrategy,
     RandomSampling,
     SequenceLeastConfidence,
+    WarmUp,
     rank_for_labelling,
 )
 from heuristics.active.features import record_features
@@ -73,7 +76,12 @@ from store.runs import run_payload
 REFIT_RUN = "active_queue"
 """Run kind of a default learner's refit."""
 OUTSIDE = "OUTSIDE"
-STRATEGIES = ("margin", "least_confidence", "entropy", "margin_diverse", "random")
+DEFAULT_STRATEGY = "margin_after_cold_start"
+STRATEGIES = (DEFAULT_STRATEGY, "margin", "least_confidence", "entropy", "margin_diverse",
+              "random")
+WARM_UP_LABELS = 60
+"""The default strategy asks cold-start records until the task has this many labelled
+records, then by margin (chosen on held-out data: ``bench/al_bench.py --validate``)."""
 MAX_BATCH = 200
 COLD_START_POOL = 1_000
 """Cold start clusters at most this many records of the pool (a fixed random sample)."""
@@ -112,7 +120,9 @@ def strategy_named(name: str, task: LabelingTask) -> QueryStrategy:
                                        else "token")
     return {"margin": BreakingTies, "least_confidence": LeastConfidence,
             "entropy": PredictionEntropy, "random": RandomSampling,
-            "margin_diverse": lambda: DiverseBatch(BreakingTies())}[name]()
+            "margin_diverse": lambda: DiverseBatch(BreakingTies()),
+            DEFAULT_STRATEGY: lambda: WarmUp(ColdStart(), BreakingTies(),
+                                             labels=WARM_UP_LABELS)}[name]()
 
 
 def check_strategy(name: str) -> str:
@@ -129,7 +139,8 @@ def queue_settings(*, session: Session, task: LabelingTask) -> ActiveLearningSet
     """The task's queue settings (defaults, stored on first use); no commit."""
     found = session.get(ActiveLearningSettings, task.id)
     if found is None:
-        found = ActiveLearningSettings(task_id=task.id, strategy="margin", batch_size=20)
+        found = ActiveLearningSettings(task_id=task.id, strategy=DEFAULT_STRATEGY,
+                                       batch_size=20)
         session.add(found)
         session.flush()
     return found
@@ -440,6 +451,12 @@ def _ids_labelled(session: Session, task: LabelingTask, annotator_id: int | None
     return found
 
 
+def _annotators(session: Session, task: LabelingTask) -> int:
+    """How many annotators gave the task a manual label that is not gold."""
+    return session.scalar(select(func.count(distinct(ManualLabel.annotator_id))).where(
+        ManualLabel.task_id == task.id, ManualLabel.is_gold.is_(False))) or 0
+
+
 def _label_matrix(session: Session, task: LabelingTask, record_ids: list[int]
                   ) -> tuple[np.ndarray, int]:
     """Annotators' labels of ``record_ids`` as a ``(records, annotators)`` float matrix
@@ -479,13 +496,20 @@ def next_records(*, session: Session, task: LabelingTask, annotator: User, n: in
     held = _held_by_others(session, task, annotator, now)
     mine = _ids_labelled(session, task, annotator.id)
     labelled = _ids_labelled(session, task)
-    model = _model(session, task, chosen)
+    fitted = _model(session, task, chosen)
+    strategy = strategy_named(name, task)
+    model = fitted
+    if isinstance(strategy, WarmUp):
+        # Ranked as before any model while warming up; ActiveLab ranks several annotators'.
+        if strategy.warming_up(len(labelled)) and _annotators(session, task) < 2:
+            model = None
+        strategy = strategy.then
     all_ids = np.asarray(record_ids_of(session=session, project_id=task.project_id))
     whole = name == "margin_diverse" or (model is None and name != "random")
     description = ("random sample" if name == "random" else "cold start") \
         if model is None or name == "random" else model.description
     refit_pending = chosen.active_run_id is not None
-    stop = model.stop if model is not None else None
+    stop = fitted.stop if fitted is not None else None
 
     def allowed(rid: int, *, new_only: bool) -> bool:
         if rid in held or (rid in mine and not relabel):
@@ -499,8 +523,8 @@ def next_records(*, session: Session, task: LabelingTask, annotator: User, n: in
             picks = _without_model(session, task, all_ids, name, candidates, relabel, notes,
                                    allowed)
         else:
-            picks = _with_model(session, task, model, name, candidates, relabel, allowed,
-                                notes)
+            picks = _with_model(session, task, model, name, strategy, candidates, relabel,
+                                allowed, notes)
         session.commit()   # ends the reads, so that the lock below is a fresh write
         lock_key(session=session, space=ACTIVE_QUEUE, key=task.id)
         fresh = _held_by_others(session, task, annotator, now)
@@ -529,7 +553,7 @@ def _held_by_others(session: Session, task: LabelingTask, annotator: User, now) 
 def _settings_or_default(session: Session, task: LabelingTask) -> ActiveLearningSettings:
     """The task's stored queue settings, or the defaults (not stored)."""
     return session.get(ActiveLearningSettings, task.id) or ActiveLearningSettings(
-        task_id=task.id, strategy="margin", batch_size=20)
+        task_id=task.id, strategy=DEFAULT_STRATEGY, batch_size=20)
 
 
 def _without_model(session, task, all_ids, name, n, relabel, notes, allowed
@@ -560,8 +584,8 @@ def _without_model(session, task, all_ids, name, n, relabel, notes, allowed
         result.indices.tolist(), result.scores.tolist(), result.reasons, strict=True)]
 
 
-def _with_model(session, task, model: _Model, name: str, n: int, relabel: bool, allowed,
-                notes) -> list[tuple[int, float, str]]:
+def _with_model(session, task, model: _Model, name: str, strategy: QueryStrategy, n: int,
+                relabel: bool, allowed, notes) -> list[tuple[int, float, str]]:
     ids = model.record_ids
     label_names = [label.name for label in task.labels]
     if task.kind is TaskKind.CLASSIFICATION:
@@ -587,9 +611,9 @@ def _with_model(session, task, model: _Model, name: str, n: int, relabel: bool, 
                               dtype=np.float32)
         for i in pool.tolist():
             embeddings[i] = found[int(ids[i])]
-    result = strategy_named(name, task).query(model.probabilities, n=n, indices_unlabeled=pool,
-                                         label_names=query_names, embeddings=embeddings,
-                                         random_state=int(task.id))
+    result = strategy.query(model.probabilities, n=n, indices_unlabeled=pool,
+                            label_names=query_names, embeddings=embeddings,
+                            random_state=int(task.id))
     return [(int(ids[i]), float(s), r) for i, s, r in zip(
         result.indices.tolist(), result.scores.tolist(), result.reasons, strict=True)]
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from heuristics.active import Simulation, simulate
 from heuristics.errors import InvalidInputError, NotFoundError
 from services.active_queue import (
+    DEFAULT_STRATEGY,
     check_strategy,
     default_embedding,
     record_representation,
@@ -30,7 +31,7 @@ CURVE_PNG = "learning_curve.png"
 ARTIFACT_TYPES = {CURVE_JSON: "application/json", CURVE_PNG: "image/png"}
 
 
-def create_simulation(*, session: Session, task: LabelingTask, strategy: str = "margin",
+def create_simulation(*, session: Session, task: LabelingTask, strategy: str = DEFAULT_STRATEGY,
                       seed_size: int = 20, batch_size: int = 20, budget: int = 200,
                       test_size: float = 0.2, random_state: int = 0) -> Run:
     """Queue a simulation run of a classification task; commits. The caller enqueues it."""

@@ -589,7 +589,7 @@ class ActiveLearningSettings(Base):
 
     task_id: Mapped[int] = mapped_column(
         ForeignKey("labeling_tasks.id", ondelete="CASCADE"), primary_key=True)
-    strategy: Mapped[str] = mapped_column(String(32), default="margin")
+    strategy: Mapped[str] = mapped_column(String(32), default="margin_after_cold_start")
     batch_size: Mapped[int] = mapped_column(Integer, default=20)
     heuristic_id: Mapped[int | None] = mapped_column(
         ForeignKey("heuristics.id", ondelete="SET NULL"))

@@ -7,7 +7,8 @@ from pydantic import BaseModel, Field
 from api.schemas import Int32, UtcDatetime
 from api.schemas.records import RecordPublic
 
-Strategy = Literal["margin", "least_confidence", "entropy", "margin_diverse", "random"]
+Strategy = Literal["margin_after_cold_start", "margin", "least_confidence", "entropy",
+                   "margin_diverse", "random"]
 
 
 class StopHintPublic(BaseModel):
@@ -61,7 +62,7 @@ class QueueSettingsUpdate(BaseModel):
 
 
 class SimulationCreate(BaseModel):
-    strategy: Strategy = "margin"
+    strategy: Strategy = "margin_after_cold_start"
     seed_size: int = Field(default=20, ge=1, le=10_000)
     batch_size: int = Field(default=20, ge=1, le=10_000)
     budget: int = Field(default=200, ge=1, le=100_000)

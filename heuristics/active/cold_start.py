@@ -44,5 +44,10 @@ class ColdStart(QueryStrategy):
         return QueryResult(
             indices=pool[np.array(chosen, dtype=int)],
             scores=sizes[order] / len(pool),
-            reasons=[f"nearest to the centre of a group of {sizes[c]} records" for c in order],
+            reasons=[f"nearest to the centre of a group of {_records(sizes[c])}"
+                     for c in order],
         )
+
+
+def _records(count: int) -> str:
+    return f"{count} record" if count == 1 else f"{count} records"

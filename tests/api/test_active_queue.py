@@ -206,7 +206,7 @@ def test_a_refit_ranks_by_margin_and_gives_a_stop_hint(app, client, admin, queue
         _label(client, admin, project, task, ids[i], "spam" if i % 2 else "ham")
     run = _refit(app, task)
     assert run.metrics["fitted"] and run.metrics["n_labelled"] == 6
-    batch = _next(client, admin, project, task, n=3)
+    batch = _next(client, admin, project, task, n=3, strategy="margin")
     assert batch["model"] == f"default logistic regression (run {run.id})"
     # the learner reads the texts too ("spam offer 3", "ham note 4"): certain at once
     assert batch["stop"]["message"].startswith(
@@ -221,6 +221,25 @@ def test_a_refit_ranks_by_margin_and_gives_a_stop_hint(app, client, admin, queue
     state = client.get(f"{API}/projects/{project}/tasks/{task}/active-learning",
                        headers=admin).json()
     assert state["model_run_id"] == run.id and state["refit_run_id"] is None
+
+
+def test_the_default_strategy_asks_cold_start_records_until_enough_labels(
+        app, client, admin, queue_project, monkeypatch):
+    project, task, ids = queue_project
+    for i in range(6):
+        _label(client, admin, project, task, ids[i], "spam" if i % 2 else "ham")
+    run = _refit(app, task)
+    warming = _next(client, admin, project, task, n=2)
+    assert (warming["strategy"], warming["model"]) == ("margin_after_cold_start", "cold start")
+    assert [item["reason"].startswith("cold start: ") for item in warming["data"]] == [True] * 2
+    # one record of each of the two clusters, none labelled; the fitted model's hint stays
+    clusters = {ids.index(rid) % 2 for rid in _ids(warming)}
+    assert clusters == {0, 1} and not set(_ids(warming)) & set(ids[:6])
+    assert warming["stop"] is not None
+    monkeypatch.setattr(active_queue, "WARM_UP_LABELS", 6)
+    ranked = _next(client, admin, project, task, n=3)
+    assert ranked["model"] == f"default logistic regression (run {run.id})"
+    assert all(item["reason"].startswith("margin ") for item in ranked["data"])
 
 
 def test_a_burst_of_labels_requests_one_refit(app, client, admin, queue_project):
@@ -305,7 +324,7 @@ def test_default_settings_row_is_per_task(app, queue_project):
         settings = active_queue.queue_settings(session=session,
                                                task=session.get(LabelingTask, task))
         assert (settings.strategy, settings.batch_size, settings.heuristic_id) == \
-            ("margin", 20, None)
+            ("margin_after_cold_start", 20, None)
 
 
 def test_extraction_queue_ranks_by_a_crf_over_token_vectors(app, client, admin):

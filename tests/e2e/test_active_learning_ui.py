@@ -46,6 +46,13 @@ def test_label_three_records_through_the_queue(page: Page, app_stack: Stack, art
     sign_in(page, key_of(stack))
     go(page, f"/projects/{project}/label")
     page.get_by_role("button", name="Next by active learning").click()
+    # the task's default strategy keeps to cold start below 60 labels, though a model exists
+    expect(page.get_by_label("model")).to_have_text("cold start")
+    expect(page.get_by_label("Strategy")).to_contain_text(
+        "the task's strategy (margin after cold start)")
+    expect(page.get_by_label("reason")).to_contain_text("cold start: nearest to the centre")
+    shot(page, artifacts, "19-active-learning-cold-start")
+    page.get_by_label("Strategy").select_option("margin")
     expect(page.get_by_label("model")).to_have_text(
         f"default logistic regression (run {state['model_run_id']})")
     expect(page.get_by_label("stop hint")).to_contain_text("keep labelling")
@@ -71,7 +78,7 @@ def test_label_three_records_through_the_queue(page: Page, app_stack: Stack, art
     print(json.dumps(queue["stop"]))
     # an owner makes the strategy tried in the session the task's own
     settings = f"/projects/{project}/tasks/{task}/active-learning"
-    assert stack.get(settings)["strategy"] == "margin"
+    assert stack.get(settings)["strategy"] == "margin_after_cold_start"
     page.get_by_label("Strategy").select_option("entropy")
     page.get_by_role("button", name="Make it the task's").click()
     expect(page.get_by_label("Strategy")).to_contain_text("the task's strategy (entropy)")

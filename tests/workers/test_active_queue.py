@@ -76,7 +76,9 @@ def test_labels_through_the_queue_lead_to_a_refit_the_queue_follows(cluster: Sta
     assert refit["kind"] == "active_queue" and refit["status"] == "succeeded"
     assert refit["metrics"]["n_labelled"] == len(labelled)
     assert refit["metrics"]["embedding"] == "CONTENT-all-MiniLM-L6-v2"
-    queue = stack.get(f"/projects/{project}/tasks/{task}/next", n=5)
+    # the default strategy keeps to cold start below 60 labels; margin ranks by the refit
+    assert stack.get(f"/projects/{project}/tasks/{task}/next", n=5)["model"] == "cold start"
+    queue = stack.get(f"/projects/{project}/tasks/{task}/next", n=5, strategy="margin")
     assert queue["model"] == f"default logistic regression (run {refit['id']})"
     assert all(item["reason"].startswith("margin ") and " between " in item["reason"]
                for item in queue["data"])
@@ -90,7 +92,7 @@ def test_labels_through_the_queue_lead_to_a_refit_the_queue_follows(cluster: Sta
     assert stack.get(f"/projects/{project}/runs/{again['model_run_id']}")[
         "metrics"]["n_labelled"] == len(labelled) + 1
     assert len(again["stop"]["kappas"]) == len(refit["metrics"]["stop"]["kappas"]) + 1
-    after = stack.get(f"/projects/{project}/tasks/{task}/next", n=5)
+    after = stack.get(f"/projects/{project}/tasks/{task}/next", n=5, strategy="margin")
     assert after["model"] == f"default logistic regression (run {again['model_run_id']})"
     assert rid not in {item["record"]["id"] for item in after["data"]}
 

@@ -43,7 +43,7 @@ describe("SimulationPanel", () => {
     fireEvent.change(screen.getByLabelText("Budget"), { target: { value: "40" } });
     fireEvent.click(screen.getByRole("button", { name: "Run simulation" }));
     expect(await screen.findByRole("img", { name: /held-out accuracy against labels used: margin and random/ })).toBeInTheDocument();
-    expect(bodies).toEqual([{ strategy: "margin", seed_size: 20, batch_size: 20, budget: 40 }]);
+    expect(bodies).toEqual([{ strategy: "margin_after_cold_start", seed_size: 20, batch_size: 20, budget: 40 }]);
     expect(screen.getByLabelText("final scores")).toHaveTextContent("at 60 labels: 0.800 vs random 0.700 (500 records with a reference)");
     fireEvent.change(screen.getByLabelText("Curve metric"), { target: { value: "macro_f1" } });
     expect(screen.getByRole("img", { name: /macro-F1/ })).toBeInTheDocument();

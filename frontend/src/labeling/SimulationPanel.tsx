@@ -6,7 +6,7 @@ import { useState } from "react";
 import { get, post } from "../api";
 import type { Run, Task } from "../types";
 import { Badge, Button, ErrorAlert, Field, Progress, runTone } from "../ui";
-import { STRATEGIES } from "./queue";
+import { STRATEGIES, strategyName } from "./queue";
 
 export interface Curve { labels_used: number[]; accuracy: number[]; macro_f1: number[] }
 export interface Curves { strategy: Curve; random: Curve; strategy_name: string; n_records: number }
@@ -44,7 +44,7 @@ export function LearningCurveChart({ curves, metric }: { curves: Curves; metric:
   const name = metric === "accuracy" ? "accuracy" : "macro-F1";
   return (
     <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} width="100%" role="img" className="curve-chart"
-      aria-label={`held-out ${name} against labels used: ${curves.strategy_name} and random`}>
+      aria-label={`held-out ${name} against labels used: ${strategyName(curves.strategy_name)} and random`}>
       {g.yTicks.map((t) => <g key={`y${t.label}`}>
         <line x1={PAD.left} x2={WIDTH - PAD.right} y1={t.at} y2={t.at} className="grid" />
         <text x={PAD.left - 6} y={t.at + 4} textAnchor="end">{t.label}</text></g>)}
@@ -59,7 +59,7 @@ export function LearningCurveChart({ curves, metric }: { curves: Curves; metric:
 function last(values: number[]): number | undefined { return values[values.length - 1]; }
 
 export function SimulationPanel({ projectId, task }: { projectId: number; task: Task }) {
-  const [form, setForm] = useState({ strategy: "margin", seed_size: "20", batch_size: "20", budget: "200" });
+  const [form, setForm] = useState({ strategy: STRATEGIES[0] as string, seed_size: "20", batch_size: "20", budget: "200" });
   const [metric, setMetric] = useState<Metric>("accuracy");
   const start = useMutation({
     mutationFn: () => post<Run>(`/projects/${projectId}/tasks/${task.id}/simulations`, {
@@ -82,7 +82,7 @@ export function SimulationPanel({ projectId, task }: { projectId: number; task: 
         <div className="row">
           <Field label="Strategy">
             <select className="select" aria-label="Simulated strategy" value={form.strategy} onChange={set("strategy")}>
-              {STRATEGIES.filter((s) => s !== "random").map((s) => <option key={s} value={s}>{s.replace("_", " ")}</option>)}
+              {STRATEGIES.filter((s) => s !== "random").map((s) => <option key={s} value={s}>{strategyName(s)}</option>)}
             </select>
           </Field>
           <Field label="Seed labels"><input className="input" type="number" min={1} aria-label="Seed labels" value={form.seed_size} onChange={set("seed_size")} /></Field>
@@ -101,7 +101,7 @@ export function SimulationPanel({ projectId, task }: { projectId: number; task: 
             <select className="select" aria-label="Curve metric" value={metric} onChange={(e) => setMetric(e.target.value as Metric)}>
               <option value="accuracy">accuracy</option><option value="macro_f1">macro-F1</option>
             </select>
-            <span className="legend strategy">{curves.strategy_name}</span><span className="legend random">random</span>
+            <span className="legend strategy">{strategyName(curves.strategy_name)}</span><span className="legend random">random</span>
             <span className="spacer" />
             <span aria-label="final scores" className="small">
               at {last(curves.strategy.labels_used)} labels: <b>{last(curves.strategy[metric])?.toFixed(3)}</b> vs random {last(curves.random[metric])?.toFixed(3)}

@@ -1,4 +1,4 @@
-import { batchDone, itemsById, scoreText, stopLine, type NextBatch } from "./queue";
+import { batchDone, itemsById, scoreText, stopLine, strategyName, type NextBatch } from "./queue";
 
 const batch = (ids: number[], extra: Partial<NextBatch> = {}): NextBatch => ({
   task_id: 1, strategy: "margin", model: "default logistic regression (run 3)", count: ids.length,
@@ -9,6 +9,10 @@ const batch = (ids: number[], extra: Partial<NextBatch> = {}): NextBatch => ({
 });
 
 describe("the queue", () => {
+  it("names strategies with spaces, every underscore of them", () => {
+    expect(strategyName("margin_after_cold_start")).toBe("margin after cold start");
+    expect(strategyName("margin")).toBe("margin");
+  });
   it("finds each record's reason by id", () => {
     expect(itemsById(batch([7, 9])).get(9)?.reason).toBe("margin 0.10 between ham and spam");
     expect(itemsById(undefined).size).toBe(0);

@@ -10,7 +10,12 @@ export interface NextBatch {
   lease_expires_at: string; refit_pending: boolean; stop: StopHint | null; notes: string[];
 }
 
-export const STRATEGIES = ["margin", "least_confidence", "entropy", "margin_diverse", "random"] as const;
+export const STRATEGIES = ["margin_after_cold_start", "margin", "least_confidence", "entropy", "margin_diverse", "random"] as const;
+
+/** A strategy's name as people read it: `margin_after_cold_start` -> "margin after cold start". */
+export function strategyName(name: string): string {
+  return name.replaceAll("_", " ");
+}
 
 /** Each record of the batch by id, for the reason and score of the one on screen. */
 export function itemsById(batch: NextBatch | undefined): Map<number, QueueItem> {
