@@ -68,7 +68,9 @@ def test_learner_fits_cross_fitted_and_votes_above_its_threshold(embedded: Stack
     learner = created.json()
     assert learner["revision"]["settings"]["embedding_name"] == "CONTENT-all-MiniLM-L6-v2"
     assert learner["auto_refit_every"] == 10
+    started = time.monotonic()
     run = run_to_end(embedded, project, learner["id"])
+    run_seconds = time.monotonic() - started
     assert run["status"] == "succeeded", (run, embedded.logs())
     held_out = run["metrics"]["held_out"]
     assert run["metrics"]["n_labelled"] == 80 and 0.7 < held_out["accuracy"] < 1.0
@@ -84,6 +86,9 @@ def test_learner_fits_cross_fitted_and_votes_above_its_threshold(embedded: Stack
            "predicted 40" in logs
     assert f"model 3 of 3: fitted on all 80 labelled records, predicted the " \
            f"{len(rows) - 80} unlabelled" in logs
+    phases = re.search(r"timing: inputs ([\d.]+) s, sandbox ([\d.]+) s, outputs ([\d.]+) s",
+                       logs)
+    assert phases and 0 < float(phases[2]) < run_seconds
     outputs = embedded.get(f"/projects/{project}/heuristics/{learner['id']}/outputs",
                            limit=5000)["data"]
     assert len(outputs) == len(rows)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -204,6 +205,7 @@ class LearnerJob:
 
     def process(self, session: Session, run: Run, item_ids: list[int],
                 heartbeat: Heartbeat) -> None:
+        started = time.perf_counter()
         heuristic, revision, task = self._parts(session, run)
         embedding = _embedding(session, run, revision, task)
         state = reference_state(session=session, task=task)  # read before the references
@@ -233,6 +235,7 @@ class LearnerJob:
             heartbeat(progress=INPUTS_READY, stage=(
                 f"inputs ready: {len(item_ids):,} records, {len(references):,} labelled, "
                 f"vectors of {embedding.name!r}"))
+            inputs_ready = time.perf_counter()
 
             def fitted(share: float, stage: str, printed: str) -> None:
                 if printed:
@@ -248,6 +251,7 @@ class LearnerJob:
                     on_progress=fitted)
             finally:
                 heartbeat()  # a cancelled run ends as cancelled, not as a sandbox error
+            fitted_at = time.perf_counter()
             if result.logs:
                 append_log(session=session, run_id=run.id, text=result.logs)
             predicted: list[str] = []   # the most probable label of each record
@@ -267,6 +271,9 @@ class LearnerJob:
                     session=session, run_id=run.id, record_ids=item_ids, columns=columns)
                 names = {label.id: label.name for label in task.labels}
                 predicted = [names[label_id] for label_id in columns["label_id"]]
+        append_log(session=session, run_id=run.id, text=(
+            f"timing: inputs {inputs_ready - started:.2f} s, sandbox "
+            f"{fitted_at - inputs_ready:.2f} s, outputs {time.perf_counter() - fitted_at:.2f} s\n"))
         if len(item_ids) == run.total_items:  # the run's only chunk: all of its outputs
             self._held = RunHeld(run.id, np.asarray(item_ids, dtype=np.int64), references,
                                  state, columns)
