@@ -309,7 +309,8 @@ def output_columns(rows: list[dict]) -> dict[str, list]:
 def replace_output_columns(*, session: Session, run_id: int, record_ids: Sequence[int],
                            columns: Mapping[str, Sequence]) -> None:
     """:func:`replace_outputs` with the outputs given column by column (equal lengths), as
-    a bulk producer has them: no row objects.
+    a bulk producer has them: no row objects. Outputs of a weak supervision run are marked
+    ``weak`` (the index of weak labels' confidences holds only those).
 
     >>> replace_output_columns(session=session, run_id=run.id, record_ids=ids,
     ...                        columns={"record_id": ids, "label_id": [spam] * len(ids),
@@ -325,8 +326,9 @@ def replace_output_columns(*, session: Session, run_id: int, record_ids: Sequenc
     session.execute(delete(Output).where(
         Output.run_id == run_id, Output.record_id.between(min(record_ids), max(record_ids))))
     if values and len(values[0]):
-        insert_rows(session, Output.__table__, ["run_id", *names],
-                    zip(repeat(run_id), *values, strict=False))
+        weak = session.scalar(select(Run.kind).where(Run.id == run_id)) == WEAK_SUPERVISION_RUN
+        insert_rows(session, Output.__table__, ["run_id", "weak", *names],
+                    zip(repeat(run_id), repeat(weak), *values, strict=False))
 
 
 def outputs_on_record(*, session: Session, run: Run, record_id: int) -> list[Output]:

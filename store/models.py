@@ -20,6 +20,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -485,14 +487,21 @@ class HeuristicRevision(Base):
     heuristic: Mapped[Heuristic] = relationship(back_populates="revisions")
 
 
+WEAK_OUTPUT = {"postgresql_where": text("weak"), "sqlite_where": text("weak = 1")}
+"""Where the index of weak labels' confidences holds rows: outputs of weak supervision runs
+(the only ones the record list sorts by confidence). Each database's spelling of the test a
+query states as ``Output.weak``, so that the index serves it."""
+
+
 class Output(Base):
-    """One vote of a run on one record: a label, or a span with its label; abstains are absent."""
+    """One vote of a run on one record: a label, or a span with its label; abstains are absent.
+    ``weak``: a weak supervision run's (its weak label), not a heuristic's vote."""
 
     __tablename__ = "outputs"
     __table_args__ = (Index("ix_outputs_run_record", "run_id", "record_id"),
                       Index("ix_outputs_run_label_record", "run_id", "label_id", "record_id"),
                       Index("ix_outputs_run_confidence_record", "run_id", "confidence",
-                            "record_id"))
+                            "record_id", **WEAK_OUTPUT))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
@@ -504,6 +513,7 @@ class Output(Base):
     token_end: Mapped[int | None] = mapped_column(Integer)
     char_start: Mapped[int | None] = mapped_column(Integer)
     char_end: Mapped[int | None] = mapped_column(Integer)
+    weak: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class HeuristicStat(Base):

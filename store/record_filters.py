@@ -633,7 +633,7 @@ def _weak_page(session: Session, where: ColumnElement, run_id: int, descending: 
                                     "page's next_after", field="after")
     if unrated_after is None:
         rated = select(weak.record_id, confidence).join(Record, Record.id == weak.record_id) \
-            .where(weak.run_id == run_id, where)
+            .where(weak.run_id == run_id, weak.weak, where)
         if after is not None:
             bound = literal(float(value))
             ahead = confidence < bound if descending else confidence > bound

@@ -77,7 +77,7 @@ def _weak_run(app, project_id: int, task: dict, ids: dict, votes: dict[str, tupl
         session.add(run)
         session.flush()
         session.add_all([Output(run_id=run.id, record_id=ids[external], label_id=labels[name],
-                                confidence=confidence)
+                                confidence=confidence, weak=True)
                          for external, (name, confidence) in votes.items()])
         session.commit()
         return run.id

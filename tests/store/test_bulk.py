@@ -21,9 +21,11 @@ from services.tasks import create_task
 from services.users import create_user
 from store.db import plain_rows
 from store.embeddings import record_vectors, write_vectors
+from store.heuristic_lookups import WEAK_SUPERVISION_RUN
 from store.models import Embedding, EmbeddingLevel, HeuristicKind, Record, RunStatus, TaskKind
 from store.projects import find_attribute
 from store.records import record_ids_of
+from store.runs import create_run
 
 N_RECORDS = 25
 
@@ -119,3 +121,15 @@ def test_replace_output_columns_writes_the_columns_and_checks_their_lengths(sess
     stored = [(o.record_id, o.label_id, o.confidence) for o in outputs_of(session=session, run=run)]
     assert stored == [(rid, label, pytest.approx(c))
                       for rid, label, c in zip(ids, labels, confidences, strict=True)]
+
+
+def test_only_a_weak_supervision_runs_outputs_are_weak(session, labelled_run):
+    run, ids, (a, _) = labelled_run
+    weak_run = create_run(session=session, project_id=run.project_id,
+                          kind=WEAK_SUPERVISION_RUN)
+    for written in (run, weak_run):
+        replace_output_columns(session=session, run_id=written.id, record_ids=ids, columns={
+            "record_id": ids, "label_id": [a] * len(ids), "confidence": [0.5] * len(ids)})
+    session.commit()
+    assert {o.weak for o in outputs_of(session=session, run=run)} == {False}
+    assert {o.weak for o in outputs_of(session=session, run=weak_run)} == {True}

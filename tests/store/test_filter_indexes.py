@@ -9,7 +9,7 @@ import io
 import pytest
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event, inspect, select
+from sqlalchemy import event, inspect, select, text
 
 from services.importing import import_records
 from services.projects import create_project
@@ -44,7 +44,7 @@ def weak(session) -> dict:
     ids = dict(session.execute(select(Record.external_id, Record.id)).all())
     for external, confidence in (("a", 0.6), ("b", 0.9), ("d", 0.7)):
         session.add(Output(run_id=run.id, record_id=ids[external],
-                           label_id=task.labels[0].id, confidence=confidence))
+                           label_id=task.labels[0].id, confidence=confidence, weak=True))
     session.commit()
     return {"project": project, "task": task, "ids": ids}
 
@@ -143,3 +143,41 @@ def test_the_migration_goes_down_and_up_again(engine):
 def _indexes(engine, table: str) -> set[str]:
     with engine.connect() as connection:
         return {index["name"] for index in inspect(connection).get_indexes(table)}
+
+
+def test_the_confidence_index_holds_weak_labels_only(engine, session, weak):
+    """Migration 0017: down, the index holds every output; up again, only the weak
+    supervision run's, which it marks; the weak-confidence sort reads the same pages."""
+    task = weak["task"]
+    lf_run = Run(project_id=weak["project"].id, kind="labeling_function",
+                 status=RunStatus.SUCCEEDED, params={"task_id": task.id})
+    session.add(lf_run)
+    session.flush()
+    session.add(Output(run_id=lf_run.id, record_id=weak["ids"]["c"],
+                       label_id=task.labels[1].id, confidence=0.99))
+    session.commit()
+    before = _page(session, weak, [], f"-weak_confidence:{task.id}")
+    session.close()
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0016")
+    assert "weak" not in {c["name"] for c in inspect(engine).get_columns("outputs")}
+    assert "WHERE" not in _index_sql(engine, "ix_outputs_run_confidence_record")
+    migrate(engine)
+    with engine.connect() as connection:
+        marked = dict(connection.execute(select(Output.run_id, Output.weak)).all())
+    assert marked == {lf_run.id: False, next(r for r in marked if r != lf_run.id): True}
+    assert "WHERE" in _index_sql(engine, "ix_outputs_run_confidence_record").upper()
+    assert _page(session, weak, [], f"-weak_confidence:{task.id}") == before == ["b", "d", "a",
+                                                                                  "c"]
+
+
+def _index_sql(engine, name: str) -> str:
+    """The statement that creates an index, as the database keeps it."""
+    query = ("SELECT indexdef FROM pg_indexes WHERE indexname = :name"
+             if engine.dialect.name == "postgresql"
+             else "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = :name")
+    with engine.connect() as connection:
+        return connection.execute(text(query), {"name": name}).scalar_one()

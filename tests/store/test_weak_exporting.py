@@ -64,7 +64,7 @@ def test_label_studio_predictions_of_spans_name_their_text(session):
     record_id = session.scalar(select(Record.id))
     session.add_all([Output(run_id=run.id, record_id=record_id, label_id=task.labels[i].id,
                             confidence=confidence, token_start=start, token_end=start + 1,
-                            char_start=chars[0], char_end=chars[1])
+                            char_start=chars[0], char_end=chars[1], weak=True)
                      for i, confidence, start, chars in ((0, 0.8, 2, (8, 11)),
                                                          (1, 0.6, 4, (15, 20)))])
     session.commit()
