@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TypeVar
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.interfaces import ORMOption
 
 from formats.types import AttributeType
 from heuristics.errors import ConflictError, InvalidInputError, NotFoundError
@@ -27,12 +28,12 @@ def list_projects(*, session: Session, user: User, offset: int, limit: int
 
 
 def in_project(*, session: Session, model: type[Row], row_id: int, project: Project,
-               what: str) -> Row:
-    """The ``model`` row ``row_id`` of ``project``, selected by id and project in one query;
-    NotFoundError naming ``what`` otherwise: another project's row is as absent as a missing
-    one."""
-    row = session.scalar(select(model).where(model.id == row_id,
-                                             model.project_id == project.id))
+               what: str, options: Sequence[ORMOption] = ()) -> Row:
+    """The ``model`` row ``row_id`` of ``project``, selected by id and project in one query
+    (with loader ``options``); NotFoundError naming ``what`` otherwise: another project's row
+    is as absent as a missing one."""
+    row = session.scalars(select(model).options(*options).where(
+        model.id == row_id, model.project_id == project.id)).unique().first()
     if row is None:
         raise NotFoundError(f"{what} {row_id} does not exist in this project")
     return row

@@ -35,10 +35,12 @@ from formats.types import AttributeType
 from heuristics.errors import InvalidInputError
 from heuristics.learners.votes import VoteRule
 from store.heuristic_lookups import get_heuristic, latest_run, latest_weak_supervision
+from store.id_lists import ids_in
 from store.limits import NAME_MAX
 from store.models import (
     Attribute,
     HeuristicRevision,
+    Label,
     LabelingTask,
     ManualLabel,
     Output,
@@ -560,15 +562,20 @@ def search_records(*, session: Session, project: Project, record_filter: RecordF
     if after is not None and sort.by == "created_at":
         raise InvalidInputError("'after' pages every sort but created_at: use offset",
                                 field="after")
-    if key.weak_run_id is not None:
-        rows = _weak_page(session, where, key.weak_run_id, sort.descending, after=after,
-                          offset=offset, limit=limit,
-                          all_rated=_all_rated(record_filter, sort.task_id))
+    if sort.by == "id":
+        records = _id_page(session, where, sort.descending, after=after, offset=offset,
+                           limit=limit)
+        rows = [(record.id, record.id) for record in records]
     else:
-        rows = _page(session, where, key, sort, after=after, offset=offset, limit=limit)
-    by_record = {record.id: record for record in session.scalars(
-        select(Record).where(Record.id.in_([rid for rid, _ in rows])))} if rows else {}
-    records = [by_record[rid] for rid, _ in rows]
+        if key.weak_run_id is not None:
+            rows = _weak_page(session, where, key.weak_run_id, sort.descending, after=after,
+                              offset=offset, limit=limit,
+                              all_rated=_all_rated(record_filter, sort.task_id))
+        else:
+            rows = _page(session, where, key, sort, after=after, offset=offset, limit=limit)
+        by_record = {record.id: record for record in session.scalars(
+            select(Record).where(Record.id.in_([rid for rid, _ in rows])))} if rows else {}
+        records = [by_record[rid] for rid, _ in rows]
     next_after: int | str | None = None
     if len(rows) == limit and sort.by != "created_at":
         next_after = rows[-1][0] if sort.by == "id" else encode_cursor(rows[-1][1], rows[-1][0])
@@ -585,21 +592,27 @@ def count_records(*, session: Session, project: Project, record_filter: RecordFi
     return total or 0, capped
 
 
+def _id_page(session: Session, where: ColumnElement, descending: bool, *,
+             after: int | str | None, offset: int, limit: int) -> list[Record]:
+    """A page in id order, the records read with it: the primary key's index gives them in
+    order, so nothing is sorted and one statement does."""
+    query = select(Record).where(where)
+    if after is not None:
+        record_id = after if isinstance(after, int) else _int_cursor(after)
+        query = query.where(Record.id < record_id if descending else Record.id > record_id)
+    order = Record.id.desc() if descending else Record.id.asc()
+    return list(session.scalars(query.order_by(order).offset(offset).limit(limit)))
+
+
 def _page(session: Session, where: ColumnElement, key: _SortKey, sort: RecordSort, *,
           after: int | str | None, offset: int, limit: int) -> list[tuple[int, object]]:
-    """The page's (record id, sort value) pairs: ids and sort keys first (a narrow sort);
-    the records themselves are read by id afterwards."""
-    by_id = sort.by == "id"
+    """The page's (record id, sort value) pairs in any order but the id's: ids and sort
+    keys first (a narrow sort); the records themselves are read by id afterwards."""
     query = select(Record.id, key.expression.label("sort_key")).where(where)
-    if after is not None and by_id:
-        record_id = after if isinstance(after, int) else _int_cursor(after)
-        query = query.where(Record.id < record_id if sort.descending
-                            else Record.id > record_id)
-    elif after is not None:
+    if after is not None:
         value, record_id = decode_cursor(str(after))
         query = query.where(_after(key, sort.descending, value, record_id, Record.id))
-    order = _ordering(key, sort.descending) if not by_id else []
-    order.append(Record.id.desc() if by_id and sort.descending else Record.id.asc())
+    order = [*_ordering(key, sort.descending), Record.id.asc()]
     return [tuple(row) for row in
             session.execute(query.order_by(*order).offset(offset).limit(limit))]
 
@@ -690,15 +703,19 @@ def matching_record_ids(*, session: Session, project: Project, record_filter: Re
 def page_references(*, session: Session, project: Project, record_ids: list[int]
                     ) -> dict[int, dict[str, object]]:
     """The reference labels of a page's records per classification and multi-label task
-    (task id as text -> label, or sorted labels), by record id."""
+    (task id as text -> label, or sorted labels), by record id: classification tasks' as
+    stored, multi-label tasks' from their votes."""
     found: dict[int, dict[str, object]] = {}
     if not record_ids:
         return found
-    for task in project.tasks:
-        if task.kind is TaskKind.EXTRACTION:
-            continue
+    stored = select(ReferenceLabel.record_id, ReferenceLabel.task_id, Label.name) \
+        .join(Label, Label.id == ReferenceLabel.label_id) \
+        .where(ids_in(ReferenceLabel.record_id, record_ids))
+    for rid, task_id, name in session.execute(stored):
+        found.setdefault(rid, {})[str(task_id)] = name
+    for task in session.scalars(select(LabelingTask).where(
+            LabelingTask.project_id == project.id, LabelingTask.kind == TaskKind.MULTILABEL)):
         for rid, reference in reference_labels(session=session, task=task,
                                                record_ids=record_ids).items():
-            value = sorted(reference) if isinstance(reference, frozenset) else reference
-            found.setdefault(rid, {})[str(task.id)] = value
+            found.setdefault(rid, {})[str(task.id)] = sorted(reference)
     return found

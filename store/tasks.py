@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from formats.types import AttributeType
 from heuristics.errors import ConflictError, InvalidInputError, NotFoundError
@@ -49,8 +49,9 @@ def add_task(*, session: Session, project: Project, name: str, kind: TaskKind,
 
 
 def get_task(*, session: Session, project: Project, task_id: int) -> LabelingTask:
+    """The task ``task_id`` of ``project`` with its labels, in one query."""
     return in_project(session=session, model=LabelingTask, row_id=task_id, project=project,
-                      what="labeling task")
+                      what="labeling task", options=[joinedload(LabelingTask.labels)])
 
 
 def find_task(*, session: Session, project: Project, name: str) -> LabelingTask | None:
