@@ -9,8 +9,10 @@ equal to a full recompute. The lock also makes a classification label replace th
 concurrent request of the same annotator just stored. Creating use cases honour an
 idempotency key (:mod:`store.idempotency`). Each announces a ``labels.changed`` event
 in the same transaction. Given the workers' ``queue``, the creating ones also end the
-annotator's queue leases of the records and request the default learner's refit in that
-transaction (:func:`services.active_queue.labelled`), and enqueue it once committed.
+annotator's queue leases of the records, request the default learner's refit
+(:func:`services.active_queue.labelled`) and queue the refits of the task's learners that
+are due (:func:`services.heuristic_runs.learner_refits`) in that transaction, and enqueue
+those runs once it has committed (never a run whose row is not committed).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from sqlalchemy.orm import Session
 from heuristics.errors import NotFoundError
 from services import active_queue
 from services.dispatch import RunDispatcher
+from services.heuristic_runs import learner_refits
 from store import idempotency, stats
 from store.events import publish, publish_many
 from store.idempotency import Answer, IdempotentRequest
@@ -36,7 +39,7 @@ from store.manual_labels import (
     add_manual_labels,
     update_manual_label,
 )
-from store.models import LabelingTask, ManualLabel, Record, Review, User
+from store.models import LabelingTask, ManualLabel, Record, Review, Run, User
 from store.reference import reference_labels
 from store.reviews import add_review, remove_review
 from store.tasks import count_label_changes
@@ -70,8 +73,7 @@ def _changing_reference(session: Session, task: LabelingTask, record: Record,
                                  before=before, after=_reference(session, task, record))
     publish(session=session, project_id=task.project_id, type="labels.changed",
             payload={"task_id": task.id, "record_id": record.id})
-    runs = [] if queue is None else active_queue.labelled(
-        session=session, task=task, record_ids=[record.id], annotator_ids=[labelled_by.id])
+    runs = [] if queue is None else _labelled(session, task, [record.id], [labelled_by.id])
     answer = None if once is None else idempotency.remember(session=session, request=once,
                                                             result=result)
     session.commit()
@@ -79,7 +81,16 @@ def _changing_reference(session: Session, task: LabelingTask, record: Record,
     return result if answer is None else answer
 
 
-def _enqueue(queue: RunDispatcher | None, runs: list) -> None:
+def _labelled(session: Session, task: LabelingTask, record_ids: list[int],
+              annotator_ids: list[int]) -> list[Run]:
+    """The queue's and the learners' part of new labels, in their transaction: the runs to
+    enqueue once it has committed."""
+    return [*active_queue.labelled(session=session, task=task, record_ids=record_ids,
+                                   annotator_ids=annotator_ids),
+            *learner_refits(session=session, task=task)]
+
+
+def _enqueue(queue: RunDispatcher | None, runs: list[Run]) -> None:
     for run in runs:
         queue.enqueue_run(run.id, kind=run.kind)
 
@@ -130,9 +141,8 @@ def create_manual_labels(*, session: Session, task: LabelingTask, items: list[La
     stats.recompute(session=session, task=task)
     publish_many(session=session, project_id=task.project_id, type="labels.changed",
                  payloads=[{"task_id": task.id, "record_id": rid} for rid in record_ids])
-    runs = [] if queue is None else active_queue.labelled(
-        session=session, task=task, record_ids=record_ids,
-        annotator_ids=[item.annotator.id for item in items])
+    runs = [] if queue is None else _labelled(session, task, record_ids,
+                                              [item.annotator.id for item in items])
     answer = None if once is None else idempotency.remember(session=session, request=once,
                                                             result=created)
     session.commit()

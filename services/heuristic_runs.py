@@ -40,7 +40,7 @@ from store.models import (
     TaskKind,
     Tokenization,
 )
-from store.runs import create_run
+from store.runs import add_run, create_run
 
 DEFAULT_REFIT_EVERY = 10
 
@@ -154,14 +154,22 @@ def delete_heuristic(*, session: Session, heuristic: Heuristic) -> list[Run]:
 
 def create_heuristic_run(*, session: Session, heuristic: Heuristic) -> Run:
     """A queued run of the heuristic's current revision over all records; commits."""
+    run = add_heuristic_run(session=session, heuristic=heuristic)
+    session.commit()
+    return run
+
+
+def add_heuristic_run(*, session: Session, heuristic: Heuristic) -> Run:
+    """:func:`create_heuristic_run` in the caller's transaction (no commit; enqueue the run
+    once it has committed)."""
     revision = current_revision(heuristic)
     kind = ACTIVE_LEARNER_RUN if heuristic.kind is HeuristicKind.ACTIVE_LEARNER \
         else LABELING_FUNCTION_RUN
-    run = create_run(session=session, project_id=heuristic.project_id, kind=kind,
-                     params={"heuristic_id": heuristic.id, "revision": revision.number,
-                             "manual_labels": _count_manual_labels(session, heuristic.task)})
+    run = add_run(session=session, project_id=heuristic.project_id, kind=kind,
+                  params={"heuristic_id": heuristic.id, "revision": revision.number,
+                          "manual_labels": _count_manual_labels(session, heuristic.task)})
     run.heuristic_id, run.revision_id = heuristic.id, revision.id
-    session.commit()
+    session.flush()
     return run
 
 
@@ -260,10 +268,19 @@ def _count_manual_labels(session: Session, task: LabelingTask) -> int:
 
 def refits_due(*, session: Session, task: LabelingTask,
                heuristic_id: int | None = None) -> list[Run]:
+    """:func:`learner_refits`, committed: the runs to enqueue."""
+    due = learner_refits(session=session, task=task, heuristic_id=heuristic_id)
+    session.commit()
+    return due
+
+
+def learner_refits(*, session: Session, task: LabelingTask,
+                   heuristic_id: int | None = None) -> list[Run]:
     """Queue runs of the task's learners (or of one) that have seen ``auto_refit_every`` new
     manual labels since their last run; one at a time per learner (debounced). A learner
     whose last run was cancelled, or failed for another reason than too few labels, waits
-    for its next edit or a run started by hand. Commits."""
+    for its next edit or a run started by hand. In the caller's transaction (no commit):
+    the runs to enqueue once it has committed."""
     due = []
     labels_now = None
     query = select(Heuristic).where(
@@ -281,7 +298,7 @@ def refits_due(*, session: Session, task: LabelingTask,
         if labels_now is None:
             labels_now = _count_manual_labels(session, task)
         if labels_now - last.params.get("manual_labels", 0) >= heuristic.auto_refit_every:
-            due.append(create_heuristic_run(session=session, heuristic=heuristic))
+            due.append(add_heuristic_run(session=session, heuristic=heuristic))
     return due
 
 

@@ -43,12 +43,20 @@ def _announce(session: Session, run: Run, type_: str) -> None:
 def create_run(*, session: Session, project_id: int, kind: str,
                params: dict[str, Any] | None = None) -> Run:
     """A queued run; commits. The caller enqueues it."""
+    run = add_run(session=session, project_id=project_id, kind=kind, params=params)
+    session.commit()
+    return run
+
+
+def add_run(*, session: Session, project_id: int, kind: str,
+            params: dict[str, Any] | None = None) -> Run:
+    """:func:`create_run` in the caller's transaction (no commit): the caller enqueues the
+    run once that transaction has committed, never before."""
     run = Run(project_id=project_id, kind=kind, params=params or {}, status=RunStatus.QUEUED,
               total_items=0, done_items=0, progress=0.0, logs="", metrics={})
     session.add(run)
     session.flush()
     _announce(session, run, "run.created")
-    session.commit()
     return run
 
 

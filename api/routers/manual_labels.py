@@ -21,7 +21,7 @@ from api.schemas.records import (
     ReviewPublic,
     manual_label_public,
 )
-from services import annotation, heuristic_runs
+from services import annotation
 from store import manual_labels
 from store.auth import authorize_labelling, get_or_create_user
 from store.idempotency import Answer, IdempotentRequest
@@ -40,11 +40,6 @@ def _once(request: Request, user, key: str | None, body, answer_of) -> Idempoten
         user_id=user.id, key=key, answer_of=lambda result: Answer(
             status.HTTP_201_CREATED, answer_of(result).model_dump(mode="json")),
         request=f"{request.method} {request.url.path} {body.model_dump_json()}")
-
-
-def _refit_learners(session, queue, task) -> None:
-    for run in heuristic_runs.refits_due(session=session, task=task):
-        queue.enqueue_run(run.id, kind=run.kind)
 
 
 def _public(manual_label: ManualLabel, task: LabelingTask, record: Record) -> ManualLabelPublic:
@@ -70,7 +65,6 @@ def create_manual_label(record_id: Int32, body: ManualLabelCreate, project: Anno
         session=session, task=task, record=record, label_name=body.label, annotator=annotator,
         is_gold=body.is_gold, span=span, queue=queue, once=_once(
             request, user, idempotency_key, body, lambda ml: _public(ml, task, record)))
-    _refit_learners(session, queue, task)
     if isinstance(created, Answer):
         return answered(created)
     return _public(created, task, record)
@@ -104,7 +98,6 @@ def create_manual_labels(task_id: Int32, body: BulkLabelsCreate, project: Annota
     created = annotation.create_manual_labels(
         session=session, task=task, items=items, queue=queue,
         once=_once(request, user, idempotency_key, body, public))
-    _refit_learners(session, queue, task)
     if isinstance(created, Answer):
         return answered(created)
     return public(created)
@@ -175,7 +168,6 @@ def mark_reviewed(record_id: Int32, body: ReviewCreate, project: AnnotatableProj
     review = annotation.mark_reviewed(session=session, task=task, record=record,
                                      annotator=annotator, is_gold=body.is_gold, queue=queue,
                                      once=_once(request, user, idempotency_key, body, public))
-    _refit_learners(session, queue, task)
     if isinstance(review, Answer):
         return answered(review)
     return public(review)
