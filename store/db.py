@@ -12,6 +12,7 @@ Examples
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from alembic import command
 from alembic.config import Config
 from psycopg import errors as pg_errors
 from sqlalchemy import Engine, Select, Table, create_engine, event, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import InvalidatePoolError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
@@ -34,6 +35,12 @@ SQLITE_LOCK_WAIT_S = 30.0
 POOL_OVERFLOW = 4
 """Connections opened beyond ``pool_size`` for bursts (closed again when returned)."""
 
+PING_IDLE_S = 1.0
+"""A pooled PostgreSQL connection idle longer than this is pinged before it is handed out
+(one round trip); one used more recently is handed out as it is."""
+
+_CHECKED_IN = "heurist_checked_in"
+
 
 def create_db_engine(url: str, *, lock_wait_s: float | None = None,
                      pool_size: int | None = None, pool_timeout_s: float | None = None
@@ -41,7 +48,8 @@ def create_db_engine(url: str, *, lock_wait_s: float | None = None,
     """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout.
 
     PostgreSQL URLs without a driver use psycopg 3; their connections plan without JIT
-    compilation. ``lock_wait_s`` bounds how long a
+    compilation; a pooled connection is pinged only when it was idle longer than
+    :data:`PING_IDLE_S` (:func:`ping_when_idle`). ``lock_wait_s`` bounds how long a
     statement waits for a lock another transaction holds before it fails (SQLite's busy
     timeout, ``SQLITE_LOCK_WAIT_S`` by default; PostgreSQL's ``lock_timeout``, no bound by
     default): for work that had better skip a turn than wait, such as heartbeats.
@@ -59,8 +67,9 @@ def create_db_engine(url: str, *, lock_wait_s: float | None = None,
         settings = "-c jit=off"
         if lock_wait_s is not None:
             settings += f" -c lock_timeout={max(1, round(lock_wait_s * 1000))}"
-        return create_engine(url, pool_pre_ping=True, connect_args={"options": settings},
-                             **pool)
+        engine = create_engine(url, connect_args={"options": settings}, **pool)
+        ping_when_idle(engine)
+        return engine
     if url in ("sqlite://", "sqlite:///:memory:"):
         engine = create_engine(url, connect_args={"check_same_thread": False},
                                poolclass=StaticPool)
@@ -72,6 +81,34 @@ def create_db_engine(url: str, *, lock_wait_s: float | None = None,
                                **pool)
     event.listen(engine, "connect", _configure_sqlite)
     return engine
+
+
+def ping_when_idle(engine: Engine, idle_s: float = PING_IDLE_S) -> None:
+    """Ping a pooled connection on checkout when it was idle longer than ``idle_s``.
+
+    A connection the database closed meanwhile (a restart, an idle timeout, a terminated
+    backend) is then replaced before anyone uses it, and every connection pooled before it
+    is replaced as it is next checked out, as ``pool_pre_ping`` does; busy connections skip
+    the round trip. One that broke within ``idle_s`` fails its statement, which invalidates
+    the pool the same way."""
+    dialect = engine.dialect
+
+    def checked_in(_dbapi_connection, record) -> None:
+        record.info[_CHECKED_IN] = time.monotonic()
+
+    def checkout(dbapi_connection, record, _proxy) -> None:
+        since = record.info.get(_CHECKED_IN)   # none: a new connection
+        if since is None or time.monotonic() - since <= idle_s:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            if dialect.is_disconnect(error, dbapi_connection, None):
+                raise InvalidatePoolError(str(error)) from error
+            raise
+
+    event.listen(engine, "checkin", checked_in)
+    event.listen(engine, "checkout", checkout)
 
 
 def is_lock_timeout(error: OperationalError) -> bool:
