@@ -4,12 +4,32 @@ and chunk, and the counts of ``/metrics`` that workers keep in the database."""
 from __future__ import annotations
 
 import json
+import time
 
 from tests.workers.conftest import Stack
 from tests.workers.test_faults import start_run
 
 CHUNK_SIZE = 20
 LOOPING = "def lf(record):\n    while True:\n        pass\n"
+
+
+def json_lines(cluster: Stack) -> list[dict]:
+    return [json.loads(line) for line in (cluster.log_dir / "w1.log").read_text().splitlines()
+            if line.startswith("{")]
+
+
+def task_end_lines(cluster: Stack, run_id: int, chunks: int, timeout: float = 10) -> list[dict]:
+    """Celery's lines at the end of a run's chunk tasks, waiting for all ``chunks``: Celery
+    writes a task's line after the task returns, so after the run may already read done."""
+    deadline = time.monotonic() + timeout
+    while True:
+        ended = [line for line in json_lines(cluster)
+                 if line["message"].startswith("Task heurist.process_chunk")
+                 and " succeeded in " in line["message"]]
+        if len([line for line in ended if line.get("run_id") == run_id]) >= chunks \
+                or time.monotonic() > deadline:
+            return ended
+        time.sleep(0.2)
 
 
 def test_worker_logs_and_counts_reach_operators(cluster: Stack):
@@ -19,16 +39,14 @@ def test_worker_logs_and_counts_reach_operators(cluster: Stack):
     run = cluster.wait_run(project, run_id)
     assert run["status"] == "succeeded", (run, cluster.logs())
 
-    lines = [json.loads(line) for line in (cluster.log_dir / "w1.log").read_text().splitlines()
-             if line.startswith("{")]
+    ended = task_end_lines(cluster, run_id, chunks=3)
+    lines = json_lines(cluster)
     done = [line for line in lines if "items done" in line["message"]]
     assert sorted(line["chunk"] for line in done) == [0, 1, 2]
     assert {line["run_id"] for line in done} == {run_id}
     assert any(line.get("run_id") == run_id and "chunk" not in line
                and "prepared" in line["message"] for line in lines)
     # Celery's own line at a task's end names the run and chunk too
-    ended = [line for line in lines if line["message"].startswith("Task heurist.process_chunk")
-             and " succeeded in " in line["message"]]
     assert all("run_id" in line and "chunk" in line for line in ended)
     assert {line["chunk"] for line in ended if line["run_id"] == run_id} == {0, 1, 2}
 
