@@ -567,8 +567,9 @@ def vectors_to_bytes(array: np.ndarray) -> bytes:
     return np.ascontiguousarray(array, dtype=np.float32).tobytes()
 
 
-def vectors_from_bytes(data: bytes, dims: int) -> np.ndarray:
-    """Vectors from :func:`vectors_to_bytes` output, shape ``(-1, dims)``.
+def vectors_from_bytes(data: bytes, dims: int, *, copy: bool = True) -> np.ndarray:
+    """Vectors from :func:`vectors_to_bytes` output, shape ``(-1, dims)``; with
+    ``copy=False`` a read-only view of ``data`` (for a caller that copies it on anyway).
 
     Raises
     ------
@@ -580,10 +581,13 @@ def vectors_from_bytes(data: bytes, dims: int) -> np.ndarray:
     --------
     >>> vectors_from_bytes(b"", 4).shape
     (0, 4)
+    >>> vectors_from_bytes(bytes(24), 3, copy=False).flags.writeable
+    False
     """
     if dims < 1 or len(data) % (4 * dims) != 0:
         raise InvalidInputError(
             f"{len(data)} bytes are not a whole number of {dims}-dimensional float32 vectors",
             field="data",
         )
-    return np.frombuffer(data, dtype=np.float32).reshape(-1, dims).copy()
+    view = np.frombuffer(data, dtype=np.float32).reshape(-1, dims)
+    return view.copy() if copy else view

@@ -116,6 +116,16 @@ def missing_record_ids(*, session: Session, embedding: Embedding,
     return list(session.scalars(query.limit(limit) if limit else query))
 
 
+def records_without_vectors(*, session: Session, embedding: Embedding, n_records: int
+                            ) -> list[int]:
+    """:func:`missing_record_ids`, answered by a count when the embedding holds ``n_records``
+    vectors (the project's record count): vectors exist only for the project's records, one
+    per record, so as many vectors as records means none is missing."""
+    if count_vectors(session=session, embedding=embedding) == n_records:
+        return []
+    return missing_record_ids(session=session, embedding=embedding)
+
+
 def texts_of(*, session: Session, embedding: Embedding, record_ids: Sequence[int]) -> list[str]:
     """The embedded attribute's text of each record, in the order of ``record_ids``."""
     name = embedding.attribute.name
@@ -189,7 +199,7 @@ def record_vectors(*, session: Session, embedding: Embedding, path: Path | None 
         end = start + len(rows)
         ids[start:end] = [rid for rid, _ in rows]
         matrix[start:end] = vectors_from_bytes(b"".join([vector for _, vector in rows]),
-                                               shape[1])
+                                               shape[1], copy=False)
         start = end
     # No flush of the map: a reader of the file (the learner sandbox) sees its pages in the
     # page cache at once; forcing them to disk first cost 0.07 s per 100k vectors.

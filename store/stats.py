@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 
 import numpy as np
 from sqlalchemy import bindparam, delete, func, insert, select, update
@@ -224,17 +225,18 @@ def count(*, session: Session, task: LabelingTask, current: CurrentOutputs,
         return TaskCounts(stats.tp, stats.fp, stats.fn, stats.fn_voted, zeros, zeros, zeros,
                           stats.hits, stats.coverage, stats.overlaps, stats.conflicts,
                           stats.n_reference)
-    rows = {rid: i for i, rid in enumerate(record_ids.tolist())}
     if task.kind is TaskKind.CLASSIFICATION:
         matrix = _matrix(outputs, task=task, current=current, record_ids=record_ids)
         reference = np.full(len(record_ids), -1, dtype=np.int64)
-        for rid, name in refs.items():
-            reference[rows[rid]] = names[name]
+        referenced = np.fromiter(refs, dtype=np.int64, count=len(refs))
+        reference[np.searchsorted(record_ids, referenced)] = np.fromiter(
+            (names[name] for name in refs.values()), dtype=np.int64, count=len(refs))
         stats = classification_stats(matrix, reference, n_labels=n_labels)
         zeros = np.zeros_like(stats.tp)
         return TaskCounts(stats.tp, stats.fp, stats.fn, stats.fn_voted, zeros, zeros, zeros,
                           stats.hits, stats.coverage, stats.overlaps, stats.conflicts,
                           stats.n_reference)
+    rows = {rid: i for i, rid in enumerate(record_ids.tolist())}
     column = {run_id: j for j, run_id in enumerate(current.run_ids)}
     position = _label_index(task)
     predicted = np.asarray([[column[run_id], rows[rid], position[label_id], start, end]
@@ -342,13 +344,11 @@ def refresh_after_run(*, session: Session, task: LabelingTask, held: RunHeld | N
 def _held_votes(held: RunHeld, rule: VoteRule) -> list[tuple]:
     """The votes among the held outputs, as :func:`filtered_outputs` gives them."""
     columns = held.outputs
-    n = len(columns["record_id"])
-    nothing = [None] * n
-    return [(held.run_id, rid, label_id, start, end) for rid, label_id, confidence, start, end
-            in zip(columns["record_id"], columns["label_id"], columns["confidence"],
-                   columns.get("token_start", nothing), columns.get("token_end", nothing),
-                   strict=True)
-            if rule.accepts(label_id, confidence)]
+    keep = np.flatnonzero(rule.accepts_all(np.asarray(columns["label_id"], dtype=np.int64),
+                                           columns["confidence"]))
+    kept = [np.asarray(columns[name])[keep].tolist() if name in columns else [None] * len(keep)
+            for name in ("record_id", "label_id", "token_start", "token_end")]
+    return list(zip(repeat(held.run_id), *kept))
 
 
 def _refresh(session: Session, task: LabelingTask, current: CurrentOutputs,

@@ -44,6 +44,18 @@ class VoteRule:
         return confidence > 0 and self.min_confidence <= confidence and (
             self.labels is None or label in self.labels)
 
+    def accepts_all(self, labels: np.ndarray, confidences: np.ndarray) -> np.ndarray:
+        """:meth:`accepts` of many predictions at once: a boolean mask.
+
+        >>> VoteRule(0.8).accepts_all(np.array([1, 2, 1]), np.array([0.9, 0.5, 0.8]))
+        array([ True, False,  True])
+        """
+        confidences = np.asarray(confidences, dtype=np.float64)
+        mask = (confidences > 0) & (confidences >= self.min_confidence)
+        if self.labels is not None:
+            mask &= np.isin(np.asarray(labels), list(self.labels))
+        return mask
+
     @classmethod
     def of(cls, *, min_confidence: float = 0.0, label_names: Sequence[Hashable] | None = None
            ) -> VoteRule:

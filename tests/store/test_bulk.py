@@ -20,7 +20,7 @@ from services.projects import create_project
 from services.tasks import create_task
 from services.users import create_user
 from store.db import plain_rows
-from store.embeddings import record_vectors, write_vectors
+from store.embeddings import record_vectors, records_without_vectors, write_vectors
 from store.heuristic_lookups import WEAK_SUPERVISION_RUN
 from store.models import Embedding, EmbeddingLevel, HeuristicKind, Record, RunStatus, TaskKind
 from store.projects import find_attribute
@@ -84,6 +84,23 @@ def test_record_vectors_in_memory_and_written_to_a_file(session, project, tmp_pa
     assert file_ids.tolist() == ids
     np.testing.assert_array_equal(np.load(path), vectors)
     np.testing.assert_array_equal(mapped, vectors)
+
+
+def test_records_without_vectors_counts_first_and_names_the_missing(session, project):
+    embedding = Embedding(project_id=project.id, attribute=find_attribute(project, "text"),
+                          name="e", model="m", level=EmbeddingLevel.RECORD, dims=2,
+                          state=RunStatus.SUCCEEDED)
+    session.add(embedding)
+    session.flush()
+    ids = record_ids_of(session=session, project_id=project.id)
+    write_vectors(session=session, embedding=embedding, record_ids=ids[2:],
+                  vectors=list(np.ones((len(ids) - 2, 2), dtype=np.float32)))
+    assert records_without_vectors(session=session, embedding=embedding,
+                                   n_records=len(ids)) == ids[:2]
+    write_vectors(session=session, embedding=embedding, record_ids=ids[:2],
+                  vectors=list(np.ones((2, 2), dtype=np.float32)))
+    assert records_without_vectors(session=session, embedding=embedding,
+                                   n_records=len(ids)) == []
 
 
 def test_replace_outputs_round_trips_labels_spans_and_nulls(session, labelled_run):

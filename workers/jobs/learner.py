@@ -193,12 +193,13 @@ class LearnerJob:
         _keep_spare()  # imports scikit-learn while this worker reads the run's data
         heuristic, revision, task = self._parts(session, run)
         embedding = _embedding(session, run, revision, task)
-        record_ids = vectors.missing_record_ids(session=session, embedding=embedding)
-        if record_ids:
-            raise InvalidInputError(f"{len(record_ids)} records have no vector in "
+        ids = record_ids_of(session=session, project_id=run.project_id)
+        missing = vectors.records_without_vectors(session=session, embedding=embedding,
+                                                  n_records=len(ids))
+        if missing:
+            raise InvalidInputError(f"{len(missing)} records have no vector in "
                                     f"{embedding.name!r} yet; wait for its refresh run",
                                     field="embedding_name")
-        ids = record_ids_of(session=session, project_id=run.project_id)
         sandbox_for(settings()).check()
         run.params = {**run.params, "chunk_size": max(1, len(ids))}
         return ids
