@@ -28,6 +28,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    union_all,
 )
 from sqlalchemy.orm import Session, aliased
 
@@ -710,10 +711,17 @@ def page_references(*, session: Session, project: Project, record_ids: list[int]
     stored = select(ReferenceLabel.record_id, ReferenceLabel.task_id, Label.name) \
         .join(Label, Label.id == ReferenceLabel.label_id) \
         .where(ids_in(ReferenceLabel.record_id, record_ids))
-    for rid, task_id, name in session.execute(stored):
-        found.setdefault(rid, {})[str(task_id)] = name
-    for task in session.scalars(select(LabelingTask).where(
-            LabelingTask.project_id == project.id, LabelingTask.kind == TaskKind.MULTILABEL)):
+    # One round trip: the stored references, then a row without a record per multi-label task.
+    multilabel = select(null(), LabelingTask.id, null()).where(
+        LabelingTask.project_id == project.id, LabelingTask.kind == TaskKind.MULTILABEL)
+    multilabel_ids = []
+    for rid, task_id, name in session.execute(union_all(stored, multilabel)):
+        if rid is None:
+            multilabel_ids.append(task_id)
+        else:
+            found.setdefault(rid, {})[str(task_id)] = name
+    for task_id in multilabel_ids:
+        task = session.get(LabelingTask, task_id)
         for rid, reference in reference_labels(session=session, task=task,
                                                record_ids=record_ids).items():
             found.setdefault(rid, {})[str(task.id)] = sorted(reference)

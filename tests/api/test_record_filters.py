@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from sqlalchemy import event
 
 from services.heuristic_runs import (
     create_heuristic_run,
@@ -360,6 +361,17 @@ def test_rows_carry_their_reference_labels(client, admin, labelled):
     rows = search(client, admin, project, limit=10)["data"]
     assert {r["external_id"]: r["references"] for r in rows} == {
         "1": {}, "2": {task: "spam"}, "3": {task: "ham"}, "4": {}}
+    topics = create_task(client, admin, project, name="topics", kind="multilabel",
+                         labels=["price", "battery"])["id"]
+    ids = {r["external_id"]: r["id"] for r in rows}
+    for name in ("price", "battery"):
+        response = client.post(f"{API}/projects/{project}/records/{ids['4']}/labels",
+                               json={"task_id": topics, "label": name}, headers=admin)
+        assert response.status_code == 201, response.text
+    rows = search(client, admin, project, limit=10)["data"]
+    assert {r["external_id"]: r["references"] for r in rows} == {
+        "1": {}, "2": {task: "spam"}, "3": {task: "ham"},
+        "4": {str(topics): ["battery", "price"]}}
 
 
 def test_counts_apart_from_the_page(client, admin, labelled):
@@ -381,3 +393,24 @@ def test_counts_apart_from_the_page(client, admin, labelled):
     response = client.get(f"{API}/projects/{project}/records/count", headers=admin,
                           params={"filter": "{not json"})
     assert response.status_code == 422 and response.json()["field"] == "filter"
+
+
+def test_a_page_costs_the_same_few_statements_whatever_its_size(app, client, admin, labelled):
+    """The list reads its records, their references and what it checks in a fixed number of
+    round trips: no statement per record on the page (a known API key needs none)."""
+    statements = []
+
+    def count(*_args) -> None:
+        statements.append(1)
+
+    event.listen(app.state.engine, "before_cursor_execute", count)
+    try:
+        per_size = {}
+        for limit in (1, 4):
+            search(client, admin, labelled["project"], limit=limit)  # the key is known now
+            statements.clear()
+            assert len(search(client, admin, labelled["project"], limit=limit)["data"]) == limit
+            per_size[limit] = len(statements)
+    finally:
+        event.remove(app.state.engine, "before_cursor_execute", count)
+    assert per_size[1] == per_size[4] == 3, per_size
