@@ -342,6 +342,12 @@ def api(cluster: Stack) -> Iterator[ApiProcess]:
         api.kill()
 
 
+def json_lines(path) -> list[dict]:
+    """The JSON lines a process has written whole to its log (not one it is writing)."""
+    whole = path.read_text().rpartition("\n")[0]
+    return [json.loads(line) for line in whole.splitlines() if line.startswith("{")]
+
+
 def test_api_killed_while_an_import_streams(cluster: Stack, api: ApiProcess):
     api.start()
     project = cluster.post("/projects", json={"name": "imported"}).json()["id"]
@@ -392,8 +398,11 @@ def test_api_killed_while_an_import_streams(cluster: Stack, api: ApiProcess):
     response = httpx.get(f"{api.base}/api/v1/projects/{project}", timeout=30,
                          headers=cluster.headers | {"X-Request-ID": "after-restart"})
     assert response.headers["X-Request-ID"] == "after-restart"
-    api.kill()   # the log is complete
-    logged = [json.loads(line) for line in (cluster.log_dir / "api.log").read_text()
-              .splitlines() if line.startswith("{")]
-    assert any(line.get("request_id") == "after-restart"
-               and line.get("route") == "/api/v1/projects/{project_id}" for line in logged)
+    # the server logs a request after its answer is sent: wait for the line
+    deadline = time.monotonic() + 10
+    while not any(line.get("request_id") == "after-restart"
+                  and line.get("route") == "/api/v1/projects/{project_id}"
+                  for line in json_lines(cluster.log_dir / "api.log")):
+        assert time.monotonic() < deadline, "the request's log line never came"
+        time.sleep(0.1)
+    api.kill()
