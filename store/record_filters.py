@@ -53,6 +53,7 @@ from store.models import (
 )
 from store.projects import find_attribute
 from store.record_indexes import text_lookup, value_lookup
+from store.records import record_count
 from store.reference import reference_labels
 from store.stats import current_outputs
 from store.tasks import get_task
@@ -681,7 +682,7 @@ def _count(session: Session, project: Project, record_filter: RecordFilter,
     if how == "none":
         return None, False
     if not record_filter.conditions:  # every record of the project: the count kept on insert
-        total = project.record_count
+        total = record_count(session=session, project_id=project.id)
         return (min(total, COUNT_CAP), total > COUNT_CAP) if how == "capped" \
             else (total, False)
     if how == "exact":
