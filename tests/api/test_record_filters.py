@@ -413,4 +413,4 @@ def test_a_page_costs_the_same_few_statements_whatever_its_size(app, client, adm
             per_size[limit] = len(statements)
     finally:
         event.remove(app.state.engine, "before_cursor_execute", count)
-    assert per_size[1] == per_size[4] == 3, per_size
+    assert per_size[1] == per_size[4] == 4, per_size
