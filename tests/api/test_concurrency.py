@@ -176,5 +176,5 @@ def test_200_requests_at_once_are_served_or_shed_fast(app, settings):
     statuses = Counter(answer.status for answer in answers)
     assert set(statuses) <= {200, 503} and statuses[200] >= 2, statuses
     assert all(a.retry_after == "1" for a in answers if a.status == 503)
-    assert max(answer.seconds for answer in answers) < 5
+    assert max(answer.seconds for answer in answers) < 10   # the bound for a storm
     assert max(health_delays) < 1
