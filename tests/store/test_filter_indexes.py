@@ -106,9 +106,8 @@ def _plans(session, run, *settings: str) -> str:
     return plans
 
 
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # its indexes only
 def test_postgresql_serves_filters_and_sorts_from_their_indexes(session, weak):
-    if session.get_bind().dialect.name != "postgresql":
-        pytest.skip("the indexes are PostgreSQL's")
     task = weak["task"].id
 
     def matching(lookup) -> None:
