@@ -3,19 +3,13 @@ and chunk, and the counts of ``/metrics`` that workers keep in the database."""
 
 from __future__ import annotations
 
-import json
 import time
 
 from tests.workers.conftest import Stack
-from tests.workers.test_faults import start_run
+from tests.workers.test_faults import json_lines, start_run
 
 CHUNK_SIZE = 20
 LOOPING = "def lf(record):\n    while True:\n        pass\n"
-
-
-def json_lines(cluster: Stack) -> list[dict]:
-    return [json.loads(line) for line in (cluster.log_dir / "w1.log").read_text().splitlines()
-            if line.startswith("{")]
 
 
 def task_end_lines(cluster: Stack, run_id: int, chunks: int, timeout: float = 10) -> list[dict]:
@@ -23,7 +17,7 @@ def task_end_lines(cluster: Stack, run_id: int, chunks: int, timeout: float = 10
     writes a task's line after the task returns, so after the run may already read done."""
     deadline = time.monotonic() + timeout
     while True:
-        ended = [line for line in json_lines(cluster)
+        ended = [line for line in json_lines(cluster.log_dir / "w1.log")
                  if line["message"].startswith("Task heurist.process_chunk")
                  and " succeeded in " in line["message"]]
         if len([line for line in ended if line.get("run_id") == run_id]) >= chunks \
@@ -40,7 +34,7 @@ def test_worker_logs_and_counts_reach_operators(cluster: Stack):
     assert run["status"] == "succeeded", (run, cluster.logs())
 
     ended = task_end_lines(cluster, run_id, chunks=3)
-    lines = json_lines(cluster)
+    lines = json_lines(cluster.log_dir / "w1.log")
     done = [line for line in lines if "items done" in line["message"]]
     assert sorted(line["chunk"] for line in done) == [0, 1, 2]
     assert {line["run_id"] for line in done} == {run_id}
@@ -63,8 +57,6 @@ def test_worker_logs_and_counts_reach_operators(cluster: Stack):
     assert samples[("heurist_chunks_queued", ())] == 0
     assert samples[("heurist_scrape_source_up", (("source", "broker"),))] == 1
     assert not any(name == "heurist_chunk_retries_total" for name, _ in samples)
-    failed = [line for line in map(json.loads, filter(
-        lambda text: text.startswith("{"),
-        (cluster.log_dir / "w1.log").read_text().splitlines()))
-        if line.get("run_id") == failing and line["level"] == "WARNING"]
+    failed = [line for line in json_lines(cluster.log_dir / "w1.log")
+              if line.get("run_id") == failing and line["level"] == "WARNING"]
     assert any("failed" in line["message"] for line in failed), failed
