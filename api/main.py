@@ -30,6 +30,7 @@ from api.routers import (
     users,
     weak_supervision,
 )
+from api.run_queue import ApiRunQueue
 from api.sandbox_slots import SandboxSlots
 from config import Settings, get_settings
 from heuristics.errors import NotFoundError
@@ -38,7 +39,6 @@ from store.data_dir import make_private
 from store.db import create_db_engine, database_reachable, migrate, session_factory
 from store.similarity import IndexCache
 from workers.celery_app import make_celery
-from workers.queue import RunQueue
 
 API_PREFIX = "/api/v1"
 READY_TIMEOUT_S = 2.0
@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessions = session_factory(engine)
     app.state.vector_indexes = IndexCache()
     app.state.known_keys = KnownKeys(ttl_s=settings.api_key_cache_s)
-    app.state.queue = RunQueue(make_celery(settings))
+    app.state.queue = ApiRunQueue(make_celery(settings))
     app.state.sandbox_slots = SandboxSlots(per_user=settings.sandbox_requests_per_user,
                                            total=settings.sandbox_requests)
     install_error_handlers(app)

@@ -269,10 +269,11 @@ class ApiProcess:
         self.base = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
 
-    def start(self) -> None:
+    def start(self, **env: str) -> None:
+        """Start (again) on the stack's settings, with ``env`` over them."""
         env = self.stack.env() | {"HEURIST_PORT": str(self.port), "HEURIST_DEMO": "false",
                                   "HEURIST_EMBEDDED_WORKER": "false",
-                                  "HEURIST_LOG_FORMAT": "json"}
+                                  "HEURIST_LOG_FORMAT": "json"} | env
         log = (self.stack.log_dir / "api.log").open("ab")
         self.process = subprocess.Popen([sys.executable, "-m", "api.server", "--no-demo"],
                                         cwd=ROOT, env=env, stdout=log,
@@ -406,3 +407,26 @@ def test_api_killed_while_an_import_streams(cluster: Stack, api: ApiProcess):
         assert time.monotonic() < deadline, "the request's log line never came"
         time.sleep(0.1)
     api.kill()
+
+
+def test_a_run_the_broker_never_took_is_sent_by_the_sweep(cluster: Stack, api: ApiProcess):
+    n = 100
+    api.start(HEURIST_BROKER_URL="redis://127.0.0.1:9/0")   # nothing listens there
+    project = cluster.project_with_texts(texts(n))
+    task = cluster.post(f"/projects/{project}/tasks", json={
+        "name": "spam", "kind": "classification", "labels": ["ham", "spam"]}).json()["id"]
+    heuristic = cluster.post(f"/projects/{project}/heuristics", json={
+        "task_id": task, "name": "every", "source": EVERY_RECORD}).json()["id"]
+    response = httpx.post(f"{api.base}/api/v1/projects/{project}/heuristics/{heuristic}/runs",
+                          headers=cluster.headers, timeout=30)
+    assert response.status_code == 202, response.text
+    run_id = response.json()["id"]
+    assert cluster.get(f"/projects/{project}/runs/{run_id}")["status"] == "queued"
+    unsent = [line for line in json_lines(cluster.log_dir / "api.log")
+              if "stays queued" in line.get("message", "")]
+    assert len(unsent) == 1 and unsent[0]["level"] == "WARNING", unsent
+
+    cluster.start_worker("a")   # on the real broker, which holds no message of the run
+    run = cluster.wait_run(project, run_id, timeout=RECOVERY_S + 30)
+    assert run["status"] == "succeeded", (run, cluster.logs())
+    assert_recovers(cluster, project, run_id, n)
