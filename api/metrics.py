@@ -66,9 +66,10 @@ POOL_CHECKED_OUT = Gauge("heurist_db_pool_checked_out",
 POOL_SIZE = Gauge("heurist_db_pool_size", "Database connections the pool keeps open",
                   registry=OWN, multiprocess_mode="livesum")
 
-UNSENT_RUNS = Counter("heurist_run_messages_unsent_total",
-                      "Runs stored but not taken by the broker, left to the workers' "
-                      "recovery sweep", registry=OWN)
+RUN_MESSAGE_FAILURES = Counter(
+    "heurist_run_message_failures_total",
+    "Tries to send a stored run's message that the broker did not take (tried again, "
+    "then left to the workers' recovery sweep)", registry=OWN)
 
 T = TypeVar("T")
 

@@ -30,6 +30,7 @@ from tests.workers.conftest import CLAIM_KEY, ROOT, Stack, free_port
 from tests.workers.tcp_proxy import TcpProxy
 from tests.workers.test_runs import embed, texts, vector_rows
 from workers.consumer import RECONNECT_MAX_S
+from workers.queue import QUEUE
 
 pytestmark = pytest.mark.slow
 OUTAGE_S = 10
@@ -37,6 +38,7 @@ BROKER_OUTAGE_S = 8
 RECOVERY_S = 30
 CHUNK_SIZE = 20
 EVERY_RECORD = "def lf(record):\n    return 'spam'\n"
+PRIORITY_SEP = b"\x06\x16"   # kombu's Redis transport keeps a list per queue and priority
 
 
 @pytest.fixture(autouse=True)
@@ -45,14 +47,18 @@ def light_workers(cluster: Stack) -> None:
     cluster.worker_env |= {"HEURIST_CHUNK_SIZE": str(CHUNK_SIZE), "HEURIST_WORKER_THREADS": None}
 
 
-def start_run(stack: Stack, n: int, *, source: str = EVERY_RECORD) -> tuple[int, int]:
-    """(project, run) of a labeling function that votes on each of ``n`` records, queued."""
+def start_run(stack: Stack, n: int, *, source: str = EVERY_RECORD, base: str | None = None
+              ) -> tuple[int, int]:
+    """(project, run) of a labeling function that votes on each of ``n`` records, queued;
+    the run is started through the API at ``base`` if given, else the stack's."""
     project = stack.project_with_texts(texts(n))
     task = stack.post(f"/projects/{project}/tasks", json={
         "name": "spam", "kind": "classification", "labels": ["ham", "spam"]}).json()["id"]
     heuristic = stack.post(f"/projects/{project}/heuristics", json={
         "task_id": task, "name": "every", "source": source}).json()["id"]
-    response = stack.post(f"/projects/{project}/heuristics/{heuristic}/runs")
+    path = f"/projects/{project}/heuristics/{heuristic}/runs"
+    response = (stack.post(path) if base is None else
+                httpx.post(f"{base}/api/v1{path}", headers=stack.headers, timeout=30))
     assert response.status_code == 202, response.text
     return project, response.json()["id"]
 
@@ -412,21 +418,34 @@ def test_api_killed_while_an_import_streams(cluster: Stack, api: ApiProcess):
 def test_a_run_the_broker_never_took_is_sent_by_the_sweep(cluster: Stack, api: ApiProcess):
     n = 100
     api.start(HEURIST_BROKER_URL="redis://127.0.0.1:9/0")   # nothing listens there
-    project = cluster.project_with_texts(texts(n))
-    task = cluster.post(f"/projects/{project}/tasks", json={
-        "name": "spam", "kind": "classification", "labels": ["ham", "spam"]}).json()["id"]
-    heuristic = cluster.post(f"/projects/{project}/heuristics", json={
-        "task_id": task, "name": "every", "source": EVERY_RECORD}).json()["id"]
-    response = httpx.post(f"{api.base}/api/v1/projects/{project}/heuristics/{heuristic}/runs",
-                          headers=cluster.headers, timeout=30)
-    assert response.status_code == 202, response.text
-    run_id = response.json()["id"]
+    project, run_id = start_run(cluster, n, base=api.base)
     assert cluster.get(f"/projects/{project}/runs/{run_id}")["status"] == "queued"
     unsent = [line for line in json_lines(cluster.log_dir / "api.log")
-              if "stays queued" in line.get("message", "")]
-    assert len(unsent) == 1 and unsent[0]["level"] == "WARNING", unsent
+              if f"run {run_id} stays queued" in line.get("message", "")]
+    assert len(unsent) == 1 and unsent[0]["level"] == "WARNING", unsent   # tries again later
 
     cluster.start_worker("a")   # on the real broker, which holds no message of the run
     run = cluster.wait_run(project, run_id, timeout=RECOVERY_S + 30)
     assert run["status"] == "succeeded", (run, cluster.logs())
     assert_recovers(cluster, project, run_id, n)
+
+
+def test_a_run_sent_while_the_broker_is_away_goes_once_it_is_back(cluster: Stack,
+                                                                  api: ApiProcess):
+    url = make_url(cluster.settings.resolved_broker_url())
+    proxy = TcpProxy((url.host, url.port))
+    proxy.cut()
+    api.start(HEURIST_BROKER_URL=url.set(host="127.0.0.1", port=proxy.port)
+              .render_as_string(hide_password=False))
+    project, run_id = start_run(cluster, 10, base=api.base)
+    assert cluster.get(f"/projects/{project}/runs/{run_id}")["status"] == "queued"
+    proxy.restore()
+    # the API itself sends the message again (no worker runs, so no sweep does)
+    broker = redis.Redis.from_url(cluster.settings.resolved_broker_url())
+    deadline = time.monotonic() + 15
+    while not any(key.split(PRIORITY_SEP)[0] == QUEUE.encode() for key in broker.scan_iter()):
+        assert time.monotonic() < deadline, full_logs(cluster)
+        time.sleep(0.2)
+    cluster.start_worker("a")
+    run = cluster.wait_run(project, run_id, timeout=60)
+    assert run["status"] == "succeeded", (run, cluster.logs())
