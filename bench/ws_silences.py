@@ -1,0 +1,135 @@
+"""Do a heuristic's silences carry evidence? The synthetic scenarios against WRENCH's rules.
+
+Run: ``.venv/bin/python bench/ws_silences.py`` (about a minute). Diagnostics only: it reads
+labels (WRENCH's fit split, as ``bench/ws_quality.py`` fits there: train, chemprot valid) to
+describe the data, and chooses nothing.
+
+1. Per WRENCH data set, for the rules that vote one label (all of them): how often a rule
+   fires on records of its own label (median, 10th and 90th percentile) and on the others;
+   per label with two rules or more, how often all its rules are silent on its records,
+   observed against what independent rules would give.
+2. Per WRENCH data set: naive Bayes with each rule's votes and silences counted per true
+   label on the fit split (supervised: the most a model of independent rules can know),
+   scored on the test matrix under the bench's rule, with silences ignored and counted.
+3. Per synthetic scenario (:mod:`heuristics.aggregation.synthetic`, as the quality bench
+   draws it): the same firing rates, and the posterior from the true parameters with
+   silences ignored, over the Bayes posterior that counts them.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+from scipy.special import logsumexp
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from ws_quality import DATASETS, SYNTHETIC_RECORDS, Problem, load, wrench_problem  # noqa: E402
+
+from heuristics.aggregation.synthetic import scenarios  # noqa: E402
+
+PSEUDO_COUNT = 0.01
+
+
+def counted_emission(matrix: np.ndarray, labels: np.ndarray, n_labels: int) -> np.ndarray:
+    """``emission[j, y, c]``: the share of label ``y``'s records rule ``j`` votes ``c`` on
+    (the last column: abstains), with a small pseudo-count."""
+    outcome = np.where(matrix == -1, n_labels, matrix)
+    emission = np.full((matrix.shape[1], n_labels, n_labels + 1), PSEUDO_COUNT)
+    for y in range(n_labels):
+        for c in range(n_labels + 1):
+            emission[:, y, c] += (outcome[labels == y] == c).sum(axis=0)
+    return emission / emission.sum(axis=2, keepdims=True)
+
+
+def naive_bayes(emission: np.ndarray, balance: np.ndarray, matrix: np.ndarray, *,
+                silences: bool) -> np.ndarray:
+    """The posterior of independent rules with these parameters; silences counted or not."""
+    n_labels = len(balance)
+    outcome = np.where(matrix == -1, n_labels, matrix)
+    log_scores = np.tile(np.log(balance), (len(matrix), 1))
+    for j in range(matrix.shape[1]):
+        counted = np.ones(len(matrix), dtype=bool) if silences else outcome[:, j] < n_labels
+        log_scores[counted] += np.log(emission[j][:, outcome[counted, j]].T)
+    return np.exp(log_scores - logsumexp(log_scores, axis=1, keepdims=True))
+
+
+def firing(emission: np.ndarray, balance: np.ndarray, voted: list[np.ndarray]
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """Per rule that votes one label (``voted[j]``: the labels rule ``j`` votes):
+    P(fires | its label), P(fires | another label)."""
+    n_labels = len(balance)
+    own, other = [], []
+    for rule, labels in zip(emission, voted, strict=True):
+        if len(labels) != 1:
+            continue
+        fires = 1 - rule[:, n_labels]
+        others = np.delete(np.arange(n_labels), labels[0])
+        own.append(fires[labels[0]])
+        other.append(np.average(fires[others], weights=balance[others]))
+    return np.array(own), np.array(other)
+
+
+def silent_together(matrix: np.ndarray, labels: np.ndarray, n_labels: int) -> list[str]:
+    """Per label with 2+ one-label rules and 20+ records: P(all silent) observed / if
+    independent."""
+    shown = []
+    for y in range(n_labels):
+        rules = [j for j, column in enumerate(matrix.T)
+                 if set(np.unique(column[column != -1])) == {y}]
+        rows = matrix[labels == y][:, rules]
+        if len(rules) < 2 or len(rows) < 20:
+            continue
+        silent = rows == -1
+        shown.append(f"{silent.all(axis=1).mean():.2f} / {np.prod(silent.mean(axis=0)):.2f}")
+    return shown
+
+
+def rates(own: np.ndarray, other: np.ndarray) -> str:
+    return (f"{np.median(own):.3f} [{np.percentile(own, 10):.3f}, "
+            f"{np.percentile(own, 90):.3f}] | {np.median(other):.4f}")
+
+
+def wrench_rows() -> None:
+    print("| data set | rules | fires on its label: median [p10, p90] | on others: median "
+          "| all of a label's rules silent, observed / independent | naive Bayes: silences "
+          "ignored / counted |")
+    print("|---|---:|---|---:|---|---|")
+    for name in DATASETS:
+        data = load(name)
+        problem, _ = wrench_problem(data)
+        labels = data.train.labels   # chemprot's "train" is its valid split
+        emission = counted_emission(problem.fit_matrix, labels, data.n_labels)
+        balance = np.bincount(labels, minlength=data.n_labels) + 1.0
+        balance /= balance.sum()
+        own, other = firing(emission, balance, [np.unique(column[column != -1])
+                                                for column in problem.fit_matrix.T])
+        scores = [problem.score(naive_bayes(emission, balance, problem.test_matrix,
+                                            silences=counted)) for counted in (False, True)]
+        print(f"| {name} | {problem.fit_matrix.shape[1]} | {rates(own, other)} | "
+              + "; ".join(silent_together(problem.fit_matrix, labels, data.n_labels))
+              + f" | {scores[0]:.2f} / {scores[1]:.2f} |")
+
+
+def synthetic_rows() -> None:
+    print("\n| scenario | rules | fires on its label: median [p10, p90] | on others: median "
+          "| true parameters, silences ignored / Bayes |")
+    print("|---|---:|---|---:|---:|")
+    for scenario in scenarios(seed=0):
+        test, labels = scenario.sample(SYNTHETIC_RECORDS, seed=2)
+        problem = Problem(scenario.name, scenario.n_labels, test, test, labels)
+        emission = np.maximum(scenario.emission, 1e-12)
+        own, other = firing(emission, scenario.class_balance, [
+            np.flatnonzero(rule[:, :scenario.n_labels].sum(axis=0)) for rule in scenario.emission])
+        blind = problem.score(naive_bayes(emission, scenario.class_balance, test,
+                                          silences=False))
+        bayes = problem.score(scenario.posterior(test))
+        shown = rates(own, other) if len(own) else "(every rule votes every label) | "
+        print(f"| {scenario.name} | {test.shape[1]} | {shown} | {blind / bayes:.3f} |")
+
+
+if __name__ == "__main__":
+    wrench_rows()
+    synthetic_rows()
