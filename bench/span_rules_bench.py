@@ -44,7 +44,9 @@ from formats.readers import read_conll  # noqa: E402
 from heuristics.aggregation import RecordSpans, aggregate_spans  # noqa: E402
 from heuristics.spans import iob_to_spans, spans_to_iob2  # noqa: E402
 
-CONLL = ROOT.parent / "shared" / "datasets" / "conll2003"
+CONLL = next((folder / "shared" / "datasets" / "conll2003" for folder in ROOT.parents
+              if (folder / "shared" / "datasets" / "conll2003").is_dir()),
+             ROOT.parent / "shared" / "datasets" / "conll2003")
 LABELS = ["PER", "LOC", "ORG", "MISC"]
 MIN_COUNT = 2
 MIN_SHARE = 0.8
