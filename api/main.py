@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -76,10 +76,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok"}
 
     @app.get("/ready", tags=["health"], responses={503: {"description": "Not ready"}})
-    async def ready() -> JSONResponse:
+    async def ready(request: Request) -> JSONResponse:
         """The database and the broker answer, each within a few seconds; 503 if not."""
-        checks = {"database": bool(await within(READY_TIMEOUT_S, database_reachable, engine)),
-                  "broker": bool(await within(READY_TIMEOUT_S, app.state.queue.broker_reachable,
+        state = request.app.state   # not the app by closure (see install_metrics)
+        checks = {"database": bool(await within(READY_TIMEOUT_S, database_reachable,
+                                                state.engine)),
+                  "broker": bool(await within(READY_TIMEOUT_S, state.queue.broker_reachable,
                                               READY_TIMEOUT_S))}
         ok = all(checks.values())
         return JSONResponse({"status": "ok" if ok else "unavailable",
@@ -114,16 +116,16 @@ def _serve_frontend(app: FastAPI) -> None:
             app.mount(f"/{folder}", StaticFiles(directory=built / folder), name=folder)
 
     @app.get("/docs", include_in_schema=False)
-    def swagger() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url=app.openapi_url, title="Heurist API",
+    def swagger(request: Request) -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url=request.app.openapi_url, title="Heurist API",
                                    swagger_js_url="/vendor/swagger-ui-bundle.js",
                                    swagger_css_url="/vendor/swagger-ui.css",
                                    swagger_favicon_url="/favicon.svg",
                                    swagger_ui_parameters={"validatorUrl": None})
 
     @app.get("/redoc", include_in_schema=False)
-    def redoc() -> HTMLResponse:
-        return get_redoc_html(openapi_url=app.openapi_url, title="Heurist API",
+    def redoc(request: Request) -> HTMLResponse:
+        return get_redoc_html(openapi_url=request.app.openapi_url, title="Heurist API",
                               redoc_js_url="/vendor/redoc.standalone.js",
                               redoc_favicon_url="/favicon.svg", with_google_fonts=False)
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, TypeVar
 
-from fastapi import Depends, FastAPI, Response
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -181,22 +181,24 @@ def _admin_only(sessions: Sessions, key: str | None) -> None:
 def install_metrics(app: FastAPI) -> None:
     """Serve ``GET /metrics`` (see the module's docstring); without a key unless
     ``metrics_public`` is off, then to admins only."""
-    settings = app.state.settings
     watch_pool(app.state.engine)
 
+    # the endpoint reads the app from the request: FastAPI caches endpoints by identity,
+    # and one that closed over its app would keep every app a process made alive
     @app.get("/metrics", tags=["health"], response_class=Response,
              responses={200: {"content": {CONTENT_TYPE_LATEST: {}},
                               "description": "Prometheus text format"}})
-    async def metrics(credentials: Annotated[HTTPAuthorizationCredentials | None,
-                                             Depends(bearer)]) -> Response:
+    async def metrics(request: Request, credentials: Annotated[
+            HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Response:
         """Prometheus metrics of the API and the cluster (see the README)."""
+        state, settings = request.app.state, request.app.state.settings
         if not settings.metrics_public:
             await asyncio.get_running_loop().run_in_executor(
-                None, _admin_only, app.state.sessions,
+                None, _admin_only, state.sessions,
                 credentials.credentials if credentials else None)
-        queue: RunQueue = app.state.queue
+        queue: RunQueue = state.queue
         database, waiting = await asyncio.gather(
-            within(SCRAPE_TIMEOUT_S, read_database, app.state.sessions),
+            within(SCRAPE_TIMEOUT_S, read_database, state.sessions),
             within(SCRAPE_TIMEOUT_S, queue.waiting, SCRAPE_TIMEOUT_S))
         state = database or ClusterState()
         state.broker_waiting = waiting

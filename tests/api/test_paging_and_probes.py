@@ -60,3 +60,22 @@ def test_ready_says_which_part_is_unreachable(settings):
     assert ready.status_code == 503
     assert ready.json() == {"status": "unavailable", "database": "ok",
                             "broker": "unreachable"}
+
+
+def test_an_app_is_freed_once_dropped(settings):
+    import gc
+    import weakref
+
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+
+    app = create_app(settings)
+    with TestClient(app) as client:   # every endpoint kind once: FastAPI caches them
+        for path in ("/health", "/ready", "/metrics", "/docs", "/redoc", "/"):
+            assert client.get(path).status_code == 200, path
+    app.state.engine.dispose()
+    dropped = weakref.ref(app)
+    del app, client
+    gc.collect()
+    assert dropped() is None, [type(r).__name__ for r in gc.get_referrers(dropped())]
