@@ -118,17 +118,27 @@ def driver_floor(X: np.ndarray) -> float:
         connection.executemany("INSERT INTO vectors VALUES (?, ?)",
                                ((i, row.tobytes()) for i, row in enumerate(X)))
         connection.commit()
-        start = time.perf_counter()
-        blobs = connection.execute("SELECT data FROM vectors ORDER BY record_id").fetchall()
-        matrix = np.frombuffer(b"".join(blob for (blob,) in blobs), dtype=np.float32)
-        matrix = matrix.reshape(len(X), -1)
-        labels, confidence = (matrix[:, 0] > 0).astype(int).tolist(), matrix[:, 1].tolist()
-        connection.executemany("INSERT INTO outputs VALUES (1, ?, ?, ?)",
-                               zip(range(len(X)), labels, confidence, strict=True))
-        connection.commit()
-        seconds = time.perf_counter() - start
+        seconds = timed_driver_io(connection, read="SELECT record_id, data FROM vectors "
+                                  "ORDER BY record_id", write="INSERT INTO outputs VALUES "
+                                  "(1, ?, ?, ?)", labels=(0, 1))
         connection.close()
     return seconds
+
+
+def timed_driver_io(connection, *, read: str, write: str, labels: tuple[int, int],
+                    params: tuple = ()) -> float:
+    """Seconds the driver takes to run ``read`` (rows of record id and float32 blob) into a
+    matrix and ``write`` one row per record (record id, label, confidence: ``labels[1]``
+    where the vector's first value is positive, else ``labels[0]``), then commit."""
+    start = time.perf_counter()
+    rows = connection.execute(read, params).fetchall()
+    matrix = np.frombuffer(b"".join(blob for _, blob in rows), dtype=np.float32)
+    matrix = matrix.reshape(len(rows), -1)
+    voted = np.where(matrix[:, 0] > 0, labels[1], labels[0]).tolist()
+    connection.executemany(write, zip([rid for rid, _ in rows], voted, matrix[:, 1].tolist(),
+                                      strict=True))
+    connection.commit()
+    return time.perf_counter() - start
 
 
 def product_tables_floor(engine, *, embedding_id: int, run_id: int,
@@ -137,25 +147,14 @@ def product_tables_floor(engine, *, embedding_id: int, run_id: int,
     the embedding's vectors from ``embedding_vectors``, write one row per record into
     ``outputs`` for ``run_id`` (a run created for it, never executed), with the product's
     indexes and foreign keys (:class:`store.models.Output`)."""
-    from itertools import repeat
-
     connection = engine.raw_connection()  # the product's connection settings (pragmas)
     try:
-        driver = connection.driver_connection
-        start = time.perf_counter()
-        rows = driver.execute("SELECT record_id, vector FROM embedding_vectors "
-                              "WHERE embedding_id = ? ORDER BY record_id",
-                              (embedding_id,)).fetchall()
-        matrix = np.frombuffer(b"".join(vector for _, vector in rows), dtype=np.float32)
-        matrix = matrix.reshape(len(rows), -1)
-        labels = np.where(matrix[:, 0] > 0, label_ids[1], label_ids[0]).tolist()
-        driver.executemany(
-            "INSERT INTO outputs (run_id, weak, record_id, label_id, confidence) "
-            "VALUES (?, 0, ?, ?, ?)",
-            zip(repeat(run_id), [rid for rid, _ in rows], labels, matrix[:, 1].tolist(),
-                strict=False))
-        driver.commit()
-        return time.perf_counter() - start
+        return timed_driver_io(
+            connection.driver_connection,
+            read="SELECT record_id, vector FROM embedding_vectors WHERE embedding_id = ? "
+                 "ORDER BY record_id", params=(embedding_id,),
+            write=f"INSERT INTO outputs (run_id, weak, record_id, label_id, confidence) "
+                  f"VALUES ({int(run_id)}, 0, ?, ?, ?)", labels=(label_ids[0], label_ids[1]))
     finally:
         connection.close()
 
