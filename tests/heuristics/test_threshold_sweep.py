@@ -32,3 +32,14 @@ def test_the_sweep_counts_the_votes_the_vote_rule_accepts():
         assert point.votes == len(voting)
         assert point.judged == sum(verdicts[i] is not None for i in voting)
         assert point.correct == sum(verdicts[i] is True for i in voting)
+
+
+@pytest.mark.parametrize("labels", [None, frozenset({2, 5})])
+def test_the_vote_rule_judges_many_predictions_as_it_judges_each(labels):
+    generator = np.random.default_rng(11)
+    predicted = generator.integers(0, 7, 500)
+    confidences = np.round(generator.random(500), 1)   # ties with the threshold, and zeros
+    rule = VoteRule(min_confidence=0.5, labels=labels)
+    assert rule.accepts_all(predicted, confidences).tolist() == [
+        rule.accepts(int(label), float(c)) for label, c in zip(predicted, confidences,
+                                                                strict=True)]
