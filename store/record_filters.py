@@ -721,8 +721,9 @@ def page_references(*, session: Session, project: Project, record_ids: list[int]
             multilabel_ids.append(task_id)
         else:
             found.setdefault(rid, {})[str(task_id)] = name
-    for task_id in multilabel_ids:
-        task = session.get(LabelingTask, task_id)
+    tasks = session.scalars(select(LabelingTask).where(
+        LabelingTask.id.in_(multilabel_ids))) if multilabel_ids else ()
+    for task in tasks:
         for rid, reference in reference_labels(session=session, task=task,
                                                record_ids=record_ids).items():
             found.setdefault(rid, {})[str(task.id)] = sorted(reference)
