@@ -72,13 +72,13 @@ def firing(emission: np.ndarray, balance: np.ndarray, voted: list[np.ndarray]
     return np.array(own), np.array(other)
 
 
-def silent_together(matrix: np.ndarray, labels: np.ndarray, n_labels: int) -> list[str]:
-    """Per label with 2+ one-label rules and 20+ records: P(all silent) observed / if
-    independent."""
+def silent_together(matrix: np.ndarray, labels: np.ndarray, voted: list[np.ndarray],
+                    n_labels: int) -> list[str]:
+    """Per label with 2+ one-label rules (``voted[j]``: the labels rule ``j`` votes) and
+    20+ records: P(all silent) observed / if independent."""
     shown = []
     for y in range(n_labels):
-        rules = [j for j, column in enumerate(matrix.T)
-                 if set(np.unique(column[column != -1])) == {y}]
+        rules = [j for j, votes in enumerate(voted) if votes.tolist() == [y]]
         rows = matrix[labels == y][:, rules]
         if len(rules) < 2 or len(rows) < 20:
             continue
@@ -104,12 +104,12 @@ def wrench_rows() -> None:
         emission = counted_emission(problem.fit_matrix, labels, data.n_labels)
         balance = np.bincount(labels, minlength=data.n_labels) + 1.0
         balance /= balance.sum()
-        own, other = firing(emission, balance, [np.unique(column[column != -1])
-                                                for column in problem.fit_matrix.T])
+        voted = [np.unique(column[column != -1]) for column in problem.fit_matrix.T]
+        own, other = firing(emission, balance, voted)
         scores = [problem.score(naive_bayes(emission, balance, problem.test_matrix,
                                             silences=counted)) for counted in (False, True)]
         print(f"| {name} | {problem.fit_matrix.shape[1]} | {rates(own, other)} | "
-              + "; ".join(silent_together(problem.fit_matrix, labels, data.n_labels))
+              + "; ".join(silent_together(problem.fit_matrix, labels, voted, data.n_labels))
               + f" | {scores[0]:.2f} / {scores[1]:.2f} |")
 
 
