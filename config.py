@@ -137,6 +137,12 @@ class Settings(BaseSettings):
         """Where the first admin key is written (mode 0600)."""
         return self.data_dir / "admin.key"
 
+    @property
+    def vector_cache_dir(self) -> Path:
+        """Where this host keeps embeddings' record vectors as files for learner runs
+        (:mod:`store.vector_cache`); safe to delete at any time."""
+        return self.data_dir / "cache" / "vectors"
+
 
 @lru_cache
 def get_settings() -> Settings:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -410,6 +411,11 @@ class Embedding(Base):
     state: Mapped[RunStatus] = mapped_column(_enum(RunStatus, "run_status"),
                                              default=RunStatus.QUEUED)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    instance: Mapped[str] = mapped_column(String(32), default=lambda: uuid.uuid4().hex,
+                                          server_default="")
+    """Tells this embedding from an earlier one that had its id (SQLite reuses the id of the
+    newest deleted row): caches of its vectors are keyed by it. Empty for embeddings made
+    before it existed."""
 
     attribute: Mapped[Attribute] = relationship(lazy="joined")
 

@@ -7,14 +7,14 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from heuristics.errors import InvalidInputError
 from heuristics.model_catalog import ModelCatalog
 from heuristics.similarity import CosineIndex
-from store.embeddings import record_vectors
-from store.models import Embedding, EmbeddingVector, Record
+from store.embeddings import count_vectors, record_vectors
+from store.models import Embedding, Record
 
 
 @dataclass(frozen=True)
@@ -40,10 +40,10 @@ class IndexCache:
         self._lock = threading.Lock()
 
     def get(self, session: Session, embedding: Embedding) -> _Entry:
-        count, newest = session.execute(
-            select(func.count(), func.max(EmbeddingVector.record_id)).where(
-                EmbeddingVector.embedding_id == embedding.id)).one()
-        key = (embedding.id, count, newest)
+        # An embedding's vectors only grow (see store.vector_cache): its instance and their
+        # number name their state.
+        key = (embedding.id, embedding.instance, count_vectors(session=session,
+                                                                embedding=embedding))
         with self._lock:
             if key in self._entries:
                 self._entries.move_to_end(key)

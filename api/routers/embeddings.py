@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Request, Response, status
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import OwnedProject, QueueDep, SessionDep, ViewableProject
+from api.deps import OwnedProject, QueueDep, SessionDep, SettingsDep, ViewableProject
 from api.schemas import Int32
 from api.schemas.records import record_public
 from api.schemas.runs import (
@@ -18,7 +18,7 @@ from api.schemas.runs import (
     SimilarQuery,
     SimilarRecord,
 )
-from store import embeddings, similarity
+from store import embeddings, similarity, vector_cache
 from store.manual_labels import get_record
 from store.models import Embedding
 
@@ -71,9 +71,13 @@ def read_embedding(embedding_id: Int32, project: ViewableProject,
 
 
 @router.delete("/embeddings/{embedding_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_embedding(embedding_id: Int32, project: OwnedProject, session: SessionDep) -> Response:
+def delete_embedding(embedding_id: Int32, project: OwnedProject, session: SessionDep,
+                     settings: SettingsDep) -> Response:
     embeddings.delete_embedding(session=session, embedding=embeddings.get_embedding(
         session=session, project=project, embedding_id=embedding_id))
+    # This host's files of its vectors (other hosts remove theirs when they next write one;
+    # see store.vector_cache).
+    vector_cache.forget(folder=settings.vector_cache_dir, embedding_id=embedding_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -5,8 +5,11 @@ kept, so the vote threshold can change without refitting."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import os
+import shutil
 import tempfile
 import time
 from collections.abc import Iterator
@@ -27,7 +30,7 @@ from services import active_queue, heuristic_runs
 from services.sandboxes import sandbox_for
 from services.statistics import heuristic_run_succeeded
 from store import embeddings as vectors
-from store import heuristic_lookups
+from store import heuristic_lookups, vector_cache
 from store.models import (
     Embedding,
     EmbeddingLevel,
@@ -124,12 +127,20 @@ def _folders() -> Iterator[tuple[Path, Path, SpareLearner | None]]:
 
 def _save_record_matrix(session: Session, embedding: Embedding, item_ids: list[int],
                         path: Path) -> None:
-    """Write the vectors of ``item_ids`` to ``path`` as one .npy matrix: streamed from the
-    database when they are every record of the embedding (a single-chunk run), else by id."""
-    ids, _ = vectors.record_vectors(session=session, embedding=embedding, path=path)
-    if not np.array_equal(ids, item_ids):
-        found = vectors.vectors_of(session=session, embedding=embedding, record_ids=item_ids)
-        np.save(path, np.stack([found[rid] for rid in item_ids]))
+    """Put the vectors of ``item_ids`` at ``path`` as one .npy matrix: a link to (or else a
+    copy of) this host's file of the embedding's vectors when they are every record of it
+    (a single-chunk run; :mod:`store.vector_cache`), else read by id."""
+    ids, cached = vector_cache.record_matrix(session=session, embedding=embedding,
+                                             folder=settings().vector_cache_dir)
+    if np.array_equal(ids, item_ids):
+        if settings().sandbox == "bwrap":   # mounted read-only there: a link is safe
+            with contextlib.suppress(OSError):  # (else: another file system)
+                os.link(cached, path)
+                return
+        shutil.copyfile(cached, path)
+        return
+    found = vectors.vectors_of(session=session, embedding=embedding, record_ids=item_ids)
+    np.save(path, np.stack([found[rid] for rid in item_ids]))
 
 
 def _malformed(name: str, what: str) -> SandboxError:

@@ -1,0 +1,140 @@
+"""Record vectors kept as files, and the similarity index cache: never stale, on SQLite and on
+PostgreSQL."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from sqlalchemy import event
+
+from services.importing import import_records
+from services.projects import create_project
+from services.users import create_user
+from store import vector_cache
+from store.embeddings import delete_embedding, write_vectors
+from store.models import Embedding, EmbeddingLevel, RunStatus
+from store.projects import find_attribute
+from store.records import record_ids_of
+from store.similarity import IndexCache
+
+N_RECORDS = 12
+
+
+@pytest.fixture
+def project(session):
+    owner, _ = create_user(session=session, name="owner")
+    project = create_project(session=session, name="p", description="", owner=owner)
+    payload = ("text\n" + "".join(f"row {i}\n" for i in range(N_RECORDS))).encode()
+    import_records(session=session, project=project, fmt="csv",
+                   open_stream=lambda: io.BytesIO(payload))
+    return project
+
+
+def embedded(session, project, vectors: np.ndarray, *, name: str = "e") -> Embedding:
+    """A record embedding of the project holding ``vectors`` (one row per record), committed."""
+    embedding = Embedding(project_id=project.id, attribute=find_attribute(project, "text"),
+                          name=name, model="m", level=EmbeddingLevel.RECORD,
+                          dims=vectors.shape[1], state=RunStatus.SUCCEEDED)
+    session.add(embedding)
+    session.flush()
+    ids = record_ids_of(session=session, project_id=project.id)[:len(vectors)]
+    if len(vectors):
+        write_vectors(session=session, embedding=embedding, record_ids=ids,
+                      vectors=list(vectors))
+    session.commit()
+    return embedding
+
+
+def random_vectors(n: int, seed: int) -> np.ndarray:
+    return np.random.default_rng(seed).normal(size=(n, 4)).astype(np.float32)
+
+
+def statements_of(session) -> list[str]:
+    """The SQL statements ``session``'s engine sends from now on."""
+    sent: list[str] = []
+    event.listen(session.get_bind(), "before_cursor_execute",
+                 lambda _conn, _cursor, statement, *_args: sent.append(statement))
+    return sent
+
+
+def test_a_new_embedding_in_a_deleted_ones_place_is_not_served_stale(session, project):
+    # SQLite gives a new row the id of the newest deleted one: same id, same records, same
+    # count, other vectors.
+    indexes = IndexCache()
+    first = embedded(session, project, random_vectors(N_RECORDS, seed=1))
+    np.testing.assert_array_equal(indexes.get(session, first).matrix,
+                                  random_vectors(N_RECORDS, seed=1))
+    delete_embedding(session=session, embedding=first)
+    second = embedded(session, project, random_vectors(N_RECORDS, seed=2))
+    np.testing.assert_array_equal(indexes.get(session, second).matrix,
+                                  random_vectors(N_RECORDS, seed=2))
+
+
+def test_the_file_is_written_once_and_read_from_then_on(session, project, tmp_path):
+    vectors = random_vectors(N_RECORDS, seed=3)
+    embedding = embedded(session, project, vectors)
+    ids, path = vector_cache.record_matrix(session=session, embedding=embedding,
+                                           folder=tmp_path)
+    assert ids.tolist() == record_ids_of(session=session, project_id=project.id)
+    np.testing.assert_array_equal(np.load(path), vectors)
+    sent = statements_of(session)
+    again_ids, again = vector_cache.record_matrix(session=session, embedding=embedding,
+                                                  folder=tmp_path)
+    assert again == path and again_ids.tolist() == ids.tolist()
+    assert not any("embedding_vectors.vector" in statement for statement in sent)
+
+
+def test_new_vectors_make_a_new_file_and_the_old_one_goes(session, project, tmp_path):
+    vectors = random_vectors(N_RECORDS, seed=4)
+    embedding = embedded(session, project, vectors[:-2])
+    _, old = vector_cache.record_matrix(session=session, embedding=embedding, folder=tmp_path)
+    ids = record_ids_of(session=session, project_id=project.id)
+    write_vectors(session=session, embedding=embedding, record_ids=ids[-2:],
+                  vectors=list(vectors[-2:]))
+    session.commit()
+    found, path = vector_cache.record_matrix(session=session, embedding=embedding,
+                                             folder=tmp_path)
+    assert found.tolist() == ids and path != old and not old.exists()
+    np.testing.assert_array_equal(np.load(path), vectors)
+
+
+def test_an_embedding_in_a_deleted_ones_place_gets_its_own_file(session, project, tmp_path):
+    first = embedded(session, project, random_vectors(N_RECORDS, seed=5))
+    _, first_path = vector_cache.record_matrix(session=session, embedding=first,
+                                               folder=tmp_path)
+    delete_embedding(session=session, embedding=first)
+    second = embedded(session, project, random_vectors(N_RECORDS, seed=6))
+    _, path = vector_cache.record_matrix(session=session, embedding=second, folder=tmp_path)
+    assert path != first_path
+    np.testing.assert_array_equal(np.load(path), random_vectors(N_RECORDS, seed=6))
+
+
+def test_forget_removes_an_embeddings_files_only(session, project, tmp_path):
+    kept = embedded(session, project, random_vectors(N_RECORDS, seed=7), name="kept")
+    gone = embedded(session, project, random_vectors(N_RECORDS, seed=8), name="gone")
+    _, kept_path = vector_cache.record_matrix(session=session, embedding=kept, folder=tmp_path)
+    _, gone_path = vector_cache.record_matrix(session=session, embedding=gone, folder=tmp_path)
+    vector_cache.forget(folder=tmp_path, embedding_id=gone.id)
+    assert kept_path.exists() and not gone_path.exists()
+    assert not list(tmp_path.glob(f"{gone.id}-*"))
+
+
+def test_an_embedding_without_vectors_has_an_empty_file(session, project, tmp_path):
+    embedding = embedded(session, project, np.zeros((0, 4), dtype=np.float32))
+    ids, path = vector_cache.record_matrix(session=session, embedding=embedding,
+                                           folder=tmp_path)
+    assert ids.shape == (0,) and np.load(path).shape == (0, 4)
+
+
+def test_writing_a_file_removes_those_of_deleted_embeddings(session, project, tmp_path):
+    folder = tmp_path / "vectors"
+    gone = embedded(session, project, random_vectors(N_RECORDS, seed=9), name="gone")
+    _, gone_path = vector_cache.record_matrix(session=session, embedding=gone, folder=folder)
+    delete_embedding(session=session, embedding=gone)   # served without this folder
+    other = embedded(session, project, random_vectors(N_RECORDS, seed=10), name="other")
+    _, path = vector_cache.record_matrix(session=session, embedding=other, folder=folder)
+    assert path.exists() and not gone_path.exists()
+    assert sorted(p.name for p in folder.iterdir()) == sorted([path.name,
+                                                                 path.name[:-4] + ".ids.npy"])
