@@ -230,3 +230,27 @@ def test_user_code_sees_and_reports_no_host_paths():
     leaked = [path for path in _host_paths() if path in seen]
     assert leaked == [], seen
 
+
+
+@pytest.mark.parametrize("attack", [
+    "open('/input/embeddings.npy', 'r+b').write(b'overwritten')",
+    "os.truncate('/input/embeddings.npy', 0)",
+    "os.chmod('/input/embeddings.npy', 0o666)",
+], ids=["write", "truncate", "chmod"])
+def test_a_learner_cannot_change_its_inputs_nor_the_file_they_link_to(tmp_path, attack):
+    # The worker links a host file of the embedding's vectors (store.vector_cache) into the
+    # input folder: the sandbox must not reach it through the link.
+    inputs = tmp_path / "in"
+    inputs.mkdir(mode=0o755)
+    _inputs(inputs)
+    kept = tmp_path / "kept.npy"
+    (inputs / "embeddings.npy").rename(kept)
+    os.link(kept, inputs / "embeddings.npy")
+    before = kept.read_bytes(), kept.stat().st_mode
+    outputs = tmp_path / "out"
+    outputs.mkdir()
+    with pytest.raises(SandboxError, match="Read-only file system|Permission denied"):
+        Sandbox(limits=SandboxLimits(wall_seconds=60)).run_learner(
+            FORGE + LEARNER.format(attack=f"import os; {attack}"),
+            task_kind="classification", input_dir=inputs, output_dir=outputs)
+    assert (kept.read_bytes(), kept.stat().st_mode) == before
