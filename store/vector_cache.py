@@ -15,8 +15,11 @@ deleting the folder only costs the next run a read from the database.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +31,9 @@ from store.models import Embedding
 
 __all__ = ["forget", "record_matrix"]
 
+ABANDONED_AFTER_S = 3600
+"""A file being written for longer than this was abandoned by its process."""
+
 
 def _name(embedding: Embedding, count: int) -> str:
     return f"{embedding.id}-{embedding.instance or 'x'}-{count}"
@@ -38,11 +44,13 @@ def record_matrix(*, session: Session, embedding: Embedding, folder: Path
     """The record ids (in id order) and the path of a ``.npy`` file holding their vectors,
     one row each: the file of the vectors' current state in ``folder``, written first if
     missing. Open it with ``np.load(path, mmap_mode="r")`` or link it: it is never changed,
-    only replaced under another name."""
+    only replaced under another name, and removed once a newer state is written (a reader
+    that finds it gone gets :class:`FileNotFoundError` and may ask again)."""
     name = _name(embedding, count_vectors(session=session, embedding=embedding))
     matrix_path, ids_path = folder / f"{name}.npy", folder / f"{name}.ids.npy"
     if matrix_path.exists():
-        return np.load(ids_path), matrix_path
+        with contextlib.suppress(FileNotFoundError):  # else just replaced: write it again
+            return np.load(ids_path), matrix_path
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=folder, prefix=".writing-") as writing:
         ids, matrix = record_vectors(session=session, embedding=embedding,
@@ -70,6 +78,9 @@ def _remove_stale(session: Session, folder: Path, *, keep: str) -> None:
             by_embedding.setdefault(int(path.name.split("-", 1)[0]), []).append(path)
     existing = set(session.scalars(select(Embedding.id).where(
         Embedding.id.in_(list(by_embedding)))))
+    for writing in folder.glob(".writing-*"):   # left by a process killed while writing
+        if time.time() - writing.stat().st_mtime > ABANDONED_AFTER_S:
+            shutil.rmtree(writing, ignore_errors=True)
     embedding_id = int(keep.split("-", 1)[0])
     for found, paths in by_embedding.items():
         for path in paths:

@@ -4,6 +4,8 @@ PostgreSQL."""
 from __future__ import annotations
 
 import io
+import os
+import time
 
 import numpy as np
 import pytest
@@ -138,3 +140,27 @@ def test_writing_a_file_removes_those_of_deleted_embeddings(session, project, tm
     assert path.exists() and not gone_path.exists()
     assert sorted(p.name for p in folder.iterdir()) == sorted([path.name,
                                                                  path.name[:-4] + ".ids.npy"])
+
+
+def test_a_file_gone_while_found_is_written_again(session, project, tmp_path):
+    vectors = random_vectors(N_RECORDS, seed=11)
+    embedding = embedded(session, project, vectors)
+    _, path = vector_cache.record_matrix(session=session, embedding=embedding, folder=tmp_path)
+    path.with_name(path.name[:-4] + ".ids.npy").unlink()   # as a newer state's writer does
+    ids, again = vector_cache.record_matrix(session=session, embedding=embedding,
+                                            folder=tmp_path)
+    assert again == path and ids.tolist() == record_ids_of(session=session,
+                                                           project_id=project.id)
+    np.testing.assert_array_equal(np.load(again), vectors)
+
+
+def test_a_write_abandoned_long_ago_is_cleared(session, project, tmp_path):
+    abandoned, recent = tmp_path / ".writing-old", tmp_path / ".writing-new"
+    for folder in (abandoned, recent):
+        folder.mkdir()
+        (folder / "matrix.npy").write_bytes(b"partial")
+    old = time.time() - vector_cache.ABANDONED_AFTER_S - 60
+    os.utime(abandoned, (old, old))
+    embedding = embedded(session, project, random_vectors(N_RECORDS, seed=12))
+    vector_cache.record_matrix(session=session, embedding=embedding, folder=tmp_path)
+    assert not abandoned.exists() and recent.exists()

@@ -5,7 +5,7 @@ kept, so the vote threshold can change without refitting."""
 
 from __future__ import annotations
 
-import contextlib
+import errno
 import io
 import json
 import os
@@ -125,6 +125,19 @@ def _folders() -> Iterator[tuple[Path, Path, SpareLearner | None]]:
         _keep_spare()
 
 
+def _place(cached: Path, path: Path) -> None:
+    """``cached`` at ``path``: a link where the sandbox mounts its inputs read-only
+    (bubblewrap) and both are on one file system, else a copy."""
+    if settings().sandbox == "bwrap":
+        try:
+            os.link(cached, path)
+            return
+        except OSError as error:
+            if error.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK):
+                raise
+    shutil.copyfile(cached, path)
+
+
 def _save_record_matrix(session: Session, embedding: Embedding, item_ids: list[int],
                         path: Path) -> None:
     """Put the vectors of ``item_ids`` at ``path`` as one .npy matrix: a link to (or else a
@@ -133,12 +146,11 @@ def _save_record_matrix(session: Session, embedding: Embedding, item_ids: list[i
     ids, cached = vector_cache.record_matrix(session=session, embedding=embedding,
                                              folder=settings().vector_cache_dir)
     if np.array_equal(ids, item_ids):
-        if settings().sandbox == "bwrap":   # mounted read-only there: a link is safe
-            with contextlib.suppress(OSError):  # (else: another file system)
-                os.link(cached, path)
-                return
-        shutil.copyfile(cached, path)
-        return
+        try:
+            _place(cached, path)
+            return
+        except FileNotFoundError:   # replaced by a newer state just now: read them by id
+            pass
     found = vectors.vectors_of(session=session, embedding=embedding, record_ids=item_ids)
     np.save(path, np.stack([found[rid] for rid in item_ids]))
 
