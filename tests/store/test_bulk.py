@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import pytest
 from sqlalchemy import select
@@ -15,10 +13,7 @@ from services.heuristic_runs import (
     replace_output_columns,
     replace_outputs,
 )
-from services.importing import import_records
-from services.projects import create_project
 from services.tasks import create_task
-from services.users import create_user
 from store.db import plain_rows
 from store.embeddings import record_vectors, records_without_vectors, write_vectors
 from store.heuristic_lookups import WEAK_SUPERVISION_RUN
@@ -26,18 +21,6 @@ from store.models import Embedding, EmbeddingLevel, HeuristicKind, Record, RunSt
 from store.projects import find_attribute
 from store.records import record_ids_of
 from store.runs import create_run
-
-N_RECORDS = 25
-
-
-@pytest.fixture
-def project(session):
-    owner, _ = create_user(session=session, name="owner")
-    project = create_project(session=session, name="p", description="", owner=owner)
-    payload = ("text\n" + "".join(f"row {i}\n" for i in range(N_RECORDS))).encode()
-    import_records(session=session, project=project, fmt="csv",
-                   open_stream=lambda: io.BytesIO(payload))
-    return project
 
 
 @pytest.fixture

@@ -3,35 +3,19 @@ PostgreSQL."""
 
 from __future__ import annotations
 
-import io
 import os
 import time
 
 import numpy as np
-import pytest
 from sqlalchemy import event
 
-from services.importing import import_records
-from services.projects import create_project
-from services.users import create_user
 from store import vector_cache
 from store.embeddings import delete_embedding, write_vectors
 from store.models import Embedding, EmbeddingLevel, RunStatus
 from store.projects import find_attribute
 from store.records import record_ids_of
 from store.similarity import IndexCache
-
-N_RECORDS = 12
-
-
-@pytest.fixture
-def project(session):
-    owner, _ = create_user(session=session, name="owner")
-    project = create_project(session=session, name="p", description="", owner=owner)
-    payload = ("text\n" + "".join(f"row {i}\n" for i in range(N_RECORDS))).encode()
-    import_records(session=session, project=project, fmt="csv",
-                   open_stream=lambda: io.BytesIO(payload))
-    return project
+from tests.store.conftest import N_RECORDS
 
 
 def embedded(session, project, vectors: np.ndarray, *, name: str = "e") -> Embedding:
