@@ -4,8 +4,9 @@ Run: ``make bench`` (or ``.venv/bin/python bench/learner_bench.py [--records N]`
 
 Both fit and predict on the same (n_records x 384) float32 vectors with a reference label
 for every record. Bare: ``LogisticRegression().fit(X, y)`` then ``predict_proba(X)``.
-Heurist: the worker's learner run in this process — vectors and reference labels read
-from SQLite, written as .npy for the sandbox, the user's class fitted there with 2-fold
+Heurist: the worker's learner run in this process — reference labels read from SQLite,
+the vectors linked from the embedding's .npy file (:mod:`store.vector_cache`; the worker's
+first run reads them from SQLite and writes it), the user's class fitted there with 2-fold
 cross-fitting (``train_test_split=0.5``: every labelled record is scored by a model that
 did not see it), probabilities read back, outputs and artifacts written, statistics
 refreshed. Goal: <= 1.3x. Timed: the median of the worker's second to fourth learner runs,
