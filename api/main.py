@@ -59,7 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
-    app.state.vector_indexes = IndexCache()
+    app.state.vector_indexes = IndexCache(folder=settings.vector_cache_dir)
     app.state.known_keys = KnownKeys(ttl_s=settings.api_key_cache_s)
     app.state.queue = ApiRunQueue(make_celery(settings))
     app.state.sandbox_slots = SandboxSlots(per_user=settings.sandbox_requests_per_user,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from sqlalchemy import select
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 from heuristics.errors import InvalidInputError
 from heuristics.model_catalog import ModelCatalog
 from heuristics.similarity import CosineIndex
+from store import vector_cache
 from store.embeddings import count_vectors, record_vectors
 from store.models import Embedding, Record
 
@@ -32,12 +34,21 @@ class _Entry:
 
 
 class IndexCache:
-    """Fitted indexes by embedding, rebuilt when its vectors change; keeps a few."""
+    """Fitted indexes by embedding, rebuilt when its vectors change; keeps a few. With
+    ``folder``, the vectors are read from the embedding's file there
+    (:mod:`store.vector_cache`), written first if missing."""
 
-    def __init__(self, *, size: int = 4) -> None:
-        self.size = size
+    def __init__(self, *, size: int = 4, folder: Path | None = None) -> None:
+        self.size, self.folder = size, folder
         self._entries: OrderedDict[tuple, _Entry] = OrderedDict()
         self._lock = threading.Lock()
+
+    def _vectors(self, session: Session, embedding: Embedding) -> tuple[np.ndarray, np.ndarray]:
+        if self.folder is None:
+            return record_vectors(session=session, embedding=embedding)
+        ids, path = vector_cache.record_matrix(session=session, embedding=embedding,
+                                               folder=self.folder)
+        return ids, np.load(path, mmap_mode="r")
 
     def get(self, session: Session, embedding: Embedding) -> _Entry:
         # An embedding's vectors only grow (see store.vector_cache): its instance and their
@@ -48,7 +59,7 @@ class IndexCache:
             if key in self._entries:
                 self._entries.move_to_end(key)
                 return self._entries[key]
-        record_ids, matrix = record_vectors(session=session, embedding=embedding)
+        record_ids, matrix = self._vectors(session, embedding)
         if not len(record_ids):
             raise InvalidInputError(f"embedding {embedding.name!r} has no vectors yet",
                                     field="embedding_id")

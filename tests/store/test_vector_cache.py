@@ -7,6 +7,7 @@ import os
 import time
 
 import numpy as np
+import pytest
 from sqlalchemy import event
 
 from store import vector_cache
@@ -45,10 +46,12 @@ def statements_of(session) -> list[str]:
     return sent
 
 
-def test_a_new_embedding_in_a_deleted_ones_place_is_not_served_stale(session, project):
+@pytest.mark.parametrize("from_files", [False, True], ids=["read", "from files"])
+def test_a_new_embedding_in_a_deleted_ones_place_is_not_served_stale(session, project,
+                                                                    tmp_path, from_files):
     # SQLite gives a new row the id of the newest deleted one: same id, same records, same
     # count, other vectors.
-    indexes = IndexCache()
+    indexes = IndexCache(folder=tmp_path / "vectors" if from_files else None)
     first = embedded(session, project, random_vectors(N_RECORDS, seed=1))
     np.testing.assert_array_equal(indexes.get(session, first).matrix,
                                   random_vectors(N_RECORDS, seed=1))
