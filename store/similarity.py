@@ -48,7 +48,10 @@ class IndexCache:
             return record_vectors(session=session, embedding=embedding)
         ids, path = vector_cache.record_matrix(session=session, embedding=embedding,
                                                folder=self.folder)
-        return ids, np.load(path, mmap_mode="r")
+        try:
+            return ids, np.load(path, mmap_mode="r")
+        except FileNotFoundError:   # replaced by a newer state just now
+            return record_vectors(session=session, embedding=embedding)
 
     def get(self, session: Session, embedding: Embedding) -> _Entry:
         # An embedding's vectors only grow (see store.vector_cache): its instance and their
