@@ -8,11 +8,11 @@ import stat
 import time
 
 from fastapi.testclient import TestClient
-from sqlalchemy import event
 
 from api.main import create_app
 from config import Settings
 from tests.api.conftest import API
+from tests.sql_log import sent_statements
 
 
 def _headers(key: str) -> dict[str, str]:
@@ -96,12 +96,10 @@ def test_another_process_refuses_a_revoked_key_once_its_memory_of_it_expires(
 
 def test_a_remembered_key_needs_no_query(app, client, admin):
     assert client.get(f"{API}/me", headers=admin).status_code == 200
-    statements = []
-    event.listen(app.state.engine, "before_cursor_execute",
-                 lambda *args: statements.append(args[2]))
-    assert client.get(f"{API}/me", headers=admin).json()["name"] == "admin"
-    assert statements == []
-    assert client.get(f"{API}/me", headers=_headers("hk_unknown")).status_code == 401
+    with sent_statements(app.state.engine) as statements:
+        assert client.get(f"{API}/me", headers=admin).json()["name"] == "admin"
+        assert statements == []
+        assert client.get(f"{API}/me", headers=_headers("hk_unknown")).status_code == 401
     assert len(statements) == 1
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import event
 
 from services.heuristic_runs import (
     create_heuristic_run,
@@ -18,6 +17,7 @@ from store.reference import reference_labels
 from store.runs import complete_run
 from store.saved_filters import resolve_saved_filter
 from tests.api.conftest import API, create_task
+from tests.sql_log import sent_statements
 
 LF = "def lf(record):\n    return None\n"
 
@@ -398,19 +398,11 @@ def test_counts_apart_from_the_page(client, admin, labelled):
 def test_a_page_costs_the_same_few_statements_whatever_its_size(app, client, admin, labelled):
     """The list reads its records, their references and what it checks in a fixed number of
     round trips: no statement per record on the page (a known API key needs none)."""
-    statements = []
-
-    def count(*_args) -> None:
-        statements.append(1)
-
-    event.listen(app.state.engine, "before_cursor_execute", count)
-    try:
+    with sent_statements(app.state.engine) as statements:
         per_size = {}
         for limit in (1, 4):
             search(client, admin, labelled["project"], limit=limit)  # the key is known now
             statements.clear()
             assert len(search(client, admin, labelled["project"], limit=limit)["data"]) == limit
             per_size[limit] = len(statements)
-    finally:
-        event.remove(app.state.engine, "before_cursor_execute", count)
     assert per_size[1] == per_size[4] == 4, per_size

@@ -9,7 +9,7 @@ import io
 import pytest
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event, inspect, select, text
+from sqlalchemy import inspect, select, text
 
 from services.importing import import_records
 from services.projects import create_project
@@ -20,6 +20,7 @@ from store.heuristic_lookups import WEAK_SUPERVISION_RUN
 from store.models import Output, Record, Run, RunStatus, TaskKind
 from store.record_filters import RecordFilter, RecordSort, search_records
 from store.record_indexes import text_lookup, value_lookup
+from tests.sql_log import sent_statements
 
 ROWS = [("a", "The cat sat.", "train", 1), ("b", 'Dogs "bark" loudly!', "test", 2),
         ("c", "Birds sing", "test", 3), ("d", "A cat barks back", "test", 2)]
@@ -87,17 +88,9 @@ def test_weak_confidence_sort_puts_unrated_records_last(session, weak):
 def _plans(session, run, *settings: str) -> str:
     """The plans PostgreSQL makes for the statements ``run`` sends, with ``settings`` off
     to see which indexes it can use on so few rows."""
-    statements = []
     connection = session.connection()
-
-    def keep(conn, cursor, statement, parameters, context, executemany):
-        statements.append((statement, parameters))
-
-    event.listen(connection, "before_cursor_execute", keep)
-    try:
+    with sent_statements(connection) as statements:
         run()
-    finally:
-        event.remove(connection, "before_cursor_execute", keep)
     for setting in settings:
         connection.exec_driver_sql(f"SET LOCAL {setting} = off")
     plans = "\n".join(row[0] for statement, parameters in statements

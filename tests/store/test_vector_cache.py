@@ -8,7 +8,6 @@ import time
 
 import numpy as np
 import pytest
-from sqlalchemy import event
 
 from store import vector_cache
 from store.embeddings import delete_embedding, write_vectors
@@ -16,6 +15,7 @@ from store.models import Embedding, EmbeddingLevel, RunStatus
 from store.projects import find_attribute
 from store.records import record_ids_of
 from store.similarity import IndexCache
+from tests.sql_log import sent_statements
 from tests.store.conftest import N_RECORDS
 
 
@@ -36,14 +36,6 @@ def embedded(session, project, vectors: np.ndarray, *, name: str = "e") -> Embed
 
 def random_vectors(n: int, seed: int) -> np.ndarray:
     return np.random.default_rng(seed).normal(size=(n, 4)).astype(np.float32)
-
-
-def statements_of(session) -> list[str]:
-    """The SQL statements ``session``'s engine sends from now on."""
-    sent: list[str] = []
-    event.listen(session.get_bind(), "before_cursor_execute",
-                 lambda _conn, _cursor, statement, *_args: sent.append(statement))
-    return sent
 
 
 @pytest.mark.parametrize("from_files", [False, True], ids=["read", "from files"])
@@ -68,11 +60,11 @@ def test_the_file_is_written_once_and_read_from_then_on(session, project, tmp_pa
                                            folder=tmp_path)
     assert ids.tolist() == record_ids_of(session=session, project_id=project.id)
     np.testing.assert_array_equal(np.load(path), vectors)
-    sent = statements_of(session)
-    again_ids, again = vector_cache.record_matrix(session=session, embedding=embedding,
-                                                  folder=tmp_path)
+    with sent_statements(session.get_bind()) as sent:
+        again_ids, again = vector_cache.record_matrix(session=session, embedding=embedding,
+                                                      folder=tmp_path)
     assert again == path and again_ids.tolist() == ids.tolist()
-    assert not any("embedding_vectors.vector" in statement for statement in sent)
+    assert not any("embedding_vectors.vector" in statement for statement, _ in sent)
 
 
 def test_new_vectors_make_a_new_file_and_the_old_one_goes(session, project, tmp_path):

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import io
 
-from sqlalchemy import event
-
 from services.importing import import_records
 from store.models import Project
+from tests.sql_log import sent_statements
 
 
 def test_a_wide_import_is_linear(session):
@@ -21,18 +20,10 @@ def test_a_wide_import_is_linear(session):
     columns = 2_000
     data = (",".join(f"c{i}" for i in range(columns)) + "\n" + ",".join("1" * columns)
             + "\n").encode()
-    statements: list[str] = []
-    engine = session.get_bind()
-
-    def count(conn, cursor, statement, parameters, context, executemany) -> None:
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with sent_statements(session.get_bind()) as sent:
         result = import_records(session=session, project=project, fmt="csv",
                                 open_stream=lambda: io.BytesIO(data), max_attributes=columns)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+    statements = [statement for statement, _ in sent]
     assert result.records == 1 and len(result.attributes) == columns
     attribute_inserts = [s for s in statements if s.lstrip().upper().startswith("INSERT")
                          and "attributes" in s.split("(")[0].lower()]
