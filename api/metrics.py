@@ -191,14 +191,15 @@ def install_metrics(app: FastAPI) -> None:
     async def metrics(request: Request, credentials: Annotated[
             HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Response:
         """Prometheus metrics of the API and the cluster (see the README)."""
-        state, settings = request.app.state, request.app.state.settings
+        app_state = request.app.state
+        settings = app_state.settings
         if not settings.metrics_public:
             await asyncio.get_running_loop().run_in_executor(
-                None, _admin_only, state.sessions,
+                None, _admin_only, app_state.sessions,
                 credentials.credentials if credentials else None)
-        queue: RunQueue = state.queue
+        queue: RunQueue = app_state.queue
         database, waiting = await asyncio.gather(
-            within(SCRAPE_TIMEOUT_S, read_database, state.sessions),
+            within(SCRAPE_TIMEOUT_S, read_database, app_state.sessions),
             within(SCRAPE_TIMEOUT_S, queue.waiting, SCRAPE_TIMEOUT_S))
         state = database or ClusterState()
         state.broker_waiting = waiting
