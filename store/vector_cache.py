@@ -39,6 +39,11 @@ def _name(embedding: Embedding, count: int) -> str:
     return f"{embedding.id}-{embedding.instance or 'x'}-{count}"
 
 
+def _paths(folder: Path, name: str) -> tuple[Path, Path]:
+    """The matrix file of a state and the file of its record ids."""
+    return folder / f"{name}.npy", folder / f"{name}.ids.npy"
+
+
 def record_matrix(*, session: Session, embedding: Embedding, folder: Path
                   ) -> tuple[np.ndarray, Path]:
     """The record ids (in id order) and the path of a ``.npy`` file holding their vectors,
@@ -47,7 +52,7 @@ def record_matrix(*, session: Session, embedding: Embedding, folder: Path
     only replaced under another name, and removed once a newer state is written (a reader
     that finds it gone gets :class:`FileNotFoundError` and may ask again)."""
     name = _name(embedding, count_vectors(session=session, embedding=embedding))
-    matrix_path, ids_path = folder / f"{name}.npy", folder / f"{name}.ids.npy"
+    matrix_path, ids_path = _paths(folder, name)
     if matrix_path.exists():
         with contextlib.suppress(FileNotFoundError):  # else just replaced: write it again
             return np.load(ids_path), matrix_path
@@ -61,7 +66,7 @@ def record_matrix(*, session: Session, embedding: Embedding, folder: Path
         # What was read may differ from what was counted (another transaction committed
         # meanwhile): the file is named after what it holds.
         name = _name(embedding, len(ids))
-        matrix_path, ids_path = folder / f"{name}.npy", folder / f"{name}.ids.npy"
+        matrix_path, ids_path = _paths(folder, name)
         np.save(Path(writing) / "ids.npy", ids)
         os.replace(Path(writing) / "ids.npy", ids_path)      # the ids first: a matrix file
         os.replace(Path(writing) / "matrix.npy", matrix_path)  # always has its ids
