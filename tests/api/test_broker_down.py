@@ -14,6 +14,7 @@ from tests.api.test_metrics import scrape
 from tests.conftest import DATASETS
 
 UNREACHABLE_BROKER = "redis://127.0.0.1:9/0"
+"""A broker address nothing listens on."""
 UNSENT = ("heurist_run_message_failures_total", ())
 
 

@@ -26,6 +26,7 @@ from sqlalchemy.engine import make_url
 
 from store.db import create_db_engine
 from store.models import Output, RunChunk
+from tests.api.test_broker_down import UNREACHABLE_BROKER
 from tests.workers.conftest import CLAIM_KEY, ROOT, Stack, free_port
 from tests.workers.tcp_proxy import TcpProxy
 from tests.workers.test_runs import embed, texts, vector_rows
@@ -417,7 +418,7 @@ def test_api_killed_while_an_import_streams(cluster: Stack, api: ApiProcess):
 
 def test_a_run_the_broker_never_took_is_sent_by_the_sweep(cluster: Stack, api: ApiProcess):
     n = 100
-    api.start(HEURIST_BROKER_URL="redis://127.0.0.1:9/0")   # nothing listens there
+    api.start(HEURIST_BROKER_URL=UNREACHABLE_BROKER)
     project, run_id = start_run(cluster, n, base=api.base)
     assert cluster.get(f"/projects/{project}/runs/{run_id}")["status"] == "queued"
     unsent = [line for line in json_lines(cluster.log_dir / "api.log")
