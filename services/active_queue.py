@@ -20,6 +20,7 @@ from __future__ import annotations
 import io
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -48,6 +49,7 @@ from heuristics.active.queue_model import (
 )
 from heuristics.errors import InvalidInputError
 from store import embeddings as vectors
+from store import vector_cache
 from store.events import publish
 from store.heuristic_lookups import latest_run
 from store.locks import ACTIVE_QUEUE, lock_key
@@ -187,11 +189,15 @@ def default_embedding(*, session: Session, task: LabelingTask) -> Embedding | No
     return session.scalar(query.order_by(Embedding.id).limit(1))
 
 
-def record_representation(*, session: Session, embedding: Embedding
+def record_representation(*, session: Session, embedding: Embedding,
+                          vector_folder: Path | None = None
                           ) -> tuple[np.ndarray, np.ndarray, Any]:
     """Every embedded record's id, vector, and what the default learner reads of it: the
-    vector beside the bag of words of its embedded text (:func:`record_features`)."""
-    ids, matrix = vectors.record_vectors(session=session, embedding=embedding)
+    vector beside the bag of words of its embedded text (:func:`record_features`). With
+    ``vector_folder`` the vectors come from the embedding's file there
+    (:mod:`store.vector_cache`)."""
+    ids, matrix = vector_cache.read_record_matrix(session=session, embedding=embedding,
+                                                  folder=vector_folder)
     texts = vectors.texts_by_record(session=session, embedding=embedding, record_ids=ids)
     return ids, matrix, record_features(matrix, texts)
 
@@ -275,9 +281,11 @@ def _token_labels(spans: Any, n_tokens: int) -> list[str] | None:
     return labels
 
 
-def refit(*, session: Session, run: Run) -> dict[str, Any]:
+def refit(*, session: Session, run: Run, vector_folder: Path | None = None
+          ) -> dict[str, Any]:
     """Fit the task's default learner on its reference labels; store every record's
     probabilities with the run and return its metrics (with the stopping hint). No commit.
+    ``vector_folder``: see :func:`record_representation`.
 
     With too few labels nothing is fitted (``fitted: False``): the queue stays in cold start.
     """
@@ -310,7 +318,8 @@ def refit(*, session: Session, run: Run) -> dict[str, Any]:
         metrics["learner"] = "CRF"
         extra = {"lengths": lengths}
     elif task.kind is TaskKind.MULTILABEL:
-        ids, _, features = record_representation(session=session, embedding=embedding)
+        ids, _, features = record_representation(session=session, embedding=embedding,
+                                                 vector_folder=vector_folder)
         index = {label.name: i for i, label in enumerate(task.labels)}
         memberships = np.full((len(ids), len(task.labels)), -1)
         for row, rid in enumerate(ids.tolist()):
@@ -328,7 +337,8 @@ def refit(*, session: Session, run: Run) -> dict[str, Any]:
             session.merge(RunArtifact(run_id=run.id, name=name, data=_save(array)))
         return {**metrics, "fitted": True}   # no stopping hint: the criteria need classes
     else:
-        ids, _, features = record_representation(session=session, embedding=embedding)
+        ids, _, features = record_representation(session=session, embedding=embedding,
+                                                 vector_folder=vector_folder)
         index = {label.name: i for i, label in enumerate(task.labels)}
         labels = np.array([index.get(references.get(rid), -1) for rid in ids.tolist()])
         try:

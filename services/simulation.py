@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -93,9 +94,10 @@ def plot(curves: dict[str, Any], *, title: str) -> bytes:
     return buffer.getvalue()
 
 
-def run_simulation(*, session: Session, run: Run) -> dict[str, Any]:
+def run_simulation(*, session: Session, run: Run, vector_folder: Path | None = None
+                   ) -> dict[str, Any]:
     """Replay the task's reference labels; store the curves with the run (no commit) and
-    return the run's metrics."""
+    return the run's metrics. ``vector_folder``: see :func:`record_representation`."""
     params = run.params
     task = session.get(LabelingTask, params["task_id"])
     embedding = default_embedding(session=session, task=task)
@@ -103,7 +105,8 @@ def run_simulation(*, session: Session, run: Run) -> dict[str, Any]:
         raise InvalidInputError("the project has no finished record embedding yet",
                                 field="embedding")
     references = reference_labels(session=session, task=task)
-    ids, matrix, features = record_representation(session=session, embedding=embedding)
+    ids, matrix, features = record_representation(session=session, embedding=embedding,
+                                                  vector_folder=vector_folder)
     index = {label.name: i for i, label in enumerate(task.labels)}
     keep = np.array([references.get(rid) in index for rid in ids.tolist()], dtype=bool)
     labels = np.array([index[references[rid]] for rid in ids[keep].tolist()])

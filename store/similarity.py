@@ -15,7 +15,7 @@ from heuristics.errors import InvalidInputError
 from heuristics.model_catalog import ModelCatalog
 from heuristics.similarity import CosineIndex
 from store import vector_cache
-from store.embeddings import count_vectors, record_vectors
+from store.embeddings import count_vectors
 from store.models import Embedding, Record
 
 
@@ -43,16 +43,6 @@ class IndexCache:
         self._entries: OrderedDict[tuple, _Entry] = OrderedDict()
         self._lock = threading.Lock()
 
-    def _vectors(self, session: Session, embedding: Embedding) -> tuple[np.ndarray, np.ndarray]:
-        if self.folder is None:
-            return record_vectors(session=session, embedding=embedding)
-        ids, path = vector_cache.record_matrix(session=session, embedding=embedding,
-                                               folder=self.folder)
-        try:
-            return ids, np.load(path, mmap_mode="r")
-        except FileNotFoundError:   # replaced by a newer state just now
-            return record_vectors(session=session, embedding=embedding)
-
     def get(self, session: Session, embedding: Embedding) -> _Entry:
         # An embedding's vectors only grow (see store.vector_cache): its instance and their
         # number name their state.
@@ -62,7 +52,8 @@ class IndexCache:
             if key in self._entries:
                 self._entries.move_to_end(key)
                 return self._entries[key]
-        record_ids, matrix = self._vectors(session, embedding)
+        record_ids, matrix = vector_cache.read_record_matrix(
+            session=session, embedding=embedding, folder=self.folder)
         if not len(record_ids):
             raise InvalidInputError(f"embedding {embedding.name!r} has no vectors yet",
                                     field="embedding_id")

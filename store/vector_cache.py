@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from store.embeddings import count_vectors, record_vectors
 from store.models import Embedding
 
-__all__ = ["forget", "record_matrix"]
+__all__ = ["forget", "read_record_matrix", "record_matrix"]
 
 ABANDONED_AFTER_S = 3600
 """A file being written for longer than this was abandoned by its process."""
@@ -72,6 +72,18 @@ def record_matrix(*, session: Session, embedding: Embedding, folder: Path
         os.replace(Path(writing) / "matrix.npy", matrix_path)  # always has its ids
     _remove_stale(session, folder, keep=name)
     return ids, matrix_path
+
+
+def read_record_matrix(*, session: Session, embedding: Embedding, folder: Path | None
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """The record ids (in id order) and their vectors, one row each: mapped read-only from
+    the embedding's file in ``folder`` (:func:`record_matrix`), or read from the database
+    when there is no folder or the file was replaced just now."""
+    if folder is not None:
+        ids, path = record_matrix(session=session, embedding=embedding, folder=folder)
+        with contextlib.suppress(FileNotFoundError):
+            return ids, np.load(path, mmap_mode="r")
+    return record_vectors(session=session, embedding=embedding)
 
 
 def _remove_stale(session: Session, folder: Path, *, keep: str) -> None:

@@ -67,6 +67,23 @@ def test_the_file_is_written_once_and_read_from_then_on(session, project, tmp_pa
     assert not any("embedding_vectors.vector" in statement for statement, _ in sent)
 
 
+@pytest.mark.parametrize("with_folder", [False, True], ids=["database", "file"])
+def test_read_record_matrix_gives_the_vectors_from_the_file_or_the_database(
+        session, project, tmp_path, with_folder):
+    vectors = random_vectors(N_RECORDS, seed=4)
+    embedding = embedded(session, project, vectors)
+    folder = tmp_path if with_folder else None
+    vector_cache.read_record_matrix(session=session, embedding=embedding, folder=folder)
+    with sent_statements(session.get_bind()) as sent:
+        ids, matrix = vector_cache.read_record_matrix(session=session, embedding=embedding,
+                                                      folder=folder)
+    assert ids.tolist() == record_ids_of(session=session, project_id=project.id)
+    np.testing.assert_array_equal(matrix, vectors)
+    read_vectors = any("embedding_vectors.vector" in statement for statement, _ in sent)
+    assert read_vectors is not with_folder
+    assert isinstance(matrix, np.memmap) is with_folder
+
+
 def test_new_vectors_make_a_new_file_and_the_old_one_goes(session, project, tmp_path):
     vectors = random_vectors(N_RECORDS, seed=4)
     embedding = embedded(session, project, vectors[:-2])

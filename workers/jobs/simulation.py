@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from services import simulation
 from store.models import Run
+from workers.context import settings
 from workers.jobs import Heartbeat
 
 
@@ -21,7 +22,8 @@ class SimulationJob:
     def process(self, session: Session, run: Run, item_ids: list[int],
                 heartbeat: Heartbeat) -> None:
         heartbeat(progress=0.05, stage="replaying the reference labels")
-        run.metrics = simulation.run_simulation(session=session, run=run)
+        run.metrics = simulation.run_simulation(session=session, run=run,
+                                                vector_folder=settings().vector_cache_dir)
 
     def finish(self, session: Session, run: Run) -> dict[str, Any]:
         return dict(run.metrics or {})
