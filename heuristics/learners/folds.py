@@ -80,12 +80,16 @@ def split_folds(
 ) -> tuple[int, list[tuple[np.ndarray, np.ndarray]]]:
     """Stratified folds over records by ``keys``; the fold count is capped by sklearn's rule
     that some key must have at least as many records as there are folds."""
-    largest = max(Counter(keys).values())
+    # Keys as integers in the keys' sorted order: the same folds as the keys themselves
+    # give, without scikit-learn sorting the strings.
+    order = {key: k for k, key in enumerate(sorted(set(keys)))}
+    codes = np.fromiter((order[key] for key in keys), dtype=np.int64, count=len(keys))
+    largest = int(np.bincount(codes).max())
     n_folds = max(2, min(n_folds, largest))
     splitter = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="The least populated class")
-        folds = list(splitter.split(np.zeros((len(keys), 1)), np.asarray(keys)))
+        folds = list(splitter.split(np.zeros((len(keys), 1)), codes))
     return n_folds, folds
 
 
