@@ -41,3 +41,15 @@ def latest_weak_supervision(*, session: Session, task: LabelingTask,
         query = query.where(Run.status == status)
     runs = session.scalars(query.order_by(Run.id.desc()))
     return next((run for run in runs if run.params.get("task_id") == task.id), None)
+
+
+def current_weak_supervision_runs(*, session: Session) -> set[int]:
+    """The ids of every task's current weak labels: of each task, the run
+    :func:`latest_weak_supervision` gives."""
+    current: dict[int, int] = {}
+    for run_id, params in session.execute(
+            select(Run.id, Run.params).where(Run.kind == WEAK_SUPERVISION_RUN,
+                                             Run.status == RunStatus.SUCCEEDED)
+            .order_by(Run.id.desc())):
+        current.setdefault(params.get("task_id"), run_id)
+    return set(current.values())

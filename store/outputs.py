@@ -1,13 +1,27 @@
-"""Counts over the outputs of runs, read for a run's metrics and for weighted votes."""
+"""Counts over the outputs of runs, read for a run's metrics and for weighted votes, and the
+removal of outputs that no longer count.
+
+Only a heuristic's current run (:func:`store.stats.current_runs`) and a task's current weak
+supervision run are ever read; the outputs of every other finished run (superseded, failed,
+cancelled) are dead rows that would pile up with each refit of a learner (100k rows per run
+on 100k records) and slow every later write of outputs. The workers delete them
+(:func:`superseded_runs`, :func:`delete_outputs`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, exists, func, select
 from sqlalchemy.orm import Session
 
-from store.models import HeuristicStat, Output
+from store.heuristic_lookups import current_weak_supervision_runs
+from store.models import HeuristicStat, Output, Run, RunStatus
+from store.stats import current_runs
+
+FINISHED = (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED)
+DELETE_BATCH = 10_000
+"""Outputs deleted per transaction: short enough not to hold SQLite's write lock long."""
 
 
 def vote_counts(*, session: Session, run_id: int) -> tuple[int, int]:
@@ -28,3 +42,29 @@ def true_and_false_positives(*, session: Session, heuristic_ids: Collection[int]
                        HeuristicStat.tp, HeuristicStat.fp)
                 .where(HeuristicStat.heuristic_id.in_(heuristic_ids),
                        HeuristicStat.label_index.in_(label_indices)))}
+
+
+def superseded_runs(*, session: Session) -> list[int]:
+    """The finished runs that still hold outputs although none of them is current: older
+    runs of a heuristic (or of a revision since replaced), failed and cancelled ones, and
+    older weak supervision runs of a task. Runs in progress are never among them."""
+    # Finished runs first, what is current second: a run that succeeds in between is not
+    # among the first, and a run once superseded stays so.
+    holding = session.scalars(select(Run.id).where(
+        Run.status.in_(FINISHED), exists().where(Output.run_id == Run.id)).order_by(Run.id)
+    ).all()
+    keep = {run_id for _, run_id in session.execute(current_runs())}
+    keep |= current_weak_supervision_runs(session=session)
+    return [run_id for run_id in holding if run_id not in keep]
+
+
+def delete_outputs(*, session: Session, run_id: int, batch: int = DELETE_BATCH) -> int:
+    """Delete the run's outputs, ``batch`` rows per committed transaction; how many."""
+    deleted = 0
+    while True:
+        rows = session.execute(delete(Output).where(Output.id.in_(
+            select(Output.id).where(Output.run_id == run_id).limit(batch)))).rowcount
+        session.commit()
+        deleted += rows
+        if rows < batch:
+            return deleted

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from itertools import repeat
 
 import numpy as np
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import Select, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from heuristics.evaluation.classification import classification_stats, multilabel_stats
@@ -81,16 +81,23 @@ class CurrentOutputs:
                 for run_id, task_id, kind, threshold, settings in rows}
 
 
+def current_runs(task_id: int | None = None) -> Select:
+    """``(heuristic id, run id)`` of each heuristic's current output: its newest succeeded
+    run of its current revision. Of one task's heuristics, or of every heuristic."""
+    current_revisions = select(func.max(HeuristicRevision.id))
+    if task_id is not None:
+        current_revisions = (current_revisions
+                             .join(Heuristic, Heuristic.id == HeuristicRevision.heuristic_id)
+                             .where(Heuristic.task_id == task_id))
+    return (select(Run.heuristic_id, func.max(Run.id))
+            .where(Run.revision_id.in_(current_revisions.group_by(
+                HeuristicRevision.heuristic_id)), Run.status == RunStatus.SUCCEEDED)
+            .group_by(Run.heuristic_id))
+
+
 def current_outputs(*, session: Session, task: LabelingTask) -> CurrentOutputs:
     """Per heuristic of the task, the newest succeeded run of its current revision."""
-    current_revisions = (
-        select(func.max(HeuristicRevision.id))
-        .join(Heuristic, Heuristic.id == HeuristicRevision.heuristic_id)
-        .where(Heuristic.task_id == task.id).group_by(HeuristicRevision.heuristic_id))
-    newest = session.execute(
-        select(Run.heuristic_id, func.max(Run.id))
-        .where(Run.revision_id.in_(current_revisions), Run.status == RunStatus.SUCCEEDED)
-        .group_by(Run.heuristic_id).order_by(Run.heuristic_id)).all()
+    newest = session.execute(current_runs(task.id).order_by(Run.heuristic_id)).all()
     return CurrentOutputs([h for h, _ in newest], [r for _, r in newest])
 
 

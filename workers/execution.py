@@ -23,7 +23,7 @@ from heuristics.errors import HeuristError
 from heuristics.sandbox import SandboxError
 from heuristics.sandbox.hostpaths import PACKAGE_ROOT as CODE_ROOT
 from heuristics.sandbox.hostpaths import hide_host_paths
-from store import counters, events, runs
+from store import counters, events, outputs, runs
 from store.models import Run, RunChunk, RunFailure, RunStatus, utcnow
 from workers.celery_app import app
 from workers.context import (
@@ -329,16 +329,45 @@ EVENTS_PRUNE_EVERY_S = 3600.0
 _events_pruned_at: list[float] = []
 
 
+def _due(done_at: list[float], every_s: float) -> bool:
+    return not done_at or time.monotonic() - done_at[-1] >= every_s
+
+
 def prune_events() -> int | None:
     """Delete events older than :data:`store.events.KEEP_FOR`, at most once per
     :data:`EVENTS_PRUNE_EVERY_S` from this process; how many, or None when not due."""
-    now = time.monotonic()
-    if _events_pruned_at and now - _events_pruned_at[-1] < EVENTS_PRUNE_EVERY_S:
+    if not _due(_events_pruned_at, EVENTS_PRUNE_EVERY_S):
         return None
+    begun = time.monotonic()
     with new_session() as session:
         pruned = events.prune_events(session=session)
-    _events_pruned_at[:] = [now]
+    _events_pruned_at[:] = [begun]
     return pruned
+
+
+OUTPUTS_PRUNE_EVERY_S = 60.0
+"""How often one worker process deletes the outputs of superseded runs (:mod:`store.outputs`)."""
+_outputs_pruned_at: list[float] = []
+
+
+def prune_outputs() -> int | None:
+    """Delete the outputs no one reads any more (:func:`store.outputs.superseded_runs`), at
+    most once per :data:`OUTPUTS_PRUNE_EVERY_S` from this process; how many rows, or None
+    when not due."""
+    if not _due(_outputs_pruned_at, OUTPUTS_PRUNE_EVERY_S):
+        return None
+    begun = time.monotonic()
+    deleted = 0
+    with new_session() as session:
+        superseded = outputs.superseded_runs(session=session)
+        session.commit()
+        for run_id in superseded:
+            deleted += outputs.delete_outputs(session=session, run_id=run_id)
+    if superseded:
+        log.info("deleted %d outputs of %d superseded runs in %.1f s", deleted,
+                 len(superseded), time.monotonic() - begun)
+    _outputs_pruned_at[:] = [begun]
+    return deleted
 
 
 _resent: dict[tuple[int, int | None], float] = {}

@@ -84,7 +84,7 @@ def _limit_threads(**_kwargs) -> None:
 
 
 def sweep_forever(stop: threading.Event) -> None:
-    """Look for lost work (and prune old events) now and every
+    """Look for lost work (and prune old events and superseded outputs) now and every
     :func:`workers.context.sweep_interval_s` until ``stop`` is set; a failed sweep (the
     database is away) is logged and tried again.
 
@@ -98,6 +98,7 @@ def sweep_forever(stop: threading.Event) -> None:
             execution.recover(judge_heartbeats=answering_since is not None and
                               now - answering_since >= settings().run_stale_after_s)
             execution.prune_events()
+            execution.prune_outputs()
             answering_since = answering_since or now
         except Exception as error:  # noqa: BLE001 - the sweeper must keep running
             answering_since = None

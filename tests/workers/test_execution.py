@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Iterator
 from datetime import UTC, timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from config import get_settings
+from services.heuristic_runs import create_heuristic, create_heuristic_run
+from services.importing import import_records
 from services.projects import create_project
+from services.tasks import create_task
 from services.users import create_user
 from store import runs
 from store.db import session_factory
 from store.events import KEEP_FOR
-from store.models import Event, Run, utcnow
+from store.models import Event, Output, Record, Run, RunStatus, TaskKind, utcnow
 from workers import context, execution
 
 
@@ -114,3 +118,43 @@ def test_the_sweeper_prunes_old_events_at_most_once_per_period(worker_context, e
     assert execution.prune_events() is None, "pruned again within the period"
     monkeypatch.setattr(execution, "EVENTS_PRUNE_EVERY_S", 0.0)
     assert execution.prune_events() == 1
+
+
+def test_the_sweeper_deletes_superseded_outputs_at_most_once_per_period(worker_context, engine,
+                                                                       monkeypatch):
+    monkeypatch.setattr(execution, "_outputs_pruned_at", [])
+    sessions = session_factory(engine)
+    with sessions() as session:
+        user, _ = create_user(session=session, name="sweeper")
+        project = create_project(session=session, name="p", description="", owner=user)
+        import_records(session=session, project=project, fmt="csv",
+                       open_stream=lambda: io.BytesIO(b"text\nfirst\nsecond\n"))
+        task = create_task(session=session, project=project, name="t",
+                           kind=TaskKind.CLASSIFICATION, labels=["a", "b"])
+        heuristic = create_heuristic(session=session, task=task, name="h",
+                                     source="def lf(record):\n    return 'a'\n")
+        record_ids = session.scalars(select(Record.id)).all()
+
+    def succeeded_run() -> int:
+        with sessions() as session:
+            run = create_heuristic_run(session=session, heuristic=session.merge(heuristic))
+            run.status = RunStatus.SUCCEEDED
+            session.add_all(Output(run_id=run.id, record_id=rid, label_id=task.labels[0].id)
+                            for rid in record_ids)
+            session.commit()
+            return run.id
+
+    def outputs_by_run() -> dict[int, int]:
+        with sessions() as session:
+            return dict(session.execute(select(Output.run_id, func.count())
+                                        .group_by(Output.run_id)).all())
+
+    succeeded_run()
+    current = succeeded_run()
+    assert execution.prune_outputs() == 2
+    assert outputs_by_run() == {current: 2}
+    newest = succeeded_run()
+    assert execution.prune_outputs() is None, "pruned again within the period"
+    monkeypatch.setattr(execution, "OUTPUTS_PRUNE_EVERY_S", 0.0)
+    assert execution.prune_outputs() == 2
+    assert outputs_by_run() == {newest: 2}
