@@ -1,15 +1,19 @@
-"""Outputs no one reads any more are deleted; current ones, and those of runs in progress, stay.
-On SQLite and on PostgreSQL."""
+"""The lifetime of outputs: those no one reads any more are deleted, current ones and those of
+runs in progress stay, and all go with their project. On SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from sqlalchemy import func, insert, select
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import func, insert, inspect, select
 
 from services.heuristic_runs import create_heuristic, create_heuristic_run, update_heuristic
+from services.projects import delete_project
 from services.tasks import create_task
 from store import outputs, stats
+from store.db import MIGRATIONS_DIR, migrate
 from store.heuristic_lookups import WEAK_SUPERVISION_RUN
 from store.models import Heuristic, Output, Record, Run, RunStatus, TaskKind
 from store.runs import add_run
@@ -93,3 +97,36 @@ def test_deleting_superseded_outputs_keeps_every_current_answer(session, project
     np.testing.assert_array_equal(stats.label_matrix(
         session=session, task=task, current=current, record_ids=record_ids), votes)
     assert outputs.superseded_runs(session=session) == []
+
+
+def test_deleting_a_project_deletes_its_outputs(session, project, runs):
+    # outputs name their record without a foreign key: they go with their runs
+    assert held(session)
+    delete_project(session=session, project=project)
+    assert held(session) == {}
+
+
+def test_migration_0019_keeps_every_output(engine, session, runs):
+    before = session.execute(select(Output.id, Output.run_id, Output.record_id,
+                                    Output.label_id, Output.weak).order_by(Output.id)).all()
+    session.close()
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0018")
+    assert "records" in {key["referred_table"] for key in inspect(engine).get_foreign_keys(
+        "outputs")}
+    migrate(engine)
+    keys = inspect(engine).get_foreign_keys("outputs")
+    assert {key["referred_table"] for key in keys} == {"runs", "labels"}
+    indexes = {index["name"]: index for index in inspect(engine).get_indexes("outputs")}
+    assert set(indexes) == {"ix_outputs_run_record", "ix_outputs_run_label_record",
+                            "ix_outputs_run_confidence_record"}
+    with engine.connect() as connection:
+        after = connection.execute(select(Output.id, Output.run_id, Output.record_id,
+                                          Output.label_id, Output.weak)
+                                   .order_by(Output.id)).all()
+        partial = connection.execute(select(func.count()).select_from(Output)
+                                     .where(Output.weak)).scalar()
+    assert after == before and partial == sum(row.weak for row in before) > 0
