@@ -487,11 +487,12 @@ def _label_matrix(session: Session, task: LabelingTask, record_ids: list[int]
 
 def next_records(*, session: Session, task: LabelingTask, annotator: User, n: int | None = None,
                  strategy: str | None = None, relabel: bool = False,
-                 lease_s: float = 600.0) -> QueueBatch:
+                 lease_s: float = 600.0, vector_folder: Path | None = None) -> QueueBatch:
     """Lease the ``n`` records this annotator should label next and return them; commits.
 
     Never a record another annotator holds; never one this annotator labelled unless
     ``relabel``. The annotator's earlier leases on the task end (a new batch replaces them).
+    ``vector_folder``: see :func:`record_representation`.
     """
     chosen = _settings_or_default(session, task)
     name = check_strategy(strategy or chosen.strategy)
@@ -531,10 +532,10 @@ def next_records(*, session: Session, task: LabelingTask, annotator: User, n: in
         candidates = n if whole else 2 * n + 10
         if model is None or name == "random":
             picks = _without_model(session, task, all_ids, name, candidates, relabel, notes,
-                                   allowed)
+                                   allowed, vector_folder)
         else:
             picks = _with_model(session, task, model, name, strategy, candidates, relabel,
-                                allowed, notes)
+                                allowed, notes, vector_folder)
         session.commit()   # ends the reads, so that the lock below is a fresh write
         lock_key(session=session, space=ACTIVE_QUEUE, key=task.id)
         fresh = _held_by_others(session, task, annotator, now)
@@ -566,8 +567,8 @@ def _settings_or_default(session: Session, task: LabelingTask) -> ActiveLearning
         task_id=task.id, strategy=DEFAULT_STRATEGY, batch_size=20)
 
 
-def _without_model(session, task, all_ids, name, n, relabel, notes, allowed
-                   ) -> list[tuple[int, float, str]]:
+def _without_model(session, task, all_ids, name, n, relabel, notes, allowed,
+                   vector_folder: Path | None) -> list[tuple[int, float, str]]:
     pool = np.array([rid for rid in all_ids.tolist() if allowed(rid, new_only=not relabel)],
                     dtype=int)
     if pool.size == 0:
@@ -580,22 +581,24 @@ def _without_model(session, task, all_ids, name, n, relabel, notes, allowed
         chosen = RandomSampling().query(None, n=n, indices_unlabeled=np.arange(pool.size),
                                         random_state=int(task.id))
         return [(int(pool[i]), 0.0, "random sample") for i in chosen.indices.tolist()]
-    found = vectors.vectors_of(session=session, embedding=embedding, record_ids=pool.tolist())
-    pool = np.array([rid for rid in pool.tolist() if rid in found], dtype=int)
+    ids, vectors_read = vector_cache.read_record_matrix(session=session, embedding=embedding,
+                                                        folder=vector_folder)
+    pool = pool[np.isin(pool, ids)]
     if pool.size > COLD_START_POOL:
         keep = np.random.default_rng(task.id).choice(pool.size, COLD_START_POOL, replace=False)
         pool = pool[np.sort(keep)]
     n = min(n, pool.size)
     if n == 0:
         return []
-    matrix = np.stack([found[rid] for rid in pool.tolist()])
+    matrix = np.asarray(vectors_read[np.searchsorted(ids, pool)])
     result = ColdStart().query(None, n=n, embeddings=matrix, random_state=int(task.id))
     return [(int(pool[i]), float(s), f"cold start: {r}") for i, s, r in zip(
         result.indices.tolist(), result.scores.tolist(), result.reasons, strict=True)]
 
 
 def _with_model(session, task, model: _Model, name: str, strategy: QueryStrategy, n: int,
-                relabel: bool, allowed, notes) -> list[tuple[int, float, str]]:
+                relabel: bool, allowed, notes, vector_folder: Path | None
+                ) -> list[tuple[int, float, str]]:
     ids = model.record_ids
     label_names = [label.name for label in task.labels]
     if task.kind is TaskKind.CLASSIFICATION:
@@ -615,12 +618,12 @@ def _with_model(session, task, model: _Model, name: str, strategy: QueryStrategy
     embeddings = None
     if name == "margin_diverse" and task.kind is TaskKind.CLASSIFICATION:
         embedding = default_embedding(session=session, task=task)
-        found = vectors.vectors_of(session=session, embedding=embedding,
-                                   record_ids=ids[pool].tolist())
+        embedded, vectors_read = vector_cache.read_record_matrix(
+            session=session, embedding=embedding, folder=vector_folder)
+        rows = pool[np.isin(ids[pool], embedded)]
         embeddings = np.zeros((len(ids), embedding.pca_dims or embedding.dims or 1),
                               dtype=np.float32)
-        for i in pool.tolist():
-            embeddings[i] = found[int(ids[i])]
+        embeddings[rows] = vectors_read[np.searchsorted(embedded, ids[rows])]
     result = strategy.query(model.probabilities, n=n, indices_unlabeled=pool,
                             label_names=query_names, embeddings=embeddings,
                             random_state=int(task.id))

@@ -45,7 +45,8 @@ def next_records(task_id: Int32, project: AnnotatableProject, session: SessionDe
     task = get_task(session=session, project=project, task_id=task_id)
     batch = active_queue.next_records(session=session, task=task, annotator=user, n=n,
                                       strategy=strategy, relabel=relabel,
-                                      lease_s=settings.queue_lease_s)
+                                      lease_s=settings.queue_lease_s,
+                                      vector_folder=settings.vector_cache_dir)
     return NextRecordsPublic(
         task_id=task.id, strategy=batch.strategy, model=batch.model, count=len(batch.items),
         data=[QueueRecordPublic(record=RecordPublic.model_validate(item.record,

@@ -9,6 +9,7 @@ import httpx
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from api.main import create_app
 from config import Settings
@@ -25,6 +26,7 @@ from store.models import (
     Run,
     RunArtifact,
     RunStatus,
+    User,
 )
 from store.projects import find_attribute
 from store.records import record_ids_of
@@ -221,6 +223,31 @@ def test_a_refit_ranks_by_margin_and_gives_a_stop_hint(app, client, admin, queue
     state = client.get(f"{API}/projects/{project}/tasks/{task}/active-learning",
                        headers=admin).json()
     assert state["model_run_id"] == run.id and state["refit_run_id"] is None
+
+
+def test_the_queue_ranks_the_same_from_the_vector_file_as_from_the_database(
+        app, client, admin, settings, annotators, queue_project):
+    project, task, ids = queue_project
+
+    def both(**params) -> tuple[list[int], list[int]]:
+        """The API's batch (vectors from the file) and the same asked again of the service
+        without a vector folder (vectors from the database); the second replaces the
+        first's leases."""
+        from_file = _ids(_next(client, annotators["ann"], project, task, **params))
+        with app.state.sessions() as session:
+            batch = active_queue.next_records(
+                session=session, task=session.get(LabelingTask, task),
+                annotator=session.scalar(select(User).where(User.name == "ann")), **params)
+        return from_file, [item.record.id for item in batch.items]
+
+    cold_file, cold_database = both(n=4)
+    assert len(cold_file) == 4 and cold_file == cold_database
+    assert list(settings.vector_cache_dir.glob("*.npy"))
+    for i in range(6):
+        _label(client, admin, project, task, ids[i], "spam" if i % 2 else "ham")
+    _refit(app, task)
+    diverse_file, diverse_database = both(n=3, strategy="margin_diverse")
+    assert len(diverse_file) == 3 and diverse_file == diverse_database
 
 
 def test_the_default_strategy_asks_cold_start_records_until_enough_labels(
