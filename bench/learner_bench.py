@@ -178,7 +178,8 @@ def prune_superseded_outputs(session) -> None:
         outputs.delete_outputs(session=session, run_id=run_id)
 
 
-def through_heurist(X: np.ndarray, y: np.ndarray) -> dict[str, tuple[list[float], dict]]:
+def through_heurist(X: np.ndarray, y: np.ndarray, *, gap_s: float = 0.0
+                    ) -> dict[str, tuple[list[float], dict]]:
     """Per learner of ``MODELS``: the seconds of its runs, and the last run's metrics.
 
     The first learner runs four times: its first run is the worker's first, which starts the
@@ -246,6 +247,7 @@ def through_heurist(X: np.ndarray, y: np.ndarray) -> dict[str, tuple[list[float]
         seconds = []
         timings = []
         for _ in range(TIMED_RUNS + 1 if position == 0 else 1):
+            time.sleep(gap_s)
             with sessions() as session:
                 prune_superseded_outputs(session)
                 run_id = create_heuristic_run(session=session,
@@ -318,6 +320,9 @@ def sandboxed(X: np.ndarray, y: np.ndarray, *, spare: bool = False) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--gap", type=float, default=0.0, metavar="SECONDS",
+                        help="wait between the worker's learner runs (as between refits "
+                             "after labels); default 0: back to back")
     args = parser.parse_args()
     X, y = vectors(args.records)
     plain = {name: bare(X, y, model) for name, model in MODELS.items()}
@@ -325,7 +330,7 @@ def main() -> None:
     halves = statistics.median(bare_cross_fit(X, y) for _ in range(3))
     one_thread = statistics.median(bare_cross_fit(X, y, threads=1) for _ in range(3))
     driver = statistics.median(driver_floor(X) for _ in range(3))
-    timed = through_heurist(X, y)
+    timed = through_heurist(X, y, gap_s=args.gap)
     (first, *later), metrics = timed["LogisticRegression"]
     ours = statistics.median(later)
     ratio = ours / plain["LogisticRegression"]
