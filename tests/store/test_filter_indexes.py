@@ -7,19 +7,18 @@ from __future__ import annotations
 import io
 
 import pytest
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import inspect, select, text
 
 from services.importing import import_records
 from services.projects import create_project
 from services.tasks import create_task
 from services.users import create_user
-from store.db import MIGRATIONS_DIR, migrate
+from store.db import migrate
 from store.heuristic_lookups import WEAK_SUPERVISION_RUN
 from store.models import Output, Record, Run, RunStatus, TaskKind
 from store.record_filters import RecordFilter, RecordSort, search_records
 from store.record_indexes import text_lookup, value_lookup
+from tests.migrations import downgrade
 from tests.sql_log import sent_statements
 
 ROWS = [("a", "The cat sat.", "train", 1), ("b", 'Dogs "bark" loudly!', "test", 2),
@@ -118,11 +117,7 @@ def test_postgresql_serves_filters_and_sorts_from_their_indexes(session, weak):
 
 
 def test_the_migration_goes_down_and_up_again(engine):
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0015")
+    downgrade(engine, "0015")
     assert "ix_outputs_run_confidence_record" not in _indexes(engine, "outputs")
     assert "ix_records_data" not in _indexes(engine, "records")
     migrate(engine)
@@ -150,11 +145,7 @@ def test_the_confidence_index_holds_weak_labels_only(engine, session, weak):
     session.commit()
     before = _page(session, weak, [], f"-weak_confidence:{task.id}")
     session.close()
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0016")
+    downgrade(engine, "0016")
     assert "weak" not in {c["name"] for c in inspect(engine).get_columns("outputs")}
     assert "WHERE" not in _index_sql(engine, "ix_outputs_run_confidence_record")
     migrate(engine)

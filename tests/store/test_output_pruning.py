@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import func, insert, inspect, select
 
 from services.heuristic_runs import create_heuristic, create_heuristic_run, update_heuristic
 from services.projects import delete_project
 from services.tasks import create_task
 from store import outputs, stats
-from store.db import MIGRATIONS_DIR, migrate
+from store.db import migrate
 from store.heuristic_lookups import WEAK_SUPERVISION_RUN
 from store.models import Heuristic, Output, Record, Run, RunStatus, TaskKind
 from store.runs import add_run
+from tests.migrations import downgrade
 from tests.store.conftest import N_RECORDS
 
 
@@ -110,11 +109,7 @@ def test_migration_0019_keeps_every_output(engine, session, runs):
     before = session.execute(select(Output.id, Output.run_id, Output.record_id,
                                     Output.label_id, Output.weak).order_by(Output.id)).all()
     session.close()
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0018")
+    downgrade(engine, "0018")
     assert "records" in {key["referred_table"] for key in inspect(engine).get_foreign_keys(
         "outputs")}
     migrate(engine)
