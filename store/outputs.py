@@ -10,6 +10,7 @@ on 100k records) and slow every later write of outputs. The workers delete them
 
 from __future__ import annotations
 
+import time
 from collections.abc import Collection
 
 from sqlalchemy import delete, exists, func, select
@@ -58,13 +59,17 @@ def superseded_runs(*, session: Session) -> list[int]:
     return [run_id for run_id in holding if run_id not in keep]
 
 
-def delete_outputs(*, session: Session, run_id: int, batch: int = DELETE_BATCH) -> int:
-    """Delete the run's outputs, ``batch`` rows per committed transaction; how many."""
+def delete_outputs(*, session: Session, run_id: int, batch: int | None = None,
+                   until: float | None = None) -> int:
+    """Delete the run's outputs, ``batch`` rows (default :data:`DELETE_BATCH`) per
+    committed transaction, until none is left or ``time.monotonic()`` passes ``until``;
+    how many."""
+    batch = batch or DELETE_BATCH
     deleted = 0
     while True:
         rows = session.execute(delete(Output).where(Output.id.in_(
             select(Output.id).where(Output.run_id == run_id).limit(batch)))).rowcount
         session.commit()
         deleted += rows
-        if rows < batch:
+        if rows < batch or (until is not None and time.monotonic() >= until):
             return deleted

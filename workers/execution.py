@@ -347,26 +347,34 @@ def prune_events() -> int | None:
 
 OUTPUTS_PRUNE_EVERY_S = 60.0
 """How often one worker process deletes the outputs of superseded runs (:mod:`store.outputs`)."""
+OUTPUTS_PRUNE_BUDGET_S = 1.0
+"""The most one sweep spends deleting outputs, so that it goes on looking for lost work
+(a backlog, e.g. after an upgrade, is worked off a slice at each sweep)."""
 _outputs_pruned_at: list[float] = []
 
 
 def prune_outputs() -> int | None:
-    """Delete the outputs no one reads any more (:func:`store.outputs.superseded_runs`), at
-    most once per :data:`OUTPUTS_PRUNE_EVERY_S` from this process; how many rows, or None
-    when not due."""
+    """Delete the outputs no one reads any more (:func:`store.outputs.superseded_runs`) for
+    at most :data:`OUTPUTS_PRUNE_BUDGET_S`; once none is left, not again for
+    :data:`OUTPUTS_PRUNE_EVERY_S` from this process. How many rows, or None when not due."""
     if not _due(_outputs_pruned_at, OUTPUTS_PRUNE_EVERY_S):
         return None
     begun = time.monotonic()
-    deleted = 0
+    until = begun + OUTPUTS_PRUNE_BUDGET_S
+    deleted, left = 0, False
     with new_session() as session:
         superseded = outputs.superseded_runs(session=session)
         session.commit()
         for run_id in superseded:
-            deleted += outputs.delete_outputs(session=session, run_id=run_id)
-    if superseded:
-        log.info("deleted %d outputs of %d superseded runs in %.1f s", deleted,
-                 len(superseded), time.monotonic() - begun)
-    _outputs_pruned_at[:] = [begun]
+            deleted += outputs.delete_outputs(session=session, run_id=run_id, until=until)
+            if time.monotonic() >= until:
+                left = True   # maybe: the next sweep looks again
+                break
+    if deleted:
+        log.info("deleted %d outputs of superseded runs in %.1f s", deleted,
+                 time.monotonic() - begun)
+    if not left:
+        _outputs_pruned_at[:] = [begun]
     return deleted
 
 

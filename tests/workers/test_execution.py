@@ -16,7 +16,7 @@ from services.importing import import_records
 from services.projects import create_project
 from services.tasks import create_task
 from services.users import create_user
-from store import runs
+from store import outputs, runs
 from store.db import session_factory
 from store.events import KEEP_FOR
 from store.models import Event, Output, Record, Run, RunStatus, TaskKind, utcnow
@@ -158,3 +158,12 @@ def test_the_sweeper_deletes_superseded_outputs_at_most_once_per_period(worker_c
     monkeypatch.setattr(execution, "OUTPUTS_PRUNE_EVERY_S", 0.0)
     assert execution.prune_outputs() == 2
     assert outputs_by_run() == {newest: 2}
+    # a backlog is worked off a slice at a time, and the next sweep goes on with it
+    monkeypatch.setattr(execution, "OUTPUTS_PRUNE_EVERY_S", 3600.0)
+    monkeypatch.setattr(execution, "OUTPUTS_PRUNE_BUDGET_S", 0.0)
+    monkeypatch.setattr(outputs, "DELETE_BATCH", 1)
+    monkeypatch.setattr(execution, "_outputs_pruned_at", [])
+    last = succeeded_run()
+    assert [execution.prune_outputs() for _ in range(3)] == [1, 1, 0]
+    assert outputs_by_run() == {last: 2}
+    assert execution.prune_outputs() is None, "nothing left: not due within the period"
