@@ -96,8 +96,9 @@ def _remove_stale(session: Session, folder: Path, *, keep: str) -> None:
     existing = set(session.scalars(select(Embedding.id).where(
         Embedding.id.in_(list(by_embedding)))))
     for writing in folder.glob(".writing-*"):   # left by a process killed while writing
-        if time.time() - writing.stat().st_mtime > ABANDONED_AFTER_S:
-            shutil.rmtree(writing, ignore_errors=True)
+        with contextlib.suppress(FileNotFoundError):   # or finished since the glob
+            if time.time() - writing.stat().st_mtime > ABANDONED_AFTER_S:
+                shutil.rmtree(writing, ignore_errors=True)
     embedding_id = int(keep.split("-", 1)[0])
     for found, paths in by_embedding.items():
         for path in paths:

@@ -4,12 +4,15 @@ PostgreSQL."""
 from __future__ import annotations
 
 import os
+import threading
 import time
+import traceback
 
 import numpy as np
 import pytest
 
 from store import vector_cache
+from store.db import session_factory
 from store.embeddings import delete_embedding, write_vectors
 from store.models import Embedding, EmbeddingLevel, RunStatus
 from store.projects import find_attribute
@@ -160,3 +163,32 @@ def test_a_write_abandoned_long_ago_is_cleared(session, project, tmp_path):
     embedding = embedded(session, project, random_vectors(N_RECORDS, seed=12))
     vector_cache.record_matrix(session=session, embedding=embedding, folder=tmp_path)
     assert not abandoned.exists() and recent.exists()
+
+
+def test_readers_writing_the_file_at_once_all_get_the_vectors(engine, session, project,
+                                                              tmp_path):
+    # Requests of the API read at once; each of them that finds no file writes one.
+    vectors = random_vectors(N_RECORDS, seed=13)
+    embedding = embedded(session, project, vectors)
+    sessions = session_factory(engine)
+    failures: list[str] = []
+
+    def read(start: threading.Barrier) -> None:
+        try:
+            with sessions() as own:
+                start.wait()
+                ids, matrix = vector_cache.read_record_matrix(
+                    session=own, embedding=own.get(Embedding, embedding.id), folder=tmp_path)
+                np.testing.assert_array_equal(matrix, vectors)
+        except Exception:  # noqa: BLE001 - every failure is reported below
+            failures.append(traceback.format_exc())
+
+    for _ in range(20):
+        vector_cache.forget(folder=tmp_path, embedding_id=embedding.id)
+        start = threading.Barrier(6)
+        readers = [threading.Thread(target=read, args=(start,)) for _ in range(6)]
+        for reader in readers:
+            reader.start()
+        for reader in readers:
+            reader.join()
+    assert not failures, failures[0]
