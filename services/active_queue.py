@@ -242,22 +242,25 @@ def refit_requested(*, session: Session, task: LabelingTask) -> Run | None:
 
 def refit_finished(*, session: Session, run: Run, succeeded: bool) -> list[Run]:
     """After a refit: it becomes the queue's model if it succeeded; if labels arrived
-    while it was fitting, one more refit is queued (returned). Commits."""
+    while it was fitting, one more refit is queued (returned, to enqueue). Both in one
+    transaction: the queue never reads "no refit pending" while one is due. Commits."""
+    lock_key(session=session, space=ACTIVE_QUEUE, key=run.params["task_id"])
     task = session.get(LabelingTask, run.params["task_id"])
     if task is None:
+        session.commit()
         return []
-    lock_key(session=session, space=ACTIVE_QUEUE, key=task.id)
+    session.refresh(task)   # with the labels committed before the lock was taken
     chosen = queue_settings(session=session, task=task)
     if chosen.active_run_id == run.id:
         chosen.active_run_id = None
     if succeeded and run.metrics.get("fitted"):
         chosen.latest_run_id = run.id
-    session.commit()
-    session.refresh(task)
+    follow_up = None
     if succeeded and task.label_changes > run.params.get("label_changes", task.label_changes):
-        follow_up = request_refit(session=session, task=task)
-        return [follow_up] if follow_up is not None else []
-    return []
+        session.flush()   # the released queue, as refit_requested reads it again
+        follow_up = refit_requested(session=session, task=task)
+    session.commit()
+    return [follow_up] if follow_up is not None else []
 
 
 def _save(array: np.ndarray) -> bytes:

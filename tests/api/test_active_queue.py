@@ -9,7 +9,7 @@ import httpx
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from api.main import create_app
 from config import Settings
@@ -298,9 +298,17 @@ def test_a_refit_in_flight_queues_one_more_after_it(app, client, admin, queue_pr
         run = session.get(Run, run_id)
         run.status = RunStatus.SUCCEEDED
         session.commit()
+        committed = []
+        count = committed.append   # one bound method, to remove the same listener
+        event.listen(session, "after_commit", count)
         follow_ups = job.succeeded(session, run)
+        event.remove(session, "after_commit", count)
         assert len(follow_ups) == 1 and follow_ups[0].id != run_id
-        assert session.get(ActiveLearningSettings, task).latest_run_id == run_id
+        chosen = session.get(ActiveLearningSettings, task)
+        assert chosen.latest_run_id == run_id and chosen.active_run_id == follow_ups[0].id
+        # the queue goes from this refit to the next in one transaction: nobody reads "no
+        # refit pending" in between
+        assert len(committed) == 1
 
 
 def test_activelab_asks_to_relabel_where_annotators_disagree(app, client, admin, annotators,
