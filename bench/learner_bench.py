@@ -174,8 +174,7 @@ def prune_superseded_outputs(session) -> None:
     current runs' rows only, as in a project whose learners have refitted many times."""
     from store import outputs
 
-    for run_id in outputs.superseded_runs(session=session):
-        outputs.delete_outputs(session=session, run_id=run_id)
+    outputs.delete_superseded(session=session)
 
 
 def through_heurist(X: np.ndarray, y: np.ndarray, *, gap_s: float = 0.0

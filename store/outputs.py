@@ -20,7 +20,7 @@ from store.heuristic_lookups import current_weak_supervision_runs
 from store.models import HeuristicStat, Output, Run, RunStatus
 from store.stats import current_runs
 
-FINISHED = (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED)
+FINISHED = tuple(status for status in RunStatus if status.finished)
 DELETE_BATCH = 10_000
 """Outputs deleted per transaction: short enough not to hold SQLite's write lock long."""
 
@@ -73,3 +73,16 @@ def delete_outputs(*, session: Session, run_id: int, batch: int | None = None,
         deleted += rows
         if rows < batch or (until is not None and time.monotonic() >= until):
             return deleted
+
+
+def delete_superseded(*, session: Session, until: float | None = None) -> tuple[int, bool]:
+    """Delete the outputs of :func:`superseded_runs` (see :func:`delete_outputs`): how many
+    rows, and whether ``until`` came first, so that some may be left."""
+    deleted = 0
+    superseded = superseded_runs(session=session)
+    session.commit()   # the reads end here: each batch below is a write transaction alone
+    for run_id in superseded:
+        deleted += delete_outputs(session=session, run_id=run_id, until=until)
+        if until is not None and time.monotonic() >= until:
+            return deleted, True
+    return deleted, False

@@ -360,16 +360,9 @@ def prune_outputs() -> int | None:
     if not _due(_outputs_pruned_at, OUTPUTS_PRUNE_EVERY_S):
         return None
     begun = time.monotonic()
-    until = begun + OUTPUTS_PRUNE_BUDGET_S
-    deleted, left = 0, False
     with new_session() as session:
-        superseded = outputs.superseded_runs(session=session)
-        session.commit()
-        for run_id in superseded:
-            deleted += outputs.delete_outputs(session=session, run_id=run_id, until=until)
-            if time.monotonic() >= until:
-                left = True   # maybe: the next sweep looks again
-                break
+        deleted, left = outputs.delete_superseded(session=session,
+                                                  until=begun + OUTPUTS_PRUNE_BUDGET_S)
     if deleted:
         log.info("deleted %d outputs of superseded runs in %.1f s", deleted,
                  time.monotonic() - begun)
