@@ -100,7 +100,7 @@ def bare_cross_fit(X: np.ndarray, y: np.ndarray, *, threads: int | None = None) 
 
     from heuristics.learners.folds import split_folds
 
-    _, folds = split_folds(y.astype(str).tolist(), n_folds=2, seed=0)
+    _, folds = split_folds(y, n_folds=2, seed=0)
     with threadpool_limits(threads):
         start = time.perf_counter()
         for train, test in folds:

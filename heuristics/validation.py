@@ -34,6 +34,7 @@ from heuristics.errors import InvalidInputError
 
 __all__ = [
     "ABSTAIN",
+    "all_finite",
     "bool_array",
     "check_embedding_matrix",
     "check_embeddings",
@@ -160,9 +161,30 @@ def check_embedding_matrix(embeddings: Any) -> np.ndarray:
             f"embeddings must be an (n_records, dims) array, got shape {X.shape}",
             field="embeddings",
         )
-    if not np.isfinite(X).all():
+    if not all_finite(X):
         raise InvalidInputError("embeddings hold NaN or infinite values", field="embeddings")
     return X
+
+
+def all_finite(X: np.ndarray) -> bool:
+    """Whether no value of the 2-d float matrix ``X`` is NaN or infinite.
+
+    A NaN or an infinity makes its row's sum NaN or infinite, so one matrix-vector product
+    (no mask as large as the matrix; half the time of ``np.isfinite(X).all()``) answers
+    for almost every matrix; rows of finite values whose sum overflows get the exact check.
+
+    >>> all_finite(np.array([[1.0, 2.0], [3.0, 4.0]], dtype=np.float32))
+    True
+    >>> all_finite(np.array([[1.0, np.nan], [3.0, 4.0]]))
+    False
+    >>> all_finite(np.array([[3e38, 3e38]], dtype=np.float32))  # the sum overflows
+    True
+    """
+    if X.size == 0:
+        return True
+    with np.errstate(over="ignore", invalid="ignore"):
+        row_sums = X @ np.ones(X.shape[1], dtype=X.dtype)
+    return bool(np.isfinite(row_sums).all() or np.isfinite(X).all())
 
 
 def check_embeddings(embeddings: Sequence[Any], *, dims: int | None = None) -> list[np.ndarray]:

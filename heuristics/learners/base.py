@@ -113,12 +113,16 @@ class LearningClassifier(_Learner):
             raise InvalidInputError(
                 f"got {len(X)} embeddings but {len(names)} labels", field="labels"
             )
-        if not all(isinstance(name, str) for name in names):
+        try:
+            distinct = set(names)  # few values: each checked once
+        except TypeError:  # an unhashable value is no label name
+            distinct = None
+        if distinct is None or not all(isinstance(name, str) for name in distinct):
             raise InvalidInputError("labels must be label names (strings)", field="labels")
-        classes = sorted(set(names))
+        classes = sorted(distinct)
         code = {name: k for k, name in enumerate(classes)}
         self.classes_ = np.array(classes, dtype=str)
-        self._model().fit(X, np.fromiter((code[name] for name in names), dtype=np.int64,
+        self._model().fit(X, np.fromiter(map(code.__getitem__, names), dtype=np.int64,
                                          count=len(names)))
 
     def predict_proba_model(self, embeddings: np.ndarray) -> np.ndarray:

@@ -3,7 +3,6 @@ see its label."""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,7 +10,7 @@ import numpy as np
 
 from heuristics.errors import InvalidInputError
 from heuristics.learners.base import LearningClassifier, learner_classes
-from heuristics.learners.folds import check_class_labels, split_folds, step_reporter
+from heuristics.learners.folds import check_class_counts, split_folds, step_reporter
 from heuristics.learners.params import fit_params
 from heuristics.learners.results import HeldOutMetrics, LearnerPredictions, OnFitStep, label_metrics
 from heuristics.validation import check_embedding_matrix
@@ -49,17 +48,32 @@ def _class_probabilities(learner: Any, X: np.ndarray, classes: Sequence[str]) ->
     return result
 
 
-def _check_reference(labels: Sequence[Any], n_records: int) -> list[str | None]:
+def _is_reference(name: Any) -> bool:
+    return name is None or (isinstance(name, str) and name != "")
+
+
+def _encode_reference(labels: Sequence[Any], n_records: int
+                      ) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Each record's reference label as its index among the sorted label names (-1 where
+    it has none), and those names."""
     if len(labels) != n_records:
         raise InvalidInputError(
             f"got {n_records} records of embeddings but {len(labels)} labels", field="labels"
         )
-    for row, name in enumerate(labels):
-        if name is not None and (not isinstance(name, str) or not name):
-            raise InvalidInputError(
-                f"a label must be a label name or None, got {name!r}", field="labels", row=row
-            )
-    return list(labels)
+    try:
+        distinct = set(labels)  # few values: each checked once
+    except TypeError:  # an unhashable value (a list, a dict) is no label name
+        distinct = None
+    if distinct is None or not all(map(_is_reference, distinct)):
+        row, name = next((row, name) for row, name in enumerate(labels)
+                         if not _is_reference(name))
+        raise InvalidInputError(
+            f"a label must be a label name or None, got {name!r}", field="labels", row=row
+        )
+    classes = tuple(sorted(distinct - {None}))
+    code: dict[str | None, int] = {None: -1, **{name: k for k, name in enumerate(classes)}}
+    codes = np.fromiter(map(code.__getitem__, labels), dtype=np.int64, count=n_records)
+    return codes, classes
 
 
 def cross_fit_predict(
@@ -134,38 +148,34 @@ def cross_fit_predict(
         )
     params = fit_params(learner_cls)
     X = check_embedding_matrix(X)
-    reference = _check_reference(labels, len(X))
-    has_label = np.fromiter((name is not None for name in reference), dtype=bool,
-                            count=len(reference))
-    labelled, unlabelled = np.flatnonzero(has_label), np.flatnonzero(~has_label)
-    names = [reference[i] for i in labelled.tolist()]
-    check_class_labels(names)
-    counts = Counter(names)
-    classes = tuple(sorted(counts))
-    n_folds, splits = split_folds(names, n_folds=params.n_folds, seed=seed)
+    codes, classes = _encode_reference(labels, len(X))
+    labelled, unlabelled = np.flatnonzero(codes >= 0), np.flatnonzero(codes < 0)
+    truth = codes[labelled]
+    support = np.bincount(truth, minlength=len(classes))
+    check_class_counts(dict(zip(classes, support.tolist(), strict=True)))
+    names = np.array(classes, dtype=object)[truth]  # each labelled record's label name
+    n_folds, splits = split_folds(truth, n_folds=params.n_folds, seed=seed)
     probabilities = np.zeros((len(X), len(classes)))
     folds = np.full(len(X), -1, dtype=int)
     report = step_reporter(on_step, n_folds=n_folds, extra=len(unlabelled) > 0)
     for fold, (train, test) in enumerate(splits):
         learner = learner_cls()
-        learner.fit(X[labelled[train]], [names[i] for i in train])
+        learner.fit(X[labelled[train]], names[train].tolist())
         probabilities[labelled[test]] = _class_probabilities(learner, X[labelled[test]], classes)
         folds[labelled[test]] = fold
         report(fold, len(train), len(test))
     if len(unlabelled):
         learner = learner_cls()
-        learner.fit(X[labelled], names)
+        learner.fit(X[labelled], names.tolist())
         probabilities[unlabelled] = _class_probabilities(learner, X[unlabelled], classes)
         report(None, len(labelled), len(unlabelled))
-    position = {label: k for k, label in enumerate(classes)}
-    truth = np.fromiter((position[name] for name in names), dtype=np.int64, count=len(names))
     predicted = probabilities[labelled].argmax(axis=1)
     right = predicted == truth
     true_positives = np.bincount(truth[right], minlength=len(classes))
     n_predicted = np.bincount(predicted, minlength=len(classes))
     per_label = tuple(
         label_metrics(label, true_positives=int(true_positives[k]),
-                       predicted=int(n_predicted[k]), support=counts[label])
+                       predicted=int(n_predicted[k]), support=int(support[k]))
         for k, label in enumerate(classes)
     )
     accuracy = float(right.mean())

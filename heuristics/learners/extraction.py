@@ -157,8 +157,8 @@ def cross_fit_predict_spans(
     with_spans = [i for i in labelled if any(name != OUTSIDE for name in reference[i])]
     check_span_labels(len(labelled), len(with_spans))
     has_spans = set(with_spans)
-    keys = ["spans" if i in has_spans else "none" for i in labelled]
-    n_folds, splits = split_folds(keys, n_folds=params.n_folds, seed=seed)
+    strata = np.fromiter((i in has_spans for i in labelled), dtype=np.int64, count=len(labelled))
+    n_folds, splits = split_folds(strata, n_folds=params.n_folds, seed=seed)
     predicted: list[list[str]] = [[] for _ in vectors]
     confidences: list[list[float]] = [[] for _ in vectors]
     folds = np.full(len(vectors), -1, dtype=int)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 from sklearn.model_selection import StratifiedKFold
@@ -14,6 +14,7 @@ from heuristics.learners.results import FitStep, OnFitStep
 
 __all__ = [
     "NotEnoughLabels",
+    "check_class_counts",
     "check_class_labels",
     "check_span_labels",
     "split_folds",
@@ -43,15 +44,19 @@ def check_class_labels(names: Sequence[str]) -> None:
     ...
     heuristics.learners.folds.NotEnoughLabels: field 'labels': needs at least 2 labelled records in each of 2 classes, has (ham: 1, spam: 5)
     """  # noqa: E501
-    counts = Counter(names)
+    check_class_counts(Counter(names))
+
+
+def check_class_counts(counts: Mapping[str, int]) -> None:
+    """:func:`check_class_labels` given the number of labelled records of each class."""
     if len(counts) < 2:
         raise NotEnoughLabels(
             f"needs labels of at least 2 classes, has {len(counts)}"
-            + (f" ({_counts(names)})" if names else "")
+            + (f" ({_counts(counts)})" if counts else "")
         )
     if sum(1 for count in counts.values() if count >= 2) < 2:
         raise NotEnoughLabels(
-            f"needs at least 2 labelled records in each of 2 classes, has ({_counts(names)})"
+            f"needs at least 2 labelled records in each of 2 classes, has ({_counts(counts)})"
         )
 
 
@@ -70,28 +75,30 @@ def check_span_labels(n_labelled: int, n_with_spans: int) -> None:
 
 
 
-def _counts(names: Sequence[str]) -> str:
-    return ", ".join(f"{name}: {count}" for name, count in sorted(Counter(names).items()))
+def _counts(counts: Mapping[str, int]) -> str:
+    return ", ".join(f"{name}: {count}" for name, count in sorted(counts.items()))
 
 
 
 def split_folds(
-    keys: Sequence[str], *, n_folds: int, seed: int
+    strata: np.ndarray, *, n_folds: int, seed: int
 ) -> tuple[int, list[tuple[np.ndarray, np.ndarray]]]:
-    """Stratified folds over records by ``keys``; the fold count is capped by sklearn's rule
-    that some key must have at least as many records as there are folds."""
-    # Keys as integers in the keys' sorted order: the same folds as the keys themselves
-    # give, without scikit-learn sorting the strings.
-    order = {key: k for k, key in enumerate(sorted(set(keys)))}
-    codes = np.fromiter((order[key] for key in keys), dtype=np.int64, count=len(keys))
-    largest = int(np.bincount(codes).max())
+    """Stratified folds over records by ``strata`` (a small non-negative integer per record,
+    e.g. its label's index); the fold count is capped by sklearn's rule that some stratum
+    must have at least as many records as there are folds.
+
+    >>> n_folds, folds = split_folds(np.array([0, 0, 0, 1, 1, 1]), n_folds=5, seed=0)
+    >>> n_folds, [sorted(test.tolist()) for _, test in folds]
+    (3, [[2, 4], [1, 5], [0, 3]])
+    """
+    strata = np.asarray(strata, dtype=np.int64)
+    largest = int(np.bincount(strata).max())
     n_folds = max(2, min(n_folds, largest))
     splitter = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="The least populated class")
-        folds = list(splitter.split(np.zeros((len(keys), 1)), codes))
+        folds = list(splitter.split(np.zeros((len(strata), 1)), strata))
     return n_folds, folds
-
 
 
 def step_reporter(on_step: OnFitStep | None, *, n_folds: int, extra: bool

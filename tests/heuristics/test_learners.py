@@ -390,6 +390,26 @@ def test_a_class_with_one_record_is_predicted_by_models_without_it() -> None:
     assert result.probabilities[7, 2] == 1.0  # unlabelled: the full model knows "c"
 
 
+@pytest.mark.parametrize("bad", [3, "", ["a"], float("nan"), True])
+def test_a_reference_that_is_no_label_name_is_reported_with_its_row(bad) -> None:
+    labels = ["a", "a", None, "b", bad, "b"]
+    with pytest.raises(InvalidInputError) as caught:
+        cross_fit_predict(NearestNeighbour, np.eye(6), labels)
+    assert (caught.value.field, caught.value.row) == ("labels", 4)
+    assert "a label must be a label name or None" in caught.value.message
+    if not isinstance(bad, str):
+        with pytest.raises(InvalidInputError, match="labels must be label names"):
+            NearestNeighbour().fit(np.eye(3), ["a", bad, "b"])
+
+
+def test_labels_reach_the_model_as_codes_in_the_names_order() -> None:
+    learner = NearestNeighbour()
+    learner.fit(np.array([[0.0], [1.0], [2.0], [3.0]]), ["spam", "ham", "spam", "eggs"])
+    assert learner.classes_.tolist() == ["eggs", "ham", "spam"]
+    assert learner.model.classes_.tolist() == [0, 1, 2]
+    assert learner.predict(np.array([[0.1], [1.1], [2.9]])).tolist() == ["spam", "ham", "eggs"]
+
+
 def test_find_learner_class_needs_exactly_one() -> None:
     with pytest.raises(InvalidInputError, match=r"found 0\)"):
         load_learner("x = 1\n")

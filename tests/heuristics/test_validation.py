@@ -12,6 +12,8 @@ from heuristics.evaluation.classification import classification_stats
 from heuristics.reference import majority_reference
 from heuristics.validation import (
     ABSTAIN,
+    all_finite,
+    check_embedding_matrix,
     check_label_matrix,
     check_n_labels,
     check_reference_labels,
@@ -76,3 +78,29 @@ def test_reference_labels_match_the_matrix() -> None:
         "reference_labels")
     assert error_of(check_reference_labels, [0, 2, -1], n_records=3, n_labels=2).row == 1
     assert check_reference_labels([0, -1], n_records=2, n_labels=2).tolist() == [0, -1]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_a_non_finite_value_anywhere_in_embeddings_is_found(dtype, bad) -> None:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(37, 131)).astype(dtype)
+    assert all_finite(X)
+    # Every corner and a sample of cells: the product's vector blocks and their tails.
+    sample = zip(rng.integers(0, 37, 40).tolist(), rng.integers(0, 131, 40).tolist(),
+                 strict=True)
+    cells = [(0, 0), (0, 130), (36, 0), (36, 130), *sample]
+    for row, column in cells:
+        spoiled = X.copy()
+        spoiled[row, column] = bad
+        for view in (spoiled, np.asfortranarray(spoiled), spoiled[:, ::-1]):
+            assert not all_finite(view), (row, column)
+        assert "NaN or infinite" in error_of(check_embedding_matrix, spoiled).message
+
+
+def test_finite_embeddings_whose_rows_overflow_when_summed_are_accepted() -> None:
+    huge = np.full((3, 8), np.finfo(np.float32).max, dtype=np.float32)
+    assert all_finite(huge)
+    assert check_embedding_matrix(huge) is huge
+    opposite = np.array([[np.finfo(np.float64).max, -np.finfo(np.float64).max] * 2])
+    assert all_finite(opposite) and all_finite(np.zeros((0, 4)))
