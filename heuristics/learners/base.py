@@ -57,6 +57,8 @@ class LearningClassifier(_Learner):
     :meth:`fit_model`; its ``predict_proba(embeddings)`` returns ``(n_records, n_classes)``
     probabilities, usually those of :meth:`predict_proba_model`. Calling ``self.model.fit``
     and ``self.model.predict_proba`` directly, as refinery's template does, works too.
+    In a learner run both get read-only arrays (the folds' models share one copy of the
+    rows): copy one before changing it in place.
 
     Attributes
     ----------

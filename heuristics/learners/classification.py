@@ -76,6 +76,41 @@ def _encode_reference(labels: Sequence[Any], n_records: int
     return codes, classes
 
 
+class _FoldLayout:
+    """The records' rows copied once, each fold's held-out records side by side and the
+    unlabelled ones last: every model's held-out rows are a slice of the copy, and so are
+    the training rows of the first and the last fold (all of them with 2 folds). The copy
+    is read-only, so no model can change the rows another one gets."""
+
+    def __init__(self, X: np.ndarray, labelled: np.ndarray, unlabelled: np.ndarray,
+                 held_out: list[np.ndarray]) -> None:
+        self.held_out_order = np.concatenate(held_out)  # positions among the labelled
+        self._records = np.concatenate([labelled[self.held_out_order], unlabelled])
+        self._copy = X[self._records]
+        self._copy.flags.writeable = False
+        self._ends = np.cumsum([len(part) for part in held_out])
+        self._starts = self._ends - [len(part) for part in held_out]
+        self.labelled_rows = self._copy[:len(labelled)]
+        self.unlabelled_rows = self._copy[len(labelled):]
+
+    def records(self, fold: int) -> np.ndarray:
+        """The indices (into X) of the records ``fold`` holds out."""
+        return self._records[self._starts[fold]:self._ends[fold]]
+
+    def rows(self, fold: int) -> np.ndarray:
+        """The rows of the records ``fold`` holds out."""
+        return self._copy[self._starts[fold]:self._ends[fold]]
+
+    def training(self, fold: int, values: np.ndarray | None = None) -> np.ndarray:
+        """The rows (or the entries of ``values``, one per labelled record in the held-out
+        order) that the model of ``fold`` is trained on: every other fold's."""
+        values = self.labelled_rows if values is None else values
+        before, after = values[:self._starts[fold]], values[self._ends[fold]:]
+        if not len(before) or not len(after):
+            return after if len(after) else before
+        return np.concatenate((before, after))
+
+
 def cross_fit_predict(
     learner_cls: type, X: np.ndarray, labels: Sequence[str | None], *, seed: int = 0,
     on_step: OnFitStep | None = None,
@@ -155,19 +190,23 @@ def cross_fit_predict(
     check_class_counts(dict(zip(classes, support.tolist(), strict=True)))
     names = np.array(classes, dtype=object)[truth]  # each labelled record's label name
     n_folds, splits = split_folds(truth, n_folds=params.n_folds, seed=seed)
+    layout = _FoldLayout(X, labelled, unlabelled, [test for _, test in splits])
+    names = names[layout.held_out_order]
     probabilities = np.zeros((len(X), len(classes)))
     folds = np.full(len(X), -1, dtype=int)
     report = step_reporter(on_step, n_folds=n_folds, extra=len(unlabelled) > 0)
-    for fold, (train, test) in enumerate(splits):
+    for fold in range(n_folds):
         learner = learner_cls()
-        learner.fit(X[labelled[train]], names[train].tolist())
-        probabilities[labelled[test]] = _class_probabilities(learner, X[labelled[test]], classes)
-        folds[labelled[test]] = fold
-        report(fold, len(train), len(test))
+        learner.fit(layout.training(fold), layout.training(fold, names).tolist())
+        held_out = layout.records(fold)
+        probabilities[held_out] = _class_probabilities(learner, layout.rows(fold), classes)
+        folds[held_out] = fold
+        report(fold, len(labelled) - len(held_out), len(held_out))
     if len(unlabelled):
         learner = learner_cls()
-        learner.fit(X[labelled], names.tolist())
-        probabilities[unlabelled] = _class_probabilities(learner, X[unlabelled], classes)
+        learner.fit(layout.labelled_rows, names.tolist())
+        probabilities[unlabelled] = _class_probabilities(learner, layout.unlabelled_rows,
+                                                         classes)
         report(None, len(labelled), len(unlabelled))
     predicted = probabilities[labelled].argmax(axis=1)
     right = predicted == truth

@@ -410,6 +410,19 @@ def test_labels_reach_the_model_as_codes_in_the_names_order() -> None:
     assert learner.predict(np.array([[0.1], [1.1], [2.9]])).tolist() == ["spam", "ham", "eggs"]
 
 
+def test_no_model_can_change_the_rows_another_model_gets() -> None:
+    class Scaler(NearestNeighbour):
+        @params_fit(embedding_name="content", train_test_split=0.5)
+        def fit(self, embeddings, labels):
+            embeddings *= 2
+            self.fit_model(embeddings, labels)
+
+    X = np.arange(12.0).reshape(6, 2)
+    with pytest.raises(ValueError, match="read-only"):
+        cross_fit_predict(Scaler, X, ["a", "a", "a", "b", "b", "b"])
+    assert X.tolist() == np.arange(12.0).reshape(6, 2).tolist()
+
+
 def test_find_learner_class_needs_exactly_one() -> None:
     with pytest.raises(InvalidInputError, match=r"found 0\)"):
         load_learner("x = 1\n")
