@@ -14,6 +14,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -136,11 +137,36 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Apply Alembic migrations up to ``revision`` on ``engine``'s database."""
+    with migration_config(engine) as config:
+        command.upgrade(config, revision)
+
+
+@contextmanager
+def migration_config(engine: Engine) -> Iterator[Config]:
+    """Alembic's configuration for migrating ``engine``'s database in one transaction.
+
+    On SQLite the foreign keys are off meanwhile: a batch migration rebuilds a table by
+    dropping it, and with the keys on, dropping ``projects`` deletes every record of every
+    project (the keys cascade). They are checked before the transaction commits."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:   # outside a transaction, or SQLite ignores it
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                yield config
+                if sqlite and (broken := connection.exec_driver_sql(
+                        "PRAGMA foreign_key_check").fetchall()):
+                    raise RuntimeError(f"the migration left {len(broken)} rows whose foreign "
+                                       f"keys point nowhere, e.g. {broken[:3]}")
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
 
 def plain_rows(session: Session, query: Select, *, batch: int = 10_000
