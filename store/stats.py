@@ -119,18 +119,35 @@ def label_matrix(*, session: Session, task: LabelingTask, current: CurrentOutput
 
 
 def _matrix(outputs: list[tuple], *, task: LabelingTask, current: CurrentOutputs,
-            record_ids: np.ndarray) -> np.ndarray:
+            record_ids: np.ndarray, held: Sequence[HeldVotes] = ()) -> np.ndarray:
     matrix = np.full((len(record_ids), len(current.run_ids)), -1, dtype=np.int64)
+    column = {run_id: j for j, run_id in enumerate(current.run_ids)}
+    labels = _label_index(task)
     if outputs:
-        column = {run_id: j for j, run_id in enumerate(current.run_ids)}
-        labels = _label_index(task)
         n = len(outputs)
         positions = np.searchsorted(record_ids, np.fromiter(
             (row[1] for row in outputs), dtype=np.int64, count=n))
         columns = np.fromiter((column[row[0]] for row in outputs), dtype=np.int64, count=n)
         values = np.fromiter((labels[row[2]] for row in outputs), dtype=np.int64, count=n)
         matrix[positions, columns] = values
+    for votes in held:
+        matrix[np.searchsorted(record_ids, votes.record_ids), column[votes.run_id]] = \
+            _label_positions(task, votes.label_ids)
     return matrix
+
+
+def _label_positions(task: LabelingTask, label_ids: np.ndarray) -> np.ndarray:
+    """Each label id's position among the task's labels (as :func:`_label_index` gives
+    it); KeyError for an id that is not one of them."""
+    ids = np.array([label.id for label in task.labels], dtype=np.int64)
+    if not len(label_ids):
+        return np.zeros(0, dtype=np.int64)
+    order = np.argsort(ids)
+    positions = order[np.searchsorted(ids, label_ids, sorter=order).clip(max=len(ids) - 1)]
+    if not np.array_equal(ids[positions], label_ids):
+        raise KeyError(f"votes of labels the task does not have: "
+                       f"{sorted(set(label_ids.tolist()) - set(ids.tolist()))}")
+    return positions
 
 
 def span_votes(*, session: Session, task: LabelingTask, current: CurrentOutputs
@@ -216,14 +233,18 @@ def _references(session: Session, task: LabelingTask, override: dict[int, object
 
 def count(*, session: Session, task: LabelingTask, current: CurrentOutputs,
           record_ids: np.ndarray, references: dict[int, object] | None = None,
-          outputs: list[tuple] | None = None) -> TaskCounts:
+          outputs: list[tuple] | None = None, held: Sequence[HeldVotes] = ()) -> TaskCounts:
     """Counts of the current heuristics on ``record_ids`` (sorted: all records, or one
     record with ``references`` given to count it against another reference). ``outputs``
-    are the votes from ``filtered_outputs``, when the caller has them already."""
+    are the votes from ``filtered_outputs``, when the caller has them already; ``held``,
+    more of them as arrays (a run's votes still in memory, absent from ``outputs``)."""
     n_labels, n_heuristics = len(task.labels), len(current.run_ids)
     names = {label.name: k for k, label in enumerate(task.labels)}
     if outputs is None:
         outputs = filtered_outputs(session, current, record_ids)
+    if held and task.kind is not TaskKind.CLASSIFICATION:
+        outputs = outputs + [row for votes in held for row in votes.rows()]
+        held = ()
     refs = _references(session, task, references)
     if task.kind is TaskKind.MULTILABEL:
         stats = multilabel_stats(*multilabel_arrays(
@@ -233,7 +254,8 @@ def count(*, session: Session, task: LabelingTask, current: CurrentOutputs,
                           stats.hits, stats.coverage, stats.overlaps, stats.conflicts,
                           stats.n_reference)
     if task.kind is TaskKind.CLASSIFICATION:
-        matrix = _matrix(outputs, task=task, current=current, record_ids=record_ids)
+        matrix = _matrix(outputs, task=task, current=current, record_ids=record_ids,
+                         held=held)
         reference = np.full(len(record_ids), -1, dtype=np.int64)
         referenced = np.fromiter(refs, dtype=np.int64, count=len(refs))
         reference[np.searchsorted(record_ids, referenced)] = np.fromiter(
@@ -337,33 +359,54 @@ def refresh_after_run(*, session: Session, task: LabelingTask, held: RunHeld | N
     references, record_ids = held.references, held.record_ids
     if record_count(session=session, project_id=task.project_id) != len(record_ids):
         record_ids = _record_ids(session, task)
-    outputs = None
+    outputs, votes = None, ()
     if held.run_id in current.run_ids:
         filters = current.filters(session)
         others = [(h, r) for h, r in zip(current.heuristic_ids, current.run_ids, strict=True)
                   if r != held.run_id]
         outputs = filtered_outputs(session, CurrentOutputs(
             [h for h, _ in others], [r for _, r in others], filters), None)
-        outputs += _held_votes(held, filters[held.run_id])
-    _refresh(session, task, current, references, record_ids, outputs)
+        votes = (HeldVotes.of(held, filters[held.run_id]),)
+    _refresh(session, task, current, references, record_ids, outputs, votes)
 
 
-def _held_votes(held: RunHeld, rule: VoteRule) -> list[tuple]:
-    """The votes among the held outputs, as :func:`filtered_outputs` gives them."""
-    columns = held.outputs
-    keep = np.flatnonzero(rule.accepts_all(np.asarray(columns["label_id"], dtype=np.int64),
-                                           columns["confidence"]))
-    kept = [np.asarray(columns[name])[keep].tolist() if name in columns else [None] * len(keep)
-            for name in ("record_id", "label_id", "token_start", "token_end")]
-    return list(zip(repeat(held.run_id), *kept))
+@dataclass(frozen=True)
+class HeldVotes:
+    """A run's votes, as arrays: what :func:`filtered_outputs` gives of it as tuples, for a
+    run whose outputs are still in memory (100k tuples cost more than the counting)."""
+
+    run_id: int
+    record_ids: np.ndarray
+    label_ids: np.ndarray
+    token_starts: np.ndarray | None = None
+    token_ends: np.ndarray | None = None
+
+    @classmethod
+    def of(cls, held: RunHeld, rule: VoteRule) -> HeldVotes:
+        """The votes among the outputs ``held``, those that ``rule`` accepts."""
+        columns = held.outputs
+        label_ids = np.asarray(columns["label_id"], dtype=np.int64)
+        keep = np.flatnonzero(rule.accepts_all(label_ids, columns["confidence"]))
+        spans = [np.asarray(columns[name], dtype=object)[keep] if name in columns else None
+                 for name in ("token_start", "token_end")]   # ints, or None for no span
+        return cls(held.run_id, np.asarray(columns["record_id"], dtype=np.int64)[keep],
+                   label_ids[keep], *spans)
+
+    def rows(self) -> list[tuple]:
+        """The votes as :func:`filtered_outputs` gives them."""
+        n = len(self.record_ids)
+        starts, ends = (repeat(None, n) if column is None else column.tolist()
+                        for column in (self.token_starts, self.token_ends))
+        return list(zip(repeat(self.run_id), self.record_ids.tolist(), self.label_ids.tolist(),
+                        starts, ends, strict=False))
 
 
 def _refresh(session: Session, task: LabelingTask, current: CurrentOutputs,
              references: dict[int, object], record_ids: np.ndarray,
-             outputs: list[tuple] | None = None) -> None:
+             outputs: list[tuple] | None = None, held: Sequence[HeldVotes] = ()) -> None:
     """Count and store the statistics of ``current`` against ``references``; announce them."""
     counts = count(session=session, task=task, current=current, record_ids=record_ids,
-                   references=references, outputs=outputs)
+                   references=references, outputs=outputs, held=held)
     _store(session, task, current, counts)
     publish(session=session, project_id=task.project_id, type="stats.changed",
             payload={"task_id": task.id})

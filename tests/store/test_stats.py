@@ -363,3 +363,15 @@ def test_statistics_after_a_run_equal_a_full_recompute(session, kind, meanwhile)
     session.commit()
     assert snapshot(session, task) == after_run
     assert references_stored(session, task) == stored
+
+
+def test_held_votes_of_a_label_the_task_does_not_have_are_refused(session):
+    task, records = make_task(session, TaskKind.CLASSIFICATION)
+    stats.recompute(session=session, task=task)
+    session.commit()
+    run, held = held_run(session, task, records, np.random.default_rng(7))
+    unknown = max(label.id for label in task.labels) + 1000
+    spoiled = stats.RunHeld(run.id, held.record_ids, held.references, held.reference_state,
+                            {**held.outputs, "label_id": [unknown] * len(held.outputs["label_id"])})
+    with pytest.raises(KeyError, match=f"labels the task does not have: \\[{unknown}\\]"):
+        stats.refresh_after_run(session=session, task=task, held=spoiled)
