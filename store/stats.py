@@ -122,14 +122,13 @@ def _matrix(outputs: list[tuple], *, task: LabelingTask, current: CurrentOutputs
             record_ids: np.ndarray, held: Sequence[HeldVotes] = ()) -> np.ndarray:
     matrix = np.full((len(record_ids), len(current.run_ids)), -1, dtype=np.int64)
     column = {run_id: j for j, run_id in enumerate(current.run_ids)}
-    labels = _label_index(task)
     if outputs:
         n = len(outputs)
         positions = np.searchsorted(record_ids, np.fromiter(
             (row[1] for row in outputs), dtype=np.int64, count=n))
         columns = np.fromiter((column[row[0]] for row in outputs), dtype=np.int64, count=n)
-        values = np.fromiter((labels[row[2]] for row in outputs), dtype=np.int64, count=n)
-        matrix[positions, columns] = values
+        matrix[positions, columns] = _label_positions(task, np.fromiter(
+            (row[2] for row in outputs), dtype=np.int64, count=n))
     for votes in held:
         matrix[np.searchsorted(record_ids, votes.record_ids), column[votes.run_id]] = \
             _label_positions(task, votes.label_ids)
