@@ -9,14 +9,17 @@ the vectors linked from the embedding's .npy file (:mod:`store.vector_cache`; th
 first run reads them from SQLite and writes it), the user's class fitted there with 2-fold
 cross-fitting (``train_test_split=0.5``: every labelled record is scored by a model that
 did not see it), probabilities read back, outputs and artifacts written, statistics
-refreshed. Goal: <= 1.3x. Timed: the median of the worker's second to fourth learner runs,
-each with the spare learner sandbox the run before left waiting; the first run is printed
-too.
+refreshed. Timed: the median of the worker's second to fourth learner runs, each with the
+spare learner sandbox the run before left waiting; the first run is printed too. The first
+goal, <= 1.3x the bare fit, is printed against that bare fit; it cannot hold with
+cross-fitting (two fits on halves cost more than one on all, see the floors).
 
 Two floors, measured in the same process, show what any path that keeps the issue's rules
 must spend: the same 2-fold cross-fit in bare scikit-learn (the held-out rule alone, no
 sandbox or database), and the SQLite driver itself reading 100k vectors and writing 100k
-output rows (no ORM, no checks). Their sum is the least such a path can take.
+output rows (no ORM, no checks). Their sum is the least such a path can take. The goal
+today: every learner run <= 1.5x the lower floor (the cross-fit with the faster of the
+default and one BLAS thread, plus the driver's I/O); printed for the median and per run.
 
 For scale, the same comparison with a learner whose fitting costs about ten times more
 (a 3-fold grid search over C), run after the others on the same task: what Heurist adds
@@ -341,7 +344,7 @@ def main() -> None:
     print(f"bare sklearn fit + predict_proba:         {plain['LogisticRegression']:6.2f} s")
     print(f"Heurist learner run (2-fold cross-fit):   {ours:6.2f} s  (median of {len(later)}) "
           f"held-out accuracy {metrics['held_out']['accuracy']:.3f}")
-    print(f"ratio: {ratio:.2f}x  (goal <= 1.3x: {'met' if ratio <= 1.3 else 'MISSED'})")
+    print(f"ratio: {ratio:.2f}x  (first goal <= 1.3x: {'met' if ratio <= 1.3 else 'MISSED'})")
     print(f"first learner run of the worker:          {first:6.2f} s  "
           f"({first / plain['LogisticRegression']:.2f}x; its spare sandbox was still importing)")
     floor, single = halves + driver, plain["LogisticRegression"]
@@ -357,6 +360,9 @@ def main() -> None:
     print(f"the same cross-fit with one BLAS thread, as in the sandbox: {one_thread:.2f} s; "
           f"the lower of the two floors {fastest:.2f} s; learner run / that floor: "
           f"{ours / fastest:.2f}x (goal <= 1.5x: {'met' if ours <= 1.5 * fastest else 'MISSED'})")
+    each = [seconds / fastest for seconds in later]
+    print("each timed run / that floor: " + ", ".join(f"{r:.2f}x" for r in each)
+          + f" (goal <= 1.5x on every run: met on {sum(r <= 1.5 for r in each)} of {len(each)})")
     tables = statistics.median(timed["product tables floor"][0])
     print(f"the same driver I/O on the product's tables (their indexes and foreign keys): "
           f"{tables:.2f} s; with the cross-fit {halves + tables:.2f} s; learner run / that "
