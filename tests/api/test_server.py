@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import socket
 import subprocess
@@ -77,3 +78,45 @@ def alive(pid: int) -> bool:
         return False
     with open(f"/proc/{pid}/stat") as stat:   # a zombie has exited
         return stat.read().split(") ", 1)[1][0] != "Z"
+
+
+def test_a_served_app_builds_its_routes_and_freezes_start_up_before_the_first_request(
+        tmp_path, monkeypatch):
+    """FastAPI builds an included router's routes when the first request reaches it (about
+    2 s of CPU in all, which the first requests after a start waited for);
+    ``prepare_to_serve`` does it at start-up, then freezes start-up's objects."""
+    from fastapi import routing
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+    from api.server import prepare_to_serve
+    from config import Settings
+
+    built = []
+    build_route = routing._EffectiveRouteContext.from_api_route
+
+    def counted(cls, **route):
+        built.append(route["original_route"].path)
+        return build_route(**route)
+
+    monkeypatch.setattr(routing._EffectiveRouteContext, "from_api_route", classmethod(counted))
+
+    def routes_built_by_a_request(app) -> int:
+        built.clear()
+        with TestClient(app) as client:
+            assert client.get("/api/v1/projects").status_code == 401
+        return len(built)
+
+    def new_app(name: str):
+        return create_app(Settings(database_url=f"sqlite:///{tmp_path / name}.db",
+                                   data_dir=tmp_path / name, demo=False,
+                                   embedded_worker=False))
+
+    assert routes_built_by_a_request(new_app("as-created")) > 0
+    served = new_app("served")
+    try:
+        prepare_to_serve(served)
+        assert gc.get_freeze_count() > 0
+        assert routes_built_by_a_request(served) == 0
+    finally:
+        gc.unfreeze()
