@@ -3,8 +3,9 @@ stay up?
 
 Run: ``.venv/bin/python bench/load_bench.py --database postgresql [--records 100000]`` or
 ``--database sqlite --scenarios a``. It makes its own database (dropped after), starts the
-server (``api.server``: ``HEURIST_API_WORKERS`` processes on PostgreSQL, one on SQLite), and
-runs, each bounded in time:
+server (``api.server``: ``HEURIST_API_WORKERS`` processes on PostgreSQL, one on SQLite), waits
+until it answers ``/ready`` and all its processes are idle (started), and runs, each bounded
+in time:
 
 (a) open loop: 100 reads/s (records page 70 %, record detail 20 %, task statistics 10 %)
     plus 20 label writes/s (random annotator, record, label; each with an Idempotency-Key,
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import io
 import os
 import random
@@ -138,6 +140,34 @@ async def wait_ready(base: str) -> None:
             pass
         await asyncio.sleep(0.1)
     raise RuntimeError("the server did not get ready")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a process, from ``/proc``."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time of a process and all its descendants (the API processes of a server)."""
+    total = cpu_seconds(pid)
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            total += tree_cpu_seconds(int(child))
+    return total
+
+
+async def wait_settled(pid: int, *, limit_s: float = 60) -> float:
+    """Seconds until the server's processes are idle (under 5 % of a core for 0.5 s):
+    ``/ready`` answers as soon as one API process serves, while the others may still
+    be starting, and load sent then would measure their start-up."""
+    started = time.monotonic()
+    while time.monotonic() - started < limit_s:
+        before = tree_cpu_seconds(pid)
+        await asyncio.sleep(0.5)
+        if tree_cpu_seconds(pid) - before < 0.025:
+            break
+    return time.monotonic() - started
 
 
 def percentiles(seconds: list[float]) -> str:
@@ -329,11 +359,17 @@ async def run(args: argparse.Namespace, url: str, data_dir: Path) -> None:
     started = time.monotonic()
     info = seed(url, args.records, data_dir)
     print(f"seeded in {time.monotonic() - started:.1f} s", flush=True)
+    # the generator's own full garbage-collection passes over what seeding left would
+    # delay reading answers and count as the server's latency
+    gc.collect()
+    gc.freeze()
     if url.startswith("postgresql"):
         explain(url, info)
     server, base = start_server(url, data_dir, args.workers, args.concurrency)
     try:
         await wait_ready(base)
+        print(f"server idle {await wait_settled(server.pid):.1f} s after it answered "
+              "/ready", flush=True)
         if "a" in args.scenarios:
             result = await open_loop(base, info, args.seconds, 100, 20)
             print(f"(a) open loop {result['seconds']:.0f} s: reads "

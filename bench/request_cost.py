@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
 import random
 import statistics
 import sys
@@ -28,13 +27,14 @@ from sqlalchemy import event
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.load_bench import API, LABELS, POSTGRES, seed, start_server  # noqa: E402
-
-
-def cpu_seconds(pid: int) -> float:
-    """User plus system CPU time of a process, from ``/proc``."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+from bench.load_bench import (  # noqa: E402
+    API,
+    LABELS,
+    POSTGRES,
+    cpu_seconds,
+    seed,
+    start_server,
+)
 
 
 def requests_of(info: dict, rng: random.Random) -> dict[str, Callable[[], tuple]]:
