@@ -106,10 +106,6 @@ def _record_ids(session: Session, task: LabelingTask) -> np.ndarray:
                       dtype=np.int64)
 
 
-def _label_index(task: LabelingTask) -> dict[int, int]:
-    return {label.id: position for position, label in enumerate(task.labels)}
-
-
 def label_matrix(*, session: Session, task: LabelingTask, current: CurrentOutputs,
                  record_ids: np.ndarray) -> np.ndarray:
     """Votes as an int matrix (n_records, n_heuristics); -1 = abstain. ``record_ids``: all
@@ -121,23 +117,34 @@ def label_matrix(*, session: Session, task: LabelingTask, current: CurrentOutput
 def _matrix(outputs: list[tuple], *, task: LabelingTask, current: CurrentOutputs,
             record_ids: np.ndarray, held: Sequence[HeldVotes] = ()) -> np.ndarray:
     matrix = np.full((len(record_ids), len(current.run_ids)), -1, dtype=np.int64)
+    rows, columns, labels = _vote_positions(outputs, task=task, current=current,
+                                            record_ids=record_ids)
+    matrix[rows, columns] = labels
     column = {run_id: j for j, run_id in enumerate(current.run_ids)}
-    if outputs:
-        n = len(outputs)
-        positions = np.searchsorted(record_ids, np.fromiter(
-            (row[1] for row in outputs), dtype=np.int64, count=n))
-        columns = np.fromiter((column[row[0]] for row in outputs), dtype=np.int64, count=n)
-        matrix[positions, columns] = _label_positions(task, np.fromiter(
-            (row[2] for row in outputs), dtype=np.int64, count=n))
     for votes in held:
         matrix[np.searchsorted(record_ids, votes.record_ids), column[votes.run_id]] = \
             _label_positions(task, votes.label_ids)
     return matrix
 
 
+def _vote_positions(outputs: list[tuple], *, task: LabelingTask, current: CurrentOutputs,
+                    record_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where each vote of ``outputs`` (as :func:`filtered_outputs` gives them) goes: its
+    record's row in ``record_ids`` (sorted, holding every record voted on), its heuristic's
+    column in ``current``, its label's position in the task."""
+    n = len(outputs)
+    column = {run_id: j for j, run_id in enumerate(current.run_ids)}
+    rows = np.searchsorted(record_ids, np.fromiter((row[1] for row in outputs),
+                                                   dtype=np.int64, count=n))
+    columns = np.fromiter((column[row[0]] for row in outputs), dtype=np.int64, count=n)
+    labels = _label_positions(task, np.fromiter((row[2] for row in outputs),
+                                                dtype=np.int64, count=n))
+    return rows, columns, labels
+
+
 def _label_positions(task: LabelingTask, label_ids: np.ndarray) -> np.ndarray:
-    """Each label id's position among the task's labels (as :func:`_label_index` gives
-    it); KeyError for an id that is not one of them."""
+    """Each label id's position among the task's labels; KeyError for an id that is not
+    one of them."""
     ids = np.array([label.id for label in task.labels], dtype=np.int64)
     if not len(label_ids):
         return np.zeros(0, dtype=np.int64)
@@ -169,12 +176,9 @@ def multilabel_arrays(outputs: list[tuple], references: dict[int, object], *,
     (records × labels) and which records have a reference, all bool; ``outputs`` from
     :func:`filtered_outputs`, ``references`` label-name sets by record id."""
     rows = {rid: i for i, rid in enumerate(record_ids.tolist())}
-    column = {run_id: j for j, run_id in enumerate(current.run_ids)}
-    position = _label_index(task)
     names = {label.name: k for k, label in enumerate(task.labels)}
     votes = np.zeros((len(record_ids), len(current.run_ids), len(task.labels)), dtype=bool)
-    for run_id, rid, label_id, _, _ in outputs:
-        votes[rows[rid], column[run_id], position[label_id]] = True
+    votes[_vote_positions(outputs, task=task, current=current, record_ids=record_ids)] = True
     reference = np.zeros((len(record_ids), len(task.labels)), dtype=bool)
     has_reference = np.zeros(len(record_ids), dtype=bool)
     for rid, chosen in references.items():
@@ -265,11 +269,10 @@ def count(*, session: Session, task: LabelingTask, current: CurrentOutputs,
                           stats.hits, stats.coverage, stats.overlaps, stats.conflicts,
                           stats.n_reference)
     rows = {rid: i for i, rid in enumerate(record_ids.tolist())}
-    column = {run_id: j for j, run_id in enumerate(current.run_ids)}
-    position = _label_index(task)
-    predicted = np.asarray([[column[run_id], rows[rid], position[label_id], start, end]
-                            for run_id, rid, label_id, start, end in outputs],
-                           dtype=np.int64).reshape(-1, 5)
+    voted, columns, labels = _vote_positions(outputs, task=task, current=current,
+                                             record_ids=record_ids)
+    bounds = np.asarray([row[3:5] for row in outputs], dtype=np.int64).reshape(-1, 2)
+    predicted = np.column_stack([columns, voted, labels, bounds])
     reference = np.asarray([[rows[rid], names[label], start, end]
                             for rid, spans in refs.items() for label, start, end in spans],
                            dtype=np.int64).reshape(-1, 4)
