@@ -20,12 +20,12 @@ from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
-from sqlalchemy.orm import configure_mappers
 
 from api.main import create_app
 from config import Settings, get_settings
 from services.demo import demo_embeddings, load_demo
 from services.users import ensure_admin
+from store.db import configure_models
 from store.models import User
 
 
@@ -107,7 +107,7 @@ def prepare_to_serve(app: FastAPI) -> None:
         build = getattr(route, "effective_route_contexts", None)   # an included router
         if build is not None:
             deque(build(), maxlen=0)
-    configure_mappers()
+    configure_models()
     gc.collect()
     gc.freeze()
 

@@ -22,7 +22,7 @@ from alembic.config import Config
 from psycopg import errors as pg_errors
 from sqlalchemy import Engine, Select, Table, create_engine, event, text
 from sqlalchemy.exc import InvalidatePoolError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, configure_mappers, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -128,6 +128,12 @@ def _configure_sqlite(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def configure_models() -> None:
+    """Set up the ORM's mappings now (SQLAlchemy does it on the first query otherwise:
+    tens of milliseconds for whoever makes it)."""
+    configure_mappers()
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
