@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    Row,
     Select,
     and_,
     cast,
@@ -183,12 +184,17 @@ class RecordSort(BaseModel):
                                     field=field) from error
 
 
+LISTED = (Record.id, Record.external_id, Record.data)
+"""What a page gives of each record: plain rows, not ORM objects (a page is only shown)."""
+
+
 @dataclass(frozen=True)
 class RecordPage:
     """One page of records; ``count`` when asked for (capped ones say so), and the cursor of
     the next page (``None`` after the last one)."""
 
-    records: list[Record]
+    records: list[Row]
+    """Rows of the records' ``id``, ``external_id`` and ``data`` (:data:`LISTED`)."""
     count: int | None
     count_capped: bool
     next_after: int | str | None
@@ -574,8 +580,8 @@ def search_records(*, session: Session, project: Project, record_filter: RecordF
                               all_rated=_all_rated(record_filter, sort.task_id))
         else:
             rows = _page(session, where, key, sort, after=after, offset=offset, limit=limit)
-        by_record = {record.id: record for record in session.scalars(
-            select(Record).where(Record.id.in_([rid for rid, _ in rows])))} if rows else {}
+        by_record = {record.id: record for record in session.execute(
+            select(*LISTED).where(Record.id.in_([rid for rid, _ in rows])))} if rows else {}
         records = [by_record[rid] for rid, _ in rows]
     next_after: int | str | None = None
     if len(rows) == limit and sort.by != "created_at":
@@ -594,15 +600,15 @@ def count_records(*, session: Session, project: Project, record_filter: RecordFi
 
 
 def _id_page(session: Session, where: ColumnElement, descending: bool, *,
-             after: int | str | None, offset: int, limit: int) -> list[Record]:
+             after: int | str | None, offset: int, limit: int) -> list[Row]:
     """A page in id order, the records read with it: the primary key's index gives them in
     order, so nothing is sorted and one statement does."""
-    query = select(Record).where(where)
+    query = select(*LISTED).where(where)
     if after is not None:
         record_id = after if isinstance(after, int) else _int_cursor(after)
         query = query.where(Record.id < record_id if descending else Record.id > record_id)
     order = Record.id.desc() if descending else Record.id.asc()
-    return list(session.scalars(query.order_by(order).offset(offset).limit(limit)))
+    return list(session.execute(query.order_by(order).offset(offset).limit(limit)))
 
 
 def _page(session: Session, where: ColumnElement, key: _SortKey, sort: RecordSort, *,

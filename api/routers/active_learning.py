@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import Path, Query, Response, status
 
 from api.deps import (
     AnnotatableProject,
@@ -15,6 +15,7 @@ from api.deps import (
     SettingsDep,
     ViewableProject,
 )
+from api.routing import Router
 from api.schemas import Int32
 from api.schemas.active_learning import (
     NextRecordsPublic,
@@ -29,7 +30,7 @@ from api.schemas.runs import RunPublic
 from services import active_queue, simulation
 from store.tasks import get_task
 
-router = APIRouter(prefix="/projects/{project_id}", tags=["active learning"])
+router = Router(prefix="/projects/{project_id}", tags=["active learning"])
 
 
 @router.get("/tasks/{task_id}/next", response_model=NextRecordsPublic)

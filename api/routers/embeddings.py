@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import Query, Request, Response, status
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import OwnedProject, QueueDep, SessionDep, SettingsDep, ViewableProject
+from api.routing import Router
 from api.schemas import Int32
 from api.schemas.records import record_public
 from api.schemas.runs import (
@@ -22,7 +23,7 @@ from store import embeddings, similarity, vector_cache
 from store.manual_labels import get_record
 from store.models import Embedding
 
-router = APIRouter(prefix="/projects/{project_id}", tags=["embeddings"])
+router = Router(prefix="/projects/{project_id}", tags=["embeddings"])
 
 
 def embedding_public(embedding: Embedding, session) -> EmbeddingPublic:

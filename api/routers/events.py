@@ -5,15 +5,16 @@ import json
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import Header, Query, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import SessionsDep, ViewableProject
+from api.routing import Router
 from api.schemas import Int32
 from store.events import events_after, last_event_id
 
-router = APIRouter(prefix="/projects/{project_id}", tags=["events"])
+router = Router(prefix="/projects/{project_id}", tags=["events"])
 
 POLL_S = 0.3
 KEEPALIVE_S = 15.0

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile, status
+from fastapi import Depends, File, Form, Query, Response, UploadFile, status
 from fastapi.responses import StreamingResponse
 
 from api.deps import (
@@ -19,6 +19,7 @@ from api.deps import (
     ViewableProject,
 )
 from api.downloads import MEDIA_TYPES, attachment
+from api.routing import Router
 from api.schemas import Int32
 from api.schemas.exports import LabelStudioImportPublic, SnapshotImportPublic
 from api.schemas.projects import ProjectPublic
@@ -32,7 +33,7 @@ from store.limits import LABELS_MAX
 from store.models import Project
 from store.record_subsets import RecordSubset, subset_record_ids
 
-router = APIRouter(tags=["export"])
+router = Router(tags=["export"])
 
 ExportFormat = Literal["csv", "jsonl", "parquet", "label-studio"]
 

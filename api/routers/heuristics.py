@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import Query, Request, Response, status
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import (
@@ -13,6 +13,7 @@ from api.deps import (
     SessionDep,
     ViewableProject,
 )
+from api.routing import Router
 from api.schemas import Int32
 from api.schemas.heuristics import (
     CheckPublic,
@@ -48,7 +49,7 @@ from store.record_detail import attribute_texts
 from store.tasks import get_task, text_attribute_name
 from store.votes import vote_filter
 
-router = APIRouter(prefix="/projects/{project_id}/heuristics", tags=["heuristics"])
+router = Router(prefix="/projects/{project_id}/heuristics", tags=["heuristics"])
 
 
 def heuristic_public(heuristic: Heuristic, session) -> HeuristicPublic:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import Request, Response, status
 
 from api.deps import (
     AnnotatableProject,
@@ -10,6 +10,7 @@ from api.deps import (
     SessionDep,
     answered,
 )
+from api.routing import Router
 from api.schemas import Int32
 from api.schemas.records import (
     BulkLabelsCreate,
@@ -29,7 +30,7 @@ from store.manual_labels import LabelItem, SpanInput
 from store.models import LabelingTask, ManualLabel, Record
 from store.tasks import get_task
 
-router = APIRouter(prefix="/projects/{project_id}", tags=["manual labels"])
+router = Router(prefix="/projects/{project_id}", tags=["manual labels"])
 
 
 def _once(request: Request, user, key: str | None, body, answer_of) -> IdempotentRequest | None:

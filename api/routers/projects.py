@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import Query, Response, status
 
 from api.deps import CurrentUser, OwnedProject, SessionDep, SettingsDep, ViewableProject
+from api.routing import Router
 from api.schemas import Int32
 from api.schemas.projects import (
     AttributeCreate,
@@ -20,7 +21,7 @@ from services import projects, users
 from store import auth
 from store.projects import list_projects as visible_projects
 
-router = APIRouter(prefix="/projects", tags=["projects"])
+router = Router(prefix="/projects", tags=["projects"])
 
 
 @router.post("", response_model=ProjectPublic, status_code=status.HTTP_201_CREATED)

@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from api.deps import SessionDep, ViewableProject
+from api.routing import Router
 from api.schemas.heuristics import (
     HeuristicVote,
     OutputPublic,
@@ -15,7 +14,7 @@ from store.manual_labels import get_record
 from store.tasks import get_task
 from store.votes import vote_filter
 
-router = APIRouter(prefix="/projects/{project_id}", tags=["heuristics"])
+router = Router(prefix="/projects/{project_id}", tags=["heuristics"])
 
 
 @router.get("/records/{record_id}/votes", response_model=RecordVotesPublic)

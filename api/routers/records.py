@@ -4,7 +4,7 @@ import hashlib
 import json
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile, status
+from fastapi import Depends, File, Form, Query, Request, UploadFile, status
 from fastapi.encoders import jsonable_encoder
 
 from api.deps import (
@@ -17,6 +17,7 @@ from api.deps import (
     ViewableProject,
     answered,
 )
+from api.routing import Router
 from api.schemas import Int32
 from api.schemas.projects import ColumnPreview, ImportPreviewPublic, ImportPublic
 from api.schemas.record_search import (
@@ -56,7 +57,7 @@ from store.record_filters import (
     search_records,
 )
 
-router = APIRouter(prefix="/projects/{project_id}", tags=["records"])
+router = Router(prefix="/projects/{project_id}", tags=["records"])
 
 ImportFormat = Literal["csv", "jsonl", "parquet"]
 EXTENSIONS = {"csv": "csv", "tsv": "csv", "txt": "csv", "jsonl": "jsonl", "ndjson": "jsonl",
@@ -78,7 +79,7 @@ def records_page(project, session, search: RecordSearch) -> RecordsPublic:
         count=page.count, count_capped=page.count_capped, next_after=page.next_after)
 
 
-def listed_filter(
+async def listed_filter(
     task_id: Int32 | None = None,
     labelled: bool | None = Query(None, description="Has (or has no) manual label in task_id"),
     label: str | None = Query(None, description="Has a manual label of this name in task_id"),
@@ -88,7 +89,8 @@ def listed_filter(
     filter: str | None = Query(None, max_length=20_000, description=(
         "More conditions: the JSON of a RecordFilter (as in POST .../records/search)")),
 ) -> RecordFilter:
-    """The filter of the list's query parameters: the simple ones and ``filter`` (AND)."""
+    """The filter of the list's query parameters: the simple ones and ``filter`` (AND).
+    On the event loop: it only parses (a thread trip would cost more than the work)."""
     record_filter = parse_filter(filter)
     record_filter.conditions[:0] = legacy_conditions(
         task_id=task_id, labelled=labelled, label=label, search=search,

@@ -2,16 +2,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from api.deps import OwnedProject, SessionDep, ViewableProject
+from api.routing import Router
 from api.schemas import Int32
 from api.schemas.runs import RunDetail, RunPublic, RunsPublic
 from services import dispatch
 from store import runs
 from store.models import RunStatus
 
-router = APIRouter(prefix="/projects/{project_id}/runs", tags=["runs"])
+router = Router(prefix="/projects/{project_id}/runs", tags=["runs"])
 
 
 @router.get("", response_model=RunsPublic)

@@ -3,9 +3,10 @@ save, change and delete them."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from fastapi import Response, status
 
 from api.deps import AnnotatableProject, CurrentUser, SessionDep, ViewableProject
+from api.routing import Router
 from api.schemas import Int32
 from api.schemas.record_search import (
     SavedFilterCreate,
@@ -16,7 +17,7 @@ from api.schemas.record_search import (
 from store import saved_filters
 from store.models import SavedFilter
 
-router = APIRouter(prefix="/projects/{project_id}/filters", tags=["saved filters"])
+router = Router(prefix="/projects/{project_id}/filters", tags=["saved filters"])
 
 
 def saved_filter_public(saved: SavedFilter) -> SavedFilterPublic:

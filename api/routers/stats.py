@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from api.deps import OwnedProject, SessionDep, ViewableProject
+from api.routing import Router
 from api.schemas import Int32
 from api.schemas.record_search import parse_filter
 from api.schemas.stats import HeuristicStatsPublic, LabelStats, TaskStatsPublic
@@ -13,7 +14,7 @@ from store import stats
 from store.record_subsets import RecordSubset, subset_record_ids
 from store.tasks import get_task
 
-router = APIRouter(prefix="/projects/{project_id}/tasks/{task_id}/stats", tags=["statistics"])
+router = Router(prefix="/projects/{project_id}/tasks/{task_id}/stats", tags=["statistics"])
 
 
 def _report_public(task_id: int, reports: list[stats.HeuristicReport]) -> TaskStatsPublic:

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from fastapi import Response, status
 
 from api.deps import OwnedProject, SessionDep, ViewableProject
+from api.routing import Router
 from api.schemas import Int32
 from api.schemas.tasks import (
     LabelCreate,
@@ -18,7 +19,7 @@ from store.models import LabelingTask
 from store.records import tasks_of
 from store.tasks import get_label, get_task
 
-router = APIRouter(prefix="/projects/{project_id}/tasks", tags=["labeling tasks"])
+router = Router(prefix="/projects/{project_id}/tasks", tags=["labeling tasks"])
 
 
 def task_public(task: LabelingTask) -> TaskPublic:

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from fastapi import Response, status
 
 from api.deps import CurrentUser, KnownKeysDep, SessionDep
+from api.routing import Router
 from api.schemas.users import (
     ApiKeyCreate,
     ApiKeyCreated,
@@ -17,7 +18,7 @@ from services.users import create_key, create_user, revoke_key, rotate_key
 from store.auth import get_key, get_user, list_keys
 from store.models import User
 
-router = APIRouter(tags=["users"])
+router = Router(tags=["users"])
 
 
 @router.get("/me", response_model=UserPublic)

@@ -3,11 +3,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Literal
 
-from fastapi import APIRouter, Response, status
+from fastapi import Response, status
 from fastapi.responses import StreamingResponse
 
 from api.deps import OwnedProject, QueueDep, SessionDep, SessionsDep, ViewableProject
 from api.downloads import MEDIA_TYPES, attachment
+from api.routing import Router
 from api.schemas import Int32
 from api.schemas.runs import RunPublic
 from api.schemas.weak_supervision import WeakSupervisionCreate, WeakSupervisionPublic
@@ -18,7 +19,7 @@ from store import heuristic_lookups
 from store.models import LabelingTask, TaskKind
 from store.tasks import get_task, text_attribute_name
 
-router = APIRouter(prefix="/projects/{project_id}/tasks/{task_id}/weak-supervision",
+router = Router(prefix="/projects/{project_id}/tasks/{task_id}/weak-supervision",
                    tags=["weak supervision"])
 
 
