@@ -59,6 +59,14 @@ class CurrentOutputs:
     run_ids: list[int]
     known_filters: dict[int, VoteRule] | None = None
 
+    def columns(self) -> dict[int, int]:
+        """Each run's column in a matrix of the task's votes (the order of ``run_ids``).
+
+        >>> CurrentOutputs(heuristic_ids=[4, 2], run_ids=[9, 7]).columns()
+        {9: 0, 7: 1}
+        """
+        return {run_id: j for j, run_id in enumerate(self.run_ids)}
+
     def filters(self, session: Session) -> dict[int, VoteRule]:
         """The vote filter of each run, by run id (two queries, however many runs)."""
         if self.known_filters is not None:
@@ -120,7 +128,7 @@ def _matrix(outputs: list[tuple], *, task: LabelingTask, current: CurrentOutputs
     rows, columns, labels = _vote_positions(outputs, task=task, current=current,
                                             record_ids=record_ids)
     matrix[rows, columns] = labels
-    column = {run_id: j for j, run_id in enumerate(current.run_ids)}
+    column = current.columns()
     for votes in held:
         matrix[np.searchsorted(record_ids, votes.record_ids), column[votes.run_id]] = \
             _label_positions(task, votes.label_ids)
@@ -133,7 +141,7 @@ def _vote_positions(outputs: list[tuple], *, task: LabelingTask, current: Curren
     record's row in ``record_ids`` (sorted, holding every record voted on), its heuristic's
     column in ``current``, its label's position in the task."""
     n = len(outputs)
-    column = {run_id: j for j, run_id in enumerate(current.run_ids)}
+    column = current.columns()
     rows = np.searchsorted(record_ids, np.fromiter((row[1] for row in outputs),
                                                    dtype=np.int64, count=n))
     columns = np.fromiter((column[row[0]] for row in outputs), dtype=np.int64, count=n)
@@ -160,7 +168,7 @@ def span_votes(*, session: Session, task: LabelingTask, current: CurrentOutputs
                ) -> dict[int, list[list[tuple[str, int, int]]]]:
     """An extraction task's votes: per record that any heuristic tagged, per heuristic (in
     ``current`` order) its spans ``(label name, start token, end token)``."""
-    column = {run_id: j for j, run_id in enumerate(current.run_ids)}
+    column = current.columns()
     names = {label.id: label.name for label in task.labels}
     spans: dict[int, list[list[tuple[str, int, int]]]] = {}
     for run_id, rid, label_id, start, end in filtered_outputs(session, current, None):

@@ -112,11 +112,13 @@ def test_a_served_app_builds_its_routes_and_freezes_start_up_before_the_first_re
                                    data_dir=tmp_path / name, demo=False,
                                    embedded_worker=False))
 
-    assert routes_built_by_a_request(new_app("as-created")) > 0
-    served = new_app("served")
+    as_created, served = new_app("as-created"), new_app("served")
     try:
+        assert routes_built_by_a_request(as_created) > 0
         prepare_to_serve(served)
         assert gc.get_freeze_count() > 0
         assert routes_built_by_a_request(served) == 0
     finally:
         gc.unfreeze()
+        for app in (as_created, served):
+            app.state.engine.dispose()
