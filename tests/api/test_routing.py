@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import inspect
+import logging
+import re
 
 import anyio.to_thread
 from fastapi.routing import APIRoute
+
+from workers.logs import FIELDS
 
 
 def test_no_api_endpoint_is_left_plain(app):
@@ -41,3 +45,43 @@ def test_a_records_page_takes_two_thread_trips(client, admin, loaded, monkeypatc
     answer = client.get(path, headers=admin)
     assert answer.status_code == 200 and len(answer.json()["data"]) == 2
     assert len(trips) == 2, trips
+
+
+def api_routes(app) -> list[tuple[str, str]]:
+    """(method, path template) of every API route."""
+    found = []
+    for route in app.router.routes:
+        for context in (route.effective_route_contexts()
+                        if hasattr(route, "effective_route_contexts") else [route]):
+            path = getattr(context, "path", "")
+            if path.startswith("/api/") and getattr(context, "methods", None):
+                found += [(method, path) for method in sorted(context.methods)]
+    return found
+
+
+def test_every_route_is_reached_by_its_own_paths(client, caplog):
+    """FastAPI takes the first route that matches, and the routers' order is chosen for
+    speed (:func:`api.main.create_app`): no route may hide another one's paths."""
+    routes = api_routes(client.app)
+    assert len(routes) > 80
+    caplog.set_level(logging.INFO, logger="heurist.requests")
+    wrong = []
+    for method, template in routes:
+        path = re.sub(r"\{[^}]+\}", "7", template)
+        caplog.clear()
+        client.request(method, path)   # no key: refused, but routed first
+        reached = [record.__dict__[FIELDS]["route"] for record in caplog.records
+                   if record.name == "heurist.requests"]
+        if reached != [template]:
+            wrong.append((method, path, reached))
+    assert wrong == []
+
+
+def test_the_docs_name_every_section_in_reading_order(client):
+    """The docs' sections follow ``DOCS_TAGS``, not the routers' order; a new section
+    must be placed there."""
+    spec = client.get("/openapi.json").json()
+    used = {tag for operations in spec["paths"].values() for operation in operations.values()
+            for tag in operation.get("tags", [])}
+    listed = [tag["name"] for tag in spec["tags"]]
+    assert listed[:2] == ["health", "users"] and set(listed) == used
