@@ -2,7 +2,7 @@
 
 FastAPI runs a plain endpoint in the thread pool and then, because the endpoint was plain,
 goes back to the pool once more only to validate what it returned; each trip is a hand-over
-to another thread and back (about a tenth of a records page's CPU time). :class:`Router`
+to another thread and back (a queue, a lock, two wake-ups). :class:`Router`
 registers every plain endpoint wrapped in a coroutine that runs it in the pool once, so the
 answer is validated on the event loop, as for ``async`` routes. Everything else FastAPI reads
 from the endpoint (its signature, docstring, name) is the endpoint's own.
