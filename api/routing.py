@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, FastAPI
 from starlette.concurrency import run_in_threadpool
 
 
@@ -39,7 +39,8 @@ def in_one_thread_trip(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
-def _plain(endpoint: Callable[..., Any]) -> bool:
+def is_plain(endpoint: Callable[..., Any]) -> bool:
+    """A plain function: what FastAPI runs in the thread pool (and validates there again)."""
     return not (inspect.iscoroutinefunction(endpoint) or inspect.isgeneratorfunction(endpoint)
                 or inspect.isasyncgenfunction(endpoint))
 
@@ -48,6 +49,14 @@ class Router(APIRouter):
     """``APIRouter`` whose plain endpoints take one thread trip (:func:`in_one_thread_trip`)."""
 
     def add_api_route(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
-        if _plain(endpoint):
+        if is_plain(endpoint):
             endpoint = in_one_thread_trip(endpoint)
         super().add_api_route(path, endpoint, **kwargs)
+
+
+def served_routes(app: FastAPI) -> Iterator[Any]:
+    """Every route of ``app`` as FastAPI serves it: an included router's routes are built
+    (on first use otherwise) and given one by one, the app's own routes as they are."""
+    for route in app.router.routes:
+        build = getattr(route, "effective_route_contexts", None)   # an included router
+        yield from build() if build is not None else (route,)

@@ -22,6 +22,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from api.main import create_app
+from api.routing import served_routes
 from config import Settings, get_settings
 from services.demo import demo_embeddings, load_demo
 from services.users import ensure_admin
@@ -103,10 +104,7 @@ def prepare_to_serve(app: FastAPI) -> None:
     cleanlab included) took 0.1 s idle and 0.2-0.3 s under load, stalling every request of
     the process; frozen, a pass only looks at objects made since.
     """
-    for route in app.router.routes:
-        build = getattr(route, "effective_route_contexts", None)   # an included router
-        if build is not None:
-            deque(build(), maxlen=0)
+    deque(served_routes(app), maxlen=0)
     configure_models()
     gc.collect()
     gc.freeze()

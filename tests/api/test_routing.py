@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import inspect
 import logging
 import re
 
 import anyio.to_thread
 
+from api.routing import is_plain, served_routes
 from workers.logs import FIELDS
 
 
 def api_routes(app) -> list:
-    """Every API route, as FastAPI serves it (it keeps an included router's routes inside
-    the router: ``effective_route_contexts``)."""
-    found = []
-    for route in app.router.routes:
-        found += (route.effective_route_contexts()
-                  if hasattr(route, "effective_route_contexts") else [route])
-    return [route for route in found if getattr(route, "path", "").startswith("/api/")
-            and getattr(route, "methods", None)]
+    """Every API route, as FastAPI serves it."""
+    return [route for route in served_routes(app)
+            if getattr(route, "path", "").startswith("/api/") and getattr(route, "methods", None)]
 
 
 def test_no_api_endpoint_is_left_plain(app):
@@ -27,8 +22,7 @@ def test_no_api_endpoint_is_left_plain(app):
     routes = api_routes(app)
     assert len(routes) > 80
     plain = [(sorted(route.methods), route.path) for route in routes
-             if not (inspect.iscoroutinefunction(route.endpoint)
-                     or inspect.isasyncgenfunction(route.endpoint))]
+             if is_plain(route.endpoint)]
     assert plain == []
 
 
