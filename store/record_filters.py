@@ -11,13 +11,12 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
-    Row,
     Select,
     and_,
     cast,
@@ -185,16 +184,27 @@ class RecordSort(BaseModel):
 
 
 LISTED = (Record.id, Record.external_id, Record.data)
-"""What a page gives of each record: plain rows, not ORM objects (a page is only shown)."""
+"""The columns of :class:`ListedRecord`."""
+
+
+class ListedRecord(NamedTuple):
+    """What a page gives of each record: plain values, not ORM objects (a page is only
+    shown)."""
+
+    id: int
+    external_id: str
+    data: dict[str, Any]
 
 
 @dataclass(frozen=True)
 class RecordPage:
-    """One page of records; ``count`` when asked for (capped ones say so), and the cursor of
-    the next page (``None`` after the last one)."""
+    """One page of records with their reference labels; ``count`` when asked for (capped
+    ones say so), and the cursor of the next page (``None`` after the last one)."""
 
-    records: list[Row]
-    """Rows of the records' ``id``, ``external_id`` and ``data`` (:data:`LISTED`)."""
+    records: list[ListedRecord]
+    references: dict[int, dict[str, object]]
+    """Reference labels by record id: per classification and multi-label task (task id as
+    text) the label, or the sorted labels; records without one are left out."""
     count: int | None
     count_capped: bool
     next_after: int | str | None
@@ -570,8 +580,10 @@ def search_records(*, session: Session, project: Project, record_filter: RecordF
         raise InvalidInputError("'after' pages every sort but created_at: use offset",
                                 field="after")
     if sort.by == "id":
-        records = _id_page(session, where, sort.descending, after=after, offset=offset,
-                           limit=limit)
+        listed = _listed(session, project, _id_page(where, sort.descending, after=after,
+                                                    offset=offset, limit=limit))
+        records = sorted(listed.records.values(), key=lambda record: record.id,
+                         reverse=sort.descending)
         rows = [(record.id, record.id) for record in records]
     else:
         if key.weak_run_id is not None:
@@ -580,14 +592,16 @@ def search_records(*, session: Session, project: Project, record_filter: RecordF
                               all_rated=_all_rated(record_filter, sort.task_id))
         else:
             rows = _page(session, where, key, sort, after=after, offset=offset, limit=limit)
-        by_record = {record.id: record for record in session.execute(
-            select(*LISTED).where(Record.id.in_([rid for rid, _ in rows])))} if rows else {}
-        records = [by_record[rid] for rid, _ in rows]
+        listed = _listed(session, project, select(*LISTED).where(
+            ids_in(Record.id, [rid for rid, _ in rows])))
+        records = [listed.records[rid] for rid, _ in rows]
     next_after: int | str | None = None
     if len(rows) == limit and sort.by != "created_at":
         next_after = rows[-1][0] if sort.by == "id" else encode_cursor(rows[-1][1], rows[-1][0])
-    total, capped = _count(session, project, record_filter, where, count)
-    return RecordPage(records=records, count=total, count_capped=capped, next_after=next_after)
+    total, capped = _count(session, project, record_filter, where, count,
+                           every=listed.record_count)
+    return RecordPage(records=records, references=listed.references, count=total,
+                      count_capped=capped, next_after=next_after)
 
 
 def count_records(*, session: Session, project: Project, record_filter: RecordFilter,
@@ -599,16 +613,16 @@ def count_records(*, session: Session, project: Project, record_filter: RecordFi
     return total or 0, capped
 
 
-def _id_page(session: Session, where: ColumnElement, descending: bool, *,
-             after: int | str | None, offset: int, limit: int) -> list[Row]:
-    """A page in id order, the records read with it: the primary key's index gives them in
-    order, so nothing is sorted and one statement does."""
+def _id_page(where: ColumnElement, descending: bool, *, after: int | str | None, offset: int,
+             limit: int) -> Select:
+    """The query of a page in id order, the records read with it: the primary key's index
+    gives them in order, so nothing is sorted."""
     query = select(*LISTED).where(where)
     if after is not None:
         record_id = after if isinstance(after, int) else _int_cursor(after)
         query = query.where(Record.id < record_id if descending else Record.id > record_id)
     order = Record.id.desc() if descending else Record.id.asc()
-    return list(session.execute(query.order_by(order).offset(offset).limit(limit)))
+    return query.order_by(order).offset(offset).limit(limit)
 
 
 def _page(session: Session, where: ColumnElement, key: _SortKey, sort: RecordSort, *,
@@ -684,11 +698,14 @@ def _int_cursor(after: str) -> int:
 
 
 def _count(session: Session, project: Project, record_filter: RecordFilter,
-           where: ColumnElement, how: str) -> tuple[int | None, bool]:
+           where: ColumnElement, how: str, *, every: int | None = None
+           ) -> tuple[int | None, bool]:
+    """``every``: the project's record count, when already read."""
     if how == "none":
         return None, False
     if not record_filter.conditions:  # every record of the project: the count kept on insert
-        total = record_count(session=session, project_id=project.id)
+        total = record_count(session=session, project_id=project.id) if every is None \
+            else every
         return (min(total, COUNT_CAP), total > COUNT_CAP) if how == "capped" \
             else (total, False)
     if how == "exact":
@@ -707,30 +724,49 @@ def matching_record_ids(*, session: Session, project: Project, record_filter: Re
                                                  record_filter=record_filter))
 
 
-def page_references(*, session: Session, project: Project, record_ids: list[int]
-                    ) -> dict[int, dict[str, object]]:
-    """The reference labels of a page's records per classification and multi-label task
-    (task id as text -> label, or sorted labels), by record id: classification tasks' as
-    stored, multi-label tasks' from their votes."""
-    found: dict[int, dict[str, object]] = {}
-    if not record_ids:
-        return found
-    stored = select(ReferenceLabel.record_id, ReferenceLabel.task_id, Label.name) \
-        .join(Label, Label.id == ReferenceLabel.label_id) \
-        .where(ids_in(ReferenceLabel.record_id, record_ids))
-    # One round trip: the stored references, then a row without a record per multi-label task.
-    multilabel = select(null(), LabelingTask.id, null()).where(
-        LabelingTask.project_id == project.id, LabelingTask.kind == TaskKind.MULTILABEL)
-    multilabel_ids = []
-    for rid, task_id, name in session.execute(union_all(stored, multilabel)):
-        if rid is None:
-            multilabel_ids.append(task_id)
+@dataclass(frozen=True)
+class _Listed:
+    records: dict[int, ListedRecord]
+    references: dict[int, dict[str, object]]
+    record_count: int
+
+
+def _listed(session: Session, project: Project, page: Select) -> _Listed:
+    """The records ``page`` selects (a query of :data:`LISTED`) by id, their reference
+    labels (see :attr:`RecordPage.references`: classification tasks' as stored, multi-label
+    tasks' from their votes) and the project's record count.
+
+    One round trip: the records joined to their stored references (a row per reference,
+    one without), then the project's row, once per multi-label task (once with none).
+    """
+    listed = page.subquery()
+    stored = select(*listed.c, ReferenceLabel.task_id, Label.name, null()) \
+        .select_from(listed) \
+        .outerjoin(ReferenceLabel, ReferenceLabel.record_id == listed.c.id) \
+        .outerjoin(Label, Label.id == ReferenceLabel.label_id)
+    project_row = select(null(), null(), null(), LabelingTask.id, null(), Project.record_count) \
+        .select_from(Project) \
+        .outerjoin(LabelingTask, and_(LabelingTask.project_id == Project.id,
+                                      LabelingTask.kind == TaskKind.MULTILABEL)) \
+        .where(Project.id == project.id)
+    records: dict[int, ListedRecord] = {}
+    references: dict[int, dict[str, object]] = {}
+    multilabel_ids: list[int] = []
+    record_count = 0
+    for rid, external_id, data, task_id, name, count in session.execute(
+            union_all(stored, project_row)):
+        if rid is not None:
+            records[rid] = ListedRecord(rid, external_id, data)
+            if task_id is not None:
+                references.setdefault(rid, {})[str(task_id)] = name
         else:
-            found.setdefault(rid, {})[str(task_id)] = name
+            record_count = count
+            if task_id is not None:
+                multilabel_ids.append(task_id)
     tasks = session.scalars(select(LabelingTask).where(
-        LabelingTask.id.in_(multilabel_ids))) if multilabel_ids else ()
+        LabelingTask.id.in_(multilabel_ids))) if multilabel_ids and records else ()
     for task in tasks:
         for rid, reference in reference_labels(session=session, task=task,
-                                               record_ids=record_ids).items():
-            found.setdefault(rid, {})[str(task.id)] = sorted(reference)
-    return found
+                                               record_ids=list(records)).items():
+            references.setdefault(rid, {})[str(task.id)] = sorted(reference)
+    return _Listed(records, references, record_count)

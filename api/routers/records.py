@@ -53,7 +53,6 @@ from store.record_filters import (
     RecordFilter,
     RecordSort,
     count_records,
-    page_references,
     search_records,
 )
 
@@ -69,12 +68,11 @@ def records_page(project, session, search: RecordSearch) -> RecordsPublic:
         session=session, project=project, record_filter=search.filter,
         sort=RecordSort.parse(search.sort, seed=search.seed), limit=search.limit,
         offset=search.offset, after=search.after, count=search.count)
-    references = page_references(session=session, project=project,
-                                 record_ids=[r.id for r in page.records])
     # rows of stored values, built without validation (they have the types stored)
     return RecordsPublic(
         data=[RecordRowPublic.model_construct(
-            id=r.id, external_id=r.external_id, data=r.data, references=references.get(r.id, {}))
+            id=r.id, external_id=r.external_id, data=r.data,
+            references=page.references.get(r.id, {}))
             for r in page.records],
         count=page.count, count_capped=page.count_capped, next_after=page.next_after)
 
