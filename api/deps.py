@@ -6,12 +6,14 @@ presented recently is remembered: then no query and no thread), and the project 
 ends its read transaction. Dependencies that only read the app's state run on the event
 loop. The request's session takes a connection again
 when the route queries, and is closed on the event loop as soon as the request is done.
+Routes that only read (:func:`reads_only`) read without a transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Annotated
+import inspect
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse
@@ -30,8 +32,21 @@ from store.models import Project, Role, User
 bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer <key>`")
 
 
+READS_ONLY = "heurist_reads_only"
+
+
+def reads_only(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a route that only reads: its session (the project check's too) reads without a
+    transaction (:func:`store.db.reading_engine`), so a page costs no BEGIN and no COMMIT,
+    and a statement that would write fails."""
+    setattr(endpoint, READS_ONLY, True)
+    return endpoint
+
+
 async def get_session(request: Request) -> AsyncIterator[Session]:
-    session = request.app.state.sessions()
+    """The request's session; a route marked :func:`reads_only` gets a reading one."""
+    reading = getattr(inspect.unwrap(request.scope.get("endpoint")), READS_ONLY, False)
+    session = (request.app.state.reading_sessions if reading else request.app.state.sessions)()
     try:
         yield session
     finally:

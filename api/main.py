@@ -36,7 +36,13 @@ from config import Settings, get_settings
 from heuristics.errors import NotFoundError
 from store.auth import KnownKeys
 from store.data_dir import make_private
-from store.db import create_db_engine, database_reachable, migrate, session_factory
+from store.db import (
+    create_db_engine,
+    database_reachable,
+    migrate,
+    reading_engine,
+    session_factory,
+)
 from store.similarity import IndexCache
 from workers.celery_app import make_celery
 
@@ -64,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
+    app.state.reading_sessions = session_factory(reading_engine(engine))
     app.state.vector_indexes = IndexCache(folder=settings.vector_cache_dir)
     app.state.known_keys = KnownKeys(ttl_s=settings.api_key_cache_s)
     app.state.queue = ApiRunQueue(make_celery(settings))

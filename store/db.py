@@ -136,6 +136,41 @@ def configure_models() -> None:
     configure_mappers()
 
 
+class WriteInReadError(RuntimeError):
+    """A statement that is not a read, sent where only reads are allowed."""
+
+
+READS = ("SELECT", "SHOW")
+
+
+def reading_engine(engine: Engine) -> Engine:
+    """``engine`` (its pool) for work that only reads: each statement runs on its own, with
+    no transaction around them (no BEGIN and no COMMIT or ROLLBACK, two round trips each
+    time on PostgreSQL). At PostgreSQL's read committed (the default) each statement sees
+    what was committed when it started either way. Anything but a read fails before it is
+    sent (:class:`WriteInReadError`): without a transaction it could not be undone.
+
+    >>> reading = reading_engine(create_db_engine("sqlite://"))
+    >>> with reading.connect() as connection:
+    ...     connection.execute(text("SELECT 1")).scalar()
+    1
+    >>> with reading.connect() as connection:
+    ...     connection.execute(text("CREATE TABLE t (x INTEGER)"))
+    Traceback (most recent call last):
+    ...
+    store.db.WriteInReadError: not a read, where only reads are allowed: CREATE TABLE t (x INTEGER)
+    """
+    reading = engine.execution_options(isolation_level="AUTOCOMMIT")
+
+    def reads_only(_connection, _cursor, statement: str, *_args) -> None:
+        if not statement.lstrip()[:6].upper().startswith(READS):
+            raise WriteInReadError(
+                f"not a read, where only reads are allowed: {statement[:200]}")
+
+    event.listen(reading, "before_cursor_execute", reads_only)  # this engine's only
+    return reading
+
+
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions that do not expire objects on commit (responses read them afterwards)."""
     return sessionmaker(engine, expire_on_commit=False)

@@ -16,6 +16,7 @@ from api.deps import (
     SettingsDep,
     ViewableProject,
     answered,
+    reads_only,
 )
 from api.routing import Router
 from api.schemas import Int32
@@ -100,6 +101,7 @@ ListedFilter = Annotated[RecordFilter, Depends(listed_filter)]
 
 
 @router.get("/records", response_model=RecordsPublic)
+@reads_only
 def read_records(
     project: ViewableProject, session: SessionDep, record_filter: ListedFilter,
     offset: Annotated[Int32, Query(ge=0)] = 0, limit: int = Query(50, ge=1, le=1000),
@@ -118,6 +120,7 @@ def read_records(
 
 
 @router.get("/records/count", response_model=RecordCountPublic)
+@reads_only
 def count_listed_records(
     project: ViewableProject, session: SessionDep, record_filter: ListedFilter,
     count: Annotated[Literal["exact", "capped"], Query(
@@ -131,6 +134,7 @@ def count_listed_records(
 
 
 @router.post("/records/search", response_model=RecordsPublic)
+@reads_only
 def search_records_route(body: RecordSearch, project: ViewableProject,
                          session: SessionDep) -> RecordsPublic:
     """One page of records matching every condition of ``filter``: manual or reference
@@ -140,6 +144,7 @@ def search_records_route(body: RecordSearch, project: ViewableProject,
 
 
 @router.post("/records/count", response_model=RecordCountPublic)
+@reads_only
 def count_searched_records(body: RecordCount, project: ViewableProject,
                            session: SessionDep) -> RecordCountPublic:
     """How many records match ``filter`` (as in POST .../records/search)."""
@@ -149,6 +154,7 @@ def count_searched_records(body: RecordCount, project: ViewableProject,
 
 
 @router.get("/records/{record_id}", response_model=RecordDetail)
+@reads_only
 def read_record(record_id: Int32, project: ViewableProject, session: SessionDep) -> RecordDetail:
     record = get_record(session=session, project=project, record_id=record_id)
     detail = record_detail(session=session, project=project, record=record)

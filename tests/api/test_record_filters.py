@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from sqlalchemy import event
 
 from services.heuristic_runs import (
     create_heuristic_run,
@@ -406,3 +407,34 @@ def test_a_page_costs_the_same_few_statements_whatever_its_size(app, client, adm
             assert len(search(client, admin, labelled["project"], limit=limit)["data"]) == limit
             per_size[limit] = len(statements)
     assert per_size[1] == per_size[4] == 2, per_size
+
+
+def test_pages_read_without_a_transaction_labels_write_in_one(app, client, admin, labelled,
+                                                               record_ids):
+    """The list's routes only read: their statements, the project check's too, run without
+    BEGIN and COMMIT round trips (store.db.reading_engine); a label is written in a
+    transaction as before."""
+    engine = app.state.engine
+    project = labelled["project"]
+    search(client, admin, project)  # the key is known now: no lookup of its own
+    opened: list[bool] = []
+
+    def note(connection, *_args) -> None:
+        driver = connection.connection.dbapi_connection
+        opened.append(not (driver.autocommit if engine.dialect.name == "postgresql"
+                           else driver.isolation_level is None))
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        search(client, admin, project)
+        assert client.get(f"{API}/projects/{project}/records", headers=admin).status_code == 200
+        assert client.get(f"{API}/projects/{project}/records/{record_ids['1']}",
+                          headers=admin).status_code == 200
+        assert opened and not any(opened), opened
+        opened.clear()
+        answer = client.post(f"{API}/projects/{project}/records/{record_ids['1']}/labels",
+                             headers=admin, json={"task_id": labelled["task"], "label": "ham"})
+        assert answer.status_code == 201, answer.text
+        assert opened and all(opened), opened
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
