@@ -145,10 +145,12 @@ READS = ("SELECT", "SHOW")
 
 def reading_engine(engine: Engine) -> Engine:
     """``engine`` (its pool) for work that only reads: each statement runs on its own, with
-    no transaction around them (no BEGIN and no COMMIT or ROLLBACK, two round trips each
-    time on PostgreSQL). At PostgreSQL's read committed (the default) each statement sees
-    what was committed when it started either way. Anything but a read fails before it is
-    sent (:class:`WriteInReadError`): without a transaction it could not be undone.
+    no transaction around them. On PostgreSQL that saves a BEGIN and a COMMIT or ROLLBACK,
+    two round trips, each time; at its read committed (the default) each statement sees
+    what was committed when it started either way. SQLite's driver opens no transaction
+    for a read anyway (and switching it costs a statement each time), so its connections
+    stay as they are. Anything but a read fails before it is sent
+    (:class:`WriteInReadError`): without a transaction it could not be undone.
 
     >>> reading = reading_engine(create_db_engine("sqlite://"))
     >>> with reading.connect() as connection:
@@ -160,7 +162,8 @@ def reading_engine(engine: Engine) -> Engine:
     ...
     store.db.WriteInReadError: not a read, where only reads are allowed: CREATE TABLE t (x INTEGER)
     """
-    reading = engine.execution_options(isolation_level="AUTOCOMMIT")
+    reading = engine.execution_options(**(
+        {"isolation_level": "AUTOCOMMIT"} if engine.dialect.name == "postgresql" else {}))
 
     def reads_only(_connection, _cursor, statement: str, *_args) -> None:
         if not statement.lstrip()[:6].upper().startswith(READS):

@@ -4,6 +4,7 @@ whoever takes it next."""
 
 from __future__ import annotations
 
+import psycopg
 import pytest
 from sqlalchemy import func, select, text
 
@@ -18,10 +19,11 @@ from store.models import User
 
 
 def _in_transaction(connection) -> bool:
-    """Does this connection's driver open a transaction for the next statement?"""
+    """Has this connection's driver a transaction open now?"""
     driver = connection.connection.dbapi_connection
-    return not (driver.autocommit if connection.dialect.name == "postgresql"
-                else driver.isolation_level is None)
+    if connection.dialect.name == "postgresql":
+        return driver.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
+    return driver.in_transaction
 
 
 def test_reads_run_without_a_transaction_and_writes_are_refused(engine):
