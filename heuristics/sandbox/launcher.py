@@ -168,7 +168,7 @@ class Sandbox:
         self.cgroup = cgroup
 
     def _command(self, status_fd: int, binds: Sequence[tuple[str, str, bool]] = (), *,
-                 preload: bool = False, uid: int | None = None,
+                 preload: bool = False, warm_mb: int = 0, uid: int | None = None,
                  seccomp_fd: int | None = None) -> tuple[list[str], dict[str, str]]:
         limits = self.limits
         runner_args = ["-B", "-m", "heuristics.sandbox.runner",
@@ -178,7 +178,7 @@ class Sandbox:
                        "--max-log-chars", str(limits.max_log_chars),
                        "--status-fd", str(status_fd),
                        "--max-timeouts", str(limits.max_timeouts),
-                       *(["--preload-learners"] if preload else [])]
+                       *(["--preload-learners", "--warm-mb", str(warm_mb)] if preload else [])]
         env = {"PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "LANG": "C.UTF-8",
                "HOME": "/tmp", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
                "MKL_NUM_THREADS": "1", **self.extra_env}
@@ -264,11 +264,16 @@ class Sandbox:
         return self._execute(setup, [], batch_size=1, on_results=None, binds=binds,
                              started=started, stop=stop, on_progress=on_progress)
 
-    def start_spare_learner(self) -> SpareLearner:
+    def start_spare_learner(self, *, warm_mb: int = 0) -> SpareLearner:
         """A sandbox process for the next learner run, started now: it imports scikit-learn
         while the worker reads the run's data, then waits for its setup. It is started with
         the same limits and sees only its own two fresh folders; it serves one run, and the
-        wall-clock limit counts from the moment it is handed the run."""
+        wall-clock limit counts from the moment it is handed the run.
+
+        ``warm_mb``: memory the run is expected to copy its vectors into (a run's rows in
+        fold order), written once and freed while the spare waits: the kernel then has it
+        ready (zeroed, huge pages compacted) when the run allocates it, where about one run
+        in three otherwise waited 0.2–0.35 s for it (``bench/RESULTS.md``)."""
         folders = tempfile.TemporaryDirectory(prefix="heurist-learner-")
         base = Path(folders.name)
         input_dir, output_dir = base / "input", base / "output"
@@ -278,14 +283,14 @@ class Sandbox:
             path.chmod(0o755)
         binds = learner_binds(input_dir, output_dir)
         try:
-            process, status_read = self._spawn(binds, preload=True)
+            process, status_read = self._spawn(binds, preload=True, warm_mb=warm_mb)
         except BaseException:
             folders.cleanup()
             raise
         return SpareLearner(process, status_read, folders, input_dir, output_dir)
 
-    def _spawn(self, binds: Sequence[tuple[str, str, bool]], *, preload: bool = False
-               ) -> tuple[subprocess.Popen, int]:
+    def _spawn(self, binds: Sequence[tuple[str, str, bool]], *, preload: bool = False,
+               warm_mb: int = 0) -> tuple[subprocess.Popen, int]:
         status_read, status_write = os.pipe()
         filter_fd = arguments_fd = confinement = None
         try:
@@ -293,7 +298,8 @@ class Sandbox:
             if self.isolation == "bwrap":
                 filter_fd = _seccomp_fd()
             command, env = self._command(status_write, binds, preload=preload,
-                                         uid=confinement.uid, seccomp_fd=filter_fd)
+                                         warm_mb=warm_mb, uid=confinement.uid,
+                                         seccomp_fd=filter_fd)
             if self.isolation == "bwrap":
                 command, arguments_fd = pass_arguments_through_fd(command)
             process = ConfinedProcess(

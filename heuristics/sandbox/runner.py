@@ -240,14 +240,19 @@ def fit_learner(setup: dict[str, Any], channel_out, logs: LogCapture) -> int:
     return 0
 
 
-def preload_learners() -> None:
-    """Import what learner runs need before the run arrives (a spare sandbox)."""
+def preload_learners(warm_mb: int = 0) -> None:
+    """Import what learner runs need before the run arrives (a spare sandbox), and write
+    ``warm_mb`` of memory once (see :meth:`Sandbox.start_spare_learner`)."""
     with contextlib.suppress(Exception):
+        import numpy as np
         import sklearn.linear_model  # noqa: F401
         import sklearn.model_selection  # noqa: F401
 
         import heuristics.learners  # noqa: F401
         import heuristics.sandbox.learner_mode  # noqa: F401
+
+        if warm_mb > 0:
+            np.ones(warm_mb * 2**20 // 8).sum()  # allocated as the run's copy will be
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -259,6 +264,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--status-fd", type=int, default=-1)
     parser.add_argument("--max-timeouts", type=int, default=3)
     parser.add_argument("--preload-learners", action="store_true")
+    parser.add_argument("--warm-mb", type=int, default=0)
     args = parser.parse_args(argv)
 
     channel_in = sys.stdin.buffer
@@ -271,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGALRM, _on_alarm)
     drop_privileges(args.max_processes, args.uid)
     if args.preload_learners:
-        preload_learners()
+        preload_learners(args.warm_mb)
 
     setup = read_frame(channel_in)
     try:

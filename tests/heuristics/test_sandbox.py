@@ -6,6 +6,7 @@ import os
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 import pytest
 
@@ -471,3 +472,38 @@ class MyDT(LearningClassifier):
     result, outputs = _fresh_run(tmp_path, source)
     assert result.summary["classes"] == ["a", "b"]
     assert _probabilities(outputs).shape == (40, 2)
+
+
+def _peak_memory_mb(pid: int) -> float:
+    """The largest peak resident memory among ``pid`` and its descendants (VmHWM)."""
+    peak, pids = 0.0, [pid]
+    while pids:
+        current = pids.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except FileNotFoundError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                peak = max(peak, int(line.split()[1]) / 1024)
+        pids += [int(child) for child in children]
+    return peak
+
+
+def test_a_spare_readies_the_memory_its_run_will_copy_its_vectors_into():
+    """A spare given ``warm_mb`` writes that much memory once while it waits (the kernel
+    then has it ready when the run allocates its copy of the vectors)."""
+    sandbox = Sandbox(limits=SandboxLimits(wall_seconds=30))
+    cold, warm = sandbox.start_spare_learner(), sandbox.start_spare_learner(warm_mb=256)
+    try:
+        deadline = time.monotonic() + 60
+        while _peak_memory_mb(warm.process.pid) < 256 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(1)  # the cold one has imported as much by now
+        assert _peak_memory_mb(warm.process.pid) >= 256
+        assert _peak_memory_mb(warm.process.pid) > _peak_memory_mb(cold.process.pid) + 200
+        assert warm.alive() and cold.alive(), "both still wait for their run"
+    finally:
+        cold.cleanup()
+        warm.cleanup()

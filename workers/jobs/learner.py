@@ -8,6 +8,7 @@ from __future__ import annotations
 import errno
 import io
 import json
+import math
 import os
 import shutil
 import tempfile
@@ -88,6 +89,9 @@ def _check_labels(references: dict[int, Any], task: LabelingTask) -> None:
 _spare: SpareLearner | None = None
 """This worker process's learner sandbox for its next run, started ahead (see
 :meth:`Sandbox.start_spare_learner`)."""
+_warm_mb = 0
+"""The memory a spare readies for its run: what this worker's last classification run
+copied its vectors into (float32, as stored)."""
 
 
 def _keep_spare() -> None:
@@ -98,7 +102,7 @@ def _keep_spare() -> None:
     if _spare is not None:
         _spare.cleanup()
     try:
-        _spare = sandbox_for(settings()).start_spare_learner()
+        _spare = sandbox_for(settings()).start_spare_learner(warm_mb=_warm_mb)
     except SandboxUnavailable:
         _spare = None
 
@@ -236,6 +240,10 @@ class LearnerJob:
         references = reference_labels(session=session, task=task)
         _check_labels(references, task)  # before a sandbox starts; the run's only read
         extraction = task.kind is TaskKind.EXTRACTION
+        if not extraction:
+            global _warm_mb
+            _warm_mb = math.ceil(len(item_ids) * (embedding.pca_dims or embedding.dims) * 4
+                                 / 2**20)
         with _folders() as (source, target, spare):
             if extraction:
                 found = vectors.vectors_of(session=session, embedding=embedding,
