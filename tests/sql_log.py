@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import psycopg
 from sqlalchemy import event
 
 
@@ -23,3 +24,11 @@ def sent_statements(bind: Any) -> Iterator[list[tuple[str, Any]]]:
         yield sent
     finally:
         event.remove(bind, "before_cursor_execute", keep)
+
+
+def in_transaction(connection: Any) -> bool:
+    """Has the driver of ``connection`` (a SQLAlchemy connection) a transaction open now?"""
+    driver = connection.connection.dbapi_connection
+    if connection.dialect.name == "postgresql":
+        return driver.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
+    return driver.in_transaction

@@ -252,7 +252,7 @@ def preload_learners(warm_mb: int = 0) -> None:
         import heuristics.sandbox.learner_mode  # noqa: F401
 
         if warm_mb > 0:
-            np.ones(warm_mb * 2**20 // 8).sum()  # allocated as the run's copy will be
+            np.ones(warm_mb * 2**20 // 8)  # allocated and written as the run's copy will be
 
 
 def main(argv: list[str] | None = None) -> int:

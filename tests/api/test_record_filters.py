@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import psycopg
 import pytest
 from sqlalchemy import event
 
@@ -19,7 +18,7 @@ from store.reference import reference_labels
 from store.runs import complete_run
 from store.saved_filters import resolve_saved_filter
 from tests.api.conftest import API, create_task
-from tests.sql_log import sent_statements
+from tests.sql_log import in_transaction, sent_statements
 
 LF = "def lf(record):\n    return None\n"
 
@@ -422,9 +421,7 @@ def test_pages_read_without_a_transaction_labels_write_in_one(app, client, admin
     opened: list[bool] = []
 
     def note(connection, *_args) -> None:
-        driver = connection.connection.dbapi_connection
-        opened.append(driver.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
-                      if postgres else driver.in_transaction)
+        opened.append(in_transaction(connection))
 
     event.listen(engine, "after_cursor_execute", note)
     try:

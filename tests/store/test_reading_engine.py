@@ -4,7 +4,6 @@ whoever takes it next."""
 
 from __future__ import annotations
 
-import psycopg
 import pytest
 from sqlalchemy import func, select, text
 
@@ -16,21 +15,14 @@ from store.db import (
     session_factory,
 )
 from store.models import User
-
-
-def _in_transaction(connection) -> bool:
-    """Has this connection's driver a transaction open now?"""
-    driver = connection.connection.dbapi_connection
-    if connection.dialect.name == "postgresql":
-        return driver.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
-    return driver.in_transaction
+from tests.sql_log import in_transaction
 
 
 def test_reads_run_without_a_transaction_and_writes_are_refused(engine):
     reading = session_factory(reading_engine(engine))
     with reading() as session:
         assert session.scalar(select(func.count(User.id))) == 0
-        assert not _in_transaction(session.connection())
+        assert not in_transaction(session.connection())
         with pytest.raises(WriteInReadError, match="not a read"):
             session.execute(text("INSERT INTO users (name, is_admin, created_at) "
                                  "VALUES ('mallory', false, CURRENT_TIMESTAMP)"))
@@ -38,7 +30,7 @@ def test_reads_run_without_a_transaction_and_writes_are_refused(engine):
     with session_factory(engine)() as session:  # the same pooled connection, as usual again
         session.add(User(name="alice", is_admin=False))
         session.flush()
-        assert _in_transaction(session.connection())
+        assert in_transaction(session.connection())
         session.rollback()
         assert session.scalar(select(func.count(User.id))) == 0, "the rollback undid it"
 
