@@ -21,6 +21,13 @@ describe the data, and chooses nothing.
    L1 distance of each estimated balance from the true one; and, where spreading by the
    balance loses most, the two labels whose records move and the vote-weighted precision of
    their rules: measured, and as each model estimates it.
+5. Whether a fit can tell, without labels, that silences may be counted: Dawid–Skene
+   (``abstain_weight=1``) checked against its own assumption that rules fire independently
+   given the label. For every pair of rules, the records where both fire, observed against
+   what the fitted posteriors and per-label firing rates predict; the statistic is the
+   pairs' squared differences over their binomial variances, summed (about 1, or less, when
+   the model holds). Shown on the whole fit matrix and on random parts of it (5 each), with
+   the test scores of the default and of Dawid–Skene fitted on those parts.
 """
 
 from __future__ import annotations
@@ -208,7 +215,75 @@ def spread_rows() -> None:
               f"{distance[0]:.2f} / {distance[1]:.2f} | {lost} |")
 
 
+def pair_dispersion(matrix: np.ndarray, model: LabelModel) -> float:
+    """How far pairs of rules fire together beyond what ``model`` (votes independent given
+    the label) predicts: sum of (observed - expected)^2 over sum of binomial variances."""
+    n_records = len(matrix)
+    posteriors = model.predict_proba(matrix)
+    fires = (matrix != -1).astype(np.float64)
+    rate = fires.T @ posteriors / np.maximum(posteriors.sum(axis=0), 1e-12)  # [rule, label]
+    expected = n_records * (rate * posteriors.mean(axis=0)) @ rate.T
+    pairs = np.triu_indices(matrix.shape[1], 1)
+    observed, expected = (fires.T @ fires)[pairs], expected[pairs]
+    share = expected / n_records
+    return float(((observed - expected) ** 2).sum()
+                 / (n_records * share * (1 - share)).sum())
+
+
+PART_SIZES = (200, 500, 1000)
+
+
+def dispersion_problems() -> list[tuple[Problem, float | None]]:
+    found: list[tuple[Problem, float | None]] = [
+        (wrench_problem(load(name))[0], None) for name in DATASETS]
+    for scenario in scenarios(seed=0):
+        train, _ = scenario.sample(SYNTHETIC_RECORDS, seed=1)
+        test, labels = scenario.sample(SYNTHETIC_RECORDS, seed=2)
+        problem = Problem(scenario.name, scenario.n_labels, train, test, labels)
+        found.append((problem, problem.score(scenario.posterior(test))))
+    return found
+
+
+def scored(problem: Problem, bayes: float | None, fit: np.ndarray, weight: float
+           ) -> tuple[float, LabelModel]:
+    """Our label model with this ``abstain_weight`` fitted on ``fit``: its test score (over
+    Bayes for a scenario) and the model."""
+    model = LabelModel(problem.n_labels, abstain_weight=weight).fit(fit)
+    score = problem.score(model.predict_proba(problem.test_matrix))
+    return (score / bayes if bayes else score), model
+
+
+def dispersion_rows() -> None:
+    print("\n| data set | pair dispersion of Dawid–Skene: fit matrix | on parts of "
+          + " / ".join(f"{size:,}" for size in PART_SIZES) + " records (min–max) | score "
+          "of the default / Dawid–Skene: fit matrix | mean on the parts of "
+          + " / ".join(f"{size:,}" for size in PART_SIZES) + " |")
+    print("|---|---:|---|---|---|")
+    rng = np.random.default_rng(1)
+    for problem, bayes in dispersion_problems():
+        matrix = problem.fit_matrix
+        full = [scored(problem, bayes, matrix, weight) for weight in (0.0, 1.0)]
+        spreads, means = [], []
+        for size in PART_SIZES:
+            parts = [matrix[rng.choice(len(matrix), size, replace=False)] for _ in range(5)]
+            fitted = [[scored(problem, bayes, part, weight) for weight in (0.0, 1.0)]
+                      for part in parts]
+            dispersion = [pair_dispersion(part, ds[1]) for part, (_, ds) in zip(parts, fitted,
+                                                                              strict=True)]
+            spreads.append(f"{min(dispersion):.2f}–{max(dispersion):.2f}")
+            means.append(" / ".join(shown(np.mean([f[i][0] for f in fitted]), bayes)
+                                    for i in (0, 1)))
+        print(f"| {problem.name} | {pair_dispersion(matrix, full[1][1]):.2f} | "
+              + "; ".join(spreads) + f" | {shown(full[0][0], bayes)} / "
+              f"{shown(full[1][0], bayes)} | " + "; ".join(means) + " |")
+
+
+def shown(score: float, bayes: float | None) -> str:
+    return f"{score:.3f}" if bayes else f"{score:.2f}"
+
+
 if __name__ == "__main__":
     wrench_rows()
     synthetic_rows()
     spread_rows()
+    dispersion_rows()
