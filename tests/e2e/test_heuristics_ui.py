@@ -130,6 +130,24 @@ def test_write_check_try_run_and_watch_statistics(page: Page, app_stack: Stack,
     assert {t["predictions"][0]["result"][0]["value"]["choices"][0] for t in tasks} == \
         {"negative"}
 
+    # auto said why it chose; then the 20 records without a vote get the class prior's
+    # label, and the run repeats itself: settings the page shows again after a reload
+    expect(panel.get_by_label("auto choice")).to_contain_text(
+        "auto chose label model: too few reference labels")
+    panel.get_by_label("Records no heuristic voted on").select_option("prior")
+    panel.get_by_label("Run again whenever a heuristic's output changes").check()
+    panel.get_by_role("button", name="Run weak supervision").click()
+    expect(metrics).to_contain_text("20 from the class prior", timeout=30_000)
+    expect(metrics.locator(".metric").filter(has_text="Weakly labelled")).to_contain_text("30")
+    latest = stack.get(f"/projects/{project}/tasks/{task}/weak-supervision")
+    assert (latest["params"]["no_vote"], latest["params"]["auto_rerun"]) == ("prior", True)
+    assert latest["metrics"]["from_prior"] == 20
+    page.reload()
+    panel = page.get_by_label("weak supervision", exact=True)
+    expect(panel.get_by_label("Records no heuristic voted on")).to_have_value("prior")
+    expect(panel.get_by_label("Run again whenever a heuristic's output changes")).to_be_checked()
+    shot(page, artifacts, "25-weak-supervision-prior")
+
 
 def test_learner_threshold_changes_votes_without_a_new_run(page: Page, app_stack: Stack,
                                                            artifacts: Path):

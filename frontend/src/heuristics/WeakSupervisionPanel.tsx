@@ -1,6 +1,8 @@
-/** Weak supervision of a task: choose heuristics, method and threshold, run with progress;
- * the result's coverage, accuracy on covered and on all records, label distribution,
- * confusion against the reference labels, staleness, and every export as a download. */
+/** Weak supervision of a task: choose heuristics, method, threshold, what records without a
+ * vote get and whether the run repeats itself, run with progress; the result's coverage,
+ * accuracy on covered and on all records, why ``auto`` chose its method, label distribution,
+ * confusion against the reference labels, staleness, and every export as a download. The
+ * settings start as the latest result's, so a reload shows what it was made with. */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { ApiError, download, get, post } from "../api";
@@ -13,6 +15,36 @@ interface Confusion { labels: string[]; matrix: number[][] }
 
 const METHODS = ["auto", "majority", "weighted", "label_model"];
 
+interface Settings { method: string; threshold: number; noVote: string; autoRerun: boolean }
+const DEFAULTS: Settings = { method: "auto", threshold: 0, noVote: "none", autoRerun: false };
+
+/** The settings a run was made with (its parameters), over the defaults. */
+export function settingsOf(params: Record<string, unknown> | undefined): Settings {
+  const p = params ?? {};
+  return {
+    method: typeof p.method === "string" ? p.method : DEFAULTS.method,
+    threshold: typeof p.min_confidence === "number" ? p.min_confidence : DEFAULTS.threshold,
+    noVote: p.no_vote === "prior" ? "prior" : "none",
+    autoRerun: p.auto_rerun === true,
+  };
+}
+
+export function methodName(method: unknown): string {
+  return typeof method === "string" ? method.replace("_", " ") : "—";
+}
+
+/** What ``auto`` chose and on what evidence, from a run's metrics. */
+export function autoChoice(metrics: Record<string, unknown>): string {
+  const agreement = (metrics.agreement_by_method ?? {}) as Record<string, number | null>;
+  const chose = `auto chose ${methodName(metrics.method)}`;
+  const scores = Object.entries(agreement);
+  if (!scores.length) return `${chose}: too few reference labels to compare the methods`;
+  const shown = scores.map(([name, score]) => `${methodName(name)} ${score === null ? "—" : percent(score)}`);
+  return `${chose}: agreement with the reference labels ${shown.join(", ")}` +
+    (metrics.cross_fitted ? "; the accuracies shown are cross-fitted (each half of the reference labels " +
+      "scored with the method chosen on the other half)" : "");
+}
+
 export function exportFormats(task: Task): string[] {
   return ["csv", "jsonl", "parquet", "label-studio", ...(task.kind === "extraction" ? ["conll"] : [])];
 }
@@ -22,8 +54,7 @@ export function WeakSupervisionPanel({ projectId, task, heuristics, canRun }: {
 }) {
   const client = useQueryClient();
   const toast = useToast();
-  const [method, setMethod] = useState("auto");
-  const [threshold, setThreshold] = useState(0);
+  const [edited, setEdited] = useState<Partial<Settings>>({});
   const [chosen, setChosen] = useState<Set<number> | null>(null);
   const picked = chosen ?? new Set(heuristics.filter((h) => h.last_run?.status === "succeeded").map((h) => h.id));
   const base = `/projects/${projectId}/tasks/${task.id}/weak-supervision`;
@@ -33,13 +64,16 @@ export function WeakSupervisionPanel({ projectId, task, heuristics, canRun }: {
     queryFn: () => get<{ data: HeuristicRun[] }>(`/projects/${projectId}/runs`, { kind: "weak_supervision", limit: 20 })
       .then((p) => p.data.find((r) => r.params?.task_id === task.id) ?? null),
     refetchInterval: (q) => (q.state.data && ["queued", "running"].includes(q.state.data.status) ? 1000 : false) });
+  const result = latest.data;
+  const { method, threshold, noVote, autoRerun } = { ...settingsOf(result?.params), ...edited };
+  const edit = (change: Partial<Settings>) => setEdited((before) => ({ ...before, ...change }));
   const start = useMutation({
-    mutationFn: () => post(base, { method, min_confidence: threshold, heuristic_ids: [...picked] }),
+    mutationFn: () => post(base, { method, min_confidence: threshold, heuristic_ids: [...picked],
+      auto_rerun: autoRerun, ...(task.kind === "classification" ? { no_vote: noVote } : {}) }),
     onSuccess: () => client.invalidateQueries({ queryKey: ["projects", projectId, "weak-supervision", task.id] }),
   });
   const run = runs.data;
   const active = run && ["queued", "running"].includes(run.status);
-  const result = latest.data;
   const m = (result?.metrics ?? {}) as Record<string, unknown>;
   const distribution = (m.distribution ?? {}) as Record<string, number>;
   const most = Math.max(1, ...Object.values(distribution));
@@ -63,14 +97,26 @@ export function WeakSupervisionPanel({ projectId, task, heuristics, canRun }: {
             ))}
           </fieldset>
           <Field label="Method">
-            <select className="select" aria-label="Method" value={method} onChange={(e) => setMethod(e.target.value)}>
+            <select className="select" aria-label="Method" value={method} onChange={(e) => edit({ method: e.target.value })}>
               {METHODS.map((x) => <option key={x} value={x}>{x.replace("_", " ")}</option>)}
             </select>
           </Field>
           <Field label={`Minimum confidence: ${threshold.toFixed(2)}`}>
             <input type="range" min={0} max={1} step={0.05} value={threshold} aria-label="Minimum confidence"
-              onChange={(e) => setThreshold(Number(e.target.value))} />
+              onChange={(e) => edit({ threshold: Number(e.target.value) })} />
           </Field>
+          {task.kind === "classification" && <Field label="Records no heuristic voted on"
+            hint={noVote === "prior" ? "each gets the most frequent label, less confident than any voted one" : undefined}>
+            <select className="select" aria-label="Records no heuristic voted on" value={noVote}
+              onChange={(e) => edit({ noVote: e.target.value })}>
+              <option value="none">no weak label</option>
+              <option value="prior">the class prior's label</option>
+            </select>
+          </Field>}
+          <label className="check small">
+            <input type="checkbox" checked={autoRerun} onChange={(e) => edit({ autoRerun: e.target.checked })} />
+            Run again whenever a heuristic's output changes
+          </label>
           {canRun && <Button variant="primary" busy={start.isPending} disabled={picked.size === 0 || Boolean(active)}
             onClick={() => start.mutate()}>Run weak supervision</Button>}
           <ErrorAlert error={start.error} />
@@ -84,11 +130,16 @@ export function WeakSupervisionPanel({ projectId, task, heuristics, canRun }: {
           <div className="stack">
             <div className="metrics" aria-label="weak supervision metrics">
               <Metric name="Coverage" value={percent(m.coverage as number)} />
-              <Metric name="Accuracy on covered" value={percent(m.accuracy as number | null)} />
-              <Metric name="Accuracy on all" value={percent(m.accuracy_all as number | null)} />
-              <Metric name="Weakly labelled" value={String(m.weakly_labelled ?? "—")} />
-              <Metric name="Method" value={String(m.method ?? "—")} />
+              <Metric name="Accuracy on covered" value={percent(m.accuracy as number | null)}
+                note={referenced(m.compared)} />
+              <Metric name="Accuracy on all" value={percent(m.accuracy_all as number | null)}
+                note={referenced(m.compared_all)} />
+              <Metric name="Weakly labelled" value={String(m.weakly_labelled ?? "—")}
+                note={m.no_vote === "prior" ? `${m.from_prior ?? 0} from the class prior` : undefined} />
+              <Metric name="Method" value={methodName(m.method)} />
             </div>
+            {result.params?.method === "auto" && m.method !== undefined &&
+              <p className="small muted" aria-label="auto choice">{autoChoice(m)}</p>}
             <div className="grid2">
               <div>
                 <h3>Label distribution</h3>
@@ -125,6 +176,11 @@ export function WeakSupervisionPanel({ projectId, task, heuristics, canRun }: {
   );
 }
 
-function Metric({ name, value }: { name: string; value: string }) {
-  return <div className="metric"><span className="small muted">{name}</span><b>{value}</b></div>;
+function referenced(count: unknown): string | undefined {
+  return typeof count === "number" ? `of ${count} with a reference` : undefined;
+}
+
+function Metric({ name, value, note }: { name: string; value: string; note?: string }) {
+  return <div className="metric"><span className="small muted">{name}</span><b>{value}</b>
+    {note && <span className="small muted">{note}</span>}</div>;
 }

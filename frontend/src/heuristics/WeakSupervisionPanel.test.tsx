@@ -1,0 +1,69 @@
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { fireEvent, render, screen } from "@testing-library/react";
+import type { Heuristic, Task } from "../types";
+import { autoChoice, settingsOf, WeakSupervisionPanel } from "./WeakSupervisionPanel";
+
+const TASK: Task = { id: 3, name: "spam", kind: "classification", target_attribute: "text",
+  labels: [{ id: 1, name: "ham", color: "#00f", hotkey: null }, { id: 2, name: "spam", color: "#f00", hotkey: null }] };
+const DONE = { kind: "labeling_function", status: "succeeded", progress: 1, done_items: 5, total_items: 5,
+  error: null, created_at: "2026-01-01T00:00:00Z", params: {} };
+const RULE: Heuristic = { id: 4, task_id: 3, kind: "labeling_function", name: "keyword", description: "",
+  revision: { number: 1, source: "", function_name: "lf", settings: {}, created_at: "2026-01-01T00:00:00Z" },
+  min_confidence: null, vote_threshold: null, auto_refit_every: null, last_run: { id: 8, ...DONE } };
+/** The latest weak supervision result: auto, with the class prior for records without votes. */
+const RESULT = { id: 9, ...DONE, kind: "weak_supervision", stale: false,
+  params: { task_id: 3, method: "auto", min_confidence: 0.3, no_vote: "prior", auto_rerun: true },
+  metrics: { method: "label_model", coverage: 0.4, accuracy: 0.9, compared: 20, accuracy_all: 0.7,
+    compared_all: 50, weakly_labelled: 100, from_prior: 60, no_vote: "prior",
+    agreement_by_method: { majority: 0.8, weighted: 0.85, label_model: 0.9 },
+    cross_fitted: ["label_model", "label_model"], distribution: { ham: 70, spam: 30 } } };
+
+function setup() {
+  const posted: unknown[] = [];
+  vi.stubGlobal("fetch", vi.fn(async (url: string, init?: RequestInit) => {
+    const json = (data: unknown, status = 200) => new Response(JSON.stringify(data), { status });
+    if (init?.method === "POST") {
+      posted.push(JSON.parse(String(init.body)));
+      return json({ ...RESULT, id: 10, status: "queued" }, 202);
+    }
+    if (url.includes("/runs")) return json({ data: [RESULT], count: 1 });
+    return json(RESULT);
+  }));
+  render(<QueryClientProvider client={new QueryClient()}>
+    <WeakSupervisionPanel projectId={1} task={TASK} heuristics={[RULE]} canRun />
+  </QueryClientProvider>);
+  return posted;
+}
+
+afterEach(() => vi.unstubAllGlobals());
+
+describe("WeakSupervisionPanel", () => {
+  it("starts from the latest result's settings and sends every one of them", async () => {
+    const posted = setup();
+    expect(await screen.findByLabelText("auto choice")).toHaveTextContent(
+      "auto chose label model: agreement with the reference labels majority 80.0%, weighted 85.0%, label model 90.0%");
+    expect(screen.getByLabelText<HTMLSelectElement>("Records no heuristic voted on").value).toBe("prior");
+    expect(screen.getByLabelText<HTMLInputElement>("Run again whenever a heuristic's output changes").checked).toBe(true);
+    expect(screen.getByText("Minimum confidence: 0.30")).toBeInTheDocument();
+    const metrics = screen.getByLabelText("weak supervision metrics");
+    expect(metrics).toHaveTextContent("60 from the class prior");
+    expect(metrics).toHaveTextContent("of 20 with a reference");
+    expect(metrics).toHaveTextContent("of 50 with a reference");
+
+    fireEvent.change(screen.getByLabelText("Records no heuristic voted on"), { target: { value: "none" } });
+    fireEvent.click(screen.getByRole("button", { name: "Run weak supervision" }));
+    await vi.waitFor(() => expect(posted).toHaveLength(1));
+    expect(posted[0]).toEqual({ method: "auto", min_confidence: 0.3, heuristic_ids: [4],
+      auto_rerun: true, no_vote: "none" });
+  });
+
+  it("reads a run's settings over the defaults", () => {
+    expect(settingsOf(undefined)).toEqual({ method: "auto", threshold: 0, noVote: "none", autoRerun: false });
+    expect(settingsOf({ method: "majority", no_vote: "prior" }).noVote).toBe("prior");
+  });
+
+  it("says when auto had too few reference labels to compare", () => {
+    expect(autoChoice({ method: "label_model", agreement_by_method: {} })).toBe(
+      "auto chose label model: too few reference labels to compare the methods");
+  });
+});
