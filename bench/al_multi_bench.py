@@ -1,12 +1,16 @@
 """ActiveLab against random choice with several noisy annotators, at equal annotation budgets.
 
-Run: ``.venv/bin/python bench/al_multi_bench.py [--seeds 3] [--accuracies 0.9,0.8,...]``.
-Needs the TREC question set (see ``bench/al_bench.py``, whose loader and MiniLM cache it uses).
+Run: ``.venv/bin/python bench/al_multi_bench.py [--seeds 3] [--accuracies 0.9,0.8,...]
+[--dataset trec|youtube]``. Needs the TREC question set or the YouTube spam comments (see
+``bench/al_bench.py``, whose loaders and MiniLM cache it uses).
 
 The setup follows cleanlab's ActiveLab benchmark (Wall Robot: 2,000 pool records, simulated
-annotators, an initial labelled subset, batches of annotations between refits), on TREC-6:
+annotators, an initial labelled subset, batches of annotations between refits), on TREC-6 or
+YouTube spam:
 
-* the pool is ``--pool`` random training questions, the test set is ``TREC_10.label``;
+* the pool is ``--pool`` random training questions, the test set is ``TREC_10.label``
+  (YouTube: ``--pool`` random comments of files 01–04, at most all 1,586; the test set is
+  file 05);
 * each simulated annotator gives the true label with their accuracy, else one of the other
   labels uniformly;
 * ``--initial`` annotations from random annotators start it: on 4/5 as many pool records, a
@@ -35,12 +39,13 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.al_bench import CACHE, TREC, embedded, read_trec
+from bench.al_bench import CACHE, TREC, YOUTUBE, embedded, read_trec, read_youtube
 from heuristics.active import consensus, rank_for_labelling
 from heuristics.active.queue_model import class_probabilities
 from heuristics.reference import majority_reference
 
 METHODS = ("activelab", "random", "random new")
+DATA_NAMES = {"trec": "TREC-6", "youtube": "YouTube spam"}
 
 
 @dataclass
@@ -210,13 +215,19 @@ def main() -> None:
                         help="only measure what label noise costs the learner (no queue)")
     parser.add_argument("--png", type=Path, default=CACHE / "al_multi_bench.png",
                         help="where the plot goes (default: beside the vector cache)")
-    parser.add_argument("--data", type=Path, default=TREC, help="folder of the TREC files")
+    parser.add_argument("--dataset", choices=("trec", "youtube"), default="trec")
+    parser.add_argument("--data", type=Path, default=None,
+                        help="folder of the data set's files (default: the shared copy)")
     args = parser.parse_args()
     accuracies = np.array([float(a) for a in args.accuracies.split(",")])
-    train_texts, train_labels = read_trec(args.data / "train_5500.label")
-    test_texts, test_labels = read_trec(args.data / "TREC_10.label")
+    if args.dataset == "youtube":
+        train_texts, train_labels, test_texts, test_labels = read_youtube(args.data or YOUTUBE)
+    else:
+        train_texts, train_labels = read_trec((args.data or TREC) / "train_5500.label")
+        test_texts, test_labels = read_trec((args.data or TREC) / "TREC_10.label")
+    args.pool = min(args.pool, len(train_texts))
     names = sorted(set(train_labels))
-    everything = embedded(train_texts + test_texts)
+    everything = embedded(train_texts + test_texts, args.dataset)
     all_truth = np.array([names.index(label) for label in train_labels])
     test_truth = np.array([names.index(label) for label in test_labels])
     curves: dict[str, list[np.ndarray]] = {m: [] for m in METHODS}
@@ -239,8 +250,8 @@ def main() -> None:
             curves[method].append(np.array(history))
             print(f"seed {seed} {method}: {time.perf_counter() - start:.1f} s", flush=True)
     if args.headroom:
-        print(f"\nTREC-6, pool {args.pool}, annotators {args.accuracies}, mean of "
-              f"{args.seeds} seeds: the learner at equal annotation budgets")
+        print(f"\n{DATA_NAMES[args.dataset]}, pool {args.pool}, annotators {args.accuracies}, "
+              f"mean of {args.seeds} seeds: the learner at equal annotation budgets")
         print("| annotations | labels | records' labels right | test accuracy |")
         print("|---:|---|---:|---:|")
         for (budget, name), values in costs.items():
@@ -249,8 +260,8 @@ def main() -> None:
         return
     stacked = {m: np.stack(runs) for m, runs in curves.items()}
     used = stacked[METHODS[0]][0, :, 0].astype(int).tolist()
-    title = (f"TREC-6, pool {args.pool}, annotators {args.accuracies}, fitted on "
-             f"{args.fit_on} labels, mean of {args.seeds} seeds")
+    title = (f"{DATA_NAMES[args.dataset]}, pool {args.pool}, annotators {args.accuracies}, "
+             f"fitted on {args.fit_on} labels, mean of {args.seeds} seeds")
     for column, name in ((1, "test accuracy of the learner on consensus labels"),
                          (2, "accuracy of the consensus labels (labelled pool records)")):
         print(f"\n{title}: {name}")
