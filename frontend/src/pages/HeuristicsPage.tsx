@@ -76,7 +76,7 @@ export function HeuristicsPage({ projectId }: { projectId: number }) {
             : heuristics.data!.length === 0 ? <Empty>No heuristics yet. Start from a template.</Empty>
               : <div style={{ overflowX: "auto" }}><StatsTable projectId={projectId} heuristics={heuristics.data!} stats={stats.data!} /></div>}
       </div>
-      <WeakSupervisionPanel projectId={projectId} task={task} heuristics={heuristics.data ?? []} canRun={atLeast(role, "owner")} />
+      <WeakSupervisionPanel key={task.id} projectId={projectId} task={task} heuristics={heuristics.data ?? []} canRun={atLeast(role, "owner")} />
     </div>
   );
 }
