@@ -37,9 +37,9 @@ export function HeuristicPage({ projectId, heuristicId }: { projectId: number; h
         <StatsTable projectId={projectId} heuristics={[h]} stats={stats.data ?? []} />
       </div>
       <div className="editor-layout">
-        <EditorPanel projectId={projectId} heuristic={h} task={task} attributes={attributes.data} canEdit={atLeast(role, "owner")} />
+        <EditorPanel key={h.id} projectId={projectId} heuristic={h} task={task} attributes={attributes.data} canEdit={atLeast(role, "owner")} />
         <div className="stack">
-          {h.kind === "active_learner" && <LearnerPanel projectId={projectId} heuristic={h} task={task} canEdit={atLeast(role, "owner")} />}
+          {h.kind === "active_learner" && <LearnerPanel key={h.id} projectId={projectId} heuristic={h} task={task} canEdit={atLeast(role, "owner")} />}
           <Revisions projectId={projectId} heuristic={h} />
         </div>
       </div>
