@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -94,11 +95,11 @@ def run_cli(argv: list[str] | None = None) -> None:
         err.print(f"[red]error {error.status}:[/red] {error.detail}"
                   + (f" ({where})" if where else ""))
         raise SystemExit(EXIT_API_ERROR) from None
-    except click.exceptions.Exit as done:
+    except typer.Exit as done:
         raise SystemExit(done.exit_code) from None
-    except click.Abort:
+    except typer.Abort:
         raise SystemExit(1) from None
-    except click.ClickException as error:   # bad usage: the message, exit code 2
+    except typer.TyperException as error:   # bad usage: the message, exit code 2
         error.show()
         raise SystemExit(error.exit_code) from None
     if isinstance(code, int) and code:
@@ -438,17 +439,106 @@ def run(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Heuristic 
     _report(state, _wait(state, project, started) if wait else started)
 
 
+class WeakMethod(StrEnum):
+    auto = "auto"
+    majority = "majority"
+    weighted = "weighted"
+    label_model = "label_model"
+
+
+class NoVote(StrEnum):
+    none = "none"
+    prior = "prior"
+
+
 @app.command()
 def ws(ctx: typer.Context, project: Project, task: TaskOption,
-       method: Annotated[str, typer.Option(help="auto, majority, weighted or "
-                                           "label_model.")] = "auto",
+       method: Annotated[WeakMethod, typer.Option(
+           help="auto chooses by agreement with the reference labels.")] = WeakMethod.auto,
+       heuristic: Annotated[list[str] | None, typer.Option(
+           "--heuristic", "-H", help="A heuristic to merge, by name (repeat the option); "
+           "default: every heuristic of the task with an output.")] = None,
+       min_confidence: Annotated[float, typer.Option(
+           min=0.0, max=1.0, help="Leave out weak labels less confident than this.")] = 0.0,
+       no_vote: Annotated[NoVote, typer.Option(
+           help="What records no heuristic voted on get: none, or (classification) the "
+                "class prior's label, less confident than any voted one.")] = NoVote.none,
+       auto_rerun: Annotated[bool, typer.Option(
+           "--auto-rerun", help="Run again whenever a heuristic's output changes.")] = False,
        wait: Annotated[bool, typer.Option("--wait/--no-wait", "-w")] = True) -> None:
-    """Run weak supervision: merge the task's heuristics into one label per record."""
+    """Run weak supervision: merge the task's heuristics into one label per record.
+
+    With --wait (the default) it prints what the result scored against the reference labels.
+    """
     state = _state(ctx)
     task_id = state.client.tasks.get(project, task).id
-    started = state.client.weak_supervision.run(project, task_id, method=method)
+    chosen = None
+    if heuristic:
+        ids = {h.name: h.id for h in state.client.heuristics.list(project)
+               if h.task_id == task_id}
+        unknown = [name for name in heuristic if name not in ids]
+        if unknown:
+            raise typer.BadParameter(
+                f"no heuristic {', '.join(map(repr, unknown))} in task {task!r} "
+                f"(it has: {', '.join(map(repr, sorted(ids))) or 'none'})",
+                param_hint="--heuristic")
+        chosen = [ids[name] for name in heuristic]
+    started = state.client.weak_supervision.run(
+        project, task_id, method=method.value, heuristic_ids=chosen,
+        min_confidence=min_confidence, no_vote=no_vote.value, auto_rerun=auto_rerun)
     finished = _wait(state, project, started) if wait else started
     _report(state, finished)
+    if finished.status == "succeeded" and not state.as_json:
+        out.print(summary_table(weak_summary(finished.metrics,
+                                             asked=str(finished.params.get("method")))))
+
+
+def _percent(value: Any) -> str:
+    return "-" if not isinstance(value, int | float) else f"{100 * value:.1f} %"
+
+
+def weak_summary(metrics: dict[str, Any], *, asked: str = "auto") -> list[tuple[str, str]]:
+    """What a weak supervision run scored, as the web UI shows it: the method (with auto's
+    reason where ``asked`` was auto), coverage, accuracy on the covered records and on all
+    records with a reference (and how many each), and the labels given.
+
+    >>> for row in weak_summary({"method": "label_model", "coverage": 0.5, "accuracy": 0.9,
+    ...         "compared": 10, "accuracy_all": 0.6, "compared_all": 20, "weakly_labelled": 40,
+    ...         "no_vote": "prior", "from_prior": 20, "agreement_by_method": {}}):
+    ...     print(*row, sep=": ")
+    method: label_model (auto: too few reference labels to compare the methods)
+    coverage: 50.0 %
+    accuracy: 90.0 % on the 10 covered records with a reference; 60.0 % on all 20
+    weakly labelled: 40 (20 from the class prior)
+    """
+    method = str(metrics.get("method", "-"))
+    agreement = metrics.get("agreement_by_method")
+    if asked == "auto" and isinstance(agreement, dict):
+        reason = ("too few reference labels to compare the methods" if not agreement else
+                  "agreement with the reference labels " + ", ".join(
+                      f"{name} {_cell(score)}" for name, score in agreement.items()))
+        method += f" (auto: {reason})"
+    rows = [("method", method), ("coverage", _percent(metrics.get("coverage")))]
+    if "accuracy" in metrics:
+        rows.append(("accuracy", f"{_percent(metrics['accuracy'])} on the "
+                     f"{metrics.get('compared', '?')} covered records with a reference; "
+                     f"{_percent(metrics.get('accuracy_all'))} on all "
+                     f"{metrics.get('compared_all', '?')}"))
+    if "weakly_labelled" in metrics:
+        given = str(metrics["weakly_labelled"])
+        if metrics.get("no_vote") == "prior":
+            given += f" ({metrics.get('from_prior', 0)} from the class prior)"
+        rows.append(("weakly labelled", given))
+    return rows
+
+
+def summary_table(rows: list[tuple[str, str]]) -> Table:
+    table = Table.grid(padding=(0, 3))
+    table.add_column(style="bold")
+    table.add_column()
+    for row in rows:
+        table.add_row(*row)
+    return table
 
 
 # --- active learning ------------------------------------------------------------------

@@ -88,6 +88,21 @@ def test_ci_script_pushes_runs_checks_and_exports(live, sdk: Heurist, heurist, t
                            "c5": None, "c6": "spam", "c7": None}
     assert b"check out my channel" in sdk.projects.export(project, format="csv")
 
+    # one rule chosen by name; the records it does not vote on get the class prior's label
+    prior = heurist("ws", *where, "--heuristic", "check_out", "--no-vote", "prior")
+    assert prior.code == 0, (prior.err, live.logs())
+    check_out = next(h.id for h in sdk.heuristics.list(project) if h.name == "check_out")
+    latest = sdk.weak_supervision.latest(project, task.id)
+    assert latest.metrics["heuristic_ids"] == [check_out]
+    assert (latest.metrics["weakly_labelled"], latest.metrics["from_prior"]) == (8, 6)
+    summary = " ".join(prior.out.split())
+    assert "auto: too few reference labels to compare the methods" in summary
+    assert "coverage 25.0 %" in summary
+    assert "accuracy 100.0 % on the 2 covered records with a reference" in summary
+    assert "weakly labelled 8 (6 from the class prior)" in summary
+    unknown = heurist("ws", *where, "--heuristic", "nope")
+    assert unknown.code == 2 and "no heuristic 'nope' in task 'spam'" in unknown.err
+
     pulled = tmp_path / "pulled"
     assert heurist("heuristics", "pull", str(pulled), *where, "--yes").code == 0
     assert sorted(p.name for p in pulled.iterdir()) == ["check_out.py", "links.py"]

@@ -15,7 +15,7 @@ from client.models import TaskStats
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 HELP = {"help": [], "heuristics-push": ["heuristics", "push"], "stats": ["stats"],
-        "run": ["run"], "import": ["import"]}
+        "run": ["run"], "import": ["import"], "ws": ["ws"]}
 
 
 def matches_snapshot(name: str, text: str) -> None:
@@ -65,3 +65,10 @@ def test_fail_under_names_each_heuristic_below_the_bar():
     assert missed_bars(STATS, {"recall": 0.5, "recall_where_voting": 0.9}) == [
         "check_out: recall 0.225 < 0.5", "links: recall - < 0.5",
         "links: recall_where_voting - < 0.9"]
+
+
+def test_a_usage_error_is_a_message_and_exit_code_2(heurist):
+    wrong = heurist("ws", "-p", "1", "-t", "spam", "--method", "best")
+    assert wrong.code == 2
+    assert "Invalid value for '--method'" in wrong.err and "Traceback" not in wrong.err
+    assert "'auto', 'majority', 'weighted', 'label_model'" in wrong.err
