@@ -16,12 +16,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from heuristics.model_catalog import ModelCatalog
+from services.annotation import create_manual_labels
 from services.importing import import_conll, import_records
 from services.projects import create_project
 from services.tasks import create_task
 from store.auth import get_or_create_user
 from store.embeddings import create_embedding
-from store.manual_labels import add_manual_label
+from store.manual_labels import LabelItem
 from store.models import EmbeddingLevel, Project, Record, Run, TaskKind, User
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -85,11 +86,12 @@ def load_youtube_demo(*, session: Session, owner: User, datasets_dir: Path) -> P
     annotator = get_or_create_user(session=session, name="demo-annotator")
     records = {r.external_id: r for r in session.scalars(
         select(Record).where(Record.project_id == project.id))}
-    for row in rows[::len(rows) // SEEDED_LABELS][:SEEDED_LABELS]:
-        add_manual_label(session=session, task=task, record=records[row["comment_id"]],
-                         label_name="spam" if row["CLASS"] == "1" else "ham",
-                         annotator=annotator)
-    session.commit()
+    # Through the service, as labels from the UI: the task's stored references, counts
+    # and statistics follow them.
+    create_manual_labels(session=session, task=task, items=[
+        LabelItem(record=records[row["comment_id"]], annotator=annotator,
+                  label_name="spam" if row["CLASS"] == "1" else "ham")
+        for row in rows[::len(rows) // SEEDED_LABELS][:SEEDED_LABELS]])
     return project
 
 

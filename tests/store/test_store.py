@@ -19,7 +19,7 @@ from services.tasks import create_task
 from services.users import create_user
 from store.auth import get_or_create_user
 from store.manual_labels import SpanInput, add_manual_label
-from store.models import ManualLabel, Record, TaskKind, Tokenization
+from store.models import ManualLabel, Record, ReferenceLabel, TaskKind, Tokenization
 from store.record_filters import RecordFilter, RecordSort, SearchCondition, search_records
 from store.reference import plurality_label_ids, reference_labels
 
@@ -158,6 +158,11 @@ def test_demo_projects(session, owner, tmp_path, source):
     labels = session.query(ManualLabel).filter_by(task_id=spam_task.id).all()
     assert len(labels) == SEEDED_LABELS
     assert {ml.label.name for ml in labels} == {"ham", "spam"}
+    # stored as labels from the UI are: the references the records page and filters read
+    stored = dict(session.query(ReferenceLabel.record_id, ReferenceLabel.label_id)
+                  .filter_by(task_id=spam_task.id))
+    assert stored == {ml.record_id: ml.label_id for ml in labels}
+    assert spam_task.label_changes == SEEDED_LABELS
     assert "CLASS" not in {a.name for a in youtube.attributes}
     sentences = session.query(Record).filter_by(project_id=conll.id).count()
     assert sentences == (300 if source == "datasets" else 100)
