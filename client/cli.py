@@ -7,7 +7,7 @@ Exit codes: 0 done; 1 a run failed or a ``--fail-under`` bar was missed; 2 bad u
 from __future__ import annotations
 
 import json
-import subprocess
+import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -112,16 +112,22 @@ def run_cli(argv: list[str] | None = None) -> None:
 def up(no_demo: Annotated[bool, typer.Option("--no-demo", help="Do not load the demo "
                                              "projects.")] = False) -> None:
     """Run the API server with an embedded worker (what `make run` does)."""
-    raise typer.Exit(subprocess.call([sys.executable, "-m", "api.server",
-                                      *(["--no-demo"] if no_demo else [])]))
+    _become_server(*(["--no-demo"] if no_demo else []))
 
 
 @app.command()
 def worker(name: Annotated[str, typer.Option(help="Worker name.")] = "worker",
            concurrency: Annotated[int, typer.Option(help="Parallel runs.")] = 1) -> None:
     """Run one worker process (runs heuristics and weak supervision)."""
-    raise typer.Exit(subprocess.call([sys.executable, "-m", "api.server", "--worker", name,
-                                      "--concurrency", str(concurrency)]))
+    _become_server("--worker", name, "--concurrency", str(concurrency))
+
+
+def _become_server(*args: str) -> None:
+    """Replace this process with ``api.server``: a service manager's signals (SIGTERM)
+    reach the server itself, which stops its workers; no parent is left to outlive it."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, [sys.executable, "-m", "api.server", *args])
 
 
 # --- projects, import, export ---------------------------------------------------------

@@ -122,3 +122,42 @@ def test_a_served_app_builds_its_routes_and_freezes_start_up_before_the_first_re
         gc.unfreeze()
         for app in (as_created, served):
             app.state.engine.dispose()
+
+
+def test_heurist_up_is_the_server_and_stops_whole_on_sigterm(tmp_path):
+    """`heurist up` becomes the server process: a SIGTERM to the pid a service manager
+    started stops the server and its embedded worker, and frees the port."""
+    port = free_port()
+    env = os.environ | {"HEURIST_DATA_DIR": str(tmp_path / "var"), "HEURIST_PORT": str(port)}
+    env.pop("HEURIST_DATABASE_URL", None)
+    up = subprocess.Popen([sys.executable, "-m", "client", "up", "--no-demo"], env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    worker = None
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and worker is None:
+            line = up.stdout.readline()
+            if line.startswith("Worker process "):
+                worker = int(line.split()[2])
+        assert worker is not None, "no embedded worker started"
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                if httpx.get(f"{base}/health").status_code == 200:
+                    break
+            except httpx.ConnectError:
+                time.sleep(0.1)
+        assert httpx.get(f"{base}/health").status_code == 200
+    finally:
+        up.terminate()
+        up.wait(timeout=40)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and (alive(worker) or listening(port)):
+        time.sleep(0.1)
+    assert not alive(worker), "the embedded worker outlived `heurist up`"
+    assert not listening(port), "the server outlived `heurist up`"
+
+
+def listening(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
