@@ -570,6 +570,20 @@ def _settings_or_default(session: Session, task: LabelingTask) -> ActiveLearning
         task_id=task.id, strategy=DEFAULT_STRATEGY, batch_size=20)
 
 
+def _why_random(session: Session, task: LabelingTask) -> str:
+    """Why cold start orders records at random: its embedding is still being computed, or
+    the project has none."""
+    coming = session.scalar(select(Embedding).where(
+        Embedding.project_id == task.project_id, Embedding.level == EmbeddingLevel.RECORD,
+        Embedding.state.in_([RunStatus.QUEUED, RunStatus.RUNNING])).order_by(Embedding.id)
+        .limit(1))
+    if coming is not None:
+        return (f"cold start waits for the embedding {coming.name!r} "
+                f"({coming.state.value}): records in random order until it is ready")
+    return ("cold start needs a record embedding (create one under Embeddings): records in "
+            "random order")
+
+
 def _without_model(session, task, all_ids, name, n, relabel, notes, allowed,
                    vector_folder: Path | None) -> list[tuple[int, float, str]]:
     pool = np.array([rid for rid in all_ids.tolist() if allowed(rid, new_only=not relabel)],
@@ -580,7 +594,7 @@ def _without_model(session, task, all_ids, name, n, relabel, notes, allowed,
     embedding = None if name == "random" else default_embedding(session=session, task=task)
     if embedding is None or embedding.level is not EmbeddingLevel.RECORD:
         if name != "random":
-            notes.append("cold start needs a record embedding: records in random order")
+            notes.append(_why_random(session, task))
         chosen = RandomSampling().query(None, n=n, indices_unlabeled=np.arange(pool.size),
                                         random_state=int(task.id))
         return [(int(pool[i]), 0.0, "random sample") for i in chosen.indices.tolist()]

@@ -128,6 +128,29 @@ def test_cold_start_offers_diverse_records_and_leases_them(client, queue_project
     assert _next(client, annotators["bob"], project, task, n=5)["count"] == 5  # his own, again
 
 
+def test_without_an_embedding_the_queue_says_why_it_is_random(client, admin, app):
+    project = client.post(f"{API}/projects", json={"name": "no vectors"},
+                          headers=admin).json()["id"]
+    assert upload(client, admin, project, "id,text\na,one\nb,two\nc,three\n",
+                  id_column="id").status_code == 201
+    task = create_task(client, admin, project, name="t", kind="classification",
+                       labels=["x", "y"])["id"]
+    batch = _next(client, admin, project, task, n=2)
+    assert batch["count"] == 2 and {i["reason"] for i in batch["data"]} == {"random sample"}
+    assert batch["notes"] == ["cold start needs a record embedding (create one under "
+                              "Embeddings): records in random order"]
+    with app.state.sessions() as session:
+        from store.models import Project
+
+        session.add(Embedding(project_id=project, name="text-minilm", model="m",
+                              attribute=find_attribute(session.get(Project, project), "text"),
+                              level=EmbeddingLevel.RECORD, dims=4, state=RunStatus.RUNNING))
+        session.commit()
+    assert _next(client, admin, project, task, n=2)["notes"] == [
+        "cold start waits for the embedding 'text-minilm' (running): records in random "
+        "order until it is ready"]
+
+
 def test_two_annotators_asking_at_once_never_share_a_record(app, admin, annotators,
                                                             queue_project):
     project, task, _ = queue_project
