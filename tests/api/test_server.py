@@ -37,12 +37,7 @@ def test_first_start_prints_a_key_and_serves_the_demo(tmp_path):
                 worker = int(line.split()[2])
         assert key and key == (tmp_path / "var" / "admin.key").read_text().strip()
         base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/health").status_code == 200:
-                    break
-            except httpx.ConnectError:
-                time.sleep(0.1)
+        wait_healthy(base)
         projects = httpx.get(f"{base}/api/v1/projects",
                              headers={"Authorization": f"Bearer {key}"}).json()
         assert sorted(p["name"] for p in projects["data"]) == [
@@ -69,6 +64,18 @@ def test_first_start_prints_a_key_and_serves_the_demo(tmp_path):
     while time.monotonic() < deadline and alive(worker):
         time.sleep(0.1)
     assert not alive(worker), "the embedded worker outlived the server"
+
+
+def wait_healthy(base: str) -> None:
+    """Wait up to about 10 s for the server at ``base`` to answer /health with 200."""
+    for _ in range(100):
+        try:
+            if httpx.get(f"{base}/health").status_code == 200:
+                return
+        except httpx.ConnectError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"{base}/health did not answer 200")
 
 
 def alive(pid: int) -> bool:
@@ -140,14 +147,7 @@ def test_heurist_up_is_the_server_and_stops_whole_on_sigterm(tmp_path):
             if line.startswith("Worker process "):
                 worker = int(line.split()[2])
         assert worker is not None, "no embedded worker started"
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/health").status_code == 200:
-                    break
-            except httpx.ConnectError:
-                time.sleep(0.1)
-        assert httpx.get(f"{base}/health").status_code == 200
+        wait_healthy(f"http://127.0.0.1:{port}")
     finally:
         up.terminate()
         up.wait(timeout=40)

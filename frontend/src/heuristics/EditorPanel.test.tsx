@@ -50,7 +50,6 @@ function type(view: ReturnType<typeof render>, text: string) {
   act(() => editorView.dispatch({ changes: { from: 0, to: editorView.state.doc.length, insert: text } }));
 }
 
-afterEach(() => vi.unstubAllGlobals());
 
 describe("EditorPanel", () => {
   it("marks the line of a syntax error the server finds while typing, and clears it once fixed", async () => {

@@ -1,5 +1,5 @@
-import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { fireEvent, render, screen } from "@testing-library/react";
+import { fireEvent, screen } from "@testing-library/react";
+import { json, renderWithQueries } from "../testing";
 import type { Heuristic, Task } from "../types";
 import { LearnerPanel, pointAt, type ThresholdPoint } from "./LearnerPanel";
 
@@ -29,7 +29,6 @@ function setup() {
   const requests: { method: string; url: string; body: unknown }[] = [];
   vi.stubGlobal("fetch", vi.fn(async (url: string, init?: RequestInit) => {
     requests.push({ method: init?.method ?? "GET", url, body: init?.body ? JSON.parse(String(init.body)) : null });
-    const json = (data: unknown) => new Response(JSON.stringify(data), { status: 200 });
     if (url.includes("/threshold-preview")) return json({ run_id: 9, points: sweepOf() });
     if (url.includes("/runs/9")) {
       return json({ ...RUN, logs: "", metrics: { n_labelled: 12, held_out: { accuracy: 0.75, labels: [
@@ -39,13 +38,9 @@ function setup() {
     }
     return json(LEARNER);
   }));
-  render(<QueryClientProvider client={new QueryClient()}>
-    <LearnerPanel projectId={1} heuristic={LEARNER} task={TASK} canEdit />
-  </QueryClientProvider>);
+  renderWithQueries(<LearnerPanel projectId={1} heuristic={LEARNER} task={TASK} canEdit />);
   return requests;
 }
-
-afterEach(() => vi.unstubAllGlobals());
 
 describe("LearnerPanel", () => {
   it("previews the votes and their precision as the threshold moves, and changes nothing until applied", async () => {

@@ -1,5 +1,5 @@
-import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { fireEvent, render, screen } from "@testing-library/react";
+import { fireEvent, screen } from "@testing-library/react";
+import { json, renderWithQueries } from "../testing";
 import type { Heuristic, Task } from "../types";
 import { autoChoice, settingsOf, WeakSupervisionPanel } from "./WeakSupervisionPanel";
 
@@ -21,7 +21,6 @@ const RESULT = { id: 9, ...DONE, kind: "weak_supervision", stale: false,
 function setup() {
   const posted: unknown[] = [];
   vi.stubGlobal("fetch", vi.fn(async (url: string, init?: RequestInit) => {
-    const json = (data: unknown, status = 200) => new Response(JSON.stringify(data), { status });
     if (init?.method === "POST") {
       posted.push(JSON.parse(String(init.body)));
       return json({ ...RESULT, id: 10, status: "queued" }, 202);
@@ -29,13 +28,9 @@ function setup() {
     if (url.includes("/runs")) return json({ data: [RESULT], count: 1 });
     return json(RESULT);
   }));
-  render(<QueryClientProvider client={new QueryClient()}>
-    <WeakSupervisionPanel projectId={1} task={TASK} heuristics={[RULE]} canRun />
-  </QueryClientProvider>);
+  renderWithQueries(<WeakSupervisionPanel projectId={1} task={TASK} heuristics={[RULE]} canRun />);
   return posted;
 }
-
-afterEach(() => vi.unstubAllGlobals());
 
 describe("WeakSupervisionPanel", () => {
   it("starts from the latest result's settings and sends every one of them", async () => {

@@ -1,5 +1,5 @@
-import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { fireEvent, render, screen } from "@testing-library/react";
+import { fireEvent, screen } from "@testing-library/react";
+import { json, renderWithQueries } from "../testing";
 import type { Task } from "../types";
 import { chartGeometry, SimulationPanel, type Curves } from "./SimulationPanel";
 
@@ -26,12 +26,9 @@ describe("chartGeometry", () => {
 });
 
 describe("SimulationPanel", () => {
-  afterEach(() => vi.unstubAllGlobals());
-
   it("starts a simulation with the form's settings and draws its curves when it ends", async () => {
     const bodies: unknown[] = [];
     vi.stubGlobal("fetch", vi.fn(async (_url: string, init?: RequestInit) => {
-      const json = (data: unknown, status = 200) => new Response(JSON.stringify(data), { status });
       if (init?.method === "POST") {
         bodies.push(JSON.parse(String(init.body)));
         return json({ id: 7, kind: "simulation", status: "queued", progress: 0 }, 202);
@@ -39,7 +36,7 @@ describe("SimulationPanel", () => {
       return json({ id: 7, kind: "simulation", status: "succeeded", progress: 1, error: null,
         metrics: { curves: CURVES } });
     }));
-    render(<QueryClientProvider client={new QueryClient()}><SimulationPanel projectId={1} task={TASK} /></QueryClientProvider>);
+    renderWithQueries(<SimulationPanel projectId={1} task={TASK} />);
     fireEvent.change(screen.getByLabelText("Budget"), { target: { value: "40" } });
     fireEvent.click(screen.getByRole("button", { name: "Run simulation" }));
     expect(await screen.findByRole("img", { name: /held-out accuracy against labels used: margin and random/ })).toBeInTheDocument();
