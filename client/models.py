@@ -245,6 +245,33 @@ class QueueSettings(Model):
     stop: StopHint | None = None
 
 
+class AnnotatorScore(Model):
+    name: str
+    labels: int
+    quality: float | None
+    agreement: float | None
+
+
+class Disagreement(Model):
+    record_id: int
+    external_id: str | None
+    annotations: dict[str, str]
+    reference: str | None
+    consensus: str | None
+    consensus_quality: float | None
+
+
+class Annotators(Model):
+    """Each annotator's CROWDLAB quality score and where annotators disagree."""
+
+    task_id: int
+    model: str | None
+    annotators: list[AnnotatorScore]
+    disagreements: list[Disagreement]
+    n_disagreements: int
+    note: str | None
+
+
 OPENAPI_NAMES: dict[type[Model], str] = {
     Project: "ProjectPublic", Label: "LabelPublic", Task: "TaskPublic",
     Record: "RecordPublic", RecordRow: "RecordRowPublic", RecordPage: "RecordsPublic",
@@ -257,5 +284,7 @@ OPENAPI_NAMES: dict[type[Model], str] = {
     LabelStudioImport: "LabelStudioImportPublic", SnapshotImport: "SnapshotImportPublic",
     StopHint: "StopHintPublic", QueueRecord: "QueueRecordPublic",
     NextRecords: "NextRecordsPublic", QueueSettings: "QueueSettingsPublic",
+    AnnotatorScore: "AnnotatorScorePublic", Disagreement: "DisagreementPublic",
+    Annotators: "AnnotatorsPublic",
 }
 """The OpenAPI schema each model mirrors."""

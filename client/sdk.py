@@ -19,6 +19,7 @@ import httpx
 from client.config import ClientConfig, load_config
 from client.errors import NotFound
 from client.models import (
+    Annotators,
     Embedding,
     EmbeddingCreated,
     Heuristic,
@@ -421,6 +422,12 @@ class ActiveLearning(_Resource):
     def settings(self, project_id: int, task_id: int) -> QueueSettings:
         return QueueSettings.model_validate(self._json(
             "GET", f"/projects/{project_id}/tasks/{task_id}/active-learning"))
+
+    def annotators(self, project_id: int, task_id: int) -> Annotators:
+        """Each annotator's quality score and the records where annotators disagree, with
+        CROWDLAB's consensus (classification tasks)."""
+        return Annotators.model_validate(self._json(
+            "GET", f"/projects/{project_id}/tasks/{task_id}/annotators"))
 
     def update_settings(self, project_id: int, task_id: int, **fields: Any) -> QueueSettings:
         """``strategy``, ``batch_size``, ``heuristic_id`` or ``default_learner=True``."""

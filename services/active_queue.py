@@ -416,7 +416,7 @@ def _previous_stop(session: Session, last: Run | None, size: int
 
 
 @dataclass
-class _Model:
+class QueueModel:
     """Probabilities of the records that ranked the queue."""
 
     description: str
@@ -425,8 +425,10 @@ class _Model:
     stop: dict[str, Any] | None
 
 
-def _model(session: Session, task: LabelingTask, chosen: ActiveLearningSettings
-           ) -> _Model | None:
+def queue_model(session: Session, task: LabelingTask, chosen: ActiveLearningSettings
+                ) -> QueueModel | None:
+    """The probabilities that rank the task's queue: the chosen learner's latest run, or the
+    default learner's latest refit; None before either exists."""
     if chosen.heuristic_id is not None:
         learner = session.get(Heuristic, chosen.heuristic_id)
         run = latest_run(session=session, heuristic=learner) if learner else None
@@ -439,7 +441,7 @@ def _model(session: Session, task: LabelingTask, chosen: ActiveLearningSettings
         probabilities = np.zeros((len(found["record_ids"]), len(columns)))
         for j, name in enumerate(run.metrics.get("classes") or []):
             probabilities[:, columns.index(name)] = found["probabilities"][:, j]
-        return _Model(f"learner {learner.name!r} (run {run.id})", found["record_ids"],
+        return QueueModel(f"learner {learner.name!r} (run {run.id})", found["record_ids"],
                       probabilities, run.metrics.get("stop"))
     run = session.get(Run, chosen.latest_run_id) if chosen.latest_run_id else None
     if run is None:
@@ -448,7 +450,7 @@ def _model(session: Session, task: LabelingTask, chosen: ActiveLearningSettings
     probabilities: Any = found["probabilities"].astype(float)
     if "lengths" in found:
         probabilities = np.split(probabilities, np.cumsum(found["lengths"])[:-1])
-    return _Model(f"default {run.metrics.get('learner', 'learner')} (run {run.id})",
+    return QueueModel(f"default {run.metrics.get('learner', 'learner')} (run {run.id})",
                   found["record_ids"], probabilities, run.metrics.get("stop"))
 
 
@@ -470,10 +472,11 @@ def _annotators(session: Session, task: LabelingTask) -> int:
         ManualLabel.task_id == task.id, ManualLabel.is_gold.is_(False))) or 0
 
 
-def _label_matrix(session: Session, task: LabelingTask, record_ids: list[int]
-                  ) -> tuple[np.ndarray, int]:
-    """Annotators' labels of ``record_ids`` as a ``(records, annotators)`` float matrix
-    (NaN: no label; gold labels left out) and the number of annotators."""
+def annotator_matrix(session: Session, task: LabelingTask, record_ids: list[int]
+                     ) -> tuple[np.ndarray, list[int]]:
+    """Annotators' labels of ``record_ids`` as a ``(records, annotators)`` float matrix of
+    label positions (NaN: no label; gold labels left out) and the annotators' user ids, one
+    per column."""
     index = {label.id: i for i, label in enumerate(task.labels)}
     rows = session.execute(select(ManualLabel.record_id, ManualLabel.annotator_id,
                                   ManualLabel.label_id).where(
@@ -485,7 +488,7 @@ def _label_matrix(session: Session, task: LabelingTask, record_ids: list[int]
     for rid, annotator, label_id in rows:
         if rid in position:
             matrix[position[rid], column[annotator]] = index[label_id]
-    return matrix, len(annotators)
+    return matrix, annotators
 
 
 def next_records(*, session: Session, task: LabelingTask, annotator: User, n: int | None = None,
@@ -497,7 +500,7 @@ def next_records(*, session: Session, task: LabelingTask, annotator: User, n: in
     ``relabel``. The annotator's earlier leases on the task end (a new batch replaces them).
     ``vector_folder``: see :func:`record_representation`.
     """
-    chosen = _settings_or_default(session, task)
+    chosen = settings_or_default(session, task)
     name = check_strategy(strategy or chosen.strategy)
     n = n or chosen.batch_size
     if not 1 <= n <= MAX_BATCH:
@@ -510,7 +513,7 @@ def next_records(*, session: Session, task: LabelingTask, annotator: User, n: in
     held = _held_by_others(session, task, annotator, now)
     mine = _ids_labelled(session, task, annotator.id)
     labelled = _ids_labelled(session, task)
-    fitted = _model(session, task, chosen)
+    fitted = queue_model(session, task, chosen)
     strategy = strategy_named(name, task)
     model = fitted
     if isinstance(strategy, WarmUp):
@@ -564,7 +567,7 @@ def _held_by_others(session: Session, task: LabelingTask, annotator: User, now) 
         QueueLease.expires_at >= now)))
 
 
-def _settings_or_default(session: Session, task: LabelingTask) -> ActiveLearningSettings:
+def settings_or_default(session: Session, task: LabelingTask) -> ActiveLearningSettings:
     """The task's stored queue settings, or the defaults (not stored)."""
     return session.get(ActiveLearningSettings, task.id) or ActiveLearningSettings(
         task_id=task.id, strategy=DEFAULT_STRATEGY, batch_size=20)
@@ -613,7 +616,7 @@ def _without_model(session, task, all_ids, name, n, relabel, notes, allowed,
         result.indices.tolist(), result.scores.tolist(), result.reasons, strict=True)]
 
 
-def _with_model(session, task, model: _Model, name: str, strategy: QueryStrategy, n: int,
+def _with_model(session, task, model: QueueModel, name: str, strategy: QueryStrategy, n: int,
                 relabel: bool, allowed, notes, vector_folder: Path | None
                 ) -> list[tuple[int, float, str]]:
     ids = model.record_ids
@@ -621,9 +624,9 @@ def _with_model(session, task, model: _Model, name: str, strategy: QueryStrategy
     if task.kind is TaskKind.CLASSIFICATION:
         anyone = _ids_labelled(session, task)
         labelled_ids = [rid for rid in ids.tolist() if rid in anyone]
-        matrix, n_annotators = _label_matrix(session, task, labelled_ids)
-        has_annotation = ~np.isnan(matrix).all(axis=1) if n_annotators else np.zeros(0, bool)
-        if n_annotators >= 2 and has_annotation.any():
+        matrix, annotators = annotator_matrix(session, task, labelled_ids)
+        has_annotation = ~np.isnan(matrix).all(axis=1) if annotators else np.zeros(0, bool)
+        if len(annotators) >= 2 and has_annotation.any():
             return _activelab(model, labelled_ids, matrix, has_annotation, n, allowed,
                               label_names)
     pool = np.array([i for i, rid in enumerate(ids.tolist())
@@ -648,7 +651,7 @@ def _with_model(session, task, model: _Model, name: str, strategy: QueryStrategy
         result.indices.tolist(), result.scores.tolist(), result.reasons, strict=True)]
 
 
-def _activelab(model: _Model, labelled_ids: list[int], matrix: np.ndarray,
+def _activelab(model: QueueModel, labelled_ids: list[int], matrix: np.ndarray,
                has_annotation: np.ndarray, n: int, allowed, label_names: list[str]
                ) -> list[tuple[int, float, str]]:
     """Relabel or label new, as ActiveLab ranks them, among the records this annotator
@@ -710,7 +713,7 @@ def labelled(*, session: Session, task: LabelingTask, record_ids: list[int],
 def queue_state(*, session: Session, task: LabelingTask) -> dict[str, Any]:
     """The task's queue settings, the default learner's latest refit and the one in
     progress, and the stopping hint of the model ranking the queue (read only)."""
-    chosen = _settings_or_default(session, task)
+    chosen = settings_or_default(session, task)
     latest = session.get(Run, chosen.latest_run_id) if chosen.latest_run_id else None
     ranking = latest
     if chosen.heuristic_id is not None:

@@ -47,12 +47,16 @@ class Consensus:
         Share of a record's annotations that equal its consensus label, shape ``(n_records,)``.
     annotator_quality : np.ndarray
         Estimated quality of each annotator in [0, 1], shape ``(n_annotators,)``.
+    annotator_agreement : np.ndarray
+        Share of each annotator's labels that equal the consensus label, shape
+        ``(n_annotators,)``.
     """
 
     labels: np.ndarray
     quality: np.ndarray
     agreement: np.ndarray
     annotator_quality: np.ndarray
+    annotator_agreement: np.ndarray
 
 
 def _check(label_matrix: np.ndarray, pred_probs: np.ndarray) -> np.ndarray:
@@ -91,6 +95,7 @@ def consensus(label_matrix: np.ndarray, pred_probs: np.ndarray) -> Consensus:
         quality=quality["consensus_quality_score"].to_numpy(dtype=float),
         agreement=quality["annotator_agreement"].to_numpy(dtype=float),
         annotator_quality=stats["annotator_quality"].to_numpy(dtype=float),
+        annotator_agreement=stats["agreement_with_consensus"].to_numpy(dtype=float),
     )
 
 

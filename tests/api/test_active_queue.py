@@ -354,6 +354,49 @@ def test_activelab_asks_to_relabel_where_annotators_disagree(app, client, admin,
     assert disputed not in _ids(_next(client, ann, project, task, n=5))
 
 
+def test_annotator_quality_and_consensus_weigh_labels_with_the_queue_model(
+        app, client, admin, annotators, queue_project):
+    project, task, ids = queue_project
+    ann, bob = annotators["ann"], annotators["bob"]
+    url = f"{API}/projects/{project}/tasks/{task}/annotators"
+    truth = ["spam" if i % 2 else "ham" for i in range(N_RECORDS)]
+    for i in range(16):   # ann is always right; bob is wrong on every third record
+        _label(client, ann, project, task, ids[i], truth[i])
+        wrong = {"spam": "ham", "ham": "spam"}[truth[i]]
+        _label(client, bob, project, task, ids[i], wrong if i % 3 == 0 else truth[i])
+    before = client.get(url, headers=admin).json()
+    assert before["model"] is None and "none yet" in before["note"]
+    assert [(a["name"], a["labels"], a["quality"]) for a in before["annotators"]] == [
+        ("ann", 16, None), ("bob", 16, None)]
+    assert before["n_disagreements"] == 6   # records 0, 3, 6, 9, 12, 15
+    assert {d["record_id"] for d in before["disagreements"]} == {ids[i] for i in range(0, 16, 3)}
+    assert all(d["reference"] is None and d["consensus"] is None   # 1 against 1: a tie
+               for d in before["disagreements"])
+
+    _refit(app, task)
+    report = client.get(url, headers=admin).json()
+    assert report["model"].startswith("default") and report["note"] is None
+    quality = {a["name"]: a["quality"] for a in report["annotators"]}
+    assert 0 <= quality["bob"] < quality["ann"] <= 1
+    agreement = {a["name"]: a["agreement"] for a in report["annotators"]}
+    assert agreement["ann"] > agreement["bob"]
+    settled = {d["record_id"]: d for d in report["disagreements"]}
+    assert set(settled) == {ids[i] for i in range(0, 16, 3)}
+    # the two clusters make the model sure: it sides with ann on every tie
+    assert all(d["consensus"] == truth[ids.index(rid)] for rid, d in settled.items())
+    assert all(d["annotations"]["ann"] == d["consensus"] for d in settled.values())
+    assert [d["consensus_quality"] for d in report["disagreements"]] == sorted(
+        d["consensus_quality"] for d in report["disagreements"])
+
+
+def test_annotator_quality_is_for_classification_tasks(client, admin, queue_project):
+    project, _, _ = queue_project
+    spans = create_task(client, admin, project, name="spans", kind="extraction",
+                        labels=["X"], target_attribute="text")["id"]
+    answer = client.get(f"{API}/projects/{project}/tasks/{spans}/annotators", headers=admin)
+    assert answer.status_code == 422 and "classification tasks" in answer.json()["detail"]
+
+
 def test_settings_and_bad_input(client, admin, queue_project):
     project, task, _ = queue_project
     url = f"{API}/projects/{project}/tasks/{task}"

@@ -43,6 +43,9 @@ def test_ci_script_pushes_runs_checks_and_exports(live, sdk: Heurist, heurist, t
     records = {r.external_id: r.id for r in sdk.projects.records(project, limit=100)}
     assert sdk.manual_labels.create_many(project, [
         (records[f"c{i}"], label) for i, (_, label) in enumerate(COMMENTS)], task_id=task.id) == 8
+    one = sdk.active_learning.annotators(project, task.id)   # one annotator: nothing to weigh
+    assert [(a.labels, a.quality) for a in one.annotators] == [(8, None)]
+    assert one.n_disagreements == 0 and one.note
 
     folder = tmp_path / "heuristics"
     folder.mkdir()
