@@ -7,6 +7,7 @@ import re
 import time
 from pathlib import Path
 
+import httpx
 from playwright.sync_api import Page, expect
 
 from tests.e2e.test_ui import go, key_of, shot, sign_in
@@ -115,3 +116,49 @@ def test_simulate_the_queue_and_see_its_learning_curves(page: Page, app_stack: S
     shot(page, artifacts, "22-active-learning-simulation")
     [run] = stack.get(f"/projects/{project}/runs", kind="simulation")["data"]
     assert run["status"] == "succeeded" and run["params"]["budget"] == 16
+
+
+def test_annotator_quality_and_disagreements_on_the_tasks_page(page: Page, app_stack: Stack,
+                                                               artifacts: Path):
+    stack = app_stack
+    texts = [f"{t}, review {i}" for i, t in enumerate(GOOD + BAD)]
+    project = stack.project_with_texts(texts, name="annotators e2e")
+    task = stack.post(f"/projects/{project}/tasks", json={
+        "name": "sentiment", "kind": "classification", "labels": ["good", "bad"]}).json()["id"]
+    created = stack.post(f"/projects/{project}/embeddings", json={"attribute": "text"})
+    assert stack.wait_run(project, created.json()["run"]["id"])["status"] == "succeeded"
+    eve = stack.post("/users", json={"name": "eve"}).json()["api_key"]
+    assert httpx.put(f"{stack.api}/projects/{project}/members", headers=stack.headers,
+                     json={"user": "eve", "role": "annotator"}).status_code == 200
+    ids = {r["external_id"]: r["id"] for r in stack.get(f"/projects/{project}/records",
+                                                        limit=100)["data"]}
+    for i in (0, 1, 2, 3, 10, 11, 12, 13):   # admin right everywhere; eve wrong on r1 and r12
+        truth = "good" if i < 10 else "bad"
+        eves = {"good": "bad", "bad": "good"}[truth] if i in (1, 12) else truth
+        for headers, label in ((stack.headers, truth), ({"Authorization": f"Bearer {eve}"},
+                                                         eves)):
+            response = httpx.post(f"{stack.api}/projects/{project}/records/{ids[f'r{i}']}/labels",
+                                  headers=headers, json={"task_id": task, "label": label})
+            assert response.status_code == 201, response.text
+    deadline = time.monotonic() + 120
+    while (state := stack.get(f"/projects/{project}/tasks/{task}/active-learning")) and (
+            state["model_run_id"] is None or state["refit_run_id"] is not None):
+        assert time.monotonic() < deadline, f"no refit: {state}\n{stack.logs()}"
+        time.sleep(0.3)
+
+    sign_in(page, key_of(stack))
+    go(page, f"/projects/{project}/settings")
+    page.get_by_role("button", name="Annotators…").click()
+    quality = page.get_by_role("table", name="annotator quality")
+    expect(quality.get_by_role("row")).to_have_count(3)
+    report = stack.get(f"/projects/{project}/tasks/{task}/annotators")
+    scores = {a["name"]: a["quality"] for a in report["annotators"]}
+    assert scores["eve"] < scores["admin"]
+    expect(quality.get_by_role("row").nth(2)).to_contain_text(f"eve8{100 * scores['eve']:.1f}%")
+    disputed = page.get_by_role("table", name="disagreements")
+    expect(disputed.get_by_role("row")).to_have_count(3)
+    expect(disputed).to_contain_text("admin: good, eve: bad")
+    expect(page.get_by_label("annotators of sentiment")).to_contain_text(
+        "2 records where annotators disagree, settled by CROWDLAB with default logistic "
+        "regression")
+    shot(page, artifacts, "27-annotators")

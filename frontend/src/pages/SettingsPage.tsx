@@ -1,10 +1,12 @@
-/** Labeling tasks with their labels (name, colour, hotkey), the project's members, and its
- * exports (records, Label Studio, a snapshot of everything). */
+/** Labeling tasks with their labels (name, colour, hotkey) and, for classification, their
+ * annotators' quality; the project's members, and its exports (records, Label Studio, a
+ * snapshot of everything). */
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { del, download, patch, post, put } from "../api";
 import { atLeast, useAttributes, useMembers, useRole, useTasks } from "../hooks";
 import type { Label, Role, Task, TaskKind } from "../types";
+import { AnnotatorsPanel } from "../labeling/AnnotatorsPanel";
 import { Badge, Button, ConfirmDialog, Empty, ErrorAlert, Field, Spinner, useToast } from "../ui";
 
 export function SettingsPage({ projectId }: { projectId: number }) {
@@ -39,6 +41,7 @@ function TaskCard({ projectId, task, owner }: { projectId: number; task: Task; o
   const toast = useToast();
   const invalidate = useInvalidate(projectId, "tasks");
   const [confirming, setConfirming] = useState(false);
+  const [annotators, setAnnotators] = useState(false);
   const [name, setName] = useState("");
   const base = `/projects/${projectId}/tasks/${task.id}`;
   const addLabel = useMutation({
@@ -56,8 +59,11 @@ function TaskCard({ projectId, task, owner }: { projectId: number; task: Task; o
         <h2>{task.name}</h2><Badge>{task.kind}</Badge>
         {task.target_attribute && <span className="muted small">on {task.target_attribute}</span>}
         <span className="spacer" />
+        {task.kind === "classification" && <Button small variant="ghost" aria-expanded={annotators}
+          onClick={() => setAnnotators((shown) => !shown)}>{annotators ? "Hide annotators" : "Annotators…"}</Button>}
         {owner && <Button small variant="ghost" onClick={() => setConfirming(true)}>Delete task</Button>}
       </div>
+      {annotators && <AnnotatorsPanel projectId={projectId} task={task} />}
       <table className="table">
         <thead><tr><th style={{ width: 60 }}>Colour</th><th>Label</th><th style={{ width: 90 }}>Hotkey</th><th style={{ width: 60 }} /></tr></thead>
         <tbody>
