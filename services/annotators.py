@@ -47,8 +47,7 @@ class Disagreement:
     """A record whose annotators gave different labels: each one's label, the task's
     reference label (None: a tie) and CROWDLAB's consensus with its quality score."""
 
-    record_id: int
-    external_id: str | None
+    record: Record
     annotations: dict[str, str]
     reference: str | None
     consensus: str | None
@@ -107,8 +106,8 @@ def annotator_report(*, session: Session, task: LabelingTask,
     shown = disputed[:limit]
     references = reference_labels(session=session, task=task,
                                   record_ids=[record_ids[row] for row in shown])
-    external = dict(session.execute(select(Record.id, Record.external_id).where(
-        Record.id.in_([record_ids[row] for row in shown]))).all())
+    records = {record.id: record for record in session.scalars(select(Record).where(
+        Record.id.in_([record_ids[row] for row in shown])))}
     disagreements = []
     for row in shown:
         rid = record_ids[row]
@@ -116,7 +115,7 @@ def annotator_report(*, session: Session, task: LabelingTask,
                  for j in np.flatnonzero(~np.isnan(matrix[row]))}
         label, quality_score = settled.get(row, (None, None))
         disagreements.append(Disagreement(
-            record_id=rid, external_id=external.get(rid), annotations=given,
+            record=records[rid], annotations=given,
             reference=references.get(rid),
             consensus=None if label is None else label_names[label],
             consensus_quality=quality_score))

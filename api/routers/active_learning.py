@@ -74,7 +74,10 @@ def read_annotators(task_id: Int32, project: ViewableProject, session: SessionDe
         task_id=task.id, model=report.model, n_disagreements=report.n_disagreements,
         note=report.note,
         annotators=[AnnotatorScorePublic(**vars(a)) for a in report.annotators],
-        disagreements=[DisagreementPublic(**vars(d)) for d in report.disagreements])
+        disagreements=[DisagreementPublic(
+            record_id=d.record.id, external_id=d.record.external_id, annotations=d.annotations,
+            reference=d.reference, consensus=d.consensus, consensus_quality=d.consensus_quality)
+            for d in report.disagreements])
 
 
 @router.get("/tasks/{task_id}/active-learning", response_model=QueueSettingsPublic)

@@ -22,27 +22,40 @@ BAD = ["broke in a week", "awful battery", "screen cracked", "terrible support",
 MARGIN = re.compile(r"^margin \d\.\d\d between (good and bad|bad and good)")
 
 
-def test_label_three_records_through_the_queue(page: Page, app_stack: Stack, artifacts: Path):
-    stack = app_stack
+def reviews_with_vectors(stack: Stack, name: str) -> tuple[int, int, dict[str, int]]:
+    """A project of the twenty reviews with their MiniLM vectors and a good/bad task:
+    (project, task, record id by external id)."""
     texts = [f"{t}, review {i}" for i, t in enumerate(GOOD + BAD)]
-    project = stack.project_with_texts(texts, name="queue e2e")
+    project = stack.project_with_texts(texts, name=name)
     task = stack.post(f"/projects/{project}/tasks", json={
         "name": "sentiment", "kind": "classification", "labels": ["good", "bad"]}).json()["id"]
     created = stack.post(f"/projects/{project}/embeddings", json={"attribute": "text"})
     assert created.status_code == 202, created.text
     assert stack.wait_run(project, created.json()["run"]["id"])["status"] == "succeeded"
-    ids = {r["external_id"]: r["id"] for r in stack.get(f"/projects/{project}/records",
-                                                        limit=100)["data"]}
-    seed = [("r0", "good"), ("r1", "good"), ("r10", "bad"), ("r11", "bad")]
-    for external, label in seed:
-        response = stack.post(f"/projects/{project}/records/{ids[external]}/labels",
-                              json={"task_id": task, "label": label})
-        assert response.status_code == 201, response.text
+    return project, task, {r["external_id"]: r["id"] for r in stack.get(
+        f"/projects/{project}/records", limit=100)["data"]}
+
+
+def refitted(stack: Stack, project: int, task: int) -> dict:
+    """Wait until the queue's model has been refitted after the labels so far and no refit
+    is under way; the queue's state then."""
     deadline = time.monotonic() + 120
     while (state := stack.get(f"/projects/{project}/tasks/{task}/active-learning")) and (
             state["model_run_id"] is None or state["refit_run_id"] is not None):
         assert time.monotonic() < deadline, f"no refit: {state}\n{stack.logs()}"
         time.sleep(0.3)
+    return state
+
+
+def test_label_three_records_through_the_queue(page: Page, app_stack: Stack, artifacts: Path):
+    stack = app_stack
+    project, task, ids = reviews_with_vectors(stack, "queue e2e")
+    seed = [("r0", "good"), ("r1", "good"), ("r10", "bad"), ("r11", "bad")]
+    for external, label in seed:
+        response = stack.post(f"/projects/{project}/records/{ids[external]}/labels",
+                              json={"task_id": task, "label": label})
+        assert response.status_code == 201, response.text
+    state = refitted(stack, project, task)
 
     sign_in(page, key_of(stack))
     go(page, f"/projects/{project}/label")
@@ -121,17 +134,10 @@ def test_simulate_the_queue_and_see_its_learning_curves(page: Page, app_stack: S
 def test_annotator_quality_and_disagreements_on_the_tasks_page(page: Page, app_stack: Stack,
                                                                artifacts: Path):
     stack = app_stack
-    texts = [f"{t}, review {i}" for i, t in enumerate(GOOD + BAD)]
-    project = stack.project_with_texts(texts, name="annotators e2e")
-    task = stack.post(f"/projects/{project}/tasks", json={
-        "name": "sentiment", "kind": "classification", "labels": ["good", "bad"]}).json()["id"]
-    created = stack.post(f"/projects/{project}/embeddings", json={"attribute": "text"})
-    assert stack.wait_run(project, created.json()["run"]["id"])["status"] == "succeeded"
+    project, task, ids = reviews_with_vectors(stack, "annotators e2e")
     eve = stack.post("/users", json={"name": "eve"}).json()["api_key"]
     assert httpx.put(f"{stack.api}/projects/{project}/members", headers=stack.headers,
                      json={"user": "eve", "role": "annotator"}).status_code == 200
-    ids = {r["external_id"]: r["id"] for r in stack.get(f"/projects/{project}/records",
-                                                        limit=100)["data"]}
     for i in (0, 1, 2, 3, 10, 11, 12, 13):   # admin right everywhere; eve wrong on r1 and r12
         truth = "good" if i < 10 else "bad"
         eves = {"good": "bad", "bad": "good"}[truth] if i in (1, 12) else truth
@@ -140,11 +146,7 @@ def test_annotator_quality_and_disagreements_on_the_tasks_page(page: Page, app_s
             response = httpx.post(f"{stack.api}/projects/{project}/records/{ids[f'r{i}']}/labels",
                                   headers=headers, json={"task_id": task, "label": label})
             assert response.status_code == 201, response.text
-    deadline = time.monotonic() + 120
-    while (state := stack.get(f"/projects/{project}/tasks/{task}/active-learning")) and (
-            state["model_run_id"] is None or state["refit_run_id"] is not None):
-        assert time.monotonic() < deadline, f"no refit: {state}\n{stack.logs()}"
-        time.sleep(0.3)
+    refitted(stack, project, task)
 
     sign_in(page, key_of(stack))
     go(page, f"/projects/{project}/settings")
