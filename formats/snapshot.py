@@ -1,7 +1,8 @@
 """The project snapshot archive: a ZIP file with ``manifest.json`` (the project's
 definitions: attributes, tasks and labels, heuristics with their revisions, embeddings) and
 one JSON Lines member per kind of row (``records.jsonl``, ``manual_labels.jsonl``,
-``reviews.jsonl``, ``outputs.jsonl``). Pure reading and writing; no database."""
+``reviews.jsonl``, ``outputs.jsonl``, and ``consensus_labels.jsonl``, which archives written
+before it existed lack). Pure reading and writing; no database."""
 
 from __future__ import annotations
 
@@ -15,25 +16,29 @@ from typing import BinaryIO
 
 from heuristics.errors import InvalidInputError
 
-__all__ = ["FORMAT", "MEMBERS", "VERSION", "Snapshot", "read_snapshot", "write_snapshot"]
+__all__ = ["FORMAT", "MEMBERS", "OPTIONAL_MEMBERS", "VERSION", "Snapshot", "read_snapshot",
+           "write_snapshot"]
 
 FORMAT = "heurist-snapshot"
 VERSION = 1
 MEMBERS = ("records", "manual_labels", "reviews", "outputs")
+OPTIONAL_MEMBERS = ("consensus_labels",)
+"""Members an archive may lack (read as empty): those added after the first version."""
 MAX_UNCOMPRESSED = 8 * 2**30
 CHUNK = 1 << 16
 
 
 def write_snapshot(manifest: Mapping[str, object],
                    parts: Mapping[str, Iterable[Mapping[str, object]]]) -> Iterator[bytes]:
-    """The archive of ``manifest`` and the rows of each member of :data:`MEMBERS`, as
-    chunks of bytes (the archive is put together in a temporary file first)."""
+    """The archive of ``manifest`` and the rows of each member of :data:`MEMBERS` and
+    :data:`OPTIONAL_MEMBERS`, as chunks of bytes (the archive is put together in a temporary
+    file first)."""
     with tempfile.SpooledTemporaryFile(max_size=64 * 2**20) as spool:
         with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             archive.writestr("manifest.json", json.dumps(
                 {"format": FORMAT, "version": VERSION, **manifest}, ensure_ascii=False,
                 indent=1))
-            for member in MEMBERS:
+            for member in (*MEMBERS, *OPTIONAL_MEMBERS):
                 with archive.open(f"{member}.jsonl", "w", force_zip64=True) as out:
                     for row in parts.get(member, ()):
                         out.write(json.dumps(row, ensure_ascii=False).encode() + b"\n")
@@ -50,8 +55,11 @@ class Snapshot:
     manifest: dict
 
     def rows(self, member: str) -> Iterator[tuple[int, dict]]:
-        """``(line number, row)`` of ``<member>.jsonl``; errors name the member and line."""
+        """``(line number, row)`` of ``<member>.jsonl`` (none where an optional member is
+        missing); errors name the member and line."""
         name = f"{member}.jsonl"
+        if member in OPTIONAL_MEMBERS and name not in self.archive.namelist():
+            return
         with self.archive.open(name) as raw:
             for number, line in enumerate(io.TextIOWrapper(raw, encoding="utf-8"), start=1):
                 if not line.strip():

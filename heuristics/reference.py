@@ -122,34 +122,44 @@ def _strict_majority(chosen: dict[str, set[_T]]) -> frozenset[_T] | None:
     return frozenset(c for c, n in counts.items() if 2 * n > n_annotators)
 
 
-def reference_label(votes: Iterable[Vote]) -> str | None:
+def reference_label(votes: Iterable[Vote], *, settled: str | None = None) -> str | None:
     """The reference label of a record for a single-label classification task.
 
     Parameters
     ----------
     votes : iterable of Vote
         All votes on the record for the task.
+    settled : str, optional
+        The label a consensus of the annotators weighed by their quality (CROWDLAB) settled
+        on, where one was computed for the record.
 
     Returns
     -------
     str or None
         If there are gold votes: the gold label (gold votes are expected to agree; if several
         disagree, their plurality, each annotator's last gold vote counting once, and ``None``
-        on a tie). Otherwise the label chosen by strictly more annotators than any other label,
-        each annotator counting once with their last vote. ``None`` on a tie for the top or
-        without votes.
+        on a tie). Otherwise, where annotators disagree and ``settled`` is given, that label;
+        else the label chosen by strictly more annotators than any other label, each annotator
+        counting once with their last vote. ``None`` on a tie for the top or without votes.
 
     Examples
     --------
     >>> reference_label([Vote("ann", "spam"), Vote("bob", "ham")]) is None  # tie
     True
+    >>> reference_label([Vote("ann", "spam"), Vote("bob", "ham")], settled="ham")
+    'ham'
     >>> reference_label([Vote("ann", "ham"), Vote("ann", "spam"), Vote("bob", "spam")])
+    'spam'
+    >>> reference_label([Vote("ann", "spam")], settled="ham")  # nobody disagrees
     'spam'
     >>> reference_label([]) is None
     True
     """
     gold, others = _split_gold(vote for vote in votes if vote.label is not None)
-    return _plurality(_last_label_per_annotator(gold or others))
+    counts = _last_label_per_annotator(gold or others)
+    if not gold and settled is not None and len(counts) > 1:
+        return settled
+    return _plurality(counts)
 
 
 def reference_label_set(votes: Iterable[Vote]) -> frozenset[str] | None:

@@ -269,7 +269,8 @@ def _save(array: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
-def _artifacts(session: Session, run_id: int) -> dict[str, np.ndarray]:
+def run_artifacts(session: Session, run_id: int) -> dict[str, np.ndarray]:
+    """The arrays a run stored (a refit's ``probabilities`` and ``record_ids``), by name."""
     return {artifact.name: np.load(io.BytesIO(artifact.data), allow_pickle=False)
             for artifact in session.scalars(select(RunArtifact).where(
                 RunArtifact.run_id == run_id))}
@@ -434,7 +435,7 @@ def queue_model(session: Session, task: LabelingTask, chosen: ActiveLearningSett
         run = latest_run(session=session, heuristic=learner) if learner else None
         if run is None or task.kind is not TaskKind.CLASSIFICATION:
             return None
-        found = _artifacts(session, run.id)
+        found = run_artifacts(session, run.id)
         if "probabilities" not in found:
             return None
         columns = [label.name for label in task.labels]
@@ -446,7 +447,7 @@ def queue_model(session: Session, task: LabelingTask, chosen: ActiveLearningSett
     run = session.get(Run, chosen.latest_run_id) if chosen.latest_run_id else None
     if run is None:
         return None
-    found = _artifacts(session, run.id)
+    found = run_artifacts(session, run.id)
     probabilities: Any = found["probabilities"].astype(float)
     if "lengths" in found:
         probabilities = np.split(probabilities, np.cumsum(found["lengths"])[:-1])

@@ -2,10 +2,11 @@
 (their labels weighed with the queue's model and with how good each annotator is), and each
 annotator's quality score (:func:`heuristics.active.consensus`).
 
-The model is the one that ranks the task's queue (its latest refit's out-of-sample
-probabilities, :func:`services.active_queue.queue_model`); the task's reference labels stay
-what :mod:`heuristics.reference` makes them (gold, else the annotators' plurality): the
-report shows where CROWDLAB would settle a disagreement, and on what evidence.
+After each refit of the queue's default learner, :func:`settle_disagreements` stores the
+consensus of every record whose annotators disagree (and that has no gold label), weighed
+with that refit's out-of-sample probabilities; the reference rule takes it for those records
+(:func:`heuristics.reference.reference_label`), so the statistics, learners and filters
+follow it. :func:`annotator_report` shows the annotators' quality and the disagreements.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from heuristics.active import consensus
@@ -24,8 +25,10 @@ from services.active_queue import (
     queue_model,
     settings_or_default,
 )
-from store.models import LabelingTask, ManualLabel, Record, TaskKind, User
-from store.reference import reference_labels
+from store import stats
+from store.models import ConsensusLabel, LabelingTask, ManualLabel, Record, TaskKind, User
+from store.reference import disputed_records, reference_labels
+from store.tasks import count_label_changes
 
 DISAGREEMENTS_SHOWN = 100
 """The most disagreements a report lists (the least certain consensus first)."""
@@ -45,7 +48,8 @@ class AnnotatorScore:
 @dataclass(frozen=True)
 class Disagreement:
     """A record whose annotators gave different labels: each one's label, the task's
-    reference label (None: a tie) and CROWDLAB's consensus with its quality score."""
+    reference label (None: a tie no refit has settled yet) and CROWDLAB's consensus by the
+    queue's current model, with its quality score."""
 
     record: Record
     annotations: dict[str, str]
@@ -144,3 +148,45 @@ def _weighed(model: QueueModel, matrix: np.ndarray, record_ids: list[int]
     settled = {row: (int(label), float(score)) for row, label, score in zip(
         kept, found.labels.tolist(), found.quality.tolist(), strict=True)}
     return quality, agreement, settled
+
+
+def settle_disagreements(*, session: Session, task: LabelingTask, record_ids: np.ndarray,
+                         probabilities: np.ndarray) -> dict[str, int]:
+    """Store CROWDLAB's consensus of each record of the classification task whose annotators
+    disagree and that has no gold label, weighed with these out-of-sample probabilities of
+    ``record_ids`` (a refit's), in place of the task's earlier ones; the statistics follow
+    every reference that changes with it. No commit. Counts: records disputed, settled
+    (those the probabilities cover), and whose reference changed with it (each counts as a
+    labelling act, :func:`store.tasks.count_label_changes`)."""
+    rows = session.execute(select(ManualLabel.record_id, ManualLabel.label_id,
+                                  ManualLabel.is_gold).where(
+        ManualLabel.task_id == task.id)).all()
+    disputed = disputed_records([tuple(row) for row in rows])
+    labelled = sorted({rid for rid, _, gold in rows if not gold})
+    matrix, _ = annotator_matrix(session, task, labelled)
+    weighed = _weighed(QueueModel("refit", record_ids, probabilities, None), matrix, labelled)
+    label_ids = [label.id for label in task.labels]
+    row_of = {rid: row for row, rid in enumerate(labelled)}
+    found = {} if isinstance(weighed, str) else weighed[2]
+    settled = {rid: found[row_of[rid]] for rid in disputed if row_of[rid] in found}
+    before = dict(session.execute(select(ConsensusLabel.record_id, ConsensusLabel.label_id)
+                                  .where(ConsensusLabel.task_id == task.id)).all())
+    changed = sorted(rid for rid in set(before) | set(settled)
+                     if before.get(rid) != (label_ids[settled[rid][0]] if rid in settled
+                                            else None))
+    old = reference_labels(session=session, task=task, record_ids=changed)
+    session.execute(delete(ConsensusLabel).where(ConsensusLabel.task_id == task.id))
+    if settled:
+        session.execute(insert(ConsensusLabel), [
+            {"task_id": task.id, "record_id": rid, "label_id": label_ids[label],
+             "quality": quality} for rid, (label, quality) in settled.items()])
+    new = reference_labels(session=session, task=task, record_ids=changed)
+    moved = [rid for rid in changed if old.get(rid) != new.get(rid)]
+    for rid in moved:
+        stats.apply_reference_change(session=session, task=task, record_id=rid,
+                                     before=old.get(rid), after=new.get(rid))
+    if moved:   # references changed: what was read before them is out of date (and the
+        # queue's learner, fitted on the old ones, is refitted once more)
+        count_label_changes(session=session, task=task, n=len(moved))
+    return {"disputed": len(disputed), "settled": len(settled), "references": len(moved)}
+

@@ -29,6 +29,7 @@ from store.embeddings import list_embeddings
 from store.manual_labels import ResolvedSpan, slot_of
 from store.models import (
     Attribute,
+    ConsensusLabel,
     Embedding,
     EmbeddingLevel,
     Heuristic,
@@ -172,11 +173,25 @@ def _outputs(session: Session, project: Project) -> Iterator[dict]:
             yield row
 
 
+def _consensus(session: Session, project: Project) -> Iterator[dict]:
+    for rows in record_batches(session=session, project=project, record_ids=None):
+        ids = {rid: external_id for rid, external_id, _ in rows}
+        for rid, task, label, quality in session.execute(
+                select(ConsensusLabel.record_id, LabelingTask.name, Label.name,
+                       ConsensusLabel.quality)
+                .join(LabelingTask, LabelingTask.id == ConsensusLabel.task_id)
+                .join(Label, Label.id == ConsensusLabel.label_id)
+                .where(ConsensusLabel.record_id.in_(list(ids)))
+                .order_by(ConsensusLabel.task_id, ConsensusLabel.record_id)):
+            yield {"external_id": ids[rid], "task": task, "label": label, "quality": quality}
+
+
 def export_snapshot(*, session: Session, project: Project) -> Iterator[bytes]:
     """The project as a snapshot archive, in chunks of bytes."""
     return write_snapshot(_manifest(session, project), {
         "records": _records(session, project), "manual_labels": _labels(session, project),
-        "reviews": _reviews(session, project), "outputs": _outputs(session, project)})
+        "reviews": _reviews(session, project), "outputs": _outputs(session, project),
+        "consensus_labels": _consensus(session, project)})
 
 
 @dataclass
@@ -397,6 +412,23 @@ def _import_outputs(session: Session, snapshot: Snapshot, tasks: dict[str, Label
         session.execute(insert(Output), rows)
 
 
+def _import_consensus(session: Session, snapshot: Snapshot, tasks: dict[str, LabelingTask],
+                      ids: dict[str, int]) -> None:
+    labels = {(t.name, label.name): label.id for t in tasks.values() for label in t.labels}
+    rows = []
+    for number, row in snapshot.rows("consensus_labels"):
+        label_id = labels.get((row.get("task"), row.get("label")))
+        quality = row.get("quality")
+        if label_id is None or row.get("external_id") not in ids or not isinstance(
+                quality, int | float):
+            raise InvalidInputError(f"consensus_labels.jsonl line {number}: names no label or "
+                                    "record of the snapshot, or has no quality", field="file")
+        rows.append({"task_id": tasks[row["task"]].id, "record_id": ids[row["external_id"]],
+                     "label_id": label_id, "quality": float(quality)})
+    if rows:
+        session.execute(insert(ConsensusLabel), rows)
+
+
 def import_snapshot(*, session: Session, stream: BinaryIO, owner: User,
                     name: str | None = None,
                     max_attributes: int | None = None) -> SnapshotImport:
@@ -425,6 +457,7 @@ def import_snapshot(*, session: Session, stream: BinaryIO, owner: User,
     _import_votes(session, snapshot, tasks, ids, result)
     runs = _import_heuristics(session, snapshot, project, tasks, result)
     _import_outputs(session, snapshot, tasks, runs, ids)
+    _import_consensus(session, snapshot, tasks, ids)
     session.flush()
     for task in tasks.values():
         stats.recompute(session=session, task=task)

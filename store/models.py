@@ -269,6 +269,22 @@ class ReferenceLabel(Base):
     label_id: Mapped[int] = mapped_column(ForeignKey("labels.id", ondelete="CASCADE"))
 
 
+class ConsensusLabel(Base):
+    """CROWDLAB's consensus label of a classification record whose annotators disagree, as
+    the task's latest queue refit settled it (:func:`services.annotators.settle_disagreements`):
+    the reference rule takes it for such a record without gold
+    (:func:`store.reference.reference_labels`). Rewritten after each refit."""
+
+    __tablename__ = "consensus_labels"
+
+    task_id: Mapped[int] = mapped_column(
+        ForeignKey("labeling_tasks.id", ondelete="CASCADE"), primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"),
+                                           primary_key=True, index=True)
+    label_id: Mapped[int] = mapped_column(ForeignKey("labels.id", ondelete="CASCADE"))
+    quality: Mapped[float] = mapped_column()
+
+
 class IdempotencyKey(Base):
     """The first answer to a request a client sent with an ``Idempotency-Key`` header: a
     retry with the same key gets this answer again and changes nothing."""

@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session, lazyload
 from store.manual_labels import manual_labels_of
 from store.models import (
     Attribute,
+    ConsensusLabel,
+    Label,
     LabelingTask,
     ManualLabel,
     Project,
@@ -41,12 +43,16 @@ class RecordDetail:
 
 def record_detail(*, session: Session, project: Project, record: Record) -> RecordDetail:
     """The record's tokens and, per task, its manual labels, reviews and reference (found
-    from the labels and reviews read here, by the rule of :mod:`store.reference`)."""
+    from the labels, reviews and consensus labels read here, by the rule of
+    :mod:`store.reference`)."""
     by_task: dict[int, list[ManualLabel]] = defaultdict(list)
     for manual_label in manual_labels_of(session=session, record_ids=[record.id]):
         by_task[manual_label.task_id].append(manual_label)
     reviews = list(session.scalars(select(Review).where(Review.record_id == record.id)
                                    .order_by(Review.id)))
+    settled = dict(session.execute(
+        select(ConsensusLabel.task_id, Label.name).join(Label, Label.id == ConsensusLabel.label_id)
+        .where(ConsensusLabel.record_id == record.id)).all())
     stored = tokenizations_of(session=session, record_id=record.id)
     attributes = {a.id: a for a in project.attributes} if stored else {}
     tokenizations = [(attributes[t.attribute_id], t) for t in stored]
@@ -57,7 +63,8 @@ def record_detail(*, session: Session, project: Project, record: Record) -> Reco
         own_reviews = [r for r in reviews if r.task_id == task.id]
         tasks.append(TaskLabels(
             task=task, manual_labels=by_task.get(task.id, []), reviews=own_reviews,
-            reference=record_reference(task, by_task.get(task.id, []), own_reviews)))
+            reference=record_reference(task, by_task.get(task.id, []), own_reviews,
+                                       settled.get(task.id))))
     return RecordDetail(record=record, tokenizations=tokenizations, tasks=tasks)
 
 

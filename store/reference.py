@@ -24,6 +24,7 @@ from heuristics.reference import (
 from store.db import plain_rows
 from store.id_lists import ids_in
 from store.models import (
+    ConsensusLabel,
     Label,
     LabelingTask,
     ManualLabel,
@@ -71,7 +72,10 @@ def reference_labels(*, session: Session, task: LabelingTask,
         names = {label.id: label.name for label in task.labels}
         plain = (select(ManualLabel.record_id, ManualLabel.label_id, ManualLabel.is_gold)
                  .where(ManualLabel.task_id == task.id))
-        winners = plurality_label_ids(_rows(session, plain, ManualLabel.record_id, record_ids))
+        rows = _rows(session, plain, ManualLabel.record_id, record_ids)
+        winners = plurality_label_ids(rows)
+        winners.update(settled_labels(session=session, task=task,
+                                      record_ids=disputed_records(rows)))
         return {rid: names[label_id] for rid, label_id in winners.items()}
     query = (select(ManualLabel.record_id, User.name, Label.name, ManualLabel.is_gold,
                     ManualLabel.token_start, ManualLabel.token_end)
@@ -92,15 +96,49 @@ def reference_labels(*, session: Session, task: LabelingTask,
 
 
 def record_reference(task: LabelingTask, manual_labels: list[ManualLabel],
-                     reviews: list[Review]) -> object:
+                     reviews: list[Review], settled: str | None = None) -> object:
     """One record's reference in ``task`` from its manual labels and reviews of the task,
-    loaded already (oldest first): what :func:`reference_labels` gives it, without a query."""
+    loaded already (oldest first), and its consensus label if one is stored (``settled``):
+    what :func:`reference_labels` gives it, without a query."""
     votes = [_vote(ml.annotator.name, ml.label.name, ml.is_gold, ml.token_start, ml.token_end)
              for ml in manual_labels]
-    if task.kind is not TaskKind.CLASSIFICATION:
-        votes += [_vote(review.annotator.name, None, review.is_gold, None, None)
-                  for review in reviews]
+    if task.kind is TaskKind.CLASSIFICATION:
+        return reference_label(votes, settled=settled)
+    votes += [_vote(review.annotator.name, None, review.is_gold, None, None)
+              for review in reviews]
     return _reference(task, votes)
+
+
+def disputed_records(rows: list[tuple[int, int, bool]]) -> list[int]:
+    """The records of a classification task's (record id, label id, is_gold) rows (see
+    :func:`plurality_label_ids`) without a gold label whose annotators gave different labels:
+    where the reference rule takes a stored consensus.
+
+    >>> disputed_records([(1, 7, False), (1, 8, False), (2, 7, False), (2, 7, False),
+    ...                   (3, 7, False), (3, 8, False), (3, 8, True)])
+    [1]
+    """
+    if not rows:
+        return []
+    table = np.array(rows, dtype=np.int64).reshape(-1, 3)
+    gold = table[:, 2].astype(bool)
+    pairs = np.unique(table[~gold, :2], axis=0)
+    records, counts = np.unique(pairs[:, 0], return_counts=True)
+    disputed = records[counts > 1]
+    return disputed[~np.isin(disputed, table[gold, 0])].tolist()
+
+
+def settled_labels(*, session: Session, task: LabelingTask, record_ids: list[int]
+                   ) -> dict[int, int]:
+    """The stored consensus label id (:class:`ConsensusLabel`) of each of these records that
+    has one in the task."""
+    found: dict[int, int] = {}
+    for start in range(0, len(record_ids), BATCH):
+        found.update(session.execute(select(ConsensusLabel.record_id, ConsensusLabel.label_id)
+                                     .where(ConsensusLabel.task_id == task.id,
+                                            ids_in(ConsensusLabel.record_id,
+                                                   record_ids[start:start + BATCH]))).all())
+    return found
 
 
 def plurality_label_ids(rows: list[tuple[int, int, bool]]) -> dict[int, int]:

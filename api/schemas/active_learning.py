@@ -85,7 +85,8 @@ class DisagreementPublic(BaseModel):
     external_id: str | None
     annotations: dict[str, str] = Field(description="Each annotator's label of the record.")
     reference: str | None = Field(description=(
-        "The task's reference label (gold, else the annotators' plurality); null: a tie."))
+        "The task's reference label: the consensus the latest refit settled on, else the "
+        "annotators' plurality; null: a tie no refit has settled yet."))
     consensus: str | None = Field(description=(
         "CROWDLAB's consensus label (the annotators weighed with the queue's model and "
         "with their quality); null without a model."))

@@ -373,7 +373,9 @@ def test_annotator_quality_and_consensus_weigh_labels_with_the_queue_model(
     assert all(d["reference"] is None and d["consensus"] is None   # 1 against 1: a tie
                for d in before["disagreements"])
 
-    _refit(app, task)
+    refit = _refit(app, task)
+    # the refit settled the six ties by CROWDLAB: they have references now
+    assert refit.metrics["consensus"] == {"disputed": 6, "settled": 6, "references": 6}
     report = client.get(url, headers=admin).json()
     assert report["model"].startswith("default") and report["note"] is None
     quality = {a["name"]: a["quality"] for a in report["annotators"]}
@@ -384,7 +386,24 @@ def test_annotator_quality_and_consensus_weigh_labels_with_the_queue_model(
     assert set(settled) == {ids[i] for i in range(0, 16, 3)}
     # the two clusters make the model sure: it sides with ann on every tie
     assert all(d["consensus"] == truth[ids.index(rid)] for rid, d in settled.items())
-    assert all(d["annotations"]["ann"] == d["consensus"] for d in settled.values())
+    assert all(d["annotations"]["ann"] == d["consensus"] == d["reference"]
+               for d in settled.values())
+    page = client.get(f"{API}/projects/{project}/records", params={"limit": N_RECORDS},
+                      headers=admin).json()["data"]
+    assert {r["id"]: r["references"].get(str(task)) for r in page if r["id"] in settled} == {
+        rid: d["consensus"] for rid, d in settled.items()}
+    # the references changed, so the learner is refitted on them once more; a gold label
+    # decides over the consensus; a refit that changes no reference asks for no other
+    gold = ids[0]
+    response = client.post(f"{API}/projects/{project}/records/{gold}/labels", headers=admin,
+                           json={"task_id": task, "label": "spam", "is_gold": True})
+    assert response.status_code == 201, response.text
+    assert _refit(app, task).metrics["consensus"] == {"disputed": 5, "settled": 5,
+                                                       "references": 0}
+    detail = client.get(f"{API}/projects/{project}/records/{gold}", headers=admin).json()
+    assert next(t for t in detail["tasks"] if t["task_id"] == task)["reference"] == "spam"
+    with app.state.sessions() as session:
+        assert session.get(ActiveLearningSettings, task).active_run_id is None
     assert [d["consensus_quality"] for d in report["disagreements"]] == sorted(
         d["consensus_quality"] for d in report["disagreements"])
 
@@ -477,7 +496,7 @@ def test_a_multilabel_queue_ranks_by_its_least_certain_label_once_fitted(
     assert run.metrics["fitted"] and run.metrics["learner"] == "logistic regression per label"
     assert "stop" not in run.metrics
     with app.state.sessions() as session:
-        found = active_queue._artifacts(session, run.id)
+        found = active_queue.run_artifacts(session, run.id)
     probabilities = found["probabilities"]
     assert probabilities.shape == (N_RECORDS, 3) and (probabilities[:, 2] == 0).all()
     # the two clusters: offers likelier among odd records, notes among even ones

@@ -23,7 +23,15 @@ from store import stats
 from store.auth import get_or_create_user
 from store.embeddings import create_embedding, list_embeddings
 from store.manual_labels import SpanInput
-from store.models import EmbeddingLevel, HeuristicKind, Output, Record, RunStatus, TaskKind
+from store.models import (
+    ConsensusLabel,
+    EmbeddingLevel,
+    HeuristicKind,
+    Output,
+    Record,
+    RunStatus,
+    TaskKind,
+)
 from store.records import tasks_of
 from store.reference import reference_labels
 
@@ -59,7 +67,8 @@ def project(session):
             (spam, "a", "good", owner, True, None), (spam, "b", "bad", ann, False, None),
             (topics, "b", "battery", ann, False, None), (topics, "b", "price", bob, False, None),
             (ner, "a", "ORG", ann, False, (0, 5)), (ner, "a", "LOC", ann, False, (22, 31)),
-            (ner, "b", "ORG", bob, True, (22, 29))):
+            (ner, "b", "ORG", bob, True, (22, 29)), (spam, "c", "good", ann, False, None),
+            (spam, "c", "bad", bob, False, None)):
         create_manual_label(session=session, task=task, record=records[record],
                             label_name=label, annotator=annotator, is_gold=gold,
                             span=SpanInput(char_start=span[0], char_end=span[1]) if span
@@ -83,6 +92,9 @@ def project(session):
                                 confidence=confidence)
                          for r, (name, confidence) in votes.items()])
         session.commit()
+    # a refit's CROWDLAB consensus settled ann's and bob's tie on c
+    session.add(ConsensusLabel(task_id=spam.id, record_id=records["c"].id,
+                               label_id=spam.labels[1].id, quality=0.8))
     stats.recompute(session=session, task=spam)
     session.commit()
     create_embedding(session=session, project=project, attribute="text",
@@ -101,7 +113,7 @@ def test_round_trip_gives_equal_data(session, project):
     result = import_snapshot(session=session, stream=io.BytesIO(payload), owner=owner,
                              name="phones again")
     assert (result.records, result.tasks, result.manual_labels, result.reviews,
-            result.heuristics, result.embeddings) == (3, 3, 9, 3, 2, 1)
+            result.heuristics, result.embeddings) == (3, 3, 11, 3, 2, 1)
     copy = result.project
     assert (copy.name, copy.description) == ("phones again", "Phone reviews")
     again = _contents(b"".join(export_snapshot(session=session, project=copy)))
@@ -116,6 +128,8 @@ def test_round_trip_gives_equal_data(session, project):
     assert manifest["heuristics"][1]["min_confidence"] == 0.7
     assert manifest["heuristics"][1]["current_run"]["metrics"] == {"accuracy": 0.5}
     assert len(original["outputs.jsonl"].splitlines()) == 4
+    assert json.loads(original["consensus_labels.jsonl"]) == {
+        "external_id": "c", "task": "sentiment", "label": "bad", "quality": 0.8}
     assert manifest["tasks"][0]["labels"][0] == {"name": "good", "color": "#00ff00",
                                                  "hotkey": "g"}
     lines = [json.loads(line) for line in original["records.jsonl"].splitlines()]
@@ -175,6 +189,23 @@ def test_bad_snapshots_are_refused_and_nothing_is_stored(session, project, membe
                         owner=get_or_create_user(session=session, name="x"))
     session.rollback()
     assert len(session.scalars(select(Record)).all()) == 3
+
+
+def test_an_archive_from_before_consensus_labels_still_restores(session, project):
+    contents = _contents(b"".join(export_snapshot(session=session, project=project)))
+    del contents["consensus_labels.jsonl"]
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, text in contents.items():
+            archive.writestr(name, text)
+    copy = import_snapshot(session=session, stream=io.BytesIO(out.getvalue()), name="older",
+                           owner=get_or_create_user(session=session, name="x")).project
+    sentiment = tasks_of(session=session, project=copy)[0]
+    names = dict(session.execute(select(Record.id, Record.external_id)).all())
+    # without the consensus, ann's and bob's tie on c is a tie again
+    assert {names[r]: v for r, v in reference_labels(session=session,
+                                                     task=sentiment).items()} == {
+        "a": "good", "b": "bad"}
 
 
 def test_not_an_archive(session, project):

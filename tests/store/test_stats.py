@@ -32,7 +32,7 @@ from store.models import (
     RunStatus,
     TaskKind,
 )
-from store.reference import reference_labels, reference_state
+from store.reference import plurality_label_ids, reference_labels, reference_state
 
 N_RECORDS, N_HEURISTICS, LABELS = 40, 4, ["a", "b", "c"]
 
@@ -375,3 +375,46 @@ def test_held_votes_of_a_label_the_task_does_not_have_are_refused(session):
                             {**held.outputs, "label_id": [unknown] * len(held.outputs["label_id"])})
     with pytest.raises(KeyError, match=f"labels the task does not have: \\[{unknown}\\]"):
         stats.refresh_after_run(session=session, task=task, held=spoiled)
+
+
+def test_settled_disagreements_keep_the_statistics_equal_to_a_recompute(session, setup):
+    from services.annotators import settle_disagreements
+    from store.models import ConsensusLabel
+
+    task, records = setup
+    annotators = [get_or_create_user(session=session, name=f"a{i}") for i in range(3)]
+    session.commit()
+    rng, probabilities_rng = random.Random(4), np.random.default_rng(2)
+    ids = np.array([r.id for r in records])
+    settled = []
+    for step in range(120):
+        if step % 30 == 29:   # a refit of the queue's model settles the disagreements
+            settled.append(settle_disagreements(
+                session=session, task=task, record_ids=ids,
+                probabilities=probabilities_rng.dirichlet(np.ones(len(LABELS)), len(ids))))
+            session.commit()
+            continue
+        annotation.create_manual_label(session=session, task=task, record=rng.choice(records),
+                                      label_name=rng.choice(LABELS),
+                                      annotator=rng.choice(annotators),
+                                      is_gold=rng.random() < 0.05)
+    assert all(found["disputed"] == found["settled"] > 0 for found in settled)
+    assert sum(found["references"] for found in settled) > 0
+    consensus = dict(session.execute(select(ConsensusLabel.record_id, ConsensusLabel.label_id)
+                                     .where(ConsensusLabel.task_id == task.id)).all())
+    names = {label.id: label.name for label in task.labels}
+    references = reference_labels(session=session, task=task)
+    # the last refit came last: every record it settled takes its consensus, ties included
+    assert all(references[rid] == names[label_id] for rid, label_id in consensus.items())
+    plurality = plurality_label_ids(session.execute(select(
+        ManualLabel.record_id, ManualLabel.label_id, ManualLabel.is_gold).where(
+        ManualLabel.task_id == task.id)).all())
+    assert any(rid not in plurality for rid in consensus)
+    incremental = snapshot(session, task)
+    stored = dict(session.execute(select(ReferenceLabel.record_id, ReferenceLabel.label_id)
+                                  .where(ReferenceLabel.task_id == task.id)).all())
+    assert stored == {rid: next(k for k, v in names.items() if v == name)
+                      for rid, name in references.items()}
+    stats.recompute(session=session, task=task)
+    session.commit()
+    assert snapshot(session, task) == incremental

@@ -1,5 +1,6 @@
 """Refits of a task's default learner for its labelling queue (see ``services.active_queue``):
-one item, the task; probabilities and the stopping hint are stored with the run."""
+one item, the task; probabilities and the stopping hint are stored with the run, and for a
+classification task the consensus of its disagreements (``services.annotators``)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from services import active_queue
-from store.models import Run
+from services import active_queue, annotators
+from store.models import LabelingTask, Run, TaskKind
 from workers.context import settings
 from workers.jobs import Heartbeat
 
@@ -24,6 +25,13 @@ class ActiveQueueJob:
         heartbeat(progress=0.1, stage="fitting the default learner")
         run.metrics = active_queue.refit(session=session, run=run,
                                          vector_folder=settings().vector_cache_dir)
+        task = session.get(LabelingTask, run.params["task_id"])
+        if run.metrics.get("fitted") and task.kind is TaskKind.CLASSIFICATION:
+            heartbeat(progress=0.8, stage="settling disagreements by CROWDLAB")
+            found = active_queue.run_artifacts(session, run.id)
+            run.metrics = {**run.metrics, "consensus": annotators.settle_disagreements(
+                session=session, task=task, record_ids=found["record_ids"],
+                probabilities=found["probabilities"].astype(float))}
 
     def finish(self, session: Session, run: Run) -> dict[str, Any]:
         return dict(run.metrics or {})
