@@ -140,8 +140,11 @@ def _weighed(model: QueueModel, matrix: np.ndarray, record_ids: list[int]
     if (~np.isnan(seen)).sum(axis=1).max(initial=0) < 2:
         return "no record has labels of two annotators yet: nothing to weigh them by"
     columns = ~np.isnan(seen).all(axis=0)
-    found = consensus(seen[:, columns], np.asarray(model.probabilities)[
-        [row_of[record_ids[row]] for row in kept]])
+    try:
+        found = consensus(seen[:, columns], np.asarray(model.probabilities)[
+            [row_of[record_ids[row]] for row in kept]])
+    except (ValueError, InvalidInputError) as error:   # cleanlab's own checks
+        return f"CROWDLAB could not weigh these labels: {error}"
     quality = np.full(matrix.shape[1], np.nan)
     agreement = np.full(matrix.shape[1], np.nan)
     quality[columns], agreement[columns] = found.annotator_quality, found.annotator_agreement
