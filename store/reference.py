@@ -7,6 +7,7 @@ The rule itself lives in ``heuristics.reference``; this module only gathers the 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 
 import numpy as np
 from sqlalchemy import delete, select
@@ -72,10 +73,13 @@ def reference_labels(*, session: Session, task: LabelingTask,
         names = {label.id: label.name for label in task.labels}
         plain = (select(ManualLabel.record_id, ManualLabel.label_id, ManualLabel.is_gold)
                  .where(ManualLabel.task_id == task.id))
-        rows = _rows(session, plain, ManualLabel.record_id, record_ids)
+        rows = np.array(_rows(session, plain, ManualLabel.record_id, record_ids),
+                        dtype=np.int64).reshape(-1, 3)
         winners = plurality_label_ids(rows)
-        winners.update(settled_labels(session=session, task=task,
-                                      record_ids=disputed_records(rows)))
+        if len(rows) > 1 and session.scalar(select(ConsensusLabel.record_id).where(
+                ConsensusLabel.task_id == task.id).limit(1)) is not None:
+            winners.update(settled_labels(session=session, task=task,
+                                          record_ids=disputed_records(rows)))
         return {rid: names[label_id] for rid, label_id in winners.items()}
     query = (select(ManualLabel.record_id, User.name, Label.name, ManualLabel.is_gold,
                     ManualLabel.token_start, ManualLabel.token_end)
@@ -109,7 +113,7 @@ def record_reference(task: LabelingTask, manual_labels: list[ManualLabel],
     return _reference(task, votes)
 
 
-def disputed_records(rows: list[tuple[int, int, bool]]) -> list[int]:
+def disputed_records(rows: Sequence[tuple[int, int, bool]] | np.ndarray) -> list[int]:
     """The records of a classification task's (record id, label id, is_gold) rows (see
     :func:`plurality_label_ids`) without a gold label whose annotators gave different labels:
     where the reference rule takes a stored consensus.
@@ -118,13 +122,14 @@ def disputed_records(rows: list[tuple[int, int, bool]]) -> list[int]:
     ...                   (3, 7, False), (3, 8, False), (3, 8, True)])
     [1]
     """
-    if not rows:
+    if len(rows) == 0:
         return []
-    table = np.array(rows, dtype=np.int64).reshape(-1, 3)
+    table = np.asarray(rows, dtype=np.int64).reshape(-1, 3)
     gold = table[:, 2].astype(bool)
-    pairs = np.unique(table[~gold, :2], axis=0)
-    records, counts = np.unique(pairs[:, 0], return_counts=True)
-    disputed = records[counts > 1]
+    # each distinct (record, label) pair as one sorted key; a record whose key comes twice
+    # in a row has two labels (ids are below 2**31, so the pair fits an int64)
+    records = np.unique((table[~gold, 0] << 32) | table[~gold, 1]) >> 32
+    disputed = np.unique(records[1:][records[1:] == records[:-1]])
     return disputed[~np.isin(disputed, table[gold, 0])].tolist()
 
 
@@ -141,14 +146,14 @@ def settled_labels(*, session: Session, task: LabelingTask, record_ids: list[int
     return found
 
 
-def plurality_label_ids(rows: list[tuple[int, int, bool]]) -> dict[int, int]:
+def plurality_label_ids(rows: Sequence[tuple[int, int, bool]] | np.ndarray) -> dict[int, int]:
     """Vectorised :func:`heuristics.reference.reference_label` over the (record id, label id,
     is_gold) rows of a classification task, which hold at most one label per annotator,
     record and gold flag (unique slot), so need no annotator: per record, the plurality of its
     gold labels if it has any, else of its annotators' labels; ties give none."""
-    if not rows:
+    if len(rows) == 0:
         return {}
-    table = np.array(rows, dtype=np.int64).reshape(-1, 3)
+    table = np.asarray(rows, dtype=np.int64).reshape(-1, 3)
     record_ids, labels, gold = table[:, 0], table[:, 1], table[:, 2].astype(bool)
     records, record_index = np.unique(record_ids, return_inverse=True)
     has_gold = np.zeros(len(records), dtype=bool)
