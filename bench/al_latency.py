@@ -120,8 +120,10 @@ def main() -> None:
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         def queue() -> dict:
+            # margin: the default strategy keeps to cold start below 60 labels, and its
+            # batches name no model, though the refits go on
             return client.get(f"{api}/projects/{project}/tasks/{task}/next",
-                              params={"n": 20}, headers=headers).json()
+                              params={"n": 20, "strategy": "margin"}, headers=headers).json()
 
         def model_run(batch: dict) -> int | None:
             return int(batch["model"].split("run ")[1].rstrip(")")) if "run " in \
