@@ -473,15 +473,18 @@ def _annotators(session: Session, task: LabelingTask) -> int:
         ManualLabel.task_id == task.id, ManualLabel.is_gold.is_(False))) or 0
 
 
-def annotator_matrix(session: Session, task: LabelingTask, record_ids: list[int]
+def annotator_matrix(session: Session, task: LabelingTask, record_ids: list[int], *,
+                     rows: list[tuple[int, int, int]] | None = None
                      ) -> tuple[np.ndarray, list[int]]:
     """Annotators' labels of ``record_ids`` as a ``(records, annotators)`` float matrix of
     label positions (NaN: no label; gold labels left out) and the annotators' user ids, one
-    per column."""
+    per column. ``rows``: the task's (record id, annotator id, label id) labels without gold,
+    where the caller has read them already."""
     index = {label.id: i for i, label in enumerate(task.labels)}
-    rows = session.execute(select(ManualLabel.record_id, ManualLabel.annotator_id,
-                                  ManualLabel.label_id).where(
-        ManualLabel.task_id == task.id, ManualLabel.is_gold.is_(False))).all()
+    if rows is None:
+        rows = session.execute(select(ManualLabel.record_id, ManualLabel.annotator_id,
+                                      ManualLabel.label_id).where(
+            ManualLabel.task_id == task.id, ManualLabel.is_gold.is_(False))).all()
     annotators = sorted({a for _, a, _ in rows})
     position = {rid: i for i, rid in enumerate(record_ids)}
     matrix = np.full((len(record_ids), len(annotators)), np.nan)

@@ -161,12 +161,13 @@ def settle_disagreements(*, session: Session, task: LabelingTask, record_ids: np
     every reference that changes with it. No commit. Counts: records disputed, settled
     (those the probabilities cover), and whose reference changed with it (each counts as a
     labelling act, :func:`store.tasks.count_label_changes`)."""
-    rows = session.execute(select(ManualLabel.record_id, ManualLabel.label_id,
-                                  ManualLabel.is_gold).where(
-        ManualLabel.task_id == task.id)).all()
-    disputed = disputed_records([tuple(row) for row in rows])
-    labelled = sorted({rid for rid, _, gold in rows if not gold})
-    matrix, _ = annotator_matrix(session, task, labelled)
+    rows = session.execute(select(ManualLabel.record_id, ManualLabel.annotator_id,
+                                  ManualLabel.label_id, ManualLabel.is_gold).where(
+        ManualLabel.task_id == task.id)).all()   # read once: disputes and the matrix
+    disputed = disputed_records([(rid, label, gold) for rid, _, label, gold in rows])
+    annotated = [(rid, annotator, label) for rid, annotator, label, gold in rows if not gold]
+    labelled = sorted({rid for rid, _, _ in annotated})
+    matrix, _ = annotator_matrix(session, task, labelled, rows=annotated)
     weighed = _weighed(QueueModel("refit", record_ids, probabilities, None), matrix, labelled)
     label_ids = [label.id for label in task.labels]
     row_of = {rid: row for row, rid in enumerate(labelled)}
