@@ -50,9 +50,11 @@ def record_detail(*, session: Session, project: Project, record: Record) -> Reco
         by_task[manual_label.task_id].append(manual_label)
     reviews = list(session.scalars(select(Review).where(Review.record_id == record.id)
                                    .order_by(Review.id)))
-    settled = dict(session.execute(
-        select(ConsensusLabel.task_id, Label.name).join(Label, Label.id == ConsensusLabel.label_id)
-        .where(ConsensusLabel.record_id == record.id)).all())
+    # a consensus settles a disagreement only: a record with one label per task has none
+    settled = {} if all(len(labels) < 2 for labels in by_task.values()) else dict(
+        session.execute(select(ConsensusLabel.task_id, Label.name)
+                        .join(Label, Label.id == ConsensusLabel.label_id)
+                        .where(ConsensusLabel.record_id == record.id)).all())
     stored = tokenizations_of(session=session, record_id=record.id)
     attributes = {a.id: a for a in project.attributes} if stored else {}
     tokenizations = [(attributes[t.attribute_id], t) for t in stored]
