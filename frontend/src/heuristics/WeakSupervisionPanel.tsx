@@ -98,7 +98,7 @@ export function WeakSupervisionPanel({ projectId, task, heuristics, canRun }: {
           </fieldset>
           <Field label="Method">
             <select className="select" aria-label="Method" value={method} onChange={(e) => edit({ method: e.target.value })}>
-              {METHODS.map((x) => <option key={x} value={x}>{x.replace("_", " ")}</option>)}
+              {METHODS.map((x) => <option key={x} value={x}>{methodName(x)}</option>)}
             </select>
           </Field>
           <Field label={`Minimum confidence: ${threshold.toFixed(2)}`}>
