@@ -189,8 +189,7 @@ def settle_disagreements(*, session: Session, task: LabelingTask, record_ids: np
     for rid in moved:
         stats.apply_reference_change(session=session, task=task, record_id=rid,
                                      before=old.get(rid), after=new.get(rid))
-    if moved:   # references changed: what was read before them is out of date (and the
-        # queue's learner, fitted on the old ones, is refitted once more)
+    if moved:   # references changed: what was read before them is out of date
         count_label_changes(session=session, task=task, n=len(moved))
     return {"disputed": len(disputed), "settled": len(settled), "references": len(moved)}
 

@@ -376,6 +376,8 @@ def test_annotator_quality_and_consensus_weigh_labels_with_the_queue_model(
     refit = _refit(app, task)
     # the refit settled the six ties by CROWDLAB: they have references now
     assert refit.metrics["consensus"] == {"disputed": 6, "settled": 6, "references": 6}
+    with app.state.sessions() as session:   # its own settlements queue no refit after it
+        assert session.get(ActiveLearningSettings, task).active_run_id is None
     report = client.get(url, headers=admin).json()
     assert report["model"].startswith("default") and report["note"] is None
     quality = {a["name"]: a["quality"] for a in report["annotators"]}
@@ -392,8 +394,8 @@ def test_annotator_quality_and_consensus_weigh_labels_with_the_queue_model(
                       headers=admin).json()["data"]
     assert {r["id"]: r["references"].get(str(task)) for r in page if r["id"] in settled} == {
         rid: d["consensus"] for rid, d in settled.items()}
-    # the references changed, so the learner is refitted on them once more; a gold label
-    # decides over the consensus; a refit that changes no reference asks for no other
+    # a refit's own settlements queue no refit after it (only labels do); a gold label
+    # decides over the consensus
     gold = ids[0]
     response = client.post(f"{API}/projects/{project}/records/{gold}/labels", headers=admin,
                            json={"task_id": task, "label": "spam", "is_gold": True})

@@ -29,9 +29,15 @@ class ActiveQueueJob:
         if run.metrics.get("fitted") and task.kind is TaskKind.CLASSIFICATION:
             heartbeat(progress=0.8, stage="settling disagreements by CROWDLAB")
             found = active_queue.run_artifacts(session, run.id)
-            run.metrics = {**run.metrics, "consensus": annotators.settle_disagreements(
+            settled = annotators.settle_disagreements(
                 session=session, task=task, record_ids=found["record_ids"],
-                probabilities=found["probabilities"].astype(float))}
+                probabilities=found["probabilities"].astype(float))
+            run.metrics = {**run.metrics, "consensus": settled}
+            # The refit's own settlements are no labels that arrived while it fitted: they
+            # queue no refit after it (which would settle again, and so on while a weak
+            # model's consensus keeps flipping); the next label does.
+            run.params = {**run.params,
+                          "label_changes": run.params["label_changes"] + settled["references"]}
 
     def finish(self, session: Session, run: Run) -> dict[str, Any]:
         return dict(run.metrics or {})
