@@ -146,17 +146,27 @@ def test_annotator_quality_and_disagreements_on_the_tasks_page(page: Page, app_s
             response = httpx.post(f"{stack.api}/projects/{project}/records/{ids[f'r{i}']}/labels",
                                   headers=headers, json={"task_id": task, "label": label})
             assert response.status_code == 201, response.text
+    # carl sides with admin where eve differs: two against one, not a tie that only the
+    # model (fitted on 8 labels here) could settle
+    carl = stack.post("/users", json={"name": "carl"}).json()["api_key"]
+    assert httpx.put(f"{stack.api}/projects/{project}/members", headers=stack.headers,
+                     json={"user": "carl", "role": "annotator"}).status_code == 200
+    for external, label in (("r1", "good"), ("r12", "bad")):
+        response = httpx.post(f"{stack.api}/projects/{project}/records/{ids[external]}/labels",
+                              headers={"Authorization": f"Bearer {carl}"},
+                              json={"task_id": task, "label": label})
+        assert response.status_code == 201, response.text
     refitted(stack, project, task)
 
     sign_in(page, key_of(stack))
     go(page, f"/projects/{project}/settings")
     page.get_by_role("button", name="Annotators…").click()
     quality = page.get_by_role("table", name="annotator quality")
-    expect(quality.get_by_role("row")).to_have_count(3)
+    expect(quality.get_by_role("row")).to_have_count(4)
     report = stack.get(f"/projects/{project}/tasks/{task}/annotators")
     scores = {a["name"]: a["quality"] for a in report["annotators"]}
     assert scores["eve"] < scores["admin"]
-    expect(quality.get_by_role("row").nth(2)).to_contain_text(f"eve8{100 * scores['eve']:.1f}%")
+    expect(quality.get_by_role("row").nth(3)).to_contain_text(f"eve8{100 * scores['eve']:.1f}%")
     disputed = page.get_by_role("table", name="disagreements")
     expect(disputed.get_by_role("row")).to_have_count(3)
     expect(disputed).to_contain_text("admin: good, eve: bad")
