@@ -16,13 +16,16 @@ YouTube spam:
 * ``--initial`` annotations from random annotators start it: on 4/5 as many pool records, a
   quarter of which have two annotations (CROWDLAB needs some records with two);
 * each round the queue's default learner (``class_probabilities``: logistic regression on the
-  embeddings, labelled records cross-fitted) is fitted on the reference labels (majority, ties
-  left out) as in the queue, or with ``--fit-on crowdlab`` on CROWDLAB consensus labels (the
-  first round on reference labels), then ``--batch`` annotations are collected: ActiveLab ranks
-  relabelling against new records (``rank_for_labelling``, the queue's ranking) and a random
-  annotator who has not labelled a record yet labels it; ``random`` asks for an annotation of a
-  record drawn uniformly among all records that can still take one (cleanlab's "Random");
-  ``random new`` labels unlabelled records only, once each (plain random sampling).
+  embeddings, labelled records cross-fitted) is fitted on the task's reference labels as in the
+  queue (``--fit-on settled``, the default: the plurality, and on records whose annotators
+  disagree the CROWDLAB consensus the previous refit stored), with ``--fit-on reference`` on
+  the plurality alone (ties left out), or with ``--fit-on crowdlab`` on CROWDLAB consensus
+  labels of every record (the first round on the plurality), then ``--batch`` annotations
+  are collected: ActiveLab ranks relabelling against new records (``rank_for_labelling``, the
+  queue's ranking) and a random annotator who has not labelled a record yet labels it;
+  ``random`` asks for an annotation of a record drawn uniformly among all records that can
+  still take one (cleanlab's "Random"); ``random new`` labels unlabelled records only, once
+  each (plain random sampling).
 
 Scores at each budget: the test accuracy of the learner fitted on the consensus labels, and the
 share of labelled pool records whose CROWDLAB consensus label is the true one. ``--headroom``
@@ -95,20 +98,25 @@ def run(method: str, vectors: np.ndarray, truth: np.ndarray, test_truth: np.ndar
                                                    n_labels, rng)
     state.used = initial
     previous: np.ndarray | None = None     # last round's probabilities of the pool
+    settled: dict[int, int] = {}     # record -> consensus stored by the last refit (disputed)
     answers = rng.integers(0, 2**31, size=10_000)   # the annotators' draws, per round
     rounds = 0
     while True:
         labelled = state.labelled
         matrix = state.matrix[labelled]
-        if previous is None or fit_on == "reference":
+        if previous is None or fit_on in ("reference", "settled"):
             labels_of = reference(matrix)
         else:
             labels_of = consensus(_columns(matrix), previous[labelled]).labels
+        if fit_on == "settled":
+            labels_of = _with_settled(labels_of, labelled, matrix, settled)
         labels = np.full(len(vectors), -1)
         labels[labelled] = labels_of
         probabilities = class_probabilities(vectors, labels, n_labels=n_labels, max_folds=3)
         pool_probabilities = probabilities[:n_pool]
         agreed = consensus(_columns(matrix), pool_probabilities[labelled]).labels
+        settled = {int(r): int(a) for r, a, d in zip(labelled, agreed, _disputed(matrix),
+                                                     strict=True) if d}
         state.history.append((
             state.used, float((probabilities[n_pool:].argmax(axis=1) == test_truth).mean()),
             float((agreed == truth[labelled]).mean())))
@@ -124,6 +132,22 @@ def run(method: str, vectors: np.ndarray, truth: np.ndarray, test_truth: np.ndar
         state.used += len(asks)
         previous = pool_probabilities
         rounds += 1
+
+
+def _disputed(matrix: np.ndarray) -> np.ndarray:
+    """Rows whose annotators gave different labels (the simulation has no gold)."""
+    return np.nanmax(matrix, axis=1) != np.nanmin(matrix, axis=1)
+
+
+def _with_settled(labels_of: np.ndarray, labelled: np.ndarray, matrix: np.ndarray,
+                  settled: dict[int, int]) -> np.ndarray:
+    """The product's reference rule: the plurality, and on records whose annotators disagree
+    the consensus the last refit stored (:func:`store.reference.reference_labels`)."""
+    labels_of = labels_of.copy()
+    for row, (record, disputed) in enumerate(zip(labelled, _disputed(matrix), strict=True)):
+        if disputed and int(record) in settled:
+            labels_of[row] = settled[int(record)]
+    return labels_of
 
 
 def _columns(matrix: np.ndarray) -> np.ndarray:
@@ -208,9 +232,12 @@ def main() -> None:
     parser.add_argument("--budget", type=int, default=400)
     parser.add_argument("--accuracies", default="0.9,0.8,0.7,0.6,0.5",
                         help="comma-separated accuracy of each simulated annotator")
-    parser.add_argument("--fit-on", choices=("reference", "crowdlab"), default="reference",
-                        help="labels the learner is fitted on: the reference (majority) labels "
-                             "as the queue's default learner is, or CROWDLAB consensus labels")
+    parser.add_argument("--fit-on", choices=("reference", "settled", "crowdlab"),
+                        default="settled",
+                        help="labels the learner is fitted on: the plurality labels; the "
+                             "product's reference (the plurality, and where annotators "
+                             "disagree the consensus the last refit stored); or CROWDLAB "
+                             "consensus labels of every record")
     parser.add_argument("--headroom", action="store_true",
                         help="only measure what label noise costs the learner (no queue)")
     parser.add_argument("--png", type=Path, default=CACHE / "al_multi_bench.png",
