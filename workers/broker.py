@@ -1,7 +1,11 @@
 """The embedded broker: kombu's SQLAlchemy transport on a SQLite file, polled briskly.
 
 kombu polls virtual transports once a second when idle; a run hands work from task to
-task, so the embedded broker polls every 0.1 s (a cheap query on a local file).
+task, so the embedded broker polls every 0.1 s (a cheap query on a local file). kombu's
+channel keeps a session that its reads leave in a transaction and never closes it: a closed
+channel's connection went back to the pool only when the garbage collector found it, and a
+process that opened channels faster (a worker's sweeper counts the waiting messages every
+few seconds) ran the pool dry. Closing a channel here closes its session.
 """
 
 from __future__ import annotations
@@ -18,6 +22,12 @@ class EmbeddedChannel(kombu_sqlalchemy.Channel):
                                connect_args={"timeout": 30, "check_same_thread": False})
         event.listen(engine, "connect", _wal)
         return engine
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()   # its connection back to the pool
+            self._session = None
+        super().close()
 
 
 def _wal(dbapi_connection, _record) -> None:
