@@ -71,7 +71,7 @@ from store.models import (
     User,
     utcnow,
 )
-from store.records import record_ids_of
+from store.records import record_ids_of, tasks_of
 from store.reference import reference_labels
 from store.runs import run_payload
 
@@ -238,6 +238,22 @@ def refit_requested(*, session: Session, task: LabelingTask) -> Run | None:
     publish(session=session, project_id=run.project_id, type="run.created",
             payload=run_payload(run))
     return run
+
+
+def refits_after_embedding(*, session: Session, embedding: Embedding) -> list[Run]:
+    """Refits of the default learner of each task of the embedding's project that fits on
+    it (:func:`default_embedding`) and already has labels: the queue's first model, and the
+    scores of records the embedding's refresh has just embedded, need not wait for the next
+    label. Commits; the runs to enqueue."""
+    due = []
+    for task in tasks_of(session=session, project=embedding.attribute.project):
+        chosen = default_embedding(session=session, task=task)
+        if chosen is None or chosen.id != embedding.id or session.scalar(
+                select(ManualLabel.id).where(ManualLabel.task_id == task.id).limit(1)) is None:
+            continue
+        if (run := request_refit(session=session, task=task)) is not None:
+            due.append(run)
+    return due
 
 
 def refit_finished(*, session: Session, run: Run, succeeded: bool) -> list[Run]:

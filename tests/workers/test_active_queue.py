@@ -13,7 +13,7 @@ import pytest
 from sklearn.metrics import cohen_kappa_score
 
 from tests.workers.conftest import Stack
-from tests.workers.test_labeling_functions import external_ids, run_to_end
+from tests.workers.test_labeling_functions import external_ids, run_to_end, youtube_project
 from tests.workers.test_learners import (
     LEARNER,
     YOUTUBE,
@@ -168,3 +168,23 @@ def test_the_queue_follows_the_learner_the_task_chooses(embedded: Stack):
     _wait_model(embedded, project, task, after=None)
     assert embedded.get(f"/projects/{project}/tasks/{task}/next", n=5)["model"].startswith(
         "default logistic regression (run ")
+
+
+def test_labels_given_before_the_embedding_get_a_model_once_it_is_ready(embedded: Stack):
+    """The queue's first model does not wait for the label after the embedding: the
+    embedding run's end queues a refit of every task with labels that fits on it."""
+    embedded.start_worker()
+    project, task = youtube_project(embedded)
+    with YOUTUBE.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    ids = {e: rid for rid, e in external_ids(embedded, project).items()}
+    label(embedded, project, task, rows[:12], ids)
+    state = embedded.get(f"/projects/{project}/tasks/{task}/active-learning")
+    assert state["model_run_id"] is None and state["refit_run_id"] is None
+    created = embedded.post(f"/projects/{project}/embeddings", json={"attribute": "CONTENT"})
+    assert created.status_code == 202
+    assert embedded.wait_run(project, created.json()["run"]["id"])["status"] == "succeeded"
+    state = _wait_model(embedded, project, task, after=None)
+    refit = embedded.get(f"/projects/{project}/runs/{state['model_run_id']}")
+    assert refit["metrics"]["n_labelled"] == 12 and refit["metrics"]["fitted"] is True
+    assert refit["metrics"]["embedding"] == "CONTENT-all-MiniLM-L6-v2"

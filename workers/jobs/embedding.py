@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from heuristics.embeddings import SentenceTransformerEmbedder, TokenPCA
+from services import active_queue
 from store import embeddings as store
 from store.models import Embedding, EmbeddingLevel, Run, RunStatus, as_utc, utcnow
 from store.tokenization import tokenize_attribute
@@ -91,7 +92,10 @@ class EmbeddingJob:
             session=session, embedding=embedding), "seconds": seconds}
 
     def succeeded(self, session: Session, run: Run) -> list[Run]:
-        return []
+        """Refits of the queues that fit on this embedding and have labels waiting."""
+        embedding = self._embedding(session, run)
+        return [] if embedding is None else active_queue.refits_after_embedding(
+            session=session, embedding=embedding)
 
     def failed(self, session: Session, run: Run) -> None:
         embedding = self._embedding(session, run)
