@@ -5,6 +5,7 @@ API and workers send through it for as long as they run."""
 from __future__ import annotations
 
 import gc
+import os
 from pathlib import Path
 
 import pytest
@@ -50,3 +51,20 @@ def test_sending_and_counting_leave_no_connection_behind(embedded_queue: RunQueu
         assert _checked_out() <= 1   # the producer pool's one channel may keep its session
     finally:
         gc.enable()
+
+
+def test_a_forked_process_opens_its_own_connections(embedded_queue: RunQueue):
+    """A worker's pool process forked after the parent used the broker (a replacement for
+    one that died) must not use the parent's SQLite connections."""
+    assert embedded_queue.waiting(timeout_s=5) == 0
+    engine = next(engine for engine, _ in EmbeddedChannel._engines.values())
+    assert engine.pool.checkedin() >= 1   # the parent's, pooled
+    child = os.fork()
+    if child == 0:   # the child: an empty pool, then its own connection works
+        code = 0 if engine.pool.checkedin() == 0 else 1
+        if code == 0:
+            code = 0 if embedded_queue.waiting(timeout_s=5) == 0 else 2
+        os._exit(code)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert embedded_queue.waiting(timeout_s=5) == 0   # the parent's still work
