@@ -89,11 +89,8 @@ def run_cli(argv: list[str] | None = None) -> None:
     """The console script: API errors become exit code 3 with the API's message."""
     try:
         code = app(args=argv, prog_name="heurist", standalone_mode=False)
-    except HeuristAPIError as error:
-        where = ", ".join(f"{k} {v}" for k, v in (("row", error.row), ("field", error.field))
-                          if v is not None)
-        err.print(f"[red]error {error.status}:[/red] {error.detail}"
-                  + (f" ({where})" if where else ""))
+    except HeuristAPIError as error:   # the API's detail names the row and field already
+        err.print(f"[red]error {error.status}:[/red] {error.detail}")
         raise SystemExit(EXIT_API_ERROR) from None
     except typer.Exit as done:
         raise SystemExit(done.exit_code) from None
