@@ -204,7 +204,8 @@ function TableImport({ projectId }: { projectId: number }) {
         setPreviewing(false);
         setPreview(p);
         const names = p.columns.map((c) => c.name);
-        setColumnNames(sent.label_column && !names.includes(sent.label_column) ? [...names, sent.label_column] : names);
+        const chosen = (column: string | undefined) => (column && !names.includes(column) ? [column] : []);
+        setColumnNames([...chosen(sent.id_column), ...names, ...chosen(sent.label_column)]);
         setTypes(Object.fromEntries(p.columns.map((c) => [c.name, c.type])));
       }, (failure) => {
         if (request !== latest.current) return;
@@ -216,6 +217,7 @@ function TableImport({ projectId }: { projectId: number }) {
     return () => clearTimeout(timer);
   }, [file, fieldsKey, projectId]);
 
+        // the id and label columns are no attributes, so not among the preview's columns
   async function commit() {
     if (!file || !preview) return;
     setError(null);
