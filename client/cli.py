@@ -21,7 +21,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.syntax import Syntax
 from rich.table import Column, Table
 
-from client.errors import HeuristAPIError
+from client.errors import HeuristAPIError, NotFound
 from client.heuristic_files import Change, plan_pull, plan_push, write_pulled
 from client.models import Run, TaskStats
 from client.sdk import Heurist
@@ -168,7 +168,12 @@ def import_(ctx: typer.Context,
                 help="Make repeated ids unique (<id>-2, ...).")] = False,
             label_column: Annotated[str | None, typer.Option(
                 help="Column whose values become manual labels of --label-task.")] = None,
-            label_task: Annotated[int | None, typer.Option(help="Task id of the labels.")] = None,
+            label_task: Annotated[str | None, typer.Option(
+                help="Task of the labels: name or id; a name the project does not have "
+                     "makes a new task of the column's values.")] = None,
+            label_separator: Annotated[str | None, typer.Option(
+                help="Multi-label: the separator between labels in a value (a new task "
+                     "with it is multi-label).")] = None,
             gold: Annotated[bool, typer.Option(help="The labels are gold.")] = False,
             ) -> None:
     """Import records into a project, all or nothing (labels of a column too)."""
@@ -177,12 +182,14 @@ def import_(ctx: typer.Context,
     options = {"delimiter": delimiter, "header": header, "quoting": quoting,
                "encoding": encoding, "generate_ids": generate_ids or None,
                "constants": dict(_pair(given) for given in constant or []) or None,
-               "label_column": label_column, "label_task_id": label_task,
-               "label_as_gold": gold or None}
+               "label_column": label_column, "label_as_gold": gold or None,
+               "label_separator": label_separator}
     created = project is None
     if project is None:
         project = state.client.projects.create(file.stem).id
     try:
+        if label_task is not None:
+            options.update(_label_task(state.client, project, label_task))
         result = state.client.projects.import_records(project, file, format=format,
                                                       id_column=id_column, types=types,
                                                       **options)
@@ -198,6 +205,17 @@ def import_(ctx: typer.Context,
               + (f"; {result.manual_labels} manual labels" if result.manual_labels else ""))
     for note in result.notes:
         out.print(f"Note: {note}")
+
+
+def _label_task(client: Heurist, project: int, task: str) -> dict[str, int | str]:
+    """The import's form field for ``--label-task``: the id of the project's task of that
+    id or name, else (a name) a new task's name."""
+    try:
+        return {"label_task_id": client.tasks.get(project, task).id}
+    except NotFound:
+        if task.isdigit():
+            raise
+        return {"label_task_name": task}
 
 
 @app.command()

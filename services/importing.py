@@ -30,6 +30,7 @@ from store import idempotency
 from store.auth import get_or_create_user
 from store.db import analyze
 from store.idempotency import Answer, IdempotentRequest
+from store.limits import LABELS_MAX
 from store.models import (
     Attribute,
     LabelingTask,
@@ -73,15 +74,26 @@ class ImportResult:
 @dataclass(frozen=True)
 class LabelColumn:
     """A column of the file whose values become manual labels of ``task`` (by
-    ``annotator``); multi-label values are split at ``separator`` or given as JSON lists."""
+    ``annotator``); multi-label values are split at ``separator`` or given as JSON lists.
+
+    With ``new_task`` instead of a task, the import makes a task of that name whose labels
+    are the column's values in the order they first appear: multi-label when a
+    ``separator`` is given, else classification."""
 
     column: str
-    task: LabelingTask
+    task: LabelingTask | None
     annotator: User
     is_gold: bool = False
     separator: str | None = None
     label_ids: Mapping[str, int] = field(default_factory=dict)
     """The task's labels: name to id (read once, not per row)."""
+    new_task: str | None = None
+
+    @property
+    def kind(self) -> TaskKind:
+        if self.task is not None:
+            return self.task.kind
+        return TaskKind.MULTILABEL if self.separator else TaskKind.CLASSIFICATION
 
 
 @dataclass
@@ -105,8 +117,9 @@ class ImportOptions:
                     self.csv.encoding],
             "constants": self.constants, "generate_ids": self.generate_ids,
             "file_name_attribute": self.file_name_attribute,
-            "labels": labels and [labels.column, labels.task.id, labels.annotator.id,
-                                  labels.is_gold, labels.separator]},
+            "labels": labels and [labels.column, labels.task.id if labels.task else None,
+                                  labels.new_task, labels.annotator.id, labels.is_gold,
+                                  labels.separator]},
             sort_keys=True, default=str)
 
     def for_file(self, file_name: str | None) -> ImportOptions:
@@ -164,7 +177,7 @@ def _label_names(row: Mapping, labels: LabelColumn, number: int) -> list[str]:
     value = row.get(labels.column)
     if value is None or str(value).strip() == "":
         return []
-    if labels.task.kind is TaskKind.CLASSIFICATION:
+    if labels.kind is TaskKind.CLASSIFICATION:
         names = [str(value).strip()]
     elif isinstance(value, list):
         names = [str(item) for item in value]
@@ -178,7 +191,7 @@ def _label_names(row: Mapping, labels: LabelColumn, number: int) -> list[str]:
         parts = str(value).split(labels.separator) if labels.separator else [str(value)]
         names = [part.strip() for part in parts if part.strip()]
     for name in names:
-        if name not in labels.label_ids:
+        if labels.task is not None and name not in labels.label_ids:
             find_label(labels.task, name, field=labels.column, row=number)
     return list(dict.fromkeys(names))
 
@@ -267,12 +280,22 @@ class ImportPreview:
 
 
 def label_column(*, session: Session, project: Project, column: str, task_id: int | None,
-                 annotator: str, is_gold: bool = False,
-                 separator: str | None = None) -> LabelColumn:
+                 annotator: str, is_gold: bool = False, separator: str | None = None,
+                 new_task: str | None = None) -> LabelColumn:
     """The label column of an import, checked: a classification or multi-label task of the
-    project; the annotator is created if new."""
-    if task_id is None:
-        raise InvalidInputError("label_column needs label_task_id", field="label_task_id")
+    project, or the name of a new one (see :class:`LabelColumn`); the annotator is created
+    if new."""
+    if (task_id is None) == (not new_task):
+        raise InvalidInputError("label_column needs label_task_id (a task of the project) or "
+                                "label_task_name (a new task of the column's values), not "
+                                "both", field="label_task_id")
+    if new_task:
+        new_task = new_task.strip()
+        if not new_task:
+            raise InvalidInputError("label_task_name must not be blank", field="label_task_name")
+        return LabelColumn(column=column, task=None, new_task=new_task, is_gold=is_gold,
+                           separator=separator or None,
+                           annotator=get_or_create_user(session=session, name=annotator))
     task = get_task(session=session, project=project, task_id=task_id)
     if task.kind is TaskKind.EXTRACTION:
         raise InvalidInputError("labels can be imported for classification and multi-label "
@@ -370,14 +393,41 @@ def import_records(*, session: Session, project: Project, open_stream: Callable[
     inserted += _insert_records(session, batch)
     result = ImportResult(records=inserted, attributes=created, notes=notes)
     if options.labels is not None:
-        result.manual_labels = _insert_labels(session, project, scan, options.labels)
-        result.task_id = options.labels.task.id
+        labels = options.labels
+        if labels.task is None:
+            labels = _new_task(session, project, scan, labels)
+            result.notes.append(f"new {labels.kind.value} task {labels.task.name!r} with "
+                                f"the labels {', '.join(map(repr, labels.label_ids))}")
+        result.manual_labels = _insert_labels(session, project, scan, labels)
+        result.task_id = labels.task.id
     _after_new_records(session, project)
     answer = None if once is None else idempotency.remember(session=session, request=once,
                                                             result=result)
     session.commit()
     analyze(session, [Record.__table__, ManualLabel.__table__])
     return result if answer is None else answer
+
+
+def _new_task(session: Session, project: Project, scan: _Scan, labels: LabelColumn
+              ) -> LabelColumn:
+    """The task a label column asks for, made with the labels the file gave (in the order
+    they first appear); refused when the column has more distinct values than
+    a task may have labels (``LABELS_MAX``: not a label column) or none."""
+    if find_task(session=session, project=project, name=labels.new_task) is not None:
+        raise ConflictError(f"a labeling task named {labels.new_task!r} exists already",
+                            field="label_task_name")
+    names = list(dict.fromkeys(name for row in scan.labels for name in row))
+    if not names:
+        raise InvalidInputError(f"column {labels.column!r} has no values to make labels of",
+                                field="label_column")
+    if len(names) > LABELS_MAX:
+        raise InvalidInputError(
+            f"column {labels.column!r} has {len(names):,} distinct values; a task has at most "
+            f"{LABELS_MAX:,} labels", field="label_column")
+    task = add_task(session=session, project=project, name=labels.new_task,
+                    kind=labels.kind, labels=names)
+    session.flush()
+    return replace(labels, task=task, label_ids={label.name: label.id for label in task.labels})
 
 
 def _insert_labels(session: Session, project: Project, scan: _Scan,

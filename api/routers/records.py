@@ -48,6 +48,7 @@ from services import importing
 from services.importing import ImportOptions
 from store.embeddings import refresh_embeddings
 from store.idempotency import Answer, IdempotentRequest
+from store.limits import NAME_MAX
 from store.manual_labels import get_record
 from store.record_detail import record_detail
 from store.record_filters import (
@@ -252,9 +253,13 @@ def import_options(
         "Make ids unique instead of refusing repeats: an id already used (earlier in the "
         "file or by a record of the project) becomes <id>-2, <id>-3, ..."))] = False,
     label_column: Annotated[str | None, Form(description=(
-        "Column whose values become manual labels of label_task_id (not an attribute); "
-        "empty values give no label"))] = None,
+        "Column whose values become manual labels of label_task_id or label_task_name (not "
+        "an attribute); empty values give no label"))] = None,
     label_task_id: Annotated[Int32 | None, Form()] = None,
+    label_task_name: Annotated[str | None, Form(max_length=NAME_MAX, description=(
+        "Instead of label_task_id: a new task of this name, made in the same transaction, "
+        "whose labels are the column's values in the order they first appear; "
+        "multi-label when label_separator is given, else classification"))] = None,
     label_as_gold: Annotated[bool, Form()] = False,
     label_annotator: Annotated[str | None, Form(description=(
         "User the labels are by (created if new); default: the importing user"))] = None,
@@ -267,8 +272,8 @@ def import_options(
     if label_column:
         labels = importing.label_column(
             session=session, project=project, column=label_column, task_id=label_task_id,
-            annotator=label_annotator or user.name, is_gold=label_as_gold,
-            separator=label_separator)
+            new_task=label_task_name, annotator=label_annotator or user.name,
+            is_gold=label_as_gold, separator=label_separator)
     csv_options = CsvOptions(
         delimiter=_delimiter(delimiter), header={"yes": True, "no": False}.get(header),
         quoting=None if quoting == "auto" else quoting, quotechar=quotechar,

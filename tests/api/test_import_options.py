@@ -158,3 +158,73 @@ def test_constant_clashing_with_a_column_is_refused(client, admin, project_id):
                       constants=json.dumps({"split": "test"}))
     assert response.status_code == 422 and response.json()["field"] == "constants"
     assert_nothing_written(client, admin, project_id)
+
+
+def test_labels_of_a_column_make_a_new_task_in_the_same_import(client, admin, project_id):
+    """A project's first import can bring its labels: the task is made of the column's
+    values (in the order they first appear), in the import's one transaction."""
+    lines = SMS.read_bytes().splitlines(keepends=True)[:50]
+    response = upload(client, admin, project_id, b"".join(lines), filename=SMS.name,
+                      label_column="column_1", label_task_name="spam")
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["manual_labels"] == 50
+    assert "new classification task 'spam' with the labels 'ham', 'spam'" in body["notes"]
+    task = client.get(f"{API}/projects/{project_id}/tasks/{body['task_id']}",
+                      headers=admin).json()
+    assert task["name"] == "spam" and task["kind"] == "classification"
+    assert [label["name"] for label in task["labels"]] == ["ham", "spam"]
+    spam = sum(line.startswith(b"spam\t") for line in lines)
+    assert count(client, admin, project_id, task_id=task["id"], label="spam") == spam > 0
+    # the task now exists: the same name again is refused, and nothing of that file lands
+    again = upload(client, admin, project_id, b"".join(lines), filename=SMS.name,
+                   label_column="column_1", label_task_name="spam", generate_ids="true")
+    assert again.status_code == 409 and again.json()["field"] == "label_task_name"
+    assert count(client, admin, project_id) == 50
+
+
+def test_a_new_multilabel_task_and_what_is_refused(client, admin, project_id):
+    content = 'id,text,topics\n1,a,price|battery\n2,b,\n3,c,screen\n'
+    response = upload(client, admin, project_id, content, id_column="id",
+                      label_column="topics", label_task_name="topics", label_separator="|")
+    assert response.status_code == 201, response.text
+    task = client.get(f"{API}/projects/{project_id}/tasks/{response.json()['task_id']}",
+                      headers=admin).json()
+    assert task["kind"] == "multilabel"
+    assert [label["name"] for label in task["labels"]] == ["price", "battery", "screen"]
+    assert count(client, admin, project_id, task_id=task["id"], label="battery") == 1
+    tasks = client.get(f"{API}/projects/{project_id}/tasks", headers=admin).json()
+    for form, status, field, words in [
+        ({"label_task_name": "x", "label_task_id": str(task["id"])}, 422, "label_task_id",
+         "not both"),
+        ({}, 422, "label_task_id", "label_task_name"),
+        ({"label_task_name": "  "}, 422, "label_task_name", "blank"),
+    ]:
+        refused = upload(client, admin, project_id, "id,text,topics\n9,z,a\n", id_column="id",
+                         label_column="topics", **form)
+        assert refused.status_code == status, (form, refused.text)
+        assert refused.json()["field"] == field and words in refused.json()["detail"]
+    # a column of free text is no label column, and a failed import makes no task
+    free_text = "text,label\n" + "".join(f"comment {i},value {i}\n" for i in range(1_001))
+    refused = upload(client, admin, project_id, free_text, label_column="label",
+                     label_task_name="free")
+    assert refused.status_code == 422 and "1,001 distinct values" in refused.json()["detail"]
+    empty = upload(client, admin, project_id, "text,label\na,\n", label_column="label",
+                   label_task_name="empty")
+    assert empty.status_code == 422 and "no values" in empty.json()["detail"]
+    assert client.get(f"{API}/projects/{project_id}/tasks", headers=admin).json() == tasks
+    assert count(client, admin, project_id) == 3
+
+
+def test_a_new_task_import_sent_again_under_its_idempotency_key_lands_once(client, admin,
+                                                                          project_id):
+    once = admin | {"Idempotency-Key": "labelled-1"}
+    content = "text,label\ngood,pos\nbad,neg\n"
+    first = upload(client, once, project_id, content, label_column="label",
+                   label_task_name="sentiment")
+    assert first.status_code == 201, first.text
+    again = upload(client, once, project_id, content, label_column="label",
+                   label_task_name="sentiment")
+    assert again.status_code == 201 and again.json() == first.json()
+    assert client.get(f"{API}/projects/{project_id}/tasks", headers=admin).json()["count"] == 1
+    assert count(client, admin, project_id) == 2

@@ -20,3 +20,33 @@ def test_cli_imports_a_raw_tsv_with_labels_and_says_what_it_assumed(served, sdk:
     assert "Note: delimiter tab (sniffed)" in out and "Note: no header" in out
     records = sdk.projects.records(project, limit=10)
     assert [r.data for r in records][1] == {"column_2": '"WIN a prize now', "split": "test"}
+
+
+def test_cli_import_makes_a_new_project_and_task_of_a_label_column(served, sdk: Heurist,
+                                                                    heurist, tmp_path):
+    """No project, no task yet: ``--label-task NAME`` makes the task of the column's values;
+    a task id the project lacks is an error that leaves no project behind."""
+    data = tmp_path / "reviews.csv"
+    data.write_text("text,topics\ngreat screen,screen\nweak battery,battery|price\nok,\n")
+    before = {p.id for p in sdk.projects.list()}
+    shown = heurist("import", str(data), "--label-column", "topics", "--label-task", "topics",
+                    "--label-separator", "|")
+    assert shown.code == 0, shown.err
+    out = " ".join(shown.out.split())
+    assert "3 manual labels" in out
+    assert "Note: new multilabel task 'topics' with the labels 'screen', 'battery', 'price'" \
+        in out
+    (project,) = {p.id for p in sdk.projects.list()} - before
+    task = sdk.tasks.get(project, "topics")
+    assert task.kind == "multilabel" and [label.name for label in task.labels] == [
+        "screen", "battery", "price"]
+    # the task exists now: its name finds it (no second task), its labels are checked
+    again = heurist("import", str(data), "-p", str(project), "--label-column", "topics",
+                    "--label-task", "topics", "--label-separator", "|")
+    assert again.code == 0, again.err
+    assert len(sdk.tasks.list(project)) == 1
+    other = tmp_path / "more reviews.csv"
+    other.write_text(data.read_text())
+    wrong = heurist("import", str(other), "--label-column", "topics", "--label-task", "99")
+    assert wrong.code == 3 and "error 404" in wrong.err
+    assert {p.id for p in sdk.projects.list()} - before == {project}

@@ -243,6 +243,42 @@ def test_sign_in_import_browse_label(page: Page, app_stack: Stack, artifacts: Pa
     shot(page, artifacts, "12-record")
 
 
+def test_a_first_import_brings_its_labels_as_a_new_task(page: Page, app_stack: Stack,
+                                                       artifacts: Path, tmp_path):
+    """A new project has no task: its first file's label column makes one, named by the
+    user, of the column's values; the next import of labels finds it chosen."""
+    stack = app_stack
+    project = stack.post("/projects", json={"name": "First import e2e"}).json()["id"]
+    sign_in(page, key_of(stack))
+    go(page, f"/projects/{project}/import")
+    reviews = tmp_path / "first.csv"
+    reviews.write_text(REVIEWS)
+    page.get_by_label("File").set_input_files(str(reviews))
+    expect(page.get_by_label("preview")).to_contain_text("The phone is great, review 1")
+    page.get_by_label("Id column").select_option("id")
+    page.get_by_label("Label column").select_option("sentiment")
+    expect(page.get_by_label("Label task")).to_contain_text("no classification task yet")
+    expect(page.get_by_role("button", name="Import 30 records")).to_be_disabled()
+    page.get_by_label("Label task").select_option(label="new task of the column's values…")
+    expect(page.get_by_label("New task name")).to_have_value("sentiment")   # the column's
+    page.get_by_label("New task name").fill("opinion")
+    expect(page.get_by_label("preview")).to_contain_text("sentiment labels")
+    expect(page.get_by_role("button", name="Import 30 records")).to_be_enabled()  # previewed
+    expect(page.get_by_label("Id column")).to_have_value("id")   # kept by every preview
+    shot(page, artifacts, "28-import-new-task")
+    page.get_by_role("button", name="Import 30 records").click()
+    done = page.get_by_role("status").filter(has_text="Imported")
+    expect(done).to_contain_text("Imported 30 records")
+    expect(done).to_contain_text("30 manual labels")
+    expect(page.get_by_label("notes")).to_contain_text(
+        "new classification task 'opinion' with the labels 'positive', 'negative'")
+    (task,) = stack.get(f"/projects/{project}/tasks")["data"]
+    assert task["name"] == "opinion" and [label["name"] for label in task["labels"]] == [
+        "positive", "negative"]
+    expect(page.get_by_label("Label task")).to_have_value(str(task["id"]))
+    shot(page, artifacts, "29-import-new-task-done")
+
+
 def test_span_labeling_by_mouse(page: Page, app_stack: Stack, artifacts: Path):
     stack = app_stack
     project = stack.post("/projects", json={"name": "CoNLL e2e"}).json()["id"]

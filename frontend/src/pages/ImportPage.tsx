@@ -9,7 +9,7 @@ import { navigate } from "../router";
 import { useTasks } from "../hooks";
 import type { ImportResult } from "../types";
 import { Badge, Button, ErrorAlert, Field, Progress } from "../ui";
-import { DEFAULT_OPTIONS, type ImportOptions, type LabelColumn, NO_LABELS, optionFields } from "./importOptions";
+import { DEFAULT_OPTIONS, hasTask, type ImportOptions, type LabelColumn, NO_LABELS, optionFields } from "./importOptions";
 
 const TYPES = ["text", "category", "integer", "float", "boolean"];
 
@@ -122,12 +122,18 @@ function OptionsPanel({ options, onChange }: { options: ImportOptions; onChange:
   );
 }
 
+const NEW_TASK = "new";
+
 function LabelsPanel({ projectId, columns, labels, onChange }: {
   projectId: number; columns: string[]; labels: LabelColumn; onChange: (labels: LabelColumn) => void;
 }) {
   const tasks = (useTasks(projectId).data ?? []).filter((t) => t.kind !== "extraction");
   const task = tasks.find((t) => t.id === labels.taskId);
+  const creating = labels.newTask !== null;
   const set = (change: Partial<LabelColumn>) => onChange({ ...labels, ...change });
+  const choose = (value: string) => set(value === NEW_TASK
+    ? { taskId: null, newTask: labels.column && !tasks.some((t) => t.name === labels.column) ? labels.column : "" }
+    : { taskId: value ? Number(value) : null, newTask: null });
   return (
     <div className="panel" aria-label="Labels from a column">
       <div className="panel-head"><h2>Labels from a column</h2><span className="muted">its values become manual labels of a task, not an attribute</span></div>
@@ -139,14 +145,21 @@ function LabelsPanel({ projectId, columns, labels, onChange }: {
             {columns.map((c) => <option key={c} value={c}>{c}</option>)}
           </select>
         </Field>
-        <Field label="Task" hint={labels.column && !task ? "Choose the task the labels are for." : undefined}>
-          <select className="select" aria-label="Label task" value={labels.taskId ?? ""}
-            onChange={(e) => set({ taskId: e.target.value ? Number(e.target.value) : null })}>
+        <Field label="Task" hint={labels.column && !task && !creating ? "Choose the task the labels are for, or a new one." : undefined}>
+          <select className="select" aria-label="Label task" value={creating ? NEW_TASK : labels.taskId ?? ""}
+            onChange={(e) => choose(e.target.value)}>
             <option value="">{tasks.length ? "choose a task" : "no classification task yet"}</option>
             {tasks.map((t) => <option key={t.id} value={t.id}>{t.name} ({t.kind})</option>)}
+            <option value={NEW_TASK}>new task of the column's values…</option>
           </select>
         </Field>
-        {task?.kind === "multilabel" && (
+        {creating && (
+          <Field label="New task" hint="its labels: the column's values, in the order they first appear; multi-label with a separator">
+            <input className="input" aria-label="New task name" placeholder="task name" style={{ width: 160 }}
+              value={labels.newTask ?? ""} onChange={(e) => set({ newTask: e.target.value })} />
+          </Field>
+        )}
+        {(task?.kind === "multilabel" || creating) && (
           <Field label="Separator" hint="between labels in a value; JSON lists are read as lists">
             <input className="input" aria-label="Label separator" placeholder="|" style={{ width: 80 }}
               value={labels.separator} onChange={(e) => set({ separator: e.target.value })} />
@@ -203,6 +216,7 @@ function TableImport({ projectId }: { projectId: number }) {
         if (request !== latest.current) return;
         setPreviewing(false);
         setPreview(p);
+        // the id and label columns are no attributes, so not among the preview's columns
         const names = p.columns.map((c) => c.name);
         const chosen = (column: string | undefined) => (column && !names.includes(column) ? [column] : []);
         setColumnNames([...chosen(sent.id_column), ...names, ...chosen(sent.label_column)]);
@@ -217,7 +231,6 @@ function TableImport({ projectId }: { projectId: number }) {
     return () => clearTimeout(timer);
   }, [file, fieldsKey, projectId]);
 
-        // the id and label columns are no attributes, so not among the preview's columns
   async function commit() {
     if (!file || !preview) return;
     setError(null);
@@ -233,7 +246,8 @@ function TableImport({ projectId }: { projectId: number }) {
       setFile(null);
       setColumnNames([]); // the columns were the imported file's; options and task stay
       setIdColumn("");
-      setLabels({ ...labels, column: "" });
+      // a task made by this import is the task of the next one's labels
+      setLabels({ ...labels, column: "", ...(labels.newTask !== null && done.task_id !== null ? { taskId: done.task_id, newTask: null } : {}) });
       void client.invalidateQueries({ queryKey: ["projects", projectId] });
     } catch (failure) {
       setError(failure);
@@ -242,7 +256,7 @@ function TableImport({ projectId }: { projectId: number }) {
 
   const labelColumn = fields.label_column ?? "";
   const columns = preview?.columns.filter((c) => c.name !== idColumn && c.name !== labelColumn) ?? [];
-  const waitsForTask = labels.column !== "" && labels.taskId === null;
+  const waitsForTask = labels.column !== "" && !hasTask(labels);
   return (
     <div className="stack">
       <div className="panel">

@@ -18,8 +18,15 @@ describe("import option fields", () => {
 
   it("sends the label column only with its task", () => {
     expect(optionFields(DEFAULT_OPTIONS, { ...NO_LABELS, column: "sentiment" })).toEqual({});
-    expect(optionFields(DEFAULT_OPTIONS, { column: "tags", taskId: 3, gold: true, separator: "|" })).toEqual({
+    expect(optionFields(DEFAULT_OPTIONS, { column: "tags", taskId: 3, newTask: null, gold: true, separator: "|" })).toEqual({
       label_column: "tags", label_task_id: "3", label_as_gold: "true", label_separator: "|",
     });
+  });
+
+  it("sends a new task's name instead of a task, never a blank one", () => {
+    expect(optionFields(DEFAULT_OPTIONS, { ...NO_LABELS, column: "label", newTask: " sentiment " })).toEqual({
+      label_column: "label", label_task_name: "sentiment",
+    });
+    expect(optionFields(DEFAULT_OPTIONS, { ...NO_LABELS, column: "label", newTask: "  " })).toEqual({});
   });
 });

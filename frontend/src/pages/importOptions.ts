@@ -11,6 +11,9 @@ export interface ImportOptions {
 export interface LabelColumn {
   column: string;
   taskId: number | null;
+  /** Instead of a task: the name of a new one made of the column's values (multi-label with
+   * a separator). */
+  newTask: string | null;
   gold: boolean;
   separator: string;
 }
@@ -19,10 +22,15 @@ export const DEFAULT_OPTIONS: ImportOptions = {
   delimiter: "", header: "auto", encoding: "", generateIds: false, constants: [],
 };
 
-export const NO_LABELS: LabelColumn = { column: "", taskId: null, gold: false, separator: "" };
+export const NO_LABELS: LabelColumn = { column: "", taskId: null, newTask: null, gold: false, separator: "" };
+
+/** The label column has somewhere to go: a task, or a new task's name. */
+export function hasTask(labels: LabelColumn): boolean {
+  return labels.taskId !== null || !!labels.newTask?.trim();
+}
 
 /** Form fields of the options and the label column; empty ones are left out, and the label
- * column only goes with a task. */
+ * column only goes with a task (or a new task's name). */
 export function optionFields(options: ImportOptions, labels: LabelColumn): Record<string, string> {
   const fields: Record<string, string> = {};
   if (options.delimiter) fields.delimiter = options.delimiter;
@@ -32,9 +40,10 @@ export function optionFields(options: ImportOptions, labels: LabelColumn): Recor
   const constants = Object.fromEntries(options.constants.filter((c) => c.key.trim())
     .map((c) => [c.key.trim(), c.value]));
   if (Object.keys(constants).length) fields.constants = JSON.stringify(constants);
-  if (labels.column && labels.taskId !== null) {
+  if (labels.column && hasTask(labels)) {
     fields.label_column = labels.column;
-    fields.label_task_id = String(labels.taskId);
+    if (labels.taskId !== null) fields.label_task_id = String(labels.taskId);
+    else fields.label_task_name = labels.newTask!.trim();
     if (labels.gold) fields.label_as_gold = "true";
     if (labels.separator) fields.label_separator = labels.separator;
   }
