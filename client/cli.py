@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import click
 import typer
 from pydantic import BaseModel
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.syntax import Syntax
@@ -678,11 +679,15 @@ def _cell(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
 
 
-def stats_table(stats: TaskStats) -> Table:
-    table = Table(Column("heuristic", no_wrap=True), title=f"task {stats.task_id}")
+def stats_table(stats: TaskStats, task_name: str | None = None) -> Table:
+    """The task's statistics, one heuristic per row. It fits a terminal of 80 columns: a long
+    heuristic name folds, no figure or header is cut."""
+    table = Table(Column("heuristic", overflow="fold"), box=box.SIMPLE_HEAD, pad_edge=False,
+                  collapse_padding=True, show_edge=False,
+                  title=f"task {task_name or stats.task_id}")
     for header in ("coverage", "hits", "overlaps", "conflicts", "precision", "recall", "f1",
                    "refs"):
-        table.add_column(header, justify="right")
+        table.add_column(header, justify="right", no_wrap=True, min_width=len(header))
     for row in stats.data:
         table.add_row(row.name, _cell(row.coverage), str(row.hits), _cell(row.overlaps),
                       _cell(row.conflicts), _cell(row.total.precision),
@@ -716,12 +721,12 @@ def stats(ctx: typer.Context, project: Project, task: TaskOption,
             raise typer.BadParameter(f"{metric!r}: one of {', '.join(FAIL_UNDER_METRICS)}",
                                      param_hint="--fail-under")
         bars[metric] = float(value)
-    task_id = state.client.tasks.get(project, task).id
-    found = state.client.stats.get(project, task_id)
+    chosen = state.client.tasks.get(project, task)
+    found = state.client.stats.get(project, chosen.id)
     if state.as_json:
         _print_json(found)
     else:
-        out.print(stats_table(found))
+        out.print(stats_table(found, chosen.name))
     missed = missed_bars(found, bars)
     for line in missed:
         err.print(f"[red]below the bar[/red] {line}")

@@ -53,8 +53,26 @@ STATS = TaskStats.model_validate({"task_id": 3, "data": [
 
 def test_stats_table():
     console = Console(width=100, record=True, file=open(os.devnull, "w"))  # noqa: SIM115
-    console.print(stats_table(STATS))
+    console.print(stats_table(STATS, "spam"))
     matches_snapshot("stats-table", console.export_text())
+
+
+def test_stats_table_fits_a_terminal_of_80_columns():
+    """A pipe or a plain terminal gets 80 columns: no header or figure is cut, a long name
+    folds."""
+    long = STATS.model_copy(deep=True)
+    long.data[0].name = "check_out_with_a_long_descriptive_name"
+    console = Console(width=80, record=True, file=open(os.devnull, "w"))  # noqa: SIM115
+    console.print(stats_table(long, "spam"))
+    lines = console.export_text().splitlines()
+    header = next(line for line in lines if "heuristic" in line)
+    assert header.split() == ["heuristic", "coverage", "hits", "overlaps", "conflicts",
+                              "precision", "recall", "f1", "refs"]
+    first = next(line for line in lines if "0.250" in line)
+    assert first.split()[1:] == ["0.250", "50", "0.100", "0.020", "1.000", "0.225", "0.367",
+                                 "40"]
+    assert "".join(line.split()[0] for line in lines[lines.index(first):][:4]).startswith(
+        long.data[0].name)
 
 
 def test_fail_under_names_each_heuristic_below_the_bar():
