@@ -461,6 +461,35 @@ def run(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Heuristic 
     _report(state, _wait(state, project, started) if wait else started)
 
 
+class Level(StrEnum):
+    record = "record"
+    token = "token"
+
+
+@app.command()
+def embed(ctx: typer.Context,
+          attribute: Annotated[str, typer.Argument(help="A text attribute of the records.")],
+          project: Project,
+          level: Annotated[Level, typer.Option(
+              help="record (classification, the queue, learners) or token "
+                   "(extraction).")] = Level.record,
+          model: Annotated[str, typer.Option(
+              help="'default' (the bundled all-MiniLM-L6-v2) or an installed model's "
+                   "name.")] = "default",
+          name: Annotated[str | None, typer.Option(
+              help="The embedding's name (default: ATTRIBUTE-MODEL).")] = None,
+          wait: Annotated[bool, typer.Option("--wait", "-w", help="Wait for the end, showing "
+                                             "progress; exit 1 unless it succeeded.")] = False
+          ) -> None:
+    """Embed a text attribute of every record (new records are embedded as they come)."""
+    state = _state(ctx)
+    created = state.client.embeddings.create(project, attribute, level=level.value,
+                                             model=model, name=name)
+    if not state.as_json:
+        out.print(f"embedding {created.embedding.id}: {created.embedding.name!r}")
+    _report(state, _wait(state, project, created.run) if wait else created.run)
+
+
 class WeakMethod(StrEnum):
     auto = "auto"
     majority = "majority"
@@ -593,8 +622,9 @@ def simulate(ctx: typer.Context, project: Project, task: TaskOption,
                  help="Save learning_curve.json and learning_curve.png here.")] = None) -> None:
     """Simulate labelling: a strategy against random sampling, as learning curves.
 
-    Replays the task's reference labels from one random seed set; prints the curves (and
-    saves them with --out)."""
+    Replays the task's reference labels from one random seed set; prints the curves.
+
+    With --out it saves them as JSON and a PNG plot."""
     state = _state(ctx)
     task_id = state.client.tasks.get(project, task).id
     started = state.client.active_learning.simulate(
@@ -625,8 +655,9 @@ def label(ctx: typer.Context, project: Project, task: TaskOption,
           ) -> None:
     """Label what active learning asks for next, with the reason for each record.
 
-    Press a label's number (or hotkey), s to skip, q to quit: one key in a terminal, a line
-    when the answers come from a pipe."""
+    Press a label's number (or hotkey), s to skip, q to quit.
+
+    In a terminal one key answers; from a pipe, one line."""
     state = _state(ctx)
     found = state.client.tasks.get(project, task)
     if found.kind != "classification":

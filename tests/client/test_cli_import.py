@@ -1,7 +1,9 @@
-"""``heurist import`` with the import's options: a raw header-less TSV, its labels and a
-constant, against the live app."""
+"""``heurist import`` with the import's options (a raw header-less TSV, its labels and a
+constant; a new task of a label column) and ``heurist embed``, against the live app."""
 
 from __future__ import annotations
+
+import re
 
 from client.sdk import Heurist
 
@@ -50,3 +52,17 @@ def test_cli_import_makes_a_new_project_and_task_of_a_label_column(served, sdk: 
     wrong = heurist("import", str(other), "--label-column", "topics", "--label-task", "99")
     assert wrong.code == 3 and "error 404" in wrong.err
     assert {p.id for p in sdk.projects.list()} - before == {project}
+
+
+def test_cli_embeds_an_attribute_and_waits_for_it(live, sdk: Heurist, heurist):
+    project = live.project_with_texts(["buy now", "hello friend", "win a prize"])
+    shown = heurist("embed", "text", "-p", str(project), "--wait")
+    assert shown.code == 0, shown.err
+    (embedding,) = sdk.embeddings.list(project)
+    assert f"embedding {embedding.id}: 'text-all-MiniLM-L6-v2'" in shown.out
+    assert re.search(r"run \d+: succeeded", shown.out)
+    assert embedding.state == "succeeded" and embedding.level == "record"
+    again = heurist("embed", "text", "-p", str(project))
+    assert again.code == 3 and "exists already" in " ".join(again.err.split())  # wrapped
+    missing = heurist("embed", "body", "-p", str(project), "--level", "token")
+    assert missing.code == 3 and "no attribute named 'body'" in " ".join(missing.err.split())
