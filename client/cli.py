@@ -597,9 +597,8 @@ def summary_table(rows: list[tuple[str, str]]) -> Table:
 def curve_table(curves: dict[str, Any]) -> Table:
     """Held-out accuracy and macro-F1 per labels used, the strategy beside random."""
     name = curves.get("strategy_name", "strategy")
-    table = Table(Column("labels", justify="right"), title=f"{name} vs random")
-    for header in (f"{name} acc", "random acc", f"{name} F1", "random F1"):
-        table.add_column(header, justify="right")
+    table = figures_table(f"{name} vs random", Column("labels", justify="right"),
+                          ("strategy acc", "random acc", "strategy F1", "random F1"))
     ours, random = curves["strategy"], curves["random"]
     for i, used in enumerate(ours["labels_used"]):
         table.add_row(str(used), _cell(ours["accuracy"][i]), _cell(random["accuracy"][i]),
@@ -710,15 +709,22 @@ def _cell(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
 
 
-def stats_table(stats: TaskStats, task_name: str | None = None) -> Table:
-    """The task's statistics, one heuristic per row. It fits a terminal of 80 columns: a long
-    heuristic name folds, no figure or header is cut."""
-    table = Table(Column("heuristic", overflow="fold"), box=box.SIMPLE_HEAD, pad_edge=False,
-                  collapse_padding=True, show_edge=False,
-                  title=f"task {task_name or stats.task_id}")
-    for header in ("coverage", "hits", "overlaps", "conflicts", "precision", "recall", "f1",
-                   "refs"):
+def figures_table(title: str, first: Column, headers: tuple[str, ...]) -> Table:
+    """A table of ``first`` (names: they fold when long) and a right-aligned column of figures
+    per header, tight enough for a terminal of 80 columns: no figure or header is cut."""
+    table = Table(first, box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True,
+                  show_edge=False, title=title)
+    for header in headers:
         table.add_column(header, justify="right", no_wrap=True, min_width=len(header))
+    return table
+
+
+def stats_table(stats: TaskStats, task_name: str | None = None) -> Table:
+    """The task's statistics, one heuristic per row (see :func:`figures_table`)."""
+    table = figures_table(f"task {task_name or stats.task_id}",
+                          Column("heuristic", overflow="fold"),
+                          ("coverage", "hits", "overlaps", "conflicts", "precision", "recall",
+                           "f1", "refs"))
     for row in stats.data:
         table.add_row(row.name, _cell(row.coverage), str(row.hits), _cell(row.overlaps),
                       _cell(row.conflicts), _cell(row.total.precision),
