@@ -78,7 +78,8 @@ class LabelColumn:
 
     With ``new_task`` instead of a task, the import makes a task of that name whose labels
     are the column's values in the order they first appear: multi-label when a
-    ``separator`` is given, else classification."""
+    ``separator`` is given or a value holds several labels (a JSON list), else
+    classification."""
 
     column: str
     task: LabelingTask | None
@@ -90,10 +91,11 @@ class LabelColumn:
     new_task: str | None = None
 
     @property
-    def kind(self) -> TaskKind:
+    def kind(self) -> TaskKind | None:
+        """The task's kind; None for a new task whose values decide it."""
         if self.task is not None:
             return self.task.kind
-        return TaskKind.MULTILABEL if self.separator else TaskKind.CLASSIFICATION
+        return TaskKind.MULTILABEL if self.separator else None
 
 
 @dataclass
@@ -424,8 +426,10 @@ def _new_task(session: Session, project: Project, scan: _Scan, labels: LabelColu
         raise InvalidInputError(
             f"column {labels.column!r} has {len(names):,} distinct values; a task has at most "
             f"{LABELS_MAX:,} labels", field="label_column")
+    several = labels.separator or any(len(row) > 1 for row in scan.labels)
     task = add_task(session=session, project=project, name=labels.new_task,
-                    kind=labels.kind, labels=names)
+                    kind=TaskKind.MULTILABEL if several else TaskKind.CLASSIFICATION,
+                    labels=names)
     session.flush()
     return replace(labels, task=task, label_ids={label.name: label.id for label in task.labels})
 

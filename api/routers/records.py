@@ -259,7 +259,8 @@ def import_options(
     label_task_name: Annotated[str | None, Form(max_length=NAME_MAX, description=(
         "Instead of label_task_id: a new task of this name, made in the same transaction, "
         "whose labels are the column's values in the order they first appear; "
-        "multi-label when label_separator is given, else classification"))] = None,
+        "multi-label when label_separator is given or a value holds several labels (a JSON "
+        "list), else classification"))] = None,
     label_as_gold: Annotated[bool, Form()] = False,
     label_annotator: Annotated[str | None, Form(description=(
         "User the labels are by (created if new); default: the importing user"))] = None,

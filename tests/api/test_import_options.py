@@ -193,6 +193,18 @@ def test_a_new_multilabel_task_and_what_is_refused(client, admin, project_id):
     assert task["kind"] == "multilabel"
     assert [label["name"] for label in task["labels"]] == ["price", "battery", "screen"]
     assert count(client, admin, project_id, task_id=task["id"], label="battery") == 1
+    # JSON lists need no separator: lists of several labels make a multi-label task
+    lines = [{"uid": "j1", "text": "x", "tags": ["red", "blue"]},
+             {"uid": "j2", "text": "y", "tags": ["green"]}, {"uid": "j3", "text": "z"}]
+    listed = upload(client, admin, project_id, "\n".join(json.dumps(line) for line in lines),
+                    filename="tags.jsonl", id_column="uid", label_column="tags",
+                    label_task_name="colours")
+    assert listed.status_code == 201, listed.text
+    assert listed.json()["manual_labels"] == 3
+    colours = client.get(f"{API}/projects/{project_id}/tasks/{listed.json()['task_id']}",
+                         headers=admin).json()
+    assert colours["kind"] == "multilabel"
+    assert [label["name"] for label in colours["labels"]] == ["red", "blue", "green"]
     tasks = client.get(f"{API}/projects/{project_id}/tasks", headers=admin).json()
     for form, status, field, words in [
         ({"label_task_name": "x", "label_task_id": str(task["id"])}, 422, "label_task_id",
@@ -213,7 +225,7 @@ def test_a_new_multilabel_task_and_what_is_refused(client, admin, project_id):
                    label_task_name="empty")
     assert empty.status_code == 422 and "no values" in empty.json()["detail"]
     assert client.get(f"{API}/projects/{project_id}/tasks", headers=admin).json() == tasks
-    assert count(client, admin, project_id) == 3
+    assert count(client, admin, project_id) == 6
 
 
 def test_a_new_task_import_sent_again_under_its_idempotency_key_lands_once(client, admin,

@@ -154,7 +154,7 @@ function LabelsPanel({ projectId, columns, labels, onChange }: {
           </select>
         </Field>
         {creating && (
-          <Field label="New task" hint="its labels: the column's values, in the order they first appear; multi-label with a separator">
+          <Field label="New task" hint="its labels: the column's values, in the order they first appear; multi-label with a separator or JSON lists">
             <input className="input" aria-label="New task name" placeholder="task name" style={{ width: 160 }}
               value={labels.newTask ?? ""} onChange={(e) => set({ newTask: e.target.value })} />
           </Field>
