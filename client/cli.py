@@ -30,6 +30,8 @@ from client.snorkel_import import convert
 
 EXIT_FAILED, EXIT_API_ERROR = 1, 3
 FAIL_UNDER_METRICS = ("coverage", "precision", "recall", "recall_where_voting", "f1")
+MAX_BATCH = 200
+"""The most records GET .../next gives at once."""
 
 app = typer.Typer(help="Heurist: weak supervision with active learning, from the terminal.",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
@@ -667,15 +669,20 @@ def label(ctx: typer.Context, project: Project, task: TaskOption,
     legend = "  ".join(f"[bold]{i}[/bold] {lbl.name}"
                        for i, lbl in enumerate(found.labels, start=1))
     done = 0
+    skipped: set[int] = set()   # not asked again in this session
     while True:
-        batch = state.client.active_learning.next(project, found.id, n=n, strategy=strategy,
-                                                  relabel=relabel)
+        batch = state.client.active_learning.next(
+            project, found.id, n=min(n + len(skipped), MAX_BATCH), strategy=strategy,
+            relabel=relabel)
         if batch.stop is not None:
             out.print(f"[dim]{batch.stop.message}[/dim]")
-        if not batch.data:
-            out.print(f"nothing left to label ({done} labelled)")
+        items = [item for item in batch.data if item.record.id not in skipped][:n]
+        if not items:
+            out.print(f"nothing left to label ({done} labelled"
+                      + (f", {len(skipped)} skipped" if skipped else "") + ")"
+                      + ("" if relabel else "; --relabel asks for records labelled before"))
             return
-        for item in batch.data:
+        for item in items:
             out.rule(f"record {item.record.external_id} - {item.reason}")
             for name, value in item.record.data.items():
                 out.print(f"[bold]{name}[/bold]: {value}")
@@ -686,6 +693,7 @@ def label(ctx: typer.Context, project: Project, task: TaskOption,
                 out.print(f"{done} labelled")
                 return
             if answer == "s":
+                skipped.add(item.record.id)
                 continue
             state.client.manual_labels.create(project, item.record.id, task_id=found.id,
                                               label=keys[answer])

@@ -115,3 +115,17 @@ def test_label_in_a_terminal_takes_single_keys(served: Stack, sdk: Heurist):
         code = terminal.close()
     assert code == 0, terminal.screen
     assert len(sdk.projects.records(project, task_id=task.id, labelled="true")) == 2
+
+
+def test_label_does_not_ask_again_for_a_skipped_record(served: Stack, sdk: Heurist, heurist,
+                                                        monkeypatch):
+    project = served.project_with_texts(["buy now", "hello friend", "win a prize"])
+    task = sdk.tasks.create(project, "spam", labels=["ham", "spam"])
+    monkeypatch.setattr("sys.stdin", io.StringIO("s\n1\n2\n"))   # then the input ends
+    shown = heurist("label", "-p", str(project), "-t", "spam", "--n", "3")
+    assert shown.code == 0, shown.err
+    assert shown.out.count("random sample") == 3   # each record once
+    out = " ".join(shown.out.split())
+    assert "nothing left to label (2 labelled, 1 skipped); --relabel asks for records " \
+        "labelled before" in out
+    assert len(sdk.projects.records(project, task_id=task.id, labelled="true")) == 2
