@@ -174,3 +174,27 @@ def test_annotator_quality_and_disagreements_on_the_tasks_page(page: Page, app_s
         "2 records where annotators disagree, settled by CROWDLAB with default logistic "
         "regression")
     shot(page, artifacts, "27-annotators")
+
+
+def test_an_annotator_done_with_a_task_can_ask_for_their_labelled_records(
+        page: Page, app_stack: Stack, artifacts: Path):
+    stack = app_stack
+    project = stack.project_with_texts(["good phone", "bad phone", "fine phone"],
+                                       name="relabel e2e")
+    task = stack.post(f"/projects/{project}/tasks", json={
+        "name": "sentiment", "kind": "classification", "labels": ["good", "bad"]}).json()["id"]
+    records = stack.get(f"/projects/{project}/records")["data"]
+    for record, label in zip(records, ["good", "bad", "good"], strict=True):
+        response = stack.post(f"/projects/{project}/records/{record['id']}/labels",
+                              json={"task_id": task, "label": label})
+        assert response.status_code == 201, response.text
+    sign_in(page, key_of(stack))
+    go(page, f"/projects/{project}/label")
+    page.get_by_role("button", name="Next by active learning").click()
+    expect(page.get_by_text("Nothing left to label in this task")).to_be_visible()
+    page.get_by_role("button", name="Ask for records I labelled").click()
+    expect(page.get_by_label("records I labelled too")).to_be_checked()
+    expect(page.get_by_label("record id")).to_have_text(
+        re.compile("|".join(r["external_id"] for r in records)))
+    expect(page.get_by_label("position")).to_contain_text("of 3")
+    shot(page, artifacts, "30-active-learning-relabel")

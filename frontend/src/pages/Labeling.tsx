@@ -93,10 +93,12 @@ export function Labeling({ projectId }: { projectId: number }) {
 function ActiveQueue({ projectId, task }: { projectId: number; task: Task }) {
   const [round, setRound] = useState(0);
   const [strategy, setStrategy] = useState("");
+  const [relabel, setRelabel] = useState(false);
   const [done, setDone] = useState<Set<number>>(new Set());
   const next = useQuery({
-    queryKey: ["projects", projectId, "tasks", task.id, "next", round, strategy],
-    queryFn: () => get<NextBatch>(`/projects/${projectId}/tasks/${task.id}/next`, { strategy: strategy || undefined }),
+    queryKey: ["projects", projectId, "tasks", task.id, "next", round, strategy, relabel],
+    queryFn: () => get<NextBatch>(`/projects/${projectId}/tasks/${task.id}/next`,
+      { strategy: strategy || undefined, relabel: relabel ? "true" : undefined }),
     staleTime: Infinity, gcTime: 0,
   });
   const items = useMemo(() => itemsById(next.data), [next.data]);
@@ -125,6 +127,8 @@ function ActiveQueue({ projectId, task }: { projectId: number; task: Task }) {
         {isOwner && strategy && strategy !== settings.data?.strategy &&
           <Button small variant="ghost" busy={keep.isPending} onClick={() => keep.mutate()}
             title="Every annotator's queue of this task uses it from now on">Make it the task's</Button>}
+        <label className="check small" title="Records you labelled come back too (to label them again)">
+          <input type="checkbox" checked={relabel} onChange={(e) => setRelabel(e.target.checked)} /> records I labelled too</label>
         <Button small onClick={() => setRound((r) => r + 1)} title="Ask for a new batch">Next batch</Button>
         {batch?.refit_pending && <span className="badge accent">refitting…</span>}
         {hint && <span role="status" aria-label="stop hint" className={`stop-hint ${hint.stop ? "stop" : ""}`}>{hint.text}</span>}
@@ -136,7 +140,10 @@ function ActiveQueue({ projectId, task }: { projectId: number; task: Task }) {
       {simulating && <SimulationPanel projectId={projectId} task={task} />}
       <ErrorAlert error={next.error ?? keep.error} />
       {!batch && !next.error && <Empty><Spinner /></Empty>}
-      {batch && batch.data.length === 0 && <Empty>Nothing left to label in this task (or other annotators hold the rest for now).</Empty>}
+      {batch && batch.data.length === 0 && (
+        <Empty>Nothing left to label in this task (or other annotators hold the rest for now).
+          {!relabel && <> <Button small variant="ghost" onClick={() => setRelabel(true)}>Ask for records I labelled</Button></>}
+        </Empty>)}
       {batch && batch.data.length > 0 && (
         <Session key={`${round}:${strategy}`} projectId={projectId} task={task}
           ids={batch.data.map((item) => item.record.id)} total={batch.data.length} queue={{ items, onDone }} />
