@@ -413,8 +413,8 @@ def import_records(*, session: Session, project: Project, open_stream: Callable[
 def _new_task(session: Session, project: Project, scan: _Scan, labels: LabelColumn
               ) -> LabelColumn:
     """The task a label column asks for, made with the labels the file gave (in the order
-    they first appear); refused when the column has more distinct values than
-    a task may have labels (``LABELS_MAX``: not a label column) or none."""
+    they first appear); refused when the column has no value, or more distinct values than
+    a task may have labels (``LABELS_MAX``: then it is no label column)."""
     if find_task(session=session, project=project, name=labels.new_task) is not None:
         raise ConflictError(f"a labeling task named {labels.new_task!r} exists already",
                             field="label_task_name")
