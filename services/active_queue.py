@@ -39,6 +39,7 @@ from heuristics.active import (
     SequenceLeastConfidence,
     WarmUp,
     rank_for_labelling,
+    sequence_uncertainties,
 )
 from heuristics.active.features import record_features
 from heuristics.active.queue_model import (
@@ -334,7 +335,9 @@ def refit(*, session: Session, run: Run, vector_folder: Path | None = None
         lengths = np.array([len(m) for m in marginals], dtype=np.int64)
         probabilities = (np.concatenate(marginals) if len(marginals)
                          else np.zeros((0, len(names))))
-        stop_rows = probabilities    # every token: the stopping set of a span task
+        stop_rows = probabilities    # every token: the kappa's stopping set of a span task
+        uncertainties = sequence_uncertainties(   # per record, not a mean over O tokens
+            [marginals[row] for row in _stopping_sample(task, len(marginals))])
         metrics["learner"] = "CRF"
         extra = {"lengths": lengths}
     elif task.kind is TaskKind.MULTILABEL:
@@ -366,12 +369,13 @@ def refit(*, session: Session, run: Run, vector_folder: Path | None = None
                                                 n_labels=len(task.labels), max_folds=3)
         except InvalidInputError as error:
             return {**metrics, "fitted": False, "note": error.describe()}
-        stop_rows = _stopping_set(task, probabilities)
+        stop_rows = probabilities[_stopping_sample(task, len(probabilities))]
+        uncertainties = None
         metrics["learner"] = "logistic regression"
         extra = {}
     chosen = session.get(ActiveLearningSettings, task.id)
     last = session.get(Run, chosen.latest_run_id) if chosen and chosen.latest_run_id else None
-    hint = _stop_hint(session, run, last, stop_rows)
+    hint = _stop_hint(session, run, last, stop_rows, uncertainties)
     for name, array in {"probabilities": probabilities.astype(np.float32),
                         "record_ids": np.asarray(ids, dtype=np.int64), **extra}.items():
         session.merge(RunArtifact(run_id=run.id, name=name, data=_save(array)))
@@ -393,22 +397,22 @@ def learner_stop_hint(*, session: Session, run: Run, heuristic: Heuristic,
         full[:, columns.index(name)] = probabilities[:, j]
     last = latest_run(session=session, heuristic=heuristic)
     return _stop_hint(session, run, last if last is not None and last.id != run.id else None,
-                      _stopping_set(task, full))
+                      full[_stopping_sample(task, len(full))])
 
 
-def _stopping_set(task: LabelingTask, probabilities: np.ndarray) -> np.ndarray:
-    """Rows of the records the stopping criteria watch: a fixed random sample of at most
-    ``STOPPING_SET`` records (the same while the task's records stay the same)."""
-    order = np.random.default_rng(task.id).permutation(len(probabilities))[:STOPPING_SET]
-    return probabilities[np.sort(order)]
+def _stopping_sample(task: LabelingTask, n_records: int) -> np.ndarray:
+    """Positions of the records the stopping criteria watch: a fixed random sample of at most
+    ``STOPPING_SET`` records (the same while the task's records stay the same), ascending."""
+    return np.sort(np.random.default_rng(task.id).permutation(n_records)[:STOPPING_SET])
 
 
-def _stop_hint(session: Session, run: Run, last: Run | None, stop_rows: np.ndarray
-               ) -> dict[str, Any]:
+def _stop_hint(session: Session, run: Run, last: Run | None, stop_rows: np.ndarray,
+               uncertainties: np.ndarray | None = None) -> dict[str, Any]:
     """The hint after ``run``, whose predecessor is ``last``; stores the run's predictions on
-    the stopping set for the next one. No commit."""
+    the stopping set for the next one. No commit. ``uncertainties``: see :func:`stop_hint`."""
     previous = _previous_stop(session, last, len(stop_rows))
-    hint = stop_hint(stop_rows, previous_predictions=previous[0], previous_kappas=previous[1])
+    hint = stop_hint(stop_rows, previous_predictions=previous[0], previous_kappas=previous[1],
+                     uncertainties=uncertainties)
     session.merge(RunArtifact(run_id=run.id, name="stop_predictions",
                               data=_save(stop_rows.argmax(axis=1))))
     return asdict(hint)

@@ -20,7 +20,11 @@ from heuristics.active.base import (
 from heuristics.active.cold_start import ColdStart
 from heuristics.active.diversity import DiverseBatch, core_set, one_per_cluster
 from heuristics.active.features import record_features, text_features
-from heuristics.active.sequence import SequenceLeastConfidence, predicted_spans
+from heuristics.active.sequence import (
+    SequenceLeastConfidence,
+    predicted_spans,
+    sequence_uncertainties,
+)
 from heuristics.active.simulation import LearningCurve, Simulation, simulate
 from heuristics.active.stopping import KappaAverage, OverallUncertainty
 from heuristics.active.strategies import (
@@ -58,6 +62,7 @@ __all__ = [
     "predicted_spans",
     "rank_for_labelling",
     "record_features",
+    "sequence_uncertainties",
     "simulate",
     "text_features",
 ]

@@ -230,6 +230,7 @@ def stop_hint(
     kappa: float = 0.99,
     window_size: int = 3,
     uncertainty_threshold: float = 0.05,
+    uncertainties: np.ndarray | None = None,
 ) -> StopHint:
     """Kappa-average and overall-uncertainty criteria after one refit.
 
@@ -246,6 +247,11 @@ def stop_hint(
         Stop once the mean of the last ``window_size`` kappas reaches ``kappa``.
     uncertainty_threshold : float
         Stop once the mean uncertainty is below this.
+    uncertainties : np.ndarray, optional
+        Each stopping record's uncertainty, where a row of ``probabilities`` is not a record
+        (the tokens of an extraction task: see
+        :func:`heuristics.active.sequence.sequence_uncertainties`); by default
+        ``1 - max p`` of each row.
 
     Returns
     -------
@@ -267,7 +273,8 @@ def stop_hint(
         by_kappa.stop(predictions=np.asarray(previous_predictions))
     kappa_says = by_kappa.stop(predictions=probabilities.argmax(axis=1))
     by_uncertainty = OverallUncertainty(threshold=uncertainty_threshold)
-    uncertainty_says = by_uncertainty.stop(probabilities=probabilities)
+    uncertainty_says = (by_uncertainty.stop(probabilities=probabilities) if uncertainties is None
+                        else by_uncertainty.stop(uncertainties=uncertainties))
     mean = by_kappa.mean_kappa_
     kappa_text = (f"mean kappa {mean:.3f} over the last {window_size} refits"
                   f" ({'≥' if kappa_says else '<'} {kappa})" if mean is not None else

@@ -24,7 +24,7 @@ import numpy as np
 from heuristics.active.base import ConfidenceBasedQueryStrategy, label_name
 from heuristics.errors import InvalidInputError
 
-__all__ = ["SequenceLeastConfidence", "predicted_spans"]
+__all__ = ["SequenceLeastConfidence", "predicted_spans", "sequence_uncertainties"]
 
 
 def predicted_spans(
@@ -148,3 +148,19 @@ class SequenceLeastConfidence(ConfidenceBasedQueryStrategy):
         return (
             f"{mean} confidence {confidence:.2f} of the {entity} span at tokens {start}-{end - 1}"
         )
+
+
+def sequence_uncertainties(probabilities: Sequence[np.ndarray]) -> np.ndarray:
+    """Each record's uncertainty as the stopping criteria read it: 1 - the top probability of
+    its least sure token (0 for a record without tokens). Confident ``O`` tokens, most of any
+    text, do not water it down as a mean over tokens would, and a model that is unsure
+    whether a token starts an entity counts as unsure even where it predicts none (scoring
+    only predicted spans, as the queue's span ranking does, would call it sure).
+
+    >>> sure = np.array([[0.99, 0.01], [0.02, 0.98]])
+    >>> shaky = np.array([[0.99, 0.01], [0.4, 0.6], [0.95, 0.05]])
+    >>> sequence_uncertainties([sure, shaky, np.zeros((0, 2))]).round(2).tolist()
+    [0.02, 0.4, 0.0]
+    """
+    return np.array([1.0 - float(tokens.max(axis=1).min()) if len(tokens) else 0.0
+                     for tokens in probabilities], dtype=float)

@@ -82,7 +82,8 @@ class KappaAverage:
 
 
 class OverallUncertainty:
-    """Stop once the model is sure of the stopping set: mean ``1 - max p`` below a threshold.
+    """Stop once the model is sure of the stopping set: mean ``1 - max p`` below a threshold
+    (or the mean of uncertainties given per record, e.g. of token sequences).
 
     Parameters
     ----------
@@ -101,16 +102,28 @@ class OverallUncertainty:
     (False, 0.175)
     >>> criterion.stop(probabilities=np.array([[0.9, 0.1], [0.98, 0.02]]))
     True
+    >>> criterion.stop(uncertainties=np.array([0.3, 0.0])), criterion.uncertainty_
+    (False, 0.15)
     """
 
     def __init__(self, *, threshold: float = 0.05) -> None:
         self.threshold = threshold
         self.uncertainty_: float | None = None
 
-    def stop(self, *, probabilities: np.ndarray) -> bool:
-        """Measure the stopping set's mean uncertainty; say whether it is below the threshold."""
-        probabilities = np.asarray(probabilities, dtype=float)
-        if probabilities.ndim != 2 or len(probabilities) == 0:
-            raise InvalidInputError("probabilities must be a non-empty (n_records, n_labels) array")
-        self.uncertainty_ = round(float(np.mean(1.0 - probabilities.max(axis=1))), 12)
+    def stop(self, *, probabilities: np.ndarray | None = None,
+             uncertainties: np.ndarray | None = None) -> bool:
+        """Measure the stopping set's mean uncertainty, from its ``probabilities`` or from each
+        record's ``uncertainties`` (one of the two); say whether it is below the threshold."""
+        if (probabilities is None) == (uncertainties is None):
+            raise InvalidInputError("give probabilities or uncertainties")
+        if uncertainties is None:
+            probabilities = np.asarray(probabilities, dtype=float)
+            if probabilities.ndim != 2 or len(probabilities) == 0:
+                raise InvalidInputError(
+                    "probabilities must be a non-empty (n_records, n_labels) array")
+            uncertainties = 1.0 - probabilities.max(axis=1)
+        uncertainties = np.asarray(uncertainties, dtype=float)
+        if uncertainties.ndim != 1 or len(uncertainties) == 0:
+            raise InvalidInputError("uncertainties must be a non-empty 1-d array")
+        self.uncertainty_ = round(float(np.mean(uncertainties)), 12)
         return self.uncertainty_ < self.threshold

@@ -13,6 +13,7 @@ from sqlalchemy import event, select
 
 from api.main import create_app
 from config import Settings
+from heuristics.active import sequence_uncertainties
 from services import active_queue
 from services.demo import FIXTURES
 from services.users import ensure_admin
@@ -478,9 +479,18 @@ def test_extraction_queue_ranks_by_a_crf_over_token_vectors(app, client, admin):
         run = active_queue.request_refit(session=session,
                                          task=session.get(LabelingTask, task_id))
         assert run is not None
-    _refit(app, task_id)
+    run = _refit(app, task_id)
     batch = _next(client, admin, project, task_id, n=3, relabel=True)
     assert batch["model"].startswith("default CRF (run ")
+    # the stopping hint's uncertainty is per record (its least sure token), not a mean over
+    # tokens, most of which are confident O tokens
+    with app.state.sessions() as session:
+        found = active_queue.run_artifacts(session, run.id)
+    marginals = np.split(found["probabilities"], np.cumsum(found["lengths"])[:-1])
+    per_record = sequence_uncertainties(marginals).mean()
+    per_token = (1 - found["probabilities"].max(axis=1)).mean()
+    assert run.metrics["stop"]["uncertainty"] == pytest.approx(per_record, abs=1e-6)
+    assert per_record > per_token
     assert all(item["reason"].startswith("mean token confidence ") for item in batch["data"])
     scores = [item["score"] for item in batch["data"]]
     assert scores == sorted(scores, reverse=True) and 0 < scores[0] < 1

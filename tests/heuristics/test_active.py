@@ -22,6 +22,7 @@ from heuristics.active import (
     consensus,
     rank_for_labelling,
     record_features,
+    sequence_uncertainties,
     simulate,
 )
 from heuristics.errors import InvalidInputError
@@ -164,6 +165,21 @@ def test_overall_uncertainty_exposes_the_mean() -> None:
     criterion = OverallUncertainty(threshold=0.3)
     assert criterion.stop(probabilities=PROBABILITIES) is False
     assert criterion.uncertainty_ == pytest.approx(np.mean(1 - PROBABILITIES.max(axis=1)))
+
+
+def test_overall_uncertainty_of_token_sequences_reads_each_records_least_sure_token() -> None:
+    """Tokens outside any entity are most of a text and usually sure: their mean would say
+    stop while every record still holds a token the model cannot decide."""
+    records = [np.array([[0.99, 0.01]] * 19 + [[0.55, 0.45]]) for _ in range(5)]
+    uncertainties = sequence_uncertainties(records)
+    assert uncertainties == pytest.approx([0.45] * 5)
+    criterion = OverallUncertainty(threshold=0.05)
+    assert criterion.stop(probabilities=np.concatenate(records)) is True   # 0.032 per token
+    assert criterion.stop(uncertainties=uncertainties) is False
+    assert criterion.uncertainty_ == pytest.approx(0.45)
+    for wrong in ({}, {"probabilities": records[0], "uncertainties": uncertainties}):
+        with pytest.raises(InvalidInputError, match="probabilities or uncertainties"):
+            criterion.stop(**wrong)
 
 
 @pytest.fixture(scope="module")
