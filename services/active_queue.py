@@ -45,6 +45,7 @@ from heuristics.active.features import record_features
 from heuristics.active.queue_model import (
     class_probabilities,
     label_set_probabilities,
+    label_set_stop_inputs,
     stop_hint,
     token_probabilities,
 )
@@ -354,11 +355,10 @@ def refit(*, session: Session, run: Run, vector_folder: Path | None = None
                                                     max_folds=3)
         except InvalidInputError as error:
             return {**metrics, "fitted": False, "note": error.describe()}
+        stop_rows, uncertainties = label_set_stop_inputs(
+            probabilities[_stopping_sample(task, len(probabilities))])
         metrics["learner"] = "logistic regression per label"
-        for name, array in {"probabilities": probabilities.astype(np.float32),
-                            "record_ids": np.asarray(ids, dtype=np.int64)}.items():
-            session.merge(RunArtifact(run_id=run.id, name=name, data=_save(array)))
-        return {**metrics, "fitted": True}   # no stopping hint: the criteria need classes
+        extra = {}
     else:
         ids, _, features = record_representation(session=session, embedding=embedding,
                                                  vector_folder=vector_folder)

@@ -30,8 +30,8 @@ from heuristics.active.learner import default_classifier
 from heuristics.active.stopping import KappaAverage, OverallUncertainty
 from heuristics.errors import InvalidInputError
 
-__all__ = ["StopHint", "class_probabilities", "label_set_probabilities", "stop_hint",
-           "token_probabilities"]
+__all__ = ["StopHint", "class_probabilities", "label_set_probabilities",
+           "label_set_stop_inputs", "stop_hint", "token_probabilities"]
 
 
 def _full(model: LogisticRegression, embeddings, n_labels: int) -> np.ndarray:
@@ -220,6 +220,24 @@ class StopHint:
     mean_kappa: float | None
     uncertainty: float
     message: str
+
+
+def label_set_stop_inputs(probabilities: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """What the stopping criteria (:func:`stop_hint`) read of a multi-label model's per-label
+    probabilities ``(n_records, n_labels)``: each record's every label as a yes/no decision,
+    ``(n_records * n_labels, 2)`` rows for the kappa, and each record's uncertainty, that of
+    its least certain label (``1 - max(p, 1 - p)``; labels a record clearly lacks, most of
+    them, do not water it down).
+
+    >>> rows, uncertainties = label_set_stop_inputs(np.array([[0.9, 0.2], [0.6, 0.01]]))
+    >>> rows.argmax(axis=1).tolist(), uncertainties.round(2).tolist()
+    ([1, 0, 1, 0], [0.2, 0.4])
+    """
+    probabilities = np.asarray(probabilities, dtype=float)
+    if probabilities.ndim != 2:
+        raise InvalidInputError("probabilities must be a (n_records, n_labels) array")
+    rows = np.stack([1.0 - probabilities, probabilities], axis=-1).reshape(-1, 2)
+    return rows, 1.0 - np.maximum(probabilities, 1.0 - probabilities).min(axis=1)
 
 
 def stop_hint(

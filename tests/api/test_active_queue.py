@@ -506,10 +506,16 @@ def test_a_multilabel_queue_ranks_by_its_least_certain_label_once_fitted(
         _label(client, admin, project, task, ids[i], "offer" if i % 2 else "note")
     run = _refit(app, task)
     assert run.metrics["fitted"] and run.metrics["learner"] == "logistic regression per label"
-    assert "stop" not in run.metrics
     with app.state.sessions() as session:
         found = active_queue.run_artifacts(session, run.id)
     probabilities = found["probabilities"]
+    # the stopping hint: the kappa waits for more refits; a record is as unsure as its least
+    # certain label (every record is in the stopping set: fewer than 1,000)
+    stop = run.metrics["stop"]
+    assert stop["kappas"] == [] and "kappa needs 4 refits (1 so far)" in stop["message"]
+    least_sure = np.maximum(probabilities, 1 - probabilities).min(axis=1)
+    assert stop["uncertainty"] == pytest.approx(np.mean(1 - least_sure), abs=1e-6)
+    assert stop["stop"] is (stop["uncertainty"] < 0.05)   # the two clusters: a sure model
     assert probabilities.shape == (N_RECORDS, 3) and (probabilities[:, 2] == 0).all()
     # the two clusters: offers likelier among odd records, notes among even ones
     odd = np.arange(N_RECORDS) % 2 == 1
@@ -527,7 +533,7 @@ def test_a_multilabel_queue_ranks_by_its_least_certain_label_once_fitted(
         session.commit()
     batch = _next(client, admin, project, task, n=4)
     assert batch["model"] == f"default logistic regression per label (run {run.id})"
-    assert batch["stop"] is None
+    assert batch["stop"] == stop
     row = {rid: i for i, rid in enumerate(found["record_ids"].tolist())}
     assert [row[rid] for rid in _ids(batch)[:3]] == [20, 10, 25]
     assert [item["score"] for item in batch["data"][:3]] == pytest.approx([0.9, 0.8, 0.6])
@@ -535,3 +541,8 @@ def test_a_multilabel_queue_ranks_by_its_least_certain_label_once_fitted(
         "label note at 0.45 of 1 unsure (margin 0.10); mean margin 0.69"
     assert batch["data"][3]["score"] == pytest.approx(0.02, abs=1e-6)
     assert not set(_ids(batch)) & set(ids[:6])
+    # the next refit compares every record's yes/no per label with the last one's
+    _label(client, admin, project, task, ids[6], "note")
+    again = _refit(app, task)
+    assert len(again.metrics["stop"]["kappas"]) == 1
+    assert 0.0 <= again.metrics["stop"]["kappas"][0] <= 1.0
