@@ -145,7 +145,7 @@ function ActiveQueue({ projectId, task }: { projectId: number; task: Task }) {
           {!relabel && <> <Button small variant="ghost" onClick={() => setRelabel(true)}>Ask for records I labelled</Button></>}
         </Empty>)}
       {batch && batch.data.length > 0 && (
-        <Session key={`${round}:${strategy}`} projectId={projectId} task={task}
+        <Session key={`${round}:${strategy}:${relabel}`} projectId={projectId} task={task}
           ids={batch.data.map((item) => item.record.id)} total={batch.data.length} queue={{ items, onDone }} />
       )}
     </>
