@@ -426,7 +426,7 @@ def _new_task(session: Session, project: Project, scan: _Scan, labels: LabelColu
         raise InvalidInputError(
             f"column {labels.column!r} has {len(names):,} distinct values; a task has at most "
             f"{LABELS_MAX:,} labels", field="label_column")
-    several = labels.separator or any(len(row) > 1 for row in scan.labels)
+    several = labels.kind is TaskKind.MULTILABEL or any(len(row) > 1 for row in scan.labels)
     task = add_task(session=session, project=project, name=labels.new_task,
                     kind=TaskKind.MULTILABEL if several else TaskKind.CLASSIFICATION,
                     labels=names)
