@@ -136,8 +136,8 @@ def mean_curves(runs: list, attribute: str) -> dict:
     """The mean over seeds of one curve of :func:`simulate`, as the simulation plot reads it."""
     curves = [getattr(result, attribute) for result in runs]
     return {"labels_used": curves[0].labels_used.tolist(),
-            "accuracy": np.mean([c.accuracy for c in curves], axis=0).tolist(),
-            "macro_f1": np.mean([c.macro_f1 for c in curves], axis=0).tolist()}
+            "accuracy": np.mean([c.scores["accuracy"] for c in curves], axis=0).tolist(),
+            "macro_f1": np.mean([c.scores["macro_f1"] for c in curves], axis=0).tolist()}
 
 
 def main() -> None:
@@ -213,9 +213,9 @@ def main() -> None:
                 seed_strategy=ColdStart() if args.cold_start else None,
             )
             runs.append(result)
-            curves[name].append(result.strategy.accuracy)
+            curves[name].append(result.strategy.scores["accuracy"])
             if len(curves["random"]) < args.seeds:
-                curves["random"].append(result.random.accuracy)
+                curves["random"].append(result.random.scores["accuracy"])
             used = result.strategy.labels_used
         print(f"{name}: {time.perf_counter() - start:.1f} s for {args.seeds} seeds")
         if args.png:

@@ -596,15 +596,24 @@ def summary_table(rows: list[tuple[str, str]]) -> Table:
 
 # --- active learning ------------------------------------------------------------------
 
+CURVE_SCORES = {"accuracy": "acc", "subset_accuracy": "exact", "span_f1": "span F1",
+                "macro_f1": "F1"}
+"""Short column names of a simulation's held-out scores."""
+
+
 def curve_table(curves: dict[str, Any]) -> Table:
-    """Held-out accuracy and macro-F1 per labels used, the strategy beside random."""
-    name = curves.get("strategy_name", "strategy")
-    table = figures_table(f"{name} vs random", Column("labels", justify="right"),
-                          ("strategy acc", "random acc", "strategy F1", "random F1"))
+    """Held-out scores per labels used (accuracy and macro-F1, or what the task's kind
+    reports), the strategy beside random."""
+    name = curves.get("ranked_by", curves.get("strategy_name", "strategy"))
+    metrics = curves.get("metrics", ["accuracy", "macro_f1"])
     ours, random = curves["strategy"], curves["random"]
+    headers = [f"{side} {CURVE_SCORES.get(metric, metric)}"
+               for metric in metrics for side in ("strategy", "random")]
+    table = figures_table(f"{name} vs random", Column("labels", justify="right"),
+                          tuple(headers))
     for i, used in enumerate(ours["labels_used"]):
-        table.add_row(str(used), _cell(ours["accuracy"][i]), _cell(random["accuracy"][i]),
-                      _cell(ours["macro_f1"][i]), _cell(random["macro_f1"][i]))
+        table.add_row(str(used), *(_cell(curve[metric][i]) for metric in metrics
+                                   for curve in (ours, random)))
     return table
 
 

@@ -25,7 +25,13 @@ from heuristics.active.sequence import (
     predicted_spans,
     sequence_uncertainties,
 )
-from heuristics.active.simulation import LearningCurve, Simulation, simulate
+from heuristics.active.simulation import (
+    LearningCurve,
+    Simulation,
+    simulate,
+    simulate_label_sets,
+    simulate_spans,
+)
 from heuristics.active.stopping import KappaAverage, OverallUncertainty
 from heuristics.active.strategies import (
     BreakingTies,
@@ -64,5 +70,7 @@ __all__ = [
     "record_features",
     "sequence_uncertainties",
     "simulate",
+    "simulate_label_sets",
+    "simulate_spans",
     "text_features",
 ]

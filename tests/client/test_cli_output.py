@@ -5,12 +5,13 @@ statistics table. After an intended change, regenerate them with
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
 from rich.console import Console
 
-from client.cli import missed_bars, stats_table
+from client.cli import curve_table, missed_bars, stats_table
 from client.models import TaskStats
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
@@ -73,6 +74,22 @@ def test_stats_table_fits_a_terminal_of_80_columns():
                                  "40"]
     assert "".join(line.split()[0] for line in lines[lines.index(first):][:4]).startswith(
         long.data[0].name)
+
+
+def test_curve_table_shows_the_scores_of_the_task_kind_in_80_columns():
+    spans = {"strategy_name": "margin", "ranked_by": "least confident token sequence",
+             "metrics": ["span_f1", "macro_f1"],
+             "strategy": {"labels_used": [20, 40], "span_f1": [0.31, 0.52],
+                          "macro_f1": [0.2, 0.41]},
+             "random": {"labels_used": [20, 40], "span_f1": [0.31, 0.47],
+                        "macro_f1": [0.2, 0.36]}}
+    console = Console(width=80, record=True, file=open(os.devnull, "w"))  # noqa: SIM115
+    console.print(curve_table(spans))
+    lines = console.export_text().splitlines()
+    assert lines[0].strip() == "least confident token sequence vs random"
+    assert re.split(r"\s{2,}", lines[1].strip()) == [
+        "labels", "strategy span F1", "random span F1", "strategy F1", "random F1"]
+    assert lines[-1].split() == ["40", "0.520", "0.470", "0.410", "0.360"]
 
 
 def test_fail_under_names_each_heuristic_below_the_bar():

@@ -8,9 +8,9 @@ import time
 from pathlib import Path
 
 import httpx
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
-from tests.e2e.test_ui import go, key_of, shot, sign_in
+from tests.e2e.test_ui import conll_sample_project, go, key_of, shot, sign_in
 from tests.workers.conftest import Stack
 
 GOOD = ["great battery", "lovely screen", "works perfectly", "fast and light", "superb camera",
@@ -99,6 +99,21 @@ def test_label_three_records_through_the_queue(page: Page, app_stack: Stack, art
     assert stack.get(settings)["strategy"] == "entropy"
 
 
+def simulated_in_browser(page: Page, stack: Stack, project: int, *, seed_size: int,
+                         batch_size: int, budget: int) -> Locator:
+    """Sign in, open the project's queue and run a simulation from its panel: the panel."""
+    sign_in(page, key_of(stack))
+    go(page, f"/projects/{project}/label")
+    page.get_by_role("button", name="Next by active learning").click()
+    page.get_by_role("button", name="Simulate…").click()
+    panel = page.get_by_label("simulation", exact=True)
+    panel.get_by_label("Seed labels").fill(str(seed_size))
+    panel.get_by_label("Batch size").fill(str(batch_size))
+    panel.get_by_label("Budget").fill(str(budget))
+    panel.get_by_role("button", name="Run simulation").click()
+    return panel
+
+
 def test_simulate_the_queue_and_see_its_learning_curves(page: Page, app_stack: Stack,
                                                         artifacts: Path):
     stack = app_stack
@@ -114,21 +129,32 @@ def test_simulate_the_queue_and_see_its_learning_curves(page: Page, app_stack: S
          else "bad"} for r in rows]})
     assert response.status_code == 201, response.text
 
-    sign_in(page, key_of(stack))
-    go(page, f"/projects/{project}/label")
-    page.get_by_role("button", name="Next by active learning").click()
-    page.get_by_role("button", name="Simulate…").click()
-    panel = page.get_by_label("simulation", exact=True)
-    panel.get_by_label("Seed labels").fill("4")
-    panel.get_by_label("Batch size").fill("4")
-    panel.get_by_label("Budget").fill("16")
-    panel.get_by_role("button", name="Run simulation").click()
+    panel = simulated_in_browser(page, stack, project, seed_size=4, batch_size=4, budget=16)
     chart = panel.get_by_role("img", name=re.compile("held-out accuracy against labels used"))
     expect(chart).to_be_visible(timeout=120_000)
     expect(panel.get_by_label("final scores")).to_contain_text("at 16 labels:")
     shot(page, artifacts, "22-active-learning-simulation")
     [run] = stack.get(f"/projects/{project}/runs", kind="simulation")["data"]
     assert run["status"] == "succeeded" and run["params"]["budget"] == 16
+
+
+def test_simulate_a_span_task_and_read_its_span_f1(page: Page, app_stack: Stack,
+                                                   artifacts: Path):
+    stack = app_stack
+    project, _ = conll_sample_project(stack, "span simulation e2e")
+    created = stack.post(f"/projects/{project}/embeddings",
+                         json={"attribute": "text", "level": "token"})
+    assert stack.wait_run(project, created.json()["run"]["id"])["status"] == "succeeded"
+
+    panel = simulated_in_browser(page, stack, project, seed_size=10, batch_size=20, budget=50)
+    chart = panel.get_by_role("img", name=re.compile("held-out span F1 against labels used"))
+    expect(chart).to_be_visible(timeout=120_000)
+    expect(panel.get_by_label("final scores")).to_contain_text("at 50 labels:")
+    expect(panel.get_by_label("Curve metric").locator("option")).to_have_text(
+        ["span F1", "macro-F1"])
+    shot(page, artifacts, "31-span-simulation")
+    [run] = stack.get(f"/projects/{project}/runs", kind="simulation")["data"]
+    assert run["metrics"]["curves"]["metrics"] == ["span_f1", "macro_f1"]
 
 
 def test_annotator_quality_and_disagreements_on_the_tasks_page(page: Page, app_stack: Stack,

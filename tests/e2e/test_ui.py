@@ -279,14 +279,20 @@ def test_a_first_import_brings_its_labels_as_a_new_task(page: Page, app_stack: S
     shot(page, artifacts, "29-import-new-task-done")
 
 
-def test_span_labeling_by_mouse(page: Page, app_stack: Stack, artifacts: Path):
-    stack = app_stack
-    project = stack.post("/projects", json={"name": "CoNLL e2e"}).json()["id"]
+def conll_sample_project(stack: Stack, name: str) -> tuple[int, int]:
+    """A project of the CoNLL sample's sentences, their spans imported as manual labels:
+    (project, task)."""
+    project = stack.post("/projects", json={"name": name}).json()["id"]
     response = stack.post(f"/projects/{project}/records/import-conll",
                           files={"file": ("sample.conll", CONLL.read_bytes())},
                           data={"annotator": "conll"})
     assert response.status_code == 201, response.text
-    task = response.json()["task_id"]
+    return project, response.json()["task_id"]
+
+
+def test_span_labeling_by_mouse(page: Page, app_stack: Stack, artifacts: Path):
+    stack = app_stack
+    project, task = conll_sample_project(stack, "CoNLL e2e")
     first = stack.get(f"/projects/{project}/records", limit=1)["data"][0]
     sign_in(page, key_of(stack))
     go(page, f"/projects/{project}/label")

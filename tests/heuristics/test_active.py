@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from sklearn.datasets import make_blobs, make_classification
+from sklearn.datasets import make_blobs, make_classification, make_multilabel_classification
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import cross_val_predict
 
@@ -13,6 +13,7 @@ from heuristics.active import (
     ColdStart,
     DiverseBatch,
     KappaAverage,
+    LabelSetMargin,
     LeastConfidence,
     OverallUncertainty,
     PredictionEntropy,
@@ -24,8 +25,12 @@ from heuristics.active import (
     record_features,
     sequence_uncertainties,
     simulate,
+    simulate_label_sets,
+    simulate_spans,
 )
+from heuristics.active.simulation import span_f1
 from heuristics.errors import InvalidInputError
+from heuristics.spans import OUTSIDE
 
 LABELS = ["spam", "ham", "promo"]
 PROBABILITIES = np.array(
@@ -268,9 +273,74 @@ def test_margin_beats_random_on_a_separable_problem() -> None:
         random_state=0,
     )
     assert result.strategy.labels_used.tolist() == [10, 20, 30, 40, 50, 60]
-    assert result.strategy.accuracy[0] == result.random.accuracy[0]  # same seed set
-    assert result.strategy.accuracy[-1] > result.random.accuracy[-1]
-    assert result.strategy.macro_f1[-1] > result.random.macro_f1[-1]
+    ours, random = result.strategy.scores, result.random.scores
+    assert ours["accuracy"][0] == random["accuracy"][0]  # same seed set
+    assert ours["accuracy"][-1] > random["accuracy"][-1]
+    assert ours["macro_f1"][-1] > random["macro_f1"][-1]
+
+
+def test_label_set_simulation_learns_every_label_from_the_same_seed() -> None:
+    features, memberships = make_multilabel_classification(
+        n_samples=600, n_features=20, n_classes=4, n_labels=2, random_state=0)
+    result = simulate_label_sets(features, memberships, strategy=LabelSetMargin(),
+                                 seed_size=20, batch_size=20, budget=100, random_state=0)
+    assert result.metrics == ("subset_accuracy", "macro_f1")
+    ours, random = result.strategy.scores, result.random.scores
+    assert result.strategy.labels_used.tolist() == [20, 40, 60, 80, 100]
+    assert ours["subset_accuracy"][0] == random["subset_accuracy"][0]  # same seed set
+    for scores in (ours, random):  # better than the seed's model, and far above chance
+        assert scores["macro_f1"][-1] > scores["macro_f1"][0] > 0.5
+        # each label is on about half the records: a guessed set is right 1 time in 16
+        assert scores["subset_accuracy"][-1] > scores["subset_accuracy"][0] > 0.15
+
+
+def _tagged_sentences(n: int, rng: np.random.Generator
+                      ) -> tuple[list[np.ndarray], list[list[str]]]:
+    """Sentences of 6-9 tokens with a PER and sometimes a LOC span; each token's vector lies
+    near its label's centre, so a CRF can learn the spans from a few sentences."""
+    centres = {OUTSIDE: np.eye(8)[0] * 3, "PER": np.eye(8)[1] * 3, "LOC": np.eye(8)[2] * 3}
+    vectors, labels = [], []
+    for _ in range(n):
+        tags = [OUTSIDE] * int(rng.integers(6, 10))
+        start = int(rng.integers(0, 3))
+        tags[start:start + 2] = ["PER", "PER"]
+        if rng.random() < 0.5:
+            tags[-2] = "LOC"
+        labels.append(tags)
+        vectors.append(np.array([centres[t] for t in tags]) + rng.normal(size=(len(tags), 8)))
+    return vectors, labels
+
+
+def test_span_simulation_scores_exact_spans_on_held_out_sentences() -> None:
+    vectors, labels = _tagged_sentences(150, np.random.default_rng(0))
+    result = simulate_spans(vectors, labels, label_names=[OUTSIDE, "PER", "LOC"],
+                            strategy=SequenceLeastConfidence(), seed_size=4, batch_size=8,
+                            budget=20, test_size=0.3, random_state=0)
+    assert result.metrics == ("span_f1", "macro_f1")
+    assert result.strategy.labels_used.tolist() == [4, 12, 20]
+    ours, random = result.strategy.scores, result.random.scores
+    assert ours["span_f1"][0] == random["span_f1"][0]
+    assert ours["span_f1"][-1] > 0.8 and random["span_f1"][-1] > 0.8
+
+
+def test_span_simulation_without_a_span_in_the_seed_predicts_none() -> None:
+    vectors, labels = _tagged_sentences(40, np.random.default_rng(1))
+    labels = [[OUTSIDE] * len(tags) for tags in labels[:20]] + labels[20:]
+    result = simulate_spans(vectors, labels, label_names=[OUTSIDE, "PER", "LOC"],
+                            strategy=SequenceLeastConfidence(), seed_size=2, batch_size=2,
+                            budget=2, test_indices=np.arange(20, 40), random_state=0)
+    # the seed (two of the sentences without spans) teaches nothing: no span predicted
+    assert result.strategy.scores["span_f1"].tolist() == [0.0]
+
+
+def test_span_f1_counts_exact_spans_only() -> None:
+    truth = [[("PER", 0, 2), ("LOC", 4, 5)], [("PER", 1, 2)]]
+    guess = [[("PER", 0, 2), ("LOC", 4, 6)], [("PER", 1, 2), ("ORG", 3, 4)]]
+    micro, macro = span_f1(truth, guess)
+    assert micro == pytest.approx(2 * 2 / (3 + 4))
+    # PER 1.0, LOC 0 (one cut wrong), ORG 0 (not in the truth)
+    assert macro == pytest.approx(1 / 3)
+    assert span_f1([[]], [[]]) == (0.0, 0.0)
 
 
 def test_cold_start_seed_set_sees_every_class() -> None:
@@ -286,7 +356,7 @@ def test_cold_start_seed_set_sees_every_class() -> None:
         random_state=0,
     )
     assert result.strategy.labels_used.tolist() == [4]
-    assert result.strategy.accuracy[0] > 0.95 and result.random.accuracy[0] > 0.95
+    assert min(result.strategy.scores["accuracy"][0], result.random.scores["accuracy"][0]) > 0.95
 
 
 def _questions(n: int, rng: np.random.Generator) -> tuple[list[str], np.ndarray]:
@@ -313,8 +383,8 @@ def test_record_features_let_the_learner_read_words_the_embedding_blurs() -> Non
                     budget=30, random_state=0)
     read = simulate(embeddings, labels, strategy=BreakingTies(), features=features,
                     seed_size=10, batch_size=10, budget=30, random_state=0)
-    assert bare.strategy.accuracy[-1] < 0.7
-    assert read.strategy.accuracy[-1] > 0.95 and read.random.accuracy[-1] > 0.95
+    assert bare.strategy.scores["accuracy"][-1] < 0.7
+    assert read.strategy.scores["accuracy"][-1] > 0.95 and read.random.scores["accuracy"][-1] > 0.95
 
 
 def test_record_features_need_one_text_per_record() -> None:

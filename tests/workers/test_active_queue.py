@@ -17,6 +17,8 @@ from tests.workers.test_labeling_functions import external_ids, run_to_end, yout
 from tests.workers.test_learners import (
     LEARNER,
     YOUTUBE,
+    conll_project,
+    embed_tokens,
     embedded_youtube,
     label,
     labelled_youtube,
@@ -121,6 +123,68 @@ def test_simulation_run_stores_learning_curves_and_a_plot(embedded: Stack):
     assert png.content.startswith(b"\x89PNG\r\n\x1a\n") and len(png.content) > 10_000
     data = httpx.get(f"{base}/learning_curve.json", headers=embedded.headers, timeout=30)
     assert json.loads(data.content)["strategy"] == curves["strategy"]
+
+
+def _simulated(stack: Stack, project: int, task: int, **settings) -> dict:
+    created = stack.post(f"/projects/{project}/tasks/{task}/simulations", json=settings)
+    assert created.status_code == 202, created.text
+    run = stack.wait_run(project, created.json()["id"])
+    assert run["status"] == "succeeded", (run, stack.logs())
+    png = httpx.get(f"{stack.api}/projects/{project}/runs/{run['id']}/artifacts/"
+                    "learning_curve.png", headers=stack.headers, timeout=30)
+    assert png.status_code == 200 and png.content.startswith(b"\x89PNG\r\n\x1a\n")
+    return run["metrics"]
+
+
+def test_simulation_of_a_multilabel_task(embedded: Stack):
+    embedded.start_worker()
+    project, _ = embedded_youtube(embedded)
+    task = embedded.post(f"/projects/{project}/tasks", json={
+        "name": "topics", "kind": "multilabel", "labels": ["spam", "link", "praise"]}).json()
+    with YOUTUBE.open(encoding="utf-8", newline="") as handle:
+        rows = {row["COMMENT_ID"]: row for row in csv.DictReader(handle)}
+    sets = {}
+    for rid, external in external_ids(embedded, project).items():
+        text, spam = rows[external]["CONTENT"].lower(), rows[external]["CLASS"] == "1"
+        sets[rid] = [label for label, has in (("spam", spam), ("link", "http" in text),
+                                              ("praise", "love" in text or "song" in text))
+                     if has]
+    labelled = embedded.post(f"/projects/{project}/tasks/{task['id']}/labels/bulk", json={
+        "labels": [{"record_id": rid, "label": label}
+                   for rid, labels in sets.items() for label in labels]})
+    assert labelled.status_code == 201, labelled.text
+    metrics = _simulated(embedded, project, task["id"], strategy="margin", seed_size=10,
+                         batch_size=20, budget=50)
+    curves = metrics["curves"]
+    assert curves["metrics"] == ["subset_accuracy", "macro_f1"]
+    assert curves["n_records"] == sum(1 for labels in sets.values() if labels)
+    ours, random = curves["strategy"], curves["random"]
+    assert ours["labels_used"] == random["labels_used"] == [10, 30, 50]
+    assert ours["subset_accuracy"][0] == random["subset_accuracy"][0]
+    # three labels, each on a part of the records: a guessed set is right far less often
+    assert min(ours["subset_accuracy"][-1], random["subset_accuracy"][-1]) > 0.5
+    assert metrics["final"]["strategy"] == {"labels_used": 50,
+                                            "subset_accuracy": ours["subset_accuracy"][-1],
+                                            "macro_f1": ours["macro_f1"][-1]}
+
+
+def test_simulation_of_an_extraction_task(embedded: Stack):
+    embedded.start_worker()
+    project, imported = conll_project(embedded, 120)
+    task = imported["task_id"]
+    refused = embedded.post(f"/projects/{project}/tasks/{task}/simulations", json={})
+    assert refused.status_code == 422
+    assert "no finished token embedding" in refused.json()["detail"]
+    embed_tokens(embedded, project)
+    metrics = _simulated(embedded, project, task, strategy="margin", seed_size=10,
+                         batch_size=25, budget=60)
+    curves = metrics["curves"]
+    # every imported sentence has a reference, those without entities too
+    assert curves["metrics"] == ["span_f1", "macro_f1"] and curves["n_records"] == 120
+    ours, random = curves["strategy"], curves["random"]
+    assert ours["labels_used"] == random["labels_used"] == [10, 35, 60]
+    assert ours["span_f1"][0] == random["span_f1"][0]
+    assert all(0.2 < f <= 1 for f in ours["span_f1"][1:] + random["span_f1"][1:]), curves
 
 
 def test_the_queue_follows_the_learner_the_task_chooses(embedded: Stack):

@@ -304,18 +304,31 @@ class Entities(LearningExtractor):
 '''
 
 
-def test_extractor_learns_spans_from_conll_labels(embedded: Stack):
+def conll_project(stack: Stack, n_sentences: int) -> tuple[int, dict]:
+    """A project of the first CoNLL-2003 dev sentences, their spans imported as manual
+    labels: the project and the import's answer."""
     from services.demo import first_sentences
 
+    lines = first_sentences((DATASETS / "conll2003" / "dev.txt").open(encoding="utf-8"),
+                            n_sentences)
+    project = stack.post("/projects", json={"name": "conll"}).json()["id"]
+    imported = stack.post(f"/projects/{project}/records/import-conll",
+                          files={"file": ("dev.txt", "".join(lines).encode())})
+    assert imported.status_code == 201, imported.text
+    return project, imported.json()
+
+
+def embed_tokens(stack: Stack, project: int) -> None:
+    created = stack.post(f"/projects/{project}/embeddings",
+                         json={"attribute": "text", "level": "token"})
+    assert created.status_code == 202, created.text
+    assert stack.wait_run(project, created.json()["run"]["id"])["status"] == "succeeded"
+
+
+def test_extractor_learns_spans_from_conll_labels(embedded: Stack):
     embedded.start_worker()
-    lines = first_sentences((DATASETS / "conll2003" / "dev.txt").open(encoding="utf-8"), 120)
-    project = embedded.post("/projects", json={"name": "conll"}).json()["id"]
-    imported = embedded.post(f"/projects/{project}/records/import-conll",
-                             files={"file": ("dev.txt", "".join(lines).encode())}).json()
-    created = embedded.post(f"/projects/{project}/embeddings",
-                            json={"attribute": "text", "level": "token"})
-    assert created.status_code == 202
-    assert embedded.wait_run(project, created.json()["run"]["id"])["status"] == "succeeded"
+    project, imported = conll_project(embedded, 120)
+    embed_tokens(embedded, project)
     learner = embedded.post(f"/projects/{project}/heuristics", json={
         "task_id": imported["task_id"], "name": "entities", "kind": "active_learner",
         "source": EXTRACTOR})

@@ -22,8 +22,14 @@ class SimulationJob:
     def process(self, session: Session, run: Run, item_ids: list[int],
                 heartbeat: Heartbeat) -> None:
         heartbeat(progress=0.05, stage="replaying the reference labels")
+
+        def step(done: int, total: int) -> None:
+            heartbeat(progress=0.05 + 0.9 * done / total,
+                      stage=f"replaying the reference labels: refit {done} of {total}")
+
         run.metrics = simulation.run_simulation(session=session, run=run,
-                                                vector_folder=settings().vector_cache_dir)
+                                                vector_folder=settings().vector_cache_dir,
+                                                on_step=step)
 
     def finish(self, session: Session, run: Run) -> dict[str, Any]:
         return dict(run.metrics or {})

@@ -45,4 +45,23 @@ describe("SimulationPanel", () => {
     fireEvent.change(screen.getByLabelText("Curve metric"), { target: { value: "macro_f1" } });
     expect(screen.getByRole("img", { name: /macro-F1/ })).toBeInTheDocument();
   });
+
+  it("shows the scores a span task's simulation reports, span F1 first", async () => {
+    const spans: Curves = {
+      strategy: { labels_used: [20, 40], span_f1: [0.3, 0.5], macro_f1: [0.2, 0.4] },
+      random: { labels_used: [20, 40], span_f1: [0.3, 0.45], macro_f1: [0.2, 0.35] },
+      strategy_name: "margin", n_records: 300, metrics: ["span_f1", "macro_f1"],
+      ranked_by: "least confident token sequence",
+    };
+    vi.stubGlobal("fetch", vi.fn(async (_url: string, init?: RequestInit) => init?.method === "POST"
+      ? json({ id: 8, kind: "simulation", status: "queued", progress: 0 }, 202)
+      : json({ id: 8, kind: "simulation", status: "succeeded", progress: 1, error: null, metrics: { curves: spans } })));
+    renderWithQueries(<SimulationPanel projectId={1} task={{ ...TASK, kind: "extraction" }} />);
+    fireEvent.click(screen.getByRole("button", { name: "Run simulation" }));
+    expect(await screen.findByRole("img", { name: "held-out span F1 against labels used: least confident token sequence and random" })).toBeInTheDocument();
+    expect(screen.getByText(/Span tasks: every strategy but random/)).toBeInTheDocument();
+    expect(screen.getByLabelText("final scores")).toHaveTextContent("at 40 labels: 0.500 vs random 0.450 (300 records with a reference)");
+    const options = [...screen.getByLabelText<HTMLSelectElement>("Curve metric").options].map((o) => o.text);
+    expect(options).toEqual(["span F1", "macro-F1"]);
+  });
 });

@@ -1,6 +1,8 @@
 /** Simulation of active learning on the task's reference labels: a strategy against random
  * sampling from the same seed set, run on the workers with its progress shown, and its
- * learning curves (held-out accuracy or macro-F1 against labels used) drawn as a chart. */
+ * learning curves (a held-out score against labels used) drawn as a chart. The scores
+ * follow the task's kind: accuracy (classes), exact-match accuracy (label sets) or span F1
+ * (spans), each beside macro-F1. */
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { get, post } from "../api";
@@ -8,9 +10,22 @@ import type { Run, Task } from "../types";
 import { Badge, Button, ErrorAlert, Field, Progress, runTone } from "../ui";
 import { STRATEGIES, strategyName } from "./queue";
 
-export interface Curve { labels_used: number[]; accuracy: number[]; macro_f1: number[] }
-export interface Curves { strategy: Curve; random: Curve; strategy_name: string; n_records: number }
-type Metric = "accuracy" | "macro_f1";
+export type Curve = { labels_used: number[] } & Record<string, number[]>;
+export interface Curves {
+  strategy: Curve; random: Curve; strategy_name: string; n_records: number;
+  /** What the strategy ranked by for the task's kind (runs before it: its name). */
+  ranked_by?: string;
+  /** The held-out scores the curves hold, the main one first (runs before it: accuracy, macro-F1). */
+  metrics?: string[];
+}
+type Metric = string;
+
+const METRIC_NAMES: Record<string, string> = {
+  accuracy: "accuracy", subset_accuracy: "exact-match accuracy", span_f1: "span F1", macro_f1: "macro-F1",
+};
+export const metricName = (metric: Metric) => METRIC_NAMES[metric] ?? metric;
+export const curveMetrics = (curves: Curves) => curves.metrics ?? ["accuracy", "macro_f1"];
+const rankedBy = (curves: Curves) => curves.ranked_by ?? strategyName(curves.strategy_name);
 
 const WIDTH = 520;
 const HEIGHT = 240;
@@ -41,10 +56,10 @@ export function chartGeometry(curves: Curves, metric: Metric) {
 
 export function LearningCurveChart({ curves, metric }: { curves: Curves; metric: Metric }) {
   const g = chartGeometry(curves, metric);
-  const name = metric === "accuracy" ? "accuracy" : "macro-F1";
+  const name = metricName(metric);
   return (
     <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} width="100%" role="img" className="curve-chart"
-      aria-label={`held-out ${name} against labels used: ${strategyName(curves.strategy_name)} and random`}>
+      aria-label={`held-out ${name} against labels used: ${rankedBy(curves)} and random`}>
       {g.yTicks.map((t) => <g key={`y${t.label}`}>
         <line x1={PAD.left} x2={WIDTH - PAD.right} y1={t.at} y2={t.at} className="grid" />
         <text x={PAD.left - 6} y={t.at + 4} textAnchor="end">{t.label}</text></g>)}
@@ -56,11 +71,18 @@ export function LearningCurveChart({ curves, metric }: { curves: Curves; metric:
   );
 }
 
+const KIND_NOTES: Record<string, string> = {
+  multilabel: "Multi-label tasks: every strategy but random asks for the records whose least certain label is closest to 0.5; "
+    + "the curves show exact-match accuracy (the whole label set right) and macro-F1 over labels.",
+  extraction: "Span tasks: every strategy but random asks for the least confident token sequences (margin diverse: the least confident predicted span); "
+    + "the curves show exact-span F1 and macro-F1 over span labels.",
+};
+
 function last(values: number[]): number | undefined { return values[values.length - 1]; }
 
 export function SimulationPanel({ projectId, task }: { projectId: number; task: Task }) {
   const [form, setForm] = useState({ strategy: STRATEGIES[0] as string, seed_size: "20", batch_size: "20", budget: "200" });
-  const [metric, setMetric] = useState<Metric>("accuracy");
+  const [chosenMetric, setMetric] = useState<Metric | undefined>(undefined);
   const start = useMutation({
     mutationFn: () => post<Run>(`/projects/${projectId}/tasks/${task.id}/simulations`, {
       strategy: form.strategy, seed_size: Number(form.seed_size), batch_size: Number(form.batch_size),
@@ -73,6 +95,8 @@ export function SimulationPanel({ projectId, task }: { projectId: number; task: 
     refetchInterval: (query) => (["queued", "running"].includes(query.state.data?.status ?? "queued") ? 1000 : false),
   });
   const curves = run.data?.status === "succeeded" ? run.data.metrics.curves : undefined;
+  const metrics = curves ? curveMetrics(curves) : [];
+  const metric = chosenMetric && metrics.includes(chosenMetric) ? chosenMetric : metrics[0];
   const set = (key: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [key]: e.target.value });
   return (
     <div className="panel" aria-label="simulation">
@@ -90,18 +114,19 @@ export function SimulationPanel({ projectId, task }: { projectId: number; task: 
           <Field label="Budget"><input className="input" type="number" min={1} aria-label="Budget" value={form.budget} onChange={set("budget")} /></Field>
           <Button variant="primary" busy={start.isPending} onClick={() => start.mutate()}>Run simulation</Button>
         </div>
+        {task.kind !== "classification" && <p className="small muted">{KIND_NOTES[task.kind]}</p>}
         <ErrorAlert error={start.error ?? run.error} />
         {run.data && <div className="row">
           <Badge tone={runTone(run.data.status)}>{run.data.status}</Badge>
           {["queued", "running"].includes(run.data.status) && <Progress value={run.data.progress} label="simulation progress" />}
           {run.data.error && <span role="alert" className="small" style={{ color: "var(--danger)" }}>{run.data.error}</span>}
         </div>}
-        {curves && <>
+        {curves && metric && <>
           <div className="row">
-            <select className="select" aria-label="Curve metric" value={metric} onChange={(e) => setMetric(e.target.value as Metric)}>
-              <option value="accuracy">accuracy</option><option value="macro_f1">macro-F1</option>
+            <select className="select" aria-label="Curve metric" value={metric} onChange={(e) => setMetric(e.target.value)}>
+              {metrics.map((m) => <option key={m} value={m}>{metricName(m)}</option>)}
             </select>
-            <span className="legend strategy">{strategyName(curves.strategy_name)}</span><span className="legend random">random</span>
+            <span className="legend strategy">{rankedBy(curves)}</span><span className="legend random">random</span>
             <span className="spacer" />
             <span aria-label="final scores" className="small">
               at {last(curves.strategy.labels_used)} labels: <b>{last(curves.strategy[metric])?.toFixed(3)}</b> vs random {last(curves.random[metric])?.toFixed(3)}

@@ -107,7 +107,7 @@ function ActiveQueue({ projectId, task }: { projectId: number; task: Task }) {
   const hint = stopLine(next.data);
   const batch = next.data;
   const isOwner = atLeast(useRole(projectId), "owner");
-  const canSimulate = isOwner && task.kind === "classification";
+  const canSimulate = isOwner;
   const [simulating, setSimulating] = useState(false);
   const settingsPath = `/projects/${projectId}/tasks/${task.id}/active-learning`;
   const settings = useQuery({ queryKey: ["projects", projectId, "tasks", task.id, "active-learning"],
