@@ -321,6 +321,11 @@ def _setting(setting: dict[str, object]) -> str:
     return ", ".join(f"{key}={value}" for key, value in setting.items())
 
 
+def silences(problem: Problem) -> str:
+    """Whether the default label model counted abstentions on the fit matrix, and why."""
+    return LabelModel(problem.n_labels).fit(problem.fit_matrix).silences_.describe()
+
+
 def wrench_section() -> list[str]:
     """Print the WRENCH table; return the goals missed."""
     print("## WRENCH (fit without labels, scored on test; accuracy, sms: F1 of spam)\n")
@@ -337,7 +342,7 @@ def wrench_section() -> list[str]:
         print(f"| {name} | {len(problem.fit_matrix)} / {len(problem.test_labels)} | "
               f"{problem.fit_matrix.shape[1]} | {problem.n_labels} | {coverage:.1f} % | "
               f"{scores} | {times} |")
-        notes.append(f"- {name}: {note}")
+        notes.append(f"- {name}: {note}; label model (ours): {silences(problem)}")
         for method in OURS:
             ours, seconds = results[method]
             for rival in ("majority vote", "Snorkel LabelModel"):
@@ -359,7 +364,7 @@ def synthetic_section() -> list[str]:
           + " | ".join(f"{m} / Bayes" for m in METHODS)
           + " | fit (s): MV / ours / Snorkel / selected |")
     print("|---|---:|---:|---:|" + "---:|" * len(METHODS) + "---|")
-    missed = []
+    missed, notes = [], []
     for scenario in scenarios(seed=0):
         train, _ = scenario.sample(SYNTHETIC_RECORDS, seed=1)
         test, labels = scenario.sample(SYNTHETIC_RECORDS, seed=2)
@@ -370,6 +375,7 @@ def synthetic_section() -> list[str]:
         times = " / ".join(f"{results[m][1]:.3f}" for m in METHODS)
         print(f"| {scenario.name} | {train.shape[1]} | {scenario.n_labels} | {bayes:.2f} | "
               + " | ".join(f"{ratios[m]:.3f}" for m in METHODS) + f" | {times} |")
+        notes.append(f"- {scenario.name}: label model (ours): {silences(problem)}")
         for method in OURS:
             ours = ratios[method]
             if ours < 0.97:
@@ -377,6 +383,8 @@ def synthetic_section() -> list[str]:
             if ours < ratios["Snorkel LabelModel"] - 1e-9:
                 missed.append(f"{scenario.name}: {method} {ours:.3f} < Snorkel "
                               f"{ratios['Snorkel LabelModel']:.3f} of Bayes")
+    print()
+    print("\n".join(notes))
     return missed
 
 

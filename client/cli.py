@@ -553,16 +553,19 @@ def _percent(value: Any) -> str:
 def weak_summary(metrics: dict[str, Any], *, asked: str = "auto") -> list[tuple[str, str]]:
     """What a weak supervision run scored, as the web UI shows it: the method (with auto's
     reason where ``asked`` was auto), coverage, accuracy on the covered records and on all
-    records with a reference (and how many each), and the labels given.
+    records with a reference (and how many each), the labels given, and whether the label
+    model counted the heuristics' abstentions.
 
     >>> for row in weak_summary({"method": "label_model", "coverage": 0.5, "accuracy": 0.9,
     ...         "compared": 10, "accuracy_all": 0.6, "compared_all": 20, "weakly_labelled": 40,
-    ...         "no_vote": "prior", "from_prior": 20, "agreement_by_method": {}}):
+    ...         "no_vote": "prior", "from_prior": 20, "agreement_by_method": {},
+    ...         "abstentions": "abstentions ignored: 80 records (fewer than 3,000)"}):
     ...     print(*row, sep=": ")
     method: label_model (auto: too few reference labels to compare the methods)
     coverage: 50.0 %
     accuracy: 90.0 % on the 10 covered records with a reference; 60.0 % on all 20
     weakly labelled: 40 (20 from the class prior)
+    label model: abstentions ignored: 80 records (fewer than 3,000)
     """
     method = str(metrics.get("method", "-"))
     agreement = metrics.get("agreement_by_method")
@@ -582,6 +585,8 @@ def weak_summary(metrics: dict[str, Any], *, asked: str = "auto") -> list[tuple[
         if metrics.get("no_vote") == "prior":
             given += f" ({metrics.get('from_prior', 0)} from the class prior)"
         rows.append(("weakly labelled", given))
+    if "abstentions" in metrics:
+        rows.append(("label model", str(metrics["abstentions"])))
     return rows
 
 

@@ -15,12 +15,20 @@ O(n_iter * n_votes * n_labels).
 
 Design choices
 --------------
-* **Abstentions carry no evidence by default** (``abstain_weight=0``). Heuristics are mostly
-  unipolar (vote one label or abstain); treating "abstain" as an outcome whose rate depends on
-  the class (``abstain_weight=1``, classic Dawid–Skene) lets EM explain *which* heuristics fire
-  instead of *what* they say, e.g. turn a keyword rule that fires on most records into a class
-  of its own. Intermediate weights are allowed; heuristics that share their evidence (below)
-  share that of their silence too.
+* **Abstentions carry evidence only where the fit shows they may** (``abstain_weight="auto"``).
+  Heuristics are mostly unipolar (vote one label or abstain), and a unipolar rule's silence
+  says "probably not my label" — if rules fire independently given the label. Real keyword
+  rules rarely do (they share words), and treating "abstain" as an outcome whose rate
+  depends on the class (``abstain_weight=1``, classic Dawid–Skene) then lets EM explain
+  *which* heuristics fire instead of *what* they say, e.g. turn a keyword rule that fires on
+  most records into a class of its own. So the model first ignores silences; on a matrix of
+  at least ``SILENCES_MIN_RECORDS`` records it refits counting the silences of the rules that
+  vote one label only, and keeps that fit if the rules look independent given the label:
+  :func:`co_firing_excess`, how far pairs of rules fire together beyond what the fit
+  predicts, at most ``SILENCES_MAX_EXCESS`` (0 when the assumption holds; keyword rules of
+  real data sets: 0.2 to 1.3). :attr:`silences_` says which fit was kept and why. A fixed weight
+  (0 to 1) applies to every heuristic; heuristics that share their evidence (below) share
+  that of their silence too.
 * **Dirichlet prior on every confusion row**: ``prior_strength`` pseudo-votes, of which a share
   is correct: ``prior_precision`` (``prior_mean="fixed"``); the precision that
   ``prior_precision`` as an *accuracy* (right on that share of each label's records it votes
@@ -91,6 +99,7 @@ witness; with ``redundancy_threshold=None`` their precisions would be 0.89 and 0
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -101,9 +110,85 @@ from scipy.special import logsumexp
 from heuristics.errors import InvalidInputError
 from heuristics.validation import ABSTAIN, check_label_matrix, check_n_labels
 
-__all__ = ["LabelModel", "evidence_shares", "lifted", "pooled_precision"]
+__all__ = ["LabelModel", "SilenceCheck", "evidence_shares", "lifted", "co_firing_excess",
+           "pooled_precision"]
 
 _MIN_PROBABILITY = 1e-6
+SILENCES_MIN_RECORDS = 3_000
+"""Below this many records silences are never counted: their per-label firing rates are
+estimated too loosely to pay (bench/RESULTS.md, 2026-12-05, "silences counted where the
+votes show they may")."""
+SILENCES_MAX_EXCESS = 0.1
+"""Most co-firing excess (:func:`co_firing_excess`) at which rules count as independent given
+the label."""
+
+
+@dataclass(frozen=True)
+class SilenceCheck:
+    """Whether a fit counted the silences of one-label heuristics, and why.
+
+    Attributes
+    ----------
+    counted : bool
+        Abstentions carried evidence.
+    excess : float or None
+        The co-firing excess of the fit that counted them, where one was tried.
+    reason : str
+        The check in words.
+    """
+
+    counted: bool
+    excess: float | None
+    reason: str
+
+    def describe(self) -> str:
+        """One line for a run's log.
+
+        >>> SilenceCheck(False, None, "1,000 records (fewer than 3,000)").describe()
+        'abstentions ignored: 1,000 records (fewer than 3,000)'
+        """
+        return f"abstentions {'counted' if self.counted else 'ignored'}: {self.reason}"
+
+
+def co_firing_excess(label_matrix: np.ndarray, posteriors: np.ndarray) -> float:
+    """How far pairs of heuristics fire together beyond what a model of votes independent
+    given the label predicts, relative to what it predicts: over all pairs, the squared
+    differences between the records where both fire and the number the posteriors and
+    per-label firing rates predict, less their binomial noise, over the predicted numbers'
+    squares; its root. 0 when the model holds (up to noise), 0.3 when pairs fire together
+    about 30 % more (or less) often than it predicts; unlike a test statistic it does not
+    grow with the number of records.
+
+    Parameters
+    ----------
+    label_matrix : ndarray of int, shape (n_records, n_heuristics)
+        Votes, ``-1`` = abstain.
+    posteriors : ndarray of float, shape (n_records, n_labels)
+        The model's label probabilities of the same records.
+
+    Examples
+    --------
+    Two rules that always fire together, each on half the records of either label (if they
+    were independent, together on a quarter of them), and two independent coins:
+
+    >>> L = np.array([[0, 0], [-1, -1]] * 50 + [[1, 1], [-1, -1]] * 50)
+    >>> posteriors = np.repeat([[1.0, 0.0], [0.0, 1.0]], 100, axis=0)
+    >>> round(co_firing_excess(L, posteriors), 2)
+    0.99
+    >>> fires = np.random.default_rng(0).random((200, 2)) < 0.5
+    >>> co_firing_excess(np.where(fires, 0, -1), posteriors)
+    0.0
+    """
+    n_records = len(label_matrix)
+    fires = (np.asarray(label_matrix) != ABSTAIN).astype(np.float64)
+    rate = fires.T @ posteriors / np.maximum(posteriors.sum(axis=0), 1e-12)  # [rule, label]
+    expected = n_records * (rate * posteriors.mean(axis=0)) @ rate.T
+    pairs = np.triu_indices(fires.shape[1], 1)
+    observed, expected = (fires.T @ fires)[pairs], expected[pairs]
+    noise = (expected * (1 - expected / max(n_records, 1))).sum()
+    scale = (expected ** 2).sum()
+    excess = ((observed - expected) ** 2).sum() - noise
+    return float(np.sqrt(excess / scale)) if scale > 0 and excess > 0 else 0.0
 
 
 class LabelModel:
@@ -121,9 +206,11 @@ class LabelModel:
         How a vote's errors (and the prior's) fall on the labels it did not name: evenly, or
         in proportion to their class balance; ``"auto"``: by the balance for heuristics that
         voted every label in :meth:`fit`, evenly for the others.
-    abstain_weight : float, default=0.0
+    abstain_weight : float or "auto", default="auto"
         How much evidence an abstention carries, from 0 (none) to 1 (abstain is an outcome with
-        a class-dependent rate, as in classic Dawid–Skene).
+        a class-dependent rate, as in classic Dawid–Skene), for every heuristic. ``"auto"``:
+        none, unless the fit shows it may count the silences of the heuristics that vote one
+        label only (see the module's notes and :attr:`silences_`).
     prior_mean : {"auto", "fixed", "balance", "pooled"}, default="auto"
         Prior mean of a heuristic's precision on a label: ``prior_precision`` ("fixed"); the
         precision an accuracy of ``prior_precision`` gives at the class balance ("balance":
@@ -165,6 +252,10 @@ class LabelModel:
         Share of training records on which heuristic ``j`` voted ``c``.
     evidence_share_ : ndarray of float, shape (n_heuristics, n_labels)
         Share of its evidence for ``c`` that heuristic ``j``'s votes keep (1 = independent).
+    abstain_weights_ : ndarray of float, shape (n_heuristics,)
+        The evidence each heuristic's abstentions carried in the fit.
+    silences_ : SilenceCheck
+        Whether abstentions were counted, and why.
     n_iter_ : int
         EM iterations run.
     converged_ : bool
@@ -186,7 +277,7 @@ class LabelModel:
         *,
         confusion: Literal["symmetric", "full"] = "symmetric",
         error_spread: Literal["auto", "uniform", "balance"] = "auto",
-        abstain_weight: float = 0.0,
+        abstain_weight: float | Literal["auto"] = "auto",
         prior_mean: Literal["auto", "fixed", "balance", "pooled"] = "auto",
         prior_precision: float = 0.7,
         prior_strength: float = 50.0,
@@ -239,8 +330,39 @@ class LabelModel:
         """  # noqa: E501
         n_labels = self._check_params()
         matrix = check_label_matrix(label_matrix, n_labels=n_labels)
-        n_records, n_heuristics = matrix.shape
         fixed_balance = None if class_balance is None else _check_balance(class_balance, n_labels)
+        if self.abstain_weight != "auto":
+            self._fit(matrix, fixed_balance, np.full(matrix.shape[1], float(self.abstain_weight)))
+            self.silences_ = SilenceCheck(counted=self.abstain_weight > 0, excess=None,
+                                          reason=f"abstain_weight={self.abstain_weight}")
+            return self
+        self._fit(matrix, fixed_balance, np.zeros(matrix.shape[1]))
+        one_label = (self.coverage_ > 0).sum(axis=1) == 1
+        if not one_label.any():
+            self.silences_ = SilenceCheck(False, None, "no heuristic votes one label only")
+            return self
+        if len(matrix) < SILENCES_MIN_RECORDS:
+            self.silences_ = SilenceCheck(False, None, f"{len(matrix):,} records (fewer than "
+                                          f"{SILENCES_MIN_RECORDS:,})")
+            return self
+        ignoring = dict(vars(self))
+        self._fit(matrix, fixed_balance, one_label.astype(np.float64))
+        excess = co_firing_excess(matrix, self.predict_proba(matrix))
+        counted = excess <= SILENCES_MAX_EXCESS
+        if not counted:
+            vars(self).update(ignoring)
+        self.silences_ = SilenceCheck(
+            counted, excess, f"pairs of rules fire together {excess:.0%} off independence "
+            f"({'≤' if counted else '>'} {SILENCES_MAX_EXCESS:.0%}) over {len(matrix):,} "
+            "records")
+        return self
+
+    def _fit(self, matrix: np.ndarray, fixed_balance: np.ndarray | None,
+             abstain: np.ndarray) -> None:
+        """One EM fit with these per-heuristic abstain weights (see ``abstain_weight``)."""
+        n_labels = self.n_labels
+        n_records, n_heuristics = matrix.shape
+        self.abstain_weights_ = abstain
 
         # Records with the same votes have the same posterior: EM runs once per distinct row,
         # weighted by how many records share it (the same sums, far fewer rows on big data).
@@ -286,7 +408,6 @@ class LabelModel:
         self.confusion_ = self._confusion_rows(counts, n_votes, self.class_balance_)
         self.precision_ = np.einsum("jcc->jc", self.confusion_).copy()
         self._weights, self._base = self._log_weights(self.confusion_, self.class_balance_)
-        return self
 
     def _check_params(self) -> int:
         n_labels = check_n_labels(self.n_labels, minimum=2)
@@ -308,7 +429,9 @@ class LabelModel:
                 field="error_spread",
             )
         checks = [
-            ("abstain_weight", 0 <= self.abstain_weight <= 1, "lie in [0, 1]"),
+            ("abstain_weight", self.abstain_weight == "auto" or (
+                isinstance(self.abstain_weight, int | float) and 0 <= self.abstain_weight <= 1),
+             "lie in [0, 1] or be 'auto'"),
             ("prior_precision", 0 < self.prior_precision < 1, "lie in (0, 1)"),
             ("prior_strength", 0 <= self.prior_strength < np.inf, "be finite and >= 0"),
             ("min_lift", 1 <= self.min_lift < np.inf, "be finite and >= 1"),
@@ -329,7 +452,7 @@ class LabelModel:
     def _estimate_balance(self, posteriors: np.ndarray, covered: np.ndarray,
                           weight: np.ndarray) -> np.ndarray:
         # Without abstain evidence a record with no votes only echoes the balance: leave it out.
-        counted = weight if self.abstain_weight > 0 else np.where(covered, weight, 0)
+        counted = weight if self.abstain_weights_.any() else np.where(covered, weight, 0)
         balance = counted @ posteriors + 1.0
         return balance / balance.sum()
 
@@ -420,12 +543,13 @@ class LabelModel:
         # Redundant heuristics share one witness's evidence (see evidence_shares).
         weights = (np.log(confusion) - log_balance) * self.evidence_share_[:, :, None]
         base = log_balance.copy()
-        if self.abstain_weight > 0:
+        if self.abstain_weights_.any():
             # P(j votes c | y) = P(y | j votes c) * P(j votes c) / P(y); copies also share the
             # evidence of their silence (each by its mean share over the labels).
             vote_given_label = confusion * self.coverage_[:, :, None] / balance
-            log_abstain = (self.abstain_weight * self.evidence_share_.mean(axis=1)[:, None]
-                           * np.log(np.clip(1 - vote_given_label.sum(axis=1), 1e-3, 1)))
+            silence = self.abstain_weights_ * self.evidence_share_.mean(axis=1)
+            log_abstain = silence[:, None] * np.log(
+                np.clip(1 - vote_given_label.sum(axis=1), 1e-3, 1))
             base = base + log_abstain.sum(axis=0)
             weights = weights - log_abstain[:, None, :]
         return weights.reshape(n_heuristics * n_labels, n_labels), base

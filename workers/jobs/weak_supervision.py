@@ -187,6 +187,9 @@ def _classification(session: Session, run: Run, task: LabelingTask,
                                for k, name in enumerate(names)}
     metrics |= expected_agreement(evaluated_probabilities, voted=voted, labelled=labelled,
                                   from_prior=from_prior, reference=reference)
+    silences = getattr(model, "silences_", None)   # the label model's check, where it ran
+    if silences is not None:
+        metrics["abstentions"] = silences.describe()
     return rows, metrics | {"method": method, "agreement_by_method": choice.agreement,
                             "cross_fitted": None if scored is None else list(scored.methods),
                             "no_vote": run.params.get("no_vote", "none")}

@@ -16,7 +16,8 @@ const RESULT = { id: 9, ...DONE, kind: "weak_supervision", stale: false,
   metrics: { method: "label_model", coverage: 0.4, accuracy: 0.9, compared: 20, accuracy_all: 0.7,
     compared_all: 50, weakly_labelled: 100, from_prior: 60, no_vote: "prior",
     agreement_by_method: { majority: 0.8, weighted: 0.85, label_model: 0.9 },
-    cross_fitted: ["label_model", "label_model"], distribution: { ham: 70, spam: 30 } } };
+    cross_fitted: ["label_model", "label_model"], distribution: { ham: 70, spam: 30 },
+    abstentions: "abstentions ignored: 250 records (fewer than 3,000)" } };
 
 function setup() {
   const posted: unknown[] = [];
@@ -44,6 +45,8 @@ describe("WeakSupervisionPanel", () => {
     expect(metrics).toHaveTextContent("60 from the class prior");
     expect(metrics).toHaveTextContent("of 20 with a reference");
     expect(metrics).toHaveTextContent("of 50 with a reference");
+    expect(screen.getByLabelText("label model abstentions")).toHaveTextContent(
+      "Label model: abstentions ignored: 250 records (fewer than 3,000)");
 
     fireEvent.change(screen.getByLabelText("Records no heuristic voted on"), { target: { value: "none" } });
     fireEvent.click(screen.getByRole("button", { name: "Run weak supervision" }));

@@ -140,6 +140,10 @@ export function WeakSupervisionPanel({ projectId, task, heuristics, canRun }: {
             </div>
             {result.params?.method === "auto" && m.method !== undefined &&
               <p className="small muted" aria-label="auto choice">{autoChoice(m)}</p>}
+            {typeof m.abstentions === "string" &&
+              <p className="small muted" aria-label="label model abstentions"
+                title="A rule that votes one label and stays silent says a little against its label, if rules fire independently given the label; the label model counts that only where the votes show it">
+                Label model: {m.abstentions}</p>}
             <div className="grid2">
               <div>
                 <h3>Label distribution</h3>
