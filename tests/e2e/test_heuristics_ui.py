@@ -117,6 +117,8 @@ def test_write_check_try_run_and_watch_statistics(page: Page, app_stack: Stack,
     expect(metrics).to_contain_text("Coverage", timeout=30_000)
     expect(metrics).to_contain_text("33.3%")   # 10 of 30 records have the function's vote
     expect(panel.get_by_label("confusion matrix")).to_be_visible()
+    expect(panel.get_by_label("label model abstentions")).to_have_text(
+        "Label model: abstentions ignored: 30 records (fewer than 3,000)")
     shot(page, artifacts, "25-weak-supervision")
     with page.expect_download() as csv_download:
         panel.get_by_role("button", name="csv", exact=True).click()
