@@ -8,7 +8,7 @@ import { useState } from "react";
 import { get, post } from "../api";
 import type { Run, Task } from "../types";
 import { Badge, Button, ErrorAlert, Field, Progress, runTone } from "../ui";
-import { STRATEGIES, strategyName } from "./queue";
+import { strategiesFor, strategyName } from "./queue";
 
 export type Curve = { labels_used: number[] } & Record<string, number[]>;
 export interface Curves {
@@ -72,16 +72,16 @@ export function LearningCurveChart({ curves, metric }: { curves: Curves; metric:
 }
 
 const KIND_NOTES: Record<string, string> = {
-  multilabel: "Multi-label tasks: every strategy but random asks for the records whose least certain label is closest to 0.5; "
+  multilabel: "Multi-label tasks: the strategy asks for the records whose least certain label is closest to 0.5; "
     + "the curves show exact-match accuracy (the whole label set right) and macro-F1 over labels.",
-  extraction: "Span tasks: every strategy but random asks for the least confident token sequences (margin diverse: the least confident predicted span); "
+  extraction: "Span tasks: the strategy asks for the least confident token sequences, or the least confident predicted span; "
     + "the curves show exact-span F1 and macro-F1 over span labels.",
 };
 
 function last(values: number[]): number | undefined { return values[values.length - 1]; }
 
 export function SimulationPanel({ projectId, task }: { projectId: number; task: Task }) {
-  const [form, setForm] = useState({ strategy: STRATEGIES[0] as string, seed_size: "20", batch_size: "20", budget: "200" });
+  const [form, setForm] = useState({ strategy: strategiesFor(task.kind)[0], seed_size: "20", batch_size: "20", budget: "200" });
   const [chosenMetric, setMetric] = useState<Metric | undefined>(undefined);
   const start = useMutation({
     mutationFn: () => post<Run>(`/projects/${projectId}/tasks/${task.id}/simulations`, {
@@ -106,7 +106,7 @@ export function SimulationPanel({ projectId, task }: { projectId: number; task: 
         <div className="row">
           <Field label="Strategy">
             <select className="select" aria-label="Simulated strategy" value={form.strategy} onChange={set("strategy")}>
-              {STRATEGIES.filter((s) => s !== "random").map((s) => <option key={s} value={s}>{strategyName(s)}</option>)}
+              {strategiesFor(task.kind).filter((s) => s !== "random").map((s) => <option key={s} value={s}>{strategyName(s, task.kind)}</option>)}
             </select>
           </Field>
           <Field label="Seed labels"><input className="input" type="number" min={1} aria-label="Seed labels" value={form.seed_size} onChange={set("seed_size")} /></Field>

@@ -1,5 +1,5 @@
 /** The active-learning queue as the Labeling page walks it (GET .../tasks/{task}/next). */
-import type { RecordRow } from "../types";
+import type { RecordRow, TaskKind } from "../types";
 
 export interface StopHint {
   stop: boolean; kappas: number[]; mean_kappa: number | null; uncertainty: number; message: string;
@@ -12,8 +12,22 @@ export interface NextBatch {
 
 export const STRATEGIES = ["margin_after_cold_start", "margin", "least_confidence", "entropy", "margin_diverse", "random"] as const;
 
-/** A strategy's name as people read it: `margin_after_cold_start` -> "margin after cold start". */
-export function strategyName(name: string): string {
+/** The strategies that rank a task's queue differently: every one for classification; for
+ * multi-label tasks every strategy but random ranks by the least certain label, for
+ * extraction tasks by the least confident token sequence (`margin_diverse`: predicted span). */
+export function strategiesFor(kind: TaskKind): readonly string[] {
+  if (kind === "multilabel") return ["margin_after_cold_start", "random"];
+  if (kind === "extraction") return ["margin_after_cold_start", "margin_diverse", "random"];
+  return STRATEGIES;
+}
+
+/** A strategy's name as people read it: `margin_after_cold_start` -> "margin after cold
+ * start"; for the other kinds of task, what it ranks by there (see `strategiesFor`). */
+export function strategyName(name: string, kind: TaskKind = "classification"): string {
+  if (kind === "multilabel" && name !== "random") return "least certain label";
+  if (kind === "extraction" && name !== "random") {
+    return name === "margin_diverse" ? "least confident predicted span" : "least confident token sequence";
+  }
   return name.replaceAll("_", " ");
 }
 

@@ -18,7 +18,7 @@ import { Button, Empty, ErrorAlert, Kbd, Spinner, Swatch, useToast } from "../ui
 import { Link } from "../ui/Link";
 import { LabelsPanel } from "../labeling/LabelsPanel";
 import { SimulationPanel } from "../labeling/SimulationPanel";
-import { batchDone, itemsById, scoreText, STRATEGIES, stopLine, strategyName, type NextBatch, type QueueItem } from "../labeling/queue";
+import { batchDone, itemsById, scoreText, stopLine, strategiesFor, strategyName, type NextBatch, type QueueItem } from "../labeling/queue";
 
 const SESSION_SIZE = 1000;
 
@@ -121,8 +121,8 @@ function ActiveQueue({ projectId, task }: { projectId: number; task: Task }) {
       <div className="panel al-bar" aria-label="active learning">
         <span>Ranked by <b aria-label="model">{batch?.model ?? "…"}</b></span>
         <select className="select" aria-label="Strategy" value={strategy} onChange={(e) => setStrategy(e.target.value)}>
-          <option value="">the task's strategy{settings.data ? ` (${strategyName(settings.data.strategy)})` : ""}</option>
-          {STRATEGIES.map((name) => <option key={name} value={name}>{strategyName(name)}</option>)}
+          <option value="">the task's strategy{settings.data ? ` (${strategyName(settings.data.strategy, task.kind)})` : ""}</option>
+          {strategiesFor(task.kind).map((name) => <option key={name} value={name}>{strategyName(name, task.kind)}</option>)}
         </select>
         {isOwner && strategy && strategy !== settings.data?.strategy &&
           <Button small variant="ghost" busy={keep.isPending} onClick={() => keep.mutate()}
