@@ -38,6 +38,7 @@ from heuristics.active import (
     RandomSampling,
     SequenceLeastConfidence,
     WarmUp,
+    mean_token_vectors,
     rank_for_labelling,
     sequence_uncertainties,
 )
@@ -119,6 +120,9 @@ class QueueBatch:
 def strategy_named(name: str, task: LabelingTask) -> QueryStrategy:
     if task.kind is TaskKind.MULTILABEL and name != "random":
         return LabelSetMargin()     # per-label probabilities: one uncertainty for them all
+    if task.kind is TaskKind.EXTRACTION and name == DEFAULT_STRATEGY:
+        # chosen on CoNLL-2003 dev sentences (bench/al_span_bench.py --validate)
+        return WarmUp(ColdStart(), SequenceLeastConfidence(), labels=WARM_UP_LABELS)
     if task.kind is TaskKind.EXTRACTION and name != "random":
         return SequenceLeastConfidence(granularity="span" if name == "margin_diverse"
                                        else "token")
@@ -619,25 +623,41 @@ def _without_model(session, task, all_ids, name, n, relabel, notes, allowed,
         return []
     n = min(n, pool.size)
     embedding = None if name == "random" else default_embedding(session=session, task=task)
-    if embedding is None or embedding.level is not EmbeddingLevel.RECORD:
+    if embedding is None:
         if name != "random":
             notes.append(_why_random(session, task))
         chosen = RandomSampling().query(None, n=n, indices_unlabeled=np.arange(pool.size),
                                         random_state=int(task.id))
         return [(int(pool[i]), 0.0, "random sample") for i in chosen.indices.tolist()]
-    ids, vectors_read = vector_cache.read_record_matrix(session=session, embedding=embedding,
-                                                        folder=vector_folder)
-    pool = pool[np.isin(pool, ids)]
-    if pool.size > COLD_START_POOL:
-        keep = np.random.default_rng(task.id).choice(pool.size, COLD_START_POOL, replace=False)
-        pool = pool[np.sort(keep)]
+    pool, matrix = _cold_start_vectors(session, task, embedding, pool, vector_folder)
     n = min(n, pool.size)
     if n == 0:
         return []
-    matrix = np.asarray(vectors_read[np.searchsorted(ids, pool)])
     result = ColdStart().query(None, n=n, embeddings=matrix, random_state=int(task.id))
     return [(int(pool[i]), float(s), f"cold start: {r}") for i, s, r in zip(
         result.indices.tolist(), result.scores.tolist(), result.reasons, strict=True)]
+
+
+def _cold_start_vectors(session: Session, task: LabelingTask, embedding: Embedding,
+                        pool: np.ndarray, vector_folder: Path | None
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """The records of ``pool`` cold start chooses among (at most ``COLD_START_POOL``, a fixed
+    random sample) and one vector each: the record embedding's, or for extraction the mean
+    of the record's token vectors."""
+    if embedding.level is EmbeddingLevel.RECORD:
+        ids, vectors_read = vector_cache.read_record_matrix(session=session,
+                                                            embedding=embedding,
+                                                            folder=vector_folder)
+        pool = pool[np.isin(pool, ids)]
+    if pool.size > COLD_START_POOL:
+        keep = np.random.default_rng(task.id).choice(pool.size, COLD_START_POOL, replace=False)
+        pool = pool[np.sort(keep)]
+    if embedding.level is EmbeddingLevel.RECORD:
+        return pool, np.asarray(vectors_read[np.searchsorted(ids, pool)])
+    found = vectors.vectors_of(session=session, embedding=embedding, record_ids=pool.tolist())
+    pool = np.array([rid for rid in pool.tolist() if len(found.get(rid, ()))], dtype=int)
+    return pool, mean_token_vectors([found[rid] for rid in pool.tolist()],
+                                    dims=embedding.pca_dims or embedding.dims)
 
 
 def _with_model(session, task, model: QueueModel, name: str, strategy: QueryStrategy, n: int,

@@ -19,6 +19,8 @@ from heuristics.active import (
     QueryStrategy,
     SequenceLeastConfidence,
     Simulation,
+    WarmUp,
+    mean_token_vectors,
     simulate,
     simulate_label_sets,
     simulate_spans,
@@ -75,10 +77,16 @@ def ranks_by(strategy: QueryStrategy, name: str) -> str:
 
     >>> ranks_by(SequenceLeastConfidence(granularity="span"), "margin_diverse")
     'least confident predicted span'
+    >>> from heuristics.active import ColdStart
+    >>> warm_up = WarmUp(ColdStart(), SequenceLeastConfidence(), labels=60)
+    >>> ranks_by(warm_up, "margin_after_cold_start")
+    'cold start, then least confident token sequence'
     >>> from heuristics.active import BreakingTies
     >>> ranks_by(LabelSetMargin(), "margin"), ranks_by(BreakingTies(), "margin")
     ('least certain label', 'margin')
     """
+    if isinstance(strategy, WarmUp) and isinstance(strategy.then, SequenceLeastConfidence):
+        return f"cold start, then {ranks_by(strategy.then, name)}"
     if isinstance(strategy, LabelSetMargin):
         return "least certain label"
     if isinstance(strategy, SequenceLeastConfidence):
@@ -176,7 +184,9 @@ def _replay_spans(session, task, embedding, references, options, vector_folder):
             label != OUTSIDE for labels in token_labels for label in labels):
         raise _too_few(len(labelled), options["budget"], needs="and some spans among them")
     names = [OUTSIDE, *(label.name for label in task.labels)]
-    return len(labelled), simulate_spans(arrays, token_labels, label_names=names, **options)
+    means = mean_token_vectors(arrays, dims=embedding.pca_dims or embedding.dims)
+    return len(labelled), simulate_spans(arrays, token_labels, label_names=names,
+                                         embeddings=means, **options)
 
 
 REPLAYS = {TaskKind.CLASSIFICATION: _replay_classes,

@@ -17,7 +17,7 @@ from heuristics.active.base import (
     QueryResult,
     QueryStrategy,
 )
-from heuristics.active.cold_start import ColdStart
+from heuristics.active.cold_start import ColdStart, mean_token_vectors
 from heuristics.active.diversity import DiverseBatch, core_set, one_per_cluster
 from heuristics.active.features import record_features, text_features
 from heuristics.active.sequence import (
@@ -64,6 +64,7 @@ __all__ = [
     "activelab_scores",
     "consensus",
     "core_set",
+    "mean_token_vectors",
     "one_per_cluster",
     "predicted_spans",
     "rank_for_labelling",

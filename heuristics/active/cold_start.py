@@ -10,13 +10,15 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from sklearn.cluster import KMeans
 
 from heuristics.active.base import QueryRequest, QueryResult, QueryStrategy, check_pool
 from heuristics.errors import InvalidInputError
 
-__all__ = ["ColdStart"]
+__all__ = ["ColdStart", "mean_token_vectors"]
 
 
 class ColdStart(QueryStrategy):
@@ -51,3 +53,18 @@ class ColdStart(QueryStrategy):
 
 def _records(count: int) -> str:
     return f"{count} record" if count == 1 else f"{count} records"
+
+
+def mean_token_vectors(token_vectors: Sequence[np.ndarray], *, dims: int) -> np.ndarray:
+    """One vector per record of an extraction task, for cold start: the mean of its token
+    vectors (zeros for a record without tokens).
+
+    >>> mean_token_vectors([np.array([[1.0, 0.0], [3.0, 2.0]]), np.zeros((0, 2))], dims=2)
+    array([[2., 1.],
+           [0., 0.]], dtype=float32)
+    """
+    means = np.zeros((len(token_vectors), dims), dtype=np.float32)
+    for row, vectors in enumerate(token_vectors):
+        if len(vectors):
+            means[row] = np.asarray(vectors, dtype=np.float32).mean(axis=0)
+    return means

@@ -474,6 +474,15 @@ def test_extraction_queue_ranks_by_a_crf_over_token_vectors(app, client, admin):
                                for t in rows])
         session.commit()
         assert session.get(Project, project) is not None
+    # a second span task over the same text, with no labels yet: cold start clusters the
+    # sentences by the mean of their token vectors, one sentence per cluster
+    fresh = create_task(client, admin, project, name="fresh", kind="extraction",
+                        labels=["X"], target_attribute="text")["id"]
+    cold = _next(client, admin, project, fresh, n=4)
+    assert cold["model"] == "cold start" and cold["notes"] == [] and cold["count"] == 4
+    assert all(item["reason"].startswith("cold start: nearest to the centre of a group of ")
+               for item in cold["data"])
+    assert sum(int(item["reason"].split()[-2]) for item in cold["data"]) == len(rows)
     # the import's spans are labels: a refit is due once the task has an embedding
     with app.state.sessions() as session:
         run = active_queue.request_refit(session=session,

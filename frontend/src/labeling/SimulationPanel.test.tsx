@@ -61,7 +61,8 @@ describe("SimulationPanel", () => {
     expect(await screen.findByRole("img", { name: "held-out span F1 against labels used: least confident token sequence and random" })).toBeInTheDocument();
     expect(screen.getByText(/Span tasks: the strategy asks for the least confident token sequences/)).toBeInTheDocument();
     expect([...screen.getByLabelText<HTMLSelectElement>("Simulated strategy").options].map((o) => o.text))
-      .toEqual(["least confident token sequence", "least confident predicted span"]);
+      .toEqual(["cold start, then least confident token sequence", "least confident token sequence",
+        "least confident predicted span"]);
     expect(screen.getByLabelText("final scores")).toHaveTextContent("at 40 labels: 0.500 vs random 0.450 (300 records with a reference)");
     const options = [...screen.getByLabelText<HTMLSelectElement>("Curve metric").options].map((o) => o.text);
     expect(options).toEqual(["span F1", "macro-F1"]);

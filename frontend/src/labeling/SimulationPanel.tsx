@@ -74,7 +74,8 @@ export function LearningCurveChart({ curves, metric }: { curves: Curves; metric:
 const KIND_NOTES: Record<string, string> = {
   multilabel: "Multi-label tasks: the strategy asks for the records whose least certain label is closest to 0.5; "
     + "the curves show exact-match accuracy (the whole label set right) and macro-F1 over labels.",
-  extraction: "Span tasks: the strategy asks for the least confident token sequences, or the least confident predicted span; "
+  extraction: "Span tasks: the strategy asks for the least confident token sequences (by default after cold start: until 60 labels, "
+    + "the records nearest the centres of clusters of their mean token vectors), or the least confident predicted span; "
     + "the curves show exact-span F1 and macro-F1 over span labels.",
 };
 

@@ -18,7 +18,8 @@ describe("the queue", () => {
     expect(strategiesFor("multilabel").map((s) => strategyName(s, "multilabel")))
       .toEqual(["least certain label", "random"]);
     expect(strategiesFor("extraction").map((s) => strategyName(s, "extraction")))
-      .toEqual(["least confident token sequence", "least confident predicted span", "random"]);
+      .toEqual(["cold start, then least confident token sequence", "least confident token sequence",
+        "least confident predicted span", "random"]);
     // a strategy set before (by the API) reads as what it does on that kind of task
     expect(strategyName("entropy", "extraction")).toBe("least confident token sequence");
   });

@@ -13,11 +13,12 @@ export interface NextBatch {
 export const STRATEGIES = ["margin_after_cold_start", "margin", "least_confidence", "entropy", "margin_diverse", "random"] as const;
 
 /** The strategies that rank a task's queue differently: every one for classification; for
- * multi-label tasks every strategy but random ranks by the least certain label, for
- * extraction tasks by the least confident token sequence (`margin_diverse`: predicted span). */
+ * multi-label tasks every strategy but random ranks by the least certain label; extraction
+ * tasks by the least confident token sequence, after cold start with the default
+ * (`margin_diverse`: the least confident predicted span). */
 export function strategiesFor(kind: TaskKind): readonly string[] {
   if (kind === "multilabel") return ["margin_after_cold_start", "random"];
-  if (kind === "extraction") return ["margin_after_cold_start", "margin_diverse", "random"];
+  if (kind === "extraction") return ["margin_after_cold_start", "margin", "margin_diverse", "random"];
   return STRATEGIES;
 }
 
@@ -26,6 +27,7 @@ export function strategiesFor(kind: TaskKind): readonly string[] {
 export function strategyName(name: string, kind: TaskKind = "classification"): string {
   if (kind === "multilabel" && name !== "random") return "least certain label";
   if (kind === "extraction" && name !== "random") {
+    if (name === "margin_after_cold_start") return "cold start, then least confident token sequence";
     return name === "margin_diverse" ? "least confident predicted span" : "least confident token sequence";
   }
   return name.replaceAll("_", " ");
