@@ -93,10 +93,8 @@ def strategies() -> dict[str, QueryStrategy]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pool", type=int, default=1000)
-    parser.add_argument("--test", type=int, default=500)
-    parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--budget", type=int, default=200)
+    for option, default in (("--pool", 1000), ("--test", 500), ("--seeds", 3), ("--budget", 200)):
+        parser.add_argument(option, type=int, default=default)
     parser.add_argument("--png", type=Path, help="draw each strategy's mean curves here")
     parser.add_argument("--validate", action="store_true",
                         help="score on the first --test sentences of dev.txt, not test.txt")
