@@ -150,7 +150,8 @@ class SilenceCheck:
         return f"abstentions {'counted' if self.counted else 'ignored'}: {self.reason}"
 
 
-def co_firing_excess(label_matrix: np.ndarray, posteriors: np.ndarray) -> float:
+def co_firing_excess(label_matrix: np.ndarray, posteriors: np.ndarray,
+                     weight: np.ndarray | None = None) -> float:
     """How far pairs of heuristics fire together beyond what a model of votes independent
     given the label predicts, relative to what it predicts: over all pairs, the squared
     differences between the records where both fire and the number the posteriors and
@@ -161,10 +162,13 @@ def co_firing_excess(label_matrix: np.ndarray, posteriors: np.ndarray) -> float:
 
     Parameters
     ----------
-    label_matrix : ndarray of int, shape (n_records, n_heuristics)
+    label_matrix : ndarray of int, shape (n_rows, n_heuristics)
         Votes, ``-1`` = abstain.
-    posteriors : ndarray of float, shape (n_records, n_labels)
-        The model's label probabilities of the same records.
+    posteriors : ndarray of float, shape (n_rows, n_labels)
+        The model's label probabilities of the same rows.
+    weight : ndarray of int, shape (n_rows,), optional
+        How many records each row stands for (distinct rows of a larger matrix); 1 each when
+        omitted.
 
     Examples
     --------
@@ -179,12 +183,15 @@ def co_firing_excess(label_matrix: np.ndarray, posteriors: np.ndarray) -> float:
     >>> co_firing_excess(np.where(fires, 0, -1), posteriors)
     0.0
     """
-    n_records = len(label_matrix)
     fires = (np.asarray(label_matrix) != ABSTAIN).astype(np.float64)
-    rate = fires.T @ posteriors / np.maximum(posteriors.sum(axis=0), 1e-12)  # [rule, label]
-    expected = n_records * (rate * posteriors.mean(axis=0)) @ rate.T
+    weight = np.ones(len(fires)) if weight is None else np.asarray(weight, dtype=np.float64)
+    n_records = weight.sum()
+    weighted = posteriors * weight[:, None]
+    per_label = weighted.sum(axis=0)
+    rate = fires.T @ weighted / np.maximum(per_label, 1e-12)   # [rule, label]
+    expected = (rate * per_label) @ rate.T
     pairs = np.triu_indices(fires.shape[1], 1)
-    observed, expected = (fires.T @ fires)[pairs], expected[pairs]
+    observed, expected = (fires.T @ (fires * weight[:, None]))[pairs], expected[pairs]
     noise = (expected * (1 - expected / max(n_records, 1))).sum()
     scale = (expected ** 2).sum()
     excess = ((observed - expected) ** 2).sum() - noise
@@ -347,7 +354,8 @@ class LabelModel:
             return self
         ignoring = dict(vars(self))
         self._fit(matrix, fixed_balance, one_label.astype(np.float64))
-        excess = co_firing_excess(matrix, self.predict_proba(matrix))
+        patterns, _, weight = _distinct_rows(matrix)   # the same sums over distinct rows
+        excess = co_firing_excess(patterns, self.predict_proba(patterns), weight)
         counted = excess <= SILENCES_MAX_EXCESS
         if not counted:
             vars(self).update(ignoring)
