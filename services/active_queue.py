@@ -603,16 +603,22 @@ def settings_or_default(session: Session, task: LabelingTask) -> ActiveLearningS
 
 def _why_random(session: Session, task: LabelingTask) -> str:
     """Why cold start orders records at random: its embedding is still being computed, or
-    the project has none."""
-    coming = session.scalar(select(Embedding).where(
-        Embedding.project_id == task.project_id, Embedding.level == EmbeddingLevel.RECORD,
-        Embedding.state.in_([RunStatus.QUEUED, RunStatus.RUNNING])).order_by(Embedding.id)
-        .limit(1))
+    the project has none (a record embedding; for extraction a token embedding of the
+    task's attribute)."""
+    extraction = task.kind is TaskKind.EXTRACTION
+    query = select(Embedding).where(
+        Embedding.project_id == task.project_id,
+        Embedding.level == (EmbeddingLevel.TOKEN if extraction else EmbeddingLevel.RECORD),
+        Embedding.state.in_([RunStatus.QUEUED, RunStatus.RUNNING]))
+    if extraction:
+        query = query.where(Embedding.attribute_id == task.target_attribute_id)
+    coming = session.scalar(query.order_by(Embedding.id).limit(1))
     if coming is not None:
         return (f"cold start waits for the embedding {coming.name!r} "
                 f"({coming.state.value}): records in random order until it is ready")
-    return ("cold start needs a record embedding (create one under Embeddings): records in "
-            "random order")
+    needed = ("a token embedding of the task's attribute" if extraction
+              else "a record embedding")
+    return f"cold start needs {needed} (create one under Embeddings): records in random order"
 
 
 def _without_model(session, task, all_ids, name, n, relabel, notes, allowed,

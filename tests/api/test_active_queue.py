@@ -459,6 +459,9 @@ def test_extraction_queue_ranks_by_a_crf_over_token_vectors(app, client, admin):
                            files={"file": ("s.conll", conll.read_bytes())})
     assert response.status_code == 201, response.text
     task_id = response.json()["task_id"]
+    random = _next(client, admin, project, task_id, n=2, relabel=True)
+    assert random["notes"] == ["cold start needs a token embedding of the task's attribute "
+                               "(create one under Embeddings): records in random order"]
     with app.state.sessions() as session:
         task = session.get(LabelingTask, task_id)
         embedding = Embedding(project_id=project, attribute=task.target_attribute,
