@@ -34,7 +34,9 @@ __all__ = ["StopHint", "class_probabilities", "label_set_probabilities",
            "label_set_stop_inputs", "stop_hint", "token_probabilities"]
 
 
-def _full(model: LogisticRegression, embeddings, n_labels: int) -> np.ndarray:
+def full_probabilities(model: LogisticRegression, embeddings, n_labels: int) -> np.ndarray:
+    """A fitted classifier's probabilities over every label of the task, zero for labels it
+    has not seen."""
     probabilities = np.zeros((embeddings.shape[0], n_labels))
     if embeddings.shape[0]:
         probabilities[:, model.classes_] = model.predict_proba(embeddings)
@@ -83,13 +85,13 @@ def class_probabilities(
     # refit over 20k word columns ten times slower.
     with threadpool_limits(limits=1, user_api="blas"):
         model = default_classifier().fit(x, y)
-        probabilities = _full(model, embeddings, n_labels)
+        probabilities = full_probabilities(model, embeddings, n_labels)
         folds = min(max_folds, int(counts[counts > 0].min()))
         if folds >= 2:
             splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=random_state)
             for train, test in splitter.split(x, y):
                 fold = default_classifier().fit(x[train], y[train])
-                probabilities[labelled[test]] = _full(fold, x[test], n_labels)
+                probabilities[labelled[test]] = full_probabilities(fold, x[test], n_labels)
     return probabilities
 
 

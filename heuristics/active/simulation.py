@@ -34,7 +34,11 @@ from sklearn.model_selection import train_test_split
 
 from heuristics.active.base import QueryStrategy
 from heuristics.active.learner import default_classifier
-from heuristics.active.queue_model import label_set_probabilities, token_probabilities
+from heuristics.active.queue_model import (
+    full_probabilities,
+    label_set_probabilities,
+    token_probabilities,
+)
 from heuristics.active.strategies import RandomSampling
 from heuristics.errors import InvalidInputError
 from heuristics.spans import token_labels_to_spans
@@ -109,9 +113,7 @@ class ClassReplay:
 
     def fit_predict(self, revealed: np.ndarray) -> np.ndarray:
         learner = self.learner_factory().fit(self.features[revealed], self.labels[revealed])
-        probabilities = np.zeros((self.features.shape[0], self.n_labels))  # 0: unseen labels
-        probabilities[:, learner.classes_] = learner.predict_proba(self.features)
-        return probabilities
+        return full_probabilities(learner, self.features, self.n_labels)
 
     def scores(self, predicted: np.ndarray, test: np.ndarray) -> dict[str, float]:
         truth, guess = self.labels[test], predicted[test].argmax(axis=1)
