@@ -183,16 +183,25 @@ def update_settings(*, session: Session, task: LabelingTask, strategy: str | Non
 # the default learner's refits -----------------------------------------------------------
 
 
+def _first_embedding(session: Session, task: LabelingTask, *states: RunStatus
+                     ) -> Embedding | None:
+    """The first of the embeddings the task's default learner can use, in one of ``states``:
+    the project's record embeddings, or for extraction the token embeddings of the task's
+    attribute."""
+    extraction = task.kind is TaskKind.EXTRACTION
+    query = select(Embedding).where(
+        Embedding.project_id == task.project_id,
+        Embedding.level == (EmbeddingLevel.TOKEN if extraction else EmbeddingLevel.RECORD),
+        Embedding.state.in_(states))
+    if extraction:
+        query = query.where(Embedding.attribute_id == task.target_attribute_id)
+    return session.scalar(query.order_by(Embedding.id).limit(1))
+
+
 def default_embedding(*, session: Session, task: LabelingTask) -> Embedding | None:
     """The embedding the default learner uses: the project's first finished record
     embedding, or for extraction the first token embedding of the task's attribute."""
-    level = EmbeddingLevel.TOKEN if task.kind is TaskKind.EXTRACTION else EmbeddingLevel.RECORD
-    query = select(Embedding).where(Embedding.project_id == task.project_id,
-                                    Embedding.level == level,
-                                    Embedding.state == RunStatus.SUCCEEDED)
-    if task.kind is TaskKind.EXTRACTION:
-        query = query.where(Embedding.attribute_id == task.target_attribute_id)
-    return session.scalar(query.order_by(Embedding.id).limit(1))
+    return _first_embedding(session, task, RunStatus.SUCCEEDED)
 
 
 def record_representation(*, session: Session, embedding: Embedding,
@@ -605,18 +614,11 @@ def _why_random(session: Session, task: LabelingTask) -> str:
     """Why cold start orders records at random: its embedding is still being computed, or
     the project has none (a record embedding; for extraction a token embedding of the
     task's attribute)."""
-    extraction = task.kind is TaskKind.EXTRACTION
-    query = select(Embedding).where(
-        Embedding.project_id == task.project_id,
-        Embedding.level == (EmbeddingLevel.TOKEN if extraction else EmbeddingLevel.RECORD),
-        Embedding.state.in_([RunStatus.QUEUED, RunStatus.RUNNING]))
-    if extraction:
-        query = query.where(Embedding.attribute_id == task.target_attribute_id)
-    coming = session.scalar(query.order_by(Embedding.id).limit(1))
+    coming = _first_embedding(session, task, RunStatus.QUEUED, RunStatus.RUNNING)
     if coming is not None:
         return (f"cold start waits for the embedding {coming.name!r} "
                 f"({coming.state.value}): records in random order until it is ready")
-    needed = ("a token embedding of the task's attribute" if extraction
+    needed = ("a token embedding of the task's attribute" if task.kind is TaskKind.EXTRACTION
               else "a record embedding")
     return f"cold start needs {needed} (create one under Embeddings): records in random order"
 
