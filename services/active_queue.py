@@ -51,6 +51,7 @@ from heuristics.active.queue_model import (
     token_probabilities,
 )
 from heuristics.errors import InvalidInputError
+from heuristics.spans import OUTSIDE, spans_to_token_labels
 from store import embeddings as vectors
 from store import vector_cache
 from store.events import publish
@@ -80,7 +81,6 @@ from store.runs import run_payload
 
 REFIT_RUN = "active_queue"
 """Run kind of a default learner's refit."""
-OUTSIDE = "OUTSIDE"
 DEFAULT_STRATEGY = "margin_after_cold_start"
 STRATEGIES = (DEFAULT_STRATEGY, "margin", "least_confidence", "entropy", "margin_diverse",
               "random")
@@ -307,15 +307,6 @@ def run_artifacts(session: Session, run_id: int) -> dict[str, np.ndarray]:
                 RunArtifact.run_id == run_id))}
 
 
-def _token_labels(spans: Any, n_tokens: int) -> list[str] | None:
-    if spans is None:
-        return None
-    labels = [OUTSIDE] * n_tokens
-    for label, start, end in spans:
-        labels[start:end] = [label] * (end - start)
-    return labels
-
-
 def refit(*, session: Session, run: Run, vector_folder: Path | None = None
           ) -> dict[str, Any]:
     """Fit the task's default learner on its reference labels; store every record's
@@ -342,7 +333,7 @@ def refit(*, session: Session, run: Run, vector_folder: Path | None = None
         names = [OUTSIDE, *(label.name for label in task.labels)]
         try:
             marginals = token_probabilities(arrays, [
-                _token_labels(references.get(rid), len(a))
+                None if rid not in references else spans_to_token_labels(references[rid], len(a))
                 for rid, a in zip(ids.tolist(), arrays, strict=True)], label_names=names)
         except InvalidInputError as error:
             return {**metrics, "fitted": False, "note": error.describe()}
