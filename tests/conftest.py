@@ -47,10 +47,13 @@ def postgres_url() -> Iterator[str]:
     admin.close()
 
 
-def _truncate(engine: Engine) -> None:
+def empty_database(url: str) -> None:
+    """Empty every table of the run's PostgreSQL database, for the tests that follow."""
+    engine = create_db_engine(url)
     tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     with engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
 
 
 @pytest.fixture
@@ -58,9 +61,7 @@ def clean_postgres_url(postgres_url) -> Iterator[str]:
     """The run's PostgreSQL database for a test that writes to it directly (or through a
     server of its own), emptied afterwards so that the tests after it start clean."""
     yield postgres_url
-    engine = create_db_engine(postgres_url)
-    _truncate(engine)
-    engine.dispose()
+    empty_database(postgres_url)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -71,9 +72,7 @@ def database_url(request, tmp_path) -> Iterator[str]:
         return
     url = request.getfixturevalue("postgres_url")
     yield url
-    engine = create_db_engine(url)
-    _truncate(engine)
-    engine.dispose()
+    empty_database(url)
 
 
 @pytest.fixture

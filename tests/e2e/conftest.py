@@ -12,6 +12,7 @@ import pytest
 import redis
 
 from config import Settings
+from tests.conftest import empty_database
 from tests.workers.conftest import ROOT, STALE_AFTER_S, Stack, _stack
 
 # Its own Redis database; HEURIST_TEST_E2E_REDIS lets two checkouts test side by side.
@@ -22,7 +23,8 @@ ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
 @pytest.fixture(scope="package")
 def app_stack(tmp_path_factory, postgres_url) -> Iterator[Stack]:
-    """One server and one worker for all end-to-end tests."""
+    """One server and one worker for all end-to-end tests, on the run's PostgreSQL
+    database, emptied afterwards for the tests that follow."""
     if not (ROOT / "frontend" / "dist" / "index.html").exists():
         pytest.fail("the web UI is not built: run `make test` (or `npm ci && npm run build` "
                     "in frontend/)")
@@ -40,6 +42,7 @@ def app_stack(tmp_path_factory, postgres_url) -> Iterator[Stack]:
     finally:
         stacks.close()
         client.flushdb()
+        empty_database(postgres_url)
 
 
 @pytest.fixture(scope="package")
