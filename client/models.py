@@ -235,9 +235,16 @@ class NextRecords(Model):
     notes: list[str] = []
 
 
+class StrategyChoice(Model):
+    name: str
+    ranks_by: str
+
+
 class QueueSettings(Model):
     task_id: int
     strategy: str
+    ranks_by: str
+    strategies: list[StrategyChoice]
     batch_size: int
     heuristic_id: int | None
     refit_run_id: int | None
@@ -283,7 +290,8 @@ OPENAPI_NAMES: dict[type[Model], str] = {
     SimilarRecord: "SimilarRecord", Similar: "SimilarPublic",
     LabelStudioImport: "LabelStudioImportPublic", SnapshotImport: "SnapshotImportPublic",
     StopHint: "StopHintPublic", QueueRecord: "QueueRecordPublic",
-    NextRecords: "NextRecordsPublic", QueueSettings: "QueueSettingsPublic",
+    NextRecords: "NextRecordsPublic", StrategyChoice: "StrategyChoicePublic",
+    QueueSettings: "QueueSettingsPublic",
     AnnotatorScore: "AnnotatorScorePublic", Disagreement: "DisagreementPublic",
     Annotators: "AnnotatorsPublic",
 }

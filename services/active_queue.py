@@ -117,13 +117,15 @@ class QueueBatch:
     notes: list[str] = field(default_factory=list)
 
 
-def strategy_named(name: str, task: LabelingTask) -> QueryStrategy:
-    if task.kind is TaskKind.MULTILABEL and name != "random":
+def strategy_named(name: str, kind: TaskKind) -> QueryStrategy:
+    """The strategy a queue setting's name stands for in a task of this kind: multi-label
+    and extraction tasks map the names to the few strategies their probabilities allow."""
+    if kind is TaskKind.MULTILABEL and name != "random":
         return LabelSetMargin()     # per-label probabilities: one uncertainty for them all
-    if task.kind is TaskKind.EXTRACTION and name == DEFAULT_STRATEGY:
+    if kind is TaskKind.EXTRACTION and name == DEFAULT_STRATEGY:
         # chosen on CoNLL-2003 dev sentences (bench/al_span_bench.py --validate)
         return WarmUp(ColdStart(), SequenceLeastConfidence(), labels=WARM_UP_LABELS)
-    if task.kind is TaskKind.EXTRACTION and name != "random":
+    if kind is TaskKind.EXTRACTION and name != "random":
         return SequenceLeastConfidence(granularity="span" if name == "margin_diverse"
                                        else "token")
     return {"margin": BreakingTies, "least_confidence": LeastConfidence,
@@ -131,6 +133,19 @@ def strategy_named(name: str, task: LabelingTask) -> QueryStrategy:
             "margin_diverse": lambda: DiverseBatch(BreakingTies()),
             DEFAULT_STRATEGY: lambda: WarmUp(ColdStart(), BreakingTies(),
                                              labels=WARM_UP_LABELS)}[name]()
+
+
+def strategy_choices(kind: TaskKind) -> list[dict[str, str]]:
+    """The strategy names that rank a task of this kind differently (the first name of
+    each), with what each ranks by.
+
+    >>> [choice["ranks_by"] for choice in strategy_choices(TaskKind.MULTILABEL)]
+    ['least certain label', 'random']
+    """
+    choices: dict[str, str] = {}
+    for name in STRATEGIES:
+        choices.setdefault(strategy_named(name, kind).ranks_by, name)
+    return [{"name": name, "ranks_by": ranks_by} for ranks_by, name in choices.items()]
 
 
 def check_strategy(name: str) -> str:
@@ -542,7 +557,7 @@ def next_records(*, session: Session, task: LabelingTask, annotator: User, n: in
     mine = _ids_labelled(session, task, annotator.id)
     labelled = _ids_labelled(session, task)
     fitted = queue_model(session, task, chosen)
-    strategy = strategy_named(name, task)
+    strategy = strategy_named(name, task.kind)
     model = fitted
     if isinstance(strategy, WarmUp):
         # Ranked as before any model while warming up; ActiveLab ranks several annotators'.
@@ -762,7 +777,9 @@ def queue_state(*, session: Session, task: LabelingTask) -> dict[str, Any]:
     if chosen.heuristic_id is not None:
         learner = session.get(Heuristic, chosen.heuristic_id)
         ranking = latest_run(session=session, heuristic=learner) if learner else None
-    return {"strategy": chosen.strategy, "batch_size": chosen.batch_size,
+    return {"strategy": chosen.strategy,
+            "ranks_by": strategy_named(chosen.strategy, task.kind).ranks_by,
+            "strategies": strategy_choices(task.kind), "batch_size": chosen.batch_size,
             "heuristic_id": chosen.heuristic_id, "refit_run_id": chosen.active_run_id,
             "model_run_id": latest.id if latest else None,
             "stop": ranking.metrics.get("stop") if ranking else None}

@@ -15,11 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from heuristics.active import (
-    LabelSetMargin,
-    QueryStrategy,
-    SequenceLeastConfidence,
     Simulation,
-    WarmUp,
     mean_token_vectors,
     simulate,
     simulate_label_sets,
@@ -69,30 +65,6 @@ def create_simulation(*, session: Session, task: LabelingTask, strategy: str = D
             payload=run_payload(run))
     session.commit()
     return run
-
-
-def ranks_by(strategy: QueryStrategy, name: str) -> str:
-    """What a strategy of the queue ranks by, in words: its name, or where the task's kind
-    maps every strategy but random to one of its own (:func:`strategy_named`), that one's.
-
-    >>> ranks_by(SequenceLeastConfidence(granularity="span"), "margin_diverse")
-    'least confident predicted span'
-    >>> from heuristics.active import ColdStart
-    >>> warm_up = WarmUp(ColdStart(), SequenceLeastConfidence(), labels=60)
-    >>> ranks_by(warm_up, "margin_after_cold_start")
-    'cold start, then least confident token sequence'
-    >>> from heuristics.active import BreakingTies
-    >>> ranks_by(LabelSetMargin(), "margin"), ranks_by(BreakingTies(), "margin")
-    ('least certain label', 'margin')
-    """
-    if isinstance(strategy, WarmUp) and isinstance(strategy.then, SequenceLeastConfidence):
-        return f"cold start, then {ranks_by(strategy.then, name)}"
-    if isinstance(strategy, LabelSetMargin):
-        return "least certain label"
-    if isinstance(strategy, SequenceLeastConfidence):
-        return ("least confident predicted span" if strategy.granularity == "span"
-                else "least confident token sequence")
-    return name.replace("_", " ")
 
 
 def _embedding_kind(task: LabelingTask) -> str:
@@ -207,7 +179,7 @@ def run_simulation(*, session: Session, run: Run, vector_folder: Path | None = N
         raise InvalidInputError(f"the project has no finished {_embedding_kind(task)} yet",
                                 field="embedding")
     references = reference_labels(session=session, task=task)
-    strategy = strategy_named(params["strategy"], task)
+    strategy = strategy_named(params["strategy"], task.kind)
     options = {"strategy": strategy,
                "seed_size": params["seed_size"], "batch_size": params["batch_size"],
                "budget": params["budget"], "test_size": params["test_size"],
@@ -216,7 +188,7 @@ def run_simulation(*, session: Session, run: Run, vector_folder: Path | None = N
                                            vector_folder)
     curves = {**_curves(result), "metrics": list(result.metrics),
               "strategy_name": params["strategy"],
-              "ranked_by": ranks_by(strategy, params["strategy"]), "embedding": embedding.name,
+              "ranked_by": strategy.ranks_by, "embedding": embedding.name,
               "n_records": n_records}
     png = plot(curves, title=f"{task.name}: {curves['ranked_by']} vs random "
                              f"({n_records} labelled records)")

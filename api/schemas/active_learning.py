@@ -41,9 +41,18 @@ class NextRecordsPublic(BaseModel):
     notes: list[str] = []
 
 
+class StrategyChoicePublic(BaseModel):
+    name: Strategy
+    ranks_by: str = Field(description="What the strategy asks for first, in words.")
+
+
 class QueueSettingsPublic(BaseModel):
     task_id: int
     strategy: Strategy
+    ranks_by: str = Field(description="What the task's strategy asks for first, in words.")
+    strategies: list[StrategyChoicePublic] = Field(description=(
+        "The strategies that rank this kind of task differently (multi-label and span tasks "
+        "have fewer than classification tasks), with what each ranks by."))
     batch_size: int
     heuristic_id: int | None = Field(description=(
         "The active learner ranking the queue; null: the task's default learner."))

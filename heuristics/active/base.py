@@ -106,6 +106,12 @@ def check_pool(
 class QueryStrategy(abc.ABC):
     """Picks the records to label next."""
 
+    @property
+    def ranks_by(self) -> str:
+        """What the strategy asks for first, in words (``"margin"``, ``"cold start, then
+        margin"``); a strategy without words of its own gives its class name."""
+        return type(self).__name__
+
     def query(
         self,
         probabilities: np.ndarray | None,

@@ -28,6 +28,8 @@ class ColdStart(QueryStrategy):
     most typical records come first.
     """
 
+    ranks_by = "cold start"
+
     def select(self, request: QueryRequest) -> QueryResult:
         embeddings, n = request.embeddings, request.n
         if embeddings is None:

@@ -132,6 +132,12 @@ class DiverseBatch(QueryStrategy):
         self.candidates_per_pick = candidates_per_pick
         self.balance_classes = balance_classes
 
+    @property
+    def ranks_by(self) -> str:
+        """``"margin in diverse batches"`` for ``DiverseBatch(BreakingTies())``."""
+        balanced = ", balanced over labels" if self.balance_classes else ""
+        return f"{self.base.ranks_by} in diverse batches{balanced}"
+
     def select(self, request: QueryRequest) -> QueryResult:
         probabilities, embeddings, n = request.probabilities, request.embeddings, request.n
         if embeddings is None:

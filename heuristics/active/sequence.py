@@ -101,6 +101,12 @@ class SequenceLeastConfidence(ConfidenceBasedQueryStrategy):
         self.outside_label = outside_label
         self.label_names = label_names
 
+    @property
+    def ranks_by(self) -> str:
+        """The least confident token sequence, or predicted span."""
+        return ("least confident predicted span" if self.granularity == "span"
+                else "least confident token sequence")
+
     def _units(self, probabilities: np.ndarray) -> list[tuple[int, int]]:
         """Token ranges scored together: the whole record, or each predicted span."""
         if self.granularity == "token":

@@ -38,6 +38,8 @@ class LeastConfidence(ConfidenceBasedQueryStrategy):
     ['top label a at only 0.60']
     """
 
+    ranks_by = "least confidence"
+
     def score(self, probabilities: np.ndarray) -> np.ndarray:
         return 1.0 - probabilities.max(axis=1)
 
@@ -52,6 +54,8 @@ class BreakingTies(ConfidenceBasedQueryStrategy):
     >>> BreakingTies().score(np.array([[0.5, 0.3, 0.2], [0.4, 0.4, 0.2]]))
     array([0.8, 1. ])
     """
+
+    ranks_by = "margin"
 
     def score(self, probabilities: np.ndarray) -> np.ndarray:
         top_two = np.sort(probabilities, axis=1)[:, -2:]
@@ -71,6 +75,8 @@ class PredictionEntropy(ConfidenceBasedQueryStrategy):
     >>> PredictionEntropy().score(np.array([[1.0, 0.0], [0.5, 0.5]])).round(3)
     array([0.   , 0.693])
     """
+
+    ranks_by = "entropy"
 
     def score(self, probabilities: np.ndarray) -> np.ndarray:
         p = np.clip(probabilities, 1e-12, 1.0)
@@ -97,6 +103,8 @@ class LabelSetMargin(ConfidenceBasedQueryStrategy):
     ['label b at 0.45 of 2 unsure (margin 0.10); mean margin 0.15']
     """
 
+    ranks_by = "least certain label"
+
     def score(self, probabilities: np.ndarray) -> np.ndarray:
         margins = np.abs(2.0 * np.asarray(probabilities, dtype=float) - 1.0)
         return 1.0 - margins.min(axis=1)
@@ -116,6 +124,8 @@ class RandomSampling(QueryStrategy):
     >>> RandomSampling().query(None, n=2, indices_unlabeled=[4, 7, 9], random_state=0).reasons
     ['random sample', 'random sample']
     """
+
+    ranks_by = "random"
 
     def select(self, request: QueryRequest) -> QueryResult:
         pool = request.indices_unlabeled

@@ -50,6 +50,11 @@ class WarmUp(QueryStrategy):
         self.then = then
         self.labels = labels
 
+    @property
+    def ranks_by(self) -> str:
+        """``"cold start, then margin"`` for ``WarmUp(ColdStart(), BreakingTies(), ...)``."""
+        return f"{self.first.ranks_by}, then {self.then.ranks_by}"
+
     def warming_up(self, n_labelled: int) -> bool:
         """Whether ``first`` still asks with ``n_labelled`` records labelled."""
         return n_labelled < self.labels

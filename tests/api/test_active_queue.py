@@ -426,6 +426,20 @@ def test_settings_and_bad_input(client, admin, queue_project):
                                                            "batch_size": 4}, headers=admin)
     assert changed.status_code == 200, changed.text
     assert (changed.json()["strategy"], changed.json()["batch_size"]) == ("entropy", 4)
+    assert changed.json()["ranks_by"] == "entropy"
+    assert [c["name"] for c in changed.json()["strategies"]] == [
+        "margin_after_cold_start", "margin", "least_confidence", "entropy", "margin_diverse",
+        "random"]
+    # a span task offers the strategies that rank its records differently, in words
+    spans = create_task(client, admin, project, name="spans", kind="extraction",
+                        labels=["X"], target_attribute="text")["id"]
+    offered = client.get(f"{API}/projects/{project}/tasks/{spans}/active-learning",
+                         headers=admin).json()
+    assert offered["ranks_by"] == "cold start, then least confident token sequence"
+    assert {c["name"]: c["ranks_by"] for c in offered["strategies"]} == {
+        "margin_after_cold_start": "cold start, then least confident token sequence",
+        "margin": "least confident token sequence",
+        "margin_diverse": "least confident predicted span", "random": "random"}
     assert _next(client, admin, project, task)["count"] == 4
     bad = client.get(f"{url}/next", params={"strategy": "psychic"}, headers=admin)
     assert bad.status_code == 422 and "strategy" in bad.text

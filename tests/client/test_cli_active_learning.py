@@ -46,7 +46,7 @@ def test_simulate_prints_the_curves_and_saves_the_plot(live: Stack, sdk: Heurist
     shown = heurist("simulate", "-p", str(project), "-t", "spam", "--seed-size", "10",
                     "--batch-size", "10", "--budget", "40", "--out", str(tmp_path / "curve"))
     assert shown.code == 0, shown.err
-    assert "margin after cold start vs random" in shown.out and "random acc" in shown.out
+    assert "cold start, then margin vs random" in shown.out and "random acc" in shown.out
     assert (tmp_path / "curve" / "learning_curve.png").read_bytes().startswith(b"\x89PNG")
     curves = json.loads((tmp_path / "curve" / "learning_curve.json").read_text())
     assert curves["strategy"]["labels_used"] == [10, 20, 30, 40]

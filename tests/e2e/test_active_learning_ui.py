@@ -63,7 +63,7 @@ def test_label_three_records_through_the_queue(page: Page, app_stack: Stack, art
     # the task's default strategy keeps to cold start below 60 labels, though a model exists
     expect(page.get_by_label("model")).to_have_text("cold start")
     expect(page.get_by_label("Strategy")).to_contain_text(
-        "the task's strategy (margin after cold start)")
+        "the task's strategy (cold start, then margin)")
     expect(page.get_by_label("reason")).to_contain_text("cold start: nearest to the centre")
     shot(page, artifacts, "19-active-learning-cold-start")
     page.get_by_label("Strategy").select_option("margin")

@@ -66,6 +66,17 @@ def test_prediction_entropy_ranks_uniform_first() -> None:
     assert result.reasons[0].startswith(f"entropy {expected:.2f} spread over 0, 1, 2")
 
 
+def test_strategies_say_what_they_rank_by_composed_ones_from_their_parts() -> None:
+    from heuristics.active import WarmUp
+    assert [s.ranks_by for s in (LeastConfidence(), BreakingTies(), PredictionEntropy(),
+                                 RandomSampling(), LabelSetMargin())] == \
+        ["least confidence", "margin", "entropy", "random", "least certain label"]
+    span_first = WarmUp(ColdStart(), SequenceLeastConfidence(granularity="span"), labels=60)
+    assert span_first.ranks_by == "cold start, then least confident predicted span"
+    assert DiverseBatch(PredictionEntropy(), balance_classes=True).ranks_by == \
+        "entropy in diverse batches, balanced over labels"
+
+
 def test_random_sampling_draws_from_the_pool_only_and_is_seeded() -> None:
     pool = [1, 3, 4]
     first = RandomSampling().query(PROBABILITIES, n=2, indices_unlabeled=pool, random_state=3)

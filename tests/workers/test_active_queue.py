@@ -157,6 +157,7 @@ def test_simulation_of_a_multilabel_task(embedded: Stack):
                          batch_size=20, budget=50)
     curves = metrics["curves"]
     assert curves["metrics"] == ["subset_accuracy", "macro_f1"]
+    assert curves["ranked_by"] == "least certain label"   # what "margin" does with label sets
     assert curves["n_records"] == sum(1 for labels in sets.values() if labels)
     ours, random = curves["strategy"], curves["random"]
     assert ours["labels_used"] == random["labels_used"] == [10, 30, 50]
@@ -181,6 +182,7 @@ def test_simulation_of_an_extraction_task(embedded: Stack):
     curves = metrics["curves"]
     # every imported sentence has a reference, those without entities too
     assert curves["metrics"] == ["span_f1", "macro_f1"] and curves["n_records"] == 120
+    assert curves["ranked_by"] == "least confident token sequence"
     ours, random = curves["strategy"], curves["random"]
     assert ours["labels_used"] == random["labels_used"] == [10, 35, 60]
     assert ours["span_f1"][0] == random["span_f1"][0]

@@ -8,6 +8,8 @@ const CURVES: Curves = {
   random: { labels_used: [20, 40, 60], accuracy: [0.6, 0.65, 0.7], macro_f1: [0.5, 0.55, 0.6] },
   strategy_name: "margin", n_records: 500,
 };
+const CHOICES = [{ name: "margin_after_cold_start", ranks_by: "cold start, then margin" },
+  { name: "margin", ranks_by: "margin" }, { name: "random", ranks_by: "random" }];
 const TASK: Task = { id: 3, name: "spam", kind: "classification", target_attribute: "text",
   labels: [{ id: 1, name: "ham", color: "#00f", hotkey: null }, { id: 2, name: "spam", color: "#f00", hotkey: null }] };
 
@@ -36,7 +38,7 @@ describe("SimulationPanel", () => {
       return json({ id: 7, kind: "simulation", status: "succeeded", progress: 1, error: null,
         metrics: { curves: CURVES } });
     }));
-    renderWithQueries(<SimulationPanel projectId={1} task={TASK} />);
+    renderWithQueries(<SimulationPanel projectId={1} task={TASK} strategies={CHOICES} />);
     fireEvent.change(screen.getByLabelText("Budget"), { target: { value: "40" } });
     fireEvent.click(screen.getByRole("button", { name: "Run simulation" }));
     expect(await screen.findByRole("img", { name: /held-out accuracy against labels used: margin and random/ })).toBeInTheDocument();
@@ -56,7 +58,12 @@ describe("SimulationPanel", () => {
     vi.stubGlobal("fetch", vi.fn(async (_url: string, init?: RequestInit) => init?.method === "POST"
       ? json({ id: 8, kind: "simulation", status: "queued", progress: 0 }, 202)
       : json({ id: 8, kind: "simulation", status: "succeeded", progress: 1, error: null, metrics: { curves: spans } })));
-    renderWithQueries(<SimulationPanel projectId={1} task={{ ...TASK, kind: "extraction" }} />);
+    // the choices the task's queue settings list for a span task (random is the baseline)
+    const choices = [
+      { name: "margin_after_cold_start", ranks_by: "cold start, then least confident token sequence" },
+      { name: "margin", ranks_by: "least confident token sequence" },
+      { name: "margin_diverse", ranks_by: "least confident predicted span" }, { name: "random", ranks_by: "random" }];
+    renderWithQueries(<SimulationPanel projectId={1} task={{ ...TASK, kind: "extraction" }} strategies={choices} />);
     fireEvent.click(screen.getByRole("button", { name: "Run simulation" }));
     expect(await screen.findByRole("img", { name: "held-out span F1 against labels used: least confident token sequence and random" })).toBeInTheDocument();
     expect(screen.getByText(/Span tasks: the strategy asks for the least confident token sequences/)).toBeInTheDocument();

@@ -8,7 +8,7 @@ import { useState } from "react";
 import { get, post } from "../api";
 import type { Run, Task } from "../types";
 import { Badge, Button, ErrorAlert, Field, Progress, runTone } from "../ui";
-import { strategiesFor, strategyName } from "./queue";
+import { DEFAULT_STRATEGY, type StrategyChoice } from "./queue";
 
 export type Curve = { labels_used: number[] } & Record<string, number[]>;
 export interface Curves {
@@ -25,7 +25,7 @@ const METRIC_NAMES: Record<string, string> = {
 };
 export const metricName = (metric: Metric) => METRIC_NAMES[metric] ?? metric;
 export const curveMetrics = (curves: Curves) => curves.metrics ?? ["accuracy", "macro_f1"];
-const rankedBy = (curves: Curves) => curves.ranked_by ?? strategyName(curves.strategy_name);
+const rankedBy = (curves: Curves) => curves.ranked_by ?? curves.strategy_name.replaceAll("_", " ");
 
 const WIDTH = 520;
 const HEIGHT = 240;
@@ -81,8 +81,10 @@ const KIND_NOTES: Record<string, string> = {
 
 function last(values: number[]): number | undefined { return values[values.length - 1]; }
 
-export function SimulationPanel({ projectId, task }: { projectId: number; task: Task }) {
-  const [form, setForm] = useState({ strategy: strategiesFor(task.kind)[0], seed_size: "20", batch_size: "20", budget: "200" });
+/** Start a simulation of the task's queue (one of `strategies`, the queue's choices) and
+ * draw its learning curves against random sampling. */
+export function SimulationPanel({ projectId, task, strategies }: { projectId: number; task: Task; strategies: StrategyChoice[] }) {
+  const [form, setForm] = useState({ strategy: DEFAULT_STRATEGY, seed_size: "20", batch_size: "20", budget: "200" });
   const [chosenMetric, setMetric] = useState<Metric | undefined>(undefined);
   const start = useMutation({
     mutationFn: () => post<Run>(`/projects/${projectId}/tasks/${task.id}/simulations`, {
@@ -107,7 +109,7 @@ export function SimulationPanel({ projectId, task }: { projectId: number; task: 
         <div className="row">
           <Field label="Strategy">
             <select className="select" aria-label="Simulated strategy" value={form.strategy} onChange={set("strategy")}>
-              {strategiesFor(task.kind).filter((s) => s !== "random").map((s) => <option key={s} value={s}>{strategyName(s, task.kind)}</option>)}
+              {strategies.filter((s) => s.name !== "random").map((s) => <option key={s.name} value={s.name}>{s.ranks_by}</option>)}
             </select>
           </Field>
           <Field label="Seed labels"><input className="input" type="number" min={1} aria-label="Seed labels" value={form.seed_size} onChange={set("seed_size")} /></Field>

@@ -1,4 +1,4 @@
-import { batchDone, itemsById, scoreText, stopLine, strategiesFor, strategyName, type NextBatch } from "./queue";
+import { batchDone, itemsById, scoreText, stopLine, type NextBatch } from "./queue";
 
 const batch = (ids: number[], extra: Partial<NextBatch> = {}): NextBatch => ({
   task_id: 1, strategy: "margin", model: "default logistic regression (run 3)", count: ids.length,
@@ -9,20 +9,6 @@ const batch = (ids: number[], extra: Partial<NextBatch> = {}): NextBatch => ({
 });
 
 describe("the queue", () => {
-  it("names strategies with spaces, every underscore of them", () => {
-    expect(strategyName("margin_after_cold_start")).toBe("margin after cold start");
-    expect(strategyName("margin")).toBe("margin");
-  });
-  it("offers each kind of task only the strategies that rank it differently, named by what they do", () => {
-    expect(strategiesFor("classification")).toHaveLength(6);
-    expect(strategiesFor("multilabel").map((s) => strategyName(s, "multilabel")))
-      .toEqual(["least certain label", "random"]);
-    expect(strategiesFor("extraction").map((s) => strategyName(s, "extraction")))
-      .toEqual(["cold start, then least confident token sequence", "least confident token sequence",
-        "least confident predicted span", "random"]);
-    // a strategy set before (by the API) reads as what it does on that kind of task
-    expect(strategyName("entropy", "extraction")).toBe("least confident token sequence");
-  });
   it("finds each record's reason by id", () => {
     expect(itemsById(batch([7, 9])).get(9)?.reason).toBe("margin 0.10 between ham and spam");
     expect(itemsById(undefined).size).toBe(0);

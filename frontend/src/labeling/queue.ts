@@ -1,5 +1,5 @@
 /** The active-learning queue as the Labeling page walks it (GET .../tasks/{task}/next). */
-import type { RecordRow, TaskKind } from "../types";
+import type { RecordRow } from "../types";
 
 export interface StopHint {
   stop: boolean; kappas: number[]; mean_kappa: number | null; uncertainty: number; message: string;
@@ -10,28 +10,15 @@ export interface NextBatch {
   lease_expires_at: string; refit_pending: boolean; stop: StopHint | null; notes: string[];
 }
 
-export const STRATEGIES = ["margin_after_cold_start", "margin", "least_confidence", "entropy", "margin_diverse", "random"] as const;
-
-/** The strategies that rank a task's queue differently: every one for classification; for
- * multi-label tasks every strategy but random ranks by the least certain label; extraction
- * tasks by the least confident token sequence, after cold start with the default
- * (`margin_diverse`: the least confident predicted span). */
-export function strategiesFor(kind: TaskKind): readonly string[] {
-  if (kind === "multilabel") return ["margin_after_cold_start", "random"];
-  if (kind === "extraction") return ["margin_after_cold_start", "margin", "margin_diverse", "random"];
-  return STRATEGIES;
+/** A strategy the task's queue can rank by, with what it asks for first in words (the API
+ * lists only those that rank the task's kind of records differently). */
+export interface StrategyChoice { name: string; ranks_by: string }
+export interface QueueSettings {
+  task_id: number; strategy: string; ranks_by: string; strategies: StrategyChoice[]; batch_size: number;
 }
 
-/** A strategy's name as people read it: `margin_after_cold_start` -> "margin after cold
- * start"; for the other kinds of task, what it ranks by there (see `strategiesFor`). */
-export function strategyName(name: string, kind: TaskKind = "classification"): string {
-  if (kind === "multilabel" && name !== "random") return "least certain label";
-  if (kind === "extraction" && name !== "random") {
-    if (name === "margin_after_cold_start") return "cold start, then least confident token sequence";
-    return name === "margin_diverse" ? "least confident predicted span" : "least confident token sequence";
-  }
-  return name.replaceAll("_", " ");
-}
+/** The strategy the simulation form starts with: the queue's default for every kind of task. */
+export const DEFAULT_STRATEGY = "margin_after_cold_start";
 
 /** Each record of the batch by id, for the reason and score of the one on screen. */
 export function itemsById(batch: NextBatch | undefined): Map<number, QueueItem> {

@@ -18,7 +18,7 @@ import { Button, Empty, ErrorAlert, Kbd, Spinner, Swatch, useToast } from "../ui
 import { Link } from "../ui/Link";
 import { LabelsPanel } from "../labeling/LabelsPanel";
 import { SimulationPanel } from "../labeling/SimulationPanel";
-import { batchDone, itemsById, scoreText, stopLine, strategiesFor, strategyName, type NextBatch, type QueueItem } from "../labeling/queue";
+import { batchDone, itemsById, scoreText, stopLine, type NextBatch, type QueueSettings, type QueueItem } from "../labeling/queue";
 
 const SESSION_SIZE = 1000;
 
@@ -111,7 +111,7 @@ function ActiveQueue({ projectId, task }: { projectId: number; task: Task }) {
   const [simulating, setSimulating] = useState(false);
   const settingsPath = `/projects/${projectId}/tasks/${task.id}/active-learning`;
   const settings = useQuery({ queryKey: ["projects", projectId, "tasks", task.id, "active-learning"],
-    queryFn: () => get<{ strategy: string; batch_size: number }>(settingsPath) });
+    queryFn: () => get<QueueSettings>(settingsPath) });
   const keep = useMutation({
     mutationFn: () => patch(settingsPath, { strategy }),
     onSuccess: () => { void settings.refetch(); setStrategy(""); },
@@ -121,8 +121,8 @@ function ActiveQueue({ projectId, task }: { projectId: number; task: Task }) {
       <div className="panel al-bar" aria-label="active learning">
         <span>Ranked by <b aria-label="model">{batch?.model ?? "…"}</b></span>
         <select className="select" aria-label="Strategy" value={strategy} onChange={(e) => setStrategy(e.target.value)}>
-          <option value="">the task's strategy{settings.data ? ` (${strategyName(settings.data.strategy, task.kind)})` : ""}</option>
-          {strategiesFor(task.kind).map((name) => <option key={name} value={name}>{strategyName(name, task.kind)}</option>)}
+          <option value="">the task's strategy{settings.data ? ` (${settings.data.ranks_by})` : ""}</option>
+          {(settings.data?.strategies ?? []).map((s) => <option key={s.name} value={s.name}>{s.ranks_by}</option>)}
         </select>
         {isOwner && strategy && strategy !== settings.data?.strategy &&
           <Button small variant="ghost" busy={keep.isPending} onClick={() => keep.mutate()}
@@ -137,7 +137,7 @@ function ActiveQueue({ projectId, task }: { projectId: number; task: Task }) {
           <Button small variant="ghost" aria-expanded={simulating} onClick={() => setSimulating((s) => !s)}>
             {simulating ? "Hide simulation" : "Simulate…"}</Button></>}
       </div>
-      {simulating && <SimulationPanel projectId={projectId} task={task} />}
+      {simulating && <SimulationPanel projectId={projectId} task={task} strategies={settings.data?.strategies ?? []} />}
       <ErrorAlert error={next.error ?? keep.error} />
       {!batch && !next.error && <Empty><Spinner /></Empty>}
       {batch && batch.data.length === 0 && (
