@@ -302,6 +302,10 @@ def label_column(*, session: Session, project: Project, column: str, task_id: in
     if task.kind is TaskKind.EXTRACTION:
         raise InvalidInputError("labels can be imported for classification and multi-label "
                                 "tasks; spans come with import-conll", field="label_task_id")
+    if separator and task.kind is TaskKind.CLASSIFICATION:
+        raise InvalidInputError(f"label_separator splits a value into several labels, but "
+                                f"task {task.name!r} is a classification task (one label "
+                                f"per record)", field="label_separator")
     return LabelColumn(column=column, task=task, is_gold=is_gold, separator=separator or None,
                        annotator=get_or_create_user(session=session, name=annotator),
                        label_ids={label.name: label.id for label in task.labels})

@@ -57,6 +57,12 @@ def test_unknown_label_refuses_the_whole_file(client, admin, project_id):
     assert response.json()["row"] == 2 and response.json()["field"] == "label"
     assert "unknown label 'spam'" in response.json()["detail"]
     assert_nothing_written(client, admin, project_id)
+    # a separator would split values a classification task cannot hold: said before reading
+    split = upload(client, admin, project_id, "label,text\nham,a\n", label_column="label",
+                   label_task_id=str(task), label_separator="|")
+    assert split.status_code == 422 and split.json()["field"] == "label_separator"
+    assert "'spam' is a classification task" in split.json()["detail"]
+    assert_nothing_written(client, admin, project_id)
 
 
 def test_multilabel_column_as_separated_values_or_json_lists(client, admin, project_id):
