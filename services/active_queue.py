@@ -565,7 +565,7 @@ def next_records(*, session: Session, task: LabelingTask, annotator: User, n: in
             model = None
         strategy = strategy.then
     all_ids = np.asarray(record_ids_of(session=session, project_id=task.project_id))
-    whole = name == "margin_diverse" or (model is None and name != "random")
+    whole = isinstance(strategy, DiverseBatch) or (model is None and name != "random")
     description = ("random sample" if name == "random" else "cold start") \
         if model is None or name == "random" else model.description
     refit_pending = chosen.active_run_id is not None
@@ -694,7 +694,7 @@ def _with_model(session, task, model: QueueModel, name: str, strategy: QueryStra
     n = min(n, pool.size)
     query_names = [OUTSIDE, *label_names] if task.kind is TaskKind.EXTRACTION else label_names
     embeddings = None
-    if name == "margin_diverse" and task.kind is TaskKind.CLASSIFICATION:
+    if isinstance(strategy, DiverseBatch):
         embedding = default_embedding(session=session, task=task)
         embedded, vectors_read = vector_cache.read_record_matrix(
             session=session, embedding=embedding, folder=vector_folder)
