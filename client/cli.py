@@ -24,7 +24,7 @@ from rich.table import Column, Table
 
 from client.errors import HeuristAPIError, NotFound
 from client.heuristic_files import Change, plan_pull, plan_push, write_pulled
-from client.models import Run, TaskStats
+from client.models import QueueSettings, Run, TaskStats
 from client.sdk import Heurist
 from client.snorkel_import import convert
 
@@ -620,6 +620,75 @@ def curve_table(curves: dict[str, Any]) -> Table:
         table.add_row(str(used), *(_cell(curve[metric][i]) for metric in metrics
                                    for curve in (ours, random)))
     return table
+
+
+def queue_summary(settings: QueueSettings, learner: str | None = None
+                  ) -> list[tuple[str, str]]:
+    """A task's queue settings as the Labeling page shows them: the strategy by what it
+    ranks by, the batch size, the learner ranking the queue (``learner``: the chosen active
+    learner's name), the other strategies and the stopping hint.
+
+    >>> settings = QueueSettings(task_id=1, strategy="margin", ranks_by="margin",
+    ...     strategies=[{"name": "margin", "ranks_by": "margin"},
+    ...                 {"name": "random", "ranks_by": "random"}], batch_size=20,
+    ...     heuristic_id=None, refit_run_id=None, model_run_id=4)
+    >>> for row in queue_summary(settings):
+    ...     print(*row, sep=": ")
+    strategy: margin
+    batch size: 20
+    learner: the task's default learner (latest refit: run 4)
+    strategies: margin: margin; random: random
+    """
+    if settings.heuristic_id is not None:
+        model = f"active learner {learner or settings.heuristic_id!r}"
+    else:
+        refit = (f"latest refit: run {settings.model_run_id}" if settings.model_run_id
+                 else "not fitted yet")
+        if settings.refit_run_id is not None:
+            refit += f"; run {settings.refit_run_id} refitting"
+        model = f"the task's default learner ({refit})"
+    named = "" if settings.strategy == settings.ranks_by else f" ({settings.strategy})"
+    rows = [("strategy", settings.ranks_by + named),
+            ("batch size", str(settings.batch_size)), ("learner", model),
+            ("strategies", "; ".join(f"{choice.name}: {choice.ranks_by}"
+                                     for choice in settings.strategies))]
+    if settings.stop is not None:
+        rows.append(("stop hint", settings.stop.message))
+    return rows
+
+
+@app.command()
+def queue(ctx: typer.Context, project: Project, task: TaskOption,
+          strategy: Annotated[str | None, typer.Option(
+              help="Make this the task's strategy (one of those listed).")] = None,
+          batch_size: Annotated[int | None, typer.Option(
+              min=1, max=MAX_BATCH, help="Records per batch.")] = None,
+          learner: Annotated[str | None, typer.Option(
+              help="Rank with this active learner of the task (by name); 'default' for the "
+                   "task's default learner.")] = None) -> None:
+    """Show the task's active-learning queue settings, or change them (an owner's)."""
+    state = _state(ctx)
+    task_id = state.client.tasks.get(project, task).id
+    names = {h.id: h.name for h in state.client.heuristics.list(project)
+             if h.task_id == task_id and h.kind == "active_learner"}
+    changes: dict[str, Any] = {"strategy": strategy, "batch_size": batch_size}
+    if learner == "default":
+        changes["default_learner"] = True
+    elif learner is not None:
+        found = [hid for hid, name in names.items() if name == learner]
+        if not found:
+            raise typer.BadParameter(
+                f"no active learner {learner!r} in task {task!r} (it has: "
+                f"{', '.join(map(repr, sorted(names.values()))) or 'none'})",
+                param_hint="--learner")
+        changes["heuristic_id"] = found[0]
+    changes = {key: value for key, value in changes.items() if value is not None}
+    settings = (state.client.active_learning.update_settings(project, task_id, **changes)
+                if changes else state.client.active_learning.settings(project, task_id))
+    if state.as_json:
+        _print_json(settings)
+        return
+    out.print(summary_table(queue_summary(settings, names.get(settings.heuristic_id or 0))))
 
 
 @app.command()

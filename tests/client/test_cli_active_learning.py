@@ -15,7 +15,7 @@ import time
 
 from client.sdk import Heurist
 from tests.workers.conftest import ROOT, Stack
-from tests.workers.test_learners import YOUTUBE, embedded_youtube
+from tests.workers.test_learners import LEARNER, YOUTUBE, embedded_youtube
 
 
 def test_label_shows_each_record_with_its_reason_and_posts_the_key(served: Stack, sdk: Heurist,
@@ -32,6 +32,34 @@ def test_label_shows_each_record_with_its_reason_and_posts_the_key(served: Stack
     assert len(labelled) == 2
     # the labelled records are not offered again; the third one is
     assert sdk.active_learning.next(project, task.id, n=3).count == 1
+
+
+def test_queue_shows_the_settings_and_changes_them(served: Stack, sdk: Heurist, heurist):
+    project = served.project_with_texts(["buy now", "hello friend"])
+    task = sdk.tasks.create(project, "spam", labels=["ham", "spam"])
+    shown = heurist("queue", "-p", str(project), "-t", "spam")
+    assert shown.code == 0, shown.err
+    assert "cold start, then margin (margin_after_cold_start)" in shown.out
+    assert "the task's default learner (not fitted yet)" in shown.out
+    assert "margin_diverse: margin in diverse batches" in shown.out
+    changed = heurist("queue", "-p", str(project), "-t", "spam", "--strategy", "entropy",
+                      "--batch-size", "5")
+    assert changed.code == 0, changed.err
+    assert re.search(r"strategy +entropy *\n", changed.out), changed.out
+    assert sdk.active_learning.settings(project, task.id).batch_size == 5
+    learner = sdk.heuristics.create(project, task_id=task.id, name="my learner",
+                                    source=LEARNER, kind="active_learner")
+    chosen = heurist("--json", "queue", "-p", str(project), "-t", "spam",
+                     "--learner", "my learner")
+    assert chosen.code == 0, chosen.err
+    assert json.loads(chosen.out)["heuristic_id"] == learner.id
+    assert "active learner 'my learner'" in heurist("queue", "-p", str(project),
+                                                    "-t", "spam").out
+    unknown = heurist("queue", "-p", str(project), "-t", "spam", "--learner", "nope")
+    assert unknown.code == 2 and "no active learner 'nope'" in unknown.err
+    assert "'my learner'" in unknown.err
+    refused = heurist("queue", "-p", str(project), "-t", "spam", "--strategy", "psychic")
+    assert refused.code == 3 and "strategy" in refused.err
 
 
 def test_simulate_prints_the_curves_and_saves_the_plot(live: Stack, sdk: Heurist, heurist,
