@@ -16,7 +16,7 @@ from services.users import create_user
 from store.db import create_db_engine, migrate
 from store.models import Run, RunChunk, RunStatus, utcnow
 from store.runs import add_chunks, begin_run, cancel_run, create_run, touch
-from tests.conftest import _truncate
+from tests.conftest import empty_database
 
 
 @pytest.fixture
@@ -26,8 +26,8 @@ def pg_engine(postgres_url):
     engine = create_db_engine(postgres_url)
     migrate(engine)
     yield engine
-    _truncate(engine)
     engine.dispose()
+    empty_database(postgres_url)
 
 
 def test_cancel_waits_for_a_claim_in_flight_instead_of_deadlocking(pg_engine):

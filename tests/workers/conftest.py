@@ -216,12 +216,9 @@ def cluster(tmp_path, postgres_url) -> Iterator[Stack]:
     try:
         yield from _stack(settings, tmp_path)
     finally:
-        from store.db import create_db_engine
-        from tests.conftest import _truncate
+        from tests.conftest import empty_database
 
-        engine = create_db_engine(postgres_url)
-        _truncate(engine)
-        engine.dispose()
+        empty_database(postgres_url)
         client.flushdb()
 
 
