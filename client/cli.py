@@ -666,7 +666,7 @@ def queue(ctx: typer.Context, project: Project, task: TaskOption,
           learner: Annotated[str | None, typer.Option(
               help="Rank with this active learner of the task (by name); 'default' for the "
                    "task's default learner.")] = None) -> None:
-    """Show the task's active-learning queue settings, or change them (an owner's)."""
+    """Show the active-learning queue settings of a task; with options, change them."""
     state = _state(ctx)
     task_id = state.client.tasks.get(project, task).id
     names = {h.id: h.name for h in state.client.heuristics.list(project)
