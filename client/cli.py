@@ -350,6 +350,13 @@ def _task_heuristics(client: Heurist, project: int, task_id: int):
     return [h for h in client.heuristics.list(project) if h.task_id == task_id]
 
 
+def _ids_by_name(client: Heurist, project: int, task_id: int,
+                 kind: str | None = None) -> dict[str, int]:
+    """The task's heuristics (of ``kind``, where given): name -> id."""
+    return {h.name: h.id for h in _task_heuristics(client, project, task_id)
+            if kind in (None, h.kind)}
+
+
 @heuristics_app.command("push")
 def push(ctx: typer.Context,
          folder: Annotated[Path, typer.Argument(exists=True, file_okay=False)],
@@ -527,15 +534,8 @@ def ws(ctx: typer.Context, project: Project, task: TaskOption,
     task_id = state.client.tasks.get(project, task).id
     chosen = None
     if heuristic:
-        ids = {h.name: h.id for h in state.client.heuristics.list(project)
-               if h.task_id == task_id}
-        unknown = [name for name in heuristic if name not in ids]
-        if unknown:
-            raise typer.BadParameter(
-                f"no heuristic {', '.join(map(repr, unknown))} in task {task!r} "
-                f"(it has: {', '.join(map(repr, sorted(ids))) or 'none'})",
-                param_hint="--heuristic")
-        chosen = [ids[name] for name in heuristic]
+        chosen = _named(_ids_by_name(state.client, project, task_id), heuristic,
+                        noun="heuristic", task=task, hint="--heuristic")
     started = state.client.weak_supervision.run(
         project, task_id, method=method.value, heuristic_ids=chosen,
         min_confidence=min_confidence, no_vote=no_vote.value, auto_rerun=auto_rerun)
@@ -544,6 +544,18 @@ def ws(ctx: typer.Context, project: Project, task: TaskOption,
     if finished.status == "succeeded" and not state.as_json:
         out.print(summary_table(weak_summary(finished.metrics,
                                              asked=str(finished.params.get("method")))))
+
+
+def _named(ids: dict[str, int], names: list[str], *, noun: str, task: str,
+           hint: str) -> list[int]:
+    """The ids of ``names`` in ``ids``; a usage error listing the task's names where one is
+    missing."""
+    unknown = [name for name in names if name not in ids]
+    if unknown:
+        raise typer.BadParameter(
+            f"no {noun} {', '.join(map(repr, unknown))} in task {task!r} "
+            f"(it has: {', '.join(map(repr, sorted(ids))) or 'none'})", param_hint=hint)
+    return [ids[name] for name in names]
 
 
 def _percent(value: Any) -> str:
@@ -669,25 +681,20 @@ def queue(ctx: typer.Context, project: Project, task: TaskOption,
     """Show the active-learning queue settings of a task; with options, change them."""
     state = _state(ctx)
     task_id = state.client.tasks.get(project, task).id
-    names = {h.id: h.name for h in state.client.heuristics.list(project)
-             if h.task_id == task_id and h.kind == "active_learner"}
+    learners = _ids_by_name(state.client, project, task_id, kind="active_learner")
     changes: dict[str, Any] = {"strategy": strategy, "batch_size": batch_size}
     if learner == "default":
         changes["default_learner"] = True
     elif learner is not None:
-        found = [hid for hid, name in names.items() if name == learner]
-        if not found:
-            raise typer.BadParameter(
-                f"no active learner {learner!r} in task {task!r} (it has: "
-                f"{', '.join(map(repr, sorted(names.values()))) or 'none'})",
-                param_hint="--learner")
-        changes["heuristic_id"] = found[0]
+        [changes["heuristic_id"]] = _named(learners, [learner], noun="active learner",
+                                           task=task, hint="--learner")
     changes = {key: value for key, value in changes.items() if value is not None}
     settings = (state.client.active_learning.update_settings(project, task_id, **changes)
                 if changes else state.client.active_learning.settings(project, task_id))
     if state.as_json:
         _print_json(settings)
         return
+    names = {hid: name for name, hid in learners.items()}
     out.print(summary_table(queue_summary(settings, names.get(settings.heuristic_id or 0))))
 
 
