@@ -3,6 +3,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Test processes side by side (pytest-xdist): most tests wait on servers, workers, sandboxes.
+TEST_PROCESSES ?= 2
 
 UI := frontend
 UI_DEPS := $(UI)/node_modules/.package-lock.json
@@ -44,7 +46,7 @@ lint: setup
 
 test: setup system-test services lint ui
 	cd $(UI) && npm test
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_PROCESSES) --dist loadgroup
 
 bench: setup services
 	$(BIN)/python bench/import_bench.py

@@ -29,6 +29,20 @@ DATASETS = next((folder / "shared" / "datasets" for folder in Path(__file__).res
                 Path(__file__).resolve().parents[2] / "shared" / "datasets")
 
 
+ONE_PROCESS_GROUPS = {"e2e": "e2e", "test_label_studio_sdk.py": "label-studio-sdk"}
+"""Tests that share one costly thing (the end-to-end stack and browser; the label-studio-sdk
+virtualenv), by a folder or file of theirs: ``make test`` runs the suite in several processes
+(pytest-xdist, ``--dist loadgroup``) and keeps each group in one."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        group = next((ONE_PROCESS_GROUPS[part] for part in item.path.parts
+                      if part in ONE_PROCESS_GROUPS), None)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A database created for this test run and dropped after it."""
