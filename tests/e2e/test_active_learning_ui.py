@@ -136,6 +136,14 @@ def test_simulate_the_queue_and_see_its_learning_curves(page: Page, app_stack: S
     shot(page, artifacts, "22-active-learning-simulation")
     [run] = stack.get(f"/projects/{project}/runs", kind="simulation")["data"]
     assert run["status"] == "succeeded" and run["params"]["budget"] == 16
+    # beside the chart, its numbers: a row per budget, the strategy's score against random's
+    curves = run["metrics"]["curves"]
+    table = panel.get_by_role("table", name="accuracy per budget")
+    expect(table.locator("tbody tr")).to_have_count(len(curves["strategy"]["labels_used"]))
+    ours, random = (curves[name]["accuracy"][-1] for name in ("strategy", "random"))
+    expect(table.locator("tbody tr").last.locator("td")).to_have_text([
+        "16", f"{ours:.3f}", f"{random:.3f}",
+        re.compile(r"^[+−]\d\.\d{3}$")])
 
 
 def test_simulate_a_span_task_and_read_its_span_f1(page: Page, app_stack: Stack,

@@ -27,6 +27,10 @@ describe("chartGeometry", () => {
   });
 });
 
+/** The cells of the curve table called ``name``, row by row. */
+const rows = (name: string) => [...screen.getByRole("table", { name }).querySelectorAll("tbody tr")]
+  .map((row) => [...row.querySelectorAll("td")].map((cell) => cell.textContent));
+
 describe("SimulationPanel", () => {
   it("starts a simulation with the form's settings and draws its curves when it ends", async () => {
     const bodies: unknown[] = [];
@@ -44,14 +48,19 @@ describe("SimulationPanel", () => {
     expect(await screen.findByRole("img", { name: /held-out accuracy against labels used: margin and random/ })).toBeInTheDocument();
     expect(bodies).toEqual([{ strategy: "margin_after_cold_start", seed_size: 20, batch_size: 20, budget: 40 }]);
     expect(screen.getByLabelText("final scores")).toHaveTextContent("at 60 labels: 0.800 vs random 0.700 (500 records with a reference)");
+    expect(rows("accuracy per budget")).toEqual([["20", "0.600", "0.600", "+0.000"],
+      ["40", "0.700", "0.650", "+0.050"], ["60", "0.800", "0.700", "+0.100"]]);
+    // ahead in green where the strategy leads, no colour where they tie
+    expect(screen.getByRole("table", { name: "accuracy per budget" }).querySelectorAll("td.ahead")).toHaveLength(2);
     fireEvent.change(screen.getByLabelText("Curve metric"), { target: { value: "macro_f1" } });
     expect(screen.getByRole("img", { name: /macro-F1/ })).toBeInTheDocument();
+    expect(rows("macro-F1 per budget")[2]).toEqual(["60", "0.700", "0.600", "+0.100"]);
   });
 
   it("shows the scores a span task's simulation reports, span F1 first", async () => {
     const spans: Curves = {
       strategy: { labels_used: [20, 40], span_f1: [0.3, 0.5], macro_f1: [0.2, 0.4] },
-      random: { labels_used: [20, 40], span_f1: [0.3, 0.45], macro_f1: [0.2, 0.35] },
+      random: { labels_used: [20, 40], span_f1: [0.3, 0.45], macro_f1: [0.25, 0.45] },
       strategy_name: "margin", n_records: 300, metrics: ["span_f1", "macro_f1"],
       ranked_by: "least confident token sequence",
     };
@@ -73,5 +82,9 @@ describe("SimulationPanel", () => {
     expect(screen.getByLabelText("final scores")).toHaveTextContent("at 40 labels: 0.500 vs random 0.450 (300 records with a reference)");
     const options = [...screen.getByLabelText<HTMLSelectElement>("Curve metric").options].map((o) => o.text);
     expect(options).toEqual(["span F1", "macro-F1"]);
+    expect(rows("span F1 per budget")).toEqual([["20", "0.300", "0.300", "+0.000"], ["40", "0.500", "0.450", "+0.050"]]);
+    fireEvent.change(screen.getByLabelText("Curve metric"), { target: { value: "macro_f1" } });
+    expect(rows("macro-F1 per budget")).toEqual([["20", "0.200", "0.250", "−0.050"], ["40", "0.400", "0.450", "−0.050"]]);
+    expect(screen.getByRole("table", { name: "macro-F1 per budget" }).querySelector("td.behind")).not.toBeNull();
   });
 });

@@ -71,6 +71,33 @@ export function LearningCurveChart({ curves, metric }: { curves: Curves; metric:
   );
 }
 
+const signed = (value: number) => `${value < 0 ? "−" : "+"}${Math.abs(value).toFixed(3)}`;
+
+/** The curves' numbers: per budget, the strategy's score, random's and the difference. */
+export function LearningCurveTable({ curves, metric }: { curves: Curves; metric: Metric }) {
+  const random = new Map(curves.random.labels_used.map((used, i) => [used, curves.random[metric]?.[i]]));
+  return (
+    <div className="curve-table">
+      <table className="table" aria-label={`${metricName(metric)} per budget`}>
+        <thead><tr><th>labels</th><th title={rankedBy(curves)}>strategy</th><th>random</th><th>difference</th></tr></thead>
+        <tbody>
+          {curves.strategy.labels_used.map((used, i) => {
+            const ours = curves.strategy[metric]?.[i];
+            const base = random.get(used);
+            const gap = ours !== undefined && base !== undefined ? Math.round((ours - base) * 1000) / 1000 : undefined;
+            return (
+              <tr key={used}>
+                <td>{used}</td><td>{ours?.toFixed(3) ?? "-"}</td><td>{base?.toFixed(3) ?? "-"}</td>
+                <td className={gap ? (gap > 0 ? "ahead" : "behind") : undefined}>{gap === undefined ? "-" : signed(gap)}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
 const KIND_NOTES: Record<string, string> = {
   multilabel: "Multi-label tasks: the strategy asks for the records whose least certain label is closest to 0.5; "
     + "the curves show exact-match accuracy (the whole label set right) and macro-F1 over labels.",
@@ -136,7 +163,10 @@ export function SimulationPanel({ projectId, task, strategies }: { projectId: nu
               {" "}({curves.n_records} records with a reference)
             </span>
           </div>
-          <LearningCurveChart curves={curves} metric={metric} />
+          <div className="curve-results">
+            <LearningCurveChart curves={curves} metric={metric} />
+            <LearningCurveTable curves={curves} metric={metric} />
+          </div>
         </>}
       </div>
     </div>
