@@ -701,8 +701,9 @@ def queue(ctx: typer.Context, project: Project, task: TaskOption,
 @app.command()
 def simulate(ctx: typer.Context, project: Project, task: TaskOption,
              strategy: Annotated[str, typer.Option(
-                 help="margin_after_cold_start (cold start until 60 labels, then margin), "
-                      "margin, least_confidence, entropy, margin_diverse or random."
+                 help="A strategy by name: one of those `heurist queue` lists for the task "
+                      "(they rank by what the task's kind allows); by default cold start, then "
+                      "the least sure records."
              )] = "margin_after_cold_start",
              seed_size: Annotated[int, typer.Option(help="Random labels first.")] = 20,
              batch_size: Annotated[int, typer.Option(help="Labels per round.")] = 20,
