@@ -35,9 +35,10 @@ virtualenv), by a folder or file of theirs: ``make test`` runs the suite in seve
 (pytest-xdist, ``--dist loadgroup``) and keeps each group in one."""
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        group = next((ONE_PROCESS_GROUPS[part] for part in item.path.parts
+        parts = item.path.relative_to(config.rootpath).parts
+        group = next((ONE_PROCESS_GROUPS[part] for part in parts
                       if part in ONE_PROCESS_GROUPS), None)
         if group is not None:
             item.add_marker(pytest.mark.xdist_group(group))
