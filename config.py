@@ -9,6 +9,7 @@ Examples
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -48,6 +49,10 @@ class Settings(BaseSettings):
     sandbox_spare_learner: bool = Field(True, description=(
         "Keep one learner sandbox per worker process started ahead, with scikit-learn "
         "imported (about 150 MB while it waits), so learner runs skip that start-up."))
+    sandbox_learner_threads: int = Field(0, ge=0, description=(
+        "Models a classification learner's run fits at once, each in a thread of its sandbox "
+        "(its folds side by side). 0: the cores this worker process may use, shared among "
+        "its worker_concurrency slots."))
     sandbox_memory_mb: int = 4096
     sandbox_cpu_seconds: int = 600
     sandbox_wall_seconds: float = 900.0
@@ -125,6 +130,12 @@ class Settings(BaseSettings):
         if self.broker_url:
             return self.broker_url
         return f"sqla+sqlite:///{self.data_dir.resolve() / 'broker.sqlite'}"
+
+    def learner_threads(self) -> int:
+        """Models a learner run fits at once (``sandbox_learner_threads``, 0: automatic)."""
+        if self.sandbox_learner_threads:
+            return self.sandbox_learner_threads
+        return max(1, len(os.sched_getaffinity(0)) // max(1, self.worker_concurrency))
 
     def sandbox_env(self) -> dict[str, str]:
         """Runtime variables user code needs inside the sandbox (nothing secret)."""

@@ -3,14 +3,14 @@ see its label."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from heuristics.errors import InvalidInputError
 from heuristics.learners.base import LearningClassifier, learner_classes
-from heuristics.learners.folds import check_class_counts, split_folds, step_reporter
+from heuristics.learners.folds import check_class_counts, fit_models, split_folds, step_reporter
 from heuristics.learners.params import fit_params
 from heuristics.learners.results import HeldOutMetrics, LearnerPredictions, OnFitStep, label_metrics
 from heuristics.validation import check_embedding_matrix
@@ -113,7 +113,7 @@ class _FoldLayout:
 
 def cross_fit_predict(
     learner_cls: type, X: np.ndarray, labels: Sequence[str | None], *, seed: int = 0,
-    on_step: OnFitStep | None = None,
+    on_step: OnFitStep | None = None, threads: int = 1,
 ) -> LearnerPredictions:
     """Fit a classification learner on the labelled records and predict every record honestly.
 
@@ -143,6 +143,9 @@ def cross_fit_predict(
         Seed of the fold assignment.
     on_step : callable, optional
         Called with a :class:`FitStep` after each model has predicted its records.
+    threads : int, default 1
+        Models fitted at once, each in a thread (:func:`fit_models`); the results do not
+        depend on it.
 
     Returns
     -------
@@ -195,19 +198,30 @@ def cross_fit_predict(
     probabilities = np.zeros((len(X), len(classes)))
     folds = np.full(len(X), -1, dtype=int)
     report = step_reporter(on_step, n_folds=n_folds, extra=len(unlabelled) > 0)
-    for fold in range(n_folds):
-        learner = learner_cls()
-        learner.fit(layout.training(fold), layout.training(fold, names).tolist())
+
+    def model(fold: int | None) -> Callable[[], np.ndarray]:
+        """Fit on every fold but ``fold`` (all labelled records if None), predict the rest;
+        the training rows are gathered when the model starts (a copy, with 3 folds or more)."""
+        def fit_and_predict() -> np.ndarray:
+            learner = learner_cls()
+            if fold is None:
+                learner.fit(layout.labelled_rows, names.tolist())
+                return _class_probabilities(learner, layout.unlabelled_rows, classes)
+            learner.fit(layout.training(fold), layout.training(fold, names).tolist())
+            return _class_probabilities(learner, layout.rows(fold), classes)
+        return fit_and_predict
+
+    steps = [*range(n_folds), *([None] if len(unlabelled) else [])]
+    for index, predicted_rows in fit_models([model(fold) for fold in steps], threads=threads):
+        fold = steps[index]
+        if fold is None:
+            probabilities[unlabelled] = predicted_rows
+            report(None, len(labelled), len(unlabelled))
+            continue
         held_out = layout.records(fold)
-        probabilities[held_out] = _class_probabilities(learner, layout.rows(fold), classes)
+        probabilities[held_out] = predicted_rows
         folds[held_out] = fold
         report(fold, len(labelled) - len(held_out), len(held_out))
-    if len(unlabelled):
-        learner = learner_cls()
-        learner.fit(layout.labelled_rows, names.tolist())
-        probabilities[unlabelled] = _class_probabilities(learner, layout.unlabelled_rows,
-                                                         classes)
-        report(None, len(labelled), len(unlabelled))
     predicted = probabilities[labelled].argmax(axis=1)
     right = predicted == truth
     true_positives = np.bincount(truth[right], minlength=len(classes))

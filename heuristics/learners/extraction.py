@@ -11,7 +11,7 @@ import numpy as np
 
 from heuristics.errors import InvalidInputError
 from heuristics.learners.base import LearningExtractor
-from heuristics.learners.folds import check_span_labels, split_folds, step_reporter
+from heuristics.learners.folds import check_span_labels, fit_models, split_folds, step_reporter
 from heuristics.learners.params import fit_params
 from heuristics.learners.results import (
     HeldOutSpanMetrics,
@@ -94,6 +94,7 @@ def cross_fit_predict_spans(
     tokens: Sequence[Sequence[str]] | None = None,
     seed: int = 0,
     on_step: OnFitStep | None = None,
+    threads: int = 1,
 ) -> SpanPredictions:
     """Fit an extraction learner on the labelled records and predict every record honestly.
 
@@ -115,7 +116,7 @@ def cross_fit_predict_spans(
     tokens : sequence of sequence of str, optional
         Per record, its words (one per token), given to the learner's ``fit`` and
         ``predict_proba`` where they declare a ``tokens`` parameter.
-    seed, on_step
+    seed, on_step, threads
         As in :func:`~heuristics.learners.classification.cross_fit_predict`.
 
     Returns
@@ -170,23 +171,29 @@ def cross_fit_predict_spans(
             return method([vectors[i] for i in rows], *args, tokens=[words[i] for i in rows])
         return method([vectors[i] for i in rows], *args)
 
-    def fit_and_predict(train: Sequence[int], test: Sequence[int]) -> None:
-        learner = learner_cls()
-        call(learner.fit, train, [reference[i] for i in train])
-        test_vectors = [vectors[i] for i in test]
-        names, values = _check_token_output(call(learner.predict_proba, test), test_vectors)
-        for i, record_names, record_values in zip(test, names, values, strict=True):
-            predicted[i], confidences[i] = record_names, record_values
+    def model(train: Sequence[int], test: Sequence[int]
+              ) -> Callable[[], tuple[list[list[str]], list[list[float]]]]:
+        def fit_and_predict() -> tuple[list[list[str]], list[list[float]]]:
+            learner = learner_cls()
+            call(learner.fit, train, [reference[i] for i in train])
+            return _check_token_output(call(learner.predict_proba, test),
+                                       [vectors[i] for i in test])
+        return fit_and_predict
 
     unlabelled = [i for i, names in enumerate(reference) if names is None]
     report = step_reporter(on_step, n_folds=n_folds, extra=bool(unlabelled))
-    for fold, (train, test) in enumerate(splits):
-        fit_and_predict([labelled[i] for i in train], [labelled[i] for i in test])
-        folds[[labelled[i] for i in test]] = fold
-        report(fold, len(train), len(test))
+    steps = [([labelled[i] for i in train], [labelled[i] for i in test], fold)
+             for fold, (train, test) in enumerate(splits)]
     if unlabelled:
-        fit_and_predict(labelled, unlabelled)
-        report(None, len(labelled), len(unlabelled))
+        steps.append((labelled, unlabelled, None))
+    models = [model(train, test) for train, test, _ in steps]
+    for index, (names, values) in fit_models(models, threads=threads):
+        train, test, fold = steps[index]
+        for i, record_names, record_values in zip(test, names, values, strict=True):
+            predicted[i], confidences[i] = record_names, record_values
+        if fold is not None:
+            folds[test] = fold
+        report(fold, len(train), len(test))
     return SpanPredictions(
         labels=predicted,
         confidences=confidences,

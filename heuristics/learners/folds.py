@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import warnings
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from itertools import islice
+from typing import TypeVar
 
 import numpy as np
 from sklearn.model_selection import StratifiedKFold
@@ -17,6 +20,7 @@ __all__ = [
     "check_class_counts",
     "check_class_labels",
     "check_span_labels",
+    "fit_models",
     "split_folds",
     "step_reporter",
 ]
@@ -99,6 +103,44 @@ def split_folds(
         warnings.filterwarnings("ignore", message="The least populated class")
         folds = list(splitter.split(np.zeros((len(strata), 1)), strata))
     return n_folds, folds
+
+
+Result = TypeVar("Result")
+
+
+def fit_models(models: Sequence[Callable[[], Result]], *, threads: int = 1
+               ) -> Iterator[tuple[int, Result]]:
+    """Run each of ``models`` (one model each: a fresh learner fitted, then predicting its
+    records), up to ``threads`` at once, and yield ``(index, result)`` as each ends.
+
+    With one thread they run in order in the caller's thread. With more, each runs in a
+    thread of its own: a model's fit spends most of its time in NumPy and scikit-learn code
+    that releases the interpreter lock, so two folds fit side by side on two cores. Results
+    are yielded in the caller's thread, in the order the models end; the first error is
+    raised once the models still running have ended, and models not yet started never start.
+
+    >>> sorted(fit_models([lambda: "a", lambda: "b"], threads=2))
+    [(0, 'a'), (1, 'b')]
+    >>> list(fit_models([lambda: 1 / 0, lambda: "never"]))
+    Traceback (most recent call last):
+    ...
+    ZeroDivisionError: division by zero
+    """
+    if threads <= 1 or len(models) <= 1:
+        for index, model in enumerate(models):
+            yield index, model()
+        return
+    waiting = iter(enumerate(models))
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="fold") as pool:
+        running = {pool.submit(model): index for index, model in islice(waiting, threads)}
+        while running:
+            ended, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in sorted(ended, key=running.__getitem__):
+                index = running.pop(future)
+                result = future.result()  # an error: the running ones end, no other starts
+                for following, model in islice(waiting, 1):
+                    running[pool.submit(model)] = following
+                yield index, result
 
 
 def step_reporter(on_step: OnFitStep | None, *, n_folds: int, extra: bool

@@ -240,7 +240,8 @@ class Sandbox:
     def run_learner(self, source: str, *, task_kind: str, input_dir: Path,
                     output_dir: Path, spare: SpareLearner | None = None,
                     stop: threading.Event | None = None,
-                    on_progress: ProgressCallback | None = None) -> SandboxResult:
+                    on_progress: ProgressCallback | None = None, threads: int = 1
+                    ) -> SandboxResult:
         """Fit the learner class defined in ``source`` on the arrays in ``input_dir``.
 
         The runner reads ``input_dir`` (read-only) and writes its predictions into
@@ -250,11 +251,14 @@ class Sandbox:
         if it died while waiting. Setting ``stop`` kills the sandbox within 0.2 s
         (SandboxError "user code was cancelled"). ``on_progress`` is called after each
         fitted model, with what the code printed meanwhile (then not kept in the result).
+        ``threads``: models fitted at once inside, each in a thread (the folds side by side;
+        the predictions do not depend on it).
         """
         inside = self.isolation == "bwrap"
         setup = {"type": "setup", "mode": "learner", "source": source, "task_kind": task_kind,
                  "input_dir": INSIDE_INPUT if inside else str(input_dir),
-                 "output_dir": INSIDE_OUTPUT if inside else str(output_dir)}
+                 "output_dir": INSIDE_OUTPUT if inside else str(output_dir),
+                 "threads": max(1, int(threads))}
         started = None
         if spare is not None:
             if (spare.input_dir, spare.output_dir) != (input_dir, output_dir):

@@ -35,9 +35,12 @@ def _plain(value: Any) -> Any:
 
 
 def run_learner(namespace: dict[str, Any], *, task_kind: str, input_dir: str,
-                output_dir: str, on_step: Callable[[Any], None] | None = None
-                ) -> dict[str, Any]:
-    """Fit and predict; ``on_step`` gets each :class:`heuristics.learners.results.FitStep`."""
+                output_dir: str, on_step: Callable[[Any], None] | None = None,
+                threads: int = 1) -> dict[str, Any]:
+    """Fit and predict; ``on_step`` gets each :class:`heuristics.learners.results.FitStep`;
+    a classification run fits ``threads`` models at once
+    (:func:`heuristics.learners.folds.fit_models`). Extraction runs fit one at a time: a CRF's
+    training and features hold the interpreter lock, and side by side they took 10 % longer."""
     from heuristics.learners.base import find_learner_class
     from heuristics.learners.classification import cross_fit_predict
     from heuristics.learners.extraction import cross_fit_predict_spans
@@ -61,8 +64,8 @@ def run_learner(namespace: dict[str, Any], *, task_kind: str, input_dir: str,
             json.dumps(_plain(predictions.confidences)))
         classes = None
     else:
-        predictions = cross_fit_predict(learner_cls, embeddings, labels,
-                                                 on_step=on_step)
+        predictions = cross_fit_predict(learner_cls, embeddings, labels, on_step=on_step,
+                                        threads=threads)
         np.save(target / "probabilities.npy", predictions.probabilities.astype(np.float32))
         classes = list(predictions.classes)
     return {"classes": classes, "metrics": _plain(predictions.held_out),

@@ -229,7 +229,7 @@ def fit_learner(setup: dict[str, Any], channel_out, logs: LogCapture) -> int:
     try:
         summary = run_learner(namespace, task_kind=setup["task_kind"],
                               input_dir=setup["input_dir"], output_dir=setup["output_dir"],
-                              on_step=report)
+                              on_step=report, threads=int(setup.get("threads", 1)))
     except BaseException as error:  # noqa: BLE001 - reported, never raised
         write_frame(channel_out, {"type": "fatal", "stage": "run", **describe(error),
                                   "logs": logs.take()})

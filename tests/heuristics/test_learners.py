@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import csv
+import threading
+import time
 
 import numpy as np
 import pytest
+from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import precision_recall_fscore_support
 from sklearn.neighbors import KNeighborsClassifier
 
@@ -14,7 +17,7 @@ from heuristics.errors import InvalidInputError
 from heuristics.learners.base import LearningClassifier, LearningExtractor, find_learner_class
 from heuristics.learners.classification import cross_fit_predict
 from heuristics.learners.extraction import cross_fit_predict_spans
-from heuristics.learners.folds import NotEnoughLabels
+from heuristics.learners.folds import NotEnoughLabels, fit_models
 from heuristics.learners.params import (
     FitParams,
     InferenceParams,
@@ -421,6 +424,84 @@ def test_no_model_can_change_the_rows_another_model_gets() -> None:
     with pytest.raises(ValueError, match="read-only"):
         cross_fit_predict(Scaler, X, ["a", "a", "a", "b", "b", "b"])
     assert X.tolist() == np.arange(12.0).reshape(6, 2).tolist()
+
+
+# ------------------------------------------------------------- models fitted side by side
+
+
+class Meeting(LearningClassifier):
+    """SPAM_LEARNER's logistic regression, whose first fit waits (20 s at most) until a
+    second fit has begun: it learns whether two models were fitted side by side."""
+
+    begun: list[int] = []
+    second = threading.Event()
+    met = False
+
+    def __init__(self):
+        self.model = LogisticRegression()
+
+    @params_fit(embedding_name="content", train_test_split=0.5)
+    def fit(self, embeddings, labels):
+        Meeting.begun.append(len(embeddings))
+        if len(Meeting.begun) == 1:
+            Meeting.met = Meeting.second.wait(timeout=20)
+        else:
+            Meeting.second.set()
+        self.fit_model(embeddings, labels)
+
+
+@pytest.mark.parametrize("unlabelled", [0, 30])
+def test_models_fitted_side_by_side_predict_as_one_at_a_time(comments, unlabelled) -> None:
+    X, truth = comments
+    labels = with_unlabelled(truth, unlabelled) if unlabelled else truth
+    one_steps, two_steps = [], []
+    alone = cross_fit_predict(load_learner(SPAM_LEARNER), X, labels, on_step=one_steps.append)
+    Meeting.begun.clear()
+    Meeting.second.clear()
+    both = cross_fit_predict(Meeting, X, labels, on_step=two_steps.append, threads=2)
+    assert Meeting.met, "the second fit began while the first was under way"
+    np.testing.assert_allclose(both.probabilities, alone.probabilities)
+    assert both.folds.tolist() == alone.folds.tolist() and both.held_out == alone.held_out
+    # every model reported once, numbered as the models end, with what it was fitted on
+    assert [step.done for step in two_steps] == list(range(1, len(one_steps) + 1))
+
+    def unnumbered(steps):
+        return sorted((s._replace(done=0) for s in steps),
+                      key=lambda s: (s.fold is None, s.fold))
+
+    assert unnumbered(two_steps) == unnumbered(one_steps)
+
+
+def test_a_failing_model_stops_the_models_not_yet_started() -> None:
+    started = []
+
+    def model(k: int, seconds: float = 0.0):
+        def run():
+            started.append(k)
+            time.sleep(seconds)
+            if k == 0:
+                raise ValueError("fold 0 failed")
+            return k
+        return run
+
+    with pytest.raises(ValueError, match="fold 0 failed"):
+        list(fit_models([model(0), model(1, 0.3), model(2), model(3)], threads=2))
+    assert sorted(started) == [0, 1], "the running model ends; the others never start"
+
+
+def test_side_by_side_span_models_predict_as_one_at_a_time() -> None:
+    rng = np.random.default_rng(0)
+    embeddings = [rng.normal(size=(n, 4)) for n in (3, 2, 4, 1, 3, 2)]
+    labels = [["PER", "OUTSIDE", "OUTSIDE"], ["OUTSIDE", "LOC"], ["OUTSIDE"] * 4, None,
+              ["PER", "PER", "OUTSIDE"], None]
+    alone = cross_fit_predict_spans(TokenMemoriser, embeddings, labels)
+    steps = []
+    both = cross_fit_predict_spans(TokenMemoriser, embeddings, labels, threads=2,
+                                   on_step=steps.append)
+    assert (both.labels, both.confidences) == (alone.labels, alone.confidences)
+    assert both.folds.tolist() == alone.folds.tolist() and both.held_out == alone.held_out
+    assert sorted((s.fold is None, s.fold, s.trained_on, s.predicted) for s in steps) == [
+        (False, 0, 2, 2), (False, 1, 2, 2), (True, None, 4, 2)]
 
 
 def test_find_learner_class_needs_exactly_one() -> None:

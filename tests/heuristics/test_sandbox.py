@@ -344,7 +344,7 @@ def _probabilities(folder):
     return np.load(folder / "probabilities.npy")
 
 
-def _fresh_run(folder, source: str, on_progress=None):
+def _fresh_run(folder, source: str, on_progress=None, threads: int = 1):
     """A learner run in a fresh sandbox on the inputs of :func:`_inputs`: its result and
     output folder."""
     inputs, outputs = folder / "in", folder / "out"
@@ -353,7 +353,7 @@ def _fresh_run(folder, source: str, on_progress=None):
     _inputs(inputs)
     result = Sandbox(limits=SandboxLimits(wall_seconds=60)).run_learner(
         source, task_kind="classification", input_dir=inputs, output_dir=outputs,
-        on_progress=on_progress)
+        on_progress=on_progress, threads=threads)
     return result, outputs
 
 
@@ -387,6 +387,41 @@ def test_a_learner_reports_each_model_with_what_it_printed(tmp_path):
     (tmp_path / "quiet").mkdir()
     quiet, _ = _fresh_run(tmp_path / "quiet", PRINTING_LEARNER)
     assert quiet.logs == "fitting on 15\nfitting on 15\nfitting on 30\n"
+
+
+MEETING_LEARNER = """
+import threading
+from sklearn.linear_model import LogisticRegression
+
+SECOND_FIT = threading.Event()
+BEGUN = []
+
+class Meeting(LearningClassifier):
+    def __init__(self):
+        self.model = LogisticRegression()
+
+    @params_fit(embedding_name="e", train_test_split=0.5)
+    def fit(self, embeddings, labels):
+        BEGUN.append(len(embeddings))
+        if len(BEGUN) == 1:
+            print("met" if SECOND_FIT.wait(timeout={wait}) else "alone")
+        else:
+            SECOND_FIT.set()
+        self.fit_model(embeddings, labels)
+"""
+
+
+def test_a_learner_run_fits_its_models_side_by_side_when_asked(tmp_path):
+    import numpy as np
+
+    (tmp_path / "two").mkdir()
+    (tmp_path / "one").mkdir()
+    both, both_out = _fresh_run(tmp_path / "two", MEETING_LEARNER.format(wait=20), threads=2)
+    alone, alone_out = _fresh_run(tmp_path / "one", MEETING_LEARNER.format(wait=0.5))
+    assert both.logs == "met\n", "the second model's fit began while the first one's ran"
+    assert alone.logs == "alone\n", "one at a time unless asked"
+    assert both.summary == alone.summary
+    assert np.allclose(_probabilities(both_out), _probabilities(alone_out))
 
 
 def test_a_spare_learner_sandbox_predicts_as_a_fresh_one(tmp_path):

@@ -280,7 +280,7 @@ class LearnerJob:
                 result = sandbox.run_learner(
                     revision.source, task_kind=task.kind.value, input_dir=source,
                     output_dir=target, spare=spare, stop=heartbeat.cancelled,
-                    on_progress=fitted)
+                    on_progress=fitted, threads=settings().learner_threads())
             finally:
                 heartbeat()  # a cancelled run ends as cancelled, not as a sandbox error
             fitted_at = time.perf_counter()
