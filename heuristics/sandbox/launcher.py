@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import resource
+import select
 import shutil
 import subprocess
 import sys
@@ -374,6 +375,11 @@ class SpareLearner:
 
     def alive(self) -> bool:
         return not self._taken and self.process.poll() is None
+
+    def ready(self) -> bool:
+        """Whether it is alive and done importing (it says so on its status pipe, which
+        the run reads from then on)."""
+        return self.alive() and bool(select.select([self.status_read], [], [], 0)[0])
 
     def take(self) -> tuple[subprocess.Popen, int] | None:
         """The waiting process and its status pipe, or None (a fresh one is started) if it

@@ -278,6 +278,8 @@ def main(argv: list[str] | None = None) -> int:
     drop_privileges(args.max_processes, args.uid)
     if args.preload_learners:
         preload_learners(args.warm_mb)
+        if args.status_fd >= 0:  # a spare says it is ready: nothing left to import
+            os.write(args.status_fd, STATUS.pack(IDLE))
 
     setup = read_frame(channel_in)
     try:

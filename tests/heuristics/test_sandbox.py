@@ -446,6 +446,32 @@ def test_a_spare_learner_sandbox_predicts_as_a_fresh_one(tmp_path):
     assert not first.input_dir.exists()
 
 
+def test_a_spare_says_when_it_is_ready(tmp_path):
+    import signal
+
+    sandbox = Sandbox(limits=SandboxLimits(wall_seconds=30))
+    spare, dead = sandbox.start_spare_learner(), sandbox.start_spare_learner()
+    try:
+        assert not spare.ready(), "scikit-learn takes a while to import"
+        deadline = time.monotonic() + 30
+        while not spare.ready() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert spare.ready()
+        assert spare.ready(), "asking does not use the answer up"
+        _inputs(spare.input_dir)
+        result = sandbox.run_learner(SPARE_LEARNER.format(hidden="/nowhere"),
+                                     task_kind="classification", input_dir=spare.input_dir,
+                                     output_dir=spare.output_dir, spare=spare)
+        assert result.summary["n_labelled"] == 30
+        assert not spare.ready(), "a spare serves one run"
+        os.killpg(dead.process.pid, signal.SIGKILL)
+        dead.process.wait()
+        assert not dead.ready()
+    finally:
+        spare.cleanup()
+        dead.cleanup()
+
+
 def test_a_spare_that_died_is_replaced_by_a_fresh_sandbox():
     import signal
 

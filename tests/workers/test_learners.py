@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 import re
 import time
 
@@ -133,6 +134,11 @@ def test_learner_fits_cross_fitted_and_votes_above_its_threshold(embedded: Stack
     runs = embedded.get(f"/projects/{project}/runs", kind="active_learner")["data"]
     assert len(runs) == 2 and runs[0]["params"]["manual_labels"] == 85
     assert embedded.wait_run(project, runs[0]["id"])["status"] == "succeeded"
+    # the first run's spare sandbox got ready meanwhile: the refit fits side by side
+    refit_logs = embedded.get(f"/projects/{project}/runs/{runs[0]['id']}")["logs"]
+    cores = len(os.sched_getaffinity(0))
+    assert (f"; up to {cores} models fitted at a time" in refit_logs) == (cores > 1)
+    assert "models fitted at a time" not in logs, "the worker's first run had no spare ready"
 
 
 def test_cold_start_and_missing_embedding_say_what_is_needed(embedded: Stack):

@@ -108,21 +108,30 @@ def _keep_spare() -> None:
 
 
 @contextmanager
-def _folders() -> Iterator[tuple[Path, Path, SpareLearner | None]]:
-    """Input and output folders of one learner run: the waiting spare's, or fresh ones.
+def _folders(*, extraction: bool) -> Iterator[tuple[Path, Path, SpareLearner | None, int]]:
+    """Input and output folders of one learner run (the waiting spare's, or fresh ones) and
+    how many models it fits at once.
 
-    The spare for the next run starts at once: it imports scikit-learn while this run
-    streams its vectors and fits (on one core), not while the next run already waits."""
+    The spare for the next run imports scikit-learn (1.5 s of a core) on a core this run
+    leaves free. Where this run's spare was ready, runs come spaced out: a classification
+    run fits its models side by side on every core (:meth:`Settings.learner_threads`) and
+    the next spare starts once they are fitted (see :meth:`LearnerJob.process`). Otherwise
+    runs come back to back: this one fits one model at a time and the next spare starts at
+    once, beside. Extraction runs fit one model at a time: a CRF's features and training
+    hold the interpreter lock, and side by side they took 10 % longer."""
     global _spare
     spare, _spare = _spare, None
-    _keep_spare()
+    ready = spare is not None and spare.ready() and not extraction
+    threads = settings().learner_threads() if ready else 1
+    if threads == 1:
+        _keep_spare()
     try:
         if spare is not None and spare.alive():
-            yield spare.input_dir, spare.output_dir, spare
+            yield spare.input_dir, spare.output_dir, spare, threads
         else:
             with tempfile.TemporaryDirectory() as inputs, \
                     tempfile.TemporaryDirectory() as outputs:
-                yield Path(inputs), Path(outputs), None
+                yield Path(inputs), Path(outputs), None, threads
     finally:
         if spare is not None:
             spare.cleanup()
@@ -244,7 +253,7 @@ class LearnerJob:
             global _warm_mb
             _warm_mb = math.ceil(len(item_ids) * (embedding.pca_dims or embedding.dims) * 4
                                  / 2**20)
-        with _folders() as (source, target, spare):
+        with _folders(extraction=extraction) as (source, target, spare, threads):
             if extraction:
                 found = vectors.vectors_of(session=session, embedding=embedding,
                                            record_ids=item_ids)
@@ -266,7 +275,8 @@ class LearnerJob:
                 path.chmod(0o755 if path.is_dir() else 0o644)
             heartbeat(progress=INPUTS_READY, stage=(
                 f"inputs ready: {len(item_ids):,} records, {len(references):,} labelled, "
-                f"vectors of {embedding.name!r}"))
+                f"vectors of {embedding.name!r}"
+                + (f"; up to {threads} models fitted at a time" if threads > 1 else "")))
             inputs_ready = time.perf_counter()
 
             def fitted(share: float, stage: str, printed: str) -> None:
@@ -280,9 +290,10 @@ class LearnerJob:
                 result = sandbox.run_learner(
                     revision.source, task_kind=task.kind.value, input_dir=source,
                     output_dir=target, spare=spare, stop=heartbeat.cancelled,
-                    on_progress=fitted, threads=settings().learner_threads())
+                    on_progress=fitted, threads=threads)
             finally:
                 heartbeat()  # a cancelled run ends as cancelled, not as a sandbox error
+                _keep_spare()  # if not started with the run (see _folders)
             fitted_at = time.perf_counter()
             if result.logs:
                 append_log(session=session, run_id=run.id, text=result.logs)
