@@ -490,7 +490,8 @@ def test_a_spare_that_died_is_replaced_by_a_fresh_sandbox():
         spare.cleanup()
 
 
-def test_a_learner_that_raises_in_fit_keeps_its_output_and_line(tmp_path):
+@pytest.mark.parametrize("threads", [1, 2])
+def test_a_learner_that_raises_in_fit_keeps_its_output_and_line(tmp_path, threads):
     source = """
 from sklearn.linear_model import LogisticRegression
 from heuristics import LearningClassifier, params_fit
@@ -505,10 +506,10 @@ class Broken(LearningClassifier):
         raise ValueError("boom in fit")
 """
     with pytest.raises(SandboxError) as error:
-        _fresh_run(tmp_path, source)
+        _fresh_run(tmp_path, source, threads=threads)
     assert error.value.message == "ValueError: boom in fit"
     assert error.value.row == 12
-    assert error.value.logs.startswith("fitting on 15")
+    assert error.value.logs.startswith("fitting on 15")  # side by side: both folds print
     assert "line 12, in fit" in error.value.traceback
 
 
