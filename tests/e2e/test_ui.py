@@ -336,7 +336,11 @@ def test_span_labeling_by_mouse(page: Page, app_stack: Stack, artifacts: Path):
     # done with this record; the next has nothing to mark
     page.keyboard.press("Enter")
     expect(page.get_by_label("position")).to_contain_text("2 of")
-    page.keyboard.press("Enter")
+    # the page moves on at once; the review is stored when its request answers
+    with page.expect_response(lambda r: r.url.endswith("/reviews")
+                              and r.request.method == "POST") as review:
+        page.keyboard.press("Enter")
+    assert review.value.status == 201
     expect(page.get_by_label("position")).to_contain_text("3 of")
     second = stack.get(f"/projects/{project}/records", limit=2)["data"][1]["id"]
     detail = stack.get(f"/projects/{project}/records/{second}")
