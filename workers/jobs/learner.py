@@ -117,12 +117,14 @@ def _folders(*, extraction: bool) -> Iterator[tuple[Path, Path, SpareLearner | N
     run fits its models side by side on every core (:meth:`Settings.learner_threads`) and
     the next spare starts once they are fitted (see :meth:`LearnerJob.process`). Otherwise
     runs come back to back: this one fits one model at a time and the next spare starts at
-    once, beside. Extraction runs fit one model at a time: a CRF's features and training
-    hold the interpreter lock, and side by side they took 10 % longer."""
+    once, beside. Without spares (``sandbox_spare_learner`` off) nothing competes: side by
+    side. Extraction runs fit one model at a time: a CRF's features and training hold the
+    interpreter lock, and side by side they took 10 % longer."""
     global _spare
     spare, _spare = _spare, None
-    ready = spare is not None and spare.ready() and not extraction
-    threads = settings().learner_threads() if ready else 1
+    no_import_beside = not settings().sandbox_spare_learner or (
+        spare is not None and spare.ready())
+    threads = settings().learner_threads() if no_import_beside and not extraction else 1
     if threads == 1:
         _keep_spare()
     try:
