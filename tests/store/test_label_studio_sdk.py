@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -56,10 +57,20 @@ def label_studio_python() -> Path:
     python = venv / "bin" / "python"
     ready = venv / ".installed"
     if not ready.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "--quiet", SDK], check=True)
+        shutil.rmtree(venv, ignore_errors=True)  # what an interrupted first run left
+        # No ensurepip (it failed once without a word): this Python's pip installs into it.
+        _setup_step([sys.executable, "-m", "venv", "--without-pip", str(venv)])
+        _setup_step([sys.executable, "-m", "pip", "--python", str(python), "install",
+                     "--quiet", SDK])
         ready.write_text(SDK)
     return python
+
+
+def _setup_step(command: list[str]) -> None:
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} exited {done.returncode}:\n"
+                           f"{done.stdout}{done.stderr}")
 
 
 def label_studio_says(python: Path, config: str, tasks: list[dict]) -> list[str]:
