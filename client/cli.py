@@ -22,7 +22,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.syntax import Syntax
 from rich.table import Column, Table
 
-from client.errors import HeuristAPIError, NotFound
+from client.errors import HeuristAPIError, NotFound, ValidationFailed
 from client.heuristic_files import Change, plan_pull, plan_push, write_pulled
 from client.models import QueueSettings, Run, TaskStats
 from client.sdk import Heurist
@@ -332,9 +332,22 @@ def _confirm(changes: list[Change], yes: bool, as_json: bool) -> bool:
     return yes or typer.confirm(f"Apply {len(changes)} change(s)?")
 
 
-def _apply_push(client: Heurist, project: int, task_id: int,
-                changes: list[Change]) -> list[int]:
-    """Create or update each heuristic; their ids."""
+def _apply_push(client: Heurist, project: int, task_id: int, changes: list[Change], *,
+                as_json: bool) -> list[int]:
+    """Check every source with the server first, changing nothing if it refuses one (each
+    refusal named on stderr, exit 3); then create or update each heuristic; their ids."""
+    refused = []
+    for change in changes:
+        try:
+            client.heuristics.check(project, task_id=task_id, source=change.source,
+                                    kind=change.kind)
+        except ValidationFailed as error:
+            refused.append(f"{change.name}: {error.detail}")
+    if refused:
+        for line in refused:
+            err.print(f"[red]refused[/red] {line}", highlight=False)
+        err.print("Nothing was changed.")
+        raise typer.Exit(EXIT_API_ERROR)
     ids = []
     for change in changes:
         if change.action == "create":
@@ -343,6 +356,10 @@ def _apply_push(client: Heurist, project: int, task_id: int,
         else:
             made = client.heuristics.update(project, change.heuristic_id, source=change.source)
         ids.append(made.id)
+        if not as_json:
+            done = "created" if change.action == "create" else "updated"
+            err.print(f"{done} {change.name} (heuristic {made.id}, revision "
+                      f"{made.revision.number})", highlight=False)
     return ids
 
 
@@ -368,8 +385,9 @@ def push(ctx: typer.Context,
     changes = plan_push(folder, _task_heuristics(state.client, project, task_id))
     if not state.as_json:
         _show(changes, "on the server")
-    applied = _apply_push(state.client, project, task_id, changes) if _confirm(
-        changes, yes, state.as_json) else []
+    confirmed = _confirm(changes, yes, state.as_json)
+    applied = _apply_push(state.client, project, task_id, changes,
+                          as_json=state.as_json) if confirmed else []
     if state.as_json:
         _print_json([{"name": c.name, "action": c.action, "heuristic_id": i}
                      for c, i in zip(changes, applied, strict=False)])
@@ -417,8 +435,9 @@ def import_snorkel(ctx: typer.Context,
                if c.name not in on_server or on_server[c.name].revision.source != c.source]
     if not state.as_json:
         _show(changes, "from Snorkel")
-    applied = _apply_push(state.client, project, task_id, changes) if _confirm(
-        changes, yes, state.as_json) else []
+    confirmed = _confirm(changes, yes, state.as_json)
+    applied = _apply_push(state.client, project, task_id, changes,
+                          as_json=state.as_json) if confirmed else []
     if state.as_json:
         _print_json([{"name": c.name, "heuristic_id": i}
                      for c, i in zip(changes, applied, strict=False)])
@@ -862,7 +881,17 @@ def stats(ctx: typer.Context, project: Project, task: TaskOption,
     if state.as_json:
         _print_json(found)
     else:
-        out.print(stats_table(found, chosen.name))
+        if found.data:
+            out.print(stats_table(found, chosen.name))
+        counted = {row.heuristic_id for row in found.data}
+        waiting = [h.name for h in _task_heuristics(state.client, project, chosen.id)
+                   if h.id not in counted]
+        if waiting:
+            err.print(f"Not counted until a run of their current source succeeds: "
+                      f"{', '.join(sorted(waiting))} (`heurist run NAME`).", highlight=False)
+        elif not found.data:
+            err.print(f"Task {chosen.name} has no heuristics yet: add some with `heurist "
+                      "heuristics push FOLDER`.", highlight=False)
     missed = missed_bars(found, bars)
     for line in missed:
         err.print(f"[red]below the bar[/red] {line}")

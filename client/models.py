@@ -113,6 +113,12 @@ class Revision(Model):
     created_at: datetime
 
 
+class SourceCheck(Model):
+    """What the server's static check found in a heuristic's source: its entry point."""
+
+    function_name: str
+
+
 class Heuristic(Model):
     id: int
     task_id: int
@@ -284,7 +290,8 @@ OPENAPI_NAMES: dict[type[Model], str] = {
     Record: "RecordPublic", RecordRow: "RecordRowPublic", RecordPage: "RecordsPublic",
     SavedFilter: "SavedFilterPublic", ImportResult: "ImportPublic", Run: "RunPublic",
     RunDetail: "RunDetail", WeakSupervision: "WeakSupervisionPublic",
-    Revision: "RevisionPublic", Heuristic: "HeuristicPublic", LabelStats: "LabelStats",
+    Revision: "RevisionPublic", Heuristic: "HeuristicPublic", SourceCheck: "CheckPublic",
+    LabelStats: "LabelStats",
     HeuristicStats: "HeuristicStatsPublic", TaskStats: "TaskStatsPublic",
     Embedding: "EmbeddingPublic", EmbeddingCreated: "EmbeddingCreated",
     SimilarRecord: "SimilarRecord", Similar: "SimilarPublic",

@@ -37,6 +37,7 @@ from client.models import (
     SavedFilter,
     Similar,
     SnapshotImport,
+    SourceCheck,
     Task,
     TaskStats,
     WeakSupervision,
@@ -295,6 +296,14 @@ class Heuristics(_Resource):
             "POST", f"/projects/{project_id}/heuristics", json={
                 "task_id": task_id, "name": name, "source": source, "kind": kind,
                 "description": description}))
+
+    def check(self, project_id: int, *, task_id: int, source: str,
+              kind: str = "labeling_function") -> SourceCheck:
+        """The static check saving does (syntax, the entry point), without saving or running
+        anything; raises ValidationFailed with the line (``row``) of what it refuses."""
+        return SourceCheck.model_validate(self._json(
+            "POST", f"/projects/{project_id}/heuristics/check", json={
+                "task_id": task_id, "source": source, "kind": kind}))
 
     def update(self, project_id: int, heuristic_id: int, **fields: Any) -> Heuristic:
         """Change ``name``, ``description``, ``source`` (a new revision), ``min_confidence``
