@@ -588,13 +588,15 @@ def weak_summary(metrics: dict[str, Any], *, asked: str = "auto") -> list[tuple[
     model counted the heuristics' abstentions.
 
     >>> for row in weak_summary({"method": "label_model", "coverage": 0.5, "accuracy": 0.9,
-    ...         "compared": 10, "accuracy_all": 0.6, "compared_all": 20, "weakly_labelled": 40,
+    ...         "compared": 10, "accuracy_all": 0.6, "compared_all": 20, "guessed": 4,
+    ...         "weakly_labelled": 40, "distribution": {"ham": 30, "spam": 10},
     ...         "no_vote": "prior", "from_prior": 20, "agreement_by_method": {},
     ...         "abstentions": "abstentions ignored: 80 records (fewer than 3,000)"}):
-    ...     print(*row, sep=": ")
+    ...     print(*row, sep=": ")  # doctest: +NORMALIZE_WHITESPACE
     method: label_model (auto: too few reference labels to compare the methods)
     coverage: 50.0 %
     accuracy: 90.0 % on the 10 covered records with a reference; 60.0 % on all 20
+        (4 with no weak label count 1/2 each)
     weakly labelled: 40 (20 from the class prior)
     label model: abstentions ignored: 80 records (fewer than 3,000)
     """
@@ -610,7 +612,7 @@ def weak_summary(metrics: dict[str, Any], *, asked: str = "auto") -> list[tuple[
         rows.append(("accuracy", f"{_percent(metrics['accuracy'])} on the "
                      f"{metrics.get('compared', '?')} covered records with a reference; "
                      f"{_percent(metrics.get('accuracy_all'))} on all "
-                     f"{metrics.get('compared_all', '?')}"))
+                     f"{metrics.get('compared_all', '?')}{_guessed(metrics)}"))
     if "weakly_labelled" in metrics:
         given = str(metrics["weakly_labelled"])
         if metrics.get("no_vote") == "prior":
@@ -619,6 +621,15 @@ def weak_summary(metrics: dict[str, Any], *, asked: str = "auto") -> list[tuple[
     if "abstentions" in metrics:
         rows.append(("label model", str(metrics["abstentions"])))
     return rows
+
+
+def _guessed(metrics: dict[str, Any]) -> str:
+    """How the records without a weak label count in the accuracy on all (the scoring rule's
+    share of a tie among every label)."""
+    guessed, labels = metrics.get("guessed"), len(metrics.get("distribution") or {})
+    if not guessed or labels < 2:
+        return ""
+    return f" ({guessed} with no weak label count 1/{labels} each)"
 
 
 def summary_table(rows: list[tuple[str, str]]) -> Table:

@@ -72,14 +72,15 @@ def expected_agreement(probabilities: np.ndarray, *, voted: np.ndarray, labelled
     A record without a weak label has every label tied.
 
     Returns ``accuracy`` (records with a weak label from votes and a reference: ``compared``),
-    ``accuracy_all`` (every record with a reference: ``compared_all``), ``coverage`` (share of
-    records with a vote) and ``from_prior`` (records given the class prior).
+    ``accuracy_all`` (every record with a reference: ``compared_all``, of which ``guessed``
+    have no weak label and earn ``1 / n_labels``), ``coverage`` (share of records with a vote)
+    and ``from_prior`` (records given the class prior).
 
     >>> metrics = expected_agreement(np.array([[0.5, 0.5], [0.9, 0.1], [0.6, 0.4]]),
     ...     voted=np.array([True, True, False]), labelled=np.array([True, True, True]),
     ...     from_prior=np.array([False, False, True]), reference=np.array([0, 0, 1]))
-    >>> metrics["accuracy"], metrics["accuracy_all"], metrics["from_prior"]
-    (0.75, 0.5, 1)
+    >>> metrics["accuracy"], metrics["accuracy_all"], metrics["from_prior"], metrics["guessed"]
+    (0.75, 0.5, 1, 0)
     """
     answers = np.where(labelled[:, None], probabilities, 1.0)
     referenced = reference >= 0
@@ -90,6 +91,7 @@ def expected_agreement(probabilities: np.ndarray, *, voted: np.ndarray, labelled
 
     return {"accuracy": accuracy(compared), "compared": int(compared.sum()),
             "accuracy_all": accuracy(referenced), "compared_all": int(referenced.sum()),
+            "guessed": int((referenced & ~labelled).sum()),
             "coverage": float(voted.mean()) if len(voted) else 0.0,
             "from_prior": int(from_prior.sum())}
 

@@ -116,6 +116,7 @@ def test_write_check_try_run_and_watch_statistics(page: Page, app_stack: Stack,
     metrics = panel.get_by_label("weak supervision metrics")
     expect(metrics).to_contain_text("Coverage", timeout=30_000)
     expect(metrics).to_contain_text("33.3%")   # 10 of 30 records have the function's vote
+    expect(metrics).to_contain_text("8 with no weak label count 1/2 each")
     expect(panel.get_by_label("confusion matrix")).to_be_visible()
     expect(panel.get_by_label("label model abstentions")).to_have_text(
         "Label model: abstentions ignored: 30 records (fewer than 3,000)")

@@ -777,6 +777,7 @@ def test_a_record_without_votes_can_get_the_class_prior() -> None:
     assert none["accuracy_all"] == pytest.approx((1 + 2 / 3) / 3)
     assert prior["accuracy_all"] == pytest.approx(2 / 3)
     assert prior["from_prior"] == 2 and prior["coverage"] == pytest.approx(1 / 3)
+    assert (none["guessed"], prior["guessed"]) == (2, 0)   # no weak label: a guess among 3
 
 
 def test_auto_never_chooses_on_the_records_it_reports() -> None:

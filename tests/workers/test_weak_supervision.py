@@ -88,6 +88,7 @@ def test_weak_labels_equal_an_independent_majority_vote(embedded: Stack):
         not votes[e] for e in referenced)) / len(referenced))
     assert run["metrics"]["coverage"] == pytest.approx(1 - len(without_votes) / len(rows))
     assert run["metrics"]["from_prior"] == 0 and without_votes
+    assert run["metrics"]["guessed"] == sum(not votes[e] for e in referenced)
     assert run["metrics"]["weakly_labelled"] == sum(bool(r["weak_label"]) for r in weak.values())
     matrix = np.load(io.BytesIO(httpx.get(f"{embedded.api}{base}/label-matrix",
                                           headers=embedded.headers, timeout=60).content))

@@ -1,7 +1,7 @@
 import { fireEvent, screen } from "@testing-library/react";
 import { json, renderWithQueries } from "../testing";
 import type { Heuristic, Task } from "../types";
-import { autoChoice, settingsOf, WeakSupervisionPanel } from "./WeakSupervisionPanel";
+import { autoChoice, guessed, settingsOf, WeakSupervisionPanel } from "./WeakSupervisionPanel";
 
 const TASK: Task = { id: 3, name: "spam", kind: "classification", target_attribute: "text",
   labels: [{ id: 1, name: "ham", color: "#00f", hotkey: null }, { id: 2, name: "spam", color: "#f00", hotkey: null }] };
@@ -53,6 +53,13 @@ describe("WeakSupervisionPanel", () => {
     await vi.waitFor(() => expect(posted).toHaveLength(1));
     expect(posted[0]).toEqual({ method: "auto", min_confidence: 0.3, heuristic_ids: [4],
       auto_rerun: true, no_vote: "none" });
+  });
+
+  it("says how records without a weak label count in the accuracy on all", () => {
+    expect(guessed({ guessed: 8, distribution: { positive: 0, negative: 10 } }))
+      .toBe("8 with no weak label count 1/2 each");
+    expect(guessed({ guessed: 0, distribution: { positive: 0, negative: 10 } })).toBeUndefined();
+    expect(guessed({ distribution: { a: 1, b: 2, c: 3 } })).toBeUndefined();   // an older run
   });
 
   it("reads a run's settings over the defaults", () => {

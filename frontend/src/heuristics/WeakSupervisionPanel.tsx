@@ -133,7 +133,7 @@ export function WeakSupervisionPanel({ projectId, task, heuristics, canRun }: {
               <Metric name="Accuracy on covered" value={percent(m.accuracy as number | null)}
                 note={referenced(m.compared)} />
               <Metric name="Accuracy on all" value={percent(m.accuracy_all as number | null)}
-                note={referenced(m.compared_all)} />
+                note={referenced(m.compared_all)} more={guessed(m)} />
               <Metric name="Weakly labelled" value={String(m.weakly_labelled ?? "—")}
                 note={m.no_vote === "prior" ? `${m.from_prior ?? 0} from the class prior` : undefined} />
               <Metric name="Method" value={methodName(m.method)} />
@@ -184,7 +184,17 @@ function referenced(count: unknown): string | undefined {
   return typeof count === "number" ? `of ${count} with a reference` : undefined;
 }
 
-function Metric({ name, value, note }: { name: string; value: string; note?: string }) {
+/** How the records with a reference but no weak label count in the accuracy on all: the
+ * scoring rule's share of a tie among every label. */
+export function guessed(m: Record<string, unknown>): string | undefined {
+  const labels = Object.keys((m.distribution as object | undefined) ?? {}).length;
+  return typeof m.guessed === "number" && m.guessed > 0 && labels > 1
+    ? `${m.guessed} with no weak label count 1/${labels} each` : undefined;
+}
+
+function Metric({ name, value, note, more }: { name: string; value: string; note?: string;
+                                               more?: string }) {
   return <div className="metric"><span className="small muted">{name}</span><b>{value}</b>
-    {note && <span className="small muted">{note}</span>}</div>;
+    {note && <span className="small muted">{note}</span>}
+    {more && <span className="small muted">{more}</span>}</div>;
 }
