@@ -54,6 +54,9 @@ def create_simulation(*, session: Session, task: LabelingTask, strategy: str = D
     if default_embedding(session=session, task=task) is None:
         raise InvalidInputError(f"the project has no finished {_embedding_kind(task)} yet",
                                 field="embedding")
+    referenced = len(reference_labels(session=session, task=task))
+    if referenced < budget + HELD_OUT_MIN:   # said now rather than by a failed run
+        raise _too_few(referenced, budget, task.kind)
     run = Run(project_id=task.project_id, kind=SIMULATION_RUN, status=RunStatus.QUEUED,
               params={"task_id": task.id, "strategy": strategy, "seed_size": seed_size,
                       "batch_size": batch_size, "budget": budget, "test_size": test_size,
@@ -111,10 +114,17 @@ def plot(curves: dict[str, Any], *, title: str) -> bytes:
     return buffer.getvalue()
 
 
-def _too_few(n: int, budget: int, *, needs: str) -> InvalidInputError:
+HELD_OUT_MIN = 10
+"""Records with a reference label a simulation needs beyond its budget (its held-out part)."""
+NEEDS = {TaskKind.CLASSIFICATION: "and labels of two kinds at least",
+         TaskKind.MULTILABEL: "and a label some of them have and others have not",
+         TaskKind.EXTRACTION: "and some spans among them"}
+
+
+def _too_few(n: int, budget: int, kind: TaskKind) -> InvalidInputError:
     return InvalidInputError(
         f"{n} records have a reference label; a simulation with a budget of {budget} needs "
-        f"more ({needs})", field="budget")
+        f"more ({NEEDS[kind]})", field="budget")
 
 
 def _replay_classes(session, task, embedding, references, options, vector_folder):
@@ -123,8 +133,8 @@ def _replay_classes(session, task, embedding, references, options, vector_folder
     index = {label.name: i for i, label in enumerate(task.labels)}
     keep = np.array([references.get(rid) in index for rid in ids.tolist()], dtype=bool)
     labels = np.array([index[references[rid]] for rid in ids[keep].tolist()])
-    if len(labels) < options["budget"] + 10 or len(np.unique(labels)) < 2:
-        raise _too_few(len(labels), options["budget"], needs="and labels of two kinds at least")
+    if len(labels) < options["budget"] + HELD_OUT_MIN or len(np.unique(labels)) < 2:
+        raise _too_few(len(labels), options["budget"], task.kind)
     rows = np.flatnonzero(keep)
     return int(keep.sum()), simulate(np.asarray(matrix)[rows], labels, features=features[rows],
                                      **options)
@@ -139,9 +149,8 @@ def _replay_label_sets(session, task, embedding, references, options, vector_fol
     for row, rid in enumerate(ids[rows].tolist()):
         memberships[row, [index[name] for name in references[rid] if name in index]] = 1
     varying = ((memberships == 1).any(axis=0) & (memberships == 0).any(axis=0)).any()
-    if len(rows) < options["budget"] + 10 or not varying:
-        raise _too_few(len(rows), options["budget"],
-                       needs="and a label some of them have and others have not")
+    if len(rows) < options["budget"] + HELD_OUT_MIN or not varying:
+        raise _too_few(len(rows), options["budget"], task.kind)
     return len(rows), simulate_label_sets(features[rows], memberships, **options)
 
 
@@ -152,9 +161,9 @@ def _replay_spans(session, task, embedding, references, options, vector_folder):
     arrays = [found[rid] for rid in labelled]
     token_labels = [spans_to_token_labels(references[rid], len(array))
                     for rid, array in zip(labelled, arrays, strict=True)]
-    if len(labelled) < options["budget"] + 10 or not any(
+    if len(labelled) < options["budget"] + HELD_OUT_MIN or not any(
             label != OUTSIDE for labels in token_labels for label in labels):
-        raise _too_few(len(labelled), options["budget"], needs="and some spans among them")
+        raise _too_few(len(labelled), options["budget"], task.kind)
     names = [OUTSIDE, *(label.name for label in task.labels)]
     means = mean_token_vectors(arrays, dims=embedding.pca_dims or embedding.dims)
     return len(labelled), simulate_spans(arrays, token_labels, label_names=names,

@@ -224,7 +224,8 @@ def _chunk_failed(session: Session, job: Job, run: Run, chunk: RunChunk, error: 
     runs.finish_chunk(session=session, chunk=chunk, status=RunStatus.FAILED, error=error)
     attempts = f" after {chunk.attempts} attempts" if chunk.attempts > 1 else ""
     if run.total_items == chunk.size:   # the run's only chunk: no need to say which
-        _fail(session, job, run, f"failed{attempts}: {error}", failure=failure)
+        _fail(session, job, run, f"failed{attempts}: {error}" if attempts else error,
+              failure=failure)
     else:
         _fail(session, job, run, f"{where} failed{attempts}: {error}", failure=failure)
 

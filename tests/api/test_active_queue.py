@@ -424,7 +424,7 @@ def test_annotator_quality_is_for_classification_tasks(client, admin, queue_proj
 
 
 def test_settings_and_bad_input(client, admin, queue_project):
-    project, task, _ = queue_project
+    project, task, ids = queue_project
     url = f"{API}/projects/{project}/tasks/{task}"
     changed = client.patch(f"{url}/active-learning", json={"strategy": "entropy",
                                                            "batch_size": 4}, headers=admin)
@@ -449,6 +449,13 @@ def test_settings_and_bad_input(client, admin, queue_project):
     assert bad.status_code == 422 and "strategy" in bad.text
     wrong = client.patch(f"{url}/active-learning", json={"heuristic_id": 999}, headers=admin)
     assert wrong.status_code == 422 and "not an active learner" in wrong.json()["detail"]
+    # a budget the reference labels cannot serve is refused at once, not by a failed run
+    too_big = client.post(f"{url}/simulations", json={"budget": 20}, headers=admin)
+    assert too_big.status_code == 422, too_big.text
+    assert ("0 records have a reference label; a simulation with a budget of 20 needs more"
+            in too_big.json()["detail"])
+    for i, record in enumerate(ids):
+        _label(client, admin, project, task, record, "spam" if i % 2 else "ham")
     queued = client.post(f"{url}/simulations", json={"budget": 20}, headers=admin)
     assert queued.status_code == 202 and queued.json()["kind"] == "simulation"
     missing = client.get(f"{API}/projects/{project}/runs/{queued.json()['id']}/artifacts/"

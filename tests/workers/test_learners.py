@@ -150,6 +150,7 @@ def test_cold_start_and_missing_embedding_say_what_is_needed(embedded: Stack):
     run = run_to_end(embedded, project, learner["id"])
     assert run["status"] == "failed"
     assert "no embedding named 'CONTENT-all-MiniLM-L6-v2' (embeddings: none yet)" in run["error"]
+    assert not run["error"].startswith("failed")   # its status says that already
     created = embedded.post(f"/projects/{project}/embeddings", json={"attribute": "CONTENT"})
     embedded.wait_run(project, created.json()["run"]["id"])
     with YOUTUBE.open(encoding="utf-8", newline="") as handle:
