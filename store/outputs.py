@@ -64,6 +64,12 @@ def delete_outputs(*, session: Session, run_id: int, batch: int | None = None,
     """Delete the run's outputs, ``batch`` rows (default :data:`DELETE_BATCH`) per
     committed transaction, until none is left or ``time.monotonic()`` passes ``until``;
     how many."""
+    return _delete_batches(session=session, run_id=run_id, batch=batch, until=until)[0]
+
+
+def _delete_batches(*, session: Session, run_id: int, batch: int | None,
+                    until: float | None) -> tuple[int, bool]:
+    """:func:`delete_outputs`, and whether the run holds none any more."""
     batch = batch or DELETE_BATCH
     deleted = 0
     while True:
@@ -71,18 +77,25 @@ def delete_outputs(*, session: Session, run_id: int, batch: int | None = None,
             select(Output.id).where(Output.run_id == run_id).limit(batch)))).rowcount
         session.commit()
         deleted += rows
-        if rows < batch or (until is not None and time.monotonic() >= until):
-            return deleted
+        if rows < batch:
+            return deleted, True
+        if until is not None and time.monotonic() >= until:
+            return deleted, False
 
 
 def delete_superseded(*, session: Session, until: float | None = None) -> tuple[int, bool]:
     """Delete the outputs of :func:`superseded_runs` (see :func:`delete_outputs`): how many
-    rows, and whether ``until`` came first, so that some may be left."""
+    rows, and whether ``until`` came before the last of them (so that some are left; a sweep
+    that ends past ``until`` with nothing left says so)."""
     deleted = 0
     superseded = superseded_runs(session=session)
     session.commit()   # the reads end here: each batch below is a write transaction alone
-    for run_id in superseded:
-        deleted += delete_outputs(session=session, run_id=run_id, until=until)
-        if until is not None and time.monotonic() >= until:
+    for position, run_id in enumerate(superseded):
+        if position and until is not None and time.monotonic() >= until:
+            return deleted, True
+        count, emptied = _delete_batches(session=session, run_id=run_id, batch=None,
+                                         until=until)
+        deleted += count
+        if not emptied:
             return deleted, True
     return deleted, False

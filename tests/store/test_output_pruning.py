@@ -98,6 +98,20 @@ def test_deleting_superseded_outputs_keeps_every_current_answer(session, project
     assert outputs.superseded_runs(session=session) == []
 
 
+def test_a_sweep_past_its_time_says_whether_outputs_are_left(session, project, runs):
+    superseded = outputs.superseded_runs(session=session)
+    assert len(superseded) == 5
+    # its time is up from the start: the first run is emptied (fewer rows than a batch),
+    # the others wait for the next sweep
+    assert outputs.delete_superseded(session=session, until=0.0) == (N_RECORDS, True)
+    assert outputs.superseded_runs(session=session) == superseded[1:]
+    # a sweep that empties the last run says nothing is left, however late it ends
+    for _ in superseded[1:-1]:
+        outputs.delete_superseded(session=session, until=0.0)
+    assert outputs.delete_superseded(session=session, until=0.0) == (N_RECORDS, False)
+    assert outputs.superseded_runs(session=session) == []
+
+
 def test_deleting_a_project_deletes_its_outputs(session, project, runs):
     # outputs name their record without a foreign key: they go with their runs
     assert held(session)
