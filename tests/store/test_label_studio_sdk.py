@@ -8,6 +8,7 @@ needs numpy < 2.3, the project pins 2.4), so it lives in a virtualenv of its own
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -56,13 +57,16 @@ def label_studio_python() -> Path:
     venv = Path(os.environ.get("HEURIST_TEST_LS_VENV", ROOT / "var" / "label-studio-sdk"))
     python = venv / "bin" / "python"
     ready = venv / ".installed"
-    if not ready.exists():
-        shutil.rmtree(venv, ignore_errors=True)  # what an interrupted first run left
-        # No ensurepip (it failed once without a word): this Python's pip installs into it.
-        _setup_step([sys.executable, "-m", "venv", "--without-pip", str(venv)])
-        _setup_step([sys.executable, "-m", "pip", "--python", str(python), "install",
-                     "--quiet", SDK])
-        ready.write_text(SDK)
+    venv.parent.mkdir(parents=True, exist_ok=True)
+    # Each test process (pytest-xdist) asks for it: one makes it while the others wait.
+    with open(venv.parent / f".{venv.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not ready.exists():
+            shutil.rmtree(venv, ignore_errors=True)  # what an interrupted first run left
+            _setup_step([sys.executable, "-m", "venv", "--without-pip", str(venv)])
+            _setup_step([sys.executable, "-m", "pip", "--python", str(python), "install",
+                         "--quiet", SDK])
+            ready.write_text(SDK)
     return python
 
 
