@@ -408,6 +408,10 @@ def pull(ctx: typer.Context, folder: Annotated[Path, typer.Argument(file_okay=Fa
     applied = _confirm(changes, yes, state.as_json)
     if applied:
         write_pulled(folder, changes)
+        if not state.as_json:
+            for change in changes:
+                done = "wrote" if change.action == "create" else "updated"
+                err.print(f"{done} {folder / change.name}.py", highlight=False, soft_wrap=True)
     if state.as_json:
         _print_json([{"name": c.name, "action": c.action} for c in changes if applied])
 

@@ -108,7 +108,9 @@ def test_ci_script_pushes_runs_checks_and_exports(live, sdk: Heurist, heurist, t
     assert unknown.code == 2 and "no heuristic 'nope' in task 'spam'" in unknown.err
 
     pulled = tmp_path / "pulled"
-    assert heurist("heuristics", "pull", str(pulled), *where, "--yes").code == 0
+    wrote = heurist("heuristics", "pull", str(pulled), *where, "--yes")
+    assert wrote.code == 0, wrote.err
+    assert f"wrote {pulled / 'check_out'}.py" in wrote.err
     assert sorted(p.name for p in pulled.iterdir()) == ["check_out.py", "links.py"]
     assert heurist("heuristics", "push", str(pulled), *where, "--yes").err.strip() \
         == "Nothing to change."
