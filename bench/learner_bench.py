@@ -9,8 +9,9 @@ the vectors linked from the embedding's .npy file (:mod:`store.vector_cache`; th
 first run reads them from SQLite and writes it), the user's class fitted there with 2-fold
 cross-fitting (``train_test_split=0.5``: every labelled record is scored by a model that
 did not see it), probabilities read back, outputs and artifacts written, statistics
-refreshed. Timed: the median of the worker's second to fourth learner runs, each with the
-spare learner sandbox the run before left waiting; the first run is printed too. The first
+refreshed. Timed: the median of the worker's second to fourth learner runs, each in the
+sandbox the run before left waiting (scikit-learn imported, a process forked for the run);
+the first run is printed too. The first
 goal, <= 1.3x the bare fit, is printed against that bare fit; it cannot hold with
 cross-fitting (two fits on halves cost more than one on all, see the floors).
 
@@ -201,8 +202,8 @@ def through_heurist(X: np.ndarray, y: np.ndarray, *, gap_s: float = 0.0
 
     The first learner runs four times: its first run is the worker's first, which starts the
     worker's spare learner sandbox while it prepares, so it waits for part of the
-    scikit-learn import; from then on a spare waits ready for the next run. Each run's
-    timing line is kept."""
+    scikit-learn import; from then on that sandbox waits, imported, for the next run. Each
+    run's timing line is kept."""
     os.environ["HEURIST_DATA_DIR"] = tempfile.mkdtemp()
     from sqlalchemy import insert, select
 

@@ -36,6 +36,10 @@ RECORD_GRACE_S = 2.0
 (the runner's own alarm normally stops it first; user code can ignore that alarm)."""
 GIVE_UP_S = 1.0
 """How long after stopping a sandbox its output pipe is still read."""
+READY_S = 5.0
+"""How long a spare learner sandbox may take, after a run's ``done``, to end the run's
+processes, empty its /tmp and say ``ready`` for the next run."""
+READY = {"type": "ready"}
 
 
 def _children(pid: int) -> list[int]:
@@ -74,6 +78,7 @@ class _Pipe:
         self.count = 0
         self.poll = select.poll()
         self.poll.register(self.fd, select.POLLIN)
+        self.deadline: float | None = None
 
     def read(self, size: int) -> bytes:
         while True:
@@ -81,21 +86,34 @@ class _Pipe:
                 data = os.read(self.fd, min(size, 1 << 20))
                 self.count += len(data)
                 return data
-            if self.execution.gave_up():
+            if self.execution.gave_up() or (
+                    self.deadline is not None and time.monotonic() > self.deadline):
                 return b""
+
+    def pending(self) -> bool:
+        """Whether anything is waiting to be read (or the other end closed)."""
+        return bool(self.poll.poll(0))
 
 
 class Execution:
     """One running sandbox: feeds records, reads and checks frames, and watches from outside
-    its time (in all and per record), its output size and cancellation."""
+    its time (in all and per record), its output size and cancellation.
 
-    def __init__(self, process: subprocess.Popen, status_fd: int,
+    ``served``: a learner run handed to a spare sandbox that serves run after run
+    (``runner.serve_learners``). It is sent its setup only; after its ``done`` the sandbox
+    must say ``ready`` within :data:`READY_S` with nothing else on the pipe, and is then
+    left running (:attr:`kept`); otherwise, as any sandbox, it is ended when the run ends.
+    """
+
+    def __init__(self, process: subprocess.Popen, status_fd: int | None,
                  limits: SandboxLimits, stop: threading.Event | None = None, *,
-                 task_kind: str = "classification") -> None:
+                 task_kind: str = "classification", served: bool = False) -> None:
         self.process = process
         self.limits = limits
         self.status_fd = status_fd
         self.task_kind = task_kind
+        self.served = served
+        self.ready_for_next = False
         self.current: int | None = None
         self.current_since = time.monotonic()
         self.ids: dict[int, Any] = {}
@@ -108,8 +126,10 @@ class Execution:
         self.stderr = b""
         self.writer_error: BaseException | None = None
         self._finished = threading.Event()
+        self._wake_read, self._wake = os.pipe()  # ends the wait on stderr when closed
         self._threads = [
-            threading.Thread(target=self._watch_status, daemon=True),
+            *([threading.Thread(target=self._watch_status, daemon=True)]
+              if status_fd is not None else []),
             threading.Thread(target=self._drain_stderr, daemon=True),
             threading.Thread(target=self._watch_clock, args=(stop,), daemon=True),
         ]
@@ -162,7 +182,19 @@ class Execution:
                     self.current_since = time.monotonic()
 
     def _drain_stderr(self) -> None:
-        while chunk := self.process.stderr.read(65536):
+        """Keep the first 64 KiB of what bubblewrap (or a runner that could not start)
+        printed, until the pipe closes or the execution is closed (a served sandbox's pipe
+        stays open)."""
+        fd = self.process.stderr.fileno()
+        readable = select.poll()
+        readable.register(fd, select.POLLIN)
+        readable.register(self._wake_read, select.POLLIN)
+        while not self._finished.is_set():
+            if not any(ready == fd for ready, _ in readable.poll()):
+                continue
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                return
             if len(self.stderr) < 65536:
                 self.stderr += chunk
 
@@ -171,6 +203,10 @@ class Execution:
         stdin = self.process.stdin
         try:
             stdin.write(encode_frame(setup))
+            if self.served:   # the pipe stays open for the sandbox's next run
+                stdin.flush()
+                self.fed_all = True
+                return
             batch: list[dict[str, Any]] = []
             for index, record in enumerate(records):
                 self.ids[index] = record.get("id")
@@ -190,8 +226,9 @@ class Execution:
             self.writer_error = error
             self._stop("the records could not be read")
         finally:
-            with contextlib.suppress(OSError):
-                stdin.close()
+            if not self.served:
+                with contextlib.suppress(OSError):
+                    stdin.close()
 
     def _check(self, frame: dict[str, Any], result: SandboxResult, *, learner: bool
                ) -> dict[str, Any]:
@@ -278,6 +315,8 @@ class Execution:
                     result.errors.extend(errors)
         except ProtocolError as error:
             self._stop(f"sent malformed output ({error})", SandboxFailure.OUTPUT)
+        if done and self.served:
+            self.ready_for_next = self._said_ready(stdout)
         feeder.join(timeout=5)
         self._end()
         result.logs = "".join(logs)
@@ -288,8 +327,29 @@ class Execution:
             raise SandboxError(message, reason=kind)
         return result
 
+    def _said_ready(self, stdout: _Pipe) -> bool:
+        """Whether a served sandbox said ``ready`` for its next run in time, and nothing
+        but that (what the run's processes wrote after its ``done`` would come first)."""
+        stdout.deadline = time.monotonic() + READY_S
+        try:
+            frame = read_frame(stdout, max_size=64)
+        except ProtocolError:
+            return False
+        return frame == READY and not stdout.pending()
+
+    @property
+    def kept(self) -> bool:
+        """Whether the sandbox stays for its next run (a served run that ended well)."""
+        return self.ready_for_next and self.stopped_at is None
+
     def _end(self) -> None:
-        """Let the runner exit on its own for a moment, then stop whatever is left."""
+        """Let the runner exit on its own for a moment, then stop whatever is left (a
+        served sandbox that is kept goes on waiting)."""
+        if self.served:
+            if not self.kept and self.process.poll() is None:
+                self._stop("was stopped")
+                self.process.wait()
+            return
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=GIVE_UP_S)
         if self.process.poll() is None:
@@ -326,12 +386,24 @@ class Execution:
                 + (f": {detail}" if detail else ""), SandboxFailure.ENDED)
 
     def close(self) -> None:
+        """Stop watching; end the sandbox unless it is :attr:`kept`, and then close its
+        pipes."""
         self._finished.set()
-        if self.process.poll() is None:
+        os.close(self._wake)
+        kept = self.kept
+        if not kept and self.process.poll() is None:
             self._stop("was stopped")
             self.process.wait()
         for thread in self._threads:
             thread.join(timeout=5)
-        os.close(self.status_fd)
-        for stream in (self.process.stdout, self.process.stderr):
-            stream.close()
+        os.close(self._wake_read)
+        if kept:
+            return
+        if self.status_fd is not None:
+            os.close(self.status_fd)
+        # A served run's input pipe stays open for the next run; otherwise the feeder
+        # closes it.
+        for stream in ((self.process.stdin,) if self.served else ()) + (
+                self.process.stdout, self.process.stderr):
+            with contextlib.suppress(OSError):
+                stream.close()

@@ -169,9 +169,10 @@ class Sandbox:
         self.cgroup = cgroup
 
     def _command(self, status_fd: int, binds: Sequence[tuple[str, str, bool]] = (), *,
-                 preload: bool = False, warm_mb: int = 0, uid: int | None = None,
+                 serve: bool = False, warm_mb: int = 0, uid: int | None = None,
                  seccomp_fd: int | None = None) -> tuple[list[str], dict[str, str]]:
         limits = self.limits
+        isolated = self.isolation == "bwrap"
         runner_args = ["-B", "-m", "heuristics.sandbox.runner",
                        *(["--uid", str(uid)] if uid is not None else []),
                        "--max-processes", str(limits.max_processes),
@@ -179,7 +180,8 @@ class Sandbox:
                        "--max-log-chars", str(limits.max_log_chars),
                        "--status-fd", str(status_fd),
                        "--max-timeouts", str(limits.max_timeouts),
-                       *(["--preload-learners", "--warm-mb", str(warm_mb)] if preload else [])]
+                       *(["--serve-learners", "--warm-mb", str(warm_mb)] if serve else []),
+                       *(["--isolated"] if isolated else [])]
         env = {"PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "LANG": "C.UTF-8",
                "HOME": "/tmp", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
                "MKL_NUM_THREADS": "1", **self.extra_env}
@@ -248,10 +250,12 @@ class Sandbox:
         The runner reads ``input_dir`` (read-only) and writes its predictions into
         ``output_dir``; ``result.summary`` says what it wrote. Raises SandboxError with the
         user's line when fitting fails. With a ``spare`` (see :meth:`start_spare_learner`)
-        the directories must be the spare's; it is used up, or replaced by a fresh process
-        if it died while waiting. Setting ``stop`` kills the sandbox within 0.2 s
-        (SandboxError "user code was cancelled"). ``on_progress`` is called after each
-        fitted model, with what the code printed meanwhile (then not kept in the result).
+        the directories must be the spare's; the run is forked in it, which then waits for
+        its next run if this one ended well and ends otherwise; if it died while waiting, a
+        fresh process takes the run (and the spare is ended). Setting ``stop`` kills the
+        sandbox within 0.2 s (SandboxError "user code was cancelled"). ``on_progress`` is
+        called after each fitted model, with what the code printed meanwhile (then not kept
+        in the result).
         ``threads``: models fitted at once inside, each in a thread (the folds side by side;
         the predictions do not depend on it).
         """
@@ -267,15 +271,20 @@ class Sandbox:
             started = spare.take()
         binds = learner_binds(input_dir, output_dir) if started is None else []
         return self._execute(setup, [], batch_size=1, on_results=None, binds=binds,
-                             started=started, stop=stop, on_progress=on_progress)
+                             started=started, stop=stop, on_progress=on_progress,
+                             spare=spare if started is not None else None)
 
     def start_spare_learner(self, *, warm_mb: int = 0) -> SpareLearner:
-        """A sandbox process for the next learner run, started now: it imports scikit-learn
-        while the worker reads the run's data, then waits for its setup. It is started with
-        the same limits and sees only its own two fresh folders; it serves one run, and the
-        wall-clock limit counts from the moment it is handed the run.
+        """A sandbox for learner runs, started now: it imports scikit-learn while the worker
+        reads the run's data, then waits for its setup. It is started with the same limits
+        and sees only its own two fresh folders. It serves run after run, each in a process
+        forked from the one that imported (so later runs start with scikit-learn imported),
+        and ends every process and file a run left before it takes the next
+        (``runner.serve_learners``); the first run that fails, is cancelled or passes a
+        limit ends it. Hand it only runs that may see each other's traces (one project's).
+        The wall-clock limit counts from the moment it is handed a run.
 
-        ``warm_mb``: memory the run is expected to copy its vectors into (a run's rows in
+        ``warm_mb``: memory a run is expected to copy its vectors into (a run's rows in
         fold order), written once and freed while the spare waits: the kernel then has it
         ready (zeroed, huge pages compacted) when the run allocates it, where about one run
         in three otherwise waited 0.2–0.35 s for it (``bench/RESULTS.md``)."""
@@ -288,13 +297,13 @@ class Sandbox:
             path.chmod(0o755)
         binds = learner_binds(input_dir, output_dir)
         try:
-            process, status_read = self._spawn(binds, preload=True, warm_mb=warm_mb)
+            process, status_read = self._spawn(binds, serve=True, warm_mb=warm_mb)
         except BaseException:
             folders.cleanup()
             raise
         return SpareLearner(process, status_read, folders, input_dir, output_dir)
 
-    def _spawn(self, binds: Sequence[tuple[str, str, bool]], *, preload: bool = False,
+    def _spawn(self, binds: Sequence[tuple[str, str, bool]], *, serve: bool = False,
                warm_mb: int = 0) -> tuple[subprocess.Popen, int]:
         status_read, status_write = os.pipe()
         filter_fd = arguments_fd = confinement = None
@@ -302,7 +311,7 @@ class Sandbox:
             confinement = self._confinement()
             if self.isolation == "bwrap":
                 filter_fd = _seccomp_fd()
-            command, env = self._command(status_write, binds, preload=preload,
+            command, env = self._command(status_write, binds, serve=serve,
                                          warm_mb=warm_mb, uid=confinement.uid,
                                          seccomp_fd=filter_fd)
             if self.isolation == "bwrap":
@@ -342,28 +351,33 @@ class Sandbox:
     def _execute(self, setup: dict[str, Any], records: Iterable[Mapping[str, Any]], *,
                  batch_size: int, on_results: ResultsCallback | None,
                  binds: Sequence[tuple[str, str, bool]] = (),
-                 started: tuple[subprocess.Popen, int] | None = None,
+                 started: tuple[subprocess.Popen, int | None] | None = None,
                  stop: threading.Event | None = None,
-                 on_progress: ProgressCallback | None = None) -> SandboxResult:
+                 on_progress: ProgressCallback | None = None,
+                 spare: SpareLearner | None = None) -> SandboxResult:
         begun = time.monotonic()
         process, status_read = started or self._spawn(binds)
         execution = Execution(process, status_read, self.limits, stop,
-                               task_kind=setup["task_kind"])
+                               task_kind=setup["task_kind"], served=spare is not None)
         try:
             result = execution.run(setup, records, batch_size=batch_size, on_results=on_results,
                                    on_progress=on_progress)
         finally:
             execution.close()
+            if spare is not None:
+                spare.returned(kept=execution.kept)
         result.seconds = time.monotonic() - begun
         return result
 
 
 class SpareLearner:
-    """A learner sandbox started ahead of its run (:meth:`Sandbox.start_spare_learner`).
+    """A learner sandbox started ahead of its runs (:meth:`Sandbox.start_spare_learner`).
 
-    Write the run's inputs into ``input_dir`` and pass the spare to
-    :meth:`Sandbox.run_learner`; call :meth:`discard` when it will not be used, and
-    :meth:`cleanup` after the run to remove its folders.
+    Write a run's inputs into ``input_dir`` and pass the spare to
+    :meth:`Sandbox.run_learner`; after a run that ended well it waits for the next (its
+    inputs removed; its outputs stay until the next run is handed over), after any other
+    it is gone. ``owner`` is free for the caller to note whose runs it serves. Call
+    :meth:`discard` to stop it, and :meth:`cleanup` to remove its folders as well.
     """
 
     def __init__(self, process: subprocess.Popen, status_read: int,
@@ -371,32 +385,58 @@ class SpareLearner:
                  ) -> None:
         self.process, self.status_read = process, status_read
         self.folders, self.input_dir, self.output_dir = folders, input_dir, output_dir
-        self._taken = False
+        self.owner: object = None
+        self.runs = 0
+        """Runs served so far."""
+        self._imported = False
+        self._busy = False
+        self._ended = False
 
     def alive(self) -> bool:
-        return not self._taken and self.process.poll() is None
+        """Whether it waits for a run (not ended, not serving one)."""
+        return not (self._ended or self._busy) and self.process.poll() is None
 
     def ready(self) -> bool:
-        """Whether it is alive and done importing (it says so on its status pipe, which
-        the run reads from then on)."""
-        return self.alive() and bool(select.select([self.status_read], [], [], 0)[0])
+        """Whether it is alive and done importing (it says so once, on its status pipe,
+        before its first run)."""
+        if self.alive() and not self._imported:
+            self._imported = bool(select.select([self.status_read], [], [], 0)[0])
+        return self.alive() and self._imported
 
-    def take(self) -> tuple[subprocess.Popen, int] | None:
-        """The waiting process and its status pipe, or None (a fresh one is started) if it
-        is gone; either way the spare is used up."""
+    def take(self) -> tuple[subprocess.Popen, None] | None:
+        """The waiting process (its runs report no status), its outputs emptied, or None
+        (a fresh sandbox is started instead) if it is gone, which ends the spare."""
         if not self.alive():
             self.discard()
             return None
-        self._taken = True
-        return self.process, self.status_read
+        for name in LEARNER_OUTPUTS:   # the last run's, read by now
+            with open(self.output_dir / name, "r+b") as stale:
+                stale.truncate()
+        self._busy = True
+        return self.process, None
+
+    def returned(self, *, kept: bool) -> None:
+        """After a run: waiting for the next one with its inputs removed, or ended."""
+        self._busy = False
+        if not kept:
+            self.discard()
+            return
+        self.runs += 1
+        self.clear_inputs()
+
+    def clear_inputs(self) -> None:
+        """Remove the files written for a run (done after each run that ended well)."""
+        for path in self.input_dir.iterdir():
+            path.unlink()
 
     def discard(self) -> None:
-        """Stop the process if it is still waiting (its folders stay until cleanup)."""
-        if self._taken:
+        """Stop the process if it still runs (its folders stay until cleanup)."""
+        if self._ended:
             return
-        self._taken = True
-        kill_sandbox(self.process)
-        self.process.wait()
+        self._ended = True
+        if self.process.poll() is None:   # (a reaped process's pid may be another's now)
+            kill_sandbox(self.process)
+            self.process.wait()
         for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
             with contextlib.suppress(OSError):
                 stream.close()

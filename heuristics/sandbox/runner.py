@@ -3,7 +3,8 @@
 Started by ``heuristics.sandbox.launcher`` (never imported by the worker). It talks over
 stdin/stdout in frames (``protocol.py``); user prints are captured into capped logs; each
 record gets its own time limit; an exception is reported with the user's line number and
-the run goes on with the next record.
+the run goes on with the next record. A spare learner sandbox imports scikit-learn once and
+forks a child per learner run (:func:`serve_learners`).
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ import os
 import resource
 import signal
 import sys
+import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 from heuristics.errors import HeuristError
 from heuristics.labeling_functions import Span
@@ -240,19 +242,123 @@ def fit_learner(setup: dict[str, Any], channel_out, logs: LogCapture) -> int:
     return 0
 
 
-def preload_learners(warm_mb: int = 0) -> None:
-    """Import what learner runs need before the run arrives (a spare sandbox), and write
-    ``warm_mb`` of memory once (see :meth:`Sandbox.start_spare_learner`)."""
+def preload_learners() -> None:
+    """Import what learner runs need before the first run arrives (a spare sandbox)."""
     with contextlib.suppress(Exception):
-        import numpy as np
+        import numpy  # noqa: F401
         import sklearn.linear_model  # noqa: F401
         import sklearn.model_selection  # noqa: F401
 
         import heuristics.learners  # noqa: F401
         import heuristics.sandbox.learner_mode  # noqa: F401
 
-        if warm_mb > 0:
+
+def warm_memory(warm_mb: int) -> None:
+    """Write ``warm_mb`` of memory once and free it (see
+    :meth:`heuristics.sandbox.Sandbox.start_spare_learner`)."""
+    if warm_mb > 0:
+        with contextlib.suppress(Exception):
+            import numpy as np
+
             np.ones(warm_mb * 2**20 // 8)  # allocated and written as the run's copy will be
+
+
+def _remove_contents(folder: str) -> None:
+    """Empty ``folder``, whatever modes the run left on what it made there."""
+    for entry in os.scandir(folder):
+        if entry.is_dir(follow_symlinks=False):
+            os.chmod(entry.path, 0o700)
+            _remove_contents(entry.path)
+            os.rmdir(entry.path)
+        else:
+            os.unlink(entry.path)
+
+
+def clear_after_run(child: int, *, isolated: bool) -> None:
+    """Remove what a run left behind: every other process of the sandbox's PID namespace
+    (``kill(-1)`` spares only this process and the namespace's init), then every file in
+    /tmp and /dev/shm. Not isolated (a plain child process, development only), only the
+    child's process group: nothing outside the run is touched. Raises OSError if something
+    could not be removed (the server then ends rather than serve another run)."""
+    if not isolated:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(child, signal.SIGKILL)
+        return
+    deadline = time.monotonic() + 2
+    while True:   # until no process is left to signal (dying ones are reaped by the init)
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except ProcessLookupError:
+            break
+        if time.monotonic() > deadline:
+            raise OSError("processes of the last run outlived it")
+        time.sleep(0.002)
+    for folder in ("/tmp", "/dev/shm"):
+        with contextlib.suppress(PermissionError):  # not the sandbox's own: bwrap's
+            os.chmod(folder, 0o1777)
+        _remove_contents(folder)
+
+
+def end_as(status: int) -> NoReturn:
+    """End this process as a run's child ended (``status`` from ``waitpid``): killed by
+    the same signal, or exiting with the same code, so the worker reads the run's fate
+    (out of memory, CPU limit, crash) from the sandbox's end as it does for any sandbox."""
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        with contextlib.suppress(OSError, ValueError):  # SIGKILL's cannot be changed
+            signal.signal(number, signal.SIG_DFL)
+        os.kill(os.getpid(), number)
+    os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 70)
+
+
+def serve_learners(channel_in, channel_out, logs: LogCapture,
+                   args: argparse.Namespace) -> int:
+    """A spare sandbox: import scikit-learn once, then fit each learner run that arrives in
+    a child process forked for it, which starts with the imports done.
+
+    The child gets the run's setup, the output pipe and nothing else of the server (no
+    input pipe, no status pipe; ptrace and reading other processes' memory are refused by
+    the seccomp filter). Once it has ended, :func:`clear_after_run` removes every process
+    and file the run left, and only then does the server say ``ready`` on the output pipe:
+    whatever the run wrote after its ``done`` comes before that, so the worker sees it and
+    ends the sandbox. A run that does not end well ends the server as it ended
+    (:func:`end_as`), and a setup that is not a learner run's ends it too.
+    """
+    preload_learners()
+    warm_memory(args.warm_mb)
+    if args.status_fd >= 0:  # ready: nothing left to import
+        os.write(args.status_fd, STATUS.pack(IDLE))
+        os.close(args.status_fd)
+    warm_mb = args.warm_mb
+    while (setup := read_frame(channel_in)) is not None:
+        if setup.get("mode") != "learner":
+            return 2
+        if setup.get("task_kind") != "extraction":  # its vectors: the size of its copy
+            with contextlib.suppress(OSError, TypeError):
+                warm_mb = os.path.getsize(os.path.join(setup["input_dir"],
+                                                       "embeddings.npy")) >> 20
+        child = os.fork()
+        if child == 0:
+            code = 70
+            try:
+                os.close(0)
+                if not args.isolated:
+                    os.setpgid(0, 0)
+                code = fit_learner(setup, channel_out, logs)
+                channel_out.flush()
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(child, 0)
+        if status != 0:
+            end_as(status)
+        logs.take()
+        try:
+            clear_after_run(child, isolated=args.isolated)
+        except (OSError, RecursionError):  # the next run gets a fresh sandbox
+            return 3
+        write_frame(channel_out, {"type": "ready"})
+        warm_memory(warm_mb)  # as much as the last run copied its vectors into
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -263,7 +369,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-log-chars", type=int, default=100_000)
     parser.add_argument("--status-fd", type=int, default=-1)
     parser.add_argument("--max-timeouts", type=int, default=3)
-    parser.add_argument("--preload-learners", action="store_true")
+    parser.add_argument("--serve-learners", action="store_true")
+    parser.add_argument("--isolated", action="store_true",
+                        help="in a PID namespace and private /tmp of its own (bubblewrap)")
     parser.add_argument("--warm-mb", type=int, default=0)
     args = parser.parse_args(argv)
 
@@ -276,10 +384,8 @@ def main(argv: list[str] | None = None) -> int:
     sys.stdout = sys.stderr = logs
     signal.signal(signal.SIGALRM, _on_alarm)
     drop_privileges(args.max_processes, args.uid)
-    if args.preload_learners:
-        preload_learners(args.warm_mb)
-        if args.status_fd >= 0:  # a spare says it is ready: nothing left to import
-            os.write(args.status_fd, STATUS.pack(IDLE))
+    if args.serve_learners:
+        return serve_learners(channel_in, channel_out, logs, args)
 
     setup = read_frame(channel_in)
     try:

@@ -344,13 +344,13 @@ def _probabilities(folder):
     return np.load(folder / "probabilities.npy")
 
 
-def _fresh_run(folder, source: str, on_progress=None, threads: int = 1):
+def _fresh_run(folder, source: str, on_progress=None, threads: int = 1, seed: int = 0):
     """A learner run in a fresh sandbox on the inputs of :func:`_inputs`: its result and
     output folder."""
     inputs, outputs = folder / "in", folder / "out"
     inputs.mkdir(mode=0o755)
     outputs.mkdir()
-    _inputs(inputs)
+    _inputs(inputs, seed=seed)
     result = Sandbox(limits=SandboxLimits(wall_seconds=60)).run_learner(
         source, task_kind="classification", input_dir=inputs, output_dir=outputs,
         on_progress=on_progress, threads=threads)
@@ -424,7 +424,7 @@ def test_a_learner_run_fits_its_models_side_by_side_when_asked(tmp_path):
     assert np.allclose(_probabilities(both_out), _probabilities(alone_out))
 
 
-def test_a_spare_learner_sandbox_predicts_as_a_fresh_one(tmp_path):
+def test_a_spare_learner_sandbox_predicts_as_a_fresh_one_run_after_run(tmp_path):
     import numpy as np
 
     sandbox = Sandbox(limits=SandboxLimits(wall_seconds=4))
@@ -433,13 +433,20 @@ def test_a_spare_learner_sandbox_predicts_as_a_fresh_one(tmp_path):
         source = SPARE_LEARNER.format(hidden=str(second.input_dir))
         fresh, fresh_out = _fresh_run(tmp_path, source)
         time.sleep(5)  # idle longer than the wall-clock limit: it counts from the hand-over
-        _inputs(first.input_dir)
-        warm = sandbox.run_learner(source, task_kind="classification",
-                                   input_dir=first.input_dir, output_dir=first.output_dir,
-                                   spare=first)
-        assert warm.summary["classes"] == fresh.summary["classes"] == ["a", "b"]
-        assert np.allclose(_probabilities(first.output_dir), _probabilities(fresh_out))
-        assert not first.alive(), "a spare serves one run"
+        for seed in (0, 1):
+            _inputs(first.input_dir, seed=seed)
+            warm = sandbox.run_learner(source, task_kind="classification",
+                                       input_dir=first.input_dir, output_dir=first.output_dir,
+                                       spare=first)
+            assert warm.summary["classes"] == ["a", "b"]
+            assert first.alive() and first.runs == seed + 1, "it waits for the next run"
+            assert list(first.input_dir.iterdir()) == [], "the run's inputs are removed"
+            if seed == 0:
+                assert warm.summary == fresh.summary
+                assert np.allclose(_probabilities(first.output_dir), _probabilities(fresh_out))
+        (tmp_path / "again").mkdir()
+        _, again_out = _fresh_run(tmp_path / "again", source, seed=1)
+        assert np.allclose(_probabilities(first.output_dir), _probabilities(again_out))
     finally:
         first.cleanup()
         second.cleanup()
@@ -463,13 +470,98 @@ def test_a_spare_says_when_it_is_ready(tmp_path):
                                      task_kind="classification", input_dir=spare.input_dir,
                                      output_dir=spare.output_dir, spare=spare)
         assert result.summary["n_labelled"] == 30
-        assert not spare.ready(), "a spare serves one run"
+        assert spare.ready(), "ready for the next run"
         os.killpg(dead.process.pid, signal.SIGKILL)
         dead.process.wait()
         assert not dead.ready()
     finally:
         spare.cleanup()
         dead.cleanup()
+
+
+LEAVING_LEARNER = """
+import os, time
+from sklearn.linear_model import LogisticRegression
+
+class Leaves(LearningClassifier):
+    def __init__(self):
+        self.model = LogisticRegression()
+
+    @params_fit(embedding_name="e", train_test_split=0.5)
+    def fit(self, embeddings, labels):
+        if len(embeddings) == 15 and not os.path.exists("/tmp/made-by-this-run"):
+            print("found", sorted(os.listdir("/tmp")), sorted(os.listdir("/dev/shm")),
+                  os.path.getsize("/output/probabilities.npy"))
+        if len(embeddings) == 30:  # the last model: leave things behind
+            open("/tmp/made-by-this-run", "w").close()
+            os.makedirs("/tmp/locked/inner")
+            open("/tmp/locked/inner/file", "w").close()
+            os.chmod("/tmp/locked/inner", 0o500)
+            os.chmod("/tmp/locked", 0)
+            open("/dev/shm/segment", "w").close()
+            if os.fork() == 0:   # a process of its own session that keeps writing
+                os.setsid()
+                while True:
+                    with open("/tmp/still-running", "w"):
+                        time.sleep(0.01)
+        self.fit_model(embeddings, labels)
+"""
+
+
+def test_a_spare_removes_what_a_run_left_before_the_next():
+    sandbox = Sandbox(limits=SandboxLimits(wall_seconds=30))
+    spare = sandbox.start_spare_learner()
+    try:
+        found = []
+        for seed in (0, 1):
+            _inputs(spare.input_dir, seed=seed)
+            result = sandbox.run_learner(LEAVING_LEARNER, task_kind="classification",
+                                         input_dir=spare.input_dir,
+                                         output_dir=spare.output_dir, spare=spare)
+            found.append(result.logs)
+            time.sleep(0.3)  # the process left behind would write meanwhile
+        # its processes ended, /tmp and /dev/shm empty, its outputs emptied (as each of
+        # the two folds' models found them)
+        assert found == ["found [] [] 0\n" * 2] * 2
+        assert spare.runs == 2
+    finally:
+        spare.cleanup()
+
+
+@pytest.mark.parametrize(("failing", "message"), [
+    ("raise ValueError('boom')", "ValueError: boom"),
+    ("os.kill(os.getpid(), 11)", "user code crashed (segmentation fault)"),
+    ("os._exit(5)", "the sandbox ended unexpectedly (exit code 5)"),
+])
+def test_a_run_that_fails_ends_its_spare_saying_how(failing, message):
+    sandbox = Sandbox(limits=SandboxLimits(wall_seconds=30))
+    spare = sandbox.start_spare_learner()
+    try:
+        _inputs(spare.input_dir)
+        with pytest.raises(SandboxError) as error:
+            sandbox.run_learner(SPARE_LEARNER.format(hidden="/nowhere").replace(
+                "self.fit_model(embeddings, labels)", failing),
+                task_kind="classification", input_dir=spare.input_dir,
+                output_dir=spare.output_dir, spare=spare)
+        assert error.value.message == message
+        assert not spare.alive() and spare.process.poll() is not None
+    finally:
+        spare.cleanup()
+
+
+def test_a_served_run_past_its_time_limit_ends_its_spare():
+    sandbox = Sandbox(limits=SandboxLimits(wall_seconds=3))
+    spare = sandbox.start_spare_learner()
+    try:
+        _inputs(spare.input_dir)
+        with pytest.raises(SandboxError, match="user code stopped after the time limit of 3 s"):
+            sandbox.run_learner(SPARE_LEARNER.format(hidden="/nowhere").replace(
+                "self.fit_model(embeddings, labels)", "import time; time.sleep(60)"),
+                task_kind="classification", input_dir=spare.input_dir,
+                output_dir=spare.output_dir, spare=spare)
+        assert not spare.alive() and spare.process.poll() is not None
+    finally:
+        spare.cleanup()
 
 
 def test_a_spare_that_died_is_replaced_by_a_fresh_sandbox():

@@ -136,10 +136,12 @@ def test_a_record_answered_by_forked_runners_is_malformed_not_counted_twice():
     records = [{"id": i, "data": {"text": "x"}} for i in range(60)]
     source = textwrap.dedent("""
         import os
+        import time
 
         def lf(record):
             if record.id == 0:
                 os.fork()   # the child goes on as a second runner on the same pipes
+                time.sleep(0.5)  # both answer record 0 before either takes the next
             raise ValueError("boom")
         """)
     started = time.monotonic()

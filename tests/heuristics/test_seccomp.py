@@ -48,7 +48,8 @@ def test_the_filter_answers_by_architecture_number_and_clone_flags(machine):
                  "ptrace", "process_vm_readv", "process_vm_writev", "keyctl", "add_key",
                  "request_key", "bpf", "perf_event_open", "userfaultfd", "kexec_load",
                  "init_module", "finit_module", "delete_module", "reboot", "swapon",
-                 "open_by_handle_at", "name_to_handle_at", "io_uring_setup"):
+                 "open_by_handle_at", "name_to_handle_at", "io_uring_setup",
+                 "shmget", "semget", "msgget", "mq_open"):
         assert decide(code, arch=arch, nr=number[name]) == EPERM, name
     clone, clone3 = seccomp.CLONE[column], seccomp.CLONE3[column]
     thread_flags = 0x3D0F00  # CLONE_VM | FS | FILES | SIGHAND | THREAD | SYSVSEM | SETTLS...

@@ -1,15 +1,16 @@
-"""How many models a learner run fits at once, given the spare sandbox waiting for it (the
-worker's rule, :func:`workers.jobs.learner._folders`, with real sandboxes)."""
+"""Which sandbox a learner run gets and how many models it fits at once (the worker's rule,
+:func:`workers.jobs.learner._folders`, with real sandboxes)."""
 
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Iterator
 
 import pytest
 
 from config import get_settings
+from heuristics.sandbox import Sandbox, SandboxLimits
+from tests.heuristics.test_sandbox import SPARE_LEARNER, _inputs
 from workers.jobs import learner
 
 CORES = len(os.sched_getaffinity(0))
@@ -27,32 +28,44 @@ def worker_settings(tmp_path, monkeypatch) -> Iterator[None]:
     get_settings.cache_clear()
 
 
-def models_at_once(*, extraction: bool = False) -> tuple[int, bool]:
-    """What the next run would fit at once, and whether the next spare started with it."""
-    with learner._folders(extraction=extraction) as (_, _, _, threads):
-        started_beside = learner._spare is not None
-    return threads, started_beside
+def learner_run(project_id: int, *, extraction: bool = False
+                ) -> tuple[learner.SpareLearner | None, int]:
+    """A run of ``project_id`` as the worker sets it up (a classification learner fitted
+    unless ``extraction``): the sandbox it got and the models it fitted at once."""
+    with learner._folders(extraction=extraction, project_id=project_id) as (
+            inputs, outputs, spare, threads):
+        if not extraction:
+            _inputs(inputs)
+            inputs.chmod(0o755)  # as the worker leaves it
+            Sandbox(limits=SandboxLimits(wall_seconds=60)).run_learner(
+                SPARE_LEARNER.format(hidden="/nowhere"), task_kind="classification",
+                input_dir=inputs, output_dir=outputs, spare=spare, threads=threads)
+    return spare, threads
 
 
-def test_side_by_side_only_where_no_spare_is_importing(worker_settings) -> None:
-    # a worker's first run: no spare ready, so one model at a time, the next spare beside
-    assert models_at_once() == (1, True)
-    spare = learner._spare
-    assert not spare.ready()
-    deadline = time.monotonic() + 30
-    while not spare.ready() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    # a spaced-out run: its spare is ready, so every core, the next spare after the fits
-    assert models_at_once() == (CORES, CORES == 1)
-    # extraction: one at a time, whatever is waiting
-    learner._keep_spare()
-    while not learner._spare.ready() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert models_at_once(extraction=True) == (1, True)
+def test_a_projects_runs_share_its_sandbox_and_no_other_project_gets_it(worker_settings):
+    first, threads = learner_run(1)
+    assert first is not None and threads == CORES, "nothing imports beside a run"
+    assert learner._spare is first and first.alive(), "it waits for the project's next run"
+    again, _ = learner_run(1)
+    assert again is first and first.runs == 2
+    other, _ = learner_run(2)
+    assert other is not first and not first.alive(), "another project: a fresh sandbox"
+    assert learner._spare is other and other.owner == 2
+    # extraction fits one model at a time
+    assert learner_run(2, extraction=True) == (other, 1)
 
 
-def test_without_spares_nothing_imports_beside(worker_settings, monkeypatch) -> None:
+def test_a_spare_that_served_no_run_serves_any_project(worker_settings):
+    learner._keep_spare(1)
+    waiting = learner._spare
+    spare, _ = learner_run(2)
+    assert spare is waiting and waiting.owner == 2
+
+
+def test_without_spares_each_run_gets_a_sandbox_of_its_own(worker_settings, monkeypatch):
     monkeypatch.setenv("HEURIST_SANDBOX_SPARE_LEARNER", "false")
     get_settings.cache_clear()
-    assert models_at_once() == (CORES, False)
-    assert models_at_once(extraction=True) == (1, False)
+    assert learner_run(1) == (None, CORES)
+    assert learner._spare is None
+    assert learner_run(1, extraction=True) == (None, 1)

@@ -87,57 +87,68 @@ def _check_labels(references: dict[int, Any], task: LabelingTask) -> None:
 
 
 _spare: SpareLearner | None = None
-"""This worker process's learner sandbox for its next run, started ahead (see
-:meth:`Sandbox.start_spare_learner`)."""
+"""This worker process's learner sandbox: started ahead of its first run, then serving the
+runs of one project one after another (see :meth:`Sandbox.start_spare_learner`)."""
 _warm_mb = 0
-"""The memory a spare readies for its run: what this worker's last classification run
+"""The memory a spare readies for its runs: what this worker's last classification run
 copied its vectors into (float32, as stored)."""
 
 
-def _keep_spare() -> None:
-    """Have a spare learner sandbox waiting, if the settings allow one."""
+def _keep_spare(project_id: int) -> None:
+    """Have a spare learner sandbox waiting for ``project_id``'s next run, if the settings
+    allow one: this worker's, if it is alive and has served no other project, else a fresh
+    one.
+
+    The project is the trust boundary: its members can edit every one of its heuristics,
+    so its runs may share a sandbox, which removes what each run left before the next
+    (``runner.serve_learners``); another project's run never gets a sandbox one of this
+    project's runs has been in."""
     global _spare
-    if not settings().sandbox_spare_learner or (_spare is not None and _spare.alive()):
+    if not settings().sandbox_spare_learner:
+        return
+    if _spare is not None and _spare.alive() and (
+            _spare.runs == 0 or _spare.owner == project_id):
+        _spare.owner = project_id
         return
     if _spare is not None:
         _spare.cleanup()
     try:
         _spare = sandbox_for(settings()).start_spare_learner(warm_mb=_warm_mb)
+        _spare.owner = project_id
     except SandboxUnavailable:
         _spare = None
 
 
 @contextmanager
-def _folders(*, extraction: bool) -> Iterator[tuple[Path, Path, SpareLearner | None, int]]:
-    """Input and output folders of one learner run (the waiting spare's, or fresh ones) and
-    how many models it fits at once.
+def _folders(*, extraction: bool, project_id: int
+             ) -> Iterator[tuple[Path, Path, SpareLearner | None, int]]:
+    """Input and output folders of one learner run of ``project_id`` (its spare's, or
+    fresh ones where spares are off or cannot start) and how many models it fits at once.
 
-    The spare for the next run imports scikit-learn (1.5 s of a core) on a core this run
-    leaves free. Where this run's spare was ready, runs come spaced out: a classification
-    run fits its models side by side on every core (:meth:`Settings.learner_threads`) and
-    the next spare starts once they are fitted (see :meth:`LearnerJob.process`). Otherwise
-    runs come back to back: this one fits one model at a time and the next spare starts at
-    once, beside. Without spares (``sandbox_spare_learner`` off) nothing competes: side by
-    side. Extraction runs fit one model at a time: a CRF's features and training hold the
-    interpreter lock, and side by side they took 10 % longer."""
+    The spare imported scikit-learn before its first run, and each later run starts in a
+    process forked from it, so nothing imports beside a run: a classification run fits its
+    models side by side on the worker's cores (:meth:`Settings.learner_threads`).
+    Extraction runs fit one model at a time: a CRF's features and training hold the
+    interpreter lock, and side by side they took 10 % longer. After the run the spare waits
+    for the project's next one; if the run ended it, a fresh one starts (and imports)."""
     global _spare
+    _keep_spare(project_id)
     spare, _spare = _spare, None
-    no_import_beside = not settings().sandbox_spare_learner or (
-        spare is not None and spare.ready())
-    threads = settings().learner_threads() if no_import_beside and not extraction else 1
-    if threads == 1:
-        _keep_spare()
+    threads = 1 if extraction else settings().learner_threads()
     try:
-        if spare is not None and spare.alive():
+        if spare is not None:
             yield spare.input_dir, spare.output_dir, spare, threads
         else:
             with tempfile.TemporaryDirectory() as inputs, \
                     tempfile.TemporaryDirectory() as outputs:
                 yield Path(inputs), Path(outputs), None, threads
     finally:
-        if spare is not None:
+        if spare is not None and spare.alive():
+            spare.clear_inputs()
+            _spare = spare
+        elif spare is not None:
             spare.cleanup()
-        _keep_spare()
+        _keep_spare(project_id)
 
 
 def _place(cached: Path, path: Path) -> None:
@@ -228,7 +239,7 @@ class LearnerJob:
         return heuristic, session.get(HeuristicRevision, run.revision_id), heuristic.task
 
     def prepare(self, session: Session, run: Run) -> list[int]:
-        _keep_spare()  # imports scikit-learn while this worker reads the run's data
+        _keep_spare(run.project_id)  # imports scikit-learn while this worker reads the data
         heuristic, revision, task = self._parts(session, run)
         embedding = _embedding(session, run, revision, task)
         ids = record_ids_of(session=session, project_id=run.project_id)
@@ -255,7 +266,8 @@ class LearnerJob:
             global _warm_mb
             _warm_mb = math.ceil(len(item_ids) * (embedding.pca_dims or embedding.dims) * 4
                                  / 2**20)
-        with _folders(extraction=extraction) as (source, target, spare, threads):
+        with _folders(extraction=extraction, project_id=run.project_id) as (
+                source, target, spare, threads):
             if extraction:
                 found = vectors.vectors_of(session=session, embedding=embedding,
                                            record_ids=item_ids)
@@ -275,6 +287,8 @@ class LearnerJob:
             (source / "labels.json").write_text(json.dumps(labels))
             for path in (source, *source.iterdir()):
                 path.chmod(0o755 if path.is_dir() else 0o644)
+            where = ("a sandbox of its own" if spare is None else
+                     f"run {spare.runs + 1} of the project's waiting sandbox")
             heartbeat(progress=INPUTS_READY, stage=(
                 f"inputs ready: {len(item_ids):,} records, {len(references):,} labelled, "
                 f"vectors of {embedding.name!r}"
@@ -295,7 +309,6 @@ class LearnerJob:
                     on_progress=fitted, threads=threads)
             finally:
                 heartbeat()  # a cancelled run ends as cancelled, not as a sandbox error
-                _keep_spare()  # if not started with the run (see _folders)
             fitted_at = time.perf_counter()
             if result.logs:
                 append_log(session=session, run_id=run.id, text=result.logs)
@@ -318,7 +331,8 @@ class LearnerJob:
                 predicted = [names[label_id] for label_id in columns["label_id"]]
         append_log(session=session, run_id=run.id, text=(
             f"timing: inputs {inputs_ready - started:.2f} s, sandbox "
-            f"{fitted_at - inputs_ready:.2f} s, outputs {time.perf_counter() - fitted_at:.2f} s\n"))
+            f"{fitted_at - inputs_ready:.2f} s ({where}), outputs "
+            f"{time.perf_counter() - fitted_at:.2f} s\n"))
         if len(item_ids) == run.total_items:  # the run's only chunk: all of its outputs
             self._held = RunHeld(run.id, np.asarray(item_ids, dtype=np.int64), references,
                                  state, columns)
