@@ -17,7 +17,14 @@ from typing import Any
 
 from heuristics.sandbox.frames import check_frame
 from heuristics.sandbox.hostpaths import hide_host_paths
-from heuristics.sandbox.protocol import IDLE, STATUS, ProtocolError, encode_frame, read_frame
+from heuristics.sandbox.protocol import (
+    CLEARED,
+    IDLE,
+    STATUS,
+    ProtocolError,
+    encode_frame,
+    read_frame,
+)
 from heuristics.sandbox.results import (
     ProgressCallback,
     RecordError,
@@ -38,8 +45,7 @@ GIVE_UP_S = 1.0
 """How long after stopping a sandbox its output pipe is still read."""
 READY_S = 5.0
 """How long a spare learner sandbox may take, after a run's ``done``, to end the run's
-processes, empty its /tmp and say ``ready`` for the next run."""
-READY = {"type": "ready"}
+processes, empty its /tmp and say :data:`CLEARED` for the next run."""
 
 
 def _children(pid: int) -> list[int]:
@@ -99,20 +105,22 @@ class Execution:
     """One running sandbox: feeds records, reads and checks frames, and watches from outside
     its time (in all and per record), its output size and cancellation.
 
-    ``served``: a learner run handed to a spare sandbox that serves run after run
-    (``runner.serve_learners``). It is sent its setup only; after its ``done`` the sandbox
-    must say ``ready`` within :data:`READY_S` with nothing else on the pipe, and is then
-    left running (:attr:`kept`); otherwise, as any sandbox, it is ended when the run ends.
+    ``cleared_fd``: the status pipe of a spare sandbox that serves run after run
+    (``runner.serve_learners``); this is one of its runs. It is sent its setup only; after
+    its ``done`` the sandbox must say :data:`CLEARED` there within :data:`READY_S`, with
+    nothing left on the output pipe, and is then left running (:attr:`kept`); otherwise,
+    as any sandbox, it is ended when the run ends.
     """
 
     def __init__(self, process: subprocess.Popen, status_fd: int | None,
                  limits: SandboxLimits, stop: threading.Event | None = None, *,
-                 task_kind: str = "classification", served: bool = False) -> None:
+                 task_kind: str = "classification", cleared_fd: int | None = None) -> None:
         self.process = process
         self.limits = limits
         self.status_fd = status_fd
         self.task_kind = task_kind
-        self.served = served
+        self.cleared_fd = cleared_fd
+        self.served = cleared_fd is not None
         self.ready_for_next = False
         self.current: int | None = None
         self.current_since = time.monotonic()
@@ -328,14 +336,24 @@ class Execution:
         return result
 
     def _said_ready(self, stdout: _Pipe) -> bool:
-        """Whether a served sandbox said ``ready`` for its next run in time, and nothing
-        but that (what the run's processes wrote after its ``done`` would come first)."""
-        stdout.deadline = time.monotonic() + READY_S
-        try:
-            frame = read_frame(stdout, max_size=64)
-        except ProtocolError:
-            return False
-        return frame == READY and not stdout.pending()
+        """Whether a served sandbox said :data:`CLEARED` in time (skipping the
+        :data:`IDLE` that ended its imports, if the run came before), with nothing on the
+        output pipe after the run's ``done`` (what the run wrote is there before)."""
+        deadline = time.monotonic() + READY_S
+        pending = b""
+        while (left := deadline - time.monotonic()) > 0:
+            if not select.select([self.cleared_fd], [], [], left)[0]:
+                return False
+            chunk = os.read(self.cleared_fd, STATUS.size - len(pending))
+            if not chunk:
+                return False
+            pending += chunk
+            if len(pending) == STATUS.size:
+                (said,) = STATUS.unpack(pending)
+                if said == CLEARED:
+                    return not stdout.pending()
+                pending = b""
+        return False
 
     @property
     def kept(self) -> bool:

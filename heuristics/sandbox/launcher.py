@@ -36,6 +36,7 @@ from heuristics.sandbox.hostpaths import (
     hide_host_paths,
     pass_arguments_through_fd,
 )
+from heuristics.sandbox.protocol import IDLE, STATUS
 from heuristics.sandbox.results import (
     ProgressCallback,
     ResultsCallback,
@@ -358,7 +359,8 @@ class Sandbox:
         begun = time.monotonic()
         process, status_read = started or self._spawn(binds)
         execution = Execution(process, status_read, self.limits, stop,
-                               task_kind=setup["task_kind"], served=spare is not None)
+                               task_kind=setup["task_kind"],
+                               cleared_fd=spare.status_read if spare is not None else None)
         try:
             result = execution.run(setup, records, batch_size=batch_size, on_results=on_results,
                                    on_progress=on_progress)
@@ -399,13 +401,15 @@ class SpareLearner:
     def ready(self) -> bool:
         """Whether it is alive and done importing (it says so once, on its status pipe,
         before its first run)."""
-        if self.alive() and not self._imported:
-            self._imported = bool(select.select([self.status_read], [], [], 0)[0])
+        if self.alive() and not self._imported and select.select(
+                [self.status_read], [], [], 0)[0]:
+            self._imported = os.read(self.status_read, STATUS.size) == STATUS.pack(IDLE)
         return self.alive() and self._imported
 
     def take(self) -> tuple[subprocess.Popen, None] | None:
-        """The waiting process (its runs report no status), its outputs emptied, or None
-        (a fresh sandbox is started instead) if it is gone, which ends the spare."""
+        """The waiting process (its status pipe says only when a run is cleared away, see
+        :class:`Execution`), its outputs emptied, or None (a fresh sandbox is started
+        instead) if it is gone, which ends the spare."""
         if not self.alive():
             self.discard()
             return None
@@ -422,6 +426,7 @@ class SpareLearner:
             self.discard()
             return
         self.runs += 1
+        self._imported = True
         self.clear_inputs()
 
     def clear_inputs(self) -> None:

@@ -22,8 +22,12 @@ HEADER = struct.Struct(">I")
 MAX_FRAME = 256 * 1024 * 1024
 STATUS = struct.Struct(">I")
 """What the runner writes on its status pipe: the position of the record it starts, or
-:data:`IDLE` once a batch is answered and it waits for the next."""
+:data:`IDLE` once a batch is answered and it waits for the next (or :data:`CLEARED`)."""
 IDLE = 0xFFFFFFFF
+CLEARED = 0xFFFFFFFE
+"""What a spare learner sandbox writes on its status pipe once the processes and files of
+the run it served are gone and it waits for the next (its first :data:`IDLE` says its
+imports are done). Runs get no copy of the pipe, so they cannot say it."""
 
 
 class ProtocolError(Exception):

@@ -22,7 +22,7 @@ from typing import Any, NoReturn
 
 from heuristics.errors import HeuristError
 from heuristics.labeling_functions import Span
-from heuristics.sandbox.protocol import IDLE, STATUS, read_frame, write_frame
+from heuristics.sandbox.protocol import CLEARED, IDLE, STATUS, read_frame, write_frame
 
 SOURCE_NAME = "<heuristic>"
 NOBODY = 65534
@@ -319,16 +319,15 @@ def serve_learners(channel_in, channel_out, logs: LogCapture,
     The child gets the run's setup, the output pipe and nothing else of the server (no
     input pipe, no status pipe; ptrace and reading other processes' memory are refused by
     the seccomp filter). Once it has ended, :func:`clear_after_run` removes every process
-    and file the run left, and only then does the server say ``ready`` on the output pipe:
-    whatever the run wrote after its ``done`` comes before that, so the worker sees it and
-    ends the sandbox. A run that does not end well ends the server as it ended
-    (:func:`end_as`), and a setup that is not a learner run's ends it too.
+    and file the run left, and only then does the server say :data:`CLEARED` on the status
+    pipe, which no run can write to: whatever the run wrote on the output pipe after its
+    ``done`` is there before, so the worker sees it and ends the sandbox. A run that does
+    not end well ends the server as it ended (:func:`end_as`), and a setup that is not a
+    learner run's ends it too.
     """
     preload_learners()
     warm_memory(args.warm_mb)
-    if args.status_fd >= 0:  # ready: nothing left to import
-        os.write(args.status_fd, STATUS.pack(IDLE))
-        os.close(args.status_fd)
+    os.write(args.status_fd, STATUS.pack(IDLE))  # nothing left to import
     warm_mb = args.warm_mb
     while (setup := read_frame(channel_in)) is not None:
         if setup.get("mode") != "learner":
@@ -342,6 +341,7 @@ def serve_learners(channel_in, channel_out, logs: LogCapture,
             code = 70
             try:
                 os.close(0)
+                os.close(args.status_fd)
                 if not args.isolated:
                     os.setpgid(0, 0)
                 code = fit_learner(setup, channel_out, logs)
@@ -356,7 +356,7 @@ def serve_learners(channel_in, channel_out, logs: LogCapture,
             clear_after_run(child, isolated=args.isolated)
         except (OSError, RecursionError):  # the next run gets a fresh sandbox
             return 3
-        write_frame(channel_out, {"type": "ready"})
+        os.write(args.status_fd, STATUS.pack(CLEARED))
         warm_memory(warm_mb)  # as much as the last run copied its vectors into
     return 0
 

@@ -256,3 +256,26 @@ def test_a_learner_cannot_change_its_inputs_nor_the_file_they_link_to(tmp_path, 
             FORGE + LEARNER.format(attack=f"import os; {attack}"),
             task_kind="classification", input_dir=inputs, output_dir=outputs)
     assert (kept.read_bytes(), kept.stat().st_mode) == before
+
+
+def test_a_served_learner_run_that_forges_its_end_and_goes_on_ends_its_sandbox():
+    """A run in a spare sandbox that says ``done`` itself and keeps running is not cleared
+    away, so the sandbox is ended rather than handed the project's next run."""
+    from heuristics.sandbox.execution import READY_S
+
+    sandbox = Sandbox(limits=SandboxLimits(wall_seconds=60))
+    spare = sandbox.start_spare_learner()
+    attack = ('forge({"type": "learner", "classes": ["a", "b"], "metrics": {}, '
+              '"n_labelled": 30, "n_folds": 2, "logs": "", "logs_truncated": False}); '
+              'forge({"type": "done"}); import time; time.sleep(60)')
+    try:
+        _inputs(spare.input_dir)
+        started = time.monotonic()
+        result = sandbox.run_learner(FORGE + LEARNER.format(attack=attack),
+                                     task_kind="classification", input_dir=spare.input_dir,
+                                     output_dir=spare.output_dir, spare=spare)
+        assert result.summary["n_folds"] == 2  # forged: the worker checks the outputs
+        assert not spare.alive() and spare.process.poll() is not None
+        assert READY_S <= time.monotonic() - started < READY_S + 5
+    finally:
+        spare.cleanup()
