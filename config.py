@@ -49,7 +49,8 @@ class Settings(BaseSettings):
     sandbox_spare_learner: bool = Field(True, description=(
         "Keep one learner sandbox per worker process started ahead, with scikit-learn "
         "imported (about 150 MB while it waits); it serves one project's runs, each in a "
-        "process forked for it, so they skip that start-up."))
+        "process forked for it, so they skip that start-up. A worker that has run learners "
+        "of several projects keeps a second, unused one for the next switch."))
     sandbox_learner_threads: int = Field(0, ge=0, description=(
         "Models a classification learner's run fits at once, each in a thread of its sandbox "
         "(its folds side by side). 0: the cores this worker process may use, shared among "

@@ -22,9 +22,12 @@ def worker_settings(tmp_path, monkeypatch) -> Iterator[None]:
     monkeypatch.setenv("HEURIST_SANDBOX_LEARNER_THREADS", "0")
     get_settings.cache_clear()
     monkeypatch.setattr(learner, "_spare", None)
+    monkeypatch.setattr(learner, "_reserve", None)
+    monkeypatch.setattr(learner, "_many_projects", False)
     yield
-    if learner._spare is not None:
-        learner._spare.cleanup()
+    for spare in (learner._spare, learner._reserve):
+        if spare is not None:
+            spare.cleanup()
     get_settings.cache_clear()
 
 
@@ -49,11 +52,23 @@ def test_a_projects_runs_share_its_sandbox_and_no_other_project_gets_it(worker_s
     assert learner._spare is first and first.alive(), "it waits for the project's next run"
     again, _ = learner_run(1)
     assert again is first and first.runs == 2
+    assert learner._reserve is None, "one project: no second sandbox"
     other, _ = learner_run(2)
     assert other is not first and not first.alive(), "another project: a fresh sandbox"
     assert learner._spare is other and other.owner == 2
     # extraction fits one model at a time
     assert learner_run(2, extraction=True) == (other, 1)
+
+
+def test_a_worker_of_several_projects_keeps_a_reserve_for_the_next_switch(worker_settings):
+    learner_run(1)
+    second, _ = learner_run(2)
+    reserve = learner._reserve
+    assert reserve is not None and reserve.alive() and reserve.runs == 0
+    back, _ = learner_run(1)
+    assert back is reserve, "the switch back took the reserve, imported ahead"
+    assert not second.alive() and back.owner == 1 and back.runs == 1
+    assert learner._reserve is not None and learner._reserve is not reserve
 
 
 def test_a_spare_that_served_no_run_serves_any_project(worker_settings):

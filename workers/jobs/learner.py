@@ -89,21 +89,34 @@ def _check_labels(references: dict[int, Any], task: LabelingTask) -> None:
 _spare: SpareLearner | None = None
 """This worker process's learner sandbox: started ahead of its first run, then serving the
 runs of one project one after another (see :meth:`Sandbox.start_spare_learner`)."""
+_reserve: SpareLearner | None = None
+"""A second one that has served no run, kept once this worker has run learners of more
+than one project: a run of another project than ``_spare``'s takes it instead of waiting
+for a fresh sandbox's imports."""
+_many_projects = False
+"""Whether this worker has run learners of more than one project (then it keeps a reserve)."""
 _warm_mb = 0
 """The memory a spare readies for its runs: what this worker's last classification run
 copied its vectors into (float32, as stored)."""
 
 
+def _start_spare() -> SpareLearner | None:
+    try:
+        return sandbox_for(settings()).start_spare_learner(warm_mb=_warm_mb)
+    except SandboxUnavailable:
+        return None
+
+
 def _keep_spare(project_id: int) -> None:
     """Have a spare learner sandbox waiting for ``project_id``'s next run, if the settings
-    allow one: this worker's, if it is alive and has served no other project, else a fresh
-    one.
+    allow one: this worker's, if it is alive and has served no other project, else the
+    reserve (:func:`_keep_reserve`), else a fresh one.
 
     The project is the trust boundary: its members can edit every one of its heuristics,
     so its runs may share a sandbox, which removes what each run left before the next
     (``runner.serve_learners``); another project's run never gets a sandbox one of this
     project's runs has been in."""
-    global _spare
+    global _spare, _reserve, _many_projects
     if not settings().sandbox_spare_learner:
         return
     if _spare is not None and _spare.alive() and (
@@ -111,12 +124,30 @@ def _keep_spare(project_id: int) -> None:
         _spare.owner = project_id
         return
     if _spare is not None:
+        _many_projects = _many_projects or (_spare.runs > 0 and _spare.owner != project_id)
         _spare.cleanup()
-    try:
-        _spare = sandbox_for(settings()).start_spare_learner(warm_mb=_warm_mb)
+    if _reserve is not None and _reserve.alive():
+        _spare, _reserve = _reserve, None
+    else:
+        if _reserve is not None:
+            _reserve.cleanup()
+            _reserve = None
+        _spare = _start_spare()
+    if _spare is not None:
         _spare.owner = project_id
-    except SandboxUnavailable:
-        _spare = None
+
+
+def _keep_reserve() -> None:
+    """Once this worker has run learners of more than one project, have a second spare
+    waiting that has served no run (another 150 MB or so): started after a run, so its
+    imports take a core while the worker waits for its next task, not beside a run."""
+    global _reserve
+    if not (_many_projects and settings().sandbox_spare_learner) or (
+            _reserve is not None and _reserve.alive()):
+        return
+    if _reserve is not None:
+        _reserve.cleanup()
+    _reserve = _start_spare()
 
 
 @contextmanager
@@ -130,7 +161,8 @@ def _folders(*, extraction: bool, project_id: int
     models side by side on the worker's cores (:meth:`Settings.learner_threads`).
     Extraction runs fit one model at a time: a CRF's features and training hold the
     interpreter lock, and side by side they took 10 % longer. After the run the spare waits
-    for the project's next one; if the run ended it, a fresh one starts (and imports)."""
+    for the project's next one; if the run ended it, the reserve or a fresh one takes its
+    place, and a reserve is started where the worker keeps one."""
     global _spare
     _keep_spare(project_id)
     spare, _spare = _spare, None
@@ -149,6 +181,7 @@ def _folders(*, extraction: bool, project_id: int
         elif spare is not None:
             spare.cleanup()
         _keep_spare(project_id)
+        _keep_reserve()
 
 
 def _place(cached: Path, path: Path) -> None:
