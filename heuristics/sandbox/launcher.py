@@ -410,6 +410,8 @@ class SpareLearner:
         """The waiting process (its status pipe says only when a run is cleared away, see
         :class:`Execution`), its outputs emptied, or None (a fresh sandbox is started
         instead) if it is gone, which ends the spare."""
+        if self._busy:
+            raise ValueError("a spare learner sandbox serves one run at a time")
         if not self.alive():
             self.discard()
             return None

@@ -249,8 +249,11 @@ def preload_learners() -> None:
         import sklearn.linear_model  # noqa: F401
         import sklearn.model_selection  # noqa: F401
 
-        import heuristics.learners  # noqa: F401
+        import heuristics.learners.classification  # noqa: F401
+        import heuristics.learners.extraction  # noqa: F401
         import heuristics.sandbox.learner_mode  # noqa: F401
+    with contextlib.suppress(Exception):   # span learners' usual model, where installed
+        import sklearn_crfsuite  # noqa: F401
 
 
 def warm_memory(warm_mb: int) -> None:

@@ -564,6 +564,18 @@ def test_a_served_run_past_its_time_limit_ends_its_spare():
         spare.cleanup()
 
 
+def test_a_spare_serves_one_run_at_a_time():
+    spare = Sandbox(limits=SandboxLimits(wall_seconds=30)).start_spare_learner()
+    try:
+        assert spare.take() is not None
+        with pytest.raises(ValueError, match="one run at a time"):
+            spare.take()
+        spare.returned(kept=False)
+        assert not spare.alive() and spare.process.poll() is not None
+    finally:
+        spare.cleanup()
+
+
 def test_a_spare_that_died_is_replaced_by_a_fresh_sandbox():
     import signal
 
