@@ -84,7 +84,6 @@ class _Pipe:
         self.count = 0
         self.poll = select.poll()
         self.poll.register(self.fd, select.POLLIN)
-        self.deadline: float | None = None
 
     def read(self, size: int) -> bytes:
         while True:
@@ -92,8 +91,7 @@ class _Pipe:
                 data = os.read(self.fd, min(size, 1 << 20))
                 self.count += len(data)
                 return data
-            if self.execution.gave_up() or (
-                    self.deadline is not None and time.monotonic() > self.deadline):
+            if self.execution.gave_up():
                 return b""
 
     def pending(self) -> bool:
@@ -363,10 +361,7 @@ class Execution:
     def _end(self) -> None:
         """Let the runner exit on its own for a moment, then stop whatever is left (a
         served sandbox that is kept goes on waiting)."""
-        if self.served:
-            if not self.kept and self.process.poll() is None:
-                self._stop("was stopped")
-                self.process.wait()
+        if self.kept:
             return
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=GIVE_UP_S)
