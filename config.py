@@ -51,6 +51,11 @@ class Settings(BaseSettings):
         "imported (about 150 MB while it waits); it serves one project's runs, each in a "
         "process forked for it, so they skip that start-up. A worker that has run learners "
         "of several projects keeps a second, unused one for the next switch."))
+    sandbox_spare_learner_at_start: bool = Field(True, description=(
+        "Start that sandbox as the worker process starts, so that even its first learner "
+        "run finds scikit-learn imported (about 1.5 s of a core at start, and its 150 MB "
+        "whether or not the process ever runs a learner). False: the process's first "
+        "learner run starts it and waits for the rest of its import."))
     sandbox_learner_threads: int = Field(0, ge=0, description=(
         "Models a classification learner's run fits at once, each in a thread of its sandbox "
         "(its folds side by side). 0: the cores this worker process may use, shared among "

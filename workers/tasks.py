@@ -19,6 +19,7 @@ from celery.signals import (
     task_postrun,
     task_prerun,
     worker_process_init,
+    worker_process_shutdown,
     worker_ready,
     worker_shutdown,
     worker_shutting_down,
@@ -27,6 +28,7 @@ from celery.signals import (
 from workers import execution
 from workers.celery_app import app
 from workers.context import settings, stopping, sweep_interval_s
+from workers.jobs import learner
 from workers.logs import run_context, use_format
 from workers.outages import outlasting
 from workers.queue import PROCESS_CHUNK, START_RUN
@@ -81,6 +83,19 @@ def _limit_threads(**_kwargs) -> None:
         import torch
 
         torch.set_num_threads(threads)
+
+
+@worker_process_init.connect
+def _start_learner_sandbox(**_kwargs) -> None:
+    """The process's learner sandbox imports scikit-learn while the worker waits for work
+    (``sandbox_spare_learner_at_start``), in the thread that will run its tasks."""
+    if learner.start_ahead():
+        log.info("learner sandbox started ahead of this process's first learner run")
+
+
+@worker_process_shutdown.connect
+def _stop_learner_sandboxes(**_kwargs) -> None:
+    learner.stop_sandboxes()
 
 
 def sweep_forever(stop: threading.Event) -> None:

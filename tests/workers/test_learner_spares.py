@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -84,3 +85,29 @@ def test_without_spares_each_run_gets_a_sandbox_of_its_own(worker_settings, monk
     assert learner_run(1) == (None, CORES)
     assert learner._spare is None
     assert learner_run(1, extraction=True) == (None, 1)
+
+
+def test_a_sandbox_started_with_the_worker_serves_its_first_run_of_any_project(
+        worker_settings):
+    assert learner.start_ahead()
+    waiting = learner._spare
+    assert waiting.owner is None and learner.start_ahead() and learner._spare is waiting
+    deadline = time.monotonic() + 60
+    while not waiting.ready():
+        assert time.monotonic() < deadline, "the sandbox never finished its imports"
+        time.sleep(0.1)
+    spare, _ = learner_run(7)
+    assert spare is waiting and waiting.owner == 7 and waiting.runs == 1
+    folders = waiting.input_dir.parent
+    learner.stop_sandboxes()
+    assert waiting.process.poll() is not None and not folders.exists()
+    assert learner._spare is None
+
+
+@pytest.mark.parametrize("setting", ["HEURIST_SANDBOX_SPARE_LEARNER_AT_START",
+                                     "HEURIST_SANDBOX_SPARE_LEARNER"])
+def test_no_sandbox_starts_with_the_worker_where_the_settings_say_so(
+        worker_settings, monkeypatch, setting):
+    monkeypatch.setenv(setting, "false")
+    get_settings.cache_clear()
+    assert not learner.start_ahead() and learner._spare is None

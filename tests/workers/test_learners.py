@@ -61,6 +61,7 @@ def labelled_youtube(stack: Stack, n_labels: int) -> tuple[int, int, list[dict],
 
 
 def test_learner_fits_cross_fitted_and_votes_above_its_threshold(embedded: Stack):
+    embedded.worker_env["HEURIST_SANDBOX_SPARE_LEARNER_AT_START"] = "true"   # the default
     embedded.start_worker()
     project, task, rows, ids = labelled_youtube(embedded, 80)
     created = embedded.post(f"/projects/{project}/heuristics", json={
@@ -134,10 +135,13 @@ def test_learner_fits_cross_fitted_and_votes_above_its_threshold(embedded: Stack
     runs = embedded.get(f"/projects/{project}/runs", kind="active_learner")["data"]
     assert len(runs) == 2 and runs[0]["params"]["manual_labels"] == 85
     assert embedded.wait_run(project, runs[0]["id"])["status"] == "succeeded"
-    # the refit ran in the sandbox the first run left waiting, with scikit-learn imported;
-    # both fit their models side by side
+    # the first run took the sandbox the worker started with it (ready, unless the machine
+    # was too busy for its imports meanwhile); the refit ran in the one the first run left
+    # waiting, with scikit-learn imported; both fit their models side by side
     refit_logs = embedded.get(f"/projects/{project}/runs/{runs[0]['id']}")["logs"]
-    assert "(run 1 of the project's waiting sandbox)" in logs
+    assert "learner sandbox started ahead of this process's first learner run" in \
+        (embedded.log_dir / "w1.log").read_text()
+    assert re.search(r"\(run 1 of the project's waiting sandbox(, still importing)?\)", logs)
     assert "(run 2 of the project's waiting sandbox)" in refit_logs
     cores = len(os.sched_getaffinity(0))
     for run_logs in (logs, refit_logs):

@@ -103,6 +103,30 @@ def _start_spare() -> SpareLearner | None:
         return None
 
 
+def start_ahead() -> bool:
+    """Start this worker process's learner sandbox now, before any run asks for it, where
+    the settings say so (``sandbox_spare_learner_at_start``): its imports then overlap the
+    process's idle time, and even its first learner run, of any project, finds
+    scikit-learn imported. Call it from the thread that runs the tasks (the sandbox ends
+    with the thread that started it). Whether one is waiting now."""
+    global _spare
+    chosen = settings()
+    if _spare is None and chosen.sandbox_spare_learner \
+            and chosen.sandbox_spare_learner_at_start:
+        _spare = _start_spare()
+    return _spare is not None
+
+
+def stop_sandboxes() -> None:
+    """End this worker process's waiting learner sandboxes and remove their folders (as
+    the process exits)."""
+    global _spare, _reserve
+    for spare in (_spare, _reserve):
+        if spare is not None:
+            spare.cleanup()
+    _spare = _reserve = None
+
+
 def _keep_spare(project_id: int) -> None:
     """Have a spare learner sandbox waiting for ``project_id``'s next run, if the settings
     allow one: this worker's, if it is alive and has served no other project, else the
@@ -313,7 +337,8 @@ class LearnerJob:
             for path in (source, *source.iterdir()):
                 path.chmod(0o755 if path.is_dir() else 0o644)
             where = ("a sandbox of its own" if spare is None else
-                     f"run {spare.runs + 1} of the project's waiting sandbox")
+                     f"run {spare.runs + 1} of the project's waiting sandbox"
+                     + ("" if spare.ready() else ", still importing"))
             heartbeat(progress=INPUTS_READY, stage=(
                 f"inputs ready: {len(item_ids):,} records, {len(references):,} labelled, "
                 f"vectors of {embedding.name!r}"
