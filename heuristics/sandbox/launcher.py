@@ -170,7 +170,7 @@ class Sandbox:
         self.cgroup = cgroup
 
     def _command(self, status_fd: int, binds: Sequence[tuple[str, str, bool]] = (), *,
-                 serve: bool = False, uid: int | None = None,
+                 serve: bool = False, warm_mb: int = 0, uid: int | None = None,
                  seccomp_fd: int | None = None) -> tuple[list[str], dict[str, str]]:
         limits = self.limits
         isolated = self.isolation == "bwrap"
@@ -181,14 +181,11 @@ class Sandbox:
                        "--max-log-chars", str(limits.max_log_chars),
                        "--status-fd", str(status_fd),
                        "--max-timeouts", str(limits.max_timeouts),
-                       *(["--serve-learners"] if serve else []),
+                       *(["--serve-learners", "--warm-mb", str(warm_mb)] if serve else []),
                        *(["--isolated"] if isolated else [])]
         env = {"PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "LANG": "C.UTF-8",
                "HOME": "/tmp", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
-               "MKL_NUM_THREADS": "1",
-               # numpy asks for huge pages for large arrays; a process's first such array
-               # then often waits 0.3 s for the kernel to compact memory (bench/RESULTS.md)
-               "NUMPY_MADVISE_HUGEPAGE": "0", **self.extra_env}
+               "MKL_NUM_THREADS": "1", **self.extra_env}
         if self.isolation == "unsafe-subprocess":
             env["PYTHONPATH"] = os.pathsep.join([str(PACKAGE_ROOT), str(SHIMS),
                                                  _site_packages()])
@@ -278,7 +275,7 @@ class Sandbox:
                              started=started, stop=stop, on_progress=on_progress,
                              spare=spare if started is not None else None)
 
-    def start_spare_learner(self) -> SpareLearner:
+    def start_spare_learner(self, *, warm_mb: int = 0) -> SpareLearner:
         """A sandbox for learner runs, started now: it imports scikit-learn while the worker
         reads the run's data, then waits for its setup. It is started with the same limits
         and sees only its own two fresh folders. It serves run after run, each in a process
@@ -286,7 +283,12 @@ class Sandbox:
         and ends every process and file a run left before it takes the next
         (``runner.serve_learners``); the first run that fails, is cancelled or passes a
         limit ends it. Hand it only runs that may see each other's traces (one project's).
-        The wall-clock limit counts from the moment it is handed a run."""
+        The wall-clock limit counts from the moment it is handed a run.
+
+        ``warm_mb``: memory a run is expected to copy its vectors into (a run's rows in
+        fold order), written once and freed while the spare waits: the kernel then has it
+        ready (zeroed, huge pages compacted) when the run allocates it, where about one run
+        in three otherwise waited 0.2–0.35 s for it (``bench/RESULTS.md``)."""
         folders = tempfile.TemporaryDirectory(prefix="heurist-learner-")
         base = Path(folders.name)
         input_dir, output_dir = base / "input", base / "output"
@@ -296,14 +298,14 @@ class Sandbox:
             path.chmod(0o755)
         binds = learner_binds(input_dir, output_dir)
         try:
-            process, status_read = self._spawn(binds, serve=True)
+            process, status_read = self._spawn(binds, serve=True, warm_mb=warm_mb)
         except BaseException:
             folders.cleanup()
             raise
         return SpareLearner(process, status_read, folders, input_dir, output_dir)
 
-    def _spawn(self, binds: Sequence[tuple[str, str, bool]], *, serve: bool = False
-               ) -> tuple[subprocess.Popen, int]:
+    def _spawn(self, binds: Sequence[tuple[str, str, bool]], *, serve: bool = False,
+               warm_mb: int = 0) -> tuple[subprocess.Popen, int]:
         status_read, status_write = os.pipe()
         filter_fd = arguments_fd = confinement = None
         try:
@@ -311,7 +313,7 @@ class Sandbox:
             if self.isolation == "bwrap":
                 filter_fd = _seccomp_fd()
             command, env = self._command(status_write, binds, serve=serve,
-                                         uid=confinement.uid,
+                                         warm_mb=warm_mb, uid=confinement.uid,
                                          seccomp_fd=filter_fd)
             if self.isolation == "bwrap":
                 command, arguments_fd = pass_arguments_through_fd(command)

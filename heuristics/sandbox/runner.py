@@ -256,6 +256,16 @@ def preload_learners() -> None:
         import sklearn_crfsuite  # noqa: F401
 
 
+def warm_memory(warm_mb: int) -> None:
+    """Write ``warm_mb`` of memory once and free it (see
+    :meth:`heuristics.sandbox.Sandbox.start_spare_learner`)."""
+    if warm_mb > 0:
+        with contextlib.suppress(Exception):
+            import numpy as np
+
+            np.ones(warm_mb * 2**20 // 8)  # allocated and written as the run's copy will be
+
+
 def _remove_contents(folder: str) -> None:
     """Empty ``folder``, whatever modes the run left on what it made there."""
     for entry in os.scandir(folder):
@@ -319,10 +329,16 @@ def serve_learners(channel_in, channel_out, logs: LogCapture,
     learner run's ends it too.
     """
     preload_learners()
+    warm_memory(args.warm_mb)
     os.write(args.status_fd, STATUS.pack(IDLE))  # nothing left to import
+    warm_mb = args.warm_mb
     while (setup := read_frame(channel_in)) is not None:
         if setup.get("mode") != "learner":
             return 2
+        if setup.get("task_kind") != "extraction":  # its vectors: the size of its copy
+            with contextlib.suppress(OSError, TypeError):
+                warm_mb = os.path.getsize(os.path.join(setup["input_dir"],
+                                                       "embeddings.npy")) >> 20
         child = os.fork()
         if child == 0:
             code = 70
@@ -344,6 +360,7 @@ def serve_learners(channel_in, channel_out, logs: LogCapture,
         except (OSError, RecursionError):  # the next run gets a fresh sandbox
             return 3
         os.write(args.status_fd, STATUS.pack(CLEARED))
+        warm_memory(warm_mb)  # as much as the last run copied its vectors into
     return 0
 
 
@@ -358,6 +375,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--serve-learners", action="store_true")
     parser.add_argument("--isolated", action="store_true",
                         help="in a PID namespace and private /tmp of its own (bubblewrap)")
+    parser.add_argument("--warm-mb", type=int, default=0)
     args = parser.parse_args(argv)
 
     channel_in = sys.stdin.buffer

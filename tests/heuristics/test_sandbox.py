@@ -657,46 +657,19 @@ def _peak_memory_mb(pid: int) -> float:
     return peak
 
 
-HUGE_PAGES = """
-from numpy._core.multiarray import _set_madvise_hugepage
-from sklearn.linear_model import LogisticRegression
-from heuristics import LearningClassifier, params_fit
-
-class Learner(LearningClassifier):
-    def __init__(self):
-        self.model = LogisticRegression()
-
-    @params_fit(embedding_name="e", train_test_split=0.5)
-    def fit(self, embeddings, labels):
-        asks = _set_madvise_hugepage(False)  # (says what it was)
-        _set_madvise_hugepage(asks)
-        print(f"numpy asks for huge pages: {asks}")
-        self.fit_model(embeddings, labels)
-"""
-
-
-def test_a_learners_numpy_does_not_ask_for_huge_pages(tmp_path):
-    """numpy asks the kernel for huge pages for large arrays; where the kernel compacts
-    memory first (``transparent_hugepage/defrag`` = madvise, a common default), a run's
-    first copy of its vectors waited 0.3 s for it (``bench/RESULTS.md``). Neither a fresh
-    sandbox's numpy nor a spare's asks."""
-    from numpy._core.multiarray import _set_madvise_hugepage
-
-    asks = _set_madvise_hugepage(True)
-    _set_madvise_hugepage(asks)
-    assert asks, "numpy asks by default (this process was not told otherwise)"
-    sandbox = Sandbox(limits=SandboxLimits(wall_seconds=60))
-    for spare in (None, sandbox.start_spare_learner()):
-        inputs, outputs = ((tmp_path / "inputs", tmp_path / "outputs") if spare is None
-                           else (spare.input_dir, spare.output_dir))
-        for folder in (inputs, outputs):
-            folder.mkdir(exist_ok=True)
-            folder.chmod(0o755)
-        _inputs(inputs)
-        try:
-            result = sandbox.run_learner(HUGE_PAGES, task_kind="classification",
-                                         input_dir=inputs, output_dir=outputs, spare=spare)
-        finally:
-            if spare is not None:
-                spare.cleanup()
-        assert set(result.logs.splitlines()) == {"numpy asks for huge pages: False"}
+def test_a_spare_readies_the_memory_its_run_will_copy_its_vectors_into():
+    """A spare given ``warm_mb`` writes that much memory once while it waits (the kernel
+    then has it ready when the run allocates its copy of the vectors)."""
+    sandbox = Sandbox(limits=SandboxLimits(wall_seconds=30))
+    cold, warm = sandbox.start_spare_learner(), sandbox.start_spare_learner(warm_mb=256)
+    try:
+        deadline = time.monotonic() + 60
+        while _peak_memory_mb(warm.process.pid) < 256 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(1)  # the cold one has imported as much by now
+        assert _peak_memory_mb(warm.process.pid) >= 256
+        assert _peak_memory_mb(warm.process.pid) > _peak_memory_mb(cold.process.pid) + 200
+        assert warm.alive() and cold.alive(), "both still wait for their run"
+    finally:
+        cold.cleanup()
+        warm.cleanup()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import errno
 import io
 import json
+import math
 import os
 import shutil
 import tempfile
@@ -94,11 +95,14 @@ than one project: a run of another project than ``_spare``'s takes it instead of
 for a fresh sandbox's imports."""
 _many_projects = False
 """Whether this worker has run learners of more than one project (then it keeps a reserve)."""
+_warm_mb = 0
+"""The memory a spare readies for its runs: what this worker's last classification run
+copied its vectors into (float32, as stored)."""
 
 
 def _start_spare() -> SpareLearner | None:
     try:
-        return sandbox_for(settings()).start_spare_learner()
+        return sandbox_for(settings()).start_spare_learner(warm_mb=_warm_mb)
     except SandboxUnavailable:
         return None
 
@@ -315,6 +319,10 @@ class LearnerJob:
         references = reference_labels(session=session, task=task)
         _check_labels(references, task)  # before a sandbox starts; the run's only read
         extraction = task.kind is TaskKind.EXTRACTION
+        if not extraction:
+            global _warm_mb
+            _warm_mb = math.ceil(len(item_ids) * (embedding.pca_dims or embedding.dims) * 4
+                                 / 2**20)
         with _folders(extraction=extraction, project_id=run.project_id) as (
                 source, target, spare, threads):
             if extraction:
