@@ -92,6 +92,11 @@ def test_embedding_run_reports_progress_over_sse(stack: Stack):
     run = stack.get(f"/projects/{project}/runs/{created['run']['id']}")
     assert run["metrics"]["vectors"] == 40 and run["finished_at"] is not None
     assert run["logs"].count("items done by") == 4
+    # the worker keeps the vectors as a file of this host for the learners that follow
+    cache = stack.settings.vector_cache_dir
+    embedding_id = created["embedding"]["id"]
+    assert [p.name.split("-")[-1] for p in cache.glob(f"{embedding_id}-*.npy")
+            if not p.name.endswith(".ids.npy")] == ["40.npy"]
     # records imported later are embedded by a run of their own
     payload = "\n".join(json.dumps({"id": f"n{i}", "text": t}) for i, t in enumerate(texts(5)))
     stack.post(f"/projects/{project}/records/import",
@@ -100,6 +105,8 @@ def test_embedding_run_reports_progress_over_sse(stack: Stack):
     assert len(runs) == 2
     assert stack.wait_run(project, runs[0]["id"])["status"] == "succeeded"
     assert vector_rows(stack, created["embedding"]["id"]) == (45, 45)
+    assert sorted(p.name.split("-")[-1] for p in cache.glob(f"{embedding_id}-*.npy")) == [
+        "45.ids.npy", "45.npy"], "the earlier state's file is gone"
     # similarity search over the stored vectors
     similar = stack.post(f"/projects/{project}/similar", json={
         "embedding_id": created["embedding"]["id"], "text": "subscribe to my channel",

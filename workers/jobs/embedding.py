@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import random
 from typing import Any
 
@@ -10,10 +11,13 @@ from sqlalchemy.orm import Session
 from heuristics.embeddings import SentenceTransformerEmbedder, TokenPCA
 from services import active_queue
 from store import embeddings as store
+from store import vector_cache
 from store.models import Embedding, EmbeddingLevel, Run, RunStatus, as_utc, utcnow
 from store.tokenization import tokenize_attribute
 from workers.context import settings
 from workers.jobs import Heartbeat
+
+log = logging.getLogger(__name__)
 
 PCA_SAMPLE_RECORDS = 500
 
@@ -85,8 +89,18 @@ class EmbeddingJob:
             heartbeat()
 
     def finish(self, session: Session, run: Run) -> dict[str, Any]:
+        """The run's figures; and this host's file of the record vectors
+        (:mod:`store.vector_cache`), written before the run ends so that the learner runs
+        and similarity searches that follow read none of them from the database."""
         embedding = self._embedding(session, run)
         embedding.state = RunStatus.SUCCEEDED
+        if embedding.level is EmbeddingLevel.RECORD:
+            try:
+                vector_cache.record_matrix(session=session, embedding=embedding,
+                                           folder=settings().vector_cache_dir)
+            except OSError as error:   # (a full disk): the first reader writes it instead
+                log.warning("could not keep the vectors of embedding %s as a file: %s",
+                            embedding.id, error)
         seconds = (utcnow() - as_utc(run.started_at)).total_seconds() if run.started_at else None
         return {"records": run.total_items, "vectors": store.count_vectors(
             session=session, embedding=embedding), "seconds": seconds}
