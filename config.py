@@ -56,6 +56,11 @@ class Settings(BaseSettings):
         "run finds scikit-learn imported (about 1.5 s of a core at start, and its 150 MB "
         "whether or not the process ever runs a learner). False: the process's first "
         "learner run starts it and waits for the rest of its import."))
+    sandbox_spare_learner_memory_mb: int = Field(384, ge=0, description=(
+        "Memory a waiting learner sandbox keeps written and frees just before its next run "
+        "(twice the last run's vectors, at most this; this much before its first run), so "
+        "that the run's allocations find memory ready where a virtual machine's host takes "
+        "back what the guest leaves free (free page reporting). 0: none."))
     sandbox_learner_threads: int = Field(0, ge=0, description=(
         "Models a classification learner's run fits at once, each in a thread of its sandbox "
         "(its folds side by side). 0: the cores this worker process may use, shared among "

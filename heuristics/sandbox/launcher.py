@@ -170,7 +170,8 @@ class Sandbox:
         self.cgroup = cgroup
 
     def _command(self, status_fd: int, binds: Sequence[tuple[str, str, bool]] = (), *,
-                 serve: bool = False, warm_mb: int = 0, uid: int | None = None,
+                 serve: bool = False, warm_mb: int = 0, warm_max_mb: int = 0,
+                 uid: int | None = None,
                  seccomp_fd: int | None = None) -> tuple[list[str], dict[str, str]]:
         limits = self.limits
         isolated = self.isolation == "bwrap"
@@ -181,7 +182,8 @@ class Sandbox:
                        "--max-log-chars", str(limits.max_log_chars),
                        "--status-fd", str(status_fd),
                        "--max-timeouts", str(limits.max_timeouts),
-                       *(["--serve-learners", "--warm-mb", str(warm_mb)] if serve else []),
+                       *(["--serve-learners", "--warm-mb", str(warm_mb), "--warm-max-mb",
+                          str(warm_max_mb)] if serve else []),
                        *(["--isolated"] if isolated else [])]
         env = {"PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "LANG": "C.UTF-8",
                "HOME": "/tmp", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
@@ -275,7 +277,8 @@ class Sandbox:
                              started=started, stop=stop, on_progress=on_progress,
                              spare=spare if started is not None else None)
 
-    def start_spare_learner(self, *, warm_mb: int = 0) -> SpareLearner:
+    def start_spare_learner(self, *, warm_mb: int = 0, warm_max_mb: int | None = None
+                            ) -> SpareLearner:
         """A sandbox for learner runs, started now: it imports scikit-learn while the worker
         reads the run's data, then waits for its setup. It is started with the same limits
         and sees only its own two fresh folders. It serves run after run, each in a process
@@ -285,10 +288,13 @@ class Sandbox:
         limit ends it. Hand it only runs that may see each other's traces (one project's).
         The wall-clock limit counts from the moment it is handed a run.
 
-        ``warm_mb``: memory a run is expected to copy its vectors into (a run's rows in
-        fold order), written once and freed while the spare waits: the kernel then has it
-        ready (zeroed, huge pages compacted) when the run allocates it, where about one run
-        in three otherwise waited 0.2–0.35 s for it (``bench/RESULTS.md``)."""
+        ``warm_mb``: memory the spare keeps written while it waits and frees just before it
+        forks a run, which then allocates memory the host has ready. On a virtual machine
+        whose host takes back memory the guest has left free for a while (free page
+        reporting, in 2 MB blocks, the size of NumPy's huge pages), a run's first touch of
+        such memory waits for the host: a spare's first run took 0.7 s instead of 0.35 s
+        on 100k x 384 vectors (``bench/RESULTS.md``). After each classification run it
+        keeps twice that run's vectors, at most ``warm_max_mb`` (default: ``warm_mb``)."""
         folders = tempfile.TemporaryDirectory(prefix="heurist-learner-")
         base = Path(folders.name)
         input_dir, output_dir = base / "input", base / "output"
@@ -298,14 +304,16 @@ class Sandbox:
             path.chmod(0o755)
         binds = learner_binds(input_dir, output_dir)
         try:
-            process, status_read = self._spawn(binds, serve=True, warm_mb=warm_mb)
+            process, status_read = self._spawn(
+                binds, serve=True, warm_mb=warm_mb,
+                warm_max_mb=warm_mb if warm_max_mb is None else warm_max_mb)
         except BaseException:
             folders.cleanup()
             raise
         return SpareLearner(process, status_read, folders, input_dir, output_dir)
 
     def _spawn(self, binds: Sequence[tuple[str, str, bool]], *, serve: bool = False,
-               warm_mb: int = 0) -> tuple[subprocess.Popen, int]:
+               warm_mb: int = 0, warm_max_mb: int = 0) -> tuple[subprocess.Popen, int]:
         status_read, status_write = os.pipe()
         filter_fd = arguments_fd = confinement = None
         try:
@@ -313,7 +321,8 @@ class Sandbox:
             if self.isolation == "bwrap":
                 filter_fd = _seccomp_fd()
             command, env = self._command(status_write, binds, serve=serve,
-                                         warm_mb=warm_mb, uid=confinement.uid,
+                                         warm_mb=warm_mb, warm_max_mb=warm_max_mb,
+                                         uid=confinement.uid,
                                          seccomp_fd=filter_fd)
             if self.isolation == "bwrap":
                 command, arguments_fd = pass_arguments_through_fd(command)

@@ -256,14 +256,17 @@ def preload_learners() -> None:
         import sklearn_crfsuite  # noqa: F401
 
 
-def warm_memory(warm_mb: int) -> None:
-    """Write ``warm_mb`` of memory once and free it (see
-    :meth:`heuristics.sandbox.Sandbox.start_spare_learner`)."""
-    if warm_mb > 0:
-        with contextlib.suppress(Exception):
-            import numpy as np
+def hold_memory(mb: int) -> object | None:
+    """``mb`` of memory, written, to keep while the sandbox waits and free just before the
+    next run is forked (see :meth:`heuristics.sandbox.Sandbox.start_spare_learner`)."""
+    if mb <= 0:
+        return None
+    try:
+        import numpy as np
 
-            np.ones(warm_mb * 2**20 // 8)  # allocated and written as the run's copy will be
+        return np.ones(mb * 2**20 // 8)
+    except Exception:   # noqa: BLE001 - only a speed-up: the run allocates as it would
+        return None
 
 
 def _remove_contents(folder: str) -> None:
@@ -329,16 +332,17 @@ def serve_learners(channel_in, channel_out, logs: LogCapture,
     learner run's ends it too.
     """
     preload_learners()
-    warm_memory(args.warm_mb)
-    os.write(args.status_fd, STATUS.pack(IDLE))  # nothing left to import
     warm_mb = args.warm_mb
+    held = [hold_memory(warm_mb)]   # kept until the next run is forked
+    os.write(args.status_fd, STATUS.pack(IDLE))  # nothing left to import
     while (setup := read_frame(channel_in)) is not None:
         if setup.get("mode") != "learner":
             return 2
-        if setup.get("task_kind") != "extraction":  # its vectors: the size of its copy
+        if setup.get("task_kind") != "extraction":  # about what it allocates: twice its vectors
             with contextlib.suppress(OSError, TypeError):
-                warm_mb = os.path.getsize(os.path.join(setup["input_dir"],
-                                                       "embeddings.npy")) >> 20
+                warm_mb = min(args.warm_max_mb, 2 * os.path.getsize(
+                    os.path.join(setup["input_dir"], "embeddings.npy")) >> 20)
+        held.clear()   # freed for the run to take
         child = os.fork()
         if child == 0:
             code = 70
@@ -360,7 +364,7 @@ def serve_learners(channel_in, channel_out, logs: LogCapture,
         except (OSError, RecursionError):  # the next run gets a fresh sandbox
             return 3
         os.write(args.status_fd, STATUS.pack(CLEARED))
-        warm_memory(warm_mb)  # as much as the last run copied its vectors into
+        held.append(hold_memory(warm_mb))  # for the next run, sized by this one
     return 0
 
 
@@ -376,6 +380,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--isolated", action="store_true",
                         help="in a PID namespace and private /tmp of its own (bubblewrap)")
     parser.add_argument("--warm-mb", type=int, default=0)
+    parser.add_argument("--warm-max-mb", type=int, default=0)
     args = parser.parse_args(argv)
 
     channel_in = sys.stdin.buffer

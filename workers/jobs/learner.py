@@ -95,14 +95,16 @@ than one project: a run of another project than ``_spare``'s takes it instead of
 for a fresh sandbox's imports."""
 _many_projects = False
 """Whether this worker has run learners of more than one project (then it keeps a reserve)."""
-_warm_mb = 0
-"""The memory a spare readies for its runs: what this worker's last classification run
-copied its vectors into (float32, as stored)."""
+_warm_mb: int | None = None
+"""The memory a spare keeps ready for its runs: about what this worker's last
+classification run allocated (twice its vectors, float32 as stored); None before any."""
 
 
 def _start_spare() -> SpareLearner | None:
     try:
-        return sandbox_for(settings()).start_spare_learner(warm_mb=_warm_mb)
+        most = settings().sandbox_spare_learner_memory_mb
+        return sandbox_for(settings()).start_spare_learner(
+            warm_mb=most if _warm_mb is None else min(_warm_mb, most), warm_max_mb=most)
     except SandboxUnavailable:
         return None
 
@@ -321,8 +323,8 @@ class LearnerJob:
         extraction = task.kind is TaskKind.EXTRACTION
         if not extraction:
             global _warm_mb
-            _warm_mb = math.ceil(len(item_ids) * (embedding.pca_dims or embedding.dims) * 4
-                                 / 2**20)
+            _warm_mb = math.ceil(2 * len(item_ids) * (embedding.pca_dims or embedding.dims)
+                                 * 4 / 2**20)
         with _folders(extraction=extraction, project_id=run.project_id) as (
                 source, target, spare, threads):
             if extraction:
