@@ -682,3 +682,23 @@ def test_a_spare_keeps_memory_ready_for_its_run_and_sizes_it_by_the_last(tmp_pat
     finally:
         cold.cleanup()
         warm.cleanup()
+
+
+def test_a_spare_told_to_hold_more_than_its_limits_allow_holds_nothing_and_serves(tmp_path):
+    """What a spare holds counts against the sandbox's own memory limit, which refuses the
+    allocation (the spare goes on without it) before anything is killed."""
+    sandbox = Sandbox(limits=SandboxLimits(memory_mb=1024, wall_seconds=30))
+    spare = sandbox.start_spare_learner(warm_mb=2000)
+    try:
+        deadline = time.monotonic() + 60
+        while not spare.ready():
+            assert time.monotonic() < deadline, "the spare never said it was ready"
+            time.sleep(0.1)
+        assert _memory_mb(spare.process.pid) < 400, "it holds nothing"
+        _inputs(spare.input_dir)
+        result = sandbox.run_learner(SPARE_LEARNER.format(hidden="/nowhere"),
+                                     task_kind="classification", input_dir=spare.input_dir,
+                                     output_dir=spare.output_dir, spare=spare)
+        assert result.summary["n_labelled"] == 30 and spare.alive()
+    finally:
+        spare.cleanup()
