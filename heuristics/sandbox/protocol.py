@@ -30,6 +30,17 @@ the run it served are gone and it waits for the next (its first :data:`IDLE` say
 imports are done). Runs get no copy of the pipe, so they cannot say it."""
 
 
+def memory_to_hold(vector_bytes: int, most_mb: int) -> int:
+    """The MB a spare learner sandbox keeps for its next run, after a classification run
+    over ``vector_bytes`` of vectors: about what such a run allocates (its rows copied in
+    fold order, and what fitting makes of them), twice the vectors, at most ``most_mb``.
+
+    >>> memory_to_hold(100_000 * 384 * 4, 384), memory_to_hold(100_000 * 384 * 4, 200)
+    (292, 200)
+    """
+    return min(most_mb, 2 * vector_bytes >> 20)
+
+
 class ProtocolError(Exception):
     """The other side sent something that is not a valid frame."""
 

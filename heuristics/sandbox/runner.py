@@ -22,7 +22,14 @@ from typing import Any, NoReturn
 
 from heuristics.errors import HeuristError
 from heuristics.labeling_functions import Span
-from heuristics.sandbox.protocol import CLEARED, IDLE, STATUS, read_frame, write_frame
+from heuristics.sandbox.protocol import (
+    CLEARED,
+    IDLE,
+    STATUS,
+    memory_to_hold,
+    read_frame,
+    write_frame,
+)
 
 SOURCE_NAME = "<heuristic>"
 NOBODY = 65534
@@ -338,10 +345,10 @@ def serve_learners(channel_in, channel_out, logs: LogCapture,
     while (setup := read_frame(channel_in)) is not None:
         if setup.get("mode") != "learner":
             return 2
-        if setup.get("task_kind") != "extraction":  # about what it allocates: twice its vectors
+        if setup.get("task_kind") != "extraction":
             with contextlib.suppress(OSError, TypeError):
-                warm_mb = min(args.warm_max_mb, 2 * os.path.getsize(
-                    os.path.join(setup["input_dir"], "embeddings.npy")) >> 20)
+                warm_mb = memory_to_hold(os.path.getsize(
+                    os.path.join(setup["input_dir"], "embeddings.npy")), args.warm_max_mb)
         held.clear()   # freed for the run to take
         child = os.fork()
         if child == 0:

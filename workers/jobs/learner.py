@@ -8,7 +8,6 @@ from __future__ import annotations
 import errno
 import io
 import json
-import math
 import os
 import shutil
 import tempfile
@@ -26,6 +25,7 @@ from heuristics.learners.folds import check_class_labels, check_span_labels
 from heuristics.learners.results import learner_warnings
 from heuristics.learners.votes import spans_from_token_predictions
 from heuristics.sandbox import Sandbox, SandboxError, SandboxUnavailable, SpareLearner, read_output
+from heuristics.sandbox.protocol import memory_to_hold
 from heuristics.spans import spans_to_token_labels
 from services import active_queue, heuristic_runs
 from services.sandboxes import sandbox_for
@@ -95,16 +95,17 @@ than one project: a run of another project than ``_spare``'s takes it instead of
 for a fresh sandbox's imports."""
 _many_projects = False
 """Whether this worker has run learners of more than one project (then it keeps a reserve)."""
-_warm_mb: int | None = None
-"""The memory a spare keeps ready for its runs: about what this worker's last
-classification run allocated (twice its vectors, float32 as stored); None before any."""
+_vector_bytes: int | None = None
+"""The size of this worker's last classification run's vectors (float32, as stored), which
+sizes the memory a new spare keeps for its runs; None before any."""
 
 
 def _start_spare() -> SpareLearner | None:
     try:
         most = settings().sandbox_spare_learner_memory_mb
         return sandbox_for(settings()).start_spare_learner(
-            warm_mb=most if _warm_mb is None else min(_warm_mb, most), warm_max_mb=most)
+            warm_mb=most if _vector_bytes is None else memory_to_hold(_vector_bytes, most),
+            warm_max_mb=most)
     except SandboxUnavailable:
         return None
 
@@ -322,9 +323,8 @@ class LearnerJob:
         _check_labels(references, task)  # before a sandbox starts; the run's only read
         extraction = task.kind is TaskKind.EXTRACTION
         if not extraction:
-            global _warm_mb
-            _warm_mb = math.ceil(2 * len(item_ids) * (embedding.pca_dims or embedding.dims)
-                                 * 4 / 2**20)
+            global _vector_bytes
+            _vector_bytes = len(item_ids) * (embedding.pca_dims or embedding.dims) * 4
         with _folders(extraction=extraction, project_id=run.project_id) as (
                 source, target, spare, threads):
             if extraction:
