@@ -94,16 +94,19 @@ class EmbeddingJob:
         and similarity searches that follow read none of them from the database."""
         embedding = self._embedding(session, run)
         embedding.state = RunStatus.SUCCEEDED
+        vectors = None
         if embedding.level is EmbeddingLevel.RECORD:
             try:
-                vector_cache.record_matrix(session=session, embedding=embedding,
-                                           folder=settings().vector_cache_dir)
+                ids, _ = vector_cache.record_matrix(session=session, embedding=embedding,
+                                                    folder=settings().vector_cache_dir)
+                vectors = len(ids)
             except OSError as error:   # (a full disk): the first reader writes it instead
                 log.warning("could not keep the vectors of embedding %s as a file: %s",
                             embedding.id, error)
+        if vectors is None:
+            vectors = store.count_vectors(session=session, embedding=embedding)
         seconds = (utcnow() - as_utc(run.started_at)).total_seconds() if run.started_at else None
-        return {"records": run.total_items, "vectors": store.count_vectors(
-            session=session, embedding=embedding), "seconds": seconds}
+        return {"records": run.total_items, "vectors": vectors, "seconds": seconds}
 
     def succeeded(self, session: Session, run: Run) -> list[Run]:
         """Refits of the queues that fit on this embedding and have labels waiting."""
