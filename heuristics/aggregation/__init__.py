@@ -2,7 +2,7 @@
 
 * :class:`MajorityVote`, :class:`WeightedVote` — (weighted) voting, deterministic ties.
 * :class:`LabelModel` — a Dawid–Skene label model fitted by EM, learning how far to trust each
-  heuristic without reference labels.
+  heuristic without reference labels (or anchored on those some records have).
 * :func:`aggregate_multilabel` — for multi-label tasks: each label decided on its own.
 * :func:`aggregate_spans` — the same for extraction: token spans of many heuristics merged into
   one set of spans per record.

@@ -239,6 +239,10 @@ class LabelModel:
         Heuristics whose votes for a label overlap more than this (Jaccard index of the records
         where each votes it) share their evidence for it (:func:`evidence_shares`). ``None``
         treats every heuristic as an independent witness.
+    reference_error_strength : float, default=10.0
+        With ``reference`` in :meth:`fit`: how many votes the ``error_spread`` weighs against
+        the errors counted on the records of a known label, where a heuristic's wrong votes
+        for a label fall (rules often err toward one neighbouring label).
     max_iter : int, default=100
         Most EM iterations (in all, where a "balance" prior makes two EM runs).
     tol : float, default=1e-6
@@ -290,6 +294,7 @@ class LabelModel:
         prior_strength: float = 50.0,
         min_lift: float = 1.0,
         redundancy_threshold: float | None = 0.5,
+        reference_error_strength: float = 10.0,
         max_iter: int = 100,
         tol: float = 1e-6,
     ) -> None:
@@ -302,14 +307,16 @@ class LabelModel:
         self.prior_strength = prior_strength
         self.min_lift = min_lift
         self.redundancy_threshold = redundancy_threshold
+        self.reference_error_strength = reference_error_strength
         self.max_iter = max_iter
         self.tol = tol
 
     # ---------------------------------------------------------------------------------- fit
 
-    def fit(self, label_matrix: ArrayLike, *, class_balance: ArrayLike | None = None
-            ) -> LabelModel:
-        """Learn the heuristics' confusion rows and the class balance from unlabeled votes.
+    def fit(self, label_matrix: ArrayLike, *, class_balance: ArrayLike | None = None,
+            reference: ArrayLike | None = None) -> LabelModel:
+        """Learn the heuristics' confusion rows and the class balance from their votes (and
+        from the known labels of some records, where given).
 
         Parameters
         ----------
@@ -317,6 +324,10 @@ class LabelModel:
             Votes, ``-1`` = abstain.
         class_balance : array-like of float, shape (n_labels,), optional
             Known label shares (positive; normalised to sum 1). Estimated by EM when omitted.
+        reference : array-like of int, shape (n_records,), optional
+            A known label per record (``-1`` = none), e.g. the task's manual labels: those
+            records keep it as their posterior throughout EM (anchors), and the heuristics'
+            errors on them show where their wrong votes fall (``reference_error_strength``).
 
         Returns
         -------
@@ -334,16 +345,27 @@ class LabelModel:
         Traceback (most recent call last):
         ...
         heuristics.errors.InvalidInputError: field 'prior_precision': prior_precision must lie in (0, 1), got 1.5
+
+        Known labels show heuristic 0's wrong votes for label 0 falling on label 2:
+
+        >>> L = np.array([[0, -1], [0, -1], [0, 1], [-1, 1], [-1, 2], [0, 2]] * 10)
+        >>> LabelModel(3).fit(L).confusion_[0, 0].round(2)
+        array([0.6, 0.2, 0.2])
+        >>> known = np.array([0, 2, -1, 1, 2, -1] * 10)
+        >>> LabelModel(3).fit(L, reference=known).confusion_[0, 0].round(2)
+        array([0.58, 0.1 , 0.31])
         """  # noqa: E501
         n_labels = self._check_params()
         matrix = check_label_matrix(label_matrix, n_labels=n_labels)
         fixed_balance = None if class_balance is None else _check_balance(class_balance, n_labels)
+        known = None if reference is None else _check_reference(reference, matrix, n_labels)
         if self.abstain_weight != "auto":
-            self._fit(matrix, fixed_balance, np.full(matrix.shape[1], float(self.abstain_weight)))
+            self._fit(matrix, fixed_balance, np.full(matrix.shape[1], float(self.abstain_weight)),
+                      known)
             self.silences_ = SilenceCheck(counted=self.abstain_weight > 0, excess=None,
                                           reason=f"abstain_weight={self.abstain_weight}")
             return self
-        self._fit(matrix, fixed_balance, np.zeros(matrix.shape[1]))
+        self._fit(matrix, fixed_balance, np.zeros(matrix.shape[1]), known)
         one_label = (self.coverage_ > 0).sum(axis=1) == 1
         if not one_label.any():
             self.silences_ = SilenceCheck(False, None, "no heuristic votes one label only")
@@ -353,7 +375,7 @@ class LabelModel:
                                           f"{SILENCES_MIN_RECORDS:,})")
             return self
         ignoring = dict(vars(self))
-        self._fit(matrix, fixed_balance, one_label.astype(np.float64))
+        self._fit(matrix, fixed_balance, one_label.astype(np.float64), known)
         patterns, _, weight = _distinct_rows(matrix)   # the same sums over distinct rows
         excess = co_firing_excess(patterns, self.predict_proba(patterns), weight)
         counted = excess <= SILENCES_MAX_EXCESS
@@ -366,19 +388,32 @@ class LabelModel:
         return self
 
     def _fit(self, matrix: np.ndarray, fixed_balance: np.ndarray | None,
-             abstain: np.ndarray) -> None:
-        """One EM fit with these per-heuristic abstain weights (see ``abstain_weight``)."""
+             abstain: np.ndarray, known: np.ndarray | None = None) -> None:
+        """One EM fit with these per-heuristic abstain weights (see ``abstain_weight``);
+        records with a ``known`` label (-1 = none) keep it as their posterior."""
         n_labels = self.n_labels
         n_records, n_heuristics = matrix.shape
         self.abstain_weights_ = abstain
 
         # Records with the same votes have the same posterior: EM runs once per distinct row,
         # weighted by how many records share it (the same sums, far fewer rows on big data).
-        patterns, _, weight = _distinct_rows(matrix)
+        if known is None:
+            patterns, _, weight = _distinct_rows(matrix)
+            anchored = np.zeros(len(patterns), dtype=bool)
+        else:   # a record's known label is part of what makes it distinct
+            keyed, _, weight = _distinct_rows(np.column_stack([matrix, known]))
+            patterns, anchored_label = keyed[:, :-1], keyed[:, -1]
+            anchored = anchored_label >= 0
+            anchors = np.eye(n_labels)[anchored_label[anchored]]
         votes = _vote_matrix(patterns, n_labels=n_labels)
+        self._known_counts = None
+        if anchored.any():   # votes on records of each known label: how errors really fall
+            self._known_counts = np.asarray(
+                (votes[anchored].T @ sp.diags(weight[anchored].astype(np.float64))) @ anchors
+            ).reshape(n_heuristics, n_labels, n_labels)
         votes_t = (votes.T @ sp.diags(weight.astype(np.float64))).tocsr()
         n_votes = np.asarray(votes.T @ weight).reshape(n_heuristics, n_labels)
-        covered = (patterns != ABSTAIN).any(axis=1)
+        covered = (patterns != ABSTAIN).any(axis=1) | anchored
         self.coverage_ = n_votes / max(n_records, 1)
         self.n_heuristics_ = n_heuristics
         self.evidence_share_ = (
@@ -388,6 +423,8 @@ class LabelModel:
 
         posteriors = _majority_shares(votes @ sp.diags(self.evidence_share_.ravel()),
                                       n_labels=n_labels)
+        if anchored.any():
+            posteriors[anchored] = anchors
         self.converged_ = False
         self.n_iter_ = 0
         # The balance that "balance" priors are centred on stays fixed within an EM run, so
@@ -405,6 +442,8 @@ class LabelModel:
                 weights, base = self._log_weights(confusion, balance)
                 scores = np.asarray(votes @ weights) + base
                 updated = np.exp(scores - logsumexp(scores, axis=1, keepdims=True))
+                if anchored.any():
+                    updated[anchored] = anchors
                 change = np.abs(updated - posteriors).max() if len(patterns) else 0.0
                 posteriors = updated
                 self.n_iter_ += 1
@@ -443,6 +482,8 @@ class LabelModel:
             ("prior_precision", 0 < self.prior_precision < 1, "lie in (0, 1)"),
             ("prior_strength", 0 <= self.prior_strength < np.inf, "be finite and >= 0"),
             ("min_lift", 1 <= self.min_lift < np.inf, "be finite and >= 1"),
+            ("reference_error_strength", 0 < self.reference_error_strength < np.inf,
+             "be finite and > 0"),
             ("max_iter", isinstance(self.max_iter, int | np.integer) and self.max_iter >= 1,
              "be an integer >= 1"),
             ("tol", 0 <= self.tol < np.inf, "be finite and >= 0"),
@@ -500,6 +541,10 @@ class LabelModel:
         spread = np.where(by_balance[:, None], balance[None, :], 1.0 / n_labels)
         # others[j, c, y]: share of label y among the labels other than c.
         others = np.where(right, 0.0, spread[:, None, :] / (1 - spread)[:, :, None])
+        if self._known_counts is not None:   # errors seen on records of a known label
+            wrong = np.where(right, 0.0, self._known_counts)
+            others = (wrong + self.reference_error_strength * others) / (
+                wrong.sum(axis=2, keepdims=True) + self.reference_error_strength)
         if self.prior_mean == "pooled":
             mean = np.broadcast_to(pooled_precision(
                 counts, n_votes, prior_precision=self.prior_precision,
@@ -534,6 +579,12 @@ class LabelModel:
             rows = np.where(right, floor[:, :, None], (1 - floor)[:, :, None] * others)
         else:
             rows = np.where(right, floor[:, :, None], rows)
+        if self._known_counts is not None:
+            # Errors learnt from the known labels may pile up on one label; still, a vote
+            # never says more for another label than for its own (relative to the balance).
+            own = np.einsum("jcc->jc", rows)[:, :, None] * balance[None, None, :] \
+                / balance[None, :, None]
+            rows = np.where(right, rows, np.minimum(rows, own))
         rows = np.maximum(rows, _MIN_PROBABILITY)
         return rows / rows.sum(axis=2, keepdims=True)
 
@@ -663,6 +714,16 @@ def pooled_precision(counts: np.ndarray, n_votes: np.ndarray, *, prior_precision
     right = np.einsum("jcc->c", counts) + strength * prior_precision
     return np.clip(right / (n_votes.sum(axis=0) + strength), _MIN_PROBABILITY,
                    1 - _MIN_PROBABILITY)
+
+
+def _check_reference(reference: ArrayLike, matrix: np.ndarray, n_labels: int) -> np.ndarray:
+    known = np.asarray(reference)
+    if (known.shape != (len(matrix),) or not np.issubdtype(known.dtype, np.integer)
+            or ((known < ABSTAIN) | (known >= n_labels)).any()):
+        raise InvalidInputError(
+            f"reference must hold one label index in [-1, {n_labels - 1}] per record "
+            f"({len(matrix)})", field="reference")
+    return known.astype(np.int64)
 
 
 def _check_balance(class_balance: ArrayLike, n_labels: int) -> np.ndarray:

@@ -27,6 +27,12 @@ from heuristics.aggregation.votes import MajorityVote, WeightedVote
 from heuristics.evaluation.classification import classification_stats
 
 METHODS = ("majority", "weighted", "label_model")
+"""The methods of every task kind."""
+ANCHORED = "anchored_label_model"
+CLASSIFICATION_METHODS = (*METHODS, ANCHORED)
+"""Classification adds the label model anchored on the reference labels."""
+LEARN_FROM_REFERENCES = ("weighted", ANCHORED)
+"""Methods fitted on the reference labels too: scored on those of the other half only."""
 
 
 @dataclass(frozen=True)
@@ -38,7 +44,8 @@ class Choice:
 
 
 def make_model(method: str, *, n_labels: int, weights: np.ndarray):
-    """An unfitted aggregation model for ``method``."""
+    """An unfitted aggregation model for ``method`` (the anchored label model is fitted by
+    :func:`fit_method`)."""
     if method == "majority":
         return MajorityVote(n_labels)
     if method == "weighted":
@@ -46,20 +53,36 @@ def make_model(method: str, *, n_labels: int, weights: np.ndarray):
     return LabelModel(n_labels)
 
 
+def fit_method(method: str, label_matrix: np.ndarray, reference: np.ndarray, *,
+               n_labels: int, weights: np.ndarray):
+    """``method`` fitted on the votes; the anchored label model on the reference labels
+    (-1 = none) too.
+
+    >>> L = np.array([[0, 0, -1], [1, 1, 0], [1, -1, -1], [0, 1, 1]])
+    >>> fit_method(ANCHORED, L, np.array([0, 1, -1, -1]), n_labels=2,
+    ...            weights=np.ones(3)).predict(L).tolist()
+    [0, 1, 1, 1]
+    """
+    if method == ANCHORED:
+        return LabelModel(n_labels).fit(label_matrix, reference=reference)
+    return make_model(method, n_labels=n_labels, weights=weights).fit(label_matrix)
+
+
 def choose_method(label_matrix: np.ndarray, reference: np.ndarray, *, n_labels: int,
                   weights: np.ndarray, min_reference: int = 30,
                   rows: np.ndarray | None = None) -> Choice:
     """The method whose probabilities agree best with ``reference`` (-1 = none) on records
     with votes (expected accuracy); the label model when fewer than ``min_reference`` such
-    records exist. Ties prefer the simpler method (order of ``METHODS``).
+    records exist. Ties prefer the simpler method (order of ``CLASSIFICATION_METHODS``).
 
     ``rows`` (a boolean mask) limits the reference labels it may look at; default all.
 
     Majority vote and the label model never see the reference labels, so their agreement is
     measured on all of them. The weighted vote's weights (``weights``, the heuristics'
-    precisions) come from those same labels, so it is scored by cross-fitting instead: each
-    half of the records is predicted with precisions measured on the other half. Otherwise
-    it would be graded on its own answers and win too often."""
+    precisions) and the anchored label model come from those same labels, so they are scored
+    by cross-fitting instead: each half of the records is predicted by the method fitted on
+    the other half's reference labels. Otherwise they would be graded on their own answers
+    and win too often."""
     covered = (label_matrix >= 0).any(axis=1) & (reference >= 0)
     if rows is not None:
         covered &= rows
@@ -67,15 +90,14 @@ def choose_method(label_matrix: np.ndarray, reference: np.ndarray, *, n_labels: 
         return Choice("label_model", {})
 
     def score(method: str) -> float:
-        if method == "weighted":
-            probabilities = _cross_fitted_weighted_vote(label_matrix, reference, covered,
-                                                        n_labels)
+        if method in LEARN_FROM_REFERENCES:
+            probabilities = _cross_fitted(method, label_matrix, reference, covered, n_labels)
         else:
             model = make_model(method, n_labels=n_labels, weights=weights).fit(label_matrix)
             probabilities = model.predict_proba(label_matrix)
         return expected_accuracy(probabilities[covered], reference[covered])
 
-    return best_method(METHODS, score)
+    return best_method(CLASSIFICATION_METHODS, score)
 
 
 @dataclass(frozen=True)
@@ -114,9 +136,8 @@ def cross_fitted_choice(label_matrix: np.ndarray, reference: np.ndarray, *, n_la
         method = choose_method(label_matrix, reference, n_labels=n_labels, weights=weights,
                                min_reference=min_reference // 2, rows=other).method
         methods.append(method)
-        if method == "weighted":
-            held_out = held_out_precisions(label_matrix, reference, other, n_labels=n_labels)
-            model = WeightedVote(n_labels, held_out, weighting="log_odds")
+        if method in LEARN_FROM_REFERENCES:
+            model = _fitted_on(method, label_matrix, reference, other, n_labels=n_labels)
         else:
             model = make_model(method, n_labels=n_labels, weights=weights).fit(label_matrix)
         rows = half == own
@@ -140,18 +161,49 @@ def held_out_precisions(label_matrix: np.ndarray, reference: np.ndarray,
     return (right + 1) / (right + counts.fp.sum(axis=1) + 2)
 
 
-def _cross_fitted_weighted_vote(label_matrix: np.ndarray, reference: np.ndarray,
-                                covered: np.ndarray, n_labels: int) -> np.ndarray:
-    """Probabilities of the referenced records, each half by a weighted vote whose precisions
-    come from the other half (records alternate between the halves)."""
+def cross_fitted_method(method: str, label_matrix: np.ndarray, reference: np.ndarray, *,
+                        n_labels: int, min_reference: int = 30) -> CrossFitted | None:
+    """How a method that learns from the reference labels (``LEARN_FROM_REFERENCES``) does on
+    those it did not learn from: each half of the referenced records with votes predicted by
+    the method fitted on the other half's. None with fewer than ``min_reference`` of them.
+
+    >>> L = np.array([[0, 0, -1], [1, 1, 0], [1, -1, -1], [0, 1, 1]] * 20)
+    >>> fitted = cross_fitted_method("weighted", L, np.array([0, 1, 1, 1] * 20), n_labels=2)
+    >>> fitted.methods, fitted.half[:4].tolist()
+    (('weighted', 'weighted'), [0, 1, 0, 1])
+    """
+    covered = (label_matrix >= 0).any(axis=1) & (reference >= 0)
+    if covered.sum() < min_reference:
+        return None
+    half = np.full(len(label_matrix), -1, dtype=np.int64)
+    half[covered] = np.arange(int(covered.sum())) % 2
+    probabilities = _cross_fitted(method, label_matrix, reference, covered, n_labels,
+                                  half=half == 1)
+    return CrossFitted(half, (method, method), probabilities)
+
+
+def _fitted_on(method: str, label_matrix: np.ndarray, reference: np.ndarray,
+               seen: np.ndarray, *, n_labels: int):
+    """A method of ``LEARN_FROM_REFERENCES`` fitted with the reference labels of the
+    ``seen`` records only."""
+    if method == "weighted":
+        precisions = held_out_precisions(label_matrix, reference, seen, n_labels=n_labels)
+        return WeightedVote(n_labels, precisions, weighting="log_odds")
+    return LabelModel(n_labels).fit(label_matrix, reference=np.where(seen, reference, -1))
+
+
+def _cross_fitted(method: str, label_matrix: np.ndarray, reference: np.ndarray,
+                  covered: np.ndarray, n_labels: int,
+                  half: np.ndarray | None = None) -> np.ndarray:
+    """Probabilities of the referenced records, each half by ``method`` fitted on the other
+    half's reference labels (by default records alternate between the halves)."""
     predicted = np.full((len(label_matrix), n_labels), 1.0 / n_labels)
-    half = np.zeros(len(label_matrix), dtype=bool)
-    half[np.flatnonzero(covered)[1::2]] = True
+    if half is None:
+        half = np.zeros(len(label_matrix), dtype=bool)
+        half[np.flatnonzero(covered)[1::2]] = True
     for test in (covered & half, covered & ~half):
-        weights = held_out_precisions(label_matrix, reference, covered & ~test,
-                                      n_labels=n_labels)
-        vote = WeightedVote(n_labels, weights, weighting="log_odds")
-        predicted[test] = vote.predict_proba(label_matrix[test])
+        model = _fitted_on(method, label_matrix, reference, covered & ~test, n_labels=n_labels)
+        predicted[test] = model.predict_proba(label_matrix[test])
     return predicted
 
 

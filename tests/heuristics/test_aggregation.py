@@ -780,6 +780,54 @@ def test_a_record_without_votes_can_get_the_class_prior() -> None:
     assert (none["guessed"], prior["guessed"]) == (2, 0)   # no weak label: a guess among 3
 
 
+def _errs_toward_the_next_label(right: float = 0.5, wrong: float = 0.3
+                                ) -> tuple[np.ndarray, np.ndarray]:
+    """Two rules per label of four; a rule for c fires on a share ``right`` of the records of
+    label c and ``wrong`` of those of label c + 1."""
+    rng = np.random.default_rng(0)
+    truth = rng.integers(0, 4, 3000)
+    rules = [np.where(truth == c, rng.random(3000) < right,
+                      (truth == (c + 1) % 4) & (rng.random(3000) < wrong))
+             for c in range(4) for _ in range(2)]
+    return np.column_stack([np.where(fires, j // 2, -1) for j, fires in enumerate(rules)]), truth
+
+
+def test_anchored_label_model_learns_where_the_rules_err() -> None:
+    from heuristics.aggregation.scoring import expected_accuracy
+
+    L, truth = _errs_toward_the_next_label()
+    known = np.where(np.arange(len(truth)) < 1000, truth, -1)
+    test = known < 0
+    covered = (L[test] >= 0).any(axis=1)
+
+    def scored(model) -> float:
+        return expected_accuracy(model.predict_proba(L[test]), truth[test], covered=covered)
+
+    majority, ours = scored(MajorityVote(4).fit(L)), scored(LabelModel(4).fit(L))
+    anchored = LabelModel(4).fit(L, reference=known)
+    # A vote for c is evidence for c + 1 too: both rules' votes on a record point there.
+    assert scored(anchored) > max(majority, ours) + 0.1
+    assert anchored.confusion_[0, 0].argsort()[-2] == 1
+    # Rules wrong more often than right: still no vote says more for another label than for
+    # its own, relative to the class balance.
+    L, truth = _errs_toward_the_next_label(right=0.2, wrong=0.5)
+    anchored = LabelModel(4).fit(L, reference=np.where(np.arange(len(truth)) < 1000, truth, -1))
+    lift = anchored.confusion_ / anchored.class_balance_
+    assert (lift <= np.einsum("jcc->jc", lift)[:, :, None] + 1e-9).all()
+    # No known label: the same fit as without them.
+    np.testing.assert_allclose(
+        LabelModel(4).fit(L, reference=np.full(len(truth), -1)).predict_proba(L),
+        LabelModel(4).fit(L).predict_proba(L))
+
+
+@pytest.mark.parametrize("reference", [np.zeros(5, int), np.full(3000, 4), np.zeros(3000)])
+def test_anchored_label_model_refuses_references_that_do_not_fit(reference) -> None:
+    L, _ = _errs_toward_the_next_label()
+    with pytest.raises(InvalidInputError) as raised:
+        LabelModel(4).fit(L, reference=reference)
+    assert raised.value.field == "reference"
+
+
 def test_auto_never_chooses_on_the_records_it_reports() -> None:
     from heuristics.aggregation.selection import choose_method, cross_fitted_choice
 
