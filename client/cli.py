@@ -527,6 +527,7 @@ class WeakMethod(StrEnum):
     majority = "majority"
     weighted = "weighted"
     label_model = "label_model"
+    anchored_label_model = "anchored_label_model"
 
 
 class NoVote(StrEnum):
@@ -537,7 +538,8 @@ class NoVote(StrEnum):
 @app.command()
 def ws(ctx: typer.Context, project: Project, task: TaskOption,
        method: Annotated[WeakMethod, typer.Option(
-           help="auto chooses by agreement with the reference labels.")] = WeakMethod.auto,
+           help="auto chooses by agreement with the reference labels; "
+                "anchored_label_model also learns from them.")] = WeakMethod.auto,
        heuristic: Annotated[list[str] | None, typer.Option(
            "--heuristic", "-H", help="A heuristic to merge, by name (repeat the option); "
            "default: every heuristic of the task with an output.")] = None,

@@ -12,10 +12,13 @@ from store.limits import LABELS_MAX
 class WeakSupervisionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    method: Literal["auto", "majority", "weighted", "label_model"] = Field(
+    method: Literal["auto", "majority", "weighted", "label_model", "anchored_label_model"] = Field(
         "auto", description="auto: best agreement with the reference labels when at least "
                             "30 records have one, else the label model; its reported "
-                            "accuracy is cross-fitted over the reference labels")
+                            "accuracy is cross-fitted over the reference labels. "
+                            "anchored_label_model (classification): the label model fitted "
+                            "on the reference labels too; weighted and it report "
+                            "cross-fitted accuracies")
     heuristic_ids: list[Int32] | None = Field(
         None, max_length=LABELS_MAX,
         description="Default: every heuristic; the run's metrics list those it used")

@@ -137,9 +137,9 @@ def test_weak_labels_equal_an_independent_majority_vote(embedded: Stack):
     assert prior_run["metrics"]["accuracy"] == pytest.approx(run["metrics"]["accuracy"])
     assert embedded.post(base, json={"no_vote": "guess"}).status_code == 422
     auto = embedded.wait_run(project, embedded.post(base, json={}).json()["id"])
-    assert auto["metrics"]["method"] in ("majority", "weighted", "label_model")
-    assert set(auto["metrics"]["agreement_by_method"]) == {"majority", "weighted",
-                                                           "label_model"}
+    methods = {"majority", "weighted", "label_model", "anchored_label_model"}
+    assert auto["metrics"]["method"] in methods
+    assert set(auto["metrics"]["agreement_by_method"]) == methods
     # the run said how far it was while it worked, and what auto chose
     mine = [(t, p) for t, p in events_until(embedded, project, auto["id"])
             if p.get("id") == auto["id"]]
@@ -150,10 +150,18 @@ def test_weak_labels_equal_an_independent_majority_vote(embedded: Stack):
     chosen = auto["metrics"]["method"]
     assert f"auto chose {chosen} (agreement with the reference labels: majority " in logs
     halves = auto["metrics"]["cross_fitted"]
-    assert len(halves) == 2 and set(halves) <= {"majority", "weighted", "label_model"}
+    assert len(halves) == 2 and set(halves) <= methods
     assert (f"accuracy cross-fitted: each half of the reference labels scored with the method "
             f"chosen on the other half ({halves[0]}, {halves[1]})") in logs
     assert f"{chosen}: {auto['metrics']['weakly_labelled']} weak labels" in logs
+    # The label model anchored on the reference labels learns from them, so what it reports
+    # on them is cross-fitted: each half scored by a fit anchored on the other half only.
+    anchored = embedded.wait_run(project, embedded.post(base, json={
+        "method": "anchored_label_model"}).json()["id"])
+    assert anchored["status"] == "succeeded", anchored
+    assert anchored["metrics"]["method"] == "anchored_label_model"
+    assert anchored["metrics"]["cross_fitted"] == ["anchored_label_model"] * 2
+    assert anchored["metrics"]["compared"] >= 30
 
 
 def test_weak_supervision_needs_heuristic_outputs(embedded: Stack):
@@ -202,8 +210,9 @@ def test_multilabel_weak_labels_per_label_majority(embedded: Stack):
         heuristic = save(embedded, project, task["id"], rule_source(pattern, label), name=name)
         assert run_to_end(embedded, project, heuristic["id"])["status"] == "succeeded"
     base = f"/projects/{project}/tasks/{task['id']}/weak-supervision"
-    refused = embedded.post(base, json={"method": "label_model"})
-    assert refused.status_code == 422 and "multi-label" in refused.json()["detail"]
+    for method in ("label_model", "anchored_label_model"):
+        refused = embedded.post(base, json={"method": method})
+        assert refused.status_code == 422 and "multi-label" in refused.json()["detail"]
     run = embedded.wait_run(project, embedded.post(base, json={"method": "majority"}).json()["id"])
     assert run["status"] == "succeeded", (run, embedded.logs())
     weak = _weak_rows(embedded, base)
@@ -283,6 +292,8 @@ def test_extraction_weak_spans_and_conll_export(embedded: Stack):
             embedded.start_worker()
         assert run_to_end(embedded, project, heuristic["id"])["status"] == "succeeded"
     base = f"/projects/{project}/tasks/{task['id']}/weak-supervision"
+    refused = embedded.post(base, json={"method": "anchored_label_model"})
+    assert refused.status_code == 422 and "for classification" in refused.json()["detail"]
     run = embedded.wait_run(project, embedded.post(base, json={"method": "majority"}).json()["id"])
     assert run["status"] == "succeeded", (run, embedded.logs())
     sentences = [sentence for sentence in read_conll(io.BytesIO("".join(lines).encode()))]

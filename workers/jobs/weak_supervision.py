@@ -19,11 +19,13 @@ from heuristics.aggregation.agreement import (
 )
 from heuristics.aggregation.multilabel import MULTILABEL_METHODS, aggregate_multilabel
 from heuristics.aggregation.selection import (
+    LEARN_FROM_REFERENCES,
     METHODS,
     best_method,
     choose_method,
     cross_fitted_choice,
-    make_model,
+    cross_fitted_method,
+    fit_method,
 )
 from heuristics.aggregation.spans import RecordSpans, aggregate_spans
 from heuristics.aggregation.votes import WeightedVote
@@ -151,7 +153,10 @@ def _classification(session: Session, run: Run, task: LabelingTask,
                                          weights=weights, min_reference=MIN_REFERENCE)
             stage += _cross_fitted(scored.methods)
         heartbeat(progress=0.4, stage=stage)
-    model = make_model(method, n_labels=len(names), weights=weights).fit(matrix)
+    elif method in LEARN_FROM_REFERENCES:
+        scored = cross_fitted_method(method, matrix, reference, n_labels=len(names),
+                                     min_reference=MIN_REFERENCE)
+    model = fit_method(method, matrix, reference, n_labels=len(names), weights=weights)
     probabilities = model.predict_proba(matrix)
     balance = getattr(model, "class_balance_", None)
     if balance is None:

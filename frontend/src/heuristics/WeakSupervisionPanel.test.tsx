@@ -67,6 +67,19 @@ describe("WeakSupervisionPanel", () => {
     expect(settingsOf({ method: "majority", no_vote: "prior" }).noVote).toBe("prior");
   });
 
+  it("says that a method which learns from the reference labels reports cross-fitted accuracies", async () => {
+    const anchored = { ...RESULT, params: { ...RESULT.params, method: "anchored_label_model" },
+      metrics: { ...RESULT.metrics, method: "anchored_label_model", agreement_by_method: {},
+        cross_fitted: ["anchored_label_model", "anchored_label_model"] } };
+    vi.stubGlobal("fetch", vi.fn(async (url: string) =>
+      json(url.includes("/runs") ? { data: [anchored], count: 1 } : anchored)));
+    renderWithQueries(<WeakSupervisionPanel projectId={1} task={TASK} heuristics={[RULE]} canRun />);
+    expect(await screen.findByLabelText("cross-fitted")).toHaveTextContent(
+      "anchored label model learns from the reference labels: the accuracies shown are cross-fitted");
+    expect(screen.queryByLabelText("auto choice")).toBeNull();
+    expect(screen.getByLabelText<HTMLSelectElement>("Method").value).toBe("anchored_label_model");
+  });
+
   it("says when auto had too few reference labels to compare", () => {
     expect(autoChoice({ method: "label_model", agreement_by_method: {} })).toBe(
       "auto chose label model: too few reference labels to compare the methods");

@@ -13,7 +13,7 @@ import { percent } from "./StatsTable";
 interface WeakResult extends HeuristicRun { metrics: Record<string, unknown>; stale: boolean }
 interface Confusion { labels: string[]; matrix: number[][] }
 
-const METHODS = ["auto", "majority", "weighted", "label_model"];
+const METHODS = ["auto", "majority", "weighted", "label_model", "anchored_label_model"];
 
 interface Settings { method: string; threshold: number; noVote: string; autoRerun: boolean }
 const DEFAULTS: Settings = { method: "auto", threshold: 0, noVote: "none", autoRerun: false };
@@ -30,7 +30,7 @@ export function settingsOf(params: Record<string, unknown> | undefined): Setting
 }
 
 export function methodName(method: unknown): string {
-  return typeof method === "string" ? method.replace("_", " ") : "—";
+  return typeof method === "string" ? method.replaceAll("_", " ") : "—";
 }
 
 /** What ``auto`` chose and on what evidence, from a run's metrics. */
@@ -140,6 +140,10 @@ export function WeakSupervisionPanel({ projectId, task, heuristics, canRun }: {
             </div>
             {result.params?.method === "auto" && m.method !== undefined &&
               <p className="small muted" aria-label="auto choice">{autoChoice(m)}</p>}
+            {result.params?.method !== "auto" && Boolean(m.cross_fitted) &&
+              <p className="small muted" aria-label="cross-fitted">{methodName(m.method)} learns
+                from the reference labels: the accuracies shown are cross-fitted (each half of the
+                reference labels scored by the method fitted on the other half's)</p>}
             {typeof m.abstentions === "string" &&
               <p className="small muted" aria-label="label model abstentions"
                 title="A rule that votes one label and stays silent says a little against its label, if rules fire independently given the label; the label model counts that only where the votes show it">
