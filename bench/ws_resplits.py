@@ -14,6 +14,10 @@ difference, its standard error and on how many splits ours is ahead.
 sms is left out: its valid and test weak labels do not follow from their texts (see
 ``ws_quality.py``), so halves of them measure nothing.
 
+Also scored, with the fitted half's labels as the task's reference labels: the label model
+anchored on them and the product's ``auto`` (:func:`ws_quality.with_references`), each
+against majority vote and against ours.
+
 ``--variants`` instead scores label-model variants that were measured and not kept, against
 majority vote on the same halves (no Snorkel): other prior precisions, and a fit that keeps
 majority vote's answer wherever ``BOOTSTRAP_FITS`` refits on resampled records (the same
@@ -31,18 +35,27 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from ws_quality import DATASETS, METHODS, Problem, evaluate, load  # noqa: E402
+from ws_quality import (  # noqa: E402
+    DATASETS,
+    METHODS,
+    Problem,
+    evaluate,
+    load,
+    with_references,
+)
 
 from heuristics.aggregation import LabelModel, MajorityVote  # noqa: E402
 
 OURS = "label model (ours)"
+LEARNING = ("anchored label model", "auto")
 RIVALS = ("majority vote", "Snorkel LabelModel")
 BOOTSTRAP_FITS = 20
 PRIOR_PRECISIONS = (0.2, 0.3, 0.5)
 
 
-def halves(name: str, splits: int) -> list[Problem]:
-    """``splits`` problems: fit on a random half of valid + test, scored on the other."""
+def halves(name: str, splits: int) -> list[tuple[Problem, np.ndarray]]:
+    """``splits`` problems: fit on a random half of valid + test, scored on the other; each
+    with the labels of the half it is fitted on (for the methods that learn from them)."""
     data = load(name)
     matrix = np.vstack([data.valid.label_matrix, data.test.label_matrix])
     labels = np.concatenate([data.valid.labels, data.test.labels])
@@ -50,27 +63,38 @@ def halves(name: str, splits: int) -> list[Problem]:
     for seed in range(splits):
         order = np.random.default_rng(seed).permutation(len(labels))
         fit, test = order[: len(labels) // 2], order[len(labels) // 2:]
-        problems.append(Problem(name, data.n_labels, matrix[fit], matrix[test], labels[test]))
+        problems.append((Problem(name, data.n_labels, matrix[fit], matrix[test], labels[test]),
+                         labels[fit]))
     return problems
 
 
 def report(name: str, splits: int) -> None:
-    scores = {method: [] for method in METHODS}
-    for problem in halves(name, splits):
+    scores = {method: [] for method in (*METHODS, *LEARNING)}
+    chosen: list[str] = []
+    for problem, fit_labels in halves(name, splits):
         for method, (score, _) in evaluate(problem).items():
             scores[method].append(score)
+        learnt = with_references(problem, fit_labels)
+        for method in LEARNING:
+            scores[method].append(learnt[method])
+        chosen.append(learnt["auto chose"])
     table = {method: np.array(values) for method, values in scores.items()}
     means = ", ".join(f"{method} {values.mean():.2f}" for method, values in table.items())
     print(f"## {name}: {splits} random halves of valid + test "
-          f"({len(halves(name, 1)[0].test_labels)} records scored each)\n")
-    print(f"mean scores: {means}\n")
-    print("| ours against | mean difference | standard error | splits ours is ahead |")
+          f"({len(halves(name, 1)[0][0].test_labels)} records scored each)\n")
+    print(f"mean scores: {means} (with the fitted half's labels as reference labels: "
+          f"{', '.join(LEARNING)}; auto chose "
+          f"{', '.join(f'{m} {chosen.count(m)}' for m in sorted(set(chosen)))})\n")
+    print("| ours (or a method named) against | mean difference | standard error | "
+          "splits ahead |")
     print("|---|---:|---:|---:|")
-    for rival in RIVALS:
-        difference = table[OURS] - table[rival]
+    for ours, rival in [(OURS, rival) for rival in RIVALS] + [
+            (method, "majority vote") for method in LEARNING] + [
+            (method, OURS) for method in LEARNING]:
+        difference = table[ours] - table[rival]
         error = difference.std(ddof=1) / np.sqrt(len(difference)) if splits > 1 else np.nan
-        print(f"| {rival} | {difference.mean():+.2f} | {error:.2f} | "
-              f"{int((difference > 0).sum())} of {splits} |")
+        print(f"| {'' if ours == OURS else ours + ', '}{rival} | {difference.mean():+.2f} | "
+              f"{error:.2f} | {int((difference > 0).sum())} of {splits} |")
     print()
 
 
@@ -88,7 +112,7 @@ def stable_or_majority(problem: Problem, majority: np.ndarray, ours: np.ndarray)
 
 def variants(name: str, splits: int) -> None:
     differences: dict[str, list[float]] = {}
-    for problem in halves(name, splits):
+    for problem, _ in halves(name, splits):
         k, fit, test = problem.n_labels, problem.fit_matrix, problem.test_matrix
         majority = MajorityVote(k).fit(fit).predict_proba(test)
         ours = LabelModel(k).fit(fit).predict_proba(test)
