@@ -102,8 +102,9 @@ def choose_method(label_matrix: np.ndarray, reference: np.ndarray, *, n_labels: 
 
 @dataclass(frozen=True)
 class CrossFitted:
-    """Per half of the referenced records with votes (``half``: 0 or 1, -1 = neither), the
-    method chosen on the other half, and each such record's probabilities from it."""
+    """Per half of the referenced records (``half``: 0 or 1, -1 = neither), the method
+    chosen on the other half, and each such record's probabilities from it (for a record
+    without votes, the class balance of that method as fitted with the other half)."""
 
     half: np.ndarray
     methods: tuple[str, str]
@@ -114,10 +115,10 @@ def cross_fitted_choice(label_matrix: np.ndarray, reference: np.ndarray, *, n_la
                         weights: np.ndarray, min_reference: int = 30) -> CrossFitted:
     """What ``auto`` would score on reference labels it did not choose with.
 
-    The referenced records with votes alternate between two halves; each half is predicted by
-    the method :func:`choose_method` picks on the other half alone (a weighted vote's
-    precisions, too, come from the other half). Scoring ``probabilities`` on a record never
-    uses a choice that saw its reference label.
+    The referenced records alternate between two halves; each half is predicted by the
+    method :func:`choose_method` picks on the other half alone (a weighted vote's precisions
+    and the anchored label model's fit, too, come from the other half). Scoring
+    ``probabilities`` on a record never uses a choice or a fit that saw its reference label.
 
     >>> L = np.array([[0, 0, -1], [1, 1, 0], [1, -1, -1], [0, 1, 1]] * 20)
     >>> fitted = cross_fitted_choice(L, np.array([0, 1, 1, 1] * 20), n_labels=2,
@@ -125,9 +126,8 @@ def cross_fitted_choice(label_matrix: np.ndarray, reference: np.ndarray, *, n_la
     >>> fitted.methods, fitted.half[:4].tolist()
     (('majority', 'majority'), [0, 1, 0, 1])
     """
-    covered = (label_matrix >= 0).any(axis=1) & (reference >= 0)
     half = np.full(len(label_matrix), -1, dtype=np.int64)
-    referenced = np.flatnonzero(covered)
+    referenced = np.flatnonzero(reference >= 0)
     half[referenced] = np.arange(len(referenced)) % 2
     probabilities = np.full((len(label_matrix), n_labels), 1.0 / n_labels)
     methods = []
@@ -164,20 +164,20 @@ def held_out_precisions(label_matrix: np.ndarray, reference: np.ndarray,
 def cross_fitted_method(method: str, label_matrix: np.ndarray, reference: np.ndarray, *,
                         n_labels: int, min_reference: int = 30) -> CrossFitted | None:
     """How a method that learns from the reference labels (``LEARN_FROM_REFERENCES``) does on
-    those it did not learn from: each half of the referenced records with votes predicted by
-    the method fitted on the other half's. None with fewer than ``min_reference`` of them.
+    those it did not learn from: each half of the referenced records predicted by the method
+    fitted on the other half's. None with fewer than ``min_reference`` of them.
 
     >>> L = np.array([[0, 0, -1], [1, 1, 0], [1, -1, -1], [0, 1, 1]] * 20)
     >>> fitted = cross_fitted_method("weighted", L, np.array([0, 1, 1, 1] * 20), n_labels=2)
     >>> fitted.methods, fitted.half[:4].tolist()
     (('weighted', 'weighted'), [0, 1, 0, 1])
     """
-    covered = (label_matrix >= 0).any(axis=1) & (reference >= 0)
-    if covered.sum() < min_reference:
+    referenced = reference >= 0
+    if referenced.sum() < min_reference:
         return None
     half = np.full(len(label_matrix), -1, dtype=np.int64)
-    half[covered] = np.arange(int(covered.sum())) % 2
-    probabilities = _cross_fitted(method, label_matrix, reference, covered, n_labels,
+    half[referenced] = np.arange(int(referenced.sum())) % 2
+    probabilities = _cross_fitted(method, label_matrix, reference, referenced, n_labels,
                                   half=half == 1)
     return CrossFitted(half, (method, method), probabilities)
 
@@ -193,16 +193,16 @@ def _fitted_on(method: str, label_matrix: np.ndarray, reference: np.ndarray,
 
 
 def _cross_fitted(method: str, label_matrix: np.ndarray, reference: np.ndarray,
-                  covered: np.ndarray, n_labels: int,
+                  rows: np.ndarray, n_labels: int,
                   half: np.ndarray | None = None) -> np.ndarray:
-    """Probabilities of the referenced records, each half by ``method`` fitted on the other
-    half's reference labels (by default records alternate between the halves)."""
+    """Probabilities of the referenced ``rows`` (a mask), each half by ``method`` fitted on
+    the other half's reference labels (by default rows alternate between the halves)."""
     predicted = np.full((len(label_matrix), n_labels), 1.0 / n_labels)
     if half is None:
         half = np.zeros(len(label_matrix), dtype=bool)
-        half[np.flatnonzero(covered)[1::2]] = True
-    for test in (covered & half, covered & ~half):
-        model = _fitted_on(method, label_matrix, reference, covered & ~test, n_labels=n_labels)
+        half[np.flatnonzero(rows)[1::2]] = True
+    for test in (rows & half, rows & ~half):
+        model = _fitted_on(method, label_matrix, reference, rows & ~test, n_labels=n_labels)
         predicted[test] = model.predict_proba(label_matrix[test])
     return predicted
 

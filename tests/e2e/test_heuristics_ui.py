@@ -151,6 +151,18 @@ def test_write_check_try_run_and_watch_statistics(page: Page, app_stack: Stack,
     expect(panel.get_by_label("Run again whenever a heuristic's output changes")).to_be_checked()
     shot(page, artifacts, "25-weak-supervision-prior")
 
+    # the label model anchored on the reference labels: its accuracies are cross-fitted
+    panel.get_by_label("Method").select_option("anchored_label_model")
+    panel.get_by_role("button", name="Run weak supervision").click()
+    expect(panel.get_by_label("cross-fitted")).to_contain_text(
+        "anchored label model learns from the reference labels", timeout=30_000)
+    expect(metrics.locator(".metric").filter(has_text="Method")).to_contain_text(
+        "anchored label model")
+    latest = stack.get(f"/projects/{project}/tasks/{task}/weak-supervision")
+    assert latest["metrics"]["cross_fitted"] == ["anchored_label_model"] * 2
+    assert latest["metrics"]["compared_all"] == 13
+    shot(page, artifacts, "25-weak-supervision-anchored")
+
 
 def test_learner_threshold_changes_votes_without_a_new_run(page: Page, app_stack: Stack,
                                                            artifacts: Path):

@@ -853,6 +853,29 @@ def test_auto_never_chooses_on_the_records_it_reports() -> None:
         np.testing.assert_allclose(again.probabilities[rows], fitted.probabilities[rows])
 
 
+@pytest.mark.parametrize("method", ["weighted", "anchored_label_model"])
+def test_methods_that_learn_from_references_report_on_those_they_did_not_see(method) -> None:
+    from heuristics.aggregation.selection import cross_fitted_method
+
+    rng = np.random.default_rng(5)
+    truth = rng.integers(0, 3, 400)
+    L = np.where(rng.random((400, 4)) < 0.3,
+                 np.where(rng.random((400, 4)) < 0.7, truth[:, None],
+                          rng.integers(0, 3, (400, 4))), -1)
+    reference = np.where(rng.random(400) < 0.5, truth, -1)
+    fitted = cross_fitted_method(method, L, reference, n_labels=3)
+    without_votes = (L < 0).all(axis=1) & (reference >= 0)
+    assert without_votes.sum() > 10 and (fitted.half[without_votes] >= 0).all()
+    for own in (0, 1):
+        rows = fitted.half == own
+        # Whatever the reference labels of a half say (those of records without votes
+        # too, which teach the anchored model the class balance), its scores do not move.
+        changed = reference.copy()
+        changed[rows] = (changed[rows] + 1) % 3
+        again = cross_fitted_method(method, L, changed, n_labels=3)
+        np.testing.assert_allclose(again.probabilities[rows], fitted.probabilities[rows])
+
+
 def test_label_model_near_the_bayes_limit_on_synthetic_matrices() -> None:
     from heuristics.aggregation.scoring import expected_accuracy
     from heuristics.aggregation.synthetic import scenarios

@@ -153,9 +153,9 @@ def _classification(session: Session, run: Run, task: LabelingTask,
                                          weights=weights, min_reference=MIN_REFERENCE)
             stage += _cross_fitted(scored.methods)
         heartbeat(progress=0.4, stage=stage)
-    elif method in LEARN_FROM_REFERENCES:
-        scored = cross_fitted_method(method, matrix, reference, n_labels=len(names),
-                                     min_reference=MIN_REFERENCE)
+    elif method in LEARN_FROM_REFERENCES:   # its accuracy on labels it did not learn from,
+        scored = cross_fitted_method(method, matrix, reference,  # however few there are
+                                     n_labels=len(names), min_reference=2)
     model = fit_method(method, matrix, reference, n_labels=len(names), weights=weights)
     probabilities = model.predict_proba(matrix)
     balance = getattr(model, "class_balance_", None)
