@@ -162,6 +162,9 @@ def test_weak_labels_equal_an_independent_majority_vote(embedded: Stack):
     assert anchored["metrics"]["method"] == "anchored_label_model"
     assert anchored["metrics"]["cross_fitted"] == ["anchored_label_model"] * 2
     assert anchored["metrics"]["compared"] >= 30
+    assert ("anchored_label_model learns from the reference labels: accuracy cross-fitted, "
+            "each half of them scored with the method fitted on the other half's") in \
+        embedded.get(f"/projects/{project}/runs/{anchored['id']}")["logs"]
 
 
 def test_weak_supervision_needs_heuristic_outputs(embedded: Stack):

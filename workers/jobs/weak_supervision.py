@@ -156,6 +156,10 @@ def _classification(session: Session, run: Run, task: LabelingTask,
     elif method in LEARN_FROM_REFERENCES:   # its accuracy on labels it did not learn from,
         scored = cross_fitted_method(method, matrix, reference,  # however few there are
                                      n_labels=len(names), min_reference=2)
+        if scored is not None:
+            heartbeat(progress=0.4, stage=f"{method} learns from the reference labels: "
+                      "accuracy cross-fitted, each half of them scored with the method fitted "
+                      "on the other half's")
     model = fit_method(method, matrix, reference, n_labels=len(names), weights=weights)
     probabilities = model.predict_proba(matrix)
     balance = getattr(model, "class_balance_", None)
