@@ -373,7 +373,11 @@ class WeakSupervisionRuns(_Resource):
     def run(self, project_id: int, task_id: int, *, method: str = "auto",
             heuristic_ids: list[int] | None = None, min_confidence: float = 0.0,
             no_vote: str = "none", auto_rerun: bool = False) -> Run:
-        """Start merging the task's heuristics' votes into one label per record."""
+        """Start merging the task's heuristics' votes into one label per record.
+
+        ``method``: ``auto`` (the one agreeing best with the reference labels), ``majority``,
+        ``weighted``, ``label_model`` or, for classification, ``anchored_label_model`` (the
+        label model fitted on the reference labels too)."""
         return Run.model_validate(self._json(
             "POST", f"/projects/{project_id}/tasks/{task_id}/weak-supervision", json={
                 "method": method, "heuristic_ids": heuristic_ids,
