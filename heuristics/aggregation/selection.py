@@ -70,12 +70,14 @@ def fit_method(method: str, label_matrix: np.ndarray, reference: np.ndarray, *,
 
 def choose_method(label_matrix: np.ndarray, reference: np.ndarray, *, n_labels: int,
                   weights: np.ndarray, min_reference: int = 30,
-                  rows: np.ndarray | None = None) -> Choice:
+                  rows: np.ndarray | None = None, fits: dict | None = None) -> Choice:
     """The method whose probabilities agree best with ``reference`` (-1 = none) on records
     with votes (expected accuracy); the label model when fewer than ``min_reference`` such
     records exist. Ties prefer the simpler method (order of ``CLASSIFICATION_METHODS``).
 
     ``rows`` (a boolean mask) limits the reference labels it may look at; default all.
+    ``fits`` keeps the models fitted on the votes alone (:func:`fitted_on_votes`) for other
+    calls on the same label matrix.
 
     Majority vote and the label model never see the reference labels, so their agreement is
     measured on all of them. The weighted vote's weights (``weights``, the heuristics'
@@ -93,7 +95,8 @@ def choose_method(label_matrix: np.ndarray, reference: np.ndarray, *, n_labels: 
         if method in LEARN_FROM_REFERENCES:
             probabilities = _cross_fitted(method, label_matrix, reference, covered, n_labels)
         else:
-            model = make_model(method, n_labels=n_labels, weights=weights).fit(label_matrix)
+            model = fitted_on_votes(method, label_matrix, n_labels=n_labels, weights=weights,
+                                    fits=fits)
             probabilities = model.predict_proba(label_matrix)
         return expected_accuracy(probabilities[covered], reference[covered])
 
@@ -112,7 +115,8 @@ class CrossFitted:
 
 
 def cross_fitted_choice(label_matrix: np.ndarray, reference: np.ndarray, *, n_labels: int,
-                        weights: np.ndarray, min_reference: int = 30) -> CrossFitted:
+                        weights: np.ndarray, min_reference: int = 30,
+                        fits: dict | None = None) -> CrossFitted:
     """What ``auto`` would score on reference labels it did not choose with.
 
     The referenced records alternate between two halves; each half is predicted by the
@@ -126,6 +130,7 @@ def cross_fitted_choice(label_matrix: np.ndarray, reference: np.ndarray, *, n_la
     >>> fitted.methods, fitted.half[:4].tolist()
     (('majority', 'majority'), [0, 1, 0, 1])
     """
+    fits = {} if fits is None else fits
     half = np.full(len(label_matrix), -1, dtype=np.int64)
     referenced = np.flatnonzero(reference >= 0)
     half[referenced] = np.arange(len(referenced)) % 2
@@ -134,15 +139,35 @@ def cross_fitted_choice(label_matrix: np.ndarray, reference: np.ndarray, *, n_la
     for own in (0, 1):
         other = half == 1 - own
         method = choose_method(label_matrix, reference, n_labels=n_labels, weights=weights,
-                               min_reference=min_reference // 2, rows=other).method
+                               min_reference=min_reference // 2, rows=other, fits=fits).method
         methods.append(method)
         if method in LEARN_FROM_REFERENCES:
             model = _fitted_on(method, label_matrix, reference, other, n_labels=n_labels)
         else:
-            model = make_model(method, n_labels=n_labels, weights=weights).fit(label_matrix)
+            model = fitted_on_votes(method, label_matrix, n_labels=n_labels, weights=weights,
+                                    fits=fits)
         rows = half == own
         probabilities[rows] = model.predict_proba(label_matrix[rows])
     return CrossFitted(half, (methods[0], methods[1]), probabilities)
+
+
+def fitted_on_votes(method: str, label_matrix: np.ndarray, *, n_labels: int,
+                    weights: np.ndarray, fits: dict | None = None):
+    """Majority vote or the label model fitted on the votes alone: the one in ``fits`` if
+    there, else fitted now (and kept there). Their fit never depends on the reference labels,
+    so one fit serves every half of them.
+
+    >>> fits = {}
+    >>> L = np.array([[0, 0, -1], [1, 1, 0]])
+    >>> first = fitted_on_votes("label_model", L, n_labels=2, weights=np.ones(3), fits=fits)
+    >>> fitted_on_votes("label_model", L, n_labels=2, weights=np.ones(3), fits=fits) is first
+    True
+    """
+    if fits is None:
+        return make_model(method, n_labels=n_labels, weights=weights).fit(label_matrix)
+    if method not in fits:
+        fits[method] = make_model(method, n_labels=n_labels, weights=weights).fit(label_matrix)
+    return fits[method]
 
 
 def held_out_precisions(label_matrix: np.ndarray, reference: np.ndarray,

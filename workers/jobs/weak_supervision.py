@@ -142,15 +142,17 @@ def _classification(session: Session, run: Run, task: LabelingTask,
             reference[rows_of[rid]] = names.index(name)
     weights = _precisions(session, current.heuristic_ids, [stats.TOTAL])[:, 0]
     method = run.params.get("method") or "auto"
+    fits: dict = {}   # majority vote and the label model, fitted once on the votes alone
     choice = choose_method(matrix, reference, n_labels=len(names), weights=weights,
-                           min_reference=MIN_REFERENCE)
+                           min_reference=MIN_REFERENCE, fits=fits)
     scored = None
     if method == "auto":
         method = choice.method
         stage = _chosen(choice.method, choice.agreement)
         if choice.agreement:
             scored = cross_fitted_choice(matrix, reference, n_labels=len(names),
-                                         weights=weights, min_reference=MIN_REFERENCE)
+                                         weights=weights, min_reference=MIN_REFERENCE,
+                                         fits=fits)
             stage += _cross_fitted(scored.methods)
         heartbeat(progress=0.4, stage=stage)
     elif method in LEARN_FROM_REFERENCES:   # its accuracy on labels it did not learn from,
@@ -160,7 +162,8 @@ def _classification(session: Session, run: Run, task: LabelingTask,
             heartbeat(progress=0.4, stage=f"{method} learns from the reference labels: "
                       "accuracy cross-fitted, each half of them scored with the method fitted "
                       "on the other half's")
-    model = fit_method(method, matrix, reference, n_labels=len(names), weights=weights)
+    model = fits.get(method) or fit_method(method, matrix, reference, n_labels=len(names),
+                                           weights=weights)
     probabilities = model.predict_proba(matrix)
     balance = getattr(model, "class_balance_", None)
     if balance is None:
