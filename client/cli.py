@@ -589,9 +589,10 @@ def _percent(value: Any) -> str:
 
 def weak_summary(metrics: dict[str, Any], *, asked: str = "auto") -> list[tuple[str, str]]:
     """What a weak supervision run scored, as the web UI shows it: the method (with auto's
-    reason where ``asked`` was auto), coverage, accuracy on the covered records and on all
-    records with a reference (and how many each), the labels given, and whether the label
-    model counted the heuristics' abstentions.
+    reason where ``asked`` was auto, or that its accuracy is cross-fitted), coverage,
+    accuracy on the covered records and on all records with a reference (and how many
+    each), the labels given, and whether the label model counted the heuristics'
+    abstentions.
 
     >>> for row in weak_summary({"method": "label_model", "coverage": 0.5, "accuracy": 0.9,
     ...         "compared": 10, "accuracy_all": 0.6, "compared_all": 20, "guessed": 4,
@@ -605,6 +606,10 @@ def weak_summary(metrics: dict[str, Any], *, asked: str = "auto") -> list[tuple[
         (4 with no weak label count 1/2 each)
     weakly labelled: 40 (20 from the class prior)
     label model: abstentions ignored: 80 records (fewer than 3,000)
+    >>> weak_summary({"method": "weighted", "cross_fitted": ["weighted", "weighted"]},
+    ...              asked="weighted")[0]  # doctest: +NORMALIZE_WHITESPACE
+    ('method', "weighted (learns from the reference labels: accuracy cross-fitted, each half
+    of them scored with the method fitted on the other half's)")
     """
     method = str(metrics.get("method", "-"))
     agreement = metrics.get("agreement_by_method")
@@ -613,6 +618,9 @@ def weak_summary(metrics: dict[str, Any], *, asked: str = "auto") -> list[tuple[
                   "agreement with the reference labels " + ", ".join(
                       f"{name} {_cell(score)}" for name, score in agreement.items()))
         method += f" (auto: {reason})"
+    elif metrics.get("cross_fitted"):
+        method += (" (learns from the reference labels: accuracy cross-fitted, each half of "
+                   "them scored with the method fitted on the other half's)")
     rows = [("method", method), ("coverage", _percent(metrics.get("coverage")))]
     if "accuracy" in metrics:
         rows.append(("accuracy", f"{_percent(metrics['accuracy'])} on the "
