@@ -93,7 +93,8 @@ def choose_method(label_matrix: np.ndarray, reference: np.ndarray, *, n_labels: 
 
     def score(method: str) -> float:
         if method in LEARN_FROM_REFERENCES:
-            probabilities = _cross_fitted(method, label_matrix, reference, covered, n_labels)
+            probabilities = _cross_fitted(method, label_matrix, reference,
+                                          alternating_halves(covered), n_labels)
         else:
             model = fitted_on_votes(method, label_matrix, n_labels=n_labels, weights=weights,
                                     fits=fits)
@@ -131,9 +132,7 @@ def cross_fitted_choice(label_matrix: np.ndarray, reference: np.ndarray, *, n_la
     (('majority', 'majority'), [0, 1, 0, 1])
     """
     fits = {} if fits is None else fits
-    half = np.full(len(label_matrix), -1, dtype=np.int64)
-    referenced = np.flatnonzero(reference >= 0)
-    half[referenced] = np.arange(len(referenced)) % 2
+    half = alternating_halves(reference >= 0)
     probabilities = np.full((len(label_matrix), n_labels), 1.0 / n_labels)
     methods = []
     for own in (0, 1):
@@ -163,8 +162,7 @@ def fitted_on_votes(method: str, label_matrix: np.ndarray, *, n_labels: int,
     >>> fitted_on_votes("label_model", L, n_labels=2, weights=np.ones(3), fits=fits) is first
     True
     """
-    if fits is None:
-        return make_model(method, n_labels=n_labels, weights=weights).fit(label_matrix)
+    fits = {} if fits is None else fits
     if method not in fits:
         fits[method] = make_model(method, n_labels=n_labels, weights=weights).fit(label_matrix)
     return fits[method]
@@ -197,14 +195,22 @@ def cross_fitted_method(method: str, label_matrix: np.ndarray, reference: np.nda
     >>> fitted.methods, fitted.half[:4].tolist()
     (('weighted', 'weighted'), [0, 1, 0, 1])
     """
-    referenced = reference >= 0
-    if referenced.sum() < min_reference:
+    if (reference >= 0).sum() < min_reference:
         return None
-    half = np.full(len(label_matrix), -1, dtype=np.int64)
-    half[referenced] = np.arange(int(referenced.sum())) % 2
-    probabilities = _cross_fitted(method, label_matrix, reference, referenced, n_labels,
-                                  half=half == 1)
+    half = alternating_halves(reference >= 0)
+    probabilities = _cross_fitted(method, label_matrix, reference, half, n_labels)
     return CrossFitted(half, (method, method), probabilities)
+
+
+def alternating_halves(rows: np.ndarray) -> np.ndarray:
+    """Half 0 or 1 for each of ``rows`` (a mask), alternating in order; -1 elsewhere.
+
+    >>> alternating_halves(np.array([True, False, True, True])).tolist()
+    [0, -1, 1, 0]
+    """
+    half = np.full(len(rows), -1, dtype=np.int64)
+    half[rows] = np.arange(int(rows.sum())) % 2
+    return half
 
 
 def _fitted_on(method: str, label_matrix: np.ndarray, reference: np.ndarray,
@@ -218,17 +224,14 @@ def _fitted_on(method: str, label_matrix: np.ndarray, reference: np.ndarray,
 
 
 def _cross_fitted(method: str, label_matrix: np.ndarray, reference: np.ndarray,
-                  rows: np.ndarray, n_labels: int,
-                  half: np.ndarray | None = None) -> np.ndarray:
-    """Probabilities of the referenced ``rows`` (a mask), each half by ``method`` fitted on
-    the other half's reference labels (by default rows alternate between the halves)."""
+                  half: np.ndarray, n_labels: int) -> np.ndarray:
+    """Probabilities of the referenced records in ``half`` 0 or 1 (-1: neither), each half
+    by ``method`` fitted on the other half's reference labels."""
     predicted = np.full((len(label_matrix), n_labels), 1.0 / n_labels)
-    if half is None:
-        half = np.zeros(len(label_matrix), dtype=bool)
-        half[np.flatnonzero(rows)[1::2]] = True
-    for test in (rows & half, rows & ~half):
-        model = _fitted_on(method, label_matrix, reference, rows & ~test, n_labels=n_labels)
-        predicted[test] = model.predict_proba(label_matrix[test])
+    for own in (0, 1):
+        model = _fitted_on(method, label_matrix, reference, half == 1 - own,
+                           n_labels=n_labels)
+        predicted[half == own] = model.predict_proba(label_matrix[half == own])
     return predicted
 
 
