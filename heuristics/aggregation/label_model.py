@@ -406,9 +406,9 @@ class LabelModel:
             anchored = anchored_label >= 0
             anchors = np.eye(n_labels)[anchored_label[anchored]]
         votes = _vote_matrix(patterns, n_labels=n_labels)
-        self._known_counts = None
+        known_counts = None
         if anchored.any():   # votes on records of each known label: how errors really fall
-            self._known_counts = np.asarray(
+            known_counts = np.asarray(
                 (votes[anchored].T @ sp.diags(weight[anchored].astype(np.float64))) @ anchors
             ).reshape(n_heuristics, n_labels, n_labels)
         votes_t = (votes.T @ sp.diags(weight.astype(np.float64))).tocsr()
@@ -438,7 +438,7 @@ class LabelModel:
             while self.n_iter_ < self.max_iter and not self.converged_:
                 counts, balance = self._expected_counts(votes_t, posteriors, n_votes,
                                                         covered, weight, fixed_balance)
-                confusion = self._confusion_rows(counts, n_votes, balance)
+                confusion = self._confusion_rows(counts, n_votes, balance, known_counts)
                 weights, base = self._log_weights(confusion, balance)
                 scores = np.asarray(votes @ weights) + base
                 updated = np.exp(scores - logsumexp(scores, axis=1, keepdims=True))
@@ -452,7 +452,8 @@ class LabelModel:
         # Final M step, so the parameters match the final posteriors.
         counts, self.class_balance_ = self._expected_counts(votes_t, posteriors, n_votes,
                                                             covered, weight, fixed_balance)
-        self.confusion_ = self._confusion_rows(counts, n_votes, self.class_balance_)
+        self.confusion_ = self._confusion_rows(counts, n_votes, self.class_balance_,
+                                               known_counts)
         self.precision_ = np.einsum("jcc->jc", self.confusion_).copy()
         self._weights, self._base = self._log_weights(self.confusion_, self.class_balance_)
 
@@ -527,12 +528,14 @@ class LabelModel:
             counts = np.where(total > 0, reweighted * n_votes[:, :, None] / total, 0.0)
         return counts, fixed_balance
 
-    def _confusion_rows(self, counts: np.ndarray, n_votes: np.ndarray,
-                        balance: np.ndarray) -> np.ndarray:
+    def _confusion_rows(self, counts: np.ndarray, n_votes: np.ndarray, balance: np.ndarray,
+                        known_counts: np.ndarray | None = None) -> np.ndarray:
         """M step: ``counts[j, c, y]`` = expected votes ``c`` of ``j`` on records of label y.
 
-        A vote's errors (and the prior's) fall on the other labels as ``error_spread`` says;
-        the precision of a vote for ``c`` is kept at or above the class balance of ``c``."""
+        A vote's errors (and the prior's) fall on the other labels as ``error_spread`` says,
+        drawn toward how they fall on records of a known label (``known_counts``, the same
+        counts there); the precision of a vote for ``c`` is kept at or above the class
+        balance of ``c``."""
         n_heuristics, n_labels = n_votes.shape
         right = np.eye(n_labels, dtype=bool)
         several = (n_votes > 0).all(axis=1)
@@ -541,8 +544,8 @@ class LabelModel:
         spread = np.where(by_balance[:, None], balance[None, :], 1.0 / n_labels)
         # others[j, c, y]: share of label y among the labels other than c.
         others = np.where(right, 0.0, spread[:, None, :] / (1 - spread)[:, :, None])
-        if self._known_counts is not None:   # errors seen on records of a known label
-            wrong = np.where(right, 0.0, self._known_counts)
+        if known_counts is not None:   # errors seen on records of a known label
+            wrong = np.where(right, 0.0, known_counts)
             others = (wrong + self.reference_error_strength * others) / (
                 wrong.sum(axis=2, keepdims=True) + self.reference_error_strength)
         if self.prior_mean == "pooled":
@@ -579,7 +582,7 @@ class LabelModel:
             rows = np.where(right, floor[:, :, None], (1 - floor)[:, :, None] * others)
         else:
             rows = np.where(right, floor[:, :, None], rows)
-        if self._known_counts is not None:
+        if known_counts is not None:
             # Errors learnt from the known labels may pile up on one label; still, a vote
             # never says more for another label than for its own (relative to the balance).
             own = np.einsum("jcc->jc", rows)[:, :, None] * balance[None, None, :] \
