@@ -61,6 +61,10 @@ def start_run(run_id: int) -> None:
     with new_session() as session:
         run = runs.begin_run(session=session, run_id=run_id, stale_before=stale_before())
         if run is None:
+            if session.get(Run, run_id) is None:
+                log.warning("run %s is not in this worker's database: the message comes from "
+                            "another deployment on the same broker, or its run was deleted",
+                            run_id)
             return
         job = job_for(run.kind)
         try:

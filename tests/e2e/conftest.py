@@ -3,20 +3,23 @@ PostgreSQL and Redis with a real worker. Screenshots of every page go to ``artif
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import redis
 
 from config import Settings
 from tests.conftest import empty_database
-from tests.workers.conftest import ROOT, STALE_AFTER_S, Stack, _stack
+from tests.workers.conftest import (
+    REDIS_SERVER,
+    ROOT,
+    STALE_AFTER_S,
+    Stack,
+    _stack,
+    claim_redis_database,
+)
 
-# Its own Redis database; HEURIST_TEST_E2E_REDIS lets two checkouts test side by side.
-REDIS_URL = os.environ.get("HEURIST_TEST_E2E_REDIS", "redis://127.0.0.1:6379/13")
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
@@ -28,11 +31,11 @@ def app_stack(tmp_path_factory, postgres_url) -> Iterator[Stack]:
     if not (ROOT / "frontend" / "dist" / "index.html").exists():
         pytest.fail("the web UI is not built: run `make test` (or `npm ci && npm run build` "
                     "in frontend/)")
-    client = redis.Redis.from_url(REDIS_URL)
-    client.flushdb()
+    client = claim_redis_database()   # claimed: checkouts testing side by side never meet
+    redis_url = f"{REDIS_SERVER}/{client.connection_pool.connection_kwargs['db']}"
     tmp_path = tmp_path_factory.mktemp("e2e")
     settings = Settings(data_dir=tmp_path / "var", database_url=postgres_url,
-                        broker_url=REDIS_URL, run_stale_after_s=STALE_AFTER_S)
+                        broker_url=redis_url, run_stale_after_s=STALE_AFTER_S)
     stacks = _stack(settings, tmp_path)
     stack = next(stacks)
     stack.start_worker("e2e")

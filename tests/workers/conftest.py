@@ -194,7 +194,7 @@ def embedded(tmp_path) -> Iterator[Stack]:
     yield from _stack(settings, tmp_path)
 
 
-def _free_redis_database() -> redis.Redis:
+def claim_redis_database() -> redis.Redis:
     """A Redis database of ``REDIS_DATABASES`` nobody else holds, flushed and claimed."""
     for number in REDIS_DATABASES:
         client = redis.Redis.from_url(f"{REDIS_SERVER}/{number}")
@@ -211,7 +211,7 @@ def _free_redis_database() -> redis.Redis:
 
 @pytest.fixture
 def cluster(tmp_path, postgres_url) -> Iterator[Stack]:
-    client = _free_redis_database()
+    client = claim_redis_database()
     number = client.connection_pool.connection_kwargs["db"]
     settings = Settings(data_dir=tmp_path / "var", database_url=postgres_url,
                         broker_url=f"{REDIS_SERVER}/{number}", models_dir=tmp_path / "models",

@@ -7,6 +7,8 @@ import time
 
 from tests.workers.conftest import Stack
 from tests.workers.test_faults import json_lines, start_run
+from workers.celery_app import make_celery
+from workers.queue import RunQueue
 
 CHUNK_SIZE = 20
 LOOPING = "def lf(record):\n    while True:\n        pass\n"
@@ -60,3 +62,20 @@ def test_worker_logs_and_counts_reach_operators(cluster: Stack):
     failed = [line for line in json_lines(cluster.log_dir / "w1.log")
               if line.get("run_id") == failing and line["level"] == "WARNING"]
     assert any("failed" in line["message"] for line in failed), failed
+
+
+def test_a_start_message_for_a_run_another_database_holds_is_logged(cluster: Stack):
+    """Two deployments on one broker take each other's messages: the worker says so, and the
+    run of its own that a stray message names is not touched."""
+    cluster.worker_env |= {"HEURIST_LOG_FORMAT": "json"}
+    cluster.start_worker()
+    project, run_id = start_run(cluster, 3)
+    assert cluster.wait_run(project, run_id)["status"] == "succeeded"
+    RunQueue(make_celery(cluster.settings)).enqueue_run(run_id + 1000)
+
+    deadline = time.monotonic() + 30
+    while not (stray := [line for line in json_lines(cluster.log_dir / "w1.log")
+                         if "not in this worker's database" in line["message"]]):
+        assert time.monotonic() < deadline, cluster.logs()
+        time.sleep(0.2)
+    assert stray[0]["level"] == "WARNING" and stray[0]["run_id"] == run_id + 1000
