@@ -44,12 +44,12 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
+from heuristics.aggregation.votes import DEFAULT_PRECISION
 from heuristics.errors import InvalidInputError
 
 __all__ = ["MULTILABEL_METHODS", "MultiLabelResult", "aggregate_multilabel"]
 
 MULTILABEL_METHODS = ("majority", "weighted")
-DEFAULT_PRECISION = 0.7
 DECISION = 0.5
 
 

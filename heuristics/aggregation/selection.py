@@ -3,7 +3,8 @@
 Agreement is the one scoring rule (:func:`heuristics.aggregation.scoring.expected_accuracy`:
 tied top labels earn their share). :func:`cross_fitted_choice` also says how well the choice
 does on reference labels it did not see: each half of the referenced records is predicted by
-the method chosen on the other half.
+the method chosen on the other half. :func:`choose` and :func:`cross_fitted` are the rule for
+any task kind, given how its predictions are made and scored.
 
 Examples
 --------
@@ -68,62 +69,154 @@ def fit_method(method: str, label_matrix: np.ndarray, reference: np.ndarray, *,
     return make_model(method, n_labels=n_labels, weights=weights).fit(label_matrix)
 
 
+Predict = Callable[[str, "np.ndarray | None"], np.ndarray]
+"""``predict(method, seen)``: the prediction of every record by ``method``, one row per record
+(probabilities, label sets, or an object array of span lists). A method of
+``LEARN_FROM_REFERENCES`` is fitted with the reference labels of the ``seen`` records (a
+boolean mask) only; the others are fitted on the votes alone and get ``seen=None``."""
+Score = Callable[[np.ndarray, np.ndarray], float]
+"""``score(predictions, rows)``: agreement of ``predictions`` with the reference labels of
+``rows`` (a boolean mask)."""
+
+
+def choose(methods: tuple[str, ...], predict: Predict, score: Score, rows: np.ndarray, *,
+           default: str, min_reference: int) -> Choice:
+    """The method of ``methods`` whose predictions agree best with the reference labels of
+    ``rows`` (ties prefer the earlier one); ``default`` with fewer than ``min_reference`` rows.
+
+    Methods fitted on the reference labels too (``LEARN_FROM_REFERENCES``) are scored by
+    cross-fitting within ``rows``: each half predicted by the method fitted on the other
+    half's labels. Otherwise they would be graded on their own answers and win too often.
+    Any task kind: ``predict`` and ``score`` know its predictions.
+
+    >>> votes = np.array([0, 0, 1, 1, 1, 0])
+    >>> reference = np.array([0, 0, 1, 1, 0, 0])
+    >>> def predict(method, seen):   # "weighted": the reference's majority where it is seen
+    ...     if method == "majority":
+    ...         return votes
+    ...     return np.full(6, np.bincount(reference[seen]).argmax())
+    >>> def score(predicted, rows):
+    ...     return float((predicted[rows] == reference[rows]).mean())
+    >>> choose(("majority", "weighted"), predict, score, np.ones(6, bool), default="majority",
+    ...        min_reference=2)
+    Choice(method='majority', agreement={'majority': 0.8333333333333334, 'weighted': 0.6666666666666666})
+    """  # noqa: E501
+    if rows.sum() < min_reference:
+        return Choice(default, {})
+    half = alternating_halves(rows)
+
+    def agreement(method: str) -> float:
+        predicted = (held_out(method, predict, half) if method in LEARN_FROM_REFERENCES
+                     else predict(method, None))
+        return score(predicted, rows)
+
+    return best_method(methods, agreement)
+
+
+def cross_fitted(methods: tuple[str, ...], predict: Predict, score: Score,
+                 referenced: np.ndarray, *, default: str, min_reference: int,
+                 scored: np.ndarray | None = None) -> CrossFitted:
+    """What ``auto`` would score on reference labels it did not choose with: the
+    ``referenced`` records (a mask) alternate between two halves, and each half is predicted
+    by the method :func:`choose` picks on the other half alone (on its ``scored`` records,
+    default all; a method that learns from the reference labels fitted on all the other
+    half's). No score of a record comes from a choice or a fit that saw its reference label.
+    """
+    half = alternating_halves(referenced)
+    predictions: np.ndarray | None = None
+    chosen = []
+    for own in (0, 1):
+        other = half == 1 - own
+        method = choose(methods, predict, score, other if scored is None else other & scored,
+                        default=default, min_reference=min_reference // 2).method
+        chosen.append(method)
+        fitted = predict(method, other if method in LEARN_FROM_REFERENCES else None)
+        if predictions is None:
+            predictions = fitted.copy()
+        predictions[half == own] = fitted[half == own]
+    return CrossFitted(half, (chosen[0], chosen[1]), predictions)
+
+
+def cross_fitted_alone(method: str, predict: Predict, referenced: np.ndarray) -> CrossFitted:
+    """How ``method``, which learns from the reference labels, does on those it did not
+    learn from: each half of the ``referenced`` records predicted by it fitted on the other
+    half's."""
+    half = alternating_halves(referenced)
+    return CrossFitted(half, (method, method), held_out(method, predict, half))
+
+
+def held_out(method: str, predict: Predict, half: np.ndarray) -> np.ndarray:
+    """Every record's predictions by ``method``, those of half 0 fitted with the reference
+    labels of half 1 and those of half 1 with half 0's (``half``: 0, 1 or -1 for neither;
+    records of neither as fitted with half 1's)."""
+    predictions = predict(method, half == 1).copy()
+    predictions[half == 1] = predict(method, half == 0)[half == 1]
+    return predictions
+
+
+def classification_predict(label_matrix: np.ndarray, reference: np.ndarray, *,
+                           n_labels: int, weights: np.ndarray,
+                           fits: dict | None = None) -> Predict:
+    """:data:`Predict` of a classification task: probabilities per record; majority vote
+    and the label model fitted once on the votes (kept in ``fits``), the weighted vote with
+    ``weights`` unless the references of ``seen`` give them."""
+    fits = {} if fits is None else fits
+
+    def predict(method: str, seen: np.ndarray | None) -> np.ndarray:
+        if seen is not None and method in LEARN_FROM_REFERENCES:
+            return _fitted_on(method, label_matrix, reference, seen,
+                              n_labels=n_labels).predict_proba(label_matrix)
+        return fitted_on_votes(method, label_matrix, n_labels=n_labels, weights=weights,
+                               fits=fits).predict_proba(label_matrix)
+
+    return predict
+
+
+def classification_score(reference: np.ndarray) -> Score:
+    """:data:`Score` of a classification task: expected accuracy (tied top labels earn
+    their share)."""
+    return lambda probabilities, rows: expected_accuracy(probabilities[rows], reference[rows])
+
+
 def choose_method(label_matrix: np.ndarray, reference: np.ndarray, *, n_labels: int,
                   weights: np.ndarray, min_reference: int = 30,
                   rows: np.ndarray | None = None, fits: dict | None = None) -> Choice:
-    """The method whose probabilities agree best with ``reference`` (-1 = none) on records
-    with votes (expected accuracy); the label model when fewer than ``min_reference`` such
-    records exist. Ties prefer the simpler method (order of ``CLASSIFICATION_METHODS``).
+    """The classification method whose probabilities agree best with ``reference`` (-1 =
+    none) on records with votes (expected accuracy); the label model when fewer than
+    ``min_reference`` such records exist. Ties prefer the simpler method (order of
+    ``CLASSIFICATION_METHODS``); methods that learn from the reference labels are
+    cross-fitted (:func:`choose`).
 
     ``rows`` (a boolean mask) limits the reference labels it may look at; default all.
     ``fits`` keeps the models fitted on the votes alone (:func:`fitted_on_votes`) for other
-    calls on the same label matrix.
-
-    Majority vote and the label model never see the reference labels, so their agreement is
-    measured on all of them. The weighted vote's weights (``weights``, the heuristics'
-    precisions) and the anchored label model come from those same labels, so they are scored
-    by cross-fitting instead: each half of the records is predicted by the method fitted on
-    the other half's reference labels. Otherwise they would be graded on their own answers
-    and win too often."""
+    calls on the same label matrix."""
     covered = (label_matrix >= 0).any(axis=1) & (reference >= 0)
     if rows is not None:
         covered &= rows
-    if covered.sum() < min_reference:
-        return Choice("label_model", {})
-
-    def score(method: str) -> float:
-        if method in LEARN_FROM_REFERENCES:
-            probabilities = _cross_fitted(method, label_matrix, reference,
-                                          alternating_halves(covered), n_labels)
-        else:
-            model = fitted_on_votes(method, label_matrix, n_labels=n_labels, weights=weights,
-                                    fits=fits)
-            probabilities = model.predict_proba(label_matrix)
-        return expected_accuracy(probabilities[covered], reference[covered])
-
-    return best_method(CLASSIFICATION_METHODS, score)
+    return choose(CLASSIFICATION_METHODS,
+                  classification_predict(label_matrix, reference, n_labels=n_labels,
+                                         weights=weights, fits=fits),
+                  classification_score(reference), covered, default="label_model",
+                  min_reference=min_reference)
 
 
 @dataclass(frozen=True)
 class CrossFitted:
     """Per half of the referenced records (``half``: 0 or 1, -1 = neither), the method
-    chosen on the other half, and each such record's probabilities from it (for a record
-    without votes, the class balance of that method as fitted with the other half)."""
+    chosen on the other half, and every record's predictions, those of each half from the
+    method chosen (and, if it learns from them, fitted) on the other half's reference labels
+    (a record without votes gets what that method gives such a record)."""
 
     half: np.ndarray
     methods: tuple[str, str]
-    probabilities: np.ndarray
+    predictions: np.ndarray
 
 
 def cross_fitted_choice(label_matrix: np.ndarray, reference: np.ndarray, *, n_labels: int,
                         weights: np.ndarray, min_reference: int = 30,
                         fits: dict | None = None) -> CrossFitted:
-    """What ``auto`` would score on reference labels it did not choose with.
-
-    The referenced records alternate between two halves; each half is predicted by the
-    method :func:`choose_method` picks on the other half alone (a weighted vote's precisions
-    and the anchored label model's fit, too, come from the other half). Scoring
-    ``probabilities`` on a record never uses a choice or a fit that saw its reference label.
+    """What ``auto`` would score on the reference labels of a classification task
+    (:func:`cross_fitted` with :func:`choose_method`'s rule on each half).
 
     >>> L = np.array([[0, 0, -1], [1, 1, 0], [1, -1, -1], [0, 1, 1]] * 20)
     >>> fitted = cross_fitted_choice(L, np.array([0, 1, 1, 1] * 20), n_labels=2,
@@ -131,23 +224,12 @@ def cross_fitted_choice(label_matrix: np.ndarray, reference: np.ndarray, *, n_la
     >>> fitted.methods, fitted.half[:4].tolist()
     (('majority', 'majority'), [0, 1, 0, 1])
     """
-    fits = {} if fits is None else fits
-    half = alternating_halves(reference >= 0)
-    probabilities = np.full((len(label_matrix), n_labels), 1.0 / n_labels)
-    methods = []
-    for own in (0, 1):
-        other = half == 1 - own
-        method = choose_method(label_matrix, reference, n_labels=n_labels, weights=weights,
-                               min_reference=min_reference // 2, rows=other, fits=fits).method
-        methods.append(method)
-        if method in LEARN_FROM_REFERENCES:
-            model = _fitted_on(method, label_matrix, reference, other, n_labels=n_labels)
-        else:
-            model = fitted_on_votes(method, label_matrix, n_labels=n_labels, weights=weights,
-                                    fits=fits)
-        rows = half == own
-        probabilities[rows] = model.predict_proba(label_matrix[rows])
-    return CrossFitted(half, (methods[0], methods[1]), probabilities)
+    return cross_fitted(CLASSIFICATION_METHODS,
+                        classification_predict(label_matrix, reference, n_labels=n_labels,
+                                               weights=weights, fits=fits),
+                        classification_score(reference), reference >= 0,
+                        default="label_model", min_reference=min_reference,
+                        scored=(label_matrix >= 0).any(axis=1))
 
 
 def fitted_on_votes(method: str, label_matrix: np.ndarray, *, n_labels: int,
@@ -197,9 +279,9 @@ def cross_fitted_method(method: str, label_matrix: np.ndarray, reference: np.nda
     """
     if (reference >= 0).sum() < min_reference:
         return None
-    half = alternating_halves(reference >= 0)
-    probabilities = _cross_fitted(method, label_matrix, reference, half, n_labels)
-    return CrossFitted(half, (method, method), probabilities)
+    predict = classification_predict(   # asked only for fits with some references
+        label_matrix, reference, n_labels=n_labels, weights=np.full(label_matrix.shape[1], 0.5))
+    return cross_fitted_alone(method, predict, reference >= 0)
 
 
 def alternating_halves(rows: np.ndarray) -> np.ndarray:
@@ -221,18 +303,6 @@ def _fitted_on(method: str, label_matrix: np.ndarray, reference: np.ndarray,
         precisions = held_out_precisions(label_matrix, reference, seen, n_labels=n_labels)
         return WeightedVote(n_labels, precisions, weighting="log_odds")
     return LabelModel(n_labels).fit(label_matrix, reference=np.where(seen, reference, -1))
-
-
-def _cross_fitted(method: str, label_matrix: np.ndarray, reference: np.ndarray,
-                  half: np.ndarray, n_labels: int) -> np.ndarray:
-    """Probabilities of the referenced records in ``half`` 0 or 1 (-1: neither), each half
-    by ``method`` fitted on the other half's reference labels."""
-    predicted = np.full((len(label_matrix), n_labels), 1.0 / n_labels)
-    for own in (0, 1):
-        model = _fitted_on(method, label_matrix, reference, half == 1 - own,
-                           n_labels=n_labels)
-        predicted[half == own] = model.predict_proba(label_matrix[half == own])
-    return predicted
 
 
 def best_method(methods: tuple[str, ...], score: Callable[[str], float]) -> Choice:

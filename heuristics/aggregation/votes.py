@@ -31,9 +31,24 @@ from heuristics.aggregation._inputs import decide, vote_balance, vote_counts
 from heuristics.errors import InvalidInputError
 from heuristics.validation import check_label_matrix, check_n_labels
 
-__all__ = ["MajorityVote", "WeightedVote"]
+__all__ = ["DEFAULT_PRECISION", "MajorityVote", "WeightedVote", "counted_precisions"]
 
 TieBreak = Literal["balance", "lowest", "abstain"]
+DEFAULT_PRECISION = 0.7
+"""The precision a weighted vote gives a heuristic none of whose votes was checked."""
+
+
+def counted_precisions(tp: ArrayLike, fp: ArrayLike) -> np.ndarray:
+    """The precisions weighted votes use: ``tp / (tp + fp)`` of each heuristic (and label),
+    counted against the reference labels; :data:`DEFAULT_PRECISION` where none was counted.
+
+    >>> counted_precisions([3, 0, 0], [1, 0, 2]).tolist()
+    [0.75, 0.7, 0.0]
+    """
+    tp, fp = np.asarray(tp, dtype=np.float64), np.asarray(fp, dtype=np.float64)
+    counted = tp + fp
+    return np.divide(tp, counted, out=np.full(counted.shape, DEFAULT_PRECISION),
+                     where=counted > 0)
 
 
 class MajorityVote:

@@ -850,7 +850,7 @@ def test_auto_never_chooses_on_the_records_it_reports() -> None:
         changed[rows] = (changed[rows] + 1) % 3
         again = cross_fitted_choice(L, changed, n_labels=3, weights=weights)
         assert again.methods[own] == fitted.methods[own]
-        np.testing.assert_allclose(again.probabilities[rows], fitted.probabilities[rows])
+        np.testing.assert_allclose(again.predictions[rows], fitted.predictions[rows])
 
 
 @pytest.mark.parametrize("method", ["weighted", "anchored_label_model"])
@@ -873,7 +873,88 @@ def test_methods_that_learn_from_references_report_on_those_they_did_not_see(met
         changed = reference.copy()
         changed[rows] = (changed[rows] + 1) % 3
         again = cross_fitted_method(method, L, changed, n_labels=3)
-        np.testing.assert_allclose(again.probabilities[rows], fitted.probabilities[rows])
+        np.testing.assert_allclose(again.predictions[rows], fitted.predictions[rows])
+
+
+def _unmoved_by_own_references(fit, reference, flip) -> None:
+    """``fit(reference)`` gives the CrossFitted of auto and of the weighted vote; changing
+    the reference labels of one half (``flip``) moves neither's predictions of that half,
+    while the weighted vote fitted on all reference labels does move there."""
+    auto, weighted, in_sample = fit(reference)
+    for own in (0, 1):
+        rows = auto.half == own
+        assert rows.sum() > 50 and (weighted.half == auto.half).all()
+        changed = flip(reference, rows)
+        again = fit(changed)
+        assert again[0].methods[own] == auto.methods[own]
+        for before, after in zip((auto, weighted), again[:2], strict=True):
+            assert [list(p) for p in after.predictions[rows]] == \
+                [list(p) for p in before.predictions[rows]]
+        assert [list(p) for p in again[2][rows]] != [list(p) for p in in_sample[rows]]
+
+
+def test_multilabel_auto_and_weighted_never_score_what_they_learnt_from() -> None:
+    from heuristics.aggregation.multilabel import MULTILABEL_METHODS
+    from heuristics.aggregation.predicting import multilabel_predict, multilabel_score
+    from heuristics.aggregation.selection import cross_fitted, cross_fitted_alone
+
+    rng = np.random.default_rng(7)
+    n, m, k = 400, 5, 3
+    truth = rng.random((n, k)) < 0.3
+    errors = rng.random((n, m, k)) < np.array([0.05, 0.1, 0.2, 0.3, 0.4])[None, :, None]
+    votes = (rng.random((n, m)) < 0.6)[:, :, None] & (truth[:, None, :] ^ errors)
+    has_reference = rng.random(n) < 0.5
+
+    def fit(reference):
+        predict = multilabel_predict(votes, reference, has_reference,
+                                     precisions=np.full((m, k), 0.7))
+        auto = cross_fitted(MULTILABEL_METHODS, predict,
+                            multilabel_score(reference, has_reference), has_reference,
+                            default="weighted", min_reference=30,
+                            scored=votes.any(axis=(1, 2)))
+        return (auto, cross_fitted_alone("weighted", predict, has_reference),
+                predict("weighted", has_reference))
+
+    def flip(reference, rows):
+        changed = reference.copy()
+        changed[rows] = ~changed[rows]
+        return changed
+
+    _unmoved_by_own_references(fit, truth & has_reference[:, None], flip)
+
+
+def test_span_auto_and_weighted_never_score_what_they_learnt_from() -> None:
+    from heuristics.aggregation.predicting import span_predict, span_score
+    from heuristics.aggregation.selection import METHODS, cross_fitted, cross_fitted_alone
+    from heuristics.aggregation.spans import RecordSpans
+
+    rng = np.random.default_rng(11)
+    n, m, labels = 300, 4, ["PER", "LOC"]
+    truth = [[(int(rng.integers(2)), start, start + 1) for start in range(0, 10, 3)
+              if rng.random() < 0.5] for _ in range(n)]
+    records = [RecordSpans(10, [
+        [(labels[label if rng.random() > error else 1 - label], start, end)
+         for label, start, end in spans if rng.random() < 0.7]
+        + ([("PER", 9, 10)] if rng.random() < error else [])
+        for error in (0.05, 0.15, 0.3, 0.45)]) for spans in truth]
+    referenced = rng.random(n) < 0.5
+    n_tokens = np.full(n, 10)
+
+    def fit(reference):
+        predict = span_predict(records, list(range(n)), n_records=n, labels=labels,
+                               reference=reference, n_tokens=n_tokens,
+                               weights=np.full(m, 0.7))
+        auto = cross_fitted(METHODS, predict, span_score(reference, n_tokens, labels),
+                            referenced, default="label_model", min_reference=30)
+        return (auto, cross_fitted_alone("weighted", predict, referenced),
+                predict("weighted", referenced))
+
+    def flip(reference, rows):
+        return {row: [(1 - label, start, end) for label, start, end in spans] if rows[row]
+                else spans for row, spans in reference.items()}
+
+    _unmoved_by_own_references(fit, {row: truth[row] for row in np.flatnonzero(referenced)},
+                               flip)
 
 
 def test_label_model_near_the_bayes_limit_on_synthetic_matrices() -> None:

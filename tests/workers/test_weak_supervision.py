@@ -348,6 +348,21 @@ def test_extraction_weak_spans_and_conll_export(embedded: Stack):
     model = embedded.wait_run(project, embedded.post(base, json={
         "method": "label_model"}).json()["id"])
     assert model["status"] == "succeeded" and model["metrics"]["method"] == "label_model"
+    assert run["metrics"]["cross_fitted"] is None and model["metrics"]["cross_fitted"] is None
+    # The weighted vote weighs each rule by its precision on the reference spans, and auto
+    # chooses on them: both are scored on each half of them by what the other half taught.
+    weighted = embedded.wait_run(project, embedded.post(base, json={
+        "method": "weighted"}).json()["id"])
+    assert weighted["metrics"]["cross_fitted"] == ["weighted", "weighted"]
+    assert weighted["metrics"]["compared"] == len(sentences)
+    assert "weighted learns from the reference labels: accuracy cross-fitted" in \
+        embedded.get(f"/projects/{project}/runs/{weighted['id']}")["logs"]
+    auto = embedded.wait_run(project, embedded.post(base, json={}).json()["id"])
+    assert set(auto["metrics"]["agreement_by_method"]) == {"majority", "weighted",
+                                                           "label_model"}
+    halves = auto["metrics"]["cross_fitted"]
+    assert (f"chosen on the other half ({halves[0]}, {halves[1]})"
+            in embedded.get(f"/projects/{project}/runs/{auto['id']}")["logs"])
 
 
 def test_weak_supervision_follows_heuristic_changes_when_asked(embedded: Stack):

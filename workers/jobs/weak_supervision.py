@@ -18,17 +18,28 @@ from heuristics.aggregation.agreement import (
     span_agreement,
 )
 from heuristics.aggregation.multilabel import MULTILABEL_METHODS, aggregate_multilabel
+from heuristics.aggregation.predicting import (
+    multilabel_predict,
+    multilabel_score,
+    span_predict,
+    span_score,
+)
 from heuristics.aggregation.selection import (
+    CLASSIFICATION_METHODS,
     LEARN_FROM_REFERENCES,
     METHODS,
-    best_method,
-    choose_method,
-    cross_fitted_choice,
-    cross_fitted_method,
+    CrossFitted,
+    Predict,
+    Score,
+    choose,
+    classification_predict,
+    classification_score,
+    cross_fitted,
+    cross_fitted_alone,
     fit_method,
 )
-from heuristics.aggregation.spans import RecordSpans, aggregate_spans
-from heuristics.aggregation.votes import WeightedVote
+from heuristics.aggregation.spans import RecordSpans
+from heuristics.aggregation.votes import counted_precisions
 from heuristics.errors import InvalidInputError
 from services import heuristic_runs
 from store import heuristic_lookups, stats
@@ -39,7 +50,6 @@ from store.reference import reference_labels
 from store.tokenization import stored_offsets
 from workers.jobs import Heartbeat
 
-DEFAULT_PRECISION = 0.7
 MIN_REFERENCE = 30
 """Records with a reference and a vote needed before ``auto`` compares methods on them."""
 
@@ -47,14 +57,13 @@ MIN_REFERENCE = 30
 def _precisions(session: Session, heuristic_ids: list[int], label_indices: list[int]
                 ) -> np.ndarray:
     """Precision of each heuristic (rows) on each stats row ``label_indices`` (columns;
-    ``stats.TOTAL`` = over all labels) from its statistics; a neutral prior where a heuristic
-    has no counted votes."""
+    ``stats.TOTAL`` = over all labels) from its statistics (:func:`counted_precisions`)."""
     counts = true_and_false_positives(session=session, heuristic_ids=heuristic_ids,
                                       label_indices=label_indices)
-    table = [[tp / (tp + fp) if tp + fp else DEFAULT_PRECISION
-              for tp, fp in (counts.get((h, k), (0, 0)) for k in label_indices)]
-             for h in heuristic_ids]
-    return np.asarray(table, dtype=np.float64).reshape(len(heuristic_ids), len(label_indices))
+    tp, fp = (np.array([[counts.get((h, k), (0, 0))[which] for k in label_indices]
+                        for h in heuristic_ids], dtype=np.int64
+                       ).reshape(len(heuristic_ids), len(label_indices)) for which in (0, 1))
+    return counted_precisions(tp, fp)
 
 
 class WeakSupervisionJob:
@@ -129,6 +138,54 @@ def _cross_fitted(methods: tuple[str, str]) -> str:
             f"chosen on the other half ({methods[0]}, {methods[1]})")
 
 
+def _learns(method: str) -> str:
+    """The log line of a named method that learns from the reference labels.
+
+    >>> _learns("weighted")
+    "weighted learns from the reference labels: accuracy cross-fitted, each half of them scored with the method fitted on the other half's"
+    """  # noqa: E501
+    return (f"{method} learns from the reference labels: accuracy cross-fitted, each half of "
+            "them scored with the method fitted on the other half's")
+
+
+def _choose_and_score(asked: str, methods: tuple[str, ...], predict: Predict, score: Score,
+                      referenced: np.ndarray, voted: np.ndarray, *, default: str,
+                      heartbeat: Heartbeat) -> tuple[str, dict[str, float], CrossFitted | None]:
+    """The method a run uses, ``auto``'s agreement of each candidate (empty unless it
+    chose), and what its scores are taken from where the reference labels taught it: auto's
+    choice, or a method that learns from them, cross-fitted over the ``referenced`` records
+    (a choice needs ``MIN_REFERENCE`` of them with votes, a cross-fit two)."""
+    if asked == "auto":
+        choice = choose(methods, predict, score, referenced & voted, default=default,
+                        min_reference=MIN_REFERENCE)
+        stage, scored = _chosen(choice.method, choice.agreement), None
+        if choice.agreement:
+            scored = cross_fitted(methods, predict, score, referenced, default=default,
+                                  min_reference=MIN_REFERENCE, scored=voted)
+            stage += _cross_fitted(scored.methods)
+        heartbeat(progress=0.4, stage=stage)
+        return choice.method, choice.agreement, scored
+    if asked in LEARN_FROM_REFERENCES and referenced.sum() >= 2:
+        heartbeat(progress=0.4, stage=_learns(asked))
+        return asked, {}, cross_fitted_alone(asked, predict, referenced)
+    return asked, {}, None
+
+
+def _scored(weak: np.ndarray, scored: CrossFitted | None) -> np.ndarray:
+    """The predictions the metrics score: the run's, and where they came from a fit or a
+    choice that saw the reference labels, the cross-fitted ones."""
+    if scored is None:
+        return weak
+    evaluated = weak.copy()
+    evaluated[scored.half >= 0] = scored.predictions[scored.half >= 0]
+    return evaluated
+
+
+AGREEMENT = ("compared", "accuracy", "micro_f1", "f1", "confusion")
+"""The metrics that compare weak labels with the reference labels (of multi-label and
+extraction runs; the rest describe the run's own weak labels)."""
+
+
 def _classification(session: Session, run: Run, task: LabelingTask,
                     current: stats.CurrentOutputs, record_ids: np.ndarray,
                     heartbeat: Heartbeat) -> tuple[list[dict], dict]:
@@ -141,34 +198,20 @@ def _classification(session: Session, run: Run, task: LabelingTask,
         if rid in rows_of:
             reference[rows_of[rid]] = names.index(name)
     weights = _precisions(session, current.heuristic_ids, [stats.TOTAL])[:, 0]
-    method = run.params.get("method") or "auto"
     fits: dict = {}   # majority vote and the label model, fitted once on the votes alone
-    choice = choose_method(matrix, reference, n_labels=len(names), weights=weights,
-                           min_reference=MIN_REFERENCE, fits=fits)
-    scored = None
-    if method == "auto":
-        method = choice.method
-        stage = _chosen(choice.method, choice.agreement)
-        if choice.agreement:
-            scored = cross_fitted_choice(matrix, reference, n_labels=len(names),
-                                         weights=weights, min_reference=MIN_REFERENCE,
-                                         fits=fits)
-            stage += _cross_fitted(scored.methods)
-        heartbeat(progress=0.4, stage=stage)
-    elif method in LEARN_FROM_REFERENCES:   # its accuracy on labels it did not learn from,
-        scored = cross_fitted_method(method, matrix, reference,  # however few there are
-                                     n_labels=len(names), min_reference=2)
-        if scored is not None:
-            heartbeat(progress=0.4, stage=f"{method} learns from the reference labels: "
-                      "accuracy cross-fitted, each half of them scored with the method fitted "
-                      "on the other half's")
+    voted = (matrix >= 0).any(axis=1)
+    method, agreement, scored = _choose_and_score(
+        run.params.get("method") or "auto", CLASSIFICATION_METHODS,
+        classification_predict(matrix, reference, n_labels=len(names), weights=weights,
+                               fits=fits),
+        classification_score(reference), reference >= 0, voted, default="label_model",
+        heartbeat=heartbeat)
     model = fits.get(method) or fit_method(method, matrix, reference, n_labels=len(names),
                                            weights=weights)
     probabilities = model.predict_proba(matrix)
     balance = getattr(model, "class_balance_", None)
     if balance is None:
         balance = vote_balance(matrix, n_labels=len(names))
-    voted = (matrix >= 0).any(axis=1)
     predicted = decide(probabilities, covered=voted, tie_break="balance", balance=balance)
     confidence = probabilities.max(axis=1)
     keep = voted & (confidence >= run.params.get("min_confidence", 0))
@@ -186,13 +229,9 @@ def _classification(session: Session, run: Run, task: LabelingTask,
     rows = [{"record_id": int(rid), "label_id": label_ids[p], "confidence": float(c)}
             for rid, p, c in zip(record_ids[labelled], predicted[labelled],
                                  confidence[labelled], strict=True)]
-    # What the metrics score: the weak labels, or where auto chose, the cross-fitted ones.
-    evaluated, evaluated_probabilities = predicted.copy(), probabilities.copy()
-    if scored is not None:
-        held_out = scored.half >= 0
-        evaluated_probabilities[held_out] = scored.probabilities[held_out]
-        evaluated[held_out] = decide(scored.probabilities[held_out], covered=voted[held_out],
-                                     tie_break="balance", balance=balance)
+    evaluated_probabilities = _scored(probabilities, scored)
+    evaluated = decide(evaluated_probabilities, covered=voted, tie_break="balance",
+                       balance=balance)
     metrics = classification_agreement(evaluated, labelled & voted, reference, names)
     metrics["weakly_labelled"] = int(labelled.sum())
     metrics["distribution"] = {name: int((predicted[labelled] == k).sum())
@@ -202,7 +241,7 @@ def _classification(session: Session, run: Run, task: LabelingTask,
     silences = getattr(model, "silences_", None)   # the label model's check, where it ran
     if silences is not None:
         metrics["abstentions"] = silences.describe()
-    return rows, metrics | {"method": method, "agreement_by_method": choice.agreement,
+    return rows, metrics | {"method": method, "agreement_by_method": agreement,
                             "cross_fitted": None if scored is None else list(scored.methods),
                             "no_vote": run.params.get("no_vote", "none")}
 
@@ -214,27 +253,31 @@ def _multilabel(session: Session, run: Run, task: LabelingTask, current: stats.C
         stats.filtered_outputs(session, current, None),
         reference_labels(session=session, task=task), task=task, current=current,
         record_ids=record_ids)
+    min_confidence = run.params.get("min_confidence", 0.0)
     precisions = _precisions(session, current.heuristic_ids, list(range(len(names))))
-
-    def present(method: str, min_confidence: float = 0.0):
-        return aggregate_multilabel(votes, method=method, precisions=precisions,
-                                    min_confidence=min_confidence)
-
-    method, agreement = run.params.get("method") or "auto", {}
-    if method == "auto":
-        method = "weighted"
-        if (votes.any(axis=(1, 2)) & has_reference).sum() >= MIN_REFERENCE:
-            choice = best_method(MULTILABEL_METHODS, lambda m: multilabel_agreement(
-                present(m).present, reference, has_reference, names)["micro_f1"] or 0.0)
-            method, agreement = choice.method, choice.agreement
-        heartbeat(progress=0.4, stage=_chosen(method, agreement))
-    result = present(method, run.params.get("min_confidence", 0.0))
+    predict = multilabel_predict(votes, reference, has_reference, precisions=precisions,
+                                 min_confidence=min_confidence)
+    method, agreement, scored = _choose_and_score(
+        run.params.get("method") or "auto", MULTILABEL_METHODS, predict,
+        multilabel_score(reference, has_reference), has_reference, votes.any(axis=(1, 2)),
+        default="weighted", heartbeat=heartbeat)
+    result = aggregate_multilabel(votes, method=method, precisions=precisions,
+                                  min_confidence=min_confidence)
     label_ids = [label.id for label in task.labels]
     rows = [{"record_id": int(record_ids[i]), "label_id": label_ids[k],
              "confidence": float(result.confidence[i, k])}
             for i, k in zip(*np.nonzero(result.present), strict=True)]
-    metrics = multilabel_agreement(result.present, reference, has_reference, names)
-    return rows, metrics | {"method": method, "agreement_by_method": agreement}
+    metrics = _agreement(multilabel_agreement(result.present, reference, has_reference, names),
+                         multilabel_agreement(_scored(result.present, scored), reference,
+                                              has_reference, names))
+    return rows, metrics | {"method": method, "agreement_by_method": agreement,
+                            "cross_fitted": None if scored is None else list(scored.methods)}
+
+
+def _agreement(own: dict[str, Any], scored: dict[str, Any]) -> dict[str, Any]:
+    """The metrics of a run's own weak labels, with their agreement with the reference
+    labels from ``scored`` (the same, or the cross-fitted ones)."""
+    return own | {name: scored[name] for name in AGREEMENT if name in scored}
 
 
 def _extraction(session: Session, run: Run, task: LabelingTask, current: stats.CurrentOutputs,
@@ -244,41 +287,35 @@ def _extraction(session: Session, run: Run, task: LabelingTask, current: stats.C
     offsets = stored_offsets(session=session, attribute_id=task.target_attribute_id)
     spans = stats.span_votes(session=session, task=task, current=current)
     voted = sorted(spans)
-    records = [RecordSpans(len(offsets[rid][0]), spans[rid]) for rid in voted]
     reference = {rows_of[rid]: [(names.index(label), start, end) for label, start, end in ref]
                  for rid, ref in reference_labels(session=session, task=task).items()}
     n_tokens = np.array([len(offsets.get(rid, ((), ()))[0]) for rid in record_ids.tolist()],
                         dtype=np.int64)
+    referenced, with_votes = np.zeros(len(record_ids), bool), np.zeros(len(record_ids), bool)
+    referenced[list(reference)] = True
+    with_votes[[rows_of[rid] for rid in voted]] = True
     weights = _precisions(session, current.heuristic_ids, [stats.TOTAL])[:, 0]
-
-    def aggregate(method: str, min_confidence: float = 0.0) -> list[list]:
-        """Weak spans ``(label_index, start, end, confidence)`` of every record."""
-        model = (WeightedVote(len(names) + 1, weights, weighting="log_odds")
-                 if method == "weighted" else method)
-        weak: list[list] = [[] for _ in record_ids]
-        for rid, found in zip(voted, aggregate_spans(records, labels=names, method=model,
-                                                     min_confidence=min_confidence),
-                              strict=True):
-            weak[rows_of[rid]] = [(names.index(s.label), s.start, s.end, s.confidence)
-                                  for s in found]
-        return weak
-
-    def agreement_of(weak: list[list]) -> dict:
-        return span_agreement([[span[:3] for span in found] for found in weak], reference,
-                              n_tokens, names)
-
-    method, agreement = run.params.get("method") or "auto", {}
-    if method == "auto":
-        method = "label_model"
-        if sum(bool(spans.get(int(record_ids[row]))) for row in reference) >= MIN_REFERENCE:
-            choice = best_method(METHODS, lambda m: agreement_of(aggregate(m))["micro_f1"])
-            method, agreement = choice.method, choice.agreement
-        heartbeat(progress=0.4, stage=_chosen(method, agreement))
-    weak = aggregate(method, run.params.get("min_confidence", 0.0))
+    predict = span_predict([RecordSpans(len(offsets[rid][0]), spans[rid]) for rid in voted],
+                           [rows_of[rid] for rid in voted], n_records=len(record_ids),
+                           labels=names, reference=reference, n_tokens=n_tokens,
+                           weights=weights,
+                           min_confidence=run.params.get("min_confidence", 0.0))
+    method, agreement, scored = _choose_and_score(
+        run.params.get("method") or "auto", METHODS, predict,
+        span_score(reference, n_tokens, names), referenced, with_votes, default="label_model",
+        heartbeat=heartbeat)
+    weak = predict(method, None)
     label_ids = [label.id for label in task.labels]
     rows = [{"record_id": int(rid), "label_id": label_ids[label], "confidence": float(confidence),
              "token_start": start, "token_end": end, "char_start": offsets[rid][0][start],
              "char_end": offsets[rid][1][end - 1]}
             for rid, record_spans in zip(record_ids.tolist(), weak, strict=True)
             for label, start, end, confidence in record_spans]
-    return rows, agreement_of(weak) | {"method": method, "agreement_by_method": agreement}
+
+    def agreement_of(found: np.ndarray) -> dict:
+        return span_agreement([[span[:3] for span in spans] for spans in found], reference,
+                              n_tokens, names)
+
+    metrics = _agreement(agreement_of(weak), agreement_of(_scored(weak, scored)))
+    return rows, metrics | {"method": method, "agreement_by_method": agreement,
+                            "cross_fitted": None if scored is None else list(scored.methods)}
