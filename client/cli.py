@@ -591,7 +591,8 @@ def weak_summary(metrics: dict[str, Any], *, asked: str = "auto") -> list[tuple[
     """What a weak supervision run scored, as the web UI shows it: the method (with auto's
     reason where ``asked`` was auto, or that its accuracy is cross-fitted), coverage,
     accuracy on the covered records and on all records with a reference (and how many
-    each), the labels given, and whether the label model counted the heuristics'
+    each; micro F1 and exact label sets of a multi-label result, exact-span F1 of spans),
+    the labels given, and whether the label model counted the heuristics'
     abstentions.
 
     >>> for row in weak_summary({"method": "label_model", "coverage": 0.5, "accuracy": 0.9,
@@ -610,6 +611,13 @@ def weak_summary(metrics: dict[str, Any], *, asked: str = "auto") -> list[tuple[
     ...              asked="weighted")[0]  # doctest: +NORMALIZE_WHITESPACE
     ('method', "weighted (learns from the reference labels: accuracy cross-fitted, each half
     of them scored with the method fitted on the other half's)")
+    >>> weak_summary({"method": "label_model", "coverage": 0.3, "micro_f1": 0.42,
+    ...               "compared": 12, "spans": 20}, asked="label_model")[2]
+    ('exact-span F1', '42.0 % on the 12 records with a reference')
+    >>> weak_summary({"method": "majority", "micro_f1": 0.8, "accuracy": 0.6, "compared": 40},
+    ...              asked="majority")[2:]  # doctest: +NORMALIZE_WHITESPACE
+    [('micro F1', '80.0 % on the 40 records with a reference'),
+     ('exact label sets', '60.0 % on the 40 records with a reference')]
     """
     method = str(metrics.get("method", "-"))
     agreement = metrics.get("agreement_by_method")
@@ -622,7 +630,13 @@ def weak_summary(metrics: dict[str, Any], *, asked: str = "auto") -> list[tuple[
         method += (" (learns from the reference labels: accuracy cross-fitted, each half of "
                    "them scored with the method fitted on the other half's)")
     rows = [("method", method), ("coverage", _percent(metrics.get("coverage")))]
-    if "accuracy" in metrics:
+    on_referenced = f" on the {metrics.get('compared', '?')} records with a reference"
+    if "micro_f1" in metrics:   # a multi-label or span result
+        rows.append(("exact-span F1" if "spans" in metrics else "micro F1",
+                     _percent(metrics["micro_f1"]) + on_referenced))
+        if "spans" not in metrics:
+            rows.append(("exact label sets", _percent(metrics.get("accuracy")) + on_referenced))
+    elif "accuracy" in metrics:
         rows.append(("accuracy", f"{_percent(metrics['accuracy'])} on the "
                      f"{metrics.get('compared', '?')} covered records with a reference; "
                      f"{_percent(metrics.get('accuracy_all'))} on all "

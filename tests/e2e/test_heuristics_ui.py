@@ -11,7 +11,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.test_ui import REVIEWS, go, key_of, shot, sign_in
+from tests.e2e.test_ui import REVIEWS, conll_sample_project, go, key_of, shot, sign_in
 from tests.workers.conftest import Stack
 
 BROKEN = ("def lf(record):\n"
@@ -162,6 +162,54 @@ def test_write_check_try_run_and_watch_statistics(page: Page, app_stack: Stack,
     assert latest["metrics"]["cross_fitted"] == ["anchored_label_model"] * 2
     assert latest["metrics"]["compared_all"] == 13
     shot(page, artifacts, "25-weak-supervision-anchored")
+
+
+GAZETTEERS = {
+    "places": (["Australia", "England", "LONDON", "Lithuania", "London", "Romania", "Scotland"],
+               "LOC"),
+    "counties": (["Derbyshire", "England", "Essex", "Kent", "Leicestershire", "Somerset",
+                  "Surrey", "Worcestershire"], "ORG"),
+}
+
+
+def test_weak_supervision_of_spans_reads_as_spans(page: Page, app_stack: Stack,
+                                                  artifacts: Path):
+    stack = app_stack
+    project, task = conll_sample_project(stack, "span weak supervision e2e")
+    for name, (words, label) in GAZETTEERS.items():
+        heuristic = stack.post(f"/projects/{project}/heuristics", json={
+            "task_id": task, "name": name, "source": (
+                f"WORDS = {words!r}\n\ndef lf(record):\n"
+                f"    for i, token in enumerate(record.tokens('text')):\n"
+                f"        if token.text in WORDS:\n            yield {label!r}, i, i + 1\n")})
+        assert heuristic.status_code == 201, heuristic.text
+        run = stack.post(f"/projects/{project}/heuristics/{heuristic.json()['id']}/runs")
+        assert stack.wait_run(project, run.json()["id"])["status"] == "succeeded"
+
+    sign_in(page, key_of(stack))
+    go(page, f"/projects/{project}/heuristics")
+    panel = page.get_by_label("weak supervision", exact=True)
+    method = panel.get_by_label("Method")
+    expect(method.locator("option")).to_have_text(
+        ["auto", "majority", "weighted", "label model"])
+    method.select_option("weighted")
+    panel.get_by_role("button", name="Run weak supervision").click()
+    metrics = panel.get_by_label("weak supervision metrics")
+    expect(metrics.locator(".metric").filter(has_text="Method")).to_contain_text(
+        "weighted", timeout=30_000)
+    latest = stack.get(f"/projects/{project}/tasks/{task}/weak-supervision")
+    f1 = latest["metrics"]["micro_f1"]
+    expect(metrics.locator(".metric").filter(has_text="Exact-span F1")).to_contain_text(
+        f"{100 * f1:.1f}%of {latest['metrics']['compared']} with a reference")
+    expect(metrics).not_to_contain_text("Accuracy on covered")
+    expect(panel.get_by_label("cross-fitted")).to_contain_text(
+        "weighted learns from the reference labels: the scores shown are cross-fitted")
+    expect(panel.get_by_text("Confusion of tokens (rows: reference, columns: weak)")
+           ).to_be_visible()
+    expect(panel.get_by_label("confusion matrix").locator("thead th")).to_have_text(
+        ["", "OUTSIDE", *[label["name"] for label in stack.get(
+            f"/projects/{project}/tasks/{task}")["labels"]]])
+    shot(page, artifacts, "25-weak-supervision-spans")
 
 
 def test_learner_threshold_changes_votes_without_a_new_run(page: Page, app_stack: Stack,

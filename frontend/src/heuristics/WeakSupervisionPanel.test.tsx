@@ -75,7 +75,7 @@ describe("WeakSupervisionPanel", () => {
       json(url.includes("/runs") ? { data: [anchored], count: 1 } : anchored)));
     renderWithQueries(<WeakSupervisionPanel projectId={1} task={TASK} heuristics={[RULE]} canRun />);
     expect(await screen.findByLabelText("cross-fitted")).toHaveTextContent(
-      "anchored label model learns from the reference labels: the accuracies shown are cross-fitted");
+      "anchored label model learns from the reference labels: the scores shown are cross-fitted");
     expect(screen.queryByLabelText("auto choice")).toBeNull();
     expect(screen.getByLabelText<HTMLSelectElement>("Method").value).toBe("anchored_label_model");
   });
@@ -83,5 +83,47 @@ describe("WeakSupervisionPanel", () => {
   it("says when auto had too few reference labels to compare", () => {
     expect(autoChoice({ method: "label_model", agreement_by_method: {} })).toBe(
       "auto chose label model: too few reference labels to compare the methods");
+  });
+
+  it("shows a multi-label result by F1, exact sets and each label's counts, with its methods only", async () => {
+    const topics: Task = { ...TASK, kind: "multilabel" };
+    const result = { ...RESULT, params: { task_id: 3, method: "weighted" },
+      metrics: { method: "weighted", coverage: 0.5, micro_f1: 0.8, accuracy: 0.6, compared: 40,
+        weakly_labelled: 50, distribution: { ham: 30, spam: 25 }, agreement_by_method: {},
+        cross_fitted: ["weighted", "weighted"],
+        confusion: { labels: ["ham", "spam"], layout: "[[tn, fp], [fn, tp]]",
+          matrix: { ham: [[10, 2], [3, 25]], spam: [[20, 5], [0, 15]] } } } };
+    vi.stubGlobal("fetch", vi.fn(async (url: string) =>
+      json(url.includes("/runs") ? { data: [result], count: 1 } : result)));
+    renderWithQueries(<WeakSupervisionPanel projectId={1} task={topics} heuristics={[RULE]} canRun />);
+    const metrics = await screen.findByLabelText("weak supervision metrics");
+    expect(metrics).toHaveTextContent("Micro F180.0%of 40 with a reference");
+    expect(metrics).toHaveTextContent("Exact label sets60.0%");
+    expect(metrics).not.toHaveTextContent("Accuracy on covered");
+    const rows = screen.getByRole("table", { name: "confusion per label" }).querySelectorAll("tbody tr");
+    expect([...rows].map((r) => r.textContent)).toEqual(["ham102325", "spam205015"]);
+    expect(screen.getByLabelText("cross-fitted")).toHaveTextContent("the scores shown are cross-fitted");
+    expect([...screen.getByLabelText<HTMLSelectElement>("Method").options].map((o) => o.value))
+      .toEqual(["auto", "majority", "weighted"]);
+    expect(screen.queryByLabelText("Records no heuristic voted on")).toBeNull();
+  });
+
+  it("scores a span result by exact-span F1 and counts its confusion in tokens", async () => {
+    const entities: Task = { ...TASK, kind: "extraction" };
+    const result = { ...RESULT, params: { task_id: 3, method: "label_model" },
+      metrics: { method: "label_model", coverage: 0.3, micro_f1: 0.42, compared: 12, spans: 20,
+        weakly_labelled: 9, distribution: { ham: 12, spam: 8 }, agreement_by_method: {},
+        cross_fitted: null,
+        confusion: { labels: ["OUTSIDE", "ham", "spam"], unit: "token",
+          matrix: [[50, 1, 2], [3, 9, 0], [1, 0, 7]] } } };
+    vi.stubGlobal("fetch", vi.fn(async (url: string) =>
+      json(url.includes("/runs") ? { data: [result], count: 1 } : result)));
+    renderWithQueries(<WeakSupervisionPanel projectId={1} task={entities} heuristics={[RULE]} canRun />);
+    expect(await screen.findByLabelText("weak supervision metrics")).toHaveTextContent(
+      "Exact-span F142.0%of 12 with a reference");
+    expect(screen.getByText("Confusion of tokens (rows: reference, columns: weak)")).toBeInTheDocument();
+    expect(screen.queryByLabelText("cross-fitted")).toBeNull();
+    expect([...screen.getByLabelText<HTMLSelectElement>("Method").options].map((o) => o.value))
+      .toEqual(["auto", "majority", "weighted", "label_model"]);
   });
 });

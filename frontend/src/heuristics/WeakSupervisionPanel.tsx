@@ -1,7 +1,8 @@
 /** Weak supervision of a task: choose heuristics, method, threshold, what records without a
  * vote get and whether the run repeats itself, run with progress; the result's coverage,
- * accuracy on covered and on all records, why ``auto`` chose its method, label distribution,
- * confusion against the reference labels, staleness, and every export as a download. The
+ * accuracy on covered and on all records (micro F1 and exact sets of label sets, exact-span
+ * F1 of spans), why ``auto`` chose its method, label distribution, confusion against the
+ * reference labels, staleness, and every export as a download. The
  * settings start as the latest result's, so a reload shows what it was made with. */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
@@ -12,8 +13,15 @@ import { percent } from "./StatsTable";
 
 interface WeakResult extends HeuristicRun { metrics: Record<string, unknown>; stale: boolean }
 interface Confusion { labels: string[]; matrix: number[][] }
+/** A multi-label run's confusion: per label, ``[[tn, fp], [fn, tp]]``. */
+interface LabelConfusions { labels: string[]; matrix: Record<string, number[][]> }
 
-const METHODS = ["auto", "majority", "weighted", "label_model", "anchored_label_model"];
+/** The methods a task of each kind can merge its votes with. */
+export function methodsFor(kind: Task["kind"]): string[] {
+  if (kind === "multilabel") return ["auto", "majority", "weighted"];
+  if (kind === "extraction") return ["auto", "majority", "weighted", "label_model"];
+  return ["auto", "majority", "weighted", "label_model", "anchored_label_model"];
+}
 
 interface Settings { method: string; threshold: number; noVote: string; autoRerun: boolean }
 const DEFAULTS: Settings = { method: "auto", threshold: 0, noVote: "none", autoRerun: false };
@@ -41,7 +49,7 @@ export function autoChoice(metrics: Record<string, unknown>): string {
   if (!scores.length) return `${chose}: too few reference labels to compare the methods`;
   const shown = scores.map(([name, score]) => `${methodName(name)} ${score === null ? "—" : percent(score)}`);
   return `${chose}: agreement with the reference labels ${shown.join(", ")}` +
-    (metrics.cross_fitted ? "; the accuracies shown are cross-fitted (each half of the reference labels " +
+    (metrics.cross_fitted ? "; the scores shown are cross-fitted (each half of the reference labels " +
       "scored with the method chosen on the other half)" : "");
 }
 
@@ -77,7 +85,7 @@ export function WeakSupervisionPanel({ projectId, task, heuristics, canRun }: {
   const m = (result?.metrics ?? {}) as Record<string, unknown>;
   const distribution = (m.distribution ?? {}) as Record<string, number>;
   const most = Math.max(1, ...Object.values(distribution));
-  const confusion = m.confusion as Confusion | undefined;
+  const confusion = m.confusion as Confusion | LabelConfusions | undefined;
   return (
     <div className="panel" aria-label="weak supervision">
       <div className="panel-head"><h2>Weak supervision</h2>
@@ -98,7 +106,7 @@ export function WeakSupervisionPanel({ projectId, task, heuristics, canRun }: {
           </fieldset>
           <Field label="Method">
             <select className="select" aria-label="Method" value={method} onChange={(e) => edit({ method: e.target.value })}>
-              {METHODS.map((x) => <option key={x} value={x}>{methodName(x)}</option>)}
+              {methodsFor(task.kind).map((x) => <option key={x} value={x}>{methodName(x)}</option>)}
             </select>
           </Field>
           <Field label={`Minimum confidence: ${threshold.toFixed(2)}`}>
@@ -130,10 +138,17 @@ export function WeakSupervisionPanel({ projectId, task, heuristics, canRun }: {
           <div className="stack">
             <div className="metrics" aria-label="weak supervision metrics">
               <Metric name="Coverage" value={percent(m.coverage as number)} />
-              <Metric name="Accuracy on covered" value={percent(m.accuracy as number | null)}
-                note={referenced(m.compared)} />
-              <Metric name="Accuracy on all" value={percent(m.accuracy_all as number | null)}
-                note={referenced(m.compared_all)} more={guessed(m)} />
+              {task.kind === "classification" ? <>
+                <Metric name="Accuracy on covered" value={percent(m.accuracy as number | null)}
+                  note={referenced(m.compared)} />
+                <Metric name="Accuracy on all" value={percent(m.accuracy_all as number | null)}
+                  note={referenced(m.compared_all)} more={guessed(m)} />
+              </> : <>
+                <Metric name={task.kind === "extraction" ? "Exact-span F1" : "Micro F1"}
+                  value={percent(m.micro_f1 as number | null)} note={referenced(m.compared)} />
+                {task.kind === "multilabel" && <Metric name="Exact label sets"
+                  value={percent(m.accuracy as number | null)} note={referenced(m.compared)} />}
+              </>}
               <Metric name="Weakly labelled" value={String(m.weakly_labelled ?? "—")}
                 note={m.no_vote === "prior" ? `${m.from_prior ?? 0} from the class prior` : undefined} />
               <Metric name="Method" value={methodName(m.method)} />
@@ -142,7 +157,7 @@ export function WeakSupervisionPanel({ projectId, task, heuristics, canRun }: {
               <p className="small muted" aria-label="auto choice">{autoChoice(m)}</p>}
             {result.params?.method !== "auto" && Boolean(m.cross_fitted) &&
               <p className="small muted" aria-label="cross-fitted">{methodName(m.method)} learns
-                from the reference labels: the accuracies shown are cross-fitted (each half of the
+                from the reference labels: the scores shown are cross-fitted (each half of the
                 reference labels scored by the method fitted on the other half's)</p>}
             {typeof m.abstentions === "string" &&
               <p className="small muted" aria-label="label model abstentions"
@@ -159,15 +174,7 @@ export function WeakSupervisionPanel({ projectId, task, heuristics, canRun }: {
                   </div>
                 ))}
               </div>
-              {confusion && <div>
-                <h3>Confusion (rows: reference, columns: weak)</h3>
-                <table className="table confusion" aria-label="confusion matrix">
-                  <thead><tr><th />{confusion.labels.map((l) => <th key={l}>{l}</th>)}</tr></thead>
-                  <tbody>{confusion.matrix.map((row, i) => (
-                    <tr key={i}><th>{confusion.labels[i]}</th>{row.map((n, j) => <td key={j} className={!n ? "" : i === j ? "diag" : "off"}>{n}</td>)}</tr>
-                  ))}</tbody>
-                </table>
-              </div>}
+              {confusion && <ConfusionTable confusion={confusion} kind={task.kind} />}
             </div>
             <div className="row">
               <span className="small muted">Download:</span>
@@ -194,6 +201,36 @@ export function guessed(m: Record<string, unknown>): string | undefined {
   const labels = Object.keys((m.distribution as object | undefined) ?? {}).length;
   return typeof m.guessed === "number" && m.guessed > 0 && labels > 1
     ? `${m.guessed} with no weak label count 1/${labels} each` : undefined;
+}
+
+/** The weak labels against the reference labels: a confusion matrix (of tokens for spans),
+ * or per label of a multi-label task its true and false positives and negatives. */
+function ConfusionTable({ confusion, kind }: { confusion: Confusion | LabelConfusions;
+                                               kind: Task["kind"] }) {
+  if (!Array.isArray(confusion.matrix)) {
+    const perLabel = confusion.matrix;
+    return <div>
+      <h3>Per label (against the reference label sets)</h3>
+      <table className="table confusion" aria-label="confusion per label">
+        <thead><tr><th />{["true negatives", "false positives", "false negatives", "true positives"]
+          .map((h) => <th key={h}>{h}</th>)}</tr></thead>
+        <tbody>{confusion.labels.map((label) => (
+          <tr key={label}><th>{label}</th>{(perLabel[label] ?? [[0, 0], [0, 0]]).flat().map((n, j) =>
+            <td key={j} className={!n ? "" : j === 0 || j === 3 ? "diag" : "off"}>{n}</td>)}</tr>
+        ))}</tbody>
+      </table>
+    </div>;
+  }
+  const matrix = confusion.matrix;
+  return <div>
+    <h3>Confusion{kind === "extraction" ? " of tokens" : ""} (rows: reference, columns: weak)</h3>
+    <table className="table confusion" aria-label="confusion matrix">
+      <thead><tr><th />{confusion.labels.map((l) => <th key={l}>{l}</th>)}</tr></thead>
+      <tbody>{matrix.map((row, i) => (
+        <tr key={i}><th>{confusion.labels[i]}</th>{row.map((n, j) => <td key={j} className={!n ? "" : i === j ? "diag" : "off"}>{n}</td>)}</tr>
+      ))}</tbody>
+    </table>
+  </div>;
 }
 
 function Metric({ name, value, note, more }: { name: string; value: string; note?: string;
