@@ -376,8 +376,8 @@ class WeakSupervisionRuns(_Resource):
         """Start merging the task's heuristics' votes into one label per record.
 
         ``method``: ``auto`` (the one agreeing best with the reference labels), ``majority``,
-        ``weighted``, ``label_model`` or, for classification, ``anchored_label_model`` (the
-        label model fitted on the reference labels too)."""
+        ``weighted``, ``label_model`` or, for classification and extraction,
+        ``anchored_label_model`` (the label model fitted on the reference labels too)."""
         return Run.model_validate(self._json(
             "POST", f"/projects/{project_id}/tasks/{task_id}/weak-supervision", json={
                 "method": method, "heuristic_ids": heuristic_ids,

@@ -196,10 +196,6 @@ def create_weak_supervision_run(*, session: Session, task: LabelingTask, method:
     if task.kind is TaskKind.MULTILABEL and method in ("label_model", "anchored_label_model"):
         raise InvalidInputError("multi-label tasks aggregate with majority or weighted votes: "
                                 "a label model needs votes that disagree", field="method")
-    if task.kind is TaskKind.EXTRACTION and method == "anchored_label_model":
-        raise InvalidInputError("extraction tasks aggregate with majority or weighted votes "
-                                "or the label model; the anchored label model is for "
-                                "classification", field="method")
     if no_vote != "none" and task.kind is not TaskKind.CLASSIFICATION:
         raise InvalidInputError(f"no_vote={no_vote!r} is for classification tasks; "
                                 f"{task.name!r} is {task.kind.value}", field="no_vote")

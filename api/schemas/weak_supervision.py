@@ -16,9 +16,9 @@ class WeakSupervisionCreate(BaseModel):
         "auto", description="auto: best agreement with the reference labels when at least "
                             "30 records have one, else the label model; its reported "
                             "accuracy is cross-fitted over the reference labels. "
-                            "anchored_label_model (classification): the label model fitted "
-                            "on the reference labels too; weighted and it report "
-                            "cross-fitted accuracies")
+                            "anchored_label_model (classification, extraction): the label "
+                            "model fitted on the reference labels too; weighted and it report "
+                            "cross-fitted scores")
     heuristic_ids: list[Int32] | None = Field(
         None, max_length=LABELS_MAX,
         description="Default: every heuristic; the run's metrics list those it used")

@@ -89,20 +89,32 @@ def span_predict(records: Sequence[RecordSpans], rows: Sequence[int], *, n_recor
     array of ``n_records`` span lists ``(label index, start, end, confidence)``. ``records``
     are the voted ones, at positions ``rows``; ``reference`` the reference spans
     ``(label index, start, end)`` by position; ``weights`` the heuristics' token precisions
-    for the weighted vote fitted without ``seen``."""
+    for the weighted vote fitted without ``seen``. The anchored label model is anchored on
+    the reference spans of the ``seen`` records, or of all without ``seen``."""
     answers: dict[str, np.ndarray] = {}
     voted = _voted_spans(records, rows, labels)
     n_heuristics = len(weights)
 
+    def spans(method: str, weights: np.ndarray, seen: np.ndarray | None) -> np.ndarray:
+        known = [[(labels[label], start, end) for label, start, end in reference[row]]
+                 if row in reference and (seen is None or seen[row]) else None for row in rows]
+        model = (WeightedVote(len(labels) + 1, weights, weighting="log_odds")
+                 if method == "weighted" else method)
+        weak = np.empty(n_records, dtype=object)
+        weak[:] = [[] for _ in range(n_records)]
+        index = {name: k for k, name in enumerate(labels)}
+        for row, found in zip(rows, aggregate_spans(records, labels=labels, method=model,
+                                                    min_confidence=min_confidence,
+                                                    references=known), strict=True):
+            weak[row] = [(index[s.label], s.start, s.end, s.confidence) for s in found]
+        return weak
+
     def predict(method: str, seen: np.ndarray | None) -> np.ndarray:
         if seen is not None and method in LEARN_FROM_REFERENCES:
-            precisions = _token_precisions(voted, reference, seen, n_tokens, n_heuristics,
-                                           len(labels))
-            return _spans(records, rows, n_records, labels, method, min_confidence,
-                          precisions)
+            return spans(method, _token_precisions(voted, reference, seen, n_tokens,
+                                                   n_heuristics, len(labels)), seen)
         if method not in answers:
-            answers[method] = _spans(records, rows, n_records, labels, method, min_confidence,
-                                     weights)
+            answers[method] = spans(method, weights, None)
         return answers[method]
 
     return predict
@@ -129,20 +141,6 @@ def _token_precisions(voted: np.ndarray, reference: dict[int, Sequence[tuple[int
     stats = span_stats(voted[counted[voted[:, 1]]], truth, n_tokens=n_tokens,
                        has_reference=counted, n_heuristics=n_heuristics, n_labels=n_labels)
     return counted_precisions(stats.tokens.tp.sum(axis=1), stats.tokens.fp.sum(axis=1))
-
-
-def _spans(records: Sequence[RecordSpans], rows: Sequence[int], n_records: int,
-           labels: Sequence[str], method: str, min_confidence: float,
-           weights: np.ndarray) -> np.ndarray:
-    model = (WeightedVote(len(labels) + 1, weights, weighting="log_odds")
-             if method == "weighted" else method)
-    weak = np.empty(n_records, dtype=object)
-    weak[:] = [[] for _ in range(n_records)]
-    index = {name: k for k, name in enumerate(labels)}
-    for row, found in zip(rows, aggregate_spans(records, labels=labels, method=model,
-                                                min_confidence=min_confidence), strict=True):
-        weak[row] = [(index[s.label], s.start, s.end, s.confidence) for s in found]
-    return weak
 
 
 def span_score(reference: dict[int, Sequence[tuple[int, int, int]]], n_tokens: np.ndarray,

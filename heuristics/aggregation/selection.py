@@ -32,6 +32,8 @@ METHODS = ("majority", "weighted", "label_model")
 ANCHORED = "anchored_label_model"
 CLASSIFICATION_METHODS = (*METHODS, ANCHORED)
 """Classification adds the label model anchored on the reference labels."""
+EXTRACTION_METHODS = (*METHODS, ANCHORED)
+"""Extraction too, anchored on the tokens of the reference spans."""
 LEARN_FROM_REFERENCES = ("weighted", ANCHORED)
 """Methods fitted on the reference labels too: scored on those of the other half only."""
 

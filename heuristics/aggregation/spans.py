@@ -21,8 +21,10 @@ exclusive). Aggregation works per token:
 2. **Aggregation per token** with :class:`MajorityVote` (``method="majority"``; a tie goes to
    OUTSIDE, the lowest index), :class:`SpanLabelModel` (``method="label_model"``: the
    :class:`LabelModel`, OUTSIDE votes taken as silences, fitted on the tokens of all given
-   records), or any estimator with ``fit(label_matrix)`` and ``predict_proba(label_matrix)``
-   over ``len(labels) + 1`` token labels. A token on which no heuristic votes a label is
+   records; ``"anchored_label_model"``: the same, anchored on the tokens of the records whose
+   spans are known, as :meth:`LabelModel.fit` takes a ``reference``), or any estimator
+   with ``fit(label_matrix)`` and ``predict_proba(label_matrix)`` over ``len(labels) + 1``
+   token labels. A token on which no heuristic votes a label is
    OUTSIDE. A token's confidence is the probability of its label.
 3. **Decoding** (:func:`decode_spans`): a maximal run of consecutive tokens with the same
    non-OUTSIDE label is one span, so the result is always BIO-consistent (IOB2: ``B-`` on the
@@ -66,6 +68,7 @@ __all__ = [
     "SpanLabelModel",
     "aggregate_spans",
     "decode_spans",
+    "token_references",
     "outside_votes_on_own_labels",
     "token_label_matrix",
 ]
@@ -99,18 +102,22 @@ class SpanLabelModel:
     outvoted every precise rule of the same label (CoNLL-2003 dev, the rules of
     ``bench/span_rules_bench.py``: entity F1 0.42; with silences 0.72, majority vote 0.68).
 
+    With ``reference`` (one known token label per row of the label matrix it is fitted on,
+    ``-1`` = none) it is anchored on those tokens (``method="anchored_label_model"``).
+
     >>> votes = np.array([[1, 0], [1, 1], [0, 0], [0, -1]] * 50)
     >>> model = SpanLabelModel(2).fit(votes)
     >>> model.predict_proba(np.array([[1, 0], [0, 0]])).argmax(axis=1).tolist()
     [1, 0]
     """
 
-    def __init__(self, n_token_labels: int) -> None:
+    def __init__(self, n_token_labels: int, reference: ArrayLike | None = None) -> None:
         self.model = LabelModel(n_token_labels, abstain_weight=1.0, error_spread="balance",
                                 prior_mean="fixed")
+        self.reference = reference
 
     def fit(self, label_matrix: np.ndarray) -> SpanLabelModel:
-        self.model.fit(_outside_as_silence(label_matrix))
+        self.model.fit(_outside_as_silence(label_matrix), reference=self.reference)
         return self
 
     def predict_proba(self, label_matrix: np.ndarray) -> np.ndarray:
@@ -184,6 +191,33 @@ def token_label_matrix(
             for label, start, end in sorted(reversed(checked), key=lambda s: s[2] - s[1]):
                 column[start:end] = label
     return matrix, offsets
+
+
+def token_references(records: Sequence[RecordSpans],
+                     references: Sequence[Sequence[TokenSpan | tuple[str, int, int]] | None],
+                     *, offsets: np.ndarray, labels: Sequence[str]) -> np.ndarray:
+    """The known token label of every row of :func:`token_label_matrix` (``-1`` = unknown):
+    per record its known spans' labels, OUTSIDE on its other tokens.
+
+    >>> records = [RecordSpans(3, [[("PER", 0, 1)]]), RecordSpans(2, [[]])]
+    >>> token_references(records, [[("LOC", 1, 3)], None], offsets=np.array([0, 3, 5]),
+    ...                  labels=["PER", "LOC"]).tolist()
+    [0, 2, 2, -1, -1]
+    """
+    if len(references) != len(records):
+        raise InvalidInputError(f"references lists {len(references)} records, there are "
+                                f"{len(records)}", field="references")
+    index = _label_index(labels)
+    known = np.full(int(offsets[-1]), ABSTAIN, dtype=np.int64)
+    for row, (record, spans) in enumerate(zip(records, references, strict=True)):
+        if spans is None:
+            continue
+        first = int(offsets[row])
+        known[first:first + record.n_tokens] = OUTSIDE_INDEX
+        for label, start, end in (_check_span(span, index, record.n_tokens, row)
+                                  for span in spans):
+            known[first + start:first + end] = label
+    return known
 
 
 def decode_spans(
@@ -264,10 +298,12 @@ def aggregate_spans(
     records: Sequence[RecordSpans],
     *,
     labels: Sequence[str],
-    method: Literal["majority", "label_model"] | TokenAggregator = "majority",
+    method: Literal["majority", "label_model", "anchored_label_model"] | TokenAggregator
+    = "majority",
     min_confidence: float = 0.0,
     outside_votes: Literal["own_labels", "all"] = "own_labels",
     heuristic_labels: Sequence[Collection[str]] | None = None,
+    references: Sequence[Sequence[TokenSpan | tuple[str, int, int]] | None] | None = None,
 ) -> list[list[TokenSpan]]:
     """Merge the heuristics' spans into one list of spans per record.
 
@@ -277,10 +313,11 @@ def aggregate_spans(
         The spans each heuristic tagged, per record; every record lists the same heuristics.
     labels : sequence of str
         The task's span labels.
-    method : {"majority", "label_model"} or estimator, default="majority"
+    method : {"majority", "label_model", "anchored_label_model"} or estimator, \
+default="majority"
         How token votes are merged: :class:`MajorityVote` (ties to OUTSIDE),
-        :class:`SpanLabelModel` fitted on the tokens of ``records``, or an
-        unfitted estimator with ``fit`` and ``predict_proba`` over ``len(labels) + 1`` token
+        :class:`SpanLabelModel` fitted on the tokens of ``records`` (anchored on the tokens
+        of ``references``), or an unfitted estimator with ``fit`` and ``predict_proba`` over ``len(labels) + 1`` token
         labels (e.g. a configured ``LabelModel`` or a ``WeightedVote``).
     min_confidence : float, default=0.0
         Spans whose mean token confidence is below this are dropped.
@@ -291,6 +328,10 @@ def aggregate_spans(
     heuristic_labels : sequence of collections of str, optional
         Per heuristic, the labels it tags (for ``"own_labels"``); by default those it tagged
         somewhere in ``records``.
+    references : sequence of (sequence of TokenSpan or None), optional
+        Per record, its known spans (empty: it has none) or None where they are not known;
+        needed by ``"anchored_label_model"``, which keeps their tokens at their known
+        labels while it fits (its answers still come from the votes).
 
     Returns
     -------
@@ -313,7 +354,11 @@ def aggregate_spans(
     LOC 2 3 1.0
     >>> aggregate_spans(records, labels=["PER", "LOC"], outside_votes="all")
     [[TokenSpan(label='PER', start=0, end=1, confidence=0.6666666666666666)]]
-    """
+    >>> aggregate_spans(records, labels=["PER", "LOC"], method="anchored_label_model")
+    Traceback (most recent call last):
+    ...
+    heuristics.errors.InvalidInputError: field 'references': the anchored label model needs the records' known spans
+    """  # noqa: E501
     if not 0 <= min_confidence <= 1:
         raise InvalidInputError(
             f"min_confidence must lie in [0, 1], got {min_confidence}", field="min_confidence"
@@ -339,10 +384,16 @@ def aggregate_spans(
         model: TokenAggregator = MajorityVote(n_token_labels)
     elif method == "label_model":
         model = SpanLabelModel(n_token_labels)
+    elif method == "anchored_label_model":
+        if references is None:
+            raise InvalidInputError("the anchored label model needs the records' known spans",
+                                field="references")
+        model = SpanLabelModel(n_token_labels, reference=token_references(
+            records, references, offsets=offsets, labels=labels))
     elif isinstance(method, str) or not hasattr(method, "predict_proba"):
         raise InvalidInputError(
-            f"method must be 'majority', 'label_model' or an estimator, got {method!r}",
-            field="method",
+            f"method must be 'majority', 'label_model', 'anchored_label_model' or an "
+            f"estimator, got {method!r}", field="method",
         )
     else:
         model = method

@@ -191,7 +191,7 @@ def test_weak_supervision_of_spans_reads_as_spans(page: Page, app_stack: Stack,
     panel = page.get_by_label("weak supervision", exact=True)
     method = panel.get_by_label("Method")
     expect(method.locator("option")).to_have_text(
-        ["auto", "majority", "weighted", "label model"])
+        ["auto", "majority", "weighted", "label model", "anchored label model"])
     method.select_option("weighted")
     panel.get_by_role("button", name="Run weak supervision").click()
     metrics = panel.get_by_label("weak supervision metrics")

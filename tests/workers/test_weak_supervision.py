@@ -295,8 +295,6 @@ def test_extraction_weak_spans_and_conll_export(embedded: Stack):
             embedded.start_worker()
         assert run_to_end(embedded, project, heuristic["id"])["status"] == "succeeded"
     base = f"/projects/{project}/tasks/{task['id']}/weak-supervision"
-    refused = embedded.post(base, json={"method": "anchored_label_model"})
-    assert refused.status_code == 422 and "for classification" in refused.json()["detail"]
     run = embedded.wait_run(project, embedded.post(base, json={"method": "majority"}).json()["id"])
     assert run["status"] == "succeeded", (run, embedded.logs())
     sentences = [sentence for sentence in read_conll(io.BytesIO("".join(lines).encode()))]
@@ -357,9 +355,16 @@ def test_extraction_weak_spans_and_conll_export(embedded: Stack):
     assert weighted["metrics"]["compared"] == len(sentences)
     assert "weighted learns from the reference labels: accuracy cross-fitted" in \
         embedded.get(f"/projects/{project}/runs/{weighted['id']}")["logs"]
+    # Anchored on the reference spans, the label model learns from them, so it too is
+    # scored on each half by a fit anchored on the other half only.
+    anchored = embedded.wait_run(project, embedded.post(base, json={
+        "method": "anchored_label_model"}).json()["id"])
+    assert anchored["metrics"]["cross_fitted"] == ["anchored_label_model"] * 2
+    assert 0 < anchored["metrics"]["micro_f1"] < 1
     auto = embedded.wait_run(project, embedded.post(base, json={}).json()["id"])
     assert set(auto["metrics"]["agreement_by_method"]) == {"majority", "weighted",
-                                                           "label_model"}
+                                                           "label_model",
+                                                           "anchored_label_model"}
     halves = auto["metrics"]["cross_fitted"]
     assert (f"chosen on the other half ({halves[0]}, {halves[1]})"
             in embedded.get(f"/projects/{project}/runs/{auto['id']}")["logs"])

@@ -26,8 +26,8 @@ from heuristics.aggregation.predicting import (
 )
 from heuristics.aggregation.selection import (
     CLASSIFICATION_METHODS,
+    EXTRACTION_METHODS,
     LEARN_FROM_REFERENCES,
-    METHODS,
     CrossFitted,
     Predict,
     Score,
@@ -301,7 +301,7 @@ def _extraction(session: Session, run: Run, task: LabelingTask, current: stats.C
                            weights=weights,
                            min_confidence=run.params.get("min_confidence", 0.0))
     method, agreement, scored = _choose_and_score(
-        run.params.get("method") or "auto", METHODS, predict,
+        run.params.get("method") or "auto", EXTRACTION_METHODS, predict,
         span_score(reference, n_tokens, names), referenced, with_votes, default="label_model",
         heartbeat=heartbeat)
     weak = predict(method, None)

@@ -124,6 +124,6 @@ describe("WeakSupervisionPanel", () => {
     expect(screen.getByText("Confusion of tokens (rows: reference, columns: weak)")).toBeInTheDocument();
     expect(screen.queryByLabelText("cross-fitted")).toBeNull();
     expect([...screen.getByLabelText<HTMLSelectElement>("Method").options].map((o) => o.value))
-      .toEqual(["auto", "majority", "weighted", "label_model"]);
+      .toEqual(["auto", "majority", "weighted", "label_model", "anchored_label_model"]);
   });
 });

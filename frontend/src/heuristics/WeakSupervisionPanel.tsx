@@ -19,7 +19,6 @@ interface LabelConfusions { labels: string[]; matrix: Record<string, number[][]>
 /** The methods a task of each kind can merge its votes with. */
 export function methodsFor(kind: Task["kind"]): string[] {
   if (kind === "multilabel") return ["auto", "majority", "weighted"];
-  if (kind === "extraction") return ["auto", "majority", "weighted", "label_model"];
   return ["auto", "majority", "weighted", "label_model", "anchored_label_model"];
 }
 
