@@ -33,6 +33,13 @@ function setup() {
   return posted;
 }
 
+/** The panel of ``task`` whose latest weak supervision run is ``result``. */
+function showResult(result: object, task: Task) {
+  vi.stubGlobal("fetch", vi.fn(async (url: string) =>
+    json(url.includes("/runs") ? { data: [result], count: 1 } : result)));
+  renderWithQueries(<WeakSupervisionPanel projectId={1} task={task} heuristics={[RULE]} canRun />);
+}
+
 describe("WeakSupervisionPanel", () => {
   it("starts from the latest result's settings and sends every one of them", async () => {
     const posted = setup();
@@ -71,9 +78,7 @@ describe("WeakSupervisionPanel", () => {
     const anchored = { ...RESULT, params: { ...RESULT.params, method: "anchored_label_model" },
       metrics: { ...RESULT.metrics, method: "anchored_label_model", agreement_by_method: {},
         cross_fitted: ["anchored_label_model", "anchored_label_model"] } };
-    vi.stubGlobal("fetch", vi.fn(async (url: string) =>
-      json(url.includes("/runs") ? { data: [anchored], count: 1 } : anchored)));
-    renderWithQueries(<WeakSupervisionPanel projectId={1} task={TASK} heuristics={[RULE]} canRun />);
+    showResult(anchored, TASK);
     expect(await screen.findByLabelText("cross-fitted")).toHaveTextContent(
       "anchored label model learns from the reference labels: the scores shown are cross-fitted");
     expect(screen.queryByLabelText("auto choice")).toBeNull();
@@ -93,9 +98,7 @@ describe("WeakSupervisionPanel", () => {
         cross_fitted: ["weighted", "weighted"],
         confusion: { labels: ["ham", "spam"], layout: "[[tn, fp], [fn, tp]]",
           matrix: { ham: [[10, 2], [3, 25]], spam: [[20, 5], [0, 15]] } } } };
-    vi.stubGlobal("fetch", vi.fn(async (url: string) =>
-      json(url.includes("/runs") ? { data: [result], count: 1 } : result)));
-    renderWithQueries(<WeakSupervisionPanel projectId={1} task={topics} heuristics={[RULE]} canRun />);
+    showResult(result, topics);
     const metrics = await screen.findByLabelText("weak supervision metrics");
     expect(metrics).toHaveTextContent("Micro F180.0%of 40 with a reference");
     expect(metrics).toHaveTextContent("Exact label sets60.0%");
@@ -116,9 +119,7 @@ describe("WeakSupervisionPanel", () => {
         cross_fitted: null,
         confusion: { labels: ["OUTSIDE", "ham", "spam"], unit: "token",
           matrix: [[50, 1, 2], [3, 9, 0], [1, 0, 7]] } } };
-    vi.stubGlobal("fetch", vi.fn(async (url: string) =>
-      json(url.includes("/runs") ? { data: [result], count: 1 } : result)));
-    renderWithQueries(<WeakSupervisionPanel projectId={1} task={entities} heuristics={[RULE]} canRun />);
+    showResult(result, entities);
     expect(await screen.findByLabelText("weak supervision metrics")).toHaveTextContent(
       "Exact-span F142.0%of 12 with a reference");
     expect(screen.getByText("Confusion of tokens (rows: reference, columns: weak)")).toBeInTheDocument();
