@@ -6,7 +6,8 @@ module).
 The weighted votes of both kinds weigh each heuristic by its precision against the reference
 labels (:func:`~heuristics.aggregation.votes.counted_precisions`): per label for multi-label,
 per token for spans, as the task's statistics count them. Fitted with the reference labels of
-some records only (``seen``), they count on those records alone.
+some records only (``seen``), they count on those records alone; the anchored label model of
+spans is anchored on those records' reference spans alone.
 
 Examples
 --------
@@ -95,11 +96,14 @@ def span_predict(records: Sequence[RecordSpans], rows: Sequence[int], *, n_recor
     voted = _voted_spans(records, rows, labels)
     n_heuristics = len(weights)
 
-    def spans(method: str, weights: np.ndarray, seen: np.ndarray | None) -> np.ndarray:
+    def spans(method: str, seen: np.ndarray | None) -> np.ndarray:
         known = [[(labels[label], start, end) for label, start, end in reference[row]]
                  if row in reference and (seen is None or seen[row]) else None for row in rows]
-        model = (WeightedVote(len(labels) + 1, weights, weighting="log_odds")
-                 if method == "weighted" else method)
+        model: str | WeightedVote = method
+        if method == "weighted":
+            precisions = weights if seen is None else _token_precisions(
+                voted, reference, seen, n_tokens, n_heuristics, len(labels))
+            model = WeightedVote(len(labels) + 1, precisions, weighting="log_odds")
         weak = np.empty(n_records, dtype=object)
         weak[:] = [[] for _ in range(n_records)]
         index = {name: k for k, name in enumerate(labels)}
@@ -111,10 +115,9 @@ def span_predict(records: Sequence[RecordSpans], rows: Sequence[int], *, n_recor
 
     def predict(method: str, seen: np.ndarray | None) -> np.ndarray:
         if seen is not None and method in LEARN_FROM_REFERENCES:
-            return spans(method, _token_precisions(voted, reference, seen, n_tokens,
-                                                   n_heuristics, len(labels)), seen)
+            return spans(method, seen)
         if method not in answers:
-            answers[method] = spans(method, weights, None)
+            answers[method] = spans(method, None)
         return answers[method]
 
     return predict
@@ -124,10 +127,10 @@ def _voted_spans(records: Sequence[RecordSpans], rows: Sequence[int],
                  labels: Sequence[str]) -> np.ndarray:
     """``(heuristic, position, label index, start, end)`` of every span voted."""
     index = {name: k for k, name in enumerate(labels)}
-    return np.array([(j, row, index[label], start, end)
+    return np.array([(j, row, index[span[0]], span[1], span[2])
                      for record, row in zip(records, rows, strict=True)
                      for j, found in enumerate(record.spans)
-                     for label, start, end in found], dtype=np.int64).reshape(-1, 5)
+                     for span in found], dtype=np.int64).reshape(-1, 5)
 
 
 def _token_precisions(voted: np.ndarray, reference: dict[int, Sequence[tuple[int, int, int]]],
