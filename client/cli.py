@@ -614,17 +614,22 @@ def weak_summary(metrics: dict[str, Any], *, asked: str = "auto") -> list[tuple[
     >>> weak_summary({"method": "label_model", "coverage": 0.3, "micro_f1": 0.42,
     ...               "compared": 12, "spans": 20}, asked="label_model")[2]
     ('exact-span F1', '42.0 % on the 12 records with a reference')
+    >>> weak_summary({"method": "weighted", "spans": 3, "micro_f1": 0.5, "compared": 4,
+    ...               "agreement_by_method": {"majority": 0.4, "weighted": 0.5}})[0][1]
+    'weighted (auto: agreement with the reference labels (exact-span F1) majority 0.400, weighted 0.500)'
     >>> weak_summary({"method": "majority", "micro_f1": 0.8, "accuracy": 0.6, "compared": 40},
     ...              asked="majority")[2:]  # doctest: +NORMALIZE_WHITESPACE
     [('micro F1', '80.0 % on the 40 records with a reference'),
      ('exact label sets', '60.0 % on the 40 records with a reference')]
-    """
+    """  # noqa: E501
     method = str(metrics.get("method", "-"))
     agreement = metrics.get("agreement_by_method")
+    score = ("accuracy" if "micro_f1" not in metrics
+             else "exact-span F1" if "spans" in metrics else "micro F1")
     if asked == "auto" and isinstance(agreement, dict):
         reason = ("too few reference labels to compare the methods" if not agreement else
-                  "agreement with the reference labels " + ", ".join(
-                      f"{name} {_cell(score)}" for name, score in agreement.items()))
+                  f"agreement with the reference labels ({score}) " + ", ".join(
+                      f"{name} {_cell(value)}" for name, value in agreement.items()))
         method += f" (auto: {reason})"
     elif metrics.get("cross_fitted"):
         method += (" (learns from the reference labels: accuracy cross-fitted, each half of "
@@ -632,8 +637,7 @@ def weak_summary(metrics: dict[str, Any], *, asked: str = "auto") -> list[tuple[
     rows = [("method", method), ("coverage", _percent(metrics.get("coverage")))]
     on_referenced = f" on the {metrics.get('compared', '?')} records with a reference"
     if "micro_f1" in metrics:   # a multi-label or span result
-        rows.append(("exact-span F1" if "spans" in metrics else "micro F1",
-                     _percent(metrics["micro_f1"]) + on_referenced))
+        rows.append((score, _percent(metrics["micro_f1"]) + on_referenced))
         if "spans" not in metrics:
             rows.append(("exact label sets", _percent(metrics.get("accuracy")) + on_referenced))
     elif "accuracy" in metrics:

@@ -44,7 +44,7 @@ describe("WeakSupervisionPanel", () => {
   it("starts from the latest result's settings and sends every one of them", async () => {
     const posted = setup();
     expect(await screen.findByLabelText("auto choice")).toHaveTextContent(
-      "auto chose label model: agreement with the reference labels majority 80.0%, weighted 85.0%, label model 90.0%");
+      "auto chose label model: agreement with the reference labels (accuracy) majority 80.0%, weighted 85.0%, label model 90.0%");
     expect(screen.getByLabelText<HTMLSelectElement>("Records no heuristic voted on").value).toBe("prior");
     expect(screen.getByLabelText<HTMLInputElement>("Run again whenever a heuristic's output changes").checked).toBe(true);
     expect(screen.getByText("Minimum confidence: 0.30")).toBeInTheDocument();
@@ -83,6 +83,13 @@ describe("WeakSupervisionPanel", () => {
       "anchored label model learns from the reference labels: the scores shown are cross-fitted");
     expect(screen.queryByLabelText("auto choice")).toBeNull();
     expect(screen.getByLabelText<HTMLSelectElement>("Method").value).toBe("anchored_label_model");
+  });
+
+  it("names what auto's agreement measures for each task kind", () => {
+    const metrics = { method: "weighted", agreement_by_method: { majority: 0.5, weighted: 0.6 } };
+    expect(autoChoice(metrics, "extraction")).toBe(
+      "auto chose weighted: agreement with the reference labels (exact-span F1) majority 50.0%, weighted 60.0%");
+    expect(autoChoice(metrics, "multilabel")).toContain("(micro F1) majority 50.0%");
   });
 
   it("says when auto had too few reference labels to compare", () => {

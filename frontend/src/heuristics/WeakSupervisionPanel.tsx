@@ -40,14 +40,19 @@ export function methodName(method: unknown): string {
   return typeof method === "string" ? method.replaceAll("_", " ") : "—";
 }
 
+/** What a task kind's agreement with the reference labels measures. */
+const AGREEMENT_SCORE: Record<Task["kind"], string> = {
+  classification: "accuracy", multilabel: "micro F1", extraction: "exact-span F1" };
+
 /** What ``auto`` chose and on what evidence, from a run's metrics. */
-export function autoChoice(metrics: Record<string, unknown>): string {
+export function autoChoice(metrics: Record<string, unknown>,
+                           kind: Task["kind"] = "classification"): string {
   const agreement = (metrics.agreement_by_method ?? {}) as Record<string, number | null>;
   const chose = `auto chose ${methodName(metrics.method)}`;
   const scores = Object.entries(agreement);
   if (!scores.length) return `${chose}: too few reference labels to compare the methods`;
   const shown = scores.map(([name, score]) => `${methodName(name)} ${score === null ? "—" : percent(score)}`);
-  return `${chose}: agreement with the reference labels ${shown.join(", ")}` +
+  return `${chose}: agreement with the reference labels (${AGREEMENT_SCORE[kind]}) ${shown.join(", ")}` +
     (metrics.cross_fitted ? "; the scores shown are cross-fitted (each half of the reference labels " +
       "scored with the method chosen on the other half)" : "");
 }
@@ -153,7 +158,7 @@ export function WeakSupervisionPanel({ projectId, task, heuristics, canRun }: {
               <Metric name="Method" value={methodName(m.method)} />
             </div>
             {result.params?.method === "auto" && m.method !== undefined &&
-              <p className="small muted" aria-label="auto choice">{autoChoice(m)}</p>}
+              <p className="small muted" aria-label="auto choice">{autoChoice(m, task.kind)}</p>}
             {result.params?.method !== "auto" && Boolean(m.cross_fitted) &&
               <p className="small muted" aria-label="cross-fitted">{methodName(m.method)} learns
                 from the reference labels: the scores shown are cross-fitted (each half of the
