@@ -123,6 +123,15 @@ def cross_fitted(methods: tuple[str, ...], predict: Predict, score: Score,
     by the method :func:`choose` picks on the other half alone (on its ``scored`` records,
     default all; a method that learns from the reference labels fitted on all the other
     half's). No score of a record comes from a choice or a fit that saw its reference label.
+
+    >>> def predict(method, seen):   # every record: how many reference labels the fit saw
+    ...     return np.full(6, -1 if seen is None else int(seen.sum()))
+    >>> def score(predicted, rows):   # here, the more the fit saw the better
+    ...     return float(predicted[rows].mean())
+    >>> fitted = cross_fitted(("majority", "weighted"), predict, score, np.ones(6, bool),
+    ...                       default="majority", min_reference=2)
+    >>> fitted.methods, fitted.half.tolist(), fitted.predictions.tolist()
+    (('weighted', 'weighted'), [0, 1, 0, 1, 0, 1], [3, 3, 3, 3, 3, 3])
     """
     half = alternating_halves(referenced)
     predictions: np.ndarray | None = None
@@ -142,7 +151,14 @@ def cross_fitted(methods: tuple[str, ...], predict: Predict, score: Score,
 def cross_fitted_alone(method: str, predict: Predict, referenced: np.ndarray) -> CrossFitted:
     """How ``method``, which learns from the reference labels, does on those it did not
     learn from: each half of the ``referenced`` records predicted by it fitted on the other
-    half's."""
+    half's.
+
+    >>> def predict(method, seen):   # every record: how many reference labels the fit saw
+    ...     return np.full(4, int(seen.sum()))
+    >>> fitted = cross_fitted_alone("weighted", predict, np.array([True, True, True, False]))
+    >>> fitted.half.tolist(), fitted.predictions.tolist()
+    ([0, 1, 0, -1], [1, 2, 1, 1])
+    """
     half = alternating_halves(referenced)
     return CrossFitted(half, (method, method), held_out(method, predict, half))
 
@@ -150,7 +166,13 @@ def cross_fitted_alone(method: str, predict: Predict, referenced: np.ndarray) ->
 def held_out(method: str, predict: Predict, half: np.ndarray) -> np.ndarray:
     """Every record's predictions by ``method``, those of half 0 fitted with the reference
     labels of half 1 and those of half 1 with half 0's (``half``: 0, 1 or -1 for neither;
-    records of neither as fitted with half 1's)."""
+    records of neither as fitted with half 1's).
+
+    >>> def predict(method, seen):   # every record: the first record whose label it saw
+    ...     return np.full(4, int(np.flatnonzero(seen)[0]))
+    >>> held_out("weighted", predict, np.array([0, 1, 0, -1])).tolist()
+    [1, 0, 1, 1]
+    """
     predictions = predict(method, half == 1).copy()
     predictions[half == 1] = predict(method, half == 0)[half == 1]
     return predictions
@@ -161,7 +183,14 @@ def classification_predict(label_matrix: np.ndarray, reference: np.ndarray, *,
                            fits: dict | None = None) -> Predict:
     """:data:`Predict` of a classification task: probabilities per record; majority vote
     and the label model fitted once on the votes (kept in ``fits``), the weighted vote with
-    ``weights`` unless the references of ``seen`` give them."""
+    ``weights`` unless the references of ``seen`` give them.
+
+    >>> L = np.array([[0, 0], [1, -1], [1, 1]])
+    >>> predict = classification_predict(L, np.array([0, -1, 1]), n_labels=2,
+    ...                                  weights=np.array([0.9, 0.6]))
+    >>> predict("majority", None).tolist()
+    [[1.0, 0.0], [0.0, 1.0], [0.0, 1.0]]
+    """
     fits = {} if fits is None else fits
 
     def predict(method: str, seen: np.ndarray | None) -> np.ndarray:
@@ -176,7 +205,12 @@ def classification_predict(label_matrix: np.ndarray, reference: np.ndarray, *,
 
 def classification_score(reference: np.ndarray) -> Score:
     """:data:`Score` of a classification task: expected accuracy (tied top labels earn
-    their share)."""
+    their share).
+
+    >>> score = classification_score(np.array([0, 1, -1]))
+    >>> score(np.array([[0.9, 0.1], [0.5, 0.5], [0.2, 0.8]]), np.array([True, True, False]))
+    0.75
+    """
     return lambda probabilities, rows: expected_accuracy(probabilities[rows], reference[rows])
 
 
