@@ -35,13 +35,32 @@ virtualenv), by a folder or file of theirs: ``make test`` runs the suite in seve
 (pytest-xdist, ``--dist loadgroup``) and keeps each group in one."""
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for item in items:
-        parts = item.path.relative_to(config.rootpath).parts
-        group = next((ONE_PROCESS_GROUPS[part] for part in parts
-                      if part in ONE_PROCESS_GROUPS), None)
-        if group is not None:
-            item.add_marker(pytest.mark.xdist_group(group))
+def one_process_group(nodeid: str) -> str | None:
+    """The group of :data:`ONE_PROCESS_GROUPS` a test belongs to, by its node id.
+
+    >>> one_process_group("tests/e2e/test_ui.py::test_api_docs_offline[/docs]")
+    'e2e'
+    >>> one_process_group("tests/store/test_bulk.py::test_x") is None
+    True
+    """
+    parts = nodeid.split("::")[0].split("/")
+    return next((ONE_PROCESS_GROUPS[part] for part in parts if part in ONE_PROCESS_GROUPS),
+                None)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """``--dist loadgroup`` by :func:`one_process_group`: pytest-xdist's own groups come from
+    ``xdist_group`` marks written into node ids, which pytest 9 no longer lets a plugin
+    rewrite, so its scheduler spread every group over all processes."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class OneProcessGroups(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return one_process_group(nodeid) or nodeid
+
+    return OneProcessGroups(config, log)
 
 
 @pytest.fixture(scope="session")
