@@ -5,6 +5,7 @@ agreement with the reference labels."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -267,17 +268,22 @@ def _multilabel(session: Session, run: Run, task: LabelingTask, current: stats.C
     rows = [{"record_id": int(record_ids[i]), "label_id": label_ids[k],
              "confidence": float(result.confidence[i, k])}
             for i, k in zip(*np.nonzero(result.present), strict=True)]
-    metrics = _agreement(multilabel_agreement(result.present, reference, has_reference, names),
-                         multilabel_agreement(_scored(result.present, scored), reference,
-                                              has_reference, names))
+    metrics = _agreement(lambda present: multilabel_agreement(present, reference,
+                                                              has_reference, names),
+                         result.present, scored)
     return rows, metrics | {"method": method, "agreement_by_method": agreement,
                             "cross_fitted": None if scored is None else list(scored.methods)}
 
 
-def _agreement(own: dict[str, Any], scored: dict[str, Any]) -> dict[str, Any]:
-    """The metrics of a run's own weak labels, with their agreement with the reference
-    labels from ``scored`` (the same, or the cross-fitted ones)."""
-    return own | {name: scored[name] for name in AGREEMENT if name in scored}
+def _agreement(agreement_of: Callable[[np.ndarray], dict[str, Any]], weak: np.ndarray,
+               scored: CrossFitted | None) -> dict[str, Any]:
+    """The metrics of a run's own weak labels; where the reference labels taught its method
+    (``scored``), their agreement with those labels is the cross-fitted predictions'."""
+    own = agreement_of(weak)
+    if scored is None:
+        return own
+    held_out = agreement_of(_scored(weak, scored))
+    return own | {name: held_out[name] for name in AGREEMENT if name in held_out}
 
 
 def _extraction(session: Session, run: Run, task: LabelingTask, current: stats.CurrentOutputs,
@@ -316,6 +322,6 @@ def _extraction(session: Session, run: Run, task: LabelingTask, current: stats.C
         return span_agreement([[span[:3] for span in spans] for spans in found], reference,
                               n_tokens, names)
 
-    metrics = _agreement(agreement_of(weak), agreement_of(_scored(weak, scored)))
+    metrics = _agreement(agreement_of, weak, scored)
     return rows, metrics | {"method": method, "agreement_by_method": agreement,
                             "cross_fitted": None if scored is None else list(scored.methods)}
