@@ -182,6 +182,14 @@ def _scored(weak: np.ndarray, scored: CrossFitted | None) -> np.ndarray:
     return evaluated
 
 
+def _how(method: str, agreement: dict[str, float], scored: CrossFitted | None
+         ) -> dict[str, Any]:
+    """The metrics that say how a run's weak labels were made and scored: its method,
+    ``auto``'s agreement of each candidate, and the methods of the cross-fitted halves."""
+    return {"method": method, "agreement_by_method": agreement,
+            "cross_fitted": None if scored is None else list(scored.methods)}
+
+
 AGREEMENT = ("compared", "accuracy", "micro_f1", "f1", "confusion")
 """The metrics that compare weak labels with the reference labels (of multi-label and
 extraction runs; the rest describe the run's own weak labels)."""
@@ -242,9 +250,8 @@ def _classification(session: Session, run: Run, task: LabelingTask,
     silences = getattr(model, "silences_", None)   # the label model's check, where it ran
     if silences is not None:
         metrics["abstentions"] = silences.describe()
-    return rows, metrics | {"method": method, "agreement_by_method": agreement,
-                            "cross_fitted": None if scored is None else list(scored.methods),
-                            "no_vote": run.params.get("no_vote", "none")}
+    return rows, metrics | _how(method, agreement, scored) | {
+        "no_vote": run.params.get("no_vote", "none")}
 
 
 def _multilabel(session: Session, run: Run, task: LabelingTask, current: stats.CurrentOutputs,
@@ -271,8 +278,7 @@ def _multilabel(session: Session, run: Run, task: LabelingTask, current: stats.C
     metrics = _agreement(lambda present: multilabel_agreement(present, reference,
                                                               has_reference, names),
                          result.present, scored)
-    return rows, metrics | {"method": method, "agreement_by_method": agreement,
-                            "cross_fitted": None if scored is None else list(scored.methods)}
+    return rows, metrics | _how(method, agreement, scored)
 
 
 def _agreement(agreement_of: Callable[[np.ndarray], dict[str, Any]], weak: np.ndarray,
@@ -323,5 +329,4 @@ def _extraction(session: Session, run: Run, task: LabelingTask, current: stats.C
                               n_tokens, names)
 
     metrics = _agreement(agreement_of, weak, scored)
-    return rows, metrics | {"method": method, "agreement_by_method": agreement,
-                            "cross_fitted": None if scored is None else list(scored.methods)}
+    return rows, metrics | _how(method, agreement, scored)
