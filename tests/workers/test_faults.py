@@ -245,6 +245,7 @@ def test_a_stopping_worker_hands_its_chunk_back(cluster: Stack):
     chunk = chunks(cluster, run_id)[0]
     assert chunk.status.value == "queued" and chunk.attempts == 0, "not handed back"
     assert "handed back: the worker is stopping" in full_logs(cluster)
+    cluster.worker_env["HEURIST_EMBEDDING_BATCH_SIZE"] = None   # the default's larger batches
     cluster.start_worker("b")
     run = cluster.wait_run(project, run_id, timeout=180)
     assert run["status"] == "succeeded", (run, cluster.logs())
