@@ -58,6 +58,7 @@ bench: setup services
 	$(BIN)/python bench/span_bench.py
 	$(BIN)/python bench/ws_quality.py
 	$(BIN)/python bench/span_rules_bench.py
+	$(BIN)/python bench/multilabel_rules_bench.py
 	$(BIN)/python bench/bulk_label_bench.py
 
 clean:

@@ -14,7 +14,9 @@ There is no generative label model here on purpose: with positive votes only, a 
 model per label cannot tell a precise rule from a noisy one (nothing disagrees), and treating
 silence as a negative vote made EM settle on different, degenerate solutions for the same
 rules from one sample to the next. Precisions measured against the reference labels
-(``"weighted"``) are the reliable signal.
+(``"weighted"``) are the reliable signal: on CoNLL-2003's entity-type sets, fixed rules,
+nothing measured beat the weighted vote, not even per-label models fitted on up to 3,250
+reference label sets (``bench/multilabel_rules_bench.py``).
 
 A label is given to a record when its confidence is at least 0.5 and ``min_confidence``;
 labels nobody voted have confidence 0.
