@@ -4,6 +4,7 @@ that exists nowhere), and none of its data comes back."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pytest
@@ -33,6 +34,7 @@ class Ids:
     own_embedding: int
     v_embedding: int
     v_run: int
+    v_filter: int
 
 
 def _project(client, headers, name, csv) -> tuple[int, int, int]:
@@ -75,13 +77,17 @@ def ids(client, admin, make_user) -> tuple[Ids, dict[str, str]]:
     run = client.post(f"{API}/projects/{victim}/heuristics/{v_heuristic}/runs", headers=admin)
     assert run.status_code == 202, run.text
     labels = client.get(f"{API}/projects/{victim}/tasks/{v_task}", headers=admin).json()
+    saved = client.post(f"{API}/projects/{victim}/filters", headers=admin,
+                        json={"name": "secret records", "filter": {"text": SECRET}})
+    assert saved.status_code == 201, saved.text
     return Ids(
         own=own, victim=victim, own_record=own_record, v_record=v_record, own_task=own_task,
         v_task=v_task, v_label=labels["labels"][0]["id"],
         v_manual_label=manual_label.json()["id"],
         own_heuristic=_heuristic(client, admin, own, own_task), v_heuristic=v_heuristic,
         own_embedding=_embedding(client, admin, own),
-        v_embedding=_embedding(client, admin, victim), v_run=run.json()["id"]), caller
+        v_embedding=_embedding(client, admin, victim), v_run=run.json()["id"],
+        v_filter=saved.json()["id"]), caller
 
 
 # (method, path, json body, query) with {...} fields of Ids; all under /projects/{own}
@@ -131,7 +137,21 @@ FOREIGN_ID_ROUTES = [
     ("get", "/tasks/{v_task}/weak-supervision", None, None),
     ("get", "/tasks/{v_task}/weak-supervision/label-matrix", None, None),
     ("get", "/tasks/{v_task}/weak-supervision/export", None, None),
+    ("get", "/records/{v_record}/votes", None, {"task_id": "{own_task}"}),
+    ("get", "/runs/{v_run}/artifacts/curves.png", None, None),
+    ("get", "/filters/{v_filter}", None, None),
+    ("patch", "/filters/{v_filter}", {"name": "renamed"}, None),
+    ("delete", "/filters/{v_filter}", None, None),
+    ("post", "/tasks/{v_task}/labels/bulk", {"labels": [{"record_id": "{v_record}",
+                                                         "label": "ham"}]}, None),
+    ("get", "/tasks/{v_task}/next", None, None),
+    ("get", "/tasks/{v_task}/active-learning", None, None),
+    ("patch", "/tasks/{v_task}/active-learning", {"batch_size": 5}, None),
+    ("get", "/tasks/{v_task}/annotators", None, None),
+    ("post", "/tasks/{v_task}/simulations", {}, None),
 ]
+ROW_ID_EXEMPT = {("delete", "/members/{user_name}")}
+"""Routes under a project whose path names something other than a row (a user by name)."""
 
 
 def _fill(value, ids: Ids):
@@ -171,14 +191,59 @@ def test_ids_of_another_project_are_not_found_and_change_nothing(client, admin, 
                       headers=admin).json()["status"] == "queued"
 
 
-def test_weak_supervision_treats_a_foreign_heuristic_as_an_unknown_one(client, ids):
+def test_every_route_that_names_a_row_is_checked(client):
+    """A route added under a project with an id in its path joins FOREIGN_ID_ROUTES."""
+    checked = [(method, re.sub(r"\{[^}]+\}", "1", path))
+               for method, path, _, _ in FOREIGN_ID_ROUTES]
+    unchecked = []
+    for path, operations in client.get("/openapi.json").json()["paths"].items():
+        rest = path.partition("/projects/{project_id}")[2]
+        template = re.compile(re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(rest)))
+        for method in operations:
+            if ("{" in rest and (method, rest) not in ROW_ID_EXEMPT
+                    and not any(method == used and template.fullmatch(filled)
+                                for used, filled in checked)):
+                unchecked.append(f"{method} {rest}")
+    assert not unchecked, unchecked
+
+
+# (method, path, json body with "{id}" where the id goes, the Ids field of the foreign id):
+# ids in a body that a route reads as items of a list or settings answer 422
+FOREIGN_ID_FIELDS = [
+    ("post", "/tasks/{own_task}/weak-supervision", {"heuristic_ids": ["{id}"]}, "v_heuristic"),
+    ("post", "/tasks/{own_task}/labels/bulk", {"labels": [{"record_id": "{id}", "label": "ham"}]},
+     "v_record"),
+    ("patch", "/tasks/{own_task}/active-learning", {"heuristic_id": "{id}"}, "v_heuristic"),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body", "field"), FOREIGN_ID_FIELDS,
+                         ids=[f"{method} {path}" for method, path, _, _ in FOREIGN_ID_FIELDS])
+def test_a_foreign_id_in_a_body_is_treated_as_an_unknown_one(client, ids, method, path, body,
+                                                              field):
     found, caller = ids
-    path = f"{API}/projects/{found.own}/tasks/{found.own_task}/weak-supervision"
-    foreign = client.post(path, headers=caller, json={"heuristic_ids": [found.v_heuristic]})
-    unknown = client.post(path, headers=caller, json={"heuristic_ids": [999_999]})
-    assert foreign.status_code == unknown.status_code == 422
+    url = f"{API}/projects/{found.own}" + _fill(path, found)
+    foreign_id = getattr(found, field)
+
+    def answer(row_id: int):
+        return client.request(method, url, headers=caller,
+                              json=_fill(_fill_id(body, row_id), found))
+
+    foreign, unknown = answer(foreign_id), answer(999_999)
+    assert foreign.status_code == unknown.status_code == 422, foreign.text
     assert foreign.json()["detail"] == unknown.json()["detail"].replace(
-        "999999", str(found.v_heuristic))
+        "999999", str(foreign_id))
+    assert SECRET not in foreign.text
+
+
+def _fill_id(value, row_id: int):
+    if value == "{id}":
+        return row_id
+    if isinstance(value, list):
+        return [_fill_id(v, row_id) for v in value]
+    if isinstance(value, dict):
+        return {k: _fill_id(v, row_id) for k, v in value.items()}
+    return value
 
 
 def test_lists_and_exports_hold_only_the_projects_rows(client, ids):
