@@ -183,20 +183,20 @@ def test_killed_worker_leaves_a_run_another_worker_completes(stack: Stack):
 
 
 def test_two_workers_share_a_run_and_match_one_worker(cluster: Stack):
-    n = 3_000
+    n, chunk = 1_200, 20
     project = cluster.project_with_texts(texts(n))
     cluster.start_worker("a")
     cluster.start_worker("b")
     cluster.wait_ready("a")
     cluster.wait_ready("b")
-    shared = embed(cluster, project, chunk_size=50, name="two-workers")
+    shared = embed(cluster, project, chunk_size=chunk, name="two-workers")
     run = cluster.wait_run(project, shared["run"]["id"])
     assert run["status"] == "succeeded", cluster.logs()
     workers = chunk_workers(cluster, shared["run"]["id"])
-    assert len(set(workers)) == 2 and len(workers) == n // 50
+    assert len(set(workers)) == 2 and len(workers) == n // chunk
     cluster.stop_workers()
     cluster.workers.clear()
-    single = embed(cluster, project, chunk_size=50, name="one-worker")
+    single = embed(cluster, project, chunk_size=chunk, name="one-worker")
     cluster.start_worker("c")
     assert cluster.wait_run(project, single["run"]["id"])["status"] == "succeeded"
     assert len(set(chunk_workers(cluster, single["run"]["id"]))) == 1
