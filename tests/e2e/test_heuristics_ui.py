@@ -83,6 +83,15 @@ def test_write_check_try_run_and_watch_statistics(page: Page, app_stack: Stack,
     expect(results.get_by_label("sample summary")).to_contain_text("10 records")
     shot(page, artifacts, "21-editor-sample")
 
+    # unsaved code outlives a reload (after the browser asks)
+    dialogs: list[str] = []
+    page.once("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.accept()))
+    page.reload()
+    expect(page.get_by_label("unsaved changes")).to_contain_text("restored (edited from revision #1)")
+    expect(page.locator(".cm-content")).to_contain_text("print('awful:', record['text'])")
+    assert dialogs == ["beforeunload"]
+    shot(page, artifacts, "21-editor-restored")
+
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("button", name="Saved")).to_be_disabled()
     page.get_by_role("button", name="Run on all records").click()

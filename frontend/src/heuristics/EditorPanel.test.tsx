@@ -38,11 +38,28 @@ function setup() {
   const calls: { url: string; body: unknown }[] = [];
   vi.stubGlobal("fetch", server(calls));
   const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-  const view = render(<QueryClientProvider client={client}>
-    <EditorPanel projectId={1} heuristic={HEURISTIC} task={TASK} attributes={ATTRIBUTES} canEdit />
-  </QueryClientProvider>);
-  return { calls, view };
+  const panel = (heuristic: Heuristic) => <QueryClientProvider client={client}>
+    <EditorPanel projectId={1} heuristic={heuristic} task={TASK} attributes={ATTRIBUTES} canEdit />
+  </QueryClientProvider>;
+  const view = render(panel(HEURISTIC));
+  /** The same panel, given a heuristic as a refetch would (a new revision). */
+  const show = (heuristic: Heuristic) => view.rerender(panel(heuristic));
+  return { calls, view, show };
 }
+
+function code(view: ReturnType<typeof render>): string {
+  return EditorView.findFromDOM(view.container.querySelector(".cm-editor") as HTMLElement)!.state.doc.toString();
+}
+
+function leaving(): boolean {
+  const event = new Event("beforeunload", { cancelable: true });
+  window.dispatchEvent(event);
+  return event.defaultPrevented;
+}
+
+const UNSAVED = "def lf(record):\n    return 'ham'\n";
+const REVISION_2: Heuristic = { ...HEURISTIC, revision: { ...HEURISTIC.revision, number: 2,
+  source: "def lf(record):\n    return None\n" } };
 
 function type(view: ReturnType<typeof render>, text: string) {
   // replace the document as typing would
@@ -82,6 +99,40 @@ describe("EditorPanel", () => {
       "2 records · 1 with output · 1 abstained · agrees with the reference on 1 of 1 (100%)");
     expect(within(results).getByText(/looked at r1/)).toBeInTheDocument();
     expect(screen.getByRole("button", { name: "Run on all records" })).toBeDisabled();   // save first
+  });
+
+  it("keeps unsaved code when the editor is left and opened again, until it is discarded", async () => {
+    const first = setup();
+    expect(leaving()).toBe(false);
+    type(first.view, UNSAVED);
+    expect(leaving()).toBe(true);   // the browser asks before the page goes
+    first.view.unmount();
+    const { view } = setup();
+    expect(code(view)).toBe(UNSAVED);
+    expect(screen.getByLabelText("unsaved changes")).toHaveTextContent("restored (edited from revision #1)");
+    expect(screen.getByRole("button", { name: "Save" })).toBeEnabled();
+    fireEvent.click(screen.getByRole("button", { name: "Discard and show #1" }));
+    expect(code(view)).toBe(GOOD);
+    expect(screen.queryByLabelText("unsaved changes")).toBeNull();
+    expect(leaving()).toBe(false);
+    view.unmount();
+    expect(code(setup().view)).toBe(GOOD);
+  });
+
+  it("shows a revision saved elsewhere, but not over unsaved code", async () => {
+    const unchanged = setup();
+    unchanged.show(REVISION_2);
+    expect(code(unchanged.view)).toBe(REVISION_2.revision.source);
+    expect(screen.queryByLabelText("unsaved changes")).toBeNull();
+    unchanged.view.unmount();
+
+    const { view, show } = setup();
+    type(view, UNSAVED);
+    show(REVISION_2);
+    expect(code(view)).toBe(UNSAVED);
+    expect(screen.getByLabelText("unsaved changes")).toHaveTextContent("Revision #2 was saved while you edited");
+    fireEvent.click(screen.getByRole("button", { name: "Discard and show #2" }));
+    expect(code(view)).toBe(REVISION_2.revision.source);
   });
 
   it("reads the line out of a run's error", () => {

@@ -1,13 +1,16 @@
 /** The heuristic editor: code with the server's static check as line markers while typing
  * (debounced), save (a new revision), try on a sample (also unsaved code) with per-record
- * results, run on all with live progress and cancel; errors point at their record and line. */
+ * results, run on all with live progress and cancel; errors point at their record and line.
+ * Unsaved code outlives leaving the editor and reloading the page (drafts.ts), and a
+ * revision saved elsewhere meanwhile does not overwrite it. */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useMemo, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { ApiError, get, patch, post } from "../api";
 import { useProjectEvents } from "../events";
 import type { Attribute, Heuristic, HeuristicRun, SampleResult, Task } from "../types";
 import { Badge, Button, ErrorAlert, Progress, runTone } from "../ui";
 import { CodeEditor, type Problem } from "./CodeEditor";
+import { type Draft, dropDraft, readDraft, writeDraft } from "./drafts";
 import { SampleResults } from "./SampleResults";
 
 export const CHECK_DELAY_MS = 400;
@@ -30,15 +33,50 @@ export function EditorPanel({ projectId, heuristic, task, attributes, canEdit }:
   projectId: number; heuristic: Heuristic; task: Task; attributes: Attribute[]; canEdit: boolean;
 }) {
   const client = useQueryClient();
-  const [source, setSource] = useState(heuristic.revision.source);
+  const revision = heuristic.revision;
+  const [restored, setRestored] = useState<Draft | null>(() => canEdit ? readDraft(projectId, heuristic.id) : null);
+  const [source, setSource] = useState(restored?.source ?? revision.source);
+  /** A revision saved elsewhere while this editor held unsaved code. */
+  const [newer, setNewer] = useState<number | null>(null);
   const [checked, setChecked] = useState<{ source: string; error: unknown } | null>(null);
   const [runId, setRunId] = useState<number | null>(null);
-  const dirty = source !== heuristic.revision.source;
+  const dirty = source !== revision.source;
   const learner = heuristic.kind === "active_learner";
   const names = useMemo(() => [...attributes.map((a) => a.name), ...task.labels.map((l) => l.name)],
     [attributes, task]);
 
-  useEffect(() => setSource(heuristic.revision.source), [heuristic.id, heuristic.revision.source]);
+  // a new revision: shown, unless it would replace code typed since the one before
+  const typed = useRef(source);
+  typed.current = source;
+  const shownRevision = useRef(revision.source);
+  const sentToSave = useRef<string | null>(null);
+  useEffect(() => {
+    const before = shownRevision.current;
+    if (before === revision.source) return;
+    shownRevision.current = revision.source;
+    if (typed.current === before || typed.current === revision.source) setSource(revision.source);
+    else if (revision.source !== sentToSave.current) setNewer(revision.number);
+  }, [revision.source, revision.number]);
+
+  // unsaved code kept for the tab's session; dropped once saved or discarded
+  useEffect(() => {
+    if (!canEdit) return;
+    if (dirty) {
+      writeDraft(projectId, heuristic.id, { source, revision: revision.number, savedAt: new Date().toISOString() });
+    } else {
+      dropDraft(projectId, heuristic.id);
+      setRestored(null);
+      setNewer(null);
+    }
+  }, [canEdit, dirty, source, projectId, heuristic.id, revision.number]);
+
+  // leaving the page with unsaved code asks first
+  useEffect(() => {
+    if (!dirty || !canEdit) return;
+    const warn = (event: BeforeUnloadEvent) => { event.preventDefault(); event.returnValue = ""; };
+    window.addEventListener("beforeunload", warn);
+    return () => window.removeEventListener("beforeunload", warn);
+  }, [dirty, canEdit]);
 
   // the server's static check, a moment after typing stops
   useEffect(() => {
@@ -56,7 +94,10 @@ export function EditorPanel({ projectId, heuristic, task, attributes, canEdit }:
     void client.invalidateQueries({ queryKey: ["projects", projectId, "stats"] });
   };
   const save = useMutation({
-    mutationFn: () => patch<Heuristic>(`/projects/${projectId}/heuristics/${heuristic.id}`, { source }),
+    mutationFn: () => {
+      sentToSave.current = source;
+      return patch<Heuristic>(`/projects/${projectId}/heuristics/${heuristic.id}`, { source });
+    },
     onSuccess: refresh,
   });
   const sample = useMutation({
@@ -121,6 +162,18 @@ export function EditorPanel({ projectId, heuristic, task, attributes, canEdit }:
               : <span style={{ color: "var(--ok)" }}>✓ {learner ? "learner" : "function"} found</span>}
         </span>
       </div>
+      {dirty && (restored || newer !== null) && (
+        <div className="alert info" role="status" aria-label="unsaved changes">
+          <span>
+            {newer !== null
+              ? `Revision #${newer} was saved while you edited; your unsaved code is kept (Save makes it the next revision).`
+              : `Unsaved code from ${new Date(restored!.savedAt).toLocaleString()} restored (edited from revision #${restored!.revision}${restored!.revision !== revision.number ? `; the latest is #${revision.number}` : ""}).`}
+          </span>{" "}
+          <Button small onClick={() => { setSource(revision.source); setNewer(null); setRestored(null); }}>
+            Discard and show #{revision.number}
+          </Button>
+        </div>
+      )}
       <CodeEditor value={source} onChange={setSource} names={names} problems={problems} label="heuristic source" readOnly={!canEdit} />
       <ErrorAlert error={save.error} />
       <ErrorAlert error={start.error} />
