@@ -34,14 +34,14 @@ function server(calls: { url: string; body: unknown }[]) {
   });
 }
 
-function setup() {
+function setup(heuristic: Heuristic = HEURISTIC) {
   const calls: { url: string; body: unknown }[] = [];
   vi.stubGlobal("fetch", server(calls));
   const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
   const panel = (heuristic: Heuristic) => <QueryClientProvider client={client}>
     <EditorPanel projectId={1} heuristic={heuristic} task={TASK} attributes={ATTRIBUTES} canEdit />
   </QueryClientProvider>;
-  const view = render(panel(HEURISTIC));
+  const view = render(panel(heuristic));
   /** The same panel, given a heuristic as a refetch would (a new revision). */
   const show = (heuristic: Heuristic) => view.rerender(panel(heuristic));
   return { calls, view, show };
@@ -131,8 +131,13 @@ describe("EditorPanel", () => {
     show(REVISION_2);
     expect(code(view)).toBe(UNSAVED);
     expect(screen.getByLabelText("unsaved changes")).toHaveTextContent("Revision #2 was saved while you edited");
+    view.unmount();   // opened again: still the code typed from revision 1
+    const again = setup(REVISION_2);
+    expect(code(again.view)).toBe(UNSAVED);
+    expect(screen.getByLabelText("unsaved changes")).toHaveTextContent(
+      "restored (edited from revision #1; the latest is #2)");
     fireEvent.click(screen.getByRole("button", { name: "Discard and show #2" }));
-    expect(code(view)).toBe(REVISION_2.revision.source);
+    expect(code(again.view)).toBe(REVISION_2.revision.source);
   });
 
   it("reads the line out of a run's error", () => {

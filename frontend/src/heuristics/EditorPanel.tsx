@@ -50,25 +50,33 @@ export function EditorPanel({ projectId, heuristic, task, attributes, canEdit }:
   typed.current = source;
   const shownRevision = useRef(revision.source);
   const sentToSave = useRef<string | null>(null);
+  /** The revision the unsaved code was edited from. */
+  const base = useRef(restored?.revision ?? revision.number);
   useEffect(() => {
     const before = shownRevision.current;
     if (before === revision.source) return;
     shownRevision.current = revision.source;
-    if (typed.current === before || typed.current === revision.source) setSource(revision.source);
-    else if (revision.source !== sentToSave.current) setNewer(revision.number);
+    if (typed.current === before || typed.current === revision.source) {
+      setSource(revision.source);
+      base.current = revision.number;
+    } else if (revision.source === sentToSave.current) {
+      base.current = revision.number;   // one's own save, typed on since
+    } else {
+      setNewer(revision.number);
+    }
   }, [revision.source, revision.number]);
 
   // unsaved code kept for the tab's session; dropped once saved or discarded
   useEffect(() => {
     if (!canEdit) return;
     if (dirty) {
-      writeDraft(projectId, heuristic.id, { source, revision: revision.number, savedAt: new Date().toISOString() });
+      writeDraft(projectId, heuristic.id, { source, revision: base.current, savedAt: new Date().toISOString() });
     } else {
       dropDraft(projectId, heuristic.id);
       setRestored(null);
       setNewer(null);
     }
-  }, [canEdit, dirty, source, projectId, heuristic.id, revision.number]);
+  }, [canEdit, dirty, source, projectId, heuristic.id]);
 
   // leaving the page with unsaved code asks first
   useEffect(() => {
@@ -169,7 +177,12 @@ export function EditorPanel({ projectId, heuristic, task, attributes, canEdit }:
               ? `Revision #${newer} was saved while you edited; your unsaved code is kept (Save makes it the next revision).`
               : `Unsaved code from ${new Date(restored!.savedAt).toLocaleString()} restored (edited from revision #${restored!.revision}${restored!.revision !== revision.number ? `; the latest is #${revision.number}` : ""}).`}
           </span>{" "}
-          <Button small onClick={() => { setSource(revision.source); setNewer(null); setRestored(null); }}>
+          <Button small onClick={() => {
+            setSource(revision.source);
+            base.current = revision.number;
+            setNewer(null);
+            setRestored(null);
+          }}>
             Discard and show #{revision.number}
           </Button>
         </div>
