@@ -87,7 +87,8 @@ def test_write_check_try_run_and_watch_statistics(page: Page, app_stack: Stack,
     dialogs: list[str] = []
     page.once("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.accept()))
     page.reload()
-    expect(page.get_by_label("unsaved changes")).to_contain_text("restored (edited from revision #1)")
+    notice = page.get_by_label("unsaved changes")
+    expect(notice).to_contain_text("restored (edited from revision #1)")
     expect(page.locator(".cm-content")).to_contain_text("print('awful:', record['text'])")
     assert dialogs == ["beforeunload"]
     shot(page, artifacts, "21-editor-restored")
