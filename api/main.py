@@ -19,6 +19,7 @@ from api.routers import (
     events,
     exports,
     heuristics,
+    lookup_lists,
     manual_labels,
     projects,
     record_votes,
@@ -106,7 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
     for module in (records, manual_labels, stats, active_learning, users, projects, tasks,
                    record_votes, embeddings, runs, events, heuristics, weak_supervision,
-                   saved_filters, exports):
+                   saved_filters, lookup_lists, exports):
         api.include_router(module.router)
     app.include_router(api)
     _serve_frontend(app)

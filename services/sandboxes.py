@@ -11,6 +11,7 @@ from heuristics.errors import InvalidInputError
 from heuristics.labeling_functions import find_function
 from heuristics.sandbox import Sandbox, SandboxLimits, UidRange
 from services import heuristic_runs
+from store import lookup_lists
 from store.models import LabelingTask
 
 
@@ -45,8 +46,9 @@ def try_on_records(session: Session, sandbox: Sandbox, task: LabelingTask, sourc
     """
     function = find_function(source)
     records = heuristic_runs.sandbox_records(session=session, task=task, record_ids=record_ids)
-    result = sandbox.run_labeling_function(source, [r.payload for r in records],
-                                           function=function, task_kind=task.kind.value)
+    result = sandbox.run_labeling_function(
+        source, [r.payload for r in records], function=function, task_kind=task.kind.value,
+        knowledge=lookup_lists.knowledge(session=session, project_id=task.project_id))
     failures = {e.index: e for e in result.errors}
     output_rows = heuristic_runs.output_rows_for(task)
     outcomes = []

@@ -4,9 +4,10 @@ the archive imported into a new project.
 A snapshot holds the records (external ids, attribute values, stored tokens), the
 attributes, the labeling tasks with their labels, the manual labels and reviews with their
 annotators (by name), the heuristics with every revision and their current outputs (the
-newest successful run of the current revision, with its metrics), and the embeddings'
-definitions. Other runs, weak labels and vectors are not kept: after an import the
-embeddings are computed again and weak supervision runs when asked.
+newest successful run of the current revision, with its metrics), the lookup lists the
+heuristics read, and the embeddings' definitions. Other runs, weak labels and vectors are
+not kept: after an import the embeddings are computed again and weak supervision runs when
+asked.
 """
 
 from __future__ import annotations
@@ -22,10 +23,12 @@ from sqlalchemy.orm import Session
 from formats.snapshot import Snapshot, read_snapshot, write_snapshot
 from formats.types import AttributeType
 from heuristics.errors import InvalidInputError
+from heuristics.knowledge import check_list_name, clean_terms
 from services.projects import check_name_free
 from store import stats
 from store.auth import get_or_create_user
 from store.embeddings import list_embeddings
+from store.lookup_lists import list_lookup_lists
 from store.manual_labels import ResolvedSpan, slot_of
 from store.models import (
     Attribute,
@@ -37,6 +40,7 @@ from store.models import (
     HeuristicRevision,
     Label,
     LabelingTask,
+    LookupList,
     ManualLabel,
     Output,
     Project,
@@ -101,6 +105,9 @@ def _manifest(session: Session, project: Project) -> dict:
         "embeddings": [{"name": e.name, "attribute": e.attribute.name, "model": e.model,
                         "level": e.level.value, "pca_dims": e.pca_dims}
                        for e in list_embeddings(session=session, project=project)],
+        "lookup_lists": [{"name": row.name, "description": row.description,
+                          "terms": row.terms}
+                         for row in list_lookup_lists(session=session, project_id=project.id)],
     }
 
 
@@ -429,6 +436,21 @@ def _import_consensus(session: Session, snapshot: Snapshot, tasks: dict[str, Lab
         session.execute(insert(ConsensusLabel), rows)
 
 
+def _import_lookup_lists(session: Session, snapshot: Snapshot, project: Project) -> None:
+    seen = set()
+    for entry in snapshot.manifest.get("lookup_lists") or []:
+        name = _field(entry, "name", "a lookup list")
+        terms = _field(entry, "terms", f"lookup list {name!r}", list)
+        if name in seen:
+            raise InvalidInputError(f"manifest.json: two lookup lists named {name!r}",
+                                    field="file")
+        seen.add(name)
+        session.add(LookupList(
+            project_id=project.id, name=check_list_name(name),
+            description=str(entry.get("description") or ""),
+            terms=clean_terms(str(term) for term in terms), version=1))
+
+
 def import_snapshot(*, session: Session, stream: BinaryIO, owner: User,
                     name: str | None = None,
                     max_attributes: int | None = None) -> SnapshotImport:
@@ -458,6 +480,7 @@ def import_snapshot(*, session: Session, stream: BinaryIO, owner: User,
     runs = _import_heuristics(session, snapshot, project, tasks, result)
     _import_outputs(session, snapshot, tasks, runs, ids)
     _import_consensus(session, snapshot, tasks, ids)
+    _import_lookup_lists(session, snapshot, project)
     session.flush()
     for task in tasks.values():
         stats.recompute(session=session, task=task)

@@ -611,6 +611,24 @@ class SavedFilter(Base):
     created_by: Mapped[User | None] = relationship(lazy="joined")
 
 
+class LookupList(Base):
+    """A named list of terms of a project (a gazetteer, keywords) that its labeling
+    functions read as ``knowledge.<name>``; ``version`` counts its changes."""
+
+    __tablename__ = "lookup_lists"
+    __table_args__ = (UniqueConstraint("project_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text, default="")
+    terms: Mapped[list[str]] = mapped_column(JSON)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
+                                                 onupdate=utcnow)
+
+
 class ActiveLearningSettings(Base):
     """How a task's queue of records to label next is built; defaults until changed.
 

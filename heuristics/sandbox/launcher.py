@@ -231,16 +231,20 @@ class Sandbox:
     def run_labeling_function(
         self, source: str, records: Iterable[Mapping[str, Any]], *, function: str,
         task_kind: str, batch_size: int = 1_000, on_results: ResultsCallback | None = None,
+        knowledge: Mapping[str, Sequence[str]] | None = None,
     ) -> SandboxResult:
         """Apply the function ``function`` defined in ``source`` to every record.
 
         ``records`` holds mappings with ``data`` (attribute values), optional ``id`` and
         ``tokens`` ({attribute: [[start, end], ...]}); they are streamed in batches. With
         ``on_results`` outputs go to the callback batch by batch instead of the result.
+        ``knowledge``: the project's lookup lists by name, which the code imports from the
+        module ``knowledge`` (:mod:`heuristics.knowledge`).
         Raises SandboxError when the code does not load or the sandbox had to stop it.
         """
         setup = {"type": "setup", "source": source, "function": function,
-                 "task_kind": task_kind}
+                 "task_kind": task_kind,
+                 "knowledge": {name: list(terms) for name, terms in (knowledge or {}).items()}}
         return self._execute(setup, records, batch_size=batch_size, on_results=on_results)
 
     def run_learner(self, source: str, *, task_kind: str, input_dir: Path,

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NoReturn
 
 from heuristics.errors import HeuristError
+from heuristics.knowledge import MODULE, knowledge_module
 from heuristics.labeling_functions import Span
 from heuristics.sandbox.protocol import (
     CLEARED,
@@ -139,7 +140,11 @@ def describe(error: BaseException) -> dict[str, Any]:
     return {"error": message, "line": line, "traceback": "\n".join(lines)}
 
 
-def load(source: str, function: str) -> Callable:
+def load(source: str, function: str, knowledge: Mapping[str, list[str]] | None = None
+         ) -> Callable:
+    """The function ``function`` of ``source``, run with the project's lookup lists
+    importable as ``knowledge``."""
+    sys.modules[MODULE] = knowledge_module(knowledge or {})
     namespace: dict[str, Any] = {"__name__": "heuristic", "Span": Span}
     exec(compile(source, SOURCE_NAME, "exec"), namespace)  # noqa: S102 - inside the sandbox
     fn = namespace.get(function)
@@ -406,7 +411,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if setup.get("mode") == "learner":
             return fit_learner(setup, channel_out, logs)
-        fn = load(setup["source"], setup["function"])
+        fn = load(setup["source"], setup["function"], setup.get("knowledge"))
     except BaseException as error:  # noqa: BLE001 - reported, never raised
         write_frame(channel_out, {"type": "fatal", **describe(error), "logs": logs.take()})
         return 2

@@ -35,6 +35,7 @@ class Ids:
     v_embedding: int
     v_run: int
     v_filter: int
+    v_lookup_list: int
 
 
 def _project(client, headers, name, csv) -> tuple[int, int, int]:
@@ -80,6 +81,9 @@ def ids(client, admin, make_user) -> tuple[Ids, dict[str, str]]:
     saved = client.post(f"{API}/projects/{victim}/filters", headers=admin,
                         json={"name": "secret records", "filter": {"text": SECRET}})
     assert saved.status_code == 201, saved.text
+    lookup_list = client.post(f"{API}/projects/{victim}/lookup-lists", headers=admin,
+                              json={"name": "secrets", "terms": [SECRET]})
+    assert lookup_list.status_code == 201, lookup_list.text
     return Ids(
         own=own, victim=victim, own_record=own_record, v_record=v_record, own_task=own_task,
         v_task=v_task, v_label=labels["labels"][0]["id"],
@@ -87,7 +91,7 @@ def ids(client, admin, make_user) -> tuple[Ids, dict[str, str]]:
         own_heuristic=_heuristic(client, admin, own, own_task), v_heuristic=v_heuristic,
         own_embedding=_embedding(client, admin, own),
         v_embedding=_embedding(client, admin, victim), v_run=run.json()["id"],
-        v_filter=saved.json()["id"]), caller
+        v_filter=saved.json()["id"], v_lookup_list=lookup_list.json()["id"]), caller
 
 
 # (method, path, json body, query) with {...} fields of Ids; all under /projects/{own}
@@ -149,6 +153,9 @@ FOREIGN_ID_ROUTES = [
     ("patch", "/tasks/{v_task}/active-learning", {"batch_size": 5}, None),
     ("get", "/tasks/{v_task}/annotators", None, None),
     ("post", "/tasks/{v_task}/simulations", {}, None),
+    ("get", "/lookup-lists/{v_lookup_list}", None, None),
+    ("patch", "/lookup-lists/{v_lookup_list}", {"add": ["x"]}, None),
+    ("delete", "/lookup-lists/{v_lookup_list}", None, None),
 ]
 ROW_ID_EXEMPT = {("delete", "/members/{user_name}")}
 """Routes under a project whose path names something other than a row (a user by name)."""
@@ -250,6 +257,7 @@ def test_lists_and_exports_hold_only_the_projects_rows(client, ids):
     found, caller = ids
     own = f"{API}/projects/{found.own}"
     for path in ("/records", "/runs", "/embeddings", "/heuristics", "/tasks", "/export",
+                 "/lookup-lists",
                  f"/tasks/{found.own_task}/stats"):
         response = client.get(own + path, headers=caller)
         assert response.status_code == 200, (path, response.text)

@@ -22,6 +22,7 @@ from services.users import create_user
 from store import stats
 from store.auth import get_or_create_user
 from store.embeddings import create_embedding, list_embeddings
+from store.lookup_lists import create_lookup_list, knowledge
 from store.manual_labels import SpanInput
 from store.models import (
     ConsensusLabel,
@@ -99,6 +100,8 @@ def project(session):
     session.commit()
     create_embedding(session=session, project=project, attribute="text",
                      level=EmbeddingLevel.RECORD, models=ModelCatalog())
+    create_lookup_list(session=session, project=project, name="brands",
+                       description="phone makers", terms=["Apple", "Samsung"])
     return project
 
 
@@ -127,6 +130,9 @@ def test_round_trip_gives_equal_data(session, project):
     assert [h["revisions"][-1]["number"] for h in manifest["heuristics"]] == [2, 1]
     assert manifest["heuristics"][1]["min_confidence"] == 0.7
     assert manifest["heuristics"][1]["current_run"]["metrics"] == {"accuracy": 0.5}
+    assert knowledge(session=session, project_id=copy.id) == {"brands": ["Apple", "Samsung"]}
+    assert manifest["lookup_lists"] == [{"name": "brands", "description": "phone makers",
+                                         "terms": ["Apple", "Samsung"]}]
     assert len(original["outputs.jsonl"].splitlines()) == 4
     assert json.loads(original["consensus_labels.jsonl"]) == {
         "external_id": "c", "task": "sentiment", "label": "bad", "quality": 0.8}
@@ -179,6 +185,8 @@ def _rewritten(payload: bytes, member: str, change) -> bytes:
     ("records.jsonl", lambda text: text + "{not json\n", "records.jsonl line 4: not JSON"),
     ("manifest.json", lambda text: text.replace('"multilabel"', '"ranking"'),
      "'ranking' is not one of classification, multilabel, extraction"),
+    ("manifest.json", lambda text: text.replace('"brands"', '"2brands"'),
+     "a lookup list's name must be a Python identifier"),
 ])
 def test_bad_snapshots_are_refused_and_nothing_is_stored(session, project, member, change,
                                                          message):

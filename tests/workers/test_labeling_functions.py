@@ -22,12 +22,13 @@ PATTERN = re.compile(r"check (it |this )?out|subscribe", re.IGNORECASE)
 def lf(record):
     return "spam" if PATTERN.search(record["CONTENT"]) else None
 """
+PLACES = ["Germany", "Britain", "London", "France", "Europe", "England", "Italy"]
 GAZETTEER = """
-PLACES = {"Germany", "Britain", "London", "France", "Europe", "England", "Italy"}
+from knowledge import places   # the project's lookup list
 
 def lf(record):
     for i, token in enumerate(record.tokens("text")):
-        if token.text in PLACES:
+        if token.text in places:
             yield "LOC", i, i + 1
 """
 
@@ -91,11 +92,13 @@ def test_extraction_lf_on_conll(cluster: Stack):
     project = cluster.post("/projects", json={"name": "conll"}).json()["id"]
     imported = cluster.post(f"/projects/{project}/records/import-conll",
                             files={"file": ("dev.txt", "".join(lines).encode())}).json()
+    assert cluster.post(f"/projects/{project}/lookup-lists",
+                        json={"name": "places", "terms": PLACES}).status_code == 201
     heuristic = save(cluster, project, imported["task_id"], GAZETTEER)
     cluster.start_worker()
     run = run_to_end(cluster, project, heuristic["id"])
     assert run["status"] == "succeeded", (run, cluster.logs())
-    places = {"Germany", "Britain", "London", "France", "Europe", "England", "Italy"}
+    places = set(PLACES)
     expected, sentence = set(), 0
     tokens: list[str] = []
     for line in [*lines, "\n"]:

@@ -11,7 +11,7 @@ from heuristics.sandbox import Sandbox
 from services import heuristic_runs
 from services.sandboxes import sandbox_for
 from services.statistics import heuristic_run_succeeded
-from store import heuristic_lookups
+from store import heuristic_lookups, lookup_lists
 from store.models import Heuristic, HeuristicRevision, Run
 from store.outputs import vote_counts
 from store.records import record_ids_of
@@ -29,7 +29,8 @@ def apply_to_records(session: Session, sandbox: Sandbox, heuristic: Heuristic,
                                     record_ids=record_ids)
     result = sandbox.run_labeling_function(
         revision.source, [r.payload for r in records], function=revision.function_name,
-        task_kind=heuristic.task.kind.value)
+        task_kind=heuristic.task.kind.value,
+        knowledge=lookup_lists.knowledge(session=session, project_id=heuristic.project_id))
     errors = [(records[e.index], e.message, e.line) for e in result.errors]
     rows = []
     output_rows = heuristic_runs.output_rows_for(heuristic.task)

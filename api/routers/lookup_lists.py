@@ -1,0 +1,73 @@
+"""Lookup lists of a project: every member reads them, owners (who write the heuristics
+that read them) create, change and delete them."""
+
+from __future__ import annotations
+
+from fastapi import Response, status
+
+from api.deps import OwnedProject, SessionDep, ViewableProject
+from api.routing import Router
+from api.schemas import Int32
+from api.schemas.lookup_lists import (
+    LookupListCreate,
+    LookupListPublic,
+    LookupListsPublic,
+    LookupListSummary,
+    LookupListUpdate,
+)
+from store import lookup_lists
+from store.models import LookupList
+
+router = Router(prefix="/projects/{project_id}/lookup-lists", tags=["lookup lists"])
+
+
+def _summary(row: LookupList) -> dict:
+    return {"id": row.id, "name": row.name, "description": row.description,
+            "n_terms": len(row.terms), "version": row.version, "updated_at": row.updated_at}
+
+
+def lookup_list_public(row: LookupList) -> LookupListPublic:
+    return LookupListPublic(**_summary(row), terms=list(row.terms))
+
+
+@router.get("", response_model=LookupListsPublic)
+def list_lookup_lists(project: ViewableProject, session: SessionDep) -> LookupListsPublic:
+    """The project's lists without their terms (names, term counts, versions)."""
+    rows = lookup_lists.list_lookup_lists(session=session, project_id=project.id)
+    return LookupListsPublic(data=[LookupListSummary(**_summary(r)) for r in rows],
+                             count=len(rows))
+
+
+@router.post("", response_model=LookupListPublic, status_code=status.HTTP_201_CREATED)
+def create_lookup_list(body: LookupListCreate, project: OwnedProject,
+                       session: SessionDep) -> LookupListPublic:
+    """A new list under a name unique in the project (409 if taken) that is a Python
+    identifier (422 otherwise)."""
+    return lookup_list_public(lookup_lists.create_lookup_list(
+        session=session, project=project, name=body.name, description=body.description,
+        terms=body.terms))
+
+
+@router.get("/{list_id}", response_model=LookupListPublic)
+def read_lookup_list(list_id: Int32, project: ViewableProject,
+                     session: SessionDep) -> LookupListPublic:
+    return lookup_list_public(lookup_lists.get_lookup_list(session=session, project=project,
+                                                           list_id=list_id))
+
+
+@router.patch("/{list_id}", response_model=LookupListPublic)
+def update_lookup_list(list_id: Int32, body: LookupListUpdate, project: OwnedProject,
+                       session: SessionDep) -> LookupListPublic:
+    """Rename, describe, replace the terms (``terms``), or add and remove some; runs that
+    start afterwards read the new terms."""
+    row = lookup_lists.get_lookup_list(session=session, project=project, list_id=list_id)
+    return lookup_list_public(lookup_lists.update_lookup_list(
+        session=session, lookup_list=row, name=body.name, description=body.description,
+        terms=body.terms, add=body.add, remove=body.remove))
+
+
+@router.delete("/{list_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_lookup_list(list_id: Int32, project: OwnedProject, session: SessionDep) -> Response:
+    lookup_lists.delete_lookup_list(session=session, lookup_list=lookup_lists.get_lookup_list(
+        session=session, project=project, list_id=list_id))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,88 @@
+"""Lookup lists as labeling functions read them: ``from knowledge import cities``.
+
+A project's lookup lists (named term lists: gazetteers, keywords, stop words) go into the
+sandbox with the code of a labeling function and become the attributes of a module
+``knowledge``. Each list is a :class:`Terms`: a tuple of the terms in their order whose
+``in`` is a set lookup, so ``word in knowledge.cities`` stays fast on long lists.
+
+Examples
+--------
+>>> clean_terms([" Paris ", "Lyon", "", "Paris", "paris"])
+['Paris', 'Lyon', 'paris']
+>>> knowledge = knowledge_module({"cities": ["Paris", "Lyon"]})
+>>> "Lyon" in knowledge.cities, len(knowledge.cities), knowledge.cities[0]
+(True, 2, 'Paris')
+>>> check_list_name("2cities")
+Traceback (most recent call last):
+...
+heuristics.errors.InvalidInputError: field 'name': a lookup list's name must be a Python identifier (letters, digits, _; not starting with a digit or _), got '2cities'
+"""  # noqa: E501
+
+from __future__ import annotations
+
+import keyword
+import types
+from collections.abc import Iterable, Mapping, Sequence
+
+from heuristics.errors import InvalidInputError
+
+__all__ = ["MAX_TERMS", "MAX_TERM_CHARS", "MODULE", "Terms", "check_list_name", "clean_terms",
+           "knowledge_module"]
+
+MODULE = "knowledge"
+"""The module name labeling functions import the lists from (as in refinery)."""
+MAX_NAME_CHARS = 100
+MAX_TERMS = 100_000
+MAX_TERM_CHARS = 500
+
+
+class Terms(tuple):
+    """A lookup list's terms, in order; ``term in terms`` looks up a set."""
+
+    _set: frozenset
+
+    def __new__(cls, terms: Iterable[str] = ()) -> Terms:
+        made = super().__new__(cls, terms)
+        made._set = frozenset(made)
+        return made
+
+    def __contains__(self, term: object) -> bool:
+        try:
+            return term in self._set
+        except TypeError:   # an unhashable value is in no list
+            return False
+
+
+def check_list_name(name: str) -> str:
+    """``name`` if it can be imported from ``knowledge``; InvalidInputError otherwise."""
+    if (not name.isidentifier() or keyword.iskeyword(name) or name.startswith("_")
+            or len(name) > MAX_NAME_CHARS):
+        raise InvalidInputError(
+            "a lookup list's name must be a Python identifier (letters, digits, _; not "
+            f"starting with a digit or _), got {name!r}", field="name")
+    return name
+
+
+def clean_terms(terms: Iterable[str], *, field: str = "terms") -> list[str]:
+    """The terms stripped of surrounding spaces, empty ones and repeats dropped, in order;
+    InvalidInputError for a term over ``MAX_TERM_CHARS`` or more than ``MAX_TERMS``."""
+    kept: dict[str, None] = {}
+    for position, term in enumerate(terms):
+        stripped = term.strip()
+        if len(stripped) > MAX_TERM_CHARS:
+            raise InvalidInputError(f"term {position + 1} has {len(stripped):,} characters "
+                                    f"(at most {MAX_TERM_CHARS})", field=field)
+        if stripped:
+            kept[stripped] = None
+    if len(kept) > MAX_TERMS:
+        raise InvalidInputError(f"{len(kept):,} terms (at most {MAX_TERMS:,} in a list)",
+                                field=field)
+    return list(kept)
+
+
+def knowledge_module(lists: Mapping[str, Sequence[str]]) -> types.ModuleType:
+    """The module ``knowledge`` with one :class:`Terms` attribute per list."""
+    module = types.ModuleType(MODULE, "The project's lookup lists, by name.")
+    for name, terms in lists.items():
+        setattr(module, name, Terms(terms))
+    return module

@@ -1,0 +1,113 @@
+"""Lookup lists: a project's named term lists, kept clean, readable by every member, changed
+by owners, and read by labeling functions as ``knowledge`` when they are tried."""
+
+from __future__ import annotations
+
+from tests.api.conftest import API, create_task
+
+GAZETTEER_LF = """
+from knowledge import spam_words
+
+def lf(record):
+    words = record["text"].lower().replace("!", " ").split()
+    return "spam" if any(word in spam_words for word in words) else None
+"""
+
+
+def lists_url(project: int) -> str:
+    return f"{API}/projects/{project}/lookup-lists"
+
+
+def test_create_read_change_and_delete_a_list(client, admin, project_id):
+    created = client.post(lists_url(project_id), headers=admin, json={
+        "name": "spam_words", "description": "words of spam comments",
+        "terms": [" subscribe ", "channel", "", "subscribe", "Channel"]})
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert body["terms"] == ["subscribe", "channel", "Channel"]   # stripped, no repeats
+    assert (body["n_terms"], body["version"]) == (3, 1)
+    url = f"{lists_url(project_id)}/{body['id']}"
+
+    changed = client.patch(url, headers=admin, json={"add": ["win", "channel"],
+                                                     "remove": ["Channel"]}).json()
+    assert changed["terms"] == ["subscribe", "channel", "win"] and changed["version"] == 2
+    renamed = client.patch(url, headers=admin, json={"name": "spammy", "description": ""})
+    assert renamed.json()["version"] == 2, "a rename leaves the terms' version"
+    listed = client.get(lists_url(project_id), headers=admin).json()
+    assert listed["count"] == 1 and "terms" not in listed["data"][0]
+    assert listed["data"][0] | {"updated_at": None} == {
+        "id": body["id"], "name": "spammy", "description": "", "n_terms": 3, "version": 2,
+        "updated_at": None}
+    replaced = client.patch(url, headers=admin, json={"terms": ["free"]}).json()
+    assert replaced["terms"] == ["free"] and replaced["version"] == 3
+    assert client.delete(url, headers=admin).status_code == 204
+    assert client.get(url, headers=admin).status_code == 404
+
+
+def test_bad_names_terms_and_repeated_names_are_refused(client, admin, project_id):
+    def create(**body):
+        return client.post(lists_url(project_id), headers=admin,
+                           json={"name": "words"} | body)
+
+    for name in ("2words", "my words", "class", "_hidden", "wörter-liste"):
+        refused = create(name=name)
+        assert refused.status_code == 422 and refused.json()["field"] == "name", name
+    assert create().status_code == 201
+    taken = create()
+    assert taken.status_code == 409 and "exists already" in taken.json()["detail"]
+    too_long = create(name="long", terms=["x" * 501])
+    assert too_long.status_code == 422, too_long.text
+    other = create(name="other").json()
+    clash = client.patch(f"{lists_url(project_id)}/{other['id']}", headers=admin,
+                         json={"name": "words"})
+    assert clash.status_code == 409
+
+
+def test_members_read_and_only_owners_change(client, admin, make_user, project_id):
+    annotator = make_user("ann")
+    assert client.put(f"{API}/projects/{project_id}/members", headers=admin,
+                      json={"user": "ann", "role": "annotator"}).status_code == 200
+    made = client.post(lists_url(project_id), headers=admin,
+                       json={"name": "words", "terms": ["a"]}).json()
+    assert client.get(f"{lists_url(project_id)}/{made['id']}",
+                      headers=annotator).json()["terms"] == ["a"]
+    assert client.post(lists_url(project_id), headers=annotator,
+                       json={"name": "mine"}).status_code == 403
+    assert client.patch(f"{lists_url(project_id)}/{made['id']}", headers=annotator,
+                        json={"add": ["b"]}).status_code == 403
+    assert client.delete(f"{lists_url(project_id)}/{made['id']}",
+                         headers=annotator).status_code == 403
+    outsider = make_user("eve")
+    assert client.get(lists_url(project_id), headers=outsider).status_code == 403
+
+
+def test_a_labeling_function_reads_the_lists_when_tried(client, admin, loaded, record_ids):
+    task = create_task(client, admin, loaded, name="spam", kind="classification",
+                       labels=["ham", "spam"])
+    made = client.post(lists_url(loaded), headers=admin,
+                       json={"name": "spam_words", "terms": ["subscribe"]}).json()
+    heuristic = client.post(f"{API}/projects/{loaded}/heuristics", headers=admin, json={
+        "task_id": task["id"], "name": "gazetteer", "source": GAZETTEER_LF})
+    assert heuristic.status_code == 201, heuristic.text
+
+    def tried() -> dict[str, list[str]]:
+        response = client.post(
+            f"{API}/projects/{loaded}/heuristics/{heuristic.json()['id']}/sample",
+            headers=admin, json={"record_ids": list(record_ids.values())})
+        assert response.status_code == 200, response.text
+        return {r["external_id"]: [o["label"] for o in r["outputs"]]
+                for r in response.json()["results"]}
+
+    assert tried() == {"1": [], "2": [], "3": [], "4": ["spam"]}
+    client.patch(f"{lists_url(loaded)}/{made['id']}", headers=admin, json={"add": ["channel"]})
+    assert tried() == {"1": [], "2": ["spam"], "3": [], "4": ["spam"]}
+    other = client.post(f"{API}/projects", headers=admin, json={"name": "other"}).json()["id"]
+    assert client.post(lists_url(other), headers=admin, json={
+        "name": "spam_words", "terms": ["great"]}).status_code == 201
+    assert tried()["1"] == [], "another project's list of the same name is not read"
+    client.delete(f"{lists_url(loaded)}/{made['id']}", headers=admin)
+    response = client.post(
+        f"{API}/projects/{loaded}/heuristics/{heuristic.json()['id']}/sample",
+        headers=admin, json={"record_ids": list(record_ids.values())})
+    assert response.status_code == 400, response.text
+    assert "spam_words" in response.json()["detail"]   # the import fails, with its name
