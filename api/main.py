@@ -51,7 +51,7 @@ API_PREFIX = "/api/v1"
 READY_TIMEOUT_S = 2.0
 FRONTEND = Path(__file__).resolve().parent.parent / "frontend"
 DOCS_TAGS = ("health", "users", "projects", "labeling tasks", "records", "heuristics",
-             "manual labels", "embeddings", "runs", "events", "statistics",
+             "lookup lists", "manual labels", "embeddings", "runs", "events", "statistics",
              "weak supervision", "saved filters", "export", "active learning")
 """The API docs' sections, in reading order (not the order the routes are tried in)."""
 
