@@ -42,6 +42,9 @@ studio_app = typer.Typer(help="Label Studio: the labeling configuration, and imp
                          "exports (export with `export --format label-studio`).",
                          no_args_is_help=True)
 app.add_typer(studio_app, name="studio")
+lists_app = typer.Typer(help="Lookup lists: term lists labeling functions import from "
+                        "`knowledge` (one term per line in files).", no_args_is_help=True)
+app.add_typer(lists_app, name="lists")
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -445,6 +448,95 @@ def import_snorkel(ctx: typer.Context,
     if state.as_json:
         _print_json([{"name": c.name, "heuristic_id": i}
                      for c, i in zip(changes, applied, strict=False)])
+
+
+# --- lookup lists ---------------------------------------------------------------------
+
+def _lookup_list(client: Heurist, project: int, name: str):
+    found = client.lookup_lists.find(project, name)
+    if found is None:
+        raise typer.BadParameter(f"project {project} has no lookup list {name!r}",
+                                 param_hint="NAME")
+    return found
+
+
+@lists_app.command("show")
+def lists_show(ctx: typer.Context, project: Project) -> None:
+    """The project's lookup lists: name, number of terms, version, description."""
+    state = _state(ctx)
+    found = state.client.lookup_lists.list(project)
+    if state.as_json:
+        return _print_json(found)
+    table = Table("name", Column("terms", justify="right"), Column("version", justify="right"),
+                  "description")
+    for row in found:
+        table.add_row(row.name, f"{row.n_terms:,}", str(row.version), row.description)
+    out.print(table if found else "No lookup lists.")
+
+
+@lists_app.command("push")
+def lists_push(ctx: typer.Context,
+               file: Annotated[Path, typer.Argument(
+                   exists=True, dir_okay=False, allow_dash=True,
+                   help="Terms, one per line (UTF-8; - reads standard input).")],
+               project: Project,
+               name: Annotated[str | None, typer.Option(
+                   help="The list's name (else the file's name without its suffix).")] = None,
+               description: Annotated[str | None, typer.Option(help="Its description.")]
+               = None) -> None:
+    """Create the list, or replace its terms with the file's."""
+    state = _state(ctx)
+    text = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
+    terms = text.splitlines()
+    name = name or (file.stem if str(file) != "-" else None)
+    if not name:
+        raise typer.BadParameter("give the list's name to read it from standard input",
+                                 param_hint="--name")
+    existing = state.client.lookup_lists.find(project, name)
+    if existing is None:
+        result = state.client.lookup_lists.create(project, name, terms,
+                                                  description=description or "")
+        action = "created"
+    else:
+        result = state.client.lookup_lists.update(project, existing.id, terms=terms,
+                                                  description=description)
+        action = "unchanged" if result.version == existing.version else "updated"
+    if state.as_json:
+        return _print_json(result)
+    out.print(f"{action} {result.name}: {len(result.terms):,} terms (version {result.version})")
+
+
+@lists_app.command("pull")
+def lists_pull(ctx: typer.Context, name: Annotated[str, typer.Argument(help="The list.")],
+               project: Project,
+               output: Annotated[Path | None, typer.Option(
+                   "--output", "-o", help="File to write (else standard output).")] = None
+               ) -> None:
+    """Write a list's terms, one per line."""
+    state = _state(ctx)
+    found = _lookup_list(state.client, project, name)
+    if state.as_json:
+        return _print_json(found)
+    text = "".join(f"{term}\n" for term in found.terms)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        err.print(f"wrote {len(found.terms):,} terms to {output}", soft_wrap=True)
+
+
+@lists_app.command("delete")
+def lists_delete(ctx: typer.Context, name: Annotated[str, typer.Argument(help="The list.")],
+                 project: Project, yes: Yes = False) -> None:
+    """Delete a list (labeling functions that import it then fail until it is back)."""
+    state = _state(ctx)
+    found = _lookup_list(state.client, project, name)
+    if not (yes or typer.confirm(f"Delete the lookup list {name!r} "
+                                 f"({len(found.terms):,} terms)?")):
+        raise typer.Exit(1)
+    state.client.lookup_lists.delete(project, found.id)
+    if not state.as_json:
+        out.print(f"deleted {name}")
 
 
 # --- runs -----------------------------------------------------------------------------

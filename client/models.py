@@ -68,6 +68,19 @@ class SavedFilter(Model):
     updated_at: datetime
 
 
+class LookupListSummary(Model):
+    id: int
+    name: str
+    description: str
+    n_terms: int
+    version: int
+    updated_at: datetime
+
+
+class LookupList(LookupListSummary):
+    terms: list[str]
+
+
 class ImportResult(Model):
     records: int
     attributes: list[str]
@@ -288,7 +301,8 @@ class Annotators(Model):
 OPENAPI_NAMES: dict[type[Model], str] = {
     Project: "ProjectPublic", Label: "LabelPublic", Task: "TaskPublic",
     Record: "RecordPublic", RecordRow: "RecordRowPublic", RecordPage: "RecordsPublic",
-    SavedFilter: "SavedFilterPublic", ImportResult: "ImportPublic", Run: "RunPublic",
+    SavedFilter: "SavedFilterPublic", LookupList: "LookupListPublic",
+    LookupListSummary: "LookupListSummary", ImportResult: "ImportPublic", Run: "RunPublic",
     RunDetail: "RunDetail", WeakSupervision: "WeakSupervisionPublic",
     Revision: "RevisionPublic", Heuristic: "HeuristicPublic", SourceCheck: "CheckPublic",
     LabelStats: "LabelStats",

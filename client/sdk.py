@@ -26,6 +26,8 @@ from client.models import (
     ImportResult,
     Label,
     LabelStudioImport,
+    LookupList,
+    LookupListSummary,
     NextRecords,
     Project,
     QueueSettings,
@@ -226,6 +228,42 @@ class SavedFilters(_Resource):
 
     def delete(self, project_id: int, filter_id: int) -> None:
         self._t.request("DELETE", f"/projects/{project_id}/filters/{filter_id}")
+
+
+class LookupLists(_Resource):
+    """Named term lists of a project, which its labeling functions import from
+    ``knowledge`` (``from knowledge import cities``)."""
+
+    def list(self, project_id: int) -> list[LookupListSummary]:
+        body = self._json("GET", f"/projects/{project_id}/lookup-lists")
+        return [LookupListSummary.model_validate(row) for row in body["data"]]
+
+    def get(self, project_id: int, list_id: int) -> LookupList:
+        return LookupList.model_validate(
+            self._json("GET", f"/projects/{project_id}/lookup-lists/{list_id}"))
+
+    def find(self, project_id: int, name: str) -> LookupList | None:
+        """The list named ``name``, or None."""
+        found = next((row for row in self.list(project_id) if row.name == name), None)
+        return None if found is None else self.get(project_id, found.id)
+
+    def create(self, project_id: int, name: str, terms: list[str] | None = None, *,
+               description: str = "") -> LookupList:
+        return LookupList.model_validate(self._json(
+            "POST", f"/projects/{project_id}/lookup-lists",
+            json={"name": name, "description": description, "terms": terms or []}))
+
+    def update(self, project_id: int, list_id: int, *, name: str | None = None,
+               description: str | None = None, terms: list[str] | None = None,
+               add: list[str] | None = None, remove: list[str] | None = None) -> LookupList:
+        """Rename, describe, replace every term (``terms``), or add and remove some."""
+        return LookupList.model_validate(self._json(
+            "PATCH", f"/projects/{project_id}/lookup-lists/{list_id}",
+            json=_given(name=name, description=description, terms=terms, add=add,
+                        remove=remove)))
+
+    def delete(self, project_id: int, list_id: int) -> None:
+        self._t.request("DELETE", f"/projects/{project_id}/lookup-lists/{list_id}")
 
 
 class Tasks(_Resource):
@@ -486,6 +524,7 @@ class Heurist:
         self.embeddings = Embeddings(self.transport)
         self.active_learning = ActiveLearning(self.transport)
         self.saved_filters = SavedFilters(self.transport)
+        self.lookup_lists = LookupLists(self.transport)
 
     def me(self) -> dict[str, Any]:
         return self.transport.request("GET", "/me").json()

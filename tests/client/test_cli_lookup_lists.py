@@ -1,0 +1,45 @@
+"""``heurist lists``: a file of terms becomes a lookup list (created, then replaced), comes
+back one term per line, and is deleted; the SDK sees the same lists."""
+
+from __future__ import annotations
+
+from client.sdk import Heurist
+from tests.workers.conftest import Stack
+
+
+def test_push_show_pull_and_delete_a_list(served: Stack, sdk: Heurist, heurist, tmp_path):
+    project = served.project_with_texts(["hello"])
+    where = ("-p", str(project))
+    cities = tmp_path / "cities.txt"
+    cities.write_text("Paris\n  Lyon \n\nParis\nNice\n", encoding="utf-8")
+
+    created = heurist("lists", "push", str(cities), *where, "--description", "French cities")
+    assert created.code == 0, created.err
+    assert "created cities: 3 terms (version 1)" in created.out
+    again = heurist("lists", "push", str(cities), *where)
+    assert "unchanged cities: 3 terms (version 1)" in again.out
+    cities.write_text("Paris\nMarseille\n", encoding="utf-8")
+    updated = heurist("lists", "push", str(cities), *where)
+    assert "updated cities: 2 terms (version 2)" in updated.out
+
+    shown = heurist("lists", "show", *where)
+    assert shown.code == 0 and "cities" in shown.out and "French cities" in shown.out
+    [summary] = sdk.lookup_lists.list(project)
+    assert (summary.name, summary.n_terms, summary.version) == ("cities", 2, 2)
+
+    pulled = heurist("lists", "pull", "cities", *where)
+    assert pulled.out == "Paris\nMarseille\n"
+    target = tmp_path / "out.txt"
+    assert heurist("lists", "pull", "cities", *where, "-o", str(target)).code == 0
+    assert target.read_text(encoding="utf-8") == "Paris\nMarseille\n"
+
+    missing = heurist("lists", "pull", "towns", *where)
+    assert missing.code == 2 and "has no lookup list 'towns'" in missing.err
+    bad = tmp_path / "2bad.txt"
+    bad.write_text("x\n", encoding="utf-8")
+    refused = heurist("lists", "push", str(bad), *where)
+    assert refused.code == 3 and "Python identifier" in refused.err
+
+    deleted = heurist("lists", "delete", "cities", *where, "--yes")
+    assert deleted.code == 0 and "deleted cities" in deleted.out
+    assert sdk.lookup_lists.list(project) == []
