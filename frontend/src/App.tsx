@@ -14,6 +14,7 @@ import { Labeling } from "./pages/Labeling";
 import { ImportPage } from "./pages/ImportPage";
 import { SettingsPage } from "./pages/SettingsPage";
 import { EmbeddingsPage } from "./pages/EmbeddingsPage";
+import { LookupListsPage } from "./pages/LookupListsPage";
 import { HeuristicsPage } from "./pages/HeuristicsPage";
 
 // the editor brings CodeMirror: loaded when a heuristic is opened
@@ -31,8 +32,8 @@ export function App() {
   return <Shell onSignOut={() => { storeKey(null); client.clear(); setKey(null); navigate("/"); }} />;
 }
 
-const TABS: [string, string][] = [["data", "Data"], ["label", "Label"], ["heuristics", "Heuristics"], ["import", "Import"],
-  ["embeddings", "Embeddings"], ["settings", "Tasks & members"]];
+const TABS: [string, string][] = [["data", "Data"], ["label", "Label"], ["heuristics", "Heuristics"],
+  ["lists", "Lookup lists"], ["import", "Import"], ["embeddings", "Embeddings"], ["settings", "Tasks & members"]];
 
 function Shell({ onSignOut }: { onSignOut: () => void }) {
   const { path } = useLocation();
@@ -98,6 +99,7 @@ function ProjectArea({ id, tab, rest }: { id: number; tab: string; rest?: string
   else if (tab === "import") body = <ImportPage projectId={id} />;
   else if (tab === "heuristics" && rest) body = <Suspense fallback={<div className="page"><Spinner /></div>}><HeuristicPage projectId={id} heuristicId={Number(rest)} /></Suspense>;
   else if (tab === "heuristics") body = <HeuristicsPage projectId={id} />;
+  else if (tab === "lists") body = <LookupListsPage projectId={id} />;
   else if (tab === "embeddings") body = <EmbeddingsPage projectId={id} />;
   else if (tab === "settings") body = <SettingsPage projectId={id} />;
   else body = <NotFound />;

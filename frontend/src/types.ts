@@ -79,3 +79,9 @@ export interface SampleSummary {
 export interface SampleResult {
   results: SampleOutcome[]; summary: SampleSummary; logs: string; seconds: number;
 }
+
+/** A lookup list as the list of lists shows it (no terms). */
+export interface LookupListSummary {
+  id: number; name: string; description: string; n_terms: number; version: number; updated_at: string;
+}
+export interface LookupList extends LookupListSummary { terms: string[] }

@@ -273,3 +273,51 @@ def test_learner_threshold_changes_votes_without_a_new_run(page: Page, app_stack
     votes = stack.get(f"/projects/{project}/heuristics/{heuristic['id']}/outputs",
                       limit=5000)["data"]
     assert sum(any(o["vote"] for o in r["outputs"]) for r in votes) == high
+
+
+LOOKUP_LF = ("from knowledge import bad_words\n"
+             "\n"
+             "def lf(record):\n"
+             "    words = record['text'].lower().replace(',', ' ').split()\n"
+             "    if any(word in bad_words for word in words):\n"
+             "        return 'negative'\n")
+
+
+def test_a_lookup_list_made_in_the_ui_feeds_a_labeling_function(page: Page, app_stack: Stack,
+                                                                 artifacts: Path):
+    stack = app_stack
+    project, task = reviews_project(stack, "Lookup lists e2e")
+    sign_in(page, key_of(stack))
+    go(page, f"/projects/{project}/lists")
+    expect(page.get_by_text("No lookup lists yet")).to_be_visible()
+    form = page.get_by_role("form", name="new lookup list")
+    form.get_by_label("List name").fill("bad words")
+    form.get_by_label("New list terms").fill("awful\n dreadful \nawful\n")
+    expect(form).to_contain_text("Terms, one per line (2)")
+    form.get_by_role("button", name="Create list").click()
+    expect(form.get_by_role("alert")).to_contain_text("must be a Python identifier")
+    form.get_by_label("List name").fill("bad_words")
+    form.get_by_role("button", name="Create list").click()
+    editor = page.get_by_label("lookup list bad_words")
+    expect(editor.get_by_label("term count")).to_have_text("2 terms · version 1")
+    expect(editor).to_contain_text("from knowledge import bad_words")
+    expect(page.locator('tr[data-list="bad_words"]')).to_contain_text("2")
+    shot(page, artifacts, "32-lookup-list")
+
+    go(page, f"/projects/{project}/heuristics")
+    page.get_by_role("button", name="Labeling function").click()
+    expect(page.get_by_label("check")).to_contain_text("function found")
+    replace_code(page, LOOKUP_LF)
+    page.get_by_role("button", name="Try on 10 records").click()
+    expect(page.get_by_label("sample results").get_by_role("row")).to_have_count(11)
+    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Run on all records").click()
+    expect(page.get_by_label("latest run")).to_contain_text("succeeded", timeout=30_000)
+    [heuristic] = stack.get(f"/projects/{project}/heuristics")["data"]
+    outputs = stack.get(f"/projects/{project}/heuristics/{heuristic['id']}/outputs",
+                        limit=100)["data"]
+    texts = {r["id"]: r["data"]["text"]
+             for r in stack.get(f"/projects/{project}/records", limit=100)["data"]}
+    assert {row["record_id"] for row in outputs} == {
+        rid for rid, text in texts.items() if "awful" in text}
+    assert stack.get(f"/projects/{project}/tasks/{task}/stats")["data"][0]["hits"] == 10

@@ -7,7 +7,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { ApiError, get, patch, post } from "../api";
 import { useProjectEvents } from "../events";
-import type { Attribute, Heuristic, HeuristicRun, SampleResult, Task } from "../types";
+import type { Attribute, Heuristic, HeuristicRun, LookupListSummary, SampleResult, Task } from "../types";
 import { Badge, Button, ErrorAlert, Progress, runTone } from "../ui";
 import { CodeEditor, type Problem } from "./CodeEditor";
 import { type Draft, dropDraft, readDraft, writeDraft } from "./drafts";
@@ -42,8 +42,11 @@ export function EditorPanel({ projectId, heuristic, task, attributes, canEdit }:
   const [runId, setRunId] = useState<number | null>(null);
   const dirty = source !== revision.source;
   const learner = heuristic.kind === "active_learner";
-  const names = useMemo(() => [...attributes.map((a) => a.name), ...task.labels.map((l) => l.name)],
-    [attributes, task]);
+  const lists = useQuery({ queryKey: ["projects", projectId, "lookup-lists"],
+    queryFn: () => get<{ data: LookupListSummary[] }>(`/projects/${projectId}/lookup-lists`).then((p) => p.data) });
+  const names = useMemo(() => [...attributes.map((a) => a.name), ...task.labels.map((l) => l.name),
+    ...(lists.data?.length ? ["knowledge", ...lists.data.map((l) => l.name)] : [])],
+  [attributes, task, lists.data]);
 
   // a new revision: shown, unless it would replace code typed since the one before
   const typed = useRef(source);

@@ -1,0 +1,72 @@
+import { fireEvent, screen, waitFor, within } from "@testing-library/react";
+import { json, renderWithQueries } from "../testing";
+import type { LookupList } from "../types";
+import { LookupListsPage, termsOf } from "./LookupListsPage";
+
+const MADE: LookupList = { id: 5, name: "cities", description: "", n_terms: 2, version: 1,
+  updated_at: "2026-12-07T04:00:00Z", terms: ["Paris", "Lyon"] };
+
+/** The server: an admin (an owner), lists held in memory, every write recorded. */
+function server(writes: { method: string; url: string; body: unknown }[]) {
+  let lists: LookupList[] = [];
+  return vi.fn(async (url: string, init?: RequestInit) => {
+    const method = init?.method ?? "GET";
+    const body = init?.body ? JSON.parse(String(init.body)) : null;
+    if (method !== "GET") writes.push({ method, url, body });
+    if (url.endsWith("/me")) return json({ name: "admin", is_admin: true });
+    if (url.endsWith("/members")) return json([]);
+    if (url.endsWith("/lookup-lists") && method === "POST") {
+      if (!/^[A-Za-z]\w*$/.test(body.name)) {
+        return json({ detail: "field 'name': a lookup list's name must be a Python identifier", field: "name" }, 422);
+      }
+      lists = [{ ...MADE, name: body.name, terms: body.terms, n_terms: body.terms.length }];
+      return json(lists[0], 201);
+    }
+    if (url.endsWith("/lookup-lists")) return json({ data: lists.map(({ terms: _, ...summary }) => summary), count: lists.length });
+    if (url.endsWith("/lookup-lists/5") && method === "PATCH") {
+      lists = [{ ...lists[0], terms: body.terms, n_terms: body.terms.length, version: 2 }];
+      return json(lists[0]);
+    }
+    if (url.endsWith("/lookup-lists/5")) return json(lists[0]);
+    return json({ detail: "not here" }, 404);
+  });
+}
+
+describe("LookupListsPage", () => {
+  it("reads terms one per line, stripped, without empty lines or repeats", () => {
+    expect(termsOf(" Paris \r\nLyon\n\nParis\n")).toEqual(["Paris", "Lyon"]);
+  });
+
+  it("creates a list, shows its terms, saves an edit and says what the server refuses", async () => {
+    const writes: { method: string; url: string; body: unknown }[] = [];
+    vi.stubGlobal("fetch", server(writes));
+    renderWithQueries(<LookupListsPage projectId={1} />);
+    expect(await screen.findByText(/No lookup lists yet/)).toBeInTheDocument();
+    const form = screen.getByRole("form", { name: "new lookup list" });
+    fireEvent.change(within(form).getByLabelText("List name"), { target: { value: "2cities" } });
+    fireEvent.change(within(form).getByLabelText("New list terms"), { target: { value: "Paris\n Lyon\n\nParis" } });
+    expect(within(form).getByText("Terms, one per line (2)")).toBeInTheDocument();
+    fireEvent.click(within(form).getByRole("button", { name: "Create list" }));
+    expect(await within(form).findByRole("alert")).toHaveTextContent("must be a Python identifier");
+    fireEvent.change(within(form).getByLabelText("List name"), { target: { value: "cities" } });
+    fireEvent.click(within(form).getByRole("button", { name: "Create list" }));
+
+    const editor = await screen.findByLabelText("lookup list cities");
+    expect(writes.at(-1)).toMatchObject({ method: "POST", body: { name: "cities", terms: ["Paris", "Lyon"] } });
+    await waitFor(() => expect(within(editor).getByLabelText("Terms")).toHaveValue("Paris\nLyon"));
+    expect(within(editor).getByText("from knowledge import cities")).toBeInTheDocument();
+    expect(within(editor).getByRole("button", { name: "Saved" })).toBeDisabled();
+
+    fireEvent.change(within(editor).getByLabelText("Terms"), { target: { value: "Paris\nLyon\nNice" } });
+    expect(within(editor).getByLabelText("term count")).toHaveTextContent("3 terms (unsaved)");
+    const leaving = new Event("beforeunload", { cancelable: true });
+    window.dispatchEvent(leaving);
+    expect(leaving.defaultPrevented).toBe(true);
+    fireEvent.change(within(editor).getByLabelText("Find a term"), { target: { value: "ni" } });
+    expect(within(editor).getByLabelText("found terms")).toHaveTextContent("1 found: Nice");
+    fireEvent.click(within(editor).getByRole("button", { name: "Save terms" }));
+    await waitFor(() => expect(within(editor).getByLabelText("term count")).toHaveTextContent("3 terms · version 2"));
+    expect(writes.at(-1)).toMatchObject({ method: "PATCH", url: "/api/v1/projects/1/lookup-lists/5",
+      body: { terms: ["Paris", "Lyon", "Nice"] } });
+  });
+});

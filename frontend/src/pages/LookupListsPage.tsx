@@ -1,0 +1,179 @@
+/** Lookup lists of the project: named term lists that labeling functions import from
+ * ``knowledge`` (``from knowledge import cities``). Every member reads them; owners create
+ * them (typed, pasted or from a text file, one term per line), edit, rename and delete them. */
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { type ChangeEvent, useEffect, useMemo, useState } from "react";
+import { del, get, patch, post } from "../api";
+import { atLeast, useRole } from "../hooks";
+import type { LookupList, LookupListSummary } from "../types";
+import { Button, ConfirmDialog, Empty, ErrorAlert, Field, Spinner } from "../ui";
+
+/** The terms of a text, one per line, as the server keeps them (stripped, no empty ones,
+ * no repeats). */
+export function termsOf(text: string): string[] {
+  return [...new Set(text.split(/\r?\n/).map((line) => line.trim()).filter(Boolean))];
+}
+
+/** A text file's content, read in the browser. */
+function readFile(event: ChangeEvent<HTMLInputElement>, onText: (text: string) => void) {
+  const file = event.target.files?.[0];
+  if (file) void file.text().then(onText);
+  event.target.value = "";
+}
+
+export function LookupListsPage({ projectId }: { projectId: number }) {
+  const role = useRole(projectId);
+  const canEdit = atLeast(role, "owner");
+  const [selected, setSelected] = useState<number | null>(null);
+  const lists = useQuery({ queryKey: ["projects", projectId, "lookup-lists"],
+    queryFn: () => get<{ data: LookupListSummary[] }>(`/projects/${projectId}/lookup-lists`).then((p) => p.data) });
+  const shown = lists.data?.find((l) => l.id === selected) ?? null;
+  return (
+    <div className="page">
+      <div style={{ display: "grid", gridTemplateColumns: "minmax(0, 1fr) 340px", gap: 16, alignItems: "start" }}>
+        <div className="stack">
+          <div className="panel">
+            <div className="panel-head"><h2>Lookup lists</h2>
+              <span className="small muted">a labeling function reads one as <code>from knowledge import name</code></span></div>
+            {lists.isPending ? <Empty><Spinner /></Empty> : lists.error ? <div className="panel-body"><ErrorAlert error={lists.error} /></div>
+              : lists.data.length === 0 ? <Empty>No lookup lists yet: keep gazetteers and keywords here instead of in the code.</Empty> : (
+                <table className="table" aria-label="lookup lists">
+                  <thead><tr><th>Name</th><th style={{ textAlign: "right" }}>Terms</th><th style={{ textAlign: "right" }}>Version</th><th>Description</th><th>Changed</th></tr></thead>
+                  <tbody>
+                    {lists.data.map((l) => (
+                      <tr key={l.id} data-list={l.name} className={l.id === selected ? "selected" : undefined}>
+                        <td><Button small variant="ghost" onClick={() => setSelected(l.id)}><b>{l.name}</b></Button></td>
+                        <td style={{ textAlign: "right" }}>{l.n_terms.toLocaleString()}</td>
+                        <td style={{ textAlign: "right" }}>{l.version}</td>
+                        <td className="muted">{l.description}</td>
+                        <td className="small muted nowrap">{new Date(l.updated_at).toLocaleString()}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              )}
+          </div>
+          {shown && <ListEditor key={shown.id} projectId={projectId} summary={shown} canEdit={canEdit} onDeleted={() => setSelected(null)} />}
+        </div>
+        {canEdit && <NewList projectId={projectId} onCreated={setSelected} />}
+      </div>
+    </div>
+  );
+}
+
+function NewList({ projectId, onCreated }: { projectId: number; onCreated: (id: number) => void }) {
+  const client = useQueryClient();
+  const [name, setName] = useState("");
+  const [description, setDescription] = useState("");
+  const [text, setText] = useState("");
+  const terms = useMemo(() => termsOf(text), [text]);
+  const create = useMutation({
+    mutationFn: () => post<LookupList>(`/projects/${projectId}/lookup-lists`, { name: name.trim(), description, terms }),
+    onSuccess: (made) => {
+      void client.invalidateQueries({ queryKey: ["projects", projectId, "lookup-lists"] });
+      setName(""); setDescription(""); setText("");
+      onCreated(made.id);
+    },
+  });
+  return (
+    <form className="panel" aria-label="new lookup list" onSubmit={(e) => { e.preventDefault(); create.mutate(); }}>
+      <div className="panel-head"><h2>New lookup list</h2></div>
+      <div className="panel-body stack">
+        <Field label="Name" hint="A Python name: letters, digits and _, e.g. cities.">
+          <input className="input" value={name} onChange={(e) => setName(e.target.value)} aria-label="List name" required />
+        </Field>
+        <Field label="Description (optional)">
+          <input className="input" value={description} onChange={(e) => setDescription(e.target.value)} aria-label="List description" />
+        </Field>
+        <Field label={`Terms, one per line (${terms.length.toLocaleString()})`}>
+          <textarea className="input mono" rows={8} value={text} onChange={(e) => setText(e.target.value)} aria-label="New list terms" />
+        </Field>
+        <label className="small">or a text file: <input type="file" accept=".txt,.csv,text/plain" aria-label="Terms file"
+          onChange={(e) => {
+            const stem = e.target.files?.[0]?.name.replace(/\.[^.]*$/, "").replace(/\W/g, "_");
+            if (!name && stem) setName(stem);
+            readFile(e, setText);
+          }} /></label>
+        <ErrorAlert error={create.error} />
+        <Button type="submit" variant="primary" busy={create.isPending} disabled={!name.trim()}>Create list</Button>
+      </div>
+    </form>
+  );
+}
+
+function ListEditor({ projectId, summary, canEdit, onDeleted }: {
+  projectId: number; summary: LookupListSummary; canEdit: boolean; onDeleted: () => void;
+}) {
+  const client = useQueryClient();
+  const queryKey = ["projects", projectId, "lookup-lists", summary.id];
+  const list = useQuery({ queryKey, queryFn: () => get<LookupList>(`/projects/${projectId}/lookup-lists/${summary.id}`) });
+  const [text, setText] = useState<string | null>(null);
+  const [search, setSearch] = useState("");
+  const [confirming, setConfirming] = useState(false);
+  const saved = list.data ? list.data.terms.join("\n") : "";
+  const current = text ?? saved;
+  const terms = useMemo(() => termsOf(current), [current]);
+  const dirty = text !== null && termsOf(text).join("\n") !== list.data?.terms.join("\n");
+  const found = search.trim() ? terms.filter((t) => t.toLowerCase().includes(search.trim().toLowerCase())) : null;
+
+  useEffect(() => {   // leaving the page with unsaved terms asks first
+    if (!dirty) return;
+    const warn = (event: BeforeUnloadEvent) => { event.preventDefault(); event.returnValue = ""; };
+    window.addEventListener("beforeunload", warn);
+    return () => window.removeEventListener("beforeunload", warn);
+  }, [dirty]);
+
+  const refresh = (changed: LookupList) => {
+    client.setQueryData(queryKey, changed);
+    void client.invalidateQueries({ queryKey: ["projects", projectId, "lookup-lists"], exact: true });
+  };
+  const save = useMutation({
+    mutationFn: () => patch<LookupList>(`/projects/${projectId}/lookup-lists/${summary.id}`, { terms }),
+    onSuccess: (changed) => { refresh(changed); setText(null); },
+  });
+  const remove = useMutation({
+    mutationFn: () => del(`/projects/${projectId}/lookup-lists/${summary.id}`),
+    onSuccess: () => {
+      void client.invalidateQueries({ queryKey: ["projects", projectId, "lookup-lists"], exact: true });
+      onDeleted();
+    },
+  });
+  return (
+    <div className="panel" aria-label={`lookup list ${summary.name}`}>
+      <div className="panel-head">
+        <h2>{summary.name}</h2>
+        <code className="small">from knowledge import {summary.name}</code>
+        <span className="spacer" />
+        {canEdit && <Button small variant="danger" onClick={() => setConfirming(true)}>Delete</Button>}
+      </div>
+      <div className="panel-body stack">
+        {list.isPending ? <Spinner /> : <ErrorAlert error={list.error} />}
+        {list.data && <>
+          <div className="row">
+            <span className="small" aria-label="term count">{terms.length.toLocaleString()} terms{dirty ? " (unsaved)" : ` · version ${list.data.version}`}</span>
+            <span className="spacer" />
+            <input className="input" placeholder="Find a term" value={search} onChange={(e) => setSearch(e.target.value)} aria-label="Find a term" />
+          </div>
+          {found && <div className="small" aria-label="found terms">
+            {found.length === 0 ? "No term contains it." : `${found.length.toLocaleString()} found: ${found.slice(0, 20).join(", ")}${found.length > 20 ? ", …" : ""}`}
+          </div>}
+          <textarea className="input mono" rows={14} value={current} readOnly={!canEdit}
+            onChange={(e) => setText(e.target.value)} aria-label="Terms" />
+          {canEdit && <div className="row">
+            <Button variant="primary" busy={save.isPending} disabled={!dirty} onClick={() => save.mutate()}>{dirty ? "Save terms" : "Saved"}</Button>
+            {dirty && <Button onClick={() => setText(null)}>Discard changes</Button>}
+            <label className="small">replace with a text file: <input type="file" accept=".txt,.csv,text/plain" aria-label="Replace from file"
+              onChange={(e) => readFile(e, setText)} /></label>
+          </div>}
+          <ErrorAlert error={save.error} />
+          <span className="faint small">Runs that start after a change read the new terms; run a heuristic again to update its votes.</span>
+        </>}
+      </div>
+      <ConfirmDialog open={confirming} title={`Delete the lookup list ${summary.name}?`} confirm="Delete list"
+        busy={remove.isPending} onCancel={() => setConfirming(false)} onConfirm={() => remove.mutate()}>
+        <p>Its {summary.n_terms.toLocaleString()} terms go with it; labeling functions that import it fail until a list of that name is back.</p>
+        <ErrorAlert error={remove.error} />
+      </ConfirmDialog>
+    </div>
+  );
+}
