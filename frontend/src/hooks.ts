@@ -1,5 +1,6 @@
 /** Queries shared by the pages (TanStack Query keys follow the API's paths). */
 import { useQuery } from "@tanstack/react-query";
+import { useEffect } from "react";
 import { get } from "./api";
 import type { Attribute, Heuristic, Member, Page, Project, Role, Task, User } from "./types";
 
@@ -34,3 +35,13 @@ export function useRole(projectId: number): Role | null {
 
 export const atLeast = (role: Role | null, minimum: Role) =>
   role !== null && RANK[role] >= RANK[minimum];
+
+/** While ``active`` (something typed is unsaved), leaving or reloading the page asks first. */
+export function useLeaveWarning(active: boolean): void {
+  useEffect(() => {
+    if (!active) return;
+    const warn = (event: BeforeUnloadEvent) => { event.preventDefault(); event.returnValue = ""; };
+    window.addEventListener("beforeunload", warn);
+    return () => window.removeEventListener("beforeunload", warn);
+  }, [active]);
+}

@@ -7,6 +7,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { ApiError, get, patch, post } from "../api";
 import { useProjectEvents } from "../events";
+import { useLeaveWarning } from "../hooks";
 import type { Attribute, Heuristic, HeuristicRun, LookupListSummary, SampleResult, Task } from "../types";
 import { Badge, Button, ErrorAlert, Progress, runTone } from "../ui";
 import { CodeEditor, type Problem } from "./CodeEditor";
@@ -81,13 +82,7 @@ export function EditorPanel({ projectId, heuristic, task, attributes, canEdit }:
     }
   }, [canEdit, dirty, source, projectId, heuristic.id]);
 
-  // leaving the page with unsaved code asks first
-  useEffect(() => {
-    if (!dirty || !canEdit) return;
-    const warn = (event: BeforeUnloadEvent) => { event.preventDefault(); event.returnValue = ""; };
-    window.addEventListener("beforeunload", warn);
-    return () => window.removeEventListener("beforeunload", warn);
-  }, [dirty, canEdit]);
+  useLeaveWarning(dirty && canEdit);
 
   // the server's static check, a moment after typing stops
   useEffect(() => {

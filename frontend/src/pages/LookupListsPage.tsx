@@ -2,9 +2,9 @@
  * ``knowledge`` (``from knowledge import cities``). Every member reads them; owners create
  * them (typed, pasted or from a text file, one term per line), edit, rename and delete them. */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { type ChangeEvent, useEffect, useMemo, useState } from "react";
+import { type ChangeEvent, useMemo, useState } from "react";
 import { del, get, patch, post } from "../api";
-import { atLeast, useRole } from "../hooks";
+import { atLeast, useLeaveWarning, useRole } from "../hooks";
 import type { LookupList, LookupListSummary } from "../types";
 import { Button, ConfirmDialog, Empty, ErrorAlert, Field, Spinner } from "../ui";
 
@@ -116,12 +116,7 @@ function ListEditor({ projectId, summary, canEdit, onDeleted }: {
   const dirty = text !== null && termsOf(text).join("\n") !== list.data?.terms.join("\n");
   const found = search.trim() ? terms.filter((t) => t.toLowerCase().includes(search.trim().toLowerCase())) : null;
 
-  useEffect(() => {   // leaving the page with unsaved terms asks first
-    if (!dirty) return;
-    const warn = (event: BeforeUnloadEvent) => { event.preventDefault(); event.returnValue = ""; };
-    window.addEventListener("beforeunload", warn);
-    return () => window.removeEventListener("beforeunload", warn);
-  }, [dirty]);
+  useLeaveWarning(dirty);
 
   const refresh = (changed: LookupList) => {
     client.setQueryData(queryKey, changed);
