@@ -525,6 +525,25 @@ def lists_pull(ctx: typer.Context, name: Annotated[str, typer.Argument(help="The
         err.print(f"wrote {len(found.terms):,} terms to {output}", soft_wrap=True)
 
 
+@lists_app.command("from-labels")
+def lists_from_labels(ctx: typer.Context,
+                      name: Annotated[str, typer.Argument(help="The list.")],
+                      project: Project, task: TaskOption,
+                      label: Annotated[str, typer.Option(help="The spans' label.")]) -> None:
+    """Add the texts of an extraction task's reference spans of LABEL to a list (made if
+    there is none)."""
+    state = _state(ctx)
+    task_id = state.client.tasks.get(project, task).id
+    found = (state.client.lookup_lists.find(project, name)
+             or state.client.lookup_lists.create(project, name))
+    result = state.client.lookup_lists.add_labelled_terms(project, found.id, task_id=task_id,
+                                                          label=label)
+    if state.as_json:
+        return _print_json(result)
+    out.print(f"{result.name}: {len(result.terms) - len(found.terms):,} terms added, "
+              f"{len(result.terms):,} in all (version {result.version})")
+
+
 @lists_app.command("delete")
 def lists_delete(ctx: typer.Context, name: Annotated[str, typer.Argument(help="The list.")],
                  project: Project, yes: Yes = False) -> None:

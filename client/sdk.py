@@ -262,6 +262,13 @@ class LookupLists(_Resource):
             json=_given(name=name, description=description, terms=terms, add=add,
                         remove=remove)))
 
+    def add_labelled_terms(self, project_id: int, list_id: int, *, task_id: int,
+                           label: str) -> LookupList:
+        """Add the texts of an extraction task's reference spans of ``label``."""
+        return LookupList.model_validate(self._json(
+            "POST", f"/projects/{project_id}/lookup-lists/{list_id}/labelled-terms",
+            json={"task_id": task_id, "label": label}))
+
     def delete(self, project_id: int, list_id: int) -> None:
         self._t.request("DELETE", f"/projects/{project_id}/lookup-lists/{list_id}")
 

@@ -8,10 +8,14 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from heuristics.errors import ConflictError
+from heuristics.errors import ConflictError, InvalidInputError
 from heuristics.knowledge import check_list_name, clean_terms
-from store.models import LookupList, Project
+from store.models import LabelingTask, LookupList, Project, Record, TaskKind
 from store.projects import in_project
+from store.reference import reference_labels
+from store.tokenization import stored_offsets
+
+BATCH = 1_000
 
 
 def get_lookup_list(*, session: Session, project: Project, list_id: int) -> LookupList:
@@ -73,3 +77,27 @@ def update_lookup_list(*, session: Session, lookup_list: LookupList, name: str |
 def delete_lookup_list(*, session: Session, lookup_list: LookupList) -> None:
     session.delete(lookup_list)
     session.commit()
+
+
+def labelled_terms(*, session: Session, task: LabelingTask, label: str) -> list[str]:
+    """The texts of an extraction task's reference spans of ``label``, record by record
+    (repeats kept: :func:`update_lookup_list` drops them)."""
+    if task.kind is not TaskKind.EXTRACTION:
+        raise InvalidInputError(f"task {task.name!r} has no spans: terms come from the spans "
+                                "of an extraction task", field="task_id")
+    if label not in {item.name for item in task.labels}:
+        raise InvalidInputError(f"{label!r} is not a label of {task.name!r}", field="label")
+    spans = {rid: found for rid, reference in reference_labels(session=session, task=task).items()
+             if (found := [(start, end) for name, start, end in reference if name == label])}
+    offsets = stored_offsets(session=session, attribute_id=task.target_attribute_id)
+    attribute = task.target_attribute.name
+    ids, terms = sorted(spans), []
+    for first in range(0, len(ids), BATCH):
+        batch = ids[first:first + BATCH]
+        texts = dict(session.execute(select(Record.id, Record.data)
+                                     .where(Record.id.in_(batch))).all())
+        for rid in batch:
+            text, (starts, ends) = texts[rid].get(attribute), offsets.get(rid, ((), ()))
+            terms += [text[starts[start]:ends[end - 1]] for start, end in spans[rid]
+                      if isinstance(text, str) and end <= len(ends)]
+    return terms

@@ -9,6 +9,7 @@ from api.deps import OwnedProject, SessionDep, ViewableProject
 from api.routing import Router
 from api.schemas import Int32
 from api.schemas.lookup_lists import (
+    LabelledTerms,
     LookupListCreate,
     LookupListPublic,
     LookupListsPublic,
@@ -17,6 +18,7 @@ from api.schemas.lookup_lists import (
 )
 from store import lookup_lists
 from store.models import LookupList
+from store.tasks import get_task
 
 router = Router(prefix="/projects/{project_id}/lookup-lists", tags=["lookup lists"])
 
@@ -64,6 +66,18 @@ def update_lookup_list(list_id: Int32, body: LookupListUpdate, project: OwnedPro
     return lookup_list_public(lookup_lists.update_lookup_list(
         session=session, lookup_list=row, name=body.name, description=body.description,
         terms=body.terms, add=body.add, remove=body.remove))
+
+
+@router.post("/{list_id}/labelled-terms", response_model=LookupListPublic)
+def add_labelled_terms(list_id: Int32, body: LabelledTerms, project: OwnedProject,
+                       session: SessionDep) -> LookupListPublic:
+    """Add the texts of an extraction task's reference spans of one label (a gazetteer
+    grows with the annotations); terms the list holds already are not repeated."""
+    row = lookup_lists.get_lookup_list(session=session, project=project, list_id=list_id)
+    task = get_task(session=session, project=project, task_id=body.task_id)
+    return lookup_list_public(lookup_lists.update_lookup_list(
+        session=session, lookup_list=row,
+        add=lookup_lists.labelled_terms(session=session, task=task, label=body.label)))
 
 
 @router.delete("/{list_id}", status_code=status.HTTP_204_NO_CONTENT)

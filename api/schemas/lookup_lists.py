@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from api.schemas import Description, UtcDatetime
+from api.schemas import Description, Int32, Name, UtcDatetime
 from heuristics.knowledge import MAX_NAME_CHARS, MAX_TERM_CHARS, MAX_TERMS
 
 ListName = Annotated[str, Field(min_length=1, max_length=MAX_NAME_CHARS, description=(
@@ -29,6 +29,11 @@ class LookupListUpdate(BaseModel):
     terms: TermList | None = Field(default=None, description="Replace every term.")
     add: TermList = Field(default_factory=list, description="Terms to add at the end.")
     remove: TermList = Field(default_factory=list, description="Terms to remove.")
+
+
+class LabelledTerms(BaseModel):
+    task_id: Int32 = Field(description="An extraction task of the project.")
+    label: Name = Field(description="Its label whose reference spans become terms.")
 
 
 class LookupListSummary(BaseModel):

@@ -36,6 +36,7 @@ class Ids:
     v_run: int
     v_filter: int
     v_lookup_list: int
+    own_lookup_list: int
 
 
 def _project(client, headers, name, csv) -> tuple[int, int, int]:
@@ -84,6 +85,9 @@ def ids(client, admin, make_user) -> tuple[Ids, dict[str, str]]:
     lookup_list = client.post(f"{API}/projects/{victim}/lookup-lists", headers=admin,
                               json={"name": "secrets", "terms": [SECRET]})
     assert lookup_list.status_code == 201, lookup_list.text
+    own_list = client.post(f"{API}/projects/{own}/lookup-lists", headers=admin,
+                           json={"name": "mine"})
+    assert own_list.status_code == 201, own_list.text
     return Ids(
         own=own, victim=victim, own_record=own_record, v_record=v_record, own_task=own_task,
         v_task=v_task, v_label=labels["labels"][0]["id"],
@@ -91,7 +95,8 @@ def ids(client, admin, make_user) -> tuple[Ids, dict[str, str]]:
         own_heuristic=_heuristic(client, admin, own, own_task), v_heuristic=v_heuristic,
         own_embedding=_embedding(client, admin, own),
         v_embedding=_embedding(client, admin, victim), v_run=run.json()["id"],
-        v_filter=saved.json()["id"], v_lookup_list=lookup_list.json()["id"]), caller
+        v_filter=saved.json()["id"], v_lookup_list=lookup_list.json()["id"],
+        own_lookup_list=own_list.json()["id"]), caller
 
 
 # (method, path, json body, query) with {...} fields of Ids; all under /projects/{own}
@@ -156,6 +161,10 @@ FOREIGN_ID_ROUTES = [
     ("get", "/lookup-lists/{v_lookup_list}", None, None),
     ("patch", "/lookup-lists/{v_lookup_list}", {"add": ["x"]}, None),
     ("delete", "/lookup-lists/{v_lookup_list}", None, None),
+    ("post", "/lookup-lists/{v_lookup_list}/labelled-terms",
+     {"task_id": "{own_task}", "label": "spam"}, None),
+    ("post", "/lookup-lists/{own_lookup_list}/labelled-terms",
+     {"task_id": "{v_task}", "label": "spam"}, None),
 ]
 ROW_ID_EXEMPT = {("delete", "/members/{user_name}")}
 """Routes under a project whose path names something other than a row (a user by name)."""

@@ -111,3 +111,31 @@ def test_a_labeling_function_reads_the_lists_when_tried(client, admin, loaded, r
         headers=admin, json={"record_ids": list(record_ids.values())})
     assert response.status_code == 400, response.text
     assert "spam_words" in response.json()["detail"]   # the import fails, with its name
+
+
+def test_reference_spans_of_a_label_become_terms(client, admin, loaded, record_ids):
+    ner = create_task(client, admin, loaded, name="ner", kind="extraction",
+                      target_attribute="text", labels=["PRODUCT", "ACTION"])
+    spans = [("4", "PRODUCT", 4, 5), ("4", "ACTION", 0, 3), ("1", "PRODUCT", 1, 2),
+             ("2", "PRODUCT", 1, 2)]   # "iPhone", "Subscribe to win", "phone", "battery"
+    for external, name, start, end in spans:
+        response = client.post(f"{API}/projects/{loaded}/records/{record_ids[external]}/labels",
+                               headers=admin, json={"task_id": ner["id"], "label": name,
+                                                    "token_start": start, "token_end": end})
+        assert response.status_code == 201, response.text
+    made = client.post(lists_url(loaded), headers=admin,
+                       json={"name": "products", "terms": ["phone"]}).json()
+    url = f"{lists_url(loaded)}/{made['id']}/labelled-terms"
+    grown = client.post(url, headers=admin, json={"task_id": ner["id"], "label": "PRODUCT"})
+    assert grown.status_code == 200, grown.text
+    assert grown.json()["terms"] == ["phone", "battery", "iPhone"]   # no repeat; record order
+    assert grown.json()["version"] == 2
+    again = client.post(url, headers=admin, json={"task_id": ner["id"], "label": "PRODUCT"})
+    assert again.json()["version"] == 2, "nothing new, no new version"
+
+    spam = create_task(client, admin, loaded, name="spam", kind="classification",
+                       labels=["ham", "spam"])
+    refused = client.post(url, headers=admin, json={"task_id": spam["id"], "label": "spam"})
+    assert refused.status_code == 422 and "extraction task" in refused.json()["detail"]
+    unknown = client.post(url, headers=admin, json={"task_id": ner["id"], "label": "PLACE"})
+    assert unknown.status_code == 422 and unknown.json()["field"] == "label"

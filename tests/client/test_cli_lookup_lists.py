@@ -43,3 +43,19 @@ def test_push_show_pull_and_delete_a_list(served: Stack, sdk: Heurist, heurist, 
     deleted = heurist("lists", "delete", "cities", *where, "--yes")
     assert deleted.code == 0 and "deleted cities" in deleted.out
     assert sdk.lookup_lists.list(project) == []
+
+
+def test_from_labels_makes_a_gazetteer_of_reference_spans(served: Stack, sdk: Heurist, heurist):
+    project = served.project_with_texts(["Anna lives in Berlin", "Berlin and Oslo are cold"])
+    task = sdk.tasks.create(project, "ner", kind="extraction", labels=["LOC", "PER"],
+                            target_attribute="text")
+    records = {r.external_id: r.id for r in sdk.projects.iter_records(project)}
+    for external, label, start, end in (("r0", "PER", 0, 1), ("r0", "LOC", 3, 4),
+                                        ("r1", "LOC", 0, 1), ("r1", "LOC", 2, 3)):
+        sdk.manual_labels.create(project, records[external], task_id=task.id, label=label,
+                                 token_start=start, token_end=end)
+    made = heurist("lists", "from-labels", "places", "-p", str(project), "-t", "ner",
+                   "--label", "LOC")
+    assert made.code == 0, made.err
+    assert "places: 2 terms added, 2 in all (version 2)" in made.out
+    assert sdk.lookup_lists.find(project, "places").terms == ["Berlin", "Oslo"]

@@ -15,6 +15,15 @@ function server(writes: { method: string; url: string; body: unknown }[]) {
     if (method !== "GET") writes.push({ method, url, body });
     if (url.endsWith("/me")) return json({ name: "admin", is_admin: true });
     if (url.endsWith("/members")) return json([]);
+    if (url.endsWith("/tasks")) {
+      return json({ data: [{ id: 3, name: "ner", kind: "extraction", target_attribute: "text",
+        labels: [{ id: 1, name: "LOC", color: "#00f", hotkey: null }, { id: 2, name: "PER", color: "#f00", hotkey: null }] }] });
+    }
+    if (url.endsWith("/labelled-terms")) {
+      const terms = [...new Set([...lists[0].terms, "Oslo", "Bergen"])];
+      lists = [{ ...lists[0], terms, n_terms: terms.length, version: lists[0].version + 1 }];
+      return json(lists[0]);
+    }
     if (url.endsWith("/lookup-lists") && method === "POST") {
       if (!/^[A-Za-z]\w*$/.test(body.name)) {
         return json({ detail: "field 'name': a lookup list's name must be a Python identifier", field: "name" }, 422);
@@ -68,5 +77,12 @@ describe("LookupListsPage", () => {
     await waitFor(() => expect(within(editor).getByLabelText("term count")).toHaveTextContent("3 terms · version 2"));
     expect(writes.at(-1)).toMatchObject({ method: "PATCH", url: "/api/v1/projects/1/lookup-lists/5",
       body: { terms: ["Paris", "Lyon", "Nice"] } });
+
+    const spans = within(editor).getByLabelText("terms from labelled spans");
+    fireEvent.change(within(spans).getByLabelText("Span label"), { target: { value: "PER" } });
+    fireEvent.click(within(spans).getByRole("button", { name: "Add spans" }));
+    expect(await within(spans).findByRole("status")).toHaveTextContent("2 new terms added");
+    expect(writes.at(-1)).toMatchObject({ method: "POST", body: { task_id: 3, label: "PER" } });
+    await waitFor(() => expect(within(editor).getByLabelText("Terms")).toHaveValue("Paris\nLyon\nNice\nOslo\nBergen"));
   });
 });

@@ -4,7 +4,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type ChangeEvent, useMemo, useState } from "react";
 import { del, get, patch, post } from "../api";
-import { atLeast, useLeaveWarning, useRole } from "../hooks";
+import { atLeast, useLeaveWarning, useRole, useTasks } from "../hooks";
 import type { LookupList, LookupListSummary } from "../types";
 import { Button, ConfirmDialog, Empty, ErrorAlert, Field, Spinner } from "../ui";
 
@@ -161,6 +161,7 @@ function ListEditor({ projectId, summary, canEdit, onDeleted }: {
               onChange={(e) => readFile(e, setText)} /></label>
           </div>}
           <ErrorAlert error={save.error} />
+          {canEdit && !dirty && <SpansToTerms projectId={projectId} listId={summary.id} count={list.data.terms.length} onAdded={refresh} />}
           <span className="faint small">Runs that start after a change read the new terms; run a heuristic again to update its votes.</span>
         </>}
       </div>
@@ -169,6 +170,43 @@ function ListEditor({ projectId, summary, canEdit, onDeleted }: {
         <p>Its {summary.n_terms.toLocaleString()} terms go with it; labeling functions that import it fail until a list of that name is back.</p>
         <ErrorAlert error={remove.error} />
       </ConfirmDialog>
+    </div>
+  );
+}
+
+/** Adds the texts of an extraction task's reference spans of one label to the list. */
+function SpansToTerms({ projectId, listId, count, onAdded }: {
+  projectId: number; listId: number; count: number; onAdded: (changed: LookupList) => void;
+}) {
+  const tasks = (useTasks(projectId).data ?? []).filter((t) => t.kind === "extraction");
+  const [taskId, setTaskId] = useState<number | null>(null);
+  const [label, setLabel] = useState("");
+  const [added, setAdded] = useState<number | null>(null);
+  const task = tasks.find((t) => t.id === taskId) ?? tasks[0];
+  const chosenLabel = label || task?.labels[0]?.name || "";
+  const add = useMutation({
+    mutationFn: () => post<LookupList>(`/projects/${projectId}/lookup-lists/${listId}/labelled-terms`,
+      { task_id: task!.id, label: chosenLabel }),
+    onSuccess: (changed) => { setAdded(changed.n_terms - count); onAdded(changed); },
+  });
+  if (!task) return null;
+  return (
+    <div className="stack" aria-label="terms from labelled spans">
+      <div className="row">
+        <span className="small">Add the reference spans of</span>
+        <select className="select" aria-label="Span task" value={task.id}
+          onChange={(e) => { setTaskId(Number(e.target.value)); setLabel(""); }}>
+          {tasks.map((t) => <option key={t.id} value={t.id}>{t.name}</option>)}
+        </select>
+        <select className="select" aria-label="Span label" value={chosenLabel} onChange={(e) => setLabel(e.target.value)}>
+          {task.labels.map((l) => <option key={l.id} value={l.name}>{l.name}</option>)}
+        </select>
+        <Button busy={add.isPending} onClick={() => { setAdded(null); add.mutate(); }}>Add spans</Button>
+        {added !== null && <span className="small muted" role="status">
+          {added === 0 ? "no new term" : `${added.toLocaleString()} new term${added === 1 ? "" : "s"} added`}
+        </span>}
+      </div>
+      <ErrorAlert error={add.error} />
     </div>
   );
 }
