@@ -11,7 +11,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.test_ui import REVIEWS, conll_sample_project, go, key_of, shot, sign_in
+from tests.e2e.test_ui import CONLL, REVIEWS, conll_sample_project, go, key_of, shot, sign_in
 from tests.workers.conftest import Stack
 
 BROKEN = ("def lf(record):\n"
@@ -321,3 +321,39 @@ def test_a_lookup_list_made_in_the_ui_feeds_a_labeling_function(page: Page, app_
     assert {row["record_id"] for row in outputs} == {
         rid for rid, text in texts.items() if "awful" in text}
     assert stack.get(f"/projects/{project}/tasks/{task}/stats")["data"][0]["hits"] == 10
+
+
+def test_a_gazetteer_grows_from_the_annotated_spans(page: Page, app_stack: Stack,
+                                                     artifacts: Path):
+    stack = app_stack
+    project, _ = conll_sample_project(stack, "Gazetteer e2e")
+    places, tokens = set(), []
+    for line in [*CONLL.read_text(encoding="utf-8").splitlines(), ""]:
+        if line.strip() and not line.startswith("-DOCSTART-"):
+            tokens.append(line.split())
+            continue
+        tags = [t[-1] for t in tokens] + ["O"]
+        start = None
+        for i, tag in enumerate(tags):
+            if start is not None and not tag.startswith("I-"):
+                places.add(" ".join(t[0] for t in tokens[start:i]))
+                start = None
+            if tag == "B-LOC" or (tag == "I-LOC" and start is None):
+                start = i
+        tokens = []
+    sign_in(page, key_of(stack))
+    go(page, f"/projects/{project}/lists")
+    form = page.get_by_role("form", name="new lookup list")
+    form.get_by_label("List name").fill("places")
+    form.get_by_role("button", name="Create list").click()
+    editor = page.get_by_label("lookup list places")
+    expect(editor.get_by_label("term count")).to_have_text("0 terms · version 1")
+    spans = editor.get_by_label("terms from labelled spans")
+    spans.get_by_label("Span label").select_option("LOC")
+    spans.get_by_role("button", name="Add spans").click()
+    expect(spans.get_by_role("status")).to_have_text(f"{len(places)} new terms added")
+    expect(editor.get_by_label("term count")).to_have_text(f"{len(places)} terms · version 2")
+    shot(page, artifacts, "33-lookup-list-from-spans")
+    listed = stack.get(f"/projects/{project}/lookup-lists")["data"][0]
+    terms = stack.get(f"/projects/{project}/lookup-lists/{listed['id']}")["terms"]
+    assert set(terms) == places
