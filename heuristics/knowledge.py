@@ -26,8 +26,8 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from heuristics.errors import InvalidInputError
 
-__all__ = ["MAX_TERMS", "MAX_TERM_CHARS", "MODULE", "Terms", "check_list_name", "clean_terms",
-           "knowledge_module"]
+__all__ = ["MAX_TERMS", "MAX_TERM_CHARS", "MODULE", "Terms", "changed_lists", "check_list_name",
+           "clean_terms", "knowledge_module"]
 
 MODULE = "knowledge"
 """The module name labeling functions import the lists from (as in refinery)."""
@@ -86,3 +86,16 @@ def knowledge_module(lists: Mapping[str, Sequence[str]]) -> types.ModuleType:
     for name, terms in lists.items():
         setattr(module, name, Terms(terms))
     return module
+
+
+def changed_lists(read: Mapping[str, int], now: Mapping[str, int]) -> list[str]:
+    """What changed among the lists since a run began (``read``: their versions then).
+
+    >>> changed_lists({"cities": 2, "names": 1}, {"cities": 3, "towns": 1})
+    ['cities (version 2 -> 3)', 'names (deleted)', 'towns (new)']
+    >>> changed_lists({"cities": 2}, {"cities": 2})
+    []
+    """
+    return [f"{name} (version {read[name]} -> {now[name]})" if name in read and name in now
+            else f"{name} (deleted)" if name in read else f"{name} (new)"
+            for name in sorted(read.keys() | now.keys()) if read.get(name) != now.get(name)]

@@ -28,6 +28,12 @@ def list_lookup_lists(*, session: Session, project_id: int) -> list[LookupList]:
                                 .order_by(LookupList.name)))
 
 
+def versions(*, session: Session, project_id: int) -> dict[str, int]:
+    """Each list's version, by name."""
+    return dict(session.execute(select(LookupList.name, LookupList.version)
+                                .where(LookupList.project_id == project_id)).all())
+
+
 def knowledge(*, session: Session, project_id: int) -> dict[str, list[str]]:
     """The project's lists by name, as the sandbox hands them to labeling functions."""
     return {row.name: list(row.terms)

@@ -98,6 +98,7 @@ def test_extraction_lf_on_conll(cluster: Stack):
     cluster.start_worker()
     run = run_to_end(cluster, project, heuristic["id"])
     assert run["status"] == "succeeded", (run, cluster.logs())
+    assert run["params"]["lookup_lists"] == {"places": 1}   # what the run read
     places = set(PLACES)
     expected, sentence = set(), 0
     tokens: list[str] = []

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from heuristics.errors import InvalidInputError
+from heuristics.knowledge import changed_lists
 from heuristics.sandbox import Sandbox
 from services import heuristic_runs
 from services.sandboxes import sandbox_for
@@ -42,6 +43,10 @@ def apply_to_records(session: Session, sandbox: Sandbox, heuristic: Heuristic,
     return rows, errors, result.logs
 
 
+LISTS_READ = "lookup_lists"
+"""The run parameter that records the versions of the project's lookup lists as it began."""
+
+
 class LabelingFunctionJob:
     kind = heuristic_lookups.LABELING_FUNCTION_RUN
 
@@ -51,11 +56,19 @@ class LabelingFunctionJob:
 
     def prepare(self, session: Session, run: Run) -> list[int]:
         sandbox_for(settings()).check()
+        run.params = {**run.params, LISTS_READ: lookup_lists.versions(
+            session=session, project_id=run.project_id)}
         return record_ids_of(session=session, project_id=run.project_id)
 
     def process(self, session: Session, run: Run, item_ids: list[int],
                 heartbeat: Heartbeat) -> None:
         heuristic, revision = self._revision(session, run)
+        changed = changed_lists(run.params.get(LISTS_READ, {}),
+                                lookup_lists.versions(session=session, project_id=run.project_id))
+        if changed:
+            append_log(session=session, run_id=run.id, text=(
+                f"lookup lists changed since the run began: {', '.join(changed)}; records "
+                f"{item_ids[0]}-{item_ids[-1]} read them as they are now\n"))
         rows, errors, logs = apply_to_records(session, sandbox_for(settings()), heuristic,
                                               revision, item_ids)
         heartbeat()
