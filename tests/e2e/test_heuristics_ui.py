@@ -322,6 +322,16 @@ def test_a_lookup_list_made_in_the_ui_feeds_a_labeling_function(page: Page, app_
         rid for rid, text in texts.items() if "awful" in text}
     assert stack.get(f"/projects/{project}/tasks/{task}/stats")["data"][0]["hits"] == 10
 
+    # the list changes after the run: the editor says the votes are older than the list
+    [listed] = stack.get(f"/projects/{project}/lookup-lists")["data"]
+    changed = stack.patch(f"/projects/{project}/lookup-lists/{listed['id']}",
+                          json={"add": ["great"]})
+    assert changed.status_code == 200, changed.text
+    page.reload()
+    expect(page.get_by_label("lists changed")).to_contain_text(
+        "Lookup list bad_words changed since this run")
+    shot(page, artifacts, "34-lookup-list-changed")
+
 
 def test_a_gazetteer_grows_from_the_annotated_spans(page: Page, app_stack: Stack,
                                                      artifacts: Path):

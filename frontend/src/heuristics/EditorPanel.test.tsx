@@ -1,8 +1,8 @@
 import { EditorView } from "@codemirror/view";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
-import type { Attribute, Heuristic, Task } from "../types";
-import { EditorPanel, lineOf } from "./EditorPanel";
+import type { Attribute, Heuristic, HeuristicRun, LookupListSummary, Task } from "../types";
+import { EditorPanel, lineOf, listsChangedSince } from "./EditorPanel";
 
 const TASK: Task = { id: 3, name: "spam", kind: "classification", target_attribute: "text",
   labels: [{ id: 1, name: "ham", color: "#00f", hotkey: null }, { id: 2, name: "spam", color: "#f00", hotkey: null }] };
@@ -138,6 +138,17 @@ describe("EditorPanel", () => {
       "restored (edited from revision #1; the latest is #2)");
     fireEvent.click(screen.getByRole("button", { name: "Discard and show #2" }));
     expect(code(again.view)).toBe(REVISION_2.revision.source);
+  });
+
+  it("names the lookup lists the code imports that changed after its run read them", () => {
+    const run = { id: 9, status: "succeeded", params: { lookup_lists: { cities: 1, names: 4 } } } as unknown as HeuristicRun;
+    const list = (name: string, version: number) => ({ name, version }) as LookupListSummary;
+    const lists = [list("cities", 2), list("names", 5), list("towns", 1)];
+    const source = "from knowledge import cities\ndef lf(record):\n    return 'x' if record['text'] in cities else None\n";
+    expect(listsChangedSince(run, source, lists)).toEqual(["cities"]);   // names changed too, unread
+    expect(listsChangedSince(run, source, [list("cities", 1)])).toEqual([]);
+    expect(listsChangedSince({ ...run, status: "failed" }, source, lists)).toEqual([]);
+    expect(listsChangedSince(run, "def lf(record):\n    return None\n", lists)).toEqual([]);
   });
 
   it("reads the line out of a run's error", () => {

@@ -23,6 +23,16 @@ export function lineOf(message: string | null | undefined): number | null {
   return found ? Number(found[1]) : null;
 }
 
+/** The lookup lists the code names whose terms changed after ``run`` read them (the versions
+ * it recorded as it began). */
+export function listsChangedSince(run: HeuristicRun | undefined, source: string,
+  lists: LookupListSummary[]): string[] {
+  const read = run?.status === "succeeded" ? run.params?.lookup_lists as Record<string, number> | undefined : undefined;
+  if (!read || !/\bknowledge\b/.test(source)) return [];
+  return lists.filter((l) => new RegExp(`\\b${l.name}\\b`).test(source) && read[l.name] !== l.version)
+    .map((l) => l.name);
+}
+
 function problemOf(error: unknown): Problem | null {
   if (error instanceof ApiError && error.field === "source" && error.row !== null) {
     return { line: error.row, message: error.message };
@@ -136,6 +146,8 @@ export function EditorPanel({ projectId, heuristic, task, attributes, canEdit }:
 
   const current = run.data;
   const active = current && (current.status === "queued" || current.status === "running");
+  const staleLists = useMemo(() => listsChangedSince(current, revision.source, lists.data ?? []),
+    [current, revision.source, lists.data]);
   const problems = useMemo(() => {
     const found: Problem[] = [];
     const checkProblem = checked?.source === source ? problemOf(checked.error) : null;
@@ -201,6 +213,9 @@ export function EditorPanel({ projectId, heuristic, task, attributes, canEdit }:
             {current.status === "succeeded" && <span className="small muted">{current.total_items} records</span>}
           </div>
           {current.status === "failed" && current.error && <div className="alert error" role="alert">{current.error}</div>}
+          {staleLists.length > 0 && <div className="alert info" role="status" aria-label="lists changed">
+            {`Lookup list${staleLists.length > 1 ? "s" : ""} ${staleLists.join(", ")} changed since this run: run it again to update its votes.`}
+          </div>}
         </div>
       )}
       <ErrorAlert error={sample.error} />
