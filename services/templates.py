@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from heuristics.keywords import distinctive_keyword
 from store.embeddings import list_embeddings
+from store.lookup_lists import list_lookup_lists
 from store.models import EmbeddingLevel, LabelingTask, TaskKind
 from store.record_detail import attribute_texts
 from store.reference import reference_labels
@@ -36,6 +37,45 @@ def lf(record):
     for i, token in enumerate(record.tokens("{attribute}")):
         if token.text in WORDS:
             yield "{label}", i, i + 1
+'''
+
+LOOKUP_LF = '''import re
+
+from knowledge import {name}  # the project's lookup list {name!r}
+
+# its terms as lower-case words, matched anywhere in the text
+TERMS = {{" ".join(re.findall(r"\\w+", term.lower())) for term in {name}}}
+LONGEST = max((len(term.split()) for term in TERMS), default=1)
+
+
+def lf(record):
+    """Vote {label!r} when the text holds a term of {name} (any case), else abstain (None)."""
+    words = re.findall(r"\\w+", str(record["{attribute}"]).lower())
+    for n in range(1, LONGEST + 1):
+        if any(" ".join(words[i:i + n]) in TERMS for i in range(len(words) - n + 1)):
+            return "{label}"
+    return None
+'''
+
+LOOKUP_EXTRACTION_LF = '''from knowledge import {name}  # the project's lookup list {name!r}
+
+# its terms as tuples of words, matched token by token
+TERMS = {{tuple(term.split()) for term in {name}}}
+LONGEST = max((len(words) for words in TERMS), default=1)
+
+
+def lf(record):
+    """Yield ({label!r}, start_token, end_token) for each term of {name}, the longest first."""
+    words = [token.text for token in record.tokens("{attribute}")]
+    i = 0
+    while i < len(words):
+        for n in range(min(LONGEST, len(words) - i), 0, -1):
+            if tuple(words[i:i + n]) in TERMS:
+                yield "{label}", i, i + n
+                i += n
+                break
+        else:
+            i += 1
 '''
 
 CLASSIFIER = '''from sklearn.linear_model import LogisticRegression
@@ -105,7 +145,8 @@ def _keyword_rule(session: Session, task: LabelingTask, attribute: str) -> dict[
 
 
 def for_task(*, session: Session, task: LabelingTask) -> list[tuple[str, str, str]]:
-    """(kind, name, source) starters: a labeling function, and a learner per embedding."""
+    """(kind, name, source) starters: a keyword labeling function, one that looks up each of
+    the project's lookup lists, and a learner per embedding."""
     extraction = task.kind is TaskKind.EXTRACTION
     attribute = text_attribute_name(session=session, task=task)
     if extraction:
@@ -115,6 +156,11 @@ def for_task(*, session: Session, task: LabelingTask) -> list[tuple[str, str, st
         rule = CLASSIFICATION_LF.format(attribute=attribute,
                                         **_keyword_rule(session, task, attribute))
     starters = [("labeling_function", "keyword labeling function", rule)]
+    label = task.labels[0].name if task.labels else "LABEL"
+    for listed in list_lookup_lists(session=session, project_id=task.project_id):
+        starters.append(("labeling_function", f"lookup of {listed.name}",
+                         (LOOKUP_EXTRACTION_LF if extraction else LOOKUP_LF).format(
+                             name=listed.name, label=label, attribute=attribute)))
     level = EmbeddingLevel.TOKEN if extraction else EmbeddingLevel.RECORD
     names = [e.name for e in list_embeddings(session=session, project=task.project)
              if e.level is level] or [f"{attribute}-all-MiniLM-L6-v2"

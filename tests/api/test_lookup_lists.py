@@ -139,3 +139,31 @@ def test_reference_spans_of_a_label_become_terms(client, admin, loaded, record_i
     assert refused.status_code == 422 and "extraction task" in refused.json()["detail"]
     unknown = client.post(url, headers=admin, json={"task_id": ner["id"], "label": "PLACE"})
     assert unknown.status_code == 422 and unknown.json()["field"] == "label"
+
+
+def test_each_list_gives_a_starter_that_runs(client, admin, loaded, record_ids):
+    spam = create_task(client, admin, loaded, name="spam", kind="classification",
+                       labels=["spam", "ham"])
+    ner = create_task(client, admin, loaded, name="ner", kind="extraction",
+                      target_attribute="text", labels=["PRODUCT"])
+    for name, terms in (("promos", ["Check out", "WIN"]), ("products", ["iPhone", "my channel"])):
+        assert client.post(lists_url(loaded), headers=admin,
+                           json={"name": name, "terms": terms}).status_code == 201
+
+    def tried(task: dict, name: str) -> dict[str, list]:
+        templates = client.get(f"{API}/projects/{loaded}/heuristics/templates/{task['id']}",
+                               headers=admin).json()["data"]
+        [starter] = [t for t in templates if t["name"] == f"lookup of {name}"]
+        made = client.post(f"{API}/projects/{loaded}/heuristics", headers=admin, json={
+            "task_id": task["id"], "name": starter["name"], "source": starter["source"]})
+        assert made.status_code == 201, made.text
+        response = client.post(
+            f"{API}/projects/{loaded}/heuristics/{made.json()['id']}/sample", headers=admin,
+            json={"record_ids": list(record_ids.values())})
+        assert response.status_code == 200, response.text
+        return {r["external_id"]: [o.get("text") or o["label"] for o in r["outputs"]]
+                for r in response.json()["results"]}
+
+    # "Terrible battery. Check out my channel!" and "Subscribe to win an iPhone"
+    assert tried(spam, "promos") == {"1": [], "2": ["spam"], "3": [], "4": ["spam"]}
+    assert tried(ner, "products") == {"1": [], "2": ["my channel"], "3": [], "4": ["iPhone"]}

@@ -305,7 +305,9 @@ def test_a_lookup_list_made_in_the_ui_feeds_a_labeling_function(page: Page, app_
     shot(page, artifacts, "32-lookup-list")
 
     go(page, f"/projects/{project}/heuristics")
-    page.get_by_role("button", name="Labeling function").click()
+    starters = page.get_by_role("group", name="new heuristic")
+    expect(starters.get_by_role("button", name="Lookup of bad_words")).to_be_visible()
+    starters.get_by_role("button", name="Labeling function").click()
     expect(page.get_by_label("check")).to_contain_text("function found")
     replace_code(page, LOOKUP_LF)
     page.get_by_role("button", name="Try on 10 records").click()

@@ -81,6 +81,13 @@ export function HeuristicsPage({ projectId }: { projectId: number }) {
   );
 }
 
+/** A template's button: "Labeling function", "Lookup of cities", "Learner on …". */
+export function templateLabel(template: Template): string {
+  if (template.kind === "active_learner") return `Learner${template.name.replace(/^learner/, "")}`;
+  if (template.name.startsWith("lookup of ")) return `Lookup of ${template.name.slice("lookup of ".length)}`;
+  return "Labeling function";
+}
+
 function NewFromTemplate({ projectId, task }: { projectId: number; task: Task }) {
   const client = useQueryClient();
   const toast = useToast();
@@ -106,7 +113,7 @@ function NewFromTemplate({ projectId, task }: { projectId: number; task: Task })
       <span className="small muted">New from template:</span>
       {(templates.data ?? []).map((t) => (
         <Button key={`${t.kind}-${t.name}`} small busy={create.isPending && create.variables === t} onClick={() => create.mutate(t)}>
-          {t.kind === "active_learner" ? `Learner${t.name.replace(/^learner/, "")}` : "Labeling function"}
+          {templateLabel(t)}
         </Button>
       ))}
     </div>
