@@ -333,6 +333,9 @@ def test_a_lookup_list_made_in_the_ui_feeds_a_labeling_function(page: Page, app_
     expect(page.get_by_label("lists changed")).to_contain_text(
         "Lookup list bad_words changed since this run")
     shot(page, artifacts, "34-lookup-list-changed")
+    page.get_by_role("link", name="← Heuristics of sentiment").click()
+    row = page.locator('tr[data-heuristic="keyword labeling function"]')
+    expect(row).to_contain_text("bad_words changed since")
 
 
 def test_a_gazetteer_grows_from_the_annotated_spans(page: Page, app_stack: Stack,

@@ -2,7 +2,8 @@ import { EditorView } from "@codemirror/view";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import type { Attribute, Heuristic, HeuristicRun, LookupListSummary, Task } from "../types";
-import { EditorPanel, lineOf, listsChangedSince } from "./EditorPanel";
+import { listsChangedSince } from "../lookupLists";
+import { EditorPanel, lineOf } from "./EditorPanel";
 
 const TASK: Task = { id: 3, name: "spam", kind: "classification", target_attribute: "text",
   labels: [{ id: 1, name: "ham", color: "#00f", hotkey: null }, { id: 2, name: "spam", color: "#f00", hotkey: null }] };

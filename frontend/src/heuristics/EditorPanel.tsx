@@ -8,7 +8,8 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { ApiError, get, patch, post } from "../api";
 import { useProjectEvents } from "../events";
 import { useLeaveWarning } from "../hooks";
-import type { Attribute, Heuristic, HeuristicRun, LookupListSummary, SampleResult, Task } from "../types";
+import { listsChangedSince, useLookupLists } from "../lookupLists";
+import type { Attribute, Heuristic, HeuristicRun, SampleResult, Task } from "../types";
 import { Badge, Button, ErrorAlert, Progress, runTone } from "../ui";
 import { CodeEditor, type Problem } from "./CodeEditor";
 import { type Draft, dropDraft, readDraft, writeDraft } from "./drafts";
@@ -21,16 +22,6 @@ export const SAMPLE_SIZE = 10;
 export function lineOf(message: string | null | undefined): number | null {
   const found = /\bline (\d+)\b/.exec(message ?? "");
   return found ? Number(found[1]) : null;
-}
-
-/** The lookup lists the code names whose terms changed after ``run`` read them (the versions
- * it recorded as it began). */
-export function listsChangedSince(run: HeuristicRun | undefined, source: string,
-  lists: LookupListSummary[]): string[] {
-  const read = run?.status === "succeeded" ? run.params?.lookup_lists as Record<string, number> | undefined : undefined;
-  if (!read || !/\bknowledge\b/.test(source)) return [];
-  return lists.filter((l) => new RegExp(`\\b${l.name}\\b`).test(source) && read[l.name] !== l.version)
-    .map((l) => l.name);
 }
 
 function problemOf(error: unknown): Problem | null {
@@ -53,8 +44,7 @@ export function EditorPanel({ projectId, heuristic, task, attributes, canEdit }:
   const [runId, setRunId] = useState<number | null>(null);
   const dirty = source !== revision.source;
   const learner = heuristic.kind === "active_learner";
-  const lists = useQuery({ queryKey: ["projects", projectId, "lookup-lists"],
-    queryFn: () => get<{ data: LookupListSummary[] }>(`/projects/${projectId}/lookup-lists`).then((p) => p.data) });
+  const lists = useLookupLists(projectId);
   const names = useMemo(() => [...attributes.map((a) => a.name), ...task.labels.map((l) => l.name),
     ...(lists.data?.length ? ["knowledge", ...lists.data.map((l) => l.name)] : [])],
   [attributes, task, lists.data]);

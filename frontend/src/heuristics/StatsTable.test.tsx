@@ -22,6 +22,17 @@ function names() {
 }
 
 describe("StatsTable", () => {
+  it("says which lookup lists changed since a heuristic's run read them", () => {
+    const reading = heuristic(1, "places", "succeeded");
+    reading.revision.source = "from knowledge import cities\ndef lf(record):\n    return None\n";
+    reading.last_run!.params = { lookup_lists: { cities: 1 } };
+    const lists = [{ id: 1, name: "cities", description: "", n_terms: 3, version: 2, updated_at: "" }];
+    render(<StatsTable projectId={1} heuristics={[reading, heuristic(2, "other", "succeeded")]}
+      stats={[]} lists={lists} />);
+    expect(within(screen.getByText("places").closest("tr")!).getByText("cities changed since")).toBeInTheDocument();
+    expect(within(screen.getByText("other").closest("tr")!).queryByText(/changed since/)).toBeNull();
+  });
+
   it("shows each heuristic's statistics, its precision interval as a bar and its run", () => {
     render(<StatsTable projectId={1} heuristics={[heuristic(1, "spam_words", "succeeded"), heuristic(2, "fresh", "running")]}
       stats={[stats(1, "spam_words", 0.25, 4, 0.8)]} />);

@@ -1,9 +1,11 @@
 /** A task's heuristics with their live statistics against the reference labels: coverage,
  * hits, TP/FP/FN, precision with its Wilson interval as a bar, recall (over every record with
  * the reference label; where it differs, the recall where the heuristic votes beneath it), F1,
- * overlaps, conflicts and the state of the latest run; sortable by any column. */
+ * overlaps, conflicts and the state of the latest run (with the lookup lists it read that
+ * changed since); sortable by any column. */
 import { useState } from "react";
-import type { Heuristic, HeuristicStats } from "../types";
+import { listsChangedSince } from "../lookupLists";
+import type { Heuristic, HeuristicStats, LookupListSummary } from "../types";
 import { Badge, Progress, runTone } from "../ui";
 import { Link } from "../ui/Link";
 
@@ -56,8 +58,8 @@ export function PrecisionBar({ precision, low, high }: { precision: number | nul
   );
 }
 
-export function StatsTable({ projectId, heuristics, stats }: { projectId: number;
-  heuristics: Heuristic[]; stats: HeuristicStats[] }) {
+export function StatsTable({ projectId, heuristics, stats, lists = [] }: { projectId: number;
+  heuristics: Heuristic[]; stats: HeuristicStats[]; lists?: LookupListSummary[] }) {
   const [sort, setSort] = useState<{ key: SortKey; desc: boolean }>({ key: "name", desc: false });
   const byId = new Map(stats.map((s) => [s.heuristic_id, s]));
   const rows = [...heuristics].sort((a, b) => {
@@ -84,6 +86,7 @@ export function StatsTable({ projectId, heuristics, stats }: { projectId: number
           const s = byId.get(h.id);
           const run = h.last_run;
           const active = run && (run.status === "queued" || run.status === "running");
+          const changed = listsChangedSince(run, h.revision.source, lists);
           return (
             <tr key={h.id} data-heuristic={h.name}>
               <td>
@@ -103,6 +106,9 @@ export function StatsTable({ projectId, heuristics, stats }: { projectId: number
                   <Badge tone={runTone(run.status)}>{run.status}</Badge>
                   {active && <Progress value={run.progress} label={`progress of ${h.name}`} />}
                 </div> : <span className="faint">never run</span>}
+                {changed.length > 0 && <div className="small" style={{ color: "var(--warn)" }}
+                  title="its votes are older than these lookup lists: run it again">
+                  {changed.join(", ")} changed since</div>}
               </td>
             </tr>
           );

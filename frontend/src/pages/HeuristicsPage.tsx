@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { get, post } from "../api";
 import { useProjectEvents } from "../events";
 import { atLeast, useRole, useTasks } from "../hooks";
+import { useLookupLists } from "../lookupLists";
 import { navigate, useLocation } from "../router";
 import type { Heuristic, HeuristicStats, Page, Task, Template } from "../types";
 import { Button, Empty, ErrorAlert, Spinner, useToast } from "../ui";
@@ -54,6 +55,7 @@ export function HeuristicsPage({ projectId }: { projectId: number }) {
   const role = useRole(projectId);
   const heuristics = useHeuristics(projectId, task?.id ?? null);
   const stats = useStats(projectId, task?.id ?? null);
+  const lists = useLookupLists(projectId);
   useLiveHeuristics(projectId);
   if (tasks.isPending) return <div className="page"><Empty><Spinner /></Empty></div>;
   if (!task) return <div className="page"><Empty>No task yet: add one under “Tasks & members”.</Empty></div>;
@@ -74,7 +76,7 @@ export function HeuristicsPage({ projectId }: { projectId: number }) {
         {heuristics.isPending || stats.isPending ? <Empty><Spinner /></Empty>
           : heuristics.error || stats.error ? <div className="panel-body"><ErrorAlert error={heuristics.error ?? stats.error} /></div>
             : heuristics.data!.length === 0 ? <Empty>No heuristics yet. Start from a template.</Empty>
-              : <div style={{ overflowX: "auto" }}><StatsTable projectId={projectId} heuristics={heuristics.data!} stats={stats.data!} /></div>}
+              : <div style={{ overflowX: "auto" }}><StatsTable projectId={projectId} heuristics={heuristics.data!} stats={stats.data!} lists={lists.data} /></div>}
       </div>
       <WeakSupervisionPanel key={task.id} projectId={projectId} task={task} heuristics={heuristics.data ?? []} canRun={atLeast(role, "owner")} />
     </div>

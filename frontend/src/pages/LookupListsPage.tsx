@@ -5,6 +5,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type ChangeEvent, useMemo, useState } from "react";
 import { del, get, patch, post } from "../api";
 import { atLeast, useLeaveWarning, useRole, useTasks } from "../hooks";
+import { useLookupLists } from "../lookupLists";
 import type { LookupList, LookupListSummary } from "../types";
 import { Button, ConfirmDialog, Empty, ErrorAlert, Field, Spinner } from "../ui";
 
@@ -25,8 +26,7 @@ export function LookupListsPage({ projectId }: { projectId: number }) {
   const role = useRole(projectId);
   const canEdit = atLeast(role, "owner");
   const [selected, setSelected] = useState<number | null>(null);
-  const lists = useQuery({ queryKey: ["projects", projectId, "lookup-lists"],
-    queryFn: () => get<{ data: LookupListSummary[] }>(`/projects/${projectId}/lookup-lists`).then((p) => p.data) });
+  const lists = useLookupLists(projectId);
   const shown = lists.data?.find((l) => l.id === selected) ?? null;
   return (
     <div className="page">

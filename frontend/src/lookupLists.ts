@@ -1,0 +1,20 @@
+/** The project's lookup lists as the pages share them, and which of them a heuristic's
+ * latest run read at an older version. */
+import { useQuery } from "@tanstack/react-query";
+import { get } from "./api";
+import type { HeuristicRun, LookupListSummary } from "./types";
+
+export const useLookupLists = (projectId: number) => useQuery({
+  queryKey: ["projects", projectId, "lookup-lists"],
+  queryFn: () => get<{ data: LookupListSummary[] }>(`/projects/${projectId}/lookup-lists`).then((p) => p.data),
+});
+
+/** The lookup lists ``source`` names whose terms changed after ``run`` read them (the
+ * versions it recorded as it began). */
+export function listsChangedSince(run: HeuristicRun | null | undefined, source: string,
+  lists: LookupListSummary[]): string[] {
+  const read = run?.status === "succeeded" ? run.params?.lookup_lists as Record<string, number> | undefined : undefined;
+  if (!read || !/\bknowledge\b/.test(source)) return [];
+  return lists.filter((l) => new RegExp(`\\b${l.name}\\b`).test(source) && read[l.name] !== l.version)
+    .map((l) => l.name);
+}
