@@ -34,10 +34,14 @@ def versions(*, session: Session, project_id: int) -> dict[str, int]:
                                 .where(LookupList.project_id == project_id)).all())
 
 
+def terms_by_name(lists: Iterable[LookupList]) -> dict[str, list[str]]:
+    """Lists by name, as the sandbox hands them to labeling functions."""
+    return {row.name: list(row.terms) for row in lists}
+
+
 def knowledge(*, session: Session, project_id: int) -> dict[str, list[str]]:
     """The project's lists by name, as the sandbox hands them to labeling functions."""
-    return {row.name: list(row.terms)
-            for row in list_lookup_lists(session=session, project_id=project_id)}
+    return terms_by_name(list_lookup_lists(session=session, project_id=project_id))
 
 
 def _unique_name(session: Session, project: Project, name: str, own_id: int | None) -> str:

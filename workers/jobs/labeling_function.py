@@ -22,16 +22,17 @@ from workers.jobs import Heartbeat
 
 
 def apply_to_records(session: Session, sandbox: Sandbox, heuristic: Heuristic,
-                     revision: HeuristicRevision, record_ids: list[int]
+                     revision: HeuristicRevision, record_ids: list[int],
+                     knowledge: dict[str, list[str]]
                      ) -> tuple[list[dict],
                                 list[tuple[heuristic_runs.SandboxRecord, str, int | None]], str]:
-    """Run one revision on records: (output rows, record errors, captured logs)."""
+    """Run one revision on records, with the project's lookup lists (``knowledge``):
+    (output rows, record errors, captured logs)."""
     records = heuristic_runs.sandbox_records(session=session, task=heuristic.task,
                                     record_ids=record_ids)
     result = sandbox.run_labeling_function(
         revision.source, [r.payload for r in records], function=revision.function_name,
-        task_kind=heuristic.task.kind.value,
-        knowledge=lookup_lists.knowledge(session=session, project_id=heuristic.project_id))
+        task_kind=heuristic.task.kind.value, knowledge=knowledge)
     errors = [(records[e.index], e.message, e.line) for e in result.errors]
     rows = []
     output_rows = heuristic_runs.output_rows_for(heuristic.task)
@@ -63,14 +64,16 @@ class LabelingFunctionJob:
     def process(self, session: Session, run: Run, item_ids: list[int],
                 heartbeat: Heartbeat) -> None:
         heuristic, revision = self._revision(session, run)
+        lists = lookup_lists.list_lookup_lists(session=session, project_id=run.project_id)
         changed = changed_lists(run.params.get(LISTS_READ, {}),
-                                lookup_lists.versions(session=session, project_id=run.project_id))
+                                {row.name: row.version for row in lists})
         if changed:
             append_log(session=session, run_id=run.id, text=(
                 f"lookup lists changed since the run began: {', '.join(changed)}; records "
                 f"{item_ids[0]}-{item_ids[-1]} read them as they are now\n"))
         rows, errors, logs = apply_to_records(session, sandbox_for(settings()), heuristic,
-                                              revision, item_ids)
+                                              revision, item_ids,
+                                              lookup_lists.terms_by_name(lists))
         heartbeat()
         if logs:
             append_log(session=session, run_id=run.id, text=logs)
