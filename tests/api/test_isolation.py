@@ -170,14 +170,15 @@ ROW_ID_EXEMPT = {("delete", "/members/{user_name}")}
 """Routes under a project whose path names something other than a row (a user by name)."""
 
 
-def _fill(value, ids: Ids):
+def _fill(value, ids: Ids, **more: int):
+    """``value`` with its ``{field}``s of Ids (and of ``more``) filled in; a lone id an int."""
     if isinstance(value, str):
-        filled = value.format(**vars(ids))
+        filled = value.format(**vars(ids), **more)
         return int(filled) if value.startswith("{") and filled.isdigit() else filled
     if isinstance(value, list):
-        return [_fill(v, ids) for v in value]
+        return [_fill(v, ids, **more) for v in value]
     if isinstance(value, dict):
-        return {k: _fill(v, ids) for k, v in value.items()}
+        return {k: _fill(v, ids, **more) for k, v in value.items()}
     return value
 
 
@@ -243,23 +244,13 @@ def test_a_foreign_id_in_a_body_is_treated_as_an_unknown_one(client, ids, method
 
     def answer(row_id: int):
         return client.request(method, url, headers=caller,
-                              json=_fill(_fill_id(body, row_id), found))
+                              json=_fill(body, found, id=row_id))
 
     foreign, unknown = answer(foreign_id), answer(999_999)
     assert foreign.status_code == unknown.status_code == 422, foreign.text
     assert foreign.json()["detail"] == unknown.json()["detail"].replace(
         "999999", str(foreign_id))
     assert SECRET not in foreign.text
-
-
-def _fill_id(value, row_id: int):
-    if value == "{id}":
-        return row_id
-    if isinstance(value, list):
-        return [_fill_id(v, row_id) for v in value]
-    if isinstance(value, dict):
-        return {k: _fill_id(v, row_id) for k, v in value.items()}
-    return value
 
 
 def test_lists_and_exports_hold_only_the_projects_rows(client, ids):
