@@ -20,6 +20,7 @@ heuristics.errors.InvalidInputError: field 'name': a lookup list's name must be 
 
 from __future__ import annotations
 
+import ast
 import keyword
 import types
 from collections.abc import Iterable, Mapping, Sequence
@@ -27,7 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from heuristics.errors import InvalidInputError
 
 __all__ = ["MAX_TERMS", "MAX_TERM_CHARS", "MODULE", "Terms", "changed_lists", "check_list_name",
-           "clean_terms", "knowledge_module"]
+           "clean_terms", "knowledge_module", "lists_read"]
 
 MODULE = "knowledge"
 """The module name labeling functions import the lists from (as in refinery)."""
@@ -99,3 +100,39 @@ def changed_lists(read: Mapping[str, int], now: Mapping[str, int]) -> list[str]:
     return [f"{name} (version {read[name]} -> {now[name]})" if name in read and name in now
             else f"{name} (deleted)" if name in read else f"{name} (new)"
             for name in sorted(read.keys() | now.keys()) if read.get(name) != now.get(name)]
+
+
+def lists_read(source: str, names: Iterable[str]) -> list[str]:
+    """The lists among ``names`` that ``source`` reads: those it imports from ``knowledge``
+    or reads as attributes of it; all of them where the code could read any (``import *``,
+    the module used other than by attribute, a string naming it, code that does not parse).
+
+    >>> lists_read("from knowledge import cities\\ntext = 1", ["cities", "text", "towns"])
+    ['cities']
+    >>> lists_read("import knowledge as k\\ndef lf(r):\\n    return k.towns", ["cities", "towns"])
+    ['towns']
+    >>> lists_read("import knowledge\\nlists = vars(knowledge)", ["cities", "towns"])
+    ['cities', 'towns']
+    """
+    names = sorted(set(names))
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return names
+    modules, read, uses = set(), set(), []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == MODULE and not node.level:
+            read |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.Import):
+            modules |= {alias.asname or alias.name for alias in node.names
+                        if alias.name == MODULE}
+        elif isinstance(node, ast.Constant) and node.value == MODULE:
+            read.add("*")
+        elif isinstance(node, ast.Name):
+            uses.append(node)
+    attributes = {id(node.value): node.attr for node in ast.walk(tree)
+                  if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)}
+    for name in uses:
+        if name.id in modules:
+            read.add(attributes.get(id(name), "*"))
+    return names if "*" in read else [name for name in names if name in read]

@@ -9,12 +9,11 @@ export const useLookupLists = (projectId: number) => useQuery({
   queryFn: () => get<{ data: LookupListSummary[] }>(`/projects/${projectId}/lookup-lists`).then((p) => p.data),
 });
 
-/** The lookup lists ``source`` names whose terms changed after ``run`` read them (the
- * versions it recorded as it began). */
-export function listsChangedSince(run: HeuristicRun | null | undefined, source: string,
+/** The lookup lists that ``run`` read (the versions it recorded as it began, of the lists
+ * its code reads) and that changed since. */
+export function listsChangedSince(run: HeuristicRun | null | undefined,
   lists: LookupListSummary[]): string[] {
   const read = run?.status === "succeeded" ? run.params?.lookup_lists as Record<string, number> | undefined : undefined;
-  if (!read || !/\bknowledge\b/.test(source)) return [];
-  return lists.filter((l) => new RegExp(`\\b${l.name}\\b`).test(source) && read[l.name] !== l.version)
-    .map((l) => l.name);
+  if (!read) return [];
+  return lists.filter((l) => l.name in read && read[l.name] !== l.version).map((l) => l.name);
 }

@@ -94,11 +94,13 @@ def test_extraction_lf_on_conll(cluster: Stack):
                             files={"file": ("dev.txt", "".join(lines).encode())}).json()
     assert cluster.post(f"/projects/{project}/lookup-lists",
                         json={"name": "places", "terms": PLACES}).status_code == 201
+    assert cluster.post(f"/projects/{project}/lookup-lists",     # a word of the code, unread
+                        json={"name": "text", "terms": ["x"]}).status_code == 201
     heuristic = save(cluster, project, imported["task_id"], GAZETTEER)
     cluster.start_worker()
     run = run_to_end(cluster, project, heuristic["id"])
     assert run["status"] == "succeeded", (run, cluster.logs())
-    assert run["params"]["lookup_lists"] == {"places": 1}   # what the run read
+    assert run["params"]["lookup_lists"] == {"places": 1}   # the lists the code reads
     places = set(PLACES)
     expected, sentence = set(), 0
     tokens: list[str] = []

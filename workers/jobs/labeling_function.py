@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from heuristics.errors import InvalidInputError
-from heuristics.knowledge import changed_lists
+from heuristics.knowledge import changed_lists, lists_read
 from heuristics.sandbox import Sandbox
 from services import heuristic_runs
 from services.sandboxes import sandbox_for
@@ -45,7 +45,12 @@ def apply_to_records(session: Session, sandbox: Sandbox, heuristic: Heuristic,
 
 
 LISTS_READ = "lookup_lists"
-"""The run parameter that records the versions of the project's lookup lists as it began."""
+"""The run parameter that records the versions, as it began, of the project's lookup lists
+the code reads (:func:`heuristics.knowledge.lists_read`)."""
+
+
+def _read_by(revision: HeuristicRevision, versions: dict[str, int]) -> dict[str, int]:
+    return {name: versions[name] for name in lists_read(revision.source, versions)}
 
 
 class LabelingFunctionJob:
@@ -57,8 +62,9 @@ class LabelingFunctionJob:
 
     def prepare(self, session: Session, run: Run) -> list[int]:
         sandbox_for(settings()).check()
-        run.params = {**run.params, LISTS_READ: lookup_lists.versions(
-            session=session, project_id=run.project_id)}
+        _, revision = self._revision(session, run)
+        run.params = {**run.params, LISTS_READ: _read_by(revision, lookup_lists.versions(
+            session=session, project_id=run.project_id))}
         return record_ids_of(session=session, project_id=run.project_id)
 
     def process(self, session: Session, run: Run, item_ids: list[int],
@@ -66,7 +72,7 @@ class LabelingFunctionJob:
         heuristic, revision = self._revision(session, run)
         lists = lookup_lists.list_lookup_lists(session=session, project_id=run.project_id)
         changed = changed_lists(run.params.get(LISTS_READ, {}),
-                                {row.name: row.version for row in lists})
+                                _read_by(revision, {row.name: row.version for row in lists}))
         if changed:
             append_log(session=session, run_id=run.id, text=(
                 f"lookup lists changed since the run began: {', '.join(changed)}; records "

@@ -141,15 +141,14 @@ describe("EditorPanel", () => {
     expect(code(again.view)).toBe(REVISION_2.revision.source);
   });
 
-  it("names the lookup lists the code imports that changed after its run read them", () => {
-    const run = { id: 9, status: "succeeded", params: { lookup_lists: { cities: 1, names: 4 } } } as unknown as HeuristicRun;
+  it("names the lookup lists its run read that changed since", () => {
+    const run = { id: 9, status: "succeeded", params: { lookup_lists: { cities: 1 } } } as unknown as HeuristicRun;
     const list = (name: string, version: number) => ({ name, version }) as LookupListSummary;
-    const lists = [list("cities", 2), list("names", 5), list("towns", 1)];
-    const source = "from knowledge import cities\ndef lf(record):\n    return 'x' if record['text'] in cities else None\n";
-    expect(listsChangedSince(run, source, lists)).toEqual(["cities"]);   // names changed too, unread
-    expect(listsChangedSince(run, source, [list("cities", 1)])).toEqual([]);
-    expect(listsChangedSince({ ...run, status: "failed" }, source, lists)).toEqual([]);
-    expect(listsChangedSince(run, "def lf(record):\n    return None\n", lists)).toEqual([]);
+    const lists = [list("cities", 2), list("names", 5)];
+    expect(listsChangedSince(run, lists)).toEqual(["cities"]);   // names changed too, unread
+    expect(listsChangedSince(run, [list("cities", 1)])).toEqual([]);
+    expect(listsChangedSince({ ...run, status: "failed" }, lists)).toEqual([]);
+    expect(listsChangedSince({ ...run, params: {} }, lists)).toEqual([]);
   });
 
   it("reads the line out of a run's error", () => {

@@ -136,8 +136,8 @@ export function EditorPanel({ projectId, heuristic, task, attributes, canEdit }:
 
   const current = run.data;
   const active = current && (current.status === "queued" || current.status === "running");
-  const staleLists = useMemo(() => listsChangedSince(current, revision.source, lists.data ?? []),
-    [current, revision.source, lists.data]);
+  const staleLists = useMemo(() => listsChangedSince(current, lists.data ?? []),
+    [current, lists.data]);
   const problems = useMemo(() => {
     const found: Problem[] = [];
     const checkProblem = checked?.source === source ? problemOf(checked.error) : null;

@@ -86,7 +86,7 @@ export function StatsTable({ projectId, heuristics, stats, lists = [] }: { proje
           const s = byId.get(h.id);
           const run = h.last_run;
           const active = run && (run.status === "queued" || run.status === "running");
-          const changed = listsChangedSince(run, h.revision.source, lists);
+          const changed = listsChangedSince(run, lists);
           return (
             <tr key={h.id} data-heuristic={h.name}>
               <td>
