@@ -58,7 +58,7 @@ from store.models import (
 from store.projects import add_attributes
 from store.record_subsets import record_batches
 from store.records import records_added, tasks_of
-from store.tasks import add_task
+from store.tasks import add_task, find_label
 
 BATCH = 2_000
 
@@ -105,10 +105,17 @@ def _manifest(session: Session, project: Project) -> dict:
         "embeddings": [{"name": e.name, "attribute": e.attribute.name, "model": e.model,
                         "level": e.level.value, "pca_dims": e.pca_dims}
                        for e in list_embeddings(session=session, project=project)],
-        "lookup_lists": [{"name": row.name, "description": row.description,
-                          "terms": row.terms}
-                         for row in list_lookup_lists(session=session, project_id=project.id)],
+        "lookup_lists": [_lookup_list_entry(row) for row
+                         in list_lookup_lists(session=session, project_id=project.id)],
     }
+
+
+def _lookup_list_entry(row: LookupList) -> dict:
+    entry = {"name": row.name, "description": row.description, "terms": row.terms}
+    if (label := row.follows_label) is not None:
+        entry["follows"] = {"task": label.task.name, "label": label.name,
+                            "label_texts": row.label_texts, "from_labels": row.from_labels}
+    return entry
 
 
 def _records(session: Session, project: Project) -> Iterator[dict]:
@@ -436,7 +443,24 @@ def _import_consensus(session: Session, snapshot: Snapshot, tasks: dict[str, Lab
         session.execute(insert(ConsensusLabel), rows)
 
 
-def _import_lookup_lists(session: Session, snapshot: Snapshot, project: Project) -> None:
+def _followed(entry: dict, tasks: dict[str, LabelingTask]) -> dict:
+    """The columns of a lookup list that follows a label (none if it follows none)."""
+    follows = entry.get("follows")
+    if follows is None:
+        return {}
+    what = f"lookup list {entry['name']!r} follows"
+    task = tasks.get(_field(follows, "task", what))
+    if task is None:
+        raise InvalidInputError(f"manifest.json: {what} task {follows['task']!r}, which the "
+                                "snapshot does not hold", field="file")
+    label = find_label(task, _field(follows, "label", what), field="file")
+    texts, terms = (_field(follows, key, what, list) for key in ("label_texts", "from_labels"))
+    return {"follows_label_id": label.id, "label_texts": [str(text) for text in texts],
+            "from_labels": [str(term) for term in terms]}
+
+
+def _import_lookup_lists(session: Session, snapshot: Snapshot, project: Project,
+                         tasks: dict[str, LabelingTask]) -> None:
     seen = set()
     for entry in snapshot.manifest.get("lookup_lists") or []:
         name = _field(entry, "name", "a lookup list")
@@ -445,10 +469,12 @@ def _import_lookup_lists(session: Session, snapshot: Snapshot, project: Project)
             raise InvalidInputError(f"manifest.json: two lookup lists named {name!r}",
                                     field="file")
         seen.add(name)
-        session.add(LookupList(
-            project_id=project.id, name=check_list_name(name),
-            description=str(entry.get("description") or ""),
-            terms=clean_terms(str(term) for term in terms), version=1))
+        row = LookupList(project_id=project.id, name=check_list_name(name),
+                         description=str(entry.get("description") or ""),
+                         terms=clean_terms(str(term) for term in terms), version=1,
+                         **{"label_texts": [], "from_labels": [], **_followed(entry, tasks)})
+        row.from_labels = [term for term in row.from_labels if term in set(row.terms)]
+        session.add(row)
 
 
 def import_snapshot(*, session: Session, stream: BinaryIO, owner: User,
@@ -480,7 +506,7 @@ def import_snapshot(*, session: Session, stream: BinaryIO, owner: User,
     runs = _import_heuristics(session, snapshot, project, tasks, result)
     _import_outputs(session, snapshot, tasks, runs, ids)
     _import_consensus(session, snapshot, tasks, ids)
-    _import_lookup_lists(session, snapshot, project)
+    _import_lookup_lists(session, snapshot, project, tasks)
     session.flush()
     for task in tasks.values():
         stats.recompute(session=session, task=task)

@@ -1,5 +1,10 @@
 """Lookup lists of a project: named term lists that its labeling functions read as
-``knowledge.<name>`` (:mod:`heuristics.knowledge`); every change counts up ``version``."""
+``knowledge.<name>`` (:mod:`heuristics.knowledge`); every change counts up ``version``.
+
+A list that follows a label of an extraction task catches up with its reference spans when
+it is read for use (:func:`refresh`): the texts of new spans join the terms, those no span
+holds any more leave them (unless they were there before the spans, or typed since).
+"""
 
 from __future__ import annotations
 
@@ -9,10 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from heuristics.errors import ConflictError, InvalidInputError
-from heuristics.knowledge import check_list_name, clean_terms
-from store.models import LabelingTask, LookupList, Project, Record, TaskKind
+from heuristics.knowledge import MAX_TERM_CHARS, MAX_TERMS, check_list_name, clean_terms
+from store.models import Label, LabelingTask, LookupList, Project, Record, TaskKind
 from store.projects import in_project
 from store.reference import reference_labels
+from store.tasks import find_label
 from store.tokenization import stored_offsets
 
 BATCH = 1_000
@@ -40,7 +46,9 @@ def terms_by_name(lists: Iterable[LookupList]) -> dict[str, list[str]]:
 
 
 def knowledge(*, session: Session, project_id: int) -> dict[str, list[str]]:
-    """The project's lists by name, as the sandbox hands them to labeling functions."""
+    """The project's lists by name, as the sandbox hands them to labeling functions (those
+    that follow a label caught up first, see :func:`refresh`)."""
+    refresh(session=session, project_id=project_id)
     return terms_by_name(list_lookup_lists(session=session, project_id=project_id))
 
 
@@ -54,20 +62,31 @@ def _unique_name(session: Session, project: Project, name: str, own_id: int | No
 
 
 def create_lookup_list(*, session: Session, project: Project, name: str,
-                       description: str = "", terms: Iterable[str] = ()) -> LookupList:
-    """A new list of the project; commits."""
+                       description: str = "", terms: Iterable[str] = (),
+                       follows: Label | None = None) -> LookupList:
+    """A new list of the project, following ``follows`` if given; commits."""
     row = LookupList(project_id=project.id, name=_unique_name(session, project, name, None),
-                     description=description, terms=clean_terms(terms), version=1)
+                     description=description, terms=clean_terms(terms), version=1,
+                     label_texts=[], from_labels=[])
     session.add(row)
+    if follows is not None:
+        _follow(session, row, follows)
+        row.version = 1
     session.commit()
     return row
 
 
+UNCHANGED = object()
+"""``follows`` of :func:`update_lookup_list` when the list keeps following what it follows."""
+
+
 def update_lookup_list(*, session: Session, lookup_list: LookupList, name: str | None = None,
                        description: str | None = None, terms: Iterable[str] | None = None,
-                       add: Iterable[str] = (), remove: Iterable[str] = ()) -> LookupList:
+                       add: Iterable[str] = (), remove: Iterable[str] = (),
+                       follows: Label | None | object = UNCHANGED) -> LookupList:
     """Rename, describe, replace the terms, or add and remove some (after the replacement,
-    in that order); a change of the terms counts up the version. Commits."""
+    in that order); a change of the terms counts up the version. ``follows``: a label to
+    follow from now on, or None to stop following (the terms stay). Commits."""
     project = session.get(Project, lookup_list.project_id)
     if name is not None:
         lookup_list.name = _unique_name(session, project, name, lookup_list.id)
@@ -80,8 +99,72 @@ def update_lookup_list(*, session: Session, lookup_list: LookupList, name: str |
     if changed != lookup_list.terms:
         lookup_list.terms = changed
         lookup_list.version += 1
+    kept = set(changed)
+    lookup_list.from_labels = [term for term in lookup_list.from_labels if term in kept]
+    if follows is not UNCHANGED and (
+            follows is None or getattr(follows, "id", None) != lookup_list.follows_label_id):
+        _unfollow(lookup_list)
+        if follows is not None:
+            _follow(session, lookup_list, follows)
     session.commit()
     return lookup_list
+
+
+def _unfollow(lookup_list: LookupList) -> None:
+    lookup_list.follows_label = None
+    lookup_list.label_texts, lookup_list.from_labels, lookup_list.synced_changes = [], [], None
+
+
+def _follow(session: Session, lookup_list: LookupList, label: Label) -> None:
+    """Follow ``label`` from now on: its reference spans' texts join the terms at once."""
+    if label.task.kind is not TaskKind.EXTRACTION:
+        raise InvalidInputError(f"task {label.task.name!r} has no spans: a list follows a "
+                                "label of an extraction task", field="follows")
+    lookup_list.follows_label = label
+    session.flush()
+    _catch_up(session, lookup_list, label)
+
+
+def _catch_up(session: Session, lookup_list: LookupList, label: Label) -> None:
+    """Bring a following list in step with its label's reference spans; no commit."""
+    changes = session.scalar(select(LabelingTask.label_changes)
+                             .where(LabelingTask.id == label.task_id))
+    texts = {text for text in (term.strip() for term in labelled_terms(
+        session=session, task=label.task, label=label.name))
+        if text and len(text) <= MAX_TERM_CHARS}
+    before = set(lookup_list.label_texts)
+    gone = (before - texts) & set(lookup_list.from_labels)
+    terms = [term for term in lookup_list.terms if term not in gone]
+    held = set(terms)
+    room = max(MAX_TERMS - len(terms), 0)
+    added = [text for text in sorted(texts - before) if text not in held][:room]
+    lookup_list.label_texts = sorted(texts)
+    lookup_list.from_labels = [*(t for t in lookup_list.from_labels if t not in gone), *added]
+    lookup_list.synced_changes = changes
+    if gone or added:
+        lookup_list.terms = [*terms, *added]
+        lookup_list.version += 1
+
+
+def refresh(*, session: Session, project_id: int) -> None:
+    """Bring the project's lists that follow a label in step with its reference spans,
+    where labels changed since they last caught up (the task's ``label_changes``); commits
+    when one changed. Each list is locked while it catches up, so concurrent readers
+    apply each change once."""
+    behind = session.scalars(
+        select(LookupList.id).join(Label, Label.id == LookupList.follows_label_id)
+        .join(LabelingTask, LabelingTask.id == Label.task_id)
+        .where(LookupList.project_id == project_id,
+               (LookupList.synced_changes.is_(None))
+               | (LookupList.synced_changes != LabelingTask.label_changes))).all()
+    if not behind:
+        return
+    for row in session.scalars(select(LookupList).where(LookupList.id.in_(behind))
+                               .order_by(LookupList.id).with_for_update(of=LookupList)
+                               .execution_options(populate_existing=True)).unique():
+        if row.follows_label is not None:
+            _catch_up(session, row, row.follows_label)
+    session.commit()
 
 
 def delete_lookup_list(*, session: Session, lookup_list: LookupList) -> None:
@@ -95,17 +178,17 @@ def labelled_terms(*, session: Session, task: LabelingTask, label: str) -> list[
     if task.kind is not TaskKind.EXTRACTION:
         raise InvalidInputError(f"task {task.name!r} has no spans: terms come from the spans "
                                 "of an extraction task", field="task_id")
-    if label not in {item.name for item in task.labels}:
-        raise InvalidInputError(f"{label!r} is not a label of {task.name!r}", field="label")
+    find_label(task, label)
     spans = {rid: found for rid, reference in reference_labels(session=session, task=task).items()
              if (found := [(start, end) for name, start, end in reference if name == label])}
-    offsets = stored_offsets(session=session, attribute_id=task.target_attribute_id)
     attribute = task.target_attribute.name
     ids, terms = sorted(spans), []
     for first in range(0, len(ids), BATCH):
         batch = ids[first:first + BATCH]
         texts = dict(session.execute(select(Record.id, Record.data)
                                      .where(Record.id.in_(batch))).all())
+        offsets = stored_offsets(session=session, attribute_id=task.target_attribute_id,
+                                 record_ids=batch)
         for rid in batch:
             text, (starts, ends) = texts[rid].get(attribute), offsets.get(rid, ((), ()))
             terms += [text[starts[start]:ends[end - 1]] for start, end in spans[rid]

@@ -613,7 +613,14 @@ class SavedFilter(Base):
 
 class LookupList(Base):
     """A named list of terms of a project (a gazetteer, keywords) that its labeling
-    functions read as ``knowledge.<name>``; ``version`` counts its changes."""
+    functions read as ``knowledge.<name>``; ``version`` counts its changes.
+
+    A list may follow a label of an extraction task (``follows_label_id``): the texts of the
+    label's reference spans join its terms as annotations come, and leave when no span holds
+    them any more (:func:`store.lookup_lists.refresh`). ``label_texts`` are those texts when
+    it last caught up, at the task's ``label_changes`` count ``synced_changes``;
+    ``from_labels`` the terms it holds because of them (terms typed are never removed).
+    """
 
     __tablename__ = "lookup_lists"
     __table_args__ = (UniqueConstraint("project_id", "name"),)
@@ -624,9 +631,16 @@ class LookupList(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     terms: Mapped[list[str]] = mapped_column(JSON)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    follows_label_id: Mapped[int | None] = mapped_column(
+        ForeignKey("labels.id", ondelete="SET NULL"))
+    label_texts: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    from_labels: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    synced_changes: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
                                                  onupdate=utcnow)
+
+    follows_label: Mapped[Label | None] = relationship(lazy="joined")
 
 
 class ActiveLearningSettings(Base):

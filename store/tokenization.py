@@ -63,15 +63,17 @@ def get_tokenization(*, session: Session, record_id: int,
 
 
 def stored_offsets(*, session: Session, attribute_id: int,
-                   record_range: tuple[int, int] | None = None
-                   ) -> dict[int, tuple[list, list]]:
+                   record_range: tuple[int, int] | None = None,
+                   record_ids: list[int] | None = None) -> dict[int, tuple[list, list]]:
     """The stored token offsets ``(starts, ends)`` of every tokenized record of an
-    attribute (or of the records whose ids are in ``record_range``, both ends included),
-    by record id."""
+    attribute (or of the records whose ids are in ``record_range``, both ends included, or
+    in ``record_ids``), by record id."""
     query = select(Tokenization.record_id, Tokenization.starts, Tokenization.ends).where(
         Tokenization.attribute_id == attribute_id)
     if record_range is not None:
         query = query.where(Tokenization.record_id.between(*record_range))
+    if record_ids is not None:
+        query = query.where(Tokenization.record_id.in_(record_ids))
     return {rid: (starts, ends) for rid, starts, ends in session.execute(query)}
 
 

@@ -10,6 +10,7 @@ from api.routing import Router
 from api.schemas import Int32
 from api.schemas.lookup_lists import (
     LabelledTerms,
+    LabelRef,
     LookupListCreate,
     LookupListPublic,
     LookupListsPublic,
@@ -17,15 +18,26 @@ from api.schemas.lookup_lists import (
     LookupListUpdate,
 )
 from store import lookup_lists
-from store.models import LookupList
-from store.tasks import get_task
+from store.models import Label, LookupList, Project
+from store.tasks import find_label, get_task
 
 router = Router(prefix="/projects/{project_id}/lookup-lists", tags=["lookup lists"])
 
 
 def _summary(row: LookupList) -> dict:
+    label = row.follows_label
     return {"id": row.id, "name": row.name, "description": row.description,
-            "n_terms": len(row.terms), "version": row.version, "updated_at": row.updated_at}
+            "n_terms": len(row.terms), "version": row.version,
+            "follows": label and {"task_id": label.task_id, "task_name": label.task.name,
+                                  "label": label.name},
+            "n_from_labels": len(row.from_labels), "updated_at": row.updated_at}
+
+
+def _label(session: SessionDep, project: Project, ref: LabelRef | None) -> Label | None:
+    if ref is None:
+        return None
+    return find_label(get_task(session=session, project=project, task_id=ref.task_id),
+                      ref.label, field="follows")
 
 
 def lookup_list_public(row: LookupList) -> LookupListPublic:
@@ -34,7 +46,9 @@ def lookup_list_public(row: LookupList) -> LookupListPublic:
 
 @router.get("", response_model=LookupListsPublic)
 def list_lookup_lists(project: ViewableProject, session: SessionDep) -> LookupListsPublic:
-    """The project's lists without their terms (names, term counts, versions)."""
+    """The project's lists without their terms (names, term counts, versions); those
+    that follow a label caught up with its spans first."""
+    lookup_lists.refresh(session=session, project_id=project.id)
     rows = lookup_lists.list_lookup_lists(session=session, project_id=project.id)
     return LookupListsPublic(data=[LookupListSummary(**_summary(r)) for r in rows],
                              count=len(rows))
@@ -44,15 +58,16 @@ def list_lookup_lists(project: ViewableProject, session: SessionDep) -> LookupLi
 def create_lookup_list(body: LookupListCreate, project: OwnedProject,
                        session: SessionDep) -> LookupListPublic:
     """A new list under a name unique in the project (409 if taken) that is a Python
-    identifier (422 otherwise)."""
+    identifier (422 otherwise), following a label of an extraction task if asked."""
     return lookup_list_public(lookup_lists.create_lookup_list(
         session=session, project=project, name=body.name, description=body.description,
-        terms=body.terms))
+        terms=body.terms, follows=_label(session, project, body.follows)))
 
 
 @router.get("/{list_id}", response_model=LookupListPublic)
 def read_lookup_list(list_id: Int32, project: ViewableProject,
                      session: SessionDep) -> LookupListPublic:
+    lookup_lists.refresh(session=session, project_id=project.id)
     return lookup_list_public(lookup_lists.get_lookup_list(session=session, project=project,
                                                            list_id=list_id))
 
@@ -60,12 +75,15 @@ def read_lookup_list(list_id: Int32, project: ViewableProject,
 @router.patch("/{list_id}", response_model=LookupListPublic)
 def update_lookup_list(list_id: Int32, body: LookupListUpdate, project: OwnedProject,
                        session: SessionDep) -> LookupListPublic:
-    """Rename, describe, replace the terms (``terms``), or add and remove some; runs that
-    start afterwards read the new terms."""
+    """Rename, describe, replace the terms (``terms``), or add and remove some, follow a
+    label or stop; runs that start afterwards read the new terms."""
+    lookup_lists.refresh(session=session, project_id=project.id)
     row = lookup_lists.get_lookup_list(session=session, project=project, list_id=list_id)
+    follows = (_label(session, project, body.follows) if "follows" in body.model_fields_set
+               else lookup_lists.UNCHANGED)
     return lookup_list_public(lookup_lists.update_lookup_list(
         session=session, lookup_list=row, name=body.name, description=body.description,
-        terms=body.terms, add=body.add, remove=body.remove))
+        terms=body.terms, add=body.add, remove=body.remove, follows=follows))
 
 
 @router.post("/{list_id}/labelled-terms", response_model=LookupListPublic)

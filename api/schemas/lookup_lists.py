@@ -16,11 +16,21 @@ Term = Annotated[str, Field(max_length=MAX_TERM_CHARS)]
 TermList = Annotated[list[Term], Field(max_length=MAX_TERMS)]
 
 
+class LabelRef(BaseModel):
+    task_id: Int32 = Field(description="An extraction task of the project.")
+    label: Name = Field(description="One of its labels.")
+
+
+FOLLOWS = ("The list follows this label: the texts of its reference spans join the terms as "
+           "annotations come, and leave when no span holds them any more (terms typed stay).")
+
+
 class LookupListCreate(BaseModel):
     name: ListName
     description: Description = ""
     terms: TermList = Field(default_factory=list, description=(
         "Stripped of surrounding spaces; empty terms and repeats are dropped."))
+    follows: LabelRef | None = Field(default=None, description=FOLLOWS)
 
 
 class LookupListUpdate(BaseModel):
@@ -29,11 +39,18 @@ class LookupListUpdate(BaseModel):
     terms: TermList | None = Field(default=None, description="Replace every term.")
     add: TermList = Field(default_factory=list, description="Terms to add at the end.")
     remove: TermList = Field(default_factory=list, description="Terms to remove.")
+    follows: LabelRef | None = Field(default=None, description=(
+        f"{FOLLOWS} `null` stops following (the terms stay); left out, nothing changes."))
 
 
-class LabelledTerms(BaseModel):
-    task_id: Int32 = Field(description="An extraction task of the project.")
-    label: Name = Field(description="Its label whose reference spans become terms.")
+class LabelledTerms(LabelRef):
+    """The label whose reference spans' texts are added once."""
+
+
+class Follows(BaseModel):
+    task_id: int
+    task_name: str
+    label: str
 
 
 class LookupListSummary(BaseModel):
@@ -42,6 +59,9 @@ class LookupListSummary(BaseModel):
     description: str
     n_terms: int
     version: int = Field(description="Counts the changes of the terms.")
+    follows: Follows | None = Field(description=FOLLOWS)
+    n_from_labels: int = Field(description="Terms the list holds because spans of the label "
+                                           "it follows hold them.")
     updated_at: UtcDatetime
 
 

@@ -165,6 +165,10 @@ FOREIGN_ID_ROUTES = [
      {"task_id": "{own_task}", "label": "spam"}, None),
     ("post", "/lookup-lists/{own_lookup_list}/labelled-terms",
      {"task_id": "{v_task}", "label": "spam"}, None),
+    ("post", "/lookup-lists", {"name": "followed", "follows": {"task_id": "{v_task}",
+                                                               "label": "spam"}}, None),
+    ("patch", "/lookup-lists/{own_lookup_list}",
+     {"follows": {"task_id": "{v_task}", "label": "spam"}}, None),
 ]
 ROW_ID_EXEMPT = {("delete", "/members/{user_name}")}
 """Routes under a project whose path names something other than a row (a user by name)."""

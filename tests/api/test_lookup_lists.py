@@ -37,7 +37,7 @@ def test_create_read_change_and_delete_a_list(client, admin, project_id):
     assert listed["count"] == 1 and "terms" not in listed["data"][0]
     assert listed["data"][0] | {"updated_at": None} == {
         "id": body["id"], "name": "spammy", "description": "", "n_terms": 3, "version": 2,
-        "updated_at": None}
+        "follows": None, "n_from_labels": 0, "updated_at": None}
     replaced = client.patch(url, headers=admin, json={"terms": ["free"]}).json()
     assert replaced["terms"] == ["free"] and replaced["version"] == 3
     assert client.delete(url, headers=admin).status_code == 204
@@ -167,3 +167,94 @@ def test_each_list_gives_a_starter_that_runs(client, admin, loaded, record_ids):
     # "Terrible battery. Check out my channel!" and "Subscribe to win an iPhone"
     assert tried(spam, "promos") == {"1": [], "2": ["spam"], "3": [], "4": ["spam"]}
     assert tried(ner, "products") == {"1": [], "2": ["my channel"], "3": [], "4": ["iPhone"]}
+
+
+PRODUCTS_LF = """
+from knowledge import products
+
+def lf(record):
+    for i, token in enumerate(record.tokens("text")):
+        if token.text in products:
+            yield "PRODUCT", i, i + 1
+"""
+
+
+def test_a_list_follows_the_reference_spans_of_a_label(client, admin, loaded, record_ids):
+    ner = create_task(client, admin, loaded, name="ner", kind="extraction",
+                      target_attribute="text", labels=["PRODUCT", "ACTION"])
+    product = next(label for label in ner["labels"] if label["name"] == "PRODUCT")
+
+    def label(external: str, start: int, name: str = "PRODUCT") -> int:
+        response = client.post(f"{API}/projects/{loaded}/records/{record_ids[external]}/labels",
+                               headers=admin, json={"task_id": ner["id"], "label": name,
+                                                    "token_start": start,
+                                                    "token_end": start + 1})
+        assert response.status_code == 201, response.text
+        return response.json()["id"]
+
+    def unlabel(label_id: int) -> None:
+        assert client.delete(f"{API}/projects/{loaded}/manual-labels/{label_id}",
+                             headers=admin).status_code == 204
+
+    label("4", 4)                                               # "iPhone"
+    made = client.post(lists_url(loaded), headers=admin, json={
+        "name": "products", "terms": ["phone"],
+        "follows": {"task_id": ner["id"], "label": "PRODUCT"}})
+    assert made.status_code == 201, made.text
+    assert made.json()["terms"] == ["phone", "iPhone"] and made.json()["version"] == 1
+    assert made.json()["follows"] == {"task_id": ner["id"], "task_name": "ner",
+                                      "label": "PRODUCT"}
+    url = f"{lists_url(loaded)}/{made.json()['id']}"
+
+    def read() -> dict:
+        return client.get(url, headers=admin).json()
+
+    battery, phone = label("2", 1), label("1", 1)               # "battery", "phone" (typed)
+    assert (read()["terms"], read()["version"], read()["n_from_labels"]) == (
+        ["phone", "iPhone", "battery"], 2, 2)
+    unlabel(battery)
+    unlabel(phone)
+    assert read()["terms"] == ["phone", "iPhone"], "a term typed stays; one from spans leaves"
+    assert read()["version"] == 3
+
+    heuristic = client.post(f"{API}/projects/{loaded}/heuristics", headers=admin, json={
+        "task_id": ner["id"], "name": "products", "source": PRODUCTS_LF}).json()
+    label("2", 1)                                               # tried at once: read anew
+    tried = client.post(f"{API}/projects/{loaded}/heuristics/{heuristic['id']}/sample",
+                        headers=admin, json={"record_ids": [record_ids["2"]]})
+    assert tried.status_code == 200, tried.text
+    assert [o["text"] for o in tried.json()["results"][0]["outputs"]] == ["battery"]
+
+    client.patch(url, headers=admin, json={"remove": ["iPhone"]})
+    label("4", 0, "ACTION")
+    assert read()["terms"] == ["phone", "battery"], "a term removed by hand stays out"
+    renamed = client.patch(f"{API}/projects/{loaded}/tasks/{ner['id']}/labels/{product['id']}",
+                           headers=admin, json={"name": "GADGET"})
+    assert renamed.status_code == 200, renamed.text
+    assert read()["follows"]["label"] == "GADGET"
+
+    stopped = client.patch(url, headers=admin, json={"follows": None}).json()
+    assert stopped["follows"] is None and stopped["terms"] == ["phone", "battery"]
+    label("3", 3, "GADGET")                                     # "price"
+    assert read()["terms"] == ["phone", "battery"], "a list that follows nothing stays"
+    again = client.patch(url, headers=admin, json={
+        "follows": {"task_id": ner["id"], "label": "GADGET"}}).json()
+    assert again["terms"] == ["phone", "battery", "iPhone", "price"]
+    assert client.delete(f"{API}/projects/{loaded}/tasks/{ner['id']}/labels/{product['id']}",
+                         headers=admin).status_code == 204
+    assert read()["follows"] is None and read()["terms"] == ["phone", "battery", "iPhone",
+                                                             "price"]
+
+
+def test_a_list_follows_only_a_label_of_an_extraction_task(client, admin, loaded):
+    spam = create_task(client, admin, loaded, name="spam", kind="classification",
+                       labels=["ham", "spam"])
+    ner = create_task(client, admin, loaded, name="ner", kind="extraction",
+                      target_attribute="text", labels=["PRODUCT"])
+    refused = client.post(lists_url(loaded), headers=admin, json={
+        "name": "spammy", "follows": {"task_id": spam["id"], "label": "spam"}})
+    assert refused.status_code == 422 and "extraction task" in refused.json()["detail"]
+    unknown = client.post(lists_url(loaded), headers=admin, json={
+        "name": "spammy", "follows": {"task_id": ner["id"], "label": "PLACE"}})
+    assert unknown.status_code == 422 and unknown.json()["field"] == "follows"
+    assert client.get(lists_url(loaded), headers=admin).json()["count"] == 0

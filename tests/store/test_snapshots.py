@@ -102,6 +102,8 @@ def project(session):
                      level=EmbeddingLevel.RECORD, models=ModelCatalog())
     create_lookup_list(session=session, project=project, name="brands",
                        description="phone makers", terms=["Apple", "Samsung"])
+    create_lookup_list(session=session, project=project, name="orgs", terms=["Nokia"],
+                       follows=ner.labels[0])
     return project
 
 
@@ -130,9 +132,13 @@ def test_round_trip_gives_equal_data(session, project):
     assert [h["revisions"][-1]["number"] for h in manifest["heuristics"]] == [2, 1]
     assert manifest["heuristics"][1]["min_confidence"] == 0.7
     assert manifest["heuristics"][1]["current_run"]["metrics"] == {"accuracy": 0.5}
-    assert knowledge(session=session, project_id=copy.id) == {"brands": ["Apple", "Samsung"]}
-    assert manifest["lookup_lists"] == [{"name": "brands", "description": "phone makers",
-                                         "terms": ["Apple", "Samsung"]}]
+    assert knowledge(session=session, project_id=copy.id) == {
+        "brands": ["Apple", "Samsung"], "orgs": ["Nokia", "Apple", "Samsung"]}
+    assert manifest["lookup_lists"] == [
+        {"name": "brands", "description": "phone makers", "terms": ["Apple", "Samsung"]},
+        {"name": "orgs", "description": "", "terms": ["Nokia", "Apple", "Samsung"],
+         "follows": {"task": "ner", "label": "ORG", "label_texts": ["Apple", "Samsung"],
+                     "from_labels": ["Apple", "Samsung"]}}]
     assert len(original["outputs.jsonl"].splitlines()) == 4
     assert json.loads(original["consensus_labels.jsonl"]) == {
         "external_id": "c", "task": "sentiment", "label": "bad", "quality": 0.8}
@@ -187,6 +193,8 @@ def _rewritten(payload: bytes, member: str, change) -> bytes:
      "'ranking' is not one of classification, multilabel, extraction"),
     ("manifest.json", lambda text: text.replace('"brands"', '"2brands"'),
      "a lookup list's name must be a Python identifier"),
+    ("manifest.json", lambda text: text.replace('"label": "ORG"', '"label": "PER"'),
+     "unknown label 'PER' for task 'ner'"),
 ])
 def test_bad_snapshots_are_refused_and_nothing_is_stored(session, project, member, change,
                                                          message):

@@ -63,6 +63,7 @@ class LabelingFunctionJob:
     def prepare(self, session: Session, run: Run) -> list[int]:
         sandbox_for(settings()).check()
         _, revision = self._revision(session, run)
+        lookup_lists.refresh(session=session, project_id=run.project_id)
         run.params = {**run.params, LISTS_READ: _read_by(revision, lookup_lists.versions(
             session=session, project_id=run.project_id))}
         return record_ids_of(session=session, project_id=run.project_id)
