@@ -462,15 +462,18 @@ def _lookup_list(client: Heurist, project: int, name: str):
 
 @lists_app.command("show")
 def lists_show(ctx: typer.Context, project: Project) -> None:
-    """The project's lookup lists: name, number of terms, version, description."""
+    """The project's lookup lists: name, number of terms, version, the label it follows,
+    description."""
     state = _state(ctx)
     found = state.client.lookup_lists.list(project)
     if state.as_json:
         return _print_json(found)
     table = Table("name", Column("terms", justify="right"), Column("version", justify="right"),
-                  "description")
+                  "follows", "description")
     for row in found:
-        table.add_row(row.name, f"{row.n_terms:,}", str(row.version), row.description)
+        follows = row.follows and f"{row.follows.task_name}/{row.follows.label}"
+        table.add_row(row.name, f"{row.n_terms:,}", str(row.version), follows or "",
+                      row.description)
     out.print(table if found else "No lookup lists.")
 
 
@@ -542,6 +545,39 @@ def lists_from_labels(ctx: typer.Context,
         return _print_json(result)
     out.print(f"{result.name}: {len(result.terms) - len(found.terms):,} terms added, "
               f"{len(result.terms):,} in all (version {result.version})")
+
+
+@lists_app.command("follow")
+def lists_follow(ctx: typer.Context, name: Annotated[str, typer.Argument(help="The list.")],
+                 project: Project, task: TaskOption,
+                 label: Annotated[str, typer.Option(help="The spans' label.")]) -> None:
+    """Keep a list (made if there is none) in step with an extraction task's reference spans
+    of LABEL: their texts join the terms as annotations come, and leave when no span holds
+    them any more (terms typed stay)."""
+    state = _state(ctx)
+    task_id = state.client.tasks.get(project, task).id
+    found = state.client.lookup_lists.find(project, name)
+    result = (state.client.lookup_lists.create(project, name, follows=(task_id, label))
+              if found is None else
+              state.client.lookup_lists.follow(project, found.id, task_id=task_id, label=label))
+    if state.as_json:
+        return _print_json(result)
+    out.print(f"{result.name} follows {result.follows.task_name}/{result.follows.label}: "
+              f"{result.n_from_labels:,} terms from its spans, {len(result.terms):,} in all "
+              f"(version {result.version})")
+
+
+@lists_app.command("unfollow")
+def lists_unfollow(ctx: typer.Context, name: Annotated[str, typer.Argument(help="The list.")],
+                   project: Project) -> None:
+    """Stop following a label; the terms stay."""
+    state = _state(ctx)
+    result = state.client.lookup_lists.unfollow(
+        project, _lookup_list(state.client, project, name).id)
+    if state.as_json:
+        return _print_json(result)
+    out.print(f"{result.name} follows no label now: {len(result.terms):,} terms "
+              f"(version {result.version})")
 
 
 @lists_app.command("delete")

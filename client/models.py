@@ -68,12 +68,22 @@ class SavedFilter(Model):
     updated_at: datetime
 
 
+class Follows(Model):
+    """The label of an extraction task whose reference spans' texts a list follows."""
+
+    task_id: int
+    task_name: str
+    label: str
+
+
 class LookupListSummary(Model):
     id: int
     name: str
     description: str
     n_terms: int
     version: int
+    follows: Follows | None
+    n_from_labels: int
     updated_at: datetime
 
 
@@ -302,7 +312,8 @@ OPENAPI_NAMES: dict[type[Model], str] = {
     Project: "ProjectPublic", Label: "LabelPublic", Task: "TaskPublic",
     Record: "RecordPublic", RecordRow: "RecordRowPublic", RecordPage: "RecordsPublic",
     SavedFilter: "SavedFilterPublic", LookupList: "LookupListPublic",
-    LookupListSummary: "LookupListSummary", ImportResult: "ImportPublic", Run: "RunPublic",
+    LookupListSummary: "LookupListSummary", Follows: "Follows", ImportResult: "ImportPublic",
+    Run: "RunPublic",
     RunDetail: "RunDetail", WeakSupervision: "WeakSupervisionPublic",
     Revision: "RevisionPublic", Heuristic: "HeuristicPublic", SourceCheck: "CheckPublic",
     LabelStats: "LabelStats",

@@ -248,10 +248,14 @@ class LookupLists(_Resource):
         return None if found is None else self.get(project_id, found.id)
 
     def create(self, project_id: int, name: str, terms: list[str] | None = None, *,
-               description: str = "") -> LookupList:
+               description: str = "", follows: tuple[int, str] | None = None) -> LookupList:
+        """A new list; ``follows``: (task id, label) of an extraction task whose reference
+        spans' texts join the terms as annotations come (see :meth:`follow`)."""
+        body = {"name": name, "description": description, "terms": terms or []}
+        if follows is not None:
+            body["follows"] = {"task_id": follows[0], "label": follows[1]}
         return LookupList.model_validate(self._json(
-            "POST", f"/projects/{project_id}/lookup-lists",
-            json={"name": name, "description": description, "terms": terms or []}))
+            "POST", f"/projects/{project_id}/lookup-lists", json=body))
 
     def update(self, project_id: int, list_id: int, *, name: str | None = None,
                description: str | None = None, terms: list[str] | None = None,
@@ -268,6 +272,20 @@ class LookupLists(_Resource):
         return LookupList.model_validate(self._json(
             "POST", f"/projects/{project_id}/lookup-lists/{list_id}/labelled-terms",
             json={"task_id": task_id, "label": label}))
+
+    def follow(self, project_id: int, list_id: int, *, task_id: int,
+               label: str) -> LookupList:
+        """Keep the list in step with an extraction task's reference spans of ``label``:
+        their texts join the terms as annotations come and leave when no span holds them
+        any more (terms typed stay)."""
+        return LookupList.model_validate(self._json(
+            "PATCH", f"/projects/{project_id}/lookup-lists/{list_id}",
+            json={"follows": {"task_id": task_id, "label": label}}))
+
+    def unfollow(self, project_id: int, list_id: int) -> LookupList:
+        """Stop following a label; the terms stay."""
+        return LookupList.model_validate(self._json(
+            "PATCH", f"/projects/{project_id}/lookup-lists/{list_id}", json={"follows": None}))
 
     def delete(self, project_id: int, list_id: int) -> None:
         self._t.request("DELETE", f"/projects/{project_id}/lookup-lists/{list_id}")
@@ -324,6 +342,10 @@ class ManualLabels(_Resource):
                            for record_id, label in labels]}
         return self._json("POST", f"/projects/{project_id}/tasks/{task_id}/labels/bulk",
                           json=body, once=True)["created"]
+
+    def delete(self, project_id: int, manual_label_id: int) -> None:
+        """Remove one label (the ``id`` that :meth:`create` answered)."""
+        self._t.request("DELETE", f"/projects/{project_id}/manual-labels/{manual_label_id}")
 
 
 class Heuristics(_Resource):

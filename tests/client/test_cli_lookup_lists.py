@@ -59,3 +59,28 @@ def test_from_labels_makes_a_gazetteer_of_reference_spans(served: Stack, sdk: He
     assert made.code == 0, made.err
     assert "places: 2 terms added, 2 in all (version 2)" in made.out
     assert sdk.lookup_lists.find(project, "places").terms == ["Berlin", "Oslo"]
+
+
+def test_follow_keeps_a_list_in_step_with_the_spans(served: Stack, sdk: Heurist, heurist):
+    project = served.project_with_texts(["Anna lives in Berlin", "Berlin and Oslo are cold"])
+    task = sdk.tasks.create(project, "ner", kind="extraction", labels=["LOC"],
+                            target_attribute="text")
+    records = {r.external_id: r.id for r in sdk.projects.iter_records(project)}
+    sdk.manual_labels.create(project, records["r0"], task_id=task.id, label="LOC",
+                             token_start=3, token_end=4)
+    where = ("-p", str(project))
+    made = heurist("lists", "follow", "places", *where, "-t", "ner", "--label", "LOC")
+    assert made.code == 0, made.err
+    assert "places follows ner/LOC: 1 terms from its spans, 1 in all (version 1)" in made.out
+    oslo = sdk.manual_labels.create(project, records["r1"], task_id=task.id, label="LOC",
+                                    token_start=2, token_end=3)
+    assert sdk.lookup_lists.find(project, "places").terms == ["Berlin", "Oslo"]
+    assert "ner/LOC" in heurist("lists", "show", *where).out
+    sdk.manual_labels.delete(project, oslo["id"])
+    assert sdk.lookup_lists.find(project, "places").terms == ["Berlin"]
+
+    stopped = heurist("lists", "unfollow", "places", *where)
+    assert stopped.code == 0 and "places follows no label now: 1 terms" in stopped.out
+    sdk.manual_labels.create(project, records["r1"], task_id=task.id, label="LOC",
+                             token_start=0, token_end=1)
+    assert sdk.lookup_lists.find(project, "places").terms == ["Berlin"]
