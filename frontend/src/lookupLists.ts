@@ -7,6 +7,7 @@ import type { HeuristicRun, LookupListSummary } from "./types";
 export const useLookupLists = (projectId: number) => useQuery({
   queryKey: ["projects", projectId, "lookup-lists"],
   queryFn: () => get<{ data: LookupListSummary[] }>(`/projects/${projectId}/lookup-lists`).then((p) => p.data),
+  staleTime: 0,   // a list that follows a label changes as spans are marked on other pages
 });
 
 /** The lookup lists that ``run`` read (the versions it recorded as it began, of the lists

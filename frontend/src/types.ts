@@ -81,7 +81,10 @@ export interface SampleResult {
 }
 
 /** A lookup list as the list of lists shows it (no terms). */
+/** The label of an extraction task whose reference spans' texts a lookup list follows. */
+export interface Follows { task_id: number; task_name: string; label: string }
 export interface LookupListSummary {
-  id: number; name: string; description: string; n_terms: number; version: number; updated_at: string;
+  id: number; name: string; description: string; n_terms: number; version: number;
+  follows: Follows | null; n_from_labels: number; updated_at: string;
 }
 export interface LookupList extends LookupListSummary { terms: string[] }

@@ -372,3 +372,53 @@ def test_a_gazetteer_grows_from_the_annotated_spans(page: Page, app_stack: Stack
     listed = stack.get(f"/projects/{project}/lookup-lists")["data"][0]
     terms = stack.get(f"/projects/{project}/lookup-lists/{listed['id']}")["terms"]
     assert set(terms) == places
+
+
+def test_a_list_that_follows_a_label_grows_as_spans_are_marked(page: Page, app_stack: Stack,
+                                                               artifacts: Path):
+    stack = app_stack
+    project, _ = conll_sample_project(stack, "Following list e2e")
+    task = stack.post(f"/projects/{project}/tasks", json={
+        "name": "sports", "kind": "extraction", "target_attribute": "text",
+        "labels": ["SPORT"]}).json()["id"]
+    sign_in(page, key_of(stack))
+    go(page, f"/projects/{project}/lists")
+    form = page.get_by_role("form", name="new lookup list")
+    form.get_by_label("List name").fill("sports")
+    form.get_by_label("Follow a label").select_option(label="sports / SPORT")
+    form.get_by_role("button", name="Create list").click()
+    editor = page.get_by_label("lookup list sports")
+    expect(editor.get_by_label("follows a label")).to_contain_text(
+        "Follows the reference spans of SPORT in sports: 0 terms come from them")
+    expect(page.locator('tr[data-list="sports"]')).to_contain_text("sports / SPORT")
+
+    # "CRICKET" (token 0) marked in the labeling page joins the list
+    go(page, f"/projects/{project}/label?lt={task}")
+    text = page.get_by_test_id("span-text")
+    expect(text).to_contain_text("LEICESTERSHIRE")
+    box = text.locator('[data-token="0"]').bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.8, box["y"] + box["height"] / 2, steps=5)
+    page.mouse.up()
+    with page.expect_response(lambda r: r.url.endswith("/labels")
+                              and r.request.method == "POST") as labelled:
+        page.keyboard.press("1")
+    assert labelled.value.status == 201, labelled.value.text()
+    expect(page.get_by_label("labels of the record")).to_contain_text("“CRICKET”")
+    go(page, f"/projects/{project}/lists")
+    page.locator('tr[data-list="sports"]').get_by_role("button", name="sports").click()
+    editor = page.get_by_label("lookup list sports")
+    expect(editor.get_by_label("Terms")).to_have_value("CRICKET")
+    expect(editor.get_by_label("term count")).to_have_text("1 term, 1 from spans · version 2")
+    shot(page, artifacts, "35-lookup-list-follows")
+
+    # the span deleted, the term leaves the list
+    go(page, f"/projects/{project}/label?lt={task}")
+    with page.expect_response(lambda r: "/manual-labels/" in r.url
+                              and r.request.method == "DELETE") as deleted:
+        page.get_by_label("labels of the record").get_by_role(
+            "button", name="Delete SPORT").click()
+    assert deleted.value.status == 204
+    [listed] = stack.get(f"/projects/{project}/lookup-lists")["data"]
+    assert (listed["n_terms"], listed["n_from_labels"], listed["version"]) == (0, 0, 3)

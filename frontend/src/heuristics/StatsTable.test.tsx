@@ -26,7 +26,8 @@ describe("StatsTable", () => {
     const reading = heuristic(1, "places", "succeeded");
     reading.revision.source = "from knowledge import cities\ndef lf(record):\n    return None\n";
     reading.last_run!.params = { lookup_lists: { cities: 1 } };
-    const lists = [{ id: 1, name: "cities", description: "", n_terms: 3, version: 2, updated_at: "" }];
+    const lists = [{ id: 1, name: "cities", description: "", n_terms: 3, version: 2, follows: null,
+      n_from_labels: 0, updated_at: "" }];
     render(<StatsTable projectId={1} heuristics={[reading, heuristic(2, "other", "succeeded")]}
       stats={[]} lists={lists} />);
     expect(within(screen.getByText("places").closest("tr")!).getByText("cities changed since")).toBeInTheDocument();

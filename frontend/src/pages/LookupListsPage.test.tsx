@@ -1,10 +1,10 @@
 import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { json, renderWithQueries } from "../testing";
 import type { LookupList } from "../types";
-import { LookupListsPage, termsOf } from "./LookupListsPage";
+import { LookupListsPage, termChanges, termsOf } from "./LookupListsPage";
 
 const MADE: LookupList = { id: 5, name: "cities", description: "", n_terms: 2, version: 1,
-  updated_at: "2026-12-07T04:00:00Z", terms: ["Paris", "Lyon"] };
+  follows: null, n_from_labels: 0, updated_at: "2026-12-07T04:00:00Z", terms: ["Paris", "Lyon"] };
 
 /** The server: an admin (an owner), lists held in memory, every write recorded. */
 function server(writes: { method: string; url: string; body: unknown }[]) {
@@ -33,7 +33,14 @@ function server(writes: { method: string; url: string; body: unknown }[]) {
     }
     if (url.endsWith("/lookup-lists")) return json({ data: lists.map(({ terms: _, ...summary }) => summary), count: lists.length });
     if (url.endsWith("/lookup-lists/5") && method === "PATCH") {
-      lists = [{ ...lists[0], terms: body.terms, n_terms: body.terms.length, version: 2 }];
+      const was = lists[0];
+      if ("follows" in body) {
+        lists = [{ ...was, n_from_labels: body.follows ? 1 : 0, follows: body.follows
+          && { task_id: body.follows.task_id, task_name: "ner", label: body.follows.label } }];
+        return json(lists[0]);
+      }
+      const terms: string[] = body.terms ?? [...was.terms.filter((t) => !body.remove.includes(t)), ...body.add];
+      lists = [{ ...was, terms, n_terms: terms.length, version: was.version + 1 }];
       return json(lists[0]);
     }
     if (url.endsWith("/lookup-lists/5")) return json(lists[0]);
@@ -44,6 +51,11 @@ function server(writes: { method: string; url: string; body: unknown }[]) {
 describe("LookupListsPage", () => {
   it("reads terms one per line, stripped, without empty lines or repeats", () => {
     expect(termsOf(" Paris \r\nLyon\n\nParis\n")).toEqual(["Paris", "Lyon"]);
+  });
+
+  it("saves an edit as the terms added and removed, or all of them when only the order changed", () => {
+    expect(termChanges(["Paris", "Lyon"], ["Lyon", "Nice"])).toEqual({ add: ["Nice"], remove: ["Paris"] });
+    expect(termChanges(["Paris", "Lyon"], ["Lyon", "Paris"])).toEqual({ terms: ["Lyon", "Paris"] });
   });
 
   it("creates a list, shows its terms, saves an edit and says what the server refuses", async () => {
@@ -76,7 +88,7 @@ describe("LookupListsPage", () => {
     fireEvent.click(within(editor).getByRole("button", { name: "Save terms" }));
     await waitFor(() => expect(within(editor).getByLabelText("term count")).toHaveTextContent("3 terms · version 2"));
     expect(writes.at(-1)).toMatchObject({ method: "PATCH", url: "/api/v1/projects/1/lookup-lists/5",
-      body: { terms: ["Paris", "Lyon", "Nice"] } });
+      body: { add: ["Nice"], remove: [] } });
 
     const spans = within(editor).getByLabelText("terms from labelled spans");
     fireEvent.change(within(spans).getByLabelText("Span label"), { target: { value: "PER" } });
@@ -84,5 +96,30 @@ describe("LookupListsPage", () => {
     expect(await within(spans).findByRole("status")).toHaveTextContent("2 new terms added");
     expect(writes.at(-1)).toMatchObject({ method: "POST", body: { task_id: 3, label: "PER" } });
     await waitFor(() => expect(within(editor).getByLabelText("Terms")).toHaveValue("Paris\nLyon\nNice\nOslo\nBergen"));
+
+    fireEvent.click(within(spans).getByRole("button", { name: "Follow the label" }));
+    const following = await within(editor).findByLabelText("follows a label");
+    expect(writes.at(-1)).toMatchObject({ method: "PATCH", body: { follows: { task_id: 3, label: "PER" } } });
+    expect(following).toHaveTextContent("Follows the reference spans of PER in ner: 1 term comes from them");
+    expect(within(editor).getByLabelText("term count")).toHaveTextContent("5 terms, 1 from spans · version 3");
+    expect(within(editor).queryByLabelText("terms from labelled spans")).toBeNull();
+    expect(await within(screen.getByRole("table", { name: "lookup lists" })).findByText("ner / PER")).toBeInTheDocument();
+    fireEvent.click(within(following).getByRole("button", { name: "Stop following" }));
+    await waitFor(() => expect(within(editor).queryByLabelText("follows a label")).toBeNull());
+    expect(writes.at(-1)).toMatchObject({ method: "PATCH", body: { follows: null } });
+  });
+
+  it("creates a list that follows a label", async () => {
+    const writes: { method: string; url: string; body: unknown }[] = [];
+    vi.stubGlobal("fetch", server(writes));
+    renderWithQueries(<LookupListsPage projectId={1} />);
+    const form = await screen.findByRole("form", { name: "new lookup list" });
+    fireEvent.change(within(form).getByLabelText("List name"), { target: { value: "places" } });
+    const follow = await within(form).findByLabelText("Follow a label");
+    fireEvent.change(follow, { target: { value: "3:LOC" } });
+    fireEvent.click(within(form).getByRole("button", { name: "Create list" }));
+    await screen.findByLabelText("lookup list places");
+    expect(writes.at(-1)).toMatchObject({ method: "POST",
+      body: { name: "places", terms: [], follows: { task_id: 3, label: "LOC" } } });
   });
 });

@@ -1,12 +1,15 @@
 /** Lookup lists of the project: named term lists that labeling functions import from
  * ``knowledge`` (``from knowledge import cities``). Every member reads them; owners create
- * them (typed, pasted or from a text file, one term per line), edit, rename and delete them. */
+ * them (typed, pasted or from a text file, one term per line), edit, rename and delete them,
+ * and let one follow a label of an extraction task (its reference spans' texts join the
+ * terms as annotations come). */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type ChangeEvent, useMemo, useState } from "react";
 import { del, get, patch, post } from "../api";
+import { useProjectEvents } from "../events";
 import { atLeast, useLeaveWarning, useRole, useTasks } from "../hooks";
 import { useLookupLists } from "../lookupLists";
-import type { LookupList, LookupListSummary } from "../types";
+import type { Follows, LookupList, LookupListSummary, Task } from "../types";
 import { Button, ConfirmDialog, Empty, ErrorAlert, Field, Spinner } from "../ui";
 
 /** The terms of a text, one per line, as the server keeps them (stripped, no empty ones,
@@ -14,6 +17,33 @@ import { Button, ConfirmDialog, Empty, ErrorAlert, Field, Spinner } from "../ui"
 export function termsOf(text: string): string[] {
   return [...new Set(text.split(/\r?\n/).map((line) => line.trim()).filter(Boolean))];
 }
+
+/** What saves ``edited`` over ``saved``: the terms added and removed (so terms that a
+ * followed label added meanwhile are kept), or every term when only their order changed. */
+export function termChanges(saved: string[], edited: string[]):
+  { add: string[]; remove: string[] } | { terms: string[] } {
+  const before = new Set(saved);
+  const after = new Set(edited);
+  const add = edited.filter((t) => !before.has(t));
+  const remove = saved.filter((t) => !after.has(t));
+  return add.length || remove.length ? { add, remove } : { terms: edited };
+}
+
+/** "1 term", "2 terms". */
+const termCount = (n: number) => `${n.toLocaleString()} term${n === 1 ? "" : "s"}`;
+
+const followsText = (f: Follows) => `${f.task_name} / ${f.label}`;
+
+/** The labels a list can follow: every label of every extraction task, as "task:label". */
+function spanLabels(tasks: Task[]) {
+  return tasks.filter((t) => t.kind === "extraction")
+    .flatMap((t) => t.labels.map((l) => ({ value: `${t.id}:${l.name}`, task: t, label: l.name })));
+}
+
+const followsOf = (value: string) => {
+  const at = value.indexOf(":");
+  return at < 0 ? null : { task_id: Number(value.slice(0, at)), label: value.slice(at + 1) };
+};
 
 /** A text file's content, read in the browser. */
 function readFile(event: ChangeEvent<HTMLInputElement>, onText: (text: string) => void) {
@@ -27,6 +57,13 @@ export function LookupListsPage({ projectId }: { projectId: number }) {
   const canEdit = atLeast(role, "owner");
   const [selected, setSelected] = useState<number | null>(null);
   const lists = useLookupLists(projectId);
+  const client = useQueryClient();
+  const followed = new Set((lists.data ?? []).flatMap((l) => l.follows ? [l.follows.task_id] : []));
+  useProjectEvents(projectId, (event) => {
+    if (event.type === "labels.changed" && followed.has(event.data.task_id as number)) {
+      void client.invalidateQueries({ queryKey: ["projects", projectId, "lookup-lists"] });
+    }
+  });
   const shown = lists.data?.find((l) => l.id === selected) ?? null;
   return (
     <div className="page">
@@ -38,13 +75,14 @@ export function LookupListsPage({ projectId }: { projectId: number }) {
             {lists.isPending ? <Empty><Spinner /></Empty> : lists.error ? <div className="panel-body"><ErrorAlert error={lists.error} /></div>
               : lists.data.length === 0 ? <Empty>No lookup lists yet: keep gazetteers and keywords here instead of in the code.</Empty> : (
                 <table className="table" aria-label="lookup lists">
-                  <thead><tr><th>Name</th><th style={{ textAlign: "right" }}>Terms</th><th style={{ textAlign: "right" }}>Version</th><th>Description</th><th>Changed</th></tr></thead>
+                  <thead><tr><th>Name</th><th style={{ textAlign: "right" }}>Terms</th><th style={{ textAlign: "right" }}>Version</th><th>Follows</th><th>Description</th><th>Changed</th></tr></thead>
                   <tbody>
                     {lists.data.map((l) => (
                       <tr key={l.id} data-list={l.name} className={l.id === selected ? "selected" : undefined}>
                         <td><Button small variant="ghost" onClick={() => setSelected(l.id)}><b>{l.name}</b></Button></td>
                         <td style={{ textAlign: "right" }}>{l.n_terms.toLocaleString()}</td>
                         <td style={{ textAlign: "right" }}>{l.version}</td>
+                        <td className="small nowrap">{l.follows ? followsText(l.follows) : ""}</td>
                         <td className="muted">{l.description}</td>
                         <td className="small muted nowrap">{new Date(l.updated_at).toLocaleString()}</td>
                       </tr>
@@ -66,12 +104,15 @@ function NewList({ projectId, onCreated }: { projectId: number; onCreated: (id: 
   const [name, setName] = useState("");
   const [description, setDescription] = useState("");
   const [text, setText] = useState("");
+  const [follow, setFollow] = useState("");
+  const labels = spanLabels(useTasks(projectId).data ?? []);
   const terms = useMemo(() => termsOf(text), [text]);
   const create = useMutation({
-    mutationFn: () => post<LookupList>(`/projects/${projectId}/lookup-lists`, { name: name.trim(), description, terms }),
+    mutationFn: () => post<LookupList>(`/projects/${projectId}/lookup-lists`,
+      { name: name.trim(), description, terms, follows: followsOf(follow) }),
     onSuccess: (made) => {
       void client.invalidateQueries({ queryKey: ["projects", projectId, "lookup-lists"] });
-      setName(""); setDescription(""); setText("");
+      setName(""); setDescription(""); setText(""); setFollow("");
       onCreated(made.id);
     },
   });
@@ -94,6 +135,13 @@ function NewList({ projectId, onCreated }: { projectId: number; onCreated: (id: 
             if (!name && stem) setName(stem);
             readFile(e, setText);
           }} /></label>
+        {labels.length > 0 && <Field label="Follow the reference spans of (optional)"
+          hint="Their texts join the terms as annotations come, and leave when no span holds them any more.">
+          <select className="select" aria-label="Follow a label" value={follow} onChange={(e) => setFollow(e.target.value)}>
+            <option value="">no label</option>
+            {labels.map((l) => <option key={l.value} value={l.value}>{l.task.name} / {l.label}</option>)}
+          </select>
+        </Field>}
         <ErrorAlert error={create.error} />
         <Button type="submit" variant="primary" busy={create.isPending} disabled={!name.trim()}>Create list</Button>
       </div>
@@ -106,8 +154,15 @@ function ListEditor({ projectId, summary, canEdit, onDeleted }: {
 }) {
   const client = useQueryClient();
   const queryKey = ["projects", projectId, "lookup-lists", summary.id];
-  const list = useQuery({ queryKey, queryFn: () => get<LookupList>(`/projects/${projectId}/lookup-lists/${summary.id}`) });
-  const [text, setText] = useState<string | null>(null);
+  const list = useQuery({ queryKey, queryFn: () => get<LookupList>(`/projects/${projectId}/lookup-lists/${summary.id}`),
+    staleTime: 0 });
+  // the text typed, and the terms it was typed over (a followed label may add some meanwhile)
+  const [text, setTyped] = useState<string | null>(null);
+  const [base, setBase] = useState<string[]>([]);
+  const setText = (typed: string | null) => {
+    if (typed !== null && text === null) setBase(list.data?.terms ?? []);
+    setTyped(typed);
+  };
   const [search, setSearch] = useState("");
   const [confirming, setConfirming] = useState(false);
   const saved = list.data ? list.data.terms.join("\n") : "";
@@ -123,7 +178,8 @@ function ListEditor({ projectId, summary, canEdit, onDeleted }: {
     void client.invalidateQueries({ queryKey: ["projects", projectId, "lookup-lists"], exact: true });
   };
   const save = useMutation({
-    mutationFn: () => patch<LookupList>(`/projects/${projectId}/lookup-lists/${summary.id}`, { terms }),
+    mutationFn: () => patch<LookupList>(`/projects/${projectId}/lookup-lists/${summary.id}`,
+      termChanges(base, terms)),
     onSuccess: (changed) => { refresh(changed); setText(null); },
   });
   const remove = useMutation({
@@ -145,7 +201,8 @@ function ListEditor({ projectId, summary, canEdit, onDeleted }: {
         {list.isPending ? <Spinner /> : <ErrorAlert error={list.error} />}
         {list.data && <>
           <div className="row">
-            <span className="small" aria-label="term count">{terms.length.toLocaleString()} terms{dirty ? " (unsaved)" : ` · version ${list.data.version}`}</span>
+            <span className="small" aria-label="term count">{termCount(terms.length)}{dirty ? " (unsaved)"
+              : `${list.data.follows ? `, ${list.data.n_from_labels.toLocaleString()} from spans` : ""} · version ${list.data.version}`}</span>
             <span className="spacer" />
             <input className="input" placeholder="Find a term" value={search} onChange={(e) => setSearch(e.target.value)} aria-label="Find a term" />
           </div>
@@ -161,7 +218,8 @@ function ListEditor({ projectId, summary, canEdit, onDeleted }: {
               onChange={(e) => readFile(e, setText)} /></label>
           </div>}
           <ErrorAlert error={save.error} />
-          {canEdit && !dirty && <SpansToTerms projectId={projectId} listId={summary.id} count={list.data.terms.length} onAdded={refresh} />}
+          {list.data.follows ? <Following projectId={projectId} list={list.data} canEdit={canEdit} onChanged={refresh} />
+            : canEdit && !dirty && <SpansToTerms projectId={projectId} listId={summary.id} count={list.data.terms.length} onAdded={refresh} />}
           <span className="faint small">Runs that start after a change read the new terms; run a heuristic again to update its votes.</span>
         </>}
       </div>
@@ -189,6 +247,11 @@ function SpansToTerms({ projectId, listId, count, onAdded }: {
       { task_id: task!.id, label: chosenLabel }),
     onSuccess: (changed) => { setAdded(changed.n_terms - count); onAdded(changed); },
   });
+  const follow = useMutation({
+    mutationFn: () => patch<LookupList>(`/projects/${projectId}/lookup-lists/${listId}`,
+      { follows: { task_id: task!.id, label: chosenLabel } }),
+    onSuccess: onAdded,
+  });
   if (!task) return null;
   return (
     <div className="stack" aria-label="terms from labelled spans">
@@ -202,11 +265,39 @@ function SpansToTerms({ projectId, listId, count, onAdded }: {
           {task.labels.map((l) => <option key={l.id} value={l.name}>{l.name}</option>)}
         </select>
         <Button busy={add.isPending} onClick={() => { setAdded(null); add.mutate(); }}>Add spans</Button>
+        <Button busy={follow.isPending} onClick={() => follow.mutate()}
+          title="Keep adding the texts of new spans of this label, and remove those no span holds any more">Follow the label</Button>
         {added !== null && <span className="small muted" role="status">
-          {added === 0 ? "no new term" : `${added.toLocaleString()} new term${added === 1 ? "" : "s"} added`}
+          {added === 0 ? "no new term" : `${termCount(added).replace(" ", " new ")} added`}
         </span>}
       </div>
-      <ErrorAlert error={add.error} />
+      <ErrorAlert error={add.error ?? follow.error} />
+    </div>
+  );
+}
+
+/** What a list that follows a label says of it, and the way to stop. */
+function Following({ projectId, list, canEdit, onChanged }: {
+  projectId: number; list: LookupList; canEdit: boolean; onChanged: (changed: LookupList) => void;
+}) {
+  const stop = useMutation({
+    mutationFn: () => patch<LookupList>(`/projects/${projectId}/lookup-lists/${list.id}`, { follows: null }),
+    onSuccess: onChanged,
+  });
+  const follows = list.follows!;
+  return (
+    <div className="stack" aria-label="follows a label">
+      <div className="row">
+        <span className="small">
+          Follows the reference spans of <b>{follows.label}</b> in <b>{follows.task_name}</b>:{" "}
+          {termCount(list.n_from_labels)} {list.n_from_labels === 1 ? "comes" : "come"} from them.
+          New annotations add their text; a text no span holds any more leaves (terms typed here stay,
+          and a term removed here is not added back by the spans that hold it now).
+        </span>
+        <span className="spacer" />
+        {canEdit && <Button small busy={stop.isPending} onClick={() => stop.mutate()}>Stop following</Button>}
+      </div>
+      <ErrorAlert error={stop.error} />
     </div>
   );
 }
