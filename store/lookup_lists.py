@@ -99,8 +99,9 @@ def update_lookup_list(*, session: Session, lookup_list: LookupList, name: str |
     if changed != lookup_list.terms:
         lookup_list.terms = changed
         lookup_list.version += 1
-    kept = set(changed)
-    lookup_list.from_labels = [term for term in lookup_list.from_labels if term in kept]
+    kept, typed = set(changed), set(clean_terms(add, field="add"))
+    lookup_list.from_labels = [term for term in lookup_list.from_labels
+                               if term in kept and term not in typed]
     if follows is not UNCHANGED and (
             follows is None or getattr(follows, "id", None) != lookup_list.follows_label_id):
         _unfollow(lookup_list)

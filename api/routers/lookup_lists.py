@@ -30,7 +30,8 @@ def _summary(row: LookupList) -> dict:
             "n_terms": len(row.terms), "version": row.version,
             "follows": label and {"task_id": label.task_id, "task_name": label.task.name,
                                   "label": label.name},
-            "n_from_labels": len(row.from_labels), "updated_at": row.updated_at}
+            "n_from_labels": len(row.from_labels) if label else 0,
+            "updated_at": row.updated_at}
 
 
 def _label(session: SessionDep, project: Project, ref: LabelRef | None) -> Label | None:

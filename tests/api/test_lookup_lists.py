@@ -219,15 +219,17 @@ def test_a_list_follows_the_reference_spans_of_a_label(client, admin, loaded, re
 
     heuristic = client.post(f"{API}/projects/{loaded}/heuristics", headers=admin, json={
         "task_id": ner["id"], "name": "products", "source": PRODUCTS_LF}).json()
-    label("2", 1)                                               # tried at once: read anew
+    battery = label("2", 1)                                     # tried at once: read anew
     tried = client.post(f"{API}/projects/{loaded}/heuristics/{heuristic['id']}/sample",
                         headers=admin, json={"record_ids": [record_ids["2"]]})
     assert tried.status_code == 200, tried.text
     assert [o["text"] for o in tried.json()["results"][0]["outputs"]] == ["battery"]
 
-    client.patch(url, headers=admin, json={"remove": ["iPhone"]})
-    label("4", 0, "ACTION")
-    assert read()["terms"] == ["phone", "battery"], "a term removed by hand stays out"
+    client.patch(url, headers=admin, json={"remove": ["iPhone"], "add": ["battery"]})
+    unlabel(battery)
+    assert read()["terms"] == ["phone", "battery"], (
+        "a term removed by hand stays out; one typed by hand stays in")
+    assert read()["n_from_labels"] == 0
     renamed = client.patch(f"{API}/projects/{loaded}/tasks/{ner['id']}/labels/{product['id']}",
                            headers=admin, json={"name": "GADGET"})
     assert renamed.status_code == 200, renamed.text
@@ -244,6 +246,7 @@ def test_a_list_follows_the_reference_spans_of_a_label(client, admin, loaded, re
                          headers=admin).status_code == 204
     assert read()["follows"] is None and read()["terms"] == ["phone", "battery", "iPhone",
                                                              "price"]
+    assert read()["n_from_labels"] == 0
 
 
 def test_a_list_follows_only_a_label_of_an_extraction_task(client, admin, loaded):
