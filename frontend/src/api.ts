@@ -103,7 +103,12 @@ export const del = (path: string, query?: Query) => request<void>("DELETE", path
 export async function download(path: string, filename: string): Promise<void> {
   const response = await fetch(API + path, { headers: { Authorization: `Bearer ${storedKey()}` } });
   if (!response.ok) throw new ApiError(`Download failed (${response.status}).`, response.status);
-  const url = URL.createObjectURL(await response.blob());
+  saveBlob(await response.blob(), filename);
+}
+
+/** Hand the browser a file to save. */
+export function saveBlob(blob: Blob, filename: string): void {
+  const url = URL.createObjectURL(blob);
   const link = document.createElement("a");
   link.href = url;
   link.download = filename;

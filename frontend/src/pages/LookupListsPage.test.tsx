@@ -90,6 +90,10 @@ describe("LookupListsPage", () => {
     expect(writes.at(-1)).toMatchObject({ method: "PATCH", url: "/api/v1/projects/1/lookup-lists/5",
       body: { add: ["Nice"], remove: [] } });
 
+    const saved = vi.spyOn(URL, "createObjectURL");
+    fireEvent.click(within(editor).getByRole("button", { name: "Download as .txt" }));
+    expect(await (saved.mock.calls[0][0] as Blob).text()).toBe("Paris\nLyon\nNice\n");
+
     const spans = within(editor).getByLabelText("terms from labelled spans");
     fireEvent.change(within(spans).getByLabelText("Span label"), { target: { value: "PER" } });
     fireEvent.click(within(spans).getByRole("button", { name: "Add spans" }));

@@ -5,7 +5,7 @@
  * terms as annotations come). */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type ChangeEvent, useMemo, useState } from "react";
-import { del, get, patch, post } from "../api";
+import { del, get, patch, post, saveBlob } from "../api";
 import { useProjectEvents } from "../events";
 import { atLeast, useLeaveWarning, useRole, useTasks } from "../hooks";
 import { useLookupLists } from "../lookupLists";
@@ -217,6 +217,11 @@ function ListEditor({ projectId, summary, canEdit, onDeleted }: {
             <label className="small">replace with a text file: <input type="file" accept=".txt,.csv,text/plain" aria-label="Replace from file"
               onChange={(e) => readFile(e, setText)} /></label>
           </div>}
+          <div className="row">
+            <Button small onClick={() => saveBlob(new Blob(terms.map((t) => `${t}\n`), { type: "text/plain" }), `${summary.name}.txt`)}>
+              Download as .txt</Button>
+            <span className="small muted">one term per line{dirty ? ", as shown (unsaved)" : ""}</span>
+          </div>
           <ErrorAlert error={save.error} />
           {list.data.follows ? <Following projectId={projectId} list={list.data} canEdit={canEdit} onChanged={refresh} />
             : canEdit && !dirty && <SpansToTerms projectId={projectId} listId={summary.id} count={list.data.terms.length} onAdded={refresh} />}
