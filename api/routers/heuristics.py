@@ -20,6 +20,8 @@ from api.schemas.heuristics import (
     HeuristicCheck,
     HeuristicCreate,
     HeuristicPublic,
+    HeuristicRunsPublic,
+    HeuristicRunsRequest,
     HeuristicsPublic,
     HeuristicUpdate,
     OutputPublic,
@@ -40,7 +42,7 @@ from api.schemas.heuristics import (
 from api.schemas.records import reference_public
 from api.schemas.runs import RunPublic
 from heuristics.errors import InvalidInputError
-from services import heuristic_runs, samples, templates
+from services import heuristic_runs, out_of_date, samples, templates
 from services.sandboxes import sandbox_for, try_on_records
 from services.threshold_preview import threshold_preview
 from store import heuristic_lookups
@@ -52,9 +54,13 @@ from store.votes import vote_filter
 router = Router(prefix="/projects/{project_id}/heuristics", tags=["heuristics"])
 
 
-def heuristic_public(heuristic: Heuristic, session) -> HeuristicPublic:
+def heuristic_public(heuristic: Heuristic, session,
+                     inputs: out_of_date.Inputs | None = None) -> HeuristicPublic:
+    """The heuristic as the API shows it; ``inputs``: the project's, where known."""
     revision = heuristic_lookups.current_revision(heuristic)
     run = heuristic_lookups.latest_run(session=session, heuristic=heuristic, status=None)
+    inputs = inputs or out_of_date.current_inputs(session=session,
+                                                  project_id=heuristic.project_id)
     return HeuristicPublic(
         id=heuristic.id, task_id=heuristic.task_id, kind=heuristic.kind, name=heuristic.name,
         description=heuristic.description,
@@ -66,14 +72,17 @@ def heuristic_public(heuristic: Heuristic, session) -> HeuristicPublic:
         vote_threshold=vote_filter(heuristic, revision).min_confidence
         if heuristic.kind is HeuristicKind.ACTIVE_LEARNER else None,
         auto_refit_every=heuristic.auto_refit_every,
-        last_run=RunPublic.model_validate(run) if run else None)
+        last_run=RunPublic.model_validate(run) if run else None,
+        out_of_date=out_of_date.reasons(run, revision.number, inputs))
 
 
 @router.get("", response_model=HeuristicsPublic)
 def list_heuristics(project: ViewableProject, session: SessionDep,
                     task_id: Int32 | None = None) -> HeuristicsPublic:
     rows = heuristic_runs.list_heuristics(session=session, project=project, task_id=task_id)
-    return HeuristicsPublic(data=[heuristic_public(h, session) for h in rows], count=len(rows))
+    inputs = out_of_date.current_inputs(session=session, project_id=project.id)
+    return HeuristicsPublic(data=[heuristic_public(h, session, inputs) for h in rows],
+                            count=len(rows))
 
 
 @router.post("", response_model=HeuristicPublic, status_code=status.HTTP_201_CREATED)
@@ -162,6 +171,22 @@ def run_heuristic(heuristic_id: Int32, project: OwnedProject, session: SessionDe
     run = heuristic_runs.create_heuristic_run(session=session, heuristic=heuristic)
     queue.enqueue_run(run.id, kind=run.kind)
     return run
+
+
+@router.post("/runs", response_model=HeuristicRunsPublic,
+             status_code=status.HTTP_202_ACCEPTED)
+def run_heuristics(body: HeuristicRunsRequest, project: OwnedProject, session: SessionDep,
+                   queue: QueueDep) -> HeuristicRunsPublic:
+    """Run the task's heuristics whose votes are out of date (``out_of_date``), or each of
+    them not running already, in the workers: the runs queued (none if all are current)."""
+    task = get_task(session=session, project=project, task_id=body.task_id)
+    runs = out_of_date.run_out_of_date(session=session, project=project, task=task,
+                                       heuristic_ids=body.heuristic_ids,
+                                       everything=not body.only_out_of_date)
+    for run in runs:
+        queue.enqueue_run(run.id, kind=run.kind)
+    return HeuristicRunsPublic(data=[RunPublic.model_validate(run) for run in runs],
+                               count=len(runs))
 
 
 @router.post("/sample", response_model=SamplePublic)

@@ -62,6 +62,24 @@ class HeuristicPublic(BaseModel):
                                          "learner's votes (this one's or its source's)")
     auto_refit_every: int | None
     last_run: RunPublic | None = Field(description="Newest run of the current revision")
+    out_of_date: list[str] = Field(description=(
+        "Why its votes are out of date (empty when they are current or a run is under way): "
+        "its current revision has not run or its latest run failed, records were added or "
+        "a lookup list its run read changed since."))
+
+
+class HeuristicRunsRequest(BaseModel):
+    task_id: Int32
+    heuristic_ids: list[Int32] | None = Field(default=None, max_length=1000, description=(
+        "Heuristics of the task to consider (default: all of them)."))
+    only_out_of_date: bool = Field(default=True, description=(
+        "Run only those whose votes are out of date (see `out_of_date`); else every one "
+        "not running already."))
+
+
+class HeuristicRunsPublic(BaseModel):
+    data: list[RunPublic]
+    count: int
 
 
 class HeuristicsPublic(BaseModel):

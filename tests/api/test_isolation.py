@@ -169,6 +169,7 @@ FOREIGN_ID_ROUTES = [
                                                                "label": "spam"}}, None),
     ("patch", "/lookup-lists/{own_lookup_list}",
      {"follows": {"task_id": "{v_task}", "label": "spam"}}, None),
+    ("post", "/heuristics/runs", {"task_id": "{v_task}"}, None),
 ]
 ROW_ID_EXEMPT = {("delete", "/members/{user_name}")}
 """Routes under a project whose path names something other than a row (a user by name)."""
@@ -235,6 +236,8 @@ FOREIGN_ID_FIELDS = [
     ("post", "/tasks/{own_task}/labels/bulk", {"labels": [{"record_id": "{id}", "label": "ham"}]},
      "v_record"),
     ("patch", "/tasks/{own_task}/active-learning", {"heuristic_id": "{id}"}, "v_heuristic"),
+    ("post", "/heuristics/runs", {"task_id": "{own_task}", "heuristic_ids": ["{id}"]},
+     "v_heuristic"),
 ]
 
 

@@ -10,6 +10,7 @@ from heuristics.errors import InvalidInputError
 from heuristics.knowledge import changed_lists, lists_read
 from heuristics.sandbox import Sandbox
 from services import heuristic_runs
+from services.out_of_date import LISTS_READ
 from services.sandboxes import sandbox_for
 from services.statistics import heuristic_run_succeeded
 from store import heuristic_lookups, lookup_lists
@@ -42,11 +43,6 @@ def apply_to_records(session: Session, sandbox: Sandbox, heuristic: Heuristic,
         except InvalidInputError as error:
             errors.append((records[index], error.message, None))
     return rows, errors, result.logs
-
-
-LISTS_READ = "lookup_lists"
-"""The run parameter that records the versions, as it began, of the project's lookup lists
-the code reads (:func:`heuristics.knowledge.lists_read`)."""
 
 
 def _read_by(revision: HeuristicRevision, versions: dict[str, int]) -> dict[str, int]:

@@ -1,0 +1,96 @@
+"""Whether a heuristic's votes are out of date, and why: its current revision has not run
+(or its latest run failed), records were added since its latest run, or a lookup list that
+run read changed since. One rule for the API, the UI and the batch run of
+:func:`run_out_of_date`.
+
+>>> inputs = Inputs(list_versions={"cities": 3}, n_records=120)
+>>> reasons(None, 2, inputs)
+['revision 2 has not run']
+>>> run = Run(status=RunStatus.SUCCEEDED, total_items=100, params={LISTS_READ: {"cities": 2}})
+>>> reasons(run, 2, inputs)
+['lookup list cities changed since its run', '20 records added since its run']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from heuristics.errors import InvalidInputError
+from services.heuristic_runs import add_heuristic_run, list_heuristics
+from store import lookup_lists
+from store.heuristic_lookups import current_revision, latest_run
+from store.models import Heuristic, LabelingTask, Project, Run, RunStatus
+from store.records import record_count
+
+LISTS_READ = "lookup_lists"
+"""The run parameter that records the versions, as it began, of the project's lookup lists
+the code reads (:func:`heuristics.knowledge.lists_read`)."""
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What votes are made from now: the lookup lists' versions by name, the records."""
+
+    list_versions: dict[str, int]
+    n_records: int
+
+
+def current_inputs(*, session: Session, project_id: int) -> Inputs:
+    """The project's inputs now (lists that follow a label caught up first; may commit)."""
+    lookup_lists.refresh(session=session, project_id=project_id)
+    return Inputs(list_versions=lookup_lists.versions(session=session, project_id=project_id),
+                  n_records=record_count(session=session, project_id=project_id))
+
+
+def reasons(run: Run | None, revision: int, inputs: Inputs) -> list[str]:
+    """Why votes from ``run`` (the newest run of revision number ``revision``) are out of
+    date; none while it is queued or running, or when they are current."""
+    if run is None:
+        return [f"revision {revision} has not run"]
+    if run.status in (RunStatus.QUEUED, RunStatus.RUNNING):
+        return []
+    if run.status is not RunStatus.SUCCEEDED:
+        return [f"its latest run {'failed' if run.status is RunStatus.FAILED else 'was cancelled'}"]
+    found = []
+    for name, version in sorted((run.params or {}).get(LISTS_READ, {}).items()):
+        now = inputs.list_versions.get(name)
+        if now != version:
+            found.append(f"lookup list {name} {'was deleted' if now is None else 'changed'} "
+                         "since its run")
+    added = inputs.n_records - (run.total_items or 0)
+    if added > 0:
+        found.append(f"{added:,} record{'' if added == 1 else 's'} added since its run")
+    return found
+
+
+def out_of_date(*, session: Session, heuristic: Heuristic, inputs: Inputs) -> list[str]:
+    """:func:`reasons` for the heuristic's newest run of its current revision."""
+    return reasons(latest_run(session=session, heuristic=heuristic, status=None),
+                   current_revision(heuristic).number, inputs)
+
+
+def run_out_of_date(*, session: Session, project: Project, task: LabelingTask,
+                    heuristic_ids: list[int] | None = None, everything: bool = False
+                    ) -> list[Run]:
+    """Queue a run of every heuristic of the task whose votes are out of date (of those in
+    ``heuristic_ids``, when given; with ``everything``, of each of them that is not running
+    already); commits. The caller enqueues the runs."""
+    heuristics = list_heuristics(session=session, project=project, task_id=task.id)
+    if heuristic_ids is not None:
+        known = {h.id for h in heuristics}
+        if unknown := [i for i in heuristic_ids if i not in known]:
+            raise InvalidInputError(f"heuristic {unknown[0]} is not a heuristic of task "
+                                    f"{task.name!r}", field="heuristic_ids")
+        heuristics = [h for h in heuristics if h.id in set(heuristic_ids)]
+    inputs = current_inputs(session=session, project_id=project.id)
+    due = []
+    for heuristic in heuristics:
+        run = latest_run(session=session, heuristic=heuristic, status=None)
+        if run is not None and run.status in (RunStatus.QUEUED, RunStatus.RUNNING):
+            continue
+        if everything or reasons(run, current_revision(heuristic).number, inputs):
+            due.append(add_heuristic_run(session=session, heuristic=heuristic))
+    session.commit()
+    return due

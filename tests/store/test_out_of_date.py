@@ -1,0 +1,97 @@
+"""Whether a heuristic's votes are out of date, and running those that are, on SQLite and
+PostgreSQL: the rule the API, the UI and ``heurist run --out-of-date`` share."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from heuristics.errors import InvalidInputError
+from services.heuristic_runs import create_heuristic, create_heuristic_run, update_heuristic
+from services.importing import import_records
+from services.out_of_date import (
+    LISTS_READ,
+    Inputs,
+    current_inputs,
+    out_of_date,
+    reasons,
+    run_out_of_date,
+)
+from services.projects import create_project
+from services.tasks import create_task
+from services.users import create_user
+from store.lookup_lists import create_lookup_list, update_lookup_list
+from store.models import Run, RunStatus, TaskKind
+
+LF = "def lf(record):\n    return None\n"
+
+
+def _done(run: Run, total: int, lists: dict[str, int] | None = None) -> Run:
+    run.status, run.total_items = RunStatus.SUCCEEDED, total
+    run.params = {**run.params, LISTS_READ: lists or {}}
+    return run
+
+
+@pytest.mark.parametrize(("run", "found"), [
+    (None, ["revision 3 has not run"]),
+    (Run(status=RunStatus.QUEUED), []),
+    (Run(status=RunStatus.RUNNING, total_items=1), []),
+    (Run(status=RunStatus.FAILED), ["its latest run failed"]),
+    (Run(status=RunStatus.CANCELLED), ["its latest run was cancelled"]),
+    (Run(status=RunStatus.SUCCEEDED, total_items=10, params={}), []),
+    (Run(status=RunStatus.SUCCEEDED, total_items=9, params={}), ["1 record added since its run"]),
+    (Run(status=RunStatus.SUCCEEDED, total_items=10, params={LISTS_READ: {"a": 1, "b": 1}}),
+     ["lookup list a changed since its run", "lookup list b was deleted since its run"]),
+])
+def test_reasons(run: Run | None, found: list[str]) -> None:
+    assert reasons(run, 3, Inputs(list_versions={"a": 2, "c": 1}, n_records=10)) == found
+
+
+@pytest.fixture
+def project(session):
+    owner = create_user(session=session, name="owner")[0]
+    project = create_project(session=session, name="p", description="", owner=owner)
+    import_records(session=session, project=project, fmt="csv", id_column="id",
+                   open_stream=lambda: io.BytesIO(b"id,text\na,one\nb,two\nc,three\n"))
+    return project
+
+
+def test_only_the_heuristics_out_of_date_run_again(session, project):
+    task = create_task(session=session, project=project, name="t",
+                       kind=TaskKind.CLASSIFICATION, labels=["x", "y"])
+    other = create_task(session=session, project=project, name="u",
+                        kind=TaskKind.CLASSIFICATION, labels=["x"])
+    words = create_lookup_list(session=session, project=project, name="words", terms=["one"])
+    current, edited, reading, busy = (
+        create_heuristic(session=session, task=task, name=name, source=LF)
+        for name in ("current", "edited", "reading", "busy"))
+    never = create_heuristic(session=session, task=task, name="never", source=LF)
+    for heuristic in (current, edited, reading):
+        _done(create_heuristic_run(session=session, heuristic=heuristic), 3,
+              {"words": 1} if heuristic is reading else None)
+    create_heuristic_run(session=session, heuristic=busy)           # queued
+    update_heuristic(session=session, heuristic=edited, source=LF + "# v2\n")
+    update_lookup_list(session=session, lookup_list=words, add=["two"])
+    session.commit()
+
+    inputs = current_inputs(session=session, project_id=project.id)
+    assert {h.name: out_of_date(session=session, heuristic=h, inputs=inputs)
+            for h in (current, edited, reading, busy, never)} == {
+        "current": [], "edited": ["revision 2 has not run"],
+        "reading": ["lookup list words changed since its run"], "busy": [],
+        "never": ["revision 1 has not run"]}
+    started = run_out_of_date(session=session, project=project, task=task)
+    assert sorted(run.heuristic_id for run in started) == sorted(
+        [edited.id, reading.id, never.id])
+    assert all(run.status is RunStatus.QUEUED for run in started)
+    assert run_out_of_date(session=session, project=project, task=task) == [], (
+        "queued runs are not started twice")
+    every = run_out_of_date(session=session, project=project, task=task,
+                            heuristic_ids=[current.id, busy.id], everything=True)
+    assert [run.heuristic_id for run in every] == [current.id]   # busy is queued still
+
+    stranger = create_heuristic(session=session, task=other, name="stranger", source=LF)
+    with pytest.raises(InvalidInputError, match=f"heuristic {stranger.id} is not a heuristic"):
+        run_out_of_date(session=session, project=project, task=task,
+                        heuristic_ids=[stranger.id])
