@@ -622,22 +622,58 @@ def _report(state: State, run: Run) -> None:
 
 
 @app.command()
-def run(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Heuristic name.")],
-        project: Project,
-        task: Annotated[str | None, typer.Option("--task", "-t", envvar="HEURIST_TASK",
-                                                 help="Its task, where names repeat.")] = None,
+def run(ctx: typer.Context, project: Project,
+        name: Annotated[str | None, typer.Argument(
+            help="Heuristic name (leave out with --out-of-date or --all).")] = None,
+        task: Annotated[str | None, typer.Option(
+            "--task", "-t", envvar="HEURIST_TASK",
+            help="Its task, where names repeat; the task, with --out-of-date or --all.")]
+        = None,
+        out_of_date: Annotated[bool, typer.Option(
+            "--out-of-date", help="Run every heuristic of the task whose votes are out of "
+            "date (not run, failed, records added or a lookup list changed since).")] = False,
+        every: Annotated[bool, typer.Option(
+            "--all", help="Run every heuristic of the task not running already.")] = False,
         wait: Annotated[bool, typer.Option("--wait", "-w", help="Wait for the end, showing "
                                            "progress; exit 1 unless it succeeded.")] = False
         ) -> None:
-    """Run a heuristic on every record."""
+    """Run a heuristic on every record, or those of a task that are out of date."""
     state = _state(ctx)
     task_id = state.client.tasks.get(project, task).id if task is not None else None
+    if out_of_date or every:
+        if name is not None or task_id is None:
+            raise typer.BadParameter("give a task (-t), and no heuristic name, to run those "
+                                     "of a task", param_hint="--out-of-date/--all")
+        return _run_many(state, project, task_id, task, only_out_of_date=not every, wait=wait)
+    if name is None:
+        raise typer.BadParameter("name a heuristic, or give --out-of-date or --all",
+                                 param_hint="NAME")
     match = [h for h in state.client.heuristics.list(project)
              if h.name == name and task_id in (None, h.task_id)]
     if not match:
         raise typer.BadParameter(f"no heuristic {name!r} in project {project}", param_hint="NAME")
     started = state.client.heuristics.run(project, match[0].id)
     _report(state, _wait(state, project, started) if wait else started)
+
+
+def _run_many(state: State, project: int, task_id: int, task: str, *,
+              only_out_of_date: bool, wait: bool) -> None:
+    """Start the task's heuristics' runs; with ``wait``, follow each to its end (exit 1
+    unless all succeeded)."""
+    names = {h.id: h.name for h in _task_heuristics(state.client, project, task_id)}
+    started = state.client.heuristics.run_many(project, task_id,
+                                               only_out_of_date=only_out_of_date)
+    if not started and not state.as_json:
+        out.print(f"Every heuristic of {task} is up to date." if only_out_of_date
+                  else f"Every heuristic of {task} is running already.")
+    runs = [_wait(state, project, run) if wait else run for run in started]
+    if state.as_json:
+        return _print_json(runs)
+    for run in runs:
+        out.print(f"{names.get(run.heuristic_id, '?')}: run {run.id} {run.status}"
+                  + (f" - {run.error}" if run.error else ""))
+    if any(run.finished and run.status != "succeeded" for run in runs):
+        raise typer.Exit(EXIT_FAILED)
 
 
 class Level(StrEnum):
@@ -1074,8 +1110,13 @@ def stats(ctx: typer.Context, project: Project, task: TaskOption,
         if found.data:
             out.print(stats_table(found, chosen.name))
         counted = {row.heuristic_id for row in found.data}
-        waiting = [h.name for h in _task_heuristics(state.client, project, chosen.id)
-                   if h.id not in counted]
+        heuristics = _task_heuristics(state.client, project, chosen.id)
+        waiting = [h.name for h in heuristics if h.id not in counted]
+        stale = [f"{h.name} ({'; '.join(h.out_of_date)})" for h in heuristics
+                 if h.id in counted and h.out_of_date]
+        if stale:
+            err.print(f"Out of date: {', '.join(stale)} (`heurist run --out-of-date -t "
+                      f"{chosen.name}`).", highlight=False, soft_wrap=True)
         if waiting:
             err.print(f"Not counted until a run of their current source succeeds: "
                       f"{', '.join(sorted(waiting))} (`heurist run NAME`).", highlight=False)

@@ -153,6 +153,7 @@ class Heuristic(Model):
     vote_threshold: float | None = None
     auto_refit_every: int | None
     last_run: Run | None
+    out_of_date: list[str]
 
 
 class LabelStats(Model):

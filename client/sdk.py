@@ -386,6 +386,17 @@ class Heuristics(_Resource):
         return Run.model_validate(
             self._json("POST", f"/projects/{project_id}/heuristics/{heuristic_id}/runs"))
 
+    def run_many(self, project_id: int, task_id: int, *,
+                 heuristic_ids: list[int] | None = None,
+                 only_out_of_date: bool = True) -> list[Run]:
+        """Start runs of the task's heuristics (of ``heuristic_ids``, where given) whose
+        votes are out of date (each one's ``out_of_date`` says why), or of every one not
+        running already; the runs started."""
+        body = self._json("POST", f"/projects/{project_id}/heuristics/runs", json={
+            "task_id": task_id, "only_out_of_date": only_out_of_date,
+            **_given(heuristic_ids=heuristic_ids)})
+        return [Run.model_validate(run) for run in body["data"]]
+
 
 class Runs(_Resource):
     def list(self, project_id: int) -> list[Run]:
