@@ -51,6 +51,8 @@ export interface Heuristic {
   id: number; task_id: number; kind: "labeling_function" | "active_learner"; name: string;
   description: string; revision: Revision; min_confidence: number | null;
   vote_threshold: number | null; auto_refit_every: number | null; last_run: HeuristicRun | null;
+  /** Why its votes are out of date (empty when current or while a run is under way). */
+  out_of_date: string[];
 }
 export interface LabelStats {
   label: string | null; tp: number; fp: number; fn: number; precision: number | null;

@@ -107,7 +107,7 @@ def test_write_check_try_run_and_watch_statistics(page: Page, app_stack: Stack,
     before = stats_total(stack, project, task)
     expect(row).to_contain_text("succeeded")
     false_positives = row.locator("td").nth(4)
-    expect(false_positives).to_have_text(str(before["fp"]))
+    expect(false_positives).to_have_text(str(before["fp"]), timeout=15_000)
     shot(page, artifacts, "23-heuristics-stats")
     labeling = page.context.new_page()
     sign_in(labeling, key_of(stack))   # the key is kept per tab
@@ -330,12 +330,18 @@ def test_a_lookup_list_made_in_the_ui_feeds_a_labeling_function(page: Page, app_
                           json={"add": ["great"]})
     assert changed.status_code == 200, changed.text
     page.reload()
-    expect(page.get_by_label("lists changed")).to_contain_text(
-        "Lookup list bad_words changed since this run")
+    expect(page.get_by_label("out of date", exact=True)).to_contain_text(
+        "Its votes are out of date: lookup list bad_words changed since its run")
     shot(page, artifacts, "34-lookup-list-changed")
     page.get_by_role("link", name="← Heuristics of sentiment").click()
     row = page.locator('tr[data-heuristic="keyword labeling function"]')
-    expect(row).to_contain_text("bad_words changed since")
+    expect(row).to_contain_text("lookup list bad_words changed since its run")
+    shot(page, artifacts, "36-run-out-of-date")
+    page.get_by_role("button", name="Run 1 out of date").click()
+    expect(page.get_by_text("1 run started")).to_be_visible()
+    expect(row).to_contain_text("succeeded", timeout=30_000)
+    expect(row).not_to_contain_text("changed since")
+    expect(page.get_by_role("button", name="All up to date")).to_be_disabled()
 
 
 def test_a_gazetteer_grows_from_the_annotated_spans(page: Page, app_stack: Stack,

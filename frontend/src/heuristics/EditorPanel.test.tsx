@@ -1,8 +1,7 @@
 import { EditorView } from "@codemirror/view";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
-import type { Attribute, Heuristic, HeuristicRun, LookupListSummary, Task } from "../types";
-import { listsChangedSince } from "../lookupLists";
+import type { Attribute, Heuristic, HeuristicRun, Task } from "../types";
 import { EditorPanel, lineOf } from "./EditorPanel";
 
 const TASK: Task = { id: 3, name: "spam", kind: "classification", target_attribute: "text",
@@ -11,7 +10,7 @@ const ATTRIBUTES: Attribute[] = [{ id: 1, name: "text", data_type: "text", posit
 const GOOD = "def lf(record):\n    return 'spam'\n";
 const HEURISTIC: Heuristic = { id: 7, task_id: 3, kind: "labeling_function", name: "lf", description: "",
   revision: { number: 1, source: GOOD, function_name: "lf", settings: {}, created_at: "2026-01-01T00:00:00Z" },
-  min_confidence: null, vote_threshold: null, auto_refit_every: null, last_run: null };
+  min_confidence: null, vote_threshold: null, auto_refit_every: null, out_of_date: [], last_run: null };
 
 /** The server as the panel sees it: the static check fails on a line for broken code. */
 function server(calls: { url: string; body: unknown }[]) {
@@ -31,9 +30,13 @@ function server(calls: { url: string; body: unknown }[]) {
         { record_id: 12, external_id: "r2", text: "text of 12", outputs: [], reference: "ham", error: null, line: null }],
         summary: { records: 2, hits: 1, compared: 1, agreed: 1, agreement: 1 } });
     }
+    if (url.endsWith("/runs/9")) return json(200, RUN);
     return json(404, { detail: "not here" });
   });
 }
+
+const RUN = { id: 9, kind: "labeling_function", status: "succeeded", progress: 1, done_items: 40,
+  total_items: 40, error: null, created_at: "2026-01-01T00:00:00Z", params: {} } as HeuristicRun;
 
 function setup(heuristic: Heuristic = HEURISTIC) {
   const calls: { url: string; body: unknown }[] = [];
@@ -141,14 +144,10 @@ describe("EditorPanel", () => {
     expect(code(again.view)).toBe(REVISION_2.revision.source);
   });
 
-  it("names the lookup lists its run read that changed since", () => {
-    const run = { id: 9, status: "succeeded", params: { lookup_lists: { cities: 1 } } } as unknown as HeuristicRun;
-    const list = (name: string, version: number) => ({ name, version }) as LookupListSummary;
-    const lists = [list("cities", 2), list("names", 5)];
-    expect(listsChangedSince(run, lists)).toEqual(["cities"]);   // names changed too, unread
-    expect(listsChangedSince(run, [list("cities", 1)])).toEqual([]);
-    expect(listsChangedSince({ ...run, status: "failed" }, lists)).toEqual([]);
-    expect(listsChangedSince({ ...run, params: {} }, lists)).toEqual([]);
+  it("says why the votes of its run are out of date", async () => {
+    setup({ ...HEURISTIC, last_run: RUN, out_of_date: ["lookup list cities changed since its run"] });
+    expect(await screen.findByLabelText("out of date")).toHaveTextContent(
+      "Its votes are out of date: lookup list cities changed since its run. Run it again to update them.");
   });
 
   it("reads the line out of a run's error", () => {

@@ -8,7 +8,7 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { ApiError, get, patch, post } from "../api";
 import { useProjectEvents } from "../events";
 import { useLeaveWarning } from "../hooks";
-import { listsChangedSince, useLookupLists } from "../lookupLists";
+import { useLookupLists } from "../lookupLists";
 import type { Attribute, Heuristic, HeuristicRun, SampleResult, Task } from "../types";
 import { Badge, Button, ErrorAlert, Progress, runTone } from "../ui";
 import { CodeEditor, type Problem } from "./CodeEditor";
@@ -136,8 +136,6 @@ export function EditorPanel({ projectId, heuristic, task, attributes, canEdit }:
 
   const current = run.data;
   const active = current && (current.status === "queued" || current.status === "running");
-  const staleLists = useMemo(() => listsChangedSince(current, lists.data ?? []),
-    [current, lists.data]);
   const problems = useMemo(() => {
     const found: Problem[] = [];
     const checkProblem = checked?.source === source ? problemOf(checked.error) : null;
@@ -203,8 +201,8 @@ export function EditorPanel({ projectId, heuristic, task, attributes, canEdit }:
             {current.status === "succeeded" && <span className="small muted">{current.total_items} records</span>}
           </div>
           {current.status === "failed" && current.error && <div className="alert error" role="alert">{current.error}</div>}
-          {staleLists.length > 0 && <div className="alert info" role="status" aria-label="lists changed">
-            {`Lookup list${staleLists.length > 1 ? "s" : ""} ${staleLists.join(", ")} changed since this run: run it again to update its votes.`}
+          {current.status === "succeeded" && heuristic.out_of_date.length > 0 && <div className="alert info" role="status" aria-label="out of date">
+            {`Its votes are out of date: ${heuristic.out_of_date.join("; ")}. Run it again to update them.`}
           </div>}
         </div>
       )}

@@ -9,7 +9,7 @@ const RUN = { id: 9, kind: "active_learner", status: "succeeded", progress: 1, d
   error: null, created_at: "2026-01-01T00:00:00Z", params: {} };
 const LEARNER: Heuristic = { id: 4, task_id: 3, kind: "active_learner", name: "learner", description: "",
   revision: { number: 1, source: "", function_name: "SpamLearner", settings: {}, created_at: "2026-01-01T00:00:00Z" },
-  min_confidence: null, vote_threshold: 0.7, auto_refit_every: 10, last_run: RUN };
+  min_confidence: null, vote_threshold: 0.7, auto_refit_every: 10, out_of_date: [], last_run: RUN };
 const CONFIDENCES = [0.95, 0.8, 0.6, 0.55, 0.3];
 /** Records 1-3 have a reference; the predictions of 1 and 3 agree with it. */
 const VERDICTS = [true, null, true, false, false];

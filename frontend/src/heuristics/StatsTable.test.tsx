@@ -9,7 +9,7 @@ const total = (tp: number, fp: number, precision: number | null, low: number | n
 const heuristic = (id: number, name: string, status: string | null): Heuristic => ({
   id, task_id: 1, kind: "labeling_function", name, description: "",
   revision: { number: 2, source: "", function_name: "lf", settings: {}, created_at: "2026-01-01T00:00:00Z" },
-  min_confidence: null, vote_threshold: null, auto_refit_every: null,
+  min_confidence: null, vote_threshold: null, auto_refit_every: null, out_of_date: [],
   last_run: status ? { id: id * 10, kind: "labeling_function", status, progress: 0.4, done_items: 4,
     total_items: 10, error: null, created_at: "2026-01-01T00:00:00Z", params: {} } : null });
 
@@ -22,16 +22,14 @@ function names() {
 }
 
 describe("StatsTable", () => {
-  it("says which lookup lists changed since a heuristic's run read them", () => {
-    const reading = heuristic(1, "places", "succeeded");
-    reading.revision.source = "from knowledge import cities\ndef lf(record):\n    return None\n";
-    reading.last_run!.params = { lookup_lists: { cities: 1 } };
-    const lists = [{ id: 1, name: "cities", description: "", n_terms: 3, version: 2, follows: null,
-      n_from_labels: 0, updated_at: "" }];
-    render(<StatsTable projectId={1} heuristics={[reading, heuristic(2, "other", "succeeded")]}
-      stats={[]} lists={lists} />);
-    expect(within(screen.getByText("places").closest("tr")!).getByText("cities changed since")).toBeInTheDocument();
-    expect(within(screen.getByText("other").closest("tr")!).queryByText(/changed since/)).toBeNull();
+  it("says why a heuristic's votes are out of date once its run is done", () => {
+    const stale = heuristic(1, "places", "succeeded");
+    stale.out_of_date = ["lookup list cities changed since its run", "3 records added since its run"];
+    const running = { ...heuristic(2, "other", "running"), out_of_date: ["revision 2 has not run"] };
+    render(<StatsTable projectId={1} heuristics={[stale, running]} stats={[]} />);
+    expect(screen.getByLabelText("places is out of date")).toHaveTextContent(
+      "lookup list cities changed since its run; 3 records added since its run");
+    expect(screen.queryByLabelText("other is out of date")).toBeNull();
   });
 
   it("shows each heuristic's statistics, its precision interval as a bar and its run", () => {

@@ -1,11 +1,10 @@
 /** A task's heuristics with their live statistics against the reference labels: coverage,
  * hits, TP/FP/FN, precision with its Wilson interval as a bar, recall (over every record with
  * the reference label; where it differs, the recall where the heuristic votes beneath it), F1,
- * overlaps, conflicts and the state of the latest run (with the lookup lists it read that
- * changed since); sortable by any column. */
+ * overlaps, conflicts and the state of the latest run (and why its votes are out of date);
+ * sortable by any column. */
 import { useState } from "react";
-import { listsChangedSince } from "../lookupLists";
-import type { Heuristic, HeuristicStats, LookupListSummary } from "../types";
+import type { Heuristic, HeuristicStats } from "../types";
 import { Badge, Progress, runTone } from "../ui";
 import { Link } from "../ui/Link";
 
@@ -58,8 +57,8 @@ export function PrecisionBar({ precision, low, high }: { precision: number | nul
   );
 }
 
-export function StatsTable({ projectId, heuristics, stats, lists = [] }: { projectId: number;
-  heuristics: Heuristic[]; stats: HeuristicStats[]; lists?: LookupListSummary[] }) {
+export function StatsTable({ projectId, heuristics, stats }: { projectId: number;
+  heuristics: Heuristic[]; stats: HeuristicStats[] }) {
   const [sort, setSort] = useState<{ key: SortKey; desc: boolean }>({ key: "name", desc: false });
   const byId = new Map(stats.map((s) => [s.heuristic_id, s]));
   const rows = [...heuristics].sort((a, b) => {
@@ -86,7 +85,6 @@ export function StatsTable({ projectId, heuristics, stats, lists = [] }: { proje
           const s = byId.get(h.id);
           const run = h.last_run;
           const active = run && (run.status === "queued" || run.status === "running");
-          const changed = listsChangedSince(run, lists);
           return (
             <tr key={h.id} data-heuristic={h.name}>
               <td>
@@ -106,9 +104,9 @@ export function StatsTable({ projectId, heuristics, stats, lists = [] }: { proje
                   <Badge tone={runTone(run.status)}>{run.status}</Badge>
                   {active && <Progress value={run.progress} label={`progress of ${h.name}`} />}
                 </div> : <span className="faint">never run</span>}
-                {changed.length > 0 && <div className="small" style={{ color: "var(--warn)" }}
-                  title="its votes are older than these lookup lists: run it again">
-                  {changed.join(", ")} changed since</div>}
+                {run?.status === "succeeded" && h.out_of_date.length > 0 && <div className="small" style={{ color: "var(--warn)" }}
+                  aria-label={`${h.name} is out of date`} title="its votes are out of date: run it again">
+                  {h.out_of_date.join("; ")}</div>}
               </td>
             </tr>
           );

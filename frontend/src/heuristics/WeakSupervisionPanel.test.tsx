@@ -9,7 +9,7 @@ const DONE = { kind: "labeling_function", status: "succeeded", progress: 1, done
   error: null, created_at: "2026-01-01T00:00:00Z", params: {} };
 const RULE: Heuristic = { id: 4, task_id: 3, kind: "labeling_function", name: "keyword", description: "",
   revision: { number: 1, source: "", function_name: "lf", settings: {}, created_at: "2026-01-01T00:00:00Z" },
-  min_confidence: null, vote_threshold: null, auto_refit_every: null, last_run: { id: 8, ...DONE } };
+  min_confidence: null, vote_threshold: null, auto_refit_every: null, out_of_date: [], last_run: { id: 8, ...DONE } };
 /** The latest weak supervision result: auto, with the class prior for records without votes. */
 const RESULT = { id: 9, ...DONE, kind: "weak_supervision", stale: false,
   params: { task_id: 3, method: "auto", min_confidence: 0.3, no_vote: "prior", auto_rerun: true },

@@ -4,7 +4,6 @@ import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { get } from "../api";
 import { atLeast, useAttributes, useRole, useTasks } from "../hooks";
-import { useLookupLists } from "../lookupLists";
 import type { Heuristic, Revision } from "../types";
 import { Empty, ErrorAlert, Spinner } from "../ui";
 import { Link } from "../ui/Link";
@@ -23,7 +22,6 @@ export function HeuristicPage({ projectId, heuristicId }: { projectId: number; h
   const task = tasks.data?.find((t) => t.id === heuristic.data?.task_id) ?? null;
   const all = useHeuristics(projectId, task?.id ?? null);
   const stats = useStats(projectId, task?.id ?? null);
-  const lists = useLookupLists(projectId);
   useLiveHeuristics(projectId);
   if (heuristic.error) return <div className="page"><ErrorAlert error={heuristic.error} /></div>;
   if (!heuristic.data || !task || !attributes.data) return <div className="page"><Empty><Spinner /></Empty></div>;
@@ -36,7 +34,7 @@ export function HeuristicPage({ projectId, heuristicId }: { projectId: number; h
         <span className="small muted">{h.kind === "active_learner" ? "learner" : "labeling function"} · revision {h.revision.number}</span>
       </div>
       <div className="panel" style={{ overflowX: "auto" }}>
-        <StatsTable projectId={projectId} heuristics={[h]} stats={stats.data ?? []} lists={lists.data} />
+        <StatsTable projectId={projectId} heuristics={[h]} stats={stats.data ?? []} />
       </div>
       <div className="editor-layout">
         <EditorPanel key={h.id} projectId={projectId} heuristic={h} task={task} attributes={attributes.data} canEdit={atLeast(role, "owner")} />

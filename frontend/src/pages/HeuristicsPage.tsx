@@ -4,9 +4,8 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { get, post } from "../api";
 import { useProjectEvents } from "../events";
 import { atLeast, useRole, useTasks } from "../hooks";
-import { useLookupLists } from "../lookupLists";
 import { navigate, useLocation } from "../router";
-import type { Heuristic, HeuristicStats, Page, Task, Template } from "../types";
+import type { Heuristic, HeuristicRun, HeuristicStats, Page, Task, Template } from "../types";
 import { Button, Empty, ErrorAlert, Spinner, useToast } from "../ui";
 import { StatsTable } from "../heuristics/StatsTable";
 import "../heuristics/heuristics.css";
@@ -55,7 +54,6 @@ export function HeuristicsPage({ projectId }: { projectId: number }) {
   const role = useRole(projectId);
   const heuristics = useHeuristics(projectId, task?.id ?? null);
   const stats = useStats(projectId, task?.id ?? null);
-  const lists = useLookupLists(projectId);
   useLiveHeuristics(projectId);
   if (tasks.isPending) return <div className="page"><Empty><Spinner /></Empty></div>;
   if (!task) return <div className="page"><Empty>No task yet: add one under “Tasks & members”.</Empty></div>;
@@ -72,14 +70,39 @@ export function HeuristicsPage({ projectId }: { projectId: number }) {
       </div>
       <div className="panel">
         <div className="panel-head"><h2>Statistics against the reference labels</h2>
-          {stats.data?.[0] && <span className="small muted">{stats.data[0].n_reference} records with a reference label</span>}</div>
+          {stats.data?.[0] && <span className="small muted">{stats.data[0].n_reference} records with a reference label</span>}
+          <span className="spacer" />
+          {atLeast(role, "owner") && heuristics.data && <RunOutOfDate projectId={projectId} task={task} heuristics={heuristics.data} />}</div>
         {heuristics.isPending || stats.isPending ? <Empty><Spinner /></Empty>
           : heuristics.error || stats.error ? <div className="panel-body"><ErrorAlert error={heuristics.error ?? stats.error} /></div>
             : heuristics.data!.length === 0 ? <Empty>No heuristics yet. Start from a template.</Empty>
-              : <div style={{ overflowX: "auto" }}><StatsTable projectId={projectId} heuristics={heuristics.data!} stats={stats.data!} lists={lists.data} /></div>}
+              : <div style={{ overflowX: "auto" }}><StatsTable projectId={projectId} heuristics={heuristics.data!} stats={stats.data!} /></div>}
       </div>
       <WeakSupervisionPanel key={task.id} projectId={projectId} task={task} heuristics={heuristics.data ?? []} canRun={atLeast(role, "owner")} />
     </div>
+  );
+}
+
+/** Runs the task's heuristics whose votes are out of date (never run, failed, records added
+ * or a lookup list changed since), as the server judges them. */
+function RunOutOfDate({ projectId, task, heuristics }: { projectId: number; task: Task; heuristics: Heuristic[] }) {
+  const client = useQueryClient();
+  const toast = useToast();
+  const due = heuristics.filter((h) => h.out_of_date.length > 0);
+  const start = useMutation({
+    mutationFn: () => post<{ data: HeuristicRun[]; count: number }>(`/projects/${projectId}/heuristics/runs`,
+      { task_id: task.id, heuristic_ids: due.map((h) => h.id) }),
+    onSuccess: (started) => {
+      toast(started.count ? `${started.count} run${started.count === 1 ? "" : "s"} started` : "Every heuristic is up to date");
+      void client.invalidateQueries({ queryKey: ["projects", projectId, "heuristics"] });
+    },
+    onError: (error) => toast((error as Error).message),
+  });
+  return (
+    <Button small busy={start.isPending} disabled={due.length === 0} onClick={() => start.mutate()}
+      title={due.length ? due.map((h) => `${h.name}: ${h.out_of_date.join("; ")}`).join("\n") : "Every heuristic's votes are current"}>
+      {due.length ? `Run ${due.length} out of date` : "All up to date"}
+    </Button>
   );
 }
 
