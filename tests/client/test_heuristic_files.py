@@ -14,7 +14,8 @@ def heuristic(name: str, source: str, kind: str = "labeling_function") -> Heuris
     return Heuristic(id=1, task_id=1, kind=kind, name=name, description="",
                      revision={"number": 1, "source": source, "function_name": "lf",
                                "settings": {}, "created_at": datetime.now(UTC)},
-                     min_confidence=None, auto_refit_every=None, last_run=None)
+                     min_confidence=None, auto_refit_every=None, last_run=None,
+                     out_of_date=[])
 
 
 def test_pull_then_push_plans_nothing(tmp_path):
