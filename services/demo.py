@@ -22,14 +22,17 @@ from services.projects import create_project
 from services.tasks import create_task
 from store.auth import get_or_create_user
 from store.embeddings import create_embedding
+from store.lookup_lists import create_lookup_list
 from store.manual_labels import LabelItem
-from store.models import EmbeddingLevel, Project, Record, Run, TaskKind, User
+from store.models import EmbeddingLevel, LabelingTask, Project, Record, Run, TaskKind, User
 
 FIXTURES = Path(__file__).parent / "fixtures"
 YOUTUBE_PROJECT = "YouTube spam (demo)"
 CONLL_PROJECT = "CoNLL-2003 NER (demo)"
 SEEDED_LABELS = 40
 CONLL_SENTENCES = 300
+SPAM_PHRASES = ["check out", "subscribe", "my channel", "free", "giveaway", "visit"]
+"""The YouTube demo's lookup list ``spam_phrases``, typed as a user would."""
 
 
 def _youtube_rows(datasets_dir: Path) -> Iterator[dict]:
@@ -92,6 +95,8 @@ def load_youtube_demo(*, session: Session, owner: User, datasets_dir: Path) -> P
         LabelItem(record=records[row["comment_id"]], annotator=annotator,
                   label_name="spam" if row["CLASS"] == "1" else "ham")
         for row in rows[::len(rows) // SEEDED_LABELS][:SEEDED_LABELS]])
+    create_lookup_list(session=session, project=project, name="spam_phrases",
+                       description="phrases of self-promotion", terms=SPAM_PHRASES)
     return project
 
 
@@ -100,8 +105,13 @@ def load_conll_demo(*, session: Session, owner: User, datasets_dir: Path) -> Pro
     project = create_project(session=session, name=CONLL_PROJECT, owner=owner,
                              description="CoNLL-2003 English NER sentences (PER, ORG, LOC, "
                                          "MISC), tags imported as manual spans.")
-    import_conll(session=session, project=project, stream=io.BytesIO(_conll_sample(datasets_dir)),
-                 text_attribute="text", task_name="ner", annotator="conll-2003")
+    result = import_conll(session=session, project=project,
+                          stream=io.BytesIO(_conll_sample(datasets_dir)),
+                          text_attribute="text", task_name="ner", annotator="conll-2003")
+    ner = session.get(LabelingTask, result.task_id)
+    create_lookup_list(session=session, project=project, name="places",
+                       description="every LOC span marked so far",
+                       follows=next(label for label in ner.labels if label.name == "LOC"))
     return project
 
 

@@ -146,7 +146,8 @@ def test_conll_import_keeps_the_file_tokens(session, project):
 
 @pytest.mark.parametrize("source", ["datasets", "fixtures"])
 def test_demo_projects(session, owner, tmp_path, source):
-    from services.demo import SEEDED_LABELS, load_demo
+    from services.demo import SEEDED_LABELS, SPAM_PHRASES, load_demo
+    from store.lookup_lists import knowledge
     from store.records import tasks_of
     from tests.conftest import DATASETS
 
@@ -169,6 +170,14 @@ def test_demo_projects(session, owner, tmp_path, source):
     ner_task = tasks_of(session=session, project=conll)[0]
     spans = session.query(ManualLabel).filter_by(task_id=ner_task.id).count()
     assert spans > sentences
+    # lookup lists: typed phrases, and the LOC spans' texts, which the list follows
+    assert knowledge(session=session, project_id=youtube.id) == {"spam_phrases": SPAM_PHRASES}
+    places = knowledge(session=session, project_id=conll.id)["places"]
+    texts = {r.id: r.data["text"] for r in session.query(Record).filter_by(project_id=conll.id)}
+    assert set(places) == {texts[ml.record_id][ml.char_start:ml.char_end] for ml
+                           in session.query(ManualLabel).filter_by(task_id=ner_task.id)
+                           if ml.label.name == "LOC"}
+    assert len(places) > 10
     assert load_demo(session=session, owner=owner, datasets_dir=datasets_dir) == []
 
 
