@@ -463,17 +463,17 @@ def _lookup_list(client: Heurist, project: int, name: str):
 @lists_app.command("show")
 def lists_show(ctx: typer.Context, project: Project) -> None:
     """The project's lookup lists: name, number of terms, version, the label it follows,
-    description."""
+    the labeling functions that read it, description."""
     state = _state(ctx)
     found = state.client.lookup_lists.list(project)
     if state.as_json:
         return _print_json(found)
     table = Table("name", Column("terms", justify="right"), Column("version", justify="right"),
-                  "follows", "description")
+                  "follows", "read by", "description")
     for row in found:
         follows = row.follows and f"{row.follows.task_name}/{row.follows.label}"
         table.add_row(row.name, f"{row.n_terms:,}", str(row.version), follows or "",
-                      row.description)
+                      ", ".join(reader.name for reader in row.read_by), row.description)
     out.print(table if found else "No lookup lists.")
 
 

@@ -76,6 +76,14 @@ class Follows(Model):
     label: str
 
 
+class Reader(Model):
+    """A labeling function whose current code reads a lookup list."""
+
+    id: int
+    name: str
+    task_id: int
+
+
 class LookupListSummary(Model):
     id: int
     name: str
@@ -84,6 +92,7 @@ class LookupListSummary(Model):
     version: int
     follows: Follows | None
     n_from_labels: int
+    read_by: list[Reader]
     updated_at: datetime
 
 
@@ -313,7 +322,8 @@ OPENAPI_NAMES: dict[type[Model], str] = {
     Project: "ProjectPublic", Label: "LabelPublic", Task: "TaskPublic",
     Record: "RecordPublic", RecordRow: "RecordRowPublic", RecordPage: "RecordsPublic",
     SavedFilter: "SavedFilterPublic", LookupList: "LookupListPublic",
-    LookupListSummary: "LookupListSummary", Follows: "Follows", ImportResult: "ImportPublic",
+    LookupListSummary: "LookupListSummary", Follows: "Follows", Reader: "Reader",
+    ImportResult: "ImportPublic",
     Run: "RunPublic",
     RunDetail: "RunDetail", WeakSupervision: "WeakSupervisionPublic",
     Revision: "RevisionPublic", Heuristic: "HeuristicPublic", SourceCheck: "CheckPublic",

@@ -14,8 +14,24 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from heuristics.errors import ConflictError, InvalidInputError
-from heuristics.knowledge import MAX_TERM_CHARS, MAX_TERMS, check_list_name, clean_terms
-from store.models import Label, LabelingTask, LookupList, Project, Record, TaskKind
+from heuristics.knowledge import (
+    MAX_TERM_CHARS,
+    MAX_TERMS,
+    check_list_name,
+    clean_terms,
+    lists_read,
+)
+from store.heuristic_lookups import current_revision
+from store.models import (
+    Heuristic,
+    HeuristicKind,
+    Label,
+    LabelingTask,
+    LookupList,
+    Project,
+    Record,
+    TaskKind,
+)
 from store.projects import in_project
 from store.reference import reference_labels
 from store.tasks import find_label
@@ -50,6 +66,20 @@ def knowledge(*, session: Session, project_id: int) -> dict[str, list[str]]:
     that follow a label caught up first, see :func:`refresh`)."""
     refresh(session=session, project_id=project_id)
     return terms_by_name(list_lookup_lists(session=session, project_id=project_id))
+
+
+def readers(*, session: Session, project_id: int, names: Iterable[str]
+            ) -> dict[str, list[Heuristic]]:
+    """The labeling functions of the project whose current code reads each list of
+    ``names`` (:func:`heuristics.knowledge.lists_read`), by list name."""
+    names = list(names)
+    found: dict[str, list[Heuristic]] = {name: [] for name in names}
+    for heuristic in session.scalars(select(Heuristic).where(
+            Heuristic.project_id == project_id,
+            Heuristic.kind == HeuristicKind.LABELING_FUNCTION).order_by(Heuristic.name)):
+        for name in lists_read(current_revision(heuristic).source, names):
+            found[name].append(heuristic)
+    return found
 
 
 def _unique_name(session: Session, project: Project, name: str, own_id: int | None) -> str:

@@ -18,19 +18,20 @@ from api.schemas.lookup_lists import (
     LookupListUpdate,
 )
 from store import lookup_lists
-from store.models import Label, LookupList, Project
+from store.models import Heuristic, Label, LookupList, Project
 from store.tasks import find_label, get_task
 
 router = Router(prefix="/projects/{project_id}/lookup-lists", tags=["lookup lists"])
 
 
-def _summary(row: LookupList) -> dict:
+def _summary(row: LookupList, readers: list[Heuristic]) -> dict:
     label = row.follows_label
     return {"id": row.id, "name": row.name, "description": row.description,
             "n_terms": len(row.terms), "version": row.version,
             "follows": label and {"task_id": label.task_id, "task_name": label.task.name,
                                   "label": label.name},
             "n_from_labels": len(row.from_labels) if label else 0,
+            "read_by": [{"id": h.id, "name": h.name, "task_id": h.task_id} for h in readers],
             "updated_at": row.updated_at}
 
 
@@ -41,8 +42,9 @@ def _label(session: SessionDep, project: Project, ref: LabelRef | None) -> Label
                       ref.label, field="follows")
 
 
-def lookup_list_public(row: LookupList) -> LookupListPublic:
-    return LookupListPublic(**_summary(row), terms=list(row.terms))
+def lookup_list_public(row: LookupList, session: SessionDep) -> LookupListPublic:
+    readers = lookup_lists.readers(session=session, project_id=row.project_id, names=[row.name])
+    return LookupListPublic(**_summary(row, readers[row.name]), terms=list(row.terms))
 
 
 @router.get("", response_model=LookupListsPublic)
@@ -51,8 +53,10 @@ def list_lookup_lists(project: ViewableProject, session: SessionDep) -> LookupLi
     that follow a label caught up with its spans first."""
     lookup_lists.refresh(session=session, project_id=project.id)
     rows = lookup_lists.list_lookup_lists(session=session, project_id=project.id)
-    return LookupListsPublic(data=[LookupListSummary(**_summary(r)) for r in rows],
-                             count=len(rows))
+    readers = lookup_lists.readers(session=session, project_id=project.id,
+                                   names=[r.name for r in rows])
+    return LookupListsPublic(data=[LookupListSummary(**_summary(r, readers[r.name]))
+                                   for r in rows], count=len(rows))
 
 
 @router.post("", response_model=LookupListPublic, status_code=status.HTTP_201_CREATED)
@@ -62,7 +66,7 @@ def create_lookup_list(body: LookupListCreate, project: OwnedProject,
     identifier (422 otherwise), following a label of an extraction task if asked."""
     return lookup_list_public(lookup_lists.create_lookup_list(
         session=session, project=project, name=body.name, description=body.description,
-        terms=body.terms, follows=_label(session, project, body.follows)))
+        terms=body.terms, follows=_label(session, project, body.follows)), session)
 
 
 @router.get("/{list_id}", response_model=LookupListPublic)
@@ -70,7 +74,7 @@ def read_lookup_list(list_id: Int32, project: ViewableProject,
                      session: SessionDep) -> LookupListPublic:
     lookup_lists.refresh(session=session, project_id=project.id)
     return lookup_list_public(lookup_lists.get_lookup_list(session=session, project=project,
-                                                           list_id=list_id))
+                                                           list_id=list_id), session)
 
 
 @router.patch("/{list_id}", response_model=LookupListPublic)
@@ -84,7 +88,7 @@ def update_lookup_list(list_id: Int32, body: LookupListUpdate, project: OwnedPro
                else lookup_lists.UNCHANGED)
     return lookup_list_public(lookup_lists.update_lookup_list(
         session=session, lookup_list=row, name=body.name, description=body.description,
-        terms=body.terms, add=body.add, remove=body.remove, follows=follows))
+        terms=body.terms, add=body.add, remove=body.remove, follows=follows), session)
 
 
 @router.post("/{list_id}/labelled-terms", response_model=LookupListPublic)
@@ -96,7 +100,7 @@ def add_labelled_terms(list_id: Int32, body: LabelledTerms, project: OwnedProjec
     task = get_task(session=session, project=project, task_id=body.task_id)
     return lookup_list_public(lookup_lists.update_lookup_list(
         session=session, lookup_list=row,
-        add=lookup_lists.labelled_terms(session=session, task=task, label=body.label)))
+        add=lookup_lists.labelled_terms(session=session, task=task, label=body.label)), session)
 
 
 @router.delete("/{list_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -53,6 +53,14 @@ class Follows(BaseModel):
     label: str
 
 
+class Reader(BaseModel):
+    """A labeling function whose current code reads the list."""
+
+    id: int
+    name: str
+    task_id: int
+
+
 class LookupListSummary(BaseModel):
     id: int
     name: str
@@ -62,6 +70,9 @@ class LookupListSummary(BaseModel):
     follows: Follows | None = Field(description=FOLLOWS)
     n_from_labels: int = Field(description="Terms the list holds because spans of the label "
                                            "it follows hold them.")
+    read_by: list[Reader] = Field(description=(
+        "The labeling functions whose current code reads the list (imports it from "
+        "`knowledge` or reads `knowledge.<name>`; every list, for code that could read any)."))
     updated_at: UtcDatetime
 
 

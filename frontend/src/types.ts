@@ -85,8 +85,10 @@ export interface SampleResult {
 /** A lookup list as the list of lists shows it (no terms). */
 /** The label of an extraction task whose reference spans' texts a lookup list follows. */
 export interface Follows { task_id: number; task_name: string; label: string }
+/** A labeling function whose current code reads a lookup list. */
+export interface Reader { id: number; name: string; task_id: number }
 export interface LookupListSummary {
   id: number; name: string; description: string; n_terms: number; version: number;
-  follows: Follows | null; n_from_labels: number; updated_at: string;
+  follows: Follows | null; n_from_labels: number; read_by: Reader[]; updated_at: string;
 }
 export interface LookupList extends LookupListSummary { terms: string[] }

@@ -37,7 +37,7 @@ def test_create_read_change_and_delete_a_list(client, admin, project_id):
     assert listed["count"] == 1 and "terms" not in listed["data"][0]
     assert listed["data"][0] | {"updated_at": None} == {
         "id": body["id"], "name": "spammy", "description": "", "n_terms": 3, "version": 2,
-        "follows": None, "n_from_labels": 0, "updated_at": None}
+        "follows": None, "n_from_labels": 0, "read_by": [], "updated_at": None}
     replaced = client.patch(url, headers=admin, json={"terms": ["free"]}).json()
     assert replaced["terms"] == ["free"] and replaced["version"] == 3
     assert client.delete(url, headers=admin).status_code == 204
@@ -99,6 +99,9 @@ def test_a_labeling_function_reads_the_lists_when_tried(client, admin, loaded, r
                 for r in response.json()["results"]}
 
     assert tried() == {"1": [], "2": [], "3": [], "4": ["spam"]}
+    [listed] = client.get(lists_url(loaded), headers=admin).json()["data"]
+    assert listed["read_by"] == [{"id": heuristic.json()["id"], "name": "gazetteer",
+                                  "task_id": task["id"]}]
     client.patch(f"{lists_url(loaded)}/{made['id']}", headers=admin, json={"add": ["channel"]})
     assert tried() == {"1": [], "2": ["spam"], "3": [], "4": ["spam"]}
     other = client.post(f"{API}/projects", headers=admin, json={"name": "other"}).json()["id"]

@@ -22,6 +22,8 @@ def test_out_of_date_heuristics_run_again(live: Stack, sdk: Heurist, heurist):
     for name, source in (("reads_list", READS_LIST), ("plain", PLAIN)):
         sdk.heuristics.create(project, task_id=task.id, name=name, source=source)
     where = ("-p", str(project), "-t", "t")
+    assert [r.name for r in sdk.lookup_lists.find(project, "words").read_by] == ["reads_list"]
+    assert "reads_list" in heurist("lists", "show", "-p", str(project)).out
 
     first = heurist("run", *where, "--out-of-date", "--wait")
     assert first.code == 0, first.err

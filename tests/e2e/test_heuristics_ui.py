@@ -342,6 +342,9 @@ def test_a_lookup_list_made_in_the_ui_feeds_a_labeling_function(page: Page, app_
     expect(row).to_contain_text("succeeded", timeout=30_000)
     expect(row).not_to_contain_text("changed since")
     expect(page.get_by_role("button", name="All up to date")).to_be_disabled()
+    go(page, f"/projects/{project}/lists")
+    expect(page.locator('tr[data-list="bad_words"]').get_by_role(
+        "link", name="keyword labeling function")).to_be_visible()
 
 
 def test_a_gazetteer_grows_from_the_annotated_spans(page: Page, app_stack: Stack,

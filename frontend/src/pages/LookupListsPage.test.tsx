@@ -4,7 +4,7 @@ import type { LookupList } from "../types";
 import { LookupListsPage, termChanges, termsOf } from "./LookupListsPage";
 
 const MADE: LookupList = { id: 5, name: "cities", description: "", n_terms: 2, version: 1,
-  follows: null, n_from_labels: 0, updated_at: "2026-12-07T04:00:00Z", terms: ["Paris", "Lyon"] };
+  follows: null, n_from_labels: 0, read_by: [], updated_at: "2026-12-07T04:00:00Z", terms: ["Paris", "Lyon"] };
 
 /** The server: an admin (an owner), lists held in memory, every write recorded. */
 function server(writes: { method: string; url: string; body: unknown }[]) {
@@ -125,5 +125,24 @@ describe("LookupListsPage", () => {
     await screen.findByLabelText("lookup list places");
     expect(writes.at(-1)).toMatchObject({ method: "POST",
       body: { name: "places", terms: [], follows: { task_id: 3, label: "LOC" } } });
+  });
+
+  it("names the labeling functions that read a list, in the table and before deleting it", async () => {
+    const read = { ...MADE, read_by: [{ id: 8, name: "city_lf", task_id: 3 }, { id: 9, name: "town_lf", task_id: 3 }] };
+    vi.stubGlobal("fetch", vi.fn(async (url: string) => {
+      if (url.endsWith("/me")) return json({ name: "admin", is_admin: true });
+      if (url.endsWith("/members")) return json([]);
+      if (url.endsWith("/tasks")) return json({ data: [] });
+      if (url.endsWith("/lookup-lists")) return json({ data: [read], count: 1 });
+      if (url.endsWith("/lookup-lists/5")) return json(read);
+      return json({ detail: "not here" }, 404);
+    }));
+    renderWithQueries(<LookupListsPage projectId={1} />);
+    const row = (await screen.findByText("cities")).closest("tr")!;
+    expect(within(row).getByRole("link", { name: "city_lf" })).toHaveAttribute("href", "/projects/1/heuristics/8");
+    fireEvent.click(within(row).getByRole("button", { name: "cities" }));
+    const editor = await screen.findByLabelText("lookup list cities");
+    fireEvent.click(within(editor).getByRole("button", { name: "Delete" }));
+    expect(await screen.findByRole("note", { hidden: true })).toHaveTextContent("Read by 2 labeling functions: city_lf, town_lf.");
   });
 });

@@ -9,8 +9,9 @@ import { del, get, patch, post, saveBlob } from "../api";
 import { useProjectEvents } from "../events";
 import { atLeast, useLeaveWarning, useRole, useTasks } from "../hooks";
 import { useLookupLists } from "../lookupLists";
-import type { Follows, LookupList, LookupListSummary, Task } from "../types";
+import type { Follows, LookupList, LookupListSummary, Reader, Task } from "../types";
 import { Button, ConfirmDialog, Empty, ErrorAlert, Field, Spinner } from "../ui";
+import { Link } from "../ui/Link";
 
 /** The terms of a text, one per line, as the server keeps them (stripped, no empty ones,
  * no repeats). */
@@ -75,7 +76,7 @@ export function LookupListsPage({ projectId }: { projectId: number }) {
             {lists.isPending ? <Empty><Spinner /></Empty> : lists.error ? <div className="panel-body"><ErrorAlert error={lists.error} /></div>
               : lists.data.length === 0 ? <Empty>No lookup lists yet: keep gazetteers and keywords here instead of in the code.</Empty> : (
                 <table className="table" aria-label="lookup lists">
-                  <thead><tr><th>Name</th><th style={{ textAlign: "right" }}>Terms</th><th style={{ textAlign: "right" }}>Version</th><th>Follows</th><th>Description</th><th>Changed</th></tr></thead>
+                  <thead><tr><th>Name</th><th style={{ textAlign: "right" }}>Terms</th><th style={{ textAlign: "right" }}>Version</th><th>Follows</th><th>Read by</th><th>Description</th><th>Changed</th></tr></thead>
                   <tbody>
                     {lists.data.map((l) => (
                       <tr key={l.id} data-list={l.name} className={l.id === selected ? "selected" : undefined}>
@@ -83,6 +84,7 @@ export function LookupListsPage({ projectId }: { projectId: number }) {
                         <td style={{ textAlign: "right" }}>{l.n_terms.toLocaleString()}</td>
                         <td style={{ textAlign: "right" }}>{l.version}</td>
                         <td className="small nowrap">{l.follows ? followsText(l.follows) : ""}</td>
+                        <td className="small"><Readers projectId={projectId} readers={l.read_by} /></td>
                         <td className="muted">{l.description}</td>
                         <td className="small muted nowrap">{new Date(l.updated_at).toLocaleString()}</td>
                       </tr>
@@ -231,6 +233,8 @@ function ListEditor({ projectId, summary, canEdit, onDeleted }: {
       <ConfirmDialog open={confirming} title={`Delete the lookup list ${summary.name}?`} confirm="Delete list"
         busy={remove.isPending} onCancel={() => setConfirming(false)} onConfirm={() => remove.mutate()}>
         <p>Its {summary.n_terms.toLocaleString()} terms go with it; labeling functions that import it fail until a list of that name is back.</p>
+        {summary.read_by.length > 0 && <p role="note">Read by {summary.read_by.length === 1 ? "the labeling function" : `${summary.read_by.length} labeling functions`}:{" "}
+          <Readers projectId={projectId} readers={summary.read_by} />.</p>}
         <ErrorAlert error={remove.error} />
       </ConfirmDialog>
     </div>
@@ -279,6 +283,12 @@ function SpansToTerms({ projectId, listId, count, onAdded }: {
       <ErrorAlert error={add.error ?? follow.error} />
     </div>
   );
+}
+
+/** The labeling functions that read a list, each a link to its editor. */
+function Readers({ projectId, readers }: { projectId: number; readers: Reader[] }) {
+  return <>{readers.map((r, i) => <span key={r.id}>{i > 0 && ", "}
+    <Link href={`/projects/${projectId}/heuristics/${r.id}`}>{r.name}</Link></span>)}</>;
 }
 
 /** What a list that follows a label says of it, and the way to stop. */
