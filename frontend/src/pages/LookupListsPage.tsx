@@ -227,7 +227,7 @@ function ListEditor({ projectId, summary, canEdit, onDeleted }: {
           <ErrorAlert error={save.error} />
           {list.data.follows ? <Following projectId={projectId} list={list.data} canEdit={canEdit} onChanged={refresh} />
             : canEdit && !dirty && <SpansToTerms projectId={projectId} listId={summary.id} count={list.data.terms.length} onAdded={refresh} />}
-          <span className="faint small">Runs that start after a change read the new terms; run a heuristic again to update its votes.</span>
+          <span className="faint small">Runs that start after a change read the new terms; the heuristics that read an older version are out of date (the Heuristics page runs them again).</span>
         </>}
       </div>
       <ConfirmDialog open={confirming} title={`Delete the lookup list ${summary.name}?`} confirm="Delete list"
