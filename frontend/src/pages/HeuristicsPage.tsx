@@ -93,7 +93,7 @@ function RunOutOfDate({ projectId, task, heuristics }: { projectId: number; task
     mutationFn: () => post<{ data: HeuristicRun[]; count: number }>(`/projects/${projectId}/heuristics/runs`,
       { task_id: task.id, heuristic_ids: due.map((h) => h.id) }),
     onSuccess: (started) => {
-      toast(started.count ? `${started.count} run${started.count === 1 ? "" : "s"} started` : "Every heuristic is up to date");
+      toast(started.count ? `${started.count} run${started.count === 1 ? "" : "s"} started` : "Every heuristic is up to date", "info");
       void client.invalidateQueries({ queryKey: ["projects", projectId, "heuristics"] });
     },
     onError: (error) => toast((error as Error).message),
