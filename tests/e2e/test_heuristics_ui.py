@@ -346,6 +346,27 @@ def test_a_lookup_list_made_in_the_ui_feeds_a_labeling_function(page: Page, app_
     expect(page.locator('tr[data-list="bad_words"]').get_by_role(
         "link", name="keyword labeling function")).to_be_visible()
 
+    # words selected in a record on the labeling page join a list
+    go(page, f"/projects/{project}/label")
+    adding = page.get_by_role("group", name="add to a lookup list")
+    expect(adding).to_contain_text("Select words of the text")
+    word = page.evaluate("""() => {
+        const node = document.querySelector(".text-block").firstChild;
+        const found = /[A-Za-z]{4,}/.exec(node.textContent);
+        const range = document.createRange();
+        range.setStart(node, found.index);
+        range.setEnd(node, found.index + found[0].length);
+        getSelection().removeAllRanges();
+        getSelection().addRange(range);
+        return found[0];
+    }""")
+    expect(adding).to_contain_text(f"Add “{word}” to")
+    shot(page, artifacts, "37-add-selection-to-list")
+    adding.get_by_role("button", name="Add").click()
+    expect(page.get_by_text(f"Added “{word}” to bad_words")).to_be_visible()
+    terms = stack.get(f"/projects/{project}/lookup-lists/{listed['id']}")["terms"]
+    assert terms[-1] == word
+
 
 def test_a_gazetteer_grows_from_the_annotated_spans(page: Page, app_stack: Stack,
                                                      artifacts: Path):

@@ -16,6 +16,7 @@ import { navigate, useLocation } from "../router";
 import type { Label, ManualLabel, Page, RecordDetail, RecordRow, Task } from "../types";
 import { Button, Empty, ErrorAlert, Kbd, Spinner, Swatch, useToast } from "../ui";
 import { Link } from "../ui/Link";
+import { AddToList } from "../labeling/AddToList";
 import { LabelsPanel } from "../labeling/LabelsPanel";
 import { SimulationPanel } from "../labeling/SimulationPanel";
 import { batchDone, itemsById, scoreText, stopLine, type NextBatch, type QueueSettings, type QueueItem } from "../labeling/queue";
@@ -391,6 +392,8 @@ function Session({ projectId, task, ids, total, queue }: { projectId: number; ta
                 spans={(entry?.manual_labels ?? []).filter((l) => l.token_start !== null).map((span) => ({ span, mine: span.annotator === me?.name && span.is_gold === gold }))}
                 onSelect={(range) => { setPending(range); }}
                 onSpanClick={(span) => { setPending(null); setSelectedSpan((s) => (s === span.id ? null : span.id)); }} />
+            ) : isOwner ? (
+              <AddToList projectId={projectId}><RecordAttributes record={record} main={task.target_attribute} /></AddToList>
             ) : (
               <RecordAttributes record={record} main={task.target_attribute} />
             )}
