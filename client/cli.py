@@ -509,6 +509,33 @@ def lists_push(ctx: typer.Context,
     out.print(f"{action} {result.name}: {len(result.terms):,} terms (version {result.version})")
 
 
+@lists_app.command("add")
+def lists_add(ctx: typer.Context, name: Annotated[str, typer.Argument(help="The list.")],
+              terms: Annotated[list[str], typer.Argument(help="Terms to add.")],
+              project: Project) -> None:
+    """Add terms to a list (those it holds already are not repeated)."""
+    _change_terms(ctx, project, name, add=terms)
+
+
+@lists_app.command("remove")
+def lists_remove(ctx: typer.Context, name: Annotated[str, typer.Argument(help="The list.")],
+                 terms: Annotated[list[str], typer.Argument(help="Terms to remove.")],
+                 project: Project) -> None:
+    """Remove terms from a list."""
+    _change_terms(ctx, project, name, remove=terms)
+
+
+def _change_terms(ctx: typer.Context, project: int, name: str, **change: list[str]) -> None:
+    state = _state(ctx)
+    found = _lookup_list(state.client, project, name)
+    result = state.client.lookup_lists.update(project, found.id, **change)
+    if state.as_json:
+        return _print_json(result)
+    delta = len(result.terms) - len(found.terms)
+    out.print(f"{result.name}: {abs(delta):,} terms {'added' if delta >= 0 else 'removed'}, "
+              f"{len(result.terms):,} in all (version {result.version})")
+
+
 @lists_app.command("pull")
 def lists_pull(ctx: typer.Context, name: Annotated[str, typer.Argument(help="The list.")],
                project: Project,

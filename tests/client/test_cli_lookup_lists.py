@@ -22,10 +22,15 @@ def test_push_show_pull_and_delete_a_list(served: Stack, sdk: Heurist, heurist, 
     updated = heurist("lists", "push", str(cities), *where)
     assert "updated cities: 2 terms (version 2)" in updated.out
 
+    added = heurist("lists", "add", "cities", "Nice", "New York", "Paris", *where)
+    assert added.code == 0 and "cities: 2 terms added, 4 in all (version 3)" in added.out
+    removed = heurist("lists", "remove", "cities", "Nice", "New York", *where)
+    assert "cities: 2 terms removed, 2 in all (version 4)" in removed.out
+
     shown = heurist("lists", "show", *where)
     assert shown.code == 0 and "cities" in shown.out and "French cities" in shown.out
     [summary] = sdk.lookup_lists.list(project)
-    assert (summary.name, summary.n_terms, summary.version) == ("cities", 2, 2)
+    assert (summary.name, summary.n_terms, summary.version) == ("cities", 2, 4)
 
     pulled = heurist("lists", "pull", "cities", *where)
     assert pulled.out == "Paris\nMarseille\n"
