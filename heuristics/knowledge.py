@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from heuristics.errors import InvalidInputError
 
 __all__ = ["MAX_TERMS", "MAX_TERM_CHARS", "MODULE", "Terms", "changed_lists", "check_list_name",
-           "clean_terms", "knowledge_module", "lists_read"]
+           "clean_term", "clean_terms", "knowledge_module", "lists_read"]
 
 MODULE = "knowledge"
 """The module name labeling functions import the lists from (as in refinery)."""
@@ -64,12 +64,22 @@ def check_list_name(name: str) -> str:
     return name
 
 
+def clean_term(term: str) -> str:
+    """A term as lists keep it: no surrounding spaces, and each run of spaces, tabs or line
+    breaks inside it one space (a list is one term per line).
+
+    >>> clean_term("  New\\n York ")
+    'New York'
+    """
+    return " ".join(term.split())
+
+
 def clean_terms(terms: Iterable[str], *, field: str = "terms") -> list[str]:
-    """The terms stripped of surrounding spaces, empty ones and repeats dropped, in order;
+    """The terms cleaned (:func:`clean_term`), empty ones and repeats dropped, in order;
     InvalidInputError for a term over ``MAX_TERM_CHARS`` or more than ``MAX_TERMS``."""
     kept: dict[str, None] = {}
     for position, term in enumerate(terms):
-        stripped = term.strip()
+        stripped = clean_term(term)
         if len(stripped) > MAX_TERM_CHARS:
             raise InvalidInputError(f"term {position + 1} has {len(stripped):,} characters "
                                     f"(at most {MAX_TERM_CHARS})", field=field)

@@ -18,6 +18,7 @@ from heuristics.knowledge import (
     MAX_TERM_CHARS,
     MAX_TERMS,
     check_list_name,
+    clean_term,
     clean_terms,
     lists_read,
 )
@@ -160,7 +161,7 @@ def _catch_up(session: Session, lookup_list: LookupList, label: Label) -> None:
     """Bring a following list in step with its label's reference spans; no commit."""
     changes = session.scalar(select(LabelingTask.label_changes)
                              .where(LabelingTask.id == label.task_id))
-    texts = {text for text in (term.strip() for term in labelled_terms(
+    texts = {text for text in map(clean_term, labelled_terms(
         session=session, task=label.task, label=label.name))
         if text and len(text) <= MAX_TERM_CHARS}
     before = set(lookup_list.label_texts)

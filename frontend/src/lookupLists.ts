@@ -1,4 +1,4 @@
-/** The project's lookup lists as the pages share them. */
+/** The project's lookup lists as the pages share them, and terms as the server keeps them. */
 import { useQuery } from "@tanstack/react-query";
 import { get } from "./api";
 import type { LookupListSummary } from "./types";
@@ -8,3 +8,12 @@ export const useLookupLists = (projectId: number) => useQuery({
   queryFn: () => get<{ data: LookupListSummary[] }>(`/projects/${projectId}/lookup-lists`).then((p) => p.data),
   staleTime: 0,   // a list that follows a label changes as spans are marked on other pages
 });
+
+/** A term as the server keeps it: trimmed, each run of white space inside one space. */
+export const cleanTerm = (term: string) => term.trim().replace(/\s+/g, " ");
+
+/** The terms of a text, one per line, as the server keeps them (cleaned, no empty ones,
+ * no repeats). */
+export function termsOf(text: string): string[] {
+  return [...new Set(text.split(/\r?\n/).map(cleanTerm).filter(Boolean))];
+}

@@ -264,3 +264,9 @@ def test_a_list_follows_only_a_label_of_an_extraction_task(client, admin, loaded
         "name": "spammy", "follows": {"task_id": ner["id"], "label": "PLACE"}})
     assert unknown.status_code == 422 and unknown.json()["field"] == "follows"
     assert client.get(lists_url(loaded), headers=admin).json()["count"] == 0
+
+
+def test_white_space_inside_a_term_is_one_space(client, admin, project_id):
+    made = client.post(lists_url(project_id), headers=admin, json={
+        "name": "cities", "terms": ["New\nYork", " New  York ", "Los\t Angeles"]})
+    assert made.json()["terms"] == ["New York", "Los Angeles"], "a list is one term per line"

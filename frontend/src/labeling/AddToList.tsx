@@ -3,16 +3,16 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { type ReactNode, useEffect, useRef, useState } from "react";
 import { patch } from "../api";
-import { useLookupLists } from "../lookupLists";
+import { cleanTerm, useLookupLists } from "../lookupLists";
 import type { LookupList } from "../types";
 import { Button, useToast } from "../ui";
 
-/** The text selected inside ``within``, stripped ("" when the selection is elsewhere). */
+/** The text selected inside ``within`` as a term ("" when the selection is elsewhere). */
 export function selectedText(within: HTMLElement | null): string {
   const selection = window.getSelection();
   if (!within || !selection || selection.rangeCount === 0 || selection.isCollapsed) return "";
   const range = selection.getRangeAt(0);
-  return within.contains(range.commonAncestorContainer) ? selection.toString().trim() : "";
+  return within.contains(range.commonAncestorContainer) ? cleanTerm(selection.toString()) : "";
 }
 
 export function AddToList({ projectId, children }: { projectId: number; children: ReactNode }) {

@@ -1,7 +1,8 @@
 import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { json, renderWithQueries } from "../testing";
 import type { LookupList } from "../types";
-import { LookupListsPage, termChanges, termsOf } from "./LookupListsPage";
+import { termsOf } from "../lookupLists";
+import { LookupListsPage, termChanges } from "./LookupListsPage";
 
 const MADE: LookupList = { id: 5, name: "cities", description: "", n_terms: 2, version: 1,
   follows: null, n_from_labels: 0, read_by: [], updated_at: "2026-12-07T04:00:00Z", terms: ["Paris", "Lyon"] };
@@ -50,7 +51,7 @@ function server(writes: { method: string; url: string; body: unknown }[]) {
 
 describe("LookupListsPage", () => {
   it("reads terms one per line, stripped, without empty lines or repeats", () => {
-    expect(termsOf(" Paris \r\nLyon\n\nParis\n")).toEqual(["Paris", "Lyon"]);
+    expect(termsOf(" Paris \r\nLyon\n\nParis\nNew \t York\n")).toEqual(["Paris", "Lyon", "New York"]);
   });
 
   it("saves an edit as the terms added and removed, or all of them when only the order changed", () => {

@@ -8,16 +8,11 @@ import { type ChangeEvent, useMemo, useState } from "react";
 import { del, get, patch, post, saveBlob } from "../api";
 import { useProjectEvents } from "../events";
 import { atLeast, useLeaveWarning, useRole, useTasks } from "../hooks";
-import { useLookupLists } from "../lookupLists";
+import { termsOf, useLookupLists } from "../lookupLists";
 import type { Follows, LookupList, LookupListSummary, Reader, Task } from "../types";
 import { Button, ConfirmDialog, Empty, ErrorAlert, Field, Spinner } from "../ui";
 import { Link } from "../ui/Link";
 
-/** The terms of a text, one per line, as the server keeps them (stripped, no empty ones,
- * no repeats). */
-export function termsOf(text: string): string[] {
-  return [...new Set(text.split(/\r?\n/).map((line) => line.trim()).filter(Boolean))];
-}
 
 /** What saves ``edited`` over ``saved``: the terms added and removed (so terms that a
  * followed label added meanwhile are kept), or every term when only their order changed. */
