@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from heuristics.errors import ConflictError, InvalidInputError
 from heuristics.knowledge import (
@@ -77,7 +77,8 @@ def readers(*, session: Session, project_id: int, names: Iterable[str]
     found: dict[str, list[Heuristic]] = {name: [] for name in names}
     for heuristic in session.scalars(select(Heuristic).where(
             Heuristic.project_id == project_id,
-            Heuristic.kind == HeuristicKind.LABELING_FUNCTION).order_by(Heuristic.name)):
+            Heuristic.kind == HeuristicKind.LABELING_FUNCTION)
+            .options(selectinload(Heuristic.revisions)).order_by(Heuristic.name)):
         for name in lists_read(current_revision(heuristic).source, names):
             found[name].append(heuristic)
     return found
