@@ -40,8 +40,12 @@ describe("AddToList", () => {
     act(() => { document.dispatchEvent(new Event("selectionchange")); });
     expect(group).toHaveTextContent("Add “free iPhone” to");
     expect(within(group).getByLabelText("Lookup list")).toHaveValue("5");
+    window.getSelection()!.removeAllRanges();     // choosing the list may clear it
+    act(() => { document.dispatchEvent(new Event("selectionchange")); });
+    expect(group).toHaveTextContent("Add “free iPhone” to");
     fireEvent.click(within(group).getByRole("button", { name: "Add" }));
     await vi.waitFor(() => expect(writes).toEqual([
       { url: "/api/v1/projects/1/lookup-lists/5", body: { add: ["free iPhone"] } }]));
+    await vi.waitFor(() => expect(group).toHaveTextContent("Select words of the text"));
   });
 });

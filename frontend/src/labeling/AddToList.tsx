@@ -1,5 +1,6 @@
 /** Adds the text selected in a record to one of the project's lookup lists, as refinery's
- * labeling view does: select words, pick a list, Add. Owners only (they change lists). */
+ * labeling view does: select words, pick a list, Add. Owners only (they change lists).
+ * Mount one per record (its selection belongs to it). */
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { type ReactNode, useEffect, useRef, useState } from "react";
 import { patch } from "../api";
@@ -24,8 +25,13 @@ export function AddToList({ projectId, children }: { projectId: number; children
   const [chosen, setChosen] = useState<number | null>(null);
   const list = lists.find((l) => l.id === chosen) ?? lists[0];
 
+  // the latest words selected in the record stay while the list is chosen (a click on the
+  // list's menu may clear the page's selection)
   useEffect(() => {
-    const follow = () => setText(selectedText(area.current));
+    const follow = () => {
+      const selected = selectedText(area.current);
+      if (selected) setText(selected);
+    };
     document.addEventListener("selectionchange", follow);
     return () => document.removeEventListener("selectionchange", follow);
   }, []);
@@ -36,6 +42,7 @@ export function AddToList({ projectId, children }: { projectId: number; children
       void client.invalidateQueries({ queryKey: ["projects", projectId, "lookup-lists"] });
       toast(changed.version === list!.version ? `“${text}” is in ${changed.name} already`
         : `Added “${text}” to ${changed.name} (version ${changed.version})`, "info");
+      setText("");
     },
     onError: (error) => toast((error as Error).message),
   });

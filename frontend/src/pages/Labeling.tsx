@@ -393,7 +393,7 @@ function Session({ projectId, task, ids, total, queue }: { projectId: number; ta
                 onSelect={(range) => { setPending(range); }}
                 onSpanClick={(span) => { setPending(null); setSelectedSpan((s) => (s === span.id ? null : span.id)); }} />
             ) : isOwner ? (
-              <AddToList projectId={projectId}><RecordAttributes record={record} main={task.target_attribute} /></AddToList>
+              <AddToList key={record.id} projectId={projectId}><RecordAttributes record={record} main={task.target_attribute} /></AddToList>
             ) : (
               <RecordAttributes record={record} main={task.target_attribute} />
             )}
