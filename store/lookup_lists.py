@@ -126,12 +126,12 @@ def update_lookup_list(*, session: Session, lookup_list: LookupList, name: str |
         lookup_list.description = description
     current = list(lookup_list.terms) if terms is None else clean_terms(terms)
     dropped = set(clean_terms(remove, field="remove"))
-    changed = clean_terms([*(t for t in current if t not in dropped),
-                           *clean_terms(add, field="add")])
+    typed = clean_terms(add, field="add")
+    changed = clean_terms([*(t for t in current if t not in dropped), *typed])
     if changed != lookup_list.terms:
         lookup_list.terms = changed
         lookup_list.version += 1
-    kept, typed = set(changed), set(clean_terms(add, field="add"))
+    kept, typed = set(changed), set(typed)
     lookup_list.from_labels = [term for term in lookup_list.from_labels
                                if term in kept and term not in typed]
     if follows is not UNCHANGED and (
