@@ -54,6 +54,8 @@ Project = Annotated[int, typer.Option("--project", "-p", envvar="HEURIST_PROJECT
 TaskOption = Annotated[str, typer.Option("--task", "-t", envvar="HEURIST_TASK",
                                          help="Labeling task: name or id.")]
 Yes = Annotated[bool, typer.Option("--yes", "-y", help="Apply without asking.")]
+ListName = Annotated[str, typer.Argument(help="The list.")]
+SpanLabel = Annotated[str, typer.Option(help="The spans' label.")]
 
 
 class State:
@@ -510,7 +512,7 @@ def lists_push(ctx: typer.Context,
 
 
 @lists_app.command("add")
-def lists_add(ctx: typer.Context, name: Annotated[str, typer.Argument(help="The list.")],
+def lists_add(ctx: typer.Context, name: ListName,
               terms: Annotated[list[str], typer.Argument(help="Terms to add.")],
               project: Project) -> None:
     """Add terms to a list (those it holds already are not repeated)."""
@@ -518,7 +520,7 @@ def lists_add(ctx: typer.Context, name: Annotated[str, typer.Argument(help="The 
 
 
 @lists_app.command("remove")
-def lists_remove(ctx: typer.Context, name: Annotated[str, typer.Argument(help="The list.")],
+def lists_remove(ctx: typer.Context, name: ListName,
                  terms: Annotated[list[str], typer.Argument(help="Terms to remove.")],
                  project: Project) -> None:
     """Remove terms from a list."""
@@ -528,16 +530,21 @@ def lists_remove(ctx: typer.Context, name: Annotated[str, typer.Argument(help="T
 def _change_terms(ctx: typer.Context, project: int, name: str, **change: list[str]) -> None:
     state = _state(ctx)
     found = _lookup_list(state.client, project, name)
-    result = state.client.lookup_lists.update(project, found.id, **change)
+    _print_terms_change(state, found, state.client.lookup_lists.update(project, found.id,
+                                                                       **change))
+
+
+def _print_terms_change(state: State, before, after) -> None:
+    """How many terms a change of a lookup list added or removed (or the list, as JSON)."""
     if state.as_json:
-        return _print_json(result)
-    delta = len(result.terms) - len(found.terms)
-    out.print(f"{result.name}: {abs(delta):,} terms {'added' if delta >= 0 else 'removed'}, "
-              f"{len(result.terms):,} in all (version {result.version})")
+        return _print_json(after)
+    delta = len(after.terms) - len(before.terms)
+    out.print(f"{after.name}: {abs(delta):,} terms {'added' if delta >= 0 else 'removed'}, "
+              f"{len(after.terms):,} in all (version {after.version})")
 
 
 @lists_app.command("pull")
-def lists_pull(ctx: typer.Context, name: Annotated[str, typer.Argument(help="The list.")],
+def lists_pull(ctx: typer.Context, name: ListName,
                project: Project,
                output: Annotated[Path | None, typer.Option(
                    "--output", "-o", help="File to write (else standard output).")] = None
@@ -556,28 +563,21 @@ def lists_pull(ctx: typer.Context, name: Annotated[str, typer.Argument(help="The
 
 
 @lists_app.command("from-labels")
-def lists_from_labels(ctx: typer.Context,
-                      name: Annotated[str, typer.Argument(help="The list.")],
-                      project: Project, task: TaskOption,
-                      label: Annotated[str, typer.Option(help="The spans' label.")]) -> None:
+def lists_from_labels(ctx: typer.Context, name: ListName, project: Project, task: TaskOption,
+                      label: SpanLabel) -> None:
     """Add the texts of an extraction task's reference spans of LABEL to a list (made if
     there is none)."""
     state = _state(ctx)
     task_id = state.client.tasks.get(project, task).id
     found = (state.client.lookup_lists.find(project, name)
              or state.client.lookup_lists.create(project, name))
-    result = state.client.lookup_lists.add_labelled_terms(project, found.id, task_id=task_id,
-                                                          label=label)
-    if state.as_json:
-        return _print_json(result)
-    out.print(f"{result.name}: {len(result.terms) - len(found.terms):,} terms added, "
-              f"{len(result.terms):,} in all (version {result.version})")
+    _print_terms_change(state, found, state.client.lookup_lists.add_labelled_terms(
+        project, found.id, task_id=task_id, label=label))
 
 
 @lists_app.command("follow")
-def lists_follow(ctx: typer.Context, name: Annotated[str, typer.Argument(help="The list.")],
-                 project: Project, task: TaskOption,
-                 label: Annotated[str, typer.Option(help="The spans' label.")]) -> None:
+def lists_follow(ctx: typer.Context, name: ListName, project: Project, task: TaskOption,
+                 label: SpanLabel) -> None:
     """Keep a list (made if there is none) in step with an extraction task's reference spans
     of LABEL: their texts join the terms as annotations come, and leave when no span holds
     them any more (terms typed stay)."""
@@ -595,7 +595,7 @@ def lists_follow(ctx: typer.Context, name: Annotated[str, typer.Argument(help="T
 
 
 @lists_app.command("unfollow")
-def lists_unfollow(ctx: typer.Context, name: Annotated[str, typer.Argument(help="The list.")],
+def lists_unfollow(ctx: typer.Context, name: ListName,
                    project: Project) -> None:
     """Stop following a label; the terms stay."""
     state = _state(ctx)
@@ -608,7 +608,7 @@ def lists_unfollow(ctx: typer.Context, name: Annotated[str, typer.Argument(help=
 
 
 @lists_app.command("delete")
-def lists_delete(ctx: typer.Context, name: Annotated[str, typer.Argument(help="The list.")],
+def lists_delete(ctx: typer.Context, name: ListName,
                  project: Project, yes: Yes = False) -> None:
     """Delete a list (labeling functions that import it then fail until it is back)."""
     state = _state(ctx)
