@@ -443,11 +443,12 @@ def _import_consensus(session: Session, snapshot: Snapshot, tasks: dict[str, Lab
         session.execute(insert(ConsensusLabel), rows)
 
 
-def _followed(entry: dict, tasks: dict[str, LabelingTask]) -> dict:
-    """The columns of a lookup list that follows a label (none if it follows none)."""
+def _followed(entry: dict, tasks: dict[str, LabelingTask], held: set[str]) -> dict:
+    """The columns of a lookup list that follows a label (``label_texts``, and of its terms
+    ``held`` those the label added); empty ones if it follows none."""
     follows = entry.get("follows")
     if follows is None:
-        return {}
+        return {"label_texts": [], "from_labels": []}
     what = f"lookup list {entry['name']!r} follows"
     task = tasks.get(_field(follows, "task", what))
     if task is None:
@@ -456,7 +457,7 @@ def _followed(entry: dict, tasks: dict[str, LabelingTask]) -> dict:
     label = find_label(task, _field(follows, "label", what), field="file")
     texts, terms = (_field(follows, key, what, list) for key in ("label_texts", "from_labels"))
     return {"follows_label_id": label.id, "label_texts": [str(text) for text in texts],
-            "from_labels": [str(term) for term in terms]}
+            "from_labels": [str(term) for term in terms if str(term) in held]}
 
 
 def _import_lookup_lists(session: Session, snapshot: Snapshot, project: Project,
@@ -469,12 +470,11 @@ def _import_lookup_lists(session: Session, snapshot: Snapshot, project: Project,
             raise InvalidInputError(f"manifest.json: two lookup lists named {name!r}",
                                     field="file")
         seen.add(name)
-        row = LookupList(project_id=project.id, name=check_list_name(name),
-                         description=str(entry.get("description") or ""),
-                         terms=clean_terms(str(term) for term in terms), version=1,
-                         **{"label_texts": [], "from_labels": [], **_followed(entry, tasks)})
-        row.from_labels = [term for term in row.from_labels if term in set(row.terms)]
-        session.add(row)
+        cleaned = clean_terms(str(term) for term in terms)
+        session.add(LookupList(project_id=project.id, name=check_list_name(name),
+                               description=str(entry.get("description") or ""),
+                               terms=cleaned, version=1,
+                               **_followed(entry, tasks, set(cleaned))))
 
 
 def import_snapshot(*, session: Session, stream: BinaryIO, owner: User,
