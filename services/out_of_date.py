@@ -29,6 +29,10 @@ LISTS_READ = "lookup_lists"
 the code reads (:func:`heuristics.knowledge.lists_read`)."""
 
 
+IN_PROGRESS = (RunStatus.QUEUED, RunStatus.RUNNING)
+"""A run in these states is under way: its heuristic is not out of date, nor run again."""
+
+
 @dataclass(frozen=True)
 class Inputs:
     """What votes are made from now: the lookup lists' versions by name, the records."""
@@ -49,7 +53,7 @@ def reasons(run: Run | None, revision: int, inputs: Inputs) -> list[str]:
     date; none while it is queued or running, or when they are current."""
     if run is None:
         return [f"revision {revision} has not run"]
-    if run.status in (RunStatus.QUEUED, RunStatus.RUNNING):
+    if run.status in IN_PROGRESS:
         return []
     if run.status is not RunStatus.SUCCEEDED:
         return [f"its latest run {'failed' if run.status is RunStatus.FAILED else 'was cancelled'}"]
@@ -79,16 +83,16 @@ def run_out_of_date(*, session: Session, project: Project, task: LabelingTask,
     already); commits. The caller enqueues the runs."""
     heuristics = list_heuristics(session=session, project=project, task_id=task.id)
     if heuristic_ids is not None:
-        known = {h.id for h in heuristics}
+        known, wanted = {h.id for h in heuristics}, set(heuristic_ids)
         if unknown := [i for i in heuristic_ids if i not in known]:
             raise InvalidInputError(f"heuristic {unknown[0]} is not a heuristic of task "
                                     f"{task.name!r}", field="heuristic_ids")
-        heuristics = [h for h in heuristics if h.id in set(heuristic_ids)]
+        heuristics = [h for h in heuristics if h.id in wanted]
     inputs = current_inputs(session=session, project_id=project.id)
     due = []
     for heuristic in heuristics:
         run = latest_run(session=session, heuristic=heuristic, status=None)
-        if run is not None and run.status in (RunStatus.QUEUED, RunStatus.RUNNING):
+        if run is not None and run.status in IN_PROGRESS:
             continue
         if everything or reasons(run, current_revision(heuristic).number, inputs):
             due.append(add_heuristic_run(session=session, heuristic=heuristic))
