@@ -13,7 +13,6 @@ import type { Follows, LookupList, LookupListSummary, Reader, Task } from "../ty
 import { Button, ConfirmDialog, Empty, ErrorAlert, Field, Spinner } from "../ui";
 import { Link } from "../ui/Link";
 
-
 /** What saves ``edited`` over ``saved``: the terms added and removed (so terms that a
  * followed label added meanwhile are kept), or every term when only their order changed. */
 export function termChanges(saved: string[], edited: string[]):
