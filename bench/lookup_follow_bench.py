@@ -1,0 +1,122 @@
+"""What a lookup list that follows a label costs: its check and its catch-up, against the
+one-off recount of the label's spans (``labelled_terms``), on SQLite and PostgreSQL.
+
+Run: ``.venv/bin/python bench/lookup_follow_bench.py [--repeats 5]`` (from the project root).
+Each database (created here, dropped after) gets the sentences of
+``../shared/datasets/conll2003/train.txt`` with their tags as manual spans of an ``ner``
+task (every sentence reviewed, so every one has a reference) and a list that follows LOC.
+Then, timed in the same process, median of ``--repeats``:
+
+- the check a reader pays when no label changed (``store.lookup_lists.refresh``, nothing to
+  do);
+- the catch-up after one new span (``refresh`` after a label: the recount, the list's new
+  terms, its commit);
+- the baseline: ``labelled_terms`` alone, the recount the one-off *Add the reference spans*
+  does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import psycopg
+from sqlalchemy import select
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.load_bench import POSTGRES  # noqa: E402
+from services.annotation import create_manual_label  # noqa: E402
+from services.importing import import_conll  # noqa: E402
+from services.projects import create_project  # noqa: E402
+from services.users import create_user  # noqa: E402
+from store import lookup_lists  # noqa: E402
+from store.db import configure_models, create_db_engine, migrate, session_factory  # noqa: E402
+from store.manual_labels import SpanInput  # noqa: E402
+from store.models import LabelingTask, Record  # noqa: E402
+
+CONLL = ROOT.parent / "shared" / "datasets" / "conll2003" / "train.txt"
+
+
+def median_seconds(action, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def measure(url: str, repeats: int) -> dict[str, float]:
+    engine = create_db_engine(url)
+    migrate(engine)
+    with session_factory(engine)() as session:
+        owner = create_user(session=session, name="owner")[0]
+        project = create_project(session=session, name="conll", description="", owner=owner)
+        result = import_conll(session=session, project=project,
+                              stream=io.BytesIO(CONLL.read_bytes()))
+        task = session.get(LabelingTask, result.task_id)
+        loc = next(label for label in task.labels if label.name == "LOC")
+        made = lookup_lists.create_lookup_list(session=session, project=project,
+                                               name="places", follows=loc)
+        records = session.scalars(select(Record).where(Record.project_id == project.id)
+                                  .order_by(Record.id)).all()
+
+        def catch_up() -> None:
+            record = records.pop()
+            create_manual_label(session=session, task=task, record=record, label_name="LOC",
+                                annotator=owner, is_gold=True,
+                                span=SpanInput(token_start=0, token_end=1))
+            start = time.perf_counter()
+            lookup_lists.refresh(session=session, project_id=project.id)
+            times.append(time.perf_counter() - start)
+
+        times: list[float] = []
+        for _ in range(repeats):
+            catch_up()
+        figures = {
+            "sentences": len(records) + repeats,
+            "terms": len(session.get(type(made), made.id).terms),
+            "check": median_seconds(
+                lambda: lookup_lists.refresh(session=session, project_id=project.id), repeats),
+            "catch_up": statistics.median(times),
+            "recount": median_seconds(lambda: lookup_lists.labelled_terms(
+                session=session, task=task, label="LOC"), repeats),
+        }
+    engine.dispose()
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    configure_models()
+    with tempfile.TemporaryDirectory() as folder:
+        rows = {"SQLite": measure(f"sqlite:///{folder}/bench.db", args.repeats)}
+    name = f"bench_follow_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        rows["PostgreSQL"] = measure(f"postgresql+psycopg://{POSTGRES.split('://')[1]}/{name}",
+                                     args.repeats)
+    finally:
+        with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    print(f"{'database':<11} {'sentences':>9} {'terms':>6} {'check ms':>9} "
+          f"{'catch-up s':>10} {'recount s':>9} {'catch-up / recount':>18}")
+    for db, f in rows.items():
+        print(f"{db:<11} {f['sentences']:>9,} {f['terms']:>6,} {f['check'] * 1e3:>9.1f} "
+              f"{f['catch_up']:>10.3f} {f['recount']:>9.3f} "
+              f"{f['catch_up'] / f['recount']:>18.2f}")
+
+
+if __name__ == "__main__":
+    main()
