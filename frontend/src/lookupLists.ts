@@ -3,10 +3,13 @@ import { useQuery } from "@tanstack/react-query";
 import { get } from "./api";
 import type { LookupListSummary } from "./types";
 
-export const useLookupLists = (projectId: number) => useQuery({
+/** The lists' summaries. ``staleTime`` 0 by default: a list that follows a label changes as
+ * spans are marked on other pages; a page that only needs the lists' names may wait longer
+ * (the labeling page, which must not ask again for every record). */
+export const useLookupLists = (projectId: number, staleTime = 0) => useQuery({
   queryKey: ["projects", projectId, "lookup-lists"],
   queryFn: () => get<{ data: LookupListSummary[] }>(`/projects/${projectId}/lookup-lists`).then((p) => p.data),
-  staleTime: 0,   // a list that follows a label changes as spans are marked on other pages
+  staleTime,
 });
 
 /** A term as the server keeps it: trimmed, each run of white space inside one space. */

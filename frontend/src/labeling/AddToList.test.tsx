@@ -21,7 +21,7 @@ describe("AddToList", () => {
         writes.push({ url, body: JSON.parse(String(init.body)) });
         return json({ ...LIST, terms: [...LIST.terms, "free iPhone"], version: 2 });
       }
-      return json({ data: [LIST], count: 1 });
+      return url.endsWith("/lookup-lists/5") ? json(LIST) : json({ data: [LIST], count: 1 });
     }));
     renderWithQueries(<>
       <AddToList projectId={1}><div className="text-block">Win a free iPhone now</div></AddToList>

@@ -3,7 +3,7 @@
  * Mount one per record (its selection belongs to it). */
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { type ReactNode, useEffect, useRef, useState } from "react";
-import { patch } from "../api";
+import { get, patch } from "../api";
 import { cleanTerm, useLookupLists } from "../lookupLists";
 import type { LookupList } from "../types";
 import { Button, useToast } from "../ui";
@@ -19,7 +19,7 @@ export function selectedText(within: HTMLElement | null): string {
 export function AddToList({ projectId, children }: { projectId: number; children: ReactNode }) {
   const client = useQueryClient();
   const toast = useToast();
-  const lists = useLookupLists(projectId).data ?? [];
+  const lists = useLookupLists(projectId, 60_000).data ?? [];   // names only: no refetch per record
   const area = useRef<HTMLDivElement>(null);
   const [text, setText] = useState("");
   const [chosen, setChosen] = useState<number | null>(null);
@@ -37,10 +37,14 @@ export function AddToList({ projectId, children }: { projectId: number; children
   }, []);
 
   const add = useMutation({
-    mutationFn: () => patch<LookupList>(`/projects/${projectId}/lookup-lists/${list!.id}`, { add: [text] }),
-    onSuccess: (changed) => {
+    mutationFn: async () => {
+      const url = `/projects/${projectId}/lookup-lists/${list!.id}`;
+      const held = (await get<LookupList>(url)).terms.includes(text);
+      return { held, changed: await patch<LookupList>(url, { add: [text] }) };
+    },
+    onSuccess: ({ held, changed }) => {
       void client.invalidateQueries({ queryKey: ["projects", projectId, "lookup-lists"] });
-      toast(changed.version === list!.version ? `“${text}” is in ${changed.name} already`
+      toast(held ? `“${text}” is in ${changed.name} already`
         : `Added “${text}” to ${changed.name} (version ${changed.version})`, "info");
       setText("");
     },
