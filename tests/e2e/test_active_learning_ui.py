@@ -78,7 +78,11 @@ def test_label_three_records_through_the_queue(page: Page, app_stack: Stack, art
         labelled.append(external)
         if len(labelled) == 1:
             shot(page, artifacts, "20-active-learning-queue")
-        page.keyboard.press("1")
+        # the page moves on at once; the label is stored when its request answers
+        with page.expect_response(lambda r: r.url.endswith("/labels")
+                                  and r.request.method == "POST") as stored:
+            page.keyboard.press("1")
+        assert stored.value.status == 201
         expect(page.get_by_label("record id")).not_to_have_text(external)
     assert len(set(labelled)) == 3 and not set(labelled) & {e for e, _ in seed}
     for external in labelled:
