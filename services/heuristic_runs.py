@@ -44,6 +44,10 @@ from store.runs import add_run, create_run
 
 DEFAULT_REFIT_EVERY = 10
 
+LABELS_SEEN = "manual_labels"
+"""The run parameter that records the task's ``label_changes`` count as the run was queued
+(what a learner's fit has seen)."""
+
 
 def _check_name_free(session: Session, task: LabelingTask, name: str) -> None:
     if session.scalar(select(Heuristic.id).where(Heuristic.task_id == task.id,
@@ -167,7 +171,7 @@ def add_heuristic_run(*, session: Session, heuristic: Heuristic) -> Run:
         else LABELING_FUNCTION_RUN
     run = add_run(session=session, project_id=heuristic.project_id, kind=kind,
                   params={"heuristic_id": heuristic.id, "revision": revision.number,
-                          "manual_labels": _count_manual_labels(session, heuristic.task)})
+                          LABELS_SEEN: _count_manual_labels(session, heuristic.task)})
     run.heuristic_id, run.revision_id = heuristic.id, revision.id
     session.flush()
     return run
@@ -297,7 +301,7 @@ def learner_refits(*, session: Session, task: LabelingTask,
             continue
         if labels_now is None:
             labels_now = _count_manual_labels(session, task)
-        if labels_now - last.params.get("manual_labels", 0) >= heuristic.auto_refit_every:
+        if labels_now - last.params.get(LABELS_SEEN, 0) >= heuristic.auto_refit_every:
             due.append(add_heuristic_run(session=session, heuristic=heuristic))
     return due
 

@@ -1,27 +1,32 @@
 """Whether a heuristic's votes are out of date, and why: its current revision has not run
-(or its latest run failed), records were added since its latest run, or a lookup list that
-run read changed since. One rule for the API, the UI and the batch run of
+(or its latest run failed), records were added since its latest run, a lookup list that
+run read changed since, or — for an active learner — the manual labels it learns from
+changed since its fit. One rule for the API, the UI and the batch run of
 :func:`run_out_of_date`.
 
->>> inputs = Inputs(list_versions={"cities": 3}, n_records=120)
+>>> inputs = Inputs(list_versions={"cities": 3}, n_records=120, label_changes={7: 45})
 >>> reasons(None, 2, inputs)
 ['revision 2 has not run']
 >>> run = Run(status=RunStatus.SUCCEEDED, total_items=100, params={LISTS_READ: {"cities": 2}})
 >>> reasons(run, 2, inputs)
 ['lookup list cities changed since its run', '20 records added since its run']
+>>> fit = Run(status=RunStatus.SUCCEEDED, total_items=120, params={LABELS_SEEN: 42})
+>>> reasons(fit, 1, inputs, learns_from=7, refit_every=10)
+['3 label changes since its fit (it refits after 10)']
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from heuristics.errors import InvalidInputError
-from services.heuristic_runs import add_heuristic_run, list_heuristics
+from services.heuristic_runs import LABELS_SEEN, add_heuristic_run, list_heuristics
 from store import lookup_lists
 from store.heuristic_lookups import current_revision, latest_run
-from store.models import Heuristic, LabelingTask, Project, Run, RunStatus
+from store.models import Heuristic, HeuristicKind, LabelingTask, Project, Run, RunStatus
 from store.records import record_count
 
 LISTS_READ = "lookup_lists"
@@ -35,22 +40,30 @@ IN_PROGRESS = (RunStatus.QUEUED, RunStatus.RUNNING)
 
 @dataclass(frozen=True)
 class Inputs:
-    """What votes are made from now: the lookup lists' versions by name, the records."""
+    """What votes are made from now: the lookup lists' versions by name, the records and,
+    for learners, the labelling acts so far on each task (``label_changes`` by task id)."""
 
     list_versions: dict[str, int]
     n_records: int
+    label_changes: dict[int, int]
 
 
 def current_inputs(*, session: Session, project_id: int) -> Inputs:
     """The project's inputs now (lists that follow a label caught up first; may commit)."""
     lookup_lists.refresh(session=session, project_id=project_id)
+    changes = session.execute(select(LabelingTask.id, LabelingTask.label_changes)
+                              .where(LabelingTask.project_id == project_id)).all()
     return Inputs(list_versions=lookup_lists.versions(session=session, project_id=project_id),
-                  n_records=record_count(session=session, project_id=project_id))
+                  n_records=record_count(session=session, project_id=project_id),
+                  label_changes=dict(changes))
 
 
-def reasons(run: Run | None, revision: int, inputs: Inputs) -> list[str]:
+def reasons(run: Run | None, revision: int, inputs: Inputs, *,
+            learns_from: int | None = None, refit_every: int | None = None) -> list[str]:
     """Why votes from ``run`` (the newest run of revision number ``revision``) are out of
-    date; none while it is queued or running, or when they are current."""
+    date; none while it is queued or running, or when they are current. ``learns_from``:
+    the task whose manual labels the heuristic is fitted on (an active learner's), which
+    refits by itself after ``refit_every`` label changes (None: never)."""
     if run is None:
         return [f"revision {revision} has not run"]
     if run.status in IN_PROGRESS:
@@ -66,13 +79,20 @@ def reasons(run: Run | None, revision: int, inputs: Inputs) -> list[str]:
     added = inputs.n_records - (run.total_items or 0)
     if added > 0:
         found.append(f"{added:,} record{'' if added == 1 else 's'} added since its run")
+    if learns_from is not None:
+        changed = inputs.label_changes.get(learns_from, 0) - (run.params or {}).get(LABELS_SEEN, 0)
+        if changed > 0:
+            found.append(f"{changed:,} label change{'' if changed == 1 else 's'} since its fit"
+                         + (f" (it refits after {refit_every:,})" if refit_every else ""))
     return found
 
 
-def out_of_date(*, session: Session, heuristic: Heuristic, inputs: Inputs) -> list[str]:
-    """:func:`reasons` for the heuristic's newest run of its current revision."""
-    return reasons(latest_run(session=session, heuristic=heuristic, status=None),
-                   current_revision(heuristic).number, inputs)
+def out_of_date(*, run: Run | None, heuristic: Heuristic, inputs: Inputs) -> list[str]:
+    """:func:`reasons` for ``run``, the heuristic's newest run of its current revision."""
+    learner = heuristic.kind is HeuristicKind.ACTIVE_LEARNER
+    return reasons(run, current_revision(heuristic).number, inputs,
+                   learns_from=heuristic.task_id if learner else None,
+                   refit_every=heuristic.auto_refit_every)
 
 
 def run_out_of_date(*, session: Session, project: Project, task: LabelingTask,
@@ -94,7 +114,7 @@ def run_out_of_date(*, session: Session, project: Project, task: LabelingTask,
         run = latest_run(session=session, heuristic=heuristic, status=None)
         if run is not None and run.status in IN_PROGRESS:
             continue
-        if everything or reasons(run, current_revision(heuristic).number, inputs):
+        if everything or out_of_date(run=run, heuristic=heuristic, inputs=inputs):
             due.append(add_heuristic_run(session=session, heuristic=heuristic))
     session.commit()
     return due

@@ -73,7 +73,7 @@ def heuristic_public(heuristic: Heuristic, session,
         if heuristic.kind is HeuristicKind.ACTIVE_LEARNER else None,
         auto_refit_every=heuristic.auto_refit_every,
         last_run=RunPublic.model_validate(run) if run else None,
-        out_of_date=out_of_date.reasons(run, revision.number, inputs))
+        out_of_date=out_of_date.out_of_date(run=run, heuristic=heuristic, inputs=inputs))
 
 
 @router.get("", response_model=HeuristicsPublic)

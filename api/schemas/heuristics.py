@@ -65,7 +65,8 @@ class HeuristicPublic(BaseModel):
     out_of_date: list[str] = Field(description=(
         "Why its votes are out of date (empty when they are current or a run is under way): "
         "its current revision has not run or its latest run failed, records were added or "
-        "a lookup list its run read changed since."))
+        "a lookup list its run read changed since, or (a learner) its task's manual labels "
+        "changed since its fit."))
 
 
 class HeuristicRunsRequest(BaseModel):

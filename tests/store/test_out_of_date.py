@@ -8,7 +8,13 @@ import io
 import pytest
 
 from heuristics.errors import InvalidInputError
-from services.heuristic_runs import create_heuristic, create_heuristic_run, update_heuristic
+from services.annotation import create_manual_labels
+from services.heuristic_runs import (
+    LABELS_SEEN,
+    create_heuristic,
+    create_heuristic_run,
+    update_heuristic,
+)
 from services.importing import import_records
 from services.out_of_date import (
     LISTS_READ,
@@ -21,10 +27,16 @@ from services.out_of_date import (
 from services.projects import create_project
 from services.tasks import create_task
 from services.users import create_user
+from store.heuristic_lookups import latest_run
 from store.lookup_lists import create_lookup_list, update_lookup_list
-from store.models import Run, RunStatus, TaskKind
+from store.manual_labels import LabelItem
+from store.models import HeuristicKind, Record, Run, RunStatus, TaskKind, User
 
 LF = "def lf(record):\n    return None\n"
+LEARNER = ("from heuristics import LearningClassifier, params_fit\n"
+           "class L(LearningClassifier):\n"
+           "    @params_fit(embedding_name='text-all-MiniLM-L6-v2')\n"
+           "    def fit(self, embeddings, labels):\n        pass\n")
 
 
 def _done(run: Run, total: int, lists: dict[str, int] | None = None) -> Run:
@@ -45,7 +57,25 @@ def _done(run: Run, total: int, lists: dict[str, int] | None = None) -> Run:
      ["lookup list a changed since its run", "lookup list b was deleted since its run"]),
 ])
 def test_reasons(run: Run | None, found: list[str]) -> None:
-    assert reasons(run, 3, Inputs(list_versions={"a": 2, "c": 1}, n_records=10)) == found
+    inputs = Inputs(list_versions={"a": 2, "c": 1}, n_records=10, label_changes={})
+    assert reasons(run, 3, inputs) == found
+
+
+@pytest.mark.parametrize(("seen", "now", "found"), [
+    (4, 4, []), (4, 5, ["1 label change since its fit"]),
+    (None, 12, ["12 label changes since its fit"]),
+])
+def test_a_learner_is_out_of_date_once_its_labels_changed(seen, now, found) -> None:
+    run = Run(status=RunStatus.SUCCEEDED, total_items=10,
+              params={} if seen is None else {LABELS_SEEN: seen})
+    inputs = Inputs(list_versions={}, n_records=10, label_changes={7: now})
+    assert reasons(run, 1, inputs, learns_from=7) == found
+    assert reasons(run, 1, inputs) == [], "a labeling function does not learn from labels"
+
+
+def _out_of_date(session, heuristic, inputs) -> list[str]:
+    return out_of_date(run=latest_run(session=session, heuristic=heuristic, status=None),
+                       heuristic=heuristic, inputs=inputs)
 
 
 @pytest.fixture
@@ -76,7 +106,7 @@ def test_only_the_heuristics_out_of_date_run_again(session, project):
     session.commit()
 
     inputs = current_inputs(session=session, project_id=project.id)
-    assert {h.name: out_of_date(session=session, heuristic=h, inputs=inputs)
+    assert {h.name: _out_of_date(session, h, inputs)
             for h in (current, edited, reading, busy, never)} == {
         "current": [], "edited": ["revision 2 has not run"],
         "reading": ["lookup list words changed since its run"], "busy": [],
@@ -95,3 +125,26 @@ def test_only_the_heuristics_out_of_date_run_again(session, project):
     with pytest.raises(InvalidInputError, match=f"heuristic {stranger.id} is not a heuristic"):
         run_out_of_date(session=session, project=project, task=task,
                         heuristic_ids=[stranger.id])
+
+
+def test_a_learner_fitted_before_a_label_runs_again(session, project):
+    task = create_task(session=session, project=project, name="t",
+                       kind=TaskKind.CLASSIFICATION, labels=["x", "y"])
+    learner = create_heuristic(session=session, task=task, name="learner", source=LEARNER,
+                               kind=HeuristicKind.ACTIVE_LEARNER)
+    function = create_heuristic(session=session, task=task, name="function", source=LF)
+    for heuristic in (learner, function):
+        _done(create_heuristic_run(session=session, heuristic=heuristic), 3)
+    session.commit()
+    assert _out_of_date(session, learner, current_inputs(session=session,
+                                                         project_id=project.id)) == []
+
+    record = session.query(Record).filter_by(project_id=project.id).first()
+    create_manual_labels(session=session, task=task, items=[
+        LabelItem(record=record, label_name="x", annotator=session.query(User).one())])
+    inputs = current_inputs(session=session, project_id=project.id)
+    assert _out_of_date(session, learner, inputs) == [
+        "1 label change since its fit (it refits after 10)"]
+    assert _out_of_date(session, function, inputs) == []
+    assert [run.heuristic_id for run in run_out_of_date(
+        session=session, project=project, task=task)] == [learner.id]
