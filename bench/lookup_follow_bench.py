@@ -1,5 +1,7 @@
 """What a lookup list that follows a label costs: its check and its catch-up, against the
-one-off recount of the label's spans (``labelled_terms``), on SQLite and PostgreSQL.
+one-off recount of the label's spans (``labelled_terms``); and what its term statistics
+cost, against a bare scan of the records with the lookup template's matching; on SQLite and
+PostgreSQL.
 
 Run: ``.venv/bin/python bench/lookup_follow_bench.py [--repeats 5]`` (from the project root).
 Each database (created here, dropped after) gets the sentences of
@@ -12,7 +14,13 @@ Then, timed in the same process, median of ``--repeats``:
 - the catch-up after one new span (``refresh`` after a label: the recount, the list's new
   terms, its commit);
 - the baseline: ``labelled_terms`` alone, the recount the one-off *Add the reference spans*
-  does.
+  does;
+- the term statistics of the list against the ``ner`` task
+  (``services.term_stats.term_statistics``: every record's tokens, the task's references,
+  the counts);
+- their baseline: every record's token texts read (``store.tokenization.token_texts``) and
+  matched with the loop of the template *lookup of places* (``LOOKUP_EXTRACTION_LF``), no
+  references, no counts.
 """
 
 from __future__ import annotations
@@ -36,11 +44,13 @@ from bench.load_bench import POSTGRES  # noqa: E402
 from services.annotation import create_manual_label  # noqa: E402
 from services.importing import import_conll  # noqa: E402
 from services.projects import create_project  # noqa: E402
+from services.term_stats import term_statistics  # noqa: E402
 from services.users import create_user  # noqa: E402
 from store import lookup_lists  # noqa: E402
 from store.db import configure_models, create_db_engine, migrate, session_factory  # noqa: E402
 from store.manual_labels import SpanInput  # noqa: E402
 from store.models import LabelingTask, Record  # noqa: E402
+from store.tokenization import token_texts  # noqa: E402
 
 CONLL = ROOT.parent / "shared" / "datasets" / "conll2003" / "train.txt"
 
@@ -52,6 +62,23 @@ def median_seconds(action, repeats: int) -> float:
         action()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+def template_scan(session, task: LabelingTask, terms: list[str]) -> int:
+    """The places the template *lookup of* finds, its loop over every record's tokens."""
+    keys = {tuple(term.split()) for term in terms}
+    longest = max((len(key) for key in keys), default=1)
+    found = 0
+    for words in token_texts(session=session, attribute=task.target_attribute).values():
+        i = 0
+        while i < len(words):
+            for n in range(min(longest, len(words) - i), 0, -1):
+                if tuple(words[i:i + n]) in keys:
+                    found, i = found + 1, i + n
+                    break
+            else:
+                i += 1
+    return found
 
 
 def measure(url: str, repeats: int) -> dict[str, float]:
@@ -90,6 +117,16 @@ def measure(url: str, repeats: int) -> dict[str, float]:
             "recount": median_seconds(lambda: lookup_lists.labelled_terms(
                 session=session, task=task, label="LOC"), repeats),
         }
+        listed = session.get(type(made), made.id)
+        figures["term_stats"] = median_seconds(lambda: term_statistics(
+            session=session, project=project, lookup_list=listed, task=task), repeats)
+        figures["scan"] = median_seconds(
+            lambda: template_scan(session, task, list(listed.terms)), repeats)
+        counted = term_statistics(session=session, project=project, lookup_list=listed,
+                                  task=task)
+        assert sum(c.found for c in counted.terms) == template_scan(
+            session, task, list(listed.terms)), "the statistics find what the template finds"
+        figures["noisy"] = sum(c.noisy("LOC") for c in counted.terms)
     engine.dispose()
     return figures
 
@@ -116,6 +153,12 @@ def main() -> None:
         print(f"{db:<11} {f['sentences']:>9,} {f['terms']:>6,} {f['check'] * 1e3:>9.1f} "
               f"{f['catch_up']:>10.3f} {f['recount']:>9.3f} "
               f"{f['catch_up'] / f['recount']:>18.2f}")
+    print()
+    print(f"{'database':<11} {'term stats s':>12} {'template scan s':>15} "
+          f"{'stats / scan':>12} {'noisy terms':>11}")
+    for db, f in rows.items():
+        print(f"{db:<11} {f['term_stats']:>12.3f} {f['scan']:>15.3f} "
+              f"{f['term_stats'] / f['scan']:>12.2f} {f['noisy']:>11,}")
 
 
 if __name__ == "__main__":

@@ -607,6 +607,47 @@ def lists_unfollow(ctx: typer.Context, name: ListName,
               f"(version {result.version})")
 
 
+@lists_app.command("terms")
+def lists_terms(ctx: typer.Context, name: ListName, project: Project,
+                task: Annotated[str | None, typer.Option(
+                    "--task", "-t", help="Task id or name whose reference labels to count "
+                    "(else the followed label's task, else the first).")] = None,
+                noisy: Annotated[bool, typer.Option(
+                    "--noisy", help="Only terms whose labelled places carry mixed labels, "
+                    "and those found nowhere.")] = False,
+                limit: Annotated[int, typer.Option(help="Rows to print at most.")] = 50,
+                ) -> None:
+    """Where each term of a list occurs and which reference labels it meets there, the
+    worst first: the noisy terms (the least agreement first), then the unlabelled, then the
+    rest."""
+    state = _state(ctx)
+    found = _lookup_list(state.client, project, name)
+    task_id = None if task is None else state.client.tasks.get(project, task).id
+    stats = state.client.lookup_lists.term_stats(project, found.id, task_id=task_id)
+    if state.as_json:
+        return _print_json(stats)
+    rows = [t for t in stats.terms if not noisy or t.noisy or t.found == 0]
+    agreement = f"as {stats.follows}" if stats.follows else "agreement"
+    table = Table("term", Column(stats.unit, justify="right"),
+                  Column("labelled", justify="right"), "reference labels",
+                  Column(agreement, justify="right"))
+    for t in rows[:limit]:
+        labels = [f"{label} {n}" for label, n in sorted(t.labels.items(),
+                                                          key=lambda item: -item[1])]
+        if stats.unit == "places" and (bare := t.labelled - sum(t.labels.values())):
+            labels.append(f"no span {bare}")
+        table.add_row(t.term, f"{t.found:,}", f"{t.labelled:,}", " · ".join(labels),
+                      "–" if t.agreement is None else f"{t.agreement:.0%}")
+    mixed = sum(1 for t in stats.terms if t.noisy)
+    dead = sum(1 for t in stats.terms if t.found == 0)
+    out.print(f"{name} against {stats.task_name} ({stats.labelled:,} records with a "
+              f"reference label): {len(stats.terms):,} terms, {mixed:,} noisy, {dead:,} "
+              "found nowhere", soft_wrap=True)
+    out.print(table if rows else "No term to show.")
+    if len(rows) > limit:
+        out.print(f"({len(rows) - limit:,} more; --limit shows more)")
+
+
 @lists_app.command("delete")
 def lists_delete(ctx: typer.Context, name: ListName,
                  project: Project, yes: Yes = False) -> None:

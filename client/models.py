@@ -100,6 +100,29 @@ class LookupList(LookupListSummary):
     terms: list[str]
 
 
+class TermCount(Model):
+    """Where one term of a list was found (records, or places in an extraction task), how
+    many of those are labelled, the reference labels they carry, and the share of them that
+    carry the followed (else the commonest) label."""
+
+    term: str
+    found: int
+    labelled: int
+    labels: dict[str, int]
+    agreement: float | None
+    noisy: bool
+
+
+class TermStatistics(Model):
+    task_id: int
+    task_name: str
+    unit: str
+    attribute: str
+    labelled: int
+    follows: str | None
+    terms: list[TermCount]
+
+
 class ImportResult(Model):
     records: int
     attributes: list[str]
@@ -322,6 +345,7 @@ OPENAPI_NAMES: dict[type[Model], str] = {
     Project: "ProjectPublic", Label: "LabelPublic", Task: "TaskPublic",
     Record: "RecordPublic", RecordRow: "RecordRowPublic", RecordPage: "RecordsPublic",
     SavedFilter: "SavedFilterPublic", LookupList: "LookupListPublic",
+    TermCount: "TermCountPublic", TermStatistics: "TermStatisticsPublic",
     LookupListSummary: "LookupListSummary", Follows: "Follows", Reader: "Reader",
     ImportResult: "ImportPublic",
     Run: "RunPublic",

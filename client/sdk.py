@@ -42,6 +42,7 @@ from client.models import (
     SourceCheck,
     Task,
     TaskStats,
+    TermStatistics,
     WeakSupervision,
 )
 from client.transport import ServerEvent, Transport
@@ -286,6 +287,14 @@ class LookupLists(_Resource):
         """Stop following a label; the terms stay."""
         return LookupList.model_validate(self._json(
             "PATCH", f"/projects/{project_id}/lookup-lists/{list_id}", json={"follows": None}))
+
+    def term_stats(self, project_id: int, list_id: int, *,
+                   task_id: int | None = None) -> TermStatistics:
+        """Where each term occurs in the records and which reference labels of the task
+        (by default the followed label's, else the project's first) it meets there."""
+        return TermStatistics.model_validate(self._json(
+            "GET", f"/projects/{project_id}/lookup-lists/{list_id}/term-stats",
+            params=_given(task_id=task_id)))
 
     def delete(self, project_id: int, list_id: int) -> None:
         self._t.request("DELETE", f"/projects/{project_id}/lookup-lists/{list_id}")

@@ -16,7 +16,11 @@ from api.schemas.lookup_lists import (
     LookupListsPublic,
     LookupListSummary,
     LookupListUpdate,
+    TermCountPublic,
+    TermStatisticsPublic,
 )
+from heuristics.term_stats import worst_first
+from services import term_stats
 from store import lookup_lists
 from store.models import Heuristic, Label, LookupList, Project
 from store.tasks import find_label, get_task
@@ -101,6 +105,27 @@ def add_labelled_terms(list_id: Int32, body: LabelledTerms, project: OwnedProjec
     return lookup_list_public(lookup_lists.update_lookup_list(
         session=session, lookup_list=row,
         add=lookup_lists.labelled_terms(session=session, task=task, label=body.label)), session)
+
+
+@router.get("/{list_id}/term-stats", response_model=TermStatisticsPublic)
+def read_term_statistics(list_id: Int32, project: ViewableProject, session: SessionDep,
+                         task_id: Int32 | None = None) -> TermStatisticsPublic:
+    """Where each term occurs and which reference labels of the task (by default the one
+    whose label the list follows, else the project's first) it meets there."""
+    row = lookup_lists.get_lookup_list(session=session, project=project, list_id=list_id)
+    task = term_stats.default_task(session=session, project=project, lookup_list=row,
+                                   task_id=task_id)
+    found = term_stats.term_statistics(session=session, project=project, lookup_list=row,
+                                       task=task)
+    label = row.follows_label
+    follows = label.name if label is not None and label.task_id == task.id else None
+    return TermStatisticsPublic(
+        task_id=task.id, task_name=task.name, unit=found.unit, attribute=found.attribute,
+        labelled=found.labelled, follows=follows,
+        terms=[TermCountPublic(term=c.term, found=c.found, labelled=c.labelled,
+                               labels=dict(c.labels), agreement=c.agreement(follows),
+                               noisy=c.noisy(follows))
+               for c in worst_first(found.terms, follows)])
 
 
 @router.delete("/{list_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -83,3 +83,35 @@ class LookupListPublic(LookupListSummary):
 class LookupListsPublic(BaseModel):
     data: list[LookupListSummary]
     count: int
+
+
+class TermCountPublic(BaseModel):
+    term: str
+    found: int = Field(description="Records that hold the term (places, in an extraction task).")
+    labelled: int = Field(description="Of those, the ones in records with a reference label.")
+    labels: dict[str, int] = Field(description=(
+        "The reference labels they carry, by name: the records' labels, or the labels of "
+        "reference spans that cover exactly the place; a labelled place without any counts "
+        "in `labelled` only."))
+    agreement: float | None = Field(description=(
+        "The share of the labelled ones that carry the followed label (the commonest label, "
+        "if the list follows none of this task); null when none is labelled."))
+    noisy: bool = Field(description="Whether the agreement is below 1.")
+
+
+class TermStatisticsPublic(BaseModel):
+    """Where the list's terms occur in the project's records, against one task's reference
+    labels: a term whose labelled records (or places) carry mixed labels is noisy, a term
+    found nowhere is dead. Terms match as the templates *lookup of …* match them: whole
+    words in any case (classification, multi-label); whole tokens, case kept, the longest
+    term first (extraction)."""
+
+    task_id: int
+    task_name: str
+    unit: str = Field(description="What `found` counts: `records` or `places` (extraction).")
+    attribute: str = Field(description="The text attribute searched.")
+    labelled: int = Field(description="The task's records with a reference label.")
+    follows: str | None = Field(description="The label the list follows, in this task.")
+    terms: list[TermCountPublic] = Field(description=(
+        "Every term, the worst first: the noisy ones (the least agreement first), then "
+        "those with no labelled place, then the rest; each group by `found`, most first."))

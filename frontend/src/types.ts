@@ -92,3 +92,11 @@ export interface LookupListSummary {
   follows: Follows | null; n_from_labels: number; read_by: Reader[]; updated_at: string;
 }
 export interface LookupList extends LookupListSummary { terms: string[] }
+export interface TermCount {
+  term: string; found: number; labelled: number; labels: Record<string, number>;
+  agreement: number | null; noisy: boolean;
+}
+export interface TermStatistics {
+  task_id: number; task_name: string; unit: "records" | "places"; attribute: string;
+  labelled: number; follows: string | null; terms: TermCount[];
+}

@@ -170,6 +170,8 @@ FOREIGN_ID_ROUTES = [
     ("patch", "/lookup-lists/{own_lookup_list}",
      {"follows": {"task_id": "{v_task}", "label": "spam"}}, None),
     ("post", "/heuristics/runs", {"task_id": "{v_task}"}, None),
+    ("get", "/lookup-lists/{v_lookup_list}/term-stats", None, None),
+    ("get", "/lookup-lists/{own_lookup_list}/term-stats", None, {"task_id": "{v_task}"}),
 ]
 ROW_ID_EXEMPT = {("delete", "/members/{user_name}")}
 """Routes under a project whose path names something other than a row (a user by name)."""

@@ -270,3 +270,55 @@ def test_white_space_inside_a_term_is_one_space(client, admin, project_id):
     made = client.post(lists_url(project_id), headers=admin, json={
         "name": "cities", "terms": ["New\nYork", " New  York ", "Los\t Angeles"]})
     assert made.json()["terms"] == ["New York", "Los Angeles"], "a list is one term per line"
+
+
+def test_term_statistics_count_records_and_their_labels(client, admin, loaded, record_ids):
+    spam = create_task(client, admin, loaded, name="spam", kind="classification",
+                       labels=["ham", "spam"])
+    for external, name in (("1", "ham"), ("2", "spam"), ("4", "spam")):
+        assert client.post(f"{API}/projects/{loaded}/records/{record_ids[external]}/labels",
+                           headers=admin, json={"task_id": spam["id"], "label": name}
+                           ).status_code == 201
+    made = client.post(lists_url(loaded), headers=admin, json={
+        "name": "words", "terms": ["CHANNEL", "subscribe to", "phone", "price", "nowhere"]})
+    stats = client.get(f"{lists_url(loaded)}/{made.json()['id']}/term-stats", headers=admin)
+    assert stats.status_code == 200, stats.text
+    body = stats.json()
+    assert (body["task_id"], body["unit"], body["attribute"], body["labelled"],
+            body["follows"]) == (spam["id"], "records", "text", 3, None)
+    assert {t["term"]: (t["found"], t["labelled"], t["labels"]) for t in body["terms"]} == {
+        "CHANNEL": (1, 1, {"spam": 1}), "subscribe to": (1, 1, {"spam": 1}),
+        "phone": (1, 1, {"ham": 1}),      # a whole word: "iPhone" does not hold it
+        "price": (1, 0, {}), "nowhere": (0, 0, {})}
+    assert [t["term"] for t in body["terms"]] == [
+        "price", "nowhere", "CHANNEL", "subscribe to", "phone"]   # unlabelled, then agreeing
+
+
+def test_term_statistics_of_a_followed_label_count_places(client, admin, loaded, record_ids):
+    create_task(client, admin, loaded, name="spam", kind="classification", labels=["a"])
+    ner = create_task(client, admin, loaded, name="ner", kind="extraction",
+                      target_attribute="text", labels=["PRODUCT", "ACTION"])
+    for external, name, start in (("4", "PRODUCT", 4), ("1", "ACTION", 1)):
+        assert client.post(f"{API}/projects/{loaded}/records/{record_ids[external]}/labels",
+                           headers=admin, json={"task_id": ner["id"], "label": name,
+                                                "token_start": start, "token_end": start + 1}
+                           ).status_code == 201
+    made = client.post(lists_url(loaded), headers=admin, json={
+        "name": "products", "terms": ["phone", "battery"],
+        "follows": {"task_id": ner["id"], "label": "PRODUCT"}}).json()
+    url = f"{lists_url(loaded)}/{made['id']}/term-stats"
+    body = client.get(url, headers=admin).json()      # the followed task, not the first
+    assert (body["task_id"], body["unit"], body["labelled"], body["follows"]) == (
+        ner["id"], "places", 2, "PRODUCT")
+    assert {t["term"]: (t["found"], t["labelled"], t["labels"], t["agreement"])
+            for t in body["terms"]} == {
+        "phone": (1, 1, {"ACTION": 1}, 0.0),           # against the followed label
+        "battery": (1, 0, {}, None), "iPhone": (1, 1, {"PRODUCT": 1}, 1.0)}
+    assert [(t["term"], t["noisy"]) for t in body["terms"]] == [
+        ("phone", True), ("battery", False), ("iPhone", False)]     # the worst first
+
+    first = client.get(url, headers=admin, params={"task_id": ner["id"] - 1}).json()
+    assert first["unit"] == "records" and first["follows"] is None
+    assert [t["agreement"] for t in first["terms"]] == [None, None, None]   # not labelled
+    missing = client.get(url, headers=admin, params={"task_id": 999_999})
+    assert missing.status_code == 404, missing.text

@@ -89,3 +89,34 @@ def test_follow_keeps_a_list_in_step_with_the_spans(served: Stack, sdk: Heurist,
     sdk.manual_labels.create(project, records["r1"], task_id=task.id, label="LOC",
                              token_start=0, token_end=1)
     assert sdk.lookup_lists.find(project, "places").terms == ["Berlin"]
+
+
+def test_terms_show_the_noisy_terms_first(served: Stack, sdk: Heurist, heurist):
+    project = served.project_with_texts(["Paris Hilton visits Paris", "Lyon is in France",
+                                         "Paris is big"])
+    task = sdk.tasks.create(project, "ner", kind="extraction", labels=["LOC", "PER"],
+                            target_attribute="text")
+    records = {r.external_id: r.id for r in sdk.projects.iter_records(project)}
+    for external, label, start, end in (("r0", "PER", 0, 2), ("r0", "LOC", 3, 4),
+                                        ("r1", "LOC", 0, 1)):
+        sdk.manual_labels.create(project, records[external], task_id=task.id, label=label,
+                                 token_start=start, token_end=end)
+    where = ("-p", str(project))
+    assert heurist("lists", "follow", "places", *where, "-t", "ner", "--label", "LOC").code == 0
+    sdk.lookup_lists.update(project, sdk.lookup_lists.find(project, "places").id,
+                            add=["Atlantis"])
+
+    shown = heurist("lists", "terms", "places", *where)
+    assert shown.code == 0, shown.err
+    assert ("places against ner (2 records with a reference label): 3 terms, 1 noisy, 1 "
+            "found nowhere") in shown.out
+    lines = [line for line in shown.out.splitlines() if line.startswith("│")]
+    assert [line.split("│")[1].strip() for line in lines] == ["Paris", "Atlantis", "Lyon"]
+    assert "LOC 1 · no span 1" in lines[0] and "50%" in lines[0]   # "Paris Hilton" is no place
+    paris = next(t for t in sdk.lookup_lists.term_stats(
+        project, sdk.lookup_lists.find(project, "places").id).terms if t.term == "Paris")
+    assert (paris.found, paris.labelled, paris.labels, paris.agreement) == (3, 2, {"LOC": 1}, 0.5)
+
+    noisy = heurist("lists", "terms", "places", *where, "--noisy")
+    assert [line.split("│")[1].strip() for line in noisy.out.splitlines()
+            if line.startswith("│")] == ["Paris", "Atlantis"]

@@ -403,6 +403,36 @@ def test_a_gazetteer_grows_from_the_annotated_spans(page: Page, app_stack: Stack
     terms = stack.get(f"/projects/{project}/lookup-lists/{listed['id']}")["terms"]
     assert set(terms) == places
 
+    # the term statistics show the terms that are no place, or nowhere; one goes
+    terms_box = editor.get_by_label("Terms", exact=True)
+    terms_box.fill(terms_box.input_value() + "\nthe\nAtlantis")
+    editor.get_by_role("button", name="Save terms").click()
+    expect(editor.get_by_label("term count")).to_have_text(f"{len(places) + 2} terms · version 3")
+    counted = stack.get(f"/projects/{project}/lookup-lists/{listed['id']}/term-stats")
+    noisy = [t for t in counted["terms"] if t["noisy"]]
+    assert noisy[0]["term"] == "the" and noisy[0]["agreement"] == 0, noisy[0]
+    assert [t["term"] for t in counted["terms"] if t["found"] == 0] == ["Atlantis"]
+    editor.get_by_role("button", name="Term statistics").click()
+    panel = editor.get_by_label("term statistics")
+    expect(panel.get_by_label("term statistics summary")).to_have_text(
+        f"{len(places) + 2} terms searched in text; {counted['labelled']} records of ner have "
+        f"a reference label. {len(noisy)} noisy (their labelled places carry mixed labels), "
+        "1 found nowhere.", timeout=15_000)
+    panel.get_by_label("Show").select_option("noisy")
+    rows = panel.get_by_role("row")
+    expect(rows).to_have_count(len(noisy) + 1)
+    worst = noisy[0]["term"]
+    expect(rows.nth(1)).to_contain_text(worst)
+    panel.get_by_label("Show").select_option("all")
+    panel.get_by_role("table", name="terms").scroll_into_view_if_needed()
+    shot(page, artifacts, "38-term-statistics")
+    panel.get_by_label("Show").select_option("noisy")
+    rows.nth(1).get_by_role("button", name="Remove").click()
+    expect(rows).to_have_count(len(noisy) if len(noisy) > 1 else 0)   # the rest, a header
+    expect(editor.get_by_label("term count")).to_have_text(
+        f"{len(places) + 1} terms · version 4")
+    assert worst not in stack.get(f"/projects/{project}/lookup-lists/{listed['id']}")["terms"]
+
 
 def test_a_list_that_follows_a_label_grows_as_spans_are_marked(page: Page, app_stack: Stack,
                                                                artifacts: Path):

@@ -9,6 +9,7 @@ import { del, get, patch, post, saveBlob } from "../api";
 import { useProjectEvents } from "../events";
 import { atLeast, useLeaveWarning, useRole, useTasks } from "../hooks";
 import { termsOf, useLookupLists } from "../lookupLists";
+import { TermStats } from "../TermStats";
 import type { Follows, LookupList, LookupListSummary, Reader, Task } from "../types";
 import { Button, ConfirmDialog, Empty, ErrorAlert, Field, Spinner } from "../ui";
 import { Link } from "../ui/Link";
@@ -222,6 +223,7 @@ function ListEditor({ projectId, summary, canEdit, onDeleted }: {
           {list.data.follows ? <Following projectId={projectId} list={list.data} canEdit={canEdit} onChanged={refresh} />
             : canEdit && !dirty && <SpansToTerms projectId={projectId} listId={summary.id} count={list.data.terms.length} onAdded={refresh} />}
           <span className="faint small">Runs that start after a change read the new terms; the heuristics that read an older version are out of date (the Heuristics page runs them again).</span>
+          <TermStats projectId={projectId} list={list.data} canEdit={canEdit} onChanged={refresh} />
         </>}
       </div>
       <ConfirmDialog open={confirming} title={`Delete the lookup list ${summary.name}?`} confirm="Delete list"

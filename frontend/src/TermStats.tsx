@@ -1,0 +1,121 @@
+/** Where the terms of a lookup list occur and which reference labels they meet there: the
+ * noisy terms (their labelled records or places carry mixed labels) and the dead ones
+ * (found nowhere), worst first, with a button to remove a term. Counted on the server on
+ * demand (every record is read), for the task chosen. */
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMemo, useState } from "react";
+import { get, patch } from "./api";
+import { useTasks } from "./hooks";
+import type { LookupList, TermCount, TermStatistics } from "./types";
+import { Button, ErrorAlert, Spinner } from "./ui";
+
+const SHOWN = 200;
+
+type Shown = "all" | "noisy" | "dead";
+
+const percent = (share: number) => `${Math.round(share * 100)} %`;
+
+function labelsText(t: TermCount, unit: string) {
+  const named = Object.entries(t.labels).sort((a, b) => b[1] - a[1]).map(([label, n]) => `${label} ${n}`);
+  const bare = t.labelled - Object.values(t.labels).reduce((sum, n) => sum + n, 0);
+  if (unit === "places" && bare > 0) named.push(`no span ${bare}`);
+  return named.join(" · ");
+}
+
+export function TermStats({ projectId, list, canEdit, onChanged }: {
+  projectId: number; list: LookupList; canEdit: boolean; onChanged: (changed: LookupList) => void;
+}) {
+  const client = useQueryClient();
+  const tasks = useTasks(projectId);
+  const [open, setOpen] = useState(false);
+  const [taskId, setTaskId] = useState<number | null>(null);
+  const [shown, setShown] = useState<Shown>("all");
+  const queryKey = ["projects", projectId, "lookup-lists", list.id, "term-stats", taskId, list.version];
+  const stats = useQuery({
+    queryKey, enabled: open,
+    queryFn: () => get<TermStatistics>(`/projects/${projectId}/lookup-lists/${list.id}/term-stats`
+      + (taskId === null ? "" : `?task_id=${taskId}`)),
+  });
+  const remove = useMutation({
+    mutationFn: (term: string) => patch<LookupList>(`/projects/${projectId}/lookup-lists/${list.id}`, { remove: [term] }),
+    onSuccess: (changed, term) => {
+      // the counts of the other terms stand: the new version's are these less the term
+      const key = ["projects", projectId, "lookup-lists", list.id, "term-stats", taskId, changed.version];
+      if (stats.data) client.setQueryData(key, { ...stats.data, terms: stats.data.terms.filter((t) => t.term !== term) });
+      onChanged(changed);
+    },
+  });
+  const data = stats.data;
+  const rows = useMemo(() => {
+    if (!data) return [];
+    // the server sends them the worst first
+    return shown === "noisy" ? data.terms.filter((t) => t.noisy) : shown === "dead" ? data.terms.filter((t) => t.found === 0) : data.terms;
+  }, [data, shown]);
+  if (!open) {
+    return (
+      <div className="row">
+        <Button small onClick={() => setOpen(true)}>Term statistics</Button>
+        <span className="small muted">where each term occurs and which reference labels it meets there</span>
+      </div>
+    );
+  }
+  const unit = data?.unit ?? "records";
+  const noisy = data ? data.terms.filter((t) => t.noisy).length : 0;
+  const dead = data ? data.terms.filter((t) => t.found === 0).length : 0;
+  return (
+    <section className="stack" aria-label="term statistics">
+      <div className="row">
+        <b>Term statistics</b>
+        <label className="small">against the reference labels of{" "}
+          <select className="input" aria-label="Task" value={data?.task_id ?? taskId ?? ""}
+            onChange={(e) => setTaskId(Number(e.target.value))}>
+            {(tasks.data ?? []).map((t) => <option key={t.id} value={t.id}>{t.name}</option>)}
+          </select>
+        </label>
+        <select className="input" aria-label="Show" value={shown} onChange={(e) => setShown(e.target.value as Shown)}>
+          <option value="all">every term</option>
+          <option value="noisy">noisy terms ({noisy})</option>
+          <option value="dead">terms found nowhere ({dead})</option>
+        </select>
+        <span className="spacer" />
+        <Button small variant="ghost" onClick={() => setOpen(false)}>Hide</Button>
+      </div>
+      {stats.isFetching && !data && <div className="row small muted"><Spinner /> counting the terms over every record…</div>}
+      <ErrorAlert error={stats.error} />
+      <ErrorAlert error={remove.error} />
+      {data && <>
+        <div className="small" aria-label="term statistics summary">
+          {`${data.terms.length.toLocaleString()} terms searched in ${data.attribute}; ${data.labelled.toLocaleString()} records of ${data.task_name} have a reference label. `}
+          {`${noisy.toLocaleString()} noisy (their labelled ${unit} carry ${data.follows ? `other labels than ${data.follows}` : "mixed labels"}), `}
+          {`${dead.toLocaleString()} found nowhere.`}
+        </div>
+        {rows.length === 0 ? <div className="small muted">No term to show.</div> : (
+          <table className="table" aria-label="terms">
+            <thead><tr><th>Term</th><th style={{ textAlign: "right" }}>{unit === "places" ? "Places" : "Records"}</th>
+              <th style={{ textAlign: "right" }}>Labelled</th><th>Reference labels</th>
+              <th style={{ textAlign: "right" }}>{data.follows ? `As ${data.follows}` : "Agreement"}</th>{canEdit && <th />}</tr></thead>
+            <tbody>
+              {rows.slice(0, SHOWN).map((t) => (
+                <tr key={t.term} data-term={t.term}>
+                  <td className="mono">{t.term}</td>
+                  <td style={{ textAlign: "right" }}>{t.found.toLocaleString()}</td>
+                  <td style={{ textAlign: "right" }}>{t.labelled.toLocaleString()}</td>
+                  <td className="small">{t.found === 0 ? <span className="faint">found nowhere</span>
+                    : t.labelled === 0 ? <span className="faint">none labelled</span> : labelsText(t, unit)}</td>
+                  <td style={{ textAlign: "right", color: t.noisy ? "var(--warn)" : undefined }}>
+                    {t.agreement === null ? <span className="faint">–</span> : percent(t.agreement)}</td>
+                  {canEdit && <td><Button small variant="ghost" busy={remove.isPending && remove.variables === t.term}
+                    onClick={() => remove.mutate(t.term)} title="Remove the term from the list">Remove</Button></td>}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        {rows.length > SHOWN && <div className="small muted">{`The first ${SHOWN} of ${rows.length.toLocaleString()} shown, the worst first.`}</div>}
+        <div className="faint small">{unit === "places"
+          ? "A term is found where its words equal consecutive tokens (case kept, the longest term first), as the template “lookup of” matches it."
+          : "A term is found in a record that holds its words in a row (any case), as the template “lookup of” matches it."}</div>
+      </>}
+    </section>
+  );
+}
