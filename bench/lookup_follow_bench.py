@@ -126,7 +126,7 @@ def measure(url: str, repeats: int) -> dict[str, float]:
                                   task=task)
         assert sum(c.found for c in counted.terms) == template_scan(
             session, task, list(listed.terms)), "the statistics find what the template finds"
-        figures["noisy"] = sum(c.noisy("LOC") for c in counted.terms)
+        figures["noisy"] = sum(c.noisy(counted.follows) for c in counted.terms)
     engine.dispose()
     return figures
 

@@ -648,6 +648,31 @@ def lists_terms(ctx: typer.Context, name: ListName, project: Project,
         out.print(f"({len(rows) - limit:,} more; --limit shows more)")
 
 
+@lists_app.command("suggest")
+def lists_suggest(ctx: typer.Context, name: ListName, project: Project,
+                  label: Annotated[str, typer.Option(help="The label the terms should signal.")],
+                  task: Annotated[str | None, typer.Option(
+                      "--task", "-t", help="A classification or multi-label task, id or name "
+                      "(else the first).")] = None,
+                  limit: Annotated[int, typer.Option(help="Terms at most.")] = 20) -> None:
+    """Words and word pairs the list lacks that signal LABEL among the task's labelled
+    records, the best first (add one with `heurist lists add`)."""
+    state = _state(ctx)
+    found = _lookup_list(state.client, project, name)
+    task_id = None if task is None else state.client.tasks.get(project, task).id
+    suggested = state.client.lookup_lists.suggest(project, found.id, label=label,
+                                                  task_id=task_id, limit=limit)
+    if state.as_json:
+        return _print_json(suggested)
+    table = Table("term", Column("labelled records", justify="right"),
+                  Column(f"as {label}", justify="right"), Column("records", justify="right"))
+    for row in suggested.data:
+        table.add_row(row.term, f"{row.support:,}", f"{row.precision:.0%}", f"{row.found:,}")
+    out.print(f"Terms {name} lacks that signal {label} in {suggested.task_name} "
+              f"({suggested.labelled:,} labelled records):", soft_wrap=True)
+    out.print(table if suggested.data else "None held by three labelled records or more.")
+
+
 @lists_app.command("delete")
 def lists_delete(ctx: typer.Context, name: ListName,
                  project: Project, yes: Yes = False) -> None:

@@ -113,6 +113,24 @@ class TermCount(Model):
     noisy: bool
 
 
+class Suggestion(Model):
+    """A term a list lacks: the labelled records that hold it, the share of them that carry
+    the label, the project's records that hold it."""
+
+    term: str
+    support: int
+    precision: float
+    found: int
+
+
+class TermSuggestions(Model):
+    task_id: int
+    task_name: str
+    label: str
+    labelled: int
+    data: list[Suggestion]
+
+
 class TermStatistics(Model):
     task_id: int
     task_name: str
@@ -346,6 +364,7 @@ OPENAPI_NAMES: dict[type[Model], str] = {
     Record: "RecordPublic", RecordRow: "RecordRowPublic", RecordPage: "RecordsPublic",
     SavedFilter: "SavedFilterPublic", LookupList: "LookupListPublic",
     TermCount: "TermCountPublic", TermStatistics: "TermStatisticsPublic",
+    Suggestion: "SuggestionPublic", TermSuggestions: "SuggestionsPublic",
     LookupListSummary: "LookupListSummary", Follows: "Follows", Reader: "Reader",
     ImportResult: "ImportPublic",
     Run: "RunPublic",

@@ -43,6 +43,7 @@ from client.models import (
     Task,
     TaskStats,
     TermStatistics,
+    TermSuggestions,
     WeakSupervision,
 )
 from client.transport import ServerEvent, Transport
@@ -295,6 +296,15 @@ class LookupLists(_Resource):
         return TermStatistics.model_validate(self._json(
             "GET", f"/projects/{project_id}/lookup-lists/{list_id}/term-stats",
             params=_given(task_id=task_id)))
+
+    def suggest(self, project_id: int, list_id: int, *, label: str,
+                task_id: int | None = None, limit: int = 20) -> TermSuggestions:
+        """Words and word pairs the list lacks that signal ``label`` among the labelled
+        records of a classification or multi-label task (by default the first), the best
+        first."""
+        return TermSuggestions.model_validate(self._json(
+            "GET", f"/projects/{project_id}/lookup-lists/{list_id}/suggestions",
+            params=_given(label=label, task_id=task_id, limit=limit)))
 
     def delete(self, project_id: int, list_id: int) -> None:
         self._t.request("DELETE", f"/projects/{project_id}/lookup-lists/{list_id}")

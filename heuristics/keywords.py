@@ -1,4 +1,5 @@
-"""The word that best signals a label in labelled texts: a starting point for a keyword rule.
+"""The words that best signal a label in labelled texts: a starting point for a keyword rule
+or a lookup list.
 
 A word signals a label when most labelled texts that contain it carry that label. Candidates
 are scored by a smoothed precision (Laplace: ``(hits + 1) / (texts + 2)``) so that a word seen
@@ -9,11 +10,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 WORD = re.compile(r"[^\W\d_]{3,}")
 """Words as counted: three letters or more (digits and punctuation split them)."""
+PHRASE_WORD = re.compile(r"\w+")
+LETTER = re.compile(r"[^\W\d_]")
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,54 @@ class Keyword:
     label: str
     support: int
     precision: float
+
+
+def word_terms(text: str) -> set[str]:
+    """The words of a text as :func:`distinctive_keyword` counts them, in lower case."""
+    return {word.lower() for word in WORD.findall(text)}
+
+
+def phrase_terms(text: str, longest: int = 2) -> set[str]:
+    """The runs of up to ``longest`` words of a text, in lower case, as the template *lookup
+    of* matches a lookup list's terms (``\\w+`` words); each run holds a letter.
+
+    >>> sorted(phrase_terms("Check out my channel!"))
+    ['channel', 'check', 'check out', 'my', 'my channel', 'out', 'out my']
+    """
+    words = PHRASE_WORD.findall(text.lower())
+    runs = {" ".join(words[i:i + n]) for n in range(1, longest + 1)
+            for i in range(len(words) - n + 1)}
+    return {run for run in runs if LETTER.search(run)}
+
+
+def ranked_keywords(texts: Sequence[str], labels: Sequence[str | Collection[str]], *,
+                    terms: Callable[[str], set[str]] = word_terms,
+                    min_support: int = 3) -> list[Keyword]:
+    """Every (term, label) pair whose term occurs in at least ``min_support`` texts, the
+    best first: by smoothed precision, then support, then term and label alphabetically.
+    A text's label may be a set of labels (multi-label): the term counts for each.
+
+    >>> ranked_keywords(["free prize", "free time", "prize draw"], ["spam", "ham", "spam"],
+    ...                 min_support=2)
+    [Keyword(word='prize', label='spam', support=2, precision=1.0), \
+Keyword(word='free', label='ham', support=2, precision=0.5), \
+Keyword(word='free', label='spam', support=2, precision=0.5)]
+    """
+    if len(texts) != len(labels):
+        raise ValueError(f"{len(texts)} texts but {len(labels)} labels")
+    with_label: Counter[tuple[str, str]] = Counter()
+    in_texts: Counter[str] = Counter()
+    for text, label in zip(texts, labels, strict=True):
+        found = terms(text)
+        in_texts.update(found)
+        for name in (label,) if isinstance(label, str) else label:
+            with_label.update((term, name) for term in found)
+    ranked = sorted(((-(hits + 1) / (in_texts[term] + 2), -in_texts[term], term, label)
+                     for (term, label), hits in with_label.items()
+                     if in_texts[term] >= min_support))
+    return [Keyword(word=term, label=label, support=-support,
+                    precision=with_label[term, label] / -support)
+            for _, support, term, label in ranked]
 
 
 def distinctive_keyword(texts: Sequence[str], labels: Sequence[str], *,
@@ -41,25 +92,5 @@ def distinctive_keyword(texts: Sequence[str], labels: Sequence[str], *,
     >>> distinctive_keyword(texts[:2], labels[:2]) is None
     True
     """
-    if len(texts) != len(labels):
-        raise ValueError(f"{len(texts)} texts but {len(labels)} labels")
-    with_label: Counter[tuple[str, str]] = Counter()
-    in_texts: Counter[str] = Counter()
-    for text, label in zip(texts, labels, strict=True):
-        words = {word.lower() for word in WORD.findall(text)}
-        in_texts.update(words)
-        with_label.update((word, label) for word in words)
-    best: tuple[float, int, str, str] | None = None
-    for (word, label), hits in with_label.items():
-        support = in_texts[word]
-        if support < min_support:
-            continue
-        key = ((hits + 1) / (support + 2), support, word, label)
-        if best is None or (key[0], key[1]) > (best[0], best[1]) or (
-                (key[0], key[1]) == (best[0], best[1]) and (word, label) < (best[2], best[3])):
-            best = key
-    if best is None:
-        return None
-    _, support, word, label = best
-    return Keyword(word=word, label=label, support=support,
-                   precision=with_label[word, label] / support)
+    ranked = ranked_keywords(texts, labels, min_support=min_support)
+    return ranked[0] if ranked else None

@@ -1,5 +1,6 @@
 """Where the terms of a lookup list occur in a project's records and which reference labels
-of a task they meet there (:mod:`heuristics.term_stats`): the noisy and the dead terms."""
+of a task they meet there (:mod:`heuristics.term_stats`): the noisy and the dead terms; and
+the words the list lacks that signal a label (:func:`heuristics.keywords.ranked_keywords`)."""
 
 from __future__ import annotations
 
@@ -8,25 +9,28 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from heuristics.errors import InvalidInputError
-from heuristics.term_stats import RecordTerms, SpanTerms, TermCount
+from heuristics.keywords import phrase_terms, ranked_keywords
+from heuristics.term_stats import RecordTerms, SpanTerms, TermCount, worst_first
 from store.lookup_lists import refresh
 from store.models import LabelingTask, LookupList, Project, TaskKind
 from store.record_subsets import record_batches
 from store.reference import reference_labels
-from store.tasks import get_task, text_attribute_name
+from store.tasks import find_label, get_task, text_attribute_name
 from store.tokenization import stored_offsets
 
 
 @dataclass(frozen=True)
 class TermStatistics:
-    """Every term's counts over the project for one task; ``unit``: what ``found`` counts
+    """Every term's counts over the project for one task, the worst first
+    (:func:`heuristics.term_stats.worst_first`); ``unit``: what ``found`` counts
     (``records``, or ``places`` in an extraction task); ``labelled``: the records with a
-    reference label of the task."""
+    reference label of the task; ``follows``: the label of the task the list follows."""
 
     task: LabelingTask
     unit: str
     attribute: str
     labelled: int
+    follows: str | None
     terms: list[TermCount]
 
 
@@ -64,10 +68,69 @@ def term_statistics(*, session: Session, project: Project, lookup_list: LookupLi
                               references.get(rid))
         counts, unit = spans.result(), "places"
     else:
-        records = RecordTerms(lookup_list.terms)
-        for batch in record_batches(session=session, project=project, record_ids=None):
-            for rid, _, data in batch:
-                records.add(str(data.get(attribute) or ""), references.get(rid))
-        counts, unit = records.result(), "records"
+        counts, unit = _count_records(session, project, attribute, lookup_list.terms,
+                                      references), "records"
+    label = lookup_list.follows_label
+    follows = label.name if label is not None and label.task_id == task.id else None
     return TermStatistics(task=task, unit=unit, attribute=attribute,
-                          labelled=len(references), terms=counts)
+                          labelled=len(references), follows=follows,
+                          terms=worst_first(counts, follows))
+
+
+def _count_records(session: Session, project: Project, attribute: str, terms: list[str],
+                   references: dict) -> list[TermCount]:
+    """:class:`RecordTerms` of ``terms`` over every record of the project."""
+    records = RecordTerms(terms)
+    for batch in record_batches(session=session, project=project, record_ids=None):
+        for rid, _, data in batch:
+            records.add(str(data.get(attribute) or ""), references.get(rid))
+    return records.result()
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A term the list lacks: the labelled records that hold it (``support``), the share of
+    them that carry the label (``precision``), and the records of the project it occurs in
+    (``found``, labelled or not)."""
+
+    term: str
+    support: int
+    precision: float
+    found: int
+
+
+@dataclass(frozen=True)
+class Suggestions:
+    """:class:`Suggestion` s, the best first; ``labelled``: the task's labelled records."""
+
+    labelled: int
+    terms: list[Suggestion]
+
+
+def term_suggestions(*, session: Session, project: Project, lookup_list: LookupList,
+                     task: LabelingTask, label: str, limit: int = 20,
+                     min_support: int = 3) -> Suggestions:
+    """The words and word pairs that best signal ``label`` among the task's labelled
+    records (:func:`heuristics.keywords.ranked_keywords` over
+    :func:`heuristics.keywords.phrase_terms`), without the list's terms, the best first."""
+    if task.kind is TaskKind.EXTRACTION:
+        raise InvalidInputError(
+            f"task {task.name!r} labels spans: a list that follows its label gets the spans' "
+            "texts; suggestions come from a classification or multi-label task",
+            field="task_id")
+    find_label(task, label)
+    references = reference_labels(session=session, task=task)
+    attribute = text_attribute_name(session=session, task=task)
+    texts, labels = [], []
+    for batch in record_batches(session=session, project=project, record_ids=list(references)):
+        for rid, _, data in batch:
+            texts.append(str(data.get(attribute) or ""))
+            labels.append(references[rid])
+    held = {RecordTerms.key(term) for term in lookup_list.terms}
+    ranked = [keyword for keyword in ranked_keywords(texts, labels, terms=phrase_terms,
+                                                     min_support=min_support)
+              if keyword.label == label and RecordTerms.key(keyword.word) not in held][:limit]
+    found = _count_records(session, project, attribute, [k.word for k in ranked], {})
+    return Suggestions(labelled=len(references), terms=[
+        Suggestion(term=keyword.word, support=keyword.support, precision=keyword.precision,
+                   found=count.found) for keyword, count in zip(ranked, found, strict=True)])

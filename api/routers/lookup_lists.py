@@ -3,11 +3,13 @@ that read them) create, change and delete them."""
 
 from __future__ import annotations
 
-from fastapi import Response, status
+from typing import Annotated
+
+from fastapi import Query, Response, status
 
 from api.deps import OwnedProject, SessionDep, ViewableProject
 from api.routing import Router
-from api.schemas import Int32
+from api.schemas import Int32, Name
 from api.schemas.lookup_lists import (
     LabelledTerms,
     LabelRef,
@@ -16,10 +18,11 @@ from api.schemas.lookup_lists import (
     LookupListsPublic,
     LookupListSummary,
     LookupListUpdate,
+    SuggestionPublic,
+    SuggestionsPublic,
     TermCountPublic,
     TermStatisticsPublic,
 )
-from heuristics.term_stats import worst_first
 from services import term_stats
 from store import lookup_lists
 from store.models import Heuristic, Label, LookupList, Project
@@ -117,15 +120,30 @@ def read_term_statistics(list_id: Int32, project: ViewableProject, session: Sess
                                    task_id=task_id)
     found = term_stats.term_statistics(session=session, project=project, lookup_list=row,
                                        task=task)
-    label = row.follows_label
-    follows = label.name if label is not None and label.task_id == task.id else None
     return TermStatisticsPublic(
         task_id=task.id, task_name=task.name, unit=found.unit, attribute=found.attribute,
-        labelled=found.labelled, follows=follows,
+        labelled=found.labelled, follows=found.follows,
         terms=[TermCountPublic(term=c.term, found=c.found, labelled=c.labelled,
-                               labels=dict(c.labels), agreement=c.agreement(follows),
-                               noisy=c.noisy(follows))
-               for c in worst_first(found.terms, follows)])
+                               labels=dict(c.labels), agreement=c.agreement(found.follows),
+                               noisy=c.noisy(found.follows)) for c in found.terms])
+
+
+@router.get("/{list_id}/suggestions", response_model=SuggestionsPublic)
+def read_term_suggestions(list_id: Int32, label: Name, project: ViewableProject,
+                          session: SessionDep, task_id: Int32 | None = None,
+                          limit: Annotated[int, Query(ge=1, le=200)] = 20
+                          ) -> SuggestionsPublic:
+    """Terms the list lacks that signal ``label`` of a classification or multi-label task
+    (by default the project's first) among its labelled records, the best first."""
+    row = lookup_lists.get_lookup_list(session=session, project=project, list_id=list_id)
+    task = term_stats.default_task(session=session, project=project, lookup_list=row,
+                                   task_id=task_id)
+    found = term_stats.term_suggestions(session=session, project=project, lookup_list=row,
+                                        task=task, label=label, limit=limit)
+    return SuggestionsPublic(
+        task_id=task.id, task_name=task.name, label=label, labelled=found.labelled,
+        data=[SuggestionPublic(term=s.term, support=s.support, precision=s.precision,
+                               found=s.found) for s in found.terms])
 
 
 @router.delete("/{list_id}", status_code=status.HTTP_204_NO_CONTENT)

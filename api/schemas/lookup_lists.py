@@ -115,3 +115,22 @@ class TermStatisticsPublic(BaseModel):
     terms: list[TermCountPublic] = Field(description=(
         "Every term, the worst first: the noisy ones (the least agreement first), then "
         "those with no labelled place, then the rest; each group by `found`, most first."))
+
+
+class SuggestionPublic(BaseModel):
+    term: str = Field(description="Words in lower case, as the template *lookup of* matches.")
+    support: int = Field(description="Labelled records that hold it.")
+    precision: float = Field(description="The share of those that carry the label.")
+    found: int = Field(description="The project's records that hold it, labelled or not.")
+
+
+class SuggestionsPublic(BaseModel):
+    """Words and word pairs the list lacks that signal a label among the task's labelled
+    records, the best first (by precision smoothed as `(hits + 1) / (support + 2)`, then
+    support); each held by at least three labelled records."""
+
+    task_id: int
+    task_name: str
+    label: str
+    labelled: int = Field(description="The task's records with a reference label.")
+    data: list[SuggestionPublic]

@@ -49,4 +49,44 @@ describe("TermStats", () => {
     await waitFor(() => expect(changed).toHaveLength(1));
     expect(writes).toEqual([{ remove: ["Washington"] }]);
   });
+
+  it("suggests the terms a classification list lacks and adds one", async () => {
+    const writes: unknown[] = [];
+    const spamList = { ...LIST, follows: null, terms: ["free"] };
+    vi.stubGlobal("fetch", vi.fn(async (url: string, init?: RequestInit) => {
+      if (init?.method === "PATCH") {
+        writes.push(JSON.parse(String(init.body)));
+        return json({ ...spamList, version: 3, terms: ["free", "check out"] });
+      }
+      if (url.endsWith("/tasks")) {
+        return json({ data: [{ id: 4, name: "spam", kind: "classification", target_attribute: null,
+          labels: [{ id: 1, name: "ham", color: "#0a0", hotkey: null }, { id: 2, name: "spam", color: "#a00", hotkey: null }] }] });
+      }
+      if (url.includes("/term-stats")) {
+        return json({ ...STATS, task_id: 4, task_name: "spam", unit: "records", follows: null,
+          terms: [count("free", 5, 4, { spam: 3, ham: 1 }, 0.75)] });
+      }
+      if (url.includes("/suggestions?task_id=4&label=spam")) {
+        return json({ task_id: 4, task_name: "spam", label: "spam", labelled: 40,
+          data: [{ term: "check out", support: 6, precision: 1, found: 9 }, { term: "my channel", support: 4, precision: 0.75, found: 5 }] });
+      }
+      if (url.includes("/suggestions")) return json({ task_id: 4, task_name: "spam", label: "ham", labelled: 40, data: [] });
+      return json({ detail: "not here" }, 404);
+    }));
+    const changed: LookupList[] = [];
+    renderWithQueries(<TermStats projectId={1} list={spamList} canEdit onChanged={(c) => changed.push(c)} />);
+    fireEvent.click(screen.getByRole("button", { name: "Term statistics" }));
+    const suggestions = await screen.findByLabelText("term suggestions");
+    expect(within(suggestions).getByLabelText("Suggest for label")).toHaveValue("ham");
+    fireEvent.change(within(suggestions).getByLabelText("Suggest for label"), { target: { value: "spam" } });
+    fireEvent.click(within(suggestions).getByRole("button", { name: "Suggest terms" }));
+    const table = await within(suggestions).findByRole("table", { name: "suggested terms" });
+    expect(within(table).getAllByRole("row").slice(1).map((r) => r.textContent)).toEqual([
+      "check out6100 %9Add", "my channel475 %5Add"]);
+    fireEvent.click(within(within(table).getAllByRole("row")[1]).getByRole("button", { name: "Add" }));
+    await waitFor(() => expect(changed).toHaveLength(1));
+    expect(writes).toEqual([{ add: ["check out"] }]);
+    fireEvent.change(within(suggestions).getByLabelText("Suggest for label"), { target: { value: "ham" } });
+    expect(await within(suggestions).findByText(/No word or word pair held by three or more of the 40 labelled records signals ham/)).toBeInTheDocument();
+  });
 });

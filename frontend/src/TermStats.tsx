@@ -1,12 +1,13 @@
 /** Where the terms of a lookup list occur and which reference labels they meet there: the
  * noisy terms (their labelled records or places carry mixed labels) and the dead ones
- * (found nowhere), worst first, with a button to remove a term. Counted on the server on
- * demand (every record is read), for the task chosen. */
+ * (found nowhere), worst first, with a button to remove a term; and, in a classification or
+ * multi-label task, the words the list lacks that signal a label, with a button to add one.
+ * Counted on the server on demand (every record is read), for the task chosen. */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
 import { get, patch } from "./api";
 import { useTasks } from "./hooks";
-import type { LookupList, TermCount, TermStatistics } from "./types";
+import type { LookupList, TermCount, TermStatistics, TermSuggestions as Suggestions } from "./types";
 import { Button, ErrorAlert, Spinner } from "./ui";
 
 const SHOWN = 200;
@@ -112,10 +113,69 @@ export function TermStats({ projectId, list, canEdit, onChanged }: {
           </table>
         )}
         {rows.length > SHOWN && <div className="small muted">{`The first ${SHOWN} of ${rows.length.toLocaleString()} shown, the worst first.`}</div>}
+        {unit === "records" && <TermSuggestions projectId={projectId} list={list} taskId={data.task_id}
+          canEdit={canEdit} onChanged={onChanged} />}
         <div className="faint small">{unit === "places"
           ? "A term is found where its words equal consecutive tokens (case kept, the longest term first), as the template “lookup of” matches it."
           : "A term is found in a record that holds its words in a row (any case), as the template “lookup of” matches it."}</div>
       </>}
     </section>
+  );
+}
+
+/** The words and word pairs the list lacks that signal a label among the task's labelled
+ * records (at least three hold each), the best first; owners add one with a click. */
+function TermSuggestions({ projectId, list, taskId, canEdit, onChanged }: {
+  projectId: number; list: LookupList; taskId: number; canEdit: boolean; onChanged: (changed: LookupList) => void;
+}) {
+  const task = (useTasks(projectId).data ?? []).find((t) => t.id === taskId);
+  const [label, setLabel] = useState<string | null>(null);
+  const chosen = label ?? task?.labels[0]?.name ?? null;
+  const [asked, setAsked] = useState(false);
+  const suggestions = useQuery({
+    queryKey: ["projects", projectId, "lookup-lists", list.id, "suggestions", taskId, chosen, list.version],
+    enabled: asked && chosen !== null,
+    queryFn: () => get<Suggestions>(`/projects/${projectId}/lookup-lists/${list.id}/suggestions`
+      + `?task_id=${taskId}&label=${encodeURIComponent(chosen ?? "")}`),
+  });
+  const add = useMutation({
+    mutationFn: (term: string) => patch<LookupList>(`/projects/${projectId}/lookup-lists/${list.id}`, { add: [term] }),
+    onSuccess: onChanged,
+  });
+  if (!task) return null;
+  const found = suggestions.data;
+  return (
+    <div className="stack" aria-label="term suggestions">
+      <div className="row">
+        <b className="small">Terms the list lacks</b>
+        <label className="small">that signal{" "}
+          <select className="input" aria-label="Suggest for label" value={chosen ?? ""} onChange={(e) => setLabel(e.target.value)}>
+            {task.labels.map((l) => <option key={l.id} value={l.name}>{l.name}</option>)}
+          </select>
+        </label>
+        {!asked && <Button small onClick={() => setAsked(true)}>Suggest terms</Button>}
+      </div>
+      {asked && suggestions.isFetching && !found && <div className="row small muted"><Spinner /> reading the labelled records…</div>}
+      <ErrorAlert error={suggestions.error} />
+      <ErrorAlert error={add.error} />
+      {found && (found.data.length === 0
+        ? <div className="small muted">{`No word or word pair held by three or more of the ${found.labelled.toLocaleString()} labelled records signals ${found.label} that the list lacks.`}</div>
+        : <table className="table" aria-label="suggested terms">
+          <thead><tr><th>Term</th><th style={{ textAlign: "right" }}>Labelled records</th>
+            <th style={{ textAlign: "right" }}>{`As ${found.label}`}</th><th style={{ textAlign: "right" }}>Records</th>{canEdit && <th />}</tr></thead>
+          <tbody>
+            {found.data.map((s) => (
+              <tr key={s.term} data-suggestion={s.term}>
+                <td className="mono">{s.term}</td>
+                <td style={{ textAlign: "right" }}>{s.support.toLocaleString()}</td>
+                <td style={{ textAlign: "right" }}>{percent(s.precision)}</td>
+                <td style={{ textAlign: "right" }}>{s.found.toLocaleString()}</td>
+                {canEdit && <td><Button small variant="ghost" busy={add.isPending && add.variables === s.term}
+                  onClick={() => add.mutate(s.term)} title="Add the term to the list">Add</Button></td>}
+              </tr>
+            ))}
+          </tbody>
+        </table>)}
+    </div>
   );
 }

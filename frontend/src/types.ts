@@ -96,6 +96,10 @@ export interface TermCount {
   term: string; found: number; labelled: number; labels: Record<string, number>;
   agreement: number | null; noisy: boolean;
 }
+export interface TermSuggestions {
+  task_id: number; task_name: string; label: string; labelled: number;
+  data: { term: string; support: number; precision: number; found: number }[];
+}
 export interface TermStatistics {
   task_id: number; task_name: string; unit: "records" | "places"; attribute: string;
   labelled: number; follows: string | null; terms: TermCount[];

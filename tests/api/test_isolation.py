@@ -172,6 +172,9 @@ FOREIGN_ID_ROUTES = [
     ("post", "/heuristics/runs", {"task_id": "{v_task}"}, None),
     ("get", "/lookup-lists/{v_lookup_list}/term-stats", None, None),
     ("get", "/lookup-lists/{own_lookup_list}/term-stats", None, {"task_id": "{v_task}"}),
+    ("get", "/lookup-lists/{v_lookup_list}/suggestions", None, {"label": "spam"}),
+    ("get", "/lookup-lists/{own_lookup_list}/suggestions", None,
+     {"task_id": "{v_task}", "label": "spam"}),
 ]
 ROW_ID_EXEMPT = {("delete", "/members/{user_name}")}
 """Routes under a project whose path names something other than a row (a user by name)."""

@@ -3,7 +3,7 @@ by owners, and read by labeling functions as ``knowledge`` when they are tried."
 
 from __future__ import annotations
 
-from tests.api.conftest import API, create_task
+from tests.api.conftest import API, create_task, upload
 
 GAZETTEER_LF = """
 from knowledge import spam_words
@@ -322,3 +322,43 @@ def test_term_statistics_of_a_followed_label_count_places(client, admin, loaded,
     assert [t["agreement"] for t in first["terms"]] == [None, None, None]   # not labelled
     missing = client.get(url, headers=admin, params={"task_id": 999_999})
     assert missing.status_code == 404, missing.text
+
+
+COMMENTS = ("id,text\n1,Check out my channel now\n2,check out my channel please\n"
+            "3,Check out my new video\n4,great song love it\n5,love this song\n"
+            "6,this song is great\n7,my favourite song\n8,check out this song\n")
+
+
+def test_suggestions_are_the_words_the_list_lacks_that_signal_a_label(client, admin,
+                                                                       project_id):
+    assert upload(client, admin, project_id, COMMENTS, id_column="id").status_code == 201
+    spam = create_task(client, admin, project_id, name="spam", kind="classification",
+                       labels=["ham", "spam"])
+    ids = {r["external_id"]: r["id"] for r in client.get(
+        f"{API}/projects/{project_id}/records", headers=admin).json()["data"]}
+    for external, name in (("1", "spam"), ("2", "spam"), ("3", "spam"), ("4", "ham"),
+                           ("5", "ham"), ("6", "ham"), ("7", "ham")):
+        assert client.post(f"{API}/projects/{project_id}/records/{ids[external]}/labels",
+                           headers=admin, json={"task_id": spam["id"], "label": name}
+                           ).status_code == 201
+    made = client.post(lists_url(project_id), headers=admin,
+                       json={"name": "spam_words", "terms": ["Channel"]}).json()
+    url = f"{lists_url(project_id)}/{made['id']}/suggestions"
+
+    answer = client.get(url, headers=admin, params={"label": "spam"})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert (body["task_id"], body["label"], body["labelled"]) == (spam["id"], "spam", 7)
+    assert [(s["term"], s["support"], s["precision"], s["found"]) for s in body["data"]] == [
+        ("check", 3, 1.0, 4), ("check out", 3, 1.0, 4), ("out", 3, 1.0, 4),
+        ("out my", 3, 1.0, 3), ("my", 4, 0.75, 4)]   # "channel" is in the list already
+    ham = client.get(url, headers=admin, params={"label": "ham", "limit": 1}).json()
+    assert [s["term"] for s in ham["data"]] == ["song"]
+
+    unknown = client.get(url, headers=admin, params={"label": "eggs"})
+    assert unknown.status_code == 422 and unknown.json()["field"] == "label"
+    assert client.get(url, headers=admin).status_code == 422          # no label
+    ner = create_task(client, admin, project_id, name="ner", kind="extraction",
+                      target_attribute="text", labels=["X"])
+    spans = client.get(url, headers=admin, params={"label": "X", "task_id": ner["id"]})
+    assert spans.status_code == 422 and "follows its label" in spans.json()["detail"]

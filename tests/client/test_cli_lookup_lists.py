@@ -3,6 +3,8 @@ back one term per line, and is deleted; the SDK sees the same lists."""
 
 from __future__ import annotations
 
+import json
+
 from client.sdk import Heurist
 from tests.workers.conftest import Stack
 
@@ -120,3 +122,25 @@ def test_terms_show_the_noisy_terms_first(served: Stack, sdk: Heurist, heurist):
     noisy = heurist("lists", "terms", "places", *where, "--noisy")
     assert [line.split("│")[1].strip() for line in noisy.out.splitlines()
             if line.startswith("│")] == ["Paris", "Atlantis"]
+
+
+def test_suggest_names_the_words_that_signal_a_label(served: Stack, sdk: Heurist, heurist):
+    texts = ["Check out my channel", "check out my videos", "CHECK OUT my page", "nice song",
+             "great song", "song of the year", "check out this song"]
+    project = served.project_with_texts(texts)
+    task = sdk.tasks.create(project, "spam", labels=["ham", "spam"])
+    records = {r.external_id: r.id for r in sdk.projects.iter_records(project)}
+    sdk.manual_labels.create_many(project, [(records[f"r{i}"], "spam" if i < 3 else "ham")
+                                            for i in range(6)], task_id=task.id)
+    where = ("-p", str(project))
+    sdk.lookup_lists.create(project, "spam_words", ["my"])
+
+    shown = heurist("lists", "suggest", "spam_words", *where, "--label", "spam", "-t", "spam")
+    assert shown.code == 0, shown.err
+    assert "Terms spam_words lacks that signal spam in spam (6 labelled records):" in shown.out
+    rows = [[cell.strip() for cell in line.split("│")[1:-1]]
+            for line in shown.out.splitlines() if line.startswith("│")]
+    assert rows == [["check", "3", "100%", "4"], ["check out", "3", "100%", "4"],
+                    ["out", "3", "100%", "4"], ["out my", "3", "100%", "3"]]   # not "my": listed
+    as_json = heurist("--json", "lists", "suggest", "spam_words", *where, "--label", "ham")
+    assert [row["term"] for row in json.loads(as_json.out)["data"]] == ["song"]
