@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 WORD = re.compile(r"[^\W\d_]{3,}")
@@ -35,17 +35,60 @@ def word_terms(text: str) -> set[str]:
     return {word.lower() for word in WORD.findall(text)}
 
 
+def phrase_key(text: str) -> tuple[str, ...]:
+    """The words of a text or term as the template *lookup of* matches a lookup list's
+    terms: ``\\w+`` runs, in lower case.
+
+    >>> phrase_key("Check-out  NOW!")
+    ('check', 'out', 'now')
+    """
+    return tuple(PHRASE_WORD.findall(text.lower()))
+
+
+def _runs(words: Sequence[str], longest: int) -> set[tuple[str, ...]]:
+    return {tuple(words[i:i + n]) for n in range(1, longest + 1)
+            for i in range(len(words) - n + 1)}
+
+
 def phrase_terms(text: str, longest: int = 2) -> set[str]:
-    """The runs of up to ``longest`` words of a text, in lower case, as the template *lookup
-    of* matches a lookup list's terms (``\\w+`` words); each run holds a letter.
+    """The runs of up to ``longest`` words of a text (:func:`phrase_key`), joined by a space;
+    each run holds a letter.
 
     >>> sorted(phrase_terms("Check out my channel!"))
     ['channel', 'check', 'check out', 'my', 'my channel', 'out', 'out my']
     """
-    words = PHRASE_WORD.findall(text.lower())
-    runs = {" ".join(words[i:i + n]) for n in range(1, longest + 1)
-            for i in range(len(words) - n + 1)}
+    runs = {" ".join(run) for run in _runs(phrase_key(text), longest)}
     return {run for run in runs if LETTER.search(run)}
+
+
+def suggested_keywords(ranked: Sequence[Keyword], label: str, *, listed: Iterable[str],
+                       base_rate: float, limit: int) -> list[Keyword]:
+    """Of ``ranked`` (:func:`ranked_keywords` over :func:`phrase_terms`, best first), the
+    terms for ``label`` worth adding to a lookup list that holds ``listed``: those more
+    precise than ``base_rate`` (the label's share of the labelled texts), with no listed
+    term inside them (the list reaches their texts already) and no shorter run inside them
+    as precise (it reaches the same texts and more).
+
+    >>> ranked = ranked_keywords(["check out my channel", "check out my page",
+    ...     "check out this", "great song", "my song"], ["spam"] * 3 + ["ham"] * 2,
+    ...     terms=phrase_terms, min_support=2)
+    >>> [k.word for k in suggested_keywords(ranked, "spam", listed=["Channel", "THIS"],
+    ...                                     base_rate=0.6, limit=5)]
+    ['check', 'out', 'my']
+    """
+    held = {phrase_key(term) for term in listed}
+    candidates = {phrase_key(k.word): k for k in ranked if k.label == label}
+    chosen = []
+    for key, keyword in candidates.items():
+        inside = _runs(key, len(key) - 1)
+        if (keyword.precision <= base_rate or key in held or inside & held
+                or any(candidates[run].precision >= keyword.precision
+                       for run in inside if run in candidates)):
+            continue
+        chosen.append(keyword)
+        if len(chosen) == limit:
+            break
+    return chosen
 
 
 def ranked_keywords(texts: Sequence[str], labels: Sequence[str | Collection[str]], *,

@@ -26,12 +26,11 @@ Terms match as the templates *lookup of …* match them:
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-WORDS = re.compile(r"\w+")
+from heuristics.keywords import phrase_key
 
 
 @dataclass
@@ -102,13 +101,11 @@ class _Terms:
 class RecordTerms(_Terms):
     """Counts records of a classification or multi-label task per term."""
 
-    @staticmethod
-    def key(term: str) -> tuple[str, ...]:
-        return tuple(WORDS.findall(term.lower()))
+    key = staticmethod(phrase_key)
 
     def add(self, text: str, reference: str | Sequence[str] | None) -> None:
         """Count a record: its text and its reference label(s) (None: not labelled)."""
-        words = WORDS.findall(text.lower())
+        words = phrase_key(text)
         found = {id(count): count
                  for n in range(1, min(self.longest, len(words)) + 1)
                  for i in range(len(words) - n + 1)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from heuristics.errors import InvalidInputError
-from heuristics.keywords import phrase_terms, ranked_keywords
+from heuristics.keywords import phrase_terms, ranked_keywords, suggested_keywords
 from heuristics.term_stats import RecordTerms, SpanTerms, TermCount, worst_first
 from store.lookup_lists import refresh
 from store.models import LabelingTask, LookupList, Project, TaskKind
@@ -111,8 +111,8 @@ def term_suggestions(*, session: Session, project: Project, lookup_list: LookupL
                      task: LabelingTask, label: str, limit: int = 20,
                      min_support: int = 3) -> Suggestions:
     """The words and word pairs that best signal ``label`` among the task's labelled
-    records (:func:`heuristics.keywords.ranked_keywords` over
-    :func:`heuristics.keywords.phrase_terms`), without the list's terms, the best first."""
+    records and are worth adding to the list, the best first
+    (:func:`heuristics.keywords.suggested_keywords`)."""
     if task.kind is TaskKind.EXTRACTION:
         raise InvalidInputError(
             f"task {task.name!r} labels spans: a list that follows its label gets the spans' "
@@ -126,10 +126,10 @@ def term_suggestions(*, session: Session, project: Project, lookup_list: LookupL
         for rid, _, data in batch:
             texts.append(str(data.get(attribute) or ""))
             labels.append(references[rid])
-    held = {RecordTerms.key(term) for term in lookup_list.terms}
-    ranked = [keyword for keyword in ranked_keywords(texts, labels, terms=phrase_terms,
-                                                     min_support=min_support)
-              if keyword.label == label and RecordTerms.key(keyword.word) not in held][:limit]
+    carry = sum(label == ref if isinstance(ref, str) else label in ref for ref in labels)
+    ranked = suggested_keywords(
+        ranked_keywords(texts, labels, terms=phrase_terms, min_support=min_support), label,
+        listed=lookup_list.terms, base_rate=carry / max(len(labels), 1), limit=limit)
     found = _count_records(session, project, attribute, [k.word for k in ranked], {})
     return Suggestions(labelled=len(references), terms=[
         Suggestion(term=keyword.word, support=keyword.support, precision=keyword.precision,

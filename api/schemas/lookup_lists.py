@@ -127,7 +127,8 @@ class SuggestionPublic(BaseModel):
 class SuggestionsPublic(BaseModel):
     """Words and word pairs the list lacks that signal a label among the task's labelled
     records, the best first (by precision smoothed as `(hits + 1) / (support + 2)`, then
-    support); each held by at least three labelled records."""
+    support); each held by at least three labelled records, more precise than the label's
+    share of them, with no listed term and no word as precise inside it."""
 
     task_id: int
     task_name: str

@@ -3,7 +3,7 @@
  * (found nowhere), worst first, with a button to remove a term; and, in a classification or
  * multi-label task, the words the list lacks that signal a label, with a button to add one.
  * Counted on the server on demand (every record is read), for the task chosen. */
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
 import { get, patch } from "./api";
 import { useTasks } from "./hooks";
@@ -34,6 +34,7 @@ export function TermStats({ projectId, list, canEdit, onChanged }: {
   const queryKey = ["projects", projectId, "lookup-lists", list.id, "term-stats", taskId, list.version];
   const stats = useQuery({
     queryKey, enabled: open,
+    placeholderData: keepPreviousData, // a new version recounts: the old counts stay till then
     queryFn: () => get<TermStatistics>(`/projects/${projectId}/lookup-lists/${list.id}/term-stats`
       + (taskId === null ? "" : `?task_id=${taskId}`)),
   });
@@ -79,6 +80,7 @@ export function TermStats({ projectId, list, canEdit, onChanged }: {
           <option value="dead">terms found nowhere ({dead})</option>
         </select>
         <span className="spacer" />
+        {stats.isPlaceholderData && <span className="row small muted" role="status"><Spinner /> counting again…</span>}
         <Button small variant="ghost" onClick={() => setOpen(false)}>Hide</Button>
       </div>
       {stats.isFetching && !data && <div className="row small muted"><Spinner /> counting the terms over every record…</div>}
@@ -135,6 +137,7 @@ function TermSuggestions({ projectId, list, taskId, canEdit, onChanged }: {
   const suggestions = useQuery({
     queryKey: ["projects", projectId, "lookup-lists", list.id, "suggestions", taskId, chosen, list.version],
     enabled: asked && chosen !== null,
+    placeholderData: keepPreviousData,
     queryFn: () => get<Suggestions>(`/projects/${projectId}/lookup-lists/${list.id}/suggestions`
       + `?task_id=${taskId}&label=${encodeURIComponent(chosen ?? "")}`),
   });
@@ -154,6 +157,7 @@ function TermSuggestions({ projectId, list, taskId, canEdit, onChanged }: {
           </select>
         </label>
         {!asked && <Button small onClick={() => setAsked(true)}>Suggest terms</Button>}
+        {suggestions.isPlaceholderData && <span className="row small muted" role="status"><Spinner /> reading again…</span>}
       </div>
       {asked && suggestions.isFetching && !found && <div className="row small muted"><Spinner /> reading the labelled records…</div>}
       <ErrorAlert error={suggestions.error} />

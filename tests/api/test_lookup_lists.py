@@ -349,9 +349,10 @@ def test_suggestions_are_the_words_the_list_lacks_that_signal_a_label(client, ad
     assert answer.status_code == 200, answer.text
     body = answer.json()
     assert (body["task_id"], body["label"], body["labelled"]) == (spam["id"], "spam", 7)
+    # not "channel" (listed) nor "my channel" (holds it); not "check out" nor "out my" (as
+    # precise as "check", "out" which reach more); "my" beats the base rate of spam, 3/7
     assert [(s["term"], s["support"], s["precision"], s["found"]) for s in body["data"]] == [
-        ("check", 3, 1.0, 4), ("check out", 3, 1.0, 4), ("out", 3, 1.0, 4),
-        ("out my", 3, 1.0, 3), ("my", 4, 0.75, 4)]   # "channel" is in the list already
+        ("check", 3, 1.0, 4), ("out", 3, 1.0, 4), ("my", 4, 0.75, 4)]
     ham = client.get(url, headers=admin, params={"label": "ham", "limit": 1}).json()
     assert [s["term"] for s in ham["data"]] == ["song"]
 

@@ -367,6 +367,34 @@ def test_a_lookup_list_made_in_the_ui_feeds_a_labeling_function(page: Page, app_
     terms = stack.get(f"/projects/{project}/lookup-lists/{listed['id']}")["terms"]
     assert terms[-1] == word
 
+    # with the records labelled, and "great" taken out of the list, the list's term
+    # statistics suggest it for positive
+    assert stack.patch(f"/projects/{project}/lookup-lists/{listed['id']}",
+                       json={"remove": ["great"]}).status_code == 200
+    records = stack.get(f"/projects/{project}/records", limit=100)["data"]
+    assert stack.post(f"/projects/{project}/tasks/{task}/labels/bulk", json={"labels": [
+        {"record_id": r["id"], "label": r["data"]["sentiment"]} for r in records]}
+    ).status_code == 201
+    go(page, f"/projects/{project}/lists")
+    page.locator('tr[data-list="bad_words"]').get_by_role("button", name="bad_words").click()
+    editor = page.get_by_label("lookup list bad_words")
+    editor.get_by_role("button", name="Term statistics").click()
+    expect(editor.get_by_label("term statistics summary")).to_contain_text(
+        "30 records of sentiment have a reference label", timeout=15_000)
+    suggestions = editor.get_by_label("term suggestions")
+    suggestions.get_by_label("Suggest for label").select_option("positive")
+    suggestions.get_by_role("button", name="Suggest terms").click()
+    first = suggestions.get_by_role("row").nth(1)
+    expect(first).to_have_attribute("data-suggestion", "great", timeout=15_000)
+    expect(first).to_contain_text("great20100 %20")   # 20 labelled, all positive; 20 records
+    suggestions.scroll_into_view_if_needed()
+    shot(page, artifacts, "39-term-suggestions")
+    first.get_by_role("button", name="Add").click()
+    expect(suggestions).to_contain_text(    # the list holds it now: nothing else signals
+        "No word or word pair held by three or more of the 30 labelled records signals "
+        "positive that the list lacks.")
+    assert "great" in stack.get(f"/projects/{project}/lookup-lists/{listed['id']}")["terms"]
+
 
 def test_a_gazetteer_grows_from_the_annotated_spans(page: Page, app_stack: Stack,
                                                      artifacts: Path):
