@@ -61,6 +61,7 @@ bench: setup services
 	$(BIN)/python bench/multilabel_rules_bench.py
 	$(BIN)/python bench/bulk_label_bench.py
 	$(BIN)/python bench/lookup_follow_bench.py
+	$(BIN)/python bench/term_suggestions_bench.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache $(UI)/node_modules $(UI)/dist
