@@ -7,6 +7,7 @@ afterEach(() => {
   vi.unstubAllGlobals();
   vi.restoreAllMocks();
   sessionStorage.clear();
+  window.history.replaceState(null, "", "/"); // pages keep state in the address
 });
 
 // jsdom lays nothing out; CodeMirror measures text ranges

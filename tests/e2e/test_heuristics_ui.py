@@ -333,6 +333,11 @@ def test_a_lookup_list_made_in_the_ui_feeds_a_labeling_function(page: Page, app_
     expect(page.get_by_label("out of date", exact=True)).to_contain_text(
         "Its votes are out of date: lookup list bad_words changed since its run")
     shot(page, artifacts, "34-lookup-list-changed")
+    read = page.get_by_label("lookup lists read")
+    expect(read).to_contain_text(
+        "Its saved code reads the lookup list bad_words (3 terms, version 2)")
+    expect(read.get_by_role("link", name="bad_words")).to_have_attribute(
+        "href", f"/projects/{project}/lists?list={listed['id']}")
     page.get_by_role("link", name="← Heuristics of sentiment").click()
     row = page.locator('tr[data-heuristic="keyword labeling function"]')
     expect(row).to_contain_text("lookup list bad_words changed since its run")
@@ -342,7 +347,9 @@ def test_a_lookup_list_made_in_the_ui_feeds_a_labeling_function(page: Page, app_
     expect(row).to_contain_text("succeeded", timeout=30_000)
     expect(row).not_to_contain_text("changed since")
     expect(page.get_by_role("button", name="All up to date")).to_be_disabled()
-    go(page, f"/projects/{project}/lists")
+    go(page, f"/projects/{project}/heuristics/{heuristic['id']}")
+    page.get_by_label("lookup lists read").get_by_role("link", name="bad_words").click()
+    expect(page.get_by_label("lookup list bad_words")).to_be_visible()   # opened by the link
     expect(page.locator('tr[data-list="bad_words"]').get_by_role(
         "link", name="keyword labeling function")).to_be_visible()
 

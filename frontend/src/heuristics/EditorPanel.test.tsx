@@ -31,6 +31,12 @@ function server(calls: { url: string; body: unknown }[]) {
         summary: { records: 2, hits: 1, compared: 1, agreed: 1, agreement: 1 } });
     }
     if (url.endsWith("/runs/9")) return json(200, RUN);
+    if (url.endsWith("/lookup-lists")) {
+      const list = (id: number, name: string, readers: number[]) => ({ id, name, description: "", n_terms: 120,
+        version: 4, follows: null, n_from_labels: 0, updated_at: "2026-01-01T00:00:00Z",
+        read_by: readers.map((r) => ({ id: r, name: `lf${r}`, task_id: 3 })) });
+      return json(200, { data: [list(5, "cities", [7, 8]), list(6, "towns", [8])], count: 2 });
+    }
     return json(404, { detail: "not here" });
   });
 }
@@ -148,6 +154,14 @@ describe("EditorPanel", () => {
     setup({ ...HEURISTIC, last_run: RUN, out_of_date: ["lookup list cities changed since its run"] });
     expect(await screen.findByLabelText("out of date")).toHaveTextContent(
       "Its votes are out of date: lookup list cities changed since its run. Run it again to update them.");
+  });
+
+  it("links the lookup lists its saved code reads", async () => {
+    setup();
+    const read = await screen.findByLabelText("lookup lists read");
+    expect(read).toHaveTextContent("Its saved code reads the lookup list cities (120 terms, version 4)");
+    expect(within(read).getByRole("link", { name: "cities" })).toHaveAttribute("href", "/projects/1/lists?list=5");
+    expect(within(read).queryByRole("link", { name: "towns" })).toBeNull();
   });
 
   it("reads the line out of a run's error", () => {

@@ -11,6 +11,7 @@ import { useLeaveWarning } from "../hooks";
 import { useLookupLists } from "../lookupLists";
 import type { Attribute, Heuristic, HeuristicRun, SampleResult, Task } from "../types";
 import { Badge, Button, ErrorAlert, Progress, runTone } from "../ui";
+import { Link } from "../ui/Link";
 import { CodeEditor, type Problem } from "./CodeEditor";
 import { type Draft, dropDraft, readDraft, writeDraft } from "./drafts";
 import { SampleResults } from "./SampleResults";
@@ -45,6 +46,7 @@ export function EditorPanel({ projectId, heuristic, task, attributes, canEdit }:
   const dirty = source !== revision.source;
   const learner = heuristic.kind === "active_learner";
   const lists = useLookupLists(projectId);
+  const read = (lists.data ?? []).filter((l) => l.read_by.some((r) => r.id === heuristic.id));
   const names = useMemo(() => [...attributes.map((a) => a.name), ...task.labels.map((l) => l.name),
     ...(lists.data?.length ? ["knowledge", ...lists.data.map((l) => l.name)] : [])],
   [attributes, task, lists.data]);
@@ -186,6 +188,12 @@ export function EditorPanel({ projectId, heuristic, task, attributes, canEdit }:
         </div>
       )}
       <CodeEditor value={source} onChange={setSource} names={names} problems={problems} label="heuristic source" readOnly={!canEdit} />
+      {read.length > 0 && <div className="small muted" aria-label="lookup lists read">
+        {`Its saved code reads the lookup list${read.length === 1 ? "" : "s"} `}
+        {read.map((l, i) => <span key={l.id}>{i > 0 && ", "}<Link href={`/projects/${projectId}/lists?list=${l.id}`}>{l.name}</Link>
+          {` (${l.n_terms.toLocaleString()} terms, version ${l.version})`}</span>)}
+        {" — the list's term statistics show its noisy terms."}
+      </div>}
       <ErrorAlert error={save.error} />
       <ErrorAlert error={start.error} />
       {current && (

@@ -13,6 +13,7 @@ import { TermStats } from "../TermStats";
 import type { Follows, LookupList, LookupListSummary, Reader, Task } from "../types";
 import { Button, ConfirmDialog, Empty, ErrorAlert, Field, Spinner } from "../ui";
 import { Link } from "../ui/Link";
+import { navigate, useLocation } from "../router";
 
 /** What saves ``edited`` over ``saved``: the terms added and removed (so terms that a
  * followed label added meanwhile are kept), or every term when only their order changed. */
@@ -51,7 +52,10 @@ function readFile(event: ChangeEvent<HTMLInputElement>, onText: (text: string) =
 export function LookupListsPage({ projectId }: { projectId: number }) {
   const role = useRole(projectId);
   const canEdit = atLeast(role, "owner");
-  const [selected, setSelected] = useState<number | null>(null);
+  // the list shown is in the address (``?list=5``), so a link can open it
+  const { path, search } = useLocation();
+  const selected = search.get("list") === null ? null : Number(search.get("list"));
+  const setSelected = (id: number | null) => navigate(id === null ? path : `${path}?list=${id}`, { replace: true });
   const lists = useLookupLists(projectId);
   const client = useQueryClient();
   const followed = new Set((lists.data ?? []).flatMap((l) => l.follows ? [l.follows.task_id] : []));
