@@ -127,6 +127,7 @@ class TermSuggestions(Model):
     task_id: int
     task_name: str
     label: str
+    attribute: str
     labelled: int
     data: list[Suggestion]
 

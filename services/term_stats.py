@@ -101,9 +101,11 @@ class Suggestion:
 
 @dataclass(frozen=True)
 class Suggestions:
-    """:class:`Suggestion` s, the best first; ``labelled``: the task's labelled records."""
+    """:class:`Suggestion` s, the best first; ``labelled``: the task's labelled records;
+    ``attribute``: the text attribute read."""
 
     labelled: int
+    attribute: str
     terms: list[Suggestion]
 
 
@@ -131,6 +133,6 @@ def term_suggestions(*, session: Session, project: Project, lookup_list: LookupL
         ranked_keywords(texts, labels, terms=phrase_terms, min_support=min_support), label,
         listed=lookup_list.terms, base_rate=carry / max(len(labels), 1), limit=limit)
     found = _count_records(session, project, attribute, [k.word for k in ranked], {})
-    return Suggestions(labelled=len(references), terms=[
+    return Suggestions(labelled=len(references), attribute=attribute, terms=[
         Suggestion(term=keyword.word, support=keyword.support, precision=keyword.precision,
                    found=count.found) for keyword, count in zip(ranked, found, strict=True)])

@@ -141,7 +141,8 @@ def read_term_suggestions(list_id: Int32, label: Name, project: ViewableProject,
     found = term_stats.term_suggestions(session=session, project=project, lookup_list=row,
                                         task=task, label=label, limit=limit)
     return SuggestionsPublic(
-        task_id=task.id, task_name=task.name, label=label, labelled=found.labelled,
+        task_id=task.id, task_name=task.name, label=label, attribute=found.attribute,
+        labelled=found.labelled,
         data=[SuggestionPublic(term=s.term, support=s.support, precision=s.precision,
                                found=s.found) for s in found.terms])
 

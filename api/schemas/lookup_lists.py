@@ -133,5 +133,6 @@ class SuggestionsPublic(BaseModel):
     task_id: int
     task_name: str
     label: str
+    attribute: str = Field(description="The text attribute read.")
     labelled: int = Field(description="The task's records with a reference label.")
     data: list[SuggestionPublic]

@@ -40,6 +40,8 @@ describe("TermStats", () => {
     const rows = within(panel).getAllByRole("row").slice(1);
     expect(rows.map((r) => r.getAttribute("data-term"))).toEqual(["Washington", "Lyon", "Atlantis", "Paris"]);
     expect(rows[0]).toHaveTextContent("Washington98PER 4 · LOC 3 · no span 138 %");
+    expect(within(rows[0]).getByRole("link", { name: "Washington" })).toHaveAttribute(
+      "href", "/projects/1/data?q=Washington&in=text");
     expect(within(panel).getByRole("columnheader", { name: "As LOC" })).toBeInTheDocument();
 
     fireEvent.change(within(panel).getByLabelText("Show"), { target: { value: "dead" } });
@@ -67,10 +69,10 @@ describe("TermStats", () => {
           terms: [count("free", 5, 4, { spam: 3, ham: 1 }, 0.75)] });
       }
       if (url.includes("/suggestions?task_id=4&label=spam")) {
-        return json({ task_id: 4, task_name: "spam", label: "spam", labelled: 40,
+        return json({ task_id: 4, task_name: "spam", label: "spam", attribute: "text", labelled: 40,
           data: [{ term: "check out", support: 6, precision: 1, found: 9 }, { term: "my channel", support: 4, precision: 0.75, found: 5 }] });
       }
-      if (url.includes("/suggestions")) return json({ task_id: 4, task_name: "spam", label: "ham", labelled: 40, data: [] });
+      if (url.includes("/suggestions")) return json({ task_id: 4, task_name: "spam", label: "ham", attribute: "text", labelled: 40, data: [] });
       return json({ detail: "not here" }, 404);
     }));
     const changed: LookupList[] = [];

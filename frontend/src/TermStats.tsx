@@ -9,12 +9,17 @@ import { get, patch } from "./api";
 import { useTasks } from "./hooks";
 import type { LookupList, TermCount, TermStatistics, TermSuggestions as Suggestions } from "./types";
 import { Button, ErrorAlert, Spinner } from "./ui";
+import { Link } from "./ui/Link";
 
 const SHOWN = 200;
 
 type Shown = "all" | "noisy" | "dead";
 
 const percent = (share: number) => `${Math.round(share * 100)} %`;
+
+/** The data browser's address for the records whose ``attribute`` holds ``term``. */
+const recordsHolding = (projectId: number, term: string, attribute: string) =>
+  `/projects/${projectId}/data?${new URLSearchParams({ q: term, in: attribute })}`;
 
 function labelsText(t: TermCount, unit: string) {
   const named = Object.entries(t.labels).sort((a, b) => b[1] - a[1]).map(([label, n]) => `${label} ${n}`);
@@ -100,7 +105,8 @@ export function TermStats({ projectId, list, canEdit, onChanged }: {
             <tbody>
               {rows.slice(0, SHOWN).map((t) => (
                 <tr key={t.term} data-term={t.term}>
-                  <td className="mono">{t.term}</td>
+                  <td className="mono"><Link href={recordsHolding(projectId, t.term, data.attribute)}
+                    title="The records whose text holds it, in the data browser">{t.term}</Link></td>
                   <td style={{ textAlign: "right" }}>{t.found.toLocaleString()}</td>
                   <td style={{ textAlign: "right" }}>{t.labelled.toLocaleString()}</td>
                   <td className="small">{t.found === 0 ? <span className="faint">found nowhere</span>
@@ -170,7 +176,8 @@ function TermSuggestions({ projectId, list, taskId, canEdit, onChanged }: {
           <tbody>
             {found.data.map((s) => (
               <tr key={s.term} data-suggestion={s.term}>
-                <td className="mono">{s.term}</td>
+                <td className="mono"><Link href={recordsHolding(projectId, s.term, found.attribute)}
+                  title="The records whose text holds it, in the data browser">{s.term}</Link></td>
                 <td style={{ textAlign: "right" }}>{s.support.toLocaleString()}</td>
                 <td style={{ textAlign: "right" }}>{percent(s.precision)}</td>
                 <td style={{ textAlign: "right" }}>{s.found.toLocaleString()}</td>

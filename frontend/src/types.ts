@@ -97,7 +97,7 @@ export interface TermCount {
   agreement: number | null; noisy: boolean;
 }
 export interface TermSuggestions {
-  task_id: number; task_name: string; label: string; labelled: number;
+  task_id: number; task_name: string; label: string; attribute: string; labelled: number;
   data: { term: string; support: number; precision: number; found: number }[];
 }
 export interface TermStatistics {
