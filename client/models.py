@@ -39,6 +39,7 @@ class Task(Model):
     kind: str
     target_attribute: str | None
     labels: list[Label]
+    auto_run: bool
 
 
 class Record(Model):

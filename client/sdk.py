@@ -330,6 +330,14 @@ class Tasks(_Resource):
             "name": name, "kind": kind, "labels": labels or [],
             **_given(target_attribute=target_attribute)}))
 
+    def update(self, project_id: int, task_id: int, *, name: str | None = None,
+               auto_run: bool | None = None) -> Task:
+        """Rename the task, or let its labeling functions run again by themselves when
+        their votes are out of date (``auto_run``: those out of date now run at once)."""
+        return Task.model_validate(self._json(
+            "PATCH", f"/projects/{project_id}/tasks/{task_id}",
+            json=_given(name=name, auto_run=auto_run)))
+
     def delete(self, project_id: int, task_id: int) -> None:
         self._t.request("DELETE", f"/projects/{project_id}/tasks/{task_id}")
 

@@ -1,8 +1,9 @@
 """Whether a heuristic's votes are out of date, and why: its current revision has not run
 (or its latest run failed), records were added since its latest run, a lookup list that
 run read changed since, or — for an active learner — the manual labels it learns from
-changed since its fit. One rule for the API, the UI and the batch run of
-:func:`run_out_of_date`.
+changed since its fit. One rule for the API, the UI, the batch run of
+:func:`run_out_of_date`, and :func:`keep_current`, which runs the labeling functions of a
+task that keeps them current by themselves after each change.
 
 >>> inputs = Inputs(list_versions={"cities": 3}, n_records=120, label_changes={7: 45})
 >>> reasons(None, 2, inputs)
@@ -17,12 +18,14 @@ changed since its fit. One rule for the API, the UI and the batch run of
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from heuristics.errors import InvalidInputError
+from services.dispatch import RunDispatcher
 from services.heuristic_runs import LABELS_SEEN, add_heuristic_run, list_heuristics
 from store import lookup_lists
 from store.heuristic_lookups import current_revision, latest_run
@@ -93,6 +96,37 @@ def out_of_date(*, run: Run | None, heuristic: Heuristic, inputs: Inputs) -> lis
     return reasons(run, current_revision(heuristic).number, inputs,
                    learns_from=heuristic.task_id if learner else None,
                    refit_every=heuristic.auto_refit_every)
+
+
+def keep_current(*, session: Session, project: Project, queue: RunDispatcher,
+                 task_ids: Iterable[int] | None = None) -> list[Run]:
+    """After a change that can put votes out of date (records imported, a lookup list or a
+    labeling function changed): run every labeling function whose votes are out of date in
+    the project's tasks that run them by themselves (``auto_run``; of those in ``task_ids``,
+    when given). Commits, then hands the runs to ``queue``; the runs. Learners keep their
+    own refit rule; a function whose current code failed or was cancelled is not tried
+    again unasked (the same code would fail again; a cancel was meant)."""
+    kept = select(LabelingTask).where(LabelingTask.project_id == project.id,
+                                      LabelingTask.auto_run.is_(True))
+    if task_ids is not None:
+        kept = kept.where(LabelingTask.id.in_(list(task_ids)))
+    due = []
+    for task in session.scalars(kept.order_by(LabelingTask.id)).all():
+        functions = [h.id for h in list_heuristics(session=session, project=project,
+                                                   task_id=task.id)
+                     if h.kind is HeuristicKind.LABELING_FUNCTION and not _gave_up(session, h)]
+        if functions:
+            due += run_out_of_date(session=session, project=project, task=task,
+                                   heuristic_ids=functions)
+    for run in due:
+        queue.enqueue_run(run.id, kind=run.kind)
+    return due
+
+
+def _gave_up(session: Session, heuristic: Heuristic) -> bool:
+    """Whether the newest run of the heuristic's current code failed or was cancelled."""
+    run = latest_run(session=session, heuristic=heuristic, status=None)
+    return run is not None and run.status in (RunStatus.FAILED, RunStatus.CANCELLED)
 
 
 def run_out_of_date(*, session: Session, project: Project, task: LabelingTask,

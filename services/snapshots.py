@@ -92,7 +92,8 @@ def _manifest(session: Session, project: Project) -> dict:
         "tasks": [{"name": t.name, "kind": t.kind.value,
                    "target_attribute": t.target_attribute.name if t.target_attribute else None,
                    "labels": [{"name": label.name, "color": label.color,
-                               "hotkey": label.hotkey} for label in t.labels]}
+                               "hotkey": label.hotkey} for label in t.labels],
+                   "auto_run": t.auto_run}
                   for t in tasks],
         "heuristics": [{"task": h.task.name, "name": h.name, "kind": h.kind.value,
                         "description": h.description, "auto_refit_every": h.auto_refit_every,
@@ -295,6 +296,7 @@ def _import_tasks(session: Session, snapshot: Snapshot, project: Project
         for label, stored in zip(labels, task.labels, strict=True):
             stored.color = label.get("color") or stored.color
             stored.hotkey = label.get("hotkey")
+        task.auto_run = entry.get("auto_run") is True
         tasks[name] = task
     session.flush()
     return tasks

@@ -27,6 +27,14 @@ def rename_task(*, session: Session, task: LabelingTask, name: str) -> LabelingT
     return task
 
 
+def set_auto_run(*, session: Session, task: LabelingTask, auto_run: bool) -> LabelingTask:
+    """Whether the task's labeling functions run again by themselves when their votes are
+    out of date (:func:`services.out_of_date.keep_current`); commits."""
+    task.auto_run = auto_run
+    session.commit()
+    return task
+
+
 def delete_task(*, session: Session, task: LabelingTask) -> None:
     session.delete(task)
     session.commit()

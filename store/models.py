@@ -195,6 +195,9 @@ class LabelingTask(Base):
     label_changes: Mapped[int] = mapped_column(default=0, server_default="0")
     """Labelling acts on the task so far (a label added, changed or removed, a review given
     or taken back): only ever grows; learners refit after every ``auto_refit_every``."""
+    auto_run: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """Its labeling functions whose votes are out of date run again by themselves after an
+    import, a change of a lookup list or of their code (:mod:`services.out_of_date`)."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     project: Mapped[Project] = relationship(back_populates="tasks")

@@ -87,12 +87,15 @@ def list_heuristics(project: ViewableProject, session: SessionDep,
 
 @router.post("", response_model=HeuristicPublic, status_code=status.HTTP_201_CREATED)
 def create_heuristic(body: HeuristicCreate, project: OwnedProject,
-                     session: SessionDep) -> HeuristicPublic:
-    """Save a heuristic; a syntax error or a missing function is reported with its line."""
+                     session: SessionDep, queue: QueueDep) -> HeuristicPublic:
+    """Save a heuristic; a syntax error or a missing function is reported with its line. A
+    labeling function of a task that keeps its functions current runs at once."""
     task = get_task(session=session, project=project, task_id=body.task_id)
     heuristic = heuristic_runs.create_heuristic(session=session, task=task, name=body.name,
                                             source=body.source, description=body.description,
                                             kind=body.kind)
+    out_of_date.keep_current(session=session, project=project, queue=queue,
+                             task_ids=[task.id])
     return heuristic_public(heuristic, session)
 
 
@@ -130,6 +133,9 @@ def update_heuristic(heuristic_id: Int32, body: HeuristicUpdate, project: OwnedP
     if threshold:
         for run in heuristic_runs.weak_supervision_due(session=session, task=heuristic.task):
             queue.enqueue_run(run.id, kind=run.kind)
+    if body.source is not None:
+        out_of_date.keep_current(session=session, project=project, queue=queue,
+                                 task_ids=[heuristic.task_id])
     return heuristic_public(heuristic, session)
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Query, Response, status
 
-from api.deps import OwnedProject, SessionDep, ViewableProject
+from api.deps import OwnedProject, QueueDep, SessionDep, ViewableProject
 from api.routing import Router
 from api.schemas import Int32, Name
 from api.schemas.lookup_lists import (
@@ -23,7 +23,7 @@ from api.schemas.lookup_lists import (
     TermCountPublic,
     TermStatisticsPublic,
 )
-from services import term_stats
+from services import out_of_date, term_stats
 from store import lookup_lists
 from store.models import Heuristic, Label, LookupList, Project
 from store.tasks import find_label, get_task
@@ -68,12 +68,14 @@ def list_lookup_lists(project: ViewableProject, session: SessionDep) -> LookupLi
 
 @router.post("", response_model=LookupListPublic, status_code=status.HTTP_201_CREATED)
 def create_lookup_list(body: LookupListCreate, project: OwnedProject,
-                       session: SessionDep) -> LookupListPublic:
+                       session: SessionDep, queue: QueueDep) -> LookupListPublic:
     """A new list under a name unique in the project (409 if taken) that is a Python
     identifier (422 otherwise), following a label of an extraction task if asked."""
-    return lookup_list_public(lookup_lists.create_lookup_list(
+    row = lookup_lists.create_lookup_list(
         session=session, project=project, name=body.name, description=body.description,
-        terms=body.terms, follows=_label(session, project, body.follows)), session)
+        terms=body.terms, follows=_label(session, project, body.follows))
+    out_of_date.keep_current(session=session, project=project, queue=queue)
+    return lookup_list_public(row, session)
 
 
 @router.get("/{list_id}", response_model=LookupListPublic)
@@ -86,28 +88,41 @@ def read_lookup_list(list_id: Int32, project: ViewableProject,
 
 @router.patch("/{list_id}", response_model=LookupListPublic)
 def update_lookup_list(list_id: Int32, body: LookupListUpdate, project: OwnedProject,
-                       session: SessionDep) -> LookupListPublic:
+                       session: SessionDep, queue: QueueDep) -> LookupListPublic:
     """Rename, describe, replace the terms (``terms``), or add and remove some, follow a
     label or stop; runs that start afterwards read the new terms."""
     lookup_lists.refresh(session=session, project_id=project.id)
     row = lookup_lists.get_lookup_list(session=session, project=project, list_id=list_id)
     follows = (_label(session, project, body.follows) if "follows" in body.model_fields_set
                else lookup_lists.UNCHANGED)
-    return lookup_list_public(lookup_lists.update_lookup_list(
+    before = row.version
+    return _changed(lookup_lists.update_lookup_list(
         session=session, lookup_list=row, name=body.name, description=body.description,
-        terms=body.terms, add=body.add, remove=body.remove, follows=follows), session)
+        terms=body.terms, add=body.add, remove=body.remove, follows=follows), before,
+        project, session, queue)
+
+
+def _changed(row: LookupList, version: int, project: Project, session: SessionDep,
+             queue: QueueDep) -> LookupListPublic:
+    """The list after a change; if its terms changed (from ``version``), the labeling
+    functions kept current by themselves run again."""
+    if row.version != version:
+        out_of_date.keep_current(session=session, project=project, queue=queue)
+    return lookup_list_public(row, session)
 
 
 @router.post("/{list_id}/labelled-terms", response_model=LookupListPublic)
 def add_labelled_terms(list_id: Int32, body: LabelledTerms, project: OwnedProject,
-                       session: SessionDep) -> LookupListPublic:
+                       session: SessionDep, queue: QueueDep) -> LookupListPublic:
     """Add the texts of an extraction task's reference spans of one label (a gazetteer
     grows with the annotations); terms the list holds already are not repeated."""
     row = lookup_lists.get_lookup_list(session=session, project=project, list_id=list_id)
     task = get_task(session=session, project=project, task_id=body.task_id)
-    return lookup_list_public(lookup_lists.update_lookup_list(
+    before = row.version
+    return _changed(lookup_lists.update_lookup_list(
         session=session, lookup_list=row,
-        add=lookup_lists.labelled_terms(session=session, task=task, label=body.label)), session)
+        add=lookup_lists.labelled_terms(session=session, task=task, label=body.label)),
+        before, project, session, queue)
 
 
 @router.get("/{list_id}/term-stats", response_model=TermStatisticsPublic)

@@ -44,7 +44,7 @@ from api.uploads import check_size
 from formats.readers import CsvOptions
 from formats.types import AttributeType
 from heuristics.errors import InvalidInputError
-from services import importing
+from services import importing, out_of_date
 from services.importing import ImportOptions
 from store.embeddings import refresh_embeddings
 from store.idempotency import Answer, IdempotentRequest
@@ -327,6 +327,7 @@ def import_records(
     if isinstance(result, Answer):
         return answered(result)
     _embed_new_records(project, session, queue)
+    out_of_date.keep_current(session=session, project=project, queue=queue)
     return public(result)
 
 
@@ -381,5 +382,6 @@ def import_conll(
                                     text_attribute=text_attribute, task_name=task,
                                     annotator=annotator, is_gold=gold)
     _embed_new_records(project, session, queue)
+    out_of_date.keep_current(session=session, project=project, queue=queue)
     return ImportPublic(records=result.records, attributes=result.attributes,
                         manual_labels=result.manual_labels, task_id=result.task_id)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import Response, status
 
-from api.deps import OwnedProject, SessionDep, ViewableProject
+from api.deps import OwnedProject, QueueDep, SessionDep, ViewableProject
 from api.routing import Router
 from api.schemas import Int32
 from api.schemas.tasks import (
@@ -14,7 +14,7 @@ from api.schemas.tasks import (
     TasksPublic,
     TaskUpdate,
 )
-from services import tasks
+from services import out_of_date, tasks
 from store.models import LabelingTask
 from store.records import tasks_of
 from store.tasks import get_label, get_task
@@ -26,7 +26,8 @@ def task_public(task: LabelingTask) -> TaskPublic:
     return TaskPublic(
         id=task.id, name=task.name, kind=task.kind,
         target_attribute=task.target_attribute.name if task.target_attribute else None,
-        labels=[LabelPublic.model_validate(label) for label in task.labels])
+        labels=[LabelPublic.model_validate(label) for label in task.labels],
+        auto_run=task.auto_run)
 
 
 @router.get("", response_model=TasksPublic)
@@ -49,10 +50,16 @@ def read_task(task_id: Int32, project: ViewableProject, session: SessionDep) -> 
 
 @router.patch("/{task_id}", response_model=TaskPublic)
 def update_task(task_id: Int32, body: TaskUpdate, project: OwnedProject,
-                session: SessionDep) -> TaskPublic:
+                session: SessionDep, queue: QueueDep) -> TaskPublic:
+    """Rename the task, or let its labeling functions run again by themselves when their
+    votes are out of date (``auto_run``: those out of date now run at once)."""
     task = get_task(session=session, project=project, task_id=task_id)
     if body.name is not None:
         tasks.rename_task(session=session, task=task, name=body.name)
+    if body.auto_run is not None:
+        tasks.set_auto_run(session=session, task=task, auto_run=body.auto_run)
+        out_of_date.keep_current(session=session, project=project, queue=queue,
+                                 task_ids=[task.id])
     return task_public(task)
 
 

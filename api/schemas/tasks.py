@@ -37,8 +37,14 @@ class TaskCreate(BaseModel):
     labels: list[Name] = Field(default_factory=list, max_length=LABELS_MAX)
 
 
+AUTO_RUN = ("Its labeling functions whose votes are out of date run again by themselves after "
+            "an import of records, a change of a lookup list, or a save of their code (and "
+            "at once when this is turned on); learners keep their own refit rule.")
+
+
 class TaskUpdate(BaseModel):
     name: Name | None = None
+    auto_run: bool | None = Field(None, description=AUTO_RUN)
 
 
 class TaskPublic(BaseModel):
@@ -47,6 +53,7 @@ class TaskPublic(BaseModel):
     kind: TaskKind
     target_attribute: str | None
     labels: list[LabelPublic]
+    auto_run: bool = Field(description=AUTO_RUN)
 
 
 class TasksPublic(BaseModel):

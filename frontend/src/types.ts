@@ -11,6 +11,8 @@ export interface Attribute { id: number; name: string; data_type: string; positi
 export interface Label { id: number; name: string; color: string; hotkey: string | null }
 export interface Task {
   id: number; name: string; kind: TaskKind; target_attribute: string | null; labels: Label[];
+  /** Its out-of-date labeling functions run again by themselves (the server always says). */
+  auto_run?: boolean;
 }
 export interface RecordRow {
   id: number; external_id: string; data: Record<string, unknown>;

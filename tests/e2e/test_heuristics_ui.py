@@ -347,6 +347,21 @@ def test_a_lookup_list_made_in_the_ui_feeds_a_labeling_function(page: Page, app_
     expect(row).to_contain_text("succeeded", timeout=30_000)
     expect(row).not_to_contain_text("changed since")
     expect(page.get_by_role("button", name="All up to date")).to_be_disabled()
+
+    # kept current by themselves: a change of the list runs the function again, unasked
+    keep = page.get_by_label("Run labeling functions by themselves")
+    keep.check()
+    expect(keep).to_be_checked()
+    assert stack.get(f"/projects/{project}/tasks")["data"][0]["auto_run"] is True
+    ran = stack.get(f"/projects/{project}/heuristics/{heuristic['id']}")["last_run"]["id"]
+    assert stack.patch(f"/projects/{project}/lookup-lists/{listed['id']}",
+                       json={"add": ["terrible"]}).status_code == 200
+    deadline = time.monotonic() + 30
+    while (latest := stack.get(f"/projects/{project}/heuristics/{heuristic['id']}")[
+            "last_run"])["id"] == ran or latest["status"] != "succeeded":
+        assert time.monotonic() < deadline, latest
+        time.sleep(0.2)
+    expect(row).not_to_contain_text("changed since")
     go(page, f"/projects/{project}/heuristics/{heuristic['id']}")
     page.get_by_label("lookup lists read").get_by_role("link", name="bad_words").click()
     expect(page.get_by_label("lookup list bad_words")).to_be_visible()   # opened by the link

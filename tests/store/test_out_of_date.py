@@ -20,6 +20,7 @@ from services.out_of_date import (
     LISTS_READ,
     Inputs,
     current_inputs,
+    keep_current,
     out_of_date,
     reasons,
     run_out_of_date,
@@ -148,3 +149,48 @@ def test_a_learner_fitted_before_a_label_runs_again(session, project):
     assert _out_of_date(session, function, inputs) == []
     assert [run.heuristic_id for run in run_out_of_date(
         session=session, project=project, task=task)] == [learner.id]
+
+
+class Sent:
+    """A queue that keeps the ids of the runs handed to it."""
+
+    def __init__(self) -> None:
+        self.ids: list[int] = []
+
+    def enqueue_run(self, run_id: int, *, kind: str | None = None,
+                    recovered: bool = False) -> None:
+        self.ids.append(run_id)
+
+
+def test_tasks_that_keep_current_run_their_out_of_date_functions(session, project):
+    kept = create_task(session=session, project=project, name="kept",
+                       kind=TaskKind.CLASSIFICATION, labels=["x"])
+    left = create_task(session=session, project=project, name="left",
+                       kind=TaskKind.CLASSIFICATION, labels=["x"])
+    kept.auto_run = True
+    function = create_heuristic(session=session, task=kept, name="f", source=LF)
+    learner = create_heuristic(session=session, task=kept, name="l", source=LEARNER,
+                               kind=HeuristicKind.ACTIVE_LEARNER)
+    create_heuristic(session=session, task=left, name="g", source=LF)
+    session.commit()
+
+    queue = Sent()
+    due = keep_current(session=session, project=project, queue=queue)
+    assert [run.heuristic_id for run in due] == [function.id], (
+        "a learner keeps its refit rule; a task not kept current is left alone")
+    assert queue.ids == [run.id for run in due] and due[0].status is RunStatus.QUEUED
+    assert keep_current(session=session, project=project, queue=queue) == [], (
+        "a queued run is not queued twice")
+    _done(due[0], 3)
+    session.commit()
+    assert keep_current(session=session, project=project, queue=queue) == []
+    update_heuristic(session=session, heuristic=function, source=LF + "# v2\n")
+    assert keep_current(session=session, project=project, queue=queue,
+                        task_ids=[left.id]) == [], "only the tasks named"
+    [again] = keep_current(session=session, project=project, queue=queue)
+    assert again.heuristic_id == function.id
+    assert learner.id not in {r.heuristic_id for r in session.query(Run)}
+    again.status = RunStatus.FAILED
+    session.commit()
+    assert keep_current(session=session, project=project, queue=queue) == [], (
+        "code that failed is not tried again unasked")

@@ -59,6 +59,7 @@ def project(session):
                        kind=TaskKind.CLASSIFICATION, labels=["good", "bad"])
     update_label(session=session, task=spam, label=spam.labels[0], name=None, color="#00ff00",
                  hotkey="g")
+    spam.auto_run = True
     topics = create_task(session=session, project=project, name="topics",
                          kind=TaskKind.MULTILABEL, labels=["battery", "price"])
     ner = create_task(session=session, project=project, name="ner",
@@ -144,6 +145,8 @@ def test_round_trip_gives_equal_data(session, project):
         "external_id": "c", "task": "sentiment", "label": "bad", "quality": 0.8}
     assert manifest["tasks"][0]["labels"][0] == {"name": "good", "color": "#00ff00",
                                                  "hotkey": "g"}
+    assert [t["auto_run"] for t in manifest["tasks"]] == [True, False, False]
+    assert [t.auto_run for t in tasks_of(session=session, project=copy)] == [True, False, False]
     lines = [json.loads(line) for line in original["records.jsonl"].splitlines()]
     assert lines[2]["data"] == {"text": "\N{GRINNING FACE} fine", "stars": 3, "price": None,
                                 "verified": True}

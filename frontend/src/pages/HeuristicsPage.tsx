@@ -1,7 +1,7 @@
 /** The heuristics workspace of a task: the statistics table (live over SSE), new heuristics
  * from the task's templates, and weak supervision over them. */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { get, post } from "../api";
+import { get, patch, post } from "../api";
 import { useProjectEvents } from "../events";
 import { atLeast, useRole, useTasks } from "../hooks";
 import { navigate, useLocation } from "../router";
@@ -72,7 +72,10 @@ export function HeuristicsPage({ projectId }: { projectId: number }) {
         <div className="panel-head"><h2>Statistics against the reference labels</h2>
           {stats.data?.[0] && <span className="small muted">{stats.data[0].n_reference} records with a reference label</span>}
           <span className="spacer" />
-          {atLeast(role, "owner") && heuristics.data && <RunOutOfDate projectId={projectId} task={task} heuristics={heuristics.data} />}</div>
+          {atLeast(role, "owner") && heuristics.data && <>
+            <KeepCurrent projectId={projectId} task={task} />
+            <RunOutOfDate projectId={projectId} task={task} heuristics={heuristics.data} />
+          </>}</div>
         {heuristics.isPending || stats.isPending ? <Empty><Spinner /></Empty>
           : heuristics.error || stats.error ? <div className="panel-body"><ErrorAlert error={heuristics.error ?? stats.error} /></div>
             : heuristics.data!.length === 0 ? <Empty>No heuristics yet. Start from a template.</Empty>
@@ -84,7 +87,8 @@ export function HeuristicsPage({ projectId }: { projectId: number }) {
 }
 
 /** Runs the task's heuristics whose votes are out of date (never run, failed, records added
- * or a lookup list changed since), as the server judges them. */
+ * or a lookup list changed since; a learner's labels changed since its fit), as the server
+ * judges them. */
 function RunOutOfDate({ projectId, task, heuristics }: { projectId: number; task: Task; heuristics: Heuristic[] }) {
   const client = useQueryClient();
   const toast = useToast();
@@ -103,6 +107,28 @@ function RunOutOfDate({ projectId, task, heuristics }: { projectId: number; task
       title={due.length ? due.map((h) => `${h.name}: ${h.out_of_date.join("; ")}`).join("\n") : "Every heuristic's votes are current"}>
       {due.length ? `Run ${due.length} out of date` : "All up to date"}
     </Button>
+  );
+}
+
+/** Whether the task's labeling functions run again by themselves once out of date (after
+ * an import, a change of a lookup list or of their code); turned on, those out of date run. */
+function KeepCurrent({ projectId, task }: { projectId: number; task: Task }) {
+  const client = useQueryClient();
+  const toast = useToast();
+  const set = useMutation({
+    mutationFn: (on: boolean) => patch<Task>(`/projects/${projectId}/tasks/${task.id}`, { auto_run: on }),
+    onSuccess: () => {
+      void client.invalidateQueries({ queryKey: ["projects", projectId, "tasks"] });
+      void client.invalidateQueries({ queryKey: ["projects", projectId, "heuristics"] });
+    },
+    onError: (error) => toast((error as Error).message),
+  });
+  return (
+    <label className="small row nowrap" title="Labeling functions whose votes are out of date run again by themselves after an import of records, a change of a lookup list, or a save of their code. Learners keep their own refit setting.">
+      <input type="checkbox" checked={set.isPending ? set.variables : Boolean(task.auto_run)} disabled={set.isPending}
+        onChange={(e) => set.mutate(e.target.checked)} aria-label="Run labeling functions by themselves" />
+      run labeling functions by themselves
+    </label>
   );
 }
 
