@@ -361,7 +361,9 @@ def test_a_lookup_list_made_in_the_ui_feeds_a_labeling_function(page: Page, app_
             "last_run"])["id"] == ran or latest["status"] != "succeeded":
         assert time.monotonic() < deadline, latest
         time.sleep(0.2)
+    expect(row).to_contain_text("succeeded", timeout=15_000)   # the page follows the run
     expect(row).not_to_contain_text("changed since")
+    shot(page, artifacts, "40-run-by-themselves")
     go(page, f"/projects/{project}/heuristics/{heuristic['id']}")
     page.get_by_label("lookup lists read").get_by_role("link", name="bad_words").click()
     expect(page.get_by_label("lookup list bad_words")).to_be_visible()   # opened by the link

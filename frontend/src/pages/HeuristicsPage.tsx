@@ -127,7 +127,7 @@ function KeepCurrent({ projectId, task }: { projectId: number; task: Task }) {
     <label className="small row nowrap" title="Labeling functions whose votes are out of date run again by themselves after an import of records, a change of a lookup list, or a save of their code. Learners keep their own refit setting.">
       <input type="checkbox" checked={set.isPending ? set.variables : Boolean(task.auto_run)} disabled={set.isPending}
         onChange={(e) => set.mutate(e.target.checked)} aria-label="Run labeling functions by themselves" />
-      run labeling functions by themselves
+      Run labeling functions by themselves
     </label>
   );
 }
