@@ -25,43 +25,30 @@ Then, timed in the same process, median of ``--repeats``:
 
 from __future__ import annotations
 
-import argparse
 import io
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from pathlib import Path
 
-import psycopg
 from sqlalchemy import select
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.load_bench import POSTGRES  # noqa: E402
+from bench.common import median_seconds, on_both_databases  # noqa: E402
 from services.annotation import create_manual_label  # noqa: E402
 from services.importing import import_conll  # noqa: E402
 from services.projects import create_project  # noqa: E402
 from services.term_stats import term_statistics  # noqa: E402
 from services.users import create_user  # noqa: E402
 from store import lookup_lists  # noqa: E402
-from store.db import configure_models, create_db_engine, migrate, session_factory  # noqa: E402
+from store.db import create_db_engine, migrate, session_factory  # noqa: E402
 from store.manual_labels import SpanInput  # noqa: E402
 from store.models import LabelingTask, Record  # noqa: E402
 from store.tokenization import token_texts  # noqa: E402
 
 CONLL = ROOT.parent / "shared" / "datasets" / "conll2003" / "train.txt"
-
-
-def median_seconds(action, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def template_scan(session, task: LabelingTask, terms: list[str]) -> int:
@@ -132,21 +119,7 @@ def measure(url: str, repeats: int) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--repeats", type=int, default=5)
-    args = parser.parse_args()
-    configure_models()
-    with tempfile.TemporaryDirectory() as folder:
-        rows = {"SQLite": measure(f"sqlite:///{folder}/bench.db", args.repeats)}
-    name = f"bench_follow_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        rows["PostgreSQL"] = measure(f"postgresql+psycopg://{POSTGRES.split('://')[1]}/{name}",
-                                     args.repeats)
-    finally:
-        with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    rows = on_both_databases(__doc__.split("\n")[0], measure)
     print(f"{'database':<11} {'sentences':>9} {'terms':>6} {'check ms':>9} "
           f"{'catch-up s':>10} {'recount s':>9} {'catch-up / recount':>18}")
     for db, f in rows.items():

@@ -19,23 +19,16 @@ suggested for ``spam``. Timed in the same process, median of ``--repeats``:
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 import re
-import statistics
 import sys
-import tempfile
-import time
-import uuid
 from pathlib import Path
-
-import psycopg
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.load_bench import POSTGRES  # noqa: E402
+from bench.common import median_seconds, on_both_databases  # noqa: E402
 from heuristics.keywords import phrase_terms, ranked_keywords  # noqa: E402
 from services.importing import import_records  # noqa: E402
 from services.projects import create_project  # noqa: E402
@@ -43,20 +36,11 @@ from services.tasks import create_task  # noqa: E402
 from services.term_stats import term_statistics, term_suggestions  # noqa: E402
 from services.users import create_user  # noqa: E402
 from store import lookup_lists  # noqa: E402
-from store.db import configure_models, create_db_engine, migrate, session_factory  # noqa: E402
+from store.db import create_db_engine, migrate, session_factory  # noqa: E402
 from store.manual_labels import LabelItem, add_manual_labels  # noqa: E402
 from store.models import Record, TaskKind  # noqa: E402
 
 SMS = ROOT.parent / "shared" / "datasets" / "sms" / "SMSSpamCollection.tsv"
-
-
-def median_seconds(action, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def template_scan(texts: list[str], terms: list[str]) -> int:
@@ -116,21 +100,7 @@ def measure(url: str, repeats: int) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--repeats", type=int, default=5)
-    args = parser.parse_args()
-    configure_models()
-    with tempfile.TemporaryDirectory() as folder:
-        results = {"SQLite": measure(f"sqlite:///{folder}/bench.db", args.repeats)}
-    name = f"bench_suggest_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        results["PostgreSQL"] = measure(
-            f"postgresql+psycopg://{POSTGRES.split('://')[1]}/{name}", args.repeats)
-    finally:
-        with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    results = on_both_databases(__doc__.split("\n")[0], measure)
     print(f"{'database':<11} {'records':>7} {'suggest s':>9} {'rank s':>7} {'ratio':>6} "
           f"{'stats s':>7} {'scan s':>7} {'ratio':>6}")
     for db, f in results.items():
