@@ -68,14 +68,12 @@ def list_lookup_lists(project: ViewableProject, session: SessionDep) -> LookupLi
 
 @router.post("", response_model=LookupListPublic, status_code=status.HTTP_201_CREATED)
 def create_lookup_list(body: LookupListCreate, project: OwnedProject,
-                       session: SessionDep, queue: QueueDep) -> LookupListPublic:
+                       session: SessionDep) -> LookupListPublic:
     """A new list under a name unique in the project (409 if taken) that is a Python
     identifier (422 otherwise), following a label of an extraction task if asked."""
-    row = lookup_lists.create_lookup_list(
+    return lookup_list_public(lookup_lists.create_lookup_list(
         session=session, project=project, name=body.name, description=body.description,
-        terms=body.terms, follows=_label(session, project, body.follows))
-    out_of_date.keep_current(session=session, project=project, queue=queue)
-    return lookup_list_public(row, session)
+        terms=body.terms, follows=_label(session, project, body.follows)), session)
 
 
 @router.get("/{list_id}", response_model=LookupListPublic)
