@@ -74,7 +74,7 @@ export function TermStats({ projectId, list, canEdit, onChanged }: {
       <div className="row">
         <b>Term statistics</b>
         <label className="small">against the reference labels of{" "}
-          <select className="input" aria-label="Task" value={data?.task_id ?? taskId ?? ""}
+          <select className="input" aria-label="Task" value={taskId ?? data?.task_id ?? ""}
             onChange={(e) => setTaskId(Number(e.target.value))}>
             {(tasks.data ?? []).map((t) => <option key={t.id} value={t.id}>{t.name}</option>)}
           </select>
@@ -121,7 +121,7 @@ export function TermStats({ projectId, list, canEdit, onChanged }: {
           </table>
         )}
         {rows.length > SHOWN && <div className="small muted">{`The first ${SHOWN} of ${rows.length.toLocaleString()} shown, the worst first.`}</div>}
-        {unit === "records" && <TermSuggestions projectId={projectId} list={list} taskId={data.task_id}
+        {unit === "records" && <TermSuggestions key={data.task_id} projectId={projectId} list={list} taskId={data.task_id}
           canEdit={canEdit} onChanged={onChanged} />}
         <div className="faint small">{unit === "places"
           ? "A term is found where its words equal consecutive tokens (case kept, the longest term first), as the template “lookup of” matches it."
