@@ -18,6 +18,12 @@ RECORD_LABELS = 1
 """Key space of the manual labels of one record (key: the record id)."""
 REQUEST_KEY = 2
 """Key space of a client's idempotency key."""
+ACTIVE_QUEUE = 3
+"""Key space of a labelling task's queue: its leases and its default learner's refits."""
+STATISTICS = 4
+"""Key space of a labelling task's stored statistics (key: the task id). Taken after a
+record's labels (:data:`RECORD_LABELS`) and before the task's queue (:data:`ACTIVE_QUEUE`)
+by whoever holds several."""
 
 
 def lock_key(*, session: Session, space: int, key: int | str) -> None:
@@ -67,5 +73,3 @@ def _int32(key: int | str) -> int:
         return key
     digest = hashlib.sha256(str(key).encode()).digest()
     return int.from_bytes(digest[:4], "big", signed=True)
-ACTIVE_QUEUE = 3
-"""Key space of a labelling task's queue: its leases and its default learner's refits."""

@@ -24,6 +24,7 @@ from heuristics.evaluation.extraction import span_stats
 from heuristics.learners.votes import VoteRule
 from store.db import plain_rows
 from store.events import publish
+from store.locks import STATISTICS, lock_key
 from store.models import (
     Heuristic,
     HeuristicKind,
@@ -331,9 +332,18 @@ def _store(session: Session, task: LabelingTask, current: CurrentOutputs,
         session.execute(insert(HeuristicStat), rows)
 
 
+def _hold(session: Session, task: LabelingTask) -> None:
+    """Take the task's statistics lock for the rest of the transaction: writers of its
+    statistics (an API request's recompute or delta, a worker's refresh after a run) count
+    and store one after another, each from what the previous one committed — none
+    replaces the rows another is writing, nor a delta with counts read before it."""
+    lock_key(session=session, space=STATISTICS, key=task.id)
+
+
 def recompute(*, session: Session, task: LabelingTask) -> None:
     """Full, vectorised recompute of the task's statistics and its stored reference labels
     (no commit)."""
+    _hold(session, task)
     references = reference_labels(session=session, task=task)
     store_references(session=session, task=task, references=references)
     _refresh(session, task, current_outputs(session=session, task=task), references,
@@ -361,6 +371,7 @@ def refresh_after_run(*, session: Session, task: LabelingTask, held: RunHeld | N
     (no commit). A run changes no manual label, so the stored reference labels stay as they
     are; what ``held`` gives is taken instead of read again, unless it changed meanwhile:
     labels made or a label deleted while the run fitted, records imported."""
+    _hold(session, task)
     current = current_outputs(session=session, task=task)
     if held is None or reference_state(session=session, task=task) != held.reference_state:
         _refresh(session, task, current, reference_labels(session=session, task=task),
@@ -447,6 +458,7 @@ def apply_reference_change(*, session: Session, task: LabelingTask, record_id: i
     """
     if before == after:
         return False
+    _hold(session, task)
     store_reference(session=session, task=task, record_id=record_id, reference=after)
     current = _current_filters(session, task)
     if not current:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import random
+import threading
 
 import numpy as np
 import pytest
@@ -19,11 +20,12 @@ from services.tasks import create_task, delete_label
 from services.users import create_user
 from store import stats
 from store.auth import get_or_create_user
-from store.db import create_db_engine, migrate
+from store.db import create_db_engine, migrate, session_factory
 from store.manual_labels import SpanInput
 from store.models import (
     Heuristic,
     HeuristicStat,
+    LabelingTask,
     ManualLabel,
     Output,
     Record,
@@ -90,6 +92,34 @@ def snapshot(session, task) -> dict:
                                               round(s.coverage, 12), round(s.overlaps, 12),
                                               round(s.conflicts, 12), s.fn_voted)
             for s in session.scalars(select(HeuristicStat))}
+
+
+def test_two_writers_of_the_statistics_take_turns(engine, session, setup):
+    task, _ = setup
+    expected = snapshot(session, task)
+    first = session_factory(engine)()
+    stats.recompute(session=first, task=first.get(LabelingTask, task.id))   # not committed
+    outcome: dict[str, object] = {}
+
+    def second() -> None:   # e.g. a worker's refresh after a run, while labels are saved
+        with session_factory(engine)() as other:
+            try:
+                stats.recompute(session=other, task=other.get(LabelingTask, task.id))
+                other.commit()
+                outcome["done"] = True
+            except Exception as error:  # noqa: BLE001 - the test reports it
+                outcome["error"] = error
+
+    writer = threading.Thread(target=second)
+    writer.start()
+    writer.join(timeout=1.0)
+    assert writer.is_alive(), "the second writer waits for the first"
+    first.commit()
+    first.close()
+    writer.join(timeout=30)
+    assert outcome == {"done": True}
+    session.expire_all()
+    assert snapshot(session, task) == expected
 
 
 def test_recompute_matches_the_pure_computation(session, setup):
