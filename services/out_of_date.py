@@ -3,7 +3,8 @@
 run read changed since, or — for an active learner — the manual labels it learns from
 changed since its fit. One rule for the API, the UI, the batch run of
 :func:`run_out_of_date`, and :func:`keep_current`, which runs the labeling functions of a
-task that keeps them current by themselves after each change.
+task that keeps them current by themselves after each change (and :func:`catch_up`, after
+a change that came while one of them ran).
 
 >>> inputs = Inputs(list_versions={"cities": 3}, n_records=120, label_changes={7: 45})
 >>> reasons(None, 2, inputs)
@@ -39,6 +40,10 @@ the code reads (:func:`heuristics.knowledge.lists_read`)."""
 
 IN_PROGRESS = (RunStatus.QUEUED, RunStatus.RUNNING)
 """A run in these states is under way: its heuristic is not out of date, nor run again."""
+
+GAVE_UP = (RunStatus.FAILED, RunStatus.CANCELLED)
+"""A labeling function whose current code's newest run ended so is not run again unasked:
+the same code would fail again; a cancel was meant."""
 
 
 @dataclass(frozen=True)
@@ -112,29 +117,34 @@ def keep_current(*, session: Session, project: Project, queue: RunDispatcher,
         kept = kept.where(LabelingTask.id.in_(list(task_ids)))
     due = []
     for task in session.scalars(kept.order_by(LabelingTask.id)).all():
-        functions = [h.id for h in list_heuristics(session=session, project=project,
-                                                   task_id=task.id)
-                     if h.kind is HeuristicKind.LABELING_FUNCTION and not _gave_up(session, h)]
-        if functions:
-            due += run_out_of_date(session=session, project=project, task=task,
-                                   heuristic_ids=functions)
+        due += run_out_of_date(session=session, project=project, task=task,
+                               functions_only=True, retry=False)
     for run in due:
         queue.enqueue_run(run.id, kind=run.kind)
     return due
 
 
-def _gave_up(session: Session, heuristic: Heuristic) -> bool:
-    """Whether the newest run of the heuristic's current code failed or was cancelled."""
-    run = latest_run(session=session, heuristic=heuristic, status=None)
-    return run is not None and run.status in (RunStatus.FAILED, RunStatus.CANCELLED)
+def catch_up(*, session: Session, run: Run) -> list[Run]:
+    """After a labeling function's ``run`` succeeded: if its task keeps its functions current
+    by themselves and a change came while the run ran (:func:`keep_current` leaves a
+    running heuristic alone, and the run read the lists as they were when it began), the
+    function's next run. Commits; the caller enqueues the runs."""
+    heuristic = session.get(Heuristic, run.heuristic_id)
+    if heuristic is None or not heuristic.task.auto_run:
+        return []
+    project = session.get(Project, heuristic.project_id)
+    return run_out_of_date(session=session, project=project, task=heuristic.task,
+                           heuristic_ids=[heuristic.id])
 
 
 def run_out_of_date(*, session: Session, project: Project, task: LabelingTask,
-                    heuristic_ids: list[int] | None = None, everything: bool = False
-                    ) -> list[Run]:
+                    heuristic_ids: list[int] | None = None, everything: bool = False,
+                    functions_only: bool = False, retry: bool = True) -> list[Run]:
     """Queue a run of every heuristic of the task whose votes are out of date (of those in
     ``heuristic_ids``, when given; with ``everything``, of each of them that is not running
-    already); commits. The caller enqueues the runs."""
+    already; with ``functions_only``, of its labeling functions; without ``retry``, not of
+    those whose current code failed or was cancelled); commits. The caller enqueues the
+    runs."""
     heuristics = list_heuristics(session=session, project=project, task_id=task.id)
     if heuristic_ids is not None:
         known, wanted = {h.id for h in heuristics}, set(heuristic_ids)
@@ -142,11 +152,14 @@ def run_out_of_date(*, session: Session, project: Project, task: LabelingTask,
             raise InvalidInputError(f"heuristic {unknown[0]} is not a heuristic of task "
                                     f"{task.name!r}", field="heuristic_ids")
         heuristics = [h for h in heuristics if h.id in wanted]
+    if functions_only:
+        heuristics = [h for h in heuristics if h.kind is HeuristicKind.LABELING_FUNCTION]
     inputs = current_inputs(session=session, project_id=project.id)
     due = []
     for heuristic in heuristics:
         run = latest_run(session=session, heuristic=heuristic, status=None)
-        if run is not None and run.status in IN_PROGRESS:
+        if run is not None and (run.status in IN_PROGRESS
+                                or not retry and run.status in GAVE_UP):
             continue
         if everything or out_of_date(run=run, heuristic=heuristic, inputs=inputs):
             due.append(add_heuristic_run(session=session, heuristic=heuristic))

@@ -19,6 +19,7 @@ from services.importing import import_records
 from services.out_of_date import (
     LISTS_READ,
     Inputs,
+    catch_up,
     current_inputs,
     keep_current,
     out_of_date,
@@ -194,3 +195,29 @@ def test_tasks_that_keep_current_run_their_out_of_date_functions(session, projec
     session.commit()
     assert keep_current(session=session, project=project, queue=queue) == [], (
         "code that failed is not tried again unasked")
+
+
+def test_a_change_during_a_run_is_caught_up_after_it(session, project):
+    kept = create_task(session=session, project=project, name="kept",
+                       kind=TaskKind.CLASSIFICATION, labels=["x"])
+    words = create_lookup_list(session=session, project=project, name="words", terms=["one"])
+    function = create_heuristic(session=session, task=kept, name="f", source=LF)
+    running = create_heuristic_run(session=session, heuristic=function)
+    running.status, running.params = RunStatus.RUNNING, {LISTS_READ: {"words": 1}}
+    kept.auto_run = True
+    update_lookup_list(session=session, lookup_list=words, add=["two"])
+    session.commit()
+    assert keep_current(session=session, project=project, queue=Sent()) == [], (
+        "a running function is left alone")
+
+    _done(running, 3, {"words": 1})
+    session.commit()
+    [next_run] = catch_up(session=session, run=running)
+    assert (next_run.heuristic_id, next_run.status) == (function.id, RunStatus.QUEUED)
+    _done(next_run, 3, {"words": 2})
+    session.commit()
+    assert catch_up(session=session, run=next_run) == [], "nothing changed during this one"
+    kept.auto_run = False
+    update_lookup_list(session=session, lookup_list=words, add=["three"])
+    session.commit()
+    assert catch_up(session=session, run=next_run) == [], "a task not kept current"

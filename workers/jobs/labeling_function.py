@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from heuristics.errors import InvalidInputError
 from heuristics.knowledge import changed_lists, lists_read
 from heuristics.sandbox import Sandbox
-from services import heuristic_runs
+from services import heuristic_runs, out_of_date
 from services.out_of_date import LISTS_READ
 from services.sandboxes import sandbox_for
 from services.statistics import heuristic_run_succeeded
@@ -94,5 +94,8 @@ class LabelingFunctionJob:
         pass
 
     def succeeded(self, session: Session, run: Run) -> list[Run]:
-        return heuristic_run_succeeded(session=session, run=run)
+        """Statistics, then the next run if the task keeps its functions current and a
+        list or the records changed while this one ran."""
+        return (heuristic_run_succeeded(session=session, run=run)
+                + out_of_date.catch_up(session=session, run=run))
 

@@ -1,5 +1,6 @@
 /** The heuristics workspace of a task: the statistics table (live over SSE), new heuristics
  * from the task's templates, and weak supervision over them. */
+import { useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { get, patch, post } from "../api";
 import { useProjectEvents } from "../events";
@@ -115,18 +116,22 @@ function RunOutOfDate({ projectId, task, heuristics }: { projectId: number; task
 function KeepCurrent({ projectId, task }: { projectId: number; task: Task }) {
   const client = useQueryClient();
   const toast = useToast();
+  // the box shows the click at once, until the tasks are read again (or the change fails)
+  const [wanted, setWanted] = useState<boolean | null>(null);
   const set = useMutation({
     mutationFn: (on: boolean) => patch<Task>(`/projects/${projectId}/tasks/${task.id}`, { auto_run: on }),
     onSuccess: () => {
-      void client.invalidateQueries({ queryKey: ["projects", projectId, "tasks"] });
       void client.invalidateQueries({ queryKey: ["projects", projectId, "heuristics"] });
+      return client.invalidateQueries({ queryKey: ["projects", projectId, "tasks"] });
     },
     onError: (error) => toast((error as Error).message),
+    onSettled: () => setWanted(null),
   });
   return (
     <label className="small row nowrap" title="Labeling functions whose votes are out of date run again by themselves after an import of records, a change of a lookup list, or a save of their code. Learners keep their own refit setting.">
-      <input type="checkbox" checked={set.isPending ? set.variables : Boolean(task.auto_run)} disabled={set.isPending}
-        onChange={(e) => set.mutate(e.target.checked)} aria-label="Run labeling functions by themselves" />
+      <input type="checkbox" checked={wanted ?? Boolean(task.auto_run)} disabled={set.isPending}
+        onChange={(e) => { setWanted(e.target.checked); set.mutate(e.target.checked); }}
+        aria-label="Run labeling functions by themselves" />
       Run labeling functions by themselves
     </label>
   );
