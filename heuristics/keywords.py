@@ -30,6 +30,15 @@ class Keyword:
     precision: float
 
 
+def label_names(label: str | Collection[str] | None) -> tuple[str, ...]:
+    """A text's labels: its one label, each of its labels (multi-label), or none.
+
+    >>> label_names("spam"), label_names(["a", "b"]), label_names(None)
+    (('spam',), ('a', 'b'), ())
+    """
+    return (label,) if isinstance(label, str) else tuple(label or ())
+
+
 def word_terms(text: str) -> set[str]:
     """The words of a text as :func:`distinctive_keyword` counts them, in lower case."""
     return {word.lower() for word in WORD.findall(text)}
@@ -111,7 +120,7 @@ Keyword(word='free', label='spam', support=2, precision=0.5)]
     for text, label in zip(texts, labels, strict=True):
         found = terms(text)
         in_texts.update(found)
-        for name in (label,) if isinstance(label, str) else label:
+        for name in label_names(label):
             with_label.update((term, name) for term in found)
     ranked = sorted(((-(hits + 1) / (in_texts[term] + 2), -in_texts[term], term, label)
                      for (term, label), hits in with_label.items()

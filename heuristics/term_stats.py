@@ -30,7 +30,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from heuristics.keywords import phrase_key
+from heuristics.keywords import label_names, phrase_key
 
 
 @dataclass
@@ -110,7 +110,7 @@ class RecordTerms(_Terms):
                  for n in range(1, min(self.longest, len(words)) + 1)
                  for i in range(len(words) - n + 1)
                  for count in self.by_key.get(tuple(words[i:i + n]), ())}
-        labels = [reference] if isinstance(reference, str) else list(reference or ())
+        labels = label_names(reference)
         for count in found.values():
             count.found += 1
             if reference is not None:

@@ -9,14 +9,19 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from heuristics.errors import InvalidInputError
-from heuristics.keywords import phrase_terms, ranked_keywords, suggested_keywords
+from heuristics.keywords import (
+    label_names,
+    phrase_terms,
+    ranked_keywords,
+    suggested_keywords,
+)
 from heuristics.term_stats import RecordTerms, SpanTerms, TermCount, worst_first
 from store.lookup_lists import refresh
 from store.models import LabelingTask, LookupList, Project, TaskKind
 from store.record_subsets import record_batches
 from store.reference import reference_labels
 from store.tasks import find_label, get_task, text_attribute_name
-from store.tokenization import stored_offsets
+from store.tokenization import token_text_batches
 
 
 @dataclass(frozen=True)
@@ -58,14 +63,9 @@ def term_statistics(*, session: Session, project: Project, lookup_list: LookupLi
     attribute = text_attribute_name(session=session, task=task)
     if task.kind is TaskKind.EXTRACTION:
         spans = SpanTerms(lookup_list.terms)
-        for batch in record_batches(session=session, project=project, record_ids=None):
-            offsets = stored_offsets(session=session, attribute_id=task.target_attribute_id,
-                                     record_range=(batch[0][0], batch[-1][0]))
-            for rid, _, data in batch:
-                text, (starts, ends) = data.get(attribute), offsets.get(rid, ((), ()))
-                if isinstance(text, str):
-                    spans.add([text[s:e] for s, e in zip(starts, ends, strict=True)],
-                              references.get(rid))
+        for batch in token_text_batches(session=session, attribute=task.target_attribute):
+            for rid, words in batch.items():
+                spans.add(words, references.get(rid))
         counts, unit = spans.result(), "places"
     else:
         counts, unit = _count_records(session, project, attribute, lookup_list.terms,
@@ -128,7 +128,7 @@ def term_suggestions(*, session: Session, project: Project, lookup_list: LookupL
         for rid, _, data in batch:
             texts.append(str(data.get(attribute) or ""))
             labels.append(references[rid])
-    carry = sum(label == ref if isinstance(ref, str) else label in ref for ref in labels)
+    carry = sum(label in label_names(ref) for ref in labels)
     ranked = suggested_keywords(
         ranked_keywords(texts, labels, terms=phrase_terms, min_support=min_support), label,
         listed=lookup_list.terms, base_rate=carry / max(len(labels), 1), limit=limit)

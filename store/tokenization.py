@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -79,11 +79,25 @@ def stored_offsets(*, session: Session, attribute_id: int,
 
 def token_texts(*, session: Session, attribute: Attribute) -> dict[int, list[str]]:
     """The texts of the stored tokens of a text ``attribute``, by record id."""
-    rows = session.execute(
-        select(Record.id, Record.data, Tokenization.starts, Tokenization.ends)
-        .join(Tokenization, Tokenization.record_id == Record.id)
-        .where(Record.project_id == attribute.project_id,
-               Tokenization.attribute_id == attribute.id))
-    return {record_id: [str(data.get(attribute.name) or "")[start:end]
-                        for start, end in zip(starts, ends, strict=True)]
-            for record_id, data, starts, ends in rows}
+    return {rid: words for batch in token_text_batches(session=session, attribute=attribute)
+            for rid, words in batch.items()}
+
+
+def token_text_batches(*, session: Session, attribute: Attribute
+                       ) -> Iterator[dict[int, list[str]]]:
+    """:func:`token_texts`, ``BATCH`` records at a time, ascending by record id: a project
+    of any size is read in bounded memory."""
+    last_id = 0
+    while True:
+        rows = session.execute(
+            select(Record.id, Record.data, Tokenization.starts, Tokenization.ends)
+            .join(Tokenization, Tokenization.record_id == Record.id)
+            .where(Record.project_id == attribute.project_id, Record.id > last_id,
+                   Tokenization.attribute_id == attribute.id)
+            .order_by(Record.id).limit(BATCH)).all()
+        if not rows:
+            return
+        last_id = rows[-1][0]
+        yield {record_id: [str(data.get(attribute.name) or "")[start:end]
+                           for start, end in zip(starts, ends, strict=True)]
+               for record_id, data, starts, ends in rows}
