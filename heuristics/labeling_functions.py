@@ -48,8 +48,11 @@ class Span:
     end: int
 
 
-def find_function(source: str, *, preferred: str = "lf") -> str:
-    """The name of the labeling function defined in ``source``, checked without running it.
+def find_function(source: str, *, preferred: str = "lf",
+                  returns: str = "a label name or None", what: str = "labeling function"
+                  ) -> str:
+    """The name of the labeling function (or other per-record function, ``what``, that
+    ``returns``) defined in ``source``, checked without running it.
 
     One top-level function: that one; several: the one called ``preferred``.
     Raises InvalidInputError naming the line of a syntax error.
@@ -73,11 +76,10 @@ def find_function(source: str, *, preferred: str = "lf") -> str:
     if preferred in functions:
         return preferred
     if not functions:
-        raise InvalidInputError("no function defined: write `def lf(record):` returning a "
-                                "label name or None", field="source")
+        raise InvalidInputError(f"no function defined: write `def {preferred}(record):` "
+                                f"returning {returns}", field="source")
     raise InvalidInputError(f"several functions ({', '.join(functions)}) and none called "
-                            f"{preferred!r}: name the labeling function {preferred!r}",
-                            field="source")
+                            f"{preferred!r}: name the {what} {preferred!r}", field="source")
 
 
 def normalise_classification(raw: object, *, labels: Sequence[str],

@@ -387,21 +387,28 @@ def sandbox_records(*, session: Session, task: LabelingTask,
                     record_ids: Sequence[int]) -> list[SandboxRecord]:
     """Records of the task's project in the order of ``record_ids``, with the stored tokens
     of tokenised attributes; NotFoundError if one is not a record of that project."""
+    return project_records(session=session, project=task.project, record_ids=record_ids,
+                           target=task.target_attribute.name if task.target_attribute else None)
+
+
+def project_records(*, session: Session, project: Project, record_ids: Sequence[int],
+                    target: str | None = None) -> list[SandboxRecord]:
+    """:func:`sandbox_records` of a project's records; ``target``: the text attribute whose
+    tokens and length the outputs are checked against (extraction), if any."""
     records = {rid: (external_id, data) for rid, external_id, data in session.execute(
         select(Record.id, Record.external_id, Record.data).where(
-            Record.id.in_(record_ids), Record.project_id == task.project_id))}
+            Record.id.in_(record_ids), Record.project_id == project.id))}
     missing = [rid for rid in record_ids if rid not in records]
     if missing:
         raise NotFoundError(f"record {missing[0]} does not exist in this project",
                             field="record_ids")
-    attributes = {a.id: a.name for a in task.project.attributes}
+    attributes = {a.id: a.name for a in project.attributes}
     tokens: dict[int, dict[str, list[list[int]]]] = {rid: {} for rid in record_ids}
     for rid, attribute_id, starts, ends in session.execute(
             select(Tokenization.record_id, Tokenization.attribute_id, Tokenization.starts,
                    Tokenization.ends).where(Tokenization.record_id.in_(record_ids))):
         tokens[rid][attributes[attribute_id]] = [[s, e] for s, e in zip(starts, ends,
                                                                          strict=True)]
-    target = task.target_attribute.name if task.target_attribute else None
     out = []
     for rid in record_ids:
         external_id, data = records[rid]

@@ -87,7 +87,8 @@ def _manifest(session: Session, project: Project) -> dict:
     runs = _current_runs(session, project)
     return {
         "project": {"name": project.name, "description": project.description},
-        "attributes": [{"name": a.name, "type": a.data_type.value}
+        "attributes": [{"name": a.name, "type": a.data_type.value,
+                        **({"source": a.source} if a.source is not None else {})}
                        for a in project.attributes],
         "tasks": [{"name": t.name, "kind": t.kind.value,
                    "target_attribute": t.target_attribute.name if t.target_attribute else None,
@@ -500,6 +501,10 @@ def import_snapshot(*, session: Session, stream: BinaryIO, owner: User,
     attributes = {a.name: a for a in add_attributes(session=session, project=project,
                                                     data_types=types,
                                                     max_attributes=max_attributes)}
+    for entry in snapshot.manifest.get("attributes") or []:
+        if entry.get("source") is not None:   # computed: its values come along
+            attributes[entry["name"]].source = _field(entry, "source",
+                                                      f"attribute {entry['name']!r}")
     result = SnapshotImport(project=project)
     ids = _import_records(session, snapshot, project, attributes, result)
     tasks = _import_tasks(session, snapshot, project)

@@ -142,6 +142,11 @@ class Attribute(Base):
     name: Mapped[str] = mapped_column(String(200))
     data_type: Mapped[AttributeType] = mapped_column(_enum(AttributeType, "attribute_type"))
     position: Mapped[int] = mapped_column(Integer, default=0)
+    source: Mapped[str | None] = mapped_column(Text)
+    """A computed attribute's code (``def ac(record): ...``); None: values come from imports."""
+    run_id: Mapped[int | None] = mapped_column(Integer)
+    """A computed attribute's latest run (the id of a run; no constraint: runs go with
+    their project)."""
 
     project: Mapped[Project] = relationship(back_populates="attributes")
 

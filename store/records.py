@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+import json
+from collections.abc import Mapping
+
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from store.db import plain_rows
@@ -37,3 +40,23 @@ def records_added(*, session: Session, project_id: int, n: int) -> None:
 def record_count(*, session: Session, project_id: int) -> int:
     """The number of the project's records, read from the count kept on insert."""
     return session.scalar(select(Project.record_count).where(Project.id == project_id)) or 0
+
+
+def set_attribute_values(*, session: Session, name: str, values: Mapping[int, object]) -> None:
+    """Set the attribute ``name`` (no ``"`` nor ``\\`` in it: SQLite's JSON paths cannot
+    spell them) of each record (by id) to its value (None: JSON null, a value computed as
+    none); no commit. One key changes in the database, so writers of other attributes of
+    the same records lose nothing."""
+    if '"' in name or "\\" in name:
+        raise ValueError(f"an attribute name with a quote or backslash: {name!r}")
+    if not values:
+        return
+    path = f'$."{name}"'
+    postgres = session.connection().dialect.name == "postgresql"
+    session.execute(text(
+        "UPDATE records SET data = data || jsonb_build_object(CAST(:name AS text), "
+        "CAST(:value AS jsonb))"
+        " WHERE id = :id" if postgres else
+        "UPDATE records SET data = json_set(data, :path, json(:value)) WHERE id = :id"),
+        [{"id": rid, "value": json.dumps(value), "name": name, "path": path}
+         for rid, value in values.items()])

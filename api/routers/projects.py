@@ -4,12 +4,10 @@ from typing import Annotated
 
 from fastapi import Query, Response, status
 
-from api.deps import CurrentUser, OwnedProject, SessionDep, SettingsDep, ViewableProject
+from api.deps import CurrentUser, OwnedProject, SessionDep, ViewableProject
 from api.routing import Router
 from api.schemas import Int32
 from api.schemas.projects import (
-    AttributeCreate,
-    AttributePublic,
     MemberPublic,
     MemberSet,
     ProjectCreate,
@@ -73,15 +71,3 @@ def remove_member(user_name: str, project: OwnedProject, session: SessionDep) ->
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/{project_id}/attributes", response_model=list[AttributePublic])
-def list_attributes(project: ViewableProject):
-    return project.attributes
-
-
-@router.post("/{project_id}/attributes", response_model=AttributePublic,
-             status_code=status.HTTP_201_CREATED)
-def create_attribute(body: AttributeCreate, project: OwnedProject, session: SessionDep,
-                     settings: SettingsDep):
-    return projects.create_attribute(session=session, project=project, name=body.name,
-                                     data_type=body.data_type,
-                                     max_attributes=settings.max_attributes)

@@ -44,7 +44,7 @@ from api.uploads import check_size
 from formats.readers import CsvOptions
 from formats.types import AttributeType
 from heuristics.errors import InvalidInputError
-from services import importing, out_of_date
+from services import computed_attributes, importing, out_of_date
 from services.importing import ImportOptions
 from store.embeddings import refresh_embeddings
 from store.idempotency import Answer, IdempotentRequest
@@ -326,8 +326,7 @@ def import_records(
         max_attributes=settings.max_attributes, options=options, once=once)
     if isinstance(result, Answer):
         return answered(result)
-    _embed_new_records(project, session, queue)
-    out_of_date.keep_current(session=session, project=project, queue=queue)
+    _after_import(project, session, queue)
     return public(result)
 
 
@@ -361,9 +360,13 @@ def preview_import(
         rows=jsonable_encoder(preview.rows), records=preview.records, notes=preview.notes)
 
 
-def _embed_new_records(project, session, queue) -> None:
+def _after_import(project, session, queue) -> None:
+    """New records get their computed attributes and embeddings; functions kept current
+    run again."""
+    computed_attributes.after_import(session=session, project=project, queue=queue)
     for run in refresh_embeddings(session=session, project=project):
         queue.enqueue_run(run.id, kind=run.kind)
+    out_of_date.keep_current(session=session, project=project, queue=queue)
 
 
 @router.post("/records/import-conll", response_model=ImportPublic,
@@ -381,7 +384,6 @@ def import_conll(
     result = importing.import_conll(session=session, project=project, stream=file.file,
                                     text_attribute=text_attribute, task_name=task,
                                     annotator=annotator, is_gold=gold)
-    _embed_new_records(project, session, queue)
-    out_of_date.keep_current(session=session, project=project, queue=queue)
+    _after_import(project, session, queue)
     return ImportPublic(records=result.records, attributes=result.attributes,
                         manual_labels=result.manual_labels, task_id=result.task_id)

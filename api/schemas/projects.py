@@ -1,10 +1,17 @@
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.schemas import Description, Name, UtcDatetime
+from api.schemas import Description, Int32, Name, UtcDatetime
+from api.schemas.runs import RunPublic
 from formats.types import AttributeType
+from store.limits import SOURCE_MAX
 from store.models import Role
+
+AttributeSource = Annotated[str, Field(min_length=1, max_length=SOURCE_MAX,
+                                       description="Python: `def ac(record): ...`")]
 
 
 class ProjectCreate(BaseModel):
@@ -53,6 +60,45 @@ class AttributePublic(BaseModel):
     name: str
     data_type: AttributeType
     position: int
+    computed: bool = Field(default=False, description="Values computed by ``source``")
+    source: str | None = Field(default=None, description="A computed attribute's code")
+    run: RunPublic | None = Field(default=None,
+                                  description="A computed attribute's latest run")
+
+
+class ComputedAttributeCreate(BaseModel):
+    """An attribute whose values ``source`` computes from each record's other attributes."""
+
+    name: Name
+    data_type: AttributeType
+    source: AttributeSource
+
+
+class ComputedAttributeUpdate(BaseModel):
+    source: AttributeSource
+
+
+class AttributeSampleRequest(BaseModel):
+    """Computed-attribute code, saved or not, tried on a few records; stores nothing."""
+
+    source: AttributeSource
+    data_type: AttributeType = AttributeType.TEXT
+    record_ids: list[Int32] | None = Field(default=None, max_length=1000)
+    n: int | None = Field(default=None, ge=1, le=1000, description="Random records to try")
+
+
+class AttributeValuePublic(BaseModel):
+    record_id: int
+    external_id: str
+    value: str | bool | int | float | None = None
+    error: str | None = None
+    line: int | None = None
+
+
+class AttributeSamplePublic(BaseModel):
+    results: list[AttributeValuePublic]
+    logs: str
+    seconds: float
 
 
 class ImportPublic(BaseModel):

@@ -18,6 +18,7 @@ heuristics.sandbox.protocol.ProtocolError: progress: 'total' must be a positive 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Container, Mapping
 from typing import Any
 
@@ -70,6 +71,11 @@ def _output(out: Any, *, task_kind: str) -> None:
                 for span in out):
             raise ProtocolError("results: an extraction output must be a list of "
                                 "[kind, label, start, end]")
+    elif task_kind == "attribute":
+        if not (out is None or isinstance(out, str | bool | int)
+                or isinstance(out, float) and math.isfinite(out)):
+            raise ProtocolError("results: an attribute value must be a string, number, "
+                                "boolean or null")
     elif not (out is None or isinstance(out, str)
               or isinstance(out, list) and all(isinstance(x, str) for x in out)):
         raise ProtocolError("results: a classification output must be a label, a list of "
@@ -111,7 +117,8 @@ def check_frame(frame: dict[str, Any], *, task_kind: str, sent: Container[int],
     frame
         A message read from the runner.
     task_kind
-        The task's kind: results must be outputs of that kind.
+        The task's kind: results must be outputs of that kind ("attribute": values of a
+        computed attribute).
     sent
         Input positions of the records sent so far; results may name only these.
     answered

@@ -247,6 +247,17 @@ class Sandbox:
                  "knowledge": {name: list(terms) for name, terms in (knowledge or {}).items()}}
         return self._execute(setup, records, batch_size=batch_size, on_results=on_results)
 
+    def run_attribute_function(self, source: str, records: Iterable[Mapping[str, Any]], *,
+                               function: str, batch_size: int = 1_000,
+                               knowledge: Mapping[str, Sequence[str]] | None = None
+                               ) -> SandboxResult:
+        """Apply the function ``function`` of ``source`` to every record, as
+        :meth:`run_labeling_function` does, each result a computed attribute's value: a str,
+        int, float, bool or None (a float that is not finite gives None)."""
+        return self.run_labeling_function(source, records, function=function,
+                                          task_kind="attribute", batch_size=batch_size,
+                                          knowledge=knowledge)
+
     def run_learner(self, source: str, *, task_kind: str, input_dir: Path,
                     output_dir: Path, spare: SpareLearner | None = None,
                     stop: threading.Event | None = None,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 import os
 import resource
 import signal
@@ -22,7 +23,7 @@ from typing import Any, NoReturn
 
 from heuristics.errors import HeuristError
 from heuristics.knowledge import MODULE, knowledge_module
-from heuristics.labeling_functions import Span
+from heuristics.labeling_functions import Span, shown
 from heuristics.sandbox.protocol import (
     CLEARED,
     IDLE,
@@ -178,11 +179,28 @@ def extraction_output(result: Any) -> list[list[Any]]:
     return spans
 
 
-def apply(fn: Callable, record: Record, *, extraction: bool, timeout: float) -> Any:
+def attribute_output(result: Any) -> Any:
+    """A computed attribute's value: one JSON scalar (the worker converts it to the
+    attribute's type)."""
+    if result is None or isinstance(result, str | bool | int):
+        return result
+    if isinstance(result, float):
+        return result if math.isfinite(result) else None
+    raise TypeError(f"returned {shown(result)} ({type(result).__name__}); expected "
+                    "a str, int, float, bool or None")
+
+
+OUTPUTS: dict[str, Callable[[Any], Any]] = {"extraction": extraction_output,
+                                            "attribute": attribute_output}
+"""How the result of each record is checked, by the setup's ``task_kind`` (the output
+kind); any other kind: :func:`classification_output`."""
+
+
+def apply(fn: Callable, record: Record, *, output: Callable[[Any], Any], timeout: float
+          ) -> Any:
     signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
-        result = fn(record)
-        return extraction_output(result) if extraction else classification_output(result)
+        return output(fn(record))
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
 
@@ -192,7 +210,7 @@ def _on_alarm(_signum, _frame) -> None:
 
 
 def label_records(fn: Callable, channel_in, channel_out, logs: LogCapture, *,
-                  extraction: bool, args: argparse.Namespace) -> int:
+                  output: Callable[[Any], Any], args: argparse.Namespace) -> int:
     """Apply ``fn`` to every record streamed in; results go out batch by batch."""
     status, timeouts = args.status_fd, 0
     while (frame := read_frame(channel_in)) is not None and frame["type"] == "records":
@@ -202,7 +220,7 @@ def label_records(fn: Callable, channel_in, channel_out, logs: LogCapture, *,
                 os.write(status, STATUS.pack(item["i"]))
             record = Record(item.get("id"), item["data"], item.get("tokens") or {})
             try:
-                out = apply(fn, record, extraction=extraction, timeout=args.record_timeout)
+                out = apply(fn, record, output=output, timeout=args.record_timeout)
                 results.append({"i": item["i"], "out": out})
             except RecordTimeout:
                 results.append({"i": item["i"], "error": f"took longer than "
@@ -418,7 +436,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         channel_out.flush()
     return label_records(fn, channel_in, channel_out, logs,
-                         extraction=setup["task_kind"] == "extraction", args=args)
+                         output=OUTPUTS.get(setup["task_kind"], classification_output),
+                         args=args)
 
 
 if __name__ == "__main__":

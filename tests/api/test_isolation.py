@@ -15,6 +15,7 @@ SECRET = "victim-secret-text"
 VICTIM_CSV = f'id,text\nv1,"{SECRET} one"\nv2,"{SECRET} two"\n'
 OWN_CSV = 'id,text\nb1,"check out my channel"\nb2,"nice song"\n'
 PRINTING_LF = "def lf(record):\n    print(dict(record))\n    return None\n"
+SHOUTING = "def ac(record):\n    print(dict(record))\n    return record['text'].upper()\n"
 
 
 @dataclass
@@ -37,6 +38,7 @@ class Ids:
     v_filter: int
     v_lookup_list: int
     own_lookup_list: int
+    v_attribute: int
 
 
 def _project(client, headers, name, csv) -> tuple[int, int, int]:
@@ -88,6 +90,9 @@ def ids(client, admin, make_user) -> tuple[Ids, dict[str, str]]:
     own_list = client.post(f"{API}/projects/{own}/lookup-lists", headers=admin,
                            json={"name": "mine"})
     assert own_list.status_code == 201, own_list.text
+    computed = client.post(f"{API}/projects/{victim}/attributes/computed", headers=admin,
+                           json={"name": "shout", "data_type": "text", "source": SHOUTING})
+    assert computed.status_code == 201, computed.text
     return Ids(
         own=own, victim=victim, own_record=own_record, v_record=v_record, own_task=own_task,
         v_task=v_task, v_label=labels["labels"][0]["id"],
@@ -96,7 +101,7 @@ def ids(client, admin, make_user) -> tuple[Ids, dict[str, str]]:
         own_embedding=_embedding(client, admin, own),
         v_embedding=_embedding(client, admin, victim), v_run=run.json()["id"],
         v_filter=saved.json()["id"], v_lookup_list=lookup_list.json()["id"],
-        own_lookup_list=own_list.json()["id"]), caller
+        own_lookup_list=own_list.json()["id"], v_attribute=computed.json()["id"]), caller
 
 
 # (method, path, json body, query) with {...} fields of Ids; all under /projects/{own}
@@ -175,6 +180,10 @@ FOREIGN_ID_ROUTES = [
     ("get", "/lookup-lists/{v_lookup_list}/suggestions", None, {"label": "spam"}),
     ("get", "/lookup-lists/{own_lookup_list}/suggestions", None,
      {"task_id": "{v_task}", "label": "spam"}),
+    ("get", "/attributes/{v_attribute}", None, None),
+    ("patch", "/attributes/{v_attribute}", {"source": SHOUTING}, None),
+    ("post", "/attributes/{v_attribute}/runs", None, None),
+    ("post", "/attributes/sample", {"record_ids": ["{v_record}"], "source": SHOUTING}, None),
 ]
 ROW_ID_EXEMPT = {("delete", "/members/{user_name}")}
 """Routes under a project whose path names something other than a row (a user by name)."""
@@ -269,7 +278,7 @@ def test_lists_and_exports_hold_only_the_projects_rows(client, ids):
     found, caller = ids
     own = f"{API}/projects/{found.own}"
     for path in ("/records", "/runs", "/embeddings", "/heuristics", "/tasks", "/export",
-                 "/lookup-lists",
+                 "/lookup-lists", "/attributes",
                  f"/tasks/{found.own_task}/stats"):
         response = client.get(own + path, headers=caller)
         assert response.status_code == 200, (path, response.text)

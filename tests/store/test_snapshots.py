@@ -40,6 +40,7 @@ CSV = ("id,text,stars,price,verified\n"
        "a,Apple makes phones in Cupertino,5,199.5,true\n"
        "b,Terrible battery from Samsung,1,10,false\n"
        "c,\N{GRINNING FACE} fine,3,,true\n")
+STARS = "def ac(record):\n    return len(record['text']) % 5 + 1\n"
 LEARNER = ("from heuristics import LearningClassifier, params_fit\n"
            "class L(LearningClassifier):\n"
            "    @params_fit(embedding_name='text-all-MiniLM-L6-v2')\n"
@@ -60,6 +61,8 @@ def project(session):
     update_label(session=session, task=spam, label=spam.labels[0], name=None, color="#00ff00",
                  hotkey="g")
     spam.auto_run = True
+    stars = next(a for a in project.attributes if a.name == "stars")
+    stars.source = STARS   # as if computed: its values are the records'
     topics = create_task(session=session, project=project, name="topics",
                          kind=TaskKind.MULTILABEL, labels=["battery", "price"])
     ner = create_task(session=session, project=project, name="ner",
@@ -146,6 +149,9 @@ def test_round_trip_gives_equal_data(session, project):
     assert manifest["tasks"][0]["labels"][0] == {"name": "good", "color": "#00ff00",
                                                  "hotkey": "g"}
     assert [t["auto_run"] for t in manifest["tasks"]] == [True, False, False]
+    assert [a.get("source") for a in manifest["attributes"]] == [
+        None, STARS, None, None]
+    assert [a.source for a in copy.attributes] == [None, STARS, None, None]
     assert [t.auto_run for t in tasks_of(session=session, project=copy)] == [True, False, False]
     lines = [json.loads(line) for line in original["records.jsonl"].splitlines()]
     assert lines[2]["data"] == {"text": "\N{GRINNING FACE} fine", "stars": 3, "price": None,

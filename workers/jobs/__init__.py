@@ -56,7 +56,8 @@ JOB_MODULES = {"embedding": ("workers.jobs.embedding", "EmbeddingJob"),
                "active_learner": ("workers.jobs.learner", "LearnerJob"),
                "weak_supervision": ("workers.jobs.weak_supervision", "WeakSupervisionJob"),
                "active_queue": ("workers.jobs.active_queue", "ActiveQueueJob"),
-               "simulation": ("workers.jobs.simulation", "SimulationJob")}
+               "simulation": ("workers.jobs.simulation", "SimulationJob"),
+               "attribute_calculation": ("workers.jobs.attribute", "AttributeJob")}
 """Run kind -> (module, class); a worker imports a job's module when it first runs one."""
 
 

@@ -1,0 +1,120 @@
+"""A project's attributes: those its imports made, and those computed by code."""
+
+from __future__ import annotations
+
+from fastapi import Request, status
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import (
+    AnnotatableProject,
+    CurrentUser,
+    OwnedProject,
+    QueueDep,
+    SessionDep,
+    SettingsDep,
+    ViewableProject,
+)
+from api.routing import Router
+from api.schemas import Int32
+from api.schemas.projects import (
+    AttributeCreate,
+    AttributePublic,
+    AttributeSamplePublic,
+    AttributeSampleRequest,
+    AttributeValuePublic,
+    ComputedAttributeCreate,
+    ComputedAttributeUpdate,
+)
+from api.schemas.runs import RunPublic
+from services import computed_attributes, heuristic_runs, projects
+from services.sandboxes import sandbox_for
+from store.models import Attribute
+
+router = Router(prefix="/projects/{project_id}/attributes", tags=["attributes"])
+
+
+def attribute_public(attribute: Attribute, session) -> AttributePublic:
+    run = computed_attributes.latest_run(session=session, attribute=attribute)
+    return AttributePublic(id=attribute.id, name=attribute.name,
+                           data_type=attribute.data_type, position=attribute.position,
+                           computed=attribute.source is not None, source=attribute.source,
+                           run=RunPublic.model_validate(run) if run is not None else None)
+
+
+@router.get("", response_model=list[AttributePublic])
+def list_attributes(project: ViewableProject, session: SessionDep) -> list[AttributePublic]:
+    """The project's attributes in their order; a computed one with its code and latest
+    run."""
+    return [attribute_public(a, session) for a in project.attributes]
+
+
+@router.post("", response_model=AttributePublic, status_code=status.HTTP_201_CREATED)
+def create_attribute(body: AttributeCreate, project: OwnedProject, session: SessionDep,
+                     settings: SettingsDep) -> AttributePublic:
+    """An attribute that imports fill (records have no value for it until then)."""
+    return attribute_public(projects.create_attribute(
+        session=session, project=project, name=body.name, data_type=body.data_type,
+        max_attributes=settings.max_attributes), session)
+
+
+@router.post("/computed", response_model=AttributePublic,
+             status_code=status.HTTP_201_CREATED)
+def create_computed_attribute(body: ComputedAttributeCreate, project: OwnedProject,
+                              session: SessionDep, settings: SettingsDep,
+                              queue: QueueDep) -> AttributePublic:
+    """An attribute computed by ``source`` (``def ac(record): return ...``, its value for
+    the record, or None) over every record, by the workers in the sandbox: its run starts
+    at once (``run``); records imported later get their values when they arrive."""
+    return attribute_public(computed_attributes.create_computed_attribute(
+        session=session, project=project, name=body.name, data_type=body.data_type,
+        source=body.source, queue=queue, max_attributes=settings.max_attributes), session)
+
+
+@router.post("/sample", response_model=AttributeSamplePublic)
+async def try_attribute_code(body: AttributeSampleRequest, project: AnnotatableProject,
+                             session: SessionDep, user: CurrentUser,
+                             request: Request) -> AttributeSamplePublic:
+    """Run computed-attribute code on the chosen or ``n`` random records in the sandbox;
+    stores nothing. Each record's value (as ``data_type`` stores it) or error, and what the
+    code printed."""
+    settings = request.app.state.settings
+    record_ids = body.record_ids or heuristic_runs.random_record_ids(
+        session=session, project=project, n=body.n or settings.sample_size)
+    with request.app.state.sandbox_slots.hold(user_id=user.id):
+        outcomes, logs, seconds = await run_in_threadpool(
+            lambda: computed_attributes.compute(
+                session=session, sandbox=sandbox_for(settings, sample=True), project=project,
+                source=body.source, data_type=body.data_type, name="value",
+                record_ids=record_ids))
+    return AttributeSamplePublic(logs=logs, seconds=seconds, results=[
+        AttributeValuePublic(record_id=o.record.record_id, external_id=o.record.external_id,
+                             value=o.value, error=o.error, line=o.line) for o in outcomes])
+
+
+@router.get("/{attribute_id}", response_model=AttributePublic)
+def read_attribute(attribute_id: Int32, project: ViewableProject,
+                   session: SessionDep) -> AttributePublic:
+    return attribute_public(computed_attributes.get_attribute(
+        session=session, project=project, attribute_id=attribute_id), session)
+
+
+@router.patch("/{attribute_id}", response_model=AttributePublic)
+def update_attribute(attribute_id: Int32, body: ComputedAttributeUpdate, project: OwnedProject,
+                     session: SessionDep, queue: QueueDep) -> AttributePublic:
+    """New code for a computed attribute: a run under way is cancelled, and the new code
+    computes every record's value again."""
+    attribute = computed_attributes.get_attribute(session=session, project=project,
+                                                  attribute_id=attribute_id)
+    return attribute_public(computed_attributes.update_source(
+        session=session, attribute=attribute, source=body.source, queue=queue), session)
+
+
+@router.post("/{attribute_id}/runs", response_model=AttributePublic,
+             status_code=status.HTTP_202_ACCEPTED)
+def compute_again(attribute_id: Int32, project: OwnedProject, session: SessionDep,
+                  queue: QueueDep) -> AttributePublic:
+    """Compute a computed attribute's values again (409 while a run is under way)."""
+    attribute = computed_attributes.get_attribute(session=session, project=project,
+                                                  attribute_id=attribute_id)
+    return attribute_public(computed_attributes.run_again(
+        session=session, attribute=attribute, queue=queue), session)

@@ -1,0 +1,209 @@
+"""Computed attributes: a record attribute whose values user code computes from the other
+attributes (``def ac(record): return len(record["text"])``), run over every record in the
+sandbox by the workers; each use case commits.
+
+A computed attribute is an attribute like any other once its run succeeded: the data
+browser filters on it, labeling functions read ``record["name"]``, a text one is tokenised
+and can be embedded. Its code changes through :func:`update_source`, which runs it again;
+records imported later get their values from :func:`after_import`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from formats.types import AttributeType, convert_value
+from heuristics.errors import ConflictError, HeuristError, InvalidInputError, NotFoundError
+from heuristics.labeling_functions import find_function
+from heuristics.sandbox import Sandbox
+from services import heuristic_runs
+from services.dispatch import RunDispatcher
+from store import lookup_lists
+from store.models import Attribute, Project, Record, Run, RunStatus, Tokenization
+from store.projects import add_attribute
+from store.records import record_ids_of, set_attribute_values
+from store.runs import ACTIVE, add_run, cancel_run
+from store.tokenization import tokenize_attribute
+
+ATTRIBUTE_RUN = "attribute_calculation"
+FUNCTION = "ac"
+"""The name the code's function takes when it defines several."""
+
+
+def function_of(source: str) -> str:
+    """The function of a computed attribute's code; InvalidInputError naming the line of a
+    syntax error, or what is missing.
+
+    >>> function_of("def words(record):\\n    return 1\\n")
+    'words'
+    """
+    return find_function(source, preferred=FUNCTION, what="attribute function",
+                         returns="the record's value or None")
+
+
+def value_of(raw: object, data_type: AttributeType, *, name: str) -> object:
+    """A value the code returned, as the attribute stores it; InvalidInputError when it is
+    not of the attribute's type.
+
+    >>> value_of(3, AttributeType.FLOAT, name="length"), value_of("", AttributeType.TEXT, name="t")
+    (3.0, None)
+    >>> value_of("many", AttributeType.INTEGER, name="n")
+    Traceback (most recent call last):
+    ...
+    heuristics.errors.InvalidInputError: field 'n': expected integer, got 'many'
+    """
+    return convert_value(raw, data_type, row=None, field=name)
+
+
+def create_computed_attribute(*, session: Session, project: Project, name: str,
+                              data_type: AttributeType, source: str, queue: RunDispatcher,
+                              max_attributes: int | None = None) -> Attribute:
+    """A new attribute of ``project`` computed by ``source`` over every record; its run is
+    queued. Commits."""
+    if '"' in name or "\\" in name or name != name.strip():
+        raise InvalidInputError("a computed attribute's name has no quotes, backslashes, "
+                                "nor spaces around it", field="name")
+    function_of(source)
+    attribute = add_attribute(session=session, project=project, name=name,
+                              data_type=data_type, max_attributes=max_attributes)
+    attribute.source = source
+    return _run(session, attribute, queue, only_missing=False)
+
+
+def update_source(*, session: Session, attribute: Attribute, source: str,
+                  queue: RunDispatcher) -> Attribute:
+    """New code for a computed attribute: a run still under way is cancelled and the new
+    code runs over every record. Commits."""
+    _check_computed(attribute)
+    function_of(source)
+    attribute.source = source
+    if (running := _latest_run(session, attribute)) is not None and running.status in ACTIVE:
+        cancel_run(session=session, run=running)
+    return _run(session, attribute, queue, only_missing=False)
+
+
+def run_again(*, session: Session, attribute: Attribute, queue: RunDispatcher) -> Attribute:
+    """Compute every record's value again (e.g. after a failure). ConflictError while a
+    run is under way. Commits."""
+    _check_computed(attribute)
+    if (running := _latest_run(session, attribute)) is not None and running.status in ACTIVE:
+        raise ConflictError(f"attribute {attribute.name!r} is being computed (run "
+                            f"{running.id}): wait for it or change its code", field="attribute")
+    return _run(session, attribute, queue, only_missing=False)
+
+
+def after_import(*, session: Session, project: Project, queue: RunDispatcher) -> list[Run]:
+    """After records were imported: each computed attribute whose latest run succeeded (or
+    is running; or that came with its values in a snapshot) runs over the records that
+    have no value yet. Commits."""
+    runs = []
+    for attribute in computed_attributes(session=session, project=project):
+        latest = _latest_run(session, attribute)
+        if latest is not None and latest.status in (RunStatus.QUEUED, RunStatus.FAILED,
+                                                    RunStatus.CANCELLED):
+            continue   # a queued run reads the new records; failed code waits for its user
+        _run(session, attribute, queue, only_missing=True)
+        runs.append(session.get(Run, attribute.run_id))
+    return runs
+
+
+def computed_attributes(*, session: Session, project: Project) -> list[Attribute]:
+    """The project's computed attributes, in their order."""
+    return list(session.scalars(select(Attribute).where(
+        Attribute.project_id == project.id, Attribute.source.is_not(None))
+        .order_by(Attribute.position)))
+
+
+def get_attribute(*, session: Session, project: Project, attribute_id: int) -> Attribute:
+    """The project's attribute ``attribute_id``; NotFoundError for another project's."""
+    attribute = session.get(Attribute, attribute_id)
+    if attribute is None or attribute.project_id != project.id:
+        raise NotFoundError(f"attribute {attribute_id} does not exist in this project",
+                            field="attribute_id")
+    return attribute
+
+
+def latest_run(*, session: Session, attribute: Attribute) -> Run | None:
+    """The attribute's latest run (None for an imported attribute)."""
+    return _latest_run(session, attribute)
+
+
+def _latest_run(session: Session, attribute: Attribute) -> Run | None:
+    return session.get(Run, attribute.run_id) if attribute.run_id is not None else None
+
+
+def _check_computed(attribute: Attribute) -> None:
+    if attribute.source is None:
+        raise InvalidInputError(f"attribute {attribute.name!r} comes from the imported "
+                                "records: only a computed attribute has code", field="source")
+
+
+def _run(session: Session, attribute: Attribute, queue: RunDispatcher, *,
+         only_missing: bool) -> Attribute:
+    run = add_run(session=session, project_id=attribute.project_id, kind=ATTRIBUTE_RUN,
+                  params={"attribute_id": attribute.id, "only_missing": only_missing})
+    attribute.run_id = run.id
+    session.commit()
+    queue.enqueue_run(run.id, kind=run.kind)
+    return attribute
+
+
+@dataclass(frozen=True)
+class Computed:
+    """One record's outcome of computed-attribute code: its value, or the error."""
+
+    record: heuristic_runs.SandboxRecord
+    value: object = None
+    error: str | None = None
+    line: int | None = None
+
+
+def compute(*, session: Session, sandbox: Sandbox, project: Project, source: str,
+            data_type: AttributeType, name: str, record_ids: list[int]
+            ) -> tuple[list[Computed], str, float]:
+    """Run ``source`` on the records in the sandbox; store nothing: each record's value
+    (converted to ``data_type``) or error, the captured logs and the seconds it took."""
+    function = function_of(source)
+    records = heuristic_runs.project_records(session=session, project=project,
+                                             record_ids=record_ids)
+    result = sandbox.run_attribute_function(
+        source, [r.payload for r in records], function=function,
+        knowledge=lookup_lists.knowledge(session=session, project_id=project.id))
+    failures = {e.index: e for e in result.errors}
+    outcomes = []
+    for index, record in enumerate(records):
+        if (failure := failures.get(index)) is not None:
+            outcomes.append(Computed(record, error=failure.message, line=failure.line))
+            continue
+        try:
+            outcomes.append(Computed(record, value_of(result.outputs.get(index), data_type,
+                                                      name=name)))
+        except HeuristError as error:
+            outcomes.append(Computed(record, error=error.message))
+    return outcomes, result.logs, result.seconds
+
+
+def store_values(*, session: Session, attribute: Attribute, outcomes: list[Computed]) -> None:
+    """Write computed values into their records (and a text attribute's tokens); no
+    commit."""
+    ids = [o.record.record_id for o in outcomes]
+    set_attribute_values(session=session, name=attribute.name,
+                         values={o.record.record_id: o.value for o in outcomes})
+    if attribute.data_type is AttributeType.TEXT:
+        session.execute(delete(Tokenization).where(Tokenization.attribute_id == attribute.id,
+                                                   Tokenization.record_id.in_(ids)))
+        tokenize_attribute(session=session, attribute=attribute, record_ids=ids)
+
+
+def records_to_compute(*, session: Session, attribute: Attribute, only_missing: bool
+                       ) -> list[int]:
+    """The ids of the records a run computes: all of the project's, or those without a
+    value."""
+    if not only_missing:
+        return record_ids_of(session=session, project_id=attribute.project_id)
+    rows = session.execute(select(Record.id, Record.data).where(
+        Record.project_id == attribute.project_id).order_by(Record.id))
+    return [rid for rid, data in rows if attribute.name not in data]

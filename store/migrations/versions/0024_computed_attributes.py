@@ -1,0 +1,24 @@
+"""attributes.source and attributes.run_id: attributes computed by user code
+
+Revision ID: 0024
+Revises: 0023
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0024"
+down_revision = "0023"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column("attributes", sa.Column("source", sa.Text(), nullable=True))
+    op.add_column("attributes", sa.Column("run_id", sa.Integer(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("attributes") as batch_op:
+        batch_op.drop_column("run_id")
+        batch_op.drop_column("source")

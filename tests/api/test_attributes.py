@@ -1,0 +1,109 @@
+"""Computed attributes through the API (no worker: runs stay queued): their code checked
+before it is stored, tried on records in the sandbox, changed, and who may do what."""
+
+from __future__ import annotations
+
+from tests.api.conftest import API
+
+LENGTH = 'def ac(record):\n    return len(record["text"])\n'
+
+
+def _create(client, headers, project, **body):
+    return client.post(f"{API}/projects/{project}/attributes/computed", headers=headers,
+                       json={"name": "length", "data_type": "integer", "source": LENGTH} | body)
+
+
+def test_a_computed_attribute_is_listed_with_its_code_and_queued_run(client, admin, loaded):
+    created = _create(client, admin, loaded)
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert (body["name"], body["data_type"], body["computed"], body["source"]) == (
+        "length", "integer", True, LENGTH)
+    assert body["run"]["kind"] == "attribute_calculation"
+    assert body["run"]["status"] == "queued"
+    assert body["run"]["params"] == {"attribute_id": body["id"], "only_missing": False}
+
+    listed = client.get(f"{API}/projects/{loaded}/attributes", headers=admin).json()
+    assert [(a["name"], a["computed"]) for a in listed] == [
+        ("text", False), ("stars", False), ("price", False), ("verified", False),
+        ("lang", False), ("length", True)]
+    assert listed[0]["source"] is None and listed[0]["run"] is None
+    assert client.get(f"{API}/projects/{loaded}/attributes/{body['id']}",
+                      headers=admin).json() == body
+
+
+def test_code_is_checked_before_it_is_stored(client, admin, loaded):
+    broken = _create(client, admin, loaded, source="def ac(record)\n    return 1\n")
+    assert broken.status_code == 422, broken.text
+    assert broken.json()["detail"] == "line 1, field 'source': syntax error: expected ':'"
+    none = _create(client, admin, loaded, source="x = 1\n")
+    assert none.status_code == 422
+    assert "write `def ac(record):` returning the record's value or None" in none.text
+    several = _create(client, admin, loaded, source="def a(r):\n    pass\ndef b(r):\n    pass\n")
+    assert "name the attribute function 'ac'" in several.json()["message"]
+    quoted = _create(client, admin, loaded, name='say "hi"')
+    assert quoted.status_code == 422 and "no quotes" in quoted.json()["message"]
+    taken = _create(client, admin, loaded, name="text")
+    assert taken.status_code == 409, taken.text
+    assert [a["name"] for a in client.get(f"{API}/projects/{loaded}/attributes",
+                                          headers=admin).json()] == [
+        "text", "stars", "price", "verified", "lang"], "nothing was stored"
+
+
+def test_new_code_cancels_the_run_under_way_and_queues_another(client, admin, loaded):
+    first = _create(client, admin, loaded).json()
+    again = client.post(f"{API}/projects/{loaded}/attributes/{first['id']}/runs",
+                        headers=admin)
+    assert again.status_code == 409, again.text
+    assert "is being computed" in again.json()["message"]
+    changed = client.patch(f"{API}/projects/{loaded}/attributes/{first['id']}", headers=admin,
+                           json={"source": LENGTH.replace("len(", "2 * len(")})
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["run"]["id"] != first["run"]["id"]
+    assert changed.json()["source"].startswith("def ac(record):\n    return 2 * len(")
+    old = client.get(f"{API}/projects/{loaded}/runs/{first['run']['id']}", headers=admin)
+    assert old.json()["status"] == "cancelled"
+
+    imported = client.get(f"{API}/projects/{loaded}/attributes", headers=admin).json()[0]
+    refused = client.patch(f"{API}/projects/{loaded}/attributes/{imported['id']}",
+                           headers=admin, json={"source": LENGTH})
+    assert refused.status_code == 422
+    assert "comes from the imported records" in refused.json()["message"]
+
+
+def test_code_tried_on_records_gives_each_value_or_error(client, admin, loaded, record_ids):
+    source = ('def ac(record):\n    print("seen", record["text"][:5])\n'
+              '    return record["stars"] * 2 if record["stars"] > 1 else "low"\n')
+    response = client.post(f"{API}/projects/{loaded}/attributes/sample", headers=admin, json={
+        "source": source, "data_type": "integer",
+        "record_ids": [record_ids["1"], record_ids["2"]]})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert [(r["external_id"], r["value"], r["error"]) for r in body["results"]] == [
+        ("1", 10, None), ("2", None, "expected integer, got 'low'")]
+    assert "seen Great" in body["logs"] and "seen Terri" in body["logs"]
+
+    failing = client.post(f"{API}/projects/{loaded}/attributes/sample", headers=admin, json={
+        "source": 'def ac(record):\n    return record["missing"]\n', "n": 2})
+    assert failing.status_code == 200
+    [first, second] = failing.json()["results"]
+    assert first["error"] == second["error"]
+    assert first["error"].startswith("KeyError: \"no attribute 'missing'; attributes: ")
+    assert first["line"] == 2
+    assert client.get(f"{API}/projects/{loaded}/attributes", headers=admin).json()[-1][
+        "name"] == "lang", "trying stores nothing"
+
+
+def test_only_owners_change_attributes_and_annotators_try_code(client, admin, loaded,
+                                                               make_user):
+    annotator = make_user("ann")
+    assert client.put(f"{API}/projects/{loaded}/members", headers=admin,
+                      json={"user": "ann", "role": "annotator"}).status_code == 200
+    assert _create(client, annotator, loaded).status_code == 403
+    created = _create(client, admin, loaded).json()
+    assert client.patch(f"{API}/projects/{loaded}/attributes/{created['id']}",
+                        headers=annotator, json={"source": LENGTH}).status_code == 403
+    assert client.post(f"{API}/projects/{loaded}/attributes/sample", headers=annotator,
+                       json={"source": LENGTH, "n": 1}).status_code == 200
+    assert client.get(f"{API}/projects/{loaded}/attributes/{created['id']}",
+                      headers=annotator).status_code == 200

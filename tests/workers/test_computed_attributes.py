@@ -1,0 +1,90 @@
+"""Computed attributes through the API, a real worker and the sandbox, on real data: values
+written into the records, read by a labeling function, replaced when the code changes,
+kept when new code fails, computed for records imported later."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from tests.workers.conftest import Stack
+from tests.workers.test_labeling_functions import YOUTUBE, all_outputs, run_to_end, save
+
+WORDS = 'def ac(record):\n    return len(record["CONTENT"].split())\n'
+WORDS_OR_NONE = ('def ac(record):\n    n = len(record["CONTENT"].split())\n'
+                 '    return n if n > 5 else None\n')
+NOT_A_NUMBER = 'def ac(record):\n    return "many"\n'
+LONG_IS_SPAM = 'def lf(record):\n    return "spam" if record["n_words"] > 30 else None\n'
+
+
+def _contents() -> dict[str, str]:
+    with YOUTUBE.open(encoding="utf-8") as file:
+        return {row["COMMENT_ID"]: row["CONTENT"] for row in csv.DictReader(file)}
+
+
+def _values(stack: Stack, project: int) -> dict[str, object]:
+    records = stack.get(f"/projects/{project}/records", limit=1000)["data"]
+    return {r["external_id"]: r["data"].get("n_words") for r in records}
+
+
+def _computed(stack: Stack, project: int, attribute: int) -> dict:
+    """The attribute once its latest run ended."""
+    run = stack.get(f"/projects/{project}/attributes/{attribute}")["run"]
+    stack.wait_run(project, run["id"])
+    return stack.get(f"/projects/{project}/attributes/{attribute}")
+
+
+def test_a_computed_attribute_feeds_labeling_functions_and_follows_its_code(stack: Stack):
+    stack.start_worker()
+    project = stack.post("/projects", json={"name": "youtube"}).json()["id"]
+    response = stack.post(f"/projects/{project}/records/import", data={"id_column": "COMMENT_ID"},
+                          files={"file": ("Youtube01-Psy.csv", YOUTUBE.read_bytes())})
+    assert response.status_code == 201, response.text
+    contents = _contents()
+
+    created = stack.post(f"/projects/{project}/attributes/computed", json={
+        "name": "n_words", "data_type": "integer", "source": WORDS})
+    assert created.status_code == 201, created.text
+    assert created.json()["computed"] and created.json()["run"]["status"] == "queued"
+    attribute = _computed(stack, project, created.json()["id"])
+    assert attribute["run"]["status"] == "succeeded", (attribute["run"]["error"], stack.logs())
+    assert attribute["run"]["metrics"]["records_with_value"] == len(contents)
+    words = {rid: len(text.split()) for rid, text in contents.items()}
+    assert _values(stack, project) == words
+
+    task = stack.post(f"/projects/{project}/tasks", json={
+        "name": "spam", "kind": "classification", "labels": ["ham", "spam"]}).json()["id"]
+    function = save(stack, project, task, LONG_IS_SPAM)
+    assert run_to_end(stack, project, function["id"])["status"] == "succeeded"
+    by_id = {r["id"]: r["external_id"] for r in stack.get(f"/projects/{project}/records",
+                                                          limit=1000)["data"]}
+    assert {by_id[rid] for rid in all_outputs(stack, project, function["id"])} == {
+        rid for rid, n in words.items() if n > 30}
+
+    # code that fails on the records' values leaves the values as they were
+    failing = stack.patch(f"/projects/{project}/attributes/{attribute['id']}",
+                          json={"source": NOT_A_NUMBER})
+    assert failing.status_code == 200, failing.text
+    failed = _computed(stack, project, attribute["id"])["run"]
+    assert failed["status"] == "failed" and "expected integer, got 'many'" in failed["error"]
+    assert _values(stack, project) == words
+
+    # new code replaces every value; None takes the value away
+    assert stack.patch(f"/projects/{project}/attributes/{attribute['id']}",
+                       json={"source": WORDS_OR_NONE}).status_code == 200
+    assert _computed(stack, project, attribute["id"])["run"]["status"] == "succeeded"
+    assert _values(stack, project) == {rid: n if n > 5 else None for rid, n in words.items()}
+
+    # records imported later get their values by themselves
+    more = io.StringIO()
+    writer = csv.writer(more)
+    writer.writerow(["COMMENT_ID", "CONTENT"])
+    writer.writerows([["new-1", "one two three four five six seven"], ["new-2", "short one"]])
+    imported = stack.post(f"/projects/{project}/records/import", data={"id_column": "COMMENT_ID"},
+                          files={"file": ("more.csv", more.getvalue().encode())})
+    assert imported.status_code == 201, imported.text
+    after = _computed(stack, project, attribute["id"])["run"]
+    assert after["status"] == "succeeded" and after["total_items"] == 2, after
+    values = _values(stack, project)
+    assert (values["new-1"], values["new-2"]) == (7, None)
+    assert all(values[rid] == (n if n > 5 else None) for rid, n in words.items())
