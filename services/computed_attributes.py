@@ -117,6 +117,23 @@ def computed_attributes(*, session: Session, project: Project) -> list[Attribute
         .order_by(Attribute.position)))
 
 
+def value_versions(*, session: Session, project_id: int) -> dict[str, int]:
+    """Each computed attribute of the project by name: the id of the latest run that
+    succeeded in writing its values (0 when none did: values that came in a snapshot). A
+    labeling function's run records those it reads; a new id puts its votes out of date."""
+    computed = dict(session.execute(select(Attribute.id, Attribute.name).where(
+        Attribute.project_id == project_id, Attribute.source.is_not(None))).all())
+    versions = dict.fromkeys(computed.values(), 0)
+    for run_id, params in session.execute(
+            select(Run.id, Run.params).where(Run.project_id == project_id,
+                                             Run.kind == ATTRIBUTE_RUN,
+                                             Run.status == RunStatus.SUCCEEDED)
+            .order_by(Run.id)):
+        if (name := computed.get(params.get("attribute_id"))) is not None:
+            versions[name] = run_id
+    return versions
+
+
 def get_attribute(*, session: Session, project: Project, attribute_id: int) -> Attribute:
     """The project's attribute ``attribute_id``; NotFoundError for another project's."""
     attribute = session.get(Attribute, attribute_id)

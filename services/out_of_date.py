@@ -1,7 +1,7 @@
 """Whether a heuristic's votes are out of date, and why: its current revision has not run
-(or its latest run failed), records were added since its latest run, a lookup list that
-run read changed since, or — for an active learner — the manual labels it learns from
-changed since its fit. One rule for the API, the UI, the batch run of
+(or its latest run failed), records were added since its latest run, a lookup list or a
+computed attribute that run read changed since, or — for an active learner — the manual
+labels it learns from changed since its fit. One rule for the API, the UI, the batch run of
 :func:`run_out_of_date`, and :func:`keep_current`, which runs the labeling functions of a
 task that keeps them current by themselves after each change (and :func:`catch_up`, after
 a change that came while one of them ran).
@@ -12,6 +12,9 @@ a change that came while one of them ran).
 >>> run = Run(status=RunStatus.SUCCEEDED, total_items=100, params={LISTS_READ: {"cities": 2}})
 >>> reasons(run, 2, inputs)
 ['lookup list cities changed since its run', '20 records added since its run']
+>>> read = Run(status=RunStatus.SUCCEEDED, total_items=120, params={ATTRIBUTES_READ: {"n": 4}})
+>>> reasons(read, 1, Inputs({}, 120, {}, attribute_runs={"n": 9}))
+['attribute n was computed again since its run']
 >>> fit = Run(status=RunStatus.SUCCEEDED, total_items=120, params={LABELS_SEEN: 42})
 >>> reasons(fit, 1, inputs, learns_from=7, refit_every=10)
 ['3 label changes since its fit (it refits after 10)']
@@ -20,12 +23,13 @@ a change that came while one of them ran).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from heuristics.errors import InvalidInputError
+from services.computed_attributes import value_versions
 from services.dispatch import RunDispatcher
 from services.heuristic_runs import LABELS_SEEN, add_heuristic_run, list_heuristics
 from store import lookup_lists
@@ -38,6 +42,12 @@ LISTS_READ = "lookup_lists"
 the code reads (:func:`heuristics.knowledge.lists_read`)."""
 
 
+ATTRIBUTES_READ = "computed_attributes"
+"""The run parameter that records, as it began, the computed attributes the code reads
+(:func:`heuristics.attribute_reads.attributes_read`): the run that wrote their values
+(:func:`services.computed_attributes.value_versions`)."""
+
+
 IN_PROGRESS = (RunStatus.QUEUED, RunStatus.RUNNING)
 """A run in these states is under way: its heuristic is not out of date, nor run again."""
 
@@ -48,12 +58,14 @@ the same code would fail again; a cancel was meant."""
 
 @dataclass(frozen=True)
 class Inputs:
-    """What votes are made from now: the lookup lists' versions by name, the records and,
-    for learners, the labelling acts so far on each task (``label_changes`` by task id)."""
+    """What votes are made from now: the lookup lists' versions by name, the records, for
+    learners the labelling acts so far on each task (``label_changes`` by task id), and the
+    runs that wrote the computed attributes' values (by name)."""
 
     list_versions: dict[str, int]
     n_records: int
     label_changes: dict[int, int]
+    attribute_runs: dict[str, int] = field(default_factory=dict)
 
 
 def current_inputs(*, session: Session, project_id: int) -> Inputs:
@@ -63,7 +75,8 @@ def current_inputs(*, session: Session, project_id: int) -> Inputs:
                               .where(LabelingTask.project_id == project_id)).all()
     return Inputs(list_versions=lookup_lists.versions(session=session, project_id=project_id),
                   n_records=record_count(session=session, project_id=project_id),
-                  label_changes=dict(changes))
+                  label_changes=dict(changes),
+                  attribute_runs=value_versions(session=session, project_id=project_id))
 
 
 def reasons(run: Run | None, revision: int, inputs: Inputs, *,
@@ -84,6 +97,11 @@ def reasons(run: Run | None, revision: int, inputs: Inputs, *,
         if now != version:
             found.append(f"lookup list {name} {'was deleted' if now is None else 'changed'} "
                          "since its run")
+    for name, version in sorted((run.params or {}).get(ATTRIBUTES_READ, {}).items()):
+        now = inputs.attribute_runs.get(name)
+        if now != version:
+            found.append(f"attribute {name} "
+                         f"{'was deleted' if now is None else 'was computed again'} since its run")
     added = inputs.n_records - (run.total_items or 0)
     if added > 0:
         found.append(f"{added:,} record{'' if added == 1 else 's'} added since its run")
@@ -106,11 +124,20 @@ def out_of_date(*, run: Run | None, heuristic: Heuristic, inputs: Inputs) -> lis
 def keep_current(*, session: Session, project: Project, queue: RunDispatcher,
                  task_ids: Iterable[int] | None = None) -> list[Run]:
     """After a change that can put votes out of date (records imported, a lookup list or a
-    labeling function changed): run every labeling function whose votes are out of date in
-    the project's tasks that run them by themselves (``auto_run``; of those in ``task_ids``,
-    when given). Commits, then hands the runs to ``queue``; the runs. Learners keep their
-    own refit rule; a function whose current code failed or was cancelled is not tried
-    again unasked (the same code would fail again; a cancel was meant)."""
+    labeling function changed): :func:`runs_to_keep_current`, handed to ``queue``."""
+    due = runs_to_keep_current(session=session, project=project, task_ids=task_ids)
+    for run in due:
+        queue.enqueue_run(run.id, kind=run.kind)
+    return due
+
+
+def runs_to_keep_current(*, session: Session, project: Project,
+                         task_ids: Iterable[int] | None = None) -> list[Run]:
+    """A run of every labeling function whose votes are out of date in the project's tasks
+    that run them by themselves (``auto_run``; of those in ``task_ids``, when given).
+    Commits; the caller enqueues the runs. Learners keep their own refit rule; a function
+    whose current code failed or was cancelled is not tried again unasked (the same code
+    would fail again; a cancel was meant)."""
     kept = select(LabelingTask).where(LabelingTask.project_id == project.id,
                                       LabelingTask.auto_run.is_(True))
     if task_ids is not None:
@@ -119,8 +146,6 @@ def keep_current(*, session: Session, project: Project, queue: RunDispatcher,
     for task in session.scalars(kept.order_by(LabelingTask.id)).all():
         due += run_out_of_date(session=session, project=project, task=task,
                                functions_only=True, retry=False)
-    for run in due:
-        queue.enqueue_run(run.id, kind=run.kind)
     return due
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 
 from tests.workers.conftest import Stack
 from tests.workers.test_labeling_functions import YOUTUBE, all_outputs, run_to_end, save
@@ -14,7 +15,7 @@ WORDS = 'def ac(record):\n    return len(record["CONTENT"].split())\n'
 WORDS_OR_NONE = ('def ac(record):\n    n = len(record["CONTENT"].split())\n'
                  '    return n if n > 5 else None\n')
 NOT_A_NUMBER = 'def ac(record):\n    return "many"\n'
-LONG_IS_SPAM = 'def lf(record):\n    return "spam" if record["n_words"] > 30 else None\n'
+LONG_IS_SPAM = 'def lf(record):\n    return "spam" if (record["n_words"] or 0) > 30 else None\n'
 
 
 def _contents() -> dict[str, str]:
@@ -69,11 +70,22 @@ def test_a_computed_attribute_feeds_labeling_functions_and_follows_its_code(stac
     assert failed["status"] == "failed" and "expected integer, got 'many'" in failed["error"]
     assert _values(stack, project) == words
 
-    # new code replaces every value; None takes the value away
+    heuristic = f"/projects/{project}/heuristics/{function['id']}"
+    assert stack.get(heuristic)["out_of_date"] == [], "failed code wrote no values"
+
+    # new code replaces every value; None takes the value away; the function that reads
+    # the attribute is out of date, and runs again by itself once its task says so
     assert stack.patch(f"/projects/{project}/attributes/{attribute['id']}",
                        json={"source": WORDS_OR_NONE}).status_code == 200
     assert _computed(stack, project, attribute["id"])["run"]["status"] == "succeeded"
     assert _values(stack, project) == {rid: n if n > 5 else None for rid, n in words.items()}
+    assert stack.get(heuristic)["out_of_date"] == [
+        "attribute n_words was computed again since its run"]
+    assert stack.patch(f"/projects/{project}/tasks/{task}",
+                       json={"auto_run": True}).status_code == 200
+    assert stack.wait_run(project, stack.get(heuristic)["last_run"]["id"])["status"] == (
+        "succeeded")
+    assert stack.get(heuristic)["out_of_date"] == []
 
     # records imported later get their values by themselves
     more = io.StringIO()
@@ -88,3 +100,9 @@ def test_a_computed_attribute_feeds_labeling_functions_and_follows_its_code(stac
     values = _values(stack, project)
     assert (values["new-1"], values["new-2"]) == (7, None)
     assert all(values[rid] == (n if n > 5 else None) for rid, n in words.items())
+    deadline = time.monotonic() + 60   # the function follows the new records' values
+    while (now := stack.get(heuristic))["out_of_date"] or now["last_run"]["status"] in (
+            "queued", "running"):
+        assert time.monotonic() < deadline, now
+        time.sleep(0.2)
+    assert now["last_run"]["status"] == "succeeded"

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from heuristics.errors import InvalidInputError
-from services import computed_attributes, heuristic_runs
+from services import computed_attributes, heuristic_runs, out_of_date
 from services.sandboxes import sandbox_for
 from store.models import Attribute, Project, Record, Run
 from store.runs import append_log
@@ -61,4 +61,7 @@ class AttributeJob:
         pass
 
     def succeeded(self, session: Session, run: Run) -> list[Run]:
-        return []
+        """The labeling functions that read the attribute run again, in the tasks that keep
+        theirs current by themselves."""
+        return out_of_date.runs_to_keep_current(session=session,
+                                                project=session.get(Project, run.project_id))

@@ -6,11 +6,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from heuristics.attribute_reads import attributes_read
 from heuristics.errors import InvalidInputError
 from heuristics.knowledge import changed_lists, lists_read
 from heuristics.sandbox import Sandbox
 from services import heuristic_runs, out_of_date
-from services.out_of_date import LISTS_READ
+from services.computed_attributes import value_versions
+from services.out_of_date import ATTRIBUTES_READ, LISTS_READ
 from services.sandboxes import sandbox_for
 from services.statistics import heuristic_run_succeeded
 from store import heuristic_lookups, lookup_lists
@@ -60,8 +62,10 @@ class LabelingFunctionJob:
         sandbox_for(settings()).check()
         _, revision = self._revision(session, run)
         lookup_lists.refresh(session=session, project_id=run.project_id)
+        computed = value_versions(session=session, project_id=run.project_id)
         run.params = {**run.params, LISTS_READ: _read_by(revision, lookup_lists.versions(
-            session=session, project_id=run.project_id))}
+            session=session, project_id=run.project_id)), ATTRIBUTES_READ: {
+                name: computed[name] for name in attributes_read(revision.source, computed)}}
         return record_ids_of(session=session, project_id=run.project_id)
 
     def process(self, session: Session, run: Run, item_ids: list[int],
