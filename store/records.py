@@ -51,12 +51,15 @@ def set_attribute_values(*, session: Session, name: str, values: Mapping[int, ob
         raise ValueError(f"an attribute name with a quote or backslash: {name!r}")
     if not values:
         return
-    path = f'$."{name}"'
-    postgres = session.connection().dialect.name == "postgresql"
+    encoded = {rid: json.dumps(value) for rid, value in values.items()}
+    if session.connection().dialect.name == "postgresql":   # one statement for them all
+        session.execute(text(
+            "UPDATE records SET data = records.data || jsonb_build_object("
+            "CAST(:name AS text), v.value) FROM (SELECT unnest(CAST(:ids AS integer[])) AS id,"
+            " CAST(unnest(CAST(:values AS text[])) AS jsonb) AS value) AS v"
+            " WHERE records.id = v.id"),
+            {"name": name, "ids": list(encoded), "values": list(encoded.values())})
+        return
     session.execute(text(
-        "UPDATE records SET data = data || jsonb_build_object(CAST(:name AS text), "
-        "CAST(:value AS jsonb))"
-        " WHERE id = :id" if postgres else
         "UPDATE records SET data = json_set(data, :path, json(:value)) WHERE id = :id"),
-        [{"id": rid, "value": json.dumps(value), "name": name, "path": path}
-         for rid, value in values.items()])
+        [{"id": rid, "value": value, "path": f'$."{name}"'} for rid, value in encoded.items()])
