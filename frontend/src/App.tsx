@@ -17,8 +17,9 @@ import { EmbeddingsPage } from "./pages/EmbeddingsPage";
 import { LookupListsPage } from "./pages/LookupListsPage";
 import { HeuristicsPage } from "./pages/HeuristicsPage";
 
-// the editor brings CodeMirror: loaded when a heuristic is opened
+// the editors bring CodeMirror: loaded when a heuristic or the attributes are opened
 const HeuristicPage = lazy(() => import("./pages/HeuristicPage").then((m) => ({ default: m.HeuristicPage })));
+const AttributesPage = lazy(() => import("./pages/AttributesPage").then((m) => ({ default: m.AttributesPage })));
 
 export function App() {
   const [key, setKey] = useState(storedKey());
@@ -32,8 +33,9 @@ export function App() {
   return <Shell onSignOut={() => { storeKey(null); client.clear(); setKey(null); navigate("/"); }} />;
 }
 
-const TABS: [string, string][] = [["data", "Data"], ["label", "Label"], ["heuristics", "Heuristics"],
-  ["lists", "Lookup lists"], ["import", "Import"], ["embeddings", "Embeddings"], ["settings", "Tasks & members"]];
+const TABS: [string, string][] = [["data", "Data"], ["attributes", "Attributes"], ["label", "Label"],
+  ["heuristics", "Heuristics"], ["lists", "Lookup lists"], ["import", "Import"], ["embeddings", "Embeddings"],
+  ["settings", "Tasks & members"]];
 
 function Shell({ onSignOut }: { onSignOut: () => void }) {
   const { path } = useLocation();
@@ -97,6 +99,7 @@ function ProjectArea({ id, tab, rest }: { id: number; tab: string; rest?: string
   else if (tab === "records" && rest) body = <RecordPage projectId={id} recordId={Number(rest)} />;
   else if (tab === "label") body = <Labeling projectId={id} />;
   else if (tab === "import") body = <ImportPage projectId={id} />;
+  else if (tab === "attributes") body = <Suspense fallback={<div className="page"><Spinner /></div>}><AttributesPage projectId={id} /></Suspense>;
   else if (tab === "heuristics" && rest) body = <Suspense fallback={<div className="page"><Spinner /></div>}><HeuristicPage projectId={id} heuristicId={Number(rest)} /></Suspense>;
   else if (tab === "heuristics") body = <HeuristicsPage projectId={id} />;
   else if (tab === "lists") body = <LookupListsPage projectId={id} />;

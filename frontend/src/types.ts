@@ -7,7 +7,16 @@ export interface User { id: number; name: string; is_admin: boolean; created_at:
 export interface Project { id: number; name: string; description: string; created_at: string }
 export interface Page<T> { data: T[]; count: number }
 export interface Member { user: string; role: Role }
-export interface Attribute { id: number; name: string; data_type: string; position: number }
+export type AttributeType = "text" | "category" | "integer" | "float" | "boolean";
+export interface Attribute {
+  id: number; name: string; data_type: AttributeType; position: number;
+  /** Values computed by ``source`` (``def ac(record): ...``) rather than imported. The
+   * server always says; these three are left out where only the other fields matter. */
+  computed?: boolean;
+  source?: string | null;
+  /** A computed attribute's latest run. */
+  run?: AttributeRun | null;
+}
 export interface Label { id: number; name: string; color: string; hotkey: string | null }
 export interface Task {
   id: number; name: string; kind: TaskKind; target_attribute: string | null; labels: Label[];
@@ -34,6 +43,22 @@ export interface Run {
   id: number; kind: string; status: string; progress: number; done_items: number;
   total_items: number; error: string | null; created_at: string; params: Record<string, unknown>;
 }
+/** A run as its own page (``GET .../runs/{id}``) tells it. */
+export interface RunDetail extends Run {
+  logs: string;
+  /** A queued run: what it waits for (runs ahead of it, or a free worker). */
+  waiting_for: string | null;
+}
+export interface AttributeRun extends Run {
+  /** Once succeeded: the records the run computed, and the project's records with a value. */
+  metrics?: { records?: number; records_with_value?: number };
+}
+export interface AttributeValue {
+  record_id: number; external_id: string; value: string | number | boolean | null;
+  error: string | null; line: number | null;
+}
+/** Computed-attribute code tried on a few records (nothing stored). */
+export interface AttributeSample { results: AttributeValue[]; logs: string; seconds: number }
 export interface Embedding {
   id: number; name: string; attribute: string; model: string; level: "record" | "token";
   dims: number | null; pca_dims: number | null; state: string; vectors: number;

@@ -25,7 +25,8 @@ export function lineOf(message: string | null | undefined): number | null {
   return found ? Number(found[1]) : null;
 }
 
-function problemOf(error: unknown): Problem | null {
+/** The line marker of a 422 that names a line of the code (``field: "source"``, ``row``). */
+export function problemOf(error: unknown): Problem | null {
   if (error instanceof ApiError && error.field === "source" && error.row !== null) {
     return { line: error.row, message: error.message };
   }

@@ -1,0 +1,29 @@
+/** Every attribute of the project: its name, type, where its values come from, and a
+ * computed one's latest run; a computed one's name links to its code. */
+import type { Attribute } from "../types";
+import { Badge } from "../ui";
+import { Link } from "../ui/Link";
+import { RunState } from "./RunState";
+
+export function AttributesTable({ projectId, attributes, selected }: {
+  projectId: number; attributes: Attribute[]; selected: number | null;
+}) {
+  return (
+    <table className="table attributes-table" aria-label="attributes">
+      <thead><tr><th>Name</th><th>Type</th><th>Values</th><th style={{ width: "50%" }}>Latest run</th></tr></thead>
+      <tbody>
+        {attributes.map((a) => (
+          <tr key={a.id} data-attribute={a.name} className={a.id === selected ? "selected" : undefined}>
+            <td>{a.computed
+              ? <Link href={`/projects/${projectId}/attributes?attribute=${a.id}`} title="show its code"><b>{a.name}</b></Link>
+              : <b>{a.name}</b>}</td>
+            <td>{a.data_type}</td>
+            <td>{a.computed ? <Badge tone="accent">computed</Badge> : <span className="muted">imported</span>}</td>
+            <td>{a.run ? <RunState projectId={projectId} run={a.run} />
+              : a.computed && <span className="faint">not computed yet</span>}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
