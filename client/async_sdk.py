@@ -17,7 +17,8 @@ from typing import Any
 from client.sdk import Heurist
 
 RESOURCES = ("projects", "tasks", "manual_labels", "heuristics", "runs", "stats",
-             "weak_supervision", "embeddings", "active_learning", "saved_filters")
+             "weak_supervision", "embeddings", "active_learning", "saved_filters",
+             "lookup_lists", "attributes")
 
 
 class AsyncResource:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -21,10 +23,11 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.syntax import Syntax
 from rich.table import Column, Table
+from rich.text import Text
 
 from client.errors import HeuristAPIError, NotFound, ValidationFailed
 from client.heuristic_files import Change, plan_pull, plan_push, write_pulled
-from client.models import QueueSettings, Run, TaskStats
+from client.models import Attribute, AttributeSample, QueueSettings, Run, TaskStats
 from client.sdk import Heurist
 from client.snorkel_import import convert
 
@@ -45,6 +48,10 @@ app.add_typer(studio_app, name="studio")
 lists_app = typer.Typer(help="Lookup lists: term lists labeling functions import from "
                         "`knowledge` (one term per line in files).", no_args_is_help=True)
 app.add_typer(lists_app, name="lists")
+attributes_app = typer.Typer(help="Record attributes: imported, or computed by code from a "
+                             "record's others (`def ac(record): return ...` in a .py file).",
+                             no_args_is_help=True)
+app.add_typer(attributes_app, name="attributes")
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -56,6 +63,8 @@ TaskOption = Annotated[str, typer.Option("--task", "-t", envvar="HEURIST_TASK",
 Yes = Annotated[bool, typer.Option("--yes", "-y", help="Apply without asking.")]
 ListName = Annotated[str, typer.Argument(help="The list.")]
 SpanLabel = Annotated[str, typer.Option(help="The spans' label.")]
+Wait = Annotated[bool, typer.Option("--wait", "-w", help="Wait for the end, showing "
+                                    "progress; exit 1 unless it succeeded.")]
 
 
 class State:
@@ -689,9 +698,13 @@ def lists_delete(ctx: typer.Context, name: ListName,
 
 # --- runs -----------------------------------------------------------------------------
 
-def _wait(state: State, project: int, run: Run) -> Run:
+@contextmanager
+def _progress(state: State, run: Run) -> Iterator[Callable[[Run], None] | None]:
+    """A progress bar on stderr for waiting on ``run`` (none with --json): the
+    ``on_progress`` to wait with."""
     if state.as_json:
-        return state.client.runs.wait(project, run.id)
+        yield None
+        return
     columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
                TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=False) as progress:
@@ -702,7 +715,17 @@ def _wait(state: State, project: int, run: Run) -> Run:
                             completed=current.done_items,
                             description=f"run {current.id} {current.status}")
 
+        yield show
+
+
+def _wait(state: State, project: int, run: Run) -> Run:
+    with _progress(state, run) as show:
         return state.client.runs.wait(project, run.id, on_progress=show)
+
+
+def _ended_badly(run: Run | None) -> bool:
+    """A run that has finished without succeeding: the command exits 1."""
+    return run is not None and run.finished and run.status != "succeeded"
 
 
 def _report(state: State, run: Run) -> None:
@@ -710,7 +733,7 @@ def _report(state: State, run: Run) -> None:
         _print_json(run)
     else:
         out.print(f"run {run.id}: {run.status}" + (f" - {run.error}" if run.error else ""))
-    if run.finished and run.status != "succeeded":
+    if _ended_badly(run):
         raise typer.Exit(EXIT_FAILED)
 
 
@@ -727,9 +750,7 @@ def run(ctx: typer.Context, project: Project,
             "date (not run, failed, records added or a lookup list changed since).")] = False,
         every: Annotated[bool, typer.Option(
             "--all", help="Run every heuristic of the task not running already.")] = False,
-        wait: Annotated[bool, typer.Option("--wait", "-w", help="Wait for the end, showing "
-                                           "progress; exit 1 unless it succeeded.")] = False
-        ) -> None:
+        wait: Wait = False) -> None:
     """Run a heuristic on every record, or those of a task that are out of date."""
     state = _state(ctx)
     task_id = state.client.tasks.get(project, task).id if task is not None else None
@@ -765,8 +786,175 @@ def _run_many(state: State, project: int, task_id: int, task: str, *,
     for run in runs:
         out.print(f"{names.get(run.heuristic_id, '?')}: run {run.id} {run.status}"
                   + (f" - {run.error}" if run.error else ""))
-    if any(run.finished and run.status != "succeeded" for run in runs):
+    if any(_ended_badly(run) for run in runs):
         raise typer.Exit(EXIT_FAILED)
+
+
+# --- attributes -----------------------------------------------------------------------
+
+class DataType(StrEnum):
+    text = "text"
+    category = "category"
+    integer = "integer"
+    float = "float"
+    boolean = "boolean"
+
+
+AttributeName = Annotated[str, typer.Argument(help="The attribute: name or id.")]
+CodeFile = Annotated[Path, typer.Option(
+    "--file", "-f", exists=True, dir_okay=False,
+    help="Python file of the code: a function of the record returning its value or None "
+         "(the one named `ac` where it defines several).")]
+TypeOption = Annotated[DataType, typer.Option("--type", help="The values' type.")]
+
+
+def _attribute(client: Heurist, project: int, name: str) -> Attribute:
+    try:
+        return client.attributes.get(project, name)
+    except NotFound:
+        raise typer.BadParameter(f"project {project} has no attribute {name!r}",
+                                 param_hint="NAME") from None
+
+
+def run_state(run: Run | None) -> str:
+    """Where a computed attribute's latest run is: its state, then the records with a
+    value or the error.
+
+    >>> run = Run(id=5, kind="attribute_calculation", status="succeeded", progress=1.0,
+    ...     done_items=3, total_items=3, params={}, error=None, created_at="2024-01-01T00:00",
+    ...     metrics={"records": 3, "records_with_value": 2}, started_at=None,
+    ...     finished_at=None)
+    >>> run_state(run)
+    'run 5: succeeded, 2 records with a value'
+    >>> run_state(run.model_copy(update={"status": "failed", "error": "1 record(s) failed"}))
+    'run 5: failed - 1 record(s) failed'
+    """
+    if run is None:
+        return "no run"
+    said = f"run {run.id}: {run.status}"
+    if run.status == "succeeded":
+        said += f", {run.metrics.get('records_with_value', 0):,} records with a value"
+    return said + (f" - {run.error}" if run.error else "")
+
+
+def _follow(state: State, project: int, attribute: Attribute, action: str, *,
+            wait: bool) -> None:
+    """Print ``action`` and the attribute's run; with ``wait``, once the run has ended
+    (exit 1 unless it succeeded). With --json, the attribute."""
+    if not state.as_json:
+        out.print(Text(action))
+    if wait and attribute.run is not None:
+        with _progress(state, attribute.run) as show:
+            attribute = state.client.attributes.wait(project, attribute, on_progress=show)
+    if state.as_json:
+        _print_json(attribute)
+    else:
+        out.print(Text(run_state(attribute.run)))
+    if _ended_badly(attribute.run):
+        raise typer.Exit(EXIT_FAILED)
+
+
+def _code(file: Path) -> str:
+    return file.read_text(encoding="utf-8")
+
+
+@attributes_app.command("list")
+def attributes_list(ctx: typer.Context, project: Project) -> None:
+    """List the project's attributes: type, origin and latest run.
+
+    In their order; a computed one with its latest run's state, the records with a value
+    and the error."""
+    state = _state(ctx)
+    found = state.client.attributes.list(project)
+    if state.as_json:
+        return _print_json(found)
+    table = Table("name", "type", "origin", "run", Column("with a value", justify="right"),
+                  Column("error", overflow="fold"))
+    for attribute in found:
+        run = attribute.run
+        with_value = run.metrics.get("records_with_value") if run is not None else None
+        table.add_row(Text(attribute.name), attribute.data_type,
+                      "computed" if attribute.computed else "imported",
+                      "-" if run is None else run.status,
+                      "-" if with_value is None else f"{with_value:,}",
+                      Text("" if run is None else run.error or ""))
+    out.print(table if found else "No attributes.")
+
+
+@attributes_app.command("compute")
+def attributes_compute(ctx: typer.Context, name: Annotated[str, typer.Argument(
+                           help="The new attribute's name.")],
+                       project: Project, file: CodeFile, type_: TypeOption = DataType.text,
+                       wait: Wait = False) -> None:
+    """Add an attribute computed by the file's code over every record.
+
+    The code is checked first: a syntax error is refused with its line. Records imported
+    later get their values by themselves."""
+    state = _state(ctx)
+    made = state.client.attributes.compute(project, name, _code(file), type_.value)
+    _follow(state, project, made, f"created {made.name} ({made.data_type})", wait=wait)
+
+
+@attributes_app.command("update")
+def attributes_update(ctx: typer.Context, name: AttributeName, project: Project,
+                      file: CodeFile, wait: Wait = False) -> None:
+    """Give a computed attribute the file's code and compute every value again.
+
+    A run under way is cancelled."""
+    state = _state(ctx)
+    found = _attribute(state.client, project, name)
+    changed = state.client.attributes.update(project, found.id, source=_code(file))
+    _follow(state, project, changed, f"updated {changed.name} ({changed.data_type})",
+            wait=wait)
+
+
+@attributes_app.command("again")
+def attributes_again(ctx: typer.Context, name: AttributeName, project: Project,
+                     wait: Wait = False) -> None:
+    """Compute a computed attribute's values again with its code.
+
+    Refused while a run of it is under way."""
+    state = _state(ctx)
+    found = _attribute(state.client, project, name)
+    started = state.client.attributes.compute_again(project, found.id)
+    _follow(state, project, started, f"computing {started.name} ({started.data_type}) again",
+            wait=wait)
+
+
+def sample_table(sample: AttributeSample) -> Table:
+    """Each record tried: its value (as Python writes it), or its error and the line."""
+    table = Table("record", Column("value", overflow="fold"), Column("error", overflow="fold"))
+    for row in sample.results:
+        error = "" if row.error is None else (
+            f"line {row.line}: {row.error}" if row.line else row.error)
+        table.add_row(Text(row.external_id), Text("" if row.error else repr(row.value)),
+                      Text(error, style="red"))
+    return table
+
+
+@attributes_app.command("try")
+def attributes_try(ctx: typer.Context, project: Project, file: CodeFile,
+                   type_: TypeOption = DataType.text,
+                   n: Annotated[int | None, typer.Option(
+                       "--n", "-n", min=1, max=1000,
+                       help="Random records to try (else the server's sample size).")] = None,
+                   record_id: Annotated[list[int] | None, typer.Option(
+                       help="Try this record instead (repeatable).")] = None) -> None:
+    """Try computed-attribute code on a few records, storing nothing.
+
+    Prints each record's value, or its error and the line; then what the code printed."""
+    state = _state(ctx)
+    sample = state.client.attributes.try_code(project, _code(file), type_.value, n=n,
+                                              record_ids=record_id)
+    if state.as_json:
+        return _print_json(sample)
+    failed = sum(row.error is not None for row in sample.results)
+    out.print(sample_table(sample))
+    out.print(f"{len(sample.results):,} records in {sample.seconds:.2f} s: "
+              f"{len(sample.results) - failed:,} values, {failed:,} errors")
+    if sample.logs:
+        out.rule("printed")
+        out.print(Text(sample.logs.rstrip("\n")))
 
 
 class Level(StrEnum):
@@ -786,9 +974,7 @@ def embed(ctx: typer.Context,
                    "name.")] = "default",
           name: Annotated[str | None, typer.Option(
               help="The embedding's name (default: ATTRIBUTE-MODEL).")] = None,
-          wait: Annotated[bool, typer.Option("--wait", "-w", help="Wait for the end, showing "
-                                             "progress; exit 1 unless it succeeded.")] = False
-          ) -> None:
+          wait: Wait = False) -> None:
     """Embed a text attribute of every record (new records are embedded as they come)."""
     state = _state(ctx)
     created = state.client.embeddings.create(project, attribute, level=level.value,

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict
 RunStatus = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 FINISHED: frozenset[str] = frozenset({"succeeded", "failed", "cancelled"})
 HeuristicKind = Literal["labeling_function", "active_learner"]
+AttributeType = Literal["text", "category", "integer", "float", "boolean"]
 
 
 class Model(BaseModel):
@@ -178,6 +179,37 @@ class RunDetail(Run):
 
 class WeakSupervision(Run):
     stale: bool = False
+
+
+class Attribute(Model):
+    """An attribute of a project's records: imported, or ``computed`` by its ``source``
+    (``def ac(record): return ...``), with its latest ``run`` (metrics ``records`` and
+    ``records_with_value`` once it succeeded)."""
+
+    id: int
+    name: str
+    data_type: AttributeType
+    position: int
+    computed: bool = False
+    source: str | None = None
+    run: Run | None = None
+
+
+class AttributeValue(Model):
+    """One record's outcome of trying computed-attribute code: its value, or the error and
+    the line of the code that raised it."""
+
+    record_id: int
+    external_id: str
+    value: str | bool | int | float | None = None
+    error: str | None = None
+    line: int | None = None
+
+
+class AttributeSample(Model):
+    results: list[AttributeValue]
+    logs: str
+    seconds: float
 
 
 class Revision(Model):
@@ -371,6 +403,8 @@ OPENAPI_NAMES: dict[type[Model], str] = {
     ImportResult: "ImportPublic",
     Run: "RunPublic",
     RunDetail: "RunDetail", WeakSupervision: "WeakSupervisionPublic",
+    Attribute: "AttributePublic", AttributeValue: "AttributeValuePublic",
+    AttributeSample: "AttributeSamplePublic",
     Revision: "RevisionPublic", Heuristic: "HeuristicPublic", SourceCheck: "CheckPublic",
     LabelStats: "LabelStats",
     HeuristicStats: "HeuristicStatsPublic", TaskStats: "TaskStatsPublic",

@@ -12,7 +12,7 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
 import httpx
 
@@ -20,6 +20,8 @@ from client.config import ClientConfig, load_config
 from client.errors import NotFound
 from client.models import (
     Annotators,
+    Attribute,
+    AttributeSample,
     Embedding,
     EmbeddingCreated,
     Heuristic,
@@ -73,6 +75,21 @@ class _Resource:
 
     def _json(self, method: str, path: str, **kwargs: Any) -> Any:
         return self._t.request(method, path, **kwargs).json()
+
+
+Named = TypeVar("Named", Attribute, Task)
+
+
+def _by_id_or_name(key: int | str, *, by_id: Callable[[int], Named],
+                   listed: Callable[[], list[Named]], noun: str, project_id: int) -> Named:
+    """What ``by_id`` answers for an id (an int, or a string of digits), else the one of
+    ``listed`` named ``key``; NotFound when none is."""
+    if isinstance(key, int) or str(key).isdigit():
+        return by_id(int(key))
+    for candidate in listed():
+        if candidate.name == key:
+            return candidate
+    raise NotFound(404, f"no {noun} {key!r} in project {project_id}")
 
 
 class Projects(_Resource):
@@ -317,12 +334,10 @@ class Tasks(_Resource):
 
     def get(self, project_id: int, task: int | str) -> Task:
         """The task with this id, or of this name."""
-        if isinstance(task, int) or str(task).isdigit():
-            return Task.model_validate(self._json("GET", f"/projects/{project_id}/tasks/{task}"))
-        for candidate in self.list(project_id):
-            if candidate.name == task:
-                return candidate
-        raise NotFound(404, f"no task {task!r} in project {project_id}")
+        return _by_id_or_name(
+            task, by_id=lambda task_id: Task.model_validate(
+                self._json("GET", f"/projects/{project_id}/tasks/{task_id}")),
+            listed=lambda: self.list(project_id), noun="task", project_id=project_id)
 
     def create(self, project_id: int, name: str, *, kind: str = "classification",
                labels: list[str] | None = None, target_attribute: str | None = None) -> Task:
@@ -462,6 +477,99 @@ class Runs(_Resource):
                               **_given(after=after))
 
 
+class Attributes(_Resource):
+    """The attributes of a project's records: those its imports made, and those computed
+    by code from each record's other attributes (the workers run it over every record;
+    records imported later get their values by themselves)::
+
+        words = 'def ac(record):\\n    return len(record["text"].split())\\n'
+        sample = hc.attributes.try_code(project_id, words, "integer", n=5)
+        [(row.external_id, row.value, row.error) for row in sample.results]
+        attribute = hc.attributes.compute(project_id, "n_words", words, "integer")
+        attribute = hc.attributes.wait(project_id, attribute)
+        attribute.run.status, attribute.run.metrics["records_with_value"]
+    """
+
+    def list(self, project_id: int) -> list[Attribute]:
+        """The project's attributes in their order; a computed one with its ``source`` and
+        latest ``run``."""
+        return [Attribute.model_validate(a)
+                for a in self._json("GET", f"/projects/{project_id}/attributes")]
+
+    def get(self, project_id: int, attribute: int | str) -> Attribute:
+        """The attribute with this id, or of this name: ``get(project_id, "n_words")``."""
+        return _by_id_or_name(
+            attribute, by_id=lambda attribute_id: Attribute.model_validate(
+                self._json("GET", f"/projects/{project_id}/attributes/{attribute_id}")),
+            listed=lambda: self.list(project_id), noun="attribute", project_id=project_id)
+
+    def create(self, project_id: int, name: str, data_type: str) -> Attribute:
+        """An attribute that imports fill (records have no value for it until then):
+        ``create(project_id, "split", "category")``; ``data_type`` is text, category,
+        integer, float or boolean."""
+        return Attribute.model_validate(self._json(
+            "POST", f"/projects/{project_id}/attributes",
+            json={"name": name, "data_type": data_type}))
+
+    def compute(self, project_id: int, name: str, source: str,
+                data_type: str = "text") -> Attribute:
+        """An attribute computed by ``source`` (one function of the record returning its
+        value or None; ``ac`` where it defines several), its run over every record queued:
+        ``compute(project_id, "n_words", source, "integer")``. ValidationFailed with the line
+        (``row``) of a syntax error; Conflict for a name taken."""
+        return Attribute.model_validate(self._json(
+            "POST", f"/projects/{project_id}/attributes/computed",
+            json={"name": name, "data_type": data_type, "source": source}))
+
+    def update(self, project_id: int, attribute: int | str, *, source: str) -> Attribute:
+        """New code for a computed attribute (id or name): a run under way is cancelled and
+        the new code computes every record's value again:
+        ``update(project_id, "n_words", source=new_source)``."""
+        attribute_id = self._id(project_id, attribute)
+        return Attribute.model_validate(self._json(
+            "PATCH", f"/projects/{project_id}/attributes/{attribute_id}",
+            json={"source": source}))
+
+    def compute_again(self, project_id: int, attribute: int | str) -> Attribute:
+        """Compute a computed attribute's values again with its code, e.g. after a failure:
+        ``compute_again(project_id, "n_words")``; Conflict while a run is under way."""
+        attribute_id = self._id(project_id, attribute)
+        return Attribute.model_validate(self._json(
+            "POST", f"/projects/{project_id}/attributes/{attribute_id}/runs"))
+
+    def try_code(self, project_id: int, source: str, data_type: str = "text", *,
+                 n: int | None = None, record_ids: list[int] | None = None) -> AttributeSample:
+        """Run computed-attribute code on the records of ``record_ids``, or ``n`` random ones
+        (the server's sample size by default), storing nothing: each record's value (as
+        ``data_type`` stores it) or error with its line, and what the code printed:
+        ``try_code(project_id, source, "integer", n=10)``."""
+        return AttributeSample.model_validate(self._json(
+            "POST", f"/projects/{project_id}/attributes/sample",
+            json={"source": source, "data_type": data_type,
+                  **_given(n=n, record_ids=record_ids)}))
+
+    def wait(self, project_id: int, attribute: Attribute | int | str, *,
+             timeout_s: float = 600.0, poll_s: float = 0.5,
+             on_progress: Callable[[Run], None] | None = None) -> Attribute:
+        """The attribute once its latest run has ended (at once for an imported one; a run
+        that new code replaced is followed by the new one), calling ``on_progress`` with
+        every state of the run seen on the way, as :meth:`Runs.wait`; TimeoutError past
+        ``timeout_s``: ``wait(project_id, "n_words").run.status``."""
+        deadline = time.monotonic() + timeout_s
+        current = self.get(project_id, self._id(project_id, attribute))
+        while current.run is not None and not current.run.finished:
+            Runs(self._t).wait(project_id, current.run.id,
+                               timeout_s=max(deadline - time.monotonic(), 0.0), poll_s=poll_s,
+                               on_progress=on_progress)
+            current = self.get(project_id, current.id)
+        return current
+
+    def _id(self, project_id: int, attribute: Attribute | int | str) -> int:
+        if isinstance(attribute, Attribute):
+            return attribute.id
+        return attribute if isinstance(attribute, int) else self.get(project_id, attribute).id
+
+
 class Statistics(_Resource):
     def get(self, project_id: int, task_id: int) -> TaskStats:
         """Per heuristic: coverage, overlaps, conflicts and precision/recall against the
@@ -592,6 +700,7 @@ class Heurist:
         self.active_learning = ActiveLearning(self.transport)
         self.saved_filters = SavedFilters(self.transport)
         self.lookup_lists = LookupLists(self.transport)
+        self.attributes = Attributes(self.transport)
 
     def me(self) -> dict[str, Any]:
         return self.transport.request("GET", "/me").json()
