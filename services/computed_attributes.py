@@ -26,7 +26,7 @@ from store.models import Attribute, Project, Record, Run, RunStatus, Tokenizatio
 from store.projects import add_attribute
 from store.records import record_ids_of, set_attribute_values
 from store.runs import ACTIVE, add_run, cancel_run
-from store.tokenization import tokenize_attribute
+from store.tokenization import store_tokens
 
 ATTRIBUTE_RUN = "attribute_calculation"
 FUNCTION = "ac"
@@ -212,7 +212,8 @@ def store_values(*, session: Session, attribute: Attribute, outcomes: list[Compu
     if attribute.data_type is AttributeType.TEXT:
         session.execute(delete(Tokenization).where(Tokenization.attribute_id == attribute.id,
                                                    Tokenization.record_id.in_(ids)))
-        tokenize_attribute(session=session, attribute=attribute, record_ids=ids)
+        store_tokens(session=session, attribute_id=attribute.id, texts={
+            o.record.record_id: str(o.value or "") for o in outcomes})
 
 
 def records_to_compute(*, session: Session, attribute: Attribute, only_missing: bool

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -28,22 +28,25 @@ def tokenize_attribute(*, session: Session, attribute: Attribute,
     if record_ids is not None:
         query = query.where(Record.id.in_(list(record_ids)))
     written = 0
-    batch: list[dict] = []
+    batch: dict[int, str] = {}
     for record_id, data in session.execute(query):
-        starts, ends = token_offsets(tokenize(str(data.get(attribute.name) or "")))
-        batch.append({"record_id": record_id, "attribute_id": attribute.id,
-                      "starts": starts, "ends": ends})
+        batch[record_id] = str(data.get(attribute.name) or "")
         if len(batch) >= BATCH:
-            written += _flush(session, batch)
-    return written + _flush(session, batch)
+            written += store_tokens(session=session, attribute_id=attribute.id, texts=batch)
+            batch = {}
+    return written + store_tokens(session=session, attribute_id=attribute.id, texts=batch)
 
 
-def _flush(session: Session, batch: list[dict]) -> int:
-    if batch:
-        session.execute(insert(Tokenization), batch)
-    count = len(batch)
-    batch.clear()
-    return count
+def store_tokens(*, session: Session, attribute_id: int, texts: Mapping[int, str]) -> int:
+    """Store the tokens of each record's text (by record id) of an attribute whose records
+    have none stored yet; returns how many. No commit."""
+    if texts:
+        session.execute(insert(Tokenization), [
+            {"record_id": record_id, "attribute_id": attribute_id, "starts": starts,
+             "ends": ends}
+            for record_id, (starts, ends) in ((rid, token_offsets(tokenize(text)))
+                                              for rid, text in texts.items())])
+    return len(texts)
 
 
 def get_tokenization(*, session: Session, record_id: int,
