@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from formats.types import AttributeType, convert_value
@@ -22,7 +22,15 @@ from heuristics.sandbox import Sandbox
 from services import heuristic_runs
 from services.dispatch import RunDispatcher
 from store import lookup_lists
-from store.models import Attribute, Project, Record, Run, RunStatus, Tokenization
+from store.models import (
+    Attribute,
+    ComputedValue,
+    Project,
+    Record,
+    Run,
+    RunStatus,
+    Tokenization,
+)
 from store.projects import add_attribute
 from store.records import record_ids_of, set_attribute_values
 from store.runs import ACTIVE, add_run, cancel_run
@@ -160,6 +168,9 @@ def _check_computed(attribute: Attribute) -> None:
 
 def _run(session: Session, attribute: Attribute, queue: RunDispatcher, *,
          only_missing: bool) -> Attribute:
+    discard_staged(session=session, run_ids=list(session.scalars(select(Run.id).where(
+        Run.project_id == attribute.project_id, Run.kind == ATTRIBUTE_RUN,
+        Run.status.in_((RunStatus.FAILED, RunStatus.CANCELLED))))))
     run = add_run(session=session, project_id=attribute.project_id, kind=ATTRIBUTE_RUN,
                   params={"attribute_id": attribute.id, "only_missing": only_missing})
     attribute.run_id = run.id
@@ -203,17 +214,47 @@ def compute(*, session: Session, sandbox: Sandbox, project: Project, source: str
     return outcomes, result.logs, result.seconds
 
 
-def store_values(*, session: Session, attribute: Attribute, outcomes: list[Computed]) -> None:
-    """Write computed values into their records (and a text attribute's tokens); no
-    commit."""
+def stage_values(*, session: Session, run_id: int, outcomes: list[Computed]) -> None:
+    """Hold a chunk's values for the run (replacing what a retry of the chunk held); no
+    commit. They reach the records with :func:`apply_staged`, once every chunk succeeded."""
     ids = [o.record.record_id for o in outcomes]
-    set_attribute_values(session=session, name=attribute.name,
-                         values={o.record.record_id: o.value for o in outcomes})
+    session.execute(delete(ComputedValue).where(ComputedValue.run_id == run_id,
+                                                ComputedValue.record_id.in_(ids)))
+    if outcomes:
+        session.execute(insert(ComputedValue), [
+            {"run_id": run_id, "record_id": o.record.record_id, "value": o.value}
+            for o in outcomes])
+
+
+def apply_staged(*, session: Session, attribute: Attribute, run_id: int,
+                 batch: int = 1_000) -> None:
+    """Write the values the run staged into their records, then let them go; no commit."""
+    last = 0
+    while rows := session.execute(
+            select(ComputedValue.record_id, ComputedValue.value)
+            .where(ComputedValue.run_id == run_id, ComputedValue.record_id > last)
+            .order_by(ComputedValue.record_id).limit(batch)).all():
+        store_values(session=session, attribute=attribute, values=dict(rows))
+        last = rows[-1][0]
+    discard_staged(session=session, run_ids=[run_id])
+
+
+def discard_staged(*, session: Session, run_ids: list[int]) -> None:
+    """Let the values staged by these runs go (a run that failed or was cancelled); no
+    commit."""
+    session.execute(delete(ComputedValue).where(ComputedValue.run_id.in_(run_ids)))
+
+
+def store_values(*, session: Session, attribute: Attribute, values: dict[int, object]
+                 ) -> None:
+    """Write values (by record id) into their records (and a text attribute's tokens); no
+    commit."""
+    set_attribute_values(session=session, name=attribute.name, values=values)
     if attribute.data_type is AttributeType.TEXT:
         session.execute(delete(Tokenization).where(Tokenization.attribute_id == attribute.id,
-                                                   Tokenization.record_id.in_(ids)))
+                                                   Tokenization.record_id.in_(list(values))))
         store_tokens(session=session, attribute_id=attribute.id, texts={
-            o.record.record_id: str(o.value or "") for o in outcomes})
+            rid: str(value or "") for rid, value in values.items()})
 
 
 def records_to_compute(*, session: Session, attribute: Attribute, only_missing: bool

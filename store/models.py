@@ -170,6 +170,20 @@ class Record(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class ComputedValue(Base):
+    """A computed attribute's value of one record, as a run computed it: held here until
+    every chunk of the run succeeded, then written into the records at once (a run that
+    fails leaves every record's value as it was)."""
+
+    __tablename__ = "computed_values"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"),
+                                        primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON(none_as_null=False))
+
+
 class Tokenization(Base):
     """Tokens of one text attribute of one record, as char offsets; stored once, shared."""
 

@@ -15,6 +15,10 @@ WORDS = 'def ac(record):\n    return len(record["CONTENT"].split())\n'
 WORDS_OR_NONE = ('def ac(record):\n    n = len(record["CONTENT"].split())\n'
                  '    return n if n > 5 else None\n')
 NOT_A_NUMBER = 'def ac(record):\n    return "many"\n'
+FAILS_LAST = ("def ac(record):\n    if record['CONTENT'] == {last!r}:\n"
+              "        raise ValueError('the last comment')\n"
+              "    return 1000 + len(record['CONTENT'].split())\n")
+CHUNK_SIZE = 50
 LONG_IS_SPAM = 'def lf(record):\n    return "spam" if (record["n_words"] or 0) > 30 else None\n'
 
 
@@ -36,6 +40,7 @@ def _computed(stack: Stack, project: int, attribute: int) -> dict:
 
 
 def test_a_computed_attribute_feeds_labeling_functions_and_follows_its_code(stack: Stack):
+    stack.worker_env |= {"HEURIST_CHUNK_SIZE": str(CHUNK_SIZE)}   # 350 records: 7 chunks
     stack.start_worker()
     project = stack.post("/projects", json={"name": "youtube"}).json()["id"]
     response = stack.post(f"/projects/{project}/records/import", data={"id_column": "COMMENT_ID"},
@@ -70,6 +75,13 @@ def test_a_computed_attribute_feeds_labeling_functions_and_follows_its_code(stac
     assert failed["status"] == "failed" and "expected integer, got 'many'" in failed["error"]
     assert _values(stack, project) == words
 
+    # code failing in its last chunk only: the chunks that succeeded write nothing either
+    last = list(contents.values())[-1]
+    assert stack.patch(f"/projects/{project}/attributes/{attribute['id']}",
+                       json={"source": FAILS_LAST.format(last=last)}).status_code == 200
+    failed = _computed(stack, project, attribute["id"])["run"]
+    assert failed["status"] == "failed" and "the last comment" in failed["error"], failed
+    assert _values(stack, project) == words
     heuristic = f"/projects/{project}/heuristics/{function['id']}"
     assert stack.get(heuristic)["out_of_date"] == [], "failed code wrote no values"
 

@@ -1,5 +1,6 @@
 """Computed-attribute runs (see ``services.computed_attributes``): the attribute's code in
-the sandbox over the project's records, chunk by chunk, its values written into them."""
+the sandbox over the project's records, chunk by chunk, the values held per run; written
+into the records once every chunk succeeded."""
 
 from __future__ import annotations
 
@@ -47,18 +48,20 @@ class AttributeJob:
             append_log(session=session, run_id=run.id, text=logs)
         if errors := [(o.record, o.error, o.line) for o in outcomes if o.error is not None]:
             raise InvalidInputError(heuristic_runs.describe_record_errors(errors))
-        computed_attributes.store_values(session=session, attribute=attribute,
-                                         outcomes=outcomes)
+        computed_attributes.stage_values(session=session, run_id=run.id, outcomes=outcomes)
 
     def finish(self, session: Session, run: Run) -> dict[str, Any]:
+        """Every chunk succeeded: the values reach the records, all in this transaction."""
         attribute = self._attribute(session, run)
+        computed_attributes.apply_staged(session=session, attribute=attribute, run_id=run.id)
         values = session.scalars(select(Record.data[attribute.name]).where(
             Record.project_id == run.project_id))
         with_value = sum(value is not None for value in values)
         return {"records": run.total_items, "records_with_value": with_value}
 
     def failed(self, session: Session, run: Run) -> None:
-        pass
+        """The records keep their values: what the run's chunks computed goes."""
+        computed_attributes.discard_staged(session=session, run_ids=[run.id])
 
     def succeeded(self, session: Session, run: Run) -> list[Run]:
         """The labeling functions that read the attribute run again, in the tasks that keep
