@@ -921,6 +921,23 @@ def attributes_again(ctx: typer.Context, name: AttributeName, project: Project,
             wait=wait)
 
 
+@attributes_app.command("delete")
+def attributes_delete(ctx: typer.Context, name: AttributeName, project: Project,
+                      yes: Yes = False) -> None:
+    """Delete an attribute, imported or computed, and its value in every record.
+
+    Refused while a task labels its spans or an embedding is made of it."""
+    state = _state(ctx)
+    found = _attribute(state.client, project, name)
+    origin = "computed" if found.computed else "imported"
+    if not (yes or typer.confirm(f"Delete the {origin} attribute {name!r} and its value in "
+                                 "every record?")):
+        raise typer.Exit(1)
+    state.client.attributes.delete(project, found.id)
+    if not state.as_json:
+        out.print(f"deleted {name}")
+
+
 def sample_table(sample: AttributeSample) -> Table:
     """Each record tried: its value (as Python writes it), or its error and the line."""
     table = Table("record", Column("value", overflow="fold"), Column("error", overflow="fold"))

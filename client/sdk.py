@@ -537,6 +537,13 @@ class Attributes(_Resource):
         return Attribute.model_validate(self._json(
             "POST", f"/projects/{project_id}/attributes/{attribute_id}/runs"))
 
+    def delete(self, project_id: int, attribute: int | str) -> None:
+        """Delete an attribute (id or name), imported or computed, and its value in every
+        record: ``delete(project_id, "n_words")``; Conflict while a task labels its spans or
+        an embedding is made of it."""
+        self._t.request("DELETE", f"/projects/{project_id}/attributes/"
+                                  f"{self._id(project_id, attribute)}")
+
     def try_code(self, project_id: int, source: str, data_type: str = "text", *,
                  n: int | None = None, record_ids: list[int] | None = None) -> AttributeSample:
         """Run computed-attribute code on the records of ``record_ids``, or ``n`` random ones

@@ -2,7 +2,8 @@
 attributes (``def ac(record): return len(record["text"])``), run over every record in the
 sandbox by the workers; each use case commits.
 
-A computed attribute is an attribute like any other once its run succeeded: the data
+Any attribute can be deleted (:func:`delete_attribute`). A computed attribute is an
+attribute like any other once its run succeeded: the data
 browser filters on it, labeling functions read ``record["name"]``, a text one is tokenised
 and can be embedded. Its code changes through :func:`update_source`, which runs it again;
 records imported later get their values from :func:`after_import`.
@@ -25,6 +26,8 @@ from store import lookup_lists
 from store.models import (
     Attribute,
     ComputedValue,
+    Embedding,
+    LabelingTask,
     Project,
     Record,
     Run,
@@ -32,7 +35,7 @@ from store.models import (
     Tokenization,
 )
 from store.projects import add_attribute
-from store.records import record_ids_of, set_attribute_values
+from store.records import record_ids_of, remove_attribute_values, set_attribute_values
 from store.runs import ACTIVE, add_run, cancel_run
 from store.tokenization import store_tokens
 
@@ -101,6 +104,32 @@ def run_again(*, session: Session, attribute: Attribute, queue: RunDispatcher) -
         raise ConflictError(f"attribute {attribute.name!r} is being computed (run "
                             f"{running.id}): wait for it or change its code", field="attribute")
     return _run(session, attribute, queue, only_missing=False)
+
+
+def delete_attribute(*, session: Session, attribute: Attribute) -> None:
+    """Delete an attribute and its value in every record (a computed one's run under way is
+    cancelled). ConflictError while a task labels its spans or an embedding is made of it:
+    deleting those is the user's call. Commits."""
+    if (task := session.scalar(select(LabelingTask.name).where(
+            LabelingTask.target_attribute_id == attribute.id))) is not None:
+        raise ConflictError(f"task {task!r} labels the spans of attribute "
+                            f"{attribute.name!r}: delete the task first", field="attribute")
+    if (embedding := session.scalar(select(Embedding.name).where(
+            Embedding.attribute_id == attribute.id))) is not None:
+        raise ConflictError(f"embedding {embedding!r} is made of attribute "
+                            f"{attribute.name!r}: delete the embedding first",
+                            field="attribute")
+    if '"' in attribute.name or "\\" in attribute.name:
+        raise InvalidInputError(f"attribute {attribute.name!r} has a quote or backslash in "
+                                "its name: its values cannot be taken out one by one",
+                                field="attribute")
+    if (running := _latest_run(session, attribute)) is not None and running.status in ACTIVE:
+        cancel_run(session=session, run=running)
+    remove_attribute_values(session=session, project_id=attribute.project_id,
+                            name=attribute.name)
+    session.execute(delete(Tokenization).where(Tokenization.attribute_id == attribute.id))
+    session.delete(attribute)
+    session.commit()
 
 
 def after_import(*, session: Session, project: Project, queue: RunDispatcher) -> list[Run]:

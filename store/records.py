@@ -63,3 +63,19 @@ def set_attribute_values(*, session: Session, name: str, values: Mapping[int, ob
     session.execute(text(
         "UPDATE records SET data = json_set(data, :path, json(:value)) WHERE id = :id"),
         [{"id": rid, "value": value, "path": f'$."{name}"'} for rid, value in encoded.items()])
+
+
+def remove_attribute_values(*, session: Session, project_id: int, name: str) -> None:
+    """Take the attribute ``name`` (spelt as :func:`set_attribute_values` asks) out of
+    every record of the project; no commit."""
+    if '"' in name or "\\" in name:
+        raise ValueError(f"an attribute name with a quote or backslash: {name!r}")
+    if session.connection().dialect.name == "postgresql":
+        session.execute(text(
+            "UPDATE records SET data = data - CAST(:name AS text) WHERE project_id = :project"
+            " AND jsonb_exists(data, CAST(:name AS text))"), {"name": name, "project": project_id})
+        return
+    session.execute(text(
+        "UPDATE records SET data = json_remove(data, :path) WHERE project_id = :project"
+        " AND json_type(data, :path) IS NOT NULL"),
+        {"path": f'$."{name}"', "project": project_id})

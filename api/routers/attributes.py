@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import Request, status
+from fastapi import Request, Response, status
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import (
@@ -118,3 +118,13 @@ def compute_again(attribute_id: Int32, project: OwnedProject, session: SessionDe
                                                   attribute_id=attribute_id)
     return attribute_public(computed_attributes.run_again(
         session=session, attribute=attribute, queue=queue), session)
+
+
+@router.delete("/{attribute_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_attribute(attribute_id: Int32, project: OwnedProject, session: SessionDep) -> Response:
+    """Delete an attribute, imported or computed, and its value in every record (409 while
+    a task labels its spans or an embedding is made of it)."""
+    attribute = computed_attributes.get_attribute(session=session, project=project,
+                                                  attribute_id=attribute_id)
+    computed_attributes.delete_attribute(session=session, attribute=attribute)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

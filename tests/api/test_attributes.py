@@ -107,3 +107,36 @@ def test_only_owners_change_attributes_and_annotators_try_code(client, admin, lo
                        json={"source": LENGTH, "n": 1}).status_code == 200
     assert client.get(f"{API}/projects/{loaded}/attributes/{created['id']}",
                       headers=annotator).status_code == 200
+    assert client.delete(f"{API}/projects/{loaded}/attributes/{created['id']}",
+                         headers=annotator).status_code == 403
+
+
+def test_an_attribute_is_deleted_with_its_values_unless_something_is_made_of_it(
+        client, admin, loaded, record_ids):
+    computed = _create(client, admin, loaded).json()
+    attributes = {a["name"]: a["id"]
+                  for a in client.get(f"{API}/projects/{loaded}/attributes", headers=admin).json()}
+    assert client.delete(f"{API}/projects/{loaded}/attributes/{computed['id']}",
+                         headers=admin).status_code == 204
+    old_run = client.get(f"{API}/projects/{loaded}/runs/{computed['run']['id']}", headers=admin)
+    assert old_run.json()["status"] == "cancelled"
+
+    assert client.delete(f"{API}/projects/{loaded}/attributes/{attributes['lang']}",
+                         headers=admin).status_code == 204
+    record = client.get(f"{API}/projects/{loaded}/records/{record_ids['1']}",
+                        headers=admin).json()
+    assert record["data"] == {"text": "Great phone, love it", "stars": 5, "price": 199.5,
+                              "verified": True}
+    assert [a["name"] for a in client.get(f"{API}/projects/{loaded}/attributes",
+                                          headers=admin).json()] == [
+        "text", "stars", "price", "verified"]
+
+    client.post(f"{API}/projects/{loaded}/tasks", headers=admin, json={
+        "name": "ner", "kind": "extraction", "labels": ["ORG"], "target_attribute": "text"})
+    refused = client.delete(f"{API}/projects/{loaded}/attributes/{attributes['text']}",
+                            headers=admin)
+    assert refused.status_code == 409
+    assert refused.json()["message"] == (
+        "task 'ner' labels the spans of attribute 'text': delete the task first")
+    assert client.get(f"{API}/projects/{loaded}/records/{record_ids['1']}",
+                      headers=admin).json()["data"]["text"] == "Great phone, love it"

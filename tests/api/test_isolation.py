@@ -183,6 +183,7 @@ FOREIGN_ID_ROUTES = [
     ("get", "/attributes/{v_attribute}", None, None),
     ("patch", "/attributes/{v_attribute}", {"source": SHOUTING}, None),
     ("post", "/attributes/{v_attribute}/runs", None, None),
+    ("delete", "/attributes/{v_attribute}", None, None),
     ("post", "/attributes/sample", {"record_ids": ["{v_record}"], "source": SHOUTING}, None),
 ]
 ROW_ID_EXEMPT = {("delete", "/members/{user_name}")}

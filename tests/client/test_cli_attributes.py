@@ -120,6 +120,12 @@ def test_compute_update_and_again_queue_runs(served: Stack, sdk: Heurist, heuris
     assert missing.code == 2 and f"project {project} has no attribute 'n_letters'" in \
         " ".join(missing.err.split())
 
+    deleted = heurist("attributes", "delete", "n_words", *where, "--yes")
+    assert deleted.code == 0 and deleted.out.strip() == "deleted n_words"
+    assert [a.name for a in sdk.attributes.list(project)] == ["text"]
+    assert sdk.runs.get(project, changed["run"]["id"]).status == "cancelled", (
+        "the run under way was cancelled with it")
+
 
 def test_wait_follows_the_runs_to_the_records_values(live: Stack, sdk: Heurist, heurist,
                                                      tmp_path):

@@ -119,3 +119,14 @@ def test_try_create_compute_fail_and_fix_a_computed_attribute(page: Page, app_st
     expect(state).to_contain_text("30 of 30 records have a value", timeout=30_000)
     expect(editor.locator("[data-error-line]")).to_have_count(0)
     assert values(stack, project, "n_words") == {i: len(t) for i, t in texts.items()}
+
+    # deleted, once confirmed: the attribute and its values go
+    editor.get_by_role("button", name="Delete").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("its value in every record")
+    shot(page, artifacts, "45-computed-attribute-delete")
+    dialog.get_by_role("button", name="Delete attribute").click()
+    expect(editor).to_have_count(0)
+    expect(table.locator('tr[data-attribute="n_words"]')).to_have_count(0)
+    assert set(values(stack, project, "n_words").values()) == {None}
+    assert "n_words" not in {a["name"] for a in stack.get(f"/projects/{project}/attributes")}

@@ -1,5 +1,5 @@
 /** A computed attribute: its latest run ("Compute again"), its code ("Save and compute
- * again") tried on records, and a link to its values in the data browser. Unsaved code is
+ * again") tried on records, a link to its values in the data browser, and "Delete". Unsaved code is
  * kept as a draft, and stays in the editor when the server refuses it. */
 import { useMutation } from "@tanstack/react-query";
 import { useMemo } from "react";
@@ -10,12 +10,14 @@ import type { Attribute } from "../types";
 import { Badge, Button, ErrorAlert } from "../ui";
 import { Link } from "../ui/Link";
 import { AttributeCode } from "./AttributeCode";
+import { DeleteAttribute } from "./DeleteAttribute";
 import { isActive, useKeepAttribute } from "./live";
 import { RunState } from "./RunState";
 import { useCodeDraft } from "./useCodeDraft";
 
-export function AttributeEditor({ projectId, attribute, names, canEdit, canTry }: {
+export function AttributeEditor({ projectId, attribute, names, canEdit, canTry, onDeleted }: {
   projectId: number; attribute: Attribute; names: string[]; canEdit: boolean; canTry: boolean;
+  onDeleted: () => void;
 }) {
   const keep = useKeepAttribute(projectId);
   const draft = useCodeDraft(projectId, `attribute-${attribute.id}`, attribute.source ?? "", canEdit);
@@ -36,6 +38,7 @@ export function AttributeEditor({ projectId, attribute, names, canEdit, canTry }
         <span className="spacer" />
         <Link href={`/projects/${projectId}/data${filtersToSearch({ ...NO_FILTERS, sort: attribute.name })}`}>
           Show in the data browser</Link>
+        {canEdit && <DeleteAttribute projectId={projectId} attribute={attribute} onDeleted={onDeleted} />}
       </div>
       <div className="panel-body stack">
         <div className="row" style={{ alignItems: "flex-start", flexWrap: "nowrap" }} aria-label="latest run">

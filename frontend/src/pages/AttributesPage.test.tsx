@@ -59,6 +59,10 @@ function server(writes: Write[], { attributes = IMPORTED, member }: {
         run: run({ id: 41, status: "queued", progress: 0, done_items: 0, metrics: {} }) } : a));
       return json(held.find((a) => a.id === 7));
     }
+    if (url.endsWith("/attributes/7") && method === "DELETE") {
+      held = held.filter((a) => a.id !== 7);
+      return new Response(null, { status: 204 });
+    }
     if (url.endsWith("/attributes")) return json(held);
     return json({ detail: "not here" }, 404);
   });
@@ -237,6 +241,23 @@ describe("AttributesPage", () => {
     await waitFor(() => expect(container.querySelector("[data-error-line]")).toHaveAttribute("data-error-line", "2"));
   });
 
+  it("deletes a computed attribute once the owner confirms", async () => {
+    const writes: Write[] = [];
+    vi.stubGlobal("fetch", server(writes, { attributes: [...IMPORTED, N_WORDS] }));
+    window.history.replaceState(null, "", "/projects/1/attributes?attribute=7");
+    renderWithQueries(<AttributesPage projectId={1} />);
+    const editor = await screen.findByLabelText("attribute n_words");
+    fireEvent.click(within(editor).getByRole("button", { name: "Delete" }));
+    const dialog = screen.getByRole("dialog", { hidden: true });
+    expect(dialog).toHaveTextContent("its value in every record");
+    expect(writes).toEqual([]);
+    fireEvent.click(within(dialog).getByRole("button", { name: "Delete attribute", hidden: true }));
+    await waitFor(() => expect(screen.queryByLabelText("attribute n_words")).toBeNull());
+    expect(writes.map((w) => `${w.method} ${w.url}`)).toEqual(["DELETE /api/v1/projects/1/attributes/7"]);
+    await waitFor(() => expect(screen.queryByRole("link", { name: "n_words" })).toBeNull());
+    expect(window.location.search).toBe("");
+  });
+
   it("shows annotators the code read-only, to try but not to change", async () => {
     const writes: Write[] = [];
     vi.stubGlobal("fetch", server(writes, { attributes: [...IMPORTED, N_WORDS], member: { user: "ann", role: "annotator" } }));
@@ -247,6 +268,7 @@ describe("AttributesPage", () => {
     expect(within(editor).queryByRole("button", { name: /Save|Saved/ })).toBeNull();
     expect(within(editor).queryByRole("button", { name: "Compute again" })).toBeNull();
     expect(screen.queryByRole("button", { name: "New computed attribute" })).toBeNull();
+    expect(within(editor).queryByRole("button", { name: "Delete" })).toBeNull();
     fireEvent.click(within(editor).getByRole("button", { name: "Try on 10 records" }));
     await within(editor).findByLabelText("sample values");
     expect(writes.map((w) => w.url)).toEqual(["/api/v1/projects/1/attributes/sample"]);

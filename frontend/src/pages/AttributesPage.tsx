@@ -43,7 +43,8 @@ export function AttributesPage({ projectId }: { projectId: number }) {
         {chosen === "new" && canEdit && <NewAttribute projectId={projectId} attributes={attributes.data}
           onCreated={select} onClose={() => select(null)} />}
         {shown && <AttributeEditor key={shown.id} projectId={projectId} attribute={shown}
-          names={attributes.data.map((a) => a.name)} canEdit={canEdit} canTry={atLeast(role, "annotator")} />}
+          names={attributes.data.map((a) => a.name)} canEdit={canEdit} canTry={atLeast(role, "annotator")}
+          onDeleted={() => select(null)} />}
       </>}
     </div>
   );
