@@ -35,7 +35,12 @@ from store.models import (
     Tokenization,
 )
 from store.projects import add_attribute
-from store.records import record_ids_of, remove_attribute_values, set_attribute_values
+from store.records import (
+    record_ids_of,
+    remove_attribute_values,
+    set_attribute_values,
+    spellable,
+)
 from store.runs import ACTIVE, add_run, cancel_run
 from store.tokenization import store_tokens
 
@@ -74,7 +79,7 @@ def create_computed_attribute(*, session: Session, project: Project, name: str,
                               max_attributes: int | None = None) -> Attribute:
     """A new attribute of ``project`` computed by ``source`` over every record; its run is
     queued. Commits."""
-    if '"' in name or "\\" in name or name != name.strip():
+    if not spellable(name) or name != name.strip():
         raise InvalidInputError("a computed attribute's name has no quotes, backslashes, "
                                 "nor spaces around it", field="name")
     function_of(source)
@@ -91,7 +96,7 @@ def update_source(*, session: Session, attribute: Attribute, source: str,
     _check_computed(attribute)
     function_of(source)
     attribute.source = source
-    if (running := _latest_run(session, attribute)) is not None and running.status in ACTIVE:
+    if (running := _under_way(session, attribute)) is not None:
         cancel_run(session=session, run=running)
     return _run(session, attribute, queue, only_missing=False)
 
@@ -100,7 +105,7 @@ def run_again(*, session: Session, attribute: Attribute, queue: RunDispatcher) -
     """Compute every record's value again (e.g. after a failure). ConflictError while a
     run is under way. Commits."""
     _check_computed(attribute)
-    if (running := _latest_run(session, attribute)) is not None and running.status in ACTIVE:
+    if (running := _under_way(session, attribute)) is not None:
         raise ConflictError(f"attribute {attribute.name!r} is being computed (run "
                             f"{running.id}): wait for it or change its code", field="attribute")
     return _run(session, attribute, queue, only_missing=False)
@@ -119,11 +124,11 @@ def delete_attribute(*, session: Session, attribute: Attribute) -> None:
         raise ConflictError(f"embedding {embedding!r} is made of attribute "
                             f"{attribute.name!r}: delete the embedding first",
                             field="attribute")
-    if '"' in attribute.name or "\\" in attribute.name:
+    if not spellable(attribute.name):
         raise InvalidInputError(f"attribute {attribute.name!r} has a quote or backslash in "
                                 "its name: its values cannot be taken out one by one",
                                 field="attribute")
-    if (running := _latest_run(session, attribute)) is not None and running.status in ACTIVE:
+    if (running := _under_way(session, attribute)) is not None:
         cancel_run(session=session, run=running)
     remove_attribute_values(session=session, project_id=attribute.project_id,
                             name=attribute.name)
@@ -138,7 +143,7 @@ def after_import(*, session: Session, project: Project, queue: RunDispatcher) ->
     have no value yet. Commits."""
     runs = []
     for attribute in computed_attributes(session=session, project=project):
-        latest = _latest_run(session, attribute)
+        latest = latest_run(session=session, attribute=attribute)
         if latest is not None and latest.status in (RunStatus.QUEUED, RunStatus.FAILED,
                                                     RunStatus.CANCELLED):
             continue   # a queued run reads the new records; failed code waits for its user
@@ -155,20 +160,12 @@ def computed_attributes(*, session: Session, project: Project) -> list[Attribute
 
 
 def value_versions(*, session: Session, project_id: int) -> dict[str, int]:
-    """Each computed attribute of the project by name: the id of the latest run that
-    succeeded in writing its values (0 when none did: values that came in a snapshot). A
-    labeling function's run records those it reads; a new id puts its votes out of date."""
-    computed = dict(session.execute(select(Attribute.id, Attribute.name).where(
-        Attribute.project_id == project_id, Attribute.source.is_not(None))).all())
-    versions = dict.fromkeys(computed.values(), 0)
-    for run_id, params in session.execute(
-            select(Run.id, Run.params).where(Run.project_id == project_id,
-                                             Run.kind == ATTRIBUTE_RUN,
-                                             Run.status == RunStatus.SUCCEEDED)
-            .order_by(Run.id)):
-        if (name := computed.get(params.get("attribute_id"))) is not None:
-            versions[name] = run_id
-    return versions
+    """Each computed attribute of the project by name: the id of the run that wrote its
+    values (0 when none did: values that came in a snapshot). A labeling function's run
+    records those it reads; a new id puts its votes out of date."""
+    return {name: run_id or 0 for name, run_id in session.execute(
+        select(Attribute.name, Attribute.values_run_id).where(
+            Attribute.project_id == project_id, Attribute.source.is_not(None)))}
 
 
 def get_attribute(*, session: Session, project: Project, attribute_id: int) -> Attribute:
@@ -182,11 +179,13 @@ def get_attribute(*, session: Session, project: Project, attribute_id: int) -> A
 
 def latest_run(*, session: Session, attribute: Attribute) -> Run | None:
     """The attribute's latest run (None for an imported attribute)."""
-    return _latest_run(session, attribute)
-
-
-def _latest_run(session: Session, attribute: Attribute) -> Run | None:
     return session.get(Run, attribute.run_id) if attribute.run_id is not None else None
+
+
+def _under_way(session: Session, attribute: Attribute) -> Run | None:
+    """The attribute's latest run if it is queued or running."""
+    run = latest_run(session=session, attribute=attribute)
+    return run if run is not None and run.status in ACTIVE else None
 
 
 def _check_computed(attribute: Attribute) -> None:
@@ -257,7 +256,8 @@ def stage_values(*, session: Session, run_id: int, outcomes: list[Computed]) -> 
 
 def apply_staged(*, session: Session, attribute: Attribute, run_id: int,
                  batch: int = 1_000) -> None:
-    """Write the values the run staged into their records, then let them go; no commit."""
+    """Write the values the run staged into their records, then let them go; the run is
+    the attribute's ``values_run_id`` unless a newer one wrote before it. No commit."""
     last = 0
     while rows := session.execute(
             select(ComputedValue.record_id, ComputedValue.value)
@@ -266,6 +266,7 @@ def apply_staged(*, session: Session, attribute: Attribute, run_id: int,
         store_values(session=session, attribute=attribute, values=dict(rows))
         last = rows[-1][0]
     discard_staged(session=session, run_ids=[run_id])
+    attribute.values_run_id = max(attribute.values_run_id or 0, run_id)
 
 
 def discard_staged(*, session: Session, run_ids: list[int]) -> None:

@@ -92,16 +92,13 @@ def reasons(run: Run | None, revision: int, inputs: Inputs, *,
     if run.status is not RunStatus.SUCCEEDED:
         return [f"its latest run {'failed' if run.status is RunStatus.FAILED else 'was cancelled'}"]
     found = []
-    for name, version in sorted((run.params or {}).get(LISTS_READ, {}).items()):
-        now = inputs.list_versions.get(name)
-        if now != version:
-            found.append(f"lookup list {name} {'was deleted' if now is None else 'changed'} "
-                         "since its run")
-    for name, version in sorted((run.params or {}).get(ATTRIBUTES_READ, {}).items()):
-        now = inputs.attribute_runs.get(name)
-        if now != version:
-            found.append(f"attribute {name} "
-                         f"{'was deleted' if now is None else 'was computed again'} since its run")
+    for read, versions, what, changed in (
+            (LISTS_READ, inputs.list_versions, "lookup list", "changed"),
+            (ATTRIBUTES_READ, inputs.attribute_runs, "attribute", "was computed again")):
+        for name, version in sorted((run.params or {}).get(read, {}).items()):
+            if (now := versions.get(name)) != version:
+                found.append(f"{what} {name} {'was deleted' if now is None else changed} "
+                             "since its run")
     added = inputs.n_records - (run.total_items or 0)
     if added > 0:
         found.append(f"{added:,} record{'' if added == 1 else 's'} added since its run")

@@ -147,6 +147,9 @@ class Attribute(Base):
     run_id: Mapped[int | None] = mapped_column(Integer)
     """A computed attribute's latest run (the id of a run; no constraint: runs go with
     their project)."""
+    values_run_id: Mapped[int | None] = mapped_column(Integer)
+    """The run that wrote a computed attribute's values (the newest of those that did;
+    None: none did, e.g. values that came in a snapshot)."""
 
     project: Mapped[Project] = relationship(back_populates="attributes")
 

@@ -42,12 +42,21 @@ def record_count(*, session: Session, project_id: int) -> int:
     return session.scalar(select(Project.record_count).where(Project.id == project_id)) or 0
 
 
+def spellable(name: str) -> bool:
+    """Whether SQLite's JSON paths can spell the attribute ``name`` (no ``"`` nor ``\\``),
+    as :func:`set_attribute_values` and :func:`remove_attribute_values` need.
+
+    >>> spellable("n of wörter-2"), spellable('say "hi"')
+    (True, False)
+    """
+    return '"' not in name and "\\" not in name
+
+
 def set_attribute_values(*, session: Session, name: str, values: Mapping[int, object]) -> None:
-    """Set the attribute ``name`` (no ``"`` nor ``\\`` in it: SQLite's JSON paths cannot
-    spell them) of each record (by id) to its value (None: JSON null, a value computed as
-    none); no commit. One key changes in the database, so writers of other attributes of
-    the same records lose nothing."""
-    if '"' in name or "\\" in name:
+    """Set the attribute ``name`` (:func:`spellable`) of each record (by id) to its value
+    (None: JSON null, a value computed as none); no commit. One key changes in the
+    database, so writers of other attributes of the same records lose nothing."""
+    if not spellable(name):
         raise ValueError(f"an attribute name with a quote or backslash: {name!r}")
     if not values:
         return
@@ -66,9 +75,9 @@ def set_attribute_values(*, session: Session, name: str, values: Mapping[int, ob
 
 
 def remove_attribute_values(*, session: Session, project_id: int, name: str) -> None:
-    """Take the attribute ``name`` (spelt as :func:`set_attribute_values` asks) out of
-    every record of the project; no commit."""
-    if '"' in name or "\\" in name:
+    """Take the attribute ``name`` (:func:`spellable`) out of every record of the project;
+    no commit."""
+    if not spellable(name):
         raise ValueError(f"an attribute name with a quote or backslash: {name!r}")
     if session.connection().dialect.name == "postgresql":
         session.execute(text(

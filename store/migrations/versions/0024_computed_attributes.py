@@ -1,4 +1,4 @@
-"""attributes.source and attributes.run_id: attributes computed by user code; their values
+"""attributes.source, run_id and values_run_id: attributes computed by user code; their values
 staged per run in computed_values until the run succeeded
 
 Revision ID: 0024
@@ -17,6 +17,7 @@ depends_on = None
 def upgrade() -> None:
     op.add_column("attributes", sa.Column("source", sa.Text(), nullable=True))
     op.add_column("attributes", sa.Column("run_id", sa.Integer(), nullable=True))
+    op.add_column("attributes", sa.Column("values_run_id", sa.Integer(), nullable=True))
     op.create_table(
         "computed_values",
         sa.Column("run_id", sa.Integer(), sa.ForeignKey("runs.id", ondelete="CASCADE"),
@@ -29,5 +30,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("computed_values")
     with op.batch_alter_table("attributes") as batch_op:
+        batch_op.drop_column("values_run_id")
         batch_op.drop_column("run_id")
         batch_op.drop_column("source")
