@@ -21,9 +21,9 @@ REQUEST_KEY = 2
 ACTIVE_QUEUE = 3
 """Key space of a labelling task's queue: its leases and its default learner's refits."""
 STATISTICS = 4
-"""Key space of a labelling task's stored statistics (key: the task id). Taken after a
-record's labels (:data:`RECORD_LABELS`) and before the task's queue (:data:`ACTIVE_QUEUE`)
-by whoever holds several."""
+"""Key space of a labelling task's stored statistics and its count of labelling acts (key:
+the task id). Taken after a record's labels (:data:`RECORD_LABELS`) and before the task's
+row and its queue (:data:`ACTIVE_QUEUE`) by whoever holds several."""
 
 
 def lock_key(*, session: Session, space: int, key: int | str) -> None:

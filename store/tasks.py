@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session, joinedload
 from formats.types import AttributeType
 from heuristics.errors import ConflictError, InvalidInputError, NotFoundError
 from store.limits import NAME_MAX
+from store.locks import STATISTICS, lock_key
 from store.models import Label, LabelingTask, Project, TaskKind
 from store.projects import find_attribute, in_project, main_text_attribute
 from store.tokenization import tokenize_attribute
@@ -105,7 +106,11 @@ def find_label(task: LabelingTask, name: str, *, field: str = "label",
 
 
 def count_label_changes(*, session: Session, task: LabelingTask, n: int = 1) -> None:
-    """Add ``n`` labelling acts to the task's count (one atomic update; no commit)."""
+    """Add ``n`` labelling acts to the task's count (one atomic update; no commit). Takes the
+    task's statistics lock first: labels change the count and the statistics together, and
+    every writer takes the two in this order (the lock, then the task's row) — a worker
+    settling disagreements writes the statistics, then the count."""
+    lock_key(session=session, space=STATISTICS, key=task.id)
     session.execute(update(LabelingTask).where(LabelingTask.id == task.id)
                     .values(label_changes=LabelingTask.label_changes + n))
 

@@ -35,6 +35,7 @@ from store.models import (
     TaskKind,
 )
 from store.reference import plurality_label_ids, reference_labels, reference_state
+from store.tasks import count_label_changes
 
 N_RECORDS, N_HEURISTICS, LABELS = 40, 4, ["a", "b", "c"]
 
@@ -120,6 +121,40 @@ def test_two_writers_of_the_statistics_take_turns(engine, session, setup):
     assert outcome == {"done": True}
     session.expire_all()
     assert snapshot(session, task) == expected
+
+
+def test_labels_and_a_settlement_take_the_statistics_and_the_count_in_one_order(
+        engine, session, setup):
+    """A label request counts the act, then updates the statistics; a worker settling
+    disagreements updates the statistics, then counts: neither waits on the other's half."""
+    task, _ = setup
+    before = task.label_changes
+    labels = session_factory(engine)()
+    count_label_changes(session=labels, task=labels.get(LabelingTask, task.id))
+    outcome: dict[str, object] = {}
+
+    def settlement() -> None:
+        with session_factory(engine)() as worker:
+            try:
+                settled = worker.get(LabelingTask, task.id)
+                stats.recompute(session=worker, task=settled)
+                count_label_changes(session=worker, task=settled)
+                worker.commit()
+                outcome["done"] = True
+            except Exception as error:  # noqa: BLE001 - the test reports it
+                outcome["error"] = error
+
+    writer = threading.Thread(target=settlement)
+    writer.start()
+    writer.join(timeout=1.0)
+    assert writer.is_alive(), "the settlement waits for the label request"
+    stats.recompute(session=labels, task=labels.get(LabelingTask, task.id))
+    labels.commit()
+    labels.close()
+    writer.join(timeout=30)
+    assert outcome == {"done": True}
+    session.expire_all()
+    assert session.get(LabelingTask, task.id).label_changes == before + 2
 
 
 def test_recompute_matches_the_pure_computation(session, setup):
