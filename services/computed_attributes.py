@@ -168,6 +168,14 @@ def value_versions(*, session: Session, project_id: int) -> dict[str, int]:
             Attribute.project_id == project_id, Attribute.source.is_not(None)))}
 
 
+def being_computed(*, session: Session, project_id: int) -> set[str]:
+    """The names of the project's computed attributes whose latest run is queued or
+    running: their values are about to change."""
+    return set(session.scalars(select(Attribute.name).join(Run, Run.id == Attribute.run_id)
+                               .where(Attribute.project_id == project_id,
+                                      Run.status.in_(ACTIVE))))
+
+
 def get_attribute(*, session: Session, project: Project, attribute_id: int) -> Attribute:
     """The project's attribute ``attribute_id``; NotFoundError for another project's."""
     attribute = session.get(Attribute, attribute_id)

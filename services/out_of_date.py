@@ -4,7 +4,9 @@ computed attribute that run read changed since, or — for an active learner —
 labels it learns from changed since its fit. One rule for the API, the UI, the batch run of
 :func:`run_out_of_date`, and :func:`keep_current`, which runs the labeling functions of a
 task that keeps them current by themselves after each change (and :func:`catch_up`, after
-a change that came while one of them ran).
+a change that came while one of them ran). Runs nobody asked for wait for the computed
+attributes their code reads: while one is being computed, a function reading it runs when
+its run succeeds, not once before and once after.
 
 >>> inputs = Inputs(list_versions={"cities": 3}, n_records=120, label_changes={7: 45})
 >>> reasons(None, 2, inputs)
@@ -28,8 +30,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from heuristics.attribute_reads import attributes_read
 from heuristics.errors import InvalidInputError
-from services.computed_attributes import value_versions
+from services.computed_attributes import being_computed, value_versions
 from services.dispatch import RunDispatcher
 from services.heuristic_runs import LABELS_SEEN, add_heuristic_run, list_heuristics
 from store import lookup_lists
@@ -134,7 +137,8 @@ def runs_to_keep_current(*, session: Session, project: Project,
     that run them by themselves (``auto_run``; of those in ``task_ids``, when given).
     Commits; the caller enqueues the runs. Learners keep their own refit rule; a function
     whose current code failed or was cancelled is not tried again unasked (the same code
-    would fail again; a cancel was meant)."""
+    would fail again; a cancel was meant); a function that reads a computed attribute being
+    computed waits for its run (whose success calls this again)."""
     kept = select(LabelingTask).where(LabelingTask.project_id == project.id,
                                       LabelingTask.auto_run.is_(True))
     if task_ids is not None:
@@ -142,7 +146,7 @@ def runs_to_keep_current(*, session: Session, project: Project,
     due = []
     for task in session.scalars(kept.order_by(LabelingTask.id)).all():
         due += run_out_of_date(session=session, project=project, task=task,
-                               functions_only=True, retry=False)
+                               functions_only=True, retry=False, after_attributes=True)
     return due
 
 
@@ -156,17 +160,19 @@ def catch_up(*, session: Session, run: Run) -> list[Run]:
         return []
     project = session.get(Project, heuristic.project_id)
     return run_out_of_date(session=session, project=project, task=heuristic.task,
-                           heuristic_ids=[heuristic.id])
+                           heuristic_ids=[heuristic.id], after_attributes=True)
 
 
 def run_out_of_date(*, session: Session, project: Project, task: LabelingTask,
                     heuristic_ids: list[int] | None = None, everything: bool = False,
-                    functions_only: bool = False, retry: bool = True) -> list[Run]:
+                    functions_only: bool = False, retry: bool = True,
+                    after_attributes: bool = False) -> list[Run]:
     """Queue a run of every heuristic of the task whose votes are out of date (of those in
     ``heuristic_ids``, when given; with ``everything``, of each of them that is not running
     already; with ``functions_only``, of its labeling functions; without ``retry``, not of
-    those whose current code failed or was cancelled); commits. The caller enqueues the
-    runs."""
+    those whose current code failed or was cancelled; with ``after_attributes``, not of
+    those whose code reads a computed attribute being computed); commits. The caller
+    enqueues the runs."""
     heuristics = list_heuristics(session=session, project=project, task_id=task.id)
     if heuristic_ids is not None:
         known, wanted = {h.id for h in heuristics}, set(heuristic_ids)
@@ -177,11 +183,14 @@ def run_out_of_date(*, session: Session, project: Project, task: LabelingTask,
     if functions_only:
         heuristics = [h for h in heuristics if h.kind is HeuristicKind.LABELING_FUNCTION]
     inputs = current_inputs(session=session, project_id=project.id)
+    pending = being_computed(session=session, project_id=project.id) if after_attributes else ()
     due = []
     for heuristic in heuristics:
         run = latest_run(session=session, heuristic=heuristic, status=None)
         if run is not None and (run.status in IN_PROGRESS
                                 or not retry and run.status in GAVE_UP):
+            continue
+        if pending and attributes_read(current_revision(heuristic).source, pending):
             continue
         if everything or out_of_date(run=run, heuristic=heuristic, inputs=inputs):
             due.append(add_heuristic_run(session=session, heuristic=heuristic))

@@ -7,8 +7,10 @@ import io
 
 import pytest
 
+from formats.types import AttributeType
 from heuristics.errors import InvalidInputError
 from services.annotation import create_manual_labels
+from services.computed_attributes import create_computed_attribute
 from services.heuristic_runs import (
     LABELS_SEEN,
     create_heuristic,
@@ -221,3 +223,40 @@ def test_a_change_during_a_run_is_caught_up_after_it(session, project):
     update_lookup_list(session=session, lookup_list=words, add=["three"])
     session.commit()
     assert catch_up(session=session, run=next_run) == [], "a task not kept current"
+
+
+READS_N = 'def lf(record):\n    return "x" if record["n"] else None\n'
+
+
+def test_functions_kept_current_wait_for_the_attributes_they_read(session, project):
+    kept = create_task(session=session, project=project, name="kept",
+                       kind=TaskKind.CLASSIFICATION, labels=["x"])
+    kept.auto_run = True
+    reads = create_heuristic(session=session, task=kept, name="reads_n", source=READS_N)
+    other = create_heuristic(session=session, task=kept, name="other", source=LF)
+    session.commit()
+    queue = Sent()
+    attribute = create_computed_attribute(session=session, project=project, name="n",
+                                          data_type=AttributeType.INTEGER,
+                                          source="def ac(record):\n    return 1\n", queue=queue)
+    computing = session.get(Run, attribute.run_id)
+
+    due = keep_current(session=session, project=project, queue=queue)
+    assert [run.heuristic_id for run in due] == [other.id], (
+        "the function reading n waits for n's run; the other one runs")
+    [asked] = run_out_of_date(session=session, project=project, task=kept,
+                              heuristic_ids=[reads.id])
+    assert asked.heuristic_id == reads.id, "asked for, it runs at once"
+    words = create_lookup_list(session=session, project=project, name="words", terms=["a"])
+    _done(asked, 0, {"words": words.version})
+    update_lookup_list(session=session, lookup_list=words, add=["b"])
+    computing.status = RunStatus.RUNNING
+    session.commit()
+    assert catch_up(session=session, run=asked) == [], (
+        "out of date after its run, it still waits while n is computed")
+    assert keep_current(session=session, project=project, queue=queue) == []
+
+    computing.status = RunStatus.SUCCEEDED
+    session.commit()
+    [after] = keep_current(session=session, project=project, queue=queue)
+    assert after.heuristic_id == reads.id, "n's values are there: the function runs"

@@ -39,6 +39,11 @@ def _computed(stack: Stack, project: int, attribute: int) -> dict:
     return stack.get(f"/projects/{project}/attributes/{attribute}")
 
 
+def _function_runs(stack: Stack, project: int, function: int) -> list[dict]:
+    runs = stack.get(f"/projects/{project}/runs", kind="labeling_function", limit=500)["data"]
+    return [run for run in runs if run["heuristic_id"] == function]
+
+
 def test_a_computed_attribute_feeds_labeling_functions_and_follows_its_code(stack: Stack):
     stack.worker_env |= {"HEURIST_CHUNK_SIZE": str(CHUNK_SIZE)}   # 350 records: 7 chunks
     stack.start_worker()
@@ -99,18 +104,21 @@ def test_a_computed_attribute_feeds_labeling_functions_and_follows_its_code(stac
         "succeeded")
     assert stack.get(heuristic)["out_of_date"] == []
 
-    # records imported later get their values by themselves
+    # records imported later get their values by themselves; the function reading them
+    # waits for those values and runs once, after them
+    runs_before = _function_runs(stack, project, function["id"])
     more = io.StringIO()
     writer = csv.writer(more)
     writer.writerow(["COMMENT_ID", "CONTENT"])
-    writer.writerows([["new-1", "one two three four five six seven"], ["new-2", "short one"]])
+    writer.writerows([["new-1", "one two three four five six seven"], ["new-2", "short one"],
+                      ["new-3", " ".join(["long"] * 40)]])
     imported = stack.post(f"/projects/{project}/records/import", data={"id_column": "COMMENT_ID"},
                           files={"file": ("more.csv", more.getvalue().encode())})
     assert imported.status_code == 201, imported.text
     after = _computed(stack, project, attribute["id"])["run"]
-    assert after["status"] == "succeeded" and after["total_items"] == 2, after
+    assert after["status"] == "succeeded" and after["total_items"] == 3, after
     values = _values(stack, project)
-    assert (values["new-1"], values["new-2"]) == (7, None)
+    assert (values["new-1"], values["new-2"], values["new-3"]) == (7, None, 40)
     assert all(values[rid] == (n if n > 5 else None) for rid, n in words.items())
     deadline = time.monotonic() + 60   # the function follows the new records' values
     while (now := stack.get(heuristic))["out_of_date"] or now["last_run"]["status"] in (
@@ -118,3 +126,10 @@ def test_a_computed_attribute_feeds_labeling_functions_and_follows_its_code(stac
         assert time.monotonic() < deadline, now
         time.sleep(0.2)
     assert now["last_run"]["status"] == "succeeded"
+    [follow] = [run for run in _function_runs(stack, project, function["id"])
+                if run["id"] not in {r["id"] for r in runs_before}]
+    assert follow["created_at"] >= after["finished_at"], (follow, after)
+    by_id = {r["id"]: r["external_id"] for r in stack.get(f"/projects/{project}/records",
+                                                          limit=1000)["data"]}
+    assert "new-3" in {by_id[rid] for rid in all_outputs(stack, project, function["id"])}, (
+        "its run read the new record's value")
