@@ -24,7 +24,7 @@ from fastapi import FastAPI
 from api.main import create_app
 from api.routing import served_routes
 from config import Settings, get_settings
-from services.demo import demo_embeddings, load_demo
+from services.demo import load_demo
 from services.users import ensure_admin
 from store.db import configure_models
 from store.models import User
@@ -51,11 +51,9 @@ def main(argv: list[str] | None = None) -> None:
         if settings.demo and not args.no_demo:
             admin = session.query(User).filter_by(is_admin=True).order_by(User.id).first()
             projects = load_demo(session=session, owner=admin,
-                                 datasets_dir=settings.datasets_dir)
+                                 datasets_dir=settings.datasets_dir, queue=app.state.queue)
             for project in projects:
                 print(f"Demo project {project.id}: {project.name}", flush=True)
-            for run in demo_embeddings(session=session, projects=projects):
-                app.state.queue.enqueue_run(run.id, kind=run.kind)
     worker = start_embedded_worker() if settings.embedded_worker else None
     print(f"Heurist on http://{settings.host}:{settings.port}  (API docs: /docs)", flush=True)
     # uvicorn shuts down on SIGTERM, then raises it again with this handler in place: exit

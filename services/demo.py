@@ -1,4 +1,6 @@
-"""The demo projects: YouTube spam comments (classification) and a CoNLL-2003 sample (NER).
+"""The demo projects: YouTube spam comments (classification) and a CoNLL-2003 sample (NER),
+each with what a user would have made by then: manual labels, a lookup list, labeling
+functions kept current, and for the comments a computed attribute one of them reads.
 
 Read from the shared datasets folder when it exists, else from the small fixtures shipped
 in ``services/fixtures``.
@@ -15,16 +17,22 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from formats.types import AttributeType
 from heuristics.model_catalog import ModelCatalog
+from services import out_of_date
 from services.annotation import create_manual_labels
+from services.computed_attributes import create_computed_attribute
+from services.dispatch import RunDispatcher
+from services.heuristic_runs import create_heuristic
 from services.importing import import_conll, import_records
 from services.projects import create_project
 from services.tasks import create_task
+from services.templates import LOOKUP_EXTRACTION_LF, LOOKUP_LF
 from store.auth import get_or_create_user
 from store.embeddings import create_embedding
 from store.lookup_lists import create_lookup_list
 from store.manual_labels import LabelItem
-from store.models import EmbeddingLevel, LabelingTask, Project, Record, Run, TaskKind, User
+from store.models import EmbeddingLevel, LabelingTask, Project, Record, TaskKind, User
 
 FIXTURES = Path(__file__).parent / "fixtures"
 YOUTUBE_PROJECT = "YouTube spam (demo)"
@@ -33,6 +41,20 @@ SEEDED_LABELS = 40
 CONLL_SENTENCES = 300
 SPAM_PHRASES = ["check out", "subscribe", "my channel", "free", "giveaway", "visit"]
 """The YouTube demo's lookup list ``spam_phrases``, typed as a user would."""
+N_LINKS = r'''import re
+
+LINK = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+\.(?:com|net|org|ly)\b", re.IGNORECASE)
+
+
+def ac(record):
+    """How many links the comment holds."""
+    return len(LINK.findall(record["text"]))
+'''
+"""The YouTube demo's computed attribute ``n_links``."""
+HAS_LINK = '''def lf(record):
+    """Vote 'spam' for a comment with a link (the computed attribute n_links)."""
+    return "spam" if record["n_links"] else None
+'''
 
 
 def _youtube_rows(datasets_dir: Path) -> Iterator[dict]:
@@ -74,8 +96,11 @@ def first_sentences(lines: Iterator[str], count: int) -> list[str]:
     return kept
 
 
-def load_youtube_demo(*, session: Session, owner: User, datasets_dir: Path) -> Project:
-    """Import the comments, a spam/ham task and manual labels on the first few dozen."""
+def load_youtube_demo(*, session: Session, owner: User, datasets_dir: Path,
+                      queue: RunDispatcher) -> Project:
+    """Import the comments, a spam/ham task and manual labels on the first few dozen, a
+    lookup list, the computed attribute ``n_links`` (its run queued) and two labeling
+    functions that read them, kept current."""
     rows = list(_youtube_rows(datasets_dir))
     payload = "".join(json.dumps({k: v for k, v in row.items() if k != "CLASS"}) + "\n"
                       for row in rows).encode()
@@ -97,11 +122,19 @@ def load_youtube_demo(*, session: Session, owner: User, datasets_dir: Path) -> P
         for row in rows[::len(rows) // SEEDED_LABELS][:SEEDED_LABELS]])
     create_lookup_list(session=session, project=project, name="spam_phrases",
                        description="phrases of self-promotion", terms=SPAM_PHRASES)
+    create_heuristic(session=session, task=task, name="spam phrase", source=LOOKUP_LF.format(
+        name="spam_phrases", label="spam", attribute="text"))
+    create_heuristic(session=session, task=task, name="has a link", source=HAS_LINK)
+    task.auto_run = True
+    create_computed_attribute(session=session, project=project, name="n_links",
+                              data_type=AttributeType.INTEGER, source=N_LINKS, queue=queue)
     return project
 
 
 def load_conll_demo(*, session: Session, owner: User, datasets_dir: Path) -> Project:
-    """A few hundred CoNLL-2003 sentences with their entity spans as manual labels."""
+    """A few hundred CoNLL-2003 sentences with their entity spans as manual labels, the list
+    of places marked so far (following the label LOC) and a labeling function that looks
+    them up, kept current."""
     project = create_project(session=session, name=CONLL_PROJECT, owner=owner,
                              description="CoNLL-2003 English NER sentences (PER, ORG, LOC, "
                                          "MISC), tags imported as manual spans.")
@@ -112,21 +145,33 @@ def load_conll_demo(*, session: Session, owner: User, datasets_dir: Path) -> Pro
     create_lookup_list(session=session, project=project, name="places",
                        description="every LOC span marked so far",
                        follows=next(label for label in ner.labels if label.name == "LOC"))
+    create_heuristic(session=session, task=ner, name="known place",
+                     source=LOOKUP_EXTRACTION_LF.format(name="places", label="LOC",
+                                                        attribute="text"))
+    ner.auto_run = True
     return project
 
 
-def demo_embeddings(*, session: Session, projects: list[Project]) -> list[Run]:
-    """Queue the embeddings the demo's learners use: record vectors of the comments, token
-    vectors of the sentences (bundled MiniLM). Returns the runs to enqueue."""
+def _start(session: Session, projects: list[Project], queue: RunDispatcher) -> None:
+    """Queue the embeddings the demo's learners use (record vectors of the comments, token
+    vectors of the sentences; bundled MiniLM) and the runs of the functions kept current
+    (one that reads ``n_links`` waits for its run)."""
     levels = {YOUTUBE_PROJECT: EmbeddingLevel.RECORD, CONLL_PROJECT: EmbeddingLevel.TOKEN}
-    return [create_embedding(session=session, project=project, attribute="text",
-                             level=levels[project.name], models=ModelCatalog())[1]
-            for project in projects if project.name in levels]
+    for project in projects:
+        embedding_run = create_embedding(session=session, project=project, attribute="text",
+                                         level=levels[project.name], models=ModelCatalog())[1]
+        queue.enqueue_run(embedding_run.id, kind=embedding_run.kind)
+        out_of_date.keep_current(session=session, project=project, queue=queue)
 
 
-def load_demo(*, session: Session, owner: User, datasets_dir: Path) -> list[Project]:
-    """Create the demo projects unless projects exist already; returns what it created."""
+def load_demo(*, session: Session, owner: User, datasets_dir: Path,
+              queue: RunDispatcher) -> list[Project]:
+    """Create the demo projects unless projects exist already, their first runs handed to
+    ``queue``; returns what it created."""
     if session.scalar(select(func.count()).select_from(Project)):
         return []
-    return [load_youtube_demo(session=session, owner=owner, datasets_dir=datasets_dir),
-            load_conll_demo(session=session, owner=owner, datasets_dir=datasets_dir)]
+    projects = [load_youtube_demo(session=session, owner=owner, datasets_dir=datasets_dir,
+                                  queue=queue),
+                load_conll_demo(session=session, owner=owner, datasets_dir=datasets_dir)]
+    _start(session, projects, queue)
+    return projects

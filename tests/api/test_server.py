@@ -52,6 +52,20 @@ def test_first_start_prints_a_key_and_serves_the_demo(tmp_path):
                 f"{base}/api/v1/projects/{p['id']}/embeddings", headers=headers).json()["data"]}
         assert states == {"text-all-MiniLM-L6-v2": "succeeded",
                           "text-all-MiniLM-L6-v2-token": "succeeded"}
+        # its computed attribute, and the labeling functions that read it and the lists
+        youtube = next(p["id"] for p in projects["data"] if p["name"].startswith("YouTube"))
+        runs = {}
+        while time.monotonic() < deadline and set(runs.values()) != {"succeeded"}:
+            time.sleep(0.5)
+            runs = {h["name"]: (h["last_run"] or {}).get("status") for p in projects["data"]
+                    for h in httpx.get(f"{base}/api/v1/projects/{p['id']}/heuristics",
+                                       headers=headers).json()["data"]}
+        assert runs == {"spam phrase": "succeeded", "has a link": "succeeded",
+                        "known place": "succeeded"}, runs
+        [n_links] = [a for a in httpx.get(f"{base}/api/v1/projects/{youtube}/attributes",
+                                          headers=headers).json() if a["computed"]]
+        assert n_links["name"] == "n_links" and n_links["run"]["status"] == "succeeded"
+        assert n_links["run"]["metrics"]["records_with_value"] > 0
         assert httpx.get(f"{base}/api/v1/projects").status_code == 401
         assert "Heurist" in httpx.get(f"{base}/").text
         assert (tmp_path / "var" / "heurist.db").exists()

@@ -148,11 +148,15 @@ def test_conll_import_keeps_the_file_tokens(session, project):
 def test_demo_projects(session, owner, tmp_path, source):
     from services.demo import SEEDED_LABELS, SPAM_PHRASES, load_demo
     from store.lookup_lists import knowledge
+    from store.models import Attribute, Heuristic, Run
     from store.records import tasks_of
     from tests.conftest import DATASETS
+    from tests.store.test_out_of_date import Sent
 
     datasets_dir = DATASETS if source == "datasets" else tmp_path / "absent"
-    youtube, conll = load_demo(session=session, owner=owner, datasets_dir=datasets_dir)
+    queue = Sent()
+    youtube, conll = load_demo(session=session, owner=owner, datasets_dir=datasets_dir,
+                               queue=queue)
     records = session.query(Record).filter_by(project_id=youtube.id).count()
     assert records == (1953 if source == "datasets" else 200)
     spam_task = tasks_of(session=session, project=youtube)[0]
@@ -178,7 +182,22 @@ def test_demo_projects(session, owner, tmp_path, source):
                            in session.query(ManualLabel).filter_by(task_id=ner_task.id)
                            if ml.label.name == "LOC"}
     assert len(places) > 10
-    assert load_demo(session=session, owner=owner, datasets_dir=datasets_dir) == []
+    # first runs: the embeddings, the computed attribute, the functions kept current but
+    # the one that reads the attribute, which waits for its values
+    names = {h.id: h.name for h in session.query(Heuristic)}
+    queued = {(run.project_id, run.kind, names.get(run.heuristic_id, ""))
+              for run in session.query(Run).filter(Run.id.in_(queue.ids))}
+    assert queued == {(youtube.id, "embedding", ""), (conll.id, "embedding", ""),
+                      (youtube.id, "attribute_calculation", ""),
+                      (youtube.id, "labeling_function", "spam phrase"),
+                      (conll.id, "labeling_function", "known place")}, queued
+    n_links = session.query(Attribute).filter_by(project_id=youtube.id, name="n_links").one()
+    assert n_links.source and session.get(Run, n_links.run_id).id in queue.ids
+    assert {h.name for h in session.query(Heuristic).filter_by(project_id=youtube.id)} == {
+        "spam phrase", "has a link"}
+    assert spam_task.auto_run and ner_task.auto_run
+    assert load_demo(session=session, owner=owner, datasets_dir=datasets_dir,
+                     queue=queue) == []
 
 
 @settings(max_examples=200, deadline=None)
