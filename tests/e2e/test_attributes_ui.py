@@ -130,3 +130,13 @@ def test_try_create_compute_fail_and_fix_a_computed_attribute(page: Page, app_st
     expect(table.locator('tr[data-attribute="n_words"]')).to_have_count(0)
     assert set(values(stack, project, "n_words").values()) == {None}
     assert "n_words" not in {a["name"] for a in stack.get(f"/projects/{project}/attributes")}
+
+    # an imported attribute is deleted from the list the same way
+    table.get_by_role("button", name="Delete stars").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("only importing the records again brings it back")
+    shot(page, artifacts, "46-imported-attribute-delete")
+    dialog.get_by_role("button", name="Delete attribute").click()
+    expect(table.locator('tr[data-attribute="stars"]')).to_have_count(0)
+    assert set(values(stack, project, "stars").values()) == {None}
+    assert "stars" not in {a["name"] for a in stack.get(f"/projects/{project}/attributes")}

@@ -1,16 +1,19 @@
 /** Every attribute of the project: its name, type, where its values come from, and a
- * computed one's latest run; a computed one's name links to its code. */
+ * computed one's latest run; a computed one's name links to its code. Owners delete any. */
 import type { Attribute } from "../types";
 import { Badge } from "../ui";
 import { Link } from "../ui/Link";
+import { DeleteAttribute } from "./DeleteAttribute";
 import { RunState } from "./RunState";
 
-export function AttributesTable({ projectId, attributes, selected }: {
-  projectId: number; attributes: Attribute[]; selected: number | null;
+export function AttributesTable({ projectId, attributes, selected, canEdit, onDeleted }: {
+  projectId: number; attributes: Attribute[]; selected: number | null; canEdit: boolean;
+  onDeleted: (attribute: Attribute) => void;
 }) {
   return (
     <table className="table attributes-table" aria-label="attributes">
-      <thead><tr><th>Name</th><th>Type</th><th>Values</th><th style={{ width: "50%" }}>Latest run</th></tr></thead>
+      <thead><tr><th>Name</th><th>Type</th><th>Values</th><th style={{ width: "50%" }}>Latest run</th>
+        {canEdit && <th aria-label="actions" />}</tr></thead>
       <tbody>
         {attributes.map((a) => (
           <tr key={a.id} data-attribute={a.name} className={a.id === selected ? "selected" : undefined}>
@@ -21,6 +24,8 @@ export function AttributesTable({ projectId, attributes, selected }: {
             <td>{a.computed ? <Badge tone="accent">computed</Badge> : <span className="muted">imported</span>}</td>
             <td>{a.run ? <RunState projectId={projectId} run={a.run} />
               : a.computed && <span className="faint">not computed yet</span>}</td>
+            {canEdit && <td className="actions">
+              <DeleteAttribute projectId={projectId} attribute={a} named onDeleted={() => onDeleted(a)} /></td>}
           </tr>
         ))}
       </tbody>

@@ -1,12 +1,16 @@
-/** Delete a computed attribute (owners), after a confirmation that says what goes with it. */
+/** Delete an attribute, imported or computed (owners), after a confirmation that says what
+ * goes with it; the server's refusal (a task labels its spans, an embedding is made of it)
+ * is shown in the dialog. */
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { del } from "../api";
 import type { Attribute } from "../types";
 import { Button, ConfirmDialog, ErrorAlert } from "../ui";
 
-export function DeleteAttribute({ projectId, attribute, onDeleted }: {
+export function DeleteAttribute({ projectId, attribute, onDeleted, named }: {
   projectId: number; attribute: Attribute; onDeleted: () => void;
+  /** the button names its attribute (in a list of them) */
+  named?: boolean;
 }) {
   const client = useQueryClient();
   const [confirming, setConfirming] = useState(false);
@@ -21,12 +25,16 @@ export function DeleteAttribute({ projectId, attribute, onDeleted }: {
   });
   return (
     <>
-      <Button small variant="danger" onClick={() => setConfirming(true)}>Delete</Button>
+      <Button small variant="danger" onClick={() => setConfirming(true)}
+        aria-label={named ? `Delete ${attribute.name}` : undefined}>Delete</Button>
       <ConfirmDialog open={confirming} title={`Delete the attribute ${attribute.name}?`} confirm="Delete attribute"
         busy={remove.isPending} onCancel={() => { setConfirming(false); remove.reset(); }}
         onConfirm={() => remove.mutate()}>
-        <p>Its code, and its value in every record, go with it; a run of it under way is cancelled.
-          Labeling functions that read <code>record[{JSON.stringify(attribute.name)}]</code> fail until it is back.</p>
+        {attribute.computed
+          ? <p>Its code, and its value in every record, go with it; a run of it under way is cancelled.</p>
+          : <p>Its value in every record goes with it{attribute.data_type === "text" && ", with its tokens"}:
+            only importing the records again brings it back.</p>}
+        <p>Labeling functions that read <code>record[{JSON.stringify(attribute.name)}]</code> fail until it is back.</p>
         <ErrorAlert error={remove.error} />
       </ConfirmDialog>
     </>

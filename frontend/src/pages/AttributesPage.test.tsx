@@ -59,8 +59,12 @@ function server(writes: Write[], { attributes = IMPORTED, member }: {
         run: run({ id: 41, status: "queued", progress: 0, done_items: 0, metrics: {} }) } : a));
       return json(held.find((a) => a.id === 7));
     }
-    if (url.endsWith("/attributes/7") && method === "DELETE") {
-      held = held.filter((a) => a.id !== 7);
+    if (url.endsWith("/attributes/1") && method === "DELETE") {
+      return json({ detail: "field 'attribute': task 'ner' labels the spans of attribute 'text': delete the task first",
+        field: "attribute", row: null }, 409);
+    }
+    if (/\/attributes\/\d+$/.test(url) && method === "DELETE") {
+      held = held.filter((a) => !url.endsWith(`/attributes/${a.id}`));
       return new Response(null, { status: 204 });
     }
     if (url.endsWith("/attributes")) return json(held);
@@ -111,7 +115,7 @@ describe("AttributesPage", () => {
     const table = await screen.findByRole("table", { name: "attributes" });
     const row = (name: string) => table.querySelector(`tr[data-attribute="${name}"]`) as HTMLElement;
     expect(row("text")).toHaveTextContent("texttextimported");
-    expect(within(row("text")).queryByRole("button")).toBeNull();
+    expect(within(row("text")).getByRole("button", { name: "Delete text" })).toBeInTheDocument();
     expect(row("n_words")).toHaveTextContent("integercomputedsucceeded28 of 30 records have a value");
     expect(within(row("ratio")).getByLabelText("run error")).toHaveTextContent("(line 2): expected integer, got 'low'");
     expect(within(row("long")).getByRole("progressbar")).toHaveAttribute("aria-valuenow", "50");
@@ -248,7 +252,7 @@ describe("AttributesPage", () => {
     renderWithQueries(<AttributesPage projectId={1} />);
     const editor = await screen.findByLabelText("attribute n_words");
     fireEvent.click(within(editor).getByRole("button", { name: "Delete" }));
-    const dialog = screen.getByRole("dialog", { hidden: true });
+    const dialog = within(editor).getByRole("dialog", { hidden: true });
     expect(dialog).toHaveTextContent("its value in every record");
     expect(writes).toEqual([]);
     fireEvent.click(within(dialog).getByRole("button", { name: "Delete attribute", hidden: true }));
@@ -256,6 +260,30 @@ describe("AttributesPage", () => {
     expect(writes.map((w) => `${w.method} ${w.url}`)).toEqual(["DELETE /api/v1/projects/1/attributes/7"]);
     await waitFor(() => expect(screen.queryByRole("link", { name: "n_words" })).toBeNull());
     expect(window.location.search).toBe("");
+  });
+
+  it("deletes an imported attribute from the list, and says why the server refuses one", async () => {
+    const writes: Write[] = [];
+    vi.stubGlobal("fetch", server(writes, { attributes: [...IMPORTED, N_WORDS] }));
+    renderWithQueries(<AttributesPage projectId={1} />);
+    const table = await screen.findByRole("table", { name: "attributes" });
+    fireEvent.click(within(table).getByRole("button", { name: "Delete text" }));
+    // closed dialogs are in the page too (jsdom opens none): the one with the title
+    const dialogTitled = (title: string) => screen.getByText(title).closest("dialog") as HTMLElement;
+    let dialog = dialogTitled("Delete the attribute text?");
+    expect(dialog).toHaveTextContent("only importing the records again brings it back");
+    fireEvent.click(within(dialog).getByRole("button", { name: "Delete attribute", hidden: true }));
+    expect(await within(dialog).findByRole("alert", { hidden: true })).toHaveTextContent(
+      "task 'ner' labels the spans of attribute 'text': delete the task first");
+    fireEvent.click(within(dialog).getByRole("button", { name: "Cancel", hidden: true }));
+    expect(table.querySelector('tr[data-attribute="text"]')).not.toBeNull();
+
+    fireEvent.click(within(table).getByRole("button", { name: "Delete stars" }));
+    dialog = dialogTitled("Delete the attribute stars?");
+    fireEvent.click(within(dialog).getByRole("button", { name: "Delete attribute", hidden: true }));
+    await waitFor(() => expect(table.querySelector('tr[data-attribute="stars"]')).toBeNull());
+    expect(writes.map((w) => `${w.method} ${w.url}`)).toEqual([
+      "DELETE /api/v1/projects/1/attributes/1", "DELETE /api/v1/projects/1/attributes/2"]);
   });
 
   it("shows annotators the code read-only, to try but not to change", async () => {
@@ -269,6 +297,7 @@ describe("AttributesPage", () => {
     expect(within(editor).queryByRole("button", { name: "Compute again" })).toBeNull();
     expect(screen.queryByRole("button", { name: "New computed attribute" })).toBeNull();
     expect(within(editor).queryByRole("button", { name: "Delete" })).toBeNull();
+    expect(within(screen.getByRole("table", { name: "attributes" })).queryByRole("button")).toBeNull();
     fireEvent.click(within(editor).getByRole("button", { name: "Try on 10 records" }));
     await within(editor).findByLabelText("sample values");
     expect(writes.map((w) => w.url)).toEqual(["/api/v1/projects/1/attributes/sample"]);

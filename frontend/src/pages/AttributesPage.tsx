@@ -36,7 +36,8 @@ export function AttributesPage({ projectId }: { projectId: number }) {
         {attributes.isPending ? <Empty><Spinner /></Empty>
           : attributes.error ? <div className="panel-body"><ErrorAlert error={attributes.error} /></div>
             : attributes.data.length === 0 ? <Empty>No attributes yet: import records first.</Empty>
-              : <AttributesTable projectId={projectId} attributes={attributes.data} selected={shown?.id ?? null} />}
+              : <AttributesTable projectId={projectId} attributes={attributes.data} selected={shown?.id ?? null}
+                canEdit={canEdit} onDeleted={(a) => { if (a.id === shown?.id) select(null); }} />}
       </div>
       {/* the editors open once the role is known: it decides whether they may change code */}
       {role !== null && attributes.data && <>
