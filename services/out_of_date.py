@@ -8,7 +8,7 @@ a change that came while one of them ran). Runs nobody asked for wait for the co
 attributes their code reads: while one is being computed, a function reading it runs when
 its run succeeds, not once before and once after.
 
->>> inputs = Inputs(list_versions={"cities": 3}, n_records=120, label_changes={7: 45})
+>>> inputs = Inputs(list_versions={"cities": 3}, n_imported=120, label_changes={7: 45})
 >>> reasons(None, 2, inputs)
 ['revision 2 has not run']
 >>> run = Run(status=RunStatus.SUCCEEDED, total_items=100, params={LISTS_READ: {"cities": 2}})
@@ -38,7 +38,7 @@ from services.heuristic_runs import LABELS_SEEN, add_heuristic_run, list_heurist
 from store import lookup_lists
 from store.heuristic_lookups import current_revision, latest_run
 from store.models import Heuristic, HeuristicKind, LabelingTask, Project, Run, RunStatus
-from store.records import record_count
+from store.record_deletion import RECORDS_SEEN, records_seen
 
 LISTS_READ = "lookup_lists"
 """The run parameter that records the versions, as it began, of the project's lookup lists
@@ -61,12 +61,13 @@ the same code would fail again; a cancel was meant."""
 
 @dataclass(frozen=True)
 class Inputs:
-    """What votes are made from now: the lookup lists' versions by name, the records, for
-    learners the labelling acts so far on each task (``label_changes`` by task id), and the
-    runs that wrote the computed attributes' values (by name)."""
+    """What votes are made from now: the lookup lists' versions by name, the records the
+    project ever had (``n_imported``, deleted ones too: a deletion puts no vote out of date),
+    for learners the labelling acts so far on each task (``label_changes`` by task id), and
+    the runs that wrote the computed attributes' values (by name)."""
 
     list_versions: dict[str, int]
-    n_records: int
+    n_imported: int
     label_changes: dict[int, int]
     attribute_runs: dict[str, int] = field(default_factory=dict)
 
@@ -77,7 +78,7 @@ def current_inputs(*, session: Session, project_id: int) -> Inputs:
     changes = session.execute(select(LabelingTask.id, LabelingTask.label_changes)
                               .where(LabelingTask.project_id == project_id)).all()
     return Inputs(list_versions=lookup_lists.versions(session=session, project_id=project_id),
-                  n_records=record_count(session=session, project_id=project_id),
+                  n_imported=records_seen(session=session, project_id=project_id)["imported"],
                   label_changes=dict(changes),
                   attribute_runs=value_versions(session=session, project_id=project_id))
 
@@ -102,7 +103,9 @@ def reasons(run: Run | None, revision: int, inputs: Inputs, *,
             if (now := versions.get(name)) != version:
                 found.append(f"{what} {name} {'was deleted' if now is None else changed} "
                              "since its run")
-    added = inputs.n_records - (run.total_items or 0)
+    # runs from before deletions existed saw every record the project had: their items
+    seen = (run.params or {}).get(RECORDS_SEEN, {}).get("imported", run.total_items or 0)
+    added = inputs.n_imported - seen
     if added > 0:
         found.append(f"{added:,} record{'' if added == 1 else 's'} added since its run")
     if learns_from is not None:

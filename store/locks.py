@@ -33,6 +33,14 @@ def lock_key(*, session: Session, space: int, key: int | str) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:space, :key)"),
                         {"space": space, "key": _int32(key)})
         return
+    write_first(session=session)
+
+
+def write_first(*, session: Session) -> None:
+    """On SQLite, take the database's write lock now, before the transaction reads what it
+    will change (one writer at a time); nothing on PostgreSQL, whose row locks order the
+    writers of the same rows."""
+    connection = session.connection()
     driver = connection.connection.driver_connection
     if connection.dialect.name == "sqlite" and not driver.in_transaction:
         driver.execute("BEGIN IMMEDIATE")

@@ -106,6 +106,9 @@ class Project(Base):
     # kept by ``store.records.records_added`` in the transaction that inserts them: the
     # unfiltered record list's count without counting 100k rows per page
     record_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # kept by ``store.records.delete_records``: with ``record_count``, the records imported
+    # so far, deleted or not (what a run saw as it began: ``store.records.records_seen``)
+    records_deleted: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     attributes: Mapped[list[Attribute]] = relationship(
         back_populates="project", order_by="Attribute.position", cascade="all, delete-orphan",

@@ -25,6 +25,7 @@ from heuristics.sandbox.hostpaths import PACKAGE_ROOT as CODE_ROOT
 from heuristics.sandbox.hostpaths import hide_host_paths
 from store import counters, events, outputs, runs
 from store.models import Run, RunChunk, RunFailure, RunStatus, utcnow
+from store.record_deletion import RECORDS_SEEN, drop_outputs_of_deleted, records_seen
 from workers.celery_app import app
 from workers.context import (
     heartbeat_interval_s,
@@ -67,6 +68,9 @@ def start_run(run_id: int) -> None:
                             run_id)
             return
         job = job_for(run.kind)
+        # before its items are read: records imported meanwhile count as new to it
+        run.params = {**run.params, RECORDS_SEEN: records_seen(session=session,
+                                                              project_id=run.project_id)}
         try:
             with keep_alive(run_id):
                 item_ids = job.prepare(session, run)
@@ -254,6 +258,7 @@ def _finalise(session: Session, job: Job, run: Run) -> None:
     what = f"run {run.id} ({run.kind})"
     try:
         with keep_alive(run.id):
+            drop_outputs_of_deleted(session=session, run=run)
             metrics = job.finish(session, run)
             done = runs.complete_run(session=session, run=run, metrics=metrics)
     except Exception as error:  # noqa: BLE001 - reported on the run

@@ -26,6 +26,8 @@ from api.schemas.record_search import (
     CountMode,
     RecordCount,
     RecordCountPublic,
+    RecordsDelete,
+    RecordsDeletedPublic,
     RecordSearch,
     legacy_conditions,
     parse_filter,
@@ -44,7 +46,7 @@ from api.uploads import check_size
 from formats.readers import CsvOptions
 from formats.types import AttributeType
 from heuristics.errors import InvalidInputError
-from services import computed_attributes, importing, out_of_date
+from services import computed_attributes, importing, out_of_date, record_deletion
 from services.importing import ImportOptions
 from store.embeddings import refresh_embeddings
 from store.idempotency import Answer, IdempotentRequest
@@ -152,6 +154,26 @@ def count_searched_records(body: RecordCount, project: ViewableProject,
     total, capped = count_records(session=session, project=project,
                                   record_filter=body.filter, count=body.count)
     return RecordCountPublic(count=total, count_capped=capped)
+
+
+@router.post("/records/delete", response_model=RecordsDeletedPublic)
+def delete_records(body: RecordsDelete, project: OwnedProject,
+                   session: SessionDep) -> RecordsDeletedPublic:
+    """Delete records, by id or every one matching a filter, with their labels, reviews,
+    votes, weak labels, tokens, vectors and computed values; the tasks' statistics follow.
+    409 while a run of the project is under way, or when ``expected`` is not the number
+    the selection holds."""
+    done = record_deletion.delete_records(session=session, project=project,
+                                          record_ids=body.record_ids,
+                                          record_filter=body.filter, expected=body.expected)
+    return RecordsDeletedPublic(deleted=done.records, manual_labels=done.manual_labels,
+                                record_count=done.record_count)
+
+
+@router.delete("/records/{record_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_record(record_id: Int32, project: OwnedProject, session: SessionDep) -> None:
+    """Delete one record, as POST .../records/delete does."""
+    record_deletion.delete_records(session=session, project=project, record_ids=[record_id])
 
 
 @router.get("/records/{record_id}", response_model=RecordDetail)

@@ -103,3 +103,21 @@ def parse_filter(text: str | None) -> RecordFilter:
         where = ".".join(str(part) for part in first["loc"])
         raise InvalidInputError(f"filter: {where}: {first['msg']}" if where else
                                 f"filter: {first['msg']}", field="filter") from error
+
+
+class RecordsDelete(BaseModel):
+    """The records to delete: by id, or those matching a filter (one of the two)."""
+
+    record_ids: list[Int32] | None = Field(default=None, max_length=1_000_000, description=(
+        "Ids of the project's records (404 names one that is not)."))
+    filter: RecordFilter | None = Field(default=None, description=(
+        "Every record matching it (as in POST .../records/search)."))
+    expected: int | None = Field(default=None, ge=0, description=(
+        "How many records the user was shown: 409 when the selection holds another number "
+        "now, and nothing is deleted."))
+
+
+class RecordsDeletedPublic(BaseModel):
+    deleted: int = Field(description="Records deleted.")
+    manual_labels: int = Field(description="Manual labels that went with them.")
+    record_count: int = Field(description="Records the project has left.")

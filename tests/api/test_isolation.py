@@ -107,6 +107,8 @@ def ids(client, admin, make_user) -> tuple[Ids, dict[str, str]]:
 # (method, path, json body, query) with {...} fields of Ids; all under /projects/{own}
 FOREIGN_ID_ROUTES = [
     ("get", "/records/{v_record}", None, None),
+    ("delete", "/records/{v_record}", None, None),
+    ("post", "/records/delete", {"record_ids": ["{own_record}", "{v_record}"]}, None),
     ("get", "/records", None, {"task_id": "{v_task}", "labelled": "true"}),
     ("post", "/records/{v_record}/labels", {"task_id": "{own_task}", "label": "spam"}, None),
     ("post", "/records/{own_record}/labels", {"task_id": "{v_task}", "label": "spam"}, None),

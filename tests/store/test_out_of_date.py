@@ -61,7 +61,7 @@ def _done(run: Run, total: int, lists: dict[str, int] | None = None) -> Run:
      ["lookup list a changed since its run", "lookup list b was deleted since its run"]),
 ])
 def test_reasons(run: Run | None, found: list[str]) -> None:
-    inputs = Inputs(list_versions={"a": 2, "c": 1}, n_records=10, label_changes={})
+    inputs = Inputs(list_versions={"a": 2, "c": 1}, n_imported=10, label_changes={})
     assert reasons(run, 3, inputs) == found
 
 
@@ -72,7 +72,7 @@ def test_reasons(run: Run | None, found: list[str]) -> None:
 def test_a_learner_is_out_of_date_once_its_labels_changed(seen, now, found) -> None:
     run = Run(status=RunStatus.SUCCEEDED, total_items=10,
               params={} if seen is None else {LABELS_SEEN: seen})
-    inputs = Inputs(list_versions={}, n_records=10, label_changes={7: now})
+    inputs = Inputs(list_versions={}, n_imported=10, label_changes={7: now})
     assert reasons(run, 1, inputs, learns_from=7) == found
     assert reasons(run, 1, inputs) == [], "a labeling function does not learn from labels"
 

@@ -1,0 +1,82 @@
+"""Deleting records, and what a run saw of the project's records as it began.
+
+A record's rows go with it: its labels, reviews, tokens, vectors, computed values and queue
+leases by their foreign keys; the outputs of the project's runs (kept without a key, see
+:class:`store.models.Output`) here. Embeddings whose vectors lose records get a new
+``instance``: caches of their vectors are keyed by (id, instance, number of vectors), which
+a deletion followed by as many new records would otherwise repeat.
+
+What a run saw (:func:`records_seen`, stamped on every run as it begins) tells the records
+imported since (``imported``: every record the project ever had) from those deleted since
+(``deleted``): a heuristic is out of date by the first, and a run that ran while records
+were deleted drops its outputs on them (:func:`drop_outputs_of_deleted`).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy.orm import Session
+
+from store.id_lists import ids_in
+from store.models import Embedding, EmbeddingVector, ManualLabel, Output, Project, Record, Run
+
+RECORDS_SEEN = "records_seen"
+"""The run parameter holding :func:`records_seen` as the run began."""
+
+
+def records_seen(*, session: Session, project_id: int) -> dict[str, int]:
+    """The records the project ever had (``imported``) and those deleted so far."""
+    count, deleted = session.execute(select(Project.record_count, Project.records_deleted)
+                                     .where(Project.id == project_id)).one()
+    return {"imported": count + deleted, "deleted": deleted}
+
+
+def labels_on(*, session: Session, record_ids: list[int]) -> dict[int, int]:
+    """The number of manual labels on the records, by task id."""
+    return dict(session.execute(select(ManualLabel.task_id, func.count())
+                                .where(ids_in(ManualLabel.record_id, record_ids))
+                                .group_by(ManualLabel.task_id)).all())
+
+
+def delete_records(*, session: Session, project_id: int, record_ids: list[int]) -> int:
+    """Delete the project's records ``record_ids`` (ids of other projects are left alone)
+    and every row about them; returns how many went. No commit."""
+    ids = list(session.scalars(select(Record.id).where(Record.project_id == project_id,
+                                                       ids_in(Record.id, record_ids))))
+    if not ids:
+        return 0
+    renewed = list(session.scalars(select(Embedding.id).where(
+        Embedding.project_id == project_id,
+        exists().where(EmbeddingVector.embedding_id == Embedding.id,
+                       ids_in(EmbeddingVector.record_id, ids)))))
+    session.execute(delete(Output).where(
+        Output.run_id.in_(select(Run.id).where(Run.project_id == project_id)),
+        ids_in(Output.record_id, ids)).execution_options(synchronize_session=False))
+    session.execute(delete(Record).where(ids_in(Record.id, ids))
+                    .execution_options(synchronize_session=False))
+    session.execute(update(Project).where(Project.id == project_id).values(
+        record_count=Project.record_count - len(ids),
+        records_deleted=Project.records_deleted + len(ids))
+        .execution_options(synchronize_session=False))
+    for embedding_id in renewed:
+        session.execute(update(Embedding).where(Embedding.id == embedding_id)
+                        .values(instance=uuid.uuid4().hex)
+                        .execution_options(synchronize_session=False))
+    session.expire_all()
+    return len(ids)
+
+
+def drop_outputs_of_deleted(*, session: Session, run: Run) -> None:
+    """Drop ``run``'s outputs on records deleted while it ran (no commit): nothing to do
+    unless the project deleted records since the run began."""
+    seen = (run.params or {}).get(RECORDS_SEEN)
+    if seen is None or records_seen(session=session, project_id=run.project_id)[
+            "deleted"] == seen["deleted"]:
+        return
+    session.execute(delete(Output).where(
+        Output.run_id == run.id,
+        ~exists().where(Record.id == Output.record_id))
+        .execution_options(synchronize_session=False))
+
