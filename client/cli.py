@@ -35,6 +35,8 @@ EXIT_FAILED, EXIT_API_ERROR = 1, 3
 FAIL_UNDER_METRICS = ("coverage", "precision", "recall", "recall_where_voting", "f1")
 MAX_BATCH = 200
 """The most records GET .../next gives at once."""
+MAX_CONDITIONS = 50
+"""The most conditions a record filter holds."""
 
 app = typer.Typer(help="Heurist: weak supervision with active learning, from the terminal.",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
@@ -52,6 +54,9 @@ attributes_app = typer.Typer(help="Record attributes: imported, or computed by c
                              "record's others (`def ac(record): return ...` in a .py file).",
                              no_args_is_help=True)
 app.add_typer(attributes_app, name="attributes")
+records_app = typer.Typer(help="Records: delete those named by id or chosen by a filter.",
+                          no_args_is_help=True)
+app.add_typer(records_app, name="records")
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -65,6 +70,14 @@ ListName = Annotated[str, typer.Argument(help="The list.")]
 SpanLabel = Annotated[str, typer.Option(help="The spans' label.")]
 Wait = Annotated[bool, typer.Option("--wait", "-w", help="Wait for the end, showing "
                                     "progress; exit 1 unless it succeeded.")]
+SearchOption = Annotated[str | None, typer.Option(
+    help="Only records containing this text.")]
+LabelOption = Annotated[str | None, typer.Option(
+    help="Only records with this manual label: TASK=LABEL.")]
+FilterOption = Annotated[str | None, typer.Option(
+    "--filter", help="Only records matching this filter: the record list's as JSON (as in "
+                     "POST .../records/search), e.g. '{\"conditions\": [...]}'; '{}': every "
+                     "record.")]
 
 
 class State:
@@ -243,10 +256,8 @@ def export(ctx: typer.Context, project: Project,
                "--task", "-t", help="Export this task's weak labels instead.")] = None,
            record_id: Annotated[list[int] | None, typer.Option(
                help="Export only this record (repeatable).")] = None,
-           search: Annotated[str | None, typer.Option(
-               help="Export only records containing this text.")] = None,
-           label: Annotated[str | None, typer.Option(
-               help="Export only records with this manual label: TASK=LABEL.")] = None,
+           search: SearchOption = None, label: LabelOption = None,
+           filter_: FilterOption = None,
            predictions: Annotated[str, typer.Option(
                help="label-studio: weak, heuristics, all or none.")] = "weak",
            output: Annotated[Path | None, typer.Option("--output", "-o", help="File (else "
@@ -254,16 +265,39 @@ def export(ctx: typer.Context, project: Project,
     """Export the records with their labels, or a task's weak labels."""
     client = _state(ctx).client
     if task is None:
-        filters: dict = {"search": search}
-        if label is not None:
-            task_name, name = _pair(label)
-            filters |= {"task_id": client.tasks.get(project, task_name).id, "label": name}
+        chosen = _record_filter(client, project, search=search, label=label, given=filter_)
+        filters = {} if chosen is None else {"filter": json.dumps(chosen)}
         content = client.projects.export(project, format=format, record_ids=record_id,
                                          predictions=predictions, **filters)
     else:
         task_id = client.tasks.get(project, task).id
         content = client.weak_supervision.export(project, task_id, format=format)
     _write(content, output)
+
+
+def _record_filter(client: Heurist, project: int, *, search: str | None, label: str | None,
+                   given: str | None) -> dict[str, Any] | None:
+    """The record filter of ``--filter`` (JSON), ``--label`` and ``--search``, all holding;
+    None when none is given."""
+    if given is None and search is None and label is None:
+        return None
+    chosen: dict[str, Any] = {"conditions": []}
+    if given is not None:
+        try:
+            chosen = json.loads(given)
+        except json.JSONDecodeError as error:
+            raise typer.BadParameter(f"not JSON: {error}", param_hint="--filter") from None
+        if not isinstance(chosen, dict):
+            raise typer.BadParameter('expected an object: {"conditions": [...]}',
+                                     param_hint="--filter")
+        chosen = {**chosen, "conditions": list(chosen.get("conditions") or [])}
+    if label is not None:
+        task_name, name = _pair(label)
+        chosen["conditions"].append({"kind": "manual_label", "op": "is", "label": name,
+                                     "task_id": client.tasks.get(project, task_name).id})
+    if search is not None:
+        chosen["conditions"].append({"kind": "search", "text": search})
+    return chosen
 
 
 def _write(content: bytes, output: Path | None) -> None:
@@ -327,6 +361,82 @@ def _pair(given: str) -> tuple[str, str]:
     if not sep or not name or not value:
         raise typer.BadParameter(f"{given!r}: expected NAME=VALUE")
     return name.strip(), value.strip()
+
+
+# --- records --------------------------------------------------------------------------
+
+@records_app.command("delete")
+def records_delete(
+        ctx: typer.Context, project: Project,
+        record_ids: Annotated[list[int] | None, typer.Argument(
+            help="Ids of the records (else --search, --label or --filter choose them).",
+            show_default=False)] = None,
+        search: SearchOption = None, label: LabelOption = None, filter_: FilterOption = None,
+        yes: Yes = False) -> None:
+    """Delete records with their labels, votes and weak labels (project owners only).
+
+    Counts them and asks first (not with --yes); refused while a run is under way."""
+    state = _state(ctx)
+    client = state.client
+    chosen = _record_filter(client, project, search=search, label=label, given=filter_)
+    if bool(record_ids) == (chosen is not None):
+        raise typer.BadParameter("name the records by their ids or by --search, --label or "
+                                 "--filter (one of the two)")
+    expected = None
+    if not yes:
+        expected, labelled = (_ids_preview(client, project, record_ids or []) if chosen is None
+                              else _filter_preview(client, project, chosen))
+        if expected and not typer.confirm(deletion_question(project, expected, labelled),
+                                          err=True):
+            raise typer.Exit(1)
+    done = client.projects.delete_records(project, record_ids or None, filter=chosen,
+                                          expected=expected)
+    if state.as_json:
+        return _print_json(done)
+    out.print(f"Deleted {done.deleted:,} records and {done.manual_labels:,} manual labels of "
+              f"project {project}; {done.record_count:,} records left.")
+
+
+def deletion_question(project: int, records: int, labelled: int | None) -> str:
+    """What deleting asks before it goes.
+
+    >>> deletion_question(3, 12, 5)
+    'Delete 12 records of project 3 (5 of them with manual labels)?'
+    >>> deletion_question(3, 1, 0)
+    'Delete 1 record of project 3 (without manual labels)?'
+    >>> deletion_question(3, 1_500, None)
+    'Delete 1,500 records of project 3?'
+    """
+    said = f"Delete {records:,} record{'' if records == 1 else 's'} of project {project}"
+    if labelled == 0:
+        said += " (without manual labels)" if records == 1 else " (none with manual labels)"
+    elif labelled is not None:
+        said += f" ({labelled:,} of them with manual labels)" if records > 1 else \
+            " (with manual labels)"
+    return said + "?"
+
+
+def _ids_preview(client: Heurist, project: int, record_ids: list[int]) -> tuple[int, int]:
+    """How many records the ids name and how many of them have a manual label (NotFound
+    for an id that is not the project's)."""
+    records = [client.projects.record(project, record_id) for record_id in set(record_ids)]
+    return len(records), sum(any(t.manual_labels for t in r.tasks) for r in records)
+
+
+def _filter_preview(client: Heurist, project: int,
+                    chosen: dict[str, Any]) -> tuple[int, int | None]:
+    """How many records match ``chosen`` and how many of them have a manual label (None
+    where the filter has no room left for a condition per task)."""
+    count = client.projects.count_records(project, chosen)
+    unlabelled = [{"kind": "manual_label", "task_id": task.id, "op": "none"}
+                  for task in client.tasks.list(project)]
+    conditions = [*chosen["conditions"], *unlabelled]
+    if not count or not unlabelled:
+        return count, 0
+    if len(conditions) > MAX_CONDITIONS:
+        return count, None
+    return count, count - client.projects.count_records(
+        project, {**chosen, "conditions": conditions})
 
 
 # --- heuristics -----------------------------------------------------------------------

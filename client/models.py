@@ -60,6 +60,47 @@ class RecordPage(Model):
     next_after: int | str | None = None
 
 
+class ManualLabel(Model):
+    id: int
+    record_id: int
+    task_id: int
+    label: str
+    annotator: str
+    is_gold: bool
+    token_start: int | None
+    token_end: int | None
+    char_start: int | None
+    char_end: int | None
+    text: str | None = None
+    updated_at: datetime
+
+
+class TaskLabels(Model):
+    task_id: int
+    task: str
+    reference: Any
+    manual_labels: list[ManualLabel]
+    reviewed_by: list[str] = []
+
+
+class Tokens(Model):
+    attribute: str
+    tokens: list[str]
+    starts: list[int]
+    ends: list[int]
+
+
+class RecordDetail(Record):
+    tokens: list[Tokens]
+    tasks: list[TaskLabels]
+
+
+class RecordsDeleted(Model):
+    deleted: int
+    manual_labels: int
+    record_count: int
+
+
 class SavedFilter(Model):
     id: int
     name: str
@@ -396,6 +437,8 @@ class Annotators(Model):
 OPENAPI_NAMES: dict[type[Model], str] = {
     Project: "ProjectPublic", Label: "LabelPublic", Task: "TaskPublic",
     Record: "RecordPublic", RecordRow: "RecordRowPublic", RecordPage: "RecordsPublic",
+    ManualLabel: "ManualLabelPublic", TaskLabels: "TaskLabelsPublic", Tokens: "TokensPublic",
+    RecordDetail: "RecordDetail", RecordsDeleted: "RecordsDeletedPublic",
     SavedFilter: "SavedFilterPublic", LookupList: "LookupListPublic",
     TermCount: "TermCountPublic", TermStatistics: "TermStatisticsPublic",
     Suggestion: "SuggestionPublic", TermSuggestions: "SuggestionsPublic",

@@ -34,8 +34,10 @@ from client.models import (
     Project,
     QueueSettings,
     Record,
+    RecordDetail,
     RecordPage,
     RecordRow,
+    RecordsDeleted,
     Run,
     RunDetail,
     SavedFilter,
@@ -219,6 +221,39 @@ class Projects(_Resource):
             if page.next_after is None:
                 return
             after, count = page.next_after, "none"
+
+    def count_records(self, project_id: int, filter: dict[str, Any] | None = None) -> int:
+        """How many records match ``filter`` (as in :meth:`search`; none: every record)."""
+        return self._json("POST", f"/projects/{project_id}/records/count",
+                          json={"filter": filter or {}})["count"]
+
+    def record(self, project_id: int, record_id: int) -> RecordDetail:
+        """One record with its tokens and, per task, its reference and manual labels:
+        ``sum(len(t.manual_labels) for t in record(project_id, 7).tasks)``."""
+        return RecordDetail.model_validate(
+            self._json("GET", f"/projects/{project_id}/records/{record_id}"))
+
+    def delete_records(self, project_id: int, record_ids: list[int] | None = None, *,
+                       filter: dict[str, Any] | None = None,
+                       expected: int | None = None) -> RecordsDeleted:
+        """Delete the records of ``record_ids``, or every one matching ``filter`` (as in
+        :meth:`search`), with their labels, votes and weak labels (owners only; refused while
+        a run of the project is under way). ``expected``: the number of records the user was
+        shown; Conflict, and nothing deleted, when the selection holds another number now.
+        NotFound names an id that is not the project's::
+
+            spam = {"conditions": [{"kind": "search", "text": "viagra"}]}
+            n = hc.projects.count_records(project_id, spam)
+            done = hc.projects.delete_records(project_id, filter=spam, expected=n)
+            done.deleted, done.manual_labels, done.record_count
+        """
+        return RecordsDeleted.model_validate(self._json(
+            "POST", f"/projects/{project_id}/records/delete",
+            json=_given(record_ids=record_ids, filter=filter, expected=expected)))
+
+    def delete_record(self, project_id: int, record_id: int) -> None:
+        """Delete one record, as :meth:`delete_records` does: ``delete_record(project_id, 7)``."""
+        self._t.request("DELETE", f"/projects/{project_id}/records/{record_id}")
 
 
 class SavedFilters(_Resource):
