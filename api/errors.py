@@ -9,7 +9,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException
 
 from api.metrics import SHED
@@ -22,7 +22,7 @@ from heuristics.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
-from store.db import is_lock_timeout
+from store.db import is_lock_timeout, is_missing_reference
 
 RETRY_AFTER_S = 1
 """What a 503 after a lock wait that ran out asks the client to wait before trying again."""
@@ -115,8 +115,20 @@ async def _handle_database(request: Request, error: OperationalError) -> JSONRes
                         status_code=503, headers={"Retry-After": str(RETRY_AFTER_S)})
 
 
+async def _handle_integrity(request: Request, error: IntegrityError) -> JSONResponse:
+    """A write naming a row another request deleted meanwhile (a record, a task, a label)
+    is 409, said so; any other integrity failure stays a server error."""
+    if not is_missing_reference(error):
+        raise error
+    message = ("something this request names was deleted meanwhile (a record, task or "
+               "label): read it again")
+    return JSONResponse({"detail": message, "message": message, "row": None, "field": None},
+                        status_code=409)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(HeuristError, _handle)
     app.add_exception_handler(RequestValidationError, _handle_validation)
     app.add_exception_handler(HTTPException, _handle_http)
     app.add_exception_handler(OperationalError, _handle_database)
+    app.add_exception_handler(IntegrityError, _handle_integrity)

@@ -21,7 +21,7 @@ from alembic import command
 from alembic.config import Config
 from psycopg import errors as pg_errors
 from sqlalchemy import Engine, Select, Table, create_engine, event, text
-from sqlalchemy.exc import InvalidatePoolError, OperationalError
+from sqlalchemy.exc import IntegrityError, InvalidatePoolError, OperationalError
 from sqlalchemy.orm import Session, configure_mappers, sessionmaker
 from sqlalchemy.pool import StaticPool
 
@@ -120,6 +120,15 @@ def is_lock_timeout(error: OperationalError) -> bool:
     if isinstance(cause, sqlite3.OperationalError):
         return cause.sqlite_errorcode in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
     return isinstance(cause, (pg_errors.LockNotAvailable, pg_errors.DeadlockDetected))
+
+
+def is_missing_reference(error: IntegrityError) -> bool:
+    """Whether ``error`` is a row naming a row that is not there (a foreign key): one
+    deleted by another transaction after this one read it."""
+    cause = error.orig
+    if isinstance(cause, sqlite3.IntegrityError):
+        return "FOREIGN KEY" in str(cause)
+    return isinstance(cause, pg_errors.ForeignKeyViolation)
 
 
 def _configure_sqlite(dbapi_connection, _record) -> None:

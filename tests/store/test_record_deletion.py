@@ -175,3 +175,30 @@ def test_a_run_that_ran_during_a_deletion_drops_its_votes_on_deleted_records(ses
     drop_outputs_of_deleted(session=session, run=untouched)
     assert ids[0] in set(session.scalars(select(Output.record_id).where(
         Output.run_id == untouched.id))), "no deletion since it began: nothing is looked for"
+
+
+def test_a_write_naming_a_deleted_record_answers_409_saying_so(session):
+    import asyncio
+
+    from sqlalchemy.exc import IntegrityError
+
+    from api.errors import _handle_integrity
+    from store.db import is_missing_reference
+
+    task, records = make_task(session, TaskKind.CLASSIFICATION)
+    annotator = get_or_create_user(session=session, name="late")
+    session.commit()
+    with pytest.raises(IntegrityError) as missing:   # its record was deleted meanwhile
+        session.execute(insert(ManualLabel), [{
+            "record_id": 999_999, "task_id": task.id, "annotator_id": annotator.id,
+            "label_id": task.labels[0].id, "is_gold": False, "slot": 0}])
+        session.flush()
+    session.rollback()
+    assert is_missing_reference(missing.value)
+    answer = asyncio.run(_handle_integrity(None, missing.value))
+    assert answer.status_code == 409 and b"was deleted meanwhile" in answer.body
+    with pytest.raises(IntegrityError) as twice:     # not a missing row: a server error
+        session.execute(insert(Record), [{"project_id": task.project_id,
+                                          "external_id": records[0].external_id, "data": {}}])
+    session.rollback()
+    assert not is_missing_reference(twice.value)
