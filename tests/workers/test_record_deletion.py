@@ -43,6 +43,10 @@ def test_deleting_records_keeps_votes_statistics_and_learners_true(stack: Stack)
     assert len(_similar(stack, project, probe, embedding)) == len(rows) - 1   # cached now
     spam_rows = [row for row in rows[:60] if row["CLASS"] == "1"]
     before = _stats(stack, project, task, function["id"])
+    weak = f"/projects/{project}/tasks/{task}/weak-supervision"
+    merged = stack.post(weak, json={"method": "majority", "heuristic_ids": [function["id"]]})
+    assert stack.wait_run(project, merged.json()["id"])["status"] == "succeeded"
+    assert stack.get(weak)["stale"] is False
 
     # the labelled spam comments go, by a filter, as many as the user was shown
     spam = {"conditions": [{"kind": "reference_label", "task_id": task, "label": "spam"}]}
@@ -59,6 +63,7 @@ def test_deleting_records_keeps_votes_statistics_and_learners_true(stack: Stack)
     assert after["coverage"] == len(voted - gone) / (len(rows) - len(spam_rows))
     heuristic = f"/projects/{project}/heuristics/{function['id']}"
     assert stack.get(heuristic)["out_of_date"] == [], "a deletion outdates no vote"
+    assert stack.get(weak)["stale"] is True, "the weak labels' figures counted them"
     learned = stack.get(f"/projects/{project}/heuristics/{learner['id']}")["out_of_date"]
     assert learned and "label change" in learned[0], "its labels went: the learner knows"
 

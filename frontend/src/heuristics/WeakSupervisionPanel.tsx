@@ -93,7 +93,7 @@ export function WeakSupervisionPanel({ projectId, task, heuristics, canRun }: {
   return (
     <div className="panel" aria-label="weak supervision">
       <div className="panel-head"><h2>Weak supervision</h2>
-        {result?.stale && <Badge tone="warn" title="the heuristics changed since this run">stale: run again</Badge>}</div>
+        {result?.stale && <Badge tone="warn" title="the heuristics or the records changed since this run">stale: run again</Badge>}</div>
       <div className="panel-body ws-grid">
         <div className="stack">
           <fieldset className="ws-heuristics">
