@@ -2,9 +2,11 @@
  * pages fetched as they scroll into view. */
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { useCallback, useEffect, useMemo, useRef } from "react";
+import { DeleteRecords } from "../DeleteRecords";
 import { FilterBar } from "../FilterBar";
 import { filtersFromSearch, filtersToSearch, recordQuery, type Filters } from "../filters";
 import { atLeast, useAttributes, useHeuristics, useMembers, useRole, useTasks } from "../hooks";
+import { useRecordsDeleted } from "../recordDeletion";
 import { usePagedRecords } from "../records";
 import { navigate, useLocation } from "../router";
 import { SavedFilters } from "../SavedFilters";
@@ -23,6 +25,7 @@ export function DataBrowser({ projectId }: { projectId: number }) {
   const role = useRole(projectId);
   const query = useMemo(() => recordQuery(filters), [filters]);
   const records = usePagedRecords(projectId, query);
+  useRecordsDeleted(projectId, records.reload);
   // a new filter is a new history entry (back returns to the previous one); typing replaces
   const setFilters = useCallback((next: Filters) =>
     navigate(`/projects/${projectId}/data${filtersToSearch(next)}`,
@@ -59,6 +62,10 @@ export function DataBrowser({ projectId }: { projectId: number }) {
           <Button variant="primary" onClick={() => navigate(`/projects/${projectId}/label${suffix}`)}>
             Label these records
           </Button>
+        )}
+        {atLeast(role, "owner") && (
+          <DeleteRecords projectId={projectId} filters={filters} count={records.countCapped ? null : records.count}
+            names={{ tasks, heuristics }} onChanged={records.reload} />
         )}
       </div>
       <ErrorAlert error={records.error} />

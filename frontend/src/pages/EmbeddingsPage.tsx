@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { del, get, post } from "../api";
 import { useProjectEvents } from "../events";
+import { deletionOf, refreshAfterDeletion } from "../recordDeletion";
 import { atLeast, useAttributes, useRole } from "../hooks";
 import type { Embedding, Page, Run } from "../types";
 
@@ -19,6 +20,7 @@ export function EmbeddingsPage({ projectId }: { projectId: number }) {
   const runs = useQuery({ queryKey: ["projects", projectId, "runs", "embedding"],
     queryFn: () => get<Page<Run>>(`/projects/${projectId}/runs`, { kind: "embedding", limit: 100 }).then((p) => p.data) });
   useProjectEvents(projectId, (event) => {
+    if (deletionOf(event)) refreshAfterDeletion(client, projectId);   // vectors went with the records
     if (!event.type.startsWith("run.") || event.data.kind !== "embedding") return;
     client.setQueryData<Run[]>(["projects", projectId, "runs", "embedding"], (old) =>
       old?.map((run) => (run.id === event.data.id ? { ...run, ...(event.data as Partial<Run>) } : run)));

@@ -4,6 +4,7 @@ import { useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { get, patch, post } from "../api";
 import { useProjectEvents } from "../events";
+import { deletionOf, refreshAfterDeletion } from "../recordDeletion";
 import { atLeast, useRole, useTasks } from "../hooks";
 import { navigate, useLocation } from "../router";
 import type { Heuristic, HeuristicRun, HeuristicStats, Page, Task, Template } from "../types";
@@ -24,10 +25,14 @@ export const useStats = (projectId: number, taskId: number | null) => useQuery({
   enabled: taskId !== null,
 });
 
-/** Statistics and heuristics follow runs, labels and stats events. */
+/** Statistics and heuristics follow runs, labels, stats events and deleted records. */
 export function useLiveHeuristics(projectId: number): void {
   const client = useQueryClient();
   useProjectEvents(projectId, (event) => {
+    if (deletionOf(event)) {
+      refreshAfterDeletion(client, projectId);
+      return;
+    }
     if (event.type === "run.progress") {
       client.setQueriesData<Heuristic[]>({ queryKey: ["projects", projectId, "heuristics"] }, (old) =>
         Array.isArray(old) ? old.map((h) => h.last_run?.id === event.data.id

@@ -1,7 +1,8 @@
 /** A labeling session over a filtered set of records (the set is fixed when the session
  * starts, as refinery's sessions): classification by click or hotkey, multi-label toggles,
  * extraction by mouse selection snapped to tokens; nothing to mark, gold, undo, keyboard
- * navigation; other annotators' labels arrive live. */
+ * navigation; other annotators' labels arrive live, and records deleted meanwhile are passed
+ * over. */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { del, get, patch, post } from "../api";
@@ -19,6 +20,8 @@ import { Link } from "../ui/Link";
 import { AddToList } from "../labeling/AddToList";
 import { LabelsPanel } from "../labeling/LabelsPanel";
 import { SimulationPanel } from "../labeling/SimulationPanel";
+import { stepOver } from "../labeling/deleted";
+import { deletionOf, isGone, refreshAfterDeletion } from "../recordDeletion";
 import { batchDone, itemsById, scoreText, stopLine, type NextBatch, type QueueSettings, type QueueItem } from "../labeling/queue";
 
 const SESSION_SIZE = 1000;
@@ -165,28 +168,55 @@ function Session({ projectId, task, ids, total, queue }: { projectId: number; ta
   const [undo, setUndo] = useState<UndoEntry[]>([]);
   const [busy, setBusy] = useState(0);
   const [fresh, setFresh] = useState<Set<number>>(new Set());
+  /** the session's records deleted meanwhile */
+  const [gone, setGone] = useState<ReadonlySet<number>>(new Set());
   const keys = useMemo(() => labelHotkeys(task.labels), [task.labels]);
   const recordId = ids[index];
+  const deleted = gone.has(recordId);
   const detailKey = (id: number) => ["projects", projectId, "records", id, "detail"];
   const fetchDetail = useCallback((id: number) => get<RecordDetail>(`/projects/${projectId}/records/${id}`), [projectId]);
-  const detail = useQuery({ queryKey: detailKey(recordId), queryFn: () => fetchDetail(recordId), staleTime: 30_000 });
+  const detail = useQuery({ queryKey: detailKey(recordId), queryFn: () => fetchDetail(recordId), staleTime: 30_000,
+    enabled: !deleted });
   const isOwner = atLeast(role, "owner");
+  const step = useCallback((from: number, by: 1 | -1) => stepOver(ids, gone, from, by), [ids, gone]);
 
   // The next records are fetched ahead, so moving on shows them at once.
   useEffect(() => {
-    for (const id of ids.slice(index + 1, index + 4)) {
+    for (const id of ids.slice(index + 1).filter((id) => !gone.has(id)).slice(0, 3)) {
       void client.prefetchQuery({ queryKey: detailKey(id), queryFn: () => fetchDetail(id), staleTime: 30_000 });
     }
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [index, ids, client, fetchDetail]);
+  }, [index, ids, gone, client, fetchDetail]);
   useEffect(() => { setPending(null); setSelectedSpan(null); }, [index]);
 
   const refresh = useCallback((id: number) =>
     client.invalidateQueries({ queryKey: detailKey(id) }), // eslint-disable-line react-hooks/exhaustive-deps
   [client, projectId]);
 
-  // Labels of other annotators appear as they are made.
+  /** Records of the session deleted meanwhile: passed over, their undo steps dropped (labels
+   * on them went with them), done as far as the queue is concerned. */
+  const markGone = useCallback((deletedIds: Iterable<number>) => {
+    const session = new Set(ids);
+    const now = [...deletedIds].filter((id) => session.has(id));
+    if (!now.length) return;
+    setGone((before) => new Set([...before, ...now]));
+    setUndo((stack) => stack.filter((entry) => !now.includes(ids[entry.index])));
+    for (const id of now) {
+      client.removeQueries({ queryKey: detailKey(id) });
+      queue?.onDone(id);
+    }
+  }, [ids, client, queue]); // eslint-disable-line react-hooks/exhaustive-deps
+  // a record that is not there any more (a deletion whose event did not name it)
+  useEffect(() => { if (isGone(detail.error)) markGone([recordId]); }, [detail.error, recordId, markGone]);
+
+  // Labels of other annotators appear as they are made; deleted records are passed over.
   useProjectEvents(projectId, (event) => {
+    const deletion = deletionOf(event);
+    if (deletion) {
+      if (deletion.ids) markGone(deletion.ids);
+      refreshAfterDeletion(client, projectId);
+      return;
+    }
     if (event.type !== "labels.changed" || event.data.task_id !== task.id) return;
     const changed = Number(event.data.record_id);
     if (changed === recordId) {
@@ -207,7 +237,7 @@ function Session({ projectId, task, ids, total, queue }: { projectId: number; ta
   const act = useCallback(async (what: string, run: () => Promise<(() => Promise<unknown>) | null>,
     at: number, advance = false) => {
     setBusy((n) => n + 1);
-    if (advance) setIndex((i) => Math.min(i + 1, ids.length - 1));
+    if (advance) setIndex((i) => step(i, 1));
     try {
       const revert = await run();
       if (revert) setUndo((stack) => [...stack.slice(-49), { what, index: at, revert }]);
@@ -217,12 +247,13 @@ function Session({ projectId, task, ids, total, queue }: { projectId: number; ta
       setBusy((n) => n - 1);
       void refresh(ids[at]);
     }
-  }, [ids, refresh, toast]);
+  }, [ids, refresh, toast, step]);
 
   const base = `/projects/${projectId}`;
   const goldFields = gold ? { is_gold: true } : {};
 
   function chooseLabel(label: Label) {
+    if (deleted) { toast("This record was deleted: → goes on to the next one.", "info"); return; }
     if (!detail.data || !entry) return;
     const rid = recordId;
     if (task.kind === "classification") {
@@ -298,7 +329,7 @@ function Session({ projectId, task, ids, total, queue }: { projectId: number; ta
   }
 
   function nothingToMark() {
-    if (task.kind === "classification") return;
+    if (task.kind === "classification" || deleted) return;
     const rid = recordId;
     void act(mine.length ? "Done with this record" : "Nothing to mark", async () => {
       await post(`${base}/records/${rid}/reviews`, { task_id: task.id, ...goldFields });
@@ -344,8 +375,8 @@ function Session({ projectId, task, ids, total, queue }: { projectId: number; ta
     const action = keyAction(event, keys);
     if (!action) return;
     event.preventDefault();
-    if (action.type === "next") setIndex((i) => Math.min(i + 1, ids.length - 1));
-    else if (action.type === "previous") setIndex((i) => Math.max(i - 1, 0));
+    if (action.type === "next") setIndex((i) => step(i, 1));
+    else if (action.type === "previous") setIndex((i) => step(i, -1));
     else if (action.type === "undo") void undoLast();
     else if (action.type === "gold") { if (isOwner) setGold((g) => !g); }
     else if (action.type === "nothing") nothingToMark();
@@ -357,7 +388,8 @@ function Session({ projectId, task, ids, total, queue }: { projectId: number; ta
     return () => window.removeEventListener("keydown", handler);
   }, []);
 
-  const record = detail.data;
+  const record = deleted ? undefined : detail.data;
+  const goneCount = ids.filter((id) => gone.has(id)).length;
   const text = record && task.target_attribute ? String(record.data[task.target_attribute] ?? "") : "";
   const tokens = record?.tokens.find((t) => t.attribute === task.target_attribute);
   const mineNames = new Set(mine.map((l) => l.label));
@@ -367,9 +399,9 @@ function Session({ projectId, task, ids, total, queue }: { projectId: number; ta
       <div className="stack">
         <div className="panel">
           <div className="panel-head">
-            <Button small variant="ghost" aria-label="Previous record" onClick={() => setIndex((i) => Math.max(i - 1, 0))} disabled={index === 0}>←</Button>
-            <span className="nowrap" aria-label="position"><b>{index + 1}</b> <span className="muted">of {ids.length.toLocaleString()}{total > ids.length ? ` (first ${ids.length.toLocaleString()} of ${total.toLocaleString()})` : ""}</span></span>
-            <Button small variant="ghost" aria-label="Next record" onClick={() => setIndex((i) => Math.min(i + 1, ids.length - 1))} disabled={index >= ids.length - 1}>→</Button>
+            <Button small variant="ghost" aria-label="Previous record" onClick={() => setIndex((i) => step(i, -1))} disabled={step(index, -1) === index}>←</Button>
+            <span className="nowrap" aria-label="position"><b>{index + 1}</b> <span className="muted">of {ids.length.toLocaleString()}{total > ids.length ? ` (first ${ids.length.toLocaleString()} of ${total.toLocaleString()})` : ""}{goneCount > 0 && ` · ${goneCount.toLocaleString()} deleted meanwhile`}</span></span>
+            <Button small variant="ghost" aria-label="Next record" onClick={() => setIndex((i) => step(i, 1))} disabled={step(index, 1) === index}>→</Button>
             {record && <span className="mono muted" aria-label="record id">{record.external_id}</span>}
             {queue?.items.get(recordId) && (
               <span className="queue-reason" aria-label="reason">
@@ -387,7 +419,8 @@ function Session({ projectId, task, ids, total, queue }: { projectId: number; ta
             <Button small onClick={() => void undoLast()} disabled={undo.length === 0} title="Undo the last action (Ctrl+Z)">Undo</Button>
           </div>
           <div className="panel-body" style={{ minHeight: 120 }}>
-            {detail.error ? <ErrorAlert error={detail.error} /> : !record ? <Spinner /> : task.kind === "extraction" && tokens ? (
+            {deleted ? <DeletedRecord next={step(index, 1) !== index ? () => setIndex(step(index, 1)) : null} />
+              : detail.error ? <ErrorAlert error={detail.error} /> : !record ? <Spinner /> : task.kind === "extraction" && tokens ? (
               <SpanText text={text} tokens={tokens} labels={task.labels} pending={pending} selectedId={selectedSpan}
                 spans={(entry?.manual_labels ?? []).filter((l) => l.token_start !== null).map((span) => ({ span, mine: span.annotator === me?.name && span.is_gold === gold }))}
                 onSelect={(range) => { setPending(range); }}
@@ -401,14 +434,14 @@ function Session({ projectId, task, ids, total, queue }: { projectId: number; ta
           <div className="panel-body" style={{ borderTop: "1px solid var(--line)" }}>
             <div className="label-buttons" role="group" aria-label="labels">
               {task.labels.map((label) => (
-                <button key={label.id} type="button" className={`label-btn ${mineNames.has(label.name) && task.kind !== "extraction" ? "on" : ""}`}
+                <button key={label.id} type="button" disabled={deleted} className={`label-btn ${mineNames.has(label.name) && task.kind !== "extraction" ? "on" : ""}`}
                   style={{ ["--c" as string]: label.color }} aria-pressed={task.kind !== "extraction" ? mineNames.has(label.name) : undefined}
                   onClick={() => chooseLabel(label)}>
                   <Swatch color={label.color} />{label.name}{hotkeyOf(keys, label) && <Kbd>{hotkeyOf(keys, label)!.toUpperCase()}</Kbd>}
                 </button>
               ))}
               {task.kind !== "classification" && (
-                <Button onClick={nothingToMark} title="Done with this record (Enter)">
+                <Button onClick={nothingToMark} disabled={deleted} title="Done with this record (Enter)">
                   {mine.length ? "Done" : "Nothing to mark"} <Kbd>↵</Kbd>
                 </Button>
               )}
@@ -427,6 +460,16 @@ function Session({ projectId, task, ids, total, queue }: { projectId: number; ta
           await del(`${base}/manual-labels/${l.id}`);
           return () => post(`${base}/records/${l.record_id}/labels`, { task_id: task.id, label: l.label, ...(l.is_gold ? { is_gold: true } : {}) });
         }, index))} />
+    </div>
+  );
+}
+
+/** In place of a record deleted while the session ran. */
+function DeletedRecord({ next }: { next: (() => void) | null }) {
+  return (
+    <div className="alert info" role="status">
+      This record was deleted meanwhile (with its labels); the session passes over it.{" "}
+      {next ? <Button small onClick={next}>Next record <Kbd>→</Kbd></Button> : "No record is left after it."}
     </div>
   );
 }

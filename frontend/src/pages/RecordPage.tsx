@@ -1,10 +1,13 @@
 /** One record: its attributes, every task's labels, votes and weak label, and the records
- * most similar to it by an embedding. */
+ * most similar to it by an embedding; owners delete it. A record deleted meanwhile (here or
+ * elsewhere) says so. */
 import { useQuery } from "@tanstack/react-query";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { get } from "../api";
-import { useMe, useTasks } from "../hooks";
+import { DeleteRecord } from "../DeleteRecords";
+import { atLeast, useMe, useRole, useTasks } from "../hooks";
 import { LabelsPanel } from "../labeling/LabelsPanel";
+import { isGone, useRecordsDeleted } from "../recordDeletion";
 import { navigate, useLocation } from "../router";
 import type { Embedding, Page, RecordDetail, Similar } from "../types";
 import { Button, Empty, ErrorAlert, Spinner } from "../ui";
@@ -15,8 +18,13 @@ export function RecordPage({ projectId, recordId }: { projectId: number; recordI
   const { search } = useLocation();
   const me = useMe().data;
   const tasks = useTasks(projectId).data ?? [];
+  const role = useRole(projectId);
   const detail = useQuery({ queryKey: ["projects", projectId, "records", recordId, "detail"],
     queryFn: () => get<RecordDetail>(`/projects/${projectId}/records/${recordId}`) });
+  const [deleted, setDeleted] = useState(false);
+  useEffect(() => setDeleted(false), [recordId]);
+  useRecordsDeleted(projectId, ({ ids }) => { if (ids?.has(recordId)) setDeleted(true); });
+  const gone = deleted || isGone(detail.error);
   const back = `/projects/${projectId}/data${search.toString() ? `?${search}` : ""}`;
   return (
     <div className="page">
@@ -24,9 +32,17 @@ export function RecordPage({ projectId, recordId }: { projectId: number; recordI
         <Link href={back}>← Records</Link>
         <h1 className="mono">{detail.data?.external_id ?? "…"}</h1>
         <span className="spacer" />
-        <Button onClick={() => navigate(`/projects/${projectId}/label${search.toString() ? `?${search}` : ""}`)}>Label records like these</Button>
+        {!gone && <Button onClick={() => navigate(`/projects/${projectId}/label${search.toString() ? `?${search}` : ""}`)}>Label records like these</Button>}
+        {!gone && detail.data && atLeast(role, "owner") && (
+          <DeleteRecord projectId={projectId} record={detail.data} onDeleted={() => navigate(back)} />
+        )}
       </div>
-      {detail.error ? <ErrorAlert error={detail.error} /> : !detail.data ? <Spinner /> : (
+      {gone ? (
+        <div className="panel"><Empty>
+          {deleted || detail.data ? "This record was deleted." : `There is no record ${recordId} in this project: it was deleted, or never was.`}
+          {" "}<Link href={back}>Back to the records</Link>
+        </Empty></div>
+      ) : detail.error ? <ErrorAlert error={detail.error} /> : !detail.data ? <Spinner /> : (
         <div className="record-grid">
           <div className="stack">
             <div className="panel"><div className="panel-body">

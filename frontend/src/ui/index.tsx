@@ -83,7 +83,7 @@ export function ConfirmDialog({ open, title, children, confirm, onConfirm, onCan
     if (!open && dialog.open) dialog.close?.();
   }, [open]);
   return (
-    <dialog ref={ref} className="dialog" aria-label={title} onCancel={(e) => { e.preventDefault(); onCancel(); }}>
+    <dialog ref={ref} className="dialog" onCancel={(e) => { e.preventDefault(); onCancel(); }}>
       <div className="dialog-body">
         <h2>{title}</h2>
         {children}

@@ -1,0 +1,110 @@
+/** Deleting records (owners): those the data browser's filter matches, or the record a page
+ * shows, after a confirmation that says what goes with them; the server's refusal (a run
+ * under way, a selection that changed since it was counted) is shown in the dialog. */
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { ApiError, del, post } from "./api";
+import { activeCount, apiConditions, describe, type Filters, type Names } from "./filters";
+import { refreshAfterDeletion, type RecordsDeleted } from "./recordDeletion";
+import type { RecordDetail } from "./types";
+import { Button, ConfirmDialog, ErrorAlert, useToast } from "./ui";
+import { Link } from "./ui/Link";
+
+const records = (n: number) => `${n.toLocaleString()} record${n === 1 ? "" : "s"}`;
+
+/** The filter in words, e.g. "sentiment: manual label is negative; search “awful”". */
+export function filterText(filters: Filters, names: Names): string {
+  const text = filters.search.trim();
+  const search = filters.searchAttribute ? `${filters.searchAttribute} contains “${text}”` : `search “${text}”`;
+  return [...filters.conditions.map((c) => describe(c, names)), ...(text ? [search] : [])].join("; ");
+}
+
+/** What goes with deleted records (``labels``: how many manual labels, where known), and
+ * where a copy can be kept. */
+function Consequences({ projectId, one, labels }: { projectId: number; one: boolean; labels?: number }) {
+  const manual = labels === undefined ? "manual labels (gold ones too), "
+    : labels === 1 ? "manual label, " : labels ? `${labels} manual labels (gold ones too), ` : "";
+  return <>
+    <p>{one ? "Its" : "Their"} {manual}reviews, heuristics' votes, weak labels, tokens, vectors and computed
+      attribute values go with {one ? "it" : "them"}; the tasks' statistics are counted again.</p>
+    <p><b>This cannot be undone.</b> A project snapshot (an export on
+      the <Link href={`/projects/${projectId}/settings`}>Tasks &amp; members</Link> page) keeps a copy.</p>
+  </>;
+}
+
+/** "Delete N records…" for the records ``filters`` match; ``count`` is the number shown, sent
+ * as ``expected`` so that nothing goes when the selection changed meanwhile. Offered once
+ * the exact count is known (``count`` null until then) and some records match.
+ * ``onChanged``: the list is to be read again (records went, or it changed since it was
+ * counted). */
+export function DeleteRecords({ projectId, filters, count: known, names, onChanged }: {
+  projectId: number; filters: Filters; count: number | null; names: Names; onChanged: () => void;
+}) {
+  const client = useQueryClient();
+  const toast = useToast();
+  const [confirming, setConfirming] = useState(false);
+  const filtered = activeCount(filters) > 0;
+  const count = known ?? 0;
+  const remove = useMutation({
+    mutationFn: (expected: number) => post<RecordsDeleted>(`/projects/${projectId}/records/delete`,
+      { filter: { conditions: apiConditions(filters) }, expected }),
+    onSuccess: (result) => {
+      setConfirming(false);
+      toast(`Deleted ${records(result.deleted)}${result.manual_labels ? ` and ${result.manual_labels.toLocaleString()} manual label${result.manual_labels === 1 ? "" : "s"}` : ""}; ${records(result.record_count)} left.`, "info");
+      refreshAfterDeletion(client, projectId);
+      onChanged();
+    },
+    onError: (error) => { if (error instanceof ApiError && error.field === "expected") onChanged(); },
+  });
+  const title = filtered || count === 1 ? `Delete ${records(count)}?` : `Delete all ${records(count)}?`;
+  return (
+    <>
+      {count > 0 && (
+        <Button variant="danger" onClick={() => { remove.reset(); setConfirming(true); }}>
+          {filtered || count === 1 ? `Delete ${records(count)}…` : `Delete all ${records(count)}…`}
+        </Button>
+      )}
+      <ConfirmDialog open={confirming} title={title} busy={remove.isPending}
+        confirm={remove.isPending ? "Deleting…" : `Delete ${records(count)}`}
+        onCancel={() => { setConfirming(false); remove.reset(); }} onConfirm={() => remove.mutate(count)}>
+        {filtered
+          ? <p>The {records(count)} that match the filter <b>{filterText(filters, names)}</b> are deleted; the other records stay.</p>
+          : <p>Every record of the project is deleted ({records(count)}); its tasks, heuristics and lookup lists stay.</p>}
+        <Consequences projectId={projectId} one={false} />
+        {remove.isPending && <p className="muted" role="status">Deleting {records(count)}…</p>}
+        <ErrorAlert error={remove.error} />
+      </ConfirmDialog>
+    </>
+  );
+}
+
+/** "Delete record" for the record a page shows. */
+export function DeleteRecord({ projectId, record, onDeleted }: {
+  projectId: number; record: RecordDetail; onDeleted: () => void;
+}) {
+  const client = useQueryClient();
+  const toast = useToast();
+  const [confirming, setConfirming] = useState(false);
+  const labels = record.tasks.reduce((n, t) => n + t.manual_labels.length, 0);
+  const remove = useMutation({
+    mutationFn: () => del(`/projects/${projectId}/records/${record.id}`),
+    onSuccess: () => {
+      setConfirming(false);
+      toast(`Deleted record ${record.external_id}.`, "info");
+      onDeleted();
+      client.removeQueries({ queryKey: ["projects", projectId, "records", record.id] });
+      refreshAfterDeletion(client, projectId);
+    },
+  });
+  return (
+    <>
+      <Button variant="danger" onClick={() => { remove.reset(); setConfirming(true); }}>Delete record</Button>
+      <ConfirmDialog open={confirming} title={`Delete record ${record.external_id}?`} busy={remove.isPending}
+        confirm={remove.isPending ? "Deleting…" : "Delete record"}
+        onCancel={() => { setConfirming(false); remove.reset(); }} onConfirm={() => remove.mutate()}>
+        <Consequences projectId={projectId} one labels={labels} />
+        <ErrorAlert error={remove.error} />
+      </ConfirmDialog>
+    </>
+  );
+}
