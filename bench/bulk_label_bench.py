@@ -20,9 +20,7 @@ import argparse
 import random
 import sqlite3
 import sys
-import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import psycopg
@@ -31,7 +29,7 @@ from fastapi.testclient import TestClient
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from api.main import create_app  # noqa: E402
-from bench.load_bench import POSTGRES, seed  # noqa: E402
+from bench.load_bench import seeded_databases  # noqa: E402
 from config import Settings  # noqa: E402
 
 API = "/api/v1"
@@ -102,23 +100,11 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=100_000)
     args = parser.parse_args()
     rows = [(i, 1, 1 + i % 2, 1, False) for i in range(args.labels)]
-    name = f"heurist_bulk_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            with tempfile.TemporaryDirectory() as tmp:
-                url = f"{POSTGRES}/{name}"
-                info = seed(url, args.records, Path(tmp))
-                bulk, single = timed_labels(url, Path(tmp), info, args.labels, args.singles)
-                report("PostgreSQL", args.labels, bulk, single, floor_postgresql(url, rows))
-        finally:
-            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{Path(tmp) / 'heurist.db'}"
-        info = seed(url, args.records, Path(tmp))
-        bulk, single = timed_labels(url, Path(tmp), info, args.labels, args.singles)
-        report("SQLite", args.labels, bulk, single, floor_sqlite(Path(tmp) / "floor.db", rows))
-
+    for database, url, data_dir, info in seeded_databases(args.records):
+        bulk, single = timed_labels(url, data_dir, info, args.labels, args.singles)
+        floor = (floor_postgresql(url, rows) if database == "PostgreSQL"
+                 else floor_sqlite(data_dir / "floor.db", rows))
+        report(database, args.labels, bulk, single, floor)
 
 if __name__ == "__main__":
     main()

@@ -20,9 +20,7 @@ import argparse
 import random
 import sqlite3
 import sys
-import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import psycopg
@@ -31,7 +29,7 @@ from fastapi.testclient import TestClient
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from api.main import create_app  # noqa: E402
-from bench.load_bench import POSTGRES, seed  # noqa: E402
+from bench.load_bench import seeded_databases  # noqa: E402
 from config import Settings  # noqa: E402
 
 API = "/api/v1"
@@ -92,27 +90,12 @@ def main() -> None:
         picked = random.Random(5).sample(info["records"], 2 * args.delete)
         return sorted(picked[:args.delete]), sorted(picked[args.delete:])
 
-    name = f"heurist_delete_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            with tempfile.TemporaryDirectory() as tmp:
-                url = f"{POSTGRES}/{name}"
-                info = seed(url, args.records, Path(tmp))
-                through_api, alone = chosen(info)
-                api = timed_api(url, Path(tmp), info, through_api)
-                report("PostgreSQL", args.records, args.delete, api,
-                       floor_postgresql(url, info["project"], alone))
-        finally:
-            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{Path(tmp) / 'heurist.db'}"
-        info = seed(url, args.records, Path(tmp))
+    for database, url, data_dir, info in seeded_databases(args.records):
         through_api, alone = chosen(info)
-        api = timed_api(url, Path(tmp), info, through_api)
-        report("SQLite", args.records, args.delete, api,
-               floor_sqlite(Path(tmp) / "heurist.db", info["project"], alone))
-
+        api = timed_api(url, data_dir, info, through_api)
+        floor = (floor_postgresql(url, info["project"], alone) if database == "PostgreSQL"
+                 else floor_sqlite(data_dir / "heurist.db", info["project"], alone))
+        report(database, args.records, args.delete, api, floor)
 
 if __name__ == "__main__":
     main()

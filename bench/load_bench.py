@@ -34,6 +34,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -115,6 +116,24 @@ def seed(url: str, n_records: int, data_dir: Path) -> dict:
                 "task": task.id, "records": record_ids}
     engine.dispose()
     return info
+
+
+def seeded_databases(n_records: int) -> Iterator[tuple[str, str, Path, dict]]:
+    """A fresh PostgreSQL database, then a fresh SQLite file, each :func:`seed` ed with
+    ``n_records`` records: ``(name, url, data folder, seed's info)``; each is dropped once
+    the caller moves on."""
+    name = f"heurist_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                url = f"{POSTGRES}/{name}"
+                yield "PostgreSQL", url, Path(tmp), seed(url, n_records, Path(tmp))
+        finally:
+            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'heurist.db'}"
+        yield "SQLite", url, Path(tmp), seed(url, n_records, Path(tmp))
 
 
 def start_server(url: str, data_dir: Path, workers: int, concurrency: int
