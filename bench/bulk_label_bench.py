@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -29,7 +28,7 @@ from fastapi.testclient import TestClient
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from api.main import create_app  # noqa: E402
-from bench.load_bench import seeded_databases  # noqa: E402
+from bench.load_bench import seeded_databases, timed_sqlite  # noqa: E402
 from config import Settings  # noqa: E402
 
 API = "/api/v1"
@@ -75,15 +74,10 @@ def floor_postgresql(url: str, rows: list[tuple]) -> float:
 
 
 def floor_sqlite(path: Path, rows: list[tuple]) -> float:
-    connection = sqlite3.connect(path)
-    connection.execute("CREATE TABLE plain_labels (record_id int, task_id int, "
-                       "label_id int, annotator_id int, is_gold bool)")
-    start = time.perf_counter()
-    connection.executemany("INSERT INTO plain_labels VALUES (?, ?, ?, ?, ?)", rows)
-    connection.commit()
-    elapsed = time.perf_counter() - start
-    connection.close()
-    return elapsed
+    return timed_sqlite(path, "CREATE TABLE plain_labels (record_id int, task_id int, "
+                              "label_id int, annotator_id int, is_gold bool);",
+                        lambda connection: connection.executemany(
+                            "INSERT INTO plain_labels VALUES (?, ?, ?, ?, ?)", rows))
 
 
 def report(database: str, n: int, bulk: float, single: float, floor: float) -> None:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -29,7 +28,7 @@ from fastapi.testclient import TestClient
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from api.main import create_app  # noqa: E402
-from bench.load_bench import seeded_databases  # noqa: E402
+from bench.load_bench import seeded_databases, timed_sqlite  # noqa: E402
 from config import Settings  # noqa: E402
 
 API = "/api/v1"
@@ -60,19 +59,13 @@ def floor_postgresql(url: str, project: int, ids: list[int]) -> float:
 
 
 def floor_sqlite(path: Path, project: int, ids: list[int]) -> float:
-    connection = sqlite3.connect(path)
-    connection.execute("PRAGMA foreign_keys=ON")
     listed = "[" + ",".join(map(str, ids)) + "]"
-    start = time.perf_counter()
-    connection.execute("DELETE FROM outputs WHERE run_id IN (SELECT id FROM runs WHERE "
-                       "project_id = ?) AND record_id IN (SELECT value FROM json_each(?))",
-                       (project, listed))
-    connection.execute("DELETE FROM records WHERE id IN (SELECT value FROM json_each(?))",
-                       (listed,))
-    connection.commit()
-    elapsed = time.perf_counter() - start
-    connection.close()
-    return elapsed
+    return timed_sqlite(path, "PRAGMA foreign_keys=ON;", lambda connection: (
+        connection.execute("DELETE FROM outputs WHERE run_id IN (SELECT id FROM runs WHERE "
+                           "project_id = ?) AND record_id IN (SELECT value FROM "
+                           "json_each(?))", (project, listed)),
+        connection.execute("DELETE FROM records WHERE id IN (SELECT value FROM "
+                           "json_each(?))", (listed,))))
 
 
 def report(database: str, records: int, n: int, api: float, floor: float) -> None:

@@ -28,13 +28,14 @@ import io
 import os
 import random
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -134,6 +135,21 @@ def seeded_databases(n_records: int) -> Iterator[tuple[str, str, Path, dict]]:
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'heurist.db'}"
         yield "SQLite", url, Path(tmp), seed(url, n_records, Path(tmp))
+
+
+def timed_sqlite(path: Path, setup: str, work: Callable[[sqlite3.Connection], object]
+                 ) -> float:
+    """Seconds the driver alone takes for ``work`` on the SQLite file at ``path`` until it
+    committed (``setup``, a script run first, untimed)."""
+    connection = sqlite3.connect(path)
+    try:
+        connection.executescript(setup)
+        start = time.perf_counter()
+        work(connection)
+        connection.commit()
+        return time.perf_counter() - start
+    finally:
+        connection.close()
 
 
 def start_server(url: str, data_dir: Path, workers: int, concurrency: int
