@@ -565,6 +565,7 @@ def next_records(*, session: Session, task: LabelingTask, annotator: User, n: in
             model = None
         strategy = strategy.then
     all_ids = np.asarray(record_ids_of(session=session, project_id=task.project_id))
+    existing = set(all_ids.tolist())   # a model may have ranked records deleted since
     whole = isinstance(strategy, DiverseBatch) or (model is None and name != "random")
     description = ("random sample" if name == "random" else "cold start") \
         if model is None or name == "random" else model.description
@@ -572,7 +573,7 @@ def next_records(*, session: Session, task: LabelingTask, annotator: User, n: in
     stop = fitted.stop if fitted is not None else None
 
     def allowed(rid: int, *, new_only: bool) -> bool:
-        if rid in held or (rid in mine and not relabel):
+        if rid not in existing or rid in held or (rid in mine and not relabel):
             return False
         return not (new_only and rid in labelled)
 

@@ -253,6 +253,20 @@ def test_a_refit_ranks_by_margin_and_gives_a_stop_hint(app, client, admin, queue
     assert state["model_run_id"] == run.id and state["refit_run_id"] is None
 
 
+def test_records_deleted_after_the_refit_are_never_offered(app, client, admin, queue_project):
+    project, task, ids = queue_project
+    for i in range(6):
+        _label(client, admin, project, task, ids[i], "spam" if i % 2 else "ham")
+    _refit(app, task)
+    first = _ids(_next(client, admin, project, task, n=3, strategy="margin"))
+    deleted = client.post(f"{API}/projects/{project}/records/delete", headers=admin,
+                          json={"record_ids": first})
+    assert deleted.status_code == 200, deleted.text
+    again = _ids(_next(client, admin, project, task, n=3, strategy="margin"))
+    assert len(again) == 3 and not set(again) & set(first), (
+        "the model ranked them, but they are gone")
+
+
 def test_the_queue_ranks_the_same_from_the_vector_file_as_from_the_database(
         app, client, admin, settings, annotators, queue_project):
     project, task, ids = queue_project
