@@ -56,6 +56,7 @@ from store.models import (
     utcnow,
 )
 from store.projects import add_attributes
+from store.record_deletion import RECORDS_SEEN, records_seen
 from store.record_subsets import record_batches
 from store.records import records_added, tasks_of
 from store.tasks import add_task, find_label
@@ -382,7 +383,10 @@ def _import_heuristics(session: Session, snapshot: Snapshot, project: Project,
                       status=RunStatus.SUCCEEDED, heuristic_id=heuristic.id,
                       revision_id=heuristic.revisions[-1].id,
                       params={"heuristic_id": heuristic.id,
-                              "revision": heuristic.revisions[-1].number},
+                              "revision": heuristic.revisions[-1].number,
+                              # its votes are on the records restored, no more
+                              RECORDS_SEEN: records_seen(session=session,
+                                                         project_id=project.id)},
                       metrics=current.get("metrics") or {},
                       total_items=current.get("total_items") or 0,
                       done_items=current.get("total_items") or 0, progress=1.0, logs="",

@@ -237,3 +237,31 @@ def test_not_an_archive(session, project):
     with pytest.raises(InvalidInputError, match="not a snapshot archive"):
         import_snapshot(session=session, stream=io.BytesIO(b"PK nonsense"), name="copy",
                         owner=get_or_create_user(session=session, name="x"))
+
+
+def test_restored_votes_are_current_for_the_records_restored(session, project):
+    """A snapshot taken after a deletion: its functions' runs saw more records than it
+    holds; after the restore, records imported are new to them all the same."""
+    from services.out_of_date import current_inputs, reasons
+    from services.record_deletion import delete_records
+    from store.models import Heuristic, Run
+
+    for run in session.scalars(select(Run)):
+        run.total_items = 3   # as a worker's run over the three records
+        if run.status is RunStatus.QUEUED:
+            run.status = RunStatus.CANCELLED   # the embedding's: let the deletion through
+    session.commit()
+    delete_records(session=session, project=project, record_ids=[
+        session.scalar(select(Record.id).where(Record.external_id == "c"))])
+    payload = b"".join(export_snapshot(session=session, project=project))
+    copy = import_snapshot(session=session, stream=io.BytesIO(payload),
+                           owner=get_or_create_user(session=session, name="copier"),
+                           name="phones again").project
+    function = session.scalar(select(Heuristic).where(Heuristic.project_id == copy.id,
+                                                      Heuristic.name == "stars"))
+    restored = session.scalar(select(Run).where(Run.heuristic_id == function.id))
+    assert reasons(restored, 2, current_inputs(session=session, project_id=copy.id)) == []
+    import_records(session=session, project=copy, fmt="csv", id_column="id",
+                   open_stream=lambda: io.BytesIO(b"id,text,stars\nd,Nokia,4\n"))
+    assert reasons(restored, 2, current_inputs(session=session, project_id=copy.id)) == [
+        "1 record added since its run"]
