@@ -35,8 +35,6 @@ EXIT_FAILED, EXIT_API_ERROR = 1, 3
 FAIL_UNDER_METRICS = ("coverage", "precision", "recall", "recall_where_voting", "f1")
 MAX_BATCH = 200
 """The most records GET .../next gives at once."""
-MAX_CONDITIONS = 50
-"""The most conditions a record filter holds."""
 
 app = typer.Typer(help="Heurist: weak supervision with active learning, from the terminal.",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
@@ -384,59 +382,37 @@ def records_delete(
                                  "--filter (one of the two)")
     expected = None
     if not yes:
-        expected, labelled = (_ids_preview(client, project, record_ids or []) if chosen is None
-                              else _filter_preview(client, project, chosen))
-        if expected and not typer.confirm(deletion_question(project, expected, labelled),
-                                          err=True):
+        would = client.projects.delete_records(project, record_ids or None, filter=chosen,
+                                               dry_run=True)
+        expected = would.deleted
+        if expected and not typer.confirm(
+                deletion_question(project, expected, would.manual_labels), err=True):
             raise typer.Exit(1)
     done = client.projects.delete_records(project, record_ids or None, filter=chosen,
                                           expected=expected)
     if state.as_json:
         return _print_json(done)
-    out.print(f"Deleted {done.deleted:,} records and {done.manual_labels:,} manual labels of "
-              f"project {project}; {done.record_count:,} records left.")
+    out.print(f"Deleted {_many(done.deleted, 'record')} and "
+              f"{_many(done.manual_labels, 'manual label')} of project {project}; "
+              f"{_many(done.record_count, 'record')} left.")
 
 
-def deletion_question(project: int, records: int, labelled: int | None) -> str:
+def deletion_question(project: int, records: int, manual_labels: int) -> str:
     """What deleting asks before it goes.
 
     >>> deletion_question(3, 12, 5)
-    'Delete 12 records of project 3 (5 of them with manual labels)?'
+    'Delete 12 records of project 3 and their 5 manual labels?'
     >>> deletion_question(3, 1, 0)
-    'Delete 1 record of project 3 (without manual labels)?'
-    >>> deletion_question(3, 1_500, None)
-    'Delete 1,500 records of project 3?'
+    'Delete 1 record of project 3?'
     """
-    said = f"Delete {records:,} record{'' if records == 1 else 's'} of project {project}"
-    if labelled == 0:
-        said += " (without manual labels)" if records == 1 else " (none with manual labels)"
-    elif labelled is not None:
-        said += f" ({labelled:,} of them with manual labels)" if records > 1 else \
-            " (with manual labels)"
-    return said + "?"
+    labels = (f" and {'its' if records == 1 else 'their'} {_many(manual_labels, 'manual label')}"
+              if manual_labels else "")
+    return f"Delete {_many(records, 'record')} of project {project}{labels}?"
 
 
-def _ids_preview(client: Heurist, project: int, record_ids: list[int]) -> tuple[int, int]:
-    """How many records the ids name and how many of them have a manual label (NotFound
-    for an id that is not the project's)."""
-    records = [client.projects.record(project, record_id) for record_id in set(record_ids)]
-    return len(records), sum(any(t.manual_labels for t in r.tasks) for r in records)
-
-
-def _filter_preview(client: Heurist, project: int,
-                    chosen: dict[str, Any]) -> tuple[int, int | None]:
-    """How many records match ``chosen`` and how many of them have a manual label (None
-    where the filter has no room left for a condition per task)."""
-    count = client.projects.count_records(project, chosen)
-    unlabelled = [{"kind": "manual_label", "task_id": task.id, "op": "none"}
-                  for task in client.tasks.list(project)]
-    conditions = [*chosen["conditions"], *unlabelled]
-    if not count or not unlabelled:
-        return count, 0
-    if len(conditions) > MAX_CONDITIONS:
-        return count, None
-    return count, count - client.projects.count_records(
-        project, {**chosen, "conditions": conditions})
+def _many(n: int, noun: str) -> str:
+    """``n`` and the noun, in the plural unless one: ``_many(2, "record")`` is '2 records'."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 # --- heuristics -----------------------------------------------------------------------

@@ -99,6 +99,7 @@ class RecordsDeleted(Model):
     deleted: int
     manual_labels: int
     record_count: int
+    dry_run: bool = False
 
 
 class SavedFilter(Model):

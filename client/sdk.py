@@ -234,22 +234,24 @@ class Projects(_Resource):
             self._json("GET", f"/projects/{project_id}/records/{record_id}"))
 
     def delete_records(self, project_id: int, record_ids: list[int] | None = None, *,
-                       filter: dict[str, Any] | None = None,
-                       expected: int | None = None) -> RecordsDeleted:
+                       filter: dict[str, Any] | None = None, expected: int | None = None,
+                       dry_run: bool = False) -> RecordsDeleted:
         """Delete the records of ``record_ids``, or every one matching ``filter`` (as in
         :meth:`search`), with their labels, votes and weak labels (owners only; refused while
         a run of the project is under way). ``expected``: the number of records the user was
         shown; Conflict, and nothing deleted, when the selection holds another number now.
-        NotFound names an id that is not the project's::
+        NotFound names an id that is not the project's. ``dry_run``: what would go, after
+        the same checks, deleting nothing::
 
             spam = {"conditions": [{"kind": "search", "text": "viagra"}]}
-            n = hc.projects.count_records(project_id, spam)
-            done = hc.projects.delete_records(project_id, filter=spam, expected=n)
+            would = hc.projects.delete_records(project_id, filter=spam, dry_run=True)
+            done = hc.projects.delete_records(project_id, filter=spam, expected=would.deleted)
             done.deleted, done.manual_labels, done.record_count
         """
         return RecordsDeleted.model_validate(self._json(
             "POST", f"/projects/{project_id}/records/delete",
-            json=_given(record_ids=record_ids, filter=filter, expected=expected)))
+            json=_given(record_ids=record_ids, filter=filter, expected=expected,
+                        dry_run=dry_run or None)))
 
     def delete_record(self, project_id: int, record_id: int) -> None:
         """Delete one record, as :meth:`delete_records` does: ``delete_record(project_id, 7)``."""

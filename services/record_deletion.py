@@ -40,12 +40,13 @@ class Deleted:
 
 
 def delete_records(*, session: Session, project: Project, record_ids: list[int] | None = None,
-                   record_filter: RecordFilter | None = None,
-                   expected: int | None = None) -> Deleted:
+                   record_filter: RecordFilter | None = None, expected: int | None = None,
+                   dry_run: bool = False) -> Deleted:
     """Delete the records ``record_ids`` (NotFoundError naming one that is not the
     project's) or those matching ``record_filter`` (one of the two). ``expected``: the
     number the user was shown; ConflictError when the selection now holds another.
-    ConflictError while a run of the project is under way. Commits."""
+    ConflictError while a run of the project is under way. Commits; with ``dry_run``,
+    what would go, deleting nothing."""
     if (record_ids is None) == (record_filter is None):
         raise InvalidInputError("name the records to delete by record_ids or by a filter, "
                                 "not both", field="record_ids")
@@ -58,6 +59,10 @@ def delete_records(*, session: Session, project: Project, record_ids: list[int] 
         raise ConflictError(f"{running} is under way: wait for it to end (or cancel it), "
                             "then delete", field="record_ids")
     labels = record_deletion.labels_on(session=session, record_ids=ids)
+    if dry_run:
+        session.rollback()
+        return Deleted(records=len(ids), manual_labels=sum(labels.values()),
+                       record_count=record_count(session=session, project_id=project.id))
     deleted = record_deletion.delete_records(session=session, project_id=project.id,
                                              record_ids=ids)
     tasks = session.scalars(select(LabelingTask).where(LabelingTask.project_id == project.id)

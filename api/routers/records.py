@@ -162,12 +162,13 @@ def delete_records(body: RecordsDelete, project: OwnedProject,
     """Delete records, by id or every one matching a filter, with their labels, reviews,
     votes, weak labels, tokens, vectors and computed values; the tasks' statistics follow.
     409 while a run of the project is under way, or when ``expected`` is not the number
-    the selection holds."""
+    the selection holds. With ``dry_run``, what would go, after the same checks."""
     done = record_deletion.delete_records(session=session, project=project,
                                           record_ids=body.record_ids,
-                                          record_filter=body.filter, expected=body.expected)
+                                          record_filter=body.filter, expected=body.expected,
+                                          dry_run=body.dry_run)
     return RecordsDeletedPublic(deleted=done.records, manual_labels=done.manual_labels,
-                                record_count=done.record_count)
+                                record_count=done.record_count, dry_run=body.dry_run)
 
 
 @router.delete("/records/{record_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -115,9 +115,13 @@ class RecordsDelete(BaseModel):
     expected: int | None = Field(default=None, ge=0, description=(
         "How many records the user was shown: 409 when the selection holds another number "
         "now, and nothing is deleted."))
+    dry_run: bool = Field(default=False, description=(
+        "Delete nothing: say what would go (with the same checks), e.g. to ask first."))
 
 
 class RecordsDeletedPublic(BaseModel):
-    deleted: int = Field(description="Records deleted.")
-    manual_labels: int = Field(description="Manual labels that went with them.")
-    record_count: int = Field(description="Records the project has left.")
+    deleted: int = Field(description="Records deleted (with dry_run: that would be).")
+    manual_labels: int = Field(description="Manual labels that went (would go) with them.")
+    record_count: int = Field(description="Records the project has left (has now, with "
+                                          "dry_run).")
+    dry_run: bool = Field(default=False, description="Nothing was deleted.")

@@ -39,7 +39,7 @@ function server(writes: Write[], { member }: { member?: { user: string; role: st
     const body = init?.body ? JSON.parse(String(init.body)) : null;
     const { pathname, searchParams } = new URL(url, "http://heurist");
     const path = pathname.replace("/api/v1/projects/1", "");
-    if (method !== "GET") writes.push({ method, url, body });
+    if (method !== "GET" && !body?.dry_run) writes.push({ method, url, body });
     if (path === "/events") {
       return new Response(new ReadableStream<Uint8Array>({ start: (c) => { listeners.push(c); } }));
     }
@@ -57,13 +57,14 @@ function server(writes: Write[], { member }: { member?: { user: string; role: st
     }
     if (path === "/records/delete") {
       const chosen = matching(JSON.stringify(body.filter));
+      const labelled = chosen.reduce((n, r) => n + (labels.get(r.id)?.length ?? 0), 0);
+      if (body.dry_run) return json({ deleted: chosen.length, manual_labels: labelled, record_count: records.length, dry_run: true });
       if (body.expected !== chosen.length) {
         return json({ detail: `field 'expected': the selection holds ${chosen.length} records now, not ${body.expected}: look at it again`,
           field: "expected", row: null }, 409);
       }
       records = records.filter((r) => !chosen.includes(r));
-      return json({ deleted: chosen.length, manual_labels: chosen.reduce((n, r) => n + (labels.get(r.id)?.length ?? 0), 0),
-        record_count: records.length });
+      return json({ deleted: chosen.length, manual_labels: labelled, record_count: records.length });
     }
     const one = path.match(/^\/records\/(\d+)(\/votes|\/labels)?$/);
     const record = one && records.find((r) => r.id === Number(one[1]));
@@ -117,7 +118,9 @@ describe("deleting the records of the data browser", () => {
     fireEvent.click(await screen.findByRole("button", { name: "Delete 2 records…" }));
     const dialog = dialogOf("Delete 2 records?");
     expect(dialog.getByText(/match the filter/)).toHaveTextContent("The 2 records that match the filter stars = 1 are deleted; the other records stay.");
-    expect(dialog.getByText(/go with them/)).toHaveTextContent("manual labels (gold ones too), reviews, heuristics' votes, weak labels, tokens, vectors and computed attribute values");
+    // the dry run says that none of them has a manual label
+    await waitFor(() => expect(dialog.getByText(/go with them/)).toHaveTextContent(
+      "Their reviews, heuristics' votes, weak labels, tokens, vectors and computed attribute values"));
     expect(dialog.getByText(/cannot be undone/).closest("p")).toHaveTextContent("A project snapshot (an export on the Tasks & members page) keeps a copy.");
     expect(writes).toEqual([]);
 
@@ -139,6 +142,8 @@ describe("deleting the records of the data browser", () => {
     fireEvent.click(await screen.findByRole("button", { name: "Delete all 5 records…" }));
     expect(dialogOf("Delete all 5 records?").getByText(/Every record/)).toHaveTextContent(
       "Every record of the project is deleted (5 records); its tasks, heuristics and lookup lists stay.");
+    await waitFor(() => expect(dialogOf("Delete all 5 records?").getByText(/go with them/))
+      .toHaveTextContent("Their 1 manual label, reviews"));
     api.add(6);   // imported meanwhile
     fireEvent.click(dialogOf("Delete all 5 records?").getByRole("button", { name: "Delete 5 records", hidden: true }));
     // the refusal is shown where the owner looks, and the dialog now says what there is

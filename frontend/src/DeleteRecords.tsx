@@ -1,7 +1,7 @@
 /** Deleting records (owners): those the data browser's filter matches, or the record a page
  * shows, after a confirmation that says what goes with them; the server's refusal (a run
  * under way, a selection that changed since it was counted) is shown in the dialog. */
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { ApiError, del, post } from "./api";
 import { activeCount, apiConditions, describe, type Filters, type Names } from "./filters";
@@ -23,7 +23,8 @@ export function filterText(filters: Filters, names: Names): string {
  * where a copy can be kept. */
 function Consequences({ projectId, one, labels }: { projectId: number; one: boolean; labels?: number }) {
   const manual = labels === undefined ? "manual labels (gold ones too), "
-    : labels === 1 ? "manual label, " : labels ? `${labels} manual labels (gold ones too), ` : "";
+    : labels === 1 ? (one ? "manual label, " : "1 manual label, ")
+      : labels ? `${labels.toLocaleString()} manual labels (gold ones too), ` : "";
   return <>
     <p>{one ? "Its" : "Their"} {manual}reviews, heuristics' votes, weak labels, tokens, vectors and computed
       attribute values go with {one ? "it" : "them"}; the tasks' statistics are counted again.</p>
@@ -45,9 +46,17 @@ export function DeleteRecords({ projectId, filters, count: known, names, onChang
   const [confirming, setConfirming] = useState(false);
   const filtered = activeCount(filters) > 0;
   const count = known ?? 0;
+  const conditions = apiConditions(filters);
+  // what would go, asked as the dialog opens: the labels among it, or a refusal to come
+  const preview = useQuery({
+    queryKey: ["projects", projectId, "records", "deletion", conditions, count],
+    queryFn: () => post<RecordsDeleted>(`/projects/${projectId}/records/delete`,
+      { filter: { conditions }, dry_run: true }),
+    enabled: confirming, retry: false, gcTime: 0,
+  });
   const remove = useMutation({
     mutationFn: (expected: number) => post<RecordsDeleted>(`/projects/${projectId}/records/delete`,
-      { filter: { conditions: apiConditions(filters) }, expected }),
+      { filter: { conditions }, expected }),
     onSuccess: (result) => {
       setConfirming(false);
       toast(`Deleted ${records(result.deleted)}${result.manual_labels ? ` and ${result.manual_labels.toLocaleString()} manual label${result.manual_labels === 1 ? "" : "s"}` : ""}; ${records(result.record_count)} left.`, "info");
@@ -70,9 +79,9 @@ export function DeleteRecords({ projectId, filters, count: known, names, onChang
         {filtered
           ? <p>The {records(count)} that match the filter <b>{filterText(filters, names)}</b> are deleted; the other records stay.</p>
           : <p>Every record of the project is deleted ({records(count)}); its tasks, heuristics and lookup lists stay.</p>}
-        <Consequences projectId={projectId} one={false} />
+        <Consequences projectId={projectId} one={false} labels={preview.data?.manual_labels} />
         {remove.isPending && <p className="muted" role="status">Deleting {records(count)}…</p>}
-        <ErrorAlert error={remove.error} />
+        <ErrorAlert error={remove.error ?? (remove.isIdle ? preview.error : null)} />
       </ConfirmDialog>
     </>
   );

@@ -105,14 +105,15 @@ def test_cli_deletes_with_yes_and_prints_json(sdk: Heurist, heurist, reviews):
     where = ("-p", str(project))
     shown = heurist("records", "delete", *where, str(ids["r0"]), str(ids["r2"]), "--yes")
     assert shown.code == 0, shown.err
-    assert f"Deleted 2 records and 1 manual labels of project {project}; 10 records left." \
+    assert f"Deleted 2 records and 1 manual label of project {project}; 10 records left." \
         in " ".join(shown.out.split())
 
     as_json = heurist("--json", "records", "delete", *where, "--label", "sentiment=neg",
                       "--filter", '{"conditions": [{"kind": "attribute", "name": "split", '
                                   '"value": "test"}]}', "--yes")
     assert as_json.code == 0, as_json.err
-    assert json.loads(as_json.out) == {"deleted": 1, "manual_labels": 1, "record_count": 9}
+    assert json.loads(as_json.out) == {"deleted": 1, "manual_labels": 1, "record_count": 9,
+                                        "dry_run": False}
     assert labelled(sdk, project, task_id) == {"r1": ["pos"]}
 
 
@@ -123,16 +124,16 @@ def test_cli_asks_first_and_deletes_nothing_unless_confirmed(sdk: Heurist, heuri
     monkeypatch.setattr("sys.stdin", io.StringIO("n\n"))
     refused = heurist("records", "delete", *where, "--search", "bad")
     assert refused.code == 1
-    assert f"Delete 4 records of project {project} (2 of them with manual labels)?" \
+    assert f"Delete 4 records of project {project} and their 2 manual labels?" \
         in refused.err
     assert len(left(sdk, project)) == 12 and len(labelled(sdk, project, task_id)) == 3
 
     monkeypatch.setattr("sys.stdin", io.StringIO("y\n"))
     confirmed = heurist("records", "delete", *where, str(ids["r1"]), str(ids["r2"]))
     assert confirmed.code == 0, confirmed.err
-    assert f"Delete 2 records of project {project} (1 of them with manual labels)?" \
+    assert f"Delete 2 records of project {project} and their 1 manual label?" \
         in confirmed.err
-    assert "Deleted 2 records and 1 manual labels" in confirmed.out
+    assert "Deleted 2 records and 1 manual label" in confirmed.out
     assert labelled(sdk, project, task_id) == {"r0": ["neg"], "r3": ["neg"]}
 
 

@@ -55,6 +55,7 @@ def test_delete_filtered_records_and_one_record(page: Page, app_stack: Stack, ar
         "The 10 records that match the filter search “awful” are deleted; the other records stay.")
     expect(dialog).to_contain_text("heuristics' votes, weak labels, tokens, vectors and computed "
                                    "attribute values go with them")
+    expect(dialog).to_contain_text("Their 2 manual labels")   # a dry run of the deletion
     expect(dialog).to_contain_text("This cannot be undone.")
     expect(dialog.get_by_role("link", name="Tasks & members")).to_be_visible()
     shot(page, artifacts, "47-records-delete-confirm")

@@ -106,6 +106,11 @@ def test_records_chosen_by_a_filter_and_the_guards(session):
     session.commit()
     assert session.scalar(select(func.count()).select_from(Record)) == 40, "nothing went"
 
+    would = delete_records(session=session, project=project, record_filter=labelled_b,
+                           dry_run=True)
+    assert (would.records, would.manual_labels, would.record_count) == (3, 3, 40)
+    assert session.scalar(select(func.count()).select_from(Record)) == 40, "a dry run"
+
     done = delete_records(session=session, project=project, record_filter=labelled_b,
                           expected=3)
     assert done.records == 3 and done.manual_labels == 3
