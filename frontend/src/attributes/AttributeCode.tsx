@@ -8,7 +8,7 @@ import { CodeEditor, type Problem } from "../heuristics/CodeEditor";
 import { problemOf, SAMPLE_SIZE } from "../heuristics/EditorPanel";
 import type { AttributeSample, AttributeType } from "../types";
 import { Button, ErrorAlert, Spinner } from "../ui";
-import type { CodeDraft } from "./useCodeDraft";
+import type { CodeDraft } from "../heuristics/useCodeDraft";
 import { ValueSample } from "./ValueSample";
 
 export function AttributeCode({ projectId, draft, dataType, names, canEdit, canTry, actions,

@@ -13,7 +13,7 @@ import { AttributeCode } from "./AttributeCode";
 import { DeleteAttribute } from "./DeleteAttribute";
 import { isActive, useKeepAttribute } from "./live";
 import { RunState } from "./RunState";
-import { useCodeDraft } from "./useCodeDraft";
+import { useCodeDraft } from "../heuristics/useCodeDraft";
 
 export function AttributeEditor({ projectId, attribute, names, canEdit, canTry, onDeleted }: {
   projectId: number; attribute: Attribute; names: string[]; canEdit: boolean; canTry: boolean;

@@ -8,7 +8,7 @@ import { Button, Field } from "../ui";
 import { AttributeCode } from "./AttributeCode";
 import { useKeepAttribute } from "./live";
 import { STARTER_TYPE, starterSource } from "./starter";
-import { useCodeDraft } from "./useCodeDraft";
+import { useCodeDraft } from "../heuristics/useCodeDraft";
 
 const ATTRIBUTE_TYPES: AttributeType[] = ["text", "category", "integer", "float", "boolean"];
 

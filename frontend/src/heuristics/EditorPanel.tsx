@@ -1,19 +1,18 @@
 /** The heuristic editor: code with the server's static check as line markers while typing
  * (debounced), save (a new revision), try on a sample (also unsaved code) with per-record
  * results, run on all with live progress and cancel; errors point at their record and line.
- * Unsaved code outlives leaving the editor and reloading the page (drafts.ts), and a
+ * Unsaved code outlives leaving the editor and reloading the page (useCodeDraft), and a
  * revision saved elsewhere meanwhile does not overwrite it. */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useMemo, useRef, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { ApiError, get, patch, post } from "../api";
 import { useProjectEvents } from "../events";
-import { useLeaveWarning } from "../hooks";
 import { useLookupLists } from "../lookupLists";
 import type { Attribute, Heuristic, HeuristicRun, SampleResult, Task } from "../types";
 import { Badge, Button, ErrorAlert, Progress, runTone } from "../ui";
 import { Link } from "../ui/Link";
 import { CodeEditor, type Problem } from "./CodeEditor";
-import { type Draft, dropDraft, readDraft, writeDraft } from "./drafts";
+import { useCodeDraft } from "./useCodeDraft";
 import { SampleResults } from "./SampleResults";
 
 export const CHECK_DELAY_MS = 400;
@@ -38,54 +37,16 @@ export function EditorPanel({ projectId, heuristic, task, attributes, canEdit }:
 }) {
   const client = useQueryClient();
   const revision = heuristic.revision;
-  const [restored, setRestored] = useState<Draft | null>(() => canEdit ? readDraft(projectId, heuristic.id) : null);
-  const [source, setSource] = useState(restored?.source ?? revision.source);
-  /** A revision saved elsewhere while this editor held unsaved code. */
-  const [newer, setNewer] = useState<number | null>(null);
+  const draft = useCodeDraft(projectId, heuristic.id, revision.source, canEdit, revision.number);
+  const { source, setSource, dirty, restored, newer } = draft;
   const [checked, setChecked] = useState<{ source: string; error: unknown } | null>(null);
   const [runId, setRunId] = useState<number | null>(null);
-  const dirty = source !== revision.source;
   const learner = heuristic.kind === "active_learner";
   const lists = useLookupLists(projectId);
   const read = (lists.data ?? []).filter((l) => l.read_by.some((r) => r.id === heuristic.id));
   const names = useMemo(() => [...attributes.map((a) => a.name), ...task.labels.map((l) => l.name),
     ...(lists.data?.length ? ["knowledge", ...lists.data.map((l) => l.name)] : [])],
   [attributes, task, lists.data]);
-
-  // a new revision: shown, unless it would replace code typed since the one before
-  const typed = useRef(source);
-  typed.current = source;
-  const shownRevision = useRef(revision.source);
-  const sentToSave = useRef<string | null>(null);
-  /** The revision the unsaved code was edited from. */
-  const base = useRef(restored?.revision ?? revision.number);
-  useEffect(() => {
-    const before = shownRevision.current;
-    if (before === revision.source) return;
-    shownRevision.current = revision.source;
-    if (typed.current === before || typed.current === revision.source) {
-      setSource(revision.source);
-      base.current = revision.number;
-    } else if (revision.source === sentToSave.current) {
-      base.current = revision.number;   // one's own save, typed on since
-    } else {
-      setNewer(revision.number);
-    }
-  }, [revision.source, revision.number]);
-
-  // unsaved code kept for the tab's session; dropped once saved or discarded
-  useEffect(() => {
-    if (!canEdit) return;
-    if (dirty) {
-      writeDraft(projectId, heuristic.id, { source, revision: base.current, savedAt: new Date().toISOString() });
-    } else {
-      dropDraft(projectId, heuristic.id);
-      setRestored(null);
-      setNewer(null);
-    }
-  }, [canEdit, dirty, source, projectId, heuristic.id]);
-
-  useLeaveWarning(dirty && canEdit);
 
   // the server's static check, a moment after typing stops
   useEffect(() => {
@@ -104,7 +65,7 @@ export function EditorPanel({ projectId, heuristic, task, attributes, canEdit }:
   };
   const save = useMutation({
     mutationFn: () => {
-      sentToSave.current = source;
+      draft.saving(source);
       return patch<Heuristic>(`/projects/${projectId}/heuristics/${heuristic.id}`, { source });
     },
     onSuccess: refresh,
@@ -178,12 +139,7 @@ export function EditorPanel({ projectId, heuristic, task, attributes, canEdit }:
               ? `Revision #${newer} was saved while you edited; your unsaved code is kept (Save makes it the next revision).`
               : `Unsaved code from ${new Date(restored!.savedAt).toLocaleString()} restored (edited from revision #${restored!.revision}${restored!.revision !== revision.number ? `; the latest is #${revision.number}` : ""}).`}
           </span>{" "}
-          <Button small onClick={() => {
-            setSource(revision.source);
-            base.current = revision.number;
-            setNewer(null);
-            setRestored(null);
-          }}>
+          <Button small onClick={draft.discard}>
             Discard and show #{revision.number}
           </Button>
         </div>
