@@ -226,7 +226,7 @@ class WeakSupervision(Run):
 class Attribute(Model):
     """An attribute of a project's records: imported, or ``computed`` by its ``source``
     (``def ac(record): return ...``), with its latest ``run`` (metrics ``records`` and
-    ``records_with_value`` once it succeeded)."""
+    ``records_with_value`` once it succeeded) and the labeling functions that read it."""
 
     id: int
     name: str
@@ -235,6 +235,7 @@ class Attribute(Model):
     computed: bool = False
     source: str | None = None
     run: Run | None = None
+    read_by: list[Reader] = []
 
 
 class AttributeValue(Model):

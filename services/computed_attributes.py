@@ -17,16 +17,19 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from formats.types import AttributeType, convert_value
+from heuristics.attribute_reads import attributes_read
 from heuristics.errors import ConflictError, HeuristError, InvalidInputError, NotFoundError
 from heuristics.labeling_functions import find_function
 from heuristics.sandbox import Sandbox
 from services import heuristic_runs
 from services.dispatch import RunDispatcher
 from store import lookup_lists
+from store.heuristic_lookups import functions_reading
 from store.models import (
     Attribute,
     ComputedValue,
     Embedding,
+    Heuristic,
     LabelingTask,
     Project,
     Record,
@@ -174,6 +177,14 @@ def being_computed(*, session: Session, project_id: int) -> set[str]:
     return set(session.scalars(select(Attribute.name).join(Run, Run.id == Attribute.run_id)
                                .where(Attribute.project_id == project_id,
                                       Run.status.in_(ACTIVE))))
+
+
+def readers(*, session: Session, project_id: int, names: list[str]
+            ) -> dict[str, list[Heuristic]]:
+    """The labeling functions whose current code names each attribute of ``names``
+    (:func:`heuristics.attribute_reads.attributes_read`), by name."""
+    return functions_reading(session=session, project_id=project_id, names=names,
+                             reads=attributes_read)
 
 
 def get_attribute(*, session: Session, project: Project, attribute_id: int) -> Attribute:

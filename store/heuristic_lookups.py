@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from collections.abc import Callable, Iterable
 
-from store.models import Heuristic, HeuristicRevision, LabelingTask, Project, Run, RunStatus
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from store.models import (
+    Heuristic,
+    HeuristicKind,
+    HeuristicRevision,
+    LabelingTask,
+    Project,
+    Run,
+    RunStatus,
+)
 from store.projects import in_project
 
 LABELING_FUNCTION_RUN = "labeling_function"
@@ -15,6 +25,23 @@ WEAK_SUPERVISION_RUN = "weak_supervision"
 
 def current_revision(heuristic: Heuristic) -> HeuristicRevision:
     return heuristic.revisions[-1]
+
+
+def functions_reading(*, session: Session, project_id: int, names: Iterable[str],
+                      reads: Callable[[str, list[str]], list[str]]
+                      ) -> dict[str, list[Heuristic]]:
+    """The labeling functions of the project whose current code reads each of ``names``
+    (lookup lists, attributes), by name, in the order of their names; ``reads(source,
+    names)``: the names a code reads."""
+    names = list(names)
+    found: dict[str, list[Heuristic]] = {name: [] for name in names}
+    for heuristic in session.scalars(select(Heuristic).where(
+            Heuristic.project_id == project_id,
+            Heuristic.kind == HeuristicKind.LABELING_FUNCTION)
+            .options(selectinload(Heuristic.revisions)).order_by(Heuristic.name)):
+        for name in reads(current_revision(heuristic).source, names):
+            found[name].append(heuristic)
+    return found
 
 
 def get_heuristic(*, session: Session, project: Project, heuristic_id: int) -> Heuristic:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from heuristics.errors import ConflictError, InvalidInputError
 from heuristics.knowledge import (
@@ -22,10 +22,9 @@ from heuristics.knowledge import (
     clean_terms,
     lists_read,
 )
-from store.heuristic_lookups import current_revision
+from store.heuristic_lookups import functions_reading
 from store.models import (
     Heuristic,
-    HeuristicKind,
     Label,
     LabelingTask,
     LookupList,
@@ -73,15 +72,8 @@ def readers(*, session: Session, project_id: int, names: Iterable[str]
             ) -> dict[str, list[Heuristic]]:
     """The labeling functions of the project whose current code reads each list of
     ``names`` (:func:`heuristics.knowledge.lists_read`), by list name."""
-    names = list(names)
-    found: dict[str, list[Heuristic]] = {name: [] for name in names}
-    for heuristic in session.scalars(select(Heuristic).where(
-            Heuristic.project_id == project_id,
-            Heuristic.kind == HeuristicKind.LABELING_FUNCTION)
-            .options(selectinload(Heuristic.revisions)).order_by(Heuristic.name)):
-        for name in lists_read(current_revision(heuristic).source, names):
-            found[name].append(heuristic)
-    return found
+    return functions_reading(session=session, project_id=project_id, names=names,
+                             reads=lists_read)
 
 
 def _unique_name(session: Session, project: Project, name: str, own_id: int | None) -> str:

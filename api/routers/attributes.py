@@ -16,6 +16,7 @@ from api.deps import (
 )
 from api.routing import Router
 from api.schemas import Int32
+from api.schemas.heuristics import Reader
 from api.schemas.projects import (
     AttributeCreate,
     AttributePublic,
@@ -33,19 +34,27 @@ from store.models import Attribute
 router = Router(prefix="/projects/{project_id}/attributes", tags=["attributes"])
 
 
-def attribute_public(attribute: Attribute, session) -> AttributePublic:
+def attribute_public(attribute: Attribute, session, readers: list | None = None
+                     ) -> AttributePublic:
     run = computed_attributes.latest_run(session=session, attribute=attribute)
+    if readers is None:
+        readers = computed_attributes.readers(session=session, project_id=attribute.project_id,
+                                              names=[attribute.name])[attribute.name]
     return AttributePublic(id=attribute.id, name=attribute.name,
                            data_type=attribute.data_type, position=attribute.position,
                            computed=attribute.source is not None, source=attribute.source,
-                           run=RunPublic.model_validate(run) if run is not None else None)
+                           run=RunPublic.model_validate(run) if run is not None else None,
+                           read_by=[Reader(id=h.id, name=h.name, task_id=h.task_id)
+                                    for h in readers])
 
 
 @router.get("", response_model=list[AttributePublic])
 def list_attributes(project: ViewableProject, session: SessionDep) -> list[AttributePublic]:
     """The project's attributes in their order; a computed one with its code and latest
     run."""
-    return [attribute_public(a, session) for a in project.attributes]
+    readers = computed_attributes.readers(session=session, project_id=project.id,
+                                          names=[a.name for a in project.attributes])
+    return [attribute_public(a, session, readers[a.name]) for a in project.attributes]
 
 
 @router.post("", response_model=AttributePublic, status_code=status.HTTP_201_CREATED)

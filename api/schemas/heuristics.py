@@ -203,3 +203,11 @@ def output_public(output: Output, labels: dict[int, str], text: str | None,
                         token_start=output.token_start, token_end=output.token_end,
                         char_start=output.char_start, char_end=output.char_end, text=span_text,
                         vote=vote)
+
+
+class Reader(BaseModel):
+    """A labeling function whose current code reads a lookup list or an attribute."""
+
+    id: int
+    name: str
+    task_id: int

@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 
 from api.schemas import Description, Int32, Name, UtcDatetime
+from api.schemas.heuristics import Reader
 from heuristics.knowledge import MAX_NAME_CHARS, MAX_TERM_CHARS, MAX_TERMS
 
 ListName = Annotated[str, Field(min_length=1, max_length=MAX_NAME_CHARS, description=(
@@ -51,14 +52,6 @@ class Follows(BaseModel):
     task_id: int
     task_name: str
     label: str
-
-
-class Reader(BaseModel):
-    """A labeling function whose current code reads the list."""
-
-    id: int
-    name: str
-    task_id: int
 
 
 class LookupListSummary(BaseModel):

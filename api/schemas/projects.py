@@ -5,6 +5,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas import Description, Int32, Name, UtcDatetime
+from api.schemas.heuristics import Reader
 from api.schemas.runs import RunPublic
 from formats.types import AttributeType
 from store.limits import SOURCE_MAX
@@ -64,6 +65,9 @@ class AttributePublic(BaseModel):
     source: str | None = Field(default=None, description="A computed attribute's code")
     run: RunPublic | None = Field(default=None,
                                   description="A computed attribute's latest run")
+    read_by: list[Reader] = Field(default_factory=list, description=(
+        "The labeling functions whose current code names the attribute (in the attributes "
+        "list and an attribute's own answer)"))
 
 
 class ComputedAttributeCreate(BaseModel):

@@ -11,11 +11,13 @@ export type AttributeType = "text" | "category" | "integer" | "float" | "boolean
 export interface Attribute {
   id: number; name: string; data_type: AttributeType; position: number;
   /** Values computed by ``source`` (``def ac(record): ...``) rather than imported. The
-   * server always says; these three are left out where only the other fields matter. */
+   * server always says; these are left out where only the other fields matter. */
   computed?: boolean;
   source?: string | null;
   /** A computed attribute's latest run. */
   run?: AttributeRun | null;
+  /** The labeling functions whose current code names it. */
+  read_by?: Reader[];
 }
 export interface Label { id: number; name: string; color: string; hotkey: string | null }
 export interface Task {

@@ -140,3 +140,24 @@ def test_an_attribute_is_deleted_with_its_values_unless_something_is_made_of_it(
         "task 'ner' labels the spans of attribute 'text': delete the task first")
     assert client.get(f"{API}/projects/{loaded}/records/{record_ids['1']}",
                       headers=admin).json()["data"]["text"] == "Great phone, love it"
+
+
+def test_attributes_name_the_functions_that_read_them(client, admin, loaded):
+    from tests.api.conftest import create_task
+
+    task = create_task(client, admin, loaded, name="spam", kind="classification",
+                       labels=["ham", "spam"])["id"]
+    created = _create(client, admin, loaded).json()
+    heuristics = f"{API}/projects/{loaded}/heuristics"
+    for name, source in (("cheap", 'def lf(r):\n    return "spam" if r["price"] < 1 else None\n'),
+                         ("short", 'def lf(r):\n    return "ham" if r.get("length", 0) < 20 '
+                                   'and r["price"] else None\n')):
+        made = client.post(heuristics, headers=admin, json={"task_id": task, "name": name,
+                                                            "source": source})
+        assert made.status_code == 201, made.text
+    listed = {a["name"]: [r["name"] for r in a["read_by"]]
+              for a in client.get(f"{API}/projects/{loaded}/attributes", headers=admin).json()}
+    assert listed == {"text": [], "stars": [], "price": ["cheap", "short"], "verified": [],
+                      "lang": [], "length": ["short"]}
+    one = client.get(f"{API}/projects/{loaded}/attributes/{created['id']}", headers=admin).json()
+    assert [(r["name"], r["task_id"]) for r in one["read_by"]] == [("short", task)]

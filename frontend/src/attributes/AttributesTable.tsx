@@ -1,8 +1,10 @@
-/** Every attribute of the project: its name, type, where its values come from, and a
- * computed one's latest run; a computed one's name links to its code. Owners delete any. */
+/** Every attribute of the project: its name, type, where its values come from, a computed
+ * one's latest run, and the labeling functions that read it; a computed one's name links to
+ * its code. Owners delete any. */
 import type { Attribute } from "../types";
 import { Badge } from "../ui";
 import { Link } from "../ui/Link";
+import { Readers } from "../heuristics/Readers";
 import { DeleteAttribute } from "./DeleteAttribute";
 import { RunState } from "./RunState";
 
@@ -12,7 +14,7 @@ export function AttributesTable({ projectId, attributes, selected, canEdit, onDe
 }) {
   return (
     <table className="table attributes-table" aria-label="attributes">
-      <thead><tr><th>Name</th><th>Type</th><th>Values</th><th style={{ width: "50%" }}>Latest run</th>
+      <thead><tr><th>Name</th><th>Type</th><th>Values</th><th style={{ width: "45%" }}>Latest run</th><th>Read by</th>
         {canEdit && <th aria-label="actions" />}</tr></thead>
       <tbody>
         {attributes.map((a) => (
@@ -24,6 +26,7 @@ export function AttributesTable({ projectId, attributes, selected, canEdit, onDe
             <td>{a.computed ? <Badge tone="accent">computed</Badge> : <span className="muted">imported</span>}</td>
             <td>{a.run ? <RunState projectId={projectId} run={a.run} />
               : a.computed && <span className="faint">not computed yet</span>}</td>
+            <td className="small"><Readers projectId={projectId} readers={a.read_by ?? []} /></td>
             {canEdit && <td className="actions">
               <DeleteAttribute projectId={projectId} attribute={a} named onDeleted={() => onDeleted(a)} /></td>}
           </tr>

@@ -5,6 +5,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { del } from "../api";
 import type { Attribute } from "../types";
+import { Readers } from "../heuristics/Readers";
 import { Button, ConfirmDialog, ErrorAlert } from "../ui";
 
 export function DeleteAttribute({ projectId, attribute, onDeleted, named }: {
@@ -34,7 +35,12 @@ export function DeleteAttribute({ projectId, attribute, onDeleted, named }: {
           ? <p>Its code, and its value in every record, go with it; a run of it under way is cancelled.</p>
           : <p>Its value in every record goes with it{attribute.data_type === "text" && ", with its tokens"}:
             only importing the records again brings it back.</p>}
-        <p>Labeling functions that read <code>record[{JSON.stringify(attribute.name)}]</code> fail until it is back.</p>
+        {attribute.read_by?.length
+          ? <p>{attribute.read_by.length === 1 ? "The labeling function that reads"
+            : `${attribute.read_by.length} labeling functions that read`} <code>record[{JSON.stringify(attribute.name)}]</code>{" "}
+            {attribute.read_by.length === 1 ? "fails" : "fail"} until it is back:{" "}
+            <Readers projectId={projectId} readers={attribute.read_by} />.</p>
+          : <p>No labeling function reads it now.</p>}
         <ErrorAlert error={remove.error} />
       </ConfirmDialog>
     </>

@@ -17,7 +17,7 @@ const IMPORTED: Attribute[] = [
   { id: 1, name: "text", data_type: "text", position: 0, computed: false, source: null, run: null },
   { id: 2, name: "stars", data_type: "integer", position: 1, computed: false, source: null, run: null }];
 const N_WORDS: Attribute = { id: 7, name: "n_words", data_type: "integer", position: 2, computed: true,
-  source: WORDS, run: run({}) };
+  source: WORDS, run: run({}), read_by: [{ id: 3, name: "long is spam", task_id: 1 }] };
 
 type Write = { method: string; url: string; body: Record<string, unknown> | null };
 
@@ -117,6 +117,8 @@ describe("AttributesPage", () => {
     expect(row("text")).toHaveTextContent("texttextimported");
     expect(within(row("text")).getByRole("button", { name: "Delete text" })).toBeInTheDocument();
     expect(row("n_words")).toHaveTextContent("integercomputedsucceeded28 of 30 records have a value");
+    expect(within(row("n_words")).getByRole("link", { name: "long is spam" })).toHaveAttribute(
+      "href", "/projects/1/heuristics/3");
     expect(within(row("ratio")).getByLabelText("run error")).toHaveTextContent("(line 2): expected integer, got 'low'");
     expect(within(row("long")).getByRole("progressbar")).toHaveAttribute("aria-valuenow", "50");
     expect(row("long")).toHaveTextContent("15/30");
@@ -254,6 +256,7 @@ describe("AttributesPage", () => {
     fireEvent.click(within(editor).getByRole("button", { name: "Delete" }));
     const dialog = within(editor).getByRole("dialog", { hidden: true });
     expect(dialog).toHaveTextContent("its value in every record");
+    expect(dialog).toHaveTextContent('The labeling function that reads record["n_words"] fails until it is back: long is spam.');
     expect(writes).toEqual([]);
     fireEvent.click(within(dialog).getByRole("button", { name: "Delete attribute", hidden: true }));
     await waitFor(() => expect(screen.queryByLabelText("attribute n_words")).toBeNull());

@@ -10,9 +10,9 @@ import { useProjectEvents } from "../events";
 import { atLeast, useLeaveWarning, useRole, useTasks } from "../hooks";
 import { termsOf, useLookupLists } from "../lookupLists";
 import { TermStats } from "../TermStats";
-import type { Follows, LookupList, LookupListSummary, Reader, Task } from "../types";
+import type { Follows, LookupList, LookupListSummary, Task } from "../types";
 import { Button, ConfirmDialog, Empty, ErrorAlert, Field, Spinner } from "../ui";
-import { Link } from "../ui/Link";
+import { Readers } from "../heuristics/Readers";
 import { navigate, useLocation } from "../router";
 
 /** What saves ``edited`` over ``saved``: the terms added and removed (so terms that a
@@ -286,11 +286,6 @@ function SpansToTerms({ projectId, listId, count, onAdded }: {
 }
 
 /** The labeling functions that read a list, each a link to its editor. */
-function Readers({ projectId, readers }: { projectId: number; readers: Reader[] }) {
-  return <>{readers.map((r, i) => <span key={r.id}>{i > 0 && ", "}
-    <Link href={`/projects/${projectId}/heuristics/${r.id}`}>{r.name}</Link></span>)}</>;
-}
-
 /** What a list that follows a label says of it, and the way to stop. */
 function Following({ projectId, list, canEdit, onChanged }: {
   projectId: number; list: LookupList; canEdit: boolean; onChanged: (changed: LookupList) => void;
