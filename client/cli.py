@@ -946,16 +946,16 @@ def _code(file: Path) -> str:
 
 @attributes_app.command("list")
 def attributes_list(ctx: typer.Context, project: Project) -> None:
-    """List the project's attributes: type, origin and latest run.
+    """List the project's attributes: type, origin, latest run and readers.
 
     In their order; a computed one with its latest run's state, the records with a value
-    and the error."""
+    and the error; each with the labeling functions whose code reads it."""
     state = _state(ctx)
     found = state.client.attributes.list(project)
     if state.as_json:
         return _print_json(found)
     table = Table("name", "type", "origin", "run", Column("with a value", justify="right"),
-                  Column("error", overflow="fold"))
+                  Column("error", overflow="fold"), Column("read by", overflow="fold"))
     for attribute in found:
         run = attribute.run
         with_value = run.metrics.get("records_with_value") if run is not None else None
@@ -963,7 +963,8 @@ def attributes_list(ctx: typer.Context, project: Project) -> None:
                       "computed" if attribute.computed else "imported",
                       "-" if run is None else run.status,
                       "-" if with_value is None else f"{with_value:,}",
-                      Text("" if run is None else run.error or ""))
+                      Text("" if run is None else run.error or ""),
+                      Text(", ".join(reader.name for reader in attribute.read_by)))
     out.print(table if found else "No attributes.")
 
 

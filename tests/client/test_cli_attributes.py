@@ -91,10 +91,13 @@ def test_compute_update_and_again_queue_runs(served: Stack, sdk: Heurist, heuris
     taken = heurist("attributes", "compute", "n_words", *where, "--file", str(words))
     assert taken.code == 3 and "error 409" in taken.err and "exists already" in taken.err
 
+    task = sdk.tasks.create(project, "length", labels=["long", "short"])
+    sdk.heuristics.create(project, task_id=task.id, name="wordy", source=(
+        'def lf(record):\n    return "long" if (record["n_words"] or 0) > 2 else None\n'))
     listed = heurist("attributes", "list", *where)
     assert listed.code == 0, listed.err
-    assert rows(listed.out) == [["text", "text", "imported", "-", "-", ""],
-                                ["n_words", "integer", "computed", "queued", "-", ""]]
+    assert rows(listed.out) == [["text", "text", "imported", "-", "-", "", ""],
+                                ["n_words", "integer", "computed", "queued", "-", "", "wordy"]]
     as_json = json.loads(heurist("--json", "attributes", "list", *where).out)
     assert [(a["name"], a["computed"], a["source"]) for a in as_json] == [
         ("text", False, None), ("n_words", True, WORDS)]
