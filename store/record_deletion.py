@@ -54,18 +54,19 @@ def delete_records(*, session: Session, project_id: int, record_ids: list[int]) 
     session.execute(delete(Output).where(
         Output.run_id.in_(select(Run.id).where(Run.project_id == project_id)),
         ids_in(Output.record_id, ids)).execution_options(synchronize_session=False))
-    session.execute(delete(Record).where(ids_in(Record.id, ids))
-                    .execution_options(synchronize_session=False))
+    # what this transaction deleted: a deletion running beside it may have taken some
+    gone = session.execute(delete(Record).where(ids_in(Record.id, ids))
+                           .execution_options(synchronize_session=False)).rowcount
     session.execute(update(Project).where(Project.id == project_id).values(
-        record_count=Project.record_count - len(ids),
-        records_deleted=Project.records_deleted + len(ids))
+        record_count=Project.record_count - gone,
+        records_deleted=Project.records_deleted + gone)
         .execution_options(synchronize_session=False))
     for embedding_id in renewed:
         session.execute(update(Embedding).where(Embedding.id == embedding_id)
                         .values(instance=uuid.uuid4().hex)
                         .execution_options(synchronize_session=False))
     session.expire_all()
-    return len(ids)
+    return gone
 
 
 def drop_outputs_of_deleted(*, session: Session, run: Run) -> None:
