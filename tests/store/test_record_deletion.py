@@ -210,35 +210,22 @@ def test_a_write_naming_a_deleted_record_answers_409_saying_so(session):
 
 
 def test_two_deletions_at_once_count_each_record_once(engine, session):
-    import threading
-
     from store import record_deletion
     from store.db import session_factory
+    from tests.beside import Beside
 
     task, records = make_task(session, TaskKind.CLASSIFICATION)
     project_id, ids = task.project_id, [r.id for r in records]
     first = session_factory(engine)()
     record_deletion.delete_records(session=first, project_id=project_id,
                                    record_ids=ids[:20])   # not committed yet
-    outcome: dict[str, object] = {}
-
-    def second() -> None:   # another owner, 10 of the same records among 20
-        with session_factory(engine)() as other:
-            try:
-                outcome["deleted"] = record_deletion.delete_records(
-                    session=other, project_id=project_id, record_ids=ids[10:30])
-                other.commit()
-            except Exception as error:  # noqa: BLE001 - the test reports it
-                outcome["error"] = error
-
-    deleting = threading.Thread(target=second)
-    deleting.start()
-    deleting.join(timeout=1.0)
-    assert deleting.is_alive(), "the second deletion waits for the first"
+    # another owner, 10 of the same records among 20
+    second = Beside(engine, lambda other: record_deletion.delete_records(
+        session=other, project_id=project_id, record_ids=ids[10:30]))
+    assert second.waits(), "the second deletion waits for the first"
     first.commit()
     first.close()
-    deleting.join(timeout=30)
-    assert outcome == {"deleted": 10}, "the 10 the first one left"
+    assert second.ended() == {"returned": 10}, "the 10 the first one left"
     session.expire_all()
     left = session.scalar(select(func.count()).select_from(Record))
     project = session.get(Project, project_id)

@@ -16,6 +16,7 @@ from services.users import create_user
 from store.db import create_db_engine, migrate
 from store.models import Run, RunChunk, RunStatus, utcnow
 from store.runs import add_chunks, begin_run, cancel_run, create_run, touch
+from tests.beside import Beside
 from tests.conftest import empty_database
 
 
@@ -44,28 +45,19 @@ def test_cancel_waits_for_a_claim_in_flight_instead_of_deadlocking(pg_engine):
     worker = Session(pg_engine)
     worker.execute(update(RunChunk).where(RunChunk.run_id == run_id, RunChunk.position == 0)
                    .values(status=RunStatus.RUNNING, worker="w1"))
-    outcome: dict[str, object] = {}
 
-    def cancel() -> None:
-        with Session(pg_engine) as api:
-            try:
-                cancel_run(session=api, run=api.get(Run, run_id))
-                outcome["status"] = api.get(Run, run_id).status
-            except Exception as error:  # noqa: BLE001 - the test reports it
-                outcome["error"] = error
+    def cancel(api) -> RunStatus:
+        cancel_run(session=api, run=api.get(Run, run_id))
+        return api.get(Run, run_id).status
 
-    canceller = threading.Thread(target=cancel)
-    canceller.start()
-    canceller.join(timeout=1.0)
-    assert canceller.is_alive(), "cancel should wait for the chunk the worker holds"
+    canceller = Beside(pg_engine, cancel)
+    assert canceller.waits(), "cancel should wait for the chunk the worker holds"
     # The claim goes on to the run's row, as claim_chunk does; with the opposite lock order
     # PostgreSQL aborts one of the two transactions here.
     worker.execute(update(Run).where(Run.id == run_id).values(heartbeat_at=utcnow()))
     worker.commit()
     worker.close()
-    canceller.join(timeout=30)
-
-    assert outcome == {"status": RunStatus.CANCELLED}
+    assert canceller.ended() == {"returned": RunStatus.CANCELLED}
     with Session(pg_engine) as session:
         statuses = dict(session.execute(select(RunChunk.position, RunChunk.status)
                                         .where(RunChunk.run_id == run_id)).all())

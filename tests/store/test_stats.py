@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import random
-import threading
 
 import numpy as np
 import pytest
@@ -36,6 +35,7 @@ from store.models import (
 )
 from store.reference import plurality_label_ids, reference_labels, reference_state
 from store.tasks import count_label_changes
+from tests.beside import Beside
 
 N_RECORDS, N_HEURISTICS, LABELS = 40, 4, ["a", "b", "c"]
 
@@ -100,25 +100,13 @@ def test_two_writers_of_the_statistics_take_turns(engine, session, setup):
     expected = snapshot(session, task)
     first = session_factory(engine)()
     stats.recompute(session=first, task=first.get(LabelingTask, task.id))   # not committed
-    outcome: dict[str, object] = {}
-
-    def second() -> None:   # e.g. a worker's refresh after a run, while labels are saved
-        with session_factory(engine)() as other:
-            try:
-                stats.recompute(session=other, task=other.get(LabelingTask, task.id))
-                other.commit()
-                outcome["done"] = True
-            except Exception as error:  # noqa: BLE001 - the test reports it
-                outcome["error"] = error
-
-    writer = threading.Thread(target=second)
-    writer.start()
-    writer.join(timeout=1.0)
-    assert writer.is_alive(), "the second writer waits for the first"
+    # e.g. a worker's refresh after a run, while labels are saved
+    second = Beside(engine, lambda other: stats.recompute(
+        session=other, task=other.get(LabelingTask, task.id)))
+    assert second.waits(), "the second writer waits for the first"
     first.commit()
     first.close()
-    writer.join(timeout=30)
-    assert outcome == {"done": True}
+    assert second.ended() == {"returned": None}
     session.expire_all()
     assert snapshot(session, task) == expected
 
@@ -131,28 +119,18 @@ def test_labels_and_a_settlement_take_the_statistics_and_the_count_in_one_order(
     before = task.label_changes
     labels = session_factory(engine)()
     count_label_changes(session=labels, task=labels.get(LabelingTask, task.id))
-    outcome: dict[str, object] = {}
 
-    def settlement() -> None:
-        with session_factory(engine)() as worker:
-            try:
-                settled = worker.get(LabelingTask, task.id)
-                stats.recompute(session=worker, task=settled)
-                count_label_changes(session=worker, task=settled)
-                worker.commit()
-                outcome["done"] = True
-            except Exception as error:  # noqa: BLE001 - the test reports it
-                outcome["error"] = error
+    def settlement(worker) -> None:
+        settled = worker.get(LabelingTask, task.id)
+        stats.recompute(session=worker, task=settled)
+        count_label_changes(session=worker, task=settled)
 
-    writer = threading.Thread(target=settlement)
-    writer.start()
-    writer.join(timeout=1.0)
-    assert writer.is_alive(), "the settlement waits for the label request"
+    writer = Beside(engine, settlement)
+    assert writer.waits(), "the settlement waits for the label request"
     stats.recompute(session=labels, task=labels.get(LabelingTask, task.id))
     labels.commit()
     labels.close()
-    writer.join(timeout=30)
-    assert outcome == {"done": True}
+    assert writer.ended() == {"returned": None}
     session.expire_all()
     assert session.get(LabelingTask, task.id).label_changes == before + 2
 
