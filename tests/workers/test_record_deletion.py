@@ -54,7 +54,7 @@ def test_deleting_records_keeps_votes_statistics_and_learners_true(stack: Stack)
     done = _delete(stack, project, filter=spam, expected=len(spam_rows))
     assert done.status_code == 200, done.text
     assert done.json() == {"deleted": len(spam_rows), "manual_labels": len(spam_rows),
-                           "record_count": len(rows) - len(spam_rows)}
+                           "record_count": len(rows) - len(spam_rows), "dry_run": False}
     gone = {ids[row["COMMENT_ID"]] for row in spam_rows}
     assert set(all_outputs(stack, project, function["id"])) == voted - gone
     assert set(all_outputs(stack, project, learner["id"])).isdisjoint(gone)
