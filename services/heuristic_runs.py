@@ -40,7 +40,7 @@ from store.models import (
     TaskKind,
     Tokenization,
 )
-from store.record_deletion import RECORDS_SEEN, records_seen
+from store.record_deletion import deleted_since
 from store.runs import add_run, create_run
 
 DEFAULT_REFIT_EVERY = 10
@@ -237,9 +237,7 @@ def weak_supervision_stale(*, session: Session, task: LabelingTask, run: Run) ->
     """Whether the heuristics behind the run's result changed since: a new output, another
     vote threshold, a heuristic deleted, or a chosen one that has output now; or records
     were deleted since it began (its figures counted them)."""
-    seen = (run.params or {}).get(RECORDS_SEEN)
-    if seen is not None and seen["deleted"] != records_seen(
-            session=session, project_id=task.project_id)["deleted"]:
+    if deleted_since(session=session, run=run):
         return True
     current = chosen_outputs(session=session, task=task,
                              heuristic_ids=run.params.get("heuristic_ids"))

@@ -43,41 +43,42 @@ def labels_on(*, session: Session, record_ids: list[int]) -> dict[int, int]:
 def delete_records(*, session: Session, project_id: int, record_ids: list[int]) -> int:
     """Delete the project's records ``record_ids`` (ids of other projects are left alone)
     and every row about them; returns how many went. No commit."""
-    ids = list(session.scalars(select(Record.id).where(Record.project_id == project_id,
-                                                       ids_in(Record.id, record_ids))))
-    if not ids:
+    if not record_ids:
         return 0
-    renewed = list(session.scalars(select(Embedding.id).where(
+    session.execute(update(Embedding).where(
         Embedding.project_id == project_id,
         exists().where(EmbeddingVector.embedding_id == Embedding.id,
-                       ids_in(EmbeddingVector.record_id, ids)))))
+                       ids_in(EmbeddingVector.record_id, record_ids)))
+        .values(instance=uuid.uuid4().hex).execution_options(synchronize_session=False))
     session.execute(delete(Output).where(
         Output.run_id.in_(select(Run.id).where(Run.project_id == project_id)),
-        ids_in(Output.record_id, ids)).execution_options(synchronize_session=False))
+        ids_in(Output.record_id, record_ids)).execution_options(synchronize_session=False))
     # what this transaction deleted: a deletion running beside it may have taken some
-    gone = session.execute(delete(Record).where(ids_in(Record.id, ids))
+    gone = session.execute(delete(Record).where(Record.project_id == project_id,
+                                                ids_in(Record.id, record_ids))
                            .execution_options(synchronize_session=False)).rowcount
     session.execute(update(Project).where(Project.id == project_id).values(
         record_count=Project.record_count - gone,
         records_deleted=Project.records_deleted + gone)
         .execution_options(synchronize_session=False))
-    for embedding_id in renewed:
-        session.execute(update(Embedding).where(Embedding.id == embedding_id)
-                        .values(instance=uuid.uuid4().hex)
-                        .execution_options(synchronize_session=False))
     session.expire_all()
     return gone
+
+
+def deleted_since(*, session: Session, run: Run) -> bool:
+    """Whether the project deleted records since ``run`` began (False for a run from before
+    runs said what they saw)."""
+    seen = (run.params or {}).get(RECORDS_SEEN)
+    return seen is not None and records_seen(
+        session=session, project_id=run.project_id)["deleted"] != seen["deleted"]
 
 
 def drop_outputs_of_deleted(*, session: Session, run: Run) -> None:
     """Drop ``run``'s outputs on records deleted while it ran (no commit): nothing to do
     unless the project deleted records since the run began."""
-    seen = (run.params or {}).get(RECORDS_SEEN)
-    if seen is None or records_seen(session=session, project_id=run.project_id)[
-            "deleted"] == seen["deleted"]:
+    if not deleted_since(session=session, run=run):
         return
     session.execute(delete(Output).where(
         Output.run_id == run.id,
         ~exists().where(Record.id == Output.record_id))
         .execution_options(synchronize_session=False))
-
