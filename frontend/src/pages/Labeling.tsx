@@ -168,7 +168,7 @@ function Session({ projectId, task, ids, total, queue }: { projectId: number; ta
   const [undo, setUndo] = useState<UndoEntry[]>([]);
   const [busy, setBusy] = useState(0);
   const [fresh, setFresh] = useState<Set<number>>(new Set());
-  /** the session's records deleted meanwhile */
+  /** the session's records deleted meanwhile (of ``ids`` only: see markGone) */
   const [gone, setGone] = useState<ReadonlySet<number>>(new Set());
   const keys = useMemo(() => labelHotkeys(task.labels), [task.labels]);
   const recordId = ids[index];
@@ -389,7 +389,6 @@ function Session({ projectId, task, ids, total, queue }: { projectId: number; ta
   }, []);
 
   const record = deleted ? undefined : detail.data;
-  const goneCount = ids.filter((id) => gone.has(id)).length;
   const text = record && task.target_attribute ? String(record.data[task.target_attribute] ?? "") : "";
   const tokens = record?.tokens.find((t) => t.attribute === task.target_attribute);
   const mineNames = new Set(mine.map((l) => l.label));
@@ -400,7 +399,7 @@ function Session({ projectId, task, ids, total, queue }: { projectId: number; ta
         <div className="panel">
           <div className="panel-head">
             <Button small variant="ghost" aria-label="Previous record" onClick={() => setIndex((i) => step(i, -1))} disabled={step(index, -1) === index}>←</Button>
-            <span className="nowrap" aria-label="position"><b>{index + 1}</b> <span className="muted">of {ids.length.toLocaleString()}{total > ids.length ? ` (first ${ids.length.toLocaleString()} of ${total.toLocaleString()})` : ""}{goneCount > 0 && ` · ${goneCount.toLocaleString()} deleted meanwhile`}</span></span>
+            <span className="nowrap" aria-label="position"><b>{index + 1}</b> <span className="muted">of {ids.length.toLocaleString()}{total > ids.length ? ` (first ${ids.length.toLocaleString()} of ${total.toLocaleString()})` : ""}{gone.size > 0 && ` · ${gone.size.toLocaleString()} deleted meanwhile`}</span></span>
             <Button small variant="ghost" aria-label="Next record" onClick={() => setIndex((i) => step(i, 1))} disabled={step(index, 1) === index}>→</Button>
             {record && <span className="mono muted" aria-label="record id">{record.external_id}</span>}
             {queue?.items.get(recordId) && (
