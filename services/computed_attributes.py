@@ -144,15 +144,24 @@ def after_import(*, session: Session, project: Project, queue: RunDispatcher) ->
     """After records were imported: each computed attribute whose latest run succeeded (or
     is running; or that came with its values in a snapshot) runs over the records that
     have no value yet. Commits."""
-    runs = []
-    for attribute in computed_attributes(session=session, project=project):
-        latest = latest_run(session=session, attribute=attribute)
-        if latest is not None and latest.status in (RunStatus.QUEUED, RunStatus.FAILED,
-                                                    RunStatus.CANCELLED):
-            continue   # a queued run reads the new records; failed code waits for its user
-        _run(session, attribute, queue, only_missing=True)
-        runs.append(session.get(Run, attribute.run_id))
-    return runs
+    return [compute_missing(session=session, attribute=attribute, queue=queue)
+            for attribute in computed_attributes(session=session, project=project)
+            if computes_new_records(session=session, attribute=attribute)]
+
+
+def computes_new_records(*, session: Session, attribute: Attribute) -> bool:
+    """Whether a computed attribute computes the records that have no value yet by itself:
+    unless its latest run is queued (it reads them), or failed or was cancelled (its code
+    waits for its user)."""
+    latest = latest_run(session=session, attribute=attribute)
+    return latest is None or latest.status not in (RunStatus.QUEUED, RunStatus.FAILED,
+                                                   RunStatus.CANCELLED)
+
+
+def compute_missing(*, session: Session, attribute: Attribute, queue: RunDispatcher) -> Run:
+    """Queue a run of the attribute over the records without a value; commits."""
+    _run(session, attribute, queue, only_missing=True)
+    return session.get(Run, attribute.run_id)
 
 
 def computed_attributes(*, session: Session, project: Project) -> list[Attribute]:

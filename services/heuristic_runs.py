@@ -40,7 +40,7 @@ from store.models import (
     TaskKind,
     Tokenization,
 )
-from store.record_deletion import deleted_since
+from store.records_seen import deleted_since
 from store.runs import add_run, create_run
 
 DEFAULT_REFIT_EVERY = 10

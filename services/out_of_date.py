@@ -1,12 +1,12 @@
 """Whether a heuristic's votes are out of date, and why: its current revision has not run
-(or its latest run failed), records were added since its latest run, a lookup list or a
-computed attribute that run read changed since, or — for an active learner — the manual
-labels it learns from changed since its fit. One rule for the API, the UI, the batch run of
-:func:`run_out_of_date`, and :func:`keep_current`, which runs the labeling functions of a
-task that keeps them current by themselves after each change (and :func:`catch_up`, after
-a change that came while one of them ran). Runs nobody asked for wait for the computed
-attributes their code reads: while one is being computed, a function reading it runs when
-its run succeeds, not once before and once after.
+(or its latest run failed), records were added or their values edited since its latest
+run, a lookup list or a computed attribute that run read changed since, or — for an active
+learner — the manual labels it learns from changed since its fit. One rule for the API,
+the UI, the batch run of :func:`run_out_of_date`, and :func:`keep_current`, which runs the
+labeling functions of a task that keeps them current by themselves after each change (and
+:func:`catch_up`, after a change that came while one of them ran). Runs nobody asked for
+wait for the computed attributes their code reads: while one is being computed, a function
+reading it runs when its run succeeds, not once before and once after.
 
 >>> inputs = Inputs(list_versions={"cities": 3}, n_imported=120, label_changes={7: 45})
 >>> reasons(None, 2, inputs)
@@ -17,6 +17,9 @@ its run succeeds, not once before and once after.
 >>> read = Run(status=RunStatus.SUCCEEDED, total_items=120, params={ATTRIBUTES_READ: {"n": 4}})
 >>> reasons(read, 1, Inputs({}, 120, {}, attribute_runs={"n": 9}))
 ['attribute n was computed again since its run']
+>>> seen = Run(status=RunStatus.SUCCEEDED, params={RECORDS_SEEN: {"imported": 120, "edited": 4}})
+>>> reasons(seen, 1, Inputs({}, 120, {}, n_edited=5))
+['1 record edit since its run']
 >>> fit = Run(status=RunStatus.SUCCEEDED, total_items=120, params={LABELS_SEEN: 42})
 >>> reasons(fit, 1, inputs, learns_from=7, refit_every=10)
 ['3 label changes since its fit (it refits after 10)']
@@ -38,7 +41,7 @@ from services.heuristic_runs import LABELS_SEEN, add_heuristic_run, list_heurist
 from store import lookup_lists
 from store.heuristic_lookups import current_revision, latest_run
 from store.models import Heuristic, HeuristicKind, LabelingTask, Project, Run, RunStatus
-from store.record_deletion import RECORDS_SEEN, records_seen
+from store.records_seen import RECORDS_SEEN, edits_since, records_seen
 
 LISTS_READ = "lookup_lists"
 """The run parameter that records the versions, as it began, of the project's lookup lists
@@ -63,13 +66,15 @@ the same code would fail again; a cancel was meant."""
 class Inputs:
     """What votes are made from now: the lookup lists' versions by name, the records the
     project ever had (``n_imported``, deleted ones too: a deletion puts no vote out of date),
-    for learners the labelling acts so far on each task (``label_changes`` by task id), and
-    the runs that wrote the computed attributes' values (by name)."""
+    for learners the labelling acts so far on each task (``label_changes`` by task id), the
+    runs that wrote the computed attributes' values (by name), and the edits of record
+    values so far (``n_edited``)."""
 
     list_versions: dict[str, int]
     n_imported: int
     label_changes: dict[int, int]
     attribute_runs: dict[str, int] = field(default_factory=dict)
+    n_edited: int = 0
 
 
 def current_inputs(*, session: Session, project_id: int) -> Inputs:
@@ -77,10 +82,11 @@ def current_inputs(*, session: Session, project_id: int) -> Inputs:
     lookup_lists.refresh(session=session, project_id=project_id)
     changes = session.execute(select(LabelingTask.id, LabelingTask.label_changes)
                               .where(LabelingTask.project_id == project_id)).all()
+    seen = records_seen(session=session, project_id=project_id)
     return Inputs(list_versions=lookup_lists.versions(session=session, project_id=project_id),
-                  n_imported=records_seen(session=session, project_id=project_id)["imported"],
-                  label_changes=dict(changes),
-                  attribute_runs=value_versions(session=session, project_id=project_id))
+                  n_imported=seen["imported"], label_changes=dict(changes),
+                  attribute_runs=value_versions(session=session, project_id=project_id),
+                  n_edited=seen["edited"])
 
 
 def reasons(run: Run | None, revision: int, inputs: Inputs, *,
@@ -108,6 +114,8 @@ def reasons(run: Run | None, revision: int, inputs: Inputs, *,
     added = inputs.n_imported - seen
     if added > 0:
         found.append(f"{added:,} record{'' if added == 1 else 's'} added since its run")
+    if (edits := edits_since(run, inputs.n_edited)) > 0:
+        found.append(f"{edits:,} record edit{'' if edits == 1 else 's'} since its run")
     if learns_from is not None:
         changed = inputs.label_changes.get(learns_from, 0) - (run.params or {}).get(LABELS_SEEN, 0)
         if changed > 0:

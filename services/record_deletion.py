@@ -17,10 +17,10 @@ from store import record_deletion, stats
 from store.events import publish
 from store.id_lists import ids_in
 from store.locks import write_first
-from store.models import Heuristic, LabelingTask, Project, Record, Run
+from store.models import LabelingTask, Project, Record
 from store.record_filters import RecordFilter, matching_record_ids
 from store.records import record_count
-from store.runs import ACTIVE
+from store.runs import run_under_way
 from store.tasks import count_label_changes
 
 RECORDS_DELETED = "records.deleted"
@@ -55,7 +55,7 @@ def delete_records(*, session: Session, project: Project, record_ids: list[int] 
     if expected is not None and expected != len(ids):
         raise ConflictError(f"the selection holds {len(ids):,} records now, not "
                             f"{expected:,}: look at it again", field="expected")
-    if (running := _run_under_way(session, project)) is not None:
+    if (running := run_under_way(session=session, project_id=project.id)) is not None:
         raise ConflictError(f"{running} is under way: wait for it to end (or cancel it), "
                             "then delete", field="record_ids")
     labels = record_deletion.labels_on(session=session, record_ids=ids)
@@ -91,15 +91,3 @@ def _chosen(session: Session, project: Project, record_ids: list[int] | None,
                             + (f" (nor {len(missing) - 1} more)" if len(missing) > 1 else ""),
                             field="record_ids")
     return wanted
-
-
-def _run_under_way(session: Session, project: Project) -> str | None:
-    """The first run of the project that is queued or running, described for its user."""
-    row = session.execute(select(Run.id, Run.kind, Heuristic.name)
-                          .outerjoin(Heuristic, Heuristic.id == Run.heuristic_id)
-                          .where(Run.project_id == project.id, Run.status.in_(ACTIVE))
-                          .order_by(Run.id).limit(1)).first()
-    if row is None:
-        return None
-    run_id, kind, heuristic = row
-    return f"run {run_id} ({kind.replace('_', ' ')}{f' {heuristic!r}' if heuristic else ''})"

@@ -56,9 +56,9 @@ from store.models import (
     utcnow,
 )
 from store.projects import add_attributes
-from store.record_deletion import RECORDS_SEEN, records_seen
 from store.record_subsets import record_batches
 from store.records import records_added, tasks_of
+from store.records_seen import RECORDS_SEEN, records_seen
 from store.tasks import add_task, find_label
 
 BATCH = 2_000

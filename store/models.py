@@ -107,8 +107,11 @@ class Project(Base):
     # unfiltered record list's count without counting 100k rows per page
     record_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # kept by ``store.records.delete_records``: with ``record_count``, the records imported
-    # so far, deleted or not (what a run saw as it began: ``store.records.records_seen``)
+    # so far, deleted or not (what a run saw as it began: ``store.records_seen``)
     records_deleted: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # kept by ``store.record_edits.write_values``: edits of the project's records so far
+    # (what a run saw as it began tells the edits made since)
+    records_edited: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     attributes: Mapped[list[Attribute]] = relationship(
         back_populates="project", order_by="Attribute.position", cascade="all, delete-orphan",
@@ -173,6 +176,9 @@ class Record(Base):
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
     external_id: Mapped[str] = mapped_column(String(200))
     data: Mapped[dict[str, Any]] = mapped_column(JSONValue)
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Edits of its values so far (0: as imported); an edit names the revision it was made
+    from (:mod:`services.record_edits`)."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -1,4 +1,4 @@
-"""Deleting records, and what a run saw of the project's records as it began.
+"""Deleting records.
 
 A record's rows go with it: its labels, reviews, tokens, vectors, computed values and queue
 leases by their foreign keys; the outputs of the project's runs (kept without a key, see
@@ -6,10 +6,10 @@ leases by their foreign keys; the outputs of the project's runs (kept without a 
 ``instance``: caches of their vectors are keyed by (id, instance, number of vectors), which
 a deletion followed by as many new records would otherwise repeat.
 
-What a run saw (:func:`records_seen`, stamped on every run as it begins) tells the records
-imported since (``imported``: every record the project ever had) from those deleted since
-(``deleted``): a heuristic is out of date by the first, and a run that ran while records
-were deleted drops its outputs on them (:func:`drop_outputs_of_deleted`).
+What a run saw (:mod:`store.records_seen`, stamped on every run as it begins) tells the
+records imported since from those deleted since: a heuristic is out of date by the first,
+and a run that ran while records were deleted drops its outputs on them
+(:func:`drop_outputs_of_deleted`).
 """
 
 from __future__ import annotations
@@ -21,16 +21,7 @@ from sqlalchemy.orm import Session
 
 from store.id_lists import ids_in
 from store.models import Embedding, EmbeddingVector, ManualLabel, Output, Project, Record, Run
-
-RECORDS_SEEN = "records_seen"
-"""The run parameter holding :func:`records_seen` as the run began."""
-
-
-def records_seen(*, session: Session, project_id: int) -> dict[str, int]:
-    """The records the project ever had (``imported``) and those deleted so far."""
-    count, deleted = session.execute(select(Project.record_count, Project.records_deleted)
-                                     .where(Project.id == project_id)).one()
-    return {"imported": count + deleted, "deleted": deleted}
+from store.records_seen import deleted_since
 
 
 def labels_on(*, session: Session, record_ids: list[int]) -> dict[int, int]:
@@ -40,16 +31,22 @@ def labels_on(*, session: Session, record_ids: list[int]) -> dict[int, int]:
                                 .group_by(ManualLabel.task_id)).all())
 
 
-def delete_records(*, session: Session, project_id: int, record_ids: list[int]) -> int:
-    """Delete the project's records ``record_ids`` (ids of other projects are left alone)
-    and every row about them; returns how many went. No commit."""
-    if not record_ids:
-        return 0
+def renew_instances(*, session: Session, project_id: int, record_ids: list[int]) -> None:
+    """A new ``instance`` for each of the project's embeddings that holds a vector of one
+    of the records, which are about to lose them (one statement; no commit)."""
     session.execute(update(Embedding).where(
         Embedding.project_id == project_id,
         exists().where(EmbeddingVector.embedding_id == Embedding.id,
                        ids_in(EmbeddingVector.record_id, record_ids)))
         .values(instance=uuid.uuid4().hex).execution_options(synchronize_session=False))
+
+
+def delete_records(*, session: Session, project_id: int, record_ids: list[int]) -> int:
+    """Delete the project's records ``record_ids`` (ids of other projects are left alone)
+    and every row about them; returns how many went. No commit."""
+    if not record_ids:
+        return 0
+    renew_instances(session=session, project_id=project_id, record_ids=record_ids)
     session.execute(delete(Output).where(
         Output.run_id.in_(select(Run.id).where(Run.project_id == project_id)),
         ids_in(Output.record_id, record_ids)).execution_options(synchronize_session=False))
@@ -63,14 +60,6 @@ def delete_records(*, session: Session, project_id: int, record_ids: list[int]) 
         .execution_options(synchronize_session=False))
     session.expire_all()
     return gone
-
-
-def deleted_since(*, session: Session, run: Run) -> bool:
-    """Whether the project deleted records since ``run`` began (False for a run from before
-    runs said what they saw)."""
-    seen = (run.params or {}).get(RECORDS_SEEN)
-    return seen is not None and records_seen(
-        session=session, project_id=run.project_id)["deleted"] != seen["deleted"]
 
 
 def drop_outputs_of_deleted(*, session: Session, run: Run) -> None:

@@ -19,7 +19,7 @@ from heuristics.errors import InvalidInputError
 from store import counters
 from store.events import publish
 from store.limits import capped
-from store.models import Project, Run, RunChunk, RunFailure, RunStatus, utcnow
+from store.models import Heuristic, Project, Run, RunChunk, RunFailure, RunStatus, utcnow
 from store.projects import in_project
 
 MAX_ATTEMPTS = 3
@@ -76,6 +76,19 @@ def list_runs(*, session: Session, project: Project, kind: str | None = None,
     count = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(query.order_by(Run.id.desc()).offset(offset).limit(limit))
     return list(rows), count
+
+
+def run_under_way(*, session: Session, project_id: int) -> str | None:
+    """The first run of the project that is queued or running, described for its user
+    ("run 12 (labeling function 'has a link')"); None when there is none."""
+    row = session.execute(select(Run.id, Run.kind, Heuristic.name)
+                          .outerjoin(Heuristic, Heuristic.id == Run.heuristic_id)
+                          .where(Run.project_id == project_id, Run.status.in_(ACTIVE))
+                          .order_by(Run.id).limit(1)).first()
+    if row is None:
+        return None
+    run_id, kind, heuristic = row
+    return f"run {run_id} ({kind.replace('_', ' ')}{f' {heuristic!r}' if heuristic else ''})"
 
 
 def runs_ahead(*, session: Session, run: Run, kinds: Collection[str], of_kinds: bool) -> int:

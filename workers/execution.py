@@ -25,7 +25,8 @@ from heuristics.sandbox.hostpaths import PACKAGE_ROOT as CODE_ROOT
 from heuristics.sandbox.hostpaths import hide_host_paths
 from store import counters, events, outputs, runs
 from store.models import Run, RunChunk, RunFailure, RunStatus, utcnow
-from store.record_deletion import RECORDS_SEEN, drop_outputs_of_deleted, records_seen
+from store.record_deletion import drop_outputs_of_deleted
+from store.records_seen import RECORDS_SEEN, records_seen
 from workers.celery_app import app
 from workers.context import (
     heartbeat_interval_s,

@@ -33,20 +33,24 @@ from api.schemas.record_search import (
     parse_filter,
 )
 from api.schemas.records import (
+    MAX_DROPPED_LISTED,
+    DroppedSpanPublic,
     RecordDetail,
+    RecordEdit,
+    RecordEditedPublic,
     RecordRowPublic,
     RecordsPublic,
     TaskLabelsPublic,
     TokensPublic,
+    edited_record_public,
     manual_label_public,
-    record_public,
     reference_public,
 )
 from api.uploads import check_size
 from formats.readers import CsvOptions
 from formats.types import AttributeType
 from heuristics.errors import InvalidInputError
-from services import computed_attributes, importing, out_of_date, record_deletion
+from services import computed_attributes, importing, out_of_date, record_deletion, record_edits
 from services.importing import ImportOptions
 from store.embeddings import refresh_embeddings
 from store.idempotency import Answer, IdempotentRequest
@@ -177,6 +181,28 @@ def delete_record(record_id: Int32, project: OwnedProject, session: SessionDep) 
     record_deletion.delete_records(session=session, project=project, record_ids=[record_id])
 
 
+@router.patch("/records/{record_id}", response_model=RecordEditedPublic)
+def edit_record(record_id: Int32, body: RecordEdit, project: OwnedProject, session: SessionDep,
+                queue: QueueDep) -> RecordEditedPublic:
+    """Edit the values of a record's imported attributes. Manual spans on an edited text
+    move with their text, or go when their own text changed; its tokens, vectors and the
+    computed values read from it are made again, and the votes on it are out of date. 409
+    while a run of the project is under way, or when ``revision`` is not the record's. With
+    ``dry_run``, what the edit would do, after the same checks."""
+    edited = record_edits.edit_record(session=session, project=project, record_id=record_id,
+                                      values=body.data, revision=body.revision,
+                                      dry_run=body.dry_run)
+    if not body.dry_run:
+        record_edits.follow_up(session=session, project=project, edited=edited, queue=queue)
+    return RecordEditedPublic(
+        record=edited_record_public(edited.record), changed=edited.changed,
+        spans_moved=edited.spans_moved, spans_dropped=len(edited.dropped_spans),
+        dropped_spans=[DroppedSpanPublic(**vars(span))
+                       for span in edited.dropped_spans[:MAX_DROPPED_LISTED]],
+        computed_again=edited.computed_again, embedded_again=edited.embedded_again,
+        dry_run=body.dry_run)
+
+
 @router.get("/records/{record_id}", response_model=RecordDetail)
 @reads_only
 def read_record(record_id: Int32, project: ViewableProject, session: SessionDep) -> RecordDetail:
@@ -199,7 +225,7 @@ def read_record(record_id: Int32, project: ViewableProject, session: SessionDep)
             manual_labels=[manual_label_public(ml, text) for ml in entry.manual_labels],
             reviewed_by=[r.annotator.name + (" (gold)" if r.is_gold else "")
                          for r in entry.reviews]))
-    return RecordDetail(**record_public(record).model_dump(), tokens=tokens, tasks=tasks)
+    return RecordDetail(**edited_record_public(record).model_dump(), tokens=tokens, tasks=tasks)
 
 
 def _import_format(file: UploadFile, fmt: str | None) -> str:

@@ -1,17 +1,65 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
 from api.schemas import Int32, Name, UtcDatetime
+from store.limits import NAME_MAX
 from store.models import ManualLabel, Record
+
+MAX_DROPPED_LISTED = 100
 
 
 class RecordPublic(BaseModel):
     id: int
     external_id: str
     data: dict[str, Any]
+
+
+class EditedRecordPublic(RecordPublic):
+    revision: int = Field(description=(
+        "Edits of its values so far (0: as imported); an edit may name the revision it was "
+        "made from."))
+
+
+class RecordEdit(BaseModel):
+    """New values of a record's imported attributes (the others stay)."""
+
+    data: dict[Annotated[str, Field(max_length=NAME_MAX)], Any] = Field(
+        min_length=1, max_length=1_000, description=(
+            "Attribute name -> new value, converted as an import converts it (null, or an "
+            "empty text, clears it). Computed attributes are computed again, not edited."))
+    revision: Int32 | None = Field(default=None, description=(
+        "The record's revision the values were edited from: 409 when it has another now."))
+    dry_run: bool = Field(default=False, description=(
+        "What the edit would do, after the same checks, changing nothing."))
+
+
+class DroppedSpanPublic(BaseModel):
+    task: str
+    label: str
+    text: str
+    annotator: str
+    is_gold: bool
+
+
+class RecordEditedPublic(BaseModel):
+    record: EditedRecordPublic = Field(description="The record now (as it was, in a dry run).")
+    changed: list[str] = Field(description=(
+        "Attributes whose value changed (none: the edit changed nothing)."))
+    spans_moved: int = Field(description=(
+        "Manual spans on an edited text that moved with their text (their text unchanged)."))
+    spans_dropped: int = Field(description=(
+        "Manual spans deleted because their own text changed."))
+    dropped_spans: list[DroppedSpanPublic] = Field(description=(
+        f"The spans deleted (the first {MAX_DROPPED_LISTED})."))
+    computed_again: list[str] = Field(description=(
+        "Computed attributes whose value of the record is computed again (their code reads "
+        "an edited attribute)."))
+    embedded_again: list[str] = Field(description=(
+        "Embeddings of an edited attribute that embed the record again."))
+    dry_run: bool
 
 
 class RecordRowPublic(RecordPublic):
@@ -122,13 +170,18 @@ class TaskLabelsPublic(BaseModel):
         "gold reviews are listed as 'name (gold)'."))
 
 
-class RecordDetail(RecordPublic):
+class RecordDetail(EditedRecordPublic):
     tokens: list[TokensPublic]
     tasks: list[TaskLabelsPublic]
 
 
 def record_public(record: Record) -> RecordPublic:
     return RecordPublic(id=record.id, external_id=record.external_id, data=record.data)
+
+
+def edited_record_public(record: Record) -> EditedRecordPublic:
+    return EditedRecordPublic(id=record.id, external_id=record.external_id, data=record.data,
+                              revision=record.revision)
 
 
 def manual_label_public(manual_label: ManualLabel, text: str | None = None) -> ManualLabelPublic:

@@ -108,6 +108,7 @@ def ids(client, admin, make_user) -> tuple[Ids, dict[str, str]]:
 FOREIGN_ID_ROUTES = [
     ("get", "/records/{v_record}", None, None),
     ("delete", "/records/{v_record}", None, None),
+    ("patch", "/records/{v_record}", {"data": {"text": "mine"}}, None),
     ("post", "/records/delete", {"record_ids": ["{own_record}", "{v_record}"]}, None),
     ("get", "/records", None, {"task_id": "{v_task}", "labelled": "true"}),
     ("post", "/records/{v_record}/labels", {"task_id": "{own_task}", "label": "spam"}, None),

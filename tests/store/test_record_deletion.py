@@ -35,8 +35,9 @@ from store.models import (
     RunStatus,
     TaskKind,
 )
-from store.record_deletion import RECORDS_SEEN, drop_outputs_of_deleted, records_seen
+from store.record_deletion import drop_outputs_of_deleted
 from store.record_filters import LabelCondition, RecordFilter
+from store.records_seen import RECORDS_SEEN, records_seen
 from tests.store.test_stats import LABELS, make_task, random_run
 
 
@@ -70,7 +71,8 @@ def test_deleted_records_take_their_rows_and_the_statistics_follow(session, kind
     session.refresh(task)
     assert task.label_changes == changes_before + 3, "learners see the labels that went"
     assert records_seen(session=session, project_id=project.id) == {"imported": 40,
-                                                                   "deleted": 10}
+                                                                   "deleted": 10,
+                                                                   "edited": 0}
     # the statistics are those of the 30 records left: each heuristic's coverage is the
     # share of them its run voted on
     rows = stats.stats_of(session=session, task=task)

@@ -1,0 +1,210 @@
+"""Editing a record's values: its imported attributes, converted as an import converts them.
+
+What was made of the old values follows. The manual spans marked on an edited text move
+with their text when none of its characters changed (:class:`heuristics.text_edits.TextEdit`)
+and the tokens still bound them; the others are deleted (the task's reference and
+statistics follow, and learners see the label changes). The text's stored tokens are made
+again; its vectors are deleted and the embeddings' next runs make them again; the computed
+attributes whose code reads an edited value are computed again for the record. Every
+heuristic's votes on the record are out of date ("1 record edit since its run"), so tasks
+that keep their functions current run them again (:func:`follow_up`).
+
+Refused while a run of the project is under way (it may be reading the old values), and,
+when the edit names the revision it was made from, when the record was edited since.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+from formats.types import AttributeType, convert_value
+from heuristics.attribute_reads import attributes_read
+from heuristics.errors import ConflictError, InvalidInputError
+from heuristics.text_edits import TextEdit
+from heuristics.tokens import token_offsets, tokenize
+from services import computed_attributes, out_of_date
+from services.dispatch import RunDispatcher
+from store import record_edits, stats
+from store.embeddings import refresh_embeddings
+from store.events import publish
+from store.locks import RECORD_LABELS, lock_keys, write_first
+from store.manual_labels import ResolvedSpan, get_record
+from store.models import Attribute, LabelingTask, ManualLabel, Project, Record, TaskKind
+from store.reference import reference_labels
+from store.runs import run_under_way
+from store.tasks import count_label_changes
+
+RECORDS_EDITED = "records.edited"
+"""The event an edit publishes: ``{"record_ids": [...], "attributes": [...]}``."""
+
+
+@dataclass(frozen=True)
+class DroppedSpan:
+    """A manual span an edit deletes: its own text changed."""
+
+    task: str
+    label: str
+    text: str
+    annotator: str
+    is_gold: bool
+
+
+@dataclass(frozen=True)
+class Edited:
+    """What an edit did (or, in a dry run, would do): the attributes whose value changed,
+    the manual spans that moved with their text and those deleted, the computed attributes
+    computed again for the record and the embeddings that embed it again."""
+
+    record: Record
+    changed: list[str] = field(default_factory=list)
+    spans_moved: int = 0
+    dropped_spans: list[DroppedSpan] = field(default_factory=list)
+    computed_again: list[str] = field(default_factory=list)
+    embedded_again: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _SpanPlan:
+    task: LabelingTask
+    moves: list[tuple[ManualLabel, ResolvedSpan]]
+    drops: list[ManualLabel]
+
+
+def edit_record(*, session: Session, project: Project, record_id: int,
+                values: Mapping[str, object], revision: int | None = None,
+                dry_run: bool = False) -> Edited:
+    """Set the record's ``values`` (imported attributes by name). ``revision``: the one the
+    edit was made from (ConflictError when the record has another now). ConflictError
+    while a run of the project is under way; InvalidInputError naming the attribute that
+    is unknown, computed, or given a value of another type. Commits, unless nothing
+    changes or ``dry_run``; then the caller's :func:`follow_up` queues what follows."""
+    write_first(session=session)
+    lock_keys(session=session, space=RECORD_LABELS, keys=[record_id])  # labels' writers too
+    record = get_record(session=session, project=project, record_id=record_id)
+    session.refresh(record)
+    if revision is not None and revision != record.revision:
+        raise ConflictError(f"record {record.id} was edited since you opened it (revision "
+                            f"{record.revision} now): look at it again", field="revision")
+    attributes = {a.name: a for a in project.attributes}
+    new = {name: value for name, value in _converted(attributes, values).items()
+           if record.data.get(name) != value}
+    if not new:
+        session.rollback()
+        return Edited(record=record)
+    if (running := run_under_way(session=session, project_id=project.id)) is not None:
+        raise ConflictError(f"{running} is under way: wait for it to end (or cancel it), "
+                            "then edit", field="data")
+    changed = sorted(new)
+    spans = [_follow_spans(session, task, record, new) for task in project.tasks
+             if task.kind is TaskKind.EXTRACTION and task.target_attribute is not None
+             and task.target_attribute.name in new]
+    computed = [a for a in record_edits.computed_attributes(session=session,
+                                                            project_id=project.id)
+                if attributes_read(a.source or "", changed)
+                and computed_attributes.computes_new_records(session=session, attribute=a)]
+    embeddings = record_edits.embeddings_of(
+        session=session, project_id=project.id,
+        attribute_ids=[attributes[name].id for name in changed])
+    edited = Edited(
+        record=record, changed=changed, spans_moved=sum(len(p.moves) for p in spans),
+        dropped_spans=[DroppedSpan(task=p.task.name, label=label.label.name,
+                                   text=str(record.data.get(p.task.target_attribute.name)
+                                            or "")[label.char_start:label.char_end],
+                                   annotator=label.annotator.name, is_gold=label.is_gold)
+                       for p in spans for label in p.drops],
+        computed_again=[a.name for a in computed], embedded_again=[e.name for e in embeddings])
+    if dry_run:
+        session.rollback()
+        return edited
+    record_edits.write_values(session=session, record=record, values=new)
+    record_edits.forget_values(session=session, record=record, names=edited.computed_again)
+    texts = [attributes[name] for name in changed
+             if attributes[name].data_type is AttributeType.TEXT]
+    stored = record_edits.tokenized(session=session, record_id=record.id,
+                                    attribute_ids=[a.id for a in texts])
+    for attribute in texts:
+        if attribute.id in stored:
+            record_edits.store_new_tokens(session=session, record_id=record.id,
+                                          attribute_id=attribute.id,
+                                          text=str(new[attribute.name] or ""))
+    for plan in spans:
+        _apply(session, plan, record)
+    record_edits.drop_vectors(session=session, record_id=record.id, embeddings=embeddings)
+    publish(session=session, project_id=project.id, type=RECORDS_EDITED,
+            payload={"record_ids": [record.id], "attributes": changed})
+    session.commit()
+    return edited
+
+
+def follow_up(*, session: Session, project: Project, edited: Edited,
+              queue: RunDispatcher) -> None:
+    """After an edit: compute its computed attributes again for the record, embed it again,
+    and run the functions of the tasks that keep them current. Commits."""
+    for attribute in computed_attributes.computed_attributes(session=session, project=project):
+        if attribute.name in edited.computed_again:
+            computed_attributes.compute_missing(session=session, attribute=attribute,
+                                                queue=queue)
+    if edited.embedded_again:
+        for run in refresh_embeddings(session=session, project=project):
+            queue.enqueue_run(run.id, kind=run.kind)
+    if edited.changed:
+        out_of_date.keep_current(session=session, project=project, queue=queue)
+
+
+def _converted(attributes: Mapping[str, Attribute], values: Mapping[str, object]
+               ) -> dict[str, object]:
+    """The values as their attributes store them; InvalidInputError naming the first one
+    that cannot be edited."""
+    if not values:
+        raise InvalidInputError("name at least one attribute to edit", field="data")
+    converted = {}
+    for name, value in values.items():
+        attribute = attributes.get(name)
+        if attribute is None:
+            raise InvalidInputError(f"the project has no attribute {name!r}", field=name)
+        if attribute.source is not None:
+            raise InvalidInputError(f"{name!r} is a computed attribute: its values come from "
+                                    "its code", field=name)
+        converted[name] = convert_value(value, attribute.data_type, row=None, field=name)
+    return converted
+
+
+def _follow_spans(session: Session, task: LabelingTask, record: Record,
+                  new: Mapping[str, object]) -> _SpanPlan:
+    """Where the task's manual spans on the record go in its new text: spans whose text is
+    unchanged and still bounded by tokens move there; the others are dropped."""
+    name = task.target_attribute.name
+    edit = TextEdit(str(record.data.get(name) or ""), new_text := str(new[name] or ""))
+    starts, ends = token_offsets(tokenize(new_text))
+    first, last = {s: i for i, s in enumerate(starts)}, {e: i for i, e in enumerate(ends)}
+    plan = _SpanPlan(task=task, moves=[], drops=[])
+    for label in record_edits.spans_on(session=session, task_id=task.id, record_id=record.id):
+        where = edit.span(label.char_start, label.char_end)
+        if where is None or where[0] not in first or where[1] not in last:
+            plan.drops.append(label)
+        else:
+            span = ResolvedSpan(first[where[0]], last[where[1]] + 1, *where)
+            if span != ResolvedSpan(label.token_start, label.token_end, label.char_start,
+                                    label.char_end):
+                plan.moves.append((label, span))
+    return plan
+
+
+def _apply(session: Session, plan: _SpanPlan, record: Record) -> None:
+    """Move and drop the spans, with the task's label count, reference and statistics."""
+    if not plan.moves and not plan.drops:
+        return
+    task = plan.task
+    before = reference_labels(session=session, task=task, record_ids=[record.id]).get(record.id)
+    record_edits.move_spans(session=session, task=task, moves=plan.moves)
+    record_edits.drop_spans(session=session, labels=plan.drops)
+    count_label_changes(session=session, task=task, n=len(plan.moves) + len(plan.drops))
+    stats.apply_reference_change(
+        session=session, task=task, record_id=record.id, before=before,
+        after=reference_labels(session=session, task=task, record_ids=[record.id])
+        .get(record.id))
+    publish(session=session, project_id=task.project_id, type="labels.changed",
+            payload={"task_id": task.id, "record_id": record.id})

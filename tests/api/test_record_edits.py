@@ -1,0 +1,122 @@
+"""Editing a record's values over the API: conversion by the attribute's type, the revision
+an edit is made from, the refusals, and manual spans that follow their text."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from store.models import Event, LabelingTask, Project
+from tests.api.conftest import API, create_task
+
+
+def edit(client, headers, project_id, record_id, **body):
+    return client.patch(f"{API}/projects/{project_id}/records/{record_id}", json=body,
+                        headers=headers)
+
+
+def detail(client, headers, project_id, record_id) -> dict:
+    response = client.get(f"{API}/projects/{project_id}/records/{record_id}", headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_values_are_converted_and_each_edit_is_a_revision(client, admin, loaded, record_ids,
+                                                           session):
+    record = record_ids["3"]
+    assert detail(client, admin, loaded, record)["revision"] == 0
+    response = edit(client, admin, loaded, record, revision=0,
+                    data={"stars": "4", "price": 12.5, "verified": "no", "text": "Fine"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["changed"] == ["price", "stars", "text", "verified"]
+    assert body["record"]["revision"] == 1 and not body["dry_run"]
+    shown = detail(client, admin, loaded, record)
+    assert shown["revision"] == 1
+    assert {k: shown["data"][k] for k in ("stars", "price", "verified", "text", "lang")} == {
+        "stars": 4, "price": 12.5, "verified": False, "text": "Fine", "lang": "de"}
+    # the same values again change nothing: no new revision
+    again = edit(client, admin, loaded, record, data={"stars": 4, "text": "Fine"})
+    assert again.json()["changed"] == [] and again.json()["record"]["revision"] == 1
+    # an empty text clears the value
+    cleared = edit(client, admin, loaded, record, data={"lang": ""})
+    assert cleared.json()["record"]["data"]["lang"] is None
+    events = session.scalars(select(Event.payload).where(
+        Event.type == "records.edited").order_by(Event.id)).all()
+    assert events == [{"record_ids": [record], "attributes": ["price", "stars", "text",
+                                                              "verified"]},
+                      {"record_ids": [record], "attributes": ["lang"]}]
+    assert session.scalar(select(Project.records_edited).where(Project.id == loaded)) == 2
+
+
+def test_refusals_name_what_is_wrong(client, admin, loaded, record_ids):
+    record = record_ids["1"]
+    for data, field, words in (({"colour": "red"}, "colour", "no attribute 'colour'"),
+                               ({"stars": "many"}, "stars", "expected integer, got 'many'"),
+                               ({"price": True}, "price", "expected float")):
+        response = edit(client, admin, loaded, record, data=data)
+        assert response.status_code == 422, response.text
+        assert response.json()["field"] == field and words in response.json()["detail"]
+    assert edit(client, admin, loaded, record, data={}).status_code == 422
+    assert edit(client, admin, loaded, 10**6, data={"text": "x"}).status_code == 404
+    edit(client, admin, loaded, record, data={"text": "first"})
+    stale = edit(client, admin, loaded, record, revision=0, data={"text": "second"})
+    assert stale.status_code == 409 and stale.json()["field"] == "revision"
+    assert "edited since you opened it (revision 1 now)" in stale.json()["detail"]
+    computed = client.post(f"{API}/projects/{loaded}/attributes/computed", headers=admin,
+                           json={"name": "shout", "data_type": "text",
+                                 "source": "def ac(record):\n    return record['text'].upper()\n"})
+    assert computed.status_code == 201, computed.text
+    refused = edit(client, admin, loaded, record, data={"shout": "HI"})
+    assert refused.status_code == 422 and "computed attribute" in refused.json()["detail"]
+    # the attribute's run is queued (no worker here): a run under way refuses an edit
+    busy = edit(client, admin, loaded, record, data={"text": "third"})
+    assert busy.status_code == 409 and "is under way" in busy.json()["detail"], busy.text
+    assert detail(client, admin, loaded, record)["data"]["text"] == "first"
+
+
+def test_only_owners_edit(client, admin, loaded, record_ids, make_user):
+    annotator = make_user("ann")
+    assert client.put(f"{API}/projects/{loaded}/members", headers=admin,
+                      json={"user": "ann", "role": "annotator"}).status_code == 200
+    response = edit(client, annotator, loaded, record_ids["1"], data={"text": "mine"})
+    assert response.status_code == 403, response.text
+
+
+def test_spans_follow_their_text_or_go(client, admin, loaded, record_ids, session):
+    task = create_task(client, admin, loaded, name="ner", kind="extraction",
+                       target_attribute="text", labels=["PRODUCT", "ACTION"])["id"]
+    record = record_ids["4"]   # "Subscribe to win an iPhone"
+    for name, start, end in (("ACTION", 0, 1), ("PRODUCT", 4, 5), ("ACTION", 2, 3)):
+        response = client.post(f"{API}/projects/{loaded}/records/{record}/labels",
+                               headers=admin, json={"task_id": task, "label": name,
+                                                    "token_start": start, "token_end": end})
+        assert response.status_code == 201, response.text
+    changes = session.scalar(select(LabelingTask.label_changes)
+                                .where(LabelingTask.id == task))
+    new_text = "Please subscribe to win an iPhone"
+    dry = edit(client, admin, loaded, record, data={"text": new_text}, dry_run=True)
+    assert dry.status_code == 200, dry.text
+    assert (dry.json()["spans_moved"], dry.json()["spans_dropped"]) == (2, 1)
+    assert dry.json()["dropped_spans"] == [{"task": "ner", "label": "ACTION",
+                                            "text": "Subscribe", "annotator": "admin",
+                                            "is_gold": False}]
+    assert dry.json()["record"]["revision"] == 0
+    assert detail(client, admin, loaded, record)["data"]["text"] == "Subscribe to win an iPhone"
+    done = edit(client, admin, loaded, record, data={"text": new_text}, revision=0)
+    assert done.status_code == 200, done.text
+    shown = detail(client, admin, loaded, record)
+    tokens = next(t for t in shown["tokens"] if t["attribute"] == "text")
+    assert tokens["tokens"] == ["Please", "subscribe", "to", "win", "an", "iPhone"]
+    spans = next(t for t in shown["tasks"] if t["task_id"] == task)
+    assert sorted((s["label"], s["token_start"], s["token_end"], s["text"])
+                  for s in spans["manual_labels"]) == [("ACTION", 3, 4, "win"),
+                                                       ("PRODUCT", 5, 6, "iPhone")]
+    assert sorted(map(tuple, spans["reference"])) == [("ACTION", 3, 4), ("PRODUCT", 5, 6)]
+    session.expire_all()
+    assert session.scalar(select(LabelingTask.label_changes)
+                             .where(LabelingTask.id == task)) == changes + 3
+    # the spans' own keys moved too: the same span can be marked again at its old place
+    again = client.post(f"{API}/projects/{loaded}/records/{record}/labels", headers=admin,
+                        json={"task_id": task, "label": "PRODUCT", "token_start": 4,
+                              "token_end": 5})
+    assert again.status_code == 201 and again.json()["text"] == "an"
