@@ -27,7 +27,15 @@ from rich.text import Text
 
 from client.errors import HeuristAPIError, NotFound, ValidationFailed
 from client.heuristic_files import Change, plan_pull, plan_push, write_pulled
-from client.models import Attribute, AttributeSample, QueueSettings, Run, TaskStats
+from client.models import (
+    Attribute,
+    AttributeSample,
+    DroppedSpan,
+    QueueSettings,
+    RecordEdited,
+    Run,
+    TaskStats,
+)
 from client.sdk import Heurist
 from client.snorkel_import import convert
 
@@ -52,8 +60,8 @@ attributes_app = typer.Typer(help="Record attributes: imported, or computed by c
                              "record's others (`def ac(record): return ...` in a .py file).",
                              no_args_is_help=True)
 app.add_typer(attributes_app, name="attributes")
-records_app = typer.Typer(help="Records: delete those named by id or chosen by a filter.",
-                          no_args_is_help=True)
+records_app = typer.Typer(help="Records: edit one's values; delete those chosen by id or "
+                          "filter.", no_args_is_help=True)
 app.add_typer(records_app, name="records")
 
 out = Console(highlight=False)
@@ -408,6 +416,171 @@ def deletion_question(project: int, records: int, manual_labels: int) -> str:
     labels = (f" and {'its' if records == 1 else 'their'} {_many(manual_labels, 'manual label')}"
               if manual_labels else "")
     return f"Delete {_many(records, 'record')} of project {project}{labels}?"
+
+
+@records_app.command("edit")
+def records_edit(
+        ctx: typer.Context, project: Project,
+        record: Annotated[int, typer.Argument(help="The record's id.", show_default=False)],
+        set_: Annotated[list[str] | None, typer.Option(
+            "--set", help="NAME=VALUE: the attribute's new value, as text; the server "
+                          "converts it by the attribute's type (repeatable).")] = None,
+        set_json: Annotated[list[str] | None, typer.Option(
+            "--set-json", help="NAME=JSON: a JSON value, e.g. n=3 or n=null to clear "
+                               "(repeatable).")] = None,
+        from_file: Annotated[list[str] | None, typer.Option(
+            "--from-file", help="NAME=PATH: the text of a file (UTF-8, a final newline "
+                                "dropped), e.g. text=fixed.txt (repeatable).")] = None,
+        revision: Annotated[int | None, typer.Option(
+            help="The record's revision you edited from: refused (409) if it is another "
+                 "by now (else the one read before asking).")] = None,
+        dry_run: Annotated[bool, typer.Option(
+            "--dry-run", help="Say what would change, changing nothing.")] = False,
+        yes: Yes = False) -> None:
+    """Edit imported attributes of a record (project owners only).
+
+    Says what would change first; asks when manual spans would be dropped (not with --yes).
+    Refused while a run is under way."""
+    state = _state(ctx)
+    client = state.client
+    values = edit_values(set_ or [], set_json or [], from_file or [])
+    if dry_run:
+        return _show_edit(state, project, client.projects.edit_record(
+            project, record, values, revision=revision, dry_run=True))
+    if not yes:
+        if revision is None:   # what was asked about is what gets edited, or 409
+            revision = client.projects.record(project, record).revision
+        would = client.projects.edit_record(project, record, values, revision=revision,
+                                            dry_run=True)
+        if not would.changed:
+            return _show_edit(state, project, would)
+        if would.spans_dropped:
+            err.print(dropped_spans_table(would))
+            if not typer.confirm(edit_question(project, would), err=True):
+                raise typer.Exit(1)
+    _show_edit(state, project, client.projects.edit_record(project, record, values,
+                                                           revision=revision))
+
+
+def edit_values(sets: list[str], set_json: list[str], from_file: list[str]) -> dict[str, Any]:
+    """The attributes' new values of ``--set`` (text as given, empty too), ``--set-json``
+    and ``--from-file``.
+
+    >>> edit_values(["text= hi = there"], ["n=3", "flag=null"], [])
+    {'text': ' hi = there', 'n': 3, 'flag': None}
+    """
+    values: dict[str, Any] = {}
+
+    def put(given: str, option: str, value: Callable[[str], Any]) -> None:
+        name, sep, raw = given.partition("=")
+        if not sep or not name.strip():
+            raise typer.BadParameter(f"{given!r}: expected NAME=VALUE", param_hint=option)
+        if name.strip() in values:
+            raise typer.BadParameter(f"{name.strip()!r} is given twice", param_hint=option)
+        values[name.strip()] = value(raw)
+
+    def parsed(raw: str) -> Any:
+        try:
+            return json.loads(raw)
+        except json.JSONDecodeError as error:
+            raise typer.BadParameter(f"{raw!r} is not JSON: {error}",
+                                     param_hint="--set-json") from None
+
+    def read(raw: str) -> str:
+        try:
+            text = Path(raw).read_bytes().decode("utf-8")   # as it is, \r\n kept
+        except (OSError, UnicodeDecodeError) as error:
+            raise typer.BadParameter(f"{raw}: {error}", param_hint="--from-file") from None
+        return text[:-2] if text.endswith("\r\n") else text.removesuffix("\n")
+
+    for given in sets:
+        put(given, "--set", str)
+    for given in set_json:
+        put(given, "--set-json", parsed)
+    for given in from_file:
+        put(given, "--from-file", read)
+    if not values:
+        raise typer.BadParameter("name what to change: --set, --set-json or --from-file")
+    return values
+
+
+def _show_edit(state: State, project: int, done: RecordEdited) -> None:
+    if state.as_json:
+        return _print_json(done)
+    for line in edit_summary(project, done):
+        out.print(line, markup=False)
+    if done.dropped_spans:
+        out.print(dropped_spans_table(done))
+
+
+def edit_summary(project: int, done: RecordEdited) -> list[str]:
+    """What an edit did (or, a dry run, would do), a line each.
+
+    >>> from client.models import EditedRecord
+    >>> done = RecordEdited(record=EditedRecord(id=5, external_id="c-5", data={}, revision=3),
+    ...                     changed=["text"], spans_moved=1, spans_dropped=2, dropped_spans=[],
+    ...                     computed_again=["n_links"], embedded_again=[], dry_run=False)
+    >>> print("\\n".join(edit_summary(2, done)))
+    Edited record 5 (c-5) of project 2: text; revision 3 now.
+    Manual spans: 1 moved with their text, 2 dropped (their text changed).
+    Computed again (queued): n_links.
+    >>> edit_summary(2, done.model_copy(update={"changed": [], "dry_run": True}))
+    ['Nothing changes.']
+    """
+    if not done.changed:
+        return ["Nothing changes." if done.dry_run else
+                f"Nothing changed: record {done.record.id} stays at revision "
+                f"{done.record.revision}."]
+    record, changed = done.record, ", ".join(done.changed)
+    named = f"record {record.id} ({record.external_id}) of project {project}"
+    if done.dry_run:
+        lines = [f"Would edit {named}: {changed} (a dry run: nothing changed)."]
+    else:
+        lines = [f"Edited {named}: {changed}; revision {record.revision} now."]
+    would = "would be " if done.dry_run else ""
+    if done.spans_moved or done.spans_dropped:
+        lines.append(f"Manual spans: {done.spans_moved} {would}moved with their text, "
+                     f"{done.spans_dropped} {would}dropped (their text changed).")
+    if done.computed_again:
+        lines.append(f"{'Would be computed again' if done.dry_run else 'Computed again (queued)'}"
+                     f": {', '.join(done.computed_again)}.")
+    if done.embedded_again:
+        lines.append(f"{'Would be embedded again' if done.dry_run else 'Embedded again (queued)'}"
+                     f": {', '.join(done.embedded_again)}.")
+    return lines
+
+
+def dropped_spans_table(done: RecordEdited) -> Table:
+    """The manual spans the edit drops: task, label, text, annotator ("(gold)" after a gold
+    one's), and how many more the answer left out."""
+    more = done.spans_dropped - len(done.dropped_spans)
+    table = Table("task", "label", Column("text", overflow="fold"), "annotator",
+                  box=box.SIMPLE_HEAD,
+                  title=f"{_many(done.spans_dropped, 'manual span')} "
+                        f"{'to drop' if done.dry_run else 'dropped'}",
+                  caption=f"and {more:,} more" if more > 0 else None)
+    for span in done.dropped_spans:
+        table.add_row(Text(span.task), Text(span.label), Text(span.text), Text(_by(span)))
+    return table
+
+
+def _by(span: DroppedSpan) -> str:
+    return span.annotator + (" (gold)" if span.is_gold else "")
+
+
+def edit_question(project: int, would: RecordEdited) -> str:
+    """What an edit that drops manual spans asks before it goes.
+
+    >>> from client.models import EditedRecord
+    >>> would = RecordEdited(record=EditedRecord(id=5, external_id="c-5", data={}, revision=1),
+    ...                      changed=["text", "n"], spans_moved=0, spans_dropped=1,
+    ...                      dropped_spans=[], computed_again=[], embedded_again=[],
+    ...                      dry_run=True)
+    >>> edit_question(3, would)
+    'Edit text, n of record 5 of project 3 and drop 1 manual span?'
+    """
+    return (f"Edit {', '.join(would.changed)} of record {would.record.id} of project "
+            f"{project} and drop {_many(would.spans_dropped, 'manual span')}?")
 
 
 def _many(n: int, noun: str) -> str:

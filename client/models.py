@@ -49,6 +49,12 @@ class Record(Model):
     data: dict[str, Any]
 
 
+class EditedRecord(Record):
+    """A record with its ``revision``: edits of its values so far (0: as imported)."""
+
+    revision: int
+
+
 class RecordRow(Record):
     references: dict[str, Any] = {}
 
@@ -90,7 +96,7 @@ class Tokens(Model):
     ends: list[int]
 
 
-class RecordDetail(Record):
+class RecordDetail(EditedRecord):
     tokens: list[Tokens]
     tasks: list[TaskLabels]
 
@@ -100,6 +106,29 @@ class RecordsDeleted(Model):
     manual_labels: int
     record_count: int
     dry_run: bool = False
+
+
+class DroppedSpan(Model):
+    """A manual span an edit deleted: the text it covered was changed."""
+
+    task: str
+    label: str
+    text: str
+    annotator: str
+    is_gold: bool
+
+
+class RecordEdited(Model):
+    """What an edit of a record's values did (or, a dry run, would do)."""
+
+    record: EditedRecord
+    changed: list[str]
+    spans_moved: int
+    spans_dropped: int
+    dropped_spans: list[DroppedSpan]
+    computed_again: list[str]
+    embedded_again: list[str]
+    dry_run: bool
 
 
 class SavedFilter(Model):
@@ -438,9 +467,11 @@ class Annotators(Model):
 
 OPENAPI_NAMES: dict[type[Model], str] = {
     Project: "ProjectPublic", Label: "LabelPublic", Task: "TaskPublic",
-    Record: "RecordPublic", RecordRow: "RecordRowPublic", RecordPage: "RecordsPublic",
+    Record: "RecordPublic", EditedRecord: "EditedRecordPublic", RecordRow: "RecordRowPublic",
+    RecordPage: "RecordsPublic",
     ManualLabel: "ManualLabelPublic", TaskLabels: "TaskLabelsPublic", Tokens: "TokensPublic",
     RecordDetail: "RecordDetail", RecordsDeleted: "RecordsDeletedPublic",
+    DroppedSpan: "DroppedSpanPublic", RecordEdited: "RecordEditedPublic",
     SavedFilter: "SavedFilterPublic", LookupList: "LookupListPublic",
     TermCount: "TermCountPublic", TermStatistics: "TermStatisticsPublic",
     Suggestion: "SuggestionPublic", TermSuggestions: "SuggestionsPublic",

@@ -35,6 +35,7 @@ from client.models import (
     QueueSettings,
     Record,
     RecordDetail,
+    RecordEdited,
     RecordPage,
     RecordRow,
     RecordsDeleted,
@@ -256,6 +257,32 @@ class Projects(_Resource):
     def delete_record(self, project_id: int, record_id: int) -> None:
         """Delete one record, as :meth:`delete_records` does: ``delete_record(project_id, 7)``."""
         self._t.request("DELETE", f"/projects/{project_id}/records/{record_id}")
+
+    def edit_record(self, project_id: int, record_id: int, values: dict[str, Any], *,
+                    revision: int | None = None, dry_run: bool = False) -> RecordEdited:
+        """Change some imported attributes of a record (owners only; refused while a run of
+        the project is under way): ``values`` maps names to new values, converted as imports
+        convert them (``"3"`` for an integer works; ``None`` clears one); the others stay.
+        Computed attributes and ``external_id`` cannot be edited: those computed from a
+        changed attribute are computed again (``computed_again``), as are its embeddings'
+        vectors (``embedded_again``). Manual spans on a changed text follow it where their
+        own text is unchanged (``spans_moved``), else they are deleted (``dropped_spans``).
+        ``revision``: the record's revision the user edited from; Conflict, and nothing
+        changed, when it is another by now. ValidationFailed names the ``field`` of an
+        unknown, computed or mistyped attribute. ``dry_run``: what would change, after the
+        same checks, changing nothing::
+
+            seen = hc.projects.record(project_id, 7)
+            would = hc.projects.edit_record(project_id, 7, {"text": "Paris is big"},
+                                            revision=seen.revision, dry_run=True)
+            [(span.label, span.text) for span in would.dropped_spans]
+            done = hc.projects.edit_record(project_id, 7, {"text": "Paris is big", "n": "3"},
+                                           revision=seen.revision)
+            done.changed, done.record.revision, done.computed_again
+        """
+        return RecordEdited.model_validate(self._json(
+            "PATCH", f"/projects/{project_id}/records/{record_id}",
+            json={"data": values, **_given(revision=revision, dry_run=dry_run or None)}))
 
 
 class SavedFilters(_Resource):
