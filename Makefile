@@ -64,6 +64,7 @@ bench: setup services
 	$(BIN)/python bench/term_suggestions_bench.py
 	$(BIN)/python bench/computed_attribute_bench.py
 	$(BIN)/python bench/delete_bench.py
+	$(BIN)/python bench/edit_bench.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache $(UI)/node_modules $(UI)/dist
