@@ -202,6 +202,9 @@ def import_(ctx: typer.Context,
                      "(repeatable).")] = None,
             generate_ids: Annotated[bool, typer.Option(
                 help="Make repeated ids unique (<id>-2, ...).")] = False,
+            existing: Annotated[str, typer.Option(
+                help="Rows whose --id-column names a record the project has: refuse, skip, "
+                     "or update its values to the file's.")] = "refuse",
             label_column: Annotated[str | None, typer.Option(
                 help="Column whose values become manual labels of --label-task.")] = None,
             label_task: Annotated[str | None, typer.Option(
@@ -217,6 +220,7 @@ def import_(ctx: typer.Context,
     types = dict(_pair(given) for given in type_ or [])
     options = {"delimiter": delimiter, "header": header, "quoting": quoting,
                "encoding": encoding, "generate_ids": generate_ids or None,
+               "existing": None if existing == "refuse" else existing,
                "constants": dict(_pair(given) for given in constant or []) or None,
                "label_column": label_column, "label_as_gold": gold or None,
                "label_separator": label_separator}
@@ -238,7 +242,8 @@ def import_(ctx: typer.Context,
     out.print(f"Imported {result.records} records into project {project}"
               + (f"; new attributes: {', '.join(result.attributes)}" if result.attributes
                  else "")
-              + (f"; {result.manual_labels} manual labels" if result.manual_labels else ""))
+              + (f"; {result.manual_labels} manual labels" if result.manual_labels else "")
+              + (f"; {result.updated} records updated" if result.updated else ""))
     for note in result.notes:
         out.print(f"Note: {note}")
 

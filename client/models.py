@@ -220,6 +220,8 @@ class ImportResult(Model):
     attributes: list[str]
     manual_labels: int = 0
     task_id: int | None = None
+    updated: int = 0
+    unchanged: int = 0
     notes: list[str] = []
 
 

@@ -115,9 +115,11 @@ class Projects(_Resource):
         """Import a CSV, JSONL or Parquet file (all or nothing); ``types`` pins attribute types
         (``{"column": "category"}``), else they are inferred. ``options`` are the import's
         other form fields (``delimiter``, ``header``, ``quoting``, ``encoding``,
-        ``constants`` as a dict, ``generate_ids``, ``label_column`` with ``label_task_id``
-        or ``label_task_name`` for a new task of its values, ...); the result's ``notes``
-        say what was assumed about the file (and the labels of a new task)."""
+        ``constants`` as a dict, ``generate_ids``, ``existing``: ``"skip"`` or ``"update"``
+        for rows whose id names a record the project has (else refused), ``label_column``
+        with ``label_task_id`` or ``label_task_name`` for a new task of its values, ...);
+        the result's ``notes`` say what was assumed about the file (and the labels of a new
+        task), ``updated`` and ``unchanged`` what became of the records it named."""
         name, content = _file(file)
         form = _given(format=format, id_column=id_column,
                       types=json.dumps(types) if types else None, **_form(options))

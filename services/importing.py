@@ -2,7 +2,9 @@
 
 A file is read twice from its (seekable) stream: once to check ids and infer attribute
 types, once to convert values and insert in batches. Nothing is committed unless every
-row is valid.
+row is valid. Rows naming records the project has are refused, skipped or update those
+records' values (``ImportOptions.existing``; an update is an edit, see
+:mod:`services.record_edits`).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import BinaryIO
+from typing import BinaryIO, Literal
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
@@ -26,6 +28,7 @@ from formats.types import AttributeType, TypeInference, convert_value
 from heuristics.errors import ConflictError, InvalidInputError
 from heuristics.spans import iob_to_spans
 from heuristics.tokens import join_tokens
+from services import record_edits
 from store import idempotency
 from store.auth import get_or_create_user
 from store.db import analyze
@@ -56,6 +59,7 @@ from store.tasks import (
 )
 from store.tokenization import tokenize_attribute
 
+Existing = Literal["refuse", "skip", "update"]
 MAX_ID_LENGTH = 200
 CONLL_BATCH = 1_000
 
@@ -66,6 +70,10 @@ class ImportResult:
 
     records: int = 0
     attributes: list[str] = field(default_factory=list)
+    updated: int = 0
+    """Records the project had whose values the file changed."""
+    unchanged: int = 0
+    """Rows naming records the project had, skipped or changing nothing."""
     manual_labels: int = 0
     task_id: int | None = None
     notes: list[str] = field(default_factory=list)
@@ -106,6 +114,9 @@ class ImportOptions:
     csv: CsvOptions = field(default_factory=CsvOptions)
     constants: Mapping[str, object] = field(default_factory=dict)
     generate_ids: bool = False
+    existing: Existing = "refuse"
+    """Rows whose id names a record of the project: refused (the import fails), skipped,
+    or update the record's values (the file's columns; the others stay)."""
     labels: LabelColumn | None = None
     file_name_attribute: str | None = None
     """An attribute that gets the uploaded file's name (see :meth:`for_file`)."""
@@ -118,6 +129,7 @@ class ImportOptions:
             "csv": [self.csv.delimiter, self.csv.header, self.csv.quoting, self.csv.quotechar,
                     self.csv.encoding],
             "constants": self.constants, "generate_ids": self.generate_ids,
+            "existing": self.existing,
             "file_name_attribute": self.file_name_attribute,
             "labels": labels and [labels.column, labels.task.id if labels.task else None,
                                   labels.new_task, labels.annotator.id, labels.is_gold,
@@ -141,6 +153,8 @@ class _Scan:
     external_ids: list[str] = field(default_factory=list)
     labels: list[list[str]] = field(default_factory=list)
     rows: int = 0
+    known: set[int] = field(default_factory=set)
+    """Rows (numbered from 1) whose id names a record the project has."""
 
 
 def _existing_ids(session: Session, project: Project) -> set[str]:
@@ -213,7 +227,7 @@ def _with_constants(rows: Iterator[Mapping], constants: Mapping[str, object]
 
 def _scan(rows: Iterator[Mapping], *, id_column: str | None, existing: set[str],
           offset: int, max_attributes: int | None = None, generate_ids: bool = False,
-          labels: LabelColumn | None = None) -> _Scan:
+          labels: LabelColumn | None = None, on_existing: Existing = "refuse") -> _Scan:
     scan = _Scan()
     taken: set[str] = set()
     skipped = {id_column, labels.column if labels else None}
@@ -233,8 +247,11 @@ def _scan(rows: Iterator[Mapping], *, id_column: str | None, existing: set[str],
             raise ConflictError(f"duplicate id {external_id!r} in the file (generate_ids "
                                 "makes repeated ids unique)", row=number, field=id_column)
         if external_id in existing:
-            raise ConflictError(f"a record with id {external_id!r} exists already",
-                                row=number, field=id_column)
+            if on_existing == "refuse":
+                raise ConflictError(f"a record with id {external_id!r} exists already "
+                                    "(existing: skip or update takes such rows)",
+                                    row=number, field=id_column)
+            scan.known.add(number)
         taken.add(external_id)
         scan.external_ids.append(external_id)
         if labels is not None:
@@ -343,7 +360,8 @@ def preview_import(*, session: Session, project: Project, stream: BinaryIO, fmt:
     existing = _existing_ids(session, project)
     scan = _scan(keep(_open_rows(stream, fmt, options)), id_column=id_column,
                  existing=existing, offset=len(existing), generate_ids=options.generate_ids,
-                 labels=options.labels)
+                 labels=options.labels, on_existing=_on_existing(options, id_column))
+    notes += _known_notes(scan, options)
     types, known = {}, []
     for name, inference in scan.columns.items():
         attribute = find_attribute(project, name)
@@ -382,22 +400,34 @@ def import_records(*, session: Session, project: Project, open_stream: Callable[
     offset = len(existing)
     scan = _scan(_open_rows(open_stream(), fmt, options), id_column=id_column,
                  existing=existing, offset=offset, max_attributes=max_attributes,
-                 generate_ids=options.generate_ids, labels=options.labels)
+                 generate_ids=options.generate_ids, labels=options.labels,
+                 on_existing=_on_existing(options, id_column))
     attributes, created = _resolve_attributes(session=session, project=project, scan=scan,
                                               types=types or {},
                                               max_attributes=max_attributes)
     batch: list[dict] = []
+    updates: dict[str, dict] = {}
     inserted = 0
     rows = _open_rows(open_stream(), fmt, options)
     for number, (row, external_id) in enumerate(zip(rows, scan.external_ids, strict=True),
                                                 start=1):
+        if number in scan.known and options.existing == "skip":
+            continue
         data = {a.name: convert_value(row.get(a.name), a.data_type, row=number, field=a.name)
                 for a in attributes}
+        if number in scan.known:
+            updates[external_id] = {a.name: data[a.name] for a in attributes
+                                    if a.source is None}
+            continue
         batch.append({"project_id": project.id, "data": data, "external_id": external_id})
         if len(batch) >= batch_size:
             inserted += _insert_records(session, batch)
     inserted += _insert_records(session, batch)
     result = ImportResult(records=inserted, attributes=created, notes=notes)
+    if scan.known:
+        result.updated = _update_known(session, project, updates)
+        result.unchanged = len(scan.known) - result.updated
+        result.notes += _known_notes(scan, options, updated=result.updated)
     if options.labels is not None:
         labels = options.labels
         if labels.task is None:
@@ -438,10 +468,56 @@ def _new_task(session: Session, project: Project, scan: _Scan, labels: LabelColu
     return replace(labels, task=task, label_ids={label.name: label.id for label in task.labels})
 
 
+def _on_existing(options: ImportOptions, id_column: str | None) -> Existing:
+    """What to do with rows naming records the project has; InvalidInputError for options
+    that cannot go together."""
+    if options.existing != "refuse" and options.generate_ids:
+        raise InvalidInputError("generate_ids makes every id new: rows cannot also name "
+                                "existing records (existing: refuse)", field="existing")
+    if options.existing != "refuse" and id_column is None:
+        raise InvalidInputError("rows name existing records by the id column: give "
+                                "id_column", field="existing")
+    return options.existing
+
+
+def _known_notes(scan: _Scan, options: ImportOptions, *, updated: int | None = None
+                 ) -> list[str]:
+    """What became of the rows naming records the project has (before the import: what
+    will)."""
+    if not scan.known:
+        return []
+    rows = f"{len(scan.known):,} row{'' if len(scan.known) == 1 else 's'} name records " \
+           "the project has"
+    if options.existing == "skip":
+        note = f"{rows}: skipped"
+    elif updated is None:
+        note = f"{rows}: their values will be updated where the file's differ"
+    else:
+        note = f"{rows}: {updated:,} updated, {len(scan.known) - updated:,} unchanged"
+    if options.labels is not None:
+        note += " (their labels are not imported)"
+    return [note]
+
+
+def _update_known(session: Session, project: Project, updates: Mapping[str, dict]) -> int:
+    """Edit the records named by external id to the file's values; how many changed."""
+    if not updates:
+        return 0
+    session.flush()
+    records = list(session.scalars(select(Record).where(
+        Record.project_id == project.id, Record.external_id.in_(list(updates)))))
+    edited = record_edits.edit_values(
+        session=session, project=project, records=records,
+        values={record.id: updates[record.external_id] for record in records},
+        action="import")
+    return len(edited.record_ids)
+
+
 def _insert_labels(session: Session, project: Project, scan: _Scan,
                    labels: LabelColumn) -> int:
     """Store the labels read from the file on the records just inserted; their count."""
-    new = set(scan.external_ids)
+    new = {external_id for number, external_id in enumerate(scan.external_ids, start=1)
+           if number not in scan.known}
     record_ids = {external_id: record_id for record_id, external_id in session.execute(
         select(Record.id, Record.external_id).where(Record.project_id == project.id))
         if external_id in new}
@@ -451,7 +527,7 @@ def _insert_labels(session: Session, project: Project, scan: _Scan,
              "label_id": label_ids[name], "annotator_id": annotator_id,
              "is_gold": labels.is_gold, "slot": "" if single else str(label_ids[name])}
             for external_id, names in zip(scan.external_ids, scan.labels, strict=True)
-            for name in names]
+            if external_id in new for name in names]
     connection = session.connection()
     if rows and connection.dialect.name == "postgresql":
         now = utcnow()

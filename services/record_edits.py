@@ -16,7 +16,7 @@ when the edit names the revision it was made from, when the record was edited si
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy.orm import Session
 
@@ -29,7 +29,7 @@ from services import computed_attributes, out_of_date
 from services.dispatch import RunDispatcher
 from store import record_edits, stats
 from store.embeddings import refresh_embeddings
-from store.events import publish
+from store.events import publish, publish_many
 from store.locks import RECORD_LABELS, lock_keys, write_first
 from store.manual_labels import ResolvedSpan, get_record
 from store.models import Attribute, LabelingTask, ManualLabel, Project, Record, TaskKind
@@ -38,7 +38,9 @@ from store.runs import run_under_way
 from store.tasks import count_label_changes
 
 RECORDS_EDITED = "records.edited"
-"""The event an edit publishes: ``{"record_ids": [...], "attributes": [...]}``."""
+"""The event an edit publishes: ``{"count": n, "attributes": [...], "record_ids": [...]}``
+(the ids while they are at most :data:`IDS_IN_EVENT`)."""
+IDS_IN_EVENT = 1_000
 
 
 @dataclass(frozen=True)
@@ -54,11 +56,14 @@ class DroppedSpan:
 
 @dataclass(frozen=True)
 class Edited:
-    """What an edit did (or, in a dry run, would do): the attributes whose value changed,
-    the manual spans that moved with their text and those deleted, the computed attributes
-    computed again for the record and the embeddings that embed it again."""
+    """What an edit did (or, in a dry run, would do): the records whose values changed
+    (``record_ids``), the attributes that changed in any of them, the manual spans that
+    moved with their text and those deleted, the computed attributes computed again for
+    those records and the embeddings that embed them again. ``record``: the record, for
+    an edit of one."""
 
-    record: Record
+    record: Record | None = None
+    record_ids: list[int] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     spans_moved: int = 0
     dropped_spans: list[DroppedSpan] = field(default_factory=list)
@@ -69,8 +74,14 @@ class Edited:
 @dataclass
 class _SpanPlan:
     task: LabelingTask
+    record_id: int
     moves: list[tuple[ManualLabel, ResolvedSpan]]
     drops: list[ManualLabel]
+
+
+APPLIED_ONE_BY_ONE = 20
+"""Up to this many records with spans changed in a task, their statistics take each one's
+change (cost: the task's heuristics, per record); more are counted again at once."""
 
 
 def edit_record(*, session: Session, project: Project, record_id: int,
@@ -89,53 +100,75 @@ def edit_record(*, session: Session, project: Project, record_id: int,
         raise ConflictError(f"record {record.id} was edited since you opened it (revision "
                             f"{record.revision} now): look at it again", field="revision")
     attributes = {a.name: a for a in project.attributes}
-    new = {name: value for name, value in _converted(attributes, values).items()
-           if record.data.get(name) != value}
-    if not new:
+    edited = edit_values(session=session, project=project, records=[record],
+                         values={record.id: _converted(attributes, values)}, dry_run=dry_run)
+    if dry_run or not edited.changed:
         session.rollback()
-        return Edited(record=record)
+    else:
+        session.commit()
+    return replace(edited, record=record)
+
+
+def edit_values(*, session: Session, project: Project, records: list[Record],
+                values: Mapping[int, Mapping[str, object]], dry_run: bool = False,
+                action: str = "edit") -> Edited:
+    """Set each record's ``values`` (by record id: imported attributes by name, converted
+    already), with everything that follows (see the module's docstring), in the caller's
+    transaction (no commit): the records' labels locked first. ConflictError while a run
+    of the project is under way, unless nothing changes (``action``: what the user does,
+    for its message)."""
+    lock_keys(session=session, space=RECORD_LABELS, keys=sorted(r.id for r in records))
+    by_id = {record.id: record for record in records}
+    new = {rid: changes for rid, given in values.items()
+           if (changes := {name: value for name, value in given.items()
+                           if by_id[rid].data.get(name) != value})}
+    if not new:
+        return Edited()
     if (running := run_under_way(session=session, project_id=project.id)) is not None:
         raise ConflictError(f"{running} is under way: wait for it to end (or cancel it), "
-                            "then edit", field="data")
-    changed = sorted(new)
-    spans = [_follow_spans(session, task, record, new) for task in project.tasks
+                            f"then {action}", field="data")
+    attributes = {a.name: a for a in project.attributes}
+    changed = sorted({name for changes in new.values() for name in changes})
+    spans = [plan for task in project.tasks
              if task.kind is TaskKind.EXTRACTION and task.target_attribute is not None
-             and task.target_attribute.name in new]
-    computed = [a for a in record_edits.computed_attributes(session=session,
-                                                            project_id=project.id)
-                if attributes_read(a.source or "", changed)
-                and computed_attributes.computes_new_records(session=session, attribute=a)]
+             and task.target_attribute.name in changed
+             for plan in _follow_spans(session, task, by_id, new)]
+    computed = {a.name: reads for a in record_edits.computed_attributes(
+                    session=session, project_id=project.id)
+                if (reads := set(attributes_read(a.source or "", changed)))
+                and computed_attributes.computes_new_records(session=session, attribute=a)}
     embeddings = record_edits.embeddings_of(
         session=session, project_id=project.id,
         attribute_ids=[attributes[name].id for name in changed])
     edited = Edited(
-        record=record, changed=changed, spans_moved=sum(len(p.moves) for p in spans),
+        record_ids=sorted(new), changed=changed, spans_moved=sum(len(p.moves) for p in spans),
         dropped_spans=[DroppedSpan(task=p.task.name, label=label.label.name,
-                                   text=str(record.data.get(p.task.target_attribute.name)
-                                            or "")[label.char_start:label.char_end],
+                                   text=str(by_id[p.record_id].data.get(
+                                       p.task.target_attribute.name) or "")[
+                                       label.char_start:label.char_end],
                                    annotator=label.annotator.name, is_gold=label.is_gold)
                        for p in spans for label in p.drops],
-        computed_again=[a.name for a in computed], embedded_again=[e.name for e in embeddings])
+        computed_again=sorted(computed), embedded_again=[e.name for e in embeddings])
     if dry_run:
-        session.rollback()
         return edited
-    record_edits.write_values(session=session, record=record, values=new)
-    record_edits.forget_values(session=session, record=record, names=edited.computed_again)
-    texts = [attributes[name] for name in changed
-             if attributes[name].data_type is AttributeType.TEXT]
-    stored = record_edits.tokenized(session=session, record_id=record.id,
-                                    attribute_ids=[a.id for a in texts])
-    for attribute in texts:
-        if attribute.id in stored:
-            record_edits.store_new_tokens(session=session, record_id=record.id,
-                                          attribute_id=attribute.id,
-                                          text=str(new[attribute.name] or ""))
-    for plan in spans:
-        _apply(session, plan, record)
-    record_edits.drop_vectors(session=session, record_id=record.id, embeddings=embeddings)
-    publish(session=session, project_id=project.id, type=RECORDS_EDITED,
-            payload={"record_ids": [record.id], "attributes": changed})
-    session.commit()
+    for rid, changes in new.items():
+        record_edits.write_values(record=by_id[rid], values=changes)
+        record_edits.forget_values(record=by_id[rid], names=[
+            name for name, reads in computed.items() if reads & set(changes)])
+    record_edits.count_edits(session=session, project_id=project.id, n=len(new))
+    for name in changed:
+        if attributes[name].data_type is AttributeType.TEXT:
+            record_edits.store_new_tokens(
+                session=session, attribute_id=attributes[name].id,
+                texts={rid: str(changes[name] or "") for rid, changes in new.items()
+                       if name in changes})
+    _apply(session, spans)
+    for embedding in embeddings:
+        record_edits.drop_vectors(session=session, embedding=embedding, record_ids=[
+            rid for rid, changes in new.items() if embedding.attribute.name in changes])
+    publish(session=session, project_id=project.id, type=RECORDS_EDITED, payload={
+        "count": len(new), "attributes": changed,
+        **({"record_ids": edited.record_ids} if len(new) <= IDS_IN_EVENT else {})})
     return edited
 
 
@@ -172,39 +205,56 @@ def _converted(attributes: Mapping[str, Attribute], values: Mapping[str, object]
     return converted
 
 
-def _follow_spans(session: Session, task: LabelingTask, record: Record,
-                  new: Mapping[str, object]) -> _SpanPlan:
-    """Where the task's manual spans on the record go in its new text: spans whose text is
+def _follow_spans(session: Session, task: LabelingTask, records: Mapping[int, Record],
+                  new: Mapping[int, Mapping[str, object]]) -> list[_SpanPlan]:
+    """Where the task's manual spans go in the records' new texts: spans whose text is
     unchanged and still bounded by tokens move there; the others are dropped."""
     name = task.target_attribute.name
-    edit = TextEdit(str(record.data.get(name) or ""), new_text := str(new[name] or ""))
-    starts, ends = token_offsets(tokenize(new_text))
-    first, last = {s: i for i, s in enumerate(starts)}, {e: i for i, e in enumerate(ends)}
-    plan = _SpanPlan(task=task, moves=[], drops=[])
-    for label in record_edits.spans_on(session=session, task_id=task.id, record_id=record.id):
-        where = edit.span(label.char_start, label.char_end)
-        if where is None or where[0] not in first or where[1] not in last:
-            plan.drops.append(label)
-        else:
+    edited = [rid for rid, changes in new.items() if name in changes]
+    plans = []
+    for rid, labels in record_edits.spans_on(session=session, task_id=task.id,
+                                             record_ids=edited).items():
+        new_text = str(new[rid][name] or "")
+        edit = TextEdit(str(records[rid].data.get(name) or ""), new_text)
+        starts, ends = token_offsets(tokenize(new_text))
+        first, last = {s: i for i, s in enumerate(starts)}, {e: i for i, e in enumerate(ends)}
+        plan = _SpanPlan(task=task, record_id=rid, moves=[], drops=[])
+        for label in labels:
+            where = edit.span(label.char_start, label.char_end)
+            if where is None or where[0] not in first or where[1] not in last:
+                plan.drops.append(label)
+                continue
             span = ResolvedSpan(first[where[0]], last[where[1]] + 1, *where)
             if span != ResolvedSpan(label.token_start, label.token_end, label.char_start,
                                     label.char_end):
                 plan.moves.append((label, span))
-    return plan
+        if plan.moves or plan.drops:
+            plans.append(plan)
+    return plans
 
 
-def _apply(session: Session, plan: _SpanPlan, record: Record) -> None:
-    """Move and drop the spans, with the task's label count, reference and statistics."""
-    if not plan.moves and not plan.drops:
-        return
-    task = plan.task
-    before = reference_labels(session=session, task=task, record_ids=[record.id]).get(record.id)
-    record_edits.move_spans(session=session, task=task, moves=plan.moves)
-    record_edits.drop_spans(session=session, labels=plan.drops)
-    count_label_changes(session=session, task=task, n=len(plan.moves) + len(plan.drops))
-    stats.apply_reference_change(
-        session=session, task=task, record_id=record.id, before=before,
-        after=reference_labels(session=session, task=task, record_ids=[record.id])
-        .get(record.id))
-    publish(session=session, project_id=task.project_id, type="labels.changed",
-            payload={"task_id": task.id, "record_id": record.id})
+def _apply(session: Session, plans: list[_SpanPlan]) -> None:
+    """Move and drop the spans, with each task's label count, references and statistics,
+    and a ``labels.changed`` event per record."""
+    for task in {plan.task.id: plan.task for plan in plans}.values():
+        mine = [plan for plan in plans if plan.task.id == task.id]
+        one_by_one = len(mine) <= APPLIED_ONE_BY_ONE
+        before = reference_labels(session=session, task=task,
+                                  record_ids=[p.record_id for p in mine]) if one_by_one else {}
+        for plan in mine:
+            record_edits.move_spans(session=session, task=task, moves=plan.moves)
+            record_edits.drop_spans(session=session, labels=plan.drops)
+        count_label_changes(session=session, task=task,
+                            n=sum(len(p.moves) + len(p.drops) for p in mine))
+        if one_by_one:
+            after = reference_labels(session=session, task=task,
+                                     record_ids=[p.record_id for p in mine])
+            for plan in mine:
+                stats.apply_reference_change(session=session, task=task,
+                                             record_id=plan.record_id,
+                                             before=before.get(plan.record_id),
+                                             after=after.get(plan.record_id))
+        else:
+            stats.recompute(session=session, task=task)
+        publish_many(session=session, project_id=task.project_id, type="labels.changed",
+                     payloads=[{"task_id": task.id, "record_id": p.record_id} for p in mine])

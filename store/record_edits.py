@@ -11,6 +11,7 @@ from collections.abc import Collection, Mapping
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from store.id_lists import ids_in
 from store.manual_labels import ResolvedSpan, slot_of
 from store.models import (
     Attribute,
@@ -25,42 +26,48 @@ from store.models import (
 from store.tokenization import store_tokens
 
 
-def write_values(*, session: Session, record: Record, values: Mapping[str, object]) -> None:
-    """Set the record's ``values`` (by attribute name; the others stay), count an edit of
-    the record and of its project. No commit."""
+def write_values(*, record: Record, values: Mapping[str, object]) -> None:
+    """Set the record's ``values`` (by attribute name; the others stay) as its next
+    revision. No commit."""
     record.data = {**record.data, **values}
     record.revision += 1
-    session.execute(update(Project).where(Project.id == record.project_id)
-                    .values(records_edited=Project.records_edited + 1)
+
+
+def count_edits(*, session: Session, project_id: int, n: int) -> None:
+    """Count ``n`` more edits of the project's records (one atomic update; no commit)."""
+    session.execute(update(Project).where(Project.id == project_id)
+                    .values(records_edited=Project.records_edited + n)
                     .execution_options(synchronize_session=False))
 
 
-def forget_values(*, session: Session, record: Record, names: Collection[str]) -> None:
+def forget_values(*, record: Record, names: Collection[str]) -> None:
     """Remove the values ``names`` (computed ones, to be computed again) from the record.
     No commit."""
     record.data = {name: value for name, value in record.data.items() if name not in names}
 
 
-def tokenized(*, session: Session, record_id: int, attribute_ids: Collection[int]) -> set[int]:
-    """Those of ``attribute_ids`` whose tokens the record has stored."""
-    return set(session.scalars(select(Tokenization.attribute_id).where(
-        Tokenization.record_id == record_id,
-        Tokenization.attribute_id.in_(list(attribute_ids)))))
+def store_new_tokens(*, session: Session, attribute_id: int, texts: Mapping[int, str]) -> None:
+    """Replace the stored tokens of an attribute of those records (by id) that have them
+    stored by the tokens of their new text. No commit."""
+    stored = list(session.scalars(select(Tokenization.record_id).where(
+        Tokenization.attribute_id == attribute_id, ids_in(Tokenization.record_id, list(texts)))))
+    session.execute(delete(Tokenization).where(Tokenization.attribute_id == attribute_id,
+                                               ids_in(Tokenization.record_id, stored))
+                    .execution_options(synchronize_session=False))
+    store_tokens(session=session, attribute_id=attribute_id,
+                 texts={record_id: texts[record_id] for record_id in stored})
 
 
-def store_new_tokens(*, session: Session, record_id: int, attribute_id: int, text: str) -> None:
-    """Replace the record's stored tokens of an attribute by those of its new ``text``.
-    No commit."""
-    session.execute(delete(Tokenization).where(Tokenization.record_id == record_id,
-                                               Tokenization.attribute_id == attribute_id))
-    store_tokens(session=session, attribute_id=attribute_id, texts={record_id: text})
-
-
-def spans_on(*, session: Session, task_id: int, record_id: int) -> list[ManualLabel]:
-    """The manual spans of an extraction task on the record, in the text's order."""
-    return list(session.scalars(select(ManualLabel).where(
-        ManualLabel.task_id == task_id, ManualLabel.record_id == record_id)
-        .order_by(ManualLabel.char_start, ManualLabel.id)))
+def spans_on(*, session: Session, task_id: int, record_ids: Collection[int]
+             ) -> dict[int, list[ManualLabel]]:
+    """The manual spans of an extraction task on the records, by record, in the text's
+    order."""
+    spans: dict[int, list[ManualLabel]] = {}
+    for label in session.scalars(select(ManualLabel).where(
+            ManualLabel.task_id == task_id, ids_in(ManualLabel.record_id, list(record_ids)))
+            .order_by(ManualLabel.record_id, ManualLabel.char_start, ManualLabel.id)):
+        spans.setdefault(label.record_id, []).append(label)
+    return spans
 
 
 def move_spans(*, session: Session, task: LabelingTask,
@@ -92,17 +99,13 @@ def embeddings_of(*, session: Session, project_id: int, attribute_ids: Collectio
         Embedding.attribute_id.in_(list(attribute_ids))).order_by(Embedding.id)))
 
 
-def drop_vectors(*, session: Session, record_id: int, embeddings: Collection[Embedding]) -> None:
-    """Delete the record's vectors in ``embeddings`` (their next run makes them again) and
-    renew those embeddings' cache key. No commit."""
-    if not embeddings:
-        return
-    ids = [e.id for e in embeddings]
-    for embedding in embeddings:
-        embedding.instance = uuid.uuid4().hex
+def drop_vectors(*, session: Session, embedding: Embedding, record_ids: Collection[int]) -> None:
+    """Delete the records' vectors in ``embedding`` (its next run makes them again) and
+    renew its cache key. No commit."""
+    embedding.instance = uuid.uuid4().hex
     session.execute(delete(EmbeddingVector).where(
-        EmbeddingVector.record_id == record_id,
-        EmbeddingVector.embedding_id.in_(ids))
+        EmbeddingVector.embedding_id == embedding.id,
+        ids_in(EmbeddingVector.record_id, list(record_ids)))
         .execution_options(synchronize_session=False))
 
 

@@ -301,6 +301,11 @@ def import_options(
     generate_ids: Annotated[bool, Form(description=(
         "Make ids unique instead of refusing repeats: an id already used (earlier in the "
         "file or by a record of the project) becomes <id>-2, <id>-3, ..."))] = False,
+    existing: Annotated[Literal["refuse", "skip", "update"], Form(description=(
+        "Rows whose id (id_column) names a record of the project: refuse (409, nothing "
+        "imported), skip them, or update those records' values to the file's (its columns; "
+        "an edit as PATCH .../records/{record} makes, refused while a run is under way)"
+        ))] = "refuse",
     label_column: Annotated[str | None, Form(description=(
         "Column whose values become manual labels of label_task_id or label_task_name (not "
         "an attribute); empty values give no label"))] = None,
@@ -329,7 +334,7 @@ def import_options(
         quoting=None if quoting == "auto" else quoting, quotechar=quotechar,
         encoding=encoding or "auto")
     return ImportOptions(csv=csv_options, constants=_constants(constants),
-                         generate_ids=generate_ids, labels=labels,
+                         generate_ids=generate_ids, existing=existing, labels=labels,
                          file_name_attribute=file_name_attribute or None)
 
 
@@ -360,6 +365,7 @@ def import_records(
     def public(result: importing.ImportResult) -> ImportPublic:
         return ImportPublic(records=result.records, attributes=result.attributes,
                             manual_labels=result.manual_labels, task_id=result.task_id,
+                            updated=result.updated, unchanged=result.unchanged,
                             notes=result.notes)
 
     options = options.for_file(file.filename)

@@ -106,10 +106,14 @@ class AttributeSamplePublic(BaseModel):
 
 
 class ImportPublic(BaseModel):
-    records: int
+    records: int = Field(description="Records the import added.")
     attributes: list[str] = Field(description="Attributes the import created.")
     manual_labels: int = 0
     task_id: int | None = None
+    updated: int = Field(default=0, description=(
+        "Records the project had whose values the file changed (existing: update)."))
+    unchanged: int = Field(default=0, description=(
+        "Rows naming records the project had that were skipped or changed nothing."))
     notes: list[str] = Field(default_factory=list, description=(
         "What was assumed about the file: sniffed delimiter, missing header, quoting, "
         "encoding."))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from store.models import Event, LabelingTask, Project
-from tests.api.conftest import API, create_task
+from tests.api.conftest import API, create_task, upload
 
 
 def edit(client, headers, project_id, record_id, **body):
@@ -42,9 +42,9 @@ def test_values_are_converted_and_each_edit_is_a_revision(client, admin, loaded,
     assert cleared.json()["record"]["data"]["lang"] is None
     events = session.scalars(select(Event.payload).where(
         Event.type == "records.edited").order_by(Event.id)).all()
-    assert events == [{"record_ids": [record], "attributes": ["price", "stars", "text",
-                                                              "verified"]},
-                      {"record_ids": [record], "attributes": ["lang"]}]
+    assert events == [{"count": 1, "record_ids": [record],
+                       "attributes": ["price", "stars", "text", "verified"]},
+                      {"count": 1, "record_ids": [record], "attributes": ["lang"]}]
     assert session.scalar(select(Project.records_edited).where(Project.id == loaded)) == 2
 
 
@@ -120,3 +120,65 @@ def test_spans_follow_their_text_or_go(client, admin, loaded, record_ids, sessio
                         json={"task_id": task, "label": "PRODUCT", "token_start": 4,
                               "token_end": 5})
     assert again.status_code == 201 and again.json()["text"] == "an"
+
+
+UPDATED_CSV = (
+    "id,text,stars\n"
+    '2,"Terrible battery, check out my channel!",2\n'
+    '3,"Ok for the price",3\n'
+    '6,"A new one",4\n'
+)
+
+
+def test_an_import_skips_or_updates_the_records_it_names(client, admin, loaded, record_ids,
+                                                          session):
+    refused = upload(client, admin, loaded, UPDATED_CSV, id_column="id")
+    assert refused.status_code == 409 and "existing: skip or update" in refused.json()["detail"]
+    preview = client.post(f"{API}/projects/{loaded}/records/import/preview", headers=admin,
+                          files={"file": ("data.csv", UPDATED_CSV.encode())},
+                          data={"id_column": "id", "existing": "update"})
+    assert preview.status_code == 200, preview.text
+    assert "2 rows name records the project has: their values will be updated where the " \
+           "file's differ" in preview.json()["notes"]
+
+    skipped = upload(client, admin, loaded, UPDATED_CSV, id_column="id", existing="skip")
+    assert skipped.status_code == 201, skipped.text
+    assert (skipped.json()["records"], skipped.json()["updated"],
+            skipped.json()["unchanged"]) == (1, 0, 2)
+    assert "2 rows name records the project has: skipped" in skipped.json()["notes"]
+    assert detail(client, admin, loaded, record_ids["2"])["revision"] == 0
+
+    again = UPDATED_CSV.replace("6,", "7,")
+    updated = upload(client, admin, loaded, again, id_column="id", existing="update")
+    assert updated.status_code == 201, updated.text
+    assert (updated.json()["records"], updated.json()["updated"],
+            updated.json()["unchanged"]) == (1, 1, 1)
+    assert "2 rows name records the project has: 1 updated, 1 unchanged" in \
+        updated.json()["notes"]
+    shown = detail(client, admin, loaded, record_ids["2"])
+    assert shown["revision"] == 1
+    assert {k: shown["data"][k] for k in ("text", "stars", "price", "lang")} == {
+        "text": "Terrible battery, check out my channel!", "stars": 2, "price": 10.0,
+        "lang": "en"}, "the file's columns change; the others stay"
+    assert detail(client, admin, loaded, record_ids["3"])["revision"] == 0
+    assert session.scalar(select(Project.records_edited).where(Project.id == loaded)) == 1
+    assert session.scalars(select(Event.payload).where(
+        Event.type == "records.edited")).all() == [
+        {"count": 1, "record_ids": [record_ids["2"]], "attributes": ["stars", "text"]}]
+    listed = client.get(f"{API}/projects/{loaded}/records", headers=admin).json()
+    assert listed["count"] == 6
+
+
+def test_options_that_cannot_go_together_and_a_run_under_way(client, admin, loaded):
+    no_ids = upload(client, admin, loaded, UPDATED_CSV, existing="update")
+    assert no_ids.status_code == 422 and no_ids.json()["field"] == "existing"
+    generated = upload(client, admin, loaded, UPDATED_CSV, id_column="id", existing="skip",
+                       generate_ids="true")
+    assert generated.status_code == 422 and "generate_ids" in generated.json()["detail"]
+    embedding = client.post(f"{API}/projects/{loaded}/embeddings", headers=admin,
+                            json={"attribute": "text"})
+    assert embedding.status_code == 202   # its run stays queued: no worker here
+    busy = upload(client, admin, loaded, UPDATED_CSV, id_column="id", existing="update")
+    assert busy.status_code == 409 and "then import" in busy.json()["detail"], busy.text
+    assert client.get(f"{API}/projects/{loaded}/records",
+                      headers=admin).json()["count"] == 4, "nothing imported"

@@ -66,3 +66,25 @@ def test_cli_embeds_an_attribute_and_waits_for_it(live, sdk: Heurist, heurist):
     assert again.code == 3 and "exists already" in " ".join(again.err.split())  # wrapped
     missing = heurist("embed", "body", "-p", str(project), "--level", "token")
     assert missing.code == 3 and "no attribute named 'body'" in " ".join(missing.err.split())
+
+
+def test_cli_import_skips_or_updates_the_records_a_file_names(served, sdk: Heurist, heurist,
+                                                              tmp_path):
+    first = tmp_path / "comments.csv"
+    first.write_text("id,text\nc1,first comment\nc2,secnd comment\n")
+    project = sdk.projects.create("comments").id
+    assert heurist("import", str(first), "-p", str(project), "--id-column", "id").code == 0
+    fixed = tmp_path / "comments-fixed.csv"
+    fixed.write_text("id,text\nc1,first comment\nc2,second comment\nc3,third comment\n")
+    refused = heurist("import", str(fixed), "-p", str(project), "--id-column", "id")
+    assert refused.code == 3 and "existing: skip or update" in " ".join(refused.err.split())
+    updated = heurist("import", str(fixed), "-p", str(project), "--id-column", "id",
+                      "--existing", "update")
+    assert updated.code == 0, updated.err
+    out = " ".join(updated.out.split())
+    assert "Imported 1 records" in out and "1 records updated" in out
+    assert "Note: 2 rows name records the project has: 1 updated, 1 unchanged" in out
+    texts = {r.external_id: r.data["text"] for r in sdk.projects.records(project, limit=10)}
+    assert texts == {"c1": "first comment", "c2": "second comment", "c3": "third comment"}
+    result = sdk.projects.import_records(project, fixed, id_column="id", existing="skip")
+    assert (result.records, result.updated, result.unchanged) == (0, 0, 3)
