@@ -13,6 +13,10 @@ process, one request at a time, the median of ``--edits`` random records each:
   computed attributes, embeddings and kept-current functions to run again);
 - ``GET .../records/{id}`` of the same records (a request of the same app doing little);
 - the floor: the driver alone replacing the record's stored values, one transaction each.
+
+Then a file of ``--rows`` rows naming records the project has, each with a new text,
+imported with ``existing=update`` (the records edited in one transaction), against a file
+of as many new rows imported beside them (the same columns and text lengths).
 """
 
 from __future__ import annotations
@@ -61,6 +65,33 @@ def timed_api(url: str, data_dir: Path, info: dict, ids: list[int]) -> tuple[flo
     return statistics.median(edits), statistics.median(reads)
 
 
+def timed_imports(url: str, data_dir: Path, info: dict, named: list[int]
+                  ) -> tuple[float, float]:
+    """Seconds to import a file whose rows update the records ``named`` (by their external
+    ids, ``r<i>`` as seeded), and a file of as many new rows."""
+    app = create_app(Settings(database_url=url, data_dir=data_dir, demo=False,
+                              embedded_worker=False))
+    headers = {"Authorization": f"Bearer {info['admin']}"}
+    first = info["records"][0]
+    updating = "id,text\n" + "".join(f"r{rid - first},an updated text of record {rid}\n"
+                                     for rid in named)
+    adding = "id,text\n" + "".join(f"n{rid - first},an updated text of record {rid}\n"
+                                   for rid in named)
+    seconds = []
+    with TestClient(app) as client:
+        for payload, existing in ((updating, "update"), (adding, "refuse")):
+            start = time.perf_counter()
+            answer = client.post(f"{API}/projects/{info['project']}/records/import",
+                                 headers=headers, files={"file": ("f.csv", payload.encode())},
+                                 data={"id_column": "id", "existing": existing})
+            seconds.append(time.perf_counter() - start)
+            assert answer.status_code == 201, answer.text
+            assert answer.json()["updated" if existing == "update" else "records"] == \
+                len(named), answer.text
+    app.state.engine.dispose()
+    return seconds[0], seconds[1]
+
+
 def floor_postgresql(url: str, ids: list[int]) -> float:
     times = []
     with psycopg.connect(url) as connection:
@@ -96,6 +127,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--edits", type=int, default=30)
+    parser.add_argument("--rows", type=int, default=10_000)
     args = parser.parse_args()
     for database, url, data_dir, info in seeded_databases(args.records):
         picked = random.Random(5).sample(info["records"], 2 * args.edits)
@@ -106,6 +138,11 @@ def main() -> None:
               f"{edit * 1000:6.1f} ms (median of {args.edits}); a read of it "
               f"{read * 1000:5.1f} ms (edit / read {edit / read:.1f}x); the driver's write "
               f"alone {floor * 1000:5.1f} ms (edit / floor {edit / floor:.1f}x)")
+        named = random.Random(6).sample(info["records"], args.rows)
+        update, insert = timed_imports(url, data_dir, info, named)
+        print(f"{database}: {args.rows:,} rows updating their records imported in "
+              f"{update:5.2f} s; as many new rows {insert:5.2f} s "
+              f"(update / insert {update / insert:.1f}x)")
 
 
 if __name__ == "__main__":
