@@ -1,8 +1,9 @@
 /** Deleted records as the pages follow them: the cache read again after a deletion, and the
- * project's ``records.deleted`` events. */
-import { useQueryClient, type QueryClient } from "@tanstack/react-query";
+ * project's ``records.deleted`` events (followed with edits by recordEditing's
+ * useRecordEvents). */
+import type { QueryClient } from "@tanstack/react-query";
 import { ApiError } from "./api";
-import { useProjectEvents, type ServerEvent } from "./events";
+import type { ServerEvent } from "./events";
 
 /** What ``POST .../records/delete`` answers. */
 export interface RecordsDeleted { deleted: number; manual_labels: number; record_count: number }
@@ -28,16 +29,4 @@ export function refreshAfterDeletion(client: QueryClient, projectId: number): vo
   void client.invalidateQueries({ predicate: ({ queryKey: [root, id, what, ...rest] }) =>
     root === "projects" && (id === undefined
       || (id === projectId && what !== "session" && !rest.includes("next"))) });
-}
-
-/** Follow deletions of the project's records: ``onDeleted`` first, then the cache is read
- * again. */
-export function useRecordsDeleted(projectId: number, onDeleted?: (deletion: Deletion) => void): void {
-  const client = useQueryClient();
-  useProjectEvents(projectId, (event) => {
-    const deletion = deletionOf(event);
-    if (!deletion) return;
-    onDeleted?.(deletion);
-    refreshAfterDeletion(client, projectId);
-  });
 }

@@ -40,7 +40,12 @@ export interface TaskLabels {
   task_id: number; task: string; reference: unknown; manual_labels: ManualLabel[];
   reviewed_by: string[];
 }
-export interface RecordDetail extends RecordRow { tokens: Tokens[]; tasks: TaskLabels[] }
+export interface RecordDetail extends RecordRow {
+  tokens: Tokens[]; tasks: TaskLabels[];
+  /** 0 until its values are first edited, then one more per edit that changed something
+   * (the server always says; record lists do not) */
+  revision?: number;
+}
 export interface Run {
   id: number; kind: string; status: string; progress: number; done_items: number;
   total_items: number; error: string | null; created_at: string; params: Record<string, unknown>;
@@ -68,6 +73,9 @@ export interface Embedding {
 export interface Similar { data: { record: RecordRow; score: number }[]; exact: boolean }
 export interface ImportResult {
   records: number; attributes: string[]; manual_labels: number; task_id: number | null;
+  /** Records the project had whose values the file changed; rows naming such records that
+   * were skipped or changed nothing. */
+  updated?: number; unchanged?: number;
   notes?: string[];
 }
 

@@ -29,8 +29,10 @@ export function LabelsPanel({ projectId, task, detail, me, fresh, canGold, onGol
       <div className="panel">
         <div className="panel-head"><h2>{title ?? "Manual labels"}</h2></div>
         <div className="panel-body side-list" aria-label="labels of the record">
-          <div className="side-item"><span className="muted">Reference</span>
-            <span aria-label="reference">{formatReference(reference)}</span></div>
+          <div className="side-item reference-row"><span className="muted">Reference</span>
+            <span aria-label="reference">{formatReference(reference).split(", ").map((part, i) => (
+              // a long reference wraps between its labels, not inside one
+              <span key={i}>{i > 0 && ", "}<span className="nowrap">{part}</span></span>))}</span></div>
           {entry?.manual_labels.length === 0 && <span className="faint">No labels yet.</span>}
           {entry?.manual_labels.map((label) => (
             <div key={label.id} className="side-item" data-fresh={fresh.has(label.id) || undefined}>

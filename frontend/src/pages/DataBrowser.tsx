@@ -6,7 +6,7 @@ import { DeleteRecords } from "../DeleteRecords";
 import { FilterBar } from "../FilterBar";
 import { filtersFromSearch, filtersToSearch, recordQuery, type Filters } from "../filters";
 import { atLeast, useAttributes, useHeuristics, useMembers, useRole, useTasks } from "../hooks";
-import { useRecordsDeleted } from "../recordDeletion";
+import { useRecordEvents } from "../recordEditing";
 import { usePagedRecords } from "../records";
 import { navigate, useLocation } from "../router";
 import { SavedFilters } from "../SavedFilters";
@@ -25,7 +25,8 @@ export function DataBrowser({ projectId }: { projectId: number }) {
   const role = useRole(projectId);
   const query = useMemo(() => recordQuery(filters), [filters]);
   const records = usePagedRecords(projectId, query);
-  useRecordsDeleted(projectId, records.reload);
+  // records deleted or edited elsewhere: the list is read again
+  useRecordEvents(projectId, { deleted: records.reload, edited: records.reload });
   // a new filter is a new history entry (back returns to the previous one); typing replaces
   const setFilters = useCallback((next: Filters) =>
     navigate(`/projects/${projectId}/data${filtersToSearch(next)}`,

@@ -22,6 +22,7 @@ import { LabelsPanel } from "../labeling/LabelsPanel";
 import { SimulationPanel } from "../labeling/SimulationPanel";
 import { stepOver } from "../labeling/deleted";
 import { deletionOf, isGone, refreshAfterDeletion } from "../recordDeletion";
+import { editOf } from "../recordEditing";
 import { batchDone, itemsById, scoreText, stopLine, type NextBatch, type QueueSettings, type QueueItem } from "../labeling/queue";
 
 const SESSION_SIZE = 1000;
@@ -215,6 +216,14 @@ function Session({ projectId, task, ids, total, queue }: { projectId: number; ta
     if (deletion) {
       if (deletion.ids) markGone(deletion.ids);
       refreshAfterDeletion(client, projectId);
+      return;
+    }
+    const edit = editOf(event);
+    if (edit) {   // edited values: the records are read again (their text, spans moved or dropped)
+      if (edit.ids?.has(recordId) ?? true) { setPending(null); setSelectedSpan(null); }
+      for (const id of edit.ids ?? [null]) {
+        void client.invalidateQueries({ queryKey: ["projects", projectId, "records", ...(id === null ? [] : [id])] });
+      }
       return;
     }
     if (event.type !== "labels.changed" || event.data.task_id !== task.id) return;

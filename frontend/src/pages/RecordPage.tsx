@@ -1,15 +1,19 @@
 /** One record: its attributes, every task's labels, votes and weak label, and the records
- * most similar to it by an embedding; owners delete it. A record deleted meanwhile (here or
- * elsewhere) says so. */
-import { useQuery } from "@tanstack/react-query";
-import { useEffect, useState } from "react";
+ * most similar to it by an embedding; owners edit its values and delete it. A record deleted
+ * meanwhile (here or elsewhere) says so; one edited elsewhere shows its new values (an open
+ * form keeps what was typed, and says so). */
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect, useState, type ReactNode } from "react";
 import { get } from "../api";
+import { isActive } from "../attributes/live";
 import { DeleteRecord } from "../DeleteRecords";
-import { atLeast, useMe, useRole, useTasks } from "../hooks";
+import { EditRecord } from "../EditRecord";
+import { atLeast, useAttributes, useMe, useRole, useTasks } from "../hooks";
 import { LabelsPanel } from "../labeling/LabelsPanel";
-import { isGone, useRecordsDeleted } from "../recordDeletion";
+import { isGone } from "../recordDeletion";
+import { editSummary, readRecordDraft, refreshAfterEdit, useRecordEvents, type RecordEdited } from "../recordEditing";
 import { navigate, useLocation } from "../router";
-import type { Embedding, Page, RecordDetail, Similar } from "../types";
+import type { Attribute, Embedding, Page, RecordDetail, Similar } from "../types";
 import { Button, Empty, ErrorAlert, Spinner } from "../ui";
 import { Link } from "../ui/Link";
 import { format } from "./DataBrowser";
@@ -19,12 +23,39 @@ export function RecordPage({ projectId, recordId }: { projectId: number; recordI
   const me = useMe().data;
   const tasks = useTasks(projectId).data ?? [];
   const role = useRole(projectId);
-  const detail = useQuery({ queryKey: ["projects", projectId, "records", recordId, "detail"],
+  const client = useQueryClient();
+  const attributes = useAttributes(projectId);
+  const detailKey = ["projects", projectId, "records", recordId, "detail"];
+  const detail = useQuery({ queryKey: detailKey,
     queryFn: () => get<RecordDetail>(`/projects/${projectId}/records/${recordId}`) });
   const [deleted, setDeleted] = useState(false);
-  useEffect(() => setDeleted(false), [recordId]);
-  useRecordsDeleted(projectId, ({ ids }) => { if (ids?.has(recordId)) setDeleted(true); });
+  // the form is open at once when it left a draft (a reload, or coming back to the record)
+  const [editing, setEditing] = useState(() => readRecordDraft(projectId, recordId) !== null);
+  /** what the latest edit did, in words */
+  const [edited, setEdited] = useState<string | null>(null);
+  useEffect(() => {
+    setDeleted(false);
+    setEditing(readRecordDraft(projectId, recordId) !== null);
+    setEdited(null);
+  }, [projectId, recordId]);
+  useRecordEvents(projectId, {
+    deleted: ({ ids }) => { if (ids?.has(recordId)) setDeleted(true); },
+    // a computed attribute's run ended: its values (computed again after an edit) are read
+    computed: () => {
+      void client.invalidateQueries({ queryKey: ["projects", projectId, "attributes"] });
+      void client.invalidateQueries({ queryKey: detailKey });
+    },
+  });
   const gone = deleted || isGone(detail.error);
+  const isOwner = atLeast(role, "owner");
+  const saved = (result: RecordEdited | null) => {
+    setEditing(false);
+    setEdited(result ? editSummary(result) : "Nothing changed.");
+    if (!result?.changed.length || result.dry_run) return;
+    // the new values at once; its labels (moved spans), votes and the rest as they are read again
+    client.setQueryData<RecordDetail>(detailKey, (old) => old && { ...old, data: result.record.data, revision: result.record.revision });
+    refreshAfterEdit(client, projectId);
+  };
   const back = `/projects/${projectId}/data${search.toString() ? `?${search}` : ""}`;
   return (
     <div className="page">
@@ -33,7 +64,10 @@ export function RecordPage({ projectId, recordId }: { projectId: number; recordI
         <h1 className="mono">{detail.data?.external_id ?? "…"}</h1>
         <span className="spacer" />
         {!gone && <Button onClick={() => navigate(`/projects/${projectId}/label${search.toString() ? `?${search}` : ""}`)}>Label records like these</Button>}
-        {!gone && detail.data && atLeast(role, "owner") && (
+        {!gone && detail.data && isOwner && !editing && attributes.data && (
+          <Button onClick={() => { setEdited(null); setEditing(true); }}>Edit values</Button>
+        )}
+        {!gone && detail.data && isOwner && (
           <DeleteRecord projectId={projectId} record={detail.data} onDeleted={() => navigate(back)} />
         )}
       </div>
@@ -45,13 +79,25 @@ export function RecordPage({ projectId, recordId }: { projectId: number; recordI
       ) : detail.error ? <ErrorAlert error={detail.error} /> : !detail.data ? <Spinner /> : (
         <div className="record-grid">
           <div className="stack">
-            <div className="panel"><div className="panel-body">
-              <dl className="attr-list">
-                {Object.entries(detail.data.data).map(([name, value]) => (
-                  <Entry key={name} name={name} value={format(value)} />
-                ))}
-              </dl>
-            </div></div>
+            {edited && (
+              <div className="alert ok row" role="status" aria-label="edit result">
+                <span style={{ flex: 1 }}>{edited}</span>
+                <Button small variant="ghost" aria-label="dismiss" onClick={() => setEdited(null)}>×</Button>
+              </div>
+            )}
+            {editing && isOwner && attributes.data ? (
+              <EditRecord key={recordId} projectId={projectId} record={detail.data} attributes={attributes.data}
+                reload={() => detail.refetch().then((r) => r.data)} onClose={() => setEditing(false)} onSaved={saved} />
+            ) : (
+              <div className="panel"><div className="panel-body">
+                <dl className="attr-list" aria-label="values">
+                  {entries(detail.data.data, attributes.data).map(([name, value, attribute]) => (
+                    <Entry key={name} name={name} value={value === null && attribute?.computed && isActive(attribute.run)
+                      ? <span className="faint">computing…</span> : format(value)} />
+                  ))}
+                </dl>
+              </div></div>
+            )}
             <SimilarRecords projectId={projectId} recordId={recordId} />
           </div>
           <div className="stack">
@@ -66,7 +112,15 @@ export function RecordPage({ projectId, recordId }: { projectId: number; recordI
   );
 }
 
-function Entry({ name, value }: { name: string; value: string }) {
+/** A record's values in the order of the project's attributes (those it has no value of
+ * too: null), then any other it holds. */
+function entries(data: Record<string, unknown>, attributes: Attribute[] | undefined): [string, unknown, Attribute | undefined][] {
+  const known = new Set(attributes?.map((a) => a.name));
+  return [...(attributes ?? []).map((a): [string, unknown, Attribute] => [a.name, data[a.name] ?? null, a]),
+    ...Object.entries(data).filter(([name]) => !known.has(name)).map(([name, value]): [string, unknown, undefined] => [name, value, undefined])];
+}
+
+function Entry({ name, value }: { name: string; value: ReactNode }) {
   return <><dt>{name}</dt><dd>{value}</dd></>;
 }
 

@@ -70,7 +70,8 @@ export function Empty({ children }: { children: ReactNode }) {
   return <div className="empty">{children}</div>;
 }
 
-/** A confirmation dialog for destructive actions. */
+/** A confirmation dialog for destructive actions; while ``busy`` (the action on its way)
+ * it cannot be cancelled. */
 export function ConfirmDialog({ open, title, children, confirm, onConfirm, onCancel, busy }: {
   open: boolean; title: string; children: ReactNode; confirm: string;
   onConfirm: () => void; onCancel: () => void; busy?: boolean;
@@ -83,13 +84,13 @@ export function ConfirmDialog({ open, title, children, confirm, onConfirm, onCan
     if (!open && dialog.open) dialog.close?.();
   }, [open]);
   return (
-    <dialog ref={ref} className="dialog" onCancel={(e) => { e.preventDefault(); onCancel(); }}>
+    <dialog ref={ref} className="dialog" onCancel={(e) => { e.preventDefault(); if (!busy) onCancel(); }}>
       <div className="dialog-body">
         <h2>{title}</h2>
         {children}
       </div>
       <div className="dialog-foot">
-        <Button onClick={onCancel}>Cancel</Button>
+        <Button disabled={busy} onClick={onCancel}>Cancel</Button>
         <Button variant="danger-solid" busy={busy} onClick={onConfirm}>{confirm}</Button>
       </div>
     </dialog>

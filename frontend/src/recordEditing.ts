@@ -1,0 +1,156 @@
+/** Editing a record's values (owners): the imported attributes' values as a form types them
+ * and back as the API takes them, the form's draft kept for the tab's session, the answer of
+ * ``PATCH .../records/{id}`` in words, and the project's ``records.edited`` events. */
+import { useQueryClient } from "@tanstack/react-query";
+import { ATTRIBUTE_RUN } from "./attributes/live";
+import { useProjectEvents, type ServerEvent } from "./events";
+import { dropDraft, readDraft, writeDraft } from "./heuristics/drafts";
+import { deletionOf, refreshAfterDeletion, type Deletion } from "./recordDeletion";
+import type { Attribute, AttributeType } from "./types";
+
+/** A manual span that an edit deletes: the text it covered was changed. */
+export interface DroppedSpan { task: string; label: string; text: string; annotator: string; is_gold: boolean }
+
+/** What ``PATCH .../records/{id}`` answers (a dry run's the same, nothing changed). */
+export interface RecordEdited {
+  record: { id: number; external_id: string; data: Record<string, unknown>; revision: number };
+  /** the attributes whose value changed (none: the edit changes nothing) */
+  changed: string[];
+  spans_moved: number;
+  spans_dropped: number;
+  /** at most 100 of them */
+  dropped_spans: DroppedSpan[];
+  computed_again: string[];
+  embedded_again: string[];
+  dry_run: boolean;
+}
+
+/** The values of a form: the typed text of every attribute, by name ("" for none). */
+export type Values = Record<string, string>;
+
+/** Imported attributes are edited; computed ones come from their code. */
+export const isImported = (attribute: Attribute) => attribute.source == null && !attribute.computed;
+
+/** A stored value as its input shows it. */
+export function formValue(value: unknown): string {
+  if (value === null || value === undefined) return "";
+  if (typeof value === "boolean") return value ? "true" : "false";
+  if (typeof value === "object") return JSON.stringify(value);
+  return String(value);
+}
+
+export function formValues(attributes: Attribute[], data: Record<string, unknown>): Values {
+  return Object.fromEntries(attributes.map((a) => [a.name, formValue(data[a.name])]));
+}
+
+/** A typed value as the API takes it: empty clears it; a number that is not one (or not an
+ * integer, for an integer) goes as typed, for the server to say what is wrong with it. */
+export function apiValue(type: AttributeType, typed: string): unknown {
+  if (typed.trim() === "" && type !== "text" && type !== "category") return null;
+  if (typed === "") return null;
+  if (type === "integer") {
+    const number = Number(typed);
+    return Number.isSafeInteger(number) ? number : typed;
+  }
+  if (type === "float") {
+    const number = Number(typed);
+    return Number.isFinite(number) ? number : typed;
+  }
+  if (type === "boolean") return typed === "true";
+  return typed;
+}
+
+/** The attributes whose typed value differs from ``from``'s. */
+export function changedNames(attributes: Attribute[], from: Values, values: Values): string[] {
+  return attributes.filter((a) => (values[a.name] ?? "") !== (from[a.name] ?? "")).map((a) => a.name);
+}
+
+/** The request's ``data``: the values typed for the attributes that changed. */
+export function editData(attributes: Attribute[], from: Values, values: Values): Record<string, unknown> {
+  const changed = new Set(changedNames(attributes, from, values));
+  return Object.fromEntries(attributes.filter((a) => changed.has(a.name))
+    .map((a) => [a.name, apiValue(a.data_type, values[a.name] ?? "")]));
+}
+
+/** "a", "a and b", "a, b and c". */
+export function names(list: string[]): string {
+  return list.length < 2 ? list.join("") : `${list.slice(0, -1).join(", ")} and ${list[list.length - 1]}`;
+}
+
+export const spans = (n: number) => `${n.toLocaleString()} span${n === 1 ? "" : "s"}`;
+
+/** What an edit did, in words: "Saved. text changed; n_links is computed again; minilm
+ * embeds it again; 1 span moved; 1 span dropped." */
+export function editSummary(result: RecordEdited): string {
+  if (!result.changed.length) return "Nothing changed.";
+  const { changed, computed_again: computed, embedded_again: embedded } = result;
+  const parts = [`${names(changed)} changed`];
+  if (computed.length) parts.push(`${names(computed)} ${computed.length === 1 ? "is" : "are"} computed again`);
+  if (embedded.length) parts.push(`${names(embedded)} ${embedded.length === 1 ? "embeds" : "embed"} it again`);
+  if (result.spans_moved) parts.push(`${spans(result.spans_moved)} moved`);
+  if (result.spans_dropped) parts.push(`${spans(result.spans_dropped)} dropped`);
+  return `Saved. ${parts.join("; ")}.`;
+}
+
+/** The unsaved values of a record's form, kept for the tab's session as the heuristic
+ * editor's code is (drafts.ts, named ``record-{id}``): what was typed, the values the form was
+ * opened from, and their revision. */
+export interface RecordDraft { values: Values; opened: Values; revision?: number; savedAt: string }
+
+const draftId = (recordId: number) => `record-${recordId}`;
+
+export function readRecordDraft(projectId: number, recordId: number): RecordDraft | null {
+  const draft = readDraft(projectId, draftId(recordId));
+  if (!draft) return null;
+  try {
+    const { values, opened } = JSON.parse(draft.source) as Partial<RecordDraft>;
+    if (!values || !opened || typeof values !== "object" || typeof opened !== "object") return null;
+    return { values, opened, revision: draft.revision, savedAt: draft.savedAt };
+  } catch {
+    return null;
+  }
+}
+
+export function writeRecordDraft(projectId: number, recordId: number,
+  draft: { values: Values; opened: Values; revision?: number }): void {
+  writeDraft(projectId, draftId(recordId), { source: JSON.stringify({ values: draft.values, opened: draft.opened }),
+    revision: draft.revision, savedAt: new Date().toISOString() });
+}
+
+export const dropRecordDraft = (projectId: number, recordId: number) => dropDraft(projectId, draftId(recordId));
+
+/** An edit as its event tells it: which records (null when it does not name them) and
+ * which attributes. */
+export interface Edit { ids: ReadonlySet<number> | null; attributes: string[] }
+
+export function editOf(event: ServerEvent): Edit | null {
+  if (event.type !== "records.edited") return null;
+  const { record_ids: ids, attributes } = event.data;
+  return { ids: Array.isArray(ids) ? new Set(ids.map(Number)) : null,
+    attributes: Array.isArray(attributes) ? attributes.map(String) : [] };
+}
+
+/** After an edit, what may have changed is read again as after a deletion: the records and
+ * their lists, votes and statistics (out of date now), computed values and vectors. */
+export const refreshAfterEdit = refreshAfterDeletion;
+
+/** Follow the project's records as they are deleted and edited elsewhere (one event stream
+ * for both): the callback first, then the cache is read again. ``computed``: a computed
+ * attribute's run ended (values computed again after an edit are there now). */
+export function useRecordEvents(projectId: number, { deleted, edited, computed }: {
+  deleted?: (deletion: Deletion) => void; edited?: (edit: Edit) => void; computed?: () => void;
+}): void {
+  const client = useQueryClient();
+  useProjectEvents(projectId, (event) => {
+    if (event.type.startsWith("run.") && event.data.kind === ATTRIBUTE_RUN) {
+      if (["run.succeeded", "run.failed", "run.cancelled"].includes(event.type)) computed?.();
+      return;
+    }
+    const deletion = deletionOf(event);
+    const edit = editOf(event);
+    if (deletion) deleted?.(deletion);
+    else if (edit) edited?.(edit);
+    else return;
+    refreshAfterEdit(client, projectId);
+  });
+}
