@@ -354,3 +354,37 @@ def test_api_docs_offline(page: Page, artifacts: Path, path: str, ready: str):
     expect(page.locator(ready).first).to_be_visible(timeout=20_000)
     expect(page.get_by_text("Heurist").first).to_be_visible()
     shot(page, artifacts, f"15-api{path.replace('/', '-')}")
+
+
+def test_a_corrected_file_updates_the_records_it_names(page: Page, app_stack: Stack,
+                                                       artifacts: Path, tmp_path):
+    """A file naming records the project has is refused until the user says what its rows
+    do: here they update those records' values, and its new row is added."""
+    stack = app_stack
+    project = stack.post("/projects", json={"name": "Corrected import e2e"}).json()["id"]
+    first = stack.post(f"/projects/{project}/records/import", data={"id_column": "id"},
+                       files={"file": ("first.csv", REVIEWS.encode())})
+    assert first.status_code == 201, first.text
+    corrected = tmp_path / "corrected.csv"
+    corrected.write_text("id,text,stars\n2,\"The screen is great, review 2 (fixed)\",5\n"
+                         "3,\"The battery is awful, review 3\",4\n31,\"A new review\",3\n")
+    sign_in(page, key_of(stack))
+    go(page, f"/projects/{project}/import")
+    page.get_by_label("File").set_input_files(str(corrected))
+    expect(page.get_by_label("preview")).to_contain_text("A new review")
+    page.get_by_label("Id column").select_option("id")
+    expect(page.get_by_role("alert")).to_contain_text("a record with id '2' exists already")
+    page.get_by_label("Rows naming existing records").select_option("update")
+    expect(page.get_by_label("notes")).to_contain_text(
+        "2 rows name records the project has: their values will be updated")
+    shot(page, artifacts, "50-import-update-preview")
+    page.get_by_role("button", name="Import 3 rows").click()
+    done = page.get_by_role("status").filter(has_text="Imported")
+    expect(done).to_contain_text("Imported 1 records")
+    expect(done).to_contain_text("2 records updated")
+    shot(page, artifacts, "51-import-update-done")
+    rows = {r["external_id"]: r["data"] for r in stack.get(
+        f"/projects/{project}/records", limit=100)["data"]}
+    assert rows["2"]["text"] == "The screen is great, review 2 (fixed)"
+    assert rows["3"]["stars"] == 4 and rows["3"]["sentiment"] == "negative"
+    assert len(rows) == 31

@@ -9,7 +9,7 @@ import { navigate } from "../router";
 import { useTasks } from "../hooks";
 import type { ImportResult } from "../types";
 import { Badge, Button, ErrorAlert, Field, Progress } from "../ui";
-import { DEFAULT_OPTIONS, hasTask, type ImportOptions, type LabelColumn, NO_LABELS, optionFields } from "./importOptions";
+import { DEFAULT_OPTIONS, type Existing, hasTask, type ImportOptions, type LabelColumn, NO_LABELS, optionFields } from "./importOptions";
 
 const TYPES = ["text", "category", "integer", "float", "boolean"];
 
@@ -175,6 +175,7 @@ function TableImport({ projectId }: { projectId: number }) {
   const client = useQueryClient();
   const [file, setFile] = useState<File | null>(null);
   const [idColumn, setIdColumn] = useState("");
+  const [existing, setExisting] = useState<Existing>("refuse");
   const [options, setOptions] = useState<ImportOptions>(DEFAULT_OPTIONS);
   const [labels, setLabels] = useState<LabelColumn>(NO_LABELS);
   const [types, setTypes] = useState<Record<string, string>>({});
@@ -186,7 +187,9 @@ function TableImport({ projectId }: { projectId: number }) {
   const latest = useRef(0);
   const [previewing, setPreviewing] = useState(false);
 
-  const fields: Record<string, string> = { id_column: idColumn, ...optionFields(options, labels) };
+  const fields: Record<string, string> = {
+    id_column: idColumn, ...(idColumn && existing !== "refuse" ? { existing } : {}), ...optionFields(options, labels),
+  };
   const fieldsKey = JSON.stringify(fields);
 
   async function send<T>(path: string, what: string, sent: Record<string, string>, chosen: File): Promise<T> {
@@ -271,10 +274,18 @@ function TableImport({ projectId }: { projectId: number }) {
                 {columnNames.map((c) => <option key={c} value={c}>{c}</option>)}
               </select>
             </Field>
+            <Field label="Rows naming existing records" hint="By the id column: a file that grew, or corrected values.">
+              <select className="select" value={idColumn ? existing : "refuse"} disabled={!idColumn} aria-label="Rows naming existing records"
+                onChange={(e) => setExisting(e.target.value as Existing)}>
+                <option value="refuse">refuse the file</option>
+                <option value="skip">skip them (add only new rows)</option>
+                <option value="update">update those records' values</option>
+              </select>
+            </Field>
             <span className="spacer" />
             <Button variant="primary" disabled={!preview || previewing || waitsForTask || stage.kind !== "idle"} busy={stage.kind !== "idle" && preview !== null}
               onClick={() => void commit()}>
-              {preview ? `Import ${preview.records.toLocaleString()} records` : "Import"}
+              {preview ? `Import ${preview.records.toLocaleString()} ${idColumn && existing !== "refuse" ? "rows" : "records"}` : "Import"}
             </Button>
           </div>
           <StageBar stage={stage} />
@@ -286,7 +297,8 @@ function TableImport({ projectId }: { projectId: number }) {
           {result && (
             <div className="alert ok" role="status">
               Imported {result.records.toLocaleString()} records{result.attributes.length ? `; new attributes: ${result.attributes.join(", ")}` : ""}
-              {result.manual_labels ? `; ${result.manual_labels.toLocaleString()} manual labels` : ""}.{" "}
+              {result.manual_labels ? `; ${result.manual_labels.toLocaleString()} manual labels` : ""}
+              {result.updated ? `; ${result.updated.toLocaleString()} records updated` : ""}.{" "}
               <a href={`/projects/${projectId}/data`} onClick={(e) => { e.preventDefault(); navigate(`/projects/${projectId}/data`); }}>Browse them</a>
             </div>
           )}

@@ -8,6 +8,10 @@ export interface ImportOptions {
   constants: { key: string; value: string }[];
 }
 
+/** What rows whose id names a record of the project do: the server refuses the file, skips
+ * them, or updates those records' values. */
+export type Existing = "refuse" | "skip" | "update";
+
 export interface LabelColumn {
   column: string;
   taskId: number | null;
