@@ -94,8 +94,9 @@ def _manifest(session: Session, project: Project) -> dict:
         "tasks": [{"name": t.name, "kind": t.kind.value,
                    "target_attribute": t.target_attribute.name if t.target_attribute else None,
                    "labels": [{"name": label.name, "color": label.color,
-                               "hotkey": label.hotkey} for label in t.labels],
-                   "auto_run": t.auto_run}
+                               "hotkey": label.hotkey, "description": label.description}
+                              for label in t.labels],
+                   "auto_run": t.auto_run, "guidelines": t.guidelines}
                   for t in tasks],
         "heuristics": [{"task": h.task.name, "name": h.name, "kind": h.kind.value,
                         "description": h.description, "auto_refit_every": h.auto_refit_every,
@@ -284,6 +285,11 @@ def _import_records(session: Session, snapshot: Snapshot, project: Project,
     return ids
 
 
+def _text(value: object) -> str:
+    """A text of the manifest that may be missing (snapshots made before it existed)."""
+    return value if isinstance(value, str) else ""
+
+
 def _import_tasks(session: Session, snapshot: Snapshot, project: Project
                   ) -> dict[str, LabelingTask]:
     tasks = {}
@@ -298,7 +304,9 @@ def _import_tasks(session: Session, snapshot: Snapshot, project: Project
         for label, stored in zip(labels, task.labels, strict=True):
             stored.color = label.get("color") or stored.color
             stored.hotkey = label.get("hotkey")
+            stored.description = _text(label.get("description"))
         task.auto_run = entry.get("auto_run") is True
+        task.guidelines = _text(entry.get("guidelines"))
         tasks[name] = task
     session.flush()
     return tasks

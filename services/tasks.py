@@ -35,21 +35,30 @@ def set_auto_run(*, session: Session, task: LabelingTask, auto_run: bool) -> Lab
     return task
 
 
+def set_guidelines(*, session: Session, task: LabelingTask, guidelines: str) -> LabelingTask:
+    """How to label the task (shown to its annotators); commits."""
+    task.guidelines = guidelines
+    session.commit()
+    return task
+
+
 def delete_task(*, session: Session, task: LabelingTask) -> None:
     session.delete(task)
     session.commit()
 
 
 def create_label(*, session: Session, task: LabelingTask, name: str, color: str | None = None,
-                 hotkey: str | None = None) -> Label:
+                 hotkey: str | None = None, description: str = "") -> Label:
     """Add a label to ``task``; commits."""
     label = add_label(session=session, task=task, name=name, color=color, hotkey=hotkey)
+    label.description = description
     session.commit()
     return label
 
 
 def update_label(*, session: Session, task: LabelingTask, label: Label, name: str | None,
-                 color: str | None, hotkey: str | None) -> Label:
+                 color: str | None, hotkey: str | None, description: str | None = None
+                 ) -> Label:
     if name is not None and name != label.name:
         if any(lb.name == name for lb in task.labels):
             raise ConflictError(f"label {name!r} exists already", field="name")
@@ -59,6 +68,8 @@ def update_label(*, session: Session, task: LabelingTask, label: Label, name: st
     if hotkey is not None:
         check_hotkey_free(task, hotkey, ignore=label)
         label.hotkey = hotkey or None
+    if description is not None:
+        label.description = description
     session.commit()
     return label
 

@@ -18,7 +18,9 @@ from __future__ import annotations
 NAME_MAX = 200
 """Names: projects, tasks, labels, attributes, heuristics, users, keys."""
 DESCRIPTION_MAX = 10_000
-"""Descriptions of projects and heuristics."""
+"""Descriptions of projects, heuristics and labels."""
+GUIDELINES_MAX = 100_000
+"""A task's guidelines."""
 SOURCE_MAX = 1_000_000
 """Source code of a heuristic."""
 LABELS_MAX = 1_000

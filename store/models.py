@@ -229,6 +229,8 @@ class LabelingTask(Base):
     auto_run: Mapped[bool] = mapped_column(default=False, server_default=false())
     """Its labeling functions whose votes are out of date run again by themselves after an
     import, a change of a lookup list or of their code (:mod:`services.out_of_date`)."""
+    guidelines: Mapped[str] = mapped_column(Text, default="", server_default="")
+    """How to label the task, in the owners' words: shown to its annotators as they label."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     project: Mapped[Project] = relationship(back_populates="tasks")
@@ -249,6 +251,8 @@ class Label(Base):
     name: Mapped[str] = mapped_column(String(200))
     color: Mapped[str] = mapped_column(String(32), default="#4f46e5")
     hotkey: Mapped[str | None] = mapped_column(String(8))
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    """What the label means, when to give it: shown beside it as annotators label."""
 
     task: Mapped[LabelingTask] = relationship(back_populates="labels")
 

@@ -27,7 +27,7 @@ def task_public(task: LabelingTask) -> TaskPublic:
         id=task.id, name=task.name, kind=task.kind,
         target_attribute=task.target_attribute.name if task.target_attribute else None,
         labels=[LabelPublic.model_validate(label) for label in task.labels],
-        auto_run=task.auto_run)
+        auto_run=task.auto_run, guidelines=task.guidelines)
 
 
 @router.get("", response_model=TasksPublic)
@@ -51,11 +51,14 @@ def read_task(task_id: Int32, project: ViewableProject, session: SessionDep) -> 
 @router.patch("/{task_id}", response_model=TaskPublic)
 def update_task(task_id: Int32, body: TaskUpdate, project: OwnedProject,
                 session: SessionDep, queue: QueueDep) -> TaskPublic:
-    """Rename the task, or let its labeling functions run again by themselves when their
-    votes are out of date (``auto_run``: those out of date now run at once)."""
+    """Rename the task, give it guidelines, or let its labeling functions run again by
+    themselves when their votes are out of date (``auto_run``: those out of date now run at
+    once)."""
     task = get_task(session=session, project=project, task_id=task_id)
     if body.name is not None:
         tasks.rename_task(session=session, task=task, name=body.name)
+    if body.guidelines is not None:
+        tasks.set_guidelines(session=session, task=task, guidelines=body.guidelines)
     if body.auto_run is not None:
         tasks.set_auto_run(session=session, task=task, auto_run=body.auto_run)
         out_of_date.keep_current(session=session, project=project, queue=queue,
@@ -75,7 +78,7 @@ def delete_task(task_id: Int32, project: OwnedProject, session: SessionDep) -> R
 def create_label(task_id: Int32, body: LabelCreate, project: OwnedProject, session: SessionDep):
     task = get_task(session=session, project=project, task_id=task_id)
     return tasks.create_label(session=session, task=task, name=body.name, color=body.color,
-                              hotkey=body.hotkey)
+                              hotkey=body.hotkey, description=body.description)
 
 
 @router.patch("/{task_id}/labels/{label_id}", response_model=LabelPublic)
@@ -84,7 +87,8 @@ def update_label(task_id: Int32, label_id: Int32, body: LabelUpdate, project: Ow
     task = get_task(session=session, project=project, task_id=task_id)
     label = get_label(task=task, label_id=label_id)
     return tasks.update_label(session=session, task=task, label=label, name=body.name,
-                              color=body.color, hotkey=body.hotkey)
+                              color=body.color, hotkey=body.hotkey,
+                              description=body.description)
 
 
 @router.delete("/{task_id}/labels/{label_id}", status_code=status.HTTP_204_NO_CONTENT)

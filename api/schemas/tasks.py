@@ -3,20 +3,27 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas import Name
-from store.limits import LABELS_MAX, NAME_MAX
+from store.limits import DESCRIPTION_MAX, GUIDELINES_MAX, LABELS_MAX, NAME_MAX
 from store.models import TaskKind
+
+DESCRIPTION = "What the label means, when to give it (shown beside it as annotators label)."
+GUIDELINES = ("How to label the task, as plain text (line breaks kept, links followed): shown "
+              "to annotators as they label.")
 
 
 class LabelCreate(BaseModel):
     name: Name
     color: str | None = Field(default=None, max_length=32)
     hotkey: str | None = Field(default=None, max_length=8)
+    description: str = Field(default="", max_length=DESCRIPTION_MAX, description=DESCRIPTION)
 
 
 class LabelUpdate(BaseModel):
     name: Name | None = None
     color: str | None = Field(default=None, max_length=32)
     hotkey: str | None = Field(default=None, max_length=8)
+    description: str | None = Field(default=None, max_length=DESCRIPTION_MAX,
+                                    description=DESCRIPTION)
 
 
 class LabelPublic(BaseModel):
@@ -26,6 +33,7 @@ class LabelPublic(BaseModel):
     name: str
     color: str
     hotkey: str | None
+    description: str = Field(description=DESCRIPTION)
 
 
 class TaskCreate(BaseModel):
@@ -45,6 +53,7 @@ AUTO_RUN = ("Its labeling functions whose votes are out of date run again by the
 class TaskUpdate(BaseModel):
     name: Name | None = None
     auto_run: bool | None = Field(None, description=AUTO_RUN)
+    guidelines: str | None = Field(None, max_length=GUIDELINES_MAX, description=GUIDELINES)
 
 
 class TaskPublic(BaseModel):
@@ -54,6 +63,7 @@ class TaskPublic(BaseModel):
     target_attribute: str | None
     labels: list[LabelPublic]
     auto_run: bool = Field(description=AUTO_RUN)
+    guidelines: str = Field(description=GUIDELINES)
 
 
 class TasksPublic(BaseModel):

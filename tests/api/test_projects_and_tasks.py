@@ -67,6 +67,34 @@ def test_tasks_and_labels(client, admin, loaded):
     assert client.get(base, headers=admin).status_code == 404
 
 
+def test_guidelines_and_label_descriptions(client, admin, loaded, make_user):
+    task = create_task(client, admin, loaded, name="sentiment", kind="classification",
+                       labels=["pos", "neg"])
+    assert task["guidelines"] == "" and task["labels"][0]["description"] == ""
+    base = f"{API}/projects/{loaded}/tasks/{task['id']}"
+    guidelines = "Label the buyer's mood.\n\nSarcasm: label what is meant, not what is said."
+    updated = client.patch(base, json={"guidelines": guidelines}, headers=admin)
+    assert updated.status_code == 200 and updated.json()["guidelines"] == guidelines
+    assert client.patch(base, json={"name": "mood"}, headers=admin).json()["guidelines"] == \
+        guidelines, "a rename keeps them"
+    described = client.patch(f"{base}/labels/{task['labels'][0]['id']}", headers=admin,
+                             json={"description": "the buyer is happy with it"})
+    assert described.json()["description"] == "the buyer is happy with it"
+    added = client.post(f"{base}/labels", headers=admin,
+                        json={"name": "mixed", "description": "both at once"})
+    assert added.status_code == 201 and added.json()["description"] == "both at once"
+    annotator = make_user("ann")
+    assert client.put(f"{API}/projects/{loaded}/members", headers=admin,
+                      json={"user": "ann", "role": "annotator"}).status_code == 200
+    seen = client.get(base, headers=annotator).json()
+    assert seen["guidelines"] == guidelines
+    assert [label["description"] for label in seen["labels"]] == [
+        "the buyer is happy with it", "", "both at once"]
+    assert client.patch(base, json={"guidelines": "mine"}, headers=annotator).status_code == 403
+    too_long = client.patch(base, json={"guidelines": "x" * 100_001}, headers=admin)
+    assert too_long.status_code == 422
+
+
 def test_task_validation(client, admin, loaded):
     path = f"{API}/projects/{loaded}/tasks"
     cases = [

@@ -59,8 +59,9 @@ def project(session):
     spam = create_task(session=session, project=project, name="sentiment",
                        kind=TaskKind.CLASSIFICATION, labels=["good", "bad"])
     update_label(session=session, task=spam, label=spam.labels[0], name=None, color="#00ff00",
-                 hotkey="g")
+                 hotkey="g", description="the buyer is happy")
     spam.auto_run = True
+    spam.guidelines = "Label the buyer's mood.\nIgnore the seller's."
     stars = next(a for a in project.attributes if a.name == "stars")
     stars.source = STARS   # as if computed: its values are the records'
     topics = create_task(session=session, project=project, name="topics",
@@ -147,8 +148,12 @@ def test_round_trip_gives_equal_data(session, project):
     assert json.loads(original["consensus_labels.jsonl"]) == {
         "external_id": "c", "task": "sentiment", "label": "bad", "quality": 0.8}
     assert manifest["tasks"][0]["labels"][0] == {"name": "good", "color": "#00ff00",
-                                                 "hotkey": "g"}
+                                                 "hotkey": "g",
+                                                 "description": "the buyer is happy"}
     assert [t["auto_run"] for t in manifest["tasks"]] == [True, False, False]
+    copied = tasks_of(session=session, project=copy)[0]
+    assert copied.guidelines == "Label the buyer's mood.\nIgnore the seller's."
+    assert [label.description for label in copied.labels] == ["the buyer is happy", ""]
     assert [a.get("source") for a in manifest["attributes"]] == [
         None, STARS, None, None]
     assert [a.source for a in copy.attributes] == [None, STARS, None, None]
