@@ -61,6 +61,7 @@ from store.tokenization import tokenize_attribute
 
 Existing = Literal["refuse", "skip", "update"]
 MAX_ID_LENGTH = 200
+CHUNK = 5_000
 CONLL_BATCH = 1_000
 
 
@@ -504,8 +505,11 @@ def _update_known(session: Session, project: Project, updates: Mapping[str, dict
     if not updates:
         return 0
     session.flush()
-    records = list(session.scalars(select(Record).where(
-        Record.project_id == project.id, Record.external_id.in_(list(updates)))))
+    named, records = list(updates), []
+    for start in range(0, len(named), CHUNK):   # bound parameters: SQLite takes 32,766
+        records += session.scalars(select(Record).where(
+            Record.project_id == project.id,
+            Record.external_id.in_(named[start:start + CHUNK])))
     edited = record_edits.edit_values(
         session=session, project=project, records=records,
         values={record.id: updates[record.external_id] for record in records},
