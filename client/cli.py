@@ -31,9 +31,11 @@ from client.models import (
     Attribute,
     AttributeSample,
     DroppedSpan,
+    Label,
     QueueSettings,
     RecordEdited,
     Run,
+    Task,
     TaskStats,
 )
 from client.sdk import Heurist
@@ -63,6 +65,9 @@ app.add_typer(attributes_app, name="attributes")
 records_app = typer.Typer(help="Records: edit one's values; delete those chosen by id or "
                           "filter.", no_args_is_help=True)
 app.add_typer(records_app, name="records")
+tasks_app = typer.Typer(help="Labeling tasks: their labels, and guidelines for annotators.",
+                        no_args_is_help=True)
+app.add_typer(tasks_app, name="tasks")
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -372,6 +377,121 @@ def _pair(given: str) -> tuple[str, str]:
     if not sep or not name or not value:
         raise typer.BadParameter(f"{given!r}: expected NAME=VALUE")
     return name.strip(), value.strip()
+
+
+# --- tasks ----------------------------------------------------------------------------
+
+TaskName = Annotated[str, typer.Argument(help="The task: name or id.", show_default=False)]
+
+
+@tasks_app.command("list")
+def tasks_list(ctx: typer.Context, project: Project) -> None:
+    """List the project's tasks: kind, guidelines, labels with hotkeys and descriptions.
+
+    Guidelines: how many lines they have, or none."""
+    state = _state(ctx)
+    found = state.client.tasks.list(project)
+    if state.as_json:
+        return _print_json(found)
+    out.print(tasks_table(found) if found else "No tasks.")
+
+
+def tasks_table(tasks: list[Task]) -> Table:
+    """A row per label (one for a task without labels), the task's cells on its first."""
+    table = Table("id", Column("task", overflow="fold"), Column("kind", no_wrap=True),
+                  Column("guidelines", no_wrap=True), Column("label", overflow="fold"),
+                  "hotkey", Column("description", overflow="fold", ratio=1))
+    for task in tasks:
+        kind = task.kind + (f" of {task.target_attribute}" if task.target_attribute else "")
+        guidelines = (_many(len(task.guidelines.splitlines()), "line") if task.guidelines
+                      else "none")
+        labels: list[Label | None] = [*task.labels] or [None]
+        for i, label in enumerate(labels):
+            first = [str(task.id), Text(task.name), kind, guidelines] if i == 0 else [""] * 4
+            table.add_row(*first, Text(label.name) if label else "-",
+                          Text(label.hotkey or "") if label else "",
+                          Text(label.description) if label else "",
+                          end_section=i == len(labels) - 1)
+    return table
+
+
+@tasks_app.command("guidelines")
+def tasks_guidelines(
+        ctx: typer.Context, project: Project, task: TaskName,
+        from_file: Annotated[Path | None, typer.Option(
+            "--from-file", exists=True, dir_okay=False, allow_dash=True,
+            help="Set them to this file's text (UTF-8, as it is; - reads standard input).")]
+        = None,
+        clear: Annotated[bool, typer.Option("--clear", help="Remove them.")] = False) -> None:
+    """Print a task's guidelines for its annotators, or set them (project owners only).
+
+    Plain text, line breaks kept, shown to annotators as they label."""
+    if from_file is not None and clear:
+        raise typer.BadParameter("--from-file or --clear, not both")
+    state = _state(ctx)
+    found = state.client.tasks.get(project, task)
+    if from_file is None and not clear:
+        if state.as_json:
+            return _print_json(found)
+        if not found.guidelines:
+            err.print(Text(f"Task {found.name} has no guidelines."))
+        else:   # as written, a line break added where they end without one
+            sys.stdout.write(found.guidelines if found.guidelines.endswith("\n")
+                             else found.guidelines + "\n")
+        return
+    text = "" if clear else _read_text(from_file, "--from-file")
+    done = state.client.tasks.update(project, found.id, guidelines=text)
+    if state.as_json:
+        return _print_json(done)
+    out.print(Text(f"Guidelines of task {done.name} set: "
+                   f"{_many(len(text.splitlines()), 'line')}, "
+                   f"{_many(len(text), 'character')}." if text else
+                   f"Guidelines of task {done.name} cleared."))
+
+
+def _read_text(file: Path, option: str) -> str:
+    """The text of a file (``-``: standard input) as it is: UTF-8, a byte order mark
+    dropped."""
+    try:
+        raw = sys.stdin.buffer.read() if str(file) == "-" else file.read_bytes()
+        return raw.decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise typer.BadParameter(f"{file}: {error}", param_hint=option) from None
+
+
+@tasks_app.command("describe")
+def tasks_describe(
+        ctx: typer.Context, project: Project, task: TaskName,
+        label: Annotated[str, typer.Argument(help="The label: name or id.",
+                                             show_default=False)],
+        text: Annotated[str | None, typer.Argument(
+            help="What the label means, when to give it.", show_default=False)] = None,
+        clear: Annotated[bool, typer.Option("--clear", help="Remove the description.")]
+        = False) -> None:
+    """Set what a label means, shown beside it as annotators label (project owners only)."""
+    if (text is None) != clear:
+        raise typer.BadParameter("give the description (TEXT) or --clear" if text is None
+                                 else "TEXT or --clear, not both")
+    state = _state(ctx)
+    found = state.client.tasks.get(project, task)
+    chosen = _task_label(found, label)
+    done = state.client.tasks.update_label(project, found.id, chosen.id,
+                                           description=text or "")
+    if state.as_json:
+        return _print_json(done)
+    out.print(Text(f"{found.name}/{done.name}: {done.description}" if done.description
+                   else f"{found.name}/{done.name} has no description now."))
+
+
+def _task_label(task: Task, key: str) -> Label:
+    """The task's label named ``key``, else of that id."""
+    found = (next((label for label in task.labels if label.name == key), None)
+             or next((label for label in task.labels if str(label.id) == key), None))
+    if found is None:
+        raise typer.BadParameter(
+            f"task {task.name!r} has no label {key!r} (its labels: "
+            f"{', '.join(label.name for label in task.labels) or 'none'})", param_hint="LABEL")
+    return found
 
 
 # --- records --------------------------------------------------------------------------

@@ -32,6 +32,7 @@ class Label(Model):
     name: str
     color: str
     hotkey: str | None
+    description: str
 
 
 class Task(Model):
@@ -41,6 +42,7 @@ class Task(Model):
     target_attribute: str | None
     labels: list[Label]
     auto_run: bool
+    guidelines: str
 
 
 class Record(Model):

@@ -412,21 +412,54 @@ class Tasks(_Resource):
             **_given(target_attribute=target_attribute)}))
 
     def update(self, project_id: int, task_id: int, *, name: str | None = None,
-               auto_run: bool | None = None) -> Task:
-        """Rename the task, or let its labeling functions run again by themselves when
-        their votes are out of date (``auto_run``: those out of date now run at once)."""
+               auto_run: bool | None = None, guidelines: str | None = None) -> Task:
+        """Rename the task, give it ``guidelines`` (plain text shown to its annotators as
+        they label, line breaks kept; "" clears them), or let its labeling functions run
+        again by themselves when their votes are out of date (``auto_run``: those out of
+        date now run at once)::
+
+            hc.tasks.update(project.id, task.id, guidelines=Path("spam.txt").read_text("utf-8"))
+        """
         return Task.model_validate(self._json(
             "PATCH", f"/projects/{project_id}/tasks/{task_id}",
-            json=_given(name=name, auto_run=auto_run)))
+            json=_given(name=name, auto_run=auto_run, guidelines=guidelines)))
 
     def delete(self, project_id: int, task_id: int) -> None:
         self._t.request("DELETE", f"/projects/{project_id}/tasks/{task_id}")
 
     def add_label(self, project_id: int, task_id: int, name: str, *,
-                  color: str | None = None, hotkey: str | None = None) -> Label:
+                  color: str | None = None, hotkey: str | None = None,
+                  description: str | None = None) -> Label:
+        """A new label of the task; ``description``: what it means, when to give it (shown
+        beside it as annotators label)::
+
+            hc.tasks.add_label(project.id, task.id, "spam", hotkey="s",
+                               description="Sells something or asks for a click.")
+        """
         return Label.model_validate(self._json(
             "POST", f"/projects/{project_id}/tasks/{task_id}/labels",
-            json={"name": name, **_given(color=color, hotkey=hotkey)}))
+            json={"name": name, **_given(color=color, hotkey=hotkey,
+                                         description=description)}))
+
+    def update_label(self, project_id: int, task_id: int, label: int | str, *,
+                     name: str | None = None, color: str | None = None,
+                     hotkey: str | None = None, description: str | None = None) -> Label:
+        """Rename a label (its id, or its name), recolour it, give it a hotkey (""
+        removes it) or a description ("" clears it); what is not given stays::
+
+            hc.tasks.update_label(project.id, task.id, "spam", description="Sells something.")
+        """
+        label_id = label if isinstance(label, int) else self._label(project_id, task_id,
+                                                                    label).id
+        return Label.model_validate(self._json(
+            "PATCH", f"/projects/{project_id}/tasks/{task_id}/labels/{label_id}",
+            json=_given(name=name, color=color, hotkey=hotkey, description=description)))
+
+    def _label(self, project_id: int, task_id: int, name: str) -> Label:
+        for found in self.get(project_id, task_id).labels:
+            if found.name == name:
+                return found
+        raise NotFound(404, f"no label {name!r} in task {task_id}")
 
     def add_labels(self, project_id: int, task_id: int, names: list[str]) -> list[Label]:
         """Several labels of a task at once (those it has already are left alone)."""
