@@ -19,7 +19,8 @@ import click
 import typer
 from pydantic import BaseModel
 from rich import box
-from rich.console import Console
+from rich.console import Console, Group
+from rich.panel import Panel
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.syntax import Syntax
 from rich.table import Column, Table
@@ -1664,6 +1665,22 @@ def simulate(ctx: typer.Context, project: Project, task: TaskOption,
         out.print(f"saved {out_dir / 'learning_curve.png'} and learning_curve.json")
 
 
+def guidelines_shown(task: Task) -> bool:
+    """Whether the task has guidelines or a label with a description to show."""
+    return bool(task.guidelines.strip()) or any(lbl.description for lbl in task.labels)
+
+
+def guidelines_panel(task: Task) -> Panel:
+    """The task's guidelines and what each label means, as the terminal labeler shows them."""
+    parts: list[Text | Table] = [Text(task.guidelines.strip())] if task.guidelines.strip() else []
+    if any(lbl.description for lbl in task.labels):
+        labels = Table.grid(padding=(0, 2))
+        for i, lbl in enumerate(task.labels, start=1):
+            labels.add_row(Text(f"{i} {lbl.name}", style="bold"), Text(lbl.description))
+        parts.append(labels)
+    return Panel(Group(*parts), title=f"Guidelines of task {task.name}", title_align="left")
+
+
 @app.command()
 def label(ctx: typer.Context, project: Project, task: TaskOption,
           n: Annotated[int, typer.Option(help="Records per batch.")] = 10,
@@ -1673,7 +1690,7 @@ def label(ctx: typer.Context, project: Project, task: TaskOption,
           ) -> None:
     """Label what active learning asks for next, with the reason for each record.
 
-    Press a label's number (or hotkey), s to skip, q to quit.
+    Press a label's number (or hotkey), s to skip, ? for the task's guidelines, q to quit.
 
     In a terminal one key answers; from a pipe, one line."""
     state = _state(ctx)
@@ -1685,6 +1702,9 @@ def label(ctx: typer.Context, project: Project, task: TaskOption,
     keys |= {lbl.hotkey: lbl.name for lbl in found.labels if lbl.hotkey}
     legend = "  ".join(f"[bold]{i}[/bold] {lbl.name}"
                        for i, lbl in enumerate(found.labels, start=1))
+    help_key = "  [bold]?[/bold] guidelines" if guidelines_shown(found) else ""
+    if help_key:
+        out.print(guidelines_panel(found))
     done = 0
     skipped: set[int] = set()   # not asked again in this session
     while True:
@@ -1703,8 +1723,11 @@ def label(ctx: typer.Context, project: Project, task: TaskOption,
             out.rule(f"record {item.record.external_id} - {item.reason}")
             for name, value in item.record.data.items():
                 out.print(f"[bold]{name}[/bold]: {value}")
-            out.print(legend + "  [bold]s[/bold] skip  [bold]q[/bold] quit")
+            out.print(legend + "  [bold]s[/bold] skip  [bold]q[/bold] quit" + help_key)
             while (answer := _answer("> ")) not in (*keys, "s", "q"):
+                if answer == "?" and help_key:
+                    out.print(guidelines_panel(found))
+                    continue
                 out.print(f"[red]{answer!r}[/red]: a label's number or hotkey, s or q")
             if answer == "q":
                 out.print(f"{done} labelled")

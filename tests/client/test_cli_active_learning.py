@@ -34,6 +34,22 @@ def test_label_shows_each_record_with_its_reason_and_posts_the_key(served: Stack
     assert sdk.active_learning.next(project, task.id, n=3).count == 1
 
 
+def test_label_shows_the_guidelines_first_and_again_on_question_mark(served: Stack,
+                                                                      sdk: Heurist, heurist,
+                                                                      monkeypatch):
+    project = served.project_with_texts(["buy now", "hello friend"])
+    task = sdk.tasks.create(project, "spam", labels=["ham", "spam"])
+    sdk.tasks.update(project, task.id, guidelines="Spam sells something.\nGreetings: ham.")
+    sdk.tasks.update_label(project, task.id, "spam", description="an offer, a link, a prize")
+    monkeypatch.setattr("sys.stdin", io.StringIO("?\nq\n"))
+    shown = heurist("label", "-p", str(project), "-t", "spam", "--n", "2")
+    assert shown.code == 0, shown.err
+    assert shown.out.count("Guidelines of task spam") == 2, shown.out   # first, then on ?
+    assert "Spam sells something." in shown.out and "Greetings: ham." in shown.out
+    assert re.search(r"2 spam +an offer, a link, a prize", shown.out)
+    assert "? guidelines" in shown.out and "'?'" not in shown.out
+
+
 def test_queue_shows_the_settings_and_changes_them(served: Stack, sdk: Heurist, heurist):
     project = served.project_with_texts(["buy now", "hello friend"])
     task = sdk.tasks.create(project, "spam", labels=["ham", "spam"])
