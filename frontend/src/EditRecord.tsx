@@ -5,7 +5,7 @@
  * field), a reload (a draft for the tab's session) and an edit made elsewhere meanwhile
  * (kept until the user loads their version or keeps theirs with their own changes on top). */
 import { useMutation } from "@tanstack/react-query";
-import { useEffect, useId, useLayoutEffect, useRef, useState, type KeyboardEvent, type Ref, type RefObject } from "react";
+import { useEffect, useId, useRef, useState, type KeyboardEvent } from "react";
 import { ApiError, patch } from "./api";
 import { useLeaveWarning } from "./hooks";
 import { format } from "./pages/DataBrowser";
@@ -15,6 +15,7 @@ import {
 } from "./recordEditing";
 import type { Attribute, RecordDetail } from "./types";
 import { Badge, Button, ConfirmDialog, ErrorAlert } from "./ui";
+import { GrowingTextarea } from "./ui/GrowingTextarea";
 
 /** The values the form started from, and their revision (sent: the server refuses an edit of
  * a record edited since). */
@@ -294,28 +295,5 @@ function ValueField({ attribute, value, changed, error, focus, disabled, onChang
         {error && <div id={`${id}-error`} className="field-error" role="alert">{error}</div>}
       </div>
     </>
-  );
-}
-
-/** A textarea that grows with its text (up to most of the window). */
-function GrowingTextarea({ value, onChange, ref, ...rest }: {
-  value: string; onChange: (value: string) => void; ref: Ref<HTMLTextAreaElement>; id: string;
-  readOnly: boolean; "aria-invalid"?: boolean; "aria-describedby"?: string;
-}) {
-  const own = useRef<HTMLTextAreaElement | null>(null);
-  useLayoutEffect(() => {
-    const area = own.current;
-    if (!area) return;
-    area.style.height = "auto";
-    area.style.height = `${area.scrollHeight + 2}px`;
-  }, [value]);
-  return (
-    <textarea {...rest} className="input grow" rows={2} value={value} spellCheck
-      ref={(node) => {
-        own.current = node;
-        if (typeof ref === "function") ref(node);
-        else if (ref) (ref as RefObject<HTMLTextAreaElement | null>).current = node;
-      }}
-      onChange={(e) => onChange(e.target.value)} />
   );
 }

@@ -7,6 +7,7 @@ afterEach(() => {
   vi.unstubAllGlobals();
   vi.restoreAllMocks();
   sessionStorage.clear();
+  localStorage.clear();
   window.history.replaceState(null, "", "/"); // pages keep state in the address
 });
 

@@ -19,11 +19,18 @@ export interface Attribute {
   /** The labeling functions whose current code names it. */
   read_by?: Reader[];
 }
-export interface Label { id: number; name: string; color: string; hotkey: string | null }
+export interface Label {
+  id: number; name: string; color: string; hotkey: string | null;
+  /** What the label means, when to give it ("" when none; the server always says). */
+  description?: string;
+}
 export interface Task {
   id: number; name: string; kind: TaskKind; target_attribute: string | null; labels: Label[];
   /** Its out-of-date labeling functions run again by themselves (the server always says). */
   auto_run?: boolean;
+  /** How to label it: plain text by the owners, shown to annotators ("" when none; the
+   * server always says). */
+  guidelines?: string;
 }
 export interface RecordRow {
   id: number; external_id: string; data: Record<string, unknown>;

@@ -39,6 +39,10 @@ describe("keyAction", () => {
     expect(keyAction({ key: "Enter" }, keys)).toEqual({ type: "nothing" });
     expect(keyAction({ key: "g" }, keys)).toEqual({ type: "gold" });
   });
+  it("shows or hides the guidelines with ?", () => {
+    expect(keyAction({ key: "?" }, keys)).toEqual({ type: "guidelines" });
+    expect(keyAction({ key: "?", target: document.createElement("textarea") }, keys)).toBeNull();
+  });
   it("ignores keys typed into a field and other shortcuts", () => {
     const input = document.createElement("input");
     expect(keyAction({ key: "1", target: input }, keys)).toBeNull();

@@ -1,11 +1,11 @@
 /** Keyboard of the labeling view: label hotkeys (a label's own, else 1..9 by position),
- * next/previous, undo, nothing to mark, gold. */
+ * next/previous, undo, nothing to mark, gold, the guidelines. */
 import type { Label } from "../types";
 
 export type KeyAction =
   | { type: "label"; label: Label }
   | { type: "next" } | { type: "previous" } | { type: "undo" }
-  | { type: "nothing" } | { type: "gold" };
+  | { type: "nothing" } | { type: "gold" } | { type: "guidelines" };
 
 export interface KeyLike {
   key: string; ctrlKey?: boolean; metaKey?: boolean; altKey?: boolean;
@@ -54,5 +54,6 @@ export function keyAction(event: KeyLike, keys: Map<string, Label>): KeyAction |
   if (label) return { type: "label", label };
   if (event.key === "u") return { type: "undo" };
   if (event.key === "g") return { type: "gold" };
+  if (event.key === "?") return { type: "guidelines" };
   return null;
 }

@@ -1,7 +1,8 @@
 /** A labeling session over a filtered set of records (the set is fixed when the session
  * starts, as refinery's sessions): classification by click or hotkey, multi-label toggles,
  * extraction by mouse selection snapped to tokens; nothing to mark, gold, undo, keyboard
- * navigation; other annotators' labels arrive live, and records deleted meanwhile are passed
+ * navigation; the task's guidelines beside the record and each label's description on its
+ * button; other annotators' labels arrive live, and records deleted meanwhile are passed
  * over. */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
@@ -19,6 +20,8 @@ import { Button, Empty, ErrorAlert, Kbd, Spinner, Swatch, useToast } from "../ui
 import { Link } from "../ui/Link";
 import { AddToList } from "../labeling/AddToList";
 import { LabelsPanel } from "../labeling/LabelsPanel";
+import { GuidelinesPanel, NoGuidelinesHint, shortDescription } from "../labeling/Guidelines";
+import { useGuidelinesPanel } from "../labeling/guidelinesOpen";
 import { SimulationPanel } from "../labeling/SimulationPanel";
 import { stepOver } from "../labeling/deleted";
 import { deletionOf, isGone, refreshAfterDeletion } from "../recordDeletion";
@@ -179,6 +182,7 @@ function Session({ projectId, task, ids, total, queue }: { projectId: number; ta
   const detail = useQuery({ queryKey: detailKey(recordId), queryFn: () => fetchDetail(recordId), staleTime: 30_000,
     enabled: !deleted });
   const isOwner = atLeast(role, "owner");
+  const guidelines = useGuidelinesPanel(projectId, task.id, task.guidelines ?? "", me?.name);
   const step = useCallback((from: number, by: 1 | -1) => stepOver(ids, gone, from, by), [ids, gone]);
 
   // The next records are fetched ahead, so moving on shows them at once.
@@ -389,6 +393,7 @@ function Session({ projectId, task, ids, total, queue }: { projectId: number; ta
     else if (action.type === "undo") void undoLast();
     else if (action.type === "gold") { if (isOwner) setGold((g) => !g); }
     else if (action.type === "nothing") nothingToMark();
+    else if (action.type === "guidelines") { if (guidelines.shown) guidelines.toggle(); }
     else if (action.type === "label") chooseLabel(action.label);
   };
   useEffect(() => {
@@ -401,6 +406,8 @@ function Session({ projectId, task, ids, total, queue }: { projectId: number; ta
   const text = record && task.target_attribute ? String(record.data[task.target_attribute] ?? "") : "";
   const tokens = record?.tokens.find((t) => t.attribute === task.target_attribute);
   const mineNames = new Set(mine.map((l) => l.label));
+  /** a short line of each label's description on its button, while the buttons have room */
+  const roomy = task.labels.length <= 8;
 
   return (
     <div className="labeling">
@@ -425,6 +432,13 @@ function Session({ projectId, task, ids, total, queue }: { projectId: number; ta
               </label>
             )}
             <Button small onClick={() => void undoLast()} disabled={undo.length === 0} title="Undo the last action (Ctrl+Z)">Undo</Button>
+            {guidelines.shown && (
+              <Button small variant={guidelines.open ? "secondary" : "ghost"} aria-expanded={guidelines.open}
+                aria-controls={guidelines.open ? `guidelines-${task.id}` : undefined}
+                title={`${guidelines.open ? "Hide" : "Show"} the task's guidelines (?)`} onClick={guidelines.toggle}>
+                Guidelines <Kbd>?</Kbd>
+              </Button>
+            )}
           </div>
           <div className="panel-body" style={{ minHeight: 120 }}>
             {deleted ? <DeletedRecord next={step(index, 1) !== index ? () => setIndex(step(index, 1)) : null} />
@@ -441,13 +455,18 @@ function Session({ projectId, task, ids, total, queue }: { projectId: number; ta
           </div>
           <div className="panel-body" style={{ borderTop: "1px solid var(--line)" }}>
             <div className="label-buttons" role="group" aria-label="labels">
-              {task.labels.map((label) => (
-                <button key={label.id} type="button" disabled={deleted} className={`label-btn ${mineNames.has(label.name) && task.kind !== "extraction" ? "on" : ""}`}
-                  style={{ ["--c" as string]: label.color }} aria-pressed={task.kind !== "extraction" ? mineNames.has(label.name) : undefined}
-                  onClick={() => chooseLabel(label)}>
-                  <Swatch color={label.color} />{label.name}{hotkeyOf(keys, label) && <Kbd>{hotkeyOf(keys, label)!.toUpperCase()}</Kbd>}
-                </button>
-              ))}
+              {task.labels.map((label) => {
+                const line = roomy ? shortDescription(label.description) : "";
+                return (
+                  <button key={label.id} type="button" disabled={deleted} className={`label-btn ${mineNames.has(label.name) && task.kind !== "extraction" ? "on" : ""}`}
+                    style={{ ["--c" as string]: label.color }} aria-pressed={task.kind !== "extraction" ? mineNames.has(label.name) : undefined}
+                    title={label.description?.trim() || undefined} onClick={() => chooseLabel(label)}>
+                    <Swatch color={label.color} />
+                    {line ? <span className="label-btn-text">{label.name}<span className="label-btn-note" aria-hidden>{line}</span></span> : label.name}
+                    {hotkeyOf(keys, label) && <Kbd>{hotkeyOf(keys, label)!.toUpperCase()}</Kbd>}
+                  </button>
+                );
+              })}
               {task.kind !== "classification" && (
                 <Button onClick={nothingToMark} disabled={deleted} title="Done with this record (Enter)">
                   {mine.length ? "Done" : "Nothing to mark"} <Kbd>↵</Kbd>
@@ -461,13 +480,17 @@ function Session({ projectId, task, ids, total, queue }: { projectId: number; ta
             )}
           </div>
         </div>
-        <Keys kind={task.kind} />
+        <Keys kind={task.kind} guidelines={guidelines.shown} />
       </div>
-      <LabelsPanel projectId={projectId} task={task} detail={record} me={me?.name} fresh={fresh}
-        canGold={isOwner} onGold={makeGold} onDelete={(l) => (task.kind === "extraction" ? deleteSpan(l) : void act(`Remove ${l.label}`, async () => {
-          await del(`${base}/manual-labels/${l.id}`);
-          return () => post(`${base}/records/${l.record_id}/labels`, { task_id: task.id, label: l.label, ...(l.is_gold ? { is_gold: true } : {}) });
-        }, index))} />
+      <div className="stack side-column">
+        {guidelines.open && <GuidelinesPanel task={task} hotkeys={(label) => hotkeyOf(keys, label)} updated={guidelines.updated} onHide={guidelines.toggle} />}
+        {!guidelines.shown && isOwner && <NoGuidelinesHint projectId={projectId} task={task} />}
+        <LabelsPanel projectId={projectId} task={task} detail={record} me={me?.name} fresh={fresh}
+          canGold={isOwner} onGold={makeGold} onDelete={(l) => (task.kind === "extraction" ? deleteSpan(l) : void act(`Remove ${l.label}`, async () => {
+            await del(`${base}/manual-labels/${l.id}`);
+            return () => post(`${base}/records/${l.record_id}/labels`, { task_id: task.id, label: l.label, ...(l.is_gold ? { is_gold: true } : {}) });
+          }, index))} />
+      </div>
     </div>
   );
 }
@@ -505,7 +528,7 @@ function FragmentRow({ name, value }: { name: string; value: unknown }) {
   return <><dt>{name}</dt><dd>{value === null || value === undefined ? "—" : String(value)}</dd></>;
 }
 
-function Keys({ kind }: { kind: Task["kind"] }) {
+function Keys({ kind, guidelines }: { kind: Task["kind"]; guidelines: boolean }) {
   return (
     <div className="keys" aria-label="keyboard">
       <span><Kbd>1</Kbd>…<Kbd>9</Kbd></span><span>{kind === "classification" ? "label and go to the next record" : kind === "multilabel" ? "toggle a label" : "label the selection"}</span>
@@ -513,6 +536,7 @@ function Keys({ kind }: { kind: Task["kind"] }) {
       {kind !== "classification" && <><span><Kbd>↵</Kbd></span><span>done (nothing to mark when nothing is marked), next record</span></>}
       <span><Kbd>Ctrl</Kbd>+<Kbd>Z</Kbd> or <Kbd>U</Kbd></span><span>undo the last action</span>
       <span><Kbd>G</Kbd></span><span>gold mode (owners)</span>
+      {guidelines && <><span><Kbd>?</Kbd></span><span>show / hide the guidelines</span></>}
     </div>
   );
 }

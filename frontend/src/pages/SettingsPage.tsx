@@ -1,18 +1,28 @@
-/** Labeling tasks with their labels (name, colour, hotkey) and, for classification, their
- * annotators' quality; the project's members, and its exports (records, Label Studio, a
- * snapshot of everything). */
+/** Labeling tasks with their labels (name, colour, hotkey, description), their guidelines
+ * for annotators and, for classification, their annotators' quality; the project's members,
+ * and its exports (records, Label Studio, a snapshot of everything). */
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import { useEffect, useRef, useState, type KeyboardEvent } from "react";
 import { del, download, patch, post, put } from "../api";
+import { useCodeDraft } from "../heuristics/useCodeDraft";
 import { atLeast, useAttributes, useMembers, useRole, useTasks } from "../hooks";
 import type { Label, Role, Task, TaskKind } from "../types";
 import { AnnotatorsPanel } from "../labeling/AnnotatorsPanel";
+import { GuidelinesText } from "../labeling/Guidelines";
+import { useLocation } from "../router";
 import { Badge, Button, ConfirmDialog, Empty, ErrorAlert, Field, Spinner, useToast } from "../ui";
+import { GrowingTextarea } from "../ui/GrowingTextarea";
+
+/** The longest guidelines and label description the server takes (store/limits.py). */
+const GUIDELINES_MAX = 100_000;
+const DESCRIPTION_MAX = 10_000;
 
 export function SettingsPage({ projectId }: { projectId: number }) {
   const tasks = useTasks(projectId);
   const role = useRole(projectId);
   const owner = atLeast(role, "owner");
+  // ?task=3 (the labeling page's link): that task's guidelines, in view
+  const focused = Number(useLocation().search.get("task")) || null;
   return (
     <div className="page">
       <div style={{ display: "grid", gridTemplateColumns: "minmax(0, 1fr) 340px", gap: 16, alignItems: "start" }}>
@@ -20,7 +30,8 @@ export function SettingsPage({ projectId }: { projectId: number }) {
           <div className="page-head" style={{ marginBottom: 0 }}><h1>Labeling tasks</h1></div>
           {tasks.isPending ? <Spinner /> : tasks.error ? <ErrorAlert error={tasks.error} />
             : tasks.data.length === 0 ? <div className="panel"><Empty>No tasks yet.{owner && " Create one on the right."}</Empty></div>
-            : tasks.data.map((task) => <TaskCard key={task.id} projectId={projectId} task={task} owner={owner} />)}
+            : tasks.data.map((task) => <TaskCard key={task.id} projectId={projectId} task={task} owner={owner}
+              focused={focused === task.id} />)}
         </div>
         <div className="stack">
           {owner && <NewTask projectId={projectId} />}
@@ -37,7 +48,9 @@ function useInvalidate(projectId: number, what: string) {
   return () => client.invalidateQueries({ queryKey: ["projects", projectId, what] });
 }
 
-function TaskCard({ projectId, task, owner }: { projectId: number; task: Task; owner: boolean }) {
+/** A task: its labels, its guidelines. An owner's editors open once the role is known (they
+ * read their drafts as they open); until then, and for other members, the text is shown. */
+function TaskCard({ projectId, task, owner, focused }: { projectId: number; task: Task; owner: boolean; focused: boolean }) {
   const toast = useToast();
   const invalidate = useInvalidate(projectId, "tasks");
   const [confirming, setConfirming] = useState(false);
@@ -65,9 +78,10 @@ function TaskCard({ projectId, task, owner }: { projectId: number; task: Task; o
       </div>
       {annotators && <AnnotatorsPanel projectId={projectId} task={task} />}
       <table className="table">
-        <thead><tr><th style={{ width: 60 }}>Colour</th><th>Label</th><th style={{ width: 90 }}>Hotkey</th><th style={{ width: 60 }} /></tr></thead>
+        <thead><tr><th style={{ width: 60 }}>Colour</th><th style={{ width: "22%" }}>Label</th><th>Description</th><th style={{ width: 90 }}>Hotkey</th><th style={{ width: 60 }} /></tr></thead>
         <tbody>
-          {task.labels.map((label) => <LabelRow key={label.id} base={base} label={label} owner={owner} onChanged={() => void invalidate()} />)}
+          {task.labels.map((label) => <LabelRow key={label.id} projectId={projectId} base={base} label={label} owner={owner}
+            onChanged={() => void invalidate()} />)}
         </tbody>
       </table>
       {owner && (
@@ -77,6 +91,8 @@ function TaskCard({ projectId, task, owner }: { projectId: number; task: Task; o
           <ErrorAlert error={addLabel.error} />
         </form>
       )}
+      {owner ? <GuidelinesEditor projectId={projectId} task={task} focused={focused} />
+        : <GuidelinesView task={task} focused={focused} />}
       <ConfirmDialog open={confirming} title={`Delete task “${task.name}”?`} confirm="Delete task" busy={remove.isPending}
         onCancel={() => setConfirming(false)} onConfirm={() => remove.mutate()}>
         <p className="muted">Its labels, manual labels and heuristics are deleted too.</p>
@@ -85,7 +101,8 @@ function TaskCard({ projectId, task, owner }: { projectId: number; task: Task; o
   );
 }
 
-function LabelRow({ base, label, owner, onChanged }: { base: string; label: Label; owner: boolean; onChanged: () => void }) {
+function LabelRow({ projectId, base, label, owner, onChanged }: { projectId: number; base: string; label: Label;
+  owner: boolean; onChanged: () => void }) {
   const toast = useToast();
   const [hotkey, setHotkey] = useState(label.hotkey ?? "");
   const save = useMutation({
@@ -101,11 +118,156 @@ function LabelRow({ base, label, owner, onChanged }: { base: string; label: Labe
         aria-label={`Colour of ${label.name}`} style={{ width: 32, height: 22, border: 0, padding: 0, background: "none" }}
         onChange={(e) => save.mutate({ color: e.target.value })} /></td>
       <td><b>{label.name}</b></td>
+      <td className="label-description">{owner
+        ? <DescriptionEditor projectId={projectId} base={base} label={label} onChanged={onChanged} />
+        : label.description?.trim() ? <span className="label-description-text">{label.description}</span>
+          : <span className="faint">—</span>}</td>
       <td><input className="input" style={{ width: 60, height: 24 }} maxLength={1} value={hotkey} disabled={!owner} placeholder="auto"
         aria-label={`Hotkey of ${label.name}`} onChange={(e) => setHotkey(e.target.value)}
         onBlur={() => hotkey !== (label.hotkey ?? "") && save.mutate({ hotkey: hotkey || null })} /></td>
       <td>{owner && <Button small variant="ghost" aria-label={`Delete label ${label.name}`} onClick={() => remove.mutate()}>×</Button>}</td>
     </tr>
+  );
+}
+
+/** Ctrl+Enter (or Cmd+Enter) in a field: save. */
+function savesOnCtrlEnter(save: () => void) {
+  return (event: KeyboardEvent) => {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) { event.preventDefault(); save(); }
+  };
+}
+
+/** A task's answer replaces it in the list at once (then the list is read again). */
+function useTaskSaved(projectId: number) {
+  const client = useQueryClient();
+  return (saved: Task) => {
+    client.setQueryData<Task[]>(["projects", projectId, "tasks"], (tasks) => tasks?.map((t) => (t.id === saved.id ? saved : t)));
+    void client.invalidateQueries({ queryKey: ["projects", projectId, "tasks"] });
+  };
+}
+
+/** An owner writes the task's guidelines: plain text that annotators read beside the record
+ * as they label. What is typed is kept for the tab's session until it is saved or discarded
+ * (leaving, reloading and another owner's save do not lose it: theirs is said, and Save
+ * replaces it). */
+function GuidelinesEditor({ projectId, task, focused }: { projectId: number; task: Task; focused: boolean }) {
+  const saved = task.guidelines ?? "";
+  // the guidelines have no revisions: every new saved text seen here counts as one, so that
+  // another owner's save while this one types is told (useCodeDraft's ``newer``)
+  const [versions, setVersions] = useState({ text: saved, number: 0 });
+  if (versions.text !== saved) setVersions({ text: saved, number: versions.number + 1 });
+  const version = versions.text === saved ? versions.number : versions.number + 1;
+  const draft = useCodeDraft(projectId, `guidelines-${task.id}`, saved, true, version);
+  const { source: text, dirty, restored, newer } = draft;
+  const [preview, setPreview] = useState(false);
+  const area = useRef<HTMLTextAreaElement>(null);
+  const onSaved = useTaskSaved(projectId);
+  const save = useMutation({
+    mutationFn: (guidelines: string) => { draft.saving(guidelines); return patch<Task>(`/projects/${projectId}/tasks/${task.id}`, { guidelines }); },
+    onSuccess: onSaved,
+  });
+  const submit = () => { if (dirty && !save.isPending) save.mutate(text); };
+  useEffect(() => {
+    if (!focused || !area.current) return;
+    area.current.scrollIntoView?.({ block: "center" });
+    area.current.focus();
+  }, [focused]);
+  const over = text.length > GUIDELINES_MAX;
+  return (
+    <div className="panel-body stack task-guidelines" aria-label={`guidelines of ${task.name}`}>
+      <div className="row">
+        <h3>Guidelines for annotators</h3>
+        <span className="spacer" />
+        {text.length > GUIDELINES_MAX * 0.9 && (
+          <span className="small" style={{ color: over ? "var(--danger)" : "var(--warn)" }} aria-label="length">
+            {text.length.toLocaleString()} / {GUIDELINES_MAX.toLocaleString()} characters</span>
+        )}
+      </div>
+      {dirty && newer !== null ? (
+        <div className="alert info row" role="status" aria-label="saved meanwhile">
+          <span style={{ flex: 1 }}>Someone saved other guidelines while you edited; your unsaved text is kept (Save replaces theirs).</span>
+          <Button small onClick={draft.discard}>Discard mine and show theirs</Button>
+        </div>
+      ) : restored && dirty && (
+        <div className="alert info row" role="status" aria-label="unsaved guidelines">
+          <span style={{ flex: 1 }}>Unsaved guidelines from {new Date(restored.savedAt).toLocaleString()} restored.</span>
+          <Button small onClick={draft.discard}>Discard</Button>
+        </div>
+      )}
+      <GrowingTextarea ref={area} rows={3} value={text} aria-label={`Guidelines of ${task.name}`} aria-invalid={save.isError || over || undefined}
+        placeholder="How to label this task: what each label means, the borderline cases, examples. Plain text: line breaks are kept and http(s) links can be followed."
+        onChange={(value) => { draft.setSource(value); if (save.isError) save.reset(); }} onKeyDown={savesOnCtrlEnter(submit)} />
+      <ErrorAlert error={save.error} />
+      <div className="row">
+        <Button small variant="primary" busy={save.isPending} disabled={!dirty} onClick={submit}>
+          {save.isPending ? "Saving…" : dirty || !saved ? "Save guidelines" : "Saved"}</Button>
+        {dirty && !restored && newer === null && !save.isPending && <Button small variant="ghost" onClick={draft.discard}>Discard changes</Button>}
+        {text.trim() && <Button small variant="ghost" aria-pressed={preview} onClick={() => setPreview((p) => !p)}>
+          {preview ? "Hide preview" : "Preview"}</Button>}
+        <span className="spacer" />
+        <span className="small faint">Ctrl+Enter saves · annotators see them as they label</span>
+      </div>
+      {preview && text.trim() && <div aria-label="preview"><GuidelinesText text={text} /></div>}
+    </div>
+  );
+}
+
+/** The guidelines as members other than owners see them here. */
+function GuidelinesView({ task, focused }: { task: Task; focused: boolean }) {
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => { if (focused) box.current?.scrollIntoView?.({ block: "center" }); }, [focused]);
+  return (
+    <div ref={box} className="panel-body stack task-guidelines" aria-label={`guidelines of ${task.name}`}>
+      <h3>Guidelines for annotators</h3>
+      {task.guidelines?.trim() ? <GuidelinesText text={task.guidelines} />
+        : <span className="faint">No guidelines for this task yet.</span>}
+    </div>
+  );
+}
+
+/** An owner describes a label (what it means, when to give it): saved on leaving the field,
+ * with Save, or Ctrl+Enter; Escape puts the saved text back. Kept as a draft until saved. */
+function DescriptionEditor({ projectId, base, label, onChanged }: { projectId: number; base: string; label: Label;
+  onChanged: () => void }) {
+  const saved = label.description ?? "";
+  const draft = useCodeDraft(projectId, `label-${label.id}-description`, saved, true);
+  const { source: text, dirty, restored } = draft;
+  const sent = useRef<string | null>(null);
+  const client = useQueryClient();
+  const save = useMutation({
+    mutationFn: (description: string) => { draft.saving(description); return patch<Label>(`${base}/labels/${label.id}`, { description }); },
+    onSuccess: (saved) => {   // shown saved at once, then the tasks are read again
+      client.setQueryData<Task[]>(["projects", projectId, "tasks"], (tasks) => tasks?.map((t) =>
+        ({ ...t, labels: t.labels.map((l) => (l.id === saved.id ? saved : l)) })));
+      onChanged();
+    },
+    onSettled: () => { sent.current = null; },
+  });
+  // a blur and a click on Save come one after the other: the text goes once
+  const submit = () => { if (dirty && sent.current !== text) { sent.current = text; save.mutate(text); } };
+  const id = `label-${label.id}-description-error`;
+  return (
+    <div>
+      <GrowingTextarea rows={1} value={text} aria-label={`Description of ${label.name}`}
+        placeholder="What it means, when to give it" aria-invalid={save.isError || text.length > DESCRIPTION_MAX || undefined}
+        aria-describedby={save.isError ? id : undefined}
+        onChange={(value) => { draft.setSource(value); if (save.isError) save.reset(); }}
+        onBlur={submit}
+        onKeyDown={(event) => {
+          if (event.key === "Escape" && dirty) { event.preventDefault(); draft.discard(); save.reset(); return; }
+          savesOnCtrlEnter(submit)(event);
+        }} />
+      {save.isError && <div id={id} className="field-error" role="alert">{(save.error as Error).message}</div>}
+      {(dirty || save.isPending) && (
+        <div className="note" role="status" aria-label={`description of ${label.name} unsaved`}>
+          {restored && <span className="muted">Unsaved text restored.</span>}
+          <Button small busy={save.isPending} onMouseDown={(e) => e.preventDefault()} onClick={submit}>
+            {save.isPending ? "Saving…" : "Save"}</Button>
+          {!save.isPending && <Button small variant="ghost" onMouseDown={(e) => e.preventDefault()}
+            onClick={() => { draft.discard(); save.reset(); }}>Discard</Button>}
+        </div>
+      )}
+    </div>
   );
 }
 
