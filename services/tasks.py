@@ -1,13 +1,25 @@
-"""Use cases for labeling tasks and their labels; each commits."""
+"""Use cases for labeling tasks and their labels; each commits. A change of a task that
+exists (its name, settings, guidelines or labels) is announced as a ``task.changed`` event,
+so that open pages (a labeling session's guidelines, its label buttons) follow it."""
 
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
 from heuristics.errors import ConflictError
+from store.events import publish
 from store.models import Label, LabelingTask, Project, TaskKind
 from store.stats import recompute
 from store.tasks import add_label, add_task, check_hotkey_free, find_task
+
+TASK_CHANGED = "task.changed"
+
+
+def _changed(session: Session, task: LabelingTask) -> None:
+    """Announce a change of ``task`` and commit it."""
+    publish(session=session, project_id=task.project_id, type=TASK_CHANGED,
+            payload={"task_id": task.id})
+    session.commit()
 
 
 def create_task(*, session: Session, project: Project, name: str, kind: TaskKind,
@@ -23,7 +35,7 @@ def rename_task(*, session: Session, task: LabelingTask, name: str) -> LabelingT
     if name != task.name and find_task(session=session, project=task.project, name=name):
         raise ConflictError(f"a labeling task named {name!r} exists already", field="name")
     task.name = name
-    session.commit()
+    _changed(session, task)
     return task
 
 
@@ -31,14 +43,14 @@ def set_auto_run(*, session: Session, task: LabelingTask, auto_run: bool) -> Lab
     """Whether the task's labeling functions run again by themselves when their votes are
     out of date (:func:`services.out_of_date.keep_current`); commits."""
     task.auto_run = auto_run
-    session.commit()
+    _changed(session, task)
     return task
 
 
 def set_guidelines(*, session: Session, task: LabelingTask, guidelines: str) -> LabelingTask:
     """How to label the task (shown to its annotators); commits."""
     task.guidelines = guidelines
-    session.commit()
+    _changed(session, task)
     return task
 
 
@@ -52,7 +64,7 @@ def create_label(*, session: Session, task: LabelingTask, name: str, color: str 
     """Add a label to ``task``; commits."""
     label = add_label(session=session, task=task, name=name, color=color, hotkey=hotkey)
     label.description = description
-    session.commit()
+    _changed(session, task)
     return label
 
 
@@ -70,7 +82,7 @@ def update_label(*, session: Session, task: LabelingTask, label: Label, name: st
         label.hotkey = hotkey or None
     if description is not None:
         label.description = description
-    session.commit()
+    _changed(session, task)
     return label
 
 
@@ -80,4 +92,4 @@ def delete_label(*, session: Session, task: LabelingTask, label: Label) -> None:
     session.delete(label)
     session.flush()
     recompute(session=session, task=task)
-    session.commit()
+    _changed(session, task)

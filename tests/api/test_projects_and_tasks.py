@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from store.models import Event
 from tests.api.conftest import API, create_task
 
 
@@ -67,7 +70,7 @@ def test_tasks_and_labels(client, admin, loaded):
     assert client.get(base, headers=admin).status_code == 404
 
 
-def test_guidelines_and_label_descriptions(client, admin, loaded, make_user):
+def test_guidelines_and_label_descriptions(client, admin, loaded, make_user, session):
     task = create_task(client, admin, loaded, name="sentiment", kind="classification",
                        labels=["pos", "neg"])
     assert task["guidelines"] == "" and task["labels"][0]["description"] == ""
@@ -93,6 +96,9 @@ def test_guidelines_and_label_descriptions(client, admin, loaded, make_user):
     assert client.patch(base, json={"guidelines": "mine"}, headers=annotator).status_code == 403
     too_long = client.patch(base, json={"guidelines": "x" * 100_001}, headers=admin)
     assert too_long.status_code == 422
+    # open pages follow: every change of the task is announced
+    changed = session.scalars(select(Event.payload).where(Event.type == "task.changed")).all()
+    assert changed == [{"task_id": task["id"]}] * 4
 
 
 def test_task_validation(client, admin, loaded):

@@ -214,8 +214,13 @@ function Session({ projectId, task, ids, total, queue }: { projectId: number; ta
   // a record that is not there any more (a deletion whose event did not name it)
   useEffect(() => { if (isGone(detail.error)) markGone([recordId]); }, [detail.error, recordId, markGone]);
 
-  // Labels of other annotators appear as they are made; deleted records are passed over.
+  // Labels of other annotators appear as they are made; deleted records are passed over;
+  // a task's guidelines and labels follow their owners' changes.
   useProjectEvents(projectId, (event) => {
+    if (event.type === "task.changed") {
+      void client.invalidateQueries({ queryKey: ["projects", projectId, "tasks"] });
+      return;
+    }
     const deletion = deletionOf(event);
     if (deletion) {
       if (deletion.ids) markGone(deletion.ids);

@@ -15,6 +15,7 @@ type Write = { method: string; path: string; body: Record<string, unknown> };
 function server({ member }: { member?: { user: string; role: string } } = {}) {
   const stored = task();
   const writes: Write[] = [];
+  const listeners: ReadableStreamDefaultController<Uint8Array>[] = [];
   let refuse: string | null = null;
   let held: (() => void)[] | null = null;
   const fetch = vi.fn(async (url: string, init?: RequestInit) => {
@@ -30,6 +31,7 @@ function server({ member }: { member?: { user: string; role: string } } = {}) {
         return json({ detail, field: "guidelines", row: null }, 422);
       }
     }
+    if (path === "/projects/1/events") return new Response(new ReadableStream<Uint8Array>({ start: (c) => { listeners.push(c); } }));
     if (path === "/me") return json(member ? { name: member.user, is_admin: false } : { name: "admin", is_admin: true });
     if (path === "/projects/1/members") return json(member ? [member] : []);
     if (path === "/projects/1/attributes") return json([]);
@@ -49,6 +51,12 @@ function server({ member }: { member?: { user: string; role: string } } = {}) {
   return {
     fetch, writes, stored,
     refuse(detail: string) { refuse = detail; },
+    /** Another owner's change, as the server announces it. */
+    changed(change: Partial<Task>) {
+      Object.assign(stored, change);
+      const text = new TextEncoder().encode(`id: 1\nevent: task.changed\ndata: {"task_id": 3}\n\n`);
+      for (const listener of listeners) listener.enqueue(text);
+    },
     hold() { held = []; },
     release() { for (const resolve of held ?? []) resolve(); held = null; },
   };
@@ -176,6 +184,16 @@ describe("a task's guidelines on the Tasks page", () => {
     expect(screen.queryByLabelText("Description of negative")).toBeNull();
     expect(screen.getByRole("row", { name: /negative/ })).toHaveTextContent("Unhappy with the product.");
   });
+});
+
+it("shows another owner's change as it is announced", async () => {
+  const api = server({ member: { user: "ann", role: "annotator" } });
+  vi.stubGlobal("fetch", api.fetch);
+  renderPage();
+  await screen.findByRole("row", { name: /negative/ });
+  api.changed({ guidelines: "New: judge the whole review." });
+  const box = await screen.findByLabelText("guidelines of sentiment");
+  await waitFor(() => expect(box).toHaveTextContent("New: judge the whole review."));
 });
 
 describe("a label's description on the Tasks page", () => {

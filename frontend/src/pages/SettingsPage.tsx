@@ -4,6 +4,7 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState, type KeyboardEvent } from "react";
 import { del, download, patch, post, put } from "../api";
+import { useProjectEvents } from "../events";
 import { useCodeDraft } from "../heuristics/useCodeDraft";
 import { atLeast, useAttributes, useMembers, useRole, useTasks } from "../hooks";
 import type { Label, Role, Task, TaskKind } from "../types";
@@ -19,6 +20,11 @@ const DESCRIPTION_MAX = 10_000;
 
 export function SettingsPage({ projectId }: { projectId: number }) {
   const tasks = useTasks(projectId);
+  const client = useQueryClient();
+  // another owner's change of a task (guidelines, labels) shows at once
+  useProjectEvents(projectId, (event) => {
+    if (event.type === "task.changed") void client.invalidateQueries({ queryKey: ["projects", projectId, "tasks"] });
+  });
   const role = useRole(projectId);
   const owner = atLeast(role, "owner");
   // ?task=3 (the labeling page's link): that task's guidelines, in view
