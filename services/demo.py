@@ -57,6 +57,35 @@ HAS_LINK = '''def lf(record):
 '''
 
 
+YOUTUBE_GUIDELINES = """\
+Is the comment spam? Judge what the comment does, not its tone or its spelling.
+
+spam: it promotes something unrelated to the video: a channel, a product, a giveaway, a
+link to follow, "check out my ...", "subscribe to ...".
+ham: a reaction to the video or the song, a question, a joke, praise or insults, even
+written in capitals or full of emoji.
+
+Borderline: asking for likes on one's own comment is spam; mentioning another video of the
+same artist is ham. The collection's own rules: https://archive.ics.uci.edu/dataset/380/youtube+spam+collection
+"""
+YOUTUBE_LABELS = {
+    "ham": "A reaction to the video or the song, however rude or loud.",
+    "spam": "Promotes something unrelated: a channel, a product, a link, a giveaway.",
+}
+CONLL_GUIDELINES = """\
+Mark the names of people, organisations, places and other named things, as CoNLL-2003 does.
+A span covers the whole name ("European Union", not "Union"); titles ("Mr", "President") stay
+outside; nationalities and events are MISC. The task's definition:
+https://www.clips.uantwerpen.be/conll2003/ner/
+"""
+CONLL_LABELS = {
+    "PER": "A person: \"Phil Simmons\", \"Clinton\".",
+    "ORG": "An organisation, a club, a company: \"Leicestershire\", \"EU\".",
+    "LOC": "A place: a country, a city, a region: \"Germany\", \"London\".",
+    "MISC": "Any other name: nationalities, events, languages: \"German\", \"Euro 96\".",
+}
+
+
 def _youtube_rows(datasets_dir: Path) -> Iterator[dict]:
     files = sorted((datasets_dir / "youtube").glob("Youtube0*.csv"))
     if not files:
@@ -126,6 +155,9 @@ def load_youtube_demo(*, session: Session, owner: User, datasets_dir: Path,
         name="spam_phrases", label="spam", attribute="text"))
     create_heuristic(session=session, task=task, name="has a link", source=HAS_LINK)
     task.auto_run = True
+    task.guidelines = YOUTUBE_GUIDELINES
+    for label in task.labels:
+        label.description = YOUTUBE_LABELS[label.name]
     create_computed_attribute(session=session, project=project, name="n_links",
                               data_type=AttributeType.INTEGER, source=N_LINKS, queue=queue)
     return project
@@ -149,6 +181,9 @@ def load_conll_demo(*, session: Session, owner: User, datasets_dir: Path) -> Pro
                      source=LOOKUP_EXTRACTION_LF.format(name="places", label="LOC",
                                                         attribute="text"))
     ner.auto_run = True
+    ner.guidelines = CONLL_GUIDELINES
+    for label in ner.labels:
+        label.description = CONLL_LABELS.get(label.name, "")
     return project
 
 

@@ -196,6 +196,10 @@ def test_demo_projects(session, owner, tmp_path, source):
     assert {h.name for h in session.query(Heuristic).filter_by(project_id=youtube.id)} == {
         "spam phrase", "has a link"}
     assert spam_task.auto_run and ner_task.auto_run
+    # guidelines for their annotators, and what each label means
+    assert "spam: it promotes something" in spam_task.guidelines
+    assert "titles" in ner_task.guidelines
+    assert all(label.description for task in (spam_task, ner_task) for label in task.labels)
     assert load_demo(session=session, owner=owner, datasets_dir=datasets_dir,
                      queue=queue) == []
 
