@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from heuristics.errors import ConflictError, InvalidInputError, NotFoundError
+from heuristics.errors import ConflictError
+from services.record_selection import chosen_record_ids
 from store import record_deletion, stats
 from store.events import publish
-from store.id_lists import ids_in
 from store.locks import write_first
-from store.models import LabelingTask, Project, Record
-from store.record_filters import RecordFilter, matching_record_ids
+from store.models import LabelingTask, Project
+from store.record_filters import RecordFilter
 from store.records import record_count
 from store.runs import run_under_way
 from store.tasks import count_label_changes
@@ -47,14 +47,9 @@ def delete_records(*, session: Session, project: Project, record_ids: list[int] 
     number the user was shown; ConflictError when the selection now holds another.
     ConflictError while a run of the project is under way. Commits; with ``dry_run``,
     what would go, deleting nothing."""
-    if (record_ids is None) == (record_filter is None):
-        raise InvalidInputError("name the records to delete by record_ids or by a filter, "
-                                "not both", field="record_ids")
     write_first(session=session)   # SQLite: the check and the deletion in one transaction
-    ids = _chosen(session, project, record_ids, record_filter)
-    if expected is not None and expected != len(ids):
-        raise ConflictError(f"the selection holds {len(ids):,} records now, not "
-                            f"{expected:,}: look at it again", field="expected")
+    ids = chosen_record_ids(session=session, project=project, record_ids=record_ids,
+                            record_filter=record_filter, expected=expected, action="delete")
     if (running := run_under_way(session=session, project_id=project.id)) is not None:
         raise ConflictError(f"{running} is under way: wait for it to end (or cancel it), "
                             "then delete", field="record_ids")
@@ -76,18 +71,3 @@ def delete_records(*, session: Session, project: Project, record_ids: list[int] 
     session.commit()
     return Deleted(records=deleted, manual_labels=sum(labels.values()),
                    record_count=record_count(session=session, project_id=project.id))
-
-
-def _chosen(session: Session, project: Project, record_ids: list[int] | None,
-            record_filter: RecordFilter | None) -> list[int]:
-    if record_filter is not None:
-        return list(session.scalars(matching_record_ids(
-            session=session, project=project, record_filter=record_filter)))
-    wanted = sorted(set(record_ids or []))
-    found = set(session.scalars(select(Record.id).where(Record.project_id == project.id,
-                                                        ids_in(Record.id, wanted))))
-    if missing := [rid for rid in wanted if rid not in found]:
-        raise NotFoundError(f"record {missing[0]} does not exist in this project"
-                            + (f" (nor {len(missing) - 1} more)" if len(missing) > 1 else ""),
-                            field="record_ids")
-    return wanted

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from formats.types import AttributeType, convert_value
@@ -27,12 +28,15 @@ from heuristics.text_edits import TextEdit
 from heuristics.tokens import token_offsets, tokenize
 from services import computed_attributes, out_of_date
 from services.dispatch import RunDispatcher
+from services.record_selection import chosen_record_ids
 from store import record_edits, stats
 from store.embeddings import refresh_embeddings
 from store.events import publish, publish_many
+from store.id_lists import ids_in
 from store.locks import RECORD_LABELS, lock_keys, write_first
 from store.manual_labels import ResolvedSpan, get_record
 from store.models import Attribute, LabelingTask, ManualLabel, Project, Record, TaskKind
+from store.record_filters import RecordFilter
 from store.reference import reference_labels
 from store.runs import run_under_way
 from store.tasks import count_label_changes
@@ -63,6 +67,8 @@ class Edited:
     an edit of one."""
 
     record: Record | None = None
+    matched: int = 0
+    """Records the edit was asked for (one, for an edit of one)."""
     record_ids: list[int] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     spans_moved: int = 0
@@ -106,7 +112,30 @@ def edit_record(*, session: Session, project: Project, record_id: int,
         session.rollback()
     else:
         session.commit()
-    return replace(edited, record=record)
+    return replace(edited, record=record, matched=1)
+
+
+def edit_records(*, session: Session, project: Project, values: Mapping[str, object],
+                 record_ids: list[int] | None = None, record_filter: RecordFilter | None = None,
+                 expected: int | None = None, dry_run: bool = False) -> Edited:
+    """Give every record named by ``record_ids`` or matching ``record_filter`` the same
+    ``values`` (imported attributes by name), as :func:`edit_record` gives one record its
+    values; ``expected``: the number the user was shown (ConflictError when the selection
+    holds another now). Commits, unless nothing changes or ``dry_run``; then the caller's
+    :func:`follow_up` queues what follows."""
+    write_first(session=session)
+    ids = chosen_record_ids(session=session, project=project, record_ids=record_ids,
+                            record_filter=record_filter, expected=expected, action="edit")
+    converted = _converted({a.name: a for a in project.attributes}, values)
+    records = list(session.scalars(select(Record).where(Record.project_id == project.id,
+                                                        ids_in(Record.id, ids))))
+    edited = edit_values(session=session, project=project, records=records,
+                         values={record.id: converted for record in records}, dry_run=dry_run)
+    if dry_run or not edited.changed:
+        session.rollback()
+    else:
+        session.commit()
+    return replace(edited, matched=len(ids))
 
 
 def edit_values(*, session: Session, project: Project, records: list[Record],

@@ -29,6 +29,7 @@ from api.schemas.record_search import (
     RecordsDelete,
     RecordsDeletedPublic,
     RecordSearch,
+    RecordsEdit,
     legacy_conditions,
     parse_filter,
 )
@@ -39,6 +40,7 @@ from api.schemas.records import (
     RecordEdit,
     RecordEditedPublic,
     RecordRowPublic,
+    RecordsEditedPublic,
     RecordsPublic,
     TaskLabelsPublic,
     TokensPublic,
@@ -175,6 +177,33 @@ def delete_records(body: RecordsDelete, project: OwnedProject,
                                 record_count=done.record_count, dry_run=body.dry_run)
 
 
+@router.post("/records/edit", response_model=RecordsEditedPublic)
+def edit_records(body: RecordsEdit, project: OwnedProject, session: SessionDep,
+                 queue: QueueDep) -> RecordsEditedPublic:
+    """Give records, by id or every one matching a filter, the same values of imported
+    attributes, each record edited as PATCH .../records/{record} edits one (one revision
+    more for those that change; the others had the values). 409 while a run of the
+    project is under way, or when ``expected`` is not the number the selection holds.
+    With ``dry_run``, what the edit would do, after the same checks."""
+    edited = record_edits.edit_records(session=session, project=project, values=body.data,
+                                       record_ids=body.record_ids, record_filter=body.filter,
+                                       expected=body.expected, dry_run=body.dry_run)
+    if not body.dry_run:
+        record_edits.follow_up(session=session, project=project, edited=edited, queue=queue)
+    return RecordsEditedPublic(matched=edited.matched, edited=len(edited.record_ids),
+                               **_outcome(edited, body.dry_run))
+
+
+def _outcome(edited: record_edits.Edited, dry_run: bool) -> dict:
+    """The fields every edit's answer has."""
+    return {"changed": edited.changed, "spans_moved": edited.spans_moved,
+            "spans_dropped": len(edited.dropped_spans),
+            "dropped_spans": [DroppedSpanPublic(**vars(span))
+                              for span in edited.dropped_spans[:MAX_DROPPED_LISTED]],
+            "computed_again": edited.computed_again, "embedded_again": edited.embedded_again,
+            "dry_run": dry_run}
+
+
 @router.delete("/records/{record_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_record(record_id: Int32, project: OwnedProject, session: SessionDep) -> None:
     """Delete one record, as POST .../records/delete does."""
@@ -194,13 +223,8 @@ def edit_record(record_id: Int32, body: RecordEdit, project: OwnedProject, sessi
                                       dry_run=body.dry_run)
     if not body.dry_run:
         record_edits.follow_up(session=session, project=project, edited=edited, queue=queue)
-    return RecordEditedPublic(
-        record=edited_record_public(edited.record), changed=edited.changed,
-        spans_moved=edited.spans_moved, spans_dropped=len(edited.dropped_spans),
-        dropped_spans=[DroppedSpanPublic(**vars(span))
-                       for span in edited.dropped_spans[:MAX_DROPPED_LISTED]],
-        computed_again=edited.computed_again, embedded_again=edited.embedded_again,
-        dry_run=body.dry_run)
+    return RecordEditedPublic(record=edited_record_public(edited.record),
+                              **_outcome(edited, body.dry_run))
 
 
 @router.get("/records/{record_id}", response_model=RecordDetail)

@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
 from api.schemas import Int32, Name, UtcDatetime
 from heuristics.errors import InvalidInputError
+from store.limits import NAME_MAX
 from store.record_filters import LabelCondition, RecordFilter, SearchCondition
 
 SORT_DESCRIPTION = (
@@ -105,8 +106,8 @@ def parse_filter(text: str | None) -> RecordFilter:
                                 f"filter: {first['msg']}", field="filter") from error
 
 
-class RecordsDelete(BaseModel):
-    """The records to delete: by id, or those matching a filter (one of the two)."""
+class RecordSelection(BaseModel):
+    """Records of a bulk action: by id, or those matching a filter (one of the two)."""
 
     record_ids: list[Int32] | None = Field(default=None, max_length=1_000_000, description=(
         "Ids of the project's records (404 names one that is not)."))
@@ -114,9 +115,25 @@ class RecordsDelete(BaseModel):
         "Every record matching it (as in POST .../records/search)."))
     expected: int | None = Field(default=None, ge=0, description=(
         "How many records the user was shown: 409 when the selection holds another number "
-        "now, and nothing is deleted."))
+        "now, and nothing changes."))
+
+
+class RecordsDelete(RecordSelection):
+    """The records to delete."""
+
     dry_run: bool = Field(default=False, description=(
         "Delete nothing: say what would go (with the same checks), e.g. to ask first."))
+
+
+class RecordsEdit(RecordSelection):
+    """Values to give every record of the selection."""
+
+    data: dict[Annotated[str, Field(max_length=NAME_MAX)], Any] = Field(
+        min_length=1, max_length=1_000, description=(
+            "Attribute name -> the value every record gets, converted as an import converts "
+            "it (null clears it); imported attributes only."))
+    dry_run: bool = Field(default=False, description=(
+        "Change nothing: say what would change (with the same checks)."))
 
 
 class RecordsDeletedPublic(BaseModel):

@@ -44,8 +44,7 @@ class DroppedSpanPublic(BaseModel):
     is_gold: bool
 
 
-class RecordEditedPublic(BaseModel):
-    record: EditedRecordPublic = Field(description="The record now (as it was, in a dry run).")
+class EditOutcomePublic(BaseModel):
     changed: list[str] = Field(description=(
         "Attributes whose value changed (none: the edit changed nothing)."))
     spans_moved: int = Field(description=(
@@ -55,11 +54,21 @@ class RecordEditedPublic(BaseModel):
     dropped_spans: list[DroppedSpanPublic] = Field(description=(
         f"The spans deleted (the first {MAX_DROPPED_LISTED})."))
     computed_again: list[str] = Field(description=(
-        "Computed attributes whose value of the record is computed again (their code reads "
-        "an edited attribute)."))
+        "Computed attributes whose values of the edited records are computed again (their "
+        "code reads an edited attribute)."))
     embedded_again: list[str] = Field(description=(
-        "Embeddings of an edited attribute that embed the record again."))
+        "Embeddings of an edited attribute that embed the edited records again."))
     dry_run: bool
+
+
+class RecordEditedPublic(EditOutcomePublic):
+    record: EditedRecordPublic = Field(description="The record now (as it was, in a dry run).")
+
+
+class RecordsEditedPublic(EditOutcomePublic):
+    matched: int = Field(description="Records the selection holds.")
+    edited: int = Field(description=(
+        "Records whose values changed (would change, with dry_run); the others had them."))
 
 
 class RecordRowPublic(RecordPublic):

@@ -110,6 +110,8 @@ FOREIGN_ID_ROUTES = [
     ("delete", "/records/{v_record}", None, None),
     ("patch", "/records/{v_record}", {"data": {"text": "mine"}}, None),
     ("post", "/records/delete", {"record_ids": ["{own_record}", "{v_record}"]}, None),
+    ("post", "/records/edit", {"record_ids": ["{own_record}", "{v_record}"],
+                               "data": {"text": "mine"}}, None),
     ("get", "/records", None, {"task_id": "{v_task}", "labelled": "true"}),
     ("post", "/records/{v_record}/labels", {"task_id": "{own_task}", "label": "spam"}, None),
     ("post", "/records/{own_record}/labels", {"task_id": "{v_task}", "label": "spam"}, None),

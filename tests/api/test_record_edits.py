@@ -182,3 +182,38 @@ def test_options_that_cannot_go_together_and_a_run_under_way(client, admin, load
     assert busy.status_code == 409 and "then import" in busy.json()["detail"], busy.text
     assert client.get(f"{API}/projects/{loaded}/records",
                       headers=admin).json()["count"] == 4, "nothing imported"
+
+
+def test_many_records_get_the_same_values(client, admin, loaded, record_ids, session):
+    path = f"{API}/projects/{loaded}/records/edit"
+    english = {"conditions": [{"kind": "attribute", "name": "lang", "op": "equals",
+                               "value": "en"}]}
+    count = client.post(f"{API}/projects/{loaded}/records/count", headers=admin,
+                        json={"filter": english}).json()["count"]
+    assert count == 3
+    stale = client.post(path, headers=admin, json={"filter": english, "data": {"lang": "EN"},
+                                                  "expected": 2})
+    assert stale.status_code == 409 and stale.json()["field"] == "expected"
+    dry = client.post(path, headers=admin, json={"filter": english, "data": {"stars": "5"},
+                                                "expected": 3, "dry_run": True})
+    assert dry.status_code == 200, dry.text
+    assert (dry.json()["matched"], dry.json()["edited"], dry.json()["changed"]) == (
+        3, 2, ["stars"]), "record 1 has 5 stars already"
+    done = client.post(path, headers=admin, json={"filter": english, "data": {"stars": "5"},
+                                                 "expected": 3})
+    assert (done.json()["matched"], done.json()["edited"]) == (3, 2)
+    revisions = {e: detail(client, admin, loaded, rid)["revision"]
+                 for e, rid in record_ids.items()}
+    assert revisions == {"1": 0, "2": 1, "3": 0, "4": 1}
+    by_id = client.post(path, headers=admin, json={"record_ids": [record_ids["3"], 10**6],
+                                                  "data": {"stars": 1}})
+    assert by_id.status_code == 404 and "does not exist" in by_id.json()["detail"]
+    neither = client.post(path, headers=admin, json={"data": {"stars": 1}})
+    assert neither.status_code == 422 and neither.json()["field"] == "record_ids"
+    wrong = client.post(path, headers=admin, json={"record_ids": [record_ids["3"]],
+                                                  "data": {"stars": "many"}})
+    assert wrong.status_code == 422 and wrong.json()["field"] == "stars"
+    assert session.scalars(select(Event.payload).where(
+        Event.type == "records.edited")).all() == [
+        {"count": 2, "attributes": ["stars"],
+         "record_ids": sorted([record_ids["2"], record_ids["4"]])}]
