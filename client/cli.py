@@ -32,9 +32,11 @@ from client.models import (
     Attribute,
     AttributeSample,
     DroppedSpan,
+    EditOutcome,
     Label,
     QueueSettings,
     RecordEdited,
+    RecordsEdited,
     Run,
     Task,
     TaskStats,
@@ -63,8 +65,8 @@ attributes_app = typer.Typer(help="Record attributes: imported, or computed by c
                              "record's others (`def ac(record): return ...` in a .py file).",
                              no_args_is_help=True)
 app.add_typer(attributes_app, name="attributes")
-records_app = typer.Typer(help="Records: edit one's values; delete those chosen by id or "
-                          "filter.", no_args_is_help=True)
+records_app = typer.Typer(help="Records: edit one's values, or give many the same; delete "
+                          "those chosen by id or filter.", no_args_is_help=True)
 app.add_typer(records_app, name="records")
 tasks_app = typer.Typer(help="Labeling tasks: their labels, and guidelines for annotators.",
                         no_args_is_help=True)
@@ -497,12 +499,33 @@ def _task_label(task: Task, key: str) -> Label:
 
 # --- records --------------------------------------------------------------------------
 
+RecordIds = Annotated[list[int] | None, typer.Argument(
+    help="Ids of the records (else --search, --label or --filter choose them).",
+    show_default=False)]
+SetOption = Annotated[list[str] | None, typer.Option(
+    "--set", help="NAME=VALUE: the attribute's new value, as text; the server converts it by "
+                  "the attribute's type (repeatable).")]
+SetJsonOption = Annotated[list[str] | None, typer.Option(
+    "--set-json", help="NAME=JSON: a JSON value, e.g. n=3 or n=null to clear (repeatable).")]
+FromFileOption = Annotated[list[str] | None, typer.Option(
+    "--from-file", help="NAME=PATH: the text of a file (UTF-8, a final newline dropped), "
+                        "e.g. text=fixed.txt (repeatable).")]
+
+
+def _selection(client: Heurist, project: int, record_ids: list[int] | None, *,
+               search: str | None, label: str | None, given: str | None) -> dict[str, Any] | None:
+    """The filter of ``--search``, ``--label`` and ``--filter`` (None: ``record_ids`` name
+    the records); bad usage unless exactly one of the two names them."""
+    chosen = _record_filter(client, project, search=search, label=label, given=given)
+    if bool(record_ids) == (chosen is not None):
+        raise typer.BadParameter("name the records by their ids or by --search, --label or "
+                                 "--filter (one of the two)")
+    return chosen
+
+
 @records_app.command("delete")
 def records_delete(
-        ctx: typer.Context, project: Project,
-        record_ids: Annotated[list[int] | None, typer.Argument(
-            help="Ids of the records (else --search, --label or --filter choose them).",
-            show_default=False)] = None,
+        ctx: typer.Context, project: Project, record_ids: RecordIds = None,
         search: SearchOption = None, label: LabelOption = None, filter_: FilterOption = None,
         yes: Yes = False) -> None:
     """Delete records with their labels, votes and weak labels (project owners only).
@@ -510,10 +533,7 @@ def records_delete(
     Counts them and asks first (not with --yes); refused while a run is under way."""
     state = _state(ctx)
     client = state.client
-    chosen = _record_filter(client, project, search=search, label=label, given=filter_)
-    if bool(record_ids) == (chosen is not None):
-        raise typer.BadParameter("name the records by their ids or by --search, --label or "
-                                 "--filter (one of the two)")
+    chosen = _selection(client, project, record_ids, search=search, label=label, given=filter_)
     expected = None
     if not yes:
         would = client.projects.delete_records(project, record_ids or None, filter=chosen,
@@ -548,15 +568,7 @@ def deletion_question(project: int, records: int, manual_labels: int) -> str:
 def records_edit(
         ctx: typer.Context, project: Project,
         record: Annotated[int, typer.Argument(help="The record's id.", show_default=False)],
-        set_: Annotated[list[str] | None, typer.Option(
-            "--set", help="NAME=VALUE: the attribute's new value, as text; the server "
-                          "converts it by the attribute's type (repeatable).")] = None,
-        set_json: Annotated[list[str] | None, typer.Option(
-            "--set-json", help="NAME=JSON: a JSON value, e.g. n=3 or n=null to clear "
-                               "(repeatable).")] = None,
-        from_file: Annotated[list[str] | None, typer.Option(
-            "--from-file", help="NAME=PATH: the text of a file (UTF-8, a final newline "
-                                "dropped), e.g. text=fixed.txt (repeatable).")] = None,
+        set_: SetOption = None, set_json: SetJsonOption = None, from_file: FromFileOption = None,
         revision: Annotated[int | None, typer.Option(
             help="The record's revision you edited from: refused (409) if it is another "
                  "by now (else the one read before asking).")] = None,
@@ -571,21 +583,51 @@ def records_edit(
     client = state.client
     values = edit_values(set_ or [], set_json or [], from_file or [])
     if dry_run:
-        return _show_edit(state, project, client.projects.edit_record(
-            project, record, values, revision=revision, dry_run=True))
+        would = client.projects.edit_record(project, record, values, revision=revision,
+                                            dry_run=True)
+        return _show_edit(state, would, edit_summary(project, would))
     if not yes:
         if revision is None:   # what was asked about is what gets edited, or 409
             revision = client.projects.record(project, record).revision
         would = client.projects.edit_record(project, record, values, revision=revision,
                                             dry_run=True)
         if not would.changed:
-            return _show_edit(state, project, would)
+            return _show_edit(state, would, edit_summary(project, would))
         if would.spans_dropped:
             err.print(dropped_spans_table(would))
             if not typer.confirm(edit_question(project, would), err=True):
                 raise typer.Exit(1)
-    _show_edit(state, project, client.projects.edit_record(project, record, values,
-                                                           revision=revision))
+    done = client.projects.edit_record(project, record, values, revision=revision)
+    _show_edit(state, done, edit_summary(project, done))
+
+
+@records_app.command("set")
+def records_set(
+        ctx: typer.Context, project: Project, record_ids: RecordIds = None,
+        search: SearchOption = None, label: LabelOption = None, filter_: FilterOption = None,
+        set_: SetOption = None, set_json: SetJsonOption = None, from_file: FromFileOption = None,
+        yes: Yes = False) -> None:
+    """Give records the same values of imported attributes (project owners only).
+
+    Says what would change and asks first (not with --yes); refused while a run is under way."""
+    state = _state(ctx)
+    client = state.client
+    values = edit_values(set_ or [], set_json or [], from_file or [])
+    chosen = _selection(client, project, record_ids, search=search, label=label, given=filter_)
+    expected = None
+    if not yes:
+        would = client.projects.edit_records(project, values, record_ids or None,
+                                             filter=chosen, dry_run=True)
+        if not would.edited:
+            return _show_edit(state, would, set_summary(project, would))
+        if would.spans_dropped:
+            err.print(dropped_spans_table(would))
+        if not typer.confirm(set_question(project, would), err=True):
+            raise typer.Exit(1)
+        expected = would.matched   # what was asked about is what gets edited, or 409
+    done = client.projects.edit_records(project, values, record_ids or None, filter=chosen,
+                                        expected=expected)
+    _show_edit(state, done, set_summary(project, done))
 
 
 def edit_values(sets: list[str], set_json: list[str], from_file: list[str]) -> dict[str, Any]:
@@ -630,10 +672,10 @@ def edit_values(sets: list[str], set_json: list[str], from_file: list[str]) -> d
     return values
 
 
-def _show_edit(state: State, project: int, done: RecordEdited) -> None:
+def _show_edit(state: State, done: EditOutcome, summary: list[str]) -> None:
     if state.as_json:
         return _print_json(done)
-    for line in edit_summary(project, done):
+    for line in summary:
         out.print(line, markup=False)
     if done.dropped_spans:
         out.print(dropped_spans_table(done))
@@ -660,9 +702,70 @@ def edit_summary(project: int, done: RecordEdited) -> list[str]:
     record, changed = done.record, ", ".join(done.changed)
     named = f"record {record.id} ({record.external_id}) of project {project}"
     if done.dry_run:
-        lines = [f"Would edit {named}: {changed} (a dry run: nothing changed)."]
-    else:
-        lines = [f"Edited {named}: {changed}; revision {record.revision} now."]
+        return [f"Would edit {named}: {changed} (a dry run: nothing changed).",
+                *_what_follows(done)]
+    return [f"Edited {named}: {changed}; revision {record.revision} now.", *_what_follows(done)]
+
+
+def set_summary(project: int, done: RecordsEdited) -> list[str]:
+    """What giving records the same values did (or, a dry run, would do), a line each.
+
+    >>> done = RecordsEdited(matched=3, edited=2, changed=["stars"], spans_moved=0,
+    ...                      spans_dropped=0, dropped_spans=[], computed_again=[],
+    ...                      embedded_again=["minilm"], dry_run=False)
+    >>> print("\\n".join(set_summary(1, done)))
+    Set stars on 2 of 3 records of project 1 (1 had these values already).
+    Embedded again (queued): minilm.
+    >>> set_summary(1, done.model_copy(update={"edited": 0, "changed": []}))
+    ['Nothing changed: the 3 records of project 1 had these values already.']
+    >>> set_summary(1, done.model_copy(update={"edited": 0, "changed": [], "dry_run": True}))
+    ['Nothing changes.']
+    """
+    if not done.edited:
+        if done.dry_run:
+            return ["Nothing changes."]
+        if not done.matched:
+            return [f"Nothing changed: no record of project {project} matched."]
+        return [f"Nothing changed: the {_many(done.matched, 'record')} of project {project} "
+                f"had these values already."]
+    changed, records = ", ".join(done.changed), _records_set(project, done)
+    if done.dry_run:
+        return [f"Would set {changed} on {records} (a dry run: nothing changed).",
+                *_what_follows(done)]
+    return [f"Set {changed} on {records}.", *_what_follows(done)]
+
+
+def _records_set(project: int, done: RecordsEdited) -> str:
+    """The records given the values, of those matched: '2 of 3 records of project 1 (1 has
+    these values already)', or '3 records of project 1' when each one changes."""
+    if done.edited == done.matched:
+        return f"{_many(done.matched, 'record')} of project {project}"
+    others = done.matched - done.edited
+    has = ("has" if others == 1 else "have") if done.dry_run else "had"
+    return (f"{done.edited:,} of {_many(done.matched, 'record')} of project {project} "
+            f"({others:,} {has} these values already)")
+
+
+def set_question(project: int, would: RecordsEdited) -> str:
+    """What giving records the same values asks before it goes.
+
+    >>> would = RecordsEdited(matched=3, edited=2, changed=["stars", "split"], spans_moved=0,
+    ...                       spans_dropped=0, dropped_spans=[], computed_again=[],
+    ...                       embedded_again=[], dry_run=True)
+    >>> set_question(1, would)
+    'Set stars, split on 2 of 3 records of project 1 (1 has these values already)?'
+    >>> set_question(1, would.model_copy(update={"matched": 2, "spans_dropped": 4}))
+    'Set stars, split on 2 records of project 1 and drop 4 manual spans?'
+    """
+    dropped = (f" and drop {_many(would.spans_dropped, 'manual span')}"
+               if would.spans_dropped else "")
+    return f"Set {', '.join(would.changed)} on {_records_set(project, would)}{dropped}?"
+
+
+def _what_follows(done: EditOutcome) -> list[str]:
+    """The lines an edit's summary ends with: manual spans moved or dropped, values
+    computed and vectors made again."""
+    lines: list[str] = []
     would = "would be " if done.dry_run else ""
     if done.spans_moved or done.spans_dropped:
         lines.append(f"Manual spans: {done.spans_moved} {would}moved with their text, "
@@ -676,7 +779,7 @@ def edit_summary(project: int, done: RecordEdited) -> list[str]:
     return lines
 
 
-def dropped_spans_table(done: RecordEdited) -> Table:
+def dropped_spans_table(done: EditOutcome) -> Table:
     """The manual spans the edit drops: task, label, text, annotator ("(gold)" after a gold
     one's), and how many more the answer left out."""
     more = done.spans_dropped - len(done.dropped_spans)

@@ -120,10 +120,9 @@ class DroppedSpan(Model):
     is_gold: bool
 
 
-class RecordEdited(Model):
-    """What an edit of a record's values did (or, a dry run, would do)."""
+class EditOutcome(Model):
+    """What an edit of values did (or, a dry run, would do), of one record or of many."""
 
-    record: EditedRecord
     changed: list[str]
     spans_moved: int
     spans_dropped: int
@@ -131,6 +130,21 @@ class RecordEdited(Model):
     computed_again: list[str]
     embedded_again: list[str]
     dry_run: bool
+
+
+class RecordEdited(EditOutcome):
+    """What an edit of a record's values did: the record as it is now (as it was, a dry
+    run)."""
+
+    record: EditedRecord
+
+
+class RecordsEdited(EditOutcome):
+    """What giving many records the same values did: ``matched``, the records the selection
+    holds; ``edited``, those whose values changed (the others had them)."""
+
+    matched: int
+    edited: int
 
 
 class SavedFilter(Model):
@@ -476,6 +490,7 @@ OPENAPI_NAMES: dict[type[Model], str] = {
     ManualLabel: "ManualLabelPublic", TaskLabels: "TaskLabelsPublic", Tokens: "TokensPublic",
     RecordDetail: "RecordDetail", RecordsDeleted: "RecordsDeletedPublic",
     DroppedSpan: "DroppedSpanPublic", RecordEdited: "RecordEditedPublic",
+    RecordsEdited: "RecordsEditedPublic",
     SavedFilter: "SavedFilterPublic", LookupList: "LookupListPublic",
     TermCount: "TermCountPublic", TermStatistics: "TermStatisticsPublic",
     Suggestion: "SuggestionPublic", TermSuggestions: "SuggestionsPublic",
@@ -498,3 +513,7 @@ OPENAPI_NAMES: dict[type[Model], str] = {
     Annotators: "AnnotatorsPublic",
 }
 """The OpenAPI schema each model mirrors."""
+
+BASES: tuple[type[Model], ...] = (EditOutcome,)
+"""Fields several schemas share, as the server's bases do (the OpenAPI document has no
+schema of theirs): checked through the models built on them."""

@@ -39,6 +39,7 @@ from client.models import (
     RecordPage,
     RecordRow,
     RecordsDeleted,
+    RecordsEdited,
     Run,
     RunDetail,
     SavedFilter,
@@ -285,6 +286,33 @@ class Projects(_Resource):
         return RecordEdited.model_validate(self._json(
             "PATCH", f"/projects/{project_id}/records/{record_id}",
             json={"data": values, **_given(revision=revision, dry_run=dry_run or None)}))
+
+    def edit_records(self, project_id: int, values: dict[str, Any],
+                     record_ids: list[int] | None = None, *,
+                     filter: dict[str, Any] | None = None, expected: int | None = None,
+                     dry_run: bool = False) -> RecordsEdited:
+        """Give the records of ``record_ids``, or every one matching ``filter`` (as in
+        :meth:`search`), the same ``values`` of imported attributes, each record edited as
+        :meth:`edit_record` edits one (a revision more, spans following their text or
+        dropped, computed values and vectors made again); those that have the values
+        already are left alone (``matched`` less ``edited``). ``expected``: the number of
+        records the user was shown; Conflict, and nothing changed, when the selection holds
+        another number now. NotFound names an id that is not the project's;
+        ValidationFailed the ``field`` of an unknown, computed or mistyped attribute.
+        ``dry_run``: what would change, after the same checks, changing nothing::
+
+            english = {"conditions": [{"kind": "attribute", "name": "lang",
+                                       "op": "equals", "value": "en"}]}
+            would = hc.projects.edit_records(project_id, {"split": "test", "stars": "5"},
+                                             filter=english, dry_run=True)
+            done = hc.projects.edit_records(project_id, {"split": "test", "stars": "5"},
+                                            filter=english, expected=would.matched)
+            done.edited, done.matched, done.changed, done.spans_dropped
+        """
+        return RecordsEdited.model_validate(self._json(
+            "POST", f"/projects/{project_id}/records/edit",
+            json={"data": values, **_given(record_ids=record_ids, filter=filter,
+                                           expected=expected, dry_run=dry_run or None)}))
 
 
 class SavedFilters(_Resource):
