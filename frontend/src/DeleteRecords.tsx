@@ -3,21 +3,13 @@
  * under way, a selection that changed since it was counted) is shown in the dialog. */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { ApiError, del, post } from "./api";
-import { activeCount, apiConditions, describe, type Filters, type Names } from "./filters";
+import { del, post } from "./api";
+import type { Filters, Names } from "./filters";
 import { refreshAfterDeletion, type RecordsDeleted } from "./recordDeletion";
+import { isRecounted, onSelection, records, selectionOf, SelectionWords } from "./recordSelection";
 import type { RecordDetail } from "./types";
 import { Button, ConfirmDialog, ErrorAlert, useToast } from "./ui";
 import { Link } from "./ui/Link";
-
-const records = (n: number) => `${n.toLocaleString()} record${n === 1 ? "" : "s"}`;
-
-/** The filter in words, e.g. "sentiment: manual label is negative; search “awful”". */
-export function filterText(filters: Filters, names: Names): string {
-  const text = filters.search.trim();
-  const search = filters.searchAttribute ? `${filters.searchAttribute} contains “${text}”` : `search “${text}”`;
-  return [...filters.conditions.map((c) => describe(c, names)), ...(text ? [search] : [])].join("; ");
-}
 
 /** What goes with deleted records (``labels``: how many manual labels, where known), and
  * where a copy can be kept. */
@@ -44,9 +36,8 @@ export function DeleteRecords({ projectId, filters, count: known, names, onChang
   const client = useQueryClient();
   const toast = useToast();
   const [confirming, setConfirming] = useState(false);
-  const filtered = activeCount(filters) > 0;
-  const count = known ?? 0;
-  const conditions = apiConditions(filters);
+  const selection = selectionOf(filters, known);
+  const { count, conditions } = selection;
   // what would go, asked as the dialog opens: the labels among it, or a refusal to come
   const preview = useQuery({
     queryKey: ["projects", projectId, "records", "deletion", conditions, count],
@@ -63,22 +54,22 @@ export function DeleteRecords({ projectId, filters, count: known, names, onChang
       refreshAfterDeletion(client, projectId);
       onChanged();
     },
-    onError: (error) => { if (error instanceof ApiError && error.field === "expected") onChanged(); },
+    onError: (error) => { if (isRecounted(error)) onChanged(); },
   });
-  const title = filtered || count === 1 ? `Delete ${records(count)}?` : `Delete all ${records(count)}?`;
   return (
     <>
-      {count > 0 && (
+      {selection.offered && (
         <Button variant="danger" onClick={() => { remove.reset(); setConfirming(true); }}>
-          {filtered || count === 1 ? `Delete ${records(count)}…` : `Delete all ${records(count)}…`}
+          {onSelection("Delete", selection)}…
         </Button>
       )}
-      <ConfirmDialog open={confirming} title={title} busy={remove.isPending}
+      <ConfirmDialog open={confirming} title={`${onSelection("Delete", selection)}?`} busy={remove.isPending}
         confirm={remove.isPending ? "Deleting…" : `Delete ${records(count)}`}
         onCancel={() => { setConfirming(false); remove.reset(); }} onConfirm={() => remove.mutate(count)}>
-        {filtered
-          ? <p>The {records(count)} that match the filter <b>{filterText(filters, names)}</b> are deleted; the other records stay.</p>
-          : <p>Every record of the project is deleted ({records(count)}); its tasks, heuristics and lookup lists stay.</p>}
+        <SelectionWords selection={selection} filters={filters} names={names}
+          everything={`Every record of the project is deleted (${records(count)}); its tasks, heuristics and lookup lists stay.`}>
+          are deleted; the other records stay.
+        </SelectionWords>
         <Consequences projectId={projectId} one={false} labels={preview.data?.manual_labels} />
         {remove.isPending && <p className="muted" role="status">Deleting {records(count)}…</p>}
         <ErrorAlert error={remove.error ?? (remove.isIdle ? preview.error : null)} />

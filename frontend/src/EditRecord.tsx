@@ -5,7 +5,7 @@
  * field), a reload (a draft for the tab's session) and an edit made elsewhere meanwhile
  * (kept until the user loads their version or keeps theirs with their own changes on top). */
 import { useMutation } from "@tanstack/react-query";
-import { useEffect, useId, useRef, useState, type KeyboardEvent } from "react";
+import { useEffect, useState, type KeyboardEvent } from "react";
 import { ApiError, patch } from "./api";
 import { useLeaveWarning } from "./hooks";
 import { format } from "./pages/DataBrowser";
@@ -13,9 +13,9 @@ import {
   changedNames, dropRecordDraft, editData, formValues, isImported, names, readRecordDraft, spans,
   writeRecordDraft, type RecordDraft, type RecordEdited, type Values,
 } from "./recordEditing";
+import { DroppedSpans, NOT_A_NUMBER, useTypedValues, ValueField } from "./RecordValues";
 import type { Attribute, RecordDetail } from "./types";
-import { Badge, Button, ConfirmDialog, ErrorAlert } from "./ui";
-import { GrowingTextarea } from "./ui/GrowingTextarea";
+import { Button, ConfirmDialog, ErrorAlert } from "./ui";
 
 /** The values the form started from, and their revision (sent: the server refuses an edit of
  * a record edited since). */
@@ -38,9 +38,7 @@ export function EditRecord({ projectId, record, attributes, reload, onClose, onS
   const [restored, setRestored] = useState<RecordDraft | null>(() => readRecordDraft(projectId, record.id));
   const [opened, setOpened] = useState<Opened>(() => (restored
     ? { values: restored.opened, revision: restored.revision } : current(record)));
-  const [values, setValues] = useState<Values>(() => ({ ...opened.values, ...restored?.values }));
-  /** number inputs holding what is not a number (the browser reports them empty) */
-  const [notNumbers, setNotNumbers] = useState<ReadonlySet<string>>(new Set());
+  const { values, setValues, notNumbers, setNotNumbers, set } = useTypedValues(() => ({ ...opened.values, ...restored?.values }));
   const [confirming, setConfirming] = useState<{ edit: Edit; preview: RecordEdited } | null>(null);
 
   const changed = changedNames(imported, opened.values, values);
@@ -132,16 +130,6 @@ export function EditRecord({ projectId, record, attributes, reload, onClose, onS
     }
     check.mutate({ data: editData(imported, opened.values, values), revision: opened.revision, typed: values });
   };
-  const set = (name: string, value: string, notNumber = false) => {
-    setValues((all) => ({ ...all, [name]: value }));
-    setNotNumbers((all) => {
-      if (all.has(name) === notNumber) return all;
-      const next = new Set(all);
-      if (notNumber) next.add(name);
-      else next.delete(name);
-      return next;
-    });
-  };
   const onKeyDown = (event: KeyboardEvent) => {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
       event.preventDefault();
@@ -149,7 +137,7 @@ export function EditRecord({ projectId, record, attributes, reload, onClose, onS
     }
   };
 
-  const fieldMessage = (name: string) => (notNumbers.has(name) ? "Not a number: type one, or empty the field to clear the value."
+  const fieldMessage = (name: string) => (notNumbers.has(name) ? NOT_A_NUMBER
     : refusedField === name ? (error as Error).message : null);
   const generalError = error && fieldOf(error) === null && !refusedRevision ? error : null;
 
@@ -233,67 +221,14 @@ function DropSpans({ preview, busy, onCancel, onConfirm }: {
   preview: RecordEdited; busy: boolean; onCancel: () => void; onConfirm: () => void;
 }) {
   const dropped = preview.spans_dropped;
-  const more = dropped - preview.dropped_spans.length;
   return (
     <ConfirmDialog open title={`Save and drop ${spans(dropped)}?`} busy={busy}
       confirm={busy ? "Saving…" : `Save and drop ${spans(dropped)}`} onCancel={onCancel} onConfirm={onConfirm}>
       <p>The edit changes the text under {dropped === 1 ? "this manual span" : `these ${spans(dropped)}`}:
         {dropped === 1 ? " it is" : " they are"} deleted with the edit.</p>
-      <table className="table dropped-spans" aria-label="dropped spans">
-        <thead><tr><th>Task</th><th>Label</th><th>Text</th><th>Annotator</th></tr></thead>
-        <tbody>
-          {preview.dropped_spans.map((span, i) => (
-            <tr key={i}>
-              <td>{span.task}</td><td><b>{span.label}</b></td><td>“{span.text}”</td>
-              <td className="nowrap">{span.annotator}{span.is_gold && <> <Badge tone="gold">gold</Badge></>}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {more > 0 && <p className="small muted">…and {more.toLocaleString()} more.</p>}
+      <DroppedSpans outcome={preview} />
       <p style={{ marginTop: 8 }}>Spans whose text is unchanged follow the edit
         {preview.spans_moved ? ` (${spans(preview.spans_moved)} move${preview.spans_moved === 1 ? "s" : ""})` : ""}.</p>
     </ConfirmDialog>
-  );
-}
-
-/** An attribute's input, for its type; its error (a refused value) under it. */
-function ValueField({ attribute, value, changed, error, focus, disabled, onChange }: {
-  attribute: Attribute; value: string; changed: boolean; error: string | null; focus: boolean;
-  disabled: boolean; onChange: (name: string, value: string, notNumber?: boolean) => void;
-}) {
-  const id = useId();
-  const input = useRef<HTMLInputElement & HTMLTextAreaElement & HTMLSelectElement>(null);
-  useEffect(() => { if (focus) input.current?.focus(); }, [focus]);
-  const { name, data_type: type } = attribute;
-  const common = {
-    id, ref: input, readOnly: disabled, "aria-invalid": error ? true : undefined,
-    "aria-describedby": error ? `${id}-error` : undefined,
-  };
-  return (
-    <>
-      <div className="edit-label">
-        <label htmlFor={id}>{name}</label>
-        <span className="faint small">{type}</span>
-        {changed && <Badge tone="accent">changed</Badge>}
-      </div>
-      <div className="edit-value">
-        {type === "text" ? <GrowingTextarea {...common} value={value} onChange={(text) => onChange(name, text)} />
-          : type === "boolean" ? (
-            <select id={id} ref={input} aria-invalid={common["aria-invalid"]} aria-describedby={common["aria-describedby"]}
-              className="select" value={value} disabled={disabled}
-              onChange={(e) => onChange(name, e.target.value)}>
-              <option value="">(empty)</option>
-              <option value="true">true</option>
-              <option value="false">false</option>
-            </select>
-          ) : type === "integer" || type === "float" ? (
-            <input {...common} className="input" type="number" step={type === "integer" ? 1 : "any"}
-              inputMode={type === "integer" ? "numeric" : "decimal"} value={value}
-              onChange={(e) => onChange(name, e.target.value, e.target.validity?.badInput ?? false)} />
-          ) : <input {...common} className="input" type="text" value={value} onChange={(e) => onChange(name, e.target.value)} />}
-        {error && <div id={`${id}-error`} className="field-error" role="alert">{error}</div>}
-      </div>
-    </>
   );
 }

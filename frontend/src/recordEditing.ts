@@ -1,19 +1,20 @@
-/** Editing a record's values (owners): the imported attributes' values as a form types them
- * and back as the API takes them, the form's draft kept for the tab's session, the answer of
- * ``PATCH .../records/{id}`` in words, and the project's ``records.edited`` events. */
+/** Editing records' values (owners): the imported attributes' values as a form types them
+ * and back as the API takes them, the form's draft kept for the tab's session, the answers
+ * of ``PATCH .../records/{id}`` (one record) and ``POST .../records/edit`` (many records
+ * given the same values) in words, and the project's ``records.edited`` events. */
 import { useQueryClient } from "@tanstack/react-query";
 import { ATTRIBUTE_RUN } from "./attributes/live";
 import { useProjectEvents, type ServerEvent } from "./events";
 import { dropDraft, readDraft, writeDraft } from "./heuristics/drafts";
 import { deletionOf, refreshAfterDeletion, type Deletion } from "./recordDeletion";
+import { records } from "./recordSelection";
 import type { Attribute, AttributeType } from "./types";
 
 /** A manual span that an edit deletes: the text it covered was changed. */
 export interface DroppedSpan { task: string; label: string; text: string; annotator: string; is_gold: boolean }
 
-/** What ``PATCH .../records/{id}`` answers (a dry run's the same, nothing changed). */
-export interface RecordEdited {
-  record: { id: number; external_id: string; data: Record<string, unknown>; revision: number };
+/** What an edit of records' values does (a dry run's the same, nothing changed). */
+export interface EditOutcome {
   /** the attributes whose value changed (none: the edit changes nothing) */
   changed: string[];
   spans_moved: number;
@@ -24,6 +25,15 @@ export interface RecordEdited {
   embedded_again: string[];
   dry_run: boolean;
 }
+
+/** What ``PATCH .../records/{id}`` answers. */
+export interface RecordEdited extends EditOutcome {
+  record: { id: number; external_id: string; data: Record<string, unknown>; revision: number };
+}
+
+/** What ``POST .../records/edit`` answers: of the ``matched`` records, ``edited`` changed
+ * (or would: the others had the values already). */
+export interface RecordsEdited extends EditOutcome { matched: number; edited: number }
 
 /** The values of a form: the typed text of every attribute, by name ("" for none). */
 export type Values = Record<string, string>;
@@ -79,17 +89,51 @@ export function names(list: string[]): string {
 
 export const spans = (n: number) => `${n.toLocaleString()} span${n === 1 ? "" : "s"}`;
 
+/** What follows an edit, in words: "n_links is computed again", "minilm embeds it again"
+ * (``them``: of many records). */
+export function followUps(result: EditOutcome, them = false): string[] {
+  const { computed_again: computed, embedded_again: embedded } = result;
+  const parts: string[] = [];
+  if (computed.length) parts.push(`${names(computed)} ${computed.length === 1 ? "is" : "are"} computed again`);
+  if (embedded.length) parts.push(`${names(embedded)} ${embedded.length === 1 ? "embeds" : "embed"} ${them ? "them" : "it"} again`);
+  return parts;
+}
+
 /** What an edit did, in words: "Saved. text changed; n_links is computed again; minilm
  * embeds it again; 1 span moved; 1 span dropped." */
 export function editSummary(result: RecordEdited): string {
   if (!result.changed.length) return "Nothing changed.";
-  const { changed, computed_again: computed, embedded_again: embedded } = result;
-  const parts = [`${names(changed)} changed`];
-  if (computed.length) parts.push(`${names(computed)} ${computed.length === 1 ? "is" : "are"} computed again`);
-  if (embedded.length) parts.push(`${names(embedded)} ${embedded.length === 1 ? "embeds" : "embed"} it again`);
+  const parts = [`${names(result.changed)} changed`, ...followUps(result)];
   if (result.spans_moved) parts.push(`${spans(result.spans_moved)} moved`);
   if (result.spans_dropped) parts.push(`${spans(result.spans_dropped)} dropped`);
   return `Saved. ${parts.join("; ")}.`;
+}
+
+/** How many of the records an edit of many changes (a dry run's answer): "2 of 3 records
+ * change (1 has these values already)"; ``values``: how many attributes it sets. */
+export function changesSummary({ matched, edited }: RecordsEdited, values: number): string {
+  const these = values === 1 ? "this value" : "these values";
+  if (edited === 0) {
+    return matched === 1 ? `The record has ${these} already: nothing changes.`
+      : `None of the ${records(matched)} changes: they have ${these} already.`;
+  }
+  if (edited === matched) return matched === 1 ? "The record changes." : `All ${records(matched)} change.`;
+  const same = matched - edited;
+  return `${edited.toLocaleString()} of ${records(matched)} change${edited === 1 ? "s" : ""} `
+    + `(${same.toLocaleString()} ${same === 1 ? "has" : "have"} ${these} already).`;
+}
+
+/** What an edit of many records did, in words: "Set stars on 2 records; 1 had it already."
+ * (``set``: the attributes given values). */
+export function setSummary(result: RecordsEdited, set: string[]): string {
+  const it = set.length === 1 ? "it" : "them";
+  if (result.edited === 0) {
+    return `Nothing changed: ${result.matched === 1 ? "the record" : `the ${records(result.matched)}`} had ${it} already.`;
+  }
+  const same = result.matched - result.edited;
+  const follow = followUps(result, true);
+  return `Set ${names(set)} on ${records(result.edited)}${same ? `; ${same.toLocaleString()} had ${it} already` : ""}.`
+    + (follow.length ? ` ${follow.join("; ")}.` : "");
 }
 
 /** The unsaved values of a record's form, kept for the tab's session as the heuristic

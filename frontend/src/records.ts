@@ -1,5 +1,5 @@
 /** Records of a filtered list, fetched page by page as the table scrolls to them. */
-import { useQueryClient } from "@tanstack/react-query";
+import { useQueryClient, type QueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { get, type Query } from "./api";
 import type { RecordRow } from "./types";
@@ -48,14 +48,17 @@ export function usePagedRecords(projectId: number, query: Query) {
   // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [client, projectId, key]);
 
-  const load = useCallback((page: number) => {
+  /** Ask for a page; ``fresh``: the first page read again, the rows read before it (of
+   * another generation) shown until it comes, then dropped. */
+  const load = useCallback((page: number, fresh = false) => {
     if (loading.current.has(page)) return;
     loading.current.add(page);
     const mine = generation.current;
     setLoadingPages((n) => n + 1);
     fetchPage(page).then((result) => {
       if (mine !== generation.current) return;
-      setPages((all) => new Map(all).set(page, result.data));
+      setPages((all) => (fresh ? new Map([...all].filter(([p]) => p !== page && loading.current.has(p)))
+        : new Map(all)).set(page, result.data));
     }).catch((failure) => {
       if (mine === generation.current) setError(failure);
       loading.current.delete(page);
@@ -87,10 +90,24 @@ export function usePagedRecords(projectId: number, query: Query) {
     void client.invalidateQueries({ queryKey: ["projects", projectId, "records"] });
     generation.current += 1;
     loading.current = new Set();
-    setPages(new Map());
-    load(0);
+    // the rows on screen stay until the first page comes again: no flash of empty rows
+    load(0, true);
     loadCount();
   }, [client, projectId, load, loadCount]);
 
   return { count, countCapped, loading: loadingPages > 0, row, ensure, error, reload, fetchPage };
+}
+
+/** The values of attribute ``name`` among the project's record pages read so far (any
+ * filter's), sorted, at most ``limit``: a category's known values, at no request's cost. */
+export function seenValues(client: QueryClient, projectId: number, name: string, limit = 200): string[] {
+  const seen = new Set<string>();
+  for (const [, page] of client.getQueriesData<Partial<RecordsPage>>({ queryKey: ["projects", projectId, "records"] })) {
+    if (!Array.isArray(page?.data)) continue;
+    for (const record of page.data) {
+      const value = record.data?.[name];
+      if (typeof value === "string" && value) seen.add(value);
+    }
+  }
+  return [...seen].sort((a, b) => a.localeCompare(b)).slice(0, limit);
 }

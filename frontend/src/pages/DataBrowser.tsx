@@ -10,6 +10,7 @@ import { useRecordEvents } from "../recordEditing";
 import { usePagedRecords } from "../records";
 import { navigate, useLocation } from "../router";
 import { SavedFilters } from "../SavedFilters";
+import { SetValues } from "../SetValues";
 import type { Task } from "../types";
 import { Button, Empty, ErrorAlert, Progress, Swatch } from "../ui";
 
@@ -49,6 +50,8 @@ export function DataBrowser({ projectId }: { projectId: number }) {
   const columns = `140px ${shown.map((a) => (a.data_type === "text" ? "minmax(240px, 3fr)" : "minmax(90px, 1fr)")).join(" ")}`
     + labelTasks.map(() => " minmax(100px, 1fr)").join("");
   const suffix = filtersToSearch(filters);
+  // what owners act on is offered once it is counted exactly
+  const exact = records.countCapped ? null : records.count;
 
   return (
     <div className="page wide">
@@ -64,10 +67,12 @@ export function DataBrowser({ projectId }: { projectId: number }) {
             Label these records
           </Button>
         )}
-        {atLeast(role, "owner") && (
-          <DeleteRecords projectId={projectId} filters={filters} count={records.countCapped ? null : records.count}
+        {atLeast(role, "owner") && <>
+          <SetValues projectId={projectId} filters={filters} count={exact} names={{ tasks, heuristics }}
+            attributes={attributes} onChanged={records.reload} />
+          <DeleteRecords projectId={projectId} filters={filters} count={exact}
             names={{ tasks, heuristics }} onChanged={records.reload} />
-        )}
+        </>}
       </div>
       <ErrorAlert error={records.error} />
       {records.loading && records.count === null && !records.error && <Progress value={null} label="Loading records" />}

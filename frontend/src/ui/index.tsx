@@ -71,27 +71,36 @@ export function Empty({ children }: { children: ReactNode }) {
 }
 
 /** A confirmation dialog for destructive actions; while ``busy`` (the action on its way)
- * it cannot be cancelled. */
-export function ConfirmDialog({ open, title, children, confirm, onConfirm, onCancel, busy }: {
+ * it cannot be cancelled. ``cancel``: its cancel button's name; ``primary``: the confirm
+ * button is a step on (a form's), not the action; ``wide``: for a form. */
+export function ConfirmDialog({ open, title, children, confirm, onConfirm, onCancel, busy, cancel = "Cancel",
+  disabled, primary, wide }: {
   open: boolean; title: string; children: ReactNode; confirm: string;
-  onConfirm: () => void; onCancel: () => void; busy?: boolean;
+  onConfirm: () => void; onCancel: () => void; busy?: boolean; cancel?: string;
+  /** the confirm button is disabled (busy: it spins as well) */
+  disabled?: boolean; primary?: boolean; wide?: boolean;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
-    if (open && !dialog.open) dialog.showModal?.();
+    if (open && !dialog.open) {
+      dialog.showModal?.();
+      // a field marked refused is where to look (not the first one, which opening focuses)
+      dialog.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+    }
     if (!open && dialog.open) dialog.close?.();
   }, [open]);
   return (
-    <dialog ref={ref} className="dialog" onCancel={(e) => { e.preventDefault(); if (!busy) onCancel(); }}>
+    <dialog ref={ref} className={wide ? "dialog wide" : "dialog"} onCancel={(e) => { e.preventDefault(); if (!busy) onCancel(); }}>
       <div className="dialog-body">
         <h2>{title}</h2>
         {children}
       </div>
       <div className="dialog-foot">
-        <Button disabled={busy} onClick={onCancel}>Cancel</Button>
-        <Button variant="danger-solid" busy={busy} onClick={onConfirm}>{confirm}</Button>
+        <Button disabled={busy} onClick={onCancel}>{cancel}</Button>
+        <Button variant={primary ? "primary" : "danger-solid"} busy={busy} disabled={disabled}
+          onClick={onConfirm}>{confirm}</Button>
       </div>
     </dialog>
   );
