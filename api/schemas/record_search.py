@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
 from api.schemas import Int32, Name, UtcDatetime
+from api.schemas.records import EditValues
 from heuristics.errors import InvalidInputError
-from store.limits import NAME_MAX
 from store.record_filters import LabelCondition, RecordFilter, SearchCondition
 
 SORT_DESCRIPTION = (
@@ -128,10 +128,9 @@ class RecordsDelete(RecordSelection):
 class RecordsEdit(RecordSelection):
     """Values to give every record of the selection."""
 
-    data: dict[Annotated[str, Field(max_length=NAME_MAX)], Any] = Field(
-        min_length=1, max_length=1_000, description=(
-            "Attribute name -> the value every record gets, converted as an import converts "
-            "it (null clears it); imported attributes only."))
+    data: EditValues = Field(description=(
+        "Attribute name -> the value every record gets, converted as an import converts it "
+        "(null clears it); imported attributes only."))
     dry_run: bool = Field(default=False, description=(
         "Change nothing: say what would change (with the same checks)."))
 

@@ -23,13 +23,17 @@ class EditedRecordPublic(RecordPublic):
         "made from."))
 
 
+EditValues = Annotated[dict[Annotated[str, Field(max_length=NAME_MAX)], Any],
+                      Field(min_length=1, max_length=1_000)]
+"""Attribute name -> value: what an edit of records' values gives them."""
+
+
 class RecordEdit(BaseModel):
     """New values of a record's imported attributes (the others stay)."""
 
-    data: dict[Annotated[str, Field(max_length=NAME_MAX)], Any] = Field(
-        min_length=1, max_length=1_000, description=(
-            "Attribute name -> new value, converted as an import converts it (null, or an "
-            "empty text, clears it). Computed attributes are computed again, not edited."))
+    data: EditValues = Field(description=(
+        "Attribute name -> new value, converted as an import converts it (null, or an empty "
+        "text, clears it). Computed attributes are computed again, not edited."))
     revision: Int32 | None = Field(default=None, description=(
         "The record's revision the values were edited from: 409 when it has another now."))
     dry_run: bool = Field(default=False, description=(
