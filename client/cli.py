@@ -502,6 +502,8 @@ def _task_label(task: Task, key: str) -> Label:
 RecordIds = Annotated[list[int] | None, typer.Argument(
     help="Ids of the records (else --search, --label or --filter choose them).",
     show_default=False)]
+DryRun = Annotated[bool, typer.Option("--dry-run",
+                                      help="Say what would change, changing nothing.")]
 SetOption = Annotated[list[str] | None, typer.Option(
     "--set", help="NAME=VALUE: the attribute's new value, as text; the server converts it by "
                   "the attribute's type (repeatable).")]
@@ -572,9 +574,7 @@ def records_edit(
         revision: Annotated[int | None, typer.Option(
             help="The record's revision you edited from: refused (409) if it is another "
                  "by now (else the one read before asking).")] = None,
-        dry_run: Annotated[bool, typer.Option(
-            "--dry-run", help="Say what would change, changing nothing.")] = False,
-        yes: Yes = False) -> None:
+        dry_run: DryRun = False, yes: Yes = False) -> None:
     """Edit imported attributes of a record (project owners only).
 
     Says what would change first; asks when manual spans would be dropped (not with --yes).
@@ -606,7 +606,7 @@ def records_set(
         ctx: typer.Context, project: Project, record_ids: RecordIds = None,
         search: SearchOption = None, label: LabelOption = None, filter_: FilterOption = None,
         set_: SetOption = None, set_json: SetJsonOption = None, from_file: FromFileOption = None,
-        yes: Yes = False) -> None:
+        dry_run: DryRun = False, yes: Yes = False) -> None:
     """Give records the same values of imported attributes (project owners only).
 
     Says what would change and asks first (not with --yes); refused while a run is under way."""
@@ -614,6 +614,10 @@ def records_set(
     client = state.client
     values = edit_values(set_ or [], set_json or [], from_file or [])
     chosen = _selection(client, project, record_ids, search=search, label=label, given=filter_)
+    if dry_run:
+        would = client.projects.edit_records(project, values, record_ids or None,
+                                             filter=chosen, dry_run=True)
+        return _show_edit(state, would, set_summary(project, would))
     expected = None
     if not yes:
         would = client.projects.edit_records(project, values, record_ids or None,

@@ -142,6 +142,17 @@ def test_cli_sets_with_search_and_yes(sdk: Heurist, heurist, reviews):
     assert seen(sdk, project, ids, "split")["r3"] == "test"
 
 
+def test_cli_dry_run_says_what_would_change(sdk: Heurist, heurist, reviews):
+    project, ids = reviews
+    before = seen(sdk, project, ids, "split")
+    shown = heurist("records", "set", "-p", str(project), "--search", "bad",
+                    "--set", "split=test", "--dry-run")
+    assert shown.code == 0, shown.err
+    assert f"Would set split on 1 of 2 records of project {project} (1 has these values " \
+           "already) (a dry run: nothing changed)." in " ".join(shown.out.split())
+    assert seen(sdk, project, ids, "split") == before
+
+
 def test_cli_prints_json(sdk: Heurist, heurist, reviews):
     project, ids = reviews
     as_json = heurist("--json", "records", "set", "-p", str(project), str(ids["r1"]),
