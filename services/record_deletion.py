@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from heuristics.errors import ConflictError
-from services.record_selection import chosen_record_ids
+from services.record_selection import chosen_record_ids, named_in_event
 from store import record_deletion, stats
 from store.events import publish
 from store.locks import write_first
@@ -25,8 +25,7 @@ from store.tasks import count_label_changes
 
 RECORDS_DELETED = "records.deleted"
 """The event a deletion publishes: ``{"count": n, "record_ids": [...]}`` (the ids while
-they are at most :data:`IDS_IN_EVENT`)."""
-IDS_IN_EVENT = 1_000
+they are at most :data:`services.record_selection.IDS_IN_EVENT`)."""
 
 
 @dataclass(frozen=True)
@@ -67,7 +66,7 @@ def delete_records(*, session: Session, project: Project, record_ids: list[int] 
             count_label_changes(session=session, task=task, n=labels[task.id])
         stats.recompute(session=session, task=task)
     publish(session=session, project_id=project.id, type=RECORDS_DELETED, payload={
-        "count": deleted, **({"record_ids": ids} if len(ids) <= IDS_IN_EVENT else {})})
+        "count": deleted, **named_in_event(ids)})
     session.commit()
     return Deleted(records=deleted, manual_labels=sum(labels.values()),
                    record_count=record_count(session=session, project_id=project.id))

@@ -28,7 +28,7 @@ from heuristics.text_edits import TextEdit
 from heuristics.tokens import token_offsets, tokenize
 from services import computed_attributes, out_of_date
 from services.dispatch import RunDispatcher
-from services.record_selection import chosen_record_ids
+from services.record_selection import chosen_record_ids, named_in_event
 from store import record_edits, stats
 from store.embeddings import refresh_embeddings
 from store.events import publish, publish_many
@@ -43,8 +43,7 @@ from store.tasks import count_label_changes
 
 RECORDS_EDITED = "records.edited"
 """The event an edit publishes: ``{"count": n, "attributes": [...], "record_ids": [...]}``
-(the ids while they are at most :data:`IDS_IN_EVENT`)."""
-IDS_IN_EVENT = 1_000
+(the ids while they are at most :data:`services.record_selection.IDS_IN_EVENT`)."""
 
 
 @dataclass(frozen=True)
@@ -108,10 +107,7 @@ def edit_record(*, session: Session, project: Project, record_id: int,
     attributes = {a.name: a for a in project.attributes}
     edited = edit_values(session=session, project=project, records=[record],
                          values={record.id: _converted(attributes, values)}, dry_run=dry_run)
-    if dry_run or not edited.changed:
-        session.rollback()
-    else:
-        session.commit()
+    _settle(session, edited, dry_run)
     return replace(edited, record=record, matched=1)
 
 
@@ -131,11 +127,16 @@ def edit_records(*, session: Session, project: Project, values: Mapping[str, obj
                                                         ids_in(Record.id, ids))))
     edited = edit_values(session=session, project=project, records=records,
                          values={record.id: converted for record in records}, dry_run=dry_run)
+    _settle(session, edited, dry_run)
+    return replace(edited, matched=len(ids))
+
+
+def _settle(session: Session, edited: Edited, dry_run: bool) -> None:
+    """Commit an edit that changed something; a dry run or an edit of nothing, undone."""
     if dry_run or not edited.changed:
         session.rollback()
     else:
         session.commit()
-    return replace(edited, matched=len(ids))
 
 
 def edit_values(*, session: Session, project: Project, records: list[Record],
@@ -162,8 +163,8 @@ def edit_values(*, session: Session, project: Project, records: list[Record],
              if task.kind is TaskKind.EXTRACTION and task.target_attribute is not None
              and task.target_attribute.name in changed
              for plan in _follow_spans(session, task, by_id, new)]
-    computed = {a.name: reads for a in record_edits.computed_attributes(
-                    session=session, project_id=project.id)
+    computed = {a.name: reads for a in computed_attributes.computed_attributes(
+                    session=session, project=project)
                 if (reads := set(attributes_read(a.source or "", changed)))
                 and computed_attributes.computes_new_records(session=session, attribute=a)}
     embeddings = record_edits.embeddings_of(
@@ -196,8 +197,7 @@ def edit_values(*, session: Session, project: Project, records: list[Record],
         record_edits.drop_vectors(session=session, embedding=embedding, record_ids=[
             rid for rid, changes in new.items() if embedding.attribute.name in changes])
     publish(session=session, project_id=project.id, type=RECORDS_EDITED, payload={
-        "count": len(new), "attributes": changed,
-        **({"record_ids": edited.record_ids} if len(new) <= IDS_IN_EVENT else {})})
+        "count": len(new), "attributes": changed, **named_in_event(edited.record_ids)})
     return edited
 
 

@@ -1,6 +1,6 @@
 """The records a bulk action takes: named by id, or chosen by a filter (one of the two),
-and the count the user was shown checked against them. One rule for deleting and editing
-many records."""
+and the count the user was shown checked against them; and how the action's event names
+them. One rule for deleting and editing many records."""
 
 from __future__ import annotations
 
@@ -11,6 +11,20 @@ from heuristics.errors import ConflictError, InvalidInputError, NotFoundError
 from store.id_lists import ids_in
 from store.models import Project, Record
 from store.record_filters import RecordFilter, matching_record_ids
+
+IDS_IN_EVENT = 1_000
+"""A bulk action's event names its records while they are at most this many."""
+
+
+def named_in_event(record_ids: list[int]) -> dict[str, list[int]]:
+    """The part of a bulk action's event that names its records: ``{"record_ids": [...]}``
+    while they are at most :data:`IDS_IN_EVENT`, else nothing (the event's ``count`` says
+    how many).
+
+    >>> named_in_event([3, 5]), named_in_event(list(range(IDS_IN_EVENT + 1)))
+    ({'record_ids': [3, 5]}, {})
+    """
+    return {"record_ids": record_ids} if len(record_ids) <= IDS_IN_EVENT else {}
 
 
 def chosen_record_ids(*, session: Session, project: Project, record_ids: list[int] | None,

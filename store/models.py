@@ -106,10 +106,10 @@ class Project(Base):
     # kept by ``store.records.records_added`` in the transaction that inserts them: the
     # unfiltered record list's count without counting 100k rows per page
     record_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    # kept by ``store.records.delete_records``: with ``record_count``, the records imported
+    # kept by ``store.record_deletion.delete_records``: with ``record_count``, the records imported
     # so far, deleted or not (what a run saw as it began: ``store.records_seen``)
     records_deleted: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    # kept by ``store.record_edits.write_values``: edits of the project's records so far
+    # kept by ``store.record_edits.count_edits``: edits of the project's records so far
     # (what a run saw as it began tells the edits made since)
     records_edited: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 

@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 from store.id_lists import ids_in
 from store.manual_labels import ResolvedSpan, slot_of
 from store.models import (
-    Attribute,
     Embedding,
     EmbeddingVector,
     LabelingTask,
@@ -107,9 +106,3 @@ def drop_vectors(*, session: Session, embedding: Embedding, record_ids: Collecti
         EmbeddingVector.embedding_id == embedding.id,
         ids_in(EmbeddingVector.record_id, list(record_ids)))
         .execution_options(synchronize_session=False))
-
-
-def computed_attributes(*, session: Session, project_id: int) -> list[Attribute]:
-    return list(session.scalars(select(Attribute).where(
-        Attribute.project_id == project_id, Attribute.source.is_not(None))
-        .order_by(Attribute.position, Attribute.id)))
