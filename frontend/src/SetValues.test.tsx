@@ -120,6 +120,17 @@ const count = () => screen.getByLabelText("count");
 const form = () => dialogOf("Set values of 3 records");
 const choose = (name: string) => fireEvent.change(form().getByLabelText(/attribute/i, { selector: "select" }), { target: { value: name } });
 const field = (name: string) => form().getByLabelText(name) as HTMLInputElement;
+
+/** The data browser on the train records (3 of 5), the form of setting their values open;
+ * the edits the server is sent. */
+async function openedOnTrain() {
+  const edits: Body[] = [];
+  const api = server(edits);
+  vi.stubGlobal("fetch", api.fetch);
+  renderBrowser(TRAIN_ADDRESS);
+  fireEvent.click(await screen.findByRole("button", { name: "Set values of 3 records…" }));
+  return { edits, api };
+}
 const button = (dialog: ReturnType<typeof within>, name: string | RegExp) => dialog.getByRole("button", { name, hidden: true });
 
 describe("setting the values of the data browser's records", () => {
@@ -210,11 +221,7 @@ describe("setting the values of the data browser's records", () => {
   });
 
   it("says what would change, then sets the values with the count shown", async () => {
-    const edits: Body[] = [];
-    const api = server(edits);
-    vi.stubGlobal("fetch", api.fetch);
-    renderBrowser(TRAIN_ADDRESS);
-    fireEvent.click(await screen.findByRole("button", { name: "Set values of 3 records…" }));
+    const { edits, api } = await openedOnTrain();
     choose("stars");
     fireEvent.change(field("stars"), { target: { value: "5" } });
     expect(edits).toEqual([]);   // nothing asked before the confirmation
@@ -240,11 +247,7 @@ describe("setting the values of the data browser's records", () => {
   });
 
   it("shows a refusal in the dialog and keeps what was typed: the count changed, a run under way", async () => {
-    const edits: Body[] = [];
-    const api = server(edits);
-    vi.stubGlobal("fetch", api.fetch);
-    renderBrowser(TRAIN_ADDRESS);
-    fireEvent.click(await screen.findByRole("button", { name: "Set values of 3 records…" }));
+    const { edits, api } = await openedOnTrain();
     choose("split");
     fireEvent.change(field("split"), { target: { value: "test" } });
     fireEvent.click(button(form(), "Continue"));
@@ -280,11 +283,7 @@ describe("setting the values of the data browser's records", () => {
   });
 
   it("marks a value the server refuses on its field, the value kept", async () => {
-    const edits: Body[] = [];
-    const api = server(edits);
-    vi.stubGlobal("fetch", api.fetch);
-    renderBrowser(TRAIN_ADDRESS);
-    fireEvent.click(await screen.findByRole("button", { name: "Set values of 3 records…" }));
+    const { edits, api } = await openedOnTrain();
     choose("split");
     choose("stars");
     fireEvent.change(field("split"), { target: { value: "test" } });
@@ -308,10 +307,7 @@ describe("setting the values of the data browser's records", () => {
   });
 
   it("sends a cleared value as none, and says when nothing would change", async () => {
-    const edits: Body[] = [];
-    vi.stubGlobal("fetch", server(edits).fetch);
-    renderBrowser(TRAIN_ADDRESS);
-    fireEvent.click(await screen.findByRole("button", { name: "Set values of 3 records…" }));
+    const { edits } = await openedOnTrain();
     choose("split");
     fireEvent.change(field("split"), { target: { value: "train" } });
     fireEvent.click(button(form(), "Continue"));
