@@ -4,6 +4,7 @@ so that open pages (a labeling session's guidelines, its label buttons) follow i
 
 from __future__ import annotations
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from heuristics.errors import ConflictError
@@ -47,9 +48,31 @@ def set_auto_run(*, session: Session, task: LabelingTask, auto_run: bool) -> Lab
     return task
 
 
-def set_guidelines(*, session: Session, task: LabelingTask, guidelines: str) -> LabelingTask:
-    """How to label the task (shown to its annotators); commits."""
-    task.guidelines = guidelines
+def set_guidelines(*, session: Session, task: LabelingTask, guidelines: str,
+                   revision: int | None = None) -> LabelingTask:
+    """How to label the task (shown to its annotators); commits. ``revision``: the one of
+    the guidelines the text was written on; refused (409) when they have another by now,
+    so that two owners saving in turn do not overwrite each other. The same text changes
+    nothing.
+
+    The check and the change are one statement: of two saves made on the same revision,
+    one wins and the other is refused, whatever their timing."""
+    if guidelines == task.guidelines:
+        return task
+    matches = [LabelingTask.id == task.id]
+    if revision is not None:
+        matches.append(LabelingTask.guidelines_revision == revision)
+    changed = session.execute(
+        update(LabelingTask).where(*matches)
+        .values(guidelines=guidelines,
+                guidelines_revision=LabelingTask.guidelines_revision + 1)
+        .execution_options(synchronize_session=False)).rowcount
+    session.refresh(task)
+    if not changed:
+        raise ConflictError(
+            f"the guidelines were changed by someone else since you opened them (revision "
+            f"{task.guidelines_revision} now, yours {revision}): read them again",
+            field="guidelines_revision")
     _changed(session, task)
     return task
 

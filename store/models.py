@@ -231,6 +231,8 @@ class LabelingTask(Base):
     import, a change of a lookup list or of their code (:mod:`services.out_of_date`)."""
     guidelines: Mapped[str] = mapped_column(Text, default="", server_default="")
     """How to label the task, in the owners' words: shown to its annotators as they label."""
+    guidelines_revision: Mapped[int] = mapped_column(default=0, server_default="0")
+    """+1 each time the guidelines change: a save made on an older text is refused."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     project: Mapped[Project] = relationship(back_populates="tasks")

@@ -14,6 +14,7 @@ from api.schemas.tasks import (
     TasksPublic,
     TaskUpdate,
 )
+from heuristics.errors import InvalidInputError
 from services import out_of_date, tasks
 from store.models import LabelingTask
 from store.records import tasks_of
@@ -27,7 +28,8 @@ def task_public(task: LabelingTask) -> TaskPublic:
         id=task.id, name=task.name, kind=task.kind,
         target_attribute=task.target_attribute.name if task.target_attribute else None,
         labels=[LabelPublic.model_validate(label) for label in task.labels],
-        auto_run=task.auto_run, guidelines=task.guidelines)
+        auto_run=task.auto_run, guidelines=task.guidelines,
+        guidelines_revision=task.guidelines_revision)
 
 
 @router.get("", response_model=TasksPublic)
@@ -55,10 +57,14 @@ def update_task(task_id: Int32, body: TaskUpdate, project: OwnedProject,
     themselves when their votes are out of date (``auto_run``: those out of date now run at
     once)."""
     task = get_task(session=session, project=project, task_id=task_id)
+    if body.guidelines_revision is not None and body.guidelines is None:
+        raise InvalidInputError("guidelines_revision goes with guidelines",
+                                field="guidelines_revision")
+    if body.guidelines is not None:
+        tasks.set_guidelines(session=session, task=task, guidelines=body.guidelines,
+                             revision=body.guidelines_revision)
     if body.name is not None:
         tasks.rename_task(session=session, task=task, name=body.name)
-    if body.guidelines is not None:
-        tasks.set_guidelines(session=session, task=task, guidelines=body.guidelines)
     if body.auto_run is not None:
         tasks.set_auto_run(session=session, task=task, auto_run=body.auto_run)
         out_of_date.keep_current(session=session, project=project, queue=queue,

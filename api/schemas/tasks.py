@@ -9,6 +9,10 @@ from store.models import TaskKind
 DESCRIPTION = "What the label means, when to give it (shown beside it as annotators label)."
 GUIDELINES = ("How to label the task, as plain text (line breaks kept, links followed): shown "
               "to annotators as they label.")
+GUIDELINES_REVISION = "+1 each time the guidelines change (0 as created)."
+GUIDELINES_REVISION_GIVEN = ("The revision of the guidelines the new text was written on: 409 "
+                             "when they have another by now (someone saved meanwhile); "
+                             "without it the text is saved whatever happened meanwhile.")
 
 
 class LabelCreate(BaseModel):
@@ -54,6 +58,7 @@ class TaskUpdate(BaseModel):
     name: Name | None = None
     auto_run: bool | None = Field(None, description=AUTO_RUN)
     guidelines: str | None = Field(None, max_length=GUIDELINES_MAX, description=GUIDELINES)
+    guidelines_revision: int | None = Field(None, description=GUIDELINES_REVISION_GIVEN)
 
 
 class TaskPublic(BaseModel):
@@ -64,6 +69,7 @@ class TaskPublic(BaseModel):
     labels: list[LabelPublic]
     auto_run: bool = Field(description=AUTO_RUN)
     guidelines: str = Field(description=GUIDELINES)
+    guidelines_revision: int = Field(description=GUIDELINES_REVISION)
 
 
 class TasksPublic(BaseModel):

@@ -101,6 +101,44 @@ def test_guidelines_and_label_descriptions(client, admin, loaded, make_user, ses
     assert changed == [{"task_id": task["id"]}] * 4
 
 
+def test_guidelines_saved_on_an_older_revision_are_refused(client, admin, loaded, session):
+    task = create_task(client, admin, loaded, name="mood", kind="classification",
+                       labels=["pos", "neg"])
+    assert task["guidelines_revision"] == 0
+    base = f"{API}/projects/{loaded}/tasks/{task['id']}"
+    first = client.patch(base, headers=admin,
+                         json={"guidelines": "Label the mood.", "guidelines_revision": 0})
+    assert first.status_code == 200 and first.json()["guidelines_revision"] == 1
+    # a second owner's page, opened at revision 0, saves its own text: refused, nothing lost
+    stale = client.patch(base, headers=admin,
+                         json={"guidelines": "Label the tone.", "guidelines_revision": 0})
+    assert stale.status_code == 409
+    assert stale.json()["field"] == "guidelines_revision"
+    assert "revision 1 now" in stale.json()["detail"]
+    stored = client.get(base, headers=admin).json()
+    assert (stored["guidelines"], stored["guidelines_revision"]) == ("Label the mood.", 1)
+    # keeping their changes on the new revision saves them
+    kept = client.patch(base, headers=admin,
+                        json={"guidelines": "Label the tone.", "guidelines_revision": 1})
+    assert (kept.json()["guidelines"], kept.json()["guidelines_revision"]) == \
+        ("Label the tone.", 2)
+    # the same text changes nothing, whatever revision it names; no revision: last one wins
+    same = client.patch(base, headers=admin,
+                        json={"guidelines": "Label the tone.", "guidelines_revision": 0})
+    assert same.status_code == 200 and same.json()["guidelines_revision"] == 2
+    blind = client.patch(base, headers=admin, json={"guidelines": "Label the feeling."})
+    assert blind.json()["guidelines_revision"] == 3
+    # a refused save changes nothing else asked with it
+    both = client.patch(base, headers=admin, json={
+        "name": "renamed", "guidelines": "x", "guidelines_revision": 2})
+    assert both.status_code == 409
+    assert client.get(base, headers=admin).json()["name"] == "mood"
+    alone = client.patch(base, headers=admin, json={"guidelines_revision": 3})
+    assert alone.status_code == 422 and alone.json()["field"] == "guidelines_revision"
+    changed = session.scalars(select(Event.payload).where(Event.type == "task.changed")).all()
+    assert len(changed) == 3, "one event per save that changed the text"
+
+
 def test_task_validation(client, admin, loaded):
     path = f"{API}/projects/{loaded}/tasks"
     cases = [
