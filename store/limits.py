@@ -40,3 +40,6 @@ def capped(text: str | None, *, limit: int = MESSAGE_CAP) -> str | None:
     head = limit // 2
     tail = limit - head
     return text[:head] + CUT_MARK.format(n=len(text) - limit) + text[-tail:]
+
+VALUES_MAX = 1_000
+"""The most values of an attribute one answer lists (:mod:`store.attribute_values`)."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import Request, Response, status
+from typing import Annotated
+
+from fastapi import Query, Request, Response, status
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import (
@@ -23,12 +25,16 @@ from api.schemas.projects import (
     AttributeSamplePublic,
     AttributeSampleRequest,
     AttributeValuePublic,
+    AttributeValuesPublic,
     ComputedAttributeCreate,
     ComputedAttributeUpdate,
+    ValueCountPublic,
 )
 from api.schemas.runs import RunPublic
 from services import computed_attributes, heuristic_runs, projects
 from services.sandboxes import sandbox_for
+from store.attribute_values import value_counts
+from store.limits import VALUES_MAX
 from store.models import Attribute
 
 router = Router(prefix="/projects/{project_id}/attributes", tags=["attributes"])
@@ -105,6 +111,23 @@ def read_attribute(attribute_id: Int32, project: ViewableProject,
                    session: SessionDep) -> AttributePublic:
     return attribute_public(computed_attributes.get_attribute(
         session=session, project=project, attribute_id=attribute_id), session)
+
+
+@router.get("/{attribute_id}/values", response_model=AttributeValuesPublic)
+def attribute_values(attribute_id: Int32, project: ViewableProject, session: SessionDep,
+                     limit: Annotated[int, Query(ge=1, le=VALUES_MAX)] = 100,
+                     search: Annotated[str | None, Query(max_length=200)] = None
+                     ) -> AttributeValuesPublic:
+    """The attribute's values in the project's records, the most frequent first, with how
+    many records hold each: what a filter or a form offers for a category. ``search`` keeps
+    the values that contain it (ignoring case)."""
+    attribute = computed_attributes.get_attribute(session=session, project=project,
+                                                  attribute_id=attribute_id)
+    counts = value_counts(session=session, attribute=attribute, limit=limit, search=search)
+    return AttributeValuesPublic(
+        attribute=attribute.name, distinct=counts.distinct, records=counts.records,
+        complete=counts.complete,
+        values=[ValueCountPublic(value=v.value, count=v.count) for v in counts.values])
 
 
 @router.patch("/{attribute_id}", response_model=AttributePublic)

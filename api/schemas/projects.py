@@ -8,7 +8,7 @@ from api.schemas import Description, Int32, Name, UtcDatetime
 from api.schemas.heuristics import Reader
 from api.schemas.runs import RunPublic
 from formats.types import AttributeType
-from store.limits import SOURCE_MAX
+from store.limits import SOURCE_MAX, VALUES_MAX
 from store.models import Role
 
 AttributeSource = Annotated[str, Field(min_length=1, max_length=SOURCE_MAX,
@@ -68,6 +68,21 @@ class AttributePublic(BaseModel):
     read_by: list[Reader] = Field(default_factory=list, description=(
         "The labeling functions whose current code names the attribute (in the attributes "
         "list and an attribute's own answer)"))
+
+
+class ValueCountPublic(BaseModel):
+    value: str | int | float | bool = Field(description="As stored (text and categories as "
+                                                        "strings)")
+    count: int = Field(description="Records holding the value")
+
+
+class AttributeValuesPublic(BaseModel):
+    attribute: str
+    values: list[ValueCountPublic] = Field(description=(
+        f"The most frequent first (ties by value), at most `limit` (at most {VALUES_MAX:,})"))
+    distinct: int = Field(description="Values there are in all (those matching `search`)")
+    records: int = Field(description="Records holding one of them (null is no value)")
+    complete: bool = Field(description="`values` lists every one")
 
 
 class ComputedAttributeCreate(BaseModel):

@@ -161,3 +161,48 @@ def test_attributes_name_the_functions_that_read_them(client, admin, loaded):
                       "lang": [], "length": ["short"]}
     one = client.get(f"{API}/projects/{loaded}/attributes/{created['id']}", headers=admin).json()
     assert [(r["name"], r["task_id"]) for r in one["read_by"]] == [("short", task)]
+
+
+def test_an_attributes_values_are_counted_over_all_the_records(client, admin, loaded,
+                                                               make_user):
+    ids = {a["name"]: a["id"] for a in client.get(f"{API}/projects/{loaded}/attributes",
+                                                   headers=admin).json()}
+
+    def values(name, **params):
+        response = client.get(f"{API}/projects/{loaded}/attributes/{ids[name]}/values",
+                              headers=admin, params=params)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    lang = values("lang")
+    assert lang == {"attribute": "lang", "distinct": 2, "records": 4, "complete": True,
+                    "values": [{"value": "en", "count": 3}, {"value": "de", "count": 1}]}
+    # numbers and booleans as stored; ties by value
+    assert values("stars")["values"] == [{"value": 1, "count": 2}, {"value": 3, "count": 1},
+                                         {"value": 5, "count": 1}]
+    assert values("verified")["values"] == [{"value": False, "count": 2},
+                                            {"value": True, "count": 2}]
+    shown = values("stars", limit=1)
+    assert (shown["values"], shown["distinct"], shown["complete"]) == (
+        [{"value": 1, "count": 2}], 3, False)
+    searched = values("text", search="PHONE")
+    assert [v["value"] for v in searched["values"]] == ["Great phone, love it",
+                                                        "Subscribe to win an iPhone"]
+    assert values("text", search="50%")["distinct"] == 0, "a pattern's signs match as text"
+    # a null is no value; an edit moves a record from one value to another
+    record = client.get(f"{API}/projects/{loaded}/records", headers=admin).json()["data"][0]
+    assert client.patch(f"{API}/projects/{loaded}/records/{record['id']}", headers=admin,
+                        json={"data": {"lang": None}}).status_code == 200
+    assert values("lang")["records"] == 3
+    # annotators read them; other projects' attributes are not found
+    annotator = make_user("ann")
+    client.put(f"{API}/projects/{loaded}/members", headers=admin,
+               json={"user": "ann", "role": "annotator"})
+    assert client.get(f"{API}/projects/{loaded}/attributes/{ids['lang']}/values",
+                      headers=annotator).status_code == 200
+    other = client.post(f"{API}/projects", json={"name": "other"}, headers=admin).json()["id"]
+    assert client.get(f"{API}/projects/{other}/attributes/{ids['lang']}/values",
+                      headers=admin).status_code == 404
+    too_many = client.get(f"{API}/projects/{loaded}/attributes/{ids['lang']}/values",
+                          headers=admin, params={"limit": 1_001})
+    assert too_many.status_code == 422

@@ -186,6 +186,7 @@ FOREIGN_ID_ROUTES = [
     ("get", "/lookup-lists/{own_lookup_list}/suggestions", None,
      {"task_id": "{v_task}", "label": "spam"}),
     ("get", "/attributes/{v_attribute}", None, None),
+    ("get", "/attributes/{v_attribute}/values", None, None),
     ("patch", "/attributes/{v_attribute}", {"source": SHOUTING}, None),
     ("post", "/attributes/{v_attribute}/runs", None, None),
     ("delete", "/attributes/{v_attribute}", None, None),
