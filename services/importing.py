@@ -4,7 +4,7 @@ A file is read twice from its (seekable) stream: once to check ids and infer att
 types, once to convert values and insert in batches. Nothing is committed unless every
 row is valid. Rows naming records the project has are refused, skipped or update those
 records' values (``ImportOptions.existing``; an update is an edit, see
-:mod:`services.record_edits`).
+:mod:`services.record_edits`) and, with a label column, the column's annotator's labels.
 """
 
 from __future__ import annotations
@@ -32,8 +32,11 @@ from services import record_edits
 from store import idempotency
 from store.auth import get_or_create_user
 from store.db import analyze
+from store.events import publish_many
 from store.idempotency import Answer, IdempotentRequest
 from store.limits import LABELS_MAX
+from store.locks import RECORD_LABELS, lock_keys
+from store.manual_labels import replace_labels
 from store.models import (
     Attribute,
     LabelingTask,
@@ -75,6 +78,9 @@ class ImportResult:
     """Records the project had whose values the file changed."""
     unchanged: int = 0
     """Rows naming records the project had, skipped or changing nothing."""
+    relabelled: int = 0
+    """Records the project had whose labels (the label column's annotator's) the file
+    changed."""
     manual_labels: int = 0
     task_id: int | None = None
     notes: list[str] = field(default_factory=list)
@@ -428,7 +434,6 @@ def import_records(*, session: Session, project: Project, open_stream: Callable[
     if scan.known:
         result.updated = _update_known(session, project, updates)
         result.unchanged = len(scan.known) - result.updated
-        result.notes += _known_notes(scan, options, updated=result.updated)
     if options.labels is not None:
         labels = options.labels
         if labels.task is None:
@@ -437,6 +442,10 @@ def import_records(*, session: Session, project: Project, open_stream: Callable[
                                 f"the labels {', '.join(map(repr, labels.label_ids))}")
         result.manual_labels = _insert_labels(session, project, scan, labels)
         result.task_id = labels.task.id
+        if options.existing == "update":
+            result.relabelled, relabels = _relabel_known(session, project, scan, labels)
+            result.manual_labels += relabels
+    result.notes += _known_notes(scan, options, result)
     _after_new_records(session, project)
     answer = None if once is None else idempotency.remember(session=session, request=once,
                                                             result=result)
@@ -481,23 +490,38 @@ def _on_existing(options: ImportOptions, id_column: str | None) -> Existing:
     return options.existing
 
 
-def _known_notes(scan: _Scan, options: ImportOptions, *, updated: int | None = None
+def _known_notes(scan: _Scan, options: ImportOptions, done: ImportResult | None = None
                  ) -> list[str]:
-    """What became of the rows naming records the project has (before the import: what
-    will)."""
+    """What became of the rows naming records the project has (before the import, with no
+    result ``done``: what will)."""
     if not scan.known:
         return []
     rows = f"{len(scan.known):,} row{'' if len(scan.known) == 1 else 's'} name records " \
            "the project has"
+    labels = options.labels
     if options.existing == "skip":
-        note = f"{rows}: skipped"
-    elif updated is None:
+        return [f"{rows}: skipped" + (" (their labels too)" if labels else "")]
+    whose = labels and (f"{labels.annotator.name}'s{' gold' if labels.is_gold else ''} labels")
+    if done is None:
         note = f"{rows}: their values will be updated where the file's differ"
+        if labels:
+            note += f", and {whose} replaced by the file's where it gives some"
     else:
-        note = f"{rows}: {updated:,} updated, {len(scan.known) - updated:,} unchanged"
-    if options.labels is not None:
-        note += " (their labels are not imported)"
+        note = f"{rows}: values of {done.updated:,} updated, {done.unchanged:,} unchanged"
+        if labels:
+            note += f"; {whose} of {done.relabelled:,} replaced by the file's"
     return [note]
+
+
+def _records_named(session: Session, project: Project, external_ids: list[str]
+                   ) -> list[Record]:
+    """The project's records of these external ids."""
+    records: list[Record] = []
+    for start in range(0, len(external_ids), CHUNK):   # SQLite binds at most 32,766
+        records += session.scalars(select(Record).where(
+            Record.project_id == project.id,
+            Record.external_id.in_(external_ids[start:start + CHUNK])))
+    return records
 
 
 def _update_known(session: Session, project: Project, updates: Mapping[str, dict]) -> int:
@@ -505,16 +529,35 @@ def _update_known(session: Session, project: Project, updates: Mapping[str, dict
     if not updates:
         return 0
     session.flush()
-    named, records = list(updates), []
-    for start in range(0, len(named), CHUNK):   # bound parameters: SQLite takes 32,766
-        records += session.scalars(select(Record).where(
-            Record.project_id == project.id,
-            Record.external_id.in_(named[start:start + CHUNK])))
+    records = _records_named(session, project, list(updates))
     edited = record_edits.edit_values(
         session=session, project=project, records=records,
         values={record.id: updates[record.external_id] for record in records},
         action="import")
     return len(edited.record_ids)
+
+
+def _relabel_known(session: Session, project: Project, scan: _Scan, labels: LabelColumn
+                   ) -> tuple[int, int]:
+    """Replace the label column's annotator's labels of the records the project had by the
+    file's, where the file gives some and they differ (a row with no label value leaves a
+    record's labels alone): how many records changed, and the labels stored."""
+    given = {external_id: set(names) for number, (external_id, names) in enumerate(
+        zip(scan.external_ids, scan.labels, strict=True), start=1)
+        if number in scan.known and names}
+    if not given:
+        return 0, 0
+    records = _records_named(session, project, list(given))
+    lock_keys(session=session, space=RECORD_LABELS, keys=[record.id for record in records])
+    changed = replace_labels(session=session, task=labels.task, annotator=labels.annotator,
+                             is_gold=labels.is_gold,
+                             given={record: given[record.external_id] for record in records})
+    if changed:
+        count_label_changes(session=session, task=labels.task, n=len(changed))
+        publish_many(session=session, project_id=project.id, type="labels.changed",
+                     payloads=[{"task_id": labels.task.id, "record_id": record.id}
+                               for record in changed])
+    return len(changed), sum(len(given[record.external_id]) for record in changed)
 
 
 def _insert_labels(session: Session, project: Project, scan: _Scan,

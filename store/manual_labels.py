@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import delete, insert, select
@@ -302,3 +303,39 @@ def manual_labels_of(*, session: Session, record_ids: list[int],
     if task_id is not None:
         query = query.where(ManualLabel.task_id == task_id)
     return list(session.scalars(query.order_by(ManualLabel.id)))
+
+
+def replace_labels(*, session: Session, task: LabelingTask, annotator: User, is_gold: bool,
+                   given: Mapping[Record, set[str]]) -> list[Record]:
+    """Make the annotator's labels (gold or not) of each record the label names ``given``
+    for it, where they differ; the records changed. A classification task's gold label is
+    the record's one gold label, whoever gave it (as :func:`add_manual_labels` has it).
+    No commit; the caller holds the records' label locks."""
+    if task.kind is TaskKind.EXTRACTION:
+        raise InvalidInputError("spans are not replaced by name", field="task_id")
+    label_ids = {label.name: label.id for label in task.labels}
+    for name in set().union(*given.values()) - set(label_ids):
+        find_label(task, name)   # a NotFoundError naming the task's labels
+    anyone = is_gold and task.kind is TaskKind.CLASSIFICATION
+
+    def own(record_ids: list[int]) -> list:
+        where = [ManualLabel.task_id == task.id, ManualLabel.is_gold.is_(is_gold),
+                 ids_in(ManualLabel.record_id, record_ids)]
+        return where if anyone else [*where, ManualLabel.annotator_id == annotator.id]
+
+    records = sorted(given, key=lambda record: record.id)
+    stored: dict[int, set[int]] = defaultdict(set)
+    for start in range(0, len(records), 5_000):
+        chunk = [record.id for record in records[start:start + 5_000]]
+        for record_id, label_id in session.execute(
+                select(ManualLabel.record_id, ManualLabel.label_id).where(*own(chunk))):
+            stored[record_id].add(label_id)
+    changed = [record for record in records
+               if stored[record.id] != {label_ids[name] for name in given[record]}]
+    for start in range(0, len(changed), 5_000):
+        session.execute(delete(ManualLabel).where(
+            *own([record.id for record in changed[start:start + 5_000]])))
+    add_manual_labels(session=session, task=task, items=[
+        LabelItem(record, name, annotator, is_gold)
+        for record in changed for name in sorted(given[record])])
+    return changed

@@ -390,7 +390,7 @@ def import_records(
         return ImportPublic(records=result.records, attributes=result.attributes,
                             manual_labels=result.manual_labels, task_id=result.task_id,
                             updated=result.updated, unchanged=result.unchanged,
-                            notes=result.notes)
+                            relabelled=result.relabelled, notes=result.notes)
 
     options = options.for_file(file.filename)
     once = None if idempotency_key is None else IdempotentRequest(

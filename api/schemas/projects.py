@@ -129,6 +129,9 @@ class ImportPublic(BaseModel):
         "Records the project had whose values the file changed (existing: update)."))
     unchanged: int = Field(default=0, description=(
         "Rows naming records the project had that were skipped or changed nothing."))
+    relabelled: int = Field(default=0, description=(
+        "Records the project had whose labels by the label column's annotator the file "
+        "replaced (existing: update; a row with no label value leaves them alone)."))
     notes: list[str] = Field(default_factory=list, description=(
         "What was assumed about the file: sniffed delimiter, missing header, quoting, "
         "encoding."))

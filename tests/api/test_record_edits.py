@@ -153,7 +153,7 @@ def test_an_import_skips_or_updates_the_records_it_names(client, admin, loaded, 
     assert updated.status_code == 201, updated.text
     assert (updated.json()["records"], updated.json()["updated"],
             updated.json()["unchanged"]) == (1, 1, 1)
-    assert "2 rows name records the project has: 1 updated, 1 unchanged" in \
+    assert "2 rows name records the project has: values of 1 updated, 1 unchanged" in \
         updated.json()["notes"]
     shown = detail(client, admin, loaded, record_ids["2"])
     assert shown["revision"] == 1
@@ -167,6 +167,59 @@ def test_an_import_skips_or_updates_the_records_it_names(client, admin, loaded, 
         {"count": 1, "record_ids": [record_ids["2"]], "attributes": ["stars", "text"]}]
     listed = client.get(f"{API}/projects/{loaded}/records", headers=admin).json()
     assert listed["count"] == 6
+
+
+LABELLED_CSV = (
+    "id,text,mood\n"
+    '1,"Great phone, love it",pos\n'
+    '2,"Terrible battery. Check out my channel!",neg\n'
+    '3,"Ok for the price",\n'
+    '5,"Another one",pos\n'
+)
+
+
+def test_an_update_import_replaces_the_label_columns_annotators_labels(
+        client, admin, loaded, record_ids, make_user, session):
+    task = create_task(client, admin, loaded, name="mood", kind="classification",
+                       labels=["pos", "neg"])
+    for name in ("ann", "bob"):
+        make_user(name)
+    given = [("1", "neg", "ann"), ("2", "neg", "ann"), ("3", "pos", "ann"), ("1", "pos", "bob")]
+    for external_id, label, annotator in given:
+        stored = client.post(f"{API}/projects/{loaded}/records/{record_ids[external_id]}/labels",
+                             headers=admin, json={"task_id": task["id"], "label": label,
+                                                  "annotator": annotator})
+        assert stored.status_code == 201, stored.text
+    form = {"id_column": "id", "existing": "update", "label_column": "mood",
+            "label_task_id": str(task["id"]), "label_annotator": "ann"}
+    preview = client.post(f"{API}/projects/{loaded}/records/import/preview", headers=admin,
+                          files={"file": ("data.csv", LABELLED_CSV.encode())}, data=form)
+    assert "3 rows name records the project has: their values will be updated where the " \
+           "file's differ, and ann's labels replaced by the file's where it gives some" in \
+           preview.json()["notes"], preview.json()["notes"]
+
+    imported = upload(client, admin, loaded, LABELLED_CSV, **form)
+    assert imported.status_code == 201, imported.text
+    body = imported.json()
+    assert (body["records"], body["updated"], body["relabelled"], body["manual_labels"]) == (
+        1, 0, 1, 2), "record 1 relabelled (neg -> pos), record 5 new; 2 as given, 3 no value"
+    assert "3 rows name records the project has: values of 0 updated, 3 unchanged; ann's " \
+           "labels of 1 replaced by the file's" in body["notes"]
+
+    def labels_of(external_id):
+        shown = detail(client, admin, loaded, record_ids[external_id])
+        return sorted((m["annotator"], m["label"]) for entry in shown["tasks"]
+                      for m in entry["manual_labels"])
+
+    assert labels_of("1") == [("ann", "pos"), ("bob", "pos")], "bob's label stays"
+    assert labels_of("2") == [("ann", "neg")]
+    assert labels_of("3") == [("ann", "pos")], "a row without a label leaves the labels alone"
+    assert session.scalars(select(Event.payload).where(Event.type == "labels.changed").order_by(
+        Event.id.desc()).limit(1)).all() == [{"task_id": task["id"],
+                                              "record_id": record_ids["1"]}]
+    again = upload(client, admin, loaded, LABELLED_CSV, **form)
+    assert (again.json()["relabelled"], again.json()["manual_labels"]) == (0, 0), \
+        "the same file again changes nothing"
 
 
 def test_options_that_cannot_go_together_and_a_run_under_way(client, admin, loaded):
