@@ -16,6 +16,7 @@ from api.overload import install_overload_limits
 from api.routers import (
     active_learning,
     attributes,
+    comments,
     embeddings,
     events,
     exports,
@@ -52,8 +53,9 @@ API_PREFIX = "/api/v1"
 READY_TIMEOUT_S = 2.0
 FRONTEND = Path(__file__).resolve().parent.parent / "frontend"
 DOCS_TAGS = ("health", "users", "projects", "labeling tasks", "records", "attributes",
-             "heuristics", "lookup lists", "manual labels", "embeddings", "runs", "events",
-             "statistics", "weak supervision", "saved filters", "export", "active learning")
+             "heuristics", "lookup lists", "manual labels", "comments", "embeddings", "runs",
+             "events", "statistics", "weak supervision", "saved filters", "export",
+             "active learning")
 """The API docs' sections, in reading order (not the order the routes are tried in)."""
 
 
@@ -108,7 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
     for module in (records, manual_labels, stats, active_learning, users, projects, tasks,
                    record_votes, embeddings, runs, events, heuristics, weak_supervision,
-                   saved_filters, lookup_lists, attributes, exports):
+                   saved_filters, lookup_lists, attributes, comments, exports):
         api.include_router(module.router)
     app.include_router(api)
     _serve_frontend(app)

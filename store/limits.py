@@ -43,3 +43,6 @@ def capped(text: str | None, *, limit: int = MESSAGE_CAP) -> str | None:
 
 VALUES_MAX = 1_000
 """The most values of an attribute one answer lists (:mod:`store.attribute_values`)."""
+
+COMMENT_MAX = 10_000
+"""The most characters of a comment on a record."""

@@ -629,6 +629,31 @@ class RunArtifact(Base):
     data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class Comment(Base):
+    """A member's comment on a record ("is this sarcasm?"), until an owner or its author
+    marks it resolved."""
+
+    __tablename__ = "comments"
+    __table_args__ = (Index("ix_comments_project_resolved", "project_id", "resolved_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"),
+                                           index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id",
+                                                                  ondelete="SET NULL"))
+
+    author: Mapped[User] = relationship(lazy="joined", foreign_keys=[author_id])
+    resolved_by: Mapped[User | None] = relationship(lazy="joined",
+                                                    foreign_keys=[resolved_by_id])
+    record: Mapped[Record] = relationship(lazy="joined")
+
+
 class SavedFilter(Base):
     """A named record filter and sort of a project, for the data browser and exports;
     ``record_filter`` holds :class:`store.record_filters.RecordFilter` as JSON."""

@@ -35,11 +35,13 @@ from sqlalchemy.orm import Session, aliased
 from formats.types import AttributeType
 from heuristics.errors import InvalidInputError
 from heuristics.learners.votes import VoteRule
+from store.comments import state_clause
 from store.heuristic_lookups import get_heuristic, latest_run, latest_weak_supervision
 from store.id_lists import ids_in
 from store.limits import NAME_MAX
 from store.models import (
     Attribute,
+    Comment,
     HeuristicRevision,
     Label,
     LabelingTask,
@@ -142,9 +144,17 @@ class SearchCondition(BaseModel):
     attribute: LabelName | None = None
 
 
+class CommentCondition(BaseModel):
+    """Has a comment: an ``open`` one, a ``resolved`` one, or ``any``."""
+
+    kind: Literal["comment"]
+    state: Literal["open", "resolved", "any"] = "open"
+
+
 Condition = Annotated[
     LabelCondition | VoteCondition | WeakLabelCondition | DisagreementCondition
-    | AnnotatorCondition | AttributeCondition | GoldCondition | SearchCondition,
+    | AnnotatorCondition | AttributeCondition | GoldCondition | SearchCondition
+    | CommentCondition,
     Field(discriminator="kind")]
 
 
@@ -421,6 +431,11 @@ class _Builder:
             task = self.task(condition.task_id)
             gold = gold.where(ManualLabel.task_id == task.id)
         return gold
+
+    def _comment(self, condition: CommentCondition, field: str) -> ColumnElement:
+        commented = exists().where(Comment.record_id == Record.id)
+        state = state_clause("all" if condition.state == "any" else condition.state)
+        return commented if state is None else commented.where(state)
 
     def _search(self, condition: SearchCondition, field: str) -> ColumnElement:
         if condition.attribute:

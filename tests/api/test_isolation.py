@@ -39,6 +39,7 @@ class Ids:
     v_lookup_list: int
     own_lookup_list: int
     v_attribute: int
+    v_comment: int
 
 
 def _project(client, headers, name, csv) -> tuple[int, int, int]:
@@ -93,6 +94,9 @@ def ids(client, admin, make_user) -> tuple[Ids, dict[str, str]]:
     computed = client.post(f"{API}/projects/{victim}/attributes/computed", headers=admin,
                            json={"name": "shout", "data_type": "text", "source": SHOUTING})
     assert computed.status_code == 201, computed.text
+    comment = client.post(f"{API}/projects/{victim}/records/{v_record}/comments",
+                          headers=admin, json={"text": SECRET})
+    assert comment.status_code == 201, comment.text
     return Ids(
         own=own, victim=victim, own_record=own_record, v_record=v_record, own_task=own_task,
         v_task=v_task, v_label=labels["labels"][0]["id"],
@@ -101,7 +105,8 @@ def ids(client, admin, make_user) -> tuple[Ids, dict[str, str]]:
         own_embedding=_embedding(client, admin, own),
         v_embedding=_embedding(client, admin, victim), v_run=run.json()["id"],
         v_filter=saved.json()["id"], v_lookup_list=lookup_list.json()["id"],
-        own_lookup_list=own_list.json()["id"], v_attribute=computed.json()["id"]), caller
+        own_lookup_list=own_list.json()["id"], v_attribute=computed.json()["id"],
+        v_comment=comment.json()["id"]), caller
 
 
 # (method, path, json body, query) with {...} fields of Ids; all under /projects/{own}
@@ -114,6 +119,10 @@ FOREIGN_ID_ROUTES = [
                                "data": {"text": "mine"}}, None),
     ("get", "/records", None, {"task_id": "{v_task}", "labelled": "true"}),
     ("post", "/records/{v_record}/labels", {"task_id": "{own_task}", "label": "spam"}, None),
+    ("get", "/records/{v_record}/comments", None, None),
+    ("post", "/records/{v_record}/comments", {"text": "mine"}, None),
+    ("patch", "/comments/{v_comment}", {"resolved": True}, None),
+    ("delete", "/comments/{v_comment}", None, None),
     ("post", "/records/{own_record}/labels", {"task_id": "{v_task}", "label": "spam"}, None),
     ("patch", "/manual-labels/{v_manual_label}", {"label": "ham"}, None),
     ("delete", "/manual-labels/{v_manual_label}", None, None),
@@ -232,6 +241,8 @@ def test_ids_of_another_project_are_not_found_and_change_nothing(client, admin, 
                       headers=admin).status_code == 200
     assert client.get(f"{victim}/runs/{found.v_run}",
                       headers=admin).json()["status"] == "queued"
+    assert [c["text"] for c in client.get(f"{victim}/records/{found.v_record}/comments",
+                                          headers=admin).json()["data"]] == [SECRET]
 
 
 def test_every_route_that_names_a_row_is_checked(client):
@@ -285,7 +296,7 @@ def test_lists_and_exports_hold_only_the_projects_rows(client, ids):
     found, caller = ids
     own = f"{API}/projects/{found.own}"
     for path in ("/records", "/runs", "/embeddings", "/heuristics", "/tasks", "/export",
-                 "/lookup-lists", "/attributes",
+                 "/lookup-lists", "/attributes", "/comments?state=all",
                  f"/tasks/{found.own_task}/stats"):
         response = client.get(own + path, headers=caller)
         assert response.status_code == 200, (path, response.text)
