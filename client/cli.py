@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -26,11 +27,12 @@ from rich.syntax import Syntax
 from rich.table import Column, Table
 from rich.text import Text
 
-from client.errors import HeuristAPIError, NotFound, ValidationFailed
+from client.errors import Conflict, HeuristAPIError, NotFound, ValidationFailed
 from client.heuristic_files import Change, plan_pull, plan_push, write_pulled
 from client.models import (
     Attribute,
     AttributeSample,
+    AttributeValues,
     DroppedSpan,
     EditOutcome,
     Label,
@@ -212,7 +214,8 @@ def import_(ctx: typer.Context,
                 help="Make repeated ids unique (<id>-2, ...).")] = False,
             existing: Annotated[str, typer.Option(
                 help="Rows whose --id-column names a record the project has: refuse, skip, "
-                     "or update its values to the file's.")] = "refuse",
+                     "or update its values to the file's (and your --label-column labels, "
+                     "where the row gives one).")] = "refuse",
             label_column: Annotated[str | None, typer.Option(
                 help="Column whose values become manual labels of --label-task.")] = None,
             label_task: Annotated[str | None, typer.Option(
@@ -251,7 +254,9 @@ def import_(ctx: typer.Context,
               + (f"; new attributes: {', '.join(result.attributes)}" if result.attributes
                  else "")
               + (f"; {result.manual_labels} manual labels" if result.manual_labels else "")
-              + (f"; {result.updated} records updated" if result.updated else ""))
+              + (f"; {result.updated} records updated" if result.updated else "")
+              + (f"; {_many(result.relabelled, 'record')} relabelled" if result.relabelled
+                 else ""))
     for note in result.notes:
         out.print(f"Note: {note}")
 
@@ -425,12 +430,20 @@ def tasks_guidelines(
             "--from-file", exists=True, dir_okay=False, allow_dash=True,
             help="Set them to this file's text (UTF-8, as it is; - reads standard input).")]
         = None,
-        clear: Annotated[bool, typer.Option("--clear", help="Remove them.")] = False) -> None:
+        clear: Annotated[bool, typer.Option("--clear", help="Remove them.")] = False,
+        revision: Annotated[int | None, typer.Option(
+            "--revision", min=0, show_default=False,
+            help="The guidelines' revision the file was written on (--json prints it; "
+                 "default: the one read just before saving): refused if someone has saved "
+                 "others since.")] = None) -> None:
     """Print a task's guidelines for its annotators, or set them (project owners only).
 
-    Plain text, line breaks kept, shown to annotators as they label."""
+    Plain text, line breaks kept, shown to annotators as they label. Each change makes a
+    new revision; a save made on an older one than the task's is refused (exit 3)."""
     if from_file is not None and clear:
         raise typer.BadParameter("--from-file or --clear, not both")
+    if revision is not None and from_file is None and not clear:
+        raise typer.BadParameter("goes with --from-file or --clear", param_hint="--revision")
     state = _state(ctx)
     found = state.client.tasks.get(project, task)
     if from_file is None and not clear:
@@ -443,13 +456,59 @@ def tasks_guidelines(
                              else found.guidelines + "\n")
         return
     text = "" if clear else _read_text(from_file, "--from-file")
-    done = state.client.tasks.update(project, found.id, guidelines=text)
+    written_on = found.guidelines_revision if revision is None else revision
+    try:
+        done = state.client.tasks.update(project, found.id, guidelines=text,
+                                         guidelines_revision=written_on)
+    except Conflict as refused:
+        if refused.field != "guidelines_revision":
+            raise
+        now = state.client.tasks.get(project, found.id)
+        err.print(Text.assemble((f"error {refused.status}: ", "red"),
+                                guidelines_conflict(project, now, written_on)))
+        raise typer.Exit(EXIT_API_ERROR) from None
     if state.as_json:
         return _print_json(done)
-    out.print(Text(f"Guidelines of task {done.name} set: "
-                   f"{_many(len(text.splitlines()), 'line')}, "
-                   f"{_many(len(text), 'character')}." if text else
-                   f"Guidelines of task {done.name} cleared."))
+    out.print(Text(guidelines_saved(done, before=found.guidelines_revision)))
+
+
+def guidelines_conflict(project: int, task: Task, written_on: int) -> str:
+    """Why guidelines written on revision ``written_on`` were not saved, and what to do.
+
+    >>> task = Task(id=4, name="spam mail", kind="classification", target_attribute=None,
+    ...             labels=[], auto_run=False, guidelines="Be kind.", guidelines_revision=3)
+    >>> print(guidelines_conflict(1, task, 2))  # doctest: +NORMALIZE_WHITESPACE
+    the guidelines of task spam mail were changed since revision 2 (revision 3 now): nothing
+    saved. Print them with `heurist tasks guidelines -p 1 'spam mail'`, then save again
+    with --revision 3.
+    """
+    return (f"the guidelines of task {task.name} were changed since revision {written_on} "
+            f"(revision {task.guidelines_revision} now): nothing saved. Print them with "
+            f"`heurist tasks guidelines -p {project} {shlex.quote(task.name)}`, then save "
+            f"again with --revision {task.guidelines_revision}.")
+
+
+def guidelines_saved(task: Task, *, before: int) -> str:
+    """What saving guidelines did: their size and new revision (the revision ``before``
+    they were saved, when the text was the same).
+
+    >>> task = Task(id=4, name="spam", kind="classification", target_attribute=None,
+    ...             labels=[], auto_run=False, guidelines="One.\\nTwo.\\n", guidelines_revision=3)
+    >>> guidelines_saved(task, before=2)
+    'Guidelines of task spam set: 2 lines, 10 characters (revision 3).'
+    >>> guidelines_saved(task, before=3)
+    'Guidelines of task spam unchanged: the same text (revision 3).'
+    >>> guidelines_saved(task.model_copy(update={"guidelines": ""}), before=2)
+    'Guidelines of task spam cleared (revision 3).'
+    """
+    if task.guidelines_revision == before:
+        return (f"Guidelines of task {task.name} unchanged: the same text "
+                f"(revision {task.guidelines_revision}).")
+    if not task.guidelines:
+        return f"Guidelines of task {task.name} cleared (revision {task.guidelines_revision})."
+    return (f"Guidelines of task {task.name} set: "
+            f"{_many(len(task.guidelines.splitlines()), 'line')}, "
+            f"{_many(len(task.guidelines), 'character')} (revision {task.guidelines_revision}).")
 
 
 def _read_text(file: Path, option: str) -> str:
@@ -1429,6 +1488,73 @@ def attributes_delete(ctx: typer.Context, name: AttributeName, project: Project,
     state.client.attributes.delete(project, found.id)
     if not state.as_json:
         out.print(f"deleted {name}")
+
+
+def value_text(value: str | int | float | bool) -> Text:
+    """A value as the table of values shows it: text as it is, booleans as true/false.
+
+    >>> [str(value_text(v)) for v in ("train", 3, 2.5, True, "")]
+    ['train', '3', '2.5', 'true', '(empty)']
+    """
+    if isinstance(value, bool):
+        return Text(str(value).lower())
+    return Text(str(value)) if value != "" else Text("(empty)", style="dim")
+
+
+def values_table(found: AttributeValues) -> Table:
+    """Each value, the records holding it and their share of those holding one."""
+    numbers = all(isinstance(row.value, int | float) and not isinstance(row.value, bool)
+                  for row in found.values)
+    table = Table(Column("value", overflow="fold", justify="right" if numbers else "left"),
+                  Column("records", justify="right"),
+                  Column("share", justify="right"))
+    for row in found.values:
+        table.add_row(value_text(row.value), f"{row.count:,}",
+                      _percent(row.count / found.records if found.records else None))
+    return table
+
+
+def values_summary(found: AttributeValues, search: str | None = None) -> str:
+    """How many values the table shows of those there are, and the records holding one.
+
+    >>> found = AttributeValues(attribute="split", distinct=2, records=1836, complete=True,
+    ...     values=[{"value": "train", "count": 1586}, {"value": "test", "count": 250}])
+    >>> values_summary(found)
+    '2 of 2 values; 1,836 records hold one'
+    >>> values_summary(found.model_copy(update={"distinct": 3412, "complete": False}), "t")
+    "first 2 of 3,412 values containing 't' (more: --limit, --search); 1,836 records hold one"
+    >>> values_summary(AttributeValues(attribute="split", distinct=0, records=0,
+    ...                                complete=True, values=[]), "x")
+    "no value of split contains 'x'"
+    """
+    if not found.distinct:
+        return (f"no value of {found.attribute} contains {search!r}" if search else
+                f"no record has a value of {found.attribute}")
+    shown = f"{len(found.values):,} of" if found.complete else f"first {len(found.values):,} of"
+    containing = f" containing {search!r}" if search else ""
+    more = "" if found.complete else " (more: --limit, --search)"
+    holds = "holds" if found.records == 1 else "hold"
+    return (f"{shown} {_many(found.distinct, 'value')}{containing}{more}; "
+            f"{_many(found.records, 'record')} {holds} one")
+
+
+@attributes_app.command("values")
+def attributes_values(ctx: typer.Context, name: AttributeName, project: Project,
+                      search: Annotated[str | None, typer.Option(
+                          help="Only values containing this text (ignoring case).")] = None,
+                      limit: Annotated[int, typer.Option(
+                          min=1, max=1000, help="The most values to show.")] = 100) -> None:
+    """List an attribute's values, the most frequent first, with the records holding each.
+
+    A value's share is of the records holding a value (one matching --search, if given)."""
+    state = _state(ctx)
+    found = _attribute(state.client, project, name)
+    values = state.client.attributes.values(project, found.id, limit=limit, search=search)
+    if state.as_json:
+        return _print_json(values)
+    if values.values:
+        out.print(values_table(values))
+    out.print(Text(values_summary(values, search)))
 
 
 def sample_table(sample: AttributeSample) -> Table:

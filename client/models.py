@@ -43,6 +43,7 @@ class Task(Model):
     labels: list[Label]
     auto_run: bool
     guidelines: str
+    guidelines_revision: int
 
 
 class Record(Model):
@@ -238,6 +239,7 @@ class ImportResult(Model):
     task_id: int | None = None
     updated: int = 0
     unchanged: int = 0
+    relabelled: int = 0
     notes: list[str] = []
 
 
@@ -294,6 +296,25 @@ class AttributeValue(Model):
     value: str | bool | int | float | None = None
     error: str | None = None
     line: int | None = None
+
+
+class ValueCount(Model):
+    """One value of an attribute and the records holding it."""
+
+    value: str | int | float | bool
+    count: int
+
+
+class AttributeValues(Model):
+    """An attribute's values, the most frequent first: ``distinct`` values (matching the
+    search) there are in all, held by ``records`` records; ``complete``: ``values`` lists
+    every one."""
+
+    attribute: str
+    values: list[ValueCount]
+    distinct: int
+    records: int
+    complete: bool
 
 
 class AttributeSample(Model):
@@ -499,7 +520,8 @@ OPENAPI_NAMES: dict[type[Model], str] = {
     Run: "RunPublic",
     RunDetail: "RunDetail", WeakSupervision: "WeakSupervisionPublic",
     Attribute: "AttributePublic", AttributeValue: "AttributeValuePublic",
-    AttributeSample: "AttributeSamplePublic",
+    AttributeSample: "AttributeSamplePublic", ValueCount: "ValueCountPublic",
+    AttributeValues: "AttributeValuesPublic",
     Revision: "RevisionPublic", Heuristic: "HeuristicPublic", SourceCheck: "CheckPublic",
     LabelStats: "LabelStats",
     HeuristicStats: "HeuristicStatsPublic", TaskStats: "TaskStatsPublic",

@@ -22,6 +22,7 @@ from client.models import (
     Annotators,
     Attribute,
     AttributeSample,
+    AttributeValues,
     Embedding,
     EmbeddingCreated,
     Heuristic,
@@ -440,17 +441,26 @@ class Tasks(_Resource):
             **_given(target_attribute=target_attribute)}))
 
     def update(self, project_id: int, task_id: int, *, name: str | None = None,
-               auto_run: bool | None = None, guidelines: str | None = None) -> Task:
+               auto_run: bool | None = None, guidelines: str | None = None,
+               guidelines_revision: int | None = None) -> Task:
         """Rename the task, give it ``guidelines`` (plain text shown to its annotators as
         they label, line breaks kept; "" clears them), or let its labeling functions run
         again by themselves when their votes are out of date (``auto_run``: those out of
-        date now run at once)::
+        date now run at once). ``guidelines_revision``: the task's ``guidelines_revision``
+        the new text was written on; Conflict, and nothing saved, when someone saved
+        other guidelines meanwhile (without it the text replaces whatever is there; the
+        same text as stored changes nothing)::
 
-            hc.tasks.update(project.id, task.id, guidelines=Path("spam.txt").read_text("utf-8"))
+            task = hc.tasks.get(project.id, "spam")
+            text = Path("spam.txt").read_text("utf-8")
+            done = hc.tasks.update(project.id, task.id, guidelines=text,
+                                   guidelines_revision=task.guidelines_revision)
+            done.guidelines_revision
         """
         return Task.model_validate(self._json(
             "PATCH", f"/projects/{project_id}/tasks/{task_id}",
-            json=_given(name=name, auto_run=auto_run, guidelines=guidelines)))
+            json=_given(name=name, auto_run=auto_run, guidelines=guidelines,
+                        guidelines_revision=guidelines_revision)))
 
     def delete(self, project_id: int, task_id: int) -> None:
         self._t.request("DELETE", f"/projects/{project_id}/tasks/{task_id}")
@@ -670,6 +680,22 @@ class Attributes(_Resource):
         an embedding is made of it."""
         self._t.request("DELETE", f"/projects/{project_id}/attributes/"
                                   f"{self._id(project_id, attribute)}")
+
+    def values(self, project_id: int, attribute: int | str, *, limit: int = 100,
+               search: str | None = None) -> AttributeValues:
+        """An attribute's (id or name) values in the project's records, as stored, the most
+        frequent first (ties by value), at most ``limit`` (1 to 1,000) of them, each with
+        the records holding it; ``search`` keeps those containing the text, ignoring case
+        (``distinct`` and ``records`` then count those); ``complete``: all are listed::
+
+            split = hc.attributes.values(project_id, "split")
+            [(row.value, row.count) for row in split.values], split.distinct, split.complete
+            hc.attributes.values(project_id, "city", search="york", limit=10).values
+        """
+        attribute_id = self._id(project_id, attribute)
+        return AttributeValues.model_validate(self._json(
+            "GET", f"/projects/{project_id}/attributes/{attribute_id}/values",
+            params={"limit": limit, **_given(search=search)}))
 
     def try_code(self, project_id: int, source: str, data_type: str = "text", *,
                  n: int | None = None, record_ids: list[int] | None = None) -> AttributeSample:

@@ -1,7 +1,8 @@
 """``heurist attributes``: computed attributes from a .py file, tried on records first
 (values, and each failing record's error with its line), created, changed and computed
 again; their runs queued without a worker and followed to their values with one; the SDK
-and its async twin see the same attributes."""
+and its async twin see the same attributes; an attribute's values listed with the records
+holding each, searched, cut at a limit."""
 
 from __future__ import annotations
 
@@ -161,6 +162,62 @@ def test_wait_follows_the_runs_to_the_records_values(live: Stack, sdk: Heurist, 
     finished = json.loads(again.out)
     assert finished["run"]["status"] == "succeeded"
     assert finished["run"]["metrics"] == {"records": 3, "records_with_value": 3}
+
+
+SPLITS = ("id,text,split,stars,checked\n"
+          "a,one,train,5,true\nb,two,train,4,true\nc,three,Train,5,false\n"
+          "d,four,test,3,true\ne,five,,5,\n")
+
+
+def test_values_lists_an_attributes_values_with_their_records(served: Stack, sdk: Heurist,
+                                                              heurist, tmp_path):
+    splits = tmp_path / "splits.csv"
+    splits.write_text(SPLITS, encoding="utf-8")
+    project = sdk.projects.create("splits").id
+    sdk.projects.import_records(project, splits, id_column="id",
+                                types={"split": "category", "stars": "integer",
+                                       "checked": "boolean"})
+    where = ("-p", str(project))
+
+    found = sdk.attributes.values(project, "split")
+    assert [(row.value, row.count) for row in found.values] == [
+        ("train", 2), ("Train", 1), ("test", 1)]
+    assert (found.attribute, found.distinct, found.records, found.complete) == (
+        "split", 3, 4, True)
+    stars = sdk.attributes.values(project, sdk.attributes.get(project, "stars").id, limit=1)
+    assert [(row.value, row.count) for row in stars.values] == [(5, 3)]
+    assert (stars.distinct, stars.records, stars.complete) == (3, 5, False)
+
+    shown = heurist("attributes", "values", "split", *where)
+    assert shown.code == 0, shown.err
+    assert rows(shown.out) == [["train", "2", "50.0 %"], ["Train", "1", "25.0 %"],
+                               ["test", "1", "25.0 %"]]
+    assert shown.out.splitlines()[-1] == "3 of 3 values; 4 records hold one"
+
+    searched = heurist("attributes", "values", "split", *where, "--search", "TRAIN")
+    assert searched.code == 0, searched.err
+    assert rows(searched.out) == [["train", "2", "66.7 %"], ["Train", "1", "33.3 %"]]
+    assert searched.out.splitlines()[-1] == "2 of 2 values containing 'TRAIN'; 3 records hold one"
+    nothing = heurist("attributes", "values", "split", *where, "--search", "dev")
+    assert (nothing.code, nothing.out.strip()) == (0, "no value of split contains 'dev'")
+
+    first = heurist("attributes", "values", "stars", *where, "--limit", "2")
+    assert first.code == 0, first.err
+    assert rows(first.out) == [["5", "3", "60.0 %"], ["3", "1", "20.0 %"]]
+    assert first.out.splitlines()[-1] == (
+        "first 2 of 3 values (more: --limit, --search); 5 records hold one")
+    checked = heurist("attributes", "values", "checked", *where)
+    assert rows(checked.out) == [["true", "3", "75.0 %"], ["false", "1", "25.0 %"]]
+
+    as_json = heurist("--json", "attributes", "values", "stars", *where, "--limit", "1")
+    assert json.loads(as_json.out) == {"attribute": "stars", "values": [
+        {"value": 5, "count": 3}], "distinct": 3, "records": 5, "complete": False}
+
+    missing = heurist("attributes", "values", "lang", *where)
+    assert missing.code == 2 and f"project {project} has no attribute 'lang'" in \
+        " ".join(missing.err.split())
+    too_many = heurist("attributes", "values", "split", *where, "--limit", "1001")
+    assert too_many.code == 2
 
 
 def test_the_async_client_has_every_resource_of_the_sync_one(served: Stack, sdk: Heurist):

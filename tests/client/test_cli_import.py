@@ -1,8 +1,10 @@
 """``heurist import`` with the import's options (a raw header-less TSV, its labels and a
-constant; a new task of a label column) and ``heurist embed``, against the live app."""
+constant; a new task of a label column; rows naming records the project has skipped or
+updating them, their labels too) and ``heurist embed``, against the live app."""
 
 from __future__ import annotations
 
+import json
 import re
 
 from client.sdk import Heurist
@@ -83,8 +85,46 @@ def test_cli_import_skips_or_updates_the_records_a_file_names(served, sdk: Heuri
     assert updated.code == 0, updated.err
     out = " ".join(updated.out.split())
     assert "Imported 1 records" in out and "1 records updated" in out
-    assert "Note: 2 rows name records the project has: 1 updated, 1 unchanged" in out
+    assert "Note: 2 rows name records the project has: values of 1 updated, 1 unchanged" in out
     texts = {r.external_id: r.data["text"] for r in sdk.projects.records(project, limit=10)}
     assert texts == {"c1": "first comment", "c2": "second comment", "c3": "third comment"}
     result = sdk.projects.import_records(project, fixed, id_column="id", existing="skip")
     assert (result.records, result.updated, result.unchanged) == (0, 0, 3)
+
+
+def test_cli_import_update_relabels_the_records_a_file_names(served, sdk: Heurist, heurist,
+                                                             tmp_path):
+    """With --existing update, the label column's labels replace the importer's labels of
+    the records the project has where they differ (an empty one leaves them alone)."""
+    first = tmp_path / "reviews.csv"
+    first.write_text("id,text,sentiment\nr1,great,pos\nr2,awful,pos\nr3,meh,neg\n")
+    project = sdk.projects.create("reviews").id
+    task = sdk.tasks.create(project, "sentiment", labels=["pos", "neg"])
+    label_options = ("--id-column", "id", "--label-column", "sentiment", "--label-task",
+                     "sentiment")
+    assert heurist("import", str(first), "-p", str(project), *label_options).code == 0
+    fixed = tmp_path / "reviews-fixed.csv"
+    fixed.write_text("id,text,sentiment\nr1,great,pos\nr2,awful,neg\nr3,meh,\n"
+                     "r4,fine,pos\n")
+
+    updated = heurist("import", str(fixed), "-p", str(project), *label_options,
+                      "--existing", "update")
+    assert updated.code == 0, updated.err
+    out = " ".join(updated.out.split())
+    assert out.startswith(f"Imported 1 records into project {project}; 2 manual labels; "
+                          "1 record relabelled"), out
+    assert "values of 0 updated, 3 unchanged" in out and "labels of 1 replaced" in out
+    labels = {}
+    for record in sdk.projects.records(project, limit=10):
+        [of_task] = [t for t in sdk.projects.record(project, record.id).tasks
+                     if t.task_id == task.id]
+        labels[record.external_id] = [label.label for label in of_task.manual_labels]
+    assert labels == {"r1": ["pos"], "r2": ["neg"], "r3": ["neg"], "r4": ["pos"]}
+
+    as_json = heurist("--json", "import", str(fixed), "-p", str(project), *label_options,
+                      "--existing", "update")
+    assert as_json.code == 0, as_json.err
+    answer = json.loads(as_json.out)
+    assert (answer["records"], answer["relabelled"], answer["unchanged"]) == (0, 0, 4)
+    assert "relabelled" not in heurist("import", str(fixed), "-p", str(project),
+                                       *label_options, "--existing", "update").out

@@ -16,7 +16,8 @@ from client.models import TaskStats
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 HELP = {"help": [], "heuristics-push": ["heuristics", "push"], "stats": ["stats"],
-        "run": ["run"], "import": ["import"], "ws": ["ws"]}
+        "run": ["run"], "import": ["import"], "ws": ["ws"],
+        "tasks-guidelines": ["tasks", "guidelines"], "attributes-values": ["attributes", "values"]}
 
 
 def matches_snapshot(name: str, text: str) -> None:

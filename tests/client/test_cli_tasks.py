@@ -1,7 +1,8 @@
 """``heurist tasks``: a task's guidelines for annotators set from a file and printed back as
 written, cleared; a label's description set and cleared; the tasks listed with their labels'
 hotkeys and descriptions; the SDK's calls under them; members who are not owners read the
-guidelines and are refused changes (403)."""
+guidelines and are refused changes (403); guidelines saved on a revision someone else's save
+made stale are refused (409), through the SDK and the CLI."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import httpx
 import pytest
 
 from client import AsyncHeurist
-from client.errors import NotFound
+from client.errors import Conflict, NotFound
 from client.sdk import Heurist
 from tests.client.test_cli_attributes import rows
 from tests.workers.conftest import Stack
@@ -76,7 +77,7 @@ def test_guidelines_set_from_a_file_print_as_written_and_clear(served: Stack, sd
     set_ = heurist("tasks", "guidelines", *where, "spam", "--from-file", str(written))
     assert set_.code == 0, set_.err
     assert set_.out.strip() == \
-        f"Guidelines of task spam set: 4 lines, {len(GUIDELINES)} characters."
+        f"Guidelines of task spam set: 4 lines, {len(GUIDELINES)} characters (revision 1)."
     assert sdk.tasks.get(project, task_id).guidelines == GUIDELINES
     for task in ("spam", str(task_id)):
         shown = heurist("tasks", "guidelines", *where, task)
@@ -91,7 +92,8 @@ def test_guidelines_set_from_a_file_print_as_written_and_clear(served: Stack, sd
     assert heurist("tasks", "guidelines", *where, "spam").out == "One line, no line break\n"
 
     cleared = heurist("tasks", "guidelines", *where, "spam", "--clear")
-    assert (cleared.code, cleared.out.strip()) == (0, "Guidelines of task spam cleared.")
+    assert (cleared.code, cleared.out.strip()) == (
+        0, "Guidelines of task spam cleared (revision 3).")
     assert sdk.tasks.get(project, task_id).guidelines == ""
 
 
@@ -112,6 +114,76 @@ def test_guidelines_refused(served: Stack, sdk: Heurist, heurist, tmp_path):
     missing = heurist("tasks", "guidelines", *where, "eggs")
     assert missing.code == 3 and "error 404" in missing.err and "no task 'eggs'" in missing.err
     assert sdk.tasks.get(project, task_id).guidelines == "Keep these."
+
+
+def test_the_sdk_refuses_guidelines_written_on_a_stale_revision(served: Stack, sdk: Heurist):
+    project, task_id = a_task(served, sdk)
+    opened = sdk.tasks.get(project, task_id)
+    assert opened.guidelines_revision == 0
+    theirs = sdk.tasks.update(project, task_id, guidelines="Theirs.",
+                              guidelines_revision=opened.guidelines_revision)
+    assert (theirs.guidelines, theirs.guidelines_revision) == ("Theirs.", 1)
+
+    with pytest.raises(Conflict) as refused:
+        sdk.tasks.update(project, task_id, guidelines="Mine.",
+                         guidelines_revision=opened.guidelines_revision)
+    assert (refused.value.status, refused.value.field) == (409, "guidelines_revision")
+    assert "revision 1 now" in refused.value.detail
+    assert sdk.tasks.get(project, task_id).guidelines == "Theirs.", "nothing saved"
+
+    same = sdk.tasks.update(project, task_id, guidelines="Theirs.", guidelines_revision=0)
+    assert same.guidelines_revision == 1, "the same text: no conflict, no new revision"
+    mine = sdk.tasks.update(project, task_id, guidelines="Mine.", guidelines_revision=1)
+    assert (mine.guidelines, mine.guidelines_revision) == ("Mine.", 2)
+    last_wins = sdk.tasks.update(project, task_id, guidelines="Without a revision.")
+    assert last_wins.guidelines_revision == 3
+
+    async def stale() -> None:
+        async with AsyncHeurist() as hc:
+            await hc.tasks.update(project, task_id, guidelines="Async.", guidelines_revision=2)
+
+    with pytest.raises(Conflict):
+        asyncio.run(stale())
+
+
+def test_cli_guidelines_saved_on_a_stale_revision_are_refused(served: Stack, sdk: Heurist,
+                                                              heurist, tmp_path):
+    project, task_id = a_task(served, sdk)
+    where = ("-p", str(project))
+    mine = tmp_path / "mine.txt"
+    mine.write_text("Mine.\n", encoding="utf-8")
+    sdk.tasks.update(project, task_id, guidelines="First.\n")
+
+    shown = heurist("--json", "tasks", "guidelines", *where, "spam")
+    assert shown.code == 0, shown.err
+    opened = json.loads(shown.out)
+    assert (opened["guidelines"], opened["guidelines_revision"]) == ("First.\n", 1)
+    sdk.tasks.update(project, task_id, guidelines="Someone else's.\n")   # revision 2
+
+    refused = heurist("tasks", "guidelines", *where, "spam", "--from-file", str(mine),
+                      "--revision", "1")
+    said = " ".join(refused.err.split())   # the console wraps long lines
+    assert refused.code == 3 and refused.out == ""
+    assert said == ("error 409: the guidelines of task spam were changed since revision 1 "
+                    "(revision 2 now): nothing saved. Print them with `heurist tasks "
+                    f"guidelines -p {project} spam`, then save again with --revision 2.")
+    assert "Traceback" not in refused.err
+    cleared = heurist("tasks", "guidelines", *where, "spam", "--clear", "--revision", "1")
+    assert cleared.code == 3 and "changed since revision 1" in cleared.err
+    assert sdk.tasks.get(project, task_id).guidelines == "Someone else's.\n"
+
+    saved = heurist("tasks", "guidelines", *where, "spam", "--from-file", str(mine),
+                    "--revision", "2")
+    assert (saved.code, saved.out.strip()) == (
+        0, "Guidelines of task spam set: 1 line, 6 characters (revision 3)."), saved.err
+    again = heurist("tasks", "guidelines", *where, "spam", "--from-file", str(mine))
+    assert (again.code, again.out.strip()) == (
+        0, "Guidelines of task spam unchanged: the same text (revision 3)."), again.err
+    as_json = heurist("--json", "tasks", "guidelines", *where, "spam", "--clear")
+    assert json.loads(as_json.out)["guidelines_revision"] == 4, as_json.err
+
+    alone = heurist("tasks", "guidelines", *where, "spam", "--revision", "4")
+    assert alone.code == 2 and "goes with --from-file or --clear" in alone.err
 
 
 def test_describe_sets_a_labels_description_and_list_shows_it(served: Stack, sdk: Heurist,
