@@ -22,7 +22,7 @@ __all__ = ["FORMAT", "MEMBERS", "OPTIONAL_MEMBERS", "VERSION", "Snapshot", "read
 FORMAT = "heurist-snapshot"
 VERSION = 1
 MEMBERS = ("records", "manual_labels", "reviews", "outputs")
-OPTIONAL_MEMBERS = ("consensus_labels",)
+OPTIONAL_MEMBERS = ("consensus_labels", "comments")
 """Members an archive may lack (read as empty): those added after the first version."""
 MAX_UNCOMPRESSED = 8 * 2**30
 CHUNK = 1 << 16

@@ -5,7 +5,8 @@ A snapshot holds the records (external ids, attribute values, stored tokens), th
 attributes, the labeling tasks with their labels, the manual labels and reviews with their
 annotators (by name), the heuristics with every revision and their current outputs (the
 newest successful run of the current revision, with its metrics), the lookup lists the
-heuristics read, and the embeddings' definitions. Other runs, weak labels and vectors are
+heuristics read, the embeddings' definitions, and the comments on records (authors by
+name). Other runs, weak labels and vectors are
 not kept: after an import the embeddings are computed again and weak supervision runs when
 asked.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import BinaryIO
 
 from sqlalchemy import insert, select
@@ -32,6 +34,7 @@ from store.lookup_lists import list_lookup_lists
 from store.manual_labels import ResolvedSpan, slot_of
 from store.models import (
     Attribute,
+    Comment,
     ConsensusLabel,
     Embedding,
     EmbeddingLevel,
@@ -53,6 +56,7 @@ from store.models import (
     TaskKind,
     Tokenization,
     User,
+    as_utc,
     utcnow,
 )
 from store.projects import add_attributes
@@ -204,12 +208,29 @@ def _consensus(session: Session, project: Project) -> Iterator[dict]:
             yield {"external_id": ids[rid], "task": task, "label": label, "quality": quality}
 
 
+def _comments(session: Session, project: Project) -> Iterator[dict]:
+    for rows in record_batches(session=session, project=project, record_ids=None):
+        ids = {rid: external_id for rid, external_id, _ in rows}
+        for comment in session.scalars(select(Comment).where(
+                Comment.record_id.in_(list(ids))).order_by(Comment.id)):
+            yield {"external_id": ids[comment.record_id], "author": comment.author.name,
+                   "text": comment.text, "created_at": _moment(comment.created_at),
+                   "edited_at": _moment(comment.edited_at),
+                   "resolved_at": _moment(comment.resolved_at),
+                   "resolved_by": comment.resolved_by.name if comment.resolved_by else None}
+
+
+def _moment(moment: datetime | None) -> str | None:
+    return None if moment is None else as_utc(moment).isoformat()
+
+
 def export_snapshot(*, session: Session, project: Project) -> Iterator[bytes]:
     """The project as a snapshot archive, in chunks of bytes."""
     return write_snapshot(_manifest(session, project), {
         "records": _records(session, project), "manual_labels": _labels(session, project),
         "reviews": _reviews(session, project), "outputs": _outputs(session, project),
-        "consensus_labels": _consensus(session, project)})
+        "consensus_labels": _consensus(session, project),
+        "comments": _comments(session, project)})
 
 
 @dataclass
@@ -458,6 +479,38 @@ def _import_consensus(session: Session, snapshot: Snapshot, tasks: dict[str, Lab
         session.execute(insert(ConsensusLabel), rows)
 
 
+def _import_comments(session: Session, snapshot: Snapshot, project: Project,
+                     ids: dict[str, int]) -> None:
+    users: dict[str, User] = {}
+
+    def user(name: object, where: str) -> User:
+        if not isinstance(name, str) or not name:
+            raise InvalidInputError(f"{where}: needs an 'author'", field="file")
+        if name not in users:
+            users[name] = get_or_create_user(session=session, name=name)
+        return users[name]
+
+    def moment(value: object, where: str) -> datetime | None:
+        try:
+            return None if value is None else as_utc(datetime.fromisoformat(str(value)))
+        except ValueError as error:
+            raise InvalidInputError(f"{where}: {value!r} is no time", field="file") from error
+
+    for number, row in snapshot.rows("comments"):
+        where = f"comments.jsonl line {number}"
+        if row.get("external_id") not in ids or not isinstance(row.get("text"), str):
+            raise InvalidInputError(f"{where}: names no record of the snapshot, or has no "
+                                    "text", field="file")
+        resolver = row.get("resolved_by")
+        session.add(Comment(
+            project_id=project.id, record_id=ids[row["external_id"]],
+            author=user(row.get("author"), where), text=row["text"],
+            created_at=moment(row.get("created_at"), where) or utcnow(),
+            edited_at=moment(row.get("edited_at"), where),
+            resolved_at=moment(row.get("resolved_at"), where),
+            resolved_by=None if resolver is None else user(resolver, where)))
+
+
 def _followed(entry: dict, tasks: dict[str, LabelingTask], held: set[str]) -> dict:
     """The columns of a lookup list that follows a label (``label_texts``, and of its terms
     ``held`` those the label added); empty ones if it follows none."""
@@ -525,6 +578,7 @@ def import_snapshot(*, session: Session, stream: BinaryIO, owner: User,
     runs = _import_heuristics(session, snapshot, project, tasks, result)
     _import_outputs(session, snapshot, tasks, runs, ids)
     _import_consensus(session, snapshot, tasks, ids)
+    _import_comments(session, snapshot, project, ids)
     _import_lookup_lists(session, snapshot, project, tasks)
     session.flush()
     for task in tasks.values():

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from heuristics.errors import ConflictError, InvalidInputError
 from heuristics.model_catalog import ModelCatalog
 from services.annotation import create_manual_label, mark_reviewed
+from services.comments import add_comment, change_comment
 from services.heuristic_runs import create_heuristic, create_heuristic_run, update_heuristic
 from services.importing import import_records
 from services.projects import create_project
@@ -109,6 +110,10 @@ def project(session):
                        description="phone makers", terms=["Apple", "Samsung"])
     create_lookup_list(session=session, project=project, name="orgs", terms=["Nokia"],
                        follows=ner.labels[0])
+    question = add_comment(session=session, record=records["c"], author=ann,
+                           text="Is an emoji a review?\nIt says fine.")
+    add_comment(session=session, record=records["c"], author=owner, text="Yes: label it.")
+    change_comment(session=session, comment=question, user=owner, resolved=True)
     return project
 
 
@@ -147,6 +152,10 @@ def test_round_trip_gives_equal_data(session, project):
     assert len(original["outputs.jsonl"].splitlines()) == 4
     assert json.loads(original["consensus_labels.jsonl"]) == {
         "external_id": "c", "task": "sentiment", "label": "bad", "quality": 0.8}
+    comments = [json.loads(line) for line in original["comments.jsonl"].splitlines()]
+    assert [(c["external_id"], c["author"], c["text"], c["resolved_by"]) for c in comments] == [
+        ("c", "ann", "Is an emoji a review?\nIt says fine.", "owner"),
+        ("c", "owner", "Yes: label it.", None)]
     assert manifest["tasks"][0]["labels"][0] == {"name": "good", "color": "#00ff00",
                                                  "hotkey": "g",
                                                  "description": "the buyer is happy"}
@@ -209,6 +218,8 @@ def _rewritten(payload: bytes, member: str, change) -> bytes:
      "a lookup list's name must be a Python identifier"),
     ("manifest.json", lambda text: text.replace('"label": "ORG"', '"label": "PER"'),
      "unknown label 'PER' for task 'ner'"),
+    ("comments.jsonl", lambda text: text.replace('"created_at": "', '"created_at": "x', 1),
+     "comments.jsonl line 1: 'x.*' is no time"),
 ])
 def test_bad_snapshots_are_refused_and_nothing_is_stored(session, project, member, change,
                                                          message):
