@@ -5,7 +5,7 @@ import { stepOver } from "./labeling/deleted";
 import { DataBrowser } from "./pages/DataBrowser";
 import { Labeling } from "./pages/Labeling";
 import { RecordPage } from "./pages/RecordPage";
-import { json } from "./testing";
+import { actionsButton, chooseAction, json } from "./testing";
 import type { ManualLabel, RecordDetail, RecordRow, Task } from "./types";
 
 const TASK: Task = { id: 3, name: "sentiment", kind: "classification", target_attribute: "text",
@@ -115,7 +115,7 @@ describe("deleting the records of the data browser", () => {
     const address = `/projects/1/data?f=${encodeURIComponent(JSON.stringify(STARS_1))}`;
     window.history.replaceState(null, "", address);
     renderPage(<DataBrowser projectId={1} />);
-    fireEvent.click(await screen.findByRole("button", { name: "Delete 2 records…" }));
+    await chooseAction("Delete 2 records…");
     const dialog = dialogOf("Delete 2 records?");
     expect(dialog.getByText(/match the filter/)).toHaveTextContent("The 2 records that match the filter stars = 1 are deleted; the other records stay.");
     // the dry run says that none of them has a manual label
@@ -127,7 +127,8 @@ describe("deleting the records of the data browser", () => {
     fireEvent.click(dialog.getByRole("button", { name: "Delete 2 records", hidden: true }));
     await waitFor(() => expect(count()).toHaveTextContent("0 records"));
     expect(screen.getByText(/No records match/)).toBeInTheDocument();
-    expect(screen.queryByRole("button", { name: /^Delete/ })).toBeNull();
+    expect(screen.queryByRole("menuitem", { name: /^Delete/ })).toBeNull();
+    expect(screen.getByRole("button", { name: "Actions" })).toBeDisabled();   // no record to act on
     expect(writes).toEqual([{ method: "POST", url: "/api/v1/projects/1/records/delete",
       body: { filter: { conditions: STARS_1 }, expected: 2 } }]);
     expect(window.location.pathname + window.location.search).toBe(address);
@@ -139,7 +140,7 @@ describe("deleting the records of the data browser", () => {
     vi.stubGlobal("fetch", api.fetch);
     window.history.replaceState(null, "", "/projects/1/data");
     renderPage(<DataBrowser projectId={1} />);
-    fireEvent.click(await screen.findByRole("button", { name: "Delete all 5 records…" }));
+    await chooseAction("Delete all 5 records…");
     expect(dialogOf("Delete all 5 records?").getByText(/Every record/)).toHaveTextContent(
       "Every record of the project is deleted (5 records); its tasks, heuristics and lookup lists stay.");
     await waitFor(() => expect(dialogOf("Delete all 5 records?").getByText(/go with them/))
@@ -163,6 +164,7 @@ describe("deleting the records of the data browser", () => {
     expect(await screen.findByRole("button", { name: "Label these records" })).toBeInTheDocument();
     await waitFor(() => expect(count()).toHaveTextContent("5 records"));
     expect(screen.queryByRole("button", { name: /Delete/ })).toBeNull();
+    expect(screen.queryByRole("button", { name: "Actions" })).toBeNull();
     unmount();
 
     const api = server([]);
@@ -172,6 +174,9 @@ describe("deleting the records of the data browser", () => {
     expect(await screen.findByRole("button", { name: "Label these records" })).toBeInTheDocument();
     expect(count()).toHaveTextContent("counting…");
     expect(screen.queryByRole("button", { name: /Delete/ })).toBeNull();
+    const actions = screen.getByRole("button", { name: "Actions" });
+    expect(actions).toBeDisabled();
+    expect(actions).toHaveAttribute("title", "offered once the records are counted");
   });
 
   it("reads the list again when records are deleted elsewhere", async () => {
@@ -182,7 +187,8 @@ describe("deleting the records of the data browser", () => {
     await waitFor(() => expect(count()).toHaveTextContent("5 records"));
     api.deleteElsewhere([1, 2, 3], false);
     await waitFor(() => expect(count()).toHaveTextContent("2 records"));
-    expect(screen.getByRole("button", { name: "Delete all 2 records…" })).toBeInTheDocument();
+    fireEvent.click(await actionsButton());
+    expect(screen.getByRole("menuitem", { name: "Delete all 2 records…" })).toBeInTheDocument();
   });
 });
 

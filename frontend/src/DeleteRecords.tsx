@@ -6,7 +6,9 @@ import { useState } from "react";
 import { del, post } from "./api";
 import type { Filters, Names } from "./filters";
 import { refreshAfterDeletion, type RecordsDeleted } from "./recordDeletion";
-import { isRecounted, onSelection, records, selectionOf, SelectionWords } from "./recordSelection";
+import {
+  isRecounted, onSelection, records, selectionOf, SelectionWords, type Selection,
+} from "./recordSelection";
 import type { RecordDetail } from "./types";
 import { Button, ConfirmDialog, ErrorAlert, useToast } from "./ui";
 import { Link } from "./ui/Link";
@@ -25,17 +27,21 @@ function Consequences({ projectId, one, labels }: { projectId: number; one: bool
   </>;
 }
 
-/** "Delete N records…" for the records ``filters`` match; ``count`` is the number shown, sent
- * as ``expected`` so that nothing goes when the selection changed meanwhile. Offered once
- * the exact count is known (``count`` null until then) and some records match.
- * ``onChanged``: the list is to be read again (records went, or it changed since it was
- * counted). */
-export function DeleteRecords({ projectId, filters, count: known, names, onChanged }: {
-  projectId: number; filters: Filters; count: number | null; names: Names; onChanged: () => void;
+/** The action's name: "Delete 3 records", "Delete all 30 records". */
+export const deleteTitle = (selection: Selection) => onSelection("Delete", selection);
+
+/** The confirmation of "Delete N records…" (``deleteTitle``) for the records ``filters``
+ * match, shown while ``open`` (``onClose``: it closed); ``count`` is the number shown, sent as
+ * ``expected`` so that nothing goes when the selection changed meanwhile. Offered once the
+ * exact count is known (``count`` null until then) and some records match
+ * (``selectionOf(...).offered``). ``onChanged``: the list is to be read again (records went,
+ * or it changed since it was counted). */
+export function DeleteRecords({ projectId, filters, count: known, names, open: confirming, onClose, onChanged }: {
+  projectId: number; filters: Filters; count: number | null; names: Names; open: boolean; onClose: () => void;
+  onChanged: () => void;
 }) {
   const client = useQueryClient();
   const toast = useToast();
-  const [confirming, setConfirming] = useState(false);
   const selection = selectionOf(filters, known);
   const { count, conditions } = selection;
   // what would go, asked as the dialog opens: the labels among it, or a refusal to come
@@ -49,7 +55,8 @@ export function DeleteRecords({ projectId, filters, count: known, names, onChang
     mutationFn: (expected: number) => post<RecordsDeleted>(`/projects/${projectId}/records/delete`,
       { filter: { conditions }, expected }),
     onSuccess: (result) => {
-      setConfirming(false);
+      remove.reset();
+      onClose();
       toast(`Deleted ${records(result.deleted)}${result.manual_labels ? ` and ${result.manual_labels.toLocaleString()} manual label${result.manual_labels === 1 ? "" : "s"}` : ""}; ${records(result.record_count)} left.`, "info");
       refreshAfterDeletion(client, projectId);
       onChanged();
@@ -57,24 +64,17 @@ export function DeleteRecords({ projectId, filters, count: known, names, onChang
     onError: (error) => { if (isRecounted(error)) onChanged(); },
   });
   return (
-    <>
-      {selection.offered && (
-        <Button variant="danger" onClick={() => { remove.reset(); setConfirming(true); }}>
-          {onSelection("Delete", selection)}…
-        </Button>
-      )}
-      <ConfirmDialog open={confirming} title={`${onSelection("Delete", selection)}?`} busy={remove.isPending}
-        confirm={remove.isPending ? "Deleting…" : `Delete ${records(count)}`}
-        onCancel={() => { setConfirming(false); remove.reset(); }} onConfirm={() => remove.mutate(count)}>
-        <SelectionWords selection={selection} filters={filters} names={names}
-          everything={`Every record of the project is deleted (${records(count)}); its tasks, heuristics and lookup lists stay.`}>
-          are deleted; the other records stay.
-        </SelectionWords>
-        <Consequences projectId={projectId} one={false} labels={preview.data?.manual_labels} />
-        {remove.isPending && <p className="muted" role="status">Deleting {records(count)}…</p>}
-        <ErrorAlert error={remove.error ?? (remove.isIdle ? preview.error : null)} />
-      </ConfirmDialog>
-    </>
+    <ConfirmDialog open={confirming} title={`${deleteTitle(selection)}?`} busy={remove.isPending}
+      confirm={remove.isPending ? "Deleting…" : `Delete ${records(count)}`}
+      onCancel={() => { onClose(); remove.reset(); }} onConfirm={() => remove.mutate(count)}>
+      <SelectionWords selection={selection} filters={filters} names={names}
+        everything={`Every record of the project is deleted (${records(count)}); its tasks, heuristics and lookup lists stay.`}>
+        are deleted; the other records stay.
+      </SelectionWords>
+      <Consequences projectId={projectId} one={false} labels={preview.data?.manual_labels} />
+      {remove.isPending && <p className="muted" role="status">Deleting {records(count)}…</p>}
+      <ErrorAlert error={remove.error ?? (remove.isIdle ? preview.error : null)} />
+    </ConfirmDialog>
   );
 }
 

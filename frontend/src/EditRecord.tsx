@@ -15,7 +15,7 @@ import {
 } from "./recordEditing";
 import { DroppedSpans, NOT_A_NUMBER, useTypedValues, ValueField } from "./RecordValues";
 import type { Attribute, RecordDetail } from "./types";
-import { Button, ConfirmDialog, ErrorAlert } from "./ui";
+import { Button, ConfirmDialog, EditConflict, ErrorAlert } from "./ui";
 
 /** The values the form started from, and their revision (sent: the server refuses an edit of
  * a record edited since). */
@@ -151,20 +151,14 @@ export function EditRecord({ projectId, record, attributes, reload, onClose, onS
       </div>
       <div className="panel-body stack" onKeyDown={onKeyDown}>
         {conflict ? (
-          <div className="alert error stack edit-conflict" role="alert" aria-label="edited meanwhile">
-            <div>
-              <b>This record was edited meanwhile</b>
-              {edited ? ` (revision ${record.revision} now${theyChanged.length ? `: ${names(theyChanged)} changed` : ""}). `
-                : `: ${(error as Error).message}. `}
-              Your unsaved values are kept here until you choose.
-              {edited && bothChanged.length > 0 && ` You both changed ${names(bothChanged)}: keeping your changes replaces theirs.`}
-            </div>
-            <div className="row">
-              <Button small onClick={() => void loadTheirs()}>Load their version</Button>
-              <Button small disabled={!edited} onClick={keepMine}
-                title="their values, with the values you changed on top">Keep my changes on their version</Button>
-            </div>
-          </div>
+          <EditConflict label="edited meanwhile" title="This record was edited meanwhile" theirs={edited}
+            keepTitle="their values, with the values you changed on top"
+            onLoadTheirs={() => void loadTheirs()} onKeepMine={keepMine}>
+            {edited ? ` (revision ${record.revision} now${theyChanged.length ? `: ${names(theyChanged)} changed` : ""}). `
+              : `: ${(error as Error).message}. `}
+            Your unsaved values are kept here until you choose.
+            {edited && bothChanged.length > 0 && ` You both changed ${names(bothChanged)}: keeping your changes replaces theirs.`}
+          </EditConflict>
         ) : restored && dirty && (
           <div className="alert info row" role="status" aria-label="unsaved values">
             <span>Unsaved values from {new Date(restored.savedAt).toLocaleString()} restored.</span>
@@ -175,7 +169,7 @@ export function EditRecord({ projectId, record, attributes, reload, onClose, onS
           {imported.map((attribute) => (
             <ValueField key={attribute.id} attribute={attribute} value={values[attribute.name] ?? ""}
               changed={changed.includes(attribute.name)} error={fieldMessage(attribute.name)}
-              focus={refusedField === attribute.name} disabled={busy} onChange={set} />
+              focus={refusedField === attribute.name} disabled={busy} onChange={set} valuesOf={projectId} />
           ))}
         </div>
         {imported.length === 0 && <span className="faint">This project has no imported attributes to edit.</span>}

@@ -1,6 +1,7 @@
-import { act, fireEvent, render, screen } from "@testing-library/react";
+import { act, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { buildCondition, EMPTY_DRAFT, FilterBar, SEARCH_DELAY_MS } from "./FilterBar";
 import { NO_FILTERS, type Filters } from "./filters";
+import { json, renderWithQueries } from "./testing";
 import type { Attribute, Heuristic, Task } from "./types";
 
 const TASKS: Task[] = [{ id: 3, name: "spam", kind: "classification", target_attribute: null,
@@ -96,6 +97,77 @@ describe("FilterBar", () => {
     expect(screen.getByLabelText("count")).toHaveTextContent("42 records");
     fireEvent.click(screen.getByText("Clear filters"));
     expect(onChange).toHaveBeenLastCalledWith({ ...NO_FILTERS, sort: "-stars" });
+  });
+});
+
+describe("a condition on a category", () => {
+  const SPLIT: Attribute = { id: 7, name: "split", data_type: "category", position: 2 };
+  /** ``GET .../attributes/7/values`` as the server answers it: at most ``limit`` of the values. */
+  function values(limit = 100) {
+    const all = [{ value: "train", count: 1586 }, { value: "test", count: 250 }, { value: "dev", count: 12 }];
+    const asked: string[] = [];
+    vi.stubGlobal("fetch", vi.fn(async (url: string) => {
+      const { pathname, searchParams } = new URL(url, "http://heurist");
+      if (pathname !== "/api/v1/projects/1/attributes/7/values") return json({ detail: "not here" }, 404);
+      asked.push(searchParams.toString());
+      const search = searchParams.get("search")?.toLowerCase() ?? "";
+      const found = all.filter((v) => v.value.includes(search));
+      const shown = found.slice(0, limit);
+      return json({ attribute: "split", values: shown, distinct: found.length,
+        records: found.reduce((n, v) => n + v.count, 0), complete: shown.length === found.length });
+    }));
+    return asked;
+  }
+  function addOnSplit() {
+    const onChange = vi.fn();
+    renderWithQueries(<FilterBar projectId={1} filters={NO_FILTERS} onChange={onChange} tasks={TASKS}
+      attributes={[...ATTRIBUTES, SPLIT]} count={42} />);
+    fireEvent.click(screen.getByText("+ Add filter"));
+    change("Filter kind", "attribute");
+    change("Attribute", "split");
+    return onChange;
+  }
+  const options = () => screen.getAllByRole("option").filter((o) => o.closest('[role="listbox"]'))
+    .map((o) => o.textContent);
+
+  it("offers the project's values with their counts, the most frequent first", async () => {
+    const asked = values();
+    const onChange = addOnSplit();
+    const value = screen.getByRole("combobox", { name: "Value" });
+    fireEvent.click(value);
+    await waitFor(() => expect(options()).toEqual(["train (1,586)", "test (250)", "dev (12)"]));
+    fireEvent.click(screen.getByRole("option", { name: "test (250)" }));
+    expect(value).toHaveValue("test");
+    fireEvent.click(screen.getByText("Add"));
+    expect(onChange).toHaveBeenLastCalledWith({ ...NO_FILTERS, conditions: [
+      { kind: "attribute", name: "split", op: "equals", value: "test" }] });
+    expect(asked).toEqual(["limit=100"]);
+  });
+
+  it("asks for the values containing what is typed when the list is not every one, and takes any value typed", async () => {
+    const asked = values(1);
+    const onChange = addOnSplit();
+    const value = screen.getByRole("combobox", { name: "Value" });
+    fireEvent.click(value);
+    await waitFor(() => expect(options()).toEqual(["train (1,586)"]));
+    expect(screen.getByText("the 1 most frequent of 3 values: type to narrow")).toBeInTheDocument();
+    fireEvent.change(value, { target: { value: "De" } });
+    await waitFor(() => expect(options()).toEqual(["dev (12)"]));
+    expect(asked).toEqual(["limit=100", "limit=100&search=De"]);
+    fireEvent.change(value, { target: { value: "validation" } });
+    fireEvent.keyDown(value, { key: "Escape" });
+    fireEvent.click(screen.getByText("Add"));
+    expect(onChange).toHaveBeenLastCalledWith({ ...NO_FILTERS, conditions: [
+      { kind: "attribute", name: "split", op: "equals", value: "validation" }] });
+  });
+
+  it("is typed without a project to ask, or for a comparison other than equality", () => {
+    render(<FilterBar filters={NO_FILTERS} onChange={vi.fn()} tasks={TASKS} attributes={[...ATTRIBUTES, SPLIT]} />);
+    fireEvent.click(screen.getByText("+ Add filter"));
+    change("Filter kind", "attribute");
+    change("Attribute", "split");
+    expect(screen.queryByRole("combobox", { name: "Value" })).toBeNull();
+    expect(screen.getByRole("textbox", { name: "Value" })).toBeInTheDocument();
   });
 });
 

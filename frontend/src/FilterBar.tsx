@@ -1,7 +1,9 @@
 /** The record-list filter bar: text search, the filter's conditions as chips (added in a
  * small editor whose choices come from the project's tasks, labels, heuristics, users and
- * attributes), the sort. Typing is kept locally and applied after a short pause. */
+ * attributes, a category's values with their counts), the sort. Typing is kept locally and
+ * applied after a short pause. */
 import { useEffect, useState, type ReactNode } from "react";
+import { CategoryInput } from "./attributes/ValueChoices";
 import {
   activeCount, describe, DISAGREEMENTS, isCondition, KIND_NAMES, NO_FILTERS,
   type Condition, type ConditionKind, type Filters,
@@ -102,9 +104,10 @@ function Select({ label, value, onChange, children }: { label: string; value: st
   );
 }
 
-/** The editor of a new condition: its kind, then the choices that kind needs. */
-export function ConditionEditor({ tasks, heuristics, attributes, users, onAdd, onCancel }: {
-  tasks: Task[]; heuristics: Heuristic[]; attributes: Attribute[]; users: string[];
+/** The editor of a new condition: its kind, then the choices that kind needs (a category's
+ * values those of project ``projectId``, when given). */
+export function ConditionEditor({ projectId, tasks, heuristics, attributes, users, onAdd, onCancel }: {
+  projectId?: number; tasks: Task[]; heuristics: Heuristic[]; attributes: Attribute[]; users: string[];
   onAdd: (condition: Condition) => void; onCancel: () => void;
 }) {
   const [draft, setDraft] = useState<Draft>({ ...EMPTY_DRAFT, task: tasks[0] ? String(tasks[0].id) : "" });
@@ -199,6 +202,9 @@ export function ConditionEditor({ tasks, heuristics, attributes, users, onAdd, o
           <Select label="Value" value={draft.value} onChange={(value) => set({ value })}>
             <option value="" disabled>value…</option><option value="true">true</option><option value="false">false</option>
           </Select>
+        ) : attribute?.data_type === "category" && op === "equals" && projectId !== undefined ? (
+          <CategoryInput projectId={projectId} attribute={attribute} label="Value" style={{ width: 180 }}
+            placeholder="value" value={draft.value} onChange={(value) => set({ value })} />
         ) : (
           <input className="input" style={{ width: 150 }} aria-label="Value" placeholder="value"
             value={draft.value} onChange={(e) => set({ value: e.target.value })} />
@@ -218,9 +224,10 @@ function sortOptions(attributes: Attribute[], tasks: Task[]): [string, string][]
     ["random", "random"]];
 }
 
-export function FilterBar({ filters, onChange, tasks, attributes, heuristics = [], users = [],
+/** ``projectId``: the project whose values a condition on a category offers (none: typed). */
+export function FilterBar({ projectId, filters, onChange, tasks, attributes, heuristics = [], users = [],
   count, countCapped = false, loading = false, children }: {
-  filters: Filters; onChange: (filters: Filters) => void; tasks: Task[];
+  projectId?: number; filters: Filters; onChange: (filters: Filters) => void; tasks: Task[];
   attributes: Attribute[]; heuristics?: Heuristic[]; users?: string[]; count?: number | null;
   countCapped?: boolean; loading?: boolean; children?: ReactNode;
 }) {
@@ -287,7 +294,7 @@ export function FilterBar({ filters, onChange, tasks, attributes, heuristics = [
         )}
       </div>
       {adding && (
-        <ConditionEditor tasks={tasks} heuristics={heuristics} attributes={attributes} users={users}
+        <ConditionEditor projectId={projectId} tasks={tasks} heuristics={heuristics} attributes={attributes} users={users}
           onCancel={() => setAdding(false)}
           onAdd={(condition) => { set({ conditions: [...filters.conditions, condition] }); setAdding(false); }} />
       )}

@@ -1,6 +1,7 @@
 /** The pieces of the forms that edit records' values (one record's, EditRecord; many records'
  * at once, SetValues): an attribute's input by its type, and the manual spans an edit drops. */
 import { useCallback, useEffect, useId, useRef, useState, type ReactNode } from "react";
+import { CategoryInput } from "./attributes/ValueChoices";
 import type { EditOutcome, Values } from "./recordEditing";
 import type { Attribute } from "./types";
 import { Badge } from "./ui";
@@ -29,14 +30,15 @@ export function useTypedValues(initial: () => Values) {
 export const NOT_A_NUMBER = "Not a number: type one, or empty the field to clear the value.";
 
 /** An attribute's input, for its type (text: a growing textarea; category: a text input,
- * with ``options`` to choose from; integer, float: a number; boolean: true, false or
- * ``empty``); its error (a refused value) under it, then ``children``. ``onChange`` gets whether a number input holds what is not a number (the browser
- * reports it empty). */
-export function ValueField({ attribute, value, changed, error, focus, disabled, onChange, options, placeholder,
+ * with the values of project ``valuesOf`` to choose from when given; integer, float: a number;
+ * boolean: true, false or ``empty``); its error (a refused value) under it, then ``children``.
+ * ``onChange`` gets whether a number input holds what is not a number (the browser reports it
+ * empty). */
+export function ValueField({ attribute, value, changed, error, focus, disabled, onChange, valuesOf, placeholder,
   empty = "(empty)", children }: {
   attribute: Attribute; value: string; changed?: boolean; error: string | null; focus: boolean;
   disabled: boolean; onChange: (name: string, value: string, notNumber?: boolean) => void;
-  options?: string[]; placeholder?: string; empty?: string; children?: ReactNode;
+  valuesOf?: number; placeholder?: string; empty?: string; children?: ReactNode;
 }) {
   const id = useId();
   const input = useRef<HTMLInputElement & HTMLTextAreaElement & HTMLSelectElement>(null);
@@ -67,13 +69,11 @@ export function ValueField({ attribute, value, changed, error, focus, disabled, 
             <input {...common} className="input" type="number" step={type === "integer" ? 1 : "any"}
               inputMode={type === "integer" ? "numeric" : "decimal"} value={value}
               onChange={(e) => onChange(name, e.target.value, e.target.validity?.badInput ?? false)} />
-          ) : <>
-            <input {...common} className="input" type="text" value={value} list={options?.length ? `${id}-values` : undefined}
-              onChange={(e) => onChange(name, e.target.value)} />
-            {!!options?.length && (
-              <datalist id={`${id}-values`}>{options.map((option) => <option key={option} value={option} />)}</datalist>
-            )}
-          </>}
+          ) : type === "category" && valuesOf !== undefined ? (
+            <CategoryInput projectId={valuesOf} attribute={attribute} value={value} onChange={(text) => onChange(name, text)}
+              id={id} inputRef={input} readOnly={disabled} placeholder={placeholder} invalid={Boolean(error)}
+              describedBy={common["aria-describedby"]} />
+          ) : <input {...common} className="input" type="text" value={value} onChange={(e) => onChange(name, e.target.value)} />}
         {error && <div id={`${id}-error`} className="field-error" role="alert">{error}</div>}
         {children}
       </div>

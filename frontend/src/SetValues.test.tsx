@@ -3,7 +3,7 @@ import { fireEvent, render, screen, waitFor, within } from "@testing-library/rea
 import type { ReactElement } from "react";
 import { DataBrowser } from "./pages/DataBrowser";
 import { changesSummary, setSummary, type RecordsEdited } from "./recordEditing";
-import { json } from "./testing";
+import { actionsButton, chooseAction, json } from "./testing";
 import type { Attribute, RecordRow, Task } from "./types";
 import { ToastProvider } from "./ui";
 
@@ -35,6 +35,22 @@ function server(edits: Body[], { member }: { member?: { user: string; role: stri
   const listeners: ReadableStreamDefaultController<Uint8Array>[] = [];
   let counted = true;
   let underWay = false;
+  let valuesCap = Infinity;
+  const valueSearches: (string | null)[] = [];
+  /** ``GET .../attributes/{id}/values``: the most frequent first, at most ``valuesCap`` */
+  const values = (name: string, search: string | null, limit: number) => {
+    const counts = new Map<string, number>();
+    for (const r of records) {
+      const value = r.data[name];
+      if (value == null || (search && !String(value).toLowerCase().includes(search.toLowerCase()))) continue;
+      counts.set(String(value), (counts.get(String(value)) ?? 0) + 1);
+    }
+    const all = [...counts].map(([value, count]) => ({ value, count }))
+      .sort((a, b) => b.count - a.count || a.value.localeCompare(b.value));
+    const shown = all.slice(0, Math.min(limit, valuesCap));
+    return json({ attribute: name, values: shown, distinct: all.length, records: all.reduce((n, v) => n + v.count, 0),
+      complete: shown.length === all.length });
+  };
   const matching = (conditions: { name: string; value: unknown }[]) =>
     records.filter((r) => conditions.every((c) => r.data[c.name] === c.value));
   const send = (type: string, data: unknown) => {
@@ -85,6 +101,12 @@ function server(edits: Body[], { member }: { member?: { user: string; role: stri
     if (path === "/tasks") return json({ data: [TASK], count: 1 });
     if (path === "/attributes") return json(ATTRIBUTES);
     if (["/heuristics", "/filters", "/embeddings"].includes(path)) return json({ data: [], count: 0 });
+    const attributeValues = path.match(/^\/attributes\/(\d+)\/values$/);
+    if (attributeValues) {
+      valueSearches.push(searchParams.get("search"));
+      const attribute = ATTRIBUTES.find((a) => a.id === Number(attributeValues[1]))!;
+      return values(attribute.name, searchParams.get("search"), Number(searchParams.get("limit") ?? 100));
+    }
     if (path === "/records/count") return counted ? json({ count: filtered().length }) : new Promise<Response>(() => {});
     if (path === "/records") return json({ data: filtered(), count: filtered().length });
     if (path === "/records/edit" && method === "POST") {
@@ -97,6 +119,9 @@ function server(edits: Body[], { member }: { member?: { user: string; role: stri
     fetch,
     add(id: number) { records = [...records, { id, external_id: `r${id}`, data: { text: "new", split: "train", stars: 1 } }]; },
     stopCounting() { counted = false; },
+    /** the values endpoint lists at most ``n`` values (not every one, then) */
+    capValues(n: number) { valuesCap = n; },
+    valueSearches,
     startRun() { underWay = true; },
     endRun() { underWay = false; },
     stored: (id: number) => records.find((r) => r.id === id)!.data,
@@ -128,7 +153,7 @@ async function openedOnTrain() {
   const api = server(edits);
   vi.stubGlobal("fetch", api.fetch);
   renderBrowser(TRAIN_ADDRESS);
-  fireEvent.click(await screen.findByRole("button", { name: "Set values of 3 records…" }));
+  await chooseAction("Set values of 3 records…");
   return { edits, api };
 }
 const button = (dialog: ReturnType<typeof within>, name: string | RegExp) => dialog.getByRole("button", { name, hidden: true });
@@ -140,6 +165,7 @@ describe("setting the values of the data browser's records", () => {
     expect(await screen.findByRole("button", { name: "Label these records" })).toBeInTheDocument();
     await waitFor(() => expect(count()).toHaveTextContent("5 records"));
     expect(screen.queryByRole("button", { name: /Set values/ })).toBeNull();
+    expect(screen.queryByRole("button", { name: "Actions" })).toBeNull();
     first.unmount();
 
     const api = server([]);
@@ -148,20 +174,20 @@ describe("setting the values of the data browser's records", () => {
     const second = renderBrowser("/projects/1/data");
     expect(await screen.findByRole("button", { name: "Label these records" })).toBeInTheDocument();
     expect(count()).toHaveTextContent("counting…");
-    expect(screen.queryByRole("button", { name: /Set values/ })).toBeNull();
+    expect(screen.getByRole("button", { name: "Actions" })).toBeDisabled();
+    expect(screen.queryByRole("menuitem", { name: /Set values/ })).toBeNull();
     second.unmount();
 
     vi.stubGlobal("fetch", server([]).fetch);
     const third = renderBrowser("/projects/1/data");
-    // beside the deletion, and named alike: every record without a filter
-    const all = await screen.findByRole("button", { name: "Set values of all 5 records…" });
-    const deletion = screen.getByRole("button", { name: "Delete all 5 records…" });
-    expect(all.parentElement).toBe(deletion.parentElement);
-    expect(all.compareDocumentPosition(deletion)).toBe(Node.DOCUMENT_POSITION_FOLLOWING);
+    // in the menu of actions, before the deletion and named alike: every record without a filter
+    fireEvent.click(await actionsButton());
+    expect(within(screen.getByRole("menu", { name: "Actions" })).getAllByRole("menuitem").map((item) => item.textContent))
+      .toEqual(["Set values of all 5 records…", "Delete all 5 records…"]);
     third.unmount();
 
     renderBrowser(TRAIN_ADDRESS);
-    fireEvent.click(await screen.findByRole("button", { name: "Set values of 3 records…" }));
+    await chooseAction("Set values of 3 records…");
     expect(form().getByText(/match the filter/)).toHaveTextContent(
       "The 3 records that match the filter split = train get the values set here; the other records keep theirs.");
     const select = form().getByLabelText("Attribute", { selector: "select" });
@@ -174,16 +200,14 @@ describe("setting the values of the data browser's records", () => {
   it("has an input per attribute by its type, and a way to clear a value", async () => {
     vi.stubGlobal("fetch", server([]).fetch);
     renderBrowser("/projects/1/data");
-    fireEvent.click(await screen.findByRole("button", { name: "Set values of all 5 records…" }));
+    await chooseAction("Set values of all 5 records…");
     const dialog = dialogOf("Set values of all 5 records");
     const pick = (name: string) => fireEvent.change(dialog.getByLabelText(/attribute/i, { selector: "select" }), { target: { value: name } });
     for (const name of ["text", "split", "stars", "score", "flag"]) pick(name);
     const input = (name: string) => dialog.getByLabelText(name) as HTMLInputElement;
     expect(input("text").tagName).toBe("TEXTAREA");
     expect(input("split")).toHaveAttribute("type", "text");
-    // the category's values the list has read, to choose from
-    const list = document.getElementById(input("split").getAttribute("list")!)!;
-    expect([...list.querySelectorAll("option")].map((o) => o.getAttribute("value"))).toEqual(["dev", "test", "train"]);
+    expect(input("split")).toHaveAttribute("role", "combobox");
     expect(input("stars")).toHaveAttribute("type", "number");
     expect(input("stars")).toHaveAttribute("step", "1");
     expect(input("score")).toHaveAttribute("step", "any");
@@ -242,7 +266,7 @@ describe("setting the values of the data browser's records", () => {
     expect(screen.getByText("Set values of 3 records").closest("dialog")).not.toHaveAttribute("open");
     // the list is read again; the next edit starts from an empty form
     await waitFor(() => expect(api.fetch.mock.calls.filter(([url]) => String(url).includes("/records?")).length).toBeGreaterThan(1));
-    fireEvent.click(screen.getByRole("button", { name: "Set values of 3 records…" }));
+    await chooseAction("Set values of 3 records…");
     expect(form().queryByLabelText("stars")).toBeNull();
   });
 
@@ -320,6 +344,61 @@ describe("setting the values of the data browser's records", () => {
     fireEvent.click(button(form(), "Continue"));
     await waitFor(() => expect(confirm.getByLabelText("what changes")).toHaveTextContent("All 3 records change."));
     expect(edits[1]).toEqual({ filter: { conditions: TRAIN }, data: { split: null }, expected: 3, dry_run: true });
+  });
+});
+
+describe("a category's values in the form", () => {
+  const listbox = (dialog: ReturnType<typeof within>) => within(dialog.getByRole("listbox", { hidden: true }));
+  const options = (dialog: ReturnType<typeof within>) =>
+    listbox(dialog).getAllByRole("option", { hidden: true }).map((option) => option.textContent);
+
+  it("are the project's, the most frequent first with their counts, to choose or to type another", async () => {
+    const { edits, api } = await openedOnTrain();
+    choose("split");
+    fireEvent.focus(field("split"));   // focus alone (a dialog opening on it) shows nothing
+    expect(form().queryByRole("listbox", { hidden: true })).toBeNull();
+    fireEvent.click(field("split"));
+    const list = await waitFor(() => form().getByRole("listbox", { name: "values of split", hidden: true }));
+    await waitFor(() => expect(options(form())).toEqual(["train (3)", "dev (1)", "test (1)"]));
+    expect(field("split")).toHaveAttribute("aria-expanded", "true");
+    expect(field("split")).toHaveAttribute("aria-controls", list.id);
+    // the whole list at hand: typing narrows it without asking again
+    fireEvent.change(field("split"), { target: { value: "E" } });
+    expect(options(form())).toEqual(["dev (1)", "test (1)"]);
+    // the keyboard: ArrowDown marks one, Enter takes it (the form is not sent)
+    fireEvent.keyDown(field("split"), { key: "ArrowDown" });
+    fireEvent.keyDown(field("split"), { key: "ArrowDown" });
+    expect(field("split")).toHaveAttribute("aria-activedescendant", listbox(form()).getAllByRole("option", { hidden: true })[1].id);
+    fireEvent.keyDown(field("split"), { key: "Enter" });
+    expect(field("split")).toHaveValue("test");
+    expect(form().queryByRole("listbox", { hidden: true })).toBeNull();
+    expect(edits).toEqual([]);
+    // a click takes one too; a value no record has can be typed
+    fireEvent.click(field("split"));
+    expect(options(form())).toEqual(["train (3)", "dev (1)", "test (1)"]);   // a value of the list shows them all
+    fireEvent.click(listbox(form()).getByRole("option", { name: "dev (1)", hidden: true }));
+    expect(field("split")).toHaveValue("dev");
+    fireEvent.change(field("split"), { target: { value: "holdout" } });
+    expect(form().getByText("No record has a value like this yet.")).toBeInTheDocument();
+    // Escape closes the list, not the form
+    fireEvent.keyDown(field("split"), { key: "Escape" });
+    expect(form().queryByRole("listbox", { hidden: true })).toBeNull();
+    expect(button(form(), "Continue")).toBeEnabled();
+    fireEvent.click(button(form(), "Continue"));
+    await waitFor(() => expect(edits).toEqual([{ filter: { conditions: TRAIN }, data: { split: "holdout" }, expected: 3, dry_run: true }]));
+    expect(api.valueSearches).toEqual([null]);   // asked once, for every value
+  });
+
+  it("are asked of the server for what is typed when the list is not every value", async () => {
+    const { api } = await openedOnTrain();
+    api.capValues(1);
+    choose("split");
+    fireEvent.click(field("split"));
+    await waitFor(() => expect(options(form())).toEqual(["train (3)"]));
+    expect(form().getByText("the 1 most frequent of 3 values: type to narrow")).toBeInTheDocument();
+    fireEvent.change(field("split"), { target: { value: "te" } });
+    await waitFor(() => expect(options(form())).toEqual(["test (1)"]));
+    expect(api.valueSearches).toEqual([null, "te"]);
   });
 });
 

@@ -5,15 +5,16 @@
  * that changed since it was counted, a value it cannot take: marked on its field) is shown
  * in the dialog, what was typed kept. */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useId, useMemo, useRef, useState } from "react";
+import { useEffect, useId, useRef, useState } from "react";
 import { ApiError, post } from "./api";
 import type { Filters, Names } from "./filters";
 import {
   apiValue, changesSummary, followUps, isImported, names, refreshAfterEdit, setSummary, spans,
   type RecordsEdited,
 } from "./recordEditing";
-import { seenValues } from "./records";
-import { isRecounted, onSelection, records, selectionOf, SelectionWords } from "./recordSelection";
+import {
+  isRecounted, onSelection, records, selectionOf, SelectionWords, type Selection,
+} from "./recordSelection";
 import { DroppedSpans, useTypedValues, ValueField } from "./RecordValues";
 import type { Attribute } from "./types";
 import { Button, ConfirmDialog, ErrorAlert, Progress, useToast } from "./ui";
@@ -24,12 +25,18 @@ interface Refused { field: string; message: string; value: string; cleared: bool
 /** The values of one request: ``data`` as sent, from what was typed. */
 interface Edit { data: Record<string, unknown>; expected: number }
 
-/** "Set values of N records…" for the records ``filters`` match; ``count``: the number shown
- * (null until it is known exactly), sent as ``expected``. ``onChanged``: the list is to be
- * read again (values changed, or the selection changed since it was counted). */
-export function SetValues({ projectId, filters, count: known, names: filterNames, attributes, onChanged }: {
+/** Whether "Set values of N records…" is offered: some records are selected (``selectionOf``)
+ * and the project has imported attributes. */
+export const setValuesOffered = (attributes: Attribute[], filters: Filters, count: number | null) =>
+  selectionOf(filters, count).offered && attributes.some(isImported);
+
+/** The dialogs of "Set values of N records…" (``setValuesTitle``) for the records ``filters``
+ * match, shown while ``open`` (``onClose``: they closed); ``count``: the number shown (null
+ * until it is known exactly), sent as ``expected``. ``onChanged``: the list is to be read
+ * again (values changed, or the selection changed since it was counted). */
+export function SetValues({ projectId, filters, count: known, names: filterNames, attributes, open, onClose, onChanged }: {
   projectId: number; filters: Filters; count: number | null; names: Names; attributes: Attribute[];
-  onChanged: () => void;
+  open: boolean; onClose: () => void; onChanged: () => void;
 }) {
   const client = useQueryClient();
   const toast = useToast();
@@ -37,7 +44,8 @@ export function SetValues({ projectId, filters, count: known, names: filterNames
   const selection = selectionOf(filters, known);
   const { count, conditions } = selection;
   const imported = attributes.filter(isImported);
-  const [stage, setStage] = useState<"form" | "confirm" | null>(null);
+  const [step, setStep] = useState<"form" | "confirm">("form");
+  const stage = open ? step : null;
   const [chosen, setChosen] = useState<string[]>([]);
   const { values, setValues, notNumbers, setNotNumbers, set } = useTypedValues(() => ({}));
   const [cleared, setCleared] = useState<ReadonlySet<string>>(new Set());
@@ -59,8 +67,13 @@ export function SetValues({ projectId, filters, count: known, names: filterNames
     const field = fieldOf(error);
     if (!field) return false;
     setRefused({ field, message: (error as Error).message, value: values[field] ?? "", cleared: cleared.has(field) });
-    setStage("form");
+    setStep("form");
     return true;
+  };
+  const close = () => {
+    setStep("form");
+    commit.reset();
+    onClose();
   };
 
   const path = `/projects/${projectId}/records/edit`;
@@ -74,7 +87,7 @@ export function SetValues({ projectId, filters, count: known, names: filterNames
   const commit = useMutation({
     mutationFn: (sent: Edit) => post<RecordsEdited>(path, { filter: { conditions }, ...sent }),
     onSuccess: (result) => {
-      setStage(null);
+      close();
       toast(setSummary(result, setNames), "info");
       setChosen([]);
       setValues({});
@@ -101,14 +114,6 @@ export function SetValues({ projectId, filters, count: known, names: filterNames
     }
   }, [stage, preview.error, preview.isFetching]); // eslint-disable-line react-hooks/exhaustive-deps
 
-  // a category's values that records have, to choose from (those read already)
-  const options = useMemo((): Record<string, string[]> => (stage === "form" ? Object.fromEntries(fields.filter((a) => a.data_type === "category")
-    .map((a) => [a.name, seenValues(client, projectId, a.name)])) : {}), [stage, chosen.join("\n")]); // eslint-disable-line react-hooks/exhaustive-deps
-
-  const open = () => {
-    commit.reset();
-    setStage("form");
-  };
   const add = (name: string) => {
     if (name && !chosen.includes(name)) setChosen([...chosen, name]);
   };
@@ -124,14 +129,13 @@ export function SetValues({ projectId, filters, count: known, names: filterNames
   const available = imported.filter((a) => !chosen.includes(a.name));
   const computed = attributes.length - imported.length;
   const error = commit.error ?? (commit.isIdle ? preview.error : null);
-  const title = onSelection("Set values of", selection);
+  const title = setValuesTitle(selection);
 
   if (!selection.offered || imported.length === 0) return null;
   return (
     <>
-      <Button onClick={open}>{title}…</Button>
       <ConfirmDialog open={stage === "form"} title={title} wide primary confirm="Continue" disabled={!ready}
-        onCancel={() => setStage(null)} onConfirm={() => { commit.reset(); setStage("confirm"); }}>
+        onCancel={close} onConfirm={() => { commit.reset(); setStep("confirm"); }}>
         <SelectionWords selection={selection} filters={filters} names={filterNames}
           everything={`Every record of the project (${records(count)}) gets the values set here.`}>
           get the values set here; the other records keep theirs.
@@ -141,7 +145,7 @@ export function SetValues({ projectId, filters, count: known, names: filterNames
             {fields.map((a) => (
               <ValueField key={a.id} attribute={a} value={cleared.has(a.name) ? "" : values[a.name] ?? ""}
                 error={fieldMessage(a.name)} focus={refusedField === a.name} disabled={cleared.has(a.name)}
-                onChange={set} options={options[a.name]} empty="choose…"
+                onChange={set} valuesOf={projectId} empty="choose…"
                 placeholder={cleared.has(a.name) ? "no value" : undefined}>
                 {empty.includes(a.name) && <span className="small muted">Type a value, or clear the value.</span>}
                 <div className="row set-value-actions">
@@ -168,7 +172,7 @@ export function SetValues({ projectId, filters, count: known, names: filterNames
       </ConfirmDialog>
       <ConfirmDialog open={stage === "confirm"} title={`${onSelection(`Set ${names(setNames)} on`, selection)}?`}
         busy={busy} disabled={!preview.data?.edited} confirm={busy ? "Setting…" : "Set values"} cancel="Back"
-        onCancel={() => { commit.reset(); setStage("form"); }} onConfirm={() => commit.mutate(edit)}>
+        onCancel={() => { commit.reset(); setStep("form"); }} onConfirm={() => commit.mutate(edit)}>
         <ul className="set-values-list" aria-label="values set">
           {fields.map((a) => (
             <li key={a.id}><b>{a.name}</b>{" "}
@@ -193,6 +197,9 @@ export function SetValues({ projectId, filters, count: known, names: filterNames
     </>
   );
 }
+
+/** The action's name: "Set values of 3 records", "Set values of all 12 records". */
+export const setValuesTitle = (selection: Selection) => onSelection("Set values of", selection);
 
 /** A typed value as the confirmation shows it: quoted, long ones cut. */
 function Shown({ value }: { value: string }) {

@@ -2,7 +2,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { useEffect } from "react";
 import { get } from "./api";
-import type { Attribute, Heuristic, Member, Page, Project, Role, Task, User } from "./types";
+import type { Attribute, AttributeValues, Heuristic, Member, Page, Project, Role, Task, User } from "./types";
 
 export const useMe = () => useQuery({ queryKey: ["me"], queryFn: () => get<User>("/me"),
   staleTime: 60_000, retry: false });
@@ -15,6 +15,18 @@ export const useTasks = (id: number) => useQuery({ queryKey: ["projects", id, "t
 
 export const useAttributes = (id: number) => useQuery({ queryKey: ["projects", id, "attributes"],
   queryFn: () => get<Attribute[]>(`/projects/${id}/attributes`) });
+
+/** An attribute's values in the project's records with their counts, the most frequent
+ * first (``search``: those containing it); while another search is asked, the previous
+ * answer of the same attribute stays. ``enabled``: asked only while something shows them. */
+export const useAttributeValues = (id: number, attributeId: number | undefined,
+  { search = "", limit = 100, enabled = true }: { search?: string; limit?: number; enabled?: boolean } = {}) =>
+  useQuery({ queryKey: ["projects", id, "attributes", attributeId, "values", { search, limit }],
+    queryFn: ({ signal }) => get<AttributeValues>(`/projects/${id}/attributes/${attributeId}/values`,
+      { limit, search: search || undefined }, signal),
+    enabled: enabled && attributeId !== undefined, staleTime: 30_000,
+    // the same attribute's previous answer (another search) while this one comes
+    placeholderData: (previous, query) => (query?.queryKey[3] === attributeId ? previous : undefined) });
 
 export const useHeuristics = (id: number) => useQuery({ queryKey: ["projects", id, "heuristics", "all"],
   queryFn: () => get<Page<Heuristic>>(`/projects/${id}/heuristics`).then((p) => p.data) });

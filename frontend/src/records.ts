@@ -1,5 +1,5 @@
 /** Records of a filtered list, fetched page by page as the table scrolls to them. */
-import { useQueryClient, type QueryClient } from "@tanstack/react-query";
+import { useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { get, type Query } from "./api";
 import type { RecordRow } from "./types";
@@ -96,18 +96,4 @@ export function usePagedRecords(projectId: number, query: Query) {
   }, [client, projectId, load, loadCount]);
 
   return { count, countCapped, loading: loadingPages > 0, row, ensure, error, reload, fetchPage };
-}
-
-/** The values of attribute ``name`` among the project's record pages read so far (any
- * filter's), sorted, at most ``limit``: a category's known values, at no request's cost. */
-export function seenValues(client: QueryClient, projectId: number, name: string, limit = 200): string[] {
-  const seen = new Set<string>();
-  for (const [, page] of client.getQueriesData<Partial<RecordsPage>>({ queryKey: ["projects", projectId, "records"] })) {
-    if (!Array.isArray(page?.data)) continue;
-    for (const record of page.data) {
-      const value = record.data?.[name];
-      if (typeof value === "string" && value) seen.add(value);
-    }
-  }
-  return [...seen].sort((a, b) => a.localeCompare(b)).slice(0, limit);
 }

@@ -1,7 +1,8 @@
-/** Helpers of the component tests: a render with a fresh query cache, and a JSON answer
- * for a stubbed fetch (stubs are undone after every test, see setupTests.ts). */
+/** Helpers of the component tests: a render with a fresh query cache, a JSON answer for a
+ * stubbed fetch (stubs are undone after every test, see setupTests.ts), the data browser's
+ * menu of actions. */
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { render } from "@testing-library/react";
+import { fireEvent, render, screen, waitFor } from "@testing-library/react";
 import type { ReactElement } from "react";
 
 export function renderWithQueries(ui: ReactElement) {
@@ -10,4 +11,18 @@ export function renderWithQueries(ui: ReactElement) {
 
 export function json(data: unknown, status = 200): Response {
   return new Response(JSON.stringify(data), { status });
+}
+
+/** The data browser's "Actions" menu button (owners'), once it offers something. */
+export async function actionsButton(): Promise<HTMLElement> {
+  const button = await screen.findByRole("button", { name: "Actions" });
+  await waitFor(() => expect(button).toBeEnabled());
+  return button;
+}
+
+/** Choose ``name`` (e.g. "Delete 3 records…") in the data browser's "Actions" menu. */
+export async function chooseAction(name: string | RegExp): Promise<void> {
+  const button = await actionsButton();
+  if (button.getAttribute("aria-expanded") !== "true") fireEvent.click(button);
+  fireEvent.click(await screen.findByRole("menuitem", { name }));
 }

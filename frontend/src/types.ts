@@ -31,6 +31,10 @@ export interface Task {
   /** How to label it: plain text by the owners, shown to annotators ("" when none; the
    * server always says). */
   guidelines?: string;
+  /** 0 as created, one more each time the guidelines change; sent back with new guidelines
+   * (``guidelines_revision``) so that a save over someone else's meanwhile is refused (the
+   * server always says). */
+  guidelines_revision?: number;
 }
 export interface RecordRow {
   id: number; external_id: string; data: Record<string, unknown>;
@@ -70,6 +74,14 @@ export interface AttributeRun extends Run {
 export interface AttributeValue {
   record_id: number; external_id: string; value: string | number | boolean | null;
   error: string | null; line: number | null;
+}
+/** A value of an attribute in the project's records, and how many records hold it. */
+export interface ValueCount { value: string | number | boolean; count: number }
+/** ``GET .../attributes/{id}/values``: the most frequent first, at most ``limit`` of them
+ * (those containing ``search``, when given); ``distinct``: how many there are in all;
+ * ``records``: how many records hold one; ``complete``: ``values`` lists every one. */
+export interface AttributeValues {
+  attribute: string; values: ValueCount[]; distinct: number; records: number; complete: boolean;
 }
 /** Computed-attribute code tried on a few records (nothing stored). */
 export interface AttributeSample { results: AttributeValue[]; logs: string; seconds: number }

@@ -1,7 +1,9 @@
 """Giving many records the same values end to end: the records a search matches get a
-category value from the data browser, after a dry run that says how many change (one has
-the value already); a value the server refuses is marked on its field, what was typed kept;
-exactly those records change, each by one revision."""
+category value from the data browser (chosen among the project's values, shown with their
+counts), after a dry run that says how many change (one has the value already); a value the
+server refuses is marked on its field, what was typed kept; exactly those records change,
+each by one revision. The owner's toolbar holds on one line, its actions in one menu; a
+filter on the category offers the values as they are after the edit."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, Route, expect
 
-from tests.e2e.test_ui import WORDS, go, key_of, shot, sign_in
+from tests.e2e.test_ui import WORDS, choose_action, go, key_of, shot, sign_in, toolbar_height
 from tests.workers.conftest import Stack
 
 SPLITS = {i: "test" if i == 6 else "dev" if i % 4 == 0 else "train" for i in range(1, 13)}
@@ -48,26 +50,50 @@ def test_set_a_value_on_the_records_a_search_matches(page: Page, app_stack: Stac
     sign_in(page, key_of(stack))
     go(page, f"/projects/{project}/data")
     expect(page.get_by_label("count")).to_have_text("12 records")
-    expect(page.get_by_role("button", name="Set values of all 12 records…")).to_be_visible()
+    # the owner's toolbar on one line at 1,400 px: the actions on the records in one menu
+    actions = page.get_by_role("button", name="Actions", exact=True)
+    expect(actions).to_be_enabled()
+    shot(page, artifacts, "55-data-toolbar-1400")
+    assert toolbar_height(page) <= 32
+    actions.focus()
+    page.keyboard.press("ArrowDown")   # opens the menu on its first action
+    menu = page.get_by_role("menu", name="Actions")
+    expect(menu.get_by_role("menuitem")).to_have_text(
+        ["Set values of all 12 records…", "Delete all 12 records…"])
+    expect(menu.get_by_role("menuitem").first).to_be_focused()
+    page.keyboard.press("ArrowDown")
+    expect(menu.get_by_role("menuitem").nth(1)).to_be_focused()
+    shot(page, artifacts, "55-data-actions-menu")
+    page.keyboard.press("Escape")
+    expect(menu).to_have_count(0)
+    expect(actions).to_be_focused()
     page.get_by_label("Search", exact=True).fill("awful")
     expect(page.get_by_label("count")).to_have_text("4 records")
 
     # the form: the attributes to set, each with an input by its type
-    page.get_by_role("button", name="Set values of 4 records…").click()
+    choose_action(page, "Set values of 4 records…")
     form = page.get_by_role("dialog")   # the open one: closed dialogs are hidden
     expect(form.get_by_role("heading")).to_have_text("Set values of 4 records")
     expect(form).to_contain_text("The 4 records that match the filter search “awful” get the "
                                  "values set here; the other records keep theirs.")
     form.get_by_label("Attribute", exact=True).select_option("split")
     form.get_by_label("Another attribute").select_option("stars")
-    expect(form.get_by_label("split", exact=True)).to_have_attribute("type", "text")
-    # to choose from: the category's values of the records the list has read
-    expect(form.locator("datalist option")).to_have_count(3)
-    assert form.locator("datalist option").evaluate_all(
-        "options => options.map(o => o.value)") == ["dev", "test", "train"]
+    split = form.get_by_role("combobox", name="split", exact=True)
+    expect(split).to_have_attribute("type", "text")
     expect(form.get_by_label("stars", exact=True)).to_have_attribute("type", "number")
     expect(form.get_by_role("button", name="Continue")).to_be_disabled()
-    form.get_by_label("split", exact=True).fill("test")
+    # to choose from: the category's values in the project, the most frequent first
+    split.click()
+    choices = form.get_by_role("listbox", name="values of split").get_by_role("option")
+    expect(choices).to_have_text(["train (8)", "dev (3)", "test (1)"])
+    shot(page, artifacts, "55-set-values-choices")
+    split.press_sequentially("te")
+    expect(choices).to_have_text(["test (1)"])
+    split.press("ArrowDown")
+    split.press("Enter")
+    expect(split).to_have_value("test")
+    expect(choices).to_have_count(0)
+    expect(form).to_be_visible()   # Enter took the value, the form stays
     form.get_by_label("stars", exact=True).fill("1.5")   # not an integer
     shot(page, artifacts, "53-bulk-edit-form")
 
@@ -119,3 +145,27 @@ def test_set_a_value_on_the_records_a_search_matches(page: Page, app_stack: Stac
     revisions = {review: stack.get(f"/projects/{project}/records/{r['id']}")["revision"]
                  for review, r in after.items()}
     assert revisions == {review: 1 if review in awful - {6} else 0 for review in before}
+
+    # a filter on the category offers its values as they are now
+    page.get_by_label("Search", exact=True).fill("")
+    expect(page.get_by_label("count")).to_have_text("12 records")
+    page.get_by_role("button", name="+ Add filter").click()
+    editor = page.get_by_role("form", name="New filter condition")
+    editor.get_by_label("Filter kind").select_option(label="Attribute")
+    editor.get_by_label("Attribute", exact=True).select_option(label="split")
+    value = editor.get_by_role("combobox", name="Value")
+    value.click()
+    choices = page.get_by_role("listbox", name="values of split").get_by_role("option")
+    expect(choices).to_have_text(["train (6)", "test (4)", "dev (2)"])
+    shot(page, artifacts, "55-data-filter-category-values")
+    choices.filter(has_text="dev").click()
+    expect(value).to_have_value("dev")
+    editor.get_by_role("button", name="Add", exact=True).click()
+    expect(page.get_by_label("count")).to_have_text("2 records")
+    expect(page.get_by_label("Filter conditions")).to_contain_text("split = dev")
+    assert toolbar_height(page) <= 32
+
+    # narrower: the toolbar still reads well
+    page.set_viewport_size({"width": 1000, "height": 760})
+    expect(page.get_by_role("button", name="Actions", exact=True)).to_be_visible()
+    shot(page, artifacts, "55-data-toolbar-1000")

@@ -3,14 +3,16 @@ on the Tasks page (what was typed outliving a reload, the save's progress, the s
 refusal of too long a text in place) and a label's description; an annotator, signed in
 with their own key, finds them beside the record as they label (the URL a link, markup as
 text, the description on the label's button), hides them with ``?`` and finds them hidden
-after a reload, and has them in the active-learning queue too."""
+after a reload, and has them in the active-learning queue too. Two owners editing the
+guidelines at once save in turn: the second is told, keeps their text, and chooses to keep
+it on the first one's version or to load that version; nothing is overwritten unseen."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import httpx
-from playwright.sync_api import Page, Route, expect
+from playwright.sync_api import Browser, Page, Route, expect
 
 from tests.e2e.test_heuristics_ui import reviews_project
 from tests.e2e.test_ui import go, key_of, shot, sign_in
@@ -151,3 +153,98 @@ def test_owner_writes_guidelines_annotator_reads_them(page: Page, app_stack: Sta
     expect(page.get_by_role("textbox", name="Description of positive")).to_have_count(0)
     expect(page.get_by_role("row", name="positive")).to_contain_text(POSITIVE)
     shot(page, artifacts, "52-tasks-guidelines-annotator")
+
+
+def test_two_owners_save_guidelines_in_turn(page: Page, browser: Browser, app_stack: Stack,
+                                            artifacts: Path):
+    stack = app_stack
+    project, task = reviews_project(stack, "Guidelines conflict e2e")
+    olga = stack.post("/users", json={"name": "olga"}).json()["api_key"]
+    assert httpx.put(f"{stack.api}/projects/{project}/members", headers=stack.headers,
+                     json={"user": "olga", "role": "owner"}).status_code == 200
+    response = stack.patch(f"/projects/{project}/tasks/{task}",
+                           json={"guidelines": "Judge the review as a whole."})
+    assert response.status_code == 200, response.text
+    assert response.json()["guidelines_revision"] == 1
+
+    def guidelines(tab: Page):
+        box = tab.get_by_label("guidelines of sentiment")
+        return box, box.get_by_label("Guidelines of sentiment")
+
+    # the admin's tab, and olga's beside it
+    sign_in(page, key_of(stack))
+    go(page, f"/projects/{project}/settings")
+    context = browser.new_context(viewport={"width": 1400, "height": 860}, base_url=stack.base)
+    other = context.new_page()
+    errors: list[str] = []
+    other.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        other.goto("/")
+        other.get_by_label("API key").fill(olga)
+        other.get_by_role("button", name="Sign in").click()
+        expect(other.get_by_label("user name")).to_have_text("olga")
+        go(other, f"/projects/{project}/settings")
+        box, area = guidelines(page)
+        other_box, other_area = guidelines(other)
+        expect(area).to_have_value("Judge the review as a whole.")
+        expect(other_area).to_have_value("Judge the review as a whole.")
+
+        # both type; the admin saves first
+        area.fill("Judge the review as a whole.\nSarcasm counts as negative.")
+        other_area.fill("Judge the review as a whole.\nMixed reviews: the last sentence wins.")
+        box.get_by_role("button", name="Save guidelines").click()
+        expect(box.get_by_role("button", name="Saved")).to_be_disabled()
+        saved = stack.get(f"/projects/{project}/tasks/{task}")
+        assert saved["guidelines"].endswith("Sarcasm counts as negative.")
+        assert saved["guidelines_revision"] == 2
+
+        # olga is told at once: her text is kept, Save waits for her choice
+        notice = other_box.get_by_label("saved meanwhile")
+        expect(notice).to_contain_text(
+            "Another owner saved these guidelines meanwhile (revision 2 now).")
+        expect(notice).to_contain_text("Your unsaved text is kept here until you choose")
+        expect(other_area).to_have_value(
+            "Judge the review as a whole.\nMixed reviews: the last sentence wins.")
+        expect(other_box.get_by_role("button", name="Save guidelines")).to_be_disabled()
+        expect(other_box.get_by_label("unsaved guidelines")).to_have_count(0)   # one notice
+        shot(other, artifacts, "54-guidelines-saved-meanwhile")
+
+        # she keeps her changes on their version: her save replaces it, knowingly
+        notice.get_by_role("button", name="Keep my changes on their version").click()
+        expect(notice).to_have_count(0)
+        other_box.get_by_role("button", name="Save guidelines").click()
+        expect(other_box.get_by_role("button", name="Saved")).to_be_disabled()
+        saved = stack.get(f"/projects/{project}/tasks/{task}")
+        assert saved["guidelines"].endswith("Mixed reviews: the last sentence wins.")
+        assert saved["guidelines_revision"] == 3
+        expect(area).to_have_value(saved["guidelines"])   # the admin's tab shows it (nothing typed)
+        expect(box.get_by_label("saved meanwhile")).to_have_count(0)
+        shot(page, artifacts, "54-guidelines-theirs-shown")
+
+        # a tab that hears nothing of the admin's next save: the server refuses olga's
+        other.route(f"**/api/v1/projects/{project}/events", lambda route: route.abort())
+        other.reload()
+        expect(other_area).to_have_value(saved["guidelines"])
+        other_area.fill("Olga's third version.")
+        area.fill("The admin's third version.")
+        box.get_by_role("button", name="Save guidelines").click()
+        expect(box.get_by_role("button", name="Saved")).to_be_disabled()
+        expect(other_box.get_by_label("saved meanwhile")).to_have_count(0)   # not heard of
+        with other.expect_response(lambda r: r.request.method == "PATCH") as answer:
+            other_box.get_by_role("button", name="Save guidelines").click()
+        assert answer.value.status == 409
+        expect(notice).to_contain_text(
+            "Another owner saved these guidelines meanwhile (revision 4 now).")
+        expect(other_area).to_have_value("Olga's third version.")
+        expect(other_area).not_to_have_attribute("aria-invalid", "true")
+        shot(other, artifacts, "54-guidelines-refused-meanwhile")
+        notice.get_by_role("button", name="Load their version").click()
+        expect(other_area).to_have_value("The admin's third version.")
+        expect(notice).to_have_count(0)
+        expect(other_box.get_by_role("button", name="Saved")).to_be_disabled()
+        saved = stack.get(f"/projects/{project}/tasks/{task}")
+        assert saved["guidelines"] == "The admin's third version."
+        assert saved["guidelines_revision"] == 4
+    finally:
+        context.close()
+    assert not errors, errors

@@ -11,7 +11,7 @@ import httpx
 from playwright.sync_api import Page, Route, expect
 
 from tests.e2e.test_heuristics_ui import reviews_project
-from tests.e2e.test_ui import go, key_of, manual_labels, shot, sign_in
+from tests.e2e.test_ui import choose_action, go, key_of, manual_labels, shot, sign_in
 from tests.workers.conftest import Stack
 
 
@@ -42,13 +42,16 @@ def test_delete_filtered_records_and_one_record(page: Page, app_stack: Stack, ar
     sign_in(page, key_of(stack))
     go(page, f"/projects/{project}/data")
     expect(page.get_by_label("count")).to_have_text("30 records")
-    expect(page.get_by_role("button", name="Delete all 30 records…")).to_be_visible()
+    page.get_by_role("button", name="Actions", exact=True).click()
+    expect(page.get_by_role("menuitem", name="Delete all 30 records…")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("menu")).to_have_count(0)
     page.get_by_label("Search", exact=True).fill("awful")
     expect(page.get_by_label("count")).to_have_text("10 records")
     address = page.url
 
     # the confirmation says how many, what goes with them, and where a copy is kept
-    page.get_by_role("button", name="Delete 10 records…").click()
+    choose_action(page, "Delete 10 records…")
     dialog = page.get_by_role("dialog")   # the open one: closed dialogs are hidden
     expect(dialog.get_by_role("heading")).to_have_text("Delete 10 records?")
     expect(dialog).to_contain_text(

@@ -45,6 +45,24 @@ def go(page: Page, path: str) -> None:
                   "dispatchEvent(new PopStateEvent('popstate')) }", path)
 
 
+def choose_action(page: Page, name: str) -> None:
+    """Choose ``name`` (e.g. "Delete 10 records…") in the data browser's menu of actions."""
+    page.get_by_role("button", name="Actions", exact=True).click()
+    page.get_by_role("menu", name="Actions").get_by_role("menuitem", name=name, exact=True).click()
+
+
+def toolbar_height(page: Page) -> float:
+    """The height the data browser's toolbar takes: from the top of its highest control to
+    the bottom of its lowest (one line of controls is 30 px)."""
+    return page.evaluate("""() => {
+      const controls = [...document.querySelectorAll('.page-head .filterbar > .row:first-child > *,'
+        + ' .page-head > .btn, .page-head > .menu-wrap')];
+      const boxes = controls.map((c) => c.getBoundingClientRect())
+        .filter((b) => b.height > 0);
+      return Math.max(...boxes.map((b) => b.bottom)) - Math.min(...boxes.map((b) => b.top));
+    }""")
+
+
 def manual_labels(stack: Stack, project: int, record: int, task: int) -> list[dict]:
     detail = stack.get(f"/projects/{project}/records/{record}")
     return next(t for t in detail["tasks"] if t["task_id"] == task)["manual_labels"]

@@ -14,12 +14,18 @@ export interface CodeDraft {
   restored: Draft | null;
   /** The revision saved by someone else while unsaved code was shown (it is kept). */
   newer: number | null;
+  /** The revision the code shown was edited from (what a save that refuses to overwrite
+   * someone else's sends). */
+  base: number | undefined;
   /** Show the saved code again. */
   discard: () => void;
   /** Forget the draft (its code was saved under another name, e.g. a new attribute's). */
   drop: () => void;
   /** Say that this code is being saved: its revision, when it comes, is one's own. */
   saving: (source: string) => void;
+  /** Keep the code typed, edited now from the revision saved (someone else's): the next save
+   * replaces it. */
+  rebase: () => void;
 }
 
 /** ``saved``: the code the editor shows unless something else was typed; ``revision``: its
@@ -39,16 +45,20 @@ export function useCodeDraft(projectId: number, draftId: number | string, saved:
   const shownSaved = useRef(saved);
   const sentToSave = useRef<string | null>(null);
   /** The revision the unsaved code was edited from. */
-  const base = useRef(restored?.revision ?? revision);
+  const [base, setBase] = useState(restored?.revision ?? revision);
   useEffect(() => {
     const before = shownSaved.current;
-    if (before === saved) return;
+    if (before === saved) {
+      // a new revision of the same code: what is shown is of it
+      if (typed.current === saved) setBase(revision);
+      return;
+    }
     shownSaved.current = saved;
     if (typed.current === before || typed.current === saved) {
       setSource(saved);
-      base.current = revision;
+      setBase(revision);
     } else if (saved === sentToSave.current) {
-      base.current = revision;   // one's own save, typed on since
+      setBase(revision);   // one's own save, typed on since
     } else if (revision !== undefined) {
       setNewer(revision);
     }
@@ -57,25 +67,30 @@ export function useCodeDraft(projectId: number, draftId: number | string, saved:
   useEffect(() => {
     if (!keep) return;
     if (dirty) {
-      writeDraft(projectId, draftId, { source, revision: base.current, savedAt: new Date().toISOString() });
+      writeDraft(projectId, draftId, { source, revision: base, savedAt: new Date().toISOString() });
     } else {
       dropDraft(projectId, draftId);
       setRestored(null);
       setNewer(null);
     }
-  }, [keep, dirty, source, projectId, draftId]);
+  }, [keep, dirty, source, base, projectId, draftId]);
 
   useLeaveWarning(keep && dirty);
 
   return {
-    source, setSource, dirty, restored, newer,
+    source, setSource, dirty, restored, newer, base,
     discard: () => {
       setSource(saved);
-      base.current = revision;
+      setBase(revision);
       setNewer(null);
       setRestored(null);
     },
     drop: () => dropDraft(projectId, draftId),
     saving: (code) => { sentToSave.current = code; },
+    rebase: () => {
+      setBase(revision);
+      setNewer(null);
+      setRestored(null);
+    },
   };
 }

@@ -1,8 +1,8 @@
 /** The records of a project in a virtualised table: filters and sort of the API, counts,
  * pages fetched as they scroll into view. */
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { useCallback, useEffect, useMemo, useRef } from "react";
-import { DeleteRecords } from "../DeleteRecords";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { deleteTitle, DeleteRecords } from "../DeleteRecords";
 import { FilterBar } from "../FilterBar";
 import { filtersFromSearch, filtersToSearch, recordQuery, type Filters } from "../filters";
 import { atLeast, useAttributes, useHeuristics, useMembers, useRole, useTasks } from "../hooks";
@@ -10,9 +10,10 @@ import { useRecordEvents } from "../recordEditing";
 import { usePagedRecords } from "../records";
 import { navigate, useLocation } from "../router";
 import { SavedFilters } from "../SavedFilters";
-import { SetValues } from "../SetValues";
+import { selectionOf } from "../recordSelection";
+import { SetValues, setValuesOffered, setValuesTitle } from "../SetValues";
 import type { Task } from "../types";
-import { Button, Empty, ErrorAlert, Progress, Swatch } from "../ui";
+import { Button, Empty, ErrorAlert, MenuButton, Progress, Swatch, type MenuAction } from "../ui";
 
 const ROW_HEIGHT = 34;
 
@@ -50,13 +51,22 @@ export function DataBrowser({ projectId }: { projectId: number }) {
   const columns = `140px ${shown.map((a) => (a.data_type === "text" ? "minmax(240px, 3fr)" : "minmax(90px, 1fr)")).join(" ")}`
     + labelTasks.map(() => " minmax(100px, 1fr)").join("");
   const suffix = filtersToSearch(filters);
-  // what owners act on is offered once it is counted exactly
+  // what owners act on is offered once it is counted exactly, in one menu (the toolbar stays
+  // on one line): the dialog of the action chosen opens
   const exact = records.countCapped ? null : records.count;
+  const [acting, setActing] = useState<"set values" | "delete" | null>(null);
+  const selection = selectionOf(filters, exact);
+  const actions: MenuAction[] = [
+    ...(setValuesOffered(attributes, filters, exact)
+      ? [{ label: `${setValuesTitle(selection)}…`, onSelect: () => setActing("set values") }] : []),
+    ...(selection.offered ? [{ label: `${deleteTitle(selection)}…`, danger: true, onSelect: () => setActing("delete") }] : []),
+  ];
+  const names = { tasks, heuristics };
 
   return (
     <div className="page wide">
-      <div className="page-head">
-        <FilterBar filters={filters} onChange={setFilters} tasks={tasks} attributes={attributes}
+      <div className="page-head data-toolbar">
+        <FilterBar projectId={projectId} filters={filters} onChange={setFilters} tasks={tasks} attributes={attributes}
           heuristics={heuristics} users={users} count={records.error && records.count === null ? undefined : records.count}
           countCapped={records.countCapped} loading={records.loading}>
           <SavedFilters projectId={projectId} filters={filters} onLoad={setFilters}
@@ -68,10 +78,13 @@ export function DataBrowser({ projectId }: { projectId: number }) {
           </Button>
         )}
         {atLeast(role, "owner") && <>
-          <SetValues projectId={projectId} filters={filters} count={exact} names={{ tasks, heuristics }}
-            attributes={attributes} onChanged={records.reload} />
-          <DeleteRecords projectId={projectId} filters={filters} count={exact}
-            names={{ tasks, heuristics }} onChanged={records.reload} />
+          <MenuButton label="Actions" actions={actions}
+            title={actions.length ? "set values of the records shown, or delete them"
+              : exact === null ? "offered once the records are counted" : "no records match"} />
+          <SetValues projectId={projectId} filters={filters} count={exact} names={names} attributes={attributes}
+            open={acting === "set values"} onClose={() => setActing(null)} onChanged={records.reload} />
+          <DeleteRecords projectId={projectId} filters={filters} count={exact} names={names}
+            open={acting === "delete"} onClose={() => setActing(null)} onChanged={records.reload} />
         </>}
       </div>
       <ErrorAlert error={records.error} />

@@ -81,7 +81,7 @@ export function Labeling({ projectId }: { projectId: number }) {
           <Button small variant={activeMode ? "ghost" : "primary"} aria-pressed={!activeMode} onClick={() => setMode(false)}>Filtered set</Button>
           <Button small variant={activeMode ? "primary" : "ghost"} aria-pressed={activeMode} onClick={() => setMode(true)}>Next by active learning</Button>
         </div>
-        {!activeMode && <FilterBar filters={filters} onChange={setFilters} tasks={tasks} attributes={attributes}
+        {!activeMode && <FilterBar projectId={projectId} filters={filters} onChange={setFilters} tasks={tasks} attributes={attributes}
           heuristics={heuristics} users={users} count={session.data ? session.data.count : null}
           loading={session.isFetching} />}
       </div>

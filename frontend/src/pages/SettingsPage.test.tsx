@@ -5,19 +5,25 @@ import type { Task } from "../types";
 import { SettingsPage } from "./SettingsPage";
 
 const task = (): Task => ({ id: 3, name: "sentiment", kind: "classification", target_attribute: null, auto_run: false,
-  guidelines: "", labels: [{ id: 1, name: "positive", color: "#2f9e44", hotkey: null, description: "" },
+  guidelines: "", guidelines_revision: 0, labels: [{ id: 1, name: "positive", color: "#2f9e44", hotkey: null, description: "" },
     { id: 2, name: "negative", color: "#e03131", hotkey: null, description: "Unhappy with the product." }] });
 
 type Write = { method: string; path: string; body: Record<string, unknown> };
 
-/** The API of one project with one task, edited as the server edits it; ``refuse`` answers
- * the next PATCH with a 422 instead, and ``hold`` keeps PATCHes waiting until ``release``. */
+/** The API of one project with one task, edited as the server edits it (new guidelines are a
+ * new revision; a save naming another revision than the stored one is refused with a 409);
+ * ``refuse`` answers the next PATCH with a 422 instead, and ``hold`` keeps PATCHes waiting
+ * until ``release``. */
 function server({ member }: { member?: { user: string; role: string } } = {}) {
   const stored = task();
   const writes: Write[] = [];
   const listeners: ReadableStreamDefaultController<Uint8Array>[] = [];
   let refuse: string | null = null;
   let held: (() => void)[] | null = null;
+  const save = (change: Partial<Task>) => {
+    if (change.guidelines !== undefined && change.guidelines !== stored.guidelines) stored.guidelines_revision! += 1;
+    Object.assign(stored, change);
+  };
   const fetch = vi.fn(async (url: string, init?: RequestInit) => {
     const method = init?.method ?? "GET";
     const body = init?.body ? JSON.parse(String(init.body)) : null;
@@ -37,7 +43,12 @@ function server({ member }: { member?: { user: string; role: string } } = {}) {
     if (path === "/projects/1/attributes") return json([]);
     if (path === "/projects/1/tasks") return json({ data: [stored], count: 1 });
     if (path === "/projects/1/tasks/3" && method === "PATCH") {
-      Object.assign(stored, body);
+      const { guidelines_revision: revision, ...change } = body;
+      if (revision !== undefined && revision !== stored.guidelines_revision) {
+        return json({ detail: `the guidelines were changed by someone else since you opened them (revision ${stored.guidelines_revision} now)`,
+          field: "guidelines_revision", row: null }, 409);
+      }
+      save(change);
       return json(stored);
     }
     const label = path.match(/^\/projects\/1\/tasks\/3\/labels\/(\d+)$/);
@@ -51,9 +62,11 @@ function server({ member }: { member?: { user: string; role: string } } = {}) {
   return {
     fetch, writes, stored,
     refuse(detail: string) { refuse = detail; },
+    /** Another owner's change (a new revision of new guidelines), made without a word. */
+    saveElsewhere: save,
     /** Another owner's change, as the server announces it. */
     changed(change: Partial<Task>) {
-      Object.assign(stored, change);
+      save(change);
       const text = new TextEncoder().encode(`id: 1\nevent: task.changed\ndata: {"task_id": 3}\n\n`);
       for (const listener of listeners) listener.enqueue(text);
     },
@@ -85,7 +98,9 @@ describe("a task's guidelines on the Tasks page", () => {
     expect(sessionStorage.getItem("heurist.draft.1.guidelines-3")).toContain("Label the review");  // safe until saved
     api.release();
     await waitFor(() => expect(guidelinesBox().getByRole("button", { name: "Saved" })).toBeDisabled());
-    expect(api.writes).toEqual([{ method: "PATCH", path: "/projects/1/tasks/3", body: { guidelines: text } }]);
+    // sent with the revision it was written on
+    expect(api.writes).toEqual([{ method: "PATCH", path: "/projects/1/tasks/3", body: { guidelines: text, guidelines_revision: 0 } }]);
+    expect(api.stored.guidelines_revision).toBe(1);
     expect(area()).toHaveValue(text);
     expect(sessionStorage.getItem("heurist.draft.1.guidelines-3")).toBeNull();
 
@@ -98,7 +113,7 @@ describe("a task's guidelines on the Tasks page", () => {
     fireEvent.change(area(), { target: { value: "" } });
     fireEvent.keyDown(area(), { key: "Enter", ctrlKey: true });
     await waitFor(() => expect(api.stored.guidelines).toBe(""));
-    expect(api.writes[1].body).toEqual({ guidelines: "" });
+    expect(api.writes[1].body).toEqual({ guidelines: "", guidelines_revision: 1 });
   });
 
   it("shows the server's refusal in place and keeps what was typed", async () => {
@@ -151,24 +166,87 @@ describe("a task's guidelines on the Tasks page", () => {
 
   it("says when another owner saved them while these were typed, and keeps what was typed", async () => {
     const api = server();
-    api.stored.guidelines = "First version.";
+    api.saveElsewhere({ guidelines: "First version." });
     vi.stubGlobal("fetch", api.fetch);
-    const { client } = renderPage();
+    renderPage();
     await waitFor(() => expect(area()).toHaveValue("First version."));
     fireEvent.change(area(), { target: { value: "First version, mine." } });
-    api.stored.guidelines = "Theirs.";   // saved elsewhere; the list is read again (e.g. on focus)
-    await client.invalidateQueries();
+    api.changed({ guidelines: "Theirs." });   // saved elsewhere, announced
     const notice = await screen.findByLabelText("saved meanwhile");
+    expect(notice).toHaveTextContent("Another owner saved these guidelines meanwhile (revision 2 now). "
+      + "Your unsaved text is kept here until you choose");
+    expect(notice).toHaveAttribute("role", "alert");
     expect(area()).toHaveValue("First version, mine.");
-    fireEvent.click(within(notice).getByRole("button", { name: "Discard mine and show theirs" }));
+    // one notice, no other word: Save waits for the choice
+    expect(screen.queryByLabelText("unsaved guidelines")).toBeNull();
+    expect(guidelinesBox().getByRole("button", { name: "Save guidelines" })).toBeDisabled();
+    expect(guidelinesBox().queryByRole("button", { name: "Discard changes" })).toBeNull();
+    fireEvent.click(within(notice).getByRole("button", { name: "Load their version" }));
     expect(area()).toHaveValue("Theirs.");
     expect(screen.queryByLabelText("saved meanwhile")).toBeNull();
+    expect(sessionStorage.getItem("heurist.draft.1.guidelines-3")).toBeNull();
 
     // one's own save is no one else's
     fireEvent.change(area(), { target: { value: "Theirs, and mine." } });
     fireEvent.click(guidelinesBox().getByRole("button", { name: "Save guidelines" }));
     await waitFor(() => expect(guidelinesBox().getByRole("button", { name: "Saved" })).toBeDisabled());
     expect(screen.queryByLabelText("saved meanwhile")).toBeNull();
+    expect(api.writes.at(-1)?.body).toEqual({ guidelines: "Theirs, and mine.", guidelines_revision: 2 });
+    expect(api.stored).toMatchObject({ guidelines: "Theirs, and mine.", guidelines_revision: 3 });
+  });
+
+  it("are not saved over another owner's save unheard of: the refusal is said, and the text kept on their version on request", async () => {
+    const api = server();
+    api.saveElsewhere({ guidelines: "First version." });
+    vi.stubGlobal("fetch", api.fetch);
+    renderPage();
+    await waitFor(() => expect(area()).toHaveValue("First version."));
+    fireEvent.change(area(), { target: { value: "Mine." } });
+    api.saveElsewhere({ guidelines: "Theirs." });   // no word of it reaches this page
+    fireEvent.click(guidelinesBox().getByRole("button", { name: "Save guidelines" }));
+    // refused: said in one notice, the text kept; their version is read, and named
+    const notice = await screen.findByLabelText("saved meanwhile");
+    await waitFor(() => expect(notice).toHaveTextContent("Another owner saved these guidelines meanwhile (revision 2 now)."));
+    expect(area()).toHaveValue("Mine.");
+    expect(area()).not.toHaveAttribute("aria-invalid");
+    expect(guidelinesBox().getAllByRole("alert")).toEqual([notice]);
+    expect(api.stored.guidelines).toBe("Theirs.");
+    expect(api.writes.map((w) => w.body)).toEqual([{ guidelines: "Mine.", guidelines_revision: 1 }]);
+    // typing on keeps the choice to make
+    fireEvent.change(area(), { target: { value: "Mine, and more." } });
+    expect(screen.getByLabelText("saved meanwhile")).toBeInTheDocument();
+    expect(guidelinesBox().getByRole("button", { name: "Save guidelines" })).toBeDisabled();
+
+    // kept on their version: the next save replaces theirs
+    fireEvent.click(within(notice).getByRole("button", { name: "Keep my changes on their version" }));
+    expect(screen.queryByLabelText("saved meanwhile")).toBeNull();
+    expect(area()).toHaveValue("Mine, and more.");
+    expect(JSON.parse(sessionStorage.getItem("heurist.draft.1.guidelines-3")!).revision).toBe(2);
+    fireEvent.click(guidelinesBox().getByRole("button", { name: "Save guidelines" }));
+    await waitFor(() => expect(guidelinesBox().getByRole("button", { name: "Saved" })).toBeDisabled());
+    expect(api.writes.at(-1)?.body).toEqual({ guidelines: "Mine, and more.", guidelines_revision: 2 });
+    expect(api.stored).toMatchObject({ guidelines: "Mine, and more.", guidelines_revision: 3 });
+  });
+
+  it("say so when unsaved text restored after a reload was written on an older revision", async () => {
+    const api = server();
+    api.saveElsewhere({ guidelines: "First version." });
+    vi.stubGlobal("fetch", api.fetch);
+    const first = renderPage();
+    await waitFor(() => expect(area()).toHaveValue("First version."));
+    fireEvent.change(area(), { target: { value: "First version, mine." } });
+    first.unmount();
+    api.saveElsewhere({ guidelines: "Theirs." });   // while this page was away
+
+    renderPage();
+    const notice = await screen.findByLabelText("saved meanwhile");
+    await waitFor(() => expect(area()).toHaveValue("First version, mine."));
+    expect(notice).toHaveTextContent("(revision 2 now)");
+    fireEvent.click(within(notice).getByRole("button", { name: "Load their version" }));
+    expect(area()).toHaveValue("Theirs.");
+    expect(screen.queryByLabelText("saved meanwhile")).toBeNull();
+    expect(screen.queryByLabelText("unsaved guidelines")).toBeNull();
+    expect(api.writes).toEqual([]);
   });
 
   it("are read, not edited, by annotators, links and all", async () => {

@@ -3,7 +3,7 @@
  * and its exports (records, Label Studio, a snapshot of everything). */
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState, type KeyboardEvent } from "react";
-import { del, download, patch, post, put } from "../api";
+import { ApiError, del, download, patch, post, put } from "../api";
 import { useProjectEvents } from "../events";
 import { useCodeDraft } from "../heuristics/useCodeDraft";
 import { atLeast, useAttributes, useMembers, useRole, useTasks } from "../hooks";
@@ -11,7 +11,7 @@ import type { Label, Role, Task, TaskKind } from "../types";
 import { AnnotatorsPanel } from "../labeling/AnnotatorsPanel";
 import { GuidelinesText } from "../labeling/Guidelines";
 import { useLocation } from "../router";
-import { Badge, Button, ConfirmDialog, Empty, ErrorAlert, Field, Spinner, useToast } from "../ui";
+import { Badge, Button, ConfirmDialog, EditConflict, Empty, ErrorAlert, Field, Spinner, useToast } from "../ui";
 import { GrowingTextarea } from "../ui/GrowingTextarea";
 
 /** The longest guidelines and label description the server takes (store/limits.py). */
@@ -154,25 +154,41 @@ function useTaskSaved(projectId: number) {
 
 /** An owner writes the task's guidelines: plain text that annotators read beside the record
  * as they label. What is typed is kept for the tab's session until it is saved or discarded
- * (leaving, reloading and another owner's save do not lose it: theirs is said, and Save
- * replaces it). */
+ * (leaving and reloading do not lose it). A save names the revision the text was written on:
+ * another owner's save meanwhile (told as it happens, or by the server refusing the save) is
+ * said, what was typed kept until the owner loads their version or keeps theirs with their
+ * own text on it (the next save replaces it). */
 function GuidelinesEditor({ projectId, task, focused }: { projectId: number; task: Task; focused: boolean }) {
   const saved = task.guidelines ?? "";
-  // the guidelines have no revisions: every new saved text seen here counts as one, so that
-  // another owner's save while this one types is told (useCodeDraft's ``newer``)
-  const [versions, setVersions] = useState({ text: saved, number: 0 });
-  if (versions.text !== saved) setVersions({ text: saved, number: versions.number + 1 });
-  const version = versions.text === saved ? versions.number : versions.number + 1;
-  const draft = useCodeDraft(projectId, `guidelines-${task.id}`, saved, true, version);
-  const { source: text, dirty, restored, newer } = draft;
+  const stored = task.guidelines_revision;
+  const draft = useCodeDraft(projectId, `guidelines-${task.id}`, saved, true, stored);
+  const { source: text, dirty, restored, newer, base } = draft;
   const [preview, setPreview] = useState(false);
   const area = useRef<HTMLTextAreaElement>(null);
+  const client = useQueryClient();
   const onSaved = useTaskSaved(projectId);
   const save = useMutation({
-    mutationFn: (guidelines: string) => { draft.saving(guidelines); return patch<Task>(`/projects/${projectId}/tasks/${task.id}`, { guidelines }); },
+    mutationFn: ({ guidelines, revision }: { guidelines: string; revision?: number }) => {
+      draft.saving(guidelines);
+      return patch<Task>(`/projects/${projectId}/tasks/${task.id}`, { guidelines, guidelines_revision: revision });
+    },
     onSuccess: onSaved,
   });
-  const submit = () => { if (dirty && !save.isPending) save.mutate(text); };
+  const refused = isRevisionRefused(save.error);
+  // the server's refusal: the guidelines are read again, to show their version
+  useEffect(() => {
+    if (refused) void client.invalidateQueries({ queryKey: ["projects", projectId, "tasks"] });
+  }, [refused, client, projectId]);
+  // a draft restored from a revision that is not the one stored (saved since by someone else)
+  const staleDraft = save.isIdle && restored !== null && restored.revision !== undefined && stored !== undefined
+    && base === restored.revision && restored.revision !== stored;
+  const conflict = dirty && (newer !== null || refused || staleDraft);
+  // their version is here: the revision stored is not the one the text was written on
+  const theirs = stored !== undefined && base !== stored;
+
+  const submit = () => { if (dirty && !conflict && !save.isPending) save.mutate({ guidelines: text, revision: base }); };
+  const loadTheirs = () => { draft.discard(); save.reset(); };
+  const keepMine = () => { draft.rebase(); save.reset(); };
   useEffect(() => {
     if (!focused || !area.current) return;
     area.current.scrollIntoView?.({ block: "center" });
@@ -189,25 +205,31 @@ function GuidelinesEditor({ projectId, task, focused }: { projectId: number; tas
             {text.length.toLocaleString()} / {GUIDELINES_MAX.toLocaleString()} characters</span>
         )}
       </div>
-      {dirty && newer !== null ? (
-        <div className="alert info row" role="status" aria-label="saved meanwhile">
-          <span style={{ flex: 1 }}>Someone saved other guidelines while you edited; your unsaved text is kept (Save replaces theirs).</span>
-          <Button small onClick={draft.discard}>Discard mine and show theirs</Button>
-        </div>
+      {conflict ? (
+        <EditConflict label="saved meanwhile" title="Another owner saved these guidelines meanwhile" theirs={theirs}
+          keepTitle="your text stays as it is, and Save replaces theirs" onLoadTheirs={loadTheirs} onKeepMine={keepMine}>
+          {theirs ? ` (revision ${stored} now). `
+            : refused ? `: ${(save.error as Error).message}. ` : ". "}
+          Your unsaved text is kept here until you choose: load their version (yours is discarded), or keep
+          your changes on it (Save then replaces theirs).
+        </EditConflict>
       ) : restored && dirty && (
         <div className="alert info row" role="status" aria-label="unsaved guidelines">
           <span style={{ flex: 1 }}>Unsaved guidelines from {new Date(restored.savedAt).toLocaleString()} restored.</span>
           <Button small onClick={draft.discard}>Discard</Button>
         </div>
       )}
-      <GrowingTextarea ref={area} rows={3} value={text} aria-label={`Guidelines of ${task.name}`} aria-invalid={save.isError || over || undefined}
+      <GrowingTextarea ref={area} rows={3} value={text} aria-label={`Guidelines of ${task.name}`}
+        aria-invalid={(save.isError && !refused) || over || undefined}
         placeholder="How to label this task: what each label means, the borderline cases, examples. Plain text: line breaks are kept and http(s) links can be followed."
-        onChange={(value) => { draft.setSource(value); if (save.isError) save.reset(); }} onKeyDown={savesOnCtrlEnter(submit)} />
-      <ErrorAlert error={save.error} />
+        onChange={(value) => { draft.setSource(value); if (save.isError && !refused) save.reset(); }}
+        onKeyDown={savesOnCtrlEnter(submit)} />
+      <ErrorAlert error={refused ? null : save.error} />
       <div className="row">
-        <Button small variant="primary" busy={save.isPending} disabled={!dirty} onClick={submit}>
+        <Button small variant="primary" busy={save.isPending} disabled={!dirty || conflict} onClick={submit}
+          title={conflict ? "choose first: load their version, or keep your changes on it" : undefined}>
           {save.isPending ? "Saving…" : dirty || !saved ? "Save guidelines" : "Saved"}</Button>
-        {dirty && !restored && newer === null && !save.isPending && <Button small variant="ghost" onClick={draft.discard}>Discard changes</Button>}
+        {dirty && !restored && !conflict && !save.isPending && <Button small variant="ghost" onClick={draft.discard}>Discard changes</Button>}
         {text.trim() && <Button small variant="ghost" aria-pressed={preview} onClick={() => setPreview((p) => !p)}>
           {preview ? "Hide preview" : "Preview"}</Button>}
         <span className="spacer" />
@@ -217,6 +239,11 @@ function GuidelinesEditor({ projectId, task, focused }: { projectId: number; tas
     </div>
   );
 }
+
+/** Whether the server refused a save of guidelines written on a revision that is not the
+ * latest (another owner saved meanwhile). */
+const isRevisionRefused = (error: unknown) => error instanceof ApiError && error.status === 409
+  && error.field === "guidelines_revision";
 
 /** The guidelines as members other than owners see them here. */
 function GuidelinesView({ task, focused }: { task: Task; focused: boolean }) {

@@ -1,7 +1,7 @@
 /** Heurist's components: small, consistent, keyboard-friendly. */
 import {
-  createContext, useCallback, useContext, useEffect, useRef, useState,
-  type ButtonHTMLAttributes, type ReactNode,
+  createContext, useCallback, useContext, useEffect, useId, useRef, useState,
+  type ButtonHTMLAttributes, type FocusEvent, type KeyboardEvent, type ReactNode,
 } from "react";
 
 type ButtonProps = ButtonHTMLAttributes<HTMLButtonElement> & {
@@ -103,6 +103,105 @@ export function ConfirmDialog({ open, title, children, confirm, onConfirm, onCan
           onClick={onConfirm}>{confirm}</Button>
       </div>
     </dialog>
+  );
+}
+
+/** An action of a ``MenuButton``'s menu. */
+export interface MenuAction {
+  label: string; onSelect: () => void;
+  /** destructive: shown in the danger colour */
+  danger?: boolean;
+}
+
+/** A button that opens a menu of actions (WAI-ARIA's menu button). Enter, Space or ArrowDown
+ * open it on its first action, ArrowUp on its last; the arrows, Home and End move in it;
+ * Escape closes it, focus back on the button; Tab or a click elsewhere closes it. Choosing
+ * an action puts focus back on the button first (a dialog it opens gives it back there). */
+export function MenuButton({ label, actions, disabled, title }: {
+  label: string; actions: MenuAction[]; disabled?: boolean; title?: string;
+}) {
+  const id = useId();
+  const [open, setOpen] = useState(false);
+  const [focused, setFocused] = useState(0);
+  const button = useRef<HTMLButtonElement>(null);
+  const menu = useRef<HTMLDivElement>(null);
+  const items = () => [...(menu.current?.querySelectorAll<HTMLElement>('[role="menuitem"]') ?? [])];
+  useEffect(() => { if (open) items()[focused]?.focus(); }, [open, focused]);
+  useEffect(() => { if (disabled || !actions.length) setOpen(false); }, [disabled, actions.length]);
+
+  const show = (at: number) => {
+    setFocused(Math.max(0, Math.min(at, actions.length - 1)));
+    setOpen(true);
+  };
+  const close = () => {
+    setOpen(false);
+    button.current?.focus();
+  };
+  const onMenuKey = (event: KeyboardEvent) => {
+    const last = actions.length - 1;
+    const at = { ArrowDown: focused === last ? 0 : focused + 1, ArrowUp: focused === 0 ? last : focused - 1,
+      Home: 0, End: last }[event.key];
+    if (at !== undefined) {
+      event.preventDefault();
+      setFocused(at);
+    } else if (event.key === "Escape") {
+      event.preventDefault();
+      event.stopPropagation();
+      close();
+    } else if (event.key === "Tab") {
+      setOpen(false);
+    }
+  };
+  // focus leaving the button and its menu closes it
+  const onBlur = (event: FocusEvent) => {
+    if (!event.currentTarget.contains(event.relatedTarget as Node | null)) setOpen(false);
+  };
+
+  return (
+    <div className="menu-wrap" onBlur={onBlur}>
+      <button ref={button} type="button" className="btn secondary" id={`${id}-button`} aria-haspopup="menu"
+        aria-expanded={open} aria-controls={open ? `${id}-menu` : undefined} disabled={disabled || !actions.length}
+        title={title} onClick={() => (open ? setOpen(false) : show(0))}
+        onKeyDown={(event) => {
+          if (event.key !== "ArrowDown" && event.key !== "ArrowUp") return;
+          event.preventDefault();
+          show(event.key === "ArrowDown" ? 0 : actions.length - 1);
+        }}>
+        {label}<span className="caret" aria-hidden>▾</span>
+      </button>
+      {open && (
+        <div ref={menu} className="menu" role="menu" id={`${id}-menu`} aria-labelledby={`${id}-button`} onKeyDown={onMenuKey}>
+          {actions.map((action, i) => (
+            <button key={action.label} type="button" role="menuitem" tabIndex={i === focused ? 0 : -1}
+              className={action.danger ? "menu-item danger" : "menu-item"} onFocus={() => setFocused(i)}
+              onClick={() => { close(); action.onSelect(); }}>
+              {action.label}
+            </button>
+          ))}
+        </div>
+      )}
+    </div>
+  );
+}
+
+/** What was typed was overtaken by someone else's save (told as it happened, or by the
+ * server refusing the save): it is kept until the user loads their version (what was typed
+ * discarded) or keeps their own changes on it (saved over theirs next). ``title`` says what
+ * happened, ``children`` the details; ``theirs``: their version is known here (keeping one's
+ * changes on it needs it). One notice for every editor that saves over a revision. */
+export function EditConflict({ label, title, children, theirs, keepTitle, onLoadTheirs, onKeepMine }: {
+  label: string; title: string; children: ReactNode; theirs: boolean; keepTitle?: string;
+  onLoadTheirs: () => void; onKeepMine: () => void;
+}) {
+  return (
+    <div className="alert error stack edit-conflict" role="alert" aria-label={label}>
+      <div><b>{title}</b>{children}</div>
+      <div className="row">
+        <Button small onClick={onLoadTheirs}>Load their version</Button>
+        <Button small disabled={!theirs} onClick={onKeepMine}
+          title={theirs ? keepTitle : "their version is being read"}>Keep my changes on their version</Button>
+      </div>
+    </div>
   );
 }
 
