@@ -21,6 +21,7 @@ from formats.types import AttributeType
 from heuristics.model_catalog import ModelCatalog
 from services import out_of_date
 from services.annotation import create_manual_labels
+from services.comments import add_comment
 from services.computed_attributes import create_computed_attribute
 from services.dispatch import RunDispatcher
 from services.heuristic_runs import create_heuristic
@@ -68,6 +69,11 @@ written in capitals or full of emoji.
 Borderline: asking for likes on one's own comment is spam; mentioning another video of the
 same artist is ham. The collection's own rules: https://archive.ics.uci.edu/dataset/380/youtube+spam+collection
 """
+LINK_TO_THE_SAME_VIDEO = "z13uwn2heqndtr5g304ccv5j5kqqzxjadmc0k"
+"""A ham comment whose only link points into the video itself (in the data and the
+fixture alike): the demo annotator asks about it."""
+DEMO_QUESTION = ("This one has a link, so \"has a link\" votes spam, but the link only points "
+                 "at 2:19 of this very video. Ham, right?")
 YOUTUBE_LABELS = {
     "ham": "A reaction to the video or the song, however rude or loud.",
     "spam": "Promotes something unrelated: a channel, a product, a link, a giveaway.",
@@ -160,6 +166,8 @@ def load_youtube_demo(*, session: Session, owner: User, datasets_dir: Path,
         label.description = YOUTUBE_LABELS[label.name]
     create_computed_attribute(session=session, project=project, name="n_links",
                               data_type=AttributeType.INTEGER, source=N_LINKS, queue=queue)
+    if (asked := records.get(LINK_TO_THE_SAME_VIDEO)) is not None:
+        add_comment(session=session, record=asked, author=annotator, text=DEMO_QUESTION)
     return project
 
 

@@ -200,6 +200,12 @@ def test_demo_projects(session, owner, tmp_path, source):
     assert "spam: it promotes something" in spam_task.guidelines
     assert "titles" in ner_task.guidelines
     assert all(label.description for task in (spam_task, ner_task) for label in task.labels)
+    # an annotator's open question, for the comments to show something
+    from store.models import Comment
+    question, = session.query(Comment).filter_by(project_id=youtube.id).all()
+    assert (question.author.name, question.record.external_id, question.resolved_at) == (
+        "demo-annotator", "z13uwn2heqndtr5g304ccv5j5kqqzxjadmc0k", None)
+    assert "2:19" in question.record.data["text"]
     assert load_demo(session=session, owner=owner, datasets_dir=datasets_dir,
                      queue=queue) == []
 
