@@ -12,6 +12,7 @@ import shlex
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -33,6 +34,8 @@ from client.models import (
     Attribute,
     AttributeSample,
     AttributeValues,
+    Comment,
+    CommentPage,
     DroppedSpan,
     EditOutcome,
     Label,
@@ -73,6 +76,9 @@ app.add_typer(records_app, name="records")
 tasks_app = typer.Typer(help="Labeling tasks: their labels, and guidelines for annotators.",
                         no_args_is_help=True)
 app.add_typer(tasks_app, name="tasks")
+comments_app = typer.Typer(help="Comments on records: a record's thread, the project's open "
+                           "comments; add, resolve, edit, delete.", no_args_is_help=True)
+app.add_typer(comments_app, name="comments")
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -427,7 +433,8 @@ def tasks_table(tasks: list[Task]) -> Table:
 def tasks_guidelines(
         ctx: typer.Context, project: Project, task: TaskName,
         from_file: Annotated[Path | None, typer.Option(
-            "--from-file", exists=True, dir_okay=False, allow_dash=True,
+            # not exists=True: Typer then refuses "-"; _read_text names a missing file
+            "--from-file", dir_okay=False, allow_dash=True,
             help="Set them to this file's text (UTF-8, as it is; - reads standard input).")]
         = None,
         clear: Annotated[bool, typer.Option("--clear", help="Remove them.")] = False,
@@ -878,6 +885,237 @@ def edit_question(project: int, would: RecordEdited) -> str:
 def _many(n: int, noun: str) -> str:
     """``n`` and the noun, in the plural unless one: ``_many(2, "record")`` is '2 records'."""
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+# --- comments -------------------------------------------------------------------------
+
+class CommentStateChoice(StrEnum):
+    open = "open"
+    resolved = "resolved"
+    all = "all"
+
+
+CommentId = Annotated[int, typer.Argument(help="The comment's id (`heurist comments list` "
+                                          "shows it).", show_default=False)]
+CommentFile = Annotated[Path | None, typer.Option(
+    # not exists=True: Typer then refuses "-"; _read_text names a missing file
+    "--from-file", dir_okay=False, allow_dash=True,
+    help="The comment is this file's text (UTF-8, line breaks kept, final ones dropped; - "
+         "reads standard input).")]
+
+
+def short_time(moment: datetime, now: datetime | None = None) -> str:
+    """A moment as the comment tables show it, in local time: 'today 10:14', else its date.
+
+    >>> from datetime import UTC
+    >>> moment = datetime(2024, 5, 1, 10, 14, tzinfo=UTC)
+    >>> short_time(moment, now=moment.replace(minute=15)) == f"today {moment.astimezone():%H:%M}"
+    True
+    >>> short_time(moment, now=datetime(2024, 6, 1, tzinfo=UTC))
+    '2024-05-01'
+    """
+    local, today = moment.astimezone(), (now or datetime.now()).astimezone().date()
+    return f"today {local:%H:%M}" if local.date() == today else f"{local:%Y-%m-%d}"
+
+
+def first_line(text: str) -> str:
+    """A comment's first line that holds text, with ' …' after it when more follow.
+
+    >>> first_line("\\nSpam, or a real complaint?\\nBoth?")
+    'Spam, or a real complaint? …'
+    >>> first_line("  Cut off  ")
+    'Cut off'
+    """
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[0] + (" …" if len(lines) > 1 else "") if lines else ""
+
+
+def comment_state(comment: Comment) -> str:
+    """'open', or who resolved the comment."""
+    if not comment.resolved:
+        return "open"
+    return f"resolved by {comment.resolved_by}" if comment.resolved_by else "resolved"
+
+
+def _comment_text(comment: Comment, text: str) -> Text:
+    shown = Text(text)
+    if comment.edited_at is not None:
+        shown.append(" (edited)", style="dim")
+    return shown
+
+
+def comments_table(page: CommentPage, *, thread: bool = False) -> Table:
+    """A project's comments, a row each: id, record (id and external id), author, when, the
+    first line of the text, state. ``thread``: a record's, each text in full and no record
+    column."""
+    record = [] if thread else [Column("record", overflow="fold")]
+    table = Table("id", *record, Column("author", overflow="fold"),
+                  Column("when", no_wrap=True), Column("text", overflow="fold", ratio=1),
+                  Column("state", overflow="fold", min_width=8, max_width=11))
+    for comment in page.data:
+        where = [] if thread else [
+            Text(f"{comment.record_id} ({comment.record_external_id})")]
+        table.add_row(str(comment.id), *where, Text(comment.author),
+                      short_time(comment.created_at),
+                      _comment_text(comment, comment.text.strip("\n") if thread
+                                    else first_line(comment.text)),
+                      Text(comment_state(comment)), end_section=thread)
+    return table
+
+
+def _noun(state: str) -> str:
+    return "comment" if state == "all" else f"{state} comment"
+
+
+def comments_summary(page: CommentPage, *, project: int, state: str, limit: int,
+                     before: int | None = None) -> str:
+    """The line under a project's comments: how many are in the state asked (and how many
+    open), how many the table shows, and how to see older ones.
+
+    >>> comment = Comment(id=71, record_id=7, record_external_id="c-7", author="ann",
+    ...     text="Spam?", created_at="2024-05-01T10:00Z", edited_at=None, resolved_at=None,
+    ...     resolved_by=None)
+    >>> page = CommentPage(data=[comment] * 3, count=3, open=3)
+    >>> comments_summary(page, project=5, state="open", limit=50)
+    '3 open comments in project 5'
+    >>> comments_summary(CommentPage(data=[], count=0, open=3), project=5, state="resolved",
+    ...                  limit=50)
+    '0 resolved comments in project 5 (3 open)'
+    >>> comments_summary(page.model_copy(update={"count": 120}), project=5, state="open",
+    ...                  limit=3)
+    '120 open comments in project 5; the newest 3 shown (older ones: --before 71)'
+    """
+    said = f"{_many(page.count, _noun(state))} in project {project}"
+    if state != "open" and page.open is not None:
+        said += f" ({page.open:,} open)"
+    shown = len(page.data)
+    if before is not None:
+        said += f"; {shown:,} older than comment {before} shown"
+    elif page.data and shown < page.count:
+        said += f"; the newest {shown:,} shown"
+    if page.data and shown == limit and (before is not None or shown < page.count):
+        said += f" (older ones: --before {page.data[-1].id})"
+    return said
+
+
+def thread_summary(page: CommentPage, *, record_id: int, state: str) -> str:
+    """The line under a record's thread: how many comments it holds (in the state asked),
+    how many open.
+
+    >>> comment = Comment(id=3, record_id=7, record_external_id="c-7", author="ann",
+    ...     text="Spam?", created_at="2024-05-01T10:00Z", edited_at=None, resolved_at=None,
+    ...     resolved_by=None)
+    >>> thread_summary(CommentPage(data=[comment] * 2, count=2), record_id=7, state="all")
+    '2 comments on record 7 (c-7), 2 open'
+    >>> thread_summary(CommentPage(data=[], count=0), record_id=7, state="open")
+    '0 open comments on record 7'
+    """
+    where = f"record {record_id}" + (f" ({page.data[0].record_external_id})" if page.data
+                                     else "")
+    said = f"{_many(page.count, _noun(state))} on {where}"
+    if state == "all" and page.data:
+        said += f", {sum(not comment.resolved for comment in page.data):,} open"
+    return said
+
+
+@comments_app.command("list")
+def comments_list(
+        ctx: typer.Context, project: Project,
+        which: Annotated[CommentStateChoice | None, typer.Option(
+            "--state", help="Which comments: open, resolved or all (default: open; a "
+                            "record's thread: all).", show_default=False)] = None,
+        record: Annotated[int | None, typer.Option(
+            "--record", "-r", help="The record's id: its thread, oldest first, each comment "
+                                   "in full.", show_default=False)] = None,
+        limit: Annotated[int, typer.Option(
+            min=1, max=500, help="The project's: the most comments to show, the newest "
+                                 "first.")] = 50,
+        before: Annotated[int | None, typer.Option(
+            help="The project's: only comments older than this one (its id), the next page.",
+            show_default=False)] = None) -> None:
+    """List the project's open comments, the newest first, or a record's thread.
+
+    A row per comment: its id, the record (id and external id), author, when, the first line
+    of the text (a record's thread: all of it), open or who resolved it."""
+    state = _state(ctx)
+    if record is not None and before is not None:
+        raise typer.BadParameter("a record's thread comes whole: --before goes with the "
+                                 "project's comments", param_hint="--before")
+    chosen = (which or (CommentStateChoice.all if record is not None
+                        else CommentStateChoice.open)).value
+    page = state.client.comments.list(project, record_id=record, state=chosen, limit=limit,
+                                      before=before)
+    if state.as_json:
+        return _print_json(page)
+    if page.data:
+        out.print(comments_table(page, thread=record is not None))
+    out.print(Text(thread_summary(page, record_id=record, state=chosen) if record is not None
+                   else comments_summary(page, project=project, state=chosen, limit=limit,
+                                         before=before)))
+
+
+def comment_text(text: str | None, from_file: Path | None) -> str:
+    """The text of TEXT or ``--from-file`` (final line breaks dropped); bad usage unless
+    exactly one is given."""
+    if (text is None) == (from_file is None):
+        raise typer.BadParameter("give the comment (TEXT) or --from-file" if text is None
+                                 else "TEXT or --from-file, not both")
+    return text if from_file is None else _read_text(from_file, "--from-file").rstrip("\r\n")
+
+
+CommentTextArgument = Annotated[str | None, typer.Argument(
+    help="The comment: plain text (else --from-file).", show_default=False)]
+
+
+@comments_app.command("add")
+def comments_add(
+        ctx: typer.Context, project: Project,
+        record: Annotated[int, typer.Argument(help="The record's id.", show_default=False)],
+        text: CommentTextArgument = None, from_file: CommentFile = None) -> None:
+    """Comment on a record (annotators and project owners)."""
+    state = _state(ctx)
+    made = state.client.comments.add(project, record, comment_text(text, from_file))
+    if state.as_json:
+        return _print_json(made)
+    out.print(Text(f"Comment {made.id} added to record {made.record_id} "
+                   f"({made.record_external_id}) of project {project}."))
+
+
+@comments_app.command("edit")
+def comments_edit(ctx: typer.Context, project: Project, comment: CommentId,
+                  text: CommentTextArgument = None, from_file: CommentFile = None) -> None:
+    """Rewrite your comment (only its author may)."""
+    state = _state(ctx)
+    done = state.client.comments.edit(project, comment, comment_text(text, from_file))
+    if state.as_json:
+        return _print_json(done)
+    out.print(Text(f"Comment {done.id} on record {done.record_id} "
+                   f"({done.record_external_id}) rewritten."))
+
+
+@comments_app.command("resolve")
+def comments_resolve(ctx: typer.Context, project: Project, comment: CommentId,
+                     reopen: Annotated[bool, typer.Option(
+                         "--reopen", help="Open it again instead.")] = False) -> None:
+    """Mark a comment resolved, or open again (its author or a project owner)."""
+    state = _state(ctx)
+    done = state.client.comments.resolve(project, comment, resolved=not reopen)
+    if state.as_json:
+        return _print_json(done)
+    out.print(Text(f"Comment {done.id} on record {done.record_id} "
+                   f"({done.record_external_id}): {comment_state(done)}."))
+
+
+@comments_app.command("delete")
+def comments_delete(ctx: typer.Context, project: Project, comment: CommentId,
+                    yes: Yes = False) -> None:
+    """Delete a comment (its author or a project owner); asks first (not with --yes)."""
+    state = _state(ctx)
+    if not (yes or typer.confirm(f"Delete comment {comment} of project {project}?", err=True)):
+        raise typer.Exit(1)
+    state.client.comments.delete(project, comment)
+    if not state.as_json:
+        out.print(f"Deleted comment {comment} of project {project}.")
 
 
 # --- heuristics -----------------------------------------------------------------------
@@ -1923,7 +2161,9 @@ def label(ctx: typer.Context, project: Project, task: TaskOption,
           ) -> None:
     """Label what active learning asks for next, with the reason for each record.
 
-    Press a label's number (or hotkey), s to skip, ? for the task's guidelines, q to quit.
+    Press a label's number (or hotkey), s to skip, c to comment on the record (one line;
+    Enter alone cancels), ? for the task's guidelines, q to quit. A record's open comments
+    are shown under it.
 
     In a terminal one key answers; from a pipe, one line."""
     state = _state(ctx)
@@ -1936,6 +2176,7 @@ def label(ctx: typer.Context, project: Project, task: TaskOption,
     legend = "  ".join(f"[bold]{i}[/bold] {lbl.name}"
                        for i, lbl in enumerate(found.labels, start=1))
     help_key = "  [bold]?[/bold] guidelines" if guidelines_shown(found) else ""
+    comment_key = "" if "c" in keys else "  [bold]c[/bold] comment"   # a hotkey wins
     if help_key:
         out.print(guidelines_panel(found))
     done = 0
@@ -1956,10 +2197,17 @@ def label(ctx: typer.Context, project: Project, task: TaskOption,
             out.rule(f"record {item.record.external_id} - {item.reason}")
             for name, value in item.record.data.items():
                 out.print(f"[bold]{name}[/bold]: {value}")
-            out.print(legend + "  [bold]s[/bold] skip  [bold]q[/bold] quit" + help_key)
+            thread = state.client.comments.list(project, record_id=item.record.id)
+            if thread.data:
+                out.print(open_comments_panel(thread))
+            out.print(legend + "  [bold]s[/bold] skip  [bold]q[/bold] quit" + comment_key
+                      + help_key)
             while (answer := _answer("> ")) not in (*keys, "s", "q"):
                 if answer == "?" and help_key:
                     out.print(guidelines_panel(found))
+                    continue
+                if answer == "c" and comment_key:
+                    _comment_on(state.client, project, item.record.id)
                     continue
                 out.print(f"[red]{answer!r}[/red]: a label's number or hotkey, s or q")
             if answer == "q":
@@ -1972,6 +2220,26 @@ def label(ctx: typer.Context, project: Project, task: TaskOption,
                                               label=keys[answer])
             done += 1
             out.print(f"[green]{keys[answer]}[/green]")
+
+
+def open_comments_panel(thread: CommentPage) -> Panel:
+    """A record's open comments as the terminal labeler shows them under it: author, when,
+    the comment's id, its text."""
+    parts = [Text.assemble((comment.author, "bold"),
+                           (f"  {short_time(comment.created_at)}  comment {comment.id}", "dim"),
+                           "\n", comment.text.strip("\n"))
+             for comment in thread.data]
+    return Panel(Group(*parts), title=_many(len(parts), "open comment"), title_align="left")
+
+
+def _comment_on(client: Heurist, project: int, record_id: int) -> None:
+    """Ask for one line and add it as a comment on the record (nothing typed: none)."""
+    text = out.input("comment (Enter alone cancels): ")
+    if not text.strip():
+        out.print("[dim]no comment[/dim]")
+        return
+    made = client.comments.add(project, record_id, text)
+    out.print(Text(f"comment {made.id} added", style="green"))
 
 
 def _answer(prompt: str) -> str:

@@ -14,6 +14,7 @@ RunStatus = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 FINISHED: frozenset[str] = frozenset({"succeeded", "failed", "cancelled"})
 HeuristicKind = Literal["labeling_function", "active_learner"]
 AttributeType = Literal["text", "category", "integer", "float", "boolean"]
+CommentState = Literal["open", "resolved", "all"]
 
 
 class Model(BaseModel):
@@ -67,6 +68,35 @@ class RecordPage(Model):
     count: int | None
     count_capped: bool = False
     next_after: int | str | None = None
+
+
+class Comment(Model):
+    """A member's comment on a record: plain text, line breaks kept; ``edited_at`` once its
+    author rewrote it, ``resolved_at`` and ``resolved_by`` once it was resolved."""
+
+    id: int
+    record_id: int
+    record_external_id: str
+    author: str
+    text: str
+    created_at: datetime
+    edited_at: datetime | None
+    resolved_at: datetime | None
+    resolved_by: str | None
+
+    @property
+    def resolved(self) -> bool:
+        return self.resolved_at is not None
+
+
+class CommentPage(Model):
+    """Comments: a record's thread, oldest first, or a page of a project's, newest first.
+    ``count``: the record's comments (those in the state asked, through the SDK), or the
+    project's in the state asked; ``open``: the project's open comments (its list only)."""
+
+    data: list[Comment]
+    count: int
+    open: int | None = None
 
 
 class ManualLabel(Model):
@@ -512,6 +542,7 @@ OPENAPI_NAMES: dict[type[Model], str] = {
     RecordDetail: "RecordDetail", RecordsDeleted: "RecordsDeletedPublic",
     DroppedSpan: "DroppedSpanPublic", RecordEdited: "RecordEditedPublic",
     RecordsEdited: "RecordsEditedPublic",
+    Comment: "CommentPublic", CommentPage: "CommentsPublic",
     SavedFilter: "SavedFilterPublic", LookupList: "LookupListPublic",
     TermCount: "TermCountPublic", TermStatistics: "TermStatisticsPublic",
     Suggestion: "SuggestionPublic", TermSuggestions: "SuggestionsPublic",

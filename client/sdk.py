@@ -23,6 +23,9 @@ from client.models import (
     Attribute,
     AttributeSample,
     AttributeValues,
+    Comment,
+    CommentPage,
+    CommentState,
     Embedding,
     EmbeddingCreated,
     Heuristic,
@@ -314,6 +317,85 @@ class Projects(_Resource):
             "POST", f"/projects/{project_id}/records/edit",
             json={"data": values, **_given(record_ids=record_ids, filter=filter,
                                            expected=expected, dry_run=dry_run or None)}))
+
+
+class Comments(_Resource):
+    """Comments on records: members ask and answer ("is this sarcasm?"); its author or a
+    project owner resolves one. Annotators and owners comment; only its author rewrites a
+    comment; its author or an owner resolves, reopens or deletes it (else Forbidden)::
+
+        asked = hc.comments.add(project_id, record_id, "Sarcasm, or meant?")
+        hc.comments.add(project_id, record_id, "Meant: see the second line.")
+        [c.text for c in hc.comments.list(project_id, record_id=record_id).data]
+        hc.comments.resolve(project_id, asked.id)
+        page = hc.comments.list(project_id)          # the project's open ones, newest first
+        page.count, page.open
+        for comment in hc.comments.iter(project_id, state="all"):
+            print(comment.record_external_id, comment.author, comment.text)
+    """
+
+    def list(self, project_id: int, *, record_id: int | None = None,
+             state: CommentState = "open", limit: int = 50,
+             before: int | None = None) -> CommentPage:
+        """The project's comments in ``state`` (open, resolved or all), newest first: at
+        most ``limit`` (1 to 500), those older than comment ``before`` where given;
+        ``count`` says how many are in that state, ``open`` how many are open. With
+        ``record_id``, that record's thread instead, oldest first and whole (``limit``
+        does not apply; ``before`` is refused), keeping its comments in ``state``::
+
+            hc.comments.list(project_id, state="resolved", limit=10).data
+            hc.comments.list(project_id, record_id=7, state="all").count
+        """
+        if record_id is None:
+            return CommentPage.model_validate(self._json(
+                "GET", f"/projects/{project_id}/comments",
+                params={"state": state, "limit": limit, **_given(before=before)}))
+        if before is not None:
+            raise ValueError("before pages the project's comments; a thread comes whole")
+        thread = CommentPage.model_validate(self._json(
+            "GET", f"/projects/{project_id}/records/{record_id}/comments"))
+        kept = [comment for comment in thread.data
+                if state == "all" or comment.resolved == (state == "resolved")]
+        return thread.model_copy(update={"data": kept, "count": len(kept)})
+
+    def iter(self, project_id: int, *, state: CommentState = "open",
+             page_size: int = 200) -> Iterator[Comment]:
+        """Every comment of the project in ``state``, newest first, page by page (each
+        once, even while comments are added)::
+
+            open_on = {c.record_id for c in hc.comments.iter(project_id)}
+        """
+        before: int | None = None
+        while True:
+            page = self.list(project_id, state=state, limit=page_size, before=before)
+            yield from page.data
+            if len(page.data) < page_size:
+                return
+            before = page.data[-1].id
+
+    def add(self, project_id: int, record_id: int, text: str) -> Comment:
+        """Comment on a record: plain text (1 to 10,000 characters, not only whitespace,
+        line breaks kept): ``add(project_id, 7, "Is this sarcasm?").id``."""
+        return Comment.model_validate(self._json(
+            "POST", f"/projects/{project_id}/records/{record_id}/comments",
+            json={"text": text}))
+
+    def edit(self, project_id: int, comment_id: int, text: str) -> Comment:
+        """Rewrite your comment (Forbidden for anyone else's):
+        ``edit(project_id, 3, "Is this sarcasm? The emoji says so.").edited_at``."""
+        return Comment.model_validate(self._json(
+            "PATCH", f"/projects/{project_id}/comments/{comment_id}", json={"text": text}))
+
+    def resolve(self, project_id: int, comment_id: int, resolved: bool = True) -> Comment:
+        """Mark a comment resolved, or open again with ``resolved=False`` (its author or a
+        project owner): ``resolve(project_id, 3).resolved_by``."""
+        return Comment.model_validate(self._json(
+            "PATCH", f"/projects/{project_id}/comments/{comment_id}",
+            json={"resolved": resolved}))
+
+    def delete(self, project_id: int, comment_id: int) -> None:
+        """Delete a comment (its author or a project owner): ``delete(project_id, 3)``."""
+        self._t.request("DELETE", f"/projects/{project_id}/comments/{comment_id}")
 
 
 class SavedFilters(_Resource):
@@ -861,6 +943,7 @@ class Heurist:
         self.saved_filters = SavedFilters(self.transport)
         self.lookup_lists = LookupLists(self.transport)
         self.attributes = Attributes(self.transport)
+        self.comments = Comments(self.transport)
 
     def me(self) -> dict[str, Any]:
         return self.transport.request("GET", "/me").json()

@@ -17,7 +17,9 @@ from client.models import TaskStats
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 HELP = {"help": [], "heuristics-push": ["heuristics", "push"], "stats": ["stats"],
         "run": ["run"], "import": ["import"], "ws": ["ws"],
-        "tasks-guidelines": ["tasks", "guidelines"], "attributes-values": ["attributes", "values"]}
+        "tasks-guidelines": ["tasks", "guidelines"], "attributes-values": ["attributes", "values"],
+        "comments": ["comments"], "comments-list": ["comments", "list"],
+        "comments-add": ["comments", "add"]}
 
 
 def matches_snapshot(name: str, text: str) -> None:

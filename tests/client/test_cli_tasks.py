@@ -7,6 +7,7 @@ made stale are refused (409), through the SDK and the CLI."""
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 
 import httpx
@@ -65,7 +66,7 @@ def test_the_sdk_sets_guidelines_and_label_descriptions(served: Stack, sdk: Heur
 
 
 def test_guidelines_set_from_a_file_print_as_written_and_clear(served: Stack, sdk: Heurist,
-                                                               heurist, tmp_path):
+                                                               heurist, tmp_path, monkeypatch):
     project, task_id = a_task(served, sdk)
     where = ("-p", str(project))
     written = tmp_path / "guidelines.txt"
@@ -91,9 +92,16 @@ def test_guidelines_set_from_a_file_print_as_written_and_clear(served: Stack, sd
     assert sdk.tasks.get(project, task_id).guidelines == "One line, no line break"
     assert heurist("tasks", "guidelines", *where, "spam").out == "One line, no line break\n"
 
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"From a pipe.\n")))
+    piped = heurist("tasks", "guidelines", *where, "spam", "--from-file", "-")
+    assert piped.code == 0, piped.err
+    assert sdk.tasks.get(project, task_id).guidelines == "From a pipe.\n"
+    missing = heurist("tasks", "guidelines", *where, "spam", "--from-file", "nowhere.txt")
+    assert missing.code == 2 and "nowhere.txt" in missing.err
+
     cleared = heurist("tasks", "guidelines", *where, "spam", "--clear")
     assert (cleared.code, cleared.out.strip()) == (
-        0, "Guidelines of task spam cleared (revision 3).")
+        0, "Guidelines of task spam cleared (revision 4).")
     assert sdk.tasks.get(project, task_id).guidelines == ""
 
 
