@@ -22,6 +22,7 @@ import typer
 from pydantic import BaseModel
 from rich import box
 from rich.console import Console, Group
+from rich.markup import escape
 from rich.panel import Panel
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.syntax import Syntax
@@ -142,7 +143,7 @@ def run_cli(argv: list[str] | None = None) -> None:
     try:
         code = app(args=argv, prog_name="heurist", standalone_mode=False)
     except HeuristAPIError as error:   # the API's detail names the row and field already
-        err.print(f"[red]error {error.status}:[/red] {error.detail}")
+        err.print(Text.assemble((f"error {error.status}:", "red"), f" {error.detail}"))
         raise SystemExit(EXIT_API_ERROR) from None
     except typer.Exit as done:
         raise SystemExit(done.exit_code) from None
@@ -264,7 +265,7 @@ def import_(ctx: typer.Context,
               + (f"; {_many(result.relabelled, 'record')} relabelled" if result.relabelled
                  else ""))
     for note in result.notes:
-        out.print(f"Note: {note}")
+        out.print(Text(f"Note: {note}"))
 
 
 def _label_task(client: Heurist, project: int, task: str) -> dict[str, int | str]:
@@ -2173,7 +2174,7 @@ def label(ctx: typer.Context, project: Project, task: TaskOption,
                                  param_hint="--task")
     keys = {str(i): lbl.name for i, lbl in enumerate(found.labels, start=1)}
     keys |= {lbl.hotkey: lbl.name for lbl in found.labels if lbl.hotkey}
-    legend = "  ".join(f"[bold]{i}[/bold] {lbl.name}"
+    legend = "  ".join(f"[bold]{i}[/bold] {escape(lbl.name)}"
                        for i, lbl in enumerate(found.labels, start=1))
     help_key = "  [bold]?[/bold] guidelines" if guidelines_shown(found) else ""
     comment_key = "" if "c" in keys else "  [bold]c[/bold] comment"   # a hotkey wins
@@ -2186,7 +2187,7 @@ def label(ctx: typer.Context, project: Project, task: TaskOption,
             project, found.id, n=min(n + len(skipped), MAX_BATCH), strategy=strategy,
             relabel=relabel)
         if batch.stop is not None:
-            out.print(f"[dim]{batch.stop.message}[/dim]")
+            out.print(Text(batch.stop.message, style="dim"))
         items = [item for item in batch.data if item.record.id not in skipped][:n]
         if not items:
             out.print(f"nothing left to label ({done} labelled"
@@ -2194,9 +2195,9 @@ def label(ctx: typer.Context, project: Project, task: TaskOption,
                       + ("" if relabel else "; --relabel asks for records labelled before"))
             return
         for item in items:
-            out.rule(f"record {item.record.external_id} - {item.reason}")
+            out.rule(Text(f"record {item.record.external_id} - {item.reason}"))
             for name, value in item.record.data.items():
-                out.print(f"[bold]{name}[/bold]: {value}")
+                out.print(Text.assemble((name, "bold"), f": {value}"))
             thread = state.client.comments.list(project, record_id=item.record.id)
             if thread.data:
                 out.print(open_comments_panel(thread))
@@ -2209,7 +2210,8 @@ def label(ctx: typer.Context, project: Project, task: TaskOption,
                 if answer == "c" and comment_key:
                     _comment_on(state.client, project, item.record.id)
                     continue
-                out.print(f"[red]{answer!r}[/red]: a label's number or hotkey, s or q")
+                out.print(Text.assemble((repr(answer), "red"),
+                                        ": a label's number or hotkey, s or q"))
             if answer == "q":
                 out.print(f"{done} labelled")
                 return
@@ -2219,7 +2221,7 @@ def label(ctx: typer.Context, project: Project, task: TaskOption,
             state.client.manual_labels.create(project, item.record.id, task_id=found.id,
                                               label=keys[answer])
             done += 1
-            out.print(f"[green]{keys[answer]}[/green]")
+            out.print(Text(keys[answer], style="green"))
 
 
 def open_comments_panel(thread: CommentPage) -> Panel:

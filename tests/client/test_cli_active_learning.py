@@ -20,12 +20,13 @@ from tests.workers.test_learners import LEARNER, YOUTUBE, embedded_youtube
 
 def test_label_shows_each_record_with_its_reason_and_posts_the_key(served: Stack, sdk: Heurist,
                                                                    heurist, monkeypatch):
-    project = served.project_with_texts(["buy now", "hello friend", "win a prize"])
+    project = served.project_with_texts(["buy now", "hello [bold]friend[/bold]", "win a prize"])
     task = sdk.tasks.create(project, "spam", labels=["ham", "spam"])
     monkeypatch.setattr("sys.stdin", io.StringIO("2\nx\n1\nq\n"))
     shown = heurist("label", "-p", str(project), "-t", "spam", "--n", "3")
     assert shown.code == 0, shown.err
     assert shown.out.count("random sample") == 3   # no embedding yet: random order
+    assert "hello [bold]friend[/bold]" in shown.out, "a record's text is never read as markup"
     assert "'x': a label's number or hotkey" in shown.out and "2 labelled" in shown.out
     labelled = sdk.projects.records(project, task_id=task.id,
                                         labelled="true")
