@@ -1,4 +1,4 @@
-import { act, fireEvent, render, screen, waitFor } from "@testing-library/react";
+import { act, cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { buildCondition, EMPTY_DRAFT, FilterBar, SEARCH_DELAY_MS } from "./FilterBar";
 import { NO_FILTERS, type Filters } from "./filters";
 import { json, renderWithQueries } from "./testing";
@@ -65,6 +65,22 @@ describe("FilterBar", () => {
     fireEvent.click(screen.getByLabelText("Remove check_out abstains"));
     expect(onChange).toHaveBeenLastCalledWith({ ...NO_FILTERS, conditions: [
       { kind: "weak_label", task_id: 3, op: "is", label: "spam", min_confidence: 0.9 }] });
+  });
+
+  it("adds a condition on comments and shows it as a chip", () => {
+    const onChange = setup();
+    fireEvent.click(screen.getByText("+ Add filter"));
+    change("Filter kind", "comment");
+    expect(screen.getByLabelText("Comment state")).toHaveValue("open");
+    change("Comment state", "resolved");
+    fireEvent.click(screen.getByText("Add"));
+    expect(onChange).toHaveBeenLastCalledWith({ ...NO_FILTERS, conditions: [{ kind: "comment", state: "resolved" }] });
+    cleanup();
+
+    const removed = setup({ ...NO_FILTERS, conditions: [{ kind: "comment", state: "open" }] });
+    expect(screen.getByLabelText("Filter conditions")).toHaveTextContent("has open comments");
+    fireEvent.click(screen.getByLabelText("Remove has open comments"));
+    expect(removed).toHaveBeenLastCalledWith(NO_FILTERS);
   });
 
   it("applies typed search text after a pause, once", () => {

@@ -5,7 +5,7 @@
 import { useEffect, useState, type ReactNode } from "react";
 import { CategoryInput } from "./attributes/ValueChoices";
 import {
-  activeCount, describe, DISAGREEMENTS, isCondition, KIND_NAMES, NO_FILTERS,
+  activeCount, COMMENT_STATES, describe, DISAGREEMENTS, isCondition, KIND_NAMES, NO_FILTERS,
   type Condition, type ConditionKind, type Filters,
 } from "./filters";
 import type { Attribute, Heuristic, Task } from "./types";
@@ -26,7 +26,7 @@ export const EMPTY_DRAFT: Draft = {
 
 const DEFAULT_OPS: Record<ConditionKind, string> = {
   manual_label: "is", reference_label: "is", weak_label: "is", vote: "votes",
-  disagreement: "", annotator: "labelled", attribute: "equals", gold: "",
+  disagreement: "", annotator: "labelled", attribute: "equals", gold: "", comment: "open",
 };
 
 const number = (text: string): number | undefined => {
@@ -83,6 +83,9 @@ export function buildCondition(draft: Draft, attributes: Attribute[] = []): Cond
     }
     case "gold":
       condition = { kind: "gold", ...(task ? { task_id: task } : {}) };
+      break;
+    case "comment":
+      condition = { kind: "comment", state: op };
       break;
   }
   return isCondition(condition) ? condition : null;
@@ -211,6 +214,11 @@ export function ConditionEditor({ projectId, tasks, heuristics, attributes, user
         )}
       </>}
       {draft.kind === "gold" && taskSelect(true)}
+      {draft.kind === "comment" && (
+        <Select label="Comment state" value={op} onChange={(op) => set({ op })}>
+          {Object.entries(COMMENT_STATES).map(([state, text]) => <option key={state} value={state}>has {text}</option>)}
+        </Select>
+      )}
       <Button small variant="primary" type="submit" disabled={!condition}>Add</Button>
       <Button small variant="ghost" onClick={onCancel}>Cancel</Button>
     </form>
@@ -224,12 +232,14 @@ function sortOptions(attributes: Attribute[], tasks: Task[]): [string, string][]
     ["random", "random"]];
 }
 
-/** ``projectId``: the project whose values a condition on a category offers (none: typed). */
+/** ``projectId``: the project whose values a condition on a category offers (none: typed);
+ * ``children``: more controls on the first line (before the count); ``aside``: at the end of
+ * the conditions' line. */
 export function FilterBar({ projectId, filters, onChange, tasks, attributes, heuristics = [], users = [],
-  count, countCapped = false, loading = false, children }: {
+  count, countCapped = false, loading = false, children, aside }: {
   projectId?: number; filters: Filters; onChange: (filters: Filters) => void; tasks: Task[];
   attributes: Attribute[]; heuristics?: Heuristic[]; users?: string[]; count?: number | null;
-  countCapped?: boolean; loading?: boolean; children?: ReactNode;
+  countCapped?: boolean; loading?: boolean; children?: ReactNode; aside?: ReactNode;
 }) {
   const [search, setSearch] = useState(filters.search);
   const [adding, setAdding] = useState(false);
@@ -292,6 +302,7 @@ export function FilterBar({ projectId, filters, onChange, tasks, attributes, heu
             Clear filters
           </Button>
         )}
+        {aside && <span className="chips-aside">{aside}</span>}
       </div>
       {adding && (
         <ConditionEditor projectId={projectId} tasks={tasks} heuristics={heuristics} attributes={attributes} users={users}

@@ -12,6 +12,7 @@ const FULL: Filters = {
     { kind: "annotator", user: "alice", op: "not_labelled" },
     { kind: "attribute", name: "stars", op: "between", min: 1, max: 3 },
     { kind: "gold", task_id: 3 },
+    { kind: "comment", state: "open" },
   ],
 };
 
@@ -29,7 +30,8 @@ describe("the filter in the URL", () => {
     expect(filtersToSearch({ ...NO_FILTERS, sort: "stars", seed: 5 })).toBe("?sort=stars");
   });
   it("drops what is not a condition, and broken JSON, without failing", () => {
-    const f = JSON.stringify([{ kind: "vote" }, { kind: "gold" }, { kind: "manual_label", task_id: 3, op: "is" }, 7]);
+    const f = JSON.stringify([{ kind: "vote" }, { kind: "gold" }, { kind: "manual_label", task_id: 3, op: "is" }, 7,
+      { kind: "comment", state: "toString" }, { kind: "comment" }]);
     expect(fromUrl(`?f=${encodeURIComponent(f)}`).conditions).toEqual([{ kind: "gold" }]);
     expect(fromUrl("?f=%7Bnot").conditions).toEqual([]);
     expect(fromUrl("?seed=-3&sort=random").seed).toBe(0);
@@ -76,6 +78,7 @@ describe("the filter as the API takes it", () => {
     expect(describeCondition({ kind: "reference_label", task_id: 3, op: "any" }, names)).toBe("spam: has a reference");
     expect(FULL.conditions.map((c) => describeCondition(c, names))).toEqual([
       "spam: manual label is spam", "heuristic 9 votes ham", "spam: has a weak label ≥ 50 % ≤ 90 %",
-      "spam: reference vs weak label disagree", "not labelled by alice", "stars 1–3", "spam: gold"]);
+      "spam: reference vs weak label disagree", "not labelled by alice", "stars 1–3", "spam: gold", "has open comments"]);
+    expect(describeCondition({ kind: "comment", state: "any" }, names)).toBe("has any comment");
   });
 });

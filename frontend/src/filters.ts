@@ -14,7 +14,11 @@ export type Condition =
   | { kind: "annotator"; user: string; task_id?: number; op: "labelled" | "not_labelled" }
   | { kind: "attribute"; name: string; op: "contains" | "equals" | "between";
       value?: string | number | boolean; min?: number; max?: number }
-  | { kind: "gold"; task_id?: number };
+  | { kind: "gold"; task_id?: number }
+  | { kind: "comment"; state: CommentFilterState };
+
+/** Records with an open comment, a resolved one, or any comment. */
+export type CommentFilterState = "open" | "resolved" | "any";
 
 export type ConditionKind = Condition["kind"];
 
@@ -32,8 +36,15 @@ export const NO_FILTERS: Filters = { conditions: [], search: "", searchAttribute
 export const KIND_NAMES: Record<ConditionKind, string> = {
   manual_label: "Manual label", reference_label: "Reference label", vote: "Heuristic vote",
   weak_label: "Weak label", disagreement: "Disagreement", annotator: "Annotator",
-  attribute: "Attribute", gold: "Gold",
+  attribute: "Attribute", gold: "Gold", comment: "Comments",
 };
+
+export const COMMENT_STATES: Record<CommentFilterState, string> = {
+  open: "open comments", resolved: "resolved comments", any: "any comment",
+};
+
+/** The condition "the record has an open comment". */
+export const OPEN_COMMENTS: Condition = { kind: "comment", state: "open" };
 
 export const DISAGREEMENTS: Record<string, string> = {
   manual_weak: "reference vs weak label", heuristic_reference: "a heuristic vs reference",
@@ -69,6 +80,8 @@ export function isCondition(value: unknown): value is Condition {
           : c.value !== undefined && c.value !== "");
     case "gold":
       return c.task_id === undefined || isInt(c.task_id);
+    case "comment":
+      return typeof c.state === "string" && Object.hasOwn(COMMENT_STATES, c.state);
     default:
       return false;
   }
@@ -206,5 +219,7 @@ export function describe(condition: Condition, { tasks, heuristics }: Names): st
       return condition.op === "contains" ? `${condition.name} contains “${condition.value}”` : `${condition.name} = ${condition.value}`;
     case "gold":
       return condition.task_id ? `${taskName(condition.task_id)}: gold` : "gold";
+    case "comment":
+      return `has ${COMMENT_STATES[condition.state]}`;
   }
 }

@@ -1,8 +1,12 @@
 /** Queries shared by the pages (TanStack Query keys follow the API's paths). */
-import { useQuery } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
 import { useEffect } from "react";
-import { get } from "./api";
-import type { Attribute, AttributeValues, Heuristic, Member, Page, Project, Role, Task, User } from "./types";
+import { del, get, patch, post } from "./api";
+import type { ServerEvent } from "./events";
+import type {
+  Attribute, AttributeValues, CommentsPage, CommentState, Heuristic, Member, Page, Project, RecordComment, Role,
+  Task, User,
+} from "./types";
 
 export const useMe = () => useQuery({ queryKey: ["me"], queryFn: () => get<User>("/me"),
   staleTime: 60_000, retry: false });
@@ -56,4 +60,51 @@ export function useLeaveWarning(active: boolean): void {
     window.addEventListener("beforeunload", warn);
     return () => window.removeEventListener("beforeunload", warn);
   }, [active]);
+}
+
+/** A record's comments (its thread) in the query cache. */
+export const recordCommentsKey = (projectId: number, recordId: number) =>
+  ["projects", projectId, "records", recordId, "comments"];
+
+/** A record's comments, oldest first (``enabled``: asked only while something shows them). */
+export const useRecordComments = (projectId: number, recordId: number, { enabled = true }: { enabled?: boolean } = {}) =>
+  useQuery({ queryKey: recordCommentsKey(projectId, recordId),
+    queryFn: ({ signal }) => get<CommentsPage>(`/projects/${projectId}/records/${recordId}/comments`, undefined, signal),
+    enabled, staleTime: 30_000 });
+
+/** The project's comments in ``state``, the newest ``limit`` first, with how many are open. */
+export const useProjectComments = (projectId: number, { state = "open", limit = 10 }: { state?: CommentState; limit?: number } = {}) =>
+  useQuery({ queryKey: ["projects", projectId, "comments", { state, limit }],
+    queryFn: ({ signal }) => get<CommentsPage>(`/projects/${projectId}/comments`, { state, limit }, signal) });
+
+/** After a comment on ``recordId`` changed (here or, told by an event, elsewhere): its thread
+ * and the project's lists of comments are read again. */
+export function refreshComments(client: QueryClient, projectId: number, recordId: number | null): void {
+  if (recordId !== null) void client.invalidateQueries({ queryKey: recordCommentsKey(projectId, recordId) });
+  else void client.invalidateQueries({ predicate: ({ queryKey: [root, id, , , what] }) =>
+    root === "projects" && id === projectId && what === "comments" });
+  void client.invalidateQueries({ queryKey: ["projects", projectId, "comments"] });
+}
+
+/** The record a ``comments.changed`` event is about (null: another event). */
+export function commentedRecord(event: ServerEvent): { recordId: number | null } | null {
+  if (event.type !== "comments.changed") return null;
+  const id = Number(event.data.record_id);
+  return { recordId: Number.isInteger(id) ? id : null };
+}
+
+/** Writing on a record's thread: ``add`` a comment, ``change`` one (its text, or resolved or
+ * not), ``remove`` one; each reads the thread and the project's comments again. */
+export function useCommentActions(projectId: number, recordId: number) {
+  const client = useQueryClient();
+  const onSuccess = () => refreshComments(client, projectId, recordId);
+  const base = `/projects/${projectId}`;
+  return {
+    add: useMutation({ onSuccess,
+      mutationFn: (text: string) => post<RecordComment>(`${base}/records/${recordId}/comments`, { text }) }),
+    change: useMutation({ onSuccess,
+      mutationFn: ({ id, ...body }: { id: number; text?: string; resolved?: boolean }) =>
+        patch<RecordComment>(`${base}/comments/${id}`, body) }),
+    remove: useMutation({ onSuccess, mutationFn: (id: number) => del(`${base}/comments/${id}`) }),
+  };
 }

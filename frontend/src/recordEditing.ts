@@ -6,6 +6,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { ATTRIBUTE_RUN } from "./attributes/live";
 import { useProjectEvents, type ServerEvent } from "./events";
 import { dropDraft, readDraft, writeDraft } from "./heuristics/drafts";
+import { commentedRecord, refreshComments } from "./hooks";
 import { deletionOf, refreshAfterDeletion, type Deletion } from "./recordDeletion";
 import { records } from "./recordSelection";
 import type { Attribute, AttributeType } from "./types";
@@ -178,14 +179,22 @@ export function editOf(event: ServerEvent): Edit | null {
  * their lists, votes and statistics (out of date now), computed values and vectors. */
 export const refreshAfterEdit = refreshAfterDeletion;
 
-/** Follow the project's records as they are deleted and edited elsewhere (one event stream
- * for both): the callback first, then the cache is read again. ``computed``: a computed
- * attribute's run ended (values computed again after an edit are there now). */
-export function useRecordEvents(projectId: number, { deleted, edited, computed }: {
+/** Follow the project's records as they are deleted, edited and commented on elsewhere (one
+ * event stream for all): the callback first, then the cache is read again. ``computed``: a
+ * computed attribute's run ended (values computed again after an edit are there now);
+ * ``commented``: a comment was written, changed or deleted (the comments are read again). */
+export function useRecordEvents(projectId: number, { deleted, edited, computed, commented }: {
   deleted?: (deletion: Deletion) => void; edited?: (edit: Edit) => void; computed?: () => void;
+  commented?: (recordId: number | null) => void;
 }): void {
   const client = useQueryClient();
   useProjectEvents(projectId, (event) => {
+    const comment = commentedRecord(event);
+    if (comment) {
+      refreshComments(client, projectId, comment.recordId);
+      commented?.(comment.recordId);
+      return;
+    }
     if (event.type.startsWith("run.") && event.data.kind === ATTRIBUTE_RUN) {
       if (["run.succeeded", "run.failed", "run.cancelled"].includes(event.type)) computed?.();
       return;

@@ -160,3 +160,16 @@ export interface TermStatistics {
   task_id: number; task_name: string; unit: "records" | "places"; attribute: string;
   labelled: number; follows: string | null; terms: TermCount[];
 }
+
+/** A member's comment on a record (plain text: line breaks kept). ``edited_at``: when its
+ * author last rewrote it; ``resolved_at``/``resolved_by``: when and by whom it was marked
+ * resolved (null while open). */
+export interface RecordComment {
+  id: number; record_id: number; record_external_id: string; author: string; text: string;
+  created_at: string; edited_at: string | null; resolved_at: string | null; resolved_by: string | null;
+}
+/** ``GET .../records/{id}/comments`` (oldest first, ``count``: all of them) or
+ * ``GET .../comments`` (newest first, ``count``: those in the state asked, ``open``: the
+ * project's open comments). */
+export interface CommentsPage extends Page<RecordComment> { open?: number | null }
+export type CommentState = "open" | "resolved" | "all";

@@ -43,6 +43,13 @@ describe("keyAction", () => {
     expect(keyAction({ key: "?" }, keys)).toEqual({ type: "guidelines" });
     expect(keyAction({ key: "?", target: document.createElement("textarea") }, keys)).toBeNull();
   });
+  it("asks for the comment box with C, unless a label's own hotkey is C", () => {
+    expect(keyAction({ key: "c" }, keys)).toEqual({ type: "comment" });
+    expect(keyAction({ key: "c", target: document.createElement("textarea") }, keys)).toBeNull();
+    expect(keyAction({ key: "c", ctrlKey: true }, keys)).toBeNull();   // copy
+    const own = labelHotkeys([label(1, "contradiction", "C")]);
+    expect(keyAction({ key: "c" }, own)).toEqual({ type: "label", label: label(1, "contradiction", "C") });
+  });
   it("ignores keys typed into a field and other shortcuts", () => {
     const input = document.createElement("input");
     expect(keyAction({ key: "1", target: input }, keys)).toBeNull();

@@ -1,11 +1,12 @@
 /** Keyboard of the labeling view: label hotkeys (a label's own, else 1..9 by position),
- * next/previous, undo, nothing to mark, gold, the guidelines. */
+ * next/previous, undo, nothing to mark, gold, the guidelines, the comment box (C, unless a
+ * label's own hotkey is C). */
 import type { Label } from "../types";
 
 export type KeyAction =
   | { type: "label"; label: Label }
   | { type: "next" } | { type: "previous" } | { type: "undo" }
-  | { type: "nothing" } | { type: "gold" } | { type: "guidelines" };
+  | { type: "nothing" } | { type: "gold" } | { type: "guidelines" } | { type: "comment" };
 
 export interface KeyLike {
   key: string; ctrlKey?: boolean; metaKey?: boolean; altKey?: boolean;
@@ -33,7 +34,8 @@ export function hotkeyOf(keys: Map<string, Label>, label: Label): string | undef
   return undefined;
 }
 
-function typing(target: EventTarget | null | undefined): boolean {
+/** Whether a key goes to a field being typed in (no shortcut then). */
+export function typing(target: EventTarget | null | undefined): boolean {
   const element = target as HTMLElement | null;
   if (!element || !element.tagName) return false;
   return ["INPUT", "TEXTAREA", "SELECT"].includes(element.tagName) || element.isContentEditable;
@@ -55,5 +57,6 @@ export function keyAction(event: KeyLike, keys: Map<string, Label>): KeyAction |
   if (event.key === "u") return { type: "undo" };
   if (event.key === "g") return { type: "gold" };
   if (event.key === "?") return { type: "guidelines" };
+  if (event.key === "c") return { type: "comment" };
   return null;
 }

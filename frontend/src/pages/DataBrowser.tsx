@@ -2,9 +2,10 @@
  * pages fetched as they scroll into view. */
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { OpenComments } from "../comments/OpenComments";
 import { deleteTitle, DeleteRecords } from "../DeleteRecords";
 import { FilterBar } from "../FilterBar";
-import { filtersFromSearch, filtersToSearch, recordQuery, type Filters } from "../filters";
+import { filtersFromSearch, filtersToSearch, OPEN_COMMENTS, recordQuery, type Filters } from "../filters";
 import { atLeast, useAttributes, useHeuristics, useMembers, useRole, useTasks } from "../hooks";
 import { useRecordEvents } from "../recordEditing";
 import { usePagedRecords } from "../records";
@@ -27,8 +28,11 @@ export function DataBrowser({ projectId }: { projectId: number }) {
   const role = useRole(projectId);
   const query = useMemo(() => recordQuery(filters), [filters]);
   const records = usePagedRecords(projectId, query);
-  // records deleted or edited elsewhere: the list is read again
-  useRecordEvents(projectId, { deleted: records.reload, edited: records.reload });
+  const byComments = filters.conditions.some((c) => c.kind === "comment");
+  // records deleted or edited elsewhere (or commented on, when the filter asks for comments):
+  // the list is read again
+  useRecordEvents(projectId, { deleted: records.reload, edited: records.reload,
+    commented: byComments ? records.reload : undefined });
   // a new filter is a new history entry (back returns to the previous one); typing replaces
   const setFilters = useCallback((next: Filters) =>
     navigate(`/projects/${projectId}/data${filtersToSearch(next)}`,
@@ -62,13 +66,18 @@ export function DataBrowser({ projectId }: { projectId: number }) {
     ...(selection.offered ? [{ label: `${deleteTitle(selection)}…`, danger: true, onSelect: () => setActing("delete") }] : []),
   ];
   const names = { tasks, heuristics };
+  // the records with open comments: the one comment condition of the filter
+  const openFiltered = filters.conditions.some((c) => c.kind === "comment" && c.state === "open");
+  const showOpen = () => setFilters({ ...filters,
+    conditions: [...filters.conditions.filter((c) => c.kind !== "comment"), OPEN_COMMENTS] });
 
   return (
     <div className="page wide">
       <div className="page-head data-toolbar">
         <FilterBar projectId={projectId} filters={filters} onChange={setFilters} tasks={tasks} attributes={attributes}
           heuristics={heuristics} users={users} count={records.error && records.count === null ? undefined : records.count}
-          countCapped={records.countCapped} loading={records.loading}>
+          countCapped={records.countCapped} loading={records.loading}
+          aside={<OpenComments projectId={projectId} filtered={openFiltered} onFilter={showOpen} suffix={suffix} />}>
           <SavedFilters projectId={projectId} filters={filters} onLoad={setFilters}
             canSave={atLeast(role, "annotator")} />
         </FilterBar>

@@ -2,20 +2,25 @@
  * starts, as refinery's sessions): classification by click or hotkey, multi-label toggles,
  * extraction by mouse selection snapped to tokens; nothing to mark, gold, undo, keyboard
  * navigation; the task's guidelines beside the record and each label's description on its
- * button; other annotators' labels arrive live, and records deleted meanwhile are passed
- * over. */
+ * button; the record's comments beside it (C writes one); other annotators' labels and
+ * comments arrive live, and records deleted meanwhile are passed over. */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { del, get, patch, post } from "../api";
 import { useProjectEvents } from "../events";
 import { FilterBar } from "../FilterBar";
 import { filtersFromSearch, filtersToSearch, recordQuery, taskOf, type Filters } from "../filters";
-import { atLeast, useAttributes, useHeuristics, useMe, useMembers, useRole, useTasks } from "../hooks";
-import { hotkeyOf, keyAction, labelHotkeys } from "../labeling/hotkeys";
+import {
+  atLeast, commentedRecord, recordCommentsKey, refreshComments, useAttributes, useHeuristics, useMe, useMembers,
+  useRecordComments, useRole, useTasks,
+} from "../hooks";
+import { hotkeyOf, keyAction, labelHotkeys, typing } from "../labeling/hotkeys";
+import { CommentsPanel } from "../comments/CommentThread";
+import { useCommentsPanel } from "../comments/commentsOpen";
 import { SpanText } from "../labeling/SpanText";
 import { overlapping, type TokenRange } from "../labeling/spans";
 import { navigate, useLocation } from "../router";
-import type { Label, ManualLabel, Page, RecordDetail, RecordRow, Task } from "../types";
+import type { CommentsPage, Label, ManualLabel, Page, RecordDetail, RecordRow, Task } from "../types";
 import { Button, Empty, ErrorAlert, Kbd, Spinner, Swatch, useToast } from "../ui";
 import { Link } from "../ui/Link";
 import { AddToList } from "../labeling/AddToList";
@@ -183,12 +188,26 @@ function Session({ projectId, task, ids, total, queue }: { projectId: number; ta
     enabled: !deleted });
   const isOwner = atLeast(role, "owner");
   const guidelines = useGuidelinesPanel(projectId, task.id, task.guidelines ?? "", me?.name);
+  const commentsPanel = useCommentsPanel(projectId, me?.name);
+  const comments = useRecordComments(projectId, recordId, { enabled: !deleted }).data?.data;
+  const openComments = comments?.filter((c) => c.resolved_at === null).length ?? 0;
+  const commentBox = useRef<HTMLTextAreaElement>(null);
+  /** C asked for the comment box: the cursor goes there once the panel is shown */
+  const [toComment, setToComment] = useState(false);
+  useEffect(() => {
+    if (!toComment) return;
+    commentBox.current?.focus();
+    setToComment(false);
+  }, [toComment]);
+  const commentKey = !keys.has("c");   // a label's own hotkey C wins
   const step = useCallback((from: number, by: 1 | -1) => stepOver(ids, gone, from, by), [ids, gone]);
 
-  // The next records are fetched ahead, so moving on shows them at once.
+  // The next records are fetched ahead (with their comments), so moving on shows them at once.
   useEffect(() => {
     for (const id of ids.slice(index + 1).filter((id) => !gone.has(id)).slice(0, 3)) {
       void client.prefetchQuery({ queryKey: detailKey(id), queryFn: () => fetchDetail(id), staleTime: 30_000 });
+      void client.prefetchQuery({ queryKey: recordCommentsKey(projectId, id), staleTime: 30_000,
+        queryFn: () => get<CommentsPage>(`/projects/${projectId}/records/${id}/comments`) });
     }
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [index, ids, gone, client, fetchDetail]);
@@ -214,9 +233,14 @@ function Session({ projectId, task, ids, total, queue }: { projectId: number; ta
   // a record that is not there any more (a deletion whose event did not name it)
   useEffect(() => { if (isGone(detail.error)) markGone([recordId]); }, [detail.error, recordId, markGone]);
 
-  // Labels of other annotators appear as they are made; deleted records are passed over;
-  // a task's guidelines and labels follow their owners' changes.
+  // Labels and comments of other annotators appear as they are made; deleted records are
+  // passed over; a task's guidelines and labels follow their owners' changes.
   useProjectEvents(projectId, (event) => {
+    const commented = commentedRecord(event);
+    if (commented) {
+      refreshComments(client, projectId, commented.recordId);
+      return;
+    }
     if (event.type === "task.changed") {
       void client.invalidateQueries({ queryKey: ["projects", projectId, "tasks"] });
       return;
@@ -384,6 +408,7 @@ function Session({ projectId, task, ids, total, queue }: { projectId: number; ta
   // The keyboard; the handler is refreshed every render so it sees the current record.
   const onKey = useRef<(event: KeyboardEvent) => void>(() => {});
   onKey.current = (event: KeyboardEvent) => {
+    if (typing(event.target)) return;   // a comment, the search: text, never a shortcut
     if (event.key === "Escape") { setPending(null); setSelectedSpan(null); return; }
     if ((event.key === "Delete" || event.key === "Backspace") && selectedSpan !== null) {
       const span = mine.find((l) => l.id === selectedSpan);
@@ -399,6 +424,11 @@ function Session({ projectId, task, ids, total, queue }: { projectId: number; ta
     else if (action.type === "gold") { if (isOwner) setGold((g) => !g); }
     else if (action.type === "nothing") nothingToMark();
     else if (action.type === "guidelines") { if (guidelines.shown) guidelines.toggle(); }
+    else if (action.type === "comment") {
+      if (deleted) return;
+      commentsPanel.setOpen(true);
+      setToComment(true);
+    }
     else if (action.type === "label") chooseLabel(action.label);
   };
   useEffect(() => {
@@ -444,6 +474,13 @@ function Session({ projectId, task, ids, total, queue }: { projectId: number; ta
                 Guidelines <Kbd>?</Kbd>
               </Button>
             )}
+            <Button small variant={commentsPanel.open ? "secondary" : "ghost"} aria-expanded={commentsPanel.open}
+              aria-controls={commentsPanel.open ? "record-comments" : undefined}
+              className={openComments > 0 ? "has-open-comments" : undefined}
+              title={`${commentsPanel.open ? "Hide" : "Show"} the record's comments${openComments ? ` (${openComments} open)` : ""}${commentKey ? "; C writes one" : ""}`}
+              onClick={() => commentsPanel.setOpen(!commentsPanel.open)}>
+              Comments{comments?.length ? ` (${comments.length})` : ""}{commentKey && <Kbd>C</Kbd>}
+            </Button>
           </div>
           <div className="panel-body" style={{ minHeight: 120 }}>
             {deleted ? <DeletedRecord next={step(index, 1) !== index ? () => setIndex(step(index, 1)) : null} />
@@ -485,11 +522,15 @@ function Session({ projectId, task, ids, total, queue }: { projectId: number; ta
             )}
           </div>
         </div>
-        <Keys kind={task.kind} guidelines={guidelines.shown} />
+        <Keys kind={task.kind} guidelines={guidelines.shown} comment={commentKey} />
       </div>
       <div className="stack side-column">
         {guidelines.open && <GuidelinesPanel task={task} hotkeys={(label) => hotkeyOf(keys, label)} updated={guidelines.updated} onHide={guidelines.toggle} />}
         {!guidelines.shown && isOwner && <NoGuidelinesHint projectId={projectId} task={task} />}
+        {commentsPanel.open && !deleted && (
+          <CommentsPanel id="record-comments" projectId={projectId} recordId={recordId} boxRef={commentBox}
+            onHide={() => commentsPanel.setOpen(false)} />
+        )}
         <LabelsPanel projectId={projectId} task={task} detail={record} me={me?.name} fresh={fresh}
           canGold={isOwner} onGold={makeGold} onDelete={(l) => (task.kind === "extraction" ? deleteSpan(l) : void act(`Remove ${l.label}`, async () => {
             await del(`${base}/manual-labels/${l.id}`);
@@ -533,7 +574,7 @@ function FragmentRow({ name, value }: { name: string; value: unknown }) {
   return <><dt>{name}</dt><dd>{value === null || value === undefined ? "—" : String(value)}</dd></>;
 }
 
-function Keys({ kind, guidelines }: { kind: Task["kind"]; guidelines: boolean }) {
+function Keys({ kind, guidelines, comment }: { kind: Task["kind"]; guidelines: boolean; comment: boolean }) {
   return (
     <div className="keys" aria-label="keyboard">
       <span><Kbd>1</Kbd>…<Kbd>9</Kbd></span><span>{kind === "classification" ? "label and go to the next record" : kind === "multilabel" ? "toggle a label" : "label the selection"}</span>
@@ -542,6 +583,7 @@ function Keys({ kind, guidelines }: { kind: Task["kind"]; guidelines: boolean })
       <span><Kbd>Ctrl</Kbd>+<Kbd>Z</Kbd> or <Kbd>U</Kbd></span><span>undo the last action</span>
       <span><Kbd>G</Kbd></span><span>gold mode (owners)</span>
       {guidelines && <><span><Kbd>?</Kbd></span><span>show / hide the guidelines</span></>}
+      {comment && <><span><Kbd>C</Kbd></span><span>comment on the record (<Kbd>Ctrl</Kbd>+<Kbd>↵</Kbd> sends, <Kbd>Esc</Kbd> back to labeling)</span></>}
     </div>
   );
 }

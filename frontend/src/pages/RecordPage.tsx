@@ -1,11 +1,12 @@
-/** One record: its attributes, every task's labels, votes and weak label, and the records
- * most similar to it by an embedding; owners edit its values and delete it. A record deleted
+/** One record: its attributes, its comments, every task's labels, votes and weak label, and
+ * the records most similar to it by an embedding; owners edit its values and delete it. A record deleted
  * meanwhile (here or elsewhere) says so; one edited elsewhere shows its new values (an open
  * form keeps what was typed, and says so). */
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState, type ReactNode } from "react";
 import { get } from "../api";
 import { isActive } from "../attributes/live";
+import { CommentsPanel } from "../comments/CommentThread";
 import { DeleteRecord } from "../DeleteRecords";
 import { EditRecord } from "../EditRecord";
 import { atLeast, useAttributes, useMe, useRole, useTasks } from "../hooks";
@@ -98,6 +99,7 @@ export function RecordPage({ projectId, recordId }: { projectId: number; recordI
                 </dl>
               </div></div>
             )}
+            <CommentsPanel projectId={projectId} recordId={recordId} />
             <SimilarRecords projectId={projectId} recordId={recordId} />
           </div>
           <div className="stack">
