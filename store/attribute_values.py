@@ -63,10 +63,12 @@ def value_counts(*, session: Session, attribute: Attribute, limit: int = 100,
     if search:
         where.append(Record.data[attribute.name].as_string()
                      .ilike(like_pattern(search), escape="\\"))
-    count = func.count().label("n")
-    rows = session.execute(select(value, count).where(*where).group_by(value)
+    count = func.count()
+    # one scan: the groups' count and their records' sum are window totals over every
+    # group, computed before the limit
+    rows = session.execute(select(value, count, func.count().over(), func.sum(count).over())
+                           .where(*where).group_by(value)
                            .order_by(count.desc(), value).limit(limit)).all()
-    distinct, records = session.execute(
-        select(func.count(func.distinct(value)), func.count(value)).where(*where)).one()
-    return ValueCounts(values=[ValueCount(_typed(attribute, v), n) for v, n in rows],
+    distinct, records = (rows[0][2], int(rows[0][3])) if rows else (0, 0)
+    return ValueCounts(values=[ValueCount(_typed(attribute, v), n) for v, n, _, _ in rows],
                        distinct=distinct, records=records)
