@@ -17,7 +17,8 @@ from tests.e2e.test_heuristics_ui import reviews_project
 from tests.e2e.test_ui import go, key_of, manual_labels, shot, sign_in, toolbar_height
 from tests.workers.conftest import Stack
 
-QUESTION = "Is 1 really positive? \"great\" reads like sarcasm to me:\n<b>the rest</b> of the review?"
+QUESTION = ("Is 1 really positive? \"great\" reads like sarcasm to me:\n<b>the rest</b> of "
+            "the review?")
 URL = "https://example.org/imports/reviews-2026-03/cut-off-records-and-how-to-spot-them?record=1"
 LONG = ("The text looks cut off after the first clause; the import may have split it at a comma. "
         f"Compare with the source file before labelling it, and see {URL} for the other records "
