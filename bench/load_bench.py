@@ -119,10 +119,11 @@ def seed(url: str, n_records: int, data_dir: Path) -> dict:
     return info
 
 
-def seeded_databases(n_records: int) -> Iterator[tuple[str, str, Path, dict]]:
-    """A fresh PostgreSQL database, then a fresh SQLite file, each :func:`seed` ed with
-    ``n_records`` records: ``(name, url, data folder, seed's info)``; each is dropped once
-    the caller moves on."""
+def seeded_databases(n_records: int, seed: Callable[[str, int, Path], dict] = seed
+                     ) -> Iterator[tuple[str, str, Path, dict]]:
+    """A fresh PostgreSQL database, then a fresh SQLite file, each seeded (by default by
+    :func:`seed`) with ``n_records`` records: ``(name, url, data folder, seed's info)``;
+    each is dropped once the caller moves on."""
     name = f"heurist_bench_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')

@@ -21,11 +21,9 @@ import random
 import sqlite3
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import closing
 from functools import partial
 from pathlib import Path
@@ -37,6 +35,7 @@ from sqlalchemy import select
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from api.main import create_app  # noqa: E402
+from bench.load_bench import seeded_databases  # noqa: E402
 from config import Settings  # noqa: E402
 from services.importing import import_records  # noqa: E402
 from services.projects import create_project  # noqa: E402
@@ -44,7 +43,6 @@ from services.users import ensure_admin  # noqa: E402
 from store.db import create_db_engine, migrate, session_factory  # noqa: E402
 from store.models import Attribute, User  # noqa: E402
 
-POSTGRES = "postgresql://postgres@127.0.0.1:5432"
 API = "/api/v1"
 CASES = [("split", {}), ("city", {}), ("stars", {}), ("city", {"search": "ber"})]
 
@@ -71,21 +69,6 @@ def seed(url: str, n_records: int, data_dir: Path) -> dict:
         info = {"key": key, "project": project.id, "attributes": attributes}
     engine.dispose()
     return info
-
-
-def databases(n_records: int) -> Iterator[tuple[str, str, Path, dict]]:
-    name = f"heurist_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            with tempfile.TemporaryDirectory() as tmp:
-                url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-                yield "PostgreSQL", url, Path(tmp), seed(url, n_records, Path(tmp))
-        finally:
-            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{Path(tmp) / 'heurist.db'}"
-        yield "SQLite", url, Path(tmp), seed(url, n_records, Path(tmp))
 
 
 def median_seconds(work: Callable[[], object], repeat: int) -> float:
@@ -131,7 +114,7 @@ def main() -> None:
     print("| database | attribute | distinct | endpoint | driver + Counter (floor) | "
           "endpoint / floor |")
     print("|---|---|---|---|---|---|")
-    for database, url, data_dir, info in databases(args.records):
+    for database, url, data_dir, info in seeded_databases(args.records, seed):
         app = create_app(Settings(database_url=url, data_dir=data_dir, demo=False,
                                   embedded_worker=False))
         headers = {"Authorization": f"Bearer {info['key']}"}

@@ -173,9 +173,7 @@ def test_annotator_quality_and_disagreements_on_the_tasks_page(page: Page, app_s
                                                                artifacts: Path):
     stack = app_stack
     project, task, ids = reviews_with_vectors(stack, "annotators e2e")
-    eve = stack.post("/users", json={"name": "eve"}).json()["api_key"]
-    assert httpx.put(f"{stack.api}/projects/{project}/members", headers=stack.headers,
-                     json={"user": "eve", "role": "annotator"}).status_code == 200
+    eve = stack.member(project, "eve", "annotator")
     for i in (0, 1, 2, 3, 10, 11, 12, 13):   # admin right everywhere; eve wrong on r1 and r12
         truth = "good" if i < 10 else "bad"
         eves = {"good": "bad", "bad": "good"}[truth] if i in (1, 12) else truth
@@ -186,9 +184,7 @@ def test_annotator_quality_and_disagreements_on_the_tasks_page(page: Page, app_s
             assert response.status_code == 201, response.text
     # carl sides with admin where eve differs: two against one, not a tie that only the
     # model (fitted on 8 labels here) could settle
-    carl = stack.post("/users", json={"name": "carl"}).json()["api_key"]
-    assert httpx.put(f"{stack.api}/projects/{project}/members", headers=stack.headers,
-                     json={"user": "carl", "role": "annotator"}).status_code == 200
+    carl = stack.member(project, "carl", "annotator")
     for external, label in (("r1", "good"), ("r12", "bad")):
         response = httpx.post(f"{stack.api}/projects/{project}/records/{ids[external]}/labels",
                               headers={"Authorization": f"Bearer {carl}"},

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import httpx
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.test_heuristics_ui import reviews_project
@@ -37,9 +36,7 @@ def test_annotator_asks_owner_answers_and_resolves(page: Page, browser: Browser,
                                                    app_stack: Stack, artifacts: Path):
     stack = app_stack
     project, task = reviews_project(stack, "Comments e2e")
-    carla = stack.post("/users", json={"name": "carla"}).json()["api_key"]
-    assert httpx.put(f"{stack.api}/projects/{project}/members", headers=stack.headers,
-                     json={"user": "carla", "role": "annotator"}).status_code == 200
+    carla = stack.member(project, "carla", "annotator")
     first = stack.get(f"/projects/{project}/records", limit=1)["data"][0]
 
     # the annotator labels; C opens the comments with the cursor in the box

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
 from playwright.sync_api import Browser, Page, Route, expect
 
 from tests.e2e.test_heuristics_ui import reviews_project
@@ -30,9 +29,7 @@ def test_owner_writes_guidelines_annotator_reads_them(page: Page, app_stack: Sta
                                                       artifacts: Path):
     stack = app_stack
     project, task = reviews_project(stack, "Guidelines e2e")
-    gwen = stack.post("/users", json={"name": "gwen"}).json()["api_key"]
-    assert httpx.put(f"{stack.api}/projects/{project}/members", headers=stack.headers,
-                     json={"user": "gwen", "role": "annotator"}).status_code == 200
+    gwen = stack.member(project, "gwen", "annotator")
 
     # no guidelines yet: no panel where the owner labels, a word that they can write some
     sign_in(page, key_of(stack))
@@ -159,9 +156,7 @@ def test_two_owners_save_guidelines_in_turn(page: Page, browser: Browser, app_st
                                             artifacts: Path):
     stack = app_stack
     project, task = reviews_project(stack, "Guidelines conflict e2e")
-    olga = stack.post("/users", json={"name": "olga"}).json()["api_key"]
-    assert httpx.put(f"{stack.api}/projects/{project}/members", headers=stack.headers,
-                     json={"user": "olga", "role": "owner"}).status_code == 200
+    olga = stack.member(project, "olga", "owner")
     response = stack.patch(f"/projects/{project}/tasks/{task}",
                            json={"guidelines": "Judge the review as a whole."})
     assert response.status_code == 200, response.text

@@ -143,6 +143,14 @@ class Stack:
                 for family in text_string_to_metric_families(response.text)
                 for sample in family.samples}
 
+    def member(self, project_id: int, name: str, role: str) -> str:
+        """A new user ``name`` made a member of the project in ``role``: their API key."""
+        key = self.post("/users", json={"name": name}).json()["api_key"]
+        response = httpx.put(f"{self.api}/projects/{project_id}/members", headers=self.headers,
+                             json={"user": name, "role": role}, timeout=60)
+        assert response.status_code == 200, response.text
+        return key
+
     def patch(self, path: str, **kwargs) -> httpx.Response:
         return httpx.patch(self.api + path, headers=self.headers, timeout=60, **kwargs)
 
