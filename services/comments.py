@@ -18,9 +18,9 @@ from store.projects import in_project
 COMMENTS_CHANGED = "comments.changed"
 
 
-def _changed(session: Session, comment: Comment, record_id: int) -> None:
+def _changed(session: Session, comment: Comment) -> None:
     publish(session=session, project_id=comment.project_id, type=COMMENTS_CHANGED,
-            payload={"record_id": record_id, "comment_id": comment.id})
+            payload={"record_id": comment.record_id, "comment_id": comment.id})
     session.commit()
 
 
@@ -50,7 +50,7 @@ def add_comment(*, session: Session, record: Record, author: User, text: str) ->
                       text=_text(text))
     session.add(comment)
     session.flush()
-    _changed(session, comment, record.id)
+    _changed(session, comment)
     return comment
 
 
@@ -70,13 +70,12 @@ def change_comment(*, session: Session, comment: Comment, user: User,
         comment.resolved_by = user if resolved else None
         changed = True
     if changed:
-        _changed(session, comment, comment.record_id)
+        _changed(session, comment)
     return comment
 
 
 def delete_comment(*, session: Session, comment: Comment, user: User) -> None:
     """Delete the comment (its author or an owner); commits."""
     _may_manage(session, comment, user, "deletes")
-    record_id = comment.record_id
     session.delete(comment)
-    _changed(session, comment, record_id)
+    _changed(session, comment)

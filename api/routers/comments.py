@@ -57,10 +57,11 @@ def list_project_comments(
     many there are and how many are open."""
     rows = project_comments(session=session, project_id=project.id, state=state,
                             limit=limit, before=before)
+    still_open = count_comments(session=session, project_id=project.id, state="open")
     return CommentsPublic(
-        data=[comment_public(c) for c in rows],
-        count=count_comments(session=session, project_id=project.id, state=state),
-        open=count_comments(session=session, project_id=project.id, state="open"))
+        data=[comment_public(c) for c in rows], open=still_open,
+        count=still_open if state == "open" else count_comments(
+            session=session, project_id=project.id, state=state))
 
 
 @router.patch("/comments/{comment_id}", response_model=CommentPublic)
