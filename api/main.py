@@ -15,6 +15,7 @@ from api.observability import ObserveRequests
 from api.overload import install_overload_limits
 from api.routers import (
     active_learning,
+    annotators,
     attributes,
     comments,
     embeddings,
@@ -55,7 +56,7 @@ FRONTEND = Path(__file__).resolve().parent.parent / "frontend"
 DOCS_TAGS = ("health", "users", "projects", "labeling tasks", "records", "attributes",
              "heuristics", "lookup lists", "manual labels", "comments", "embeddings", "runs",
              "events", "statistics", "weak supervision", "saved filters", "export",
-             "active learning")
+             "active learning", "annotators")
 """The API docs' sections, in reading order (not the order the routes are tried in)."""
 
 
@@ -108,9 +109,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # FastAPI tries the routes in order (a few microseconds each): the routers of what an
     # annotator asks for all day come first (a test holds that no route hides another's).
     api = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
-    for module in (records, manual_labels, stats, active_learning, users, projects, tasks,
-                   record_votes, embeddings, runs, events, heuristics, weak_supervision,
-                   saved_filters, lookup_lists, attributes, comments, exports):
+    for module in (records, manual_labels, stats, active_learning, annotators, users,
+                   projects, tasks, record_votes, embeddings, runs, events, heuristics,
+                   weak_supervision, saved_filters, lookup_lists, attributes, comments,
+                   exports):
         api.include_router(module.router)
     app.include_router(api)
     _serve_frontend(app)

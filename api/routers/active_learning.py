@@ -14,14 +14,10 @@ from api.deps import (
     SessionDep,
     SettingsDep,
     ViewableProject,
-    reads_only,
 )
 from api.routing import Router
 from api.schemas import Int32
 from api.schemas.active_learning import (
-    AnnotatorScorePublic,
-    AnnotatorsPublic,
-    DisagreementPublic,
     NextRecordsPublic,
     QueueRecordPublic,
     QueueSettingsPublic,
@@ -31,7 +27,7 @@ from api.schemas.active_learning import (
 )
 from api.schemas.records import RecordPublic
 from api.schemas.runs import RunPublic
-from services import active_queue, annotators, simulation
+from services import active_queue, simulation
 from store.tasks import get_task
 
 router = Router(prefix="/projects/{project_id}", tags=["active learning"])
@@ -59,25 +55,6 @@ def next_records(task_id: Int32, project: AnnotatableProject, session: SessionDe
                                 score=item.score, reason=item.reason) for item in batch.items],
         lease_expires_at=batch.lease_expires_at, refit_pending=batch.refit_pending,
         stop=batch.stop, notes=batch.notes)
-
-
-@router.get("/tasks/{task_id}/annotators", response_model=AnnotatorsPublic)
-@reads_only
-def read_annotators(task_id: Int32, project: ViewableProject, session: SessionDep
-                    ) -> AnnotatorsPublic:
-    """Each annotator's quality score and the records where annotators disagree, with the
-    consensus CROWDLAB (cleanlab) reaches by weighing their labels with the queue's model
-    (classification tasks)."""
-    task = get_task(session=session, project=project, task_id=task_id)
-    report = annotators.annotator_report(session=session, task=task)
-    return AnnotatorsPublic(
-        task_id=task.id, model=report.model, n_disagreements=report.n_disagreements,
-        note=report.note,
-        annotators=[AnnotatorScorePublic(**vars(a)) for a in report.annotators],
-        disagreements=[DisagreementPublic(
-            record_id=d.record.id, external_id=d.record.external_id, annotations=d.annotations,
-            reference=d.reference, consensus=d.consensus, consensus_quality=d.consensus_quality)
-            for d in report.disagreements])
 
 
 @router.get("/tasks/{task_id}/active-learning", response_model=QueueSettingsPublic)

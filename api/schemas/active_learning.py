@@ -79,37 +79,3 @@ class SimulationCreate(BaseModel):
     random_state: int = Field(default=0, ge=0, le=2**31 - 1)
 
 
-class AnnotatorScorePublic(BaseModel):
-    name: str
-    labels: int = Field(description="Labels the annotator gave in the task (gold left out).")
-    quality: float | None = Field(description=(
-        "CROWDLAB's quality score of the annotator, in [0, 1]; null until the queue has a "
-        "model and a record has labels of two annotators."))
-    agreement: float | None = Field(description=(
-        "Share of the annotator's labels that equal CROWDLAB's consensus label."))
-
-
-class DisagreementPublic(BaseModel):
-    record_id: int
-    external_id: str | None
-    annotations: dict[str, str] = Field(description="Each annotator's label of the record.")
-    reference: str | None = Field(description=(
-        "The task's reference label: the consensus the latest refit settled on, else the "
-        "annotators' plurality; null: a tie no refit has settled yet."))
-    consensus: str | None = Field(description=(
-        "CROWDLAB's consensus label (the annotators weighed with the queue's model and "
-        "with their quality); null without a model."))
-    consensus_quality: float | None = Field(description="CROWDLAB's confidence in it, [0, 1].")
-
-
-class AnnotatorsPublic(BaseModel):
-    task_id: int
-    model: str | None = Field(description="The model CROWDLAB weighs the labels with: the one "
-                                          "ranking the task's queue.")
-    annotators: list[AnnotatorScorePublic]
-    disagreements: list[DisagreementPublic] = Field(description=(
-        "Records whose annotators gave different labels, the least certain consensus first "
-        "(at most 100)."))
-    n_disagreements: int = Field(description="All records whose annotators disagree.")
-    note: str | None = Field(description="Why there are no quality scores yet, if there are "
-                                         "none.")

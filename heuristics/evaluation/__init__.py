@@ -12,6 +12,10 @@ Three views of the votes of a task's heuristics (labeling functions and learners
 * :func:`span_stats` — token-level and exact-span counts for extraction tasks
   (:class:`SpanStats`).
 
+And how far the manual labels themselves can be trusted: :func:`classification_agreement`,
+:func:`multilabel_agreement` and :func:`span_agreement` measure agreement among annotators
+(Krippendorff's alpha, Cohen's kappa per pair, span F1) in :mod:`~heuristics.evaluation.agreement`.
+
 One concept per module: :mod:`~heuristics.evaluation.analysis`,
 :mod:`~heuristics.evaluation.counts`, :mod:`~heuristics.evaluation.classification`,
 :mod:`~heuristics.evaluation.extraction` and :mod:`~heuristics.evaluation.samples` (code tried
@@ -46,6 +50,12 @@ array([[1, 1],
 array([0.66666667, 1.        ])
 """
 
+from heuristics.evaluation.agreement import (
+    Agreement,
+    classification_agreement,
+    multilabel_agreement,
+    span_agreement,
+)
 from heuristics.evaluation.analysis import LabelMatrixAnalysis
 from heuristics.evaluation.classification import (
     HeuristicStats,
@@ -57,14 +67,18 @@ from heuristics.evaluation.extraction import SpanStats, span_stats
 from heuristics.evaluation.samples import SampleSummary, sample_summary
 
 __all__ = [
+    "Agreement",
     "Counts",
     "HeuristicStats",
     "Interval",
     "LabelMatrixAnalysis",
     "SampleSummary",
     "SpanStats",
+    "classification_agreement",
     "classification_stats",
     "sample_summary",
+    "multilabel_agreement",
     "multilabel_stats",
+    "span_agreement",
     "span_stats",
 ]

@@ -176,6 +176,7 @@ FOREIGN_ID_ROUTES = [
     ("get", "/tasks/{v_task}/active-learning", None, None),
     ("patch", "/tasks/{v_task}/active-learning", {"batch_size": 5}, None),
     ("get", "/tasks/{v_task}/annotators", None, None),
+    ("get", "/tasks/{v_task}/agreement", None, None),
     ("post", "/tasks/{v_task}/simulations", {}, None),
     ("get", "/lookup-lists/{v_lookup_list}", None, None),
     ("patch", "/lookup-lists/{v_lookup_list}", {"add": ["x"]}, None),
