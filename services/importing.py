@@ -431,8 +431,11 @@ def import_records(*, session: Session, project: Project, open_stream: Callable[
             inserted += _insert_records(session, batch)
     inserted += _insert_records(session, batch)
     result = ImportResult(records=inserted, attributes=created, notes=notes)
+    known = _records_named(session, project, [
+        scan.external_ids[number - 1] for number in sorted(scan.known)]
+        ) if options.existing == "update" else {}
     if scan.known:
-        result.updated = _update_known(session, project, updates)
+        result.updated = _update_known(session, project, known, updates)
         result.unchanged = len(scan.known) - result.updated
     if options.labels is not None:
         labels = options.labels
@@ -443,7 +446,8 @@ def import_records(*, session: Session, project: Project, open_stream: Callable[
         result.manual_labels = _insert_labels(session, project, scan, labels)
         result.task_id = labels.task.id
         if options.existing == "update":
-            result.relabelled, relabels = _relabel_known(session, project, scan, labels)
+            result.relabelled, relabels = _relabel_known(session, project, known, scan,
+                                                         labels)
             result.manual_labels += relabels
     result.notes += _known_notes(scan, options, result)
     _after_new_records(session, project)
@@ -514,22 +518,23 @@ def _known_notes(scan: _Scan, options: ImportOptions, done: ImportResult | None 
 
 
 def _records_named(session: Session, project: Project, external_ids: list[str]
-                   ) -> list[Record]:
-    """The project's records of these external ids."""
-    records: list[Record] = []
+                   ) -> dict[str, Record]:
+    """The project's records of these external ids, by external id."""
+    records: dict[str, Record] = {}
     for start in range(0, len(external_ids), CHUNK):   # SQLite binds at most 32,766
-        records += session.scalars(select(Record).where(
-            Record.project_id == project.id,
-            Record.external_id.in_(external_ids[start:start + CHUNK])))
+        records.update((record.external_id, record) for record in session.scalars(
+            select(Record).where(Record.project_id == project.id,
+                                 Record.external_id.in_(external_ids[start:start + CHUNK]))))
     return records
 
 
-def _update_known(session: Session, project: Project, updates: Mapping[str, dict]) -> int:
-    """Edit the records named by external id to the file's values; how many changed."""
+def _update_known(session: Session, project: Project, known: Mapping[str, Record],
+                  updates: Mapping[str, dict]) -> int:
+    """Edit the records named by external id (``known``: the project's records the file
+    names) to the file's values; how many changed."""
     if not updates:
         return 0
-    session.flush()
-    records = _records_named(session, project, list(updates))
+    records = [known[external_id] for external_id in updates]
     edited = record_edits.edit_values(
         session=session, project=project, records=records,
         values={record.id: updates[record.external_id] for record in records},
@@ -537,8 +542,8 @@ def _update_known(session: Session, project: Project, updates: Mapping[str, dict
     return len(edited.record_ids)
 
 
-def _relabel_known(session: Session, project: Project, scan: _Scan, labels: LabelColumn
-                   ) -> tuple[int, int]:
+def _relabel_known(session: Session, project: Project, known: Mapping[str, Record],
+                   scan: _Scan, labels: LabelColumn) -> tuple[int, int]:
     """Replace the label column's annotator's labels of the records the project had by the
     file's, where the file gives some and they differ (a row with no label value leaves a
     record's labels alone): how many records changed, and the labels stored."""
@@ -547,7 +552,7 @@ def _relabel_known(session: Session, project: Project, scan: _Scan, labels: Labe
         if number in scan.known and names}
     if not given:
         return 0, 0
-    records = _records_named(session, project, list(given))
+    records = [known[external_id] for external_id in given]
     lock_keys(session=session, space=RECORD_LABELS, keys=[record.id for record in records])
     changed = replace_labels(session=session, task=labels.task, annotator=labels.annotator,
                              is_gold=labels.is_gold,
