@@ -41,12 +41,7 @@ from store.auth import get_or_create_user
 from store.events import publish_many
 from store.heuristic_lookups import latest_weak_supervision
 from store.locks import RECORD_LABELS, lock_keys
-from store.manual_labels import (
-    LabelItem,
-    SpanInput,
-    add_manual_labels,
-    manual_labels_of,
-)
+from store.manual_labels import SpanInput, manual_labels_of, replace_labels
 from store.models import (
     Heuristic,
     LabelingTask,
@@ -377,19 +372,19 @@ def _replace(session: Session, task: LabelingTask, annotator: User, is_gold: boo
     """Replace the annotator's labels of the chosen records in the task (record id to the
     Label Studio task number, the record and its (label, span) pairs); no commit."""
     record_ids = sorted(chosen)
-    for start in range(0, len(record_ids), 5_000):
-        session.execute(delete(ManualLabel).where(
-            ManualLabel.task_id == task.id, ManualLabel.annotator_id == annotator.id,
-            ManualLabel.is_gold == is_gold,
-            ManualLabel.record_id.in_(record_ids[start:start + 5_000])))
     if task.kind is TaskKind.EXTRACTION:
+        for start in range(0, len(record_ids), 5_000):
+            session.execute(delete(ManualLabel).where(
+                ManualLabel.task_id == task.id, ManualLabel.annotator_id == annotator.id,
+                ManualLabel.is_gold == is_gold,
+                ManualLabel.record_id.in_(record_ids[start:start + 5_000])))
         spans = _span_rows(session, task, annotator, is_gold, chosen)
         for start in range(0, len(spans), 5_000):
             session.execute(insert(ManualLabel), spans[start:start + 5_000])
     else:
-        add_manual_labels(session=session, task=task, items=[
-            LabelItem(record, label, annotator, is_gold)
-            for _, record, items in chosen.values() for label, _ in items])
+        replace_labels(session=session, task=task, annotator=annotator, is_gold=is_gold,
+                       given={record: {label for label, _ in items}
+                              for _, record, items in chosen.values()})
     result.manual_labels += sum(len(items) for _, _, items in chosen.values())
     if task.kind is not TaskKind.CLASSIFICATION:
         reviewed = {rid for start in range(0, len(record_ids), 5_000)
