@@ -1,6 +1,6 @@
 /** Labeling tasks with their labels (name, colour, hotkey, description), their guidelines
- * for annotators and, for classification, their annotators' quality; the project's members,
- * and its exports (records, Label Studio, a snapshot of everything). */
+ * for annotators and their annotators' agreement (for classification, quality too); the
+ * project's members, and its exports (records, Label Studio, a snapshot of everything). */
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState, type KeyboardEvent } from "react";
 import { ApiError, del, download, patch, post, put } from "../api";
@@ -78,8 +78,8 @@ function TaskCard({ projectId, task, owner, focused }: { projectId: number; task
         <h2>{task.name}</h2><Badge>{task.kind}</Badge>
         {task.target_attribute && <span className="muted small">on {task.target_attribute}</span>}
         <span className="spacer" />
-        {task.kind === "classification" && <Button small variant="ghost" aria-expanded={annotators}
-          onClick={() => setAnnotators((shown) => !shown)}>{annotators ? "Hide annotators" : "Annotators…"}</Button>}
+        <Button small variant="ghost" aria-expanded={annotators}
+          onClick={() => setAnnotators((shown) => !shown)}>{annotators ? "Hide annotators" : "Annotators…"}</Button>
         {owner && <Button small variant="ghost" onClick={() => setConfirming(true)}>Delete task</Button>}
       </div>
       {annotators && <AnnotatorsPanel projectId={projectId} task={task} />}
