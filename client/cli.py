@@ -32,6 +32,7 @@ from rich.text import Text
 from client.errors import Conflict, HeuristAPIError, NotFound, ValidationFailed
 from client.heuristic_files import Change, plan_pull, plan_push, write_pulled
 from client.models import (
+    Agreement,
     Attribute,
     AttributeSample,
     AttributeValues,
@@ -74,8 +75,8 @@ app.add_typer(attributes_app, name="attributes")
 records_app = typer.Typer(help="Records: edit one's values, or give many the same; delete "
                           "those chosen by id or filter.", no_args_is_help=True)
 app.add_typer(records_app, name="records")
-tasks_app = typer.Typer(help="Labeling tasks: their labels, and guidelines for annotators.",
-                        no_args_is_help=True)
+tasks_app = typer.Typer(help="Labeling tasks: their labels, guidelines for annotators, and "
+                        "how far annotators agree.", no_args_is_help=True)
 app.add_typer(tasks_app, name="tasks")
 comments_app = typer.Typer(help="Comments on records: a record's thread, the project's open "
                            "comments; add, resolve, edit, delete.", no_args_is_help=True)
@@ -525,7 +526,10 @@ def _read_text(file: Path, option: str) -> str:
     try:
         raw = sys.stdin.buffer.read() if str(file) == "-" else file.read_bytes()
         return raw.decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
+    except OSError as error:   # "nowhere.txt: No such file or directory"
+        raise typer.BadParameter(f"{file}: {error.strerror or error}",
+                                 param_hint=option) from None
+    except UnicodeDecodeError as error:
         raise typer.BadParameter(f"{file}: {error}", param_hint=option) from None
 
 
@@ -562,6 +566,92 @@ def _task_label(task: Task, key: str) -> Label:
             f"task {task.name!r} has no label {key!r} (its labels: "
             f"{', '.join(label.name for label in task.labels) or 'none'})", param_hint="LABEL")
     return found
+
+
+@tasks_app.command("agreement")
+def tasks_agreement(ctx: typer.Context, project: Project, task: TaskName) -> None:
+    """How far the task's annotators agree with each other (gold labels left out).
+
+    Krippendorff's alpha (classification, multilabel; 0.800 or more: reliable, 0.667 or
+    more: tentative) or span F1 between annotators (extraction), over the records two
+    annotators or more labelled; then each annotator against the others and the gold
+    labels, each pair of annotators (with Cohen's kappa), each label, and the label pairs
+    annotators split records over (classification)."""
+    state = _state(ctx)
+    chosen = state.client.tasks.get(project, task)
+    found = state.client.tasks.agreement(project, chosen.id)
+    if state.as_json:
+        return _print_json(found)
+    out.print(Text(agreement_summary(found)), soft_wrap=True)
+    if found.note:
+        out.print(Text(found.note), soft_wrap=True)
+    for table in agreement_tables(found):
+        out.print()
+        out.print(table)
+
+
+AGREEMENT_METRICS = {"krippendorff_alpha": "Krippendorff's alpha",
+                     "span_f1": "Span F1 between annotators"}
+
+
+def agreement_summary(found: Agreement) -> str:
+    """The overall line: the metric, its value and reading, on how many records.
+
+    >>> found = Agreement(task_id=1, kind="classification", metric="krippendorff_alpha",
+    ...                   value=0.7123, reading="tentative", records=40, labelled_records=120,
+    ...                   annotators=[], pairs=[], labels=[], confusions=[], note=None)
+    >>> print(agreement_summary(found))  # doctest: +NORMALIZE_WHITESPACE
+    Krippendorff's alpha 0.712 (tentative) on 40 records labelled by two annotators or
+    more, of 120 labelled
+    >>> print(agreement_summary(found.model_copy(update={
+    ...     "kind": "extraction", "metric": "span_f1", "value": None, "reading": None,
+    ...     "records": 0, "labelled_records": 1})))
+    Span F1 between annotators - on 0 records labelled by two annotators or more, of 1 labelled
+    """
+    metric = AGREEMENT_METRICS.get(found.metric, found.metric)
+    reading = f" ({found.reading})" if found.reading else ""
+    return (f"{metric} {_cell(found.value)}{reading} on {_many(found.records, 'record')} "
+            f"labelled by two annotators or more, of {found.labelled_records:,} labelled")
+
+
+def agreement_tables(found: Agreement) -> list[Table]:
+    """The annotators, the pairs of annotators, the labels and the confusions (the label
+    pairs annotators split records over), those with rows: names folded when long, figures
+    as :func:`figures_table` shows them."""
+    measure = "span F1" if found.metric == "span_f1" else "agreement"
+    tables = []
+    if found.annotators:
+        table = figures_table("annotators", Column("annotator", overflow="fold"),
+                              ("records", "shared", measure, "gold", f"gold {measure}"))
+        for one in found.annotators:
+            table.add_row(Text(one.name), f"{one.records:,}", f"{one.shared:,}",
+                          _cell(one.agreement), f"{one.gold_records:,}",
+                          _cell(one.gold_agreement))
+        tables.append(table)
+    if found.pairs:
+        table = figures_table("pairs of annotators", (Column("a", overflow="fold"),
+                                                      Column("b", overflow="fold")),
+                              ("records", measure, "kappa"))
+        for pair in found.pairs:
+            table.add_row(Text(pair.a), Text(pair.b), f"{pair.records:,}",
+                          _cell(pair.agreement), _cell(pair.kappa))
+        tables.append(table)
+    if found.labels:
+        alpha = found.kind == "multilabel"
+        table = figures_table("labels", Column("label", overflow="fold"),
+                              ("count", measure, *(("alpha",) if alpha else ())))
+        for row in found.labels:
+            table.add_row(Text(row.label), f"{row.count:,}", _cell(row.agreement),
+                          *((_cell(row.alpha),) if alpha else ()))
+        tables.append(table)
+    if found.confusions:
+        table = figures_table("confusions", (Column("label", overflow="fold"),
+                                             Column("other label", overflow="fold")),
+                              ("records",))
+        for pair in found.confusions:
+            table.add_row(Text(pair.a), Text(pair.b), f"{pair.count:,}")
+        tables.append(table)
+    return tables
 
 
 # --- records --------------------------------------------------------------------------
@@ -1281,7 +1371,8 @@ def lists_show(ctx: typer.Context, project: Project) -> None:
 @lists_app.command("push")
 def lists_push(ctx: typer.Context,
                file: Annotated[Path, typer.Argument(
-                   exists=True, dir_okay=False, allow_dash=True,
+                   # not exists=True: Typer then refuses "-"; _read_text names a missing file
+                   dir_okay=False, allow_dash=True,
                    help="Terms, one per line (UTF-8; - reads standard input).")],
                project: Project,
                name: Annotated[str | None, typer.Option(
@@ -1289,13 +1380,12 @@ def lists_push(ctx: typer.Context,
                description: Annotated[str | None, typer.Option(help="Its description.")]
                = None) -> None:
     """Create the list, or replace its terms with the file's."""
-    state = _state(ctx)
-    text = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
-    terms = text.splitlines()
     name = name or (file.stem if str(file) != "-" else None)
     if not name:
         raise typer.BadParameter("give the list's name to read it from standard input",
                                  param_hint="--name")
+    terms = _read_text(file, "FILE").splitlines()
+    state = _state(ctx)
     existing = state.client.lookup_lists.find(project, name)
     if existing is None:
         result = state.client.lookup_lists.create(project, name, terms,
@@ -1307,7 +1397,8 @@ def lists_push(ctx: typer.Context,
         action = "unchanged" if result.version == existing.version else "updated"
     if state.as_json:
         return _print_json(result)
-    out.print(f"{action} {result.name}: {len(result.terms):,} terms (version {result.version})")
+    out.print(Text(f"{action} {result.name}: {len(result.terms):,} terms "
+                   f"(version {result.version})"))
 
 
 @lists_app.command("add")
@@ -2260,11 +2351,13 @@ def _cell(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
 
 
-def figures_table(title: str, first: Column, headers: tuple[str, ...]) -> Table:
-    """A table of ``first`` (names: they fold when long) and a right-aligned column of figures
-    per header, tight enough for a terminal of 80 columns: no figure or header is cut."""
-    table = Table(first, box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True,
-                  show_edge=False, title=title)
+def figures_table(title: str, first: Column | tuple[Column, ...],
+                  headers: tuple[str, ...]) -> Table:
+    """A table of ``first`` (names: they fold when long; one column or several) and a
+    right-aligned column of figures per header, tight enough for a terminal of 80 columns: no
+    figure or header is cut."""
+    table = Table(*(first if isinstance(first, tuple) else (first,)), box=box.SIMPLE_HEAD,
+                  pad_edge=False, collapse_padding=True, show_edge=False, title=title)
     for header in headers:
         table.add_column(header, justify="right", no_wrap=True, min_width=len(header))
     return table

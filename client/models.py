@@ -534,6 +534,73 @@ class Annotators(Model):
     note: str | None
 
 
+class AnnotatorAgreement(Model):
+    """One annotator: the records they labelled, those of them another annotator labelled
+    too (``shared``), their ``agreement`` with the others there (pooled over their pairs;
+    None without shared records), and with the gold labels of ``gold_records`` records."""
+
+    name: str
+    records: int
+    shared: int
+    agreement: float | None
+    gold_records: int
+    gold_agreement: float | None
+
+
+class PairAgreement(Model):
+    """Two annotators (``a`` < ``b`` by name) on the ``records`` both labelled: the share
+    they agree on (extraction: exact-span F1 between them) and Cohen's ``kappa`` (None when
+    undefined, and for extraction)."""
+
+    a: str
+    b: str
+    records: int
+    agreement: float | None
+    kappa: float | None
+
+
+class LabelAgreement(Model):
+    """One label on records with two annotators or more: times given (extraction: its
+    spans), how often the others give it too (extraction: exact-span F1), and the binary
+    Krippendorff's ``alpha`` of its yes/no decisions (multilabel only)."""
+
+    label: str
+    count: int
+    agreement: float | None
+    alpha: float | None
+
+
+class Confusion(Model):
+    """Two labels (``a`` < ``b`` in label order) annotators split records over."""
+
+    a: str
+    b: str
+    count: int
+
+
+class Agreement(Model):
+    """Inter-annotator agreement of a task, gold labels left out: Krippendorff's alpha
+    (``metric`` "krippendorff_alpha": nominal for classification, binary per record and label
+    for multilabel) or exact-span F1 between annotators ("span_f1", extraction), over the
+    ``records`` labelled by two annotators or more (of ``labelled_records``). ``value`` is
+    None, and ``note`` says why, when no record has two annotators or nothing varies;
+    ``reading`` (alpha only): "reliable" (>= 0.800), "tentative" (>= 0.667) or
+    "unreliable"."""
+
+    task_id: int
+    kind: str
+    metric: str
+    value: float | None
+    reading: str | None
+    records: int
+    labelled_records: int
+    annotators: list[AnnotatorAgreement]
+    pairs: list[PairAgreement]
+    labels: list[LabelAgreement]
+    confusions: list[Confusion]
+    note: str | None
+
+
 OPENAPI_NAMES: dict[type[Model], str] = {
     Project: "ProjectPublic", Label: "LabelPublic", Task: "TaskPublic",
     Record: "RecordPublic", EditedRecord: "EditedRecordPublic", RecordRow: "RecordRowPublic",
@@ -564,6 +631,9 @@ OPENAPI_NAMES: dict[type[Model], str] = {
     QueueSettings: "QueueSettingsPublic",
     AnnotatorScore: "AnnotatorScorePublic", Disagreement: "DisagreementPublic",
     Annotators: "AnnotatorsPublic",
+    AnnotatorAgreement: "AnnotatorAgreementPublic", PairAgreement: "PairAgreementPublic",
+    LabelAgreement: "LabelAgreementPublic", Confusion: "ConfusionPublic",
+    Agreement: "AgreementPublic",
 }
 """The OpenAPI schema each model mirrors."""
 

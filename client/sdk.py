@@ -19,6 +19,7 @@ import httpx
 from client.config import ClientConfig, load_config
 from client.errors import NotFound
 from client.models import (
+    Agreement,
     Annotators,
     Attribute,
     AttributeSample,
@@ -574,6 +575,21 @@ class Tasks(_Resource):
         return Label.model_validate(self._json(
             "PATCH", f"/projects/{project_id}/tasks/{task_id}/labels/{label_id}",
             json=_given(name=name, color=color, hotkey=hotkey, description=description)))
+
+    def agreement(self, project_id: int, task_id: int) -> Agreement:
+        """How far the task's annotators agree, gold labels left out: Krippendorff's alpha
+        (classification, multilabel) or span F1 between annotators (extraction) over the
+        records two annotators or more labelled; each annotator against the others and the
+        gold labels, each pair (with Cohen's kappa), each label, and the label pairs
+        annotators split records over (classification)::
+
+            agreement = hc.tasks.agreement(project.id, task.id)
+            print(agreement.metric, agreement.value, agreement.reading or agreement.note)
+            for pair in agreement.pairs:
+                print(pair.a, pair.b, pair.records, pair.kappa)
+        """
+        return Agreement.model_validate(self._json(
+            "GET", f"/projects/{project_id}/tasks/{task_id}/agreement"))
 
     def _label(self, project_id: int, task_id: int, name: str) -> Label:
         for found in self.get(project_id, task_id).labels:

@@ -1,8 +1,9 @@
-"""``heurist lists``: a file of terms becomes a lookup list (created, then replaced), comes
-back one term per line, and is deleted; the SDK sees the same lists."""
+"""``heurist lists``: a file of terms (or standard input) becomes a lookup list (created,
+then replaced), comes back one term per line, and is deleted; the SDK sees the same lists."""
 
 from __future__ import annotations
 
+import io
 import json
 
 from client.sdk import Heurist
@@ -50,6 +51,33 @@ def test_push_show_pull_and_delete_a_list(served: Stack, sdk: Heurist, heurist, 
     deleted = heurist("lists", "delete", "cities", *where, "--yes")
     assert deleted.code == 0 and "deleted cities" in deleted.out
     assert sdk.lookup_lists.list(project) == []
+
+
+def test_push_reads_the_terms_from_standard_input(served: Stack, sdk: Heurist, heurist,
+                                                  tmp_path, monkeypatch):
+    project = served.project_with_texts(["hello"])
+    where = ("-p", str(project))
+    piped = "\ufeffParis\nLyon\n".encode()   # a byte order mark too
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(piped)))
+    created = heurist("lists", "push", "-", *where, "--name", "cities")
+    assert created.code == 0, created.err
+    assert "created cities: 2 terms (version 1)" in created.out
+    assert sdk.lookup_lists.find(project, "cities").terms == ["Paris", "Lyon"]
+
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"Nice\n")))
+    updated = heurist("lists", "push", "-", *where, "--name", "cities")
+    assert "updated cities: 1 terms (version 2)" in updated.out, updated.err
+    assert sdk.lookup_lists.find(project, "cities").terms == ["Nice"]
+
+    unnamed = heurist("lists", "push", "-", *where)
+    assert unnamed.code == 2 and "give the list's name" in unnamed.err
+    missing = heurist("lists", "push", str(tmp_path / "nowhere.txt"), *where)
+    assert missing.code == 2 and "nowhere.txt: No such file or directory" in missing.err
+    latin1 = tmp_path / "towns.txt"
+    latin1.write_bytes("Besan\xe7on\n".encode("latin-1"))
+    not_utf8 = heurist("lists", "push", str(latin1), *where)
+    assert not_utf8.code == 2 and "utf-8" in not_utf8.err
+    assert [found.name for found in sdk.lookup_lists.list(project)] == ["cities"]
 
 
 def test_from_labels_makes_a_gazetteer_of_reference_spans(served: Stack, sdk: Heurist, heurist):

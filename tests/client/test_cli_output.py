@@ -19,7 +19,7 @@ HELP = {"help": [], "heuristics-push": ["heuristics", "push"], "stats": ["stats"
         "run": ["run"], "import": ["import"], "ws": ["ws"],
         "tasks-guidelines": ["tasks", "guidelines"], "attributes-values": ["attributes", "values"],
         "comments": ["comments"], "comments-list": ["comments", "list"],
-        "comments-add": ["comments", "add"]}
+        "comments-add": ["comments", "add"], "tasks-agreement": ["tasks", "agreement"]}
 
 
 def matches_snapshot(name: str, text: str) -> None:
