@@ -3,13 +3,15 @@ owner marks one resolved. Each change commits and is announced as a ``comments.c
 event, so that open pages (a record's, a labeling session) show it at once.
 
 Who may do what: viewers read; annotators and owners comment; only its author rewrites a
-comment; its author or an owner resolves, reopens or deletes it."""
+comment; its author or an owner resolves, reopens or deletes it. Members a comment mentions
+and the record's earlier commenters are notified (:mod:`services.notifications`)."""
 
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
 from heuristics.errors import InvalidInputError, PermissionDeniedError
+from services.notifications import notify_edit, notify_new
 from store.auth import role_in_project
 from store.events import publish
 from store.models import Comment, Project, Record, Role, User, utcnow
@@ -50,6 +52,7 @@ def add_comment(*, session: Session, record: Record, author: User, text: str) ->
                       text=_text(text))
     session.add(comment)
     session.flush()
+    notify_new(session=session, comment=comment)
     _changed(session, comment)
     return comment
 
@@ -64,7 +67,9 @@ def change_comment(*, session: Session, comment: Comment, user: User,
         _may_manage(session, comment, user, "resolves or reopens")
     changed = False
     if text is not None and _text(text) != comment.text:
+        before = comment.text
         comment.text, comment.edited_at, changed = text, utcnow(), True
+        notify_edit(session=session, comment=comment, before=before)
     if resolved is not None and resolved != (comment.resolved_at is not None):
         comment.resolved_at = utcnow() if resolved else None
         comment.resolved_by = user if resolved else None

@@ -167,7 +167,8 @@ def load_youtube_demo(*, session: Session, owner: User, datasets_dir: Path,
     create_computed_attribute(session=session, project=project, name="n_links",
                               data_type=AttributeType.INTEGER, source=N_LINKS, queue=queue)
     if (asked := records.get(LINK_TO_THE_SAME_VIDEO)) is not None:
-        add_comment(session=session, record=asked, author=annotator, text=DEMO_QUESTION)
+        add_comment(session=session, record=asked, author=annotator,
+                    text=f"@{owner.name} {DEMO_QUESTION}")   # the owner's first notification
     return project
 
 

@@ -654,6 +654,26 @@ class Comment(Base):
     record: Mapped[Record] = relationship(lazy="joined")
 
 
+class Notification(Base):
+    """A member mentioned in a comment (``mention``), or answered on a record they
+    commented on (``reply``); unread until they read it."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (UniqueConstraint("user_id", "comment_id"),
+                      Index("ix_notifications_user_read", "user_id", "read_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"),
+                                            index=True)
+    reason: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    comment: Mapped[Comment] = relationship(lazy="joined")
+
+
 class SavedFilter(Base):
     """A named record filter and sort of a project, for the data browser and exports;
     ``record_filter`` holds :class:`store.record_filters.RecordFilter` as JSON."""

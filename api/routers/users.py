@@ -1,9 +1,19 @@
 from __future__ import annotations
 
-from fastapi import Response, status
+from typing import Annotated
+
+from fastapi import Query, Response, status
 
 from api.deps import CurrentUser, KnownKeysDep, SessionDep
 from api.routing import Router
+from api.schemas import Int32
+from api.schemas.notifications import (
+    EXCERPT_MAX,
+    NotificationPagePublic,
+    NotificationPublic,
+    NotificationsRead,
+    UnreadPublic,
+)
 from api.schemas.users import (
     ApiKeyCreate,
     ApiKeyCreated,
@@ -14,9 +24,11 @@ from api.schemas.users import (
     UserWithKey,
 )
 from heuristics.errors import PermissionDeniedError
+from services import notifications
 from services.users import create_key, create_user, revoke_key, rotate_key
 from store.auth import get_key, get_user, list_keys
-from store.models import User
+from store.models import Notification, User
+from store.notifications import NotificationState
 
 router = Router(tags=["users"])
 
@@ -92,3 +104,39 @@ def _require_admin(user: User, action: str) -> None:
 def _keys_public(session, user: User) -> ApiKeysPublic:
     keys = list_keys(session=session, user=user)
     return ApiKeysPublic(data=[ApiKeyPublic.model_validate(k) for k in keys], count=len(keys))
+
+
+@router.get("/me/notifications", response_model=NotificationPagePublic)
+def list_my_notifications(
+        session: SessionDep, user: CurrentUser, state: NotificationState = "unread",
+        limit: Annotated[int, Query(ge=1, le=200)] = 50,
+        before: Annotated[Int32 | None, Query(description="A notification id: older ones")]
+        = None) -> NotificationPagePublic:
+    """Comments that mention you (``@name``) or answer on a record you commented on, newest
+    first (``before`` pages back), in the projects you are a member of."""
+    page, count, unread = notifications.inbox(session=session, user=user, state=state,
+                                              limit=limit, before=before)
+    return NotificationPagePublic(data=[_notification_public(n, project_name)
+                                        for n, project_name in page],
+                                  count=count, unread=unread)
+
+
+@router.post("/me/notifications/read", response_model=UnreadPublic)
+def read_my_notifications(body: NotificationsRead, session: SessionDep, user: CurrentUser
+                          ) -> UnreadPublic:
+    """Mark notifications read: ``ids``, or ``all``; answers how many are left unread."""
+    return UnreadPublic(unread=notifications.read(session=session, user=user,
+                                                  ids=None if body.all else body.ids))
+
+
+def _notification_public(notification: Notification, project_name: str) -> NotificationPublic:
+    comment = notification.comment
+    text = comment.text
+    return NotificationPublic(
+        id=notification.id, reason=notification.reason, created_at=notification.created_at,
+        read_at=notification.read_at, project_id=notification.project_id,
+        project_name=project_name, record_id=comment.record_id,
+        record_external_id=comment.record.external_id, comment_id=comment.id,
+        author=comment.author.name,
+        excerpt=text if len(text) <= EXCERPT_MAX else text[:EXCERPT_MAX - 1] + "…",
+        resolved=comment.resolved_at is not None)

@@ -206,6 +206,9 @@ def test_demo_projects(session, owner, tmp_path, source):
     assert (question.author.name, question.record.external_id, question.resolved_at) == (
         "demo-annotator", "z13uwn2heqndtr5g304ccv5j5kqqzxjadmc0k", None)
     assert "2:19" in question.record.data["text"]
+    from store.models import Notification
+    assert [(n.user_id, n.reason, n.comment_id) for n in session.query(Notification)] == [
+        (owner.id, "mention", question.id)], "the owner's first notification"
     assert load_demo(session=session, owner=owner, datasets_dir=datasets_dir,
                      queue=queue) == []
 
