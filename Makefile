@@ -65,6 +65,7 @@ bench: setup services
 	$(BIN)/python bench/computed_attribute_bench.py
 	$(BIN)/python bench/delete_bench.py
 	$(BIN)/python bench/edit_bench.py
+	$(BIN)/python bench/agreement_bench.py
 	$(BIN)/python bench/values_bench.py
 
 clean:

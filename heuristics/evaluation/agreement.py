@@ -266,13 +266,14 @@ def _agreement(kind: _Kind[_C], annotations: Mapping[Hashable, Mapping[str, _C]]
                labels: list[LabelAgreement], confusions: list[Confusion]) -> Agreement:
     """The parts every kind shares: annotators, pairs, records, the note."""
     pair_choices: dict[tuple[str, str], list[tuple[_C, _C]]] = defaultdict(list)
-    pooled: dict[str, _Pooled] = defaultdict(_Pooled)
     pair_pooled: dict[tuple[str, str], _Pooled] = defaultdict(_Pooled)
     for a, b, choice_a, choice_b in _shared(annotations):
-        hits, total = kind.compare(choice_a, choice_b)
+        pair_pooled[a, b].add(*kind.compare(choice_a, choice_b))
         pair_choices[a, b].append((choice_a, choice_b))
-        for pool in (pooled[a], pooled[b], pair_pooled[a, b]):
-            pool.add(hits, total)
+    pooled: dict[str, _Pooled] = defaultdict(_Pooled)   # each annotator's, over their pairs
+    for (a, b), pool in pair_pooled.items():
+        pooled[a].add(pool.hits, pool.total)
+        pooled[b].add(pool.hits, pool.total)
     records: Counter[str] = Counter()
     shared: Counter[str] = Counter()
     against_gold: dict[str, _Pooled] = defaultdict(_Pooled)
@@ -387,13 +388,16 @@ def multilabel_agreement(annotations: Mapping[Hashable, Mapping[str, frozenset[s
     [('x', 2, 1.0), ('y', 1, 0.0)]
     """
     pairable = _pairable(annotations)
+    index = _label_indices(labels)
+    chosen = [[index[label] for label in choice] for by in pairable for choice in by.values()]
+    given = np.zeros((len(chosen), len(labels)), dtype=np.int64)   # a choice's yes per label
+    given[np.repeat(np.arange(len(chosen)), [len(c) for c in chosen]),
+          [i for c in chosen for i in c]] = 1
+    units = _units_of(pairable)
     per_label: list[LabelAgreement] = []
     overall = np.zeros((2, 2))
-    units = _units_of(pairable)
-    for label in labels:
-        values = np.array([label in choice for by in pairable for choice in by.values()],
-                          dtype=np.int64)
-        coincidence = coincidences(units, values, 2)
+    for column, label in enumerate(labels):
+        coincidence = coincidences(units, given[:, column], 2)
         overall += coincidence
         yes = coincidence[1].sum()
         per_label.append(LabelAgreement(
@@ -428,16 +432,18 @@ def span_agreement(annotations: Mapping[Hashable, Mapping[str, frozenset[Span]]]
     >>> round(result.value, 3), [(x.label, x.count, x.agreement) for x in result.labels]
     (0.667, [('PER', 2, 1.0), ('LOC', 1, 0.0)])
     """
-    per_label: list[LabelAgreement] = []
-    pairs = list(_shared(annotations))
-    for label in labels:
-        pooled = _Pooled()
-        for _, _, a, b in pairs:
-            pooled.add(*_span_overlap(frozenset(s for s in a if s[0] == label),
-                                      frozenset(s for s in b if s[0] == label)))
-        count = sum(span[0] == label for by in _pairable(annotations)
-                    for spans in by.values() for span in spans)
-        per_label.append(LabelAgreement(label=label, count=count, agreement=pooled.ratio))
+    common: Counter[str] = Counter()
+    marked: Counter[str] = Counter()
+    for _, _, a, b in _shared(annotations):
+        common.update(span[0] for span in a & b)
+        marked.update(span[0] for span in a)
+        marked.update(span[0] for span in b)
+    count = Counter(span[0] for by in _pairable(annotations) for spans in by.values()
+                    for span in spans)
+    per_label = [LabelAgreement(label=label, count=count[label],
+                                agreement=2 * common[label] / marked[label]
+                                if marked[label] else None)
+                 for label in labels]
     kind = _Kind[frozenset[Span]](metric="span_f1", compare=_span_overlap,
                                   kappa=lambda choices: None)
     return _agreement(kind, annotations, gold or {}, value=None, labels=per_label,

@@ -3,6 +3,7 @@ chance and perfect agreement, records some annotators never saw."""
 
 from __future__ import annotations
 
+import krippendorff
 import numpy as np
 import pytest
 from sklearn.metrics import cohen_kappa_score
@@ -33,6 +34,22 @@ def test_alpha_of_two_coders_is_scotts_formula(seed):
     units = np.concatenate([np.arange(200), np.arange(200)])
     assert krippendorff_alpha(units, np.concatenate([a, b])) == pytest.approx(
         _scotts_pi_alpha(a, b))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_alpha_with_missing_values_is_the_reference_implementations(seed):
+    """Five coders who each saw about 60 % of 300 records, against the krippendorff
+    package's alpha of the same coder-by-record table."""
+    rng = np.random.default_rng(seed)
+    truth = rng.integers(0, 4, 300)
+    table = np.where(rng.random((5, 300)) < 0.75, truth, rng.integers(0, 4, (5, 300)))
+    table = np.where(rng.random((5, 300)) < 0.6, table, -1)
+    labels = ["a", "b", "c", "d"]
+    records = {r: {f"coder{c}": labels[table[c, r]] for c in range(5) if table[c, r] >= 0}
+               for r in range(300)}
+    expected = krippendorff.alpha(reliability_data=np.where(table >= 0, table, np.nan),
+                                  level_of_measurement="nominal")
+    assert classification_agreement(records, labels=labels).value == pytest.approx(expected)
 
 
 @pytest.mark.parametrize("seed", range(5))
