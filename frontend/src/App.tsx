@@ -1,4 +1,5 @@
-/** The shell: sign-in gate, top bar (project, user, role, sign-out) and the page routes. */
+/** The shell: sign-in gate, top bar (project, notifications, user, role, sign-out) and the page
+ * routes. */
 import { useQueryClient } from "@tanstack/react-query";
 import { lazy, Suspense, useEffect, useState } from "react";
 import { storedKey, storeKey } from "./api";
@@ -16,6 +17,7 @@ import { SettingsPage } from "./pages/SettingsPage";
 import { EmbeddingsPage } from "./pages/EmbeddingsPage";
 import { LookupListsPage } from "./pages/LookupListsPage";
 import { HeuristicsPage } from "./pages/HeuristicsPage";
+import { Inbox } from "./comments/Inbox";
 
 // the editors bring CodeMirror: loaded when a heuristic or the attributes are opened
 const HeuristicPage = lazy(() => import("./pages/HeuristicPage").then((m) => ({ default: m.HeuristicPage })));
@@ -56,6 +58,7 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
         <span className="spacer" />
         <div className="whoami">
           {me.data ? <>
+            <Inbox projectId={projectId} />
             <span aria-label="user name" style={{ color: "var(--text)", fontWeight: 500 }}>{me.data.name}</span>
             {projectId !== null ? <RoleBadge projectId={projectId} /> : me.data.is_admin && <Badge tone="accent">admin</Badge>}
           </> : <Spinner />}

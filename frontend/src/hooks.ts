@@ -4,8 +4,8 @@ import { useEffect } from "react";
 import { del, get, patch, post } from "./api";
 import type { ServerEvent } from "./events";
 import type {
-  Attribute, AttributeValues, CommentsPage, CommentState, Heuristic, Member, Page, Project, RecordComment, Role,
-  Task, User,
+  Attribute, AttributeValues, CommentsPage, CommentState, Heuristic, Member, NotificationsPage, NotificationState,
+  Page, Project, RecordComment, Role, Task, User,
 } from "./types";
 
 export const useMe = () => useQuery({ queryKey: ["me"], queryFn: () => get<User>("/me"),
@@ -107,4 +107,27 @@ export function useCommentActions(projectId: number, recordId: number) {
         patch<RecordComment>(`${base}/comments/${id}`, body) }),
     remove: useMutation({ onSuccess, mutationFn: (id: number) => del(`${base}/comments/${id}`) }),
   };
+}
+
+/** The signed-in user's notifications in the query cache (every state asked). */
+export const NOTIFICATIONS_KEY = ["me", "notifications"];
+
+/** How often the notifications are read again while a page is open. */
+export const NOTIFICATIONS_POLL_MS = 30_000;
+
+/** The signed-in user's notifications in ``state``, the newest ``limit`` first, with how many
+ * are unread; read again every 30 s (``enabled``: asked only while something shows them). */
+export const useNotifications = (state: NotificationState, { limit = 20, enabled = true }:
+  { limit?: number; enabled?: boolean } = {}) =>
+  useQuery({ queryKey: [...NOTIFICATIONS_KEY, { state, limit }], enabled,
+    queryFn: ({ signal }) => get<NotificationsPage>("/me/notifications", { state, limit }, signal),
+    refetchInterval: NOTIFICATIONS_POLL_MS, placeholderData: (previous) => previous });
+
+/** Mark notifications read: some (``ids``) or all of them; the notifications are read again. */
+export function useMarkRead() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (which: { ids: number[] } | { all: true }) => post<{ unread: number }>("/me/notifications/read", which),
+    onSuccess: () => client.invalidateQueries({ queryKey: NOTIFICATIONS_KEY }),
+  });
 }

@@ -173,3 +173,16 @@ export interface RecordComment {
  * project's open comments). */
 export interface CommentsPage extends Page<RecordComment> { open?: number | null }
 export type CommentState = "open" | "resolved" | "all";
+
+/** Something that happened to the signed-in user: someone mentioned them in a comment
+ * (``mention``) or commented on a record they had commented on (``reply``). ``excerpt``: the
+ * comment's text, cut at 300 characters; ``read_at``: when they read it (null: unread). */
+export interface AppNotification {
+  id: number; reason: "mention" | "reply"; created_at: string; read_at: string | null;
+  project_id: number; project_name: string; record_id: number; record_external_id: string | null;
+  comment_id: number; author: string; excerpt: string; resolved: boolean;
+}
+/** ``GET /me/notifications``: the newest first; ``count``: those in the state asked (all
+ * pages), ``unread``: the unread ones, whatever the state asked. */
+export interface NotificationsPage { count: number; unread: number; data: AppNotification[] }
+export type NotificationState = "unread" | "all";

@@ -4,7 +4,7 @@ import type { ReactElement } from "react";
 import { Labeling } from "../pages/Labeling";
 import { RecordPage } from "../pages/RecordPage";
 import { json } from "../testing";
-import type { RecordComment, RecordDetail, Role, Task } from "../types";
+import type { Member, RecordComment, RecordDetail, Role, Task } from "../types";
 import { CommentsPanel } from "./CommentThread";
 import { commentsPanelKey } from "./commentsOpen";
 import { relativeTime } from "./time";
@@ -24,7 +24,7 @@ const TASK: Task = { id: 3, name: "sentiment", kind: "classification", target_at
 
 /** A project whose record 5 has a thread; ``user`` signed in with ``role`` (admin: owner). */
 function server({ user = "ann", role = "annotator" as Role, thread = [] as RecordComment[],
-  refuse = null as string | null, labels = TASK.labels } = {}) {
+  refuse = null as string | null, labels = TASK.labels, members = [] as Member[] } = {}) {
   let comments = [...thread];
   let next = 100;
   const writes: Write[] = [];
@@ -38,7 +38,7 @@ function server({ user = "ann", role = "annotator" as Role, thread = [] as Recor
       return new Response(new ReadableStream<Uint8Array>({ start: (c) => { listeners.push(c); } }));
     }
     if (path === "/me") return json({ name: user, is_admin: user === "admin" });
-    if (path === "/projects/1/members") return json(user === "admin" ? [] : [{ user, role }]);
+    if (path === "/projects/1/members") return json([...(user === "admin" ? [] : [{ user, role }]), ...members]);
     if (path === "/projects/1/tasks") return json({ data: [{ ...TASK, labels }], count: 1 });
     if (path === "/projects/1/attributes") return json([]);
     if (["/projects/1/heuristics", "/projects/1/filters", "/projects/1/embeddings"].includes(path)) return json({ data: [], count: 0 });
@@ -295,5 +295,153 @@ describe("comments while labeling", () => {
     await waitFor(() => expect(fake.writes).toEqual([{ method: "POST", path: "/projects/1/records/5/labels",
       body: { task_id: 3, label: "positive" } }]));
     expect(screen.queryByRole("region", { name: "comments" })).toBeNull();
+  });
+});
+
+describe("mentions", () => {
+  const MEMBERS: Member[] = [{ user: "bob", role: "annotator" }, { user: "Bea Lee", role: "owner" },
+    { user: "beth", role: "viewer" }, { user: "carl", role: "annotator" }];
+  const list = () => screen.queryByRole("listbox", { name: "Members to mention" });
+  const options = () => within(list()!).getAllByRole("option").map((o) => o.textContent);
+  /** what is typed, the caret after it (as a browser leaves it) */
+  const type = (value: string) => fireEvent.change(box(), { target: { value } });
+
+  it("offers the members whose names start with what follows @; the arrows move, Enter and Tab take one", async () => {
+    const fake = server({ members: MEMBERS });
+    vi.stubGlobal("fetch", fake.fetch);
+    renderWith(panel());
+    await screen.findByText("No comments on this record yet.");
+    await waitFor(() => expect(fake.fetch.mock.calls.some(([url]) => String(url).endsWith("/members"))).toBe(true));
+    act(() => box().focus());
+    type("Is this spam? @");   // a lone @ offers nothing yet
+    expect(list()).toBeNull();
+    expect(box()).toHaveAttribute("aria-expanded", "false");
+
+    type("Is this spam? @b");   // case aside, in alphabetical order, oneself left out
+    await waitFor(() => expect(list()).not.toBeNull());
+    expect(options()).toEqual(["@Bea Lee owner", "@beth viewer", "@bob annotator"]);
+    expect(box()).toHaveAttribute("aria-expanded", "true");
+    expect(box()).toHaveAttribute("aria-controls", list()!.id);
+    const marked = () => within(list()!).getByRole("option", { selected: true });
+    expect(box()).toHaveAttribute("aria-activedescendant", marked().id);
+    expect(marked()).toHaveTextContent("@Bea Lee");
+    fireEvent.keyDown(box(), { key: "ArrowDown" });
+    expect(marked()).toHaveTextContent("@beth");
+    expect(box()).toHaveAttribute("aria-activedescendant", marked().id);
+    fireEvent.keyDown(box(), { key: "ArrowUp" });
+    fireEvent.keyDown(box(), { key: "ArrowUp" });   // round to the last
+    expect(marked()).toHaveTextContent("@bob");
+    fireEvent.keyDown(box(), { key: "Enter" });
+    expect(box()).toHaveValue("Is this spam? @bob ");
+    expect(list()).toBeNull();
+    expect(box()).toHaveAttribute("aria-expanded", "false");
+    expect((box() as HTMLTextAreaElement).selectionStart).toBe("Is this spam? @bob ".length);
+
+    // further on: what was typed narrows the list; Tab takes the marked one, a name with a space
+    type("Is this spam? @bob ask @BEA");
+    await waitFor(() => expect(options()).toEqual(["@Bea Lee owner"]));
+    fireEvent.keyDown(box(), { key: "Tab" });
+    expect(box()).toHaveValue("Is this spam? @bob ask @Bea Lee ");
+    // nobody by that name, an e-mail address: no list
+    type("Is this spam? @bob ask @Bea Lee @zed");
+    expect(list()).toBeNull();
+    type("write to ann@b");
+    expect(list()).toBeNull();
+    // a click on a name takes it
+    type("Also @c");
+    fireEvent.click(await screen.findByRole("option", { name: /@carl/ }));
+    expect(box()).toHaveValue("Also @carl ");
+    expect(fake.writes).toEqual([]);   // Enter took a name; nothing was sent
+  });
+
+  it("Escape closes the list only; the next Escape leaves the box; Ctrl+Enter sends with the list open", async () => {
+    const fake = server({ members: MEMBERS });
+    vi.stubGlobal("fetch", fake.fetch);
+    renderWith(panel());
+    await screen.findByText("No comments on this record yet.");
+    act(() => box().focus());
+    await waitFor(() => { type("Ask @ca"); expect(list()).not.toBeNull(); });
+    fireEvent.keyDown(box(), { key: "Escape" });
+    expect(list()).toBeNull();
+    expect(box()).toHaveFocus();
+    type("Ask @car");   // the same mention: it stays closed
+    expect(list()).toBeNull();
+    fireEvent.keyDown(box(), { key: "Escape" });
+    expect(box()).not.toHaveFocus();
+
+    act(() => box().focus());
+    type("Ask @carl and @b");   // a new mention opens it again
+    expect(list()).not.toBeNull();
+    fireEvent.keyDown(box(), { key: "Enter", ctrlKey: true });
+    await itemBy("ann");
+    expect(fake.writes).toEqual([{ method: "POST", path: "/projects/1/records/5/comments",
+      body: { text: "Ask @carl and @b" } }]);
+  });
+
+  it("completes the name the caret is in, once", async () => {
+    vi.stubGlobal("fetch", server({ members: MEMBERS }).fetch);
+    renderWith(panel());
+    await screen.findByText("No comments on this record yet.");
+    act(() => box().focus());
+    type("ask @bo is it spam?");
+    expect(list()).toBeNull();   // the caret is at the end
+    act(() => { (box() as HTMLTextAreaElement).setSelectionRange(6, 6); fireEvent.select(box()); });   // "@b|o"
+    await waitFor(() => expect(options()).toEqual(["@Bea Lee owner", "@beth viewer", "@bob annotator"]));
+    fireEvent.keyDown(box(), { key: "ArrowUp" });
+    fireEvent.keyDown(box(), { key: "Enter" });
+    expect(box()).toHaveValue("ask @bob is it spam?");
+    expect((box() as HTMLTextAreaElement).selectionStart).toBe("ask @bob ".length);
+  });
+
+  it("offers at most 8 members", async () => {
+    const many = Array.from({ length: 11 }, (_, i) => ({ user: `user${String(i + 1).padStart(2, "0")}`, role: "annotator" as Role }));
+    vi.stubGlobal("fetch", server({ members: many }).fetch);
+    renderWith(panel());
+    await screen.findByText("No comments on this record yet.");
+    act(() => box().focus());
+    await waitFor(() => { type("@us"); expect(list()).not.toBeNull(); });
+    expect(options()).toHaveLength(8);
+    expect(options()[0]).toBe("@user01 annotator");
+  });
+
+  it("marks the mentions of members in a comment's text, which stays text", async () => {
+    const text = "@bob see @Bea Lee's note (not @bo, mail@bob, @bobby or @zed); @ann: https://example.org/@bob <b>x</b>";
+    vi.stubGlobal("fetch", server({ members: MEMBERS, thread: [comment(1, "carl", text)] }).fetch);
+    renderWith(panel());
+    const item = await itemBy("carl");
+    const shown = item.querySelector(".comment-text")!;
+    await waitFor(() => expect(shown.querySelectorAll(".mention")).toHaveLength(3));
+    expect(shown.textContent).toBe(text);
+    expect([...shown.querySelectorAll(".mention")].map((m) => m.textContent)).toEqual(["@bob", "@Bea Lee", "@ann"]);
+    expect(shown.querySelector(".mention-me")).toHaveTextContent("@ann");   // the reader's own name
+    expect(shown.querySelector("b")).toBeNull();
+    expect(within(item).getByRole("link", { name: "https://example.org/@bob" })).toHaveAttribute("href", "https://example.org/@bob");
+  });
+});
+
+describe("mentions while labeling", () => {
+  it("keys that move in the list or close it label nothing and keep the cursor in the box", async () => {
+    const fake = server({ members: [{ user: "bob", role: "annotator" }] });
+    vi.stubGlobal("fetch", fake.fetch);
+    window.history.replaceState(null, "", "/projects/1/label");
+    renderWith(<Labeling projectId={1} />);
+    await screen.findByText("great phone");
+    await screen.findByRole("button", { name: /^Comments/ });
+    fireEvent.keyDown(window, { key: "c" });
+    await waitFor(() => expect(box()).toHaveFocus());
+    await waitFor(() => {
+      fireEvent.change(box(), { target: { value: "1 or 2, @b" } });
+      expect(screen.getByRole("listbox", { name: "Members to mention" })).toBeInTheDocument();
+    });
+    for (const key of ["ArrowDown", "ArrowUp", "1"]) fireEvent.keyDown(box(), { key });
+    fireEvent.keyDown(box(), { key: "Escape" });
+    expect(screen.queryByRole("listbox")).toBeNull();
+    expect(box()).toHaveFocus();
+    fireEvent.change(box(), { target: { value: "1 or 2, @bo" } });
+    fireEvent.keyDown(box(), { key: "Enter" });   // the same mention: closed, so Enter is a new line's
+    fireEvent.change(box(), { target: { value: "1 or 2, @bob?\n@b" } });
+    fireEvent.keyDown(box(), { key: "Enter" });
+    expect(box()).toHaveValue("1 or 2, @bob?\n@bob ");
+    expect(fake.writes).toEqual([]);
   });
 });

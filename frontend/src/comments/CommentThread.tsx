@@ -1,15 +1,16 @@
-/** A record's comments: the thread (author, when, edited, the text as typed with its links,
- * resolved ones dimmed and folded to their first line) and a box to add one (Ctrl+Enter
- * sends; what is typed is kept for the tab's session until it is sent). Authors rewrite their
+/** A record's comments: the thread (author, when, edited, the text as typed with its links
+ * and its mentions of members, resolved ones dimmed and folded to their first line) and a box
+ * to add one (Ctrl+Enter sends; ``@`` and a name's first letters offer the members to mention;
+ * what is typed is kept for the tab's session until it is sent). Authors rewrite their
  * own comments; authors and owners resolve, reopen and delete them; viewers read. The record
  * page and the labeling view show it; the pages follow ``comments.changed`` events. */
-import { useEffect, useRef, useState, type KeyboardEvent, type Ref } from "react";
+import { useEffect, useMemo, useRef, useState, type KeyboardEvent, type Ref } from "react";
 import { useCodeDraft } from "../heuristics/useCodeDraft";
-import { atLeast, useCommentActions, useMe, useRecordComments, useRole } from "../hooks";
-import { GuidelinesText } from "../labeling/Guidelines";
+import { atLeast, useCommentActions, useMe, useMembers, useRecordComments, useRole } from "../hooks";
 import type { RecordComment } from "../types";
 import { Badge, Button, ConfirmDialog, ErrorAlert, Spinner } from "../ui";
-import { GrowingTextarea } from "../ui/GrowingTextarea";
+import { CommentText } from "./CommentText";
+import { MentionTextarea } from "./MentionTextarea";
 import { useNow, When } from "./time";
 
 /** The longest comment the server takes. */
@@ -34,6 +35,8 @@ export function CommentsPanel({ projectId, recordId, boxRef, onHide, id }: {
   const thread = useRecordComments(projectId, recordId);
   const me = useMe().data?.name;
   const role = useRole(projectId);
+  const members = useMembers(projectId).data;
+  const names = useMemo(() => (members ?? []).map((m) => m.user), [members]);
   const now = useNow();
   const comments = thread.data?.data ?? [];
   const open = comments.filter((c) => c.resolved_at === null).length;
@@ -53,7 +56,7 @@ export function CommentsPanel({ projectId, recordId, boxRef, onHide, id }: {
         ) : (
           <ol className="comment-list" aria-label="thread">
             {comments.map((comment) => (
-              <CommentItem key={comment.id} projectId={projectId} comment={comment} me={me} now={now}
+              <CommentItem key={comment.id} projectId={projectId} comment={comment} me={me} now={now} members={names}
                 canWrite={canWrite} isOwner={atLeast(role, "owner")} />
             ))}
           </ol>
@@ -67,8 +70,9 @@ export function CommentsPanel({ projectId, recordId, boxRef, onHide, id }: {
 
 /** One comment: its author's to rewrite; its author's or an owner's to resolve, reopen or
  * delete (after a confirmation). */
-function CommentItem({ projectId, comment, me, now, canWrite, isOwner }: {
-  projectId: number; comment: RecordComment; me: string | undefined; now: number; canWrite: boolean; isOwner: boolean;
+function CommentItem({ projectId, comment, me, now, members, canWrite, isOwner }: {
+  projectId: number; comment: RecordComment; me: string | undefined; now: number; members: readonly string[];
+  canWrite: boolean; isOwner: boolean;
 }) {
   const resolved = comment.resolved_at !== null;
   const [expanded, setExpanded] = useState(!resolved);
@@ -100,7 +104,7 @@ function CommentItem({ projectId, comment, me, now, canWrite, isOwner }: {
       </div>
       {editing ? (
         <div className="comment-edit">
-          <GrowingTextarea rows={2} value={text} aria-label="Edit comment" autoFocus aria-invalid={change.isError || over || undefined}
+          <MentionTextarea projectId={projectId} rows={2} value={text} aria-label="Edit comment" autoFocus aria-invalid={change.isError || over || undefined}
             onChange={(value) => { setText(value); if (change.isError) change.reset(); }}
             onKeyDown={keys(save, () => { setEditing(false); change.reset(); })} />
           <ErrorAlert error={change.error} />
@@ -112,7 +116,7 @@ function CommentItem({ projectId, comment, me, now, canWrite, isOwner }: {
           </div>
         </div>
       ) : expanded ? (
-        <GuidelinesText text={comment.text} className="comment-text" />
+        <CommentText text={comment.text} members={members} me={me} className="comment-text" />
       ) : (
         <div className="comment-folded">
           <span className="comment-line">{firstLine(comment.text)}</span>
@@ -159,7 +163,7 @@ function CommentBox({ projectId, recordId, boxRef }: { projectId: number; record
   const over = text.length > COMMENT_MAX;
   return (
     <div className="comment-box">
-      <GrowingTextarea ref={(node) => {
+      <MentionTextarea projectId={projectId} ref={(node) => {
         area.current = node;
         if (typeof boxRef === "function") boxRef(node);
         else if (boxRef) (boxRef as { current: HTMLTextAreaElement | null }).current = node;
