@@ -389,10 +389,10 @@ def multilabel_agreement(annotations: Mapping[Hashable, Mapping[str, frozenset[s
     """
     pairable = _pairable(annotations)
     index = _label_indices(labels)
-    chosen = [[index[label] for label in choice] for by in pairable for choice in by.values()]
-    given = np.zeros((len(chosen), len(labels)), dtype=np.int64)   # a choice's yes per label
-    given[np.repeat(np.arange(len(chosen)), [len(c) for c in chosen]),
-          [i for c in chosen for i in c]] = 1
+    sizes = [len(choice) for by in pairable for choice in by.values()]
+    given = np.zeros((len(sizes), len(labels)), dtype=np.int64)   # a choice's yes per label
+    given[np.repeat(np.arange(len(sizes)), sizes),
+          [index[label] for by in pairable for choice in by.values() for label in choice]] = 1
     units = _units_of(pairable)
     per_label: list[LabelAgreement] = []
     overall = np.zeros((2, 2))
