@@ -18,7 +18,7 @@ from client.sdk import Heurist
 
 RESOURCES = ("projects", "tasks", "manual_labels", "heuristics", "runs", "stats",
              "weak_supervision", "embeddings", "active_learning", "saved_filters",
-             "lookup_lists", "attributes", "comments")
+             "lookup_lists", "attributes", "comments", "notifications")
 
 
 class AsyncResource:

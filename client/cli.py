@@ -41,6 +41,8 @@ from client.models import (
     DroppedSpan,
     EditOutcome,
     Label,
+    Notification,
+    NotificationPage,
     QueueSettings,
     RecordEdited,
     RecordsEdited,
@@ -81,6 +83,8 @@ app.add_typer(tasks_app, name="tasks")
 comments_app = typer.Typer(help="Comments on records: a record's thread, the project's open "
                            "comments; add, resolve, edit, delete.", no_args_is_help=True)
 app.add_typer(comments_app, name="comments")
+inbox_app = typer.Typer(invoke_without_command=True)   # its help: the callback's docstring
+app.add_typer(inbox_app, name="inbox")
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -1163,7 +1167,9 @@ def comments_add(
         ctx: typer.Context, project: Project,
         record: Annotated[int, typer.Argument(help="The record's id.", show_default=False)],
         text: CommentTextArgument = None, from_file: CommentFile = None) -> None:
-    """Comment on a record (annotators and project owners)."""
+    """Comment on a record (annotators and project owners).
+
+    @name in the text (a member's user name) notifies that member."""
     state = _state(ctx)
     made = state.client.comments.add(project, record, comment_text(text, from_file))
     if state.as_json:
@@ -1207,6 +1213,154 @@ def comments_delete(ctx: typer.Context, project: Project, comment: CommentId,
     state.client.comments.delete(project, comment)
     if not state.as_json:
         out.print(f"Deleted comment {comment} of project {project}.")
+
+
+# --- inbox ----------------------------------------------------------------------------
+
+REASONS = {"mention": "mentioned you", "reply": "replied"}
+
+
+def reason_text(notification: Notification) -> str:
+    """Why you were notified, as the inbox says it: 'mentioned you' or 'replied'."""
+    return REASONS.get(notification.reason, notification.reason)
+
+
+EXCERPT_SHOWN = 100
+"""The most characters of a comment's first line the inbox table shows (--json: all)."""
+EXCERPT_READABLE = 20
+"""The excerpt column's width below which the inbox table shares the width by ratio."""
+
+
+def inbox_table(page: NotificationPage, *, with_state: bool = False,
+                width: int | None = None) -> Table:
+    """Notifications, a row each: id, when, who, why, the project (id and name), the record
+    (id and external id), the comment's first line (cut at ``EXCERPT_SHOWN`` characters);
+    ``with_state``: read or unread too, read rows dim. No vertical rules. Where the other
+    columns leave the excerpt less than ``EXCERPT_READABLE`` of ``width`` (a terminal's),
+    the columns of names and text share what the rest leave by ratio, folding long words."""
+    rows = []
+    for notification in page.data:
+        record = str(notification.record_id)
+        if notification.record_external_id is not None:
+            record += f" ({notification.record_external_id})"
+        line = first_line(notification.excerpt)
+        excerpt = Text(line if len(line) <= EXCERPT_SHOWN
+                       else line[:EXCERPT_SHOWN - 1].rstrip() + "…")
+        if notification.resolved:
+            excerpt.append(" (resolved)", style="dim")
+        read = [Text("read" if notification.read else "unread")] if with_state else []
+        rows.append(([Text(str(notification.id)), Text(short_time(notification.created_at)),
+                      Text(notification.author), Text(reason_text(notification)),
+                      Text(f"{notification.project_id} ({notification.project_name})"),
+                      Text(record), excerpt, *read],
+                     "dim" if with_state and notification.read else None))
+    headers = ["id", "when", "who", "reason", "project", "record", "excerpt",
+               *(["state"] if with_state else [])]
+    natural = [max([len(header), *(cells[i].cell_len for cells, _ in rows)])
+               for i, header in enumerate(headers)]
+    flexible = {"who", "project", "record"}   # and the excerpt, at least half of theirs
+    others = sum(columns + 2 for header, columns in zip(headers, natural, strict=True)
+                 if header != "excerpt")   # each with its padding and rule
+    shared = width is not None and others + EXCERPT_READABLE > width
+    ratios = dict(zip(headers, natural, strict=True)) if shared else {}
+    if shared:
+        ratios["excerpt"] = max(sum(ratios[header] for header in flexible), EXCERPT_READABLE)
+    table = Table(*(Column(header, overflow="fold", ratio=ratios.get(header))
+                    if header in flexible | {"excerpt"} else Column(header, no_wrap=True)
+                    for header in headers),
+                  box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, collapse_padding=True,
+                  expand=shared)
+    for cells, style in rows:
+        table.add_row(*cells, style=style)
+    return table
+
+
+def inbox_summary(page: NotificationPage, *, every: bool, limit: int,
+                  before: int | None = None) -> str:
+    """The line under the inbox: how many notifications (unread, or all and how many of them
+    unread), how many the table shows, and how to see older ones.
+
+    >>> note = Notification(id=41, reason="mention", created_at="2024-05-01T10:00Z",
+    ...     read_at=None, project_id=1, project_name="spam", record_id=7,
+    ...     record_external_id="c-7", comment_id=9, author="ann", excerpt="@bob spam?",
+    ...     resolved=False)
+    >>> inbox_summary(NotificationPage(data=[note] * 2, count=2, unread=2), every=False,
+    ...               limit=50)
+    '2 unread notifications'
+    >>> inbox_summary(NotificationPage(data=[], count=5, unread=0), every=True, limit=50,
+    ...               before=3)
+    '5 notifications, 0 unread; 0 older than notification 3 shown'
+    >>> inbox_summary(NotificationPage(data=[note] * 2, count=9, unread=9), every=False,
+    ...               limit=2)
+    '9 unread notifications; the newest 2 shown (older ones: --before 41)'
+    """
+    said = (f"{_many(page.count, 'notification')}, {page.unread:,} unread" if every
+            else _many(page.count, "unread notification"))
+    shown = len(page.data)
+    if before is not None:
+        said += f"; {shown:,} older than notification {before} shown"
+    elif page.data and shown < page.count:
+        said += f"; the newest {shown:,} shown"
+    if page.data and shown == limit and (before is not None or shown < page.count):
+        said += f" (older ones: --before {page.data[-1].id})"
+    return said
+
+
+@inbox_app.callback()
+def inbox(ctx: typer.Context,
+          every: Annotated[bool, typer.Option(
+              "--all", help="Read notifications too, not only unread ones.")] = False,
+          limit: Annotated[int, typer.Option(
+              min=1, max=200, help="The most notifications to show, the newest first.")] = 50,
+          before: Annotated[int | None, typer.Option(
+              help="Only notifications older than this one (its id), the next page.",
+              show_default=False)] = None,
+          read: Annotated[bool, typer.Option(
+              "--read", help="Then mark the notifications shown read.")] = False) -> None:
+    """Your unread notifications, newest first: comments that mention you or answer yours.
+
+    A comment mentions you with @ and your user name. A row per notification: its id,
+    when, who wrote the comment, why (mentioned you, replied), the project and record
+    (id and external id), the comment's first line. `heurist inbox read ID...` (or
+    --all) marks them read; --json prints the notifications as listed."""
+    if ctx.invoked_subcommand is not None:
+        return
+    state = _state(ctx)
+    page = state.client.notifications.list(state="all" if every else "unread", limit=limit,
+                                           before=before)
+    unread = [notification.id for notification in page.data if not notification.read]
+    if state.as_json:
+        _print_json(page)
+    else:
+        if page.data:
+            out.print(inbox_table(page, with_state=every, width=out.width))
+        out.print(Text(inbox_summary(page, every=every, limit=limit, before=before)))
+    if read and unread:
+        left = state.client.notifications.read(unread)
+        if not state.as_json:
+            out.print(Text(f"Marked {_many(len(unread), 'notification')} read; "
+                           f"{left:,} unread left."))
+
+
+@inbox_app.command("read")
+def inbox_read(ctx: typer.Context,
+               ids: Annotated[list[int] | None, typer.Argument(
+                   help="The notifications' ids (`heurist inbox` shows them).",
+                   show_default=False)] = None,
+               every: Annotated[bool, typer.Option(
+                   "--all", help="Every notification of yours.")] = False) -> None:
+    """Mark notifications read: those of the ids given, or --all.
+
+    Prints how many are unread now (--json: {"unread": N})."""
+    state = _state(ctx)
+    if bool(ids) == every:
+        raise typer.BadParameter("notification ids or --all, not both" if every
+                                 else "give notification ids (ID...) or --all")
+    left = state.client.notifications.read(ids if ids else None, all=every)
+    if state.as_json:
+        return _print_json({"unread": left})
+    marked = "every notification" if every else _many(len(ids or []), "notification")
+    out.print(Text(f"Marked {marked} read; {left:,} unread left."))
 
 
 # --- heuristics -----------------------------------------------------------------------

@@ -15,6 +15,7 @@ FINISHED: frozenset[str] = frozenset({"succeeded", "failed", "cancelled"})
 HeuristicKind = Literal["labeling_function", "active_learner"]
 AttributeType = Literal["text", "category", "integer", "float", "boolean"]
 CommentState = Literal["open", "resolved", "all"]
+NotificationState = Literal["unread", "all"]
 
 
 class Model(BaseModel):
@@ -61,6 +62,8 @@ class EditedRecord(Record):
 
 class RecordRow(Record):
     references: dict[str, Any] = {}
+    comments: int = 0
+    open_comments: int = 0
 
 
 class RecordPage(Model):
@@ -97,6 +100,52 @@ class CommentPage(Model):
     data: list[Comment]
     count: int
     open: int | None = None
+
+
+class Notification(Model):
+    """A comment that concerns you: its author mentioned you (``reason`` "mention": the
+    text holds ``@`` and your user name) or wrote on a record you had commented on
+    ("reply"). ``excerpt``: the comment's text, at most 300 characters (cut with "…");
+    ``resolved``: the comment is; ``read_at`` once you marked it read."""
+
+    id: int
+    reason: str
+    created_at: datetime
+    read_at: datetime | None
+    project_id: int
+    project_name: str
+    record_id: int
+    record_external_id: str | None
+    comment_id: int
+    author: str
+    excerpt: str
+    resolved: bool
+
+    @property
+    def read(self) -> bool:
+        return self.read_at is not None
+
+
+class NotificationPage(Model):
+    """Your notifications, newest first: ``count`` of them in the state asked (all pages),
+    ``unread`` of them unread whatever the state asked."""
+
+    data: list[Notification]
+    count: int
+    unread: int
+
+
+class NotificationsRead(Model):
+    """What to mark read: the notifications of ``ids``, or ``all`` of them."""
+
+    ids: list[int] | None = None
+    all: bool = False
+
+
+class Unread(Model):
+    """How many of your notifications are unread."""
+
+    unread: int
 
 
 class ManualLabel(Model):
@@ -610,6 +659,8 @@ OPENAPI_NAMES: dict[type[Model], str] = {
     DroppedSpan: "DroppedSpanPublic", RecordEdited: "RecordEditedPublic",
     RecordsEdited: "RecordsEditedPublic",
     Comment: "CommentPublic", CommentPage: "CommentsPublic",
+    Notification: "NotificationPublic", NotificationPage: "NotificationPagePublic",
+    NotificationsRead: "NotificationsRead", Unread: "UnreadPublic",
     SavedFilter: "SavedFilterPublic", LookupList: "LookupListPublic",
     TermCount: "TermCountPublic", TermStatistics: "TermStatisticsPublic",
     Suggestion: "SuggestionPublic", TermSuggestions: "SuggestionsPublic",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
@@ -36,6 +36,10 @@ from client.models import (
     LookupList,
     LookupListSummary,
     NextRecords,
+    Notification,
+    NotificationPage,
+    NotificationsRead,
+    NotificationState,
     Project,
     QueueSettings,
     Record,
@@ -55,6 +59,7 @@ from client.models import (
     TaskStats,
     TermStatistics,
     TermSuggestions,
+    Unread,
     WeakSupervision,
 )
 from client.transport import ServerEvent, Transport
@@ -397,6 +402,77 @@ class Comments(_Resource):
     def delete(self, project_id: int, comment_id: int) -> None:
         """Delete a comment (its author or a project owner): ``delete(project_id, 3)``."""
         self._t.request("DELETE", f"/projects/{project_id}/comments/{comment_id}")
+
+
+class Notifications(_Resource):
+    """Your notifications, across projects: a comment that mentions you (``@`` and your
+    user name, e.g. ``@ann`` or ``@Ann Lee``, when you are a member of its project), or a
+    new comment on a record you commented on. The server sends no event for them: poll
+    ``list``, e.g. every 30 s::
+
+        page = hc.notifications.list()               # the unread ones, newest first
+        for n in page.data:
+            print(n.project_name, n.record_external_id, n.author, n.reason, n.excerpt)
+        left = hc.notifications.read([n.id for n in page.data])   # the unread count left
+        hc.notifications.read(all=True)              # every one read: 0
+    """
+
+    MAX_READ = 1000
+    """The most ids one request marks read; ``read`` sends more in several."""
+
+    def list(self, *, state: NotificationState = "unread", limit: int = 50,
+             before: int | None = None) -> NotificationPage:
+        """Your notifications in ``state`` (unread or all), newest first: at most ``limit``
+        (1 to 200), those older than notification ``before`` where given; ``count`` says
+        how many are in that state, ``unread`` how many are unread::
+
+            hc.notifications.list().unread
+            hc.notifications.list(state="all", limit=10).data
+        """
+        return NotificationPage.model_validate(self._json(
+            "GET", "/me/notifications",
+            params={"state": state, "limit": limit, **_given(before=before)}))
+
+    def iter(self, *, state: NotificationState = "unread",
+             page_size: int = 200) -> Iterator[Notification]:
+        """Every notification of yours in ``state``, newest first, page by page (each once,
+        even while new ones come)::
+
+            mentions = [n for n in hc.notifications.iter(state="all") if n.reason == "mention"]
+        """
+        before: int | None = None
+        while True:
+            page = self.list(state=state, limit=page_size, before=before)
+            yield from page.data
+            if len(page.data) < page_size:
+                return
+            before = page.data[-1].id
+
+    def read(self, ids: Iterable[int] | None = None, *, all: bool = False) -> int:
+        """Mark the notifications of ``ids`` read, or ``all=True`` every one (those read
+        already stay as they are); answers how many are unread now. NotFound names an id
+        that is not one of your notifications; an empty ``ids`` marks none::
+
+            hc.notifications.read([41, 42])
+            hc.notifications.read(all=True)
+        """
+        if (ids is None) == (not all):
+            raise ValueError("give ids or all=True, not both" if all
+                             else "give ids or all=True")
+        if all:
+            return self._read(NotificationsRead(all=True))
+        chosen = [int(i) for i in ids or ()]
+        if not chosen:
+            return self.list(limit=1).unread
+        unread = 0
+        for start in range(0, len(chosen), self.MAX_READ):
+            unread = self._read(NotificationsRead(ids=chosen[start:start + self.MAX_READ]))
+        return unread
+
+    def _read(self, body: NotificationsRead) -> int:
+        return Unread.model_validate(self._json(
+            "POST", "/me/notifications/read",
+            json=body.model_dump(exclude_defaults=True))).unread
 
 
 class SavedFilters(_Resource):
@@ -960,6 +1036,7 @@ class Heurist:
         self.lookup_lists = LookupLists(self.transport)
         self.attributes = Attributes(self.transport)
         self.comments = Comments(self.transport)
+        self.notifications = Notifications(self.transport)
 
     def me(self) -> dict[str, Any]:
         return self.transport.request("GET", "/me").json()

@@ -19,7 +19,8 @@ HELP = {"help": [], "heuristics-push": ["heuristics", "push"], "stats": ["stats"
         "run": ["run"], "import": ["import"], "ws": ["ws"],
         "tasks-guidelines": ["tasks", "guidelines"], "attributes-values": ["attributes", "values"],
         "comments": ["comments"], "comments-list": ["comments", "list"],
-        "comments-add": ["comments", "add"], "tasks-agreement": ["tasks", "agreement"]}
+        "comments-add": ["comments", "add"], "tasks-agreement": ["tasks", "agreement"],
+        "inbox": ["inbox"], "inbox-read": ["inbox", "read"]}
 
 
 def matches_snapshot(name: str, text: str) -> None:
