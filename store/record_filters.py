@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session, aliased
 from formats.types import AttributeType
 from heuristics.errors import InvalidInputError
 from heuristics.learners.votes import VoteRule
-from store.comments import state_clause
+from store.comments import comment_counts, state_clause
 from store.heuristic_lookups import get_heuristic, latest_run, latest_weak_supervision
 from store.id_lists import ids_in
 from store.limits import NAME_MAX
@@ -215,6 +215,8 @@ class RecordPage:
     references: dict[int, dict[str, object]]
     """Reference labels by record id: per classification and multi-label task (task id as
     text) the label, or the sorted labels; records without one are left out."""
+    comments: dict[int, tuple[int, int]]
+    """Open and all comments by record id; records without a comment are left out."""
     count: int | None
     count_capped: bool
     next_after: int | str | None
@@ -615,8 +617,10 @@ def search_records(*, session: Session, project: Project, record_filter: RecordF
         next_after = rows[-1][0] if sort.by == "id" else encode_cursor(rows[-1][1], rows[-1][0])
     total, capped = _count(session, project, record_filter, where, count,
                            every=listed.record_count)
-    return RecordPage(records=records, references=listed.references, count=total,
-                      count_capped=capped, next_after=next_after)
+    return RecordPage(records=records, references=listed.references,
+                      comments=comment_counts(session=session,
+                                              record_ids=[record.id for record in records]),
+                      count=total, count_capped=capped, next_after=next_after)
 
 
 def count_records(*, session: Session, project: Project, record_filter: RecordFilter,

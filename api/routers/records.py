@@ -82,7 +82,9 @@ def records_page(project, session, search: RecordSearch) -> RecordsPublic:
     return RecordsPublic(
         data=[RecordRowPublic.model_construct(
             id=r.id, external_id=r.external_id, data=r.data,
-            references=page.references.get(r.id, {}))
+            references=page.references.get(r.id, {}),
+            open_comments=page.comments.get(r.id, (0, 0))[0],
+            comments=page.comments.get(r.id, (0, 0))[1])
             for r in page.records],
         count=page.count, count_capped=page.count_capped, next_after=page.next_after)
 

@@ -79,6 +79,8 @@ class RecordRowPublic(RecordPublic):
     references: dict[str, Any] = Field(default_factory=dict, description=(
         "Reference label per classification task (label) and multi-label task (sorted "
         "labels), by task id; tasks where the record has none are left out."))
+    comments: int = Field(default=0, description="Comments on the record.")
+    open_comments: int = Field(default=0, description="Of them, those not resolved.")
 
 
 class RecordsPublic(BaseModel):

@@ -96,3 +96,16 @@ def test_a_projects_open_comments_and_the_records_they_are_on(client, admin, loa
     assert client.get(f"{API}/projects/{other}/comments", headers=admin).json()["count"] == 0
     assert client.patch(f"{API}/projects/{other}/comments/{ids['1']}", headers=admin,
                         json={"resolved": True}).status_code == 404
+
+
+def test_record_pages_count_each_records_comments(client, admin, loaded, record_ids):
+    thread = f"{API}/projects/{loaded}/records/{record_ids['2']}/comments"
+    first = client.post(thread, headers=admin, json={"text": "one"}).json()
+    client.post(thread, headers=admin, json={"text": "two"})
+    client.patch(f"{API}/projects/{loaded}/comments/{first['id']}", headers=admin,
+                 json={"resolved": True})
+    for sort in ("id", "stars"):   # both ways a page is read
+        rows = client.get(f"{API}/projects/{loaded}/records", headers=admin,
+                          params={"sort": sort}).json()["data"]
+        counts = {r["external_id"]: (r["open_comments"], r["comments"]) for r in rows}
+        assert counts == {"1": (0, 0), "2": (1, 2), "3": (0, 0), "4": (0, 0)}
