@@ -1062,6 +1062,19 @@ def _noun(state: str) -> str:
     return "comment" if state == "all" else f"{state} comment"
 
 
+
+def _older_ones(shown: list, count: int, limit: int, before: int | None, what: str) -> str:
+    """The end of a listing's footer, newest first: which part is shown, and how to see
+    older ones (``--before`` the oldest id shown)."""
+    said = ""
+    if before is not None:
+        said += f"; {len(shown):,} older than {what} {before} shown"
+    elif shown and len(shown) < count:
+        said += f"; the newest {len(shown):,} shown"
+    if shown and len(shown) == limit and (before is not None or len(shown) < count):
+        said += f" (older ones: --before {shown[-1].id})"
+    return said
+
 def comments_summary(page: CommentPage, *, project: int, state: str, limit: int,
                      before: int | None = None) -> str:
     """The line under a project's comments: how many are in the state asked (and how many
@@ -1083,14 +1096,7 @@ def comments_summary(page: CommentPage, *, project: int, state: str, limit: int,
     said = f"{_many(page.count, _noun(state))} in project {project}"
     if state != "open" and page.open is not None:
         said += f" ({page.open:,} open)"
-    shown = len(page.data)
-    if before is not None:
-        said += f"; {shown:,} older than comment {before} shown"
-    elif page.data and shown < page.count:
-        said += f"; the newest {shown:,} shown"
-    if page.data and shown == limit and (before is not None or shown < page.count):
-        said += f" (older ones: --before {page.data[-1].id})"
-    return said
+    return said + _older_ones(page.data, page.count, limit, before, "comment")
 
 
 def thread_summary(page: CommentPage, *, record_id: int, state: str) -> str:
@@ -1296,14 +1302,7 @@ def inbox_summary(page: NotificationPage, *, every: bool, limit: int,
     """
     said = (f"{_many(page.count, 'notification')}, {page.unread:,} unread" if every
             else _many(page.count, "unread notification"))
-    shown = len(page.data)
-    if before is not None:
-        said += f"; {shown:,} older than notification {before} shown"
-    elif page.data and shown < page.count:
-        said += f"; the newest {shown:,} shown"
-    if page.data and shown == limit and (before is not None or shown < page.count):
-        said += f" (older ones: --before {page.data[-1].id})"
-    return said
+    return said + _older_ones(page.data, page.count, limit, before, "notification")
 
 
 @inbox_app.callback()
