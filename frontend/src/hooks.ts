@@ -78,12 +78,17 @@ export const useProjectComments = (projectId: number, { state = "open", limit = 
     queryFn: ({ signal }) => get<CommentsPage>(`/projects/${projectId}/comments`, { state, limit }, signal) });
 
 /** After a comment on ``recordId`` changed (here or, told by an event, elsewhere): its thread
- * and the project's lists of comments are read again. */
+ * and the project's lists of comments are read again; the data browser's pages of records
+ * (their comment counts, and which records a comment filter holds) when next shown. */
 export function refreshComments(client: QueryClient, projectId: number, recordId: number | null): void {
   if (recordId !== null) void client.invalidateQueries({ queryKey: recordCommentsKey(projectId, recordId) });
   else void client.invalidateQueries({ predicate: ({ queryKey: [root, id, , , what] }) =>
     root === "projects" && id === projectId && what === "comments" });
   void client.invalidateQueries({ queryKey: ["projects", projectId, "comments"] });
+  // a list's pages and count are keyed by its query as JSON text, a record's own by its id
+  void client.invalidateQueries({ refetchType: "none", predicate: ({ queryKey: [root, id, what, query] }) =>
+    root === "projects" && id === projectId && what === "records" && typeof query === "string"
+      && query.startsWith("{") });
 }
 
 /** The record a ``comments.changed`` event is about (null: another event). */

@@ -20,12 +20,13 @@ export function usePagedRecords(projectId: number, query: Query) {
   const loading = useRef(new Set<number>());
   const generation = useRef(0);
 
-  const fetchPage = useCallback((page: number) => client.fetchQuery({
+  /** ``fresh``: read from the server even when the cache holds it from a moment ago */
+  const fetchPage = useCallback((page: number, fresh = false) => client.fetchQuery({
     queryKey: ["projects", projectId, "records", key, page],
     // pages come uncounted: the count is asked for apart, so the first page shows before it
     queryFn: () => get<RecordsPage>(`/projects/${projectId}/records`,
       { ...query, offset: page * PAGE_SIZE, limit: PAGE_SIZE, count: "none" }),
-    staleTime: 5_000,
+    staleTime: fresh ? 0 : 5_000,
   // eslint-disable-next-line react-hooks/exhaustive-deps
   }), [client, projectId, key]);
 
@@ -95,5 +96,24 @@ export function usePagedRecords(projectId: number, query: Query) {
     loadCount();
   }, [client, projectId, load, loadCount]);
 
-  return { count, countCapped, loading: loadingPages > 0, row, ensure, error, reload, fetchPage };
+  /** Read again, in place, the pages that hold the record ``recordId`` (what its row shows
+   * changed, not which rows the list holds); null: the list is read again. */
+  const refreshRecord = useCallback((recordId: number | null) => {
+    if (recordId === null) {
+      reload();
+      return;
+    }
+    const mine = generation.current;
+    for (const [page, rows] of pages) {
+      if (!rows.some((r) => r.id === recordId)) continue;
+      fetchPage(page, true).then((result) => {
+        if (mine !== generation.current) return;
+        setPages((all) => (all.has(page) ? new Map(all).set(page, result.data) : all));
+      }).catch(() => {
+        // the row keeps what it showed; the next reading of the list brings it
+      });
+    }
+  }, [pages, reload, fetchPage]);
+
+  return { count, countCapped, loading: loadingPages > 0, row, ensure, error, reload, refreshRecord, fetchPage };
 }

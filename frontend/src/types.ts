@@ -40,6 +40,8 @@ export interface RecordRow {
   id: number; external_id: string; data: Record<string, unknown>;
   /** reference label (or labels) per task id, in record lists */
   references?: Record<string, unknown>;
+  /** in record lists: the comments on the record, and of them those not resolved (0: none) */
+  comments?: number; open_comments?: number;
 }
 export interface ManualLabel {
   id: number; record_id: number; task_id: number; label: string; annotator: string;

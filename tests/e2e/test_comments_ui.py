@@ -1,9 +1,10 @@
 """Comments on records end to end: an annotator, signed in with their own key, asks about a
 record from the labeling view (``C`` puts the cursor in the box, the keys typed there label
 nothing, what was typed outlives a reload, Ctrl+Enter sends); an owner, in a tab beside it,
-finds the open comments in the data browser (the count on the conditions' line, the newest
-ones listed, the filter they apply), opens the record, answers and resolves the question;
-the annotator's view shows the answer as it is made, the question resolved."""
+finds the open comments in the data browser (the count on the conditions' line, each row's
+beside its id, the newest ones listed, the filter they apply), opens the record at its
+comments, answers and resolves the question; the annotator's view shows the answer as it is
+made, the question resolved; the owner's list counts a comment made meanwhile."""
 
 from __future__ import annotations
 
@@ -91,6 +92,14 @@ def test_annotator_asks_owner_answers_and_resolves(page: Page, browser: Browser,
     assert wraps, "a comment runs out of its panel"
     shot(page, artifacts, "56-labeling-comment-asked")
 
+    # another record's only comment, resolved: its row counts it, muted
+    second = stack.get(f"/projects/{project}/records", limit=2)["data"][1]
+    made = stack.post(f"/projects/{project}/records/{second['id']}/comments",
+                      json={"text": "Checked: the stars match."})
+    assert made.status_code == 201, made.text
+    done = stack.patch(f"/projects/{project}/comments/{made.json()['id']}", json={"resolved": True})
+    assert done.status_code == 200, done.text
+
     # the owner, in a tab beside it: the open comments in the data browser
     context = browser.new_context(viewport={"width": 1400, "height": 860}, base_url=stack.base)
     owner = context.new_page()
@@ -105,6 +114,16 @@ def test_annotator_asks_owner_answers_and_resolves(page: Page, browser: Browser,
         expect(owner.get_by_role("button", name="Actions", exact=True)).to_be_enabled()
         assert toolbar_height(owner) <= 32
         shot(owner, artifacts, "56-data-open-comments")
+        # each row: its record's open comments beside its id (accented), or all resolved
+        asked_row = owner.get_by_role("link", name="2 open comments", exact=True)
+        expect(asked_row).to_have_text("2")
+        expect(asked_row).to_have_attribute("title", "2 open comments")
+        resolved_row = owner.get_by_role("link", name="1 resolved comment", exact=True)
+        expect(resolved_row).to_have_text("1")
+        expect(owner.get_by_role("row").filter(has=resolved_row)).to_contain_text(
+            second["external_id"])
+        expect(owner.locator(".dt-body .comment-count")).to_have_count(2)
+        shot(owner, artifacts, "59-data-row-comments")
 
         owner.get_by_role("button", name="Newest open comments").click()
         newest = owner.get_by_role("dialog", name="newest open comments")
@@ -130,9 +149,11 @@ def test_annotator_asks_owner_answers_and_resolves(page: Page, browser: Browser,
         shot(owner, artifacts, "56-data-filtered-by-comments-1000")
         owner.set_viewport_size({"width": 1400, "height": 860})
 
-        # the record: the owner answers and resolves the question
-        owner.get_by_role("row").filter(has_text="review 1").first.click()
+        # the record, at its comments: the owner answers and resolves the question
+        owner.get_by_role("link", name="2 open comments", exact=True).click()
+        expect(owner).to_have_url(re.compile(rf"/records/{first['id']}\?.*#comments$"))
         thread = owner.get_by_role("region", name="comments")
+        expect(thread).to_be_in_viewport()
         question = thread.get_by_role("listitem", name="comment by carla").first
         expect(question).to_contain_text("Is 1 really positive?")
         expect(question.get_by_role("button", name="Edit")).to_have_count(0)   # carla's to edit
@@ -160,9 +181,18 @@ def test_annotator_asks_owner_answers_and_resolves(page: Page, browser: Browser,
         owner.get_by_role("button", name="Newest open comments").click()
         expect(owner.get_by_role("dialog", name="newest open comments").get_by_role("listitem")
                ).to_have_count(2)
+        owner.keyboard.press("Escape")
+        expect(owner.get_by_role("link", name="2 open comments, 1 resolved")).to_have_text("2")
+
+        # a comment made meanwhile: the owner's list counts it as it comes
+        box.fill("Same question for the stars: 2 of 5 with a \"great\"?")
+        box.press("Control+Enter")
+        expect(asked).to_have_count(3)
+        expect(owner.get_by_role("link", name="3 open comments, 1 resolved")).to_have_text("3")
+        shot(owner, artifacts, "59-data-row-comments-live")
     finally:
         context.close()
     assert not errors, errors
     comments = stack.get(f"/projects/{project}/comments", state="all")
-    assert (comments["count"], comments["open"]) == (3, 2)
+    assert (comments["count"], comments["open"]) == (5, 3)
     assert manual_labels(stack, project, first["id"], task) == []

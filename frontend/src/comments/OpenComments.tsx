@@ -4,6 +4,7 @@
 import { useState, type FocusEvent } from "react";
 import { useProjectComments } from "../hooks";
 import { Link } from "../ui/Link";
+import { CommentIcon } from "./CommentCount";
 import { firstLine } from "./CommentThread";
 import { useNow, When } from "./time";
 
@@ -64,15 +65,5 @@ export function OpenComments({ projectId, filtered, onFilter, suffix }: {
         </div>
       )}
     </span>
-  );
-}
-
-/** A speech bubble (drawn: emoji fonts are not everywhere). */
-function CommentIcon() {
-  return (
-    <svg className="comment-icon" width="13" height="13" viewBox="0 0 16 16" aria-hidden focusable="false">
-      <path d="M2.5 2.5h11a1 1 0 0 1 1 1v7a1 1 0 0 1-1 1H7l-3.5 3v-3h-1a1 1 0 0 1-1-1v-7a1 1 0 0 1 1-1z"
-        fill="none" stroke="currentColor" strokeWidth="1.5" strokeLinejoin="round" />
-    </svg>
   );
 }

@@ -2,6 +2,7 @@
  * pages fetched as they scroll into view. */
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { CommentCount } from "../comments/CommentCount";
 import { OpenComments } from "../comments/OpenComments";
 import { deleteTitle, DeleteRecords } from "../DeleteRecords";
 import { FilterBar } from "../FilterBar";
@@ -30,9 +31,9 @@ export function DataBrowser({ projectId }: { projectId: number }) {
   const records = usePagedRecords(projectId, query);
   const byComments = filters.conditions.some((c) => c.kind === "comment");
   // records deleted or edited elsewhere (or commented on, when the filter asks for comments):
-  // the list is read again
+  // the list is read again; a comment otherwise: the rows of its record (their counts)
   useRecordEvents(projectId, { deleted: records.reload, edited: records.reload,
-    commented: byComments ? records.reload : undefined });
+    commented: byComments ? records.reload : records.refreshRecord });
   // a new filter is a new history entry (back returns to the previous one); typing replaces
   const setFilters = useCallback((next: Filters) =>
     navigate(`/projects/${projectId}/data${filtersToSearch(next)}`,
@@ -115,7 +116,11 @@ export function DataBrowser({ projectId }: { projectId: number }) {
                     style={{ gridTemplateColumns: columns, transform: `translateY(${item.start}px)`, height: ROW_HEIGHT }}
                     onClick={() => record && navigate(`/projects/${projectId}/records/${record.id}${suffix}`)}>
                     {record ? <>
-                      <div className="mono" title={record.external_id}>{record.external_id}</div>
+                      <div className="dt-id">
+                        <span className="mono" title={record.external_id}>{record.external_id}</span>
+                        <CommentCount comments={record.comments} open={record.open_comments}
+                          href={`/projects/${projectId}/records/${record.id}${suffix}`} />
+                      </div>
                       {shown.map((a) => <div key={a.id} title={String(record.data[a.name] ?? "")}>{format(record.data[a.name])}</div>)}
                       {labelTasks.map((t) => <ReferenceCell key={`t${t.id}`} task={t} value={record.references?.[String(t.id)]} />)}
                     </> : <div className="faint">loading…</div>}

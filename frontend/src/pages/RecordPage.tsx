@@ -6,6 +6,7 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState, type ReactNode } from "react";
 import { get } from "../api";
 import { isActive } from "../attributes/live";
+import { COMMENTS_ANCHOR } from "../comments/CommentCount";
 import { CommentsPanel } from "../comments/CommentThread";
 import { DeleteRecord } from "../DeleteRecords";
 import { EditRecord } from "../EditRecord";
@@ -47,6 +48,13 @@ export function RecordPage({ projectId, recordId }: { projectId: number; recordI
       void client.invalidateQueries({ queryKey: detailKey });
     },
   });
+  // a link to the record's comments (its address ends in #comments) shows them once it is read
+  const shown = detail.data !== undefined;
+  useEffect(() => {
+    if (shown && window.location.hash === `#${COMMENTS_ANCHOR}`) {
+      document.getElementById(COMMENTS_ANCHOR)?.scrollIntoView?.({ block: "start" });
+    }
+  }, [shown, recordId]);
   const gone = deleted || isGone(detail.error);
   const isOwner = atLeast(role, "owner");
   const saved = (result: RecordEdited | null) => {
@@ -99,7 +107,7 @@ export function RecordPage({ projectId, recordId }: { projectId: number; recordI
                 </dl>
               </div></div>
             )}
-            <CommentsPanel projectId={projectId} recordId={recordId} />
+            <CommentsPanel id={COMMENTS_ANCHOR} projectId={projectId} recordId={recordId} />
             <SimilarRecords projectId={projectId} recordId={recordId} />
           </div>
           <div className="stack">
