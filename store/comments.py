@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from store.id_lists import ids_in
 from store.models import Comment
 
 CommentState = Literal["open", "resolved", "all"]
@@ -46,13 +45,3 @@ def count_comments(*, session: Session, project_id: int, state: CommentState) ->
         query = query.where(clause)
     return session.scalar(query)
 
-
-def comment_counts(*, session: Session, record_ids: list[int]) -> dict[int, tuple[int, int]]:
-    """Open and all comments of each of these records that has some."""
-    if not record_ids:
-        return {}
-    rows = session.execute(
-        select(Comment.record_id, func.count(case((Comment.resolved_at.is_(None), 1))),
-               func.count()).where(ids_in(Comment.record_id, record_ids))
-        .group_by(Comment.record_id))
-    return {record_id: (open_, total) for record_id, open_, total in rows}

@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session, aliased
 from formats.types import AttributeType
 from heuristics.errors import InvalidInputError
 from heuristics.learners.votes import VoteRule
-from store.comments import comment_counts, state_clause
+from store.comments import state_clause
 from store.heuristic_lookups import get_heuristic, latest_run, latest_weak_supervision
 from store.id_lists import ids_in
 from store.limits import NAME_MAX
@@ -618,8 +618,7 @@ def search_records(*, session: Session, project: Project, record_filter: RecordF
     total, capped = _count(session, project, record_filter, where, count,
                            every=listed.record_count)
     return RecordPage(records=records, references=listed.references,
-                      comments=comment_counts(session=session,
-                                              record_ids=[record.id for record in records]),
+                      comments=listed.comments,
                       count=total, count_capped=capped, next_after=next_after)
 
 
@@ -747,37 +746,47 @@ def matching_record_ids(*, session: Session, project: Project, record_filter: Re
 class _Listed:
     records: dict[int, ListedRecord]
     references: dict[int, dict[str, object]]
+    comments: dict[int, tuple[int, int]]
     record_count: int
 
 
 def _listed(session: Session, project: Project, page: Select) -> _Listed:
     """The records ``page`` selects (a query of :data:`LISTED`) by id, their reference
     labels (see :attr:`RecordPage.references`: classification tasks' as stored, multi-label
-    tasks' from their votes) and the project's record count.
+    tasks' from their votes), their open and all comments, and the project's record count.
 
     One round trip: the records joined to their stored references (a row per reference,
-    one without), then the project's row, once per multi-label task (once with none).
+    one without) with their comment counts, then the project's row, once per multi-label
+    task (once with none).
     """
     listed = page.subquery()
-    stored = select(*listed.c, ReferenceLabel.task_id, Label.name, null()) \
+    on_record = Comment.record_id == listed.c.id
+    open_comments = select(func.count()).where(on_record, Comment.resolved_at.is_(None))
+    all_comments = select(func.count()).where(on_record)
+    stored = select(*listed.c, ReferenceLabel.task_id, Label.name, null(),
+                    open_comments.scalar_subquery(), all_comments.scalar_subquery()) \
         .select_from(listed) \
         .outerjoin(ReferenceLabel, ReferenceLabel.record_id == listed.c.id) \
         .outerjoin(Label, Label.id == ReferenceLabel.label_id)
-    project_row = select(null(), null(), null(), LabelingTask.id, null(), Project.record_count) \
+    project_row = select(null(), null(), null(), LabelingTask.id, null(), Project.record_count,
+                         null(), null()) \
         .select_from(Project) \
         .outerjoin(LabelingTask, and_(LabelingTask.project_id == Project.id,
                                       LabelingTask.kind == TaskKind.MULTILABEL)) \
         .where(Project.id == project.id)
     records: dict[int, ListedRecord] = {}
     references: dict[int, dict[str, object]] = {}
+    comments: dict[int, tuple[int, int]] = {}
     multilabel_ids: list[int] = []
     record_count = 0
     # all rows at once: fetched one by one, a page cost the SQLite server about 1 ms more
     # of CPU under load (32 clients), though not in a single thread
-    for rid, external_id, data, task_id, name, count in session.execute(
+    for rid, external_id, data, task_id, name, count, open_, total in session.execute(
             union_all(stored, project_row)).all():
         if rid is not None:
             records[rid] = ListedRecord(rid, external_id, data)
+            if total:
+                comments[rid] = (open_, total)
             if task_id is not None:
                 references.setdefault(rid, {})[str(task_id)] = name
         else:
@@ -790,4 +799,4 @@ def _listed(session: Session, project: Project, page: Select) -> _Listed:
         for rid, reference in reference_labels(session=session, task=task,
                                                record_ids=list(records)).items():
             references.setdefault(rid, {})[str(task.id)] = sorted(reference)
-    return _Listed(records, references, record_count)
+    return _Listed(records, references, comments, record_count)
