@@ -27,10 +27,10 @@ def flipped(i: int) -> str:
 
 
 ANNOTATIONS = {
-    "ann": {i: truth(i) for i in range(1, 13)},
-    "bob": {i: flipped(i) if i in (2, 7) else truth(i) for i in range(1, 11)},
-    "cy": {i: flipped(i) if i in (6, 9, 11) else truth(i) for i in range(5, 13)},
-    "dan": {i: truth(i) for i in (11, 12)},   # shares records with ann and cy, none with bob
+    "ines": {i: truth(i) for i in range(1, 13)},
+    "jon": {i: flipped(i) if i in (2, 7) else truth(i) for i in range(1, 11)},
+    "kai": {i: flipped(i) if i in (6, 9, 11) else truth(i) for i in range(5, 13)},
+    "lea": {i: truth(i) for i in (11, 12)},   # shares records with ines and kai, none with jon
 }
 """Each annotator's labels of the reviews (by external id)."""
 
@@ -105,7 +105,7 @@ def test_agreement_of_a_classification_and_an_extraction_task(page: Page, app_st
 
     # each pair of annotators: its share, its title; "—" where two share no record
     matrix = panel.get_by_role("table", name="agreement between annotators")
-    expect(matrix.get_by_role("row")).to_have_count(5)   # the names, then ann, bob, cy, dan
+    expect(matrix.get_by_role("row")).to_have_count(5)   # the names, then ines, jon, kai, lea
     assert len(expected["pairs"]) == 5
     for pair in expected["pairs"]:
         a, b, shown = pair["a"], pair["b"], percent(pair["agreement"])
@@ -115,7 +115,7 @@ def test_agreement_of_a_classification_and_an_extraction_task(page: Page, app_st
         expect(matrix.locator(f'td[title^="{a} and {b}:"]')).to_have_attribute(
             "title", f"{a} and {b}: {pair['records']} records both labelled; {shown} with the "
             f"same label; Cohen's κ {kappa}")
-    expect(matrix.locator('td[title="bob and dan share no record"]')).to_have_text("—")
+    expect(matrix.locator('td[title="jon and lea share no record"]')).to_have_text("—")
     expect(matrix.locator("td.diagonal")).to_have_count(4)
 
     # the labels split over, each label, each annotator against the others and the gold label
@@ -127,11 +127,11 @@ def test_agreement_of_a_classification_and_an_extraction_task(page: Page, app_st
         expect(labels.get_by_role("row").nth(row)).to_have_text(
             f"{label['label']}{label['count']}{percent(label['agreement'])}")
     people = panel.get_by_role("table", name="annotator quality")
-    ann = next(a for a in expected["annotators"] if a["name"] == "ann")
-    assert ann["gold_records"] == 1
-    row = people.get_by_role("row").filter(has=page.get_by_role("cell", name="ann", exact=True))
+    ines = next(a for a in expected["annotators"] if a["name"] == "ines")
+    assert ines["gold_records"] == 1
+    row = people.get_by_role("row").filter(has=page.get_by_role("cell", name="ines", exact=True))
     expect(row).to_contain_text(
-        f"{ann['shared']}{percent(ann['agreement'])}{percent(ann['gold_agreement'])} on 1")
+        f"{ines['shared']}{percent(ines['agreement'])}{percent(ines['gold_agreement'])} on 1")
     expect(panel).to_contain_text("records where annotators disagree")   # CROWDLAB's
     shot(page, artifacts, "57-agreement-classification")
     panel_shot(page, panel, artifacts / "57-agreement-classification-panel.png")
@@ -142,13 +142,13 @@ def test_agreement_of_a_classification_and_an_extraction_task(page: Page, app_st
     assert_fits(page, panel)
     page.set_viewport_size({"width": 1400, "height": 860})
 
-    # a new label by dan (on a record bob labelled): the panel follows it
+    # a new label by lea (on a record jon labelled): the panel follows it
     bulk_label(stack, project, task, [{"external_id": "3", "label": flipped(3),
-                                       "annotator": "dan"}])
+                                       "annotator": "lea"}])
     changed = stack.get(f"/projects/{project}/tasks/{task}/agreement")
     assert changed["value"] != expected["value"]
     expect(overall).to_contain_text(f"Krippendorff's α {decimal(changed['value'])}")
-    expect(matrix.locator('td[title^="bob and dan:"]')).to_have_text(percent(0))
+    expect(matrix.locator('td[title^="jon and lea:"]')).to_have_text(percent(0))
 
     # an extraction task: the span F1 between its annotators, without CROWDLAB
     aspects = stack.post(f"/projects/{project}/tasks", json={
@@ -159,10 +159,10 @@ def test_agreement_of_a_classification_and_an_extraction_task(page: Page, app_st
     for i in range(1, 7):   # "The {word} is {great|awful}, review {i}"
         word = WORDS[i % 5]
         opinion = 8 + len(word)
-        spans = {"ann": [("ASPECT", 4, 4 + len(word)), ("OPINION", opinion, opinion + 5)],
-                 "bob": [("ASPECT", 4, 4 + len(word))] + (
+        spans = {"ines": [("ASPECT", 4, 4 + len(word)), ("OPINION", opinion, opinion + 5)],
+                 "jon": [("ASPECT", 4, 4 + len(word))] + (
                      [("OPINION", opinion, opinion + 5)] if i % 2 else []),
-                 "cy": [("ASPECT", 0, 4 + len(word))] if i > 3 else []}
+                 "kai": [("ASPECT", 0, 4 + len(word))] if i > 3 else []}
         for name, marked in spans.items():
             for label, start, end in marked:
                 response = stack.post(f"/projects/{project}/records/{records[str(i)]}/labels",
@@ -189,12 +189,12 @@ def test_agreement_of_a_classification_and_an_extraction_task(page: Page, app_st
     expect(spans.get_by_role("table", name="agreement per label")).to_contain_text("Span F1")
     people = spans.get_by_role("table", name="annotator agreement")
     expect(people.get_by_role("row")).to_have_count(1 + len(f1["annotators"]))
-    bob = next(a for a in f1["annotators"] if a["name"] == "bob")
-    # on record 1 bob marked two spans, the gold label one of them: F1 2/3
-    assert (bob["gold_records"], bob["gold_agreement"]) == (1, pytest.approx(2 / 3))
-    expect(people.get_by_role("row").filter(has=page.get_by_role("cell", name="bob", exact=True))
-           ).to_have_text(f"bob{bob['records']}{bob['shared']}{percent(bob['agreement'])}"
-                          f"{percent(bob['gold_agreement'])} on 1")
+    jon = next(a for a in f1["annotators"] if a["name"] == "jon")
+    # on record 1 jon marked two spans, the gold label one of them: F1 2/3
+    assert (jon["gold_records"], jon["gold_agreement"]) == (1, pytest.approx(2 / 3))
+    expect(people.get_by_role("row").filter(has=page.get_by_role("cell", name="jon", exact=True))
+           ).to_have_text(f"jon{jon['records']}{jon['shared']}{percent(jon['agreement'])}"
+                          f"{percent(jon['gold_agreement'])} on 1")
     pair = f1["pairs"][0]
     expect(spans.locator(f'td[title^="{pair["a"]} and {pair["b"]}:"]')).to_have_attribute(
         "title", f"{pair['a']} and {pair['b']}: {pair['records']} records both annotated; "

@@ -3,7 +3,7 @@ comment with the completion (``@`` and a letter list the members; the arrows cho
 puts the name in; Escape closes the list only, and the keys label nothing); the colleague,
 in another browser, sees the unread count on the bell as the comment is made, opens the
 notifications, follows the one about it to the record's page (the mention marked there) and
-the count goes to zero; the colleague's answer tells the annotator "bob replied"."""
+the count goes to zero; the colleague's answer tells the annotator "noah replied"."""
 
 from __future__ import annotations
 
@@ -35,35 +35,35 @@ def test_mention_notifies_and_leads_to_the_record(page: Page, browser: Browser,
                                                   app_stack: Stack, artifacts: Path):
     stack = app_stack
     project, task = reviews_project(stack, "Mentions e2e")
-    ann = stack.member(project, "ann", "annotator")
-    bob = stack.member(project, "bob", "annotator")
-    stack.member(project, "bea", "viewer")
+    mia = stack.member(project, "mia", "annotator")
+    noah = stack.member(project, "noah", "annotator")
+    stack.member(project, "nell", "viewer")
     first = stack.get(f"/projects/{project}/records", limit=1)["data"][0]
 
-    # bob, in another browser, looks at the project's records: nothing new
+    # noah, in another browser, looks at the project's records: nothing new
     context = browser.new_context(viewport={"width": 1400, "height": 860}, base_url=stack.base)
     other = context.new_page()
     errors: list[str] = []
     other.on("pageerror", lambda error: errors.append(str(error)))
     try:
-        sign_in_as(other, bob, "bob")
+        sign_in_as(other, noah, "noah")
         go(other, f"/projects/{project}/data")
         expect(other.get_by_label("count")).to_have_text("30 records")
         bell = other.get_by_role("button", name=re.compile(r"^Notifications"))
         expect(bell).to_have_accessible_name("Notifications")
 
-        # ann labels; C puts the cursor in the comment box; @b lists bea and bob
-        sign_in_as(page, ann, "ann")
+        # mia labels; C puts the cursor in the comment box; @n lists nell and noah
+        sign_in_as(page, mia, "mia")
         go(page, f"/projects/{project}/label")
         expect(page.get_by_label("record id")).to_have_text(first["external_id"])
         page.keyboard.press("c")
         panel = page.get_by_role("region", name="comments")
         box = panel.get_by_role("textbox", name="New comment")
         expect(box).to_be_focused()
-        page.keyboard.type("@b")
+        page.keyboard.type("@n")
         choices = panel.get_by_role("listbox", name="Members to mention")
-        expect(choices.get_by_role("option")).to_have_text([re.compile("^@bea"),
-                                                            re.compile("^@bob")])
+        expect(choices.get_by_role("option")).to_have_text([re.compile("^@nell"),
+                                                            re.compile("^@noah")])
         expect(box).to_have_attribute("aria-expanded", "true")
         assert inside_viewport(page, ".mention-pop")
         shot(page, artifacts, "58-labeling-mention-list")
@@ -73,26 +73,26 @@ def test_mention_notifies_and_leads_to_the_record(page: Page, browser: Browser,
         expect(choices).to_have_count(0)
         expect(box).to_be_focused()
         page.keyboard.press("Backspace")
-        page.keyboard.type("b")   # a new mention: the list again
+        page.keyboard.type("n")   # a new mention: the list again
         expect(choices.get_by_role("option")).to_have_count(2)
         page.keyboard.press("ArrowDown")
-        expect(choices.get_by_role("option", selected=True)).to_have_text(re.compile("^@bob"))
+        expect(choices.get_by_role("option", selected=True)).to_have_text(re.compile("^@noah"))
         page.keyboard.press("Enter")
-        expect(box).to_have_value("@bob ")
+        expect(box).to_have_value("@noah ")
         expect(choices).to_have_count(0)
         page.keyboard.type(QUESTION.strip())
-        expect(box).to_have_value("@bob" + QUESTION)
+        expect(box).to_have_value("@noah" + QUESTION)
         expect(page.get_by_label("record id")).to_have_text(first["external_id"])
         assert manual_labels(stack, project, first["id"], task) == []
 
         page.keyboard.press("Control+Enter")
-        asked = panel.get_by_role("listitem", name="comment by ann")
-        expect(asked.locator(".comment-text")).to_have_text("@bob" + QUESTION)
-        expect(asked.locator(".mention")).to_have_text("@bob")
+        asked = panel.get_by_role("listitem", name="comment by mia")
+        expect(asked.locator(".comment-text")).to_have_text("@noah" + QUESTION)
+        expect(asked.locator(".mention")).to_have_text("@noah")
         expect(box).to_have_value("")
         shot(page, artifacts, "58-labeling-mention-sent")
 
-        # bob's bell counts it as it is made (the project's events), else at the next poll
+        # noah's bell counts it as it is made (the project's events), else at the next poll
         expect(bell).to_have_accessible_name("Notifications, 1 unread", timeout=POLL_MS)
         expect(bell.locator(".inbox-count")).to_have_text("1")
         shot(other, artifacts, "58-data-bell-unread")
@@ -100,10 +100,10 @@ def test_mention_notifies_and_leads_to_the_record(page: Page, browser: Browser,
         inbox = other.get_by_role("dialog", name="Notifications")
         item = inbox.get_by_role("listitem")
         expect(item).to_have_count(1)
-        expect(item).to_contain_text("ann mentioned you")
+        expect(item).to_contain_text("mia mentioned you")
         expect(item).to_contain_text("Mentions e2e")
         expect(item).to_contain_text("just now")
-        expect(item).to_contain_text("@bob" + QUESTION)
+        expect(item).to_contain_text("@noah" + QUESTION)
         assert inside_viewport(other, ".inbox-pop")
         shot(other, artifacts, "58-inbox-open")
         other.keyboard.press("Escape")   # closed, the bell focused
@@ -116,13 +116,13 @@ def test_mention_notifies_and_leads_to_the_record(page: Page, browser: Browser,
         item.get_by_role("link").click()
         expect(other).to_have_url(re.compile(rf"/projects/{project}/records/{first['id']}$"))
         thread = other.get_by_role("region", name="comments")
-        mention = thread.get_by_role("listitem", name="comment by ann")
-        expect(mention.locator(".comment-text")).to_have_text("@bob" + QUESTION)
-        expect(mention.locator(".mention.mention-me")).to_have_text("@bob")
+        mention = thread.get_by_role("listitem", name="comment by mia")
+        expect(mention.locator(".comment-text")).to_have_text("@noah" + QUESTION)
+        expect(mention.locator(".mention.mention-me")).to_have_text("@noah")
         expect(bell).to_have_accessible_name("Notifications")
         expect(bell.locator(".inbox-count")).to_have_count(0)
         shot(other, artifacts, "58-record-from-notification")
-        assert notifications_of(stack, bob)["unread"] == 0
+        assert notifications_of(stack, noah)["unread"] == 0
 
         # read ones on demand; on a narrow window the panel stays on screen
         bell.click()
@@ -137,16 +137,16 @@ def test_mention_notifies_and_leads_to_the_record(page: Page, browser: Browser,
         expect(inbox).to_have_count(0)
         other.set_viewport_size({"width": 1400, "height": 860})
 
-        # bob answers: ann, labeling, is told "bob replied"
+        # noah answers: mia, labeling, is told "noah replied"
         answer_box = thread.get_by_role("textbox", name="New comment")
         answer_box.fill(ANSWER)
         answer_box.press("Control+Enter")
-        expect(thread.get_by_role("listitem", name="comment by bob")).to_have_count(1)
+        expect(thread.get_by_role("listitem", name="comment by noah")).to_have_count(1)
         ann_bell = page.get_by_role("button", name=re.compile(r"^Notifications"))
         expect(ann_bell).to_have_accessible_name("Notifications, 1 unread", timeout=POLL_MS)
         ann_bell.click()
         replied = page.get_by_role("dialog", name="Notifications").get_by_role("listitem")
-        expect(replied).to_contain_text("bob replied")
+        expect(replied).to_contain_text("noah replied")
         expect(replied).to_contain_text(ANSWER)
         shot(page, artifacts, "58-labeling-inbox-replied")
         page.get_by_role("button", name="Mark all read").click()
