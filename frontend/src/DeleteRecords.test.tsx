@@ -5,7 +5,7 @@ import { stepOver } from "./labeling/deleted";
 import { DataBrowser } from "./pages/DataBrowser";
 import { Labeling } from "./pages/Labeling";
 import { RecordPage } from "./pages/RecordPage";
-import { actionsButton, chooseAction, json } from "./testing";
+import { actionsButton, chooseAction, fakeEvents, json } from "./testing";
 import type { ManualLabel, RecordDetail, RecordRow, Task } from "./types";
 
 const TASK: Task = { id: 3, name: "sentiment", kind: "classification", target_attribute: "text",
@@ -26,7 +26,7 @@ function server(writes: Write[], { member }: { member?: { user: string; role: st
   let records: RecordRow[] = [1, 2, 3, 4, 5].map((id) => ({ id, external_id: `r${id}`,
     data: { text: `review ${id} is ${id % 2 ? "great" : "awful"}`, stars: id % 3 === 1 ? 1 : 4 } }));
   const labels = new Map<number, ManualLabel[]>([[2, [label(20, 2, "negative")]]]);
-  const listeners: ReadableStreamDefaultController<Uint8Array>[] = [];
+  const events = fakeEvents();
   let counted = true;
   const matching = (filter: string | null) => {
     const conditions = filter ? (JSON.parse(filter).conditions as { name: string; value: unknown }[]) : [];
@@ -41,7 +41,7 @@ function server(writes: Write[], { member }: { member?: { user: string; role: st
     const path = pathname.replace("/api/v1/projects/1", "");
     if (method !== "GET" && !body?.dry_run) writes.push({ method, url, body });
     if (path === "/events") {
-      return new Response(new ReadableStream<Uint8Array>({ start: (c) => { listeners.push(c); } }));
+      return events.response();
     }
     if (path === "/api/v1/me") return json(member ? { name: member.user, is_admin: false } : { name: "admin", is_admin: true });
     if (path === "/members") return json(member ? [member] : []);
@@ -88,8 +88,7 @@ function server(writes: Write[], { member }: { member?: { user: string; role: st
     deleteElsewhere(ids: number[], named = true) {
       records = records.filter((r) => !ids.includes(r.id));
       const data = { count: ids.length, ...(named ? { record_ids: ids } : {}) };
-      const text = new TextEncoder().encode(`id: 1\nevent: records.deleted\ndata: ${JSON.stringify(data)}\n\n`);
-      for (const listener of listeners) listener.enqueue(text);
+      events.send("records.deleted", data);
     },
     add(id: number) { records = [...records, { id, external_id: `r${id}`, data: { text: "new", stars: 1 } }]; },
     stopCounting() { counted = false; },

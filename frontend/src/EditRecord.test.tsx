@@ -5,7 +5,7 @@ import { DataBrowser } from "./pages/DataBrowser";
 import { Labeling } from "./pages/Labeling";
 import { RecordPage } from "./pages/RecordPage";
 import { apiValue, editSummary, type RecordEdited } from "./recordEditing";
-import { json } from "./testing";
+import { fakeEvents, json } from "./testing";
 import type { Attribute, ManualLabel, RecordDetail, Task } from "./types";
 
 const TASK: Task = { id: 3, name: "ner", kind: "extraction", target_attribute: "text",
@@ -38,12 +38,11 @@ function server(writes: Write[], { member }: { member?: { user: string; role: st
   const spans = new Map<number, Span[]>([[1, [
     { id: 11, label: "PER", start: 0, text: "Jon", annotator: "alice" },
     { id: 12, label: "PER", start: 8, text: "Ann", annotator: "bob" }]]]);
-  const listeners: ReadableStreamDefaultController<Uint8Array>[] = [];
+  const events = fakeEvents();
   let held: (() => void)[] | null = null;
   let underWay = false;
   const send = (type: string, data: unknown) => {
-    const text = new TextEncoder().encode(`id: 1\nevent: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
-    for (const listener of listeners) listener.enqueue(text);
+    events.send(type, data);
   };
   /** The edit of ``body`` on ``record``: its answer, applied unless a dry run. */
   const edit = (record: Stored, body: { data: Record<string, unknown>; revision?: number; dry_run?: boolean }) => {
@@ -86,7 +85,7 @@ function server(writes: Write[], { member }: { member?: { user: string; role: st
     const body = init?.body ? JSON.parse(String(init.body)) : null;
     const path = new URL(url, "http://heurist").pathname.replace("/api/v1/projects/1", "");
     if (method !== "GET") writes.push({ url: `${method} ${path}`, body });
-    if (path === "/events") return new Response(new ReadableStream<Uint8Array>({ start: (c) => { listeners.push(c); } }));
+    if (path === "/events") return events.response();
     if (path === "/api/v1/me") return json(member ? { name: member.user, is_admin: false } : { name: "admin", is_admin: true });
     if (path === "/members") return json(member ? [member] : []);
     if (path === "/tasks") return json({ data: [TASK], count: 1 });

@@ -3,7 +3,7 @@ import { fireEvent, render, screen, waitFor, within } from "@testing-library/rea
 import type { ReactElement } from "react";
 import { DataBrowser } from "./pages/DataBrowser";
 import { changesSummary, setSummary, type RecordsEdited } from "./recordEditing";
-import { actionsButton, chooseAction, json } from "./testing";
+import { actionsButton, chooseAction, fakeEvents, json } from "./testing";
 import type { Attribute, RecordRow, Task } from "./types";
 import { ToastProvider } from "./ui";
 
@@ -32,7 +32,7 @@ function server(edits: Body[], { member }: { member?: { user: string; role: stri
     { id: 4, external_id: "r4", data: { text: "ok screen", split: "dev", stars: 3, score: null, flag: null, n_links: 0 } },
     { id: 5, external_id: "r5", data: { text: "great price", split: "test", stars: 4, score: null, flag: null, n_links: 0 } },
   ];
-  const listeners: ReadableStreamDefaultController<Uint8Array>[] = [];
+  const events = fakeEvents();
   let counted = true;
   let underWay = false;
   let valuesCap = Infinity;
@@ -54,8 +54,7 @@ function server(edits: Body[], { member }: { member?: { user: string; role: stri
   const matching = (conditions: { name: string; value: unknown }[]) =>
     records.filter((r) => conditions.every((c) => r.data[c.name] === c.value));
   const send = (type: string, data: unknown) => {
-    const text = new TextEncoder().encode(`id: 1\nevent: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
-    for (const listener of listeners) listener.enqueue(text);
+    events.send(type, data);
   };
   const edit = (body: Body) => {
     const chosen = matching(body.filter.conditions);
@@ -95,7 +94,7 @@ function server(edits: Body[], { member }: { member?: { user: string; role: stri
     const { pathname, searchParams } = new URL(url, "http://heurist");
     const path = pathname.replace("/api/v1/projects/1", "");
     const filtered = () => matching(JSON.parse(searchParams.get("filter") ?? '{"conditions": []}').conditions);
-    if (path === "/events") return new Response(new ReadableStream<Uint8Array>({ start: (c) => { listeners.push(c); } }));
+    if (path === "/events") return events.response();
     if (path === "/api/v1/me") return json(member ? { name: member.user, is_admin: false } : { name: "admin", is_admin: true });
     if (path === "/members") return json(member ? [member] : []);
     if (path === "/tasks") return json({ data: [TASK], count: 1 });

@@ -3,7 +3,7 @@ import { act, fireEvent, render, screen, waitFor } from "@testing-library/react"
 import type { ReactElement } from "react";
 import { DataBrowser } from "../pages/DataBrowser";
 import { RecordPage } from "../pages/RecordPage";
-import { json } from "../testing";
+import { fakeEvents, json } from "../testing";
 import type { RecordRow } from "../types";
 import { CommentCount, commentCountWords } from "./CommentCount";
 
@@ -67,11 +67,11 @@ function server() {
     { id: 2, external_id: "r2", data: { text: "review 2" }, comments: 2, open_comments: 1 },
     { id: 3, external_id: "r3", data: { text: "review 3" }, comments: 1, open_comments: 0 },
   ];
-  const listeners: ReadableStreamDefaultController<Uint8Array>[] = [];
+  const events = fakeEvents();
   const fetch = vi.fn(async (url: string) => {
     const path = new URL(url, "http://heurist").pathname.replace("/api/v1", "");
     if (path === "/projects/1/events") {
-      return new Response(new ReadableStream<Uint8Array>({ start: (c) => { listeners.push(c); } }));
+      return events.response();
     }
     if (path === "/me") return json({ name: "admin", is_admin: true });
     if (path === "/projects/1/members") return json([]);
@@ -89,8 +89,7 @@ function server() {
     commentElsewhere(id: number) {
       const row = rows.find((r) => r.id === id)!;
       rows[rows.indexOf(row)] = { ...row, comments: row.comments! + 1, open_comments: row.open_comments! + 1 };
-      const event = `id: 7\nevent: comments.changed\ndata: ${JSON.stringify({ record_id: id, comment_id: 50 })}\n\n`;
-      for (const listener of listeners) listener.enqueue(new TextEncoder().encode(event));
+      events.send("comments.changed", { record_id: id, comment_id: 50 }, 7);
     },
   };
 }

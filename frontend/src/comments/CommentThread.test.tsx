@@ -3,7 +3,7 @@ import { act, fireEvent, render, screen, waitFor, within } from "@testing-librar
 import type { ReactElement } from "react";
 import { Labeling } from "../pages/Labeling";
 import { RecordPage } from "../pages/RecordPage";
-import { json } from "../testing";
+import { fakeEvents, json } from "../testing";
 import type { Member, RecordComment, RecordDetail, Role, Task } from "../types";
 import { CommentsPanel } from "./CommentThread";
 import { commentsPanelKey } from "./commentsOpen";
@@ -28,14 +28,14 @@ function server({ user = "ann", role = "annotator" as Role, thread = [] as Recor
   let comments = [...thread];
   let next = 100;
   const writes: Write[] = [];
-  const listeners: ReadableStreamDefaultController<Uint8Array>[] = [];
+  const events = fakeEvents();
   const fetch = vi.fn(async (url: string, init?: RequestInit) => {
     const method = init?.method ?? "GET";
     const body = init?.body ? JSON.parse(String(init.body)) : null;
     const path = new URL(url, "http://heurist").pathname.replace("/api/v1", "");
     if (method !== "GET") writes.push({ method, path, body });
     if (path === "/projects/1/events") {
-      return new Response(new ReadableStream<Uint8Array>({ start: (c) => { listeners.push(c); } }));
+      return events.response();
     }
     if (path === "/me") return json({ name: user, is_admin: user === "admin" });
     if (path === "/projects/1/members") return json([...(user === "admin" ? [] : [{ user, role }]), ...members]);
@@ -77,8 +77,7 @@ function server({ user = "ann", role = "annotator" as Role, thread = [] as Recor
     commentElsewhere(author: string, text: string) {
       const made = comment(next++, author, text);
       comments = [...comments, made];
-      const event = `id: 7\nevent: comments.changed\ndata: ${JSON.stringify({ record_id: 5, comment_id: made.id })}\n\n`;
-      for (const listener of listeners) listener.enqueue(new TextEncoder().encode(event));
+      events.send("comments.changed", { record_id: 5, comment_id: made.id }, 7);
     },
   };
 }

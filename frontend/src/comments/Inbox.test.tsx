@@ -1,6 +1,6 @@
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
-import { json } from "../testing";
+import { fakeEvents, json } from "../testing";
 import type { AppNotification } from "../types";
 import { Inbox } from "./Inbox";
 
@@ -20,14 +20,14 @@ function server({ failing = false } = {}) {
     note(41), note(30, { read_at: "2026-03-09T10:00:00Z", created_at: "2026-03-09T09:00:00Z", excerpt: "Old one", resolved: true })];
   const writes: Write[] = [];
   const asked: string[] = [];
-  const listeners: ReadableStreamDefaultController<Uint8Array>[] = [];
+  const events = fakeEvents();
   const fetch = vi.fn(async (url: string, init?: RequestInit) => {
     const method = init?.method ?? "GET";
     const body = init?.body ? JSON.parse(String(init.body)) : null;
     const { pathname, searchParams } = new URL(url, "http://heurist");
     const path = pathname.replace("/api/v1", "");
     if (path === "/projects/1/events") {
-      return new Response(new ReadableStream<Uint8Array>({ start: (c) => { listeners.push(c); } }));
+      return events.response();
     }
     if (path === "/me/notifications" && method === "GET") {
       asked.push(searchParams.toString());
@@ -49,8 +49,7 @@ function server({ failing = false } = {}) {
     /** someone mentions bob: a notification, and the project's event (unless ``quiet``) */
     mention(id: number, author: string, excerpt: string, quiet = false) {
       notes = [note(id, { author, excerpt, created_at: new Date(NOW).toISOString() }), ...notes];
-      const event = `id: 3\nevent: comments.changed\ndata: ${JSON.stringify({ record_id: 17, comment_id: id + 100 })}\n\n`;
-      if (!quiet) for (const listener of listeners) listener.enqueue(new TextEncoder().encode(event));
+      if (!quiet) events.send("comments.changed", { record_id: 17, comment_id: id + 100 }, 3);
     },
   };
 }

@@ -1,7 +1,7 @@
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { DataBrowser } from "../pages/DataBrowser";
-import { json } from "../testing";
+import { fakeEvents, json } from "../testing";
 import type { RecordComment, RecordRow } from "../types";
 
 const RECORDS: RecordRow[] = [1, 2, 3].map((id) => ({ id, external_id: `r${id}`, data: { text: `review ${id}` } }));
@@ -12,12 +12,12 @@ const comment = (id: number, recordId: number, author: string, text: string): Re
 /** Records 2 and 3 have open comments (the newest first, as the API answers). */
 function server() {
   let open = [comment(9, 3, "ann", "Cut off?\nThe review ends mid-word."), comment(4, 2, "bob", "Sarcasm?")];
-  const listeners: ReadableStreamDefaultController<Uint8Array>[] = [];
+  const events = fakeEvents();
   const fetch = vi.fn(async (url: string) => {
     const { pathname, searchParams } = new URL(url, "http://heurist");
     const path = pathname.replace("/api/v1", "");
     if (path === "/projects/1/events") {
-      return new Response(new ReadableStream<Uint8Array>({ start: (c) => { listeners.push(c); } }));
+      return events.response();
     }
     if (path === "/me") return json({ name: "admin", is_admin: true });
     if (path === "/projects/1/members") return json([]);
@@ -41,8 +41,7 @@ function server() {
     resolveElsewhere(id: number) {
       const gone = open.find((c) => c.id === id)!;
       open = open.filter((c) => c !== gone);
-      const event = `id: 3\nevent: comments.changed\ndata: ${JSON.stringify({ record_id: gone.record_id, comment_id: id })}\n\n`;
-      for (const listener of listeners) listener.enqueue(new TextEncoder().encode(event));
+      events.send("comments.changed", { record_id: gone.record_id, comment_id: id }, 3);
     },
   };
 }

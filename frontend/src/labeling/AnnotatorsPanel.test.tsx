@@ -1,5 +1,5 @@
 import { fireEvent, screen, waitFor, within } from "@testing-library/react";
-import { json, renderWithQueries } from "../testing";
+import { fakeEvents, json, renderWithQueries } from "../testing";
 import type { Task, TaskKind } from "../types";
 import type { AgreementReport } from "./Agreement";
 import { AnnotatorsPanel, REFRESH_DELAY_MS, type AnnotatorsReport } from "./AnnotatorsPanel";
@@ -40,10 +40,10 @@ function agreement(kind: TaskKind = "classification"): AgreementReport {
 /** The task's two reports as the server answers them, and the project's events, sent to every
  * listener by ``send``. */
 function server(answers: { agreement: AgreementReport; annotators?: AnnotatorsReport }) {
-  const listeners: ReadableStreamDefaultController<Uint8Array>[] = [];
+  const events = fakeEvents();
   const fetch = vi.fn(async (url: string) => {
     const path = new URL(url, "http://heurist").pathname.replace("/api/v1", "");
-    if (path === "/projects/1/events") return new Response(new ReadableStream<Uint8Array>({ start: (c) => { listeners.push(c); } }));
+    if (path === "/projects/1/events") return events.response();
     if (path === "/projects/1/tasks/3/agreement") return json(answers.agreement);
     if (path === "/projects/1/tasks/3/annotators" && answers.annotators) return json(answers.annotators);
     return json({ detail: "not here" }, path.endsWith("/annotators") ? 422 : 404);
@@ -52,10 +52,9 @@ function server(answers: { agreement: AgreementReport; annotators?: AnnotatorsRe
   return {
     fetch,
     calls: (what: string) => fetch.mock.calls.filter(([url]) => String(url).endsWith(what)).length,
-    listening: () => listeners.length > 0,
+    listening: events.listening,
     send(type: string, data: Record<string, unknown>) {
-      const text = new TextEncoder().encode(`id: 1\nevent: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
-      for (const listener of listeners) listener.enqueue(text);
+      events.send(type, data);
     },
   };
 }

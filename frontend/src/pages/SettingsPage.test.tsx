@@ -1,6 +1,6 @@
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/react";
-import { json } from "../testing";
+import { fakeEvents, json } from "../testing";
 import type { Task } from "../types";
 import { SettingsPage } from "./SettingsPage";
 
@@ -17,7 +17,7 @@ type Write = { method: string; path: string; body: Record<string, unknown> };
 function server({ member }: { member?: { user: string; role: string } } = {}) {
   const stored = task();
   const writes: Write[] = [];
-  const listeners: ReadableStreamDefaultController<Uint8Array>[] = [];
+  const events = fakeEvents();
   let refuse: string | null = null;
   let held: (() => void)[] | null = null;
   const save = (change: Partial<Task>) => {
@@ -37,7 +37,7 @@ function server({ member }: { member?: { user: string; role: string } } = {}) {
         return json({ detail, field: "guidelines", row: null }, 422);
       }
     }
-    if (path === "/projects/1/events") return new Response(new ReadableStream<Uint8Array>({ start: (c) => { listeners.push(c); } }));
+    if (path === "/projects/1/events") return events.response();
     if (path === "/me") return json(member ? { name: member.user, is_admin: false } : { name: "admin", is_admin: true });
     if (path === "/projects/1/members") return json(member ? [member] : []);
     if (path === "/projects/1/attributes") return json([]);
@@ -67,8 +67,7 @@ function server({ member }: { member?: { user: string; role: string } } = {}) {
     /** Another owner's change, as the server announces it. */
     changed(change: Partial<Task>) {
       save(change);
-      const text = new TextEncoder().encode(`id: 1\nevent: task.changed\ndata: {"task_id": 3}\n\n`);
-      for (const listener of listeners) listener.enqueue(text);
+      events.send("task.changed", { task_id: 3 });
     },
     hold() { held = []; },
     release() { for (const resolve of held ?? []) resolve(); held = null; },
