@@ -44,4 +44,3 @@ def count_comments(*, session: Session, project_id: int, state: CommentState) ->
     if (clause := state_clause(state)) is not None:
         query = query.where(clause)
     return session.scalar(query)
-

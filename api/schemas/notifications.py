@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, Field, model_validator
 
 from api.schemas import Int32, UtcDatetime
+from store.notifications import Reason
 
 EXCERPT_MAX = 300
 """The most characters of a comment a notification shows."""
@@ -12,7 +11,7 @@ EXCERPT_MAX = 300
 
 class NotificationPublic(BaseModel):
     id: int
-    reason: Literal["mention", "reply"] = Field(description=(
+    reason: Reason = Field(description=(
         "mention: the comment names you (@name); reply: it answers on a record you "
         "commented on."))
     created_at: UtcDatetime
