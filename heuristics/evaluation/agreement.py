@@ -285,11 +285,11 @@ def _agreement(kind: _Kind[_C], annotations: Mapping[Hashable, Mapping[str, _C]]
             if record in gold:
                 gold_records[name] += 1
                 against_gold[name].add(*kind.compare(choice, gold[record]))
-    if kind.metric == "span_f1":
-        value = _Pooled()
+    if kind.metric == "span_f1":   # every pair's spans together: the pooled F1
+        every = _Pooled()
         for pool in pair_pooled.values():
-            value.add(pool.hits, pool.total)
-        value = value.ratio
+            every.add(pool.hits, pool.total)
+        value = every.ratio
     pairable = sum(len(by_annotator) > 1 for by_annotator in annotations.values())
     return Agreement(
         metric=kind.metric, value=value, records=pairable,
