@@ -22,15 +22,23 @@ from store.notifications import NotificationState, Reason
 
 
 def mentioned(text: str, names: Iterable[str]) -> set[str]:
-    """The names among ``names`` that ``text`` mentions.
+    """The names among ``names`` that ``text`` mentions; where several fit one ``@``, the
+    longest (``@Ann Lee`` mentions Ann Lee, not Ann), as the web UI shows it.
 
-    >>> sorted(mentioned("@bob and @Ann Lee, see mail@ann.org", ["bob", "Ann Lee", "ann"]))
+    >>> sorted(mentioned("@bob and @Ann Lee, see mail@ann.org", ["bob", "Ann Lee", "Ann"]))
     ['Ann Lee', 'bob']
     >>> mentioned("@bobby", ["bob"])
     set()
     """
-    return {name for name in names if name and re.search(
-        rf"(?<!\w)@{re.escape(name)}(?!\w)", text)}
+    longest_first = sorted({name for name in names if name}, key=len, reverse=True)
+    found: set[str] = set()
+    for at in re.finditer(r"(?<!\w)@", text):
+        after = at.end()
+        for name in longest_first:
+            if text.startswith(name, after) and not re.match(r"\w", text[after + len(name):]):
+                found.add(name)
+                break
+    return found
 
 
 def _members(session: Session, project_id: int) -> dict[str, int]:
